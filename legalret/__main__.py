@@ -1,0 +1,3 @@
+from legalret.cli import main
+
+main()

@@ -1,0 +1,48 @@
+"""The ``legalret`` command line (typer).
+
+Each area owns one module here with a ``register(app)`` function that adds its commands:
+
+=================  =========================================================
+module             commands
+=================  =========================================================
+``ingest``         ``legalret ingest``, ``legalret fix-text``
+``corpus``         ``legalret corpus pull|list``
+``model``          ``legalret model build|info``
+``index``          ``legalret index build|add|info``, ``legalret search``
+``pairs``          ``legalret pairs``
+``train``          ``legalret train``
+``bench``          ``legalret bench quality|speed``
+=================  =========================================================
+
+:class:`legalret.errors.LegalretError` raised by any command is printed as one red line, exit code 1.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from legalret.errors import LegalretError
+from legalret.progress import console
+
+app = typer.Typer(
+    name="legalret",
+    help="Korean statute retrieval: ingest statutes, build a hybrid index, search, train, benchmark.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+_MODULES = ("ingest", "corpus", "model", "index", "pairs", "train", "bench")
+for _name in _MODULES:
+    importlib.import_module(f"legalret.cli.{_name}").register(app)
+
+
+def main() -> None:
+    try:
+        app()
+    except LegalretError as e:
+        console.print(f"[bold red]error:[/] {e}", highlight=False)
+        sys.exit(1)

@@ -1,0 +1,69 @@
+"""Where things live, and the project-wide constants (splits, defaults).
+
+* ``LEGALRET_HOME`` — cache for built models, pulled corpora, default index (default: the user cache dir).
+* ``LEGALRET_DATA`` — the shared real data (default: ``../shared/data`` beside the repository, if present).
+* ``LEGALRET_MIRROR`` — a local legalize-kr mirror (directory or zip) for ``legalret corpus pull``.
+* ``LEGALRET_MODEL`` — the encoder spec used when ``--model`` is not given (default ``bundled:me5-small``).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+DEFAULT_MODEL = "bundled:me5-small"
+
+#: Splits by decision date, everywhere: train < TRAIN_END <= dev < DEV_END. Later decisions are held out.
+TRAIN_END = date(2020, 1, 1)
+DEV_END = date(2023, 1, 1)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def legalret_home() -> Path:
+    env = os.environ.get("LEGALRET_HOME")
+    if env:
+        home = Path(env).expanduser()
+    else:
+        from platformdirs import user_cache_dir
+
+        home = Path(user_cache_dir("legalret"))
+    home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def default_model() -> str:
+    return os.environ.get("LEGALRET_MODEL") or DEFAULT_MODEL
+
+
+def default_index_dir() -> Path:
+    return Path(os.environ.get("LEGALRET_INDEX") or legalret_home() / "index")
+
+
+def shared_data_dir() -> Path | None:
+    """The read-only real data (statutes + precedents), or None when it is not on this machine."""
+    env = os.environ.get("LEGALRET_DATA")
+    candidates = [Path(env)] if env else []
+    candidates += [REPO_ROOT.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
+    for c in candidates:
+        if (c / "statutes").is_dir():
+            return c.resolve()
+    return None
+
+
+def default_mirror() -> Path | None:
+    env = os.environ.get("LEGALRET_MIRROR")
+    if env:
+        return Path(env).expanduser()
+    data = shared_data_dir()
+    return data / "statutes" / "legalize-kr.zip" if data else None
+
+
+def split_of(decided: date) -> str:
+    """'train' (< 2020), 'dev' (2020–2022) or 'test' (≥ 2023, never in the shared data)."""
+    if decided < TRAIN_END:
+        return "train"
+    if decided < DEV_END:
+        return "dev"
+    return "test"

@@ -1,0 +1,33 @@
+"""Errors legalret raises on purpose. Every message names what the user can act on."""
+
+from __future__ import annotations
+
+
+class LegalretError(Exception):
+    """Base class: the CLI prints these as one clear line and exits non-zero."""
+
+
+class SourceError(LegalretError):
+    """Bad input data. Carries where it happened: ``path:line: field: reason``."""
+
+    def __init__(self, path: str, reason: str, *, line: int | None = None, field: str | None = None):
+        self.path, self.reason, self.line, self.field = str(path), reason, line, field
+        where = self.path + (f":{line}" if line is not None else "")
+        what = f"{field}: " if field else ""
+        super().__init__(f"{where}: {what}{reason}")
+
+
+class NetworkError(LegalretError):
+    """A remote source could not be reached or answered badly (after retries)."""
+
+
+class ModelError(LegalretError):
+    """A model spec could not be resolved or loaded (hub unreachable, bad directory, bad bundle)."""
+
+
+class IndexError_(LegalretError):
+    """An on-disk index is missing, corrupted, locked, or does not match the requested encoder."""
+
+
+class TrainingError(LegalretError):
+    """Training data or a training run failed a guard (bad columns, too few pairs, stuck loss, NaN metric)."""

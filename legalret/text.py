@@ -1,0 +1,64 @@
+"""Text normalization shared by every source and retriever.
+
+Two views of statute text exist on purpose:
+
+* **display text** keeps amendment notes such as ``<개정 2010.6.10>`` and ``[본조신설 2011.3.7]``;
+* **index text** (what BM25 and the encoder see) drops them, because they carry dates, not meaning.
+
+>>> normalize("권리의  행사ㆍ의무의\u3000이행")
+'권리의 행사·의무의 이행'
+>>> strip_notes("보험자는 해지할 수 있다. <개정 1991.12.31>")
+'보험자는 해지할 수 있다.'
+>>> circled_to_int("③")
+3
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Every middle-dot variant seen in statutes (U+00B7, U+30FB, U+FF65, U+318D, U+2027, U+2219) → U+00B7.
+MIDDLE_DOTS = "\u00b7\u30fb\uff65\u318d\u2027\u2219"
+_DOT_TABLE = str.maketrans({c: "\u00b7" for c in MIDDLE_DOTS})
+
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳㉑㉒㉓㉔㉕㉖㉗㉘㉙㉚㉛㉜㉝㉞㉟㊱㊲㊳㊴㊵㊶㊷㊸㊹㊺㊻㊼㊽㊾㊿"
+
+_WS = re.compile(r"\s+")
+# <개정 2010.6.10>, <신설 2015.2.3, 2016.1.6>, <본조신설 …>, [본조신설 2011.3.7], [전문개정 2009.5.8], [시행일: …]
+_NOTE = re.compile(
+    r"\s*(?:<(?:개정|신설|본조신설|전문개정|제목개정|타법개정|일부개정|종전)[^<>]*>"
+    r"|\[(?:본조신설|전문개정|제목개정|본조개정|시행일|종전|본조제목개정)[^\[\]]*\])"
+)
+
+
+def normalize(text: str) -> str:
+    """NFC, one middle dot, whitespace runs collapsed to one space, stripped."""
+    text = unicodedata.normalize("NFC", text).translate(_DOT_TABLE)
+    return _WS.sub(" ", text).strip()
+
+
+def strip_notes(text: str) -> str:
+    """Remove amendment notes (``<개정 …>``, ``[본조신설 …]`` …) — display-only metadata."""
+    return _NOTE.sub("", text).strip()
+
+
+def index_text(text: str) -> str:
+    """The text retrievers see: normalized, notes removed."""
+    return normalize(strip_notes(text))
+
+
+def circled_to_int(mark: str) -> int | None:
+    """``'③'`` → 3; anything else → None."""
+    mark = mark.strip()
+    return CIRCLED.index(mark) + 1 if len(mark) == 1 and mark in CIRCLED else None
+
+
+def int_to_circled(n: int) -> str:
+    return CIRCLED[n - 1] if 1 <= n <= len(CIRCLED) else f"({n})"
+
+
+def compact(name: str) -> str:
+    """A law name with spaces and middle dots removed: the form used to match names across sources
+    (legalize-kr folder ``채무자회생및파산에관한법률`` ↔ 제목 ``채무자 회생 및 파산에 관한 법률``)."""
+    return re.sub(r"[\s\u00b7]", "", normalize(name))
