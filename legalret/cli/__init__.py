@@ -5,7 +5,8 @@ Each area owns one module here with a ``register(app)`` function that adds its c
 =================  =========================================================
 module             commands
 =================  =========================================================
-``ingest``         ``legalret ingest``, ``legalret fix-text``
+``ingest``         ``legalret ingest``
+``fixtext``        ``legalret fix-text``
 ``corpus``         ``legalret corpus pull|list``
 ``model``          ``legalret model build|info``
 ``index``          ``legalret index build|add|info``, ``legalret search``
@@ -35,7 +36,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-_MODULES = ("ingest", "corpus", "model", "index", "pairs", "train", "bench")
+_MODULES = ("ingest", "fixtext", "corpus", "model", "index", "pairs", "train", "bench")
 for _name in _MODULES:
     importlib.import_module(f"legalret.cli.{_name}").register(app)
 
