@@ -1,7 +1,145 @@
-"""CLI commands for this area (placeholder until its owner fills it in)."""
+"""``legalret bench quality`` and ``legalret bench speed``: reproducible retrieval benchmarks.
+
+Examples::
+
+    legalret bench quality --index ~/.cache/legalret/index --queries out/pairs/dev_queries.jsonl \\
+        --mode bm25,dense,hybrid --out bench/
+    legalret bench quality --index idx --queries my_queries.jsonl --limit 200 --seed 1 --gold indexed
+    legalret bench speed --corpus civil-commercial --out bench/
+    legalret bench speed --corpus all-acts-decrees --mode bm25 --out bench/      # BM25-only, every 법률+시행령
+    legalret bench speed --corpus all-acts-decrees --limit 5000 --out bench/    # quick dense run on a slice
+
+Each writes ``<name>.json``, ``<name>.md`` and ``<name>.png`` into ``--out`` and prints the Markdown table.
+"""
+
+from __future__ import annotations
+
+import inspect
+import tempfile
+from pathlib import Path
+from typing import Optional
 
 import typer
 
+from legalret.errors import LegalretError
+from legalret.progress import console
+
+MODES = ("bm25", "dense", "hybrid", "rrf", "memory")  # the searcher's modes
+
+
+def _parse_modes(value: str) -> list[str]:
+    modes = [m.strip() for m in value.split(",") if m.strip()]
+    bad = [m for m in modes if m not in MODES]
+    if bad or not modes:
+        raise typer.BadParameter(f"unknown mode(s) {bad or value!r}; choose from {', '.join(MODES)} (comma-separated)")
+    return list(dict.fromkeys(modes))
+
+
+def _parse_ks(value: str) -> list[int]:
+    try:
+        ks = sorted({int(k) for k in value.split(",") if k.strip()})
+    except ValueError:
+        raise typer.BadParameter(f"--ks must be comma-separated positive integers, not {value!r}") from None
+    if not ks or ks[0] < 1:
+        raise typer.BadParameter(f"--ks must be comma-separated positive integers, not {value!r}")
+    return ks
+
+
+def open_searcher(index: Path, adapter: Optional[str] = None):
+    """A :class:`Searcher` for ``index``; ``adapter`` is passed on when the searcher accepts one."""
+    from legalret.search.searcher import Searcher
+
+    if not index.exists():
+        raise LegalretError(f"{index}: index not found (build one with `legalret index build`)")
+    if adapter:
+        params = inspect.signature(Searcher).parameters
+        if "adapter" not in params:
+            raise LegalretError("this index's searcher cannot swap adapters; rebuild the index with --adapter instead")
+        return Searcher(index, adapter=adapter)
+    return Searcher(index)
+
 
 def register(app: typer.Typer) -> None:
-    pass
+    bench = typer.Typer(help="Benchmarks: retrieval quality on a query file, and speed on a real corpus.", no_args_is_help=True)
+    app.add_typer(bench, name="bench")
+
+    @bench.command("quality")
+    def quality(
+        index: Path = typer.Option(..., "--index", help="Index directory built by `legalret index build`."),
+        queries: Path = typer.Option(..., "--queries", help='JSONL: {"qid", "query", "gold": ["민법 제194조", …]} per line.'),
+        mode: str = typer.Option("bm25,dense,hybrid", "--mode", help="Comma-separated: bm25, dense, hybrid."),
+        adapter: Optional[str] = typer.Option(None, "--adapter", help="LoRA adapter for the query encoder (must match the index)."),
+        limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Evaluate a seeded random sample of N queries."),
+        out: Path = typer.Option(Path("bench-results"), "--out", help="Folder for the JSON / Markdown / PNG report."),
+        name: Optional[str] = typer.Option(None, "--name", help="Report file name stem (default quality-<queries stem>)."),
+        seed: int = typer.Option(0, "--seed", help="Seed for --limit sampling and the bootstrap."),
+        ks: str = typer.Option("1,5,10,20,100", "--ks", help="Recall cut-offs."),
+        f2_k: int = typer.Option(5, "--f2-k", min=1, help="Cut-off for precision and F2."),
+        gold: str = typer.Option("all", "--gold", help="'all': gold keys missing from the index count as misses; "
+                                 "'indexed': score only gold keys the index holds (missing ones are still listed)."),
+        resamples: int = typer.Option(1000, "--resamples", min=0, help="Bootstrap resamples for the intervals."),
+        batch_size: int = typer.Option(32, "--batch-size", min=1),
+        json_out: bool = typer.Option(False, "--json", help="Print the JSON report to stdout instead of the table."),
+    ) -> None:
+        """Recall@k, MRR@10, nDCG@10, F2 — overall and per law, with bootstrap intervals."""
+        from legalret.evaluate.quality import evaluate, load_queries
+        from legalret.evaluate.report import quality_markdown, write_quality_report
+
+        if gold not in ("all", "indexed"):
+            raise typer.BadParameter("--gold must be 'all' or 'indexed'")
+        modes = _parse_modes(mode)
+        qs = load_queries(queries, limit=limit, seed=seed)
+        for err in qs.errors[:5]:
+            console.print(f"[yellow]skipped[/] {err}", highlight=False)
+        if len(qs.errors) > 5:
+            console.print(f"[yellow]… {len(qs.errors) - 5} more unreadable lines (listed in the JSON report)[/]")
+        searcher = open_searcher(index, adapter)
+        report = evaluate(
+            searcher, qs, modes=modes, ks=_parse_ks(ks), f2_k=f2_k, gold_filter=gold,
+            n_resamples=resamples, seed=seed, batch_size=batch_size,
+        )
+        report["settings"].update({"index": str(index), "adapter": adapter, "limit": limit})
+        stem = name or f"quality-{queries.stem}"
+        paths = write_quality_report(report, out, name=stem, title=f"Retrieval quality — {queries.name}")
+        if json_out:
+            import json
+
+            typer.echo(json.dumps({k: v for k, v in report.items() if k != "per_query"}, ensure_ascii=False, indent=2))
+        else:
+            typer.echo(quality_markdown(report))
+        console.print("wrote " + ", ".join(str(p) for p in paths.values()), highlight=False)
+
+    @bench.command("speed")
+    def speed(
+        corpus: str = typer.Option("civil-commercial", "--corpus", help="Corpus manifest: civil-commercial | all-acts | all-acts-decrees."),
+        mode: str = typer.Option("bm25,dense,hybrid", "--mode", help="Modes to build and time; 'bm25' alone skips encoding."),
+        limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Index only the first N articles (ingest order)."),
+        queries: Optional[Path] = typer.Option(None, "--queries", help="Query JSONL to time (default: synthesized from the corpus)."),
+        n_queries: int = typer.Option(200, "--n-queries", min=1, help="Queries timed per mode."),
+        n_reference_queries: int = typer.Option(50, "--n-reference-queries", min=1, help="Queries for rank-bm25 / bm25s."),
+        no_references: bool = typer.Option(False, "--no-references", help="Skip the rank-bm25 / bm25s references."),
+        model: Optional[str] = typer.Option(None, "--model", help="Encoder spec (default: the configured model)."),
+        adapter: Optional[str] = typer.Option(None, "--adapter", help="LoRA adapter for the encoder."),
+        cold_runs: int = typer.Option(3, "--cold-runs", min=1, help="Cold `legalret search` runs (median reported)."),
+        out: Path = typer.Option(Path("bench-results"), "--out", help="Folder for the JSON / Markdown / PNG report."),
+        name: Optional[str] = typer.Option(None, "--name", help="Report file name stem (default speed-<corpus>)."),
+        work_dir: Optional[Path] = typer.Option(None, "--work-dir", help="Where the temporary index is built (default: a temp dir)."),
+        seed: int = typer.Option(0, "--seed"),
+    ) -> None:
+        """Ingest, index build per stage, size, memory, warm/cold query latency; rank-bm25 and bm25s as references."""
+        from legalret.evaluate.report import speed_markdown, write_speed_report
+        from legalret.evaluate.speed import run_speed
+
+        modes = _parse_modes(mode)
+        with tempfile.TemporaryDirectory(prefix="legalret-speed-", dir=work_dir) as tmp:
+            report = run_speed(
+                corpus, work_dir=tmp, modes=modes, limit=limit, queries_file=str(queries) if queries else None,
+                n_queries=n_queries, n_reference_queries=n_reference_queries,
+                references=() if no_references else ("rank_bm25", "bm25s"), model=model, adapter=adapter,
+                cold_runs=cold_runs, seed=seed,
+            )
+        suffix = "" if modes != ["bm25"] else "-bm25"
+        stem = name or f"speed-{corpus}{suffix}" + (f"-limit{limit}" if limit else "")
+        paths = write_speed_report(report, out, name=stem, title=f"Speed — {corpus}")
+        typer.echo(speed_markdown(report))
+        console.print("wrote " + ", ".join(str(p) for p in paths.values()), highlight=False)

@@ -1,7 +1,80 @@
-"""CLI commands for this area (placeholder until its owner fills it in)."""
+"""``legalret corpus pull|list`` — corpora named by manifests, pulled from a mirror, GitHub or law.go.kr.
+
+Examples::
+
+    legalret corpus list
+    legalret corpus pull --out corpus.jsonl                                # civil-commercial, local mirror
+    legalret corpus pull all-acts --mirror ~/legalize-kr.zip --out acts.jsonl
+    legalret corpus pull 민법 "상법 시행령" --source github --out civil.jsonl
+    LAW_OC=key legalret corpus pull 개인정보보호법 --source lawgo --out pipa.jsonl
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
 
 import typer
 
+from legalret.progress import console
+
+corpus_app = typer.Typer(help="Corpus manifests: list them, pull their statutes into an articles JSONL.",
+                         no_args_is_help=True)
+
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.add_typer(corpus_app, name="corpus")
+
+
+@corpus_app.command("list")
+def list_command(as_json: bool = typer.Option(False, "--json", help="Print as JSON on stdout.")) -> None:
+    """Show the corpus manifests (names, kinds, laws)."""
+    from rich.table import Table
+
+    from legalret.corpus.manifest import list_manifests
+
+    manifests = list_manifests()
+    if as_json:
+        sys.stdout.write(json.dumps([{"name": m.name, "laws": m.laws or "all", "kinds": m.kinds,
+                                      "description": m.description, "path": str(m.path)} for m in manifests],
+                                    ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table("name", "kinds", "laws", "description", title="corpus manifests", title_justify="left")
+    for m in manifests:
+        laws = ", ".join(m.laws[:6]) + (" …" if len(m.laws) > 6 else "") if m.laws else "all"
+        table.add_row(m.name, ", ".join(m.kinds) or "all", laws, m.description)
+    console.print(table)
+
+
+@corpus_app.command("pull")
+def pull_command(
+    targets: Optional[List[str]] = typer.Argument(None, help="Manifest names/paths or law names (default: civil-commercial)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Articles JSONL to write (atomically)."),
+    source: str = typer.Option("mirror", "--source", help="mirror (local dir/zip), github (legalize-kr over HTTPS) or lawgo (law.go.kr API)."),
+    mirror: Optional[Path] = typer.Option(None, "--mirror", help="Local legalize-kr directory or zip (default: LEGALRET_MIRROR or the shared data)."),
+    kind: Optional[List[str]] = typer.Option(None, "--kind", help="Kinds to pull for the named laws: 법률, 시행령, 시행규칙."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="Override the GitHub raw base or the law.go.kr endpoint."),
+    oc: Optional[str] = typer.Option(None, "--oc", help="law.go.kr OC key (default: LAW_OC)."),
+    timeout: float = typer.Option(20.0, "--timeout", help="Seconds per HTTP request."),
+    retries: int = typer.Option(3, "--retries", help="Retries per HTTP request (exponential backoff)."),
+    strict: bool = typer.Option(False, "--strict", help="Exit non-zero when any law failed."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
+) -> None:
+    """Get the statutes of a corpus and write them as articles."""
+    from legalret.cli.ingest import print_report
+    from legalret.corpus.pull import HttpClient, pull
+
+    result = pull(targets, source=source, out=out, kinds=kind or None, mirror=mirror, base_url=base_url, oc=oc,
+                  client=HttpClient(timeout=timeout, retries=retries))
+    if as_json:
+        summary = result.report.summary() | {
+            "corpus": result.manifest.name, "source": source, "out": str(out), "written": result.written,
+            "requests": result.requests, "missing": result.missing,
+            "error_list": [str(e) for e in result.report.errors]}
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    console.print(f"corpus [bold]{result.manifest.name}[/] from {source}", highlight=False)
+    print_report(result.report, out=out)
+    if strict and result.report.errors:
+        raise typer.Exit(code=2)

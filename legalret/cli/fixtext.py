@@ -1,7 +1,102 @@
-"""CLI commands for this area (placeholder until its owner fills it in)."""
+"""``legalret fix-text [FILE]``: repair Korean mojibake (cp1252/latin-1-decoded UTF-8), lossless or lossy.
+
+The repaired text goes to stdout; a report of every repaired span, with its confidence, goes to stderr
+(``--json``: the same report as one JSON object on stderr, so stdout stays the text)::
+
+    $ echo 'ìƒë²• ì œ651ì¡°' | legalret fix-text
+    상법 제651조
+    1 span repaired (0 low-confidence, 0 unrepaired)
+      [0:12] lossy-lm 0.998  'ìƒë²• ì\\xa0œ651ì¡°' → '상법 제651조'
+
+``--strict`` exits with status 3 when any span is low-confidence or unrepaired (for pipelines).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
 
 import typer
 
+from legalret.errors import SourceError
+from legalret.progress import console
+
+#: Exit status of ``--strict`` when some span could not be repaired confidently.
+EXIT_UNCERTAIN = 3
+
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("fix-text")(fix_text)
+
+
+def fix_text(
+    file: Optional[Path] = typer.Argument(None, help="UTF-8 text file to repair (default: stdin)", show_default=False),
+    json_report: bool = typer.Option(False, "--json", help="Write the report as JSON (on stderr)"),
+    model: Optional[Path] = typer.Option(None, "--model", help="Character n-gram model (.npz); default: bundled"),
+    min_confidence: float = typer.Option(0.9, "--min-confidence", help="Below this a repair is 'low-confidence'"),
+    keep_broken: bool = typer.Option(
+        False, "--keep-broken", help="Leave low-confidence spans broken instead of applying the best guess"
+    ),
+    strict: bool = typer.Option(False, "--strict", help=f"Exit {EXIT_UNCERTAIN} if any span is low-confidence/unrepaired"),
+) -> None:
+    """Repair mojibake in FILE (or stdin): text to stdout, a report of every repaired span to stderr."""
+    from legalret.ingest.mojibake import MojibakeRepairer
+
+    text = _read(file)
+    repairer = MojibakeRepairer(model, min_confidence=min_confidence, keep_low_confidence=not keep_broken)
+    result = repairer.repair(text)
+    sys.stdout.write(result.text)
+    sys.stdout.flush()
+    low = [r for r in result.repairs if r.confidence < min_confidence and r.method != "unrepaired"]
+    unrepaired = [r for r in result.repairs if r.method == "unrepaired"]
+    if json_report:
+        report = {
+            "source": str(file) if file else "<stdin>",
+            "chars": len(text),
+            "spans": len(result.repairs),
+            "low_confidence": len(low),
+            "unrepaired": len(unrepaired),
+            "min_confidence": min_confidence,
+            "repairs": [r.to_dict() for r in result.repairs],
+        }
+        sys.stderr.write(json.dumps(report, ensure_ascii=False) + "\n")
+    else:
+        _print_report(result.repairs, len(low), len(unrepaired), min_confidence)
+    if strict and (low or unrepaired):
+        raise typer.Exit(EXIT_UNCERTAIN)
+
+
+def _read(file: Optional[Path]) -> str:
+    if file is None:
+        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+        name = "<stdin>"
+    else:
+        try:
+            data = file.read_bytes()
+        except OSError as e:
+            raise SourceError(str(file), f"cannot read: {e.strerror or e}") from e
+        name = str(file)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise SourceError(name, f"not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
+                          "fix-text repairs text that was decoded wrongly, give it that text in UTF-8",
+                          line=line) from e
+
+
+def _print_report(repairs, n_low: int, n_unrepaired: int, min_confidence: float) -> None:
+    if not repairs:
+        console.print("no mojibake found", highlight=False)
+        return
+    console.print(f"{len(repairs)} span{'s' if len(repairs) != 1 else ''} repaired "
+                  f"({n_low} low-confidence, {n_unrepaired} unrepaired)", highlight=False)
+    for r in repairs:
+        flag = "" if r.status == "repaired" and r.confidence >= min_confidence else f"  [{r.status}]"
+        console.print(f"  [{r.start}:{r.end}] {r.method} {r.confidence:.3f}  {r.broken!r} → {r.fixed!r}{flag}",
+                      highlight=False, markup=False, soft_wrap=True)
+        for offset, char, p, alts in r.uncertain:
+            console.print(f"      char {offset} {char!r} p={p:.3f} (or {', '.join(alts) or '—'})",
+                          highlight=False, markup=False, soft_wrap=True)

@@ -1,7 +1,281 @@
-"""CLI commands for this area (placeholder until its owner fills it in)."""
+"""``legalret index build|add|info`` and ``legalret search``.
+
+Examples::
+
+    legalret index build civil-commercial --index idx/            # corpus manifest: 민법+상법 from the mirror
+    legalret index build ../shared/data/statutes/legalize-kr.zip --law 민법 --law 상법 --index idx/ --model none
+    legalret index build articles.jsonl --index idx/ --model bundled:me5-small --adapter runs/lora/adapter
+    legalret index build civil-commercial --index idx/ --precedents ../shared/data/precedents/precedent-kr.zip
+    legalret index add amended/민법/법률.md --index idx/            # prints added / changed / removed / unchanged
+    legalret index info --index idx/
+    legalret search "유치권 간접점유" --index idx/ -k 10 --law 민법,상법 --mode hybrid --explain
+    legalret search "상법 651조의2" --json                          # JSON lines on stdout
+"""
+
+from __future__ import annotations
+
+import glob as globlib
+import json
+import re
+import sys
+from pathlib import Path
+from typing import List, Optional
 
 import typer
+from rich.table import Table
+from rich.text import Text
+
+from legalret.errors import LegalretError
+from legalret.progress import console
+
+index_app = typer.Typer(help="Build, update and inspect the hybrid (BM25 + dense) statute index.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.add_typer(index_app, name="index")
+    app.command("search")(search_command)
+
+
+def _default_index() -> Path:
+    from legalret.config import default_index_dir
+
+    return default_index_dir()
+
+
+# ---- sources -> articles ----------------------------------------------------------------------------
+def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: Optional[List[str]] = None):
+    """Articles from SOURCES: files/folders/globs/zips (engineer A's ingest), articles JSONL files
+    (``legalret ingest --out``), or a corpus manifest name such as ``civil-commercial``."""
+    from legalret.articles import read_articles
+
+    jsonl, files, manifest_laws, manifest_kinds = [], [], [], []
+    for src in sources:
+        path = Path(src).expanduser()
+        if path.suffix == ".jsonl" and path.is_file():
+            jsonl.extend(read_articles(path))
+        elif path.exists() or globlib.has_magic(src):
+            files.append(src)
+        else:
+            manifest = _load_corpus_manifest(src)
+            files.append(str(_mirror_for(src)))
+            manifest_laws += list(manifest.laws or [])
+            manifest_kinds += list(manifest.kinds or [])
+    law_filter = list(laws or []) + manifest_laws or None
+    kind_filter = list(kinds or []) + manifest_kinds or None
+    articles, errors = [], []
+    if jsonl:
+        from legalret.keys import LawNames
+
+        names = LawNames(law_filter or [])
+        articles = [a for a in jsonl if (not law_filter or names.resolve(a.law)) and (not kind_filter or a.kind in kind_filter)]
+    if files:
+        from legalret.ingest.sources import ingest
+
+        result = ingest(files, laws=law_filter, kinds=kind_filter)
+        articles.extend(result.articles)
+        errors = result.report.errors
+        for err in errors[:10]:
+            console.print(f"[yellow]skipped:[/] {err}", highlight=False)
+        if len(errors) > 10:
+            console.print(f"[yellow]… and {len(errors) - 10} more source errors[/]")
+    if not articles:
+        raise LegalretError(f"no articles read from {', '.join(sources)}" + (f" ({len(errors)} source errors)" if errors else ""))
+    return articles
+
+
+def _load_corpus_manifest(name: str):
+    try:
+        from legalret.corpus.manifest import load_manifest
+    except ImportError:
+        raise LegalretError(f"{name}: no such file, folder or glob (and corpus manifests are unavailable)") from None
+    try:
+        return load_manifest(name)
+    except LegalretError as e:
+        raise LegalretError(f"{name}: neither a file/folder/glob nor a corpus manifest ({e})") from None
+
+
+def _mirror_for(name: str) -> Path:
+    from legalret.config import default_mirror
+
+    mirror = default_mirror()
+    if mirror is None or not Path(mirror).exists():
+        raise LegalretError(f"corpus {name!r} needs a statute mirror: set LEGALRET_MIRROR or LEGALRET_DATA (or pass files)")
+    return Path(mirror)
+
+
+def _load_precedents(sources: List[str]):
+    from legalret.precedents.parse import read_precedents
+
+    return read_precedents(sources)
+
+
+# ---- index commands ---------------------------------------------------------------------------------
+@index_app.command("build")
+def build_command(
+    sources: List[str] = typer.Argument(..., help="Statute files/folders/globs/zips, articles JSONL, or a corpus manifest name (civil-commercial)."),
+    index: Path = typer.Option(None, "--index", help="Index directory (default: $LEGALRET_INDEX or the cache dir)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Encoder spec (default bundled:me5-small); 'none' for BM25 only."),
+    adapter: Optional[Path] = typer.Option(None, "--adapter", help="LoRA adapter directory for the encoder."),
+    precedents: Optional[List[str]] = typer.Option(None, "--precedents", help="Precedent sources for the precedent memory (repeatable)."),
+    law: Optional[List[str]] = typer.Option(None, "--law", help="Only this law (repeatable)."),
+    kind: Optional[List[str]] = typer.Option(None, "--kind", help="Only this kind: 법률, 시행령 … (repeatable)."),
+    batch_size: int = typer.Option(32, "--batch-size", help="Encoder batch size."),
+    as_json: bool = typer.Option(False, "--json", help="Print the build report as JSON on stdout."),
+) -> None:
+    """Build a new index from SOURCES (replaces what is at --index, atomically)."""
+    from legalret.index.build import build_index
+
+    index = index or _default_index()
+    articles = load_articles(sources, law, kind)
+    console.print(f"indexing {len(articles)} articles into {index}", highlight=False)
+    report = build_index(
+        articles, index, model=model, adapter=adapter, batch_size=batch_size, verbose=True,
+        precedents=_load_precedents(precedents) if precedents else None,
+    )
+    _print_report(report, as_json)
+
+
+@index_app.command("add")
+def add_command(
+    sources: List[str] = typer.Argument(..., help="New or amended statutes (same forms as `index build`)."),
+    index: Path = typer.Option(None, "--index", help="Index directory."),
+    model: Optional[str] = typer.Option(None, "--model", help="Must match the index's encoder (default: the index's)."),
+    adapter: Optional[Path] = typer.Option(None, "--adapter", help="Must match the index's adapter (default: the index's)."),
+    keep_missing: bool = typer.Option(False, "--keep-missing", help="Do not remove articles missing from a re-ingested law (partial batches)."),
+    law: Optional[List[str]] = typer.Option(None, "--law", help="Only this law (repeatable)."),
+    kind: Optional[List[str]] = typer.Option(None, "--kind", help="Only this kind (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
+) -> None:
+    """Merge new/amended statutes: matched by key, only changed text re-encoded; prints added/changed/removed/unchanged."""
+    from legalret.index.build import add_to_index
+
+    index = index or _default_index()
+    articles = load_articles(sources, law, kind)
+    report = add_to_index(articles, index, model=model, adapter=adapter, remove_missing=not keep_missing, verbose=True)
+    _print_report(report, as_json)
+
+
+def _print_report(report, as_json: bool) -> None:
+    if as_json:
+        d = {k: getattr(report, k) for k in ("generation", "articles", "searchable", "laws", "added", "changed", "removed",
+                                              "unchanged", "duplicates", "tokenized", "encoded", "memory_items", "timings")}
+        d["index"] = str(report.index_dir)
+        sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
+        return
+    console.print(
+        f"[bold]{report.index_dir}[/] ({report.generation}): {report.articles} articles, {report.searchable} searchable, "
+        f"{report.laws} laws", highlight=False,
+    )
+    console.print(
+        f"added [green]{report.added}[/], changed [yellow]{report.changed}[/], removed [red]{report.removed}[/], "
+        f"unchanged {report.unchanged}" + (f", duplicate keys {report.duplicates}" if report.duplicates else ""),
+        highlight=False,
+    )
+    console.print(f"tokenized {report.tokenized}, encoded {report.encoded}" +
+                  (f", precedent memory items {report.memory_items}" if report.memory_items is not None else ""), highlight=False)
+    console.print("stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items()), highlight=False)
+
+
+@index_app.command("info")
+def info_command(
+    index: Path = typer.Option(None, "--index", help="Index directory."),
+    verify: bool = typer.Option(False, "--verify", help="Check every file's sha256 against the manifest."),
+    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON on stdout."),
+) -> None:
+    """Show what an index holds: encoder, tokenizer, fusion, counts, laws, stage timings."""
+    from legalret.index.store import MEMORY_DIR, current_generation, read_manifest, verify_files
+
+    index = index or _default_index()
+    manifest = read_manifest(index)
+    if verify:
+        verify_files(current_generation(index), manifest, full=True)
+    if as_json:
+        sys.stdout.write(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+        return
+    enc = manifest.get("encoder")
+    c = manifest["counts"]
+    size = sum(f["bytes"] for f in manifest["files"].values())
+    console.print(f"[bold]{index}[/] — {manifest['generation']}, schema v{manifest['schema_version']}, built {manifest['created']}, {size / 1e6:.1f} MB", highlight=False)
+    console.print(f"articles {c['articles']} ({c['searchable']} searchable), laws {c['laws']}, BM25 vocabulary {c['vocab']}", highlight=False)
+    if enc:
+        console.print(f"encoder {enc['spec']} (dim {enc['dim']}, {enc.get('precision')}) fingerprint {enc['fingerprint']}"
+                      + (f", adapter {enc['adapter']}" if enc.get("adapter") else ""), highlight=False)
+    else:
+        console.print("encoder: none (BM25 only)")
+    tok = manifest["tokenizer"]
+    console.print(f"tokenizer kiwi {tok.get('kiwipiepy')} mixed={tok['mixed']} bigrams={tok['bigrams']}; BM25 {manifest['bm25']}", highlight=False)
+    console.print(f"fusion {manifest['fusion']}", highlight=False)
+    console.print(f"precedent memory: {'yes' if (Path(index) / MEMORY_DIR).is_dir() else 'no'}")
+    laws = list(manifest["laws"].items())
+    shown = ", ".join(f"{name} ({info['articles']})" for name, info in laws[:20])
+    console.print(f"laws: {shown}" + (f", … {len(laws) - 20} more" if len(laws) > 20 else ""), highlight=False)
+    if manifest.get("timings"):
+        console.print("build stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in manifest["timings"].items()), highlight=False)
+    if verify:
+        console.print("[green]all files match their checksums[/]")
+
+
+# ---- search ----------------------------------------------------------------------------------------
+def search_command(
+    query: str = typer.Argument(..., help="Question or keywords; an exact citation such as '민법 제750조' is ranked first."),
+    index: Path = typer.Option(None, "--index", help="Index directory."),
+    k: int = typer.Option(10, "-k", "--top-k", help="Number of hits."),
+    law: Optional[str] = typer.Option(None, "--law", help="Only these laws, comma-separated (민법,상법)."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="Only these kinds, comma-separated (법률,시행령)."),
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid | rrf | bm25 | dense | memory"),
+    as_json: bool = typer.Option(False, "--json", help="JSON lines on stdout (one hit per line)."),
+    explain: bool = typer.Option(False, "--explain", help="Show each retriever's rank and score per hit."),
+) -> None:
+    """Search the index: a table of rank, key, title, snippet (matched terms highlighted) and score."""
+    from legalret.search.searcher import Searcher
+
+    if not query.strip():
+        raise LegalretError("empty query: type some words or an article citation such as '민법 제750조'")
+    searcher = Searcher(index or _default_index())
+    if mode in ("hybrid", "rrf") and not searcher.has_dense:
+        mode = "bm25"  # a BM25-only index: hybrid is BM25
+    results = searcher.search(query, k=k, mode=mode, laws=law, kinds=kind, explain=explain)
+    for note in searcher.notices + results.notices:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    if as_json:
+        for rank, hit in enumerate(results, 1):
+            sys.stdout.write(json.dumps({"rank": rank, **hit.to_dict(with_text=True)}, ensure_ascii=False) + "\n")
+        return
+    if not results:
+        console.print("no matching articles")
+        return
+    terms = _highlight_terms(searcher.tokenizer.tokenize(results.query))
+    table = Table(show_lines=explain, title=f"{results.query}  [dim]({mode})[/]")
+    table.add_column("#", justify="right")
+    table.add_column("article", no_wrap=True)
+    table.add_column("title")
+    table.add_column("text", overflow="fold")
+    table.add_column("score", justify="right")
+    for rank, hit in enumerate(results, 1):
+        text = snippet(hit.article.index_text(with_title=False), terms)
+        if explain and hit.reasons:
+            text.append("\n" + "\n".join(hit.reasons), style="dim")
+        title = hit.article.title + (" [삭제]" if hit.article.deleted else "")
+        table.add_row(str(rank), hit.key, title, text, f"{hit.score:.3f}")
+    from rich.console import Console
+
+    Console().print(table)
+
+
+def _highlight_terms(tokens: list[str]) -> list[str]:
+    # longest first so a compound is highlighted whole; single syllables would light up everywhere
+    return sorted({t for t in tokens if len(t) >= 2}, key=len, reverse=True)
+
+
+def snippet(text: str, terms: list[str], width: int = 110) -> Text:
+    """A window of ``text`` around the first matched term, every matched term highlighted."""
+    start = 0
+    if terms:
+        m = re.search("|".join(map(re.escape, terms)), text)
+        if m:
+            start = max(0, m.start() - width // 4)
+    piece = text[start : start + width]
+    out = Text(("…" if start > 0 else "") + piece + ("…" if start + width < len(text) else ""))
+    if terms:
+        out.highlight_words(terms, style="bold yellow")
+    return out

@@ -1,7 +1,93 @@
-"""CLI commands for this area (placeholder until its owner fills it in)."""
+"""``legalret train --pairs DIR --out DIR`` — fine-tune the encoder with a LoRA adapter on holding → article pairs.
+
+Examples::
+
+    # the default encoder (offline: bundled:me5-small), a CPU-sized run
+    legalret train --pairs out/pairs --out adapters/me5-small-legal --limit 6000 --max-seq-length 128 --bf16
+
+    # the card's recipe (jhgan/ko-sroberta-multitask + its prompts), wherever the hub is reachable
+    legalret train --pairs out/pairs --out adapters/ko-sroberta-legal --preset ko-sroberta-legal
+
+    # large effective batch on small memory; continue an interrupted run; a full merged model
+    legalret train --pairs out/pairs --out runs/big --batch-size 256 --cached-mnrl --mini-batch 16
+    legalret train --pairs out/pairs --out runs/big --batch-size 256 --cached-mnrl --mini-batch 16 --resume
+    legalret train --pairs out/pairs --out runs/merged --merge
+
+Use the adapter: ``legalret index build --model <base> --adapter <out>`` (or ``load_encoder(base, adapter=out)``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Optional
 
 import typer
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("train")(train_command)
+
+
+def train_command(
+    pairs: Path = typer.Option(..., "--pairs", help="Pairs directory written by `legalret pairs` (train.jsonl, dev_queries.jsonl …)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Directory for the adapter (or the merged model with --merge)."),
+    base: Optional[str] = typer.Option(None, "--base", help="Base encoder spec (default: the configured model, offline bundled:me5-small)."),
+    preset: Optional[str] = typer.Option(None, "--preset", help="A named recipe: ko-sroberta-legal (base + prompts)."),
+    rank: int = typer.Option(16, "--rank", help="LoRA rank."),
+    alpha: int = typer.Option(32, "--alpha", help="LoRA alpha."),
+    dropout: float = typer.Option(0.05, "--dropout", help="LoRA dropout."),
+    epochs: float = typer.Option(1.0, "--epochs"),
+    batch_size: int = typer.Option(16, "--batch-size", help="Pairs per batch (= in-batch negatives + 1)."),
+    max_seq_length: Optional[int] = typer.Option(128, "--max-seq-length", help="Token limit for queries and passages."),
+    lr: float = typer.Option(2e-4, "--lr", help="Learning rate."),
+    scale: float = typer.Option(20.0, "--scale", help="MNRL scale (1/temperature) on cosine similarity."),
+    bf16: Optional[bool] = typer.Option(None, "--bf16/--no-bf16", help="bf16 autocast (default: when the hardware has it)."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Train on a seeded random subset of N pairs."),
+    hard_negatives: int = typer.Option(0, "--hard-negatives", help="Negatives per pair from the pairs file (topped up at random)."),
+    cached_mnrl: bool = typer.Option(False, "--cached-mnrl", help="CachedMultipleNegativesRankingLoss (GradCache)."),
+    mini_batch: int = typer.Option(16, "--mini-batch", help="Mini-batch size for --cached-mnrl."),
+    eval_queries: int = typer.Option(300, "--eval-queries", help="Dev queries sampled for evaluation during training (0 = all)."),
+    eval_steps: Optional[int] = typer.Option(None, "--eval-steps", help="Evaluate/checkpoint every N steps (default: 4 times a run)."),
+    seed: int = typer.Option(42, "--seed"),
+    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads (default: OMP_NUM_THREADS or 2)."),
+    merge: bool = typer.Option(False, "--merge", help="Write a full model with the adapter merged in."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from the last checkpoint of this --out."),
+    force: bool = typer.Option(False, "--force", help="Train below the pair minimum; discard old checkpoints; overwrite --out."),
+    name: Optional[str] = typer.Option(None, "--name", help="Adapter name for its card (default: the --out folder name)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
+) -> None:
+    """Train a LoRA adapter (MNRL, no-duplicate batches, dev evaluation keeps the best) and save it with its card."""
+    from legalret.progress import console
+    from legalret.train.adapter import LoraSettings
+    from legalret.train.trainer import TrainConfig, train
+
+    config = TrainConfig(
+        base=base, preset=preset, lora=LoraSettings(rank=rank, alpha=alpha, dropout=dropout), epochs=epochs,
+        batch_size=batch_size, max_seq_length=max_seq_length, lr=lr, scale=scale, bf16=bf16, limit=limit,
+        hard_negatives=hard_negatives, cached_mnrl=cached_mnrl, mini_batch=mini_batch, eval_queries=eval_queries,
+        eval_steps=eval_steps, seed=seed, threads=threads, merge=merge, resume=resume, force=force, name=name,
+    )
+    reproduce = "legalret train " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else None
+    # transformers prints its training logs on stdout; keep stdout for the --json result only.
+    with contextlib.redirect_stdout(sys.stderr):
+        result = train(pairs, out=out, config=config, reproduce=reproduce)
+    key = "dev_cosine_recall@10"
+    summary = {
+        "out": str(result.out_dir), "fingerprint": result.fingerprint, "base": result.base_spec,
+        "train_pairs": result.train_pairs, "steps": result.steps, "train_seconds": round(result.train_seconds, 1),
+        "pairs_per_second": round(result.pairs_per_second, 2), "device": result.device,
+        "loss_first": result.loss_first, "loss_last": result.loss_last,
+        "base_recall@10": result.base_metrics.get(key), "recall@10": result.dev_metrics.get(key),
+        "base_mrr@10": result.base_metrics.get("dev_cosine_mrr@10"), "mrr@10": result.dev_metrics.get("dev_cosine_mrr@10"),
+    }
+    if as_json:
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    console.print(
+        f"dev recall@10 {summary['base_recall@10']:.4f} → {summary['recall@10']:.4f}, "
+        f"MRR@10 {summary['base_mrr@10']:.4f} → {summary['mrr@10']:.4f}; "
+        f"{result.steps} steps, {result.pairs_per_second:.1f} pairs/s on {result.device}"
+    )

@@ -1,0 +1,445 @@
+"""Retrieval quality of a searcher on a query file: overall, per law, per mode, with bootstrap intervals.
+
+A query file is JSONL, one query per line (any file in this format works, not only ``legalret pairs``'s)::
+
+    {"qid": "2021다12345-1", "query": "간접점유자의 반환청구권 …", "gold": ["민법 제194조", "민법 제207조"]}
+
+Gold keys are normalized with :func:`legalret.keys.parse_key`; a line that is not valid JSON, lacks a
+query or has a key that is not ``<법령명> 제N조[의M]`` is reported (file, line, field) and skipped — the
+other lines are still evaluated. A query with an empty gold list is kept, counted and left out of the means.
+
+Gold keys that are not in the index are **counted and listed** in the report (``missing_gold``), and by
+default they stay in the gold set — a retriever cannot find them, and the numbers say so. Pass
+``gold_filter="indexed"`` to score only the reachable keys instead (the report records that choice).
+
+A query belongs to the group of **each law** among its gold keys: a query citing 민법 and 상법 counts in
+both per-law groups (with its full-gold metrics).
+
+Usage::
+
+    from legalret.evaluate.quality import evaluate, load_queries
+    from legalret.search.searcher import Searcher
+
+    queries = load_queries("out/pairs/dev_queries.jsonl", limit=500, seed=0)
+    report = evaluate(Searcher("index/"), queries, modes=("bm25", "dense", "hybrid"))
+    report["modes"]["bm25"]["overall"]["metrics"]["recall@10"]["mean"]
+
+Any object with ``search_batch(queries, k, mode)`` (or ``search(query, k, mode)``) returning hits with
+``.key`` and ``.score`` (or ``(key, score)`` pairs) can be evaluated; a mapping ``{name: retriever}`` of
+objects following the retriever protocol ``search_batch(queries, k)`` is evaluated one name per mode.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from legalret.errors import LegalretError, SourceError
+from legalret.evaluate.metrics import (
+    DEFAULT_F2_K,
+    DEFAULT_KS,
+    DEFAULT_RANK_K,
+    aggregate,
+    metric_names,
+    order_hits,
+    paired_bootstrap_diff,
+    query_metrics,
+)
+from legalret.keys import parse_key
+from legalret.progress import track
+
+SCHEMA = "legalret.bench.quality/1"
+#: How many missing gold keys the report lists by name (all are counted).
+MAX_LISTED_MISSING = 200
+
+
+@dataclass
+class Query:
+    qid: str
+    query: str
+    gold: list[str]
+    line: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class QuerySet:
+    """Queries read from ``path``, plus the lines that could not be read (``errors``)."""
+
+    queries: list[Query]
+    path: str = ""
+    errors: list[SourceError] = field(default_factory=list)
+    total_lines: int = 0
+
+    def __len__(self) -> int:
+        return len(self.queries)
+
+    def __iter__(self):
+        return iter(self.queries)
+
+
+def _normalize_gold(value: Any, path: str, lineno: int) -> list[str]:
+    if not isinstance(value, list):
+        raise SourceError(path, f"expected a list of article keys, got {type(value).__name__}", line=lineno, field="gold")
+    keys: list[str] = []
+    for raw in value:
+        if not isinstance(raw, str):
+            raise SourceError(path, f"article key must be a string, got {raw!r}", line=lineno, field="gold")
+        try:
+            key = parse_key(raw).key
+        except ValueError as e:
+            raise SourceError(path, str(e), line=lineno, field="gold") from None
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
+def parse_query_line(line: str, path: str, lineno: int) -> Query:
+    """One JSONL line → :class:`Query`, or :class:`SourceError` naming the file, line and field."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as e:
+        raise SourceError(path, f"not valid JSON ({e.msg} at column {e.colno})", line=lineno) from None
+    if not isinstance(record, dict):
+        raise SourceError(path, f"expected a JSON object, got {type(record).__name__}", line=lineno)
+    text = record.get("query")
+    if not isinstance(text, str) or not text.strip():
+        raise SourceError(path, "missing or empty query text", line=lineno, field="query")
+    if "gold" not in record:
+        raise SourceError(path, "missing gold article keys", line=lineno, field="gold")
+    gold = _normalize_gold(record["gold"], path, lineno)
+    qid = record.get("qid")
+    qid = str(qid) if qid not in (None, "") else f"line{lineno}"
+    extra = {k: v for k, v in record.items() if k not in ("qid", "query", "gold")}
+    return Query(qid=qid, query=text.strip(), gold=gold, line=lineno, extra=extra)
+
+
+def load_queries(
+    path: str | os.PathLike,
+    *,
+    limit: int | None = None,
+    seed: int = 0,
+    on_error: Callable[[SourceError], None] | None = None,
+) -> QuerySet:
+    """Read a query file. Bad lines are collected in ``.errors`` (and passed to ``on_error``), not fatal.
+
+    ``limit`` keeps a random sample of that many queries, drawn with ``seed`` and kept in file order,
+    so that ``--limit 200`` is representative and the same on every run. Raises :class:`SourceError`
+    when the file is missing or holds no readable query at all.
+    """
+    path = str(path)
+    if not Path(path).is_file():
+        raise SourceError(path, "query file not found")
+    queries: list[Query] = []
+    errors: list[SourceError] = []
+    total = 0
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            total += 1
+            try:
+                queries.append(parse_query_line(line, path, lineno))
+            except SourceError as e:
+                errors.append(e)
+                if on_error:
+                    on_error(e)
+    if not queries:
+        detail = f"; first error: {errors[0]}" if errors else ""
+        raise SourceError(path, f"no readable queries ({total} non-empty lines){detail}")
+    if limit is not None and limit < len(queries):
+        if limit < 1:
+            raise ValueError(f"limit must be positive, not {limit}")
+        chosen = sorted(random.Random(seed).sample(range(len(queries)), limit))
+        queries = [queries[i] for i in chosen]
+    return QuerySet(queries=queries, path=path, errors=errors, total_lines=total)
+
+
+# ---- talking to searchers -----------------------------------------------------------------------------
+def index_keys_of(searcher: Any) -> set[str] | None:
+    """The article keys a searcher can return, when it exposes them (None when it does not).
+
+    These are the *searchable* keys (a deleted article stored in the index is not among them; see
+    :func:`deleted_keys_of`). Tries, in order: ``searcher.keys()`` / ``searcher.keys``, ``searcher.articles`` (mapping or list of
+    articles), ``searcher.store`` with the same attributes.
+    """
+    for owner in (searcher, getattr(searcher, "store", None), getattr(searcher, "index", None)):
+        if owner is None:
+            continue
+        keys = getattr(owner, "keys", None)
+        if keys is not None and not isinstance(owner, Mapping):
+            keys = keys() if callable(keys) else keys
+            try:
+                return {k if isinstance(k, str) else k.key for k in keys}
+            except (TypeError, AttributeError):
+                pass
+        arts = getattr(owner, "articles", None)
+        if arts is not None:
+            arts = arts() if callable(arts) else arts
+            if isinstance(arts, Mapping):
+                return set(arts)
+            try:
+                return {a.key for a in arts}
+            except (TypeError, AttributeError):
+                pass
+    return None
+
+
+def deleted_keys_of(searcher: Any) -> set[str]:
+    """Keys the index holds as deleted (삭제) articles — stored, but not searchable by BM25 or dense."""
+    data = getattr(searcher, "data", None)
+    arts = getattr(data, "articles", None) if data is not None else None
+    if not arts:
+        return set()
+    try:
+        return {a.key for a in arts if getattr(a, "deleted", False)}
+    except (TypeError, AttributeError):
+        return set()
+
+
+def _run_batch(retriever: Any, texts: list[str], k: int, mode: str | None) -> list[list[Any]]:
+    kwargs = {"mode": mode} if mode is not None else {}
+    if hasattr(retriever, "search_batch"):
+        results = retriever.search_batch(texts, k, **kwargs)
+    else:
+        results = [retriever.search(t, k, **kwargs) for t in texts]
+    results = list(results)
+    if len(results) != len(texts):
+        raise LegalretError(f"searcher returned {len(results)} result lists for {len(texts)} queries (mode {mode})")
+    return results
+
+
+@contextmanager
+def shared_query_vectors(searcher: Any, enabled: bool = True):
+    """Encode each query text once for all modes (dense, hybrid, rrf) of one evaluation.
+
+    The searcher encodes queries per ``search_batch`` call; evaluating three modes would encode the same
+    dev set three times. While this context is open, ``searcher.dense.encode`` is memoized by text (the
+    vectors are identical — same encoder, same text); the original method is restored on exit. Searchers
+    without a ``dense.encode`` are left alone.
+    """
+    dense = None
+    if enabled and not isinstance(searcher, Mapping) and getattr(searcher, "has_dense", False):
+        try:
+            dense = searcher.dense
+        except LegalretError:
+            dense = None
+    if dense is None or not callable(getattr(dense, "encode", None)):
+        yield
+        return
+    original = dense.encode
+    cache: dict[str, Any] = {}
+
+    def encode(queries):
+        queries = list(queries)
+        todo = [q for q in dict.fromkeys(queries) if q not in cache]
+        if todo:
+            for q, vec in zip(todo, original(todo)):
+                cache[q] = vec
+        return np.stack([cache[q] for q in queries]) if queries else original(queries)
+
+    dense.encode = encode
+    try:
+        yield
+    finally:
+        try:
+            del dense.encode  # back to the class's method
+        except AttributeError:
+            dense.encode = original
+
+
+def _law_of(key: str) -> str:
+    return parse_key(key).law
+
+
+# ---- the evaluation -----------------------------------------------------------------------------------
+def evaluate(
+    searcher: Any,
+    queries: QuerySet | Sequence[Query],
+    modes: Sequence[str] = ("bm25", "dense", "hybrid"),
+    ks: Sequence[int] = DEFAULT_KS,
+    *,
+    rank_k: int = DEFAULT_RANK_K,
+    f2_k: int = DEFAULT_F2_K,
+    ties: str = "key",
+    gold_filter: str = "all",
+    index_keys: Iterable[str] | None = None,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    batch_size: int = 32,
+    keep_per_query: bool = True,
+    progress: bool | None = None,
+) -> dict[str, Any]:
+    """Evaluate ``searcher`` on ``queries`` for each mode; returns the report dict (see module docs).
+
+    ``searcher`` is a :class:`~legalret.search.searcher.Searcher` (called with ``mode=``) or a mapping
+    ``{mode name: retriever}``. Retrieval depth is the largest cut-off used. ``index_keys`` defaults to
+    what :func:`index_keys_of` finds on the searcher.
+
+    Report layout::
+
+        {"schema", "settings", "queries": {file, count, evaluated, empty_gold, errors},
+         "index": {articles, missing_gold: {keys, occurrences, queries, queries_all_missing, listed}},
+         "modes": {mode: {"overall": aggregate, "per_law": {law: aggregate}, "seconds", "queries_per_second"}},
+         "comparisons": {"hybrid vs bm25": {metric: paired diff}},
+         "per_query": {mode: [{"qid", "gold", "top", metric: value}]}}
+    """
+    if gold_filter not in ("all", "indexed"):
+        raise ValueError(f"gold_filter must be 'all' or 'indexed', not {gold_filter!r}")
+    if not modes:
+        raise ValueError("no modes to evaluate")
+    qlist = list(queries)
+    if not qlist:
+        raise ValueError("no queries to evaluate")
+    ks = sorted(set(int(k) for k in ks))
+    depth = max([*ks, rank_k, f2_k])
+    names = metric_names(ks, rank_k, f2_k)
+
+    known = set(index_keys) if index_keys is not None else index_keys_of(searcher)
+    deleted = deleted_keys_of(searcher) if not isinstance(searcher, Mapping) else set()
+    if gold_filter == "indexed" and known is None:
+        raise LegalretError("gold_filter='indexed' needs the index's article keys, and this searcher does not expose them")
+
+    # Gold keys absent from the index: counted, listed, and (by default) kept as unreachable gold.
+    missing_counts: dict[str, list[str]] = defaultdict(list)
+    queries_with_missing = queries_all_missing = 0
+    gold_of: list[list[str]] = []
+    for q in qlist:
+        missing = [g for g in q.gold if known is not None and g not in known]
+        for g in missing:
+            missing_counts[g].append(q.qid)
+        if missing:
+            queries_with_missing += 1
+            queries_all_missing += len(missing) == len(q.gold)
+        gold_of.append([g for g in q.gold if g not in missing] if gold_filter == "indexed" else list(q.gold))
+
+    laws_of = [sorted({_law_of(g) for g in gold}) for gold in gold_of]
+    texts = [q.query for q in qlist]
+
+    is_mapping = isinstance(searcher, Mapping)
+    report_modes: dict[str, Any] = {}
+    per_query_out: dict[str, list[dict]] = {}
+    per_query_metrics: dict[str, list[dict | None]] = {}
+    # Only worth it (and only loads the encoder) when two or more modes encode queries.
+    share_vectors = sum(m in ("dense", "hybrid", "rrf") for m in modes) > 1
+    with shared_query_vectors(searcher, enabled=share_vectors):
+        for mode in modes:
+            retriever = searcher[mode] if is_mapping else searcher
+            call_mode = None if is_mapping else mode
+            batches = [list(range(i, min(i + batch_size, len(qlist)))) for i in range(0, len(qlist), batch_size)]
+            rankings: list[list[str]] = [[] for _ in qlist]
+            started = time.perf_counter()
+            for batch in track(batches, f"{mode}: searching {len(qlist)} queries", disable=None if progress else True):
+                results = _run_batch(retriever, [texts[i] for i in batch], depth, call_mode)
+                for i, hits in zip(batch, results):
+                    rankings[i] = order_hits(hits, gold_of[i], ties=ties)
+            seconds = time.perf_counter() - started
+
+            metrics = [query_metrics(rankings[i], gold_of[i], ks, rank_k, f2_k) for i in range(len(qlist))]
+            per_query_metrics[mode] = metrics
+            by_law: dict[str, list[dict | None]] = defaultdict(list)
+            for laws, m in zip(laws_of, metrics):
+                for law in laws:
+                    by_law[law].append(m)
+            agg_kw = dict(n_resamples=n_resamples, confidence=confidence, seed=seed)
+            report_modes[mode] = {
+                "overall": aggregate(metrics, **agg_kw),
+                "per_law": {law: aggregate(ms, **agg_kw) for law, ms in sorted(by_law.items(), key=lambda kv: (-len(kv[1]), kv[0]))},
+                "seconds": round(seconds, 4),
+                "queries_per_second": round(len(qlist) / seconds, 2) if seconds > 0 else None,
+            }
+            if keep_per_query:
+                per_query_out[mode] = [
+                    {"qid": q.qid, "gold": gold_of[i], "top": rankings[i][:rank_k], **(metrics[i] or {})}
+                    for i, q in enumerate(qlist)
+                ]
+
+    comparisons = _compare_modes(list(modes), per_query_metrics, names, n_resamples, confidence, seed)
+
+    missing_sorted = sorted(missing_counts.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    qs = queries if isinstance(queries, QuerySet) else None
+    report: dict[str, Any] = {
+        "schema": SCHEMA,
+        "settings": {
+            "modes": list(modes),
+            "ks": ks,
+            "rank_k": rank_k,
+            "f2_k": f2_k,
+            "depth": depth,
+            "ties": ties,
+            "gold_filter": gold_filter,
+            "n_resamples": n_resamples,
+            "confidence": confidence,
+            "seed": seed,
+            "metrics": names,
+            # later dense-using modes reuse the first one's query vectors: their seconds exclude encoding
+            "query_vectors_shared": share_vectors,
+        },
+        "queries": {
+            "file": qs.path if qs else None,
+            "lines": qs.total_lines if qs else len(qlist),
+            "count": len(qlist),
+            "evaluated": sum(1 for g in gold_of if g),
+            "empty_gold": sum(1 for g in gold_of if not g),
+            "gold_keys": sum(len(g) for g in gold_of),
+            "errors": [str(e) for e in (qs.errors if qs else [])][:MAX_LISTED_MISSING],
+            "error_count": len(qs.errors) if qs else 0,
+        },
+        "index": {
+            "articles": len(known) if known is not None else None,
+            "missing_gold": None
+            if known is None
+            else {
+                "keys": len(missing_counts),
+                "occurrences": sum(len(v) for v in missing_counts.values()),
+                "queries": queries_with_missing,
+                "queries_all_missing": queries_all_missing,
+                "deleted_in_index": sum(1 for k in missing_counts if k in deleted),
+                "listed": [
+                    {"key": k, "queries": len(v), "qids": v[:5], **({"deleted_in_index": True} if k in deleted else {})}
+                    for k, v in missing_sorted[:MAX_LISTED_MISSING]
+                ],
+            },
+        },
+        "modes": report_modes,
+        "comparisons": comparisons,
+    }
+    if keep_per_query:
+        report["per_query"] = per_query_out
+    return report
+
+
+def _compare_modes(
+    modes: list[str],
+    per_query: dict[str, list[dict | None]],
+    names: list[str],
+    n_resamples: int,
+    confidence: float,
+    seed: int,
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Paired bootstrap of every later mode against the first (e.g. ``hybrid vs bm25``)."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    if len(modes) < 2:
+        return out
+    base = modes[0]
+    for other in modes[1:]:
+        pairs = [(a, b) for a, b in zip(per_query[other], per_query[base]) if a is not None and b is not None]
+        if not pairs:
+            continue
+        out[f"{other} vs {base}"] = {
+            name: paired_bootstrap_diff(
+                [a[name] for a, _ in pairs], [b[name] for _, b in pairs], n_resamples=n_resamples, confidence=confidence, seed=seed
+            )
+            for name in names
+        }
+    return out

@@ -1,0 +1,450 @@
+"""Build an index from articles, or update one incrementally (``index add``).
+
+:func:`build_index` writes a fresh index: Kiwi tokens (parallel), bm25s, passage embeddings (batched, the
+encoder's own precision — bf16 where the CPU has it), FAISS. :func:`add_to_index` merges new or amended
+articles into an existing index:
+
+* articles are matched **by key**; a changed text replaces the old one; an unchanged one keeps its tokens
+  and vector (cached by text hash under the index's encoder fingerprint, so only changed text is encoded);
+* a law present in the new batch is taken to be **re-ingested whole**: its articles missing from the batch are
+  removed (``remove_missing=False`` keeps them, for partial batches);
+* the report says how many were added / changed / removed / unchanged, and how long each stage took.
+
+Both write a new generation and swap it in atomically under the index lock (:mod:`legalret.index.store`).
+
+Usage::
+
+    from legalret.index.build import build_index, add_to_index
+    from legalret.ingest.sources import ingest
+
+    report = build_index(ingest(["legalize-kr.zip"], laws=["민법", "상법"]).articles, "index/")
+    print(report.summary())
+    report = add_to_index(ingest(["amended/민법/법률.md"]).articles, "index/")
+    report.added, report.changed, report.removed, report.unchanged
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+
+from legalret.articles import Article
+from legalret.errors import IndexError_
+from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
+from legalret.index.dense import DenseIndex, EmbeddingCache, encode_with_cache, text_hash
+from legalret.index.store import (
+    MEMORY_DIR,
+    IndexData,
+    IndexLock,
+    current_generation,
+    load_index,
+    replace_dir_atomically,
+    write_generation,
+)
+from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings
+from legalret.progress import console, track
+
+#: ``model=`` value for an index without dense vectors (BM25 only).
+NO_ENCODER = "none"
+#: Texts per encoder call: sorted by length first so each batch pads little.
+ENCODE_CHUNK = 512
+
+
+@dataclass
+class BuildReport:
+    index_dir: Path
+    generation: str = ""
+    articles: int = 0  # in the store, deleted ones included
+    searchable: int = 0  # rows in BM25 / FAISS (not deleted)
+    laws: int = 0
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    duplicates: int = 0  # same key twice in the input (the last one wins)
+    tokenized: int = 0  # texts run through Kiwi (the rest came from the token cache)
+    encoded: int = 0  # texts run through the encoder (the rest came from the embedding cache)
+    memory_items: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        t = ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items())
+        return (
+            f"{self.index_dir} ({self.generation}): {self.articles} articles ({self.searchable} searchable) in "
+            f"{self.laws} laws; added {self.added}, changed {self.changed}, removed {self.removed}, "
+            f"unchanged {self.unchanged}; tokenized {self.tokenized}, encoded {self.encoded} [{t}]"
+        )
+
+
+class _Stages:
+    """Stage timer: ``with stages('encode'): …`` records seconds in ``report.timings``."""
+
+    def __init__(self, report: BuildReport, verbose: bool):
+        self.report, self.verbose = report, verbose
+        self.t0 = time.perf_counter()
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t = time.perf_counter()
+        yield
+        dt = time.perf_counter() - t
+        self.report.timings[name] = self.report.timings.get(name, 0.0) + dt
+        if self.verbose:
+            console.print(f"[dim]{name}: {dt:.1f}s[/]", highlight=False)
+
+    def finish(self) -> None:
+        self.report.timings["total"] = time.perf_counter() - self.t0
+
+
+# ---- public API -------------------------------------------------------------------------------------
+def build_index(
+    articles: Iterable[Article],
+    index_dir: str | Path,
+    *,
+    model: str | None = None,
+    adapter: str | Path | None = None,
+    encoder: Any = None,
+    precision: str = "auto",
+    tokenizer: TokenizerSettings | dict | None = None,
+    bm25: BM25Params | None = None,
+    fusion: Any = None,
+    precedents: Iterable[Any] | None = None,
+    batch_size: int = 32,
+    verbose: bool = False,
+) -> BuildReport:
+    """Index ``articles`` into ``index_dir`` (replacing what is there, atomically).
+
+    ``model``: an encoder spec (default: ``legalret.config.default_model()``), or ``'none'`` for BM25 only;
+    ``encoder``: an already loaded :class:`~legalret.models.encoder.Encoder` (skips loading ``model``).
+    If ``index_dir`` already holds an index made with the same encoder and tokenizer, its vectors and tokens
+    are reused for identical texts. ``precedents`` (parsed :class:`~legalret.precedents.parse.Precedent`)
+    additionally build the precedent memory under ``<index>/memory``.
+    """
+    from legalret.search.fusion import FusionSettings
+
+    index_dir = Path(index_dir)
+    report = BuildReport(index_dir)
+    stages = _Stages(report, verbose)
+    with stages("collect"):
+        merged, report.duplicates = _dedupe(articles)
+    settings = _tokenizer_settings(tokenizer)
+    with IndexLock(index_dir):
+        with stages("load encoder"):
+            enc = _resolve_encoder(model, adapter, encoder, precision)
+        previous = _try_load_previous(index_dir, stages)
+        data, manifest = _assemble(
+            list(merged.values()), previous, enc, settings, bm25 or BM25Params(), report, stages, batch_size
+        )
+        fusion_settings = fusion if fusion is not None else FusionSettings()
+        manifest["fusion"] = fusion_settings.to_dict() if hasattr(fusion_settings, "to_dict") else dict(fusion_settings)
+        manifest["encoder"] = _encoder_info(enc, model, adapter)
+        if previous is not None:
+            old_keys = {a.key: a for a in previous.articles}
+            _count_changes(old_keys, merged, report)
+        else:
+            report.added = len(merged)
+        _write(index_dir, data, manifest, report, stages)
+        if precedents is not None:  # after the articles are live, so the memory never points ahead of them
+            with stages("memory"):
+                report.memory_items = _build_memory(precedents, index_dir, enc, settings, [a.key for a in merged.values()])
+    stages.finish()
+    return report
+
+
+def add_to_index(
+    articles: Iterable[Article],
+    index_dir: str | Path,
+    *,
+    model: str | None = None,
+    adapter: str | Path | None = None,
+    encoder: Any = None,
+    precision: str = "auto",
+    remove_missing: bool = True,
+    batch_size: int = 32,
+    verbose: bool = False,
+) -> BuildReport:
+    """Merge new / amended ``articles`` into the index at ``index_dir`` (see module docstring).
+
+    The index's own encoder is used; ``model`` / ``adapter``, when given, must match it (else
+    :class:`IndexError_`: rebuild with ``index build`` to change encoders).
+    """
+    index_dir = Path(index_dir)
+    report = BuildReport(index_dir)
+    stages = _Stages(report, verbose)
+    with stages("collect"):
+        incoming, report.duplicates = _dedupe(articles)
+    current_generation(index_dir)  # a clear error before the lock creates the directory
+    with IndexLock(index_dir):
+        with stages("load index"):
+            previous = load_index(index_dir, verify="size")
+        info = previous.manifest.get("encoder")
+        with stages("load encoder"):
+            enc = _encoder_for_existing(info, model, adapter, encoder, precision, index_dir)
+        merged, changes = _merge(previous.articles, incoming, remove_missing)
+        report.added, report.changed, report.removed, report.unchanged = changes
+        settings = TokenizerSettings.from_dict(previous.manifest["tokenizer"])
+        params = BM25Params.from_dict(previous.manifest.get("bm25"))
+        data, manifest = _assemble(merged, previous, enc, settings, params, report, stages, batch_size)
+        manifest["fusion"] = previous.manifest.get("fusion", {})
+        manifest["encoder"] = info
+        _write(index_dir, data, manifest, report, stages)
+    stages.finish()
+    return report
+
+
+# ---- merging ----------------------------------------------------------------------------------------
+def _dedupe(articles: Iterable[Article]) -> tuple["OrderedDict[str, Article]", int]:
+    merged: OrderedDict[str, Article] = OrderedDict()
+    duplicates = 0
+    for art in articles:
+        if art.key in merged:
+            duplicates += 1
+        merged[art.key] = art
+    return merged, duplicates
+
+
+def _merge(old: list[Article], incoming: "OrderedDict[str, Article]", remove_missing: bool) -> tuple[list[Article], tuple[int, int, int, int]]:
+    """New article list (laws in their old order, new laws appended) and (added, changed, removed, unchanged)."""
+    new_by_law: OrderedDict[str, list[Article]] = OrderedDict()
+    for art in incoming.values():
+        new_by_law.setdefault(art.law, []).append(art)
+    old_by_law: OrderedDict[str, list[Article]] = OrderedDict()
+    for art in old:
+        old_by_law.setdefault(art.law, []).append(art)
+
+    added = changed = removed = unchanged = 0
+    out: list[Article] = []
+    for law in list(old_by_law) + [law for law in new_by_law if law not in old_by_law]:
+        olds = {a.key: a for a in old_by_law.get(law, [])}
+        news = new_by_law.get(law)
+        if news is None:  # law not in this batch: untouched
+            out.extend(olds.values())
+            continue
+        new_keys = {a.key for a in news}
+        for art in news:
+            prev = olds.get(art.key)
+            if prev is None:
+                added += 1
+            elif _same(prev, art):
+                unchanged += 1
+            else:
+                changed += 1
+        if remove_missing:
+            removed += sum(1 for key in olds if key not in new_keys)
+            out.extend(news)  # the law's new order
+        else:
+            # keep the old articles the batch does not mention, in their place, replacing the ones it does
+            by_key = {a.key: a for a in news}
+            out.extend(by_key.pop(key, a) for key, a in olds.items())
+            out.extend(by_key.values())
+    return out, (added, changed, removed, unchanged)
+
+
+def _same(a: Article, b: Article) -> bool:
+    """Same article content (where it was read from does not count)."""
+    da, db = a.to_dict(), b.to_dict()
+    for d in (da, db):
+        d.pop("source", None)
+        d.pop("line", None)
+    return da == db
+
+
+def _count_changes(old: dict[str, Article], new: "OrderedDict[str, Article]", report: BuildReport) -> None:
+    for key, art in new.items():
+        prev = old.get(key)
+        if prev is None:
+            report.added += 1
+        elif _same(prev, art):
+            report.unchanged += 1
+        else:
+            report.changed += 1
+    report.removed = sum(1 for key in old if key not in new)
+
+
+# ---- the heavy part ---------------------------------------------------------------------------------
+def _assemble(
+    articles: list[Article],
+    previous: IndexData | None,
+    enc: Any,
+    settings: TokenizerSettings,
+    params: BM25Params,
+    report: BuildReport,
+    stages: _Stages,
+    batch_size: int,
+) -> tuple[IndexData, dict]:
+    rows = [i for i, a in enumerate(articles) if not a.deleted]
+    texts = [articles[i].index_text() for i in rows]
+    hashes = [text_hash(t) for t in texts]
+
+    # Tokens: reuse the previous index's tokens for identical texts when the tokenizer settings agree.
+    token_cache: dict[str, int] = {}
+    if previous is not None and TokenizerSettings.from_dict(previous.manifest["tokenizer"]) == settings:
+        token_cache = {h: r for r, h in enumerate(previous.row_hashes)}
+    with stages("tokenize"):
+        token_lists: list[list[str] | None] = [None] * len(rows)
+        todo = []
+        for j, h in enumerate(hashes):
+            r = token_cache.get(h)
+            if r is not None:
+                token_lists[j] = previous.tokens.get(r)
+            else:
+                todo.append(j)
+        if todo:
+            tok = KiwiTokenizer(settings)
+            chunk = 2000
+            for start in track(range(0, len(todo), chunk), "tokenizing", total=(len(todo) + chunk - 1) // chunk):
+                part = todo[start : start + chunk]
+                for j, tokens in zip(part, tok.tokenize_many([texts[j] for j in part])):
+                    token_lists[j] = tokens
+        report.tokenized = len(todo)
+    with stages("bm25"):
+        bm25 = BM25Engine.build(token_lists, params)
+        tokens = TokenStore.from_lists(token_lists)
+
+    dense = None
+    if enc is not None:
+        cache = None
+        if previous is not None and previous.dense is not None and previous.manifest["encoder"]["fingerprint"] == enc.fingerprint:
+            cache = EmbeddingCache.from_index(enc.fingerprint, previous.dense, previous.row_hashes)
+        with stages("encode"):
+            vectors, report.encoded = encode_with_cache(texts, hashes, lambda t: _encode_sorted(enc, t, batch_size), enc.dim, cache)
+        with stages("faiss"):
+            dense = DenseIndex.from_vectors(vectors, dim=enc.dim)
+
+    laws: OrderedDict[str, dict] = OrderedDict()
+    for a in articles:
+        info = laws.setdefault(a.law, {"kind": a.kind, "law_id": a.law_id, "articles": 0, "deleted": 0, "effective_date": a.effective_date})
+        info["articles"] += 1
+        info["deleted"] += int(a.deleted)
+    report.articles, report.searchable, report.laws = len(articles), len(rows), len(laws)
+    manifest = {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "tokenizer": settings.to_dict(),
+        "bm25": params.to_dict(),
+        "counts": {"articles": len(articles), "searchable": len(rows), "laws": len(laws), "vocab": len(bm25.vocab)},
+        "laws": laws,
+    }
+    data = IndexData(manifest, articles, rows, hashes, tokens, bm25, dense)
+    return data, manifest
+
+
+def _encode_sorted(enc: Any, texts: list[str], batch_size: int) -> np.ndarray:
+    """Encode in length order (little padding per batch), in chunks with a progress bar; rows in input order."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), enc.dim), dtype=np.float32)
+    chunks = [order[s : s + ENCODE_CHUNK] for s in range(0, len(order), ENCODE_CHUNK)]
+    for idx in track(chunks, "encoding", total=len(chunks)):
+        out[idx] = enc.encode_passages([texts[i] for i in idx], batch_size=batch_size)
+    return out
+
+
+def _write(index_dir: Path, data: IndexData, manifest: dict, report: BuildReport, stages: _Stages) -> None:
+    manifest["timings"] = {k: round(v, 3) for k, v in report.timings.items()}
+    with stages("write"):
+        gen = write_generation(index_dir, data, manifest)
+    report.generation = gen.name
+
+
+# ---- encoders ---------------------------------------------------------------------------------------
+def _resolve_encoder(model: str | None, adapter, encoder: Any, precision: str):
+    if encoder is not None:
+        return encoder
+    if model is not None and str(model).lower() == NO_ENCODER:
+        if adapter is not None:
+            raise IndexError_("an adapter needs an encoder; drop --adapter or choose a --model")
+        return None
+    from legalret.models.encoder import load_encoder
+
+    return load_encoder(model, adapter=adapter, precision=precision)
+
+
+def _encoder_info(enc: Any, model: str | None, adapter) -> dict | None:
+    if enc is None:
+        return None
+    spec = getattr(enc, "spec", None)
+    return {
+        "spec": str(model) if model is not None else getattr(spec, "name", None),
+        "name": getattr(spec, "name", None),
+        "path": str(spec.path) if getattr(spec, "path", None) else None,
+        "fingerprint": enc.fingerprint,
+        "adapter": str(Path(adapter).resolve()) if adapter is not None else None,
+        "dim": int(enc.dim),
+        "precision": getattr(enc, "precision", None),
+    }
+
+
+def load_index_encoder(info: dict | None, *, model=None, adapter=None, encoder: Any = None, precision: str = "auto", where: Path | str = "index"):
+    """The encoder an index was built with, checked against its fingerprint (used by add and the searcher)."""
+    if info is None:
+        if encoder is not None or (model is not None and str(model).lower() != NO_ENCODER) or adapter is not None:
+            raise IndexError_(f"{where}: this index has no dense vectors (built with --model none); rebuild it with an encoder")
+        return None
+    if encoder is None:
+        from legalret.models.encoder import load_encoder
+
+        spec = model if model is not None else (info.get("spec") or info.get("name"))
+        ad = adapter if adapter is not None else info.get("adapter")
+        if ad is not None and not Path(ad).exists():
+            raise IndexError_(f"{where}: the index was built with adapter {ad}, which no longer exists")
+        encoder = load_encoder(spec, adapter=ad, precision=precision)
+    if encoder.fingerprint != info["fingerprint"]:
+        raise IndexError_(
+            f"{where}: encoder mismatch — index built with {info['fingerprint']}, requested {encoder.fingerprint}; "
+            "use the index's encoder or rebuild with `legalret index build`"
+        )
+    if int(encoder.dim) != int(info["dim"]):
+        raise IndexError_(f"{where}: encoder dimension {encoder.dim} != index dimension {info['dim']}")
+    return encoder
+
+
+def _encoder_for_existing(info, model, adapter, encoder, precision, index_dir: Path):
+    return load_index_encoder(info, model=model, adapter=adapter, encoder=encoder, precision=precision, where=index_dir)
+
+
+def _try_load_previous(index_dir: Path, stages: _Stages) -> IndexData | None:
+    """The index already at ``index_dir`` (for its caches), or None when there is none or it is unreadable."""
+    try:
+        current_generation(index_dir)
+    except IndexError_:
+        return None
+    with stages("load previous"):
+        try:
+            return load_index(index_dir, verify="size")
+        except IndexError_ as e:
+            console.print(f"[yellow]note:[/] not reusing the existing index ({e})", highlight=False)
+            return None
+
+
+def _tokenizer_settings(tokenizer) -> TokenizerSettings:
+    if tokenizer is None:
+        return TokenizerSettings()
+    if isinstance(tokenizer, dict):
+        return TokenizerSettings.from_dict(tokenizer)
+    if isinstance(tokenizer, KiwiTokenizer):
+        return tokenizer.settings
+    return tokenizer
+
+
+# ---- precedent memory -------------------------------------------------------------------------------
+def _build_memory(precedents: Iterable[Any], index_dir: Path, enc: Any, settings: TokenizerSettings, keys: list[str]) -> int:
+    """Build H's precedent memory into ``<index>/memory`` (swapped in whole), keeping only citations we index."""
+    import tempfile
+
+    from legalret.memory.store import PrecedentMemory
+
+    memory = PrecedentMemory.build(precedents, encoder=enc, tokenizer=KiwiTokenizer(settings), keep_keys=set(keys))
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-memory-", dir=index_dir))
+    try:
+        memory.save(tmp / "m")
+        replace_dir_atomically(tmp / "m", index_dir / MEMORY_DIR)
+    finally:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+    return len(memory)

@@ -1,0 +1,186 @@
+"""Korean tokens for BM25: Kiwi morphemes, content words only, compounds **and** their parts.
+
+Kiwi segments the same word differently depending on context — ``유치권`` alone is one proper noun, but in
+``유치권을`` it becomes ``유치`` + ``권`` (suffix); ``간접점유`` in an article is one token, in a query two.
+Exact-token BM25 then misses obvious matches. Like Lucene nori's ``decompound_mode="mixed"``, we therefore
+emit, for every run of adjacent noun-like morphemes (no space between them):
+
+* each noun part (``유치``, ``간접``, ``점유``), suffixes glued to the noun before them (``청구`` + ``권`` → ``청구권``);
+* every two adjacent parts joined (``손해배상``, ``배상청구권``) when the run has three or more parts;
+* the whole compound (``손해배상청구권``, ``유치권``, ``간접점유``).
+
+so both segmentations share the whole-compound token and the part tokens. Verb/adjective stems are kept
+except a short list of function-like ones (하, 되, 있, …). Particles, endings, punctuation and numbers are dropped.
+
+Usage::
+
+    from legalret.index.tokenize import KiwiTokenizer
+
+    tok = KiwiTokenizer()                 # one Kiwi per settings per process (loading takes ~1 s)
+    tok.tokenize("유치권을 행사하는 자")    # ['유치', '유치권', '행사']
+    tok.tokenize_many(texts)              # list of token lists, Kiwi's own worker threads, order kept
+    tok.settings                          # stored in the index manifest; queries use the same settings
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Iterable, Sequence
+
+#: Morpheme tags that carry content and can form compounds (general/proper noun, root, Latin, Hanja).
+NOUN_TAGS = ("NNG", "NNP", "XR", "SL", "SH")
+#: Verb and adjective stems: kept as tokens of their own (never part of a compound).
+PREDICATE_TAGS = ("VV", "VA")
+#: Stems too common or too grammatical to help ranking.
+PREDICATE_STOPWORDS = ("하", "되", "있", "없", "않", "이", "아니", "같", "그렇", "위하", "대하", "의하", "관하", "말")
+#: Glued to a neighbouring noun, these join the compound (비+용 → 비용 stays, 미+성년 → 미성년, 청구+권 → 청구권).
+PREFIX_TAG = "XPN"
+SUFFIX_TAG = "XSN"
+
+
+@dataclass(frozen=True)
+class TokenizerSettings:
+    """Everything that changes the tokens; written to the index manifest so queries match the index."""
+
+    name: str = "kiwi"
+    mixed: bool = True  # emit compound parts (nori "mixed" decompounding)
+    bigrams: bool = True  # emit adjacent-part compounds inside runs of 3+ parts
+    noun_tags: tuple[str, ...] = NOUN_TAGS
+    predicate_tags: tuple[str, ...] = PREDICATE_TAGS
+    predicate_stopwords: tuple[str, ...] = PREDICATE_STOPWORDS
+    user_words: tuple[str, ...] = field(default_factory=tuple)  # extra NNP entries (e.g. legal terms)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["kiwipiepy"] = _kiwi_version()
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TokenizerSettings":
+        known = {f for f in cls.__dataclass_fields__}
+        kw = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items() if k in known}
+        return cls(**kw)
+
+
+def _kiwi_version() -> str:
+    import kiwipiepy
+
+    return getattr(kiwipiepy, "__version__", "unknown")
+
+
+_KIWI_CACHE: dict[tuple, object] = {}
+_KIWI_LOCK = threading.Lock()
+
+
+def _get_kiwi(user_words: tuple[str, ...], num_workers: int):
+    """One Kiwi per (dictionary, workers) per process: loading the model costs about a second."""
+    key = (user_words, num_workers)
+    with _KIWI_LOCK:
+        kiwi = _KIWI_CACHE.get(key)
+        if kiwi is None:
+            from kiwipiepy import Kiwi
+
+            kiwi = Kiwi(num_workers=num_workers)
+            for word in user_words:
+                kiwi.add_user_word(word, "NNP")
+            _KIWI_CACHE[key] = kiwi
+        return kiwi
+
+
+def default_workers() -> int:
+    """Kiwi worker threads for batch tokenization: the machine's cores, at most 2 (it is shared)."""
+    env = os.environ.get("LEGALRET_TOKENIZER_WORKERS")
+    if env:
+        return max(1, int(env))
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+class KiwiTokenizer:
+    """Content-word Kiwi tokenizer with mixed decompounding (see module docstring).
+
+    Deterministic: the same text and settings always give the same tokens, whatever the worker count.
+    """
+
+    def __init__(self, settings: TokenizerSettings | dict | None = None, *, num_workers: int | None = None):
+        if isinstance(settings, dict):
+            settings = TokenizerSettings.from_dict(settings)
+        self.settings: TokenizerSettings = settings or TokenizerSettings()
+        if self.settings.name != "kiwi":
+            raise ValueError(f"unknown tokenizer {self.settings.name!r} (only 'kiwi' is implemented)")
+        self.num_workers = num_workers or default_workers()
+        self._nouns = frozenset(self.settings.noun_tags)
+        self._preds = frozenset(self.settings.predicate_tags)
+        self._pred_stop = frozenset(self.settings.predicate_stopwords)
+
+    @property
+    def kiwi(self):
+        return _get_kiwi(tuple(self.settings.user_words), self.num_workers)
+
+    # ---- public API ----------------------------------------------------------------------------
+    def tokenize(self, text: str) -> list[str]:
+        """Tokens of one text (a query or an article)."""
+        if not text or not text.strip():
+            return []
+        return self._select(self.kiwi.tokenize(text))
+
+    def tokenize_many(self, texts: Sequence[str] | Iterable[str]) -> list[list[str]]:
+        """Tokens of many texts, analysed by Kiwi's worker threads; the output order is the input order."""
+        texts = [t if t and t.strip() else " " for t in texts]
+        if not texts:
+            return []
+        return [self._select(tokens) for tokens in self.kiwi.tokenize(texts)]
+
+    __call__ = tokenize
+
+    # ---- token selection -----------------------------------------------------------------------
+    def _select(self, morphs) -> list[str]:
+        out: list[str] = []
+        run: list[list] = []  # elements of the current compound: [surface, is_noun_part]
+        prefix = ""  # a prefix (XPN) waiting for its noun
+        end = -1  # where the previous morpheme ended (to tell glued morphemes from spaced ones)
+        for m in morphs:
+            tag, form, start = m.tag, m.form, m.start
+            if "-" in tag:  # 'VV-R' / 'VA-I': regular/irregular conjugation marks
+                tag = tag.split("-", 1)[0]
+            glued = start == end
+            if tag in self._nouns:
+                if tag == "SL":
+                    form = form.lower()
+                if not glued:
+                    self._flush(run, out)
+                    run = []
+                run.append([prefix + form if (prefix and glued) else form, form])
+                prefix = ""
+            elif tag == SUFFIX_TAG and run and glued:
+                run[-1][0] += form  # 청구 + 권 → 청구권 (the bare noun part stays in run[-1][1])
+            elif tag == PREFIX_TAG:
+                self._flush(run, out)
+                run, prefix = [], form
+            else:
+                self._flush(run, out)
+                run, prefix = [], ""
+                if tag in self._preds and form not in self._pred_stop:
+                    out.append(form)
+            end = start + m.len
+        self._flush(run, out)
+        return out
+
+    def _flush(self, run: list[list], out: list[str]) -> None:
+        if not run:
+            return
+        if len(run) == 1:
+            glued, bare = run[0]
+            if self.settings.mixed and glued != bare:
+                out.append(bare)
+            out.append(glued)
+            return
+        if self.settings.mixed:
+            for glued, bare in run:
+                out.append(bare)
+                if glued != bare:
+                    out.append(glued)
+            if self.settings.bigrams and len(run) >= 3:
+                out.extend(run[i][0] + run[i + 1][0] for i in range(len(run) - 1))
+        out.append("".join(g for g, _ in run))

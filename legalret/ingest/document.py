@@ -1,0 +1,130 @@
+"""What every statute parser returns: one law document (metadata + its body articles).
+
+The four parsers (:mod:`~legalret.ingest.markdown`, :mod:`~legalret.ingest.lawgo`,
+:mod:`~legalret.ingest.plaintext`) each turn one source text into a :class:`LawDocument`;
+:mod:`~legalret.ingest.sources` walks files and archives and collects them.
+
+Usage::
+
+    from legalret.ingest.document import LawDocument, normalize_kind, iso_date
+
+    normalize_kind("대통령령", "민법 시행령")   # '시행령'
+    iso_date("20250131")                       # '2025-01-31'
+
+The small helpers here are shared by the parsers so that every source agrees on kinds, dates,
+branch recovery and the 삭제 (deleted) convention.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from legalret.articles import Article
+from legalret.errors import SourceError
+
+#: The kinds the corpus manifests and the ``--kind`` filter speak of.
+KINDS = ("법률", "시행령", "시행규칙")
+
+# law.go.kr's 법령구분/법종구분 names the enacting authority; users think in 법률 / 시행령 / 시행규칙.
+_KIND_BY_AUTHORITY = {"대통령령": "시행령", "총리령": "시행규칙", "부령": "시행규칙"}
+
+
+@dataclass
+class LawDocument:
+    """One statute (one law of one kind) as read from one source."""
+
+    law: str  # 제목 as promulgated, normalized (middle dots → ·, spaces collapsed)
+    kind: str = ""  # 법률 / 시행령 / 시행규칙 / … (see :func:`normalize_kind`)
+    law_id: str = ""  # 법령ID
+    promulgated: str | None = None  # 공포일자, ISO
+    effective_date: str | None = None  # 시행일자, ISO
+    source: str = ""
+    format: str = ""  # 'markdown' | 'lawgo-json' | 'lawgo-xml' | 'plaintext'
+    articles: list[Article] = field(default_factory=list)
+    #: recoverable defects found while parsing (each names its line/field); reported, not fatal
+    warnings: list[SourceError] = field(default_factory=list)
+
+    @property
+    def deleted(self) -> int:
+        return sum(a.deleted for a in self.articles)
+
+
+def normalize_kind(kind: str | None, law: str = "") -> str:
+    """``대통령령`` → ``시행령``, ``총리령``/``부령`` → ``시행규칙``; a name ending in 시행령/시행규칙 decides
+    when the kind is missing. Unknown kinds (``대법원규칙`` …) are kept as written."""
+    kind = (kind or "").strip()
+    if kind in _KIND_BY_AUTHORITY:
+        return _KIND_BY_AUTHORITY[kind]
+    if kind.endswith("부령"):  # 고용노동부령, 과학기술정보통신부령 …: ministry ordinances = 시행규칙
+        return "시행규칙"
+    if kind:
+        return kind
+    compact = law.replace(" ", "")
+    if compact.endswith("시행령"):
+        return "시행령"
+    if compact.endswith("시행규칙"):
+        return "시행규칙"
+    return "법률" if law else ""
+
+
+_DATE = re.compile(r"^\s*(\d{4})[-. ]*(\d{1,2})[-. ]*(\d{1,2})\.?\s*$")
+
+
+def iso_date(value) -> str | None:
+    """``'20250131'``, ``'2025-01-31'``, ``'2025. 1. 31.'`` → ``'2025-01-31'``; empty/invalid → None."""
+    if value is None:
+        return None
+    m = _DATE.match(str(value))
+    if not m:
+        return None
+    y, mo, d = int(m[1]), int(m[2]), int(m[3])
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def clean(text: str) -> str:
+    """NFC and one space per whitespace run — but the statute's own middle dots are kept for display
+    (index text unifies them later, see :func:`legalret.text.normalize`)."""
+    # hot path (a million lines per corpus): skip the NFC pass for text that already is NFC
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if ("  " in text or "\t" in text or "\n" in text or "\r" in text or "\xa0" in text or "\u3000" in text
+            or text[:1].isspace() or text[-1:].isspace()):
+        return " ".join(text.split())
+    return text
+
+
+#: An article body that is only ``삭제 <2005.3.31>`` (or ``삭제``) marks a deleted article.
+DELETED_BODY = re.compile(r"^\s*삭\s*제\s*(?:<[^<>]*>|\[[^\[\]]*\]|\([^()]*\))?\s*\.?\s*$")
+
+
+def is_deleted_body(article: Article) -> bool:
+    """True when the article's whole body is a 삭제 note (its paragraphs may still be numbered)."""
+    first = article.paragraphs[0] if article.paragraphs else None
+    lead = (first.text or (first.items[0].text if first.items else "")) if first is not None else ""
+    if not lead.lstrip().startswith("삭"):
+        return False  # fast path: almost every article
+    texts = [p.text for p in article.paragraphs if p.text] + [i.text for p in article.paragraphs for i in p.items]
+    return bool(texts) and all(DELETED_BODY.match(t) for t in texts)
+
+
+class BranchCounter:
+    """Recovers branch numbers a source lost: the k-th repeat of ``제N조`` is ``제N조의(k+1)``.
+
+    Explicit branches (``제N조의M``) are taken as written and also advance the counter, so a source
+    that has some branches written out and others lost still numbers the rest in order.
+    """
+
+    def __init__(self) -> None:
+        self._next: dict[int, int] = {}
+
+    def assign(self, number: int, branch: int | None) -> int:
+        if branch is None:
+            branch = self._next.get(number, 0)
+            if branch == 1:  # the first repeat of 제N조 is 제N조의2 (there is no 의1)
+                branch = 2
+        self._next[number] = max(self._next.get(number, 0), branch + 1 if branch else 1)
+        return branch

@@ -1,0 +1,314 @@
+"""law.go.kr lawService statutes (JSON and XML) → :class:`~legalret.ingest.document.LawDocument`.
+
+Both formats carry the same tree (the XML is the API's default, the JSON its ``type=JSON``)::
+
+    {"법령": {"기본정보": {"법령명_한글": "민법", "법령ID": "001706", "법종구분": {"content": "법률"},
+                           "공포일자": "20240920", "시행일자": "20250131"},
+              "조문": {"조문단위": [
+                  {"조문여부": "전문", "조문내용": [["제1편 총칙", "제1장 통칙"]]},          # chapter heading
+                  {"조문여부": "조문", "조문번호": "2", "조문제목": "신의성실", "조문내용": "제2조(신의성실)",
+                   "조문시행일자": "20250131",
+                   "항": [{"항번호": "①", "항내용": "①권리의 행사와 …"}, …]},              # 항: dict OR list
+                  {"조문여부": "조문", "조문번호": "5", "조문가지번호": "2", …},               # 제5조의2
+              ]},
+              "부칙": {…}}}                                                                # dropped
+
+Usage::
+
+    from legalret.ingest.lawgo import parse_lawgo_json, parse_lawgo_xml
+    [doc] = parse_lawgo_json(Path("001706.json").read_text(), "001706.json")
+    doc.law, len(doc.articles)          # ('민법', 1192)
+
+Shapes handled: 항/호/목 as a dict or a list of dicts; a 항 dict without 항번호 that only holds 호;
+any text field as a string or as nested lists of lines; 조문여부 ``전문`` rows (one or several
+편/장/절/관 headings) set the chapter path of the articles after them; ``제16조 삭제 <2004.1.29>``
+marks a deleted article; 조문시행일자 is each article's effective date. A malformed article is a
+warning naming its 조문키 and line; the rest of the law is still read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable
+from xml.parsers import expat
+
+from legalret.articles import Article, Item, Paragraph, SubItem
+from legalret.errors import SourceError
+from legalret.ingest.document import BranchCounter, LawDocument, clean, is_deleted_body, iso_date, normalize_kind
+from legalret.text import circled_to_int, normalize, strip_notes
+
+Fix = Callable[[str], str]
+
+_HEADING = re.compile(r"^\s*제\s*(\d+)\s*조(?:\s*의\s*(\d+))?\s*(?:\((.*?)\))?\s*")
+# 편/장/절/관 headings, and the sub-관 '제1항 협의상 파양' headings of 민법 제4편
+_CHAPTER_LINE = re.compile(r"^\s*(제\s*\d+\s*(편|장|절|관|항)(?:\s*의\s*\d+)?.*?)\s*$")
+_CHAPTER_DEPTH = {"편": 0, "장": 1, "절": 2, "관": 3, "항": 4}
+_ITEM_PREFIX = re.compile(r"^\s*(\d+(?:의\d+)?)\s*\.\s*")
+_SUBITEM_PREFIX = re.compile(r"^\s*([가-힣](?:의\d+)?)\s*\.\s*")
+_KEY_LINE = re.compile(r'"조문키"\s*:\s*"(\d+)"')
+
+
+# ---- entry points ---------------------------------------------------------------------------------
+def parse_lawgo_json(text: str, source: str = "", *, fix: Fix | None = None) -> list[LawDocument]:
+    """Parse a lawService JSON response (one ``{"법령": …}`` object, or a list of them)."""
+    if not text.strip():
+        raise SourceError(source, "empty file")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise SourceError(source, f"malformed JSON: {e.msg} (column {e.colno})", line=e.lineno, field="JSON") from e
+    lines = {m[1]: text.count("\n", 0, m.start()) + 1 for m in _KEY_LINE.finditer(text)}
+    objects = data if isinstance(data, list) else [data]
+    return [_parse_law(obj, source, fix, lines, fmt="lawgo-json") for obj in objects]
+
+
+def parse_lawgo_xml(text: str, source: str = "", *, fix: Fix | None = None) -> list[LawDocument]:
+    """Parse a lawService XML response (root ``<법령>``, or any root holding ``<법령>`` elements)."""
+    if not text.strip():
+        raise SourceError(source, "empty file")
+    root, lines = _xml_to_dict(text, source)
+    tag, body = root
+    if tag == "법령":
+        laws = [body]
+    else:
+        found = body.get("법령") if isinstance(body, dict) else None
+        if found is None:
+            raise SourceError(source, f"root element <{tag}> is not <법령> and holds no <법령>", line=1, field="법령")
+        laws = found if isinstance(found, list) else [found]
+    return [_parse_law({"법령": law}, source, fix, lines, fmt="lawgo-xml") for law in laws]
+
+
+# ---- the shared tree walk ------------------------------------------------------------------------
+def _parse_law(obj: Any, source: str, fix: Fix | None, lines: dict[str, int], fmt: str) -> LawDocument:
+    fix = fix or (lambda s: s)
+    law = obj.get("법령") if isinstance(obj, dict) else None
+    if not isinstance(law, dict):
+        raise SourceError(source, "no '법령' object (expected a law.go.kr lawService response)", field="법령")
+    info = law.get("기본정보")
+    if not isinstance(info, dict):
+        raise SourceError(source, "no 기본정보 (law metadata)", field="법령.기본정보")
+    name = _text(info.get("법령명_한글"), fix)
+    if not name:
+        raise SourceError(source, "기본정보 has no 법령명_한글 (law name)", field="기본정보.법령명_한글")
+    name = normalize(name)
+    doc = LawDocument(
+        law=name,
+        kind=normalize_kind(_text(info.get("법종구분")), name),
+        law_id=_text(info.get("법령ID")),
+        promulgated=iso_date(_text(info.get("공포일자"))),
+        effective_date=iso_date(_text(info.get("시행일자"))),
+        source=source,
+        format=fmt,
+    )
+    units = (law.get("조문") or {}).get("조문단위") if isinstance(law.get("조문"), dict) else None
+    if units is None:
+        raise SourceError(source, "no 조문.조문단위 (the law has no articles)", field="조문.조문단위")
+    chapter: list[tuple[int, str]] = []
+    branches = BranchCounter()
+    for index, unit in enumerate(_as_list(units)):
+        key = str(unit.get("조문키", "")) if isinstance(unit, dict) else ""
+        line = lines.get(key) if key else None
+        try:
+            if not isinstance(unit, dict):
+                raise ValueError(f"expected an object, got {type(unit).__name__}")
+            if _text(unit.get("조문여부")) == "전문":
+                chapter = _update_chapter(chapter, _lines(unit.get("조문내용"), fix))
+                continue
+            article = _article(unit, doc, chapter, branches, fix)
+        except (ValueError, TypeError, AttributeError) as e:
+            where = f"조문단위[{index}]" + (f" (조문키 {key})" if key else "")
+            doc.warnings.append(SourceError(source, f"skipped a malformed article: {e}", line=line, field=where))
+            continue
+        article.line = line
+        doc.articles.append(article)
+    if not doc.articles:
+        why = f" ({len(doc.warnings)} malformed, first: {doc.warnings[0]})" if doc.warnings else ""
+        raise SourceError(source, f"no articles in 조문.조문단위{why}", field="조문.조문단위")
+    return doc
+
+
+def _article(unit: dict, doc: LawDocument, chapter, branches: BranchCounter, fix: Fix) -> Article:
+    raw_number = _text(unit.get("조문번호"))
+    if not raw_number.isdigit():
+        raise ValueError(f"조문번호 {raw_number!r} is not a number")
+    raw_branch = _text(unit.get("조문가지번호"))
+    if raw_branch and not raw_branch.isdigit():
+        raise ValueError(f"조문가지번호 {raw_branch!r} is not a number")
+    number = int(raw_number)
+    branch = branches.assign(number, int(raw_branch) if raw_branch else 0)
+    body_lines = _lines(unit.get("조문내용"), fix)
+    title = clean(_text(unit.get("조문제목"), fix))
+    if body_lines:  # '제2조(신의성실) 본문…' — the heading is repeated inside the text
+        m = _HEADING.match(body_lines[0])
+        if m:
+            title = title or clean(m[3] or "")
+            body_lines[0] = body_lines[0][m.end():]
+    article = Article(law=doc.law, number=number, branch=branch, title=strip_notes(title) or title,
+                      law_id=doc.law_id, kind=doc.kind, chapter=[h for _, h in chapter],
+                      effective_date=iso_date(_text(unit.get("조문시행일자"))) or doc.effective_date,
+                      source=doc.source)
+    intro = "\n".join(t for t in (clean(x) for x in body_lines) if t)
+    paragraphs = _as_list(unit.get("항"))
+    if intro or not paragraphs:
+        article.paragraphs.append(Paragraph(None, intro))
+    for hang in paragraphs:
+        if not isinstance(hang, dict):
+            raise ValueError(f"항 is {type(hang).__name__}, expected an object")
+        number_mark = _text(hang.get("항번호")).strip()
+        para_number = circled_to_int(number_mark) if number_mark else None
+        if number_mark and para_number is None and number_mark.isdigit():
+            para_number = int(number_mark)
+        text = _join(_lines(hang.get("항내용"), fix))
+        if number_mark and text.startswith(number_mark):
+            text = text[len(number_mark):].strip()
+        if para_number is None and not text and article.paragraphs and not article.paragraphs[-1].items:
+            para = article.paragraphs[-1]  # 항 dict holding only 호: they belong to the article's body
+        else:
+            para = Paragraph(para_number, text)
+            article.paragraphs.append(para)
+        for ho in _as_list(hang.get("호")):
+            para.items.append(_item(ho, fix))
+    article.deleted = is_deleted_body(article)
+    return article
+
+
+def _item(ho: Any, fix: Fix) -> Item:
+    if not isinstance(ho, dict):
+        raise ValueError(f"호 is {type(ho).__name__}, expected an object")
+    mark = _text(ho.get("호번호")).strip().rstrip(".")
+    text = _join(_lines(ho.get("호내용"), fix))
+    m = _ITEM_PREFIX.match(text)
+    if m:
+        mark = mark or m[1]
+        text = text[m.end():]
+    item = Item(mark.replace(" ", ""), text.strip())
+    for mok in _as_list(ho.get("목")):
+        if not isinstance(mok, dict):
+            raise ValueError(f"목 is {type(mok).__name__}, expected an object")
+        sub_mark = _text(mok.get("목번호")).strip().rstrip(".")
+        sub_text = _join(_lines(mok.get("목내용"), fix))
+        m = _SUBITEM_PREFIX.match(sub_text)
+        if m:
+            sub_mark = sub_mark or m[1]
+            sub_text = sub_text[m.end():]
+        item.subitems.append(SubItem(sub_mark, sub_text.strip()))
+    return item
+
+
+def _update_chapter(chapter: list[tuple[int, str]], lines: list[str]) -> list[tuple[int, str]]:
+    for line in lines:
+        m = _CHAPTER_LINE.match(line)
+        if m:
+            depth = _CHAPTER_DEPTH[m[2]]
+            chapter = [c for c in chapter if c[0] < depth] + [(depth, strip_notes(clean(m[1])))]
+    return chapter
+
+
+# ---- value helpers --------------------------------------------------------------------------------
+def _as_list(value: Any) -> list:
+    if value is None or value == "":
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _text(value: Any, fix: Fix | None = None) -> str:
+    """A scalar field: a string, a number, or ``{"content": …}`` (XML text with attributes)."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        value = value.get("content", "")
+    if isinstance(value, list):
+        return " ".join(_lines(value, fix))
+    text = str(value)
+    return fix(text) if fix and not text.isascii() else text
+
+
+def _lines(value: Any, fix: Fix | None = None) -> list[str]:
+    """A text field that may be a string or nested lists of lines → its non-empty lines."""
+    out: list[str] = []
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if v is None:
+            continue
+        if isinstance(v, list):
+            stack.extend(reversed(v))
+        elif isinstance(v, dict):
+            stack.append(v.get("content"))
+        else:
+            text = str(v)
+            if fix and not text.isascii():
+                text = fix(text)
+            out.extend(part for part in text.split("\n") if part.strip())
+    return out
+
+
+def _join(lines: list[str]) -> str:
+    """Lines of one 항/호/목: the first is its text, deeper lines (``1) …``) stay on their own line."""
+    return "\n".join(c for c in (clean(x) for x in lines) if c)
+
+
+# ---- XML → the JSON tree -------------------------------------------------------------------------
+class _Node:
+    __slots__ = ("tag", "attrs", "children", "repeated", "texts", "line")
+
+    def __init__(self, tag: str, attrs: dict, line: int):
+        self.tag, self.attrs, self.line = tag, attrs, line
+        self.children: dict[str, Any] = {}
+        self.repeated: set[str] = set()
+        self.texts: list[str] = []
+
+    def add(self, name: str, value: Any) -> None:
+        if name not in self.children:
+            self.children[name] = value
+        elif name in self.repeated:
+            self.children[name].append(value)
+        else:  # second <항> under one <조문단위>: from now on a list, as in the JSON
+            self.children[name] = [self.children[name], value]
+            self.repeated.add(name)
+
+    def value(self) -> Any:
+        text = "".join(self.texts).strip()
+        if self.children:
+            return {**self.attrs, **self.children}
+        if self.attrs:
+            return {**self.attrs, "content": text}
+        return text
+
+
+def _xml_to_dict(text: str, source: str) -> tuple[tuple[str, Any], dict[str, int]]:
+    """Convert XML to the JSON shape: child elements → keys (repeated ones → lists), attributes →
+    keys beside ``content`` (``<법종구분 법종구분코드="A0002">법률</법종구분>`` →
+    ``{"법종구분코드": "A0002", "content": "법률"}``). Also returns the line of each 조문단위 by 조문키."""
+    parser = expat.ParserCreate()
+    stack: list[_Node] = []
+    result: list[tuple[str, Any]] = []
+    lines: dict[str, int] = {}
+
+    def start(tag: str, attrs: dict) -> None:
+        stack.append(_Node(tag, dict(attrs), parser.CurrentLineNumber))
+
+    def chars(data: str) -> None:
+        if stack:
+            stack[-1].texts.append(data)
+
+    def end(tag: str) -> None:
+        node = stack.pop()
+        value = node.value()
+        if node.tag == "조문단위" and isinstance(value, dict) and value.get("조문키"):
+            lines[str(value["조문키"])] = node.line
+        if stack:
+            stack[-1].add(node.tag, value)
+        else:
+            result.append((node.tag, value))
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = chars
+    try:
+        parser.Parse(text.encode("utf-8"), True)
+    except expat.ExpatError as e:
+        raise SourceError(source, f"malformed XML: {expat.errors.messages[e.code]} (column {e.offset})",
+                          line=e.lineno, field="XML") from e
+    return result[0], lines

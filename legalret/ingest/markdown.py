@@ -1,0 +1,278 @@
+"""legalize-kr statute markdown → :class:`~legalret.ingest.document.LawDocument`.
+
+The format (``legalize-kr/<법령명>/{법률.md,시행령.md}``)::
+
+    ---
+    제목: 민법
+    법령ID: '001706'
+    법령구분: 법률
+    공포일자: 2026-03-17
+    시행일자: 2026-03-17
+    ---
+    # 민법
+    # 제1편 총칙
+    ## 제1장 통칙
+    ##### 제2조 (신의성실)
+    **①** 권리의 행사와 의무의 이행은 신의에 좇아 성실히 하여야 한다.
+      1\\. 호
+        가\\. 목
+    ##### 제3조
+    삭제 <2005.3.31>
+    ## 부칙
+
+Usage::
+
+    from legalret.ingest.markdown import parse_markdown
+    doc = parse_markdown(text, source="legalize-kr/민법/법률.md")
+    doc.law, doc.kind, len(doc.articles)      # ('민법', '법률', 1192)
+
+Two defects of the real mirror are repaired here, and both are reported as warnings:
+
+* **lost branch numbers** — ``제312조의2`` appears as a second ``##### 제312조`` heading; the order is
+  kept, so the k-th repeat of a number is ``의(k+1)`` (:class:`~legalret.ingest.document.BranchCounter`).
+* **unresolved git merge conflicts** (``<<<<<<< HEAD`` … ``=======`` … ``>>>>>>>``) left in about 80
+  files: each file is resolved to the one side whose front matter is the latest promulgation
+  (공포일자, then 법령MST), consistently for every hunk — mixing sides would splice two versions.
+
+부칙 (from ``## 부칙`` on) are dropped: they are not articles of the body.
+"""
+
+from __future__ import annotations
+
+import re
+
+from legalret.articles import Article, Item, Paragraph, SubItem
+from legalret.errors import SourceError
+from legalret.ingest.document import BranchCounter, LawDocument, clean, is_deleted_body, iso_date, normalize_kind
+from legalret.text import circled_to_int, normalize, strip_notes
+
+_ARTICLE = re.compile(r"^#{5,6}\s*제\s*(\d+)\s*조(?:\s*의\s*(\d+))?\s*(?:\((.*)\))?\s*(.*?)\s*$")
+# 편/장/절/관 headings, e.g. '## 제2장 인', '#### 제1관 대학 <개정 2011.7.21>', '## 제3장의2 …'
+_CHAPTER = re.compile(r"^(#{1,4})\s+(제\s*\d+\s*(편|장|절|관)(?:\s*의\s*\d+)?.*?)\s*$")
+_CHAPTER_DEPTH = {"편": 0, "장": 1, "절": 2, "관": 3}
+_ADDENDA = re.compile(r"^#{1,4}\s*부\s*칙")
+_PARAGRAPH = re.compile(r"^\*\*\s*([^*\s]+)\s*\*\*\s*(.*)$")
+_ITEM = re.compile(r"^ {1,3}(\d+(?:의\d+)?)\s*\\?\.\s*(.*)$")
+_SUBITEM = re.compile(r"^ {4,}([가-힣](?:의\d+)?)\s*\\?\.\s*(.*)$")
+_UNESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>|~])")
+_FRONT_KEY = re.compile(r"^([^\s:#-][^:]*?):\s*(.*)$")
+
+
+def _unescape(text: str) -> str:
+    return _UNESCAPE.sub(r"\1", text) if "\\" in text else text
+
+
+# ---- front matter and merge conflicts ---------------------------------------------------------------
+def resolve_merge_conflicts(lines: list[str]) -> tuple[list[tuple[int, str]], str | None]:
+    """Drop git conflict markers, keeping the side of the latest promulgation in every hunk.
+
+    Returns ``[(lineno, line), …]`` (original 1-based line numbers kept, so errors still point into
+    the file as it is on disk) and which side was kept (``'ours'``/``'theirs'``, None without conflicts).
+    """
+    if not any(line.startswith("<<<<<<< ") for line in lines):
+        return list(enumerate(lines, 1)), None
+    sides = {side: _one_side(lines, side) for side in ("ours", "theirs")}
+
+    def recency(side: str) -> tuple[str, int]:
+        front = _front_matter_dict([line for _, line in sides[side]])
+        mst = front.get("법령MST", "")
+        return (iso_date(front.get("공포일자")) or "", int(mst) if mst.isdigit() else 0)
+
+    # Ties keep 'ours' (HEAD): in the real mirror tied hunks differ only in whitespace.
+    keep = "theirs" if recency("theirs") > recency("ours") else "ours"
+    return sides[keep], keep
+
+
+def _one_side(lines: list[str], side: str) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    state = None
+    for lineno, line in enumerate(lines, 1):
+        if line.startswith("<<<<<<< "):
+            state = "ours"
+        elif state and line.startswith("=======") and not line.strip("="):
+            state = "theirs"
+        elif state and line.startswith(">>>>>>> "):
+            state = None
+        elif state is None or state == side:
+            out.append((lineno, line))
+    return out
+
+
+def _front_matter_dict(lines: list[str]) -> dict[str, str]:
+    """The flat ``key: value`` pairs of a YAML front matter block (lines between the ``---``)."""
+    out: dict[str, str] = {}
+    if not lines or lines[0].strip() != "---":
+        return out
+    for line in lines[1:]:
+        if line.strip() == "---":
+            break
+        m = _FRONT_KEY.match(line)
+        if m:
+            out[m[1].strip()] = _yaml_scalar(m[2])
+    return out
+
+
+def _yaml_scalar(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] == "'":
+        return value[1:-1].replace("''", "'")
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1]
+    return "" if value in ("[]", "~", "null") else value
+
+
+# ---- the parser ------------------------------------------------------------------------------------
+def parse_markdown(text: str, source: str = "", *, kind: str | None = None) -> LawDocument:
+    """Parse one legalize-kr statute file.
+
+    ``kind`` overrides the front matter (callers pass the file stem ``법률``/``시행령`` when they know it).
+    Raises :class:`SourceError` when the file cannot be a statute (no front matter, no 제목, no
+    articles); recoverable defects go to ``doc.warnings``.
+    """
+    if not text.strip():
+        raise SourceError(source, "empty file")
+    lines = text.split("\n")
+    if "<<<<<<< " in text:
+        numbered, side = resolve_merge_conflicts(lines)
+    else:
+        numbered, side = list(enumerate(lines, 1)), None
+    if not numbered or numbered[0][1].strip().lstrip("\ufeff") != "---":
+        raise SourceError(source, "no YAML front matter (legalize-kr files start with '---')", line=1)
+    end = next((i for i in range(1, len(numbered)) if numbered[i][1].strip() == "---"), None)
+    if end is None:
+        raise SourceError(source, "front matter is not closed by '---'", line=numbered[0][0])
+    front = _front_matter_dict(["---"] + [line for _, line in numbered[1 : end + 1]])
+    title = front.get("제목", "")
+    if not title:
+        raise SourceError(source, "front matter has no 제목 (law name)", line=1, field="제목")
+
+    law = normalize(title)
+    doc = LawDocument(
+        law=law,
+        kind=normalize_kind(kind or front.get("법령구분"), law),
+        law_id=front.get("법령ID", ""),
+        promulgated=iso_date(front.get("공포일자")),
+        effective_date=iso_date(front.get("시행일자")),
+        source=source,
+        format="markdown",
+    )
+    if side:
+        doc.warnings.append(
+            SourceError(source, f"unresolved git merge conflict: kept the '{side}' side (latest 공포일자 "
+                                f"{doc.promulgated})", field="merge-conflict")
+        )
+    _parse_body(numbered[end + 1 :], doc)
+    if not doc.articles:
+        raise SourceError(source, "no articles (expected '##### 제N조 (제목)' headings)", line=numbered[end][0])
+    return doc
+
+
+_SUBSECTION = re.compile(r"^제\s*\d+\s*항\s+\S")  # '제1항 협의상 파양' — a heading below 관 (민법 제4편)
+
+
+def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
+    chapter: list[tuple[int, str]] = []  # (depth, heading)
+    branches = BranchCounter()
+    art: Article | None = None
+    explicit_branch: int | None = None
+    para: Paragraph | None = None
+    item: Item | None = None
+    seen: dict[tuple[int, int], int] = {}  # (number, branch) → line
+
+    def finish(article: Article | None) -> None:
+        nonlocal chapter
+        if article is None:
+            return
+        body = article.paragraphs
+        if (not article.title and len(body) == 1 and body[0].number is None and not body[0].items
+                and _SUBSECTION.match(body[0].text)):
+            # The mirror renders the sub-관 headings '제1항 협의상 파양' as an untitled '##### 제898조'
+            # followed by the real 제898조 (law.go.kr has them as 전문 rows): a heading, not an article,
+            # and not a branch either.
+            chapter = [c for c in chapter if c[0] < 4] + [(4, strip_notes(body[0].text))]
+            return
+        article.branch = branches.assign(article.number, explicit_branch)
+        article.deleted = is_deleted_body(article)
+        ident = (article.number, article.branch)
+        if ident in seen:  # only explicit '제N조의M' headings can repeat; keys must stay unique
+            doc.warnings.append(SourceError(doc.source, f"duplicate article {article.label} (first at line "
+                                                        f"{seen[ident]}); kept the first", line=article.line,
+                                            field="article"))
+            return
+        seen[ident] = article.line or 0
+        doc.articles.append(article)
+
+    for lineno, raw in lines:
+        if not raw.strip():
+            continue
+        if raw[0] == "#":
+            if raw.startswith("#####"):
+                m = _ARTICLE.match(raw)
+                if not m:
+                    doc.warnings.append(SourceError(doc.source, f"unreadable article heading {raw.strip()!r}",
+                                                    line=lineno, field="heading"))
+                    continue
+                finish(art)
+                explicit_branch = int(m[2]) if m[2] else None
+                title = clean(m[3] or "")
+                # branch and deleted flag are settled in finish(), once the body is known
+                art = Article(law=doc.law, number=int(m[1]), title=strip_notes(title) or title,
+                              law_id=doc.law_id, kind=doc.kind, chapter=[h for _, h in chapter],
+                              effective_date=doc.effective_date, source=doc.source, line=lineno)
+                para = item = None
+                rest = clean(m[4] or "")
+                if rest:  # '##### 제5조 삭제 <2005.3.31>' — body written on the heading line
+                    para = Paragraph(None, rest)
+                    art.paragraphs.append(para)
+                continue
+            if _ADDENDA.match(raw):
+                break  # 부칙: dropped, not articles of the body
+            m = _CHAPTER.match(raw)
+            if m:
+                finish(art)
+                art = para = item = None
+                depth = _CHAPTER_DEPTH[m[3]]
+                chapter = [c for c in chapter if c[0] < depth] + [(depth, strip_notes(clean(m[2])))]
+            # other headings ('# 민법' — the law's own title) carry nothing an article needs
+            continue
+        if art is None:
+            continue  # text between a chapter heading and its first article (rare: 편 notes)
+        line = raw.rstrip()
+        if line.startswith("**"):
+            m = _PARAGRAPH.match(line)
+            number = circled_to_int(m[1]) if m else None
+            if m and number is not None:
+                para = Paragraph(number, clean(_unescape(m[2])))
+                art.paragraphs.append(para)
+                item = None
+                continue
+        if line.startswith(" "):
+            m = _SUBITEM.match(line)
+            if m and item is not None:
+                item.subitems.append(SubItem(m[1], clean(_unescape(m[2]))))
+                continue
+            m = _ITEM.match(line)
+            if m:
+                if para is None:
+                    para = Paragraph(None, "")
+                    art.paragraphs.append(para)
+                item = Item(m[1], clean(_unescape(m[2])))
+                para.items.append(item)
+                continue
+            # deeper levels (' 1) …', ' (1) …') belong to the last 목/호 — kept on their own line
+            text = clean(_unescape(line))
+            if item is not None:
+                target = item.subitems[-1] if item.subitems else item
+                target.text = f"{target.text}\n{text}" if target.text else text
+                continue
+            if para is not None:
+                para.text = f"{para.text}\n{text}" if para.text else text
+                continue
+        text = clean(_unescape(line))
+        if para is None or para.items:
+            para = Paragraph(None, text)
+            art.paragraphs.append(para)
+            item = None
+        else:  # a continuation line of the same 항
+            para.text = f"{para.text}\n{text}" if para.text else text
+    finish(art)

@@ -1,0 +1,436 @@
+"""Read statutes from files, folders, globs and zip archives, in any of the four formats.
+
+Usage::
+
+    from legalret.ingest import ingest
+
+    result = ingest(["../shared/data/statutes/legalize-kr.zip"], laws=["민법", "상법"])
+    result.articles[0].key          # '민법 제1조'
+    result.report.summary()         # {'files': 2, 'laws': 2, 'articles': 2377, 'deleted': …, 'errors': 0, …}
+    for err in result.report.errors:
+        print(err)                  # 'dump/bad.json:3: JSON: Expecting value …'
+
+* **Sources**: a file, a folder (walked recursively), a glob (``data/**/*.json``) or a zip archive,
+  read in place — members are named ``archive.zip!legalize-kr/민법/법률.md`` in articles and errors.
+* **Formats** (:func:`detect_format`): legalize-kr markdown (``.md``), law.go.kr JSON (``.json``) and
+  XML (``.xml``), plain text (``.txt``, or anything with ``제N조(제목)`` lines); content decides when
+  the extension does not.
+* **Errors never abort a batch**: each bad file becomes one :class:`~legalret.errors.SourceError`
+  (path, line, field, reason) in ``report.errors`` and the rest goes on. Recoverable defects
+  (merge-conflict leftovers, CP949 files, duplicate laws) go to ``report.warnings``.
+* **Mojibake**: every text read passes through engineer B's
+  :func:`legalret.ingest.mojibake.repair_mojibake` (a no-op on clean text); repairs are counted.
+* **Duplicates**: when two documents hold the same law and kind (the legalize-kr mirror keeps some
+  renamed laws under both the old and the new folder name), :func:`ingest` keeps the latest
+  promulgation (then the document whose folder is the law's own name) and reports the other.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import os
+import re
+import time
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Callable, Iterable, Iterator
+
+from legalret.articles import Article
+from legalret.errors import SourceError
+from legalret.ingest.document import KINDS, LawDocument, normalize_kind
+from legalret.keys import LawNames
+from legalret.text import compact
+
+try:  # engineer B's module; ingestion still runs (without repairs) where it is absent
+    from legalret.ingest.mojibake import repair_mojibake
+except ImportError:  # pragma: no cover - only while the mojibake module is absent
+    repair_mojibake = None  # type: ignore[assignment]
+
+FORMATS = ("markdown", "lawgo-json", "lawgo-xml", "plaintext")
+_EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".json": "lawgo-json", ".xml": "lawgo-xml",
+               ".txt": "plaintext", ".text": "plaintext"}
+#: Files found while walking folders/archives that are documentation, not statutes.
+_NOT_STATUTES = ("readme*", "license*", "licence*", "changelog*", "contributing*", "code_of_conduct*", "security*")
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+# ---- report ---------------------------------------------------------------------------------------
+@dataclass
+class IngestReport:
+    """What an ingest run did. ``errors`` are files that yielded nothing; ``warnings`` are repaired
+    or skipped defects inside files that were read."""
+
+    files: int = 0  # statute files read (parsed or failed), after filters
+    laws: int = 0  # distinct (law, kind) documents kept
+    articles: int = 0
+    deleted: int = 0
+    repairs: list = field(default_factory=list)  # list[legalret.ingest.mojibake.Repair]
+    errors: list[SourceError] = field(default_factory=list)
+    warnings: list[SourceError] = field(default_factory=list)
+    skipped: int = 0  # files filtered out by --law/--kind (or not statutes: README …)
+    duplicates: int = 0  # documents dropped because a newer copy of the same law was read
+    formats: Counter = field(default_factory=Counter)  # files per format
+    repaired_files: Counter = field(default_factory=Counter)  # source → number of repaired spans
+    seconds: float = 0.0
+
+    def summary(self) -> dict:
+        return {
+            "files": self.files,
+            "laws": self.laws,
+            "articles": self.articles,
+            "deleted": self.deleted,
+            "mojibake_repairs": len(self.repairs),
+            "errors": len(self.errors),
+            "warnings": len(self.warnings),
+            "skipped": self.skipped,
+            "duplicates": self.duplicates,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+@dataclass
+class IngestResult:
+    articles: list[Article]
+    report: IngestReport
+
+    def __iter__(self):
+        return iter(self.articles)
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+
+# ---- where the bytes come from --------------------------------------------------------------------
+@dataclass
+class SourceFile:
+    """One file to read: on disk, or a member of a zip archive (``name`` = ``archive.zip!member``)."""
+
+    name: str
+    read: Callable[[], bytes]
+    explicit: bool = False  # named by the user (not found by walking a folder/archive)
+    format: str | None = None  # known format (remote sources); None = detect from name and content
+
+    @property
+    def path(self) -> PurePosixPath:
+        return PurePosixPath(self.name.rsplit("!", 1)[-1].replace(os.sep, "/"))
+
+    @property
+    def kind_hint(self) -> str | None:
+        """``법률.md`` / ``시행령.md`` name their kind (legalize-kr layout)."""
+        return self.path.stem if self.path.stem in KINDS else None
+
+    @property
+    def folder(self) -> str:
+        return self.path.parent.name
+
+
+def iter_sources(sources: Iterable[str | os.PathLike | SourceFile] | str | os.PathLike,
+                 errors: list[SourceError] | None = None) -> Iterator[SourceFile]:
+    """Expand files, folders, globs and zip archives into :class:`SourceFile` entries.
+
+    A source that does not exist (or an unreadable archive) is appended to ``errors`` (raised when
+    ``errors`` is None) and the other sources go on.
+    """
+    if isinstance(sources, (str, os.PathLike)):
+        sources = [sources]
+    for src in sources:
+        if isinstance(src, SourceFile):  # already resolved (e.g. a remote file from corpus pull)
+            yield src
+            continue
+        text = os.fspath(src)
+        try:
+            if _GLOB_CHARS.search(text) and not Path(text).exists():
+                matches = sorted(glob.glob(text, recursive=True))
+                if not matches:
+                    raise SourceError(text, "glob matched no files")
+                for match in matches:
+                    yield from _expand(Path(match), explicit=True)
+            else:
+                path = Path(text).expanduser()
+                if not path.exists():
+                    raise SourceError(text, "no such file or directory")
+                yield from _expand(path, explicit=True)
+        except SourceError as e:
+            if errors is None:
+                raise
+            errors.append(e)
+
+
+def _expand(path: Path, explicit: bool) -> Iterator[SourceFile]:
+    if path.is_dir():
+        for sub in sorted(p for p in path.rglob("*") if p.is_file()):
+            if any(part.startswith(".") for part in sub.relative_to(path).parts):
+                continue  # .git, .DS_Store …
+            if sub.suffix.lower() == ".zip":
+                yield from _zip_members(sub)
+            elif _looks_like_statute_file(sub.name):
+                yield SourceFile(str(sub), sub.read_bytes)
+    elif path.suffix.lower() == ".zip" or (path.suffix.lower() not in _EXTENSIONS and zipfile.is_zipfile(path)):
+        yield from _zip_members(path)
+    else:
+        yield SourceFile(str(path), path.read_bytes, explicit=explicit)
+
+
+def _zip_members(path: Path) -> Iterator[SourceFile]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise SourceError(str(path), f"not a readable zip archive ({e})") from e
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir() or not _looks_like_statute_file(PurePosixPath(info.filename).name):
+                continue
+            if any(part.startswith((".", "__MACOSX")) for part in PurePosixPath(info.filename).parts):
+                continue
+            # read in place: the member is decompressed only when the parser asks for it
+            yield SourceFile(f"{path}!{info.filename}", lambda info=info: archive.read(info))
+
+
+def _looks_like_statute_file(name: str) -> bool:
+    lower = name.lower()
+    if any(fnmatch.fnmatch(lower, pat) for pat in _NOT_STATUTES):
+        return False
+    return Path(lower).suffix in _EXTENSIONS
+
+
+# ---- formats and decoding -------------------------------------------------------------------------
+def detect_format(name: str, text: str) -> str:
+    """The format of a file from its extension, else from its first characters."""
+    fmt = _EXTENSIONS.get(PurePosixPath(name).suffix.lower())
+    if fmt:
+        return fmt
+    head = text.lstrip("\ufeff \t\r\n")[:200]
+    if head.startswith("---"):
+        return "markdown"
+    if head.startswith(("{", "[")):
+        return "lawgo-json"
+    if head.startswith("<"):
+        return "lawgo-xml"
+    return "plaintext"
+
+
+def decode(data: bytes, name: str, warnings: list[SourceError] | None = None) -> str:
+    """UTF-8 (BOM allowed). Legacy Korean CP949/EUC-KR files are decoded with a warning; anything
+    else is a :class:`SourceError` naming the line and byte offset of the first bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        utf8_error = SourceError(name, f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}); "
+                                       "save it as UTF-8", line=line, field="encoding")
+    try:
+        text = data.decode("cp949")
+    except UnicodeDecodeError:
+        raise utf8_error from None
+    # CP949 decodes many byte soups; accept it only when the result reads as Korean text
+    non_ascii = [c for c in text if ord(c) > 127 and not c.isspace()]
+    hangul = sum("\uac00" <= c <= "\ud7a3" for c in non_ascii)
+    if not non_ascii or hangul / len(non_ascii) < 0.8:
+        raise utf8_error
+    if warnings is not None:
+        warnings.append(SourceError(name, "not UTF-8; decoded as CP949 (EUC-KR)", field="encoding"))
+    return text
+
+
+class MojibakeFixer:
+    """Runs engineer B's :func:`~legalret.ingest.mojibake.repair_mojibake` on each text and keeps count.
+
+    ``fixer(text) -> text``. Repaired spans go to ``report.repairs``; spans repaired with low
+    confidence or left unrepaired are also warnings naming the file and line — never kept silently.
+    """
+
+    def __init__(self, report: IngestReport, enabled: bool = True):
+        self.report = report
+        self.enabled = enabled and repair_mojibake is not None
+        self.source = ""
+
+    def __call__(self, text: str) -> str:
+        if not self.enabled or not text or text.isascii():
+            return text
+        try:
+            result = repair_mojibake(text)  # one regex scan on clean text
+        except Exception as e:  # a bug in the repair must not lose the file: keep the text, say so
+            self.report.warnings.append(SourceError(self.source, f"mojibake repair failed ({type(e).__name__}: {e})",
+                                                    field="mojibake"))
+            return text
+        for rep in result.repairs:
+            status = getattr(rep, "status", "repaired")
+            if status != "unrepaired":
+                self.report.repairs.append(rep)
+                self.report.repaired_files[self.source] += 1
+            if status != "repaired":
+                line = text.count("\n", 0, rep.start) + 1 if "\n" in text else None
+                self.report.warnings.append(SourceError(
+                    self.source, f"mojibake {status} (confidence {rep.confidence:.2f}): "
+                                 f"{rep.broken[:40]!r} → {rep.fixed[:40]!r}", line=line, field="mojibake"))
+        return result.text
+
+
+def parse_text(text: str, name: str, fmt: str, *, kind: str | None = None,
+               fix: Callable[[str], str] | None = None) -> list[LawDocument]:
+    """Parse one decoded file of a known format into law documents (JSON/XML may hold several laws)."""
+    if fmt == "markdown":
+        from legalret.ingest.markdown import parse_markdown
+
+        return [parse_markdown(fix(text) if fix else text, name, kind=kind)]
+    if fmt == "lawgo-json":
+        from legalret.ingest.lawgo import parse_lawgo_json
+
+        return parse_lawgo_json(text, name, fix=fix)
+    if fmt == "lawgo-xml":
+        from legalret.ingest.lawgo import parse_lawgo_xml
+
+        return parse_lawgo_xml(text, name, fix=fix)
+    if fmt == "plaintext":
+        from legalret.ingest.plaintext import parse_plaintext
+
+        return parse_plaintext(fix(text) if fix else text, name, kind=kind)
+    raise SourceError(name, f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
+
+
+# ---- filters --------------------------------------------------------------------------------------
+class _Filter:
+    def __init__(self, laws: Iterable[str] | None, kinds: Iterable[str] | None):
+        self.names = LawNames(laws) if laws else None
+        self.compacts = {compact(n) for n in laws} if laws else set()
+        self.kinds = {normalize_kind(k) for k in kinds} if kinds else None
+
+    def __bool__(self) -> bool:
+        return self.names is not None or self.kinds is not None
+
+    def wants_document(self, doc: LawDocument) -> bool:
+        if self.kinds is not None and doc.kind not in self.kinds:
+            return False
+        return self.names is None or self.names.resolve(doc.law) is not None
+
+    def may_want(self, src: SourceFile, head: str) -> bool:
+        """Cheap pre-check before parsing: the file-name kind, and for markdown every 제목 in the front
+        matter (both sides of a merge conflict). False only when the file certainly is unwanted."""
+        if self.kinds is not None and src.kind_hint and src.kind_hint not in self.kinds:
+            return False
+        if self.names is None or not head.startswith("---"):
+            return True
+        end = head.find("\n---", 3)
+        if end < 0:
+            return True  # front matter longer than the head: decide after parsing
+        titles = re.findall(r"^제목:\s*'?(.*?)'?\s*$", head[:end], flags=re.M)
+        return not titles or any(compact(t) in self.compacts or self.names.resolve(t) for t in titles)
+
+
+# ---- the pipeline ---------------------------------------------------------------------------------
+def iter_documents(sources, *, kinds=None, laws=None, report: IngestReport | None = None,
+                   on_error: Callable[[SourceError], None] | None = None, repair: bool = True,
+                   progress: Callable[[SourceFile], None] | None = None) -> Iterator[LawDocument]:
+    """Stream :class:`LawDocument`s from ``sources`` (no de-duplication: see :func:`ingest`).
+
+    ``on_error(err)`` is called for every :class:`SourceError` as it happens (raise from it to stop
+    the batch); errors are also collected in ``report.errors``. ``progress(src)`` is called per file.
+    """
+    report = report if report is not None else IngestReport()
+    wanted = _Filter(laws, kinds)
+    fixer = MojibakeFixer(report, enabled=repair)
+
+    def fail(err: SourceError) -> None:
+        report.errors.append(err)
+        if on_error is not None:
+            on_error(err)
+
+    source_errors: list[SourceError] = []
+    for src in iter_sources(sources, source_errors):
+        for err in source_errors:
+            fail(err)
+        source_errors.clear()
+        if progress is not None:
+            progress(src)
+        try:
+            data = src.read()
+        except SourceError as e:  # e.g. a remote file that is not there (HTTP 404)
+            report.files += 1
+            fail(e)
+            continue
+        except OSError as e:
+            report.files += 1
+            fail(SourceError(src.name, f"cannot read ({e})"))
+            continue
+        warnings: list[SourceError] = []
+        try:
+            text = decode(data, src.name, warnings)
+        except SourceError as e:
+            report.files += 1
+            fail(e)
+            continue
+        if wanted and not wanted.may_want(src, text[:4000].lstrip("\ufeff")):
+            report.skipped += 1
+            continue
+        report.files += 1
+        fmt = src.format or detect_format(src.name, text)
+        report.formats[fmt] += 1
+        fixer.source = src.name
+        try:
+            docs = parse_text(text, src.name, fmt, kind=src.kind_hint, fix=fixer)
+        except SourceError as e:
+            fail(e)
+            continue
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as e:
+            # a parser bug or an input shape nobody foresaw: name the file, keep the batch going
+            fail(SourceError(src.name, f"could not parse as {fmt} ({type(e).__name__}: {e})"))
+            continue
+        report.warnings.extend(warnings)
+        for doc in docs:
+            if wanted and not wanted.wants_document(doc):
+                continue
+            report.warnings.extend(doc.warnings)
+            yield doc
+    for err in source_errors:
+        fail(err)
+
+
+def ingest(sources, *, kinds=None, laws=None, on_error: Callable[[SourceError], None] | None = None,
+           repair: bool = True, progress: Callable[[SourceFile], None] | None = None) -> IngestResult:
+    """Read every statute in ``sources`` into canonical :class:`~legalret.articles.Article` objects.
+
+    ``laws`` keeps only the named laws (any spacing / middle-dot spelling); ``kinds`` keeps only
+    those kinds (``법률``, ``시행령``, ``시행규칙``; ``대통령령`` counts as ``시행령``).
+    Articles come out in source order; one document per (law, kind) survives (the latest).
+    """
+    start = time.perf_counter()
+    report = IngestReport()
+    kept: dict[tuple[str, str], LawDocument] = {}
+    order: list[tuple[str, str]] = []
+    for doc in iter_documents(sources, kinds=kinds, laws=laws, report=report, on_error=on_error,
+                              repair=repair, progress=progress):
+        key = (doc.law, doc.kind)
+        if key not in kept:
+            kept[key] = doc
+            order.append(key)
+            continue
+        winner, loser = _newer(kept[key], doc)
+        kept[key] = winner
+        report.duplicates += 1
+        report.warnings.append(SourceError(loser.source, f"same law as {winner.source} ({doc.law}, {doc.kind}); "
+                                                         "kept that one (newer or canonically named)",
+                                           field="duplicate-law"))
+    articles: list[Article] = []
+    for key in order:
+        articles.extend(kept[key].articles)
+    report.laws = len(order)
+    report.articles = len(articles)
+    report.deleted = sum(a.deleted for a in articles)
+    report.seconds = time.perf_counter() - start
+    return IngestResult(articles, report)
+
+
+def _newer(a: LawDocument, b: LawDocument) -> tuple[LawDocument, LawDocument]:
+    """(winner, loser): latest 공포일자, then 시행일자, then the file whose folder is the law's own
+    name (legalize-kr keeps renamed laws under their old folder too), then the first read."""
+
+    def rank(d: LawDocument) -> tuple:
+        folder = PurePosixPath(d.source.rsplit("!", 1)[-1]).parent.name
+        base = d.law[: -len("시행령")] if d.kind == "시행령" and d.law.endswith("시행령") else d.law
+        base = base[: -len("시행규칙")] if d.kind == "시행규칙" and base.endswith("시행규칙") else base
+        return (d.promulgated or "", d.effective_date or "", compact(folder) == compact(base))
+
+    return (b, a) if rank(b) > rank(a) else (a, b)

@@ -1,0 +1,44 @@
+"""Precedent memory: a third retriever in which similar past holdings vote for the articles they cite.
+
+Courts restate settled doctrine again and again, so the articles cited by the holdings most similar to a
+question are strong evidence for it. The memory indexes holding items (판시사항, optionally with their
+판결요지) with the same BM25 and dense machinery as articles, and turns the nearest holdings into a
+scored article list.
+
+Usage::
+
+    from legalret.memory import PrecedentMemory, MemoryRetriever, memory_weight
+
+    memory = PrecedentMemory.build(read_precedents(["precedent-kr.zip"]), encoder=None)   # BM25 only
+    memory.save("index/memory")
+    retriever = MemoryRetriever(PrecedentMemory.load("index/memory"))
+    retriever.search("임대차보증금 반환채무와 목적물 인도의 동시이행", k=10)   # [(key, score), ...]
+    result = retriever.explain(query, k=10, before=date(2021, 3, 4), exclude="2019다12345")
+    result.votes[0].support        # the holdings behind the top article (사건번호, 선고일자, text)
+    memory_weight(result)          # how much the fusion should trust the memory for this query
+"""
+
+from legalret.memory.retriever import (
+    ArticleVote,
+    HoldingMatch,
+    MemoryResult,
+    MemoryRetriever,
+    VoteConfig,
+    WeightConfig,
+    fuse_rankings,
+    memory_weight,
+)
+from legalret.memory.store import MemoryItem, PrecedentMemory
+
+__all__ = [
+    "ArticleVote",
+    "HoldingMatch",
+    "MemoryItem",
+    "MemoryResult",
+    "MemoryRetriever",
+    "PrecedentMemory",
+    "VoteConfig",
+    "WeightConfig",
+    "fuse_rankings",
+    "memory_weight",
+]

@@ -1,0 +1,401 @@
+"""Training pairs and benchmark queries from court decisions: (holding → the article it rests on).
+
+For every holding item (판시사항 ``[n]``) whose 참조조문 resolve to live articles of the corpus:
+
+* one **pair** per resolved article: ``query`` = the holding (through a template), ``positive`` = the
+  article's retrieval text (:meth:`Article.index_text`), ``key`` = the article key;
+* one **benchmark query** ``{"qid", "query", "gold": [all its resolved keys], "case_no", "decided"}``.
+
+Plus **synthetic** pairs for every live article of the corpus (train split only, they carry no date):
+``<법령명> 제N조의 내용은 무엇인가?`` (``synthetic-number``) and ``<법령명>에서 <제목>에 관한 규정은?``
+(``synthetic-title``; skipped when the title is shared by several articles of the same law).
+
+Instruction prompts (``query: `` / ``Represent this sentence …``) are **not** part of the text: the encoder's
+model spec applies them at training and encoding time (recorded in ``stats.json``).
+
+Splits follow :func:`legalret.config.split_of` on the decision date (train < 2020-01-01 ≤ dev < 2023-01-01).
+Decisions that share a case number (merged cases ``2000므1257(본소), 1264(반소)``, the same case decided
+twice) form one group; a group whose decisions fall in different splits is dropped entirely, so no case is
+in two splits. Holdings whose text also occurs in dev are removed from train (the same 판시사항 written in
+two decisions). Pairs are deduplicated on (query text, key); queries on their text (gold keys merged).
+
+Usage::
+
+    from legalret.pairs.build import build_pairs, write_pairs
+
+    pairset = build_pairs(precedents, articles, templates=("plain", "card"))
+    write_pairs(pairset, "out/pairs")   # train.jsonl dev.jsonl train_queries.jsonl dev_queries.jsonl stats.json
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from legalret.articles import Article
+from legalret.config import DEV_END, TRAIN_END, split_of
+from legalret.errors import LegalretError
+from legalret.keys import parse_key
+from legalret.precedents.parse import Precedent
+
+__all__ = ["TEMPLATES", "PairSet", "build_pairs", "write_pairs", "write_jsonl", "read_jsonl", "synthetic_pairs"]
+
+#: Query templates for holdings; ``{holding}`` is the 판시사항 item. ``card`` is the model card's template.
+TEMPLATES: dict[str, str] = {
+    "plain": "{holding}",
+    "card": "{holding}에 대한 법적 판단은?",
+    "issue": "다음 쟁점에 적용되는 법 조문은? {holding}",
+    "relevant": "{holding}와 관련된 법 조항",
+}
+SYNTHETIC_NUMBER = "{law} {label}의 내용은 무엇인가?"
+SYNTHETIC_TITLE = "{law}에서 {title}에 관한 규정은?"
+SPLITS = ("train", "dev")
+
+
+@dataclass
+class PairSet:
+    train: list[dict] = field(default_factory=list)
+    dev: list[dict] = field(default_factory=list)
+    train_queries: list[dict] = field(default_factory=list)
+    dev_queries: list[dict] = field(default_factory=list)
+    stats: dict = field(default_factory=dict)
+
+    def pairs(self, split: str) -> list[dict]:
+        return getattr(self, split)
+
+    def queries(self, split: str) -> list[dict]:
+        return getattr(self, f"{split}_queries")
+
+
+def _template_for(qid: str, templates: Sequence[str]) -> str:
+    """A stable template per holding (crc32 of its id): every holding appears once, templates rotate."""
+    return templates[zlib.crc32(qid.encode("utf-8")) % len(templates)]
+
+
+def _apply(template: str, holding: str) -> str:
+    return TEMPLATES[template].format(holding=holding.rstrip(" .")) if template != "plain" else holding
+
+
+def _qid(p: Precedent, index: int) -> str:
+    base = p.serial or f"{p.case_no}@{p.decided.isoformat()}"
+    return f"prec-{base}-{index}"
+
+
+def _groups(precedents: list[Precedent]) -> list[list[int]]:
+    """Indices of precedents linked by a shared case number (union-find)."""
+    parent = list(range(len(precedents)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner: dict[str, int] = {}
+    for i, p in enumerate(precedents):
+        for number in p.case_numbers:
+            if number in owner:
+                parent[find(i)] = find(owner[number])
+            else:
+                owner[number] = i
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(precedents)):
+        groups[find(i)].append(i)
+    return list(groups.values())
+
+
+def synthetic_pairs(articles: Iterable[Article]) -> tuple[list[dict], Counter]:
+    """Number- and title-based queries for every live article (see the module docstring)."""
+    live = [a for a in articles if not a.deleted]
+    title_count = Counter((a.law, a.title) for a in live if a.title)
+    out: list[dict] = []
+    skipped: Counter = Counter()
+    for a in live:
+        text = a.index_text()
+        if not text:
+            skipped["empty_text"] += 1
+            continue
+        base = {"positive": text, "key": a.key, "decided": None, "case_no": None}
+        out.append({"qid": f"syn-number-{a.key}", "query": SYNTHETIC_NUMBER.format(law=a.law, label=a.label),
+                    "source": "synthetic-number", "template": "synthetic-number", **base})
+        if not a.title:
+            skipped["no_title"] += 1
+        elif title_count[(a.law, a.title)] > 1:
+            skipped["shared_title"] += 1  # '준용' in ten articles: the query would have ten answers
+        else:
+            out.append({"qid": f"syn-title-{a.key}", "query": SYNTHETIC_TITLE.format(law=a.law, title=a.title),
+                        "source": "synthetic-title", "template": "synthetic-title", **base})
+    return out, skipped
+
+
+def build_pairs(
+    precedents: Iterable[Precedent],
+    articles: Sequence[Article],
+    *,
+    templates: Sequence[str] = ("plain", "card"),
+    synthetic: bool = True,
+) -> PairSet:
+    """Build pairs and query sets (see the module docstring). ``precedents`` must have been read with a
+    catalog of the same ``articles`` (their holdings' ``keys`` are the positives)."""
+    unknown = [t for t in templates if t not in TEMPLATES]
+    if unknown or not templates:
+        raise LegalretError(f"unknown query template(s) {unknown or templates}; choose from {sorted(TEMPLATES)}")
+    by_key = {a.key: a for a in articles if not a.deleted}
+    texts: dict[str, str] = {}
+
+    def text_of(key: str) -> str:
+        if key not in texts:
+            texts[key] = by_key[key].index_text()
+        return texts[key]
+
+    stats: dict = {"dropped": Counter()}
+    usable: list[Precedent] = []
+    for p in precedents:
+        if any(k in by_key for h in p.holdings for k in h.keys):
+            usable.append(p)
+        else:
+            stats["dropped"]["precedent_without_corpus_keys"] += 1
+
+    # ---- split by date, whole case groups at once ---------------------------------------------------
+    split_of_precedent: dict[int, str] = {}
+    for group in _groups(usable):
+        splits = {split_of(usable[i].decided) for i in group}
+        if len(splits) > 1:
+            stats["dropped"]["precedent_cross_split_group"] += len(group)
+            continue
+        (split,) = splits
+        if split not in SPLITS:
+            stats["dropped"]["precedent_after_dev"] += len(group)
+            continue
+        for i in group:
+            split_of_precedent[i] = split
+
+    # ---- holdings → queries and pairs ----------------------------------------------------------------
+    query_template = templates[0]
+    queries: dict[str, dict[str, dict]] = {s: {} for s in SPLITS}  # split → query text → record
+    holdings: dict[str, list[tuple[Precedent, int, str, list[str]]]] = {s: [] for s in SPLITS}
+    for i, split in sorted(split_of_precedent.items(), key=lambda kv: (usable[kv[0]].decided, kv[0])):
+        p = usable[i]
+        for h in p.holdings:
+            keys = [k for k in h.keys if k in by_key]
+            if not keys:
+                stats["dropped"]["holding_without_corpus_keys"] += 1
+                continue
+            qid = _qid(p, h.index)
+            holdings[split].append((p, h.index, h.text, keys))
+            q = _apply(query_template, h.text)
+            rec = queries[split].get(q)
+            if rec is None:
+                queries[split][q] = {"qid": qid, "query": q, "gold": list(keys), "case_no": p.case_no,
+                                     "decided": p.decided.isoformat()}
+            else:
+                stats["dropped"]["duplicate_query_merged"] += 1
+                rec["gold"] += [k for k in keys if k not in rec["gold"]]
+
+    # The same holding text in train and dev: keep it in dev (the evaluation set), drop it from train.
+    dev_texts = {h[2] for h in holdings["dev"]}
+    kept_train = [h for h in holdings["train"] if h[2] not in dev_texts]
+    stats["dropped"]["train_holding_also_in_dev"] = len(holdings["train"]) - len(kept_train)
+    holdings["train"] = kept_train
+    dev_queries_text = set(queries["dev"])
+    for q in [q for q in queries["train"] if q in dev_queries_text]:
+        del queries["train"][q]
+
+    pairset = PairSet()
+    for split in SPLITS:
+        seen: set[tuple[str, str]] = set()
+        out = pairset.pairs(split)
+        for p, index, text, keys in holdings[split]:
+            qid = _qid(p, index)
+            template = _template_for(qid, templates)
+            query = _apply(template, text)
+            for key in keys:
+                if (query, key) in seen:
+                    stats["dropped"]["duplicate_pair"] += 1
+                    continue
+                seen.add((query, key))
+                out.append({"qid": qid, "query": query, "positive": text_of(key), "key": key,
+                            "decided": p.decided.isoformat(), "case_no": p.case_no, "source": "holding",
+                            "template": template, "gold": keys})
+        if split == "train" and synthetic:
+            syn, skipped = synthetic_pairs(articles)
+            for rec in syn:
+                if (rec["query"], rec["key"]) in seen:
+                    stats["dropped"]["duplicate_pair"] += 1
+                    continue
+                seen.add((rec["query"], rec["key"]))
+                out.append({**rec, "gold": [rec["key"]]})
+            stats["synthetic_skipped"] = dict(skipped)
+        pairset.queries(split).extend(queries[split].values())
+
+    stats["dropped"] = dict(stats["dropped"])
+    stats.update(_summary(pairset, templates, query_template, len(by_key)))
+    pairset.stats = stats
+    return pairset
+
+
+def _summary(ps: PairSet, templates: Sequence[str], query_template: str, n_articles: int) -> dict:
+    def law(key: str) -> str:
+        return parse_key(key).law
+
+    out: dict = {
+        "splits": {"train": f"decided < {TRAIN_END.isoformat()}",
+                   "dev": f"{TRAIN_END.isoformat()} <= decided < {DEV_END.isoformat()}"},
+        "templates": {"holding_pairs": list(templates), "queries_files": query_template,
+                      "definitions": {t: TEMPLATES[t] for t in templates},
+                      "synthetic-number": SYNTHETIC_NUMBER, "synthetic-title": SYNTHETIC_TITLE},
+        "prompts": "not applied: query/positive texts carry no instruction prefix; the encoder's model spec "
+                   "(query_prompt / passage_prompt) adds them at training and encoding time",
+        "corpus_articles": n_articles,
+    }
+    for split in SPLITS:
+        pairs, queries = ps.pairs(split), ps.queries(split)
+        out[split] = {
+            "pairs": len(pairs),
+            "queries": len(queries),
+            "precedents": len({p["case_no"] for p in pairs if p["source"] == "holding"}),
+            "pairs_by_source": dict(Counter(p["source"] for p in pairs)),
+            "pairs_by_law": dict(Counter(law(p["key"]) for p in pairs)),
+            "pairs_by_template": dict(Counter(p["template"] for p in pairs)),
+            "distinct_keys": len({p["key"] for p in pairs}),
+            "gold_per_query": round(sum(len(q["gold"]) for q in queries) / max(1, len(queries)), 3),
+            "queries_by_law": dict(Counter(law(k) for q in queries for k in q["gold"])),
+        }
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# files
+# ---------------------------------------------------------------------------------------------------
+
+
+def write_jsonl(path: str | os.PathLike, records: Iterable[dict]) -> int:
+    """Write JSONL atomically (temp file in the same folder, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    n = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            for r in records:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+                n += 1
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return n
+
+
+def read_jsonl(path: str | os.PathLike) -> list[dict]:
+    from legalret.errors import SourceError
+
+    out = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if line.strip():
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    raise SourceError(str(path), f"invalid JSON ({e.msg})", line=lineno) from e
+    return out
+
+
+def write_pairs(pairset: PairSet, out_dir: str | os.PathLike, extra_stats: dict | None = None) -> dict[str, Path]:
+    """Write the five files into ``out_dir`` (each atomically); returns their paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for split in SPLITS:
+        paths[split] = out / f"{split}.jsonl"
+        write_jsonl(paths[split], pairset.pairs(split))
+        paths[f"{split}_queries"] = out / f"{split}_queries.jsonl"
+        write_jsonl(paths[f"{split}_queries"], pairset.queries(split))
+    stats = {**pairset.stats, **(extra_stats or {})}
+    paths["stats"] = out / "stats.json"
+    fd, tmp = tempfile.mkstemp(dir=out, prefix=".stats.json.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(stats, f, ensure_ascii=False, indent=2, default=str)
+    os.replace(tmp, paths["stats"])
+    return paths
+
+
+# ---------------------------------------------------------------------------------------------------
+# end to end: sources → files
+# ---------------------------------------------------------------------------------------------------
+
+#: Used only while ``legalret.corpus.manifest`` (engineer A) is unavailable.
+_BUILTIN_CORPORA = {"civil-commercial": ["민법", "상법"]}
+
+
+def corpus_laws(corpus: str) -> list[str] | None:
+    """Law names of a corpus manifest (``civil-commercial`` …); None for ``all`` (no filter)."""
+    if corpus in ("all", "", None):
+        return None
+    try:
+        from legalret.corpus.manifest import load_manifest
+    except ImportError:
+        if corpus in _BUILTIN_CORPORA:
+            return list(_BUILTIN_CORPORA[corpus])
+        raise LegalretError(f"unknown corpus {corpus!r} (corpus manifests are not installed; "
+                            f"known here: {sorted(_BUILTIN_CORPORA)})") from None
+    return list(load_manifest(corpus).laws)
+
+
+def build_from_sources(
+    precedents: Sequence[str | os.PathLike],
+    statutes: Sequence[str | os.PathLike],
+    out_dir: str | os.PathLike,
+    *,
+    corpus: str = "civil-commercial",
+    templates: Sequence[str] = ("plain", "card"),
+    negatives: int = 0,
+    skip: int = 2,
+    synthetic: bool = True,
+    limit: int | None = None,
+    progress: bool = True,
+) -> dict:
+    """What ``legalret pairs`` does: ingest the corpus, read and resolve the decisions, build, mine, write.
+    Returns the stats written to ``stats.json``."""
+    import time
+
+    from legalret.ingest.sources import ingest
+    from legalret.precedents.citations import ArticleCatalog
+    from legalret.precedents.parse import PrecedentReport, read_precedents
+
+    t0 = time.perf_counter()
+    laws = corpus_laws(corpus)
+    result = ingest(list(statutes), laws=laws)
+    articles = result.articles
+    if not articles:
+        raise LegalretError(f"no articles of corpus {corpus!r} in {', '.join(map(str, statutes))}")
+    catalog = ArticleCatalog.from_articles(articles)
+    report = PrecedentReport()
+    # Keep only decisions with a corpus key: the other ~70% would only cost memory.
+    precs = [p for p in read_precedents(list(precedents), catalog=catalog, report=report, limit=limit,
+                                        progress=progress) if any(h.keys for h in p.holdings)]
+    t1 = time.perf_counter()
+    pairset = build_pairs(precs, articles, templates=templates, synthetic=synthetic)
+    pairset.stats["dropped"]["precedent_without_corpus_keys"] = report.precedents - len(precs)
+    if negatives > 0:
+        from legalret.pairs.negatives import NegativeMiner
+
+        miner = NegativeMiner(articles)
+        for split in SPLITS:
+            miner.add_negatives(pairset.pairs(split), n=negatives, skip=skip)
+    t2 = time.perf_counter()
+    extra = {
+        "corpus": {"name": corpus, "laws": laws, "articles": len(articles),
+                   "live_articles": len(catalog), "statutes": [str(s) for s in statutes]},
+        "precedents": {**report.to_dict(), "sources": [str(p) for p in precedents], "limit": limit},
+        "negatives": {"per_pair": negatives, "skip": skip, "miner": "bm25 (Kiwi tokens, bm25s)"} if negatives else None,
+        "seconds": {"read": round(t1 - t0, 1), "build": round(t2 - t1, 1)},
+    }
+    write_pairs(pairset, out_dir, extra)
+    return {**pairset.stats, **extra}

@@ -1,0 +1,449 @@
+"""참조조문 citations: parse the citation lists of Korean court decisions and resolve them to article keys.
+
+A 참조조문 item is a compact list such as::
+
+    민법 제194조, 제320조 제1항, 구 상법(2010. 5. 14. 법률 제10281호로 개정되기 전의 것) 제651조의2,
+    같은 법 시행령 제3조 제2호 (나)목, 주택임대차보호법 부칙 제2항
+
+Rules the parser follows (all seen in the real data):
+
+* a law name carries over to the following article numbers (``민법 제194조, 제320조``);
+* ``제1항, 제2항`` (or ``제1호, 제2호``) after an article continue the **same** article;
+* ``같은 법`` / ``같은법`` / ``동법`` (optionally followed by ``시행령``/``시행규칙``) refer back to the last law named,
+  also across ``[1] … / [2] …`` items of the same decision (use one :class:`CitationParser` per decision);
+* ``구`` before a law name, or a version note right after it (``(2010. 5. 14. 법률 제10281호로 개정되기 전의 것)``,
+  ``(1972.12.31. 대통령령 제9702호)``, ``(… 폐지)``), marks a **former** version of the law;
+* ``부칙`` marks a citation of the addenda (never an article of the body);
+* parenthetical notes after an article (``(현행 민사집행법 제273조 제2항)``) and bracket notes
+  (``[소의제기]``, ``[별표 4]``) are ignored; ``(나)목`` / ``가목`` / ``제3목`` are sub-items;
+* ``제1조 내지 제3조`` cites the whole range (small ranges only);
+* ``/``, ``,``, ``;`` and line breaks separate citations.
+
+Resolution (:func:`resolve`) checks the law first (so every status but ``unknown_law`` concerns a law of the
+catalog), then maps each citation to a key of the *current* corpus with a status:
+
+=================  ===================================================================  =========
+status             meaning                                                              positive
+=================  ===================================================================  =========
+``resolved``       law in the catalog, article exists and is in force                   yes
+``former``         ``구 …`` (an old version): the text the court applied may differ      no
+``deleted``        the article exists in the catalog but is ``삭제``                     no
+``unknown_law``    the law is not in the catalog (another law, or an unparsable name)   no
+``unknown_article`` law known, but no such article number                              no
+``addendum``       a 부칙 citation of a catalog law                                      no
+``no_article``     a law cited without an article number                                no
+=================  ===================================================================  =========
+
+Decision on ``former``: a ``구`` citation is **never** a positive, even when an article with the same number
+still exists: amendments renumber and rewrite articles (``구 상법 제651조의2`` is not today's text), and
+a silently wrong positive hurts training more than a missing one. The report still counts how many former
+citations name a number that exists today (``former_number_live``) so the choice can be revisited.
+
+Usage::
+
+    from legalret.precedents.citations import parse_citations, resolve, ArticleCatalog
+
+    cits = parse_citations("민법 제194조, 제320조 제1항, 구 상법(2010. 5. 14. 법률 제10281호로 "
+                           "개정되기 전의 것) 제651조의2")
+    [c.label for c in cits]      # ['민법 제194조', '민법 제320조 제1항', '구 상법 제651조의2']
+    catalog = ArticleCatalog.from_articles(articles)
+    keys, report = resolve(cits, catalog)   # keys = ['민법 제194조', '민법 제320조']
+    report.counts                            # Counter({'resolved': 2, 'former': 1})
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from legalret.keys import LawNames, format_key
+from legalret.precedents.items import fast_normalize
+
+__all__ = [
+    "Citation",
+    "CitationParser",
+    "parse_citations",
+    "ArticleCatalog",
+    "ResolutionReport",
+    "resolve",
+    "STATUSES",
+]
+
+STATUSES = ("resolved", "former", "deleted", "unknown_law", "unknown_article", "addendum", "no_article")
+
+#: The largest ``제N조 내지 제M조`` range expanded into individual citations (bigger ones are kept as endpoints).
+MAX_RANGE = 20
+
+
+@dataclass
+class Citation:
+    """One cited provision. ``law`` is the name as written (``구`` stripped, ``같은 법`` replaced by its
+    referent, spacing normalized); ``number`` is None for a law cited without an article (``부칙 제2항``)."""
+
+    law: str
+    number: int | None
+    branch: int = 0
+    paragraph: int | None = None
+    item: str | None = None  # 호: '3', '2의2'
+    former: bool = False  # 구 … / version note: an old text of the law
+    addendum: bool = False  # 부칙
+    raw: str = ""  # the source text this citation came from
+    subitem: str | None = None  # 목: '나', '3'
+    note: str = ""  # parenthetical version note or remark attached to it
+
+    @property
+    def key(self) -> str | None:
+        """``'<law> 제N조[의M]'`` as written (not resolved); None without an article number."""
+        return format_key(self.law, self.number, self.branch) if self.number is not None else None
+
+    @property
+    def label(self) -> str:
+        parts = (["구"] if self.former else []) + ([self.law] if self.law else []) + (["부칙"] if self.addendum else [])
+        if self.number is not None:
+            parts.append(f"제{self.number}조" + (f"의{self.branch}" if self.branch else ""))
+        if self.paragraph is not None:
+            parts.append(f"제{self.paragraph}항")
+        if self.item is not None:
+            parts.append(f"제{self.item}호")
+        if self.subitem is not None:
+            parts.append(f"{self.subitem}목")
+        return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------------
+# parsing
+# ---------------------------------------------------------------------------------------------------
+
+_QUOTES = "‘’“”'\"「」『』<>《》 "
+_WS = re.compile(r"\s+")
+
+
+def _squash(text: str) -> str:
+    """Whitespace runs → one space (the text was normalized once as a whole: this is the cheap part)."""
+    return _WS.sub(" ", text).strip()
+
+
+_MASK = "\ue000"  # stands in for every character of a (…) or […] group: keeps offsets, hides commas/제N조
+_TOKEN = re.compile(
+    r"(?P<art>(?:제\s*(?P<anum>\d+)\s*조|(?<![\d제.\-])(?P<anum2>\d+)\s*조(?=\s*의\s*\d|[^가-힣]|$))"
+    r"(?:\s*의\s*(?P<abr>\d+))?)"
+    r"|(?P<same>같은\s*조|동\s*조)(?![가-힣])"
+    r"|(?P<para>(?:제\s*|(?<![\d제]))(?P<pnum>\d+)\s*항)"
+    r"|(?P<item>제\s*(?P<inum>\d+)\s*호(?:\s*의\s*(?P<ibr>\d+))?)"
+    r"|(?P<sub>(?:제\s*(?P<snum>\d+)|(?<![가-힣])(?P<slet>[가나다라마바사아자차카타파하]))\s*목)"
+    r"|(?P<paren>" + _MASK + r"+)"
+)
+_SEPARATORS = re.compile(r"[,/;，、\n]")
+# Words that qualify the preceding provision (or join two), never part of a law name.
+_QUALIFIER = re.compile(
+    r"^(?:및|또는|내지|그리고|와|과|등|각|각호|각 호|각목|본문|단서|전단|후단|전문|후문|괄호|괄호 안|참조|"
+    r"제\s*\d+\s*문|\d+\.|[:\-–~·.]|\s)+"
+)
+_TRAILING = re.compile(r"(?:\s|[:\-–.·]|등)+$")
+_SAME_LAW = re.compile(r"^(?:같은\s*법률?|동\s*법률?|같은법|동법)(?:\s*(?P<rest>.*))?$")
+_FORMER_PREFIX = re.compile(r"^구\s*(?=\S)")
+_ADDENDUM = re.compile(r"\s*부\s*칙\s*$")
+# A note that names a text no longer in force: '(… 개정되기 전의 것)', '(… 폐지)', '(… 실효)'. A note like
+# '(2005. 3. 31. 법률 제7427호로 개정된 것)' without 구 names the amended, usually current, text.
+_FORMER_NOTE = re.compile(r"전의\s*것|개정되기\s*전|폐지|실효|삭제|제정되기\s*전")
+_RANGE = re.compile(r"내지|~|부터")
+_SUBITEM_PAREN = re.compile(r"\(([가나다라마바사아자차카타파하])\)(?=\s*목)")
+
+
+def _mask_groups(text: str) -> tuple[str, dict[int, str]]:
+    """Replace every top-level (…) and […] group by mask characters of the same length.
+
+    Returns the masked text and {start offset: group text}. Unbalanced brackets are left as they are
+    (the data has a few); nesting is handled (``(… 부칙 제2조(…)로 폐지)``).
+    """
+    text = _SUBITEM_PAREN.sub(lambda m: " " + m.group(1) + " ", text)  # '(나)목' → ' 나 목'
+    out = list(text)
+    groups: dict[int, str] = {}
+    stack: list[tuple[str, int]] = []
+    pairs = {")": "(", "]": "[", "）": "（", "］": "［", "}": "{", "〕": "〔"}
+    for i, ch in enumerate(text):
+        if ch in "([（［{〔":
+            stack.append((ch, i))
+        elif ch in pairs and stack and stack[-1][0] == pairs[ch]:
+            _, start = stack.pop()
+            if not stack:
+                groups[start] = text[start : i + 1]
+                out[start : i + 1] = _MASK * (i + 1 - start)
+    return "".join(out), groups
+
+
+def _clean_gap(gap: str) -> tuple[str, bool]:
+    """The law name written in the text between two tokens (after the last separator), and whether
+    a range word (``내지``) joins it to the previous citation."""
+    is_range = bool(_RANGE.search(gap))
+    chunk = _SEPARATORS.split(gap)[-1]
+    chunk = _QUALIFIER.sub("", chunk.strip())
+    chunk = _TRAILING.sub("", chunk).strip()
+    if len(chunk) <= 3 and not _LAW_SUFFIX.search(chunk) and not _ADDENDUM.search(chunk):
+        chunk = ""  # '가 (1) 제4호' (a 류 of 가사소송법), '나.다', '2호', '은': qualifiers, never a law name
+    return _squash(chunk), is_range
+
+
+class CitationParser:
+    """Stateful parser for the 참조조문 items of **one** decision (``같은 법`` may refer to a law of a
+    previous item). Call :meth:`parse` once per item, in order."""
+
+    def __init__(self) -> None:
+        self.last_law: str | None = None  # last law named explicitly (referent of 같은 법)
+        self.last_former = False
+
+    def _law_from_name(self, name: str) -> tuple[str, bool, bool]:
+        """(law, former, addendum) for a written law name."""
+        name = name.strip(_QUOTES)
+        addendum = bool(_ADDENDUM.search(name))
+        name = _ADDENDUM.sub("", name).strip()
+        if not name and self.last_law:
+            return self.last_law, self.last_former, addendum  # '…, 부칙 제2조': the law named before
+        former = bool(_FORMER_PREFIX.match(name))
+        name = _FORMER_PREFIX.sub("", name).strip(_QUOTES)
+        same = _SAME_LAW.match(name)
+        if same and self.last_law:
+            base = re.sub(r"\s*(?:시행령|시행규칙)$", "", self.last_law)
+            rest = (same.group("rest") or "").strip()
+            law = _squash(f"{base} {rest}") if rest else self.last_law
+            return law, former or self.last_former, addendum
+        law = _squash(name)
+        self.last_law, self.last_former = law, former
+        return law, former, addendum
+
+    def parse(self, text: str) -> list[Citation]:
+        text = fast_normalize(text)
+        masked, groups = _mask_groups(text)
+        cits: list[Citation] = []
+        starts: dict[int, int] = {}  # id(citation) → offset where its raw text starts
+        current: Citation | None = None  # the citation trailing tokens (항/호/목, notes) attach to
+        law: str | None = None
+        former = addendum = False
+        pending: dict | None = None  # a law named right before a (version note), waiting for its article
+        pos = 0
+
+        def add(c: Citation, start: int, end: int) -> Citation:
+            starts[id(c)] = start
+            c.raw = text[start:end].strip(" ,/;")
+            cits.append(c)
+            return c
+
+        for m in _TOKEN.finditer(masked):
+            kind = next(k for k in ("art", "same", "para", "item", "sub", "paren") if m.group(k) is not None)
+            gap = masked[pos : m.start()]
+            name, is_range = _clean_gap(gap)
+            has_sep = bool(_SEPARATORS.search(gap)) or is_range
+            name_start = pos + gap.rfind(name) if name else m.start()
+            pos = m.end()
+
+            if kind == "paren":
+                group = groups.get(m.start(), "")
+                if name:
+                    # A note right after a law name: usually the version of that law ('구 상법(… 개정되기 전의 것)').
+                    lw, fm, ad = self._law_from_name(name)
+                    # (A date after 부칙 names the addendum, not an old version of the law.)
+                    fm = fm or (not ad and bool(_FORMER_NOTE.search(group)))
+                    pending = {"law": lw, "former": fm, "addendum": ad,
+                               "start": name_start, "note": group}
+                elif pending is not None and not gap.strip():
+                    pending["note"] = (pending["note"] + " " + group).strip()  # '상법 부칙(1984. 4. 10.)'
+                elif current is not None and not has_sep:
+                    current.note = (current.note + " " + group).strip()  # '(현행 민사집행법 제273조 참조)'
+                    if _FORMER_NOTE.search(group) and "현행" not in group:
+                        current.former = True  # '제867조 (1990.1.13. 법률 제4199호로 개정되기 전의 것) 제1항'
+                    current.raw = text[starts[id(current)] : m.end()].strip(" ,/;")
+                continue
+
+            note = ""
+            if name:
+                law, former, addendum = self._law_from_name(name)
+                start, pending = name_start, None
+            elif pending is not None:
+                law, former, addendum, start, note = (pending[k] for k in ("law", "former", "addendum", "start", "note"))
+                pending = None
+            else:
+                start = m.start()
+                if law is None and self.last_law:
+                    # '[2] 제840조 제6호': an item that starts with an article uses the law of the item before
+                    law, former, addendum = self.last_law, self.last_former, False
+            named_here = bool(name) or start != m.start()
+
+            if kind in ("art", "same"):
+                if kind == "same":
+                    if current is None or current.number is None:
+                        continue
+                    number, branch = current.number, current.branch
+                else:
+                    number, branch = int(m["anum"] or m["anum2"]), int(m["abr"] or 0)
+                prev = current
+                # 제1조 내지 제5조: expand small same-law ranges (no branches) into the articles between.
+                if (
+                    is_range and not named_here and prev is not None and prev.law == (law or "")
+                    and prev.number is not None and not prev.branch and not branch
+                    and 0 < number - prev.number <= MAX_RANGE
+                ):
+                    for n in range(prev.number + 1, number):
+                        add(Citation(prev.law, n, 0, former=prev.former, addendum=prev.addendum),
+                            starts[id(prev)], m.end())
+                # An article with no law anywhere before it keeps law '' (resolves as unknown_law).
+                current = add(Citation(law or "", number, branch, former=former, addendum=addendum, note=note),
+                              start, m.end())
+                continue
+
+            # 항 / 호 / 목
+            if named_here or current is None:
+                # a law named, then a 항 with no article: '주택임대차보호법 부칙 제2항'
+                if law is None:
+                    continue
+                current = add(Citation(law, None, 0, former=former, addendum=addendum, note=note), start, m.end())
+            slot = {"para": "paragraph", "item": "item", "sub": "subitem"}[kind]
+            if kind == "para":
+                value: object = int(m["pnum"])
+            elif kind == "item":
+                value = m["inum"] + (f"의{m['ibr']}" if m["ibr"] else "")
+            else:
+                value = m["snum"] or m["slet"]
+            if getattr(current, slot) is not None:
+                # '제1항, 제2항' / '제1호 (나)목 제2호': the same article again, another paragraph / item
+                clone = Citation(current.law, current.number, current.branch, former=current.former,
+                                 addendum=current.addendum)
+                if kind in ("item", "sub"):
+                    clone.paragraph = current.paragraph
+                if kind == "sub":
+                    clone.item = current.item
+                current = add(clone, m.start(), m.end())
+            setattr(current, slot, value)
+            current.raw = text[starts[id(current)] : m.end()].strip(" ,/;")
+
+        if pending is not None:
+            # a law with a note but no article after it: kept so that it is counted (status no_article)
+            add(Citation(pending["law"], None, 0, former=pending["former"], addendum=pending["addendum"],
+                         note=pending["note"]), pending["start"], len(text))
+        # A trailing law name with no article ('…, 민사소송법') is kept for the same reason.
+        tail, _ = _clean_gap(masked[pos:])
+        if tail and _looks_like_law(tail):
+            lw, fm, ad = self._law_from_name(tail)
+            add(Citation(lw, None, 0, former=fm, addendum=ad), pos + masked[pos:].rfind(tail), len(text))
+        return cits
+
+
+_LAW_SUFFIX = re.compile(r"(?:법|법률|령|규칙|규정|헌법|조약|협약|협정|조례|법전)$")
+
+
+def _looks_like_law(name: str) -> bool:
+    return bool(_LAW_SUFFIX.search(name))
+
+
+def parse_citations(text: str, *, parser: CitationParser | None = None) -> list[Citation]:
+    """Parse one 참조조문 item (or a whole unnumbered list). Pass the same ``parser`` for the items of
+    one decision so that ``같은 법`` can refer to a law named in an earlier item."""
+    return (parser or CitationParser()).parse(text)
+
+
+# ---------------------------------------------------------------------------------------------------
+# resolution
+# ---------------------------------------------------------------------------------------------------
+
+
+class ArticleCatalog:
+    """The articles citations may resolve to: live keys, deleted keys and the law names of a corpus.
+
+    ``known_laws`` (optional) are names of laws that exist but are outside the corpus; they only make
+    the report say ``unknown_law`` for a real law vs. an unparsable name (``other_law`` in ``detail``).
+    """
+
+    def __init__(
+        self,
+        live_keys: Iterable[str],
+        deleted_keys: Iterable[str] = (),
+        law_names: LawNames | None = None,
+        known_laws: LawNames | None = None,
+    ):
+        self.live = set(live_keys)
+        self.deleted = set(deleted_keys) - self.live
+        if law_names is None:
+            law_names = LawNames({k.rsplit(" 제", 1)[0] for k in self.live | self.deleted})
+        self.law_names = law_names
+        self.known_laws = known_laws
+
+    @classmethod
+    def from_articles(cls, articles: Iterable, known_laws: LawNames | None = None,
+                      aliases: dict[str, str] | None = None) -> "ArticleCatalog":
+        live, deleted, names = set(), set(), set()
+        for a in articles:
+            (deleted if a.deleted else live).add(a.key)
+            names.add(a.law)
+        return cls(live, deleted, LawNames(names, aliases=aliases), known_laws)
+
+    def __len__(self) -> int:
+        return len(self.live)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.live
+
+
+@dataclass
+class ResolutionReport:
+    """Counts of citation statuses (see the module docstring); add reports with ``+=``."""
+
+    counts: Counter = field(default_factory=Counter)
+    #: (law as written, status) → count for citations that did not resolve: what to look at first.
+    unresolved_laws: Counter = field(default_factory=Counter)
+    former_number_live: int = 0
+
+    def add(self, citation: Citation, status: str) -> None:
+        self.counts[status] += 1
+        if status != "resolved":
+            self.unresolved_laws[(citation.law, status)] += 1
+
+    def __iadd__(self, other: "ResolutionReport") -> "ResolutionReport":
+        self.counts.update(other.counts)
+        self.unresolved_laws.update(other.unresolved_laws)
+        self.former_number_live += other.former_number_live
+        return self
+
+    def to_dict(self, top: int = 30) -> dict:
+        return {
+            "counts": {s: self.counts.get(s, 0) for s in STATUSES},
+            "total": sum(self.counts.values()),
+            "former_number_live": self.former_number_live,
+            "top_unresolved": [
+                {"law": law, "status": st, "count": n} for (law, st), n in self.unresolved_laws.most_common(top)
+            ],
+        }
+
+
+def status_of(citation: Citation, catalog: ArticleCatalog) -> tuple[str, str | None]:
+    """(status, key in the corpus or None)."""
+    law = catalog.law_names.resolve(citation.law) if citation.law else None
+    if law is None:
+        return "unknown_law", None
+    if citation.addendum:
+        return "addendum", None
+    if citation.number is None:
+        return "no_article", None
+    key = format_key(law, citation.number, citation.branch)
+    if citation.former:
+        return "former", key
+    if key in catalog.live:
+        return "resolved", key
+    if key in catalog.deleted:
+        return "deleted", key
+    return "unknown_article", key
+
+
+def resolve(citations: Iterable[Citation], catalog: ArticleCatalog,
+            report: ResolutionReport | None = None) -> tuple[list[str], ResolutionReport]:
+    """Keys (ordered, unique) of the citations that resolve to live articles of ``catalog``, and a report."""
+    report = report if report is not None else ResolutionReport()
+    keys: list[str] = []
+    for c in citations:
+        status, key = status_of(c, catalog)
+        report.add(c, status)
+        if status == "former" and key in catalog.live:
+            report.former_number_live += 1
+        if status == "resolved" and key not in keys:
+            keys.append(key)
+    return keys, report

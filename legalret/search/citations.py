@@ -1,0 +1,126 @@
+"""Exact article citations inside a query: ``민법 제750조``, ``상법 651조의2``, ``민법 750조 1항``, ``같은 법 제3조``.
+
+A query that names an article wants that article first, whatever BM25 or the encoder think. The finder
+recognises ``[제]N조[의M] [제]N항 [제]N호`` and looks for the law name written just before it (resolved
+with :class:`legalret.keys.LawNames`, so spacing, middle dots and ``구`` prefixes do not matter). A law
+carries over to the following numbers (``민법 제750조, 제751조``), ``같은 법`` / ``동법`` refer back, and
+a bare ``제N조`` uses ``default_law`` (the searcher passes the law filter when it names exactly one law).
+
+Usage::
+
+    from legalret.keys import LawNames
+    from legalret.search.citations import find_citations
+
+    names = LawNames(["민법", "상법"])
+    [c.key for c in find_citations("상법 651조의2 질문의 효력", names)]   # ['상법 제651조의2']
+    find_citations("민법 750조 1항", names)[0].paragraph                  # 1
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from legalret.keys import LawNames, format_key
+from legalret.text import normalize
+
+# 조 must not start a money/count word: "1조원", "2조 달러" are not citations.
+_ARTICLE = re.compile(
+    r"(?:제\s*)?(?P<num>\d{1,4})\s*조(?!\s*(?:원|달러|엔|위안|건|개))"
+    r"(?:\s*의\s*(?P<branch>\d{1,3}))?"
+    r"(?:\s*(?:제\s*)?(?P<para>\d{1,3})\s*항)?"
+    r"(?:\s*(?:제\s*)?(?P<item>\d{1,3})\s*호)?"
+)
+_SAME_LAW = re.compile(r"(?:같은\s*법|동\s*법)(?:\s*시행령)?\s*$")
+# What may stand between two citations of the same law: separators and conjunctions.
+_CARRY = re.compile(r"^[\s,·/및와과또는내지부터까지\-~ㆍ、]*$")
+_QUOTES = "「」『』\"'“”‘’()[]<>《》〈〉"
+_MAX_NAME_WORDS = 10
+
+
+@dataclass(frozen=True)
+class QueryCitation:
+    law: str  # canonical law name
+    number: int
+    branch: int = 0
+    paragraph: int | None = None
+    item: int | None = None
+    raw: str = ""  # the cited text as written (law name included when written)
+    start: int = 0  # span of ``raw`` in the query
+    end: int = 0
+
+    @property
+    def key(self) -> str:
+        return format_key(self.law, self.number, self.branch)
+
+    def __str__(self) -> str:
+        s = self.key
+        if self.paragraph:
+            s += f" 제{self.paragraph}항"
+        if self.item:
+            s += f" 제{self.item}호"
+        return s
+
+
+def find_citations(query: str, law_names: LawNames, default_law: str | None = None) -> list[QueryCitation]:
+    """Every article citation in ``query`` whose law is known, in order of appearance (duplicates kept once)."""
+    query = normalize(query)
+    if "조" not in query:
+        return []
+    out: list[QueryCitation] = []
+    seen: set[tuple] = set()
+    prev_law: str | None = None
+    prev_end = 0
+    for m in _ARTICLE.finditer(query):
+        segment = query[prev_end : m.start()]
+        law, name_start = _law_before(segment, law_names)
+        if law is not None:
+            start = prev_end + name_start
+        elif _SAME_LAW.search(segment) and prev_law:
+            law, start = prev_law, prev_end + _SAME_LAW.search(segment).start()
+        elif prev_law and out and _CARRY.match(segment):
+            law, start = prev_law, m.start()
+        elif default_law:
+            law, start = default_law, m.start()
+        else:
+            prev_end = m.end()
+            prev_law = None
+            continue
+        cite = QueryCitation(
+            law=law,
+            number=int(m["num"]),
+            branch=int(m["branch"] or 0),
+            paragraph=int(m["para"]) if m["para"] else None,
+            item=int(m["item"]) if m["item"] else None,
+            raw=query[start : m.end()].strip(),
+            start=start,
+            end=m.end(),
+        )
+        ident = (cite.key, cite.paragraph, cite.item)
+        if ident not in seen:
+            seen.add(ident)
+            out.append(cite)
+        prev_law, prev_end = law, m.end()
+    return out
+
+
+def _law_before(segment: str, law_names: LawNames) -> tuple[str | None, int]:
+    """The law named at the end of ``segment`` (longest match over its last words) and where it starts."""
+    stripped = segment.rstrip().rstrip(_QUOTES).rstrip()
+    if not stripped:
+        return None, 0
+    # word boundaries with their offsets, so we can report the span
+    words = [(m.start(), m.group()) for m in re.finditer(r"\S+", stripped)]
+    for n in range(min(_MAX_NAME_WORDS, len(words)), 0, -1):
+        first = words[-n][0]
+        candidate = stripped[first:].strip(_QUOTES)
+        law = law_names.resolve(candidate)
+        if law:
+            return law, first
+    # A name glued to the word before it ("질문:민법", "(민법"): longest known suffix of the last word.
+    last_start, last = words[-1]
+    for i in range(1, len(last) - 1):
+        law = law_names.resolve(last[i:].strip(_QUOTES))
+        if law:
+            return law, last_start + i
+    return None, 0

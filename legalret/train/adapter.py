@@ -1,0 +1,236 @@
+"""LoRA adapters for the sentence encoder: which layers get one, how it is saved with its card, how it is loaded.
+
+An adapter directory holds the PEFT files plus legalret's own card::
+
+    me5-small-legal/
+      adapter_config.json          # PEFT LoraConfig (rank, alpha, target modules)
+      adapter_model.safetensors    # the LoRA weights only (a few MB)
+      legalret_adapter.json        # card: base spec + fingerprint, data fingerprint, hyper-parameters, dev metrics
+      README.md                    # the same card for people
+
+Usage::
+
+    from legalret.models.encoder import load_encoder
+    enc = load_encoder("bundled:me5-small", adapter="legalret/adapters/me5-small-legal")   # calls attach_adapter
+
+    # or by hand on any SentenceTransformer built from the same base:
+    fingerprint = attach_adapter(st_model, "legalret/adapters/me5-small-legal", "bundled:me5-small")
+
+Loading an adapter onto a different base than it was trained on raises :class:`~legalret.errors.ModelError`:
+the LoRA deltas are only meaningful on the weights they were trained against.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from legalret.errors import ModelError
+
+CARD_NAME = "legalret_adapter.json"
+ADAPTER_WEIGHTS = "adapter_model.safetensors"
+ADAPTER_CONFIG = "adapter_config.json"
+#: PEFT's default adapter name: sentence-transformers reloads checkpoints (best model, --resume) under it.
+ADAPTER_NAME = "default"
+
+#: LoRA targets for BERT-family encoders (BERT, RoBERTa, XLM-R, ELECTRA share these module names): the attention
+#: query/key/value and output projections and both feed-forward linears of every layer — not the pooler, which
+#: mean-pooling sentence encoders never use (a LoRA there would be trained by nothing).
+BERT_FAMILY_TARGETS = (
+    r".*\.layer\.\d+\.(attention\.self\.(query|key|value)|attention\.output\.dense|intermediate\.dense|output\.dense)"
+)
+TARGET_MODULES = {
+    "bert": BERT_FAMILY_TARGETS,
+    "roberta": BERT_FAMILY_TARGETS,
+    "xlm-roberta": BERT_FAMILY_TARGETS,
+    "camembert": BERT_FAMILY_TARGETS,
+    "electra": BERT_FAMILY_TARGETS,
+}
+
+
+@dataclass(frozen=True)
+class LoraSettings:
+    """LoRA hyper-parameters (the defaults are the card's recipe)."""
+
+    rank: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
+
+
+def model_type(st_model) -> str:
+    return getattr(st_model.transformers_model.config, "model_type", "unknown")
+
+
+def lora_config(st_model, settings: LoraSettings):
+    """A :class:`peft.LoraConfig` targeting the attention and feed-forward linears of ``st_model``'s architecture."""
+    from peft import LoraConfig
+
+    kind = model_type(st_model)
+    if kind not in TARGET_MODULES:
+        raise ModelError(f"no LoRA target modules known for architecture {kind!r} (known: {', '.join(TARGET_MODULES)})")
+    return LoraConfig(
+        r=settings.rank,
+        lora_alpha=settings.alpha,
+        lora_dropout=settings.dropout,
+        target_modules=TARGET_MODULES[kind],
+        bias="none",
+    )
+
+
+def add_lora(st_model, settings: LoraSettings) -> int:
+    """Attach a fresh trainable LoRA adapter to ``st_model`` (base weights frozen). Returns the trainable parameter count."""
+    config = lora_config(st_model, settings)
+    st_model.add_adapter(config, adapter_name=ADAPTER_NAME)
+    st_model.set_adapter(ADAPTER_NAME)
+    trainable = sum(p.numel() for p in st_model.parameters() if p.requires_grad)
+    if trainable == 0:
+        raise ModelError("the LoRA adapter matched no modules of the model")
+    return trainable
+
+
+def file_fingerprint(paths: list[Path], length: int = 12) -> str:
+    """sha256 over the named files' names and bytes (order-independent), truncated."""
+    h = hashlib.sha256()
+    for path in sorted(paths, key=lambda p: p.name):
+        h.update(path.name.encode())
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()[:length]
+
+
+def adapter_fingerprint(adapter_dir: Path) -> str:
+    """``lora-<sha12>`` of the adapter's config and weights: changes whenever the adapter changes."""
+    adapter_dir = Path(adapter_dir)
+    return "lora-" + file_fingerprint([adapter_dir / ADAPTER_CONFIG, adapter_dir / ADAPTER_WEIGHTS])
+
+
+def read_card(adapter_dir: str | Path) -> dict[str, Any]:
+    """The adapter's ``legalret_adapter.json``, or :class:`ModelError` saying what is missing."""
+    adapter_dir = Path(adapter_dir)
+    if not adapter_dir.is_dir():
+        raise ModelError(f"adapter directory {adapter_dir} does not exist")
+    card_path = adapter_dir / CARD_NAME
+    if not card_path.is_file():
+        raise ModelError(f"{adapter_dir} is not a legalret adapter: {CARD_NAME} is missing")
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ModelError(f"{card_path}: invalid JSON ({e})") from e
+    if not isinstance(card.get("base"), dict) or "spec" not in card["base"]:
+        raise ModelError(f"{card_path}: card has no base.spec")
+    return card
+
+
+def _base_names(card: dict[str, Any]) -> set[str]:
+    base = card["base"]
+    return {n for n in (base.get("spec"), base.get("name")) if n}
+
+
+def attach_adapter(st_model, adapter_dir: str | Path, base_spec_name: str, *, base_fingerprint: str | None = None) -> str:
+    """Load the LoRA adapter in ``adapter_dir`` onto ``st_model`` and activate it; return the adapter fingerprint.
+
+    ``base_spec_name`` is the spec the caller loaded ``st_model`` from (``ModelSpec.name`` or the spec string);
+    it must be the base the adapter was trained on, else :class:`ModelError`. When ``base_fingerprint`` is given it
+    must match the card's too (same name but different weights, e.g. a rebuilt bundle). The model's architecture
+    and hidden size are checked against the card as well, so a renamed base is caught.
+    """
+    adapter_dir = Path(adapter_dir)
+    card = read_card(adapter_dir)
+    if card.get("merged"):
+        raise ModelError(f"{adapter_dir} holds a merged model, not an adapter: load it as a model (--model local:{adapter_dir})")
+    names = _base_names(card)
+    if base_spec_name not in names:
+        raise ModelError(
+            f"adapter {adapter_dir} was trained on base {card['base']['spec']!r}, not {base_spec_name!r}: "
+            f"load it with --model {card['base']['spec']}"
+        )
+    expected_fp = card["base"].get("fingerprint")
+    if base_fingerprint and expected_fp and base_fingerprint != expected_fp:
+        raise ModelError(
+            f"adapter {adapter_dir} was trained on base {card['base']['spec']!r} with fingerprint {expected_fp}, "
+            f"but the loaded base has fingerprint {base_fingerprint} (the base model changed): retrain the adapter"
+        )
+    config = st_model.transformers_model.config
+    for field, actual in (("model_type", config.model_type), ("hidden_size", getattr(config, "hidden_size", None))):
+        expected = card["base"].get(field)
+        if expected is not None and expected != actual:
+            raise ModelError(f"adapter {adapter_dir} expects a base with {field}={expected!r}, the model has {actual!r}")
+    for required in (ADAPTER_CONFIG, ADAPTER_WEIGHTS):
+        if not (adapter_dir / required).is_file():
+            raise ModelError(f"adapter {adapter_dir} is incomplete: {required} is missing")
+    fingerprint = adapter_fingerprint(adapter_dir)
+    if card.get("fingerprint") and card["fingerprint"] != fingerprint:
+        raise ModelError(f"adapter {adapter_dir}: weights do not match the card's fingerprint {card['fingerprint']} (edited or corrupted)")
+    try:
+        st_model.load_adapter(str(adapter_dir), adapter_name=ADAPTER_NAME)
+        st_model.set_adapter(ADAPTER_NAME)
+    except (RuntimeError, ValueError, KeyError) as e:  # shape mismatches and the like from peft
+        raise ModelError(f"adapter {adapter_dir} does not fit the base model: {e}") from e
+    st_model.eval()
+    return fingerprint
+
+
+def save_adapter(st_model, out_dir: Path, *, base_name: str | None = None) -> None:
+    """Write only the LoRA files (config + weights) of ``st_model``'s active adapter to ``out_dir``.
+
+    ``base_name`` replaces the PEFT config's ``base_model_name_or_path`` (a machine-local cache path otherwise).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # transformers saves only the active adapter's weights (PEFT format) when a PEFT config is loaded.
+    st_model.set_adapter(ADAPTER_NAME)
+    st_model.transformers_model.save_pretrained(str(out_dir))
+    if base_name:
+        config_path = out_dir / ADAPTER_CONFIG
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        config["base_model_name_or_path"] = base_name
+        config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    for required in (ADAPTER_CONFIG, ADAPTER_WEIGHTS):
+        if not (out_dir / required).is_file():
+            raise ModelError(f"saving the adapter did not write {required} in {out_dir}")
+
+
+def write_card(out_dir: Path, card: dict[str, Any]) -> None:
+    """Write ``legalret_adapter.json`` and a human ``README.md`` describing the adapter."""
+    (out_dir / CARD_NAME).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (out_dir / "README.md").write_text(render_card(card), encoding="utf-8")
+
+
+def render_card(card: dict[str, Any]) -> str:
+    base, hp, data = card["base"], card.get("hyperparameters", {}), card.get("data", {})
+    lines = [
+        f"# {card.get('name', 'legalret adapter')}",
+        "",
+        "A LoRA adapter for a legalret sentence encoder, trained by `legalret train` on (precedent holding → cited "
+        "민법/상법 article) pairs.",
+        "",
+        f"- base: `{base['spec']}` (fingerprint `{base.get('fingerprint')}`, {base.get('model_type')}, hidden {base.get('hidden_size')})",
+        f"- adapter fingerprint: `{card.get('fingerprint')}`" + ("  (merged into a full model)" if card.get("merged") else ""),
+        f"- training data: `{data.get('pairs_dir')}` fingerprint `{data.get('fingerprint')}`, "
+        f"{data.get('train_pairs')} pairs used, decisions before {data.get('train_date_cutoff')} "
+        f"(latest: {data.get('latest_train_decision')})",
+        f"- trained: {card.get('trained_at')} in {card.get('train_seconds', 0):.0f} s on {card.get('device')}",
+        "",
+        "## Hyper-parameters",
+        "",
+        *[f"- {k}: `{v}`" for k, v in hp.items()],
+        "",
+        "## Dev metrics (InformationRetrievalEvaluator, dev split 2020–2022)",
+        "",
+        *[f"- {k}: {v:.4f}" if isinstance(v, float) else f"- {k}: {v}" for k, v in card.get("dev_metrics", {}).items()],
+        "",
+        "## Use",
+        "",
+        "```",
+        f"legalret index build --model {base['spec']} --adapter <this directory>",
+        "```",
+        "",
+        "Rebuild with the command in `reproduce` of legalret_adapter.json.",
+        "",
+    ]
+    if card.get("reproduce"):
+        lines[-3:-3] = ["", "```", card["reproduce"], "```"]
+    return "\n".join(lines)

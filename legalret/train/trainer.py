@@ -1,0 +1,537 @@
+"""LoRA fine-tuning of the sentence encoder on (holding → article) pairs: ``legalret train``.
+
+The recipe: a PEFT LoRA adapter (attention + feed-forward linears) on the configured encoder, trained with
+sentence-transformers' :class:`SentenceTransformerTrainer`, :class:`MultipleNegativesRankingLoss` (scale 20 on
+cosine; the GradCache variant for big effective batches on small memory), a no-duplicates batch sampler (two pairs
+sharing an article in one batch would make that article a false negative), optional hard negatives from the pairs
+file, and an :class:`InformationRetrievalEvaluator` on the dev split that picks the best checkpoint. The guards in
+:mod:`legalret.train.guards` run before and during training.
+
+Usage::
+
+    from legalret.train import train, TrainConfig
+    result = train("out/pairs", out="adapters/me5-small-legal", config=TrainConfig(limit=8000, max_seq_length=128))
+    result.dev_metrics["dev_cosine_recall@10"], result.base_metrics["dev_cosine_recall@10"]
+
+    # the card's own recipe, wherever the hub is reachable:
+    train("out/pairs", out="adapters/ko-sroberta-legal", config=TrainConfig(preset="ko-sroberta-legal"))
+
+Prompts come from the model spec (or the preset) and are given to the trainer in one place, as
+sentence-transformers' ``prompts=`` training argument: the pairs files hold bare texts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from legalret.config import TRAIN_END, default_model
+from legalret.errors import TrainingError
+from legalret.progress import console
+from legalret.train import guards
+from legalret.train.adapter import (
+    ADAPTER_NAME,
+    LoraSettings,
+    add_lora,
+    adapter_fingerprint,
+    file_fingerprint,
+    model_type,
+    save_adapter,
+    write_card,
+)
+from legalret.train.data import PairsData, load_pairs, with_negatives
+
+QUERY_COLUMN, POSITIVE_COLUMN = "query", "positive"
+EVALUATOR_NAME = "dev"
+#: The metric that picks the best checkpoint and that the card reports first.
+BEST_METRIC = f"{EVALUATOR_NAME}_cosine_recall@10"
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named training recipe: base model and the prompts it is trained with."""
+
+    base: str
+    query_prompt: str
+    passage_prompt: str
+    max_seq_length: int
+
+
+#: The card's recipe. ``--base`` may override the weights (tests use a tiny RoBERTa of the same shape);
+#: the prompts stay the preset's.
+PRESETS: dict[str, Preset] = {
+    "ko-sroberta-legal": Preset(
+        base="jhgan/ko-sroberta-multitask",
+        query_prompt="Represent this sentence for searching relevant passages: ",
+        passage_prompt="Represent this sentence for retrieving relevant passages: ",
+        max_seq_length=128,
+    ),
+}
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides what ``train`` produces (recorded in the adapter card)."""
+
+    base: str | None = None             # model spec; None = legalret.config.default_model()
+    preset: str | None = None           # a PRESETS name
+    lora: LoraSettings = field(default_factory=LoraSettings)
+    epochs: float = 1.0
+    batch_size: int = 16
+    max_seq_length: int | None = 128    # None = the spec's / preset's
+    lr: float = 2e-4
+    warmup_ratio: float = 0.1
+    scale: float = 20.0                 # MNRL scale = 1 / temperature, cosine similarity
+    bf16: bool | None = None            # None = automatic (GPU with bf16, or a CPU with avx512_bf16/AMX)
+    limit: int | None = None            # train on a seeded random subset of this many pairs
+    hard_negatives: int = 0             # negatives per pair (pairs-file negatives, topped up with random ones)
+    cached_mnrl: bool = False           # CachedMultipleNegativesRankingLoss (GradCache)
+    mini_batch: int = 16                # its mini-batch size
+    eval_queries: int = 300             # dev queries sampled (seeded) for evaluation during training
+    eval_steps: int | None = None       # None = about 4 evaluations per run
+    logging_steps: int = 10
+    merge: bool = False                 # write a full merged model instead of the adapter alone
+    resume: bool = False
+    force: bool = False                 # train below the pair minimum; discard old checkpoints
+    min_pairs: int = guards.MIN_PAIRS
+    on_stuck: str = "stop"              # 'stop' | 'warn' when the loss sits at ln(#candidates)
+    stuck_warmup_steps: int | None = None  # None = 10% of the steps, at least 20
+    seed: int = 42
+    name: str | None = None             # adapter name in the card (default: the output directory name)
+    threads: int | None = None          # CPU threads (default: OMP_NUM_THREADS or 2)
+    callbacks: list = field(default_factory=list)  # extra transformers TrainerCallbacks (not part of the card)
+
+
+@dataclass
+class TrainResult:
+    out_dir: Path
+    fingerprint: str
+    base_spec: str
+    base_metrics: dict[str, float]       # dev metrics of the base encoder (before training)
+    dev_metrics: dict[str, float]        # dev metrics of the saved (best) model
+    losses: list[tuple[int, float]]      # (step, logged training loss)
+    steps: int
+    train_pairs: int
+    train_seconds: float
+    pairs_per_second: float
+    device: str
+    card: dict[str, Any]
+    model: Any = field(default=None, repr=False)  # the trained SentenceTransformer (adapter active, or merged)
+
+    @property
+    def loss_first(self) -> float:
+        return self.losses[0][1] if self.losses else math.nan
+
+    @property
+    def loss_last(self) -> float:
+        return self.losses[-1][1] if self.losses else math.nan
+
+
+def checkpoints_dir(out: Path) -> Path:
+    """Where a run's checkpoints live (beside the output, so the output holds only the adapter)."""
+    return out.parent / f"{out.name}.checkpoints"
+
+
+def resolve_training_spec(config: TrainConfig):
+    """(ModelSpec of the base, query prompt, passage prompt, max_seq_length): the one place prompts are decided."""
+    from legalret.models.spec import resolve_spec
+
+    preset = None
+    if config.preset:
+        if config.preset not in PRESETS:
+            raise TrainingError(f"unknown preset {config.preset!r}: known presets are {', '.join(PRESETS)}")
+        preset = PRESETS[config.preset]
+    spec = resolve_spec(config.base or (preset.base if preset else default_model()))
+    query_prompt = preset.query_prompt if preset else spec.query_prompt
+    passage_prompt = preset.passage_prompt if preset else spec.passage_prompt
+    max_len = config.max_seq_length or (preset.max_seq_length if preset else None) or spec.max_seq_length or 128
+    return spec, query_prompt, passage_prompt, max_len
+
+
+def _strip_prompt(text: str, prompt: str) -> str:
+    return text[len(prompt):] if prompt and text.startswith(prompt) else text
+
+
+def _cpu_has_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def _use_bf16(config: TrainConfig) -> bool:
+    import torch
+
+    if config.bf16 is not None:
+        return config.bf16
+    if torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    return _cpu_has_bf16()
+
+
+def _device_name() -> str:
+    import torch
+
+    if torch.cuda.is_available():
+        return f"cuda ({torch.cuda.get_device_name(0)})"
+    return f"cpu ({torch.get_num_threads()} threads)"
+
+
+def _run_signature(config: TrainConfig, spec_name: str, data_fp: str) -> dict[str, Any]:
+    """What must be identical for ``--resume`` to continue a run (else the checkpoint belongs to another run)."""
+    keys = ("epochs", "batch_size", "max_seq_length", "lr", "warmup_ratio", "scale", "limit", "hard_negatives",
+            "cached_mnrl", "mini_batch", "eval_queries", "eval_steps", "seed")
+    sig = {k: getattr(config, k) for k in keys}
+    sig.update(lora=asdict(config.lora), base=spec_name, data=data_fp)
+    return sig
+
+
+def _prepare_checkpoints(ckpt_dir: Path, config: TrainConfig, signature: dict[str, Any]) -> str | None:
+    """Return the checkpoint to resume from (or None), after checking it belongs to this run."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    sig_path = ckpt_dir / "run.json"
+    existing = get_last_checkpoint(str(ckpt_dir)) if ckpt_dir.is_dir() else None
+    if config.resume:
+        if not existing:
+            raise TrainingError(f"--resume: no checkpoint in {ckpt_dir}")
+        old = json.loads(sig_path.read_text()) if sig_path.is_file() else None
+        if old != signature:
+            changed = sorted(k for k in signature if (old or {}).get(k) != signature[k])
+            raise TrainingError(f"--resume: the checkpoints in {ckpt_dir} come from a run with different {changed}")
+        console.print(f"resuming from {existing}")
+        return existing
+    if existing or (ckpt_dir.is_dir() and any(ckpt_dir.iterdir())):
+        if not config.force:
+            raise TrainingError(
+                f"checkpoints of an earlier run exist in {ckpt_dir}: pass --resume to continue it, or --force to start over"
+            )
+        shutil.rmtree(ckpt_dir)
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    sig_path.write_text(json.dumps(signature, indent=2, ensure_ascii=False))
+    return None
+
+
+def build_evaluator(data: PairsData, query_prompt: str, passage_prompt: str, *, n_queries: int, seed: int,
+                    batch_size: int = 32, corpus: dict[str, str] | None = None):
+    """InformationRetrievalEvaluator over dev: sampled dev queries, the corpus (key → passage), gold keys."""
+    from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
+
+    corpus = corpus if corpus is not None else data.corpus
+    usable = [q for q in data.dev_queries if any(k in corpus for k in q["gold"])]
+    if not usable:
+        raise TrainingError(f"{data.pairs_dir}: no dev query has a gold article in the evaluation corpus")
+    if n_queries and len(usable) > n_queries:
+        usable = random.Random(seed).sample(usable, n_queries)
+    queries = {str(q["qid"]): _strip_prompt(q["query"], query_prompt) for q in usable}
+    relevant = {str(q["qid"]): {k for k in q["gold"] if k in corpus} for q in usable}
+    return InformationRetrievalEvaluator(
+        queries=queries,
+        corpus={k: _strip_prompt(v, passage_prompt) for k, v in corpus.items()},
+        relevant_docs=relevant,
+        name=EVALUATOR_NAME,
+        query_prompt=query_prompt or None,
+        corpus_prompt=passage_prompt or None,
+        mrr_at_k=[10],
+        ndcg_at_k=[10],
+        accuracy_at_k=[1, 10],
+        precision_recall_at_k=[1, 5, 10, 20],
+        map_at_k=[100],
+        batch_size=batch_size,
+        write_csv=False,
+        score_functions=None,
+        show_progress_bar=False,
+    )
+
+
+def _clean_metrics(metrics: dict[str, Any]) -> dict[str, float]:
+    """Evaluator metrics without the ``eval_`` prefix, as plain floats."""
+    out = {}
+    for k, v in metrics.items():
+        if isinstance(v, (int, float)):
+            out[k.removeprefix("eval_")] = float(v)
+    return out
+
+
+class _LossRecorder:
+    """Collects the logged training losses (a TrainerCallback, kept tiny on purpose)."""
+
+    def __init__(self):
+        from transformers import TrainerCallback
+
+        recorder = self
+
+        class _Callback(TrainerCallback):
+            def on_log(self, args, state, control, logs=None, **kwargs):
+                if logs and "loss" in logs:
+                    recorder.losses.append((state.global_step, float(logs["loss"])))
+
+        self.losses: list[tuple[int, float]] = []
+        self.callback = _Callback()
+
+
+def train(pairs_dir: str | Path, *, out: str | Path, base: str | None = None, config: TrainConfig | None = None,
+          reproduce: str | None = None) -> TrainResult:
+    """Train a LoRA adapter on the pairs in ``pairs_dir`` and write it (with its card) to ``out``.
+
+    ``base`` overrides ``config.base``. ``reproduce`` is the command line recorded in the card.
+    Raises :class:`TrainingError` when a guard fails (before any weights are touched where possible).
+    """
+    import torch
+
+    config = config or TrainConfig()
+    if base is not None:
+        config.base = base
+    out = Path(out).resolve()
+    threads = config.threads or int(os.environ.get("OMP_NUM_THREADS") or 2)
+    torch.set_num_threads(threads)
+
+    # ---- checks that need no model -------------------------------------------------------------------------------
+    guards.check_loss_scale(config.scale)
+    if config.batch_size < 2:
+        raise TrainingError("batch size must be at least 2: in-batch negatives need other pairs in the batch")
+    data = load_pairs(pairs_dir, limit=config.limit, seed=config.seed)
+    src = str(data.pairs_dir / "train.jsonl")
+    guards.check_text_columns(data.train_rows, [QUERY_COLUMN, POSITIVE_COLUMN], source=src)
+    guards.check_min_pairs(len(data.train_rows), minimum=config.min_pairs, force=config.force)
+    guards.check_splits(
+        (r.get("case_no") for r in data.train_rows),
+        [r.get("case_no") for r in data.dev_rows] + [q.get("case_no") for q in data.dev_queries],
+        n_dev_queries=len(data.dev_queries),
+    )
+    guards.check_train_dates((r.get("decided") for r in data.train_rows), cutoff=TRAIN_END.isoformat(), source=src)
+    guards.check_text_columns(data.dev_queries, [QUERY_COLUMN], source=str(data.pairs_dir / "dev_queries.jsonl"))
+
+    spec, query_prompt, passage_prompt, max_len = resolve_training_spec(config)
+    if out.exists() and any(out.iterdir()) and not (out / "legalret_adapter.json").is_file() and not config.force:
+        raise TrainingError(f"{out} exists and is not a legalret adapter: choose another --out or pass --force")
+
+    # ---- datasets --------------------------------------------------------------------------------------------------
+    from datasets import Dataset
+
+    columns: dict[str, list[str]] = {
+        QUERY_COLUMN: [_strip_prompt(r[QUERY_COLUMN], query_prompt) for r in data.train_rows],
+        POSITIVE_COLUMN: [_strip_prompt(r[POSITIVE_COLUMN], passage_prompt) for r in data.train_rows],
+    }
+    negatives, filled = with_negatives(data.train_rows, config.hard_negatives, seed=config.seed)
+    for i in range(config.hard_negatives):
+        columns[f"negative_{i + 1}"] = [_strip_prompt(n[i], passage_prompt) for n in negatives]
+    if filled:
+        console.print(f"{filled} of {len(data.train_rows) * config.hard_negatives} negatives were random fillers "
+                      f"(the pairs file had fewer hard negatives)")
+    train_dataset = Dataset.from_dict(columns)
+    # Prompts, from the spec, per column — the single place they are applied during training.
+    prompts = {QUERY_COLUMN: query_prompt} if query_prompt else {}
+    if passage_prompt:
+        prompts.update({c: passage_prompt for c in columns if c != QUERY_COLUMN})
+
+    # ---- model -----------------------------------------------------------------------------------------------------
+    from legalret.models.encoder import load_encoder
+
+    encoder = load_encoder(spec, precision="fp32")
+    st_model = encoder.model
+    st_model.max_seq_length = max_len
+    trainable = add_lora(st_model, config.lora)
+    console.print(
+        f"base {spec.name} ({model_type(st_model)}), LoRA r={config.lora.rank} α={config.lora.alpha}: "
+        f"{trainable:,} trainable parameters; {len(train_dataset):,} pairs"
+        + (f" (of {data.n_train_total:,})" if data.n_train_total != len(train_dataset) else "")
+    )
+
+    # ---- loss, evaluator, arguments --------------------------------------------------------------------------------
+    from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    from sentence_transformers.sentence_transformer.losses import CachedMultipleNegativesRankingLoss, MultipleNegativesRankingLoss
+    from sentence_transformers.sentence_transformer.training_args import BatchSamplers
+
+    if config.cached_mnrl:
+        loss = CachedMultipleNegativesRankingLoss(st_model, scale=config.scale, mini_batch_size=config.mini_batch)
+    else:
+        loss = MultipleNegativesRankingLoss(st_model, scale=config.scale)
+    evaluator = build_evaluator(data, query_prompt, passage_prompt, n_queries=config.eval_queries, seed=config.seed)
+
+    bf16 = _use_bf16(config)
+    steps_per_epoch = max(1, len(train_dataset) // config.batch_size)
+    total_steps = max(1, math.ceil(steps_per_epoch * config.epochs))
+    eval_steps = config.eval_steps or max(1, total_steps // 4)
+    warmup_steps = max(1, int(config.warmup_ratio * total_steps))
+    ckpt_dir = checkpoints_dir(out)
+    signature = _run_signature(config, spec.name, data.fingerprint)
+    resume_from = _prepare_checkpoints(ckpt_dir, config, signature)
+
+    args = SentenceTransformerTrainingArguments(
+        output_dir=str(ckpt_dir),
+        num_train_epochs=config.epochs,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.batch_size,
+        learning_rate=config.lr,
+        warmup_steps=warmup_steps,
+        lr_scheduler_type="linear",
+        bf16=bf16,
+        batch_sampler=BatchSamplers.NO_DUPLICATES,
+        prompts=prompts or None,
+        eval_strategy="steps",
+        eval_steps=eval_steps,
+        save_strategy="steps",
+        save_steps=eval_steps,
+        save_total_limit=2,
+        load_best_model_at_end=True,
+        metric_for_best_model=f"eval_{BEST_METRIC}",
+        greater_is_better=True,
+        logging_steps=config.logging_steps,
+        logging_first_step=True,
+        seed=config.seed,
+        data_seed=config.seed,
+        dataloader_drop_last=True,
+        dataloader_num_workers=0,
+        report_to="none",
+        use_cpu=not torch.cuda.is_available(),
+    )
+    recorder = _LossRecorder()
+    stuck_warmup = config.stuck_warmup_steps if config.stuck_warmup_steps is not None else max(20, total_steps // 10)
+    callbacks = [
+        recorder.callback,
+        guards.StuckLossCallback(config.batch_size * (1 + config.hard_negatives), warmup_steps=stuck_warmup,
+                                 action=config.on_stuck),
+        guards.FiniteMetricsCallback(),
+        *config.callbacks,
+    ]
+
+    # The base encoder's dev score, for the card: LoRA B matrices start at zero, so this *is* the base model.
+    base_metrics = _clean_metrics(evaluator(st_model))
+    guards.check_metrics_finite(base_metrics, where="evaluation of the base model")
+    console.print(f"base model: {BEST_METRIC} = {base_metrics.get(BEST_METRIC, math.nan):.4f}")
+
+    trainer = SentenceTransformerTrainer(
+        model=st_model, args=args, train_dataset=train_dataset, loss=loss, evaluator=evaluator, callbacks=callbacks,
+    )
+    started = time.perf_counter()
+    output = trainer.train(resume_from_checkpoint=resume_from)
+    train_seconds = time.perf_counter() - started
+    steps = output.global_step
+    # Resumed runs only timed the remaining steps; count those pairs only.
+    first_step = int(Path(resume_from).name.split("-")[-1]) if resume_from else 0
+    pairs_per_second = (steps - first_step) * config.batch_size / train_seconds if train_seconds > 0 else math.nan
+
+    st_model.eval()
+    dev_metrics = _clean_metrics(evaluator(st_model))
+    guards.check_metrics_finite(dev_metrics, where="final evaluation")
+    console.print(f"trained model: {BEST_METRIC} = {dev_metrics.get(BEST_METRIC, math.nan):.4f} "
+                  f"({steps} steps, {pairs_per_second:.1f} pairs/s)")
+
+    # ---- write the adapter (or merged model) atomically ------------------------------------------------------------
+    latest = max((r.get("decided") or "" for r in data.train_rows), default="") or None
+    card = {
+        "name": config.name or out.name,
+        "format": "legalret-lora-1",
+        "merged": config.merge,
+        "base": {
+            "spec": spec.name,
+            "name": spec.label,
+            "kind": spec.kind,
+            "fingerprint": encoder.fingerprint,
+            "model_type": model_type(st_model),
+            "hidden_size": getattr(st_model.transformers_model.config, "hidden_size", None),
+        },
+        "prompts": {"query": query_prompt, "passage": passage_prompt},
+        "preset": config.preset,
+        "hyperparameters": {
+            "rank": config.lora.rank, "alpha": config.lora.alpha, "dropout": config.lora.dropout,
+            "target_modules": "attention q/k/v/output + feed-forward intermediate/output (not the pooler)",
+            "loss": type(loss).__name__, "scale": config.scale, "batch_size": config.batch_size,
+            "mini_batch": config.mini_batch if config.cached_mnrl else None,
+            "hard_negatives": config.hard_negatives, "epochs": config.epochs, "lr": config.lr,
+            "warmup_steps": warmup_steps, "max_seq_length": max_len, "bf16": bf16, "seed": config.seed,
+            "batch_sampler": "no_duplicates", "limit": config.limit,
+        },
+        "data": {
+            "pairs_dir": str(data.pairs_dir),
+            "fingerprint": data.fingerprint,
+            "train_pairs": len(data.train_rows),
+            "train_pairs_total": data.n_train_total,
+            "dev_queries": len(data.dev_queries),
+            "eval_queries": len(evaluator.queries),
+            "eval_corpus": len(evaluator.corpus),
+            "train_date_cutoff": TRAIN_END.isoformat(),
+            "latest_train_decision": latest,
+        },
+        "base_dev_metrics": {k: base_metrics[k] for k in sorted(base_metrics) if k.startswith(EVALUATOR_NAME)},
+        "dev_metrics": {k: dev_metrics[k] for k in sorted(dev_metrics) if k.startswith(EVALUATOR_NAME)},
+        "losses": recorder.losses,
+        "steps": steps,
+        "train_seconds": train_seconds,
+        "pairs_per_second": pairs_per_second,
+        "device": _device_name(),
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "reproduce": reproduce,
+    }
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent if out.parent.exists() else None))
+    try:
+        if config.merge:
+            _save_merged(st_model, tmp, prompts={"query": query_prompt, "passage": passage_prompt})
+            card["fingerprint"] = "merged-" + file_fingerprint(sorted(tmp.rglob("*.safetensors")))
+        else:
+            save_adapter(st_model, tmp, base_name=spec.name)
+            card["fingerprint"] = adapter_fingerprint(tmp)
+        write_card(tmp, card)
+        # mkdtemp makes a private (0700) folder; the result is an ordinary shareable directory.
+        os.chmod(tmp, 0o755)
+        for f in tmp.rglob("*"):
+            os.chmod(f, 0o755 if f.is_dir() else 0o644)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(ckpt_dir, ignore_errors=True)  # the run finished: its checkpoints are no longer needed
+    console.print(f"wrote {'merged model' if config.merge else 'adapter'} {out} ({card['fingerprint']})")
+    return TrainResult(
+        out_dir=out, fingerprint=card["fingerprint"], base_spec=spec.name, base_metrics=base_metrics,
+        dev_metrics=dev_metrics, losses=recorder.losses, steps=steps, train_pairs=len(data.train_rows),
+        train_seconds=train_seconds, pairs_per_second=pairs_per_second, device=card["device"], card=card,
+        model=st_model,
+    )
+
+
+def _save_merged(st_model, out_dir: Path, *, prompts: dict[str, str]) -> None:
+    """Fold the LoRA deltas into the base weights and save a plain sentence-transformers model.
+
+    The saved model carries the prompts it was trained with, so ``load_encoder(out_dir)`` uses them.
+    """
+    import numpy as np
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    probe = ["민법 제750조 불법행위의 내용", "보험자가 서면으로 질문한 사항은 중요한 사항으로 추정한다."]
+    before = st_model.encode(probe, convert_to_numpy=True, normalize_embeddings=True)
+    for module in st_model.modules():
+        if isinstance(module, BaseTunerLayer):
+            module.merge(adapter_names=[ADAPTER_NAME])
+    # Swap each merged LoRA layer for its base layer, then forget the PEFT config: a plain model remains.
+    hf_model = st_model.transformers_model
+    for name, module in list(hf_model.named_modules()):
+        if isinstance(module, BaseTunerLayer):
+            parent_name, _, child = name.rpartition(".")
+            parent = hf_model.get_submodule(parent_name) if parent_name else hf_model
+            setattr(parent, child, module.get_base_layer())
+    hf_model._hf_peft_config_loaded = False
+    if hasattr(hf_model, "peft_config"):
+        del hf_model.peft_config
+    after = st_model.encode(probe, convert_to_numpy=True, normalize_embeddings=True)
+    if not np.allclose(before, after, atol=1e-4):
+        raise TrainingError(f"merging the adapter changed the embeddings (max diff {np.abs(before - after).max():.2e})")
+    st_model.prompts = {k: v for k, v in prompts.items() if v}
+    st_model.save(str(out_dir))

@@ -1,0 +1,56 @@
+"""Corpus manifests: the bundled three, loading by name or path, and clear errors for bad ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from legalret.corpus.manifest import is_manifest_ref, list_manifests, load_manifest
+from legalret.errors import SourceError
+
+
+def test_bundled_manifests():
+    by_name = {m.name: m for m in list_manifests()}
+    cc = by_name["civil-commercial"]
+    assert (cc.laws, cc.kinds, cc.all_laws) == (["민법", "상법"], ["법률"], False)
+    assert by_name["all-acts"].all_laws and by_name["all-acts"].kinds == ["법률"]
+    assert by_name["all-acts-decrees"].all_laws and by_name["all-acts-decrees"].kinds == ["법률", "시행령"]
+    assert load_manifest().name == "civil-commercial"  # the default
+
+
+def test_load_by_path_and_env_dir(tmp_path, monkeypatch):
+    path = tmp_path / "labour.yaml"
+    path.write_text("name: labour\nkinds: [법률, 대통령령]\nlaws:\n  - 근로기준법\n  - 최저임금법\n", encoding="utf-8")
+    m = load_manifest(path)
+    assert (m.name, m.laws, m.kinds) == ("labour", ["근로기준법", "최저임금법"], ["법률", "시행령"])
+    monkeypatch.setenv("LEGALRET_CORPORA", str(tmp_path))
+    assert load_manifest("labour").laws == ["근로기준법", "최저임금법"]
+    assert is_manifest_ref("labour") and not is_manifest_ref("민법")
+
+
+@pytest.mark.parametrize(
+    "text, field",
+    [
+        ("name: x\nlaws: [민법, 3]\n", "laws"),
+        ("name: x\nlaws: [민법]\nkinds: [조례]\n", "kinds"),
+        ("- just\n- a list\n", None),
+    ],
+)
+def test_bad_manifests(tmp_path, text, field):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SourceError) as e:
+        load_manifest(path)
+    assert e.value.field == field
+
+
+def test_invalid_yaml_names_the_line(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: x\nlaws: [민법\nkinds: [법률]\n", encoding="utf-8")
+    with pytest.raises(SourceError) as e:
+        load_manifest(path)
+    assert e.value.line is not None
+
+
+def test_unknown_manifest_lists_the_known_ones():
+    with pytest.raises(SourceError, match="civil-commercial"):
+        load_manifest("no-such-corpus")

@@ -1,0 +1,247 @@
+"""corpus pull: local mirror (dir and zip), and the real HTTP client against a loopback server that
+serves fixture files — 200, 404, 500-then-200 (retry), a server too slow for the timeout, law.go.kr
+answers with and without a match, and the OC key kept out of messages."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.parse
+import zipfile
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from legalret.articles import read_articles
+from legalret.cli import app
+from legalret.corpus.pull import HttpClient, folder_name, pull, resolve_targets
+from legalret.errors import LegalretError, NetworkError, SourceError
+
+
+class FixtureServer:
+    """A loopback HTTP server: GitHub-like raw files under /kr/, a law.go.kr-like /DRF/lawService.do,
+    and misbehaving paths for the retry and timeout tests."""
+
+    def __init__(self, fixtures: Path):
+        self.fixtures = fixtures
+        self.hits: Counter = Counter()
+        self.queries: list[dict] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def do_GET(self):
+                parsed = urllib.parse.urlparse(self.path)
+                path = urllib.parse.unquote(parsed.path)
+                server.hits[path] += 1
+                if path.startswith("/slow/"):
+                    time.sleep(1.0)
+                    return self._send(200, b"too late")
+                if path.startswith("/flaky/") and server.hits[path] == 1:
+                    return self._send(500, b"internal error")
+                if path.startswith("/down/"):
+                    return self._send(503, b"unavailable", {"Retry-After": "0"})
+                if path == "/DRF/lawService.do":
+                    query = dict(urllib.parse.parse_qsl(parsed.query))
+                    server.queries.append(query)
+                    if query.get("LM") == "테스트 보호법" and query.get("OC"):
+                        return self._send(200, (server.fixtures / "lawgo" / "테스트법.json").read_bytes())
+                    answer = {"Law": "일치하는 법령이 없습니다. 법령명을 확인하여 주십시오."}
+                    return self._send(200, json.dumps(answer, ensure_ascii=False).encode("utf-8"))
+                parts = path.strip("/").split("/")  # [prefix, folder, kind.md]
+                if len(parts) == 3 and parts[0] in ("kr", "flaky", "slow"):
+                    target = server.fixtures / "markdown" / parts[1] / parts[2]
+                    if target.is_file():
+                        return self._send(200, target.read_bytes())
+                return self._send(404, b"not found")
+
+            def _send(self, code, body, headers=None):
+                self.send_response(code)
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture()
+def server(fixtures_dir):
+    with FixtureServer(fixtures_dir / "ingest") as s:
+        yield s
+
+
+def fast_client(**kw) -> HttpClient:
+    return HttpClient(**{"timeout": 0.3, "retries": 2, "backoff": 0.01, **kw})
+
+
+# ---- GitHub raw files -----------------------------------------------------------------------------
+def test_github_pull_over_http(server, tmp_path):
+    out = tmp_path / "c.jsonl"
+    result = pull(["민법", "상법 시행령"], source="github", base_url=f"{server.base}/kr", out=out, client=fast_client())
+    assert result.report.errors == [] and result.written == 13 and result.requests == 2
+    keys = [a.key for a in read_articles(out)]
+    assert "민법 제14조의2" in keys and "상법 시행령 제2조의2" in keys
+    assert server.hits == {"/kr/민법/법률.md": 1, "/kr/상법/시행령.md": 1}
+    art = next(a for a in read_articles(out) if a.key == "민법 제1조")
+    assert art.source == f"{server.base}/kr/민법/법률.md"
+
+
+def test_github_404_is_a_per_law_error_and_the_rest_goes_on(server):
+    client = fast_client()
+    result = pull(["형법", "민법"], source="github", base_url=f"{server.base}/kr", client=client)
+    assert {a.law for a in result.articles} == {"민법"}
+    reasons = [str(e) for e in result.report.errors]
+    assert any("형법/법률.md" in r and "404" in r for r in reasons)
+    assert result.missing == ["형법"]
+    assert server.hits["/kr/형법/법률.md"] == 1  # a 404 is not retried
+
+
+def test_500_then_success_is_retried(server):
+    client = fast_client()
+    result = pull(["민법"], source="github", base_url=f"{server.base}/flaky", client=client)
+    assert result.report.errors == [] and len(result.articles) == 10
+    assert server.hits["/flaky/민법/법률.md"] == 2 and client.attempts == 2
+
+
+def test_timeout_gives_a_clear_network_error(server):
+    client = fast_client(retries=1)
+    start = time.perf_counter()
+    with pytest.raises(NetworkError) as e:
+        pull(["민법"], source="github", base_url=f"{server.base}/slow", client=client)
+    assert time.perf_counter() - start < 3
+    message = str(e.value)
+    assert "/slow/민법/법률.md" in message and "timed out" in message and "--mirror" in message
+    assert client.attempts == 2
+
+
+def test_persistent_503_gives_up_after_retries(server):
+    client = fast_client(retries=2)
+    with pytest.raises(NetworkError, match=r"failed after 3 attempt\(s\) \(HTTP 503"):
+        client.get(f"{server.base}/down/x")
+    assert server.hits["/down/x"] == 3
+
+
+def test_connection_refused_is_a_network_error():
+    client = fast_client(retries=1)
+    with pytest.raises(NetworkError, match="--mirror"):
+        client.get("http://127.0.0.1:9/nothing")  # discard port: nothing listens
+
+
+def test_backoff_is_exponential_and_capped():
+    waits: list[float] = []
+    client = HttpClient(timeout=0.2, retries=4, backoff=1.0, max_backoff=3.0, sleep=waits.append)
+    with pytest.raises(NetworkError):
+        client.get("http://127.0.0.1:9/nothing")
+    assert waits == [1.0, 2.0, 3.0, 3.0]
+
+
+def test_env_var_overrides_the_base_url(server, monkeypatch):
+    monkeypatch.setenv("LEGALRET_GITHUB_BASE", f"{server.base}/kr")
+    result = pull(["민법"], source="github", client=fast_client())
+    assert len(result.articles) == 10
+
+
+# ---- law.go.kr ------------------------------------------------------------------------------------
+def test_lawgo_pull_uses_the_key_and_hides_it(server, monkeypatch):
+    monkeypatch.setenv("LAW_OC", "secret-key")
+    result = pull(["테스트 보호법", "없는법"], source="lawgo", base_url=f"{server.base}/DRF/lawService.do",
+                  client=fast_client())
+    assert [a.key for a in result.articles][:2] == ["테스트 보호법 제1조", "테스트 보호법 제2조"]
+    assert server.queries[0] == {"OC": "secret-key", "target": "law", "type": "JSON", "LM": "테스트 보호법"}
+    errors = [str(e) for e in result.report.errors]
+    assert any("found no such law" in e and "없는법" in urllib.parse.unquote_plus(e) for e in errors)
+    assert all("secret-key" not in e for e in errors) and all("secret-key" not in a.source for a in result.articles)
+
+
+def test_lawgo_without_a_key_says_how_to_get_one(monkeypatch):
+    monkeypatch.delenv("LAW_OC", raising=False)
+    with pytest.raises(LegalretError, match="LAW_OC"):
+        pull(["민법"], source="lawgo")
+
+
+# ---- local mirror and targets ---------------------------------------------------------------------
+@pytest.fixture()
+def mirror_zip(tmp_path, fixtures_dir):
+    path = tmp_path / "legalize-kr.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for md in sorted((fixtures_dir / "ingest" / "markdown").rglob("*.md")):
+            z.write(md, f"legalize-kr/{md.parent.name}/{md.name}")
+    return path
+
+
+def test_mirror_pull_from_zip_and_dir(mirror_zip, fixtures_dir, tmp_path):
+    from_zip = pull(["민법"], mirror=mirror_zip, out=tmp_path / "a.jsonl")
+    from_dir = pull(["민법"], mirror=fixtures_dir / "ingest" / "markdown")
+    assert [a.key for a in from_zip.articles] == [a.key for a in from_dir.articles]
+    assert from_zip.written == 10 and from_zip.requests == 0
+
+
+def test_mirror_from_env(mirror_zip, monkeypatch):
+    monkeypatch.setenv("LEGALRET_MIRROR", str(mirror_zip))
+    assert {a.law for a in pull(["상법 시행령"]).articles} == {"상법 시행령"}
+
+
+def test_missing_law_and_missing_mirror(mirror_zip, tmp_path):
+    result = pull(["민법", "형법"], mirror=mirror_zip)
+    assert result.missing == ["형법"] and len(result.report.errors) == 1
+    with pytest.raises(SourceError, match="mirror not found"):
+        pull(["민법"], mirror=tmp_path / "nope.zip")
+
+
+def test_all_laws_manifest_needs_a_mirror():
+    with pytest.raises(LegalretError, match="only a local mirror"):
+        pull(["all-acts"], source="github")
+
+
+def test_resolve_targets():
+    assert resolve_targets(None).laws == ["민법", "상법"]
+    m = resolve_targets(["civil-commercial", "채무자 회생 및 파산에 관한 법률"])
+    assert m.laws == ["민법", "상법", "채무자 회생 및 파산에 관한 법률"] and m.kinds == ["법률"]
+    assert resolve_targets(["all-acts-decrees"]).all_laws
+    assert resolve_targets(["상법 시행령"]).laws == ["상법 시행령"]
+    assert resolve_targets(["민법", "상법 시행령"]).kinds == ["법률"]  # the 시행령 is named by its law name
+    assert resolve_targets(["민법"], kinds=["대통령령"]).kinds == ["시행령"]
+
+
+def test_folder_name_matches_the_mirror_layout():
+    assert folder_name("채무자 회생 및 파산에 관한 법률") == "채무자회생및파산에관한법률"
+    assert folder_name("남녀고용평등과 일·가정 양립 지원에 관한 법률") == "남녀고용평등과일ㆍ가정양립지원에관한법률"
+
+
+# ---- CLI ------------------------------------------------------------------------------------------
+def test_cli_pull_and_list(mirror_zip, tmp_path, server):
+    runner = CliRunner()
+    out = tmp_path / "c.jsonl"
+    result = runner.invoke(app, ["corpus", "pull", "civil-commercial", "--mirror", str(mirror_zip), "--out", str(out),
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    assert len(list(read_articles(out))) == 10  # 상법 (법률) is not in this small mirror …
+    assert "'상법' was not found" in result.output  # … and says so
+    strict = runner.invoke(app, ["corpus", "pull", "civil-commercial", "--mirror", str(mirror_zip), "--out",
+                                 str(out), "--strict"])
+    assert strict.exit_code != 0
+    remote = runner.invoke(app, ["corpus", "pull", "민법", "--source", "github", "--base-url", f"{server.base}/kr",
+                                 "--out", str(out), "--timeout", "1", "--retries", "0"])
+    assert remote.exit_code == 0, remote.output
+    listing = runner.invoke(app, ["corpus", "list", "--json"])
+    names = {m["name"] for m in json.loads(listing.stdout)}
+    assert {"civil-commercial", "all-acts", "all-acts-decrees"} <= names

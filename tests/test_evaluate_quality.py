@@ -1,0 +1,211 @@
+"""The quality evaluator against a fake searcher: query-file errors, per-law groups, missing gold, reports."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from legalret.errors import SourceError
+from legalret.evaluate.quality import Query, QuerySet, evaluate, index_keys_of, load_queries
+from legalret.evaluate.report import quality_markdown, write_quality_report
+
+
+@dataclass
+class FakeHit:
+    key: str
+    score: float
+
+
+INDEX = ["민법 제194조", "민법 제750조", "민법 제751조", "상법 제651조의2", "상법 제1조", "민법 제1조"]
+
+# What each mode returns for each query (best first); a duplicate and a tie on purpose.
+RESULTS = {
+    "bm25": {
+        "간접점유자의 점유권": [("민법 제194조", 3.0), ("민법 제1조", 1.0)],
+        "불법행위로 인한 손해배상 책임": [("민법 제751조", 5.0), ("민법 제750조", 4.0), ("민법 제750조", 4.0)],
+        "보험계약의 해지": [("상법 제1조", 2.0), ("상법 제651조의2", 2.0)],  # tie: '상법 제1조' < '상법 제651조의2'
+    },
+    "dense": {
+        "간접점유자의 점유권": [("민법 제1조", 0.9), ("민법 제194조", 0.8)],
+        "불법행위로 인한 손해배상 책임": [("민법 제750조", 0.9), ("상법 제651조의2", 0.7)],
+        "보험계약의 해지": [("상법 제651조의2", 0.95)],
+    },
+}
+
+
+class FakeSearcher:
+    def __init__(self):
+        self.calls: list[tuple[int, int, str]] = []
+
+    def keys(self):
+        return list(INDEX)
+
+    def search_batch(self, queries, k, mode="hybrid"):
+        self.calls.append((len(queries), k, mode))
+        return [[FakeHit(key, s) for key, s in RESULTS[mode].get(q, [])][:k] for q in queries]
+
+
+@pytest.fixture
+def queries(fixtures_dir: Path) -> QuerySet:
+    return load_queries(fixtures_dir / "evaluate" / "queries.jsonl")
+
+
+def test_load_queries_reports_bad_lines_and_keeps_the_rest(queries: QuerySet):
+    assert [q.qid for q in queries] == ["q1", "q2", "q3", "q4"]
+    assert queries.total_lines == 8
+    assert queries.queries[2].gold == ["상법 제651조의2", "형법 제1조"]  # key normalized
+    msgs = [str(e) for e in queries.errors]
+    assert len(msgs) == 4
+    assert msgs[0].endswith("queries.jsonl:6: not valid JSON (Expecting value at column 1)")
+    assert ":7: gold: not an article key" in msgs[1]
+    assert ":8: query: missing or empty query text" in msgs[2]
+    assert ":9: gold: expected a list of article keys, got str" in msgs[3]
+    assert all(isinstance(e, SourceError) and e.line for e in queries.errors)
+
+
+def test_load_queries_errors_on_missing_or_unreadable_file(tmp_path: Path):
+    with pytest.raises(SourceError, match="not found"):
+        load_queries(tmp_path / "nope.jsonl")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{}\n[1]\n", encoding="utf-8")
+    with pytest.raises(SourceError, match=r"no readable queries \(2 non-empty lines\); first error: .*:1: query"):
+        load_queries(bad)
+
+
+def test_limit_is_a_seeded_sample_in_file_order(tmp_path: Path):
+    f = tmp_path / "q.jsonl"
+    f.write_text("".join(json.dumps({"qid": f"q{i}", "query": f"질의 {i}", "gold": ["민법 제1조"]}) + "\n" for i in range(50)))
+    a = [q.qid for q in load_queries(f, limit=10, seed=3)]
+    assert a == [q.qid for q in load_queries(f, limit=10, seed=3)]
+    assert a != [q.qid for q in load_queries(f, limit=10, seed=4)]
+    assert len(a) == 10 and a == sorted(a, key=lambda s: int(s[1:]))
+
+
+def test_evaluate_overall_per_law_and_missing_gold(queries: QuerySet):
+    searcher = FakeSearcher()
+    report = evaluate(searcher, queries, modes=("bm25", "dense"), ks=(1, 2, 10), rank_k=10, f2_k=2, n_resamples=200, seed=0)
+    assert searcher.calls == [(4, 10, "bm25"), (4, 10, "dense")]  # one batch, depth = max cut-off
+
+    bm25 = report["modes"]["bm25"]["overall"]
+    assert bm25["queries"] == 4 and bm25["evaluated"] == 3 and bm25["empty_gold"] == 1
+    # q1: 194 at rank 1 → r@1 1; q2: 750 at rank 2, 651의2 absent → r@1 0, r@2 .5; q3: tie puts 상법 제1조 first,
+    # 651의2 at rank 2, 형법 제1조 not in index → r@1 0, r@2 .5
+    assert bm25["metrics"]["recall@1"]["mean"] == pytest.approx(1 / 3)
+    assert bm25["metrics"]["recall@2"]["mean"] == pytest.approx((1 + 0.5 + 0.5) / 3)
+    assert bm25["metrics"]["mrr@10"]["mean"] == pytest.approx((1 + 0.5 + 0.5) / 3)
+    # the duplicate 750 in q2 counts once: top-2 is [751, 750] → P = 1/2, R = 1/2 → F2 = 0.5
+    q2 = next(r for r in report["per_query"]["bm25"] if r["qid"] == "q2")
+    assert q2["top"] == ["민법 제751조", "민법 제750조"] and q2["f2@2"] == pytest.approx(0.5)
+
+    # per law: 민법 = {q1, q2}, 상법 = {q2, q3}, 형법 = {q3}; q4 (no gold) belongs to none
+    per_law = report["modes"]["bm25"]["per_law"]
+    assert {law: g["evaluated"] for law, g in per_law.items()} == {"민법": 2, "상법": 2, "형법": 1}
+    assert per_law["민법"]["metrics"]["recall@1"]["mean"] == pytest.approx(0.5)
+    assert per_law["형법"]["metrics"]["recall@2"]["mean"] == pytest.approx(0.5)
+
+    missing = report["index"]["missing_gold"]
+    assert report["index"]["articles"] == len(INDEX)
+    assert missing["keys"] == 1 and missing["queries"] == 1 and missing["queries_all_missing"] == 0
+    assert missing["listed"] == [{"key": "형법 제1조", "queries": 1, "qids": ["q3"]}]
+    assert report["queries"]["error_count"] == 4
+
+    # dense vs bm25 comparison is paired on the same three queries
+    comp = report["comparisons"]["dense vs bm25"]["recall@1"]
+    dense_r1 = report["modes"]["dense"]["overall"]["metrics"]["recall@1"]["mean"]
+    assert comp["mean"] == pytest.approx(dense_r1 - 1 / 3)
+
+
+def test_gold_filter_indexed_scores_only_reachable_keys(queries: QuerySet):
+    report = evaluate(FakeSearcher(), queries, modes=("dense",), ks=(1,), f2_k=1, n_resamples=50, gold_filter="indexed")
+    # q3's 형법 제1조 is dropped from gold: dense finds 상법 제651조의2 first → recall@1 = 1
+    q3 = next(r for r in report["per_query"]["dense"] if r["qid"] == "q3")
+    assert q3["gold"] == ["상법 제651조의2"] and q3["recall@1"] == 1.0
+    assert report["index"]["missing_gold"]["keys"] == 1  # still counted
+    assert report["settings"]["gold_filter"] == "indexed"
+
+
+def test_same_inputs_give_identical_reports(queries: QuerySet):
+    a = evaluate(FakeSearcher(), queries, modes=("bm25",), n_resamples=100, seed=5)
+    b = evaluate(FakeSearcher(), queries, modes=("bm25",), n_resamples=100, seed=5)
+    for r in (a, b):
+        for m in r["modes"].values():
+            m.pop("seconds"), m.pop("queries_per_second")
+    assert a == b
+
+
+def test_mapping_of_protocol_retrievers_and_unknown_index():
+    class Ret:
+        def __init__(self, ranking):
+            self.ranking = ranking
+
+        def search_batch(self, queries, k):
+            return [self.ranking[:k] for _ in queries]
+
+    qs = [Query("a", "질의", ["민법 제1조"]), Query("b", "질의2", ["민법 제2조"])]
+    report = evaluate({"good": Ret([("민법 제1조", 1.0)]), "bad": Ret([])}, qs, modes=("good", "bad"), ks=(1,), n_resamples=10)
+    assert report["modes"]["good"]["overall"]["metrics"]["recall@1"]["mean"] == 0.5
+    assert report["modes"]["bad"]["overall"]["metrics"]["recall@1"]["mean"] == 0.0
+    assert report["index"]["missing_gold"] is None  # unknown, not "zero missing"
+    with pytest.raises(Exception, match="index's article keys"):
+        evaluate({"good": Ret([])}, qs, modes=("good",), gold_filter="indexed")
+
+
+def test_index_keys_of_understands_articles_attributes():
+    class WithArticles:
+        articles = {"민법 제1조": object()}
+
+    class WithStore:
+        class store:
+            articles = [type("A", (), {"key": "상법 제1조"})()]
+
+    assert index_keys_of(WithArticles()) == {"민법 제1조"}
+    assert index_keys_of(WithStore()) == {"상법 제1조"}
+    assert index_keys_of(object()) is None
+
+
+def test_write_quality_report_files(queries: QuerySet, tmp_path: Path):
+    report = evaluate(FakeSearcher(), queries, modes=("bm25", "dense"), ks=(1, 2, 10), n_resamples=50)
+    paths = write_quality_report(report, tmp_path, name="q", title="Fake")
+    data = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert "per_query" not in data and data["modes"]["bm25"]["overall"]["evaluated"] == 3
+    md = paths["markdown"].read_text(encoding="utf-8")
+    assert md.startswith("### Fake") and "| bm25 |" in md and "형법 제1조 (1)" in md and "dense vs bm25" in md
+    assert paths["plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = [json.loads(line) for line in paths["per_query"].read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 8 and {r["mode"] for r in rows} == {"bm25", "dense"}
+    assert quality_markdown(report).count("\n") > 5
+    assert not list(tmp_path.glob(".*.tmp"))  # atomic writes leave no temp files
+
+
+def test_dense_query_vectors_are_encoded_once_across_modes(queries: QuerySet):
+    import numpy as np
+
+    class Dense:
+        def __init__(self):
+            self.encoded: list[str] = []
+
+        def encode(self, texts):
+            self.encoded += list(texts)
+            return np.ones((len(texts), 4), dtype=np.float32)
+
+    class DenseSearcher(FakeSearcher):
+        has_dense = True
+
+        def __init__(self):
+            super().__init__()
+            self.dense = Dense()
+
+        def search_batch(self, queries, k, mode="hybrid"):
+            if mode in ("dense", "hybrid"):
+                vectors = self.dense.encode(queries)
+                assert vectors.shape == (len(queries), 4)
+            return super().search_batch(queries, k, mode="dense" if mode == "hybrid" else mode)
+
+    s = DenseSearcher()
+    report = evaluate(s, queries, modes=("bm25", "dense", "hybrid"), n_resamples=10)
+    assert sorted(s.dense.encoded) == sorted(q.query for q in queries)  # once each, not twice
+    assert "encode" not in vars(s.dense)  # the memoizing wrapper is removed afterwards
+    assert report["settings"]["query_vectors_shared"] is True

@@ -1,0 +1,92 @@
+"""BM25 engine (bm25s): parity with rank-bm25, top-k with masks, token store."""
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore, top_k
+from legalret.index.tokenize import KiwiTokenizer
+
+CORPUS = [
+    "타인의 물건을 점유한 자는 그 물건에 관하여 생긴 채권이 변제기에 있는 경우 유치할 권리가 있다",
+    "물건을 사실상 지배하는 자는 점유권이 있다",
+    "고의 또는 과실로 인한 위법행위로 타인에게 손해를 가한 자는 그 손해를 배상할 책임이 있다",
+    "보험사고가 발생하기 전에는 보험계약자는 언제든지 계약의 전부 또는 일부를 해지할 수 있다",
+    "이사는 주주총회에서 선임한다",
+    "임대차는 당사자 일방이 상대방에게 목적물을 사용 수익하게 할 것을 약정한다",
+    "채무자가 채무의 내용에 좇은 이행을 하지 아니한 때에는 채권자는 손해배상을 청구할 수 있다",
+    "보험자가 서면으로 질문한 사항은 중요한 사항으로 추정한다",
+]
+QUERIES = ["물건 점유", "손해 배상 책임", "보험계약 해지", "주주총회 이사 선임", "채권자 손해배상 청구"]
+
+
+@pytest.fixture(scope="module")
+def tokens():
+    return KiwiTokenizer().tokenize_many(CORPUS)
+
+
+def test_parity_with_rank_bm25_okapi(tokens):
+    """Same k1/b and the Robertson IDF: scores equal rank-bm25's BM25Okapi on every document.
+
+    bm25s' Robertson term weight omits the constant ``(k1 + 1)`` numerator factor that rank-bm25 keeps, so
+    the scores agree up to that factor and the rankings agree exactly. (No query term is in more than half
+    the documents, where the two libraries floor negative IDF differently.)
+    """
+    tok = KiwiTokenizer()
+    engine = BM25Engine.build(tokens, BM25Params(k1=1.5, b=0.75, method="robertson"))
+    reference = BM25Okapi(tokens, k1=1.5, b=0.75)
+    n = len(CORPUS)
+    for q in QUERIES:
+        qt = tok.tokenize(q)
+        df = {t: sum(t in doc for doc in tokens) for t in qt}
+        assert all(d <= n / 2 for d in df.values()), df
+        ours = engine.scores(qt)
+        ref = reference.get_scores(qt)
+        np.testing.assert_allclose(ours * (1.5 + 1), ref, rtol=1e-5, atol=1e-5)
+        assert ours.max() > 0
+        assert np.argsort(-ours, kind="stable").tolist() == np.argsort(-ref, kind="stable").tolist()
+
+
+def test_top_ranks_the_matching_document_first(tokens):
+    tok = KiwiTokenizer()
+    engine = BM25Engine.build(tokens)
+    rows, scores = engine.top(tok.tokenize("보험계약자가 계약을 해지"), k=3)
+    assert rows[0] == 3
+    assert list(scores) == sorted(scores, reverse=True)
+    # a query of unknown words scores nothing and returns nothing
+    rows, scores = engine.top(tok.tokenize("양자역학 초전도체"), k=3)
+    assert len(rows) == 0
+
+
+def test_top_honours_mask_and_positive_only(tokens):
+    tok = KiwiTokenizer()
+    engine = BM25Engine.build(tokens)
+    mask = np.ones(len(CORPUS), dtype=bool)
+    mask[3] = False
+    rows, _ = engine.top(tok.tokenize("보험계약 해지"), k=8, mask=mask)
+    assert 3 not in rows.tolist()
+
+
+def test_top_k_deterministic_ties():
+    scores = np.array([1.0, 3.0, 3.0, 0.5, 3.0], dtype=np.float32)
+    rows, vals = top_k(scores, 3)
+    assert rows.tolist() == [1, 2, 4] and vals.tolist() == [3.0, 3.0, 3.0]
+    rows, _ = top_k(scores, 10, mask=np.array([1, 0, 1, 1, 1], dtype=bool))
+    assert rows.tolist() == [2, 4, 0, 3]
+
+
+def test_save_load_round_trip(tmp_path, tokens):
+    tok = KiwiTokenizer()
+    engine = BM25Engine.build(tokens)
+    engine.save(tmp_path / "bm25")
+    loaded = BM25Engine.load(tmp_path / "bm25", mmap=True)
+    q = tok.tokenize("타인 물건 점유")
+    np.testing.assert_allclose(loaded.scores(q), engine.scores(q))
+
+
+def test_token_store_round_trip(tmp_path, tokens):
+    store = TokenStore.from_lists(tokens + [[]])
+    assert len(store) == len(tokens) + 1
+    store.save(tmp_path / "tok")
+    loaded = TokenStore.load(tmp_path / "tok")
+    assert loaded.to_lists() == tokens + [[]]

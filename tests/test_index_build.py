@@ -1,0 +1,103 @@
+"""Incremental indexing: add → change → remove round trip, caches, reports."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+import index_support as sup  # noqa: E402
+
+from legalret.articles import Article, Paragraph  # noqa: E402
+from legalret.errors import IndexError_  # noqa: E402
+from legalret.index import add_to_index, build_index, load_index  # noqa: E402
+from legalret.search.searcher import Searcher  # noqa: E402
+
+
+def _keys(index):
+    return [a.key for a in load_index(index).articles]
+
+
+def test_add_change_remove_round_trip(tmp_path):
+    index = tmp_path / "idx"
+    enc = sup.CountingEncoder(sup.tiny_encoder())
+    arts = sup.articles()
+    civil = [a for a in arts if a.law == "민법"]
+    others = [a for a in arts if a.law != "민법"]
+
+    # 1. build with 상법 + 시행령 only, then add 민법: all added, only 민법 encoded
+    r = build_index(others, index, encoder=enc)
+    assert (r.added, r.encoded) == (len(others), len(others))
+    enc.passages = 0
+    r = add_to_index(civil, index, encoder=enc)
+    assert (r.added, r.changed, r.removed, r.unchanged) == (len(civil), 0, 0, 0)
+    assert enc.passages == sum(not a.deleted for a in civil) == r.encoded
+    assert set(_keys(index)) == {a.key for a in arts}
+
+    # 2. amend 민법 제750조: one changed, one re-encoded and re-tokenized, the new text is searchable
+    new_text = "고의 또는 과실로 인한 위법행위로 타인에게 손해를 가한 자는 그 손해를 배상할 책임이 있다. 반려동물에 의한 손해도 같다."
+    amended = [sup.amended(a, new_text) if a.number == 750 else a for a in civil]
+    enc.passages = 0
+    r = add_to_index(amended, index, encoder=enc)
+    assert (r.added, r.changed, r.removed, r.unchanged) == (0, 1, 0, len(civil) - 1)
+    assert enc.passages == 1 and r.encoded == 1 and r.tokenized == 1
+    hits = Searcher(index, encoder=enc.inner).search("반려동물 손해", k=1, mode="bm25")
+    assert hits[0].key == "민법 제750조" and "반려동물" in hits[0].article.body_text()
+
+    # 3. re-ingest 민법 without 제751조 and with a new 제752조: removed + added, 상법 untouched
+    new_article = Article("민법", 752, 0, "생명침해로 인한 위자료", [Paragraph(None, "타인의 생명을 해한 자는 피해자의 직계존속, 직계비속 및 배우자에 대하여는 재산상의 손해없는 경우에도 손해배상의 책임이 있다.")], law_id="001706", kind="법률")
+    third = [a for a in amended if a.number != 751] + [new_article]
+    enc.passages = 0
+    r = add_to_index(third, index, encoder=enc)
+    assert (r.added, r.changed, r.removed) == (1, 0, 1)
+    assert enc.passages == 1
+    keys = _keys(index)
+    assert "민법 제751조" not in keys and "민법 제752조" in keys
+    assert {a.key for a in others} <= set(keys)
+    data = load_index(index, verify="full")
+    assert len(data.rows) == len(data.dense) == data.bm25.num_docs
+
+    # 4. and back: the original 민법 restores the index's article set
+    r = add_to_index(civil, index, encoder=enc)
+    assert (r.added, r.changed, r.removed) == (1, 1, 1)
+    assert set(_keys(index)) == {a.key for a in arts}
+
+
+def test_keep_missing_for_partial_batches(tmp_path):
+    index = tmp_path / "idx"
+    arts = sup.articles()
+    build_index(arts, index, model="none")
+    one = [a for a in arts if a.key == "민법 제750조"]
+    r = add_to_index(one, index, remove_missing=False)
+    assert (r.removed, r.unchanged) == (0, 1)
+    assert len(_keys(index)) == len(arts)
+    r = add_to_index(one, index)  # default: 민법 was re-ingested whole → the rest of 민법 goes
+    assert r.removed == sum(a.law == "민법" for a in arts) - 1
+
+
+def test_rebuild_reuses_vectors_for_identical_texts(tmp_path):
+    index = tmp_path / "idx"
+    enc = sup.CountingEncoder(sup.tiny_encoder())
+    build_index(sup.articles(), index, encoder=enc)
+    enc.passages = 0
+    r = build_index(sup.articles(), index, encoder=enc)
+    assert enc.passages == 0 and r.encoded == 0 and r.tokenized == 0 and r.unchanged == 15
+
+
+def test_duplicate_keys_last_wins(tmp_path):
+    arts = sup.articles()
+    dup = sup.amended(arts[0], "물건을 점유하는 자는 점유권이 있다.")
+    r = build_index(arts + [dup], tmp_path / "idx", model="none")
+    assert r.duplicates == 1
+    data = load_index(tmp_path / "idx")
+    assert data.articles[data.by_key[dup.key]].paragraphs[0].text == dup.paragraphs[0].text
+
+
+def test_add_to_missing_index_and_bm25_only_with_encoder(tmp_path):
+    with pytest.raises(IndexError_, match="no index here"):
+        add_to_index(sup.articles(), tmp_path / "none")
+    build_index(sup.articles(), tmp_path / "b", model="none")
+    with pytest.raises(IndexError_, match="no dense vectors"):
+        add_to_index(sup.articles(), tmp_path / "b", encoder=sup.tiny_encoder())
+    with pytest.raises(IndexError_, match="adapter needs an encoder"):
+        build_index(sup.articles(), tmp_path / "c", model="none", adapter=tmp_path)

@@ -1,0 +1,61 @@
+"""Dense index (FAISS IndexFlatIP) and the embedding cache."""
+
+import numpy as np
+
+from legalret.index.dense import DenseIndex, EmbeddingCache, encode_with_cache, text_hash
+
+
+def _unit(rng, n, d):
+    v = rng.standard_normal((n, d)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_flat_ip_is_exact_and_matches_numpy():
+    rng = np.random.default_rng(0)
+    vecs, q = _unit(rng, 50, 16), _unit(rng, 1, 16)[0]
+    dense = DenseIndex.from_vectors(vecs)
+    rows, scores = dense.top(q, 5)
+    expected = np.argsort(-(vecs @ q))[:5]
+    assert rows.tolist() == expected.tolist()
+    np.testing.assert_allclose(scores, (vecs @ q)[expected], rtol=1e-5)
+    np.testing.assert_allclose(dense.vectors, vecs)
+
+
+def test_masked_search_only_returns_allowed_rows():
+    rng = np.random.default_rng(1)
+    vecs = _unit(rng, 30, 8)
+    dense = DenseIndex.from_vectors(vecs)
+    mask = np.zeros(30, dtype=bool)
+    mask[[3, 7, 11]] = True
+    rows, _ = dense.top(vecs[0], 10, mask)
+    assert sorted(rows.tolist()) == [3, 7, 11]
+
+
+def test_save_load_and_empty_index(tmp_path):
+    rng = np.random.default_rng(2)
+    vecs = _unit(rng, 10, 4)
+    DenseIndex.from_vectors(vecs).save(tmp_path / "d.faiss")
+    loaded = DenseIndex.load(tmp_path / "d.faiss")
+    assert len(loaded) == 10 and loaded.dim == 4
+    np.testing.assert_allclose(loaded.vectors, vecs)
+    empty = DenseIndex.from_vectors(np.zeros((0, 4), np.float32), dim=4)
+    assert len(empty) == 0 and empty.top(vecs[0], 3)[0].size == 0
+
+
+def test_encode_with_cache_encodes_only_misses_and_duplicates_once():
+    rng = np.random.default_rng(3)
+    old_texts = ["가", "나", "다"]
+    old_vecs = _unit(rng, 3, 4)
+    cache = EmbeddingCache.from_index("fp", DenseIndex.from_vectors(old_vecs), [text_hash(t) for t in old_texts])
+    calls = []
+
+    def encode(texts):
+        calls.append(list(texts))
+        return np.ones((len(texts), 4), np.float32) / 2
+
+    texts = ["나", "라", "가", "라"]
+    vecs, n = encode_with_cache(texts, [text_hash(t) for t in texts], encode, 4, cache)
+    assert n == 1 and calls == [["라"]]
+    np.testing.assert_allclose(vecs[0], old_vecs[1])
+    np.testing.assert_allclose(vecs[2], old_vecs[0])
+    np.testing.assert_allclose(vecs[1], vecs[3])

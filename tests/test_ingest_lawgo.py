@@ -1,0 +1,130 @@
+"""law.go.kr JSON and XML: 전문 chapter rows, 조문가지번호, 항 dict/list, 호/목, 조문시행일자, 삭제."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from legalret.errors import SourceError
+from legalret.ingest.lawgo import parse_lawgo_json, parse_lawgo_xml
+
+
+@pytest.fixture(scope="module", params=["json", "xml"])
+def doc(request, fixtures_dir):
+    path = fixtures_dir / "ingest" / "lawgo" / f"테스트법.{request.param}"
+    parse = parse_lawgo_json if request.param == "json" else parse_lawgo_xml
+    [doc] = parse(path.read_text(encoding="utf-8"), str(path))
+    return doc
+
+
+def arts(doc):
+    return {a.key: a for a in doc.articles}
+
+
+def test_metadata(doc):
+    assert (doc.law, doc.kind, doc.law_id) == ("테스트 보호법", "법률", "999999")
+    assert (doc.promulgated, doc.effective_date) == ("2024-10-01", "2025-01-01")
+    assert doc.warnings == []
+
+
+def test_chapter_rows_are_headings_not_articles(doc):
+    assert [a.key for a in doc.articles] == [
+        "테스트 보호법 제1조", "테스트 보호법 제2조", "테스트 보호법 제2조의2", "테스트 보호법 제3조", "테스트 보호법 제4조",
+    ]
+    a = arts(doc)
+    assert a["테스트 보호법 제1조"].chapter == ["제1편 총칙", "제1장 통칙"]  # one 전문 row, two headings
+    assert a["테스트 보호법 제4조"].chapter == ["제1편 총칙", "제2장 보칙"]
+
+
+def test_article_without_paragraphs_keeps_its_body(doc):
+    art = arts(doc)["테스트 보호법 제1조"]
+    assert art.title == "목적"
+    assert [(p.number, p.text) for p in art.paragraphs] == [(None, "이 법은 테스트 정보를 보호함을 목적으로 한다. <개정 2024.10.1>")]
+
+
+def test_paragraph_list_with_items_and_subitems(doc):
+    art = arts(doc)["테스트 보호법 제2조"]
+    assert [p.number for p in art.paragraphs] == [1, 2]
+    first = art.paragraphs[0]
+    assert first.text == "이 법에서 사용하는 용어의 뜻은 다음과 같다."  # the '①' prefix is not text
+    assert [(i.number, i.text) for i in first.items] == [
+        ("1", '"정보"란 살아 있는 개인에 관한 정보를 말한다.'), ("2", '"처리"란 정보의 수집을 말한다.')]
+    sub = first.items[0].subitems
+    assert [s.number for s in sub] == ["가", "나"]
+    assert sub[0].text == "성명 등의 정보\n1) 성명\n2) 주소"  # 목내용 given as nested lists of lines
+
+
+def test_paragraph_dict_and_branch(doc):
+    art = arts(doc)["테스트 보호법 제2조의2"]
+    assert (art.number, art.branch, art.title) == (2, 2, "적용범위")
+    assert [(p.number, p.text) for p in art.paragraphs] == [(1, "이 법은 국외에서 이루어진 행위에도 적용한다.")]
+
+
+def test_paragraph_dict_holding_only_items(doc):
+    art = arts(doc)["테스트 보호법 제4조"]
+    assert len(art.paragraphs) == 1 and art.paragraphs[0].number is None
+    assert art.paragraphs[0].text == "장관은 다음 각 호의 사항을 보고받을 수 있다."
+    assert [(i.number, i.text) for i in art.paragraphs[0].items] == [("1", "처리 현황"), ("2", "위반 사항\n위반의 경위")]
+
+
+def test_article_effective_date_and_deleted(doc):
+    a = arts(doc)
+    assert a["테스트 보호법 제4조"].effective_date == "2026-01-01"  # 조문시행일자, not the law's 시행일자
+    assert a["테스트 보호법 제1조"].effective_date == "2025-01-01"
+    assert a["테스트 보호법 제3조"].deleted and a["테스트 보호법 제3조"].body_text() == "삭제 <2020.1.1>"
+    assert not a["테스트 보호법 제2조"].deleted
+
+
+def test_article_lines_point_into_the_file(doc):
+    assert all(a.line and a.line > 1 for a in doc.articles)
+    assert [a.line for a in doc.articles] == sorted(a.line for a in doc.articles)
+
+
+def test_json_and_xml_agree(fixtures_dir):
+    base = fixtures_dir / "ingest" / "lawgo"
+    [j] = parse_lawgo_json((base / "테스트법.json").read_text(encoding="utf-8"))
+    [x] = parse_lawgo_xml((base / "테스트법.xml").read_text(encoding="utf-8"))
+    strip = lambda d: [{k: v for k, v in a.to_dict().items() if k not in ("line", "source")} for a in d.articles]  # noqa: E731
+    assert strip(j) == strip(x)
+
+
+def test_ministry_ordinance_kind_is_enforcement_rule():
+    data = {"법령": {"기본정보": {"법령명_한글": "테스트법 시행규칙", "법종구분": {"content": "고용노동부령"}},
+                   "조문": {"조문단위": {"조문번호": "1", "조문여부": "조문", "조문내용": "제1조(목적) 목적"}}}}
+    [doc] = parse_lawgo_json(json.dumps(data, ensure_ascii=False))
+    assert doc.kind == "시행규칙" and [a.key for a in doc.articles] == ["테스트법 시행규칙 제1조"]  # 조문단위 as a dict
+
+
+def test_malformed_article_is_a_warning_and_the_rest_is_read():
+    data = {"법령": {"기본정보": {"법령명_한글": "테스트법"}, "조문": {"조문단위": [
+        {"조문번호": "1", "조문여부": "조문", "조문키": "0001001", "조문내용": "제1조(목적) 목적"},
+        {"조문번호": "둘", "조문여부": "조문", "조문키": "0002001", "조문내용": "제2조"},
+        {"조문번호": "3", "조문여부": "조문", "조문키": "0003001", "조문내용": "제3조(끝) 끝"}]}}}
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    [doc] = parse_lawgo_json(text, "t.json")
+    assert [a.number for a in doc.articles] == [1, 3]
+    [warning] = doc.warnings
+    assert "조문번호" in warning.reason and "0002001" in warning.field and warning.line is not None
+
+
+@pytest.mark.parametrize(
+    "text, field",
+    [
+        ('{"법령": {"기본정보": {"법령명_한글": "x"},\n "조문": [1, }', "JSON"),
+        ('{"law": {}}', "법령"),
+        ('{"법령": {"조문": {}}}', "법령.기본정보"),
+        ('{"법령": {"기본정보": {"법령명_한글": ""}, "조문": {"조문단위": []}}}', "기본정보.법령명_한글"),
+        ('{"법령": {"기본정보": {"법령명_한글": "x"}}}', "조문.조문단위"),
+    ],
+)
+def test_bad_json(text, field):
+    with pytest.raises(SourceError) as e:
+        parse_lawgo_json(text, "bad.json")
+    assert e.value.field == field and e.value.path == "bad.json"
+
+
+def test_bad_xml_names_the_line():
+    with pytest.raises(SourceError) as e:
+        parse_lawgo_xml("<법령>\n<기본정보>\n</법령>\n", "bad.xml")
+    assert e.value.line == 3 and e.value.field == "XML"

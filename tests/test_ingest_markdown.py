@@ -1,0 +1,137 @@
+"""legalize-kr markdown: front matter, chapter paths, branch recovery, 항/호/목, 삭제, 부칙, merge conflicts."""
+
+from __future__ import annotations
+
+import pytest
+
+from legalret.errors import SourceError
+from legalret.ingest.markdown import parse_markdown, resolve_merge_conflicts
+
+
+@pytest.fixture(scope="module")
+def civil(fixtures_dir):
+    path = fixtures_dir / "ingest" / "markdown" / "민법" / "법률.md"
+    return parse_markdown(path.read_text(encoding="utf-8"), str(path), kind="법률")
+
+
+@pytest.fixture(scope="module")
+def decree(fixtures_dir):
+    path = fixtures_dir / "ingest" / "markdown" / "상법" / "시행령.md"
+    return parse_markdown(path.read_text(encoding="utf-8"), str(path))
+
+
+def by_key(doc):
+    return {a.key: a for a in doc.articles}
+
+
+def test_front_matter(civil, decree):
+    assert (civil.law, civil.kind, civil.law_id) == ("민법", "법률", "001706")
+    assert civil.promulgated == "2026-03-17" and civil.effective_date == "2026-03-17"
+    # 법령구분 '대통령령' is the kind users call 시행령
+    assert (decree.law, decree.kind, decree.law_id) == ("상법 시행령", "시행령", "004453")
+    assert all(a.effective_date == "2026-01-01" and a.law_id == "004453" for a in decree.articles)
+
+
+def test_branch_recovery_kth_repeat_is_branch_k_plus_1(civil, decree):
+    keys = [a.key for a in civil.articles]
+    assert keys[2:5] == ["민법 제14조", "민법 제14조의2", "민법 제14조의3"]
+    arts = by_key(civil)
+    assert arts["민법 제14조의2"].title == "특정후견의 심판"
+    assert arts["민법 제14조의3"].title == "심판 사이의 관계"
+    assert by_key(decree)["상법 시행령 제2조의2"].title == "준비금의 적립"
+
+
+def test_subsection_pseudo_articles_are_chapter_headings_not_branches(civil):
+    # '##### 제898조' + '제1항 협의상 파양' is the mirror's rendering of a sub-관 heading
+    arts = by_key(civil)
+    assert "민법 제898조의2" not in arts and "민법 제905조의2" not in arts
+    assert arts["민법 제898조"].title == "협의상 파양"
+    assert arts["민법 제898조"].chapter == ["제4편 친족", "제4장 부모와 자", "제2절 양자", "제5관 파양", "제1항 협의상 파양"]
+    assert arts["민법 제905조"].chapter[-1] == "제2항 재판상 파양"
+
+
+def test_chapter_path_and_source_lines(civil):
+    arts = by_key(civil)
+    assert arts["민법 제1조"].chapter == ["제1편 총칙", "제1장 통칙"]
+    assert arts["민법 제14조의2"].chapter == ["제1편 총칙", "제2장 인", "제1절 능력"]
+    assert arts["민법 제97조"].chapter == ["제1편 총칙", "제3장 법인", "제5절 벌칙"]
+    assert arts["민법 제1조"].line == 23 and arts["민법 제1조"].source.endswith("법률.md")
+
+
+def test_paragraphs_items_subitems(civil, decree):
+    art = by_key(civil)["민법 제2조"]
+    assert [(p.number, p.text) for p in art.paragraphs] == [
+        (1, "권리의 행사와 의무의 이행은 신의에 좇아 성실히 하여야 한다."),
+        (2, "권리는 남용하지 못한다."),
+    ]
+    penalty = by_key(civil)["민법 제97조"]
+    assert penalty.paragraphs[0].number is None
+    assert [i.number for i in penalty.paragraphs[0].items] == ["1", "2", "3"]
+    assert penalty.paragraphs[0].items[2].text == "삭제 <2011.3.7>"
+    assert not penalty.deleted  # a deleted 호 does not delete the article
+    definitions = by_key(decree)["상법 시행령 제2조"]
+    first = definitions.paragraphs[0]
+    assert first.number == 1
+    assert [i.number for i in first.items] == ["1", "2", "2의2"]
+    assert [(s.number, s.text.split("\n")[0]) for s in first.items[1].subitems] == [
+        ("가", "「은행법」에 따른 은행"),
+        ("나", "「자본시장과 금융투자업에 관한 법률」에 따른 투자매매업자"),
+    ]
+    # deeper ' 1) …' lines stay with their 목, on their own lines
+    assert first.items[1].subitems[1].text.split("\n")[1:] == ["1) 증권을 대상으로 하는 경우", "2) 그 밖의 경우"]
+    assert "\\." not in definitions.body_text()  # markdown escapes removed
+
+
+def test_deleted_articles(civil):
+    arts = by_key(civil)
+    assert arts["민법 제899조"].deleted and arts["민법 제900조"].deleted
+    assert arts["민법 제899조"].body_text() == "삭제 <2012.2.10>"
+    assert not arts["민법 제898조"].deleted
+    assert civil.deleted == 2
+
+
+def test_addenda_are_dropped(civil):
+    # the 부칙 has its own 제1조 — even one written as an article heading — which must not become 민법 제1조의2
+    assert "민법 제1조의2" not in by_key(civil)
+    assert [a.key for a in civil.articles].count("민법 제1조") == 1
+    assert len(civil.articles) == 10
+
+
+def test_index_text_drops_notes(civil):
+    art = by_key(civil)["민법 제97조"]
+    assert "<개정" not in art.index_text() and "<개정 2007.12.21>" in art.body_text()
+    assert art.index_text().startswith("벌칙 ")
+
+
+def test_merge_conflict_keeps_latest_side(fixtures_dir):
+    path = fixtures_dir / "ingest" / "conflict" / "해사법" / "법률.md"
+    doc = parse_markdown(path.read_text(encoding="utf-8"), str(path))
+    assert doc.law_id == "014483" and doc.promulgated == "2023-09-14"
+    assert [a.key for a in doc.articles] == ["해사법 제1조", "해사법 제2조"]
+    assert doc.articles[0].paragraphs[0].text == "이 법은 해상교통의 안전을 목적으로 한다."
+    assert doc.articles[0].line == 22  # line numbers point into the file as it is on disk
+    assert [w.field for w in doc.warnings] == ["merge-conflict"]
+
+
+def test_merge_conflict_prefers_theirs_when_newer():
+    lines = ["---", "<<<<<<< HEAD", "공포일자: 2013-08-13", "=======", "공포일자: 2026-03-31",
+             ">>>>>>> abc", "---", "<<<<<<< HEAD", "old", "=======", "new", ">>>>>>> abc"]
+    kept, side = resolve_merge_conflicts(lines)
+    assert side == "theirs"
+    assert [line for _, line in kept] == ["---", "공포일자: 2026-03-31", "---", "new"]
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("", "empty file"),
+        ("# 민법\n\n##### 제1조 (법원)\n\n본문\n", "no YAML front matter"),
+        ("---\n제목: 민법\n\n##### 제1조 (법원)\n", "not closed"),
+        ("---\n법령구분: 법률\n---\n\n##### 제1조 (법원)\n\n본문\n", "no 제목"),
+        ("---\n제목: 민법\n---\n\n# 민법\n\n본문만 있다.\n", "no articles"),
+    ],
+)
+def test_bad_markdown_is_a_source_error(text, reason):
+    with pytest.raises(SourceError) as e:
+        parse_markdown(text, "x.md")
+    assert reason in str(e.value) and e.value.path == "x.md"

@@ -1,0 +1,209 @@
+"""ingest(): files, folders, globs, zip archives in place, format detection, errors that never abort a
+batch, filters, duplicate laws, mojibake repair counting."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from legalret.errors import SourceError
+from legalret.ingest import detect_format, ingest, iter_sources
+from legalret.ingest.sources import decode
+
+ALL_FORMATS = ["markdown", "lawgo", "plaintext"]
+
+
+@pytest.fixture()
+def ingest_dir(fixtures_dir) -> Path:
+    return fixtures_dir / "ingest"
+
+
+@pytest.fixture()
+def mirror_zip(tmp_path, ingest_dir) -> Path:
+    """A zip laid out like the real mirror (legalize-kr/<법령명>/<kind>.md) plus a README."""
+    path = tmp_path / "mirror.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for md in sorted((ingest_dir / "markdown").rglob("*.md")):
+            z.write(md, f"legalize-kr/{md.parent.name}/{md.name}")
+        z.writestr("legalize-kr/README.md", "# legalize-kr\n\nnot a statute\n")
+        z.writestr("legalize-kr/.git/HEAD", "ref: refs/heads/main\n")
+    return path
+
+
+def test_all_four_formats_in_one_batch(ingest_dir):
+    result = ingest([ingest_dir / d for d in ALL_FORMATS])
+    report = result.report
+    assert report.errors == []
+    assert dict(report.formats) == {"markdown": 2, "lawgo-json": 1, "lawgo-xml": 1, "plaintext": 2}
+    keys = {a.key for a in result.articles}
+    assert {"민법 제14조의3", "상법 시행령 제2조의2", "테스트 보호법 제2조의2", "상법 제651조의2",
+            "채무자 회생 및 파산에 관한 법률 제382조"} <= keys
+    # JSON and XML hold the same law, and pairs_dump.txt has 민법 too: one document per law survives
+    # (the dated markdown over the undated text), the others are reported duplicates
+    assert report.duplicates == 2 and [w.field for w in report.warnings] == ["duplicate-law"] * 2
+    assert {a.source.rsplit("/", 1)[-1] for a in result.articles if a.law == "민법"} == {"법률.md"}
+    assert report.articles == len(result.articles) == len(keys)
+    assert report.deleted == sum(a.deleted for a in result.articles) == 4
+    assert report.files == 6 and report.laws == 5
+
+
+def test_zip_read_in_place_with_member_paths(mirror_zip):
+    result = ingest([mirror_zip])
+    assert result.report.errors == [] and result.report.files == 2  # README and .git skipped
+    art = next(a for a in result.articles if a.key == "민법 제2조")
+    assert art.source == f"{mirror_zip}!legalize-kr/민법/법률.md"
+    assert art.line == 27
+
+
+def test_glob_and_single_file(ingest_dir):
+    result = ingest([str(ingest_dir / "lawgo" / "*.json"), ingest_dir / "plaintext" / "상법.txt"])
+    assert result.report.files == 2 and result.report.errors == []
+    assert {a.law for a in result.articles} == {"테스트 보호법", "상법"}
+
+
+def test_bad_files_are_reported_not_fatal(ingest_dir, tmp_path):
+    bad = ingest_dir / "bad"
+    good = ingest_dir / "markdown"
+    seen: list[SourceError] = []
+    result = ingest([bad, good, tmp_path / "missing.md", str(tmp_path / "nothing-*.json")], on_error=seen.append)
+    errors = {Path(e.path).name: e for e in result.report.errors}
+    assert set(errors) == {"articles.txt", "bad_article_number.json", "empty.md", "malformed.json", "malformed.xml",
+                           "no_front_matter.md", "not_utf8.md", "missing.md", "nothing-*.json"}
+    assert seen == result.report.errors  # on_error saw each one as it happened
+    assert errors["malformed.json"].line == 3 and errors["malformed.json"].field == "JSON"
+    assert errors["malformed.xml"].line == 8
+    assert errors["no_front_matter.md"].line == 1 and "front matter" in errors["no_front_matter.md"].reason
+    assert errors["empty.md"].reason == "empty file"
+    assert errors["not_utf8.md"].field == "encoding" and errors["not_utf8.md"].line == 8
+    assert "조문번호" in errors["bad_article_number.json"].reason
+    assert "no such file" in errors["missing.md"].reason and "matched no files" in errors["nothing-*.json"].reason
+    # … and the good files were still read
+    assert {a.law for a in result.articles} == {"민법", "상법 시행령"} and result.report.articles == 13
+
+
+def test_on_error_may_stop_the_batch(ingest_dir):
+    def stop(err):
+        raise err
+
+    with pytest.raises(SourceError):
+        ingest([ingest_dir / "bad"], on_error=stop)
+
+
+def test_cp949_file_is_decoded_with_a_warning(ingest_dir):
+    result = ingest([ingest_dir / "euckr"])
+    assert result.report.errors == [] and [a.key for a in result.articles] == ["민사특별법 제1조", "민사특별법 제2조"]
+    assert [w.field for w in result.report.warnings] == ["encoding"]
+
+
+def test_decode_rejects_binary():
+    with pytest.raises(SourceError) as e:
+        decode(b"ok\n\xff\xfe\x00\x01garbage", "x.md")
+    assert e.value.line == 2 and "0xff" in e.value.reason
+
+
+def test_filters_by_law_and_kind(mirror_zip, ingest_dir):
+    only_civil = ingest([mirror_zip], laws=["민 법"])  # any spacing
+    assert {a.law for a in only_civil.articles} == {"민법"} and only_civil.report.skipped == 1
+    decrees = ingest([mirror_zip, ingest_dir / "lawgo"], kinds=["대통령령"])  # = 시행령
+    assert {(a.law, a.kind) for a in decrees.articles} == {("상법 시행령", "시행령")}
+    nothing = ingest([mirror_zip], laws=["형법"])
+    assert nothing.articles == [] and nothing.report.errors == [] and nothing.report.skipped == 2
+
+
+def test_duplicate_law_keeps_the_newer_document(tmp_path, ingest_dir):
+    src = (ingest_dir / "markdown" / "민법" / "법률.md").read_text(encoding="utf-8")
+    (tmp_path / "구민법").mkdir()
+    (tmp_path / "민법").mkdir()
+    old = src.replace("공포일자: 2026-03-17", "공포일자: 2001-01-01").replace("권리는 남용하지 못한다.", "옛 문장.")
+    (tmp_path / "구민법" / "법률.md").write_text(old, encoding="utf-8")
+    (tmp_path / "민법" / "법률.md").write_text(src, encoding="utf-8")
+    result = ingest([tmp_path])
+    assert result.report.duplicates == 1 and result.report.laws == 1
+    art = next(a for a in result.articles if a.key == "민법 제2조")
+    assert art.paragraphs[1].text == "권리는 남용하지 못한다." and "/민법/" in art.source
+    [warning] = result.report.warnings
+    assert "구민법" in warning.path
+
+
+def test_duplicate_law_same_date_prefers_the_folder_named_after_the_law(tmp_path, ingest_dir):
+    src = ingest_dir / "markdown" / "민법" / "법률.md"
+    for folder in ("가민법옛이름", "민법"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(src, tmp_path / folder / "법률.md")
+    result = ingest([tmp_path])
+    assert {a.source for a in result.articles} == {str(tmp_path / "민법" / "법률.md")}
+
+
+def test_detect_format_by_extension_then_content():
+    assert detect_format("a/민법/법률.md", "") == "markdown"
+    assert detect_format("x.json", "") == "lawgo-json"
+    assert detect_format("x.xml", "") == "lawgo-xml"
+    assert detect_format("x.txt", "---\n") == "plaintext"  # the extension decides first
+    assert detect_format("dump", "\ufeff{\"법령\": {}}") == "lawgo-json"
+    assert detect_format("dump", "<?xml version='1.0'?><법령/>") == "lawgo-xml"
+    assert detect_format("dump", "---\n제목: 민법\n---") == "markdown"
+    assert detect_format("dump", "제1조(목적) …") == "plaintext"
+
+
+def test_iter_sources_expands_and_names_members(mirror_zip, ingest_dir):
+    names = [s.name for s in iter_sources([mirror_zip, ingest_dir / "lawgo"])]
+    assert names[:2] == [f"{mirror_zip}!legalize-kr/민법/법률.md", f"{mirror_zip}!legalize-kr/상법/시행령.md"]
+    assert len(names) == 4
+    with pytest.raises(SourceError, match="no such file"):
+        list(iter_sources(["/nonexistent/path.md"]))
+
+
+def test_corrupt_zip_is_an_error_not_a_crash(tmp_path, ingest_dir):
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK\x03\x04 this is not really a zip")
+    result = ingest([broken, ingest_dir / "plaintext"])
+    assert [Path(e.path).name for e in result.report.errors] == ["broken.zip"]
+    assert result.report.articles == 9
+
+
+mojibake = pytest.importorskip("legalret.ingest.mojibake")
+
+
+def test_mojibake_is_repaired_and_counted(tmp_path):
+    clean = "상법\n제651조의2(서면에 의한 질문의 효력) 보험자가 서면으로 질문한 사항은 중요한 사항으로 추정한다.\n"
+    # UTF-8 read as latin-1: every byte survived, so the repair is exact
+    broken_line = "제638조(의의) 보험계약은 효력이 생긴다.".encode("utf-8").decode("latin-1")
+    assert mojibake.looks_like_mojibake(broken_line)
+    (tmp_path / "상법.txt").write_text(clean + broken_line + "\n", encoding="utf-8")
+    result = ingest([tmp_path])
+    assert result.report.errors == [] and result.report.warnings == []
+    assert len(result.report.repairs) == 1 and result.report.repaired_files == {str(tmp_path / "상법.txt"): 1}
+    art = next(a for a in result.articles if a.key == "상법 제638조")
+    assert art.title == "의의" and art.paragraphs[0].text == "보험계약은 효력이 생긴다."
+    unrepaired = ingest([tmp_path], repair=False)
+    assert unrepaired.report.repairs == [] and "상법 제638조" not in {a.key for a in unrepaired.articles}
+
+
+def test_mojibake_in_json_strings_is_repaired(tmp_path, ingest_dir):
+    text = (ingest_dir / "lawgo" / "테스트법.json").read_text(encoding="utf-8")
+    broken = "보호함을 목적으로".encode("utf-8").decode("latin-1")
+    (tmp_path / "law.json").write_text(text.replace("보호함을 목적으로", broken), encoding="utf-8")
+    result = ingest([tmp_path])
+    assert len(result.report.repairs) == 1
+    assert "보호함을 목적으로" in result.articles[0].paragraphs[0].text
+
+
+def test_a_failing_repair_is_a_warning_not_a_crash(tmp_path, monkeypatch):
+    import legalret.ingest.sources as sources
+
+    def broken_repair(text):
+        raise RuntimeError("model missing")
+
+    monkeypatch.setattr(sources, "repair_mojibake", broken_repair)
+    (tmp_path / "상법.txt").write_text("상법\n제1조(목적) 목적이다.\n", encoding="utf-8")
+    result = ingest([tmp_path])
+    assert [a.key for a in result.articles] == ["상법 제1조"]
+    assert [w.field for w in result.report.warnings] == ["mojibake"] and "model missing" in result.report.warnings[0].reason
+
+
+def test_clean_text_has_no_repairs(ingest_dir):
+    result = ingest([ingest_dir / "markdown", ingest_dir / "lawgo"])
+    assert result.report.repairs == []

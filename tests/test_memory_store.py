@@ -1,0 +1,133 @@
+"""Precedent memory store: incremental add, save/load round trip, bad records, dense vectors."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from legalret.errors import IndexError_
+from legalret.memory import MemoryRetriever, PrecedentMemory
+
+FIXTURE = Path(__file__).parent / "fixtures" / "memory" / "precedents.jsonl"
+QUERY = "불법행위로 인한 손해배상청구권의 소멸시효 기산점인 손해 및 가해자를 안 날"
+
+
+class SpaceTokenizer:
+    def tokenize(self, text: str) -> list[str]:
+        return text.split()
+
+
+def precedents() -> list[dict]:
+    return [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_incremental_add_equals_a_full_build():
+    recs = precedents()
+    full = PrecedentMemory.build(recs, tokenizer=SpaceTokenizer())
+    part = PrecedentMemory.build(recs[:4], tokenizer=SpaceTokenizer())
+    counts = part.add(recs[4:])
+    assert counts == {"added": 4, "replaced": 0, "items": 4, "skipped": 0}
+    assert len(part) == len(full) and part.case_numbers == full.case_numbers
+    got, want = MemoryRetriever(part).search(QUERY, k=10), MemoryRetriever(full).search(QUERY, k=10)
+    assert [k for k, _ in got] == [k for k, _ in want]
+    assert [s for _, s in got] == pytest.approx([s for _, s in want])
+
+
+def test_add_replaces_a_known_case_number():
+    memory = PrecedentMemory.build(precedents(), tokenizer=SpaceTokenizer())
+    n = len(memory)
+    corrected = dict(precedents()[2])  # 2010다3003, one holding
+    corrected["holdings"] = [{"index": 1, "text": "정정된 판시사항 소멸시효", "keys": ["민법 제162조"]}]
+    assert memory.add([corrected]) == {"added": 0, "replaced": 1, "items": 1, "skipped": 0}
+    assert len(memory) == n
+    rows = memory.rows_of_case("2010다3003")
+    assert len(rows) == 1 and memory.items[rows[0]].keys == ["민법 제162조"]
+    assert "2010다3003" not in [h.item.case_no for h in MemoryRetriever(memory).explain(QUERY).votes[0].support]
+
+
+def test_bad_records_are_skipped_and_reported():
+    recs = precedents()
+    bad_date = dict(recs[0], case_no="2001다9999", decided="언젠가", source="bad.jsonl:3")
+    no_case = {"decided": "2001-01-01", "holdings": [], "source": "bad.jsonl:4"}
+    memory = PrecedentMemory.build([bad_date, no_case, *recs[1:]], tokenizer=SpaceTokenizer())
+    assert len(memory.errors) == 2
+    assert "bad.jsonl:3" in str(memory.errors[0]) and memory.errors[0].field == "decided"
+    assert memory.errors[1].field == "case_no"
+    assert "2005다2002" in memory.case_numbers
+
+
+def test_save_load_round_trip(tmp_path):
+    memory = PrecedentMemory.build(precedents(), tokenizer=SpaceTokenizer(), keep_keys={"민법 제766조", "상법 제651조"})
+    out = memory.save(tmp_path / "memory")
+    assert sorted(p.name for p in out.iterdir()) == ["items.jsonl", "meta.json"]
+    loaded = PrecedentMemory.load(out, tokenizer=SpaceTokenizer())
+    assert [it.to_dict() for it in loaded.items] == [it.to_dict() for it in memory.items]
+    kwargs = dict(k=10, before=date(2020, 1, 1), exclude="2019다5005")
+    assert MemoryRetriever(loaded).search(QUERY, **kwargs) == MemoryRetriever(memory).search(QUERY, **kwargs)
+    # keep_keys survive the round trip, so an add after load filters citations the same way
+    loaded.add([{"case_no": "2018다1", "decided": "2018-01-01", "holdings": [{"index": 1, "text": "새 판시", "keys": ["민법 제1조", "민법 제766조"]}]}])
+    assert loaded.items[-1].keys == ["민법 제766조"]
+    # saving again replaces the directory atomically and leaves no temp dirs behind
+    loaded.save(out)
+    assert PrecedentMemory.load(out, tokenizer=SpaceTokenizer()).case_numbers == loaded.case_numbers
+    assert [p.name for p in tmp_path.iterdir()] == ["memory"]
+
+
+def test_load_rejects_what_is_not_a_memory(tmp_path):
+    with pytest.raises(IndexError_, match="no meta.json"):
+        PrecedentMemory.load(tmp_path, tokenizer=SpaceTokenizer())
+    out = PrecedentMemory.build(precedents(), tokenizer=SpaceTokenizer()).save(tmp_path / "m")
+    with open(out / "items.jsonl", "a", encoding="utf-8") as f:
+        f.write('{"case_no": "x"}\n')
+    with pytest.raises(Exception, match="items.jsonl:11"):
+        PrecedentMemory.load(out, tokenizer=SpaceTokenizer())
+
+
+def test_default_tokenizer_is_the_article_index_tokenizer():
+    tokenize = pytest.importorskip("legalret.index.tokenize")
+    memory = PrecedentMemory.build(precedents())
+    assert isinstance(memory.tokenizer, tokenize.KiwiTokenizer)
+    # morphological tokens let an inflected question match the holding
+    ranking = MemoryRetriever(memory).search("불법행위 손해배상청구권은 언제 소멸시효가 시작되나", k=3)
+    assert ranking[0][0] == "민법 제766조"
+
+
+@pytest.fixture(scope="module")
+def tiny_encoder(tmp_path_factory):
+    tiny = pytest.importorskip("legalret.models.tiny")
+    encoder_mod = pytest.importorskip("legalret.models.encoder")
+    texts = [h["text"] for p in precedents() for h in p["holdings"]] * 3
+    path = tiny.build_tiny_model(tmp_path_factory.mktemp("tiny"), texts=texts)
+    return encoder_mod.load_encoder(f"local:{path}") if not Path(str(path)).is_dir() else encoder_mod.load_encoder(str(path))
+
+
+def test_dense_memory_round_trip_and_fingerprint_guard(tmp_path, tiny_encoder):
+    memory = PrecedentMemory.build(precedents(), encoder=tiny_encoder, tokenizer=SpaceTokenizer())
+    assert memory.has_dense and memory.embeddings.shape == (len(memory), tiny_encoder.dim)
+    assert np.allclose(np.linalg.norm(memory.embeddings, axis=1), 1, atol=1e-4)
+    for mode in ("dense", "hybrid"):
+        retriever = MemoryRetriever(memory, mode=mode)
+        res = retriever.explain(QUERY, k=10, before=date(2015, 1, 1), exclude="2010다3003")
+        assert res.dense_top is not None and res.votes
+        assert all(h.item.decided < date(2015, 1, 1) and h.item.case_no != "2010다3003" for h in res.holdings)
+    out = memory.save(tmp_path / "dense")
+    loaded = PrecedentMemory.load(out, encoder=tiny_encoder, tokenizer=SpaceTokenizer())
+    assert np.array_equal(loaded.embeddings, memory.embeddings)
+    assert MemoryRetriever(loaded).search(QUERY, k=5) == MemoryRetriever(memory).search(QUERY, k=5)
+    part = PrecedentMemory.build(precedents()[:3], encoder=tiny_encoder, tokenizer=SpaceTokenizer())
+    part.add(precedents()[3:])
+    # only the new holdings were encoded, and each row still belongs to its holding (batch padding → ~1e-5)
+    vec = {it.holding_id: v for it, v in zip(memory.items, memory.embeddings)}
+    assert all(np.allclose(v, vec[it.holding_id], atol=1e-3) for it, v in zip(part.items, part.embeddings))
+
+    class OtherEncoder:
+        fingerprint = "some-other-model"
+
+    with pytest.raises(IndexError_, match="rebuild the memory"):
+        PrecedentMemory.load(out, encoder=OtherEncoder(), tokenizer=SpaceTokenizer())
+    with pytest.raises(IndexError_, match="same encoder"):
+        PrecedentMemory.load(out, tokenizer=SpaceTokenizer()).add(precedents()[:1])

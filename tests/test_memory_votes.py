@@ -1,0 +1,176 @@
+"""Precedent memory: vote aggregation, ties, many-article citations, leakage guards, explain data."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from legalret.memory import MemoryRetriever, PrecedentMemory, WeightConfig, fuse_rankings, memory_weight
+from legalret.memory.retriever import HoldingMatch, _tie_ranks
+from legalret.memory.store import MemoryItem
+
+FIXTURE = Path(__file__).parent / "fixtures" / "memory" / "precedents.jsonl"
+
+
+class SpaceTokenizer:
+    """Whitespace tokens: enough for hand-made holdings whose phrases repeat verbatim."""
+
+    def tokenize(self, text: str) -> list[str]:
+        return text.split()
+
+
+def load_fixture() -> list[dict]:
+    return [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture()
+def memory() -> PrecedentMemory:
+    return PrecedentMemory.build(load_fixture(), tokenizer=SpaceTokenizer())
+
+
+def test_build_keeps_only_holdings_that_cite_articles(memory):
+    ids = [it.holding_id for it in memory.items]
+    assert len(ids) == 10  # 11 holdings in the fixture, one cites nothing
+    assert "2012다7007#2" not in ids and "2012다7007#1" in ids
+    item = memory.items[ids.index("2001다1001#1")]
+    assert item.decided == date(2001, 3, 9) and item.keys == ["민법 제536조", "민법 제618조"]
+    assert "동시이행관계에 있다." in item.summary  # 판결요지 kept and indexed with the holding
+    assert "동시이행관계에" in item.tokens
+
+
+def test_keep_keys_filters_citations_the_index_cannot_return():
+    memory = PrecedentMemory.build(load_fixture(), tokenizer=SpaceTokenizer(), keep_keys=lambda key: key.startswith("상법"))
+    assert {it.case_no for it in memory.items} == {"2015다4004", "2014다8008"}
+    assert all(k.startswith("상법") for it in memory.items for k in it.keys)
+
+
+def test_search_ranks_the_article_most_similar_holdings_cite(memory):
+    retriever = MemoryRetriever(memory)
+    ranking = retriever.search("불법행위로 인한 손해배상청구권의 소멸시효 기산점", k=5)
+    assert ranking[0][0] == "민법 제766조"
+    assert abs(sum(s for _, s in retriever.search("불법행위로 인한 손해배상청구권의 소멸시효 기산점", k=100)) - 1) < 1e-6
+    assert all(a[1] >= b[1] for a, b in zip(ranking, ranking[1:]))
+    assert retriever.search("전혀 관계없는 질문", k=5) == []
+
+
+def _match(case_no: str, keys: list[str], weight: float, rank: float, row: int) -> HoldingMatch:
+    item = MemoryItem(case_no=case_no, decided=date(2010, 1, 1), index=row, text=f"holding {row}", keys=keys)
+    return HoldingMatch(item=item, row=row, similarity=weight, raw_score=weight, rank=rank, weight=weight)
+
+
+def test_many_article_citation_spreads_its_vote(memory):
+    twelve = [f"민법 제{n}조" for n in range(162, 174)]
+    holdings = [_match("A", twelve, 1.0, 1, 0), _match("B", ["민법 제766조"], 0.5, 2, 1)]
+    votes = MemoryRetriever(memory)._aggregate(holdings, None)
+    by_key = {v.key: v.vote for v in votes}
+    assert by_key["민법 제766조"] == pytest.approx(0.5)
+    assert by_key["민법 제162조"] == pytest.approx(1 / 12)
+    assert votes[0].key == "민법 제766조"  # one focused holding beats a top holding that cites twelve
+    # spread=0 turns the split off: every cited article gets the full weight
+    flat = {v.key: v.vote for v in MemoryRetriever(memory, spread=0.0)._aggregate(holdings, None)}
+    assert flat["민법 제162조"] == pytest.approx(1.0)
+
+
+def test_one_decision_votes_once_per_article(memory):
+    holdings = [
+        _match("A", ["민법 제750조"], 1.0, 1, 0),
+        _match("A", ["민법 제750조"], 0.8, 2, 1),  # same decision, same article: not independent evidence
+        _match("B", ["민법 제750조"], 0.5, 3, 2),
+    ]
+    vote = MemoryRetriever(memory)._aggregate(holdings, None)[0]
+    assert vote.vote == pytest.approx(1.5)
+    assert [h.row for h in vote.support] == [0, 2]
+
+
+def test_ties_share_ranks_and_break_deterministically(memory):
+    assert _tie_ranks([1.0, 0.5, 0.5, 0.2]) == [1, 2.5, 2.5, 4]
+    holdings = [_match("A", ["민법 제2조"], 0.5, 1, 0), _match("B", ["민법 제1조"], 0.5, 1, 1)]
+    votes = MemoryRetriever(memory)._aggregate(holdings, None)
+    assert [v.key for v in votes] == ["민법 제1조", "민법 제2조"]  # equal votes, equal best rank → by key
+    assert votes[0].vote == votes[1].vote
+    # equal-similarity holdings in a real search get the same rank and weight, whatever their order
+    result = MemoryRetriever(memory).explain("소멸시효 기산점인 손해 및 가해자를 안 날", k=None)
+    same = [h for h in result.holdings if h.item.case_no in ("2019다5005", "2020다6006")]
+    assert len(same) == 2 and same[0].rank == same[1].rank and same[0].weight == same[1].weight
+
+
+def test_before_lets_only_strictly_earlier_precedents_vote(memory):
+    retriever = MemoryRetriever(memory)
+    query = "불법행위로 인한 손해배상청구권의 소멸시효 기산점인 손해 및 가해자를 안 날"
+    assert "민법 제760조" in dict(retriever.search(query, k=20))  # cited only by 2020다6006 (2020-01-01)
+    early = retriever.explain(query, k=20, before=date(2020, 1, 1))
+    assert "민법 제760조" not in dict(early.ranking())
+    assert all(h.item.decided < date(2020, 1, 1) for h in early.holdings)
+    assert "민법 제760조" in dict(retriever.search(query, k=20, before="2020-01-02"))
+    assert retriever.search(query, k=20, before=date(1999, 1, 1)) == []
+
+
+def test_exclude_drops_the_query_decision_even_when_it_is_the_top_match(memory):
+    retriever = MemoryRetriever(memory, depth=1)
+    query = "불법행위로 인한 손해배상청구권의 소멸시효 기산점인 손해 및 가해자를 안 날"
+    top = retriever.explain(query, k=5)
+    assert top.holdings[0].item.case_no == "2019다5005"  # tied with 2020다6006: the older decision first
+    without = retriever.explain(query, k=5, exclude="2019다5005")
+    # the filter applies before the depth cut: the single vote goes to the next holding, not to nothing
+    assert [h.item.case_no for h in without.holdings] == ["2020다6006"]
+    assert "민법 제750조" not in dict(without.ranking())
+    both = retriever.explain(query, k=5, exclude=["2019다5005", "2020다6006"])
+    assert both.holdings and both.holdings[0].item.case_no not in ("2019다5005", "2020다6006")
+    insurance = "보험계약자의 고지의무 위반을 이유로 보험자가 보험계약을 해지할 수 있는 기간"
+    batch = MemoryRetriever(memory).search_batch([insurance, insurance], k=5, exclude=["2015다4004", None])
+    assert batch == [[], MemoryRetriever(memory).search(insurance, k=5)]
+
+
+def test_exclude_matches_merged_case_numbers():
+    recs = [
+        {"case_no": "2000므1257(본소), 1264(반소)", "decided": "2001-01-05",
+         "holdings": [{"index": 1, "text": "재판상 이혼 사유 혼인 파탄", "keys": ["민법 제840조"]}]},
+        {"case_no": "2003므1", "decided": "2003-01-05",
+         "holdings": [{"index": 1, "text": "재판상 이혼 사유 유책배우자", "keys": ["민법 제840조", "민법 제841조"]}]},
+    ]
+    memory = PrecedentMemory.build(recs, tokenizer=SpaceTokenizer())
+    retriever = MemoryRetriever(memory)
+    for excluded in ("2000므1264", "2000므1257(본소), 1264(반소)"):
+        res = retriever.explain("재판상 이혼 사유 혼인 파탄", exclude=excluded)
+        assert [h.item.case_no for h in res.holdings] == ["2003므1"]
+
+
+def test_explain_names_the_precedents_behind_each_article(memory):
+    result = MemoryRetriever(memory).explain("불법행위로 인한 손해배상청구권의 소멸시효 기산점", k=3)
+    top = result.votes[0]
+    assert top.key == "민법 제766조"
+    cases = [h.item.case_no for h in top.support]
+    assert set(cases) >= {"2005다2002", "2010다3003", "2019다5005"}
+    for h in top.support:
+        assert h.item.decided and "손해배상청구권" in h.item.text and 0 < h.similarity <= 1
+    assert [h.rank for h in top.support] == sorted(h.rank for h in top.support)
+    assert result.support_for("민법 제766조") == top.support and result.support_for("민법 제1조") == []
+
+
+def test_laws_filter_keeps_only_those_laws(memory):
+    ranking = MemoryRetriever(memory).search("상행위로 인한 채권의 소멸시효 기간", k=20, laws=["상법"])
+    assert ranking and all(key.startswith("상법 ") for key, _ in ranking)
+
+
+def test_adaptive_weight_trusts_holding_like_text_more_than_a_loose_question(memory):
+    retriever = MemoryRetriever(memory)
+    holding_like = retriever.explain("보험계약자의 고지의무 위반을 이유로 보험자가 보험계약을 해지할 수 있는 기간", k=10)
+    loose = retriever.explain("보험에 들 때 병을 숨기면 회사가 계약을 언제까지 해지할 수 있는 기간이 있나", k=10)
+    assert holding_like.coverage == pytest.approx(1.0)
+    assert 0 < loose.coverage < 0.6
+    assert memory_weight(holding_like) > 0.9 > memory_weight(loose)
+    empty = retriever.explain("전혀 관계없는 질문", k=10)
+    assert memory_weight(empty) == 0.0
+    capped = WeightConfig(max_weight=0.3)
+    assert memory_weight(holding_like, capped) <= 0.3
+
+
+def test_fuse_rankings_weights_channels():
+    base = [("민법 제1조", 0.9), ("민법 제2조", 0.8)]
+    mem = [("민법 제2조", 0.7), ("민법 제3조", 0.3)]
+    assert fuse_rankings({"base": base, "memory": mem}, {"memory": 0.0}) == fuse_rankings({"base": base})
+    fused = [k for k, _ in fuse_rankings({"base": base, "memory": mem}, {"memory": 1.0})]
+    assert fused[0] == "민법 제2조" and set(fused) == {"민법 제1조", "민법 제2조", "민법 제3조"}

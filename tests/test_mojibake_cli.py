@@ -1,0 +1,78 @@
+"""``legalret fix-text``: stdin/file in, repaired text on stdout, report (text or JSON) on stderr."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from legalret.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def fixture_files(fixtures_dir):
+    d = fixtures_dir / "mojibake"
+    return d / "clean_ko.txt", d / "broken_cp1252_dropped.txt", d / "broken_cp1252_nbsp.txt"
+
+
+def invoke(args, input=None):
+    return runner.invoke(app, ["fix-text", *args], input=input)
+
+
+def test_stdin_to_stdout_with_report_on_stderr():
+    result = invoke([], input="ìƒë²• ì\xa0œ651ì¡°\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "상법 제651조\n"
+    assert "1 span repaired" in result.stderr and "lossy-lm" in result.stderr
+
+
+@pytest.mark.parametrize("which", [1, 2])
+def test_file_argument(fixture_files, which):
+    clean, broken = fixture_files[0], fixture_files[which]
+    result = invoke([str(broken)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == clean.read_text(encoding="utf-8")
+
+
+def test_json_report(fixture_files):
+    clean, broken, _ = fixture_files
+    result = invoke(["--json", str(broken)])
+    assert result.exit_code == 0
+    report = json.loads(result.stderr)
+    assert report["source"] == str(broken)
+    assert report["spans"] == len(report["repairs"]) > 0
+    text = broken.read_text(encoding="utf-8")
+    for r in report["repairs"]:
+        assert text[r["start"]:r["end"]] == r["broken"]
+        assert r["method"] in ("ftfy", "lossy-lm", "unrepaired") and 0 <= r["confidence"] <= 1
+        assert r["status"] in ("repaired", "low-confidence", "unrepaired")
+
+
+def test_clean_input_passes_through(fixture_files):
+    clean = fixture_files[0]
+    result = invoke(["--json"], input=clean.read_text(encoding="utf-8"))
+    assert result.stdout == clean.read_text(encoding="utf-8")
+    assert json.loads(result.stderr)["spans"] == 0
+
+
+def test_strict_fails_on_unrepaired():
+    result = invoke(["--strict"], input="ìƒë²• ¡¡¡ ì¡°¡¡¡")
+    assert result.exit_code == 3
+    assert "unrepaired" in result.stderr
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    result = invoke([str(tmp_path / "nope.txt")])
+    assert result.exit_code != 0
+    assert "nope.txt" in str(result.exception) and "cannot read" in str(result.exception)
+
+
+def test_non_utf8_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "cp949.txt"
+    bad.write_bytes("상법".encode("cp949"))
+    result = invoke([str(bad)])
+    assert result.exit_code != 0
+    assert "cp949.txt:1" in str(result.exception) and "not UTF-8" in str(result.exception)

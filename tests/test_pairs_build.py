@@ -1,0 +1,153 @@
+"""Pairs and query sets from decisions: splits without leakage, dedup, templates, files, CLI (legalret.pairs)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from legalret.config import DEV_END, TRAIN_END
+from legalret.errors import LegalretError
+from legalret.ingest.sources import ingest
+from legalret.pairs.build import TEMPLATES, build_pairs, read_jsonl, write_pairs
+from legalret.precedents.citations import ArticleCatalog
+from legalret.precedents.parse import read_precedents
+
+
+@pytest.fixture(scope="module")
+def corpus(fixtures_dir):
+    return ingest([fixtures_dir / "precedents" / "statutes"]).articles
+
+
+@pytest.fixture(scope="module")
+def precedents(fixtures_dir, corpus):
+    root = fixtures_dir / "precedents"
+    return list(read_precedents([root / "md", root / "lawgo"], catalog=ArticleCatalog.from_articles(corpus)))
+
+
+@pytest.fixture(scope="module")
+def plain(precedents, corpus):
+    return build_pairs(precedents, corpus, templates=("plain",))
+
+
+def _holding_pairs(pairs):
+    return [p for p in pairs if p["source"] == "holding"]
+
+
+def test_splits_by_date_without_leakage(plain):
+    train, dev = _holding_pairs(plain.train), _holding_pairs(plain.dev)
+    assert train and dev
+    assert all(p["decided"] < TRAIN_END.isoformat() for p in train)
+    assert all(TRAIN_END.isoformat() <= p["decided"] < DEV_END.isoformat() for p in dev)
+    assert not {p["case_no"] for p in train} & {p["case_no"] for p in dev}
+    assert not {p["query"] for p in plain.train} & {p["query"] for p in plain.dev}
+    assert not {q["query"] for q in plain.train_queries} & {q["query"] for q in plain.dev_queries}
+    # 2019다4004(본소), 4005(반소) [2019] and 2019다4005 [2020] share a case number: the group is dropped
+    cases = {p["case_no"] for p in train + dev}
+    assert not any("4004" in c or "4005" in c for c in cases)
+    assert plain.stats["dropped"]["precedent_cross_split_group"] == 2
+    # the 2018 holding repeats a 2021 (dev) holding word for word: kept in dev, dropped from train
+    assert plain.stats["dropped"]["train_holding_also_in_dev"] == 1
+    assert "2018다5005" not in cases
+
+
+def test_pairs_content_and_counts(plain, corpus):
+    by_key = {a.key: a.index_text() for a in corpus}
+    train = _holding_pairs(plain.train)
+    assert sorted((p["case_no"], p["key"]) for p in train) == sorted([
+        ("2015다1001", "민법 제194조"), ("2015다1001", "민법 제320조"), ("2015다1001", "상법 제652조"),
+        ("2016다7007", "민법 제103조"), ("89므3003", "민법 제840조"), ("89므3003", "민법 제840조"),
+        ("89므3003", "민법 제839조의2"), ("89므3003", "민법 제843조"), ("2014다4444", "민법 제320조"),
+    ])
+    for p in plain.train + plain.dev:
+        assert p["positive"] == by_key[p["key"]] and p["query"]
+        assert set(p) >= {"qid", "query", "positive", "key", "decided", "case_no", "source"}
+    assert sorted(p["key"] for p in _holding_pairs(plain.dev)) == [
+        "민법 제194조", "민법 제750조", "민법 제750조", "민법 제751조", "상법 제651조의2"]
+
+
+def test_dedup_same_query_and_key(plain):
+    # 2017다6006 repeats 2015다1001 [1] with 민법 제194조: one pair, and one query whose gold is merged
+    seen = [(p["query"], p["key"]) for p in plain.train]
+    assert len(seen) == len(set(seen))
+    assert plain.stats["dropped"]["duplicate_pair"] >= 1
+    q = [q for q in plain.train_queries if q["query"].startswith("유치권의 성립요건인 점유에")]
+    assert len(q) == 1 and q[0]["gold"] == ["민법 제194조", "민법 제320조"]
+    assert plain.stats["dropped"]["duplicate_query_merged"] == 1
+
+
+def test_query_files_benchmark_format(plain):
+    assert len(plain.dev_queries) == 4 and len(plain.train_queries) == 6
+    for q in plain.dev_queries + plain.train_queries:
+        assert set(q) == {"qid", "query", "gold", "case_no", "decided"} and q["gold"]
+    assert len({q["qid"] for q in plain.dev_queries + plain.train_queries}) == 10
+    gold = {q["query"]: q["gold"] for q in plain.dev_queries}
+    assert gold["정신적 손해에 대한 위자료의 산정 기준"] == ["민법 제750조", "민법 제751조"]
+
+
+def test_synthetic_pairs_train_only(plain):
+    syn = [p for p in plain.train if p["source"].startswith("synthetic")]
+    assert not [p for p in plain.dev if p["source"] != "holding"]
+    numbers = {p["query"] for p in syn if p["source"] == "synthetic-number"}
+    assert "상법 제651조의2의 내용은 무엇인가?" in numbers and len(numbers) == 15  # 15 live articles
+    titles = {p["query"]: p["key"] for p in syn if p["source"] == "synthetic-title"}
+    assert titles["민법에서 간접점유에 관한 규정은?"] == "민법 제194조"
+    assert not any("준용규정" in q for q in titles)  # two 민법 articles are titled 준용규정: ambiguous, skipped
+    assert plain.stats["synthetic_skipped"]["shared_title"] == 2
+    assert not any(p["key"] == "민법 제982조" for p in plain.train)  # deleted: never a positive
+
+
+def test_templates_rotate_and_are_recorded(precedents, corpus):
+    ps = build_pairs(precedents, corpus, templates=("plain", "card"))
+    holding = _holding_pairs(ps.train + ps.dev)
+    by_template = {p["template"] for p in holding}
+    assert by_template <= {"plain", "card"}
+    for p in holding:
+        if p["template"] == "card":
+            assert p["query"].endswith("에 대한 법적 판단은?")
+    # the same holding always gets the same template (all its pairs share the query)
+    per_qid = {}
+    for p in holding:
+        assert per_qid.setdefault(p["qid"], p["query"]) == p["query"]
+    # queries files use the first template (plain) whatever the rotation
+    assert not any(q["query"].endswith("법적 판단은?") for q in ps.dev_queries)
+    assert ps.stats["templates"]["queries_files"] == "plain"
+    assert "not applied" in ps.stats["prompts"]
+    with pytest.raises(LegalretError, match="unknown query template"):
+        build_pairs(precedents, corpus, templates=("nope",))
+    assert set(TEMPLATES) >= {"plain", "card"}
+
+
+def test_write_pairs_files(plain, tmp_path):
+    paths = write_pairs(plain, tmp_path / "out", {"note": "x"})
+    assert {p.name for p in (tmp_path / "out").iterdir()} == {
+        "train.jsonl", "dev.jsonl", "train_queries.jsonl", "dev_queries.jsonl", "stats.json"}
+    assert read_jsonl(paths["dev_queries"]) == plain.dev_queries
+    stats = json.loads(paths["stats"].read_text(encoding="utf-8"))
+    assert stats["note"] == "x" and stats["dev"]["queries"] == 4
+    assert stats["train"]["pairs_by_source"]["holding"] == 9
+
+
+def test_empty_input_gives_empty_splits(corpus):
+    ps = build_pairs([], corpus, synthetic=False)
+    assert ps.train == [] and ps.dev == [] and ps.dev_queries == []
+
+
+def test_cli_pairs(fixtures_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from legalret.cli import app
+
+    root = fixtures_dir / "precedents"
+    out = tmp_path / "pairs"
+    result = CliRunner().invoke(app, [
+        "pairs", "--precedents", str(root / "md"), "--precedents", str(root / "lawgo"), "--precedents",
+        str(root / "bad"), "--statutes", str(root / "statutes"), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.stdout)
+    assert stats["precedents"]["errors"] == 4  # bad/*.md + one bad JSON record, reported, not fatal
+    assert stats["dev"]["queries"] == 4
+    assert len(read_jsonl(out / "dev_queries.jsonl")) == 4
+    bad = CliRunner().invoke(app, ["pairs", "--precedents", str(root / "md"), "--statutes", str(root / "statutes"),
+                                   "--out", str(out), "--templates", "bogus"])
+    assert bad.exit_code != 0 and isinstance(bad.exception, LegalretError)

@@ -1,0 +1,131 @@
+"""참조조문 citation parsing and resolution (legalret.precedents.citations)."""
+
+from __future__ import annotations
+
+import pytest
+
+from legalret.precedents.citations import ArticleCatalog, CitationParser, parse_citations, resolve
+
+# (참조조문 text, expected citation labels in order). Labels: '구' prefix = former version, '부칙' = addendum.
+TABLE = [
+    ("민법 제194조", ["민법 제194조"]),
+    ("민법 제194조, 제320조 제1항", ["민법 제194조", "민법 제320조 제1항"]),
+    ("상법 제651조의2", ["상법 제651조의2"]),
+    ("구 상법(2010. 5. 14. 법률 제10281호로 개정되기 전의 것) 제651조의2",
+     ["구 상법 제651조의2"]),
+    ("민법 제766조 제1항, 제2항", ["민법 제766조 제1항", "민법 제766조 제2항"]),
+    ("형법 제37조, 제38조 제1항 제2호, 제50조 제3항",
+     ["형법 제37조", "형법 제38조 제1항 제2호", "형법 제50조 제3항"]),
+    ("민법 제750조, 상법 제24조", ["민법 제750조", "상법 제24조"]),
+    ("국세기본법 제15조, 법인세법 제20조, 같은법시행령 제46조",
+     ["국세기본법 제15조", "법인세법 제20조", "법인세법 시행령 제46조"]),
+    ("지방세법 제188조 제1항, 동법시행령 제142조 제1항 제1호",
+     ["지방세법 제188조 제1항", "지방세법 시행령 제142조 제1항 제1호"]),
+    ("민법 제3조, 같은 법 제5조", ["민법 제3조", "민법 제5조"]),
+    ("주택임대차보호법 제3조 제1항, 주택임대차보호법 부칙 제2항",
+     ["주택임대차보호법 제3조 제1항", "주택임대차보호법 부칙 제2항"]),
+    ("상법 부칙(1984. 4. 10.) 제2조", ["상법 부칙 제2조"]),
+    ("민법 제1조 내지 제3조", ["민법 제1조", "민법 제2조", "민법 제3조"]),
+    ("헌법 제12조 제1항, 제27조 제3항", ["헌법 제12조 제1항", "헌법 제27조 제3항"]),
+    ("민법 제750조 후단, 제751조", ["민법 제750조", "민법 제751조"]),
+    ("민사소송법 제226조[소의제기], 부동산등기법 제31조, 제48조",
+     ["민사소송법 제226조", "부동산등기법 제31조", "부동산등기법 제48조"]),
+    ("구 민사소송법(2002. 1. 26. 법률 제6626호로 전문 개정되기 전의 것) 제733조 제2항(현행 민사집행법 "
+     "제273조 제2항), 제3항(현행 민사집행법 제273조 제3항), 회사정리법 제67조 제1항",
+     ["구 민사소송법 제733조 제2항", "구 민사소송법 제733조 제3항", "회사정리법 제67조 제1항"]),
+    ("구 마약류관리에 관한 법률(2010. 1. 18. 법률 제9932호로 개정되기 전의 것) 제2조 제4호 (나)목",
+     ["구 마약류관리에 관한 법률 제2조 제4호 나목"]),
+    ("도로운송차량법 시행규칙 제44조 제1항, [별표 9], [별표10]", ["도로운송차량법 시행규칙 제44조 제1항"]),
+    ("채무자 회생 및 파산에 관한 법률 제382조 제1항", ["채무자 회생 및 파산에 관한 법률 제382조 제1항"]),
+    ("민법 제103조, 같은 조 제2항", ["민법 제103조", "민법 제103조 제2항"]),
+    ("민법 제2조 제1항 본문, 제2항 단서", ["민법 제2조 제1항", "민법 제2조 제2항"]),
+    ("가사소송법 제2조 제1항 제1호 (나)목 제2호",
+     ["가사소송법 제2조 제1항 제1호 나목", "가사소송법 제2조 제1항 제2호"]),
+    ("민법 제750조\n,\n        제751조", ["민법 제750조", "민법 제751조"]),
+    ("민법 제839조의2 제1항, 제843조", ["민법 제839조의2 제1항", "민법 제843조"]),
+    ("구 약사법(2007. 4. 11. 법률 제8365호로 전문 개정되기 전의 것) 제2조(현행 동일), "
+     "제21조 제1항(현행 제23조 제1항 참조)", ["구 약사법 제2조", "구 약사법 제21조 제1항"]),
+    ("국가배상법 2조, 민법 750조", ["국가배상법 제2조", "민법 제750조"]),
+    ("자본시장과 금융투자업에 관한 법률 제178조 제1항 제1호, 제2항",
+     ["자본시장과 금융투자업에 관한 법률 제178조 제1항 제1호", "자본시장과 금융투자업에 관한 법률 제178조 제2항"]),
+    ("민법 제867조 (1990.1.13. 법률 제4199호로 개정되기 전의 것) 제1항", ["구 민법 제867조 제1항"]),
+    ("민법(2011. 3. 7. 법률 제10429호로 개정된 것) 제9조", ["민법 제9조"]),
+    ("구 증권거래법(2007. 8. 3. 법률 제8635호 자본시장과 금융투자업에 관한 법률 부칙 제2조로 폐지) 제188조의4",
+     ["구 증권거래법 제188조의4"]),
+    ("가사소송법 제2조 제1항 가 (1) 제4호", ["가사소송법 제2조 제1항 제4호"]),
+    ("민법 제750조 / 민법 제751조", ["민법 제750조", "민법 제751조"]),
+]
+
+
+@pytest.mark.parametrize("text,expected", TABLE, ids=[t[:30] for t, _ in TABLE])
+def test_citation_table(text, expected):
+    assert [c.label for c in parse_citations(text)] == expected
+
+
+def test_table_is_large_enough():
+    assert len(TABLE) >= 25
+
+
+def test_citation_fields():
+    (c,) = parse_citations("구 상법(2010. 5. 14. 법률 제10281호로 개정되기 전의 것) 제651조의2 제1항 제3호")
+    assert (c.law, c.number, c.branch, c.paragraph, c.item, c.former, c.addendum) == ("상법", 651, 2, 1, "3", True, False)
+    assert "개정되기 전의 것" in c.note
+    assert c.raw.startswith("구 상법(") and c.raw.endswith("제3호")
+    assert c.key == "상법 제651조의2"
+
+
+def test_same_law_refers_across_items_of_one_decision():
+    parser = CitationParser()
+    first = parser.parse("구 특허법(1990.1.13 법률 제4207호로 개정되기 전의 것) 제83조의2, 의장법 제5조")
+    second = parser.parse("같은 법 제16조")
+    third = parser.parse("제20조")  # an item starting with a bare article continues the last law named
+    assert [c.label for c in first] == ["구 특허법 제83조의2", "의장법 제5조"]
+    assert [c.label for c in second] == ["의장법 제16조"]
+    assert [c.label for c in third] == ["의장법 제20조"]
+
+
+def test_addendum_alone_refers_to_the_law_before():
+    labels = [c.label for c in parse_citations("민법 제1000조, 부칙(1990. 1. 13.) 제12조 제2항")]
+    assert labels == ["민법 제1000조", "민법 부칙 제12조 제2항"]
+
+
+CATALOG = ArticleCatalog(
+    live_keys=["민법 제194조", "민법 제320조", "상법 제651조", "상법 제651조의2", "상법 제652조"],
+    deleted_keys=["민법 제982조"],
+)
+
+
+def test_resolve_statuses_and_positives():
+    cits = parse_citations(
+        "민법 제194조, 제320조 제1항, 제320조 제2항, 구 상법(2010. 5. 14. 법률 제10281호로 개정되기 전의 것) "
+        "제651조의2, 상법 제652조, 민법 제982조, 민법 제9999조, 형법 제1조, 상법 부칙 제2조"
+    )
+    keys, report = resolve(cits, CATALOG)
+    # former (구) citations are never positives, even when the article number still exists
+    assert keys == ["민법 제194조", "민법 제320조", "상법 제652조"]
+    assert report.counts["resolved"] == 4  # 제320조 twice (two paragraphs), one key
+    assert report.counts["former"] == 1 and report.former_number_live == 1
+    assert report.counts["deleted"] == 1
+    assert report.counts["unknown_article"] == 1
+    assert report.counts["unknown_law"] == 1
+    assert report.counts["addendum"] == 1
+    d = report.to_dict()
+    assert d["total"] == 9 and {"law": "형법", "status": "unknown_law", "count": 1} in d["top_unresolved"]
+
+
+def test_resolve_uses_law_names_for_spacing_variants():
+    catalog = ArticleCatalog(["채무자 회생 및 파산에 관한 법률 제382조"])
+    keys, _ = resolve(parse_citations("채무자회생및파산에관한법률 제382조 제1항"), catalog)
+    assert keys == ["채무자 회생 및 파산에 관한 법률 제382조"]
+
+
+def test_citation_without_any_law_is_unknown_law_not_a_crash():
+    cits = parse_citations("제840조 제6호")
+    keys, report = resolve(cits, CATALOG)
+    assert keys == [] and report.counts["unknown_law"] == 1
+
+
+def test_empty_and_junk_inputs():
+    assert parse_citations("") == []
+    assert parse_citations("   \n ") == []
+    assert parse_citations("(현행 동일)") == []

@@ -1,0 +1,128 @@
+"""Searcher: modes, filters, citations first, explain, notices, error paths."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+import index_support as sup  # noqa: E402
+
+from legalret.errors import IndexError_, LegalretError  # noqa: E402
+from legalret.index import build_index  # noqa: E402
+from legalret.search.searcher import MAX_QUERY_CHARS, Searcher  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    d = tmp_path_factory.mktemp("search") / "idx"
+    build_index(sup.articles(), d, encoder=sup.tiny_encoder())
+    return d
+
+
+@pytest.fixture(scope="module")
+def searcher(index):
+    return Searcher(index, encoder=sup.tiny_encoder())
+
+
+def test_bm25_finds_compounds_across_segmentations(searcher):
+    hits = searcher.search("유치권을 행사", k=3, mode="bm25")
+    assert hits[0].key == "민법 제320조"
+    hits = searcher.search("간접점유", k=3, mode="bm25")
+    assert hits[0].key == "민법 제194조"
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "rrf", "bm25", "dense"])
+def test_every_mode_returns_ranked_hits_with_articles(searcher, mode):
+    hits = searcher.search("보험계약자의 계약 해지", k=5, mode=mode)
+    assert 0 < len(hits) <= 5
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    for h in hits:
+        assert h.article.key == h.key and not h.article.deleted
+        assert set(h.ranks) <= {"bm25", "dense"}
+    if mode == "dense":
+        assert len(hits) == 5 and all("dense" in h.ranks for h in hits)
+
+
+def test_hybrid_combines_both_signals(searcher):
+    hits = searcher.search("보험계약자의 계약 해지", k=14, mode="hybrid", explain=True)
+    both = [h for h in hits if {"bm25", "dense"} <= set(h.ranks)]
+    assert both, "some hit should be seen by both retrievers"
+    assert any(r.startswith("bm25: rank") for r in both[0].reasons)
+    assert any(r.startswith("dense: rank") for r in both[0].reasons)
+
+
+def test_exact_citation_ranked_first_in_every_mode(searcher):
+    for mode in ("hybrid", "bm25", "dense"):
+        hits = searcher.search("상법 651조의2 보험", k=3, mode=mode)
+        assert hits[0].key == "상법 제651조의2" and hits[0].ranks == {"citation": 1}
+        assert "exact citation" in hits[0].reasons[0]
+        assert len({h.key for h in hits}) == len(hits)
+    hits = searcher.search("민법 750조 1항", k=2)
+    assert hits[0].key == "민법 제750조" and hits.citations[0].paragraph == 1
+    assert searcher.search("제750조", k=1, laws=["민법"])[0].key == "민법 제750조"  # law from the filter
+
+
+def test_citation_to_missing_or_deleted_article_says_so(searcher):
+    res = searcher.search("민법 제9999조 손해배상", k=3)
+    assert any("민법 제9999조" in n and "not in this index" in n for n in res.notices)
+    assert all(h.key != "민법 제9999조" for h in res)
+    res = searcher.search("민법 제8조", k=3)
+    assert res[0].key == "민법 제8조" and res[0].article.deleted
+    assert any("deleted" in n for n in res.notices)
+    # deleted articles are never returned by the retrievers themselves
+    assert all(not h.article.deleted for h in searcher.search("삭제", k=14, mode="bm25", citations=False))
+
+
+def test_law_and_kind_filters(searcher):
+    hits = searcher.search("손해 배상 계약", k=10, laws="상법")
+    assert hits and all(h.article.law == "상법" for h in hits)
+    hits = searcher.search("목적 사항", k=10, kinds=["시행령"], mode="dense")
+    assert hits and all(h.article.kind == "시행령" for h in hits)
+    assert searcher.resolve_laws("민법, 상 법") == ["민법", "상법"]
+
+
+def test_search_batch_matches_single_searches(searcher):
+    queries = ["유치권 점유", "이사의 선임", "임대차 차임"]
+    batch = searcher.search_batch(queries, k=4, mode="hybrid")
+    for q, res in zip(queries, batch):
+        single = searcher.search(q, k=4, mode="hybrid")
+        assert res.keys == single.keys
+        assert [h.score for h in res] == pytest.approx([h.score for h in single], rel=1e-5)
+
+
+def test_retriever_protocol(searcher):
+    out = searcher.bm25.search("유치권", 2)
+    assert out[0][0] == "민법 제320조" and isinstance(out[0][1], float)
+    assert len(searcher.dense.search_batch(["유치권", "보험"], 3)) == 2
+
+
+def test_over_long_query_truncated_with_notice(searcher):
+    res = searcher.search("유치권 " * 400, k=2, mode="bm25")
+    assert len(res.query) == MAX_QUERY_CHARS
+    assert any("truncated" in n for n in res.notices)
+
+
+def test_error_paths(searcher, tmp_path):
+    with pytest.raises(LegalretError, match="empty query"):
+        searcher.search("   \n ")
+    with pytest.raises(LegalretError, match="unknown law filter '형법'"):
+        searcher.search("살인", laws=["형법"])
+    with pytest.raises(LegalretError, match="did you mean 상법"):
+        searcher.search("보험", laws="상볍")
+    with pytest.raises(LegalretError, match="unknown kind filter"):
+        searcher.search("보험", kinds="조례")
+    with pytest.raises(LegalretError, match="unknown search mode"):
+        searcher.search("보험", mode="fuzzy")
+    with pytest.raises(LegalretError, match="no precedent memory"):
+        searcher.search("보험", mode="memory")
+    with pytest.raises(IndexError_, match="no index here"):
+        Searcher(tmp_path / "missing")
+
+
+def test_bm25_only_index_refuses_dense(tmp_path):
+    build_index(sup.articles(), tmp_path / "b", model="none")
+    s = Searcher(tmp_path / "b")
+    assert s.search("유치권", k=1, mode="bm25")[0].key == "민법 제320조"
+    with pytest.raises(IndexError_, match="no dense vectors"):
+        s.search("유치권", mode="dense")
