@@ -13,14 +13,15 @@ Systems (all through engineer D's ``Searcher``, so the numbers are those of the 
 (memory alone), ``hybrid3`` (Searcher with the memory, adaptive weight = ``memory_weight``), and
 ``hybrid3-fixed@w`` (fixed memory weights, for reference).
 
-``--tune`` grid-searches :class:`~legalret.memory.retriever.WeightConfig` on the **dev holding queries
-only** (replaying D's fusion over cached channel lists) and reports the best setting; the user questions
-are never used for tuning.
+``--tune`` grid-searches :class:`~legalret.memory.retriever.VoteConfig` (memory alone) and then
+:class:`~legalret.memory.retriever.WeightConfig` (replaying D's fusion over cached channel lists) on a seeded
+sample of ``--tune-n`` dev holding queries and reports the best settings; the evaluation always runs the
+shipped defaults on ``--limit`` *other* dev queries. The user questions are never used for tuning.
 
 Usage::
 
-    .venv/bin/python benchmarks/memory_eval.py --model none --limit 400            # BM25-only, quick
-    .venv/bin/python benchmarks/memory_eval.py --model bundled:me5-small --limit 400 --tune
+    .venv/bin/python benchmarks/memory_eval.py --model none --tune                 # BM25-only
+    .venv/bin/python benchmarks/memory_eval.py --model bundled:me5-small --limit 300
 
 Work files (article index, memory, precedent cache) go to ``--work`` (default ``$LEGALRET_HOME/bench-memory``),
 results to ``benchmarks/results/memory.{json,md}``.
@@ -48,7 +49,7 @@ sys.path.insert(0, str(REPO))
 from legalret.config import DEV_END, TRAIN_END, legalret_home, shared_data_dir  # noqa: E402
 from legalret.evaluate.metrics import mrr_at_k, recall_at_k  # noqa: E402
 from legalret.evaluate.report import write_json, write_text  # noqa: E402
-from legalret.memory.retriever import MemoryRetriever, WeightConfig, memory_weight  # noqa: E402
+from legalret.memory.retriever import MemoryRetriever, VoteConfig, WeightConfig, memory_weight  # noqa: E402
 from legalret.memory.store import PrecedentMemory  # noqa: E402
 from legalret.progress import console, track  # noqa: E402
 
@@ -94,8 +95,8 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def dev_holding_queries(precedents: list[dict], queries_file: Path | None, limit: int | None, seed: int) -> list[dict]:
-    """Dev holding queries with case_no + decided (for the leakage guards)."""
+def dev_holding_queries(precedents: list[dict], queries_file: Path | None, seed: int) -> list[dict]:
+    """Dev holding queries with case_no + decided (for the leakage guards), in a seeded random order."""
     if queries_file is not None:
         queries = [q for q in read_jsonl(queries_file) if q.get("case_no") and q.get("decided")]
     else:
@@ -107,8 +108,7 @@ def dev_holding_queries(precedents: list[dict], queries_file: Path | None, limit
                     queries.append({"qid": f"{p['case_no']}#{h['index']}", "query": h["text"], "gold": h["keys"],
                                     "case_no": p["case_no"], "decided": p["decided"]})
     queries = [dict(q, style="holding") for q in queries if q.get("gold")]
-    if limit and len(queries) > limit:
-        queries = random.Random(seed).sample(queries, limit)
+    random.Random(seed).shuffle(queries)
     return queries
 
 
@@ -169,6 +169,13 @@ def mean(rows: list[dict[str, float]]) -> dict[str, float]:
     return {m: round(sum(r[m] for r in rows) / len(rows), 4) for m in rows[0]} if rows else {}
 
 
+def searcher_text(query: str) -> str:
+    from legalret.search.searcher import MAX_QUERY_CHARS
+    from legalret.text import normalize
+
+    return normalize(query)[:MAX_QUERY_CHARS]
+
+
 def channel_lists(searcher, guarded: GuardedMemory, queries: list[dict], n: int) -> list[dict]:
     """Per query: D's bm25 / dense lists and the memory result (what the Searcher fuses)."""
     out = []
@@ -179,34 +186,53 @@ def channel_lists(searcher, guarded: GuardedMemory, queries: list[dict], n: int)
         for mode in modes:
             hits = searcher.search(q["query"], k=n, mode=mode, citations=False)
             lists[mode] = [(h.key, h.score) for h in hits]
-        res = guarded.explain(q["query"], n)
+        res = guarded.explain(searcher_text(q["query"]), n)  # exactly what the Searcher hands the memory
         out.append({"lists": lists, "memory": res})
     return out
 
 
-def replay(searcher, cached: dict, w_mem: float | None, k: int = K) -> list[str]:
+def replay(searcher, cached: dict, w_mem: float | None, k: int = K, exponent: float | None = None) -> list[str]:
     """D's fusion (searcher.fusion settings) with memory weight ``w_mem`` (None = two-way)."""
     from legalret.search.fusion import fuse
 
     lists = dict(cached["lists"])
     weights = {name: w for name, w in searcher.fusion.weights.items() if name in lists}
     if w_mem is not None and cached["memory"].votes:
-        lists["memory"] = cached["memory"].ranking()
+        lists["memory"] = cached["memory"].ranking(exponent=exponent)
         weights = {name: w * (1.0 - w_mem) for name, w in weights.items()}
         weights["memory"] = w_mem
     return [item.key for item in fuse(lists, searcher.fusion, weights, k)]
 
 
-def tune(searcher, cached: list[dict], queries: list[dict]) -> tuple[WeightConfig, list[dict]]:
-    """Grid over WeightConfig on dev holding queries only; objective: MRR@10 + recall@10."""
+def tune_votes(memory: PrecedentMemory, queries: list[dict]) -> tuple[VoteConfig, list[dict]]:
+    """Stage 1: vote aggregation settings, memory alone, dev holding queries only (objective MRR@10 + recall@10)."""
     trials = []
-    grid = itertools.product([0.3, 0.5, 0.7, 0.85], [0.2, 0.35, 0.5, 0.65], [6.0, 12.0], [0.0, 0.5])
-    for max_w, mid, slope, conc in grid:
-        cfg = WeightConfig(max_weight=max_w, midpoint=mid, slope=slope, concentration_power=conc,
-                           dense_floor=WeightConfig().dense_floor)
-        rows = [score(replay(searcher, c, memory_weight(c["memory"], cfg)), q["gold"]) for c, q in zip(cached, queries)]
+    grid = list(itertools.product([60, 100, 150], [0.5], [2.0], [0.5, 1.0]))
+    for depth, spread, power, discount in track(grid, "tune votes"):
+        cfg = VoteConfig(depth=depth, spread=spread, score_power=power, rank_discount=discount)
+        retriever = MemoryRetriever(memory, cfg)
+        rows = []
+        for q in queries:
+            before, exclude = guard_of(q)
+            rows.append(score([key for key, _ in retriever.search(searcher_text(q["query"]), K, before=before, exclude=exclude)], q["gold"]))
         m = mean(rows)
-        trials.append({"config": cfg.__dict__, **m, "objective": round(m["recall@10"] + m["mrr@10"], 4)})
+        trials.append({"config": {k: v for k, v in cfg.__dict__.items() if k in ("depth", "spread", "score_power", "rank_discount")},
+                       **m, "objective": round(m["recall@10"] + m["mrr@10"], 4)})
+    trials.sort(key=lambda t: -t["objective"])
+    return VoteConfig(**trials[0]["config"]), trials
+
+
+def tune_weight(searcher, cached: list[dict], queries: list[dict]) -> tuple[WeightConfig, list[dict]]:
+    """Stage 2: the adaptive memory weight, replaying D's fusion on dev holding queries only."""
+    trials = []
+    grid = itertools.product([0.6, 0.7, 0.8, 0.9], [0.0, 0.1, 0.2, 0.35], [6.0, 12.0], [1.0, 0.5, 0.25])
+    for max_w, mid, slope, exponent in grid:
+        cfg = WeightConfig(max_weight=max_w, midpoint=mid, slope=slope, dense_floor=WeightConfig().dense_floor)
+        rows = [score(replay(searcher, c, memory_weight(c["memory"], cfg), exponent=exponent), q["gold"])
+                for c, q in zip(cached, queries)]
+        m = mean(rows)
+        trials.append({"config": cfg.__dict__, "score_exponent": exponent, **m,
+                       "objective": round(m["recall@10"] + m["mrr@10"], 4)})
     trials.sort(key=lambda t: -t["objective"])
     return WeightConfig(**trials[0]["config"]), trials
 
@@ -240,7 +266,12 @@ def evaluate(searcher, guarded: GuardedMemory, queries: list[dict], cached: list
 
 
 def markdown(report: dict) -> str:
+    qn = report.get("queries", {})
     lines = [f"# Precedent memory benchmark ({report['model']})", "",
+             f"Holding queries: {report['holding_queries']} — {qn.get('dev_total')} dev (2020–2022) holdings; "
+             f"{qn.get('tuning')} (seeded sample) used for tuning only, {qn.get('evaluated')} others evaluated below. "
+             f"Evaluation uses the shipped defaults: votes `{report.get('defaults', {}).get('votes')}`, "
+             f"weight `{report.get('defaults', {}).get('weight')}`.", "",
              f"Memory: {report['memory']['holdings']} holdings of {report['memory']['cases']} precedents decided "
              f"before {TRAIN_END} (train split only); holding queries run with before=<own date>, "
              f"exclude=<own case>. Articles: 민법 + 상법 법률 ({report['articles']}).", ""]
@@ -252,12 +283,22 @@ def markdown(report: dict) -> str:
         for name, m in res["systems"].items():
             lines.append(f"| {name} | {m['recall@10']:.4f} | {m['mrr@10']:.4f} |")
         lines.append("")
-    if report.get("tuning"):
-        lines += ["## Tuning (dev holding queries only)", "", f"best: `{report['tuning']['best']}`", "",
-                  "| max_weight | midpoint | slope | conc_power | recall@10 | MRR@10 |", "|---:|---:|---:|---:|---:|---:|"]
-        for t in report["tuning"]["top"]:
+    if report.get("tuning_votes"):
+        lines += ["## Vote tuning (memory alone, dev holding queries only)", "", f"best: `{report['tuning_votes']['best']}`", "",
+                  "| depth | spread | score_power | rank_discount | recall@10 | MRR@10 |", "|---:|---:|---:|---:|---:|---:|"]
+        for t in report["tuning_votes"]["top"]:
             c = t["config"]
-            lines.append(f"| {c['max_weight']} | {c['midpoint']} | {c['slope']} | {c['concentration_power']} | "
+            lines.append(f"| {c['depth']} | {c['spread']} | {c['score_power']} | {c['rank_discount']} | "
+                         f"{t['recall@10']:.4f} | {t['mrr@10']:.4f} |")
+        lines.append("")
+    if report.get("tuning"):
+        tu = report["tuning"]
+        lines += ["## Weight tuning (dev tuning queries only, D's fusion replayed)", "", f"best: `{tu['best']}`; "
+                  f"on the same queries memory alone {tu.get('memory_alone')}, hybrid2 {tu.get('hybrid2')}", "",
+                  "| max_weight | midpoint | slope | score_exponent | recall@10 | MRR@10 |", "|---:|---:|---:|---:|---:|---:|"]
+        for t in tu["top"]:
+            c = t["config"]
+            lines.append(f"| {c['max_weight']} | {c['midpoint']} | {c['slope']} | {t.get('score_exponent')} | "
                          f"{t['recall@10']:.4f} | {t['mrr@10']:.4f} |")
         lines.append("")
     lines += ["Reproduce: `" + report["command"] + "`", ""]
@@ -270,9 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=None, help="work dir (index, memory, caches); outside the repo")
     ap.add_argument("--queries", type=Path, default=None, help="dev holding queries (E's dev_queries.jsonl)")
     ap.add_argument("--user", type=Path, default=REPO / "benchmarks" / "queries" / "user_questions.jsonl")
-    ap.add_argument("--limit", type=int, default=400, help="sample of dev holding queries (seeded)")
+    ap.add_argument("--tune-n", type=int, default=400, help="dev holding queries used for tuning (seeded sample)")
+    ap.add_argument("--limit", type=int, default=600, help="dev holding queries evaluated (disjoint from the tuning ones)")
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--tune", action="store_true", help="grid-search the memory weight on dev holdings")
+    ap.add_argument("--tune", action="store_true", help="grid-search vote + weight settings on the tuning queries")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     args = ap.parse_args(argv)
 
@@ -291,7 +333,9 @@ def main(argv: list[str] | None = None) -> int:
     queries_file = args.queries
     if queries_file is None and (REPO / "out" / "pairs" / "dev_queries.jsonl").is_file():
         queries_file = REPO / "out" / "pairs" / "dev_queries.jsonl"
-    holding_queries = dev_holding_queries(precedents, queries_file, args.limit, args.seed)
+    all_dev = dev_holding_queries(precedents, queries_file, args.seed)
+    tune_queries = all_dev[: args.tune_n]
+    holding_queries = all_dev[args.tune_n : args.tune_n + args.limit]  # evaluated: never seen by tuning
     user_queries = [dict(q, style="user") for q in read_jsonl(args.user)]
     searcher, memory = build_or_load(work, articles, precedents, args.model)
     retriever = MemoryRetriever(memory)
@@ -307,11 +351,25 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python benchmarks/memory_eval.py " + " ".join(sys.argv[1:] if argv is None else argv),
         "styles": {},
     }
-    cached_holding = channel_lists(searcher, guarded, holding_queries, n)
+    report["queries"] = {"dev_total": len(all_dev), "tuning": len(tune_queries), "evaluated": len(holding_queries),
+                         "user": len(user_queries)}
     if args.tune:
-        best, trials = tune(searcher, cached_holding, holding_queries)
-        report["tuning"] = {"best": best.__dict__, "top": trials[:8], "trials": len(trials)}
+        best_votes, vote_trials = tune_votes(memory, tune_queries)
+        report["tuning_votes"] = {"best": best_votes.__dict__, "top": vote_trials[:8], "trials": len(vote_trials)}
+        console.print(f"best vote config on dev: {best_votes}")
+        tune_guard = GuardedMemory(MemoryRetriever(memory, best_votes))
+        cached_tune = channel_lists(searcher, tune_guard, tune_queries, n)
+        best, trials = tune_weight(searcher, cached_tune, tune_queries)
+        report["tuning"] = {"best": {**best.__dict__, "score_exponent": trials[0]["score_exponent"]},
+                            "memory_alone": mean([score([k for k, _ in c["memory"].ranking(K)], q["gold"])
+                                                  for c, q in zip(cached_tune, tune_queries)]),
+                            "hybrid2": mean([score(replay(searcher, c, None), q["gold"])
+                                             for c, q in zip(cached_tune, tune_queries)]),
+                            "top": trials[:8], "trials": len(trials)}
         console.print(f"best weight config on dev: {best}")
+    # evaluation always uses the shipped defaults (VoteConfig(), WeightConfig()), on held-out dev queries
+    report["defaults"] = {"votes": retriever.config.__dict__, "weight": WeightConfig().__dict__}
+    cached_holding = channel_lists(searcher, guarded, holding_queries, n)
     cached_user = channel_lists(searcher, guarded, user_queries, n)
     fixed = [0.2, 0.4, 0.6]
     report["styles"]["holding"] = evaluate(searcher, guarded, holding_queries, cached_holding, fixed)

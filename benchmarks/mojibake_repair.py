@@ -146,6 +146,7 @@ def write_atomic(path: Path, content: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(content)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
 
 
@@ -168,7 +169,10 @@ def markdown(report: dict) -> str:
             f"{r['exact_sentence']:.2%} | {r['wrong_sentences']} ({r['wrong_but_flagged_low_confidence']} / "
             f"{r['wrong_and_confident']}) | {r['chars_per_s']:,.0f} |"
         )
-    lines += ["", f"Clean text (no-op) speed: {report['clean_chars_per_s']:,.0f} chars/s.",
+    m = report["machine"]
+    lines += ["", f"Clean text (no-op) speed: {report['clean_chars_per_s']:,.0f} chars/s. Speeds are single-threaded "
+              f"Python on {m['cores']} cores (load average {m['load_average_1m_at_end']:.1f} at the end: "
+              "the machine was shared, so treat them as lower bounds).",
               f"Targets: Hangul accuracy ≥ {TARGETS['hangul_accuracy']:.1%}, exact sentences ≥ "
               f"{TARGETS['exact_sentence']:.0%} on cp1252-drop and cp1252-drop-nbsp: "
               f"{'MET' if report['targets_met'] else 'NOT MET'}.", ""]
@@ -208,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     report = {
         "benchmark": "mojibake_repair",
-        "command": "python benchmarks/mojibake_repair.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": ("python benchmarks/mojibake_repair.py " + " ".join(argv if argv is not None else sys.argv[1:])).strip(),
         "held_out_rule": "sha1(law folder name)[0] % 10 == 0",
         "held_out_laws": n_laws, "sentences": len(sentences), "seed": args.seed,
         "model": str(args.model.name), "model_meta": CharNgramModel.read_meta(args.model),
@@ -216,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets": TARGETS, "targets_met": targets_met,
         "clean_chars_per_s": clean_speed(sentences),
         "machine": {"python": platform.python_version(), "cpu": platform.processor() or platform.machine(),
-                    "cores": os.cpu_count()},
+                    "cores": os.cpu_count(), "load_average_1m_at_end": os.getloadavg()[0]},
         "results": results,
     }
     write_atomic(args.out / "mojibake.json", json.dumps(report, ensure_ascii=False, indent=2) + "\n")

@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
     p.add_argument("--work-dir", default=None)
     p.add_argument("--rebuild", action="store_true")
+    p.add_argument("--per-query", action="store_true", help="also write <name>.per_query.jsonl (large; not committed)")
     args = p.parse_args(argv)
 
     from legalret.config import legalret_home
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     result["machine"] = machine_info()
     name = f"quality-{args.corpus}" + (f"-{args.tag}" if args.tag else "")
     title = f"Retrieval quality — {args.corpus}" + (f" ({args.tag})" if args.tag else "")
-    paths = write_quality_report(result, args.out, name=name, title=title)
+    paths = write_quality_report(result, args.out, name=name, title=title, per_query=args.per_query)
     print(quality_markdown(result, title))
     console.print("wrote " + ", ".join(str(p) for p in paths.values()))
     return 0

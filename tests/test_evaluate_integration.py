@@ -130,3 +130,13 @@ def test_bm25_on_real_civil_code(shared_data: Path, tmp_path: Path):
     assert per_q["651-2"]["recall@100"] == 0.0  # 상법 is not in this index …
     assert report["index"]["missing_gold"]["listed"][0]["key"] == "상법 제651조의2"  # … and the report says so
     assert report["modes"]["bm25"]["per_law"]["상법"]["evaluated"] == 1
+
+
+def test_build_figures_from_an_existing_index_manifest(index_dir: Path):
+    from legalret.evaluate.speed import build_from_manifest
+
+    b = build_from_manifest(index_dir)
+    assert b["articles"] == len(ARTICLES) and b["dense"] is True and b["disk_mb"] > 0
+    assert {"Kiwi tokenizing", "BM25", "encoding", "FAISS"} <= set(b["stages"])
+    assert b["stages"]["encoding"]["articles_per_second"] > 0
+    assert b["seconds"] >= sum(v["seconds"] for k, v in b["stages"].items() if k in ("Kiwi tokenizing", "BM25", "encoding", "FAISS")) * 0.99

@@ -113,3 +113,25 @@ def test_speed_report_markdown_and_plot(tmp_path: Path):
     paths = write_speed_report(report, tmp_path, name="s")
     assert paths["plot"].read_bytes()[:4] == b"\x89PNG"
     assert json.loads(paths["json"].read_text(encoding="utf-8"))["corpus"]["articles"] == 2374
+
+
+@pytest.mark.slow
+def test_run_speed_bm25_on_a_slice_of_the_real_corpus(shared_data: Path, tmp_path: Path):
+    """The whole speed pipeline on 150 real articles, BM25 only: every section is filled in."""
+    from legalret.evaluate.speed import run_speed
+
+    report = run_speed("civil-commercial", work_dir=tmp_path, modes=("bm25",), limit=150, n_queries=10,
+                       n_reference_queries=5, cold_runs=1, data_dir=shared_data, progress=False)
+    assert report["ingest"]["articles"] > 2000 and report["corpus"]["articles"] == 150
+    stages = report["build"]["stages"]
+    assert {"Kiwi tokenizing", "BM25"} <= set(stages) and "FAISS" not in stages  # BM25-only build
+    assert report["build"]["disk_mb"] > 0
+    assert report["memory"].get("rss_mb", 0) > 50, report["memory"]
+    assert report["latency"]["bm25"]["queries"] == 10 and report["latency"]["bm25"]["p50_ms"] > 0
+    assert report["cold_search"].get("median_s", 0) > 0, report["cold_search"]
+    engines = report["references"]["engines"]
+    assert set(engines) == {"legalret bm25", "rank_bm25", "bm25s"}
+    # synthesized queries (title + first words of an article) are found by every engine most of the time
+    assert all(e["recall@10"] >= 0.5 for e in engines.values()), engines
+    assert set(report["references"]["ratios"]) >= {"rank_bm25 query p50", "bm25s query p50"}
+    assert not (tmp_path / "index-civil-commercial").exists()  # the temporary index is removed

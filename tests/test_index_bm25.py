@@ -90,3 +90,16 @@ def test_token_store_round_trip(tmp_path, tokens):
     store.save(tmp_path / "tok")
     loaded = TokenStore.load(tmp_path / "tok")
     assert loaded.to_lists() == tokens + [[]]
+
+
+@pytest.mark.parametrize("method", ["lucene", "robertson", "atire"])
+def test_vectorized_builder_equals_bm25s_own_index(tokens, method):
+    """Our numpy score matrix gives exactly the scores of bm25s' own (per-document Python loop) builder."""
+    tok = KiwiTokenizer()
+    params = BM25Params(k1=1.2, b=0.75, method=method)
+    ours = BM25Engine.build(tokens + [[]], params)
+    ref = BM25Engine.build_with_bm25s(tokens + [[]], params)
+    assert ours.num_docs == ref.num_docs == len(tokens) + 1
+    for q in QUERIES + ["타인 물건 손해 보험 계약"]:
+        qt = tok.tokenize(q)
+        np.testing.assert_allclose(ours.scores(qt), ref.scores(qt), rtol=1e-6, atol=1e-6)

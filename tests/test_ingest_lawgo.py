@@ -128,3 +128,46 @@ def test_bad_xml_names_the_line():
     with pytest.raises(SourceError) as e:
         parse_lawgo_xml("<법령>\n<기본정보>\n</법령>\n", "bad.xml")
     assert e.value.line == 3 and e.value.field == "XML"
+
+
+def test_xml_root_holding_several_laws(fixtures_dir):
+    one = (fixtures_dir / "ingest" / "lawgo" / "테스트법.xml").read_text(encoding="utf-8")
+    body = one.split("?>", 1)[1]
+    second = body.replace("테스트 보호법", "둘째 보호법").replace("<법령ID>999999", "<법령ID>999998")
+    docs = parse_lawgo_xml(f"<LawService>{body}{second}</LawService>", "many.xml")
+    assert [(d.law, len(d.articles)) for d in docs] == [("테스트 보호법", 5), ("둘째 보호법", 5)]
+    with pytest.raises(SourceError, match="holds no <법령>"):
+        parse_lawgo_xml("<LawSearch><totalCnt>0</totalCnt></LawSearch>", "empty.xml")
+
+
+def test_unexpected_value_types_never_crash(fixtures_dir):
+    """Every field replaced by every odd type: a warning or a SourceError, never an exception escaping."""
+    import copy
+    import random
+
+    data = json.loads((fixtures_dir / "ingest" / "lawgo" / "테스트법.json").read_text(encoding="utf-8"))
+    paths: list[list] = []
+
+    def walk(node, path):
+        paths.append(path)
+        children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        for key, child in children:
+            walk(child, path + [key])
+
+    walk(data, [])
+    rng = random.Random(7)
+    outcomes = {"ok": 0, "warned": 0, "error": 0}
+    for _ in range(300):
+        mutated = copy.deepcopy(data)
+        path = rng.choice(paths[1:])
+        target = mutated
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = rng.choice([None, 3, "", "x", [], {}, [1, 2], {"a": 1}, 1.5, True])
+        try:
+            docs = parse_lawgo_json(json.dumps(mutated, ensure_ascii=False), "m.json")
+        except SourceError:
+            outcomes["error"] += 1
+            continue
+        outcomes["warned" if any(d.warnings for d in docs) else "ok"] += 1
+    assert outcomes["warned"] and outcomes["error"] and sum(outcomes.values()) == 300

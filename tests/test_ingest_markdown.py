@@ -135,3 +135,25 @@ def test_bad_markdown_is_a_source_error(text, reason):
     with pytest.raises(SourceError) as e:
         parse_markdown(text, "x.md")
     assert reason in str(e.value) and e.value.path == "x.md"
+
+
+def test_item_and_subitem_branches_are_recovered_too():
+    # the mirror writes 호 '5의2.' as a second '5.' (and 목 '가의2.' as a second '가.')
+    text = ("---\n제목: 상법\n법령구분: 법률\n---\n\n##### 제302조 (주식청약서)\n\n"
+            "**①** 다음의 사항을 적어야 한다.\n\n"
+            "  5\\. 제291조에 게기한 사항\n  5\\. 주식의 양도에 관한 규정\n  5\\. 셋째\n  6\\. 삭제 <2011.4.14>\n"
+            "    가\\. 하나\n    가\\. 둘\n\n**②** 다음 항의 호는 다시 1부터.\n\n  1\\. 첫째\n")
+    doc = parse_markdown(text, "x.md")
+    first, second = doc.articles[0].paragraphs
+    assert [i.number for i in first.items] == ["5", "5의2", "5의3", "6"]
+    assert [s.number for s in first.items[3].subitems] == ["가", "가의2"]
+    assert [i.number for i in second.items] == ["1"]
+
+
+def test_windows_line_endings_and_bom(fixtures_dir):
+    path = fixtures_dir / "ingest" / "markdown" / "민법" / "법률.md"
+    text = path.read_text(encoding="utf-8")
+    plain = parse_markdown(text, "a.md")
+    crlf = parse_markdown("\ufeff" + text.replace("\n", "\r\n"), "b.md")
+    strip = lambda d: [(a.key, a.title, a.chapter, a.body_text(), a.line) for a in d.articles]  # noqa: E731
+    assert strip(crlf) == strip(plain)

@@ -83,3 +83,11 @@ def test_no_law_name_is_an_error():
 def test_no_articles_is_an_error():
     with pytest.raises(SourceError, match="no articles"):
         parse_plaintext("그냥 문장입니다.\n", "민법.txt")
+
+
+def test_wrapped_line_ending_in_a_law_name_does_not_switch_laws():
+    text = ("민법\n제1조(법원) 민사에 관하여 법률에 규정이 없으면 관습법\n"
+            "에 의하고 관습법이 없으면 조리에 의한다.\n제2조(신의성실) 권리는 남용하지 못한다.\n")
+    [doc] = parse_plaintext(text, "x.txt")
+    assert doc.law == "민법" and [a.label for a in doc.articles] == ["제1조", "제2조"]
+    assert doc.articles[0].paragraphs[0].text == "민사에 관하여 법률에 규정이 없으면 관습법 에 의하고 관습법이 없으면 조리에 의한다."

@@ -50,6 +50,12 @@ def test_all_four_formats_in_one_batch(ingest_dir):
     assert report.files == 6 and report.laws == 5
 
 
+def test_law_names_catalog(ingest_dir):
+    names = ingest([ingest_dir / "plaintext"]).law_names()
+    assert names.resolve("채무자회생및파산에관한법률") == "채무자 회생 및 파산에 관한 법률"
+    assert names.resolve("구 상법") == "상법" and names.resolve("형법") is None
+
+
 def test_zip_read_in_place_with_member_paths(mirror_zip):
     result = ingest([mirror_zip])
     assert result.report.errors == [] and result.report.files == 2  # README and .git skipped
@@ -162,6 +168,11 @@ def test_corrupt_zip_is_an_error_not_a_crash(tmp_path, ingest_dir):
     result = ingest([broken, ingest_dir / "plaintext"])
     assert [Path(e.path).name for e in result.report.errors] == ["broken.zip"]
     assert result.report.articles == 9
+    # inside a folder, the files after the broken archive are still read
+    shutil.copy(ingest_dir / "plaintext" / "상법.txt", tmp_path / "z_상법.txt")
+    in_folder = ingest([tmp_path])
+    assert [Path(e.path).name for e in in_folder.report.errors] == ["broken.zip"]
+    assert {a.law for a in in_folder.articles} == {"상법"}
 
 
 mojibake = pytest.importorskip("legalret.ingest.mojibake")
@@ -180,6 +191,20 @@ def test_mojibake_is_repaired_and_counted(tmp_path):
     assert art.title == "의의" and art.paragraphs[0].text == "보험계약은 효력이 생긴다."
     unrepaired = ingest([tmp_path], repair=False)
     assert unrepaired.report.repairs == [] and "상법 제638조" not in {a.key for a in unrepaired.articles}
+
+
+def test_lossy_mojibake_is_repaired_with_the_language_model(tmp_path):
+    from legalret.config import REPO_ROOT
+
+    if not (REPO_ROOT / "legalret" / "data" / "mojibake_lm.npz").exists():
+        pytest.skip("mojibake language model not built (scripts/mojibake_build_model.py)")
+    line = "제651조의2(서면에 의한 질문의 효력) 보험자가 서면으로 질문한 사항은 중요한 사항으로 추정한다."
+    broken = line.encode("utf-8").decode("cp1252", errors="ignore")  # bytes 0x81 0x8D 0x8F 0x90 0x9D lost
+    (tmp_path / "상법.txt").write_text("상법\n" + broken + "\n", encoding="utf-8")
+    result = ingest([tmp_path])
+    [art] = result.articles
+    assert art.key == "상법 제651조의2" and art.title == "서면에 의한 질문의 효력"
+    assert len(result.report.repairs) == 1 and result.report.repairs[0].method == "lossy-lm"
 
 
 def test_mojibake_in_json_strings_is_repaired(tmp_path, ingest_dir):

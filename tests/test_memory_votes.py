@@ -148,6 +148,10 @@ def test_explain_names_the_precedents_behind_each_article(memory):
         assert h.item.decided and "손해배상청구권" in h.item.text and 0 < h.similarity <= 1
     assert [h.rank for h in top.support] == sorted(h.rank for h in top.support)
     assert result.support_for("민법 제766조") == top.support and result.support_for("민법 제1조") == []
+    lines = result.explain_lines("민법 제766조", limit=2, width=20)
+    assert len(lines) == 2 and lines[0].startswith(f"판례 {top.support[0].item.case_no} (")
+    assert "[1] " in lines[0] and "…" in lines[0] and "similarity 1.00" in lines[0]
+    assert result.explain_lines("민법 제1조") == []
 
 
 def test_laws_filter_keeps_only_those_laws(memory):
@@ -174,3 +178,13 @@ def test_fuse_rankings_weights_channels():
     assert fuse_rankings({"base": base, "memory": mem}, {"memory": 0.0}) == fuse_rankings({"base": base})
     fused = [k for k, _ in fuse_rankings({"base": base, "memory": mem}, {"memory": 1.0})]
     assert fused[0] == "민법 제2조" and set(fused) == {"민법 제1조", "민법 제2조", "민법 제3조"}
+
+
+def test_score_exponent_flattens_scores_without_reordering(memory):
+    query = "불법행위로 인한 손해배상청구권의 소멸시효 기산점"
+    plain = MemoryRetriever(memory).explain(query, k=None)
+    flat = MemoryRetriever(memory, score_exponent=0.5).explain(query, k=None)
+    assert [v.key for v in plain.votes] == [v.key for v in flat.votes]
+    assert sum(v.share for v in flat.votes) == pytest.approx(1.0)
+    assert all(v.score == pytest.approx(v.share**0.5) for v in flat.votes)
+    assert [s for _, s in flat.ranking(exponent=1.0)] == pytest.approx([s for _, s in plain.ranking()])

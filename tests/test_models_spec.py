@@ -34,6 +34,13 @@ def test_default_is_the_bundled_model_with_e5_prompts(home):
     assert s.path.parent == home / "models" and s.path.name.startswith("me5-small-")
 
 
+def test_explicit_local_and_hub_prefixes(home, tiny_dir):
+    assert resolve_spec(f"local:{tiny_dir}").path == tiny_dir.resolve()
+    assert resolve_spec("hub:jhgan/ko-sroberta-multitask").name == "jhgan/ko-sroberta-multitask"
+    with pytest.raises(ModelError, match="no such model directory"):
+        resolve_spec("local:/no/such/model")
+
+
 def test_configured_default_is_respected(home, tiny_dir, monkeypatch):
     monkeypatch.setenv("LEGALRET_MODEL", str(tiny_dir))
     assert resolve_spec(None).kind == "local"
@@ -116,8 +123,8 @@ def test_fingerprint_is_content_based(tiny_dir, tmp_path):
 def test_adapter_is_attached_through_the_training_module(tiny_dir, tmp_path, monkeypatch):
     calls = []
 
-    def attach_adapter(st_model, adapter_dir, base_spec_name):
-        calls.append((adapter_dir, base_spec_name))
+    def attach_adapter(st_model, adapter_dir, base_spec_name, *, base_fingerprint=None):
+        calls.append((adapter_dir, base_spec_name, base_fingerprint))
         return "lora-abc123"
 
     fake = types.ModuleType("legalret.train.adapter")
@@ -125,5 +132,5 @@ def test_adapter_is_attached_through_the_training_module(tiny_dir, tmp_path, mon
     monkeypatch.setitem(sys.modules, "legalret.train.adapter", fake)
     base = load_encoder(tiny_dir)
     enc = load_encoder(tiny_dir, adapter=tmp_path / "ad")
-    assert calls == [(tmp_path / "ad", str(tiny_dir.resolve()))]
+    assert calls == [(tmp_path / "ad", str(tiny_dir.resolve()), base.fingerprint)]
     assert enc.fingerprint == base.fingerprint + "+adapter:lora-abc123"

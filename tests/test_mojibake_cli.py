@@ -58,10 +58,10 @@ def test_clean_input_passes_through(fixture_files):
     assert json.loads(result.stderr)["spans"] == 0
 
 
-def test_strict_fails_on_unrepaired():
+def test_strict_fails_on_garbage():
     result = invoke(["--strict"], input="ìƒë²• ¡¡¡ ì¡°¡¡¡")
     assert result.exit_code == 3
-    assert "unrepaired" in result.stderr
+    assert "1 low-confidence" in result.stderr
 
 
 def test_missing_file_is_a_clear_error(tmp_path):

@@ -150,6 +150,13 @@ def test_clean_text_is_a_fast_no_op(korean):
     assert time.perf_counter() - t0 < 0.5  # one regex scan (generous bound for a loaded CI machine)
 
 
+def test_rare_hanja_with_all_bytes_present_is_decoded():
+    text = "섬유증식성(纖維增殖性) 질환"  # 纖 is too rare for the model's vocabulary, but fully present
+    result = repair_mojibake(corrupt(text))
+    assert result.text == text
+    assert all(r.status == "repaired" for r in result.repairs)
+
+
 def test_non_korean_mojibake_is_fixed_losslessly():
     result = repair_mojibake("The cafÃ© is open.")
     assert result.text == "The café is open."
@@ -159,11 +166,16 @@ def test_non_korean_mojibake_is_fixed_losslessly():
 def test_unrepairable_span_is_reported_not_dropped():
     broken = "ìƒë²• ¡¡¡ ì¡°¡¡¡"  # stray continuation bytes nothing can explain
     result = repair_mojibake(broken)
-    assert result.repairs, "garbage must be reported"
-    bad = [r for r in result.repairs if r.method == "unrepaired"]
-    assert bad and all(r.fixed == r.broken and r.confidence == 0.0 and r.status == "unrepaired" for r in bad)
-    assert "¡¡¡" in result.text  # kept, not silently deleted
+    (r,) = result.repairs
+    assert r.fixed == "상법 ¡¡¡ 조¡¡¡"  # what decodes is repaired, garbage kept, not silently deleted
+    assert r.confidence == 0.0 and r.status == "low-confidence"
+    assert [(c, p) for _, c, p, _ in r.uncertain] == [("¡", 0.0)] * 6
     check_offsets(broken, result)
+    # nothing decodable at all: reported as unrepaired, text unchanged
+    garbage = "ì¡¡¡ í¡¡¡"
+    result = repair_mojibake(garbage)
+    assert result.text.count("¡") >= 4
+    assert result.repairs and all(r.confidence == 0.0 for r in result.repairs)
 
 
 def test_looks_like_mojibake():

@@ -62,6 +62,7 @@ def test_pairs_content_and_counts(plain, corpus):
     for p in plain.train + plain.dev:
         assert p["positive"] == by_key[p["key"]] and p["query"]
         assert set(p) >= {"qid", "query", "positive", "key", "decided", "case_no", "source"}
+    assert {p["alignment"] for p in _holding_pairs(plain.train) if p["case_no"] == "2016다7007"} == {"mismatch"}
     assert sorted(p["key"] for p in _holding_pairs(plain.dev)) == [
         "민법 제194조", "민법 제750조", "민법 제750조", "민법 제751조", "상법 제651조의2"]
 
@@ -151,3 +152,12 @@ def test_cli_pairs(fixtures_dir, tmp_path):
     bad = CliRunner().invoke(app, ["pairs", "--precedents", str(root / "md"), "--statutes", str(root / "statutes"),
                                    "--out", str(out), "--templates", "bogus"])
     assert bad.exit_code != 0 and isinstance(bad.exception, LegalretError)
+
+
+def test_repeated_holding_text_is_one_query_with_merged_gold(precedents, corpus):
+    ps = build_pairs(precedents, corpus, templates=("plain", "card", "issue"))
+    repeated = [p for p in ps.train if p["source"] == "holding" and "간접점유가 포함되는지" in p["query"]]
+    # 2015다1001 [1] and 2017다6006 share the text: one query, whatever template it drew, pairs deduplicated
+    assert len({p["query"] for p in repeated}) == 1
+    assert sorted(p["key"] for p in repeated) == ["민법 제194조", "민법 제320조"]
+    assert all(p["gold"] == ["민법 제194조", "민법 제320조"] for p in repeated)

@@ -129,3 +129,13 @@ def test_empty_and_junk_inputs():
     assert parse_citations("") == []
     assert parse_citations("   \n ") == []
     assert parse_citations("(현행 동일)") == []
+
+
+def test_glued_former_prefix_vs_a_law_whose_name_starts_with_gu():
+    (old_civil,) = parse_citations("구민법 제1000조")
+    assert old_civil.former and old_civil.law == "민법" and old_civil.written == "구민법"
+    catalog = ArticleCatalog(["민법 제1000조", "구강보건법 제5조"])
+    assert resolve([old_civil], catalog)[1].counts["former"] == 1
+    (oral,) = parse_citations("구강보건법 제5조")
+    keys, report = resolve([oral], catalog)
+    assert keys == ["구강보건법 제5조"] and report.counts["resolved"] == 1

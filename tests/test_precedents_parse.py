@@ -115,3 +115,15 @@ def test_case_numbers_and_dates():
     with pytest.raises(ValueError):
         parse_date("2019-13-45")
     assert clean_markup("a<br/>b<BR>c &amp; <b>d</b>") == "a\nb\nc & d"
+
+
+def test_catalog_may_be_articles_or_keys(prec_dir):
+    from legalret.articles import Article
+
+    source = prec_dir / "lawgo/precedent_228541.json"
+    (by_keys,) = read_precedents(source, catalog=["민법 제194조"])
+    (by_articles,) = read_precedents(source, catalog=[Article(law="민법", number=194, title="간접점유")])
+    assert by_keys.holdings[0].keys == by_articles.holdings[0].keys == ["민법 제194조"]
+    assert by_keys.holdings[1].keys == []
+    (unresolved,) = read_precedents(source)
+    assert unresolved.holdings[0].keys == [] and unresolved.holdings[0].citations[0].label == "민법 제194조"

@@ -215,13 +215,15 @@ def test_cli_preset_on_a_tiny_roberta_with_merge(workdir, pairs, tiny_roberta):
     out = workdir / "ko-merged"
     args = ["train", "--pairs", str(pairs), "--out", str(out), "--preset", "ko-sroberta-legal", "--base",
             str(tiny_roberta), "--epochs", "1", "--batch-size", "8", "--max-seq-length", "64", "--lr", "5e-3",
-            "--threads", "1", "--no-bf16", "--eval-queries", "0", "--force", "--merge", "--json"]
+            "--threads", "1", "--no-bf16", "--eval-queries", "0", "--force", "--merge", "--json",
+            "--cached-mnrl", "--mini-batch", "4"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["steps"] == 16 and math.isfinite(summary["recall@10"])
     card = read_card(out)
     assert card["merged"] and card["base"]["model_type"] == "roberta"
+    assert card["hyperparameters"]["loss"] == "CachedMultipleNegativesRankingLoss"
     assert card["prompts"]["query"] == "Represent this sentence for searching relevant passages: "
     merged = load_encoder(str(out), precision="fp32")
     assert merged.dim == 32 and merged.spec.query_prompt == card["prompts"]["query"]

@@ -124,6 +124,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("bench-results"), "--out", help="Folder for the JSON / Markdown / PNG report."),
         name: Optional[str] = typer.Option(None, "--name", help="Report file name stem (default speed-<corpus>)."),
         work_dir: Optional[Path] = typer.Option(None, "--work-dir", help="Where the temporary index is built (default: a temp dir)."),
+        index: Optional[Path] = typer.Option(None, "--index", help="Reuse an index of this corpus (build figures from its manifest) instead of building one."),
         seed: int = typer.Option(0, "--seed"),
     ) -> None:
         """Ingest, index build per stage, size, memory, warm/cold query latency; rank-bm25 and bm25s as references."""
@@ -136,7 +137,7 @@ def register(app: typer.Typer) -> None:
                 corpus, work_dir=tmp, modes=modes, limit=limit, queries_file=str(queries) if queries else None,
                 n_queries=n_queries, n_reference_queries=n_reference_queries,
                 references=() if no_references else ("rank_bm25", "bm25s"), model=model, adapter=adapter,
-                cold_runs=cold_runs, seed=seed,
+                cold_runs=cold_runs, seed=seed, index_dir=index,
             )
         suffix = "" if modes != ["bm25"] else "-bm25"
         stem = name or f"speed-{corpus}{suffix}" + (f"-limit{limit}" if limit else "")

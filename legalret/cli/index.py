@@ -158,7 +158,7 @@ def add_command(
 def _print_report(report, as_json: bool) -> None:
     if as_json:
         d = {k: getattr(report, k) for k in ("generation", "articles", "searchable", "laws", "added", "changed", "removed",
-                                              "unchanged", "duplicates", "tokenized", "encoded", "memory_items", "timings")}
+                                              "unchanged", "duplicates", "tokenized", "encoded", "memory_items", "timings", "cpu_timings")}
         d["index"] = str(report.index_dir)
         sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
         return
@@ -173,7 +173,7 @@ def _print_report(report, as_json: bool) -> None:
     )
     console.print(f"tokenized {report.tokenized}, encoded {report.encoded}" +
                   (f", precedent memory items {report.memory_items}" if report.memory_items is not None else ""), highlight=False)
-    console.print("stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items()), highlight=False)
+    console.print("stages (wall / cpu): " + ", ".join(f"{k} {v:.1f}s/{report.cpu_timings.get(k, 0):.1f}s" for k, v in report.timings.items()), highlight=False)
 
 
 @index_app.command("info")

@@ -67,6 +67,10 @@ def pairs_command(
         print(json.dumps(stats, ensure_ascii=False, indent=2, default=str))
         return
     p, c = stats["precedents"], stats["precedents"]["citations"]["counts"]
+    for message in p["error_examples"][:10]:
+        console.print(f"[yellow]skipped[/] {message}", highlight=False)
+    if p["errors"] > 10:
+        console.print(f"[yellow]… {p['errors'] - 10} more skipped files (stats.json lists 50)[/]")
     console.print(f"precedents {p['precedents']:,} (errors {p['errors']}), holdings {p['holdings']:,}, "
                   f"with corpus keys {p['holdings_with_keys']:,}")
     console.print("citations " + ", ".join(f"{k} {v:,}" for k, v in c.items()))

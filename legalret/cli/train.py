@@ -51,6 +51,7 @@ def train_command(
     cached_mnrl: bool = typer.Option(False, "--cached-mnrl", help="CachedMultipleNegativesRankingLoss (GradCache)."),
     mini_batch: int = typer.Option(16, "--mini-batch", help="Mini-batch size for --cached-mnrl."),
     eval_queries: int = typer.Option(300, "--eval-queries", help="Dev queries sampled for evaluation during training (0 = all)."),
+    eval_corpus: Optional[int] = typer.Option(None, "--eval-corpus", help="Passages in that evaluation: gold + random, up to N (default: all)."),
     eval_steps: Optional[int] = typer.Option(None, "--eval-steps", help="Evaluate/checkpoint every N steps (default: 4 times a run)."),
     seed: int = typer.Option(42, "--seed"),
     threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads (default: OMP_NUM_THREADS or 2)."),
@@ -68,7 +69,7 @@ def train_command(
     config = TrainConfig(
         base=base, preset=preset, lora=LoraSettings(rank=rank, alpha=alpha, dropout=dropout), epochs=epochs,
         batch_size=batch_size, max_seq_length=max_seq_length, lr=lr, scale=scale, bf16=bf16, limit=limit,
-        hard_negatives=hard_negatives, cached_mnrl=cached_mnrl, mini_batch=mini_batch, eval_queries=eval_queries,
+        hard_negatives=hard_negatives, cached_mnrl=cached_mnrl, mini_batch=mini_batch, eval_queries=eval_queries, eval_corpus=eval_corpus,
         eval_steps=eval_steps, seed=seed, threads=threads, merge=merge, resume=resume, force=force, name=name,
     )
     reproduce = "legalret train " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else None

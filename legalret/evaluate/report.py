@@ -117,7 +117,7 @@ def quality_markdown(report: dict, title: str | None = None) -> str:
     comps = report.get("comparisons") or {}
     if comps:
         out.append("\nPaired differences (bootstrap over the same queries):\n")
-        key_metrics = [n for n in names if n.startswith(("recall@10", "mrr@", "ndcg@", "f2@"))]
+        key_metrics = [n for n in names if n == "recall@10" or n.startswith(("mrr@", "ndcg@", "f2@"))]
         crow = []
         for label, per in comps.items():
             crow.append([label] + [f"{per[n]['mean']:+.3f} ({per[n]['ci_low']:+.3f}…{per[n]['ci_high']:+.3f})" for n in key_metrics])
@@ -176,8 +176,11 @@ def plot_recall(report: dict, path: str | os.PathLike, title: str | None = None)
         plt.close(fig)
 
 
-def write_quality_report(report: dict, out_dir: str | os.PathLike, name: str = "quality", title: str | None = None) -> dict[str, Path]:
-    """Write ``<name>.json`` (without per-query rows), ``<name>.md``, ``<name>.png`` and ``<name>.per_query.jsonl``."""
+def write_quality_report(
+    report: dict, out_dir: str | os.PathLike, name: str = "quality", title: str | None = None, *, per_query: bool = True
+) -> dict[str, Path]:
+    """Write ``<name>.json`` (without per-query rows), ``<name>.md``, ``<name>.png`` and, unless
+    ``per_query=False``, ``<name>.per_query.jsonl`` (one row per query and mode: gold, top hits, metrics)."""
     out_dir = Path(out_dir)
     summary = {k: v for k, v in report.items() if k != "per_query"}
     paths = {
@@ -185,7 +188,7 @@ def write_quality_report(report: dict, out_dir: str | os.PathLike, name: str = "
         "markdown": write_text(out_dir / f"{name}.md", quality_markdown(report, title)),
         "plot": plot_recall(report, out_dir / f"{name}.png", title),
     }
-    if report.get("per_query"):
+    if per_query and report.get("per_query"):
         lines = []
         for mode, rows in report["per_query"].items():
             lines += [json.dumps({"mode": mode, **row}, ensure_ascii=False) for row in rows]

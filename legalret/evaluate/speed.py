@@ -186,9 +186,15 @@ def reference_bm25(
     *,
     k: int = 10,
     engines: Sequence[str] = ("rank_bm25", "bm25s"),
+    k1: float = 1.2,
+    b: float = 0.75,
+    method: str = "lucene",
     progress: bool | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Build and query rank-bm25 and raw bm25s on the same tokens; latency includes query tokenization."""
+    """Build and query rank-bm25 and raw bm25s on the same tokens; latency includes query tokenization.
+
+    Both use the index's ``k1`` / ``b`` (bm25s also its scoring ``method``; rank-bm25 is always Okapi).
+    """
     from legalret.evaluate.metrics import recall_at_k
 
     out: dict[str, dict[str, Any]] = {}
@@ -199,7 +205,7 @@ def reference_bm25(
         if engine == "rank_bm25":
             from rank_bm25 import BM25Okapi
 
-            model = BM25Okapi(docs)
+            model = BM25Okapi(docs, k1=k1, b=b)
             build_s = time.perf_counter() - t0
 
             def search(q: str, model=model) -> list[int]:
@@ -210,7 +216,7 @@ def reference_bm25(
         elif engine == "bm25s":
             import bm25s
 
-            model = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
+            model = bm25s.BM25(k1=k1, b=b, method=method)
             model.index(docs, show_progress=False)
             build_s = time.perf_counter() - t0
             kk = min(k, len(docs))
@@ -357,6 +363,30 @@ def _stage_timings(result: Any) -> dict[str, float]:
     return {}
 
 
+def build_from_manifest(index_dir: Path) -> dict[str, Any]:
+    """Build figures of an existing index, from the stage timings its manifest recorded when it was built
+    (so a speed run can reuse the index a quality run just built instead of encoding everything twice)."""
+    from legalret.index.store import read_manifest
+
+    manifest = read_manifest(index_dir)
+    timings = {k: float(v) for k, v in (manifest.get("timings") or {}).items()}
+    n = int(manifest.get("counts", {}).get("articles", 0))
+    total = timings.pop("total", None) or sum(timings.values())
+    return {
+        "articles": n,
+        "seconds": round(total, 3),
+        "articles_per_second": _rate(n, total),
+        "stages": {
+            STAGE_NAMES.get(name, name): {"seconds": round(v, 3), "articles_per_second": _rate(n, v) if name in STAGE_NAMES else None}
+            for name, v in timings.items()
+        },
+        "disk_mb": round(dir_size_mb(index_dir), 2),
+        "dense": manifest.get("encoder") is not None,
+        "reused_index": str(index_dir),
+        "built": manifest.get("created"),
+    }
+
+
 _PROBE = r"""
 import json, sys, time
 from legalret.evaluate.speed import rss_mb, peak_rss_mb
@@ -441,9 +471,15 @@ def run_speed(
     seed: int = 0,
     data_dir: str | os.PathLike | None = None,
     keep_index: bool = False,
+    index_dir: str | os.PathLike | None = None,
     progress: bool | None = None,
 ) -> dict[str, Any]:
-    """Measure everything listed in the module docstring; returns the report dict."""
+    """Measure everything listed in the module docstring; returns the report dict.
+
+    ``index_dir``: an index already built from this corpus (e.g. by ``benchmarks/run_quality.py``): it is
+    used as is — build figures come from the stage timings its manifest recorded — instead of building a
+    temporary one. ``limit`` must then be None (the index decides what is in it).
+    """
     modes = list(modes)
     unknown = [m for m in modes if m not in ("bm25", "dense", "hybrid")]
     if unknown:
@@ -451,7 +487,10 @@ def run_speed(
     dense = any(m in ("dense", "hybrid") for m in modes)
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
-    index_dir = work / f"index-{corpus}"
+    reuse = index_dir is not None
+    if reuse and limit is not None:
+        raise ValueError("limit cannot be combined with an existing index_dir")
+    index_dir = Path(index_dir) if reuse else work / f"index-{corpus}"
     report: dict[str, Any] = {
         "schema": SCHEMA,
         "machine": machine_info(),
@@ -468,8 +507,14 @@ def run_speed(
     laws = {a.law for a in articles}
     report["corpus"] = {"name": corpus, "articles": len(articles), "laws": len(laws), "limit": limit}
 
-    console.print(f"[bold]index build[/] {len(articles):,} articles ({'bm25 + dense' if dense else 'bm25 only'}) …")
-    report["build"] = build_timed(articles, index_dir, dense=dense, model=model, adapter=adapter)
+    if reuse:
+        console.print(f"[bold]index[/] reusing {index_dir} (build timings from its manifest)")
+        report["build"] = build_from_manifest(index_dir)
+        if dense and not report["build"]["dense"]:
+            raise LegalretError(f"{index_dir}: built without dense vectors; use modes=('bm25',)")
+    else:
+        console.print(f"[bold]index build[/] {len(articles):,} articles ({'bm25 + dense' if dense else 'bm25 only'}) …")
+        report["build"] = build_timed(articles, index_dir, dense=dense, model=model, adapter=adapter)
 
     texts, gold, qsource = speed_queries(articles, queries_file, n_queries, seed)
     report["queries"] = {"source": qsource, "count": len(texts)}
@@ -489,7 +534,7 @@ def run_speed(
     if references:
         report["references"] = _references(searcher, articles, texts[:n_reference_queries], gold[:n_reference_queries], references, report, progress)
     del searcher
-    if not keep_index:
+    if not keep_index and not reuse:
         shutil.rmtree(index_dir, ignore_errors=True)
     report["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return report
@@ -538,7 +583,8 @@ def _references(searcher, articles, texts, gold, engines, report, progress) -> d
         engines_out["legalret bm25"].update(
             {k: v for k, v in time_queries(lambda q: searcher.search(q, k=10, mode="bm25"), texts, "legalret bm25 (reference queries)", progress).items() if k.endswith("_ms")}
         )
-    engines_out.update(reference_bm25(token_lists, keys, texts, gold, tokenizer.tokenize, engines=engines, progress=progress))
+    params = {k: v for k, v in (getattr(searcher, "manifest", {}) or {}).get("bm25", {}).items() if k in ("k1", "b", "method")}
+    engines_out.update(reference_bm25(token_lists, keys, texts, gold, tokenizer.tokenize, engines=engines, progress=progress, **params))
     ours = engines_out["legalret bm25"]
     ratios = {}
     for name in engines:
@@ -549,6 +595,7 @@ def _references(searcher, articles, texts, gold, engines, report, progress) -> d
             ratios[f"{name} build"] = round(ref["build_s"] / ours["build_s"], 2)
     return {
         "queries": len(texts),
+        "bm25_params": params,
         "tokenizer": "legalret Kiwi tokens for every engine; query latency includes query tokenization",
         "engines": engines_out,
         "ratios": ratios,

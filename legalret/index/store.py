@@ -121,7 +121,7 @@ def current_generation(index_dir: str | Path) -> Path:
     pointer = index_dir / CURRENT
     if not pointer.is_file():
         if not index_dir.exists():
-            raise IndexError_(f"{index_dir}: no index here (build one with `legalret index build … --index {index_dir}`)")
+            raise IndexError_(f"{index_dir}: no index here (build one with `legalret index build SOURCES --index DIR`)")
         raise IndexError_(f"{index_dir}: not a legalret index (no {CURRENT} file)")
     try:
         gen = json.loads(pointer.read_text(encoding="utf-8"))["generation"]
@@ -241,17 +241,6 @@ def write_generation(index_dir: str | Path, data: IndexData, manifest: dict) -> 
     return final
 
 
-def replace_dir_atomically(src: Path, dest: Path) -> None:
-    """Move a freshly written directory ``src`` to ``dest``, replacing it (used for ``<index>/memory``)."""
-    old = None
-    if dest.exists():
-        old = dest.with_name(f".old-{dest.name}-{os.getpid()}")
-        os.replace(dest, old)
-    os.replace(src, dest)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def _next_generation(index_dir: Path) -> str:
     numbers = [int(m[1]) for p in index_dir.iterdir() if (m := _GEN.match(p.name))]
     return f"gen-{max(numbers, default=0) + 1:06d}"
@@ -293,7 +282,3 @@ def _sha256(path: Path) -> str:
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def empty_vectors(dim: int) -> np.ndarray:
-    return np.zeros((0, dim), dtype=np.float32)

@@ -5,7 +5,8 @@ Usage::
     from legalret.ingest import ingest
 
     result = ingest(["../shared/data/statutes/legalize-kr.zip"], laws=["민법", "상법"])
-    len(result.articles), result.report.summary()
+    len(result.articles), result.report.summary()    # 2381 articles, {'files': 2, 'errors': 0, …}
+    names = result.law_names()                       # LawNames catalog of the laws read
 
 Modules: :mod:`.sources` (files/folders/globs/zips, errors, filters, de-duplication),
 :mod:`.markdown` (legalize-kr), :mod:`.lawgo` (law.go.kr JSON/XML), :mod:`.plaintext`

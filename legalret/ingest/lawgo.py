@@ -58,9 +58,20 @@ def parse_lawgo_json(text: str, source: str = "", *, fix: Fix | None = None) -> 
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise SourceError(source, f"malformed JSON: {e.msg} (column {e.colno})", line=e.lineno, field="JSON") from e
-    lines = {m[1]: text.count("\n", 0, m.start()) + 1 for m in _KEY_LINE.finditer(text)}
+    lines = _key_lines(text)
     objects = data if isinstance(data, list) else [data]
     return [_parse_law(obj, source, fix, lines, fmt="lawgo-json") for obj in objects]
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """조문키 → line of its 조문단위 in the JSON text (newlines counted incrementally: one pass)."""
+    lines: dict[str, int] = {}
+    line, pos = 1, 0
+    for m in _KEY_LINE.finditer(text):
+        line += text.count("\n", pos, m.start())
+        pos = m.start()
+        lines.setdefault(m[1], line)
+    return lines
 
 
 def parse_lawgo_xml(text: str, source: str = "", *, fix: Fix | None = None) -> list[LawDocument]:
@@ -150,7 +161,7 @@ def _article(unit: dict, doc: LawDocument, chapter, branches: BranchCounter, fix
                       source=doc.source)
     intro = "\n".join(t for t in (clean(x) for x in body_lines) if t)
     paragraphs = _as_list(unit.get("항"))
-    if intro or not paragraphs:
+    if intro:
         article.paragraphs.append(Paragraph(None, intro))
     for hang in paragraphs:
         if not isinstance(hang, dict):

@@ -121,6 +121,17 @@ def _yaml_scalar(value: str) -> str:
     return "" if value in ("[]", "~", "null") else value
 
 
+def _recover_branch(number: str, earlier: list[str]) -> str:
+    """The mirror drops branch numbers of 호/목 too: a second '5.' in one 항 is '5의2', a third '5의3'
+    (and a second '가.' in one 호 is '가의2')."""
+    if number not in earlier:
+        return number
+    k = 2
+    while f"{number}의{k}" in earlier:
+        k += 1
+    return f"{number}의{k}"
+
+
 # ---- the parser ------------------------------------------------------------------------------------
 def parse_markdown(text: str, source: str = "", *, kind: str | None = None) -> LawDocument:
     """Parse one legalize-kr statute file.
@@ -172,6 +183,7 @@ _SUBSECTION = re.compile(r"^제\s*\d+\s*항\s+\S")  # '제1항 협의상 파양'
 
 def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
     chapter: list[tuple[int, str]] = []  # (depth, heading)
+    chapter_names: tuple[str, ...] = ()  # the headings alone, rebuilt only when the path changes
     branches = BranchCounter()
     art: Article | None = None
     explicit_branch: int | None = None
@@ -180,7 +192,7 @@ def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
     seen: dict[tuple[int, int], int] = {}  # (number, branch) → line
 
     def finish(article: Article | None) -> None:
-        nonlocal chapter
+        nonlocal chapter, chapter_names
         if article is None:
             return
         body = article.paragraphs
@@ -190,6 +202,7 @@ def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
             # followed by the real 제898조 (law.go.kr has them as 전문 rows): a heading, not an article,
             # and not a branch either.
             chapter = [c for c in chapter if c[0] < 4] + [(4, strip_notes(body[0].text))]
+            chapter_names = tuple(h for _, h in chapter)
             return
         article.branch = branches.assign(article.number, explicit_branch)
         article.deleted = is_deleted_body(article)
@@ -217,7 +230,7 @@ def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
                 title = clean(m[3] or "")
                 # branch and deleted flag are settled in finish(), once the body is known
                 art = Article(law=doc.law, number=int(m[1]), title=strip_notes(title) or title,
-                              law_id=doc.law_id, kind=doc.kind, chapter=[h for _, h in chapter],
+                              law_id=doc.law_id, kind=doc.kind, chapter=list(chapter_names),
                               effective_date=doc.effective_date, source=doc.source, line=lineno)
                 para = item = None
                 rest = clean(m[4] or "")
@@ -233,6 +246,7 @@ def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
                 art = para = item = None
                 depth = _CHAPTER_DEPTH[m[3]]
                 chapter = [c for c in chapter if c[0] < depth] + [(depth, strip_notes(clean(m[2])))]
+                chapter_names = tuple(h for _, h in chapter)
             # other headings ('# 민법' — the law's own title) carry nothing an article needs
             continue
         if art is None:
@@ -249,14 +263,15 @@ def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
         if line.startswith(" "):
             m = _SUBITEM.match(line)
             if m and item is not None:
-                item.subitems.append(SubItem(m[1], clean(_unescape(m[2]))))
+                item.subitems.append(SubItem(_recover_branch(m[1], [x.number for x in item.subitems]),
+                                             clean(_unescape(m[2]))))
                 continue
             m = _ITEM.match(line)
             if m:
                 if para is None:
                     para = Paragraph(None, "")
                     art.paragraphs.append(para)
-                item = Item(m[1], clean(_unescape(m[2])))
+                item = Item(_recover_branch(m[1], [x.number for x in para.items]), clean(_unescape(m[2])))
                 para.items.append(item)
                 continue
             # deeper levels (' 1) …', ' (1) …') belong to the last 목/호 — kept on their own line

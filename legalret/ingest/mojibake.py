@@ -30,6 +30,10 @@ Usage::
     >>> looks_like_mojibake("민법 제1조"), looks_like_mojibake("café Müller")
     (False, False)
 
+Call it on the raw text of a file *before* :func:`legalret.text.normalize` or ``str.splitlines()``: both
+treat U+0085 (byte 0x85 of a latin-1 decode, as in 안 = EC 95 88) as whitespace or a line break, and
+normalizing turns NBSP into a space, which is repairable but lossier.
+
 On clean text :func:`repair_mojibake` is one regular-expression scan (no model is loaded), so it is
 safe to run on every ingested string. The language model (``legalret/data/mojibake_lm.npz``, built by
 ``scripts/mojibake_build_model.py``) is loaded lazily the first time a broken span is met.
@@ -39,10 +43,11 @@ from __future__ import annotations
 
 import hashlib
 import math
-from bisect import bisect_left
 import re
 import threading
+import unicodedata
 import zipfile
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -92,6 +97,8 @@ _HANGUL_UNIT = re.compile("[\u00ea-\u00ed]" + _CONT_CLASS)
 _WORD = re.compile(r"[^ \t\n\r\f\v]+")
 _LINE = re.compile(r"[^\n\r]+")
 REPLACEMENT = "\ufffd"
+#: Repairs less certain than this are reported as 'low-confidence'.
+LOW_CONFIDENCE = 0.9
 
 
 def _is_alphabet(ch: str) -> bool:
@@ -173,10 +180,10 @@ class Repair:
 
     @property
     def status(self) -> str:
-        """'repaired', 'low-confidence' (confidence < 0.9) or 'unrepaired'."""
+        """'repaired', 'low-confidence' (confidence < LOW_CONFIDENCE) or 'unrepaired'."""
         if self.method == "unrepaired":
             return "unrepaired"
-        return "repaired" if self.confidence >= 0.9 else "low-confidence"
+        return "repaired" if self.confidence >= LOW_CONFIDENCE else "low-confidence"
 
     def to_dict(self) -> dict:
         return {
@@ -518,7 +525,7 @@ class MojibakeRepairer:
     """
 
     def __init__(self, model: CharNgramModel | str | Path | None = None, *, beam: int = 12, max_candidates: int = 40,
-                 min_confidence: float = 0.9, keep_low_confidence: bool = True, use_ftfy: bool = True):
+                 min_confidence: float = LOW_CONFIDENCE, keep_low_confidence: bool = True, use_ftfy: bool = True):
         self._model = model if isinstance(model, CharNgramModel) else None
         self._model_path = Path(model) if isinstance(model, (str, Path)) else DEFAULT_MODEL_PATH
         self.beam = beam
@@ -620,8 +627,10 @@ class MojibakeRepairer:
                 return Repair(start, end, span, span, 0.0, "unrepaired")
             return None
         fixed, confidence, uncertain, literal_left = self._decode(span, left, right)
-        if fixed == span or literal_left:
-            return Repair(start, end, span, span if literal_left else fixed, 0.0, "unrepaired", uncertain)
+        if fixed == span:
+            return Repair(start, end, span, span, 0.0, "unrepaired", uncertain)
+        # literal_left: some bytes explained nothing (kept as they were, listed in ``uncertain`` with
+        # probability 0); the rest is repaired. Confidence 0 marks the span for a human.
         if confidence < self.min_confidence and not self.keep_low_confidence:
             return Repair(start, end, span, span, confidence, "unrepaired", uncertain)
         return Repair(start, end, span, fixed, confidence, "lossy-lm", uncertain)
@@ -671,8 +680,11 @@ class MojibakeRepairer:
                     key = (tok, tuple(observed), need, dropped)
                     chars = self._candidates.get(key)
                     if chars is None:
+                        # All bytes present: an exact decode, no guess; any printable character will do
+                        # (a rare hanja like 纖 must come back). Guessed bytes: only plausible characters.
+                        exact = len(observed) == need and _WILD not in observed
                         chars = tuple(dict.fromkeys(c for c in _complete(tok, observed, need, dropped)
-                                                    if _plausible(c, lm)))
+                                                    if _plausible(c, lm) or (exact and _printable(c))))
                         self._candidates[key] = chars
                     for ch in chars:
                         found.setdefault((end, ch), _Edge(end, ch, 0.0, False))
@@ -804,7 +816,9 @@ class MojibakeRepairer:
             e = edges[pos][k]
             if e.literal:
                 literal_left = True
-            if len(edges[pos]) > 1:
+                confidence = 0.0
+                uncertain.append((len("".join(chars)), e.char, 0.0, ()))
+            elif len(edges[pos]) > 1:
                 p = min(1.0, posterior.get((pos, e.end, e.char), 0.0))
                 confidence = min(confidence, p)
                 if p < 0.99:
@@ -887,6 +901,10 @@ def _expand(lead: int, options: list[list[int]]) -> Iterator[str]:
 def _plausible(ch: str, lm: CharNgramModel) -> bool:
     """Characters a broken Korean statute may really contain: any Hangul syllable, or one the model saw."""
     return "\uac00" <= ch <= "\ud7a3" or (lm.knows(ch) and ch >= "\x80")
+
+
+def _printable(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LNPS"
 
 
 def _ftfy_fix(span: str) -> str | None:

@@ -83,7 +83,18 @@ def parse_plaintext(text: str, source: str = "", *, law: str | None = None, kind
         seen[key] = art.line or 0
         doc.articles.append(art)
 
-    for lineno, raw in enumerate(text.split("\n"), 1):
+    all_lines = text.split("\n")
+
+    def opens_a_law(index: int) -> bool:
+        """A title line counts only when a heading follows it — a wrapped sentence ending in '…법'
+        must not switch the law."""
+        for nxt in all_lines[index + 1:]:
+            nxt = nxt.strip()
+            if nxt:
+                return bool(_HEADING.match(nxt) or _CHAPTER.match(nxt) or _NAMED_HEADING.match(nxt))
+        return False
+
+    for lineno, raw in enumerate(all_lines, 1):
         line = raw.strip().lstrip("\ufeff")
         if not line:
             continue
@@ -131,7 +142,7 @@ def parse_plaintext(text: str, source: str = "", *, law: str | None = None, kind
             chapter = [c for c in chapter if c[0] < depth] + [(depth, strip_notes(clean(m[1])))]
             continue
         title_line = _TITLE_LINE.match(line)
-        if title_line:
+        if title_line and opens_a_law(lineno - 1):
             finish()
             art = para = item = None
             current_law = normalize(title_line["law"].strip())

@@ -6,7 +6,7 @@ Usage::
 
     result = ingest(["../shared/data/statutes/legalize-kr.zip"], laws=["민법", "상법"])
     result.articles[0].key          # '민법 제1조'
-    result.report.summary()         # {'files': 2, 'laws': 2, 'articles': 2377, 'deleted': …, 'errors': 0, …}
+    result.report.summary()         # {'files': 2, 'laws': 2, 'articles': 2381, 'deleted': 118, 'errors': 0, …}
     for err in result.report.errors:
         print(err)                  # 'dump/bad.json:3: JSON: Expecting value …'
 
@@ -102,6 +102,11 @@ class IngestResult:
     def __len__(self) -> int:
         return len(self.articles)
 
+    def law_names(self) -> LawNames:
+        """The laws read, as a :class:`~legalret.keys.LawNames` catalog (resolves '채무자회생법'-style
+        spellings of these names; add aliases on it as needed)."""
+        return LawNames(dict.fromkeys(a.law for a in self.articles))
+
 
 # ---- where the bytes come from --------------------------------------------------------------------
 @dataclass
@@ -147,31 +152,36 @@ def iter_sources(sources: Iterable[str | os.PathLike | SourceFile] | str | os.Pa
                 if not matches:
                     raise SourceError(text, "glob matched no files")
                 for match in matches:
-                    yield from _expand(Path(match), explicit=True)
+                    yield from _expand(Path(match), errors)
             else:
                 path = Path(text).expanduser()
                 if not path.exists():
                     raise SourceError(text, "no such file or directory")
-                yield from _expand(path, explicit=True)
+                yield from _expand(path, errors)
         except SourceError as e:
             if errors is None:
                 raise
             errors.append(e)
 
 
-def _expand(path: Path, explicit: bool) -> Iterator[SourceFile]:
+def _expand(path: Path, errors: list[SourceError] | None) -> Iterator[SourceFile]:
     if path.is_dir():
         for sub in sorted(p for p in path.rglob("*") if p.is_file()):
             if any(part.startswith(".") for part in sub.relative_to(path).parts):
                 continue  # .git, .DS_Store …
             if sub.suffix.lower() == ".zip":
-                yield from _zip_members(sub)
+                try:  # a broken archive inside a folder must not end the walk of that folder
+                    yield from _zip_members(sub)
+                except SourceError as e:
+                    if errors is None:
+                        raise
+                    errors.append(e)
             elif _looks_like_statute_file(sub.name):
                 yield SourceFile(str(sub), sub.read_bytes)
     elif path.suffix.lower() == ".zip" or (path.suffix.lower() not in _EXTENSIONS and zipfile.is_zipfile(path)):
         yield from _zip_members(path)
     else:
-        yield SourceFile(str(path), path.read_bytes, explicit=explicit)
+        yield SourceFile(str(path), path.read_bytes, explicit=True)
 
 
 def _zip_members(path: Path) -> Iterator[SourceFile]:
@@ -355,15 +365,16 @@ def iter_documents(sources, *, kinds=None, laws=None, report: IngestReport | Non
             report.files += 1
             fail(SourceError(src.name, f"cannot read ({e})"))
             continue
+        # the filter looks at the head only, so unwanted files of a big mirror are never fully decoded
+        if wanted and not wanted.may_want(src, data[:4000].decode("utf-8", errors="ignore").lstrip("\ufeff")):
+            report.skipped += 1
+            continue
         warnings: list[SourceError] = []
         try:
             text = decode(data, src.name, warnings)
         except SourceError as e:
             report.files += 1
             fail(e)
-            continue
-        if wanted and not wanted.may_want(src, text[:4000].lstrip("\ufeff")):
-            report.skipped += 1
             continue
         report.files += 1
         fmt = src.format or detect_format(src.name, text)

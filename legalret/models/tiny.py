@@ -97,7 +97,7 @@ def _build(tmp, out_dir, arch, texts, hidden_size, num_layers, num_heads, vocab_
     """Tokenizer + random transformer → sentence-transformers dir in ``tmp``, then swapped into ``out_dir``."""
     from sentence_transformers import SentenceTransformer
 
-    from legalret.models.encoder import quiet_transformers, st_modules
+    from legalret.models.encoder import portable_tokenizer_config, quiet_transformers, st_modules
 
     Transformer, Pooling, Normalize = st_modules()
     hf_dir = tmp / "hf"
@@ -119,6 +119,7 @@ def _build(tmp, out_dir, arch, texts, hidden_size, num_layers, num_heads, vocab_
     st_dir = tmp / "st"
     with quiet_transformers():
         st.save(str(st_dir))
+    portable_tokenizer_config(st_dir)
     _write_legalret_meta(st_dir, arch=arch, seed=seed, texts=len(texts))
     if out_dir.exists():
         shutil.rmtree(out_dir)

@@ -3,7 +3,9 @@
 For every holding item (판시사항 ``[n]``) whose 참조조문 resolve to live articles of the corpus:
 
 * one **pair** per resolved article: ``query`` = the holding (through a template), ``positive`` = the
-  article's retrieval text (:meth:`Article.index_text`), ``key`` = the article key;
+  article's retrieval text (:meth:`Article.index_text`), ``key`` = the article key, plus ``gold`` (all keys
+  of the holding: never use them as negatives), ``template`` and ``alignment`` (how the decision's items
+  matched; ``shared`` = one unnumbered 참조조문 list for several holdings, a noisier positive);
 * one **benchmark query** ``{"qid", "query", "gold": [all its resolved keys], "case_no", "decided"}``.
 
 Plus **synthetic** pairs for every live article of the corpus (train split only, they carry no date):
@@ -73,9 +75,9 @@ class PairSet:
         return getattr(self, f"{split}_queries")
 
 
-def _template_for(qid: str, templates: Sequence[str]) -> str:
-    """A stable template per holding (crc32 of its id): every holding appears once, templates rotate."""
-    return templates[zlib.crc32(qid.encode("utf-8")) % len(templates)]
+def _template_for(text: str, templates: Sequence[str]) -> str:
+    """A stable template per holding text (crc32): every holding appears once, templates rotate."""
+    return templates[zlib.crc32(text.encode("utf-8")) % len(templates)]
 
 
 def _apply(template: str, holding: str) -> str:
@@ -213,8 +215,11 @@ def build_pairs(
         out = pairset.pairs(split)
         for p, index, text, keys in holdings[split]:
             qid = _qid(p, index)
-            template = _template_for(qid, templates)
+            # The template follows the text, so a holding repeated in several decisions stays one query
+            # (deduplicated below) and its gold is the union over those decisions (no gold as a negative).
+            template = _template_for(text, templates)
             query = _apply(template, text)
+            gold = queries[split][_apply(query_template, text)]["gold"]
             for key in keys:
                 if (query, key) in seen:
                     stats["dropped"]["duplicate_pair"] += 1
@@ -222,7 +227,7 @@ def build_pairs(
                 seen.add((query, key))
                 out.append({"qid": qid, "query": query, "positive": text_of(key), "key": key,
                             "decided": p.decided.isoformat(), "case_no": p.case_no, "source": "holding",
-                            "template": template, "gold": keys})
+                            "template": template, "gold": gold, "alignment": p.alignment})
         if split == "train" and synthetic:
             syn, skipped = synthetic_pairs(articles)
             for rec in syn:
@@ -238,6 +243,15 @@ def build_pairs(
     stats.update(_summary(pairset, templates, query_template, len(by_key)))
     pairset.stats = stats
     return pairset
+
+
+def _names_gold(query: str, gold: Sequence[str]) -> bool:
+    compact_query = query.replace(" ", "")
+    for key in gold:
+        ref = parse_key(key)
+        if ref.law.replace(" ", "") + ref.label in compact_query:
+            return True
+    return False
 
 
 def _summary(ps: PairSet, templates: Sequence[str], query_template: str, n_articles: int) -> dict:
@@ -263,9 +277,14 @@ def _summary(ps: PairSet, templates: Sequence[str], query_template: str, n_artic
             "pairs_by_source": dict(Counter(p["source"] for p in pairs)),
             "pairs_by_law": dict(Counter(law(p["key"]) for p in pairs)),
             "pairs_by_template": dict(Counter(p["template"] for p in pairs)),
+            # 'shared': one unnumbered 참조조문 list serves several holdings (noisier positives)
+            "pairs_by_alignment": dict(Counter(p["alignment"] for p in pairs if "alignment" in p)),
             "distinct_keys": len({p["key"] for p in pairs}),
             "gold_per_query": round(sum(len(q["gold"]) for q in queries) / max(1, len(queries)), 3),
             "queries_by_law": dict(Counter(law(k) for q in queries for k in q["gold"])),
+            # holdings that spell out a gold article ('민법 제840조 제6호의 …'): exact-citation lookups
+            # answer these, so report quality with and without them
+            "queries_naming_a_gold_article": sum(1 for q in queries if _names_gold(q["query"], q["gold"])),
         }
     return out
 
@@ -280,6 +299,7 @@ def write_jsonl(path: str | os.PathLike, records: Iterable[dict]) -> int:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; these files are shared with other users of the machine
     n = 0
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -320,6 +340,7 @@ def write_pairs(pairset: PairSet, out_dir: str | os.PathLike, extra_stats: dict 
     stats = {**pairset.stats, **(extra_stats or {})}
     paths["stats"] = out / "stats.json"
     fd, tmp = tempfile.mkstemp(dir=out, prefix=".stats.json.", suffix=".tmp")
+    os.chmod(tmp, 0o644)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(stats, f, ensure_ascii=False, indent=2, default=str)
     os.replace(tmp, paths["stats"])
@@ -331,21 +352,23 @@ def write_pairs(pairset: PairSet, out_dir: str | os.PathLike, extra_stats: dict 
 # ---------------------------------------------------------------------------------------------------
 
 #: Used only while ``legalret.corpus.manifest`` (engineer A) is unavailable.
-_BUILTIN_CORPORA = {"civil-commercial": ["민법", "상법"]}
+_BUILTIN_CORPORA = {"civil-commercial": (["민법", "상법"], ["법률"])}
 
 
-def corpus_laws(corpus: str) -> list[str] | None:
-    """Law names of a corpus manifest (``civil-commercial`` …); None for ``all`` (no filter)."""
+def corpus_filter(corpus: str | None) -> tuple[list[str] | None, list[str] | None]:
+    """(laws, kinds) of a corpus manifest (``civil-commercial`` …); None means no filter (``all``)."""
     if corpus in ("all", "", None):
-        return None
+        return None, None
     try:
         from legalret.corpus.manifest import load_manifest
     except ImportError:
         if corpus in _BUILTIN_CORPORA:
-            return list(_BUILTIN_CORPORA[corpus])
+            laws, kinds = _BUILTIN_CORPORA[corpus]
+            return list(laws), list(kinds)
         raise LegalretError(f"unknown corpus {corpus!r} (corpus manifests are not installed; "
                             f"known here: {sorted(_BUILTIN_CORPORA)})") from None
-    return list(load_manifest(corpus).laws)
+    manifest = load_manifest(corpus)
+    return (list(manifest.laws) or None), (list(manifest.kinds) or None)
 
 
 def build_from_sources(
@@ -370,8 +393,8 @@ def build_from_sources(
     from legalret.precedents.parse import PrecedentReport, read_precedents
 
     t0 = time.perf_counter()
-    laws = corpus_laws(corpus)
-    result = ingest(list(statutes), laws=laws)
+    laws, kinds = corpus_filter(corpus)
+    result = ingest(list(statutes), laws=laws, kinds=kinds)
     articles = result.articles
     if not articles:
         raise LegalretError(f"no articles of corpus {corpus!r} in {', '.join(map(str, statutes))}")
@@ -391,7 +414,7 @@ def build_from_sources(
             miner.add_negatives(pairset.pairs(split), n=negatives, skip=skip)
     t2 = time.perf_counter()
     extra = {
-        "corpus": {"name": corpus, "laws": laws, "articles": len(articles),
+        "corpus": {"name": corpus, "laws": laws, "kinds": kinds, "articles": len(articles),
                    "live_articles": len(catalog), "statutes": [str(s) for s in statutes]},
         "precedents": {**report.to_dict(), "sources": [str(p) for p in precedents], "limit": limit},
         "negatives": {"per_pair": negatives, "skip": skip, "miner": "bm25 (Kiwi tokens, bm25s)"} if negatives else None,

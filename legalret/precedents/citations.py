@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from legalret.keys import LawNames, format_key
+from legalret.text import compact
 from legalret.precedents.items import fast_normalize
 
 __all__ = [
@@ -92,6 +93,7 @@ class Citation:
     raw: str = ""  # the source text this citation came from
     subitem: str | None = None  # 목: '나', '3'
     note: str = ""  # parenthetical version note or remark attached to it
+    written: str = ""  # the law name exactly as written when it differs from ``law`` ('구민법', '같은 법')
 
     @property
     def key(self) -> str | None:
@@ -193,10 +195,12 @@ class CitationParser:
     def __init__(self) -> None:
         self.last_law: str | None = None  # last law named explicitly (referent of 같은 법)
         self.last_former = False
+        self.written = ""
 
     def _law_from_name(self, name: str) -> tuple[str, bool, bool]:
-        """(law, former, addendum) for a written law name."""
+        """(law, former, addendum) for a written law name (``self.written`` keeps the name as written)."""
         name = name.strip(_QUOTES)
+        self.written = _squash(_ADDENDUM.sub("", name))
         addendum = bool(_ADDENDUM.search(name))
         name = _ADDENDUM.sub("", name).strip()
         if not name and self.last_law:
@@ -220,6 +224,7 @@ class CitationParser:
         starts: dict[int, int] = {}  # id(citation) → offset where its raw text starts
         current: Citation | None = None  # the citation trailing tokens (항/호/목, notes) attach to
         law: str | None = None
+        written = ""
         former = addendum = False
         pending: dict | None = None  # a law named right before a (version note), waiting for its article
         pos = 0
@@ -246,7 +251,7 @@ class CitationParser:
                     # (A date after 부칙 names the addendum, not an old version of the law.)
                     fm = fm or (not ad and bool(_FORMER_NOTE.search(group)))
                     pending = {"law": lw, "former": fm, "addendum": ad,
-                               "start": name_start, "note": group}
+                               "start": name_start, "note": group, "written": self.written}
                 elif pending is not None and not gap.strip():
                     pending["note"] = (pending["note"] + " " + group).strip()  # '상법 부칙(1984. 4. 10.)'
                 elif current is not None and not has_sep:
@@ -259,9 +264,11 @@ class CitationParser:
             note = ""
             if name:
                 law, former, addendum = self._law_from_name(name)
+                written = self.written if self.written != law else ""
                 start, pending = name_start, None
             elif pending is not None:
                 law, former, addendum, start, note = (pending[k] for k in ("law", "former", "addendum", "start", "note"))
+                written = pending["written"] if pending["written"] != law else ""
                 pending = None
             else:
                 start = m.start()
@@ -285,11 +292,11 @@ class CitationParser:
                     and 0 < number - prev.number <= MAX_RANGE
                 ):
                     for n in range(prev.number + 1, number):
-                        add(Citation(prev.law, n, 0, former=prev.former, addendum=prev.addendum),
+                        add(Citation(prev.law, n, 0, former=prev.former, addendum=prev.addendum, written=prev.written),
                             starts[id(prev)], m.end())
                 # An article with no law anywhere before it keeps law '' (resolves as unknown_law).
-                current = add(Citation(law or "", number, branch, former=former, addendum=addendum, note=note),
-                              start, m.end())
+                current = add(Citation(law or "", number, branch, former=former, addendum=addendum, note=note,
+                                       written=written), start, m.end())
                 continue
 
             # 항 / 호 / 목
@@ -297,7 +304,8 @@ class CitationParser:
                 # a law named, then a 항 with no article: '주택임대차보호법 부칙 제2항'
                 if law is None:
                     continue
-                current = add(Citation(law, None, 0, former=former, addendum=addendum, note=note), start, m.end())
+                current = add(Citation(law, None, 0, former=former, addendum=addendum, note=note, written=written),
+                              start, m.end())
             slot = {"para": "paragraph", "item": "item", "sub": "subitem"}[kind]
             if kind == "para":
                 value: object = int(m["pnum"])
@@ -308,7 +316,7 @@ class CitationParser:
             if getattr(current, slot) is not None:
                 # '제1항, 제2항' / '제1호 (나)목 제2호': the same article again, another paragraph / item
                 clone = Citation(current.law, current.number, current.branch, former=current.former,
-                                 addendum=current.addendum)
+                                 addendum=current.addendum, written=current.written)
                 if kind in ("item", "sub"):
                     clone.paragraph = current.paragraph
                 if kind == "sub":
@@ -377,6 +385,16 @@ class ArticleCatalog:
             names.add(a.law)
         return cls(live, deleted, LawNames(names, aliases=aliases), known_laws)
 
+    @classmethod
+    def coerce(cls, catalog) -> "ArticleCatalog | None":
+        """Accept a catalog, a sequence of :class:`~legalret.articles.Article`, or live article keys."""
+        if catalog is None or isinstance(catalog, cls):
+            return catalog
+        items = list(catalog)
+        if items and all(isinstance(x, str) for x in items):
+            return cls(items)
+        return cls.from_articles(items)
+
     def __len__(self) -> int:
         return len(self.live)
 
@@ -418,6 +436,12 @@ class ResolutionReport:
 def status_of(citation: Citation, catalog: ArticleCatalog) -> tuple[str, str | None]:
     """(status, key in the corpus or None)."""
     law = catalog.law_names.resolve(citation.law) if citation.law else None
+    former = citation.former
+    if citation.written.startswith("구") and not citation.written.startswith("구 "):
+        # '구민법' is the former 민법, but '구강보건법' is a law of its own: an exact name match wins
+        exact = catalog.law_names.resolve(citation.written)
+        if exact is not None and compact(exact) == compact(citation.written):
+            law, former = exact, False
     if law is None:
         return "unknown_law", None
     if citation.addendum:
@@ -425,7 +449,7 @@ def status_of(citation: Citation, catalog: ArticleCatalog) -> tuple[str, str | N
     if citation.number is None:
         return "no_article", None
     key = format_key(law, citation.number, citation.branch)
-    if citation.former:
+    if former:
         return "former", key
     if key in catalog.live:
         return "resolved", key

@@ -27,7 +27,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from legalret.text import MIDDLE_DOTS, normalize
+from legalret.text import MIDDLE_DOTS
 
 _DOTS = re.compile("[" + MIDDLE_DOTS + "]")
 _WS = re.compile(r"\s+")

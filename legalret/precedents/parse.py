@@ -363,18 +363,20 @@ def _iter_documents(sources: Iterable[str | Path] | str | Path) -> Iterator[tupl
 def read_precedents(
     sources: Iterable[str | Path] | str | Path,
     *,
-    catalog: ArticleCatalog | None = None,
+    catalog: ArticleCatalog | Iterable | None = None,
     report: PrecedentReport | None = None,
     on_error: Callable[[SourceError], None] | None = None,
     limit: int | None = None,
     progress: bool = False,
 ) -> Iterator[Precedent]:
-    """Yield every decision in ``sources``; with a ``catalog``, each holding's ``keys`` are resolved.
+    """Yield every decision in ``sources``; with a ``catalog`` (an :class:`ArticleCatalog`, the corpus
+    articles, or their live keys), each holding's ``keys`` are resolved against it.
 
     Bad documents become :class:`SourceError` s: appended to ``report.errors`` and passed to ``on_error``
     (when given); reading continues. A missing source path raises at once.
     """
     report = report if report is not None else PrecedentReport()
+    catalog = ArticleCatalog.coerce(catalog)
     docs: Iterable = _iter_documents(sources)
     if progress:
         from legalret.progress import track

@@ -97,6 +97,8 @@ class TrainConfig:
     cached_mnrl: bool = False           # CachedMultipleNegativesRankingLoss (GradCache)
     mini_batch: int = 16                # its mini-batch size
     eval_queries: int = 300             # dev queries sampled (seeded) for evaluation during training
+    eval_corpus: int | None = None      # passages in that evaluation: the sampled queries' gold + random others
+                                        # up to this many (None = every article of the pairs' corpus)
     eval_steps: int | None = None       # None = about 4 evaluations per run
     logging_steps: int = 10
     merge: bool = False                 # write a full merged model instead of the adapter alone
@@ -190,7 +192,7 @@ def _device_name() -> str:
 def _run_signature(config: TrainConfig, spec_name: str, data_fp: str) -> dict[str, Any]:
     """What must be identical for ``--resume`` to continue a run (else the checkpoint belongs to another run)."""
     keys = ("epochs", "batch_size", "max_seq_length", "lr", "warmup_ratio", "scale", "limit", "hard_negatives",
-            "cached_mnrl", "mini_batch", "eval_queries", "eval_steps", "seed")
+            "cached_mnrl", "mini_batch", "eval_queries", "eval_corpus", "eval_steps", "seed")
     sig = {k: getattr(config, k) for k in keys}
     sig.update(lora=asdict(config.lora), base=spec_name, data=data_fp)
     return sig
@@ -223,16 +225,27 @@ def _prepare_checkpoints(ckpt_dir: Path, config: TrainConfig, signature: dict[st
 
 
 def build_evaluator(data: PairsData, query_prompt: str, passage_prompt: str, *, n_queries: int, seed: int,
-                    batch_size: int = 32, corpus: dict[str, str] | None = None):
-    """InformationRetrievalEvaluator over dev: sampled dev queries, the corpus (key → passage), gold keys."""
+                    batch_size: int = 32, corpus: dict[str, str] | None = None, corpus_size: int | None = None):
+    """InformationRetrievalEvaluator over dev: sampled dev queries, the corpus (key → passage), gold keys.
+
+    ``corpus_size`` shrinks the corpus for speed on CPU: every gold article of the sampled queries stays,
+    plus seeded random distractors up to that size (scores are then higher than on the full corpus; the final
+    comparison belongs to the benchmarks).
+    """
     from sentence_transformers.sentence_transformer.evaluation import InformationRetrievalEvaluator
 
     corpus = corpus if corpus is not None else data.corpus
     usable = [q for q in data.dev_queries if any(k in corpus for k in q["gold"])]
     if not usable:
         raise TrainingError(f"{data.pairs_dir}: no dev query has a gold article in the evaluation corpus")
+    rng = random.Random(seed)
     if n_queries and len(usable) > n_queries:
-        usable = random.Random(seed).sample(usable, n_queries)
+        usable = rng.sample(usable, n_queries)
+    if corpus_size and corpus_size < len(corpus):
+        keep = {k for q in usable for k in q["gold"] if k in corpus}
+        others = sorted(set(corpus) - keep)
+        keep |= set(rng.sample(others, max(0, min(len(others), corpus_size - len(keep)))))
+        corpus = {k: corpus[k] for k in sorted(keep)}
     queries = {str(q["qid"]): _strip_prompt(q["query"], query_prompt) for q in usable}
     relevant = {str(q["qid"]): {k for k in q["gold"] if k in corpus} for q in usable}
     return InformationRetrievalEvaluator(
@@ -264,7 +277,7 @@ def _clean_metrics(metrics: dict[str, Any]) -> dict[str, float]:
 
 
 class _LossRecorder:
-    """Collects the logged training losses (a TrainerCallback, kept tiny on purpose)."""
+    """Collects the logged training losses and step durations (a TrainerCallback, kept tiny on purpose)."""
 
     def __init__(self):
         from transformers import TrainerCallback
@@ -272,11 +285,20 @@ class _LossRecorder:
         recorder = self
 
         class _Callback(TrainerCallback):
+            def on_step_begin(self, args, state, control, **kwargs):
+                recorder._step_started = time.perf_counter()
+
+            def on_step_end(self, args, state, control, **kwargs):
+                if recorder._step_started is not None:
+                    recorder.step_seconds.append(time.perf_counter() - recorder._step_started)
+
             def on_log(self, args, state, control, logs=None, **kwargs):
                 if logs and "loss" in logs:
                     recorder.losses.append((state.global_step, float(logs["loss"])))
 
         self.losses: list[tuple[int, float]] = []
+        self.step_seconds: list[float] = []
+        self._step_started: float | None = None
         self.callback = _Callback()
 
 
@@ -357,7 +379,8 @@ def train(pairs_dir: str | Path, *, out: str | Path, base: str | None = None, co
         loss = CachedMultipleNegativesRankingLoss(st_model, scale=config.scale, mini_batch_size=config.mini_batch)
     else:
         loss = MultipleNegativesRankingLoss(st_model, scale=config.scale)
-    evaluator = build_evaluator(data, query_prompt, passage_prompt, n_queries=config.eval_queries, seed=config.seed)
+    evaluator = build_evaluator(data, query_prompt, passage_prompt, n_queries=config.eval_queries, seed=config.seed,
+                                corpus_size=config.eval_corpus)
 
     bf16 = _use_bf16(config)
     steps_per_epoch = max(1, len(train_dataset) // config.batch_size)
@@ -421,6 +444,9 @@ def train(pairs_dir: str | Path, *, out: str | Path, base: str | None = None, co
     # Resumed runs only timed the remaining steps; count those pairs only.
     first_step = int(Path(resume_from).name.split("-")[-1]) if resume_from else 0
     pairs_per_second = (steps - first_step) * config.batch_size / train_seconds if train_seconds > 0 else math.nan
+    # Pure training throughput (evaluations and checkpointing excluded): the median optimisation step.
+    step_median = float(sorted(recorder.step_seconds)[len(recorder.step_seconds) // 2]) if recorder.step_seconds else math.nan
+    train_pairs_per_second = config.batch_size / step_median if step_median > 0 else math.nan
 
     st_model.eval()
     dev_metrics = _clean_metrics(evaluator(st_model))
@@ -469,7 +495,9 @@ def train(pairs_dir: str | Path, *, out: str | Path, base: str | None = None, co
         "losses": recorder.losses,
         "steps": steps,
         "train_seconds": train_seconds,
-        "pairs_per_second": pairs_per_second,
+        "pairs_per_second": pairs_per_second,           # wall clock, evaluations included
+        "train_pairs_per_second": train_pairs_per_second,  # median optimisation step only
+        "step_seconds_median": step_median,
         "device": _device_name(),
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "reproduce": reproduce,

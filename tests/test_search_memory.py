@@ -1,0 +1,57 @@
+"""Precedent memory as a third fused signal (engineer H's PrecedentMemory / MemoryRetriever)."""
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+import index_support as sup  # noqa: E402
+
+from legalret.index import build_index  # noqa: E402
+from legalret.index.tokenize import KiwiTokenizer  # noqa: E402
+from legalret.search.searcher import Searcher  # noqa: E402
+
+memory_store = pytest.importorskip("legalret.memory.store")
+
+PRECEDENTS = [
+    {"case_no": "2019다1001", "decided": date(2019, 3, 1), "source": "fixture",
+     "holdings": [{"index": 1, "text": "임차인이 임차목적물을 반환할 때까지 보증금 반환을 거절할 수 있는지 여부", "keys": ["민법 제618조"]}]},
+    {"case_no": "2018다2002", "decided": date(2018, 5, 2), "source": "fixture",
+     "holdings": [{"index": 1, "text": "타인의 물건을 점유한 자가 그 물건에 관하여 생긴 채권으로 유치권을 주장할 수 있는지", "keys": ["민법 제320조", "민법 제192조"]}]},
+    {"case_no": "2017다3003", "decided": date(2017, 1, 9), "source": "fixture",
+     "holdings": [{"index": 1, "text": "보험계약자의 고지의무 위반을 이유로 보험자가 계약을 해지할 수 있는 기간", "keys": ["상법 제651조"]}]},
+]
+
+
+@pytest.fixture(scope="module")
+def index_with_memory(tmp_path_factory):
+    d = tmp_path_factory.mktemp("mem") / "idx"
+    build_index(sup.articles(), d, encoder=sup.tiny_encoder(), precedents=PRECEDENTS)
+    return d
+
+
+def test_build_writes_memory_and_searcher_loads_it(index_with_memory):
+    assert (index_with_memory / "memory" / "meta.json").is_file()
+    s = Searcher(index_with_memory, encoder=sup.tiny_encoder())
+    assert s.memory is not None
+    hits = s.search("보험계약자의 고지의무 위반으로 인한 계약 해지 기간", k=3, mode="memory")
+    assert hits[0].key == "상법 제651조" and "memory" in hits[0].ranks
+
+
+def test_hybrid_fuses_memory_as_a_third_signal(index_with_memory):
+    s = Searcher(index_with_memory, encoder=sup.tiny_encoder())
+    hits = s.search("타인의 물건을 점유한 자가 유치권을 주장할 수 있는지", k=5, explain=True)
+    assert any("memory" in h.ranks for h in hits)
+    assert any(r.startswith("memory weight") for r in hits[0].reasons)
+    without = Searcher(index_with_memory, encoder=sup.tiny_encoder(), memory=False)
+    assert without.memory is None
+    assert all("memory" not in h.ranks for h in without.search("유치권 점유", k=5))
+
+
+def test_memory_object_can_be_passed_in(tmp_path):
+    build_index(sup.articles(), tmp_path / "b", model="none")
+    memory = memory_store.PrecedentMemory.build(PRECEDENTS, encoder=None, tokenizer=KiwiTokenizer())
+    s = Searcher(tmp_path / "b", memory=memory)
+    assert s.search("임차인 보증금 반환 거절", k=1, mode="memory")[0].key == "민법 제618조"
