@@ -20,7 +20,7 @@ import unicodedata
 
 #: Every middle-dot variant seen in statutes (U+00B7, U+30FB, U+FF65, U+318D, U+2027, U+2219) → U+00B7.
 MIDDLE_DOTS = "\u00b7\u30fb\uff65\u318d\u2027\u2219"
-_DOT_TABLE = str.maketrans({c: "\u00b7" for c in MIDDLE_DOTS})
+_DOTS = re.compile(f"[{MIDDLE_DOTS[1:]}]")  # every variant but U+00B7 itself
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳㉑㉒㉓㉔㉕㉖㉗㉘㉙㉚㉛㉜㉝㉞㉟㊱㊲㊳㊴㊵㊶㊷㊸㊹㊺㊻㊼㊽㊾㊿"
 
@@ -33,8 +33,14 @@ _NOTE = re.compile(
 
 
 def normalize(text: str) -> str:
-    """NFC, one middle dot, whitespace runs collapsed to one space, stripped."""
-    text = unicodedata.normalize("NFC", text).translate(_DOT_TABLE)
+    """NFC, one middle dot, whitespace runs collapsed to one space, stripped.
+
+    Runs on every string ingested (half a million calls for the precedent archive), so it checks before it
+    converts: ``is_normalized`` and a regex search are ~5x cheaper than converting clean text."""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if _DOTS.search(text):
+        text = _DOTS.sub("\u00b7", text)
     return _WS.sub(" ", text).strip()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import pytest
@@ -46,6 +47,9 @@ def test_law_names_resolve_spacing_dots_and_former_prefix():
 def test_normalize_and_notes():
     assert normalize("권리의  행사ㆍ의무의\u3000이행\n") == "권리의 행사·의무의 이행"
     assert normalize("\u1100\u1161") == "가"  # NFC composes conjoining jamo
+    assert normalize(unicodedata.normalize("NFD", "민법 제194조")) == "민법 제194조"
+    assert normalize("원\u30fb피고 원\uff65피고 원·피고") == "원·피고 원·피고 원·피고"
+    assert normalize(" a\n\tb ") == "a b" and normalize("") == ""
     assert strip_notes("해지할 수 있다. <개정 1991.12.31>") == "해지할 수 있다."
     assert strip_notes("[본조신설 2011.3.7] 특정후견") == "특정후견"
     assert index_text("① 보험자는  해지할 수 있다. <신설 2015.2.3>") == "① 보험자는 해지할 수 있다."

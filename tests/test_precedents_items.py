@@ -79,14 +79,3 @@ def test_align_unnumbered_holding_with_numbered_citations():
 def test_align_without_citations():
     aligned, status = align_items(split_items("[1] a"), [])
     assert status == "no_citations" and aligned == {1: []}
-
-
-def test_fast_normalize_matches_core_normalize():
-    import unicodedata
-
-    from legalret.precedents.items import fast_normalize
-    from legalret.text import normalize
-
-    samples = ["권리의  행사ㆍ의무의\u3000이행", unicodedata.normalize("NFD", "민법 제194조"), " a\n\tb ", "", "원·피고"]
-    for s in samples:
-        assert fast_normalize(s) == normalize(s)

@@ -456,11 +456,14 @@ def ensure_bundled_model(name: str = "me5-small", *, force: bool = False, quiet:
     target = bundled_model_dir(name)
     if is_built(target) and not force:
         return target
-    return rebuild(bundled_bin_path(name), target, spec=f"bundled:{name}", quiet=quiet)
+    return rebuild(bundled_bin_path(name), target, spec=f"bundled:{name}", quiet=quiet, replace=force)
 
 
-def rebuild(bin_path: Path, target: Path, *, spec: str = "bundled:me5-small", quiet: bool = False) -> Path:
-    """Rebuild the bin into a sentence-transformers directory at ``target`` (built in a temp dir, then renamed)."""
+def rebuild(bin_path: Path, target: Path, *, spec: str = "bundled:me5-small", quiet: bool = False, replace: bool = False) -> Path:
+    """Rebuild the bin into a sentence-transformers directory at ``target`` (built in a temp dir, then renamed).
+
+    A complete ``target`` that appears meanwhile (another process building too) is kept unless ``replace``.
+    """
     b = read_bin(bin_path)  # validate before anything heavy is imported or written
     import torch
     from sentence_transformers import SentenceTransformer
@@ -521,7 +524,7 @@ def rebuild(bin_path: Path, target: Path, *, spec: str = "bundled:me5-small", qu
         # Written last: a directory with this file is complete.
         (st_dir / "legalret_model.json").write_text(json.dumps(meta, indent=2) + "\n")
         os.chmod(st_dir, 0o755)
-        _install(st_dir, target)
+        _install(st_dir, target, replace=replace)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if not quiet:
@@ -529,14 +532,14 @@ def rebuild(bin_path: Path, target: Path, *, spec: str = "bundled:me5-small", qu
     return target
 
 
-def _install(built: Path, target: Path) -> None:
-    """Move ``built`` to ``target``; a stale or half-written ``target`` is swapped out, a complete one kept."""
+def _install(built: Path, target: Path, *, replace: bool = False) -> None:
+    """Move ``built`` to ``target``; an existing ``target`` is swapped out if stale (or ``replace``), else kept."""
     try:
         os.rename(built, target)
         return
     except OSError:
         pass
-    if is_built(target):  # another process finished the same build first
+    if is_built(target) and not replace:  # another process finished the same build first
         return
     stale = target.with_name(f".{target.name}.stale-{os.getpid()}")
     os.rename(target, stale)

@@ -60,7 +60,7 @@ from typing import Iterable
 
 from legalret.keys import LawNames, format_key
 from legalret.text import compact
-from legalret.precedents.items import fast_normalize
+from legalret.text import normalize
 
 __all__ = [
     "Citation",
@@ -218,7 +218,7 @@ class CitationParser:
         return law, former, addendum
 
     def parse(self, text: str) -> list[Citation]:
-        text = fast_normalize(text)
+        text = normalize(text)
         masked, groups = _mask_groups(text)
         cits: list[Citation] = []
         starts: dict[int, int] = {}  # id(citation) → offset where its raw text starts

@@ -24,23 +24,10 @@ after ``/`` or after a space, so that references inside the text (``[2]항의 �
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
-from legalret.text import MIDDLE_DOTS
+from legalret.text import normalize
 
-_DOTS = re.compile("[" + MIDDLE_DOTS + "]")
-_WS = re.compile(r"\s+")
-
-
-def fast_normalize(text: str) -> str:
-    """Same result as :func:`legalret.text.normalize`, ~5x faster on clean text (checks before converting);
-    parsing 72k decisions calls it half a million times."""
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
-    if _DOTS.search(text):
-        text = _DOTS.sub("\u00b7", text)
-    return _WS.sub(" ", text).strip()
 
 __all__ = ["TextItem", "split_items", "align_items", "HANGUL_ORDER"]
 
@@ -125,10 +112,10 @@ def split_items(text: str, *, citations: bool = False) -> list[TextItem]:
         items = []
         for i, (_, end, idx) in enumerate(marks):
             stop = marks[i + 1][0] if i + 1 < len(marks) else len(text)
-            body = fast_normalize(text[end:stop].strip().rstrip("/").strip())
+            body = normalize(text[end:stop].strip().rstrip("/").strip())
             items.append(TextItem(idx, body, True))
         return items
-    return [TextItem((1,), fast_normalize(text), False)]
+    return [TextItem((1,), normalize(text), False)]
 
 
 def align_items(holdings: list[TextItem], cited: list[TextItem]) -> tuple[dict[int, list[str]], str]:

@@ -48,7 +48,7 @@ from legalret.precedents.citations import (
     resolve,
 )
 from legalret.precedents.items import align_items, split_items
-from legalret.precedents.items import fast_normalize as normalize
+from legalret.text import normalize
 
 __all__ = [
     "Holding",
