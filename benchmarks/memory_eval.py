@@ -47,7 +47,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from legalret.config import DEV_END, TRAIN_END, legalret_home, shared_data_dir  # noqa: E402
-from legalret.evaluate.metrics import mrr_at_k, recall_at_k  # noqa: E402
+from legalret.evaluate.metrics import mrr_at_k, paired_bootstrap_diff, recall_at_k  # noqa: E402
 from legalret.evaluate.report import write_json, write_text  # noqa: E402
 from legalret.memory.retriever import MemoryRetriever, VoteConfig, WeightConfig, memory_weight  # noqa: E402
 from legalret.memory.store import PrecedentMemory  # noqa: E402
@@ -256,9 +256,18 @@ def evaluate(searcher, guarded: GuardedMemory, queries: list[dict], cached: list
         weights.append(memory_weight(c["memory"]))
         for w in fixed:
             per_system.setdefault(f"hybrid3-fixed@{w}", []).append(score(replay(searcher, c, w), gold))
+    # is the three-way hybrid better than each other system on these same queries? (paired bootstrap)
+    paired = {}
+    for other in ("memory", "hybrid2"):
+        paired[f"hybrid3 - {other}"] = {
+            m: {k: round(v, 4) for k, v in paired_bootstrap_diff([r[m] for r in per_system["hybrid3"]],
+                                                                  [r[m] for r in per_system[other]]).items()}
+            for m in ("recall@10", "mrr@10")
+        }
     return {
         "n": len(queries),
         "systems": {name: mean(rows) for name, rows in per_system.items()},
+        "paired_bootstrap": paired,
         "memory_weight": {"mean": round(sum(weights) / len(weights), 3), "min": round(min(weights), 3),
                           "max": round(max(weights), 3)} if weights else {},
         "coverage_mean": round(sum(c["memory"].coverage for c in cached) / max(1, len(cached)), 3),
@@ -274,7 +283,11 @@ def markdown(report: dict) -> str:
              f"weight `{report.get('defaults', {}).get('weight')}`.", "",
              f"Memory: {report['memory']['holdings']} holdings of {report['memory']['cases']} precedents decided "
              f"before {TRAIN_END} (train split only); holding queries run with before=<own date>, "
-             f"exclude=<own case>. Articles: 민법 + 상법 법률 ({report['articles']}).", ""]
+             f"exclude=<own case>. Articles: 민법 + 상법 법률 ({report['articles']}).", "",
+             "Systems: `bm25` / `dense` = D's article retrievers alone; `memory` = precedent memory alone; "
+             "`hybrid2` = D's Searcher without memory (BM25 [+ dense] fused, exact citations first); "
+             "`hybrid3` = the same Searcher with the memory as third signal and the adaptive `memory_weight`; "
+             "`hybrid3-fixed@w` = D's fusion replayed with a fixed memory weight w (reference only).", ""]
     for style, res in report["styles"].items():
         lines += [f"## {style} queries (n={res['n']})", "",
                   f"memory weight: mean {res['memory_weight'].get('mean')} (min {res['memory_weight'].get('min')}, "
@@ -282,6 +295,11 @@ def markdown(report: dict) -> str:
                   "| system | recall@10 | MRR@10 |", "|---|---:|---:|"]
         for name, m in res["systems"].items():
             lines.append(f"| {name} | {m['recall@10']:.4f} | {m['mrr@10']:.4f} |")
+        lines.append("")
+        for pair, by_metric in res.get("paired_bootstrap", {}).items():
+            parts = [f"{m} {d['mean']:+.4f} [{d['ci_low']:+.4f}, {d['ci_high']:+.4f}] (p_not_better {d['p_not_better']:.3f})"
+                     for m, d in by_metric.items()]
+            lines.append(f"- {pair}: " + "; ".join(parts))
         lines.append("")
     if report.get("tuning_votes"):
         lines += ["## Vote tuning (memory alone, dev holding queries only)", "", f"best: `{report['tuning_votes']['best']}`", "",

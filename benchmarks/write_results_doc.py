@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -41,14 +42,21 @@ over queries (1,000 resamples, seed 0). Paired differences use the same resample
 """
 
 
+def _command(cmd: str) -> str:
+    """The command as a reader runs it: without a private ``--out`` folder (the default is benchmarks/results)."""
+    return re.sub(r"\s--out\s+\S+", "", cmd)
+
+
 def _machine(report: dict) -> str:
     m = report.get("machine") or {}
     if not m:
         return ""
     v = m.get("versions", {})
     libs = ", ".join(f"{k} {val}" for k, val in v.items())
+    load = m.get("load_average")
+    load_text = f" Load average when the run started: {load[0]} (1 min) on {m.get('cores')} cores." if load else ""
     return (f"Machine: {m.get('cpu')} ({m.get('cores')} cores visible, {m.get('threads') or 2} threads used), "
-            f"{m.get('memory_gb')} GB RAM, {m.get('os')}, Python {m.get('python')}; {libs}.")
+            f"{m.get('memory_gb')} GB RAM, {m.get('os')}, Python {m.get('python')}; {libs}.{load_text}")
 
 
 def build(results_dir: Path, doc_dir: Path) -> str:
@@ -73,7 +81,7 @@ def build(results_dir: Path, doc_dir: Path) -> str:
             parts.append(f"Index: {build_info['articles']:,} articles, built in {build_info.get('seconds')} s "
                          f"({', '.join(f'{k} {v}s' for k, v in (build_info.get('timings') or {}).items())}).\n")
         if s.get("command"):
-            parts.append(f"Command: `{s['command']}`\n")
+            parts.append(f"Command: `{_command(s['command'])}`\n")
         if report.get("machine"):
             parts.append(_machine(report) + "\n")
 
@@ -93,7 +101,7 @@ def build(results_dir: Path, doc_dir: Path) -> str:
             parts.append(f"![latency]({rel / png.name})\n")
         cmd = report.get("settings", {}).get("command")
         if cmd:
-            parts.append(f"Command: `{cmd}`\n")
+            parts.append(f"Command: `{_command(cmd)}`\n")
         parts.append(_machine(report) + "\n")
     if not quality and not speed:
         parts.append("_No result files yet: run `benchmarks/run_quality.py` and `benchmarks/run_speed.py`._\n")

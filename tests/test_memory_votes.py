@@ -51,7 +51,8 @@ def test_search_ranks_the_article_most_similar_holdings_cite(memory):
     retriever = MemoryRetriever(memory)
     ranking = retriever.search("불법행위로 인한 손해배상청구권의 소멸시효 기산점", k=5)
     assert ranking[0][0] == "민법 제766조"
-    assert abs(sum(s for _, s in retriever.search("불법행위로 인한 손해배상청구권의 소멸시효 기산점", k=100)) - 1) < 1e-6
+    shares = MemoryRetriever(memory, score_exponent=1.0).search("불법행위로 인한 손해배상청구권의 소멸시효 기산점", k=100)
+    assert abs(sum(s for _, s in shares) - 1) < 1e-6  # with exponent 1 the scores are the vote shares
     assert all(a[1] >= b[1] for a, b in zip(ranking, ranking[1:]))
     assert retriever.search("전혀 관계없는 질문", k=5) == []
 
@@ -64,10 +65,13 @@ def _match(case_no: str, keys: list[str], weight: float, rank: float, row: int) 
 def test_many_article_citation_spreads_its_vote(memory):
     twelve = [f"민법 제{n}조" for n in range(162, 174)]
     holdings = [_match("A", twelve, 1.0, 1, 0), _match("B", ["민법 제766조"], 0.5, 2, 1)]
-    votes = MemoryRetriever(memory)._aggregate(holdings, None)
+    votes = MemoryRetriever(memory, spread=1.0)._aggregate(holdings, None)
     by_key = {v.key: v.vote for v in votes}
     assert by_key["민법 제766조"] == pytest.approx(0.5)
     assert by_key["민법 제162조"] == pytest.approx(1 / 12)
+    # the tuned default spread=0.5 divides by √12 instead: still below the focused holding
+    tuned = {v.key: v.vote for v in MemoryRetriever(memory)._aggregate(holdings, None)}
+    assert tuned["민법 제162조"] == pytest.approx(1 / 12**0.5) and tuned["민법 제162조"] < tuned["민법 제766조"]
     assert votes[0].key == "민법 제766조"  # one focused holding beats a top holding that cites twelve
     # spread=0 turns the split off: every cited article gets the full weight
     flat = {v.key: v.vote for v in MemoryRetriever(memory, spread=0.0)._aggregate(holdings, None)}
@@ -165,7 +169,9 @@ def test_adaptive_weight_trusts_holding_like_text_more_than_a_loose_question(mem
     loose = retriever.explain("보험에 들 때 병을 숨기면 회사가 계약을 언제까지 해지할 수 있는 기간이 있나", k=10)
     assert holding_like.coverage == pytest.approx(1.0)
     assert 0 < loose.coverage < 0.6
-    assert memory_weight(holding_like) > 0.9 > memory_weight(loose)
+    assert memory_weight(holding_like) > memory_weight(loose) > 0
+    gate = WeightConfig(max_weight=1.0, midpoint=0.5, slope=10.0)  # a stricter gate separates the two kinds
+    assert memory_weight(holding_like, gate) > 0.9 > memory_weight(loose, gate)
     empty = retriever.explain("전혀 관계없는 질문", k=10)
     assert memory_weight(empty) == 0.0
     capped = WeightConfig(max_weight=0.3)
@@ -182,7 +188,7 @@ def test_fuse_rankings_weights_channels():
 
 def test_score_exponent_flattens_scores_without_reordering(memory):
     query = "불법행위로 인한 손해배상청구권의 소멸시효 기산점"
-    plain = MemoryRetriever(memory).explain(query, k=None)
+    plain = MemoryRetriever(memory, score_exponent=1.0).explain(query, k=None)
     flat = MemoryRetriever(memory, score_exponent=0.5).explain(query, k=None)
     assert [v.key for v in plain.votes] == [v.key for v in flat.votes]
     assert sum(v.share for v in flat.votes) == pytest.approx(1.0)

@@ -58,7 +58,7 @@ def trained(workdir, pairs, tiny_bert):
 def mean_mnrl_loss(st_model, pairs_dir: Path, batch_size: int = 8) -> float:
     """MNRL (scale 20) over the training pairs in fixed batches: the quantity training minimises."""
     import torch
-    from sentence_transformers.losses import MultipleNegativesRankingLoss
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
     rows = [json.loads(line) for line in (pairs_dir / "train.jsonl").read_text(encoding="utf-8").splitlines()]
     loss_fn = MultipleNegativesRankingLoss(st_model, scale=20.0)
@@ -98,7 +98,8 @@ def test_adapter_is_small_and_carries_its_card(trained, pairs, tiny_bert):
     assert 0 <= card["dev_metrics"]["dev_cosine_recall@10"] <= 1
     assert card["prompts"] == {"query": "query: ", "passage": "passage: "}
     assert card["fingerprint"] == trained.fingerprint and card["reproduce"] == "legalret train …"
-    assert "dev_cosine_recall@10" in (out / "README.md").read_text(encoding="utf-8")
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert "| recall@10 |" in readme and "with adapter" in readme
     config = json.loads((out / "adapter_config.json").read_text())
     assert config["base_model_name_or_path"] == str(tiny_bert.resolve())
     assert not any("pooler" in m for m in json.dumps(config["target_modules"]).split("|"))
@@ -229,3 +230,35 @@ def test_cli_preset_on_a_tiny_roberta_with_merge(workdir, pairs, tiny_roberta):
     assert merged.dim == 32 and merged.spec.query_prompt == card["prompts"]["query"]
     with pytest.raises(ModelError, match="merged model"):
         load_encoder(str(tiny_roberta), adapter=out, precision="fp32")
+
+
+SHIPPED = Path(__file__).resolve().parent.parent / "legalret" / "adapters" / "me5-small-legal"
+
+
+@pytest.mark.skipif(not SHIPPED.is_dir(), reason="no shipped adapter")
+def test_shipped_adapter_is_small_pre_2020_and_rebuildable():
+    size = sum(p.stat().st_size for p in SHIPPED.iterdir())
+    assert size <= 20 * 1024 * 1024
+    card = read_card(SHIPPED)
+    assert card["base"]["spec"] == "bundled:me5-small" and not card["merged"]
+    assert card["data"]["train_date_cutoff"] == "2020-01-01"
+    assert card["data"]["latest_train_decision"] < "2020-01-01"
+    assert card["dev_metrics"]["dev_cosine_recall@10"] > card["base_dev_metrics"]["dev_cosine_recall@10"]
+    from legalret.train.adapter import adapter_fingerprint
+
+    assert adapter_fingerprint(SHIPPED) == card["fingerprint"]
+    script = (SHIPPED.parent.parent.parent / "scripts" / "train_default_adapter.sh").read_text(encoding="utf-8")
+    for option in ("--limit 1280", "--max-seq-length 64", "--lr 8e-4", "--out legalret/adapters/me5-small-legal"):
+        assert option in script and option in card["reproduce"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SHIPPED.is_dir(), reason="no shipped adapter")
+def test_shipped_adapter_attaches_to_the_bundled_base():
+    base = load_encoder("bundled:me5-small", precision="fp32")
+    tuned = load_encoder("bundled:me5-small", adapter=SHIPPED, precision="fp32")
+    assert tuned.fingerprint == base.fingerprint + "+adapter:" + read_card(SHIPPED)["fingerprint"]
+    a, b = base.encode_passages(PROBE), tuned.encode_passages(PROBE)
+    assert a.shape == b.shape == (3, 384) and not np.allclose(a, b, atol=1e-3)
+    with pytest.raises(ModelError, match="was trained on base"):
+        attach_adapter(base.model, SHIPPED, "jhgan/ko-sroberta-multitask")

@@ -23,6 +23,10 @@ from typing import Any, Callable
 MARKDOWN_LAWS = 12
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 # ---- atomic writing ---------------------------------------------------------------------------------
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     path = Path(path)
@@ -31,6 +35,7 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -104,7 +109,7 @@ def quality_markdown(report: dict, title: str | None = None) -> str:
     mg = idx.get("missing_gold")
     if mg is not None:
         out.append(
-            f"Index: {idx['articles']:,} articles. Gold keys not in the index: {mg['keys']:,} distinct "
+            f"Index: {idx['articles']:,} searchable articles. Gold keys not among them: {mg['keys']:,} distinct "
             f"({mg['occurrences']:,} occurrences in {mg['queries']:,} queries; {mg['queries_all_missing']:,} queries "
             f"have no reachable gold"
             + (f"; {mg['deleted_in_index']:,} of the missing keys are deleted (삭제) articles" if mg.get("deleted_in_index") else "")

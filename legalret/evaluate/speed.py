@@ -81,9 +81,14 @@ def machine_info() -> dict[str, Any]:
     threads = None
     if "torch" in sys.modules:  # only when this run already uses torch
         threads = sys.modules["torch"].get_num_threads()
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]  # other work on the machine skews every timing
+    except OSError:
+        load = None
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
+        "load_average": load,
         "threads": threads or os.environ.get("OMP_NUM_THREADS"),
         "memory_gb": mem_gb,
         "os": f"{platform.system()} {platform.release()}",
@@ -537,6 +542,7 @@ def run_speed(
     if not keep_index and not reuse:
         shutil.rmtree(index_dir, ignore_errors=True)
     report["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    report["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
     return report
 
 
@@ -566,12 +572,7 @@ def _references(searcher, articles, texts, gold, engines, report, progress) -> d
 
     tokenizer = getattr(searcher, "tokenizer", None) or KiwiTokenizer()
     token_lists, keys = _index_tokens(searcher, articles, tokenizer)
-    engines_out = {
-        "legalret bm25": {
-            "build_s": _stage_seconds(report["build"], "BM25"),
-            "recall@10": None,
-        }
-    }
+    engines_out = {"legalret bm25": {"build_s": _legalret_bm25_build_seconds(searcher, token_lists), "recall@10": None}}
     # legalret's own recall@10 on exactly the reference queries, for a like-for-like column
     from legalret.evaluate.metrics import order_hits, recall_at_k
 
@@ -602,9 +603,17 @@ def _references(searcher, articles, texts, gold, engines, report, progress) -> d
     }
 
 
-def _stage_seconds(build: dict, stage: str) -> float | None:
-    s = build.get("stages", {}).get(stage)
-    return s["seconds"] if s else None
+def _legalret_bm25_build_seconds(searcher: Any, token_lists: list[list[str]]) -> float:
+    """legalret's BM25 stage (bm25s engine + token store), rebuilt here on the same tokens so that its build
+    time is measured in the same run, under the same load, as the references'."""
+    from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
+
+    params = BM25Params.from_dict((getattr(searcher, "manifest", {}) or {}).get("bm25"))
+    gc.collect()
+    t0 = time.perf_counter()
+    BM25Engine.build(token_lists, params)
+    TokenStore.from_lists(token_lists)
+    return round(time.perf_counter() - t0, 3)
 
 
 def _index_tokens(searcher: Any, articles: Sequence[Any], tokenizer: Any) -> tuple[list[list[str]], list[str]]:

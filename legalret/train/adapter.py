@@ -199,6 +199,10 @@ def write_card(out_dir: Path, card: dict[str, Any]) -> None:
     (out_dir / "README.md").write_text(render_card(card), encoding="utf-8")
 
 
+def _fmt(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
+
+
 def render_card(card: dict[str, Any]) -> str:
     base, hp, data = card["base"], card.get("hyperparameters", {}), card.get("data", {})
     lines = [
@@ -218,9 +222,13 @@ def render_card(card: dict[str, Any]) -> str:
         "",
         *[f"- {k}: `{v}`" for k, v in hp.items()],
         "",
-        "## Dev metrics (InformationRetrievalEvaluator, dev split 2020–2022)",
+        f"## Dev metrics (InformationRetrievalEvaluator, dev split 2020–2022: {data.get('eval_queries')} sampled queries "
+        f"over {data.get('eval_corpus')} passages — gold articles plus random others, so higher than full-corpus scores)",
         "",
-        *[f"- {k}: {v:.4f}" if isinstance(v, float) else f"- {k}: {v}" for k, v in card.get("dev_metrics", {}).items()],
+        "| metric | base | with adapter |",
+        "|---|---|---|",
+        *[f"| {k.removeprefix('dev_cosine_')} | {_fmt(card.get('base_dev_metrics', {}).get(k))} | {_fmt(v)} |"
+          for k, v in card.get("dev_metrics", {}).items() if "precision" not in k],
         "",
         "## Use",
         "",
