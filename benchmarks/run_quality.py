@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
     p.add_argument("--work-dir", default=None)
     p.add_argument("--rebuild", action="store_true")
+    p.add_argument("--index", default=None, help="evaluate this existing index of the corpus instead of building one")
     p.add_argument("--per-query", action="store_true", help="also write <name>.per_query.jsonl (large; not committed)")
     args = p.parse_args(argv)
 
@@ -72,7 +73,14 @@ def main(argv: list[str] | None = None) -> int:
     stamp = index_dir / "bench-build.json"
 
     build_info = None
-    if args.rebuild or not stamp.exists():
+    if args.index:
+        from legalret.evaluate.speed import build_from_manifest
+
+        index_dir = Path(args.index)
+        build_info = build_from_manifest(index_dir)
+        build_info["timings"] = {k: v["seconds"] for k, v in build_info["stages"].items()}
+        console.print(f"using {index_dir} ({build_info['articles']:,} articles)")
+    elif args.rebuild or not stamp.exists():
         console.print(f"[bold]ingest[/] {args.corpus}")
         articles, ingest_info = ingest_corpus(args.corpus)
         if args.article_limit:

@@ -35,6 +35,9 @@ answers are the articles its 참조조문 cite (resolved to current article keys
 before 2020. Any JSONL file of `{"qid", "query", "gold": [keys]}` can be evaluated the same way with
 `legalret bench quality`.
 
+**The dev set's gold articles are all in 민법 or 상법** (the corpus `legalret pairs` was run on), so the
+every-법률+시행령 run asks the same questions among ~132k searchable articles instead of ~2.3k.
+
 **Metrics** (binary relevance, duplicates counted once, ties broken by key): recall@k = share of a query's
 gold articles in the top k; MRR@10; nDCG@10; precision@5 and F2@5 (F-beta with beta = 2 of the top-5 set,
 the COLIEE statute-retrieval measure), macro-averaged over queries. Brackets are 95% bootstrap intervals
@@ -80,6 +83,8 @@ def build(results_dir: Path, doc_dir: Path) -> str:
         if build_info.get("articles"):
             parts.append(f"Index: {build_info['articles']:,} articles, built in {build_info.get('seconds')} s "
                          f"({', '.join(f'{k} {v}s' for k, v in (build_info.get('timings') or {}).items())}).\n")
+        if s.get("index_command"):
+            parts.append(f"Index built with: `{s['index_command']}`\n")
         if s.get("command"):
             parts.append(f"Command: `{_command(s['command'])}`\n")
         if report.get("machine"):
@@ -87,8 +92,11 @@ def build(results_dir: Path, doc_dir: Path) -> str:
 
     if speed:
         parts.append("### Speed\n")
-        parts.append("Shared machines are noisy: compare the ratios to rank-bm25 and bm25s measured in the same run, "
-                     "not absolute times across runs.\n")
+        parts.append("Measured on a 2-core machine shared with seven other jobs (each run records the load average): "
+                     "absolute times, above all the encoder's (PyTorch threads stall when the cores are oversubscribed), "
+                     "are pessimistic. Compare the ratios to rank-bm25 and bm25s measured in the same run, not absolute "
+                     "times across runs. When a run reuses an index, its build figures are the stage timings recorded "
+                     "in that index's manifest when it was built.\n")
     for path in speed:
         report = json.loads(path.read_text(encoding="utf-8"))
         c = report.get("corpus", {})
