@@ -55,3 +55,63 @@ def test_memory_object_can_be_passed_in(tmp_path):
     memory = memory_store.PrecedentMemory.build(PRECEDENTS, encoder=None, tokenizer=KiwiTokenizer())
     s = Searcher(tmp_path / "b", memory=memory)
     assert s.search("임차인 보증금 반환 거절", k=1, mode="memory")[0].key == "민법 제618조"
+
+
+# ---- memory built from precedent *files* (the CLI path) -----------------------------------------------
+_DECISION = """---
+판례일련번호: '900001'
+사건번호: {case}
+사건명: 유치권부존재확인
+법원명: 대법원
+법원등급: 대법원
+사건종류: 민사
+선고일자: {date}
+---
+
+# 유치권부존재확인
+
+## 판시사항
+
+[1] 유치권자가 유치물을 직접 점유하지 않고 임차인을 통하여 간접점유하는 경우에도 유치권이 성립하는지 여부
+
+## 참조조문
+
+[1] 민법 제194조, 제320조 제1항
+"""
+
+
+@pytest.fixture(scope="module")
+def memory_from_files(tmp_path_factory):
+    """Precedents read from markdown with no catalog: `index build` must resolve their citations itself."""
+    from legalret.precedents.parse import read_precedents
+
+    root = tmp_path_factory.mktemp("prec")
+    (root / "2015다1111.md").write_text(_DECISION.format(case="2015다1111", date="2015-06-11"), encoding="utf-8")
+    (root / "2018다2222.md").write_text(_DECISION.format(case="2018다2222", date="2018-02-08"), encoding="utf-8")
+    d = root / "idx"
+    build_index(sup.articles(), d, model="none", precedents=read_precedents([root]))
+    return Searcher(d)
+
+
+def test_build_resolves_precedent_citations_against_the_index(memory_from_files):
+    hits = memory_from_files.search("유치권자가 간접점유하는 경우 유치권 성립 여부", k=2, mode="memory")
+    assert {h.key for h in hits} == {"민법 제194조", "민법 제320조"}
+
+
+def test_explain_names_the_precedents_behind_a_hit(memory_from_files):
+    hits = memory_from_files.search("간접점유하는 유치권자의 유치권 성립", k=5, explain=True)
+    supported = [h for h in hits if h.key == "민법 제320조"][0]
+    lines = [r for r in supported.reasons if r.startswith("판례 ")]
+    assert len(lines) == 2 and all("간접점유" in line for line in lines)
+    assert {line.split(" (")[0] for line in lines} == {"판례 2015다1111", "판례 2018다2222"}
+    assert any("2018다2222 (2018-02-08)" in line for line in lines)
+
+
+def test_before_and_exclude_keep_later_and_same_decisions_from_voting(memory_from_files):
+    q = "유치권자가 간접점유하는 경우 유치권 성립 여부"
+    only_2015 = memory_from_files.search(q, k=5, mode="memory", before=date(2016, 1, 1), explain=True)
+    assert only_2015 and all("2018다2222" not in r for h in only_2015 for r in h.reasons)
+    assert memory_from_files.search(q, k=5, mode="memory", before=date(2015, 6, 11)) == []
+    excluded = memory_from_files.search_batch([q, q], k=5, mode="memory", exclude=["2015다1111", "2018다2222"], explain=True)
+    assert all("2015다1111" not in r for h in excluded[0] for r in h.reasons)
+    assert all("2018다2222" not in r for h in excluded[1] for r in h.reasons)

@@ -45,5 +45,5 @@ def main() -> None:
     try:
         app()
     except LegalretError as e:
-        console.print(f"[bold red]error:[/] {e}", highlight=False)
+        console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
         sys.exit(1)

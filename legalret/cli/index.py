@@ -117,6 +117,7 @@ def build_command(
     model: Optional[str] = typer.Option(None, "--model", help="Encoder spec (default bundled:me5-small); 'none' for BM25 only."),
     adapter: Optional[Path] = typer.Option(None, "--adapter", help="LoRA adapter directory for the encoder."),
     precedents: Optional[List[str]] = typer.Option(None, "--precedents", help="Precedent sources for the precedent memory (repeatable)."),
+    memory_dense: bool = typer.Option(False, "--memory-dense", help="Also encode the memory's holdings (slow on CPU; BM25-only by default)."),
     law: Optional[List[str]] = typer.Option(None, "--law", help="Only this law (repeatable)."),
     kind: Optional[List[str]] = typer.Option(None, "--kind", help="Only this kind: 법률, 시행령 … (repeatable)."),
     batch_size: int = typer.Option(32, "--batch-size", help="Encoder batch size."),
@@ -130,7 +131,7 @@ def build_command(
     console.print(f"indexing {len(articles)} articles into {index}", highlight=False)
     report = build_index(
         articles, index, model=model, adapter=adapter, batch_size=batch_size, verbose=True,
-        precedents=_load_precedents(precedents) if precedents else None,
+        precedents=_load_precedents(precedents) if precedents else None, memory_dense=memory_dense,
     )
     _print_report(report, as_json)
 

@@ -118,6 +118,7 @@ def build_index(
     bm25: BM25Params | None = None,
     fusion: Any = None,
     precedents: Iterable[Any] | None = None,
+    memory_dense: bool = False,
     batch_size: int = 32,
     verbose: bool = False,
 ) -> BuildReport:
@@ -127,7 +128,9 @@ def build_index(
     ``encoder``: an already loaded :class:`~legalret.models.encoder.Encoder` (skips loading ``model``).
     If ``index_dir`` already holds an index made with the same encoder and tokenizer, its vectors and tokens
     are reused for identical texts. ``precedents`` (parsed :class:`~legalret.precedents.parse.Precedent`)
-    additionally build the precedent memory under ``<index>/memory``.
+    additionally build the precedent memory under ``<index>/memory``; their citations are resolved against
+    the articles of this index. The memory is BM25-only unless ``memory_dense`` (encoding ~31k holdings takes
+    hours on a 2-core CPU, minutes on a GPU).
     """
     from legalret.search.fusion import FusionSettings
 
@@ -155,7 +158,9 @@ def build_index(
         _write(index_dir, data, manifest, report, stages)
         if precedents is not None:  # after the articles are live, so the memory never points ahead of them
             with stages("memory"):
-                report.memory_items = _build_memory(precedents, index_dir, enc, settings, [a.key for a in merged.values()])
+                report.memory_items = _build_memory(
+                    precedents, index_dir, enc if memory_dense else None, settings, list(merged.values())
+                )
     stages.finish()
     return report
 
@@ -484,12 +489,28 @@ def _tokenizer_settings(tokenizer) -> TokenizerSettings:
 
 
 # ---- precedent memory -------------------------------------------------------------------------------
-def _build_memory(precedents: Iterable[Any], index_dir: Path, enc: Any, settings: TokenizerSettings, keys: list[str]) -> int:
-    """Build H's precedent memory into ``<index>/memory`` (its ``save`` swaps the directory in atomically),
-    keeping only citations of articles this index holds."""
-    from legalret.memory.store import PrecedentMemory
+def _build_memory(
+    precedents: Iterable[Any], index_dir: Path, enc: Any, settings: TokenizerSettings, articles: list[Article]
+) -> int:
+    """Build the precedent memory into ``<index>/memory`` (its ``save`` swaps the directory in atomically).
 
-    memory = PrecedentMemory.build(precedents, encoder=enc, tokenizer=KiwiTokenizer(settings), keep_keys=set(keys))
+    Each holding's citations are resolved against the articles of *this* index, so a holding votes only for
+    live articles the index can return (whatever catalog, if any, the precedents were read with)."""
+    from legalret.memory.store import PrecedentMemory
+    from legalret.precedents.citations import ArticleCatalog, resolve
+
+    catalog = ArticleCatalog.from_articles(articles)
+
+    def resolved(items: Iterable[Any]) -> Iterator[Any]:
+        for precedent in items:
+            for holding in getattr(precedent, "holdings", None) or []:
+                if getattr(holding, "citations", None) is not None:
+                    holding.keys, _ = resolve(holding.citations, catalog)
+            yield precedent
+
+    memory = PrecedentMemory.build(
+        resolved(precedents), encoder=enc, tokenizer=KiwiTokenizer(settings), keep_keys={a.key for a in articles}
+    )
     for err in memory.errors[:10]:
         console.print(f"[yellow]skipped precedent:[/] {err}", highlight=False)
     memory.save(index_dir / MEMORY_DIR)

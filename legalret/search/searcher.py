@@ -280,9 +280,17 @@ class Searcher:
         explain: bool = False,
         *,
         citations: bool = True,
+        before: Any = None,
+        exclude: Any = None,
     ) -> SearchResults:
-        """Top-``k`` hits for ``query``; exact citations in it come first (``citations=False`` turns that off)."""
-        return self.search_batch([query], k, mode, laws, kinds, explain, citations=citations)[0]
+        """Top-``k`` hits for ``query``; exact citations in it come first (``citations=False`` turns that off).
+
+        ``before`` (a date) and ``exclude`` (a 사건번호) restrict which precedents may vote in the memory:
+        evaluation on a precedent's own holding passes its decision date and case number, so that nothing
+        from its future or from the decision itself leaks into the ranking."""
+        return self.search_batch(
+            [query], k, mode, laws, kinds, explain, citations=citations, before=[before], exclude=[exclude]
+        )[0]
 
     def search_batch(
         self,
@@ -294,8 +302,11 @@ class Searcher:
         explain: bool = False,
         *,
         citations: bool = True,
+        before: Any = None,
+        exclude: Any = None,
     ) -> list[SearchResults]:
-        """``search`` for many queries; dense queries are encoded in one batch."""
+        """``search`` for many queries; dense queries are encoded in one batch. ``before``/``exclude`` are one
+        value for all queries or a list with one per query (see :meth:`search`)."""
         if mode not in MODES:
             raise LegalretError(f"unknown search mode {mode!r} (choose from {', '.join(MODES)})")
         if k < 1:
@@ -305,8 +316,15 @@ class Searcher:
         prepared = [self._prepare(q) for q in queries]
         uses_dense = mode in ("hybrid", "rrf", "dense") and (self.has_dense or mode == "dense")
         vectors = self.dense.encode([q for q, _ in prepared]) if uses_dense and prepared else None
+        befores = before if isinstance(before, (list, tuple)) else [before] * len(prepared)
+        excludes = exclude if isinstance(exclude, (list, tuple)) else [exclude] * len(prepared)
+        if len(befores) != len(prepared) or len(excludes) != len(prepared):
+            raise LegalretError("before/exclude lists must have one value per query")
         return [
-            self._search_one(q, notes, k, mode, law_filter, mask, explain, citations, None if vectors is None else vectors[i])
+            self._search_one(
+                q, notes, k, mode, law_filter, mask, explain, citations,
+                None if vectors is None else vectors[i], befores[i], excludes[i],
+            )
             for i, (q, notes) in enumerate(prepared)
         ]
 
@@ -322,7 +340,7 @@ class Searcher:
             q = q[:MAX_QUERY_CHARS]
         return q, notes
 
-    def _search_one(self, q, notes, k, mode, laws, mask, explain, use_citations, qvec) -> SearchResults:
+    def _search_one(self, q, notes, k, mode, laws, mask, explain, use_citations, qvec, before, exclude) -> SearchResults:
         n = max(self.fusion.candidates, k)
         lists: dict[str, list[tuple[str, float]]] = {}
         weights = dict(self.fusion.weights)
@@ -333,13 +351,13 @@ class Searcher:
         if qvec is not None:
             rows, scores = self.dense.rows(qvec, n, mask)
             lists["dense"] = [(keys[r], s) for r, s in zip(rows.tolist(), scores.tolist())]
-        memory_note = None
+        memory_note, memory_result = None, None
         if mode == "memory" or (mode in ("hybrid", "rrf") and self.memory is not None):
             if self.memory is None:
                 raise LegalretError(f"{self.index_dir}: no precedent memory in this index (build with --precedents)")
             from legalret.memory.retriever import memory_weight
 
-            result = self.memory.explain(q, n, laws=laws)
+            result = memory_result = self.memory.explain(q, n, laws=laws, before=before, exclude=exclude)
             ranking = result.ranking(n)
             if mask is not None:  # kinds filter: keep only keys that are searchable under the mask
                 allowed = {keys[r] for r in np.flatnonzero(mask).tolist()}
@@ -390,6 +408,9 @@ class Searcher:
             hits.append(self._hit(item, list(lists), k, explain))
         if explain and memory_note and hits:
             hits[0].reasons.append(memory_note)
+        if explain and memory_result is not None:
+            for hit in hits:  # users want to see which earlier decisions brought an article up
+                hit.reasons.extend(memory_result.explain_lines(hit.key))
         return SearchResults(hits[:k], query=q, notices=notes, citations=cites)
 
     def _hit(self, item: FusedItem, names: list[str], k: int, explain: bool) -> Hit:
