@@ -1,14 +1,14 @@
 """Precedent memory benchmark: memory alone vs. the two-way hybrid vs. the three-way hybrid, per query style.
 
 * **holding** queries — dev-split holdings (decided 2020-01-01 … 2022-12-31) with their resolved 민법/상법
-  keys as gold (engineer E's ``dev_queries.jsonl`` when given / present, else derived the same way here);
+  keys as gold (``legalret pairs``' ``dev_queries.jsonl`` when given / present, else derived the same way here);
 * **user** queries — ``benchmarks/queries/user_questions.jsonl``: short questions written by hand, gold
   checked against the statute text.
 
 The memory holds **train-split precedents only** (decided before 2020-01-01). Leakage guards on top:
 every holding query runs with ``before=<its own decision date>`` and ``exclude=<its own case number>``.
 
-Systems (all through engineer D's ``Searcher``, so the numbers are those of the shipped code path):
+Systems (all through the ``Searcher``, so the numbers are those of the shipped code path):
 ``bm25``, ``dense`` (when the index has vectors), ``hybrid2`` (Searcher without memory), ``memory``
 (memory alone), ``hybrid3`` (Searcher with the memory, adaptive weight = ``memory_weight``), and
 ``hybrid3-fixed@w`` (fixed memory weights, for reference).
@@ -112,7 +112,7 @@ def dev_holding_queries(precedents: list[dict], queries_file: Path | None, seed:
     return queries
 
 
-def build_or_load(work: Path, articles, precedents: list[dict], model: str):
+def build_or_load(work: Path, articles, precedents: list[dict], model: str, memory_dense: bool = False):
     from legalret.index.build import build_index
     from legalret.index.tokenize import KiwiTokenizer
     from legalret.search.searcher import Searcher
@@ -124,8 +124,10 @@ def build_or_load(work: Path, articles, precedents: list[dict], model: str):
         build_index(articles, index_dir, model=model)
         console.print(f"article index built in {time.perf_counter() - t:.0f}s → {index_dir}")
     searcher = Searcher(index_dir, memory=False)
-    memory_dir = work / f"memory-train-{tag}"
-    encoder = searcher.encoder
+    # The memory is BM25-only unless asked (as in `legalret index build`): encoding ~31k holdings takes
+    # hours on 2 CPU cores. A BM25 memory is shared by every article-encoder setting.
+    encoder = searcher.encoder if memory_dense else None
+    memory_dir = work / f"memory-train-{tag if encoder is not None else 'none'}"
     if not (memory_dir / "meta.json").is_file():
         t = time.perf_counter()
         train = [p for p in precedents if date.fromisoformat(p["decided"]) < TRAIN_END]
@@ -150,8 +152,10 @@ class GuardedMemory:
         self.retriever = retriever
         self.before = self.exclude = None
 
-    def explain(self, query, k=None, **kwargs):
-        return self.retriever.explain(query, k, before=self.before, exclude=self.exclude, **kwargs)
+    def explain(self, query, k=None, *, before=None, exclude=None, **kwargs):
+        return self.retriever.explain(
+            query, k, before=before or self.before, exclude=exclude or self.exclude, **kwargs
+        )
 
     def search(self, query, k=10):
         return self.explain(query, k).ranking(k)
@@ -333,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=600, help="dev holding queries evaluated (disjoint from the tuning ones)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--tune", action="store_true", help="grid-search vote + weight settings on the tuning queries")
+    ap.add_argument("--memory-dense", action="store_true", help="also encode the memory's holdings (hours on CPU)")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
     args = ap.parse_args(argv)
 
@@ -355,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     tune_queries = all_dev[: args.tune_n]
     holding_queries = all_dev[args.tune_n : args.tune_n + args.limit]  # evaluated: never seen by tuning
     user_queries = [dict(q, style="user") for q in read_jsonl(args.user)]
-    searcher, memory = build_or_load(work, articles, precedents, args.model)
+    searcher, memory = build_or_load(work, articles, precedents, args.model, args.memory_dense)
     retriever = MemoryRetriever(memory)
     guarded = GuardedMemory(retriever)
     n = searcher.fusion.candidates
@@ -396,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     # one results file, one entry per encoder setting (BM25-only and dense runs side by side)
     out_json = args.out / "memory.json"
     runs = json.loads(out_json.read_text(encoding="utf-8")).get("runs", {}) if out_json.is_file() else {}
-    runs[args.model] = report
+    runs[args.model + ("+memory-dense" if args.memory_dense else "")] = report
     write_json(out_json, {"runs": runs})
     write_text(args.out / "memory.md", "\n".join(markdown(r) for _, r in sorted(runs.items())))
     console.print(markdown(report))

@@ -28,7 +28,8 @@ INTRO = """\
 All numbers below are reproduced by the scripts in `benchmarks/` from the shared data (statutes:
 legalize-kr mirror of law.go.kr, 2026-04; precedents: 72,535 decisions up to 2022). Result files
 (JSON, Markdown, PNG) are in `benchmarks/results/`; this section is generated from them by
-`benchmarks/write_results_doc.py`.
+`benchmarks/write_results_doc.py`. To reproduce all of it: `bash benchmarks/run_all.sh` (it builds the
+indexes under `$LEGALRET_HOME/bench`; the command shown per section names the index that run used).
 
 **Dev set.** `legalret pairs` turns every 2020–2022 decision's holdings (판시사항) into a query whose gold
 answers are the articles its 참조조문 cite (resolved to current article keys); training uses only decisions

@@ -1,4 +1,4 @@
-"""Precedent memory as a third fused signal (engineer H's PrecedentMemory / MemoryRetriever)."""
+"""Precedent memory as a third fused signal (PrecedentMemory / MemoryRetriever)."""
 
 import sys
 from datetime import date

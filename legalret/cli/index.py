@@ -44,7 +44,7 @@ def _default_index() -> Path:
 
 # ---- sources -> articles ----------------------------------------------------------------------------
 def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: Optional[List[str]] = None):
-    """Articles from SOURCES: files/folders/globs/zips (engineer A's ingest), articles JSONL files
+    """Articles from SOURCES: files/folders/globs/zips (ingested), articles JSONL files
     (``legalret ingest --out``), or a corpus manifest name such as ``civil-commercial``."""
     from legalret.articles import read_articles
 

@@ -18,7 +18,7 @@ Usage::
 * **Errors never abort a batch**: each bad file becomes one :class:`~legalret.errors.SourceError`
   (path, line, field, reason) in ``report.errors`` and the rest goes on. Recoverable defects
   (merge-conflict leftovers, CP949 files, duplicate laws) go to ``report.warnings``.
-* **Mojibake**: every text read passes through engineer B's
+* **Mojibake**: every text read passes through
   :func:`legalret.ingest.mojibake.repair_mojibake` (a no-op on clean text); repairs are counted.
 * **Duplicates**: when two documents hold the same law and kind (the legalize-kr mirror keeps some
   renamed laws under both the old and the new folder name), :func:`ingest` keeps the latest
@@ -44,10 +44,7 @@ from legalret.ingest.document import KINDS, LawDocument, normalize_kind
 from legalret.keys import LawNames
 from legalret.text import compact
 
-try:  # engineer B's module; ingestion still runs (without repairs) where it is absent
-    from legalret.ingest.mojibake import repair_mojibake
-except ImportError:  # pragma: no cover - only while the mojibake module is absent
-    repair_mojibake = None  # type: ignore[assignment]
+from legalret.ingest.mojibake import repair_mojibake
 
 FORMATS = ("markdown", "lawgo-json", "lawgo-xml", "plaintext")
 _EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".json": "lawgo-json", ".xml": "lawgo-xml",
@@ -246,7 +243,7 @@ def decode(data: bytes, name: str, warnings: list[SourceError] | None = None) ->
 
 
 class MojibakeFixer:
-    """Runs engineer B's :func:`~legalret.ingest.mojibake.repair_mojibake` on each text and keeps count.
+    """Runs :func:`~legalret.ingest.mojibake.repair_mojibake` on each text and keeps count.
 
     ``fixer(text) -> text``. Repaired spans go to ``report.repairs``; spans repaired with low
     confidence or left unrepaired are also warnings naming the file and line — never kept silently.
@@ -254,7 +251,7 @@ class MojibakeFixer:
 
     def __init__(self, report: IngestReport, enabled: bool = True):
         self.report = report
-        self.enabled = enabled and repair_mojibake is not None
+        self.enabled = enabled
         self.source = ""
 
     def __call__(self, text: str) -> str:

@@ -137,15 +137,13 @@ def items_from_precedent(precedent: Any, keep_key: Callable[[str], bool] | None 
 def _case_numbers(case_no: str) -> set[str]:
     """The individual case numbers in a 사건번호 field ('2000므1257(본소), 1264(반소)' → two), so that
     excluding a merged decision by any of its numbers drops it."""
-    try:
-        from legalret.precedents.parse import case_numbers  # engineer E's splitter
-    except ImportError:  # pragma: no cover - the precedents area is part of the package
-        return {normalize(case_no)}
+    from legalret.precedents.parse import case_numbers
+
     return case_numbers(case_no) | {normalize(case_no)}
 
 
 def _default_tokenizer():
-    from legalret.index.tokenize import KiwiTokenizer  # engineer D's tokenizer: same tokens as the article BM25
+    from legalret.index.tokenize import KiwiTokenizer  # the same tokens as the article BM25
 
     return KiwiTokenizer()
 

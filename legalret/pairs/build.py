@@ -351,22 +351,12 @@ def write_pairs(pairset: PairSet, out_dir: str | os.PathLike, extra_stats: dict 
 # end to end: sources → files
 # ---------------------------------------------------------------------------------------------------
 
-#: Used only while ``legalret.corpus.manifest`` (engineer A) is unavailable.
-_BUILTIN_CORPORA = {"civil-commercial": (["민법", "상법"], ["법률"])}
-
-
 def corpus_filter(corpus: str | None) -> tuple[list[str] | None, list[str] | None]:
     """(laws, kinds) of a corpus manifest (``civil-commercial`` …); None means no filter (``all``)."""
     if corpus in ("all", "", None):
         return None, None
-    try:
-        from legalret.corpus.manifest import load_manifest
-    except ImportError:
-        if corpus in _BUILTIN_CORPORA:
-            laws, kinds = _BUILTIN_CORPORA[corpus]
-            return list(laws), list(kinds)
-        raise LegalretError(f"unknown corpus {corpus!r} (corpus manifests are not installed; "
-                            f"known here: {sorted(_BUILTIN_CORPORA)})") from None
+    from legalret.corpus.manifest import load_manifest
+
     manifest = load_manifest(corpus)
     return (list(manifest.laws) or None), (list(manifest.kinds) or None)
 

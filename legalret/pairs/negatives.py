@@ -5,7 +5,7 @@ gold article of the same holding as a negative), then the first ``skip`` remaini
 the very top non-gold hits are often relevant articles the court simply did not cite (false negatives hurt
 contrastive training more than easy negatives do) — and the next ``n`` become the hard negatives.
 
-Tokens come from engineer D's :class:`legalret.index.tokenize.KiwiTokenizer` and scores from
+Tokens come from :class:`legalret.index.tokenize.KiwiTokenizer` and scores from
 :class:`legalret.index.bm25.BM25Engine` (bm25s), the same BM25 the index uses; when that module is not
 importable, a plain bm25s index over the same tokens is used.
 

@@ -80,14 +80,9 @@ def looks_like_identifier(text: str) -> bool:
 
 
 def _mojibake_detector():
-    """Engineer B's detector when present; a conservative local fallback otherwise."""
-    try:
-        from legalret.ingest.mojibake import looks_like_mojibake
+    from legalret.ingest.mojibake import looks_like_mojibake  # lazy: the repair model is not needed here
 
-        return looks_like_mojibake
-    except ImportError:  # pragma: no cover - depends on the other area being installed
-        pattern = re.compile(r"[\ufffd]|[ÃÂ][\x80-\xbf]|[ì-ï][\x80-\xbf¡-¿]{2}|ë[\x80-\xbf]")
-        return lambda text: bool(pattern.search(text))
+    return looks_like_mojibake
 
 
 def check_text_columns(
