@@ -109,6 +109,12 @@ def _load_precedents(sources: List[str]):
     return read_precedents(sources)
 
 
+def _fusion_with(settings, dense_weight: Optional[float]):
+    if dense_weight is not None:
+        settings.weights = {"bm25": round(1.0 - dense_weight, 6), "dense": dense_weight}
+    return settings
+
+
 # ---- index commands ---------------------------------------------------------------------------------
 @index_app.command("build")
 def build_command(
@@ -118,13 +124,14 @@ def build_command(
     adapter: Optional[Path] = typer.Option(None, "--adapter", help="LoRA adapter directory for the encoder."),
     precedents: Optional[List[str]] = typer.Option(None, "--precedents", help="Precedent sources for the precedent memory (repeatable)."),
     memory_dense: bool = typer.Option(False, "--memory-dense", help="Also encode the memory's holdings (slow on CPU; BM25-only by default)."),
+    dense_weight: Optional[float] = typer.Option(None, "--dense-weight", min=0.0, max=1.0, help="Weight of dense in hybrid fusion (default: tuned on dev; an adapter's card may set it)."),
     law: Optional[List[str]] = typer.Option(None, "--law", help="Only this law (repeatable)."),
     kind: Optional[List[str]] = typer.Option(None, "--kind", help="Only this kind: 법률, 시행령 … (repeatable)."),
     batch_size: int = typer.Option(32, "--batch-size", help="Encoder batch size."),
     as_json: bool = typer.Option(False, "--json", help="Print the build report as JSON on stdout."),
 ) -> None:
     """Build a new index from SOURCES (replaces what is at --index, atomically)."""
-    from legalret.index.build import build_index
+    from legalret.index.build import build_index, default_fusion
 
     index = index or _default_index()
     articles = load_articles(sources, law, kind)
@@ -132,6 +139,7 @@ def build_command(
     report = build_index(
         articles, index, model=model, adapter=adapter, batch_size=batch_size, verbose=True,
         precedents=_load_precedents(precedents) if precedents else None, memory_dense=memory_dense,
+        fusion=_fusion_with(default_fusion(adapter), dense_weight),
     )
     _print_report(report, as_json)
 
