@@ -62,6 +62,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--simulate-rows", type=int, default=0)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--memory", action="store_true", help="fuse the index's precedent memory (three-way hybrid)")
     args = ap.parse_args()
 
     import torch
@@ -71,7 +72,7 @@ def main() -> None:
 
     faiss.omp_set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     t = time.perf_counter()
-    s = Searcher(args.index, memory=False)
+    s = Searcher(args.index, memory=None if args.memory else False)
     load_s = time.perf_counter() - t
     modes = [m for m in args.modes.split(",") if m != "dense" and m != "hybrid" or s.has_dense]
     t = time.perf_counter()
