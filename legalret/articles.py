@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from legalret.atomic import atomic_path
 from legalret.errors import SourceError
 from legalret.keys import ArticleRef, format_key
 from legalret.text import index_text, int_to_circled, normalize
@@ -132,19 +132,11 @@ class Article:
 
 def write_articles(path: str | os.PathLike, articles: Iterable[Article]) -> int:
     """Write JSONL atomically (temp file + rename). Returns the count."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     n = 0
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for art in articles:
-                f.write(json.dumps(art.to_dict(), ensure_ascii=False) + "\n")
-                n += 1
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        for art in articles:
+            f.write(json.dumps(art.to_dict(), ensure_ascii=False) + "\n")
+            n += 1
     return n
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from datetime import date
 
 import pytest
 
 from legalret.articles import Article, Item, Paragraph, SubItem, read_articles, write_articles
+from legalret.atomic import atomic_path
 from legalret.config import split_of
 from legalret.errors import SourceError
 from legalret.keys import ArticleRef, LawNames, format_key, parse_key
@@ -109,3 +111,20 @@ def test_split_by_decision_date():
     assert split_of(date(2020, 1, 1)) == "dev"
     assert split_of(date(2022, 12, 31)) == "dev"
     assert split_of(date(2023, 1, 1)) == "test"
+
+
+def test_atomic_path_replaces_on_success_and_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "deep" / "out.txt"
+    with atomic_path(target) as tmp:
+        tmp.write_text("new", encoding="utf-8")
+        assert not target.exists()  # readers never see a half-written file
+    assert target.read_text(encoding="utf-8") == "new"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's private 0600
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half", encoding="utf-8")
+            raise RuntimeError("killed mid-write")
+    assert target.read_text(encoding="utf-8") == "new"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["out.txt"]

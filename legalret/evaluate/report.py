@@ -15,32 +15,20 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
+
+from legalret.atomic import atomic_path
 
 #: Per-law rows shown in Markdown (the JSON holds every law).
 MARKDOWN_LAWS = 12
 
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
 # ---- atomic writing ---------------------------------------------------------------------------------
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a report is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_path(path) as tmp:
+        write(tmp)
+    return Path(path)
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from legalret.articles import Article, read_articles, write_articles
+from legalret.atomic import atomic_path
 from legalret.errors import IndexError_, SourceError
 from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
 from legalret.index.dense import DenseIndex
@@ -253,16 +254,8 @@ def _remove_stale_temps(index_dir: Path) -> None:
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f, ensure_ascii=False, indent=1 if path.name != ROWS else None)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, fsync=True) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        json.dump(obj, f, ensure_ascii=False, indent=1 if path.name != ROWS else None)
 
 
 def _fsync_tree(root: Path) -> None:

@@ -400,11 +400,10 @@ class CharNgramModel:
     def save(self, path: str | Path, *, meta: dict | None = None) -> Path:
         """Write a compressed ``.npz`` atomically (sorted keys are delta-encoded: they compress well)."""
         import json
-        import os
-        import tempfile
+
+        from legalret.atomic import atomic_path
 
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {
             "order": np.array([self.order]),
             "vocab": np.frombuffer(self.vocab.encode("utf-8"), dtype=np.uint8),
@@ -426,15 +425,8 @@ class CharNgramModel:
             previous = keys
             arrays[f"counts{m}"] = _pack_counts(counts)
             arrays[f"distinct{m}"] = _pack_counts(distinct)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp.npz")
-        os.close(fd)
-        try:
+        with atomic_path(path, suffix=".tmp.npz") as tmp:  # savez appends .npz to any other name
             np.savez_compressed(tmp, **arrays)
-            os.chmod(tmp, 0o644)  # mkstemp makes it private; a shipped model must be readable
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
         return path
 
     @classmethod

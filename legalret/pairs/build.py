@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from legalret.articles import Article
+from legalret.atomic import atomic_path
 from legalret.config import DEV_END, TRAIN_END, split_of
 from legalret.errors import LegalretError
 from legalret.keys import parse_key
@@ -297,19 +297,11 @@ def _summary(ps: PairSet, templates: Sequence[str], query_template: str, n_artic
 def write_jsonl(path: str | os.PathLike, records: Iterable[dict]) -> int:
     """Write JSONL atomically (temp file in the same folder, then rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.chmod(tmp, 0o644)  # mkstemp makes 0600; these files are shared with other users of the machine
     n = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for r in records:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
-                n += 1
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+            n += 1
     return n
 
 
@@ -339,11 +331,8 @@ def write_pairs(pairset: PairSet, out_dir: str | os.PathLike, extra_stats: dict 
         write_jsonl(paths[f"{split}_queries"], pairset.queries(split))
     stats = {**pairset.stats, **(extra_stats or {})}
     paths["stats"] = out / "stats.json"
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=".stats.json.", suffix=".tmp")
-    os.chmod(tmp, 0o644)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
+    with atomic_path(paths["stats"]) as tmp, open(tmp, "w", encoding="utf-8") as f:
         json.dump(stats, f, ensure_ascii=False, indent=2, default=str)
-    os.replace(tmp, paths["stats"])
     return paths
 
 
