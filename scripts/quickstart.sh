@@ -3,15 +3,15 @@
 # with the offline default encoder (bundled:me5-small + the shipped legal LoRA adapter) and, when the
 # precedent archive is there, the precedent memory; then search.
 #   bash scripts/quickstart.sh ["your question"]
-# Mirror: $LEGALRET_MIRROR, else ../shared/data/statutes/legalize-kr.zip. Cache and index: $LEGALRET_HOME.
+# Mirror: $LEGALRET_MIRROR, else ../shared/data/statutes/legalize-kr.zip. The index is the default one
+# ($LEGALRET_INDEX, else $LEGALRET_HOME/index), so a plain `legalret search "…"` uses it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export TOKENIZERS_PARALLELISM=false HF_HUB_OFFLINE=1
 LR=.venv/bin/legalret
-HOME_DIR=$(.venv/bin/python -c "from legalret.config import legalret_home; print(legalret_home())")
+INDEX=$(.venv/bin/python -c "from legalret.config import default_index_dir; print(default_index_dir())")
 DATA_DIR=$(.venv/bin/python -c "from legalret.config import shared_data_dir; print(shared_data_dir() or '')")
-INDEX="$HOME_DIR/index-civil-commercial"
 if [ ! -f "$INDEX/CURRENT" ]; then   # built once; later runs only search
   MEMORY=()
   if [ -n "$DATA_DIR" ] && [ -f "$DATA_DIR/precedents/precedent-kr.zip" ]; then
