@@ -340,13 +340,18 @@ def build_timed(articles: Sequence[Any], index_dir: Path, *, dense: bool, model:
         "articles": n,
         "seconds": round(seconds, 3),
         "articles_per_second": _rate(n, seconds),
-        # articles/s only for the stages that process every article (not 'collect', 'write', …)
-        "stages": {
-            STAGE_NAMES.get(name, name): {"seconds": round(s, 3), "articles_per_second": _rate(n, s) if name in STAGE_NAMES else None}
-            for name, s in stages.items()
-        },
+        "stages": _stage_rows(stages, n),
         "disk_mb": round(dir_size_mb(index_dir), 2),
         "dense": dense,
+    }
+
+
+def _stage_rows(timings: dict[str, float], n: int) -> dict[str, dict[str, Any]]:
+    """Seconds per build stage, with articles/s only for the stages that process every article
+    (not 'collect', 'write', …)."""
+    return {
+        STAGE_NAMES.get(name, name): {"seconds": round(s, 3), "articles_per_second": _rate(n, s) if name in STAGE_NAMES else None}
+        for name, s in timings.items()
     }
 
 
@@ -381,10 +386,7 @@ def build_from_manifest(index_dir: Path) -> dict[str, Any]:
         "articles": n,
         "seconds": round(total, 3),
         "articles_per_second": _rate(n, total),
-        "stages": {
-            STAGE_NAMES.get(name, name): {"seconds": round(v, 3), "articles_per_second": _rate(n, v) if name in STAGE_NAMES else None}
-            for name, v in timings.items()
-        },
+        "stages": _stage_rows(timings, n),
         "disk_mb": round(dir_size_mb(index_dir), 2),
         "dense": manifest.get("encoder") is not None,
         "reused_index": str(index_dir),

@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 from legalret.articles import Article, read_articles, write_articles
 from legalret.atomic import atomic_path

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from legalret.articles import Article
 from legalret.errors import SourceError
+from legalret.text import strip_notes
 
 #: The kinds the corpus manifests and the ``--kind`` filter speak of.
 KINDS = ("법률", "시행령", "시행규칙")
@@ -95,6 +96,18 @@ def clean(text: str) -> str:
             or text[:1].isspace() or text[-1:].isspace()):
         return " ".join(text.split())
     return text
+
+
+#: Nesting depth of chapter headings: 편 > 장 > 절 > 관, and below 관 the untitled sub-관 headings that
+#: 민법 writes as '제1항 협의상 파양'.
+CHAPTER_DEPTH = {"편": 0, "장": 1, "절": 2, "관": 3, "항": 4}
+
+
+def enter_chapter(chapter: list[tuple[int, str]], unit: str, heading: str) -> list[tuple[int, str]]:
+    """The chapter path (``[(depth, heading), …]``) after a ``unit`` heading (편/장/절/관/항): headings at
+    its depth or deeper are closed, this one is opened (amendment notes dropped)."""
+    depth = CHAPTER_DEPTH[unit]
+    return [c for c in chapter if c[0] < depth] + [(depth, strip_notes(clean(heading)))]
 
 
 #: An article body that is only ``삭제 <2005.3.31>`` (or ``삭제``) marks a deleted article.

@@ -35,7 +35,9 @@ from xml.parsers import expat
 
 from legalret.articles import Article, Item, Paragraph, SubItem
 from legalret.errors import SourceError
-from legalret.ingest.document import BranchCounter, LawDocument, clean, is_deleted_body, iso_date, normalize_kind
+from legalret.ingest.document import (
+    BranchCounter, LawDocument, clean, enter_chapter, is_deleted_body, iso_date, normalize_kind,
+)
 from legalret.text import circled_to_int, normalize, strip_notes
 
 Fix = Callable[[str], str]
@@ -43,7 +45,6 @@ Fix = Callable[[str], str]
 _HEADING = re.compile(r"^\s*제\s*(\d+)\s*조(?:\s*의\s*(\d+))?\s*(?:\((.*?)\))?\s*")
 # 편/장/절/관 headings, and the sub-관 '제1항 협의상 파양' headings of 민법 제4편
 _CHAPTER_LINE = re.compile(r"^\s*(제\s*\d+\s*(편|장|절|관|항)(?:\s*의\s*\d+)?.*?)\s*$")
-_CHAPTER_DEPTH = {"편": 0, "장": 1, "절": 2, "관": 3, "항": 4}
 _ITEM_PREFIX = re.compile(r"^\s*(\d+(?:의\d+)?)\s*\.\s*")
 _SUBITEM_PREFIX = re.compile(r"^\s*([가-힣](?:의\d+)?)\s*\.\s*")
 _KEY_LINE = re.compile(r'"조문키"\s*:\s*"(\d+)"')
@@ -184,26 +185,25 @@ def _article(unit: dict, doc: LawDocument, chapter, branches: BranchCounter, fix
     return article
 
 
-def _item(ho: Any, fix: Fix) -> Item:
-    if not isinstance(ho, dict):
-        raise ValueError(f"호 is {type(ho).__name__}, expected an object")
-    mark = _text(ho.get("호번호")).strip().rstrip(".")
-    text = _join(_lines(ho.get("호내용"), fix))
-    m = _ITEM_PREFIX.match(text)
+def _numbered(unit: Any, level: str, prefix: re.Pattern, fix: Fix) -> tuple[str, str]:
+    """(number, text) of a 호 or 목 object: ``<level>번호``, else the number the text starts with
+    (``1. …``, ``가. …``), which is cut from the text either way."""
+    if not isinstance(unit, dict):
+        raise ValueError(f"{level} is {type(unit).__name__}, expected an object")
+    mark = _text(unit.get(f"{level}번호")).strip().rstrip(".")
+    text = _join(_lines(unit.get(f"{level}내용"), fix))
+    m = prefix.match(text)
     if m:
         mark = mark or m[1]
         text = text[m.end():]
-    item = Item(mark.replace(" ", ""), text.strip())
+    return mark, text.strip()
+
+
+def _item(ho: Any, fix: Fix) -> Item:
+    mark, text = _numbered(ho, "호", _ITEM_PREFIX, fix)
+    item = Item(mark.replace(" ", ""), text)
     for mok in _as_list(ho.get("목")):
-        if not isinstance(mok, dict):
-            raise ValueError(f"목 is {type(mok).__name__}, expected an object")
-        sub_mark = _text(mok.get("목번호")).strip().rstrip(".")
-        sub_text = _join(_lines(mok.get("목내용"), fix))
-        m = _SUBITEM_PREFIX.match(sub_text)
-        if m:
-            sub_mark = sub_mark or m[1]
-            sub_text = sub_text[m.end():]
-        item.subitems.append(SubItem(sub_mark, sub_text.strip()))
+        item.subitems.append(SubItem(*_numbered(mok, "목", _SUBITEM_PREFIX, fix)))
     return item
 
 
@@ -211,8 +211,7 @@ def _update_chapter(chapter: list[tuple[int, str]], lines: list[str]) -> list[tu
     for line in lines:
         m = _CHAPTER_LINE.match(line)
         if m:
-            depth = _CHAPTER_DEPTH[m[2]]
-            chapter = [c for c in chapter if c[0] < depth] + [(depth, strip_notes(clean(m[1])))]
+            chapter = enter_chapter(chapter, m[2], m[1])
     return chapter
 
 

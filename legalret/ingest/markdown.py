@@ -43,13 +43,14 @@ import re
 
 from legalret.articles import Article, Item, Paragraph, SubItem
 from legalret.errors import SourceError
-from legalret.ingest.document import BranchCounter, LawDocument, clean, is_deleted_body, iso_date, normalize_kind
+from legalret.ingest.document import (
+    BranchCounter, LawDocument, clean, enter_chapter, is_deleted_body, iso_date, normalize_kind,
+)
 from legalret.text import circled_to_int, normalize, strip_notes
 
 _ARTICLE = re.compile(r"^#{5,6}\s*제\s*(\d+)\s*조(?:\s*의\s*(\d+))?\s*(?:\((.*)\))?\s*(.*?)\s*$")
 # 편/장/절/관 headings, e.g. '## 제2장 인', '#### 제1관 대학 <개정 2011.7.21>', '## 제3장의2 …'
 _CHAPTER = re.compile(r"^(#{1,4})\s+(제\s*\d+\s*(편|장|절|관)(?:\s*의\s*\d+)?.*?)\s*$")
-_CHAPTER_DEPTH = {"편": 0, "장": 1, "절": 2, "관": 3}
 _ADDENDA = re.compile(r"^#{1,4}\s*부\s*칙")
 _PARAGRAPH = re.compile(r"^\*\*\s*([^*\s]+)\s*\*\*\s*(.*)$")
 _ITEM = re.compile(r"^ {1,3}(\d+(?:의\d+)?)\s*\\?\.\s*(.*)$")
@@ -201,7 +202,7 @@ def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
             # The mirror renders the sub-관 headings '제1항 협의상 파양' as an untitled '##### 제898조'
             # followed by the real 제898조 (law.go.kr has them as 전문 rows): a heading, not an article,
             # and not a branch either.
-            chapter = [c for c in chapter if c[0] < 4] + [(4, strip_notes(body[0].text))]
+            chapter = enter_chapter(chapter, "항", body[0].text)
             chapter_names = tuple(h for _, h in chapter)
             return
         article.branch = branches.assign(article.number, explicit_branch)
@@ -244,8 +245,7 @@ def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
             if m:
                 finish(art)
                 art = para = item = None
-                depth = _CHAPTER_DEPTH[m[3]]
-                chapter = [c for c in chapter if c[0] < depth] + [(depth, strip_notes(clean(m[2])))]
+                chapter = enter_chapter(chapter, m[3], m[2])
                 chapter_names = tuple(h for _, h in chapter)
             # other headings ('# 민법' — the law's own title) carry nothing an article needs
             continue

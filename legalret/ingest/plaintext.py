@@ -30,7 +30,7 @@ from pathlib import PurePosixPath
 
 from legalret.articles import Article, Item, Paragraph, SubItem
 from legalret.errors import SourceError
-from legalret.ingest.document import LawDocument, clean, is_deleted_body, normalize_kind
+from legalret.ingest.document import LawDocument, clean, enter_chapter, is_deleted_body, normalize_kind
 from legalret.text import CIRCLED, circled_to_int, normalize, strip_notes
 
 # '제2조(신의성실) …', '제3조의2 (정의) …', '제4조 삭제 <…>' at the start of a line …
@@ -43,7 +43,6 @@ _TITLE_LINE = re.compile(r"^\s*(?:#+\s*|【\s*|\[\s*|법령명\s*[:：]\s*)?"
                          r"(?P<law>[^\s\[\]【】#「」.,][^\[\]【】「」.,<>]{0,80}?(?:법|법률|령|규칙|규정))\s*(?:】|\])?\s*$")
 _ADDENDA = re.compile(r"^\s*(?:#+\s*)?부\s*칙(?:\s|<|\(|$)")
 _CHAPTER = re.compile(r"^\s*(?:#+\s*)?(제\s*\d+\s*(편|장|절|관)(?:\s*의\s*\d+)?(?:\s+\S.*)?)$")
-_CHAPTER_DEPTH = {"편": 0, "장": 1, "절": 2, "관": 3}
 _ITEM = re.compile(r"^\s*(\d+(?:의\d+)?)\s*\.\s+(.*)$")
 _SUBITEM = re.compile(r"^\s*([가-하](?:의\d+)?)\s*\.\s+(.*)$")
 # '이 법 제3조(…)', '같은 법 제5조(…)' cite the current law inside a sentence: never a law-name prefix
@@ -138,8 +137,7 @@ def parse_plaintext(text: str, source: str = "", *, law: str | None = None, kind
         if m and not in_addenda:
             finish()
             art = para = item = None
-            depth = _CHAPTER_DEPTH[m[2]]
-            chapter = [c for c in chapter if c[0] < depth] + [(depth, strip_notes(clean(m[1])))]
+            chapter = enter_chapter(chapter, m[2], m[1])
             continue
         title_line = _TITLE_LINE.match(line)
         if title_line and opens_a_law(lineno - 1):
