@@ -59,3 +59,57 @@ def test_encode_with_cache_encodes_only_misses_and_duplicates_once():
     np.testing.assert_allclose(vecs[0], old_vecs[1])
     np.testing.assert_allclose(vecs[2], old_vecs[0])
     np.testing.assert_allclose(vecs[1], vecs[3])
+
+
+def _clustered(rng, n, d, centers=40):
+    """Unit vectors around a few directions, like embeddings of related articles."""
+    c = _unit(rng, centers, d)
+    v = c[rng.integers(0, centers, n)] + 0.35 * rng.standard_normal((n, d)).astype(np.float32) / np.sqrt(d)
+    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_partitioned_search_scores_exactly_and_finds_the_nearest_rows():
+    from legalret.index.dense import Partitions
+
+    rng = np.random.default_rng(4)
+    vecs = _clustered(rng, 3000, 16)
+    dense = DenseIndex.from_vectors(vecs, partition_min_rows=1000)
+    assert dense.partitions is not None and dense.partitions.nlist == Partitions.default_nlist(3000)
+    # every row is in exactly one cell
+    assert sorted(dense.partitions.order.tolist()) == list(range(3000))
+    exact = DenseIndex.from_vectors(vecs)
+    assert exact.partitions is None
+    hits = 0
+    for q in vecs[:50] + 0.01:
+        q = q / np.linalg.norm(q)
+        rows, scores = dense.top(q, 10)
+        np.testing.assert_allclose(scores, vecs[rows] @ q, rtol=1e-5)  # exact cosines, best first
+        assert np.all(np.diff(scores) <= 1e-7)
+        hits += len(set(rows.tolist()) & set(exact.top(q, 10)[0].tolist()))
+    assert hits / 500 > 0.9
+    # probing every cell is the exact search
+    dense.nprobe = dense.partitions.nlist
+    q = vecs[7]
+    assert dense.top(q, 10)[0].tolist() == exact.top(q, 10)[0].tolist()
+
+
+def test_partitions_are_saved_and_reused_without_retraining(tmp_path, monkeypatch):
+    from legalret.index import dense as dense_mod
+
+    rng = np.random.default_rng(5)
+    vecs = _clustered(rng, 2000, 8)
+    first = DenseIndex.from_vectors(vecs, partition_min_rows=1000)
+    first.save(tmp_path / "dense.faiss")
+    assert (tmp_path / "dense.partitions.npz").is_file()
+    loaded = DenseIndex.load(tmp_path / "dense.faiss")
+    np.testing.assert_array_equal(loaded.partitions.centroids, first.partitions.centroids)
+    np.testing.assert_array_equal(loaded.partitions.order, first.partitions.order)
+
+    def no_training(*a, **k):
+        raise AssertionError("k-means must not run again for a small change")
+
+    monkeypatch.setattr(dense_mod.Partitions, "train", no_training)
+    grown = np.concatenate([vecs, _clustered(rng, 100, 8)])
+    updated = DenseIndex.from_vectors(grown, previous=loaded, partition_min_rows=1000)
+    np.testing.assert_array_equal(updated.partitions.centroids, first.partitions.centroids)
+    assert sorted(updated.partitions.order.tolist()) == list(range(2100))

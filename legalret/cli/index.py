@@ -25,6 +25,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from legalret.config import DEFAULT_PASSAGE_MAX_TOKENS
 from legalret.errors import LegalretError
 from legalret.progress import console
 
@@ -128,6 +129,10 @@ def build_command(
     law: Optional[List[str]] = typer.Option(None, "--law", help="Only this law (repeatable)."),
     kind: Optional[List[str]] = typer.Option(None, "--kind", help="Only this kind: 법률, 시행령 … (repeatable)."),
     batch_size: int = typer.Option(32, "--batch-size", help="Encoder batch size."),
+    passage_tokens: int = typer.Option(
+        DEFAULT_PASSAGE_MAX_TOKENS, "--passage-tokens", min=0,
+        help="Cut articles to this many encoder tokens for their vectors (0: the model's limit); BM25 sees all text.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the build report as JSON on stdout."),
 ) -> None:
     """Build a new index from SOURCES (replaces what is at --index, atomically)."""
@@ -138,6 +143,7 @@ def build_command(
     console.print(f"indexing {len(articles)} articles into {index}", highlight=False)
     report = build_index(
         articles, index, model=model, adapter=adapter, batch_size=batch_size, verbose=True,
+        passage_max_tokens=passage_tokens or None,
         precedents=_load_precedents(precedents) if precedents else None, memory_dense=memory_dense,
         fusion=_fusion_with(default_fusion(adapter), dense_weight),
     )

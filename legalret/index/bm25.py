@@ -139,9 +139,10 @@ def _score_matrix(store: "TokenStore", params: BM25Params, dtype: np.dtype, int_
         lengths = np.zeros(1)
     avgdl = float(lengths.mean()) if lengths.sum() > 0 else 1.0
     doc_of = np.repeat(np.arange(len(store), dtype=np.int64), np.diff(store.offsets))
-    pairs = doc_of * max(n_vocab, 1) + store.ids.astype(np.int64)
-    uniq, tf = np.unique(pairs, return_counts=True)  # sorted by (doc, term)
-    docs, terms = uniq // max(n_vocab, 1), uniq % max(n_vocab, 1)
+    # one sort gives both the term frequencies and bm25s' CSC order (by term, then document)
+    pairs = store.ids.astype(np.int64) * n_docs + doc_of
+    uniq, tf = np.unique(pairs, return_counts=True)
+    terms, docs = uniq // n_docs, uniq % n_docs
     df = np.bincount(terms, minlength=n_vocab).astype(np.float64)
     with np.errstate(divide="ignore"):
         idf = _IDF[params.method](df, float(n_docs))
@@ -150,12 +151,11 @@ def _score_matrix(store: "TokenStore", params: BM25Params, dtype: np.dtype, int_
     if params.method == "atire":
         tfc *= params.k1 + 1
     scores = idf[terms] * tfc
-    order = np.lexsort((docs, terms))  # CSC: by term, then document
     indptr = np.zeros(n_vocab + 1, dtype=np.int64)
     np.cumsum(np.bincount(terms, minlength=n_vocab), out=indptr[1:])
     return {
-        "data": scores[order].astype(dtype),
-        "indices": docs[order].astype(int_dtype),
+        "data": scores.astype(dtype),
+        "indices": docs.astype(int_dtype),
         "indptr": indptr.astype(int_dtype) if indptr[-1] < np.iinfo(int_dtype).max else indptr,
         "num_docs": n_docs,
     }

@@ -30,11 +30,13 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from legalret.articles import Article
+from legalret.config import DEFAULT_PASSAGE_MAX_TOKENS
+from legalret.index.article_store import ArticleStore, Entry, StoredArticle, load_all
 from legalret.errors import IndexError_
 from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
 from legalret.index.dense import DenseIndex, EmbeddingCache, encode_with_cache, text_hash
@@ -114,6 +116,7 @@ def build_index(
     adapter: str | Path | None = None,
     encoder: Any = None,
     precision: str = "auto",
+    passage_max_tokens: int | None = DEFAULT_PASSAGE_MAX_TOKENS,
     tokenizer: TokenizerSettings | dict | None = None,
     bm25: BM25Params | None = None,
     fusion: Any = None,
@@ -126,6 +129,8 @@ def build_index(
 
     ``model``: an encoder spec (default: ``legalret.config.default_model()``), or ``'none'`` for BM25 only;
     ``encoder``: an already loaded :class:`~legalret.models.encoder.Encoder` (skips loading ``model``).
+    ``passage_max_tokens``: articles are cut to this many encoder tokens for their vectors (``None``: the
+    model's limit); BM25 always sees the whole text.
     If ``index_dir`` already holds an index made with the same encoder and tokenizer, its vectors and tokens
     are reused for identical texts. ``precedents`` (parsed :class:`~legalret.precedents.parse.Precedent`)
     additionally build the precedent memory under ``<index>/memory``; their citations are resolved against
@@ -141,7 +146,7 @@ def build_index(
     settings = _tokenizer_settings(tokenizer)
     with IndexLock(index_dir):
         with stages("load encoder"):
-            enc = _resolve_encoder(model, adapter, encoder, precision)
+            enc = _resolve_encoder(model, adapter, encoder, precision, passage_max_tokens)
         previous = _try_load_previous(index_dir, stages)
         data, manifest = _assemble(
             list(merged.values()), previous, enc, settings, bm25 or BM25Params(), report, stages, batch_size
@@ -216,19 +221,23 @@ def _dedupe(articles: Iterable[Article]) -> tuple["OrderedDict[str, Article]", i
     return merged, duplicates
 
 
-def _merge(old: list[Article], incoming: "OrderedDict[str, Article]", remove_missing: bool) -> tuple[list[Article], tuple[int, int, int, int]]:
-    """New article list (laws in their old order, new laws appended) and (added, changed, removed, unchanged)."""
+def _merge(old: Sequence[Article], incoming: "OrderedDict[str, Article]", remove_missing: bool) -> tuple[list[Entry], tuple[int, int, int, int]]:
+    """New entry list (laws in their old order, new laws appended) and (added, changed, removed, unchanged).
+
+    Articles of laws the batch does not touch stay references into the previous store (never parsed);
+    only the old articles of the laws in the batch are parsed, to compare them with the new text."""
+    old_entries: list[Entry] = old.refs() if isinstance(old, ArticleStore) else list(old)
     new_by_law: OrderedDict[str, list[Article]] = OrderedDict()
     for art in incoming.values():
         new_by_law.setdefault(art.law, []).append(art)
-    old_by_law: OrderedDict[str, list[Article]] = OrderedDict()
-    for art in old:
-        old_by_law.setdefault(art.law, []).append(art)
+    old_by_law: OrderedDict[str, list[Entry]] = OrderedDict()
+    for entry in old_entries:
+        old_by_law.setdefault(entry.law, []).append(entry)
 
     added = changed = removed = unchanged = 0
-    out: list[Article] = []
+    out: list[Entry] = []
     for law in list(old_by_law) + [law for law in new_by_law if law not in old_by_law]:
-        olds = {a.key: a for a in old_by_law.get(law, [])}
+        olds = {e.key: e for e in old_by_law.get(law, [])}
         news = new_by_law.get(law)
         if news is None:  # law not in this batch: untouched
             out.extend(olds.values())
@@ -248,14 +257,14 @@ def _merge(old: list[Article], incoming: "OrderedDict[str, Article]", remove_mis
         else:
             # keep the old articles the batch does not mention, in their place, replacing the ones it does
             by_key = {a.key: a for a in news}
-            out.extend(by_key.pop(key, a) for key, a in olds.items())
+            out.extend(by_key.pop(key, e) for key, e in olds.items())
             out.extend(by_key.values())
     return out, (added, changed, removed, unchanged)
 
 
-def _same(a: Article, b: Article) -> bool:
+def _same(a: Entry, b: Entry) -> bool:
     """Same article content (where it was read from does not count)."""
-    da, db = a.to_dict(), b.to_dict()
+    da, db = load_all([a])[0].to_dict(), load_all([b])[0].to_dict()
     for d in (da, db):
         d.pop("source", None)
         d.pop("line", None)
@@ -276,7 +285,7 @@ def _count_changes(old: dict[str, Article], new: "OrderedDict[str, Article]", re
 
 # ---- the heavy part ---------------------------------------------------------------------------------
 def _assemble(
-    articles: list[Article],
+    articles: list[Entry],
     previous: IndexData | None,
     enc: Any,
     settings: TokenizerSettings,
@@ -294,16 +303,27 @@ def _assemble(
     )
 
     # Which previous row each new row can reuse (tokens, vector). Articles carried over untouched by
-    # ``add_to_index`` are the very objects of the previous index: their text hash is known without
-    # rebuilding their text — on a 141k-article index that is most of the work saved.
+    # ``add_to_index`` are references into the previous store (or, for stores read whole, its very
+    # objects): their text hash is known without parsing or rebuilding their text — on a 141k-article
+    # index that is most of the work saved.
     with stages("hash"):
-        carried = {id(previous.articles[a]): r for r, a in enumerate(previous.rows)} if previous is not None else {}
+        carried_pos: dict[int, int] = {}
+        carried_obj: dict[int, int] = {}
+        if previous is not None:
+            if isinstance(previous.articles, ArticleStore):
+                carried_pos = {pos: r for r, pos in enumerate(previous.rows)}
+            else:
+                carried_obj = {id(previous.articles[pos]): r for r, pos in enumerate(previous.rows)}
         by_hash = {h: r for r, h in enumerate(previous.row_hashes)} if previous is not None else {}
         texts: list[str | None] = [None] * n
         hashes: list[str] = [""] * n
         source: list[int | None] = [None] * n  # previous row with the same text
         for j, i in enumerate(rows):
-            r = carried.get(id(articles[i]))
+            entry = articles[i]
+            if isinstance(entry, StoredArticle):
+                r = carried_pos.get(entry.pos) if previous is not None and entry.store is previous.articles else None
+            else:
+                r = carried_obj.get(id(entry))
             if r is not None:
                 hashes[j], source[j] = previous.row_hashes[r], r
             else:
@@ -341,7 +361,8 @@ def _assemble(
                 texts, hashes, lambda t: _encode_sorted(enc, t, batch_size), enc.dim, cache  # type: ignore[arg-type]
             )
         with stages("faiss"):
-            dense = DenseIndex.from_vectors(vectors, dim=enc.dim)
+            # same encoder: the previous generation's cells still fit, only rows are re-assigned
+            dense = DenseIndex.from_vectors(vectors, dim=enc.dim, previous=previous.dense if same_encoder else None)
 
     laws: OrderedDict[str, dict] = OrderedDict()
     for a in articles:
@@ -408,7 +429,7 @@ def _write(index_dir: Path, data: IndexData, manifest: dict, report: BuildReport
 
 
 # ---- encoders ---------------------------------------------------------------------------------------
-def _resolve_encoder(model: str | None, adapter, encoder: Any, precision: str):
+def _resolve_encoder(model: str | None, adapter, encoder: Any, precision: str, passage_max_tokens: int | None):
     if encoder is not None:
         return encoder
     if model is not None and str(model).lower() == NO_ENCODER:
@@ -417,7 +438,7 @@ def _resolve_encoder(model: str | None, adapter, encoder: Any, precision: str):
         return None
     from legalret.models.encoder import load_encoder
 
-    return load_encoder(model, adapter=adapter, precision=precision)
+    return load_encoder(model, adapter=adapter, precision=precision, passage_max_tokens=passage_max_tokens)
 
 
 def _encoder_info(enc: Any, model: str | None, adapter) -> dict | None:
@@ -432,6 +453,7 @@ def _encoder_info(enc: Any, model: str | None, adapter) -> dict | None:
         "adapter": str(Path(adapter).resolve()) if adapter is not None else None,
         "dim": int(enc.dim),
         "precision": getattr(enc, "precision", None),
+        "passage_max_tokens": getattr(enc, "passage_max_tokens", None),
     }
 
 
@@ -448,7 +470,7 @@ def load_index_encoder(info: dict | None, *, model=None, adapter=None, encoder: 
         ad = adapter if adapter is not None else info.get("adapter")
         if ad is not None and not Path(ad).exists():
             raise IndexError_(f"{where}: the index was built with adapter {ad}, which no longer exists")
-        encoder = load_encoder(spec, adapter=ad, precision=precision)
+        encoder = load_encoder(spec, adapter=ad, precision=precision, passage_max_tokens=info.get("passage_max_tokens"))
     if encoder.fingerprint != info["fingerprint"]:
         raise IndexError_(
             f"{where}: encoder mismatch — index built with {info['fingerprint']}, requested {encoder.fingerprint}; "

@@ -10,10 +10,13 @@ Layout::
         manifest.json      schema version, encoder (spec, fingerprint, adapter, dim), tokenizer and BM25
                            settings, fusion settings, counts, laws, per-file size + sha256, stage timings
         articles.jsonl     every article (deleted ones too: citations to them must say "deleted")
+        catalog.json       key, law, kind, … of every article: what loading needs without parsing the JSONL
+                           (:mod:`legalret.index.article_store`; generations written before it are read whole)
         rows.json          searchable rows → article position, and each row's text hash
         tokens/            the Kiwi tokens of every row (re-used by ``index add``)
         bm25/              the bm25s index
         dense.faiss        FAISS IndexFlatIP, row i = rows.json row i (absent for a BM25-only index)
+        dense.partitions.npz   k-means cells over the vectors, on large indexes (legalret.index.dense)
 
 A new generation is written into ``.tmp-…`` beside the old one, verified, renamed, and only then does
 ``CURRENT`` point at it; a build that dies midway leaves the previous generation in place and loadable.
@@ -38,10 +41,11 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 
-from legalret.articles import Article, read_articles, write_articles
+from legalret.articles import Article, read_articles
+from legalret.index.article_store import CATALOG, ArticleStore, write_store
 from legalret.atomic import atomic_path
 from legalret.errors import IndexError_, SourceError
 from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
@@ -67,7 +71,7 @@ class IndexData:
     """Everything one generation holds, in memory."""
 
     manifest: dict
-    articles: list[Article]
+    articles: Sequence[Article]  # an ArticleStore when loaded; new Articles / StoredArticle refs when built
     rows: list[int]  # row → position in ``articles`` (deleted articles have no row)
     row_hashes: list[str]
     tokens: TokenStore
@@ -78,11 +82,27 @@ class IndexData:
 
     def __post_init__(self):
         if not self.by_key:
-            self.by_key = {a.key: i for i, a in enumerate(self.articles)}
+            self.by_key = {key: i for i, key in enumerate(self.keys)}
+
+    @property
+    def keys(self) -> list[str]:
+        """The key of every article (from the catalog: nothing is parsed)."""
+        if isinstance(self.articles, ArticleStore):
+            return self.articles.keys
+        return [a.key for a in self.articles]
+
+    def column(self, name: str) -> list:
+        """``laws`` / ``kinds`` / ``deleted`` … of every article, without parsing a loaded store."""
+        if isinstance(self.articles, ArticleStore):
+            return list(getattr(self.articles, name))
+        attr = {"keys": "key", "laws": "law", "kinds": "kind", "law_ids": "law_id",
+                "effective_dates": "effective_date", "deleted": "deleted"}[name]
+        return [getattr(a, attr) for a in self.articles]
 
     @property
     def row_keys(self) -> list[str]:
-        return [self.articles[i].key for i in self.rows]
+        keys = self.keys
+        return [keys[i] for i in self.rows]
 
 
 # ---- locking ------------------------------------------------------------------------------------
@@ -171,7 +191,9 @@ def load_index(index_dir: str | Path, *, verify: str = "full", mmap: bool = Fals
     if verify != "none":
         verify_files(gen, manifest, full=verify == "full")
     try:
-        articles = list(read_articles(gen / ARTICLES))
+        articles: Sequence[Article] = (
+            ArticleStore.open(gen) if (gen / CATALOG).is_file() else list(read_articles(gen / ARTICLES))
+        )
         rows_doc = json.loads((gen / ROWS).read_text(encoding="utf-8"))
         rows, hashes = [int(r) for r in rows_doc["rows"]], list(rows_doc["hashes"])
         tokens = TokenStore.load(gen / TOKENS)
@@ -214,7 +236,7 @@ def write_generation(index_dir: str | Path, data: IndexData, manifest: dict) -> 
     _remove_stale_temps(index_dir)
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
     try:
-        write_articles(tmp / ARTICLES, data.articles)
+        write_store(tmp, data.articles)
         _write_json(tmp / ROWS, {"rows": data.rows, "hashes": data.row_hashes})
         data.tokens.save(tmp / TOKENS)
         data.bm25.save(tmp / BM25_DIR)

@@ -45,12 +45,15 @@ HUB_TIMEOUT_S = 5.0
 class Encoder:
     """A loaded sentence encoder: a SentenceTransformer plus the spec (prompts) and a fingerprint."""
 
-    def __init__(self, model, spec: ModelSpec, fingerprint: str, precision: str, device: str):
+    def __init__(self, model, spec: ModelSpec, fingerprint: str, precision: str, device: str,
+                 passage_max_tokens: int | None = None):
         self.model = model
         self.spec = spec
         self.fingerprint = fingerprint
         self.precision = precision
         self.device = device
+        #: Passages are cut to this many tokens (None: the model's own limit); queries never are.
+        self.passage_max_tokens = passage_max_tokens
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
 
@@ -71,7 +74,15 @@ class Encoder:
 
     def encode_passages(self, texts: Sequence[str] | str, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
         """Embed documents (articles, holdings) with the spec's passage prompt. ``(n, dim)`` float32, unit rows."""
-        return self._encode(texts, self.spec.passage_prompt, batch_size, show_progress)
+        limit = self.passage_max_tokens
+        if limit is None or limit >= self.max_seq_length:
+            return self._encode(texts, self.spec.passage_prompt, batch_size, show_progress)
+        full = self.model.max_seq_length
+        self.model.max_seq_length = limit
+        try:
+            return self._encode(texts, self.spec.passage_prompt, batch_size, show_progress)
+        finally:
+            self.model.max_seq_length = full
 
     def token_count(self, text: str, *, query: bool = False) -> int:
         """Tokens (incl. specials, before truncation) the model sees for ``text`` in query or passage mode."""
@@ -106,8 +117,14 @@ def load_encoder(
     adapter: str | os.PathLike | None = None,
     precision: Precision = "auto",
     device: str | None = None,
+    passage_max_tokens: int | None = None,
 ) -> Encoder:
     """Resolve ``spec`` (``None`` = configured default), load it, optionally attach a LoRA adapter.
+
+    ``passage_max_tokens`` cuts passages (not queries) shorter than the model's limit; the vectors change, so
+    the cut is part of the fingerprint. Statute articles carry their subject in the title and first
+    sentences: on the dev holdings a 128-token cut retrieves as well as 512 (``benchmarks/passage_length.py``)
+    and halves the encoding time of the full corpus, whose long 시행령 articles dominate it.
 
     The bundled model is rebuilt into the cache on first use (a progress message, ~half a minute); a hub id
     is loaded from the hub cache, or fetched when the hub answers within :data:`HUB_TIMEOUT_S` — otherwise a
@@ -131,6 +148,14 @@ def load_encoder(
         # The base fingerprint lets the adapter refuse a base with the same name but different weights.
         adapter_fp = attach_adapter(model, Path(adapter), spec.name, base_fingerprint=fingerprint)
         fingerprint += f"+adapter:{adapter_fp}"
+    if passage_max_tokens is not None:
+        if int(passage_max_tokens) < 8:
+            raise ModelError(f"passage_max_tokens must be at least 8, not {passage_max_tokens}")
+        passage_max_tokens = int(passage_max_tokens)
+        if passage_max_tokens < int(model.max_seq_length):
+            fingerprint += f"+passage-tokens:{passage_max_tokens}"
+        else:
+            passage_max_tokens = None  # no cut: the same vectors as without one
 
     resolved = resolve_precision(precision, device)
     if resolved == "bf16":
@@ -138,7 +163,7 @@ def load_encoder(
 
         model.to(torch.bfloat16)
     model.eval()
-    return Encoder(model, spec, fingerprint, resolved, device)
+    return Encoder(model, spec, fingerprint, resolved, device, passage_max_tokens)
 
 
 def default_device() -> str:

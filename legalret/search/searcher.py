@@ -162,14 +162,15 @@ class Searcher:
         self.notices: list[str] = []  # load-time notes (e.g. a memory that could not be loaded)
 
         self.keys = self.data.row_keys
-        articles = self.data.articles
+        # columns, not articles: a loaded store parses an article only when a hit shows it
+        article_laws, article_kinds = self.data.column("laws"), self.data.column("kinds")
         self.law_names = LawNames(self.manifest.get("laws", {}).keys())
         self.laws: list[str] = list(self.manifest.get("laws", {}))
-        self.kinds: list[str] = sorted({a.kind for a in articles if a.kind})
+        self.kinds: list[str] = sorted({kind for kind in article_kinds if kind})
         law_ids = {law: i for i, law in enumerate(self.laws)}
         kind_ids = {kind: i for i, kind in enumerate(self.kinds)}
-        self._row_law = np.array([law_ids.get(articles[i].law, -1) for i in self.data.rows], dtype=np.int32)
-        self._row_kind = np.array([kind_ids.get(articles[i].kind, -1) for i in self.data.rows], dtype=np.int32)
+        self._row_law = np.array([law_ids.get(article_laws[i], -1) for i in self.data.rows], dtype=np.int32)
+        self._row_kind = np.array([kind_ids.get(article_kinds[i], -1) for i in self.data.rows], dtype=np.int32)
         self._masks: dict[tuple, np.ndarray | None] = {}
 
     # ---- lazily loaded parts -------------------------------------------------------------------

@@ -1,0 +1,158 @@
+"""How much of an article the dense vector needs: dense recall on the dev holdings vs. the passage token cut.
+
+Index passages are cut to ``legalret.config.DEFAULT_PASSAGE_MAX_TOKENS`` encoder tokens before encoding (queries
+never are). This benchmark is the evidence for that default: it encodes the articles of an existing index at
+several cuts (``--lengths``; ``0`` = the model's own limit, 512 for me5-small), scores the 2020–2022 dev
+holdings against each set of vectors by exact cosine, and reports dense recall@10 / MRR@10 with the
+encoding time of each cut. Only queries with a gold article in the index are scored (as ``--gold indexed``
+in ``run_quality.py``).
+
+Usage::
+
+    .venv/bin/python benchmarks/passage_length.py --index ~/.cache/legalret/bench/index-civil-commercial-default-base
+    .venv/bin/python benchmarks/passage_length.py --index … --adapter legalret/adapters/me5-small-legal --tag adapter
+
+Writes ``benchmarks/results/passage_length[-<tag>].{json,md}``. The full corpus's token-length distribution
+(what a cut saves there) is printed with ``--corpus-stats`` (tokenizes every 법률+시행령 article; ~30 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+
+K = 10
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--index", required=True, help="an index whose articles are re-encoded (its own vectors are not used)")
+    p.add_argument("--queries", default=str(REPO / "out" / "pairs" / "dev_queries.jsonl"))
+    p.add_argument("--model", default=None, help="encoder spec (default: bundled:me5-small)")
+    p.add_argument("--adapter", default=None)
+    p.add_argument("--lengths", default="0,256,128,96,64")
+    p.add_argument("--corpus-stats", action="store_true", help="also report the token lengths of every 법률+시행령 article")
+    p.add_argument("--tag", default="")
+    p.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
+    args = p.parse_args(argv)
+
+    from legalret.evaluate.metrics import mrr_at_k, recall_at_k
+    from legalret.evaluate.quality import load_queries
+    from legalret.evaluate.report import write_json, write_text
+    from legalret.evaluate.speed import machine_info
+    from legalret.index.store import load_index
+    from legalret.models.encoder import load_encoder
+
+    data = load_index(args.index, verify="size")
+    keys = data.row_keys
+    texts = [data.articles[i].index_text() for i in data.rows]
+    in_index = set(keys)
+    queries = [q for q in load_queries(args.queries).queries if any(g in in_index for g in q.gold)]
+    enc = load_encoder(args.model, adapter=args.adapter)
+    print(f"{len(texts)} articles, {len(queries)} dev queries with an indexed gold article; {enc}", flush=True)
+    t = time.perf_counter()
+    Q = enc.encode_queries([q.query for q in queries])
+    query_s = time.perf_counter() - t
+
+    lengths = [int(x) for x in args.lengths.split(",")]
+    passage_tokens = np.array([enc.token_count(t) for t in texts])
+    rows = []
+    for cut in lengths:
+        limit = cut or enc.max_seq_length
+        enc.passage_max_tokens = limit if limit < enc.max_seq_length else None
+        t = time.perf_counter()
+        P = enc.encode_passages(texts)
+        seconds = time.perf_counter() - t
+        top = np.argsort(-(Q @ P.T), axis=1)[:, :K]
+        ranked = [[keys[i] for i in row] for row in top]
+        gold = [[g for g in q.gold if g in in_index] for q in queries]
+        recall = float(np.mean([recall_at_k(r, g, K) for r, g in zip(ranked, gold)]))
+        mrr = float(np.mean([mrr_at_k(r, g, K) for r, g in zip(ranked, gold)]))
+        rows.append({
+            "max_tokens": limit, "recall@10": recall, "mrr@10": mrr, "encode_s": seconds,
+            "passages_per_s": len(texts) / seconds, "cut_fraction": float(np.mean(passage_tokens > limit)),
+        })
+        print(f"cut {limit}: recall@10 {recall:.4f}  MRR@10 {mrr:.4f}  ({seconds:.1f} s)", flush=True)
+    enc.passage_max_tokens = None
+
+    result = {
+        "index": str(args.index), "encoder": enc.fingerprint, "queries": len(queries), "articles": len(texts),
+        "query_encode_s": query_s, "rows": rows, "machine": machine_info(),
+        "article_tokens": _describe(passage_tokens),
+    }
+    if args.corpus_stats:
+        result["corpus_tokens"] = _corpus_stats(enc)
+    name = "passage_length" + (f"-{args.tag}" if args.tag else "")
+    out = Path(args.out)
+    write_json(out / f"{name}.json", result)
+    write_text(out / f"{name}.md", _markdown(result, " ".join(["benchmarks/passage_length.py"] + (argv or sys.argv[1:]))))
+    print(f"wrote {out / name}.{{json,md}}")
+    return 0
+
+
+def _describe(lengths: np.ndarray) -> dict:
+    return {
+        "mean": float(lengths.mean()), "p50": float(np.median(lengths)), "p90": float(np.percentile(lengths, 90)),
+        "p99": float(np.percentile(lengths, 99)), "total": int(lengths.sum()),
+    }
+
+
+def _corpus_stats(enc) -> dict:
+    """Encoder tokens of every searchable 법률+시행령 article, and the tokens left at each cut."""
+    from legalret.config import shared_data_dir
+    from legalret.ingest.sources import ingest
+
+    data = shared_data_dir()
+    if data is None:
+        return {}
+    arts = [a for a in ingest([data / "statutes" / "legalize-kr.zip"], kinds=["법률", "시행령"]).articles if not a.deleted]
+    prompt = enc.spec.passage_prompt
+    ids = enc.tokenizer([prompt + a.index_text() for a in arts], add_special_tokens=True)["input_ids"]
+    lengths = np.array([len(x) for x in ids])
+    stats = {"articles": len(arts), **_describe(lengths)}
+    stats["tokens_at_cut"] = {str(c): int(np.minimum(lengths, c).sum()) for c in (64, 96, 128, 256, 512)}
+    return stats
+
+
+def _markdown(r: dict, command: str) -> str:
+    lines = [
+        "### Dense passage length — recall on the dev holdings",
+        "",
+        f"{r['articles']:,} articles of `{r['index']}`, {r['queries']:,} dev holdings (2020–2022) with a gold article "
+        f"in the index; encoder `{r['encoder']}`. Article length in encoder tokens: mean {r['article_tokens']['mean']:.0f}, "
+        f"p90 {r['article_tokens']['p90']:.0f}.",
+        "",
+        "| passage cut (tokens) | articles cut | dense recall@10 | dense MRR@10 | encode s | passages/s |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in r["rows"]:
+        lines.append(
+            f"| {row['max_tokens']} | {row['cut_fraction']:.1%} | {row['recall@10']:.4f} | {row['mrr@10']:.4f} | "
+            f"{row['encode_s']:.1f} | {row['passages_per_s']:.1f} |"
+        )
+    corpus = r.get("corpus_tokens")
+    if corpus:
+        lines += [
+            "",
+            f"Every searchable 법률+시행령 article ({corpus['articles']:,}): mean {corpus['mean']:.0f} tokens, "
+            f"p90 {corpus['p90']:.0f}, total {corpus['total'] / 1e6:.1f} M; tokens left to encode at each cut: "
+            + ", ".join(f"{c}: {v / 1e6:.1f} M" for c, v in corpus["tokens_at_cut"].items()) + ".",
+        ]
+    lines += ["", f"Reproduce: `.venv/bin/python {command}`", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,179 @@
+"""The article store of an index generation: every article as one JSON line, parsed only when used.
+
+The full corpus holds ~140k articles (110 MB of JSON). Parsing all of them costs seconds on every
+``legalret search`` start and every ``index add``, yet a search shows ten articles and an update changes one
+law. So a generation keeps, beside ``articles.jsonl``, a small ``catalog.json`` with the columns that are
+needed for *every* article (key, law, kind, law id, effective date, deleted); :class:`ArticleStore` reads the
+catalog and the raw bytes, and parses an article the first time it is asked for.
+
+An update writes a new generation from a mix of new :class:`~legalret.articles.Article` objects and
+:class:`StoredArticle` references to lines of the previous store, which are copied byte for byte — the
+unchanged 139k articles of an amended-law update are never parsed or re-serialized.
+
+Usage::
+
+    from legalret.index.article_store import ArticleStore, write_store
+
+    store = ArticleStore.open(gen_dir)      # reads catalog.json + the bytes of articles.jsonl
+    store.keys[0], store.laws[0]            # columns: no JSON parsed
+    store[0]                                # an Article, parsed on first access
+    write_store(new_dir, [store.ref(0), new_article])   # copies line 0, serializes the new one
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence, Union
+
+import numpy as np
+
+from legalret.articles import Article
+from legalret.errors import SourceError
+
+ARTICLES = "articles.jsonl"
+CATALOG = "catalog.json"
+#: The per-article columns of ``catalog.json`` (each a list with one entry per article, in store order).
+COLUMNS = ("keys", "laws", "kinds", "law_ids", "effective_dates", "deleted")
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """A reference to article ``pos`` of ``store``: carried into a new generation without being parsed."""
+
+    store: "ArticleStore"
+    pos: int
+
+    @property
+    def key(self) -> str:
+        return self.store.keys[self.pos]
+
+    @property
+    def law(self) -> str:
+        return self.store.laws[self.pos]
+
+    @property
+    def kind(self) -> str:
+        return self.store.kinds[self.pos]
+
+    @property
+    def law_id(self) -> str | None:
+        return self.store.law_ids[self.pos]
+
+    @property
+    def effective_date(self) -> str | None:
+        return self.store.effective_dates[self.pos]
+
+    @property
+    def deleted(self) -> bool:
+        return bool(self.store.deleted[self.pos])
+
+    def load(self) -> Article:
+        return self.store[self.pos]
+
+    def index_text(self) -> str:
+        return self.load().index_text()
+
+
+#: What a new generation is written from.
+Entry = Union[Article, StoredArticle]
+
+
+class ArticleStore(Sequence[Article]):
+    """The articles of one generation (see the module docstring). Indexing parses and caches one article."""
+
+    def __init__(self, data: bytes, starts: np.ndarray, columns: dict, path: Path | None = None):
+        self._data = data
+        self._starts = starts  # byte offset of every line, plus the end
+        self.keys: list[str] = columns["keys"]
+        self.laws: list[str] = columns["laws"]
+        self.kinds: list[str] = columns["kinds"]
+        self.law_ids: list[str | None] = columns["law_ids"]
+        self.effective_dates: list[str | None] = columns["effective_dates"]
+        self.deleted = np.asarray(columns["deleted"], dtype=bool)
+        self.path = path
+        self._parsed: dict[int, Article] = {}
+
+    @classmethod
+    def open(cls, gen_dir: str | Path) -> "ArticleStore":
+        gen_dir = Path(gen_dir)
+        path = gen_dir / ARTICLES
+        data = path.read_bytes()
+        buf = np.frombuffer(data, dtype=np.uint8)
+        ends = np.flatnonzero(buf == 0x0A) + 1  # JSON escapes newlines inside strings: one line = one article
+        if len(data) and (not len(ends) or ends[-1] != len(data)):
+            ends = np.append(ends, len(data))
+        starts = np.concatenate([[0], ends]).astype(np.int64)
+        try:
+            columns = json.loads((gen_dir / CATALOG).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SourceError(str(gen_dir / CATALOG), "missing (the index is corrupted; rebuild it)") from None
+        except ValueError as e:
+            raise SourceError(str(gen_dir / CATALOG), f"not valid JSON ({e})") from e
+        bad = [c for c in COLUMNS if not isinstance(columns.get(c), list) or len(columns[c]) != len(starts) - 1]
+        if bad:
+            raise SourceError(str(gen_dir / CATALOG), f"columns {bad} do not match the {len(starts) - 1} lines of {ARTICLES}")
+        return cls(data, starts, columns, path)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, pos):  # type: ignore[override]
+        if isinstance(pos, slice):
+            return [self[i] for i in range(*pos.indices(len(self)))]
+        if pos < 0:
+            pos += len(self)
+        art = self._parsed.get(pos)
+        if art is None:
+            try:
+                art = Article.from_dict(json.loads(self.line(pos)))
+            except (ValueError, TypeError, KeyError) as e:
+                raise SourceError(str(self.path), f"not an article record ({e})", line=pos + 1) from e
+            if art.key != self.keys[pos]:
+                raise SourceError(str(self.path), f"article {art.key!r} where the catalog says {self.keys[pos]!r}", line=pos + 1)
+            self._parsed[pos] = art
+        return art
+
+    def __iter__(self) -> Iterator[Article]:
+        return (self[i] for i in range(len(self)))
+
+    def line(self, pos: int) -> bytes:
+        """The stored JSON line of article ``pos`` (newline included)."""
+        return self._data[self._starts[pos] : self._starts[pos + 1]]
+
+    def ref(self, pos: int) -> StoredArticle:
+        return StoredArticle(self, pos)
+
+    def refs(self) -> list[StoredArticle]:
+        return [StoredArticle(self, i) for i in range(len(self))]
+
+
+def write_store(gen_dir: str | Path, entries: Sequence[Entry]) -> None:
+    """Write ``articles.jsonl`` + ``catalog.json`` into ``gen_dir`` (a new generation's temp directory).
+
+    References are copied as bytes; new articles are serialized as :func:`legalret.articles.write_articles`
+    does."""
+    gen_dir = Path(gen_dir)
+    if isinstance(entries, ArticleStore):
+        entries = entries.refs()
+    columns: dict[str, list] = {c: [] for c in COLUMNS}
+    with open(gen_dir / ARTICLES, "wb") as f:
+        for entry in entries:
+            if isinstance(entry, StoredArticle):
+                f.write(entry.store.line(entry.pos))
+            else:
+                f.write(json.dumps(entry.to_dict(), ensure_ascii=False).encode("utf-8") + b"\n")
+            columns["keys"].append(entry.key)
+            columns["laws"].append(entry.law)
+            columns["kinds"].append(entry.kind)
+            columns["law_ids"].append(entry.law_id)
+            columns["effective_dates"].append(entry.effective_date)
+            columns["deleted"].append(1 if entry.deleted else 0)
+    with open(gen_dir / CATALOG, "w", encoding="utf-8") as f:
+        json.dump(columns, f, ensure_ascii=False, separators=(",", ":"))
+
+
+def load_all(entries: Iterable[Entry]) -> list[Article]:
+    """Articles for entries (references are parsed)."""
+    return [e.load() if isinstance(e, StoredArticle) else e for e in entries]
