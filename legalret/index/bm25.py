@@ -163,6 +163,14 @@ def _score_matrix(store: "TokenStore", params: BM25Params, dtype: np.dtype, int_
 
 def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None, *, positive_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Indices and values of the ``k`` largest scores (best first, ties by lower index), honouring ``mask``."""
+    if positive_only:
+        # BM25: most rows score 0 — select among the matching rows only (132k → a few thousand)
+        keep = scores > 0
+        if mask is not None:
+            keep &= mask
+        candidates = np.flatnonzero(keep)
+        rows, vals = top_k(scores[candidates], k)
+        return candidates[rows], vals
     if mask is not None:
         scores = np.where(mask, scores, -np.inf)
     n = scores.shape[0]
@@ -178,8 +186,6 @@ def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None, *, positiv
     rows = part[order]
     vals = scores[rows]
     keep = np.isfinite(vals)
-    if positive_only:
-        keep &= vals > 0
     return rows[keep], vals[keep].astype(np.float32, copy=False)
 
 
