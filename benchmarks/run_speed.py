@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--work-dir", default=None, help="where the temporary index goes (default: system temp)")
     p.add_argument("--index", default=None, help="reuse this index of the corpus (build figures from its manifest) "
                                                  "instead of building one, e.g. the one run_quality.py built")
+    p.add_argument("--build-report", default=None, help="with --index: build figures from this `legalret index build --json` "
+                                                        "output (for indexes updated since they were built)")
     args = p.parse_args(argv)
 
     import torch
@@ -68,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             n_queries=args.n_queries, n_reference_queries=args.n_reference_queries,
             references=() if args.no_references else ("rank_bm25", "bm25s"),
             model=args.model, adapter=args.adapter, cold_runs=args.cold_runs, seed=args.seed, index_dir=args.index,
+            build_report=args.build_report,
         )
     report["settings"]["command"] = "python benchmarks/run_speed.py " + " ".join(sys.argv[1:] if argv is None else argv)
     name = f"speed-{args.corpus}" + ("-bm25" if modes == ["bm25"] else "") + (f"-limit{args.limit}" if args.limit else "")

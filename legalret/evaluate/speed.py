@@ -373,13 +373,20 @@ def _stage_timings(result: Any) -> dict[str, float]:
     return {}
 
 
-def build_from_manifest(index_dir: Path) -> dict[str, Any]:
+def build_from_manifest(index_dir: Path, build_report: str | os.PathLike | None = None) -> dict[str, Any]:
     """Build figures of an existing index, from the stage timings its manifest recorded when it was built
-    (so a speed run can reuse the index a quality run just built instead of encoding everything twice)."""
+    (so a speed run can reuse the index a quality run just built instead of encoding everything twice).
+
+    ``build_report``: the JSON ``legalret index build --json`` printed, for indexes whose manifest predates
+    the carried ``build`` record (their ``timings`` are those of the last ``index add``)."""
     from legalret.index.store import read_manifest
 
     manifest = read_manifest(index_dir)
-    timings = {k: float(v) for k, v in (manifest.get("timings") or {}).items()}
+    if build_report is not None:
+        recorded = json.loads(Path(build_report).read_text(encoding="utf-8"))
+    else:
+        recorded = manifest.get("build") or manifest
+    timings = {k: float(v) for k, v in (recorded.get("timings") or {}).items()}
     n = int(manifest.get("counts", {}).get("articles", 0))
     total = timings.pop("total", None) or sum(timings.values())
     return {
@@ -390,7 +397,7 @@ def build_from_manifest(index_dir: Path) -> dict[str, Any]:
         "disk_mb": round(dir_size_mb(index_dir), 2),
         "dense": manifest.get("encoder") is not None,
         "reused_index": str(index_dir),
-        "built": manifest.get("created"),
+        "built": recorded.get("created") or manifest.get("created"),
     }
 
 
@@ -479,6 +486,7 @@ def run_speed(
     data_dir: str | os.PathLike | None = None,
     keep_index: bool = False,
     index_dir: str | os.PathLike | None = None,
+    build_report: str | os.PathLike | None = None,
     progress: bool | None = None,
 ) -> dict[str, Any]:
     """Measure everything listed in the module docstring; returns the report dict.
@@ -516,7 +524,7 @@ def run_speed(
 
     if reuse:
         console.print(f"[bold]index[/] reusing {index_dir} (build timings from its manifest)")
-        report["build"] = build_from_manifest(index_dir)
+        report["build"] = build_from_manifest(index_dir, build_report)
         if dense and not report["build"]["dense"]:
             raise LegalretError(f"{index_dir}: built without dense vectors; use modes=('bm25',)")
     else:

@@ -205,7 +205,7 @@ def add_to_index(
         data, manifest = _assemble(merged, previous, enc, settings, params, report, stages, batch_size)
         manifest["fusion"] = previous.manifest.get("fusion", {})
         manifest["encoder"] = info
-        _write(index_dir, data, manifest, report, stages)
+        _write(index_dir, data, manifest, report, stages, build=previous.manifest.get("build"))
     stages.finish()
     return report
 
@@ -420,9 +420,15 @@ def _encode_sorted(enc: Any, texts: list[str], batch_size: int) -> np.ndarray:
     return out
 
 
-def _write(index_dir: Path, data: IndexData, manifest: dict, report: BuildReport, stages: _Stages) -> None:
+def _write(index_dir: Path, data: IndexData, manifest: dict, report: BuildReport, stages: _Stages,
+           build: dict | None = None) -> None:
+    """Write the generation. ``timings`` are this operation's; ``build`` (kept through every ``index add``)
+    is how long the full build took — what a speed report wants to know about an index."""
     manifest["timings"] = {k: round(v, 3) for k, v in report.timings.items()}
     manifest["cpu_timings"] = {k: round(v, 3) for k, v in report.cpu_timings.items()}
+    manifest["build"] = build if build is not None else {
+        "created": manifest.get("created"), "timings": manifest["timings"], "cpu_timings": manifest["cpu_timings"],
+    }
     with stages("write"):
         gen = write_generation(index_dir, data, manifest)
     report.generation = gen.name
