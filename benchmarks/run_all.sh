@@ -3,7 +3,7 @@
 # then regenerate docs/results.md. Results go to benchmarks/results/ (small JSON / Markdown / PNG files).
 #
 #   bash benchmarks/run_all.sh            # 민법+상법 (all modes) and every 법률+시행령 (BM25 only)
-#   FULL_DENSE=1 bash benchmarks/run_all.sh   # also encode every 법률+시행령 (~141k articles: hours on 2 cores)
+#   FULL_DENSE=1 bash benchmarks/run_all.sh   # also encode every 법률+시행령 (~140k articles: about an hour on 2 cores)
 #
 # Threads are capped at 2 unless OMP_NUM_THREADS is set. Indexes are kept in $LEGALRET_HOME/bench and reused.
 set -euo pipefail
@@ -31,5 +31,11 @@ if [ "${FULL_DENSE:-0}" = "1" ]; then
   $PY benchmarks/run_quality.py --corpus all-acts-decrees --queries "$QUERIES"
   $PY benchmarks/run_speed.py --corpus all-acts-decrees --queries "$QUERIES" \
       --index "$HOME_DIR/bench/index-all-acts-decrees-default-base"
+  $PY benchmarks/dense_partitions.py --index "$HOME_DIR/bench/index-all-acts-decrees-default-base"
+  $PY benchmarks/search_index_add.py --index "$HOME_DIR/bench/index-all-acts-decrees-default-base" --law 민법
+  $PY benchmarks/search_latency.py --index "$HOME_DIR/bench/index-all-acts-decrees-default-base" \
+      --json benchmarks/results/latency-all-acts-decrees.json
 fi
+# 5. how much of each article the dense vectors need (re-encodes the 민법+상법 articles at several cuts)
+$PY benchmarks/passage_length.py --index "$HOME_DIR/bench/index-civil-commercial-default-base" --corpus-stats
 $PY benchmarks/write_results_doc.py

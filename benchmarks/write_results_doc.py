@@ -63,6 +63,10 @@ def _machine(report: dict) -> str:
             f"{m.get('memory_gb')} GB RAM, {m.get('os')}, Python {m.get('python')}; {libs}.{load_text}")
 
 
+#: Result files (``<name>.md``) that are complete sections of their own, in this order.
+EXTRA_SECTIONS = ("dense_partitions", "index_add", "passage_length")
+
+
 def build(results_dir: Path, doc_dir: Path) -> str:
     parts = [INTRO]
     quality = sorted(results_dir.glob("quality-*.json"))
@@ -112,6 +116,12 @@ def build(results_dir: Path, doc_dir: Path) -> str:
         if cmd:
             parts.append(f"Command: `{_command(cmd)}`\n")
         parts.append(_machine(report) + "\n")
+    # benchmarks that write their own Markdown section: included as written
+    extra = [results_dir / f"{name}.md" for name in EXTRA_SECTIONS if (results_dir / f"{name}.md").is_file()]
+    if extra:
+        parts.append("### Full-corpus details\n")
+    for path in extra:
+        parts.append(path.read_text(encoding="utf-8").replace("### ", "#### ", 1))
     if not quality and not speed:
         parts.append("_No result files yet: run `benchmarks/run_quality.py` and `benchmarks/run_speed.py`._\n")
     return "\n".join(parts)

@@ -111,6 +111,8 @@ def test_reloaded_adapter_gives_the_same_embeddings(trained, tiny_bert):
     expected = trained.model.encode(PROBE, prompt="passage: ", convert_to_numpy=True, normalize_embeddings=True)
     enc = load_encoder(str(tiny_bert), adapter=trained.out_dir, precision="fp32")
     np.testing.assert_allclose(enc.encode_passages(PROBE), expected, atol=1e-5)
+    # the search-time encoder has the LoRA folded into its weights (no extra matmuls per query)
+    assert any(getattr(m, "merged", False) for m in enc.model.modules())
     assert enc.fingerprint.endswith("+adapter:" + trained.fingerprint)
     base = load_encoder(str(tiny_bert), precision="fp32")
     assert not np.allclose(base.encode_passages(PROBE), expected, atol=1e-3)  # the adapter does something

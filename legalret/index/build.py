@@ -196,8 +196,9 @@ def add_to_index(
         with stages("load index"):
             previous = load_index(index_dir, verify="size")
         info = previous.manifest.get("encoder")
-        with stages("load encoder"):
-            enc = _encoder_for_existing(info, model, adapter, encoder, precision, index_dir)
+        # Loading the encoder (mostly imports) runs beside merging, tokenizing and the BM25 rebuild,
+        # which spend their time in C code without the GIL: on the full index it hides ~3 s of ~20.
+        enc = _PendingEncoder(info, lambda: _encoder_for_existing(info, model, adapter, encoder, precision, index_dir))
         merged, changes = _merge(previous.articles, incoming, remove_missing)
         report.added, report.changed, report.removed, report.unchanged = changes
         settings = TokenizerSettings.from_dict(previous.manifest["tokenizer"])
@@ -298,7 +299,7 @@ def _assemble(
     n = len(rows)
     same_tokenizer = previous is not None and TokenizerSettings.from_dict(previous.manifest["tokenizer"]) == settings
     same_encoder = (
-        enc is not None and previous is not None and previous.dense is not None
+        enc is not None and enc.fingerprint is not None and previous is not None and previous.dense is not None
         and previous.manifest["encoder"]["fingerprint"] == enc.fingerprint
     )
 
@@ -351,6 +352,9 @@ def _assemble(
         bm25 = BM25Engine.build(tokens, params)
 
     dense = None
+    if isinstance(enc, _PendingEncoder):
+        with stages("load encoder"):  # what is left of it: the wait
+            enc = enc.result()
     if enc is not None:
         cache = EmbeddingCache.from_index(enc.fingerprint, previous.dense, previous.row_hashes) if same_encoder else None
         with stages("encode"):
@@ -435,6 +439,24 @@ def _write(index_dir: Path, data: IndexData, manifest: dict, report: BuildReport
 
 
 # ---- encoders ---------------------------------------------------------------------------------------
+class _PendingEncoder:
+    """An index's encoder loading on a background thread; ``fingerprint`` is the index's (``result()``
+    checks the loaded one against it). ``result()`` is None for a BM25-only index."""
+
+    def __init__(self, info: dict | None, load):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.fingerprint = info["fingerprint"] if info else None
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="legalret-encoder")
+        self._future = self._pool.submit(load)
+
+    def result(self):
+        try:
+            return self._future.result()
+        finally:
+            self._pool.shutdown(wait=False)
+
+
 def _resolve_encoder(model: str | None, adapter, encoder: Any, precision: str, passage_max_tokens: int | None):
     if encoder is not None:
         return encoder
