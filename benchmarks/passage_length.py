@@ -19,7 +19,6 @@ Writes ``benchmarks/results/passage_length[-<tag>].{json,md}``. The full corpus'
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence, Union
+from typing import Iterator, Sequence, Union
 
 import numpy as np
 
@@ -174,6 +174,6 @@ def write_store(gen_dir: str | Path, entries: Sequence[Entry]) -> None:
         json.dump(columns, f, ensure_ascii=False, separators=(",", ":"))
 
 
-def load_all(entries: Iterable[Entry]) -> list[Article]:
-    """Articles for entries (references are parsed)."""
-    return [e.load() if isinstance(e, StoredArticle) else e for e in entries]
+def as_article(entry: Entry) -> Article:
+    """The article an entry stands for (a reference is parsed)."""
+    return entry.load() if isinstance(entry, StoredArticle) else entry

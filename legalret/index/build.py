@@ -36,8 +36,8 @@ import numpy as np
 
 from legalret.articles import Article
 from legalret.config import DEFAULT_PASSAGE_MAX_TOKENS
-from legalret.index.article_store import ArticleStore, Entry, StoredArticle, load_all
 from legalret.errors import IndexError_
+from legalret.index.article_store import ArticleStore, Entry, StoredArticle, as_article
 from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
 from legalret.index.dense import DenseIndex, EmbeddingCache, encode_with_cache, text_hash
 from legalret.index.store import (
@@ -265,7 +265,7 @@ def _merge(old: Sequence[Article], incoming: "OrderedDict[str, Article]", remove
 
 def _same(a: Entry, b: Entry) -> bool:
     """Same article content (where it was read from does not count)."""
-    da, db = load_all([a])[0].to_dict(), load_all([b])[0].to_dict()
+    da, db = as_article(a).to_dict(), as_article(b).to_dict()
     for d in (da, db):
         d.pop("source", None)
         d.pop("line", None)
