@@ -46,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from legalret.evaluate.metrics import recall_at_k
     from legalret.evaluate.quality import load_queries
-    from legalret.evaluate.report import write_json, write_text
-    from legalret.evaluate.speed import machine_info
+    from legalret.evaluate.report import write_result
+    from legalret.evaluate.speed import machine_info, time_queries
     from legalret.index.build import load_index_encoder
     from legalret.index.dense import DenseIndex, Partitions
     from legalret.index.store import load_index
@@ -77,40 +77,26 @@ def main(argv: list[str] | None = None) -> int:
     for style, queries in sets.items():
         vectors = enc.encode_queries([q.query for q in queries])
         exact = [exact_index.top(v, K)[0] for v in vectors]
-        exact_ms = _times(lambda v: exact_index.top(v, K), vectors)
+        exact_ms = time_queries(lambda v: exact_index.top(v, K), vectors, "exact scan")
         rows = [{
             "nprobe": "exact", "overlap@10": 1.0, "recall@10": _recall(exact, queries, keys, recall_at_k),
-            "p50_ms": float(np.percentile(exact_ms, 50)), "p95_ms": float(np.percentile(exact_ms, 95)), "scanned": len(dense),
+            "p50_ms": exact_ms["p50_ms"], "p95_ms": exact_ms["p95_ms"], "scanned": len(dense),
         }]
         for nprobe in [int(x) for x in args.nprobe.split(",")]:
             dense.nprobe = nprobe
             got = [dense.top(v, K)[0] for v in vectors]
-            ms = _times(lambda v: dense.top(v, K), vectors)
+            ms = time_queries(lambda v: dense.top(v, K), vectors, f"nprobe {nprobe}")
             overlap = np.mean([len(set(a.tolist()) & set(b.tolist())) / max(len(b), 1) for a, b in zip(got, exact)])
             scanned = np.mean([len(dense.partitions.candidates(v, nprobe)) for v in vectors])
             rows.append({
                 "nprobe": nprobe, "overlap@10": float(overlap), "recall@10": _recall(got, queries, keys, recall_at_k),
-                "p50_ms": float(np.percentile(ms, 50)), "p95_ms": float(np.percentile(ms, 95)), "scanned": float(scanned),
+                "p50_ms": ms["p50_ms"], "p95_ms": ms["p95_ms"], "scanned": float(scanned),
             })
             print(f"{style} nprobe {nprobe}: overlap {overlap:.3f}, p50 {rows[-1]['p50_ms']:.2f} ms", flush=True)
         result["styles"][style] = {"queries": len(queries), "rows": rows}
 
-    out = Path(args.out)
-    write_json(out / "dense_partitions.json", result)
-    write_text(out / "dense_partitions.md", _markdown(result, " ".join(["benchmarks/dense_partitions.py"] + (argv or sys.argv[1:]))))
-    print(f"wrote {out}/dense_partitions.{{json,md}}")
+    write_result(args.out, "dense_partitions", result, _markdown(result, " ".join(["benchmarks/dense_partitions.py"] + (argv or sys.argv[1:]))))
     return 0
-
-
-def _times(fn, vectors) -> np.ndarray:
-    for v in vectors[:5]:
-        fn(v)
-    out = []
-    for v in vectors:
-        t = time.perf_counter()
-        fn(v)
-        out.append((time.perf_counter() - t) * 1000)
-    return np.asarray(out)
 
 
 def _recall(rows_per_query, queries, keys, recall_at_k) -> float:

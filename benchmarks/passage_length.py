@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from legalret.evaluate.metrics import mrr_at_k, recall_at_k
     from legalret.evaluate.quality import load_queries
-    from legalret.evaluate.report import write_json, write_text
+    from legalret.evaluate.report import write_result
     from legalret.evaluate.speed import machine_info
     from legalret.index.store import load_index
     from legalret.models.encoder import load_encoder
@@ -94,10 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.corpus_stats:
         result["corpus_tokens"] = _corpus_stats(enc)
     name = "passage_length" + (f"-{args.tag}" if args.tag else "")
-    out = Path(args.out)
-    write_json(out / f"{name}.json", result)
-    write_text(out / f"{name}.md", _markdown(result, " ".join(["benchmarks/passage_length.py"] + (argv or sys.argv[1:]))))
-    print(f"wrote {out / name}.{{json,md}}")
+    write_result(args.out, name, result, _markdown(result, " ".join(["benchmarks/passage_length.py"] + (argv or sys.argv[1:]))))
     return 0
 
 

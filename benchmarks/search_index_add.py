@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from legalret.articles import write_articles  # noqa: E402
 from legalret.config import default_mirror  # noqa: E402
-from legalret.evaluate.report import write_json, write_text  # noqa: E402
+from legalret.evaluate.report import write_result  # noqa: E402
 from legalret.evaluate.speed import machine_info  # noqa: E402
 from legalret.index.build import add_to_index  # noqa: E402
 from legalret.index.store import read_manifest  # noqa: E402
@@ -79,10 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             result["cli"][label] = seconds
 
     name = "index_add" + (f"-{args.tag}" if args.tag else "")
-    out = Path(args.out)
-    write_json(out / f"{name}.json", result)
-    write_text(out / f"{name}.md", _markdown(result, " ".join(["benchmarks/search_index_add.py"] + (argv or sys.argv[1:]))))
-    print(f"wrote {out / name}.{{json,md}}")
+    write_result(args.out, name, result, _markdown(result, " ".join(["benchmarks/search_index_add.py"] + (argv or sys.argv[1:]))))
     return 0
 
 

@@ -39,6 +39,14 @@ def write_json(path: str | os.PathLike, data: Any) -> Path:
     return write_text(path, json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n")
 
 
+def write_result(out_dir: str | os.PathLike, name: str, result: Any, markdown: str) -> tuple[Path, Path]:
+    """``<out_dir>/<name>.json`` and ``<name>.md`` of a benchmark that renders its own Markdown section."""
+    out = Path(out_dir)
+    paths = write_json(out / f"{name}.json", result), write_text(out / f"{name}.md", markdown)
+    print(f"wrote {out / name}.{{json,md}}")
+    return paths
+
+
 def _json_default(o: Any) -> Any:
     if hasattr(o, "item"):  # numpy scalars
         return o.item()
