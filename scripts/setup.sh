@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# Create ./.venv (if missing) with the CPU build of torch first, then legalret with its test extras.
-# Idempotent: a second run only re-installs legalret itself (editable).
+# Create ./.venv (if missing) and install exactly the versions in requirements.lock (the set CI passes
+# with, torch 2.13.0 CPU build included), then legalret itself (editable, no dependency resolution).
+# Idempotent and quiet: when the venv already matches the lock (a stamp of the lock's hash), pip is not run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-# torch first, pinned to the CPU build available offline: otherwise pip resolves torch to the newest
-# release and downloads several GB of CUDA wheels.
-if ! .venv/bin/python -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '2.13.0')" 2>/dev/null; then
-  .venv/bin/python -m pip install -q torch==2.13.0 2>&1 | grep -v "^WARNING: Location" || true
+stamp=.venv/.legalret-lock
+want=$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "legalret set-up: installing requirements.lock into .venv (a few minutes on a fresh machine)"
+  export PIP_DISABLE_PIP_VERSION_CHECK=1
+  # pip prints a warning for every configured index folder that lacks a package: noise, not a problem.
+  quiet() { grep -vE "^WARNING: Location|is ignored: it is neither" || true; }
+  .venv/bin/python -m pip install -q --upgrade "pip>=24" 2>&1 | quiet
+  .venv/bin/python -m pip install -q -r requirements.lock 2>&1 | quiet
+  PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q --no-deps -e . 2>&1 | quiet
+  .venv/bin/python -m pip check >/dev/null || { .venv/bin/python -m pip check; exit 1; }
+  echo "$want" > "$stamp"
 fi
-.venv/bin/python -m pip install -q -e ".[test]" 2>&1 | grep -v "^WARNING: Location" || true
-.venv/bin/python -c "import legalret, torch, sentence_transformers, peft, kiwipiepy, bm25s, faiss; print('legalret set up: torch', torch.__version__)"
+.venv/bin/python -m legalret doctor --brief

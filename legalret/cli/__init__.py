@@ -9,10 +9,12 @@ module             commands
 ``fixtext``        ``legalret fix-text``
 ``corpus``         ``legalret corpus pull|list``
 ``model``          ``legalret model build|info``
-``index``          ``legalret index build|add|info``, ``legalret search``
+``index``          ``legalret index build|add|info``
+``search``         ``legalret search``
 ``pairs``          ``legalret pairs``
 ``train``          ``legalret train``
 ``bench``          ``legalret bench quality|speed``
+``doctor``         ``legalret doctor``
 =================  =========================================================
 
 :class:`legalret.errors.LegalretError` raised by any command is printed as one red line, exit code 1.
@@ -36,7 +38,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-_MODULES = ("ingest", "fixtext", "corpus", "model", "index", "pairs", "train", "bench")
+_MODULES = ("ingest", "fixtext", "corpus", "model", "index", "search", "pairs", "train", "bench", "doctor")
 for _name in _MODULES:
     importlib.import_module(f"legalret.cli.{_name}").register(app)
 
