@@ -147,5 +147,5 @@ def read_articles(path: str | os.PathLike) -> Iterator[Article]:
                 continue
             try:
                 yield Article.from_dict(json.loads(line))
-            except (ValueError, TypeError, KeyError) as e:
+            except (ValueError, TypeError, KeyError, AttributeError) as e:  # AttributeError: a line that is not an object
                 raise SourceError(str(path), f"not an article record ({e})", line=lineno) from e

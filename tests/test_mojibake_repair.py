@@ -169,7 +169,8 @@ def test_unrepairable_span_is_reported_not_dropped():
     (r,) = result.repairs
     assert r.fixed == "상법 ¡¡¡ 조¡¡¡"  # what decodes is repaired, garbage kept, not silently deleted
     assert r.confidence == 0.0 and r.status == "low-confidence"
-    assert [(c, p) for _, c, p, _ in r.uncertain] == [("¡", 0.0)] * 6
+    # every kept byte is listed with probability 0 (decoded characters may be listed too, when < 0.99)
+    assert [(c, p) for _, c, p, _ in r.uncertain if p == 0.0] == [("¡", 0.0)] * 6
     check_offsets(broken, result)
     # nothing decodable at all: reported as unrepaired, text unchanged
     garbage = "ì¡¡¡ í¡¡¡"
@@ -249,7 +250,7 @@ def test_corrupt_rejects_unknown_encoding():
 
 def test_bundled_model_is_small():
     assert DEFAULT_MODEL_PATH.is_file(), "build it: python scripts/mojibake_build_model.py"
-    assert DEFAULT_MODEL_PATH.stat().st_size <= 5_000_000
+    assert DEFAULT_MODEL_PATH.stat().st_size <= 10_500_000  # ships in the package (statutes + precedents)
 
 
 # --- real data (shared legalize-kr mirror) -----------------------------------------------------------

@@ -59,15 +59,28 @@ def pull_command(
     oc: Optional[str] = typer.Option(None, "--oc", help="law.go.kr OC key (default: LAW_OC)."),
     timeout: float = typer.Option(20.0, "--timeout", help="Seconds per HTTP request."),
     retries: int = typer.Option(3, "--retries", help="Retries per HTTP request (exponential backoff)."),
-    strict: bool = typer.Option(False, "--strict", help="Exit non-zero when any law failed."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 2 and write nothing when any law failed."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
 ) -> None:
-    """Get the statutes of a corpus and write them as articles."""
-    from legalret.cli.ingest import print_report
-    from legalret.corpus.pull import HttpClient, pull
+    """Get the statutes of a corpus and write them as articles.
 
-    result = pull(targets, source=source, out=out, kinds=kind or None, mirror=mirror, base_url=base_url, oc=oc,
-                  client=HttpClient(timeout=timeout, retries=retries))
+    Exits non-zero, writing nothing, when nothing was pulled, or with ``--strict`` when any law failed."""
+    from legalret.cli.ingest import print_report, strict_reason
+    from legalret.corpus.pull import HttpClient, NothingPulled, pull
+    from legalret.ingest.output import check_output_path, write_articles_out
+
+    out = check_output_path(out)
+    try:
+        result = pull(targets, source=source, out=None, kinds=kind or None, mirror=mirror, base_url=base_url,
+                      oc=oc, client=HttpClient(timeout=timeout, retries=retries))
+    except NothingPulled as e:
+        print_report(e.result.report, out=None)
+        raise
+    if strict and result.report.failed:
+        print_report(result.report, out=None)
+        console.print(f"[red]--strict:[/] {strict_reason(result.report)}; nothing written to {out}", highlight=False)
+        raise typer.Exit(code=2)
+    result.out, result.written = out, write_articles_out(out, result.articles)
     if as_json:
         summary = result.report.summary() | {
             "corpus": result.manifest.name, "source": source, "out": str(out), "written": result.written,
@@ -76,5 +89,3 @@ def pull_command(
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     console.print(f"corpus [bold]{result.manifest.name}[/] from {source}", highlight=False)
     print_report(result.report, out=out)
-    if strict and result.report.errors:
-        raise typer.Exit(code=2)

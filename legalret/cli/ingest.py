@@ -18,7 +18,7 @@ import typer
 from rich.table import Table
 
 from legalret.errors import LegalretError
-from legalret.progress import console
+from legalret.progress import console, progress
 
 
 def register(app: typer.Typer) -> None:
@@ -30,29 +30,59 @@ def ingest_command(
     out: Path = typer.Option(..., "--out", "-o", help="Articles JSONL to write (atomically)."),
     law: Optional[List[str]] = typer.Option(None, "--law", help="Keep only this law (repeatable; any spacing)."),
     kind: Optional[List[str]] = typer.Option(None, "--kind", help="Keep only this kind: 법률, 시행령, 시행규칙 (repeatable)."),
-    strict: bool = typer.Option(False, "--strict", help="Exit non-zero when any file had an error."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 2 and write nothing when any file had an error "
+                                                        "or a lossy mojibake repair stayed uncertain."),
     no_repair: bool = typer.Option(False, "--no-repair", help="Do not repair mojibake."),
     show_warnings: bool = typer.Option(False, "--warnings", help="List warnings (repaired defects) too."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
 ) -> None:
-    """Read statutes into canonical articles; print files, laws, articles, deleted, mojibake repairs, errors."""
-    from legalret.articles import write_articles
+    """Read statutes into canonical articles; print files, laws, articles, deleted, mojibake repairs, errors.
+
+    Exits non-zero, writing nothing, when no article was read, or with ``--strict`` when any file had an
+    error or a lossy mojibake repair stayed uncertain. ``--out`` is checked before anything is read."""
+    from legalret.ingest.output import check_output_path, write_articles_out
     from legalret.ingest.sources import ingest, iter_sources
 
+    out = check_output_path(out)
     total = _count_files(sources, iter_sources)
-    with _Progress(total) as advance:
-        result = ingest(sources, laws=law or None, kinds=kind or None, repair=not no_repair, progress=advance)
-    if not result.articles and result.report.errors:
-        print_report(result.report, out=None, show_warnings=show_warnings)
-        raise LegalretError(f"no articles were read ({len(result.report.errors)} error(s) above); nothing written to {out}")
-    written = write_articles(out, result.articles)
-    if as_json:
-        summary = result.report.summary() | {"out": str(out), "written": written,
-                                             "error_list": [str(e) for e in result.report.errors]}
+    with progress("reading statute files", total=total, unit="files") as bar:
+        result = ingest(sources, laws=law or None, kinds=kind or None, repair=not no_repair,
+                        progress=lambda src: bar.advance(1))
+    report = result.report
+    if not result.articles:
+        print_report(report, out=None, show_warnings=show_warnings)
+        raise LegalretError(f"no articles were read ({nothing_read_reason(report)}); nothing written to {out}")
+    refused = strict and report.failed
+    written = 0 if refused else write_articles_out(out, result.articles)
+    if as_json:  # also when --strict refused: pipelines read why from the summary
+        summary = report.summary() | {"out": str(out), "written": written, "strict_failed": refused,
+                                      "error_list": [str(e) for e in report.errors],
+                                      "uncertain_list": [str(e) for e in report.uncertain]}
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-    print_report(result.report, out=out, show_warnings=show_warnings)
-    if strict and result.report.errors:
+    print_report(report, out=None if refused else out, show_warnings=show_warnings)
+    if refused:
+        console.print(f"[red]--strict:[/] {strict_reason(report)}; nothing written to {out}", highlight=False)
         raise typer.Exit(code=2)
+
+
+def nothing_read_reason(report) -> str:
+    """Why a run produced no articles, for the one-line error."""
+    parts = []
+    if report.errors:
+        parts.append(f"{len(report.errors)} error(s) above")
+    parts.append(f"{report.files} statute file(s) read")
+    if report.skipped:
+        parts.append(f"{report.skipped} skipped by --law/--kind")
+    return ", ".join(parts)
+
+
+def strict_reason(report) -> str:
+    parts = []
+    if report.errors:
+        parts.append(f"{len(report.errors)} error(s)")
+    if report.uncertain:
+        parts.append(f"{len(report.uncertain)} uncertain mojibake repair(s)")
+    return " and ".join(parts)
 
 
 def _count_files(sources, iter_sources) -> int | None:
@@ -62,30 +92,8 @@ def _count_files(sources, iter_sources) -> int | None:
         return None
 
 
-class _Progress:
-    """A rich progress bar fed one file at a time (silent when stderr is not a terminal)."""
-
-    def __init__(self, total: int | None):
-        self.total = total
-        self._progress = None
-
-    def __enter__(self):
-        if console.is_terminal:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self._progress = Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(),
-                                      TimeElapsedColumn(), TextColumn("{task.fields[name]}"), console=console)
-            self._progress.__enter__()
-            self._task = self._progress.add_task("ingest", total=self.total, name="")
-        return self._advance
-
-    def _advance(self, src) -> None:
-        if self._progress is not None:
-            self._progress.update(self._task, advance=1, name=src.path.parent.name[:40])
-
-    def __exit__(self, *exc):
-        if self._progress is not None:
-            self._progress.__exit__(*exc)
+#: Uncertain mojibake repairs listed without --warnings (the rest are counted).
+_SHOWN_UNCERTAIN = 10
 
 
 def print_report(report, out: Path | None, show_warnings: bool = False) -> None:
@@ -96,6 +104,8 @@ def print_report(report, out: Path | None, show_warnings: bool = False) -> None:
     s = report.summary()
     rows = [("files", s["files"]), ("laws", s["laws"]), ("articles", s["articles"]), ("deleted", s["deleted"]),
             ("mojibake repairs", s["mojibake_repairs"]), ("errors", s["errors"]), ("warnings", s["warnings"])]
+    if s.get("mojibake_uncertain"):
+        rows.append(("uncertain mojibake repairs", s["mojibake_uncertain"]))
     if report.skipped:
         rows.append(("skipped (filtered)", report.skipped))
     if report.duplicates:
@@ -110,11 +120,20 @@ def print_report(report, out: Path | None, show_warnings: bool = False) -> None:
                       highlight=False)
     for err in report.errors:
         console.print(f"[red]error[/] {err}", highlight=False, soft_wrap=True)
+    uncertain = getattr(report, "uncertain", [])
     if show_warnings:
         for w in report.warnings:
-            console.print(f"[yellow]warning[/] {w}", highlight=False, soft_wrap=True)
-    elif report.warnings:
-        console.print(f"{len(report.warnings)} warning(s) (repaired or skipped defects); --warnings lists them",
-                      highlight=False)
+            console.print(f"[yellow]warning[/] {w}", highlight=False, markup=False, soft_wrap=True)
+    else:
+        # uncertain mojibake guesses may have put wrong characters into the text: always shown
+        for w in uncertain[:_SHOWN_UNCERTAIN]:
+            console.print(f"warning {w}", style="yellow", highlight=False, markup=False, soft_wrap=True)
+        if len(uncertain) > _SHOWN_UNCERTAIN:
+            console.print(f"… and {len(uncertain) - _SHOWN_UNCERTAIN} more uncertain mojibake repair(s)",
+                          highlight=False)
+        rest = len(report.warnings) - len(uncertain)  # the uncertain ones are counted above
+        if rest > 0:
+            console.print(f"{rest} warning(s) (repaired or skipped defects); --warnings lists them",
+                          highlight=False)
     if out is not None:
         console.print(f"wrote {s['articles']} articles to {out}", highlight=False)

@@ -10,6 +10,7 @@ Usage::
 """
 
 from legalret.corpus.manifest import Manifest, list_manifests, load_manifest
-from legalret.corpus.pull import HttpClient, PullResult, pull, resolve_targets
+from legalret.corpus.pull import HttpClient, NothingPulled, PullResult, pull, resolve_targets
 
-__all__ = ["HttpClient", "Manifest", "PullResult", "list_manifests", "load_manifest", "pull", "resolve_targets"]
+__all__ = ["HttpClient", "Manifest", "NothingPulled", "PullResult", "list_manifests", "load_manifest", "pull",
+           "resolve_targets"]

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from legalret.articles import Article, write_articles
+from legalret.articles import Article
 from legalret.config import default_mirror
 from legalret.corpus.manifest import Manifest, is_manifest_ref, load_manifest
 from legalret.errors import LegalretError, NetworkError, SourceError
@@ -159,7 +159,8 @@ def pull(targets: Iterable[str] | None = None, *, source: str = "mirror", out: s
     """Pull the statutes of ``targets`` (manifests and/or law names) and write them to ``out`` (JSONL).
 
     Per-law problems (a law missing from the mirror, a 404) are errors in ``result.report.errors``;
-    an unreachable network raises :class:`NetworkError` naming the URL and the ``--mirror`` alternative.
+    an unreachable network raises :class:`NetworkError` naming the URL and the ``--mirror`` alternative;
+    a pull that read no article at all raises :class:`NothingPulled` and writes nothing.
     """
     if source not in SOURCES:
         raise LegalretError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
@@ -184,10 +185,28 @@ def pull(targets: Iterable[str] | None = None, *, source: str = "mirror", out: s
             on_error(err)
     pulled = PullResult(result.articles, result.report, manifest, source, requests=client.attempts - before,
                         missing=missing)
+    if not result.articles:
+        raise NothingPulled(pulled)
     if out is not None:
+        from legalret.ingest.output import write_articles_out
+
         pulled.out = Path(out)
-        pulled.written = write_articles(out, result.articles)
+        pulled.written = write_articles_out(out, result.articles)
     return pulled
+
+
+class NothingPulled(LegalretError):
+    """A pull that produced no article (every law missing, every request failed): nothing is written.
+
+    ``error.result`` is the :class:`PullResult`, so callers can still show the per-law errors."""
+
+    def __init__(self, result: PullResult):
+        self.result = result
+        errors = result.report.errors
+        first = f": {errors[0]}" if errors else ""
+        more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
+        super().__init__(f"corpus {result.manifest.name!r} from {result.source}: no articles were pulled{first}{more}; "
+                         "nothing written")
 
 
 def _pull_mirror(manifest: Manifest, mirror, on_error, progress):

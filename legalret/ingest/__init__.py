@@ -11,7 +11,8 @@ Usage::
 Modules: :mod:`.sources` (files/folders/globs/zips, errors, filters, de-duplication),
 :mod:`.markdown` (legalize-kr), :mod:`.lawgo` (law.go.kr JSON/XML), :mod:`.plaintext`
 (``제N조(제목) …`` lines), :mod:`.document` (the per-law result the parsers share),
-:mod:`.mojibake` (repair of UTF-8 read as cp1252/latin-1).
+:mod:`.mojibake` (repair of UTF-8 read as cp1252/latin-1: alphabet, language model, decoder, corpus),
+:mod:`.output` (``--out`` paths checked before work starts; writes that fail say so in one line).
 """
 
 from legalret.ingest.document import LawDocument

@@ -291,7 +291,9 @@ def _xml_to_dict(text: str, source: str) -> tuple[tuple[str, Any], dict[str, int
     """Convert XML to the JSON shape: child elements → keys (repeated ones → lists), attributes →
     keys beside ``content`` (``<법종구분 법종구분코드="A0002">법률</법종구분>`` →
     ``{"법종구분코드": "A0002", "content": "법률"}``). Also returns the line of each 조문단위 by 조문키."""
-    parser = expat.ParserCreate()
+    # the text is already decoded: expat must read our UTF-8, whatever (or however misspelt) the
+    # document's <?xml encoding=…?> says — an unknown name there was a LookupError
+    parser = expat.ParserCreate("UTF-8")
     stack: list[_Node] = []
     result: list[tuple[str, Any]] = []
     lines: dict[str, int] = {}
@@ -317,7 +319,11 @@ def _xml_to_dict(text: str, source: str) -> tuple[tuple[str, Any], dict[str, int
     parser.EndElementHandler = end
     parser.CharacterDataHandler = chars
     try:
-        parser.Parse(text.encode("utf-8"), True)
+        # surrogatepass: a str holding lone surrogates (from a surrogateescape decode) becomes bytes expat
+        # rejects with a line number, instead of a UnicodeEncodeError before parsing starts
+        parser.Parse(text.encode("utf-8", errors="surrogatepass"), True)
+    except LookupError as e:  # belt and braces: expat versions that still consult the declaration
+        raise SourceError(source, f"malformed XML: {e}", line=1, field="XML") from e
     except expat.ExpatError as e:
         raise SourceError(source, f"malformed XML: {expat.errors.messages[e.code]} (column {e.offset})",
                           line=e.lineno, field="XML") from e

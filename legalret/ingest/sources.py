@@ -19,7 +19,8 @@ Usage::
   (path, line, field, reason) in ``report.errors`` and the rest goes on. Recoverable defects
   (merge-conflict leftovers, CP949 files, duplicate laws) go to ``report.warnings``.
 * **Mojibake**: every text read passes through
-  :func:`legalret.ingest.mojibake.repair_mojibake` (a no-op on clean text); repairs are counted.
+  :func:`legalret.ingest.mojibake.repair_mojibake` (a no-op on clean text); repairs are counted, and
+  lossy repairs that stay uncertain are warnings kept in ``report.uncertain`` too (``--strict`` fails on them).
 * **Duplicates**: when two documents hold the same law and kind (the legalize-kr mirror keeps some
   renamed laws under both the old and the new folder name), :func:`ingest` keeps the latest
   promulgation (then the document whose folder is the law's own name) and reports the other.
@@ -71,7 +72,15 @@ class IngestReport:
     duplicates: int = 0  # documents dropped because a newer copy of the same law was read
     formats: Counter = field(default_factory=Counter)  # files per format
     repaired_files: Counter = field(default_factory=Counter)  # source → number of repaired spans
+    #: lossy mojibake repairs that stayed uncertain (low confidence, or bytes left unrepaired): also in
+    #: ``warnings``; printed always, and ``--strict`` fails on them (the text may hold a wrong guess)
+    uncertain: list[SourceError] = field(default_factory=list)
     seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        """What ``--strict`` refuses: any error, or any uncertain mojibake repair."""
+        return bool(self.errors or self.uncertain)
 
     def summary(self) -> dict:
         return {
@@ -82,6 +91,7 @@ class IngestReport:
             "mojibake_repairs": len(self.repairs),
             "errors": len(self.errors),
             "warnings": len(self.warnings),
+            "mojibake_uncertain": len(self.uncertain),
             "skipped": self.skipped,
             "duplicates": self.duplicates,
             "seconds": round(self.seconds, 2),
@@ -270,9 +280,11 @@ class MojibakeFixer:
                 self.report.repaired_files[self.source] += 1
             if status != "repaired":
                 line = text.count("\n", 0, rep.start) + 1 if "\n" in text else None
-                self.report.warnings.append(SourceError(
-                    self.source, f"mojibake {status} (confidence {rep.confidence:.2f}): "
-                                 f"{rep.broken[:40]!r} → {rep.fixed[:40]!r}", line=line, field="mojibake"))
+                warning = SourceError(self.source, f"mojibake {status} (confidence {rep.confidence:.2f}): "
+                                                   f"{rep.broken[:40]!r} → {rep.fixed[:40]!r}",
+                                      line=line, field="mojibake")
+                self.report.warnings.append(warning)
+                self.report.uncertain.append(warning)
         return result.text
 
 

@@ -1,0 +1,80 @@
+"""Output files of ingest-like commands: checked before any work starts, written atomically or not at all.
+
+A run that reads for minutes and then dies on ``--out`` (a directory, an unwritable folder) wastes the
+work and prints a traceback; :func:`check_output_path` says what is wrong in one line before anything is
+read, and :func:`write_articles_out` turns a late failure (disk full) into the same kind of line.
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> check_output_path(folder / "new" / "articles.jsonl").name
+'articles.jsonl'
+>>> check_output_path(folder)  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+legalret.ingest.output.OutputError: --out ...: is a directory; give a file path such as .../articles.jsonl
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+from legalret.errors import LegalretError
+
+
+class OutputError(LegalretError):
+    """An output path cannot be written (a directory, a file in the way, no permission, disk full)."""
+
+
+def check_output_path(path: str | os.PathLike, option: str = "--out") -> Path:
+    """Fail fast, in one line, when ``path`` cannot become a regular file; returns it as a Path.
+
+    Checks: not an existing directory; every existing ancestor is a directory; the nearest existing
+    folder accepts a new file (tried for real, so read-only mounts and ACLs count, not just mode bits).
+    Missing folders are fine (the writer creates them)."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise OutputError(f"{option} {path}: is a directory; give a file path such as {path / 'articles.jsonl'}")
+    if path.exists() and not path.is_file():
+        raise OutputError(f"{option} {path}: exists and is not a regular file")
+    parent = path.parent
+    while not parent.exists():
+        if parent.is_symlink():  # a dangling link: mkdir would fail later
+            raise OutputError(f"{option} {path}: {parent} is a broken symbolic link")
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(f"{option} {path}: {parent} is a file, not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=".legalret-write-check.")
+    except OSError as e:
+        raise OutputError(f"{option} {path}: cannot write in {parent} ({_why(e)})") from None
+    os.close(fd)
+    os.unlink(probe)
+    if path.exists() and not os.access(path, os.W_OK):
+        raise OutputError(f"{option} {path}: the file is read-only")
+    return path
+
+
+def write_articles_out(path: str | os.PathLike, articles: Iterable, option: str = "--out") -> int:
+    """:func:`legalret.articles.write_articles` (atomic), with OS failures as one-line :class:`OutputError`.
+
+    On failure nothing is left behind: the temp file is removed and an existing ``path`` is untouched."""
+    from legalret.articles import write_articles
+
+    try:
+        return write_articles(path, articles)
+    except OSError as e:
+        raise OutputError(f"{option} {path}: could not write ({_why(e)}); nothing was written") from None
+
+
+def _why(e: OSError) -> str:
+    if e.errno == errno.ENOSPC:
+        return "no space left on the device"
+    if e.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if e.errno == errno.EROFS:
+        return "read-only file system"
+    return e.strerror or str(e)
