@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rebuild", action="store_true")
     p.add_argument("--index", default=None, help="evaluate this existing index of the corpus instead of building one")
     p.add_argument("--per-query", action="store_true", help="also write <name>.per_query.jsonl (large; not committed)")
+    p.add_argument("--before", default=None, help="YYYY-MM-DD: undated queries let only earlier decisions vote in the memory")
+    p.add_argument("--allow-leakage", action="store_true",
+                   help="run even when undated queries would let the memory vote with their own decisions (labelled '-LEAKY')")
     args = p.parse_args(argv)
 
     from legalret.config import legalret_home
@@ -100,7 +103,10 @@ def main(argv: list[str] | None = None) -> int:
 
     queries = load_queries(args.queries, limit=args.limit, seed=args.seed)
     searcher = Searcher(index_dir, adapter=args.adapter) if args.adapter else Searcher(index_dir)
-    result = evaluate(searcher, queries, modes=modes, gold_filter=gold, n_resamples=args.resamples, seed=args.seed)
+    # dated queries (legalret pairs writes date/case_no) let only earlier, other decisions vote; undated ones
+    # on an index with a memory need --before, or --allow-leakage (then every output is labelled)
+    result = evaluate(searcher, queries, modes=modes, gold_filter=gold, n_resamples=args.resamples, seed=args.seed,
+                      default_before=args.before, allow_leakage=args.allow_leakage)
     result["settings"].update({
         "corpus": args.corpus, "model": args.model or "default (bundled:me5-small)", "adapter": args.adapter,
         "limit": args.limit, "article_limit": args.article_limit,
@@ -109,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     result["build"] = build_info
     result["machine"] = machine_info()
     name = f"quality-{args.corpus}" + (f"-{args.tag}" if args.tag else "")
+    if result["settings"]["leakage"].get("label"):
+        name += "-LEAKY"
     title = f"Retrieval quality — {args.corpus}" + (f" ({args.tag})" if args.tag else "")
     paths = write_quality_report(result, args.out, name=name, title=title, per_query=args.per_query)
     print(quality_markdown(result, title))

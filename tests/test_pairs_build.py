@@ -80,7 +80,8 @@ def test_dedup_same_query_and_key(plain):
 def test_query_files_benchmark_format(plain):
     assert len(plain.dev_queries) == 4 and len(plain.train_queries) == 6
     for q in plain.dev_queries + plain.train_queries:
-        assert set(q) == {"qid", "query", "gold", "case_no", "decided"} and q["gold"]
+        assert set(q) == {"qid", "query", "gold", "case_no", "decided", "date"} and q["gold"]
+        assert q["date"] == q["decided"] and q["case_no"]  # what `bench quality` reads against leakage
     assert len({q["qid"] for q in plain.dev_queries + plain.train_queries}) == 10
     gold = {q["query"]: q["gold"] for q in plain.dev_queries}
     assert gold["정신적 손해에 대한 위자료의 산정 기준"] == ["민법 제750조", "민법 제751조"]
@@ -161,3 +162,19 @@ def test_repeated_holding_text_is_one_query_with_merged_gold(precedents, corpus)
     assert len({p["query"] for p in repeated}) == 1
     assert sorted(p["key"] for p in repeated) == ["민법 제194조", "민법 제320조"]
     assert all(p["gold"] == ["민법 제194조", "민법 제320조"] for p in repeated)
+
+
+def test_citations_predating_todays_numbering_are_dropped(precedents, corpus):
+    """민법 cited by a decision before 1960 is the 의용민법, 상법 before 1963 the 의용상법: other numbers."""
+    import dataclasses
+    from datetime import date
+
+    mixed = next(p for p in precedents if p.case_no == "2015다1001")  # cites 민법 제194조, 제320조, 상법 제652조
+    old = dataclasses.replace(mixed, case_no="4290민상1", serial="old-1", decided=date(1958, 5, 1))
+    between = dataclasses.replace(mixed, case_no="4294민상2", serial="old-2", decided=date(1961, 5, 1))
+    ps = build_pairs([old, between], corpus, templates=("plain",), synthetic=False)
+    pairs = {(p["case_no"], p["key"]) for p in ps.train}
+    # 1958: neither 민법 nor 상법 had today's numbering → nothing; 1961: 민법 yes, 상법 not yet
+    assert pairs == {("4294민상2", "민법 제194조"), ("4294민상2", "민법 제320조")}
+    assert ps.stats["dropped"]["citation_predates_numbering"] == 4
+    assert ps.stats["numbering_since"] == {"민법": "1960-01-01", "상법": "1963-01-01"}

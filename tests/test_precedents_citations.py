@@ -139,3 +139,13 @@ def test_glued_former_prefix_vs_a_law_whose_name_starts_with_gu():
     (oral,) = parse_citations("구강보건법 제5조")
     keys, report = resolve([oral], catalog)
     assert keys == ["구강보건법 제5조"] and report.counts["resolved"] == 1
+
+
+def test_predates_numbering_per_law():
+    from legalret.precedents.citations import predates_numbering
+
+    assert predates_numbering("민법 제750조", "1959-12-31")
+    assert not predates_numbering("민법 제750조", "1960-01-01")
+    assert predates_numbering("상법 제652조", "1962-12-31") and not predates_numbering("상법 제652조", "1963-01-01")
+    assert not predates_numbering("주택임대차보호법 제3조", "1950-01-01")  # no recorded change of numbering
+    assert not predates_numbering("민법 제750조", None)

@@ -80,8 +80,16 @@ def register(app: typer.Typer) -> None:
         resamples: int = typer.Option(1000, "--resamples", min=0, help="Bootstrap resamples for the intervals."),
         batch_size: int = typer.Option(32, "--batch-size", min=1),
         json_out: bool = typer.Option(False, "--json", help="Print the JSON report to stdout instead of the table."),
+        before: Optional[str] = typer.Option(None, "--before", help="YYYY-MM-DD: for queries without their own 'date', "
+                                             "only decisions before this date vote in the precedent memory."),
+        allow_leakage: bool = typer.Option(False, "--allow-leakage", help="Run even when undated queries would let the "
+                                           "memory vote with their own or later decisions (every output is labelled)."),
     ) -> None:
-        """Recall@k, MRR@10, nDCG@10, F2 — overall and per law, with bootstrap intervals."""
+        """Recall@k, MRR@10, nDCG@10, F2 — overall and per law, with bootstrap intervals.
+
+        Query lines may carry "date" (YYYY-MM-DD) and "case_no": then only earlier, other decisions vote in
+        the precedent memory. Undated queries on an index with a memory need --before or --allow-leakage."""
+        from legalret.evaluate.leakage import plan_leakage
         from legalret.evaluate.quality import evaluate, load_queries
         from legalret.evaluate.report import quality_markdown, write_quality_report
 
@@ -94,12 +102,20 @@ def register(app: typer.Typer) -> None:
         if len(qs.errors) > 5:
             console.print(f"[yellow]… {len(qs.errors) - 5} more unreadable lines (listed in the JSON report)[/]")
         searcher = open_searcher(index, adapter)
+        try:  # before any searching: a leaky run is refused at once, with what to do instead
+            plan = plan_leakage(searcher, list(qs), modes, default_before=before, allow_leakage=allow_leakage)
+        except ValueError as e:
+            raise typer.BadParameter(str(e)) from None
+        if plan.label:
+            console.print(f"[bold red]{plan.label}[/]", highlight=False)
         report = evaluate(
             searcher, qs, modes=modes, ks=_parse_ks(ks), f2_k=f2_k, gold_filter=gold,
-            n_resamples=resamples, seed=seed, batch_size=batch_size,
+            n_resamples=resamples, seed=seed, batch_size=batch_size, leakage=plan,
         )
-        report["settings"].update({"index": str(index), "adapter": adapter, "limit": limit})
+        report["settings"].update({"index": str(index), "adapter": adapter, "limit": limit, "before": before})
         stem = name or f"quality-{queries.stem}"
+        if plan.label:
+            stem += "-LEAKY"  # a leaky report never sits under the name of an honest one
         paths = write_quality_report(report, out, name=stem, title=f"Retrieval quality — {queries.name}")
         if json_out:
             import json

@@ -44,6 +44,12 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from legalret.errors import LegalretError, SourceError
+from legalret.evaluate.leakage import (
+    LeakagePlan,
+    parse_date,
+    plan_leakage,
+    voting_modes,
+)
 from legalret.evaluate.metrics import (
     DEFAULT_F2_K,
     DEFAULT_KS,
@@ -120,6 +126,13 @@ def parse_query_line(line: str, path: str, lineno: int) -> Query:
     qid = record.get("qid")
     qid = str(qid) if qid not in (None, "") else f"line{lineno}"
     extra = {k: v for k, v in record.items() if k not in ("qid", "query", "gold")}
+    if extra.get("date") not in (None, ""):
+        try:
+            extra["date"] = parse_date(extra["date"], "date")
+        except ValueError:
+            raise SourceError(path, f"not a YYYY-MM-DD decision date: {extra['date']!r}", line=lineno, field="date") from None
+    if extra.get("case_no") not in (None, "") and not isinstance(extra["case_no"], str):
+        raise SourceError(path, f"case number must be text, got {extra['case_no']!r}", line=lineno, field="case_no")
     return Query(qid=qid, query=text.strip(), gold=gold, line=lineno, extra=extra)
 
 
@@ -206,8 +219,15 @@ def deleted_keys_of(searcher: Any) -> set[str]:
         return set()
 
 
-def _run_batch(retriever: Any, texts: list[str], k: int, mode: str | None) -> list[list[Any]]:
-    kwargs = {"mode": mode} if mode is not None else {}
+def _run_batch(
+    retriever: Any, texts: list[str], k: int, mode: str | None,
+    before: list[str | None] | None = None, exclude: list[str | None] | None = None,
+) -> list[list[Any]]:
+    kwargs: dict[str, Any] = {"mode": mode} if mode is not None else {}
+    if before is not None:  # only when the leakage plan filters (retrievers without the memory never get it)
+        kwargs.update(before=before, exclude=exclude)
+        if not hasattr(retriever, "search_batch"):
+            return [retriever.search(t, k, **{**kwargs, "before": b, "exclude": e}) for t, b, e in zip(texts, before, exclude)]
     if hasattr(retriever, "search_batch"):
         results = retriever.search_batch(texts, k, **kwargs)
     else:
@@ -279,11 +299,19 @@ def evaluate(
     batch_size: int = 32,
     keep_per_query: bool = True,
     progress: bool | None = None,
+    default_before: str | None = None,
+    allow_leakage: bool = False,
+    leakage: LeakagePlan | None = None,
 ) -> dict[str, Any]:
     """Evaluate ``searcher`` on ``queries`` for each mode; returns the report dict (see module docs).
 
     ``searcher`` is a :class:`~legalret.search.searcher.Searcher` (called with ``mode=``) or a mapping
-    ``{mode name: retriever}``. Retrieval depth is the largest cut-off used. ``index_keys`` defaults to
+    ``{mode name: retriever}``. Whenever the precedent memory votes, each query lets only decisions before
+    its ``date`` (or ``default_before``) and other than its ``case_no`` vote; a run that cannot be made so
+    raises :class:`~legalret.evaluate.leakage.LeakageError` unless ``allow_leakage`` (then labelled in
+    ``settings["leakage"]``). ``leakage`` passes a ready plan instead.
+
+    Retrieval depth is the largest cut-off used. ``index_keys`` defaults to
     what :func:`index_keys_of` finds on the searcher.
 
     Report layout::
@@ -325,6 +353,8 @@ def evaluate(
 
     laws_of = [sorted({_law_of(g) for g in gold}) for gold in gold_of]
     texts = [q.query for q in qlist]
+    plan = leakage or plan_leakage(searcher, qlist, modes, default_before=default_before, allow_leakage=allow_leakage)
+    memory_modes = set(voting_modes(searcher, modes)) if plan.filters else set()
 
     is_mapping = isinstance(searcher, Mapping)
     report_modes: dict[str, Any] = {}
@@ -340,7 +370,11 @@ def evaluate(
             rankings: list[list[str]] = [[] for _ in qlist]
             started = time.perf_counter()
             for batch in track(batches, f"{mode}: searching {len(qlist)} queries", disable=None if progress else True):
-                results = _run_batch(retriever, [texts[i] for i in batch], depth, call_mode)
+                if mode in memory_modes:
+                    results = _run_batch(retriever, [texts[i] for i in batch], depth, call_mode,
+                                         [plan.before[i] for i in batch], [plan.exclude[i] for i in batch])
+                else:
+                    results = _run_batch(retriever, [texts[i] for i in batch], depth, call_mode)
                 for i, hits in zip(batch, results):
                     rankings[i] = order_hits(hits, gold_of[i], ties=ties)
             seconds = time.perf_counter() - started
@@ -384,6 +418,7 @@ def evaluate(
             "metrics": names,
             # later dense-using modes reuse the first one's query vectors: their seconds exclude encoding
             "query_vectors_shared": share_vectors,
+            "leakage": plan.to_dict(),
         },
         "queries": {
             "file": qs.path if qs else None,

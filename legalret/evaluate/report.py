@@ -96,6 +96,9 @@ def quality_markdown(report: dict, title: str | None = None) -> str:
     out: list[str] = []
     if title:
         out.append(f"### {title}\n")
+    leak = s.get("leakage") or {}
+    if leak.get("label"):
+        out.append(f"**{leak['label']}**\n")
     qfile = Path(q["file"]).name if q.get("file") else "queries"
     out.append(
         f"{q['count']:,} queries from `{qfile}` ({q['evaluated']:,} with gold, {q['empty_gold']:,} without, "
@@ -169,7 +172,10 @@ def plot_recall(report: dict, path: str | os.PathLike, title: str | None = None)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower right")
     n = report["queries"]["evaluated"]
-    ax.set_title(title or f"recall@k ({n:,} queries, 95% CI)")
+    heading = title or f"recall@k ({n:,} queries, 95% CI)"
+    if (report["settings"].get("leakage") or {}).get("label"):
+        heading = "LEAKAGE NOT PREVENTED — " + heading
+    ax.set_title(heading)
     fig.tight_layout()
     try:
         return _atomic_write(Path(path), lambda p: fig.savefig(p, format="png"))

@@ -6,7 +6,12 @@ For every holding item (판시사항 ``[n]``) whose 참조조문 resolve to live
   article's retrieval text (:meth:`Article.index_text`), ``key`` = the article key, plus ``gold`` (all keys
   of the holding: never use them as negatives), ``template`` and ``alignment`` (how the decision's items
   matched; ``shared`` = one unnumbered 참조조문 list for several holdings, a noisier positive);
-* one **benchmark query** ``{"qid", "query", "gold": [all its resolved keys], "case_no", "decided"}``.
+* one **benchmark query** ``{"qid", "query", "gold": [all its resolved keys], "case_no", "decided", "date"}``
+  (``date`` = ``decided``: what ``legalret bench quality`` reads to let only earlier decisions vote).
+
+Citations of 민법 in decisions before 1960 and of 상법 before 1963 name articles of the codes those laws
+replaced (의용민법, 의용상법; see :data:`legalret.precedents.citations.NUMBERING_SINCE`): they are dropped
+(``stats["dropped"]["citation_predates_numbering"]``), as no mapping to today's numbers exists here.
 
 Plus **synthetic** pairs for every live article of the corpus (train split only, they carry no date):
 ``<법령명> 제N조의 내용은 무엇인가?`` (``synthetic-number``) and ``<법령명>에서 <제목>에 관한 규정은?``
@@ -44,6 +49,7 @@ from legalret.atomic import atomic_path
 from legalret.config import DEV_END, TRAIN_END, split_of
 from legalret.errors import LegalretError
 from legalret.keys import parse_key
+from legalret.precedents.citations import NUMBERING_SINCE, predates_numbering
 from legalret.precedents.parse import Precedent
 
 __all__ = ["TEMPLATES", "PairSet", "build_pairs", "write_pairs", "write_jsonl", "read_jsonl", "synthetic_pairs"]
@@ -186,6 +192,14 @@ def build_pairs(
         p = usable[i]
         for h in p.holdings:
             keys = [k for k in h.keys if k in by_key]
+            # 민법 cited before 1960 (의용민법), 상법 before 1963 (의용상법): not today's articles
+            old = [k for k in keys if predates_numbering(k, p.decided)]
+            if old:
+                stats["dropped"]["citation_predates_numbering"] += len(old)
+                keys = [k for k in keys if k not in old]
+                if not keys:
+                    stats["dropped"]["holding_only_predating_citations"] += 1
+                    continue
             if not keys:
                 stats["dropped"]["holding_without_corpus_keys"] += 1
                 continue
@@ -194,8 +208,9 @@ def build_pairs(
             q = _apply(query_template, h.text)
             rec = queries[split].get(q)
             if rec is None:
+                # 'date' + 'case_no': `bench quality` lets only earlier, other decisions vote for it
                 queries[split][q] = {"qid": qid, "query": q, "gold": list(keys), "case_no": p.case_no,
-                                     "decided": p.decided.isoformat()}
+                                     "decided": p.decided.isoformat(), "date": p.decided.isoformat()}
             else:
                 stats["dropped"]["duplicate_query_merged"] += 1
                 rec["gold"] += [k for k in keys if k not in rec["gold"]]
@@ -240,6 +255,7 @@ def build_pairs(
         pairset.queries(split).extend(queries[split].values())
 
     stats["dropped"] = dict(stats["dropped"])
+    stats["numbering_since"] = {law: d.isoformat() for law, d in NUMBERING_SINCE.items()}
     stats.update(_summary(pairset, templates, query_template, len(by_key)))
     pairset.stats = stats
     return pairset

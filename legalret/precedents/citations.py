@@ -39,6 +39,12 @@ still exists: amendments renumber and rewrite articles (``구 상법 제651조�
 a silently wrong positive hurts training more than a missing one. The report still counts how many former
 citations name a number that exists today (``former_number_live``) so the choice can be revisited.
 
+**Numbering**: a decision made before a law's current text took effect cites the articles of the law it
+replaced under the same name: 민법 before 1960-01-01 is the 의용민법 (the Japanese civil code applied
+under the old order), 상법 before 1963-01-01 the 의용상법 — their numbers do not match today's. With no
+mapping table, :func:`predates_numbering` tells a caller that knows the decision date (``legalret pairs``)
+to drop such keys (``NUMBERING_SINCE`` holds the dates).
+
 Usage::
 
     from legalret.precedents.citations import parse_citations, resolve, ArticleCatalog
@@ -56,6 +62,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Iterable
 
 from legalret.keys import LawNames, format_key
@@ -68,6 +75,8 @@ __all__ = [
     "parse_citations",
     "ArticleCatalog",
     "ResolutionReport",
+    "NUMBERING_SINCE",
+    "predates_numbering",
     "resolve",
     "STATUSES",
 ]
@@ -456,6 +465,30 @@ def status_of(citation: Citation, catalog: ArticleCatalog) -> tuple[str, str | N
     if key in catalog.deleted:
         return "deleted", key
     return "unknown_article", key
+
+
+#: When today's numbering of a law took effect (its current code in force). A decision made earlier that
+#: cites the law by this name applied the code it replaced (의용민법, 의용상법): other article numbers.
+NUMBERING_SINCE: dict[str, date] = {
+    "민법": date(1960, 1, 1),  # 민법 (법률 제471호, 1958. 2. 22.) in force 1960. 1. 1.
+    "상법": date(1963, 1, 1),  # 상법 (법률 제1000호, 1962. 1. 20.) in force 1963. 1. 1.
+}
+
+
+def predates_numbering(key: str, decided: date | str | None) -> bool:
+    """True when ``key``'s law got today's numbering only after ``decided`` (the citation names an article
+    of the replaced code, not today's article of that number). Unknown date or law → False.
+
+    >>> predates_numbering("민법 제750조", "1958-05-01"), predates_numbering("민법 제750조", "1961-05-01")
+    (True, False)
+    """
+    if decided is None:
+        return False
+    if isinstance(decided, str):
+        decided = date.fromisoformat(decided[:10])
+    law = key.split(" 제", 1)[0]
+    since = NUMBERING_SINCE.get(law)
+    return since is not None and decided < since
 
 
 def resolve(citations: Iterable[Citation], catalog: ArticleCatalog,

@@ -1,0 +1,80 @@
+"""Check the dev question set against the statute text, and print it for reading.
+
+Fails (exit 1) when a line is malformed, a qid repeats, a gold key is not an article of 민법/상법 in the
+statutes archive or is a deleted one, or a style's tune/report halves are unbalanced. ``--show`` prints
+every question with its gold articles' titles (and ``--body`` their opening text) so that a reader can
+confirm each gold key answers its question.
+
+    .venv/bin/python benchmarks/queries/check.py                      # checks + summary
+    .venv/bin/python benchmarks/queries/check.py --show --style scenario
+    .venv/bin/python benchmarks/queries/check.py --show --body --qid sc-014
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from legalret.errors import SourceError
+from legalret.evaluate.questions import (
+    check_gold,
+    read_questions,
+    split_balance_problems,
+    summary,
+)
+
+DEFAULT_FILE = ROOT / "benchmarks" / "queries" / "user_questions.jsonl"
+DEFAULT_STATUTES = ROOT.parent / "shared" / "data" / "statutes" / "legalize-kr.zip"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("file", nargs="?", default=str(DEFAULT_FILE))
+    ap.add_argument("--statutes", default=str(DEFAULT_STATUTES), help="legalize-kr.zip (or any statute source).")
+    ap.add_argument("--show", action="store_true", help="Print every question with its gold articles' titles.")
+    ap.add_argument("--body", action="store_true", help="With --show: also the first 160 characters of each article.")
+    ap.add_argument("--style", help="With --show: only this style.")
+    ap.add_argument("--qid", help="With --show: only this question.")
+    args = ap.parse_args(argv)
+
+    try:
+        questions = read_questions(args.file)
+    except SourceError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    from legalret.ingest.sources import ingest
+
+    articles = ingest([args.statutes], laws=["민법", "상법"]).articles
+    if not articles:
+        print(f"error: no 민법/상법 articles read from {args.statutes}", file=sys.stderr)
+        return 1
+    by_key = {a.key: a for a in articles}
+    if args.show:
+        for q in questions:
+            if (args.style and q.style != args.style) or (args.qid and q.qid != args.qid):
+                continue
+            print(f"[{q.qid} {q.style}/{q.split}] {q.query}")
+            for key in q.gold:
+                art = by_key.get(key)
+                title = "MISSING" if art is None else (art.title or "(no title)") + (" [삭제]" if art.deleted else "")
+                print(f"    {key} ({title})")
+                if args.body and art is not None:
+                    print("        " + art.body_text().replace("\n", " ")[:160])
+    problems = check_gold(questions, articles) + split_balance_problems(questions)
+    print(json.dumps(summary(questions), ensure_ascii=False))
+    for p in problems:
+        print(f"problem: {p}", file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in {args.file}", file=sys.stderr)
+        return 1
+    print(f"ok: {len(questions)} questions, every gold key is a live 민법/상법 article")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

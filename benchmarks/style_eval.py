@@ -1,0 +1,246 @@
+"""Per-style retrieval quality: every retriever on each style of the dev questions (and dev holdings).
+
+Retrievers (one index, public Searcher API only):
+
+* ``bm25``, ``dense``, ``memory`` — each signal alone (``Searcher.search(mode=…)``);
+* ``two-way`` — BM25 + dense fused by the index's hybrid settings with the memory switched off
+  (``Searcher(index, memory=False)``, mode ``hybrid``): the plain hybrid the default extends;
+* ``default`` — what ``legalret search`` does: ``hybrid`` with the memory (its gated weight);
+* ``rrf`` — reciprocal-rank fusion of all three (for comparison);
+* ``ranker`` — with ``--ranker model.json``: the learned fusion re-ranker (legalret.search.ranker).
+
+Honest by construction: user questions carry no date, so ``--before`` (default 2020-01-01) lets only
+decisions before the dev period vote; holdings (``legalret pairs`` dev_queries.jsonl) carry their own
+``date``/``case_no`` (only earlier, other decisions vote). Metrics: recall@10, MRR@10, recall@100 per
+style, mean with a 95% bootstrap interval (1,000 resamples over questions), plus the paired difference
+default − two-way per style.
+
+    .venv/bin/python benchmarks/style_eval.py --index /tmp/q_idx --split report \\
+        --holdings /tmp/q_pairs/dev_queries.jsonl --holdings-limit 600 --name style_report
+
+writes ``benchmarks/results/<name>.{json,md,png}`` and prints the Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(var, "2")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+METRICS = ("recall@10", "mrr@10", "recall@100")
+RETRIEVERS = ("bm25", "dense", "memory", "two-way", "default", "rrf")
+STYLE_ORDER = ("short", "scenario", "keyword", "all questions", "holding")
+
+
+def load_sets(questions: str, split: str, holdings: str | None, holdings_limit: int | None, seed: int):
+    """Query objects with ``extra['style']``: the user questions of ``split`` and (optionally) dev holdings."""
+    from legalret.evaluate.quality import Query, load_queries
+    from legalret.evaluate.questions import read_questions
+
+    qs = [
+        Query(qid=q.qid, query=q.query, gold=list(q.gold), line=q.line, extra={"style": q.style, "split": q.split})
+        for q in read_questions(questions)
+        if split == "all" or q.split == split
+    ]
+    if holdings:
+        hs = load_queries(holdings, limit=holdings_limit, seed=seed)
+        for h in hs:
+            h.extra["style"] = "holding"
+        qs += list(hs)
+    return qs
+
+
+def run_retrievers(index: str, queries, names, *, before: str, ranker: str | None, n_resamples: int, seed: int):
+    """{retriever: [per-query metrics dict or None]} (aligned with ``queries``) and timings."""
+    from legalret.evaluate.quality import evaluate, index_keys_of
+    from legalret.search.searcher import Searcher
+
+    full = Searcher(index)
+    out: dict[str, list] = {}
+    seconds: dict[str, float] = {}
+    plans: dict[str, dict] = {}
+    modes = {"bm25": "bm25", "dense": "dense", "memory": "memory", "default": "hybrid", "rrf": "rrf"}
+    wanted = [n for n in names if n in modes]
+    if wanted:
+        t = time.perf_counter()
+        rep = evaluate(full, queries, modes=[modes[n] for n in wanted], ks=(1, 10, 100), rank_k=10,
+                       gold_filter="indexed", n_resamples=0, seed=seed, default_before=before)
+        for n in wanted:
+            out[n] = _metrics(rep, modes[n], queries)
+            seconds[n] = rep["modes"][modes[n]]["seconds"]
+        plans["searcher"] = rep["settings"]["leakage"]
+        print(f"  searcher modes {wanted}: {time.perf_counter() - t:.0f}s", flush=True)
+    if "two-way" in names:
+        enc = full.encoder if full.has_dense else None  # the same encoder: no second load
+        two = Searcher(index, memory=False, encoder=enc) if enc is not None else Searcher(index, memory=False)
+        rep = evaluate(two, queries, modes=("hybrid",), ks=(1, 10, 100), rank_k=10, gold_filter="indexed",
+                       n_resamples=0, seed=seed)
+        out["two-way"] = _metrics(rep, "hybrid", queries)
+        seconds["two-way"] = rep["modes"]["hybrid"]["seconds"]
+    if ranker:
+        from legalret.search.ranker import Ranker, RankerRetriever
+
+        rr = RankerRetriever(full, Ranker.load(ranker))
+        rep = evaluate({"ranker": rr}, queries, modes=("ranker",), ks=(1, 10, 100), rank_k=10, index_keys=index_keys_of(full),
+                       gold_filter="indexed", n_resamples=0, seed=seed, default_before=before)
+        out["ranker"] = _metrics(rep, "ranker", queries)
+        seconds["ranker"] = rep["modes"]["ranker"]["seconds"]
+        plans["ranker"] = rep["settings"]["leakage"]
+    return out, seconds, plans
+
+
+def _metrics(report: dict, mode: str, queries) -> list:
+    rows = report["per_query"][mode]
+    assert len(rows) == len(queries)
+    return [{m: r[m] for m in METRICS} if "recall@10" in r else None for r in rows]
+
+
+def per_style(queries, results: dict[str, list], *, n_resamples: int, seed: int) -> dict:
+    """{style: {retriever: aggregate}} plus paired default − two-way (and ranker − two-way) per style."""
+    from legalret.evaluate.metrics import aggregate, paired_bootstrap_diff
+
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, q in enumerate(queries):
+        style = q.extra["style"]
+        groups[style].append(i)
+        if style != "holding":
+            groups["all questions"].append(i)
+    table: dict = {}
+    for style in [s for s in STYLE_ORDER if s in groups] + sorted(set(groups) - set(STYLE_ORDER)):
+        idx = groups[style]
+        entry = {"queries": len(idx), "retrievers": {}, "paired": {}}
+        for name, ms in results.items():
+            entry["retrievers"][name] = aggregate([ms[i] for i in idx], n_resamples=n_resamples, seed=seed)
+        for a in ("default", "ranker", "rrf"):
+            if a in results and "two-way" in results:
+                pairs = [(results[a][i], results["two-way"][i]) for i in idx if results[a][i] and results["two-way"][i]]
+                entry["paired"][f"{a} - two-way"] = {
+                    m: paired_bootstrap_diff([x[m] for x, _ in pairs], [y[m] for _, y in pairs],
+                                             n_resamples=n_resamples, seed=seed) for m in METRICS
+                } if pairs else {}
+        table[style] = entry
+    return table
+
+
+def markdown(result: dict) -> str:
+    s = result["settings"]
+    out = [f"### Retrieval quality per question style — `{Path(s['questions']).name}` ({s['split']} split)\n",
+           (f"Index `{s['index']}`; memory votes only with decisions before {s['before']} for questions "
+            f"(holdings: before their own date, never their own case). Mean with 95% bootstrap interval "
+            f"({s['n_resamples']} resamples); gold keys outside the index are not scored.\n")]
+    styles = list(result["styles"])
+    names = [n for n in result["retrievers"]]
+    for m in METRICS:
+        out.append(f"\n**{m}**\n")
+        header = ["retriever"] + [f"{st} (n={result['styles'][st]['queries']})" for st in styles]
+        out.append("| " + " | ".join(header) + " |")
+        out.append("|" + "---|" + "---:|" * len(styles))
+        for n in names:
+            cells = []
+            for st in styles:
+                agg = result["styles"][st]["retrievers"].get(n, {}).get("metrics", {}).get(m)
+                cells.append(f"{agg['mean']:.3f} [{agg['ci_low']:.3f}, {agg['ci_high']:.3f}]" if agg else "–")
+            out.append(f"| {n} | " + " | ".join(cells) + " |")
+    out.append("\n**Paired differences vs the two-way hybrid (mean [95% CI]; p = share of resamples with no gain)**\n")
+    out.append("| comparison | style | " + " | ".join(METRICS) + " |")
+    out.append("|---|---|" + "---:|" * len(METRICS))
+    for st in styles:
+        for label, per in result["styles"][st]["paired"].items():
+            if per:
+                out.append(f"| {label} | {st} | " + " | ".join(
+                    f"{per[m]['mean']:+.3f} [{per[m]['ci_low']:+.3f}, {per[m]['ci_high']:+.3f}] p={per[m]['p_not_better']:.2f}"
+                    for m in METRICS) + " |")
+    return "\n".join(out) + "\n"
+
+
+def plot(result: dict, path: Path, metric: str = "recall@10") -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    styles = list(result["styles"])
+    names = list(result["retrievers"])
+    fig, ax = plt.subplots(figsize=(max(6.4, 1.6 * len(styles)), 4.2), dpi=110)
+    width = 0.8 / max(1, len(names))
+    for j, n in enumerate(names):
+        means, lo, hi = [], [], []
+        for st in styles:
+            agg = result["styles"][st]["retrievers"].get(n, {}).get("metrics", {}).get(metric)
+            means.append(agg["mean"] if agg else np.nan)
+            lo.append(agg["mean"] - agg["ci_low"] if agg else 0)
+            hi.append(agg["ci_high"] - agg["mean"] if agg else 0)
+        x = np.arange(len(styles)) + (j - (len(names) - 1) / 2) * width
+        ax.bar(x, means, width, yerr=[lo, hi], capsize=2, label=n)
+    ax.set_xticks(np.arange(len(styles)))
+    ax.set_xticklabels([f"{st}\n(n={result['styles'][st]['queries']})" for st in styles])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel(f"{metric} (95% CI)")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(ncol=min(4, len(names)), fontsize=8, loc="lower right")
+    ax.set_title(f"{metric} per question style — {result['settings']['split']} split")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png")
+    plt.close(fig)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--index", required=True, help="index with dense vectors and a precedent memory")
+    ap.add_argument("--questions", default=str(REPO / "benchmarks" / "queries" / "user_questions.jsonl"))
+    ap.add_argument("--split", default="report", choices=("report", "tune", "all"))
+    ap.add_argument("--holdings", help="dev holdings (legalret pairs dev_queries.jsonl, with date/case_no)")
+    ap.add_argument("--holdings-limit", type=int, default=600, help="seeded sample of the holdings (0 = all)")
+    ap.add_argument("--before", default="2020-01-01", help="memory cut-off for the (undated) questions")
+    ap.add_argument("--retrievers", default=",".join(RETRIEVERS))
+    ap.add_argument("--ranker", help="a trained fusion ranker (legalret/train/ranker.py output) to add")
+    ap.add_argument("--resamples", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
+    ap.add_argument("--name", default=None, help="file stem (default style_<split>)")
+    args = ap.parse_args(argv)
+
+    from legalret.evaluate.report import write_result
+
+    names = [n.strip() for n in args.retrievers.split(",") if n.strip()]
+    bad = [n for n in names if n not in RETRIEVERS]
+    if bad:
+        ap.error(f"unknown retriever(s) {bad}; choose from {', '.join(RETRIEVERS)}")
+    queries = load_sets(args.questions, args.split, args.holdings, args.holdings_limit or None, args.seed)
+    print(f"{len(queries)} queries", flush=True)
+    t0 = time.perf_counter()
+    results, seconds, plans = run_retrievers(args.index, queries, names, before=args.before, ranker=args.ranker,
+                                             n_resamples=args.resamples, seed=args.seed)
+    order = [n for n in (*RETRIEVERS, "ranker") if n in results]
+    result = {
+        "schema": "legalret.bench.style/1",
+        "settings": {"index": args.index, "questions": args.questions, "split": args.split, "holdings": args.holdings,
+                     "holdings_limit": args.holdings_limit, "before": args.before, "n_resamples": args.resamples,
+                     "seed": args.seed, "ranker": args.ranker, "leakage": plans, "seconds": round(time.perf_counter() - t0, 1),
+                     "retriever_seconds": seconds,
+                     "command": "python benchmarks/style_eval.py " + " ".join(argv if argv is not None else sys.argv[1:])},
+        "retrievers": order,
+        "styles": per_style(queries, {n: results[n] for n in order}, n_resamples=args.resamples, seed=args.seed),
+    }
+    name = args.name or f"style_{args.split}"
+    md = markdown(result)
+    write_result(args.out, name, result, md)
+    plot(result, Path(args.out) / f"{name}.png")
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

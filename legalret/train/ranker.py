@@ -1,0 +1,159 @@
+"""Train the learned fusion re-ranker (:mod:`legalret.search.ranker`) — honestly.
+
+Training data, never the reporting sets:
+
+* **train-split holdings** (decided before 2020; ``legalret pairs`` ``train_queries.jsonl``, which carries
+  each decision's ``date`` and ``case_no``): the memory answers each with only earlier, other decisions —
+  as it would for a new decision;
+* the **tune half** of the hand-written questions (``benchmarks/queries/user_questions.jsonl``,
+  ``split == "tune"``), with the memory cut at ``--before`` (2020-01-01).
+
+Each query's hybrid top-``depth`` candidates become rows (gold = 1); rows are weighted so that each
+source (holdings, questions) carries the same total weight and every query counts equally within it —
+the default must win both kinds of question. A logistic regression (scikit-learn, training time only)
+on standardized features gives the weights the query path applies with numpy.
+
+    .venv/bin/python -m legalret.train.ranker --index /tmp/q_idx --holdings out/pairs/train_queries.jsonl \\
+        --holdings-limit 3000 --questions benchmarks/queries/user_questions.jsonl --out ranker.json
+
+or from Python::
+
+    from legalret.train.ranker import collect, fit
+    rows = collect(searcher, queries, depth=100, default_before="2020-01-01")
+    ranker = fit(rows)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from legalret.errors import LegalretError
+from legalret.evaluate.leakage import plan_leakage
+from legalret.search.ranker import DEFAULT_DEPTH, FEATURES, Ranker, candidate_features
+
+
+@dataclass
+class Rows:
+    """Feature rows of many queries: ``x`` (n, features), ``y`` (gold 0/1), ``group`` (query index), ``source``."""
+
+    x: np.ndarray
+    y: np.ndarray
+    group: np.ndarray
+    source: list[str] = field(default_factory=list)  # per query
+    queries: int = 0
+    queries_with_gold: int = 0  # queries whose gold is among the candidates (others teach nothing)
+
+    @classmethod
+    def concat(cls, parts: Sequence[Rows]) -> Rows:
+        offset, groups = 0, []
+        for p in parts:
+            groups.append(p.group + offset)
+            offset += p.queries
+        return cls(np.vstack([p.x for p in parts]), np.concatenate([p.y for p in parts]), np.concatenate(groups),
+                   [s for p in parts for s in p.source], offset, sum(p.queries_with_gold for p in parts))
+
+
+def collect(searcher: Any, queries: Sequence[Any], *, source: str, depth: int = DEFAULT_DEPTH,
+            default_before: str | None = None, batch_size: int = 64) -> Rows:
+    """Rows for ``queries`` (:class:`~legalret.evaluate.quality.Query`); the memory votes under the same
+    leakage plan a benchmark would use (own date / ``default_before``; refused otherwise)."""
+    plan = plan_leakage(searcher, queries, ("hybrid",), default_before=default_before)
+    xs, ys, gs = [], [], []
+    with_gold = 0
+    for start in range(0, len(queries), batch_size):
+        batch = list(range(start, min(start + batch_size, len(queries))))
+        results = searcher.search_batch([queries[i].query for i in batch], depth, mode="hybrid",
+                                        before=[plan.before[i] for i in batch], exclude=[plan.exclude[i] for i in batch])
+        for i, hits in zip(batch, results):
+            keys, x = candidate_features(queries[i].query, hits, depth)
+            gold = set(queries[i].gold)
+            y = np.array([k in gold for k in keys], dtype=np.float64)
+            with_gold += bool(y.any())
+            xs.append(x)
+            ys.append(y)
+            gs.append(np.full(len(keys), i, dtype=np.int64))
+    if not xs:
+        raise LegalretError(f"no queries to collect ranker rows from ({source})")
+    return Rows(np.vstack(xs), np.concatenate(ys), np.concatenate(gs), [source] * len(queries), len(queries), with_gold)
+
+
+def fit(rows: Rows, *, c: float = 1.0, depth: int = DEFAULT_DEPTH, info: dict | None = None) -> Ranker:
+    """Weighted logistic regression (each source equal total weight, each query equal within it)."""
+    from sklearn.linear_model import LogisticRegression
+
+    if rows.y.sum() == 0:
+        raise LegalretError("no gold article among any query's candidates: nothing to learn")
+    per_source = {s: rows.source.count(s) for s in set(rows.source)}
+    q_weight = np.array([1.0 / (len(per_source) * per_source[s]) for s in rows.source])
+    q_rows = np.bincount(rows.group, minlength=rows.queries).astype(np.float64)
+    w = q_weight[rows.group] / np.maximum(q_rows[rows.group], 1.0)
+    # positives are ~1% of rows: balance them within the weighting, so the weights are about order
+    pos = rows.y > 0
+    w = np.where(pos, w * (w[~pos].sum() / max(w[pos].sum(), 1e-12)), w)
+    w = w * (len(w) / w.sum())
+    mean = rows.x.mean(axis=0)
+    scale = rows.x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    z = (rows.x - mean) / scale
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit(z, rows.y, sample_weight=w)
+    return Ranker(coef=model.coef_[0], mean=mean, scale=scale, intercept=float(model.intercept_[0]), depth=depth,
+                  info={**(info or {}), "rows": len(rows.y), "positives": int(rows.y.sum()), "queries": rows.queries,
+                        "queries_with_gold_in_candidates": rows.queries_with_gold, "sources": per_source, "C": c})
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m legalret.train.ranker", description=__doc__.splitlines()[0])
+    ap.add_argument("--index", required=True)
+    ap.add_argument("--holdings", help="train-split holdings (legalret pairs train_queries.jsonl, with date/case_no)")
+    ap.add_argument("--holdings-limit", type=int, default=3000)
+    ap.add_argument("--questions", help="the hand-written questions; only split == 'tune' is used")
+    ap.add_argument("--before", default="2020-01-01", help="memory cut-off for the questions")
+    ap.add_argument("--depth", type=int, default=DEFAULT_DEPTH)
+    ap.add_argument("--C", type=float, default=1.0, dest="c")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args(argv)
+
+    from legalret.evaluate.quality import Query, load_queries
+    from legalret.evaluate.questions import read_questions
+    from legalret.search.searcher import Searcher
+
+    searcher = Searcher(args.index)
+    parts, info = [], {"index": args.index, "depth": args.depth, "features": len(FEATURES)}
+    t0 = time.perf_counter()
+    if args.holdings:
+        hs = list(load_queries(args.holdings, limit=args.holdings_limit, seed=args.seed))
+        late = [q.qid for q in hs if str(q.extra.get("date", "")) >= "2020-01-01" or not q.extra.get("date")]
+        if late:
+            raise LegalretError(f"{args.holdings}: {len(late)} holdings are undated or from 2020 on (e.g. {late[0]}): "
+                                "train the ranker on train-split holdings only")
+        parts.append(collect(searcher, hs, source="holdings", depth=args.depth))
+        info["holdings"] = {"file": args.holdings, "limit": args.holdings_limit, "queries": len(hs)}
+        print(f"holdings: {len(hs)} queries, {time.perf_counter() - t0:.0f}s", flush=True)
+    if args.questions:
+        qs = [Query(qid=q.qid, query=q.query, gold=list(q.gold), extra={"style": q.style})
+              for q in read_questions(args.questions) if q.split == "tune"]
+        parts.append(collect(searcher, qs, source="questions", depth=args.depth, default_before=args.before))
+        info["questions"] = {"file": args.questions, "split": "tune", "queries": len(qs), "before": args.before}
+        print(f"questions (tune): {len(qs)} queries, {time.perf_counter() - t0:.0f}s", flush=True)
+    if not parts:
+        ap.error("give --holdings and/or --questions")
+    ranker = fit(Rows.concat(parts), c=args.c, depth=args.depth, info=info)
+    ranker.info["seconds"] = round(time.perf_counter() - t0, 1)
+    ranker.save(args.out)
+    top = sorted(zip(FEATURES, ranker.coef.tolist()), key=lambda kv: -abs(kv[1]))[:8]
+    print(f"wrote {args.out}: {ranker.info['rows']} rows, {ranker.info['positives']} positives; top weights: "
+          + ", ".join(f"{n} {w:+.2f}" for n, w in top))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
