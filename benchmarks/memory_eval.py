@@ -141,24 +141,19 @@ def build_or_load(work: Path, articles, precedents: list[dict], model: str, memo
 
 
 # ---- runs -------------------------------------------------------------------------------------------
-class GuardedMemory:
+class GuardedMemory(MemoryRetriever):
     """The memory as the Searcher sees it, with the current query's leakage guard applied.
 
-    D's Searcher calls ``memory.explain(q, n, laws=…)``; holding queries must also pass ``before`` and
-    ``exclude``, so the benchmark sets them per query before calling ``Searcher.search``.
+    The Searcher calls ``explain(q, n, laws=…, before=None, exclude=None)``; holding queries must also pass
+    ``before`` and ``exclude``, so the benchmark sets them per query before calling ``Searcher.search``.
     """
 
     def __init__(self, retriever: MemoryRetriever):
-        self.retriever = retriever
+        super().__init__(retriever.memory, retriever.config)
         self.before = self.exclude = None
 
-    def explain(self, query, k=None, *, before=None, exclude=None, **kwargs):
-        return self.retriever.explain(
-            query, k, before=before or self.before, exclude=exclude or self.exclude, **kwargs
-        )
-
-    def search(self, query, k=10):
-        return self.explain(query, k).ranking(k)
+    def explain(self, query, k=10, *, before=None, exclude=None, laws=None):
+        return super().explain(query, k, before=before or self.before, exclude=exclude or self.exclude, laws=laws)
 
 
 def guard_of(q: dict) -> tuple[str | None, str | None]:

@@ -34,7 +34,7 @@ from legalret.articles import write_articles  # noqa: E402
 from legalret.config import default_mirror  # noqa: E402
 from legalret.evaluate.report import write_result  # noqa: E402
 from legalret.evaluate.speed import machine_info  # noqa: E402
-from legalret.index.build import add_to_index  # noqa: E402
+from legalret.pipeline import add as add_to_index  # noqa: E402  (what `legalret index add` runs)
 from legalret.index.store import read_manifest  # noqa: E402
 from legalret.ingest.sources import ingest  # noqa: E402
 

@@ -2,8 +2,15 @@
 
 Python API (imports are lazy so ``import legalret`` stays fast)::
 
-    from legalret import Searcher
-    hits = Searcher("~/.cache/legalret/index").search("유치권 간접점유", k=10)
+    from legalret import Searcher, build_index, add_to_index, ingest, read_precedents
+
+    articles = ingest(["legalize-kr.zip"], laws=["민법", "상법"]).articles
+    build_index(articles, "idx/", model="none", precedents=read_precedents(["precedent-kr.zip"]))
+    add_to_index(ingest(["amended/민법/법률.md"]).articles, "idx/")     # the memory stays consistent
+    hits = Searcher("idx/").search("유치권 간접점유", k=10)
+
+``build_index`` / ``add_to_index`` are :func:`legalret.pipeline.build` / :func:`legalret.pipeline.add`: the
+article index and its precedent memory, written together.
 """
 
 from __future__ import annotations
@@ -11,6 +18,10 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 _LAZY = {
+    "build_index": ("legalret.pipeline", "build"),
+    "add_to_index": ("legalret.pipeline", "add"),
+    "rollback": ("legalret.index.store", "rollback"),
+    "read_precedents": "legalret.precedents.parse",
     "Article": "legalret.articles",
     "read_articles": "legalret.articles",
     "write_articles": "legalret.articles",
@@ -27,7 +38,8 @@ def __getattr__(name: str):
     if name in _LAZY:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        module, attr = _LAZY[name] if isinstance(_LAZY[name], tuple) else (_LAZY[name], name)
+        return getattr(importlib.import_module(module), attr)
     raise AttributeError(f"module 'legalret' has no attribute {name!r}")
 
 

@@ -4,6 +4,15 @@
 * ``LEGALRET_DATA`` — the shared real data (default: ``../shared/data`` beside the repository, if present).
 * ``LEGALRET_MIRROR`` — a local legalize-kr mirror (directory or zip) for ``legalret corpus pull``.
 * ``LEGALRET_MODEL`` — the encoder spec used when ``--model`` is not given (default ``bundled:me5-small``).
+* ``LEGALRET_INDEX`` — the default index directory (default: ``$LEGALRET_HOME/index``).
+* ``LEGALRET_KEEP_GENERATIONS`` — index generations kept for ``legalret index rollback`` (default 3, the live
+  one included).
+* ``LEGALRET_PRECISION`` — encoder precision when not given (``auto`` | ``fp32`` | ``bf16`` …).
+* ``LEGALRET_TOKENIZER_WORKERS`` — Kiwi worker threads for indexing (default: the CPU count, at most 2).
+* ``LEGALRET_CORPORA`` — extra directories of corpus manifests (``os.pathsep``-separated).
+* ``LEGALRET_GITHUB_BASE`` / ``LEGALRET_LAWGO_BASE`` — base URLs for ``legalret corpus pull``.
+
+Every ``LEGALRET_*`` variable is read here and nowhere else.
 """
 
 from __future__ import annotations
@@ -23,6 +32,41 @@ TRAIN_END = date(2020, 1, 1)
 DEV_END = date(2023, 1, 1)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: Generations an index keeps (the live one included) so that ``legalret index rollback`` can restore one.
+DEFAULT_KEEP_GENERATIONS = 3
+
+
+def keep_generations() -> int:
+    """How many generations an index keeps (``LEGALRET_KEEP_GENERATIONS``, default 3, at least 1)."""
+    env = os.environ.get("LEGALRET_KEEP_GENERATIONS")
+    try:
+        return max(1, int(env)) if env else DEFAULT_KEEP_GENERATIONS
+    except ValueError:
+        return DEFAULT_KEEP_GENERATIONS
+
+
+def env_precision() -> str | None:
+    """``LEGALRET_PRECISION``, when set (the encoder's precision default)."""
+    return os.environ.get("LEGALRET_PRECISION") or None
+
+
+def env_tokenizer_workers() -> str | None:
+    """``LEGALRET_TOKENIZER_WORKERS``, when set (Kiwi worker threads)."""
+    return os.environ.get("LEGALRET_TOKENIZER_WORKERS") or None
+
+
+def env_corpora_dirs() -> list[Path]:
+    """``LEGALRET_CORPORA``: extra directories of corpus manifests."""
+    return [Path(p) for p in os.environ.get("LEGALRET_CORPORA", "").split(os.pathsep) if p]
+
+
+def env_github_base() -> str | None:
+    return os.environ.get("LEGALRET_GITHUB_BASE") or None
+
+
+def env_lawgo_base() -> str | None:
+    return os.environ.get("LEGALRET_LAWGO_BASE") or None
 
 
 def legalret_home() -> Path:

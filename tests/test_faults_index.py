@@ -79,9 +79,6 @@ def test_disk_full_at_file_events_keeps_the_previous_generation(setup, op):
     assert any(t.outcome == "error" and t.state == "old" for t in trials)
 
 
-@pytest.mark.xfail(strict=False, reason="legalret/index (stack engineer's): a disk-full OSError escapes build/add "
-                   "raw, so the CLI prints a traceback; it should be an IndexError_ naming the file and saying the "
-                   "previous generation is intact")
 def test_disk_full_is_a_one_line_legalret_error(setup):
     trials = R.enospc_trials(setup, "add", points=[setup.events["add"] // 2])
     assert trials[0].outcome == "error" and not trials[0].detail.startswith("OSError"), trials[0].detail

@@ -122,9 +122,6 @@ def test_huge_and_pathological_queries(searcher, query):
     ask(searcher, query, k=1)
 
 
-@pytest.mark.xfail(strict=False, reason="legalret/index/tokenize.py (stack engineer's): a lone surrogate in a query "
-                   "reaches Kiwi, whose morphemes raise UnicodeDecodeError; the query should be cleaned "
-                   "(e.g. encode('utf-8', 'replace')) or rejected with a LegalretError")
 @pytest.mark.parametrize("query", ["\ud800", "민법 \udfff 제1조", "\udcbc" * 10])
 def test_lone_surrogates(searcher, query):
     ask(searcher, query, mode="bm25")

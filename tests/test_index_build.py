@@ -3,6 +3,7 @@
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
@@ -71,7 +72,10 @@ def test_keep_missing_for_partial_batches(tmp_path):
     r = add_to_index(one, index, remove_missing=False)
     assert (r.removed, r.unchanged) == (0, 1)
     assert len(_keys(index)) == len(arts)
-    r = add_to_index(one, index)  # default: 민법 was re-ingested whole → the rest of 민법 goes
+    with pytest.raises(IndexError_, match=r"would remove 7 of 8 articles of 민법 .*--allow-removals"):
+        add_to_index(one, index)  # 민법 re-ingested "whole" from one article: looks truncated, nothing written
+    assert len(_keys(index)) == len(arts)
+    r = add_to_index(one, index, allow_removals=True)  # default: 민법 was re-ingested whole → the rest of 민법 goes
     assert r.removed == sum(a.law == "민법" for a in arts) - 1
 
 
@@ -94,10 +98,34 @@ def test_duplicate_keys_last_wins(tmp_path):
 
 
 def test_add_to_missing_index_and_bm25_only_with_encoder(tmp_path):
-    with pytest.raises(IndexError_, match="no index here"):
+    with pytest.raises(IndexError_, match="no index at .*: build one with `legalret index build"):
         add_to_index(sup.articles(), tmp_path / "none")
     build_index(sup.articles(), tmp_path / "b", model="none")
     with pytest.raises(IndexError_, match="no dense vectors"):
         add_to_index(sup.articles(), tmp_path / "b", encoder=sup.tiny_encoder())
     with pytest.raises(IndexError_, match="adapter needs an encoder"):
         build_index(sup.articles(), tmp_path / "c", model="none", adapter=tmp_path)
+
+
+def test_a_killed_build_keeps_its_encoding_work(tmp_path, monkeypatch):
+    import legalret.index.build as build_mod
+
+    monkeypatch.setattr(build_mod, "ENCODE_CHUNK", 4)
+    index = tmp_path / "idx"
+
+    class Dies(sup.CountingEncoder):
+        def encode_passages(self, texts, batch_size=32, show_progress=False):
+            if self.passages >= 8:
+                raise KeyboardInterrupt  # the build is killed during its third chunk
+            return super().encode_passages(texts, batch_size, show_progress)
+
+    with pytest.raises(KeyboardInterrupt):
+        build_index(sup.articles(), index, encoder=Dies(sup.tiny_encoder()))
+    assert list((index / ".vector-spill").rglob("chunk-*.npz"))
+    enc = sup.CountingEncoder(sup.tiny_encoder())
+    r = build_index(sup.articles(), index, encoder=enc)
+    assert r.encoded == r.searchable - 8 and enc.passages == r.searchable - 8
+    assert not (index / ".vector-spill").exists()  # cleared once the vectors are in a generation
+    fresh = tmp_path / "fresh"
+    build_index(sup.articles(), fresh, encoder=sup.tiny_encoder())
+    assert np.allclose(load_index(index).dense.vectors, load_index(fresh).dense.vectors, atol=1e-5)

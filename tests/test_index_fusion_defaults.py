@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
 import index_support as sup  # noqa: E402
 
 from legalret.cli import app  # noqa: E402
-from legalret.index.build import default_fusion  # noqa: E402
+from legalret.search.fusion import default_fusion  # noqa: E402
 from legalret.search.fusion import DEFAULT_DENSE_WEIGHT  # noqa: E402
 
 SHIPPED = Path(__file__).resolve().parent.parent / "legalret" / "adapters" / "me5-small-legal"

@@ -9,6 +9,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
 import index_support as sup  # noqa: E402
 
+from legalret import pipeline  # noqa: E402
 from legalret.errors import IndexError_  # noqa: E402
 from legalret.index import build_index, load_index, read_manifest  # noqa: E402
 from legalret.index import store  # noqa: E402
@@ -18,7 +19,7 @@ from legalret.index.store import IndexLock, current_generation  # noqa: E402
 @pytest.fixture()
 def index(tmp_path):
     d = tmp_path / "idx"
-    build_index(sup.articles(), d, encoder=sup.tiny_encoder())
+    pipeline.build(sup.articles(), d, encoder=sup.tiny_encoder())  # records the default fusion settings
     return d
 
 
@@ -65,7 +66,7 @@ def test_crash_after_tmp_written_is_cleaned_by_next_build(index, monkeypatch):
     (leftover / "bm25").mkdir(parents=True)
     build_index(sup.articles(), index, encoder=sup.tiny_encoder())
     assert not leftover.exists()
-    assert len([p for p in index.iterdir() if p.name.startswith("gen-")]) == 1
+    assert len([p for p in index.iterdir() if p.name.startswith("gen-")]) == 2  # the previous one is kept (rollback)
 
 
 def test_lock_blocks_a_second_writer(index):
@@ -76,11 +77,16 @@ def test_lock_blocks_a_second_writer(index):
 
 
 def test_missing_index_and_not_an_index(tmp_path):
-    with pytest.raises(IndexError_, match="no index here"):
+    with pytest.raises(IndexError_, match="no index at .*nothing: build one with `legalret index build"):
         load_index(tmp_path / "nothing")
-    (tmp_path / "empty").mkdir()
-    with pytest.raises(IndexError_, match="not a legalret index"):
+    (tmp_path / "empty").mkdir()  # e.g. after a failed first build: still "no index", not "no CURRENT file"
+    with pytest.raises(IndexError_, match="no index at .*empty: build one"):
         load_index(tmp_path / "empty")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(IndexError_, match="is a file, not an index directory"):
+        load_index(tmp_path / "file")
+    with pytest.raises(IndexError_, match="is a file, not an index directory"):
+        build_index(sup.articles(), tmp_path / "file", model="none")
 
 
 def test_wrong_schema_version_is_a_clear_error(index):
@@ -119,7 +125,7 @@ def test_encoder_mismatch_is_refused(index, tmp_path):
 
     other = load_encoder(str(build_tiny_model(tmp_path / "other", seed=7)), precision="fp32", device="cpu")
     with pytest.raises(IndexError_, match="encoder mismatch"):
-        add_to_index(sup.articles()[:2], index, encoder=other)
+        add_to_index(sup.articles()[:2], index, encoder=other, allow_removals=True)
     from legalret.search.searcher import Searcher
 
     with pytest.raises(IndexError_, match="encoder mismatch"):

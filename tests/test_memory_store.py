@@ -63,7 +63,9 @@ def test_bad_records_are_skipped_and_reported():
 def test_save_load_round_trip(tmp_path):
     memory = PrecedentMemory.build(precedents(), tokenizer=SpaceTokenizer(), keep_keys={"민법 제766조", "상법 제651조"})
     out = memory.save(tmp_path / "memory")
-    assert sorted(p.name for p in out.iterdir()) == ["items.jsonl", "meta.json"]
+    # everything a search needs is computed at write time (nothing is re-indexed at load)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "bm25", "cases.json", "decided.npy", "items.jsonl", "items.offsets.npy", "meta.json", "tokens"]
     loaded = PrecedentMemory.load(out, tokenizer=SpaceTokenizer())
     assert [it.to_dict() for it in loaded.items] == [it.to_dict() for it in memory.items]
     kwargs = dict(k=10, before=date(2020, 1, 1), exclude="2019다5005")
@@ -83,8 +85,14 @@ def test_load_rejects_what_is_not_a_memory(tmp_path):
     out = PrecedentMemory.build(precedents(), tokenizer=SpaceTokenizer()).save(tmp_path / "m")
     with open(out / "items.jsonl", "a", encoding="utf-8") as f:
         f.write('{"case_no": "x"}\n')
-    with pytest.raises(Exception, match="items.jsonl:11"):
+    with pytest.raises(IndexError_, match="files disagree"):  # an appended line is not an item
         PrecedentMemory.load(out, tokenizer=SpaceTokenizer())
+    out = PrecedentMemory.build(precedents(), tokenizer=SpaceTokenizer()).save(tmp_path / "m")
+    raw = (out / "items.jsonl").read_bytes()
+    (out / "items.jsonl").write_bytes(raw.replace(b'"case_no"', b'"case_nX"', 3))  # same size, broken lines
+    loaded = PrecedentMemory.load(out, tokenizer=SpaceTokenizer())
+    with pytest.raises(Exception, match="items.jsonl:1"):
+        loaded.items[0]
 
 
 def test_default_tokenizer_is_the_article_index_tokenizer():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from legalret.memory import MemoryRetriever, PrecedentMemory, WeightConfig, fuse_rankings, memory_weight
+from legalret.memory import MemoryRetriever, PrecedentMemory, WeightConfig, memory_weight
 from legalret.memory.retriever import HoldingMatch, _tie_ranks
 from legalret.memory.store import MemoryItem
 
@@ -38,7 +38,7 @@ def test_build_keeps_only_holdings_that_cite_articles(memory):
     item = memory.items[ids.index("2001다1001#1")]
     assert item.decided == date(2001, 3, 9) and item.keys == ["민법 제536조", "민법 제618조"]
     assert "동시이행관계에 있다." in item.summary  # 판결요지 kept and indexed with the holding
-    assert "동시이행관계에" in item.tokens
+    assert "동시이행관계에" in memory.tokens_of(ids.index("2001다1001#1"))
 
 
 def test_keep_keys_filters_citations_the_index_cannot_return():
@@ -176,14 +176,6 @@ def test_adaptive_weight_trusts_holding_like_text_more_than_a_loose_question(mem
     assert memory_weight(empty) == 0.0
     capped = WeightConfig(max_weight=0.3)
     assert memory_weight(holding_like, capped) <= 0.3
-
-
-def test_fuse_rankings_weights_channels():
-    base = [("민법 제1조", 0.9), ("민법 제2조", 0.8)]
-    mem = [("민법 제2조", 0.7), ("민법 제3조", 0.3)]
-    assert fuse_rankings({"base": base, "memory": mem}, {"memory": 0.0}) == fuse_rankings({"base": base})
-    fused = [k for k, _ in fuse_rankings({"base": base, "memory": mem}, {"memory": 1.0})]
-    assert fused[0] == "민법 제2조" and set(fused) == {"민법 제1조", "민법 제2조", "민법 제3조"}
 
 
 def test_score_exponent_flattens_scores_without_reordering(memory):

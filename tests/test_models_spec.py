@@ -120,16 +120,17 @@ def test_fingerprint_is_content_based(tiny_dir, tmp_path):
     assert enc.fingerprint.startswith("local@") and len(enc.fingerprint.split("@")[1]) == 16
 
 
-def test_adapter_is_attached_through_the_training_module(tiny_dir, tmp_path, monkeypatch):
+def test_adapter_is_attached_through_the_adapter_module(tiny_dir, tmp_path, monkeypatch):
     calls = []
 
     def attach_adapter(st_model, adapter_dir, base_spec_name, *, base_fingerprint=None):
         calls.append((adapter_dir, base_spec_name, base_fingerprint))
         return "lora-abc123"
 
-    fake = types.ModuleType("legalret.train.adapter")
+    fake = types.ModuleType("legalret.models.adapter")
     fake.attach_adapter = attach_adapter
-    monkeypatch.setitem(sys.modules, "legalret.train.adapter", fake)
+    fake.merge_lora = lambda model: 0  # nothing attached, nothing to merge
+    monkeypatch.setitem(sys.modules, "legalret.models.adapter", fake)
     base = load_encoder(tiny_dir)
     enc = load_encoder(tiny_dir, adapter=tmp_path / "ad")
     assert calls == [(tmp_path / "ad", str(tiny_dir.resolve()), base.fingerprint)]

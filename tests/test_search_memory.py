@@ -9,7 +9,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
 import index_support as sup  # noqa: E402
 
+from legalret import pipeline  # noqa: E402
 from legalret.index import build_index  # noqa: E402
+from legalret.index.store import current_generation, read_manifest  # noqa: E402
 from legalret.index.tokenize import KiwiTokenizer  # noqa: E402
 from legalret.search.searcher import Searcher  # noqa: E402
 
@@ -28,12 +30,19 @@ PRECEDENTS = [
 @pytest.fixture(scope="module")
 def index_with_memory(tmp_path_factory):
     d = tmp_path_factory.mktemp("mem") / "idx"
-    build_index(sup.articles(), d, encoder=sup.tiny_encoder(), precedents=PRECEDENTS)
+    pipeline.build(sup.articles(), d, encoder=sup.tiny_encoder(), precedents=PRECEDENTS)
     return d
 
 
 def test_build_writes_memory_and_searcher_loads_it(index_with_memory):
-    assert (index_with_memory / "memory" / "meta.json").is_file()
+    # inside the generation, in the manifest (date range and case numbers: what leakage checks need)
+    assert (current_generation(index_with_memory) / "memory" / "meta.json").is_file()
+    assert not (index_with_memory / "memory").exists()
+    section = read_manifest(index_with_memory)["memory"]
+    assert section["items"] == 3 and section["cases"] == 3 and section["case_numbers"] == 3
+    assert (section["decided_min"], section["decided_max"]) == ("2017-01-09", "2019-03-01")
+    assert section["bm25"]["k1"] == 1.5 and section["settings"]["votes"]["depth"] > 0
+    assert any(name.startswith("memory/") for name in read_manifest(index_with_memory)["files"])
     s = Searcher(index_with_memory, encoder=sup.tiny_encoder())
     assert s.memory is not None
     hits = s.search("보험계약자의 고지의무 위반으로 인한 계약 해지 기간", k=3, mode="memory")
@@ -89,7 +98,7 @@ def memory_from_files(tmp_path_factory):
     (root / "2015다1111.md").write_text(_DECISION.format(case="2015다1111", date="2015-06-11"), encoding="utf-8")
     (root / "2018다2222.md").write_text(_DECISION.format(case="2018다2222", date="2018-02-08"), encoding="utf-8")
     d = root / "idx"
-    build_index(sup.articles(), d, model="none", precedents=read_precedents([root]))
+    pipeline.build(sup.articles(), d, model="none", precedents=read_precedents([root]))
     return Searcher(d)
 
 

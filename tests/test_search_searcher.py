@@ -92,9 +92,15 @@ def test_search_batch_matches_single_searches(searcher):
 
 
 def test_retriever_protocol(searcher):
-    out = searcher.bm25.search("유치권", 2)
+    from legalret.search.searcher import Query, Retriever
+
+    retrievers = searcher.retrievers("hybrid")
+    assert [r.name for r in retrievers] == ["bm25", "dense"] and all(isinstance(r, Retriever) for r in retrievers)
+    q = Query("유치권", searcher.tokenizer.tokenize("유치권"))
+    q.vector = searcher.dense.encode([q.text])[0]
+    out = searcher.bm25.candidates(q, 2)
     assert out[0][0] == "민법 제320조" and isinstance(out[0][1], float)
-    assert len(searcher.dense.search_batch(["유치권", "보험"], 3)) == 2
+    assert len(searcher.dense.candidates(q, 3)) == 3
 
 
 def test_over_long_query_truncated_with_notice(searcher):
@@ -116,7 +122,7 @@ def test_error_paths(searcher, tmp_path):
         searcher.search("보험", mode="fuzzy")
     with pytest.raises(LegalretError, match="no precedent memory"):
         searcher.search("보험", mode="memory")
-    with pytest.raises(IndexError_, match="no index here"):
+    with pytest.raises(IndexError_, match="no index at .*missing: build one"):
         Searcher(tmp_path / "missing")
 
 
@@ -126,3 +132,59 @@ def test_bm25_only_index_refuses_dense(tmp_path):
     assert s.search("유치권", k=1, mode="bm25")[0].key == "민법 제320조"
     with pytest.raises(IndexError_, match="no dense vectors"):
         s.search("유치권", mode="dense")
+
+
+def test_citation_only_query_loads_no_encoder(index, monkeypatch):
+    import legalret.search.searcher as searcher_mod
+
+    def no_encoder(*a, **kw):
+        raise AssertionError("the encoder was loaded for a citation-only query")
+
+    monkeypatch.setattr(searcher_mod, "load_index_encoder", no_encoder)
+    monkeypatch.setattr("legalret.models.onnx.find_export", lambda fp, **kw: None)
+    s = Searcher(index)
+    res = s.search("민법 제750조")
+    assert res.keys == ["민법 제750조"] and res[0].ranks == {"citation": 1}
+    missing = s.search("민법 제9999조")
+    assert missing.keys == [] and any("민법 제9999조" in n and "not in this index" in n for n in missing.notices)
+    with pytest.raises(AssertionError, match="encoder was loaded"):  # a query with words does need it
+        s.search("민법 제750조 불법행위 손해배상")
+
+
+@pytest.mark.parametrize("query", ["?!…", "😀😀", "~~~ !!! ***", "♥ ♡ ★"])
+def test_query_without_searchable_words_returns_no_hits_and_a_notice(searcher, query):
+    res = searcher.search(query)
+    assert res.keys == [] and any("no searchable words" in n for n in res.notices)
+
+
+def test_citation_of_a_law_the_index_lacks_gets_a_notice(searcher):
+    res = searcher.search("형법 제250조")
+    assert any("형법 is not in this index" in n for n in res.notices)
+    res = searcher.search("같은 법 제3조")
+    assert any("no law is named before it" in n for n in res.notices)
+    assert not searcher.search("민법 제750조와 같은 법 제751조").notices
+
+
+def test_onnx_export_serves_queries_without_torch(tmp_path, monkeypatch):
+    """`index build` exports the encoder to ONNX; a searcher then embeds queries with onnxruntime only."""
+    import json
+    import subprocess
+
+    from legalret import pipeline
+
+    monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))
+    index = tmp_path / "idx"
+    pipeline.build(sup.articles(), index, encoder=sup.tiny_encoder(), onnx_export=True)
+    code = (
+        "import sys, json; from legalret.search.searcher import Searcher;"
+        f"s = Searcher({str(index)!r}); hits = s.search('유치권 점유', k=3, mode='dense');"
+        "print(json.dumps({'keys': hits.keys, 'encoder': type(s.encoder).__name__,"
+        "'torch': 'torch' in sys.modules}))"
+    )
+    env = dict(__import__("os").environ, LEGALRET_HOME=str(tmp_path / "home"))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["encoder"] == "OnnxQueryEncoder" and out["torch"] is False
+    in_process = Searcher(index, encoder=sup.tiny_encoder()).search("유치권 점유", k=3, mode="dense").keys
+    assert out["keys"] == in_process

@@ -246,7 +246,7 @@ def test_shipped_adapter_is_small_pre_2020_and_rebuildable():
     assert card["data"]["train_date_cutoff"] == "2020-01-01"
     assert card["data"]["latest_train_decision"] < "2020-01-01"
     assert card["dev_metrics"]["dev_cosine_recall@10"] > card["base_dev_metrics"]["dev_cosine_recall@10"]
-    from legalret.train.adapter import adapter_fingerprint
+    from legalret.models.adapter import adapter_fingerprint
 
     assert adapter_fingerprint(SHIPPED) == card["fingerprint"]
     script = (SHIPPED.parent.parent.parent / "scripts" / "train_default_adapter.sh").read_text(encoding="utf-8")

@@ -7,7 +7,9 @@ Examples::
     legalret index build articles.jsonl --index idx/ --model bundled:me5-small --adapter runs/lora/adapter
     legalret index build civil-commercial --index idx/ --precedents ../shared/data/precedents/precedent-kr.zip
     legalret index add amended/민법/법률.md --index idx/            # prints added / changed / removed / unchanged
-    legalret index info --index idx/
+    legalret index add --precedents new-decisions/ --index idx/     # new holdings join the precedent memory
+    legalret index rollback --index idx/                            # the previous generation becomes live
+    legalret index info --index idx/ --verify
 """
 
 from __future__ import annotations
@@ -79,10 +81,8 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
 
 
 def _load_corpus_manifest(name: str):
-    try:
-        from legalret.corpus.manifest import load_manifest
-    except ImportError:
-        raise LegalretError(f"{name}: no such file, folder or glob (and corpus manifests are unavailable)") from None
+    from legalret.corpus.manifest import load_manifest
+
     try:
         return load_manifest(name)
     except LegalretError as e:
@@ -104,10 +104,9 @@ def _load_precedents(sources: List[str]):
     return read_precedents(sources)
 
 
-def _fusion_with(settings, dense_weight: Optional[float]):
-    if dense_weight is not None:
-        settings.weights = {"bm25": round(1.0 - dense_weight, 6), "dense": dense_weight}
-    return settings
+def _check_index_path(index: Path) -> None:
+    if index.exists() and not index.is_dir():
+        raise LegalretError(f"{index} is a file, not an index directory; choose another --index")
 
 
 # ---- index commands ---------------------------------------------------------------------------------
@@ -127,49 +126,79 @@ def build_command(
         DEFAULT_PASSAGE_MAX_TOKENS, "--passage-tokens", min=0,
         help="Cut articles to this many encoder tokens for their vectors (0: the model's limit); BM25 sees all text.",
     ),
+    keep: Optional[int] = typer.Option(None, "--keep", min=1, help="Generations to keep for rollback (default 3, $LEGALRET_KEEP_GENERATIONS)."),
     as_json: bool = typer.Option(False, "--json", help="Print the build report as JSON on stdout."),
 ) -> None:
-    """Build a new index from SOURCES (replaces what is at --index, atomically)."""
-    from legalret.index.build import build_index, default_fusion
+    """Build a new index from SOURCES (replaces what is at --index, atomically; earlier generations are kept)."""
+    from legalret import pipeline
 
     index = index or _default_index()
+    _check_index_path(index)
     articles = load_articles(sources, law, kind)
     console.print(f"indexing {len(articles)} articles into {index}", highlight=False)
-    report = build_index(
+    report = pipeline.build(
         articles, index, model=model, adapter=adapter, batch_size=batch_size, verbose=True,
-        passage_max_tokens=passage_tokens or None,
+        passage_max_tokens=passage_tokens or None, keep=keep,
         precedents=_load_precedents(precedents) if precedents else None, memory_dense=memory_dense,
-        fusion=_fusion_with(default_fusion(adapter), dense_weight),
+        dense_weight=dense_weight, onnx_export=True,
     )
     _print_report(report, as_json)
 
 
 @index_app.command("add")
 def add_command(
-    sources: List[str] = typer.Argument(..., help="New or amended statutes (same forms as `index build`)."),
+    sources: Optional[List[str]] = typer.Argument(None, help="New or amended statutes (same forms as `index build`)."),
     index: Path = typer.Option(None, "--index", help="Index directory."),
+    precedents: Optional[List[str]] = typer.Option(None, "--precedents", help="Precedent sources whose holdings join the memory (repeatable)."),
     model: Optional[str] = typer.Option(None, "--model", help="Must match the index's encoder (default: the index's)."),
     adapter: Optional[Path] = typer.Option(None, "--adapter", help="Must match the index's adapter (default: the index's)."),
     keep_missing: bool = typer.Option(False, "--keep-missing", help="Do not remove articles missing from a re-ingested law (partial batches)."),
+    allow_removals: bool = typer.Option(False, "--allow-removals", help="Allow removing many articles of a law (otherwise a batch that looks truncated stops)."),
     law: Optional[List[str]] = typer.Option(None, "--law", help="Only this law (repeatable)."),
     kind: Optional[List[str]] = typer.Option(None, "--kind", help="Only this kind (repeatable)."),
+    keep: Optional[int] = typer.Option(None, "--keep", min=1, help="Generations to keep for rollback (default 3)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
 ) -> None:
-    """Merge new/amended statutes: matched by key, only changed text re-encoded; prints added/changed/removed/unchanged."""
-    from legalret.index.build import add_to_index
+    """Merge new/amended statutes and/or precedents: matched by key / case number, only changed text re-encoded;
+    prints added/changed/removed/unchanged. With no sources, migrates an old-layout precedent memory."""
+    from legalret import pipeline
 
     index = index or _default_index()
-    articles = load_articles(sources, law, kind)
-    report = add_to_index(articles, index, model=model, adapter=adapter, remove_missing=not keep_missing, verbose=True)
+    _check_index_path(index)
+    articles = load_articles(sources, law, kind) if sources else []
+    report = pipeline.add(
+        articles, index, model=model, adapter=adapter, remove_missing=not keep_missing,
+        allow_removals=allow_removals, keep=keep, verbose=True,
+        precedents=_load_precedents(precedents) if precedents else None,
+    )
     _print_report(report, as_json)
+
+
+@index_app.command("rollback")
+def rollback_command(
+    index: Path = typer.Option(None, "--index", help="Index directory."),
+    to: Optional[str] = typer.Option(None, "--to", help="Generation number (e.g. 3 or gen-000003); default: the one before the live one."),
+) -> None:
+    """Make an earlier (kept) generation live again; it is verified first."""
+    from legalret.index.store import current_generation, generations, rollback
+
+    index = index or _default_index()
+    live = current_generation(index).name
+    name = rollback(index, to)
+    kept = ", ".join(g.name for g in generations(index))
+    console.print(f"{index}: {name} is live (was {live}); kept generations: {kept}", highlight=False)
 
 
 def _print_report(report, as_json: bool) -> None:
     if as_json:
-        d = {k: getattr(report, k) for k in ("generation", "articles", "searchable", "laws", "added", "changed", "removed",
-                                              "unchanged", "duplicates", "tokenized", "encoded", "memory_items", "timings", "cpu_timings")}
+        d = {k: getattr(report, k) for k in ("generation", "wrote", "articles", "searchable", "laws", "added", "changed", "removed",
+                                              "unchanged", "duplicates", "tokenized", "encoded", "memory", "timings", "cpu_timings")}
         d["index"] = str(report.index_dir)
         sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
+        return
+    if not report.wrote:
+        console.print(f"[bold]{report.index_dir}[/] ({report.generation}): unchanged — nothing new "
+                      f"({report.unchanged} articles already up to date); no new generation written", highlight=False)
         return
     console.print(
         f"[bold]{report.index_dir}[/] ({report.generation}): {report.articles} articles, {report.searchable} searchable, "
@@ -180,8 +209,9 @@ def _print_report(report, as_json: bool) -> None:
         f"unchanged {report.unchanged}" + (f", duplicate keys {report.duplicates}" if report.duplicates else ""),
         highlight=False,
     )
-    console.print(f"tokenized {report.tokenized}, encoded {report.encoded}" +
-                  (f", precedent memory items {report.memory_items}" if report.memory_items is not None else ""), highlight=False)
+    console.print(f"tokenized {report.tokenized}, encoded {report.encoded}", highlight=False)
+    if report.memory:
+        console.print("precedent memory: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in report.memory.items()), highlight=False)
     console.print("stages (wall / cpu): " + ", ".join(f"{k} {v:.1f}s/{report.cpu_timings.get(k, 0):.1f}s" for k, v in report.timings.items()), highlight=False)
 
 
@@ -192,12 +222,13 @@ def info_command(
     as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON on stdout."),
 ) -> None:
     """Show what an index holds: encoder, tokenizer, fusion, counts, laws, stage timings."""
-    from legalret.index.store import MEMORY_DIR, current_generation, read_manifest, verify_files
+    from legalret.index.store import current_generation, generations, read_manifest, verify_files
 
     index = index or _default_index()
-    manifest = read_manifest(index)
+    gen = current_generation(index)
+    manifest = read_manifest(index, gen)
     if verify:
-        verify_files(current_generation(index), manifest, full=True)
+        verify_files(gen, manifest, full=True)
     if as_json:
         sys.stdout.write(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
         return
@@ -214,7 +245,14 @@ def info_command(
     tok = manifest["tokenizer"]
     console.print(f"tokenizer kiwi {tok.get('kiwipiepy')} mixed={tok['mixed']} bigrams={tok['bigrams']}; BM25 {manifest['bm25']}", highlight=False)
     console.print(f"fusion {manifest['fusion']}", highlight=False)
-    console.print(f"precedent memory: {'yes' if (Path(index) / MEMORY_DIR).is_dir() else 'no'}")
+    mem = manifest.get("memory") if "memory" in manifest.get("parts", []) else None
+    if mem:
+        console.print(f"precedent memory: {mem['items']} holdings of {mem['cases']} decisions "
+                      f"({mem['case_numbers']} case numbers), decided {mem['decided_min']} … {mem['decided_max']}; "
+                      f"BM25 {mem['bm25']}" + (", with vectors" if mem.get("dim") else ""), highlight=False)
+    else:
+        console.print("precedent memory: none")
+    console.print("generations kept: " + ", ".join(g.name for g in generations(index)), highlight=False)
     laws = list(manifest["laws"].items())
     shown = ", ".join(f"{name} ({info['articles']})" for name, info in laws[:20])
     console.print(f"laws: {shown}" + (f", … {len(laws) - 20} more" if len(laws) > 20 else ""), highlight=False)

@@ -63,7 +63,7 @@ def train_command(
 ) -> None:
     """Train a LoRA adapter (MNRL, no-duplicate batches, dev evaluation keeps the best) and save it with its card."""
     from legalret.progress import console
-    from legalret.train.adapter import LoraSettings
+    from legalret.models.adapter import LoraSettings
     from legalret.train.trainer import TrainConfig, train
 
     config = TrainConfig(

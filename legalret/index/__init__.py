@@ -8,6 +8,10 @@ Usage::
     report = build_index(articles, "index/", model="none")   # BM25 only
     report = add_to_index(amended_articles, "index/")        # re-encodes only changed articles
     print(report.summary())
+    rollback("index/")                                       # the previous generation is live again
+
+With a precedent memory, build and update through :mod:`legalret.pipeline` (it writes the memory into
+the same generation and keeps it consistent with the articles).
 
 Modules: :mod:`~legalret.index.tokenize` (Kiwi, mixed decompounding), :mod:`~legalret.index.bm25`
 (bm25s engine + token store), :mod:`~legalret.index.dense` (FAISS + embedding cache),
@@ -15,13 +19,14 @@ Modules: :mod:`~legalret.index.tokenize` (Kiwi, mixed decompounding), :mod:`~leg
 """
 
 from legalret.index.build import NO_ENCODER, BuildReport, add_to_index, build_index
-from legalret.index.store import SCHEMA_VERSION, IndexData, load_index, read_manifest
+from legalret.index.store import SCHEMA_VERSION, GenerationPart, IndexData, load_index, read_manifest, rollback
 from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings
 
 __all__ = [
     "NO_ENCODER",
     "SCHEMA_VERSION",
     "BuildReport",
+    "GenerationPart",
     "IndexData",
     "KiwiTokenizer",
     "TokenizerSettings",
@@ -29,4 +34,5 @@ __all__ = [
     "build_index",
     "load_index",
     "read_manifest",
+    "rollback",
 ]

@@ -218,6 +218,16 @@ class TokenStore:
         vocab = self.vocab
         return [vocab[i] for i in self.ids[self.offsets[row] : self.offsets[row + 1]].tolist()]
 
+    def subset(self, rows: Sequence[int]) -> "TokenStore":
+        """The token lists of ``rows`` (same vocabulary; no string work)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        starts, ends = self.offsets[rows], self.offsets[rows + 1]
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(ends - starts, out=offsets[1:])
+        pieces = [self.ids[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
+        ids = np.concatenate(pieces).astype(np.uint32, copy=False) if pieces else np.zeros(0, dtype=np.uint32)
+        return TokenStore(self.vocab, ids, offsets)
+
     def to_lists(self) -> list[list[str]]:
         return [self.get(r) for r in range(len(self))]
 

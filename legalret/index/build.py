@@ -8,9 +8,15 @@ articles into an existing index:
   and vector (cached by text hash under the index's encoder fingerprint, so only changed text is encoded);
 * a law present in the new batch is taken to be **re-ingested whole**: its articles missing from the batch are
   removed (``remove_missing=False`` keeps them, for partial batches);
-* the report says how many were added / changed / removed / unchanged, and how long each stage took.
+* the report says how many were added / changed / removed / unchanged, and how long each stage took;
+* a batch that would remove a large share of a law (a partial or truncated file: more than
+  :data:`MAX_REMOVED_ARTICLES` articles or :data:`MAX_REMOVED_SHARE` of them) stops with
+  :class:`IndexError_` unless ``allow_removals=True``; an add that changes nothing writes nothing.
 
 Both write a new generation and swap it in atomically under the index lock (:mod:`legalret.index.store`).
+``parts`` (a callback) adds :class:`~legalret.index.store.GenerationPart` s — the precedent memory — to the
+same commit; :mod:`legalret.pipeline` is what passes it. Without a callback, ``add_to_index`` carries the
+previous generation's parts over unchanged.
 
 Usage::
 
@@ -30,7 +36,7 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -39,9 +45,8 @@ from legalret.config import DEFAULT_PASSAGE_MAX_TOKENS
 from legalret.errors import IndexError_
 from legalret.index.article_store import ArticleStore, Entry, StoredArticle, as_article
 from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
-from legalret.index.dense import DenseIndex, EmbeddingCache, encode_with_cache, text_hash
+from legalret.index.dense import DenseIndex, EmbeddingCache, VectorSpill, encode_with_cache, text_hash
 from legalret.index.store import (
-    MEMORY_DIR,
     IndexData,
     IndexLock,
     current_generation,
@@ -55,6 +60,26 @@ from legalret.progress import console, track
 NO_ENCODER = "none"
 #: Texts per encoder call: sorted by length first so each batch pads little.
 ENCODE_CHUNK = 512
+#: ``index add`` refuses (without ``allow_removals``) to remove more than this many articles of one law …
+MAX_REMOVED_ARTICLES = 10
+#: … or more than this share of a law's articles (at least 2): what a partial or truncated file looks like.
+MAX_REMOVED_SHARE = 0.2
+
+
+@dataclass
+class PartsContext:
+    """What a ``parts`` callback gets: the new article entries, the previous generation (or None), whether
+    the articles changed, and the encoder (a call: it may still be loading)."""
+
+    entries: Sequence[Entry]
+    previous: IndexData | None
+    articles_changed: bool
+    encoder: Callable[[], Any]
+    tokenizer: TokenizerSettings
+
+
+#: ``parts(context) -> {name: GenerationPart}``, or None to keep the previous generation's parts as they are.
+PartsFn = Callable[[PartsContext], "Mapping[str, Any] | None"]
 
 
 @dataclass
@@ -71,7 +96,8 @@ class BuildReport:
     duplicates: int = 0  # same key twice in the input (the last one wins)
     tokenized: int = 0  # texts run through Kiwi (the rest came from the token cache)
     encoded: int = 0  # texts run through the encoder (the rest came from the embedding cache)
-    memory_items: int | None = None
+    memory: dict | None = None  # what the parts callback reported (legalret.pipeline: the memory's counts)
+    wrote: bool = True  # False: nothing changed, no generation written
     timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
     cpu_timings: dict[str, float] = field(default_factory=dict)  # CPU seconds (all threads) per stage
 
@@ -119,10 +145,10 @@ def build_index(
     passage_max_tokens: int | None = DEFAULT_PASSAGE_MAX_TOKENS,
     tokenizer: TokenizerSettings | dict | None = None,
     bm25: BM25Params | None = None,
-    fusion: Any = None,
-    precedents: Iterable[Any] | None = None,
-    memory_dense: bool = False,
+    fusion: Mapping[str, Any] | None = None,
+    parts: PartsFn | None = None,
     batch_size: int = 32,
+    keep: int | None = None,
     verbose: bool = False,
 ) -> BuildReport:
     """Index ``articles`` into ``index_dir`` (replacing what is there, atomically).
@@ -132,10 +158,9 @@ def build_index(
     ``passage_max_tokens``: articles are cut to this many encoder tokens for their vectors (``None``: the
     model's limit); BM25 always sees the whole text.
     If ``index_dir`` already holds an index made with the same encoder and tokenizer, its vectors and tokens
-    are reused for identical texts. ``precedents`` (parsed :class:`~legalret.precedents.parse.Precedent`)
-    additionally build the precedent memory under ``<index>/memory``; their citations are resolved against
-    the articles of this index. The memory is BM25-only unless ``memory_dense`` (encoding ~31k holdings takes
-    hours on a 2-core CPU, minutes on a GPU).
+    are reused for identical texts. ``fusion``: the hybrid settings stored in the manifest (a dict; see
+    :func:`legalret.search.fusion.default_fusion`). ``parts``: see the module docstring — a build writes
+    only the parts the callback returns (no callback: no memory). ``keep``: generations kept.
     """
 
     index_dir = Path(index_dir)
@@ -148,23 +173,19 @@ def build_index(
         with stages("load encoder"):
             enc = _resolve_encoder(model, adapter, encoder, precision, passage_max_tokens)
         previous = _try_load_previous(index_dir, stages)
-        data, manifest = _assemble(
-            list(merged.values()), previous, enc, settings, bm25 or BM25Params(), report, stages, batch_size
-        )
-        fusion_settings = fusion if fusion is not None else default_fusion(adapter)
-        manifest["fusion"] = fusion_settings.to_dict() if hasattr(fusion_settings, "to_dict") else dict(fusion_settings)
+        entries = list(merged.values())
+        data, manifest = _assemble(entries, previous, enc, settings, bm25 or BM25Params(), report, stages, batch_size, index_dir)
+        manifest["fusion"] = dict(fusion) if fusion is not None else {}
         manifest["encoder"] = _encoder_info(enc, model, adapter)
         if previous is not None:
-            old_keys = {a.key: a for a in previous.articles}
-            _count_changes(old_keys, merged, report)
+            report.added, report.changed, report.unchanged, report.removed = count_changes(previous.articles, entries)
         else:
             report.added = len(merged)
-        _write(index_dir, data, manifest, report, stages)
-        if precedents is not None:  # after the articles are live, so the memory never points ahead of them
+        new_parts = {}
+        if parts is not None:
             with stages("memory"):
-                report.memory_items = _build_memory(
-                    precedents, index_dir, enc if memory_dense else None, settings, list(merged.values())
-                )
+                new_parts = dict(parts(PartsContext(entries, previous, True, lambda: enc, settings)) or {})
+        _write(index_dir, data, manifest, report, stages, parts=new_parts, keep=keep)
     stages.finish()
     return report
 
@@ -178,13 +199,18 @@ def add_to_index(
     encoder: Any = None,
     precision: str = "auto",
     remove_missing: bool = True,
+    allow_removals: bool = False,
+    parts: PartsFn | None = None,
     batch_size: int = 32,
+    keep: int | None = None,
     verbose: bool = False,
 ) -> BuildReport:
     """Merge new / amended ``articles`` into the index at ``index_dir`` (see module docstring).
 
     The index's own encoder is used; ``model`` / ``adapter``, when given, must match it (else
-    :class:`IndexError_`: rebuild with ``index build`` to change encoders).
+    :class:`IndexError_`: rebuild with ``index build`` to change encoders). The previous generation is
+    verified (checksums) before any of its files are reused, so corrupted data is never re-checksummed as
+    good. ``report.wrote`` is False when nothing changed (no generation written).
     """
     index_dir = Path(index_dir)
     report = BuildReport(index_dir)
@@ -194,21 +220,85 @@ def add_to_index(
     current_generation(index_dir)  # a clear error before the lock creates the directory
     with IndexLock(index_dir):
         with stages("load index"):
-            previous = load_index(index_dir, verify="size")
+            previous = load_index(index_dir, verify="stamp")
         info = previous.manifest.get("encoder")
+        if info is None:  # an encoder asked of a BM25-only index: a clear error (nothing is loaded)
+            load_index_encoder(None, model=model, adapter=adapter, encoder=encoder, where=index_dir)
+        merged, changes, removed_by_law = _merge(previous.articles, incoming, remove_missing)
+        report.added, report.changed, report.removed, report.unchanged = changes
+        if not allow_removals:
+            _check_removals(removed_by_law, previous)
+        articles_changed = bool(report.added or report.changed or report.removed)
         # Loading the encoder (mostly imports) runs beside merging, tokenizing and the BM25 rebuild,
         # which spend their time in C code without the GIL: on the full index it hides ~3 s of ~20.
-        enc = _PendingEncoder(info, lambda: _encoder_for_existing(info, model, adapter, encoder, precision, index_dir))
-        merged, changes = _merge(previous.articles, incoming, remove_missing)
-        report.added, report.changed, report.removed, report.unchanged = changes
+        def pending() -> _PendingEncoder:
+            return _PendingEncoder(info, lambda: _encoder_for_existing(info, model, adapter, encoder, precision, index_dir))
+
+        enc = pending() if articles_changed else None
+
+        def encoder_now():
+            nonlocal enc
+            if enc is None:  # the parts need it though no article changed (a dense memory)
+                enc = pending()
+            return enc.result()
+
         settings = TokenizerSettings.from_dict(previous.manifest["tokenizer"])
-        params = BM25Params.from_dict(previous.manifest.get("bm25"))
-        data, manifest = _assemble(merged, previous, enc, settings, params, report, stages, batch_size)
+        new_parts = None
+        if parts is not None:
+            with stages("memory"):
+                new_parts = parts(PartsContext(merged, previous, articles_changed, encoder_now, settings))
+        if not articles_changed and not new_parts:
+            report.wrote = False
+            report.generation = previous.path.name
+            report.articles, report.searchable = len(previous.articles), len(previous.rows)
+            report.laws = len(previous.manifest.get("laws", {}))
+            stages.finish()
+            return report
+        if articles_changed:
+            params = BM25Params.from_dict(previous.manifest.get("bm25"))
+            data, manifest = _assemble(merged, previous, enc, settings, params, report, stages, batch_size, index_dir)
+        else:  # only the parts changed: the article files are carried over as they are
+            data, manifest = _carry(previous, report)
         manifest["fusion"] = previous.manifest.get("fusion", {})
         manifest["encoder"] = info
-        _write(index_dir, data, manifest, report, stages, build=previous.manifest.get("build"))
+        all_parts = {name: _CopiedPart(previous.path / name, previous.manifest.get(name) or {}) for name in previous.parts}
+        all_parts.update(new_parts or {})
+        _write(index_dir, data, manifest, report, stages, build=previous.manifest.get("build"), parts=all_parts, keep=keep)
     stages.finish()
     return report
+
+
+class _CopiedPart:
+    """A part of the previous generation carried into the new one unchanged (its files copied)."""
+
+    def __init__(self, source: Path, section: dict):
+        self.source, self.section = source, section
+
+    def write(self, directory: Path) -> dict:
+        import shutil
+
+        shutil.copytree(self.source, directory, dirs_exist_ok=True)
+        return self.section
+
+
+def _carry(previous: IndexData, report: BuildReport) -> tuple[IndexData, dict]:
+    articles = previous.articles.refs() if isinstance(previous.articles, ArticleStore) else list(previous.articles)
+    manifest = {k: previous.manifest[k] for k in ("tokenizer", "bm25", "counts", "laws") if k in previous.manifest}
+    manifest["created"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    report.articles, report.searchable, report.laws = len(articles), len(previous.rows), len(manifest.get("laws", {}))
+    data = IndexData(manifest, articles, previous.rows, previous.row_hashes, previous.tokens, previous.bm25, previous.dense)
+    return data, manifest
+
+
+def _check_removals(removed_by_law: dict[str, tuple[int, int]], previous: IndexData) -> None:
+    """One-line error when the batch would remove a large share of a law (see module docstring)."""
+    for law, (removed, total) in removed_by_law.items():
+        if removed > MAX_REMOVED_ARTICLES or (removed > 1 and removed > MAX_REMOVED_SHARE * total):
+            raise IndexError_(
+                f"{previous.path.parent}: this batch would remove {removed} of {total} articles of {law} "
+                "(a partial or truncated file?); nothing was written — pass --allow-removals to remove them, "
+                "or --keep-missing to keep articles the batch does not mention"
+            )
 
 
 # ---- merging ----------------------------------------------------------------------------------------
@@ -222,8 +312,11 @@ def _dedupe(articles: Iterable[Article]) -> tuple["OrderedDict[str, Article]", i
     return merged, duplicates
 
 
-def _merge(old: Sequence[Article], incoming: "OrderedDict[str, Article]", remove_missing: bool) -> tuple[list[Entry], tuple[int, int, int, int]]:
-    """New entry list (laws in their old order, new laws appended) and (added, changed, removed, unchanged).
+def _merge(
+    old: Sequence[Article], incoming: "OrderedDict[str, Article]", remove_missing: bool
+) -> tuple[list[Entry], tuple[int, int, int, int], dict[str, tuple[int, int]]]:
+    """New entry list (laws in their old order, new laws appended), (added, changed, removed, unchanged),
+    and, per law that loses articles, (removed, articles it had).
 
     Articles of laws the batch does not touch stay references into the previous store (never parsed);
     only the old articles of the laws in the batch are parsed, to compare them with the new text."""
@@ -236,6 +329,7 @@ def _merge(old: Sequence[Article], incoming: "OrderedDict[str, Article]", remove
         old_by_law.setdefault(entry.law, []).append(entry)
 
     added = changed = removed = unchanged = 0
+    removed_by_law: dict[str, tuple[int, int]] = {}
     out: list[Entry] = []
     for law in list(old_by_law) + [law for law in new_by_law if law not in old_by_law]:
         olds = {e.key: e for e in old_by_law.get(law, [])}
@@ -253,14 +347,17 @@ def _merge(old: Sequence[Article], incoming: "OrderedDict[str, Article]", remove
             else:
                 changed += 1
         if remove_missing:
+            gone = sum(1 for key, e in olds.items() if key not in new_keys and not e.deleted)
             removed += sum(1 for key in olds if key not in new_keys)
+            if gone:
+                removed_by_law[law] = (gone, sum(1 for e in olds.values() if not e.deleted))
             out.extend(news)  # the law's new order
         else:
             # keep the old articles the batch does not mention, in their place, replacing the ones it does
             by_key = {a.key: a for a in news}
             out.extend(by_key.pop(key, e) for key, e in olds.items())
             out.extend(by_key.values())
-    return out, (added, changed, removed, unchanged)
+    return out, (added, changed, removed, unchanged), removed_by_law
 
 
 def _same(a: Entry, b: Entry) -> bool:
@@ -272,16 +369,20 @@ def _same(a: Entry, b: Entry) -> bool:
     return da == db
 
 
-def _count_changes(old: dict[str, Article], new: "OrderedDict[str, Article]", report: BuildReport) -> None:
-    for key, art in new.items():
-        prev = old.get(key)
+def count_changes(old: Sequence[Entry], new: Sequence[Entry]) -> tuple[int, int, int, int]:
+    """(added, changed, unchanged, removed) between two article lists, matched by key (the one counter)."""
+    before = {a.key: a for a in old}
+    after = {a.key for a in new}
+    added = changed = unchanged = 0
+    for art in new:
+        prev = before.get(art.key)
         if prev is None:
-            report.added += 1
+            added += 1
         elif _same(prev, art):
-            report.unchanged += 1
+            unchanged += 1
         else:
-            report.changed += 1
-    report.removed = sum(1 for key in old if key not in new)
+            changed += 1
+    return added, changed, unchanged, sum(1 for key in before if key not in after)
 
 
 # ---- the heavy part ---------------------------------------------------------------------------------
@@ -294,6 +395,7 @@ def _assemble(
     report: BuildReport,
     stages: _Stages,
     batch_size: int,
+    index_dir: Path | None = None,
 ) -> tuple[IndexData, dict]:
     rows = [i for i, a in enumerate(articles) if not a.deleted]
     n = len(rows)
@@ -356,13 +458,17 @@ def _assemble(
         with stages("load encoder"):  # what is left of it: the wait
             enc = enc.result()
     if enc is not None:
-        cache = EmbeddingCache.from_index(enc.fingerprint, previous.dense, previous.row_hashes) if same_encoder else None
+        cache = (EmbeddingCache.from_index(enc.fingerprint, previous.dense, previous.row_hashes) if same_encoder
+                 else EmbeddingCache(enc.fingerprint, enc.dim))
+        spill = VectorSpill(index_dir, enc.fingerprint, enc.dim) if index_dir is not None and enc.fingerprint else None
+        if spill is not None:
+            cache.add(*spill.load())  # what a killed build with this encoder had encoded already
         with stages("encode"):
-            missing = [j for j in range(n) if cache is None or cache.get(hashes[j]) is None]
+            missing = [j for j in range(n) if cache.get(hashes[j]) is None]
             for j in missing:
                 text_of(j)
             vectors, report.encoded = encode_with_cache(
-                texts, hashes, lambda t: _encode_sorted(enc, t, batch_size), enc.dim, cache  # type: ignore[arg-type]
+                texts, hashes, lambda t: _encode_sorted(enc, t, batch_size, spill), enc.dim, cache  # type: ignore[arg-type]
             )
         with stages("faiss"):
             # same encoder: the previous generation's cells still fit, only rows are re-assigned
@@ -414,18 +520,21 @@ def _token_store(n: int, source: list[int | None], fresh: dict[int, list[str]], 
     return TokenStore(vocab, ids, offsets)
 
 
-def _encode_sorted(enc: Any, texts: list[str], batch_size: int) -> np.ndarray:
-    """Encode in length order (little padding per batch), in chunks with a progress bar; rows in input order."""
+def _encode_sorted(enc: Any, texts: list[str], batch_size: int, spill: VectorSpill | None = None) -> np.ndarray:
+    """Encode in length order (little padding per batch), in chunks with a progress bar; rows in input order.
+    Each chunk is spilled to disk as it is done, so a killed build keeps its work."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), enc.dim), dtype=np.float32)
     chunks = [order[s : s + ENCODE_CHUNK] for s in range(0, len(order), ENCODE_CHUNK)]
     for idx in track(chunks, "encoding", total=len(chunks)):
         out[idx] = enc.encode_passages([texts[i] for i in idx], batch_size=batch_size)
+        if spill is not None:
+            spill.put([text_hash(texts[i]) for i in idx], out[idx])
     return out
 
 
 def _write(index_dir: Path, data: IndexData, manifest: dict, report: BuildReport, stages: _Stages,
-           build: dict | None = None) -> None:
+           build: dict | None = None, parts: Mapping[str, Any] | None = None, keep: int | None = None) -> None:
     """Write the generation. ``timings`` are this operation's; ``build`` (kept through every ``index add``)
     is how long the full build took — what a speed report wants to know about an index."""
     manifest["timings"] = {k: round(v, 3) for k, v in report.timings.items()}
@@ -434,8 +543,10 @@ def _write(index_dir: Path, data: IndexData, manifest: dict, report: BuildReport
         "created": manifest.get("created"), "timings": manifest["timings"], "cpu_timings": manifest["cpu_timings"],
     }
     with stages("write"):
-        gen = write_generation(index_dir, data, manifest)
+        gen = write_generation(index_dir, data, manifest, parts, keep=keep)
     report.generation = gen.name
+    if data.dense is not None and manifest.get("encoder"):  # the vectors are in the generation now
+        VectorSpill(index_dir, manifest["encoder"]["fingerprint"], data.dense.dim).clear()
 
 
 # ---- encoders ---------------------------------------------------------------------------------------
@@ -521,7 +632,7 @@ def _try_load_previous(index_dir: Path, stages: _Stages) -> IndexData | None:
         return None
     with stages("load previous"):
         try:
-            return load_index(index_dir, verify="size")
+            return load_index(index_dir, verify="stamp")  # never reuse vectors/tokens of corrupted files
         except IndexError_ as e:
             console.print(f"[yellow]note:[/] not reusing the existing index ({e})", highlight=False)
             return None
@@ -535,49 +646,3 @@ def _tokenizer_settings(tokenizer) -> TokenizerSettings:
     if isinstance(tokenizer, KiwiTokenizer):
         return tokenizer.settings
     return tokenizer
-
-
-def default_fusion(adapter: str | Path | None = None) -> Any:
-    """Fusion settings for a new index: the defaults, with the dense weight an adapter's card recommends.
-
-    The best BM25/dense balance depends on the encoder (on the dev holdings: 0.3 for the base me5-small,
-    0.6 with the shipped legal adapter), so an adapter carries its own dev-tuned weight in its card."""
-    from legalret.search.fusion import FusionSettings
-
-    settings = FusionSettings()
-    if adapter is not None:
-        from legalret.train.adapter import read_card
-
-        weight = (read_card(adapter).get("fusion") or {}).get("dense_weight")
-        if weight is not None:
-            settings.weights = {"bm25": round(1.0 - float(weight), 6), "dense": float(weight)}
-    return settings
-
-
-# ---- precedent memory -------------------------------------------------------------------------------
-def _build_memory(
-    precedents: Iterable[Any], index_dir: Path, enc: Any, settings: TokenizerSettings, articles: list[Article]
-) -> int:
-    """Build the precedent memory into ``<index>/memory`` (its ``save`` swaps the directory in atomically).
-
-    Each holding's citations are resolved against the articles of *this* index, so a holding votes only for
-    live articles the index can return (whatever catalog, if any, the precedents were read with)."""
-    from legalret.memory.store import PrecedentMemory
-    from legalret.precedents.citations import ArticleCatalog, resolve
-
-    catalog = ArticleCatalog.from_articles(articles)
-
-    def resolved(items: Iterable[Any]) -> Iterator[Any]:
-        for precedent in items:
-            for holding in getattr(precedent, "holdings", None) or []:
-                if getattr(holding, "citations", None) is not None:
-                    holding.keys, _ = resolve(holding.citations, catalog)
-            yield precedent
-
-    memory = PrecedentMemory.build(
-        resolved(precedents), encoder=enc, tokenizer=KiwiTokenizer(settings), keep_keys={a.key for a in articles}
-    )
-    for err in memory.errors[:10]:
-        console.print(f"[yellow]skipped precedent:[/] {err}", highlight=False)
-    memory.save(index_dir / MEMORY_DIR)
-    return len(memory)

@@ -25,6 +25,8 @@ Usage::
 
 from __future__ import annotations
 
+import os
+
 import hashlib
 from pathlib import Path
 from typing import Callable, Sequence
@@ -249,6 +251,68 @@ class EmbeddingCache:
     def get(self, h: str) -> np.ndarray | None:
         row = self._row_of.get(h)
         return None if row is None else self._matrix[row]
+
+    def add(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        """Add vectors (e.g. those a killed build spilled: :class:`VectorSpill`)."""
+        new = [(h, i) for i, h in enumerate(hashes) if h not in self._row_of]
+        if not new:
+            return
+        base = len(self._matrix)
+        self._matrix = np.vstack([self._matrix, np.asarray(vectors, dtype=np.float32)[[i for _, i in new]]])
+        self._row_of.update({h: base + j for j, (h, _) in enumerate(new)})
+
+
+class VectorSpill:
+    """Passage vectors saved chunk by chunk while a build encodes, so that a killed build keeps its
+    encoding work: the next build with the same encoder reads them back (by text hash) and encodes only
+    the rest. Lives in ``<index>/.vector-spill/<fingerprint digest>/``; cleared when a build succeeds.
+
+    >>> import tempfile; spill = VectorSpill(tempfile.mkdtemp(), "enc@1", dim=2)
+    >>> spill.put(["h1"], np.ones((1, 2), np.float32)); spill.load()[0]
+    ['h1']
+    """
+
+    DIR = ".vector-spill"
+
+    def __init__(self, index_dir: str | Path, fingerprint: str, dim: int):
+        import hashlib
+
+        digest = hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()[:16]
+        self.path = Path(index_dir) / self.DIR / digest
+        self.dim = dim
+        self._n = 0
+
+    def put(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        from legalret.atomic import atomic_path
+
+        self._n += 1
+        target = self.path / f"chunk-{os.getpid()}-{self._n:06d}.npz"
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            with atomic_path(target, suffix=".npz") as tmp:  # a kill mid-write leaves no half chunk
+                np.savez(tmp, hashes=np.asarray(list(hashes)), vectors=np.asarray(vectors, dtype=np.float32))
+        except OSError:
+            pass  # only a cache: a full disk must not stop the build here (the generation write will say so)
+
+    def load(self) -> tuple[list[str], np.ndarray]:
+        """Every spilled (hash, vector); unreadable chunks are skipped (it is only a cache)."""
+        hashes: list[str] = []
+        vectors = [np.zeros((0, self.dim), dtype=np.float32)]
+        for chunk in sorted(self.path.glob("chunk-*.npz")) if self.path.is_dir() else []:
+            try:
+                with np.load(chunk) as z:
+                    h, v = [str(x) for x in z["hashes"]], np.asarray(z["vectors"], dtype=np.float32)
+            except (OSError, ValueError, KeyError):
+                continue
+            if v.shape == (len(h), self.dim):
+                hashes += h
+                vectors.append(v)
+        return hashes, np.vstack(vectors)
+
+    def clear(self) -> None:
+        import shutil
+
+        shutil.rmtree(self.path.parent, ignore_errors=True)
 
 
 def encode_with_cache(

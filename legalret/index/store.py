@@ -5,7 +5,7 @@ Layout::
     <index>/
       CURRENT              {"generation": "gen-000003"}   ← replaced atomically (os.replace): the swap
       .lock                held (flock) by the one process writing a new generation
-      memory/              optional precedent memory (legalret.memory), loaded by the searcher if present
+      gen-000001 … 000002  the previous generations (``keep``, default 3 in all), for ``legalret index rollback``
       gen-000003/
         manifest.json      schema version, encoder (spec, fingerprint, adapter, dim), tokenizer and BM25
                            settings, fusion settings, counts, laws, per-file size + sha256, stage timings
@@ -17,9 +17,15 @@ Layout::
         bm25/              the bm25s index
         dense.faiss        FAISS IndexFlatIP, row i = rows.json row i (absent for a BM25-only index)
         dense.partitions.npz   k-means cells over the vectors, on large indexes (legalret.index.dense)
+        memory/            optional parts written by the same commit (:class:`GenerationPart`; the precedent
+                           memory of legalret.memory), listed in ``manifest["parts"]``, checksummed alike
+        .verified          stamp: every file's size/mtime/ctime/inode when its sha256 last matched (not listed)
 
 A new generation is written into ``.tmp-…`` beside the old one, verified, renamed, and only then does
 ``CURRENT`` point at it; a build that dies midway leaves the previous generation in place and loadable.
+Loading checks the checksums cheaply: a full sha256 pass only when the ``.verified`` stamp no longer
+matches the files (any write changes a file's mtime/ctime). Any error while reading becomes one
+:class:`IndexError_` line naming the file and what to do (rebuild, or ``legalret index rollback``).
 
 Usage::
 
@@ -27,6 +33,7 @@ Usage::
 
     data = load_index("index/")      # IndexData: articles, rows, tokens, bm25, dense, manifest
     read_manifest("index/")["counts"]
+    rollback("index/")                # the generation before the live one becomes live again
 """
 
 from __future__ import annotations
@@ -41,18 +48,21 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
-
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping, Protocol, Sequence
 
 from legalret.articles import Article, read_articles
-from legalret.index.article_store import CATALOG, ArticleStore, write_store
-from legalret.atomic import atomic_path
+from legalret.atomic import atomic_path, fsync_tree
+from legalret.config import keep_generations
 from legalret.errors import IndexError_, SourceError
+from legalret.index.article_store import CATALOG, ArticleStore, write_store
 from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
 from legalret.index.dense import DenseIndex
 
 #: Bump when the layout or the meaning of a stored file changes; older indexes must be rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: optional parts (the precedent memory) inside the generation
+#: Versions this legalret reads (1 has no parts: its memory, if any, sat beside the generations).
+READABLE_SCHEMAS = frozenset({1, 2})
 
 CURRENT = "CURRENT"
 LOCK = ".lock"
@@ -62,8 +72,20 @@ ROWS = "rows.json"
 TOKENS = "tokens"
 BM25_DIR = "bm25"
 DENSE = "dense.faiss"
-MEMORY_DIR = "memory"
+STAMP = ".verified"
+#: Where an index written before schema 2 kept its precedent memory (beside the generations).
+LEGACY_MEMORY_DIR = "memory"
 _GEN = re.compile(r"^gen-(\d{6})$")
+#: What to tell the user when a generation cannot be read.
+ADVICE = "rebuild (legalret index build) or restore (legalret index rollback)"
+
+
+class GenerationPart(Protocol):
+    """Something written into a generation beside the articles, by the same atomic commit (the precedent
+    memory). ``write`` fills ``directory`` (``<generation>/<name>``, created empty) and returns the
+    manifest section stored under ``manifest[name]``."""
+
+    def write(self, directory: Path) -> dict: ...
 
 
 @dataclass
@@ -78,6 +100,7 @@ class IndexData:
     bm25: BM25Engine
     dense: DenseIndex | None
     path: Path | None = None  # the generation directory it was loaded from
+    parts: list[str] = field(default_factory=list)  # sub-directories written as GenerationParts
     by_key: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -114,7 +137,13 @@ class IndexLock:
         self._fd: int | None = None
 
     def __enter__(self) -> "IndexLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        where = self.path.parent
+        if where.exists() and not where.is_dir():
+            raise IndexError_(f"{where} is a file, not an index directory; choose another --index")
+        try:
+            where.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise IndexError_(f"{where}: cannot create the index directory ({e.strerror or e})") from None
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -135,40 +164,59 @@ class IndexLock:
 
 
 # ---- reading ------------------------------------------------------------------------------------
+def no_index_message(index_dir: Path) -> str:
+    return f"no index at {index_dir}: build one with `legalret index build SOURCES --index {index_dir}`"
+
+
 def current_generation(index_dir: str | Path) -> Path:
     """The directory of the live generation, or :class:`IndexError_` when there is no index here."""
     index_dir = Path(index_dir)
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexError_(f"{index_dir} is a file, not an index directory; choose another --index")
     pointer = index_dir / CURRENT
     if not pointer.is_file():
-        if not index_dir.exists():
-            raise IndexError_(f"{index_dir}: no index here (build one with `legalret index build SOURCES --index DIR`)")
-        raise IndexError_(f"{index_dir}: not a legalret index (no {CURRENT} file)")
+        if not index_dir.exists() or not generations(index_dir):
+            raise IndexError_(no_index_message(index_dir))
+        raise IndexError_(f"{pointer}: missing pointer to the live generation; {ADVICE}")
     try:
         gen = json.loads(pointer.read_text(encoding="utf-8"))["generation"]
-    except (ValueError, KeyError, TypeError) as e:
-        raise IndexError_(f"{pointer}: corrupted index pointer ({e})") from e
+    except (ValueError, KeyError, TypeError) as e:  # UnicodeDecodeError is a ValueError
+        raise IndexError_(f"{pointer}: corrupted index pointer ({type(e).__name__}); {ADVICE}") from e
     if not isinstance(gen, str) or not _GEN.match(gen) or not (index_dir / gen).is_dir():
-        raise IndexError_(f"{pointer}: points to a missing generation {gen!r}; rebuild the index")
+        raise IndexError_(f"{pointer}: points to a missing generation {gen!r}; {ADVICE}")
     return index_dir / gen
 
 
-def read_manifest(index_dir: str | Path) -> dict:
-    """The manifest of the live generation, checked for the schema version."""
-    gen = current_generation(index_dir)
+def generations(index_dir: str | Path) -> list[Path]:
+    """Every complete generation directory, oldest first."""
+    index_dir = Path(index_dir)
+    if not index_dir.is_dir():
+        return []
+    return sorted((p for p in index_dir.iterdir() if _GEN.match(p.name) and p.is_dir()), key=lambda p: p.name)
+
+
+def read_manifest(index_dir: str | Path, gen: Path | None = None) -> dict:
+    """The manifest of the live generation (or of ``gen``), checked for the schema version."""
+    gen = gen if gen is not None else current_generation(index_dir)
     path = gen / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise IndexError_(f"{path}: manifest missing; the index is corrupted, rebuild it") from None
+        raise IndexError_(f"{path}: manifest missing; {ADVICE}") from None
     except ValueError as e:
-        raise IndexError_(f"{path}: corrupted manifest ({e}); rebuild the index") from e
+        raise IndexError_(f"{path}: corrupted manifest ({type(e).__name__}); {ADVICE}") from e
     version = manifest.get("schema_version") if isinstance(manifest, dict) else None
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_SCHEMAS:
         raise IndexError_(
-            f"{path}: index schema version {version!r}, this legalret reads version {SCHEMA_VERSION}; "
+            f"{path}: index schema version {version!r}, this legalret reads versions {sorted(READABLE_SCHEMAS)}; "
             "rebuild it with `legalret index build`"
         )
     return manifest
+
+
+def _file_state(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
 def verify_files(gen_dir: Path, manifest: dict, *, full: bool = True) -> None:
@@ -176,33 +224,78 @@ def verify_files(gen_dir: Path, manifest: dict, *, full: bool = True) -> None:
     for rel, info in manifest.get("files", {}).items():
         path = gen_dir / rel
         if not path.is_file():
-            raise IndexError_(f"{path}: missing index file; rebuild the index")
+            raise IndexError_(f"{path}: missing index file; {ADVICE}")
         size = path.stat().st_size
         if size != info["bytes"]:
-            raise IndexError_(f"{path}: corrupted index file ({size} bytes, manifest says {info['bytes']}); rebuild the index")
+            raise IndexError_(f"{path}: corrupted index file ({size} bytes, manifest says {info['bytes']}); {ADVICE}")
         if full and _sha256(path) != info["sha256"]:
-            raise IndexError_(f"{path}: corrupted index file (checksum mismatch); rebuild the index")
+            raise IndexError_(f"{path}: corrupted index file (checksum mismatch); {ADVICE}")
 
 
-def load_index(index_dir: str | Path, *, verify: str = "full", mmap: bool = False) -> IndexData:
-    """Load the live generation. ``verify``: 'full' (sha256 of every file), 'size' or 'none'."""
-    gen = current_generation(index_dir)
-    manifest = read_manifest(index_dir)
-    if verify != "none":
-        verify_files(gen, manifest, full=verify == "full")
+def verify_generation(gen_dir: Path, manifest: dict) -> bool:
+    """Full checksums, but only when needed: the ``.verified`` stamp records each file's size, mtime,
+    ctime and inode when its sha256 last matched; any write or replacement changes one of them (ctime
+    cannot be set back from user space), so an unchanged stamp proves the bytes are the verified ones.
+    Returns True when the full pass ran. The stamp is written best effort (a read-only index re-hashes)."""
+    files = [MANIFEST, *manifest.get("files", {})]
+    stamp_path = gen_dir / STAMP
     try:
-        articles: Sequence[Article] = (
-            ArticleStore.open(gen) if (gen / CATALOG).is_file() else list(read_articles(gen / ARTICLES))
-        )
-        rows_doc = json.loads((gen / ROWS).read_text(encoding="utf-8"))
-        rows, hashes = [int(r) for r in rows_doc["rows"]], list(rows_doc["hashes"])
-        tokens = TokenStore.load(gen / TOKENS)
-        bm25 = BM25Engine.load(gen / BM25_DIR, BM25Params.from_dict(manifest.get("bm25")), mmap=mmap)
-        dense = DenseIndex.load(gen / DENSE) if manifest.get("encoder") else None
+        state = {rel: _file_state(gen_dir / rel) for rel in files}
+    except FileNotFoundError as e:
+        raise IndexError_(f"{e.filename}: missing index file; {ADVICE}") from None
+    try:
+        if json.loads(stamp_path.read_text(encoding="utf-8")) == state:
+            return False
+    except (OSError, ValueError):
+        pass
+    verify_files(gen_dir, manifest, full=True)
+    try:
+        _write_json(stamp_path, state)
+    except OSError:
+        pass
+    return True
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Turn any library error while reading ``path`` (faiss, json, numpy, bm25s, decoding) into one line."""
+    try:
+        yield
     except IndexError_:
         raise
-    except (SourceError, OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
-        raise IndexError_(f"{gen}: cannot read the index ({type(e).__name__}: {e}); rebuild it") from e
+    except (SourceError, OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError, IndexError, AttributeError) as e:
+        detail = str(e).splitlines()[0][:160] if str(e) else ""
+        raise IndexError_(f"{path}: cannot read the index file ({type(e).__name__}{': ' + detail if detail else ''}); {ADVICE}") from e
+
+
+def load_index(index_dir: str | Path, *, verify: str = "stamp", mmap: bool = False) -> IndexData:
+    """Load the live generation. ``verify``: 'stamp' (sha256 of every file unless the verified stamp
+    still matches: see :func:`verify_generation`), 'full' (always), 'size' or 'none'."""
+    index_dir = Path(index_dir)
+    gen = current_generation(index_dir)
+    clean_stale_temps(index_dir)
+    manifest = read_manifest(index_dir, gen)
+    if verify == "stamp":
+        verify_generation(gen, manifest)
+    elif verify != "none":
+        verify_files(gen, manifest, full=verify == "full")
+    if (gen / CATALOG).is_file():
+        with reading(gen / CATALOG):
+            articles: Sequence[Article] = ArticleStore.open(gen)
+    else:
+        with reading(gen / ARTICLES):
+            articles = list(read_articles(gen / ARTICLES))
+    with reading(gen / ROWS):
+        rows_doc = json.loads((gen / ROWS).read_text(encoding="utf-8"))
+        rows, hashes = [int(r) for r in rows_doc["rows"]], list(rows_doc["hashes"])
+    with reading(gen / TOKENS):
+        tokens = TokenStore.load(gen / TOKENS)
+    with reading(gen / BM25_DIR):
+        bm25 = BM25Engine.load(gen / BM25_DIR, BM25Params.from_dict(manifest.get("bm25")), mmap=mmap)
+    dense = None
+    if manifest.get("encoder"):
+        with reading(gen / DENSE):
+            dense = DenseIndex.load(gen / DENSE)
     n = len(rows)
     problems = []
     if len(hashes) != n:
@@ -219,17 +312,38 @@ def load_index(index_dir: str | Path, *, verify: str = "full", mmap: bool = Fals
     if any(r < 0 or r >= len(articles) for r in rows):
         problems.append("rows point outside the article store")
     if problems:
-        raise IndexError_(f"{gen}: inconsistent index ({'; '.join(problems)}); rebuild it")
-    return IndexData(manifest, articles, rows, hashes, tokens, bm25, dense, path=gen)
+        raise IndexError_(f"{gen}: inconsistent index ({'; '.join(problems)}); {ADVICE}")
+    return IndexData(manifest, articles, rows, hashes, tokens, bm25, dense, path=gen, parts=list(manifest.get("parts", [])))
+
+
+def clean_stale_temps(index_dir: Path) -> int:
+    """Remove ``.tmp-*`` folders a killed writer left, when no writer holds the lock now (best effort:
+    a reader without write permission leaves them)."""
+    if not any(index_dir.glob(".tmp-*")):
+        return 0
+    try:
+        with IndexLock(index_dir):
+            return _remove_stale_temps(index_dir)
+    except (IndexError_, OSError):
+        return 0
 
 
 # ---- writing ------------------------------------------------------------------------------------
-def write_generation(index_dir: str | Path, data: IndexData, manifest: dict) -> Path:
-    """Write ``data`` as a new generation and make it live atomically. Call with :class:`IndexLock` held.
+def write_generation(
+    index_dir: str | Path,
+    data: IndexData,
+    manifest: dict,
+    parts: Mapping[str, GenerationPart] | None = None,
+    *,
+    keep: int | None = None,
+) -> Path:
+    """Write ``data`` (and ``parts``, each into ``<generation>/<name>/``) as a new generation and make it
+    live atomically. Call with :class:`IndexLock` held.
 
-    Files are written into ``<index>/.tmp-…``, checksummed into the manifest, re-verified, renamed to
-    ``gen-NNNNNN``; then ``CURRENT`` is replaced (the atomic step) and older generations are removed.
-    Any exception before the swap leaves the previous generation live and removes the temp dir.
+    Files are written into ``<index>/.tmp-…``, checksummed into the manifest, fsynced, renamed to
+    ``gen-NNNNNN``; then ``CURRENT`` is replaced (the atomic step) and generations beyond the newest
+    ``keep`` (default :func:`legalret.config.keep_generations`) are removed. Any exception — or a kill —
+    before the swap leaves the previous generation live; the temp dir is removed now or at the next open.
     """
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -242,25 +356,76 @@ def write_generation(index_dir: str | Path, data: IndexData, manifest: dict) -> 
         data.bm25.save(tmp / BM25_DIR)
         if data.dense is not None:
             data.dense.save(tmp / DENSE)
+        manifest = dict(manifest)
+        for name, part in (parts or {}).items():
+            (tmp / name).mkdir()
+            manifest[name] = part.write(tmp / name)
+        manifest["parts"] = sorted(parts or {})
         generation = _next_generation(index_dir)
-        manifest = dict(manifest, schema_version=SCHEMA_VERSION, generation=generation)
+        manifest.update(schema_version=SCHEMA_VERSION, generation=generation)
         manifest["files"] = {
             p.relative_to(tmp).as_posix(): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
             for p in sorted(tmp.rglob("*"))
             if p.is_file()
         }
         _write_json(tmp / MANIFEST, manifest)
-        _fsync_tree(tmp)
+        fsync_tree(tmp)
         final = index_dir / generation
         os.replace(tmp, final)
         _write_json(index_dir / CURRENT, {"generation": generation, "updated": _now()})  # the swap
+    except OSError as e:  # disk full, permissions, I/O error: nothing changed, say so in one line
+        shutil.rmtree(tmp, ignore_errors=True)
+        where = e.filename or tmp
+        raise IndexError_(
+            f"{where}: cannot write the new index generation ({e.strerror or type(e).__name__}); "
+            "the previous generation is intact and still live"
+        ) from e
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    for old in index_dir.iterdir():
-        if _GEN.match(old.name) and old.name != generation:
-            shutil.rmtree(old, ignore_errors=True)
+    prune_generations(index_dir, keep)
     return final
+
+
+def prune_generations(index_dir: Path, keep: int | None = None) -> list[str]:
+    """Remove all but the newest ``keep`` generations (never the live one); returns the removed names."""
+    keep = keep_generations() if keep is None else max(1, int(keep))
+    live = current_generation(index_dir).name
+    gens = [g for g in generations(index_dir) if g.name != live]
+    removed = []
+    for old in gens[: max(0, len(gens) - (keep - 1))]:
+        shutil.rmtree(old, ignore_errors=True)
+        removed.append(old.name)
+    return removed
+
+
+def rollback(index_dir: str | Path, to: str | int | None = None) -> str:
+    """Make an earlier generation live again (default: the newest one older than the live one); it is
+    verified first. Returns its name. Takes the :class:`IndexLock`. Newer generations stay (a rollback can
+    be undone by rolling "back" to the newer number)."""
+    index_dir = Path(index_dir)
+    current_generation(index_dir)  # a clear error before the lock creates a directory
+    with IndexLock(index_dir):
+        return _rollback(index_dir, to)
+
+
+def _rollback(index_dir: Path, to: str | int | None) -> str:
+    live = current_generation(index_dir)
+    gens = generations(index_dir)
+    if to is None:
+        older = [g for g in gens if g.name < live.name]
+        if not older:
+            raise IndexError_(f"{index_dir}: no earlier generation to roll back to (only {live.name} is kept)")
+        target = older[-1]
+    else:
+        name = f"gen-{int(to):06d}" if str(to).isdigit() else str(to)
+        target = index_dir / name
+        if not _GEN.match(name) or not target.is_dir():
+            kept = ", ".join(g.name for g in gens)
+            raise IndexError_(f"{index_dir}: no generation {to!r} (kept: {kept})")
+    verify_generation(target, read_manifest(index_dir, target))
+    _write_json(index_dir / CURRENT, {"generation": target.name, "updated": _now(), "rollback_from": live.name})
+    return target.name
 
 
 def _next_generation(index_dir: Path) -> str:
@@ -268,25 +433,17 @@ def _next_generation(index_dir: Path) -> str:
     return f"gen-{max(numbers, default=0) + 1:06d}"
 
 
-def _remove_stale_temps(index_dir: Path) -> None:
+def _remove_stale_temps(index_dir: Path) -> int:
     # Left by a build that was killed; safe to remove because the caller holds the lock.
-    for p in index_dir.glob(".tmp-*"):
+    stale = list(index_dir.glob(".tmp-*"))
+    for p in stale:
         shutil.rmtree(p, ignore_errors=True)
+    return len(stale)
 
 
 def _write_json(path: Path, obj: Any) -> None:
     with atomic_path(path, fsync=True) as tmp, open(tmp, "w", encoding="utf-8") as f:
         json.dump(obj, f, ensure_ascii=False, indent=1 if path.name != ROWS else None)
-
-
-def _fsync_tree(root: Path) -> None:
-    for p in root.rglob("*"):
-        if p.is_file():
-            fd = os.open(p, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
 
 
 def _sha256(path: Path) -> str:

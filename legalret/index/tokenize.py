@@ -91,7 +91,9 @@ def _get_kiwi(user_words: tuple[str, ...], num_workers: int):
 
 def default_workers() -> int:
     """Kiwi worker threads for batch tokenization: the machine's cores, at most 2 (it is shared)."""
-    env = os.environ.get("LEGALRET_TOKENIZER_WORKERS")
+    from legalret.config import env_tokenizer_workers
+
+    env = env_tokenizer_workers()
     if env:
         return max(1, int(env))
     return max(1, min(2, os.cpu_count() or 1))

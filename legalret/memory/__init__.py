@@ -10,8 +10,8 @@ Usage::
     from legalret.memory import PrecedentMemory, MemoryRetriever, memory_weight
 
     memory = PrecedentMemory.build(read_precedents(["precedent-kr.zip"]), encoder=None)   # BM25 only
-    memory.save("index/memory")
-    retriever = MemoryRetriever(PrecedentMemory.load("index/memory"))
+    memory.save("some/dir")      # inside an index it is written by legalret.pipeline, in the generation
+    retriever = MemoryRetriever(PrecedentMemory.load("some/dir"))
     retriever.search("임대차보증금 반환채무와 목적물 인도의 동시이행", k=10)   # [(key, score), ...]
     result = retriever.explain(query, k=10, before=date(2021, 3, 4), exclude="2019다12345")
     result.votes[0].support        # the holdings behind the top article (사건번호, 선고일자, text)
@@ -25,7 +25,6 @@ from legalret.memory.retriever import (
     MemoryRetriever,
     VoteConfig,
     WeightConfig,
-    fuse_rankings,
     memory_weight,
 )
 from legalret.memory.store import MemoryItem, PrecedentMemory
@@ -39,6 +38,5 @@ __all__ = [
     "PrecedentMemory",
     "VoteConfig",
     "WeightConfig",
-    "fuse_rankings",
     "memory_weight",
 ]

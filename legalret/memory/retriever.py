@@ -30,7 +30,7 @@ Usage::
     for vote in res.votes:
         print(vote.key, vote.score, [(h.item.case_no, h.item.decided, h.item.text) for h in vote.support])
     w = memory_weight(res)                                                   # 0 … WeightConfig.max_weight
-    fused = fuse_rankings({"hybrid": two_way, "memory": res.ranking()}, {"hybrid": 1.0, "memory": w})
+    # the Searcher fuses res.ranking() as a third retriever with weight w (legalret.search.fusion)
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from legalret.index.bm25 import top_k
 from legalret.memory.store import MemoryItem, PrecedentMemory
 
 
@@ -241,19 +242,18 @@ class MemoryRetriever:
         mode = self.mode
         if mode in ("bm25", "hybrid"):
             scores = mem.bm25_scores(tokens)
-            if allowed is not None:
-                scores = np.where(allowed, scores, 0.0)
-            n_pos = int((scores > 0).sum())
-            if n_pos:
-                take = min(depth * (2 if mode == "hybrid" else 1), n_pos)
-                top = np.argpartition(-scores, take - 1)[:take]
-                best = float(scores[top].max())
-                for row in top:
-                    s = float(scores[row])
-                    if s > 0:
-                        share = 1.0 if mode == "bm25" else 1.0 - cfg.dense_share
-                        rel[int(row)] = share * s / best
-                        raw[int(row)] = s
+            take = depth * (2 if mode == "hybrid" else 1)
+            top, values = top_k(scores, take, allowed, positive_only=True)
+            if len(top) == take:  # ties at the cut all stay: the final order decides (older decision first)
+                tied = scores == values[-1]
+                extra = np.setdiff1d(np.flatnonzero(tied if allowed is None else tied & allowed), top)
+                top, values = np.concatenate([top, extra]), np.concatenate([values, scores[extra]])
+            if len(top):
+                best = float(values[0])
+                share = 1.0 if mode == "bm25" else 1.0 - cfg.dense_share
+                for row, s in zip(top.tolist(), values.tolist()):
+                    rel[row] = share * s / best
+                    raw[row] = s
         if mode in ("dense", "hybrid"):
             qvec = mem.encode_query(query)
             hits = mem.dense_search(qvec, depth * (2 if mode == "hybrid" else 1), allowed=allowed)
@@ -270,7 +270,8 @@ class MemoryRetriever:
         if not rel:
             return [], dense_top
         # deterministic order: similarity desc, then older decision first, then row (stable across runs)
-        order = sorted(rel, key=lambda row: (-rel[row], mem.items[row].decided, row))[:depth]
+        decided = mem.decided_ord
+        order = sorted(rel, key=lambda row: (-rel[row], int(decided[row]), row))[:depth]
         best = rel[order[0]]
         sims = [rel[row] / best for row in order]
         ranks = _tie_ranks(sims)
@@ -313,7 +314,7 @@ class MemoryRetriever:
         if not tokens or not holdings:
             return 0.0
         query = set(tokens)
-        top_tokens = set(holdings[0].item.tokens)
+        top_tokens = set(self.memory.tokens_of(holdings[0].row))
         idf = self.memory.idf
         total = sum(idf(t) for t in query)
         return sum(idf(t) for t in query & top_tokens) / total if total > 0 else 0.0
@@ -340,29 +341,3 @@ def memory_weight(result: MemoryResult, config: WeightConfig | None = None) -> f
     strength = match_strength(result, cfg)
     gate = 1.0 / (1.0 + math.exp(-cfg.slope * (strength - cfg.midpoint)))
     return cfg.max_weight * gate * result.concentration**cfg.concentration_power
-
-
-def fuse_rankings(
-    rankings: dict[str, Sequence[tuple[str, float]]],
-    weights: dict[str, float] | None = None,
-    *,
-    rrf_k: int = 60,
-    k: int | None = None,
-) -> list[tuple[str, float]]:
-    """Weighted reciprocal-rank fusion: ``score(key) = Σ_channel w_c / (rrf_k + rank_c(key))``.
-
-    Used by ``benchmarks/memory_eval.py`` to add the memory channel (weight from :func:`memory_weight`)
-    on top of a ranked list; the Searcher's own fusion (legalret.search.fusion) may do the same.
-    Ties are broken by the best rank in any channel, then by key.
-    """
-    weights = weights or {}
-    fused: dict[str, float] = {}
-    best_rank: dict[str, int] = {}
-    for name, ranking in rankings.items():
-        w = weights.get(name, 1.0)
-        for rank, (key, _score) in enumerate(ranking, 1):
-            if w > 0:
-                fused[key] = fused.get(key, 0.0) + w / (rrf_k + rank)
-            best_rank[key] = min(best_rank.get(key, rank), rank)
-    out = sorted(fused.items(), key=lambda kv: (-kv[1], best_rank[kv[0]], kv[0]))
-    return out if k is None else out[:k]

@@ -1,9 +1,15 @@
 """The precedent memory store: holding items of precedents with their resolved current-law article keys,
-searchable by BM25 (the article index's Kiwi tokenizer + bm25s) and, optionally, dense vectors (the
-article index's encoder + FAISS inner product).
+searchable by BM25 (the article index's Kiwi tokens + :class:`~legalret.index.bm25.BM25Engine`) and,
+optionally, dense vectors (the article index's encoder + :class:`~legalret.index.dense.DenseIndex`).
 
 One :class:`MemoryItem` per holding item (판시사항 ``[1]``, ``[2]`` …) that cites at least one article the
 memory keeps. Holdings citing nothing resolvable cannot vote, so they are not stored.
+
+The memory is built from the same parts as the article index — a :class:`~legalret.index.bm25.TokenStore`,
+the vectorized BM25 engine, a dense index — and is written *inside* an index generation (it is a
+:class:`~legalret.index.store.GenerationPart`: same atomic commit, lock and checksums as the articles;
+see :mod:`legalret.pipeline`). Everything a search needs is computed when it is written: loading opens a
+few small files and memory-maps the BM25 matrix; item texts are parsed only when a query shows them.
 
 Usage::
 
@@ -14,40 +20,58 @@ Usage::
                                    encoder=None,                     # BM25 only; pass an Encoder for dense
                                    keep_keys=article_keys)           # only keys the article index has
     memory.add(read_precedents(["new-decisions/"]))                  # incremental, by 사건번호
-    memory.save("index/memory"); memory = PrecedentMemory.load("index/memory", encoder=encoder)
+    memory.reresolve(catalog)                                        # after the articles changed
+    memory.save("some/dir"); memory = PrecedentMemory.load("some/dir", encoder=encoder)
     memory.bm25_scores(query_tokens)       # np.ndarray over items
     memory.dense_search(query_vec, k, allowed=mask)
 
 Precedents may be :class:`legalret.precedents.parse.Precedent` objects or plain dicts with the same
-fields (``case_no``, ``decided``, ``holdings: [{index, text, summary, keys}]`` …).
+fields (``case_no``, ``decided``, ``holdings: [{index, text, summary, keys, citations}]`` …).
 
-On disk (``save``; the directory is replaced atomically)::
+On disk (``write`` into an empty directory; ``save`` replaces a directory atomically)::
 
-    meta.json        format version, counts, settings, encoder fingerprint, tokenizer name
-    items.jsonl      one MemoryItem per line (case_no, decided, holding index, text, summary, keys, tokens)
-    embeddings.npy   float32 [n_items, dim], L2-normalized, of the holding text (only when built with an encoder)
+    meta.json          format version, counts, settings (BM25 parameters, vote/weight settings), encoder
+                       fingerprint, decision-date range, case-number count
+    items.jsonl        one MemoryItem per line (case_no, decided, holding index, text, summary, keys, citations)
+    items.offsets.npy  byte offset of every line (items are parsed when shown, not at load)
+    decided.npy        decision date (ordinal) of every item: the leakage filter without parsing
+    cases.json         the 사건번호 field of every item (exclusion by case number)
+    tokens/            the BM25 tokens of every item (TokenStore)
+    bm25/              the BM25 score matrix (bm25s layout, memory-mapped at load)
+    dense.faiss        item vectors (only when built with an encoder)
 """
 
 from __future__ import annotations
 
 import json
 import math
+import mmap
 import os
-import shutil
-import tempfile
-from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Collection, Iterable
+from typing import Any, Callable, Collection, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from legalret.atomic import atomic_dir
 from legalret.errors import IndexError_, SourceError
+from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
+from legalret.index.dense import DenseIndex
 from legalret.progress import track
 from legalret.text import normalize
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: The index generation part that holds the memory (``<generation>/memory/``, ``manifest["memory"]``).
+MEMORY_PART = "memory"
+META, ITEMS, OFFSETS, DECIDED, CASES, TOKENS, BM25_DIR, DENSE = (
+    "meta.json", "items.jsonl", "items.offsets.npy", "decided.npy", "cases.json", "tokens", "bm25", "dense.faiss",
+)
+#: The memory's own BM25 parameters: those :class:`~legalret.memory.retriever.VoteConfig` was tuned with
+#: (``benchmarks/memory_eval.py --tune``; bm25s' defaults, not the article index's k1 = 1.2).
+MEMORY_BM25 = BM25Params(k1=1.5, b=0.75, method="lucene")
+#: Above this many items the dense index would be partitioned; the memory keeps exact search.
+_EXACT = 1 << 62
 
 
 @dataclass
@@ -63,7 +87,7 @@ class MemoryItem:
     case_name: str = ""
     court: str = ""
     serial: str = ""  # 판례일련번호
-    tokens: list[str] = field(default_factory=list, repr=False)  # BM25 tokens of search_text
+    citations: list[dict] = field(default_factory=list, repr=False)  # 참조조문 as parsed: re-resolved on update
 
     @property
     def holding_id(self) -> str:
@@ -75,11 +99,14 @@ class MemoryItem:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["decided"] = self.decided.isoformat()
+        if not d["citations"]:
+            del d["citations"]
         return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "MemoryItem":
-        d = dict(d)
+        known = {f.name for f in fields(cls)}
+        d = {k: v for k, v in d.items() if k in known}  # format 1 stored "tokens" here
         d["decided"] = _as_date(d["decided"])
         return cls(**d)
 
@@ -97,6 +124,13 @@ def _as_date(value: Any) -> date:
     if isinstance(value, str):
         return date.fromisoformat(value.strip()[:10])
     raise ValueError(f"not a date: {value!r}")
+
+
+def _citation_dicts(holding: Any) -> list[dict]:
+    out = []
+    for c in _field(holding, "citations", None) or []:
+        out.append(dict(c) if isinstance(c, dict) else asdict(c))
+    return out
 
 
 def items_from_precedent(precedent: Any, keep_key: Callable[[str], bool] | None = None) -> list[MemoryItem]:
@@ -129,6 +163,7 @@ def items_from_precedent(precedent: Any, keep_key: Callable[[str], bool] | None 
                 case_name=normalize(_field(precedent, "case_name", "") or ""),
                 court=normalize(_field(precedent, "court", "") or ""),
                 serial=str(_field(precedent, "serial", "") or ""),
+                citations=_citation_dicts(holding),
             )
         )
     return items
@@ -149,7 +184,7 @@ def _default_tokenizer():
 
 
 def _tokenize_all(tokenizer, texts: list[str], description: str) -> list[list[str]]:
-    batch = getattr(tokenizer, "tokenize_batch", None) or getattr(tokenizer, "tokenize_many", None)
+    batch = getattr(tokenizer, "tokenize_many", None)  # KiwiTokenizer: Kiwi's own worker threads
     if batch is not None and len(texts) > 1:
         return [list(t) for t in batch(texts)]
     return [list(tokenizer.tokenize(t)) for t in track(texts, description)]
@@ -162,29 +197,85 @@ def _keep_key_fn(keep_keys: Collection[str] | Callable[[str], bool] | None) -> C
     return allowed.__contains__
 
 
+class ItemStore(Sequence[MemoryItem]):
+    """The items of a written memory: ``items.jsonl`` memory-mapped, a line parsed when it is asked for."""
+
+    def __init__(self, path: Path, offsets: np.ndarray):
+        self.path, self.offsets = path, offsets
+        with open(path, "rb") as f:
+            self._buf = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(f.fileno()).st_size else b""
+        self._cache: dict[int, MemoryItem] = {}
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def raw(self, row: int) -> bytes:
+        return self._buf[int(self.offsets[row]) : int(self.offsets[row + 1])]
+
+    def __getitem__(self, row):  # type: ignore[override]
+        if isinstance(row, slice):
+            return [self[i] for i in range(*row.indices(len(self)))]
+        if row < 0:
+            row += len(self)
+        item = self._cache.get(row)
+        if item is None:
+            if not 0 <= row < len(self):
+                raise IndexError(row)
+            try:
+                item = self._cache[row] = MemoryItem.from_dict(json.loads(self.raw(row)))
+            except (ValueError, TypeError, KeyError) as e:
+                raise SourceError(str(self.path), f"not a memory item ({e})", line=row + 1) from e
+        return item
+
+    def __iter__(self) -> Iterator[MemoryItem]:
+        return (self[i] for i in range(len(self)))
+
+
 class PrecedentMemory:
     """Holding items + their BM25 index (+ optional dense vectors). Build with :meth:`build` or :meth:`load`."""
 
     def __init__(
         self,
-        items: list[MemoryItem],
+        items: Sequence[MemoryItem],
         *,
         tokenizer=None,
         encoder=None,
+        token_lists: Sequence[list[str]] | None = None,
         embeddings: np.ndarray | None = None,
         encoder_fingerprint: str | None = None,
         with_summary: bool = True,
+        params: BM25Params = MEMORY_BM25,
     ):
-        self.items: list[MemoryItem] = items
-        self.tokenizer = tokenizer if tokenizer is not None else _default_tokenizer()
+        self._tokenizer = tokenizer
         self.encoder = encoder
-        self.embeddings = embeddings
         self.encoder_fingerprint = encoder_fingerprint
         self.with_summary = with_summary
+        self.params = params
+        self.settings: dict = {}  # retrieval settings stored with the memory (votes, weights): see retriever
         self.errors: list[SourceError] = []  # bad precedent records skipped by build/add
         self.keep_keys: frozenset[str] | None = None  # saved with the memory, so `add` after `load` filters alike
         self._keep_key: Callable[[str], bool] | None = None
-        self._reindex()
+        if token_lists is None:
+            texts = [it.search_text(with_summary) for it in items]
+            token_lists = _tokenize_all(self.tokenizer, texts, "Tokenizing holdings") if texts else []
+        self._set(list(items), TokenStore.from_lists(token_lists), embeddings)
+
+    def _set(self, items: Sequence[MemoryItem], tokens: TokenStore, vectors: np.ndarray | None) -> None:
+        """Install items, their tokens and vectors; build the BM25 matrix, dates and dense index."""
+        n = len(items)
+        if len(tokens) != n or (vectors is not None and len(vectors) != n):
+            raise IndexError_(f"memory has {n} holdings but {len(tokens)} token lists / "
+                              f"{None if vectors is None else len(vectors)} vectors")
+        self.items: Sequence[MemoryItem] = items
+        self.tokens = tokens
+        self.bm25: BM25Engine | None = BM25Engine.build(tokens, self.params) if n else None
+        self.dense: DenseIndex | None = (
+            DenseIndex.from_vectors(vectors, partition_min_rows=_EXACT) if vectors is not None and n else None
+        )
+        self.decided_ord = np.array([it.decided.toordinal() for it in items], dtype=np.int64)
+        self._case_nos: list[str] = [it.case_no for it in items]
+        self._indexes = None
+        self._df = None
 
     # ---- building ---------------------------------------------------------------------------------
     @classmethod
@@ -200,12 +291,12 @@ class PrecedentMemory:
     ) -> "PrecedentMemory":
         """Index the holdings of ``precedents``.
 
-        ``encoder`` (C's :class:`Encoder`) adds dense vectors; without it the memory is BM25 only — the
-        setting the benchmark defaults were tuned in. Encoding is the expensive part: the ~31k train-split
-        holdings citing 민법/상법 take hours with me5-small on 2 CPU cores, minutes on a GPU.
+        ``encoder`` (an :class:`~legalret.models.encoder.Encoder`) adds dense vectors; without it the memory
+        is BM25 only — the setting the vote defaults were tuned in. Encoding is the expensive part: the ~31k
+        train-split holdings citing 민법/상법 take hours with me5-small on 2 CPU cores, minutes on a GPU.
         ``keep_keys`` (a set of article keys or a predicate) keeps only citations the article index can
-        return, e.g. the keys of the 민법+상법 catalog. ``with_summary`` indexes 판시사항 + 판결요지.
-        A malformed precedent is skipped and recorded in ``memory.errors``; it never aborts the build.
+        return. ``with_summary`` indexes 판시사항 + 판결요지. A malformed precedent is skipped and recorded
+        in ``memory.errors``; it never aborts the build.
         """
         memory = cls([], tokenizer=tokenizer, encoder=encoder, with_summary=with_summary)
         memory._keep_key = _keep_key_fn(keep_keys)
@@ -213,6 +304,26 @@ class PrecedentMemory:
             memory.keep_keys = frozenset(keep_keys)
         memory.add(precedents, batch_size=batch_size)
         return memory
+
+    def keep_only(self, keep_keys: Collection[str] | Callable[[str], bool] | None) -> None:
+        """Keep only citations to these keys in holdings added from now on (the article index's live keys)."""
+        self._keep_key = _keep_key_fn(keep_keys)
+        self.keep_keys = frozenset(keep_keys) if keep_keys is not None and not callable(keep_keys) else None
+
+    @property
+    def tokenizer(self):
+        if self._tokenizer is None:
+            self._tokenizer = _default_tokenizer()
+        return self._tokenizer
+
+    @tokenizer.setter
+    def tokenizer(self, value) -> None:
+        self._tokenizer = value
+
+    @property
+    def embeddings(self) -> np.ndarray | None:
+        """The item vectors (a view of the dense index), or None for a BM25-only memory."""
+        return self.dense.vectors if self.dense is not None else None
 
     def add(self, precedents: Iterable[Any], *, batch_size: int = 64) -> dict[str, int]:
         """Add precedents incrementally, by case number: a new 사건번호 is appended, a known one has its
@@ -232,72 +343,77 @@ class PrecedentMemory:
                 continue
             if items:
                 new_items[items[0].case_no] = items  # a later record of the same case wins
-        known = {it.case_no for it in self.items}
-        replaced = known & new_items.keys()
+        replaced = set(self._case_nos) & new_items.keys()
         if not new_items:
             return {"added": 0, "replaced": 0, "items": 0, "skipped": skipped}
 
         fresh = [it for items in new_items.values() for it in items]
-        texts = [it.search_text(self.with_summary) for it in fresh]
-        for it, toks in zip(fresh, _tokenize_all(self.tokenizer, texts, "Tokenizing holdings")):
-            it.tokens = toks
+        fresh_tokens = _tokenize_all(self.tokenizer, [it.search_text(self.with_summary) for it in fresh], "Tokenizing holdings")
         fresh_vecs = None
         if self.encoder is not None:
             # Dense vectors embed the holding (판시사항) alone: 판결요지 triples the encoding cost on CPU
             # (measured: 64 holdings 18 s vs 56 s with me5-small on 2 busy cores) and BM25 already sees it.
-            dense_texts = [it.text for it in fresh]
-            fresh_vecs = np.asarray(self.encoder.encode_passages(dense_texts, batch_size=batch_size), dtype=np.float32)
-            fingerprint = getattr(self.encoder, "fingerprint", None)
-            if self.embeddings is not None and self.encoder_fingerprint != fingerprint:
+            fresh_vecs = np.asarray(self.encoder.encode_passages([it.text for it in fresh], batch_size=batch_size), dtype=np.float32)
+            fingerprint = self.encoder.fingerprint
+            if self.dense is not None and self.encoder_fingerprint != fingerprint:
                 raise IndexError_(
                     f"memory vectors were made by {self.encoder_fingerprint!r}, not by {fingerprint!r}; rebuild the memory"
                 )
             self.encoder_fingerprint = fingerprint
-        elif self.embeddings is not None:
+        elif self.dense is not None:
             raise IndexError_("this memory has dense vectors: pass the same encoder to add precedents to it")
 
-        keep_rows = [i for i, it in enumerate(self.items) if it.case_no not in replaced]
-        self.items = [self.items[i] for i in keep_rows] + fresh
+        keep_rows = [i for i, case in enumerate(self._case_nos) if case not in replaced]
+        vectors = None
         if fresh_vecs is not None:
             old = self.embeddings[keep_rows] if self.embeddings is not None else np.zeros((0, fresh_vecs.shape[1]), np.float32)
-            self.embeddings = np.vstack([old, fresh_vecs]).astype(np.float32)
-        self._reindex()
+            vectors = np.vstack([old, fresh_vecs]).astype(np.float32)
+        self._set(
+            [self.items[i] for i in keep_rows] + fresh,
+            TokenStore.from_lists([self.tokens.get(i) for i in keep_rows] + fresh_tokens),
+            vectors,
+        )
         return {"added": len(new_items) - len(replaced), "replaced": len(replaced), "items": len(fresh), "skipped": skipped}
 
-    def _reindex(self) -> None:
-        """(Re)build the BM25 index, document frequencies, date array and FAISS index from ``items``.
+    def reresolve(self, catalog: Any) -> dict[str, int]:
+        """Re-resolve every holding's citations against ``catalog`` (an
+        :class:`~legalret.precedents.citations.ArticleCatalog`: the articles of the index after an update).
 
-        bm25s has no incremental update; re-indexing stored tokens is cheap (seconds for 100k holdings)
-        and keeps the scores exactly those of a from-scratch build.
-        """
-        import bm25s
+        Holdings keep their parsed 참조조문, so a renamed or added article is picked up; holdings read from
+        plain records (keys only) keep the keys that are still live. Holdings left citing nothing are
+        dropped (they cannot vote). Returns ``{"items", "changed", "dropped_items", "removed_citations",
+        "added_citations"}``; ``removed_citations`` counts citations to articles that are gone."""
+        from legalret.precedents.citations import Citation, resolve
 
-        n = len(self.items)
-        self.decided_ord = np.array([it.decided.toordinal() for it in self.items], dtype=np.int64)
-        self._row_of_case: dict[str, list[int]] = {}
-        self._rows_of_number: dict[str, list[int]] = {}
-        for row, it in enumerate(self.items):
-            self._row_of_case.setdefault(it.case_no, []).append(row)
-            for number in _case_numbers(it.case_no):
-                self._rows_of_number.setdefault(number, []).append(row)
-        df: Counter[str] = Counter()
-        for it in self.items:
-            df.update(set(it.tokens))
-        self.doc_freq = df
-        self._bm25 = None
-        if n and any(it.tokens for it in self.items):
-            # bm25s drops empty documents' rows consistently only if every doc has a token: pad empties.
-            corpus = [it.tokens or ["\u0000"] for it in self.items]
-            self._bm25 = bm25s.BM25()
-            self._bm25.index(corpus, show_progress=False)
-        self._faiss = None
-        if self.embeddings is not None and len(self.embeddings):
-            import faiss
-
-            if self.embeddings.shape[0] != n:
-                raise IndexError_(f"memory has {n} holdings but {self.embeddings.shape[0]} vectors")
-            self._faiss = faiss.IndexFlatIP(self.embeddings.shape[1])
-            self._faiss.add(np.ascontiguousarray(self.embeddings, dtype=np.float32))
+        keep_rows, new_items = [], []
+        changed = removed = added = 0
+        for row in range(len(self.items)):
+            item = self.items[row]
+            if item.citations:
+                keys, _ = resolve([Citation(**c) for c in item.citations], catalog)
+            else:
+                keys = [k for k in item.keys if k in catalog]
+            if keys != item.keys:
+                changed += 1
+                removed += len(set(item.keys) - set(keys))
+                added += len(set(keys) - set(item.keys))
+                item = MemoryItem(**{**item.__dict__, "keys": keys})
+            if keys:
+                keep_rows.append(row)
+                new_items.append(item)
+        counts = {"items": len(new_items), "changed": changed, "dropped_items": len(self.items) - len(new_items),
+                  "removed_citations": removed, "added_citations": added}
+        self._keep_key = catalog.__contains__
+        self.keep_keys = None
+        if not changed:
+            return counts
+        embeddings = self.embeddings
+        self._set(
+            new_items,
+            self.tokens.subset(keep_rows),
+            None if embeddings is None else np.ascontiguousarray(embeddings[keep_rows]),
+        )
+        return counts
 
     # ---- querying ---------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -305,14 +421,31 @@ class PrecedentMemory:
 
     @property
     def has_dense(self) -> bool:
-        return self._faiss is not None
+        return self.dense is not None
+
+    def _by_case(self) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+        if self._indexes is None:
+            row_of_case: dict[str, list[int]] = {}
+            rows_of_number: dict[str, list[int]] = {}
+            for row, case_no in enumerate(self._case_nos):
+                row_of_case.setdefault(case_no, []).append(row)
+            for case_no, rows in row_of_case.items():
+                for number in _case_numbers(case_no):
+                    rows_of_number.setdefault(number, []).extend(rows)
+            self._indexes = (row_of_case, rows_of_number)
+        return self._indexes
 
     @property
     def case_numbers(self) -> set[str]:
-        return set(self._row_of_case)
+        """The distinct 사건번호 fields of the stored holdings."""
+        return set(self._case_nos)
 
     def rows_of_case(self, case_no: str) -> list[int]:
-        return list(self._row_of_case.get(normalize(case_no), []))
+        return list(self._by_case()[0].get(normalize(case_no), []))
+
+    def tokens_of(self, row: int) -> list[str]:
+        """The BM25 tokens of item ``row``."""
+        return self.tokens.get(row)
 
     def tokenize(self, text: str) -> list[str]:
         return list(self.tokenizer.tokenize(normalize(text)))
@@ -320,17 +453,19 @@ class PrecedentMemory:
     def idf(self, token: str) -> float:
         """Smoothed inverse document frequency over the stored holdings (0 ≤ idf; unseen tokens get the max)."""
         n = len(self.items)
-        return math.log(1.0 + (n + 1) / (self.doc_freq.get(token, 0) + 0.5))
+        df = 0
+        if self.bm25 is not None:
+            if self._df is None:  # per-term document counts = the column lengths of the BM25 matrix
+                self._df = np.diff(np.asarray(self.bm25.model.scores["indptr"], dtype=np.int64))
+            i = self.bm25.vocab.get(token)
+            df = int(self._df[i]) if i is not None else 0
+        return math.log(1.0 + (n + 1) / (df + 0.5))
 
     def bm25_scores(self, query_tokens: list[str]) -> np.ndarray:
         """BM25 score of every stored holding for the query (zeros when nothing matches)."""
-        scores = np.zeros(len(self.items), dtype=np.float32)
-        if self._bm25 is None:
-            return scores
-        known = [t for t in query_tokens if t in self._bm25.vocab_dict]
-        if not known:
-            return scores
-        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)
+        if self.bm25 is None:
+            return np.zeros(len(self.items), dtype=np.float32)
+        return np.asarray(self.bm25.scores(query_tokens), dtype=np.float32)
 
     def encode_query(self, query: str) -> np.ndarray:
         if self.encoder is None:
@@ -339,21 +474,13 @@ class PrecedentMemory:
 
     def dense_search(self, query_vec: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top-``k`` holdings by inner product; ``allowed`` (bool mask over items) restricts the candidates
-        inside FAISS (an ID-selector bitmap), so a leakage filter never shortens the list."""
-        if self._faiss is None or k <= 0:
+        before the top ``k`` is taken, so a leakage filter never shortens the list."""
+        if self.dense is None or k <= 0:
             return []
-        import faiss
-
-        x = np.ascontiguousarray(query_vec.reshape(1, -1), dtype=np.float32)
-        params = None
-        if allowed is not None:
-            if not allowed.any():
-                return []
-            bits = np.packbits(allowed.astype(bool), bitorder="little")
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits)))
-            k = min(k, int(allowed.sum()))
-        scores, ids = self._faiss.search(x, min(k, len(self.items)), params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        if allowed is not None and not allowed.any():
+            return []
+        rows, scores = self.dense.top(query_vec, k, allowed)
+        return [(int(r), float(s)) for r, s in zip(rows.tolist(), scores.tolist())]
 
     def allowed_mask(self, before: date | str | None = None, exclude: str | Iterable[str] | None = None) -> np.ndarray | None:
         """Bool mask of holdings allowed to vote: decided strictly before ``before`` and not of the excluded
@@ -365,95 +492,134 @@ class PrecedentMemory:
         if before is not None:
             mask &= self.decided_ord < _as_date(before).toordinal()
         if exclude:
+            rows_of_number = self._by_case()[1]
             for case_no in [exclude] if isinstance(exclude, str) else exclude:
                 for number in _case_numbers(case_no):
-                    rows = self._rows_of_number.get(number)
+                    rows = rows_of_number.get(number)
                     if rows:
                         mask[rows] = False
         return mask
 
     # ---- persistence ------------------------------------------------------------------------------
+    def summary(self) -> dict:
+        """What an index manifest records about the memory (``manifest["memory"]``): counts, the
+        decision-date range and the number of case numbers (so an evaluation can detect leakage), and
+        the settings the memory is searched with."""
+        numbers = set()
+        for case_no in set(self._case_nos):
+            numbers |= _case_numbers(case_no)
+        decided = self.decided_ord
+        return {
+            "format": "legalret-precedent-memory",
+            "version": FORMAT_VERSION,
+            "items": len(self.items),
+            "cases": len(set(self._case_nos)),
+            "case_numbers": len(numbers),
+            "decided_min": date.fromordinal(int(decided.min())).isoformat() if len(decided) else None,
+            "decided_max": date.fromordinal(int(decided.max())).isoformat() if len(decided) else None,
+            "with_summary": self.with_summary,
+            "bm25": self.params.to_dict(),
+            "settings": self.settings,
+            "encoder_fingerprint": self.encoder_fingerprint if self.dense is not None else None,
+            "dim": self.dense.dim if self.dense is not None else None,
+            "tokenizer": f"{type(self.tokenizer).__module__}.{type(self.tokenizer).__qualname__}",
+            "keep_keys": sorted(self.keep_keys) if self.keep_keys is not None else None,
+        }
+
+    def write(self, directory: str | os.PathLike) -> dict:
+        """Write the memory into the (empty or new) ``directory``; returns :meth:`summary` (the manifest
+        section). This is the :class:`~legalret.index.store.GenerationPart` protocol."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        offsets = np.zeros(len(self.items) + 1, dtype=np.int64)
+        with open(d / ITEMS, "wb") as f:
+            raw = self.items.raw if isinstance(self.items, ItemStore) else None
+            for row in range(len(self.items)):
+                # lines of a loaded, unmodified memory are copied byte for byte (never parsed)
+                line = raw(row) if raw is not None else (
+                    json.dumps(self.items[row].to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
+                f.write(line)
+                offsets[row + 1] = offsets[row] + len(line)
+        np.save(d / OFFSETS, offsets)
+        np.save(d / DECIDED, self.decided_ord)
+        (d / CASES).write_text(json.dumps(self._case_nos, ensure_ascii=False), encoding="utf-8")
+        self.tokens.save(d / TOKENS)
+        if self.bm25 is not None:
+            self.bm25.save(d / BM25_DIR)
+        if self.dense is not None:
+            self.dense.save(d / DENSE)
+        meta = self.summary()
+        (d / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        return {k: v for k, v in meta.items() if k != "keep_keys"}
+
     def save(self, directory: str | os.PathLike) -> Path:
-        """Write the memory to ``directory``, replacing it atomically (temp dir in the same parent + rename)."""
+        """Write the memory to ``directory`` on its own (outside an index), replacing it atomically."""
         directory = Path(directory)
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.", suffix=".tmp"))
-        try:
-            with open(tmp / "items.jsonl", "w", encoding="utf-8") as f:
-                for it in self.items:
-                    f.write(json.dumps(it.to_dict(), ensure_ascii=False) + "\n")
-            if self.embeddings is not None:
-                np.save(tmp / "embeddings.npy", self.embeddings.astype(np.float32))
-            tok = self.tokenizer
-            meta = {
-                "format": "legalret-precedent-memory",
-                "version": FORMAT_VERSION,
-                "items": len(self.items),
-                "cases": len(self._row_of_case),
-                "with_summary": self.with_summary,
-                "encoder_fingerprint": self.encoder_fingerprint if self.embeddings is not None else None,
-                "dim": int(self.embeddings.shape[1]) if self.embeddings is not None else None,
-                "tokenizer": f"{type(tok).__module__}.{type(tok).__qualname__}",
-                "keep_keys": sorted(self.keep_keys) if self.keep_keys is not None else None,
-                "decided_min": min((it.decided for it in self.items), default=None),
-                "decided_max": max((it.decided for it in self.items), default=None),
-            }
-            (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-            old = None
-            if directory.exists():
-                old = directory.with_name(f".{directory.name}.old-{os.getpid()}")
-                os.replace(directory, old)
-            os.replace(tmp, directory)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        with atomic_dir(directory) as tmp:
+            self.write(tmp)
         return directory
 
     @classmethod
     def load(cls, directory: str | os.PathLike, encoder=None, tokenizer=None) -> "PrecedentMemory":
-        """Load a saved memory. Pass the article index's ``encoder`` to search its dense vectors; its
-        fingerprint must match the one the vectors were made with (else :class:`IndexError_`)."""
-        directory = Path(directory)
-        meta_path = directory / "meta.json"
+        """Open a written memory: nothing is re-indexed (the BM25 matrix is memory-mapped, items are parsed
+        when shown). Pass the article index's ``encoder`` to search its dense vectors; its fingerprint
+        must match the one the vectors were made with (else :class:`IndexError_`)."""
+        d = Path(directory)
+        meta_path = d / META
         if not meta_path.is_file():
-            raise IndexError_(f"{directory}: not a precedent memory (no meta.json)")
+            raise IndexError_(f"{d}: not a precedent memory (no meta.json)")
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except ValueError as e:
-            raise IndexError_(f"{meta_path}: corrupted ({e})") from e
+            raise IndexError_(f"{meta_path}: corrupted ({type(e).__name__}: {e})") from e
         if meta.get("format") != "legalret-precedent-memory" or meta.get("version") != FORMAT_VERSION:
-            raise IndexError_(f"{meta_path}: unsupported memory format {meta.get('format')!r} v{meta.get('version')}")
-        items = []
-        with open(directory / "items.jsonl", encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                if line.strip():
-                    try:
-                        items.append(MemoryItem.from_dict(json.loads(line)))
-                    except (ValueError, TypeError, KeyError) as e:
-                        raise SourceError(str(directory / "items.jsonl"), f"not a memory item ({e})", line=lineno) from e
-        if len(items) != meta.get("items"):
-            raise IndexError_(f"{directory}: meta.json says {meta.get('items')} holdings, items.jsonl has {len(items)}")
-        embeddings = None
+            raise IndexError_(f"{meta_path}: unsupported memory format {meta.get('format')!r} v{meta.get('version')}; "
+                              "rebuild the index with --precedents (or run `legalret index add --index DIR` to migrate)")
         fingerprint = meta.get("encoder_fingerprint")
-        emb_path = directory / "embeddings.npy"
-        if emb_path.is_file():
-            embeddings = np.load(emb_path)
-            if encoder is not None and getattr(encoder, "fingerprint", None) != fingerprint:
-                raise IndexError_(
-                    f"{directory}: memory vectors were made by {fingerprint!r}, "
-                    f"but the encoder is {getattr(encoder, 'fingerprint', None)!r}; rebuild the memory"
-                )
-        memory = cls(
-            items,
-            tokenizer=tokenizer,
-            encoder=encoder if embeddings is not None else None,
-            embeddings=embeddings,
-            encoder_fingerprint=fingerprint,
-            with_summary=bool(meta.get("with_summary", True)),
-        )
-        if meta.get("keep_keys") is not None:
-            memory.keep_keys = frozenset(meta["keep_keys"])
-            memory._keep_key = memory.keep_keys.__contains__
+        if (d / DENSE).is_file() and encoder is not None and encoder.fingerprint != fingerprint:
+            raise IndexError_(
+                f"{d}: memory vectors were made by {fingerprint!r}, but the encoder is {encoder.fingerprint!r}; rebuild the memory"
+            )
+        memory = cls.__new__(cls)
+        memory._tokenizer = tokenizer
+        memory.with_summary = bool(meta.get("with_summary", True))
+        memory.params = BM25Params.from_dict(meta.get("bm25"))
+        memory.settings = dict(meta.get("settings") or {})
+        memory.encoder_fingerprint = fingerprint
+        memory.errors = []
+        memory.keep_keys = frozenset(meta["keep_keys"]) if meta.get("keep_keys") is not None else None
+        memory._keep_key = memory.keep_keys.__contains__ if memory.keep_keys is not None else None
+        memory.items = ItemStore(d / ITEMS, np.load(d / OFFSETS))
+        n = len(memory.items)
+        if n != meta.get("items"):
+            raise IndexError_(f"{d}: meta.json says {meta.get('items')} holdings, {ITEMS} has {n}")
+        memory.tokens = TokenStore.load(d / TOKENS)
+        memory.bm25 = BM25Engine.load(d / BM25_DIR, memory.params, mmap=True) if n else None
+        memory.dense = DenseIndex.load(d / DENSE) if (d / DENSE).is_file() else None
+        memory.encoder = encoder if memory.dense is not None else None
+        memory.decided_ord = np.load(d / DECIDED)
+        memory._case_nos = json.loads((d / CASES).read_text(encoding="utf-8"))
+        memory._indexes = None
+        memory._df = None
+        if not (len(memory.tokens) == len(memory.decided_ord) == len(memory._case_nos) == n) or (
+            int(memory.items.offsets[-1]) != (d / ITEMS).stat().st_size) or (
+            memory.bm25 is not None and memory.bm25.num_docs != n) or (memory.dense is not None and len(memory.dense) != n):
+            raise IndexError_(f"{d}: inconsistent precedent memory (files disagree on the number of holdings)")
         return memory
+
+    @classmethod
+    def load_legacy(cls, directory: str | os.PathLike, tokenizer=None) -> "PrecedentMemory":
+        """Read a format-1 memory (``meta.json`` + ``items.jsonl``, from before the memory lived inside the
+        index generations) so it can be migrated: the holdings are re-tokenized with ``tokenizer`` (the
+        index's), vectors are dropped (rebuild with ``--memory-dense`` to get them back)."""
+        d = Path(directory)
+        items = []
+        try:
+            meta = json.loads((d / META).read_text(encoding="utf-8"))
+            with open(d / ITEMS, encoding="utf-8") as f:
+                for line in f:
+                    if line.strip():
+                        items.append(MemoryItem.from_dict(json.loads(line)))
+        except (OSError, ValueError, TypeError, KeyError) as e:
+            raise IndexError_(f"{d}: cannot read the old precedent memory ({type(e).__name__}: {e}); rebuild with --precedents") from e
+        return cls(items, tokenizer=tokenizer, with_summary=bool(meta.get("with_summary", True)))

@@ -124,3 +124,35 @@ def _law_before(segment: str, law_names: LawNames) -> tuple[str | None, int]:
         if law:
             return law, last_start + i
     return None, 0
+
+
+_LAW_WORD = re.compile(r"([가-힣A-Za-z·ㆍ]{1,30}(?:법|령|규칙|법률|조약))\s*$")
+
+
+def unresolved_citations(query: str, law_names: LawNames, default_law: str | None = None) -> list[str]:
+    """One notice per article reference in ``query`` that :func:`find_citations` cannot resolve: a law this
+    index does not have (``형법 제250조`` on a 민법+상법 index), ``같은 법 제3조`` with no law before it, or a
+    bare ``제3조`` with no law at all. Without a notice such a query silently gets unrelated hits."""
+    query = normalize(query)
+    if "조" not in query:
+        return []
+    resolved = {(c.start, c.end) for c in find_citations(query, law_names, default_law)}
+    ends = {end for _, end in resolved}
+    notes: list[str] = []
+    prev_end = 0
+    for m in _ARTICLE.finditer(query):
+        if m.end() in ends:
+            prev_end = m.end()
+            continue
+        segment = query[prev_end : m.start()]
+        cited = m.group().strip()
+        same = _SAME_LAW.search(segment)
+        law = _LAW_WORD.search(segment.rstrip().rstrip(_QUOTES).rstrip())
+        if same:
+            notes.append(f"'{same.group().strip()} {cited}': no law is named before it in the query; write the law's name")
+        elif law:
+            notes.append(f"'{law.group(1)} {cited}': {law.group(1)} is not in this index (see `legalret index info`)")
+        elif m["num"] and ("제" in cited or m["para"] or m["branch"]):
+            notes.append(f"'{cited}' names no law; write it as e.g. '민법 {cited}'")
+        prev_end = m.end()
+    return notes

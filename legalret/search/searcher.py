@@ -14,7 +14,12 @@ Usage::
 Modes: ``hybrid`` (the index's fusion settings: convex combination of min–max normalized scores, or RRF),
 ``rrf`` (reciprocal-rank fusion), ``bm25``, ``dense``, ``memory`` (precedent memory alone, if built).
 ``search`` returns a :class:`SearchResults` — a list of :class:`Hit` with ``.notices`` (truncated query,
-cited article missing or deleted) and ``.citations``.
+cited article missing or deleted, a law the index does not have, nothing searchable in the query) and
+``.citations``. A query that is only citations runs no retriever (and loads no encoder).
+
+The searcher is the citation step + a list of :class:`Retriever` s (``candidates(query, n)`` over a
+per-query :class:`Query`) + fusion; the precedent memory is one of the retrievers, read from the index
+generation (nothing is re-indexed at start).
 """
 
 from __future__ import annotations
@@ -22,19 +27,22 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
 from legalret.articles import Article
 from legalret.errors import IndexError_, LegalretError
 from legalret.index.build import load_index_encoder
-from legalret.index.store import MEMORY_DIR, IndexData, load_index
+from legalret.index.store import LEGACY_MEMORY_DIR, IndexData, load_index, reading
 from legalret.index.tokenize import KiwiTokenizer
 from legalret.keys import LawNames
-from legalret.search.citations import QueryCitation, find_citations
-from legalret.search.fusion import FusionSettings, FusedItem, convex_fusion, fuse, rrf_fusion
+from legalret.memory.retriever import MemoryResult, MemoryRetriever, VoteConfig, WeightConfig, memory_weight
+from legalret.memory.store import MEMORY_PART, PrecedentMemory
+from legalret.search.citations import QueryCitation, find_citations, unresolved_citations
+from legalret.search.fusion import FusionSettings, FusedItem, convex_fusion, default_fusion, fuse, rrf_fusion
 from legalret.text import normalize
+
 
 #: Queries longer than this (characters) are cut, with a notice: the encoder would truncate anyway,
 #: and very long texts only slow BM25 down.
@@ -83,7 +91,32 @@ class SearchResults(list):
         return [h.key for h in self]
 
 
-# ---- retrievers (the protocol: search(query, k) -> [(key, score)], search_batch(queries, k)) ---------
+# ---- retrievers --------------------------------------------------------------------------------------
+@dataclass
+class Query:
+    """Per-query state handed to every retriever (filled once, read by all)."""
+
+    text: str
+    tokens: list[str]
+    vector: np.ndarray | None = None  # the encoded query, when a dense retriever runs
+    laws: list[str] | None = None
+    mask: np.ndarray | None = None  # allowed rows (law / kind filters)
+    before: Any = None  # memory leakage guard: only precedents decided before this date vote
+    exclude: Any = None  # … and none of this case number
+    notes: list[str] = field(default_factory=list)
+
+
+@runtime_checkable
+class Retriever(Protocol):
+    """One ranked list for a query: article BM25, article dense, precedent memory."""
+
+    name: str
+
+    def candidates(self, query: Query, n: int) -> list[tuple[str, float]]:
+        """Up to ``n`` ``(article key, score)`` pairs, best first, honouring ``query.mask``."""
+        ...
+
+
 class BM25Retriever:
     name = "bm25"
 
@@ -92,22 +125,28 @@ class BM25Retriever:
         self.keys = data.row_keys
 
     def rows(self, tokens: list[str], k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``(rows, scores)`` best first (what benchmarks time without the key lookup)."""
         return self.engine.top(tokens, k, mask)
 
-    def search(self, query: str, k: int = 10) -> list[tuple[str, float]]:
-        rows, scores = self.rows(self.tokenizer.tokenize(query), k)
-        return [(self.keys[r], float(s)) for r, s in zip(rows.tolist(), scores.tolist())]
-
-    def search_batch(self, queries: Sequence[str], k: int = 10) -> list[list[tuple[str, float]]]:
-        return [self.search(q, k) for q in queries]
+    def candidates(self, query: Query, n: int) -> list[tuple[str, float]]:
+        rows, scores = self.rows(query.tokens, n, query.mask)
+        return [(self.keys[r], s) for r, s in zip(rows.tolist(), scores.tolist())]
 
 
 class DenseRetriever:
+    """Article vectors; the query encoder is given, or loaded by ``load()`` on the first :meth:`encode`."""
+
     name = "dense"
 
-    def __init__(self, data: IndexData, encoder: Any):
-        self.index, self.encoder = data.dense, encoder
+    def __init__(self, data: IndexData, encoder: Any = None, *, load: Callable[[], Any] | None = None):
+        self.index, self._encoder, self._load = data.dense, encoder, load
         self.keys = data.row_keys
+
+    @property
+    def encoder(self) -> Any:
+        if self._encoder is None:
+            self._encoder = self._load()
+        return self._encoder
 
     def encode(self, queries: Sequence[str]) -> np.ndarray:
         return self.encoder.encode_queries(list(queries), batch_size=64)
@@ -115,53 +154,76 @@ class DenseRetriever:
     def rows(self, query_vector: np.ndarray, k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         return self.index.top(query_vector, k, mask)
 
-    def search(self, query: str, k: int = 10) -> list[tuple[str, float]]:
-        return self.search_batch([query], k)[0]
+    def candidates(self, query: Query, n: int) -> list[tuple[str, float]]:
+        rows, scores = self.rows(query.vector, n, query.mask)
+        return [(self.keys[r], s) for r, s in zip(rows.tolist(), scores.tolist())]
 
-    def search_batch(self, queries: Sequence[str], k: int = 10) -> list[list[tuple[str, float]]]:
+
+class IndexedMemory:
+    """The precedent memory as a :class:`Retriever` over one index: its votes restricted to articles this
+    index can return (live rows under the query's filters), its fusion weight adapted per query."""
+
+    name = "memory"
+
+    def __init__(self, retriever: MemoryRetriever, row_of_key: dict[str, int], weights: WeightConfig):
+        self.retriever, self.row_of_key, self.weights = retriever, row_of_key, weights
+        self.last: MemoryResult | None = None
+
+    def candidates(self, query: Query, n: int) -> list[tuple[str, float]]:
+        result = self.last = self.retriever.explain(query.text, n, laws=query.laws, before=query.before, exclude=query.exclude)
         out = []
-        for vec in self.encode(queries):
-            rows, scores = self.rows(vec, k)
-            out.append([(self.keys[r], float(s)) for r, s in zip(rows.tolist(), scores.tolist())])
+        for key, score in result.ranking(n):
+            row = self.row_of_key.get(key)  # a key the index no longer has (or deleted) never surfaces
+            if row is not None and (query.mask is None or query.mask[row]):
+                out.append((key, score))
         return out
+
+    def weight(self) -> float:
+        return float(memory_weight(self.last, self.weights)) if self.last is not None else 0.0
 
 
 # ---- the searcher -----------------------------------------------------------------------------------
 class Searcher:
-    """Hybrid search over one on-disk index (see module docstring).
+    """Hybrid search over one on-disk index (see module docstring): the citation step, a list of
+    :class:`Retriever` s (BM25, dense, precedent memory) and fusion.
 
-    ``memory``: None = load ``<index>/memory`` if it exists; False = never; or a ``PrecedentMemory`` /
-    ``MemoryRetriever`` / directory. ``model`` / ``adapter`` / ``encoder``: must match the index's encoder
-    (default: the one recorded in the manifest). ``verify``: 'full' | 'size' | 'none' file checks at load.
+    ``memory``: None = the generation's precedent memory, if it has one; False = never; or a
+    :class:`~legalret.memory.store.PrecedentMemory` / :class:`~legalret.memory.retriever.MemoryRetriever`.
+    ``model`` / ``adapter`` / ``encoder``: must match the index's encoder (default: the one recorded in the
+    manifest; its ONNX export when there is one, so no torch is imported). ``verify``: 'stamp' (default:
+    checksums unless the verified stamp matches) | 'full' | 'size' | 'none'.
     """
 
     def __init__(
         self,
         index_dir: str | Path,
         *,
-        memory: Any = None,
+        memory: "PrecedentMemory | MemoryRetriever | bool | None" = None,
         model: str | None = None,
         adapter: str | Path | None = None,
         encoder: Any = None,
         precision: str = "auto",
-        verify: str = "size",
+        verify: str = "stamp",
     ):
         self.index_dir = Path(index_dir)
         self.data = load_index(self.index_dir, verify=verify)
         self.manifest = self.data.manifest
-        self.fusion = FusionSettings.from_dict(self.manifest.get("fusion"))
+        fusion = self.manifest.get("fusion")
+        # an index built by legalret.index.build_index without fusion settings: the defaults for its encoder
+        adapter = (self.manifest.get("encoder") or {}).get("adapter")
+        self.fusion = FusionSettings.from_dict(fusion) if fusion else default_fusion(
+            adapter if adapter and Path(adapter).is_dir() else None)
         self.tokenizer = KiwiTokenizer(self.manifest["tokenizer"])
         self.bm25 = BM25Retriever(self.data, self.tokenizer)
         self._encoder_args = dict(model=model, adapter=adapter, encoder=encoder, precision=precision)
         if self.manifest.get("encoder") is None and (model or adapter or encoder):
             raise IndexError_(f"{self.index_dir}: this index has no dense vectors (built with --model none)")
         self._dense: DenseRetriever | None = None
-        self._memory_arg = memory
-        self._memory: Any = None
-        self._memory_loaded = False
-        self.notices: list[str] = []  # load-time notes (e.g. a memory that could not be loaded)
-
+        self.notices: list[str] = []  # load-time notes
         self.keys = self.data.row_keys
+        self._row_of_key = {key: row for row, key in enumerate(self.keys)}
+        self._memory = self._open_memory(memory)
+
         # columns, not articles: a loaded store parses an article only when a hit shows it
         article_laws, article_kinds = self.data.column("laws"), self.data.column("kinds")
         self.law_names = LawNames(self.manifest.get("laws", {}).keys())
@@ -173,56 +235,87 @@ class Searcher:
         self._row_kind = np.array([kind_ids.get(article_kinds[i], -1) for i in self.data.rows], dtype=np.int32)
         self._masks: dict[tuple, np.ndarray | None] = {}
 
-    # ---- lazily loaded parts -------------------------------------------------------------------
+    # ---- parts ---------------------------------------------------------------------------------
     @property
     def has_dense(self) -> bool:
         return self.data.dense is not None
 
     @property
     def dense(self) -> DenseRetriever:
+        """The dense retriever; its query encoder is loaded on first use (the ONNX export when present)."""
         if self._dense is None:
             if not self.has_dense:
                 raise IndexError_(f"{self.index_dir}: this index has no dense vectors (built with --model none); use mode='bm25'")
-            enc = load_index_encoder(self.manifest["encoder"], where=self.index_dir, **self._encoder_args)
-            self._dense = DenseRetriever(self.data, enc)
+            self._dense = DenseRetriever(self.data, load=self._query_encoder)
         return self._dense
+
+    def _query_encoder(self):
+        info = self.manifest["encoder"]
+        args = self._encoder_args
+        if args["encoder"] is None and args["model"] is None and args["adapter"] is None:
+            from legalret.models.onnx import OnnxQueryEncoder, find_export
+
+            export = find_export(info["fingerprint"])
+            if export is not None:
+                enc = OnnxQueryEncoder.load(export)
+                if enc.fingerprint == info["fingerprint"]:
+                    return enc
+        return load_index_encoder(info, where=self.index_dir, **args)
 
     @property
     def encoder(self):
         return self.dense.encoder if self.has_dense else None
 
     @property
-    def memory(self):
-        """The ``MemoryRetriever`` over ``<index>/memory`` (or the one given), or None."""
-        if not self._memory_loaded:
-            self._memory_loaded = True
-            self._memory = self._load_memory(self._memory_arg)
-        return self._memory
+    def memory(self) -> MemoryRetriever | None:
+        """The precedent memory's retriever, or None."""
+        return self._memory.retriever if self._memory is not None else None
 
-    def _load_memory(self, arg: Any):
+    def _open_memory(self, arg) -> IndexedMemory | None:
         if arg is False:
             return None
-        if arg is not None and hasattr(arg, "explain"):
-            return arg  # a MemoryRetriever
-        path = Path(arg) if isinstance(arg, (str, Path)) else self.index_dir / MEMORY_DIR
-        if arg is None and not path.is_dir():
-            return None
-        from legalret.memory.retriever import MemoryRetriever
-        from legalret.memory.store import PrecedentMemory
+        settings: dict = {}
+        if isinstance(arg, MemoryRetriever):
+            retriever = arg
+        elif isinstance(arg, PrecedentMemory):
+            retriever = MemoryRetriever(arg)
+        elif arg is None or arg is True:
+            section = self.manifest.get(MEMORY_PART)
+            if MEMORY_PART not in self.data.parts or section is None:
+                if (self.index_dir / LEGACY_MEMORY_DIR).is_dir():
+                    raise IndexError_(
+                        f"{self.index_dir / LEGACY_MEMORY_DIR}: precedent memory in the old layout (beside the generations); "
+                        f"run `legalret index add --index {self.index_dir}` to move it into the index, or rebuild with --precedents"
+                    )
+                if arg is True:
+                    raise IndexError_(f"{self.index_dir}: no precedent memory in this index (build with --precedents)")
+                return None
+            path = self.data.path / MEMORY_PART
+            with reading(path):
+                memory = PrecedentMemory.load(path, tokenizer=self.tokenizer)
+            if memory.has_dense:
+                memory.encoder = self.dense.encoder  # dense memory: the index's encoder embeds the query
+            settings = memory.settings
+            retriever = MemoryRetriever(memory, VoteConfig(**settings.get("votes", {})))
+        else:
+            raise TypeError(f"memory must be None, False, a PrecedentMemory or a MemoryRetriever, not {type(arg).__name__}")
+        return IndexedMemory(retriever, self._row_of_key, WeightConfig(**settings.get("weights", {})))
 
-        if arg is not None and not isinstance(arg, (str, Path)):
-            return MemoryRetriever(arg)  # a PrecedentMemory
-        encoder = self.dense.encoder if self.has_dense else None
-        try:
-            return MemoryRetriever(PrecedentMemory.load(path, encoder=encoder, tokenizer=self.tokenizer))
-        except (LegalretError, OSError, ValueError) as e:
-            if arg is not None:
-                raise
-            self.notices.append(f"precedent memory at {path} not used: {e}")
-            return None
+    def retrievers(self, mode: str) -> list[Retriever]:
+        """The retrievers a mode fuses, in order."""
+        out: list[Retriever] = []
+        if mode in ("hybrid", "rrf", "bm25"):
+            out.append(self.bm25)
+        if mode in ("hybrid", "rrf", "dense") and (self.has_dense or mode == "dense"):
+            out.append(self.dense)
+        if mode == "memory" or (mode in ("hybrid", "rrf") and self._memory is not None):
+            if self._memory is None:
+                raise LegalretError(f"{self.index_dir}: no precedent memory in this index (build with --precedents)")
+            out.append(self._memory)
+        return out
 
     def warmup(self) -> "Searcher":
-        """Load the encoder and memory now and run one query through everything (for timing)."""
+        """Load the encoder now and run one query through everything (for timing)."""
         self.search("민법 손해배상", k=1, mode="hybrid" if self.has_dense else "bm25")
         return self
 
@@ -314,62 +407,67 @@ class Searcher:
             raise LegalretError(f"k must be at least 1, got {k}")
         law_filter, kind_filter = self.resolve_laws(laws), self.resolve_kinds(kinds)
         mask = self._mask(law_filter, kind_filter)
-        prepared = [self._prepare(q) for q in queries]
-        uses_dense = mode in ("hybrid", "rrf", "dense") and (self.has_dense or mode == "dense")
-        vectors = self.dense.encode([q for q, _ in prepared]) if uses_dense and prepared else None
-        befores = before if isinstance(before, (list, tuple)) else [before] * len(prepared)
-        excludes = exclude if isinstance(exclude, (list, tuple)) else [exclude] * len(prepared)
-        if len(befores) != len(prepared) or len(excludes) != len(prepared):
+        befores = before if isinstance(before, (list, tuple)) else [before] * len(queries)
+        excludes = exclude if isinstance(exclude, (list, tuple)) else [exclude] * len(queries)
+        if len(befores) != len(queries) or len(excludes) != len(queries):
             raise LegalretError("before/exclude lists must have one value per query")
-        return [
-            self._search_one(
-                q, notes, k, mode, law_filter, mask, explain, citations,
-                None if vectors is None else vectors[i], befores[i], excludes[i],
-            )
-            for i, (q, notes) in enumerate(prepared)
-        ]
+        default_law = law_filter[0] if law_filter and len(law_filter) == 1 else None
+        prepared = []
+        for text, b, e in zip(queries, befores, excludes):
+            q = self._prepare(text)
+            q.laws, q.mask, q.before, q.exclude = law_filter, mask, b, e
+            cites = find_citations(q.text, self.law_names, default_law) if citations else []
+            if citations:
+                q.notes.extend(unresolved_citations(q.text, self.law_names, default_law))
+            prepared.append((q, cites, self._needs_retrieval(q, cites)))
+        retrievers = self.retrievers(mode)
+        dense_queries = [q for q, _, needed in prepared if needed]
+        if dense_queries and any(r is self._dense for r in retrievers):
+            for q, vec in zip(dense_queries, self.dense.encode([q.text for q in dense_queries])):
+                q.vector = vec
+        return [self._search_one(q, cites, needed, k, mode, retrievers, explain) for q, cites, needed in prepared]
 
-    def _prepare(self, query: str) -> tuple[str, list[str]]:
+    def _prepare(self, query: str) -> Query:
         if not isinstance(query, str):
             raise LegalretError(f"query must be text, not {type(query).__name__}")
-        q = normalize(query)
+        # Lone surrogates (from broken clients or fuzzers) cannot be encoded for Kiwi: replace them.
+        q = normalize(query.encode("utf-8", "replace").decode("utf-8"))
         if not q:
             raise LegalretError("empty query: type some words or an article citation such as '민법 제750조'")
         notes = []
         if len(q) > MAX_QUERY_CHARS:
             notes.append(f"query truncated to its first {MAX_QUERY_CHARS} of {len(q)} characters")
             q = q[:MAX_QUERY_CHARS]
-        return q, notes
+        return Query(q, self.tokenizer.tokenize(q), notes=notes)
 
-    def _search_one(self, q, notes, k, mode, laws, mask, explain, use_citations, qvec, before, exclude) -> SearchResults:
+    def _needs_retrieval(self, q: Query, cites: list[QueryCitation]) -> bool:
+        """False for a query with nothing to search for beyond its citations (then no retriever runs and
+        no encoder is loaded), or with no indexable content at all (then it gets a notice, no hits)."""
+        if not cites:
+            if not q.tokens:
+                q.notes.append("the query has no searchable words (only punctuation, symbols or particles); "
+                               "type some words or an article citation such as '민법 제750조'")
+                return False
+            return True
+        rest = q.text
+        for c in sorted(cites, key=lambda c: c.start, reverse=True):
+            rest = rest[: c.start] + " " + rest[c.end :]
+        return bool(self.tokenizer.tokenize(rest))
+
+    def _search_one(self, q: Query, cites: list[QueryCitation], needed: bool, k: int, mode: str,
+                    retrievers: list[Retriever], explain: bool) -> SearchResults:
         n = max(self.fusion.candidates, k)
         lists: dict[str, list[tuple[str, float]]] = {}
         weights = dict(self.fusion.weights)
-        keys = self.keys
-        if mode in ("hybrid", "rrf", "bm25"):
-            rows, scores = self.bm25.rows(self.tokenizer.tokenize(q), n, mask)
-            lists["bm25"] = [(keys[r], s) for r, s in zip(rows.tolist(), scores.tolist())]
-        if qvec is not None:
-            rows, scores = self.dense.rows(qvec, n, mask)
-            lists["dense"] = [(keys[r], s) for r, s in zip(rows.tolist(), scores.tolist())]
-        memory_note, memory_result = None, None
-        if mode == "memory" or (mode in ("hybrid", "rrf") and self.memory is not None):
-            if self.memory is None:
-                raise LegalretError(f"{self.index_dir}: no precedent memory in this index (build with --precedents)")
-            from legalret.memory.retriever import memory_weight
-
-            result = memory_result = self.memory.explain(q, n, laws=laws, before=before, exclude=exclude)
-            ranking = result.ranking(n)
-            if mask is not None:  # kinds filter: keep only keys that are searchable under the mask
-                allowed = {keys[r] for r in np.flatnonzero(mask).tolist()}
-                ranking = [(key, s) for key, s in ranking if key in allowed]
-            lists["memory"] = ranking
-            if mode != "memory":
-                w_mem = float(memory_weight(result))
+        memory_note = None
+        if needed:
+            for r in retrievers:
+                lists[r.name] = r.candidates(q, n)
+            if self._memory is not None and "memory" in lists and mode != "memory":
+                w_mem = self._memory.weight()
                 weights = {name: w * (1.0 - w_mem) for name, w in weights.items()}
                 weights["memory"] = w_mem
                 memory_note = f"memory weight {w_mem:.2f}"
-
         if mode == "hybrid":
             fused = fuse(lists, self.fusion, weights, n)
         elif mode == "rrf":
@@ -380,26 +478,23 @@ class Searcher:
                 item.score = item.scores[mode]
 
         hits: list[Hit] = []
-        cites: list[QueryCitation] = []
-        if use_citations:
-            default_law = laws[0] if laws and len(laws) == 1 else None
-            cites = find_citations(q, self.law_names, default_law)
-            top = fused[0].score if fused else 0.0
-            seen: set[str] = set()
-            for c in cites:
-                if c.key in seen:
-                    continue
-                seen.add(c.key)
-                pos = self.data.by_key.get(c.key)
-                if pos is None:
-                    notes.append(f"cited article {c.key} ({c.raw}) is not in this index")
-                    continue
-                art = self.data.articles[pos]
-                reason = f"exact citation '{c.raw}'"
-                if art.deleted:
-                    notes.append(f"cited article {c.key} is deleted (삭제)")
-                    reason += " — article deleted (삭제)"
-                hits.append(Hit(c.key, top + 1.0, art, {"citation": len(hits) + 1}, {}, [reason]))
+        notes = q.notes
+        top = fused[0].score if fused else 0.0
+        seen: set[str] = set()
+        for c in cites:
+            if c.key in seen:
+                continue
+            seen.add(c.key)
+            pos = self.data.by_key.get(c.key)
+            if pos is None:
+                notes.append(f"cited article {c.key} ({c.raw}) is not in this index")
+                continue
+            art = self.data.articles[pos]
+            reason = f"exact citation '{c.raw}'"
+            if art.deleted:
+                notes.append(f"cited article {c.key} is deleted (삭제)")
+                reason += " — article deleted (삭제)"
+            hits.append(Hit(c.key, top + 1.0, art, {"citation": len(hits) + 1}, {}, [reason]))
         cited = {h.key for h in hits}
         for item in fused:
             if len(hits) >= k:
@@ -409,10 +504,10 @@ class Searcher:
             hits.append(self._hit(item, list(lists), k, explain))
         if explain and memory_note and hits:
             hits[0].reasons.append(memory_note)
-        if explain and memory_result is not None:
+        if explain and "memory" in lists and self._memory.last is not None:
             for hit in hits:  # users want to see which earlier decisions brought an article up
-                hit.reasons.extend(memory_result.explain_lines(hit.key))
-        return SearchResults(hits[:k], query=q, notices=notes, citations=cites)
+                hit.reasons.extend(self._memory.last.explain_lines(hit.key))
+        return SearchResults(hits[:k], query=q.text, notices=notes, citations=cites)
 
     def _hit(self, item: FusedItem, names: list[str], k: int, explain: bool) -> Hit:
         article = self.data.articles[self.data.by_key[item.key]]

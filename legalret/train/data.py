@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from legalret.errors import TrainingError
-from legalret.train.adapter import file_fingerprint
+from legalret.models.adapter import file_fingerprint
 
 TRAIN_FILE, DEV_FILE, DEV_QUERIES_FILE = "train.jsonl", "dev.jsonl", "dev_queries.jsonl"
 

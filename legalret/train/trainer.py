@@ -37,17 +37,18 @@ from typing import Any
 from legalret.config import TRAIN_END, default_model
 from legalret.errors import TrainingError
 from legalret.progress import console
-from legalret.train import guards
-from legalret.train.adapter import (
+from legalret.models.adapter import (
     ADAPTER_NAME,
     LoraSettings,
     add_lora,
     adapter_fingerprint,
     file_fingerprint,
+    merge_lora,
     model_type,
     save_adapter,
     write_card,
 )
+from legalret.train import guards
 from legalret.train.data import PairsData, load_pairs, with_negatives
 
 QUERY_COLUMN, POSITIVE_COLUMN = "query", "positive"
@@ -56,26 +57,10 @@ EVALUATOR_NAME = "dev"
 BEST_METRIC = f"{EVALUATOR_NAME}_cosine_recall@10"
 
 
-@dataclass(frozen=True)
-class Preset:
-    """A named training recipe: base model and the prompts it is trained with."""
-
-    base: str
-    query_prompt: str
-    passage_prompt: str
-    max_seq_length: int
-
-
-#: The card's recipe. ``--base`` may override the weights (tests use a tiny RoBERTa of the same shape);
-#: the prompts stay the preset's.
-PRESETS: dict[str, Preset] = {
-    "ko-sroberta-legal": Preset(
-        base="jhgan/ko-sroberta-multitask",
-        query_prompt="Represent this sentence for searching relevant passages: ",
-        passage_prompt="Represent this sentence for retrieving relevant passages: ",
-        max_seq_length=128,
-    ),
-}
+#: Named training recipes → their base model. The prompts and length are the base's, from the one preset
+#: table (:data:`legalret.models.spec.PRESETS`); ``--base`` may override the weights (tests use a tiny
+#: RoBERTa of the same shape), the prompts stay the recipe's.
+PRESETS: dict[str, str] = {"ko-sroberta-legal": "jhgan/ko-sroberta-multitask"}
 
 
 @dataclass
@@ -147,12 +132,15 @@ def resolve_training_spec(config: TrainConfig):
     """(ModelSpec of the base, query prompt, passage prompt, max_seq_length): the one place prompts are decided."""
     from legalret.models.spec import resolve_spec
 
-    preset = None
+    from legalret.models.spec import PRESETS as MODEL_PRESETS
+
+    preset, base = None, None
     if config.preset:
         if config.preset not in PRESETS:
             raise TrainingError(f"unknown preset {config.preset!r}: known presets are {', '.join(PRESETS)}")
-        preset = PRESETS[config.preset]
-    spec = resolve_spec(config.base or (preset.base if preset else default_model()))
+        base = PRESETS[config.preset]
+        preset = MODEL_PRESETS[base]
+    spec = resolve_spec(config.base or base or default_model())
     query_prompt = preset.query_prompt if preset else spec.query_prompt
     passage_prompt = preset.passage_prompt if preset else spec.passage_prompt
     max_len = config.max_seq_length or (preset.max_seq_length if preset else None) or spec.max_seq_length or 128
@@ -163,14 +151,6 @@ def _strip_prompt(text: str, prompt: str) -> str:
     return text[len(prompt):] if prompt and text.startswith(prompt) else text
 
 
-def _cpu_has_bf16() -> bool:
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
 def _use_bf16(config: TrainConfig) -> bool:
     import torch
 
@@ -178,7 +158,9 @@ def _use_bf16(config: TrainConfig) -> bool:
         return config.bf16
     if torch.cuda.is_available():
         return torch.cuda.is_bf16_supported()
-    return _cpu_has_bf16()
+    from legalret.hardware import cpu_has_native_bf16
+
+    return cpu_has_native_bf16()
 
 
 def _device_name() -> str:
@@ -545,9 +527,7 @@ def _save_merged(st_model, out_dir: Path, *, prompts: dict[str, str]) -> None:
 
     probe = ["민법 제750조 불법행위의 내용", "보험자가 서면으로 질문한 사항은 중요한 사항으로 추정한다."]
     before = st_model.encode(probe, convert_to_numpy=True, normalize_embeddings=True)
-    for module in st_model.modules():
-        if isinstance(module, BaseTunerLayer):
-            module.merge(adapter_names=[ADAPTER_NAME])
+    merge_lora(st_model, adapter_names=[ADAPTER_NAME])
     # Swap each merged LoRA layer for its base layer, then forget the PEFT config: a plain model remains.
     hf_model = st_model.transformers_model
     for name, module in list(hf_model.named_modules()):

@@ -174,6 +174,23 @@ def attach_adapter(st_model, adapter_dir: str | Path, base_spec_name: str, *, ba
     return fingerprint
 
 
+def merge_lora(model, adapter_names: list[str] | None = None) -> int:
+    """Fold the active LoRA weights into the base weights (``W += B·A·scale``), in place; returns the layers
+    merged (the one LoRA merge: the encoder for search and the trainer's merged export both use it).
+
+    An encoder loaded for search never trains, and unmerged LoRA adds two small matrix products per adapted
+    layer to every forward pass: on the full index's query path that was 28 ms instead of 20 ms per query.
+    Merging happens before any bf16 cast, so the sum is exact in fp32."""
+    from peft.tuners.tuners_utils import BaseTunerLayer
+
+    merged = 0
+    for module in model.modules():
+        if isinstance(module, BaseTunerLayer) and not module.merged:
+            module.merge(adapter_names=adapter_names)
+            merged += 1
+    return merged
+
+
 def save_adapter(st_model, out_dir: Path, *, base_name: str | None = None) -> None:
     """Write only the LoRA files (config + weights) of ``st_model``'s active adapter to ``out_dir``.
 

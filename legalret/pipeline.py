@@ -1,0 +1,180 @@
+"""Build and update an index *with* its precedent memory: the one place that joins the two.
+
+:mod:`legalret.index.build` writes article generations and knows nothing about precedents; it accepts a
+``parts`` callback whose :class:`~legalret.index.store.GenerationPart` s are written by the same atomic
+commit. This module supplies that callback: the memory is built (``build``), re-resolved against the new
+article set (``add`` of statutes: a removed article never gets a vote), extended (``add`` of precedents)
+or migrated from the old layout (``<index>/memory`` beside the generations), inside the generation.
+
+Usage::
+
+    from legalret.ingest import ingest
+    from legalret.precedents import read_precedents
+    from legalret import pipeline
+
+    articles = ingest(["legalize-kr.zip"], laws=["민법", "상법"]).articles
+    report = pipeline.build(articles, "index/", model="none",
+                            precedents=read_precedents(["precedent-kr.zip"]))
+    report = pipeline.add(ingest(["amended/민법/법률.md"]).articles, "index/")      # re-resolves the memory
+    report = pipeline.add([], "index/", precedents=read_precedents(["new-decisions/"]))
+    report.memory      # {'items': …, 'removed_citations': …, …}
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from legalret.articles import Article
+from legalret.index.build import BuildReport, PartsContext, add_to_index, build_index
+from legalret.index.store import LEGACY_MEMORY_DIR
+from legalret.index.tokenize import KiwiTokenizer
+from legalret.memory.retriever import VoteConfig, WeightConfig
+from legalret.memory.store import MEMORY_PART, PrecedentMemory
+from legalret.precedents.citations import ArticleCatalog, resolve
+from legalret.precedents.parse import Precedent
+from legalret.progress import console
+from legalret.search.fusion import default_fusion
+
+
+def memory_settings() -> dict:
+    """The retrieval settings stored with a memory (its tuned vote and weight parameters)."""
+    return {"votes": asdict(VoteConfig()), "weights": asdict(WeightConfig())}
+
+
+def build(
+    articles: Iterable[Article],
+    index_dir: str | Path,
+    *,
+    precedents: Iterable[Any] | None = None,
+    memory_dense: bool = False,
+    adapter: str | Path | None = None,
+    dense_weight: float | None = None,
+    onnx_export: bool = False,
+    **options: Any,
+) -> BuildReport:
+    """:func:`~legalret.index.build.build_index` plus, when ``precedents`` are given, the precedent memory
+    in the same generation (its citations resolved against these articles). No precedents: no memory.
+    ``memory_dense`` also encodes the holdings (slow on CPU). ``onnx_export`` exports the index's encoder to
+    ONNX afterwards (:mod:`legalret.models.onnx`), so that searches embed queries without torch; the CLI
+    turns it on. Other options go to ``build_index``."""
+    info: dict = {}
+    used: list = []  # the encoder the build used (for the ONNX export)
+
+    def parts(ctx: PartsContext):
+        used.append(ctx.encoder())
+        if precedents is None:
+            return None
+        catalog = ArticleCatalog.from_articles(ctx.entries)
+        memory = PrecedentMemory.build(
+            _resolved(precedents, catalog),
+            encoder=ctx.encoder() if memory_dense else None,
+            tokenizer=KiwiTokenizer(ctx.tokenizer),
+            keep_keys=catalog.__contains__,
+        )
+        memory.settings = memory_settings()
+        _note_errors(memory)
+        info.update(items=len(memory), skipped=len(memory.errors))
+        return {MEMORY_PART: memory}
+
+    options.setdefault("fusion", default_fusion(adapter, dense_weight).to_dict())
+    report = build_index(articles, index_dir, adapter=adapter, parts=parts, **options)
+    report.memory = info or None
+    if onnx_export and used and used[0] is not None:
+        _export_query_encoder(used[0])
+    return report
+
+
+def _export_query_encoder(encoder: Any) -> None:
+    """ONNX export of the index's encoder (skipped when one exists); a failure is a warning: searches then
+    load the torch encoder as before."""
+    from legalret.errors import LegalretError
+    from legalret.models.onnx import export_onnx, find_export
+
+    if find_export(encoder.fingerprint) is not None:
+        return
+    try:
+        path = export_onnx(encoder, quantize=False)  # int8 only once measured safe for quality
+    except (LegalretError, OSError, RuntimeError, ValueError) as e:
+        console.print(f"[yellow]note:[/] no ONNX export of the query encoder ({type(e).__name__}: {e}); "
+                      "searches will load it with torch", highlight=False)
+        return
+    console.print(f"[dim]query encoder exported to {path}[/]", highlight=False)
+
+
+def add(
+    articles: Iterable[Article],
+    index_dir: str | Path,
+    *,
+    precedents: Iterable[Any] | None = None,
+    **options: Any,
+) -> BuildReport:
+    """:func:`~legalret.index.build.add_to_index`, keeping the memory consistent with the new articles:
+    when articles changed, every holding's citations are re-resolved (citations to removed articles are
+    dropped and counted in ``report.memory["removed_citations"]``); ``precedents`` are added (by case
+    number; a known one is replaced). A memory in the old layout (``<index>/memory``) is migrated into the
+    new generation and then removed."""
+    index_dir = Path(index_dir)
+    legacy = index_dir / LEGACY_MEMORY_DIR
+    info: dict = {}
+    migrated = False
+
+    def parts(ctx: PartsContext):
+        nonlocal migrated
+        previous = ctx.previous
+        tokenizer = KiwiTokenizer(ctx.tokenizer)
+        memory = None
+        if previous is not None and MEMORY_PART in previous.parts:
+            memory = PrecedentMemory.load(previous.path / MEMORY_PART, tokenizer=tokenizer)
+        elif legacy.is_dir():
+            memory = PrecedentMemory.load_legacy(legacy, tokenizer=tokenizer)
+            memory.settings = memory_settings()
+            migrated = True
+        if memory is None and precedents is None:
+            return None  # nothing to keep consistent
+        catalog = ArticleCatalog.from_articles(ctx.entries)
+        changed = False
+        if memory is not None and (ctx.articles_changed or migrated):
+            counts = memory.reresolve(catalog)
+            info.update(counts)
+            changed = migrated or counts["changed"] > 0
+        if precedents is not None:
+            if memory is None:
+                memory = PrecedentMemory([], tokenizer=tokenizer)
+                memory.settings = memory_settings()
+            if memory.has_dense:
+                memory.encoder = ctx.encoder()
+            memory.keep_only(catalog.__contains__)
+            counts = memory.add(_resolved(precedents, catalog))
+            _note_errors(memory)
+            info.update({f"precedents_{k}": v for k, v in counts.items()})
+            changed = changed or counts["items"] > 0
+        if memory is not None:
+            info["items"] = len(memory)
+        return {MEMORY_PART: memory} if changed else None
+
+    report = add_to_index(articles, index_dir, parts=parts, **options)
+    report.memory = info or None
+    if migrated and report.wrote:
+        shutil.rmtree(legacy, ignore_errors=True)  # now inside the generation
+    return report
+
+
+def _resolved(precedents: Iterable[Any], catalog: ArticleCatalog) -> Iterator[Any]:
+    """Each holding's citations resolved against the articles of *this* index, so a holding votes only
+    for live articles the index can return (whatever catalog, if any, the precedents were read with)."""
+    for precedent in precedents:
+        if isinstance(precedent, Precedent):  # plain records (dicts) carry resolved keys already
+            for holding in precedent.holdings:
+                if holding.citations:
+                    holding.keys, _ = resolve(holding.citations, catalog)
+        yield precedent
+
+
+def _note_errors(memory: PrecedentMemory) -> None:
+    for err in memory.errors[:10]:
+        console.print(f"[yellow]skipped precedent:[/] {err}", highlight=False)
+    if len(memory.errors) > 10:
+        console.print(f"[yellow]… and {len(memory.errors) - 10} more skipped precedents[/]", highlight=False)

@@ -1,0 +1,153 @@
+"""No silent data loss and no wrong answers from a damaged index: the removal guard, unchanged re-adds,
+kept generations + rollback, cheap checksum checks at open, and library errors turned into one line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+import index_support as sup  # noqa: E402
+
+from legalret import pipeline  # noqa: E402
+from legalret.cli import app  # noqa: E402
+from legalret.errors import IndexError_, LegalretError  # noqa: E402
+from legalret.index.store import (  # noqa: E402
+    STAMP,
+    IndexLock,
+    current_generation,
+    generations,
+    load_index,
+    rollback,
+    verify_generation,
+)
+from legalret.search.searcher import Searcher  # noqa: E402
+
+runner = CliRunner()
+QUERY = "타인의 물건을 점유한 자의 유치권"
+PRECEDENTS = [{"case_no": "2018다2002", "decided": "2018-05-02", "holdings": [
+    {"index": 1, "text": "타인의 물건을 점유한 자가 그 물건에 관하여 생긴 채권으로 유치권을 주장할 수 있는지",
+     "keys": ["민법 제320조"]}]}]
+
+
+@pytest.fixture()
+def index(tmp_path):
+    d = tmp_path / "idx"
+    pipeline.build(sup.articles(), d, model="none", precedents=PRECEDENTS)
+    return d
+
+
+def _flip(path: Path, offset: int = -8) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
+def _cli(*args: str):
+    return runner.invoke(app, list(args), env={"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "200"})
+
+
+def test_truncated_law_is_refused_unless_allowed(index):
+    civil = [a for a in sup.articles() if a.law == "민법"]
+    with pytest.raises(IndexError_, match=r"would remove 6 of 8 articles of 민법.*--allow-removals") as e:
+        pipeline.add(civil[:2], index)
+    assert "\n" not in str(e.value)
+    assert len(generations(index)) == 1
+    rows = len(load_index(index).rows)
+    report = pipeline.add(civil[:2], index, allow_removals=True)
+    assert report.removed == 7 and len(load_index(index).rows) == rows - 6  # (the 7th was a deleted article)
+
+
+def test_unchanged_re_add_writes_nothing(index):
+    gen = current_generation(index).name
+    report = pipeline.add(sup.articles(), index)
+    assert not report.wrote and report.generation == gen and report.unchanged == len(sup.articles())
+    assert [g.name for g in generations(index)] == [gen]
+    r = _cli("index", "add", "--index", str(index), "--json", str(_jsonl(index.parent, sup.articles())))
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output.splitlines()[-1])["wrote"] is False
+    r = _cli("index", "add", "--index", str(index), str(_jsonl(index.parent, sup.articles())))
+    assert "unchanged" in r.output
+
+
+def _jsonl(where: Path, articles) -> Path:
+    from legalret.articles import write_articles
+
+    path = where / "articles.jsonl"
+    write_articles(path, articles)
+    return path
+
+
+def test_generations_are_kept_and_rollback_restores_one(index, monkeypatch):
+    first = current_generation(index).name
+    amended = [sup.amended(a, a.body_text() + " 개정.") if a.key == "민법 제320조" else a for a in sup.articles()]
+    pipeline.add(amended, index)
+    second = current_generation(index).name
+    assert [g.name for g in generations(index)] == [first, second]
+    with IndexLock(index), pytest.raises(IndexError_, match="locked"):
+        rollback(index)  # a writer holds the index
+    assert rollback(index) == first
+    assert current_generation(index).name == first
+    assert "개정" not in Searcher(index).article("민법 제320조").body_text()
+    r = _cli("index", "rollback", "--index", str(index), "--to", second.split("-")[1].lstrip("0"))
+    assert r.exit_code == 0 and f"{second} is live" in r.output, r.output
+    with pytest.raises(IndexError_, match="no generation 'gen-000099'"):
+        rollback(index, "gen-000099")
+    for _ in range(3):  # default: 3 generations kept
+        amended = [sup.amended(a, a.body_text() + " 개정.") if a.key == "민법 제320조" else a for a in amended]
+        pipeline.add(amended, index)
+    assert len(generations(index)) == 3
+    monkeypatch.setenv("LEGALRET_KEEP_GENERATIONS", "1")
+    pipeline.add(sup.articles(), index)
+    assert [g.name for g in generations(index)] == [current_generation(index).name]
+    with pytest.raises(IndexError_, match="no earlier generation"):
+        rollback(index)
+
+
+@pytest.mark.parametrize("victim", ["bm25/data.csc.index.npy", "tokens/ids.npy", "articles.jsonl", "catalog.json",
+                                    "rows.json", "memory/items.jsonl", "memory/bm25/data.csc.index.npy"])
+def test_a_flipped_byte_is_an_error_naming_the_file_never_an_answer(index, victim):
+    Searcher(index).search(QUERY)  # verified once: the stamp is written
+    gen = current_generation(index)
+    assert (gen / STAMP).is_file()
+    _flip(gen / victim)
+    with pytest.raises(IndexError_, match=rf"{victim}: corrupted index file.*legalret index rollback") as e:
+        Searcher(index)
+    assert "\n" not in str(e.value)
+    # index add must not re-checksum the bad data as good
+    with pytest.raises(IndexError_, match="corrupted"):
+        pipeline.add([sup.amended(sup.articles()[0], "바뀐 본문.")], index, remove_missing=False)
+
+
+def test_library_errors_while_reading_become_one_line(index):
+    gen = current_generation(index)
+    _flip(gen / "catalog.json", 0)  # not JSON any more: a raw json/UnicodeDecodeError without the wrapper
+    with pytest.raises(IndexError_, match=r"catalog.json: cannot read the index file .*rebuild \(legalret index build\)"):
+        load_index(index, verify="none")
+    pointer = index / "CURRENT"
+    pointer.write_bytes(b"\xff\xfe")
+    with pytest.raises(IndexError_, match="CURRENT: corrupted index pointer"):
+        load_index(index)
+
+
+def test_stamp_skips_the_full_hash_until_a_file_changes(index):
+    gen = current_generation(index)
+    manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+    (gen / STAMP).unlink(missing_ok=True)
+    assert verify_generation(gen, manifest) is True  # hashed, stamp written
+    assert verify_generation(gen, manifest) is False  # stamp matches: no hashing
+    os.utime(gen / "rows.json")  # touched (same bytes): hashed again, still good
+    assert verify_generation(gen, manifest) is True
+
+
+def test_index_path_errors_are_one_line(tmp_path):
+    (tmp_path / "file").write_text("x")
+    r = _cli("index", "build", str(_jsonl(tmp_path, sup.articles())), "--index", str(tmp_path / "file"), "--model", "none")
+    assert isinstance(r.exception, LegalretError) and "is a file, not an index directory" in str(r.exception)
+    r = _cli("index", "info", "--index", str(tmp_path / "nothing"))
+    assert isinstance(r.exception, LegalretError) and str(r.exception).startswith(f"no index at {tmp_path / 'nothing'}: build one")
