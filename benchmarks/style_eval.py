@@ -5,7 +5,8 @@ Retrievers (one index, public Searcher API only):
 * ``bm25``, ``dense``, ``memory`` — each signal alone (``Searcher.search(mode=…)``);
 * ``two-way`` — BM25 + dense fused by the index's hybrid settings with the memory switched off
   (``Searcher(index, memory=False)``, mode ``hybrid``): the plain hybrid the default extends;
-* ``default`` — what ``legalret search`` does: ``hybrid`` with the memory (its gated weight);
+* ``default`` — what ``legalret search`` does: ``hybrid`` (the learned re-ranker over the three lists);
+* ``convex`` — the hand-set fusion the re-ranker replaced: the memory's gated weight (mode ``convex``);
 * ``rrf`` — reciprocal-rank fusion of all three (for comparison);
 * ``ranker`` — with ``--ranker model.json``: the learned fusion re-ranker (legalret.search.ranker).
 
@@ -37,7 +38,7 @@ for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 METRICS = ("recall@10", "mrr@10", "recall@100")
-RETRIEVERS = ("bm25", "dense", "memory", "two-way", "default", "rrf")
+RETRIEVERS = ("bm25", "dense", "memory", "two-way", "convex", "rrf", "default")
 STYLE_ORDER = ("short", "scenario", "keyword", "all questions", "holding")
 
 
@@ -68,7 +69,7 @@ def run_retrievers(index: str, queries, names, *, before: str, ranker: str | Non
     out: dict[str, list] = {}
     seconds: dict[str, float] = {}
     plans: dict[str, dict] = {}
-    modes = {"bm25": "bm25", "dense": "dense", "memory": "memory", "default": "hybrid", "rrf": "rrf"}
+    modes = {"bm25": "bm25", "dense": "dense", "memory": "memory", "default": "hybrid", "convex": "convex", "rrf": "rrf"}
     wanted = [n for n in names if n in modes]
     if wanted:
         t = time.perf_counter()
@@ -120,7 +121,7 @@ def per_style(queries, results: dict[str, list], *, n_resamples: int, seed: int)
         entry = {"queries": len(idx), "retrievers": {}, "paired": {}}
         for name, ms in results.items():
             entry["retrievers"][name] = aggregate([ms[i] for i in idx], n_resamples=n_resamples, seed=seed)
-        for a in ("default", "ranker", "rrf"):
+        for a in ("default", "convex", "ranker", "rrf"):
             if a in results and "two-way" in results:
                 pairs = [(results[a][i], results["two-way"][i]) for i in idx if results[a][i] and results["two-way"][i]]
                 entry["paired"][f"{a} - two-way"] = {

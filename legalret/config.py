@@ -9,6 +9,8 @@
   one included).
 * ``LEGALRET_PRECISION`` — encoder precision when not given (``auto`` | ``fp32`` | ``bf16`` …).
 * ``LEGALRET_TOKENIZER_WORKERS`` — Kiwi worker threads for indexing (default: the CPU count, at most 2).
+* ``LEGALRET_RANKER`` — the learned fusion re-ranker for ``hybrid`` search (a JSON file; ``none`` turns it off;
+  default: the shipped ``legalret/data/fusion_ranker.json``).
 * ``LEGALRET_CORPORA`` — extra directories of corpus manifests (``os.pathsep``-separated).
 * ``LEGALRET_GITHUB_BASE`` / ``LEGALRET_LAWGO_BASE`` — base URLs for ``legalret corpus pull``.
 
@@ -79,6 +81,18 @@ def legalret_home() -> Path:
         home = Path(user_cache_dir("legalret"))
     home.mkdir(parents=True, exist_ok=True)
     return home
+
+
+#: The shipped learned fusion re-ranker (``legalret.search.ranker``), trained by ``legalret.train.ranker``.
+SHIPPED_RANKER = Path(__file__).resolve().parent / "data" / "fusion_ranker.json"
+
+
+def default_ranker() -> Path | None:
+    """``LEGALRET_RANKER`` (``none``/``off`` = no re-ranker), else the shipped one."""
+    env = os.environ.get("LEGALRET_RANKER")
+    if env and env.strip().lower() in ("none", "off", "0"):
+        return None
+    return Path(env).expanduser() if env else SHIPPED_RANKER
 
 
 def default_model() -> str:

@@ -24,7 +24,7 @@ import typer
 from legalret.errors import LegalretError
 from legalret.progress import console
 
-MODES = ("bm25", "dense", "hybrid", "rrf", "memory")  # the searcher's modes
+MODES = ("bm25", "dense", "hybrid", "convex", "rrf", "memory")  # the searcher's modes
 
 
 def _parse_modes(value: str) -> list[str]:

@@ -31,7 +31,7 @@ from typing import Any
 
 from legalret.errors import LegalretError
 
-MEMORY_MODES = ("memory", "hybrid", "rrf")  # Searcher modes that let the memory vote
+MEMORY_MODES = ("memory", "hybrid", "convex", "rrf")  # Searcher modes that let the memory vote
 LEAKAGE_LABEL = "LEAKAGE NOT PREVENTED (--allow-leakage): the memory may hold these queries' own decisions or later ones"
 
 

@@ -361,7 +361,7 @@ def evaluate(
     per_query_out: dict[str, list[dict]] = {}
     per_query_metrics: dict[str, list[dict | None]] = {}
     # Only worth it (and only loads the encoder) when two or more modes encode queries.
-    share_vectors = sum(m in ("dense", "hybrid", "rrf") for m in modes) > 1
+    share_vectors = sum(m in ("dense", "hybrid", "convex", "rrf") for m in modes) > 1
     with shared_query_vectors(searcher, enabled=share_vectors):
         for mode in modes:
             retriever = searcher[mode] if is_mapping else searcher

@@ -163,6 +163,10 @@ class Ranker:
     def scores(self, x: np.ndarray) -> np.ndarray:
         return self._z(x) @ self.coef + self.intercept
 
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        """``(n, len(FEATURES))``: each feature's share ``coef · z`` of each candidate's score."""
+        return self._z(x) * self.coef
+
     def rerank(self, query: str, hits: Sequence[Any], k: int | None = None) -> list[tuple[str, float]]:
         """``[(key, score)]`` best first: exact citations (in their order) first, then candidates by score."""
         cited = [h.key for h in hits if "citation" in (h.ranks or {})]
@@ -179,7 +183,7 @@ class Ranker:
         keys, x = candidate_features(query, hits, self.depth)
         if key not in keys:
             raise LegalretError(f"{key} is not among the ranker's {len(keys)} candidates for this query")
-        contrib = self._z(x[keys.index(key)]) * self.coef
+        contrib = self.contributions(x[keys.index(key)])
         items = sorted(zip(FEATURES, contrib.tolist()), key=lambda kv: -abs(kv[1]))
         return dict(items[:top] if top else items)
 
@@ -230,7 +234,7 @@ class RankerRetriever:
         self.memory = getattr(searcher, "memory", None)  # so leakage checks see the memory that votes
 
     def candidates(self, queries: Sequence[str], before: Any = None, exclude: Any = None) -> list[Any]:
-        return self.searcher.search_batch(list(queries), self.ranker.depth, mode="hybrid", before=before, exclude=exclude)
+        return self.searcher.search_batch(list(queries), self.ranker.depth, mode="convex", before=before, exclude=exclude)
 
     def search_batch(self, queries: Sequence[str], k: int = 10, mode: str | None = None, *, before: Any = None,
                      exclude: Any = None) -> list[list[tuple[str, float]]]:

@@ -11,7 +11,9 @@ Usage::
     s.search("임대차", laws=["민법"], kinds=["법률"], mode="bm25", explain=True)[0].reasons
     s.search_batch(["…", "…"], k=10, mode="dense")   # queries encoded in one batch
 
-Modes: ``hybrid`` (the index's fusion settings: convex combination of min–max normalized scores, or RRF),
+Modes: ``hybrid`` (the default: the index's fusion, then — on an index with BM25, dense and a memory — the
+learned re-ranker of :mod:`legalret.search.ranker`, which weighs each retriever by the kind of question),
+``convex`` (the index's fusion settings alone: convex combination of min–max normalized scores, or RRF),
 ``rrf`` (reciprocal-rank fusion), ``bm25``, ``dense``, ``memory`` (precedent memory alone, if built).
 ``search`` returns a :class:`SearchResults` — a list of :class:`Hit` with ``.notices`` (truncated query,
 cited article missing or deleted, a law the index does not have, nothing searchable in the query) and
@@ -41,13 +43,16 @@ from legalret.memory.retriever import MemoryResult, MemoryRetriever, VoteConfig,
 from legalret.memory.store import MEMORY_PART, PrecedentMemory
 from legalret.search.citations import QueryCitation, find_citations, unresolved_citations
 from legalret.search.fusion import FusionSettings, FusedItem, convex_fusion, default_fusion, fuse, rrf_fusion
+from legalret.search.ranker import Ranker, candidate_features
 from legalret.text import normalize
 
 
 #: Queries longer than this (characters) are cut, with a notice: the encoder would truncate anyway,
 #: and very long texts only slow BM25 down.
 MAX_QUERY_CHARS = 1000
-MODES = ("hybrid", "rrf", "bm25", "dense", "memory")
+MODES = ("hybrid", "convex", "rrf", "bm25", "dense", "memory")
+#: Retrievers whose lists the learned re-ranker reads (its features need all three).
+RANKER_NEEDS = ("bm25", "dense", "memory")
 
 
 @dataclass
@@ -204,6 +209,7 @@ class Searcher:
         encoder: Any = None,
         precision: str = "auto",
         verify: str = "stamp",
+        ranker: "Ranker | str | Path | None" = "auto",
     ):
         self.index_dir = Path(index_dir)
         self.data = load_index(self.index_dir, verify=verify)
@@ -223,6 +229,7 @@ class Searcher:
         self.keys = self.data.row_keys
         self._row_of_key = {key: row for row, key in enumerate(self.keys)}
         self._memory = self._open_memory(memory)
+        self.ranker = self._open_ranker(ranker)
 
         # columns, not articles: a loaded store parses an article only when a hit shows it
         article_laws, article_kinds = self.data.column("laws"), self.data.column("kinds")
@@ -301,14 +308,30 @@ class Searcher:
             raise TypeError(f"memory must be None, False, a PrecedentMemory or a MemoryRetriever, not {type(arg).__name__}")
         return IndexedMemory(retriever, self._row_of_key, WeightConfig(**settings.get("weights", {})))
 
+    def _open_ranker(self, arg) -> Ranker | None:
+        """The learned re-ranker for ``hybrid``: only on an index that has every list its features read
+        (``auto``: ``LEGALRET_RANKER`` or the shipped one; None: none)."""
+        if arg is None or not (self.has_dense and self._memory is not None):
+            return None
+        if isinstance(arg, Ranker):
+            return arg
+        if arg == "auto":
+            from legalret.config import default_ranker
+
+            arg = default_ranker()
+            if arg is None:
+                return None
+        return Ranker.load(arg)
+
     def retrievers(self, mode: str) -> list[Retriever]:
         """The retrievers a mode fuses, in order."""
+        fused_modes = ("hybrid", "convex", "rrf")
         out: list[Retriever] = []
-        if mode in ("hybrid", "rrf", "bm25"):
+        if mode in (*fused_modes, "bm25"):
             out.append(self.bm25)
-        if mode in ("hybrid", "rrf", "dense") and (self.has_dense or mode == "dense"):
+        if mode in (*fused_modes, "dense") and (self.has_dense or mode == "dense"):
             out.append(self.dense)
-        if mode == "memory" or (mode in ("hybrid", "rrf") and self._memory is not None):
+        if mode == "memory" or (mode in fused_modes and self._memory is not None):
             if self._memory is None:
                 raise LegalretError(f"{self.index_dir}: no precedent memory in this index (build with --precedents)")
             out.append(self._memory)
@@ -456,7 +479,8 @@ class Searcher:
 
     def _search_one(self, q: Query, cites: list[QueryCitation], needed: bool, k: int, mode: str,
                     retrievers: list[Retriever], explain: bool) -> SearchResults:
-        n = max(self.fusion.candidates, k)
+        learned = mode == "hybrid" and self.ranker is not None
+        n = max(self.fusion.candidates, k, self.ranker.depth if learned else 0)
         lists: dict[str, list[tuple[str, float]]] = {}
         weights = dict(self.fusion.weights)
         memory_note = None
@@ -468,8 +492,12 @@ class Searcher:
                 weights = {name: w * (1.0 - w_mem) for name, w in weights.items()}
                 weights["memory"] = w_mem
                 memory_note = f"memory weight {w_mem:.2f}"
-        if mode == "hybrid":
+        cited_keys = {c.key for c in cites}
+        learned_reasons: dict[str, str] = {}
+        if mode in ("hybrid", "convex"):
             fused = fuse(lists, self.fusion, weights, n)
+            if learned and fused and all(name in lists for name in RANKER_NEEDS):
+                fused, learned_reasons = self._rerank(q.text, [item for item in fused if item.key not in cited_keys])
         elif mode == "rrf":
             fused = rrf_fusion(lists, weights, n, self.fusion.rrf_k)
         else:  # one retriever: its own scores
@@ -504,10 +532,33 @@ class Searcher:
             hits.append(self._hit(item, list(lists), k, explain))
         if explain and memory_note and hits:
             hits[0].reasons.append(memory_note)
+        if explain and learned_reasons:
+            for hit in hits:
+                if hit.key in learned_reasons:
+                    hit.reasons.append(learned_reasons[hit.key])
         if explain and "memory" in lists and self._memory.last is not None:
             for hit in hits:  # users want to see which earlier decisions brought an article up
                 hit.reasons.extend(self._memory.last.explain_lines(hit.key))
         return SearchResults(hits[:k], query=q.text, notices=notes, citations=cites)
+
+    def _rerank(self, query: str, fused: list[FusedItem]) -> tuple[list[FusedItem], dict[str, str]]:
+        """The fused candidates ordered by the learned re-ranker, and per key its largest feature
+        contributions (for explain). The features are read from the fused items' ranks and scores, exactly
+        as the re-ranker was trained on a hybrid search's hits."""
+        candidates = fused[: self.ranker.depth]
+        _, x = candidate_features(query, candidates)
+        scores = self.ranker.scores(x)
+        contributions = self.ranker.contributions(x)
+        reasons: dict[str, str] = {}
+        out = []
+        for j in np.argsort(-scores, kind="stable").tolist():
+            item = candidates[j]
+            item.score = float(scores[j])
+            top = np.argsort(-np.abs(contributions[j]))[:4]
+            reasons[item.key] = "learned fusion: " + ", ".join(
+                f"{self.ranker.features[f]} {contributions[j, f]:+.2f}" for f in top.tolist())
+            out.append(item)
+        return out, reasons
 
     def _hit(self, item: FusedItem, names: list[str], k: int, explain: bool) -> Hit:
         article = self.data.articles[self.data.by_key[item.key]]

@@ -69,7 +69,7 @@ def collect(searcher: Any, queries: Sequence[Any], *, source: str, depth: int = 
     with_gold = 0
     for start in range(0, len(queries), batch_size):
         batch = list(range(start, min(start + batch_size, len(queries))))
-        results = searcher.search_batch([queries[i].query for i in batch], depth, mode="hybrid",
+        results = searcher.search_batch([queries[i].query for i in batch], depth, mode="convex",
                                         before=[plan.before[i] for i in batch], exclude=[plan.exclude[i] for i in batch])
         for i, hits in zip(batch, results):
             keys, x = candidate_features(queries[i].query, hits, depth)

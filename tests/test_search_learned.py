@@ -1,0 +1,67 @@
+"""The default ``hybrid`` mode: the index's fusion, then the learned re-ranker (legalret.search.ranker)."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+import index_support as sup  # noqa: E402
+from test_search_memory import PRECEDENTS  # noqa: E402
+
+from legalret import pipeline  # noqa: E402
+from legalret.config import SHIPPED_RANKER  # noqa: E402
+from legalret.search.ranker import FEATURES, Ranker  # noqa: E402
+from legalret.search.searcher import Searcher  # noqa: E402
+
+QUERY = "타인의 물건을 점유한 자가 유치권을 주장할 수 있는지"
+
+
+@pytest.fixture(scope="module")
+def index_with_memory(tmp_path_factory):
+    d = tmp_path_factory.mktemp("learned") / "idx"
+    pipeline.build(sup.articles(), d, encoder=sup.tiny_encoder(), precedents=PRECEDENTS)
+    return d
+
+
+def _only(feature: str, weight: float = 1.0) -> Ranker:
+    """A ranker that looks at one feature: the order it gives is known in advance."""
+    coef = np.zeros(len(FEATURES))
+    coef[FEATURES.index(feature)] = weight
+    return Ranker(coef=coef, mean=np.zeros(len(FEATURES)), scale=np.ones(len(FEATURES)), depth=50)
+
+
+def test_shipped_ranker_loads_and_applies_by_default(index_with_memory):
+    assert Ranker.load(SHIPPED_RANKER).info["requires"] == ["bm25", "dense", "memory"]
+    s = Searcher(index_with_memory, encoder=sup.tiny_encoder())
+    assert s.ranker is not None
+    hits = s.search(QUERY, k=5, explain=True)
+    assert hits and all(any(r.startswith("learned fusion: ") for r in h.reasons) for h in hits)
+
+
+def test_the_ranker_decides_the_hybrid_order(index_with_memory):
+    """A ranker that trusts only BM25 reproduces BM25's order; one that trusts only dense, dense's."""
+    by_bm25 = Searcher(index_with_memory, encoder=sup.tiny_encoder(), ranker=_only("bm25_rr"))
+    by_dense = Searcher(index_with_memory, encoder=sup.tiny_encoder(), ranker=_only("dense_rr"))
+    bm25_order = [h.key for h in by_bm25.search(QUERY, k=5, mode="bm25")]
+    dense_order = [h.key for h in by_dense.search(QUERY, k=5, mode="dense")]
+    assert bm25_order != dense_order  # otherwise the test shows nothing
+    assert [h.key for h in by_bm25.search(QUERY, k=5)][:3] == bm25_order[:3]
+    assert [h.key for h in by_dense.search(QUERY, k=5)][:3] == dense_order[:3]
+    # the hand-set fusion stays available as its own mode, untouched by the ranker
+    convex = [h.key for h in by_bm25.search(QUERY, k=5, mode="convex")]
+    assert convex == [h.key for h in Searcher(index_with_memory, encoder=sup.tiny_encoder(), ranker=None).search(QUERY, k=5)]
+
+
+def test_exact_citations_stay_first(index_with_memory):
+    s = Searcher(index_with_memory, encoder=sup.tiny_encoder(), ranker=_only("dense_rr"))
+    hits = s.search("민법 제320조 유치권 점유", k=5)
+    assert hits[0].key == "민법 제320조" and "citation" in hits[0].ranks
+    assert len({h.key for h in hits}) == len(hits)
+
+
+def test_no_ranker_without_every_list_it_reads(index_with_memory, monkeypatch):
+    assert Searcher(index_with_memory, encoder=sup.tiny_encoder(), memory=False).ranker is None
+    monkeypatch.setenv("LEGALRET_RANKER", "none")
+    assert Searcher(index_with_memory, encoder=sup.tiny_encoder()).ranker is None
