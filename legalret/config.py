@@ -11,6 +11,10 @@
 * ``LEGALRET_TOKENIZER_WORKERS`` — Kiwi worker threads for indexing (default: the CPU count, at most 2).
 * ``LEGALRET_RANKER`` — the learned fusion re-ranker for ``hybrid`` search (a JSON file; ``none`` turns it off;
   default: the shipped ``legalret/data/fusion_ranker.json``).
+* ``LEGALRET_SERVER`` — a running ``legalret serve`` (``http://127.0.0.1:8000``) that ``legalret search`` asks.
+* ``LEGALRET_RESIDENT`` — ``auto`` (default: in a terminal, ``legalret search`` starts and reuses a background
+  server), ``on`` or ``off``; ``LEGALRET_RESIDENT_IDLE`` — its idle shutdown in seconds.
+* ``LEGALRET_TOKEN`` — the bearer token a server requires (unset: none).
 * ``LEGALRET_CORPORA`` — extra directories of corpus manifests (``os.pathsep``-separated).
 * ``LEGALRET_GITHUB_BASE`` / ``LEGALRET_LAWGO_BASE`` — base URLs for ``legalret corpus pull``.
 
@@ -129,3 +133,34 @@ def split_of(decided: date) -> str:
     if decided < DEV_END:
         return "dev"
     return "test"
+
+
+# ---- serving -------------------------------------------------------------------------------------------
+def server_url() -> str | None:
+    """``LEGALRET_SERVER`` (e.g. ``http://127.0.0.1:8000``), or None."""
+    return os.environ.get("LEGALRET_SERVER", "").strip() or None
+
+
+def resident_setting() -> str:
+    """``LEGALRET_RESIDENT``: 'auto' | 'on' | 'off'."""
+    value = os.environ.get("LEGALRET_RESIDENT", "auto").strip().lower()
+    if value in ("1", "on", "yes", "true"):
+        return "on"
+    if value in ("0", "off", "no", "false"):
+        return "off"
+    return "auto"
+
+
+def resident_idle_seconds(default: float) -> float:
+    """``LEGALRET_RESIDENT_IDLE`` (seconds), else ``default``."""
+    return float(os.environ.get("LEGALRET_RESIDENT_IDLE") or default)
+
+
+def server_token() -> str | None:
+    """``LEGALRET_TOKEN``: the bearer token a server requires (None or empty: none)."""
+    return os.environ.get("LEGALRET_TOKEN") or None
+
+
+def under_ci_or_tests() -> bool:
+    """True under CI or pytest (no resident server is started there)."""
+    return bool(os.environ.get("CI") or os.environ.get("PYTEST_CURRENT_TEST"))

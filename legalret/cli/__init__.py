@@ -38,7 +38,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-_MODULES = ("ingest", "fixtext", "corpus", "model", "index", "search", "pairs", "train", "bench", "doctor")
+_MODULES = ("ingest", "fixtext", "corpus", "model", "index", "search", "pairs", "train", "bench", "doctor", "serve")
 for _name in _MODULES:
     importlib.import_module(f"legalret.cli.{_name}").register(app)
 

@@ -4,6 +4,14 @@ Examples::
 
     legalret search "유치권 간접점유" --index idx/ -k 10 --law 민법,상법 --mode hybrid --explain
     legalret search "상법 651조의2" --json                          # JSON lines on stdout
+    LEGALRET_SERVER=http://127.0.0.1:8000 legalret search "유치권 간접점유"   # answered by `legalret serve`
+
+Where the search runs:
+
+1. ``LEGALRET_SERVER`` set → that server (``legalret serve``), same table / JSON output;
+2. else a *resident* server for this index (started on first use, stopped after 15 idle minutes) when
+   ``LEGALRET_RESIDENT`` says so — by default when stdout is a terminal (see :mod:`legalret.serve.resident`);
+3. else in this process.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.text import Text
@@ -38,44 +46,87 @@ def search_command(
     k: int = typer.Option(10, "-k", "--top-k", help="Number of hits."),
     law: Optional[str] = typer.Option(None, "--law", help="Only these laws, comma-separated (민법,상법)."),
     kind: Optional[str] = typer.Option(None, "--kind", help="Only these kinds, comma-separated (법률,시행령)."),
-    mode: str = typer.Option("hybrid", "--mode", help="hybrid | rrf | bm25 | dense | memory"),
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid (learned fusion when the index has a memory) | convex | rrf | bm25 | dense | memory"),
     as_json: bool = typer.Option(False, "--json", help="JSON lines on stdout (one hit per line)."),
     explain: bool = typer.Option(False, "--explain", help="Show each retriever's rank and score per hit."),
 ) -> None:
     """Search the index: a table of rank, key, title, snippet (matched terms highlighted) and score."""
-    from legalret.search.searcher import Searcher
-
     if not query.strip():
         raise LegalretError("empty query: type some words or an article citation such as '민법 제750조'")
+    client = _client(index)
+    if client is not None:
+        res = client.search(query, k=k, law=law, kind=kind, mode=mode, explain=explain)
+        hits = [_strip_extras(h) for h in res["hits"]]
+        render(res["query"], res["mode"], hits, res.get("notices", []), res.get("terms", []),
+               as_json=as_json, explain=explain)
+        return
+
+    from legalret.search.searcher import Searcher
+
     searcher = Searcher(index or _default_index())
-    if mode in ("hybrid", "rrf") and not searcher.has_dense:
+    if mode in ("hybrid", "convex", "rrf") and not searcher.has_dense:
         mode = "bm25"  # a BM25-only index: hybrid is BM25
     results = searcher.search(query, k=k, mode=mode, laws=law, kinds=kind, explain=explain)
-    for note in searcher.notices + results.notices:
+    terms = _highlight_terms(searcher.tokenizer.tokenize(results.query)) if results and not as_json else []
+    render(results.query, mode, [h.to_dict(with_text=True) for h in results], searcher.notices + results.notices,
+           terms, as_json=as_json, explain=explain)
+
+
+def _client(index: Path | None):
+    """The server that should answer, or None for in-process search."""
+    from legalret.serve.client import ServerClient, server_from_env
+
+    url = server_from_env()
+    if url:
+        from legalret.serve.app import server_token
+
+        return ServerClient(url, token=server_token())
+    from legalret.serve import resident
+
+    if resident.use_resident():
+        return resident.connect(index or _default_index())
+    return None
+
+
+def _strip_extras(hit: dict[str, Any]) -> dict[str, Any]:
+    """A server hit as ``Hit.to_dict(with_text=True)`` gives it (the page's extra fields dropped)."""
+    return {key: value for key, value in hit.items() if key not in ("citation", "precedents")}
+
+
+def render(query: str, mode: str, hits: list[dict[str, Any]], notices: list[str], terms: list[str], *,
+           as_json: bool = False, explain: bool = False) -> None:
+    """Print hits (``Hit.to_dict(with_text=True)`` dicts) as JSON lines or a table — the same either way."""
+    for note in notices:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
     if as_json:
-        for rank, hit in enumerate(results, 1):
-            sys.stdout.write(json.dumps({"rank": rank, **hit.to_dict(with_text=True)}, ensure_ascii=False) + "\n")
+        for rank, hit in enumerate(hits, 1):
+            sys.stdout.write(json.dumps({"rank": rank, **hit}, ensure_ascii=False) + "\n")
         return
-    if not results:
+    if not hits:
         console.print("no matching articles")
         return
-    terms = _highlight_terms(searcher.tokenizer.tokenize(results.query))
-    table = Table(show_lines=explain, title=f"{results.query}  [dim]({mode})[/]")
+    table = Table(show_lines=explain, title=f"{query}  [dim]({mode})[/]")
     table.add_column("#", justify="right")
     table.add_column("article", no_wrap=True)
     table.add_column("title")
     table.add_column("text", overflow="fold")
     table.add_column("score", justify="right")
-    for rank, hit in enumerate(results, 1):
-        text = snippet(hit.article.index_text(with_title=False), terms)
-        if explain and hit.reasons:
-            text.append("\n" + "\n".join(hit.reasons), style="dim")
-        title = hit.article.title + (" [삭제]" if hit.article.deleted else "")
-        table.add_row(str(rank), hit.key, title, text, f"{hit.score:.3f}")
+    for rank, hit in enumerate(hits, 1):
+        text = snippet(_flat(hit.get("text", "")), terms)
+        if explain and hit.get("reasons"):
+            text.append("\n" + "\n".join(hit["reasons"]), style="dim")
+        title = hit.get("title", "") + (" [삭제]" if hit.get("deleted") else "")
+        table.add_row(str(rank), hit["key"], title, text, f"{hit['score']:.3f}")
     from rich.console import Console
 
     Console().print(table)
+
+
+def _flat(text: str) -> str:
+    """The article text on one line for a table cell (what retrievers see, amendment notes removed)."""
+    from legalret.text import index_text
+
+    return index_text(text)
 
 
 def _highlight_terms(tokens: list[str]) -> list[str]:

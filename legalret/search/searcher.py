@@ -109,6 +109,7 @@ class Query:
     before: Any = None  # memory leakage guard: only precedents decided before this date vote
     exclude: Any = None  # … and none of this case number
     notes: list[str] = field(default_factory=list)
+    memory: MemoryResult | None = None  # what the memory found for this query (its weight, explain lines)
 
 
 @runtime_checkable
@@ -172,10 +173,10 @@ class IndexedMemory:
 
     def __init__(self, retriever: MemoryRetriever, row_of_key: dict[str, int], weights: WeightConfig):
         self.retriever, self.row_of_key, self.weights = retriever, row_of_key, weights
-        self.last: MemoryResult | None = None
 
     def candidates(self, query: Query, n: int) -> list[tuple[str, float]]:
-        result = self.last = self.retriever.explain(query.text, n, laws=query.laws, before=query.before, exclude=query.exclude)
+        # the result stays with the query, not with this shared object: a server searches from many threads
+        result = query.memory = self.retriever.explain(query.text, n, laws=query.laws, before=query.before, exclude=query.exclude)
         out = []
         for key, score in result.ranking(n):
             row = self.row_of_key.get(key)  # a key the index no longer has (or deleted) never surfaces
@@ -183,8 +184,8 @@ class IndexedMemory:
                 out.append((key, score))
         return out
 
-    def weight(self) -> float:
-        return float(memory_weight(self.last, self.weights)) if self.last is not None else 0.0
+    def weight(self, query: Query) -> float:
+        return float(memory_weight(query.memory, self.weights)) if query.memory is not None else 0.0
 
 
 # ---- the searcher -----------------------------------------------------------------------------------
@@ -216,9 +217,9 @@ class Searcher:
         self.manifest = self.data.manifest
         fusion = self.manifest.get("fusion")
         # an index built by legalret.index.build_index without fusion settings: the defaults for its encoder
-        adapter = (self.manifest.get("encoder") or {}).get("adapter")
+        index_adapter = (self.manifest.get("encoder") or {}).get("adapter")
         self.fusion = FusionSettings.from_dict(fusion) if fusion else default_fusion(
-            adapter if adapter and Path(adapter).is_dir() else None)
+            index_adapter if index_adapter and Path(index_adapter).is_dir() else None)
         self.tokenizer = KiwiTokenizer(self.manifest["tokenizer"])
         self.bm25 = BM25Retriever(self.data, self.tokenizer)
         self._encoder_args = dict(model=model, adapter=adapter, encoder=encoder, precision=precision)
@@ -488,7 +489,7 @@ class Searcher:
             for r in retrievers:
                 lists[r.name] = r.candidates(q, n)
             if self._memory is not None and "memory" in lists and mode != "memory":
-                w_mem = self._memory.weight()
+                w_mem = self._memory.weight(q)
                 weights = {name: w * (1.0 - w_mem) for name, w in weights.items()}
                 weights["memory"] = w_mem
                 memory_note = f"memory weight {w_mem:.2f}"
@@ -536,9 +537,9 @@ class Searcher:
             for hit in hits:
                 if hit.key in learned_reasons:
                     hit.reasons.append(learned_reasons[hit.key])
-        if explain and "memory" in lists and self._memory.last is not None:
+        if explain and "memory" in lists and q.memory is not None:
             for hit in hits:  # users want to see which earlier decisions brought an article up
-                hit.reasons.extend(self._memory.last.explain_lines(hit.key))
+                hit.reasons.extend(q.memory.explain_lines(hit.key))
         return SearchResults(hits[:k], query=q.text, notices=notes, citations=cites)
 
     def _rerank(self, query: str, fused: list[FusedItem]) -> tuple[list[FusedItem], dict[str, str]]:

@@ -1,0 +1,268 @@
+"""A bounded load test of ``legalret serve`` on loopback, with an ``index add`` generation swap in the middle.
+
+1. Copies ``--index`` to a scratch directory (the swap writes a new generation; your index is not touched)
+   and starts ``legalret serve`` on it (a separate process, free loopback port, a random token).
+2. Sequential phase: one client, ``--sequential`` queries — HTTP latency and the server's own ``took_ms``,
+   so the HTTP overhead on loopback is their difference.
+3. Load phase: ``--clients`` concurrent clients for ``--duration`` seconds over the user questions
+   (``benchmarks/queries/user_questions.jsonl``); at ``--swap-at`` seconds ``legalret index add`` (another
+   process) amends one article; the server must swap to the new generation with **zero** failed requests.
+
+Prints and writes p50/p95/p99, throughput, errors, and latency before / during / after the swap.
+
+Usage::
+
+    python benchmarks/serve_load.py --index /tmp/idx_cc --clients 8 --duration 60 \\
+        --json benchmarks/results/serve_load.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def summary(lat_ms: list[float]) -> dict:
+    return {"n": len(lat_ms), "p50_ms": round(pct(lat_ms, 50), 2), "p95_ms": round(pct(lat_ms, 95), 2),
+            "p99_ms": round(pct(lat_ms, 99), 2), "max_ms": round(max(lat_ms), 2) if lat_ms else None}
+
+
+def load_queries(path: Path) -> list[str]:
+    return [json.loads(line)["query"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# The server with an explicit ONNX query encoder (``--onnx-export``): what `legalret serve` does once the
+# searcher picks the export itself; the same app, LiveSearcher and uvicorn, only the factory differs.
+_ONNX_SERVER = """
+import sys
+from legalret.models.onnx import OnnxQueryEncoder
+from legalret.search.searcher import Searcher
+from legalret.serve import server
+from legalret.serve.live import LiveSearcher
+from legalret.serve.resident import write_state
+index, export, state = sys.argv[1:4]
+enc = OnnxQueryEncoder.load(export)
+live = LiveSearcher(index, factory=lambda d: Searcher(d, encoder=enc))
+sock = server.bind("127.0.0.1", 0)
+import os, uvicorn
+from legalret.serve.app import create_app
+srv = uvicorn.Server(uvicorn.Config(create_app(live, token=os.environ["LEGALRET_TOKEN"]), log_level="warning", lifespan="off", access_log=False))
+write_state(state, index=index, port=sock.getsockname()[1], token=None)
+srv.run(sockets=[sock])
+"""
+
+
+def start_server(index: Path, token: str, scratch: Path, onnx_export: str | None = None) -> tuple[subprocess.Popen, str]:
+    state = scratch / "server.json"
+    log = open(scratch / "server.log", "wb")
+    env = dict(os.environ, LEGALRET_TOKEN=token, LEGALRET_RESIDENT="off", HF_HUB_OFFLINE="1")
+    if onnx_export:
+        cmd = [sys.executable, "-c", _ONNX_SERVER, str(index), onnx_export, str(state)]
+    else:
+        cmd = [sys.executable, "-m", "legalret", "serve", "--index", str(index), "--port", "0", "--state-file", str(state)]
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if state.exists():
+            port = json.loads(state.read_text())["port"]
+            url = f"http://127.0.0.1:{port}"
+            try:
+                httpx.get(url + "/healthz", timeout=60, trust_env=False).raise_for_status()
+                return proc, url
+            except httpx.HTTPError:
+                pass
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {(scratch / 'server.log').read_text()[-1000:]}")
+        time.sleep(0.1)
+    proc.terminate()
+    raise SystemExit("server did not start in 300 s")
+
+
+def amended_source(index: Path, scratch: Path) -> Path:
+    """One article of the index with a sentence added, as articles JSONL (``index add --keep-missing``)."""
+    from legalret.search.searcher import Searcher
+
+    s = Searcher(index, memory=False)
+    key = "민법 제320조" if s.article("민법 제320조") is not None else s.keys[0]
+    art = s.article(key)
+    from legalret.articles import Article, write_articles
+
+    a = Article.from_dict(art.to_dict())
+    a.paragraphs[-1].text += " (부하 시험용 개정 문장)"
+    out = scratch / "amended.jsonl"
+    write_articles(out, [a])
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--index", type=Path, required=True)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--duration", type=float, default=60.0)
+    ap.add_argument("--swap-at", type=float, default=20.0, help="seconds into the load phase to run `index add`")
+    ap.add_argument("--after", type=float, default=15.0, help="keep the load on this long after the swap is served")
+    ap.add_argument("--sequential", type=int, default=100)
+    ap.add_argument("--k", type=int, default=10)
+    ap.add_argument("--mode", default="hybrid")
+    ap.add_argument("--queries", type=Path, default=REPO / "benchmarks" / "queries" / "user_questions.jsonl")
+    ap.add_argument("--onnx-export", default=None, help="serve with this ONNX export as the query encoder")
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args()
+
+    scratch = Path(tempfile.mkdtemp(prefix="legalret-load-"))
+    index = scratch / "index"
+    shutil.copytree(args.index, index, symlinks=True)
+    source = amended_source(index, scratch)
+    queries = load_queries(args.queries)
+    token = secrets.token_urlsafe(16)
+    headers = {"Authorization": f"Bearer {token}"}
+    proc, url = start_server(index, token, scratch, args.onnx_export)
+    report: dict = {"index": str(args.index), "clients": args.clients, "duration_s": args.duration, "mode": args.mode,
+                    "k": args.k, "cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg(),
+                    "query_encoder": f"onnx {args.onnx_export}" if args.onnx_export else "the searcher's default"}
+    try:
+        gen0 = httpx.get(url + "/healthz", trust_env=False).json()["generation"]
+        # ---- sequential: HTTP overhead -------------------------------------------------------------
+        lat, took = [], []
+        with httpx.Client(base_url=url, headers=headers, trust_env=False, timeout=60) as c:
+            for q in queries[: args.sequential]:
+                t0 = time.perf_counter()
+                r = c.get("/api/search", params={"q": q, "k": args.k, "mode": args.mode})
+                lat.append((time.perf_counter() - t0) * 1000)
+                r.raise_for_status()
+                took.append(r.json()["took_ms"])
+        overhead = [a - b for a, b in zip(lat, took)]
+        report["sequential"] = {**summary(lat), "server_took_p50_ms": round(pct(took, 50), 2),
+                                "http_overhead_p50_ms": round(pct(overhead, 50), 2)}
+        print(f"sequential ({len(lat)} queries): HTTP p50 {pct(lat, 50):.1f} ms, server p50 {pct(took, 50):.1f} ms, "
+              f"overhead p50 {pct(overhead, 50):.2f} ms")
+
+        # ---- load with a swap in the middle ------------------------------------------------------------
+        stop = threading.Event()
+        results: list[tuple[float, float, int, str]] = []  # (start offset s, latency ms, status, generation)
+        errors: list[str] = []
+        lock = threading.Lock()
+        t_start = time.perf_counter()
+
+        def client(i: int) -> None:
+            j = i * 37
+            with httpx.Client(base_url=url, headers=headers, trust_env=False, timeout=120) as c:
+                while not stop.is_set():
+                    q = queries[j % len(queries)]
+                    j += 1
+                    t0 = time.perf_counter()
+                    try:
+                        r = c.get("/api/search", params={"q": q, "k": args.k, "mode": args.mode})
+                        ms = (time.perf_counter() - t0) * 1000
+                        gen = r.json().get("generation", "?") if r.status_code == 200 else "-"
+                        with lock:
+                            results.append((t0 - t_start, ms, r.status_code, gen))
+                            if r.status_code != 200:
+                                errors.append(f"{r.status_code}: {r.text[:200]}")
+                    except Exception as e:  # noqa: BLE001
+                        with lock:
+                            errors.append(f"{type(e).__name__}: {e}")
+
+        threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(args.clients)]
+        for t in threads:
+            t.start()
+        time.sleep(args.swap_at)
+        swap_t0 = time.perf_counter() - t_start
+        add = subprocess.Popen([sys.executable, "-m", "legalret", "index", "add", str(source), "--index", str(index),
+                                "--keep-missing"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=dict(os.environ, HF_HUB_OFFLINE="1"))
+        swap_t1 = served_t = None
+        new_gen = None
+        def keep_going() -> bool:  # the duration, and at least --after seconds past the swap being served
+            now = time.perf_counter() - t_start
+            return now < args.duration or swap_t1 is None or served_t is None or now < served_t + args.after
+
+        while keep_going():
+            if time.perf_counter() - t_start > args.duration + 600:
+                break
+            if swap_t1 is None and add.poll() is not None:
+                swap_t1 = time.perf_counter() - t_start
+                new_gen = json.loads((index / "CURRENT").read_text())["generation"]
+            if swap_t1 is not None and served_t is None and add.returncode != 0:
+                break
+            if new_gen and served_t is None and httpx.get(url + "/healthz", trust_env=False).json()["generation"] == new_gen:
+                served_t = time.perf_counter() - t_start
+            time.sleep(0.1)
+        _, add_err = add.communicate()
+        stop.set()
+        for t in threads:
+            t.join(120)
+        elapsed = time.perf_counter() - t_start
+
+        ok = [r for r in results if r[2] == 200]
+        lat_all = [r[1] for r in ok]
+        report["load"] = {
+            **summary(lat_all),
+            "requests": len(results) + sum(1 for e in errors if not e[:3].isdigit()),
+            "errors": len(errors),
+            "error_samples": errors[:5],
+            "throughput_rps": round(len(ok) / elapsed, 1),
+            "before_swap": summary([r[1] for r in ok if r[0] < swap_t0]),
+            "during_swap": summary([r[1] for r in ok if swap_t0 <= r[0] < (served_t or swap_t1 or elapsed)]),
+            "after_swap": summary([r[1] for r in ok if r[0] >= (served_t or swap_t1 or elapsed)]),
+            "generations_served": sorted({r[3] for r in ok}),
+        }
+        report["swap"] = {"index_add_exit": add.returncode, "index_add_s": round((swap_t1 or elapsed) - swap_t0, 2),
+                          "from": gen0, "to": new_gen, "started_at_s": round(swap_t0, 2),
+                          "served_at_s": round(served_t, 2) if served_t else None,
+                          "index_add_stderr_tail": add_err[-300:] if add.returncode else ""}
+        rss = _rss(proc.pid)
+        report["server_rss_mb"] = rss
+        report["load_avg_at_end"] = os.getloadavg()
+        L = report["load"]
+        print(f"load: {args.clients} clients × {elapsed:.0f} s: {L['n']} ok, {L['errors']} errors, "
+              f"{L['throughput_rps']} req/s, p50 {L['p50_ms']} p95 {L['p95_ms']} p99 {L['p99_ms']} ms")
+        print(f"swap: index add {report['swap']['index_add_s']} s (exit {add.returncode}), {gen0} → {new_gen} "
+              f"served at {report['swap']['served_at_s']} s; generations answered: {L['generations_served']}")
+        print(f"server RSS {rss} MB")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(scratch, ignore_errors=True)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}")
+
+
+def _rss(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""``legalret serve``: the index as a local web service (JSON API + web page) on a real ASGI server.
+
+Examples::
+
+    legalret serve --index idx/                          # http://127.0.0.1:8000/  (page), /docs (API)
+    legalret serve --index idx/ --host 0.0.0.0 --token s3cret    # shared: every /api call needs the token
+    LEGALRET_TOKEN=s3cret legalret serve --index idx/ --port 9000
+
+After ``legalret index add --index idx/ …`` the server serves the new generation without a restart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from legalret.progress import console
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve_command)
+
+
+def serve_command(
+    index: Path = typer.Option(None, "--index", help="Index directory (default: $LEGALRET_INDEX or the cache dir)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; the default answers this machine only."),
+    port: int = typer.Option(8000, "--port", min=0, max=65535, help="TCP port (0: any free port)."),
+    token: Optional[str] = typer.Option(None, "--token", help="Require 'Authorization: Bearer TOKEN' on /api (default: $LEGALRET_TOKEN)."),
+    idle_timeout: float = typer.Option(0, "--idle-timeout", min=0, help="Stop after this many seconds without a request (0: never)."),
+    state_file: Optional[Path] = typer.Option(None, "--state-file", hidden=True, help="Write pid/port here once ready (resident mode)."),
+    log_level: str = typer.Option("warning", "--log-level", help="uvicorn log level: warning | info | debug."),
+) -> None:
+    """Serve the index: GET /api/search?q=…, /api/articles/{key}, /healthz, the web page at /, docs at /docs."""
+    from legalret.config import default_index_dir
+    from legalret.serve.app import server_token
+    from legalret.serve.server import is_loopback, run
+
+    index = index or default_index_dir()
+    token = token or server_token()
+
+    def ready(bound_port: int) -> None:
+        if state_file is not None:
+            from legalret.serve.resident import write_state
+
+            write_state(state_file, index=index, port=bound_port, token=token)
+            return
+        shown = f"[{host}]" if ":" in host else host
+        console.print(f"serving {index} on http://{shown}:{bound_port}/  (API docs: /docs; Ctrl+C stops)", highlight=False)
+        if not is_loopback(host) and not token:
+            console.print("[yellow]note:[/] no --token: anyone who can reach this address can search", highlight=False)
+
+    run(index, host=host, port=port, token=token, idle_timeout=idle_timeout or None, log_level=log_level, on_ready=ready)

@@ -1,0 +1,331 @@
+"""The HTTP API and the web page, as an ASGI app (FastAPI). ``legalret serve`` runs it under uvicorn.
+
+=================================  ====================================================================
+``GET /api/search?q=…``            ``k`` (1–100), ``law`` / ``kind`` (comma-separated), ``mode``
+                                   (hybrid | rrf | bm25 | dense | memory), ``explain=1`` → hits as JSON
+``GET /api/articles/{key}``        one article by key, URL-encoded (``/api/articles/민법%20제194조``)
+``GET /api/meta``                  the index's laws and kinds (the page's filters)
+``GET /healthz``                   generation, article count, reload state (no token needed)
+``GET /``                          the web page (static files shipped in the package; no CDN)
+``GET /docs``, ``/openapi.json``   OpenAPI documentation
+=================================  ====================================================================
+
+Errors are JSON ``{"error": "<one line>", "status": <code>}``: 400 for a bad parameter (empty or too long
+query, k out of range, unknown law/kind/mode), 401 without the bearer token when one is configured, 404 for
+an unknown article or path. Static files come from a fixed table read from the package at start-up, so no
+request path ever reaches the file system.
+
+Usage::
+
+    from legalret.serve.app import create_app
+    app = create_app("idx/", token=None)          # any ASGI server: uvicorn.run(app, host="127.0.0.1")
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import re
+import threading
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from pydantic import BaseModel, Field
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from legalret.errors import LegalretError
+from legalret.serve.live import LiveSearcher
+
+#: Longest query accepted (characters). A statute question is a sentence or a paragraph; a megabyte is abuse.
+MAX_QUERY_CHARS = 1000
+MAX_K = 100
+MODES = ("hybrid", "convex", "rrf", "bm25", "dense", "memory")
+TOKEN_ENV = "LEGALRET_TOKEN"
+
+#: The page's files: name → content type. Nothing else under /static is ever served.
+STATIC_FILES = {
+    "index.html": "text/html; charset=utf-8",
+    "app.css": "text/css; charset=utf-8",
+    "app.js": "text/javascript; charset=utf-8",
+}
+
+# '판례 2019다5005 (2019-12-31) [1] 불법행위로 … (similarity 1.00)' — the memory's explain line
+_PRECEDENT = re.compile(r"^판례 (?P<case_no>\S+) \((?P<decided>\d{4}-\d{2}-\d{2})\) (?:\[(?P<index>\d+)\] )?(?P<holding>.*?)(?: \(similarity (?P<similarity>[\d.]+)\))?$")
+
+
+class HitModel(BaseModel):
+    """One hit: ``Hit.to_dict(with_text=True)`` (what ``legalret search --json`` prints) + citation, precedents."""
+
+    key: str = Field(examples=["민법 제194조"])
+    title: str
+    law: str
+    kind: str = ""
+    score: float
+    text: str
+    ranks: dict[str, float] = Field(description="1-based rank per retriever ('citation' for an exact citation)")
+    scores: dict[str, float] = {}
+    reasons: list[str] = Field(description="explain lines (with explain=1): retriever ranks, precedents")
+    deleted: bool = False
+    citation: str = Field(examples=["「민법」 제194조(간접점유)"])
+    precedents: list[dict[str, Any]] = Field(description="case_no (사건번호), decided (선고일자), holding, similarity")
+
+
+class SearchModel(BaseModel):
+    query: str
+    mode: str
+    generation: str
+    hits: list[HitModel]
+    notices: list[str]
+    terms: list[str] = Field(description="query terms to highlight")
+    took_ms: float
+
+
+class ErrorModel(BaseModel):
+    error: str
+    status: int
+
+
+ERRORS = {400: {"model": ErrorModel}, 401: {"model": ErrorModel}}
+
+
+def json_response(body: dict[str, Any]) -> Response:
+    """JSON without FastAPI's response validation (a search answer is ~10 articles of text: it adds ms)."""
+    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+                    media_type="application/json")
+
+
+def server_token() -> str | None:
+    """The bearer token from ``LEGALRET_TOKEN`` (None or empty: no token required)."""
+    from legalret.config import server_token as token_from_env
+
+    return token_from_env()
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def load_static() -> dict[str, tuple[bytes, str]]:
+    """The page's files, read once from the package (works from a wheel or a source checkout)."""
+    base = resources.files("legalret.serve") / "static"
+    return {name: (base.joinpath(name).read_bytes(), ctype) for name, ctype in STATIC_FILES.items()}
+
+
+def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = None, warm: bool = True) -> FastAPI:
+    """The ASGI app over ``index`` (a directory, or a :class:`LiveSearcher` to share one)."""
+    live = index if isinstance(index, LiveSearcher) else LiveSearcher(Path(index), warm=warm)
+    static = load_static()
+    app = FastAPI(
+        title="legalret",
+        description="Korean statute retrieval: the articles that govern a question, with the reasons.",
+        version=_version(),
+    )
+    app.state.live = live
+    locks: dict[int, threading.Lock] = {}
+    locks_guard = threading.Lock()
+
+    def searcher_lock(searcher) -> threading.Lock:
+        # One search at a time per searcher: the precedent memory keeps the last query's votes for explain.
+        with locks_guard:
+            if len(locks) > 8:  # forget the locks of long-gone generations
+                for key in list(locks)[:-4]:
+                    locks.pop(key)
+            return locks.setdefault(id(searcher), threading.Lock())
+
+    def require_token(request: Request) -> None:
+        if not token:
+            return
+        given = request.headers.get("authorization", "")
+        scheme, _, value = given.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
+            raise ApiError(401, "missing or wrong bearer token (send 'Authorization: Bearer <token>')")
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError):
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse({"error": exc.message, "status": exc.status}, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(LegalretError)
+    async def _legalret_error(request: Request, exc: LegalretError):
+        return JSONResponse({"error": str(exc), "status": 400}, status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError):
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
+        return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid')}", "status": 400}, status_code=400)
+
+    @app.exception_handler(Exception)
+    async def _internal_error(request: Request, exc: Exception):
+        import logging
+
+        logging.getLogger("legalret.serve").exception("error serving %s", request.url.path)
+        return JSONResponse({"error": f"internal error ({type(exc).__name__}); see the server log", "status": 500}, status_code=500)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        message = exc.detail if isinstance(exc.detail, str) else "error"
+        return JSONResponse({"error": message, "status": exc.status_code}, status_code=exc.status_code)
+
+    @app.get("/api/search", dependencies=[Depends(require_token)], summary="Search the index",
+             response_class=Response, responses={200: {"model": SearchModel}, **ERRORS})
+    def api_search(
+        q: str = Query(..., description=f"The question or keywords (1–{MAX_QUERY_CHARS} characters); an exact citation such as '민법 제750조' comes first."),
+        k: int = Query(10, ge=1, le=MAX_K, description="Number of hits."),
+        law: str | None = Query(None, description="Only these laws, comma-separated (민법,상법)."),
+        kind: str | None = Query(None, description="Only these kinds, comma-separated (법률,시행령)."),
+        mode: str = Query("hybrid", description="hybrid | rrf | bm25 | dense | memory"),
+        explain: bool = Query(False, description="Each retriever's rank and score, and the precedents behind a hit."),
+    ) -> Response:
+        if not q.strip():
+            raise ApiError(400, "q: empty query; type some words or an article citation such as '민법 제750조'")
+        if len(q) > MAX_QUERY_CHARS:
+            raise ApiError(400, f"q: query is {len(q)} characters; the limit is {MAX_QUERY_CHARS}")
+        if mode not in MODES:
+            raise ApiError(400, f"mode: {mode!r} is not one of {', '.join(MODES)}")
+        t0 = time.perf_counter()
+        gen = live.get()
+        try:
+            return json_response(_search(gen, searcher_lock(gen.searcher), q, k, law or None, kind or None, mode, explain, t0))
+        except LegalretError:
+            raise
+        except Exception:
+            # The generation may have been replaced under us (files of a removed generation): retry once
+            # on the live one rather than fail the request.
+            fresh = live.reload_now()
+            if fresh is gen:
+                raise
+            return json_response(_search(fresh, searcher_lock(fresh.searcher), q, k, law or None, kind or None, mode, explain, t0))
+
+    @app.get("/api/articles/{key:path}", dependencies=[Depends(require_token)], summary="One article by key",
+             responses={404: {"model": ErrorModel}, 401: {"model": ErrorModel}})
+    def api_article(key: str) -> dict[str, Any]:
+        if len(key) > 200:
+            raise ApiError(400, "key: too long")
+        gen = live.get()
+        article = gen.searcher.article(key)
+        if article is None:
+            raise ApiError(404, f"no article {key!r} in this index")
+        return {**article_json(article), "generation": gen.name}
+
+    @app.get("/api/meta", dependencies=[Depends(require_token)], summary="Laws and kinds in the index")
+    def api_meta() -> dict[str, Any]:
+        gen = live.get()
+        s = gen.searcher
+        return {"generation": gen.name, "laws": list(getattr(s, "laws", [])), "kinds": list(getattr(s, "kinds", [])),
+                "modes": list(MODES), "dense": bool(getattr(s, "has_dense", False)),
+                "max_query_chars": MAX_QUERY_CHARS, "max_k": MAX_K}
+
+    @app.get("/healthz", summary="Liveness and the generation served")
+    def healthz() -> dict[str, Any]:
+        gen = live.get()
+        s = gen.searcher
+        return {
+            "status": "ok",
+            "generation": gen.name,
+            "articles": len(s),
+            "laws": len(getattr(s, "laws", [])),
+            "dense": bool(getattr(s, "has_dense", False)),
+            "memory": getattr(s, "memory", None) is not None,
+            "reloads": live.reloads,
+            "reload_error": live.last_error,
+            "version": _version(),
+        }
+
+    @app.get("/", include_in_schema=False)
+    def page() -> Response:
+        body, ctype = static["index.html"]
+        return Response(body, media_type=ctype, headers=_STATIC_HEADERS)
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static_file(name: str) -> Response:
+        if name not in static:  # a fixed table: '../x', '%2e%2e/x' and the like are simply not in it
+            raise ApiError(404, f"no such file: {name[:60]!r}")
+        body, ctype = static[name]
+        return Response(body, media_type=ctype, headers=_STATIC_HEADERS)
+
+    return app
+
+
+_STATIC_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
+                   "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"}
+
+
+def _search(gen, lock, q, k, law, kind, mode, explain, t0) -> dict[str, Any]:
+    s = gen.searcher
+    notices: list[str] = []
+    if mode in ("hybrid", "convex", "rrf") and not s.has_dense:
+        mode = "bm25"  # a BM25-only index: hybrid is BM25 (as the CLI does)
+    with lock:
+        results = s.search(q, k=k, mode=mode, laws=law, kinds=kind, explain=explain)
+        terms = highlight_terms(s.tokenizer.tokenize(results.query))
+    notices = list(s.notices) + list(results.notices) + notices
+    return {
+        "query": results.query,
+        "mode": mode,
+        "generation": gen.name,
+        "hits": [hit_json(h) for h in results],
+        "notices": notices,
+        "terms": terms,
+        "took_ms": round((time.perf_counter() - t0) * 1000, 2),
+    }
+
+
+def highlight_terms(tokens: list[str]) -> list[str]:
+    """Query tokens worth highlighting: longest first (a compound lights up whole), single syllables left out."""
+    return sorted({t for t in tokens if len(t) >= 2}, key=len, reverse=True)
+
+
+def hit_json(hit) -> dict[str, Any]:
+    """``Hit.to_dict(with_text=True)`` (what ``legalret search --json`` prints) + citation and precedents."""
+    d = hit.to_dict(with_text=True)
+    d["citation"] = citation(hit.article)
+    d["precedents"] = precedents(hit.reasons)
+    return d
+
+
+def article_json(article) -> dict[str, Any]:
+    d = {"key": article.key, "law": article.law, "title": article.title, "kind": article.kind,
+         "text": article.body_text(), "heading": article.heading, "citation": citation(article),
+         "chapter": list(article.chapter or []), "effective_date": article.effective_date}
+    if article.deleted:
+        d["deleted"] = True
+    return d
+
+
+def citation(article) -> str:
+    """A citation to paste into a brief: ``「민법」 제194조(간접점유)``."""
+    rest = article.key[len(article.law):].strip() if article.key.startswith(article.law) else article.key
+    title = f"({article.title})" if article.title else ""
+    return f"「{article.law}」 {rest}{title}"
+
+
+def precedents(reasons: list[str]) -> list[dict[str, Any]]:
+    """The precedents among a hit's explain lines, as fields (사건번호, 선고일자, holding, similarity)."""
+    out = []
+    for line in reasons:
+        m = _PRECEDENT.match(line)
+        if m:
+            sim = m.group("similarity")
+            out.append({"case_no": m.group("case_no"), "decided": m.group("decided"),
+                        "index": int(m.group("index")) if m.group("index") else None,
+                        "holding": m.group("holding"), "similarity": float(sim) if sim else None})
+    return out
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("legalret")
+    except Exception:
+        return "dev"

@@ -1,0 +1,81 @@
+"""A small client for a running ``legalret serve`` (standard library only: it must start in milliseconds).
+
+Usage::
+
+    from legalret.serve.client import ServerClient
+    c = ServerClient("http://127.0.0.1:8000", token=None)
+    res = c.search("유치권 간접점유", k=5, law="민법", explain=True)   # the /api/search JSON
+    c.article("민법 제194조")["text"]
+    c.health()["generation"]
+
+Errors are :class:`~legalret.errors.LegalretError` with the server's one-line message (or why the server
+could not be reached), never a urllib traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from legalret.errors import LegalretError
+
+SERVER_ENV = "LEGALRET_SERVER"
+
+
+def server_from_env() -> str | None:
+    """``LEGALRET_SERVER`` (e.g. ``http://127.0.0.1:8000``), or None."""
+    from legalret.config import server_url
+
+    return server_url()
+
+
+class ServerClient:
+    def __init__(self, base_url: str, *, token: str | None = None, timeout: float = 60.0):
+        if "://" not in base_url:
+            base_url = "http://" + base_url
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        # Never route a local server through an HTTP proxy from the environment.
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def __repr__(self) -> str:
+        return f"ServerClient({self.base_url!r})"
+
+    def search(self, query: str, *, k: int = 10, law: str | None = None, kind: str | None = None,
+               mode: str = "hybrid", explain: bool = False) -> dict[str, Any]:
+        params = {"q": query, "k": str(k), "mode": mode}
+        if law:
+            params["law"] = law
+        if kind:
+            params["kind"] = kind
+        if explain:
+            params["explain"] = "1"
+        return self._get("/api/search?" + urllib.parse.urlencode(params))
+
+    def article(self, key: str) -> dict[str, Any]:
+        return self._get("/api/articles/" + urllib.parse.quote(key, safe=""))
+
+    def health(self, timeout: float | None = None) -> dict[str, Any]:
+        return self._get("/healthz", timeout=timeout)
+
+    def _get(self, path: str, timeout: float | None = None) -> dict[str, Any]:
+        request = urllib.request.Request(self.base_url + path, headers={"Accept": "application/json"})
+        if self.token:
+            request.add_header("Authorization", f"Bearer {self.token}")
+        try:
+            with self._opener.open(request, timeout=timeout or self.timeout) as response:
+                return json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as e:
+            try:
+                message = json.loads(e.read().decode("utf-8")).get("error") or e.reason
+            except (ValueError, AttributeError):
+                message = e.reason
+            raise LegalretError(f"server {self.base_url}: {message} (HTTP {e.code})") from None
+        except (urllib.error.URLError, OSError, ValueError) as e:
+            reason = getattr(e, "reason", None) or e
+            raise LegalretError(f"cannot reach the legalret server at {self.base_url} ({reason}); "
+                                f"start it with `legalret serve` or unset {SERVER_ENV}") from None

@@ -1,0 +1,147 @@
+"""A searcher that follows the index: after ``legalret index add`` the next requests see the new generation.
+
+Every request calls :meth:`LiveSearcher.get`, which costs one ``stat`` of the index's ``CURRENT`` pointer. When
+the pointer changed, a new :class:`~legalret.search.searcher.Searcher` is opened and warmed **in a background
+thread** while requests keep using the old one; then it is swapped in with one assignment. A request that
+already holds the old searcher finishes on it (earlier generations stay on disk: ``index add --keep``), so
+nothing in flight fails and nobody waits for the load.
+
+Usage::
+
+    live = LiveSearcher("idx/")            # opens and warms the current generation (blocking, once)
+    gen, searcher = live.get()             # cheap; starts a reload in the background when CURRENT moved
+    searcher.search("유치권 간접점유")
+    live.wait_for_reload()                 # tests: block until a pending reload has been swapped in
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+log = logging.getLogger("legalret.serve")
+
+CURRENT = "CURRENT"
+
+
+def _stamp(index_dir: Path) -> tuple | None:
+    """What identifies the pointer file's version: (inode, size, mtime_ns); None when it is missing.
+
+    ``CURRENT`` is replaced with ``os.replace`` on every new generation, so the inode changes even when two
+    writes land within one mtime tick."""
+    try:
+        st = os.stat(index_dir / CURRENT)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+class Generation:
+    """One opened generation: its name, its searcher, when it was opened."""
+
+    __slots__ = ("name", "searcher", "opened_at", "stamp")
+
+    def __init__(self, name: str, searcher, stamp: tuple | None):
+        self.name = name
+        self.searcher = searcher
+        self.opened_at = time.time()
+        self.stamp = stamp
+
+
+class LiveSearcher:
+    """Holds the searcher of an index's live generation and swaps in a new one when the index changes.
+
+    ``factory(index_dir)`` opens a searcher (default: :class:`~legalret.search.searcher.Searcher`);
+    ``warm`` runs one query through a freshly opened searcher before it serves (loads the encoder, Kiwi)."""
+
+    def __init__(self, index_dir: str | os.PathLike, *, factory: Callable | None = None, warm: bool = True):
+        self.index_dir = Path(index_dir)
+        self._factory = factory or _default_factory
+        self._warm = warm
+        self._lock = threading.Lock()  # guards _reloading and the swap
+        self._reloading: threading.Thread | None = None
+        self.last_error: str | None = None  # why the latest reload failed (served on /healthz)
+        self.reloads = 0
+        self._current = self._open()
+
+    # ---- public ---------------------------------------------------------------------------------
+    @property
+    def current(self) -> Generation:
+        return self._current
+
+    def get(self) -> Generation:
+        """The generation to serve this request from; starts a background reload when ``CURRENT`` moved."""
+        cur = self._current
+        stamp = _stamp(self.index_dir)
+        if stamp != cur.stamp and stamp is not None:
+            self._start_reload(stamp)
+        return cur
+
+    def wait_for_reload(self, timeout: float = 120.0) -> Generation:
+        """Block until a reload in progress (if any) finished; the generation now served."""
+        self.get()
+        thread = self._reloading
+        if thread is not None:
+            thread.join(timeout)
+        return self._current
+
+    def reload_now(self) -> Generation:
+        """Open the live generation in this thread and swap it in (used after a failed request)."""
+        stamp = _stamp(self.index_dir)
+        if stamp is not None and stamp != self._current.stamp:
+            self._start_reload(stamp)
+        return self.wait_for_reload()
+
+    # ---- internals ------------------------------------------------------------------------------
+    def _open(self) -> Generation:
+        from legalret.index.store import current_generation
+
+        # Read the pointer before opening: if it moves while we load, the next get() sees a new stamp.
+        stamp = _stamp(self.index_dir)
+        name = current_generation(self.index_dir).name
+        searcher = self._factory(self.index_dir)
+        data_path = getattr(getattr(searcher, "data", None), "path", None)
+        if data_path is not None:
+            name = Path(data_path).name  # what the searcher really opened
+        if self._warm:
+            warmup = getattr(searcher, "warmup", None)
+            if warmup is not None:
+                warmup()
+        return Generation(name, searcher, stamp)
+
+    def _start_reload(self, stamp: tuple) -> None:
+        with self._lock:
+            if self._reloading is not None and self._reloading.is_alive():
+                return
+            if self._current.stamp == stamp:
+                return
+            thread = threading.Thread(target=self._reload, name="legalret-reload", daemon=True)
+            self._reloading = thread
+            thread.start()
+
+    def _reload(self) -> None:
+        t0 = time.perf_counter()
+        try:
+            gen = self._open()
+        except Exception as e:  # keep serving the old generation; say why on /healthz and in the log
+            self.last_error = f"{type(e).__name__}: {e}"
+            log.error("reload of %s failed, still serving %s: %s", self.index_dir, self._current.name, self.last_error)
+            # Remember the stamp so a broken generation is not retried on every request; a newer write retries.
+            self._current.stamp = _stamp(self.index_dir)
+            return
+        with self._lock:
+            old = self._current
+            self._current = gen  # one assignment: requests see the old or the new searcher, never a mix
+            self.reloads += 1
+            self.last_error = None
+        log.info("now serving %s (was %s; opened in %.1f s)", gen.name, old.name, time.perf_counter() - t0)
+
+
+def _default_factory(index_dir: Path):
+    from legalret.search.searcher import Searcher
+
+    return Searcher(index_dir)

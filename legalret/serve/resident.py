@@ -1,0 +1,207 @@
+"""A resident search server that ``legalret search`` starts on first use, reuses, and that stops when idle.
+
+A cold ``legalret search`` spends seconds before its first answer — Kiwi's start-up alone is 3–4 s on the
+project's 2-core machine — so every later search reuses one loaded process instead, the way build tools keep
+a daemon. One server per index directory, on a free loopback port, with a random bearer token; its address
+and token are in ``$LEGALRET_HOME/serve/<index-hash>.json`` (mode 0600), which it removes when it exits.
+It stops by itself after :data:`IDLE_TIMEOUT_S` without a request (``LEGALRET_RESIDENT_IDLE`` overrides).
+
+When the CLI uses it (``resident_mode()``, from ``LEGALRET_RESIDENT``):
+
+* ``on``  — always: start one if none is running;
+* ``off`` — never (in-process search, as before);
+* ``auto`` (the default) — when stdout is a terminal (a person typing), and not under CI; scripts, pipes
+  and tests search in-process and never leave a process behind.
+
+Usage::
+
+    from legalret.serve.resident import connect
+    client = connect("idx/")          # a running resident server, or one started now (waits until ready)
+    client.search("유치권 간접점유")
+    stop("idx/")                      # ask it to stop now
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from legalret.errors import LegalretError
+from legalret.serve.client import ServerClient
+
+IDLE_TIMEOUT_S = 15 * 60
+#: How long the first search waits for the resident server to load the index.
+START_TIMEOUT_S = 180.0
+RESIDENT_ENV = "LEGALRET_RESIDENT"
+
+
+def resident_mode() -> str:
+    from legalret.config import resident_setting
+
+    return resident_setting()
+
+
+def use_resident() -> bool:
+    """Whether ``legalret search`` should go through a resident server (see the module docstring)."""
+    mode = resident_mode()
+    if mode != "auto":
+        return mode == "on"
+    from legalret.config import under_ci_or_tests
+
+    if under_ci_or_tests():
+        return False
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def state_dir() -> Path:
+    from legalret.config import legalret_home
+
+    d = legalret_home() / "serve"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def state_path(index_dir: str | os.PathLike) -> Path:
+    key = hashlib.sha256(str(Path(index_dir).expanduser().resolve()).encode("utf-8")).hexdigest()[:16]
+    return state_dir() / f"{key}.json"
+
+
+def write_state(path: Path, *, index, port: int, token: str | None) -> None:
+    """Written by the server once it listens; removed by it at exit (atexit), if still its own."""
+    import atexit
+
+    path = Path(path)
+    state = {"pid": os.getpid(), "port": port, "host": "127.0.0.1", "token": token,
+             "index": str(Path(index).resolve()), "started": time.time()}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(state, f)
+    os.replace(tmp, path)
+
+    def cleanup():
+        current = read_state(path)
+        if current is not None and current.get("pid") == os.getpid():
+            path.unlink(missing_ok=True)
+
+    atexit.register(cleanup)
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal under the handler it found; the
+    # default handler would kill the process before atexit runs, so make SIGTERM a normal exit.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+
+
+def read_state(path: Path) -> dict | None:
+    try:
+        state = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) and isinstance(state.get("port"), int) else None
+
+
+def _alive(pid) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (OSError, ValueError, TypeError):
+        return False
+    return True
+
+
+def find(index_dir) -> ServerClient | None:
+    """The resident server for ``index_dir`` if one is running and answers, else None (stale state removed)."""
+    path = state_path(index_dir)
+    state = read_state(path)
+    if state is None:
+        return None
+    if not _alive(state.get("pid")):
+        path.unlink(missing_ok=True)
+        return None
+    client = ServerClient(f"http://127.0.0.1:{state['port']}", token=state.get("token"))
+    try:
+        client.health(timeout=2.0)
+    except LegalretError:
+        return None
+    return client
+
+
+def start(index_dir, *, idle_timeout: float | None = None, timeout: float = START_TIMEOUT_S) -> ServerClient:
+    """Start a resident server for ``index_dir`` in the background and wait until it answers."""
+    import fcntl
+
+    index_dir = Path(index_dir)
+    path = state_path(index_dir)
+    lock_path = path.with_suffix(".lock")
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two first searches at once start one server, not two
+        client = find(index_dir)
+        if client is not None:
+            return client
+        from legalret.config import resident_idle_seconds
+
+        idle = idle_timeout or resident_idle_seconds(IDLE_TIMEOUT_S)
+        log_path = path.with_suffix(".log")
+        env = dict(os.environ, LEGALRET_TOKEN=secrets.token_urlsafe(24), LEGALRET_RESIDENT="off")
+        cmd = [sys.executable, "-m", "legalret", "serve", "--index", str(index_dir), "--port", "0",
+               "--idle-timeout", str(idle), "--state-file", str(path)]
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
+                                    start_new_session=True, close_fds=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = read_state(path)
+            if state is not None and state.get("pid") == proc.pid:
+                client = ServerClient(f"http://127.0.0.1:{state['port']}", token=state.get("token"))
+                try:
+                    client.health(timeout=timeout)
+                    return client
+                except LegalretError:
+                    pass
+            if proc.poll() is not None:
+                tail = _tail(log_path)
+                raise LegalretError(f"the resident search server exited at start (code {proc.returncode}): {tail}")
+            time.sleep(0.05)
+        proc.terminate()
+        raise LegalretError(f"the resident search server did not start within {timeout:.0f} s (log: {log_path})")
+
+
+def connect(index_dir) -> ServerClient:
+    """A running resident server for ``index_dir``, or a new one.
+
+    The index is checked first (one ``stat`` and a small JSON read): a missing index is the usual one-line
+    error, and a server left over from a deleted index is stopped rather than asked."""
+    from legalret.index.store import current_generation
+
+    try:
+        current_generation(index_dir)
+    except LegalretError:
+        stop(index_dir)
+        raise
+    return find(index_dir) or start(index_dir)
+
+
+def stop(index_dir) -> bool:
+    """Ask the resident server of ``index_dir`` to stop (SIGTERM); True if one was running."""
+    state = read_state(state_path(index_dir))
+    if state is None or not _alive(state.get("pid")):
+        return False
+    os.kill(int(state["pid"]), signal.SIGTERM)
+    return True
+
+
+def _tail(path: Path, lines: int = 3) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return "(no log)"
+    return " | ".join(text[-lines:]) or "(empty log)"
