@@ -14,7 +14,6 @@ Examples::
 
 from __future__ import annotations
 
-import glob as globlib
 import json
 import sys
 from pathlib import Path
@@ -41,61 +40,15 @@ def _default_index() -> Path:
 
 # ---- sources -> articles ----------------------------------------------------------------------------
 def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: Optional[List[str]] = None):
-    """Articles from SOURCES: files/folders/globs/zips (ingested), articles JSONL files
-    (``legalret ingest --out``), or a corpus manifest name such as ``civil-commercial``."""
-    from legalret.articles import read_articles
+    """Articles from SOURCES (see :func:`legalret.corpus.resolve.read_corpus`); skipped files are listed."""
+    from legalret.corpus.resolve import read_corpus
 
-    jsonl, files, manifest_laws, manifest_kinds = [], [], [], []
-    for src in sources:
-        path = Path(src).expanduser()
-        if path.suffix == ".jsonl" and path.is_file():
-            jsonl.extend(read_articles(path))
-        elif path.exists() or globlib.has_magic(src):
-            files.append(src)
-        else:
-            manifest = _load_corpus_manifest(src)
-            files.append(str(_mirror_for(src)))
-            manifest_laws += list(manifest.laws or [])
-            manifest_kinds += list(manifest.kinds or [])
-    law_filter = list(laws or []) + manifest_laws or None
-    kind_filter = list(kinds or []) + manifest_kinds or None
-    articles, errors = [], []
-    if jsonl:
-        from legalret.keys import LawNames
-
-        names = LawNames(law_filter or [])
-        articles = [a for a in jsonl if (not law_filter or names.resolve(a.law)) and (not kind_filter or a.kind in kind_filter)]
-    if files:
-        from legalret.ingest.sources import ingest
-
-        result = ingest(files, laws=law_filter, kinds=kind_filter)
-        articles.extend(result.articles)
-        errors = result.report.errors
-        for err in errors[:10]:
-            console.print(f"[yellow]skipped:[/] {err}", highlight=False)
-        if len(errors) > 10:
-            console.print(f"[yellow]… and {len(errors) - 10} more source errors[/]")
-    if not articles:
-        raise LegalretError(f"no articles read from {', '.join(sources)}" + (f" ({len(errors)} source errors)" if errors else ""))
-    return articles
-
-
-def _load_corpus_manifest(name: str):
-    from legalret.corpus.manifest import load_manifest
-
-    try:
-        return load_manifest(name)
-    except LegalretError as e:
-        raise LegalretError(f"{name}: neither a file/folder/glob nor a corpus manifest ({e})") from None
-
-
-def _mirror_for(name: str) -> Path:
-    from legalret.config import default_mirror
-
-    mirror = default_mirror()
-    if mirror is None or not Path(mirror).exists():
-        raise LegalretError(f"corpus {name!r} needs a statute mirror: set LEGALRET_MIRROR or LEGALRET_DATA (or pass files)")
-    return Path(mirror)
+    result = read_corpus(sources, laws, kinds)
+    for err in result.errors[:10]:
+        console.print(f"[yellow]skipped:[/] {err}", highlight=False)
+    if len(result.errors) > 10:
+        console.print(f"[yellow]… and {len(result.errors) - 10} more source errors[/]")
+    return result.articles
 
 
 def _load_precedents(sources: List[str]):

@@ -49,8 +49,13 @@ def pairs_command(
     as_json: bool = typer.Option(False, "--json", help="Print the full stats as JSON on stdout."),
 ) -> None:
     """Build (holding → article) pairs and benchmark query sets, split by decision date."""
+    from legalret.ingest.output import check_output_path
     from legalret.pairs.build import build_from_sources
     from legalret.progress import console
+
+    if out.exists() and not out.is_dir():
+        raise LegalretError(f"--out {out}: is a file; give a folder for the pairs")
+    check_output_path(out / "stats.json")  # the folder can be created and written, checked before any work
 
     stats = build_from_sources(
         precedents or [_default("precedents/precedent-kr.zip")],

@@ -444,8 +444,9 @@ def _assemble(
         fresh: dict[int, list[str]] = {}
         if todo:
             tok = KiwiTokenizer(settings)
-            chunk = 2000
-            for start in track(range(0, len(todo), chunk), "tokenizing", total=(len(todo) + chunk - 1) // chunk):
+            chunk = 256  # small enough for progress to move, large enough for Kiwi's worker threads
+            for start in track(range(0, len(todo), chunk), "tokenizing articles", total=len(todo),
+                               advance=lambda s: min(chunk, len(todo) - s), unit="articles"):
                 part = todo[start : start + chunk]
                 fresh.update(zip(part, tok.tokenize_many([text_of(j) for j in part])))
         report.tokenized = len(todo)
@@ -525,8 +526,9 @@ def _encode_sorted(enc: Any, texts: list[str], batch_size: int, spill: VectorSpi
     Each chunk is spilled to disk as it is done, so a killed build keeps its work."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), enc.dim), dtype=np.float32)
-    chunks = [order[s : s + ENCODE_CHUNK] for s in range(0, len(order), ENCODE_CHUNK)]
-    for idx in track(chunks, "encoding", total=len(chunks)):
+    step = min(ENCODE_CHUNK, batch_size * 4)  # progress (and the crash-safe spill) every few batches
+    chunks = [order[s : s + step] for s in range(0, len(order), step)]
+    for idx in track(chunks, "encoding articles", total=len(order), advance=len, unit="articles"):
         out[idx] = enc.encode_passages([texts[i] for i in idx], batch_size=batch_size)
         if spill is not None:
             spill.put([text_hash(texts[i]) for i in idx], out[idx])

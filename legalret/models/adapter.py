@@ -169,7 +169,10 @@ def attach_adapter(st_model, adapter_dir: str | Path, base_spec_name: str, *, ba
         st_model.load_adapter(str(adapter_dir), adapter_name=ADAPTER_NAME)
         st_model.set_adapter(ADAPTER_NAME)
     except (RuntimeError, ValueError, KeyError) as e:  # shape mismatches and the like from peft
-        raise ModelError(f"adapter {adapter_dir} does not fit the base model: {e}") from e
+        from legalret.doctor import explain_failure
+
+        skew = explain_failure(e)  # a library version skew is not the adapter's fault: say so
+        raise ModelError(skew or f"adapter {adapter_dir} does not fit the base model: {e}") from e
     st_model.eval()
     return fingerprint
 

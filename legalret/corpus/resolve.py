@@ -1,0 +1,82 @@
+"""Sources → articles: what ``legalret index build/add`` accept, as a library function.
+
+A source is a statute file, folder, glob or zip (ingested in place), an articles JSONL file
+(``legalret ingest --out``), or a corpus manifest name such as ``civil-commercial`` (its laws, read from the
+statute mirror: ``LEGALRET_MIRROR``, else the shared data)::
+
+    from legalret.corpus.resolve import read_corpus
+    result = read_corpus(["civil-commercial"])                      # 민법 + 상법 from the mirror
+    result = read_corpus(["amended/민법/법률.md", "extra.jsonl"], laws=["민법"])
+    result.articles, result.errors                                  # errors: files skipped (SourceError)
+"""
+
+from __future__ import annotations
+
+import glob as globlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from legalret.articles import Article, read_articles
+from legalret.config import default_mirror
+from legalret.corpus.manifest import Manifest, load_manifest
+from legalret.errors import LegalretError, SourceError
+from legalret.keys import LawNames
+
+
+@dataclass
+class CorpusResult:
+    articles: list[Article]
+    errors: list[SourceError] = field(default_factory=list)  # files that could not be read (the rest were)
+
+
+def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds: Iterable[str] | None = None) -> CorpusResult:
+    """The articles of ``sources`` under the law/kind filters (a manifest adds its own); reading nothing is an error."""
+    sources = list(sources)
+    jsonl: list[Article] = []
+    files: list[str] = []
+    manifest_laws: list[str] = []
+    manifest_kinds: list[str] = []
+    for src in sources:
+        path = Path(src).expanduser()
+        if path.suffix == ".jsonl" and path.is_file():
+            jsonl.extend(read_articles(path))
+        elif path.exists() or globlib.has_magic(src):
+            files.append(src)
+        else:
+            manifest = _manifest(src)
+            files.append(str(_mirror_for(src)))
+            manifest_laws += list(manifest.laws or [])
+            manifest_kinds += list(manifest.kinds or [])
+    law_filter = list(laws or []) + manifest_laws or None
+    kind_filter = list(kinds or []) + manifest_kinds or None
+    articles: list[Article] = []
+    errors: list[SourceError] = []
+    if jsonl:
+        names = LawNames(law_filter or [])
+        articles = [a for a in jsonl
+                    if (not law_filter or names.resolve(a.law)) and (not kind_filter or a.kind in kind_filter)]
+    if files:
+        from legalret.ingest.sources import ingest
+
+        result = ingest(files, laws=law_filter, kinds=kind_filter)
+        articles.extend(result.articles)
+        errors = list(result.report.errors)
+    if not articles:
+        raise LegalretError(f"no articles read from {', '.join(sources)}"
+                            + (f" ({len(errors)} source errors; first: {errors[0]})" if errors else ""))
+    return CorpusResult(articles, errors)
+
+
+def _manifest(name: str) -> Manifest:
+    try:
+        return load_manifest(name)
+    except LegalretError as e:
+        raise LegalretError(f"{name}: neither a file/folder/glob nor a corpus manifest ({e})") from None
+
+
+def _mirror_for(name: str) -> Path:
+    mirror = default_mirror()
+    if mirror is None or not Path(mirror).exists():
+        raise LegalretError(f"corpus {name!r} needs a statute mirror: set LEGALRET_MIRROR or LEGALRET_DATA (or pass files)")
+    return Path(mirror)

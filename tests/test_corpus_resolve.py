@@ -1,0 +1,47 @@
+"""read_corpus: files, articles JSONL and manifest names → articles (what index build/add accept)."""
+
+import pytest
+
+from legalret.articles import write_articles
+from legalret.corpus.resolve import read_corpus
+from legalret.errors import LegalretError
+from legalret.ingest.sources import ingest
+
+MINBEOP = """---
+제목: 민법
+법령구분: 법률
+공포일자: 2025-01-31
+---
+
+##### 제194조 (간접점유)
+
+지상권, 전세권, 질권, 사용대차, 임대차, 임치 기타의 관계로 타인으로 하여금 물건을 점유하게 한 자는 간접으로 점유권이 있다.
+
+##### 제320조 (유치권의 내용)
+
+**①** 타인의 물건 또는 유가증권을 점유한 자는 그 물건이나 유가증권에 관하여 생긴 채권이 변제기에 있는 경우에는 변제를 받을 때까지 그 물건 또는 유가증권을 유치할 권리가 있다.
+"""
+
+
+def test_files_and_jsonl_with_law_filter(tmp_path):
+    md = tmp_path / "민법" / "법률.md"
+    md.parent.mkdir()
+    md.write_text(MINBEOP, encoding="utf-8")
+    jsonl = tmp_path / "a.jsonl"
+    write_articles(jsonl, ingest([str(md)]).articles)
+    result = read_corpus([str(md)])
+    assert [a.key for a in result.articles] == ["민법 제194조", "민법 제320조"] and not result.errors
+    assert [a.key for a in read_corpus([str(jsonl)], laws=["민법"]).articles] == ["민법 제194조", "민법 제320조"]
+    with pytest.raises(LegalretError, match="no articles read"):
+        read_corpus([str(jsonl)], laws=["상법"])
+
+
+def test_unknown_name_is_one_clear_error(tmp_path):
+    with pytest.raises(LegalretError, match="neither a file/folder/glob nor a corpus manifest"):
+        read_corpus(["no-such-corpus-or-file"])
+
+
+@pytest.mark.slow
+def test_manifest_name_reads_the_mirror(shared_data):
+    articles = read_corpus(["civil-commercial"]).articles
+    assert {a.law for a in articles} == {"민법", "상법"} and len(articles) > 2000
