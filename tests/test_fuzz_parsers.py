@@ -7,10 +7,7 @@ with random seeds and many more examples."""
 
 from __future__ import annotations
 
-import atexit
 import json
-import os
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -23,26 +20,11 @@ from legalret.ingest.lawgo import parse_lawgo_json
 from legalret.ingest.mojibake import corrupt, repair_mojibake
 from legalret.ingest.sources import decode, detect_format, ingest, parse_text
 
+from fuzz_support import EXAMPLES, TRIED, fuzz_settings  # noqa: E402
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
-# ---- counts for benchmarks/robustness.py (LEGALRET_FUZZ_EXAMPLES, LEGALRET_FUZZ_COUNT_FILE) -----------
-#: examples per property: fixed-seed 120 in CI; the benchmark asks for more, with random seeds
-EXAMPLES = int(os.environ.get("LEGALRET_FUZZ_EXAMPLES") or 0)
-TRIED: Counter = Counter()
-
-
-@atexit.register
-def _write_counts() -> None:
-    path = os.environ.get("LEGALRET_FUZZ_COUNT_FILE")
-    if not path or not TRIED:
-        return
-    counts = Counter(json.loads(Path(path).read_text()) if Path(path).exists() else {})
-    counts.update(TRIED)
-    Path(path).write_text(json.dumps(counts, ensure_ascii=False))
-
-
-FUZZ = settings(max_examples=EXAMPLES or 120, deadline=None, derandomize=not EXAMPLES, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = fuzz_settings(120, HealthCheck.data_too_large)
 
 #: Real-shaped samples: one per format, the seeds of the mutations.
 SAMPLES = {

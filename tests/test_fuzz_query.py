@@ -5,14 +5,10 @@ punctuation or emoji, odd k and filters. It may answer or raise :class:`~legalre
 
 from __future__ import annotations
 
-import atexit
-import json
-import os
-from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from legalret.errors import LegalretError
@@ -20,26 +16,11 @@ from legalret.index.build import build_index
 from legalret.ingest import ingest
 from legalret.search.searcher import Searcher
 
+from fuzz_support import TRIED, fuzz_settings  # noqa: E402
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
-# ---- counts for benchmarks/robustness.py (LEGALRET_FUZZ_EXAMPLES, LEGALRET_FUZZ_COUNT_FILE) -----------
-#: examples per property: fixed-seed 120 in CI; the benchmark asks for more, with random seeds
-EXAMPLES = int(os.environ.get("LEGALRET_FUZZ_EXAMPLES") or 0)
-TRIED: Counter = Counter()
-
-
-@atexit.register
-def _write_counts() -> None:
-    path = os.environ.get("LEGALRET_FUZZ_COUNT_FILE")
-    if not path or not TRIED:
-        return
-    counts = Counter(json.loads(Path(path).read_text()) if Path(path).exists() else {})
-    counts.update(TRIED)
-    Path(path).write_text(json.dumps(counts, ensure_ascii=False))
-
-
-FUZZ = settings(max_examples=EXAMPLES or 150, deadline=None, derandomize=not EXAMPLES, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+FUZZ = fuzz_settings(150, HealthCheck.function_scoped_fixture)
 MODES = ["hybrid", "rrf", "bm25", "dense", "memory", "nonsense"]
 
 
