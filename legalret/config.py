@@ -15,6 +15,8 @@
 * ``LEGALRET_RESIDENT`` — ``auto`` (default: in a terminal, ``legalret search`` starts and reuses a background
   server), ``on`` or ``off``; ``LEGALRET_RESIDENT_IDLE`` — its idle shutdown in seconds.
 * ``LEGALRET_TOKEN`` — the bearer token a server requires (unset: none).
+* ``LEGALRET_PROGRESS`` — ``bar`` | ``plain`` | ``off`` (default: a bar in a terminal, a line every
+  ``LEGALRET_PROGRESS_INTERVAL`` seconds in logs).
 * ``LEGALRET_CORPORA`` — extra directories of corpus manifests (``os.pathsep``-separated).
 * ``LEGALRET_GITHUB_BASE`` / ``LEGALRET_LAWGO_BASE`` — base URLs for ``legalret corpus pull``.
 
@@ -60,6 +62,11 @@ def env_precision() -> str | None:
 def env_tokenizer_workers() -> str | None:
     """``LEGALRET_TOKENIZER_WORKERS``, when set (Kiwi worker threads)."""
     return os.environ.get("LEGALRET_TOKENIZER_WORKERS") or None
+
+
+def progress_setting() -> tuple[str, str | None]:
+    """``LEGALRET_PROGRESS`` (bar | plain | off; '' = by terminal) and ``LEGALRET_PROGRESS_INTERVAL`` (seconds)."""
+    return os.environ.get("LEGALRET_PROGRESS", "").strip().lower(), os.environ.get("LEGALRET_PROGRESS_INTERVAL")
 
 
 def env_corpora_dirs() -> list[Path]:

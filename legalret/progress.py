@@ -24,7 +24,6 @@ Usage::
 from __future__ import annotations
 
 import math
-import os
 import sys
 import time
 from contextlib import contextmanager
@@ -58,7 +57,9 @@ def progress_mode(disable: bool | None = None, stream: TextIO | None = None) -> 
     terminal and plain lines elsewhere."""
     if disable:
         return "off"
-    forced = os.environ.get("LEGALRET_PROGRESS", "").strip().lower()
+    from legalret.config import progress_setting
+
+    forced = progress_setting()[0]
     if forced in MODES:
         return forced
     stream = stream or sys.stderr
@@ -71,7 +72,9 @@ def progress_mode(disable: bool | None = None, stream: TextIO | None = None) -> 
 
 def _interval() -> float:
     try:
-        return max(0.0, float(os.environ.get("LEGALRET_PROGRESS_INTERVAL", DEFAULT_INTERVAL)))
+        from legalret.config import progress_setting
+
+        return max(0.0, float(progress_setting()[1] or DEFAULT_INTERVAL))
     except ValueError:
         return DEFAULT_INTERVAL
 

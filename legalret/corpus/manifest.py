@@ -48,7 +48,9 @@ class Manifest:
 def manifest_dirs() -> list[Path]:
     """Where manifests are looked up by name: ``LEGALRET_CORPORA`` (``os.pathsep``-separated), then
     the repository's ``corpora/``."""
-    dirs = [Path(p) for p in os.environ.get("LEGALRET_CORPORA", "").split(os.pathsep) if p]
+    from legalret.config import env_corpora_dirs
+
+    dirs = env_corpora_dirs()
     return dirs + [REPO_ROOT / "corpora"]
 
 

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from legalret.articles import Article
-from legalret.config import default_mirror
+from legalret.config import default_mirror, env_github_base, env_lawgo_base
 from legalret.corpus.manifest import Manifest, is_manifest_ref, load_manifest
 from legalret.errors import LegalretError, NetworkError, SourceError
 from legalret.ingest.document import normalize_kind
@@ -254,7 +254,7 @@ def _wanted_documents(manifest: Manifest) -> Iterable[tuple[str, str]]:
 
 
 def _github_files(manifest: Manifest, base_url: str | None, client: HttpClient) -> list[SourceFile]:
-    base = (base_url or os.environ.get("LEGALRET_GITHUB_BASE") or DEFAULT_GITHUB_BASE).rstrip("/")
+    base = (base_url or env_github_base() or DEFAULT_GITHUB_BASE).rstrip("/")
     files = []
     for name, kind in _wanted_documents(manifest):
         shown = f"{base}/{folder_name(name)}/{kind}.md"  # readable: what errors and Article.source show
@@ -264,7 +264,7 @@ def _github_files(manifest: Manifest, base_url: str | None, client: HttpClient) 
 
 
 def _lawgo_files(manifest: Manifest, base_url: str | None, oc: str | None, client: HttpClient) -> list[SourceFile]:
-    base = base_url or os.environ.get("LEGALRET_LAWGO_BASE") or DEFAULT_LAWGO_BASE
+    base = base_url or env_lawgo_base() or DEFAULT_LAWGO_BASE
     key = oc or os.environ.get("LAW_OC")
     if not key:
         raise LegalretError("the law.go.kr API needs an OC key: set LAW_OC or pass --oc "
