@@ -15,8 +15,8 @@ trap 'rm -rf "$work"' EXIT
 echo "changed versions (old -> new):"
 diff <(grep -E '^[A-Za-z0-9_.-]+==' requirements.lock | sort) <(grep -E '^[A-Za-z0-9_.-]+==' "$work/requirements.lock" | sort) \
   | grep -E '^[<>]' | sort -k2 | tee "$work/changes" || echo "  (none)"
-cp -r . "$work/tree" 2>/dev/null || true
-rm -rf "$work/tree/.venv"
+mkdir "$work/tree"   # the working tree as it is (uncommitted edits included), without venvs, caches or git
+tar --exclude=./.venv --exclude=./.legalret --exclude=./.git --exclude='*.pyc' -cf - . | tar -xf - -C "$work/tree"
 cp "$work/requirements.lock" "$work/tree/requirements.lock"
 if (cd "$work/tree" && bash scripts/test.sh "$@"); then
   cp "$work/requirements.lock" requirements.lock

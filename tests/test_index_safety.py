@@ -151,3 +151,22 @@ def test_index_path_errors_are_one_line(tmp_path):
     assert isinstance(r.exception, LegalretError) and "is a file, not an index directory" in str(r.exception)
     r = _cli("index", "info", "--index", str(tmp_path / "nothing"))
     assert isinstance(r.exception, LegalretError) and str(r.exception).startswith(f"no index at {tmp_path / 'nothing'}: build one")
+
+
+@pytest.mark.parametrize("where", ["tempfile.mkdtemp", "legalret.index.store.fsync_tree"])
+def test_disk_full_anywhere_in_a_write_is_one_line_and_keeps_the_live_generation(index, monkeypatch, where):
+    import errno
+
+    live = current_generation(index)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(where, full)
+    civil = [a for a in sup.articles() if a.law == "민법"]
+    changed = [civil[0].__class__(**{**civil[0].__dict__, "title": civil[0].title + " (개정)"})] + civil[1:]
+    with pytest.raises(IndexError_, match="previous generation is intact") as e:
+        pipeline.add(changed, index)
+    assert "\n" not in str(e.value)
+    assert current_generation(index) == live and not list(index.glob(".tmp-*"))
+    assert Searcher(index).search(QUERY, k=3, mode="bm25")

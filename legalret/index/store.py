@@ -346,9 +346,13 @@ def write_generation(
     before the swap leaves the previous generation live; the temp dir is removed now or at the next open.
     """
     index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temps(index_dir)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temps(index_dir)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
+    except OSError as e:  # disk full or read-only before anything was written
+        raise IndexError_(f"{e.filename or index_dir}: cannot start a new index generation "
+                          f"({e.strerror or type(e).__name__}); the previous generation is intact and still live") from e
     try:
         write_store(tmp, data.articles)
         _write_json(tmp / ROWS, {"rows": data.rows, "hashes": data.row_hashes})
