@@ -12,6 +12,7 @@ trap 'rm -rf "$work"' EXIT
 "$work/tools/bin/pip" install -q pip-tools 2>&1 | grep -v "is ignored" || true
 "$work/tools/bin/pip-compile" --quiet --upgrade --extra test --strip-extras --no-emit-index-url \
   --no-emit-find-links -o "$work/requirements.lock" pyproject.toml requirements/lock.in 2>&1 | grep -v "is ignored" || true
+sed -i "s|--output-file=$work/requirements.lock|--output-file=requirements.lock|" "$work/requirements.lock"
 echo "changed versions (old -> new):"
 diff <(grep -E '^[A-Za-z0-9_.-]+==' requirements.lock | sort) <(grep -E '^[A-Za-z0-9_.-]+==' "$work/requirements.lock" | sort) \
   | grep -E '^[<>]' | sort -k2 | tee "$work/changes" || echo "  (none)"
