@@ -68,3 +68,9 @@ def compact(name: str) -> str:
     """A law name with spaces and middle dots removed: the form used to match names across sources
     (legalize-kr folder ``채무자회생및파산에관한법률`` ↔ 제목 ``채무자 회생 및 파산에 관한 법률``)."""
     return re.sub(r"[\s\u00b7]", "", normalize(name))
+
+
+def highlight_terms(tokens: list[str]) -> list[str]:
+    """Query tokens worth highlighting in a hit's text: longest first (a compound lights up whole), single
+    syllables left out (they would light up everywhere)."""
+    return sorted({t for t in tokens if len(t) >= 2}, key=len, reverse=True)

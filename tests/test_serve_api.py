@@ -11,7 +11,8 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
 import index_support as sup  # noqa: E402
 
 from legalret.index import build_index  # noqa: E402
-from legalret.serve.app import MAX_QUERY_CHARS, create_app, precedents, server_token  # noqa: E402
+from legalret.config import server_token  # noqa: E402
+from legalret.serve.app import MAX_QUERY_CHARS, create_app, precedents  # noqa: E402
 from legalret.serve.live import LiveSearcher  # noqa: E402
 
 

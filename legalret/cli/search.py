@@ -28,6 +28,7 @@ from rich.table import Table
 
 from legalret.errors import LegalretError
 from legalret.progress import console
+from legalret.text import highlight_terms
 
 
 def register(app: typer.Typer) -> None:
@@ -64,10 +65,9 @@ def search_command(
     from legalret.search.searcher import Searcher
 
     searcher = Searcher(index or _default_index())
-    if mode in ("hybrid", "convex", "rrf") and not searcher.has_dense:
-        mode = "bm25"  # a BM25-only index: hybrid is BM25
+    mode = searcher.resolve_mode(mode)
     results = searcher.search(query, k=k, mode=mode, laws=law, kinds=kind, explain=explain)
-    terms = _highlight_terms(searcher.tokenizer.tokenize(results.query)) if results and not as_json else []
+    terms = highlight_terms(searcher.tokenizer.tokenize(results.query)) if results and not as_json else []
     render(results.query, mode, [h.to_dict(with_text=True) for h in results], searcher.notices + results.notices,
            terms, as_json=as_json, explain=explain)
 
@@ -78,7 +78,7 @@ def _client(index: Path | None):
 
     url = server_from_env()
     if url:
-        from legalret.serve.app import server_token
+        from legalret.config import server_token
 
         return ServerClient(url, token=server_token())
     from legalret.serve import resident
@@ -127,11 +127,6 @@ def _flat(text: str) -> str:
     from legalret.text import index_text
 
     return index_text(text)
-
-
-def _highlight_terms(tokens: list[str]) -> list[str]:
-    # longest first so a compound is highlighted whole; single syllables would light up everywhere
-    return sorted({t for t in tokens if len(t) >= 2}, key=len, reverse=True)
 
 
 def snippet(text: str, terms: list[str], width: int = 110) -> Text:

@@ -34,7 +34,7 @@ def serve_command(
 ) -> None:
     """Serve the index: GET /api/search?q=…, /api/articles/{key}, /healthz, the web page at /, docs at /docs."""
     from legalret.config import default_index_dir
-    from legalret.serve.app import server_token
+    from legalret.config import server_token
     from legalret.serve.server import is_loopback, run
 
     index = index or default_index_dir()

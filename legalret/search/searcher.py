@@ -51,8 +51,6 @@ from legalret.text import normalize
 #: and very long texts only slow BM25 down.
 MAX_QUERY_CHARS = 1000
 MODES = ("hybrid", "convex", "rrf", "bm25", "dense", "memory")
-#: Retrievers whose lists the learned re-ranker reads (its features need all three).
-RANKER_NEEDS = ("bm25", "dense", "memory")
 
 
 @dataclass
@@ -338,6 +336,10 @@ class Searcher:
             out.append(self._memory)
         return out
 
+    def resolve_mode(self, mode: str) -> str:
+        """The mode a caller's request runs as: on a BM25-only index the fused modes are plain BM25."""
+        return "bm25" if mode in ("hybrid", "convex", "rrf") and not self.has_dense else mode
+
     def warmup(self) -> "Searcher":
         """Load the encoder now and run one query through everything (for timing)."""
         self.search("민법 손해배상", k=1, mode="hybrid" if self.has_dense else "bm25")
@@ -497,8 +499,9 @@ class Searcher:
         learned_reasons: dict[str, str] = {}
         if mode in ("hybrid", "convex"):
             fused = fuse(lists, self.fusion, weights, n)
-            if learned and fused and all(name in lists for name in RANKER_NEEDS):
-                fused, learned_reasons = self._rerank(q.text, [item for item in fused if item.key not in cited_keys])
+            if learned and fused:  # (a learned searcher has all three lists; none when nothing was searched)
+                fused, learned_reasons = self._rerank(q.text, [item for item in fused if item.key not in cited_keys],
+                                                      k if explain else 0)
         elif mode == "rrf":
             fused = rrf_fusion(lists, weights, n, self.fusion.rrf_k)
         else:  # one retriever: its own scores
@@ -542,24 +545,24 @@ class Searcher:
                 hit.reasons.extend(q.memory.explain_lines(hit.key))
         return SearchResults(hits[:k], query=q.text, notices=notes, citations=cites)
 
-    def _rerank(self, query: str, fused: list[FusedItem]) -> tuple[list[FusedItem], dict[str, str]]:
-        """The fused candidates ordered by the learned re-ranker, and per key its largest feature
-        contributions (for explain). The features are read from the fused items' ranks and scores, exactly
-        as the re-ranker was trained on a hybrid search's hits."""
+    def _rerank(self, query: str, fused: list[FusedItem], explained: int) -> tuple[list[FusedItem], dict[str, str]]:
+        """The fused candidates ordered by the learned re-ranker, and for the first ``explained`` of them
+        their largest feature contributions. The features are read from the fused items' ranks and scores,
+        exactly as the re-ranker was trained on a hybrid search's hits."""
         candidates = fused[: self.ranker.depth]
         _, x = candidate_features(query, candidates)
         scores = self.ranker.scores(x)
-        contributions = self.ranker.contributions(x)
+        order = np.argsort(-scores, kind="stable").tolist()
+        for j in order:
+            candidates[j].score = float(scores[j])
         reasons: dict[str, str] = {}
-        out = []
-        for j in np.argsort(-scores, kind="stable").tolist():
-            item = candidates[j]
-            item.score = float(scores[j])
-            top = np.argsort(-np.abs(contributions[j]))[:4]
-            reasons[item.key] = "learned fusion: " + ", ".join(
-                f"{self.ranker.features[f]} {contributions[j, f]:+.2f}" for f in top.tolist())
-            out.append(item)
-        return out, reasons
+        if explained:  # only what explain shows: not on every query's hot path
+            contributions = self.ranker.contributions(x[order[:explained]])
+            for row, j in zip(contributions, order):
+                top = np.argsort(-np.abs(row))[:4].tolist()
+                reasons[candidates[j].key] = "learned fusion: " + ", ".join(
+                    f"{self.ranker.features[f]} {row[f]:+.2f}" for f in top)
+        return [candidates[j] for j in order], reasons
 
     def _hit(self, item: FusedItem, names: list[str], k: int, explain: bool) -> Hit:
         article = self.data.articles[self.data.by_key[item.key]]

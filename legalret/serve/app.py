@@ -27,7 +27,6 @@ import hmac
 import json
 import os
 import re
-import threading
 import time
 from importlib import resources
 from pathlib import Path
@@ -41,12 +40,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from legalret.errors import LegalretError
 from legalret.serve.live import LiveSearcher
+from legalret.text import highlight_terms
 
 #: Longest query accepted (characters). A statute question is a sentence or a paragraph; a megabyte is abuse.
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
 MODES = ("hybrid", "convex", "rrf", "bm25", "dense", "memory")
-TOKEN_ENV = "LEGALRET_TOKEN"
 
 #: The page's files: name → content type. Nothing else under /static is ever served.
 STATIC_FILES = {
@@ -100,13 +99,6 @@ def json_response(body: dict[str, Any]) -> Response:
                     media_type="application/json")
 
 
-def server_token() -> str | None:
-    """The bearer token from ``LEGALRET_TOKEN`` (None or empty: no token required)."""
-    from legalret.config import server_token as token_from_env
-
-    return token_from_env()
-
-
 class ApiError(Exception):
     def __init__(self, status: int, message: str):
         super().__init__(message)
@@ -130,16 +122,6 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         version=_version(),
     )
     app.state.live = live
-    locks: dict[int, threading.Lock] = {}
-    locks_guard = threading.Lock()
-
-    def searcher_lock(searcher) -> threading.Lock:
-        # One search at a time per searcher: the precedent memory keeps the last query's votes for explain.
-        with locks_guard:
-            if len(locks) > 8:  # forget the locks of long-gone generations
-                for key in list(locks)[:-4]:
-                    locks.pop(key)
-            return locks.setdefault(id(searcher), threading.Lock())
 
     def require_token(request: Request) -> None:
         if not token:
@@ -195,7 +177,7 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         t0 = time.perf_counter()
         gen = live.get()
         try:
-            return json_response(_search(gen, searcher_lock(gen.searcher), q, k, law or None, kind or None, mode, explain, t0))
+            return json_response(_search(gen, q, k, law or None, kind or None, mode, explain, t0))
         except LegalretError:
             raise
         except Exception:
@@ -204,7 +186,7 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
             fresh = live.reload_now()
             if fresh is gen:
                 raise
-            return json_response(_search(fresh, searcher_lock(fresh.searcher), q, k, law or None, kind or None, mode, explain, t0))
+            return json_response(_search(fresh, q, k, law or None, kind or None, mode, explain, t0))
 
     @app.get("/api/articles/{key:path}", dependencies=[Depends(require_token)], summary="One article by key",
              responses={404: {"model": ErrorModel}, 401: {"model": ErrorModel}})
@@ -221,8 +203,8 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
     def api_meta() -> dict[str, Any]:
         gen = live.get()
         s = gen.searcher
-        return {"generation": gen.name, "laws": list(getattr(s, "laws", [])), "kinds": list(getattr(s, "kinds", [])),
-                "modes": list(MODES), "dense": bool(getattr(s, "has_dense", False)),
+        return {"generation": gen.name, "laws": list(s.laws), "kinds": list(s.kinds),
+                "modes": list(MODES), "dense": s.has_dense,
                 "max_query_chars": MAX_QUERY_CHARS, "max_k": MAX_K}
 
     @app.get("/healthz", summary="Liveness and the generation served")
@@ -233,9 +215,9 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
             "status": "ok",
             "generation": gen.name,
             "articles": len(s),
-            "laws": len(getattr(s, "laws", [])),
-            "dense": bool(getattr(s, "has_dense", False)),
-            "memory": getattr(s, "memory", None) is not None,
+            "laws": len(s.laws),
+            "dense": s.has_dense,
+            "memory": s.memory is not None,
             "reloads": live.reloads,
             "reload_error": live.last_error,
             "version": _version(),
@@ -260,15 +242,15 @@ _STATIC_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosni
                    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"}
 
 
-def _search(gen, lock, q, k, law, kind, mode, explain, t0) -> dict[str, Any]:
+def _search(gen, q, k, law, kind, mode, explain, t0) -> dict[str, Any]:
     s = gen.searcher
-    notices: list[str] = []
-    if mode in ("hybrid", "convex", "rrf") and not s.has_dense:
-        mode = "bm25"  # a BM25-only index: hybrid is BM25 (as the CLI does)
-    with lock:
+    mode = s.resolve_mode(mode)
+    # One search at a time per generation: Kiwi's analyser and the first load of the query encoder are not
+    # known to be thread-safe (and two cores gain little from more).
+    with gen.lock:
         results = s.search(q, k=k, mode=mode, laws=law, kinds=kind, explain=explain)
         terms = highlight_terms(s.tokenizer.tokenize(results.query))
-    notices = list(s.notices) + list(results.notices) + notices
+    notices = list(s.notices) + list(results.notices)
     return {
         "query": results.query,
         "mode": mode,
@@ -278,11 +260,6 @@ def _search(gen, lock, q, k, law, kind, mode, explain, t0) -> dict[str, Any]:
         "terms": terms,
         "took_ms": round((time.perf_counter() - t0) * 1000, 2),
     }
-
-
-def highlight_terms(tokens: list[str]) -> list[str]:
-    """Query tokens worth highlighting: longest first (a compound lights up whole), single syllables left out."""
-    return sorted({t for t in tokens if len(t) >= 2}, key=len, reverse=True)
 
 
 def hit_json(hit) -> dict[str, Any]:

@@ -9,8 +9,8 @@ nothing in flight fails and nobody waits for the load.
 Usage::
 
     live = LiveSearcher("idx/")            # opens and warms the current generation (blocking, once)
-    gen, searcher = live.get()             # cheap; starts a reload in the background when CURRENT moved
-    searcher.search("유치권 간접점유")
+    gen = live.get()                       # cheap; starts a reload in the background when CURRENT moved
+    gen.searcher.search("유치권 간접점유")
     live.wait_for_reload()                 # tests: block until a pending reload has been swapped in
 """
 
@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
-log = logging.getLogger("legalret.serve")
+from legalret.index.store import CURRENT
 
-CURRENT = "CURRENT"
+log = logging.getLogger("legalret.serve")
 
 
 def _stamp(index_dir: Path) -> tuple | None:
@@ -41,15 +41,16 @@ def _stamp(index_dir: Path) -> tuple | None:
 
 
 class Generation:
-    """One opened generation: its name, its searcher, when it was opened."""
+    """One opened generation: its name, its searcher, when it was opened, and the lock its searches take."""
 
-    __slots__ = ("name", "searcher", "opened_at", "stamp")
+    __slots__ = ("name", "searcher", "opened_at", "stamp", "lock")
 
     def __init__(self, name: str, searcher, stamp: tuple | None):
         self.name = name
         self.searcher = searcher
         self.opened_at = time.time()
         self.stamp = stamp
+        self.lock = threading.Lock()
 
 
 class LiveSearcher:
@@ -98,20 +99,12 @@ class LiveSearcher:
 
     # ---- internals ------------------------------------------------------------------------------
     def _open(self) -> Generation:
-        from legalret.index.store import current_generation
-
         # Read the pointer before opening: if it moves while we load, the next get() sees a new stamp.
         stamp = _stamp(self.index_dir)
-        name = current_generation(self.index_dir).name
         searcher = self._factory(self.index_dir)
-        data_path = getattr(getattr(searcher, "data", None), "path", None)
-        if data_path is not None:
-            name = Path(data_path).name  # what the searcher really opened
         if self._warm:
-            warmup = getattr(searcher, "warmup", None)
-            if warmup is not None:
-                warmup()
-        return Generation(name, searcher, stamp)
+            searcher.warmup()
+        return Generation(searcher.data.path.name, searcher, stamp)  # what the searcher really opened
 
     def _start_reload(self, stamp: tuple) -> None:
         with self._lock:
