@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,13 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture()
+def mirror_zip(tmp_path, fixtures_dir) -> Path:
+    """A legalize-kr-style zip of the markdown fixtures (what `corpus pull --mirror` and `ingest` read)."""
+    path = tmp_path / "legalize-kr.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for md in sorted((fixtures_dir / "ingest" / "markdown").rglob("*.md")):
+            z.write(md, f"legalize-kr/{md.parent.name}/{md.name}")
+    return path

@@ -8,7 +8,6 @@ import json
 import threading
 import time
 import urllib.parse
-import zipfile
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -179,15 +178,6 @@ def test_lawgo_without_a_key_says_how_to_get_one(monkeypatch):
 
 
 # ---- local mirror and targets ---------------------------------------------------------------------
-@pytest.fixture()
-def mirror_zip(tmp_path, fixtures_dir):
-    path = tmp_path / "legalize-kr.zip"
-    with zipfile.ZipFile(path, "w") as z:
-        for md in sorted((fixtures_dir / "ingest" / "markdown").rglob("*.md")):
-            z.write(md, f"legalize-kr/{md.parent.name}/{md.name}")
-    return path
-
-
 def test_mirror_pull_from_zip_and_dir(mirror_zip, fixtures_dir, tmp_path):
     from_zip = pull(["민법"], mirror=mirror_zip, out=tmp_path / "a.jsonl")
     from_dir = pull(["민법"], mirror=fixtures_dir / "ingest" / "markdown")

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import threading
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -40,15 +39,6 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> N
     assert len(error_lines) == 1, proc.stderr
     for needle in needles:
         assert needle in error_lines[0], error_lines[0]
-
-
-@pytest.fixture()
-def mirror_zip(tmp_path, fixtures_dir):
-    path = tmp_path / "legalize-kr.zip"
-    with zipfile.ZipFile(path, "w") as z:
-        for md in sorted((fixtures_dir / "ingest" / "markdown").rglob("*.md")):
-            z.write(md, f"legalize-kr/{md.parent.name}/{md.name}")
-    return path
 
 
 @pytest.fixture()
