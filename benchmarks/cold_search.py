@@ -18,6 +18,13 @@ Usage::
     python benchmarks/cold_search.py --index idx --runs 3 --query "유치권 간접점유" --export   # export ONNX first
     python benchmarks/cold_search.py --index idx --export --skip "in-process torch,resident first" \
         --int8-queries benchmarks/queries/user_questions.jsonl out/pairs/dev_queries.jsonl   # + fp32 vs int8
+    python benchmarks/cold_search.py --index idx --skip "torch,onnx,in-process torch,in-process onnx,resident first,resident reuse" \
+        --compare-encoder /tmp/old_checkout /tmp/old_home    # only: query encoder, that code/export vs this one
+
+Each stage's resident memory (VmRSS, anonymous, file-backed) is reported too. ``--compare-encoder CODE HOME``
+times the query encoder of another checkout (``git archive REV | tar -x -C CODE``) with the export found in
+``HOME`` against this checkout's (``$LEGALRET_HOME``), alternating query by query in one process over the user
+questions, so both see the same machine load: the paired difference is what the change costs.
 
 The ONNX export lives in ``$LEGALRET_HOME/models/onnx``; "torch" runs get a scratch ``LEGALRET_HOME`` that links
 the built models but not the exports (and the index's resident state is kept apart the same way).
@@ -66,26 +73,41 @@ def stages(index: Path, query: str, env_home: str | None, export: str | None = N
     code = f"""
 import json, os, sys, time
 t = {{}}
+rss = {{}}
 kw = {{}}
+def mem(stage):  # resident MB after a stage: total, anonymous (heap), file-backed (mmapped files, libraries)
+    f = dict(l.split(":", 1) for l in open("/proc/self/status").read().splitlines() if l.startswith(("VmRSS", "RssAnon", "RssFile")))
+    rss[stage] = {{k: round(int(v.split()[0]) / 1024, 1) for k, v in f.items()}}
+mem("python")
 t0 = time.perf_counter()
 from legalret.search.searcher import Searcher
 t["import"] = time.perf_counter() - t0
+mem("import")
 t0 = time.perf_counter()
 {enc_code}
 t["onnx_encoder_load_explicit"] = time.perf_counter() - t0
 t0 = time.perf_counter(); s = Searcher({str(index)!r}, **kw); t["searcher_open"] = time.perf_counter() - t0
+mem("searcher_open")
 t0 = time.perf_counter(); s.search({query!r}, k=10, mode="bm25"); t["first_bm25_query_kiwi"] = time.perf_counter() - t0
+mem("first_bm25_query_kiwi")
 if s.has_dense:
     t0 = time.perf_counter(); enc = s.encoder; t["encoder_load"] = time.perf_counter() - t0
     t["encoder"] = type(enc).__name__
+    mem("encoder_load")
 t0 = time.perf_counter(); m = s.memory; t["memory_load"] = time.perf_counter() - t0
+mem("memory_load")
 mode = "hybrid" if s.has_dense else "bm25"
 t0 = time.perf_counter(); s.search({query!r}, k=10, mode=mode); t["first_query"] = time.perf_counter() - t0
+mem("first_query")
 lat = []
 for q in [{query!r}, "집주인이 보증금을 돌려주지 않아요", "이사의 회사에 대한 책임", "교통사고 손해배상 소멸시효"] * 5:
     t0 = time.perf_counter(); s.search(q, k=10, mode=mode); lat.append(time.perf_counter() - t0)
 lat.sort(); t["warm_p50_ms"] = lat[len(lat) // 2] * 1000
+mem("warm_queries")
+t0 = time.perf_counter(); import legalret.serve.app, uvicorn; t["serve_import"] = time.perf_counter() - t0
+mem("serve_import")
 t["torch_imported"] = "torch" in sys.modules
+t["rss_mb"] = rss
 print(json.dumps(t))
 """
     env = dict(os.environ)
@@ -177,6 +199,8 @@ def main() -> None:
                     help="query files (JSONL with 'query' and 'gold') for the fp32-vs-int8 recall check")
     ap.add_argument("--export-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--int8-limit", type=int, default=400, help="at most this many queries per file")
+    ap.add_argument("--compare-encoder", nargs=2, type=Path, metavar=("CODE", "HOME"), default=None,
+                    help="time another checkout's query encoder (its export in HOME) against this one's, paired")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     skip = {name.strip() for name in args.skip.split(",") if name.strip()}
@@ -209,7 +233,9 @@ def main() -> None:
         if name in skip:
             continue
         report["stages"][name] = st = stages(args.index, args.query, h, exp)
-        print(f"  {name}: " + ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in st.items()))
+        print(f"  {name}: " + ", ".join(f"{k} {v:.2f}" if isinstance(v, float) else f"{k} {v}" for k, v in st.items() if k != "rss_mb"))
+        for stage, mb in st.get("rss_mb", {}).items():
+            print(f"    RSS after {stage:22s} " + "  ".join(f"{k} {v:7.1f} MB" for k, v in mb.items()))
 
     variants = {
         "in-process torch": (dict(base_env, LEGALRET_RESIDENT="off", LEGALRET_HOME=str(torch_home)), None),
@@ -242,11 +268,55 @@ def main() -> None:
     if args.int8_queries and export:
         print("query encoder: ONNX fp32 vs int8")
         report["onnx_int8"] = int8_recall(args.index, export, args.int8_queries, args.int8_limit)
+    if args.compare_encoder:
+        print("query encoder: other checkout vs this one (paired, alternating)")
+        report["encoder_compare"] = compare_encoder(args.index, *args.compare_encoder)
+        print(f"  {report['encoder_compare']}")
     report["machine"]["load_avg_at_end"] = os.getloadavg()
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {args.json}")
+
+
+_COMPARE = r"""
+import importlib.util, json, statistics, sys, time
+from pathlib import Path
+code, other_home, this_home, index, queries = sys.argv[1:6]
+spec = importlib.util.spec_from_file_location("old_onnx", Path(code) / "legalret" / "models" / "onnx.py")
+old_mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(old_mod)
+from legalret.models import onnx as new_mod
+from legalret.search.searcher import Searcher
+fingerprint = Searcher(index, memory=False).manifest["encoder"]["fingerprint"]
+old = old_mod.OnnxQueryEncoder.load(old_mod.find_export(fingerprint, root=Path(other_home) / "models" / "onnx"))
+new = new_mod.OnnxQueryEncoder.load(new_mod.find_export(fingerprint, root=Path(this_home) / "models" / "onnx"))
+Q = [json.loads(l)["query"] for l in open(queries, encoding="utf-8") if l.strip()]
+for q in Q[:10]:
+    old.encode_queries([q]); new.encode_queries([q])
+lo, ln = [], []
+for i, q in enumerate(Q):
+    for enc, out in ([(old, lo), (new, ln)] if i % 2 else [(new, ln), (old, lo)]):
+        t = time.perf_counter(); enc.encode_queries([q]); out.append((time.perf_counter() - t) * 1000)
+va, vb = old.encode_queries(Q[:100]), new.encode_queries(Q[:100])
+d = [b - a for a, b in zip(lo, ln)]
+print(json.dumps({"queries": len(Q), "other_p50_ms": round(statistics.median(lo), 2), "this_p50_ms": round(statistics.median(ln), 2),
+                  "paired_diff_p50_ms": round(statistics.median(d), 3), "this_faster_share": round(sum(x < 0 for x in d) / len(d), 3),
+                  "cosine_min": round(float((va * vb).sum(1).min()), 7),
+                  "other_export_version": old.config.get("version"), "this_export_version": new.config.get("version")}))
+"""
+
+
+def compare_encoder(index: Path, code: Path, other_home: Path) -> dict:
+    """Paired query-encoder latency (and vector agreement): ``code``'s OnnxQueryEncoder with the export in
+    ``other_home`` vs this checkout's with the export in ``$LEGALRET_HOME``, in one child process."""
+    from legalret.config import legalret_home
+
+    queries = REPO / "benchmarks" / "queries" / "user_questions.jsonl"
+    out = subprocess.run([sys.executable, "-c", _COMPARE, str(code), str(other_home), str(legalret_home()), str(index), str(queries)],
+                         capture_output=True, text=True, timeout=1800, check=False)
+    if out.returncode != 0:
+        return {"error": out.stderr[-800:]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _stop_resident(resident, index: Path) -> None:

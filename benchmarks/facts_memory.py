@@ -13,6 +13,13 @@ holdings resolved against 민법+상법, grouped by 판례일련번호), facts a
 
     .venv/bin/python benchmarks/facts_memory.py --train-queries /tmp/q_pairs/train_queries.jsonl \\
         --dev-queries /tmp/q_pairs/dev_queries.jsonl --split report --name style_facts_memory
+
+``--tune --index IDX`` instead measures the real facts memory of an index built with ``--facts``
+(Kiwi tokens, :class:`~legalret.memory.retriever.MemoryRetriever`) on the **tune** questions only: a grid
+over the token cut (first N Kiwi tokens of each facts text), BM25 k1/b and the vote depth/weighting, with
+the holdings memory's settings as the baseline; votes only from decisions before ``--cutoff``::
+
+    .venv/bin/python benchmarks/facts_memory.py --tune --index /tmp/a_idx --name facts_memory_tune
 """
 
 from __future__ import annotations
@@ -115,9 +122,84 @@ def load_facts(serials: set[str]) -> dict[str, str]:
     return out
 
 
+def tune_index(args) -> int:
+    """Grid over the facts memory's token cut, BM25 k1/b and VoteConfig on the tune questions (per style)."""
+    import itertools
+    from dataclasses import asdict, replace
+
+    from legalret.evaluate.metrics import aggregate, query_metrics
+    from legalret.evaluate.questions import read_questions
+    from legalret.evaluate.report import write_result
+    from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
+    from legalret.memory.retriever import MemoryRetriever, VoteConfig
+    from legalret.search.searcher import Searcher
+
+    t0 = time.perf_counter()
+    searcher = Searcher(args.index)
+    if searcher.facts is None:
+        raise SystemExit(f"{args.index}: no facts memory (build with --facts)")
+    facts, holdings = searcher.facts.memory, searcher.memory
+    qs = [q for q in read_questions(args.questions) if q.split == "tune"]  # never the report half
+    tokens = [searcher.tokenizer.tokenize(q.query) for q in qs]
+    full_tokens = [facts.tokens.get(i) for i in range(len(facts))]
+    lengths = np.array([len(t) for t in full_tokens])
+    print(f"{len(facts)} facts items (tokens: median {np.median(lengths):.0f}, p90 {np.percentile(lengths, 90):.0f}); "
+          f"{len(qs)} tune questions", flush=True)
+
+    def score(retriever) -> dict:
+        per = []
+        for q, toks in zip(qs, tokens):
+            ranked = [k for k, _ in retriever.explain(q.query, 100, before=args.cutoff, tokens=toks).ranking(100)]
+            per.append((q.style, query_metrics(ranked, q.gold, (10, 100), 10)))
+        out = {}
+        for st in ("short", "scenario", "keyword", "all"):
+            rows = [{m: p[m] for m in METRICS} for s_, p in per if p and (st == "all" or s_ == st)]
+            out[st] = {m: float(np.mean([r[m] for r in rows])) for m in METRICS}
+            out[st]["n"] = len(rows)
+        return out
+
+    rows = []
+    base = score(MemoryRetriever(holdings.memory if hasattr(holdings, "memory") else holdings, VoteConfig()))
+    rows.append({"memory": "holdings", "cut": None, "k1": 1.5, "b": 0.75, **asdict(VoteConfig()), "metrics": base})
+    cuts = [None, 64, 128, 192]
+    bm25s = [(1.5, 0.75), (1.2, 0.75), (1.5, 0.5), (0.9, 0.4)]
+    for cut, (k1, b) in itertools.product(cuts, bm25s):
+        lists = full_tokens if cut is None else [t[:cut] for t in full_tokens]
+        facts.params = BM25Params(k1=k1, b=b, method="lucene")
+        facts.tokens = TokenStore.from_lists(lists)
+        facts.bm25 = BM25Engine.build(facts.tokens, facts.params)
+        facts._df = None
+        for depth, power, spread in itertools.product((50, 100, 200), (1.0, 2.0), (0.5,)):
+            cfg = replace(VoteConfig(), depth=depth, score_power=power, spread=spread)
+            m = score(MemoryRetriever(facts, cfg))
+            rows.append({"memory": "facts", "cut": cut, "k1": k1, "b": b, **asdict(cfg), "metrics": m})
+            print(f"  cut {cut} k1 {k1} b {b} depth {depth} power {power}: scenario r@10 {m['scenario']['recall@10']:.3f} "
+                  f"mrr {m['scenario']['mrr@10']:.3f}; all r@10 {m['all']['recall@10']:.3f} mrr {m['all']['mrr@10']:.3f}",
+                  flush=True)
+    objective = lambda r: r["metrics"]["all"]["recall@10"] + r["metrics"]["all"]["mrr@10"]  # noqa: E731
+    best = max((r for r in rows if r["memory"] == "facts"), key=objective)
+    lines = [f"### Facts memory settings on the tune questions ({len(qs)}; votes before {args.cutoff})\n",
+             f"Index `{args.index}`: {len(facts)} facts items. Objective: recall@10 + MRR@10 over all tune questions. "
+             "Top 12 settings and the holdings memory (today's settings) for comparison.\n",
+             "| memory | first N tokens | k1 | b | depth | score_power | short r@10 / MRR | scenario r@10 / MRR | keyword r@10 / MRR | all r@10 / MRR |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in [rows[0]] + sorted((r for r in rows if r["memory"] == "facts"), key=objective, reverse=True)[:12]:
+        m = r["metrics"]
+        cells = " | ".join(f"{m[st]['recall@10']:.3f} / {m[st]['mrr@10']:.3f}" for st in ("short", "scenario", "keyword", "all"))
+        lines.append(f"| {r['memory']} | {r['cut'] or 'all'} | {r['k1']} | {r['b']} | {r['depth']} | {r['score_power']} | {cells} |")
+    lines.append(f"\nBest: first {best['cut'] or 'all'} tokens, k1 {best['k1']}, b {best['b']}, depth {best['depth']}, "
+                 f"score_power {best['score_power']} ({time.perf_counter() - t0:.0f} s).\n")
+    md = "\n".join(lines) + "\n"
+    write_result(args.out, args.name, {"settings": {k: v for k, v in vars(args).items()}, "rows": rows, "best": best}, md)
+    print(md)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--train-queries", required=True)
+    ap.add_argument("--train-queries", help="(crude comparison) legalret pairs train_queries.jsonl")
+    ap.add_argument("--tune", action="store_true", help="tune the real facts memory of --index on the tune questions")
+    ap.add_argument("--index", help="(--tune) an index built with --precedents and --facts")
     ap.add_argument("--dev-queries", help="dev holdings to score as well")
     ap.add_argument("--dev-limit", type=int, default=600)
     ap.add_argument("--questions", default=str(REPO / "benchmarks" / "queries" / "user_questions.jsonl"))
@@ -129,6 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
     ap.add_argument("--name", default="style_facts_memory")
     args = ap.parse_args(argv)
+    if args.tune:
+        if not args.index:
+            ap.error("--tune needs --index")
+        return tune_index(args)
+    if not args.train_queries:
+        ap.error("give --train-queries (or --tune --index IDX)")
 
     from legalret.evaluate.metrics import aggregate, query_metrics
     from legalret.evaluate.quality import load_queries

@@ -107,15 +107,15 @@ def main(argv: list[str] | None = None) -> int:
     # on an index with a memory need --before, or --allow-leakage (then every output is labelled)
     result = evaluate(searcher, queries, modes=modes, gold_filter=gold, n_resamples=args.resamples, seed=args.seed,
                       default_before=args.before, allow_leakage=args.allow_leakage)
-    result["settings"].update({
+    result.settings.extra.update({
         "corpus": args.corpus, "model": args.model or "default (bundled:me5-small)", "adapter": args.adapter,
         "limit": args.limit, "article_limit": args.article_limit,
         "command": "python benchmarks/run_quality.py " + " ".join(sys.argv[1:] if argv is None else argv),
     })
-    result["build"] = build_info
-    result["machine"] = machine_info()
+    result.extra["build"] = build_info
+    result.extra["machine"] = machine_info()
     name = f"quality-{args.corpus}" + (f"-{args.tag}" if args.tag else "")
-    if result["settings"]["leakage"].get("label"):
+    if result.settings.leakage_label:
         name += "-LEAKY"
     title = f"Retrieval quality — {args.corpus}" + (f" ({args.tag})" if args.tag else "")
     paths = write_quality_report(result, args.out, name=name, title=title, per_query=args.per_query)

@@ -14,6 +14,15 @@ Usage::
 
     python benchmarks/serve_load.py --index /tmp/idx_cc --clients 8 --duration 60 \\
         --json benchmarks/results/serve_load.json
+
+``--memory``: instead of the load test, the server's resident memory after start-up and after ``--sequential``
+queries (VmRSS, anonymous / file-backed, the largest mappings), and its sequential HTTP latency — for the code
+in this checkout and, with ``--before-code DIR`` (another checkout, e.g. ``git archive HEAD | tar -x -C DIR``)
+and ``--before-home DIR`` (its ``LEGALRET_HOME``, e.g. with an older ONNX export), for that code too, in
+alternating rounds (``--rounds``) so both see the same machine load::
+
+    python benchmarks/serve_load.py --index IDX --memory --before-code /tmp/old --before-home /tmp/old_home \\
+        --rounds 2 --sequential 60 --json benchmarks/results/serve_load_memory.json
 """
 
 from __future__ import annotations
@@ -73,11 +82,27 @@ srv.run(sockets=[sock])
 """
 
 
-def start_server(index: Path, token: str, scratch: Path, onnx_export: str | None = None) -> tuple[subprocess.Popen, str]:
+# ``legalret <args>`` from the checkout in argv[1]: an editable install puts an import hook ahead of sys.path
+# (PYTHONPATH would not win), so it is taken out first.
+_CODE_SERVER = """
+import runpy, sys
+sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in getattr(f, "__module__", "")]
+sys.path.insert(0, sys.argv[1])
+sys.argv = ["legalret"] + sys.argv[2:]
+runpy.run_module("legalret", run_name="__main__", alter_sys=True)
+"""
+
+
+def start_server(index: Path, token: str, scratch: Path, onnx_export: str | None = None,
+                 env_extra: dict | None = None) -> tuple[subprocess.Popen, str]:
     state = scratch / "server.json"
+    state.unlink(missing_ok=True)
     log = open(scratch / "server.log", "wb")
-    env = dict(os.environ, LEGALRET_TOKEN=token, LEGALRET_RESIDENT="off", HF_HUB_OFFLINE="1")
-    if onnx_export:
+    env = dict(os.environ, LEGALRET_TOKEN=token, LEGALRET_RESIDENT="off", HF_HUB_OFFLINE="1", **(env_extra or {}))
+    code = env.pop("LEGALRET_CODE", None)
+    if code:  # `legalret serve` from that checkout (ahead of the editable install's import hook)
+        cmd = [sys.executable, "-c", _CODE_SERVER, code, "serve", "--index", str(index), "--port", "0", "--state-file", str(state)]
+    elif onnx_export:
         cmd = [sys.executable, "-c", _ONNX_SERVER, str(index), onnx_export, str(state)]
     else:
         cmd = [sys.executable, "-m", "legalret", "serve", "--index", str(index), "--port", "0", "--state-file", str(state)]
@@ -128,7 +153,13 @@ def main() -> None:
     ap.add_argument("--queries", type=Path, default=REPO / "benchmarks" / "queries" / "user_questions.jsonl")
     ap.add_argument("--onnx-export", default=None, help="serve with this ONNX export as the query encoder")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--memory", action="store_true", help="measure the server's resident memory (no load test)")
+    ap.add_argument("--before-code", type=Path, default=None, help="--memory: also run this checkout's server")
+    ap.add_argument("--before-home", type=Path, default=None, help="--memory: LEGALRET_HOME for --before-code")
+    ap.add_argument("--rounds", type=int, default=2, help="--memory: alternating rounds per variant")
     args = ap.parse_args()
+    if args.memory:
+        return memory_main(args)
 
     scratch = Path(tempfile.mkdtemp(prefix="legalret-load-"))
     index = scratch / "index"
@@ -252,6 +283,83 @@ def main() -> None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {args.json}")
+
+
+def memory_main(args) -> None:
+    """``--memory``: resident memory and sequential latency of the server, this checkout vs ``--before-code``."""
+    scratch = Path(tempfile.mkdtemp(prefix="legalret-mem-"))
+    index = scratch / "index"
+    shutil.copytree(args.index, index, symlinks=True)
+    queries = load_queries(args.queries)[: args.sequential]
+    variants = {"after": {"LEGALRET_CODE": str(REPO)}}
+    if args.before_code:
+        variants = {"before": {"LEGALRET_CODE": str(args.before_code)}, **variants}
+        if args.before_home:
+            variants["before"]["LEGALRET_HOME"] = str(args.before_home)
+    report: dict = {"index": str(args.index), "queries": len(queries), "mode": args.mode, "k": args.k,
+                    "cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg(), "variants": {},
+                    "code": {name: env["LEGALRET_CODE"] for name, env in variants.items()},
+                    "home": {name: env.get("LEGALRET_HOME", os.environ.get("LEGALRET_HOME", "default")) for name, env in variants.items()}}
+    token = secrets.token_urlsafe(16)
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        for round_no in range(args.rounds):
+            for name, env in variants.items():
+                t0 = time.perf_counter()
+                proc, url = start_server(index, token, scratch, env_extra=env)
+                try:
+                    started = time.perf_counter() - t0
+                    at_start = _rss_parts(proc.pid)
+                    lat, took = [], []
+                    with httpx.Client(base_url=url, headers=headers, trust_env=False, timeout=120) as c:
+                        for q in queries:
+                            q0 = time.perf_counter()
+                            r = c.get("/api/search", params={"q": q, "k": args.k, "mode": args.mode})
+                            lat.append((time.perf_counter() - q0) * 1000)
+                            r.raise_for_status()
+                            took.append(r.json()["took_ms"])
+                    run = {"start_s": round(started, 2), "rss_at_start": at_start, "rss_after_queries": _rss_parts(proc.pid),
+                           "largest_mappings_mb": _largest_mappings(proc.pid),
+                           "http": summary(lat[1:]), "server_took": summary(took[1:]), "first_query_ms": round(lat[0], 1)}
+                finally:
+                    proc.terminate()
+                    try:
+                        proc.wait(30)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                report["variants"].setdefault(name, []).append(run)
+                print(f"round {round_no + 1} {name:6s}: RSS {run['rss_after_queries']} MB after {len(queries)} queries "
+                      f"(at start {run['rss_at_start']['VmRSS']}); server p50 {run['server_took']['p50_ms']} ms, "
+                      f"HTTP p50 {run['http']['p50_ms']} ms")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    report["load_avg_at_end"] = os.getloadavg()
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}")
+
+
+def _rss_parts(pid: int) -> dict:
+    """VmRSS and its anonymous (heap) and file-backed (mapped files, libraries) parts, MB."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(("VmRSS:", "RssAnon:", "RssFile:")):
+            out[line.split(":")[0]] = round(int(line.split()[1]) / 1024, 1)
+    return out
+
+
+def _largest_mappings(pid: int, n: int = 8) -> dict:
+    """Resident MB per mapped file (anonymous memory as '[anon]'), the ``n`` largest (from /proc/PID/smaps)."""
+    sizes: dict[str, float] = {}
+    name = "[anon]"
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        head = line.split()
+        if head and "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
+            name = Path(head[5]).name if len(head) >= 6 and head[5].startswith("/") else "[anon]"
+        elif line.startswith("Rss:"):
+            sizes[name] = sizes.get(name, 0.0) + int(head[1]) / 1024
+    return {k: round(v, 1) for k, v in sorted(sizes.items(), key=lambda kv: -kv[1])[:n]}
 
 
 def _rss(pid: int) -> float | None:

@@ -3,6 +3,11 @@
 Retrievers (one index, public Searcher API only):
 
 * ``bm25``, ``dense``, ``memory`` — each signal alone (``Searcher.search(mode=…)``);
+* ``facts`` — the facts memory alone (an index built with ``--facts``: its MemoryRetriever, same
+  ``before``/``exclude`` filters); ``memories`` — the holdings and facts memories' vote shares summed
+  (the memory "over both texts");
+* ``convex-nofacts`` / ``default-nofacts`` — the same fused modes with the facts memory switched off
+  (``Searcher(index, facts=False)``), to see what the facts add;
 * ``two-way`` — BM25 + dense fused by the index's hybrid settings with the memory switched off
   (``Searcher(index, memory=False)``, mode ``hybrid``): the plain hybrid the default extends;
 * ``default`` — what ``legalret search`` does: ``hybrid`` (the learned re-ranker over the three lists);
@@ -38,7 +43,8 @@ for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 METRICS = ("recall@10", "mrr@10", "recall@100")
-RETRIEVERS = ("bm25", "dense", "memory", "two-way", "convex", "rrf", "default")
+RETRIEVERS = ("bm25", "dense", "memory", "facts", "memories", "two-way", "convex-nofacts", "convex", "rrf",
+              "default-nofacts", "default")
 STYLE_ORDER = ("short", "scenario", "keyword", "all questions", "holding")
 
 
@@ -60,7 +66,31 @@ def load_sets(questions: str, split: str, holdings: str | None, holdings_limit: 
     return qs
 
 
-def run_retrievers(index: str, queries, names, *, before: str, ranker: str | None, n_resamples: int, seed: int):
+class MemoriesRetriever:
+    """Holdings and facts memories together: each article's vote shares summed (``weights``), the
+    evaluation protocol (``search_batch(queries, k, before=, exclude=)``); ``memory`` = the holdings memory,
+    whose date range the leakage plan reads."""
+
+    def __init__(self, retrievers, weights=None):
+        self.retrievers = list(retrievers)
+        self.weights = weights or [1.0 / len(self.retrievers)] * len(self.retrievers)
+        self.memory = self.retrievers[0].memory
+
+    def search(self, query: str, k: int = 10, *, before=None, exclude=None, **_):
+        total: dict[str, float] = defaultdict(float)
+        for r, w in zip(self.retrievers, self.weights):
+            for v in r.explain(query, None, before=before, exclude=exclude).votes:
+                total[v.key] += w * v.share
+        return sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+
+    def search_batch(self, queries, k: int = 10, *, before=None, exclude=None, **_):
+        befores = before if isinstance(before, (list, tuple)) else [before] * len(queries)
+        excludes = exclude if isinstance(exclude, (list, tuple)) else [exclude] * len(queries)
+        return [self.search(q, k, before=b, exclude=e) for q, b, e in zip(queries, befores, excludes)]
+
+
+def run_retrievers(index: str, queries, names, *, before: str, ranker: str | None, n_resamples: int, seed: int,
+                   ranker_without_facts: bool = False):
     """{retriever: [per-query metrics dict or None]} (aligned with ``queries``) and timings."""
     from legalret.evaluate.quality import evaluate, index_keys_of
     from legalret.search.searcher import Searcher
@@ -73,30 +103,63 @@ def run_retrievers(index: str, queries, names, *, before: str, ranker: str | Non
     wanted = [n for n in names if n in modes]
     if wanted:
         t = time.perf_counter()
-        rep = evaluate(full, queries, modes=[modes[n] for n in wanted], ks=(1, 10, 100), rank_k=10,
+        rep = _evaluate(full, queries, modes=[modes[n] for n in wanted], ks=(1, 10, 100), rank_k=10,
                        gold_filter="indexed", n_resamples=0, seed=seed, default_before=before)
         for n in wanted:
             out[n] = _metrics(rep, modes[n], queries)
             seconds[n] = rep["modes"][modes[n]]["seconds"]
         plans["searcher"] = rep["settings"]["leakage"]
         print(f"  searcher modes {wanted}: {time.perf_counter() - t:.0f}s", flush=True)
+    memories = {}
+    if "facts" in names or "memories" in names:
+        if full.facts is None:
+            raise SystemExit(f"{index}: no facts memory (build the index with --facts) for retrievers facts/memories")
+        memories = {"facts": MemoriesRetriever([full.facts], [1.0]), "memories": MemoriesRetriever([full.memory, full.facts])}
+        memories["facts"].memory = full.facts.memory
+    for n in [n for n in ("facts", "memories") if n in names]:
+        t = time.perf_counter()
+        rep = _evaluate({n: memories[n]}, queries, modes=(n,), ks=(1, 10, 100), rank_k=10, index_keys=index_keys_of(full),
+                       gold_filter="indexed", n_resamples=0, seed=seed, default_before=before)
+        out[n] = _metrics(rep, n, queries)
+        seconds[n] = rep["modes"][n]["seconds"]
+        plans[n] = rep["settings"]["leakage"]
+        print(f"  {n}: {time.perf_counter() - t:.0f}s", flush=True)
+    nofacts = [n for n in ("convex-nofacts", "default-nofacts") if n in names]
+    if nofacts:
+        enc = full.encoder if full.has_dense else None
+        plain = Searcher(index, facts=False, encoder=enc) if enc is not None else Searcher(index, facts=False)
+        nf_modes = {"convex-nofacts": "convex", "default-nofacts": "hybrid"}
+        rep = _evaluate(plain, queries, modes=[nf_modes[n] for n in nofacts], ks=(1, 10, 100), rank_k=10,
+                       gold_filter="indexed", n_resamples=0, seed=seed, default_before=before)
+        for n in nofacts:
+            out[n] = _metrics(rep, nf_modes[n], queries)
+            seconds[n] = rep["modes"][nf_modes[n]]["seconds"]
     if "two-way" in names:
         enc = full.encoder if full.has_dense else None  # the same encoder: no second load
         two = Searcher(index, memory=False, encoder=enc) if enc is not None else Searcher(index, memory=False)
-        rep = evaluate(two, queries, modes=("hybrid",), ks=(1, 10, 100), rank_k=10, gold_filter="indexed",
+        rep = _evaluate(two, queries, modes=("hybrid",), ks=(1, 10, 100), rank_k=10, gold_filter="indexed",
                        n_resamples=0, seed=seed)
         out["two-way"] = _metrics(rep, "hybrid", queries)
         seconds["two-way"] = rep["modes"]["hybrid"]["seconds"]
     if ranker:
         from legalret.search.ranker import Ranker, RankerRetriever
 
-        rr = RankerRetriever(full, Ranker.load(ranker))
-        rep = evaluate({"ranker": rr}, queries, modes=("ranker",), ks=(1, 10, 100), rank_k=10, index_keys=index_keys_of(full),
+        base = Searcher(index, facts=False) if ranker_without_facts else full
+        rr = RankerRetriever(base, Ranker.load(ranker))
+        rep = _evaluate({"ranker": rr}, queries, modes=("ranker",), ks=(1, 10, 100), rank_k=10, index_keys=index_keys_of(full),
                        gold_filter="indexed", n_resamples=0, seed=seed, default_before=before)
         out["ranker"] = _metrics(rep, "ranker", queries)
         seconds["ranker"] = rep["modes"]["ranker"]["seconds"]
         plans["ranker"] = rep["settings"]["leakage"]
     return out, seconds, plans
+
+
+def _evaluate(*args, **kwargs) -> dict:
+    """legalret.evaluate.quality.evaluate as a plain dict (it returns a QualityReport object now)."""
+    from legalret.evaluate.quality import evaluate
+
+    report = evaluate(*args, **kwargs)
+    return report.to_dict() if hasattr(report, "to_dict") else report
 
 
 def _metrics(report: dict, mode: str, queries) -> list:
@@ -121,10 +184,11 @@ def per_style(queries, results: dict[str, list], *, n_resamples: int, seed: int)
         entry = {"queries": len(idx), "retrievers": {}, "paired": {}}
         for name, ms in results.items():
             entry["retrievers"][name] = aggregate([ms[i] for i in idx], n_resamples=n_resamples, seed=seed)
-        for a in ("default", "convex", "ranker", "rrf"):
-            if a in results and "two-way" in results:
-                pairs = [(results[a][i], results["two-way"][i]) for i in idx if results[a][i] and results["two-way"][i]]
-                entry["paired"][f"{a} - two-way"] = {
+        for a in ("default", "convex", "ranker", "rrf", "facts", "memories"):
+            base = "memory" if a in ("facts", "memories") else "two-way"
+            if a in results and base in results:
+                pairs = [(results[a][i], results[base][i]) for i in idx if results[a][i] and results[base][i]]
+                entry["paired"][f"{a} - {base}"] = {
                     m: paired_bootstrap_diff([x[m] for x, _ in pairs], [y[m] for _, y in pairs],
                                              n_resamples=n_resamples, seed=seed) for m in METRICS
                 } if pairs else {}
@@ -151,7 +215,7 @@ def markdown(result: dict) -> str:
                 agg = result["styles"][st]["retrievers"].get(n, {}).get("metrics", {}).get(m)
                 cells.append(f"{agg['mean']:.3f} [{agg['ci_low']:.3f}, {agg['ci_high']:.3f}]" if agg else "–")
             out.append(f"| {n} | " + " | ".join(cells) + " |")
-    out.append("\n**Paired differences vs the two-way hybrid (mean [95% CI]; p = share of resamples with no gain)**\n")
+    out.append("\n**Paired differences vs the two-way hybrid (facts/memories: vs the holdings memory) (mean [95% CI]; p = share of resamples with no gain)**\n")
     out.append("| comparison | style | " + " | ".join(METRICS) + " |")
     out.append("|---|---|" + "---:|" * len(METRICS))
     for st in styles:
@@ -207,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--before", default="2020-01-01", help="memory cut-off for the (undated) questions")
     ap.add_argument("--retrievers", default=",".join(RETRIEVERS))
     ap.add_argument("--ranker", help="a trained fusion ranker (legalret/train/ranker.py output) to add")
+    ap.add_argument("--ranker-without-facts", action="store_true",
+                    help="the --ranker re-ranks a search without the facts memory (a ranker trained --without-facts)")
     ap.add_argument("--resamples", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
@@ -223,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(queries)} queries", flush=True)
     t0 = time.perf_counter()
     results, seconds, plans = run_retrievers(args.index, queries, names, before=args.before, ranker=args.ranker,
-                                             n_resamples=args.resamples, seed=args.seed)
+                                             n_resamples=args.resamples, seed=args.seed,
+                                             ranker_without_facts=args.ranker_without_facts)
     order = [n for n in (*RETRIEVERS, "ranker") if n in results]
     result = {
         "schema": "legalret.bench.style/1",

@@ -18,6 +18,11 @@ Usage::
     report = pipeline.add(ingest(["amended/민법/법률.md"]).articles, "index/")      # re-resolves the memory
     report = pipeline.add([], "index/", precedents=read_precedents(["new-decisions/"]))
     report.memory      # {'items': …, 'removed_citations': …, …}
+
+    # the facts memory (legalret.memory.facts): the facts of the same decisions, its own part ("facts/")
+    pipeline.build(articles, "index/", model="none", precedents=read_precedents(["precedent-kr.zip"]),
+                   facts=read_facts(["precedent-facts.zip"]))
+    pipeline.add([], "index/", facts=read_facts(["new-facts.jsonl"]))   # joined with the stored holdings
 """
 
 from __future__ import annotations
@@ -31,11 +36,13 @@ from legalret.articles import Article
 from legalret.index.build import BuildReport, PartsContext, add_to_index, build_index
 from legalret.index.store import LEGACY_MEMORY_DIR
 from legalret.index.tokenize import KiwiTokenizer
+from legalret.memory.facts import FACTS_PART, add_facts, build_facts_memory
 from legalret.memory.retriever import VoteConfig, WeightConfig
 from legalret.memory.store import MEMORY_PART, PrecedentMemory
-from legalret.precedents.citations import ArticleCatalog, resolve
+from legalret.precedents.citations import ArticleCatalog, predates_numbering, resolve
 from legalret.precedents.parse import Precedent
-from legalret.progress import console
+from legalret.errors import LegalretError
+from legalret.progress import console, track
 from legalret.search.fusion import default_fusion
 
 
@@ -49,6 +56,7 @@ def build(
     index_dir: str | Path,
     *,
     precedents: Iterable[Any] | None = None,
+    facts: Iterable[Any] | None = None,
     memory_dense: bool = False,
     adapter: str | Path | None = None,
     dense_weight: float | None = None,
@@ -57,9 +65,13 @@ def build(
 ) -> BuildReport:
     """:func:`~legalret.index.build.build_index` plus, when ``precedents`` are given, the precedent memory
     in the same generation (its citations resolved against these articles). No precedents: no memory.
+    ``facts`` (:class:`~legalret.precedents.facts.FactsRecord` s, needs ``precedents``) adds the facts memory
+    (``facts/``): one item per decision of the memory, voting for what the decision cites.
     ``memory_dense`` also encodes the holdings (slow on CPU). ``onnx_export`` exports the index's encoder to
     ONNX afterwards (:mod:`legalret.models.onnx`), so that searches embed queries without torch; the CLI
     turns it on. Other options go to ``build_index``."""
+    if facts is not None and precedents is None:
+        raise LegalretError("--facts needs --precedents: the facts are joined with the decisions' citations")
     info: dict = {}
     used: list = []  # the encoder the build used (for the ONNX export)
 
@@ -69,7 +81,7 @@ def build(
             return None
         catalog = ArticleCatalog.from_articles(ctx.entries)
         memory = PrecedentMemory.build(
-            _resolved(precedents, catalog),
+            track(_resolved(precedents, catalog), "reading precedents"),  # 72k decisions: a few minutes
             encoder=ctx.encoder() if memory_dense else None,
             tokenizer=KiwiTokenizer(ctx.tokenizer),
             keep_keys=catalog.__contains__,
@@ -77,7 +89,11 @@ def build(
         memory.settings = memory_settings()
         _note_errors(memory)
         info.update(items=len(memory), skipped=len(memory.errors))
-        return {MEMORY_PART: memory}
+        if facts is None:
+            return {MEMORY_PART: memory}
+        facts_memory = build_facts_memory(track(facts, "reading facts"), memory, tokenizer=memory.tokenizer)
+        info["facts_items"] = len(facts_memory)
+        return {MEMORY_PART: memory, FACTS_PART: facts_memory}
 
     options.setdefault("fusion", default_fusion(adapter, dense_weight).to_dict())
     report = build_index(articles, index_dir, adapter=adapter, parts=parts, **options)
@@ -109,12 +125,15 @@ def add(
     index_dir: str | Path,
     *,
     precedents: Iterable[Any] | None = None,
+    facts: Iterable[Any] | None = None,
     **options: Any,
 ) -> BuildReport:
     """:func:`~legalret.index.build.add_to_index`, keeping the memory consistent with the new articles:
     when articles changed, every holding's citations are re-resolved (citations to removed articles are
     dropped and counted in ``report.memory["removed_citations"]``); ``precedents`` are added (by case
-    number; a known one is replaced). A memory in the old layout (``<index>/memory``) is migrated into the
+    number; a known one is replaced). ``facts`` are joined with the (updated) holdings memory and added to
+    the facts part (a new one when the index has none); the facts part is re-resolved like the memory.
+    A memory in the old layout (``<index>/memory``) is migrated into the
     new generation and then removed."""
     index_dir = Path(index_dir)
     legacy = index_dir / LEGACY_MEMORY_DIR
@@ -132,7 +151,13 @@ def add(
             memory = PrecedentMemory.load_legacy(legacy, tokenizer=tokenizer)
             memory.settings = memory_settings()
             migrated = True
+        facts_memory = None
+        if previous is not None and FACTS_PART in previous.parts:
+            facts_memory = PrecedentMemory.load(previous.path / FACTS_PART, tokenizer=tokenizer)
         if memory is None and precedents is None:
+            if facts is not None:
+                raise LegalretError(f"{index_dir}: --facts needs a precedent memory (build with --precedents, "
+                                    "or give --precedents too): the facts are joined with the decisions' citations")
             return None  # nothing to keep consistent
         catalog = ArticleCatalog.from_articles(ctx.entries)
         changed = False
@@ -153,7 +178,24 @@ def add(
             changed = changed or counts["items"] > 0
         if memory is not None:
             info["items"] = len(memory)
-        return {MEMORY_PART: memory} if changed else None
+        out = {MEMORY_PART: memory} if changed else {}
+        if facts_memory is not None and ctx.articles_changed:
+            counts = facts_memory.reresolve(catalog)
+            info.update({f"facts_{k}": v for k, v in counts.items() if k != "items"})
+            if counts["changed"]:
+                out[FACTS_PART] = facts_memory
+        if facts is not None:
+            if facts_memory is None:
+                facts_memory = build_facts_memory(facts, memory, tokenizer=tokenizer)
+                counts = {"items": len(facts_memory)}
+            else:
+                counts = add_facts(facts_memory, facts, memory)
+            info.update({f"facts_{k}": v for k, v in counts.items() if k != "skipped"})
+            if counts["items"]:
+                out[FACTS_PART] = facts_memory
+        if facts_memory is not None:
+            info["facts_items"] = len(facts_memory)
+        return out or None
 
     report = add_to_index(articles, index_dir, parts=parts, **options)
     report.memory = info or None
@@ -170,6 +212,8 @@ def _resolved(precedents: Iterable[Any], catalog: ArticleCatalog) -> Iterator[An
             for holding in precedent.holdings:
                 if holding.citations:
                     holding.keys, _ = resolve(holding.citations, catalog)
+                # a decision made before today's numbering cited the replaced code (의용민법, 구 상법)
+                holding.keys = [k for k in holding.keys if not predates_numbering(k, precedent.decided)]
         yield precedent
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job, from a fresh clone: set up ./.venv, build a 민법+상법 index from the local legalize-kr mirror
-# with the offline default encoder (bundled:me5-small + the shipped legal LoRA adapter) and, when the
-# precedent archive is there, the precedent memory; then search.
+# with the offline default encoder (bundled:me5-small + the shipped query adapter, legalret/adapters/me5-small-legal-qmap)
+# and, when the precedent archives are there, the precedent memory (holdings) and its facts memory; then search.
 #   bash scripts/quickstart.sh ["your question"]
 # Mirror: $LEGALRET_MIRROR, else ../shared/data/statutes/legalize-kr.zip. The index is the default one
 # ($LEGALRET_INDEX, else $LEGALRET_HOME/index), so a plain `legalret search "…"` uses it afterwards.
@@ -16,7 +16,10 @@ if [ ! -f "$INDEX/CURRENT" ]; then   # built once; later runs only search
   MEMORY=()
   if [ -n "$DATA_DIR" ] && [ -f "$DATA_DIR/precedents/precedent-kr.zip" ]; then
     MEMORY=(--precedents "$DATA_DIR/precedents/precedent-kr.zip")
+    if [ -f "$DATA_DIR/precedents/precedent-facts.zip" ]; then
+      MEMORY+=(--facts "$DATA_DIR/precedents/precedent-facts.zip")
+    fi
   fi
-  $LR index build civil-commercial --index "$INDEX" --adapter legalret/adapters/me5-small-legal "${MEMORY[@]}"
+  $LR index build civil-commercial --index "$INDEX" --adapter legalret/adapters/me5-small-legal-qmap "${MEMORY[@]}"
 fi
 $LR search "${1:-유치권 간접점유}" --index "$INDEX" -k 10

@@ -63,21 +63,21 @@ def test_evaluate_real_searcher_all_modes(index_dir: Path, queries_file: Path):
     from legalret.search.searcher import Searcher
 
     report = evaluate(Searcher(index_dir), load_queries(queries_file), modes=("bm25", "dense", "hybrid"), n_resamples=100)
-    bm25 = report["modes"]["bm25"]["overall"]
-    assert bm25["evaluated"] == 4 and bm25["empty_gold"] == 1
+    bm25 = report.modes["bm25"].overall
+    assert bm25.evaluated == 4 and bm25.empty_gold == 1
     # BM25 on near-verbatim queries finds the article first (d's second gold is not in the index)
-    per_q = {r["qid"]: r for r in report["per_query"]["bm25"]}
+    per_q = {r["qid"]: r for r in report.per_query["bm25"]}
     assert per_q["a"]["top"][0] == "민법 제320조" and per_q["c"]["top"][0] == "민법 제750조"
     assert per_q["d"]["recall@100"] == 0.5
-    assert report["index"]["articles"] == len(ARTICLES)
-    assert report["index"]["missing_gold"]["listed"] == [{"key": "형법 제250조", "queries": 1, "qids": ["d"]}]
-    assert set(report["modes"]) == {"bm25", "dense", "hybrid"}
+    assert report.index.articles == len(ARTICLES)
+    assert report.index.missing_gold.to_dict()["listed"] == [{"key": "형법 제250조", "queries": 1, "qids": ["d"]}]
+    assert set(report.modes) == {"bm25", "dense", "hybrid"}
     ceiling = (1 + 1 + 1 + 0.5) / 4  # d's 형법 key can never be found
     # dense ranks every row, so the whole (tiny) index is within depth 100; BM25 returns only matching rows
-    assert report["modes"]["dense"]["overall"]["metrics"]["recall@100"]["mean"] == pytest.approx(ceiling)
-    for mode in report["modes"].values():
-        assert 0.5 <= mode["overall"]["metrics"]["recall@100"]["mean"] <= ceiling
-    assert "hybrid vs bm25" in report["comparisons"]
+    assert report.mean("dense", "recall@100") == pytest.approx(ceiling)
+    for mode in report.modes.values():
+        assert 0.5 <= mode.overall.mean("recall@100") <= ceiling
+    assert "hybrid vs bm25" in report.comparisons
 
 
 def test_cli_bench_quality_writes_reports(index_dir: Path, queries_file: Path, tmp_path: Path):
@@ -125,11 +125,11 @@ def test_bm25_on_real_civil_code(shared_data: Path, tmp_path: Path):
         Query("651-2", "보험자가 서면으로 질문한 사항은 중요한 사항으로 추정", ["상법 제651조의2"]),
     ]
     report = evaluate(Searcher(tmp_path / "idx"), queries, modes=("bm25",), n_resamples=100)
-    per_q = {r["qid"]: r for r in report["per_query"]["bm25"]}
+    per_q = {r["qid"]: r for r in report.per_query["bm25"]}
     assert per_q["750"]["recall@1"] == 1.0 and per_q["194"]["recall@1"] == 1.0
     assert per_q["651-2"]["recall@100"] == 0.0  # 상법 is not in this index …
-    assert report["index"]["missing_gold"]["listed"][0]["key"] == "상법 제651조의2"  # … and the report says so
-    assert report["modes"]["bm25"]["per_law"]["상법"]["evaluated"] == 1
+    assert report.index.missing_gold.to_dict()["listed"][0]["key"] == "상법 제651조의2"  # … and the report says so
+    assert report.modes["bm25"].per_law["상법"].evaluated == 1
 
 
 def test_build_figures_from_an_existing_index_manifest(index_dir: Path):

@@ -61,31 +61,31 @@ def test_undated_queries_on_a_memory_index_are_refused(searcher):
     assert "2017-01-09 … 2019-03-01" in str(e.value)
     # modes where the memory does not vote need no dates
     report = evaluate(searcher, qs, modes=("bm25",), n_resamples=10)
-    assert report["settings"]["leakage"]["policy"] == "no-memory"
+    assert report.settings.leakage["policy"] == "no-memory"
 
 
 def test_allow_leakage_runs_and_labels(searcher):
     report = evaluate(searcher, [_q("a", HOLDING, ["민법 제618조"])], modes=("memory",), n_resamples=10, allow_leakage=True)
-    leak = report["settings"]["leakage"]
+    leak = report.settings.leakage
     assert leak["policy"] == "allowed" and "LEAKAGE NOT PREVENTED" in leak["label"]
     # the decision itself votes: the leaky number is perfect
-    assert report["modes"]["memory"]["overall"]["metrics"]["recall@1"]["mean"] == 1.0
+    assert report.mean("memory", "recall@1") == 1.0
 
 
 def test_dated_query_lets_only_earlier_other_decisions_vote(searcher):
     # its own decision (2019-03-01) may not vote: nothing earlier cites 제618조 → not found by the memory
     own = evaluate(searcher, [_q("a", HOLDING, ["민법 제618조"], date="2019-03-01", case_no="2019다1001")],
                    modes=("memory",), n_resamples=10)
-    assert own["settings"]["leakage"]["policy"] == "filtered"
-    assert own["modes"]["memory"]["overall"]["metrics"]["recall@10"]["mean"] == 0.0
+    assert own.settings.leakage["policy"] == "filtered"
+    assert own.mean("memory", "recall@10") == 0.0
     # a later query (another case) may use it
     later = evaluate(searcher, [_q("b", HOLDING, ["민법 제618조"], date="2021-06-01", case_no="2021다9")],
                      modes=("memory",), n_resamples=10)
-    assert later["modes"]["memory"]["overall"]["metrics"]["recall@1"]["mean"] == 1.0
+    assert later.mean("memory", "recall@1") == 1.0
     # the same decision is excluded by its case number even with a later date
     excluded = evaluate(searcher, [_q("c", HOLDING, ["민법 제618조"], date="2021-06-01", case_no="2019다1001")],
                         modes=("memory",), n_resamples=10)
-    assert excluded["modes"]["memory"]["overall"]["metrics"]["recall@10"]["mean"] == 0.0
+    assert excluded.mean("memory", "recall@10") == 0.0
 
 
 def test_default_before_covers_undated_queries(searcher):
@@ -94,7 +94,7 @@ def test_default_before_covers_undated_queries(searcher):
     assert plan.before == ["2018-01-01", "2021-01-01"] and plan.defaulted == 1 and plan.dated == 1
     report = evaluate(searcher, [_q("a", HOLDING, ["민법 제618조"])], modes=("memory",), n_resamples=10,
                       default_before="2018-01-01")
-    assert report["modes"]["memory"]["overall"]["metrics"]["recall@10"]["mean"] == 0.0
+    assert report.mean("memory", "recall@10") == 0.0
 
 
 def test_query_file_dates_are_checked(tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from legalret.errors import SourceError
-from legalret.evaluate.quality import Query, QuerySet, evaluate, index_keys_of, load_queries
+from legalret.evaluate.quality import Query, QualityReport, QuerySet, evaluate, index_keys_of, load_queries
 from legalret.evaluate.report import quality_markdown, write_quality_report
 
 
@@ -18,6 +18,9 @@ class FakeHit:
     key: str
     score: float
 
+
+#: The committed benchmark results (their JSON layout is the report's contract).
+RESULT_FILES = Path(__file__).resolve().parent.parent / "benchmarks" / "results"
 
 INDEX = ["민법 제194조", "민법 제750조", "민법 제751조", "상법 제651조의2", "상법 제1조", "민법 제1조"]
 
@@ -89,50 +92,50 @@ def test_evaluate_overall_per_law_and_missing_gold(queries: QuerySet):
     report = evaluate(searcher, queries, modes=("bm25", "dense"), ks=(1, 2, 10), rank_k=10, f2_k=2, n_resamples=200, seed=0)
     assert searcher.calls == [(4, 10, "bm25"), (4, 10, "dense")]  # one batch, depth = max cut-off
 
-    bm25 = report["modes"]["bm25"]["overall"]
-    assert bm25["queries"] == 4 and bm25["evaluated"] == 3 and bm25["empty_gold"] == 1
+    bm25 = report.modes["bm25"].overall
+    assert bm25.queries == 4 and bm25.evaluated == 3 and bm25.empty_gold == 1
     # q1: 194 at rank 1 → r@1 1; q2: 750 at rank 2, 651의2 absent → r@1 0, r@2 .5; q3: tie puts 상법 제1조 first,
     # 651의2 at rank 2, 형법 제1조 not in index → r@1 0, r@2 .5
-    assert bm25["metrics"]["recall@1"]["mean"] == pytest.approx(1 / 3)
-    assert bm25["metrics"]["recall@2"]["mean"] == pytest.approx((1 + 0.5 + 0.5) / 3)
-    assert bm25["metrics"]["mrr@10"]["mean"] == pytest.approx((1 + 0.5 + 0.5) / 3)
+    assert bm25.metrics["recall@1"].mean == pytest.approx(1 / 3)
+    assert bm25.mean("recall@2") == pytest.approx((1 + 0.5 + 0.5) / 3)
+    assert report.mean("bm25", "mrr@10") == pytest.approx((1 + 0.5 + 0.5) / 3)
     # the duplicate 750 in q2 counts once: top-2 is [751, 750] → P = 1/2, R = 1/2 → F2 = 0.5
-    q2 = next(r for r in report["per_query"]["bm25"] if r["qid"] == "q2")
+    q2 = next(r for r in report.per_query["bm25"] if r["qid"] == "q2")
     assert q2["top"] == ["민법 제751조", "민법 제750조"] and q2["f2@2"] == pytest.approx(0.5)
 
     # per law: 민법 = {q1, q2}, 상법 = {q2, q3}, 형법 = {q3}; q4 (no gold) belongs to none
-    per_law = report["modes"]["bm25"]["per_law"]
-    assert {law: g["evaluated"] for law, g in per_law.items()} == {"민법": 2, "상법": 2, "형법": 1}
-    assert per_law["민법"]["metrics"]["recall@1"]["mean"] == pytest.approx(0.5)
-    assert per_law["형법"]["metrics"]["recall@2"]["mean"] == pytest.approx(0.5)
+    per_law = report.modes["bm25"].per_law
+    assert {law: g.evaluated for law, g in per_law.items()} == {"민법": 2, "상법": 2, "형법": 1}
+    assert per_law["민법"].metrics["recall@1"].mean == pytest.approx(0.5)
+    assert report.mean("bm25", "recall@2", law="형법") == pytest.approx(0.5)
 
-    missing = report["index"]["missing_gold"]
-    assert report["index"]["articles"] == len(INDEX)
-    assert missing["keys"] == 1 and missing["queries"] == 1 and missing["queries_all_missing"] == 0
-    assert missing["listed"] == [{"key": "형법 제1조", "queries": 1, "qids": ["q3"]}]
-    assert report["queries"]["error_count"] == 4
+    missing = report.index.missing_gold
+    assert report.index.articles == len(INDEX)
+    assert missing.keys == 1 and missing.queries == 1 and missing.queries_all_missing == 0
+    assert missing.to_dict()["listed"] == [{"key": "형법 제1조", "queries": 1, "qids": ["q3"]}]
+    assert report.queries.error_count == 4
 
     # dense vs bm25 comparison is paired on the same three queries
-    comp = report["comparisons"]["dense vs bm25"]["recall@1"]
-    dense_r1 = report["modes"]["dense"]["overall"]["metrics"]["recall@1"]["mean"]
-    assert comp["mean"] == pytest.approx(dense_r1 - 1 / 3)
+    comp = report.comparisons["dense vs bm25"]["recall@1"]
+    assert comp.mean == pytest.approx(report.mean("dense", "recall@1") - 1 / 3)
+    assert 0.0 <= comp.p_not_better <= 1.0
 
 
 def test_gold_filter_indexed_scores_only_reachable_keys(queries: QuerySet):
     report = evaluate(FakeSearcher(), queries, modes=("dense",), ks=(1,), f2_k=1, n_resamples=50, gold_filter="indexed")
     # q3's 형법 제1조 is dropped from gold: dense finds 상법 제651조의2 first → recall@1 = 1
-    q3 = next(r for r in report["per_query"]["dense"] if r["qid"] == "q3")
+    q3 = next(r for r in report.per_query["dense"] if r["qid"] == "q3")
     assert q3["gold"] == ["상법 제651조의2"] and q3["recall@1"] == 1.0
-    assert report["index"]["missing_gold"]["keys"] == 1  # still counted
-    assert report["settings"]["gold_filter"] == "indexed"
+    assert report.index.missing_gold.keys == 1  # still counted
+    assert report.settings.gold_filter == "indexed"
 
 
 def test_same_inputs_give_identical_reports(queries: QuerySet):
     a = evaluate(FakeSearcher(), queries, modes=("bm25",), n_resamples=100, seed=5)
     b = evaluate(FakeSearcher(), queries, modes=("bm25",), n_resamples=100, seed=5)
     for r in (a, b):
-        for m in r["modes"].values():
-            m.pop("seconds"), m.pop("queries_per_second")
+        for m in r.modes.values():
+            m.seconds = m.queries_per_second = None
     assert a == b
 
 
@@ -146,9 +149,10 @@ def test_mapping_of_protocol_retrievers_and_unknown_index():
 
     qs = [Query("a", "질의", ["민법 제1조"]), Query("b", "질의2", ["민법 제2조"])]
     report = evaluate({"good": Ret([("민법 제1조", 1.0)]), "bad": Ret([])}, qs, modes=("good", "bad"), ks=(1,), n_resamples=10)
-    assert report["modes"]["good"]["overall"]["metrics"]["recall@1"]["mean"] == 0.5
-    assert report["modes"]["bad"]["overall"]["metrics"]["recall@1"]["mean"] == 0.0
-    assert report["index"]["missing_gold"] is None  # unknown, not "zero missing"
+    assert report.mean("good", "recall@1") == 0.5
+    assert report.mean("bad", "recall@1") == 0.0
+    assert report.index.missing_gold is None  # unknown, not "zero missing"
+    assert report.to_dict()["index"] == {"articles": None, "missing_gold": None}
     with pytest.raises(Exception, match="index's article keys"):
         evaluate({"good": Ret([])}, qs, modes=("good",), gold_filter="indexed")
 
@@ -208,4 +212,37 @@ def test_dense_query_vectors_are_encoded_once_across_modes(queries: QuerySet):
     report = evaluate(s, queries, modes=("bm25", "dense", "hybrid"), n_resamples=10)
     assert sorted(s.dense.encoded) == sorted(q.query for q in queries)  # once each, not twice
     assert "encode" not in vars(s.dense)  # the memoizing wrapper is removed afterwards
-    assert report["settings"]["query_vectors_shared"] is True
+    assert report.settings.query_vectors_shared is True
+
+
+def test_report_to_dict_layout_and_round_trip(queries: QuerySet, tmp_path: Path):
+    """to_dict() is the JSON layout the result files have always had; from_dict() reads it back unchanged,
+    and what callers add (settings of the run, top-level records) rides along in ``extra``."""
+    report = evaluate(FakeSearcher(), queries, modes=("bm25", "dense"), ks=(1, 2, 10), n_resamples=20)
+    report.settings.extra.update({"index": "idx/", "limit": None})
+    report.extra["machine"] = {"cores": 2}
+    d = report.to_dict()
+    assert list(d) == ["schema", "settings", "queries", "index", "modes", "comparisons", "per_query", "machine"]
+    assert list(d["settings"])[:3] == ["modes", "ks", "rank_k"] and d["settings"]["index"] == "idx/"
+    assert set(d["settings"]["leakage"]) >= {"policy", "label"}
+    assert list(d["modes"]["bm25"]) == ["overall", "per_law", "seconds", "queries_per_second"]
+    assert list(d["modes"]["bm25"]["overall"]) == ["queries", "evaluated", "empty_gold", "metrics", "confidence",
+                                                   "n_resamples", "seed"]
+    assert list(d["modes"]["bm25"]["overall"]["metrics"]["recall@1"]) == ["mean", "ci_low", "ci_high"]
+    assert list(d["comparisons"]["dense vs bm25"]["recall@1"]) == ["mean", "ci_low", "ci_high", "p_not_better"]
+    assert "per_query" not in report.to_dict(per_query=False)
+    assert json.loads(json.dumps(d)) == d  # plain JSON types only
+    assert QualityReport.from_dict(d) == report and QualityReport.from_dict(d).to_dict() == d
+    # the written summary reads back into the same report (less its per-query rows)
+    written = json.loads(write_quality_report(report, tmp_path, name="r")["json"].read_text(encoding="utf-8"))
+    assert QualityReport.from_dict(written).to_dict() == report.to_dict(per_query=False)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in RESULT_FILES.glob("quality-*.json")))
+def test_committed_result_files_round_trip(name: str):
+    """Every quality result file in benchmarks/results (older layouts included) reads into a QualityReport and
+    writes back identical, and renders to the same Markdown as from its dict."""
+    data = json.loads((RESULT_FILES / name).read_text(encoding="utf-8"))
+    report = QualityReport.from_dict(data)
+    assert report.to_dict() == data
+    assert quality_markdown(data) == quality_markdown(report)

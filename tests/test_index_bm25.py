@@ -103,3 +103,51 @@ def test_vectorized_builder_equals_bm25s_own_index(tokens, method):
     for q in QUERIES + ["타인 물건 손해 보험 계약"]:
         qt = tok.tokenize(q)
         np.testing.assert_allclose(ours.scores(qt), ref.scores(qt), rtol=1e-6, atol=1e-6)
+
+
+def test_bm25s_file_format_both_ways(tmp_path, tokens):
+    """Saved in bm25s' own layout: bm25s loads ours and we load bm25s'; scores are bit-identical to bm25s'."""
+    import bm25s
+
+    tok = KiwiTokenizer()
+    ours = BM25Engine.build(tokens)
+    ours.save(tmp_path / "ours")
+    theirs = bm25s.BM25.load(str(tmp_path / "ours"), mmap=True)
+    BM25Engine.build_with_bm25s(tokens).model.save(str(tmp_path / "theirs"), show_progress=False)
+    reference = bm25s.BM25.load(str(tmp_path / "theirs"))
+    loaded = BM25Engine.load(tmp_path / "theirs", mmap=True)
+    assert loaded.params == BM25Params() and loaded.num_docs == theirs.scores["num_docs"] == len(tokens)
+    for q in QUERIES:
+        qt = tok.tokenize(q)
+        assert np.array_equal(ours.scores(qt), theirs.get_scores_from_ids(ours.token_ids(qt)))
+        assert np.array_equal(loaded.scores(qt), reference.get_scores_from_ids(loaded.token_ids(qt)))
+    assert np.array_equal(ours.df, np.diff(theirs.scores["indptr"]))
+
+
+def test_load_does_not_import_bm25s(tmp_path, tokens):
+    """Opening an index must not pay for importing bm25s (scipy.sparse, tqdm): ~0.3 s of every searcher start."""
+    import subprocess
+    import sys
+
+    BM25Engine.build(tokens).save(tmp_path / "bm25")
+    code = ("import sys; from legalret.index.bm25 import BM25Engine; "
+            f"e = BM25Engine.load({str(tmp_path / 'bm25')!r}, mmap=True); e.top(['물건'], 3); "
+            "print(sorted(m for m in ('bm25s', 'scipy', 'tqdm') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_load_with_the_token_stores_vocabulary(tmp_path, tokens):
+    """An engine built from a token store numbers terms in the store's order: loading with the store's
+    vocabulary gives the same engine without parsing vocab.index.json; a store of another size is refused."""
+    store = TokenStore.from_lists(tokens)
+    BM25Engine.build(store).save(tmp_path / "bm25")
+    store.save(tmp_path / "tok")
+    loaded_store = TokenStore.load(tmp_path / "tok")
+    fast = BM25Engine.load(tmp_path / "bm25", mmap=True, vocab=loaded_store.vocab)
+    slow = BM25Engine.load(tmp_path / "bm25", mmap=True)
+    assert fast.vocab == slow.vocab
+    q = KiwiTokenizer().tokenize("타인 물건 점유")
+    assert np.array_equal(fast.scores(q), slow.scores(q))
+    with pytest.raises(ValueError, match="vocabulary"):
+        BM25Engine.load(tmp_path / "bm25", vocab=loaded_store.vocab[:-1])

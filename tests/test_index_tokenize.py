@@ -49,3 +49,25 @@ def test_settings_round_trip_through_manifest_dict():
     assert d["kiwipiepy"] and d["name"] == "kiwi"
     assert TokenizerSettings.from_dict(d) == s
     assert KiwiTokenizer(d).settings == s
+
+
+def test_older_manifests_keep_kiwis_dictionaries():
+    """A manifest written before multi_dict/typo_dict existed was tokenized with both of Kiwi's default
+    dictionaries: it keeps them, so its queries get the tokens its index has. New indexes load neither."""
+    d = TokenizerSettings().to_dict()
+    assert d["multi_dict"] is False and d["typo_dict"] is False
+    old = {k: v for k, v in d.items() if k not in ("multi_dict", "typo_dict")}
+    settings = TokenizerSettings.from_dict(old)
+    assert settings.multi_dict is True and settings.typo_dict is True
+
+
+def test_dropping_the_typo_dictionary_keeps_tokens():
+    """The typo dictionary is only skipped because no token changes without it (measured on 민법+상법 and the
+    user questions; here a few legal sentences and informal questions)."""
+    texts = ["임차인이 차임을 2기 연체하면 임대인은 계약을 해지할 수 있나요?", "유치권을 행사하는 자",
+             "손해배상청구권의 소멸시효는 언제부터 진행하나요", "보험계약자는 언제든지 계약을 해지할 수 있다",
+             "돈 빌려줬는데 안갚으면 어케 되나요"]
+    with_typos = KiwiTokenizer(TokenizerSettings(typo_dict=True))
+    without = KiwiTokenizer(TokenizerSettings(typo_dict=False))
+    assert with_typos.kiwi is not without.kiwi
+    assert with_typos.tokenize_many(texts) == without.tokenize_many(texts)

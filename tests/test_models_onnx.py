@@ -8,7 +8,17 @@ import numpy as np
 import pytest
 
 from legalret.errors import ModelError
-from legalret.models.onnx import CONFIG_NAME, OnnxQueryEncoder, export_dir_name, export_onnx, find_export
+from legalret.models.onnx import (
+    CONFIG_NAME,
+    EMBEDS_INPUT,
+    EXPORT_VERSION,
+    WORD_EMBEDDINGS,
+    CompactUnigram,
+    OnnxQueryEncoder,
+    export_dir_name,
+    export_onnx,
+    find_export,
+)
 
 QUERIES = [
     "유치권 간접점유",
@@ -53,6 +63,123 @@ def test_tiny_export_matches_torch(tiny):
     assert onnx.encode_queries([]).shape == (0, enc.dim)
     with pytest.raises(TypeError):
         onnx.encode_queries([3])
+
+
+def test_word_embeddings_live_outside_the_graph(tiny):
+    """The lookup is cut out of the graph: the table is a memory-mapped .npy, the graph starts at inputs_embeds."""
+    import onnx as onnx_lib
+
+    enc, _, path = tiny
+    config = json.loads((path / CONFIG_NAME).read_text())
+    assert config["version"] == EXPORT_VERSION and config["word_embeddings"] == WORD_EMBEDDINGS
+    loaded = OnnxQueryEncoder.load(path)
+    assert loaded.word_embeddings.shape[1] == enc.dim
+    assert EMBEDS_INPUT in {i.name for i in loaded.session.get_inputs()}
+    weight = enc.model[0].auto_model.get_input_embeddings().weight.detach().float().numpy()
+    np.testing.assert_array_equal(np.load(path / WORD_EMBEDDINGS), weight)
+    ids = np.array([[0, 5, 5, weight.shape[0] - 1], [3, 2, 1, 0]])
+    np.testing.assert_array_equal(loaded.word_embeddings.take(ids), weight[ids])  # rows read on demand
+    with pytest.raises(ModelError, match="outside the table"):
+        loaded.word_embeddings.take(np.array([weight.shape[0]]))
+    graph = onnx_lib.load(str(path / "model.onnx")).graph
+    assert not any(tuple(i.dims) == weight.shape for i in graph.initializer)
+    # the int8 variant shares the table
+    assert OnnxQueryEncoder.load(path, variant="int8").word_embeddings.shape == weight.shape
+
+
+def _as_version_1(enc, root):
+    """An export in the version-1 layout (word embeddings inside the graph), as older releases wrote it."""
+    from legalret.models.onnx import _export_graph, _st_parts
+
+    out = root / export_dir_name(enc.fingerprint)
+    out.mkdir(parents=True)
+    transformer, _ = _st_parts(enc.model)
+    _export_graph(transformer.auto_model, transformer.tokenizer, ["input_ids", "attention_mask"], out / "model.onnx")
+    transformer.tokenizer.backend_tokenizer.save(str(out / "tokenizer.json"))
+    config = {
+        "version": 1, "fingerprint": enc.fingerprint, "spec": enc.spec.name, "dim": enc.dim,
+        "query_prompt": enc.spec.query_prompt, "passage_prompt": enc.spec.passage_prompt,
+        "max_seq_length": enc.max_seq_length, "passage_max_tokens": enc.passage_max_tokens, "pooling": "mean",
+        "include_prompt": True, "pad_token_id": transformer.tokenizer.pad_token_id, "pad_token": "[PAD]",
+        "do_lower_case": False, "input_names": ["input_ids", "attention_mask"], "models": {"fp32": "model.onnx"},
+    }
+    (out / CONFIG_NAME).write_text(json.dumps(config))
+    return out
+
+
+def test_version_1_export_is_upgraded_on_load(tiny, tmp_path):
+    enc = tiny[0]
+    old = _as_version_1(enc, tmp_path)
+    assert find_export(enc.fingerprint, root=tmp_path) == old  # still found: searches keep using it
+    loaded = OnnxQueryEncoder.load(old)  # split in place (in a child process), then loaded
+    assert json.loads((old / CONFIG_NAME).read_text())["version"] == EXPORT_VERSION
+    assert (old / WORD_EMBEDDINGS).is_file() and loaded.word_embeddings is not None
+    assert _cos(loaded.encode_queries(QUERIES), enc.encode_queries(QUERIES)).min() >= 0.999
+    assert [p.name for p in tmp_path.iterdir()] == [old.name]  # no temp folders left
+
+
+def test_version_1_export_works_as_is_when_it_cannot_be_upgraded(tiny, tmp_path, monkeypatch):
+    import legalret.models.onnx as onnx_mod
+
+    enc, _, _ = tiny
+    old = _as_version_1(enc, tmp_path)
+    monkeypatch.setattr(onnx_mod, "_upgrade_in_child", lambda path: False)  # e.g. a read-only models folder
+    loaded = OnnxQueryEncoder.load(old)
+    assert loaded.word_embeddings is None and json.loads((old / CONFIG_NAME).read_text())["version"] == 1
+    assert _cos(loaded.encode_queries(QUERIES), enc.encode_queries(QUERIES)).min() >= 0.999
+
+
+def _unigram_tokenizer_json(tmp_path):
+    """A SentencePiece-style Unigram tokenizer (XLM-R layout: NFKC-like normaliser, Metaspace, <s> … </s>)
+    trained on Korean statute text: what me5-small's tokenizer looks like, small."""
+    from tokenizers import (
+        Tokenizer,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
+
+    from legalret.models.tiny import DEFAULT_TEXTS
+
+    tok = Tokenizer(models.Unigram())
+    tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Replace(" {2,}", " ")])
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=False)
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]
+    trainer = trainers.UnigramTrainer(vocab_size=300, special_tokens=specials, unk_token="<unk>")
+    tok.train_from_iterator(list(DEFAULT_TEXTS) * 3, trainer)
+    tok.post_processor = processors.TemplateProcessing(single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
+    path = tmp_path / "tokenizer.json"
+    tok.save(str(path))
+    return path
+
+
+def test_compact_unigram_gives_the_same_ids_as_tokenizers(tmp_path):
+    from tokenizers import Tokenizer
+
+    path = _unigram_tokenizer_json(tmp_path)
+    reference = Tokenizer.from_file(str(path))
+    compact = CompactUnigram.from_json(path, 32)
+    assert compact is not None
+    texts = QUERIES + [
+        "제750조(불법행위의 내용) 고의 또는 과실로 인한 위법행위로 타인에게 손해를 가한 자는 그 손해를 배상할 책임이 있다.",
+        "<s>민법</s> 안의 특수 토큰", "ＡＢＣ① 전각 문자", "\t탭과\n줄바꿈   여러  칸", "丁은 乙에게 Ǆ ㄱㄴㄷ \u200b", "query: ",
+    ]
+    for limit in (32, 8, 512):
+        reference.enable_truncation(limit)
+        for text in texts:
+            for prompt in ("query: ", "passage: ", ""):
+                assert compact.encode(prompt + text, limit).ids == reference.encode(prompt + text).ids, (limit, prompt + text)
+    # the batch form the encoder uses, and what it reads from an encoding
+    got = compact.encode_batch(texts, 32)
+    assert [e.ids for e in got] == [compact.encode(t, 32).ids for t in texts] and got[0].type_ids == [0] * len(got[0].ids)
+
+
+def test_compact_unigram_declines_other_tokenizers(tiny):
+    _, _, path = tiny  # the tiny model's tokenizer is WordPiece: tokenizers itself is used
+    assert CompactUnigram.from_json(path / "tokenizer.json", 16) is None
+    assert not isinstance(OnnxQueryEncoder.load(path).tokenizer, CompactUnigram)
 
 
 def test_int8_variant_loads_and_is_close(tiny):

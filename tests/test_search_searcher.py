@@ -140,8 +140,7 @@ def test_citation_only_query_loads_no_encoder(index, monkeypatch):
     def no_encoder(*a, **kw):
         raise AssertionError("the encoder was loaded for a citation-only query")
 
-    monkeypatch.setattr(searcher_mod, "load_index_encoder", no_encoder)
-    monkeypatch.setattr("legalret.models.onnx.find_export", lambda fp, **kw: None)
+    monkeypatch.setattr(searcher_mod, "load_query_encoder", no_encoder)  # ONNX export or torch: neither may load
     s = Searcher(index)
     res = s.search("민법 제750조")
     assert res.keys == ["민법 제750조"] and res[0].ranks == {"citation": 1}

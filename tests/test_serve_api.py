@@ -8,11 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+sys.path.insert(0, str(Path(__file__).parent))  # test_facts: its fixture decisions and facts
 import index_support as sup  # noqa: E402
 
 from legalret.index import build_index  # noqa: E402
 from legalret.config import server_token  # noqa: E402
-from legalret.serve.app import MAX_QUERY_CHARS, create_app, precedents  # noqa: E402
+from legalret.serve.app import MAX_QUERY_CHARS, create_app  # noqa: E402
 from legalret.serve.live import LiveSearcher  # noqa: E402
 
 
@@ -109,6 +110,35 @@ def test_health_meta_docs(client):
     assert client.get("/docs").status_code == 200
 
 
+def test_docs_without_a_cdn(client):
+    """/docs is Swagger UI from local files (swagger-ui-bundle): no http(s) host; every file it names is served."""
+    import json
+    import re
+
+    r = client.get("/docs")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert not re.search(r"https?://", r.text), re.findall(r"https?://[^\s'\"]+", r.text)
+    refs = re.findall(r'(?:src|href)="([^"]+)"', r.text) + re.findall(r"url: '([^']+)'", r.text)
+    assert "/static/swagger/swagger-ui-bundle.js" in refs and "/static/swagger/swagger-ui.css" in refs
+    assert "/openapi-3.0.json" in refs  # Swagger UI 4.15 renders OpenAPI 3.0 only; /openapi.json stays 3.1
+    doc = client.get("/openapi-3.0.json").json()
+    assert doc["openapi"].startswith("3.0.") and client.get("/openapi.json").json()["openapi"].startswith("3.1")
+    assert set(doc["paths"]) == set(client.get("/openapi.json").json()["paths"])
+    assert '"type": "null"' not in json.dumps(doc) and '"type":"null"' not in json.dumps(doc)
+    law = next(p for p in doc["paths"]["/api/search"]["get"]["parameters"] if p["name"] == "law")
+    assert law["schema"]["type"] == "string" and law["schema"]["nullable"] is True
+    for ref in refs:
+        got = client.get(ref)
+        assert got.status_code == 200, ref
+    js = client.get("/static/swagger/swagger-ui-bundle.js")
+    assert js.headers["content-type"].startswith("text/javascript") and b"SwaggerUIBundle" in js.content
+    assert client.get("/static/swagger/swagger-ui.css").headers["content-type"].startswith("text/css")
+    assert client.get("/redoc").status_code == 404  # ReDoc loads from a CDN: off
+    for path in ["/static/swagger/index.html", "/static/swagger/..%2f..%2fapp.py", "/static/swagger/swagger-initializer.js",
+                 "/static/swagger/", "/static/swagger/%2e%2e%2f__init__.py"]:
+        assert client.get(path).status_code == 404, path
+
+
 def test_page_and_static_files_only(client):
     r = client.get("/")
     assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"
@@ -138,14 +168,33 @@ def test_bearer_token(index, live, monkeypatch):
     assert server_token() is None
 
 
-def test_precedent_lines_become_fields():
-    lines = [
-        "bm25: rank 2, score 3.1000, contributes 0.120",
-        "판례 2019다5005 (2019-12-31) [1] 불법행위로 인한 손해배상청구권의 소멸시효 … (similarity 1.00)",
-        "판례 2020도123 (2020-05-01) 점유자의 책임 (similarity 0.42)",
-    ]
-    assert precedents(lines) == [
-        {"case_no": "2019다5005", "decided": "2019-12-31", "index": 1,
-         "holding": "불법행위로 인한 손해배상청구권의 소멸시효 …", "similarity": 1.0},
-        {"case_no": "2020도123", "decided": "2020-05-01", "index": None, "holding": "점유자의 책임", "similarity": 0.42},
-    ]
+def test_explain_gives_the_precedents_behind_a_hit_as_fields(tmp_path):
+    """With explain=1 each hit lists the earlier decisions that voted for it — from the holdings memory and
+    the facts memory — as fields the page shows (not parsed back out of the explain lines)."""
+    from test_facts import FACTS, PRECEDENTS, SCENARIO
+
+    from legalret import pipeline
+    from legalret.precedents.facts import read_facts
+
+    idx = tmp_path / "idx"
+    pipeline.build(sup.articles(), idx, model="none", precedents=PRECEDENTS, facts=read_facts(FACTS, on_error=lambda e: None))
+    c = TestClient(create_app(LiveSearcher(idx)))
+    body = c.get("/api/search", params={"q": SCENARIO, "k": 5, "explain": 1}).json()
+    assert body["mode"] == "hybrid"  # BM25 + memories fuse (no vectors needed)
+    hit = next(h for h in body["hits"] if h["key"] == "민법 제320조")
+    facts = [p for p in hit["precedents"] if p["matched"] == "facts"]
+    assert facts and facts[0]["case_no"] == "2018다2002" and facts[0]["decided"] == "2018-05-02"
+    assert "수리" in facts[0]["text"] and 0 < facts[0]["similarity"] <= 1
+    assert all(set(p) == {"case_no", "decided", "index", "text", "similarity", "matched"} for p in hit["precedents"])
+    plain = c.get("/api/search", params={"q": SCENARIO, "k": 5}).json()
+    assert all(h["precedents"] == [] for h in plain["hits"])  # fields come with explain only
+
+
+def test_docs_without_swagger_files_is_a_clear_404(live, monkeypatch):
+    import legalret.serve.app as app_mod
+
+    monkeypatch.setattr(app_mod, "swagger_dir", lambda: None)
+    c = TestClient(create_app(live))
+    assert "swagger-ui-bundle" in _error(c.get("/docs"), 404)
+    _error(c.get("/static/swagger/swagger-ui-bundle.js"), 404)
+    assert c.get("/openapi.json").status_code == 200  # the schema stays

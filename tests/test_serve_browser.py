@@ -96,3 +96,26 @@ def test_search_page_end_to_end(civil_index, browser):
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, 'li.hit[data-key="민법 제1조"]')))
         severe = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
         assert severe == [], severe
+
+
+def test_api_docs_render_offline(tmp_path, browser):
+    """/docs in the browser: Swagger UI from the package's local files lists the API's operations (no CDN)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+    import index_support as sup
+
+    from legalret.index import build_index
+
+    idx = tmp_path / "idx"
+    build_index(sup.articles(), idx, model="none")
+    with BackgroundServer(idx) as srv:
+        browser.get(srv.url + "/docs")
+        WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".opblock-summary-path"))
+        paths = {e.get_attribute("data-path") or e.text for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
+        assert {"/api/search", "/api/articles/{key}", "/healthz"} <= {p.replace("\u200b", "") for p in paths}, paths
+        loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+        assert loaded and all(u.startswith(srv.url) for u in loaded), loaded  # nothing from another host
+        severe = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
+        assert severe == [], severe

@@ -112,7 +112,7 @@ def register(app: typer.Typer) -> None:
             searcher, qs, modes=modes, ks=_parse_ks(ks), f2_k=f2_k, gold_filter=gold,
             n_resamples=resamples, seed=seed, batch_size=batch_size, leakage=plan,
         )
-        report["settings"].update({"index": str(index), "adapter": adapter, "limit": limit, "before": before})
+        report.settings.extra.update({"index": str(index), "adapter": adapter, "limit": limit, "before": before})
         stem = name or f"quality-{queries.stem}"
         if plan.label:
             stem += "-LEAKY"  # a leaky report never sits under the name of an honest one
@@ -120,7 +120,7 @@ def register(app: typer.Typer) -> None:
         if json_out:
             import json
 
-            typer.echo(json.dumps({k: v for k, v in report.items() if k != "per_query"}, ensure_ascii=False, indent=2))
+            typer.echo(json.dumps(report.to_dict(per_query=False), ensure_ascii=False, indent=2))
         else:
             typer.echo(quality_markdown(report))
         console.print("wrote " + ", ".join(str(p) for p in paths.values()), highlight=False)

@@ -8,6 +8,8 @@ Examples::
     legalret index build civil-commercial --index idx/ --precedents ../shared/data/precedents/precedent-kr.zip
     legalret index add amended/민법/법률.md --index idx/            # prints added / changed / removed / unchanged
     legalret index add --precedents new-decisions/ --index idx/     # new holdings join the precedent memory
+    legalret index build civil-commercial --index idx/ --precedents precedent-kr.zip --facts precedent-facts.zip
+    legalret index add --facts new-facts.jsonl --index idx/         # facts of decisions the memory holds
     legalret index rollback --index idx/                            # the previous generation becomes live
     legalret index info --index idx/ --verify
 """
@@ -57,6 +59,12 @@ def _load_precedents(sources: List[str]):
     return read_precedents(sources)
 
 
+def _load_facts(sources: List[str]):
+    from legalret.precedents.facts import read_facts
+
+    return read_facts(sources)
+
+
 def _check_index_path(index: Path) -> None:
     if index.exists() and not index.is_dir():
         raise LegalretError(f"{index} is a file, not an index directory; choose another --index")
@@ -70,6 +78,7 @@ def build_command(
     model: Optional[str] = typer.Option(None, "--model", help="Encoder spec (default bundled:me5-small); 'none' for BM25 only."),
     adapter: Optional[Path] = typer.Option(None, "--adapter", help="LoRA adapter directory for the encoder."),
     precedents: Optional[List[str]] = typer.Option(None, "--precedents", help="Precedent sources for the precedent memory (repeatable)."),
+    facts: Optional[List[str]] = typer.Option(None, "--facts", help="Facts of the decisions (precedent-facts JSONL/zip/folder, repeatable): adds the facts memory; needs --precedents."),
     memory_dense: bool = typer.Option(False, "--memory-dense", help="Also encode the memory's holdings (slow on CPU; BM25-only by default)."),
     dense_weight: Optional[float] = typer.Option(None, "--dense-weight", min=0.0, max=1.0, help="Weight of dense in hybrid fusion (default: tuned on dev; an adapter's card may set it)."),
     law: Optional[List[str]] = typer.Option(None, "--law", help="Only this law (repeatable)."),
@@ -93,6 +102,7 @@ def build_command(
         articles, index, model=model, adapter=adapter, batch_size=batch_size, verbose=True,
         passage_max_tokens=passage_tokens or None, keep=keep,
         precedents=_load_precedents(precedents) if precedents else None, memory_dense=memory_dense,
+        facts=_load_facts(facts) if facts else None,
         dense_weight=dense_weight, onnx_export=True,
     )
     _print_report(report, as_json)
@@ -103,6 +113,7 @@ def add_command(
     sources: Optional[List[str]] = typer.Argument(None, help="New or amended statutes (same forms as `index build`)."),
     index: Path = typer.Option(None, "--index", help="Index directory."),
     precedents: Optional[List[str]] = typer.Option(None, "--precedents", help="Precedent sources whose holdings join the memory (repeatable)."),
+    facts: Optional[List[str]] = typer.Option(None, "--facts", help="Facts of decisions (JSONL/zip/folder, repeatable), joined with the memory's decisions, join the facts memory."),
     model: Optional[str] = typer.Option(None, "--model", help="Must match the index's encoder (default: the index's)."),
     adapter: Optional[Path] = typer.Option(None, "--adapter", help="Must match the index's adapter (default: the index's)."),
     keep_missing: bool = typer.Option(False, "--keep-missing", help="Do not remove articles missing from a re-ingested law (partial batches)."),
@@ -123,6 +134,7 @@ def add_command(
         articles, index, model=model, adapter=adapter, remove_missing=not keep_missing,
         allow_removals=allow_removals, keep=keep, verbose=True,
         precedents=_load_precedents(precedents) if precedents else None,
+        facts=_load_facts(facts) if facts else None,
     )
     _print_report(report, as_json)
 
@@ -205,6 +217,10 @@ def info_command(
                       f"BM25 {mem['bm25']}" + (", with vectors" if mem.get("dim") else ""), highlight=False)
     else:
         console.print("precedent memory: none")
+    facts = manifest.get("facts") if "facts" in manifest.get("parts", []) else None
+    if facts:
+        console.print(f"facts memory: {facts['items']} decisions, decided {facts['decided_min']} … {facts['decided_max']}; "
+                      f"BM25 {facts['bm25']}, first {facts.get('max_tokens') or 'all'} tokens", highlight=False)
     console.print("generations kept: " + ", ".join(g.name for g in generations(index)), highlight=False)
     laws = list(manifest["laws"].items())
     shown = ", ".join(f"{name} ({info['articles']})" for name, info in laws[:20])

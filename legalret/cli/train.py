@@ -29,12 +29,18 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    app.command("train")(train_command)
+    # `legalret train --pairs … --out …` (LoRA) stays the group's own command; `legalret train query-adapter …`
+    # is its sub-command.
+    group = typer.Typer(help="Train an encoder adapter (LoRA; or `train query-adapter`: a map on query vectors).")
+    group.callback(invoke_without_command=True)(train_command)
+    group.command("query-adapter")(query_adapter_command)
+    app.add_typer(group, name="train")
 
 
 def train_command(
-    pairs: Path = typer.Option(..., "--pairs", help="Pairs directory written by `legalret pairs` (train.jsonl, dev_queries.jsonl …)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Directory for the adapter (or the merged model with --merge)."),
+    ctx: typer.Context,
+    pairs: Optional[Path] = typer.Option(None, "--pairs", help="Pairs directory written by `legalret pairs` (train.jsonl, dev_queries.jsonl …)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Directory for the adapter (or the merged model with --merge)."),
     base: Optional[str] = typer.Option(None, "--base", help="Base encoder spec (default: the configured model, offline bundled:me5-small)."),
     preset: Optional[str] = typer.Option(None, "--preset", help="A named recipe: ko-sroberta-legal (base + prompts)."),
     rank: int = typer.Option(16, "--rank", help="LoRA rank."),
@@ -62,6 +68,10 @@ def train_command(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
 ) -> None:
     """Train a LoRA adapter (MNRL, no-duplicate batches, dev evaluation keeps the best) and save it with its card."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if pairs is None or out is None:
+        raise typer.BadParameter("--pairs and --out are required", param_hint="'--pairs' / '--out'")
     from legalret.progress import console
     from legalret.models.adapter import LoraSettings
     from legalret.train.trainer import TrainConfig, train
@@ -92,3 +102,45 @@ def train_command(
         f"MRR@10 {summary['base_mrr@10']:.4f} → {summary['mrr@10']:.4f}; "
         f"{result.steps} steps, {result.pairs_per_second:.1f} pairs/s on {result.device}"
     )
+
+
+def query_adapter_command(
+    queries: Path = typer.Option(..., "--queries", help="Training queries JSONL (qid, query, gold, date): `legalret pairs`' train_queries.jsonl."),
+    index: Path = typer.Option(..., "--index", help="A base index (built without an adapter): its articles are the candidates and negatives."),
+    out: Path = typer.Option(..., "--out", "-o", help="Adapter directory to write (legalret/adapters/<name>)."),
+    extra: list[Path] = typer.Option([], "--extra-queries", help="More training query files (e.g. facts of train-split decisions)."),
+    facts: Optional[Path] = typer.Option(None, "--facts", help="precedent-facts.zip: also train on each train-split decision's facts → its cited articles."),
+    dev: Optional[Path] = typer.Option(None, "--dev", help="Dev queries for the card's numbers (never fitted on)."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Query-embedding cache directory (default: $LEGALRET_HOME/qcache)."),
+    max_tokens: int = typer.Option(128, "--max-tokens", help="Training queries are cut to this many tokens when encoded."),
+    scale: float = typer.Option(20.0, "--scale", help="Softmax scale (1/temperature) on cosine similarity."),
+    l2: float = typer.Option(1e-3, "--l2", help="Penalty on ||ΔW||² (keeps W = I + ΔW near the identity)."),
+    lr: float = typer.Option(2e-3, "--lr", help="Adam learning rate."),
+    epochs: int = typer.Option(2, "--epochs"),
+    batch_size: int = typer.Option(256, "--batch-size", help="(query, gold) pairs per step; every article is a negative."),
+    alpha: float = typer.Option(0.5, "--alpha", help="W = I + alpha·ΔW at export (tuned on dev: below 1 keeps short questions)."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Train on a seeded sample of N queries."),
+    before: str = typer.Option("2020-01-01", "--before", help="Refuse training queries dated on/after this."),
+    seed: int = typer.Option(0, "--seed"),
+    threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads for torch."),
+    name: Optional[str] = typer.Option(None, "--name", help="The card's name (default: the --out folder name)."),
+    note: list[str] = typer.Option([], "--note", help="A provenance note for the card (repeatable)."),
+) -> None:
+    """Train a query adapter: base query vectors (encoded once, cached) mapped by W = I + ΔW, fitted with a softmax
+    over every article of the index. Passages stay the base encoder's: `legalret index build --adapter <out>`."""
+    from legalret.progress import console
+    from legalret.train.query_adapter import QueryAdapterConfig, train_query_adapter
+
+    cfg = QueryAdapterConfig(
+        queries=queries, index=index, out=out, name=name, extra_queries=[str(p) for p in extra], facts=facts, cache=cache,
+        max_tokens=max_tokens, scale=scale, l2=l2, lr=lr, epochs=epochs, batch_size=batch_size, alpha=alpha,
+        limit=limit, before=before, dev_queries=dev, seed=seed, threads=threads, notes=list(note),
+    )
+    reproduce = "legalret train " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else None
+    result = train_query_adapter(cfg, reproduce=reproduce, log=lambda m: console.print(m, highlight=False))
+    card = result.card
+    console.print(f"wrote {result.out_dir} ({card.fingerprint}): {card.data['train_queries']:,} queries, "
+                  f"{card.data['train_pairs']:,} pairs, {card.timing['wall_seconds']} s", highlight=False)
+    for where, m in card.dev_metrics.items():
+        console.print(f"  {where}: dense recall@10 {m['base']['recall@10']:.4f} → {m['adapted']['recall@10']:.4f}, "
+                      f"MRR@10 {m['base']['mrr@10']:.4f} → {m['adapted']['mrr@10']:.4f}", highlight=False)

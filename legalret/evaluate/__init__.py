@@ -11,5 +11,6 @@ Usage::
     from legalret.search.searcher import Searcher
 
     report = evaluate(Searcher("index/"), load_queries("dev_queries.jsonl"), modes=("bm25", "hybrid"))
-    report["modes"]["hybrid"]["overall"]["metrics"]["recall@10"]   # {'mean': …, 'ci_low': …, 'ci_high': …}
+    report.modes["hybrid"].overall.metrics["recall@10"]   # Interval(mean=…, ci_low=…, ci_high=…)
+    report.to_dict()                                       # the JSON record (write_quality_report writes it)
 """

@@ -22,7 +22,8 @@ Usage::
 
     queries = load_queries("out/pairs/dev_queries.jsonl", limit=500, seed=0)
     report = evaluate(Searcher("index/"), queries, modes=("bm25", "dense", "hybrid"))
-    report["modes"]["bm25"]["overall"]["metrics"]["recall@10"]["mean"]
+    report.mean("bm25", "recall@10")            # or report.modes["bm25"].overall.metrics["recall@10"].mean
+    report.to_dict()                             # the JSON record (legalret.evaluate.report.write_quality_report)
 
 Any object with ``search_batch(queries, k, mode)`` (or ``search(query, k, mode)``) returning hits with
 ``.key`` and ``.score`` (or ``(key, score)`` pairs) can be evaluated; a mapping ``{name: retriever}`` of
@@ -37,7 +38,7 @@ import random
 import time
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -91,6 +92,258 @@ class QuerySet:
 
     def __iter__(self):
         return iter(self.queries)
+
+
+# ---- the report -------------------------------------------------------------------------------------
+# Typed records of what evaluate() returns. ``to_dict()`` gives the JSON written to benchmarks/results (the
+# same layout as before these types existed); ``from_dict()`` reads such a file back, older ones included.
+# Keys a record does not know (``run_quality.py``'s "build"/"machine", a CLI's "index"/"limit" settings, fields
+# of older files) are kept in ``extra`` and written back after the known ones, so a file round-trips unchanged.
+def _split(d: Mapping[str, Any], known: Iterable[str]) -> tuple[dict, dict]:
+    known = set(known)
+    return {k: v for k, v in d.items() if k in known}, {k: v for k, v in d.items() if k not in known}
+
+
+@dataclass
+class Interval:
+    """A mean with its bootstrap interval; comparisons add ``p_not_better`` (share of resamples ≤ 0)."""
+
+    mean: float
+    ci_low: float
+    ci_high: float
+    p_not_better: float | None = None
+
+    def to_dict(self) -> dict[str, float]:
+        d = {"mean": self.mean, "ci_low": self.ci_low, "ci_high": self.ci_high}
+        return d if self.p_not_better is None else d | {"p_not_better": self.p_not_better}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Interval":
+        return cls(d["mean"], d["ci_low"], d["ci_high"], d.get("p_not_better"))
+
+
+@dataclass
+class Aggregate:
+    """Metrics over a group of queries (:func:`legalret.evaluate.metrics.aggregate`): ``queries`` in the group,
+    ``evaluated`` (with gold; the means are over these), ``empty_gold``, one :class:`Interval` per metric, and
+    the bootstrap that made the intervals (absent when no query had gold)."""
+
+    queries: int
+    evaluated: int
+    empty_gold: int
+    metrics: dict[str, Interval] = field(default_factory=dict)
+    confidence: float | None = None
+    n_resamples: int | None = None
+    seed: int | None = None
+
+    def mean(self, metric: str) -> float | None:
+        m = self.metrics.get(metric)
+        return m.mean if m else None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"queries": self.queries, "evaluated": self.evaluated, "empty_gold": self.empty_gold,
+             "metrics": {n: m.to_dict() for n, m in self.metrics.items()}}
+        bootstrap = {"confidence": self.confidence, "n_resamples": self.n_resamples, "seed": self.seed}
+        return d | {k: v for k, v in bootstrap.items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Aggregate":
+        return cls(d["queries"], d["evaluated"], d["empty_gold"],
+                   {n: Interval.from_dict(m) for n, m in (d.get("metrics") or {}).items()},
+                   d.get("confidence"), d.get("n_resamples"), d.get("seed"))
+
+
+@dataclass
+class ModeResult:
+    """One mode (or named retriever): overall, per law (most queries first), and its search time."""
+
+    overall: Aggregate
+    per_law: dict[str, Aggregate] = field(default_factory=dict)
+    seconds: float = 0.0
+    queries_per_second: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"overall": self.overall.to_dict(), "per_law": {law: a.to_dict() for law, a in self.per_law.items()},
+                "seconds": self.seconds, "queries_per_second": self.queries_per_second}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "ModeResult":
+        return cls(Aggregate.from_dict(d["overall"]), {law: Aggregate.from_dict(a) for law, a in d.get("per_law", {}).items()},
+                   d.get("seconds", 0.0), d.get("queries_per_second"))
+
+
+@dataclass
+class QualitySettings:
+    """How the evaluation ran. ``leakage`` is :meth:`LeakagePlan.to_dict` (absent from files written before the
+    leakage guard); ``extra``: what the caller records about the run (index, adapter, corpus, command, …)."""
+
+    modes: list[str]
+    ks: list[int]
+    rank_k: int
+    f2_k: int
+    depth: int
+    ties: str
+    gold_filter: str
+    n_resamples: int
+    confidence: float
+    seed: int
+    metrics: list[str]
+    query_vectors_shared: bool = False  # later dense-using modes reuse the first one's query vectors
+    leakage: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    _FIELDS = ("modes", "ks", "rank_k", "f2_k", "depth", "ties", "gold_filter", "n_resamples", "confidence", "seed",
+               "metrics", "query_vectors_shared")
+
+    @property
+    def leakage_label(self) -> str | None:
+        """The warning every output of a run that let the memory leak carries (None for an honest run)."""
+        return (self.leakage or {}).get("label")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {name: getattr(self, name) for name in self._FIELDS}
+        if self.leakage is not None:
+            d["leakage"] = self.leakage
+        return d | self.extra
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "QualitySettings":
+        known, extra = _split(d, (*cls._FIELDS, "leakage"))
+        return cls(**known, extra=extra)
+
+
+@dataclass
+class QueryCounts:
+    """The query file: lines read, queries kept, how many have gold, and the unreadable lines (listed up to
+    :data:`MAX_LISTED_MISSING`, all counted)."""
+
+    file: str | None
+    lines: int
+    count: int
+    evaluated: int
+    empty_gold: int
+    gold_keys: int
+    errors: list[str] = field(default_factory=list)
+    error_count: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "QueryCounts":
+        return cls(**d)
+
+
+@dataclass
+class MissingKey:
+    """A gold key the index does not have: how many queries cite it, the first few of them."""
+
+    key: str
+    queries: int
+    qids: list[str]
+    deleted_in_index: bool = False  # the index has it as a deleted (삭제) article
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"key": self.key, "queries": self.queries, "qids": self.qids}
+        return d | {"deleted_in_index": True} if self.deleted_in_index else d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "MissingKey":
+        return cls(d["key"], d["queries"], list(d["qids"]), bool(d.get("deleted_in_index", False)))
+
+
+@dataclass
+class MissingGold:
+    """Gold keys absent from the index: distinct ``keys``, their ``occurrences``, the ``queries`` citing one
+    (``queries_all_missing``: with no reachable gold at all), and the most cited ones by name."""
+
+    keys: int
+    occurrences: int
+    queries: int
+    queries_all_missing: int
+    deleted_in_index: int
+    listed: list[MissingKey] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"keys": self.keys, "occurrences": self.occurrences, "queries": self.queries,
+                "queries_all_missing": self.queries_all_missing, "deleted_in_index": self.deleted_in_index,
+                "listed": [m.to_dict() for m in self.listed]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "MissingGold":
+        return cls(d["keys"], d["occurrences"], d["queries"], d["queries_all_missing"], d.get("deleted_in_index", 0),
+                   [MissingKey.from_dict(m) for m in d.get("listed", [])])
+
+
+@dataclass
+class IndexCoverage:
+    """The searchable articles, and which gold keys are not among them (None when the searcher does not
+    expose its keys: unknown, not "zero missing")."""
+
+    articles: int | None
+    missing_gold: MissingGold | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"articles": self.articles, "missing_gold": self.missing_gold.to_dict() if self.missing_gold else None}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "IndexCoverage":
+        mg = d.get("missing_gold")
+        return cls(d.get("articles"), MissingGold.from_dict(mg) if mg is not None else None)
+
+
+@dataclass
+class QualityReport:
+    """What :func:`evaluate` returns; ``to_dict()`` is the JSON record (``write_quality_report`` writes it).
+
+    ``comparisons``: ``{"hybrid vs bm25": {metric: Interval}}`` (paired bootstrap, later modes against the first);
+    ``per_query``: ``{mode: [{"qid", "gold", "top", metric: value}]}`` (flat rows, written as JSONL);
+    ``extra``: top-level records a caller adds (``run_quality.py``: "build", "machine")."""
+
+    settings: QualitySettings
+    queries: QueryCounts
+    index: IndexCoverage
+    modes: dict[str, ModeResult]
+    comparisons: dict[str, dict[str, Interval]] = field(default_factory=dict)
+    per_query: dict[str, list[dict[str, Any]]] | None = None
+    schema: str = SCHEMA
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def mean(self, mode: str, metric: str, law: str | None = None) -> float | None:
+        """The mean of ``metric`` for ``mode`` (overall, or in ``law``'s group); None when not measured."""
+        result = self.modes[mode]
+        group = result.overall if law is None else result.per_law.get(law)
+        return group.mean(metric) if group else None
+
+    def to_dict(self, *, per_query: bool = True) -> dict[str, Any]:
+        """The JSON record; ``per_query=False`` leaves out the per-query rows (the summary file)."""
+        d: dict[str, Any] = {
+            "schema": self.schema,
+            "settings": self.settings.to_dict(),
+            "queries": self.queries.to_dict(),
+            "index": self.index.to_dict(),
+            "modes": {mode: r.to_dict() for mode, r in self.modes.items()},
+            "comparisons": {label: {n: m.to_dict() for n, m in per.items()} for label, per in self.comparisons.items()},
+        }
+        if per_query and self.per_query is not None:
+            d["per_query"] = self.per_query
+        return d | self.extra
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "QualityReport":
+        """Read a written report (``json.loads`` of ``quality-*.json``) back."""
+        known, extra = _split(d, ("schema", "settings", "queries", "index", "modes", "comparisons", "per_query"))
+        return cls(
+            settings=QualitySettings.from_dict(known["settings"]),
+            queries=QueryCounts.from_dict(known["queries"]),
+            index=IndexCoverage.from_dict(known["index"]),
+            modes={mode: ModeResult.from_dict(r) for mode, r in known["modes"].items()},
+            comparisons={label: {n: Interval.from_dict(m) for n, m in per.items()}
+                         for label, per in (known.get("comparisons") or {}).items()},
+            per_query=known.get("per_query"),
+            schema=known.get("schema", SCHEMA),
+            extra=extra,
+        )
 
 
 def _normalize_gold(value: Any, path: str, lineno: int) -> list[str]:
@@ -302,8 +555,8 @@ def evaluate(
     default_before: str | None = None,
     allow_leakage: bool = False,
     leakage: LeakagePlan | None = None,
-) -> dict[str, Any]:
-    """Evaluate ``searcher`` on ``queries`` for each mode; returns the report dict (see module docs).
+) -> QualityReport:
+    """Evaluate ``searcher`` on ``queries`` for each mode; returns a :class:`QualityReport` (see module docs).
 
     ``searcher`` is a :class:`~legalret.search.searcher.Searcher` (called with ``mode=``) or a mapping
     ``{mode name: retriever}``. Whenever the precedent memory votes, each query lets only decisions before
@@ -314,13 +567,15 @@ def evaluate(
     Retrieval depth is the largest cut-off used. ``index_keys`` defaults to
     what :func:`index_keys_of` finds on the searcher.
 
-    Report layout::
+    Report layout (``report.to_dict()``, the JSON record)::
 
         {"schema", "settings", "queries": {file, count, evaluated, empty_gold, errors},
          "index": {articles, missing_gold: {keys, occurrences, queries, queries_all_missing, listed}},
          "modes": {mode: {"overall": aggregate, "per_law": {law: aggregate}, "seconds", "queries_per_second"}},
          "comparisons": {"hybrid vs bm25": {metric: paired diff}},
          "per_query": {mode: [{"qid", "gold", "top", metric: value}]}}
+
+    and the same as attributes: ``report.modes["bm25"].overall.metrics["recall@10"].mean``.
     """
     if gold_filter not in ("all", "indexed"):
         raise ValueError(f"gold_filter must be 'all' or 'indexed', not {gold_filter!r}")
@@ -357,7 +612,7 @@ def evaluate(
     memory_modes = set(voting_modes(searcher, modes)) if plan.filters else set()
 
     is_mapping = isinstance(searcher, Mapping)
-    report_modes: dict[str, Any] = {}
+    report_modes: dict[str, ModeResult] = {}
     per_query_out: dict[str, list[dict]] = {}
     per_query_metrics: dict[str, list[dict | None]] = {}
     # Only worth it (and only loads the encoder) when two or more modes encode queries.
@@ -386,12 +641,13 @@ def evaluate(
                 for law in laws:
                     by_law[law].append(m)
             agg_kw = dict(n_resamples=n_resamples, confidence=confidence, seed=seed)
-            report_modes[mode] = {
-                "overall": aggregate(metrics, **agg_kw),
-                "per_law": {law: aggregate(ms, **agg_kw) for law, ms in sorted(by_law.items(), key=lambda kv: (-len(kv[1]), kv[0]))},
-                "seconds": round(seconds, 4),
-                "queries_per_second": round(len(qlist) / seconds, 2) if seconds > 0 else None,
-            }
+            report_modes[mode] = ModeResult(
+                overall=Aggregate.from_dict(aggregate(metrics, **agg_kw)),
+                per_law={law: Aggregate.from_dict(aggregate(ms, **agg_kw))
+                         for law, ms in sorted(by_law.items(), key=lambda kv: (-len(kv[1]), kv[0]))},
+                seconds=round(seconds, 4),
+                queries_per_second=round(len(qlist) / seconds, 2) if seconds > 0 else None,
+            )
             if keep_per_query:
                 per_query_out[mode] = [
                     {"qid": q.qid, "gold": gold_of[i], "top": rankings[i][:rank_k], **(metrics[i] or {})}
@@ -402,56 +658,39 @@ def evaluate(
 
     missing_sorted = sorted(missing_counts.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     qs = queries if isinstance(queries, QuerySet) else None
-    report: dict[str, Any] = {
-        "schema": SCHEMA,
-        "settings": {
-            "modes": list(modes),
-            "ks": ks,
-            "rank_k": rank_k,
-            "f2_k": f2_k,
-            "depth": depth,
-            "ties": ties,
-            "gold_filter": gold_filter,
-            "n_resamples": n_resamples,
-            "confidence": confidence,
-            "seed": seed,
-            "metrics": names,
+    return QualityReport(
+        settings=QualitySettings(
+            modes=list(modes), ks=ks, rank_k=rank_k, f2_k=f2_k, depth=depth, ties=ties, gold_filter=gold_filter,
+            n_resamples=n_resamples, confidence=confidence, seed=seed, metrics=names,
             # later dense-using modes reuse the first one's query vectors: their seconds exclude encoding
-            "query_vectors_shared": share_vectors,
-            "leakage": plan.to_dict(),
-        },
-        "queries": {
-            "file": qs.path if qs else None,
-            "lines": qs.total_lines if qs else len(qlist),
-            "count": len(qlist),
-            "evaluated": sum(1 for g in gold_of if g),
-            "empty_gold": sum(1 for g in gold_of if not g),
-            "gold_keys": sum(len(g) for g in gold_of),
-            "errors": [str(e) for e in (qs.errors if qs else [])][:MAX_LISTED_MISSING],
-            "error_count": len(qs.errors) if qs else 0,
-        },
-        "index": {
-            "articles": len(known) if known is not None else None,
-            "missing_gold": None
-            if known is None
-            else {
-                "keys": len(missing_counts),
-                "occurrences": sum(len(v) for v in missing_counts.values()),
-                "queries": queries_with_missing,
-                "queries_all_missing": queries_all_missing,
-                "deleted_in_index": sum(1 for k in missing_counts if k in deleted),
-                "listed": [
-                    {"key": k, "queries": len(v), "qids": v[:5], **({"deleted_in_index": True} if k in deleted else {})}
-                    for k, v in missing_sorted[:MAX_LISTED_MISSING]
-                ],
-            },
-        },
-        "modes": report_modes,
-        "comparisons": comparisons,
-    }
-    if keep_per_query:
-        report["per_query"] = per_query_out
-    return report
+            query_vectors_shared=share_vectors, leakage=plan.to_dict(),
+        ),
+        queries=QueryCounts(
+            file=qs.path if qs else None,
+            lines=qs.total_lines if qs else len(qlist),
+            count=len(qlist),
+            evaluated=sum(1 for g in gold_of if g),
+            empty_gold=sum(1 for g in gold_of if not g),
+            gold_keys=sum(len(g) for g in gold_of),
+            errors=[str(e) for e in (qs.errors if qs else [])][:MAX_LISTED_MISSING],
+            error_count=len(qs.errors) if qs else 0,
+        ),
+        index=IndexCoverage(
+            articles=len(known) if known is not None else None,
+            missing_gold=None if known is None else MissingGold(
+                keys=len(missing_counts),
+                occurrences=sum(len(v) for v in missing_counts.values()),
+                queries=queries_with_missing,
+                queries_all_missing=queries_all_missing,
+                deleted_in_index=sum(1 for k in missing_counts if k in deleted),
+                listed=[MissingKey(k, len(v), v[:5], deleted_in_index=k in deleted)
+                        for k, v in missing_sorted[:MAX_LISTED_MISSING]],
+            ),
+        ),
+        modes=report_modes,
+        comparisons=comparisons,
+        per_query=per_query_out if keep_per_query else None,
+    )
 
 
 def _compare_modes(
@@ -461,9 +700,9 @@ def _compare_modes(
     n_resamples: int,
     confidence: float,
     seed: int,
-) -> dict[str, dict[str, dict[str, float]]]:
+) -> dict[str, dict[str, Interval]]:
     """Paired bootstrap of every later mode against the first (e.g. ``hybrid vs bm25``)."""
-    out: dict[str, dict[str, dict[str, float]]] = {}
+    out: dict[str, dict[str, Interval]] = {}
     if len(modes) < 2:
         return out
     base = modes[0]
@@ -472,9 +711,9 @@ def _compare_modes(
         if not pairs:
             continue
         out[f"{other} vs {base}"] = {
-            name: paired_bootstrap_diff(
+            name: Interval.from_dict(paired_bootstrap_diff(
                 [a[name] for a, _ in pairs], [b[name] for _, b in pairs], n_resamples=n_resamples, confidence=confidence, seed=seed
-            )
+            ))
             for name in names
         }
     return out

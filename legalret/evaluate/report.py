@@ -16,9 +16,10 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from legalret.atomic import atomic_path
+from legalret.evaluate.quality import Interval, QualityReport
 
 #: Per-law rows shown in Markdown (the JSON holds every law).
 MARKDOWN_LAWS = 12
@@ -64,10 +65,10 @@ def _table(header: list[str], rows: list[list[str]], align: list[str] | None = N
     return "\n".join(lines)
 
 
-def _fmt_ci(m: dict | None, digits: int = 3) -> str:
+def _fmt_ci(m: Interval | None, digits: int = 3) -> str:
     if not m:
         return "–"
-    mean, low, high = m["mean"], m.get("ci_low"), m.get("ci_high")
+    mean, low, high = m.mean, m.ci_low, m.ci_high
     if low is None or high is None or (isinstance(low, float) and math.isnan(low)) or low == high:
         return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f} ({low:.{digits}f}–{high:.{digits}f})"
@@ -88,81 +89,86 @@ def _fmt(v: Any, digits: int = 2) -> str:
 
 
 # ---- quality ----------------------------------------------------------------------------------------
-def quality_markdown(report: dict, title: str | None = None) -> str:
+def _quality(report: QualityReport | Mapping[str, Any]) -> QualityReport:
+    """A report from :func:`~legalret.evaluate.quality.evaluate`, or one read back from its JSON file."""
+    return report if isinstance(report, QualityReport) else QualityReport.from_dict(report)
+
+
+def quality_markdown(report: QualityReport | Mapping[str, Any], title: str | None = None) -> str:
     """Markdown: overall table (mean and 95% CI per metric per mode), per-law recall, mode comparisons."""
-    s = report["settings"]
-    names = s["metrics"]
-    q, idx = report["queries"], report["index"]
+    r = _quality(report)
+    s, q, idx = r.settings, r.queries, r.index
+    names = s.metrics
     out: list[str] = []
     if title:
         out.append(f"### {title}\n")
-    leak = s.get("leakage") or {}
-    if leak.get("label"):
-        out.append(f"**{leak['label']}**\n")
-    qfile = Path(q["file"]).name if q.get("file") else "queries"
+    if s.leakage_label:
+        out.append(f"**{s.leakage_label}**\n")
+    qfile = Path(q.file).name if q.file else "queries"
     out.append(
-        f"{q['count']:,} queries from `{qfile}` ({q['evaluated']:,} with gold, {q['empty_gold']:,} without, "
-        f"{q['error_count']:,} unreadable lines); mean with {int(s['confidence'] * 100)}% bootstrap interval "
-        f"({s['n_resamples']} resamples, seed {s['seed']}); ties broken by {s['ties']}; gold: {s['gold_filter']}."
+        f"{q.count:,} queries from `{qfile}` ({q.evaluated:,} with gold, {q.empty_gold:,} without, "
+        f"{q.error_count:,} unreadable lines); mean with {int(s.confidence * 100)}% bootstrap interval "
+        f"({s.n_resamples} resamples, seed {s.seed}); ties broken by {s.ties}; gold: {s.gold_filter}."
     )
-    mg = idx.get("missing_gold")
+    mg = idx.missing_gold
     if mg is not None:
         out.append(
-            f"Index: {idx['articles']:,} searchable articles. Gold keys not among them: {mg['keys']:,} distinct "
-            f"({mg['occurrences']:,} occurrences in {mg['queries']:,} queries; {mg['queries_all_missing']:,} queries "
+            f"Index: {idx.articles:,} searchable articles. Gold keys not among them: {mg.keys:,} distinct "
+            f"({mg.occurrences:,} occurrences in {mg.queries:,} queries; {mg.queries_all_missing:,} queries "
             f"have no reachable gold"
-            + (f"; {mg['deleted_in_index']:,} of the missing keys are deleted (삭제) articles" if mg.get("deleted_in_index") else "")
+            + (f"; {mg.deleted_in_index:,} of the missing keys are deleted (삭제) articles" if mg.deleted_in_index else "")
             + ")."
         )
     out.append("")
-    rows = [[mode] + [_fmt_ci(r["overall"]["metrics"].get(n)) for n in names] for mode, r in report["modes"].items()]
+    rows = [[mode] + [_fmt_ci(m.overall.metrics.get(n)) for n in names] for mode, m in r.modes.items()]
     out.append(_table(["mode"] + names, rows))
 
-    comps = report.get("comparisons") or {}
-    if comps:
+    if r.comparisons:
         out.append("\nPaired differences (bootstrap over the same queries):\n")
         key_metrics = [n for n in names if n == "recall@10" or n.startswith(("mrr@", "ndcg@", "f2@"))]
         crow = []
-        for label, per in comps.items():
-            crow.append([label] + [f"{per[n]['mean']:+.3f} ({per[n]['ci_low']:+.3f}…{per[n]['ci_high']:+.3f})" for n in key_metrics])
+        for label, per in r.comparisons.items():
+            crow.append([label] + [f"{per[n].mean:+.3f} ({per[n].ci_low:+.3f}…{per[n].ci_high:+.3f})" for n in key_metrics])
         out.append(_table(["comparison"] + key_metrics, crow))
 
     # Per law: recall@10-ish for the most frequent laws.
-    first_mode = next(iter(report["modes"].values()))
-    laws = list(first_mode["per_law"])[:MARKDOWN_LAWS]
+    first_mode = next(iter(r.modes.values()))
+    laws = list(first_mode.per_law)[:MARKDOWN_LAWS]
     if laws:
-        rk = f"recall@{10 if 10 in s['ks'] else s['ks'][-1]}"
+        rk = f"recall@{10 if 10 in s.ks else s.ks[-1]}"
         out.append(f"\nPer law ({rk}; a query counts for every law among its gold keys; top {len(laws)} by query count):\n")
         rows = []
         for law in laws:
-            n = first_mode["per_law"][law]["evaluated"]
-            rows.append([law, f"{n:,}"] + [_fmt_ci(r["per_law"].get(law, {}).get("metrics", {}).get(rk)) for r in report["modes"].values()])
-        out.append(_table(["law", "queries"] + list(report["modes"]), rows))
+            n = first_mode.per_law[law].evaluated
+            rows.append([law, f"{n:,}"] + [_fmt_ci(m.per_law[law].metrics.get(rk) if law in m.per_law else None)
+                                           for m in r.modes.values()])
+        out.append(_table(["law", "queries"] + list(r.modes), rows))
 
-    if mg and mg["listed"]:
-        shown = mg["listed"][:10]
-        out.append("\nMost frequent gold keys missing from the index: " + ", ".join(f"{m['key']} ({m['queries']})" for m in shown))
-    speed = ", ".join(f"{mode} {r['queries_per_second']} q/s" for mode, r in report["modes"].items() if r.get("queries_per_second"))
+    if mg and mg.listed:
+        shown = mg.listed[:10]
+        out.append("\nMost frequent gold keys missing from the index: " + ", ".join(f"{m.key} ({m.queries})" for m in shown))
+    speed = ", ".join(f"{mode} {m.queries_per_second} q/s" for mode, m in r.modes.items() if m.queries_per_second)
     if speed:
         out.append(f"\nThroughput during evaluation (batched): {speed}.")
     return "\n".join(out) + "\n"
 
 
-def plot_recall(report: dict, path: str | os.PathLike, title: str | None = None) -> Path:
+def plot_recall(report: QualityReport | Mapping[str, Any], path: str | os.PathLike, title: str | None = None) -> Path:
     """PNG: recall@k (with bootstrap interval band) per mode/retriever."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ks = report["settings"]["ks"]
+    r = _quality(report)
+    ks = r.settings.ks
     fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=110)
-    for mode, r in report["modes"].items():
-        ms = [r["overall"]["metrics"].get(f"recall@{k}") for k in ks]
+    for mode, m in r.modes.items():
+        ms = [m.overall.metrics.get(f"recall@{k}") for k in ks]
         if not all(ms):
             continue
-        ax.plot(ks, [m["mean"] for m in ms], marker="o", label=mode)
-        ax.fill_between(ks, [m["ci_low"] for m in ms], [m["ci_high"] for m in ms], alpha=0.15)
+        ax.plot(ks, [i.mean for i in ms], marker="o", label=mode)
+        ax.fill_between(ks, [i.ci_low for i in ms], [i.ci_high for i in ms], alpha=0.15)
     ax.set_xscale("log")
     ax.set_xticks(ks)
     ax.set_xticklabels([str(k) for k in ks])
@@ -171,9 +177,9 @@ def plot_recall(report: dict, path: str | os.PathLike, title: str | None = None)
     ax.set_ylim(0, 1)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower right")
-    n = report["queries"]["evaluated"]
+    n = r.queries.evaluated
     heading = title or f"recall@k ({n:,} queries, 95% CI)"
-    if (report["settings"].get("leakage") or {}).get("label"):
+    if r.settings.leakage_label:
         heading = "LEAKAGE NOT PREVENTED — " + heading
     ax.set_title(heading)
     fig.tight_layout()
@@ -184,20 +190,21 @@ def plot_recall(report: dict, path: str | os.PathLike, title: str | None = None)
 
 
 def write_quality_report(
-    report: dict, out_dir: str | os.PathLike, name: str = "quality", title: str | None = None, *, per_query: bool = True
+    report: QualityReport | Mapping[str, Any], out_dir: str | os.PathLike, name: str = "quality", title: str | None = None,
+    *, per_query: bool = True,
 ) -> dict[str, Path]:
-    """Write ``<name>.json`` (without per-query rows), ``<name>.md``, ``<name>.png`` and, unless
+    """Write ``<name>.json`` (``report.to_dict(per_query=False)``), ``<name>.md``, ``<name>.png`` and, unless
     ``per_query=False``, ``<name>.per_query.jsonl`` (one row per query and mode: gold, top hits, metrics)."""
+    r = _quality(report)
     out_dir = Path(out_dir)
-    summary = {k: v for k, v in report.items() if k != "per_query"}
     paths = {
-        "json": write_json(out_dir / f"{name}.json", summary),
-        "markdown": write_text(out_dir / f"{name}.md", quality_markdown(report, title)),
-        "plot": plot_recall(report, out_dir / f"{name}.png", title),
+        "json": write_json(out_dir / f"{name}.json", r.to_dict(per_query=False)),
+        "markdown": write_text(out_dir / f"{name}.md", quality_markdown(r, title)),
+        "plot": plot_recall(r, out_dir / f"{name}.png", title),
     }
-    if per_query and report.get("per_query"):
+    if per_query and r.per_query:
         lines = []
-        for mode, rows in report["per_query"].items():
+        for mode, rows in r.per_query.items():
             lines += [json.dumps({"mode": mode, **row}, ensure_ascii=False) for row in rows]
         paths["per_query"] = write_text(out_dir / f"{name}.per_query.jsonl", "\n".join(lines) + "\n")
     return paths

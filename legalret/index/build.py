@@ -42,7 +42,7 @@ import numpy as np
 
 from legalret.articles import Article
 from legalret.config import DEFAULT_PASSAGE_MAX_TOKENS
-from legalret.errors import IndexError_
+from legalret.errors import IndexError_, ModelError
 from legalret.index.article_store import ArticleStore, Entry, StoredArticle, as_article
 from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
 from legalret.index.dense import DenseIndex, EmbeddingCache, VectorSpill, encode_with_cache, text_hash
@@ -171,12 +171,15 @@ def build_index(
     settings = _tokenizer_settings(tokenizer)
     with IndexLock(index_dir):
         with stages("load encoder"):
-            enc = _resolve_encoder(model, adapter, encoder, precision, passage_max_tokens)
+            no_encoder = encoder is None and model is not None and str(model).lower() == NO_ENCODER
+            # without an encoder any --adapter is an error (_resolve_encoder says so): no card to read first
+            lora, qadapter = (adapter, None) if no_encoder else split_adapter(adapter)
+            enc = _resolve_encoder(model, lora, encoder, precision, passage_max_tokens, qadapter)
         previous = _try_load_previous(index_dir, stages)
         entries = list(merged.values())
         data, manifest = _assemble(entries, previous, enc, settings, bm25 or BM25Params(), report, stages, batch_size, index_dir)
         manifest["fusion"] = dict(fusion) if fusion is not None else {}
-        manifest["encoder"] = _encoder_info(enc, model, adapter)
+        manifest["encoder"] = _encoder_info(enc, model, lora, qadapter)
         if previous is not None:
             report.added, report.changed, report.unchanged, report.removed = count_changes(previous.articles, entries)
         else:
@@ -570,23 +573,56 @@ class _PendingEncoder:
             self._pool.shutdown(wait=False)
 
 
-def _resolve_encoder(model: str | None, adapter, encoder: Any, precision: str, passage_max_tokens: int | None):
-    if encoder is not None:
-        return encoder
-    if model is not None and str(model).lower() == NO_ENCODER:
-        if adapter is not None:
+def split_adapter(adapter: str | Path | None):
+    """``(lora_dir, None)`` or ``(None, QueryAdapter)`` by the adapter card's ``format`` (``(None, None)`` for none).
+
+    A LoRA adapter changes the encoder (passages and queries); a query adapter maps query vectors only, so the
+    passages are built with the base encoder and the map is recorded in the manifest for the searcher."""
+    if adapter is None:
+        return None, None
+    from legalret.models.adapter import adapter_kind
+
+    if adapter_kind(adapter) == "query":
+        from legalret.models.query_adapter import QueryAdapter
+
+        return None, QueryAdapter.load(adapter)
+    return adapter, None
+
+
+def _resolve_encoder(model: str | None, adapter, encoder: Any, precision: str, passage_max_tokens: int | None, qadapter=None):
+    if model is not None and str(model).lower() == NO_ENCODER and encoder is None:
+        if adapter is not None or qadapter is not None:
             raise IndexError_("an adapter needs an encoder; drop --adapter or choose a --model")
         return None
-    from legalret.models.encoder import load_encoder
+    if encoder is None:
+        from legalret.models.encoder import load_encoder
 
-    return load_encoder(model, adapter=adapter, precision=precision, passage_max_tokens=passage_max_tokens)
+        encoder = load_encoder(model, adapter=adapter, precision=precision, passage_max_tokens=passage_max_tokens)
+    if qadapter is not None:
+        from legalret.models.query_adapter import AdaptedQueryEncoder
+
+        if isinstance(encoder, AdaptedQueryEncoder):  # passages are always the base's
+            encoder = encoder.base
+        try:
+            qadapter.check_base(encoder)
+        except ModelError as e:
+            raise IndexError_(str(e)) from e
+    return encoder
 
 
-def _encoder_info(enc: Any, model: str | None, adapter) -> dict | None:
+def _query_adapter_info(qadapter) -> dict | None:
+    if qadapter is None:
+        return None
+    return {"path": str(Path(qadapter.path).resolve()), "fingerprint": qadapter.fingerprint, "name": qadapter.card.name,
+            "format": qadapter.card.format}
+
+
+def _encoder_info(enc: Any, model: str | None, adapter, qadapter=None) -> dict | None:
     if enc is None:
         return None
     spec = getattr(enc, "spec", None)
     return {
+        "query_adapter": _query_adapter_info(qadapter),
         "spec": str(model) if model is not None else getattr(spec, "name", None),
         "name": getattr(spec, "name", None),
         "path": str(spec.path) if getattr(spec, "path", None) else None,
@@ -599,7 +635,14 @@ def _encoder_info(enc: Any, model: str | None, adapter) -> dict | None:
 
 
 def load_index_encoder(info: dict | None, *, model=None, adapter=None, encoder: Any = None, precision: str = "auto", where: Path | str = "index"):
-    """The encoder an index was built with, checked against its fingerprint (used by add and the searcher)."""
+    """The encoder an index was built with, checked against its fingerprint (used by add and the searcher).
+
+    This is the *passage* encoder: a query adapter recorded in the manifest is not applied here (see
+    :func:`load_query_encoder`); an ``adapter`` that is a query adapter must be the one the index records."""
+    if adapter is not None and info is not None:
+        adapter, qadapter = split_adapter(adapter)
+        if qadapter is not None:
+            _check_query_adapter(info, qadapter, where)
     if info is None:
         if encoder is not None or (model is not None and str(model).lower() != NO_ENCODER) or adapter is not None:
             raise IndexError_(f"{where}: this index has no dense vectors (built with --model none); rebuild it with an encoder")
@@ -620,6 +663,66 @@ def load_index_encoder(info: dict | None, *, model=None, adapter=None, encoder: 
     if int(encoder.dim) != int(info["dim"]):
         raise IndexError_(f"{where}: encoder dimension {encoder.dim} != index dimension {info['dim']}")
     return encoder
+
+
+def _check_query_adapter(info: dict, qadapter, where) -> None:
+    recorded = (info.get("query_adapter") or {}).get("fingerprint")
+    if recorded != qadapter.fingerprint:
+        raise IndexError_(
+            f"{where}: query adapter mismatch — index records {recorded or 'none'}, requested {qadapter.fingerprint}; "
+            "rebuild with `legalret index build --adapter` to change it"
+        )
+
+
+def index_query_adapter(info: dict | None, where: Path | str = "index"):
+    """The :class:`~legalret.models.query_adapter.QueryAdapter` an index's manifest names, or None."""
+    section = (info or {}).get("query_adapter")
+    if not section:
+        return None
+    from legalret.models.query_adapter import QueryAdapter
+
+    path = Path(section["path"])
+    if not path.exists():
+        raise IndexError_(f"{where}: the index was built with query adapter {path}, which no longer exists")
+    try:
+        qa = QueryAdapter.load(path)
+    except ModelError as e:
+        raise IndexError_(f"{where}: {e}") from e
+    if qa.fingerprint != section.get("fingerprint"):
+        raise IndexError_(
+            f"{where}: query adapter {path} is {qa.fingerprint}, the index was built with {section.get('fingerprint')}; "
+            "restore it or rebuild the index"
+        )
+    return qa
+
+
+def load_query_encoder(info: dict | None, *, model=None, adapter=None, encoder: Any = None, precision: str = "auto",
+                       where: Path | str = "index"):
+    """What embeds queries for an index: the ONNX export of its encoder when one exists and nothing else was asked
+    for (no torch at query time), else :func:`load_index_encoder`'s — wrapped by the query adapter the manifest
+    names (its map is applied in numpy after either). ``None`` for a BM25-only index. The searcher calls this."""
+    base = None
+    if info is not None and encoder is None and model is None and adapter is None:
+        from legalret.models.onnx import OnnxQueryEncoder, find_export
+
+        export = find_export(info["fingerprint"])
+        if export is not None:
+            onnx_enc = OnnxQueryEncoder.load(export)
+            if onnx_enc.fingerprint == info["fingerprint"]:
+                base = onnx_enc
+    if base is None:
+        base = load_index_encoder(info, model=model, adapter=adapter, encoder=encoder, precision=precision, where=where)
+    if base is None:
+        return None
+    from legalret.models.query_adapter import AdaptedQueryEncoder, wrap_query_encoder
+
+    qa = index_query_adapter(info, where)
+    if qa is None:
+        return base.base if isinstance(base, AdaptedQueryEncoder) else base
+    try:
+        return wrap_query_encoder(base, qa)
+    except ModelError as e:
+        raise IndexError_(f"{where}: {e}") from e
 
 
 def _encoder_for_existing(info, model, adapter, encoder, precision, index_dir: Path):

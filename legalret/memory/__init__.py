@@ -16,6 +16,10 @@ Usage::
     result = retriever.explain(query, k=10, before=date(2021, 3, 4), exclude="2019다12345")
     result.votes[0].support        # the holdings behind the top article (사건번호, 선고일자, text)
     memory_weight(result)          # how much the fusion should trust the memory for this query
+
+    # the facts memory (legalret.memory.facts): one item per decision, its facts text, same machinery
+    facts = build_facts_memory(read_facts("precedent-facts.zip"), memory)
+    MemoryRetriever(facts, FACTS_VOTES).search("갑은 을에게 자동차 수리를 맡겼는데 …", k=10)
 """
 
 from legalret.memory.retriever import (
@@ -27,10 +31,15 @@ from legalret.memory.retriever import (
     WeightConfig,
     memory_weight,
 )
+from legalret.memory.facts import FACTS_PART, FACTS_VOTES, add_facts, build_facts_memory
 from legalret.memory.store import MemoryItem, PrecedentMemory
 
 __all__ = [
     "ArticleVote",
+    "FACTS_PART",
+    "FACTS_VOTES",
+    "add_facts",
+    "build_facts_memory",
     "HoldingMatch",
     "MemoryItem",
     "MemoryResult",

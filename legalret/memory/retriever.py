@@ -207,11 +207,14 @@ class MemoryRetriever:
         before: date | str | None = None,
         exclude: str | Iterable[str] | None = None,
         laws: Iterable[str] | None = None,
+        tokens: list[str] | None = None,
     ) -> MemoryResult:
         """Full result: article votes with their supporting holdings, the voting holdings, and the
-        confidence features :func:`memory_weight` reads. ``laws`` keeps only keys of those laws."""
+        confidence features :func:`memory_weight` reads. ``laws`` keeps only keys of those laws.
+        ``tokens``: the query's tokens when the caller already has them from the memory's own tokenizer
+        (the Searcher's Query.tokens), so Kiwi runs once per query."""
         allowed = self.memory.allowed_mask(before, exclude)
-        tokens = self.memory.tokenize(query)
+        tokens = self.memory.tokenize(query) if tokens is None else list(tokens)
         holdings, dense_top = self._nearest_holdings(query, tokens, allowed)
         votes = self._aggregate(holdings, laws)
         total = sum(v.vote for v in votes)

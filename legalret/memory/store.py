@@ -183,11 +183,13 @@ def _default_tokenizer():
     return KiwiTokenizer()
 
 
-def _tokenize_all(tokenizer, texts: list[str], description: str) -> list[list[str]]:
+def _tokenize_all(tokenizer, texts: list[str], description: str, chunk: int = 512) -> list[list[str]]:
     batch = getattr(tokenizer, "tokenize_many", None)  # KiwiTokenizer: Kiwi's own worker threads
-    if batch is not None and len(texts) > 1:
-        return [list(t) for t in batch(texts)]
-    return [list(tokenizer.tokenize(t)) for t in track(texts, description)]
+    if batch is None or len(texts) <= 1:
+        return [list(tokenizer.tokenize(t)) for t in track(texts, description)]
+    # in chunks, so that progress moves: Kiwi reads its whole input at once (54k memory texts: minutes)
+    chunks = [texts[i : i + chunk] for i in range(0, len(texts), chunk)]
+    return [list(t) for part in track(chunks, description, total=len(texts), advance=len) for t in batch(part)]
 
 
 def _keep_key_fn(keep_keys: Collection[str] | Callable[[str], bool] | None) -> Callable[[str], bool] | None:
@@ -245,8 +247,12 @@ class PrecedentMemory:
         encoder_fingerprint: str | None = None,
         with_summary: bool = True,
         params: BM25Params = MEMORY_BM25,
+        max_tokens: int | None = None,
+        kind: str = "holdings",
     ):
         self._tokenizer = tokenizer
+        self.max_tokens = max_tokens  # BM25 sees only the first N tokens of an item (None: all)
+        self.kind = kind  # 'holdings' (the memory part) | 'facts' (the facts part): what the items are
         self.encoder = encoder
         self.encoder_fingerprint = encoder_fingerprint
         self.with_summary = with_summary
@@ -257,8 +263,14 @@ class PrecedentMemory:
         self._keep_key: Callable[[str], bool] | None = None
         if token_lists is None:
             texts = [it.search_text(with_summary) for it in items]
-            token_lists = _tokenize_all(self.tokenizer, texts, "Tokenizing holdings") if texts else []
-        self._set(list(items), TokenStore.from_lists(token_lists), embeddings)
+            token_lists = _tokenize_all(self.tokenizer, texts, f"tokenizing {self.kind}") if texts else []
+        self._set(list(items), TokenStore.from_lists(self._cut(token_lists)), embeddings)
+
+    def _cut(self, token_lists: list[list[str]]) -> list[list[str]]:
+        """Token lists cut to ``max_tokens`` (long facts texts: the opening tells the story)."""
+        if not self.max_tokens:
+            return token_lists
+        return [t[: self.max_tokens] for t in token_lists]
 
     def _set(self, items: Sequence[MemoryItem], tokens: TokenStore, vectors: np.ndarray | None) -> None:
         """Install items, their tokens and vectors; build the BM25 matrix, dates and dense index."""
@@ -343,12 +355,23 @@ class PrecedentMemory:
                 continue
             if items:
                 new_items[items[0].case_no] = items  # a later record of the same case wins
+        counts = self.add_items([it for items in new_items.values() for it in items], batch_size=batch_size)
+        counts["skipped"] = skipped
+        return counts
+
+    def add_items(self, items: Iterable[MemoryItem], *, batch_size: int = 64) -> dict[str, int]:
+        """Add ready :class:`MemoryItem` s (e.g. one facts item per decision), by case number: the items of a
+        known 사건번호 replace all of its stored ones. Only the new items are tokenized and encoded."""
+        new_items: dict[str, list[MemoryItem]] = {}
+        for it in items:
+            new_items.setdefault(it.case_no, []).append(it)
+        skipped = 0
         replaced = set(self._case_nos) & new_items.keys()
         if not new_items:
             return {"added": 0, "replaced": 0, "items": 0, "skipped": skipped}
 
         fresh = [it for items in new_items.values() for it in items]
-        fresh_tokens = _tokenize_all(self.tokenizer, [it.search_text(self.with_summary) for it in fresh], "Tokenizing holdings")
+        fresh_tokens = self._cut(_tokenize_all(self.tokenizer, [it.search_text(self.with_summary) for it in fresh], f"tokenizing {self.kind}"))
         fresh_vecs = None
         if self.encoder is not None:
             # Dense vectors embed the holding (판시사항) alone: 판결요지 triples the encoding cost on CPU
@@ -383,7 +406,7 @@ class PrecedentMemory:
         plain records (keys only) keep the keys that are still live. Holdings left citing nothing are
         dropped (they cannot vote). Returns ``{"items", "changed", "dropped_items", "removed_citations",
         "added_citations"}``; ``removed_citations`` counts citations to articles that are gone."""
-        from legalret.precedents.citations import Citation, resolve
+        from legalret.precedents.citations import Citation, predates_numbering, resolve
 
         keep_rows, new_items = [], []
         changed = removed = added = 0
@@ -393,6 +416,7 @@ class PrecedentMemory:
                 keys, _ = resolve([Citation(**c) for c in item.citations], catalog)
             else:
                 keys = [k for k in item.keys if k in catalog]
+            keys = [k for k in keys if not predates_numbering(k, item.decided)]  # 의용민법 / 구 상법 numbers
             if keys != item.keys:
                 changed += 1
                 removed += len(set(item.keys) - set(keys))
@@ -456,7 +480,7 @@ class PrecedentMemory:
         df = 0
         if self.bm25 is not None:
             if self._df is None:  # per-term document counts = the column lengths of the BM25 matrix
-                self._df = np.diff(np.asarray(self.bm25.model.scores["indptr"], dtype=np.int64))
+                self._df = self.bm25.df
             i = self.bm25.vocab.get(token)
             df = int(self._df[i]) if i is not None else 0
         return math.log(1.0 + (n + 1) / (df + 0.5))
@@ -467,7 +491,20 @@ class PrecedentMemory:
             return np.zeros(len(self.items), dtype=np.float32)
         return np.asarray(self.bm25.scores(query_tokens), dtype=np.float32)
 
+    def encode_lazily(self, load: Callable[[], Any]) -> None:
+        """Load the query encoder with ``load()`` on the first dense query, not now (a Searcher starts
+        without loading a model); its fingerprint is checked then."""
+        self._encoder_loader = load
+
     def encode_query(self, query: str) -> np.ndarray:
+        loader = getattr(self, "_encoder_loader", None)
+        if self.encoder is None and loader is not None and self.dense is not None:
+            encoder = loader()
+            fingerprint = getattr(encoder, "fingerprint", None)
+            if self.encoder_fingerprint is not None and fingerprint != self.encoder_fingerprint:
+                raise IndexError_(f"memory vectors were made by {self.encoder_fingerprint!r}, but the encoder is "
+                                  f"{fingerprint!r}; rebuild the memory")
+            self.encoder = encoder
         if self.encoder is None:
             raise IndexError_("this memory was loaded without an encoder: dense search needs one")
         return np.asarray(self.encoder.encode_queries([query]), dtype=np.float32)[0]
@@ -512,6 +549,8 @@ class PrecedentMemory:
         return {
             "format": "legalret-precedent-memory",
             "version": FORMAT_VERSION,
+            "kind": self.kind,
+            "max_tokens": self.max_tokens,
             "items": len(self.items),
             "cases": len(set(self._case_nos)),
             "case_numbers": len(numbers),
@@ -583,6 +622,8 @@ class PrecedentMemory:
         memory = cls.__new__(cls)
         memory._tokenizer = tokenizer
         memory.with_summary = bool(meta.get("with_summary", True))
+        memory.max_tokens = meta.get("max_tokens")
+        memory.kind = meta.get("kind", "holdings")
         memory.params = BM25Params.from_dict(meta.get("bm25"))
         memory.settings = dict(meta.get("settings") or {})
         memory.encoder_fingerprint = fingerprint
@@ -594,7 +635,8 @@ class PrecedentMemory:
         if n != meta.get("items"):
             raise IndexError_(f"{d}: meta.json says {meta.get('items')} holdings, {ITEMS} has {n}")
         memory.tokens = TokenStore.load(d / TOKENS)
-        memory.bm25 = BM25Engine.load(d / BM25_DIR, memory.params, mmap=True) if n else None
+        # built from this token store (same term order): its vocabulary list parses 4x faster than vocab.index.json
+        memory.bm25 = BM25Engine.load(d / BM25_DIR, memory.params, mmap=True, vocab=memory.tokens.vocab) if n else None
         memory.dense = DenseIndex.load(d / DENSE) if (d / DENSE).is_file() else None
         memory.encoder = encoder if memory.dense is not None else None
         memory.decided_ord = np.load(d / DECIDED)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -108,9 +108,60 @@ def adapter_fingerprint(adapter_dir: Path) -> str:
     return "lora-" + file_fingerprint([adapter_dir / ADAPTER_CONFIG, adapter_dir / ADAPTER_WEIGHTS])
 
 
-def read_card(adapter_dir: str | Path) -> dict[str, Any]:
-    """The adapter's ``legalret_adapter.json``, or :class:`ModelError` saying what is missing."""
-    adapter_dir = Path(adapter_dir)
+LORA_FORMAT = "legalret-lora-1"
+
+
+@dataclass
+class LoraCard:
+    """A LoRA adapter's card (``legalret_adapter.json``), as written by ``legalret train``.
+
+    Old card files load as they are: fields this class does not name are kept in ``extra`` and written back by
+    :meth:`to_dict`, and a card without ``format`` (written before the field existed) is a LoRA card.
+    ``read_card`` still returns the plain dict (what existing callers index into); :func:`load_card` gives this."""
+
+    name: str | None
+    base: dict[str, Any]  # spec, name, kind, fingerprint, model_type, hidden_size
+    format: str = LORA_FORMAT
+    merged: bool = False
+    fingerprint: str | None = None  # 'lora-<sha12>' of config + weights
+    prompts: dict[str, Any] = field(default_factory=dict)
+    preset: str | None = None
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    base_dev_metrics: dict[str, Any] = field(default_factory=dict)
+    dev_metrics: dict[str, Any] = field(default_factory=dict)
+    losses: list = field(default_factory=list)
+    steps: int | None = None
+    train_seconds: float | None = None
+    pairs_per_second: float | None = None
+    device: str | None = None
+    trained_at: str | None = None
+    reproduce: str | None = None
+    fusion: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # any other field of the file, kept verbatim
+
+    def to_dict(self) -> dict[str, Any]:
+        """The card as the JSON file holds it (equal to what it was read from; a ``None`` fusion is left out)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        if out.get("fusion") is None:
+            out.pop("fusion")
+        out.update(self.extra)
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], where: str = CARD_NAME) -> "LoraCard":
+        if not isinstance(d.get("base"), dict) or "spec" not in d["base"]:
+            raise ModelError(f"{where}: card has no base.spec")
+        fmt = d.get("format", LORA_FORMAT)
+        if fmt != LORA_FORMAT:
+            raise ModelError(f"{where}: format {fmt!r} is not a LoRA adapter card ({LORA_FORMAT})")
+        names = {f.name for f in fields(cls)} - {"extra"}
+        known = {k: v for k, v in d.items() if k in names}
+        known.setdefault("name", None)
+        return cls(**known, extra={k: v for k, v in d.items() if k not in names})
+
+
+def _read_json_card(adapter_dir: Path) -> dict[str, Any]:
     if not adapter_dir.is_dir():
         raise ModelError(f"adapter directory {adapter_dir} does not exist")
     card_path = adapter_dir / CARD_NAME
@@ -120,8 +171,37 @@ def read_card(adapter_dir: str | Path) -> dict[str, Any]:
         card = json.loads(card_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
         raise ModelError(f"{card_path}: invalid JSON ({e})") from e
+    if not isinstance(card, dict):
+        raise ModelError(f"{card_path}: the card is not a JSON object")
+    return card
+
+
+def adapter_kind(adapter_dir: str | Path) -> str:
+    """``'lora'`` or ``'query'`` by the card's ``format`` (a card without one is an old LoRA card); a
+    :class:`ModelError` for a missing card or an unknown format. Index builds dispatch on this."""
+    from legalret.models.query_adapter import FORMAT as QUERY_FORMAT
+
+    adapter_dir = Path(adapter_dir)
+    fmt = _read_json_card(adapter_dir).get("format", LORA_FORMAT)
+    if fmt == LORA_FORMAT:
+        return "lora"
+    if fmt == QUERY_FORMAT:
+        return "query"
+    raise ModelError(f"{adapter_dir / CARD_NAME}: unknown adapter format {fmt!r} (known: {LORA_FORMAT}, {QUERY_FORMAT})")
+
+
+def load_card(adapter_dir: str | Path) -> LoraCard:
+    """The LoRA card of ``adapter_dir`` as a :class:`LoraCard` (old card files included)."""
+    adapter_dir = Path(adapter_dir)
+    return LoraCard.from_dict(_read_json_card(adapter_dir), where=str(adapter_dir / CARD_NAME))
+
+
+def read_card(adapter_dir: str | Path) -> dict[str, Any]:
+    """The adapter's ``legalret_adapter.json``, or :class:`ModelError` saying what is missing."""
+    adapter_dir = Path(adapter_dir)
+    card = _read_json_card(adapter_dir)
     if not isinstance(card.get("base"), dict) or "spec" not in card["base"]:
-        raise ModelError(f"{card_path}: card has no base.spec")
+        raise ModelError(f"{adapter_dir / CARD_NAME}: card has no base.spec")
     return card
 
 
@@ -140,6 +220,11 @@ def attach_adapter(st_model, adapter_dir: str | Path, base_spec_name: str, *, ba
     """
     adapter_dir = Path(adapter_dir)
     card = read_card(adapter_dir)
+    if adapter_kind(adapter_dir) != "lora":
+        raise ModelError(
+            f"{adapter_dir} is a query adapter (a map on query vectors), not a LoRA adapter: pass it to "
+            "`legalret index build --adapter`, which builds passages with the base encoder"
+        )
     if card.get("merged"):
         raise ModelError(f"{adapter_dir} holds a merged model, not an adapter: load it as a model (--model local:{adapter_dir})")
     names = _base_names(card)
@@ -155,10 +240,10 @@ def attach_adapter(st_model, adapter_dir: str | Path, base_spec_name: str, *, ba
             f"but the loaded base has fingerprint {base_fingerprint} (the base model changed): retrain the adapter"
         )
     config = st_model.transformers_model.config
-    for field, actual in (("model_type", config.model_type), ("hidden_size", getattr(config, "hidden_size", None))):
-        expected = card["base"].get(field)
+    for attr, actual in (("model_type", config.model_type), ("hidden_size", getattr(config, "hidden_size", None))):
+        expected = card["base"].get(attr)
         if expected is not None and expected != actual:
-            raise ModelError(f"adapter {adapter_dir} expects a base with {field}={expected!r}, the model has {actual!r}")
+            raise ModelError(f"adapter {adapter_dir} expects a base with {attr}={expected!r}, the model has {actual!r}")
     for required in (ADAPTER_CONFIG, ADAPTER_WEIGHTS):
         if not (adapter_dir / required).is_file():
             raise ModelError(f"adapter {adapter_dir} is incomplete: {required} is missing")
@@ -213,8 +298,10 @@ def save_adapter(st_model, out_dir: Path, *, base_name: str | None = None) -> No
             raise ModelError(f"saving the adapter did not write {required} in {out_dir}")
 
 
-def write_card(out_dir: Path, card: dict[str, Any]) -> None:
+def write_card(out_dir: Path, card: "LoraCard | dict[str, Any]") -> None:
     """Write ``legalret_adapter.json`` and a human ``README.md`` describing the adapter."""
+    if isinstance(card, LoraCard):
+        card = card.to_dict()
     (out_dir / CARD_NAME).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out_dir / "README.md").write_text(render_card(card), encoding="utf-8")
 

@@ -7,10 +7,18 @@ training, index building and GPUs; this module only serves queries (and passages
 
 An export is a directory ``$LEGALRET_HOME/models/onnx/<fingerprint-dir>/`` holding::
 
-    model.onnx            the transformer (token embeddings out), fp32
+    model.onnx            the transformer from its word embeddings on (input ``inputs_embeds``; token
+                          embeddings out), fp32
     model.int8.onnx       optional: the same with int8 dynamic quantization of the weights
+    word_embeddings.npy   the word-embedding table (vocab × dim, fp32), taken out of the graph
     tokenizer.json        the model's fast tokenizer (``tokenizers`` format)
     legalret_onnx.json    prompts, pooling, max length, pad id, input names and the encoder fingerprint
+
+The word-embedding table is most of a multilingual model (me5-small: 250,037 × 384 fp32 = 384 MB of 465 MB)
+and a query touches a few dozen of its rows. Inside the graph ONNX Runtime holds all of it in memory; outside
+the rows a query needs are read from the file (:class:`EmbeddingRows`), so the table is not resident. Position / token-type embeddings and the embedding LayerNorm stay in the graph (the
+graph still takes ``input_ids`` for its shapes). Exports of version 1 (the table inside the graph) are split
+in place on first load — the same cut, no torch needed — or, where their folder is read-only, used as they are.
 
 It is written in a temporary directory beside the target and renamed into place, so a reader sees a complete
 export or none. :class:`OnnxQueryEncoder` imports neither torch, transformers nor sentence-transformers.
@@ -33,6 +41,7 @@ torch encoder.
 
 from __future__ import annotations
 
+import array
 import hashlib
 import json
 import os
@@ -46,10 +55,15 @@ import numpy as np
 
 from legalret.errors import ModelError
 
-#: Bumped when the export layout or the config's meaning changes; older exports are then not found.
-EXPORT_VERSION = 1
+#: Bumped when the export layout or the config's meaning changes. Version 1 (word embeddings inside the graph)
+#: is still read, and upgraded in place on load (:func:`upgrade_export`).
+EXPORT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 CONFIG_NAME = "legalret_onnx.json"
 MODEL_FILES = {"fp32": "model.onnx", "int8": "model.int8.onnx"}
+WORD_EMBEDDINGS = "word_embeddings.npy"
+#: The graph input that replaces the word-embedding lookup.
+EMBEDS_INPUT = "inputs_embeds"
 #: The ONNX opset the TorchScript exporter writes (supported by every onnxruntime ≥ 1.14).
 OPSET = 17
 
@@ -75,9 +89,11 @@ def find_export(fingerprint: str, *, root: str | os.PathLike | None = None) -> P
     path = Path(root) if root is not None else export_root()
     path = path / export_dir_name(fingerprint)
     config = _read_config(path)
-    if config is None or config.get("fingerprint") != fingerprint or config.get("version") != EXPORT_VERSION:
+    if config is None or config.get("fingerprint") != fingerprint or config.get("version") not in READABLE_VERSIONS:
         return None
     if not (path / MODEL_FILES["fp32"]).is_file() or not (path / "tokenizer.json").is_file():
+        return None
+    if config.get("word_embeddings") and not (path / config["word_embeddings"]).is_file():
         return None
     return path
 
@@ -92,6 +108,8 @@ def export_onnx(encoder, *, quantize: bool = False, root: str | os.PathLike | No
     """
     existing = find_export(encoder.fingerprint, root=root)
     if existing is not None and not force and (not quantize or (existing / MODEL_FILES["int8"]).is_file()):
+        if (_read_config(existing) or {}).get("version") != EXPORT_VERSION:
+            upgrade_export(existing)
         return existing
     import torch
 
@@ -119,6 +137,7 @@ def export_onnx(encoder, *, quantize: bool = False, root: str | os.PathLike | No
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=root))
     try:
         _export_graph(hf, tokenizer, input_names, tmp / MODEL_FILES["fp32"])
+        split = split_word_embeddings(tmp / MODEL_FILES["fp32"], tmp / WORD_EMBEDDINGS)
         tokenizer.backend_tokenizer.save(str(tmp / "tokenizer.json"))
         if quantize:
             quantize_int8(tmp / MODEL_FILES["fp32"], tmp / MODEL_FILES["int8"])
@@ -137,6 +156,7 @@ def export_onnx(encoder, *, quantize: bool = False, root: str | os.PathLike | No
             "pad_token": str(tokenizer.pad_token or "[PAD]"),
             "do_lower_case": bool(getattr(transformer, "do_lower_case", False)),
             "input_names": input_names,
+            "word_embeddings": WORD_EMBEDDINGS if split else None,
             "models": {k: v for k, v in MODEL_FILES.items() if (tmp / v).is_file()},
             "torch": torch.__version__,
             "opset": OPSET,
@@ -154,8 +174,8 @@ def quantize_int8(src: Path, dst: Path) -> Path:
     """int8 dynamic quantization (weights int8 per output channel, activations quantized per batch at run time).
 
     Per-channel weights: on me5-small + the legal adapter per-tensor int8 gave query cosines 0.91–0.97 to fp32,
-    per-channel 0.97–0.99. The embedding table (Gather) is quantized too: the file shrinks 470 → 118 MB, which
-    is most of the load time."""
+    per-channel 0.97–0.99. The word-embedding table is outside the graph (fp32, memory-mapped; see the module
+    docstring), so only the transformer's weights are quantized."""
     import logging
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -170,13 +190,324 @@ def quantize_int8(src: Path, dst: Path) -> Path:
     return dst
 
 
+def split_word_embeddings(model: Path, table: Path) -> bool:
+    """Cut the word-embedding lookup out of the ONNX graph at ``model`` (rewritten in place) into ``table`` (.npy).
+
+    The lookup is the ``Gather`` whose data is an initializer and whose indices are the graph input
+    ``input_ids``; its output becomes the graph input ``inputs_embeds`` (batch × sequence × dim, float), and the
+    table is saved as it was (fp32), so the network computes exactly what it did. ``input_ids`` stays an input
+    where the graph still reads it (shapes, RoBERTa's position ids). False (nothing written) when the graph
+    has no such lookup — the export then works as before, with the table inside."""
+    import onnx
+    from onnx import numpy_helper
+
+    proto = onnx.load(str(model))
+    graph = proto.graph
+    inits = {i.name: i for i in graph.initializer}
+    lookups = [n for n in graph.node if n.op_type == "Gather" and len(n.input) == 2 and n.input[0] in inits
+               and n.input[1] == "input_ids" and len(inits[n.input[0]].dims) == 2]
+    if len(lookups) != 1:
+        return False
+    gather = lookups[0]
+    weight = inits[gather.input[0]]
+    if sum(1 for n in graph.node for i in n.input if i == weight.name) != 1:
+        return False  # the table is read elsewhere too (tied weights): leave the graph whole
+    values = numpy_helper.to_array(weight).astype(np.float32, copy=False)
+    out_name = gather.output[0]
+    for node in graph.node:
+        for k, name in enumerate(node.input):
+            if name == out_name:
+                node.input[k] = EMBEDS_INPUT
+    graph.node.remove(gather)
+    graph.initializer.remove(weight)
+    graph.input.append(onnx.helper.make_tensor_value_info(
+        EMBEDS_INPUT, onnx.TensorProto.FLOAT, ["batch", "sequence", int(values.shape[1])]))
+    if not any(i == "input_ids" for n in graph.node for i in n.input):
+        for inp in list(graph.input):
+            if inp.name == "input_ids":
+                graph.input.remove(inp)
+    np.save(table, values)
+    del values, weight
+    onnx.save(proto, str(model))
+    return True
+
+
+def upgrade_export(path: str | os.PathLike) -> bool:
+    """Bring a version-1 export (word embeddings inside the graph) to the current layout, in place and atomically.
+
+    Needs only ``onnx`` (no torch): the fp32 graph is split by :func:`split_word_embeddings`, an int8 model is
+    re-quantized from it. True when the folder now holds the current layout; False when it could not be
+    rewritten (read-only, disk full …) — the old export then keeps working as it is."""
+    path = Path(path)
+    config = _read_config(path)
+    if config is None:
+        return False
+    if config.get("version") == EXPORT_VERSION:
+        return True
+    tmp = None
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        shutil.copyfile(path / MODEL_FILES["fp32"], tmp / MODEL_FILES["fp32"])
+        shutil.copyfile(path / "tokenizer.json", tmp / "tokenizer.json")
+        split = split_word_embeddings(tmp / MODEL_FILES["fp32"], tmp / WORD_EMBEDDINGS)
+        if split and (path / MODEL_FILES["int8"]).is_file():
+            quantize_int8(tmp / MODEL_FILES["fp32"], tmp / MODEL_FILES["int8"])
+        elif (path / MODEL_FILES["int8"]).is_file():
+            shutil.copyfile(path / MODEL_FILES["int8"], tmp / MODEL_FILES["int8"])
+        config = dict(config, version=EXPORT_VERSION, word_embeddings=WORD_EMBEDDINGS if split else None,
+                      models={k: v for k, v in MODEL_FILES.items() if (tmp / v).is_file()})
+        (tmp / CONFIG_NAME).write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        os.chmod(tmp, 0o755)
+        if (_read_config(path) or {}).get("version") == EXPORT_VERSION:  # another process got there first
+            shutil.rmtree(tmp, ignore_errors=True)
+            return True
+        _swap_dir(tmp, path)
+        return True
+    except Exception:  # noqa: BLE001 — any failure (disk, permissions, an unexpected graph) leaves the old export in use
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return False
+
+
+def _upgrade_in_child(path: Path) -> bool:
+    """:func:`upgrade_export` in a child process: parsing the 470 MB graph would leave this (maybe long-running
+    server) process holding that memory, and the query path should not import ``onnx``."""
+    import subprocess
+    import sys
+
+    code = "import sys; from legalret.models.onnx import upgrade_export; sys.exit(0 if upgrade_export(sys.argv[1]) else 1)"
+    try:
+        done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, timeout=900, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+class EmbeddingRows:
+    """The rows of a 2-D float32 ``.npy`` table, read from the file on demand (``os.pread``); nothing is mapped.
+
+    Memory-mapping the table was measured first: after 60 questions 296 MB of it was resident in the server
+    (the kernel reads around every touched page, and maps cached neighbours), most of what taking it out of
+    the graph saved. Reading only the rows asked for costs ~1 µs a row (a query has a few dozen) and keeps the
+    process's memory to those rows; the file's pages sit in the shared, evictable page cache.
+    ``take`` is thread-safe (``pread`` has no file position).
+
+    Usage::
+
+        rows = EmbeddingRows(export / "word_embeddings.npy")
+        rows.shape                                  # (250037, 384)
+        rows.take(np.array([[0, 17, 2]]))           # (1, 3, 384) float32
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        try:
+            with open(self.path, "rb") as f:
+                version = np.lib.format.read_magic(f)
+                reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+                shape, fortran, dtype = reader(f)
+                self._offset = f.tell()
+            self._fd = os.open(self.path, os.O_RDONLY)
+        except (OSError, ValueError) as e:
+            raise ModelError(f"{self.path}: cannot read the word-embedding table ({e}); re-export the model") from e
+        if len(shape) != 2 or dtype != np.float32 or fortran:
+            os.close(self._fd)
+            raise ModelError(f"{self.path}: word-embedding table is {dtype} {shape}, expected float32 (vocab, dim) in C order")
+        size = os.fstat(self._fd).st_size
+        if size < self._offset + shape[0] * shape[1] * 4:
+            os.close(self._fd)
+            raise ModelError(f"{self.path}: word-embedding table truncated ({size} bytes for {shape}); re-export the model")
+        self.shape: tuple[int, int] = (int(shape[0]), int(shape[1]))
+        self.dtype = np.dtype(np.float32)
+        self._row_bytes = self.shape[1] * 4
+
+    def take(self, ids: np.ndarray) -> np.ndarray:
+        """``table[ids]`` for an integer array of any shape: ``ids.shape + (dim,)``, float32."""
+        ids = np.asarray(ids)
+        unique, inverse = np.unique(ids, return_inverse=True)
+        if unique.size and (unique[0] < 0 or unique[-1] >= self.shape[0]):
+            raise ModelError(f"{self.path}: token id {int(unique[-1] if unique[-1] >= self.shape[0] else unique[0])} outside the table ({self.shape[0]} rows)")
+        buf = bytearray(unique.size * self._row_bytes)
+        view = memoryview(buf)
+        for k, i in enumerate(unique.tolist()):
+            got = os.preadv(self._fd, [view[k * self._row_bytes : (k + 1) * self._row_bytes]], self._offset + i * self._row_bytes)
+            if got != self._row_bytes:
+                raise ModelError(f"{self.path}: short read at row {i}; re-export the model")
+        rows = np.frombuffer(buf, dtype=np.float32).reshape(unique.size, self.shape[1])
+        return rows[inverse.reshape(ids.shape)]
+
+    def __del__(self):
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+class _Encoding:
+    """What the encoder reads of a ``tokenizers.Encoding``: ``ids`` and ``type_ids``."""
+
+    __slots__ = ("ids", "type_ids")
+
+    def __init__(self, ids: list[int]):
+        self.ids = ids
+        self.type_ids = [0] * len(ids)
+
+
+class CompactUnigram:
+    """A Unigram (SentencePiece) tokenizer with the same output as ``tokenizers``, in a fraction of the memory.
+
+    ``tokenizers``' Unigram model keeps its 250k-piece vocabulary in a trie of hash maps: 250 MB resident for
+    me5-small (measured: 89 → 340 MB), as much as the rest of the query encoder. Here the pieces live in one
+    dict piece → id and an array of scores (~70 MB resident after loading) and the Viterbi search runs in Python over a query's few dozen characters (a piece is at most
+    ``longest`` characters). The normaliser and the pre-tokenizer are ``tokenizers``' own (from the same
+    tokenizer.json, with the vocabulary left out), special tokens are split off first, and the lattice is
+    searched in the same order with the same tie-breaking and unknown-character handling as
+    ``tokenizers.models.Unigram`` (its optimized encode, ``fuse_unk``), so the ids are identical — checked
+    on every 민법+상법 article and the benchmark questions (``tests/test_models_onnx.py`` on the tiny model).
+
+    :meth:`from_json` returns None for a tokenizer this does not reproduce (another model type, byte
+    fallback, another post-processor); the caller then uses ``tokenizers`` itself.
+    """
+
+    #: tokenizers' penalty for an unknown character: its score is the lowest piece score minus this
+    UNK_PENALTY = 10.0
+
+    def __init__(self, pieces: dict, scores, unk_id: int, min_score: float, longest: int, front, bos: int, eos: int,
+                 specials: dict, max_length: int):
+        self._pieces = pieces  # piece → id
+        self._scores = scores  # id → score (array.array('d'): Python floats on indexing, 8 bytes each)
+        self._unk_id = unk_id
+        self._unk_score = min_score - self.UNK_PENALTY
+        self._longest = longest
+        self._front = front  # a tokenizers.Tokenizer without a vocabulary: normaliser + pre-tokenizer
+        self._bos, self._eos = bos, eos
+        self._specials = specials  # content → id, split off the raw text before normalisation
+        self._special_re = re.compile("|".join(re.escape(c) for c in sorted(specials, key=len, reverse=True))) if specials else None
+        self.max_length = int(max_length)
+
+    @classmethod
+    def from_json(cls, path: Path, max_length: int) -> CompactUnigram | None:
+        from tokenizers import Tokenizer
+
+        spec = json.loads(Path(path).read_text(encoding="utf-8"))
+        model = spec.get("model") or {}
+        post = spec.get("post_processor") or {}
+        single = post.get("single") or []
+        pre = spec.get("pre_tokenizer") or {}
+        added = spec.get("added_tokens") or []
+        if (model.get("type") != "Unigram" or model.get("byte_fallback") or model.get("unk_id") is None
+                or post.get("type") != "TemplateProcessing" or len(single) != 3
+                or [next(iter(x)) for x in single] != ["SpecialToken", "Sequence", "SpecialToken"]
+                or pre.get("type") != "Metaspace" or pre.get("prepend_scheme") != "always" or pre.get("split")
+                or any(a.get("lstrip") or a.get("rstrip") or a.get("single_word") or a.get("normalized") or not a.get("special")
+                       for a in added)):
+            return None
+        unk_id = int(model["unk_id"])
+        vocab = model.pop("vocab")
+        pieces = {piece: i for i, (piece, _) in enumerate(vocab)}
+        scores = array.array("d", (float(score) for _, score in vocab))
+        min_score = min(scores)
+        longest = max(len(piece) for piece in pieces)
+        specials = {a["content"]: int(a["id"]) for a in added}
+        ids = {name: v["ids"][0] for name, v in (post.get("special_tokens") or {}).items()}
+        try:
+            bos, eos = ids[single[0]["SpecialToken"]["id"]], ids[single[2]["SpecialToken"]["id"]]
+        except (KeyError, IndexError):
+            return None
+        del vocab
+        model["vocab"] = [["<unk>", 0.0]]
+        model["unk_id"] = 0
+        spec["added_tokens"] = []
+        spec["post_processor"] = None
+        spec["truncation"] = spec["padding"] = None
+        front = Tokenizer.from_str(json.dumps(spec))
+        return cls(pieces, scores, unk_id, min_score, longest, front, bos, eos, specials, max_length)
+
+    def encode(self, text: str, max_length: int | None = None) -> _Encoding:
+        limit = max(int(max_length or self.max_length) - 2, 0)
+        ids: list[int] = []
+        for segment, special in self._segments(text):
+            if special is not None:
+                ids.append(special)
+                continue
+            normalized = self._front.normalizer.normalize_str(segment) if self._front.normalizer else segment
+            if not normalized:
+                continue
+            for word, _ in (self._front.pre_tokenizer.pre_tokenize_str(normalized) if self._front.pre_tokenizer else [(normalized, None)]):
+                ids.extend(self._viterbi(word))
+        return _Encoding([self._bos] + ids[:limit] + [self._eos])
+
+    def encode_batch(self, texts: Sequence[str], max_length: int | None = None) -> list[_Encoding]:
+        return [self.encode(t, max_length) for t in texts]
+
+    def _segments(self, text: str):
+        if self._special_re is None:
+            yield text, None
+            return
+        at = 0
+        for m in self._special_re.finditer(text):
+            if m.start() > at:
+                yield text[at:m.start()], None
+            yield m.group(), self._specials[m.group()]
+            at = m.end()
+        if at < len(text):
+            yield text[at:], None
+
+    def _viterbi(self, text: str) -> list[int]:
+        n = len(text)
+        pieces, scores, longest = self._pieces, self._scores, self._longest
+        best = [0.0] * (n + 1)
+        start: list[int | None] = [None] * (n + 1)
+        ident = [0] * (n + 1)
+        for i in range(n):
+            here = best[i]
+            single = False
+            for j in range(i + 1, min(n, i + longest) + 1):
+                hit = pieces.get(text[i:j])
+                if hit is None:
+                    continue
+                score = here + scores[hit]
+                if start[j] is None or score > best[j]:
+                    best[j], start[j], ident[j] = score, i, hit
+                if j == i + 1:
+                    single = True
+            if not single:
+                score = here + self._unk_score
+                if start[i + 1] is None or score > best[i + 1]:
+                    best[i + 1], start[i + 1], ident[i + 1] = score, i, self._unk_id
+        out: list[int] = []
+        unk_run: list[str] = []
+        end = n
+        while end > 0:
+            begin = start[end]
+            if ident[end] == self._unk_id:
+                unk_run.append(text[begin:end])
+            else:
+                if unk_run:
+                    out.append(self._piece_id("".join(reversed(unk_run))))
+                    unk_run = []
+                out.append(ident[end])
+            end = begin
+        if unk_run:
+            out.append(self._piece_id("".join(reversed(unk_run))))
+        out.reverse()
+        return out
+
+    def _piece_id(self, piece: str) -> int:
+        return self._pieces.get(piece, self._unk_id)
+
+
 class OnnxQueryEncoder:
     """An ONNX export loaded into ONNX Runtime: ``encode_queries`` like the torch encoder, without torch.
 
     ``threads`` caps ONNX Runtime's intra-op threads (default: its own choice, all cores)."""
 
-    def __init__(self, path: Path, session, tokenizer, config: dict, variant: str):
+    def __init__(self, path: Path, session, tokenizer, config: dict, variant: str, word_embeddings=None):
         self.path = path
+        #: the word-embedding table (:class:`EmbeddingRows`) when the graph starts at ``inputs_embeds``
+        self.word_embeddings = word_embeddings
         self.session = session
         self.tokenizer = tokenizer
         self.config = config
@@ -193,7 +524,9 @@ class OnnxQueryEncoder:
 
     @classmethod
     def load(cls, path: str | os.PathLike, *, variant: str = "fp32", threads: int | None = None) -> "OnnxQueryEncoder":
-        """Load an export directory. ``variant``: ``'fp32'`` or ``'int8'`` (when it was exported)."""
+        """Load an export directory. ``variant``: ``'fp32'`` or ``'int8'`` (when it was exported).
+
+        A version-1 export is upgraded in place first (a few seconds, once); if that fails it is loaded as is."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -201,17 +534,21 @@ class OnnxQueryEncoder:
         config = _read_config(path)
         if config is None:
             raise ModelError(f"{path}: not an ONNX export ({CONFIG_NAME} missing or unreadable)")
-        if config.get("version") != EXPORT_VERSION:
+        if config.get("version") not in READABLE_VERSIONS:
             raise ModelError(f"{path}: ONNX export version {config.get('version')} (expected {EXPORT_VERSION}); re-export it")
+        if config.get("version") != EXPORT_VERSION and _upgrade_in_child(path):
+            config = _read_config(path) or config
         name = config.get("models", {}).get(variant)
         if name is None or not (path / name).is_file():
             raise ModelError(f"{path}: no {variant!r} model in this export (has: {', '.join(config.get('models', {})) or 'none'})")
         try:
-            tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+            tokenizer = CompactUnigram.from_json(path / "tokenizer.json", int(config["max_seq_length"]))
+            if tokenizer is None:
+                tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+                tokenizer.no_padding()
+                tokenizer.enable_truncation(int(config["max_seq_length"]))
         except Exception as e:
             raise ModelError(f"{path / 'tokenizer.json'}: cannot load tokenizer ({e})") from e
-        tokenizer.no_padding()
-        tokenizer.enable_truncation(int(config["max_seq_length"]))
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3  # errors only: no warnings on a normal search
@@ -224,7 +561,10 @@ class OnnxQueryEncoder:
             session = ort.InferenceSession(str(path / name), options, providers=["CPUExecutionProvider"])
         except Exception as e:
             raise ModelError(f"{path / name}: cannot load ONNX model ({str(e).splitlines()[0][:200]})") from e
-        return cls(path, session, tokenizer, config, variant)
+        table = None
+        if EMBEDS_INPUT in {i.name for i in session.get_inputs()}:
+            table = EmbeddingRows(path / (config.get("word_embeddings") or WORD_EMBEDDINGS))
+        return cls(path, session, tokenizer, config, variant, table)
 
     def encode_queries(self, texts: Sequence[str] | str, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
         """Embed search queries (the query prompt prepended). ``(n, dim)`` float32, unit rows."""
@@ -259,6 +599,8 @@ class OnnxQueryEncoder:
         # Truncation is set on the tokenizer (not cut afterwards) so the closing special token stays, as in
         # transformers. Queries and passages get separate tokenizers: setting it per call would race between
         # the threads of a server.
+        if isinstance(self.tokenizer, CompactUnigram):  # no shared truncation state: the limit is an argument
+            return self.tokenizer.encode_batch(prepared, max_len)
         return self._tokenizer_for(max_len).encode_batch(prepared)
 
     def _tokenizer_for(self, max_len: int):
@@ -287,6 +629,9 @@ class OnnxQueryEncoder:
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feed["token_type_ids"] = types
+        if self.word_embeddings is not None:
+            # The lookup the graph no longer does: only the rows (pages) of these ids are read from the file.
+            feed[EMBEDS_INPUT] = self.word_embeddings.take(ids)
         (tokens,) = self.session.run(None, {k: v for k, v in feed.items() if k in self._inputs})
         tokens = tokens.astype(np.float32, copy=False)
         pool_mask = mask.copy()

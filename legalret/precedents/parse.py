@@ -37,7 +37,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import IO, Callable, Iterable, Iterator
 
 from legalret.errors import SourceError
 from legalret.precedents.citations import (
@@ -330,8 +330,11 @@ def parse_lawgo(record: dict, source: str = "<json>", *, catalog: ArticleCatalog
 # ---------------------------------------------------------------------------------------------------
 
 
-def _iter_documents(sources: Iterable[str | Path] | str | Path) -> Iterator[tuple[str, Callable[[], bytes]]]:
-    """(name, reader) for every .md / .json document under the sources, in a stable order."""
+def iter_members(sources: Iterable[str | Path] | str | Path, suffixes: tuple[str, ...]) -> Iterator[tuple[str, Callable[[], IO[bytes]]]]:
+    """``(name, open)`` for every file ending in one of ``suffixes`` under ``sources`` — files, folders, glob
+    patterns, and zip archives (members read in place, named ``archive!member``) — in a stable order; ``open()``
+    gives a binary file object, valid while the generator is on that item. A pattern that matches nothing, a
+    missing path or a broken zip is a :class:`SourceError` naming it. (Precedent documents and facts JSONL.)"""
     if isinstance(sources, (str, Path)):
         sources = [sources]
     for src in sources:
@@ -343,9 +346,8 @@ def _iter_documents(sources: Iterable[str | Path] | str | Path) -> Iterator[tupl
             if not path.exists():
                 raise SourceError(str(path), "no such file or directory")
             if path.is_dir():
-                for p in sorted(path.rglob("*")):
-                    if p.is_file() and p.suffix.lower() in (".md", ".json", ".zip"):
-                        yield from _iter_documents([p]) if p.suffix.lower() == ".zip" else [(str(p), p.read_bytes)]
+                inner = [p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in (*suffixes, ".zip")]
+                yield from iter_members(inner, suffixes)
             elif path.suffix.lower() == ".zip":
                 try:
                     zf = zipfile.ZipFile(path)
@@ -353,11 +355,21 @@ def _iter_documents(sources: Iterable[str | Path] | str | Path) -> Iterator[tupl
                     raise SourceError(str(path), f"not a zip archive ({e})") from e
                 with zf:
                     for info in sorted(zf.infolist(), key=lambda i: i.filename):
-                        if info.is_dir() or not info.filename.lower().endswith((".md", ".json")):
-                            continue
-                        yield f"{path}!{info.filename}", (lambda info=info: zf.read(info))
+                        if not info.is_dir() and info.filename.lower().endswith(suffixes):
+                            yield f"{path}!{info.filename}", (lambda info=info, zf=zf: zf.open(info))
             else:
-                yield str(path), path.read_bytes
+                yield str(path), (lambda path=path: open(path, "rb"))
+
+
+def _read(opener: Callable[[], IO[bytes]]) -> bytes:
+    with opener() as f:
+        return f.read()
+
+
+def _iter_documents(sources: Iterable[str | Path] | str | Path) -> Iterator[tuple[str, Callable[[], bytes]]]:
+    """(name, reader) for every .md / .json document under the sources, in a stable order."""
+    for name, opener in iter_members(sources, (".md", ".json")):
+        yield name, (lambda opener=opener: _read(opener))
 
 
 def read_precedents(

@@ -22,6 +22,11 @@ Usage::
     RankerRetriever(searcher, ranker).search_batch(queries, 10, before=[…], exclude=[…])  # evaluate protocol
 
 Exact citations in the query (hits ranked by ``citation``) keep their place at the top.
+
+The facts memory (``facts``, :mod:`legalret.memory.facts`) adds its rank, score, vote share and support
+(and those of the holdings memory) as features. A ranker file trained before them lists fewer features:
+it still loads and scores with exactly the features it was trained on (a named subset of
+:data:`FEATURES`); retrain it to use the new ones (:mod:`legalret.train.ranker`).
 """
 
 from __future__ import annotations
@@ -41,6 +46,12 @@ from legalret.errors import LegalretError
 
 SCHEMA = "legalret.ranker/1"
 SIGNALS = ("bm25", "dense", "memory")
+#: Signals added after the first shipped ranker: their features sit after the original ones.
+EXTRA_SIGNALS = ("facts",)
+#: Memories whose votes carry (share, support) per article: see :func:`vote_features`.
+VOTING = ("memory", "facts")
+#: Support counts are capped here (VoteConfig.max_support keeps at most 5 supporting decisions).
+MAX_SUPPORT = 5
 #: Candidates read per query (the hybrid's top ``depth``).
 DEFAULT_DEPTH = 100
 #: The rank a candidate gets from a retriever whose list it is not in: beyond any list a Searcher returns.
@@ -70,6 +81,13 @@ def _base_features() -> list[str]:
         for qs in ("log_len", "parties", "numbers"):
             names.append(f"{s}_rr*{qs}")
     names += ["memory_rr*memory_top", "memory_score*memory_top"]
+    # the facts memory, and the vote share / support of both memories (appended: older files keep their order)
+    for s in EXTRA_SIGNALS:
+        names += [f"{s}_in", f"{s}_rr", f"{s}_logrank", f"{s}_score", f"{s}_top", f"{s}_mass"]
+        names += [f"{s}_rr*{qs}" for qs in ("log_len", "parties", "numbers")]
+    for s in VOTING:
+        names += [f"{s}_share", f"{s}_support"]
+    names += ["agree_memories_top10"]
     return names
 
 
@@ -86,11 +104,21 @@ def _norm(values: dict[str, float]) -> dict[str, float]:
     return {k: (v - lo) / (hi - lo) for k, v in values.items()}
 
 
-def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None) -> tuple[list[str], np.ndarray]:
+def vote_features(result: Any) -> dict[str, tuple[float, int]]:
+    """``{key: (vote share, supporting decisions)}`` of a memory result (:class:`~legalret.memory.retriever.MemoryResult`)."""
+    if result is None:
+        return {}
+    return {v.key: (float(v.share), len({h.item.case_no for h in v.support})) for v in result.votes}
+
+
+def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None,
+                       votes: dict[str, dict[str, tuple[float, int]]] | None = None) -> tuple[list[str], np.ndarray]:
     """Keys and the ``(n, len(FEATURES))`` feature matrix of one query's hybrid hits.
 
     ``hits``: objects with ``.key``, ``.score``, ``.ranks`` and ``.scores`` (Searcher hits), in fused
-    order. Exact-citation hits are skipped (see :meth:`Ranker.rerank`)."""
+    order; ``votes`` (``{memory|facts: {key: (share, support)}}``) or else each hit's ``.votes``
+    (``{memory|facts: (share, support)}``) give the memories' vote shares and support. Exact-citation hits
+    are skipped (see :meth:`Ranker.rerank`)."""
     cands = [h for h in hits if "citation" not in (h.ranks or {})]
     if depth is not None:
         cands = cands[:depth]
@@ -101,11 +129,16 @@ def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None
         return keys, x
     col = {name: i for i, name in enumerate(FEATURES)}
     absent = math.log1p(ABSENT_RANK)
-    per_signal_scores = {s: _norm({h.key: float(h.scores[s]) for h in cands if s in (h.scores or {})}) for s in SIGNALS}
+    signals = (*SIGNALS, *EXTRA_SIGNALS)
+    per_signal_scores = {s: _norm({h.key: float(h.scores[s]) for h in cands if s in (h.scores or {})}) for s in signals}
     fused_scores = _norm({h.key: float(h.score) for h in cands})
     raw_memory = [float(h.scores["memory"]) for h in cands if "memory" in (h.scores or {})]
     memory_top = max(raw_memory) if raw_memory else 0.0
     memory_mass = sum(raw_memory)
+    extra_top, extra_mass = {}, {}
+    for s in EXTRA_SIGNALS:
+        raw = [float(h.scores[s]) for h in cands if s in (h.scores or {})]
+        extra_top[s], extra_mass[s] = (max(raw) if raw else 0.0), sum(raw)
     q = query_signals(query)
     for i, h in enumerate(cands):
         ranks = dict(h.ranks or {})
@@ -131,6 +164,25 @@ def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None
                 row[col[f"{s}_rr*{qs}"]] = row[col[f"{s}_rr"]] * q[qs]
         row[col["memory_rr*memory_top"]] = row[col["memory_rr"]] * memory_top
         row[col["memory_score*memory_top"]] = row[col["memory_score"]] * memory_top
+        for s in EXTRA_SIGNALS:
+            r = ranks.get(s)
+            if r is None:
+                row[col[f"{s}_logrank"]] = absent
+            else:
+                row[col[f"{s}_in"]] = 1.0
+                row[col[f"{s}_rr"]] = 1.0 / r
+                row[col[f"{s}_logrank"]] = math.log1p(r)
+                row[col[f"{s}_score"]] = per_signal_scores[s].get(h.key, 0.0)
+            row[col[f"{s}_top"]] = extra_top[s]
+            row[col[f"{s}_mass"]] = extra_mass[s]
+            for qs in ("log_len", "parties", "numbers"):
+                row[col[f"{s}_rr*{qs}"]] = row[col[f"{s}_rr"]] * q[qs]
+        hit_votes = getattr(h, "votes", None) or {}
+        for s in VOTING:
+            share, support = votes[s].get(h.key, (0.0, 0)) if votes and s in votes else hit_votes.get(s, (0.0, 0))
+            row[col[f"{s}_share"]] = share
+            row[col[f"{s}_support"]] = min(support, MAX_SUPPORT)
+        row[col["agree_memories_top10"]] = float(all(ranks.get(s) is not None and ranks[s] <= 10 for s in VOTING))
     return keys, x
 
 
@@ -150,21 +202,35 @@ class Ranker:
         self.coef = np.asarray(self.coef, dtype=np.float64)
         self.mean = np.asarray(self.mean, dtype=np.float64)
         self.scale = np.asarray(self.scale, dtype=np.float64)
-        if tuple(self.features) != FEATURES:
-            raise LegalretError(f"ranker features {list(self.features)[:3]}… do not match this legalret's "
+        self.features = tuple(self.features)
+        unknown = [f for f in self.features if f not in FEATURES]
+        if unknown:
+            raise LegalretError(f"ranker features {unknown[:3]} are not computed by this legalret "
                                 f"({len(FEATURES)} features); retrain it with legalret/train/ranker.py")
-        if not (self.coef.shape == self.mean.shape == self.scale.shape == (len(FEATURES),)):
-            raise LegalretError(f"ranker arrays must have {len(FEATURES)} values each")
+        n = len(self.features)
+        if not (self.coef.shape == self.mean.shape == self.scale.shape == (n,)):
+            raise LegalretError(f"ranker arrays must have {n} values each (one per listed feature): a damaged file; "
+                                "retrain it with legalret/train/ranker.py")
+        # a file trained before newer features (e.g. the facts memory's) scores with the ones it knows
+        self._columns = np.array([FEATURES.index(f) for f in self.features], dtype=np.int64)
+        self._all = n == len(FEATURES) and bool((self._columns == np.arange(n)).all())
+
+    @property
+    def missing_features(self) -> list[str]:
+        """Features this legalret computes that the ranker was not trained with (ignored when scoring)."""
+        return [f for f in FEATURES if f not in self.features]
 
     # ---- scoring ----------------------------------------------------------------------------------
     def _z(self, x: np.ndarray) -> np.ndarray:
+        if not self._all:
+            x = x[..., self._columns]
         return (x - self.mean) / self.scale
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         return self._z(x) @ self.coef + self.intercept
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
-        """``(n, len(FEATURES))``: each feature's share ``coef · z`` of each candidate's score."""
+        """``(n, len(self.features))``: each of the ranker's features' share ``coef · z`` of each candidate's score."""
         return self._z(x) * self.coef
 
     def rerank(self, query: str, hits: Sequence[Any], k: int | None = None) -> list[tuple[str, float]]:
@@ -184,7 +250,7 @@ class Ranker:
         if key not in keys:
             raise LegalretError(f"{key} is not among the ranker's {len(keys)} candidates for this query")
         contrib = self.contributions(x[keys.index(key)])
-        items = sorted(zip(FEATURES, contrib.tolist()), key=lambda kv: -abs(kv[1]))
+        items = sorted(zip(self.features, contrib.tolist()), key=lambda kv: -abs(kv[1]))
         return dict(items[:top] if top else items)
 
     # ---- persistence ------------------------------------------------------------------------------

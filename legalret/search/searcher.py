@@ -11,6 +11,10 @@ Usage::
     s.search("임대차", laws=["민법"], kinds=["법률"], mode="bm25", explain=True)[0].reasons
     s.search_batch(["…", "…"], k=10, mode="dense")   # queries encoded in one batch
 
+An index built with ``--facts`` also has a facts memory (:mod:`legalret.memory.facts`: the facts of the
+same decisions vote for what they cite); it is one more retriever (``facts``) in the fused modes, with the
+same ``before``/``exclude`` leakage guard as the holdings memory, and the re-ranker reads its features.
+
 Modes: ``hybrid`` (the default: the index's fusion, then — on an index with BM25, dense and a memory — the
 learned re-ranker of :mod:`legalret.search.ranker`, which weighs each retriever by the kind of question),
 ``convex`` (the index's fusion settings alone: convex combination of min–max normalized scores, or RRF),
@@ -35,15 +39,16 @@ import numpy as np
 
 from legalret.articles import Article
 from legalret.errors import IndexError_, LegalretError
-from legalret.index.build import load_index_encoder
+from legalret.index.build import load_query_encoder
 from legalret.index.store import LEGACY_MEMORY_DIR, IndexData, load_index, reading
 from legalret.index.tokenize import KiwiTokenizer
 from legalret.keys import LawNames
+from legalret.memory.facts import FACTS_PART
 from legalret.memory.retriever import MemoryResult, MemoryRetriever, VoteConfig, WeightConfig, memory_weight
 from legalret.memory.store import MEMORY_PART, PrecedentMemory
 from legalret.search.citations import QueryCitation, find_citations, unresolved_citations
 from legalret.search.fusion import FusionSettings, FusedItem, convex_fusion, default_fusion, fuse, rrf_fusion
-from legalret.search.ranker import Ranker, candidate_features
+from legalret.search.ranker import Ranker, candidate_features, vote_features
 from legalret.text import normalize
 
 
@@ -61,6 +66,8 @@ class Hit:
     ranks: dict[str, int] = field(default_factory=dict)  # 1-based rank per retriever ('citation' for exact ones)
     scores: dict[str, float] = field(default_factory=dict)  # raw score per retriever
     reasons: list[str] = field(default_factory=list)
+    votes: dict[str, tuple[float, int]] = field(default_factory=dict)  # memory/facts: (vote share, supporting decisions)
+    precedents: list[dict] = field(default_factory=list)  # explain: the earlier decisions that voted for this article
 
     def to_dict(self, *, with_text: bool = False) -> dict:
         d = {
@@ -73,6 +80,8 @@ class Hit:
             "scores": {k: round(float(v), 6) for k, v in self.scores.items()},
             "reasons": self.reasons,
         }
+        if self.precedents:
+            d["precedents"] = self.precedents
         if self.article.deleted:
             d["deleted"] = True
         if with_text:
@@ -94,6 +103,15 @@ class SearchResults(list):
         return [h.key for h in self]
 
 
+def _precedent_fields(match, matched: str) -> dict:
+    """One earlier decision behind a hit, as fields (the API and the page show these; ``reasons`` has them as
+    lines): 사건번호, 선고일자, what matched the query — ``matched`` 'holding' (a 판시사항 item: its number and
+    text) or 'facts' (the opening of the facts the court found) — and its similarity (1 = the best match)."""
+    item = match.item
+    return {"case_no": item.case_no, "decided": item.decided.isoformat(), "index": item.index or None,
+            "text": item.text, "similarity": round(float(match.similarity), 4), "matched": matched}
+
+
 # ---- retrievers --------------------------------------------------------------------------------------
 @dataclass
 class Query:
@@ -108,6 +126,12 @@ class Query:
     exclude: Any = None  # … and none of this case number
     notes: list[str] = field(default_factory=list)
     memory: MemoryResult | None = None  # what the memory found for this query (its weight, explain lines)
+    facts: MemoryResult | None = None  # what the facts memory found
+
+    def votes(self) -> dict[str, dict[str, tuple[float, int]]]:
+        """``{signal: {key: (vote share, supporting decisions)}}`` of the memories that ran (ranker features)."""
+        return {name: vote_features(result) for name, result in (("memory", self.memory), ("facts", self.facts))
+                if result is not None}
 
 
 @runtime_checkable
@@ -164,17 +188,20 @@ class DenseRetriever:
 
 
 class IndexedMemory:
-    """The precedent memory as a :class:`Retriever` over one index: its votes restricted to articles this
-    index can return (live rows under the query's filters), its fusion weight adapted per query."""
+    """A precedent memory as a :class:`Retriever` over one index: its votes restricted to articles this
+    index can return (live rows under the query's filters), its fusion weight adapted per query.
+    ``name`` 'memory' (holdings) or 'facts' (the facts memory): the query attribute its result is kept in."""
 
-    name = "memory"
-
-    def __init__(self, retriever: MemoryRetriever, row_of_key: dict[str, int], weights: WeightConfig):
-        self.retriever, self.row_of_key, self.weights = retriever, row_of_key, weights
+    def __init__(self, retriever: MemoryRetriever, row_of_key: dict[str, int], weights: WeightConfig, name: str = "memory",
+                 *, same_tokens: bool = False):
+        self.retriever, self.row_of_key, self.weights, self.name = retriever, row_of_key, weights, name
+        self.same_tokens = same_tokens  # the memory tokenizes like the searcher: reuse Query.tokens (Kiwi once)
 
     def candidates(self, query: Query, n: int) -> list[tuple[str, float]]:
         # the result stays with the query, not with this shared object: a server searches from many threads
-        result = query.memory = self.retriever.explain(query.text, n, laws=query.laws, before=query.before, exclude=query.exclude)
+        result = self.retriever.explain(query.text, n, laws=query.laws, before=query.before, exclude=query.exclude,
+                                        tokens=query.tokens if self.same_tokens else None)
+        setattr(query, self.name, result)
         out = []
         for key, score in result.ranking(n):
             row = self.row_of_key.get(key)  # a key the index no longer has (or deleted) never surfaces
@@ -183,7 +210,8 @@ class IndexedMemory:
         return out
 
     def weight(self, query: Query) -> float:
-        return float(memory_weight(query.memory, self.weights)) if query.memory is not None else 0.0
+        result = getattr(query, self.name)
+        return float(memory_weight(result, self.weights)) if result is not None else 0.0
 
 
 # ---- the searcher -----------------------------------------------------------------------------------
@@ -193,6 +221,7 @@ class Searcher:
 
     ``memory``: None = the generation's precedent memory, if it has one; False = never; or a
     :class:`~legalret.memory.store.PrecedentMemory` / :class:`~legalret.memory.retriever.MemoryRetriever`.
+    ``facts``: the same for the facts memory (None = the generation's ``facts/`` part, if any).
     ``model`` / ``adapter`` / ``encoder``: must match the index's encoder (default: the one recorded in the
     manifest; its ONNX export when there is one, so no torch is imported). ``verify``: 'stamp' (default:
     checksums unless the verified stamp matches) | 'full' | 'size' | 'none'.
@@ -203,6 +232,7 @@ class Searcher:
         index_dir: str | Path,
         *,
         memory: "PrecedentMemory | MemoryRetriever | bool | None" = None,
+        facts: "PrecedentMemory | MemoryRetriever | bool | None" = None,
         model: str | None = None,
         adapter: str | Path | None = None,
         encoder: Any = None,
@@ -228,6 +258,7 @@ class Searcher:
         self.keys = self.data.row_keys
         self._row_of_key = {key: row for row, key in enumerate(self.keys)}
         self._memory = self._open_memory(memory)
+        self._facts = self._open_memory(facts, FACTS_PART) if self._memory is not None else None  # facts beside a memory
         self.ranker = self._open_ranker(ranker)
 
         # columns, not articles: a loaded store parses an article only when a hit shows it
@@ -256,17 +287,7 @@ class Searcher:
         return self._dense
 
     def _query_encoder(self):
-        info = self.manifest["encoder"]
-        args = self._encoder_args
-        if args["encoder"] is None and args["model"] is None and args["adapter"] is None:
-            from legalret.models.onnx import OnnxQueryEncoder, find_export
-
-            export = find_export(info["fingerprint"])
-            if export is not None:
-                enc = OnnxQueryEncoder.load(export)
-                if enc.fingerprint == info["fingerprint"]:
-                    return enc
-        return load_index_encoder(info, where=self.index_dir, **args)
+        return load_query_encoder(self.manifest["encoder"], where=self.index_dir, **self._encoder_args)
 
     @property
     def encoder(self):
@@ -277,7 +298,12 @@ class Searcher:
         """The precedent memory's retriever, or None."""
         return self._memory.retriever if self._memory is not None else None
 
-    def _open_memory(self, arg) -> IndexedMemory | None:
+    @property
+    def facts(self) -> MemoryRetriever | None:
+        """The facts memory's retriever, or None."""
+        return self._facts.retriever if self._facts is not None else None
+
+    def _open_memory(self, arg, part: str = MEMORY_PART) -> IndexedMemory | None:
         if arg is False:
             return None
         settings: dict = {}
@@ -286,8 +312,12 @@ class Searcher:
         elif isinstance(arg, PrecedentMemory):
             retriever = MemoryRetriever(arg)
         elif arg is None or arg is True:
-            section = self.manifest.get(MEMORY_PART)
-            if MEMORY_PART not in self.data.parts or section is None:
+            section = self.manifest.get(part)
+            if part not in self.data.parts or section is None:
+                if part == FACTS_PART:
+                    if arg is True:
+                        raise IndexError_(f"{self.index_dir}: no facts memory in this index (build with --precedents and --facts)")
+                    return None
                 if (self.index_dir / LEGACY_MEMORY_DIR).is_dir():
                     raise IndexError_(
                         f"{self.index_dir / LEGACY_MEMORY_DIR}: precedent memory in the old layout (beside the generations); "
@@ -296,16 +326,17 @@ class Searcher:
                 if arg is True:
                     raise IndexError_(f"{self.index_dir}: no precedent memory in this index (build with --precedents)")
                 return None
-            path = self.data.path / MEMORY_PART
+            path = self.data.path / part
             with reading(path):
                 memory = PrecedentMemory.load(path, tokenizer=self.tokenizer)
-            if memory.has_dense:
-                memory.encoder = self.dense.encoder  # dense memory: the index's encoder embeds the query
+            if memory.has_dense:  # dense memory: the index's encoder embeds the query, loaded on first use
+                memory.encode_lazily(lambda: self.dense.encoder)
             settings = memory.settings
             retriever = MemoryRetriever(memory, VoteConfig(**settings.get("votes", {})))
         else:
             raise TypeError(f"memory must be None, False, a PrecedentMemory or a MemoryRetriever, not {type(arg).__name__}")
-        return IndexedMemory(retriever, self._row_of_key, WeightConfig(**settings.get("weights", {})))
+        same = retriever.memory.tokenizer is self.tokenizer  # loaded here with the searcher's tokenizer
+        return IndexedMemory(retriever, self._row_of_key, WeightConfig(**settings.get("weights", {})), part, same_tokens=same)
 
     def _open_ranker(self, arg) -> Ranker | None:
         """The learned re-ranker for ``hybrid``: only on an index that has every list its features read
@@ -334,11 +365,14 @@ class Searcher:
             if self._memory is None:
                 raise LegalretError(f"{self.index_dir}: no precedent memory in this index (build with --precedents)")
             out.append(self._memory)
+            if mode in fused_modes and self._facts is not None:
+                out.append(self._facts)
         return out
 
     def resolve_mode(self, mode: str) -> str:
-        """The mode a caller's request runs as: on a BM25-only index the fused modes are plain BM25."""
-        return "bm25" if mode in ("hybrid", "convex", "rrf") and not self.has_dense else mode
+        """The mode a caller's request runs as: on an index with BM25 alone (no vectors, no memory) the fused
+        modes are plain BM25; BM25 + a memory still fuses."""
+        return "bm25" if mode in ("hybrid", "convex", "rrf") and not self.has_dense and self._memory is None else mode
 
     def warmup(self) -> "Searcher":
         """Load the encoder now and run one query through everything (for timing)."""
@@ -492,16 +526,23 @@ class Searcher:
                 lists[r.name] = r.candidates(q, n)
             if self._memory is not None and "memory" in lists and mode != "memory":
                 w_mem = self._memory.weight(q)
-                weights = {name: w * (1.0 - w_mem) for name, w in weights.items()}
-                weights["memory"] = w_mem
-                memory_note = f"memory weight {w_mem:.2f}"
+                w_facts = self._facts.weight(q) if "facts" in lists else 0.0
+                # the memories share one channel: its weight is the stronger gate, split by the two gates
+                channel = max(w_mem, w_facts)
+                weights = {name: w * (1.0 - channel) for name, w in weights.items()}
+                weights["memory"] = channel * (w_mem / (w_mem + w_facts) if w_mem + w_facts > 0 else 1.0)
+                memory_note = f"memory weight {weights['memory']:.2f}"
+                if "facts" in lists:
+                    weights["facts"] = channel - weights["memory"]
+                    memory_note += f", facts weight {weights['facts']:.2f}"
         cited_keys = {c.key for c in cites}
+        votes = q.votes()
         learned_reasons: dict[str, str] = {}
         if mode in ("hybrid", "convex"):
             fused = fuse(lists, self.fusion, weights, n)
             if learned and fused:  # (a learned searcher has all three lists; none when nothing was searched)
                 fused, learned_reasons = self._rerank(q.text, [item for item in fused if item.key not in cited_keys],
-                                                      k if explain else 0)
+                                                      k if explain else 0, votes)
         elif mode == "rrf":
             fused = rrf_fusion(lists, weights, n, self.fusion.rrf_k)
         else:  # one retriever: its own scores
@@ -533,7 +574,7 @@ class Searcher:
                 break
             if item.key in cited:
                 continue
-            hits.append(self._hit(item, list(lists), k, explain))
+            hits.append(self._hit(item, list(lists), k, explain, votes))
         if explain and memory_note and hits:
             hits[0].reasons.append(memory_note)
         if explain and learned_reasons:
@@ -543,14 +584,20 @@ class Searcher:
         if explain and "memory" in lists and q.memory is not None:
             for hit in hits:  # users want to see which earlier decisions brought an article up
                 hit.reasons.extend(q.memory.explain_lines(hit.key))
+                hit.precedents.extend(_precedent_fields(m, "holding") for m in q.memory.support_for(hit.key)[:3])
+        if explain and "facts" in lists and q.facts is not None:
+            for hit in hits:  # … and whose facts resembled the question
+                hit.reasons.extend("facts: " + line for line in q.facts.explain_lines(hit.key, limit=2))
+                hit.precedents.extend(_precedent_fields(m, "facts") for m in q.facts.support_for(hit.key)[:2])
         return SearchResults(hits[:k], query=q.text, notices=notes, citations=cites)
 
-    def _rerank(self, query: str, fused: list[FusedItem], explained: int) -> tuple[list[FusedItem], dict[str, str]]:
+    def _rerank(self, query: str, fused: list[FusedItem], explained: int,
+                votes: dict | None = None) -> tuple[list[FusedItem], dict[str, str]]:
         """The fused candidates ordered by the learned re-ranker, and for the first ``explained`` of them
-        their largest feature contributions. The features are read from the fused items' ranks and scores,
-        exactly as the re-ranker was trained on a hybrid search's hits."""
+        their largest feature contributions. The features are read from the fused items' ranks and scores
+        (and the memories' vote shares and support), exactly as the re-ranker was trained on a search's hits."""
         candidates = fused[: self.ranker.depth]
-        _, x = candidate_features(query, candidates)
+        _, x = candidate_features(query, candidates, votes=votes)
         scores = self.ranker.scores(x)
         order = np.argsort(-scores, kind="stable").tolist()
         for j in order:
@@ -562,9 +609,13 @@ class Searcher:
                 top = np.argsort(-np.abs(row))[:4].tolist()
                 reasons[candidates[j].key] = "learned fusion: " + ", ".join(
                     f"{self.ranker.features[f]} {row[f]:+.2f}" for f in top)
+                facts = [f for f, name in enumerate(self.ranker.features) if name.startswith("facts_")]
+                if facts:  # the facts memory's part, always shown (the new signal)
+                    reasons[candidates[j].key] += f"; facts features {row[facts].sum():+.2f} (" + ", ".join(
+                        f"{self.ranker.features[f]} {row[f]:+.2f}" for f in facts if abs(row[f]) >= 0.005) + ")"
         return [candidates[j] for j in order], reasons
 
-    def _hit(self, item: FusedItem, names: list[str], k: int, explain: bool) -> Hit:
+    def _hit(self, item: FusedItem, names: list[str], k: int, explain: bool, votes: dict | None = None) -> Hit:
         article = self.data.articles[self.data.by_key[item.key]]
         reasons = []
         if explain:
@@ -574,7 +625,8 @@ class Searcher:
                     reasons.append(f"{name}: rank {item.ranks[name]}, score {item.scores[name]:.4f}{part}")
                 else:
                     reasons.append(f"{name}: not in its top {max(self.fusion.candidates, k)}")
-        return Hit(item.key, float(item.score), article, dict(item.ranks), dict(item.scores), reasons)
+        mine = {name: v[item.key] for name, v in (votes or {}).items() if item.key in v}
+        return Hit(item.key, float(item.score), article, dict(item.ranks), dict(item.scores), reasons, mine)
 
     # ---- info ----------------------------------------------------------------------------------
     def article(self, key: str) -> Article | None:

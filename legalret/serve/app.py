@@ -7,7 +7,8 @@
 ``GET /api/meta``                  the index's laws and kinds (the page's filters)
 ``GET /healthz``                   generation, article count, reload state (no token needed)
 ``GET /``                          the web page (static files shipped in the package; no CDN)
-``GET /docs``, ``/openapi.json``   OpenAPI documentation
+``GET /docs``, ``/openapi.json``   OpenAPI documentation: Swagger UI from the ``swagger-ui-bundle`` package's
+                                   files under ``/static/swagger/`` (no CDN), and the schema
 =================================  ====================================================================
 
 Errors are JSON ``{"error": "<one line>", "status": <code>}``: 400 for a bad parameter (empty or too long
@@ -26,7 +27,6 @@ from __future__ import annotations
 import hmac
 import json
 import os
-import re
 import time
 from importlib import resources
 from pathlib import Path
@@ -53,9 +53,19 @@ STATIC_FILES = {
     "app.css": "text/css; charset=utf-8",
     "app.js": "text/javascript; charset=utf-8",
 }
+#: Swagger UI's files for /docs (from the ``swagger-ui-bundle`` package): name → content type, served under
+#: /static/swagger/ from a fixed table like the page's, so /docs works without internet (an air-gapped office).
+SWAGGER_FILES = {
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "favicon-32x32.png": "image/png",
+}
+SWAGGER_PREFIX = "/static/swagger/"
+#: The schema /docs reads: /openapi.json written as OpenAPI 3.0, because the packaged Swagger UI (4.15) renders
+#: only 3.0 ("Unable to render this definition" for FastAPI's 3.1). /openapi.json itself stays 3.1.
+DOCS_SCHEMA_URL = "/openapi-3.0.json"
 
 # '판례 2019다5005 (2019-12-31) [1] 불법행위로 … (similarity 1.00)' — the memory's explain line
-_PRECEDENT = re.compile(r"^판례 (?P<case_no>\S+) \((?P<decided>\d{4}-\d{2}-\d{2})\) (?:\[(?P<index>\d+)\] )?(?P<holding>.*?)(?: \(similarity (?P<similarity>[\d.]+)\))?$")
 
 
 class HitModel(BaseModel):
@@ -72,7 +82,10 @@ class HitModel(BaseModel):
     reasons: list[str] = Field(description="explain lines (with explain=1): retriever ranks, precedents")
     deleted: bool = False
     citation: str = Field(examples=["「민법」 제194조(간접점유)"])
-    precedents: list[dict[str, Any]] = Field(description="case_no (사건번호), decided (선고일자), holding, similarity")
+    precedents: list[dict[str, Any]] = Field(description=(
+        "with explain=1: the earlier decisions behind the hit — case_no (사건번호), decided (선고일자), index (the "
+        "판시사항 item), text, similarity (1 = best), matched ('holding': its 판시사항 resembled the query; "
+        "'facts': the facts the court found did)"))
 
 
 class SearchModel(BaseModel):
@@ -112,6 +125,16 @@ def load_static() -> dict[str, tuple[bytes, str]]:
     return {name: (base.joinpath(name).read_bytes(), ctype) for name, ctype in STATIC_FILES.items()}
 
 
+def swagger_dir() -> Path | None:
+    """The folder with Swagger UI's files (package ``swagger-ui-bundle``), or None when it is not installed."""
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:
+        return None
+    path = Path(swagger_ui_path)
+    return path if all((path / name).is_file() for name in SWAGGER_FILES) else None
+
+
 def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = None, warm: bool = True) -> FastAPI:
     """The ASGI app over ``index`` (a directory, or a :class:`LiveSearcher` to share one)."""
     live = index if isinstance(index, LiveSearcher) else LiveSearcher(Path(index), warm=warm)
@@ -120,8 +143,11 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         title="legalret",
         description="Korean statute retrieval: the articles that govern a question, with the reasons.",
         version=_version(),
+        docs_url=None,  # FastAPI's default /docs loads Swagger UI from a CDN: served from local files below
+        redoc_url=None,
     )
     app.state.live = live
+    swagger = swagger_dir()
 
     def require_token(request: Request) -> None:
         if not token:
@@ -228,6 +254,31 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         body, ctype = static["index.html"]
         return Response(body, media_type=ctype, headers=_STATIC_HEADERS)
 
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        if swagger is None:
+            raise ApiError(404, "Swagger UI is not installed here (pip install swagger-ui-bundle); the schema is at /openapi.json")
+        return get_swagger_ui_html(
+            openapi_url=DOCS_SCHEMA_URL, title=f"{app.title} — API",
+            swagger_js_url=SWAGGER_PREFIX + "swagger-ui-bundle.js", swagger_css_url=SWAGGER_PREFIX + "swagger-ui.css",
+            swagger_favicon_url=SWAGGER_PREFIX + "favicon-32x32.png",
+        )
+
+    @app.get(DOCS_SCHEMA_URL, include_in_schema=False)
+    def docs_schema() -> dict[str, Any]:
+        return openapi_30(app.openapi())
+
+    @app.get(SWAGGER_PREFIX + "{name}", include_in_schema=False)
+    def swagger_file(name: str) -> Response:
+        if swagger is None or name not in SWAGGER_FILES:  # a fixed table, as for the page's files
+            raise ApiError(404, f"no such file: {name[:60]!r}")
+        from fastapi.responses import FileResponse
+
+        return FileResponse(swagger / name, media_type=SWAGGER_FILES[name],
+                            headers={"Cache-Control": "max-age=86400", "X-Content-Type-Options": "nosniff"})
+
     @app.get("/static/{name}", include_in_schema=False)
     def static_file(name: str) -> Response:
         if name not in static:  # a fixed table: '../x', '%2e%2e/x' and the like are simply not in it
@@ -266,7 +317,7 @@ def hit_json(hit) -> dict[str, Any]:
     """``Hit.to_dict(with_text=True)`` (what ``legalret search --json`` prints) + citation and precedents."""
     d = hit.to_dict(with_text=True)
     d["citation"] = citation(hit.article)
-    d["precedents"] = precedents(hit.reasons)
+    d["precedents"] = hit.precedents  # structured by the searcher when explain is on; [] otherwise
     return d
 
 
@@ -286,17 +337,47 @@ def citation(article) -> str:
     return f"「{article.law}」 {rest}{title}"
 
 
-def precedents(reasons: list[str]) -> list[dict[str, Any]]:
-    """The precedents among a hit's explain lines, as fields (사건번호, 선고일자, holding, similarity)."""
-    out = []
-    for line in reasons:
-        m = _PRECEDENT.match(line)
-        if m:
-            sim = m.group("similarity")
-            out.append({"case_no": m.group("case_no"), "decided": m.group("decided"),
-                        "index": int(m.group("index")) if m.group("index") else None,
-                        "holding": m.group("holding"), "similarity": float(sim) if sim else None})
-    return out
+def openapi_30(spec: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI's OpenAPI 3.1 schema written as 3.0 for Swagger UI 4: ``anyOf [X, null]`` → X + ``nullable``,
+    ``type: [X, "null"]`` → ``nullable``, a JSON-Schema ``examples`` list → ``example``, ``const`` → ``enum``,
+    numeric ``exclusiveMinimum``/``exclusiveMaximum`` → the 3.0 boolean form. What the API serves is unchanged."""
+
+    def walk(node):
+        if isinstance(node, list):
+            return [walk(x) for x in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: walk(v) for k, v in node.items()}
+        for key in ("anyOf", "oneOf"):
+            options = out.get(key)
+            if isinstance(options, list) and any(o == {"type": "null"} for o in options):
+                rest = [o for o in options if o != {"type": "null"}]
+                del out[key]
+                if len(rest) == 1 and isinstance(rest[0], dict):
+                    out = {**rest[0], **out}
+                elif rest:
+                    out[key] = rest
+                out["nullable"] = True
+        if isinstance(out.get("type"), list):
+            types = [t for t in out["type"] if t != "null"]
+            if len(types) < len(out["type"]):
+                out["nullable"] = True
+            out["type"] = types[0] if len(types) == 1 else out["type"]
+        if isinstance(out.get("examples"), list):
+            examples = out.pop("examples")
+            if examples:
+                out.setdefault("example", examples[0])
+        if "const" in out:
+            out["enum"] = [out.pop("const")]
+        for bound, plain in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+            if isinstance(out.get(bound), (int, float)) and not isinstance(out.get(bound), bool):
+                out[plain] = out[bound]
+                out[bound] = True
+        return out
+
+    converted = walk(spec)
+    converted["openapi"] = "3.0.3"
+    return converted
 
 
 def _version() -> str:

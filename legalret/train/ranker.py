@@ -6,7 +6,13 @@ Training data, never the reporting sets:
   each decision's ``date`` and ``case_no``): the memory answers each with only earlier, other decisions —
   as it would for a new decision;
 * the **tune half** of the hand-written questions (``benchmarks/queries/user_questions.jsonl``,
-  ``split == "tune"``), with the memory cut at ``--before`` (2020-01-01).
+  ``split == "tune"``), with the memory cut at ``--before`` (2020-01-01);
+* optionally (``--facts-queries N``) **scenario-like queries**: the facts of N train-split decisions from the
+  index's facts memory (first ``--facts-chars`` characters, the articles the decision cites as gold),
+  answered — like the holdings — only by earlier, other decisions (so a decision's own facts never vote).
+
+The features include the facts memory's (:mod:`legalret.memory.facts`) when the index has one; a ranker
+trained on an index without it learns zero weight for them.
 
 Each query's hybrid top-``depth`` candidates become rows (gold = 1); rows are weighted so that each
 source (holdings, questions) carries the same total weight and every query counts equally within it —
@@ -14,7 +20,8 @@ the default must win both kinds of question. A logistic regression (scikit-learn
 on standardized features gives the weights the query path applies with numpy.
 
     .venv/bin/python -m legalret.train.ranker --index /tmp/q_idx --holdings out/pairs/train_queries.jsonl \\
-        --holdings-limit 3000 --questions benchmarks/queries/user_questions.jsonl --out ranker.json
+        --holdings-limit 3000 --questions benchmarks/queries/user_questions.jsonl --out ranker.json \\
+        [--facts-queries 1000]
 
 or from Python::
 
@@ -84,6 +91,30 @@ def collect(searcher: Any, queries: Sequence[Any], *, source: str, depth: int = 
     return Rows(np.vstack(xs), np.concatenate(ys), np.concatenate(gs), [source] * len(queries), len(queries), with_gold)
 
 
+def facts_queries(searcher: Any, n: int, *, before: str = "2020-01-01", chars: int = 600, seed: int = 0) -> list[Any]:
+    """``n`` scenario-like training queries from the searcher's facts memory: the facts of decisions decided
+    before ``before`` (train split), cut to ``chars`` characters, gold = the articles the decision cites;
+    each carries its ``date`` and ``case_no`` so that only earlier, other decisions vote for it."""
+    from legalret.evaluate.quality import Query
+
+    facts = getattr(searcher, "facts", None)
+    if facts is None:
+        raise LegalretError(f"{getattr(searcher, 'index_dir', 'index')}: no facts memory (build with --facts) for --facts-queries")
+    memory = facts.memory
+    from datetime import date
+
+    cut = date.fromisoformat(before).toordinal()
+    rows = np.flatnonzero(memory.decided_ord < cut)
+    rng = np.random.default_rng(seed)
+    rows = rng.choice(rows, size=min(n, len(rows)), replace=False) if len(rows) else rows
+    out = []
+    for row in sorted(rows.tolist()):
+        item = memory.items[row]
+        out.append(Query(qid=f"facts-{item.case_no}", query=item.text[:chars], gold=list(item.keys),
+                         extra={"date": item.decided.isoformat(), "case_no": item.case_no, "style": "facts"}))
+    return out
+
+
 def fit(rows: Rows, *, c: float = 1.0, depth: int = DEFAULT_DEPTH, info: dict | None = None) -> Ranker:
     """Weighted logistic regression (each source equal total weight, each query equal within it)."""
     from sklearn.linear_model import LogisticRegression
@@ -116,9 +147,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--holdings-limit", type=int, default=3000)
     ap.add_argument("--questions", help="the hand-written questions; only split == 'tune' is used")
     ap.add_argument("--before", default="2020-01-01", help="memory cut-off for the questions")
+    ap.add_argument("--facts-queries", type=int, default=0,
+                    help="also train on the facts of this many train-split decisions (scenario-like queries)")
+    ap.add_argument("--facts-chars", type=int, default=600, help="facts queries are cut to this many characters")
     ap.add_argument("--depth", type=int, default=DEFAULT_DEPTH)
     ap.add_argument("--C", type=float, default=1.0, dest="c")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--without-facts", action="store_true",
+                    help="search without the index's facts memory (a baseline ranker that never sees it)")
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
 
@@ -126,8 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     from legalret.evaluate.questions import read_questions
     from legalret.search.searcher import Searcher
 
-    searcher = Searcher(args.index)
-    parts, info = [], {"index": args.index, "depth": args.depth, "features": len(FEATURES)}
+    searcher = Searcher(args.index, facts=False) if args.without_facts else Searcher(args.index)
+    parts, info = [], {"index": args.index, "depth": args.depth, "features": len(FEATURES),
+                       "facts_memory": searcher.facts is not None}
     t0 = time.perf_counter()
     if args.holdings:
         hs = list(load_queries(args.holdings, limit=args.holdings_limit, seed=args.seed))
@@ -144,8 +181,13 @@ def main(argv: list[str] | None = None) -> int:
         parts.append(collect(searcher, qs, source="questions", depth=args.depth, default_before=args.before))
         info["questions"] = {"file": args.questions, "split": "tune", "queries": len(qs), "before": args.before}
         print(f"questions (tune): {len(qs)} queries, {time.perf_counter() - t0:.0f}s", flush=True)
+    if args.facts_queries:
+        fq = facts_queries(searcher, args.facts_queries, before=args.before, chars=args.facts_chars, seed=args.seed)
+        parts.append(collect(searcher, fq, source="facts", depth=args.depth))
+        info["facts_queries"] = {"queries": len(fq), "chars": args.facts_chars, "before": args.before}
+        print(f"facts queries: {len(fq)} queries, {time.perf_counter() - t0:.0f}s", flush=True)
     if not parts:
-        ap.error("give --holdings and/or --questions")
+        ap.error("give --holdings, --questions and/or --facts-queries")
     ranker = fit(Rows.concat(parts), c=args.c, depth=args.depth, info=info)
     ranker.info["seconds"] = round(time.perf_counter() - t0, 1)
     ranker.save(args.out)

@@ -65,19 +65,22 @@ function explainPanel(hit) {
     panel.appendChild(el("h3", null, "근거 판례 (이 조문을 인용한 유사 판결)"));
     const table = el("table", "precedents");
     const head = table.createTHead().insertRow();
-    for (const h of ["사건번호", "선고일자", "판시사항", "유사도"]) head.appendChild(el("th", null, h));
+    for (const h of ["사건번호", "선고일자", "비슷했던 부분", "유사도"]) head.appendChild(el("th", null, h));
     const body = table.createTBody();
     for (const p of precedents) {
       const row = body.insertRow();
       row.className = "precedent";
       row.appendChild(el("td", "case", p.case_no));
       row.appendChild(el("td", "date", p.decided));
-      row.appendChild(el("td", null, (p.index ? "[" + p.index + "] " : "") + p.holding));
+      // matched: "holding" (a 판시사항 item resembled the query) or "facts" (the facts the court found did)
+      const what = p.matched === "facts" ? "사실관계: " : "판시사항 " + (p.index ? "[" + p.index + "] " : "");
+      const text = p.text.length > 300 ? p.text.slice(0, 299) + "…" : p.text;
+      row.appendChild(el("td", null, what + text));
       row.appendChild(el("td", null, p.similarity === null ? "" : p.similarity.toFixed(2)));
     }
     panel.appendChild(table);
   }
-  const other = (hit.reasons || []).filter((r) => !r.startsWith("판례 "));
+  const other = (hit.reasons || []).filter((r) => !r.startsWith("판례 ") && !r.startsWith("facts: 판례 "));
   panel.appendChild(el("h3", null, "검색기별 순위"));
   const ul = el("ul", "reasons");
   const ranks = Object.entries(hit.ranks || {});

@@ -1,0 +1,103 @@
+"""The facts memory: one item per decision — its facts text (the opening of its reasons) — voting for the union
+of the articles the decision's holdings cite.
+
+It is a :class:`~legalret.memory.store.PrecedentMemory` (same TokenStore, BM25 engine, leakage data, on-disk
+format) written as its own generation part (``<generation>/facts/``, ``manifest["facts"]``), searched by a
+:class:`~legalret.memory.retriever.MemoryRetriever` with its own :class:`~legalret.memory.retriever.VoteConfig`
+(:data:`FACTS_VOTES`). A decision's keys come from the holdings memory of the same index (already resolved
+against its articles, kept to its live keys, pre-numbering citations dropped), so both parts agree.
+
+Usage::
+
+    from legalret.memory.facts import build_facts_memory, add_facts
+    from legalret.precedents.facts import read_facts
+
+    holdings = PrecedentMemory.load("idx/gen-…/memory")
+    facts = build_facts_memory(read_facts("precedent-facts.zip"), holdings)     # joined on 판례일련번호 / 사건번호
+    add_facts(facts, read_facts("new-facts.jsonl"), holdings)                   # new decisions' facts
+    MemoryRetriever(facts, FACTS_VOTES).search("갑은 을에게 …", k=10)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, is_dataclass
+from typing import Any, Iterable
+
+from legalret.memory.retriever import VoteConfig
+from legalret.memory.store import MEMORY_BM25, MemoryItem, PrecedentMemory
+from legalret.precedents.citations import predates_numbering
+from legalret.precedents.facts import FactsDecision, FactsRecord, join
+
+#: The generation part (``<generation>/facts/``, ``manifest["facts"]``).
+FACTS_PART = "facts"
+#: Facts are long (~1,500 characters, ~250 Kiwi tokens); BM25 sees the first this many tokens
+#: (``benchmarks/facts_memory.py --tune``, tune split only). None = all.
+FACTS_MAX_TOKENS: int | None = None
+#: The facts memory's vote settings (tune split; see benchmarks/facts_memory.py).
+FACTS_VOTES = VoteConfig()
+FACTS_BM25 = MEMORY_BM25
+
+
+def decisions_of(memory: PrecedentMemory) -> list[dict]:
+    """The decisions of a holdings memory as join records: serial, case number, holdings' keys/citations."""
+    by_case: dict[str, dict] = {}
+    for item in memory.items:
+        d = by_case.setdefault(item.case_no, {"serial": item.serial, "case_no": item.case_no, "decided": item.decided,
+                                               "case_name": item.case_name, "court": item.court, "holdings": []})
+        d["holdings"].append({"keys": item.keys, "citations": item.citations})
+    return list(by_case.values())
+
+
+def _as_dict(c: Any) -> dict:
+    return dict(c) if isinstance(c, dict) else asdict(c) if is_dataclass(c) else dict(vars(c))
+
+
+def facts_item(decision: FactsDecision) -> MemoryItem | None:
+    """The memory item of one joined decision (None when it cites nothing that may vote)."""
+    rec: FactsRecord = decision.facts
+    keys = [k for k in decision.keys if not predates_numbering(k, rec.decided)]
+    if not keys or not rec.text:
+        return None
+    seen, citations = set(), []
+    for c in decision.citations:
+        d = _as_dict(c)
+        marker = repr(sorted(d.items()))
+        if marker not in seen:
+            seen.add(marker)
+            citations.append(d)
+    return MemoryItem(case_no=rec.case_no, decided=rec.decided, index=0, text=rec.text, keys=keys,
+                      case_name=decision.case_name, court=decision.court or rec.court_level, serial=rec.serial,
+                      citations=citations)
+
+
+def facts_items(facts: Iterable[FactsRecord], decisions: Iterable[Any]) -> list[MemoryItem]:
+    """Items for the facts that join one of ``decisions`` (a later record of the same 사건번호 wins)."""
+    items: dict[str, MemoryItem] = {}
+    for joined in join(facts, decisions):
+        item = facts_item(joined)
+        if item is not None:
+            items[item.case_no] = item
+    return list(items.values())
+
+
+def build_facts_memory(facts: Iterable[FactsRecord], holdings: PrecedentMemory | Iterable[Any], *, tokenizer=None,
+                       max_tokens: int | None = FACTS_MAX_TOKENS, encoder=None) -> PrecedentMemory:
+    """A facts memory over ``facts`` joined with ``holdings`` (a holdings memory, or decisions/Precedents)."""
+    decisions = decisions_of(holdings) if isinstance(holdings, PrecedentMemory) else holdings
+    if tokenizer is None and isinstance(holdings, PrecedentMemory):
+        tokenizer = holdings.tokenizer
+    memory = PrecedentMemory([], tokenizer=tokenizer, encoder=encoder, with_summary=False, params=FACTS_BM25,
+                             max_tokens=max_tokens, kind="facts")
+    memory.add_items(facts_items(facts, decisions))
+    memory.settings = facts_settings()
+    return memory
+
+
+def add_facts(memory: PrecedentMemory, facts: Iterable[FactsRecord], holdings: PrecedentMemory | Iterable[Any]) -> dict[str, int]:
+    """Add (or replace, by 사건번호) the facts of decisions in ``holdings``; returns add counts."""
+    decisions = decisions_of(holdings) if isinstance(holdings, PrecedentMemory) else holdings
+    return memory.add_items(facts_items(facts, decisions))
+
+
+def facts_settings() -> dict:
+    return {"votes": asdict(FACTS_VOTES)}

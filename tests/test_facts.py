@@ -1,0 +1,241 @@
+"""The facts memory: reading facts JSONL (bad lines warned, never fatal), the join with decisions, the
+``facts/`` generation part built and added by the pipeline, the ``facts`` retriever in the Searcher (leakage
+guard, explain), and re-ranker files trained before the facts features."""
+
+from __future__ import annotations
+
+import json
+import sys
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+import index_support as sup  # noqa: E402
+
+from legalret import pipeline  # noqa: E402
+from legalret.errors import LegalretError  # noqa: E402
+from legalret.index.store import current_generation, load_index, read_manifest  # noqa: E402
+from legalret.memory.facts import FACTS_PART, build_facts_memory  # noqa: E402
+from legalret.memory.retriever import MemoryRetriever  # noqa: E402
+from legalret.precedents.facts import join, read_facts  # noqa: E402
+from legalret.search.ranker import FEATURES, Ranker, candidate_features  # noqa: E402
+from legalret.search.searcher import Searcher  # noqa: E402
+
+FACTS = Path(__file__).parent / "fixtures" / "facts" / "facts.jsonl"
+PRECEDENTS = [
+    {"case_no": "2019다1001", "decided": date(2019, 3, 1), "source": "fixture",
+     "holdings": [{"index": 1, "text": "임대차의 존속기간과 차임 지급 임차인이 보증금 반환을 거절할 수 있는지 여부",
+                   "keys": ["민법 제618조", "민법 제390조"]}]},
+    {"case_no": "2018다2002", "decided": date(2018, 5, 2), "source": "fixture",
+     "holdings": [{"index": 1, "text": "타인의 물건을 점유한 자가 그 물건에 관하여 생긴 채권으로 유치권을 주장할 수 있는지",
+                   "keys": ["민법 제320조", "민법 제192조"]}]},
+    {"case_no": "2017다3003", "decided": date(2017, 1, 9), "source": "fixture",
+     "holdings": [{"index": 1, "text": "보험계약자의 고지의무 위반을 이유로 보험자가 계약을 해지할 수 있는 기간",
+                   "keys": ["상법 제651조"]}]},
+]
+# told the way people tell it: words of the facts (수리, 자동차, 정비공장), none of the holding's (유치권, 점유)
+SCENARIO = "갑은 을의 자동차를 수리했는데 을이 수리비를 주지 않아 자동차를 정비공장에 세워 두고 있다. 갑은 돌려주지 않아도 되는가?"
+
+
+def _warnings() -> tuple[list, callable]:
+    seen: list = []
+    return seen, seen.append
+
+
+def test_read_facts_skips_bad_lines_with_one_line_warnings(tmp_path):
+    seen, on_error = _warnings()
+    records = list(read_facts(FACTS, on_error=on_error))
+    assert [r.case_no for r in records] == ["2019다1001", "2018다2002", "2017다3003", "2016다4004"]
+    assert records[0].serial == "9001" and records[0].decided == date(2019, 3, 1) and "월세" in records[0].text
+    assert [str(e) for e in seen][0].startswith(f"{FACTS}:5: invalid JSON")
+    assert f"{FACTS}:6: 선고일자: not a date" in str(seen[1])
+    assert f"{FACTS}:7: 이유: missing or empty" in str(seen[2])
+    assert all("\n" not in str(e) for e in seen)
+    # a zip of JSONL and a folder holding it read the same
+    z = tmp_path / "d" / "facts.zip"
+    z.parent.mkdir()
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(FACTS, "precedent-facts.jsonl")
+    for src in (z, z.parent):
+        assert [r.case_no for r in read_facts(src, on_error=lambda e: None)] == [r.case_no for r in records]
+    with pytest.raises(LegalretError, match="no such file"):
+        list(read_facts(tmp_path / "missing.jsonl"))
+
+
+def test_join_by_serial_then_case_number():
+    recs = list(read_facts(FACTS, on_error=lambda e: None))
+    decisions = [{"serial": "9001", "case_no": "다른번호", "holdings": [{"keys": ["민법 제618조"]}, {"keys": ["민법 제390조", "민법 제618조"]}]},
+                 {"case_no": "2018다2002", "holdings": [{"keys": ["민법 제320조"]}]}]
+    joined = {d.facts.case_no: d.keys for d in join(recs, decisions)}
+    assert joined == {"2019다1001": ["민법 제618조", "민법 제390조"], "2018다2002": ["민법 제320조"]}
+
+
+def test_facts_memory_drops_citations_made_before_todays_numbering():
+    recs = list(read_facts(FACTS, on_error=lambda e: None))
+    old = [{"case_no": "2019다1001", "holdings": [{"keys": ["민법 제618조", "상법 제651조"]}]}]
+    recs[0].decided = date(1961, 5, 1)  # 민법 numbering since 1960, 상법 since 1963
+    memory = build_facts_memory(recs[:1], old)
+    assert [it.keys for it in memory.items] == [["민법 제618조"]]
+
+
+def _build(index: Path, **kw):
+    return pipeline.build(sup.articles(), index, model="none", precedents=PRECEDENTS, **kw)
+
+
+def test_build_with_facts_writes_the_part_and_the_facts_move_the_ranking(tmp_path):
+    index = tmp_path / "idx"
+    report = _build(index, facts=read_facts(FACTS, on_error=lambda e: None))
+    manifest = read_manifest(index)
+    assert manifest["parts"] == ["facts", "memory"] and report.memory["facts_items"] == 3
+    assert manifest["facts"]["kind"] == "facts" and manifest["facts"]["items"] == 3
+    assert any(f.startswith("facts/") for f in load_index(index, verify="full").manifest["files"])
+    with_facts, without = Searcher(index), Searcher(index, facts=False)
+    assert with_facts.facts is not None and without.facts is None
+    # the facts retriever alone finds the 유치권 decision from a story that shares no word with its holding
+    assert {k for k, _ in with_facts.facts.search(SCENARIO, k=2)} == {"민법 제320조", "민법 제192조"}
+    assert "민법 제320조" not in [k for k, _ in with_facts.memory.search(SCENARIO, k=3)]
+    got, base = with_facts.search(SCENARIO, k=5, mode="convex"), without.search(SCENARIO, k=5, mode="convex")
+    assert "facts" in got[0].ranks or any("facts" in h.ranks for h in got)
+    assert got.keys.index("민법 제320조") < (base.keys.index("민법 제320조") if "민법 제320조" in base.keys else 99)
+    hit = got[got.keys.index("민법 제320조")]
+    assert hit.votes["facts"][1] == 1  # one supporting decision
+    explained = with_facts.search(SCENARIO, k=5, mode="convex", explain=True)
+    assert any(r.startswith("facts: 판례 2018다2002") for h in explained for r in h.reasons)
+    assert any("facts weight" in r for r in explained[0].reasons)
+
+
+def test_the_facts_retriever_honours_before_and_exclude(tmp_path):
+    index = tmp_path / "idx"
+    _build(index, facts=read_facts(FACTS, on_error=lambda e: None))
+    s = Searcher(index)
+    facts_keys = lambda **kw: s.search(SCENARIO, k=10, mode="convex", **kw)[0].ranks  # noqa: E731
+    assert "facts" in facts_keys()
+    for kw in ({"before": "2018-05-02"}, {"exclude": "2018다2002"}):
+        res = s.search(SCENARIO, k=10, mode="convex", **kw)
+        assert all("민법 제320조" != h.key or "facts" not in h.ranks for h in res), kw
+        assert s.facts.search(SCENARIO, k=10, **kw) == [] or "민법 제320조" not in dict(s.facts.search(SCENARIO, k=10, **kw))
+
+
+def test_build_without_facts_is_unchanged_and_facts_need_precedents(tmp_path):
+    index = tmp_path / "idx"
+    _build(index)
+    assert read_manifest(index)["parts"] == ["memory"]
+    s = Searcher(index)
+    assert s.facts is None and [r.name for r in s.retrievers("convex")] == ["bm25", "memory"]
+    with pytest.raises(LegalretError, match="--facts needs --precedents"):
+        pipeline.build(sup.articles(), tmp_path / "other", model="none", facts=read_facts(FACTS, on_error=lambda e: None))
+
+
+def test_index_add_facts_round_trip(tmp_path):
+    index = tmp_path / "idx"
+    _build(index)  # no facts yet
+    first = [r for r in read_facts(FACTS, on_error=lambda e: None) if r.case_no != "2018다2002"]
+    report = pipeline.add([], index, facts=iter(first))
+    assert report.wrote and report.memory["facts_items"] == 2 and read_manifest(index)["facts"]["items"] == 2
+    # later: the 유치권 decision's facts; an unchanged holdings memory is carried over as it was
+    report = pipeline.add([], index, facts=read_facts(FACTS, on_error=lambda e: None))
+    assert report.memory["facts_items"] == 3
+    s = Searcher(index)
+    assert {k for k, _ in s.facts.search(SCENARIO, k=2)} == {"민법 제320조", "민법 제192조"}
+    # a new decision with its facts in one add
+    new = {"case_no": "2016다4004", "decided": date(2016, 2, 2), "source": "fixture",
+           "holdings": [{"index": 1, "text": "이사의 선임 결의", "keys": ["상법 제382조"]}]}
+    report = pipeline.add([], index, precedents=[new], facts=read_facts(FACTS, on_error=lambda e: None))
+    assert report.memory["facts_items"] == 4 and report.memory["items"] == 4
+    # a statute update removing an article: the facts part is re-resolved like the memory
+    civil = [a for a in sup.articles() if a.law == "민법" and a.key != "민법 제320조"]
+    pipeline.add(civil, index, allow_removals=True)
+    s = Searcher(index)
+    assert "민법 제320조" not in [k for k, _ in s.facts.search(SCENARIO, k=10)]
+    assert (current_generation(index) / FACTS_PART / "meta.json").is_file()
+    # add --facts on an index without a memory is one clear error
+    bare = tmp_path / "bare"
+    pipeline.build(sup.articles(), bare, model="none")
+    with pytest.raises(LegalretError, match="--facts needs a precedent memory"):
+        pipeline.add([], bare, facts=read_facts(FACTS, on_error=lambda e: None))
+
+
+class _Hit:
+    def __init__(self, key, ranks, scores, votes=None):
+        self.key, self.ranks, self.scores, self.score, self.votes = key, ranks, scores, 1.0, votes or {}
+
+
+def test_facts_features_and_rankers_trained_before_them():
+    hits = [_Hit("a", {"bm25": 1, "facts": 2}, {"bm25": 3.0, "facts": 0.5}, {"facts": (0.4, 3)}),
+            _Hit("b", {"bm25": 2, "facts": 1}, {"bm25": 2.0, "facts": 0.9}, {"facts": (0.6, 9)})]
+    keys, x = candidate_features("갑은 을에게 1,000만 원을 빌려주었다", hits)
+    col = {f: i for i, f in enumerate(FEATURES)}
+    assert x[1, col["facts_rr"]] == 1.0 and x[0, col["facts_share"]] == 0.4 and x[1, col["facts_support"]] == 5
+    assert x[0, col["facts_rr*parties"]] == 0.5 and x[0, col["facts_top"]] == 0.9
+    # a file listing only the original 38 features (rankers trained before the facts memory) loads and ignores
+    # the new columns; the shipped one reads them all
+    old = [f for f in FEATURES if not f.startswith(("facts_", "memory_share", "memory_support", "agree_memories"))]
+    shipped = json.loads((Path(__file__).parent.parent / "legalret" / "data" / "fusion_ranker.json").read_text(encoding="utf-8"))
+    assert shipped["features"] == list(FEATURES) and len(old) == 38
+    keep = [shipped["features"].index(f) for f in old]
+    legacy = {**shipped, "features": old, **{k: [shipped[k][i] for i in keep] for k in ("coef", "mean", "scale")}}
+    r = Ranker.from_dict(legacy)
+    assert r.missing_features and r.scores(x).shape == (2,)
+    moved = x.copy()
+    moved[:, [col[f] for f in FEATURES if f.startswith("facts_")]] = 7.0
+    assert np.allclose(r.scores(moved), r.scores(x))  # the old ranker never reads facts columns
+    # a ranker with the facts features does read them
+    coef = np.zeros(len(FEATURES))
+    coef[col["facts_rr"]] = 1.0
+    full = Ranker(coef=coef, mean=np.zeros(len(FEATURES)), scale=np.ones(len(FEATURES)))
+    assert [k for k, _ in full.rerank("q", hits)] == ["b", "a"]
+
+
+def test_cli_index_build_and_add_with_facts(tmp_path):
+    """``legalret index build … --precedents P --facts F`` then ``index add --facts F2``: real markdown
+    precedents (joined by 판례일련번호), the facts part in the manifest and in ``index info``."""
+    from typer.testing import CliRunner
+
+    from legalret.cli import app
+
+    fixtures = Path(__file__).parent / "fixtures"
+    statutes = fixtures / "precedents" / "statutes" / "legalize-kr"
+    index = tmp_path / "idx"
+    runner = CliRunner()
+    built = runner.invoke(app, ["index", "build", str(statutes), "--index", str(index), "--model", "none",
+                                "--precedents", str(fixtures / "precedents" / "md"),
+                                "--facts", str(fixtures / "facts" / "md_facts.jsonl"), "--json"])
+    assert built.exit_code == 0, built.output
+    report = json.loads(built.output.strip().splitlines()[-1])
+    assert report["memory"]["facts_items"] == 2
+    assert {it.case_no for it in Searcher(index).facts.memory.items} == {"2015다1001", "2018다5005"}
+    added = runner.invoke(app, ["index", "add", "--index", str(index), "--facts", str(fixtures / "facts" / "md_facts_more.jsonl"),
+                                "--json"])
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.output.strip().splitlines()[-1])["memory"]["facts_items"] == 3
+    s = Searcher(index)
+    assert "민법 제194조" in dict(s.facts.search("창고에 보관하던 기계를 누가 가져갔다", k=5))
+    info = runner.invoke(app, ["index", "info", "--index", str(index)])
+    assert info.exit_code == 0 and "facts memory: 3 decisions" in info.output, info.output
+
+
+def test_learned_fusion_reads_and_explains_the_facts_features(tmp_path):
+    """On an index with dense vectors, a memory and facts, the re-ranker gets the facts retriever's features;
+    a ranker that trusts them moves the facts' articles up, and ``explain`` shows their contribution."""
+    index = tmp_path / "idx"
+    pipeline.build(sup.articles(), index, model=str(sup.tiny_model_dir()), precision="fp32", precedents=PRECEDENTS,
+                   facts=read_facts(FACTS, on_error=lambda e: None))
+    col = {f: i for i, f in enumerate(FEATURES)}
+    coef = np.zeros(len(FEATURES))
+    coef[col["facts_rr"]] = 5.0
+    coef[col["fused_rr"]] = 0.1
+    ranker = Ranker(coef=coef, mean=np.zeros(len(FEATURES)), scale=np.ones(len(FEATURES)))
+    s = Searcher(index, ranker=ranker)
+    hits = s.search(SCENARIO, k=5, mode="hybrid", explain=True)
+    assert set(hits.keys[:2]) == {"민법 제320조", "민법 제192조"}
+    assert any("facts features +" in r for r in hits[0].reasons), hits[0].reasons
+    # the query is tokenized once: the memories reuse the searcher's tokens, with the same result
+    q = s.tokenizer.tokenize(SCENARIO)
+    assert s.facts.explain(SCENARIO, 5, tokens=q).ranking() == s.facts.explain(SCENARIO, 5).ranking()
+    # no ranker file reads these features unless trained with them: the shipped one still loads and runs
+    old = Searcher(index, ranker=Path(__file__).parent.parent / "legalret" / "data" / "fusion_ranker.json")
+    assert len(old.search(SCENARIO, k=5, mode="hybrid")) == 5

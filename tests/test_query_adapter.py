@@ -1,0 +1,179 @@
+"""Query adapters: files round trip, queries change and passages do not, indexes record and apply them, training moves
+recall (all on the tiny fixture encoder; the real numbers live in benchmarks/query_adapter.py)."""
+
+import inspect
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+import index_support as sup
+
+from legalret.errors import IndexError_, ModelError, SourceError
+from legalret.index import build_index, load_index
+from legalret.index.build import load_index_encoder, load_query_encoder
+from legalret.models.adapter import adapter_kind, attach_adapter
+from legalret.models.query_adapter import (
+    FORMAT,
+    WEIGHTS_NAME,
+    AdaptedQueryEncoder,
+    QueryAdapter,
+    QueryAdapterCard,
+    wrap_query_encoder,
+)
+
+QUERIES = ["남의 개에 물렸을 때 손해배상", "점유자의 권리 추정", "보험계약의 해지", "이사의 선임"]
+
+
+def _adapter(enc, weight, tmp_path, name="qa") -> QueryAdapter:
+    card = QueryAdapterCard(name=name, base={"spec": enc.spec.name, "fingerprint": enc.fingerprint}, dim=enc.dim,
+                            data={"train_queries": 0})
+    qa = QueryAdapter(weight, card)
+    qa.save(tmp_path / name)
+    return QueryAdapter.load(tmp_path / name)
+
+
+def _rotation(dim: int, seed: int = 0) -> np.ndarray:
+    q, _ = np.linalg.qr(np.random.default_rng(seed).normal(size=(dim, dim)))
+    return q.astype(np.float32)
+
+
+def test_save_load_round_trip_and_integrity(tmp_path):
+    enc = sup.tiny_encoder()
+    W = _rotation(enc.dim)
+    qa = _adapter(enc, W, tmp_path)
+    assert np.array_equal(qa.weight, W) and qa.fingerprint.startswith("qmap-")
+    card = json.loads((tmp_path / "qa" / "legalret_adapter.json").read_text(encoding="utf-8"))
+    assert card["format"] == FORMAT and card == qa.card.to_dict()
+    assert adapter_kind(tmp_path / "qa") == "query"
+    assert (tmp_path / "qa" / "README.md").read_text(encoding="utf-8").startswith("# qa")
+    # a LoRA loader refuses it by its format, with a pointer to the right use
+    with pytest.raises(ModelError, match="query adapter"):
+        attach_adapter(enc.model, tmp_path / "qa", enc.spec.name)
+    # edited weights are caught by the card's fingerprint
+    np.save(tmp_path / "qa" / WEIGHTS_NAME, W * 2)
+    with pytest.raises(ModelError, match="fingerprint"):
+        QueryAdapter.load(tmp_path / "qa")
+    # a card of another format is refused, naming the file
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "legalret_adapter.json").write_text(json.dumps({"format": "nope", "base": {"spec": "x"}}))
+    with pytest.raises(ModelError, match="legalret_adapter.json"):
+        QueryAdapter.load(tmp_path / "bad")
+    with pytest.raises(ModelError, match="unknown adapter format"):
+        adapter_kind(tmp_path / "bad")
+
+
+def test_queries_change_passages_do_not(tmp_path):
+    enc = sup.tiny_encoder()
+    qa = _adapter(enc, _rotation(enc.dim, 1), tmp_path)
+    wrapped = wrap_query_encoder(enc, qa)
+    base_q, q = enc.encode_queries(QUERIES), wrapped.encode_queries(QUERIES)
+    assert np.allclose(np.linalg.norm(q, axis=1), 1.0, atol=1e-5)
+    assert not np.allclose(q, base_q, atol=1e-3)
+    assert np.allclose(q, qa.apply(base_q), atol=1e-6)
+    texts = [a.index_text() for a in sup.articles()[:4]]
+    assert np.array_equal(wrapped.encode_passages(texts), enc.encode_passages(texts))
+    assert wrapped.fingerprint == enc.fingerprint and wrapped.dim == enc.dim
+    assert wrap_query_encoder(wrapped, qa) is wrapped  # idempotent: never mapped twice
+    # a map made for another base is refused
+    other = QueryAdapterCard(name="o", base={"spec": "x", "fingerprint": "other@123"}, dim=enc.dim)
+    with pytest.raises(ModelError, match="other@123"):
+        AdaptedQueryEncoder(enc, QueryAdapter(np.eye(enc.dim), other))
+
+
+def test_index_records_query_adapter_and_searches_with_it(tmp_path):
+    enc = sup.tiny_encoder()
+    # W = -I turns the dense ranking upside down: unmistakable in a search
+    qa = _adapter(enc, -np.eye(enc.dim, dtype=np.float32), tmp_path)
+    idx = tmp_path / "idx"
+    build_index(sup.articles(), idx, model=str(sup.tiny_model_dir()), adapter=tmp_path / "qa", precision="fp32")
+    data = load_index(idx)
+    info = data.manifest["encoder"]
+    assert info["adapter"] is None  # passages: the base encoder
+    assert info["query_adapter"]["fingerprint"] == qa.fingerprint
+    assert info["fingerprint"] == enc.fingerprint + "+passage-tokens:128" or info["fingerprint"].startswith(enc.fingerprint)
+    base_vectors = np.array(data.dense.vectors)
+    plain = tmp_path / "plain"
+    build_index(sup.articles(), plain, encoder=enc)
+    assert np.allclose(np.array(load_index(plain).dense.vectors), base_vectors, atol=1e-5)  # same passages
+
+    qenc = load_query_encoder(info, where=idx)
+    assert isinstance(qenc, AdaptedQueryEncoder)
+    assert not isinstance(load_index_encoder(info, where=idx), AdaptedQueryEncoder)  # passages stay base
+    scores_base = base_vectors @ qenc.base.encode_queries(QUERIES[0])[0]
+    scores = base_vectors @ qenc.encode_queries(QUERIES[0])[0]
+    assert int(np.argmax(scores)) == int(np.argmin(scores_base))
+
+    # the searcher, given the query encoder, ranks with the map
+    from legalret.search.searcher import Searcher
+
+    s = Searcher(idx, encoder=qenc, memory=False)
+    top = s.search(QUERIES[0], k=1, mode="dense").keys[0]
+    rows = [data.keys[i] for i in data.rows]
+    assert top == rows[int(np.argmax(scores))]
+
+    # a different query adapter for that index is refused; the recorded one is accepted
+    other = _adapter(enc, _rotation(enc.dim, 2), tmp_path, name="other")
+    with pytest.raises(IndexError_, match="query adapter mismatch"):
+        load_index_encoder(info, adapter=tmp_path / "other", where=idx)
+    assert load_index_encoder(info, adapter=tmp_path / "qa", where=idx).fingerprint == info["fingerprint"]
+    # a moved adapter is a clear error
+    (tmp_path / "qa").rename(tmp_path / "gone")
+    with pytest.raises(IndexError_, match="no longer exists"):
+        load_query_encoder(info, where=idx)
+    del other
+
+
+@pytest.mark.skipif("load_query_encoder" not in inspect.getsource(__import__("legalret.search.searcher", fromlist=["Searcher"]).Searcher._query_encoder),
+                    reason="Searcher._query_encoder does not call legalret.index.build.load_query_encoder yet (the lead applies it)")
+def test_searcher_loads_query_adapter_from_manifest(tmp_path):
+    from legalret.search.searcher import Searcher
+
+    enc = sup.tiny_encoder()
+    _adapter(enc, -np.eye(enc.dim, dtype=np.float32), tmp_path)
+    idx = tmp_path / "idx"
+    build_index(sup.articles(), idx, model=str(sup.tiny_model_dir()), adapter=tmp_path / "qa", precision="fp32")
+    assert isinstance(Searcher(idx, memory=False).encoder, AdaptedQueryEncoder)
+
+
+def _write_queries(path: Path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_tiny_training_run_moves_recall(tmp_path):
+    from legalret.train.query_adapter import QueryAdapterConfig, train_query_adapter
+
+    enc = sup.tiny_encoder()
+    idx = tmp_path / "idx"
+    build_index(sup.articles(), idx, encoder=enc)
+    arts = [a for a in sup.articles() if not a.deleted]
+    rows, dev = [], []
+    for i, a in enumerate(arts):
+        words = a.index_text().split()
+        for j in range(0, min(len(words), 40), 4):  # word windows of each article: the query names its article
+            rows.append({"qid": f"t{i}-{j}", "query": " ".join(words[j:j + 6]), "gold": [a.key], "date": "2010-01-01"})
+        dev.append({"qid": f"d{i}", "query": " ".join(words[2:8]), "gold": [a.key], "date": "2021-01-01"})
+    _write_queries(tmp_path / "train.jsonl", rows)
+    _write_queries(tmp_path / "dev.jsonl", dev)
+    cfg = QueryAdapterConfig(queries=tmp_path / "train.jsonl", index=idx, out=tmp_path / "out", cache=tmp_path / "cache",
+                             epochs=60, lr=2e-2, l2=0.0, batch_size=32, alpha=1.0, dev_queries=tmp_path / "dev.jsonl")
+    result = train_query_adapter(cfg, encoder=enc, log=lambda m: None)
+    fit = result.card.dev_metrics["train (fit on these)"]
+    assert fit["adapted"]["mrr@10"] > fit["base"]["mrr@10"] + 0.05
+    assert result.losses[-1] < result.losses[0]
+    assert result.card.data["train_queries"] == len(rows) and result.card.data["train_pairs"] == len(rows)
+    assert result.card.timing["encoded_queries"] == len({r["query"] for r in rows})  # each distinct text once
+    assert QueryAdapter.load(tmp_path / "out").fingerprint == result.card.fingerprint
+    # the cache spares the second run every encode
+    cfg.out = tmp_path / "out2"
+    again = train_query_adapter(cfg, encoder=enc, log=lambda m: None)
+    assert again.card.timing["encoded_queries"] == 0 and again.card.timing["cached_queries"] == len(rows)
+    # a training query from the dev period is refused, naming file and line
+    _write_queries(tmp_path / "leak.jsonl", rows[:2] + [dict(rows[0], date="2021-05-01")])
+    cfg.queries, cfg.out = tmp_path / "leak.jsonl", tmp_path / "out3"
+    with pytest.raises(SourceError, match=r"leak.jsonl:3"):
+        train_query_adapter(cfg, encoder=enc, log=lambda m: None)
+    assert not (tmp_path / "out3").exists()
