@@ -33,6 +33,7 @@ or from Python::
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -164,7 +165,10 @@ def main(argv: list[str] | None = None) -> int:
 
     searcher = Searcher(args.index, facts=False) if args.without_facts else Searcher(args.index)
     parts, info = [], {"index": args.index, "depth": args.depth, "features": len(FEATURES),
-                       "facts_memory": searcher.facts is not None}
+                       "facts_memory": searcher.facts is not None,
+                       # the lists its features read: the Searcher applies it only where the index has them all
+                       "requires": ["bm25", "dense", "memory"],
+                       "command": "python -m legalret.train.ranker " + shlex.join(argv if argv is not None else sys.argv[1:])}
     t0 = time.perf_counter()
     if args.holdings:
         hs = list(load_queries(args.holdings, limit=args.holdings_limit, seed=args.seed))
