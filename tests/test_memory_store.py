@@ -139,3 +139,21 @@ def test_dense_memory_round_trip_and_fingerprint_guard(tmp_path, tiny_encoder):
         PrecedentMemory.load(out, encoder=OtherEncoder(), tokenizer=SpaceTokenizer())
     with pytest.raises(IndexError_, match="same encoder"):
         PrecedentMemory.load(out, tokenizer=SpaceTokenizer()).add(precedents()[:1])
+
+
+def test_loaded_items_are_parsed_on_demand_and_the_cache_stays_bounded(tmp_path):
+    """A long-running server reads scattered items query after query: the parsed-item cache keeps at most
+    ``cache_size`` of them (least recently used dropped) and an evicted item reads back the same."""
+    from legalret.memory.store import ItemStore
+
+    memory = PrecedentMemory.build(precedents(), tokenizer=SpaceTokenizer())
+    memory.save(tmp_path / "m")
+    loaded = PrecedentMemory.load(tmp_path / "m", tokenizer=SpaceTokenizer())
+    store = loaded.items
+    assert isinstance(store, ItemStore) and len(store) == len(memory)
+    store.cache_size = 2
+    want = [(it.case_no, it.index, it.text, it.keys) for it in memory.items]
+    for _ in range(2):  # the second pass re-parses what the bounded cache dropped
+        assert [(it.case_no, it.index, it.text, it.keys) for it in store] == want
+        assert len(store._cache) == 2
+    assert store[0] is store[0]  # a cached item is the same object while it stays cached
