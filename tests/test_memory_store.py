@@ -65,9 +65,18 @@ def test_save_load_round_trip(tmp_path):
     out = memory.save(tmp_path / "memory")
     # everything a search needs is computed at write time (nothing is re-indexed at load)
     assert sorted(p.name for p in out.iterdir()) == [
-        "bm25", "cases.json", "decided.npy", "items.jsonl", "items.offsets.npy", "meta.json", "tokens"]
+        "bm25", "cases.json", "decided.npy", "items.jsonl", "items.offsets.npy", "keys.ids.npy", "keys.offsets.npy",
+        "keys.vocab.json", "meta.json", "tokens"]
     loaded = PrecedentMemory.load(out, tokenizer=SpaceTokenizer())
     assert [it.to_dict() for it in loaded.items] == [it.to_dict() for it in memory.items]
+    # votes read the key arrays, never the items; a memory written before them parses the items instead
+    assert [loaded.keys_of(r) for r in range(len(loaded))] == [it.keys for it in memory.items]
+    assert [loaded.case_no_of(r) for r in range(len(loaded))] == [it.case_no for it in memory.items]
+    votes_with_arrays = MemoryRetriever(loaded).search(QUERY, k=10)
+    for name in ("keys.ids.npy", "keys.offsets.npy", "keys.vocab.json"):
+        (out / name).unlink()
+    older = PrecedentMemory.load(out, tokenizer=SpaceTokenizer())
+    assert older._keys is None and MemoryRetriever(older).search(QUERY, k=10) == votes_with_arrays
     kwargs = dict(k=10, before=date(2020, 1, 1), exclude="2019다5005")
     assert MemoryRetriever(loaded).search(QUERY, **kwargs) == MemoryRetriever(memory).search(QUERY, **kwargs)
     # keep_keys survive the round trip, so an add after load filters citations the same way

@@ -59,7 +59,8 @@ def test_search_ranks_the_article_most_similar_holdings_cite(memory):
 
 def _match(case_no: str, keys: list[str], weight: float, rank: float, row: int) -> HoldingMatch:
     item = MemoryItem(case_no=case_no, decided=date(2010, 1, 1), index=row, text=f"holding {row}", keys=keys)
-    return HoldingMatch(item=item, row=row, similarity=weight, raw_score=weight, rank=rank, weight=weight)
+    return HoldingMatch(row=row, similarity=weight, raw_score=weight, rank=rank, weight=weight, case_no=case_no,
+                        keys=keys, items={row: item})
 
 
 def test_many_article_citation_spreads_its_vote(memory):

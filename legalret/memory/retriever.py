@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -86,14 +86,22 @@ class WeightConfig:
 
 @dataclass
 class HoldingMatch:
-    """A stored holding that voted: its similarity, (tie-averaged) rank and vote weight."""
+    """A stored holding that voted: its similarity, (tie-averaged) rank and vote weight, its decision and the
+    articles it cites. ``item`` (text, date, …) is read from the memory only when shown: a query's ~100
+    nearest holdings per memory vote, a handful are displayed."""
 
-    item: MemoryItem
     row: int
     similarity: float  # relative similarity in (0, 1]; 1 = the best holding
     raw_score: float  # channel score (BM25 score or cosine; hybrid: the combined relative similarity)
     rank: float  # 1-based; tied holdings share the average rank
     weight: float
+    case_no: str
+    keys: list[str]
+    items: Sequence[MemoryItem] | Mapping[int, MemoryItem] = field(default=(), repr=False, compare=False)
+
+    @property
+    def item(self) -> MemoryItem:
+        return self.items[self.row]
 
 
 @dataclass
@@ -281,7 +289,7 @@ class MemoryRetriever:
         matches = []
         for row, sim, rank in zip(order, sims, ranks):
             weight = sim**cfg.score_power / math.log2(rank + 1) ** cfg.rank_discount
-            matches.append(HoldingMatch(mem.items[row], row, sim, raw.get(row, rel[row]), rank, weight))
+            matches.append(HoldingMatch(row, sim, raw.get(row, rel[row]), rank, weight, mem.case_no_of(row), mem.keys_of(row), mem.items))
         return matches, dense_top
 
     # ---- votes -------------------------------------------------------------------------------------
@@ -291,19 +299,19 @@ class MemoryRetriever:
         # key → case_no → best (contribution, holding): one decision votes once per article
         best: dict[str, dict[str, tuple[float, HoldingMatch]]] = {}
         for h in holdings:
-            keys = h.item.keys
+            keys = h.keys
             if law_prefixes is not None:
                 keys = [key for key in keys if key.startswith(law_prefixes)]
             if not keys:
                 continue
             # spread over all cited articles (before the law filter: the holding's evidence is divided
             # by what it cites, not by what the caller wants to see)
-            part = h.weight / len(h.item.keys) ** cfg.spread
+            part = h.weight / len(h.keys) ** cfg.spread
             for key in keys:
                 by_case = best.setdefault(key, {})
-                prev = by_case.get(h.item.case_no)
+                prev = by_case.get(h.case_no)
                 if prev is None or part > prev[0]:
-                    by_case[h.item.case_no] = (part, h)
+                    by_case[h.case_no] = (part, h)
         votes = []
         for key, by_case in best.items():
             parts = sorted(by_case.values(), key=lambda ph: (-ph[0], ph[1].rank))

@@ -36,6 +36,8 @@ On disk (``write`` into an empty directory; ``save`` replaces a directory atomic
     items.offsets.npy  byte offset of every line (items are parsed when shown, not at load)
     decided.npy        decision date (ordinal) of every item: the leakage filter without parsing
     cases.json         the 사건번호 field of every item (exclusion by case number)
+    keys.*             the article keys of every item (ids, offsets, key list): votes are counted without
+                       parsing items.jsonl (memories written before these files parse the items instead)
     tokens/            the BM25 tokens of every item (TokenStore)
     bm25/              the BM25 score matrix (bm25s layout, memory-mapped at load)
     dense.faiss        item vectors (only when built with an encoder)
@@ -67,6 +69,8 @@ MEMORY_PART = "memory"
 META, ITEMS, OFFSETS, DECIDED, CASES, TOKENS, BM25_DIR, DENSE = (
     "meta.json", "items.jsonl", "items.offsets.npy", "decided.npy", "cases.json", "tokens", "bm25", "dense.faiss",
 )
+#: The article keys each item votes for, without parsing items: key ids (CSR over items) and the key list.
+KEY_IDS, KEY_OFFSETS, KEY_VOCAB = "keys.ids.npy", "keys.offsets.npy", "keys.vocab.json"
 #: The memory's own BM25 parameters: those :class:`~legalret.memory.retriever.VoteConfig` was tuned with
 #: (``benchmarks/memory_eval.py --tune``; bm25s' defaults, not the article index's k1 = 1.2).
 MEMORY_BM25 = BM25Params(k1=1.5, b=0.75, method="lucene")
@@ -307,6 +311,7 @@ class PrecedentMemory:
         )
         self.decided_ord = np.array([it.decided.toordinal() for it in items], dtype=np.int64)
         self._case_nos: list[str] = [it.case_no for it in items]
+        self._keys: tuple[np.ndarray, np.ndarray, list[str]] | None = None  # the items are in memory: read theirs
         self._indexes = None
         self._df = None
 
@@ -488,6 +493,16 @@ class PrecedentMemory:
     def rows_of_case(self, case_no: str) -> list[int]:
         return list(self._by_case()[0].get(normalize(case_no), []))
 
+    def keys_of(self, row: int) -> list[str]:
+        """The article keys item ``row`` votes for (from the key arrays of a loaded memory: no item parsing)."""
+        if self._keys is None:
+            return self.items[row].keys
+        ids, offsets, vocab = self._keys
+        return [vocab[i] for i in ids[offsets[row] : offsets[row + 1]].tolist()]
+
+    def case_no_of(self, row: int) -> str:
+        return self._case_nos[row]
+
     def tokens_of(self, row: int) -> list[str]:
         """The BM25 tokens of item ``row``."""
         return self.tokens.get(row)
@@ -601,6 +616,15 @@ class PrecedentMemory:
                 f.write(line)
                 offsets[row + 1] = offsets[row] + len(line)
         np.save(d / OFFSETS, offsets)
+        vocab: dict[str, int] = {}
+        key_ids: list[int] = []
+        key_offsets = np.zeros(len(self.items) + 1, dtype=np.int64)
+        for row in range(len(self.items)):
+            key_ids.extend(vocab.setdefault(key, len(vocab)) for key in self.keys_of(row))
+            key_offsets[row + 1] = len(key_ids)
+        np.save(d / KEY_IDS, np.asarray(key_ids, dtype=np.int32))
+        np.save(d / KEY_OFFSETS, key_offsets)
+        (d / KEY_VOCAB).write_text(json.dumps(list(vocab), ensure_ascii=False), encoding="utf-8")
         np.save(d / DECIDED, self.decided_ord)
         (d / CASES).write_text(json.dumps(self._case_nos, ensure_ascii=False), encoding="utf-8")
         self.tokens.save(d / TOKENS)
@@ -662,6 +686,12 @@ class PrecedentMemory:
         memory.encoder = encoder if memory.dense is not None else None
         memory.decided_ord = np.load(d / DECIDED)
         memory._case_nos = json.loads((d / CASES).read_text(encoding="utf-8"))
+        memory._keys = None
+        if (d / KEY_IDS).is_file():
+            key_offsets = np.load(d / KEY_OFFSETS)
+            if len(key_offsets) != n + 1:
+                raise IndexError_(f"{d}: inconsistent precedent memory ({KEY_OFFSETS} has {len(key_offsets) - 1} items, not {n})")
+            memory._keys = (np.load(d / KEY_IDS), key_offsets, json.loads((d / KEY_VOCAB).read_text(encoding="utf-8")))
         memory._indexes = None
         memory._df = None
         if not (len(memory.tokens) == len(memory.decided_ord) == len(memory._case_nos) == n) or (

@@ -108,7 +108,7 @@ def vote_features(result: Any) -> dict[str, tuple[float, int]]:
     """``{key: (vote share, supporting decisions)}`` of a memory result (:class:`~legalret.memory.retriever.MemoryResult`)."""
     if result is None:
         return {}
-    return {v.key: (float(v.share), len({h.item.case_no for h in v.support})) for v in result.votes}
+    return {v.key: (float(v.share), len({h.case_no for h in v.support})) for v in result.votes}
 
 
 def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None,
