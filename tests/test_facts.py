@@ -26,17 +26,7 @@ from legalret.search.ranker import FEATURES, Ranker, candidate_features  # noqa:
 from legalret.search.searcher import Searcher  # noqa: E402
 
 FACTS = Path(__file__).parent / "fixtures" / "facts" / "facts.jsonl"
-PRECEDENTS = [
-    {"case_no": "2019다1001", "decided": date(2019, 3, 1), "source": "fixture",
-     "holdings": [{"index": 1, "text": "임대차의 존속기간과 차임 지급 임차인이 보증금 반환을 거절할 수 있는지 여부",
-                   "keys": ["민법 제618조", "민법 제390조"]}]},
-    {"case_no": "2018다2002", "decided": date(2018, 5, 2), "source": "fixture",
-     "holdings": [{"index": 1, "text": "타인의 물건을 점유한 자가 그 물건에 관하여 생긴 채권으로 유치권을 주장할 수 있는지",
-                   "keys": ["민법 제320조", "민법 제192조"]}]},
-    {"case_no": "2017다3003", "decided": date(2017, 1, 9), "source": "fixture",
-     "holdings": [{"index": 1, "text": "보험계약자의 고지의무 위반을 이유로 보험자가 계약을 해지할 수 있는 기간",
-                   "keys": ["상법 제651조"]}]},
-]
+PRECEDENTS = sup.PRECEDENTS
 # told the way people tell it: words of the facts (수리, 자동차, 정비공장), none of the holding's (유치권, 점유)
 SCENARIO = "갑은 을의 자동차를 수리했는데 을이 수리비를 주지 않아 자동차를 정비공장에 세워 두고 있다. 갑은 돌려주지 않아도 되는가?"
 

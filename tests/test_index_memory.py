@@ -11,7 +11,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -25,17 +24,7 @@ from legalret.index.store import current_generation, generations, load_index, re
 from legalret.memory.store import PrecedentMemory  # noqa: E402
 from legalret.search.searcher import MODES, Searcher  # noqa: E402
 
-PRECEDENTS = [
-    {"case_no": "2019다1001", "decided": date(2019, 3, 1), "source": "fixture",
-     "holdings": [{"index": 1, "text": "임대차의 존속기간과 차임 지급 임차인이 보증금 반환을 거절할 수 있는지 여부",
-                   "keys": ["민법 제618조", "민법 제390조"]}]},
-    {"case_no": "2018다2002", "decided": date(2018, 5, 2), "source": "fixture",
-     "holdings": [{"index": 1, "text": "타인의 물건을 점유한 자가 그 물건에 관하여 생긴 채권으로 유치권을 주장할 수 있는지",
-                   "keys": ["민법 제320조", "민법 제192조"]}]},
-    {"case_no": "2017다3003", "decided": date(2017, 1, 9), "source": "fixture",
-     "holdings": [{"index": 1, "text": "보험계약자의 고지의무 위반을 이유로 보험자가 계약을 해지할 수 있는 기간",
-                   "keys": ["상법 제651조"]}]},
-]
+PRECEDENTS = sup.PRECEDENTS
 LEASE = "임대차의 존속기간과 차임 지급"
 
 
