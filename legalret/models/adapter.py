@@ -161,7 +161,8 @@ class LoraCard:
         return cls(**known, extra={k: v for k, v in d.items() if k not in names})
 
 
-def _read_json_card(adapter_dir: Path) -> dict[str, Any]:
+def read_card_json(adapter_dir: Path) -> dict[str, Any]:
+    """The raw JSON object of an adapter's card (LoRA or query adapter), or :class:`ModelError` saying what is off."""
     if not adapter_dir.is_dir():
         raise ModelError(f"adapter directory {adapter_dir} does not exist")
     card_path = adapter_dir / CARD_NAME
@@ -182,7 +183,7 @@ def adapter_kind(adapter_dir: str | Path) -> str:
     from legalret.models.query_adapter import FORMAT as QUERY_FORMAT
 
     adapter_dir = Path(adapter_dir)
-    fmt = _read_json_card(adapter_dir).get("format", LORA_FORMAT)
+    fmt = read_card_json(adapter_dir).get("format", LORA_FORMAT)
     if fmt == LORA_FORMAT:
         return "lora"
     if fmt == QUERY_FORMAT:
@@ -193,13 +194,13 @@ def adapter_kind(adapter_dir: str | Path) -> str:
 def load_card(adapter_dir: str | Path) -> LoraCard:
     """The LoRA card of ``adapter_dir`` as a :class:`LoraCard` (old card files included)."""
     adapter_dir = Path(adapter_dir)
-    return LoraCard.from_dict(_read_json_card(adapter_dir), where=str(adapter_dir / CARD_NAME))
+    return LoraCard.from_dict(read_card_json(adapter_dir), where=str(adapter_dir / CARD_NAME))
 
 
 def read_card(adapter_dir: str | Path) -> dict[str, Any]:
     """The adapter's ``legalret_adapter.json``, or :class:`ModelError` saying what is missing."""
     adapter_dir = Path(adapter_dir)
-    card = _read_json_card(adapter_dir)
+    card = read_card_json(adapter_dir)
     if not isinstance(card.get("base"), dict) or "spec" not in card["base"]:
         raise ModelError(f"{adapter_dir / CARD_NAME}: card has no base.spec")
     return card

@@ -39,9 +39,10 @@ from typing import Any
 import numpy as np
 
 from legalret.errors import ModelError
+# the same card file as LoRA adapters: one place to look, its `format` tells them apart
+from legalret.models.adapter import CARD_NAME, read_card_json
 
 FORMAT = "legalret-query-adapter-1"
-CARD_NAME = "legalret_adapter.json"  # the same card file name as LoRA adapters: one place to look, `format` tells them apart
 WEIGHTS_NAME = "query_adapter.npy"
 
 
@@ -139,14 +140,7 @@ class QueryAdapter:
     def load(cls, adapter_dir: str | os.PathLike) -> QueryAdapter:
         """Read a query-adapter directory; :class:`ModelError` naming the file when anything is off."""
         adapter_dir = Path(adapter_dir)
-        card_path = adapter_dir / CARD_NAME
-        if not card_path.is_file():
-            raise ModelError(f"{adapter_dir} is not a legalret adapter: {CARD_NAME} is missing")
-        try:
-            raw = json.loads(card_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as e:
-            raise ModelError(f"{card_path}: invalid JSON ({e})") from e
-        card = QueryAdapterCard.from_dict(raw, where=str(card_path))
+        card = QueryAdapterCard.from_dict(read_card_json(adapter_dir), where=str(adapter_dir / CARD_NAME))
         wpath = adapter_dir / WEIGHTS_NAME
         if not wpath.is_file():
             raise ModelError(f"query adapter {adapter_dir} is incomplete: {WEIGHTS_NAME} is missing")
@@ -202,17 +196,6 @@ def wrap_query_encoder(encoder: Any, adapter: QueryAdapter | None) -> Any:
             return encoder
         encoder = encoder.base
     return AdaptedQueryEncoder(encoder, adapter)
-
-
-def is_query_adapter_dir(path: str | os.PathLike) -> bool:
-    """True when ``path`` holds a card whose format is a query adapter's (no weights are read)."""
-    card = Path(path) / CARD_NAME
-    if not card.is_file():
-        return False
-    try:
-        return json.loads(card.read_text(encoding="utf-8")).get("format") == FORMAT
-    except (json.JSONDecodeError, AttributeError):
-        return False
 
 
 def _fmt(v: Any) -> str:
