@@ -28,7 +28,6 @@ import json
 import os
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -37,59 +36,17 @@ for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(var, "2")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-METRICS = ("recall@10", "mrr@10", "recall@100")
-STYLE_ORDER = ("short", "scenario", "keyword", "all questions", "holding")
-
-
-def load_sets(questions: str, split: str, holdings: str, holdings_limit: int, seed: int):
-    """The user questions of ``split`` (style from the file) + a seeded sample of dev holdings (style 'holding') —
-    the same selection as ``benchmarks/style_eval.py``'s ``load_sets``."""
-    from legalret.evaluate.quality import Query, load_queries
-    from legalret.evaluate.questions import read_questions
-
-    qs = [Query(qid=q.qid, query=q.query, gold=list(q.gold), line=q.line, extra={"style": q.style, "split": q.split})
-          for q in read_questions(questions) if split == "all" or q.split == split]
-    hs = load_queries(holdings, limit=holdings_limit or None, seed=seed)
-    for h in hs:
-        h.extra["style"] = "holding"
-    return qs + list(hs)
+sys.path.insert(0, str(REPO / "benchmarks"))
+from style_eval import _evaluate, _metrics, load_sets, per_style  # noqa: E402  (the same query sets and tables)
 
 
 def dense_per_query(searcher, queries, seed: int) -> tuple[list, float]:
-    from legalret.evaluate.quality import evaluate
-
-    rep = evaluate(searcher, queries, modes=("dense",), ks=(1, 10, 100), rank_k=10, gold_filter="indexed",
-                   n_resamples=0, seed=seed)
-    rep = rep.to_dict() if hasattr(rep, "to_dict") else rep  # a QualityReport (or the older plain dict)
-    rows = rep["per_query"]["dense"]
-    assert len(rows) == len(queries)
-    return [{m: r[m] for m in METRICS} if "recall@10" in r else None for r in rows], rep["modes"]["dense"].get("seconds", 0.0)
+    rep = _evaluate(searcher, queries, modes=("dense",), ks=(1, 10, 100), rank_k=10, gold_filter="indexed",
+                    n_resamples=0, seed=seed)
+    return _metrics(rep, "dense", queries), rep["modes"]["dense"].get("seconds", 0.0)
 
 
-def per_style(queries, results: dict[str, list], n_resamples: int, seed: int) -> dict:
-    from legalret.evaluate.metrics import aggregate, paired_bootstrap_diff
-
-    groups: dict[str, list[int]] = defaultdict(list)
-    for i, q in enumerate(queries):
-        groups[q.extra["style"]].append(i)
-        if q.extra["style"] != "holding":
-            groups["all questions"].append(i)
-    out = {}
-    for style in [s for s in STYLE_ORDER if s in groups]:
-        idx = groups[style]
-        entry = {"queries": len(idx), "systems": {}, "paired": {}}
-        for name, ms in results.items():
-            entry["systems"][name] = aggregate([ms[i] for i in idx], n_resamples=n_resamples, seed=seed)
-        for other in ("base", "lora"):
-            if "qmap" in results and other in results:
-                pairs = [(results["qmap"][i], results[other][i]) for i in idx if results["qmap"][i] and results[other][i]]
-                entry["paired"][f"qmap - {other}"] = {m: paired_bootstrap_diff([a[m] for a, _ in pairs], [b[m] for _, b in pairs],
-                                                                                n_resamples=n_resamples, seed=seed) for m in METRICS}
-        out[style] = entry
-    return out
-
-
-def measure(samples: int = 128, steps: int = 6, batch: int = 16) -> dict:
+def measure(train_queries: str | Path, samples: int = 128, steps: int = 6, batch: int = 16) -> dict:
     """Queries/s at 128 tokens: base forward (bf16, fp32; length-sorted batches of 32) vs LoRA fwd+bwd (fp32)."""
     import torch
 
@@ -97,7 +54,7 @@ def measure(samples: int = 128, steps: int = 6, batch: int = 16) -> dict:
     from legalret.models.encoder import load_encoder
 
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
-    rows = [json.loads(line)["query"] for line in open(args_holdings_train, encoding="utf-8")]
+    rows = [json.loads(line)["query"] for line in open(train_queries, encoding="utf-8")]
     texts = sorted(rows[:: max(1, len(rows) // samples)][:samples], key=len)
     res: dict = {"samples": len(texts), "threads": torch.get_num_threads(), "max_tokens": 128}
     for prec in ("bf16", "fp32"):
@@ -132,9 +89,6 @@ def measure(samples: int = 128, steps: int = 6, batch: int = 16) -> dict:
     return res
 
 
-args_holdings_train = "/tmp/q_pairs/train_queries.jsonl"
-
-
 def markdown(result: dict) -> str:
     s = result["settings"]
     names = list(result["systems"])
@@ -148,9 +102,9 @@ def markdown(result: dict) -> str:
         for style, e in result["styles"].items():
             cells = []
             for n in names:
-                m = e["systems"][n]["metrics"].get(metric)
+                m = e["retrievers"][n]["metrics"].get(metric)
                 cells.append(f"{m['mean']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}]" if m else "–")
-            out.append(f"| {style} | {e['systems'][names[0]]['evaluated']} | " + " | ".join(cells) + " |")
+            out.append(f"| {style} | {e['retrievers'][names[0]]['evaluated']} | " + " | ".join(cells) + " |")
     out.append("\n**Paired differences (mean [95% CI]; p = share of resamples with no gain)**\n")
     out.append("| style | comparison | recall@10 | mrr@10 |\n|---|---|---:|---:|")
     for style, e in result["styles"].items():
@@ -182,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--resamples", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--measure", action="store_true", help="also time forward vs LoRA forward+backward (a few minutes)")
+    ap.add_argument("--train-queries", help="--measure samples these holdings (default: train_queries.jsonl beside --holdings)")
     ap.add_argument("--name", default="query_adapter")
     args = ap.parse_args(argv)
 
@@ -220,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         qenc, qindex = wrap_query_encoder(base_enc, qa), args.base_index
     results["qmap"], seconds["qmap"] = dense_per_query(Searcher(qindex, memory=False, encoder=qenc), queries, args.seed)
     print(f"qmap: {seconds['qmap']:.0f}s", flush=True)
-    speed = measure() if args.measure else None
+    speed = measure(args.train_queries or Path(args.holdings).with_name("train_queries.jsonl")) if args.measure else None
     result = {
         "settings": {"base_index": args.base_index, "lora_index": args.lora_index, "qmap_index": qindex, "adapter": args.adapter,
                      "questions": args.questions, "split": args.split, "holdings": args.holdings,
@@ -229,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         "systems": {n: n for n in results},
         "systems_doc": "base = bundled:me5-small; lora = shipped LoRA `me5-small-legal` (its own index); "
                        "qmap = base passages + the query adapter on queries. Dense only, no memory.",
-        "styles": per_style(queries, results, args.resamples, args.seed),
+        "styles": per_style(queries, results, n_resamples=args.resamples, seed=args.seed,
+                            comparisons=(("qmap", "base"), ("qmap", "lora"))),
         "speed": speed,
         "adapter_card": qa.card.to_dict(),
     }

@@ -124,6 +124,20 @@ def start_server(index: Path, token: str, scratch: Path, onnx_export: str | None
     raise SystemExit("server did not start in 300 s")
 
 
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def write_report(path: Path, report: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {path}")
+
+
 def amended_source(index: Path, scratch: Path) -> Path:
     """One article of the index with a sentence added, as articles JSONL (``index add --keep-missing``)."""
     from legalret.search.searcher import Searcher
@@ -273,16 +287,10 @@ def main() -> None:
               f"served at {report['swap']['served_at_s']} s; generations answered: {L['generations_served']}")
         print(f"server RSS {rss} MB")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
         shutil.rmtree(scratch, ignore_errors=True)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {args.json}")
+        write_report(args.json, report)
 
 
 def memory_main(args) -> None:
@@ -322,11 +330,7 @@ def memory_main(args) -> None:
                            "largest_mappings_mb": _largest_mappings(proc.pid),
                            "http": summary(lat[1:]), "server_took": summary(took[1:]), "first_query_ms": round(lat[0], 1)}
                 finally:
-                    proc.terminate()
-                    try:
-                        proc.wait(30)
-                    except subprocess.TimeoutExpired:
-                        proc.kill()
+                    stop_server(proc)
                 report["variants"].setdefault(name, []).append(run)
                 print(f"round {round_no + 1} {name:6s}: RSS {run['rss_after_queries']} MB after {len(queries)} queries "
                       f"(at start {run['rss_at_start']['VmRSS']}); server p50 {run['server_took']['p50_ms']} ms, "
@@ -335,9 +339,7 @@ def memory_main(args) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
     report["load_avg_at_end"] = os.getloadavg()
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {args.json}")
+        write_report(args.json, report)
 
 
 def _rss_parts(pid: int) -> dict:

@@ -158,8 +158,7 @@ def _evaluate(*args, **kwargs) -> dict:
     """legalret.evaluate.quality.evaluate as a plain dict (it returns a QualityReport object now)."""
     from legalret.evaluate.quality import evaluate
 
-    report = evaluate(*args, **kwargs)
-    return report.to_dict() if hasattr(report, "to_dict") else report
+    return evaluate(*args, **kwargs).to_dict()
 
 
 def _metrics(report: dict, mode: str, queries) -> list:
@@ -168,8 +167,14 @@ def _metrics(report: dict, mode: str, queries) -> list:
     return [{m: r[m] for m in METRICS} if "recall@10" in r else None for r in rows]
 
 
-def per_style(queries, results: dict[str, list], *, n_resamples: int, seed: int) -> dict:
-    """{style: {retriever: aggregate}} plus paired default − two-way (and ranker − two-way) per style."""
+#: The paired differences reported per style: (system, what it is compared with).
+COMPARISONS = tuple((a, "memory" if a in ("facts", "memories") else "two-way")
+                    for a in ("default", "convex", "ranker", "rrf", "facts", "memories"))
+
+
+def per_style(queries, results: dict[str, list], *, n_resamples: int, seed: int,
+              comparisons: tuple[tuple[str, str], ...] = COMPARISONS) -> dict:
+    """{style: {retriever: aggregate}} plus the paired differences of ``comparisons`` per style."""
     from legalret.evaluate.metrics import aggregate, paired_bootstrap_diff
 
     groups: dict[str, list[int]] = defaultdict(list)
@@ -184,8 +189,7 @@ def per_style(queries, results: dict[str, list], *, n_resamples: int, seed: int)
         entry = {"queries": len(idx), "retrievers": {}, "paired": {}}
         for name, ms in results.items():
             entry["retrievers"][name] = aggregate([ms[i] for i in idx], n_resamples=n_resamples, seed=seed)
-        for a in ("default", "convex", "ranker", "rrf", "facts", "memories"):
-            base = "memory" if a in ("facts", "memories") else "two-way"
+        for a, base in comparisons:
             if a in results and base in results:
                 pairs = [(results[a][i], results[base][i]) for i in idx if results[a][i] and results[base][i]]
                 entry["paired"][f"{a} - {base}"] = {
