@@ -36,6 +36,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -265,6 +266,7 @@ def main() -> None:
         print(f"  {name:18s} median {entry['median_s']:.2f} s  runs {entry['runs_s']}  peak RSS {entry['client_peak_rss_mb']:.0f} MB"
               + (f"  server RSS {entry['server_rss_mb']:.0f} MB" if "server_rss_mb" in entry else ""))
     _stop_resident(resident, args.index)
+    shutil.rmtree(scratch, ignore_errors=True)  # the torch-only LEGALRET_HOME (links to the real models)
     if args.int8_queries and export:
         print("query encoder: ONNX fp32 vs int8")
         report["onnx_int8"] = int8_recall(args.index, export, args.int8_queries, args.int8_limit)
