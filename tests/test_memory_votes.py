@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from legalret.memory import MemoryRetriever, PrecedentMemory, WeightConfig, memory_weight
+from legalret.memory import (
+    MemoryRetriever,
+    PrecedentMemory,
+    WeightConfig,
+    memory_weight,
+)
 from legalret.memory.retriever import HoldingMatch, _tie_ranks
 from legalret.memory.store import MemoryItem
 
@@ -187,3 +193,60 @@ def test_score_exponent_flattens_scores_without_reordering(memory):
     assert sum(v.share for v in flat.votes) == pytest.approx(1.0)
     assert all(v.score == pytest.approx(v.share**0.5) for v in flat.votes)
     assert [s for _, s in flat.ranking(exponent=1.0)] == pytest.approx([s for _, s in plain.ranking()])
+
+
+# ---- the vectorized hot path against the per-holding loop it replaced ---------------------------------
+def _reference_aggregate(retriever: MemoryRetriever, holdings, laws):
+    """The dict-based vote aggregation the numpy version replaced (the oracle: same votes, same order)."""
+    cfg = retriever.config
+    law_prefixes = tuple(f"{law} 제" for law in laws) if laws else None
+    best: dict = {}
+    for h in holdings:
+        keys = h.keys
+        if law_prefixes is not None:
+            keys = [key for key in keys if key.startswith(law_prefixes)]
+        if not keys:
+            continue
+        part = h.weight / len(h.keys) ** cfg.spread
+        for key in keys:
+            by_case = best.setdefault(key, {})
+            prev = by_case.get(h.case_no)
+            if prev is None or part > prev[0]:
+                by_case[h.case_no] = (part, h)
+    votes = []
+    for key, by_case in best.items():
+        parts = sorted(by_case.values(), key=lambda ph: (-ph[0], ph[1].rank))
+        support = sorted((h for _, h in parts), key=lambda h: (h.rank, h.row))[: cfg.max_support]
+        votes.append((key, sum(p for p, _ in parts), [h.row for h in support], support[0].rank))
+    votes.sort(key=lambda v: (-round(v[1], 12), v[3], v[0]))
+    return [v[:3] for v in votes]
+
+
+def test_vectorized_votes_equal_the_loop_they_replaced(memory):
+    import random
+
+    from legalret.memory.retriever import _tie_ranks_loop
+
+    rng = random.Random(7)
+    laws_keys = [f"민법 제{n}조" for n in range(1, 12)] + [f"상법 제{n}조" for n in range(1, 6)]
+    for trial in range(300):
+        n = rng.randint(0, 40)
+        sims = sorted((rng.choice([1.0, 0.5, 0.5, 0.25, rng.random()]) for _ in range(n)), reverse=True)
+        ranks = _tie_ranks(sims)
+        assert ranks == _tie_ranks_loop(sims)
+        holdings = [
+            _match(rng.choice("ABCDEFG"), rng.sample(laws_keys, rng.randint(1, 4)), s**2 / math.log2(r + 1), r, row)
+            for row, (s, r) in enumerate(zip(sims, ranks))
+        ]
+        for laws in (None, ["상법"]):
+            retriever = MemoryRetriever(memory, max_support=rng.choice([1, 3, 5]))
+            got = [(v.key, v.vote, [h.row for h in v.support]) for v in retriever._aggregate(holdings, laws)]
+            assert got == _reference_aggregate(retriever, holdings, laws)
+
+
+def test_tie_ranks_groups_by_the_first_score_of_a_group():
+    # each neighbour is within 1e-6 of the next, but the third is not of the first: two groups
+    s = [1.0, 1.0 - 0.9e-6, 1.0 - 1.8e-6]
+    assert _tie_ranks(s) == [1.5, 1.5, 3.0]
+    assert _tie_ranks([]) == [] and _tie_ranks([0.3]) == [1.0]
+    assert _tie_ranks([1.5e-9, 8e-10, 1e-10]) == [1.5, 1.5, 3.0]  # abs_tol 1e-9 to the group's first score

@@ -2,7 +2,13 @@
 
 import pytest
 
-from legalret.search.fusion import FusionSettings, convex_fusion, fuse, normalize_minmax, rrf_fusion
+from legalret.search.fusion import (
+    FusionSettings,
+    convex_fusion,
+    fuse,
+    normalize_minmax,
+    rrf_fusion,
+)
 
 BM25 = [("a", 12.0), ("b", 8.0), ("c", 4.0)]
 DENSE = [("c", 0.91), ("d", 0.90), ("a", 0.80)]
@@ -58,3 +64,35 @@ def test_fuse_dispatch_and_settings_round_trip():
 
 def test_empty_lists():
     assert convex_fusion({}) == [] and rrf_fusion({"bm25": []}) == []
+
+
+def _reference_convex(lists, weights=None, k=None):
+    """The dict-based convex fusion the one-pass version replaced (the oracle)."""
+    from legalret.search.fusion import FusedItem, _collect, _sorted, _weights_for
+
+    w = _weights_for(lists, weights)
+    norms = {name: normalize_minmax(ranked) for name, ranked in lists.items()}
+    ranks, raw = _collect(lists)
+    items = []
+    for key in ranks:
+        parts = {name: w[name] * norms[name][key] for name in ranks[key]}
+        items.append(FusedItem(key, sum(parts.values()), ranks[key], raw[key], parts))
+    return _sorted(items, k)
+
+
+def test_convex_fusion_equals_the_dict_version_it_replaced():
+    import random
+
+    rng = random.Random(3)
+    keys = [f"k{i}" for i in range(60)]
+    for trial in range(300):
+        lists = {}
+        for name in rng.sample(["bm25", "dense", "memory", "facts"], rng.randint(1, 4)):
+            n = rng.randint(0, 40)
+            ranked = [(rng.choice(keys), rng.choice([1.0, 0.5, rng.random()])) for _ in range(n)]  # duplicates, ties
+            lists[name] = sorted(ranked, key=lambda kv: -kv[1]) if rng.random() < 0.8 else ranked
+        weights = rng.choice([None, {"bm25": 0.4, "dense": 0.3, "memory": 0.2, "facts": 0.1}, {"bm25": 1.0}])
+        k = rng.choice([None, 5, 100])
+        got = [(it.key, it.score, it.ranks, it.scores, it.parts) for it in convex_fusion(lists, weights, k)]
+        want = [(it.key, it.score, it.ranks, it.scores, it.parts) for it in _reference_convex(lists, weights, k)]
+        assert got == want

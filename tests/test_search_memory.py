@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
-import index_support as sup  # noqa: E402
+import index_support as sup
 
-from legalret import pipeline  # noqa: E402
-from legalret.index import build_index  # noqa: E402
-from legalret.index.store import current_generation, read_manifest  # noqa: E402
-from legalret.index.tokenize import KiwiTokenizer  # noqa: E402
-from legalret.search.searcher import Searcher  # noqa: E402
+from legalret import pipeline
+from legalret.index import build_index
+from legalret.index.store import current_generation, read_manifest
+from legalret.index.tokenize import KiwiTokenizer
+from legalret.search.searcher import Searcher
 
 memory_store = pytest.importorskip("legalret.memory.store")
 
@@ -124,3 +124,31 @@ def test_before_and_exclude_keep_later_and_same_decisions_from_voting(memory_fro
     excluded = memory_from_files.search_batch([q, q], k=5, mode="memory", exclude=["2015다1111", "2018다2222"], explain=True)
     assert all("2015다1111" not in r for h in excluded[0] for r in h.reasons)
     assert all("2018다2222" not in r for h in excluded[1] for r in h.reasons)
+
+
+def test_overlapped_query_encoding_gives_the_same_results(index_with_memory):
+    """Encoding the query in a worker thread while BM25 and the memory run changes nothing but the timing; the
+    memory read from the index's key arrays votes as the in-memory one (same keys, votes, support)."""
+    s = Searcher(index_with_memory, encoder=sup.tiny_encoder())
+    queries = ["유치권 간접점유", "보험계약자의 계약 해지", "민법 제320조 유치권", "손해배상"]
+    s.overlap_encoding = False
+    serial = [s.search(q, k=10, explain=True) for q in queries]
+    s.overlap_encoding = True
+    overlapped = [s.search(q, k=10, explain=True) for q in queries]
+    for a, b in zip(serial, overlapped):
+        assert [(h.key, h.score, h.ranks, h.scores, h.reasons, h.votes) for h in a] == \
+               [(h.key, h.score, h.ranks, h.scores, h.reasons, h.votes) for h in b]
+    assert s._pool is not None  # the worker thread did run
+    loaded = s.memory
+    assert loaded.memory.vote_arrays() is not None
+    rebuilt = memory_store.PrecedentMemory(list(loaded.memory.items), tokenizer=loaded.memory.tokenizer)
+    assert rebuilt.vote_arrays() is None  # items in memory: votes read each holding's keys
+    from legalret.memory.retriever import MemoryRetriever
+
+    other = MemoryRetriever(rebuilt, loaded.config)
+    assert all(loaded.explain(q, None).votes for q in queries[:2])
+    for q in queries:
+        a, b = loaded.explain(q, None), other.explain(q, None)
+        assert [(v.key, v.vote, v.share, [h.row for h in v.support]) for v in a.votes] == \
+               [(v.key, v.vote, v.share, [h.row for h in v.support]) for v in b.votes]
+        assert [(h.row, h.rank, h.weight, h.keys) for h in a.holdings] == [(h.row, h.rank, h.weight, h.keys) for h in b.holdings]

@@ -149,8 +149,61 @@ class MemoryResult:
         return lines
 
 
+@dataclass
+class _Nearest:
+    """The nearest holdings as arrays, best first: rows, relative similarity, raw score, rank, vote weight."""
+
+    rows: np.ndarray
+    sims: np.ndarray
+    raw: np.ndarray
+    ranks: list[float]
+    weights: list[float]
+
+
+@dataclass
+class _VoteTable:
+    """Votes as arrays (see :meth:`MemoryRetriever._tally`): ``keys[i]`` gets ``votes[i]``; ``order`` = key
+    indices best first; the supporting (key index, holding index) pairs in support order."""
+
+    order: np.ndarray
+    keys: list[str]
+    votes: np.ndarray
+    support_key: np.ndarray
+    support_holding: np.ndarray
+    holdings: list[HoldingMatch]
+
+    @classmethod
+    def of_votes(cls, votes: list[ArticleVote], holdings: list[HoldingMatch]) -> _VoteTable:
+        index = {id(h): i for i, h in enumerate(holdings)}
+        pairs = [(k, index[id(h)]) for k, v in enumerate(votes) for h in v.support]
+        return cls(np.arange(len(votes)), [v.key for v in votes], np.array([v.vote for v in votes], dtype=np.float64),
+                   np.array([k for k, _ in pairs], dtype=np.int64), np.array([h for _, h in pairs], dtype=np.int64), holdings)
+
+
 def _tie_ranks(scores: Sequence[float]) -> list[float]:
-    """1-based ranks of scores sorted descending; equal scores get the average of their positions."""
+    """1-based ranks of scores sorted descending; equal scores get the average of their positions.
+
+    "Equal" is ``math.isclose(…, rel_tol=1e-6, abs_tol=1e-9)`` to the first score of the group (a group
+    starts at the first score not equal to the previous group's first). Where two neighbours differ by more
+    than the largest tolerance any score has, no group spans them: only the runs between such gaps (the
+    few near-ties) go through the one-by-one loop, so the groups are exactly the loop's."""
+    s = np.asarray(scores, dtype=np.float64)
+    n = len(s)
+    if n < 2 or not (np.isfinite(s).all() and s[-1] >= 0 and (s[:-1] >= s[1:]).all()):
+        return _tie_ranks_loop(list(s.tolist()))  # (not the hot path: empty, one score, or not descending ≥ 0)
+    widest = max(1e-6 * float(s[0]), 1e-9)  # the tolerance of the largest score bounds every group's
+    cuts = np.flatnonzero((s[:-1] - s[1:]) > widest) + 1
+    ranks = np.arange(1, n + 1, dtype=np.float64)
+    if len(cuts) < n - 1:  # some neighbours are near-ties
+        bounds = np.concatenate(([0], cuts, [n]))
+        lengths = np.diff(bounds)
+        values = s.tolist()
+        for start, length in zip(bounds[:-1][lengths > 1].tolist(), lengths[lengths > 1].tolist()):
+            ranks[start:start + length] = np.asarray(_tie_ranks_loop(values[start:start + length])) + start
+    return ranks.tolist()
+
+
+def _tie_ranks_loop(scores: Sequence[float]) -> list[float]:
     ranks: list[float] = []
     i = 0
     while i < len(scores):
@@ -223,102 +276,209 @@ class MemoryRetriever:
         (the Searcher's Query.tokens), so Kiwi runs once per query."""
         allowed = self.memory.allowed_mask(before, exclude)
         tokens = self.memory.tokenize(query) if tokens is None else list(tokens)
-        holdings, dense_top = self._nearest_holdings(query, tokens, allowed)
-        votes = self._aggregate(holdings, laws)
-        total = sum(v.vote for v in votes)
+        near, dense_top = self._nearest(query, tokens, allowed)
+        table, holdings = self._vote_table_of(near, laws)
+        votes = self._votes(table, k)  # objects for the first k articles only; the total is over all of them
+        total = sum(table.votes[table.order].tolist()) if table is not None else 0.0
         for v in votes:
             v.share = v.vote / total if total > 0 else 0.0
             v.score = v.share**self.config.score_exponent
         result = MemoryResult(
             query=query,
-            votes=votes if k is None else votes[:k],
+            votes=votes,
             holdings=holdings,
             coverage=self._coverage(tokens, holdings),
             dense_top=dense_top,
-            concentration=votes[0].share if votes else 0.0,
+            concentration=(float(table.votes[table.order[0]]) / total if total > 0 else 0.0) if table is not None else 0.0,
         )
         return result
 
     # ---- nearest holdings -------------------------------------------------------------------------
+    # numpy over the candidate rows and their (key, decision) pairs; every float is computed with the same
+    # operations in the same order as the per-holding loops this replaced (scalar ``math`` where numpy's
+    # vector exp/log/pow may differ in the last bit), so the results are identical — same keys, order,
+    # scores, support (benchmarks/check_hot_paths.py compares them on the dev questions and holdings).
     def _nearest_holdings(
         self, query: str, tokens: list[str], allowed: np.ndarray | None
     ) -> tuple[list[HoldingMatch], float | None]:
+        near, dense_top = self._nearest(query, tokens, allowed)
+        return self._matches(near), dense_top
+
+    def _nearest(self, query: str, tokens: list[str], allowed: np.ndarray | None) -> tuple[_Nearest | None, float | None]:
+        """The ``depth`` nearest holdings as arrays, best first (similarity desc, older decision, row)."""
         cfg, mem = self.config, self.memory
         depth = cfg.depth
         if not len(mem):
-            return [], None
-        rel: dict[int, float] = {}
-        raw: dict[int, float] = {}
+            return None, None
+        rows_parts: list[np.ndarray] = []
+        rel_parts: list[np.ndarray] = []
+        raw_bm25: np.ndarray | None = None
+        raw_dense: np.ndarray | None = None
         dense_top = None
         mode = self.mode
         if mode in ("bm25", "hybrid"):
             scores = mem.bm25_scores(tokens)
             take = depth * (2 if mode == "hybrid" else 1)
-            top, values = top_k(scores, take, allowed, positive_only=True)
+            # the matching (and allowed) rows: a few thousand of the memory's items
+            candidates = np.flatnonzero(scores > 0 if allowed is None else (scores > 0) & allowed)
+            top, values = top_k(scores[candidates], take)
+            top = candidates[top]
             if len(top) == take:  # ties at the cut all stay: the final order decides (older decision first)
-                tied = scores == values[-1]
-                extra = np.setdiff1d(np.flatnonzero(tied if allowed is None else tied & allowed), top)
+                tied = candidates[scores[candidates] == values[-1]]  # (the cut's score is > 0: a candidate)
+                extra = np.setdiff1d(tied, top)
                 top, values = np.concatenate([top, extra]), np.concatenate([values, scores[extra]])
             if len(top):
-                best = float(values[0])
+                values = np.asarray(values, dtype=np.float64)
                 share = 1.0 if mode == "bm25" else 1.0 - cfg.dense_share
-                for row, s in zip(top.tolist(), values.tolist()):
-                    rel[row] = share * s / best
-                    raw[row] = s
+                rows_parts.append(np.asarray(top, dtype=np.int64))
+                rel_parts.append(share * values / float(values[0]))
+                raw_bm25 = values
         if mode in ("dense", "hybrid"):
             qvec = mem.encode_query(query)
             hits = mem.dense_search(qvec, depth * (2 if mode == "hybrid" else 1), allowed=allowed)
             if hits:
                 dense_top = hits[0][1]
                 share = 1.0 if mode == "dense" else cfg.dense_share
-                for row, cos in hits:
-                    r = share * math.exp((cos - dense_top) / cfg.dense_temperature)
-                    rel[row] = rel.get(row, 0.0) + r
-                    if mode == "dense":
-                        raw[row] = cos
-        if mode == "hybrid":
-            raw = dict(rel)
-        if not rel:
-            return [], dense_top
+                cos = np.array([c for _, c in hits], dtype=np.float64)
+                rows_parts.append(np.array([r for r, _ in hits], dtype=np.int64))
+                rel_parts.append(np.array([share * math.exp(x) for x in ((cos - dense_top) / cfg.dense_temperature).tolist()]))
+                raw_dense = cos
+        if not rows_parts:
+            return None, dense_top
+        if len(rows_parts) == 1:
+            rows, rel = rows_parts[0], rel_parts[0]
+            raw = raw_bm25 if mode == "bm25" else raw_dense
+        else:  # hybrid: a holding both lists found gets bm25 part + dense part (in that order)
+            rows, inverse = np.unique(np.concatenate(rows_parts), return_inverse=True)
+            rel = np.bincount(inverse, weights=np.concatenate(rel_parts), minlength=len(rows))
+            raw = rel
         # deterministic order: similarity desc, then older decision first, then row (stable across runs)
-        decided = mem.decided_ord
-        order = sorted(rel, key=lambda row: (-rel[row], int(decided[row]), row))[:depth]
-        best = rel[order[0]]
-        sims = [rel[row] / best for row in order]
+        order = np.lexsort((rows, mem.decided_ord[rows], -rel))[:depth]
+        rows, rel, raw = rows[order], rel[order], raw[order]
+        sims = rel / rel[0]
         ranks = _tie_ranks(sims)
-        matches = []
-        for row, sim, rank in zip(order, sims, ranks):
-            weight = sim**cfg.score_power / math.log2(rank + 1) ** cfg.rank_discount
-            matches.append(HoldingMatch(row, sim, raw.get(row, rel[row]), rank, weight, mem.case_no_of(row), mem.keys_of(row), mem.items))
-        return matches, dense_top
+        power, discount = cfg.score_power, cfg.rank_discount
+        weights = [sim**power / math.log2(rank + 1) ** discount for sim, rank in zip(sims.tolist(), ranks)]
+        return _Nearest(rows, sims, raw, ranks, weights), dense_top
+
+    def _matches(self, near: _Nearest | None, keys: list[list[str]] | None = None) -> list[HoldingMatch]:
+        if near is None:
+            return []
+        mem = self.memory
+        if keys is None:
+            keys = [mem.keys_of(row) for row in near.rows.tolist()]
+        case_no_of, items = mem.case_no_of, mem.items
+        return [
+            HoldingMatch(row, sim, score, rank, weight, case_no_of(row), row_keys, items)
+            for row, sim, score, rank, weight, row_keys in zip(
+                near.rows.tolist(), near.sims.tolist(), near.raw.tolist(), near.ranks, near.weights, keys)
+        ]
 
     # ---- votes -------------------------------------------------------------------------------------
     def _aggregate(self, holdings: list[HoldingMatch], laws: Iterable[str] | None) -> list[ArticleVote]:
-        cfg = self.config
+        """Every voted article of ``holdings``, best first (their keys as strings: see :meth:`_tally`)."""
         law_prefixes = tuple(f"{law} 제" for law in laws) if laws else None
-        # key → case_no → best (contribution, holding): one decision votes once per article
-        best: dict[str, dict[str, tuple[float, HoldingMatch]]] = {}
-        for h in holdings:
-            keys = h.keys
-            if law_prefixes is not None:
-                keys = [key for key in keys if key.startswith(law_prefixes)]
-            if not keys:
-                continue
-            # spread over all cited articles (before the law filter: the holding's evidence is divided
-            # by what it cites, not by what the caller wants to see)
-            part = h.weight / len(h.keys) ** cfg.spread
+        key_ids: dict[str, int] = {}
+        case_ids: dict[str, int] = {}
+        pair_key: list[int] = []
+        pair_holding: list[int] = []
+        counts: list[int] = []
+        for i, h in enumerate(holdings):
+            counts.append(len(h.keys))
+            keys = h.keys if law_prefixes is None else [key for key in h.keys if key.startswith(law_prefixes)]
             for key in keys:
-                by_case = best.setdefault(key, {})
-                prev = by_case.get(h.case_no)
-                if prev is None or part > prev[0]:
-                    by_case[h.case_no] = (part, h)
-        votes = []
-        for key, by_case in best.items():
-            parts = sorted(by_case.values(), key=lambda ph: (-ph[0], ph[1].rank))
-            support = sorted((h for _, h in parts), key=lambda h: (h.rank, h.row))[: cfg.max_support]
-            votes.append(ArticleVote(key, 0.0, sum(p for p, _ in parts), support))
-        votes.sort(key=lambda v: (-round(v.vote, 12), v.support[0].rank, v.key))
-        return votes
+                pair_key.append(key_ids.setdefault(key, len(key_ids)))
+                pair_holding.append(i)
+        keys = list(key_ids)
+        key_rank = np.empty(len(keys), dtype=np.int64)
+        key_rank[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+        table = self._tally(
+            np.array(pair_key, dtype=np.int64), np.array(pair_holding, dtype=np.int64), counts,
+            [h.weight for h in holdings], np.array([case_ids.setdefault(h.case_no, len(case_ids)) for h in holdings], dtype=np.int64),
+            np.array([h.rank for h in holdings], dtype=np.float64), np.array([h.row for h in holdings], dtype=np.int64),
+            keys, key_rank, holdings)
+        return self._votes(table, None)
+
+    def _vote_table_of(self, near: _Nearest | None, laws: Iterable[str] | None) -> tuple[_VoteTable | None, list[HoldingMatch]]:
+        """Votes of the nearest holdings read from the memory's key arrays (no strings per holding), and the
+        holdings as :class:`HoldingMatch` es. A memory without key arrays goes through :meth:`_aggregate`'s path."""
+        if near is None:
+            return None, []
+        arrays = self.memory.vote_arrays()
+        if arrays is None:
+            holdings = self._matches(near)
+            votes = self._aggregate(holdings, laws)
+            return (_VoteTable.of_votes(votes, holdings) if votes else None), holdings
+        rows = near.rows
+        start, end = arrays.offsets[rows], arrays.offsets[rows + 1]
+        counts = end - start
+        flat = np.arange(int(counts.sum()), dtype=np.int64)
+        pair_holding = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
+        pair_key = arrays.ids[flat - np.repeat(np.cumsum(counts) - counts - start, counts)]
+        vocab = arrays.vocab
+        names = [vocab[i] for i in pair_key.tolist()]  # each holding's keys, as the HoldingMatch shows them
+        bounds = np.cumsum(counts).tolist()
+        holdings = self._matches(near, [names[a:b] for a, b in zip([0, *bounds[:-1]], bounds)])
+        if laws:
+            keep = arrays.law_mask(tuple(f"{law} 제" for law in laws))[pair_key]
+            pair_key, pair_holding = pair_key[keep], pair_holding[keep]
+        table = self._tally(pair_key, pair_holding, counts.tolist(), near.weights, arrays.case_ids[rows],
+                            np.asarray(near.ranks, dtype=np.float64), rows, vocab, arrays.vocab_rank, holdings)
+        return table, holdings
+
+    def _tally(self, pk: np.ndarray, ph: np.ndarray, counts: Sequence[int], weights: Sequence[float],
+               case_of: np.ndarray, rank_of: np.ndarray, row_of: np.ndarray, keys: Sequence[str],
+               key_rank: np.ndarray, holdings: list[HoldingMatch]) -> _VoteTable | None:
+        """Count the votes of (key id ``pk``, holding ``ph``) pairs; per holding its key count, weight,
+        decision id, rank and row; ``key_rank`` orders key ids as their strings sort.
+
+        * a holding citing *n* articles gives each ``weight / n**spread`` (n before any law filter: its
+          evidence is divided by what it cites, not by what the caller wants to see);
+        * one decision, one vote per article: per (key, decision) the largest contribution counts, the
+          earliest holding on equal ones;
+        * an article's vote adds its decisions' contributions largest first (then by rank);
+        * support: the counted holdings by (rank, row), the first ``max_support``;
+        * order: vote rounded to 12 digits desc, best supporting rank, key."""
+        if not len(pk):
+            return None
+        spread = self.config.spread
+        part = np.array([w / n**spread if n else 0.0 for w, n in zip(weights, counts)], dtype=np.float64)[ph]
+        case, rank, row = case_of[ph], rank_of[ph], row_of[ph]
+        o = np.lexsort((ph, -part, case, pk))
+        pk, ph, part, case, rank, row = pk[o], ph[o], part[o], case[o], rank[o], row[o]
+        first = np.empty(len(pk), dtype=bool)
+        first[0] = True
+        np.not_equal(pk[1:], pk[:-1], out=first[1:])
+        first[1:] |= case[1:] != case[:-1]
+        pk, ph, part, rank, row = pk[first], ph[first], part[first], rank[first], row[first]
+        # key ids → 0..n-1 in order of first appearance is not needed: np.unique gives sorted ids + inverse
+        ids, local = np.unique(pk, return_inverse=True)
+        # the vote: contributions added in (-part, rank) order within each key (bincount adds in array order)
+        o = np.lexsort((rank, -part, local))
+        votes = np.bincount(local[o], weights=part[o], minlength=len(ids))
+        o = np.lexsort((row, rank, local))  # support order
+        local, ph, rank = local[o], ph[o], rank[o]
+        starts = np.flatnonzero(np.concatenate(([True], local[1:] != local[:-1])))  # one start per key, in key order
+        position = np.arange(len(local)) - np.repeat(starts, np.diff(np.append(starts, len(local))))
+        keep = position < self.config.max_support
+        rounded = np.array([round(v, 12) for v in votes.tolist()], dtype=np.float64)
+        order = np.lexsort((key_rank[ids], rank[starts], -rounded))
+        return _VoteTable(order, [keys[i] for i in ids.tolist()], votes, local[keep], ph[keep], holdings)
+
+    def _votes(self, table: _VoteTable | None, k: int | None) -> list[ArticleVote]:
+        """ArticleVotes of the first ``k`` articles of ``table`` (all when None); share/score not yet set."""
+        if table is None:
+            return []
+        order = table.order if k is None else table.order[:k]
+        wanted = np.zeros(len(table.keys), dtype=bool)
+        wanted[order] = True
+        sel = wanted[table.support_key]
+        support: dict[int, list[HoldingMatch]] = {}
+        holdings = table.holdings
+        for key, h in zip(table.support_key[sel].tolist(), table.support_holding[sel].tolist()):
+            support.setdefault(key, []).append(holdings[h])
+        keys = table.keys
+        return [ArticleVote(keys[i], 0.0, v, support[i]) for i, v in zip(order.tolist(), table.votes[order].tolist())]
 
     def _coverage(self, tokens: list[str], holdings: list[HoldingMatch]) -> float:
         """idf-weighted share of the query's distinct tokens that the best holding contains."""

@@ -108,7 +108,7 @@ class MemoryItem:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "MemoryItem":
+    def from_dict(cls, d: dict) -> MemoryItem:
         known = {f.name for f in fields(cls)}
         d = {k: v for k, v in d.items() if k in known}  # format 1 stored "tokens" here
         d["decided"] = _as_date(d["decided"])
@@ -182,7 +182,9 @@ def _case_numbers(case_no: str) -> set[str]:
 
 
 def _default_tokenizer():
-    from legalret.index.tokenize import KiwiTokenizer  # the same tokens as the article BM25
+    from legalret.index.tokenize import (
+        KiwiTokenizer,  # the same tokens as the article BM25
+    )
 
     return KiwiTokenizer()
 
@@ -258,6 +260,32 @@ class ItemStore(Sequence[MemoryItem]):
         return (self[i] for i in range(len(self)))
 
 
+class VoteArrays:
+    """Per-item article keys as arrays, for counting votes in numpy: ``ids[offsets[row]:offsets[row + 1]]``
+    index ``vocab``; ``vocab_rank`` orders the vocabulary as Python sorts its strings (ties between equal
+    votes are broken by key); ``case_ids`` numbers the items' 사건번호 fields (one decision, one vote)."""
+
+    def __init__(self, ids: np.ndarray, offsets: np.ndarray, vocab: list[str], case_nos: Sequence[str]):
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self.offsets = np.asarray(offsets, dtype=np.int64)
+        self.vocab = vocab
+        self.vocab_rank = np.empty(len(vocab), dtype=np.int64)
+        self.vocab_rank[sorted(range(len(vocab)), key=vocab.__getitem__)] = np.arange(len(vocab))
+        numbers: dict[str, int] = {}
+        self.case_ids = np.fromiter((numbers.setdefault(c, len(numbers)) for c in case_nos), dtype=np.int64,
+                                    count=len(case_nos))
+        self._law_masks: dict[tuple[str, ...], np.ndarray] = {}
+
+    def law_mask(self, prefixes: tuple[str, ...]) -> np.ndarray:
+        """Bool over the vocabulary: keys starting with one of ``prefixes`` (cached per filter)."""
+        mask = self._law_masks.get(prefixes)
+        if mask is None:
+            mask = np.fromiter((key.startswith(prefixes) for key in self.vocab), dtype=bool, count=len(self.vocab))
+            if len(self._law_masks) < 64:
+                self._law_masks[prefixes] = mask
+        return mask
+
+
 class PrecedentMemory:
     """Holding items + their BM25 index (+ optional dense vectors). Build with :meth:`build` or :meth:`load`."""
 
@@ -312,6 +340,7 @@ class PrecedentMemory:
         self.decided_ord = np.array([it.decided.toordinal() for it in items], dtype=np.int64)
         self._case_nos: list[str] = [it.case_no for it in items]
         self._keys: tuple[np.ndarray, np.ndarray, list[str]] | None = None  # the items are in memory: read theirs
+        self._vote_arrays: VoteArrays | None = None
         self._indexes = None
         self._df = None
 
@@ -326,7 +355,7 @@ class PrecedentMemory:
         with_summary: bool = True,
         keep_keys: Collection[str] | Callable[[str], bool] | None = None,
         batch_size: int = 64,
-    ) -> "PrecedentMemory":
+    ) -> PrecedentMemory:
         """Index the holdings of ``precedents``.
 
         ``encoder`` (an :class:`~legalret.models.encoder.Encoder`) adds dense vectors; without it the memory
@@ -500,6 +529,16 @@ class PrecedentMemory:
         ids, offsets, vocab = self._keys
         return [vocab[i] for i in ids[offsets[row] : offsets[row + 1]].tolist()]
 
+    def vote_arrays(self) -> VoteArrays | None:
+        """The key arrays of a loaded memory with what vote counting needs besides (built on first use);
+        None for a memory whose items are in memory (votes then read each holding's keys)."""
+        if self._keys is None:
+            return None
+        arrays = self._vote_arrays
+        if arrays is None:  # (two threads may both build it: the same arrays, one kept)
+            arrays = self._vote_arrays = VoteArrays(*self._keys, self._case_nos)
+        return arrays
+
     def case_no_of(self, row: int) -> str:
         return self._case_nos[row]
 
@@ -644,7 +683,7 @@ class PrecedentMemory:
         return directory
 
     @classmethod
-    def load(cls, directory: str | os.PathLike, encoder=None, tokenizer=None) -> "PrecedentMemory":
+    def load(cls, directory: str | os.PathLike, encoder=None, tokenizer=None) -> PrecedentMemory:
         """Open a written memory: nothing is re-indexed (the BM25 matrix is memory-mapped, items are parsed
         when shown). Pass the article index's ``encoder`` to search its dense vectors; its fingerprint
         must match the one the vectors were made with (else :class:`IndexError_`)."""
@@ -692,6 +731,7 @@ class PrecedentMemory:
             if len(key_offsets) != n + 1:
                 raise IndexError_(f"{d}: inconsistent precedent memory ({KEY_OFFSETS} has {len(key_offsets) - 1} items, not {n})")
             memory._keys = (np.load(d / KEY_IDS), key_offsets, json.loads((d / KEY_VOCAB).read_text(encoding="utf-8")))
+        memory._vote_arrays = None
         memory._indexes = None
         memory._df = None
         if not (len(memory.tokens) == len(memory.decided_ord) == len(memory._case_nos) == n) or (
@@ -701,7 +741,7 @@ class PrecedentMemory:
         return memory
 
     @classmethod
-    def load_legacy(cls, directory: str | os.PathLike, tokenizer=None) -> "PrecedentMemory":
+    def load_legacy(cls, directory: str | os.PathLike, tokenizer=None) -> PrecedentMemory:
         """Read a format-1 memory (``meta.json`` + ``items.jsonl``, from before the memory lived inside the
         index generations) so it can be migrated: the holdings are re-tokenized with ``tokenizer`` (the
         index's), vectors are dropped (rebuild with ``--memory-dense`` to get them back)."""

@@ -44,18 +44,36 @@ from legalret.index.store import LEGACY_MEMORY_DIR, IndexData, load_index, readi
 from legalret.index.tokenize import KiwiTokenizer
 from legalret.keys import LawNames
 from legalret.memory.facts import FACTS_PART
-from legalret.memory.retriever import MemoryResult, MemoryRetriever, VoteConfig, WeightConfig, memory_weight
+from legalret.memory.retriever import (
+    MemoryResult,
+    MemoryRetriever,
+    VoteConfig,
+    WeightConfig,
+    memory_weight,
+)
 from legalret.memory.store import MEMORY_PART, PrecedentMemory
-from legalret.search.citations import QueryCitation, find_citations, unresolved_citations
-from legalret.search.fusion import FusionSettings, FusedItem, convex_fusion, default_fusion, fuse, rrf_fusion
+from legalret.search.citations import (
+    QueryCitation,
+    find_citations,
+    unresolved_citations,
+)
+from legalret.search.fusion import (
+    FusedItem,
+    FusionSettings,
+    convex_fusion,
+    default_fusion,
+    fuse,
+    rrf_fusion,
+)
 from legalret.search.ranker import Ranker, candidate_features, vote_features
 from legalret.text import normalize
-
 
 #: Queries longer than this (characters) are cut, with a notice: the encoder would truncate anyway,
 #: and very long texts only slow BM25 down.
 MAX_QUERY_CHARS = 1000
 MODES = ("hybrid", "convex", "rrf", "bm25", "dense", "memory")
+#: Default of :attr:`Searcher.overlap_encoding` (measured: benchmarks/results/latency-main-job/).
+OVERLAP_ENCODING = True
 
 
 @dataclass
@@ -125,6 +143,7 @@ class Query:
     before: Any = None  # memory leakage guard: only precedents decided before this date vote
     exclude: Any = None  # … and none of this case number
     notes: list[str] = field(default_factory=list)
+    pending: Any = None  # the query's vector while a worker thread encodes it (see Searcher.overlap_encoding)
     memory: MemoryResult | None = None  # what the memory found for this query (its weight, explain lines)
     facts: MemoryResult | None = None  # what the facts memory found
 
@@ -231,14 +250,14 @@ class Searcher:
         self,
         index_dir: str | Path,
         *,
-        memory: "PrecedentMemory | MemoryRetriever | bool | None" = None,
-        facts: "PrecedentMemory | MemoryRetriever | bool | None" = None,
+        memory: PrecedentMemory | MemoryRetriever | bool | None = None,
+        facts: PrecedentMemory | MemoryRetriever | bool | None = None,
         model: str | None = None,
         adapter: str | Path | None = None,
         encoder: Any = None,
         precision: str = "auto",
         verify: str = "stamp",
-        ranker: "Ranker | str | Path | None" = "auto",
+        ranker: Ranker | str | Path | None = "auto",
     ):
         self.index_dir = Path(index_dir)
         self.data = load_index(self.index_dir, verify=verify)
@@ -254,6 +273,9 @@ class Searcher:
         if self.manifest.get("encoder") is None and (model or adapter or encoder):
             raise IndexError_(f"{self.index_dir}: this index has no dense vectors (built with --model none)")
         self._dense: DenseRetriever | None = None
+        #: encode a single query in a worker thread while BM25 and the memories run (see search_batch)
+        self.overlap_encoding = OVERLAP_ENCODING
+        self._pool = None
         self.notices: list[str] = []  # load-time notes
         self.keys = self.data.row_keys
         self._row_of_key = {key: row for row, key in enumerate(self.keys)}
@@ -374,7 +396,7 @@ class Searcher:
         modes are plain BM25; BM25 + a memory still fuses."""
         return "bm25" if mode in ("hybrid", "convex", "rrf") and not self.has_dense and self._memory is None else mode
 
-    def warmup(self) -> "Searcher":
+    def warmup(self) -> Searcher:
         """Load the encoder now and run one query through everything (for timing)."""
         self.search("민법 손해배상", k=1, mode="hybrid" if self.has_dense else "bm25")
         return self
@@ -483,9 +505,24 @@ class Searcher:
         retrievers = self.retrievers(mode)
         dense_queries = [q for q, _, needed in prepared if needed]
         if dense_queries and any(r is self._dense for r in retrievers):
-            for q, vec in zip(dense_queries, self.dense.encode([q.text for q in dense_queries])):
-                q.vector = vec
+            encoder = self.dense.encoder  # loaded here, once, not in a worker thread
+            if len(dense_queries) == 1 and self.overlap_encoding and len(retrievers) > 1:
+                # one query: encode it in a worker thread (ONNX Runtime releases the GIL) while the sparse
+                # retrievers run here; _search_one waits for the vector just before the dense retriever
+                dense_queries[0].pending = self._encoding_pool().submit(encoder.encode_queries, [dense_queries[0].text],
+                                                                        batch_size=64)
+            else:
+                for q, vec in zip(dense_queries, self.dense.encode([q.text for q in dense_queries])):
+                    q.vector = vec
         return [self._search_one(q, cites, needed, k, mode, retrievers, explain) for q, cites, needed in prepared]
+
+    def _encoding_pool(self):
+        if self._pool is None:
+            import os
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="legalret-encode")
+        return self._pool
 
     def _prepare(self, query: str) -> Query:
         if not isinstance(query, str):
@@ -522,8 +559,12 @@ class Searcher:
         weights = dict(self.fusion.weights)
         memory_note = None
         if needed:
-            for r in retrievers:
-                lists[r.name] = r.candidates(q, n)
+            found = {r.name: r.candidates(q, n) for r in retrievers if r is not self._dense}
+            if self._dense is not None and any(r is self._dense for r in retrievers):
+                if q.pending is not None:
+                    q.vector, q.pending = q.pending.result()[0], None
+                found[self._dense.name] = self._dense.candidates(q, n)
+            lists = {r.name: found[r.name] for r in retrievers}  # in the retrievers' order (fusion adds in it)
             if self._memory is not None and "memory" in lists and mode != "memory":
                 w_mem = self._memory.weight(q)
                 w_facts = self._facts.weight(q) if "facts" in lists else 0.0
