@@ -23,3 +23,10 @@ def cpu_has_native_bf16() -> bool:
     """True on x86 CPUs with AVX512-BF16 or AMX-BF16 (where bf16 matmuls beat fp32; elsewhere they are emulated)."""
     flags = cpu_flags()
     return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def cpu_has_int8_dot() -> bool:
+    """True on x86 CPUs with an int8 dot-product instruction (AVX512-VNNI, AVX-VNNI or AMX-INT8): where the
+    quantized query encoder (``nbits8``, legalret.models.onnx) was measured. AVX2-only CPUs lack them."""
+    flags = cpu_flags()
+    return bool(flags & {"avx512_vnni", "avx_vnni", "amx_int8"})

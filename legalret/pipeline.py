@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from legalret.articles import Article
+from legalret.errors import LegalretError
 from legalret.index.build import BuildReport, PartsContext, add_to_index, build_index
 from legalret.index.store import LEGACY_MEMORY_DIR
 from legalret.index.tokenize import KiwiTokenizer
@@ -41,7 +42,6 @@ from legalret.memory.retriever import VoteConfig, WeightConfig
 from legalret.memory.store import MEMORY_PART, PrecedentMemory
 from legalret.precedents.citations import ArticleCatalog, predates_numbering, resolve
 from legalret.precedents.parse import Precedent
-from legalret.errors import LegalretError
 from legalret.progress import console, track
 from legalret.search.fusion import default_fusion
 
@@ -107,17 +107,29 @@ def _export_query_encoder(encoder: Any) -> None:
     """ONNX export of the index's encoder (skipped when one exists); a failure is a warning: searches then
     load the torch encoder as before."""
     from legalret.errors import LegalretError
-    from legalret.models.onnx import export_onnx, find_export
+    from legalret.models.onnx import (
+        DEFAULT_QUERY_VARIANT,
+        export_onnx,
+        find_export,
+        set_query_variant,
+    )
 
-    if find_export(encoder.fingerprint) is not None:
-        return
+    path = find_export(encoder.fingerprint)
     try:
-        path = export_onnx(encoder, quantize=False)  # int8 only once measured safe for quality
+        if path is None:
+            path = export_onnx(encoder)
+            console.print(f"[dim]query encoder exported to {path}[/]", highlight=False)
     except (LegalretError, OSError, RuntimeError, ValueError) as e:
         console.print(f"[yellow]note:[/] no ONNX export of the query encoder ({type(e).__name__}: {e}); "
                       "searches will load it with torch", highlight=False)
         return
-    console.print(f"[dim]query encoder exported to {path}[/]", highlight=False)
+    if DEFAULT_QUERY_VARIANT == "fp32":
+        return
+    try:  # the quantized model queries are served with (see legalret.models.onnx.DEFAULT_QUERY_VARIANT)
+        set_query_variant(path, DEFAULT_QUERY_VARIANT)
+    except (LegalretError, OSError, RuntimeError, ValueError) as e:
+        console.print(f"[yellow]note:[/] queries stay on the fp32 ONNX model (no {DEFAULT_QUERY_VARIANT}: "
+                      f"{type(e).__name__}: {e})", highlight=False)
 
 
 def add(

@@ -242,3 +242,41 @@ def test_bundled_me5_small_matches_torch(tmp_path):
     path = export_onnx(enc, root=tmp_path)
     q = OnnxQueryEncoder.load(path).encode_queries(QUERIES)
     assert _cos(q, enc.encode_queries(QUERIES)).min() >= 0.999
+
+
+def test_recorded_query_variant_is_served_by_default(tiny, tmp_path, monkeypatch):
+    """set_query_variant quantizes into the export (nbits8: blockwise int8) and records it; load() without a
+    variant serves it on CPUs with int8 dot products (fp32 elsewhere), $LEGALRET_QUERY_VARIANT overrides it,
+    an export without a record stays fp32."""
+    import shutil
+
+    import legalret.hardware
+    from legalret.models.onnx import QUERY_VARIANT_ENV, set_query_variant
+
+    enc, _, path = tiny
+    out = tmp_path / path.name
+    shutil.copytree(path, out)
+    monkeypatch.delenv(QUERY_VARIANT_ENV, raising=False)
+    monkeypatch.setattr(legalret.hardware, "cpu_has_int8_dot", lambda: True)  # the same on every CI machine
+    assert OnnxQueryEncoder.load(out).variant == "fp32"
+    set_query_variant(out, "nbits8")
+    config = json.loads((out / CONFIG_NAME).read_text())
+    assert config["query_variant"] == "nbits8" and config["models"]["nbits8"] == "model.nbits8.onnx"
+    assert config["models"]["int8"] == "model.int8.onnx" and not [p for p in out.iterdir() if p.name.startswith(".")]
+    served = OnnxQueryEncoder.load(out)
+    assert served.variant == "nbits8" and served.fingerprint == enc.fingerprint
+    fp32 = OnnxQueryEncoder.load(out, variant="fp32").encode_queries(QUERIES[:3])
+    assert _cos(served.encode_queries(QUERIES[:3]), fp32).min() >= 0.99
+    # an AVX2-only CPU (no VNNI/AMX: the quantized kernels there were never measured) serves fp32 …
+    monkeypatch.setattr(legalret.hardware, "cpu_has_int8_dot", lambda: False)
+    assert OnnxQueryEncoder.load(out).variant == "fp32"
+    monkeypatch.setenv(QUERY_VARIANT_ENV, "nbits8")  # … unless asked for
+    assert OnnxQueryEncoder.load(out).variant == "nbits8"
+    monkeypatch.setenv(QUERY_VARIANT_ENV, "fp32")
+    assert OnnxQueryEncoder.load(out).variant == "fp32"
+    monkeypatch.setenv(QUERY_VARIANT_ENV, "int8")
+    assert OnnxQueryEncoder.load(out).variant == "int8"
+    (out / "model.int8.onnx").unlink()  # a recorded or requested default that is missing falls back to fp32
+    assert OnnxQueryEncoder.load(out).variant == "fp32"
+    with pytest.raises(ModelError, match="unknown quantized ONNX variant"):
+        set_query_variant(out, "int4")

@@ -10,6 +10,7 @@ An export is a directory ``$LEGALRET_HOME/models/onnx/<fingerprint-dir>/`` holdi
     model.onnx            the transformer from its word embeddings on (input ``inputs_embeds``; token
                           embeddings out), fp32
     model.int8.onnx       optional: the same with int8 dynamic quantization of the weights
+    model.nbits8.onnx     optional: int8 weights and activations with a scale per block of 32 (MatMulNBits)
     word_embeddings.npy   the word-embedding table (vocab × dim, fp32), taken out of the graph
     tokenizer.json        the model's fast tokenizer (``tokenizers`` format)
     legalret_onnx.json    prompts, pooling, max length, pad id, input names and the encoder fingerprint
@@ -30,7 +31,7 @@ Usage::
 
     enc = load_encoder("bundled:me5-small", adapter="legalret/adapters/me5-small-legal")
     path = find_export(enc.fingerprint) or export_onnx(enc, quantize=True)     # ~10 s for me5-small
-    q = OnnxQueryEncoder.load(path)                   # fp32 (``variant="int8"`` for the quantized model)
+    q = OnnxQueryEncoder.load(path)                   # the variant the index build recorded (nbits8 where measured), or variant=…
     q.encode_queries(["유치권 간접점유"]).shape           # (1, 384), float32, unit rows
     q.fingerprint == enc.fingerprint                  # True: the index's dense vectors match
 
@@ -48,8 +49,8 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -60,10 +61,24 @@ from legalret.errors import ModelError
 EXPORT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 CONFIG_NAME = "legalret_onnx.json"
-MODEL_FILES = {"fp32": "model.onnx", "int8": "model.int8.onnx"}
+MODEL_FILES = {"fp32": "model.onnx", "int8": "model.int8.onnx", "nbits8": "model.nbits8.onnx"}
+#: The quantized variants: ``int8`` — ONNX Runtime dynamic quantization (int8 weights per output channel,
+#: activations quantized per call with one scale); ``nbits8`` — ``MatMulNBits`` (int8 weights in blocks of
+#: 32 input rows with their own scales, activations quantized per block of 32 at run time: accuracy level 4).
+QUANTIZED = ("int8", "nbits8")
 WORD_EMBEDDINGS = "word_embeddings.npy"
 #: The graph input that replaces the word-embedding lookup.
 EMBEDS_INPUT = "inputs_embeds"
+#: The variant a new index's build records for queries (:func:`set_query_variant`; legalret.pipeline). Measured
+#: on the main-job index, me5-small + qmap query adapter (benchmarks/query_int8.py; results in
+#: benchmarks/results/latency-main-job/): ``nbits8`` — query cosine to fp32 ≥ 0.9997; recall@10 over all 783
+#: dev queries (the tune half of the user questions + 600 dev holdings) −0.002 dense alone, +0.000 default
+#: hybrid; per set, dense alone on the 183 tune questions is −0.011 (2 queries lose a gold article, none gain),
+#: report half +0.003, holdings +0.001. A search takes about half the time (18 vs 32 ms on one core).
+#: ``int8`` (per-channel dynamic, with or without reduce_range, any layer subset) loses 0.010–0.018.
+DEFAULT_QUERY_VARIANT = "nbits8"
+#: Overrides the export's recorded query variant for this process (``fp32``, ``int8``, ``nbits8``).
+QUERY_VARIANT_ENV = "LEGALRET_QUERY_VARIANT"
 #: The ONNX opset the TorchScript exporter writes (supported by every onnxruntime ≥ 1.14).
 OPSET = 17
 
@@ -98,16 +113,18 @@ def find_export(fingerprint: str, *, root: str | os.PathLike | None = None) -> P
     return path
 
 
-def export_onnx(encoder, *, quantize: bool = False, root: str | os.PathLike | None = None, force: bool = False) -> Path:
+def export_onnx(encoder, *, quantize: bool | Sequence[str] = False, root: str | os.PathLike | None = None,
+                force: bool = False) -> Path:
     """Export ``encoder`` (a loaded :class:`~legalret.models.encoder.Encoder`, adapter merged) and return the dir.
 
-    ``quantize`` also writes ``model.int8.onnx`` (int8 dynamic quantization of the weights). A complete export
-    for the same fingerprint (with int8 when ``quantize``) is kept and returned as is — the fingerprint pins
-    the weights, so it is the same model — unless ``force``; otherwise the new one replaces it atomically
-    (readers holding the old files keep them open).
+    ``quantize``: ``True`` also writes ``model.int8.onnx`` (int8 dynamic quantization of the weights); a list
+    of :data:`QUANTIZED` variant names writes those. A complete export for the same fingerprint (with those
+    variants) is kept and returned as is — the fingerprint pins the weights, so it is the same model — unless
+    ``force``; otherwise the new one replaces it atomically (readers holding the old files keep them open).
     """
+    variants = _variants(quantize)
     existing = find_export(encoder.fingerprint, root=root)
-    if existing is not None and not force and (not quantize or (existing / MODEL_FILES["int8"]).is_file()):
+    if existing is not None and not force and all((existing / MODEL_FILES[v]).is_file() for v in variants):
         if (_read_config(existing) or {}).get("version") != EXPORT_VERSION:
             upgrade_export(existing)
         return existing
@@ -139,8 +156,8 @@ def export_onnx(encoder, *, quantize: bool = False, root: str | os.PathLike | No
         _export_graph(hf, tokenizer, input_names, tmp / MODEL_FILES["fp32"])
         split = split_word_embeddings(tmp / MODEL_FILES["fp32"], tmp / WORD_EMBEDDINGS)
         tokenizer.backend_tokenizer.save(str(tmp / "tokenizer.json"))
-        if quantize:
-            quantize_int8(tmp / MODEL_FILES["fp32"], tmp / MODEL_FILES["int8"])
+        for variant in variants:
+            quantize_variant(tmp / MODEL_FILES["fp32"], tmp / MODEL_FILES[variant], variant)
         config = {
             "version": EXPORT_VERSION,
             "fingerprint": encoder.fingerprint,
@@ -168,6 +185,79 @@ def export_onnx(encoder, *, quantize: bool = False, root: str | os.PathLike | No
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def set_query_variant(path: str | os.PathLike, variant: str) -> Path:
+    """Make ``variant`` what :meth:`OnnxQueryEncoder.load` serves queries with from the export at ``path`` by
+    default, quantizing it first if the export lacks it (the folder is updated in place: the new model file
+    and then the config are each renamed into place, so a reader sees the old or the new state)."""
+    path = Path(path)
+    config = _read_config(path)
+    if config is None:
+        raise ModelError(f"{path}: not an ONNX export ({CONFIG_NAME} missing or unreadable)")
+    models = dict(config.get("models") or {})
+    if variant != "fp32" and not (path / MODEL_FILES[_variants([variant])[0]]).is_file():
+        fd, tmp = tempfile.mkstemp(prefix=f".{MODEL_FILES[variant]}.", dir=path)
+        os.close(fd)
+        try:
+            quantize_variant(path / MODEL_FILES["fp32"], Path(tmp), variant)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path / MODEL_FILES[variant])
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    if variant != "fp32":
+        models[variant] = MODEL_FILES[variant]
+    if config.get("query_variant") != variant or config.get("models") != models:
+        fd, tmp = tempfile.mkstemp(prefix=f".{CONFIG_NAME}.", dir=path)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(dict(config, models=models, query_variant=variant), ensure_ascii=False, indent=2) + "\n")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path / CONFIG_NAME)
+    return path
+
+
+def _variants(quantize: bool | Sequence[str]) -> list[str]:
+    variants = ["int8"] if quantize is True else [] if not quantize else list(quantize)
+    unknown = [v for v in variants if v not in QUANTIZED]
+    if unknown:
+        raise ModelError(f"unknown quantized ONNX variant {unknown[0]!r} (choose from {', '.join(QUANTIZED)})")
+    return variants
+
+
+def quantize_variant(src: Path, dst: Path, variant: str) -> Path:
+    """Write the quantized ``variant`` (:data:`QUANTIZED`) of the fp32 graph ``src`` to ``dst``."""
+    if variant == "int8":
+        return quantize_int8(src, dst)
+    if variant == "nbits8":
+        return quantize_nbits8(src, dst)
+    raise ModelError(f"unknown quantized ONNX variant {variant!r} (choose from {', '.join(QUANTIZED)})")
+
+
+def quantize_nbits8(src: Path, dst: Path, block_size: int = 32) -> Path:
+    """int8 weights in blocks (``MatMulNBits``, symmetric, ``block_size`` input rows per scale) with int8
+    compute (accuracy level 4: activations quantized per block of ``block_size`` at run time).
+
+    Measured against :func:`quantize_int8` on me5-small + the legal query adapter (``benchmarks/query_int8.py``):
+    query cosine to fp32 ≥ 0.9998 instead of ≥ 0.98 — a scale per 32 values (weights and activations) instead
+    of one per output channel and one per call — at about the same speed. Its kernels need weight prepacking
+    (:meth:`OnnxQueryEncoder.load` keeps it on for quantized variants)."""
+    import logging
+
+    import onnx
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+
+    logger = logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # it logs every MatMul at INFO
+    try:
+        quantizer = MatMulNBitsQuantizer(onnx.load(str(src)), bits=8, block_size=block_size, is_symmetric=True,
+                                         accuracy_level=4)
+        quantizer.process()
+        quantizer.model.save_model_to_file(str(dst), use_external_data_format=False)
+    finally:
+        logger.setLevel(level)
+    return dst
 
 
 def quantize_int8(src: Path, dst: Path) -> Path:
@@ -523,8 +613,10 @@ class OnnxQueryEncoder:
         return f"OnnxQueryEncoder({self.config.get('spec')!r}, dim={self.dim}, variant={self.variant!r})"
 
     @classmethod
-    def load(cls, path: str | os.PathLike, *, variant: str = "fp32", threads: int | None = None) -> "OnnxQueryEncoder":
-        """Load an export directory. ``variant``: ``'fp32'`` or ``'int8'`` (when it was exported).
+    def load(cls, path: str | os.PathLike, *, variant: str | None = None, threads: int | None = None) -> OnnxQueryEncoder:
+        """Load an export directory. ``variant``: ``'fp32'``, ``'int8'`` or ``'nbits8'`` (when it was exported);
+        None: ``$LEGALRET_QUERY_VARIANT``, else the export's ``query_variant`` (what the index build chose:
+        :func:`set_query_variant`), else fp32 — falling back to fp32 when that model is missing.
 
         A version-1 export is upgraded in place first (a few seconds, once); if that fails it is loaded as is."""
         import onnxruntime as ort
@@ -538,6 +630,11 @@ class OnnxQueryEncoder:
             raise ModelError(f"{path}: ONNX export version {config.get('version')} (expected {EXPORT_VERSION}); re-export it")
         if config.get("version") != EXPORT_VERSION and _upgrade_in_child(path):
             config = _read_config(path) or config
+        if variant is None:
+            variant = os.environ.get(QUERY_VARIANT_ENV) or _recorded_variant(config)
+            wanted = config.get("models", {}).get(variant)
+            if wanted is None or not (path / wanted).is_file():
+                variant = "fp32"
         name = config.get("models", {}).get(variant)
         if name is None or not (path / name).is_file():
             raise ModelError(f"{path}: no {variant!r} model in this export (has: {', '.join(config.get('models', {})) or 'none'})")
@@ -552,9 +649,11 @@ class OnnxQueryEncoder:
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3  # errors only: no warnings on a normal search
-        # No pre-packed copies of the weights: me5-small fp32 loads in 1.17 s instead of 1.48 s and holds
-        # 460 MB instead of 515 MB, at the same per-query time (20 ms, 2-core machine).
-        options.add_session_config_entry("session.disable_prepacking", "1")
+        # No pre-packed copies of fp32 weights: me5-small fp32 loads in 1.17 s instead of 1.48 s and holds
+        # 460 MB instead of 515 MB, at the same per-query time (20 ms, 2-core machine). Quantized weights are
+        # small, and their kernels need the packing (int8 without it: 1.7× slower per query; nbits8: 7×).
+        if variant == "fp32":
+            options.add_session_config_entry("session.disable_prepacking", "1")
         if threads:
             options.intra_op_num_threads = int(threads)
         try:
@@ -698,6 +797,16 @@ def _export_graph(hf, tokenizer, input_names: list[str], out: Path) -> None:
             TokenEmbeddings(model), args, str(out), input_names=input_names, output_names=["token_embeddings"],
             dynamic_axes=axes, opset_version=OPSET, dynamo=False, do_constant_folding=True,
         )
+
+
+def _recorded_variant(config: dict) -> str:
+    """The query variant an export records, where this CPU can serve it as measured: a quantized variant
+    needs an int8 dot-product instruction (VNNI/AMX) — it was measured only on such CPUs, and AVX2-only
+    ones run other kernels — so elsewhere queries use fp32 (``$LEGALRET_QUERY_VARIANT`` still forces one)."""
+    from legalret.hardware import cpu_has_int8_dot
+
+    variant = config.get("query_variant") or "fp32"
+    return variant if variant == "fp32" or cpu_has_int8_dot() else "fp32"
 
 
 def _read_config(path: Path) -> dict | None:
