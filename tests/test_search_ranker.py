@@ -151,3 +151,158 @@ def test_training_on_undated_holdings_with_a_memory_is_refused(tmp_path):
     ranker = Ranker(coef=np.ones(len(FEATURES)), mean=np.zeros(len(FEATURES)), scale=np.ones(len(FEATURES)), depth=20)
     out = RankerRetriever(searcher, ranker).search_batch([q.query], 5, before=["2019-01-01"], exclude=[None])
     assert len(out) == 1 and len(out[0]) <= 5
+
+
+# ---- the vectorized features, the first shipped file, listwise and hidden-layer rankers ----------------------
+FIRST_RANKER = Path(__file__).parent / "fixtures" / "ranker" / "fusion_ranker_v1.json"  # shipped before the second
+
+
+def _reference_features(query, hits, depth=None):
+    """The first ranker's features as it computed them (one Python loop per candidate): the vectorized
+    :func:`candidate_features` must give exactly these values for the 52 features they share."""
+    import math
+
+    names = Ranker.load(FIRST_RANKER).features
+    col = {n: i for i, n in enumerate(names)}
+    cands = [h for h in hits if "citation" not in (h.ranks or {})][:depth]
+    x = np.zeros((len(cands), len(names)))
+
+    def norm(values):
+        if not values:
+            return {}
+        lo, hi = min(values.values()), max(values.values())
+        return {k: 1.0 for k in values} if hi - lo < 1e-12 else {k: (v - lo) / (hi - lo) for k, v in values.items()}
+
+    per = {s: norm({h.key: float(h.scores[s]) for h in cands if s in (h.scores or {})}) for s in ("bm25", "dense", "memory", "facts")}
+    fused = norm({h.key: float(h.score) for h in cands})
+    raw = {s: [float(h.scores[s]) for h in cands if s in (h.scores or {})] for s in ("memory", "facts")}
+    q = query_signals(query)
+    for i, h in enumerate(cands):
+        ranks = dict(h.ranks or {})
+        ranks["fused"] = i + 1
+        row = x[i]
+        for s in ("bm25", "dense", "memory", "fused", "facts"):
+            r = ranks.get(s)
+            row[col[f"{s}_logrank"]] = math.log1p(r if r is not None else 1000)
+            if r is not None:
+                row[col[f"{s}_in"]], row[col[f"{s}_rr"]] = 1.0, 1.0 / r
+                row[col[f"{s}_score"]] = fused[h.key] if s == "fused" else per[s].get(h.key, 0.0)
+            for qs in ("log_len", "parties", "numbers"):
+                row[col[f"{s}_rr*{qs}"]] = row[col[f"{s}_rr"]] * q[qs]
+        row[col["agree_top10"]] = sum(1 for s in ("bm25", "dense", "memory") if ranks.get(s) is not None and ranks[s] <= 10)
+        row[col["agree_all"]] = sum(1 for s in ("bm25", "dense", "memory") if ranks.get(s) is not None)
+        for s in ("memory", "facts"):
+            row[col[f"{s}_top"]] = max(raw[s]) if raw[s] else 0.0
+            row[col[f"{s}_mass"]] = sum(raw[s])
+            share, support = (getattr(h, "votes", None) or {}).get(s, (0.0, 0))
+            row[col[f"{s}_share"]], row[col[f"{s}_support"]] = share, min(support, 5)
+        for name, v in q.items():
+            row[col[name]] = v
+        row[col["memory_rr*memory_top"]] = row[col["memory_rr"]] * row[col["memory_top"]]
+        row[col["memory_score*memory_top"]] = row[col["memory_score"]] * row[col["memory_top"]]
+        row[col["agree_memories_top10"]] = float(all(ranks.get(s) is not None and ranks[s] <= 10 for s in ("memory", "facts")))
+    return [h.key for h in cands], x
+
+
+@dataclass
+class VotedHit(FakeHit):
+    votes: dict = field(default_factory=dict)
+
+
+def _random_hits(rng, n=100):
+    """Candidates like a search's: each list has some of them, at ranks up to 200; some have votes; one citation."""
+    hits = []
+    for i in range(n):
+        ranks, scores, votes = {}, {}, {}
+        for s, p in (("bm25", 0.7), ("dense", 0.7), ("memory", 0.4), ("facts", 0.4)):
+            if rng.random() < p:
+                ranks[s] = int(rng.integers(1, 200))
+                scores[s] = float(rng.normal() * 5)
+        for s in ("memory", "facts"):
+            if s in ranks:
+                votes[s] = (float(rng.random()), int(rng.integers(1, 9)))
+        hits.append(VotedHit(f"{'상법' if i % 3 == 0 else '민법'} 제{i + 1}조", float(1.0 - i / n), ranks, scores, votes))
+    hits.insert(3, VotedHit("민법 제750조", 9.0, {"citation": 1}, {}, {}))
+    return hits
+
+
+def test_vectorized_features_equal_the_first_rankers_loop():
+    rng = np.random.default_rng(0)
+    first = Ranker.load(FIRST_RANKER).features
+    cols = [FEATURES.index(f) for f in first]
+    cases = [(q, hits) for q, _, hits in _load()]
+    cases += [("갑은 을에게 2021. 3. 1. 1억 원을 빌려주었다", _random_hits(rng)) for _ in range(20)]
+    cases += [("유치권", _random_hits(rng, 1)), ("상법 회사", [VotedHit("a", 1.0, {"bm25": 1}, {"bm25": 2.0})] * 1)]
+    for query, hits in cases:
+        keys, x = candidate_features(query, hits, 100)
+        ref_keys, ref = _reference_features(query, hits, 100)
+        assert keys == ref_keys
+        assert np.array_equal(x[:, cols], ref), query  # bit for bit: the first ranker scores as it was trained
+
+
+def test_the_first_shipped_ranker_still_loads_and_scores_as_before():
+    first = Ranker.load(FIRST_RANKER)
+    assert len(first.features) == 52 and first.hidden is None and first.missing_features
+    query, _, hits = _load()[0]
+    _, ref = _reference_features(query, hits)
+    expected = (ref - first.mean) / first.scale @ first.coef + first.intercept
+    assert np.allclose([s for _, s in first.rerank(query, hits)], np.sort(expected)[::-1])
+
+
+def test_second_features_read_vote_shares_and_laws():
+    hits = [VotedHit("민법 제1조", 0.9, {"memory": 1}, {"memory": 0.5}, {"memory": (0.5, 3)}),
+            VotedHit("상법 제2조", 0.6, {"bm25": 1, "memory": 2}, {"bm25": 3.0, "memory": 0.2}, {"memory": (0.25, 1)}),
+            VotedHit("상법 제3조", 0.1, {"dense": 4}, {"dense": 0.7})]
+    _, x = candidate_features("상법상 회사의 책임은?", hits)
+    col = {n: i for i, n in enumerate(FEATURES)}
+    assert x[:, col["memory_share_rel"]].tolist() == [1.0, 0.5, 0.0]
+    assert x[:, col["memory_share_rr"]].tolist() == [1.0, 0.5, 0.0]
+    assert x[:, col["best_rr"]].tolist() == [1.0, 1.0, 0.25]
+
+
+def test_listwise_and_hidden_layer_rankers_move_the_ranking_and_round_trip(tmp_path):
+    from legalret.train.ranker import fit_listwise
+
+    items = _load()
+    train = items[:4] + items[6:10]
+    for hidden in (0, 8):
+        ranker = fit_listwise(_rows(train), hidden=hidden, epochs=300, lr=0.05)
+        assert ranker.kind == ("linear" if not hidden else "mlp8")
+        for query, gold, hits in items[4:6] + items[10:]:
+            assert ranker.rerank(query, hits)[0][0] == gold[0], (hidden, query)
+        query, gold, hits = items[10]
+        contrib = ranker.explain(query, hits, gold[0])
+        score = dict(ranker.rerank(query, hits))[gold[0]]
+        # linear: exact; hidden layer: integrated gradients from the training mean, up to quadrature error
+        assert sum(contrib.values()) + ranker.baseline == pytest.approx(score, abs=1e-3 * max(1.0, abs(score)))
+        path = ranker.save(tmp_path / f"r{hidden}.json")
+        again = Ranker.load(path)
+        before, after = ranker.rerank(query, hits), again.rerank(query, hits)
+        assert [k for k, _ in after] == [k for k, _ in before]  # same order; scores up to float summation order
+        assert [v for _, v in after] == pytest.approx([v for _, v in before], rel=1e-12, abs=1e-12)
+        schema = json.loads(path.read_text(encoding="utf-8"))["schema"]
+        assert schema == ("legalret.ranker/1" if not hidden else "legalret.ranker/2")
+
+
+def test_damaged_hidden_layers_are_refused(tmp_path):
+    n = len(FEATURES)
+    d = Ranker(coef=np.zeros(n), mean=np.zeros(n), scale=np.ones(n),
+               hidden={"w1": np.zeros((n, 4)), "b1": np.zeros(4), "w2": np.zeros(4), "b2": 0.0}).to_dict()
+    d["hidden"]["w2"] = [0.0] * 3
+    with pytest.raises(LegalretError, match="shapes"):
+        Ranker.from_dict(d)
+    del d["hidden"]
+    with pytest.raises(LegalretError, match="hidden"):
+        Ranker.from_dict(d)
+
+
+def test_source_weights_shift_the_balance():
+    """``source_weights`` sets each source's share of the total weight (default: equal)."""
+    from legalret.train.ranker import _source_shares, fit
+
+    assert _source_shares({"holdings": 3000, "questions": 183}, None) == {"holdings": 0.5, "questions": 0.5}
+    assert _source_shares({"holdings": 3000, "questions": 183}, {"holdings": 3.0}) == {"holdings": 0.75, "questions": 0.25}
+    items = _load()
+    rows = _rows(items[:4] + items[6:10])
+    rows.source = ["holdings"] * 4 + ["questions"] * 4
+    assert fit(rows, source_weights={"holdings": 3.0}).info["source_weights"] == {"holdings": 0.75, "questions": 0.25}

@@ -16,12 +16,17 @@ trained on an index without it learns zero weight for them.
 
 Each query's hybrid top-``depth`` candidates become rows (gold = 1); rows are weighted so that each
 source (holdings, questions) carries the same total weight and every query counts equally within it —
-the default must win both kinds of question. A logistic regression (scikit-learn, training time only)
-on standardized features gives the weights the query path applies with numpy.
+the default must win both kinds of question (``source_weights`` changes the split). Models
+(``--model``): a logistic regression (scikit-learn; the first shipped ranker), or a listwise model — a
+softmax over each query's candidates, linear or with one tanh hidden layer (torch, full-batch Adam) — all
+trained on standardized features and applied at query time with numpy.
 
     .venv/bin/python -m legalret.train.ranker --index /tmp/q_idx --holdings out/pairs/train_queries.jsonl \\
         --holdings-limit 3000 --questions benchmarks/queries/user_questions.jsonl --out ranker.json \\
-        [--facts-queries 1000]
+        [--model logistic|listwise|mlp] [--facts-queries 1000]
+
+To compare models without searching again, cache the candidates once (``benchmarks/ranker_cache.py``)
+and fit variants on them in seconds to minutes (``benchmarks/ranker_variants.py``).
 
 or from Python::
 
@@ -116,14 +121,17 @@ def facts_queries(searcher: Any, n: int, *, before: str = "2020-01-01", chars: i
     return out
 
 
-def fit(rows: Rows, *, c: float = 1.0, depth: int = DEFAULT_DEPTH, info: dict | None = None) -> Ranker:
-    """Weighted logistic regression (each source equal total weight, each query equal within it)."""
+def fit(rows: Rows, *, c: float = 1.0, depth: int = DEFAULT_DEPTH, info: dict | None = None,
+        features: Sequence[str] = FEATURES, source_weights: dict[str, float] | None = None) -> Ranker:
+    """Weighted logistic regression (each source equal total weight — or ``source_weights`` — each query
+    equal within it); ``features``: the names of ``rows``' columns (see :func:`subset`)."""
     from sklearn.linear_model import LogisticRegression
 
     if rows.y.sum() == 0:
         raise LegalretError("no gold article among any query's candidates: nothing to learn")
     per_source = {s: rows.source.count(s) for s in set(rows.source)}
-    q_weight = np.array([1.0 / (len(per_source) * per_source[s]) for s in rows.source])
+    share = _source_shares(per_source, source_weights)
+    q_weight = np.array([share[s] / per_source[s] for s in rows.source])
     q_rows = np.bincount(rows.group, minlength=rows.queries).astype(np.float64)
     w = q_weight[rows.group] / np.maximum(q_rows[rows.group], 1.0)
     # positives are ~1% of rows: balance them within the weighting, so the weights are about order
@@ -137,8 +145,95 @@ def fit(rows: Rows, *, c: float = 1.0, depth: int = DEFAULT_DEPTH, info: dict | 
     model = LogisticRegression(C=c, max_iter=2000)
     model.fit(z, rows.y, sample_weight=w)
     return Ranker(coef=model.coef_[0], mean=mean, scale=scale, intercept=float(model.intercept_[0]), depth=depth,
+                  features=tuple(features), info={**(info or {}), "rows": len(rows.y), "positives": int(rows.y.sum()), "queries": rows.queries,
+                        "queries_with_gold_in_candidates": rows.queries_with_gold, "sources": per_source, "C": c,
+                        "source_weights": share})
+
+
+def _source_shares(per_source: dict[str, int], weights: dict[str, float] | None) -> dict[str, float]:
+    """Each source's share of the total weight: equal, or ``weights`` normalized (a source it omits: 1)."""
+    raw = {s: float((weights or {}).get(s, 1.0)) for s in per_source}
+    total = sum(raw.values())
+    return {s: w / total for s, w in raw.items()}
+
+
+def _padded(rows: Rows) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Rows as ``(queries, candidates, features)`` arrays with a mask; queries without a gold candidate dropped."""
+    keep = np.flatnonzero(np.bincount(rows.group, weights=rows.y, minlength=rows.queries) > 0)
+    counts = np.bincount(rows.group, minlength=rows.queries)
+    width = int(counts[keep].max())
+    pos = {int(q): i for i, q in enumerate(keep)}
+    x = np.zeros((len(keep), width, rows.x.shape[1]), dtype=np.float32)
+    y = np.zeros((len(keep), width), dtype=np.float32)
+    mask = np.zeros((len(keep), width), dtype=bool)
+    order = np.argsort(rows.group, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    for q in keep.tolist():
+        idx = order[starts[q]:starts[q + 1]]
+        i, k = pos[q], len(idx)
+        x[i, :k], y[i, :k], mask[i, :k] = rows.x[idx], rows.y[idx], True
+    return x, y, mask, keep
+
+
+def fit_listwise(rows: Rows, *, hidden: int = 0, epochs: int = 300, lr: float = 0.02, l2: float = 1e-4,
+                 seed: int = 0, depth: int = DEFAULT_DEPTH, info: dict | None = None,
+                 features: Sequence[str] = FEATURES, source_weights: dict[str, float] | None = None) -> Ranker:
+    """A listwise ranker: softmax over each query's candidates, loss −log(the gold candidates' total
+    probability), queries weighted as in :func:`fit` (each source the same total weight). ``hidden`` > 0
+    adds one tanh hidden layer of that many units beside the linear part. Full-batch Adam (torch, training
+    time only); the result is scored with numpy (:class:`~legalret.search.ranker.Ranker`)."""
+    import torch
+
+    if rows.y.sum() == 0:
+        raise LegalretError("no gold article among any query's candidates: nothing to learn")
+    torch.manual_seed(seed)
+    mean = rows.x.mean(axis=0)
+    scale = rows.x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    x, y, mask, keep = _padded(rows)
+    sources = [rows.source[q] for q in keep.tolist()]
+    per_source = {s: sources.count(s) for s in set(sources)}
+    share = _source_shares(per_source, source_weights)
+    w = torch.tensor([share[s] / per_source[s] for s in sources], dtype=torch.float32)
+    z = torch.from_numpy((x - mean.astype(np.float32)) / scale.astype(np.float32)) * torch.from_numpy(mask)[..., None]
+    y_t, m_t = torch.from_numpy(y), torch.from_numpy(mask)
+    f = x.shape[2]
+    linear = torch.nn.Linear(f, 1)
+    layers = [linear]
+    if hidden:
+        inner, outer = torch.nn.Linear(f, hidden), torch.nn.Linear(hidden, 1)
+        torch.nn.init.normal_(outer.weight, std=0.01)
+        layers += [inner, outer]
+    params = [p for layer in layers for p in layer.parameters()]
+    opt = torch.optim.Adam(params, lr=lr)
+    weights = [layer.weight for layer in layers]
+    for _ in range(epochs):
+        opt.zero_grad()
+        s = linear(z).squeeze(-1)
+        if hidden:
+            s = s + outer(torch.tanh(inner(z))).squeeze(-1)
+        logp = torch.log_softmax(s.masked_fill(~m_t, -1e9), dim=1)
+        gold = torch.logsumexp(logp.masked_fill(y_t == 0, -1e9), dim=1)
+        loss = -(w * gold).sum() + l2 * sum((p ** 2).sum() for p in weights)
+        loss.backward()
+        opt.step()
+    settings = {"model": "listwise" if not hidden else f"mlp{hidden}", "epochs": epochs, "lr": lr, "l2": l2,
+                "loss": float(loss.detach()), "seed": seed}
+    layer = None
+    if hidden:
+        layer = {"w1": inner.weight.detach().double().numpy().T, "b1": inner.bias.detach().double().numpy(),
+                         "w2": outer.weight.detach().double().numpy()[0], "b2": float(outer.bias.detach()[0])}
+    return Ranker(coef=linear.weight.detach().double().numpy()[0], mean=mean, scale=scale,
+                  intercept=float(linear.bias.detach()[0]), depth=depth, hidden=layer, features=tuple(features),
                   info={**(info or {}), "rows": len(rows.y), "positives": int(rows.y.sum()), "queries": rows.queries,
-                        "queries_with_gold_in_candidates": rows.queries_with_gold, "sources": per_source, "C": c})
+                        "queries_with_gold_in_candidates": len(keep), "sources": per_source, "source_weights": share,
+                        **settings})
+
+
+def subset(rows: Rows, features: Sequence[str]) -> Rows:
+    """The same rows with only ``features`` (names from :data:`FEATURES`) as columns."""
+    cols = [FEATURES.index(f) for f in features]
+    return Rows(rows.x[:, cols], rows.y, rows.group, rows.source, rows.queries, rows.queries_with_gold)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,7 +247,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="also train on the facts of this many train-split decisions (scenario-like queries)")
     ap.add_argument("--facts-chars", type=int, default=600, help="facts queries are cut to this many characters")
     ap.add_argument("--depth", type=int, default=DEFAULT_DEPTH)
-    ap.add_argument("--C", type=float, default=1.0, dest="c")
+    ap.add_argument("--model", default="logistic", choices=("logistic", "listwise", "mlp"),
+                    help="pointwise logistic regression (default; the shipped ranker), a listwise linear model, or a listwise "
+                         "model with one hidden layer")
+    ap.add_argument("--hidden", type=int, default=16, help="hidden units of --model mlp")
+    ap.add_argument("--epochs", type=int, default=400, help="full-batch Adam steps of the listwise models")
+    ap.add_argument("--lr", type=float, default=0.02, help="Adam learning rate of the listwise models")
+    ap.add_argument("--l2", type=float, default=1e-4, help="L2 penalty on the listwise models' weights")
+    ap.add_argument("--C", type=float, default=1.0, dest="c", help="inverse L2 strength of --model logistic")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--without-facts", action="store_true",
                     help="search without the index's facts memory (a baseline ranker that never sees it)")
@@ -192,12 +294,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"facts queries: {len(fq)} queries, {time.perf_counter() - t0:.0f}s", flush=True)
     if not parts:
         ap.error("give --holdings, --questions and/or --facts-queries")
-    ranker = fit(Rows.concat(parts), c=args.c, depth=args.depth, info=info)
+    rows = Rows.concat(parts)
+    if args.model == "logistic":
+        ranker = fit(rows, c=args.c, depth=args.depth, info=info)
+    else:
+        ranker = fit_listwise(rows, hidden=args.hidden if args.model == "mlp" else 0, epochs=args.epochs, lr=args.lr,
+                              l2=args.l2, seed=args.seed, depth=args.depth, info=info)
     ranker.info["seconds"] = round(time.perf_counter() - t0, 1)
     ranker.save(args.out)
     top = sorted(zip(FEATURES, ranker.coef.tolist()), key=lambda kv: -abs(kv[1]))[:8]
-    print(f"wrote {args.out}: {ranker.info['rows']} rows, {ranker.info['positives']} positives; top weights: "
-          + ", ".join(f"{n} {w:+.2f}" for n, w in top))
+    print(f"wrote {args.out} ({ranker.kind}): {ranker.info['rows']} rows, {ranker.info['positives']} positives; "
+          "top linear weights: " + ", ".join(f"{n} {w:+.2f}" for n, w in top))
     return 0
 
 

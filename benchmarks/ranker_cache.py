@@ -1,0 +1,91 @@
+"""Cache the hybrid's depth-100 candidates once, so re-ranker variants train and evaluate offline in seconds.
+
+For each query: its hits from ``Searcher.search_batch(mode="convex", k=depth)`` under the same leakage plan a
+benchmark uses (holdings: only earlier, other decisions vote; questions: only decisions before ``--before``),
+kept as plain tuples ``(key, score, ranks, scores, votes)`` plus the query's gold keys, style and date.
+
+    nice .venv/bin/python benchmarks/ranker_cache.py --index /tmp/final_idx_k \\
+        --holdings /tmp/q_pairs/train_queries.jsonl --holdings-limit 6000 --source train --out /tmp/rk/train.pkl
+    nice .venv/bin/python benchmarks/ranker_cache.py --index /tmp/final_idx_k \\
+        --holdings /tmp/q_pairs/dev_queries.jsonl --holdings-limit 600 --source dev --out /tmp/rk/dev.pkl
+    nice .venv/bin/python benchmarks/ranker_cache.py --index /tmp/final_idx_k --questions all --out /tmp/rk/questions.pkl
+
+(``benchmarks/ranker_variants.py`` reads these files.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(var, "2")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--index", required=True)
+    ap.add_argument("--holdings")
+    ap.add_argument("--holdings-limit", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--source", default="holdings")
+    ap.add_argument("--questions", help="'all' (the repo's user_questions.jsonl) or a path")
+    ap.add_argument("--before", default="2020-01-01")
+    ap.add_argument("--depth", type=int, default=100)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args(argv)
+
+    from legalret.evaluate.leakage import plan_leakage
+    from legalret.evaluate.quality import Query, load_queries
+    from legalret.evaluate.questions import read_questions
+    from legalret.search.searcher import Searcher
+
+    if args.holdings:
+        qs = list(load_queries(args.holdings, limit=args.holdings_limit or None, seed=args.seed))
+        for q in qs:
+            q.extra["style"] = "holding"
+        # a seeded random order, so that a checkpoint taken while it runs is a fair sample of all years
+        import random
+
+        random.Random(args.seed).shuffle(qs)
+        default_before = None
+    else:
+        path = REPO / "benchmarks" / "queries" / "user_questions.jsonl" if args.questions in (None, "all") else args.questions
+        qs = [Query(qid=q.qid, query=q.query, gold=list(q.gold), extra={"style": q.style, "split": q.split})
+              for q in read_questions(str(path))]
+        default_before = args.before
+    searcher = Searcher(args.index)
+    plan = plan_leakage(searcher, qs, ("hybrid",), default_before=default_before)
+    out, t0 = [], time.perf_counter()
+    for start in range(0, len(qs), 64):
+        idx = list(range(start, min(start + 64, len(qs))))
+        res = searcher.search_batch([qs[i].query for i in idx], args.depth, mode="convex",
+                                    before=[plan.before[i] for i in idx], exclude=[plan.exclude[i] for i in idx])
+        for i, hits in zip(idx, res):
+            q = qs[i]
+            out.append({"qid": q.qid, "query": q.query, "gold": list(q.gold), "source": args.source if args.holdings else "questions",
+                        "style": q.extra.get("style"), "split": q.extra.get("split"), "date": q.extra.get("date"),
+                        "case_no": q.extra.get("case_no"),
+                        "hits": [(h.key, float(h.score), dict(h.ranks or {}), {k: float(v) for k, v in (h.scores or {}).items()},
+                                  dict(getattr(h, "votes", None) or {})) for h in hits]})
+        print(f"{len(out)}/{len(qs)} {time.perf_counter() - t0:.0f}s", flush=True)
+        if len(out) % 640 == 0 or len(out) == len(qs):  # usable while it runs: a checkpoint every 10 batches
+            _save(out, args.out)
+    return 0
+
+
+def _save(out: list, path: str) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        pickle.dump(out, f)
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,234 @@
+"""Compare re-ranker variants offline on cached candidates (``benchmarks/ranker_cache.py``): seconds per variant.
+
+Data (never the reporting sets for choosing): train-split holdings split by case number into a fitting part and
+a held-out part (``--heldout``), and the tune half of the user questions, scored by 5-fold cross-validation (each
+fold's questions left out of that fold's training). The report half and the dev holdings are scored only with
+``--report`` (for the final table; choose before looking).
+
+    .venv/bin/python benchmarks/ranker_variants.py --train /tmp/rk/train.pkl --questions /tmp/rk/questions.pkl \\
+        [--dev /tmp/rk/dev.pkl --report] [--variants logit52,logit,listwise,mlp] [--save mlp=/tmp/rk/mlp.json]
+
+Variants: ``logit52`` — the shipped model's recipe (pointwise logistic, the 52 first-ranker features);
+``logit`` — the same on every feature; ``listwise`` — a linear model fitted with a softmax over each query's
+candidates; ``mlp`` — one hidden layer (listwise), exported as numpy arrays.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from legalret.search.ranker import FEATURES, Ranker, candidate_features
+
+
+@dataclass
+class H:
+    key: str
+    score: float
+    ranks: dict
+    scores: dict
+    votes: dict
+
+
+def load(path: str, keys: set[str]) -> list[dict]:
+    """Cached queries with their feature matrix ``x``, gold mask ``y`` and cited keys (exact citations)."""
+    out = []
+    with open(path, "rb") as f:
+        cached = pickle.load(f)
+    for d in cached:
+        hits = [H(*h) for h in d["hits"]]
+        d["cited"] = [h.key for h in hits if "citation" in h.ranks]
+        d["keys"], d["x"] = candidate_features(d["query"], hits, 100)
+        d["gold"] = [g for g in d["gold"] if g in keys]  # as the benchmark: gold outside the index is not scored
+        d["y"] = np.array([k in set(d["gold"]) for k in d["keys"]], dtype=np.float64)
+        del d["hits"]
+        d["source"] = "questions" if d["source"] == "questions" else "holdings"
+        if d["gold"]:
+            out.append(d)
+    return out
+
+
+_PRIOR: dict | None = None
+
+
+def add_prior(qs: list[dict], path: str) -> None:
+    """An experimental column: how often earlier train-split decisions cite each candidate (share of decisions
+    decided before the query's date, or before 2020 for undated questions; never the query's own decision)."""
+    global _PRIOR
+    import bisect
+
+    if _PRIOR is None:
+        _PRIOR = json.loads(Path(path).read_text(encoding="utf-8"))
+    art, cases = _PRIOR["article_dates"], _PRIOR["case_dates"]
+    for d in qs:
+        when = d.get("date") or "2020-01-01"
+        total = bisect.bisect_left(cases, when)
+        p = np.array([bisect.bisect_left(art.get(k, []), when) for k in d["keys"]], dtype=np.float64)
+        share = p / max(total, 1)
+        d["x"] = np.hstack([d["x"], np.log(share + 1e-4)[:, None], (share / max(share.max(), 1e-12))[:, None]])
+
+
+def metrics(qs: list[dict], scores: list[np.ndarray]) -> dict[str, np.ndarray]:
+    r10, mrr = [], []
+    for d, s in zip(qs, scores):
+        order = np.argsort(-s, kind="stable")
+        ranked = d["cited"] + [d["keys"][j] for j in order if d["keys"][j] not in d["cited"]]
+        gold = set(d["gold"])
+        top = ranked[:10]
+        r10.append(len(gold & set(top)) / len(gold))
+        mrr.append(next((1.0 / (i + 1) for i, k in enumerate(top) if k in gold), 0.0))
+    return {"recall@10": np.array(r10), "mrr@10": np.array(mrr)}
+
+
+def ci(v: np.ndarray, n: int = 1000, seed: int = 0) -> tuple[float, float, float]:
+    rng = np.random.default_rng(seed)
+    means = v[rng.integers(0, len(v), (n, len(v)))].mean(axis=1)
+    return float(v.mean()), float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
+
+
+def query_weights(qs: list[dict]) -> np.ndarray:
+    """Each source (holdings, questions) the same total weight; each query equal within it."""
+    src = [d["source"] for d in qs]
+    count = {s: src.count(s) for s in set(src)}
+    return np.array([1.0 / (len(count) * count[s]) for s in src])
+
+
+# ---- models ------------------------------------------------------------------------------------------
+def rows_of(qs: list[dict]):
+    from legalret.train.ranker import Rows
+
+    return Rows(np.vstack([d["x"] for d in qs]), np.concatenate([d["y"] for d in qs]),
+                np.concatenate([np.full(len(d["y"]), i) for i, d in enumerate(qs)]), [d["source"] for d in qs], len(qs),
+                sum(bool(d["y"].any()) for d in qs))
+
+
+FIRST = FEATURES[:52]  # the first ranker's features
+
+
+def variant(name: str, qs: list[dict]) -> Ranker:
+    from legalret.train.ranker import fit, fit_listwise, subset
+
+    rows = rows_of(qs)
+    if name == "logit52":
+        return fit(subset(rows, FIRST), features=FIRST)
+    if name == "logit":
+        return fit(rows, features=FEATURES)
+    if name.startswith("logit-w"):  # logit-w3: holdings weigh 3× the questions
+        return fit(rows, features=FEATURES, source_weights={"holdings": float(name[7:]), "questions": 1.0})
+    if name.startswith("listwise-w"):
+        return fit_listwise(rows, features=FEATURES, source_weights={"holdings": float(name[10:]), "questions": 1.0})
+    if name == "listwise52":
+        return fit_listwise(subset(rows, FIRST), features=FIRST)
+    if name == "listwise":
+        return fit_listwise(rows, features=FEATURES)
+    if name.startswith("mlp"):  # mlp16, mlp32, mlp16-e600, mlp8-e400-l0.01 (epochs, L2) …
+        units, *opts = name[3:].split("-")
+        settings = {"epochs": 400, "l2": 1e-4}
+        for opt in opts:
+            key = {"e": "epochs", "l": "l2"}[opt[0]]
+            settings[key] = type(settings[key])(opt[1:])
+        return fit_listwise(rows, hidden=int(units), features=FEATURES, **settings)
+    raise SystemExit(f"unknown variant {name}")
+
+
+def score(ranker: Ranker, qs):
+    return [ranker.scores(d["x"]) for d in qs]
+
+
+def summarize(groups: dict[str, tuple[list[dict], list[np.ndarray]]]) -> dict:
+    out = {}
+    for name, (qs, sc) in groups.items():
+        m = metrics(qs, sc)
+        out[name] = {k: ci(v) for k, v in m.items()} | {"n": len(qs)}
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--train", required=True)
+    ap.add_argument("--questions", required=True)
+    ap.add_argument("--dev")
+    ap.add_argument("--keys", default="/tmp/rk/keys.json",
+                    help="JSON list of the index's article keys (gold outside it is not scored, as in the benchmark)")
+    ap.add_argument("--report", action="store_true", help="also score the report half and the dev holdings")
+    ap.add_argument("--no-cv", action="store_true", help="skip the tuning scores (with --report: report numbers only)")
+    ap.add_argument("--heldout", type=float, default=0.2)
+    ap.add_argument("--variants", default="logit52,logit,listwise,mlp")
+    ap.add_argument("--limit", type=int, default=0, help="use at most this many train holdings")
+    ap.add_argument("--save", action="append", default=[], help="variant=path: fit on all tuning data, save")
+    ap.add_argument("--out", help="write the table as JSON here")
+    ap.add_argument("--prior", help="article-date table (experimental column, see add_prior)")
+    args = ap.parse_args(argv)
+
+    keys = set(json.loads(Path(args.keys).read_text(encoding="utf-8")))
+    t0 = time.perf_counter()
+    train = load(args.train, keys)
+    if args.limit:
+        train = train[: args.limit]
+    questions = load(args.questions, keys)
+    if args.prior:  # the experimental columns get names the Ranker accepts (this process only)
+        import legalret.search.ranker as ranker_module
+
+        global FEATURES
+        FEATURES = ranker_module.FEATURES = FEATURES + ("prior_log", "prior_rel")
+        add_prior(train, args.prior)
+        add_prior(questions, args.prior)
+    held = [d for d in train if zlib.crc32(d["case_no"].encode()) % 1000 < args.heldout * 1000]
+    fit_h = [d for d in train if zlib.crc32(d["case_no"].encode()) % 1000 >= args.heldout * 1000]
+    tune = [d for d in questions if d["split"] == "tune"]
+    report = [d for d in questions if d["split"] == "report"]
+    print(f"loaded {len(train)} train holdings ({len(fit_h)} fit / {len(held)} held out), {len(tune)} tune, "
+          f"{len(report)} report questions, {time.perf_counter() - t0:.0f}s", flush=True)
+    folds = [i % 5 for i in range(len(tune))]
+    table = {}
+    for name in args.variants.split(","):
+        t = time.perf_counter()
+        held_scores, tune_scores = None, [None] * len(tune)
+        for f in range(0 if args.no_cv else 5):
+            part = fit_h + [d for d, k in zip(tune, folds) if k != f]
+            r = variant(name, part)
+            if f == 0:
+                held_scores = score(r, held)
+            for i, (d, k) in enumerate(zip(tune, folds)):
+                if k == f:
+                    tune_scores[i] = r.scores(d["x"])
+        groups = {} if args.no_cv else {"held-out holdings": (held, held_scores)}
+        for style in () if args.no_cv else ("short", "scenario", "keyword"):
+            idx = [i for i, d in enumerate(tune) if d["style"] == style]
+            groups[f"tune {style} (cv)"] = ([tune[i] for i in idx], [tune_scores[i] for i in idx])
+        if args.report:
+            r = variant(name, fit_h + held + tune)
+            for style in ("short", "scenario", "keyword"):
+                sub = [d for d in report if d["style"] == style]
+                groups[f"report {style}"] = (sub, score(r, sub))
+            if args.dev:
+                dev = load(args.dev, keys)  # (re-read per variant: add_prior extends its matrices)
+                if args.prior:
+                    add_prior(dev, args.prior)
+                groups["dev holdings"] = (dev, score(r, dev))
+        table[name] = summarize(groups)
+        line = "  ".join(f"{g}: {v['recall@10'][0]:.3f}/{v['mrr@10'][0]:.3f}" for g, v in table[name].items())
+        print(f"{name:10s} {time.perf_counter() - t:5.0f}s  {line}", flush=True)
+    for spec in args.save:
+        name, path = spec.split("=", 1)
+        r = variant(name, fit_h + held + tune)
+        r.save(path)
+        print("saved", name, path)
+    if args.out:
+        Path(args.out).write_text(json.dumps(table, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
