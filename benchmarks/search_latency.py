@@ -11,6 +11,26 @@ Usage::
     python benchmarks/search_latency.py --index /tmp/idx_cc
     python benchmarks/search_latency.py --index /tmp/idx_cc --simulate-rows 141260 --repeat 3
     python benchmarks/search_latency.py --index /tmp/idx_full_bm25 --modes bm25       # BM25 at full scale
+
+``--compare`` times the default search (``Searcher.search(q, k=10)``: BM25 + dense + memories + re-ranker)
+of several configurations in separate warm worker processes, alternating round by round (all 30 queries
+per round) so that a busy neighbour on a shared machine slows each alike; medians per configuration:
+
+* ``current`` — the working tree as it is (the query encoder the index records);
+* ``current:VARIANT`` — the same with the query-encoder variant ``VARIANT`` (fp32, int8rr, … from the
+  index's export or ``--variant-dir``, e.g. the folder ``benchmarks/query_int8.py --work`` wrote);
+* ``…+overlap`` / ``…+serial`` (e.g. ``current+overlap``, ``current:nbits8+serial``) — with :attr:`Searcher.overlap_encoding` on / off;
+* ``REV`` (a git revision, e.g. ``HEAD``) — the working tree with the search hot-path files
+  (``benchmarks/check_hot_paths.HOT_FILES``) taken from ``REV``: the before of a before/after.
+
+The main job's warm hybrid target (issue 13: p50 ≤ 15 ms on 민법+상법), one command::
+
+    LEGALRET_HOME=/tmp/final_home .venv/bin/python benchmarks/search_latency.py --index /tmp/final_idx_k \
+        --compare HEAD,current --repeat 5 --out benchmarks/results/latency-main-job/warm_hybrid
+
+writes ``warm_hybrid.json`` and ``warm_hybrid.md`` (p50/p95 wall and CPU per configuration, ratios to the first).
+``--threads 1`` runs ONNX Runtime on one thread: the search then runs in the calling thread, and its CPU time
+(a column of the table) is the query's own cost whatever else the machine runs.
 """
 
 from __future__ import annotations
@@ -26,11 +46,13 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+if "--worker" not in sys.argv:  # a worker imports the legalret of its tree (PYTHONPATH, cwd)
+    sys.path.insert(0, str(REPO))
+sys.path.insert(1, str(REPO / "benchmarks"))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from legalret.search.searcher import Searcher  # noqa: E402
+from legalret.search.searcher import Searcher
 
 #: Short, user-style questions (what the latency target is about).
 QUERIES = [
@@ -54,6 +76,142 @@ def summarize(name: str, values: list[float]) -> dict:
     return d
 
 
+def worker(args) -> None:
+    """One configuration, warm, in this process: on each ``go`` line from stdin, search every query once and
+    answer one JSON line of per-query wall and CPU seconds."""
+    from legalret.search.searcher import Searcher
+
+    s = Searcher(args.index)
+    if args.variant or args.threads:
+        from legalret.index.build import index_query_adapter
+        from legalret.models.onnx import OnnxQueryEncoder, find_export
+        from legalret.models.query_adapter import wrap_query_encoder
+
+        info = s.manifest["encoder"]
+        folder = args.variant_dir or find_export(info["fingerprint"])
+        base = OnnxQueryEncoder.load(folder, variant=args.variant or None, threads=args.threads or None)
+        if base.fingerprint != info["fingerprint"]:
+            raise SystemExit(f"{folder}: encoder {base.fingerprint}, the index has {info['fingerprint']}")
+        s.dense._encoder = wrap_query_encoder(base, index_query_adapter(info, args.index))
+    if args.overlap is not None:
+        s.overlap_encoding = bool(int(args.overlap))
+    s.warmup()
+    for q in QUERIES:
+        s.search(q, k=args.k)
+    encoder = s.dense.encoder if s.has_dense else None
+    variant = getattr(getattr(encoder, "base", encoder), "variant", None)
+    print(json.dumps({"ready": True, "legalret": __import__("legalret").__file__, "encoder": repr(encoder), "variant": variant,
+                      "overlap": getattr(s, "overlap_encoding", None)}), flush=True)
+    for line in sys.stdin:
+        if line.strip() != "go":
+            break
+        wall, cpu, own = [], [], []
+        for q in QUERIES:
+            t, c, o = time.perf_counter(), time.process_time(), time.thread_time()
+            s.search(q, k=args.k)
+            wall.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
+            own.append(time.thread_time() - o)
+        print(json.dumps({"wall": wall, "cpu": cpu, "thread": own}), flush=True)
+
+
+def compare(args) -> None:
+    """Time the ``--compare`` configurations in alternating rounds (see module docstring)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from check_hot_paths import HOT_FILES
+
+    configs = [c.strip() for c in args.compare.split(",") if c.strip()]
+    work = Path(tempfile.mkdtemp(prefix="search_latency."))
+    workers: dict[str, subprocess.Popen] = {}
+    info: dict[str, dict] = {}
+    try:
+        snapshot = work / "current"  # one copy of the working tree for every configuration (others may edit it)
+        shutil.copytree(REPO / "legalret", snapshot / "legalret", ignore=shutil.ignore_patterns("__pycache__"))
+        for config in configs:
+            base, _, flag = config.partition("+")
+            name, _, variant = base.partition(":")
+            tree = snapshot
+            if name != "current":
+                tree = work / f"rev-{len(workers)}"
+                shutil.copytree(snapshot, tree)
+                for path in HOT_FILES:
+                    text = subprocess.run(["git", "-C", str(REPO), "show", f"{name}:{path}"], capture_output=True,
+                                          check=True).stdout
+                    (tree / path).write_bytes(text)
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--index", str(args.index), "--k", str(args.k)]
+            if variant:
+                cmd += ["--variant", variant] + (["--variant-dir", str(args.variant_dir)] if args.variant_dir else [])
+            if flag:
+                cmd += ["--overlap", "1" if flag == "overlap" else "0"]
+            if args.threads:
+                cmd += ["--threads", str(args.threads)]
+            workers[config] = subprocess.Popen(cmd, cwd=str(tree), env=dict(os.environ, PYTHONPATH=str(tree)),
+                                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            info[config] = json.loads(workers[config].stdout.readline())  # warm (one at a time: no overlap)
+            if not info[config]["legalret"].startswith(str(tree)):
+                raise SystemExit(f"{config}: imported legalret from {info[config]['legalret']}, not {tree}")
+            print(f"{config}: ready ({info[config]['encoder']})", flush=True)
+        times: dict[str, dict[str, list[float]]] = {c: {"wall": [], "cpu": [], "thread": []} for c in configs}
+        for r in range(args.repeat):
+            for config in configs if r % 2 == 0 else reversed(configs):
+                workers[config].stdin.write("go\n")
+                workers[config].stdin.flush()
+                got = json.loads(workers[config].stdout.readline())
+                times[config]["wall"] += got["wall"]
+                times[config]["cpu"] += got["cpu"]
+                times[config]["thread"] += got["thread"]
+    finally:
+        for w in workers.values():
+            if w.poll() is None:
+                w.stdin.close()
+                w.wait(timeout=60)
+        shutil.rmtree(work, ignore_errors=True)
+
+    out: dict = {"index": str(args.index), "queries": len(QUERIES), "rounds": args.repeat, "k": args.k,
+                 "onnx_threads": args.threads or "onnxruntime default", "load_average": os.getloadavg(),
+                 "threads": os.environ.get("OMP_NUM_THREADS"), "cpus": os.cpu_count(), "configs": {}}
+    print(f"warm Searcher.search(q, k={args.k}) (default hybrid), {len(QUERIES)} queries × {args.repeat} alternating rounds:")
+    for config in configs:
+        out["configs"][config] = {"encoder": info[config]["encoder"], "variant": info[config]["variant"],
+                                  "overlap": info[config].get("overlap"),
+                                  "wall": summarize(config + " (wall)", times[config]["wall"]),
+                                  "cpu": summarize(config + " (cpu, all threads)", times[config]["cpu"]),
+                                  # CPU of the calling thread alone: with --threads 1 and no overlap, the whole
+                                  # search — what a query costs, whatever else the machine runs
+                                  "thread_cpu": summarize(config + " (cpu, calling thread)", times[config]["thread"]),
+                                  "round_p50_ms": [pct(times[config]["wall"][i:i + len(QUERIES)], 50)
+                                                   for i in range(0, len(times[config]["wall"]), len(QUERIES))]}
+    first = out["configs"][configs[0]]["wall"]["p50_ms"]
+    for config in configs:
+        out["configs"][config]["p50_ratio_to_first"] = out["configs"][config]["wall"]["p50_ms"] / first
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.with_suffix(".json").write_text(json.dumps(out, ensure_ascii=False, indent=2), encoding="utf-8")
+        args.out.with_suffix(".md").write_text(render_compare(out), encoding="utf-8")
+        print(f"wrote {args.out.with_suffix('.json')} and .md")
+
+
+def render_compare(out: dict) -> str:
+    lines = [f"# Warm hybrid latency — {out['index']}", "",
+             (f"`Searcher.search(q, k={out['k']})` (default mode: BM25 + dense + memories + learned re-ranker), "
+              f"{out['queries']} short questions × {out['rounds']} rounds, configurations alternating round by round "
+              f"in warm worker processes; {out['cpus']} CPUs, OMP_NUM_THREADS={out['threads']}."), "",
+             (f"ONNX Runtime threads: {out['onnx_threads']}; load average at the end {', '.join(f'{v:.1f}' for v in out['load_average'])} "
+              "(other jobs on the machine inflate wall times: compare ratios; the calling thread's CPU time is the "
+              "search's own cost when ONNX Runtime runs on one thread without overlap)."), "",
+             "| configuration | encoder | overlap | p50 ms | p95 ms | mean ms | CPU p50 ms | calling-thread CPU p50 ms | p50 / first | round p50s ms |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, c in out["configs"].items():
+        overlap = "—" if c.get("overlap") is None else ("yes" if c["overlap"] else "no")
+        lines.append(f"| {name} | {c['variant'] or '—'} | {overlap} | {c['wall']['p50_ms']:.2f} | {c['wall']['p95_ms']:.2f} | "
+                     f"{c['wall']['mean_ms']:.2f} | {c['cpu']['p50_ms']:.2f} | {c['thread_cpu']['p50_ms']:.2f} | {c['p50_ratio_to_first']:.2f} | "
+                     + ", ".join(f"{v:.1f}" for v in c["round_p50_ms"]) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--index", required=True, type=Path)
@@ -63,7 +221,19 @@ def main() -> None:
     ap.add_argument("--simulate-rows", type=int, default=0)
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--memory", action="store_true", help="fuse the index's precedent memory (three-way hybrid)")
+    ap.add_argument("--compare", default=None,
+                    help="comma-separated configurations timed in alternating rounds: current, current:VARIANT, a git rev")
+    ap.add_argument("--variant-dir", type=Path, default=None, help="ONNX export folder holding the encoder variants")
+    ap.add_argument("--out", type=Path, default=None, help="--compare: write OUT.json and OUT.md")
+    ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--variant", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--overlap", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--threads", type=int, default=0, help="--compare: ONNX Runtime intra-op threads (0: its default)")
     args = ap.parse_args()
+    if args.worker:
+        return worker(args)
+    if args.compare:
+        return compare(args)
 
     import torch
 
