@@ -182,9 +182,7 @@ def _case_numbers(case_no: str) -> set[str]:
 
 
 def _default_tokenizer():
-    from legalret.index.tokenize import (
-        KiwiTokenizer,  # the same tokens as the article BM25
-    )
+    from legalret.index.tokenize import KiwiTokenizer  # the same tokens as the article BM25
 
     return KiwiTokenizer()
 
