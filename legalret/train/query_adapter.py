@@ -107,7 +107,11 @@ def index_candidates(index_dir: str | Path) -> tuple[list[str], np.ndarray, dict
 def read_queries(path: str | Path, key_row: dict[str, int], *, before: str | None = None,
                  limit: int | None = None, seed: int = 0, exclude: set[str] | None = None) -> QuerySet:
     """Queries with gold rows; gold keys outside the candidates are dropped (counted), a query left with none
-    is skipped. A query dated ``>= before`` raises :class:`SourceError` (training must stay in the train split)."""
+    is skipped. A query dated ``>= before`` raises :class:`SourceError` (training must stay in the train split).
+    Lines are parsed as every query file is (:func:`legalret.evaluate.quality.parse_query_line`); the first bad
+    one raises: a training set is not silently thinned."""
+    from legalret.evaluate.quality import parse_query_line
+
     texts: list[str] = []
     gold: list[list[int]] = []
     dropped = {"gold_not_in_index": 0, "query_without_indexed_gold": 0, "excluded": 0}
@@ -118,27 +122,21 @@ def read_queries(path: str | Path, key_row: dict[str, int], *, before: str | Non
         for lineno, line in enumerate(f, 1):
             if not line.strip():
                 continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise SourceError(str(path), f"invalid JSON ({e.msg})", line=lineno) from e
-            q, g = obj.get("query"), obj.get("gold")
-            if not isinstance(q, str) or not q.strip():
-                raise SourceError(str(path), "field 'query' missing or empty", line=lineno)
-            if not isinstance(g, list) or not g:
+            q = parse_query_line(line, str(path), lineno)
+            if not q.gold:
                 raise SourceError(str(path), "field 'gold' must be a non-empty list of article keys", line=lineno)
-            date = obj.get("date") or obj.get("decided")
+            date = q.extra.get("date") or q.extra.get("decided")
             if before and date and str(date) >= before:
                 raise SourceError(str(path), f"field 'date' {date} is not before {before}: training queries must come from the train split", line=lineno)
-            if exclude and obj.get("qid") in exclude:
+            if exclude and q.qid in exclude:
                 dropped["excluded"] += 1
                 continue
-            rows = [key_row[k] for k in g if k in key_row]
-            dropped["gold_not_in_index"] += len(g) - len(rows)
+            rows = [key_row[k] for k in q.gold if k in key_row]
+            dropped["gold_not_in_index"] += len(q.gold) - len(rows)
             if not rows:
                 dropped["query_without_indexed_gold"] += 1
                 continue
-            texts.append(q)
+            texts.append(q.query)
             gold.append(sorted(set(rows)))
     if limit is not None and limit < len(texts):
         keep = sorted(np.random.default_rng(seed).choice(len(texts), size=limit, replace=False).tolist())
