@@ -172,13 +172,6 @@ class _VoteTable:
     support_holding: np.ndarray
     holdings: list[HoldingMatch]
 
-    @classmethod
-    def of_votes(cls, votes: list[ArticleVote], holdings: list[HoldingMatch]) -> _VoteTable:
-        index = {id(h): i for i, h in enumerate(holdings)}
-        pairs = [(k, index[id(h)]) for k, v in enumerate(votes) for h in v.support]
-        return cls(np.arange(len(votes)), [v.key for v in votes], np.array([v.vote for v in votes], dtype=np.float64),
-                   np.array([k for k, _ in pairs], dtype=np.int64), np.array([h for _, h in pairs], dtype=np.int64), holdings)
-
 
 def _tie_ranks(scores: Sequence[float]) -> list[float]:
     """1-based ranks of scores sorted descending; equal scores get the average of their positions.
@@ -298,12 +291,6 @@ class MemoryRetriever:
     # operations in the same order as the per-holding loops this replaced (scalar ``math`` where numpy's
     # vector exp/log/pow may differ in the last bit), so the results are identical — same keys, order,
     # scores, support (benchmarks/check_hot_paths.py compares them on the dev questions and holdings).
-    def _nearest_holdings(
-        self, query: str, tokens: list[str], allowed: np.ndarray | None
-    ) -> tuple[list[HoldingMatch], float | None]:
-        near, dense_top = self._nearest(query, tokens, allowed)
-        return self._matches(near), dense_top
-
     def _nearest(self, query: str, tokens: list[str], allowed: np.ndarray | None) -> tuple[_Nearest | None, float | None]:
         """The ``depth`` nearest holdings as arrays, best first (similarity desc, older decision, row)."""
         cfg, mem = self.config, self.memory
@@ -377,6 +364,10 @@ class MemoryRetriever:
     # ---- votes -------------------------------------------------------------------------------------
     def _aggregate(self, holdings: list[HoldingMatch], laws: Iterable[str] | None) -> list[ArticleVote]:
         """Every voted article of ``holdings``, best first (their keys as strings: see :meth:`_tally`)."""
+        return self._votes(self._table_of_holdings(holdings, laws), None)
+
+    def _table_of_holdings(self, holdings: list[HoldingMatch], laws: Iterable[str] | None) -> _VoteTable | None:
+        """The vote table of ``holdings`` from their keys as strings (memories written without key arrays)."""
         law_prefixes = tuple(f"{law} 제" for law in laws) if laws else None
         key_ids: dict[str, int] = {}
         case_ids: dict[str, int] = {}
@@ -392,23 +383,21 @@ class MemoryRetriever:
         keys = list(key_ids)
         key_rank = np.empty(len(keys), dtype=np.int64)
         key_rank[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
-        table = self._tally(
+        return self._tally(
             np.array(pair_key, dtype=np.int64), np.array(pair_holding, dtype=np.int64), counts,
             [h.weight for h in holdings], np.array([case_ids.setdefault(h.case_no, len(case_ids)) for h in holdings], dtype=np.int64),
             np.array([h.rank for h in holdings], dtype=np.float64), np.array([h.row for h in holdings], dtype=np.int64),
             keys, key_rank, holdings)
-        return self._votes(table, None)
 
     def _vote_table_of(self, near: _Nearest | None, laws: Iterable[str] | None) -> tuple[_VoteTable | None, list[HoldingMatch]]:
         """Votes of the nearest holdings read from the memory's key arrays (no strings per holding), and the
-        holdings as :class:`HoldingMatch` es. A memory without key arrays goes through :meth:`_aggregate`'s path."""
+        holdings as :class:`HoldingMatch` es. A memory without key arrays is read through :meth:`_table_of_holdings`."""
         if near is None:
             return None, []
         arrays = self.memory.vote_arrays()
         if arrays is None:
             holdings = self._matches(near)
-            votes = self._aggregate(holdings, laws)
-            return (_VoteTable.of_votes(votes, holdings) if votes else None), holdings
+            return self._table_of_holdings(holdings, laws), holdings
         rows = near.rows
         start, end = arrays.offsets[rows], arrays.offsets[rows + 1]
         counts = end - start

@@ -505,12 +505,11 @@ class Searcher:
         retrievers = self.retrievers(mode)
         dense_queries = [q for q, _, needed in prepared if needed]
         if dense_queries and any(r is self._dense for r in retrievers):
-            encoder = self.dense.encoder  # loaded here, once, not in a worker thread
             if len(dense_queries) == 1 and self.overlap_encoding and len(retrievers) > 1:
                 # one query: encode it in a worker thread (ONNX Runtime releases the GIL) while the sparse
                 # retrievers run here; _search_one waits for the vector just before the dense retriever
-                dense_queries[0].pending = self._encoding_pool().submit(encoder.encode_queries, [dense_queries[0].text],
-                                                                        batch_size=64)
+                self.dense.encoder  # noqa: B018 — loaded here, once, not in a worker thread
+                dense_queries[0].pending = self._encoding_pool().submit(self.dense.encode, [dense_queries[0].text])
             else:
                 for q, vec in zip(dense_queries, self.dense.encode([q.text for q in dense_queries])):
                     q.vector = vec
