@@ -54,6 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
+from legalret.atomic import atomic_path
 from legalret.errors import ModelError
 
 #: Bumped when the export layout or the config's meaning changes. Version 1 (word embeddings inside the graph)
@@ -197,23 +198,14 @@ def set_query_variant(path: str | os.PathLike, variant: str) -> Path:
         raise ModelError(f"{path}: not an ONNX export ({CONFIG_NAME} missing or unreadable)")
     models = dict(config.get("models") or {})
     if variant != "fp32" and not (path / MODEL_FILES[_variants([variant])[0]]).is_file():
-        fd, tmp = tempfile.mkstemp(prefix=f".{MODEL_FILES[variant]}.", dir=path)
-        os.close(fd)
-        try:
-            quantize_variant(path / MODEL_FILES["fp32"], Path(tmp), variant)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path / MODEL_FILES[variant])
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_path(path / MODEL_FILES[variant]) as tmp:
+            quantize_variant(path / MODEL_FILES["fp32"], tmp, variant)
     if variant != "fp32":
         models[variant] = MODEL_FILES[variant]
     if config.get("query_variant") != variant or config.get("models") != models:
-        fd, tmp = tempfile.mkstemp(prefix=f".{CONFIG_NAME}.", dir=path)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(dict(config, models=models, query_variant=variant), ensure_ascii=False, indent=2) + "\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path / CONFIG_NAME)
+        with atomic_path(path / CONFIG_NAME) as tmp:
+            tmp.write_text(json.dumps(dict(config, models=models, query_variant=variant), ensure_ascii=False, indent=2) + "\n",
+                           encoding="utf-8")
     return path
 
 
