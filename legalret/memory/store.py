@@ -418,10 +418,9 @@ class PrecedentMemory:
         new_items: dict[str, list[MemoryItem]] = {}
         for it in items:
             new_items.setdefault(it.case_no, []).append(it)
-        skipped = 0
         replaced = set(self._case_nos) & new_items.keys()
         if not new_items:
-            return {"added": 0, "replaced": 0, "items": 0, "skipped": skipped}
+            return {"added": 0, "replaced": 0, "items": 0, "skipped": 0}
 
         fresh = [it for items in new_items.values() for it in items]
         fresh_tokens = self._cut(_tokenize_all(self.tokenizer, [it.search_text(self.with_summary) for it in fresh], f"tokenizing {self.kind}"))
@@ -449,7 +448,7 @@ class PrecedentMemory:
             TokenStore.from_lists([self.tokens.get(i) for i in keep_rows] + fresh_tokens),
             vectors,
         )
-        return {"added": len(new_items) - len(replaced), "replaced": len(replaced), "items": len(fresh), "skipped": skipped}
+        return {"added": len(new_items) - len(replaced), "replaced": len(replaced), "items": len(fresh), "skipped": 0}
 
     def reresolve(self, catalog: Any) -> dict[str, int]:
         """Re-resolve every holding's citations against ``catalog`` (an

@@ -181,12 +181,12 @@ def facts_queries(facts_zip: str | Path, train_queries: str | Path, out: str | P
     return n
 
 
-# ---- the embedding cache ---------------------------------------------------------------------------------
+# ---- the query-vector cache ---------------------------------------------------------------------------
 def _text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-class EmbeddingCache:
+class QueryVectorCache:
     """Query embeddings of one encoder (fingerprint) at one token cut, in chunk files keyed by text hash.
 
     ``cache/<sha12 of fingerprint+cut>/chunk-NNNNN.npz`` holds ``hashes`` and ``vectors``; chunks are written
@@ -218,7 +218,7 @@ class EmbeddingCache:
             self.table[h] = v
 
 
-def encode_cached(encoder: Any, texts: Sequence[str], cache: EmbeddingCache | None, *, max_tokens: int | None,
+def encode_cached(encoder: Any, texts: Sequence[str], cache: QueryVectorCache | None, *, max_tokens: int | None,
                   batch_size: int = 32, log=None) -> tuple[np.ndarray, dict]:
     """Base query embeddings of ``texts`` (``(n, dim)``), encoding only what ``cache`` lacks, length-sorted per
     chunk. Returns the matrix and {encoded, cached, seconds, per_second}."""
@@ -353,7 +353,7 @@ def train_query_adapter(cfg: QueryAdapterConfig, *, encoder: Any = None, reprodu
         data = QuerySet(data.texts + more.texts, data.gold + more.gold, data.pairs + more.pairs, data.dropped)
     if not data.texts:
         raise ModelError(f"{cfg.queries}: no training query has a gold article in {cfg.index}")
-    cache = EmbeddingCache(cache_root, enc.fingerprint, cfg.max_tokens)
+    cache = QueryVectorCache(cache_root, enc.fingerprint, cfg.max_tokens)
     log(f"{len(data.texts):,} training queries, {data.pairs:,} pairs, {len(keys):,} candidate articles")
     Q, enc_stats = encode_cached(enc, data.texts, cache, max_tokens=cfg.max_tokens, log=log)
     D, losses, fit_timing = fit_residual_map(Q, data.gold, P, scale=cfg.scale, l2=cfg.l2, lr=cfg.lr, epochs=cfg.epochs,
@@ -362,7 +362,7 @@ def train_query_adapter(cfg: QueryAdapterConfig, *, encoder: Any = None, reprodu
     dev: dict[str, Any] = {"train (fit on these)": {"base": dense_metrics(Q, data.gold, P), "adapted": dense_metrics(Q, data.gold, P, W)}}
     if cfg.dev_queries:
         dq = read_queries(cfg.dev_queries, key_row, before=None)
-        dev_cache = EmbeddingCache(cache_root, enc.fingerprint, None)
+        dev_cache = QueryVectorCache(cache_root, enc.fingerprint, None)
         Qd, _ = encode_cached(enc, dq.texts, dev_cache, max_tokens=None)  # as searches embed them: no cut
         dev[f"dev {Path(cfg.dev_queries).name}"] = {"base": dense_metrics(Qd, dq.gold, P), "adapted": dense_metrics(Qd, dq.gold, P, W)}
     name = cfg.name or Path(cfg.out).name
