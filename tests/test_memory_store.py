@@ -166,3 +166,20 @@ def test_loaded_items_are_parsed_on_demand_and_the_cache_stays_bounded(tmp_path)
         assert [(it.case_no, it.index, it.text, it.keys) for it in store] == want
         assert len(store._cache) == 2
     assert store[0] is store[0]  # a cached item is the same object while it stays cached
+
+
+def test_shared_tokens_is_the_set_intersection_in_the_same_order(tmp_path):
+    """shared_tokens compares token ids; it must give the very set ``tokens & set(tokens_of(row))`` gives,
+    iterating in the same order (memory coverage sums idf over it), for short and long query token sets."""
+    built = PrecedentMemory.build(precedents(), tokenizer=SpaceTokenizer())
+    built.save(tmp_path / "m")
+    loaded = PrecedentMemory.load(tmp_path / "m", tokenizer=SpaceTokenizer())
+    for memory in (built, loaded):
+        vocab = sorted({t for row in range(len(memory)) for t in memory.tokens_of(row)})
+        for row in range(len(memory)):
+            own = memory.tokens_of(row)
+            for query in (set(own[:2]), set(own[:3]) | {"없는말"}, set(own) | {"없는말", "또없는말"}, set(vocab[::3]),
+                          {"없는말"}, set()):
+                want = query & set(own)
+                got = memory.shared_tokens(row, query)
+                assert got == want and list(got) == list(want)

@@ -250,3 +250,31 @@ def test_tie_ranks_groups_by_the_first_score_of_a_group():
     assert _tie_ranks(s) == [1.5, 1.5, 3.0]
     assert _tie_ranks([]) == [] and _tie_ranks([0.3]) == [1.0]
     assert _tie_ranks([1.5e-9, 8e-10, 1e-10]) == [1.5, 1.5, 3.0]  # abs_tol 1e-9 to the group's first score
+
+
+def test_a_loaded_memory_makes_votes_and_holdings_on_demand_equal_to_the_built_one(memory, tmp_path):
+    """A loaded memory (key arrays) builds its result's ArticleVotes and HoldingMatches only when they are
+    read; they, the ranking and the re-ranker's vote features equal those of the same memory in memory."""
+    memory.write(tmp_path / "memory")
+    loaded = PrecedentMemory.load(tmp_path / "memory", tokenizer=SpaceTokenizer())
+    assert loaded.vote_arrays() is not None and memory.vote_arrays() is None
+    queries = ["불법행위로 인한 손해배상청구권의 소멸시효 기산점", "보험계약자의 고지의무 위반을 이유로 보험자가 해지할 수 있는 기간",
+               "전혀 관계없는 질문"]
+    for query in queries:
+        for k, laws in ((None, None), (3, None), (10, ["상법"])):
+            built = MemoryRetriever(memory).explain(query, k, laws=laws)
+            lazy = MemoryRetriever(loaded).explain(query, k, laws=laws)
+            assert callable(lazy._holdings) == bool(built.holdings) and callable(lazy._votes) == bool(built.votes)  # nothing made yet
+            assert lazy.ranking() == built.ranking() and lazy.vote_count == built.vote_count == len(built.votes)
+            assert lazy.ranking(2, exponent=1.0) == built.ranking(2, exponent=1.0)
+            assert (lazy.coverage, lazy.concentration) == (built.coverage, built.concentration)
+            assert memory_weight(lazy) == memory_weight(built)
+            features = {v.key: (v.share, len({h.case_no for h in v.support})) for v in built.votes}
+            assert lazy.shares_and_support() == built.shares_and_support() == features
+            assert [(h.row, h.similarity, h.rank, h.weight, h.case_no, h.keys) for h in lazy.holdings] == \
+                   [(h.row, h.similarity, h.rank, h.weight, h.case_no, h.keys) for h in built.holdings]
+            assert [(v.key, v.score, v.vote, v.share, [h.row for h in v.support]) for v in lazy.votes] == \
+                   [(v.key, v.score, v.vote, v.share, [h.row for h in v.support]) for v in built.votes]
+            # the support holdings are the result's own HoldingMatch objects (as in a built result)
+            ids = {id(h) for h in lazy.holdings}
+            assert all(id(h) in ids for v in lazy.votes for h in v.support)

@@ -36,9 +36,9 @@ Usage::
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -113,23 +113,71 @@ class ArticleVote:
     share: float = 0.0  # share of the total vote (sums to 1 over all voted articles)
 
 
-@dataclass
 class MemoryResult:
-    """Everything one memory query produced: article votes (explain data) and confidence features."""
+    """Everything one memory query produced: article votes (explain data) and confidence features.
 
-    query: str
-    votes: list[ArticleVote]
-    holdings: list[HoldingMatch]
-    coverage: float = 0.0  # idf-weighted share of query tokens present in the best holding
-    dense_top: float | None = None  # cosine of the best holding (dense / hybrid modes)
-    concentration: float = 0.0  # share of the vote on the top article
+    ``votes`` (:class:`ArticleVote` s with their supporting holdings) and ``holdings`` (every
+    :class:`HoldingMatch` that voted) may be given as lists or as functions that make them: a result of
+    :meth:`MemoryRetriever.explain` makes them on first access. A search reads only the ranking, the vote
+    shares and the support counts (:meth:`ranking`, :meth:`shares_and_support`), kept as plain lists; the
+    ~100 votes and ~100 holdings as objects cost ~0.4 ms per memory and query (half of what the memory
+    costs) and are wanted only to explain a hit."""
+
+    def __init__(
+        self,
+        query: str,
+        votes: list[ArticleVote] | Callable[[], list[ArticleVote]],
+        holdings: list[HoldingMatch] | Callable[[], list[HoldingMatch]],
+        coverage: float = 0.0,
+        dense_top: float | None = None,
+        concentration: float = 0.0,
+        *,
+        ranked: tuple[list[str], list[float], list[float], list[int]] | None = None,
+    ):
+        self.query = query
+        self.coverage = coverage  # idf-weighted share of query tokens present in the best holding
+        self.dense_top = dense_top  # cosine of the best holding (dense / hybrid modes)
+        self.concentration = concentration  # share of the vote on the top article
+        self._votes, self._holdings = votes, holdings
+        if ranked is None:  # votes given as objects: read the ranking from them
+            votes = self.votes
+            ranked = ([v.key for v in votes], [v.score for v in votes], [v.share for v in votes],
+                      [len({h.case_no for h in v.support}) for v in votes])
+        #: per voted article, best first: key, score, vote share, supporting decisions
+        self._keys, self._scores, self._shares, self._support = ranked
+
+    @property
+    def votes(self) -> list[ArticleVote]:
+        if callable(self._votes):
+            self._votes = self._votes()
+        return self._votes
+
+    @property
+    def holdings(self) -> list[HoldingMatch]:
+        if callable(self._holdings):
+            self._holdings = self._holdings()
+        return self._holdings
+
+    @property
+    def vote_count(self) -> int:
+        """The number of voted articles (in ``votes``), without making them."""
+        return len(self._keys)
+
+    def __repr__(self) -> str:
+        return (f"MemoryResult(query={self.query!r}, votes={self.vote_count}, coverage={self.coverage!r}, "
+                f"dense_top={self.dense_top!r}, concentration={self.concentration!r})")
 
     def ranking(self, k: int | None = None, exponent: float | None = None) -> list[tuple[str, float]]:
         """``(key, score)`` best first; ``exponent`` recomputes scores as ``share ** exponent``."""
-        votes = self.votes if k is None else self.votes[:k]
+        keys = self._keys if k is None else self._keys[:k]
         if exponent is not None:
-            return [(v.key, v.share**exponent) for v in votes]
-        return [(v.key, v.score) for v in votes]
+            return [(key, share**exponent) for key, share in zip(keys, self._shares)]
+        return list(zip(keys, self._scores))
+
+    def shares_and_support(self) -> dict[str, tuple[float, int]]:
+        """``{key: (vote share, supporting decisions)}`` of the voted articles (the re-ranker's vote features;
+        the supporting decisions are those of ``votes[i].support``, at most ``VoteConfig.max_support``)."""
+        return dict(zip(self._keys, zip(self._shares, self._support)))
 
     def support_for(self, key: str) -> list[HoldingMatch]:
         for v in self.votes:
@@ -163,14 +211,14 @@ class _Nearest:
 @dataclass
 class _VoteTable:
     """Votes as arrays (see :meth:`MemoryRetriever._tally`): ``keys[i]`` gets ``votes[i]``; ``order`` = key
-    indices best first; the supporting (key index, holding index) pairs in support order."""
+    indices best first; the supporting (key index, holding index) pairs in support order (holding index:
+    position in the nearest holdings)."""
 
     order: np.ndarray
     keys: list[str]
     votes: np.ndarray
     support_key: np.ndarray
     support_holding: np.ndarray
-    holdings: list[HoldingMatch]
 
 
 def _tie_ranks(scores: Sequence[float]) -> list[float]:
@@ -271,19 +319,24 @@ class MemoryRetriever:
         tokens = self.memory.tokenize(query) if tokens is None else list(tokens)
         near, dense_top = self._nearest(query, tokens, allowed)
         table, holdings = self._vote_table_of(near, laws)
-        votes = self._votes(table, k)  # objects for the first k articles only; the total is over all of them
-        total = sum(table.votes[table.order].tolist()) if table is not None else 0.0
-        for v in votes:
-            v.share = v.vote / total if total > 0 else 0.0
-            v.score = v.share**self.config.score_exponent
-        result = MemoryResult(
-            query=query,
-            votes=votes,
-            holdings=holdings,
-            coverage=self._coverage(tokens, holdings),
-            dense_top=dense_top,
-            concentration=(float(table.votes[table.order[0]]) / total if total > 0 else 0.0) if table is not None else 0.0,
-        )
+        coverage = self._coverage(tokens, int(near.rows[0]) if near is not None else None)
+        if table is None:
+            return MemoryResult(query, [], holdings, coverage, dense_top, 0.0, ranked=([], [], [], []))
+        order = table.order if k is None else table.order[:k]  # the first k articles; the total is over all
+        total = sum(table.votes[table.order].tolist())
+        keys = [table.keys[i] for i in order.tolist()]
+        votes = table.votes[order].tolist()
+        shares = [vote / total if total > 0 else 0.0 for vote in votes]
+        scores = [share**self.config.score_exponent for share in shares]
+        # an article's support holds one holding per decision (see _tally): its size is its decisions
+        support = np.bincount(table.support_key, minlength=len(table.keys))[order].tolist()
+
+        def article_votes() -> list[ArticleVote]:  # supported by the result's own HoldingMatch objects
+            return self._votes(table, k, result.holdings, shares, scores)
+
+        result = MemoryResult(query, article_votes, holdings, coverage, dense_top,
+                              float(table.votes[table.order[0]]) / total if total > 0 else 0.0,
+                              ranked=(keys, scores, shares, support))
         return result
 
     # ---- nearest holdings -------------------------------------------------------------------------
@@ -308,12 +361,15 @@ class MemoryRetriever:
             take = depth * (2 if mode == "hybrid" else 1)
             # the matching (and allowed) rows: a few thousand of the memory's items
             candidates = np.flatnonzero(scores > 0 if allowed is None else (scores > 0) & allowed)
-            top, values = top_k(scores[candidates], take)
+            candidate_scores = scores[candidates]
+            top, values = top_k(candidate_scores, take)
             top = candidates[top]
             if len(top) == take:  # ties at the cut all stay: the final order decides (older decision first)
-                tied = candidates[scores[candidates] == values[-1]]  # (the cut's score is > 0: a candidate)
-                extra = np.setdiff1d(tied, top)
-                top, values = np.concatenate([top, extra]), np.concatenate([values, scores[extra]])
+                tied = candidates[candidate_scores == values[-1]]  # (the cut's score is > 0: a candidate)
+                # (usually every tied row is in the top already: then there is nothing to add)
+                if len(tied) > np.count_nonzero(values == values[-1]):
+                    extra = np.setdiff1d(tied, top)
+                    top, values = np.concatenate([top, extra]), np.concatenate([values, scores[extra]])
             if len(top):
                 values = np.asarray(values, dtype=np.float64)
                 share = 1.0 if mode == "bm25" else 1.0 - cfg.dense_share
@@ -364,7 +420,7 @@ class MemoryRetriever:
     # ---- votes -------------------------------------------------------------------------------------
     def _aggregate(self, holdings: list[HoldingMatch], laws: Iterable[str] | None) -> list[ArticleVote]:
         """Every voted article of ``holdings``, best first (their keys as strings: see :meth:`_tally`)."""
-        return self._votes(self._table_of_holdings(holdings, laws), None)
+        return self._votes(self._table_of_holdings(holdings, laws), None, holdings)
 
     def _table_of_holdings(self, holdings: list[HoldingMatch], laws: Iterable[str] | None) -> _VoteTable | None:
         """The vote table of ``holdings`` from their keys as strings (memories written without key arrays)."""
@@ -387,11 +443,14 @@ class MemoryRetriever:
             np.array(pair_key, dtype=np.int64), np.array(pair_holding, dtype=np.int64), counts,
             [h.weight for h in holdings], np.array([case_ids.setdefault(h.case_no, len(case_ids)) for h in holdings], dtype=np.int64),
             np.array([h.rank for h in holdings], dtype=np.float64), np.array([h.row for h in holdings], dtype=np.int64),
-            keys, key_rank, holdings)
+            keys, key_rank)
 
-    def _vote_table_of(self, near: _Nearest | None, laws: Iterable[str] | None) -> tuple[_VoteTable | None, list[HoldingMatch]]:
+    def _vote_table_of(self, near: _Nearest | None, laws: Iterable[str] | None
+                       ) -> tuple[_VoteTable | None, list[HoldingMatch] | Callable[[], list[HoldingMatch]]]:
         """Votes of the nearest holdings read from the memory's key arrays (no strings per holding), and the
-        holdings as :class:`HoldingMatch` es. A memory without key arrays is read through :meth:`_table_of_holdings`."""
+        holdings as :class:`HoldingMatch` es — from key arrays, a function that makes them when they are
+        wanted (to explain a hit; see :class:`MemoryResult`). A memory without key arrays is read through
+        :meth:`_table_of_holdings`."""
         if near is None:
             return None, []
         arrays = self.memory.vote_arrays()
@@ -405,19 +464,23 @@ class MemoryRetriever:
         pair_holding = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
         pair_key = arrays.ids[flat - np.repeat(np.cumsum(counts) - counts - start, counts)]
         vocab = arrays.vocab
-        names = [vocab[i] for i in pair_key.tolist()]  # each holding's keys, as the HoldingMatch shows them
-        bounds = np.cumsum(counts).tolist()
-        holdings = self._matches(near, [names[a:b] for a, b in zip([0, *bounds[:-1]], bounds)])
+        every_key = pair_key  # (before the law filter: a holding shows all the keys it cites)
+
+        def holdings() -> list[HoldingMatch]:
+            names = [vocab[i] for i in every_key.tolist()]
+            bounds = np.cumsum(counts).tolist()
+            return self._matches(near, [names[a:b] for a, b in zip([0, *bounds[:-1]], bounds)])
+
         if laws:
             keep = arrays.law_mask(tuple(f"{law} 제" for law in laws))[pair_key]
             pair_key, pair_holding = pair_key[keep], pair_holding[keep]
         table = self._tally(pair_key, pair_holding, counts.tolist(), near.weights, arrays.case_ids[rows],
-                            np.asarray(near.ranks, dtype=np.float64), rows, vocab, arrays.vocab_rank, holdings)
+                            np.asarray(near.ranks, dtype=np.float64), rows, vocab, arrays.vocab_rank)
         return table, holdings
 
     def _tally(self, pk: np.ndarray, ph: np.ndarray, counts: Sequence[int], weights: Sequence[float],
                case_of: np.ndarray, rank_of: np.ndarray, row_of: np.ndarray, keys: Sequence[str],
-               key_rank: np.ndarray, holdings: list[HoldingMatch]) -> _VoteTable | None:
+               key_rank: np.ndarray) -> _VoteTable | None:
         """Count the votes of (key id ``pk``, holding ``ph``) pairs; per holding its key count, weight,
         decision id, rank and row; ``key_rank`` orders key ids as their strings sort.
 
@@ -440,8 +503,11 @@ class MemoryRetriever:
         np.not_equal(pk[1:], pk[:-1], out=first[1:])
         first[1:] |= case[1:] != case[:-1]
         pk, ph, part, rank, row = pk[first], ph[first], part[first], rank[first], row[first]
-        # key ids → 0..n-1 in order of first appearance is not needed: np.unique gives sorted ids + inverse
-        ids, local = np.unique(pk, return_inverse=True)
+        # key ids → 0..n-1 in id order (what np.unique(pk, return_inverse=True) gives): pk is sorted already
+        new_key = np.empty(len(pk), dtype=bool)
+        new_key[0] = True
+        np.not_equal(pk[1:], pk[:-1], out=new_key[1:])
+        ids, local = pk[new_key], np.cumsum(new_key) - 1
         # the vote: contributions added in (-part, rank) order within each key (bincount adds in array order)
         o = np.lexsort((rank, -part, local))
         votes = np.bincount(local[o], weights=part[o], minlength=len(ids))
@@ -452,10 +518,12 @@ class MemoryRetriever:
         keep = position < self.config.max_support
         rounded = np.array([round(v, 12) for v in votes.tolist()], dtype=np.float64)
         order = np.lexsort((key_rank[ids], rank[starts], -rounded))
-        return _VoteTable(order, [keys[i] for i in ids.tolist()], votes, local[keep], ph[keep], holdings)
+        return _VoteTable(order, [keys[i] for i in ids.tolist()], votes, local[keep], ph[keep])
 
-    def _votes(self, table: _VoteTable | None, k: int | None) -> list[ArticleVote]:
-        """ArticleVotes of the first ``k`` articles of ``table`` (all when None); share/score not yet set."""
+    def _votes(self, table: _VoteTable | None, k: int | None, holdings: list[HoldingMatch],
+               shares: Sequence[float] | None = None, scores: Sequence[float] | None = None) -> list[ArticleVote]:
+        """ArticleVotes of the first ``k`` articles of ``table`` (all when None), supported by ``holdings``
+        (the table's holding indices); share and score as given (0 when not)."""
         if table is None:
             return []
         order = table.order if k is None else table.order[:k]
@@ -463,21 +531,24 @@ class MemoryRetriever:
         wanted[order] = True
         sel = wanted[table.support_key]
         support: dict[int, list[HoldingMatch]] = {}
-        holdings = table.holdings
         for key, h in zip(table.support_key[sel].tolist(), table.support_holding[sel].tolist()):
             support.setdefault(key, []).append(holdings[h])
         keys = table.keys
-        return [ArticleVote(keys[i], 0.0, v, support[i]) for i, v in zip(order.tolist(), table.votes[order].tolist())]
+        votes = [ArticleVote(keys[i], 0.0, v, support[i]) for i, v in zip(order.tolist(), table.votes[order].tolist())]
+        if shares is not None:
+            for vote, share, score in zip(votes, shares, scores):
+                vote.share, vote.score = share, score
+        return votes
 
-    def _coverage(self, tokens: list[str], holdings: list[HoldingMatch]) -> float:
-        """idf-weighted share of the query's distinct tokens that the best holding contains."""
-        if not tokens or not holdings:
+    def _coverage(self, tokens: list[str], best_row: int | None) -> float:
+        """idf-weighted share of the query's distinct tokens that the best holding (row ``best_row``) contains."""
+        if not tokens or best_row is None:
             return 0.0
         query = set(tokens)
-        top_tokens = set(self.memory.tokens_of(holdings[0].row))
         idf = self.memory.idf
         total = sum(idf(t) for t in query)
-        return sum(idf(t) for t in query & top_tokens) / total if total > 0 else 0.0
+        # (= query & set(tokens_of(best_row)), in the same order, without making the row's token strings)
+        return sum(idf(t) for t in self.memory.shared_tokens(best_row, query)) / total if total > 0 else 0.0
 
 
 def match_strength(result: MemoryResult, config: WeightConfig | None = None) -> float:
@@ -496,7 +567,7 @@ def memory_weight(result: MemoryResult, config: WeightConfig | None = None) -> f
     concentrated; low for a short user question that shares only a few words with any holding.
     """
     cfg = config or WeightConfig()
-    if not result.votes:
+    if not result.vote_count:
         return 0.0
     strength = match_strength(result, cfg)
     gate = 1.0 / (1.0 + math.exp(-cfg.slope * (strength - cfg.midpoint)))

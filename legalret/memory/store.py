@@ -543,6 +543,18 @@ class PrecedentMemory:
         """The BM25 tokens of item ``row``."""
         return self.tokens.get(row)
 
+    def shared_tokens(self, row: int, tokens: set[str]) -> set[str]:
+        """``tokens & set(self.tokens_of(row))``, without making the row's ~100–500 token strings: compared as
+        token ids (the BM25 matrix numbers terms as the token store does). The same set, its elements added in
+        the same order (CPython's intersection walks the smaller set), so it iterates in the same order."""
+        store = self.tokens
+        ids = np.asarray(store.ids[int(store.offsets[row]) : int(store.offsets[row + 1])])
+        if self.bm25 is None or len(np.unique(ids)) <= len(tokens):  # (the row's set is walked: make it)
+            return tokens & set(self.tokens_of(row))
+        vocab = self.bm25.vocab
+        found = np.isin(np.array([vocab.get(t, -1) for t in tokens], dtype=np.int64), ids).tolist()
+        return {t for t, hit in zip(tokens, found) if hit}
+
     def tokenize(self, text: str) -> list[str]:
         return list(self.tokenizer.tokenize(normalize(text)))
 

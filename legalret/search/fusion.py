@@ -20,9 +20,9 @@ Usage::
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
 
 #: Default weight of the dense retriever in 2-way convex fusion (BM25 gets 1 - this). Chosen on the 2020–2022
 #: dev holdings with the default encoder (benchmarks/search_dev_recall.py: recall@10 0.435 at 0.3 vs 0.414 at 0.5).
@@ -118,28 +118,32 @@ def convex_fusion(lists: Mapping[str, Ranked], weights: Mapping[str, float] | No
     for name, ranked in lists.items():
         if not ranked:
             continue
-        last = dict(ranked)  # normalized score: of the key's last occurrence (dict semantics of normalize_minmax)
+        keys = [key for key, _ in ranked]
         values = [s for _, s in ranked]
         hi, lo = max(values), min(values)
         span = hi - lo
         wn = w[name]
-        for rank, (key, score) in enumerate(ranked, 1):
+        # normalized score: of the key's last occurrence (dict semantics of normalize_minmax); a list without
+        # repeated keys (every retriever's) normalizes each score in place
+        last = values if len(set(keys)) == len(keys) else list(map(dict(ranked).__getitem__, keys))
+        parts = [wn * ((v - lo) / span) for v in last] if span > 0 else [wn * 1.0] * len(keys)
+        for rank, key, score, part in zip(range(1, len(keys) + 1), keys, values, parts):
             e = get(key)
-            if e is None:
-                e = entries[key] = [0, rank, {}, {}, {}]
-            elif name in e[2]:  # first occurrence counts
+            if e is None:  # (its score: 0 + part, which is part)
+                entries[key] = [part, rank, {name: rank}, {name: float(score)}, {name: part}]
                 continue
-            part = wn * ((last[key] - lo) / span if span > 0 else 1.0)
+            if name in e[2]:  # first occurrence counts
+                continue
             e[2][name] = rank
             e[3][name] = float(score)
             e[4][name] = part
             e[0] = e[0] + part
             e[1] = min(e[1], rank)
     # deterministic: score, then best single rank, then key
-    ordered = sorted(entries.items(), key=lambda kv: (-kv[1][0], kv[1][1], kv[0]))
+    ordered = sorted((-e[0], e[1], key) for key, e in entries.items())
     if k is not None:
         ordered = ordered[:k]
-    return [FusedItem(key, e[0], e[2], e[3], e[4]) for key, e in ordered]
+    return [FusedItem(key, entries[key][0], *entries[key][2:]) for _, _, key in ordered]
 
 
 def rrf_fusion(lists: Mapping[str, Ranked], weights: Mapping[str, float] | None = None, k: int | None = None, rrf_k: int = DEFAULT_RRF_K) -> list[FusedItem]:

@@ -640,8 +640,9 @@ class Searcher:
         _, x = candidate_features(query, candidates, votes=votes)
         scores = self.ranker.scores(x)
         order = np.argsort(-scores, kind="stable").tolist()
+        values = scores.tolist()  # (Python floats, as float(scores[j]) gives, without a numpy scalar each)
         for j in order:
-            candidates[j].score = float(scores[j])
+            candidates[j].score = values[j]
         reasons: dict[str, str] = {}
         if explained:  # only what explain shows: not on every query's hot path
             contributions = self.ranker.contributions(x[order[:explained]])
