@@ -177,3 +177,31 @@ def test_tiny_training_run_moves_recall(tmp_path):
     with pytest.raises(SourceError, match=r"leak.jsonl:3"):
         train_query_adapter(cfg, encoder=enc, log=lambda m: None)
     assert not (tmp_path / "out3").exists()
+
+
+def test_facts_queries_join_train_holdings_and_skip_bad_lines(tmp_path, capsys):
+    from legalret.train.query_adapter import facts_queries
+
+    facts = Path(__file__).parent / "fixtures" / "facts" / "md_facts.jsonl"
+    records = [json.loads(line) for line in facts.read_text(encoding="utf-8").splitlines() if line.strip()]
+    first, second = records[0], records[1]
+    holdings = tmp_path / "train_queries.jsonl"
+    holdings.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in [
+        {"qid": f"prec-{first['판례일련번호']}-1", "query": "가", "gold": ["민법 제750조"]},
+        {"qid": f"prec-{first['판례일련번호']}-2", "query": "나", "gold": ["민법 제751조", "민법 제750조"]},
+        {"qid": f"prec-{second['판례일련번호']}-1", "query": "다", "gold": ["상법 제651조"]},
+    ]) + "\n", encoding="utf-8")
+    bad = tmp_path / "facts.jsonl"
+    bad.write_text(facts.read_text(encoding="utf-8") + "not json\n", encoding="utf-8")
+    out = tmp_path / "facts_queries.jsonl"
+    # the second decision is left out by the date split when it is not before `before`
+    before = max(first["선고일자"], second["선고일자"])
+    n = facts_queries(bad, holdings, out, before=before, max_chars=20)
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    earlier = first if first["선고일자"] < before else second
+    assert n == len(rows) == 1
+    assert rows[0]["qid"] == f"facts-{earlier['판례일련번호']}" and rows[0]["date"] == earlier["선고일자"]
+    assert len(rows[0]["query"]) <= 20 and rows[0]["query"] in earlier["이유"]
+    assert rows[0]["gold"] == (["민법 제750조", "민법 제751조"] if earlier is first else ["상법 제651조"])
+    warned = "".join(capsys.readouterr().err.split())  # the console may wrap the line
+    assert "facts.jsonl:3:invalidJSON" in warned  # the bad line is named and skipped, not fatal

@@ -80,23 +80,26 @@ def facts_items(facts: Iterable[FactsRecord], decisions: Iterable[Any]) -> list[
     return list(items.values())
 
 
+def _decisions(holdings: PrecedentMemory | Iterable[Any]) -> Iterable[Any]:
+    """Join records of ``holdings``: a holdings memory's decisions, or decisions/Precedents as given."""
+    return decisions_of(holdings) if isinstance(holdings, PrecedentMemory) else holdings
+
+
 def build_facts_memory(facts: Iterable[FactsRecord], holdings: PrecedentMemory | Iterable[Any], *, tokenizer=None,
                        max_tokens: int | None = FACTS_MAX_TOKENS, encoder=None) -> PrecedentMemory:
     """A facts memory over ``facts`` joined with ``holdings`` (a holdings memory, or decisions/Precedents)."""
-    decisions = decisions_of(holdings) if isinstance(holdings, PrecedentMemory) else holdings
     if tokenizer is None and isinstance(holdings, PrecedentMemory):
         tokenizer = holdings.tokenizer
     memory = PrecedentMemory([], tokenizer=tokenizer, encoder=encoder, with_summary=False, params=FACTS_BM25,
                              max_tokens=max_tokens, kind="facts")
-    memory.add_items(facts_items(facts, decisions))
+    memory.add_items(facts_items(facts, _decisions(holdings)))
     memory.settings = facts_settings()
     return memory
 
 
 def add_facts(memory: PrecedentMemory, facts: Iterable[FactsRecord], holdings: PrecedentMemory | Iterable[Any]) -> dict[str, int]:
     """Add (or replace, by 사건번호) the facts of decisions in ``holdings``; returns add counts."""
-    decisions = decisions_of(holdings) if isinstance(holdings, PrecedentMemory) else holdings
-    return memory.add_items(facts_items(facts, decisions))
+    return memory.add_items(facts_items(facts, _decisions(holdings)))
 
 
 def facts_settings() -> dict:

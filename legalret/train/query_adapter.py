@@ -144,13 +144,17 @@ def read_queries(path: str | Path, key_row: dict[str, int], *, before: str | Non
     return QuerySet(texts, gold, sum(len(g) for g in gold), dropped)
 
 
-def facts_queries(facts_zip: str | Path, train_queries: str | Path, out: str | Path, *, before: str = "2020-01-01",
+def facts_queries(facts: str | Path, train_queries: str | Path, out: str | Path, *, before: str = "2020-01-01",
                   max_chars: int = 1200) -> int:
     """Write scenario-style training queries: the facts (opening of the reasons, ``precedent-facts.zip``) of each
     train-split decision → the articles its holdings cite. Joined on 판례일련번호, which ``legalret pairs`` puts in
-    every holding's qid (``prec-<판례일련번호>-<n>``). Returns the number written."""
+    every holding's qid (``prec-<판례일련번호>-<n>``). Facts are read by
+    :func:`legalret.precedents.facts.read_facts` (bad lines are warned about and skipped). Returns the number
+    written."""
     import re
-    import zipfile
+
+    from legalret.atomic import atomic_path
+    from legalret.precedents.facts import read_facts
 
     gold: dict[str, set[str]] = {}
     with open(train_queries, encoding="utf-8") as f:
@@ -161,23 +165,14 @@ def facts_queries(facts_zip: str | Path, train_queries: str | Path, out: str | P
                 if m:
                     gold.setdefault(m.group(1), set()).update(obj.get("gold") or [])
     n = 0
-    from legalret.atomic import atomic_path
-
-    with zipfile.ZipFile(facts_zip) as z, atomic_path(Path(out)) as tmp, open(tmp, "w", encoding="utf-8") as w:
-        names = [n_ for n_ in z.namelist() if n_.endswith(".jsonl")]
-        if not names:
-            raise SourceError(str(facts_zip), "no .jsonl member (expected precedent-facts.jsonl)")
-        with z.open(names[0]) as f:
-            for lineno, line in enumerate(f, 1):
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise SourceError(f"{facts_zip}:{names[0]}", f"invalid JSON ({e.msg})", line=lineno) from e
-                pid, date, text = str(obj.get("판례일련번호", "")), str(obj.get("선고일자") or ""), (obj.get("이유") or "").strip()
-                if pid in gold and text and date and date < before:
-                    w.write(json.dumps({"qid": f"facts-{pid}", "query": (obj.get("이유") or "")[:max_chars], "gold": sorted(gold[pid]),
-                                        "date": date, "case_no": obj.get("사건번호")}, ensure_ascii=False) + "\n")
-                    n += 1
+    with atomic_path(Path(out)) as tmp, open(tmp, "w", encoding="utf-8") as w:
+        for rec in read_facts(facts):
+            decided = rec.decided.isoformat()
+            if rec.serial in gold and decided < before:
+                w.write(json.dumps({"qid": f"facts-{rec.serial}", "query": rec.text[:max_chars],
+                                    "gold": sorted(gold[rec.serial]), "date": decided, "case_no": rec.case_no},
+                                   ensure_ascii=False) + "\n")
+                n += 1
     return n
 
 
