@@ -43,7 +43,7 @@ from datetime import date
 import numpy as np
 
 from legalret.index.bm25 import top_k
-from legalret.memory.store import MemoryItem, PrecedentMemory
+from legalret.memory.store import MemoryItem, PrecedentMemory, sort_ranks
 
 
 @dataclass
@@ -219,6 +219,22 @@ class _VoteTable:
     votes: np.ndarray
     support_key: np.ndarray
     support_holding: np.ndarray
+
+
+def _run_starts(*columns: np.ndarray) -> np.ndarray:
+    """Bool per row of sorted ``columns``: True where a run of equal rows starts (the first row, and every
+    row where any column differs from the row before)."""
+    starts = np.empty(len(columns[0]), dtype=bool)
+    starts[:1] = True
+    np.not_equal(columns[0][1:], columns[0][:-1], out=starts[1:])
+    for c in columns[1:]:
+        starts[1:] |= c[1:] != c[:-1]
+    return starts
+
+
+def _law_prefixes(laws: Iterable[str]) -> tuple[str, ...]:
+    """The key prefixes of ``laws`` (``민법 제``): a key belongs to a law when it starts with one."""
+    return tuple(f"{law} 제" for law in laws)
 
 
 def _tie_ranks(scores: Sequence[float]) -> list[float]:
@@ -424,7 +440,7 @@ class MemoryRetriever:
 
     def _table_of_holdings(self, holdings: list[HoldingMatch], laws: Iterable[str] | None) -> _VoteTable | None:
         """The vote table of ``holdings`` from their keys as strings (memories written without key arrays)."""
-        law_prefixes = tuple(f"{law} 제" for law in laws) if laws else None
+        law_prefixes = _law_prefixes(laws) if laws else None
         key_ids: dict[str, int] = {}
         case_ids: dict[str, int] = {}
         pair_key: list[int] = []
@@ -437,13 +453,11 @@ class MemoryRetriever:
                 pair_key.append(key_ids.setdefault(key, len(key_ids)))
                 pair_holding.append(i)
         keys = list(key_ids)
-        key_rank = np.empty(len(keys), dtype=np.int64)
-        key_rank[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
         return self._tally(
             np.array(pair_key, dtype=np.int64), np.array(pair_holding, dtype=np.int64), counts,
             [h.weight for h in holdings], np.array([case_ids.setdefault(h.case_no, len(case_ids)) for h in holdings], dtype=np.int64),
             np.array([h.rank for h in holdings], dtype=np.float64), np.array([h.row for h in holdings], dtype=np.int64),
-            keys, key_rank)
+            keys, sort_ranks(keys))
 
     def _vote_table_of(self, near: _Nearest | None, laws: Iterable[str] | None
                        ) -> tuple[_VoteTable | None, list[HoldingMatch] | Callable[[], list[HoldingMatch]]]:
@@ -472,7 +486,7 @@ class MemoryRetriever:
             return self._matches(near, [names[a:b] for a, b in zip([0, *bounds[:-1]], bounds)])
 
         if laws:
-            keep = arrays.law_mask(tuple(f"{law} 제" for law in laws))[pair_key]
+            keep = arrays.law_mask(_law_prefixes(laws))[pair_key]
             pair_key, pair_holding = pair_key[keep], pair_holding[keep]
         table = self._tally(pair_key, pair_holding, counts.tolist(), near.weights, arrays.case_ids[rows],
                             np.asarray(near.ranks, dtype=np.float64), rows, vocab, arrays.vocab_rank)
@@ -498,22 +512,17 @@ class MemoryRetriever:
         case, rank, row = case_of[ph], rank_of[ph], row_of[ph]
         o = np.lexsort((ph, -part, case, pk))
         pk, ph, part, case, rank, row = pk[o], ph[o], part[o], case[o], rank[o], row[o]
-        first = np.empty(len(pk), dtype=bool)
-        first[0] = True
-        np.not_equal(pk[1:], pk[:-1], out=first[1:])
-        first[1:] |= case[1:] != case[:-1]
+        first = _run_starts(pk, case)
         pk, ph, part, rank, row = pk[first], ph[first], part[first], rank[first], row[first]
         # key ids → 0..n-1 in id order (what np.unique(pk, return_inverse=True) gives): pk is sorted already
-        new_key = np.empty(len(pk), dtype=bool)
-        new_key[0] = True
-        np.not_equal(pk[1:], pk[:-1], out=new_key[1:])
+        new_key = _run_starts(pk)
         ids, local = pk[new_key], np.cumsum(new_key) - 1
         # the vote: contributions added in (-part, rank) order within each key (bincount adds in array order)
         o = np.lexsort((rank, -part, local))
         votes = np.bincount(local[o], weights=part[o], minlength=len(ids))
         o = np.lexsort((row, rank, local))  # support order
         local, ph, rank = local[o], ph[o], rank[o]
-        starts = np.flatnonzero(np.concatenate(([True], local[1:] != local[:-1])))  # one start per key, in key order
+        starts = np.flatnonzero(_run_starts(local))  # one start per key, in key order
         position = np.arange(len(local)) - np.repeat(starts, np.diff(np.append(starts, len(local))))
         keep = position < self.config.max_support
         rounded = np.array([round(v, 12) for v in votes.tolist()], dtype=np.float64)

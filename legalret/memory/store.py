@@ -258,6 +258,14 @@ class ItemStore(Sequence[MemoryItem]):
         return (self[i] for i in range(len(self)))
 
 
+def sort_ranks(strings: Sequence[str]) -> np.ndarray:
+    """Each string's position in ``sorted(strings)`` (int64): ties between equal votes are broken by key, in
+    the order Python sorts the keys as strings."""
+    ranks = np.empty(len(strings), dtype=np.int64)
+    ranks[sorted(range(len(strings)), key=strings.__getitem__)] = np.arange(len(strings))
+    return ranks
+
+
 class VoteArrays:
     """Per-item article keys as arrays, for counting votes in numpy: ``ids[offsets[row]:offsets[row + 1]]``
     index ``vocab``; ``vocab_rank`` orders the vocabulary as Python sorts its strings (ties between equal
@@ -267,8 +275,7 @@ class VoteArrays:
         self.ids = np.asarray(ids, dtype=np.int64)
         self.offsets = np.asarray(offsets, dtype=np.int64)
         self.vocab = vocab
-        self.vocab_rank = np.empty(len(vocab), dtype=np.int64)
-        self.vocab_rank[sorted(range(len(vocab)), key=vocab.__getitem__)] = np.arange(len(vocab))
+        self.vocab_rank = sort_ranks(vocab)
         numbers: dict[str, int] = {}
         self.case_ids = np.fromiter((numbers.setdefault(c, len(numbers)) for c in case_nos), dtype=np.int64,
                                     count=len(case_nos))

@@ -108,9 +108,8 @@ def convex_fusion(lists: Mapping[str, Ranked], weights: Mapping[str, float] | No
     """Weighted sum of min–max normalized scores (see module docstring).
 
     One pass over the lists; :class:`FusedItem` s are made for the first ``k`` keys only (a search fuses
-    ~400 listed keys and keeps 100). Same numbers as :func:`normalize_minmax` + :func:`_collect`: a key's
-    parts are added in list order, its rank and raw score are its first occurrence in a list, its normalized
-    score its last (as the per-list dict kept it)."""
+    ~400 listed keys and keeps 100). A key's parts are added in list order; its rank and raw score are its
+    first occurrence in a list (as :func:`_collect`), its normalized score :func:`normalize_minmax`'s."""
     w = _weights_for(lists, weights)
     # key -> [score, best rank, ranks, raw scores, parts]
     entries: dict[str, list] = {}
@@ -118,16 +117,10 @@ def convex_fusion(lists: Mapping[str, Ranked], weights: Mapping[str, float] | No
     for name, ranked in lists.items():
         if not ranked:
             continue
-        keys = [key for key, _ in ranked]
-        values = [s for _, s in ranked]
-        hi, lo = max(values), min(values)
-        span = hi - lo
+        norm = normalize_minmax(ranked)  # (a key listed twice: the score of its last occurrence)
         wn = w[name]
-        # normalized score: of the key's last occurrence (dict semantics of normalize_minmax); a list without
-        # repeated keys (every retriever's) normalizes each score in place
-        last = values if len(set(keys)) == len(keys) else list(map(dict(ranked).__getitem__, keys))
-        parts = [wn * ((v - lo) / span) for v in last] if span > 0 else [wn * 1.0] * len(keys)
-        for rank, key, score, part in zip(range(1, len(keys) + 1), keys, values, parts):
+        for rank, (key, score) in enumerate(ranked, 1):
+            part = wn * norm[key]
             e = get(key)
             if e is None:  # (its score: 0 + part, which is part)
                 entries[key] = [part, rank, {name: rank}, {name: float(score)}, {name: part}]

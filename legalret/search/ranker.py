@@ -133,17 +133,6 @@ def _log1p_ranks(r: np.ndarray) -> np.ndarray:
     return np.vectorize(math.log1p, otypes=[np.float64])(r)
 
 
-def _minmax(values: np.ndarray, present: np.ndarray) -> np.ndarray:
-    """Min–max within one query's candidates of one retriever (1 = its best; 0 where ``present`` is False)."""
-    out = np.zeros(len(values))
-    if not present.any():
-        return out
-    v = values[present]
-    lo, hi = v.min(), v.max()
-    out[present] = 1.0 if hi - lo < 1e-12 else (v - lo) / (hi - lo)
-    return out
-
-
 #: The lists with a rank and score per candidate (``fused``: the hybrid's own order), and their columns.
 _LISTS = (*SIGNALS, "fused", *EXTRA_SIGNALS)
 _LIST_INDEX = {s: i for i, s in enumerate(_LISTS) if s != "fused"}  # (a hit's own ranks never name "fused")

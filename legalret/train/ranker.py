@@ -138,9 +138,7 @@ def fit(rows: Rows, *, c: float = 1.0, depth: int = DEFAULT_DEPTH, info: dict | 
     pos = rows.y > 0
     w = np.where(pos, w * (w[~pos].sum() / max(w[pos].sum(), 1e-12)), w)
     w = w * (len(w) / w.sum())
-    mean = rows.x.mean(axis=0)
-    scale = rows.x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = _standardization(rows.x)
     z = (rows.x - mean) / scale
     model = LogisticRegression(C=c, max_iter=2000)
     model.fit(z, rows.y, sample_weight=w)
@@ -148,6 +146,14 @@ def fit(rows: Rows, *, c: float = 1.0, depth: int = DEFAULT_DEPTH, info: dict | 
                   features=tuple(features), info={**(info or {}), "rows": len(rows.y), "positives": int(rows.y.sum()), "queries": rows.queries,
                         "queries_with_gold_in_candidates": rows.queries_with_gold, "sources": per_source, "C": c,
                         "source_weights": share})
+
+
+def _standardization(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column mean and standard deviation of the training rows (a constant column: scale 1)."""
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    return mean, scale
 
 
 def _source_shares(per_source: dict[str, int], weights: dict[str, float] | None) -> dict[str, float]:
@@ -187,9 +193,7 @@ def fit_listwise(rows: Rows, *, hidden: int = 0, epochs: int = 300, lr: float = 
     if rows.y.sum() == 0:
         raise LegalretError("no gold article among any query's candidates: nothing to learn")
     torch.manual_seed(seed)
-    mean = rows.x.mean(axis=0)
-    scale = rows.x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
+    mean, scale = _standardization(rows.x)
     x, y, mask, keep = _padded(rows)
     sources = [rows.source[q] for q in keep.tolist()]
     per_source = {s: sources.count(s) for s in set(sources)}
