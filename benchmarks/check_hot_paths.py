@@ -34,9 +34,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-#: The files whose hot paths were rewritten (taken from ``--rev`` for the baseline).
+#: The files whose hot paths were rewritten (taken from ``--rev`` for the baseline), and the shipped re-ranker
+#: (its features must be ones that revision's code computes).
 HOT_FILES = ("legalret/memory/retriever.py", "legalret/memory/store.py", "legalret/search/fusion.py",
-             "legalret/search/searcher.py", "legalret/search/ranker.py", "legalret/index/bm25.py")
+             "legalret/search/searcher.py", "legalret/search/ranker.py", "legalret/index/bm25.py",
+             "legalret/data/fusion_ranker.json")
 
 
 def _queries(questions: str, holdings: str, limit: int, seed: int, before: str):

@@ -169,7 +169,7 @@ def _metrics(report: dict, mode: str, queries) -> list:
 
 #: The paired differences reported per style: (system, what it is compared with).
 COMPARISONS = tuple((a, "memory" if a in ("facts", "memories") else "two-way")
-                    for a in ("default", "convex", "ranker", "rrf", "facts", "memories"))
+                    for a in ("default", "convex", "ranker", "rrf", "facts", "memories")) + (("ranker", "default"),)
 
 
 def per_style(queries, results: dict[str, list], *, n_resamples: int, seed: int,

@@ -30,3 +30,17 @@ def cpu_has_int8_dot() -> bool:
     quantized query encoder (``nbits8``, legalret.models.onnx) was measured. AVX2-only CPUs lack them."""
     flags = cpu_flags()
     return bool(flags & {"avx512_vnni", "avx_vnni", "amx_int8"})
+
+
+def release_freed_memory() -> None:
+    """Hand heap freed by large temporary arrays back to the operating system (glibc's ``malloc_trim``).
+
+    glibc keeps freed heap for reuse, so a one-off build — the article profiles' table, ~30 MB of temporary
+    sparse matrices on 민법+상법 — would otherwise stay in a long-running server's resident memory. A no-op
+    where the C library is not glibc."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

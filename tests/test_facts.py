@@ -22,7 +22,14 @@ from legalret.index.store import current_generation, load_index, read_manifest  
 from legalret.memory.facts import FACTS_PART, build_facts_memory  # noqa: E402
 from legalret.memory.retriever import MemoryRetriever  # noqa: E402
 from legalret.precedents.facts import join, read_facts  # noqa: E402
-from legalret.search.ranker import FEATURES, SECOND_FEATURES, Ranker, candidate_features  # noqa: E402
+from legalret.search.ranker import (  # noqa: E402
+    FEATURE_GROUPS,
+    FEATURES,
+    SECOND_FEATURES,
+    THIRD_FEATURES,
+    Ranker,
+    candidate_features,
+)
 from legalret.search.searcher import Searcher  # noqa: E402
 
 FACTS = Path(__file__).parent / "fixtures" / "facts" / "facts.jsonl"
@@ -162,11 +169,12 @@ def test_facts_features_and_rankers_trained_before_them():
     assert x[1, col["facts_rr"]] == 1.0 and x[0, col["facts_share"]] == 0.4 and x[1, col["facts_support"]] == 5
     assert x[0, col["facts_rr*parties"]] == 0.5 and x[0, col["facts_top"]] == 0.9
     # a file listing only the original 38 features (rankers trained before the facts memory) loads and ignores
-    # the new columns; the shipped one reads all but the second ranker's features (SECOND_FEATURES, appended)
-    first = [f for f in FEATURES if f not in SECOND_FEATURES]
+    # the new columns; the shipped one reads the first ranker's features and the profile group (not SECOND_FEATURES)
+    first = [f for f in FEATURES if f not in SECOND_FEATURES and f not in THIRD_FEATURES]
     old = [f for f in first if not f.startswith(("facts_", "memory_share", "memory_support", "agree_memories"))]
     shipped = json.loads((Path(__file__).parent.parent / "legalret" / "data" / "fusion_ranker.json").read_text(encoding="utf-8"))
-    assert shipped["features"] == first == list(FEATURES[: len(first)]) and len(old) == 38
+    assert first == list(FEATURES[: len(first)]) == list(FEATURE_GROUPS["first"]) and len(old) == 38
+    assert shipped["features"] == first + list(THIRD_FEATURES)
     keep = [shipped["features"].index(f) for f in old]
     legacy = {**shipped, "features": old, **{k: [shipped[k][i] for i in keep] for k in ("coef", "mean", "scale")}}
     r = Ranker.from_dict(legacy)

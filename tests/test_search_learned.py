@@ -65,3 +65,19 @@ def test_no_ranker_without_every_list_it_reads(index_with_memory, monkeypatch):
     assert Searcher(index_with_memory, encoder=sup.tiny_encoder(), memory=False).ranker is None
     monkeypatch.setenv("LEGALRET_RANKER", "none")
     assert Searcher(index_with_memory, encoder=sup.tiny_encoder()).ranker is None
+
+
+def test_hybrid_candidates_carry_their_profile_rank_for_the_ranker(index_with_memory):
+    """The memory's article profiles rank each fused candidate; the hand-set order is unchanged by them, a ranker
+    that reads only the profile rank orders the candidates by it."""
+    s = Searcher(index_with_memory, encoder=sup.tiny_encoder(), ranker=_only("profile_rr"))
+    convex = s.search(QUERY, k=s.ranker.depth, mode="convex")  # the ranker's candidates, in the hand-set order
+    ranked = [h for h in convex if "profile" in h.ranks]
+    assert 2 <= len(ranked) < len(convex) and all(h.scores["profile"] > 0 for h in ranked)
+    by_profile = [h.key for h in s.search(QUERY, k=len(ranked))]
+    assert by_profile == [h.key for h in sorted(ranked, key=lambda h: h.ranks["profile"])]
+    profiles, s._profiles = s._profiles, None  # without them: the same hand-set order, no profile ranks
+    plain = s.search(QUERY, k=s.ranker.depth, mode="convex")
+    assert [h.key for h in plain] == [h.key for h in convex] and not any("profile" in h.ranks for h in plain)
+    s._profiles = profiles
+    assert all("profile" not in h.ranks for h in s.search(QUERY, k=5, mode="bm25"))

@@ -306,3 +306,31 @@ def test_source_weights_shift_the_balance():
     rows = _rows(items[:4] + items[6:10])
     rows.source = ["holdings"] * 4 + ["questions"] * 4
     assert fit(rows, source_weights={"holdings": 3.0}).info["source_weights"] == {"holdings": 0.75, "questions": 0.25}
+
+
+def test_profile_features_read_the_candidates_profile_ranks_and_leave_older_features_alone():
+    hits = [VotedHit("민법 제1조", 0.9, {"memory": 1, "profile": 2}, {"memory": 0.5, "profile": 8.0}, {"memory": (0.5, 3)}),
+            VotedHit("민법 제2조", 0.6, {"bm25": 3, "profile": 1}, {"bm25": 3.0, "profile": 12.0}),
+            VotedHit("민법 제3조", 0.1, {"dense": 4}, {"dense": 0.7})]
+    _, x = candidate_features("갑은 을에게 물건을 맡겼다", hits)
+    col = {n: i for i, n in enumerate(FEATURES)}
+    assert x[:, col["profile_in"]].tolist() == [1.0, 1.0, 0.0]
+    assert x[:, col["profile_rr"]].tolist() == [0.5, 1.0, 0.0]
+    assert x[:, col["profile_score"]].tolist() == [0.0, 1.0, 0.0]  # min–max over the candidates it scored
+    assert x[:, col["profile_rr*parties"]].tolist() == [0.5, 1.0, 0.0]
+    assert x[:, col["best_rr"]].tolist() == [1.0, 1 / 3, 0.25]  # the fused lists' best rank, not the profile's
+    # without profile ranks every older feature is the same
+    plain = [VotedHit(h.key, h.score, {k: v for k, v in h.ranks.items() if k != "profile"},
+                      {k: v for k, v in h.scores.items() if k != "profile"}, h.votes) for h in hits]
+    older = [col[f] for f in FEATURES if not f.startswith("profile_")]
+    assert np.array_equal(candidate_features("갑은 을에게 물건을 맡겼다", plain)[1][:, older], x[:, older])
+
+
+def test_training_refuses_unknown_feature_groups(capsys):
+    from legalret.search.ranker import FEATURE_GROUPS
+    from legalret.train.ranker import main
+
+    assert sum(len(g) for g in FEATURE_GROUPS.values()) == len(FEATURES)
+    with pytest.raises(SystemExit):
+        main(["--index", "nowhere", "--out", "x.json", "--features", "first,profiles"])
+    assert "unknown group 'profiles'" in capsys.readouterr().err

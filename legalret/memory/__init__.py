@@ -20,6 +20,9 @@ Usage::
     # the facts memory (legalret.memory.facts): one item per decision, its facts text, same machinery
     facts = build_facts_memory(read_facts("precedent-facts.zip"), memory)
     MemoryRetriever(facts, FACTS_VOTES).search("갑은 을에게 자동차 수리를 맡겼는데 …", k=10)
+
+    # article profiles (legalret.memory.profiles): every holding citing an article pooled into one document
+    ArticleProfiles(memory).ranking(memory.tokenize("유치권자의 점유 상실"), 10, before="2021-03-04")
 """
 
 from legalret.memory.retriever import (
@@ -32,9 +35,11 @@ from legalret.memory.retriever import (
     memory_weight,
 )
 from legalret.memory.facts import FACTS_PART, FACTS_VOTES, add_facts, build_facts_memory
+from legalret.memory.profiles import ArticleProfiles, ProfileConfig
 from legalret.memory.store import MemoryItem, PrecedentMemory
 
 __all__ = [
+    "ArticleProfiles",
     "ArticleVote",
     "FACTS_PART",
     "FACTS_VOTES",
@@ -45,6 +50,7 @@ __all__ = [
     "MemoryResult",
     "MemoryRetriever",
     "PrecedentMemory",
+    "ProfileConfig",
     "VoteConfig",
     "WeightConfig",
     "memory_weight",

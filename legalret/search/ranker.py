@@ -31,7 +31,10 @@ The facts memory (``facts``, :mod:`legalret.memory.facts`) adds its rank, score,
 (and those of the holdings memory) as features. A ranker file trained before them lists fewer features:
 it still loads and scores with exactly the features it was trained on (a named subset of
 :data:`FEATURES`); retrain it to use the new ones (:mod:`legalret.train.ranker`). The same holds for
-:data:`SECOND_FEATURES` (vote shares relative to the best and their ranks, the best rank of any list).
+:data:`SECOND_FEATURES` (vote shares relative to the best and their ranks, the best rank of any list) and
+:data:`THIRD_FEATURES`: each candidate's rank and score among the holdings memory's article profiles
+(:mod:`legalret.memory.profiles`), which the Searcher sets on the fused candidates (``ranks['profile']``).
+The shipped ranker reads the first and the profile groups (:data:`FEATURE_GROUPS`).
 """
 
 from __future__ import annotations
@@ -97,6 +100,7 @@ def _base_features() -> list[str]:
         names += [f"{s}_share", f"{s}_support"]
     names += ["agree_memories_top10"]
     names += list(SECOND_FEATURES)
+    names += list(THIRD_FEATURES)
     return names
 
 
@@ -108,7 +112,21 @@ SECOND_FEATURES = ("memory_share_rel", "facts_share_rel", "memory_share_rr", "fa
                    "best_rr")
 
 
+#: Signals of the third ranker: not fused lists but a rank and score on each fused candidate — the holdings
+#: memory's article profiles (:mod:`legalret.memory.profiles`; the Searcher sets them on hybrid candidates).
+CANDIDATE_SIGNALS = ("profile",)
+THIRD_FEATURES = tuple(f"{s}_{kind}" for s in CANDIDATE_SIGNALS for kind in ("in", "rr", "logrank", "score")) + tuple(
+    f"{s}_rr*{qs}" for s in CANDIDATE_SIGNALS for qs in ("log_len", "parties", "numbers"))
+
+
 FEATURES: tuple[str, ...] = tuple(_base_features())
+#: Named groups of :data:`FEATURES`, in order, for training on a subset (``python -m legalret.train.ranker
+#: --features first,profile``: the shipped ranker's).
+FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
+    "first": FEATURES[: FEATURES.index(SECOND_FEATURES[0])],
+    "second": SECOND_FEATURES,
+    "profile": THIRD_FEATURES,
+}
 
 
 def vote_features(result: Any) -> dict[str, tuple[float, int]]:
@@ -134,7 +152,7 @@ def _log1p_ranks(r: np.ndarray) -> np.ndarray:
 
 
 #: The lists with a rank and score per candidate (``fused``: the hybrid's own order), and their columns.
-_LISTS = (*SIGNALS, "fused", *EXTRA_SIGNALS)
+_LISTS = (*SIGNALS, "fused", *EXTRA_SIGNALS, *CANDIDATE_SIGNALS)
 _LIST_INDEX = {s: i for i, s in enumerate(_LISTS) if s != "fused"}  # (a hit's own ranks never name "fused")
 _NAMED = np.array(list(_LIST_INDEX.values()))
 _CROSSES = ("log_len", "parties", "numbers")
@@ -142,6 +160,7 @@ _LIST_COLS = {kind: np.array([_COL[f"{s}_{kind}"] for s in _LISTS]) for kind in 
 _CROSS_COLS = np.array([_COL[f"{s}_rr*{qs}"] for s in _LISTS for qs in _CROSSES])
 _QUERY_COLS = np.array([_COL[name] for name in query_signals("")])
 _NAMED_LISTS = tuple(_LIST_INDEX)  # the lists a hit names in its ranks / scores, in column order
+_RETRIEVED = np.array([_LIST_INDEX[s] for s in (*SIGNALS, *EXTRA_SIGNALS)])  # the fused lists (best_rr reads these)
 
 
 def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None,
@@ -224,7 +243,7 @@ def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None
         by_share[np.argsort(-share, kind="stable")] = 1.0 / np.arange(1, n + 1)
         x[:, col[f"{s}_share_rr"]] = np.where(share > 0, by_share, 0.0)
     x[:, col["shares_sum"]] = x[:, col["memory_share"]] + x[:, col["facts_share"]]
-    x[:, col["best_rr"]] = rr[:, _NAMED].max(axis=1)  # (every list but the fused order)
+    x[:, col["best_rr"]] = rr[:, _RETRIEVED].max(axis=1)  # (every fused list; not the fused order, not a profile)
     return keys, x
 
 

@@ -51,6 +51,7 @@ from legalret.memory.retriever import (
     WeightConfig,
     memory_weight,
 )
+from legalret.memory.profiles import ArticleProfiles
 from legalret.memory.store import MEMORY_PART, PrecedentMemory
 from legalret.search.citations import (
     QueryCitation,
@@ -65,7 +66,7 @@ from legalret.search.fusion import (
     fuse,
     rrf_fusion,
 )
-from legalret.search.ranker import Ranker, candidate_features, vote_features
+from legalret.search.ranker import ABSENT_RANK, Ranker, candidate_features, vote_features
 from legalret.text import normalize
 
 #: Queries longer than this (characters) are cut, with a notice: the encoder would truncate anyway,
@@ -233,6 +234,41 @@ class IndexedMemory:
         return float(memory_weight(result, self.weights)) if result is not None else 0.0
 
 
+class IndexedProfiles:
+    """The holdings memory's article profiles (:mod:`legalret.memory.profiles`) over one index: a profile
+    rank and score for each fused candidate, read by the learned re-ranker. Not a fused list: the hybrid's
+    own order is unchanged, its candidates carry one more signal."""
+
+    name = "profile"
+
+    def __init__(self, profiles: ArticleProfiles, row_of_key: dict[str, int], *, same_tokens: bool = False):
+        self.profiles, self.row_of_key, self.same_tokens = profiles, row_of_key, same_tokens
+        self._rows: np.ndarray | None = None  # each profile's index row (−1: not in this index)
+        self._column: dict[str, int] = {}  # a key's position in the profiles' scores
+
+    def annotate(self, query: Query, items: Sequence[FusedItem]) -> None:
+        """Set ``ranks['profile']`` / ``scores['profile']`` on the ``items`` the profiles rank among this
+        index's live articles (under the query's filters) before :data:`ABSENT_RANK`."""
+        profiles = self.profiles
+        tokens = query.tokens if self.same_tokens else profiles.memory.tokenize(query.text)
+        scores = profiles.scores(tokens, before=query.before, exclude=query.exclude)
+        if self._rows is None:  # (server threads: the column map is in place before the rows say it is)
+            self._column = {key: i for i, key in enumerate(profiles.keys)}
+            self._rows = np.array([self.row_of_key.get(key, -1) for key in profiles.keys], dtype=np.int64)
+        live = self._rows >= 0
+        if query.mask is not None:
+            live &= query.mask[np.maximum(self._rows, 0)]
+        column = self._column
+        listed = [(item, column[item.key]) for item in items if item.key in column]
+        if not listed:
+            return
+        positions = np.array([i for _, i in listed], dtype=np.int64)
+        places = profiles.ranks(scores, positions, live).tolist()
+        for (item, i), place in zip(listed, places):
+            if 0 < place < ABSENT_RANK:
+                item.ranks[self.name], item.scores[self.name] = place, float(scores[i])
+
+
 # ---- the searcher -----------------------------------------------------------------------------------
 class Searcher:
     """Hybrid search over one on-disk index (see module docstring): the citation step, a list of
@@ -281,6 +317,8 @@ class Searcher:
         self._row_of_key = {key: row for row, key in enumerate(self.keys)}
         self._memory = self._open_memory(memory)
         self._facts = self._open_memory(facts, FACTS_PART) if self._memory is not None else None  # facts beside a memory
+        self._profiles = (IndexedProfiles(ArticleProfiles(self._memory.retriever.memory), self._row_of_key,
+                                          same_tokens=self._memory.same_tokens) if self._memory is not None else None)
         self.ranker = self._open_ranker(ranker)
 
         # columns, not articles: a loaded store parses an article only when a hit shows it
@@ -580,6 +618,8 @@ class Searcher:
         learned_reasons: dict[str, str] = {}
         if mode in ("hybrid", "convex"):
             fused = fuse(lists, self.fusion, weights, n)
+            if self._profiles is not None and "memory" in lists:  # a re-ranker feature (and what it trains on)
+                self._profiles.annotate(q, fused)
             if learned and fused:  # (a learned searcher has all three lists; none when nothing was searched)
                 fused, learned_reasons = self._rerank(q.text, [item for item in fused if item.key not in cited_keys],
                                                       k if explain else 0, votes)

@@ -77,7 +77,8 @@ class HitModel(BaseModel):
     kind: str = ""
     score: float
     text: str
-    ranks: dict[str, float] = Field(description="1-based rank per retriever ('citation' for an exact citation)")
+    ranks: dict[str, float] = Field(description="1-based rank per retriever ('profile': among the memory's article profiles; "
+                                                "'citation' for an exact citation)")
     scores: dict[str, float] = {}
     reasons: list[str] = Field(description="explain lines (with explain=1): retriever ranks, precedents")
     deleted: bool = False

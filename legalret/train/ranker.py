@@ -49,7 +49,7 @@ import numpy as np
 
 from legalret.errors import LegalretError
 from legalret.evaluate.leakage import plan_leakage
-from legalret.search.ranker import DEFAULT_DEPTH, FEATURES, Ranker, candidate_features
+from legalret.search.ranker import DEFAULT_DEPTH, FEATURE_GROUPS, FEATURES, Ranker, candidate_features
 
 
 @dataclass
@@ -260,17 +260,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--l2", type=float, default=1e-4, help="L2 penalty on the listwise models' weights")
     ap.add_argument("--C", type=float, default=1.0, dest="c", help="inverse L2 strength of --model logistic")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--features", default=",".join(FEATURE_GROUPS),
+                    help=f"feature groups to train on, comma-separated ({', '.join(FEATURE_GROUPS)}; default all)")
     ap.add_argument("--without-facts", action="store_true",
                     help="search without the index's facts memory (a baseline ranker that never sees it)")
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
+    groups = [g.strip() for g in args.features.split(",") if g.strip()]
+    unknown = [g for g in groups if g not in FEATURE_GROUPS]
+    if unknown or not groups:
+        ap.error(f"--features: unknown group {unknown[0] if unknown else '(none given)'!r} "
+                 f"(choose from {', '.join(FEATURE_GROUPS)})")
+    features = [f for g in FEATURE_GROUPS if g in groups for f in FEATURE_GROUPS[g]]
 
     from legalret.evaluate.quality import Query, load_queries
     from legalret.evaluate.questions import read_questions
     from legalret.search.searcher import Searcher
 
     searcher = Searcher(args.index, facts=False) if args.without_facts else Searcher(args.index)
-    parts, info = [], {"index": args.index, "depth": args.depth, "features": len(FEATURES),
+    parts, info = [], {"index": args.index, "depth": args.depth, "features": len(features), "feature_groups": groups,
                        "facts_memory": searcher.facts is not None,
                        # the lists its features read: the Searcher applies it only where the index has them all
                        "requires": ["bm25", "dense", "memory"],
@@ -298,15 +306,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"facts queries: {len(fq)} queries, {time.perf_counter() - t0:.0f}s", flush=True)
     if not parts:
         ap.error("give --holdings, --questions and/or --facts-queries")
-    rows = Rows.concat(parts)
+    rows = subset(Rows.concat(parts), features)
     if args.model == "logistic":
-        ranker = fit(rows, c=args.c, depth=args.depth, info=info)
+        ranker = fit(rows, c=args.c, depth=args.depth, info=info, features=features)
     else:
         ranker = fit_listwise(rows, hidden=args.hidden if args.model == "mlp" else 0, epochs=args.epochs, lr=args.lr,
-                              l2=args.l2, seed=args.seed, depth=args.depth, info=info)
+                              l2=args.l2, seed=args.seed, depth=args.depth, info=info, features=features)
     ranker.info["seconds"] = round(time.perf_counter() - t0, 1)
     ranker.save(args.out)
-    top = sorted(zip(FEATURES, ranker.coef.tolist()), key=lambda kv: -abs(kv[1]))[:8]
+    top = sorted(zip(ranker.features, ranker.coef.tolist()), key=lambda kv: -abs(kv[1]))[:8]
     print(f"wrote {args.out} ({ranker.kind}): {ranker.info['rows']} rows, {ranker.info['positives']} positives; "
           "top linear weights: " + ", ".join(f"{n} {w:+.2f}" for n, w in top))
     return 0
