@@ -81,3 +81,5 @@ def test_hybrid_candidates_carry_their_profile_rank_for_the_ranker(index_with_me
     assert [h.key for h in plain] == [h.key for h in convex] and not any("profile" in h.ranks for h in plain)
     s._profiles = profiles
     assert all("profile" not in h.ranks for h in s.search(QUERY, k=5, mode="bm25"))
+    explained = s.search(QUERY, k=len(ranked), explain=True)
+    assert all(any(r.startswith("article profile: rank ") for r in h.reasons) for h in explained)

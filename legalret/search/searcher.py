@@ -706,6 +706,9 @@ class Searcher:
                     reasons.append(f"{name}: rank {item.ranks[name]}, score {item.scores[name]:.4f}{part}")
                 else:
                     reasons.append(f"{name}: not in its top {max(self.fusion.candidates, k)}")
+            if IndexedProfiles.name in item.ranks:  # not a fused list: what the re-ranker read
+                reasons.append(f"article profile: rank {item.ranks[IndexedProfiles.name]} of the articles the earlier "
+                               f"holdings cite, score {item.scores[IndexedProfiles.name]:.2f}")
         mine = {name: v[item.key] for name, v in (votes or {}).items() if item.key in v}
         return Hit(item.key, float(item.score), article, dict(item.ranks), dict(item.scores), reasons, mine)
 
