@@ -83,3 +83,16 @@ def test_hybrid_candidates_carry_their_profile_rank_for_the_ranker(index_with_me
     assert all("profile" not in h.ranks for h in s.search(QUERY, k=5, mode="bm25"))
     explained = s.search(QUERY, k=len(ranked), explain=True)
     assert all(any(r.startswith("article profile: rank ") for r in h.reasons) for h in explained)
+
+
+def test_party_names_are_not_searched_for(index_with_memory):
+    """갑/을/병 leave the query's tokens — BM25, the memories and the profiles never search for them — but
+    not its text: the encoder and the re-ranker's scenario signal still see them."""
+    s = Searcher(index_with_memory, encoder=sup.tiny_encoder())
+    scenario = "갑은 을에게 물건을 맡겼는데 을이 유치권을 주장한다"
+    assert {"갑", "을"} <= set(s.tokenizer.tokenize(scenario))  # Kiwi keeps them: the filter is what drops them
+    assert s.query_tokens(scenario) == s.query_tokens("물건을 맡겼는데 유치권을 주장한다")
+    bm25 = [h.key for h in s.search(scenario, k=5, mode="bm25")]
+    assert bm25 and bm25 == [h.key for h in s.search("물건을 맡겼는데 유치권을 주장한다", k=5, mode="bm25")]
+    only_names = s.search("갑 을 병", k=5)
+    assert not list(only_names) and any("no searchable words" in n for n in only_names.notices)
