@@ -23,7 +23,10 @@ trained on standardized features and applied at query time with numpy.
 
     .venv/bin/python -m legalret.train.ranker --index /tmp/q_idx --holdings out/pairs/train_queries.jsonl \\
         --holdings-limit 3000 --questions benchmarks/queries/user_questions.jsonl --out ranker.json \\
-        [--model logistic|listwise|mlp] [--facts-queries 1000]
+        [--model logistic|listwise|mlp] [--facts-queries 1000] [--features first,profile]
+
+``--features`` names the groups of :data:`~legalret.search.ranker.FEATURE_GROUPS` to train on (default all;
+the shipped ranker: ``first,profile``).
 
 To compare models without searching again, cache the candidates once (``benchmarks/ranker_cache.py``)
 and fit variants on them in seconds to minutes (``benchmarks/ranker_variants.py``).
