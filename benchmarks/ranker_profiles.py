@@ -23,7 +23,6 @@ import json
 import pickle
 import sys
 import time
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -68,10 +67,6 @@ def fit(qs: list[dict], groups: list[str]):
     return fit_logistic(subset(rv.rows_of(qs), features), features=features)
 
 
-def scores(ranker, qs: list[dict]) -> list[np.ndarray]:
-    return [ranker.scores(d["x"]) for d in qs]  # (a ranker reads its own features' columns)
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--index", required=True, help="the index the candidates were cached on (its memory's profiles)")
@@ -90,39 +85,18 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     train = load(args.train, searcher, keys)
     questions = load(args.questions, searcher, keys)
-    held = [d for d in train if zlib.crc32(d["case_no"].encode()) % 1000 < args.heldout * 1000]
-    fit_h = [d for d in train if zlib.crc32(d["case_no"].encode()) % 1000 >= args.heldout * 1000]
-    tune = [d for d in questions if d["split"] == "tune"]
-    report = [d for d in questions if d["split"] == "report"]
+    fit_h, held, tune, report = rv.split(train, questions, args.heldout)
     print(f"{len(fit_h)} fitting / {len(held)} held-out train holdings, {len(tune)} tune, {len(report)} report "
           f"questions; profiles set in {time.perf_counter() - t0:.0f}s", flush=True)
 
+    dev = load(args.dev, searcher, keys) if args.report and args.dev else None
     variants = {"first": ["first"], "first+profile": ["first", "profile"]}
     per: dict[str, dict[str, tuple[list[dict], list[np.ndarray]]]] = {}
     for name, groups in variants.items():
-        out: dict[str, tuple[list[dict], list[np.ndarray]]] = {}
-        if not args.report:
-            folds = [i % 5 for i in range(len(tune))]
-            tune_scores: list = [None] * len(tune)
-            for f in range(5):
-                r = fit(fit_h + [d for d, k in zip(tune, folds) if k != f], groups)
-                if f == 0:
-                    out["held-out holdings"] = (held, scores(r, held))
-                part = [i for i, k in enumerate(folds) if k == f]
-                for i, s in zip(part, scores(r, [tune[i] for i in part])):
-                    tune_scores[i] = s
-            for style in ("short", "scenario", "keyword"):
-                idx = [i for i, d in enumerate(tune) if d["style"] == style]
-                out[f"tune {style} (cv)"] = ([tune[i] for i in idx], [tune_scores[i] for i in idx])
+        if args.report:
+            per[name] = rv.report_groups(fit(fit_h + held + tune, groups), report, dev)
         else:
-            r = fit(fit_h + held + tune, groups)
-            for style in ("short", "scenario", "keyword"):
-                sub = [d for d in report if d["style"] == style]
-                out[f"report {style}"] = (sub, scores(r, sub))
-            if args.dev:
-                dev = load(args.dev, searcher, keys)
-                out["dev holdings"] = (dev, scores(r, dev))
-        per[name] = out
+            per[name] = rv.tuning_groups(lambda qs, groups=groups: fit(qs, groups), fit_h, held, tune)
 
     from legalret.evaluate.metrics import paired_bootstrap_diff
 

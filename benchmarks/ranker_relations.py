@@ -43,7 +43,6 @@ import json
 import re
 import sys
 import time
-import zlib
 from collections import defaultdict
 from pathlib import Path
 
@@ -53,7 +52,16 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from ranker_variants import FIRST, ci, load, metrics, rows_of
+from ranker_variants import (
+    FIRST,
+    ci,
+    load,
+    metrics,
+    report_groups,
+    rows_of,
+    split,
+    tuning_groups,
+)
 
 import legalret.search.ranker as ranker_module
 
@@ -317,16 +325,13 @@ def main(argv=None) -> int:
     questions = loaded(args.questions)
     for d in questions:
         d["source_raw"] = "questions"
-    held = [d for d in train if zlib.crc32(d["case_no"].encode()) % 1000 < args.heldout * 1000]
-    fit_h = [d for d in train if zlib.crc32(d["case_no"].encode()) % 1000 >= args.heldout * 1000]
+    fit_h, held, tune, report = split(train, questions, args.heldout)
     # stage-1 anchors: the shipped recipe fitted on the fitting holdings only (no question, no held-out holding)
     stage1 = fit_variant(fit_h, ()) if args.order == "stage1" else None
     add_columns(train, cc, refs, args.top, stage1)
     add_columns(questions, cc, refs, args.top, stage1)
     # the relation columns get names the Ranker accepts (this process only), as ranker_variants does for its prior
     ranker_module.FEATURES = ALL
-    tune = [d for d in questions if d["split"] == "tune"]
-    report = [d for d in questions if d["split"] == "report"]
     print(f"loaded {len(train)} train holdings ({len(fit_h)} fit / {len(held)} held out), {len(tune)} tune, "
           f"{len(report)} report questions, {time.perf_counter() - t0:.0f}s", flush=True)
     for d in train:
@@ -334,7 +339,6 @@ def main(argv=None) -> int:
     exp = {"train (all)": expansion([dict(d, source="train") for d in train], cc, refs, 5, args.per)}
     print("expansion (top 5):", json.dumps(exp, ensure_ascii=False), flush=True)
 
-    folds = [i % 5 for i in range(len(tune))]
     dev = None
     per_query: dict[str, dict[str, dict[str, np.ndarray]]] = {}
     table = {}
@@ -350,36 +354,16 @@ def main(argv=None) -> int:
                 exp["headroom (held-out)"] = headroom(h, groups["held-out holdings"][1], cc, refs, args.top)
                 print("headroom:", json.dumps(exp["headroom (held-out)"], ensure_ascii=False), flush=True)
         elif not args.no_cv:
-            tune_scores = [None] * len(tq)
-            held_scores = None
-            for f in range(5):
-                r = fit_variant(fh + [d for d, k in zip(tq, folds) if k != f], extra)
-                if f == 0:
-                    held_scores = [r.scores(d["x"]) for d in h]
-                for i, (d, k) in enumerate(zip(tq, folds)):
-                    if k == f:
-                        tune_scores[i] = r.scores(d["x"])
-            groups["held-out holdings"] = (h, held_scores)
-            for style in ("short", "scenario", "keyword"):
-                idx = [i for i, d in enumerate(tq) if d["style"] == style]
-                groups[f"tune {style} (cv)"] = ([tq[i] for i in idx], [tune_scores[i] for i in idx])
+            groups |= tuning_groups(lambda qs, extra=extra: fit_variant(qs, extra), fh, h, tq)
         if args.report:
-            r = fit_variant(fh + h + tq, extra)
-            rq = report
-            for style in ("short", "scenario", "keyword"):
-                sub = [d for d in rq if d["style"] == style]
-                groups[f"report {style}"] = (sub, [r.scores(d["x"]) for d in sub])
-            if args.dev:
-                if dev is None:
-                    ranker_module.FEATURES = ORIG  # (load builds the original columns)
-                    dev = loaded(args.dev)
-                    ranker_module.FEATURES = ALL
-                    add_columns(dev, cc, refs, args.top, stage1)
-                if "dev" not in exp:
-                    exp["dev"] = expansion([dict(d, source="dev") for d in dev], cc, refs, 5, args.per)
-                    print("expansion dev (top 5):", json.dumps(exp["dev"]), flush=True)
-                dv = dev
-                groups["dev holdings"] = (dv, [r.scores(d["x"]) for d in dv])
+            if args.dev and dev is None:
+                ranker_module.FEATURES = ORIG  # (load builds the original columns)
+                dev = loaded(args.dev)
+                ranker_module.FEATURES = ALL
+                add_columns(dev, cc, refs, args.top, stage1)
+                exp["dev"] = expansion([dict(d, source="dev") for d in dev], cc, refs, 5, args.per)
+                print("expansion dev (top 5):", json.dumps(exp["dev"]), flush=True)
+            groups |= report_groups(fit_variant(fh + h + tq, extra), report, dev)
         per_query[name] = {g: metrics(qs, sc) for g, (qs, sc) in groups.items()}
         table[name] = {}
         for g, m in per_query[name].items():

@@ -146,6 +146,49 @@ def score(ranker: Ranker, qs):
     return [ranker.scores(d["x"]) for d in qs]
 
 
+STYLES = ("short", "scenario", "keyword")
+
+
+def split(train: list[dict], questions: list[dict], heldout: float):
+    """``(fitting holdings, held-out holdings, tune questions, report questions)``: the train holdings split by
+    case number (a stable ``heldout`` share), the questions by their fixed half."""
+    held = [d for d in train if zlib.crc32(d["case_no"].encode()) % 1000 < heldout * 1000]
+    fit_h = [d for d in train if zlib.crc32(d["case_no"].encode()) % 1000 >= heldout * 1000]
+    return (fit_h, held, [d for d in questions if d["split"] == "tune"],
+            [d for d in questions if d["split"] == "report"])
+
+
+def tuning_groups(fit_on, fit_h: list[dict], held: list[dict], tune: list[dict]) -> dict:
+    """What a variant is chosen on: 5-fold cross-validation over the tune questions (each fold's model fitted on
+    the fitting holdings and the other folds' questions; ``fit_on(queries) -> Ranker``), and the held-out
+    holdings scored by the first fold's model. ``{group: (queries, scores)}``."""
+    folds = [i % 5 for i in range(len(tune))]
+    held_scores, tune_scores = None, [None] * len(tune)
+    for f in range(5):
+        r = fit_on(fit_h + [d for d, k in zip(tune, folds) if k != f])
+        if f == 0:
+            held_scores = score(r, held)
+        for i, (d, k) in enumerate(zip(tune, folds)):
+            if k == f:
+                tune_scores[i] = r.scores(d["x"])
+    groups = {"held-out holdings": (held, held_scores)}
+    for style in STYLES:
+        idx = [i for i, d in enumerate(tune) if d["style"] == style]
+        groups[f"tune {style} (cv)"] = ([tune[i] for i in idx], [tune_scores[i] for i in idx])
+    return groups
+
+
+def report_groups(ranker: Ranker, report: list[dict], dev: list[dict] | None = None) -> dict:
+    """What is reported (scored once, after choosing): the report half per style and the dev holdings."""
+    groups = {}
+    for style in STYLES:
+        sub = [d for d in report if d["style"] == style]
+        groups[f"report {style}"] = (sub, score(ranker, sub))
+    if dev is not None:
+        groups["dev holdings"] = (dev, score(ranker, dev))
+    return groups
+
+
 def summarize(groups: dict[str, tuple[list[dict], list[np.ndarray]]]) -> dict:
     out = {}
     for name, (qs, sc) in groups.items():
@@ -184,39 +227,20 @@ def main(argv=None) -> int:
         FEATURES = ranker_module.FEATURES = FEATURES + ("prior_log", "prior_rel")
         add_prior(train, args.prior)
         add_prior(questions, args.prior)
-    held = [d for d in train if zlib.crc32(d["case_no"].encode()) % 1000 < args.heldout * 1000]
-    fit_h = [d for d in train if zlib.crc32(d["case_no"].encode()) % 1000 >= args.heldout * 1000]
-    tune = [d for d in questions if d["split"] == "tune"]
-    report = [d for d in questions if d["split"] == "report"]
+    fit_h, held, tune, report = split(train, questions, args.heldout)
     print(f"loaded {len(train)} train holdings ({len(fit_h)} fit / {len(held)} held out), {len(tune)} tune, "
           f"{len(report)} report questions, {time.perf_counter() - t0:.0f}s", flush=True)
-    folds = [i % 5 for i in range(len(tune))]
     table = {}
     for name in args.variants.split(","):
         t = time.perf_counter()
-        held_scores, tune_scores = None, [None] * len(tune)
-        for f in range(0 if args.no_cv else 5):
-            part = fit_h + [d for d, k in zip(tune, folds) if k != f]
-            r = variant(name, part)
-            if f == 0:
-                held_scores = score(r, held)
-            for i, (d, k) in enumerate(zip(tune, folds)):
-                if k == f:
-                    tune_scores[i] = r.scores(d["x"])
-        groups = {} if args.no_cv else {"held-out holdings": (held, held_scores)}
-        for style in () if args.no_cv else ("short", "scenario", "keyword"):
-            idx = [i for i, d in enumerate(tune) if d["style"] == style]
-            groups[f"tune {style} (cv)"] = ([tune[i] for i in idx], [tune_scores[i] for i in idx])
+        groups = {} if args.no_cv else tuning_groups(lambda qs, name=name: variant(name, qs), fit_h, held, tune)
         if args.report:
-            r = variant(name, fit_h + held + tune)
-            for style in ("short", "scenario", "keyword"):
-                sub = [d for d in report if d["style"] == style]
-                groups[f"report {style}"] = (sub, score(r, sub))
+            dev = None
             if args.dev:
                 dev = load(args.dev, keys)  # (re-read per variant: add_prior extends its matrices)
                 if args.prior:
                     add_prior(dev, args.prior)
-                groups["dev holdings"] = (dev, score(r, dev))
+            groups |= report_groups(variant(name, fit_h + held + tune), report, dev)
         table[name] = summarize(groups)
         line = "  ".join(f"{g}: {v['recall@10'][0]:.3f}/{v['mrr@10'][0]:.3f}" for g, v in table[name].items())
         print(f"{name:10s} {time.perf_counter() - t:5.0f}s  {line}", flush=True)
