@@ -89,10 +89,9 @@ class ArticleProfiles:
         cites.sum_duplicates()
         cites.data[:] = 1.0
         self._cites = cites
-        self._cites_t = cites.T.tocsr()
         store = memory.tokens
         self._lengths = np.diff(np.asarray(store.offsets, dtype=np.int64)).astype(np.float64)
-        self._all_lengths = self._cites_t @ self._lengths  # every holding pooled: a profile's length
+        self._all_lengths = cites.T @ self._lengths  # every holding pooled: a profile's length
         # every holding pooled: the BM25 weight of each (token, article), so an unfiltered query sums rows
         self._all_weights = self._weights((self._term_counts().T @ cites).tocsr(), self._all_lengths)
         self._terms: sp.csc_matrix | None = None  # kept only once a filtered (evaluation) query needs it
@@ -151,7 +150,7 @@ class ArticleProfiles:
                         self._terms = self._term_counts()
             keep = allowed.astype(np.float64)
             tf = (self._terms[:, ids].T @ sp.diags(keep) @ self._cites).tocsr()
-            weights = self._weights(tf, self._cites_t @ (self._lengths * keep))
+            weights = self._weights(tf, self._cites.T @ (self._lengths * keep))
         return np.asarray(weights.T @ counts, dtype=np.float64).reshape(size)
 
     def order(self, scores: np.ndarray, live: np.ndarray | None = None) -> np.ndarray:
