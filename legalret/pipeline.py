@@ -3,7 +3,8 @@
 :mod:`legalret.index.build` writes article generations and knows nothing about precedents; it accepts a
 ``parts`` callback whose :class:`~legalret.index.store.GenerationPart` s are written by the same atomic
 commit. This module supplies that callback: the memory is built (``build``), re-resolved against the new
-article set (``add`` of statutes: a removed article never gets a vote), extended (``add`` of precedents)
+article set (``add`` of statutes: a removed article never gets a vote, and no item is dropped — re-adding the
+article gives back exactly the votes it had), extended (``add`` of precedents)
 or migrated from the old layout (``<index>/memory`` beside the generations), inside the generation.
 
 Usage::
@@ -141,8 +142,9 @@ def add(
     **options: Any,
 ) -> BuildReport:
     """:func:`~legalret.index.build.add_to_index`, keeping the memory consistent with the new articles:
-    when articles changed, every holding's citations are re-resolved (citations to removed articles are
-    dropped and counted in ``report.memory["removed_citations"]``); ``precedents`` are added (by case
+    when articles changed, every holding's citations are re-resolved (citations to removed articles stop
+    voting, counted in ``report.memory["removed_citations"]``; the items are kept, ``silent_items`` of them
+    citing nothing live now, and vote again when their articles come back); ``precedents`` are added (by case
     number; a known one is replaced). ``facts`` are joined with the (updated) holdings memory and added to
     the facts part (a new one when the index has none); the facts part is re-resolved like the memory.
     A memory in the old layout (``<index>/memory``) is migrated into the

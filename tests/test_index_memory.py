@@ -67,9 +67,9 @@ def test_add_that_removes_renames_and_adds_articles_keeps_the_memory_consistent(
     # the whole memory went through the same commit: checksummed and verified like the articles
     data = load_index(index, verify="full")
     assert "memory" in data.parts and any(f.startswith("memory/") for f in data.manifest["files"])
-    # the same 민법 back again: the article returns and its holding votes for it again once re-added
-    pipeline.add([a for a in sup.articles() if a.law == "민법"], index, allow_removals=True)
-    pipeline.add([], index, precedents=PRECEDENTS[:1])
+    # the same 민법 back again: the article returns and its holding (kept, silent meanwhile) votes for it again
+    report = pipeline.add([a for a in sup.articles() if a.law == "민법"], index, allow_removals=True)
+    assert report.memory["added_citations"] == 2 and report.memory["silent_items"] == 0  # 제618조, 제390조
     assert "민법 제618조" in _all_modes(index, LEASE)["memory"]
 
 
@@ -78,7 +78,7 @@ def test_a_memory_that_lost_all_its_articles_still_searches(tmp_path):
     _build(index)
     commercial = [a for a in sup.articles() if a.law == "상법" and a.key != "상법 제651조"]
     report = pipeline.add(commercial, index, allow_removals=True)
-    assert report.memory["dropped_items"] == 1
+    assert report.memory["silent_items"] == 1 and report.memory["items"] == 3  # kept, but it cannot vote
     for mode, keys in _all_modes(index, "보험계약자의 고지의무 위반 해지 기간").items():
         assert "상법 제651조" not in keys, mode
 

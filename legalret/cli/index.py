@@ -41,8 +41,13 @@ def _default_index() -> Path:
 
 
 # ---- sources -> articles ----------------------------------------------------------------------------
-def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: Optional[List[str]] = None):
-    """Articles from SOURCES (see :func:`legalret.corpus.resolve.read_corpus`); skipped files are listed."""
+def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: Optional[List[str]] = None,
+                  accept_uncertain: bool = False, repairs: Optional[dict] = None):
+    """Articles from SOURCES (see :func:`legalret.corpus.resolve.read_corpus`); skipped files are listed.
+
+    The ingest policy of ``legalret ingest --strict`` applies: uncertain mojibake repairs are refused (one
+    line: file, count, first spans) unless ``accept_uncertain``; certain repairs are reported on stderr and
+    counted into ``repairs`` (the JSON report's ``mojibake``)."""
     from legalret.corpus.resolve import read_corpus
 
     result = read_corpus(sources, laws, kinds)
@@ -50,7 +55,30 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
         console.print(f"[yellow]skipped:[/] {err}", highlight=False)
     if len(result.errors) > 10:
         console.print(f"[yellow]… and {len(result.errors) - 10} more source errors[/]")
+    report = result.report
+    if report is not None:
+        refusal = report.uncertain_refusal()
+        if refusal and not accept_uncertain:
+            raise LegalretError(refusal)  # before the index is touched: nothing is written
+        if report.repairs:
+            files = list(report.repaired_files)
+            console.print(f"[yellow]note:[/] mojibake repaired in {len(files)} file(s) ({files[0]}"
+                          + (" …" if len(files) > 1 else "") + f"): {len(report.repairs)} span(s)"
+                          + (f", {len(report.uncertain)} of them uncertain (accepted)" if report.uncertain else ""),
+                          highlight=False)
+        if repairs is not None:
+            repairs.update(repaired=len(report.repairs), uncertain=len(report.uncertain),
+                           files=sorted(report.repaired_files))
     return result.articles
+
+
+def _one_value(values):
+    """Option callback: an option that takes a value must not swallow the next option (``--precedents --index
+    DIR`` would read ``--index`` as a precedent source and DIR as a statute)."""
+    for value in values if isinstance(values, (list, tuple)) else [values]:
+        if value is not None and str(value).startswith("--"):
+            raise typer.BadParameter(f"needs a value, got the option {str(value)!r} (write the value right after it)")
+    return values
 
 
 def _load_precedents(sources: List[str]):
@@ -65,6 +93,10 @@ def _load_facts(sources: List[str]):
     return read_facts(sources)
 
 
+_ACCEPT_HELP = ("Index statutes whose lossy mojibake repairs stayed uncertain (by default they are refused: "
+                "a wrong guess puts wrong words in the index; `legalret ingest --warnings` lists them).")
+
+
 def _check_index_path(index: Path) -> None:
     if index.exists() and not index.is_dir():
         raise LegalretError(f"{index} is a file, not an index directory; choose another --index")
@@ -74,21 +106,22 @@ def _check_index_path(index: Path) -> None:
 @index_app.command("build")
 def build_command(
     sources: List[str] = typer.Argument(..., help="Statute files/folders/globs/zips, articles JSONL, or a corpus manifest name (civil-commercial)."),
-    index: Path = typer.Option(None, "--index", help="Index directory (default: $LEGALRET_INDEX or the cache dir)."),
-    model: Optional[str] = typer.Option(None, "--model", help="Encoder spec (default bundled:me5-small); 'none' for BM25 only."),
-    adapter: Optional[Path] = typer.Option(None, "--adapter", help="LoRA adapter directory for the encoder."),
-    precedents: Optional[List[str]] = typer.Option(None, "--precedents", help="Precedent sources for the precedent memory (repeatable)."),
-    facts: Optional[List[str]] = typer.Option(None, "--facts", help="Facts of the decisions (precedent-facts JSONL/zip/folder, repeatable): adds the facts memory; needs --precedents."),
+    index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory (default: $LEGALRET_INDEX or the cache dir)."),
+    model: Optional[str] = typer.Option(None, "--model", callback=_one_value, help="Encoder spec (default bundled:me5-small); 'none' for BM25 only."),
+    adapter: Optional[Path] = typer.Option(None, "--adapter", callback=_one_value, help="LoRA adapter directory for the encoder."),
+    precedents: Optional[List[str]] = typer.Option(None, "--precedents", callback=_one_value, help="Precedent sources for the precedent memory (repeatable)."),
+    facts: Optional[List[str]] = typer.Option(None, "--facts", callback=_one_value, help="Facts of the decisions (precedent-facts JSONL/zip/folder, repeatable): adds the facts memory; needs --precedents."),
     memory_dense: bool = typer.Option(False, "--memory-dense", help="Also encode the memory's holdings (slow on CPU; BM25-only by default)."),
     dense_weight: Optional[float] = typer.Option(None, "--dense-weight", min=0.0, max=1.0, help="Weight of dense in hybrid fusion (default: tuned on dev; an adapter's card may set it)."),
-    law: Optional[List[str]] = typer.Option(None, "--law", help="Only this law (repeatable)."),
-    kind: Optional[List[str]] = typer.Option(None, "--kind", help="Only this kind: 법률, 시행령 … (repeatable)."),
+    law: Optional[List[str]] = typer.Option(None, "--law", callback=_one_value, help="Only this law (repeatable)."),
+    kind: Optional[List[str]] = typer.Option(None, "--kind", callback=_one_value, help="Only this kind: 법률, 시행령 … (repeatable)."),
     batch_size: int = typer.Option(32, "--batch-size", help="Encoder batch size."),
     passage_tokens: int = typer.Option(
         DEFAULT_PASSAGE_MAX_TOKENS, "--passage-tokens", min=0,
         help="Cut articles to this many encoder tokens for their vectors (0: the model's limit); BM25 sees all text.",
     ),
     keep: Optional[int] = typer.Option(None, "--keep", min=1, help="Generations to keep for rollback (default 3, $LEGALRET_KEEP_GENERATIONS)."),
+    accept_uncertain: bool = typer.Option(False, "--accept-uncertain-repairs", help=_ACCEPT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the build report as JSON on stdout."),
 ) -> None:
     """Build a new index from SOURCES (replaces what is at --index, atomically; earlier generations are kept)."""
@@ -96,7 +129,8 @@ def build_command(
 
     index = index or _default_index()
     _check_index_path(index)
-    articles = load_articles(sources, law, kind)
+    repairs: dict = {}
+    articles = load_articles(sources, law, kind, accept_uncertain, repairs)
     console.print(f"indexing {len(articles)} articles into {index}", highlight=False)
     report = pipeline.build(
         articles, index, model=model, adapter=adapter, batch_size=batch_size, verbose=True,
@@ -105,22 +139,23 @@ def build_command(
         facts=_load_facts(facts) if facts else None,
         dense_weight=dense_weight, onnx_export=True,
     )
-    _print_report(report, as_json)
+    _print_report(report, as_json, repairs)
 
 
 @index_app.command("add")
 def add_command(
     sources: Optional[List[str]] = typer.Argument(None, help="New or amended statutes (same forms as `index build`)."),
-    index: Path = typer.Option(None, "--index", help="Index directory."),
-    precedents: Optional[List[str]] = typer.Option(None, "--precedents", help="Precedent sources whose holdings join the memory (repeatable)."),
-    facts: Optional[List[str]] = typer.Option(None, "--facts", help="Facts of decisions (JSONL/zip/folder, repeatable), joined with the memory's decisions, join the facts memory."),
-    model: Optional[str] = typer.Option(None, "--model", help="Must match the index's encoder (default: the index's)."),
-    adapter: Optional[Path] = typer.Option(None, "--adapter", help="Must match the index's adapter (default: the index's)."),
+    index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory."),
+    precedents: Optional[List[str]] = typer.Option(None, "--precedents", callback=_one_value, help="Precedent sources whose holdings join the memory (repeatable)."),
+    facts: Optional[List[str]] = typer.Option(None, "--facts", callback=_one_value, help="Facts of decisions (JSONL/zip/folder, repeatable), joined with the memory's decisions, join the facts memory."),
+    model: Optional[str] = typer.Option(None, "--model", callback=_one_value, help="Must match the index's encoder (default: the index's)."),
+    adapter: Optional[Path] = typer.Option(None, "--adapter", callback=_one_value, help="Must match the index's adapter (default: the index's)."),
     keep_missing: bool = typer.Option(False, "--keep-missing", help="Do not remove articles missing from a re-ingested law (partial batches)."),
     allow_removals: bool = typer.Option(False, "--allow-removals", help="Allow removing many articles of a law (otherwise a batch that looks truncated stops)."),
-    law: Optional[List[str]] = typer.Option(None, "--law", help="Only this law (repeatable)."),
-    kind: Optional[List[str]] = typer.Option(None, "--kind", help="Only this kind (repeatable)."),
+    law: Optional[List[str]] = typer.Option(None, "--law", callback=_one_value, help="Only this law (repeatable)."),
+    kind: Optional[List[str]] = typer.Option(None, "--kind", callback=_one_value, help="Only this kind (repeatable)."),
     keep: Optional[int] = typer.Option(None, "--keep", min=1, help="Generations to keep for rollback (default 3)."),
+    accept_uncertain: bool = typer.Option(False, "--accept-uncertain-repairs", help=_ACCEPT_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
 ) -> None:
     """Merge new/amended statutes and/or precedents: matched by key / case number, only changed text re-encoded;
@@ -129,36 +164,39 @@ def add_command(
 
     index = index or _default_index()
     _check_index_path(index)
-    articles = load_articles(sources, law, kind) if sources else []
+    repairs: dict = {}
+    articles = load_articles(sources, law, kind, accept_uncertain, repairs) if sources else []
     report = pipeline.add(
         articles, index, model=model, adapter=adapter, remove_missing=not keep_missing,
         allow_removals=allow_removals, keep=keep, verbose=True,
         precedents=_load_precedents(precedents) if precedents else None,
         facts=_load_facts(facts) if facts else None,
     )
-    _print_report(report, as_json)
+    _print_report(report, as_json, repairs)
 
 
 @index_app.command("rollback")
 def rollback_command(
-    index: Path = typer.Option(None, "--index", help="Index directory."),
+    index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory."),
     to: Optional[str] = typer.Option(None, "--to", help="Generation number (e.g. 3 or gen-000003); default: the one before the live one."),
 ) -> None:
     """Make an earlier (kept) generation live again; it is verified first."""
-    from legalret.index.store import current_generation, generations, rollback
+    from legalret.index.store import generations, live_generation, rollback
 
     index = index or _default_index()
-    live = current_generation(index).name
+    live, broken = live_generation(index)
     name = rollback(index, to)
     kept = ", ".join(g.name for g in generations(index))
-    console.print(f"{index}: {name} is live (was {live}); kept generations: {kept}", highlight=False)
+    was = f"was {live.name}" if broken is None else f"CURRENT was unreadable: {broken}"
+    console.print(f"{index}: {name} is live ({was}); kept generations: {kept}", highlight=False)
 
 
-def _print_report(report, as_json: bool) -> None:
+def _print_report(report, as_json: bool, repairs: Optional[dict] = None) -> None:
     if as_json:
         d = {k: getattr(report, k) for k in ("generation", "wrote", "articles", "searchable", "laws", "added", "changed", "removed",
                                               "unchanged", "duplicates", "tokenized", "encoded", "memory", "timings", "cpu_timings")}
         d["index"] = str(report.index_dir)
+        d["mojibake"] = repairs or None
         sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
         return
     if not report.wrote:
@@ -182,15 +220,18 @@ def _print_report(report, as_json: bool) -> None:
 
 @index_app.command("info")
 def info_command(
-    index: Path = typer.Option(None, "--index", help="Index directory."),
+    index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory."),
     verify: bool = typer.Option(False, "--verify", help="Check every file's sha256 against the manifest."),
     as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON on stdout."),
 ) -> None:
     """Show what an index holds: encoder, tokenizer, fusion, counts, laws, stage timings."""
-    from legalret.index.store import current_generation, generations, read_manifest, verify_files
+    from legalret.index.store import generations, live_generation, read_manifest, verify_files
 
     index = index or _default_index()
-    gen = current_generation(index)
+    gen, broken = live_generation(index)
+    if broken:  # the generations themselves are still there: show the newest, say how to make it live
+        console.print(f"[yellow]warning:[/] {broken}; showing the newest kept generation {gen.name} "
+                      f"(`legalret index rollback --index {index}` makes it live)", highlight=False)
     manifest = read_manifest(index, gen)
     if verify:
         verify_files(gen, manifest, full=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import glob as globlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from legalret.articles import Article, read_articles
 from legalret.config import default_mirror
@@ -28,6 +28,7 @@ from legalret.keys import LawNames
 class CorpusResult:
     articles: list[Article]
     errors: list[SourceError] = field(default_factory=list)  # files that could not be read (the rest were)
+    report: Any = None  # the IngestReport of the statute files (mojibake repairs: certain / uncertain), if any
 
 
 def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds: Iterable[str] | None = None) -> CorpusResult:
@@ -52,6 +53,7 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
     kind_filter = list(kinds or []) + manifest_kinds or None
     articles: list[Article] = []
     errors: list[SourceError] = []
+    report = None
     if jsonl:
         names = LawNames(law_filter or [])
         articles = [a for a in jsonl
@@ -62,10 +64,11 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
         result = ingest(files, laws=law_filter, kinds=kind_filter)
         articles.extend(result.articles)
         errors = list(result.report.errors)
+        report = result.report
     if not articles:
         raise LegalretError(f"no articles read from {', '.join(sources)}"
                             + (f" ({len(errors)} source errors; first: {errors[0]})" if errors else ""))
-    return CorpusResult(articles, errors)
+    return CorpusResult(articles, errors, report)
 
 
 def _manifest(name: str) -> Manifest:

@@ -11,7 +11,9 @@ articles into an existing index:
 * the report says how many were added / changed / removed / unchanged, and how long each stage took;
 * a batch that would remove a large share of a law (a partial or truncated file: more than
   :data:`MAX_REMOVED_ARTICLES` articles or :data:`MAX_REMOVED_SHARE` of them) stops with
-  :class:`IndexError_` unless ``allow_removals=True``; an add that changes nothing writes nothing.
+  :class:`IndexError_` unless ``allow_removals=True``; so does a law whose last article in the batch looks
+  cut off (a truncated file: :data:`CUT_OFF_SHARE`), even with ``remove_missing=False``; an add that changes
+  nothing writes nothing.
 
 Both write a new generation and swap it in atomically under the index lock (:mod:`legalret.index.store`).
 ``parts`` (a callback) adds :class:`~legalret.index.store.GenerationPart` s — the precedent memory — to the
@@ -64,6 +66,10 @@ ENCODE_CHUNK = 512
 MAX_REMOVED_ARTICLES = 10
 #: … or more than this share of a law's articles (at least 2): what a partial or truncated file looks like.
 MAX_REMOVED_SHARE = 0.2
+#: The last article of a law in a batch is taken to be cut off (a truncated file) when its new text is its
+#: indexed text cut mid-line, or shrinks below this share of it without ending a sentence; the same guard as
+#: removals stops it (``allow_removals`` accepts it).
+CUT_OFF_SHARE = 0.5
 
 
 @dataclass
@@ -231,6 +237,7 @@ def add_to_index(
         report.added, report.changed, report.removed, report.unchanged = changes
         if not allow_removals:
             _check_removals(removed_by_law, previous)
+            _check_cut_off(incoming, previous)
         articles_changed = bool(report.added or report.changed or report.removed)
         # Loading the encoder (mostly imports) runs beside merging, tokenizing and the BM25 rebuild,
         # which spend their time in C code without the GIL: on the full index it hides ~3 s of ~20.
@@ -301,6 +308,29 @@ def _check_removals(removed_by_law: dict[str, tuple[int, int]], previous: IndexD
                 f"{previous.path.parent}: this batch would remove {removed} of {total} articles of {law} "
                 "(a partial or truncated file?); nothing was written — pass --allow-removals to remove them, "
                 "or --keep-missing to keep articles the batch does not mention"
+            )
+
+
+def _check_cut_off(incoming: "OrderedDict[str, Article]", previous: IndexData) -> None:
+    """One-line error when the last article of a law in the batch looks cut off: a truncated file's last
+    article (``채권의 목적이`` for 민법 제409조) is no amendment, and ``--keep-missing`` would index it."""
+    last: dict[str, Article] = {}
+    for art in incoming.values():
+        last[art.law] = art  # the batch's order: the end of each law's file
+    for art in last.values():
+        pos = previous.by_key.get(art.key)
+        if pos is None or art.deleted or previous.articles[pos].deleted:
+            continue
+        new, old = art.body_text().rstrip(), previous.articles[pos].body_text().rstrip()
+        if len(new) >= len(old):
+            continue
+        mid_line = old.startswith(new) and old[len(new)] != "\n"
+        if mid_line or (len(new) < CUT_OFF_SHARE * len(old) and not new.endswith((".", "다", ">", ")"))):
+            tail = new[-20:].replace("\n", " ")
+            raise IndexError_(
+                f"{previous.path.parent}: {art.key}, the last article of {art.law} in this batch, looks cut off "
+                f"({len(new)} of its {len(old)} characters, ending {'…' + tail!r}: a truncated file?); nothing was "
+                "written — pass --allow-removals to index its new text anyway"
             )
 
 

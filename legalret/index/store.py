@@ -73,6 +73,8 @@ TOKENS = "tokens"
 BM25_DIR = "bm25"
 DENSE = "dense.faiss"
 STAMP = ".verified"
+#: The manifest field holding the sha256 of the rest of the manifest (:func:`manifest_checksum`).
+CHECKSUM = "checksum"
 #: Where an index written before schema 2 kept its precedent memory (beside the generations).
 LEGACY_MEMORY_DIR = "memory"
 _GEN = re.compile(r"^gen-(\d{6})$")
@@ -219,8 +221,19 @@ def _file_state(path: Path) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
+def manifest_checksum(manifest: dict) -> str:
+    """sha256 of the manifest's own content (its settings: encoder, fusion weights, BM25 parameters …, and the
+    file checksums), the ``checksum`` field itself left out: the manifest is covered like every file."""
+    content = {k: v for k, v in manifest.items() if k != CHECKSUM}
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def verify_files(gen_dir: Path, manifest: dict, *, full: bool = True) -> None:
-    """Check every file listed in the manifest: present, same size, and (``full``) same sha256."""
+    """Check the manifest's own checksum, then every file listed in it: present, same size, and (``full``)
+    same sha256. (Generations written before the manifest was checksummed have no ``checksum``.)"""
+    if CHECKSUM in manifest and manifest[CHECKSUM] != manifest_checksum(manifest):
+        raise IndexError_(f"{gen_dir / MANIFEST}: the manifest was changed after it was written (checksum "
+                          f"mismatch: its settings are not the ones the index was built with); {ADVICE}")
     for rel, info in manifest.get("files", {}).items():
         path = gen_dir / rel
         if not path.is_file():
@@ -372,6 +385,7 @@ def write_generation(
             for p in sorted(tmp.rglob("*"))
             if p.is_file()
         }
+        manifest[CHECKSUM] = manifest_checksum(manifest)
         _write_json(tmp / MANIFEST, manifest)
         fsync_tree(tmp)
         final = index_dir / generation
@@ -392,35 +406,99 @@ def write_generation(
 
 
 def prune_generations(index_dir: Path, keep: int | None = None) -> list[str]:
-    """Remove all but the newest ``keep`` generations (never the live one); returns the removed names."""
+    """Remove all but the newest ``keep`` generations (never the live one); returns the removed names.
+
+    **Nothing is lost by pruning**: a generation older than the ``keep`` newest is still kept when it is the
+    last one holding something no later generation (nor the live one) holds — an article key, or a memory
+    item (see :func:`generation_contents`). After ``index add --allow-removals`` of a partial file, the full
+    generation before it is therefore kept however many adds follow, until the articles are back."""
     keep = keep_generations() if keep is None else max(1, int(keep))
-    live = current_generation(index_dir).name
-    gens = [g for g in generations(index_dir) if g.name != live]
+    live = current_generation(index_dir)
+    older = [g for g in generations(index_dir) if g.name != live.name][::-1]  # newest first
+    later: set[str] | None = None  # what the live and the newer generations hold (read only when needed)
     removed = []
-    for old in gens[: max(0, len(gens) - (keep - 1))]:
-        shutil.rmtree(old, ignore_errors=True)
-        removed.append(old.name)
+    for position, gen in enumerate(older):
+        if position < keep - 1:
+            continue
+        if later is None:
+            later = set(generation_contents(live))
+            for newer in older[:position]:
+                later |= generation_contents(newer)
+        contents = generation_contents(gen)
+        if contents - later:  # the last copy of something: kept (it is what a rollback would bring back)
+            later |= contents
+            continue
+        shutil.rmtree(gen, ignore_errors=True)
+        removed.append(gen.name)
     return removed
+
+
+def generation_contents(gen: Path) -> set[str]:
+    """What a generation holds that an update could lose: ``article <key>`` for each article and
+    ``<part> <사건번호> <n>`` for the n-th memory item of each decision in each part (precedent memory,
+    facts). Texts are not compared: an amended article is an update, not a loss. An unreadable generation
+    holds nothing (a rollback could not use it)."""
+    try:
+        manifest = read_manifest(gen.parent, gen)
+        if (gen / CATALOG).is_file():
+            keys = json.loads((gen / CATALOG).read_text(encoding="utf-8"))["keys"]
+        else:
+            keys = [a.key for a in read_articles(gen / ARTICLES)]
+        contents = {f"article {key}" for key in keys}
+        for part in manifest.get("parts", []):
+            cases = gen / part / "cases.json"
+            if not cases.is_file():
+                continue
+            seen: dict[str, int] = {}
+            for case in json.loads(cases.read_text(encoding="utf-8")):
+                seen[case] = seen.get(case, 0) + 1
+                contents.add(f"{part} {case} {seen[case]}")
+        return contents
+    except (IndexError_, SourceError, OSError, ValueError, KeyError, TypeError):
+        return set()
+
+
+def live_generation(index_dir: str | Path) -> tuple[Path, str | None]:
+    """``(live generation, None)``; when ``CURRENT`` is unreadable or points nowhere but generations are kept,
+    ``(the newest kept generation, what is wrong with CURRENT)`` — what ``index info`` shows and ``index
+    rollback`` repairs. Raises :class:`IndexError_` when there is no generation at all."""
+    index_dir = Path(index_dir)
+    try:
+        return current_generation(index_dir), None
+    except IndexError_ as e:
+        gens = generations(index_dir)
+        if not gens:
+            raise
+        return gens[-1], str(e)
 
 
 def rollback(index_dir: str | Path, to: str | int | None = None) -> str:
     """Make an earlier generation live again (default: the newest one older than the live one); it is
     verified first. Returns its name. Takes the :class:`IndexLock`. Newer generations stay (a rollback can
-    be undone by rolling "back" to the newer number)."""
+    be undone by rolling "back" to the newer number). With an unreadable ``CURRENT`` (a garbage pointer),
+    the default is the newest kept generation that verifies: the pointer is rebuilt from the generations."""
     index_dir = Path(index_dir)
-    current_generation(index_dir)  # a clear error before the lock creates a directory
+    live_generation(index_dir)  # a clear error before the lock creates a directory
     with IndexLock(index_dir):
         return _rollback(index_dir, to)
 
 
 def _rollback(index_dir: Path, to: str | int | None) -> str:
-    live = current_generation(index_dir)
+    live, broken = live_generation(index_dir)
     gens = generations(index_dir)
     if to is None:
-        older = [g for g in gens if g.name < live.name]
+        older = list(gens) if broken else [g for g in gens if g.name < live.name]
         if not older:
             raise IndexError_(f"{index_dir}: no earlier generation to roll back to (only {live.name} is kept)")
         target = older[-1]
+        if broken:  # the newest one that is intact (a half-damaged index may have a bad newest generation)
+            for candidate in reversed(older):
+                try:
+                    verify_generation(candidate, read_manifest(index_dir, candidate))
+                except IndexError_:
+                    continue
+                target = candidate
+                break
     else:
         name = f"gen-{int(to):06d}" if str(to).isdigit() else str(to)
         target = index_dir / name
@@ -428,7 +506,8 @@ def _rollback(index_dir: Path, to: str | int | None) -> str:
             kept = ", ".join(g.name for g in gens)
             raise IndexError_(f"{index_dir}: no generation {to!r} (kept: {kept})")
     verify_generation(target, read_manifest(index_dir, target))
-    _write_json(index_dir / CURRENT, {"generation": target.name, "updated": _now(), "rollback_from": live.name})
+    _write_json(index_dir / CURRENT, {"generation": target.name, "updated": _now(),
+                                      "rollback_from": live.name if not broken else f"unreadable {CURRENT}"})
     return target.name
 
 

@@ -82,6 +82,19 @@ class IngestReport:
         """What ``--strict`` refuses: any error, or any uncertain mojibake repair."""
         return bool(self.errors or self.uncertain)
 
+    def uncertain_refusal(self, flag: str = "--accept-uncertain-repairs", shown: int = 3) -> str | None:
+        """The one line with which ``index build`` / ``index add`` refuse to index text whose lossy mojibake
+        repairs stayed uncertain (a wrong guess puts wrong words in the index: 상계 → 생계): the file, the count
+        and the first spans. None when every repair is certain. ``legalret ingest --strict`` is the same rule."""
+        if not self.uncertain:
+            return None
+        files = list(dict.fromkeys(w.path for w in self.uncertain))
+        where = files[0] + (f" (and {len(files) - 1} more file(s))" if len(files) > 1 else "")
+        spans = "; ".join((f"line {w.line}: " if w.line is not None else "") + w.reason.split(": ", 1)[-1]
+                          for w in self.uncertain[:shown])
+        return (f"{where}: {len(self.uncertain)} uncertain mojibake repair(s) (the text may hold wrong words), "
+                f"first: {spans}; nothing was indexed — fix the file's encoding, or pass {flag} to index them as repaired")
+
     def summary(self) -> dict:
         return {
             "files": self.files,

@@ -3,7 +3,8 @@ searchable by BM25 (the article index's Kiwi tokens + :class:`~legalret.index.bm
 optionally, dense vectors (the article index's encoder + :class:`~legalret.index.dense.DenseIndex`).
 
 One :class:`MemoryItem` per holding item (판시사항 ``[1]``, ``[2]`` …) that cites at least one article the
-memory keeps. Holdings citing nothing resolvable cannot vote, so they are not stored.
+memory keeps when it is added. Once stored, an item is never dropped because its articles are gone: after
+an update it may cite nothing live and then simply does not vote, until they come back (:meth:`reresolve`).
 
 The memory is built from the same parts as the article index — a :class:`~legalret.index.bm25.TokenStore`,
 the vectorized BM25 engine, a dense index — and is written *inside* an index generation (it is a
@@ -92,6 +93,9 @@ class MemoryItem:
     court: str = ""
     serial: str = ""  # 판례일련번호
     citations: list[dict] = field(default_factory=list, repr=False)  # 참조조문 as parsed: re-resolved on update
+    #: the keys a record without parsed citations was read with, once some of them are not live: re-resolution
+    #: looks them up again, so an article that comes back gets its votes back (empty: ``keys`` are all of them)
+    cited: list[str] = field(default_factory=list, repr=False)
 
     @property
     def holding_id(self) -> str:
@@ -103,8 +107,9 @@ class MemoryItem:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["decided"] = self.decided.isoformat()
-        if not d["citations"]:
-            del d["citations"]
+        for name in ("citations", "cited"):
+            if not d[name]:
+                del d[name]
         return d
 
     @classmethod
@@ -346,6 +351,7 @@ class PrecedentMemory:
         self._case_nos: list[str] = [it.case_no for it in items]
         self._keys: tuple[np.ndarray, np.ndarray, list[str]] | None = None  # the items are in memory: read theirs
         self._vote_arrays: VoteArrays | None = None
+        self._voting: np.ndarray | None = None
         self._indexes = None
         self._df = None
 
@@ -461,42 +467,55 @@ class PrecedentMemory:
         """Re-resolve every holding's citations against ``catalog`` (an
         :class:`~legalret.precedents.citations.ArticleCatalog`: the articles of the index after an update).
 
-        Holdings keep their parsed 참조조문, so a renamed or added article is picked up; holdings read from
-        plain records (keys only) keep the keys that are still live. Holdings left citing nothing are
-        dropped (they cannot vote). Returns ``{"items", "changed", "dropped_items", "removed_citations",
-        "added_citations"}``; ``removed_citations`` counts citations to articles that are gone."""
+        Holdings keep their parsed 참조조문 (records read with keys only keep the keys they were read with, in
+        ``cited``), so a renamed, added or re-added article is picked up. **No item is ever dropped**: one left
+        citing nothing live keeps its row and simply does not vote (:meth:`allowed_mask` leaves it out) until
+        an article it cites comes back — re-adding an article restores exactly the votes it had. Tokens, BM25
+        matrix and vectors are untouched (the rows do not change). Returns ``{"items", "changed",
+        "silent_items", "removed_citations", "added_citations"}``; ``silent_items`` cite nothing live now."""
         from legalret.precedents.citations import Citation, predates_numbering, resolve
 
-        keep_rows, new_items = [], []
-        changed = removed = added = 0
+        new_items: list[MemoryItem] = []
+        changed = removed = added = silent = 0
         for row in range(len(self.items)):
             item = self.items[row]
             if item.citations:
                 keys, _ = resolve([Citation(**c) for c in item.citations], catalog)
+                cited = []
             else:
-                keys = [k for k in item.keys if k in catalog]
+                read_with = item.cited or item.keys
+                keys = [k for k in read_with if k in catalog]
+                cited = list(read_with) if keys != read_with else []
             keys = [k for k in keys if not predates_numbering(k, item.decided)]  # 의용민법 / 구 상법 numbers
-            if keys != item.keys:
+            if keys != item.keys or cited != item.cited:
                 changed += 1
                 removed += len(set(item.keys) - set(keys))
                 added += len(set(keys) - set(item.keys))
-                item = MemoryItem(**{**item.__dict__, "keys": keys})
-            if keys:
-                keep_rows.append(row)
-                new_items.append(item)
-        counts = {"items": len(new_items), "changed": changed, "dropped_items": len(self.items) - len(new_items),
+                item = MemoryItem(**{**item.__dict__, "keys": keys, "cited": cited})
+            silent += not keys
+            new_items.append(item)
+        counts = {"items": len(new_items), "changed": changed, "silent_items": silent,
                   "removed_citations": removed, "added_citations": added}
         self._keep_key = catalog.__contains__
         self.keep_keys = None
-        if not changed:
-            return counts
-        embeddings = self.embeddings
-        self._set(
-            new_items,
-            self.tokens.subset(keep_rows),
-            None if embeddings is None else np.ascontiguousarray(embeddings[keep_rows]),
-        )
+        if changed:  # same rows: only the keys change (votes are read from the items until the next write)
+            self.items = new_items
+            self._keys = None
+            self._vote_arrays = None
+            self._voting = None
         return counts
+
+    def voting_rows(self) -> np.ndarray | None:
+        """Bool over items: those citing at least one live article (None when all do, the usual case). An
+        item citing nothing live is kept (see :meth:`reresolve`) but must not take a nearest-holding slot."""
+        voting = getattr(self, "_voting", None)
+        if voting is None:
+            if self._keys is not None:
+                voting = np.diff(self._keys[1]) > 0
+            else:
+                voting = np.fromiter((bool(item.keys) for item in self.items), dtype=bool, count=len(self.items))
+            self._voting = voting = voting if not voting.all() else np.ones(0, dtype=bool)
+        return voting if len(voting) else None
 
     # ---- querying ---------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -612,11 +631,12 @@ class PrecedentMemory:
 
     def allowed_mask(self, before: date | str | None = None, exclude: str | Iterable[str] | None = None) -> np.ndarray | None:
         """Bool mask of holdings allowed to vote: decided strictly before ``before`` and not of the excluded
-        case number(s) — a merged 사건번호 is excluded by any of its individual numbers. None when nothing
-        is filtered."""
-        if before is None and not exclude:
+        case number(s) — a merged 사건번호 is excluded by any of its individual numbers — and citing at least one
+        live article (:meth:`voting_rows`). None when nothing is filtered."""
+        voting = self.voting_rows()
+        if before is None and not exclude and voting is None:
             return None
-        mask = np.ones(len(self.items), dtype=bool)
+        mask = np.ones(len(self.items), dtype=bool) if voting is None else voting.copy()
         if before is not None:
             mask &= self.decided_ord < _as_date(before).toordinal()
         if exclude:
@@ -748,6 +768,7 @@ class PrecedentMemory:
                 raise IndexError_(f"{d}: inconsistent precedent memory ({KEY_OFFSETS} has {len(key_offsets) - 1} items, not {n})")
             memory._keys = (np.load(d / KEY_IDS), key_offsets, json.loads((d / KEY_VOCAB).read_text(encoding="utf-8")))
         memory._vote_arrays = None
+        memory._voting = None
         memory._indexes = None
         memory._df = None
         if not (len(memory.tokens) == len(memory.decided_ord) == len(memory._case_nos) == n) or (
