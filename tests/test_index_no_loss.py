@@ -1,0 +1,229 @@
+"""Nothing lost, nothing silently wrong (issue 21): a partial add followed by the full one gives the memory back
+bit for bit; pruning keeps the last copy of anything; uncertain mojibake and a cut-off last article are refused
+with one line; a garbage CURRENT is repaired by rollback; an edited manifest fails verification; a value option
+never swallows the next option."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+import index_support as sup  # noqa: E402
+
+from legalret import pipeline  # noqa: E402
+from legalret.cli import app  # noqa: E402
+from legalret.errors import IndexError_, LegalretError  # noqa: E402
+from legalret.index.store import (  # noqa: E402
+    current_generation,
+    generation_contents,
+    generations,
+    load_index,
+    read_manifest,
+)
+from legalret.ingest.mojibake import corrupt  # noqa: E402
+from legalret.precedents.facts import read_facts  # noqa: E402
+from legalret.search.searcher import Searcher  # noqa: E402
+
+runner = CliRunner()
+FIXTURES = Path(__file__).parent / "fixtures"
+FACTS = FIXTURES / "facts" / "facts.jsonl"
+CIVIL_MD = FIXTURES / "ingest" / "markdown" / "민법" / "법률.md"
+QUERIES = ["임대차의 존속기간과 차임 지급", "타인의 물건을 점유한 자의 유치권", "보험계약자의 고지의무 위반 해지 기간"]
+
+
+def _cli(*args: str):
+    return runner.invoke(app, list(args), env={"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "200"})
+
+
+def _error(r) -> str:
+    """The one-line error a command failed with (the CLI's main prints it as ``error: …``, exit 1)."""
+    assert r.exit_code == 1 and isinstance(r.exception, LegalretError), r.output
+    message = str(r.exception)
+    assert "\n" not in message
+    return message
+
+
+def _memory_answers(index: Path) -> list:
+    s = Searcher(index)
+    return [[(h.key, round(h.score, 9)) for h in s.search(q, k=10, mode="memory")] for q in QUERIES]
+
+
+def _part_checksums(index: Path, gen: str) -> dict:
+    files = read_manifest(index, index / gen)["files"]
+    return {rel: f["sha256"] for rel, f in files.items() if rel.startswith(("memory/", "facts/"))}
+
+
+# ---- item 1: the memory survives a partial add ----------------------------------------------------------
+def test_partial_then_full_add_gives_the_memory_back_exactly(tmp_path):
+    index = tmp_path / "idx"
+    pipeline.build(sup.articles(), index, model="none", precedents=sup.PRECEDENTS,
+                   facts=read_facts(FACTS, on_error=lambda e: None))
+    first = current_generation(index).name
+    before = read_manifest(index)
+    answers = _memory_answers(index)
+    civil = [a for a in sup.articles() if a.law == "민법"]
+    partial = pipeline.add(civil[:2], index, allow_removals=True)  # 제192조, 제194조: the holdings' articles go
+    assert partial.memory["items"] == before["memory"]["items"] and partial.memory["silent_items"] == 1
+    assert read_manifest(index)["memory"]["items"] == before["memory"]["items"]
+    assert read_manifest(index)["facts"]["items"] == before["facts"]["items"]
+    assert "민법 제618조" not in {k for hits in _memory_answers(index) for k, _ in hits}  # silent items do not vote
+    pipeline.add(civil, index)
+    after = read_manifest(index)
+    assert after["memory"]["items"] == before["memory"]["items"] and after["facts"]["items"] == before["facts"]["items"]
+    assert _memory_answers(index) == answers
+    # not just the same counts: the same bytes (items, keys, tokens, BM25 matrix) as the original generation
+    assert _part_checksums(index, current_generation(index).name) == _part_checksums(index, first)
+
+
+def test_plain_record_keys_come_back_after_their_article_returns(tmp_path):
+    index = tmp_path / "idx"
+    pipeline.build(sup.articles(), index, model="none", precedents=sup.PRECEDENTS)
+    commercial = [a for a in sup.articles() if a.law == "상법"]
+    pipeline.add([a for a in commercial if a.key != "상법 제651조"], index)
+    hits = Searcher(index).search("보험계약자의 고지의무 위반 해지 기간", k=10, mode="memory")
+    assert "상법 제651조" not in hits.keys
+    report = pipeline.add(commercial, index)
+    assert report.memory["added_citations"] == 1 and report.memory["silent_items"] == 0
+    assert "상법 제651조" in Searcher(index).search("보험계약자의 고지의무 위반 해지 기간", k=10, mode="memory").keys
+
+
+def test_pruning_keeps_the_last_generation_holding_what_no_later_one_has(tmp_path):
+    index = tmp_path / "idx"
+    pipeline.build(sup.articles(), index, model="none", precedents=sup.PRECEDENTS, keep=2)
+    full = current_generation(index).name
+    civil = [a for a in sup.articles() if a.law == "민법"]
+    pipeline.add(civil[:2], index, allow_removals=True, keep=2)
+    for i in range(3):  # three more generations, each changing one article's text
+        pipeline.add([sup.amended(civil[0], f"바뀐 본문 {i}.")], index, remove_missing=False, keep=2)
+    kept = [g.name for g in generations(index)]
+    assert full in kept and len(kept) == 3  # the live one, the newest older one, and the last full one
+    assert generation_contents(index / full) - generation_contents(current_generation(index))
+    pipeline.add(civil, index, keep=2)  # everything is back: the full generation is no longer the last copy
+    kept = [g.name for g in generations(index)]
+    assert full not in kept and len(kept) == 2
+
+
+# ---- item 2: uncertain mojibake is refused by index add / build ------------------------------------------
+def _broken(tmp_path: Path, extra: str = "") -> Path:
+    clean = CIVIL_MD.read_text(encoding="utf-8")
+    head, body = clean.split("\n---", 1)
+    path = tmp_path / "broken" / "민법" / "법률.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(head + "\n---" + corrupt(extra + body), encoding="utf-8")  # cp1252, undefined bytes dropped
+    return path
+
+
+@pytest.fixture()
+def md_index(tmp_path):
+    index = tmp_path / "idx"
+    r = _cli("index", "build", str(CIVIL_MD), "--index", str(index), "--model", "none")
+    assert r.exit_code == 0, r.output
+    return index
+
+
+def test_uncertain_repairs_are_refused_unless_accepted(tmp_path, md_index):
+    # '점' (EC A0 90) and '적' (EC A0 81) both lose their last byte: nothing tells them apart
+    path = _broken(tmp_path, "\n\n##### 제999조 (시험)\n\n이 점 그 적 저 점\n")
+    gens = [g.name for g in generations(md_index)]
+    for command in ("add", "build"):
+        r = _cli("index", command, str(path), "--index", str(md_index), "--model", "none")
+        line = _error(r)
+        assert str(path) in line and "uncertain mojibake repair" in line and "--accept-uncertain-repairs" in line
+        assert "line " in line  # the first spans, with their lines
+        assert [g.name for g in generations(md_index)] == gens  # nothing written
+    r = _cli("index", "add", str(path), "--index", str(md_index), "--accept-uncertain-repairs", "--json")
+    assert r.exit_code == 0, r.output
+    result = json.loads(r.output.strip().splitlines()[-1])
+    assert result["wrote"] and result["mojibake"]["uncertain"] >= 1 and result["mojibake"]["files"] == [str(path)]
+
+
+def test_certain_repairs_are_indexed_and_reported(tmp_path, md_index):
+    path = _broken(tmp_path)
+    r = _cli("index", "add", str(path), "--index", str(md_index), "--json")
+    assert r.exit_code == 0, r.output
+    assert "mojibake repaired in 1 file(s)" in r.output
+    result = json.loads(r.output.strip().splitlines()[-1])
+    assert result["mojibake"]["repaired"] > 0 and result["mojibake"]["uncertain"] == 0
+    assert not result["wrote"]  # repaired exactly: the same articles as the clean file
+
+
+# ---- item 3: a cut-off last article ----------------------------------------------------------------------
+def test_a_cut_off_last_article_is_guarded_like_a_removal(tmp_path, md_index):
+    text = CIVIL_MD.read_text(encoding="utf-8")
+    cut = text[: text.index("양부모가 양자를 학대") + len("양부모가 양자를 학대")]
+    path = tmp_path / "cut" / "민법" / "법률.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(cut, encoding="utf-8")
+    gens = [g.name for g in generations(md_index)]
+    r = _cli("index", "add", str(path), "--index", str(md_index), "--keep-missing")
+    line = _error(r)
+    assert "민법 제905조" in line and "cut off" in line and "--allow-removals" in line
+    assert [g.name for g in generations(md_index)] == gens
+    r = _cli("index", "add", str(path), "--index", str(md_index), "--keep-missing", "--allow-removals", "--json")
+    assert r.exit_code == 0 and json.loads(r.output.strip().splitlines()[-1])["changed"] == 1, r.output
+
+
+def test_a_shorter_last_article_that_ends_a_sentence_is_an_amendment(tmp_path):
+    index = tmp_path / "idx"
+    pipeline.build(sup.articles(), index, model="none")
+    civil = [a for a in sup.articles() if a.law == "민법"]
+    last = civil[-1] if not civil[-1].deleted else civil[-2]
+    civil = [sup.amended(a, "짧아졌다.") if a is last else a for a in civil]
+    report = pipeline.add(civil, index)
+    assert report.changed == 1
+
+
+# ---- item 8: an option never swallows the next one ------------------------------------------------------
+def test_a_value_option_does_not_swallow_the_next_option(tmp_path, md_index):
+    r = _cli("index", "add", "new-decisions.zip", "--precedents", "--index", str(md_index))
+    assert r.exit_code == 2 and "--precedents" in r.output and "needs a value" in r.output, r.output
+    assert len(generations(md_index)) == 1
+
+
+# ---- item 9: a garbage CURRENT -------------------------------------------------------------------------
+def test_rollback_and_info_work_from_the_generations_under_a_garbage_current(tmp_path):
+    index = tmp_path / "idx"
+    pipeline.build(sup.articles(), index, model="none")
+    civil = [a for a in sup.articles() if a.law == "민법"]
+    pipeline.add([sup.amended(civil[0], "바뀐 본문.")], index, remove_missing=False)
+    newest = current_generation(index).name
+    (index / "CURRENT").write_bytes(b"\x00garbage{")
+    with pytest.raises(IndexError_, match="rollback"):
+        load_index(index)
+    r = _cli("index", "info", "--index", str(index))
+    assert r.exit_code == 0 and f"showing the newest kept generation {newest}" in r.output, r.output
+    r = _cli("index", "rollback", "--index", str(index))
+    assert r.exit_code == 0 and f"{newest} is live" in r.output and "CURRENT was unreadable" in r.output, r.output
+    assert load_index(index).path.name == newest
+
+
+def test_rollback_under_a_garbage_current_skips_a_damaged_newest_generation(tmp_path):
+    index = tmp_path / "idx"
+    pipeline.build(sup.articles(), index, model="none")
+    first = current_generation(index).name
+    pipeline.add([sup.amended(sup.articles()[0], "바뀐 본문.")], index, remove_missing=False)
+    (current_generation(index) / "rows.json").write_text("{}", encoding="utf-8")
+    (index / "CURRENT").write_text("not json", encoding="utf-8")
+    r = _cli("index", "rollback", "--index", str(index))
+    assert r.exit_code == 0 and f"{first} is live" in r.output, r.output
+
+
+# ---- item 10: the manifest is covered by the checksums --------------------------------------------------
+def test_an_edited_manifest_fails_verification(tmp_path):
+    index = tmp_path / "idx"
+    pipeline.build(sup.articles(), index, model="none")
+    assert _cli("index", "info", "--index", str(index), "--verify").exit_code == 0
+    path = current_generation(index) / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["fusion"]["dense_weight"] = 0.99  # the same keys, another weight
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    r = _cli("index", "info", "--index", str(index), "--verify")
+    line = _error(r)
+    assert "manifest was changed" in line and str(path) in line
+    with pytest.raises(IndexError_, match="manifest was changed"):
+        load_index(index)
