@@ -6,6 +6,10 @@ code at small counts):
 * **fuzz** — the hypothesis properties of ``tests/test_fuzz_parsers.py`` and ``tests/test_fuzz_query.py``
   with random seeds and ``--examples`` examples each (``LEGALRET_FUZZ_EXAMPLES``); every input tried is
   counted; a crash is any exception other than legalret's own errors (a failing property);
+* **index add cases** (issue 21) — on the real 민법 with a precedent and a facts memory, by the CLI: a partial
+  file then the full one (every article and memory item back, the same answers), a mis-encoded file (refused
+  unless ``--accept-uncertain-repairs``), a file cut inside 제409조 (refused, named); counts crashes, items
+  lost and silent wrong answers (``--skip-adds``; ``--add-precedents`` decisions in the memory);
 * **faults** — on a small BM25-only index (``model='none'``, articles of the 민법 fixture): ``index add`` and
   ``index build`` killed with SIGKILL at *every* file event they make (each open-for-write, rename, fsync,
   unlink, mkdir, rmtree — counted in a dry run), the same events failing with ``ENOSPC`` (disk full), a
@@ -397,6 +401,173 @@ def run_fuzz(examples: int, out_dir: Path) -> dict:
             "pytest_tail": proc.stdout[-1500:] if failures else ""}
 
 
+# ---- index add: nothing lost, nothing silently wrong (issue 21) ---------------------------------------
+#: The real 민법 (the statute mirror) and the decisions of the precedent mirror read for these cases.
+ADD_STATUTES = "statutes/legalize-kr.zip"
+ADD_PRECEDENTS, ADD_FACTS = "precedents/precedent-kr.zip", "precedents/precedent-facts.zip"
+
+
+def _add_case_sources(root: Path) -> dict[str, Path]:
+    """The full 민법 file, its first 30 % (lines), a copy mis-encoded as cp1252 with the undefined bytes dropped,
+    and a copy cut inside 제409조 — the four files of issue 21, each as ``<name>/민법/법률.md``."""
+    import zipfile
+
+    from legalret.config import shared_data_dir
+    from legalret.ingest.mojibake import corrupt
+
+    with zipfile.ZipFile(shared_data_dir() / ADD_STATUTES) as zf:
+        text = zf.read("legalize-kr/민법/법률.md").decode("utf-8")
+    head, body = text.split("\n---", 1)
+    lines = text.splitlines(keepends=True)
+    cut_at = text.index("채권의 목적이", text.index("##### 제409조")) + len("채권의 목적이")
+    versions = {"full": text, "partial": "".join(lines[: int(len(lines) * 0.3)]),
+                "misencoded": head + "\n---" + corrupt(body), "truncated": text[:cut_at]}
+    paths = {}
+    for name, content in versions.items():
+        path = root / "sources" / name / "민법" / "법률.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+        paths[name] = path
+    return paths
+
+
+def _add_case_memory_inputs(precedents: int):
+    """The first ``precedents`` decisions of the precedent mirror and the facts records of those decisions."""
+    from legalret.config import shared_data_dir
+    from legalret.precedents.facts import read_facts
+    from legalret.precedents.parse import read_precedents
+
+    data = shared_data_dir()
+    decisions = list(read_precedents([data / ADD_PRECEDENTS], limit=precedents, on_error=lambda e: None))
+    cases = {d.case_no for d in decisions}
+    facts = [f for f in read_facts([data / ADD_FACTS], on_error=lambda e: None) if f.case_no in cases]
+    return decisions, facts
+
+
+def _index_state(index: Path, queries: list[str]) -> dict:
+    """What must survive an update: article keys, memory and facts item counts, the answers to ``queries``."""
+    from legalret.index.store import load_index
+    from legalret.search.searcher import Searcher
+
+    data = load_index(index, verify="full")
+    searcher = Searcher(index)
+    answers = [[(h.key, round(float(h.score), 9)) for h in searcher.search(q, k=10, mode=mode)]
+               for q in queries for mode in ("memory", "hybrid")]
+    return {"keys": set(data.keys), "memory": (data.manifest.get("memory") or {}).get("items", 0),
+            "facts": (data.manifest.get("facts") or {}).get("items", 0), "answers": answers,
+            "generation": data.path.name}
+
+
+def _legalret_cli(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(REPO), LEGALRET_SERVER="", LEGALRET_RESIDENT="off", COLUMNS="200")
+    return subprocess.run([sys.executable, "-m", "legalret", *args], capture_output=True, text=True, env=env,
+                          timeout=900)
+
+
+def _refused(proc: subprocess.CompletedProcess, *must: str) -> tuple[bool, str]:
+    """(refused clearly, the error line): exit 1 with one ``error:`` line naming ``must``."""
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    ok = proc.returncode == 1 and len(errors) == 1 and all(m in errors[0] for m in must)
+    return ok, (errors[0] if errors else proc.stderr.strip()[-300:])[:400]
+
+
+def add_cases(root: Path, precedents: int = 3000, queries: int = 40) -> dict:
+    """Issue 21's three ``index add`` cases on the real 민법 with a precedent and a facts memory, by the CLI:
+    partial-then-full add (everything must come back: articles, memory and facts items, the same answers),
+    the mis-encoded file (refused; accepted only with --accept-uncertain-repairs, and then reported), and
+    the file cut inside 제409조 (refused with --keep-missing, naming the article). Counts crashes (an exit
+    other than 0/1, a traceback), items lost and silent wrong answers (an add that should have been refused
+    and was not, or an answer that changed)."""
+    from legalret import pipeline
+    from legalret.index.store import generations
+    from legalret.ingest import ingest
+
+    sources = _add_case_sources(root)
+    decisions, facts = _add_case_memory_inputs(precedents)
+    template = root / "template"
+    pipeline.build(ingest([sources["full"]]).articles, template, model="none", precedents=decisions, facts=facts)
+    queries_text = [h.text for d in decisions for h in d.holdings if h.citations][:queries]
+    before = _index_state(template, queries_text)
+    cases: dict[str, dict] = {}
+    procs: list[subprocess.CompletedProcess] = []
+
+    def fresh(name: str) -> Path:
+        index = root / name
+        shutil.copytree(template, index, symlinks=True)
+        return index
+
+    # 1. partial (allowed removals), then the full file: everything back, the same answers
+    index = fresh("partial-then-full")
+    procs.append(_legalret_cli("index", "add", str(sources["partial"]), "--index", str(index), "--allow-removals"))
+    middle = _index_state(index, [])
+    procs.append(_legalret_cli("index", "add", str(sources["full"]), "--index", str(index)))
+    after = _index_state(index, queries_text)
+    changed = sum(a != b for a, b in zip(before["answers"], after["answers"]))
+    cases["partial then full add"] = {
+        "articles_before": len(before["keys"]), "articles_after_partial": len(middle["keys"]),
+        "articles_after": len(after["keys"]),
+        "memory_items": [before["memory"], middle["memory"], after["memory"]],
+        "facts_items": [before["facts"], middle["facts"], after["facts"]],
+        "items_lost": len(before["keys"] - after["keys"]) + max(0, before["memory"] - after["memory"])
+        + max(0, before["facts"] - after["facts"]) + max(0, before["memory"] - middle["memory"])
+        + max(0, before["facts"] - middle["facts"]),
+        "answers_compared": len(after["answers"]), "silent_wrong": changed,
+        "rc": [p.returncode for p in procs[-2:]],
+    }
+
+    # 2. the mis-encoded file: refused by default (nothing written), reported when accepted
+    index = fresh("misencoded")
+    gens = [g.name for g in generations(index)]
+    proc = _legalret_cli("index", "add", str(sources["misencoded"]), "--index", str(index))
+    procs.append(proc)
+    refused, line = _refused(proc, str(sources["misencoded"]), "uncertain mojibake")
+    wrote = [g.name for g in generations(index)] != gens
+    accepted = _legalret_cli("index", "add", str(sources["misencoded"]), "--index", str(index),
+                             "--accept-uncertain-repairs", "--json")
+    procs.append(accepted)
+    result = json.loads(accepted.stdout.strip().splitlines()[-1]) if accepted.returncode == 0 else {}
+    reported = bool((result.get("mojibake") or {}).get("uncertain"))
+    cases["mis-encoded add"] = {"refused": refused, "wrote_when_refused": wrote, "error": line,
+                                "accepted_and_reported": reported, "mojibake": result.get("mojibake"),
+                                "items_lost": 0, "silent_wrong": int(not refused or wrote) + int(not reported)}
+
+    # 3. the file cut inside 제409조: refused even with --keep-missing, naming the article
+    index = fresh("truncated")
+    state = _index_state(index, [])
+    proc = _legalret_cli("index", "add", str(sources["truncated"]), "--index", str(index), "--keep-missing")
+    procs.append(proc)
+    refused, line = _refused(proc, "민법 제409조", "--allow-removals")
+    guard = _legalret_cli("index", "add", str(sources["truncated"]), "--index", str(index))
+    procs.append(guard)
+    guarded, guard_line = _refused(guard, "would remove", "민법")
+    lost = len(state["keys"] - _index_state(index, [])["keys"])
+    cases["truncated add"] = {"refused_keep_missing": refused, "error": line, "refused_plain": guarded,
+                              "error_plain": guard_line, "items_lost": lost,
+                              "silent_wrong": int(not refused) + int(not guarded)}
+
+    crashes = [f"{' '.join(p.args[3:6])}: rc {p.returncode} {p.stderr.strip()[-300:]}" for p in procs
+               if p.returncode not in (0, 1) or "Traceback" in p.stderr]
+    return {"precedents_read": len(decisions), "facts_read": len(facts), "queries": len(queries_text),
+            "cases": cases, "crashes": len(crashes), "crash_list": crashes,
+            "items_lost": sum(c["items_lost"] for c in cases.values()),
+            "silent_wrong": sum(c["silent_wrong"] for c in cases.values())}
+
+
+def add_cases_markdown(adds: dict | None) -> list[str]:
+    if not adds:
+        return []
+    lines = ["## index add on the real 민법 (issue 21: partial-then-full, mis-encoded, truncated)", "",
+             f"Memory from the first {adds['precedents_read']:,} decisions of the precedent mirror "
+             f"({adds['facts_read']:,} facts records); answers compared on {adds['queries']} holdings × (memory, hybrid).",
+             "", f"**Crashes: {adds['crashes']} · items lost: {adds['items_lost']} · silent wrong answers: "
+             f"{adds['silent_wrong']}** (all must be 0)", "", "| case | items lost | silent wrong | detail |", "|---|---|---|---|"]
+    for name, c in adds["cases"].items():
+        detail = {k: (v[:200] if isinstance(v, str) else v) for k, v in c.items()
+                  if k not in ("items_lost", "silent_wrong", "mojibake")}
+        lines.append(f"| {name} | {c['items_lost']} | {c['silent_wrong']} | `{json.dumps(detail, ensure_ascii=False)}` |")
+    return lines + [""]
+
+
 # ---- report -----------------------------------------------------------------------------------------
 def summarize(trials: list[Trial]) -> dict:
     by_kind: dict[str, dict] = {}
@@ -436,6 +607,7 @@ def markdown(report: dict) -> str:
         lines.append(f"| {name} | {k['faults']} | {k['old']} | {k['new']} | {k['data_lost']} | {outcomes} |")
     if report["lost_list"]:
         lines += ["", "Data lost:"] + [f"- {x}" for x in report["lost_list"][:30]]
+    lines += [""] + add_cases_markdown(report.get("add_cases"))
     if report.get("raw_os_errors"):
         lines += ["", f"{report['raw_os_errors']} injected disk-full faults surfaced as a raw `OSError` from the index "
                   "writer (the previous generation stayed intact every time; the CLI shows a traceback instead of a "
@@ -450,6 +622,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--examples", type=int, default=500, help="hypothesis examples per fuzz property")
     ap.add_argument("--readers", type=int, default=200, help="index loads racing each writer")
     ap.add_argument("--skip-fuzz", action="store_true")
+    ap.add_argument("--skip-adds", action="store_true", help="skip the index add cases on the real 민법 (issue 21)")
+    ap.add_argument("--add-precedents", type=int, default=3000, help="decisions in the memory of the add cases")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = ap.parse_args(argv)
     os.environ.setdefault("LEGALRET_TOKENIZER_WORKERS", "1")
@@ -469,6 +643,16 @@ def main(argv: list[str] | None = None) -> int:
             trials.append(lock_trial(setup, op))
             trials += reader_trial(setup, op, reads=args.readers)
             print(f"faults {op}: {len(trials)} so far", file=sys.stderr)
+    adds = None
+    from legalret.config import shared_data_dir
+
+    if not args.skip_adds and shared_data_dir() is None:
+        print("index add cases skipped: no shared data (LEGALRET_DATA)", file=sys.stderr)
+    elif not args.skip_adds:
+        with tempfile.TemporaryDirectory() as tmp:
+            adds = add_cases(Path(tmp), precedents=args.add_precedents)
+        print(f"index add cases: {adds['crashes']} crashes, {adds['items_lost']} items lost, "
+              f"{adds['silent_wrong']} silent wrong answers", file=sys.stderr)
     faults = summarize(trials)
     lost = [f"{t.kind} {t.op} at event {t.at}: {t.outcome} → {t.state} {t.detail}" for t in trials if t.data_lost]
     fault_crashes = [t for t in trials if t.outcome in ("crash", "timeout")]
@@ -478,8 +662,10 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "benchmark": "robustness",
         "command": ("python benchmarks/robustness.py " + " ".join(argv if argv is not None else sys.argv[1:])).strip(),
-        "crashes": (fuzz["crashes"] if fuzz else 0) + len(fault_crashes),
-        "data_lost": len(lost),
+        "crashes": (fuzz["crashes"] if fuzz else 0) + len(fault_crashes) + (adds["crashes"] if adds else 0),
+        "data_lost": len(lost) + (adds["items_lost"] if adds else 0),
+        "silent_wrong": adds["silent_wrong"] if adds else 0,
+        "add_cases": adds,
         "inputs_tried": fuzz["inputs_tried"] if fuzz else 0,
         "faults_injected": len(trials),
         "events": setup.events,
@@ -493,7 +679,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "robustness.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (args.out / "robustness.md").write_text(markdown(report), encoding="utf-8")
     print(markdown(report))
-    return 0 if report["crashes"] == 0 and report["data_lost"] == 0 else 1
+    return 0 if report["crashes"] == 0 and report["data_lost"] == 0 and report["silent_wrong"] == 0 else 1
 
 
 if __name__ == "__main__":

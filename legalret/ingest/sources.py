@@ -90,7 +90,8 @@ class IngestReport:
             return None
         files = list(dict.fromkeys(w.path for w in self.uncertain))
         where = files[0] + (f" (and {len(files) - 1} more file(s))" if len(files) > 1 else "")
-        spans = "; ".join((f"line {w.line}: " if w.line is not None else "") + w.reason.split(": ", 1)[-1]
+        # the guessed text of each span (what would be indexed), not the mojibake it was guessed from
+        spans = "; ".join((f"line {w.line}: " if w.line is not None else "") + "guessed " + w.reason.rsplit(" → ", 1)[-1]
                           for w in self.uncertain[:shown])
         return (f"{where}: {len(self.uncertain)} uncertain mojibake repair(s) (the text may hold wrong words), "
                 f"first: {spans}; nothing was indexed — fix the file's encoding, or pass {flag} to index them as repaired")
