@@ -26,6 +26,7 @@ Usage::
     .venv/bin/python benchmarks/robustness.py                       # → benchmarks/results/robustness.{json,md}
     .venv/bin/python benchmarks/robustness.py --examples 2000 --readers 400
     .venv/bin/python benchmarks/robustness.py --skip-fuzz           # faults only (~1 min)
+    .venv/bin/python benchmarks/robustness.py --only-adds           # the index add cases of issue 21 (~5 min)
 """
 
 from __future__ import annotations
@@ -553,6 +554,22 @@ def add_cases(root: Path, precedents: int = 3000, queries: int = 40) -> dict:
             "silent_wrong": sum(c["silent_wrong"] for c in cases.values())}
 
 
+def only_adds(args: argparse.Namespace) -> int:
+    """``--only-adds``: the index add cases alone, their own report files."""
+    t0 = time.time()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        adds = add_cases(Path(tmp), precedents=args.add_precedents)
+    adds["command"] = f"python benchmarks/robustness.py --only-adds --add-precedents {args.add_precedents}"
+    adds["seconds"] = round(time.time() - t0, 1)
+    (args.out / "robustness_index_add.json").write_text(json.dumps(adds, ensure_ascii=False, indent=2) + "\n",
+                                                        encoding="utf-8")
+    md = "\n".join([f"Command: `{adds['command']}` ({adds['seconds']:.0f} s)", ""] + add_cases_markdown(adds))
+    (args.out / "robustness_index_add.md").write_text(md, encoding="utf-8")
+    print(md)
+    return 0 if adds["crashes"] == 0 and adds["items_lost"] == 0 and adds["silent_wrong"] == 0 else 1
+
+
 def add_cases_markdown(adds: dict | None) -> list[str]:
     if not adds:
         return []
@@ -625,8 +642,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-adds", action="store_true", help="skip the index add cases on the real 민법 (issue 21)")
     ap.add_argument("--add-precedents", type=int, default=3000, help="decisions in the memory of the add cases")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    ap.add_argument("--only-adds", action="store_true",
+                    help="only the index add cases → robustness_index_add.{json,md} (the fuzz/fault report stays)")
     args = ap.parse_args(argv)
     os.environ.setdefault("LEGALRET_TOKENIZER_WORKERS", "1")
+    if args.only_adds:
+        return only_adds(args)
     t0 = time.time()
     args.out.mkdir(parents=True, exist_ok=True)
     fuzz = None
