@@ -187,7 +187,7 @@ def rollback_command(
     live, broken = live_generation(index)
     name = rollback(index, to)
     kept = ", ".join(g.name for g in generations(index))
-    was = f"was {live.name}" if broken is None else f"CURRENT was unreadable: {broken}"
+    was = f"was {live.name}" if broken is None else "CURRENT was unreadable; it points here again"
     console.print(f"{index}: {name} is live ({was}); kept generations: {kept}", highlight=False)
 
 
