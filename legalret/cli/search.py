@@ -127,7 +127,7 @@ def render(query: str, mode: str, hits: list[dict[str, Any]], notices: list[str]
            as_json: bool = False, explain: bool = False) -> None:
     """Print hits (``Hit.to_dict(with_text=True)`` dicts) as JSON lines or a table — the same either way."""
     for note in dict.fromkeys(notices):  # each note once
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)  # one line each, at any width
     if as_json:
         for rank, hit in enumerate(hits, 1):
             sys.stdout.write(json.dumps({"rank": rank, **hit}, ensure_ascii=False) + "\n")

@@ -38,7 +38,7 @@ _ARTICLE = re.compile(
 # the end, a space or punctuation, or a particle — never by a unit or a case-number letter (년, 원, 개, 다 …).
 _BARE_NUMBER = re.compile(
     r"(?<![\d.가-힣])(?:제\s*)?(?P<num>[1-9]\d{0,3})(?:\s*의\s*(?P<branch>[1-9]\d{0,2}))?"
-    r"(?=$|[\s,.;:?!)\]」』\"'”’]|(?:은|는|이|가|을|를|에|의|과|와|도|만)(?![가-힣]))"
+    r"(?=$|[\s;:?!)\]」』\"'”’]|[.,](?!\d)|(?:은|는|이|가|을|를|에|의|과|와|도|만)(?![가-힣]))"
 )
 _SAME_LAW = re.compile(r"(?:같은\s*법|동\s*법)(?:\s*시행령)?\s*$")
 # What may stand between two citations of the same law: separators and conjunctions.
