@@ -19,6 +19,7 @@ from legalret.errors import LegalretError  # noqa: E402
 from legalret.index import build_index  # noqa: E402
 from legalret.serve import resident  # noqa: E402
 from legalret.serve.server import BackgroundServer  # noqa: E402
+from terminal_support import at_terminal, in_pipe, json_hits, notes, plain, shell_env  # noqa: E402
 
 runner = CliRunner()
 
@@ -190,59 +191,6 @@ def test_resident_with_no_index_is_the_usual_error(tmp_path, monkeypatch):
 # ---- issue 21: the same behaviour at a terminal (a real pseudo-terminal, resident server) and in a pipe -------
 
 
-def _child_env(home: Path, **extra) -> dict:
-    """The environment of a person's shell: not under pytest or CI, so `auto` decides by the terminal."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_CURRENT_TEST", "CI", "LEGALRET_SERVER",
-                                                           "LEGALRET_RANKER", "LEGALRET_RESIDENT")}
-    env.update({"LEGALRET_HOME": str(home), "LEGALRET_RESIDENT_IDLE": "300", "COLUMNS": "200", "TERM": "dumb",
-                "LEGALRET_PROGRESS": "off", "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
-    env.update(extra)
-    return env
-
-
-def at_terminal(args: list[str], env: dict, timeout: float = 240) -> tuple[int, str]:
-    """``legalret ARGS`` with stdin/stdout/stderr on a pseudo-terminal (python's pty): (exit code, all output)."""
-    import pty
-    import select
-
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "legalret", *args], stdin=slave, stdout=slave, stderr=slave,
-                            env=env, close_fds=True)
-    os.close(slave)
-    out = b""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.2)
-        if ready:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            out += chunk
-        elif proc.poll() is not None:
-            break
-    os.close(master)
-    rc = proc.wait(timeout=30)
-    return rc, out.decode("utf-8", "replace").replace("\r\n", "\n")
-
-
-def in_pipe(args: list[str], env: dict) -> tuple[int, str]:
-    proc = subprocess.run([sys.executable, "-m", "legalret", *args], capture_output=True, text=True, env=env, timeout=240)
-    return proc.returncode, proc.stdout + proc.stderr
-
-
-def _json_hits(output: str) -> list[tuple[str, float]]:
-    return [(h["key"], round(h["score"], 4)) for h in map(json.loads, (line for line in output.splitlines() if line.startswith("{")))]
-
-
-def _notes(output: str) -> list[str]:
-    return [line.split("note:", 1)[1].strip() for line in output.splitlines() if "note:" in line]
-
-
 @pytest.fixture()
 def home(tmp_path, monkeypatch):
     """A LEGALRET_HOME of its own (resident servers' state files); any server a failing test left is stopped."""
@@ -252,10 +200,10 @@ def home(tmp_path, monkeypatch):
     resident.stop()
 
 
-def test_terminal_and_pipe_agree_on_long_queries_k_and_notes(index, home):
+def test_terminal_and_pipe_agree_on_long_queries_k_andnotes(index, home):
     """Issue 21 (5, 11, 13): 50,000 characters at a terminal gave a ConnectionResetError traceback, 1,500–8,000 an
     HTTP 400, and a pipe cut to 1,000 with a note; -k 100000 gave 100 hits silently. Now one rule for both."""
-    env = _child_env(home)
+    env = shell_env(home)
     long_query = "간접점유 점유권 " * 5600  # 50,400 characters
     for args in (["search", long_query, "--index", str(index), "--json", "-k", "3"],
                  ["search", "퀘이사르프로브 블라쿠쿠 제753조 제753조", "--index", str(index), "--json"]):
@@ -263,13 +211,13 @@ def test_terminal_and_pipe_agree_on_long_queries_k_and_notes(index, home):
         rc_p, pipe = in_pipe(args, env)
         assert rc_t == rc_p == 0, (tty[-2000:], pipe[-2000:])
         assert "Traceback" not in tty + pipe
-        assert _json_hits(tty) == _json_hits(pipe)
-        assert _json_hits(tty) or args[1] is not long_query  # (a BM25-only index finds nothing for unseen words)
-        assert _notes(tty)[-len(_notes(pipe)):] == _notes(pipe)  # (the terminal's first line: the start notice)
-        assert len(set(_notes(pipe))) == len(_notes(pipe))  # each note once
-    assert "query cut to its first 4,000 of 50,399 characters (the limit everywhere)" in _notes(in_pipe(
+        assert json_hits(tty) == json_hits(pipe)
+        assert json_hits(tty) or args[1] is not long_query  # (a BM25-only index finds nothing for unseen words)
+        assert notes(tty)[-len(notes(pipe)):] == notes(pipe)  # (the terminal's first line: the start notice)
+        assert len(set(notes(pipe))) == len(notes(pipe))  # each note once
+    assert "query cut to its first 4,000 of 50,399 characters (the limit everywhere)" in notes(in_pipe(
         ["search", long_query, "--index", str(index), "--json", "-k", "3"], env)[1])
-    assert any(n.startswith("nothing in the query matched") for n in _notes(pipe))
+    assert any(n.startswith("nothing in the query matched") for n in notes(pipe))
     rc_t, tty = at_terminal(["search", "점유", "--index", str(index), "-k", "100000"], env)
     rc_p, pipe = in_pipe(["search", "점유", "--index", str(index), "-k", "100000"], env)
     assert rc_t == rc_p == 1
@@ -284,7 +232,7 @@ def test_resident_server_notice_status_stop_and_the_next_search_after_an_add(tmp
     idx = tmp_path / "idx"
     arts = sup.articles()
     build_index(arts, idx, model="none")
-    env = _child_env(home)
+    env = shell_env(home)
     args = ["search", "반려견 손해 배상", "--index", str(idx), "--json", "-k", "1"]
     rc, first = at_terminal(args, env)
     assert rc == 0 and "starting a resident search server for" in first and "legalret server stop" in first
@@ -310,7 +258,7 @@ def test_resident_server_notice_status_stop_and_the_next_search_after_an_add(tmp
         assert time.monotonic() < deadline, "the server did not stop"
         time.sleep(0.2)
     rc, helptext = in_pipe(["search", "--help"], env)
-    assert "`legalret server stop` ends it" in " ".join(helptext.replace("│", " ").split())
+    assert "`legalret server stop` ends it" in plain(helptext)
 
 
 @pytest.fixture(scope="module")
@@ -325,6 +273,7 @@ def index_with_ranker(tmp_path_factory):
     return d
 
 
+@pytest.mark.slow  # three resident servers and three in-process searches with the torch encoder
 def test_result_settings_reach_the_terminal_search(index_with_ranker, tmp_path, home):
     """Issue 21 (6): `LEGALRET_RANKER=none legalret search …` ranked differently in a pipe and at a terminal
     (the resident server kept the environment it started with). A shell with other settings gets its own server."""
@@ -339,17 +288,17 @@ def test_result_settings_reach_the_terminal_search(index_with_ranker, tmp_path, 
     args = ["search", "타인의 물건을 점유한 자가 유치권을 주장할 수 있는지", "--index", str(index_with_ranker), "--json", "-k", "6"]
     results = {}
     for setting in ("", "none", str(only_dense)):
-        env = _child_env(home, **({"LEGALRET_RANKER": setting} if setting else {}))
+        env = shell_env(home, **({"LEGALRET_RANKER": setting} if setting else {}))
         rc_p, pipe = in_pipe(args, env)
         rc_t, tty = at_terminal(args, env)
         assert rc_t == rc_p == 0, (tty[-2000:], pipe[-2000:])
-        assert _json_hits(tty) == _json_hits(pipe), setting
-        results[setting] = _json_hits(pipe)
+        assert json_hits(tty) == json_hits(pipe), setting
+        results[setting] = json_hits(pipe)
     assert len({tuple(r) for r in results.values()}) > 1  # the settings do change the ranking here
-    rc, status = in_pipe(["server", "status", "--json"], _child_env(home))
+    rc, status = in_pipe(["server", "status", "--json"], shell_env(home))
     servers = [json.loads(line) for line in status.splitlines() if line.startswith("{")]
     assert sorted(s["settings"].get("LEGALRET_RANKER", "") for s in servers) == sorted(["", "none", str(only_dense)])
-    rc, out = in_pipe(["server", "stop", "--all"], _child_env(home))
+    rc, out = in_pipe(["server", "stop", "--all"], shell_env(home))
     assert "stopped 3 resident search servers" in out
 
 
