@@ -98,7 +98,7 @@ def _client(index: Path | None):
 
     if resident.use_resident():
         return resident.connect(index or _default_index(),
-                                notify=lambda line: console.print(f"[dim]{line}[/]", highlight=False))
+                                notify=lambda line: console.print(f"[dim]{line}[/]", highlight=False, soft_wrap=True))
     return None
 
 

@@ -4,9 +4,8 @@ Examples::
 
     legalret server status                 # pid, port, memory, age, index and settings of each one running
     legalret server status --json          # the same as JSON lines
-    legalret server stop                   # stop the default index's servers
-    legalret server stop --index idx/      # … or this index's
-    legalret server stop --all             # every resident server of this LEGALRET_HOME
+    legalret server stop                   # stop every resident server of this LEGALRET_HOME
+    legalret server stop --index idx/      # … or only this index's
 
 A resident server also stops by itself after 15 idle minutes (``LEGALRET_RESIDENT_IDLE``); see
 :mod:`legalret.serve.resident`. ``legalret serve`` (a server you run yourself) is not affected.
@@ -57,17 +56,15 @@ def status_command(
 
 
 def stop_command(
-    index: Optional[Path] = typer.Option(None, "--index", help="Index whose servers to stop (default: $LEGALRET_INDEX "
-                                                             "or the cache dir's)."),
-    stop_all: bool = typer.Option(False, "--all", help="Stop every resident server, whatever its index."),
+    index: Optional[Path] = typer.Option(None, "--index", help="Only this index's servers (default: every one)."),
+    stop_all: bool = typer.Option(False, "--all", help="Every resident server, whatever its index (the default)."),
 ) -> None:
     """Stop resident search servers now (they finish the request in hand, then exit)."""
-    from legalret.config import default_index_dir
     from legalret.serve.resident import stop
 
-    target = None if stop_all else (index or default_index_dir())
+    target = None if stop_all else index
     n = stop(target)
-    where = "" if stop_all else f" for {target}"
+    where = f" for {target}" if target is not None else ""
     console.print(f"stopped {n} resident search server{'s' if n != 1 else ''}{where}" if n
                   else f"no resident search server was running{where}", highlight=False)
 

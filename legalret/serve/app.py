@@ -17,7 +17,7 @@ A query longer than :data:`~legalret.config.MAX_QUERY_CHARS` is cut to it with t
 Every GET route answers HEAD too (health checks). Errors are JSON ``{"error": "<one line>", "status": <code>}``:
 400 for a bad parameter (empty query, k out of range, unknown law/kind/mode), 401 without the bearer token when
 one is configured, 404 for an unknown article or path, 405 with ``Allow``; a request line too long for the
-server is a JSON 414 too (:mod:`legalret.serve.server`). Static files come from a fixed table read from the
+server is a JSON 414 too (:mod:`legalret.serve.protocol`). Static files come from a fixed table read from the
 package at start-up, so no request path ever reaches the file system.
 
 Usage::
@@ -46,6 +46,7 @@ from legalret.config import MAX_K, MAX_QUERY_CHARS, k_error, result_settings
 from legalret.errors import LegalretError
 from legalret.serve.live import LiveSearcher
 from legalret.text import highlight_terms
+
 MODES = ("hybrid", "convex", "rrf", "bm25", "dense", "memory")
 
 #: The page's files: name → content type. Nothing else under /static is ever served.
