@@ -491,13 +491,14 @@ def interface_add_while_serving(index: Path, home: Path, work: Path) -> dict:
 
     os.environ["LEGALRET_HOME"] = str(home)
     servers = running(index)
+    default = [srv for srv in servers if not srv.settings]  # the one this shell's searches went to
     served = None
-    if servers:
+    if default:
         from legalret.serve.client import ServerClient
         from legalret.serve.resident import read_state
 
-        state = read_state(servers[0].state_file)
-        served = ServerClient(servers[0].url, token=state.get("token")).health()["generation"]
+        state = read_state(default[0].state_file)
+        served = ServerClient(default[0].url, token=state.get("token")).health()["generation"]
     return {"add_exit": rc_add, "add_s": round(add_s, 1), "add_tail": add_out.strip().splitlines()[-1:] if add_out else [],
             "current": current, "served_after": served, "next_search_exit": rc1, "next_search_s": round(next_s, 2),
             "next_search_has_new_text": new_text, "before_exit": rc0,
