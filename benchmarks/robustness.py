@@ -535,6 +535,7 @@ def run_interface(index_src: Path) -> dict:
 def interface_markdown(report: dict) -> str:
     lines = ["## Interface: terminal (pseudo-terminal, resident server) vs pipe (in-process), on a copy of "
              f"`{report['index']}`", "",
+             f"Command: `{report.get('command', '')}`", "",
              f"**Crashes: {report['crashes']}** · **silent wrong answers: {report['silent_wrong']}** (both must be 0)", "",
              "| case | exit (terminal / pipe) | hits | first | same answer | shows what it must | terminal s |",
              "|---|---|---|---|---|---|---|"]
@@ -611,6 +612,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.interface:
         args.out.mkdir(parents=True, exist_ok=True)
         interface = run_interface(args.interface)
+        interface["command"] = "python benchmarks/robustness.py " + " ".join(argv if argv is not None else sys.argv[1:])
         (args.out / "robustness_interface.json").write_text(json.dumps(interface, ensure_ascii=False, indent=2) + "\n",
                                                             encoding="utf-8")
         (args.out / "robustness_interface.md").write_text(interface_markdown(interface), encoding="utf-8")

@@ -50,15 +50,15 @@ class ServerClient:
         """``POST /api/search``: a JSON body, so a pasted judgment of any length arrives (and is cut, with the
         notice every interface shows) instead of meeting a URL-length limit."""
         body = {"q": query, "k": k, "law": law or None, "kind": kind or None, "mode": mode, "explain": explain}
-        return self._get("/api/search", data=json.dumps(body, ensure_ascii=False).encode("utf-8"))
+        return self._request("/api/search", data=json.dumps(body, ensure_ascii=False).encode("utf-8"))
 
     def article(self, key: str) -> dict[str, Any]:
-        return self._get("/api/articles/" + urllib.parse.quote(key, safe=""))
+        return self._request("/api/articles/" + urllib.parse.quote(key, safe=""))
 
     def health(self, timeout: float | None = None) -> dict[str, Any]:
-        return self._get("/healthz", timeout=timeout)
+        return self._request("/healthz", timeout=timeout)
 
-    def _get(self, path: str, timeout: float | None = None, data: bytes | None = None) -> dict[str, Any]:
+    def _request(self, path: str, timeout: float | None = None, data: bytes | None = None) -> dict[str, Any]:
         """GET ``path`` (POST ``data`` as JSON when given) → the JSON answer."""
         headers = {"Accept": "application/json"}
         if data is not None:
