@@ -200,7 +200,8 @@ def home(tmp_path, monkeypatch):
     resident.stop()
 
 
-def test_terminal_and_pipe_agree_on_long_queries_k_andnotes(index, home):
+@pytest.mark.slow  # a dozen fresh processes and a resident server: ~40 s on a quiet 2-core machine
+def test_terminal_and_pipe_agree_on_long_queries_k_and_notes(index, home):
     """Issue 21 (5, 11, 13): 50,000 characters at a terminal gave a ConnectionResetError traceback, 1,500–8,000 an
     HTTP 400, and a pipe cut to 1,000 with a note; -k 100000 gave 100 hits silently. Now one rule for both."""
     env = shell_env(home)
@@ -213,7 +214,7 @@ def test_terminal_and_pipe_agree_on_long_queries_k_andnotes(index, home):
         assert "Traceback" not in tty + pipe
         assert json_hits(tty) == json_hits(pipe)
         assert json_hits(tty) or args[1] is not long_query  # (a BM25-only index finds nothing for unseen words)
-        assert notes(tty)[-len(notes(pipe)):] == notes(pipe)  # (the terminal's first line: the start notice)
+        assert notes(tty) == notes(pipe)  # (the start notice is not a note: it says what happened, once)
         assert len(set(notes(pipe))) == len(notes(pipe))  # each note once
     assert "query cut to its first 4,000 of 50,399 characters (the limit everywhere)" in notes(in_pipe(
         ["search", long_query, "--index", str(index), "--json", "-k", "3"], env)[1])
