@@ -318,3 +318,18 @@ def test_head_405_and_request_line_limits_on_a_real_uvicorn(index):
         assert "POST /api/search" in error["error"] and "\n" not in error["error"]
         head, error = raw(b"\x16\x03\x01 hello\r\n\r\n")  # not HTTP at all (a TLS hello): JSON 400
         assert head.startswith(b"HTTP/1.1 400") and error["status"] == 400 and "invalid HTTP request" in error["error"]
+
+
+def test_the_client_falls_back_to_get_on_a_server_without_post(index):
+    """A resident server started by an older legalret (GET only) still answers the new CLI."""
+    from fastapi import FastAPI
+
+    from legalret.serve.client import ServerClient
+    from legalret.serve.server import BackgroundServer
+
+    with BackgroundServer(index, warm=False) as srv:
+        app: FastAPI = srv.app
+        app.router.routes = [r for r in app.router.routes if not (getattr(r, "path", "") == "/api/search"
+                                                                  and "POST" in getattr(r, "methods", ()))]
+        res = ServerClient(srv.url).search("간접점유 점유권", k=2, law="민법", explain=True)
+        assert res["hits"][0]["key"] == "민법 제194조" and len(res["hits"]) <= 2

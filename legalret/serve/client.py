@@ -25,6 +25,14 @@ from legalret.errors import LegalretError
 SERVER_ENV = "LEGALRET_SERVER"
 
 
+class ServerError(LegalretError):
+    """The server answered with an error (``status``: its HTTP status)."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
 def server_from_env() -> str | None:
     """``LEGALRET_SERVER`` (e.g. ``http://127.0.0.1:8000``), or None."""
     from legalret.config import server_url
@@ -50,7 +58,15 @@ class ServerClient:
         """``POST /api/search``: a JSON body, so a pasted judgment of any length arrives (and is cut, with the
         notice every interface shows) instead of meeting a URL-length limit."""
         body = {"q": query, "k": k, "law": law or None, "kind": kind or None, "mode": mode, "explain": explain}
-        return self._request("/api/search", data=json.dumps(body, ensure_ascii=False).encode("utf-8"))
+        try:
+            return self._request("/api/search", data=json.dumps(body, ensure_ascii=False).encode("utf-8"))
+        except ServerError as e:
+            if e.status != 405:
+                raise
+        # a server from before POST /api/search (a resident one started by an older legalret): GET
+        params = {"q": query, "k": str(k), "mode": mode, **({"law": law} if law else {}), **({"kind": kind} if kind else {}),
+                  **({"explain": "1"} if explain else {})}
+        return self._request("/api/search?" + urllib.parse.urlencode(params))
 
     def article(self, key: str) -> dict[str, Any]:
         return self._request("/api/articles/" + urllib.parse.quote(key, safe=""))
@@ -74,7 +90,7 @@ class ServerClient:
                 message = json.loads(e.read().decode("utf-8")).get("error") or e.reason
             except (ValueError, AttributeError):
                 message = e.reason
-            raise LegalretError(f"server {self.base_url}: {message} (HTTP {e.code})") from None
+            raise ServerError(f"server {self.base_url}: {message} (HTTP {e.code})", e.code) from None
         except (urllib.error.URLError, OSError, ValueError) as e:
             reason = getattr(e, "reason", None) or e
             raise LegalretError(f"cannot reach the legalret server at {self.base_url} ({reason}); "
