@@ -15,7 +15,8 @@
 * ``LEGALRET_RESIDENT`` — ``auto`` (default: in a terminal, ``legalret search`` starts and reuses a background
   server), ``on`` or ``off``; ``LEGALRET_RESIDENT_IDLE`` — its idle shutdown in seconds.
 * Settings that change search results (:data:`RESULT_SETTINGS`: ``LEGALRET_RANKER``, ``LEGALRET_QUERY_VARIANT``)
-  travel with every ``legalret search`` to the server that answers it (:func:`result_settings`).
+  get a resident server of their own, started with them (:func:`result_settings`), so that a terminal search
+  ranks as a piped one.
 * ``LEGALRET_TOKEN`` — the bearer token a server requires (unset: none).
 * ``LEGALRET_PROGRESS`` — ``bar`` | ``plain`` | ``off`` (default: a bar in a terminal, a line every
   ``LEGALRET_PROGRESS_INTERVAL`` seconds in logs).
@@ -185,8 +186,9 @@ def resident_idle_seconds(default: float) -> float:
     return float(os.environ.get("LEGALRET_RESIDENT_IDLE") or default)
 
 
-#: Environment variables that change what a search returns. A server reads them once, at its start; the CLI
-#: sends its own values with each search, so a resident server answers as an in-process search would.
+#: Environment variables that change what a search returns. A server reads them once, at its start: the CLI
+#: asks the resident server started with its own values (one per value), and every server reports its values
+#: with each answer, so a search at a terminal ranks as an in-process one and a mismatch is never silent.
 RESULT_SETTINGS = ("LEGALRET_RANKER", "LEGALRET_QUERY_VARIANT")
 
 

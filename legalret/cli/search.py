@@ -12,8 +12,8 @@ Where the search runs:
 2. else a *resident* server for this index (started on first use with a one-line notice, stopped after 15
    idle minutes or by ``legalret server stop``) when ``LEGALRET_RESIDENT`` says so — by default when stdout is
    a terminal (see :mod:`legalret.serve.resident`); one per value of the settings that change results
-   (``LEGALRET_RANKER`` …), so it answers exactly as
-3. in this process (pipes, scripts, CI).
+   (``LEGALRET_RANKER`` …), started with them, so it answers exactly as an in-process search;
+3. else in this process (pipes, scripts, CI).
 
 Every path applies the same limits (:data:`~legalret.config.MAX_QUERY_CHARS`: a longer query is cut with a
 notice; :data:`~legalret.config.MAX_K`) and prints each notice once.
