@@ -27,6 +27,12 @@ Usage::
     .venv/bin/python benchmarks/robustness.py --examples 2000 --readers 400
     .venv/bin/python benchmarks/robustness.py --skip-fuzz           # faults only (~1 min)
     .venv/bin/python benchmarks/robustness.py --only-adds           # the index add cases of issue 21 (~5 min)
+    .venv/bin/python benchmarks/robustness.py --interface IDX --interface-only   # terminal vs pipe, add while serving
+
+* **interface** (``--interface IDX``, issue 21) — on a copy of a real index: each search case at a terminal
+  (a pseudo-terminal, answered by the resident server) and in a pipe (in-process) must give the same exit code,
+  hits and notes; and after ``legalret index add`` the very next terminal search must answer from the new
+  generation. Counted: crashes and silent wrong answers.
 """
 
 from __future__ import annotations
@@ -583,6 +589,152 @@ def add_cases_markdown(adds: dict | None) -> list[str]:
                   if k not in ("items_lost", "silent_wrong", "mojibake")}
         lines.append(f"| {name} | {c['items_lost']} | {c['silent_wrong']} | `{json.dumps(detail, ensure_ascii=False)}` |")
     return lines + [""]
+# ---- interface (issue 21): terminal vs pipe through a pseudo-terminal; add while a server runs -------------
+# On a copy of a real index (``--interface IDX``): each case runs as a person at a terminal (python's pty: the
+# search goes through a resident server) and as a script in a pipe (in-process). A crash is a traceback or an
+# exit code other than 0/1; a *silent wrong answer* is a terminal answer that differs from the pipe's (exit
+# code, hits and scores, notes) or that misses what the case must show (the note, the citation, the new text).
+INTERFACE_CASES = [
+    # (name, search arguments, extra environment, what the answer must show: a note fragment or 'first:<key>')
+    ("question", ["유치권 간접점유", "-k", "5"], {}, "first:"),
+    ("law name + bare number", ["민법 750", "-k", "3"], {}, "first:민법 제750조"),
+    # (50,400 characters in 128,800 bytes: one argument of a command line may not exceed 128 KiB on Linux)
+    ("50,000 characters", ["간접점유 점유권 " * 5600, "-k", "5"], {}, "query cut to its first 4,000"),
+    ("nothing matches", ["퀘이사르프로브 블라쿠쿠", "-k", "3"], {}, "nothing in the query matched"),
+    ("a reference repeated", ["제753조 제753조 제753조 제753조 손해배상", "-k", "3"], {}, "names no law"),
+    ("LEGALRET_RANKER=none", ["임차인이 차임을 두 번 연체한 경우 임대인이 계약을 해지할 수 있는지", "-k", "10"],
+     {"LEGALRET_RANKER": "none"}, "first:"),
+    ("-k over the limit", ["점유", "-k", "100000"], {}, "k must be between 1 and 100"),
+]
+
+
+def _terminal_support():
+    sys.path.insert(0, str(REPO / "tests"))
+    import terminal_support
+
+    return terminal_support
+
+
+def interface_terminal_vs_pipe(index: Path, home: Path) -> list[dict]:
+    """Every :data:`INTERFACE_CASES` case at a terminal and in a pipe: the same exit code, hits and notes."""
+    ts = _terminal_support()
+    rows = []
+    for name, args, extra, must in INTERFACE_CASES:
+        env = ts.shell_env(home, **extra)
+        argv = ["search", *args, "--index", str(index), "--json"]
+        t0 = time.perf_counter()
+        rc_t, tty = ts.at_terminal(argv, env)
+        terminal_s = time.perf_counter() - t0
+        rc_p, pipe = ts.in_pipe(argv, env)
+        hits_t, hits_p = ts.json_hits(tty), ts.json_hits(pipe)
+        notes_t, notes_p = ts.notes(tty), ts.notes(pipe)
+        crash = "Traceback" in tty + pipe or rc_t not in (0, 1) or rc_p not in (0, 1)
+        shown = _shows(must, hits_p, ts.plain(pipe))
+        same = rc_t == rc_p and hits_t == hits_p and notes_t == notes_p
+        rows.append({"case": name, "exit": [rc_t, rc_p], "hits": len(hits_p), "first": hits_p[0][0] if hits_p else None,
+                     "notes": notes_p, "same": same, "shows": bool(shown), "crash": crash,
+                     "silent_wrong": not crash and not (same and shown), "terminal_s": round(terminal_s, 2),
+                     "detail": "" if same else f"terminal {hits_t[:3]} {notes_t} rc {rc_t} / pipe {hits_p[:3]} {notes_p} rc {rc_p}"})
+        print(f"interface: {name}: {'same' if same else 'DIFFERENT'}", file=sys.stderr)
+    return rows
+
+
+def _shows(must: str, hits: list, output: str) -> bool:
+    """Whether an answer shows what its case must: ``first:KEY`` that key first (``first:`` any hit), else a text."""
+    if must.startswith("first:"):
+        key = must[len("first:"):]
+        return bool(hits) and (not key or hits[0][0] == key)
+    return must in output
+
+
+def interface_add_while_serving(index: Path, home: Path, work: Path) -> dict:
+    """A resident server answers a terminal search; ``legalret index add`` of an amended 민법 runs (in a pipe, as a
+    script would); the very next terminal search must answer from the new generation, with the new text."""
+    from legalret.articles import write_articles
+    from legalret.config import default_mirror
+    from legalret.ingest import ingest
+
+    ts = _terminal_support()
+    env = ts.shell_env(home)
+    query = ["search", "반려로봇 손해배상", "--index", str(index), "--json", "-k", "3"]
+    rc0, before = ts.at_terminal(query, env)  # starts (or reuses) the resident server
+    civil = list(ingest([default_mirror()], laws=["민법"], kinds=["법률"]).articles)
+    for article in civil:
+        if article.key == "민법 제750조":
+            article.paragraphs[0].text += " 반려로봇이 가한 손해도 같다."
+    amended = work / "민법-amended.jsonl"
+    write_articles(amended, civil)
+    t0 = time.perf_counter()
+    rc_add, add_out = ts.in_pipe(["index", "add", str(amended), "--index", str(index)], env)
+    add_s = time.perf_counter() - t0
+    current = json.loads((index / "CURRENT").read_text())["generation"]
+    t0 = time.perf_counter()
+    rc1, after = ts.at_terminal(query, env)
+    next_s = time.perf_counter() - t0
+    hits = [json.loads(line) for line in after.splitlines() if line.startswith("{")]
+    new_text = bool(hits) and hits[0]["key"] == "민법 제750조" and "반려로봇" in hits[0].get("text", "")
+    from legalret.serve.resident import running
+
+    os.environ["LEGALRET_HOME"] = str(home)
+    servers = running(index)
+    default = [srv for srv in servers if not srv.settings]  # the one this shell's searches went to
+    served = None
+    if default:
+        from legalret.serve.client import ServerClient
+        from legalret.serve.resident import read_state
+
+        state = read_state(default[0].state_file)
+        served = ServerClient(default[0].url, token=state.get("token")).health()["generation"]
+    return {"add_exit": rc_add, "add_s": round(add_s, 1), "add_tail": add_out.strip().splitlines()[-1:] if add_out else [],
+            "current": current, "served_after": served, "next_search_exit": rc1, "next_search_s": round(next_s, 2),
+            "next_search_has_new_text": new_text, "before_exit": rc0,
+            "resident_rss_mb": [round(s.rss_mb or 0) for s in servers],
+            "silent_wrong": rc_add == 0 and not (new_text and served == current),
+            "crash": "Traceback" in before + after + add_out}
+
+
+def run_interface(index_src: Path) -> dict:
+    """Both interface sections on a copy of ``index_src`` (never written), with a LEGALRET_HOME of their own."""
+    from legalret.config import legalret_home
+
+    t0 = time.time()
+    models = legalret_home() / "models"  # the built encoder, shared with the copy's own LEGALRET_HOME
+    with tempfile.TemporaryDirectory(prefix="legalret-interface-") as tmp:
+        work = Path(tmp)
+        index = work / "idx"
+        shutil.copytree(index_src, index, symlinks=True)
+        home = work / "home"
+        home.mkdir()
+        if models.is_dir():
+            (home / "models").symlink_to(models)
+        try:
+            pty_rows = interface_terminal_vs_pipe(index, home)
+            add = interface_add_while_serving(index, home, work)
+        finally:
+            _terminal_support().in_pipe(["server", "stop", "--all"], _terminal_support().shell_env(home))
+    crashes = sum(r["crash"] for r in pty_rows) + add["crash"]
+    wrong = sum(r["silent_wrong"] for r in pty_rows) + add["silent_wrong"]
+    return {"index": str(index_src), "terminal_vs_pipe": pty_rows, "add_while_serving": add,
+            "crashes": int(crashes), "silent_wrong": int(wrong), "seconds": round(time.time() - t0, 1)}
+
+
+def interface_markdown(report: dict) -> str:
+    lines = ["## Interface: terminal (pseudo-terminal, resident server) vs pipe (in-process), on a copy of "
+             f"`{report['index']}`", "",
+             f"Command: `{report.get('command', '')}`", "",
+             f"**Crashes: {report['crashes']}** · **silent wrong answers: {report['silent_wrong']}** (both must be 0)", "",
+             "| case | exit (terminal / pipe) | hits | first | same answer | shows what it must | terminal s |",
+             "|---|---|---|---|---|---|---|"]
+    for r in report["terminal_vs_pipe"]:
+        lines.append(f"| {r['case']} | {r['exit'][0]} / {r['exit'][1]} | {r['hits']} | {r['first'] or '—'} | "
+                     f"{'yes' if r['same'] else 'NO'} | {'yes' if r['shows'] else 'NO'} | {r['terminal_s']} |")
+    a = report["add_while_serving"]
+    lines += ["", "**Add while a server runs**: `legalret index add` (exit {add_exit}, {add_s} s) → CURRENT {current}; "
+              "the next terminal search (exit {next_search_exit}, {next_search_s} s, waiting for the new generation) "
+              "answered from {served_after}, new text found: {next_search_has_new_text}; resident server RSS {rss} MB."
+              .format(rss=a["resident_rss_mb"], **a), "",
+              f"{report['seconds']:.0f} s.", ""]
+    return "\n".join(lines)
 
 
 # ---- report -----------------------------------------------------------------------------------------
@@ -644,7 +796,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     ap.add_argument("--only-adds", action="store_true",
                     help="only the index add cases → robustness_index_add.{json,md} (the fuzz/fault report stays)")
+    ap.add_argument("--interface", type=Path, metavar="IDX", help="also run the interface section (terminal vs pipe, "
+                    "add while a server runs) on a copy of this index → robustness_interface.{json,md}")
+    ap.add_argument("--interface-only", action="store_true", help="only the interface section")
     args = ap.parse_args(argv)
+    if args.interface:
+        args.out.mkdir(parents=True, exist_ok=True)
+        interface = run_interface(args.interface)
+        interface["command"] = "python benchmarks/robustness.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        (args.out / "robustness_interface.json").write_text(json.dumps(interface, ensure_ascii=False, indent=2) + "\n",
+                                                            encoding="utf-8")
+        (args.out / "robustness_interface.md").write_text(interface_markdown(interface), encoding="utf-8")
+        print(interface_markdown(interface))
+        if args.interface_only:
+            return 0 if interface["crashes"] == 0 and interface["silent_wrong"] == 0 else 1
     os.environ.setdefault("LEGALRET_TOKENIZER_WORKERS", "1")
     if args.only_adds:
         return only_adds(args)

@@ -14,6 +14,9 @@
 * ``LEGALRET_SERVER`` — a running ``legalret serve`` (``http://127.0.0.1:8000``) that ``legalret search`` asks.
 * ``LEGALRET_RESIDENT`` — ``auto`` (default: in a terminal, ``legalret search`` starts and reuses a background
   server), ``on`` or ``off``; ``LEGALRET_RESIDENT_IDLE`` — its idle shutdown in seconds.
+* Settings that change search results (:data:`RESULT_SETTINGS`: ``LEGALRET_RANKER``, ``LEGALRET_QUERY_VARIANT``)
+  get a resident server of their own, started with them (:func:`result_settings`), so that a terminal search
+  ranks as a piped one.
 * ``LEGALRET_TOKEN`` — the bearer token a server requires (unset: none).
 * ``LEGALRET_PROGRESS`` — ``bar`` | ``plain`` | ``off`` (default: a bar in a terminal, a line every
   ``LEGALRET_PROGRESS_INTERVAL`` seconds in logs).
@@ -40,6 +43,26 @@ TRAIN_END = date(2020, 1, 1)
 DEV_END = date(2023, 1, 1)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: Longest query searched, in characters, everywhere (CLI, API, web page, Python): a longer one is cut to this
+#: length with :func:`query_cut_note` as a visible notice, never refused. A pasted 판결요지 is often 1–3k
+#: characters; the encoder reads ~512 tokens of it anyway and BM25 slows down on much longer texts.
+MAX_QUERY_CHARS = 4000
+#: Most hits one search returns (CLI ``-k``, API ``k``): a larger ``k`` is an error with :func:`k_error`.
+MAX_K = 100
+
+
+def query_cut_note(length: int) -> str:
+    """The one notice every interface shows for a query longer than :data:`MAX_QUERY_CHARS`."""
+    return f"query cut to its first {MAX_QUERY_CHARS:,} of {length:,} characters (the limit everywhere)"
+
+
+def k_error(k: int) -> str | None:
+    """The one message for a ``k`` out of range (None when ``k`` is fine): CLI and API say the same."""
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        return f"k must be between 1 and {MAX_K} (got {k})"
+    return None
+
 
 #: Generations an index keeps (the live one included) so that ``legalret index rollback`` can restore one.
 DEFAULT_KEEP_GENERATIONS = 3
@@ -161,6 +184,22 @@ def resident_setting() -> str:
 def resident_idle_seconds(default: float) -> float:
     """``LEGALRET_RESIDENT_IDLE`` (seconds), else ``default``."""
     return float(os.environ.get("LEGALRET_RESIDENT_IDLE") or default)
+
+
+#: Environment variables that change what a search returns. A server reads them once, at its start: the CLI
+#: asks the resident server started with its own values (one per value), and every server reports its values
+#: with each answer, so a search at a terminal ranks as an in-process one and a mismatch is never silent.
+RESULT_SETTINGS = ("LEGALRET_RANKER", "LEGALRET_QUERY_VARIANT")
+
+
+def result_settings() -> dict[str, str]:
+    """This process's values of :data:`RESULT_SETTINGS` (unset ones left out; a ranker file as an absolute path,
+    so that the same file named from two folders is one setting)."""
+    out = {name: os.environ[name].strip() for name in RESULT_SETTINGS if os.environ.get(name, "").strip()}
+    ranker = out.get("LEGALRET_RANKER")
+    if ranker and ranker.lower() not in ("none", "off", "0"):
+        out["LEGALRET_RANKER"] = str(Path(ranker).expanduser().resolve())
+    return out
 
 
 def server_token() -> str | None:

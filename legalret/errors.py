@@ -8,11 +8,12 @@ class LegalretError(Exception):
 
 
 class SourceError(LegalretError):
-    """Bad input data. Carries where it happened: ``path:line: field: reason``."""
+    """Bad input data. Carries where it happened: ``path:line[:column]: field: reason``."""
 
-    def __init__(self, path: str, reason: str, *, line: int | None = None, field: str | None = None):
-        self.path, self.reason, self.line, self.field = str(path), reason, line, field
-        where = self.path + (f":{line}" if line is not None else "")
+    def __init__(self, path: str, reason: str, *, line: int | None = None, field: str | None = None,
+                 column: int | None = None):
+        self.path, self.reason, self.line, self.field, self.column = str(path), reason, line, field, column
+        where = self.path + (f":{line}" if line is not None else "") + (f":{column}" if line is not None and column else "")
         what = f"{field}: " if field else ""
         super().__init__(f"{where}: {what}{reason}")
 

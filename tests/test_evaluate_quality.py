@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def test_load_queries_reports_bad_lines_and_keeps_the_rest(queries: QuerySet):
     assert queries.queries[2].gold == ["상법 제651조의2", "형법 제1조"]  # key normalized
     msgs = [str(e) for e in queries.errors]
     assert len(msgs) == 4
-    assert msgs[0].endswith("queries.jsonl:6: not valid JSON (Expecting value at column 1)")
+    assert msgs[0].endswith("queries.jsonl:6:1: not valid JSON (Expecting value)")  # file:line:column
     assert ":7: gold: not an article key" in msgs[1]
     assert ":8: query: missing or empty query text" in msgs[2]
     assert ":9: gold: expected a list of article keys, got str" in msgs[3]
@@ -76,6 +77,59 @@ def test_load_queries_errors_on_missing_or_unreadable_file(tmp_path: Path):
     bad.write_text("{}\n[1]\n", encoding="utf-8")
     with pytest.raises(SourceError, match=r"no readable queries \(2 non-empty lines\); first error: .*:1: query"):
         load_queries(bad)
+
+
+def test_strict_refuses_unreadable_lines_and_duplicate_qids_naming_file_line_column(tmp_path: Path):
+    """Issue 21 (12): 7 of 10 lines unreadable → exit 0 before; duplicate qids accepted; JSON errors at the wrong
+    place. Now strict (what `bench quality` uses) refuses, naming file:line:column; lenient lists them."""
+    f = tmp_path / "q.jsonl"
+    good = [json.dumps({"qid": f"q{i}", "query": f"질의 {i}", "gold": ["민법 제1조"]}, ensure_ascii=False) for i in range(3)]
+    lines = [*good, '{"qid": "q9", "query": "간접점유", "gold": [민법 제1조]}', "not json",
+             json.dumps({"qid": "q1", "query": "다시", "gold": []}, ensure_ascii=False)]
+    f.write_bytes(("\n".join(lines) + "\n").encode("utf-8") + b'{"qid": "x", "query": "\xff\xfe", "gold": []}\n')
+    with pytest.raises(SourceError) as caught:
+        load_queries(f, strict=True)
+    message = str(caught.value)
+    assert "4 of 7 lines are unusable" in message and "--skip-bad" in message and "3 readable" in message
+    assert f"{f}:4:41: not valid JSON (Expecting value)" in message  # the '민' after '[' is character 41
+    assert lines[3][40] == "민"
+    assert f"{f}:5:1: not valid JSON" in message
+    lenient = load_queries(f)
+    assert [q.qid for q in lenient] == ["q0", "q1", "q2"]
+    errors = [str(e) for e in lenient.errors]
+    assert f"{f}:6: qid: duplicate qid 'q1' (first on line 2)" in errors
+    assert f"{f}:7:24: not UTF-8 (byte 0xff)" in errors  # after 23 characters
+
+
+def test_bom_and_stray_carriage_return_do_not_shift_lines(tmp_path: Path):
+    f = tmp_path / "q.jsonl"
+    f.write_bytes(b"\xef\xbb\xbf" + json.dumps({"qid": "a", "query": "점유\r권", "gold": []}).encode() + b"\r\n"
+                  + b'{"qid": "b", "query": "x", "gold": [1]}\n')
+    qs = load_queries(f)
+    assert [q.qid for q in qs] == ["a"] and ":2: gold:" in str(qs.errors[0])
+
+
+def test_bench_quality_refuses_a_bad_query_file_unless_skip_bad(tmp_path: Path, fixtures_dir: Path):
+    from typer.testing import CliRunner
+
+    from legalret.cli import app
+    from legalret.index import build_index
+
+    sys.path.insert(0, str(fixtures_dir / "index"))
+    import index_support as sup
+
+    index = tmp_path / "idx"
+    build_index(sup.articles(), index, model="none")
+    queries = fixtures_dir / "evaluate" / "queries.jsonl"  # 4 good lines, 4 bad
+    args = ["bench", "quality", "--index", str(index), "--queries", str(queries), "--mode", "bm25",
+            "--out", str(tmp_path / "out"), "--resamples", "0"]
+    refused = CliRunner().invoke(app, args)
+    assert isinstance(refused.exception, SourceError) and "4 of 8 lines are unusable" in str(refused.exception)
+    assert "queries.jsonl:6:1: not valid JSON" in str(refused.exception)
+    assert not (tmp_path / "out").exists()
+    went_on = CliRunner().invoke(app, [*args, "--skip-bad"])
+    assert went_on.exit_code == 0, went_on.output
+    assert "skipped" in went_on.output and "queries.jsonl:6:1" in went_on.output
 
 
 def test_limit_is_a_seeded_sample_in_file_order(tmp_path: Path):

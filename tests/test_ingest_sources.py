@@ -232,3 +232,20 @@ def test_a_failing_repair_is_a_warning_not_a_crash(tmp_path, monkeypatch):
 def test_clean_text_has_no_repairs(ingest_dir):
     result = ingest([ingest_dir / "markdown", ingest_dir / "lawgo"])
     assert result.report.repairs == []
+
+
+def test_a_wrong_path_that_reads_nothing_raises_naming_it(tmp_path, monkeypatch, ingest_dir):
+    """Issue 21 (8): the README's `ingest([...])` run from another folder returned 0 articles without a word."""
+    from legalret.ingest.sources import MissingSourceError
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(MissingSourceError) as caught:
+        ingest(["../shared/data/statutes/legalize-kr.zip"], laws=["민법"])
+    message = str(caught.value)
+    assert message.startswith("../shared/data/statutes/legalize-kr.zip: no such file or directory")
+    assert f"looked in {tmp_path}" in message and "nothing was read" in message
+    with pytest.raises(MissingSourceError, match=r"glob matched no files .*\(and 1 more missing sources\)"):
+        ingest(["nothing-*.json", "missing.md"])
+    # a missing source beside good ones stays one error among the results (the batch goes on)
+    result = ingest([tmp_path / "missing.md", ingest_dir / "markdown"])
+    assert result.articles and [e.reason for e in result.report.errors] == ["no such file or directory"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -130,6 +131,8 @@ def test_adapter_is_attached_through_the_adapter_module(tiny_dir, tmp_path, monk
     fake = types.ModuleType("legalret.models.adapter")
     fake.attach_adapter = attach_adapter
     fake.merge_lora = lambda model: 0  # nothing attached, nothing to merge
+    fake.resolve_adapter_dir = Path  # (a shipped adapter's name would resolve here)
+    fake.adapter_kind = lambda adapter_dir: "lora"
     monkeypatch.setitem(sys.modules, "legalret.models.adapter", fake)
     base = load_encoder(tiny_dir)
     enc = load_encoder(tiny_dir, adapter=tmp_path / "ad")

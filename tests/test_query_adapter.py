@@ -205,3 +205,40 @@ def test_facts_queries_join_train_holdings_and_skip_bad_lines(tmp_path, capsys):
     assert rows[0]["gold"] == (["민법 제750조", "민법 제751조"] if earlier is first else ["상법 제651조"])
     warned = "".join(capsys.readouterr().err.split())  # the console may wrap the line
     assert "facts.jsonl:3:invalidJSON" in warned  # the bad line is named and skipped, not fatal
+
+
+def test_shipped_adapters_resolve_by_name_from_any_folder(tmp_path, monkeypatch):
+    """Issue 21 (8): `load_encoder(adapter="legalret/adapters/…")` failed outside the checkout."""
+    from legalret.errors import ModelError
+    from legalret.models.adapter import SHIPPED_ADAPTERS, resolve_adapter_dir, shipped_adapters
+    from legalret.models.query_adapter import QueryAdapter
+
+    monkeypatch.chdir(tmp_path)
+    assert {"me5-small-legal", "me5-small-legal-qmap"} <= set(shipped_adapters())
+    for written in ("me5-small-legal-qmap", "legalret/adapters/me5-small-legal-qmap", "adapters/me5-small-legal-qmap"):
+        assert resolve_adapter_dir(written) == SHIPPED_ADAPTERS / "me5-small-legal-qmap"
+    assert QueryAdapter.load("me5-small-legal-qmap").dim == 384
+    own = tmp_path / "me5-small-legal-qmap"  # a folder of the user's with a shipped name wins: paths first
+    own.mkdir()
+    assert resolve_adapter_dir("me5-small-legal-qmap").resolve() == own
+    with pytest.raises(ModelError, match=r"adapter 'other/me5-small-legal': no such directory .*shipped: me5-small-legal"):
+        resolve_adapter_dir("other/me5-small-legal")
+
+
+def test_load_encoder_takes_a_shipped_query_adapter_by_name(tmp_path, monkeypatch):
+    """A query adapter given to load_encoder wraps the encoder (here: refused, since the tiny test encoder is not
+    the base it was trained on — which shows it was found and read, from another folder)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+    import index_support as sup
+
+    from legalret.errors import ModelError
+    from legalret.models.encoder import load_encoder
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ModelError, match="query adapter .*me5-small-legal-qmap was trained on"):
+        load_encoder(sup.tiny_model_dir(), adapter="me5-small-legal-qmap", precision="fp32")
+    with pytest.raises(ModelError, match="no adapter shipped with legalret has that name"):
+        load_encoder(sup.tiny_model_dir(), adapter="no-such-adapter", precision="fp32")

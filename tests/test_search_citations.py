@@ -42,3 +42,31 @@ def test_no_false_positives():
 
 def test_duplicates_kept_once():
     assert keys("민법 제750조 민법 제750조") == ["민법 제750조"]
+
+
+def test_law_name_and_a_bare_number_is_a_citation():
+    """Issue 21 (13): "민법 750" returned 민법 제580조 (BM25 on '민법' alone); a person means 민법 제750조."""
+    assert keys("민법 750") == ["민법 제750조"]
+    assert keys("민법 750 손해배상 책임") == ["민법 제750조"]
+    assert keys("민법 750에 따른 배상") == ["민법 제750조"]
+    assert keys("상법 651의2") == ["상법 제651조의2"]
+    assert keys("「민법」 750") == ["민법 제750조"]
+    assert keys("민법 제 103 반사회질서") == ["민법 제103조"]
+    assert keys("민법 시행령 1") == ["민법 시행령 제1조"]
+    c = find_citations("질문: 민법 750", NAMES)[0]
+    assert (c.raw, c.start) == ("민법 750", 4)
+    assert keys("민법 750, 민법 제751조") == ["민법 제750조", "민법 제751조"]  # in order, with the 조 form
+
+
+def test_a_bare_number_that_is_a_count_date_amount_or_case_is_not():
+    for q in ("민법 3년의 소멸시효", "민법 2020다12345 판결", "민법 1억 원", "민법 5개 조문", "민법 2장", "민법 0",
+              "민법 12.5%", "민법 12,000", "형법 750", "손해 750 민법", "민법 10000"):
+        assert keys(q) == [], q
+
+
+def test_repeated_unresolved_reference_is_one_notice():
+    from legalret.search.citations import unresolved_citations
+
+    notes = unresolved_citations("제753조 제753조 손해 제753조 제753조 형법 제250조", NAMES)
+    assert notes == ["'제753조' names no law; write it as e.g. '민법 제753조'",
+                     "'형법 제250조': 형법 is not in this index (see `legalret index info`)"]

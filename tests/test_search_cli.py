@@ -19,6 +19,7 @@ from legalret.errors import LegalretError  # noqa: E402
 from legalret.index import build_index  # noqa: E402
 from legalret.serve import resident  # noqa: E402
 from legalret.serve.server import BackgroundServer  # noqa: E402
+from terminal_support import at_terminal, in_pipe, json_hits, notes, plain, shell_env  # noqa: E402
 
 runner = CliRunner()
 
@@ -185,3 +186,125 @@ def test_resident_with_no_index_is_the_usual_error(tmp_path, monkeypatch):
     with pytest.raises(IndexError_, match="no index at"):
         resident.connect(tmp_path / "missing")
     assert not list((tmp_path / "home" / "serve").glob("*.json"))  # nothing started
+
+
+# ---- issue 21: the same behaviour at a terminal (a real pseudo-terminal, resident server) and in a pipe -------
+
+
+@pytest.fixture()
+def home(tmp_path, monkeypatch):
+    """A LEGALRET_HOME of its own (resident servers' state files); any server a failing test left is stopped."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEGALRET_HOME", str(home))
+    yield home
+    resident.stop()
+
+
+@pytest.mark.slow  # a dozen fresh processes and a resident server: ~40 s on a quiet 2-core machine
+def test_terminal_and_pipe_agree_on_long_queries_k_and_notes(index, home):
+    """Issue 21 (5, 11, 13): 50,000 characters at a terminal gave a ConnectionResetError traceback, 1,500–8,000 an
+    HTTP 400, and a pipe cut to 1,000 with a note; -k 100000 gave 100 hits silently. Now one rule for both."""
+    env = shell_env(home)
+    long_query = "간접점유 점유권 " * 5600  # 50,400 characters
+    for args in (["search", long_query, "--index", str(index), "--json", "-k", "3"],
+                 ["search", "퀘이사르프로브 블라쿠쿠 제753조 제753조", "--index", str(index), "--json"]):
+        rc_t, tty = at_terminal(args, env)
+        rc_p, pipe = in_pipe(args, env)
+        assert rc_t == rc_p == 0, (tty[-2000:], pipe[-2000:])
+        assert "Traceback" not in tty + pipe
+        assert json_hits(tty) == json_hits(pipe)
+        assert json_hits(tty) or args[1] is not long_query  # (a BM25-only index finds nothing for unseen words)
+        assert notes(tty) == notes(pipe)  # (the start notice is not a note: it says what happened, once)
+        assert len(set(notes(pipe))) == len(notes(pipe))  # each note once
+    assert "query cut to its first 4,000 of 50,399 characters (the limit everywhere)" in notes(in_pipe(
+        ["search", long_query, "--index", str(index), "--json", "-k", "3"], env)[1])
+    assert any(n.startswith("nothing in the query matched") for n in notes(pipe))
+    rc_t, tty = at_terminal(["search", "점유", "--index", str(index), "-k", "100000"], env)
+    rc_p, pipe = in_pipe(["search", "점유", "--index", str(index), "-k", "100000"], env)
+    assert rc_t == rc_p == 1
+    assert "k must be between 1 and 100 (got 100000)" in tty and "k must be between 1 and 100 (got 100000)" in pipe
+
+
+def test_resident_server_notice_status_stop_and_the_next_search_after_an_add(tmp_path, home):
+    """Issue 21 (4, 7): the resident server started silently, nothing stopped it, and after `index add` the next
+    terminal searches answered from the previous generation."""
+    from legalret.index import add_to_index
+
+    idx = tmp_path / "idx"
+    arts = sup.articles()
+    build_index(arts, idx, model="none")
+    env = shell_env(home)
+    args = ["search", "반려견 손해 배상", "--index", str(idx), "--json", "-k", "1"]
+    rc, first = at_terminal(args, env)
+    assert rc == 0 and "starting a resident search server for" in first and "legalret server stop" in first
+    rc, again = at_terminal(args, env)
+    assert rc == 0 and "starting a resident" not in again  # reused, no second notice
+    rc, status = in_pipe(["server", "status", "--json"], env)
+    (server,) = [json.loads(line) for line in status.splitlines() if line.startswith("{")]
+    assert server["index"] == str(idx.resolve()) and server["rss_mb"] and server["settings"] == {}
+
+    changed = [sup.amended(a, "반려견이 사람에게 손해를 가한 때에는 점유자가 배상할 책임이 있다.") if a.key == "민법 제751조" else a
+               for a in arts]
+    add_to_index(changed, idx)
+    rc, after = at_terminal(args, env)
+    (hit,) = [json.loads(line) for line in after.splitlines() if line.startswith("{")]
+    assert rc == 0 and hit["key"] == "민법 제751조" and "반려견" in hit["text"]  # the very next search
+
+    rc, stopped = in_pipe(["server", "stop", "--index", str(idx)], env)
+    assert rc == 0 and "stopped 1 resident search server" in stopped
+    import time
+
+    deadline = time.monotonic() + 20
+    while "no resident search server is running" not in in_pipe(["server", "status"], env)[1]:
+        assert time.monotonic() < deadline, "the server did not stop"
+        time.sleep(0.2)
+    rc, helptext = in_pipe(["search", "--help"], env)
+    assert "`legalret server stop` ends it" in plain(helptext)
+
+
+@pytest.fixture(scope="module")
+def index_with_ranker(tmp_path_factory):
+    """An index with BM25, dense (the tiny encoder) and a memory: the learned re-ranker applies to hybrid."""
+    from test_search_memory import PRECEDENTS
+
+    from legalret import pipeline
+
+    d = tmp_path_factory.mktemp("ranker") / "idx"
+    pipeline.build(sup.articles(), d, model=str(sup.tiny_model_dir()), precedents=PRECEDENTS)
+    return d
+
+
+@pytest.mark.slow  # three resident servers and three in-process searches with the torch encoder
+def test_result_settings_reach_the_terminal_search(index_with_ranker, tmp_path, home):
+    """Issue 21 (6): `LEGALRET_RANKER=none legalret search …` ranked differently in a pipe and at a terminal
+    (the resident server kept the environment it started with). A shell with other settings gets its own server."""
+    import numpy as np
+
+    from legalret.search.ranker import FEATURES, Ranker
+
+    coef = np.zeros(len(FEATURES))
+    coef[FEATURES.index("dense_rr")] = 1.0
+    only_dense = tmp_path / "only_dense.json"
+    Ranker(coef=coef, mean=np.zeros(len(FEATURES)), scale=np.ones(len(FEATURES)), depth=50).save(only_dense)
+    args = ["search", "타인의 물건을 점유한 자가 유치권을 주장할 수 있는지", "--index", str(index_with_ranker), "--json", "-k", "6"]
+    results = {}
+    for setting in ("", "none", str(only_dense)):
+        env = shell_env(home, **({"LEGALRET_RANKER": setting} if setting else {}))
+        rc_p, pipe = in_pipe(args, env)
+        rc_t, tty = at_terminal(args, env)
+        assert rc_t == rc_p == 0, (tty[-2000:], pipe[-2000:])
+        assert json_hits(tty) == json_hits(pipe), setting
+        results[setting] = json_hits(pipe)
+    assert len({tuple(r) for r in results.values()}) > 1  # the settings do change the ranking here
+    rc, status = in_pipe(["server", "status", "--json"], shell_env(home))
+    servers = [json.loads(line) for line in status.splitlines() if line.startswith("{")]
+    assert sorted(s["settings"].get("LEGALRET_RANKER", "") for s in servers) == sorted(["", "none", str(only_dense)])
+    rc, out = in_pipe(["server", "stop", "--all"], shell_env(home))
+    assert "stopped 3 resident search servers" in out
+
+
+def test_an_explicit_server_with_other_settings_is_named(index, server):
+    r = _run(["search", "간접점유", "--index", str(index), "--json"],
+             {"LEGALRET_SERVER": server.url, "LEGALRET_TOKEN": "tok", "LEGALRET_RANKER": "none"})
+    assert r.exit_code == 0
+    assert "ranks with its own settings (LEGALRET_RANKER=none here, (unset) there)" in r.output.replace("\n", " ")

@@ -104,9 +104,9 @@ def test_retriever_protocol(searcher):
 
 
 def test_over_long_query_truncated_with_notice(searcher):
-    res = searcher.search("유치권 " * 400, k=2, mode="bm25")
-    assert len(res.query) == MAX_QUERY_CHARS
-    assert any("truncated" in n for n in res.notices)
+    res = searcher.search("유치권 " * 1200, k=2, mode="bm25")
+    assert len(res.query) == MAX_QUERY_CHARS == 4000
+    assert "query cut to its first 4,000 of 4,799 characters (the limit everywhere)" in res.notices
 
 
 def test_error_paths(searcher, tmp_path):

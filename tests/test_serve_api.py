@@ -1,5 +1,6 @@
 """The HTTP API's contract: status codes, JSON shape, one-line errors, the token, static files only."""
 
+import json
 import sys
 from pathlib import Path
 from urllib.parse import quote
@@ -76,9 +77,8 @@ def test_filters_and_exact_citation(client):
         ({"q": ""}, "empty query"),
         ({"q": "   "}, "empty query"),
         ({}, "q:"),
-        ({"q": "가" * (MAX_QUERY_CHARS + 1)}, f"limit is {MAX_QUERY_CHARS}"),
-        ({"q": "점유", "k": 0}, "k:"),
-        ({"q": "점유", "k": 101}, "k:"),
+        ({"q": "점유", "k": 0}, "k must be between 1 and 100 (got 0)"),
+        ({"q": "점유", "k": 101}, "k must be between 1 and 100 (got 101)"),
         ({"q": "점유", "k": "ten"}, "k:"),
         ({"q": "점유", "mode": "magic"}, "mode:"),
         ({"q": "점유", "law": "형법"}, "unknown law filter '형법'"),
@@ -198,3 +198,138 @@ def test_docs_without_swagger_files_is_a_clear_404(live, monkeypatch):
     assert "swagger-ui-bundle" in _error(c.get("/docs"), 404)
     _error(c.get("/static/swagger/swagger-ui-bundle.js"), 404)
     assert c.get("/openapi.json").status_code == 200  # the schema stays
+
+
+# ---- issue 21: one limit and one note everywhere, HEAD, 405 Allow, JSON 414, next request on the new generation
+
+
+def test_long_query_is_cut_with_the_same_note_by_get_and_post(client):
+    from legalret.config import query_cut_note
+
+    long_query = "유치권 간접점유 " * 700  # 5,600 characters: above the 4,000 limit, a pasted judgment's size
+    for r in (client.get("/api/search", params={"q": long_query, "k": 2}),
+              client.post("/api/search", json={"q": long_query, "k": 2})):
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert len(body["query"]) == MAX_QUERY_CHARS == 4000
+        assert query_cut_note(len(long_query.strip())) in body["notices"] and body["hits"]
+    ok = client.post("/api/search", json={"q": "가" * 3999 + "점", "k": 1})  # under the limit: no note, no error
+    assert ok.status_code == 200 and not any("cut" in n for n in ok.json()["notices"])
+
+
+def test_k_limit_is_one_message_in_api_and_cli(client, index):
+    from typer.testing import CliRunner
+
+    from legalret.cli import app
+    from legalret.config import k_error
+
+    api = _error(client.get("/api/search", params={"q": "점유", "k": 100000}), 400)
+    assert api == k_error(100000) == "k must be between 1 and 100 (got 100000)"
+    assert _error(client.post("/api/search", json={"q": "점유", "k": 100000}), 400) == api
+    r = CliRunner().invoke(app, ["search", "점유", "--index", str(index), "-k", "100000"],
+                           env={"LEGALRET_RESIDENT": "off", "LEGALRET_SERVER": ""})
+    assert str(r.exception) == api  # the CLI says exactly the same, instead of 100 hits without a word
+
+
+def test_nonsense_query_says_nothing_matched_and_notes_come_once(client):
+    body = client.get("/api/search", params={"q": "퀘이사르프로브 블라쿠쿠"}).json()
+    assert any(n.startswith("nothing in the query matched this index") and "'퀘이사르프로브'" in n for n in body["notices"])
+    body = client.get("/api/search", params={"q": "유치권 간접점유"}).json()
+    assert not any("matched" in n for n in body["notices"])
+    body = client.get("/api/search", params={"q": "제753조 제753조 제753조 제753조 손해배상"}).json()
+    assert body["notices"].count("'제753조' names no law; write it as e.g. '민법 제753조'") == 1
+    assert len(body["notices"]) == len(set(body["notices"]))
+
+
+def test_the_request_after_an_add_answers_from_the_new_generation(tmp_path):
+    """Issue 21 (4): the reload ran in the background and the next searches still answered from the previous
+    generation. Now the request that sees CURRENT move waits for the new one (here: a slow 0.5 s load)."""
+    import time
+
+    from legalret.index import add_to_index
+    from legalret.search.searcher import Searcher
+
+    idx = tmp_path / "idx"
+    arts = sup.articles()
+    build_index(arts, idx, model="none")
+
+    def slow(index_dir):
+        time.sleep(0.5)
+        return Searcher(index_dir)
+
+    live = LiveSearcher(idx, factory=slow, warm=False)
+    c = TestClient(create_app(live))
+    before = c.get("/api/search", params={"q": "간접점유"}).json()["generation"]
+    changed = [sup.amended(a, "반려견이 사람에게 손해를 가한 때에는 점유자가 배상할 책임이 있다.") if a.key == "민법 제751조" else a
+               for a in arts]
+    add_to_index(changed, idx)
+    current = json.loads((idx / "CURRENT").read_text())["generation"]
+    assert current != before
+    assert c.get("/healthz").json()["generation"] in (before, current)  # a liveness probe never blocks
+    body = c.get("/api/search", params={"q": "반려견 손해 배상"}).json()
+    assert body["generation"] == current and body["hits"][0]["key"] == "민법 제751조"
+    assert "반려견" in body["hits"][0]["text"]
+    assert c.get("/healthz").json()["generation"] == current
+
+
+def test_head_405_and_request_line_limits_on_a_real_uvicorn(index):
+    """HEAD answers like GET without a body; 405 names Allow; a URL over the server's limit is a JSON 414 the client
+    can read (not a plain-text 'Invalid HTTP request' and a reset connection); a 100k-character GET is cut."""
+    import http.client
+    import socket
+
+    from legalret.serve.protocol import MAX_REQUEST_BYTES
+    from legalret.serve.server import BackgroundServer
+
+    with BackgroundServer(index, warm=False) as srv:
+        conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+        for path in ("/healthz", "/api/search?q=%EC%A0%90%EC%9C%A0", "/"):
+            conn.request("HEAD", path)
+            r = conn.getresponse()
+            assert r.status == 200 and r.read() == b"", path
+            assert int(r.getheader("content-length")) > 0
+        conn.request("DELETE", "/healthz")
+        r = conn.getresponse()
+        assert r.status == 405 and r.getheader("allow") == "GET, HEAD"
+        assert json.loads(r.read())["status"] == 405
+
+        conn.request("GET", "/api/search?q=" + quote("가나다 " * 25_000) + "&k=1")  # 100,000 characters, ~900 kB
+        r = conn.getresponse()
+        body = json.loads(r.read())
+        assert r.status == 200 and len(body["query"]) == MAX_QUERY_CHARS
+        assert any("query cut to its first 4,000 of" in n for n in body["notices"])
+        conn.close()
+
+        def raw(request: bytes) -> tuple[bytes, dict]:
+            with socket.create_connection(("127.0.0.1", srv.port), timeout=30) as s:
+                s.sendall(request)
+                s.shutdown(socket.SHUT_WR)
+                reply = b""
+                while chunk := s.recv(65536):
+                    reply += chunk
+            head, _, payload = reply.partition(b"\r\n\r\n")
+            assert b"content-type: application/json" in head.lower(), head
+            return head, json.loads(payload)
+
+        huge = b"GET /api/search?q=" + quote("가" * 250_000).encode() + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+        assert len(huge) > MAX_REQUEST_BYTES
+        head, error = raw(huge)
+        assert head.startswith(b"HTTP/1.1 414 Request-URI Too Long") and error["status"] == 414
+        assert "POST /api/search" in error["error"] and "\n" not in error["error"]
+        head, error = raw(b"\x16\x03\x01 hello\r\n\r\n")  # not HTTP at all (a TLS hello): JSON 400
+        assert head.startswith(b"HTTP/1.1 400") and error["status"] == 400 and "invalid HTTP request" in error["error"]
+
+
+def test_the_client_falls_back_to_get_on_a_server_without_post(index):
+    """A resident server started by an older legalret (GET only) still answers the new CLI."""
+    from fastapi import FastAPI
+
+    from legalret.serve.client import ServerClient
+    from legalret.serve.server import BackgroundServer
+
+    with BackgroundServer(index, warm=False) as srv:
+        app: FastAPI = srv.app
+        app.router.routes = [r for r in app.router.routes if not (getattr(r, "path", "") == "/api/search"
+                                                                  and "POST" in getattr(r, "methods", ()))]
+        res = ServerClient(srv.url).search("간접점유 점유권", k=2, law="민법", explain=True)
+        assert res["hits"][0]["key"] == "민법 제194조" and len(res["hits"]) <= 2

@@ -84,11 +84,14 @@ def register(app: typer.Typer) -> None:
                                              "only decisions before this date vote in the precedent memory."),
         allow_leakage: bool = typer.Option(False, "--allow-leakage", help="Run even when undated queries would let the "
                                            "memory vote with their own or later decisions (every output is labelled)."),
+        skip_bad: bool = typer.Option(False, "--skip-bad", help="Go on when some query lines are unreadable or repeat a "
+                                      "qid (each is listed; the report counts them). Without it such a file is refused."),
     ) -> None:
         """Recall@k, MRR@10, nDCG@10, F2 — overall and per law, with bootstrap intervals.
 
         Query lines may carry "date" (YYYY-MM-DD) and "case_no": then only earlier, other decisions vote in
-        the precedent memory. Undated queries on an index with a memory need --before or --allow-leakage."""
+        the precedent memory. Undated queries on an index with a memory need --before or --allow-leakage.
+        A query file with unreadable lines or repeated qids is refused (file:line:column of each) unless --skip-bad."""
         from legalret.evaluate.leakage import plan_leakage
         from legalret.evaluate.quality import evaluate, load_queries
         from legalret.evaluate.report import quality_markdown, write_quality_report
@@ -96,7 +99,7 @@ def register(app: typer.Typer) -> None:
         if gold not in ("all", "indexed"):
             raise typer.BadParameter("--gold must be 'all' or 'indexed'")
         modes = _parse_modes(mode)
-        qs = load_queries(queries, limit=limit, seed=seed)
+        qs = load_queries(queries, limit=limit, seed=seed, strict=not skip_bad)
         for err in qs.errors[:5]:
             console.print(f"[yellow]skipped[/] {err}", highlight=False)
         if len(qs.errors) > 5:

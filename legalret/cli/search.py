@@ -9,9 +9,14 @@ Examples::
 Where the search runs:
 
 1. ``LEGALRET_SERVER`` set → that server (``legalret serve``), same table / JSON output;
-2. else a *resident* server for this index (started on first use, stopped after 15 idle minutes) when
-   ``LEGALRET_RESIDENT`` says so — by default when stdout is a terminal (see :mod:`legalret.serve.resident`);
-3. else in this process.
+2. else a *resident* server for this index (started on first use with a one-line notice, stopped after 15
+   idle minutes or by ``legalret server stop``) when ``LEGALRET_RESIDENT`` says so — by default when stdout is
+   a terminal (see :mod:`legalret.serve.resident`); one per value of the settings that change results
+   (``LEGALRET_RANKER`` …), started with them, so it answers exactly as an in-process search;
+3. else in this process (pipes, scripts, CI).
+
+Every path applies the same limits (:data:`~legalret.config.MAX_QUERY_CHARS`: a longer query is cut with a
+notice; :data:`~legalret.config.MAX_K`) and prints each notice once.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import typer
 from rich.text import Text
 from rich.table import Table
 
+from legalret.config import MAX_K, k_error
 from legalret.errors import LegalretError
 from legalret.progress import console
 from legalret.text import highlight_terms
@@ -44,22 +50,29 @@ def _default_index() -> Path:
 def search_command(
     query: str = typer.Argument(..., help="Question or keywords; an exact citation such as '민법 제750조' is ranked first."),
     index: Path = typer.Option(None, "--index", help="Index directory."),
-    k: int = typer.Option(10, "-k", "--top-k", help="Number of hits."),
+    k: int = typer.Option(10, "-k", "--top-k", help=f"Number of hits (1–{MAX_K})."),
     law: Optional[str] = typer.Option(None, "--law", help="Only these laws, comma-separated (민법,상법)."),
     kind: Optional[str] = typer.Option(None, "--kind", help="Only these kinds, comma-separated (법률,시행령)."),
     mode: str = typer.Option("hybrid", "--mode", help="hybrid (learned fusion when the index has a memory) | convex | rrf | bm25 | dense | memory"),
     as_json: bool = typer.Option(False, "--json", help="JSON lines on stdout (one hit per line)."),
     explain: bool = typer.Option(False, "--explain", help="Show each retriever's rank and score per hit."),
 ) -> None:
-    """Search the index: a table of rank, key, title, snippet (matched terms highlighted) and score."""
+    """Search the index: a table of rank, key, title, snippet (matched terms highlighted) and score.
+
+    In a terminal the search is answered by a resident server for the index, started on first use (a one-line
+    notice; ~0.7 GB while it runs; it stops after 15 idle minutes): `legalret server status` lists it,
+    `legalret server stop` ends it, LEGALRET_RESIDENT=off searches in this process instead. Pipes and
+    scripts always search in this process; both give the same hits."""
     if not query.strip():
         raise LegalretError("empty query: type some words or an article citation such as '민법 제750조'")
+    if k_error(k):
+        raise LegalretError(k_error(k))
     client = _client(index)
     if client is not None:
         res = client.search(query, k=k, law=law, kind=kind, mode=mode, explain=explain)
         hits = [_strip_extras(h) for h in res["hits"]]
-        render(res["query"], res["mode"], hits, res.get("notices", []), res.get("terms", []),
-               as_json=as_json, explain=explain)
+        notices = [*res.get("notices", []), *_settings_differ(client, res.get("settings"))]
+        render(res["query"], res["mode"], hits, notices, res.get("terms", []), as_json=as_json, explain=explain)
         return
 
     from legalret.search.searcher import Searcher
@@ -84,8 +97,25 @@ def _client(index: Path | None):
     from legalret.serve import resident
 
     if resident.use_resident():
-        return resident.connect(index or _default_index())
+        return resident.connect(index or _default_index(),
+                                notify=lambda line: console.print(f"[dim]{line}[/]", highlight=False, soft_wrap=True))
     return None
+
+
+def _settings_differ(client, server_settings: dict | None) -> list[str]:
+    """A notice when the server that answered runs with other result-changing settings than this shell
+    (only an explicit ``LEGALRET_SERVER`` can: a resident server is started with this shell's settings)."""
+    from legalret.config import RESULT_SETTINGS, result_settings
+
+    if server_settings is None:  # an older server that does not report them
+        return []
+    mine = result_settings()
+    differ = [name for name in RESULT_SETTINGS if mine.get(name) != server_settings.get(name)]
+    if not differ:
+        return []
+    shown = ", ".join(f"{n}={mine.get(n, '(unset)')} here, {server_settings.get(n, '(unset)')} there" for n in differ)
+    return [f"the server at {client.base_url} ranks with its own settings ({shown}); unset LEGALRET_SERVER "
+            "to search with yours"]
 
 
 def _strip_extras(hit: dict[str, Any]) -> dict[str, Any]:
@@ -96,8 +126,8 @@ def _strip_extras(hit: dict[str, Any]) -> dict[str, Any]:
 def render(query: str, mode: str, hits: list[dict[str, Any]], notices: list[str], terms: list[str], *,
            as_json: bool = False, explain: bool = False) -> None:
     """Print hits (``Hit.to_dict(with_text=True)`` dicts) as JSON lines or a table — the same either way."""
-    for note in notices:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    for note in dict.fromkeys(notices):  # each note once
+        console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)  # one line each, at any width
     if as_json:
         for rank, hit in enumerate(hits, 1):
             sys.stdout.write(json.dumps({"rank": rank, **hit}, ensure_ascii=False) + "\n")

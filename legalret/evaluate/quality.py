@@ -366,8 +366,8 @@ def parse_query_line(line: str, path: str, lineno: int) -> Query:
     """One JSONL line → :class:`Query`, or :class:`SourceError` naming the file, line and field."""
     try:
         record = json.loads(line)
-    except json.JSONDecodeError as e:
-        raise SourceError(path, f"not valid JSON ({e.msg} at column {e.colno})", line=lineno) from None
+    except json.JSONDecodeError as e:  # e.colno counts characters of this line from 1, as editors do
+        raise SourceError(path, f"not valid JSON ({e.msg})", line=lineno, column=e.colno) from None
     if not isinstance(record, dict):
         raise SourceError(path, f"expected a JSON object, got {type(record).__name__}", line=lineno)
     text = record.get("query")
@@ -395,8 +395,15 @@ def load_queries(
     limit: int | None = None,
     seed: int = 0,
     on_error: Callable[[SourceError], None] | None = None,
+    strict: bool = False,
 ) -> QuerySet:
-    """Read a query file. Bad lines are collected in ``.errors`` (and passed to ``on_error``), not fatal.
+    """Read a query file. Bad lines — unreadable, or repeating an earlier line's ``qid`` — are collected in
+    ``.errors`` (and passed to ``on_error``); with ``strict`` any of them is a :class:`SourceError` instead,
+    naming the count and the first few as ``file:line[:column]`` (``legalret bench quality`` is strict unless
+    ``--skip-bad``: a benchmark must not quietly score a fraction of its questions).
+
+    Lines are split at ``\\n`` only (a stray ``\\r`` inside a line does not shift the line numbers), a UTF-8 BOM
+    is ignored, and a line that is not UTF-8 is an error at the column of its first bad byte.
 
     ``limit`` keeps a random sample of that many queries, drawn with ``seed`` and kept in file order,
     so that ``--limit 200`` is representative and the same on every run. Raises :class:`SourceError`
@@ -407,27 +414,48 @@ def load_queries(
         raise SourceError(path, "query file not found")
     queries: list[Query] = []
     errors: list[SourceError] = []
+    first_line_of: dict[str, int] = {}
     total = 0
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            total += 1
-            try:
-                queries.append(parse_query_line(line, path, lineno))
-            except SourceError as e:
-                errors.append(e)
-                if on_error:
-                    on_error(e)
+    raw = Path(path).read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    for lineno, data in enumerate(raw.split(b"\n"), 1):
+        if not data.strip():
+            continue
+        total += 1
+        try:
+            query = parse_query_line(_decode_line(data, path, lineno), path, lineno)
+            if query.qid in first_line_of:
+                raise SourceError(path, f"duplicate qid {query.qid!r} (first on line {first_line_of[query.qid]})",
+                                  line=lineno, field="qid")
+            first_line_of[query.qid] = lineno
+            queries.append(query)
+        except SourceError as e:
+            errors.append(e)
+            if on_error:
+                on_error(e)
     if not queries:
         detail = f"; first error: {errors[0]}" if errors else ""
         raise SourceError(path, f"no readable queries ({total} non-empty lines){detail}")
+    if strict and errors:
+        shown = "; ".join(str(e) for e in errors[:3]) + (f"; … {len(errors) - 3} more" if len(errors) > 3 else "")
+        raise SourceError(path, f"{len(errors)} of {total} lines are unusable — {shown}. Fix them, or pass --skip-bad "
+                                f"to go on with the {len(queries)} readable queries")
     if limit is not None and limit < len(queries):
         if limit < 1:
             raise ValueError(f"limit must be positive, not {limit}")
         chosen = sorted(random.Random(seed).sample(range(len(queries)), limit))
         queries = [queries[i] for i in chosen]
     return QuerySet(queries=queries, path=path, errors=errors, total_lines=total)
+
+
+def _decode_line(data: bytes, path: str, lineno: int) -> str:
+    """One line of a query file as text; a line that is not UTF-8 is a :class:`SourceError` at its column."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        column = len(data[: e.start].decode("utf-8", errors="replace")) + 1
+        raise SourceError(path, f"not UTF-8 (byte 0x{data[e.start]:02x})", line=lineno, column=column) from None
 
 
 # ---- talking to searchers -----------------------------------------------------------------------------

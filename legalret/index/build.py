@@ -610,7 +610,9 @@ def split_adapter(adapter: str | Path | None):
     passages are built with the base encoder and the map is recorded in the manifest for the searcher."""
     if adapter is None:
         return None, None
-    from legalret.models.adapter import adapter_kind
+    from legalret.models.adapter import adapter_kind, resolve_adapter_dir
+
+    adapter = resolve_adapter_dir(adapter)  # a shipped adapter by name, from any folder
 
     if adapter_kind(adapter) == "query":
         from legalret.models.query_adapter import QueryAdapter

@@ -129,6 +129,10 @@ class IngestResult:
         return LawNames(dict.fromkeys(a.law for a in self.articles))
 
 
+class MissingSourceError(SourceError):
+    """A source the caller named is not there (no such path, or a glob that matched nothing)."""
+
+
 # ---- where the bytes come from --------------------------------------------------------------------
 @dataclass
 class SourceFile:
@@ -171,13 +175,13 @@ def iter_sources(sources: Iterable[str | os.PathLike | SourceFile] | str | os.Pa
             if _GLOB_CHARS.search(text) and not Path(text).exists():
                 matches = sorted(glob.glob(text, recursive=True))
                 if not matches:
-                    raise SourceError(text, "glob matched no files")
+                    raise MissingSourceError(text, "glob matched no files")
                 for match in matches:
                     yield from _expand(Path(match), errors)
             else:
                 path = Path(text).expanduser()
                 if not path.exists():
-                    raise SourceError(text, "no such file or directory")
+                    raise MissingSourceError(text, "no such file or directory")
                 yield from _expand(path, errors)
         except SourceError as e:
             if errors is None:
@@ -429,6 +433,10 @@ def ingest(sources, *, kinds=None, laws=None, on_error: Callable[[SourceError], 
     ``laws`` keeps only the named laws (any spacing / middle-dot spelling); ``kinds`` keeps only
     those kinds (``법률``, ``시행령``, ``시행규칙``; ``대통령령`` counts as ``시행령``).
     Articles come out in source order; one document per (law, kind) survives (the latest).
+
+    A source that does not exist is an error in ``report.errors`` like any bad file — but when *nothing* was
+    read because of it (a wrong relative path, typically), :class:`MissingSourceError` is raised, naming the
+    path and the folder it was looked for in, rather than an empty result that looks like an empty law.
     """
     start = time.perf_counter()
     report = IngestReport()
@@ -454,6 +462,11 @@ def ingest(sources, *, kinds=None, laws=None, on_error: Callable[[SourceError], 
     report.articles = len(articles)
     report.deleted = sum(a.deleted for a in articles)
     report.seconds = time.perf_counter() - start
+    missing = [e for e in report.errors if isinstance(e, MissingSourceError)]
+    if missing and not articles:
+        first = missing[0]
+        more = f" (and {len(missing) - 1} more missing sources)" if len(missing) > 1 else ""
+        raise MissingSourceError(first.path, f"{first.reason} (looked in {Path.cwd()}); nothing was read{more}")
     return IngestResult(articles, report)
 
 

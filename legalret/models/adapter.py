@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,34 @@ class LoraCard:
         return cls(**known, extra={k: v for k, v in d.items() if k not in names})
 
 
+#: The adapters shipped inside the package (``legalret/adapters/<name>``), usable by name from any folder.
+SHIPPED_ADAPTERS = Path(__file__).resolve().parent.parent / "adapters"
+
+
+def shipped_adapters() -> list[str]:
+    """Names of the adapters shipped with legalret (``me5-small-legal``, ``me5-small-legal-qmap``)."""
+    return sorted(p.name for p in SHIPPED_ADAPTERS.iterdir() if (p / CARD_NAME).is_file()) if SHIPPED_ADAPTERS.is_dir() else []
+
+
+def resolve_adapter_dir(adapter: str | os.PathLike) -> Path:
+    """The adapter directory a user means: a path that exists (relative to the current folder), else an adapter
+    shipped with legalret named by itself (``"me5-small-legal-qmap"``) or by its path inside a checkout
+    (``"legalret/adapters/me5-small-legal-qmap"``, what the README and old scripts write) — from any folder.
+
+    >>> resolve_adapter_dir("me5-small-legal-qmap").name
+    'me5-small-legal-qmap'
+    """
+    path = Path(adapter).expanduser()
+    if path.is_dir():
+        return path
+    shipped = SHIPPED_ADAPTERS / path.name
+    if path.name and shipped.is_dir() and (len(path.parts) == 1 or path.parts[-2:] == ("adapters", path.name)):
+        return shipped
+    names = ", ".join(shipped_adapters()) or "none"
+    raise ModelError(f"adapter {os.fspath(adapter)!r}: no such directory (looked in {Path.cwd()}), and no adapter "
+                     f"shipped with legalret has that name (shipped: {names})")
+
+
 def read_card_json(adapter_dir: Path) -> dict[str, Any]:
     """The raw JSON object of an adapter's card (LoRA or query adapter), or :class:`ModelError` saying what is off."""
     if not adapter_dir.is_dir():
@@ -182,7 +211,7 @@ def adapter_kind(adapter_dir: str | Path) -> str:
     :class:`ModelError` for a missing card or an unknown format. Index builds dispatch on this."""
     from legalret.models.query_adapter import FORMAT as QUERY_FORMAT
 
-    adapter_dir = Path(adapter_dir)
+    adapter_dir = resolve_adapter_dir(adapter_dir)
     fmt = read_card_json(adapter_dir).get("format", LORA_FORMAT)
     if fmt == LORA_FORMAT:
         return "lora"
@@ -219,7 +248,7 @@ def attach_adapter(st_model, adapter_dir: str | Path, base_spec_name: str, *, ba
     must match the card's too (same name but different weights, e.g. a rebuilt bundle). The model's architecture
     and hidden size are checked against the card as well, so a renamed base is caught.
     """
-    adapter_dir = Path(adapter_dir)
+    adapter_dir = resolve_adapter_dir(adapter_dir)
     card = read_card(adapter_dir)
     if adapter_kind(adapter_dir) != "lora":
         raise ModelError(

@@ -120,7 +120,12 @@ def load_encoder(
     device: str | None = None,
     passage_max_tokens: int | None = None,
 ) -> Encoder:
-    """Resolve ``spec`` (``None`` = configured default), load it, optionally attach a LoRA adapter.
+    """Resolve ``spec`` (``None`` = configured default), load it, optionally with an adapter.
+
+    ``adapter``: a directory, or an adapter shipped with legalret by name (``"me5-small-legal"``,
+    ``"me5-small-legal-qmap"``; ``"legalret/adapters/<name>"`` works from any folder too). A LoRA adapter is
+    merged into the encoder; a query adapter (a map on query vectors) wraps it
+    (:class:`~legalret.models.query_adapter.AdaptedQueryEncoder`: passages stay the base's).
 
     ``passage_max_tokens`` cuts passages (not queries) shorter than the model's limit; the vectors change, so
     the cut is part of the fingerprint. Statute articles carry their subject in the title and first
@@ -141,6 +146,15 @@ def load_encoder(
         model.max_seq_length = min(int(spec.max_seq_length), int(model.max_seq_length or spec.max_seq_length))
 
     fingerprint = f"{base_label(spec, model_dir)}@{weights_hash(spec, model_dir)}"
+    query_adapter = None
+    if adapter is not None:
+        from legalret.models.adapter import adapter_kind, resolve_adapter_dir
+
+        adapter = resolve_adapter_dir(adapter)
+        if adapter_kind(adapter) == "query":
+            from legalret.models.query_adapter import QueryAdapter
+
+            query_adapter, adapter = QueryAdapter.load(adapter), None
     if adapter is not None:
         from legalret.models.adapter import attach_adapter, merge_lora
 
@@ -164,7 +178,12 @@ def load_encoder(
 
         model.to(torch.bfloat16)
     model.eval()
-    return Encoder(model, spec, fingerprint, resolved, device, passage_max_tokens)
+    encoder = Encoder(model, spec, fingerprint, resolved, device, passage_max_tokens)
+    if query_adapter is not None:
+        from legalret.models.query_adapter import AdaptedQueryEncoder
+
+        return AdaptedQueryEncoder(encoder, query_adapter)  # checks that the map was trained on this base
+    return encoder
 
 
 def default_device() -> str:

@@ -40,7 +40,7 @@ import numpy as np
 
 from legalret.errors import ModelError
 # the same card file as LoRA adapters: one place to look, its `format` tells them apart
-from legalret.models.adapter import CARD_NAME, read_card_json
+from legalret.models.adapter import CARD_NAME, read_card_json, resolve_adapter_dir
 
 FORMAT = "legalret-query-adapter-1"
 WEIGHTS_NAME = "query_adapter.npy"
@@ -138,8 +138,9 @@ class QueryAdapter:
 
     @classmethod
     def load(cls, adapter_dir: str | os.PathLike) -> QueryAdapter:
-        """Read a query-adapter directory; :class:`ModelError` naming the file when anything is off."""
-        adapter_dir = Path(adapter_dir)
+        """Read a query-adapter directory (or a shipped one by name: ``"me5-small-legal-qmap"``);
+        :class:`ModelError` naming the file when anything is off."""
+        adapter_dir = resolve_adapter_dir(adapter_dir)
         card = QueryAdapterCard.from_dict(read_card_json(adapter_dir), where=str(adapter_dir / CARD_NAME))
         wpath = adapter_dir / WEIGHTS_NAME
         if not wpath.is_file():

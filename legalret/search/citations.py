@@ -5,6 +5,8 @@ recognises ``[제]N조[의M] [제]N항 [제]N호`` and looks for the law name wr
 with :class:`legalret.keys.LawNames`, so spacing, middle dots and ``구`` prefixes do not matter). A law
 carries over to the following numbers (``민법 제750조, 제751조``), ``같은 법`` / ``동법`` refer back, and
 a bare ``제N조`` uses ``default_law`` (the searcher passes the law filter when it names exactly one law).
+A law name followed by a bare number is a citation too, the way people type one (``민법 750`` → 민법 제750조,
+``상법 651의2``), unless the number is a count, date, amount or case number (``민법 3년``, ``2020다1234``).
 
 Usage::
 
@@ -14,6 +16,7 @@ Usage::
     names = LawNames(["민법", "상법"])
     [c.key for c in find_citations("상법 651조의2 질문의 효력", names)]   # ['상법 제651조의2']
     find_citations("민법 750조 1항", names)[0].paragraph                  # 1
+    [c.key for c in find_citations("민법 750 손해배상", names)]          # ['민법 제750조']
 """
 
 from __future__ import annotations
@@ -30,6 +33,12 @@ _ARTICLE = re.compile(
     r"(?:\s*의\s*(?P<branch>\d{1,3}))?"
     r"(?:\s*(?:제\s*)?(?P<para>\d{1,3})\s*항)?"
     r"(?:\s*(?:제\s*)?(?P<item>\d{1,3})\s*호)?"
+)
+# A bare number right after a law name ("민법 750", "상법 651의2"): not part of a longer number, and followed by
+# the end, a space or punctuation, or a particle — never by a unit or a case-number letter (년, 원, 개, 다 …).
+_BARE_NUMBER = re.compile(
+    r"(?<![\d.가-힣])(?:제\s*)?(?P<num>[1-9]\d{0,3})(?:\s*의\s*(?P<branch>[1-9]\d{0,2}))?"
+    r"(?=$|[\s;:?!)\]」』\"'”’]|[.,](?!\d)|(?:은|는|이|가|을|를|에|의|과|와|도|만)(?![가-힣]))"
 )
 _SAME_LAW = re.compile(r"(?:같은\s*법|동\s*법)(?:\s*시행령)?\s*$")
 # What may stand between two citations of the same law: separators and conjunctions.
@@ -65,10 +74,37 @@ class QueryCitation:
 def find_citations(query: str, law_names: LawNames, default_law: str | None = None) -> list[QueryCitation]:
     """Every article citation in ``query`` whose law is known, in order of appearance (duplicates kept once)."""
     query = normalize(query)
+    found = _article_citations(query, law_names, default_law) + _bare_citations(query, law_names)
+    out: list[QueryCitation] = []
+    seen: set[tuple] = set()
+    for cite in sorted(found, key=lambda c: c.start):
+        ident = (cite.key, cite.paragraph, cite.item)
+        if ident not in seen:
+            seen.add(ident)
+            out.append(cite)
+    return out
+
+
+def _bare_citations(query: str, law_names: LawNames) -> list[QueryCitation]:
+    """``<law name> N[의M]`` without 조: the law must be named right before the number."""
+    out: list[QueryCitation] = []
+    for m in _BARE_NUMBER.finditer(query):
+        before = query[: m.start()]
+        if not before[-1:].isspace() and not before[-1:].isalpha():
+            continue  # "제3", "(3" …: not a law name directly before
+        law, start = _law_before(before, law_names)  # a name ending right before the number (spaces, quotes aside)
+        if law is None:
+            continue
+        out.append(QueryCitation(law=law, number=int(m["num"]), branch=int(m["branch"] or 0),
+                                 raw=query[start : m.end()].strip(), start=start, end=m.end()))
+    return out
+
+
+def _article_citations(query: str, law_names: LawNames, default_law: str | None) -> list[QueryCitation]:
+    """Citations written with 조 (``[제]N조[의M] [제]N항 [제]N호``), laws carried over and referred back."""
     if "조" not in query:
         return []
     out: list[QueryCitation] = []
-    seen: set[tuple] = set()
     prev_law: str | None = None
     prev_end = 0
     for m in _ARTICLE.finditer(query):
@@ -96,10 +132,7 @@ def find_citations(query: str, law_names: LawNames, default_law: str | None = No
             start=start,
             end=m.end(),
         )
-        ident = (cite.key, cite.paragraph, cite.item)
-        if ident not in seen:
-            seen.add(ident)
-            out.append(cite)
+        out.append(cite)
         prev_law, prev_end = law, m.end()
     return out
 
@@ -130,7 +163,7 @@ _LAW_WORD = re.compile(r"([가-힣A-Za-z·ㆍ]{1,30}(?:법|령|규칙|법률|조
 
 
 def unresolved_citations(query: str, law_names: LawNames, default_law: str | None = None) -> list[str]:
-    """One notice per article reference in ``query`` that :func:`find_citations` cannot resolve: a law this
+    """One notice per distinct article reference in ``query`` that :func:`find_citations` cannot resolve: a law this
     index does not have (``형법 제250조`` on a 민법+상법 index), ``같은 법 제3조`` with no law before it, or a
     bare ``제3조`` with no law at all. Without a notice such a query silently gets unrelated hits."""
     query = normalize(query)
@@ -155,4 +188,4 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
         elif m["num"] and ("제" in cited or m["para"] or m["branch"]):
             notes.append(f"'{cited}' names no law; write it as e.g. '민법 {cited}'")
         prev_end = m.end()
-    return notes
+    return list(dict.fromkeys(notes))  # a reference written four times is one notice

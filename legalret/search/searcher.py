@@ -38,6 +38,7 @@ from typing import Any, Callable, Iterable, Protocol, Sequence, runtime_checkabl
 import numpy as np
 
 from legalret.articles import Article
+from legalret.config import MAX_QUERY_CHARS, query_cut_note  # one query limit and cut notice for every interface
 from legalret.errors import IndexError_, LegalretError
 from legalret.index.build import load_query_encoder
 from legalret.index.store import LEGACY_MEMORY_DIR, IndexData, load_index, reading
@@ -58,6 +59,7 @@ from legalret.search.citations import (
     find_citations,
     unresolved_citations,
 )
+from legalret.search.coverage import coverage_notes
 from legalret.search.fusion import (
     FusedItem,
     FusionSettings,
@@ -69,9 +71,6 @@ from legalret.search.fusion import (
 from legalret.search.ranker import ABSENT_RANK, Ranker, candidate_features, vote_features
 from legalret.text import normalize
 
-#: Queries longer than this (characters) are cut, with a notice: the encoder would truncate anyway,
-#: and very long texts only slow BM25 down.
-MAX_QUERY_CHARS = 1000
 MODES = ("hybrid", "convex", "rrf", "bm25", "dense", "memory")
 #: The party names of people's scenarios (갑/을/병). Kiwi keeps them as nouns; as query words they match nothing
 #: legal in an article and, in the memories, only holdings that happen to name their parties so. The query's tokens
@@ -547,6 +546,8 @@ class Searcher:
             if citations:
                 q.notes.extend(unresolved_citations(q.text, self.law_names, default_law))
             prepared.append((q, cites, self._needs_retrieval(q, cites)))
+            if prepared[-1][2]:  # words to search for: say when none (or few) of them occur in any article
+                q.notes.extend(coverage_notes(q.tokens, self.bm25.engine.vocab))
         retrievers = self.retrievers(mode)
         dense_queries = [q for q, _, needed in prepared if needed]
         if dense_queries and any(r is self._dense for r in retrievers):
@@ -577,7 +578,7 @@ class Searcher:
             raise LegalretError("empty query: type some words or an article citation such as '민법 제750조'")
         notes = []
         if len(q) > MAX_QUERY_CHARS:
-            notes.append(f"query truncated to its first {MAX_QUERY_CHARS} of {len(q)} characters")
+            notes.append(query_cut_note(len(q)))
             q = q[:MAX_QUERY_CHARS]
         return Query(q, self.query_tokens(q), notes=notes)
 

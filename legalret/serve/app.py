@@ -3,6 +3,8 @@
 =================================  ====================================================================
 ``GET /api/search?q=…``            ``k`` (1–100), ``law`` / ``kind`` (comma-separated), ``mode``
                                    (hybrid | rrf | bm25 | dense | memory), ``explain=1`` → hits as JSON
+``POST /api/search``               the same as a JSON body ``{"q", "k", "law", "kind", "mode", "explain"}``
+                                   (what the CLI sends: a pasted judgment has no URL-length worries)
 ``GET /api/articles/{key}``        one article by key, URL-encoded (``/api/articles/민법%20제194조``)
 ``GET /api/meta``                  the index's laws and kinds (the page's filters)
 ``GET /healthz``                   generation, article count, reload state (no token needed)
@@ -11,10 +13,12 @@
                                    files under ``/static/swagger/`` (no CDN), and the schema
 =================================  ====================================================================
 
-Errors are JSON ``{"error": "<one line>", "status": <code>}``: 400 for a bad parameter (empty or too long
-query, k out of range, unknown law/kind/mode), 401 without the bearer token when one is configured, 404 for
-an unknown article or path. Static files come from a fixed table read from the package at start-up, so no
-request path ever reaches the file system.
+A query longer than :data:`~legalret.config.MAX_QUERY_CHARS` is cut to it with the same notice the CLI shows.
+Every GET route answers HEAD too (health checks). Errors are JSON ``{"error": "<one line>", "status": <code>}``:
+400 for a bad parameter (empty query, k out of range, unknown law/kind/mode), 401 without the bearer token when
+one is configured, 404 for an unknown article or path, 405 with ``Allow``; a request line too long for the
+server is a JSON 414 too (:mod:`legalret.serve.protocol`). Static files come from a fixed table read from the
+package at start-up, so no request path ever reaches the file system.
 
 Usage::
 
@@ -38,13 +42,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from legalret.config import MAX_K, MAX_QUERY_CHARS, k_error, result_settings
 from legalret.errors import LegalretError
 from legalret.serve.live import LiveSearcher
 from legalret.text import highlight_terms
 
-#: Longest query accepted (characters). A statute question is a sentence or a paragraph; a megabyte is abuse.
-MAX_QUERY_CHARS = 1000
-MAX_K = 100
 MODES = ("hybrid", "convex", "rrf", "bm25", "dense", "memory")
 
 #: The page's files: name → content type. Nothing else under /static is ever served.
@@ -97,6 +99,18 @@ class SearchModel(BaseModel):
     notices: list[str]
     terms: list[str] = Field(description="query terms to highlight")
     took_ms: float
+    settings: dict[str, str] = Field(description="the server's settings that change results (LEGALRET_RANKER …)")
+
+
+class SearchRequest(BaseModel):
+    """``POST /api/search``'s body: the GET parameters as JSON."""
+
+    q: str = Field(description=f"The question or keywords (longer than {MAX_QUERY_CHARS} characters: cut, with a notice)")
+    k: int = 10
+    law: str | None = None
+    kind: str | None = None
+    mode: str = "hybrid"
+    explain: bool = False
 
 
 class ErrorModel(BaseModel):
@@ -149,6 +163,7 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
     )
     app.state.live = live
     swagger = swagger_dir()
+    settings = result_settings()  # read once, as the searcher read them: reported with every answer
 
     def require_token(request: Request) -> None:
         if not token:
@@ -183,28 +198,36 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
         message = exc.detail if isinstance(exc.detail, str) else "error"
-        return JSONResponse({"error": message, "status": exc.status_code}, status_code=exc.status_code)
+        # keep the exception's headers: a 405 must say which methods are allowed (Allow) — HEAD with GET
+        headers = dict(getattr(exc, "headers", None) or {})
+        if "GET" in headers.get("Allow", "").split(", ") and "HEAD" not in headers["Allow"]:
+            headers["Allow"] += ", HEAD"
+        return JSONResponse({"error": message, "status": exc.status_code}, status_code=exc.status_code,
+                            headers=headers or None)
 
-    @app.get("/api/search", dependencies=[Depends(require_token)], summary="Search the index",
-             response_class=Response, responses={200: {"model": SearchModel}, **ERRORS})
-    def api_search(
-        q: str = Query(..., description=f"The question or keywords (1–{MAX_QUERY_CHARS} characters); an exact citation such as '민법 제750조' comes first."),
-        k: int = Query(10, ge=1, le=MAX_K, description="Number of hits."),
-        law: str | None = Query(None, description="Only these laws, comma-separated (민법,상법)."),
-        kind: str | None = Query(None, description="Only these kinds, comma-separated (법률,시행령)."),
-        mode: str = Query("hybrid", description="hybrid | rrf | bm25 | dense | memory"),
-        explain: bool = Query(False, description="Each retriever's rank and score, and the precedents behind a hit."),
-    ) -> Response:
+    @app.middleware("http")
+    async def _head_as_get(request: Request, call_next):
+        """HEAD is GET without a body (RFC 9110), for every GET route: health checks use it. The server
+        (uvicorn) drops the body of a response to a HEAD request; the route sees a GET."""
+        if request.scope["method"] != "HEAD":
+            return await call_next(request)
+        request.scope["method"] = "GET"
+        try:
+            return await call_next(request)
+        finally:
+            request.scope["method"] = "HEAD"
+
+    def run_search(q: str, k: int, law: str | None, kind: str | None, mode: str, explain: bool) -> Response:
         if not q.strip():
             raise ApiError(400, "q: empty query; type some words or an article citation such as '민법 제750조'")
-        if len(q) > MAX_QUERY_CHARS:
-            raise ApiError(400, f"q: query is {len(q)} characters; the limit is {MAX_QUERY_CHARS}")
+        if k_error(k):
+            raise ApiError(400, k_error(k))
         if mode not in MODES:
             raise ApiError(400, f"mode: {mode!r} is not one of {', '.join(MODES)}")
         t0 = time.perf_counter()
         gen = live.get()
         try:
-            return json_response(_search(gen, q, k, law or None, kind or None, mode, explain, t0))
+            body = _search(gen, q, k, law or None, kind or None, mode, explain, t0)
         except LegalretError:
             raise
         except Exception:
@@ -213,7 +236,27 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
             fresh = live.reload_now()
             if fresh is gen:
                 raise
-            return json_response(_search(fresh, q, k, law or None, kind or None, mode, explain, t0))
+            body = _search(fresh, q, k, law or None, kind or None, mode, explain, t0)
+        body["settings"] = settings  # what the CLI compares with its own (LEGALRET_RANKER …)
+        return json_response(body)
+
+    @app.get("/api/search", dependencies=[Depends(require_token)], summary="Search the index",
+             response_class=Response, responses={200: {"model": SearchModel}, **ERRORS})
+    def api_search(
+        q: str = Query(..., description=f"The question or keywords; longer than {MAX_QUERY_CHARS} characters: cut, with "
+                                        "a notice. An exact citation such as '민법 제750조' comes first."),
+        k: int = Query(10, description=f"Number of hits (1–{MAX_K})."),
+        law: str | None = Query(None, description="Only these laws, comma-separated (민법,상법)."),
+        kind: str | None = Query(None, description="Only these kinds, comma-separated (법률,시행령)."),
+        mode: str = Query("hybrid", description="hybrid | rrf | bm25 | dense | memory"),
+        explain: bool = Query(False, description="Each retriever's rank and score, and the precedents behind a hit."),
+    ) -> Response:
+        return run_search(q, k, law, kind, mode, explain)
+
+    @app.post("/api/search", dependencies=[Depends(require_token)], summary="Search the index (parameters as JSON)",
+              response_class=Response, responses={200: {"model": SearchModel}, **ERRORS})
+    def api_search_post(body: SearchRequest) -> Response:
+        return run_search(body.q, body.k, body.law, body.kind, body.mode, body.explain)
 
     @app.get("/api/articles/{key:path}", dependencies=[Depends(require_token)], summary="One article by key",
              responses={404: {"model": ErrorModel}, 401: {"model": ErrorModel}})
@@ -236,7 +279,7 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
 
     @app.get("/healthz", summary="Liveness and the generation served")
     def healthz() -> dict[str, Any]:
-        gen = live.get()
+        gen = live.get(wait=False)  # a liveness probe answers at once, also while a new generation loads
         s = gen.searcher
         return {
             "status": "ok",
@@ -246,7 +289,9 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
             "dense": s.has_dense,
             "memory": s.memory is not None,
             "reloads": live.reloads,
+            "reloading": live.reloading,
             "reload_error": live.last_error,
+            "settings": settings,
             "version": _version(),
         }
 
@@ -302,7 +347,7 @@ def _search(gen, q, k, law, kind, mode, explain, t0) -> dict[str, Any]:
     with gen.lock:
         results = s.search(q, k=k, mode=mode, laws=law, kinds=kind, explain=explain)
         terms = highlight_terms(s.tokenizer.tokenize(results.query))
-    notices = list(s.notices) + list(results.notices)
+    notices = list(dict.fromkeys([*s.notices, *results.notices]))  # each note once
     return {
         "query": results.query,
         "mode": mode,

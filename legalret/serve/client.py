@@ -25,6 +25,14 @@ from legalret.errors import LegalretError
 SERVER_ENV = "LEGALRET_SERVER"
 
 
+class ServerError(LegalretError):
+    """The server answered with an error (``status``: its HTTP status)."""
+
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.status = status
+
+
 def server_from_env() -> str | None:
     """``LEGALRET_SERVER`` (e.g. ``http://127.0.0.1:8000``), or None."""
     from legalret.config import server_url
@@ -47,23 +55,31 @@ class ServerClient:
 
     def search(self, query: str, *, k: int = 10, law: str | None = None, kind: str | None = None,
                mode: str = "hybrid", explain: bool = False) -> dict[str, Any]:
-        params = {"q": query, "k": str(k), "mode": mode}
-        if law:
-            params["law"] = law
-        if kind:
-            params["kind"] = kind
-        if explain:
-            params["explain"] = "1"
-        return self._get("/api/search?" + urllib.parse.urlencode(params))
+        """``POST /api/search``: a JSON body, so a pasted judgment of any length arrives (and is cut, with the
+        notice every interface shows) instead of meeting a URL-length limit."""
+        body = {"q": query, "k": k, "law": law or None, "kind": kind or None, "mode": mode, "explain": explain}
+        try:
+            return self._request("/api/search", data=json.dumps(body, ensure_ascii=False).encode("utf-8"))
+        except ServerError as e:
+            if e.status != 405:
+                raise
+        # a server from before POST /api/search (a resident one started by an older legalret): GET
+        params = {"q": query, "k": str(k), "mode": mode, **({"law": law} if law else {}), **({"kind": kind} if kind else {}),
+                  **({"explain": "1"} if explain else {})}
+        return self._request("/api/search?" + urllib.parse.urlencode(params))
 
     def article(self, key: str) -> dict[str, Any]:
-        return self._get("/api/articles/" + urllib.parse.quote(key, safe=""))
+        return self._request("/api/articles/" + urllib.parse.quote(key, safe=""))
 
     def health(self, timeout: float | None = None) -> dict[str, Any]:
-        return self._get("/healthz", timeout=timeout)
+        return self._request("/healthz", timeout=timeout)
 
-    def _get(self, path: str, timeout: float | None = None) -> dict[str, Any]:
-        request = urllib.request.Request(self.base_url + path, headers={"Accept": "application/json"})
+    def _request(self, path: str, timeout: float | None = None, data: bytes | None = None) -> dict[str, Any]:
+        """GET ``path`` (POST ``data`` as JSON when given) → the JSON answer."""
+        headers = {"Accept": "application/json"}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(self.base_url + path, data=data, headers=headers)
         if self.token:
             request.add_header("Authorization", f"Bearer {self.token}")
         try:
@@ -74,7 +90,7 @@ class ServerClient:
                 message = json.loads(e.read().decode("utf-8")).get("error") or e.reason
             except (ValueError, AttributeError):
                 message = e.reason
-            raise LegalretError(f"server {self.base_url}: {message} (HTTP {e.code})") from None
+            raise ServerError(f"server {self.base_url}: {message} (HTTP {e.code})", e.code) from None
         except (urllib.error.URLError, OSError, ValueError) as e:
             reason = getattr(e, "reason", None) or e
             raise LegalretError(f"cannot reach the legalret server at {self.base_url} ({reason}); "

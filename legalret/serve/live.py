@@ -1,15 +1,17 @@
-"""A searcher that follows the index: after ``legalret index add`` the next requests see the new generation.
+"""A searcher that follows the index: after ``legalret index add`` the next request sees the new generation.
 
 Every request calls :meth:`LiveSearcher.get`, which costs one ``stat`` of the index's ``CURRENT`` pointer. When
-the pointer changed, a new :class:`~legalret.search.searcher.Searcher` is opened and warmed **in a background
-thread** while requests keep using the old one; then it is swapped in with one assignment. A request that
-already holds the old searcher finishes on it (earlier generations stay on disk: ``index add --keep``), so
-nothing in flight fails and nobody waits for the load.
+the pointer changed, a new :class:`~legalret.search.searcher.Searcher` is opened and warmed in a background
+thread and swapped in with one assignment; the request that noticed the change — and any that arrive during
+the load — wait for it (at most :data:`RELOAD_WAIT_S`), so the first search after an ``index add`` already
+answers from the new generation, as a person who just ran the add expects. A request that already holds
+the old searcher finishes on it (earlier generations stay on disk: ``index add --keep``), so nothing in
+flight fails. ``get(wait=False)`` (``/healthz``: a liveness probe must not block) serves the old one meanwhile.
 
 Usage::
 
     live = LiveSearcher("idx/")            # opens and warms the current generation (blocking, once)
-    gen = live.get()                       # cheap; starts a reload in the background when CURRENT moved
+    gen = live.get()                       # one stat; when CURRENT moved, waits for the new generation
     gen.searcher.search("유치권 간접점유")
     live.wait_for_reload()                 # tests: block until a pending reload has been swapped in
 """
@@ -26,6 +28,9 @@ from typing import Callable
 from legalret.index.store import CURRENT
 
 log = logging.getLogger("legalret.serve")
+
+#: The longest a request waits for a newer generation to load before it is answered from the old one.
+RELOAD_WAIT_S = 120.0
 
 
 def _stamp(index_dir: Path) -> tuple | None:
@@ -74,17 +79,29 @@ class LiveSearcher:
     def current(self) -> Generation:
         return self._current
 
-    def get(self) -> Generation:
-        """The generation to serve this request from; starts a background reload when ``CURRENT`` moved."""
+    def get(self, wait: bool = True) -> Generation:
+        """The generation to serve this request from. When ``CURRENT`` moved, a reload starts and (``wait``)
+        this call waits for it, so the answer comes from the generation ``CURRENT`` names now; a failed reload
+        keeps the old generation (``last_error`` says why)."""
         cur = self._current
         stamp = _stamp(self.index_dir)
         if stamp != cur.stamp and stamp is not None:
             self._start_reload(stamp)
+            thread = self._reloading
+            if wait and thread is not None:
+                thread.join(RELOAD_WAIT_S)
+                return self._current
         return cur
+
+    @property
+    def reloading(self) -> bool:
+        """True while a newer generation is being opened."""
+        thread = self._reloading
+        return thread is not None and thread.is_alive()
 
     def wait_for_reload(self, timeout: float = 120.0) -> Generation:
         """Block until a reload in progress (if any) finished; the generation now served."""
-        self.get()
+        self.get(wait=False)
         thread = self._reloading
         if thread is not None:
             thread.join(timeout)

@@ -2,9 +2,13 @@
 
 A cold ``legalret search`` spends seconds before its first answer — Kiwi's start-up alone is 3–4 s on the
 project's 2-core machine — so every later search reuses one loaded process instead, the way build tools keep
-a daemon. One server per index directory, on a free loopback port, with a random bearer token; its address
-and token are in ``$LEGALRET_HOME/serve/<index-hash>.json`` (mode 0600), which it removes when it exits.
-It stops by itself after :data:`IDLE_TIMEOUT_S` without a request (``LEGALRET_RESIDENT_IDLE`` overrides).
+a daemon. One server per index directory *and* per value of the settings that change results
+(:data:`legalret.config.RESULT_SETTINGS`, e.g. ``LEGALRET_RANKER=none``): a shell with other settings gets its
+own server, started with its environment, so a terminal search ranks exactly as a piped (in-process) one.
+It listens on a free loopback port with a random bearer token; its address, token and settings are in
+``$LEGALRET_HOME/serve/<key>.json`` (mode 0600), which it removes when it exits. It stops by itself after
+:data:`IDLE_TIMEOUT_S` without a request (``LEGALRET_RESIDENT_IDLE`` overrides), or at ``legalret server
+stop``; ``legalret server status`` lists the running ones. Starting one prints a one-line notice.
 
 When the CLI uses it (``resident_mode()``, from ``LEGALRET_RESIDENT``):
 
@@ -15,10 +19,11 @@ When the CLI uses it (``resident_mode()``, from ``LEGALRET_RESIDENT``):
 
 Usage::
 
-    from legalret.serve.resident import connect
-    client = connect("idx/")          # a running resident server, or one started now (waits until ready)
+    from legalret.serve.resident import connect, running, stop
+    client = connect("idx/", notify=print)   # a running resident server, or one started now (waits until ready)
     client.search("유치권 간접점유")
-    stop("idx/")                      # ask it to stop now
+    running()                                # [ResidentServer(pid, port, index, settings, rss_mb …)]
+    stop("idx/")                             # ask this index's servers to stop now (SIGTERM); how many
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from legalret.errors import LegalretError
@@ -72,8 +78,16 @@ def state_dir() -> Path:
     return d
 
 
-def state_path(index_dir: str | os.PathLike) -> Path:
-    key = hashlib.sha256(str(Path(index_dir).expanduser().resolve()).encode("utf-8")).hexdigest()[:16]
+def state_path(index_dir: str | os.PathLike, settings: dict[str, str] | None = None) -> Path:
+    """Where the resident server of ``index_dir`` under ``settings`` (default: this process's
+    :func:`~legalret.config.result_settings`) keeps its state. The default settings keep the historical name."""
+    from legalret.config import result_settings
+
+    settings = result_settings() if settings is None else settings
+    ident = str(Path(index_dir).expanduser().resolve())
+    if settings:
+        ident += "\0" + json.dumps(settings, sort_keys=True)
+    key = hashlib.sha256(ident.encode("utf-8")).hexdigest()[:16]
     return state_dir() / f"{key}.json"
 
 
@@ -81,9 +95,11 @@ def write_state(path: Path, *, index, port: int, token: str | None) -> None:
     """Written by the server once it listens; removed by it at exit (atexit), if still its own."""
     import atexit
 
+    from legalret.config import result_settings
+
     path = Path(path)
     state = {"pid": os.getpid(), "port": port, "host": "127.0.0.1", "token": token,
-             "index": str(Path(index).resolve()), "started": time.time()}
+             "index": str(Path(index).resolve()), "started": time.time(), "settings": result_settings()}
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -135,8 +151,11 @@ def find(index_dir) -> ServerClient | None:
     return client
 
 
-def start(index_dir, *, idle_timeout: float | None = None, timeout: float = START_TIMEOUT_S) -> ServerClient:
-    """Start a resident server for ``index_dir`` in the background and wait until it answers."""
+def start(index_dir, *, idle_timeout: float | None = None, timeout: float = START_TIMEOUT_S,
+          notify=None) -> ServerClient:
+    """Start a resident server for ``index_dir`` in the background and wait until it answers.
+
+    ``notify(line)`` is told once, when a new server is really started (not when one was already running)."""
     import fcntl
 
     index_dir = Path(index_dir)
@@ -154,6 +173,8 @@ def start(index_dir, *, idle_timeout: float | None = None, timeout: float = STAR
         env = dict(os.environ, LEGALRET_TOKEN=secrets.token_urlsafe(24), LEGALRET_RESIDENT="off")
         cmd = [sys.executable, "-m", "legalret", "serve", "--index", str(index_dir), "--port", "0",
                "--idle-timeout", str(idle), "--state-file", str(path)]
+        if notify is not None:
+            notify(start_notice(index_dir, idle))
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
                                     start_new_session=True, close_fds=True)
@@ -175,8 +196,15 @@ def start(index_dir, *, idle_timeout: float | None = None, timeout: float = STAR
         raise LegalretError(f"the resident search server did not start within {timeout:.0f} s (log: {log_path})")
 
 
-def connect(index_dir) -> ServerClient:
-    """A running resident server for ``index_dir``, or a new one.
+def start_notice(index_dir, idle_seconds: float) -> str:
+    """The one line a person sees when ``legalret search`` starts a resident server."""
+    return (f"starting a resident search server for {index_dir} (≈0.7 GB while it runs; it stops after "
+            f"{idle_seconds / 60:.0f} idle minutes — `legalret server stop` ends it now, `legalret server status` "
+            f"shows it, LEGALRET_RESIDENT=off searches without it)")
+
+
+def connect(index_dir, *, notify=None) -> ServerClient:
+    """A running resident server for ``index_dir``, or a new one (``notify``: see :func:`start`).
 
     The index is checked first (one ``stat`` and a small JSON read): a missing index is the usual one-line
     error, and a server left over from a deleted index is stopped rather than asked."""
@@ -187,16 +215,67 @@ def connect(index_dir) -> ServerClient:
     except LegalretError:
         stop(index_dir)
         raise
-    return find(index_dir) or start(index_dir)
+    return find(index_dir) or start(index_dir, notify=notify)
 
 
-def stop(index_dir) -> bool:
-    """Ask the resident server of ``index_dir`` to stop (SIGTERM); True if one was running."""
-    state = read_state(state_path(index_dir))
-    if state is None or not _alive(state.get("pid")):
-        return False
-    os.kill(int(state["pid"]), signal.SIGTERM)
-    return True
+@dataclass
+class ResidentServer:
+    """A running resident server, as ``legalret server status`` lists it."""
+
+    pid: int
+    port: int
+    index: str
+    settings: dict
+    started: float
+    state_file: Path
+    rss_mb: float | None  # resident memory now (Linux /proc), None where unknown
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def running(index_dir=None) -> list[ResidentServer]:
+    """The resident servers alive now (of ``index_dir`` only, when given); stale state files are removed."""
+    want = str(Path(index_dir).expanduser().resolve()) if index_dir is not None else None
+    out = []
+    for path in sorted(state_dir().glob("*.json")):
+        state = read_state(path)
+        if state is None:
+            continue
+        if not _alive(state.get("pid")):
+            path.unlink(missing_ok=True)
+            continue
+        if want is not None and state.get("index") != want:
+            continue
+        out.append(ResidentServer(int(state["pid"]), state["port"], str(state.get("index", "?")),
+                                  state.get("settings") or {}, float(state.get("started") or 0), path,
+                                  _rss_mb(state["pid"])))
+    return out
+
+
+def stop(index_dir=None) -> int:
+    """Ask the resident servers of ``index_dir`` (every setting; all of them when None) to stop (SIGTERM).
+
+    Returns how many were running. Each removes its state file on its way out."""
+    stopped = 0
+    for server in running(index_dir):
+        try:
+            os.kill(server.pid, signal.SIGTERM)
+            stopped += 1
+        except OSError:
+            pass
+    return stopped
+
+
+def _rss_mb(pid) -> float | None:
+    try:
+        for line in Path(f"/proc/{int(pid)}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def _tail(path: Path, lines: int = 3) -> str:

@@ -35,12 +35,14 @@ def build_server(index_dir, *, host: str = "127.0.0.1", port: int = 8000, token:
     import uvicorn
 
     from legalret.serve.app import create_app
+    from legalret.serve.protocol import MAX_REQUEST_BYTES, JsonErrorProtocol
 
     app = create_app(index_dir, token=token, warm=warm)
     if idle_timeout:
         _add_idle_tracker(app)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
-                            server_header=False, timeout_graceful_shutdown=5, lifespan="off")
+                            server_header=False, timeout_graceful_shutdown=5, lifespan="off",
+                            http=JsonErrorProtocol, h11_max_incomplete_event_size=MAX_REQUEST_BYTES)
     server = uvicorn.Server(config)
     if idle_timeout:
         _watch_idle(server, app, idle_timeout)

@@ -1,0 +1,45 @@
+"""Issue 21 (13): a query none of whose words occurs in the corpus gets a notice instead of a confident guess."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from legalret.search.coverage import LOW_COVERAGE, coverage, coverage_notes
+
+VOCAB = {"유치권", "점유", "간접", "간접점유", "손해", "배상", "시험"}
+
+
+def test_nothing_matched():
+    (note,) = coverage_notes(["퀘이사르프로브", "블라쿠쿠"], VOCAB)
+    assert note.startswith("nothing in the query matched this index") and "'퀘이사르프로브', '블라쿠쿠'" in note
+
+
+def test_low_coverage_names_what_did_and_did_not_match():
+    assert LOW_COVERAGE == 0.5
+    (note,) = coverage_notes(["퀘이사르프로브", "시험", "시험용"], VOCAB)  # 1 of 3 words
+    assert note.startswith("most of the query matched nothing") and "'시험' alone" in note and "'시험용'" in note
+    assert coverage_notes(["퀘이사르프로브", "유치권"], VOCAB) == []  # half: enough to trust the ranking
+    assert coverage_notes(["유치권", "간접점유", "점유"], VOCAB) == []
+    assert coverage_notes([], VOCAB) == []  # no words at all: the searcher's own notice covers it
+
+
+def test_coverage_splits_distinct_words_in_order():
+    assert coverage(["점유", "가나", "점유", "유치권"], VOCAB) == (["점유", "유치권"], ["가나"])
+
+
+def test_searcher_adds_the_notice_once(tmp_path):
+    sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+    import index_support as sup
+
+    from legalret.index import build_index
+    from legalret.search.searcher import Searcher
+
+    build_index(sup.articles(), tmp_path / "idx", model="none")
+    s = Searcher(tmp_path / "idx")
+    res = s.search("퀘이사르프로브 블라쿠쿠", k=3)
+    assert sum(n.startswith("nothing in the query matched") for n in res.notices) == 1
+    assert not any("matched" in n for n in s.search("간접점유 점유권", k=3).notices)
+    assert not any("matched" in n for n in s.search("민법 제750조", k=3).notices)  # a citation alone: no words to check
+    with pytest.raises(Exception):
+        s.search("   ")
