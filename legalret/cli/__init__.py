@@ -15,6 +15,8 @@ module             commands
 ``train``          ``legalret train``
 ``bench``          ``legalret bench quality|speed``
 ``doctor``         ``legalret doctor``
+``serve``          ``legalret serve``
+``mcp``            ``legalret mcp``
 =================  =========================================================
 
 :class:`legalret.errors.LegalretError` raised by any command is printed as one red line, exit code 1.
@@ -38,7 +40,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-_MODULES = ("ingest", "fixtext", "corpus", "model", "index", "search", "pairs", "train", "bench", "doctor", "serve")
+_MODULES = ("ingest", "fixtext", "corpus", "model", "index", "search", "pairs", "train", "bench", "doctor", "serve", "mcp")
 for _name in _MODULES:
     importlib.import_module(f"legalret.cli.{_name}").register(app)
 
