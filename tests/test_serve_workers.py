@@ -56,3 +56,17 @@ def test_two_workers_answer_through_a_generation_swap(tmp_path):
         after = httpx.get(srv.url + "/api/search", params={"q": "반려동물", "mode": "bm25"}, trust_env=False).json()
         assert after["generation"] == second and after["hits"][0]["key"] == "민법 제750조"
         assert srv.worker_pids() == pids  # no worker died and was replaced
+
+
+def test_a_pasted_holding_reaches_the_app(tmp_path):
+    """A GET with a few thousand Korean characters (9 bytes each, URL-encoded) is read by the server, not
+    refused by uvicorn's 16 KiB default before the app can answer (with hits, or its one-line limit error)."""
+    from legalret.serve.server import BackgroundServer
+
+    index = tmp_path / "idx"
+    build_index(sup.articles(), index, model="none")
+    holding = "임차인이 임차목적물을 수리하고 그 비용의 상환을 청구할 때까지 목적물을 유치할 수 있다. " * 90  # ~4,000 characters
+    with BackgroundServer(index) as srv:
+        r = httpx.get(srv.url + "/api/search", params={"q": holding}, trust_env=False)
+    assert r.headers["content-type"].startswith("application/json"), r.text[:200]
+    assert r.status_code == 200 or (r.status_code == 400 and "limit" in r.json()["error"]), r.text[:200]

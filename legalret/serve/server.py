@@ -46,6 +46,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+#: Longest request head uvicorn (h11) reads, bytes. Its default, 16 KiB, stops a GET of a pasted 판결요지 before
+#: the app sees it: a Korean character is 9 bytes URL-encoded, so 4,000 characters make a 36 KiB request line.
+MAX_REQUEST_HEAD_BYTES = 128 * 1024
+
+
 def build_server(index_dir, *, host: str = "127.0.0.1", port: int = 8000, token: str | None = None,
                  idle_timeout: float | None = None, log_level: str = "warning", warm: bool = True):
     """A configured ``uvicorn.Server`` (not started). Loads and warms the index first (errors surface here)."""
@@ -57,7 +62,8 @@ def build_server(index_dir, *, host: str = "127.0.0.1", port: int = 8000, token:
     if idle_timeout:
         _add_idle_tracker(app)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
-                            server_header=False, timeout_graceful_shutdown=5, lifespan="off")
+                            server_header=False, timeout_graceful_shutdown=5, lifespan="off",
+                            h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES)
     server = uvicorn.Server(config)
     if idle_timeout:
         _watch_idle(server, app, idle_timeout)
@@ -119,7 +125,8 @@ def _run_workers(index_dir, sock: socket.socket, *, workers: int, token: str | N
     # The factory is pickled to each spawned worker: a partial of the module-level create_app pickles by name.
     factory = functools.partial(create_app, str(Path(index_dir)), token=token)
     config = uvicorn.Config(factory, factory=True, workers=workers, log_level=log_level, access_log=False,
-                            server_header=False, timeout_graceful_shutdown=5, lifespan="off")
+                            server_header=False, timeout_graceful_shutdown=5, lifespan="off",
+                            h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES)
     # A worker answers the supervisor's health pings from a thread while it loads; give the load time.
     config.timeout_worker_healthcheck = max(getattr(config, "timeout_worker_healthcheck", 5), 30)
     port = sock.getsockname()[1]
