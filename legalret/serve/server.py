@@ -26,6 +26,7 @@ import ipaddress
 import json
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -132,6 +133,13 @@ def _run_workers(index_dir, sock: socket.socket, *, workers: int, token: str | N
     port = sock.getsockname()[1]
 
     class Workers(Multiprocess):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            # uvicorn only queues a signal for its main loop, which runs after start-up: Ctrl+C while the
+            # workers load the index would wait for them. Stop the wait at once (the loop then shuts down).
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda signum, frame: (self.signal_queue.append(signum), self.should_exit.set()))
+
         def init_processes(self) -> None:
             super().init_processes()
             # ready = every worker has loaded the index and serves (or one failed: the supervisor stops)
