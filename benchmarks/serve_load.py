@@ -221,24 +221,17 @@ def main() -> None:
         lock = threading.Lock()
         t_start = time.perf_counter()
 
+        def record(t0: float, ms: float, r) -> None:
+            with lock:
+                if isinstance(r, Exception):
+                    errors.append(f"{type(r).__name__}: {r}")
+                    return
+                results.append((t0 - t_start, ms, r.status_code, r.json().get("generation", "?") if r.status_code == 200 else "-"))
+                if r.status_code != 200:
+                    errors.append(f"{r.status_code}: {r.text[:200]}")
+
         def client(i: int) -> None:
-            j = i * 37
-            with httpx.Client(base_url=url, headers=headers, trust_env=False, timeout=120) as c:
-                while not stop.is_set():
-                    q = queries[j % len(queries)]
-                    j += 1
-                    t0 = time.perf_counter()
-                    try:
-                        r = c.get("/api/search", params={"q": q, "k": args.k, "mode": args.mode})
-                        ms = (time.perf_counter() - t0) * 1000
-                        gen = r.json().get("generation", "?") if r.status_code == 200 else "-"
-                        with lock:
-                            results.append((t0 - t_start, ms, r.status_code, gen))
-                            if r.status_code != 200:
-                                errors.append(f"{r.status_code}: {r.text[:200]}")
-                    except Exception as e:  # noqa: BLE001
-                        with lock:
-                            errors.append(f"{type(e).__name__}: {e}")
+            search_loop(i, url, headers, queries, args, stop, record)
 
         threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(args.clients)]
         for t in threads:
@@ -395,6 +388,23 @@ def workers_main(args) -> None:
         write_report(args.json, report)
 
 
+def search_loop(i: int, url: str, headers: dict, queries: list[str], args, stop: threading.Event, record) -> None:
+    """One client: searches the queries in turn (from an offset of its own) until ``stop``; each answer goes to
+    ``record(start, latency ms, response or exception)``."""
+    j = i * 37
+    with httpx.Client(base_url=url, headers=headers, trust_env=False, timeout=120) as c:
+        while not stop.is_set():
+            q = queries[j % len(queries)]
+            j += 1
+            t0 = time.perf_counter()
+            try:
+                r = c.get("/api/search", params={"q": q, "k": args.k, "mode": args.mode})
+            except Exception as e:  # noqa: BLE001 — every failure is counted
+                record(t0, (time.perf_counter() - t0) * 1000, e)
+                continue
+            record(t0, (time.perf_counter() - t0) * 1000, r)
+
+
 def _load(url: str, headers: dict, queries: list[str], args) -> tuple[list[float], int, float]:
     """``args.clients`` threads searching for ``args.duration`` s: latencies (ms) of the answered, errors, seconds."""
     stop = threading.Event()
@@ -402,22 +412,15 @@ def _load(url: str, headers: dict, queries: list[str], args) -> tuple[list[float
     errors = [0]
     lock = threading.Lock()
 
+    def record(t0: float, ms: float, r) -> None:
+        with lock:
+            if not isinstance(r, Exception) and r.status_code == 200:
+                lat.append(ms)
+            else:
+                errors[0] += 1
+
     def client(i: int) -> None:
-        j = i * 37
-        with httpx.Client(base_url=url, headers=headers, trust_env=False, timeout=120) as c:
-            while not stop.is_set():
-                q = queries[j % len(queries)]
-                j += 1
-                t0 = time.perf_counter()
-                try:
-                    ok = c.get("/api/search", params={"q": q, "k": args.k, "mode": args.mode}).status_code == 200
-                except httpx.HTTPError:
-                    ok = False
-                with lock:
-                    if ok:
-                        lat.append((time.perf_counter() - t0) * 1000)
-                    else:
-                        errors[0] += 1
+        search_loop(i, url, headers, queries, args, stop, record)
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(args.clients)]
     t0 = time.perf_counter()
