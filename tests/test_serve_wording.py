@@ -51,6 +51,7 @@ def test_facts_excerpt_starts_at_the_facts():
     assert facts_excerpt("검사의 상고이유를 본다.\n1. 처분의 경위\n원고는 2019. 3. 1. …").startswith("원고는")
     long_opening = "상고이유(상고이유서 제출기간이 지난 후에 제출된 상고이유보충서 기재는 상고이유를 보충하는 범위 내에서)를 판단한다.\n 가. 사실관계\n 피고는 …"
     assert facts_excerpt(long_opening).startswith("피고는")
+    assert facts_excerpt("1. 인정 사실 가. 원고는 여객자동차 운송사업을 …").startswith("원고는")
     assert facts_excerpt("원고는 자동차 수리업자로서 …") == "원고는 자동차 수리업자로서 …"  # already the facts
 
 

@@ -55,8 +55,12 @@ _NOT_IN_TOP = re.compile(r"^(?P<name>\w+): not in its top (?P<n>\d+)")
 _OPENING = re.compile(
     r"^\s*(?:\d+\.\s*)?[^.\n]{0,40}?(?:재?상고이유|재?항고이유|직권)(?:\([^)]{0,200}\))?[^.\n]{0,30}?"
     r"(?:판단한다|본다|살펴본다|판단하기로 한다)\s*[.,]?\s*")
-#: A short numbered heading before the facts: "1. 처분의 경위", "1. 기초 사실", "가. 사실관계".
-_HEADING = re.compile(r"^\s*(?:\d+|[가-하])\.\s*[^.\n]{0,30}\n")
+#: A short numbered heading before the facts: "1. 처분의 경위", "1. 기초 사실", "가. 사실관계" on a line of its own,
+#: or a facts heading the text runs on from ("1. 인정 사실 가. 원고는 …").
+_HEADING = re.compile(
+    r"^\s*(?:(?:\d+|[가-하])\.\s*[^.\n]{0,30}\n"
+    r"|(?:\d+|[가-하])\.\s*(?:인정\s*사실|기초\s*사실|사실\s*관계|(?:이\s*사건\s*)?처분의\s*경위|사안의\s*개요|사건의\s*경위)"
+    r"\s*(?:[가-하]\.\s*)?)")
 
 
 def lawyer_view(hits: list[dict[str, Any]], *, learned: bool) -> list[dict[str, Any]]:
