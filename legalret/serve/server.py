@@ -7,9 +7,10 @@ Usage::
     run("idx/", workers=2)                                   # two processes answering on one socket
 
 ``workers`` > 1: uvicorn's process supervisor runs that many worker processes on the one listening socket
-(the kernel hands each connection to one of them). Each worker opens the same generation: its arrays are
-memory-mapped read-only, so their pages sit once in the page cache, shared by every worker; what each worker
-holds alone is the Python heap, Kiwi's model and the query encoder. Each worker follows ``CURRENT`` itself
+(the kernel hands each connection to one of them). Each worker opens the same generation: the precedent
+memories' arrays (the bulk of an index) are memory-mapped read-only, so their pages sit once in the page cache,
+shared by every worker; what each worker holds alone is the Python heap, Kiwi's model and the query encoder
+(measured: ``benchmarks/serve_load.py --workers 1,2``). Each worker follows ``CURRENT`` itself
 (:class:`~legalret.serve.live.LiveSearcher`): after ``legalret index add`` every worker swaps its searcher in
 one assignment, so a request is answered wholly from the old or wholly from the new generation, never a mix
 (the workers may switch a moment apart; ``/healthz`` says which generation answered). The search lock is per
