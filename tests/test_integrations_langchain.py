@@ -2,6 +2,9 @@
 index in this process and over a running ``legalret serve``."""
 
 import asyncio
+import os
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -74,3 +77,19 @@ def test_against_a_running_server(index):
         assert len(retriever.batch(["보험계약 해지", "점유"])) == 2
         with pytest.raises(LegalretError, match="token"):
             LegalretRetriever(server_url=srv.url, k=2).invoke("점유")
+
+
+def test_readme_langchain_example_runs_as_written(index):
+    """The README's LangChain example (its ```py block after the retriever heading), run as a user would, on the
+    default index (``LEGALRET_INDEX``: the fixture index with both memories)."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("the LangChain retriever"):]
+    code = re.search(r"^```py\n(.*?)^```", section, flags=re.S | re.M).group(1)
+    assert "LegalretRetriever(" in code
+    env = dict(os.environ, LEGALRET_INDEX=str(index), LEGALRET_PROGRESS="off", LEGALRET_RESIDENT="off")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    assert 1 <= len(lines) <= 3 and all(line.startswith("민법 제") for line in lines), proc.stdout
+    assert any("2018다2002" in line for line in lines), proc.stdout  # the precedents behind the lien article
