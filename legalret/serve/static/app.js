@@ -205,6 +205,8 @@ const NOTICE_KO = [
   [/^cited article (.+?) is deleted/, (m) => `인용한 조문 ${m[1]}은(는) 삭제된 조문입니다.`],
   [/^'(.+?)': (.+?) is not in this index/, (m) => `'${m[1]}': ${m[2]}은(는) 이 색인에 없는 법령입니다.`],
   [/^'(.+?)' names no law/, (m) => `'${m[1]}'에 법령 이름이 없습니다. 예: '민법 ${m[1]}'`],
+  [/^'(.+?)': no law is named before it/, (m) => `'${m[1]}': 앞에 법령 이름이 없습니다. 법령 이름을 함께 쓰세요.`],
+  [/^the query has no searchable words/, () => "검색할 낱말이 없습니다 (문장부호·기호·조사뿐입니다). 낱말이나 '민법 제750조' 같은 조문을 입력하세요."],
   [/nothing (searchable|matched)|no (searchable|matching)/i, () => "검색어와 일치하는 조문이 없습니다. 다른 표현이나 조문 번호(예: 민법 제750조)로 검색해 보세요."],
 ];
 
