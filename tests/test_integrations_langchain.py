@@ -75,6 +75,8 @@ def test_against_a_running_server(index):
         adocs = asyncio.run(retriever.ainvoke(SCENARIO))
         assert [d.metadata["key"] for d in adocs] == [d.metadata["key"] for d in docs]
         assert len(retriever.batch(["보험계약 해지", "점유"])) == 2
+        with pytest.raises(LegalretError, match="empty query"):  # the server's one-line 400
+            retriever.invoke(" ")
         with pytest.raises(LegalretError, match="token"):
             LegalretRetriever(server_url=srv.url, k=2).invoke("점유")
 

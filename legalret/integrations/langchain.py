@@ -26,7 +26,6 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from legalret.errors import LegalretError
 
 try:
     from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
@@ -69,8 +68,6 @@ class LegalretRetriever(BaseRetriever):
                 from legalret.serve.client import ServerClient
 
                 self._service = ServerClient(self.server_url, token=self.token)
-            if not (query or "").strip():  # the server says so too, with an HTTP round trip
-                raise LegalretError("query: empty; give some words or an article citation such as '민법 제750조'")
             return self._service.search(query, k=self.k, law=self.law, kind=self.kind, mode=self.mode, explain=True)
         if self._service is None:
             from legalret.config import default_index_dir
