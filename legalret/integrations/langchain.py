@@ -26,6 +26,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from pydantic import PrivateAttr, model_validator
 
 try:
     from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
@@ -33,7 +34,6 @@ try:
     from langchain_core.retrievers import BaseRetriever
 except ImportError as e:  # pragma: no cover - depends on the installed extras
     raise ImportError("LegalretRetriever needs langchain-core: pip install 'legalret[langchain]'") from e
-from pydantic import PrivateAttr, model_validator
 
 #: What a Document's metadata carries from a hit (besides ``rank``).
 METADATA_FIELDS = ("key", "title", "law", "kind", "score", "citation")
