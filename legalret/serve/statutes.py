@@ -75,9 +75,10 @@ class StatuteService:
             raise LegalretError("key: empty; give an article such as '민법 제750조'")
         if len(text) > 200:
             raise LegalretError(f"key: {len(text)} characters; an article key is short ('민법 제750조')")
-        found = s.article(text) or s.article(self._resolve_key(s, text))
+        key = self._resolve_key(s, text)
+        found = s.article(text) or s.article(key)
         if found is None:
-            raise LegalretError(f"key: no article {self._resolve_key(s, text)!r} in this index")
+            raise LegalretError(f"key: no article {key!r} in this index")
         return {**article_json(found), "generation": gen.name}
 
     @staticmethod
