@@ -36,7 +36,7 @@ from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
 
 from legalret.errors import LegalretError
-from legalret.serve.app import MAX_K, MAX_QUERY_CHARS, _version
+from legalret.serve.app import MAX_K, MAX_QUERY_CHARS, MODES, _version
 from legalret.serve.live import LiveSearcher
 from legalret.serve.statutes import StatuteService
 
@@ -47,6 +47,10 @@ INSTRUCTIONS = (
     "to read one article, check_citation to verify that the articles a text cites exist and are in force, and "
     "list_laws to see which laws this index holds."
 )
+
+
+#: The API's modes as an enum in the tool's schema (``Literal`` of a tuple lists its items).
+SearchMode = Literal[MODES]
 
 
 # ---- typed results (the tools' output schemas) ------------------------------------------------------
@@ -165,7 +169,7 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
         k: Annotated[int, Field(ge=1, le=MAX_K, description=f"Number of articles to return (1–{MAX_K})")] = 5,
         law: Annotated[str | None, Field(description="Only these laws, comma-separated (e.g. '민법' or '민법,상법'); see list_laws")] = None,
         kind: Annotated[str | None, Field(description="Only these kinds, comma-separated (법률, 시행령, …)")] = None,
-        mode: Annotated[Literal["hybrid", "convex", "rrf", "bm25", "dense", "memory"],
+        mode: Annotated[SearchMode,
                         Field(description="hybrid (default, best): all retrievers + the learned re-ranker; bm25: words; "
                                           "dense: meaning; memory: similar precedents only")] = "hybrid",
     ) -> SearchResult:
