@@ -9,6 +9,8 @@
    process) amends one article; the server must swap to the new generation with **zero** failed requests.
 
 Prints and writes p50/p95/p99, throughput, errors, and latency before / during / after the swap.
+``--serve-workers 2``: the same against ``legalret serve --workers 2`` (each worker swaps on its own; the RSS
+reported is then the supervisor's).
 
 Usage::
 
@@ -102,7 +104,7 @@ runpy.run_module("legalret", run_name="__main__", alter_sys=True)
 
 
 def start_server(index: Path, token: str, scratch: Path, onnx_export: str | None = None,
-                 env_extra: dict | None = None) -> tuple[subprocess.Popen, str]:
+                 env_extra: dict | None = None, workers: int = 1) -> tuple[subprocess.Popen, str]:
     state = scratch / "server.json"
     state.unlink(missing_ok=True)
     log = open(scratch / "server.log", "wb")
@@ -113,7 +115,8 @@ def start_server(index: Path, token: str, scratch: Path, onnx_export: str | None
     elif onnx_export:
         cmd = [sys.executable, "-c", _ONNX_SERVER, str(index), onnx_export, str(state)]
     else:
-        cmd = [sys.executable, "-m", "legalret", "serve", "--index", str(index), "--port", "0", "--state-file", str(state)]
+        cmd = [sys.executable, "-m", "legalret", "serve", "--index", str(index), "--port", "0", "--state-file", str(state),
+               "--workers", str(workers)]
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -179,6 +182,7 @@ def main() -> None:
     ap.add_argument("--before-code", type=Path, default=None, help="--memory: also run this checkout's server")
     ap.add_argument("--before-home", type=Path, default=None, help="--memory: LEGALRET_HOME for --before-code")
     ap.add_argument("--rounds", type=int, default=2, help="--memory / --workers: alternating rounds per variant")
+    ap.add_argument("--serve-workers", type=int, default=1, help="the load test's server: `legalret serve --workers N`")
     ap.add_argument("--workers", default=None, help="compare `legalret serve --workers N` for these N (e.g. 1,2)")
     args = ap.parse_args()
     if args.memory:
@@ -193,10 +197,10 @@ def main() -> None:
     queries = load_queries(args.queries)
     token = secrets.token_urlsafe(16)
     headers = {"Authorization": f"Bearer {token}"}
-    proc, url = start_server(index, token, scratch, args.onnx_export)
+    proc, url = start_server(index, token, scratch, args.onnx_export, workers=args.serve_workers)
     report: dict = {"index": str(args.index), "clients": args.clients, "duration_s": args.duration, "mode": args.mode,
                     "k": args.k, "cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg(),
-                    "query_encoder": f"onnx {args.onnx_export}" if args.onnx_export else "the searcher's default"}
+                    "server_workers": args.serve_workers, "query_encoder": f"onnx {args.onnx_export}" if args.onnx_export else "the searcher's default"}
     try:
         gen0 = httpx.get(url + "/healthz", trust_env=False).json()["generation"]
         # ---- sequential: HTTP overhead -------------------------------------------------------------
