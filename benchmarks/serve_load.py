@@ -9,6 +9,8 @@
    process) amends one article; the server must swap to the new generation with **zero** failed requests.
 
 Prints and writes p50/p95/p99, throughput, errors, and latency before / during / after the swap.
+``--serve-workers 2``: the same against ``legalret serve --workers 2`` (each worker swaps on its own; the RSS
+reported is then the supervisor's).
 
 Usage::
 
@@ -23,6 +25,14 @@ alternating rounds (``--rounds``) so both see the same machine load::
 
     python benchmarks/serve_load.py --index IDX --memory --before-code /tmp/old --before-home /tmp/old_home \\
         --rounds 2 --sequential 60 --json benchmarks/results/serve_load_memory.json
+
+``--workers 1,2``: instead of the load test, ``legalret serve --workers N`` for each N, in alternating rounds
+(1, 2, then 2, 1, …) on the same machine: ``--clients`` concurrent clients for ``--duration`` seconds each —
+throughput, p50/p95 — and each worker's memory (VmRSS; from ``/proc/PID/smaps_rollup``: Pss, the worker's
+fair share, and Shared, the pages it shares with the other workers: the memory-mapped index and libraries)::
+
+    python benchmarks/serve_load.py --index IDX --workers 1,2 --clients 4 --duration 20 --rounds 2 \\
+        --json benchmarks/results/serve_workers.json
 """
 
 from __future__ import annotations
@@ -94,7 +104,7 @@ runpy.run_module("legalret", run_name="__main__", alter_sys=True)
 
 
 def start_server(index: Path, token: str, scratch: Path, onnx_export: str | None = None,
-                 env_extra: dict | None = None) -> tuple[subprocess.Popen, str]:
+                 env_extra: dict | None = None, workers: int = 1) -> tuple[subprocess.Popen, str]:
     state = scratch / "server.json"
     state.unlink(missing_ok=True)
     log = open(scratch / "server.log", "wb")
@@ -105,7 +115,8 @@ def start_server(index: Path, token: str, scratch: Path, onnx_export: str | None
     elif onnx_export:
         cmd = [sys.executable, "-c", _ONNX_SERVER, str(index), onnx_export, str(state)]
     else:
-        cmd = [sys.executable, "-m", "legalret", "serve", "--index", str(index), "--port", "0", "--state-file", str(state)]
+        cmd = [sys.executable, "-m", "legalret", "serve", "--index", str(index), "--port", "0", "--state-file", str(state),
+               "--workers", str(workers)]
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -170,10 +181,14 @@ def main() -> None:
     ap.add_argument("--memory", action="store_true", help="measure the server's resident memory (no load test)")
     ap.add_argument("--before-code", type=Path, default=None, help="--memory: also run this checkout's server")
     ap.add_argument("--before-home", type=Path, default=None, help="--memory: LEGALRET_HOME for --before-code")
-    ap.add_argument("--rounds", type=int, default=2, help="--memory: alternating rounds per variant")
+    ap.add_argument("--rounds", type=int, default=2, help="--memory / --workers: alternating rounds per variant")
+    ap.add_argument("--serve-workers", type=int, default=1, help="the load test's server: `legalret serve --workers N`")
+    ap.add_argument("--workers", default=None, help="compare `legalret serve --workers N` for these N (e.g. 1,2)")
     args = ap.parse_args()
     if args.memory:
         return memory_main(args)
+    if args.workers:
+        return workers_main(args)
 
     scratch = Path(tempfile.mkdtemp(prefix="legalret-load-"))
     index = scratch / "index"
@@ -182,10 +197,10 @@ def main() -> None:
     queries = load_queries(args.queries)
     token = secrets.token_urlsafe(16)
     headers = {"Authorization": f"Bearer {token}"}
-    proc, url = start_server(index, token, scratch, args.onnx_export)
+    proc, url = start_server(index, token, scratch, args.onnx_export, workers=args.serve_workers)
     report: dict = {"index": str(args.index), "clients": args.clients, "duration_s": args.duration, "mode": args.mode,
                     "k": args.k, "cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg(),
-                    "query_encoder": f"onnx {args.onnx_export}" if args.onnx_export else "the searcher's default"}
+                    "server_workers": args.serve_workers, "query_encoder": f"onnx {args.onnx_export}" if args.onnx_export else "the searcher's default"}
     try:
         gen0 = httpx.get(url + "/healthz", trust_env=False).json()["generation"]
         # ---- sequential: HTTP overhead -------------------------------------------------------------
@@ -210,24 +225,17 @@ def main() -> None:
         lock = threading.Lock()
         t_start = time.perf_counter()
 
+        def record(t0: float, ms: float, r) -> None:
+            with lock:
+                if isinstance(r, Exception):
+                    errors.append(f"{type(r).__name__}: {r}")
+                    return
+                results.append((t0 - t_start, ms, r.status_code, r.json().get("generation", "?") if r.status_code == 200 else "-"))
+                if r.status_code != 200:
+                    errors.append(f"{r.status_code}: {r.text[:200]}")
+
         def client(i: int) -> None:
-            j = i * 37
-            with httpx.Client(base_url=url, headers=headers, trust_env=False, timeout=120) as c:
-                while not stop.is_set():
-                    q = queries[j % len(queries)]
-                    j += 1
-                    t0 = time.perf_counter()
-                    try:
-                        r = c.get("/api/search", params={"q": q, "k": args.k, "mode": args.mode})
-                        ms = (time.perf_counter() - t0) * 1000
-                        gen = r.json().get("generation", "?") if r.status_code == 200 else "-"
-                        with lock:
-                            results.append((t0 - t_start, ms, r.status_code, gen))
-                            if r.status_code != 200:
-                                errors.append(f"{r.status_code}: {r.text[:200]}")
-                    except Exception as e:  # noqa: BLE001
-                        with lock:
-                            errors.append(f"{type(e).__name__}: {e}")
+            search_loop(i, url, headers, queries, args, stop, record)
 
         threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(args.clients)]
         for t in threads:
@@ -340,6 +348,106 @@ def memory_main(args) -> None:
     report["load_avg_at_end"] = os.getloadavg()
     if args.json:
         write_report(args.json, report)
+
+
+def workers_main(args) -> None:
+    """``--workers 1,2``: throughput, p50/p95 and per-worker memory of ``legalret serve --workers N``."""
+    from legalret.serve.server import ServerProcess
+
+    counts = [int(n) for n in args.workers.split(",")]
+    queries = load_queries(args.queries)
+    token = secrets.token_urlsafe(16)
+    headers = {"Authorization": f"Bearer {token}"}
+    report: dict = {"index": str(args.index), "clients": args.clients, "duration_s": args.duration, "mode": args.mode,
+                    "k": args.k, "cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg(), "runs": []}
+    for round_no in range(args.rounds):
+        order = counts if round_no % 2 == 0 else counts[::-1]  # alternate: neither count always runs first
+        for n in order:
+            t0 = time.perf_counter()
+            with ServerProcess(args.index, workers=n, token=token) as srv:
+                started = time.perf_counter() - t0
+                with httpx.Client(base_url=srv.url, headers=headers, trust_env=False, timeout=120) as c:
+                    for q in queries[:8]:  # warm: first queries load what the start-up warm-up did not
+                        c.get("/api/search", params={"q": q, "k": args.k, "mode": args.mode}).raise_for_status()
+                lat, errors, elapsed = _load(srv.url, headers, queries, args)
+                pids = srv.worker_pids()
+                run = {"workers": n, "round": round_no + 1, "start_s": round(started, 1),
+                       "requests_ok": len(lat), "errors": errors, "throughput_rps": round(len(lat) / elapsed, 2),
+                       **{k: v for k, v in summary(lat).items() if k in ("p50_ms", "p95_ms")},
+                       "worker_memory_mb": [_memory_rollup(pid) for pid in pids], "load_avg": os.getloadavg()}
+            report["runs"].append(run)
+            mem = ", ".join(f"RSS {m['VmRSS']} / Pss {m['Pss']} / shared {m['Shared']}" for m in run["worker_memory_mb"])
+            print(f"round {round_no + 1}, {n} worker(s): {run['throughput_rps']} req/s, p50 {run['p50_ms']} ms, "
+                  f"p95 {run['p95_ms']} ms, {errors} errors; per worker MB: {mem}", flush=True)
+    by_n = {n: [r for r in report["runs"] if r["workers"] == n] for n in counts}
+    report["summary"] = {str(n): {"throughput_rps": round(sum(r["throughput_rps"] for r in rs) / len(rs), 2),
+                                  "p50_ms": round(sum(r["p50_ms"] for r in rs) / len(rs), 1),
+                                  "p95_ms": round(sum(r["p95_ms"] for r in rs) / len(rs), 1)} for n, rs in by_n.items()}
+    if len(counts) == 2:
+        a, b = (report["summary"][str(n)] for n in counts)
+        report["summary"]["throughput_ratio"] = round(b["throughput_rps"] / a["throughput_rps"], 2)
+        print(f"throughput {counts[1]} vs {counts[0]} workers: ×{report['summary']['throughput_ratio']}")
+    report["load_avg_at_end"] = os.getloadavg()
+    if args.json:
+        write_report(args.json, report)
+
+
+def search_loop(i: int, url: str, headers: dict, queries: list[str], args, stop: threading.Event, record) -> None:
+    """One client: searches the queries in turn (from an offset of its own) until ``stop``; each answer goes to
+    ``record(start, latency ms, response or exception)``."""
+    j = i * 37
+    with httpx.Client(base_url=url, headers=headers, trust_env=False, timeout=120) as c:
+        while not stop.is_set():
+            q = queries[j % len(queries)]
+            j += 1
+            t0 = time.perf_counter()
+            try:
+                r = c.get("/api/search", params={"q": q, "k": args.k, "mode": args.mode})
+            except Exception as e:  # noqa: BLE001 — every failure is counted
+                record(t0, (time.perf_counter() - t0) * 1000, e)
+                continue
+            record(t0, (time.perf_counter() - t0) * 1000, r)
+
+
+def _load(url: str, headers: dict, queries: list[str], args) -> tuple[list[float], int, float]:
+    """``args.clients`` threads searching for ``args.duration`` s: latencies (ms) of the answered, errors, seconds."""
+    stop = threading.Event()
+    lat: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def record(t0: float, ms: float, r) -> None:
+        with lock:
+            if not isinstance(r, Exception) and r.status_code == 200:
+                lat.append(ms)
+            else:
+                errors[0] += 1
+
+    def client(i: int) -> None:
+        search_loop(i, url, headers, queries, args, stop, record)
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(args.clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    time.sleep(args.duration)
+    stop.set()
+    for t in threads:
+        t.join(120)
+    return lat, errors[0], time.perf_counter() - t0
+
+
+def _memory_rollup(pid: int) -> dict:
+    """One process's memory, MB: VmRSS, Pss (its fair share of shared pages) and Shared (pages it shares with
+    other processes: for a worker, the memory-mapped index files and the libraries), from smaps_rollup."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        name, _, rest = line.partition(":")
+        if rest.strip().endswith("kB"):
+            fields[name] = int(rest.split()[0]) / 1024
+    return {"VmRSS": round(fields.get("Rss", 0.0), 1), "Pss": round(fields.get("Pss", 0.0), 1),
+            "Shared": round(fields.get("Shared_Clean", 0.0) + fields.get("Shared_Dirty", 0.0), 1),
+            "Anonymous": round(fields.get("Anonymous", 0.0), 1)}
 
 
 def _rss_parts(pid: int) -> dict:

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from legalret.serve.server import BackgroundServer
@@ -80,7 +81,7 @@ def test_search_page_end_to_end(civil_index, browser):
         assert not panel.is_displayed()
         hit.find_element(By.CSS_SELECTOR, "button.explain").click()
         wait.until(lambda d: panel.is_displayed())
-        assert "검색기별 순위" in panel.text and "bm25" in panel.text
+        assert "검색기별 순위" in panel.text and "조문 본문 일치" in panel.text and "bm25" not in panel.text
 
         assert hit.find_element(By.CSS_SELECTOR, ".cite").text == "「민법」 제194조(간접점유)"
         copy = hit.find_element(By.CSS_SELECTOR, "button.copy")
@@ -117,5 +118,74 @@ def test_api_docs_render_offline(tmp_path, browser):
         assert {"/api/search", "/api/articles/{key}", "/healthz"} <= {p.replace("\u200b", "") for p in paths}, paths
         loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
         assert loaded and all(u.startswith(srv.url) for u in loaded), loaded  # nothing from another host
+        severe = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
+        assert severe == [], severe
+
+
+def test_page_speaks_korean_relevance_precedents_and_long_input(tmp_path, browser):
+    """A Korean scenario on an index with both memories: mode names and the explain view in Korean, a 0–100
+    relevance (never a negative 점수), the precedent's facts from where they start, the no-result notice in
+    Korean, and a pasted 판결요지 over the server's limit cut with a visible note naming the limit."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+    sys.path.insert(0, str(Path(__file__).parent))
+    import index_support as sup
+    from test_facts import FACTS, PRECEDENTS, SCENARIO
+
+    from legalret import pipeline
+    from legalret.precedents.facts import read_facts
+
+    idx = tmp_path / "idx"
+    pipeline.build(sup.articles(), idx, model="none", precedents=PRECEDENTS, facts=read_facts(FACTS, on_error=lambda e: None))
+    wait = WebDriverWait(browser, 60)
+    with BackgroundServer(idx) as srv:
+        limit = httpx.get(srv.url + "/api/meta", trust_env=False).json()["max_query_chars"]  # the server's rule
+        browser.get(srv.url + "/")
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#law option")) > 1)
+        modes = [o.text for o in browser.find_elements(By.CSS_SELECTOR, "#mode option")]
+        assert {"종합 (추천)", "조문 본문 일치", "의미 유사도", "유사 판례 투표"} <= set(modes)
+
+        box = browser.find_element(By.ID, "q")
+        box.send_keys(SCENARIO)
+        box.send_keys(Keys.ENTER)
+        hit = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, 'li.hit[data-key="민법 제320조"]')))
+        status = browser.find_element(By.ID, "status").text
+        assert "종합" in status and "hybrid" not in status
+        scores = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "li.hit .score")]
+        assert scores and all(s.startswith("관련도 ") and 0 <= int(s.split()[1]) <= 100 for s in scores), scores
+        assert "점수" not in browser.find_element(By.ID, "results").text
+
+        hit.find_element(By.CSS_SELECTOR, "button.explain").click()
+        panel = hit.find_element(By.CSS_SELECTOR, ".explain-panel")
+        wait.until(lambda d: panel.is_displayed())
+        assert "검색기별 순위" in panel.text and "유사 사실관계 판례 투표" in panel.text
+        assert not any(word in panel.text for word in ("bm25", "memory", "facts", "rank", "score"))
+        row = panel.find_element(By.CSS_SELECTOR, "tr.precedent")
+        assert "2018다2002" in row.text and "2018-05-02" in row.text
+        excerpt = row.find_element(By.CSS_SELECTOR, "td.excerpt").text
+        assert excerpt.startswith("사실관계: ") and "상고이유" not in excerpt[:30]
+
+        # nothing matches: a Korean notice
+        box = browser.find_element(By.ID, "q")
+        box.clear()
+        box.send_keys("qqqzzz xyzzy")
+        box.send_keys(Keys.ENTER)
+        wait.until(lambda d: "일치하는 조문이 없습니다" in d.find_element(By.ID, "status").text)
+
+        # a pasted 판결요지 longer than the server's limit: cut, with a note that says so (and the limit)
+        holding = ("임차인이 임차목적물을 수리하고 그 비용의 상환을 청구할 때까지 목적물을 유치할 수 있다. " * 200)[: limit + 700].strip()
+        browser.execute_script("const q = document.getElementById('q'); q.value = arguments[0];"
+                               "q.dispatchEvent(new Event('input', {bubbles: true}));", holding)
+        note = browser.find_element(By.ID, "long-note")
+        wait.until(lambda d: note.is_displayed())
+        assert f"{limit:,}자" in note.text and f"{len(holding):,}자" in note.text
+        browser.find_element(By.ID, "go").click()
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "li.hit")))
+        assert "오류" not in browser.find_element(By.ID, "status").text
+        assert note.is_displayed()
         severe = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
         assert severe == [], severe

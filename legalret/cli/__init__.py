@@ -17,6 +17,7 @@ module             commands
 ``doctor``         ``legalret doctor``
 ``serve``          ``legalret serve``
 ``server``         ``legalret server status|stop`` (the resident search servers)
+``mcp``            ``legalret mcp``
 =================  =========================================================
 
 :class:`legalret.errors.LegalretError` raised by any command is printed as one red line, exit code 1.
@@ -40,7 +41,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-_MODULES = ("ingest", "fixtext", "corpus", "model", "index", "search", "pairs", "train", "bench", "doctor", "serve", "server")
+_MODULES = ("ingest", "fixtext", "corpus", "model", "index", "search", "pairs", "train", "bench", "doctor", "serve", "server", "mcp")
 for _name in _MODULES:
     importlib.import_module(f"legalret.cli.{_name}").register(app)
 

@@ -3,8 +3,13 @@
 =====================  ==================================================================================
 ``app.create_app``     the FastAPI (ASGI) app: ``/api/search``, ``/api/articles/{key}``, ``/healthz``, ``/``
 ``live.LiveSearcher``  follows the index's ``CURRENT`` pointer; swaps in a new generation without a restart
-``server.run``         uvicorn on 127.0.0.1 by default; ``LEGALRET_TOKEN`` / ``--token`` for a bearer token
+``server.run``         uvicorn on 127.0.0.1 by default; ``LEGALRET_TOKEN`` / ``--token`` for a bearer token;
+                       ``workers=N``: N worker processes on one socket
 ``client``             what ``legalret search`` uses when ``LEGALRET_SERVER`` is set (stdlib only)
+``wording``            the answer in a lawyer's words: 0–100 relevance, Korean retriever names, the re-ranker's
+                       reasons per retriever, precedent facts from where they start
+``statutes``           search / one article / citation check / laws as dicts: what MCP and LangChain call
+``mcp_server``         ``legalret mcp``: the Model Context Protocol server for LLM agents (official ``mcp`` SDK)
 ``static/``            the page: index.html, app.css, app.js (plain HTML/CSS/JS, no CDN, works offline)
 =====================  ==================================================================================
 

@@ -45,6 +45,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from legalret.config import MAX_K, MAX_QUERY_CHARS, k_error, result_settings
 from legalret.errors import LegalretError
 from legalret.serve.live import LiveSearcher
+from legalret.serve.wording import lawyer_view
 from legalret.text import highlight_terms
 
 MODES = ("hybrid", "convex", "rrf", "bm25", "dense", "memory")
@@ -88,7 +89,12 @@ class HitModel(BaseModel):
     precedents: list[dict[str, Any]] = Field(description=(
         "with explain=1: the earlier decisions behind the hit — case_no (사건번호), decided (선고일자), index (the "
         "판시사항 item), text, similarity (1 = best), matched ('holding': its 판시사항 resembled the query; "
-        "'facts': the facts the court found did)"))
+        "'facts': the facts the court found did), excerpt (the text from where the facts start)"))
+    relevance: int | None = Field(None, description="0–100 (the re-ranker's probability, or the score as a share of the best; "
+                                                     "100 for an exact citation)")
+    signals: list[dict[str, Any]] = Field([], description="with explain=1: each retriever's rank, labelled in Korean")
+    contributions: list[dict[str, Any]] = Field([], description="with explain=1: what moved the hit in the re-ranker, per "
+                                                                "retriever (label, value, share of the largest, direction)")
 
 
 class SearchModel(BaseModel):
@@ -352,7 +358,8 @@ def _search(gen, q, k, law, kind, mode, explain, t0) -> dict[str, Any]:
         "query": results.query,
         "mode": mode,
         "generation": gen.name,
-        "hits": [hit_json(h) for h in results],
+        # relevance 0–100, Korean retriever names, the re-ranker's reasons as bars (legalret.serve.wording)
+        "hits": lawyer_view([hit_json(h) for h in results], learned=mode == "hybrid" and s.ranker is not None),
         "notices": notices,
         "terms": terms,
         "took_ms": round((time.perf_counter() - t0) * 1000, 2),

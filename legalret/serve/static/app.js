@@ -57,6 +57,29 @@ async function copyText(text, button) {
   setTimeout(() => { button.textContent = old; button.classList.remove("copied"); }, 1500);
 }
 
+// "상위 50위 밖" / "3위": one retriever's rank, as the page says it.
+function rankText(signal) {
+  if (signal.rank === null || signal.rank === undefined) return signal.outside ? `상위 ${signal.outside}위 밖` : "순위 밖";
+  return signal.rank + "위";
+}
+
+// The learned re-ranker's reasons, one bar per retriever: how strongly it moved this article up (or down).
+function contributionBars(contributions) {
+  const list = el("ul", "contributions");
+  for (const c of contributions) {
+    const li = el("li", c.direction > 0 ? "up" : "down");
+    li.appendChild(el("span", "label", c.label));
+    const bar = el("span", "bar");
+    const fill = el("span", "fill");
+    fill.style.width = Math.max(4, Math.round(c.share * 100)) + "%";
+    bar.appendChild(fill);
+    li.appendChild(bar);
+    li.appendChild(el("span", "dir", c.direction > 0 ? "순위를 올림" : "순위를 내림"));
+    list.appendChild(li);
+  }
+  return list;
+}
+
 function explainPanel(hit) {
   const panel = el("div", "explain-panel");
   panel.hidden = true;
@@ -72,22 +95,30 @@ function explainPanel(hit) {
       row.className = "precedent";
       row.appendChild(el("td", "case", p.case_no));
       row.appendChild(el("td", "date", p.decided));
-      // matched: "holding" (a 판시사항 item resembled the query) or "facts" (the facts the court found did)
+      // matched: "holding" (a 판시사항 item resembled the query) or "facts" (the facts the court found did);
+      // excerpt: the facts from where they start (without "상고이유를 판단한다." and the like)
       const what = p.matched === "facts" ? "사실관계: " : "판시사항 " + (p.index ? "[" + p.index + "] " : "");
-      const text = p.text.length > 300 ? p.text.slice(0, 299) + "…" : p.text;
-      row.appendChild(el("td", null, what + text));
-      row.appendChild(el("td", null, p.similarity === null ? "" : p.similarity.toFixed(2)));
+      const full = p.excerpt || p.text;
+      const text = full.length > 300 ? full.slice(0, 299) + "…" : full;
+      row.appendChild(el("td", "excerpt", what + text));
+      row.appendChild(el("td", null, p.similarity === null ? "" : Math.round(p.similarity * 100) + "%"));
     }
     panel.appendChild(table);
   }
-  const other = (hit.reasons || []).filter((r) => !r.startsWith("판례 ") && !r.startsWith("facts: 판례 "));
   panel.appendChild(el("h3", null, "검색기별 순위"));
-  const ul = el("ul", "reasons");
-  const ranks = Object.entries(hit.ranks || {});
-  if (other.length) for (const r of other) ul.appendChild(el("li", null, r));
-  else for (const [name, rank] of ranks) ul.appendChild(el("li", null, name + ": " + rank + "위"));
+  const ul = el("ul", "signals");
+  for (const sig of hit.signals || []) {
+    const li = el("li", sig.rank ? null : "outside");
+    li.appendChild(el("span", "label", sig.label));
+    li.appendChild(document.createTextNode(" " + rankText(sig)));
+    ul.appendChild(li);
+  }
   if (!ul.children.length) ul.appendChild(el("li", null, "설명 없음"));
   panel.appendChild(ul);
+  if ((hit.contributions || []).length) {
+    panel.appendChild(el("h3", null, "순위를 정한 근거 (학습된 재정렬기가 무게를 둔 순서)"));
+    panel.appendChild(contributionBars(hit.contributions));
+  }
   if (!precedents.length) panel.appendChild(el("p", "muted", "이 조문을 인용한 유사 판례가 없습니다 (이 색인에 판례 메모리가 없거나, 비슷한 판결이 이 조문을 인용하지 않았습니다)."));
   return panel;
 }
@@ -102,7 +133,12 @@ function renderHit(hit, rank, terms) {
   if (hit.kind) head.appendChild(el("span", "badge", hit.kind));
   if (hit.deleted) head.appendChild(el("span", "badge deleted", "삭제"));
   if (hit.ranks && hit.ranks.citation) head.appendChild(el("span", "badge", "정확 인용"));
-  head.appendChild(el("span", "score", "점수 " + hit.score.toFixed(3)));
+  // a 0–100 relevance, never the ranker's raw score (a logit: negative numbers would read as "minus points")
+  if (hit.relevance !== null && hit.relevance !== undefined) {
+    const rel = el("span", "score", "관련도 " + hit.relevance);
+    rel.title = "0–100: 이 조문이 질문에 적용될 가능성 (정확 인용은 100)";
+    head.appendChild(rel);
+  }
   li.appendChild(head);
 
   const text = el("div", "hit-text");
@@ -136,9 +172,57 @@ function renderHit(hit, rank, terms) {
   return li;
 }
 
+// The longest query the server searches (from /api/meta); longer pasted text is cut, with a visible note.
+let maxQueryChars = null;
+
+function queryText() {
+  const q = $("q").value.trim();
+  return maxQueryChars && q.length > maxQueryChars ? q.slice(0, maxQueryChars) : q;
+}
+
+function showLengthNote() {
+  const q = $("q").value.trim();
+  const note = $("long-note");
+  if (maxQueryChars && q.length > maxQueryChars) {
+    note.textContent = `입력한 글이 ${q.length.toLocaleString()}자입니다. 검색은 앞 ${maxQueryChars.toLocaleString()}자까지만 합니다 ` +
+      `(나머지 ${(q.length - maxQueryChars).toLocaleString()}자는 검색에 쓰이지 않습니다).`;
+    note.hidden = false;
+  } else {
+    note.hidden = true; note.textContent = "";
+  }
+}
+
+function growBox() {
+  const q = $("q");
+  q.style.height = "auto";
+  q.style.height = Math.min(q.scrollHeight + 2, 240) + "px";
+}
+
+// The server's notices in Korean (the API writes them in English for scripts); unknown ones as they are.
+const NOTICE_KO = [
+  [/^query truncated to its first (\d+) of (\d+) characters/, (m) => `검색어가 길어 앞 ${m[1]}자만 검색했습니다 (전체 ${m[2]}자).`],
+  [/^cited article (.+?) \((.+)\) is not in this index/, (m) => `인용한 조문 ${m[1]}은(는) 이 색인에 없습니다.`],
+  [/^cited article (.+?) is deleted/, (m) => `인용한 조문 ${m[1]}은(는) 삭제된 조문입니다.`],
+  [/^'(.+?)': (.+?) is not in this index/, (m) => `'${m[1]}': ${m[2]}은(는) 이 색인에 없는 법령입니다.`],
+  [/^'(.+?)' names no law/, (m) => `'${m[1]}'에 법령 이름이 없습니다. 예: '민법 ${m[1]}'`],
+  [/^'(.+?)': no law is named before it/, (m) => `'${m[1]}': 앞에 법령 이름이 없습니다. 법령 이름을 함께 쓰세요.`],
+  [/^the query has no searchable words/, () => "검색할 낱말이 없습니다 (문장부호·기호·조사뿐입니다). 낱말이나 '민법 제750조' 같은 조문을 입력하세요."],
+  [/nothing (searchable|matched)|no (searchable|matching)/i, () => "검색어와 일치하는 조문이 없습니다. 다른 표현이나 조문 번호(예: 민법 제750조)로 검색해 보세요."],
+];
+
+function noticeKo(text) {
+  for (const [re, say] of NOTICE_KO) { const m = text.match(re); if (m) return say(m); }
+  return text;
+}
+
+function modeLabel(mode) {
+  const option = Array.from($("mode").options).find((o) => o.value === mode);
+  return option ? option.textContent : mode;
+}
+
 function params() {
   const p = new URLSearchParams();
-  p.set("q", $("q").value);
+  p.set("q", queryText());
   for (const name of ["law", "kind", "mode", "k"]) if ($(name).value) p.set(name, $(name).value);
   return p;
 }
@@ -146,6 +230,7 @@ function params() {
 async function search(pushState) {
   const q = $("q").value.trim();
   if (!q) return;
+  showLengthNote();
   const p = params();
   if (pushState) history.pushState(null, "", "/?" + p.toString());
   p.set("explain", "1");
@@ -154,12 +239,13 @@ async function search(pushState) {
   $("results").replaceChildren(); $("notices").replaceChildren();
   try {
     const res = await api("/api/search?" + p.toString());
-    for (const n of res.notices || []) $("notices").appendChild(el("li", null, n));
+    const notices = (res.notices || []).map(noticeKo);
+    for (const n of new Set(notices)) $("notices").appendChild(el("li", null, n));
     const list = $("results");
     res.hits.forEach((hit, i) => list.appendChild(renderHit(hit, i + 1, res.terms)));
     status.textContent = res.hits.length
-      ? `${res.hits.length}건 · ${res.mode} · ${res.took_ms.toFixed(0)} ms · ${res.generation}`
-      : "일치하는 조문이 없습니다.";
+      ? `${res.hits.length}건 · ${modeLabel(res.mode)} · ${res.took_ms.toFixed(0)} ms`
+      : "일치하는 조문이 없습니다. 다른 표현이나 조문 번호(예: 민법 제750조)로 검색해 보세요.";
   } catch (e) {
     status.className = "error"; status.textContent = "오류: " + e.message;
   }
@@ -178,6 +264,11 @@ function fromUrl() {
 
 function init() {
   $("search-form").addEventListener("submit", (ev) => { ev.preventDefault(); search(true); });
+  // Enter searches (as in a one-line box); Shift+Enter starts a new line in a pasted 판결요지.
+  $("q").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); search(true); }
+  });
+  $("q").addEventListener("input", () => { growBox(); showLengthNote(); });
   $("token-save").addEventListener("click", () => {
     sessionStorage.setItem(TOKEN_KEY, $("token").value.trim());
     $("token-box").hidden = true; start();
@@ -193,13 +284,15 @@ async function start() {
   try {
     const meta = await api("/api/meta");
     fillSelect($("law"), meta.laws); fillSelect($("kind"), meta.kinds);
-    if (!meta.dense) $("mode").value = "bm25";
+    maxQueryChars = meta.max_query_chars || null;
+    // no vectors in this index: 의미 유사도 cannot run (종합 then fuses what there is: the server decides)
+    if (!meta.dense) $("mode").querySelector('option[value="dense"]').disabled = true;
     $("health").textContent = `${meta.generation} · 법령 ${meta.laws.length}개`;
   } catch (e) {
     $("status").className = "error"; $("status").textContent = "서버에 연결할 수 없습니다: " + e.message;
     return;
   }
-  if (fromUrl()) search(false);
+  if (fromUrl()) { growBox(); search(false); }
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init, { once: true });

@@ -1,0 +1,51 @@
+"""``legalret mcp``: the index as a Model Context Protocol server for LLM agents.
+
+Examples::
+
+    legalret mcp                                   # stdio: what an MCP client (Claude Desktop, Cursor …) starts
+    legalret mcp --index idx/
+    legalret mcp --http --port 8001                # streamable HTTP at http://127.0.0.1:8001/mcp
+
+Tools: search_statutes, get_article, check_citation, list_laws (see :mod:`legalret.serve.mcp_server`).
+On stdio, stdout carries the protocol: everything else (the one-line start message, errors) goes to stderr.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    app.command("mcp")(mcp_command)
+
+
+def mcp_command(
+    index: Path = typer.Option(None, "--index", help="Index directory (default: $LEGALRET_INDEX or the cache dir)."),
+    http: bool = typer.Option(False, "--http", help="Serve streamable HTTP (at /mcp) instead of stdio."),
+    host: str = typer.Option("127.0.0.1", "--host", help="With --http: address to bind (default: this machine only)."),
+    port: int = typer.Option(8001, "--port", min=1, max=65535, help="With --http: TCP port."),
+    log_level: str = typer.Option("warning", "--log-level", help="Server log level (stderr): warning | info | debug."),
+) -> None:
+    """MCP server for LLM agents: search_statutes, get_article, check_citation, list_laws (stdio by default)."""
+    from rich.console import Console
+
+    from legalret.config import default_index_dir
+    from legalret.index.store import current_generation
+    from legalret.serve.mcp_server import create_mcp_server
+    from legalret.serve.server import is_loopback
+
+    err = Console(stderr=True)  # stdout is the protocol channel on stdio
+    index = index or default_index_dir()
+    current_generation(index)  # a missing index: the usual one-line error, before the slow load
+    server = create_mcp_server(index, log_level=log_level.upper())
+    if not http:
+        err.print(f"legalret MCP server on stdio over {index} ({server.service.live.current.name})", highlight=False)
+        server.run()
+        return
+    if not is_loopback(host):
+        err.print("[yellow]note:[/] the MCP endpoint has no token: anyone who can reach this address can search", highlight=False)
+    shown = f"[{host}]" if ":" in host else host
+    err.print(f"legalret MCP server on http://{shown}:{port}/mcp over {index} (Ctrl+C stops)", highlight=False)
+    server.run("streamable-http", host=host, port=port)

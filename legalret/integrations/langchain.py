@@ -1,0 +1,96 @@
+"""A LangChain retriever over legalret: statute articles as ``Document`` s for a RAG chain.
+
+Install with the extra: ``pip install 'legalret[langchain]'`` (``langchain-core``).
+
+Usage::
+
+    from legalret.integrations.langchain import LegalretRetriever
+
+    retriever = LegalretRetriever(index="idx/", k=5, law="민법")         # in this process
+    docs = retriever.invoke("임차인이 수리비를 지출했는데 집주인이 돌려주지 않는다")
+    docs[0].page_content                      # the article's text
+    docs[0].metadata["key"], docs[0].metadata["precedents"][0]["case_no"]
+    await retriever.ainvoke("유치권 간접점유")  # async: the search runs in a worker thread
+
+    remote = LegalretRetriever(server_url="http://127.0.0.1:8000", k=5)   # a running `legalret serve`
+
+``page_content`` is the article's text; ``metadata`` holds ``key``, ``title``, ``law``, ``kind``, ``score``,
+``rank``, ``citation``, ``deleted`` and ``precedents`` (the earlier decisions that voted for the article:
+사건번호 ``case_no``, 선고일자 ``decided``, what matched, its ``text``). Errors (an empty query, an unknown law,
+an unreachable server) are :class:`~legalret.errors.LegalretError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from pydantic import PrivateAttr, model_validator
+
+try:
+    from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
+    from langchain_core.documents import Document
+    from langchain_core.retrievers import BaseRetriever
+except ImportError as e:  # pragma: no cover - depends on the installed extras
+    raise ImportError("LegalretRetriever needs langchain-core: pip install 'legalret[langchain]'") from e
+
+#: What a Document's metadata carries from a hit (besides ``rank``).
+METADATA_FIELDS = ("key", "title", "law", "kind", "score", "citation")
+
+
+class LegalretRetriever(BaseRetriever):
+    """Statute articles for a query, from an index directory (``index=``) or a running server (``server_url=``).
+
+    ``k``: articles per query; ``law`` / ``kind``: only these (comma-separated); ``mode``: hybrid (default) |
+    convex | rrf | bm25 | dense | memory; ``token``: the server's bearer token, if it has one. Neither
+    ``index`` nor ``server_url``: the default index (``$LEGALRET_INDEX`` or the cache directory)."""
+
+    index: str | Path | None = None
+    server_url: str | None = None
+    token: str | None = None
+    k: int = 5
+    law: str | None = None
+    kind: str | None = None
+    mode: str = "hybrid"
+
+    _service: Any = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "LegalretRetriever":
+        if self.index is not None and self.server_url:
+            raise ValueError("give index= or server_url=, not both")
+        return self
+
+    def _search(self, query: str) -> dict[str, Any]:
+        if self.server_url:
+            if self._service is None:
+                from legalret.serve.client import ServerClient
+
+                self._service = ServerClient(self.server_url, token=self.token)
+            return self._service.search(query, k=self.k, law=self.law, kind=self.kind, mode=self.mode, explain=True)
+        if self._service is None:
+            from legalret.config import default_index_dir
+            from legalret.serve.statutes import StatuteService
+
+            self._service = StatuteService(self.index or default_index_dir())
+        return self._service.search(query, k=self.k, law=self.law, kind=self.kind, mode=self.mode, explain=True)
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return to_documents(self._search(query))
+
+    async def _aget_relevant_documents(self, query: str, *,
+                                       run_manager: AsyncCallbackManagerForRetrieverRun) -> list[Document]:
+        # A search is CPU work (and a blocking HTTP call for a server): off the event loop.
+        return to_documents(await asyncio.to_thread(self._search, query))
+
+
+def to_documents(answer: dict[str, Any]) -> list[Document]:
+    """The hits of a ``/api/search`` answer as LangChain documents (see the module docstring)."""
+    docs = []
+    for rank, hit in enumerate(answer.get("hits", []), 1):
+        metadata = {name: hit.get(name) for name in METADATA_FIELDS}
+        metadata.update(rank=rank, deleted=bool(hit.get("deleted")), precedents=list(hit.get("precedents") or []),
+                        generation=answer.get("generation"))
+        docs.append(Document(page_content=hit.get("text", ""), metadata=metadata, id=hit.get("key")))
+    return docs

@@ -1,0 +1,208 @@
+"""``legalret mcp``: the index as a Model Context Protocol server, for LLM agents (Claude Desktop, Cursor, …).
+
+Built on the official Python SDK (``mcp``, :class:`mcp.server.mcpserver.MCPServer`). Four tools, each with a
+typed, documented input schema and a structured (JSON) result:
+
+=====================  ===============================================================================
+``search_statutes``    articles for a question: key, title, text, a score, and the precedents that voted
+                       (사건번호, 선고일자, the matched 판시사항 or facts)
+``get_article``        one article by key as people write it: "민법 750", "상법 제651조의2"
+``check_citation``     each statute citation in a passage: exists here? deleted (삭제)? its title
+                       — the check against an LLM's invented articles
+``list_laws``          the laws (and article counts) the index holds
+=====================  ===============================================================================
+
+A bad input (empty query, ``k`` out of range, an unknown article) comes back as an MCP tool error
+(``isError: true``) whose text is one line; no traceback ever reaches the client.
+
+Usage::
+
+    from legalret.serve.mcp_server import create_mcp_server
+    server = create_mcp_server("idx/")
+    server.run()                                   # stdio (what an MCP client starts)
+    server.run("streamable-http", host="127.0.0.1", port=8001)    # http://127.0.0.1:8001/mcp
+
+The server follows the index like ``legalret serve`` does: after ``legalret index add`` the next call sees
+the new generation (:class:`legalret.serve.live.LiveSearcher`).
+"""
+
+import logging
+import os
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.types import ToolAnnotations
+from pydantic import BaseModel, Field, ValidationError
+
+from legalret.errors import LegalretError
+from legalret.serve.app import MAX_K, MAX_QUERY_CHARS, MODES, _version
+from legalret.serve.live import LiveSearcher
+from legalret.serve.statutes import StatuteService
+
+SERVER_NAME = "legalret"
+INSTRUCTIONS = (
+    "Korean statute retrieval over a local index (민법, 상법, …). Use search_statutes to find the articles that "
+    "govern a question (Korean works best; a citation such as '민법 제750조' is answered exactly), get_article "
+    "to read one article, check_citation to verify that the articles a text cites exist and are in force, and "
+    "list_laws to see which laws this index holds."
+)
+
+
+#: The API's modes as an enum in the tool's schema (``Literal`` of a tuple lists its items).
+SearchMode = Literal[MODES]
+
+
+# ---- typed results (the tools' output schemas) ------------------------------------------------------
+class Precedent(BaseModel):
+    case_no: str = Field(description="사건번호 of the earlier decision, e.g. '2018다2002'")
+    decided: str = Field(description="선고일자, ISO date")
+    matched: Literal["holding", "facts"] = Field(
+        description="what resembled the query: a 판시사항 item ('holding') or the facts the court found ('facts')")
+    text: str = Field(description="the matched 판시사항 item or the opening of the facts")
+    similarity: float | None = Field(None, description="similarity to the query (1 = the best match)")
+
+
+class StatuteHit(BaseModel):
+    key: str = Field(description="article key, e.g. '민법 제750조'")
+    title: str
+    law: str
+    kind: str = Field("", description="법령구분: 법률, 시행령, …")
+    text: str = Field(description="the article's text")
+    score: float = Field(description="the ranker's score (higher is better; comparable within one answer only)")
+    rank: int = Field(description="1-based position in this answer")
+    citation: str = Field(description="a citation to paste into a brief: 「민법」 제750조(불법행위의 내용)")
+    deleted: bool = False
+    precedents: list[Precedent] = Field(default_factory=list, description="the earlier decisions that voted for it")
+
+
+class SearchResult(BaseModel):
+    query: str
+    mode: str
+    generation: str = Field(description="index generation that answered")
+    hits: list[StatuteHit]
+    notices: list[str] = Field(description="what to know about the query (cut, a law not in the index, …)")
+
+
+class ArticleResult(BaseModel):
+    key: str
+    law: str
+    title: str
+    kind: str = ""
+    text: str
+    citation: str
+    deleted: bool = False
+    chapter: list[str] = Field(default_factory=list, description="편/장/절 headings above the article")
+    effective_date: str | None = None
+    generation: str
+
+
+class CitationCheck(BaseModel):
+    cited: str = Field(description="the citation as written in the text")
+    key: str = Field(description="the article key it resolves to")
+    exists: bool = Field(description="the article is in this index")
+    deleted: bool = Field(description="the article is deleted (삭제): cite something else")
+    title: str | None = None
+    citation: str | None = None
+    paragraph: int | None = Field(None, description="제N항 when the text cites one")
+    paragraph_exists: bool | None = Field(None, description="the article has that paragraph")
+
+
+class CitationReport(BaseModel):
+    generation: str
+    citations: list[CitationCheck]
+    unresolved: list[str] = Field(description="references that name no law of this index (e.g. 형법 on a 민법 index)")
+
+
+class LawInfo(BaseModel):
+    law: str
+    articles: int
+
+
+class LawList(BaseModel):
+    generation: str
+    laws: list[LawInfo]
+    kinds: list[str]
+
+
+class LegalretMCPServer(MCPServer):
+    """:class:`MCPServer` whose argument errors are one line too: the SDK passes pydantic's multi-line
+    report (with a documentation URL) to the client; an agent reads ``k: Input should be less than or equal
+    to 100 (got 1000)`` instead."""
+
+    async def call_tool(self, name, arguments, context=None):
+        try:
+            return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError:
+            raise
+        except ToolError as e:
+            if isinstance(e.__cause__, ValidationError):
+                raise ToolError(validation_line(e.__cause__)) from e.__cause__
+            raise
+
+
+def validation_line(error: ValidationError) -> str:
+    """The first problem of a pydantic validation error as one line: ``field: message (got value)``."""
+    first = error.errors()[0] if error.errors() else {}
+    where = ".".join(str(p) for p in first.get("loc", ())) or "arguments"
+    got = f" (got {first['input']!r})" if "input" in first and not isinstance(first["input"], dict) else ""
+    return f"{where}: {first.get('msg', 'invalid')}{got}"[:300]
+
+
+def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = True, log_level: str = "WARNING"):
+    """The MCP server (an :class:`mcp.server.mcpserver.MCPServer`, not started) over ``index``.
+
+    The index is opened here, so a missing or broken index fails before any client connects."""
+    service = StatuteService(index, warm=warm)
+    server = LegalretMCPServer(SERVER_NAME, instructions=INSTRUCTIONS, version=_version(), log_level=log_level)
+    read_only = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
+
+    def answer(call, *args, **kwargs) -> dict[str, Any]:
+        try:
+            return call(*args, **kwargs)
+        except LegalretError as e:  # a bad input: one line for the model to read
+            raise ToolError(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
+
+    @server.tool(annotations=read_only)
+    def search_statutes(
+        query: Annotated[str, Field(description=f"The question, keywords or a citation, in Korean (1–{MAX_QUERY_CHARS} characters)")],
+        k: Annotated[int, Field(ge=1, le=MAX_K, description=f"Number of articles to return (1–{MAX_K})")] = 5,
+        law: Annotated[str | None, Field(description="Only these laws, comma-separated (e.g. '민법' or '민법,상법'); see list_laws")] = None,
+        kind: Annotated[str | None, Field(description="Only these kinds, comma-separated (법률, 시행령, …)")] = None,
+        mode: Annotated[SearchMode,
+                        Field(description="hybrid (default, best): all retrievers + the learned re-ranker; bm25: words; "
+                                          "dense: meaning; memory: similar precedents only")] = "hybrid",
+    ) -> SearchResult:
+        """Find the Korean statute articles that govern a question or a set of facts, best first, with the
+        earlier court decisions (사건번호, 선고일자, matched text) that cited each article for similar questions."""
+        res = answer(service.search, query, k=k, law=law, kind=kind, mode=mode, explain=True)
+        hits = [StatuteHit(**{f: h.get(f) for f in ("key", "title", "law", "kind", "text", "score", "citation")},
+                           rank=i, deleted=bool(h.get("deleted")),
+                           precedents=[Precedent(**{f: p.get(f) for f in Precedent.model_fields}) for p in h.get("precedents", [])])
+                for i, h in enumerate(res["hits"], 1)]
+        return SearchResult(query=res["query"], mode=res["mode"], generation=res["generation"], hits=hits,
+                            notices=res["notices"])
+
+    @server.tool(annotations=read_only)
+    def get_article(
+        key: Annotated[str, Field(description="The article: '민법 750', '민법 제750조', '상법 제651조의2'")],
+    ) -> ArticleResult:
+        """Read one statute article in full: its text, title, chapter, and whether it is deleted (삭제)."""
+        return ArticleResult(**answer(service.article, key))
+
+    @server.tool(annotations=read_only)
+    def check_citation(
+        text: Annotated[str, Field(description="A passage that cites statute articles, e.g. an LLM's draft answer")],
+    ) -> CitationReport:
+        """Check every statute citation in a passage: does the article exist in this index, is it deleted (삭제),
+        and what is its title — catches invented or outdated article numbers."""
+        return CitationReport(**answer(service.check_citations, text))
+
+    @server.tool(annotations=read_only)
+    def list_laws() -> LawList:
+        """The laws this index holds, with their number of articles, and the kinds (법률, 시행령, …)."""
+        return LawList(**answer(service.laws))
+
+    server.service = service  # (tests, and `legalret mcp` reporting what it serves)
+    logging.getLogger("legalret.serve").debug("MCP server over %s", service.live.index_dir)
+    return server

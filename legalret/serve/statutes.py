@@ -1,0 +1,131 @@
+"""What an agent or a RAG framework asks of an index — search, one article, a citation check, the laws — as
+plain dicts, with the same rules and one-line errors as the HTTP API.
+
+The MCP server (:mod:`legalret.serve.mcp_server`) and the LangChain retriever
+(:mod:`legalret.integrations.langchain`) both answer through this one class, so an agent and a RAG chain see
+the same hits, the same precedents and the same errors as ``/api/search``.
+
+Usage::
+
+    from legalret.serve.statutes import StatuteService
+    svc = StatuteService("idx/")                       # follows the index's CURRENT generation, like the server
+    svc.search("유치권 간접점유", k=5)["hits"][0]["precedents"]    # 사건번호, 선고일자, matched text
+    svc.article("민법 750")["title"]                   # '불법행위의 내용'  ("상법 제651조의2" works too)
+    svc.check_citations("민법 제750조와 민법 제9999조에 따라")  # exists / deleted / title, one per citation
+    svc.laws()                                         # [{'law': '민법', 'articles': 1193}, …]
+
+Every error is a :class:`~legalret.errors.LegalretError` whose message is one line naming the field.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from legalret.errors import LegalretError
+from legalret.search.citations import find_citations, unresolved_citations
+from legalret.serve.app import MAX_K, MAX_QUERY_CHARS, MODES, article_json, citation, hit_json
+from legalret.serve.live import LiveSearcher
+
+#: "민법 750", "상법 651의2", "민법750": a law name and an article number written without 조.
+_BARE_NUMBER = re.compile(r"^(?P<law>.*?\D)\s*(?:제\s*)?(?P<num>\d{1,4})(?:\s*의\s*(?P<branch>\d{1,3}))?\s*$")
+
+
+class StatuteService:
+    """Search, article lookup and citation checks over one index (a directory or a shared :class:`LiveSearcher`).
+
+    ``warm``: run one query at start so the first real one is fast (the encoder and Kiwi load then)."""
+
+    def __init__(self, index: str | os.PathLike | LiveSearcher, *, warm: bool = True):
+        self.live = index if isinstance(index, LiveSearcher) else LiveSearcher(Path(index), warm=warm)
+
+    # ---- search ---------------------------------------------------------------------------------
+    def search(self, query: str, *, k: int = 10, law: str | None = None, kind: str | None = None,
+               mode: str = "hybrid", explain: bool = True) -> dict[str, Any]:
+        """The ``/api/search`` answer as a dict: ``query``, ``mode``, ``generation``, ``hits``, ``notices``.
+
+        ``law`` / ``kind``: one name or several, comma-separated. With ``explain`` (the default here: an agent
+        wants the reasons) each hit carries ``precedents`` — the earlier decisions that voted for it."""
+        query = (query or "").strip()
+        if not query:
+            raise LegalretError("query: empty; give some words or an article citation such as '민법 제750조'")
+        if len(query) > MAX_QUERY_CHARS:
+            raise LegalretError(f"query: {len(query)} characters; the limit is {MAX_QUERY_CHARS}")
+        if not isinstance(k, int) or not 1 <= k <= MAX_K:
+            raise LegalretError(f"k: {k!r} is out of range; give 1–{MAX_K}")
+        if mode not in MODES:
+            raise LegalretError(f"mode: {mode!r} is not one of {', '.join(MODES)}")
+        gen = self.live.get()
+        s = gen.searcher
+        mode = s.resolve_mode(mode)
+        with gen.lock:  # the server's rule: one search at a time per generation (Kiwi, the encoder's first load)
+            results = s.search(query, k=k, mode=mode, laws=law or None, kinds=kind or None, explain=explain)
+        return {"query": results.query, "mode": mode, "generation": gen.name,
+                "hits": [hit_json(h) for h in results], "notices": list(s.notices) + list(results.notices)}
+
+    # ---- articles -------------------------------------------------------------------------------
+    def article(self, key: str) -> dict[str, Any]:
+        """One article by key, written as a person would: "민법 750", "민법 제750조", "상법 제651조의2"."""
+        gen = self.live.get()
+        s = gen.searcher
+        text = (key or "").strip()
+        if not text:
+            raise LegalretError("key: empty; give an article such as '민법 제750조'")
+        if len(text) > 200:
+            raise LegalretError(f"key: {len(text)} characters; an article key is short ('민법 제750조')")
+        key = self._resolve_key(s, text)
+        found = s.article(text) or s.article(key)
+        if found is None:
+            raise LegalretError(f"key: no article {key!r} in this index")
+        return {**article_json(found), "generation": gen.name}
+
+    @staticmethod
+    def _resolve_key(searcher, text: str) -> str:
+        """The canonical key for ``text`` (law names resolved by the citation parser), or ``text`` as given."""
+        bare = _BARE_NUMBER.match(text)
+        if bare and "조" not in text:
+            text = f"{bare['law'].strip()} 제{bare['num']}조" + (f"의{bare['branch']}" if bare["branch"] else "")
+        cites = find_citations(text, searcher.law_names)
+        return cites[0].key if len(cites) == 1 else text
+
+    # ---- citation check -------------------------------------------------------------------------
+    def check_citations(self, text: str) -> dict[str, Any]:
+        """Each statute citation in ``text``: does the article exist here, is it deleted (삭제), its title.
+
+        ``citations``: one entry per article cited (in order), ``unresolved``: references the parser found but
+        could not tie to a law in this index (a law it does not have, ``같은 법`` with no law before it)."""
+        text = text or ""
+        if not text.strip():
+            raise LegalretError("text: empty; paste the passage whose citations to check")
+        if len(text) > 100_000:
+            raise LegalretError(f"text: {len(text)} characters; check at most 100000 at a time")
+        gen = self.live.get()
+        s = gen.searcher
+        out = []
+        for c in find_citations(text, s.law_names):
+            article = s.article(c.key)
+            entry = {"cited": c.raw, "key": c.key, "law": c.law, "exists": article is not None,
+                     "deleted": bool(article is not None and article.deleted),
+                     "title": article.title if article is not None else None,
+                     "citation": citation(article) if article is not None else None}
+            if c.paragraph:  # 제N항: does the article have that paragraph?
+                entry["paragraph"] = c.paragraph
+                numbers = {p.number for p in article.paragraphs} if article is not None else set()
+                entry["paragraph_exists"] = c.paragraph in numbers or (c.paragraph == 1 and numbers == {None})
+            out.append(entry)
+        return {"generation": gen.name, "citations": out,
+                "unresolved": unresolved_citations(text, s.law_names)}
+
+    # ---- laws -----------------------------------------------------------------------------------
+    def laws(self) -> dict[str, Any]:
+        """The laws in this index with their article counts (what ``law=`` accepts), and the kinds."""
+        gen = self.live.get()
+        s = gen.searcher
+        counts = dict.fromkeys(s.laws, 0)
+        for law in s.data.column("laws"):
+            if law in counts:
+                counts[law] += 1
+        return {"generation": gen.name, "laws": [{"law": law, "articles": n} for law, n in counts.items()],
+                "kinds": list(s.kinds)}

@@ -1,0 +1,147 @@
+"""The search answer in a lawyer's words: what the page shows instead of retriever names and raw scores.
+
+Added to each hit of ``/api/search`` (``explain=1`` for the last three):
+
+=================  ===================================================================================
+``relevance``      0–100: the learned re-ranker's probability that the article governs the question
+                   (hybrid), else the score as a share of the answer's best; 100 for an exact citation;
+                   never negative (a re-ranker score is a logit: −3 means "unlikely", not "minus three")
+``signals``        each retriever's rank in Korean — 조문 본문 일치 3위, 의미 유사도 순위 밖, 유사 판례 투표 1위
+``contributions``  what moved the article up or down in the re-ranker, grouped by retriever, largest first,
+                   with ``share`` (of the largest, 0–1) for a bar and ``direction`` (+1 up, −1 down)
+=================  ===================================================================================
+
+and to each precedent ``excerpt``: its text from where the facts start (a decision's reasons open with
+"상고이유를 판단한다." and the like, which says nothing about the case).
+
+Usage::
+
+    from legalret.serve.wording import lawyer_view
+    hits = lawyer_view([hit_json(h) for h in results], learned=True)
+    hits[0]["relevance"], hits[0]["signals"][0]["label"]          # 97, '유사 판례 투표'
+
+The re-ranker's contributions are read from its explain line (``learned fusion: memory_score*memory_top
++7.97, bm25_rr +1.20, …``), the searcher's public output.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+#: The retrievers (``hit["ranks"]`` keys) as the page names them.
+RETRIEVER_LABELS = {
+    "citation": "정확 인용",
+    "bm25": "조문 본문 일치",
+    "dense": "의미 유사도",
+    "memory": "유사 판례 투표",
+    "facts": "유사 사실관계 판례 투표",
+    "profile": "판례 인용 조문과의 유사도",
+}
+#: The re-ranker's feature families (by name prefix), in the same words; the rest describe the question.
+_FEATURE_GROUPS = (
+    ("bm25_", "bm25"), ("dense_", "dense"), ("memory_", "memory"), ("facts_", "facts"), ("profile_", "profile"),
+    ("fused_", "agreement"), ("agree_", "agreement"), ("best_rr", "agreement"), ("shares_sum", "agreement"),
+)
+CONTRIBUTION_LABELS = {**RETRIEVER_LABELS, "agreement": "검색기 간 일치", "question": "질문의 유형"}
+
+_LEARNED = re.compile(r"^learned fusion: (?P<main>[^;]*)(?:; facts features [^()]*\((?P<facts>[^)]*)\))?")
+_TERM = re.compile(r"(?P<name>\S+) (?P<value>[+-]\d+(?:\.\d+)?)")
+_NOT_IN_TOP = re.compile(r"^(?P<name>\w+): not in its top (?P<n>\d+)")
+
+#: Openings of a decision's reasons that precede the facts: "상고이유를 판단한다.", "검사의 상고이유를 본다.",
+#: "상고이유(… 보충서 …)를 판단한다.", "직권으로 판단한다." (counted over the facts file's first 20,000 decisions).
+_OPENING = re.compile(
+    r"^\s*(?:\d+\.\s*)?[^.\n]{0,40}?(?:재?상고이유|재?항고이유|직권)(?:\([^)]{0,200}\))?[^.\n]{0,30}?"
+    r"(?:판단한다|본다|살펴본다|판단하기로 한다)\s*[.,]?\s*")
+#: A short numbered heading before the facts: "1. 처분의 경위", "1. 기초 사실", "가. 사실관계" on a line of its own,
+#: or a facts heading the text runs on from ("1. 인정 사실 가. 원고는 …").
+_HEADING = re.compile(
+    r"^\s*(?:(?:\d+|[가-하])\.\s*[^.\n]{0,30}\n"
+    r"|(?:\d+|[가-하])\.\s*(?:인정\s*사실|기초\s*사실|사실\s*관계|(?:이\s*사건\s*)?처분의\s*경위|사안의\s*개요|사건의\s*경위)"
+    r"\s*(?:[가-하]\.\s*)?)")
+
+
+def lawyer_view(hits: list[dict[str, Any]], *, learned: bool) -> list[dict[str, Any]]:
+    """``hits`` (``hit_json`` dicts, in answer order) with ``relevance``, ``signals``, ``contributions`` added."""
+    plain = [h["score"] for h in hits if "citation" not in h.get("ranks", {})]
+    best = max(plain, default=0.0)
+    for hit in hits:
+        hit["relevance"] = relevance(hit, learned=learned, best=best)
+        if hit.get("reasons"):
+            hit["signals"] = signals(hit)
+            hit["contributions"] = contributions(hit["reasons"])
+        for p in hit.get("precedents") or []:
+            p["excerpt"] = facts_excerpt(p["text"]) if p.get("matched") == "facts" else p["text"]
+    return hits
+
+
+def relevance(hit: dict[str, Any], *, learned: bool, best: float) -> int | None:
+    """0–100 (see the module docstring); None when the scores carry no such meaning."""
+    if "citation" in hit.get("ranks", {}):
+        return 100
+    score = float(hit["score"])
+    if learned:  # a logistic re-ranker's logit: its probability
+        return round(100 / (1 + math.exp(-max(min(score, 50.0), -50.0))))
+    if best > 0 and score >= 0:
+        return round(100 * score / best)
+    return None
+
+
+def signals(hit: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each retriever that ran: its Korean label and this article's rank in its list (None: not in its top N)."""
+    out = [{"retriever": name, "label": RETRIEVER_LABELS.get(name, name), "rank": int(rank)}
+           for name, rank in hit.get("ranks", {}).items()]
+    for line in hit.get("reasons", []):
+        m = _NOT_IN_TOP.match(line)
+        if m and m["name"] not in hit.get("ranks", {}):
+            out.append({"retriever": m["name"], "label": RETRIEVER_LABELS.get(m["name"], m["name"]), "rank": None,
+                        "outside": int(m["n"])})
+    order = list(RETRIEVER_LABELS)
+    return sorted(out, key=lambda s: order.index(s["retriever"]) if s["retriever"] in order else len(order))
+
+
+def contributions(reasons: list[str]) -> list[dict[str, Any]]:
+    """The re-ranker's largest feature contributions, summed per retriever (``label``, ``value``, ``share`` of
+    the largest |value|, ``direction``); [] when the hit was not re-ranked."""
+    totals: dict[str, float] = {}
+    for line in reasons:
+        m = _LEARNED.match(line)
+        if not m:
+            continue
+        terms = _TERM.findall(m["main"]) + _TERM.findall(m["facts"] or "")
+        seen: set[str] = set()
+        for name, value in terms:
+            if name in seen:  # a facts feature may be in both parts
+                continue
+            seen.add(name)
+            group = feature_group(name)
+            totals[group] = totals.get(group, 0.0) + float(value)
+    largest = max((abs(v) for v in totals.values()), default=0.0)
+    if not largest:
+        return []
+    return [{"group": g, "label": CONTRIBUTION_LABELS[g], "value": round(v, 2), "share": round(abs(v) / largest, 3),
+             "direction": 1 if v > 0 else -1}
+            for g, v in sorted(totals.items(), key=lambda kv: -abs(kv[1])) if abs(v) >= 0.005]
+
+
+def feature_group(feature: str) -> str:
+    """The retriever (or 'agreement' / 'question') a re-ranker feature describes: ``memory_score*memory_top`` →
+    memory, ``bm25_rr*log_len`` → bm25, ``parties`` → question."""
+    for prefix, group in _FEATURE_GROUPS:
+        if feature.startswith(prefix):
+            return group
+    return "question"
+
+
+def facts_excerpt(text: str) -> str:
+    """``text`` from where the facts start: procedural openings and a short heading before them dropped."""
+    rest = text
+    for _ in range(3):  # "1. 원고의 상고이유에 대하여\n 가. 사실관계\n…": at most a few layers
+        cut = _OPENING.sub("", rest, count=1)
+        cut = _HEADING.sub("", cut, count=1)
+        if cut == rest:
+            break
+        rest = cut
+    return rest.strip() or text

@@ -1,0 +1,97 @@
+"""The LangChain retriever through langchain-core's own Runnable interface: invoke, ainvoke, batch — over an
+index in this process and over a running ``legalret serve``."""
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+sys.path.insert(0, str(Path(__file__).parent))  # test_facts: its fixture decisions and facts
+import index_support as sup  # noqa: E402
+
+pytest.importorskip("langchain_core")
+from langchain_core.documents import Document  # noqa: E402
+from langchain_core.retrievers import BaseRetriever  # noqa: E402
+
+from legalret.errors import LegalretError  # noqa: E402
+from legalret.integrations.langchain import LegalretRetriever  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    from test_facts import FACTS, PRECEDENTS
+
+    from legalret import pipeline
+    from legalret.precedents.facts import read_facts
+
+    idx = tmp_path_factory.mktemp("langchain") / "idx"
+    pipeline.build(sup.articles(), idx, model="none", precedents=PRECEDENTS, facts=read_facts(FACTS, on_error=lambda e: None))
+    return idx
+
+
+def _check_lien(docs):
+    assert docs and all(isinstance(d, Document) for d in docs)
+    assert [d.metadata["rank"] for d in docs] == list(range(1, len(docs) + 1))
+    lien = next(d for d in docs if d.metadata["key"] == "민법 제320조")
+    assert lien.metadata["title"] == "유치권의 내용" and lien.metadata["law"] == "민법"
+    assert "유치" in lien.page_content and isinstance(lien.metadata["score"], float)
+    assert any(p["case_no"] == "2018다2002" and p["decided"] == "2018-05-02" for p in lien.metadata["precedents"])
+
+
+def test_invoke_ainvoke_batch_in_process(index):
+    from test_facts import SCENARIO
+
+    retriever = LegalretRetriever(index=index, k=4)
+    assert isinstance(retriever, BaseRetriever)
+    docs = retriever.invoke(SCENARIO)
+    assert len(docs) <= 4
+    _check_lien(docs)
+    adocs = asyncio.run(retriever.ainvoke(SCENARIO))
+    assert [d.metadata["key"] for d in adocs] == [d.metadata["key"] for d in docs]
+    batch = retriever.batch(["보험계약 해지", "민법 제750조"])
+    assert len(batch) == 2 and batch[1][0].metadata["key"] == "민법 제750조"
+    only = LegalretRetriever(index=index, k=3, law="상법").invoke("보험계약 해지")
+    assert only and {d.metadata["law"] for d in only} == {"상법"}
+    with pytest.raises(LegalretError, match="empty"):
+        retriever.invoke("  ")
+    with pytest.raises(ValueError, match="not both"):
+        LegalretRetriever(index=index, server_url="http://127.0.0.1:1")
+
+
+def test_against_a_running_server(index):
+    from test_facts import SCENARIO
+
+    from legalret.serve.server import BackgroundServer
+
+    with BackgroundServer(index, token="t0ken") as srv:
+        retriever = LegalretRetriever(server_url=srv.url, token="t0ken", k=4)
+        docs = retriever.invoke(SCENARIO)
+        _check_lien(docs)
+        adocs = asyncio.run(retriever.ainvoke(SCENARIO))
+        assert [d.metadata["key"] for d in adocs] == [d.metadata["key"] for d in docs]
+        assert len(retriever.batch(["보험계약 해지", "점유"])) == 2
+        with pytest.raises(LegalretError, match="empty query"):  # the server's one-line 400
+            retriever.invoke(" ")
+        with pytest.raises(LegalretError, match="token"):
+            LegalretRetriever(server_url=srv.url, k=2).invoke("점유")
+
+
+def test_readme_langchain_example_runs_as_written(index):
+    """The README's LangChain example (its ```py block after the retriever heading), run as a user would, on the
+    default index (``LEGALRET_INDEX``: the fixture index with both memories)."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("the LangChain retriever"):]
+    code = re.search(r"^```py\n(.*?)^```", section, flags=re.S | re.M).group(1)
+    assert "LegalretRetriever(" in code
+    env = dict(os.environ, LEGALRET_INDEX=str(index), LEGALRET_PROGRESS="off", LEGALRET_RESIDENT="off")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    assert 1 <= len(lines) <= 3 and all(line.startswith("민법 제") for line in lines), proc.stdout
+    assert any("2018다2002" in line for line in lines), proc.stdout  # the precedents behind the lien article

@@ -1,0 +1,137 @@
+"""``legalret mcp`` through the MCP SDK's own client over stdio: the tools, their schemas, and bad inputs as
+one-line tool errors (never a traceback)."""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import anyio
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+sys.path.insert(0, str(Path(__file__).parent))  # test_facts: its fixture decisions and facts
+import index_support as sup  # noqa: E402
+
+pytest.importorskip("mcp")
+from mcp import ClientSession  # noqa: E402
+from mcp.client.stdio import StdioServerParameters, stdio_client  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    """The fixture articles with a holdings memory and a facts memory (so hits carry precedents)."""
+    from test_facts import FACTS, PRECEDENTS
+
+    from legalret import pipeline
+    from legalret.precedents.facts import read_facts
+
+    idx = tmp_path_factory.mktemp("mcp") / "idx"
+    pipeline.build(sup.articles(), idx, model="none", precedents=PRECEDENTS, facts=read_facts(FACTS, on_error=lambda e: None))
+    return idx
+
+
+def _params(index) -> StdioServerParameters:
+    env = {"PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""), "LEGALRET_RESIDENT": "off",
+           "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    for name in ("LEGALRET_HOME", "HOME", "LEGALRET_DATA"):
+        if os.environ.get(name):
+            env[name] = os.environ[name]
+    return StdioServerParameters(command=sys.executable, args=["-m", "legalret", "mcp", "--index", str(index)],
+                                 env=env, cwd=str(REPO))
+
+
+def _session_run(index, body):
+    """Start ``legalret mcp`` as a subprocess, connect the SDK client over stdio, run ``body(session)``."""
+    async def main():
+        with open(os.devnull, "w") as errlog:
+            async with stdio_client(_params(index), errlog=errlog) as (read, write):
+                async with ClientSession(read, write) as session:
+                    await session.initialize()
+                    return await body(session)
+
+    return anyio.run(main)
+
+
+def _error_line(result) -> str:
+    assert result.is_error, result
+    text = result.content[0].text
+    assert text and "\n" not in text and "Traceback" not in text, text
+    return text
+
+
+def test_mcp_tools_over_stdio(index):
+    from test_facts import SCENARIO
+
+    async def body(session):
+        tools = (await session.list_tools()).tools
+        out = {"tools": {t.name: t for t in tools}}
+        out["search"] = await session.call_tool("search_statutes", {"query": SCENARIO, "k": 5})
+        out["filtered"] = await session.call_tool("search_statutes", {"query": "보험계약 해지", "k": 3, "law": "상법"})
+        out["article"] = await session.call_tool("get_article", {"key": "민법 750"})
+        out["branch"] = await session.call_tool("get_article", {"key": "상법 제651조의2"})
+        out["check"] = await session.call_tool("check_citation", {
+            "text": "민법 제750조와 같은 법 제8조에 따라, 또 상법 제9999조 및 형법 제250조에 의하면"})
+        out["laws"] = await session.call_tool("list_laws", {})
+        return out
+
+    out = _session_run(index, body)
+    tools = out["tools"]
+    assert set(tools) == {"search_statutes", "get_article", "check_citation", "list_laws"}
+    schema = tools["search_statutes"].input_schema
+    assert schema["required"] == ["query"] and {"query", "k", "law", "kind", "mode"} <= set(schema["properties"])
+    assert "hybrid" in json.dumps(schema["properties"]["mode"]) and tools["search_statutes"].description
+    assert tools["search_statutes"].output_schema and tools["get_article"].input_schema["required"] == ["key"]
+
+    search = out["search"].structured_content
+    assert not out["search"].is_error and search["mode"] == "hybrid"
+    hits = search["hits"]
+    assert 1 <= len(hits) <= 5 and [h["rank"] for h in hits] == list(range(1, len(hits) + 1))
+    lien = next(h for h in hits if h["key"] == "민법 제320조")  # the scenario's article, voted for by precedents
+    assert lien["title"] == "유치권의 내용" and "유치" in lien["text"]
+    cases = {p["case_no"]: p for p in lien["precedents"]}
+    assert "2018다2002" in cases and cases["2018다2002"]["decided"] == "2018-05-02"
+    assert all(p["matched"] in ("holding", "facts") and p["text"] for p in lien["precedents"])
+    assert {h["law"] for h in out["filtered"].structured_content["hits"]} == {"상법"}
+
+    article = out["article"].structured_content
+    assert article["key"] == "민법 제750조" and article["title"] == "불법행위의 내용" and "손해를 배상" in article["text"]
+    assert out["branch"].structured_content["title"] == "서면에 의한 질문의 효력"
+
+    check = out["check"].structured_content
+    by_key = {c["key"]: c for c in check["citations"]}
+    assert by_key["민법 제750조"]["exists"] and not by_key["민법 제750조"]["deleted"]
+    assert by_key["민법 제750조"]["title"] == "불법행위의 내용"
+    assert by_key["민법 제8조"]["exists"] and by_key["민법 제8조"]["deleted"]  # 같은 법 → 민법; a deleted article
+    assert not by_key["상법 제9999조"]["exists"] and by_key["상법 제9999조"]["title"] is None
+    assert any("형법" in u for u in check["unresolved"])  # a law this index does not have
+
+    laws = {entry["law"]: entry["articles"] for entry in out["laws"].structured_content["laws"]}
+    assert laws["민법"] == 9 and laws["상법"] == 5 and laws["민법 시행령"] == 1
+
+
+def test_mcp_bad_inputs_are_one_line_tool_errors(index):
+    async def body(session):
+        calls = {
+            "empty": ("search_statutes", {"query": "   "}),
+            "k0": ("search_statutes", {"query": "점유", "k": 0}),
+            "k_big": ("search_statutes", {"query": "점유", "k": 1000}),
+            "mode": ("search_statutes", {"query": "점유", "mode": "magic"}),
+            "law": ("search_statutes", {"query": "점유", "law": "형법"}),
+            "unknown": ("get_article", {"key": "민법 제9999조"}),
+            "nonsense": ("get_article", {"key": "아무거나"}),
+            "no_text": ("check_citation", {"text": ""}),
+        }
+        return {name: await session.call_tool(tool, args) for name, (tool, args) in calls.items()}
+
+    out = _session_run(index, body)
+    assert "empty" in _error_line(out["empty"])
+    assert _error_line(out["k0"]).startswith("k: ") and "greater than or equal to 1" in _error_line(out["k0"])
+    assert _error_line(out["k_big"]) == "k: Input should be less than or equal to 100 (got 1000)"
+    assert _error_line(out["mode"]).startswith("mode: ") and "'magic'" in _error_line(out["mode"])
+    assert "형법" in _error_line(out["law"])
+    assert "민법 제9999조" in _error_line(out["unknown"])
+    assert "아무거나" in _error_line(out["nonsense"])
+    assert "text" in _error_line(out["no_text"])
