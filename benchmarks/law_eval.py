@@ -58,6 +58,15 @@ def load_sets(questions: list[str], split: str, holdings: str | None, holdings_s
     return qs
 
 
+def retriever_names(text: str) -> list[str]:
+    """``--retrievers`` value → names, every one known to style_eval."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    bad = [n for n in names if n not in RETRIEVERS]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(f"unknown retriever(s) {bad}; choose from {', '.join(RETRIEVERS)}")
+    return names
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--index", required=True, help="index with dense vectors and a precedent memory")
@@ -67,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--holdings-split", default="report", choices=("report", "tune", "all"))
     ap.add_argument("--holdings-limit", type=int, default=1500, help="seeded sample of the holdings (0 = all)")
     ap.add_argument("--before", default="2020-01-01", help="memory cut-off for the (undated) questions")
-    ap.add_argument("--retrievers", default=",".join(DEFAULT_RETRIEVERS))
+    ap.add_argument("--retrievers", type=retriever_names, default=list(DEFAULT_RETRIEVERS),
+                    help=f"comma-separated, from {', '.join(RETRIEVERS)}")
     ap.add_argument("--resamples", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
@@ -78,10 +88,6 @@ def main(argv: list[str] | None = None) -> int:
     from legalret.evaluate.breakdown import breakdown, breakdown_markdown
     from legalret.evaluate.report import write_result
 
-    names = [n.strip() for n in args.retrievers.split(",") if n.strip()]
-    bad = [n for n in names if n not in RETRIEVERS]
-    if bad:
-        ap.error(f"unknown retriever(s) {bad}; choose from {', '.join(RETRIEVERS)}")
     try:
         queries = load_sets(args.questions or [str(DEFAULT_QUESTIONS)], args.split, args.holdings, args.holdings_split,
                             args.holdings_limit or None, args.seed)
@@ -90,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"{len(queries)} queries", flush=True)
     t0 = time.perf_counter()
-    results, seconds, plans = run_retrievers(args.index, queries, names, before=args.before, ranker=None,
+    results, seconds, plans = run_retrievers(args.index, queries, args.retrievers, before=args.before, ranker=None,
                                              n_resamples=args.resamples, seed=args.seed)
     order = [n for n in RETRIEVERS if n in results]
     table = breakdown(queries, {n: results[n] for n in order}, comparisons=[("default", "two-way")],

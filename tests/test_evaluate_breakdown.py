@@ -53,3 +53,14 @@ def test_markdown_has_a_table_per_dimension_and_metric():
 def test_misaligned_results_are_an_error():
     with pytest.raises(ValueError, match="3 rows for 4 queries"):
         breakdown(QUERIES, {"x": GOOD[:3]})
+
+
+def test_a_query_may_sit_in_several_groups_and_the_all_column_is_optional():
+    def styles(q):
+        s = q.extra["style"]
+        return (s,) if s == "holding" else (s, "all questions")
+
+    t = breakdown(QUERIES, {"good": GOOD}, dimensions={"style": (styles, ("short", "all questions", "holding"))},
+                  n_resamples=50, all_column=False)["style"]
+    assert list(t) == ["short", "all questions", "holding", "scenario"]  # unknown groups after, sorted
+    assert t["all questions"]["queries"] == 3 and t["holding"]["queries"] == 1

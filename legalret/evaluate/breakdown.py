@@ -6,8 +6,9 @@ per-query metrics of several retrievers over the same queries, :func:`breakdown`
 interval (:func:`legalret.evaluate.metrics.aggregate`) and, for chosen pairs of retrievers, the paired
 difference over the same queries; :func:`breakdown_markdown` prints one table per dimension and metric.
 
-A query without a group on a dimension (``None``) is left out of that dimension; every dimension also has an
-``all`` column. Groups print in the dimension's order (styles as :data:`STYLE_ORDER`, families as
+A query without a group on a dimension (``None``) is left out of that dimension; a dimension function may also
+return several groups (a question in its style *and* in "all questions"). Every dimension also has an ``all``
+column unless ``all_column=False``. Groups print in the dimension's order (styles as :data:`STYLE_ORDER`, families as
 :data:`legalret.evaluate.families.FAMILIES`), unknown ones after, sorted.
 
 Usage::
@@ -23,8 +24,8 @@ Usage::
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Union
 
 from legalret.evaluate.families import FAMILIES, family_of_keys
 from legalret.evaluate.metrics import aggregate, paired_bootstrap_diff
@@ -46,8 +47,11 @@ def family_of(query: Any) -> str:
     return query.extra.get("family") or family_of_keys(query.gold)
 
 
-#: name → (group of a query, the order groups print in)
-DIMENSIONS: dict[str, tuple[Callable[[Any], str | None], Sequence[str]]] = {
+#: A dimension: (the group(s) of a query — a name, several, or None —, the order groups print in).
+Dimension = tuple[Callable[[Any], Union[str, Iterable[str], None]], Sequence[str]]
+
+#: name → dimension
+DIMENSIONS: dict[str, Dimension] = {
     "style": (style_of, STYLE_ORDER),
     "family": (family_of, FAMILIES),
 }
@@ -61,10 +65,11 @@ def breakdown(
     queries: Sequence[Any],
     results: Mapping[str, Sequence[Mapping[str, float] | None]],
     *,
-    dimensions: Mapping[str, tuple[Callable[[Any], str | None], Sequence[str]]] | None = None,
+    dimensions: Mapping[str, Dimension] | None = None,
     comparisons: Sequence[tuple[str, str]] = (),
     n_resamples: int = 1000,
     seed: int = 0,
+    all_column: bool = True,
 ) -> dict:
     """``{dimension: {group: {"queries", "retrievers": {name: aggregate}, "paired": {"a - b": {metric: diff}}}}}``.
 
@@ -77,12 +82,14 @@ def breakdown(
     for dim, (group_of, order) in (dimensions or DIMENSIONS).items():
         members: dict[str, list[int]] = defaultdict(list)
         for i, q in enumerate(queries):
-            group = group_of(q)
-            if group is not None:
+            groups = group_of(q)
+            groups = [groups] if isinstance(groups, str) else list(groups or ())
+            for group in groups:
                 members[group].append(i)
+            if groups and all_column:
                 members[ALL].append(i)
         table = {}
-        for group in _ordered(set(members) - {ALL}, order) + ([ALL] if members else []):
+        for group in _ordered(set(members) - {ALL}, order) + ([ALL] if ALL in members else []):
             idx = members[group]
             entry = {"queries": len(idx), "retrievers": {}, "paired": {}}
             for name, rows in results.items():
