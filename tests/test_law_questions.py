@@ -145,3 +145,22 @@ def test_law_holdings_cli_writes_the_labelled_file(tmp_path, capsys):
     assert rec["family"] == "세법" and rec["split"] in ("tune", "report")
     assert "sha256" in capsys.readouterr().out
     assert lh.main([str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "o.jsonl")]) == 1
+
+
+def test_law_eval_reads_questions_and_one_half_of_the_holdings(tmp_path):
+    import json
+
+    spec = importlib.util.spec_from_file_location("law_eval", ROOT / "benchmarks" / "law_eval.py")
+    law_eval = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(law_eval)
+    holdings = tmp_path / "law_holdings.jsonl"
+    rows = [{"qid": f"h{i}", "query": "판시사항", "gold": ["형법 제21조"], "case_no": f"2021도{i}", "date": "2021-03-04",
+             "family": "형사", "split": "tune" if i % 2 else "report"} for i in range(10)]
+    holdings.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    qs = law_eval.load_sets([str(LAW_QUESTIONS)], "report", str(holdings), "report", 3, seed=0)
+    questions = [q for q in qs if q.extra["style"] != "holding"]
+    held = [q for q in qs if q.extra["style"] == "holding"]
+    assert questions and all(q.extra["split"] == "report" and q.extra["family"] for q in questions)
+    assert len(held) == 3 and all(h.extra["split"] == "report" and h.extra["family"] == "형사" for h in held)
+    with pytest.raises(Exception, match="unknown retriever"):
+        law_eval.retriever_names("bm25,nope")
