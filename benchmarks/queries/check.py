@@ -24,13 +24,13 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from legalret.errors import SourceError
-from legalret.keys import parse_key
 from legalret.evaluate.questions import (
     check_gold,
     read_questions,
     split_balance_problems,
     summary,
 )
+from legalret.keys import parse_key
 
 DEFAULT_FILE = ROOT / "benchmarks" / "queries" / "user_questions.jsonl"
 DEFAULT_STATUTES = ROOT.parent / "shared" / "data" / "statutes" / "legalize-kr.zip"
