@@ -174,30 +174,16 @@ COMPARISONS = tuple((a, "memory" if a in ("facts", "memories") else "two-way")
 
 def per_style(queries, results: dict[str, list], *, n_resamples: int, seed: int,
               comparisons: tuple[tuple[str, str], ...] = COMPARISONS) -> dict:
-    """{style: {retriever: aggregate}} plus the paired differences of ``comparisons`` per style."""
-    from legalret.evaluate.metrics import aggregate, paired_bootstrap_diff
+    """{style: {retriever: aggregate}} plus the paired differences of ``comparisons`` per style; the user
+    questions also form "all questions" (holdings do not)."""
+    from legalret.evaluate.breakdown import breakdown
 
-    groups: dict[str, list[int]] = defaultdict(list)
-    for i, q in enumerate(queries):
+    def styles(q):
         style = q.extra["style"]
-        groups[style].append(i)
-        if style != "holding":
-            groups["all questions"].append(i)
-    table: dict = {}
-    for style in [s for s in STYLE_ORDER if s in groups] + sorted(set(groups) - set(STYLE_ORDER)):
-        idx = groups[style]
-        entry = {"queries": len(idx), "retrievers": {}, "paired": {}}
-        for name, ms in results.items():
-            entry["retrievers"][name] = aggregate([ms[i] for i in idx], n_resamples=n_resamples, seed=seed)
-        for a, base in comparisons:
-            if a in results and base in results:
-                pairs = [(results[a][i], results[base][i]) for i in idx if results[a][i] and results[base][i]]
-                entry["paired"][f"{a} - {base}"] = {
-                    m: paired_bootstrap_diff([x[m] for x, _ in pairs], [y[m] for _, y in pairs],
-                                             n_resamples=n_resamples, seed=seed) for m in METRICS
-                } if pairs else {}
-        table[style] = entry
-    return table
+        return (style,) if style == "holding" else (style, "all questions")
+
+    return breakdown(queries, results, dimensions={"style": (styles, STYLE_ORDER)}, comparisons=comparisons,
+                     n_resamples=n_resamples, seed=seed, all_column=False)["style"]
 
 
 def markdown(result: dict) -> str:

@@ -1,13 +1,16 @@
-"""Check the dev question set against the statute text, and print it for reading.
+"""Check a dev question set against the statute text, and print it for reading.
 
-Fails (exit 1) when a line is malformed, a qid repeats, a gold key is not an article of 민법/상법 in the
-statutes archive or is a deleted one, or a style's tune/report halves are unbalanced. ``--show`` prints
-every question with its gold articles' titles (and ``--body`` their opening text) so that a reader can
-confirm each gold key answers its question.
+Fails (exit 1) when a line is malformed, a qid repeats, a gold key is not an article of the statutes archive
+or is a deleted one, or a stratum's tune/report halves are unbalanced (a style; a family and style where the
+questions carry a ``family``). The laws read are those the gold keys name (민법/상법 for
+``user_questions.jsonl``; 형법, 근로기준법 시행령, … for ``law_questions.jsonl``). ``--show`` prints every
+question with its gold articles' titles (and ``--body`` their opening text) so that a reader can confirm each
+gold key answers its question.
 
-    .venv/bin/python benchmarks/queries/check.py                      # checks + summary
+    .venv/bin/python benchmarks/queries/check.py                      # user_questions.jsonl: checks + summary
     .venv/bin/python benchmarks/queries/check.py --show --style scenario
     .venv/bin/python benchmarks/queries/check.py --show --body --qid sc-014
+    .venv/bin/python benchmarks/queries/check.py benchmarks/queries/law_questions.jsonl --show --family 노동
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from legalret.evaluate.questions import (
     split_balance_problems,
     summary,
 )
+from legalret.keys import parse_key
 
 DEFAULT_FILE = ROOT / "benchmarks" / "queries" / "user_questions.jsonl"
 DEFAULT_STATUTES = ROOT.parent / "shared" / "data" / "statutes" / "legalize-kr.zip"
@@ -40,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--body", action="store_true", help="With --show: also the first 160 characters of each article.")
     ap.add_argument("--style", help="With --show: only this style.")
     ap.add_argument("--qid", help="With --show: only this question.")
+    ap.add_argument("--family", help="With --show: only this law family (형사, 노동, …).")
     args = ap.parse_args(argv)
 
     try:
@@ -49,16 +54,19 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from legalret.ingest.sources import ingest
 
-    articles = ingest([args.statutes], laws=["민법", "상법"]).articles
+    laws = sorted({parse_key(key).law for q in questions for key in q.gold})
+    articles = ingest([args.statutes], laws=laws).articles
     if not articles:
-        print(f"error: no 민법/상법 articles read from {args.statutes}", file=sys.stderr)
+        print(f"error: no articles of {', '.join(laws)} read from {args.statutes}", file=sys.stderr)
         return 1
     by_key = {a.key: a for a in articles}
     if args.show:
         for q in questions:
-            if (args.style and q.style != args.style) or (args.qid and q.qid != args.qid):
+            if ((args.style and q.style != args.style) or (args.qid and q.qid != args.qid)
+                    or (args.family and q.family != args.family)):
                 continue
-            print(f"[{q.qid} {q.style}/{q.split}] {q.query}")
+            family = f" {q.family}" if q.family else ""
+            print(f"[{q.qid}{family} {q.style}/{q.split}] {q.query}")
             for key in q.gold:
                 art = by_key.get(key)
                 title = "MISSING" if art is None else (art.title or "(no title)") + (" [삭제]" if art.deleted else "")
@@ -72,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         print(f"{len(problems)} problem(s) in {args.file}", file=sys.stderr)
         return 1
-    print(f"ok: {len(questions)} questions, every gold key is a live 민법/상법 article")
+    print(f"ok: {len(questions)} questions, every gold key is a live article ({len(laws)} laws: {', '.join(laws)})")
     return 0
 
 

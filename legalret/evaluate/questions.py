@@ -10,6 +10,9 @@ A question file (``benchmarks/queries/user_questions.jsonl``) is a query file (s
   or amounts, then one or two questions), ``keyword`` (a few terms).
 * ``split``: ``tune`` (may be used to fit or choose anything) or ``report`` (numbers are reported on it,
   nothing is fitted on it). Fixed in the file; see docs/queries.md for how it was drawn.
+* ``family`` (optional; ``law_questions.jsonl`` has it on every line): the law family the question is about,
+  one of :data:`legalret.evaluate.families.FAMILIES`. Where present, the halves are stratified per
+  (family, style) rather than per style.
 
 Usage::
 
@@ -31,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from legalret.errors import SourceError
+from legalret.evaluate.families import FAMILIES
 from legalret.keys import parse_key
 
 STYLES = ("short", "scenario", "keyword")
@@ -46,6 +50,7 @@ class Question:
     style: str
     split: str
     line: int
+    family: str | None = None
 
 
 def parse_question(record: object, path: str, lineno: int) -> Question:
@@ -73,7 +78,10 @@ def parse_question(record: object, path: str, lineno: int) -> Question:
         raise SourceError(path, f"style {record['style']!r} is not one of {', '.join(STYLES)}", line=lineno, field="style")
     if record["split"] not in SPLITS:
         raise SourceError(path, f"split {record['split']!r} is not one of {', '.join(SPLITS)}", line=lineno, field="split")
-    return Question(str(record["qid"]), query.strip(), tuple(keys), record["style"], record["split"], lineno)
+    family = record.get("family")
+    if family is not None and family not in FAMILIES:
+        raise SourceError(path, f"family {family!r} is not one of {', '.join(FAMILIES)}", line=lineno, field="family")
+    return Question(str(record["qid"]), query.strip(), tuple(keys), record["style"], record["split"], lineno, family)
 
 
 def read_questions(path: str | os.PathLike) -> list[Question]:
@@ -126,15 +134,20 @@ def summary(questions: Sequence[Question]) -> dict:
         "multi_article_share": round(len(multi) / len(questions), 3) if questions else 0.0,
         "multi_per_style": dict(Counter(q.style for q in multi)),
         "laws": dict(Counter(parse_key(k).law for q in questions for k in q.gold)),
+        **({"per_family": dict(Counter(q.family for q in questions)),
+            "multi_per_family": dict(Counter(q.family for q in multi))}
+           if any(q.family for q in questions) else {}),
     }
 
 
 def split_balance_problems(questions: Sequence[Question], tolerance: int = 1) -> list[str]:
-    """Styles whose tune and report halves differ by more than ``tolerance`` questions (the split is stratified)."""
-    counts = Counter((q.style, q.split) for q in questions)
+    """Strata whose tune and report halves differ by more than ``tolerance`` questions: a stratum is a style,
+    or a (family, style) pair for questions that carry a family."""
+    counts = Counter((q.family or "", q.style, q.split) for q in questions)
     out = []
-    for style in sorted({q.style for q in questions}):
-        tune, report = counts[(style, "tune")], counts[(style, "report")]
+    for family, style in sorted({(q.family or "", q.style) for q in questions}):
+        tune, report = counts[(family, style, "tune")], counts[(family, style, "report")]
         if abs(tune - report) > tolerance:
-            out.append(f"style {style}: tune {tune} vs report {report} (not stratified)")
+            name = f"{family}/{style}" if family else f"style {style}"
+            out.append(f"{name}: tune {tune} vs report {report} (not stratified)")
     return out

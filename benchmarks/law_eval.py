@@ -1,0 +1,128 @@
+"""Retrieval quality per question style and per law family: the any-law dev sets, with bootstrap intervals.
+
+Runs the retrievers of ``benchmarks/style_eval.py`` (same names, same honesty rules: questions let only
+decisions before ``--before`` vote, holdings only earlier, other decisions) on
+
+* the hand-written questions about any law (``benchmarks/queries/law_questions.jsonl``, one ``--split`` half;
+  ``user_questions.jsonl`` or both may be given, the 민법/상법 questions are family 민사·상사), and
+* optionally the any-law dev holdings (``benchmarks/queries/law_holdings.py`` output, ``--holdings-split``
+  half, a seeded ``--holdings-limit`` sample),
+
+and prints tables per style and per family (:mod:`legalret.evaluate.breakdown`): recall@10, MRR@10 and
+recall@100 as mean [95% interval], plus default − two-way per group. Gold keys outside the index are not
+scored, so an index without a law shows ``–`` for its family (the n in each column is what was scored)::
+
+    .venv/bin/python benchmarks/law_eval.py --index IDX --split report \\
+        --holdings out/pairs-all/law_holdings.jsonl --holdings-limit 1500 --name law_report
+
+writes ``benchmarks/results/<name>.{json,md}`` and prints the Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from style_eval import METRICS, RETRIEVERS, run_retrievers  # noqa: E402  (one runner for both reports)
+
+DEFAULT_QUESTIONS = REPO / "benchmarks" / "queries" / "law_questions.jsonl"
+DEFAULT_RETRIEVERS = ("bm25", "dense", "memory", "two-way", "default")
+
+
+def load_sets(questions: list[str], split: str, holdings: str | None, holdings_split: str, holdings_limit: int | None,
+              seed: int):
+    """Query objects with ``extra`` style/split/family: the questions of ``split`` and the holdings of
+    ``holdings_split`` (a seeded sample of ``holdings_limit``)."""
+    from legalret.evaluate.quality import Query, load_queries
+    from legalret.evaluate.questions import read_questions
+
+    qs = [Query(qid=q.qid, query=q.query, gold=list(q.gold), line=q.line,
+                extra={"style": q.style, "split": q.split, **({"family": q.family} if q.family else {})})
+          for path in questions for q in read_questions(path) if split == "all" or q.split == split]
+    if holdings:
+        hs = [h for h in load_queries(holdings).queries
+              if holdings_split == "all" or h.extra.get("split", holdings_split) == holdings_split]
+        if holdings_limit and holdings_limit < len(hs):
+            import random
+
+            hs = [hs[i] for i in sorted(random.Random(seed).sample(range(len(hs)), holdings_limit))]
+        for h in hs:
+            h.extra["style"] = "holding"
+        qs += hs
+    return qs
+
+
+def retriever_names(text: str) -> list[str]:
+    """``--retrievers`` value → names, every one known to style_eval."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    bad = [n for n in names if n not in RETRIEVERS]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(f"unknown retriever(s) {bad}; choose from {', '.join(RETRIEVERS)}")
+    return names
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--index", required=True, help="index with dense vectors and a precedent memory")
+    ap.add_argument("--questions", action="append", help=f"question file(s) (default {DEFAULT_QUESTIONS.name})")
+    ap.add_argument("--split", default="report", choices=("report", "tune", "all"))
+    ap.add_argument("--holdings", help="any-law dev holdings (law_holdings.py output; with date/case_no/family/split)")
+    ap.add_argument("--holdings-split", default="report", choices=("report", "tune", "all"))
+    ap.add_argument("--holdings-limit", type=int, default=1500, help="seeded sample of the holdings (0 = all)")
+    ap.add_argument("--before", default="2020-01-01", help="memory cut-off for the (undated) questions")
+    ap.add_argument("--retrievers", type=retriever_names, default=list(DEFAULT_RETRIEVERS),
+                    help=f"comma-separated, from {', '.join(RETRIEVERS)}")
+    ap.add_argument("--resamples", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
+    ap.add_argument("--name", default=None, help="file stem (default law_<split>)")
+    args = ap.parse_args(argv)
+
+    from legalret.errors import SourceError
+    from legalret.evaluate.breakdown import breakdown, breakdown_markdown
+    from legalret.evaluate.report import write_result
+
+    try:
+        queries = load_sets(args.questions or [str(DEFAULT_QUESTIONS)], args.split, args.holdings, args.holdings_split,
+                            args.holdings_limit or None, args.seed)
+    except SourceError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    print(f"{len(queries)} queries", flush=True)
+    t0 = time.perf_counter()
+    results, seconds, plans = run_retrievers(args.index, queries, args.retrievers, before=args.before, ranker=None,
+                                             n_resamples=args.resamples, seed=args.seed)
+    order = [n for n in RETRIEVERS if n in results]
+    table = breakdown(queries, {n: results[n] for n in order}, comparisons=[("default", "two-way")],
+                      n_resamples=args.resamples, seed=args.seed)
+    result = {
+        "schema": "legalret.bench.law/1",
+        "settings": {"index": args.index, "questions": args.questions or [str(DEFAULT_QUESTIONS)], "split": args.split,
+                     "holdings": args.holdings, "holdings_split": args.holdings_split,
+                     "holdings_limit": args.holdings_limit, "before": args.before, "n_resamples": args.resamples,
+                     "seed": args.seed, "leakage": plans, "seconds": round(time.perf_counter() - t0, 1),
+                     "retriever_seconds": seconds,
+                     "command": "python benchmarks/law_eval.py " + " ".join(argv if argv is not None else sys.argv[1:])},
+        "retrievers": order,
+        "breakdown": table,
+    }
+    s = result["settings"]
+    md = (f"### Retrieval quality per style and law family ({args.split} half)\n\nIndex `{args.index}`; questions: "
+          f"{', '.join(Path(p).name for p in s['questions'])}; holdings: {Path(args.holdings).name if args.holdings else '—'} "
+          f"({args.holdings_split} half, sample {args.holdings_limit or 'all'}). Memory votes only with decisions before "
+          f"{args.before} for questions (holdings: earlier, other decisions). Mean [95% bootstrap interval, "
+          f"{args.resamples} resamples]; gold keys outside the index are not scored.\n\n"
+          + breakdown_markdown(table, metrics=METRICS))
+    write_result(args.out, args.name or f"law_{args.split}", result, md)
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
