@@ -17,18 +17,20 @@ gold keys name. It fails (exit 1) when
 * a query repeats a long stretch of its gold article's wording (``--max-copy`` characters, spaces
   ignored): questions are written the way people ask, never copied from the text they should find.
 
-``--show`` prints every question with its gold articles' titles (``--body``: also their opening text),
-which is how each gold key is read against its question.
+Every question is printed with its gold articles' titles (``--body``: also their opening text), which
+is how each gold key is read against its question; ``--quiet`` prints only the summary and the problems.
 
     .venv/bin/python benchmarks/queries/check_law_questions.py benchmarks/queries/law_questions_b.jsonl
-    .venv/bin/python benchmarks/queries/check_law_questions.py FILE --show --family 임대차 --style scenario
-    .venv/bin/python benchmarks/queries/check_law_questions.py FILE --show --body --qid law-lease-014
+    .venv/bin/python benchmarks/queries/check_law_questions.py FILE --quiet               # checks + summary
+    .venv/bin/python benchmarks/queries/check_law_questions.py FILE --family 임대차 --style scenario
+    .venv/bin/python benchmarks/queries/check_law_questions.py FILE --body --qid law-lease-014
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections import Counter
@@ -45,7 +47,7 @@ from legalret.keys import parse_key
 
 FAMILIES = ("형사", "노동", "임대차", "민사절차", "행정", "세법", "가족", "기타")
 QID = re.compile(r"^law-[a-z]+-\d{3}$")
-MAX_COPY = 20  # a shared run of 20+ characters (spaces ignored) is copied wording, not a person's question
+MAX_COPY = 16  # a shared run of 16+ characters (spaces ignored) is copied wording, not a person's question
 
 
 def read_families(path: str) -> dict[str, str]:
@@ -56,7 +58,9 @@ def read_families(path: str) -> dict[str, str]:
             if not line.strip():
                 continue
             record = json.loads(line)
-            family = record.get("family")
+            if "family" not in record:
+                raise SourceError(path, "missing field 'family'", line=lineno, field="family")
+            family = record["family"]
             if family not in FAMILIES:
                 raise SourceError(path, f"family {family!r} is not one of {', '.join(FAMILIES)}",
                                   line=lineno, field="family")
@@ -86,7 +90,7 @@ def split_rule_problems(questions: list[Question]) -> list[str]:
             want = "tune" if i % 2 == 0 else "report"
             if q.split != want:
                 out.append(f"line {q.line} ({q.qid}): split {q.split!r}, the rule gives {want!r} "
-                           f"({i + 1}th {style} question in file order)")
+                           f"({style} question no. {i + 1} in file order)")
     return out
 
 
@@ -141,12 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("file", help="A law-questions JSONL file.")
     ap.add_argument("--statutes", default=None, help="legalize-kr.zip or any statute source "
                     "(default: the shared mirror, $LEGALRET_MIRROR or $LEGALRET_DATA/statutes/legalize-kr.zip).")
-    ap.add_argument("--show", action="store_true", help="Print every question with its gold articles' titles.")
-    ap.add_argument("--body", action="store_true", help="With --show: also the opening text of each article.")
+    ap.add_argument("--quiet", action="store_true", help="Print only the summary and the problems, not the questions.")
+    ap.add_argument("--body", action="store_true", help="Also print the opening text of each gold article.")
     ap.add_argument("--body-chars", type=int, default=200, help="With --body: how many characters (default 200).")
-    ap.add_argument("--style", choices=STYLES, help="With --show: only this style.")
-    ap.add_argument("--family", choices=FAMILIES, help="With --show: only this family.")
-    ap.add_argument("--qid", help="With --show: only this question.")
+    ap.add_argument("--style", choices=STYLES, help="Print only this style's questions.")
+    ap.add_argument("--family", choices=FAMILIES, help="Print only this family's questions.")
+    ap.add_argument("--qid", help="Print only this question.")
     ap.add_argument("--max-copy", type=int, default=MAX_COPY,
                     help=f"Longest run of article wording a query may repeat, spaces ignored (default {MAX_COPY}).")
     args = ap.parse_args(argv)
@@ -168,12 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     result = ingest([str(statutes)], laws=laws)
     by_key = {a.key: a for a in result.articles}
     found = {a.law for a in result.articles}
-    problems = [f"law {law!r} is not in {statutes}" for law in laws if law not in found]
+    problems = [f"law {law!r} is not in {statutes} (gold keys use the promulgated name, e.g. '주택임대차보호법 시행령')"
+                for law in laws if law not in found]
     problems += check_gold(questions, result.articles)
     problems += shape_problems(questions) + split_rule_problems(questions)
     problems += copy_problems(questions, by_key, args.max_copy)
 
-    if args.show:
+    if not args.quiet:
         show(questions, families, by_key, args)
     print(json.dumps({**summary(questions), "per_family": family_summary(questions, families)}, ensure_ascii=False))
     for p in problems:
@@ -186,4 +191,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except BrokenPipeError:  # the reader (`| head`) closed the pipe: stop quietly, as other filters do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(1)
