@@ -9,8 +9,8 @@ gold keys name. It fails (exit 1) when
 * a line is malformed or a qid repeats (the first bad line stops the run, naming file, line and field);
 * a qid is not ``law-<family code>-<NNN>`` or ``family`` is missing or unknown;
 * a gold key names a law that is not in the archive, or an article that is not there or is deleted (삭제);
-* a scenario does not read like one (갑/을 and at least 60 characters) or a keyword query does
-  (a question mark, more than 8 words) — the same shape rules ``tests/test_evaluate_questions.py`` holds
+* a scenario lacks 갑/을 or a background of at least 60 characters, or a keyword query has a question
+  mark or more than 8 words — the shape rules ``tests/test_evaluate_questions.py`` holds
   ``user_questions.jsonl`` to;
 * the split does not follow the documented rule: within each style, in file order, tune / report
   alternate, tune first;
