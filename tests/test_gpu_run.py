@@ -144,7 +144,7 @@ def test_run_returns_few_small_files_that_load_and_score(run_out, work, prepared
     enc, ce = card["encoder"], card["cross_encoder"]
     assert enc["stage"]["train_pairs"] == 24 and enc["stage"]["pairs_per_second"] > 0
     assert set(enc["stage"]["negatives_by_source"]) <= {"default", "bm25", "None"}
-    assert ce["stage"]["rows"] > 0 and ce["stage"]["pairs_per_second"] > 0
+    assert ce["stage"]["data"]["rows"] > 0 and ce["stage"]["pairs_per_second"] > 0
     assert {"first_stage", "top5", "top10"} <= set(ce["stage"]["dev"])
     assert card["hardware"]["cpu_count"] and card["wall_seconds"] > 0
     # the vectors: one unit row per corpus key

@@ -95,7 +95,7 @@ def export_cross_encoder(model, out_dir: str | os.PathLike, *, quantize: bool | 
     tokenizer = getattr(transformer, "tokenizer", None)
     if hf is None or tokenizer is None or not hasattr(tokenizer, "backend_tokenizer"):
         raise ModelError(f"{type(model).__name__}: cannot export to ONNX (needs a transformer with a fast tokenizer)")
-    max_length = int(getattr(model, "max_length", None) or DEFAULT_MAX_LENGTH)
+    max_length = int(getattr(model, "max_seq_length", None) or DEFAULT_MAX_LENGTH)
     input_names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tokenizer.model_input_names]
     if "input_ids" not in input_names or "attention_mask" not in input_names:
         input_names = ["input_ids", "attention_mask"]
