@@ -71,9 +71,9 @@ def prepared(work) -> Path:
                                      "style": "short", "split": "tune"}, ensure_ascii=False) + "\n"
                          + json.dumps({"qid": "user-2", "query": "보고용", "gold": ["민법 제618조"], "style": "short",
                                        "split": "report"}, ensure_ascii=False) + "\n", encoding="utf-8")
-    out = work / "inputs.json.gz"
+    out = work / "inputs.zip"
     summary = gpu_prepare.prepare(index, pairs, out, negatives=["default", "bm25"], default_sample=6,
-                                  questions=questions)
+                                  questions=questions, with_base=False)
     assert summary["negatives_by_source"]["default"] == 6
     return out
 
@@ -117,9 +117,9 @@ def test_mining_the_default_resumes(prepared, work, capsys):
 
 
 def test_bad_input_file_is_a_one_line_error(tmp_path):
-    bad = tmp_path / "x.json.gz"
-    bad.write_bytes(b"not gzip")
-    with pytest.raises(LegalretError, match="x.json.gz"):
+    bad = tmp_path / "x.zip"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(LegalretError, match="x.zip"):
         gpu_prepare.read_inputs(bad)
 
 

