@@ -184,3 +184,14 @@ def test_export_only_rebuilds_the_exports_from_what_came_back(run_out, work, pre
     # the same adapter → the same encoder fingerprint; the same cross-encoder dev scores in ONNX
     assert card["encoder"]["onnx"]["fingerprint"] == first["encoder"]["onnx"]["fingerprint"]
     assert card["cross_encoder"]["onnx"]["dev"]["fp32"] == pytest.approx(first["cross_encoder"]["onnx"]["dev"]["fp32"])
+
+
+def test_gpu_train_script_names_a_missing_input_file(tmp_path):
+    import os
+    import subprocess
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "gpu_train.sh"
+    env = dict(os.environ, OUT=str(tmp_path / "out"), INPUTS=str(tmp_path / "none.zip"))
+    done = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "none.zip: no prepared input file" in done.stderr
