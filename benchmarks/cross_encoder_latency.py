@@ -58,10 +58,11 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--queries", type=int, default=30)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--max-length", type=int, default=256)
+    ap.add_argument("--max-length", type=int, default=256, help="query + article tokens (built models; --model: a cut)")
     ap.add_argument("--models", default="tiny,me5-small", help="comma-separated: tiny, me5-small")
     ap.add_argument("--model", type=Path, help="time this export instead of building")
     ap.add_argument("--work", type=Path, default=Path("/tmp/cross_encoder_latency"))
+    ap.add_argument("--variants", default="fp32,int8")
     ap.add_argument("--name", default="cross_encoder_latency")
     args = ap.parse_args()
 
@@ -77,9 +78,10 @@ def main() -> None:
         kind: build(kind, args.work / kind, args.max_length) for kind in args.models.split(",")}
     loaded = {}
     for kind, path in exports.items():
-        for variant in ("fp32", "int8"):
+        for variant in args.variants.split(","):
             started = time.perf_counter()
-            model = OnnxCrossEncoder.load(path, variant=variant, threads=args.threads)
+            model = OnnxCrossEncoder.load(path, variant=variant, threads=args.threads,
+                                          max_length=args.max_length if args.model else None)
             loaded[f"{kind} {variant}"] = (model, time.perf_counter() - started)
     times: dict[str, list[float]] = {name: [] for name in loaded}
     for name, (model, _) in loaded.items():  # warm-up: first runs allocate
@@ -96,12 +98,13 @@ def main() -> None:
         rows.append({"model": name, "n": args.n, "threads": args.threads, "max_length": args.max_length,
                      "p50_ms": 1000 * statistics.median(values), "p95_ms": 1000 * values[int(0.95 * (len(values) - 1))],
                      "load_s": loaded[name][1], "calls": len(values)})
-    result = {"command": " ".join(sys.argv), "cpu_count": os.cpu_count(), "rows": rows}
+    result = {"command": " ".join(sys.argv), "cpu_count": os.cpu_count(), "load_average": os.getloadavg(), "rows": rows}
     out = REPO / "benchmarks/results" / args.name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     lines = [f"# Cross-encoder latency: {args.n} candidates per query, {args.threads} threads, ≤ {args.max_length} tokens",
-             "", f"`{result['command']}`", "", "| model | p50 ms | p95 ms | load s |", "|---|---:|---:|---:|"]
+             "", f"`{result['command']}`", "", f"load average during the run: {', '.join(f'{v:.1f}' for v in os.getloadavg())} "
+             f"({os.cpu_count()} CPUs)", "", "| model | p50 ms | p95 ms | load s |", "|---|---:|---:|---:|"]
     lines += [f"| {r['model']} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['load_s']:.2f} |" for r in rows]
     out.with_suffix(".md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))

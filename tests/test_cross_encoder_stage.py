@@ -68,6 +68,16 @@ def test_bad_inputs_are_clear_errors(tiny, tmp_path):
         OnnxCrossEncoder.load(tmp_path)
     with pytest.raises(ModelError, match="no 'nbits8' model"):
         OnnxCrossEncoder.load(tiny, variant="nbits8")
+    with pytest.raises(ModelError, match="max_length 4: must be between 8"):
+        OnnxCrossEncoder.load(tiny, variant="fp32", max_length=4)
+
+
+def test_a_shorter_cut_scores_long_pairs_differently(tiny):
+    full = OnnxCrossEncoder.load(tiny, variant="fp32")
+    cut = OnnxCrossEncoder.load(tiny, variant="fp32", max_length=16)
+    long_pair, short_pair = ("보증금", TEXTS["민법 제618조"]), ("보증금", "임대차")
+    assert not np.isclose(full.score_pairs([long_pair])[0], cut.score_pairs([long_pair])[0], atol=1e-7)
+    assert np.isclose(full.score_pairs([short_pair])[0], cut.score_pairs([short_pair])[0], atol=1e-6)
 
 
 def _items(keys):

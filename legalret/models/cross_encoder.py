@@ -183,9 +183,11 @@ class OnnxCrossEncoder:
         return f"OnnxCrossEncoder({str(self.path)!r}, variant={self.variant!r}, max_length={self.max_length})"
 
     @classmethod
-    def load(cls, path: str | os.PathLike, *, variant: str | None = None, threads: int | None = None) -> OnnxCrossEncoder:
+    def load(cls, path: str | os.PathLike, *, variant: str | None = None, threads: int | None = None,
+             max_length: int | None = None) -> OnnxCrossEncoder:
         """Load an export. ``variant``: ``fp32`` / ``int8`` / ``nbits8``; None: int8 where the export has it and
-        this CPU has an int8 dot-product instruction (where it was measured), else fp32."""
+        this CPU has an int8 dot-product instruction (where it was measured), else fp32. ``max_length`` cuts
+        pairs shorter than the export's own limit: time grows with tokens, so it trades quality for latency."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -203,6 +205,10 @@ class OnnxCrossEncoder:
             variant = "int8" if "int8" in models and cpu_has_int8_dot() else "fp32"
         if variant not in models or not (path / models[variant]).is_file():
             raise ModelError(f"{path}: no {variant!r} model in this export (has: {', '.join(models) or 'none'})")
+        if max_length is not None:
+            if not 8 <= max_length <= int(config["max_length"]):
+                raise ModelError(f"max_length {max_length}: must be between 8 and the export's {config['max_length']}")
+            config = dict(config, max_length=int(max_length))
         try:
             tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         except Exception as e:
