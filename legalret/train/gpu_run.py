@@ -139,7 +139,7 @@ def _as_bundled(adapter_dir: Path, spec: str) -> None:
     from legalret.models.adapter import read_card, write_card
 
     card = read_card(adapter_dir)
-    card["base"] = dict(card["base"], spec=spec, name=spec)
+    card["base"] = dict(card["base"], spec=spec, name=spec, kind="bundled")
     write_card(adapter_dir, card)
 
 
