@@ -453,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = ap.parse_args(argv)
     os.environ.setdefault("LEGALRET_TOKENIZER_WORKERS", "1")
+    os.environ.setdefault("LEGALRET_TOKEN_CACHE", "off")  # every trial must write the same files (no warm cache)
     t0 = time.time()
     args.out.mkdir(parents=True, exist_ok=True)
     fuzz = None

@@ -668,7 +668,9 @@ class OnnxQueryEncoder:
 
     # --- internals ---------------------------------------------------------------------------------------
 
-    def _encode(self, texts, prompt: str, max_len: int, batch_size: int) -> np.ndarray:
+    def _encode(self, texts, prompt: str, max_len: int, batch_size: int, max_batch_tokens: int | None = None) -> np.ndarray:
+        """``batch_size`` texts per run in input order, or — with ``max_batch_tokens`` — all texts tokenized
+        first and run in :func:`length_buckets` (what :class:`OnnxPassageEncoder` does)."""
         if isinstance(texts, str):
             texts = [texts]
         texts = list(texts)
@@ -678,8 +680,14 @@ class OnnxQueryEncoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         skip = self._prompt_tokens(prompt) if not self.config.get("include_prompt", True) else 0
-        out = [self._encode_batch(texts[i : i + batch_size], prompt, max_len, skip) for i in range(0, len(texts), batch_size)]
-        emb = np.concatenate(out, axis=0)
+        if max_batch_tokens is None:
+            out = [self._encode_batch(texts[i : i + batch_size], prompt, max_len, skip) for i in range(0, len(texts), batch_size)]
+            emb = np.concatenate(out, axis=0)
+        else:
+            encs = self._tokenize([prompt + t for t in texts], max_len)
+            emb = np.zeros((len(texts), self.dim), dtype=np.float32)
+            for rows in length_buckets([len(e.ids) for e in encs], max_batch_tokens):
+                emb[rows] = self._embed([encs[i] for i in rows], skip)
         norms = np.linalg.norm(emb, axis=1, keepdims=True)
         return (emb / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
 
@@ -905,23 +913,8 @@ class OnnxPassageEncoder:
         """Embed passages (passage prompt, cut at the export's ``passage_max_tokens``). ``batch_size`` is
         ignored: batches are cut by tokens (:data:`PASSAGE_BATCH_TOKENS`)."""
         q = self.onnx
-        if isinstance(texts, str):
-            texts = [texts]
-        texts = list(texts)
-        bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
-        if bad:
-            raise TypeError(f"encode: texts[{bad[0]}] is {type(texts[bad[0]]).__name__}, expected str")
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        prompt = q.config["passage_prompt"]
         limit = min(q.passage_max_tokens or q.max_seq_length, q.max_seq_length)
-        skip = q._prompt_tokens(prompt) if not q.config.get("include_prompt", True) else 0
-        encs = q._tokenize([prompt + t for t in texts], limit)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for rows in length_buckets([len(e.ids) for e in encs], self.max_batch_tokens):
-            out[rows] = q._embed([encs[i] for i in rows], skip)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return (out / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+        return q._encode(texts, q.config["passage_prompt"], limit, batch_size, max_batch_tokens=self.max_batch_tokens)
 
 
 def for_passages(encoder, runtime: str | None = None):
