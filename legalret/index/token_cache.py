@@ -7,8 +7,9 @@ tokens are kept on disk and read back instead of re-analysed.
 
 Validity: a cache directory holds tokens for exactly one **tokenizer fingerprint** — the tokenizer settings
 (:class:`~legalret.index.tokenize.TokenizerSettings`: dictionaries, tags, stopwords, user words), the
-kiwipiepy and kiwipiepy_model versions, and a hash of the token filter's source (``tokenize.py``). Change any
-of them and the tokenizer looks in another directory: nothing stale is ever read.
+kiwipiepy and kiwipiepy_model versions, and a hash of the token filter's source (the methods of
+:class:`~legalret.index.tokenize.KiwiTokenizer` that turn morphemes into tokens). Change any of them and the
+tokenizer looks in another directory: nothing stale is ever read.
 
 Layout: ``$LEGALRET_HOME/cache/tokens/<fingerprint digest>/`` (``$LEGALRET_TOKEN_CACHE``: another folder, or
 ``off``) holding ``fingerprint.json`` (what the digest stands for) and ``chunk-*.npz`` files, each the tokens of
@@ -59,7 +60,11 @@ def cache_root() -> Path | None:
 
 def tokenizer_fingerprint(settings_dict: dict) -> dict:
     """Everything the tokens depend on: the settings as the index manifest records them (with the kiwipiepy
-    version), the Kiwi model package's version and the token filter's source."""
+    version), the Kiwi model package's version and the token filter — the source of the methods that turn
+    Kiwi's morphemes into tokens and the tags they glue (an edited rule is a new fingerprint; an edited
+    docstring elsewhere in the module is not)."""
+    import inspect
+
     from legalret.index import tokenize
 
     try:
@@ -68,8 +73,11 @@ def tokenizer_fingerprint(settings_dict: dict) -> dict:
         model = getattr(kiwipiepy_model, "__version__", "unknown")
     except ImportError:
         model = "none"
-    source = hashlib.sha256(Path(tokenize.__file__).read_bytes()).hexdigest()[:16]
-    return {"format": FORMAT, "settings": settings_dict, "kiwipiepy_model": model, "filter_source": source}
+    tok = tokenize.KiwiTokenizer
+    source = "\n".join(inspect.getsource(f) for f in (tok._select, tok._flush, tok.tokenize, tok._analyse))
+    source += repr((tokenize.PREFIX_TAG, tokenize.SUFFIX_TAG))
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+    return {"format": FORMAT, "settings": settings_dict, "kiwipiepy_model": model, "filter_source": digest}
 
 
 _OPEN: dict[str, "TokenCache"] = {}

@@ -27,10 +27,11 @@ Usage::
 settings is not analysed again. ``KiwiTokenizer(cache=False)`` or ``LEGALRET_TOKEN_CACHE=off`` turns it off.
 Queries (``tokenize``) never touch it.
 
-Kiwi runs its analyses on ``num_workers`` threads of its own (C++, outside the GIL): on this project's 2-core
-machine both threads stay busy (per-thread CPU time 193 / 171 ticks on 120 facts texts, the Python thread 7),
-so worker *processes* would add only the token selection below — ~3 % of the CPU time — for a second
-Kiwi model in memory (``benchmarks/build_stages.py`` measures both).
+Kiwi runs its analyses on ``num_workers`` threads of its own (C++, outside the GIL), so articles and memory
+texts already use both cores: on this project's 2-core machine both threads stay busy (CPU time 193 / 171 ticks
+on 120 facts texts, the Python thread 7), 2 threads are 1.6–2.1× faster than 1, and 2 worker processes
+(a Kiwi each) were no faster than 2 threads — 0.83–1.23× their wall time on articles, holdings and facts
+(``python benchmarks/build_stages.py kiwi``; the token selection below is ~3 % of the CPU time).
 """
 
 from __future__ import annotations
