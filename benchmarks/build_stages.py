@@ -10,16 +10,19 @@ Sub-commands (results in ``benchmarks/results/build-speed/<command>.{json,md}``)
 ``encode``   passage encoding of ``--n`` 민법+상법 articles: the build's torch path (``index.build._encode_sorted``,
              bf16 where the CPU has it) against ONNX Runtime passages (:class:`~legalret.models.onnx.OnnxPassageEncoder`:
              fp32, ``nbits8``, ``int8``; length-bucketed batches). Passages/s and cosine to ONNX fp32.
+``memory``   the main job's memory stage (holdings + facts memories over 민법+상법) on the first ``--precedents``
+             decisions: before (no token cache), after on a first build (cache filled), after on later builds.
 ``kiwi``     Kiwi on articles, holdings (판시사항 + 판결요지) and facts texts: 1 worker thread, 2 threads (today's
              default), and 2 worker processes; then the token cache (cold write, warm read).
 ``quality``  recall@10 / MRR@10 of ``dense`` and the default ``hybrid`` on an index whose article vectors are
              re-encoded by each passage variant (queries as the index serves them), on the user questions and
              dev holdings (``benchmarks/query_int8.py``'s protocol): the ≤ 0.005 bar against fp32.
-``estimate`` per-item rates from ``encode`` and ``kiwi`` × the item counts of a build (all acts and decrees by
-             default), per stage, for before (torch bf16, no token cache) and after.
+``estimate`` a build's measured stage seconds (all acts and decrees by default) × the same-run ratios of
+             ``encode``, ``kiwi`` and ``memory``: first builds and later ones, per passage encoder.
 
     PYTHONPATH=. python benchmarks/build_stages.py encode --n 2000
     PYTHONPATH=. python benchmarks/build_stages.py kiwi
+    PYTHONPATH=. python benchmarks/build_stages.py memory --precedents 3000
     PYTHONPATH=. python benchmarks/build_stages.py quality --index IDX --holdings …/dev_queries.jsonl
     PYTHONPATH=. python benchmarks/build_stages.py estimate
 """
@@ -42,11 +45,6 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import numpy as np  # noqa: E402
 
 OUT = REPO / "benchmarks" / "results" / "build-speed"
-#: What ``index build all-acts-decrees`` with both memories indexes (issue 23: 132,123 searchable articles,
-#: ~92k holdings, ~58k facts texts).
-ALL_ACTS = {"articles": 132_123, "holdings": 92_000, "facts": 58_000}
-
-
 def load_avg() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -231,6 +229,65 @@ def cmd_kiwi(args) -> None:
     save(args.name or "kiwi", result, "\n".join(lines) + "\n")
 
 
+# ---- memory ---------------------------------------------------------------------------------------------------
+def cmd_memory(args) -> None:
+    """The memory stage of the main job's build (holdings memory + facts memory over 민법+상법) on the first
+    ``--precedents`` decisions: without the token cache (before), filling it (after, first build) and reading
+    it (after, every later build), alternated in one run."""
+    from legalret.config import shared_data_dir
+    from legalret.index import token_cache
+    from legalret.index.tokenize import KiwiTokenizer
+    from legalret.ingest.sources import ingest
+    from legalret.memory.facts import build_facts_memory
+    from legalret.memory.store import PrecedentMemory
+    from legalret.pipeline import _resolved
+    from legalret.precedents.citations import ArticleCatalog
+    from legalret.precedents.facts import read_facts
+    from legalret.precedents.parse import read_precedents
+
+    os.environ.setdefault("LEGALRET_PROGRESS", "off")
+    data = shared_data_dir()
+    articles = ingest([data / "statutes" / "lawgo-json" / f for f in ("001706.json", "001702.json")]).articles
+    catalog = ArticleCatalog.from_articles(articles)
+    zip_prec, zip_facts = data / "precedents" / "precedent-kr.zip", data / "precedents" / "precedent-facts.zip"
+    clock = Clock()
+    tmp = tempfile.mkdtemp(prefix="token-cache.")
+    modes = {"before (no cache)": "off", "after, first build (cache filled)": tmp, "after, later builds (cache read)": tmp}
+    load0, counts = load_avg(), {}
+    # every facts record is read (the join picks those of the decisions read); the same in every mode
+    facts = clock.time("read facts", lambda: list(read_facts([zip_facts])))
+    for mode, cache in modes.items():
+        os.environ["LEGALRET_TOKEN_CACHE"] = cache
+        token_cache._OPEN.clear()  # each mode as a new process would see it
+        precedents = clock.time(f"{mode}|read precedents", lambda: list(_resolved(
+            itertools.islice(read_precedents([zip_prec]), args.precedents), catalog)))
+        memory = clock.time(f"{mode}|holdings memory", lambda: PrecedentMemory.build(
+            precedents, tokenizer=KiwiTokenizer(), keep_keys=catalog.__contains__))
+        facts_memory = clock.time(f"{mode}|facts memory", lambda: build_facts_memory(facts, memory, tokenizer=memory.tokenizer))
+        counts = {"precedents": len(precedents), "holdings": len(memory), "facts": len(facts_memory)}
+        print(mode, {k.split("|")[1]: round(v, 1) for k, v in clock.wall.items() if k.startswith(mode)}, counts, flush=True)
+    os.environ.pop("LEGALRET_TOKEN_CACHE", None)
+    import shutil
+
+    shutil.rmtree(tmp, ignore_errors=True)
+    stages = ("read precedents", "holdings memory", "facts memory")
+    result = {"counts": counts, "load_before": load0, "load_after": load_avg(),
+              "wall_s": clock.wall, "cpu_s": clock.cpu}
+    lines = [f"# Memory stage of the main job's build on the first {counts['precedents']:,} decisions", "",
+             f"{counts['holdings']:,} holdings citing 민법/상법, {counts['facts']:,} decisions' facts; the three modes one "
+             f"after another in one run, load average {load0} → {result['load_after']} (2 cores). CPU s = all threads of this process. "
+             f"Reading all {len(facts):,} facts records (the same in every mode): {clock.wall['read facts']:.1f} s wall, "
+             f"{clock.cpu['read facts']:.1f} s CPU.", "",
+             "| stage | " + " | ".join(f"{m} wall / CPU s" for m in modes) + " |", "|---|" + "---|" * len(modes)]
+    for st in stages + ("total",):
+        cells = []
+        for m in modes:
+            keys = [f"{m}|{s}" for s in stages] if st == "total" else [f"{m}|{st}"]
+            cells.append(f"{sum(clock.wall[k] for k in keys):.1f} / {sum(clock.cpu[k] for k in keys):.1f}")
+        lines.append(f"| {st} | " + " | ".join(cells) + " |")
+    save(args.name or "memory", result, "\n".join(lines) + "\n")
+
+
 # ---- quality --------------------------------------------------------------------------------------------------
 def cmd_quality(args) -> None:
     from style_eval import load_sets
@@ -294,35 +351,44 @@ def cmd_quality(args) -> None:
 
 
 # ---- estimate -------------------------------------------------------------------------------------------------
+#: Stage seconds of the all-acts-decrees build with both memories measured on this machine (README: 86 min,
+#: 2026-11-27): what the same-run ratios below are applied to.
+ALL_ACTS_STAGES = {"tokenize": 1594, "encode": 2341, "memory": 1081, "write": 39, "other": 105}
+
+
 def cmd_estimate(args) -> None:
-    enc = json.loads((OUT / "encode.json").read_text(encoding="utf-8"))
-    kiwi = json.loads((OUT / "kiwi.json").read_text(encoding="utf-8"))
-    counts = dict(ALL_ACTS, **{k: v for k, v in (("articles", args.articles), ("holdings", args.holdings), ("facts", args.facts)) if v})
-    cores = args.cores
-    torch_name = next(k for k in enc["variants"] if k.startswith("torch"))
-    after_name = args.after_encoder
-    # CPU seconds per item measured on the shared machine; on ``cores`` idle cores the work spreads over all of them
-    enc_before = enc["variants"][torch_name]["cpu_ms_per_item"] * counts["articles"] / 1000 / cores
-    enc_after = enc["variants"][after_name]["cpu_ms_per_item"] * counts["articles"] / 1000 / cores
-    rows = {"encode articles": (enc_before, enc_after)}
-    for kind in ("articles", "holdings", "facts"):
-        m = kiwi["sets"][kind]["methods"]
-        cold = m["2 threads (default)"]["cpu_ms_per_item"] * counts[kind] / 1000 / cores
-        warm = m["cache warm"]["cpu_ms_per_item"] * counts[kind] / 1000 / cores
-        rows[f"Kiwi {kind}"] = (cold, cold)
-        rows[f"Kiwi {kind} (token cache warm)"] = (cold, warm)
-    lines = [f"# Estimated build stages: {counts['articles']:,} articles, {counts['holdings']:,} holdings, {counts['facts']:,} facts, {cores} idle cores", "",
-             f"CPU ms per item from `encode.json` ({torch_name} → {after_name}) and `kiwi.json` (2 threads; warm token cache), "
-             f"spread over {cores} cores. Stages not measured here (reading precedents and facts, BM25, FAISS, writing) are not included.", "",
-             "| stage | before (min) | after (min) |", "|---|---|---|"]
-    for name, (b, a) in rows.items():
-        lines.append(f"| {name} | {b / 60:.1f} | {a / 60:.1f} |")
-    first = sum(rows[k][1] for k in rows if "cache warm" not in k)
-    rebuild = rows["encode articles"][1] + sum(rows[k][1] for k in rows if "cache warm" in k)
-    before = rows["encode articles"][0] + sum(rows[f"Kiwi {k}"][0] for k in ("articles", "holdings", "facts"))
-    lines += ["", f"Encoding + Kiwi: before {before / 60:.1f} min; after, first build {first / 60:.1f} min, "
-              f"rebuild / `index add` with a warm token cache {rebuild / 60:.1f} min."]
-    save(args.name or "estimate", {"counts": counts, "cores": cores, "rows_s": rows, "encoder_after": after_name}, "\n".join(lines) + "\n")
+    """A build's stages after the changes: its measured stage seconds × the same-run ratios of ``encode``,
+    ``kiwi`` and ``memory`` (CPU seconds, which a loaded machine disturbs less than wall seconds)."""
+    enc = json.loads((OUT / "encode.json").read_text(encoding="utf-8"))["variants"]
+    kiwi = json.loads((OUT / "kiwi.json").read_text(encoding="utf-8"))["sets"]["articles"]["methods"]
+    memory = json.loads((OUT / f"{args.memory}.json").read_text(encoding="utf-8"))["cpu_s"]
+    stages = dict(ALL_ACTS_STAGES, **json.loads(args.stages)) if args.stages else dict(ALL_ACTS_STAGES)
+    torch_name = next(k for k in enc if k.startswith("torch"))
+    modes = [m for m in ("before (no cache)", "after, first build (cache filled)", "after, later builds (cache read)")]
+
+    def memory_ratio(mode: str) -> float:
+        return sum(v for k, v in memory.items() if k.startswith(mode)) / sum(v for k, v in memory.items() if k.startswith(modes[0]))
+
+    warm_kiwi = kiwi["cache warm"]["cpu_ms_per_item"] / kiwi["2 threads (default)"]["cpu_ms_per_item"]
+    encoders = [torch_name] + [k for k in enc if k.startswith("onnx-") and k != "onnx-fp32"]
+    rows = {}
+    for e in encoders:
+        speed = enc[torch_name]["cpu_s"] / enc[e]["cpu_s"]
+        first = dict(stages, encode=stages["encode"] / speed, memory=stages["memory"] * memory_ratio(modes[1]))
+        later = dict(first, tokenize=stages["tokenize"] * warm_kiwi, memory=stages["memory"] * memory_ratio(modes[2]))
+        rows[f"first build, {e}"] = first
+        rows[f"later build in a new folder (warm token cache), {e}"] = later
+    names = list(stages)
+    lines = [f"# Estimated build stages ({args.label})", "",
+             "Measured stage seconds (first row) × same-run CPU ratios: encoding from `encode.json`, Kiwi from `kiwi.json` "
+             f"(articles, warm cache vs 2 threads: {warm_kiwi:.4f}), the memory stage from `{args.memory}.json` "
+             f"(first build {memory_ratio(modes[1]):.2f}×, later builds {memory_ratio(modes[2]):.3f}× of before). "
+             "A rebuild into the same index folder also reuses every unchanged vector (encode ≈ 0).", "",
+             "| build | " + " | ".join(f"{n} s" for n in names) + " | total min |", "|---|" + "---|" * (len(names) + 1),
+             "| measured before | " + " | ".join(f"{stages[n]:.0f}" for n in names) + f" | {sum(stages.values()) / 60:.1f} |"]
+    for name, r in rows.items():
+        lines.append(f"| {name} | " + " | ".join(f"{r[n]:.0f}" for n in names) + f" | {sum(r.values()) / 60:.1f} |")
+    save(args.name or "estimate", {"label": args.label, "measured": stages, "rows_s": rows}, "\n".join(lines) + "\n")
 
 
 def main() -> None:
@@ -341,6 +407,10 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--name", default=None)
     p.set_defaults(func=cmd_kiwi)
+    p = sub.add_parser("memory")
+    p.add_argument("--precedents", type=int, default=3000)
+    p.add_argument("--name", default=None)
+    p.set_defaults(func=cmd_memory)
     p = sub.add_parser("quality")
     p.add_argument("--index", required=True)
     p.add_argument("--questions", default=str(REPO / "benchmarks" / "queries" / "user_questions.jsonl"))
@@ -353,11 +423,9 @@ def main() -> None:
     p.add_argument("--name", default=None)
     p.set_defaults(func=cmd_quality)
     p = sub.add_parser("estimate")
-    p.add_argument("--articles", type=int, default=None)
-    p.add_argument("--holdings", type=int, default=None)
-    p.add_argument("--facts", type=int, default=None)
-    p.add_argument("--cores", type=int, default=2)
-    p.add_argument("--after-encoder", default="onnx-nbits8")
+    p.add_argument("--stages", default=None, help='measured stage seconds as JSON (default: the all-acts build)')
+    p.add_argument("--label", default="all-acts-decrees, both memories, 2 cores")
+    p.add_argument("--memory", default="memory-600-decisions", help="the memory result to take the ratios from")
     p.add_argument("--name", default=None)
     p.set_defaults(func=cmd_estimate)
     args = ap.parse_args()
