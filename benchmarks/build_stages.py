@@ -340,7 +340,8 @@ def cmd_quality(args) -> None:
     head = ["passages", "cos to fp32 min"] + [f"{s} {m} r@10" for s in sets for m in ("dense", "hybrid")] + ["max r@10 drop vs fp32"]
     lines = [f"# Passage encoders: dev quality on {args.index}", "",
              f"Article vectors re-encoded by each variant (queries as the index serves them); user questions "
-             f"({args.split} half, memory before {args.before}), {args.holdings_limit} dev holdings. Bar: drop ≤ 0.005.", "",
+             f"({args.split} half, memory before {args.before}), {base['sets']['dev holdings']['dense']['n']} dev holdings with a "
+             f"gold article in the index (of {args.holdings_limit} sampled). Bar: drop ≤ 0.005.", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, r in rows.items():
         cells = [name, f"{r.get('cos_to_fp32_min', float('nan')):.4f}"]
