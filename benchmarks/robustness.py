@@ -811,6 +811,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.interface_only:
             return 0 if interface["crashes"] == 0 and interface["silent_wrong"] == 0 else 1
     os.environ.setdefault("LEGALRET_TOKENIZER_WORKERS", "1")
+    os.environ.setdefault("LEGALRET_TOKEN_CACHE", "off")  # every trial must write the same files (no warm cache)
     if args.only_adds:
         return only_adds(args)
     t0 = time.time()

@@ -9,6 +9,9 @@
   one included).
 * ``LEGALRET_PRECISION`` — encoder precision when not given (``auto`` | ``fp32`` | ``bf16`` …).
 * ``LEGALRET_TOKENIZER_WORKERS`` — Kiwi worker threads for indexing (default: the CPU count, at most 2).
+* ``LEGALRET_PASSAGE_ENCODER`` — what index builds embed passages with: ``torch`` (default: the encoder itself) or
+  ``onnx-fp32`` | ``onnx-nbits8`` | ``onnx-int8`` (its ONNX export, length-bucketed batches).
+* ``LEGALRET_TOKEN_CACHE`` — the tokenization cache's folder (default: ``$LEGALRET_HOME/cache/tokens``), or ``off``.
 * ``LEGALRET_RANKER`` — the learned fusion re-ranker for ``hybrid`` search (a JSON file; ``none`` turns it off;
   default: the shipped ``legalret/data/fusion_ranker.json``).
 * ``LEGALRET_SERVER`` — a running ``legalret serve`` (``http://127.0.0.1:8000``) that ``legalret search`` asks.
@@ -85,6 +88,16 @@ def env_precision() -> str | None:
 def env_tokenizer_workers() -> str | None:
     """``LEGALRET_TOKENIZER_WORKERS``, when set (Kiwi worker threads)."""
     return os.environ.get("LEGALRET_TOKENIZER_WORKERS") or None
+
+
+def env_passage_encoder() -> str | None:
+    """``LEGALRET_PASSAGE_ENCODER``, when set (what index builds embed passages with: ``torch``, ``onnx-nbits8`` …)."""
+    return os.environ.get("LEGALRET_PASSAGE_ENCODER") or None
+
+
+def env_token_cache() -> str | None:
+    """``LEGALRET_TOKEN_CACHE``, when set (a folder for the tokenization cache, or ``off``)."""
+    return os.environ.get("LEGALRET_TOKEN_CACHE") or None
 
 
 def progress_setting() -> tuple[str, str | None]:

@@ -12,6 +12,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Tests count what a build tokenizes: the user's tokenization cache would make that depend on earlier runs.
+# tests/test_index_token_cache.py turns it on, in a temporary folder.
+os.environ.setdefault("LEGALRET_TOKEN_CACHE", "off")
 
 from legalret.config import shared_data_dir  # noqa: E402
 

@@ -482,7 +482,7 @@ def _assemble(
                                advance=lambda s: min(chunk, len(todo) - s), unit="articles"):
                 part = todo[start : start + chunk]
                 fresh.update(zip(part, tok.tokenize_many([text_of(j) for j in part])))
-        report.tokenized = len(todo)
+            report.tokenized = tok.analysed  # the rest came from the token cache (legalret.index.token_cache)
     with stages("bm25"):
         tokens = _token_store(n, source if same_tokenizer else [None] * n, fresh, previous.tokens if same_tokenizer else None)
         bm25 = BM25Engine.build(tokens, params)
@@ -628,8 +628,9 @@ def _resolve_encoder(model: str | None, adapter, encoder: Any, precision: str, p
         return None
     if encoder is None:
         from legalret.models.encoder import load_encoder
+        from legalret.models.onnx import for_passages  # torch, or its ONNX export ($LEGALRET_PASSAGE_ENCODER)
 
-        encoder = load_encoder(model, adapter=adapter, precision=precision, passage_max_tokens=passage_max_tokens)
+        encoder = for_passages(load_encoder(model, adapter=adapter, precision=precision, passage_max_tokens=passage_max_tokens))
     if qadapter is not None:
         from legalret.models.query_adapter import AdaptedQueryEncoder
 

@@ -20,6 +20,18 @@ Usage::
     tok.tokenize("유치권을 행사하는 자")    # ['유치', '유치권', '행사']
     tok.tokenize_many(texts)              # list of token lists, Kiwi's own worker threads, order kept
     tok.settings                          # stored in the index manifest; queries use the same settings
+    tok.cached, tok.analysed              # texts tokenize_many read from the token cache / ran through Kiwi
+
+``tokenize_many`` (what builds, ``index add`` and the memories call) reads and fills the tokenization cache
+(:mod:`legalret.index.token_cache`, ``$LEGALRET_HOME/cache/tokens``): a text tokenized once with the same
+settings is not analysed again. ``KiwiTokenizer(cache=False)`` or ``LEGALRET_TOKEN_CACHE=off`` turns it off.
+Queries (``tokenize``) never touch it.
+
+Kiwi runs its analyses on ``num_workers`` threads of its own (C++, outside the GIL), so articles and memory
+texts already use both cores: on this project's 2-core machine both threads stay busy (CPU time 193 / 171 ticks
+on 120 facts texts, the Python thread 7), 2 threads are 1.6–2.1× faster than 1, and 2 worker processes
+(a Kiwi each) were no faster than 2 threads — 0.83–1.23× their wall time on articles, holdings and facts
+(``python benchmarks/build_stages.py kiwi``; the token selection below is ~3 % of the CPU time).
 """
 
 from __future__ import annotations
@@ -115,7 +127,8 @@ class KiwiTokenizer:
     Deterministic: the same text and settings always give the same tokens, whatever the worker count.
     """
 
-    def __init__(self, settings: TokenizerSettings | dict | None = None, *, num_workers: int | None = None):
+    def __init__(self, settings: TokenizerSettings | dict | None = None, *, num_workers: int | None = None,
+                 cache: bool = True):
         if isinstance(settings, dict):
             settings = TokenizerSettings.from_dict(settings)
         self.settings: TokenizerSettings = settings or TokenizerSettings()
@@ -125,6 +138,9 @@ class KiwiTokenizer:
         self._nouns = frozenset(self.settings.noun_tags)
         self._preds = frozenset(self.settings.predicate_tags)
         self._pred_stop = frozenset(self.settings.predicate_stopwords)
+        self._use_cache = cache
+        self.cached = 0  # texts tokenize_many read from the token cache
+        self.analysed = 0  # texts tokenize_many ran through Kiwi
 
     @property
     def kiwi(self):
@@ -139,10 +155,38 @@ class KiwiTokenizer:
         return self._select(self.kiwi.tokenize(text))
 
     def tokenize_many(self, texts: Sequence[str] | Iterable[str]) -> list[list[str]]:
-        """Tokens of many texts, analysed by Kiwi's worker threads; the output order is the input order."""
+        """Tokens of many texts, analysed by Kiwi's worker threads; the output order is the input order.
+
+        Texts in the token cache are read from it; the others (each distinct text once) are analysed and
+        added to it as one chunk — so a build killed later keeps this batch's work."""
         texts = [t if t and t.strip() else " " for t in texts]
         if not texts:
             return []
+        from legalret.index.token_cache import TokenCache
+
+        cache = TokenCache.for_tokenizer(self) if self._use_cache else None
+        if cache is None:
+            self.analysed += len(texts)
+            return self._analyse(texts)
+        from legalret.index.dense import text_hash
+
+        hashes = [text_hash(t) for t in texts]
+        out = cache.get_many(hashes)
+        todo: dict[str, list[int]] = {}
+        for i, tokens in enumerate(out):
+            if tokens is None:
+                todo.setdefault(hashes[i], []).append(i)
+        self.cached += sum(tokens is not None for tokens in out)
+        if todo:
+            fresh = self._analyse([texts[rows[0]] for rows in todo.values()])
+            for tokens, rows in zip(fresh, todo.values()):
+                for i in rows:
+                    out[i] = list(tokens)
+            cache.put_many(list(todo), fresh)
+            self.analysed += len(todo)
+        return out  # type: ignore[return-value]
+
+    def _analyse(self, texts: list[str]) -> list[list[str]]:
         return [self._select(tokens) for tokens in self.kiwi.tokenize(texts)]
 
     __call__ = tokenize

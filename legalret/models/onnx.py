@@ -668,7 +668,9 @@ class OnnxQueryEncoder:
 
     # --- internals ---------------------------------------------------------------------------------------
 
-    def _encode(self, texts, prompt: str, max_len: int, batch_size: int) -> np.ndarray:
+    def _encode(self, texts, prompt: str, max_len: int, batch_size: int, max_batch_tokens: int | None = None) -> np.ndarray:
+        """``batch_size`` texts per run in input order, or — with ``max_batch_tokens`` — all texts tokenized
+        first and run in :func:`length_buckets` (what :class:`OnnxPassageEncoder` does)."""
         if isinstance(texts, str):
             texts = [texts]
         texts = list(texts)
@@ -678,8 +680,14 @@ class OnnxQueryEncoder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         skip = self._prompt_tokens(prompt) if not self.config.get("include_prompt", True) else 0
-        out = [self._encode_batch(texts[i : i + batch_size], prompt, max_len, skip) for i in range(0, len(texts), batch_size)]
-        emb = np.concatenate(out, axis=0)
+        if max_batch_tokens is None:
+            out = [self._encode_batch(texts[i : i + batch_size], prompt, max_len, skip) for i in range(0, len(texts), batch_size)]
+            emb = np.concatenate(out, axis=0)
+        else:
+            encs = self._tokenize([prompt + t for t in texts], max_len)
+            emb = np.zeros((len(texts), self.dim), dtype=np.float32)
+            for rows in length_buckets([len(e.ids) for e in encs], max_batch_tokens):
+                emb[rows] = self._embed([encs[i] for i in rows], skip)
         norms = np.linalg.norm(emb, axis=1, keepdims=True)
         return (emb / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
 
@@ -707,7 +715,10 @@ class OnnxQueryEncoder:
         return self._passage_tokenizer
 
     def _encode_batch(self, texts: list[str], prompt: str, max_len: int, skip: int) -> np.ndarray:
-        encs = self._tokenize([prompt + t for t in texts], max_len)
+        return self._embed(self._tokenize([prompt + t for t in texts], max_len), skip)
+
+    def _embed(self, encs: list, skip: int) -> np.ndarray:
+        """Pooled (not yet normalised) embeddings of tokenized texts, padded to the longest of them."""
         longest = max(len(e.ids) for e in encs)
         n = len(encs)
         ids = np.full((n, longest), int(self.config["pad_token_id"]), dtype=np.int64)
@@ -824,3 +835,121 @@ def _swap_dir(tmp: Path, target: Path) -> None:
         os.replace(old, target)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+# --- passages for index builds ----------------------------------------------------------------------------
+
+#: Rows × padded length of one passage batch. Passages are tokenized first and batched by length, so a batch
+#: of short articles holds many rows and one of long 시행령 articles few, each padded little.
+PASSAGE_BATCH_TOKENS = 4096
+#: The variant :class:`OnnxPassageEncoder` runs when none is named: on 1,000 민법+상법 articles 1.40× less CPU
+#: than torch bf16 at cosine ≥ 0.9999 to fp32 (``int8``: 2.10×, cosine ≥ 0.994); ``benchmarks/build_stages.py
+#: encode`` for speed, ``… quality`` for recall@10 against fp32 passages.
+DEFAULT_PASSAGE_VARIANT = "nbits8"
+
+
+def ensure_export(encoder, variant: str = "fp32") -> Path:
+    """The ONNX export of ``encoder`` holding ``variant``: found, completed (the variant quantized into the
+    existing folder, atomically, its config updated) or written (:func:`export_onnx`)."""
+    path = find_export(encoder.fingerprint)
+    if path is None:
+        return export_onnx(encoder, quantize=[variant] if variant != "fp32" else False)
+    if variant != "fp32" and not (path / MODEL_FILES[_variants([variant])[0]]).is_file():
+        with atomic_path(path / MODEL_FILES[variant]) as tmp:
+            quantize_variant(path / MODEL_FILES["fp32"], tmp, variant)
+        config = _read_config(path) or {}
+        with atomic_path(path / CONFIG_NAME) as tmp:
+            models = dict(config.get("models") or {}, **{variant: MODEL_FILES[variant]})
+            tmp.write_text(json.dumps(dict(config, models=models), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+class OnnxPassageEncoder:
+    """Passage embeddings for index builds on ONNX Runtime, from the same export the searcher uses.
+
+    On CPU the build's cost is encoding passages (the torch encoder in bf16: ~44 of 86 minutes for all acts
+    and decrees on 2 cores). This runs the export's int8 graph (``nbits8`` by default) over length-bucketed
+    batches — every passage is tokenized first, then batches of similar length are cut to
+    :data:`PASSAGE_BATCH_TOKENS` — and gives the vectors the torch encoder would (cosine and recall@10
+    against fp32 in ``benchmarks/build_stages.py``). It has the torch encoder's ``fingerprint``, ``dim`` and
+    ``encode_queries`` (delegated), so an index built with it is the same index to the searcher.
+
+    Usage::
+
+        enc = load_encoder("bundled:me5-small")
+        passages = OnnxPassageEncoder.for_encoder(enc)               # exports / quantizes once, then reuses
+        vectors = passages.encode_passages(texts)                    # (n, dim) float32, unit rows
+    """
+
+    def __init__(self, onnx: OnnxQueryEncoder, base=None, max_batch_tokens: int = PASSAGE_BATCH_TOKENS):
+        self.onnx, self.base = onnx, base
+        self.fingerprint: str = onnx.fingerprint
+        self.dim: int = onnx.dim
+        self.variant = onnx.variant
+        self.max_batch_tokens = int(max_batch_tokens)
+
+    def __repr__(self) -> str:
+        return f"OnnxPassageEncoder({self.onnx.config.get('spec')!r}, variant={self.variant!r})"
+
+    @classmethod
+    def for_encoder(cls, encoder, variant: str = DEFAULT_PASSAGE_VARIANT, *, threads: int | None = None) -> OnnxPassageEncoder:
+        """For a loaded torch :class:`~legalret.models.encoder.Encoder` (adapter merged): its export, made if missing."""
+        path = ensure_export(encoder, variant)
+        onnx = OnnxQueryEncoder.load(path, variant=variant, threads=threads)
+        if onnx.passage_max_tokens != encoder.passage_max_tokens:
+            raise ModelError(f"{path}: export cuts passages at {onnx.passage_max_tokens}, the encoder at {encoder.passage_max_tokens}")
+        return cls(onnx, encoder)
+
+    def __getattr__(self, name: str):
+        # spec, device, precision, token_count … are the torch encoder's (what a build report and manifest read)
+        base = self.__dict__.get("base")
+        if base is None:
+            raise AttributeError(name)
+        return getattr(base, name)
+
+    def encode_queries(self, texts, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+        return self.onnx.encode_queries(texts, batch_size=batch_size)
+
+    def encode_passages(self, texts: Sequence[str] | str, batch_size: int = 32, show_progress: bool = False) -> np.ndarray:
+        """Embed passages (passage prompt, cut at the export's ``passage_max_tokens``). ``batch_size`` is
+        ignored: batches are cut by tokens (:data:`PASSAGE_BATCH_TOKENS`)."""
+        q = self.onnx
+        limit = min(q.passage_max_tokens or q.max_seq_length, q.max_seq_length)
+        return q._encode(texts, q.config["passage_prompt"], limit, batch_size, max_batch_tokens=self.max_batch_tokens)
+
+
+def for_passages(encoder, runtime: str | None = None):
+    """What an index build embeds passages with: ``encoder`` itself (``runtime`` ``'torch'``, the default), or
+    its ONNX export (``'onnx-fp32'``, ``'onnx-nbits8'``, ``'onnx-int8'``) as an :class:`OnnxPassageEncoder`.
+    ``runtime`` None: ``$LEGALRET_PASSAGE_ENCODER``. Opt-in: faster on this project's CPU (1.40× / 2.10× less CPU
+    than torch bf16 for ``nbits8`` / ``int8``) but not within 0.005 recall@10 of fp32 passages on the main-job
+    index's dev sets (largest drops −0.008 / −0.019; ``benchmarks/results/build-speed/quality.md``)."""
+    from legalret.config import env_passage_encoder
+
+    runtime = (runtime or env_passage_encoder() or "torch").strip().lower()
+    if runtime == "torch":
+        return encoder
+    variant = runtime.removeprefix("onnx-")
+    if not runtime.startswith("onnx-") or variant not in MODEL_FILES:
+        raise ModelError(f"passage encoder {runtime!r}: choose torch, " + ", ".join(f"onnx-{v}" for v in MODEL_FILES))
+    return OnnxPassageEncoder.for_encoder(encoder, variant)
+
+
+def length_buckets(lengths: Sequence[int], max_tokens: int) -> list[list[int]]:
+    """Positions grouped into batches of similar length: sorted by length, each batch as many rows as fit in
+    ``max_tokens`` padded tokens (at least one).
+
+    >>> length_buckets([5, 100, 6, 50], max_tokens=120)
+    [[0, 2], [3], [1]]
+    """
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    for i in order:
+        if batch and lengths[i] * (len(batch) + 1) > max_tokens:  # sorted: lengths[i] is the batch's longest
+            batches.append(batch)
+            batch = []
+        batch.append(i)
+    if batch:
+        batches.append(batch)
+    return batches

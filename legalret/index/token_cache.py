@@ -1,0 +1,201 @@
+"""A tokenization cache: the BM25 tokens of texts already tokenized, keyed by text hash, reused across builds.
+
+Kiwi is most of a build's CPU time after the encoder: 민법+상법 with both memories runs ~50k holdings and facts
+through it (~29 ms of CPU per 1,400-character facts text), all acts and decrees ~280k texts. The same texts
+come back in every rebuild, in ``index add`` and in every memory built from the same precedents, so their
+tokens are kept on disk and read back instead of re-analysed.
+
+Validity: a cache directory holds tokens for exactly one **tokenizer fingerprint** — the tokenizer settings
+(:class:`~legalret.index.tokenize.TokenizerSettings`: dictionaries, tags, stopwords, user words), the
+kiwipiepy and kiwipiepy_model versions, and a hash of the token filter's source (the methods of
+:class:`~legalret.index.tokenize.KiwiTokenizer` that turn morphemes into tokens). Change any of them and the
+tokenizer looks in another directory: nothing stale is ever read.
+
+Layout: ``$LEGALRET_HOME/cache/tokens/<fingerprint digest>/`` (``$LEGALRET_TOKEN_CACHE``: another folder, or
+``off``) holding ``fingerprint.json`` (what the digest stands for) and ``chunk-*.npz`` files, each the tokens of
+one batch of texts (their hashes, then the tokens as one UTF-8 blob). A chunk is written to a temporary name
+and renamed into place, so a build killed at any moment leaves only whole chunks — and the resumed build reads
+back every batch that was finished. Concurrent builds write distinct chunk names; a text cached twice is
+harmless. The cache is only a cache: an unreadable chunk is skipped, a full disk only stops the writing.
+
+Usage::
+
+    from legalret.index.token_cache import TokenCache
+
+    cache = TokenCache.for_tokenizer(tokenizer)       # None when $LEGALRET_TOKEN_CACHE=off
+    hits = cache.get_many(hashes)                     # token lists, or None where not cached
+    cache.put_many(new_hashes, new_token_lists)       # one chunk, atomically
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+#: Separators in a chunk's token blob: between the texts of the chunk, and between the tokens of one text.
+#: A token list holding either character is simply not cached.
+TEXT_SEP, TOKEN_SEP = "\x1e", "\x1f"
+#: Bumped when the chunk format changes (part of the fingerprint, so old chunks are never misread).
+FORMAT = 1
+#: Decoded chunks kept in memory: a rebuild asks for texts in the order it cached them, chunk after chunk.
+DECODED_CHUNKS = 8
+
+
+def cache_root() -> Path | None:
+    """Where token caches live: ``$LEGALRET_TOKEN_CACHE`` (``off`` disables), else ``$LEGALRET_HOME/cache/tokens``."""
+    from legalret.config import env_token_cache, legalret_home
+
+    env = env_token_cache()
+    if env is not None and env.strip().lower() in ("off", "0", "false", "no", "none"):
+        return None
+    return Path(env) if env else legalret_home() / "cache" / "tokens"
+
+
+def tokenizer_fingerprint(settings_dict: dict) -> dict:
+    """Everything the tokens depend on: the settings as the index manifest records them (with the kiwipiepy
+    version), the Kiwi model package's version and the token filter — the source of the methods that turn
+    Kiwi's morphemes into tokens and the tags they glue (an edited rule is a new fingerprint; an edited
+    docstring elsewhere in the module is not)."""
+    import inspect
+
+    from legalret.index import tokenize
+
+    try:
+        import kiwipiepy_model
+
+        model = getattr(kiwipiepy_model, "__version__", "unknown")
+    except ImportError:
+        model = "none"
+    tok = tokenize.KiwiTokenizer
+    source = "\n".join(inspect.getsource(f) for f in (tok._select, tok._flush, tok.tokenize, tok._analyse))
+    source += repr((tokenize.PREFIX_TAG, tokenize.SUFFIX_TAG))
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+    return {"format": FORMAT, "settings": settings_dict, "kiwipiepy_model": model, "filter_source": digest}
+
+
+_OPEN: dict[str, "TokenCache"] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+class TokenCache:
+    """Token lists by text hash for one tokenizer fingerprint, in ``root/<digest>/`` (see the module docstring)."""
+
+    def __init__(self, root: str | os.PathLike, fingerprint: dict):
+        text = json.dumps(fingerprint, sort_keys=True, ensure_ascii=False)
+        self.fingerprint = fingerprint
+        self.digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+        self.path = Path(root) / self.digest
+        self._where: dict[str, tuple[str, int]] | None = None  # text hash -> (chunk file name, row)
+        self._decoded: OrderedDict[str, list[str]] = OrderedDict()  # chunk name -> per-text token strings
+        self._lock = threading.Lock()
+        self._written = 0
+
+    @classmethod
+    def for_tokenizer(cls, tokenizer) -> "TokenCache | None":
+        """The cache for a :class:`~legalret.index.tokenize.KiwiTokenizer`'s settings (None when disabled);
+        one object per folder and fingerprint per process, so its index of hashes is read once."""
+        root = cache_root()
+        if root is None:
+            return None
+        cache = cls(root, tokenizer_fingerprint(tokenizer.settings.to_dict()))
+        with _OPEN_LOCK:
+            return _OPEN.setdefault(str(cache.path), cache)
+
+    def __len__(self) -> int:
+        return len(self._index())
+
+    # ---- reading ---------------------------------------------------------------------------------------------
+    def get_many(self, hashes: Sequence[str]) -> list[list[str] | None]:
+        """Cached token lists for ``hashes`` (None where a text is not cached)."""
+        where = self._index()
+        out: list[list[str] | None] = [None] * len(hashes)
+        for i, h in enumerate(hashes):
+            hit = where.get(h)
+            if hit is None:
+                continue
+            texts = self._chunk(hit[0])
+            if texts is None:
+                continue
+            joined = texts[hit[1]]
+            out[i] = joined.split(TOKEN_SEP) if joined else []
+        return out
+
+    def _index(self) -> dict[str, tuple[str, int]]:
+        """Read every chunk's hashes once (only that array of each file)."""
+        with self._lock:
+            if self._where is None:
+                where: dict[str, tuple[str, int]] = {}
+                for chunk in sorted(self.path.glob("chunk-*.npz")) if self.path.is_dir() else []:
+                    try:
+                        with np.load(chunk) as z:
+                            hashes = z["hashes"]
+                    except (OSError, ValueError, KeyError, EOFError):
+                        continue  # only a cache: a damaged chunk costs a re-tokenization
+                    for row, h in enumerate(hashes.tolist()):
+                        where[h.decode("ascii") if isinstance(h, bytes) else str(h)] = (chunk.name, row)
+                self._where = where
+            return self._where
+
+    def _chunk(self, name: str) -> list[str] | None:
+        with self._lock:
+            texts = self._decoded.get(name)
+            if texts is not None:
+                self._decoded.move_to_end(name)
+                return texts
+        try:
+            with np.load(self.path / name) as z:
+                n, blob = len(z["hashes"]), z["tokens"].tobytes().decode("utf-8")
+        except (OSError, ValueError, KeyError, EOFError, UnicodeDecodeError):
+            return None
+        texts = blob.split(TEXT_SEP)
+        if len(texts) != n:
+            return None
+        with self._lock:
+            self._decoded[name] = texts
+            while len(self._decoded) > DECODED_CHUNKS:
+                self._decoded.popitem(last=False)
+        return texts
+
+    # ---- writing ---------------------------------------------------------------------------------------------
+    def put_many(self, hashes: Sequence[str], token_lists: Sequence[Sequence[str]]) -> int:
+        """Cache ``token_lists`` under ``hashes`` as one chunk file (written atomically); returns how many.
+
+        Texts already cached are not written again; an ``OSError`` (read-only home, full disk) is swallowed."""
+        from legalret.atomic import atomic_path
+
+        where = self._index()
+        keep, joined = [], []
+        for h, tokens in zip(hashes, token_lists):
+            s = TOKEN_SEP.join(tokens)
+            if h in where or TEXT_SEP in s or any(TOKEN_SEP in t for t in tokens):
+                continue
+            keep.append(h)
+            joined.append(s)
+        if not keep:
+            return 0
+        with self._lock:
+            self._written += 1
+            name = f"chunk-{os.getpid()}-{threading.get_ident() % 100000}-{self._written:06d}-{os.urandom(3).hex()}.npz"
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            marker = self.path / "fingerprint.json"
+            if not marker.is_file():
+                with atomic_path(marker) as tmp:
+                    tmp.write_text(json.dumps(self.fingerprint, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            blob = np.frombuffer(TEXT_SEP.join(joined).encode("utf-8"), dtype=np.uint8)
+            with atomic_path(self.path / name, suffix=".npz") as tmp:
+                with open(tmp, "wb") as f:  # a file object: np.savez would append '.npz' to a temp name
+                    np.savez_compressed(f, hashes=np.asarray(keep, dtype="S32"), tokens=blob)
+        except OSError:
+            return 0
+        with self._lock:
+            for row, h in enumerate(keep):
+                where[h] = (name, row)
+        return len(keep)
