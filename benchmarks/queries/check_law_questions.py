@@ -12,7 +12,7 @@ gold keys name. It fails (exit 1) when
 * a scenario lacks 갑/을 or a background of at least 60 characters, or a keyword query has a question
   mark or more than 8 words — the shape rules ``tests/test_evaluate_questions.py`` holds
   ``user_questions.jsonl`` to;
-* the split does not follow the documented rule: within each style, in file order, tune / report
+* the split does not follow the documented rule: within each (family, style), in file order, tune / report
   alternate, tune first;
 * a query repeats a long stretch of its gold article's wording (``--max-copy`` characters, spaces
   ignored): questions are written the way people ask, never copied from the text they should find.
@@ -82,15 +82,17 @@ def shape_problems(questions: list[Question]) -> list[str]:
     return out
 
 
-def split_rule_problems(questions: list[Question]) -> list[str]:
-    """The documented rule: within each style, in file order, tune / report alternate, tune first."""
+def split_rule_problems(questions: list[Question], families: dict[str, str]) -> list[str]:
+    """The documented rule: within each (family, style), in file order, tune / report alternate, tune first."""
     out = []
-    for style in STYLES:
-        for i, q in enumerate(q for q in questions if q.style == style):
-            want = "tune" if i % 2 == 0 else "report"
-            if q.split != want:
-                out.append(f"line {q.line} ({q.qid}): split {q.split!r}, the rule gives {want!r} "
-                           f"({style} question no. {i + 1} in file order)")
+    seen: Counter = Counter()
+    for q in questions:
+        group = (families[q.qid], q.style)
+        want = "tune" if seen[group] % 2 == 0 else "report"
+        seen[group] += 1
+        if q.split != want:
+            out.append(f"line {q.line} ({q.qid}): split {q.split!r}, the rule gives {want!r} "
+                       f"({group[0]} {q.style} question no. {seen[group]} in file order)")
     return out
 
 
@@ -175,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     problems = [f"law {law!r} is not in {statutes} (gold keys use the promulgated name, e.g. '주택임대차보호법 시행령')"
                 for law in laws if law not in found]
     problems += check_gold(questions, result.articles)
-    problems += shape_problems(questions) + split_rule_problems(questions)
+    problems += shape_problems(questions) + split_rule_problems(questions, families)
     problems += copy_problems(questions, by_key, args.max_copy)
 
     if not args.quiet:
