@@ -178,7 +178,7 @@ def main() -> None:
     for v, enc in encoders.items():
         t = time.perf_counter()
         one = OneAtATime(enc)
-        searcher.dense._encoder = one
+        searcher.dense.encoder = one
         rep = evaluate(searcher, queries, modes=("dense", "hybrid"), ks=(10,), rank_k=10, gold_filter="indexed",
                        n_resamples=0, seed=args.seed, default_before=args.before, progress=False).to_dict()
         vectors = np.stack([one.encode_queries([searcher._prepare(q.query).text])[0] for q in queries])

@@ -47,7 +47,7 @@ def load(path: str, searcher, keys: set[str]) -> list[dict]:
         q = searcher._prepare(d["query"])
         q.before, q.exclude = d.get("date") or BEFORE_QUESTIONS, d.get("case_no")
         hits = [rv.H(*h) for h in d["hits"]]
-        searcher._profiles.annotate(q, [h for h in hits if "citation" not in h.ranks])
+        searcher.opened["profile"].annotate(q, [h for h in hits if "citation" not in h.ranks])
         d["cited"] = [h.key for h in hits if "citation" in h.ranks]
         d["keys"], d["x"] = candidate_features(d["query"], hits, 100)
         d["gold"] = [g for g in d["gold"] if g in keys]

@@ -109,7 +109,7 @@ class Searcher:
         generation = Generation(self.index_dir, self.data, self.tokenizer, {key: row for row, key in enumerate(self.keys)},
                                 self.encoders, retrievers)
         for cls in registered():  # in order: a retriever may open beside one opened before it
-            opened = cls.open(generation)
+            opened = cls.open(generation) if retrievers.get(cls.name) is not False else None
             if opened is not None:
                 generation.opened[cls.name] = opened
         self.opened: dict[str, Any] = generation.opened

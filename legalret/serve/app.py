@@ -39,13 +39,13 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from legalret.errors import LegalretError
+from legalret.search.response import article_json, search_response
+from legalret.search.searcher import MODES  # the fused modes and each registered retriever's own
 from legalret.serve.live import LiveSearcher
-from legalret.text import highlight_terms
 
 #: Longest query accepted (characters). A statute question is a sentence or a paragraph; a megabyte is abuse.
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
-MODES = ("hybrid", "convex", "rrf", "bm25", "dense", "memory")
 
 #: The page's files: name → content type. Nothing else under /static is ever served.
 STATIC_FILES = {
@@ -192,7 +192,7 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         k: int = Query(10, ge=1, le=MAX_K, description="Number of hits."),
         law: str | None = Query(None, description="Only these laws, comma-separated (민법,상법)."),
         kind: str | None = Query(None, description="Only these kinds, comma-separated (법률,시행령)."),
-        mode: str = Query("hybrid", description="hybrid | rrf | bm25 | dense | memory"),
+        mode: str = Query("hybrid", description=" | ".join(MODES)),
         explain: bool = Query(False, description="Each retriever's rank and score, and the precedents behind a hit."),
     ) -> Response:
         if not q.strip():
@@ -301,41 +301,9 @@ def _search(gen, q, k, law, kind, mode, explain, t0) -> dict[str, Any]:
     # known to be thread-safe (and two cores gain little from more).
     with gen.lock:
         results = s.search(q, k=k, mode=mode, laws=law, kinds=kind, explain=explain)
-        terms = highlight_terms(s.tokenizer.tokenize(results.query))
-    notices = list(s.notices) + list(results.notices)
-    return {
-        "query": results.query,
-        "mode": mode,
-        "generation": gen.name,
-        "hits": [hit_json(h) for h in results],
-        "notices": notices,
-        "terms": terms,
-        "took_ms": round((time.perf_counter() - t0) * 1000, 2),
-    }
-
-
-def hit_json(hit) -> dict[str, Any]:
-    """``Hit.to_dict(with_text=True)`` (what ``legalret search --json`` prints) + citation and precedents."""
-    d = hit.to_dict(with_text=True)
-    d["citation"] = citation(hit.article)
-    d["precedents"] = hit.precedents  # structured by the searcher when explain is on; [] otherwise
-    return d
-
-
-def article_json(article) -> dict[str, Any]:
-    d = {"key": article.key, "law": article.law, "title": article.title, "kind": article.kind,
-         "text": article.body_text(), "heading": article.heading, "citation": citation(article),
-         "chapter": list(article.chapter or []), "effective_date": article.effective_date}
-    if article.deleted:
-        d["deleted"] = True
-    return d
-
-
-def citation(article) -> str:
-    """A citation to paste into a brief: ``「민법」 제194조(간접점유)``."""
-    rest = article.key[len(article.law):].strip() if article.key.startswith(article.law) else article.key
-    title = f"({article.title})" if article.title else ""
-    return f"「{article.law}」 {rest}{title}"
+    body = search_response(results, mode, notices=s.notices, generation=gen.name)
+    body["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+    return body
 
 
 def openapi_30(spec: dict[str, Any]) -> dict[str, Any]:

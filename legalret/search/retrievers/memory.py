@@ -38,9 +38,7 @@ class MemoryVotes(BaseRetriever):
 
     @classmethod
     def open(cls, generation: Generation) -> MemoryVotes | None:
-        arg = generation.option(cls.name)
-        if arg is False:
-            return None
+        arg = generation.option(cls.name)  # (False never gets here: the Searcher opens nothing then)
         settings: dict = {}
         if isinstance(arg, MemoryRetriever):
             retriever = arg
