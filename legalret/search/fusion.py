@@ -160,6 +160,23 @@ def fuse(lists: Mapping[str, Ranked], settings: FusionSettings, weights: Mapping
     raise ValueError(f"unknown fusion method {settings.method!r} (use 'convex' or 'rrf')")
 
 
+def gated_weights(weights: Mapping[str, float], gates: Mapping[str, float]) -> tuple[dict[str, float], list[str]]:
+    """Fusion weights for one query when some retrievers gate their weight per query (the memories: how well
+    their best precedents match). The gated retrievers share one channel — its weight the strongest gate,
+    split in proportion to the gates — and the fixed ``weights`` share the rest. Returns the weights and the
+    gated names (in order)."""
+    if not gates:
+        return dict(weights), []
+    channel, total = max(gates.values()), sum(gates.values())
+    out = {name: w * (1.0 - channel) for name, w in weights.items()}
+    names, given = list(gates), 0.0
+    for name in names[:-1]:
+        out[name] = channel * (gates[name] / total if total > 0 else 1.0)
+        given += out[name]
+    out[names[-1]] = channel - given  # (the last takes the rest: the channel sums exactly)
+    return out, names
+
+
 def default_fusion(adapter: str | Path | None = None, dense_weight: float | None = None) -> FusionSettings:
     """Fusion settings for a new index: the defaults, with the dense weight an adapter's card recommends
     (or ``dense_weight`` when given).

@@ -11,7 +11,7 @@ Usage::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 from legalret.articles import Article
 from legalret.search.citations import QueryCitation
@@ -64,3 +64,22 @@ class SearchResults(list):
     @property
     def keys(self) -> list[str]:
         return [h.key for h in self]
+
+
+def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list[str]) -> list[Hit]:
+    """The hits of a query's exact citations, scored above the best retrieved one (``top``), in order;
+    a cited article the index lacks or has deleted gets a notice."""
+    hits: list[Hit] = []
+    for c in cites:
+        if any(h.key == c.key for h in hits):
+            continue
+        pos = data.by_key.get(c.key)
+        if pos is None:
+            notes.append(f"cited article {c.key} ({c.raw}) is not in this index")
+            continue
+        art, reason = data.articles[pos], f"exact citation '{c.raw}'"
+        if art.deleted:
+            notes.append(f"cited article {c.key} is deleted (삭제)")
+            reason += " — article deleted (삭제)"
+        hits.append(Hit(c.key, top + 1.0, art, {"citation": len(hits) + 1}, {}, [reason]))
+    return hits

@@ -40,25 +40,19 @@ from legalret.errors import IndexError_, LegalretError
 from legalret.index.encoders import QueryEncoderSlot, load_query_encoder
 from legalret.index.store import load_index
 from legalret.index.tokenize import KiwiTokenizer
-from legalret.search.citations import QueryCitation, find_citations, unresolved_citations
+from legalret.search.citations import QueryCitation
 from legalret.search.explain import explain_hits, learned_reasons, list_reasons, weights_note
 from legalret.search.filters import Filters
-from legalret.search.fusion import FusedItem, FusionSettings, convex_fusion, default_fusion, fuse, rrf_fusion
+from legalret.search.fusion import FusedItem, FusionSettings, convex_fusion, default_fusion, fuse, gated_weights, rrf_fusion
+from legalret.search.prepare import MAX_QUERY_CHARS, QueryPreparer
 from legalret.search.ranker import Ranker, candidate_features
-from legalret.search.results import Hit, SearchResults
+from legalret.search.results import Hit, SearchResults, citation_hits
 from legalret.search.retrievers import Generation, Query, Retriever, registered
 from legalret.text import highlight_terms, normalize
 
 __all__ = ["MAX_QUERY_CHARS", "MODES", "Hit", "Query", "Retriever", "SearchResults", "Searcher", "modes"]
 
-#: Queries longer than this (characters) are cut, with a notice: the encoder would truncate anyway,
-#: and very long texts only slow BM25 down.
-MAX_QUERY_CHARS = 1000
 FUSED_MODES = ("hybrid", "convex", "rrf")
-#: The party names of people's scenarios (갑/을/병): the query's tokens go without them, its text keeps them.
-#: Scenario MRR@10 +0.042 on the tune questions, other styles unchanged (experiments/party_tokens.py); the
-#: courts' 甲/乙/丙 stay (dropped, holdings' MRR@10 −0.006); 정/무 are ordinary words as well (무권대리 …).
-PARTY_MARKERS = frozenset("갑을병")
 #: Default of :attr:`Searcher.overlap_encoding` (measured: benchmarks/results/latency-main-job/).
 OVERLAP_ENCODING = True
 
@@ -92,7 +86,7 @@ class Searcher:
         self.data = load_index(self.index_dir, verify=verify)
         self.manifest = self.data.manifest
         fusion = self.manifest.get("fusion")
-        # an index built by legalret.index.build_articles without fusion settings: the defaults for its encoder
+        # an index built without fusion settings (legalret.index.build_index): the defaults for its encoder
         index_adapter = (self.manifest.get("encoder") or {}).get("adapter")
         self.fusion = FusionSettings.from_dict(fusion) if fusion else default_fusion(
             index_adapter if index_adapter and Path(index_adapter).is_dir() else None)
@@ -119,6 +113,7 @@ class Searcher:
         self.filters = Filters(self.data)
         self.law_names, self.laws, self.kinds = self.filters.law_names, self.filters.laws, self.filters.kinds
         self.resolve_laws, self.resolve_kinds = self.filters.resolve_laws, self.filters.resolve_kinds
+        self.prepare = QueryPreparer(self.tokenizer, self.law_names)
 
     # ---- parts ---------------------------------------------------------------------------------
     def _query_encoder(self):
@@ -145,7 +140,7 @@ class Searcher:
 
             arg = default_ranker()
         if arg is None or not all(name in self.opened for name in Ranker.DEFAULT_REQUIRES):
-            return None
+            return None  # (checked before the file is read: an index without them never reads it)
         ranker = arg if isinstance(arg, Ranker) else Ranker.load(arg)
         return ranker if all(name in self.opened for name in ranker.requires) else None
 
@@ -190,15 +185,9 @@ class Searcher:
         excludes = exclude if isinstance(exclude, (list, tuple)) else [exclude] * len(queries)
         if len(befores) != len(queries) or len(excludes) != len(queries):
             raise LegalretError("before/exclude lists must have one value per query")
-        default_law = law_filter[0] if law_filter and len(law_filter) == 1 else None
-        prepared = []  # stage 1, prepare: the query's text, tokens, filters and citations, once
-        for text, b, e in zip(queries, befores, excludes):
-            q = self._prepare(text)
-            q.laws, q.mask, q.before, q.exclude = law_filter, mask, b, e
-            cites = find_citations(q.text, self.law_names, default_law) if citations else []
-            if citations:
-                q.notes.extend(unresolved_citations(q.text, self.law_names, default_law))
-            prepared.append((q, cites, self._needs_retrieval(q, cites)))
+        # stage 1, prepare: each query's text, tokens, filters and citations, once
+        prepared = [self.prepare(text, laws=law_filter, mask=mask, before=b, exclude=e, citations=citations)
+                    for text, b, e in zip(queries, befores, excludes)]
         run = self.retrievers(mode)
         needed = [q for q, _, n in prepared if n]
         for r in run:  # … and each retriever's batch work (the dense one encodes)
@@ -211,36 +200,11 @@ class Searcher:
         return self._pool
 
     def _prepare(self, query: str) -> Query:
-        if not isinstance(query, str):
-            raise LegalretError(f"query must be text, not {type(query).__name__}")
-        # Lone surrogates (from broken clients or fuzzers) cannot be encoded for Kiwi: replace them.
-        q = normalize(query.encode("utf-8", "replace").decode("utf-8"))
-        if not q:
-            raise LegalretError("empty query: type some words or an article citation such as '민법 제750조'")
-        notes = []
-        if len(q) > MAX_QUERY_CHARS:
-            notes.append(f"query truncated to its first {MAX_QUERY_CHARS} of {len(q)} characters")
-            q = q[:MAX_QUERY_CHARS]
-        return Query(q, self.query_tokens(q), notes=notes)
+        return self.prepare.query(query)
 
     def query_tokens(self, text: str) -> list[str]:
-        """The words BM25, the memories and the article profiles search for: the tokenizer's, without party
-        names (:data:`PARTY_MARKERS`)."""
-        return [t for t in self.tokenizer.tokenize(text) if t not in PARTY_MARKERS]
-
-    def _needs_retrieval(self, q: Query, cites: list[QueryCitation]) -> bool:
-        """False for a query with nothing to search for beyond its citations (then no retriever runs and
-        no encoder is loaded), or with no indexable content at all (then it gets a notice, no hits)."""
-        if not cites:
-            if not q.tokens:
-                q.notes.append("the query has no searchable words (only punctuation, symbols or particles); "
-                               "type some words or an article citation such as '민법 제750조'")
-                return False
-            return True
-        rest = q.text
-        for c in sorted(cites, key=lambda c: c.start, reverse=True):
-            rest = rest[: c.start] + " " + rest[c.end :]
-        return bool(self.query_tokens(rest))
+        """The words BM25, the memories and the article profiles search for (no party names)."""
+        return self.prepare.tokens(text)
 
     def _search_one(self, q: Query, cites: list[QueryCitation], needed: bool, k: int, mode: str,
                     run: list[Retriever], explain: bool) -> SearchResults:
@@ -251,8 +215,8 @@ class Searcher:
         if needed:  # stage 2, retrieve: a retriever that overlaps its encoding runs last, lists stay in registry order
             found = {r.name: r.candidates(q, n) for r in sorted(run, key=lambda r: r.overlaps)}
             lists = {r.name: found[r.name] for r in run}
-            if mode in FUSED_MODES:
-                weights, gated = self._gated_weights(q, run, weights)
+            if mode in FUSED_MODES:  # the retrievers that gate their weight per query (the memories)
+                weights, gated = gated_weights(weights, {r.name: g for r in run if (g := r.gate(q)) is not None})
         votes = {r.name: v for r in run if (v := r.votes(q)) is not None}
         learned_lines: dict[str, str] = {}
         if mode in ("hybrid", "convex"):  # stage 3–5: fuse, annotate, rerank
@@ -269,32 +233,17 @@ class Searcher:
             fused = convex_fusion(lists, None, n)
             for item in fused:
                 item.score = item.scores[mode]
-        hits = self._citation_hits(cites, fused[0].score if fused else 0.0, q.notes)  # stage 6, respond
-        depth = max(self.fusion.candidates, k)
+        hits = citation_hits(cites, self.data, fused[0].score if fused else 0.0, q.notes)  # stage 6, respond
+        depth, shown = max(self.fusion.candidates, k), {h.key for h in hits}
         for item in fused:
             if len(hits) >= k:
                 break
-            if all(item.key != h.key for h in hits):
+            if item.key not in shown:
                 hits.append(self._hit(item, list(lists), depth, explain, votes))
         if explain:
             explain_hits(hits, q, [r for r in run if r.name in lists], note=weights_note(weights, gated),
                          learned=learned_lines)
         return SearchResults(hits[:k], query=q.text, notices=q.notes, citations=cites, terms=highlight_terms(q.tokens))
-
-    def _gated_weights(self, q: Query, run: list[Retriever], weights: dict[str, float]) -> tuple[dict[str, float], list[str]]:
-        """Fusion weights for this query: the retrievers that gate their weight (the memories) share one channel
-        — its weight the strongest gate, split in proportion to the gates — and the others share the rest."""
-        gates = {r.name: g for r in run if (g := r.gate(q)) is not None}
-        if not gates:
-            return weights, []
-        channel, total = max(gates.values()), sum(gates.values())
-        weights = {name: w * (1.0 - channel) for name, w in weights.items()}
-        names, given = list(gates), 0.0
-        for name in names[:-1]:
-            weights[name] = channel * (gates[name] / total if total > 0 else 1.0)
-            given += weights[name]
-        weights[names[-1]] = channel - given  # (the last takes the rest: the channel sums exactly)
-        return weights, names
 
     def _rerank(self, query: str, fused: list[FusedItem], explained: int,
                 votes: dict) -> tuple[list[FusedItem], dict[str, str]]:
@@ -309,22 +258,6 @@ class Searcher:
             candidates[j].score = values[j]
         reasons = learned_reasons(self.ranker, x, order, [c.key for c in candidates], explained, self._always_explained)
         return [candidates[j] for j in order], reasons
-
-    def _citation_hits(self, cites: list[QueryCitation], top: float, notes: list[str]) -> list[Hit]:
-        hits: list[Hit] = []
-        for c in cites:
-            if any(h.key == c.key for h in hits):
-                continue
-            pos = self.data.by_key.get(c.key)
-            if pos is None:
-                notes.append(f"cited article {c.key} ({c.raw}) is not in this index")
-                continue
-            art, reason = self.data.articles[pos], f"exact citation '{c.raw}'"
-            if art.deleted:
-                notes.append(f"cited article {c.key} is deleted (삭제)")
-                reason += " — article deleted (삭제)"
-            hits.append(Hit(c.key, top + 1.0, art, {"citation": len(hits) + 1}, {}, [reason]))
-        return hits
 
     def _hit(self, item: FusedItem, names: list[str], depth: int, explain: bool, votes: dict) -> Hit:
         reasons = list_reasons(item, names, depth, self.annotators) if explain else []
