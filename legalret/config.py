@@ -9,6 +9,8 @@
   one included).
 * ``LEGALRET_PRECISION`` — encoder precision when not given (``auto`` | ``fp32`` | ``bf16`` …).
 * ``LEGALRET_TOKENIZER_WORKERS`` — Kiwi worker threads for indexing (default: the CPU count, at most 2).
+* ``LEGALRET_QUERY_VARIANT`` — the ONNX query model (``fp32`` | ``int8`` | ``nbits8``; default: the one the
+  index build chose for the export).
 * ``LEGALRET_RANKER`` — the learned fusion re-ranker for ``hybrid`` search (a JSON file; ``none`` turns it off;
   default: the shipped ``legalret/data/fusion_ranker.json``).
 * ``LEGALRET_SERVER`` — a running ``legalret serve`` (``http://127.0.0.1:8000``) that ``legalret search`` asks.
@@ -57,6 +59,11 @@ def keep_generations() -> int:
 def env_precision() -> str | None:
     """``LEGALRET_PRECISION``, when set (the encoder's precision default)."""
     return os.environ.get("LEGALRET_PRECISION") or None
+
+
+def env_query_variant() -> str | None:
+    """``LEGALRET_QUERY_VARIANT``, when set (the ONNX query model variant, :mod:`legalret.models.onnx`)."""
+    return os.environ.get("LEGALRET_QUERY_VARIANT") or None
 
 
 def env_tokenizer_workers() -> str | None:

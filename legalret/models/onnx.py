@@ -623,7 +623,9 @@ class OnnxQueryEncoder:
         if config.get("version") != EXPORT_VERSION and _upgrade_in_child(path):
             config = _read_config(path) or config
         if variant is None:
-            variant = os.environ.get(QUERY_VARIANT_ENV) or _recorded_variant(config)
+            from legalret.config import env_query_variant
+
+            variant = env_query_variant() or _recorded_variant(config)
             wanted = config.get("models", {}).get(variant)
             if wanted is None or not (path / wanted).is_file():
                 variant = "fp32"
