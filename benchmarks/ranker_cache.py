@@ -42,7 +42,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from legalret.evaluate.leakage import plan_leakage
-    from legalret.evaluate.quality import Query, load_queries
+    from legalret.evaluate.quality import EvalQuery, load_queries
     from legalret.evaluate.questions import read_questions
     from legalret.search.searcher import Searcher
 
@@ -57,7 +57,7 @@ def main(argv=None) -> int:
         default_before = None
     else:
         path = REPO / "benchmarks" / "queries" / "user_questions.jsonl" if args.questions in (None, "all") else args.questions
-        qs = [Query(qid=q.qid, query=q.query, gold=list(q.gold), extra={"style": q.style, "split": q.split})
+        qs = [EvalQuery(qid=q.qid, query=q.query, gold=list(q.gold), extra={"style": q.style, "split": q.split})
               for q in read_questions(str(path))]
         default_before = args.before
     searcher = Searcher(args.index)

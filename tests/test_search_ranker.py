@@ -14,7 +14,7 @@ from legalret.errors import LegalretError
 from legalret.search.ranker import (
     FEATURES,
     Ranker,
-    RankerRetriever,
+    RerankedSearch,
     candidate_features,
     query_signals,
 )
@@ -129,7 +129,7 @@ def test_training_on_undated_holdings_with_a_memory_is_refused(tmp_path):
     import index_support as sup
 
     from legalret.evaluate.leakage import LeakageError
-    from legalret.evaluate.quality import Query
+    from legalret.evaluate.quality import EvalQuery
     from legalret.search.searcher import Searcher
     from legalret.train.ranker import collect
 
@@ -145,15 +145,15 @@ def test_training_on_undated_holdings_with_a_memory_is_refused(tmp_path):
     else:
         pipeline.build(sup.articles(), d, model="none", precedents=precedents)
     searcher = Searcher(d)
-    q = Query(qid="a", query="임차인이 보증금 반환을 거절할 수 있는지", gold=["민법 제618조"])
+    q = EvalQuery(qid="a", query="임차인이 보증금 반환을 거절할 수 있는지", gold=["민법 제618조"])
     with pytest.raises(LeakageError):
         collect(searcher, [q], source="holdings")
-    rows = collect(searcher, [Query(qid="b", query=q.query, gold=q.gold, extra={"date": "2020-06-01", "case_no": "2020다1"})],
+    rows = collect(searcher, [EvalQuery(qid="b", query=q.query, gold=q.gold, extra={"date": "2020-06-01", "case_no": "2020다1"})],
                    source="holdings", depth=20)
     assert rows.queries == 1 and rows.x.shape[1] == len(FEATURES) and rows.y.sum() == 1
     # the retriever protocol passes the filters through
     ranker = Ranker(coef=np.ones(len(FEATURES)), mean=np.zeros(len(FEATURES)), scale=np.ones(len(FEATURES)), depth=20)
-    out = RankerRetriever(searcher, ranker).search_batch([q.query], 5, before=["2019-01-01"], exclude=[None])
+    out = RerankedSearch(searcher, ranker).search_batch([q.query], 5, before=["2019-01-01"], exclude=[None])
     assert len(out) == 1 and len(out[0]) <= 5
 
 

@@ -14,7 +14,7 @@ for a linear model, integrated gradients from the training mean for one with a h
 
 Usage::
 
-    from legalret.search.ranker import Ranker, RankerRetriever
+    from legalret.search.ranker import Ranker, RerankedSearch
     from legalret.search.searcher import Searcher
 
     searcher = Searcher("index/")
@@ -23,7 +23,7 @@ Usage::
     ranked = ranker.rerank(query, hits)                 # [(key, score)], best first
     ranker.explain(query, hits, "민법 제750조")          # {feature: contribution} for one candidate
 
-    RankerRetriever(searcher, ranker).search_batch(queries, 10, before=[…], exclude=[…])  # evaluate protocol
+    RerankedSearch(searcher, ranker).search_batch(queries, 10, before=[…], exclude=[…])  # evaluate protocol
 
 Exact citations in the query (hits ranked by ``citation``) keep their place at the top.
 
@@ -466,8 +466,8 @@ class Ranker:
         return cls.from_dict(d, str(path))
 
 
-class RankerRetriever:
-    """The evaluation/retriever protocol (``search_batch(queries, k, before=, exclude=)``) over a Searcher
+class RerankedSearch:
+    """The evaluation protocol (``search_batch(queries, k, before=, exclude=)``, what :mod:`legalret.evaluate` calls) over a Searcher
     whose hybrid candidates are re-ranked by ``ranker``."""
 
     def __init__(self, searcher: Any, ranker: Ranker):

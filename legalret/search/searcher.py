@@ -69,7 +69,7 @@ class Searcher:
     """Search over one on-disk index (see the module docstring).
 
     ``**retrievers``: per retriever name, None = what the index has (default), False = never, True =
-    required, or an object the retriever takes (``memory=`` / ``facts=``: a PrecedentMemory or MemoryRetriever).
+    required, or an object the retriever takes (``memory=`` / ``facts=``: a PrecedentMemory or MemoryVoter).
     ``model`` / ``adapter`` / ``encoder``: must match the index's encoder (default: the one recorded in the
     manifest; its ONNX export when there is one, so no torch is imported). ``verify``: 'stamp' (default:
     checksums unless the verified stamp matches) | 'full' | 'size' | 'none'. ``ranker``: 'auto'
@@ -130,8 +130,8 @@ class Searcher:
     bm25 = property(lambda self: self.retriever("bm25"))
     dense = property(lambda self: self.retriever("dense"), doc="The dense retriever (its encoder loads on first use).")
     encoder = property(lambda self: self.dense.encoder if self.has_dense else None)
-    memory = property(lambda self: getattr(self.opened.get("memory"), "retriever", None), doc="The memory's MemoryRetriever.")
-    facts = property(lambda self: getattr(self.opened.get("facts"), "retriever", None), doc="The facts memory's MemoryRetriever.")
+    memory = property(lambda self: getattr(self.opened.get("memory"), "retriever", None), doc="The memory's MemoryVoter.")
+    facts = property(lambda self: getattr(self.opened.get("facts"), "retriever", None), doc="The facts memory's MemoryVoter.")
 
     def _open_ranker(self, arg) -> Ranker | None:
         """The learned re-ranker for ``hybrid``, only on an index that has every retriever it requires."""

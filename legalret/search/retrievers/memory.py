@@ -3,7 +3,7 @@
 Its votes are restricted to articles this index can return (live rows under the query's filters) and its
 fusion weight adapts per query (:func:`~legalret.memory.retriever.memory_weight`, the settings stored with
 the memory). ``Searcher(memory=…)``: None = the generation's memory, if it has one; False = never; True =
-required; or a :class:`~legalret.memory.store.PrecedentMemory` / :class:`~legalret.memory.retriever.MemoryRetriever`.
+required; or a :class:`~legalret.memory.store.PrecedentMemory` / :class:`~legalret.memory.retriever.MemoryVoter`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from legalret.errors import IndexError_
 from legalret.index.store import LEGACY_MEMORY_DIR, reading
-from legalret.memory.retriever import MemoryRetriever, VoteConfig, WeightConfig, memory_weight
+from legalret.memory.retriever import MemoryVoter, VoteConfig, WeightConfig, memory_weight
 from legalret.memory.store import MEMORY_PART, PrecedentMemory
 from legalret.search.retrievers.base import BaseRetriever, Generation, Query, register
 
@@ -31,7 +31,7 @@ class MemoryVotes(BaseRetriever):
     prefix = ""  # explain lines' prefix
     explained = EXPLAINED
 
-    def __init__(self, retriever: MemoryRetriever, row_of_key: dict[str, int], weights: WeightConfig,
+    def __init__(self, retriever: MemoryVoter, row_of_key: dict[str, int], weights: WeightConfig,
                  *, same_tokens: bool = False):
         self.retriever, self.row_of_key, self.weights = retriever, row_of_key, weights
         self.same_tokens = same_tokens  # the memory tokenizes like the searcher: reuse Query.tokens (Kiwi once)
@@ -40,18 +40,18 @@ class MemoryVotes(BaseRetriever):
     def open(cls, generation: Generation) -> MemoryVotes | None:
         arg = generation.option(cls.name)  # (False never gets here: the Searcher opens nothing then)
         settings: dict = {}
-        if isinstance(arg, MemoryRetriever):
+        if isinstance(arg, MemoryVoter):
             retriever = arg
         elif isinstance(arg, PrecedentMemory):
-            retriever = MemoryRetriever(arg)
+            retriever = MemoryVoter(arg)
         elif arg is None or arg is True:
             memory = cls._load(generation, required=arg is True)
             if memory is None:
                 return None
             settings = memory.settings
-            retriever = MemoryRetriever(memory, VoteConfig(**settings.get("votes", {})))
+            retriever = MemoryVoter(memory, VoteConfig(**settings.get("votes", {})))
         else:
-            raise TypeError(f"{cls.name} must be None, False, a PrecedentMemory or a MemoryRetriever, not {type(arg).__name__}")
+            raise TypeError(f"{cls.name} must be None, False, a PrecedentMemory or a MemoryVoter, not {type(arg).__name__}")
         same = retriever.memory.tokenizer is generation.tokenizer  # loaded here with the searcher's tokenizer
         return cls(retriever, generation.row_of_key, WeightConfig(**settings.get("weights", {})), same_tokens=same)
 
