@@ -18,7 +18,7 @@ per round) so that a busy neighbour on a shared machine slows each alike; median
 
 * ``current`` — the working tree as it is (the query encoder the index records);
 * ``current:VARIANT`` — the same with the query-encoder variant ``VARIANT`` (fp32, int8rr, … from the
-  index's export or ``--variant-dir``, e.g. the folder ``benchmarks/query_int8.py --work`` wrote);
+  index's export or ``--variant-dir``, e.g. the folder ``experiments/query_int8.py --work`` wrote);
 * ``…+overlap`` / ``…+serial`` (e.g. ``current+overlap``, ``current:nbits8+serial``) — with :attr:`Searcher.overlap_encoding` on / off;
 * ``REV`` (a git revision, e.g. ``HEAD``) — the working tree with the search hot-path files
   (``benchmarks/check_hot_paths.HOT_FILES``) taken from ``REV``: the before of a before/after.

@@ -46,9 +46,19 @@ over queries (1,000 resamples, seed 0). Paired differences use the same resample
 """
 
 
+#: Scripts that moved from benchmarks/ to experiments/ after their results were stored (their commands name the old place).
+EXPERIMENTS = frozenset(p.stem for p in (REPO / "experiments").glob("*.py"))
+
+
 def _command(cmd: str) -> str:
-    """The command as a reader runs it: without a private ``--out`` folder (the default is benchmarks/results)."""
-    return re.sub(r"\s--out\s+\S+", "", cmd)
+    """The command as a reader runs it: without a private ``--out`` folder (the default is benchmarks/results),
+    and with a script that has since moved to experiments/ named where it is now."""
+    return re.sub(r"\s--out\s+\S+", "", _moved(cmd))
+
+
+def _moved(text: str) -> str:
+    """``benchmarks/X.py`` → ``experiments/X.py`` for the scripts that moved there."""
+    return re.sub(r"benchmarks/(\w+)\.py", lambda m: f"experiments/{m[1]}.py" if m[1] in EXPERIMENTS else m[0], text)
 
 
 def _machine(report: dict) -> str:
@@ -121,7 +131,7 @@ def build(results_dir: Path, doc_dir: Path) -> str:
     if extra:
         parts.append("### Full-corpus details\n")
     for path in extra:
-        parts.append(path.read_text(encoding="utf-8").replace("### ", "#### ", 1))
+        parts.append(_moved(path.read_text(encoding="utf-8")).replace("### ", "#### ", 1))
     if not quality and not speed:
         parts.append("_No result files yet: run `benchmarks/run_quality.py` and `benchmarks/run_speed.py`._\n")
     return "\n".join(parts)

@@ -34,7 +34,7 @@ from pathlib import Path
 DEFAULT_MODEL = "bundled:me5-small"
 
 #: Index passages are cut to this many encoder tokens (queries never are). On the dev holdings the cut
-#: costs no recall (``benchmarks/passage_length.py``); on the full corpus it halves the encoding time.
+#: costs no recall (``experiments/passage_length.py``); on the full corpus it halves the encoding time.
 DEFAULT_PASSAGE_MAX_TOKENS = 128
 
 #: Splits by decision date, everywhere: train < TRAIN_END <= dev < DEV_END. Later decisions are held out.

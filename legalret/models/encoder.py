@@ -123,7 +123,7 @@ def load_encoder(
 
     ``passage_max_tokens`` cuts passages (not queries) shorter than the model's limit; the vectors change, so
     the cut is part of the fingerprint. Statute articles carry their subject in the title and first
-    sentences: on the dev holdings a 128-token cut retrieves as well as 512 (``benchmarks/passage_length.py``)
+    sentences: on the dev holdings a 128-token cut retrieves as well as 512 (``experiments/passage_length.py``)
     and halves the encoding time of the full corpus, whose long 시행령 articles dominate it.
 
     The bundled model is rebuilt into the cache on first use (a progress message, ~half a minute); a hub id

@@ -28,8 +28,8 @@ trained on standardized features and applied at query time with numpy.
 ``--features`` names the groups of :data:`~legalret.search.ranker.FEATURE_GROUPS` to train on (default all;
 the shipped ranker: ``first,profile``).
 
-To compare models without searching again, cache the candidates once (``benchmarks/ranker_cache.py``)
-and fit variants on them in seconds to minutes (``benchmarks/ranker_variants.py``).
+To compare models without searching again, cache the candidates once (``experiments/ranker_cache.py``)
+and fit variants on them in seconds to minutes (``experiments/ranker_variants.py``).
 
 or from Python::
 

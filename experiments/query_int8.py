@@ -22,7 +22,7 @@ accumulation of AVX2 without VNNI, so the quality measured on any CPU holds on e
 (no query/key/value projections), ``nbits8`` (``legalret.models.onnx.quantize_nbits8``: int8 weights and
 activations with a scale per block of 32 — MatMulNBits, accuracy level 4).
 
-    LEGALRET_HOME=/tmp/final_home .venv/bin/python benchmarks/query_int8.py --index /tmp/final_idx_k \\
+    LEGALRET_HOME=/tmp/final_home .venv/bin/python experiments/query_int8.py --index /tmp/final_idx_k \\
         --holdings /tmp/q_pairs/dev_queries.jsonl --name latency-main-job/query_int8
 
 writes ``benchmarks/results/<name>.{json,md}``.

@@ -14,7 +14,7 @@ seeded sample of 600 dev holdings (seed 0) — the adapter's α/l2 were chosen o
 ``tune`` half, never on these. ``--measure`` also times, on small samples, the base forward pass at 128 tokens
 (bf16 / fp32, length-sorted batches) against a LoRA query tower's forward + backward (what a LoRA epoch costs).
 
-    .venv/bin/python benchmarks/query_adapter.py --base-index /tmp/b_base_idx \\
+    .venv/bin/python experiments/query_adapter.py --base-index /tmp/b_base_idx \\
         --adapter legalret/adapters/me5-small-legal-qmap --qmap-index /tmp/qa_idx \\
         --lora-index /tmp/lead_idx --lora-home /tmp/lead_home --measure
 

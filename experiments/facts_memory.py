@@ -11,7 +11,7 @@ bootstrap intervals), per style of the questions and on dev holdings.
 Decisions and their cited articles come from ``legalret pairs`` ``train_queries.jsonl`` (pre-2020
 holdings resolved against 민법+상법, grouped by 판례일련번호), facts are joined on 판례일련번호.
 
-    .venv/bin/python benchmarks/facts_memory.py --train-queries /tmp/q_pairs/train_queries.jsonl \\
+    .venv/bin/python experiments/facts_memory.py --train-queries /tmp/q_pairs/train_queries.jsonl \\
         --dev-queries /tmp/q_pairs/dev_queries.jsonl --split report --name style_facts_memory
 
 ``--tune --index IDX`` instead measures the real facts memory of an index built with ``--facts``
@@ -19,7 +19,7 @@ holdings resolved against 민법+상법, grouped by 판례일련번호), facts a
 over the token cut (first N Kiwi tokens of each facts text), BM25 k1/b and the vote depth/weighting, with
 the holdings memory's settings as the baseline; votes only from decisions before ``--cutoff``::
 
-    .venv/bin/python benchmarks/facts_memory.py --tune --index /tmp/a_idx --name facts_memory_tune
+    .venv/bin/python experiments/facts_memory.py --tune --index /tmp/a_idx --name facts_memory_tune
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ ships), and with them kept (``PARTY_MARKERS`` emptied). Questions of ``--split``
 other decisions vote), a seeded sample of ``--holdings-limit`` decided on or after ``--holdings-since``.
 recall@10 / MRR@10 per style, paired bootstrap intervals.
 
-    LEGALRET_HOME=… .venv/bin/python benchmarks/party_tokens.py --index IDX --split tune \\
+    LEGALRET_HOME=… .venv/bin/python experiments/party_tokens.py --index IDX --split tune \\
         --holdings /tmp/q_pairs/train_queries.jsonl --holdings-since 2010-01-01 --holdings-limit 300   # tuning
-    LEGALRET_HOME=… .venv/bin/python benchmarks/party_tokens.py --index IDX --split report \\
+    LEGALRET_HOME=… .venv/bin/python experiments/party_tokens.py --index IDX --split report \\
         --holdings /tmp/q_pairs/dev_queries.jsonl --holdings-limit 600 --out …                          # report
 
 (The tuning run above drew its 300 train holdings from all of 2010–2019; the re-ranker was trained on other
