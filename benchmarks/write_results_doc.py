@@ -77,8 +77,17 @@ def _machine(report: dict) -> str:
 EXTRA_SECTIONS = ("dense_partitions", "index_add", "passage_length")
 
 
+#: The narrative detail behind the README's results summary (every number with its command), stored beside the
+#: result files it cites and included first.
+DETAIL = "results_detail.md"
+
+
 def build(results_dir: Path, doc_dir: Path) -> str:
     parts = [INTRO]
+    if (results_dir / DETAIL).is_file():
+        parts.append(_moved(re.sub(r"<!--.*?-->\n", "", (results_dir / DETAIL).read_text(encoding="utf-8"), flags=re.S))
+                     .replace("## Results in detail", "### Results in detail", 1).replace("\n### ", "\n#### ")
+                     .replace("(docs/queries.md)", "(queries.md)"))
     quality = sorted(results_dir.glob("quality-*.json"))
     speed = sorted(results_dir.glob("speed-*.json"))
     rel = Path("..") / results_dir.relative_to(REPO) if results_dir.is_relative_to(REPO) else results_dir
