@@ -83,7 +83,7 @@ def worker(args) -> None:
 
     s = Searcher(args.index)
     if args.variant or args.threads:
-        from legalret.index.build import index_query_adapter
+        from legalret.index.encoders import index_query_adapter
         from legalret.models.onnx import OnnxQueryEncoder, find_export
         from legalret.models.query_adapter import wrap_query_encoder
 

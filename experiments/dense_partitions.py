@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     from legalret.evaluate.quality import load_queries
     from legalret.evaluate.report import write_result
     from legalret.evaluate.speed import machine_info, time_queries
-    from legalret.index.build import load_index_encoder
+    from legalret.index.encoders import load_index_encoder
     from legalret.index.dense import DenseIndex, Partitions
     from legalret.index.store import load_index
 

@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--name", default="query_adapter")
     args = ap.parse_args(argv)
 
-    from legalret.index.build import load_index_encoder, load_query_encoder
+    from legalret.index.encoders import load_index_encoder, load_query_encoder
     from legalret.index.store import read_manifest
     from legalret.models.query_adapter import QueryAdapter, wrap_query_encoder
     from legalret.search.searcher import Searcher

@@ -140,7 +140,7 @@ def main() -> None:
     from style_eval import load_sets
 
     from legalret.evaluate.quality import evaluate
-    from legalret.index.build import index_query_adapter
+    from legalret.index.encoders import index_query_adapter
     from legalret.models.onnx import OnnxQueryEncoder, find_export
     from legalret.models.query_adapter import wrap_query_encoder
     from legalret.search.searcher import Searcher

@@ -5,7 +5,7 @@ holding, where its votes are strong. This re-ranker learns from data how much ea
 when: per candidate it reads each retriever's rank and score, their agreement, and query signals (length,
 갑/을 parties, numbers — the marks of a scenario) crossed with the retrievers' ranks, and scores them with
 one weight vector (logistic regression or a listwise linear model, fitted by :mod:`legalret.train.ranker`),
-optionally plus one small tanh hidden layer (schema ``legalret.ranker/2``). The query path stays light:
+optionally plus one small tanh hidden layer. The query path stays light:
 one ``hybrid`` search (whose hits carry every retriever's rank and score), a feature matrix built with
 whole-column numpy operations (:func:`candidate_features`, ~0.3–0.6 ms for 100 candidates on this
 machine's CPU, 3–4× faster than the first per-candidate loop, the same values bit for bit), one
@@ -27,14 +27,15 @@ Usage::
 
 Exact citations in the query (hits ranked by ``citation``) keep their place at the top.
 
-The facts memory (``facts``, :mod:`legalret.memory.facts`) adds its rank, score, vote share and support
-(and those of the holdings memory) as features. A ranker file trained before them lists fewer features:
-it still loads and scores with exactly the features it was trained on (a named subset of
-:data:`FEATURES`); retrain it to use the new ones (:mod:`legalret.train.ranker`). The same holds for
-:data:`SECOND_FEATURES` (vote shares relative to the best and their ranks, the best rank of any list) and
-:data:`THIRD_FEATURES`: each candidate's rank and score among the holdings memory's article profiles
-(:mod:`legalret.memory.profiles`), which the Searcher sets on the fused candidates (``ranks['profile']``).
-The shipped ranker reads the first and the profile groups (:data:`FEATURE_GROUPS`).
+**Features by name.** :func:`catalogue` generates the feature names from the registered retrievers
+(:mod:`legalret.search.retrievers`): each declares the feature families it feeds (:data:`FAMILIES`: ``rank``,
+``votes``, ``gate``, ``agree``), so a new retriever brings its own ``{name}_rr`` … columns. A ranker file
+(:data:`SCHEMA_NAMED`) keys every weight by feature name and lists the retrievers it ``requires``; it scores
+with exactly the features it was trained on, wherever they sit in the matrix, and a name this legalret does
+not compute is refused in one line naming the file and the feature. Files trained before a feature (the facts
+memory's, :data:`SECOND_FEATURES`, the article profiles' :data:`THIRD_FEATURES`) score without it; the shipped
+one reads the ``first`` and ``profile`` groups (:data:`FEATURE_GROUPS`). Older positional files
+(``legalret.ranker/1``, ``/2``) still load.
 """
 
 from __future__ import annotations
