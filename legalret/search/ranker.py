@@ -140,11 +140,33 @@ class Catalogue:
         return np.array([self.column[pattern.format(s=s)] for s in names], dtype=np.int64)
 
 
+    # ---- where candidate_features writes each family (computed once per catalogue) -------------------------
+    @functools.cached_property
+    def layout(self) -> dict[str, Any]:
+        col, lists = self.column, self.lists
+        at = {s: i for i, s in enumerate(lists)}
+        named = [s for s in lists if s != FUSED]
+        return {
+            "at": at, "named": named, "named_idx": np.array([at[s] for s in named], dtype=np.int64), "fused": at[FUSED],
+            **{kind: self.columns("{s}_" + kind, lists) for kind in ("in", "rr", "logrank", "score")},
+            "crosses": np.array([col[f"{s}_rr*{qs}"] for s in lists for qs in _CROSSES], dtype=np.int64),
+            "query": np.array([col[name] for name in query_signals("")], dtype=np.int64),
+            "agree": [at[s] for s in self.having("agree")], "voting": self.having("votes"), "gated": self.having("gate"),
+            "retrieved": [at[s] for s in lists[:at[FUSED]]],  # every fused list: not the fused order, not an annotating one
+        }
+
+
+_CURRENT: list = [None, None]  # (registry version, its catalogue)
+
+
 def catalogue() -> Catalogue:
     """The feature catalogue of the registered retrievers (:mod:`legalret.search.retrievers`)."""
-    from legalret.search.retrievers import registered
+    from legalret.search.retrievers.base import registered, registry_version
 
-    return _catalogue(tuple((cls.name, frozenset(cls.features), bool(cls.fused)) for cls in registered()))
+    version = registry_version()
+    if _CURRENT[0] != version:
+        _CURRENT[:] = [version, _catalogue(tuple((cls.name, frozenset(cls.features), bool(cls.fused)) for cls in registered()))]
+    return _CURRENT[1]
 
 
 @functools.lru_cache(maxsize=8)
@@ -209,10 +231,8 @@ def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None
     x = np.zeros((n, len(cat.names)), dtype=np.float64)
     if not n:
         return keys, x
-    col, lists = cat.column, cat.lists
-    at = {s: i for i, s in enumerate(lists)}
-    named = [s for s in lists if s != FUSED]  # the lists a hit names in its ranks / scores
-    named_idx, fused = np.array([at[s] for s in named]), at[FUSED]
+    col, lists, lay = cat.column, cat.lists, cat.layout
+    at, named, named_idx, fused = lay["at"], lay["named"], lay["named_idx"], lay["fused"]
     # the hits' dicts read one list at a time: ranks (0 = not in that list) and raw scores (NaN = not scored)
     nan = math.nan
     m = len(lists)
@@ -236,17 +256,17 @@ def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None
         norm = np.where(scored, np.where(spread < 1e-12, 1.0, (raw - lo) / spread), 0.0)
     q = query_signals(query)
     qv = np.array([q[name] for name in _CROSSES])
-    x[:, cat.columns("{s}_in", lists)] = present
-    x[:, cat.columns("{s}_rr", lists)] = rr
-    x[:, cat.columns("{s}_logrank", lists)] = _log1p_ranks(rank)
-    x[:, cat.columns("{s}_score", lists)] = norm
-    x[:, np.array([col[f"{s}_rr*{qs}"] for s in lists for qs in _CROSSES])] = (rr[:, :, None] * qv).reshape(n, -1)
-    x[:, np.array([col[name] for name in q])] = list(q.values())
+    x[:, lay["in"]] = present
+    x[:, lay["rr"]] = rr
+    x[:, lay["logrank"]] = _log1p_ranks(rank)
+    x[:, lay["score"]] = norm
+    x[:, lay["crosses"]] = (rr[:, :, None] * qv).reshape(n, -1)
+    x[:, lay["query"]] = list(q.values())
     top10 = present & (rank <= 10)
-    agree = [at[s] for s in cat.having("agree")]
+    agree = lay["agree"]
     x[:, col["agree_top10"]] = top10[:, agree].sum(axis=1)
     x[:, col["agree_all"]] = present[:, agree].sum(axis=1)
-    voting = cat.having("votes")
+    voting = lay["voting"]
     for s in voting:
         c = at[s]
         values = raw[scored[:, c], c].tolist()
@@ -264,13 +284,13 @@ def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None
         by_share = np.empty(n)
         by_share[np.argsort(-share, kind="stable")] = 1.0 / np.arange(1, n + 1)
         x[:, col[f"{s}_share_rr"]] = np.where(share > 0, by_share, 0.0)
-    for s in cat.having("gate"):
+    for s in lay["gated"]:
         x[:, col[f"{s}_rr*{s}_top"]] = rr[:, at[s]] * x[:, col[f"{s}_top"]]
         x[:, col[f"{s}_score*{s}_top"]] = norm[:, at[s]] * x[:, col[f"{s}_top"]]
     if voting:
         x[:, col["agree_memories_top10"]] = top10[:, [at[s] for s in voting]].all(axis=1)
         x[:, col["shares_sum"]] = functools.reduce(np.add, [x[:, col[f"{s}_share"]] for s in voting])
-    retrieved = [at[s] for s in lists[:fused]]  # every fused list; not the fused order, not an annotating one
+    retrieved = lay["retrieved"]
     if retrieved:
         x[:, col["best_rr"]] = rr[:, retrieved].max(axis=1)
     return keys, x

@@ -138,6 +138,7 @@ class BaseRetriever:
 
 # ---- the registry ------------------------------------------------------------------------------------
 _REGISTRY: dict[str, type[BaseRetriever]] = {}
+_VERSION = [0]  # bumped on every change: what is derived from the registry (the re-ranker's catalogue) is cached by it
 
 
 def register(cls: type[BaseRetriever]) -> type[BaseRetriever]:
@@ -145,12 +146,19 @@ def register(cls: type[BaseRetriever]) -> type[BaseRetriever]:
     if not cls.name or cls.name in _REGISTRY or cls.name in ("hybrid", "convex", "rrf", "fused", "citation"):
         raise ValueError(f"retriever name {cls.name!r} is empty, taken or reserved")
     _REGISTRY[cls.name] = cls
+    _VERSION[0] += 1
     return cls
 
 
 def unregister(name: str) -> None:
     """Remove a retriever class (tests that register a toy one)."""
-    _REGISTRY.pop(name, None)
+    if _REGISTRY.pop(name, None) is not None:
+        _VERSION[0] += 1
+
+
+def registry_version() -> int:
+    """A number that changes whenever a retriever is registered or removed."""
+    return _VERSION[0]
 
 
 def registered() -> list[type[BaseRetriever]]:
