@@ -29,6 +29,7 @@ from legalret.memory.retriever import (
     ArticleVote,
     HoldingMatch,
     MemoryResult,
+    MemoryRetriever,  # the old name of MemoryVoter, for callers written before the rename
     MemoryVoter,
     VoteConfig,
     WeightConfig,
