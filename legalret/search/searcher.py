@@ -50,7 +50,7 @@ from legalret.search.results import Hit, SearchResults, citation_hits
 from legalret.search.retrievers import Generation, Query, Retriever, registered
 from legalret.text import highlight_terms, normalize
 
-__all__ = ["MAX_QUERY_CHARS", "MODES", "Hit", "Query", "Retriever", "SearchResults", "Searcher", "modes"]
+__all__ = ["MAX_QUERY_CHARS", "MODES", "Hit", "Query", "Retriever", "SearchResults", "Searcher", "modes", "modes_help"]
 
 FUSED_MODES = ("hybrid", "convex", "rrf")
 #: Default of :attr:`Searcher.overlap_encoding` (measured: benchmarks/results/latency-main-job/).
@@ -63,6 +63,14 @@ def modes() -> tuple[str, ...]:
 
 
 MODES = modes()
+_FUSED_HELP = {"hybrid": "learned fusion when the index has a memory", "convex": "the index's fusion settings alone",
+               "rrf": "reciprocal-rank fusion"}
+
+
+def modes_help() -> str:
+    """``'hybrid (…) | convex (…) | … | bm25 (BM25 alone) | …'``: the modes and what each searches (for help texts)."""
+    described = {**_FUSED_HELP, **{cls.name: cls.describe for cls in registered()}}
+    return " | ".join(f"{m} ({described[m]})" if described.get(m) else m for m in modes())
 
 
 class Searcher:

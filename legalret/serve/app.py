@@ -40,7 +40,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from legalret.errors import LegalretError
 from legalret.search.response import article_json, search_response
-from legalret.search.searcher import MODES  # the fused modes and each registered retriever's own
+from legalret.search.searcher import MODES, modes_help  # the fused modes and each registered retriever's own
 from legalret.serve.live import LiveSearcher
 
 #: Longest query accepted (characters). A statute question is a sentence or a paragraph; a megabyte is abuse.
@@ -192,7 +192,7 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         k: int = Query(10, ge=1, le=MAX_K, description="Number of hits."),
         law: str | None = Query(None, description="Only these laws, comma-separated (민법,상법)."),
         kind: str | None = Query(None, description="Only these kinds, comma-separated (법률,시행령)."),
-        mode: str = Query("hybrid", description=" | ".join(MODES)),
+        mode: str = Query("hybrid", description=modes_help()),
         explain: bool = Query(False, description="Each retriever's rank and score, and the precedents behind a hit."),
     ) -> Response:
         if not q.strip():

@@ -103,7 +103,7 @@ class BaseRetriever:
     features: ClassVar[frozenset[str]] = frozenset({"rank"})
     missing: ClassVar[str] = "this index has no {name} retriever"
     overlaps: ClassVar[bool] = False
-    describe: ClassVar[str] = ""  # --mode help: what the mode searches
+    describe: ClassVar[str] = ""  # what its mode searches, for help texts (search.searcher.modes_help)
 
     @classmethod
     def open(cls, generation: Generation) -> BaseRetriever | None:
