@@ -13,10 +13,11 @@ A retriever is one module with one class (see ``docs/design.md``, "Adding a retr
             return cls(generation)
 
         def __init__(self, generation):
-            self.titles = generation.data.column("titles")
-            self.keys = generation.data.row_keys
+            data = generation.data
+            self.keys = data.row_keys
+            self.titles = [data.articles[data.by_key[key]].title or "" for key in self.keys]
 
-        def candidates(self, query, n):                  # [(article key, score)], best first
+        def candidates(self, query, n):                  # [(article key, score)], best first, honouring query.mask
             ...
 
 The Searcher opens every registered retriever once per index (in registration order: a retriever may
