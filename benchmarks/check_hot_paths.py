@@ -34,11 +34,27 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-#: The files whose hot paths were rewritten (taken from ``--rev`` for the baseline), and the shipped re-ranker
-#: (its features must be ones that revision's code computes).
-HOT_FILES = ("legalret/memory/retriever.py", "legalret/memory/store.py", "legalret/search/fusion.py",
-             "legalret/search/searcher.py", "legalret/search/ranker.py", "legalret/index/bm25.py",
-             "legalret/data/fusion_ranker.json")
+#: The files and folders whose hot paths were rewritten (taken from ``--rev`` for the baseline: a folder whole,
+#: so files the revision lacks are gone from it), and the shipped re-ranker (its features must be ones that
+#: revision's code computes).
+HOT_FILES = ("legalret/memory/__init__.py", "legalret/memory/retriever.py", "legalret/memory/store.py", "legalret/search",
+             "legalret/index/bm25.py", "legalret/data/fusion_ranker.json")
+
+
+def baseline_tree(rev: str, tree: Path) -> None:
+    """Replace :data:`HOT_FILES` in the ``legalret`` snapshot under ``tree`` with their versions at ``rev``."""
+    for path in HOT_FILES:
+        target = tree / path
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+        listed = subprocess.run(["git", "-C", str(REPO), "ls-tree", "-r", "--name-only", rev, "--", path],
+                                capture_output=True, text=True, check=True).stdout.split()
+        for name in listed:
+            text = subprocess.run(["git", "-C", str(REPO), "show", f"{rev}:{name}"], capture_output=True, check=True).stdout
+            (tree / name).parent.mkdir(parents=True, exist_ok=True)
+            (tree / name).write_bytes(text)
 
 
 def _queries(questions: str, holdings: str, limit: int, seed: int, before: str):
@@ -173,10 +189,7 @@ def main() -> None:
         for side in ("old", "new"):  # one snapshot of the working tree for both (others may be editing it)
             trees[side] = work / side
             shutil.copytree(REPO / "legalret", trees[side] / "legalret", ignore=shutil.ignore_patterns("__pycache__"))
-        for path in HOT_FILES:
-            text = subprocess.run(["git", "-C", str(REPO), "show", f"{args.rev}:{path}"], capture_output=True,
-                                  check=True).stdout
-            (trees["old"] / path).write_bytes(text)
+        baseline_tree(args.rev, trees["old"])
         dumps = {}
         for side, tree in trees.items():
             out = work / f"{side}.pkl"

@@ -49,7 +49,7 @@ sys.path.insert(0, str(REPO))
 from legalret.config import DEV_END, TRAIN_END, legalret_home, shared_data_dir  # noqa: E402
 from legalret.evaluate.metrics import mrr_at_k, paired_bootstrap_diff, recall_at_k  # noqa: E402
 from legalret.evaluate.report import write_json, write_text  # noqa: E402
-from legalret.memory.retriever import MemoryRetriever, VoteConfig, WeightConfig, memory_weight  # noqa: E402
+from legalret.memory.retriever import MemoryVoter, VoteConfig, WeightConfig, memory_weight  # noqa: E402
 from legalret.memory.store import PrecedentMemory  # noqa: E402
 from legalret.progress import console, track  # noqa: E402
 
@@ -141,14 +141,14 @@ def build_or_load(work: Path, articles, precedents: list[dict], model: str, memo
 
 
 # ---- runs -------------------------------------------------------------------------------------------
-class GuardedMemory(MemoryRetriever):
+class GuardedMemory(MemoryVoter):
     """The memory as the Searcher sees it, with the current query's leakage guard applied.
 
     The Searcher calls ``explain(q, n, laws=…, before=None, exclude=None)``; holding queries must also pass
     ``before`` and ``exclude``, so the benchmark sets them per query before calling ``Searcher.search``.
     """
 
-    def __init__(self, retriever: MemoryRetriever):
+    def __init__(self, retriever: MemoryVoter):
         super().__init__(retriever.memory, retriever.config)
         self.before = self.exclude = None
 
@@ -209,7 +209,7 @@ def tune_votes(memory: PrecedentMemory, queries: list[dict]) -> tuple[VoteConfig
     grid = list(itertools.product([60, 100, 150], [0.5], [2.0], [0.5, 1.0]))
     for depth, spread, power, discount in track(grid, "tune votes"):
         cfg = VoteConfig(depth=depth, spread=spread, score_power=power, rank_discount=discount)
-        retriever = MemoryRetriever(memory, cfg)
+        retriever = MemoryVoter(memory, cfg)
         rows = []
         for q in queries:
             before, exclude = guard_of(q)
@@ -356,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     holding_queries = all_dev[args.tune_n : args.tune_n + args.limit]  # evaluated: never seen by tuning
     user_queries = [dict(q, style="user") for q in read_jsonl(args.user)]
     searcher, memory = build_or_load(work, articles, precedents, args.model, args.memory_dense)
-    retriever = MemoryRetriever(memory)
+    retriever = MemoryVoter(memory)
     guarded = GuardedMemory(retriever)
     n = searcher.fusion.candidates
 
@@ -375,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         best_votes, vote_trials = tune_votes(memory, tune_queries)
         report["tuning_votes"] = {"best": best_votes.__dict__, "top": vote_trials[:8], "trials": len(vote_trials)}
         console.print(f"best vote config on dev: {best_votes}")
-        tune_guard = GuardedMemory(MemoryRetriever(memory, best_votes))
+        tune_guard = GuardedMemory(MemoryVoter(memory, best_votes))
         cached_tune = channel_lists(searcher, tune_guard, tune_queries, n)
         best, trials = tune_weight(searcher, cached_tune, tune_queries)
         report["tuning"] = {"best": {**best.__dict__, "score_exponent": trials[0]["score_exponent"]},

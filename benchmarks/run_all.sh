@@ -31,11 +31,11 @@ if [ "${FULL_DENSE:-0}" = "1" ]; then
   $PY benchmarks/run_quality.py --corpus all-acts-decrees --queries "$QUERIES"
   $PY benchmarks/run_speed.py --corpus all-acts-decrees --queries "$QUERIES" \
       --index "$HOME_DIR/bench/index-all-acts-decrees-default-base"
-  $PY benchmarks/dense_partitions.py --index "$HOME_DIR/bench/index-all-acts-decrees-default-base"
+  $PY experiments/dense_partitions.py --index "$HOME_DIR/bench/index-all-acts-decrees-default-base"
   $PY benchmarks/search_index_add.py --index "$HOME_DIR/bench/index-all-acts-decrees-default-base" --law 민법
   $PY benchmarks/search_latency.py --index "$HOME_DIR/bench/index-all-acts-decrees-default-base" \
       --json benchmarks/results/latency-all-acts-decrees.json
 fi
 # 5. how much of each article the dense vectors need (re-encodes the 민법+상법 articles at several cuts)
-$PY benchmarks/passage_length.py --index "$HOME_DIR/bench/index-civil-commercial-default-base" --corpus-stats
+$PY experiments/passage_length.py --index "$HOME_DIR/bench/index-civil-commercial-default-base" --corpus-stats
 $PY benchmarks/write_results_doc.py

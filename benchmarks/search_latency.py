@@ -18,7 +18,7 @@ per round) so that a busy neighbour on a shared machine slows each alike; median
 
 * ``current`` — the working tree as it is (the query encoder the index records);
 * ``current:VARIANT`` — the same with the query-encoder variant ``VARIANT`` (fp32, int8rr, … from the
-  index's export or ``--variant-dir``, e.g. the folder ``benchmarks/query_int8.py --work`` wrote);
+  index's export or ``--variant-dir``, e.g. the folder ``experiments/query_int8.py --work`` wrote);
 * ``…+overlap`` / ``…+serial`` (e.g. ``current+overlap``, ``current:nbits8+serial``) — with :attr:`Searcher.overlap_encoding` on / off;
 * ``REV`` (a git revision, e.g. ``HEAD``) — the working tree with the search hot-path files
   (``benchmarks/check_hot_paths.HOT_FILES``) taken from ``REV``: the before of a before/after.
@@ -83,7 +83,7 @@ def worker(args) -> None:
 
     s = Searcher(args.index)
     if args.variant or args.threads:
-        from legalret.index.build import index_query_adapter
+        from legalret.index.encoders import index_query_adapter
         from legalret.models.onnx import OnnxQueryEncoder, find_export
         from legalret.models.query_adapter import wrap_query_encoder
 
@@ -92,7 +92,11 @@ def worker(args) -> None:
         base = OnnxQueryEncoder.load(folder, variant=args.variant or None, threads=args.threads or None)
         if base.fingerprint != info["fingerprint"]:
             raise SystemExit(f"{folder}: encoder {base.fingerprint}, the index has {info['fingerprint']}")
-        s.dense._encoder = wrap_query_encoder(base, index_query_adapter(info, args.index))
+        variant_encoder = wrap_query_encoder(base, index_query_adapter(info, args.index))
+        if getattr(type(s.dense).encoder, "fset", None) is not None:
+            s.dense.encoder = variant_encoder
+        else:  # (a revision before the retriever plug-ins: its encoder is a private attribute)
+            s.dense._encoder = variant_encoder
     if args.overlap is not None:
         s.overlap_encoding = bool(int(args.overlap))
     s.warmup()
@@ -121,7 +125,7 @@ def compare(args) -> None:
     import subprocess
     import tempfile
 
-    from check_hot_paths import HOT_FILES
+    from check_hot_paths import baseline_tree
 
     configs = [c.strip() for c in args.compare.split(",") if c.strip()]
     work = Path(tempfile.mkdtemp(prefix="search_latency."))
@@ -137,10 +141,7 @@ def compare(args) -> None:
             if name != "current":
                 tree = work / f"rev-{len(workers)}"
                 shutil.copytree(snapshot, tree)
-                for path in HOT_FILES:
-                    text = subprocess.run(["git", "-C", str(REPO), "show", f"{name}:{path}"], capture_output=True,
-                                          check=True).stdout
-                    (tree / path).write_bytes(text)
+                baseline_tree(name, tree)
             cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--index", str(args.index), "--k", str(args.k)]
             if variant:
                 cmd += ["--variant", variant] + (["--variant-dir", str(args.variant_dir)] if args.variant_dir else [])

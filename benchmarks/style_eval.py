@@ -3,7 +3,7 @@
 Retrievers (one index, public Searcher API only):
 
 * ``bm25``, ``dense``, ``memory`` — each signal alone (``Searcher.search(mode=…)``);
-* ``facts`` — the facts memory alone (an index built with ``--facts``: its MemoryRetriever, same
+* ``facts`` — the facts memory alone (an index built with ``--facts``: its MemoryVoter, same
   ``before``/``exclude`` filters); ``memories`` — the holdings and facts memories' vote shares summed
   (the memory "over both texts");
 * ``convex-nofacts`` / ``default-nofacts`` — the same fused modes with the facts memory switched off
@@ -49,12 +49,12 @@ STYLE_ORDER = ("short", "scenario", "keyword", "all questions", "holding")
 
 
 def load_sets(questions: str, split: str, holdings: str | None, holdings_limit: int | None, seed: int):
-    """Query objects with ``extra['style']``: the user questions of ``split`` and (optionally) dev holdings."""
-    from legalret.evaluate.quality import Query, load_queries
+    """EvalQuery objects with ``extra['style']``: the user questions of ``split`` and (optionally) dev holdings."""
+    from legalret.evaluate.quality import EvalQuery, load_queries
     from legalret.evaluate.questions import read_questions
 
     qs = [
-        Query(qid=q.qid, query=q.query, gold=list(q.gold), line=q.line, extra={"style": q.style, "split": q.split})
+        EvalQuery(qid=q.qid, query=q.query, gold=list(q.gold), line=q.line, extra={"style": q.style, "split": q.split})
         for q in read_questions(questions)
         if split == "all" or q.split == split
     ]
@@ -142,10 +142,10 @@ def run_retrievers(index: str, queries, names, *, before: str, ranker: str | Non
         out["two-way"] = _metrics(rep, "hybrid", queries)
         seconds["two-way"] = rep["modes"]["hybrid"]["seconds"]
     if ranker:
-        from legalret.search.ranker import Ranker, RankerRetriever
+        from legalret.search.ranker import Ranker, RerankedSearch
 
         base = Searcher(index, facts=False) if ranker_without_facts else full
-        rr = RankerRetriever(base, Ranker.load(ranker))
+        rr = RerankedSearch(base, Ranker.load(ranker))
         rep = _evaluate({"ranker": rr}, queries, modes=("ranker",), ks=(1, 10, 100), rank_k=10, index_keys=index_keys_of(full),
                        gold_filter="indexed", n_resamples=0, seed=seed, default_before=before)
         out["ranker"] = _metrics(rep, "ranker", queries)

@@ -46,9 +46,19 @@ over queries (1,000 resamples, seed 0). Paired differences use the same resample
 """
 
 
+#: Scripts that moved from benchmarks/ to experiments/ after their results were stored (their commands name the old place).
+EXPERIMENTS = frozenset(p.stem for p in (REPO / "experiments").glob("*.py"))
+
+
 def _command(cmd: str) -> str:
-    """The command as a reader runs it: without a private ``--out`` folder (the default is benchmarks/results)."""
-    return re.sub(r"\s--out\s+\S+", "", cmd)
+    """The command as a reader runs it: without a private ``--out`` folder (the default is benchmarks/results),
+    and with a script that has since moved to experiments/ named where it is now."""
+    return re.sub(r"\s--out\s+\S+", "", _moved(cmd))
+
+
+def _moved(text: str) -> str:
+    """``benchmarks/X.py`` → ``experiments/X.py`` for the scripts that moved there."""
+    return re.sub(r"benchmarks/(\w+)\.py", lambda m: f"experiments/{m[1]}.py" if m[1] in EXPERIMENTS else m[0], text)
 
 
 def _machine(report: dict) -> str:
@@ -67,8 +77,17 @@ def _machine(report: dict) -> str:
 EXTRA_SECTIONS = ("dense_partitions", "index_add", "passage_length")
 
 
+#: The narrative detail behind the README's results summary (every number with its command), stored beside the
+#: result files it cites and included first.
+DETAIL = "results_detail.md"
+
+
 def build(results_dir: Path, doc_dir: Path) -> str:
     parts = [INTRO]
+    if (results_dir / DETAIL).is_file():
+        parts.append(_moved(re.sub(r"<!--.*?-->\n", "", (results_dir / DETAIL).read_text(encoding="utf-8"), flags=re.S))
+                     .replace("## Results in detail", "### Results in detail", 1).replace("\n### ", "\n#### ")
+                     .replace("(docs/queries.md)", "(queries.md)"))
     quality = sorted(results_dir.glob("quality-*.json"))
     speed = sorted(results_dir.glob("speed-*.json"))
     rel = Path("..") / results_dir.relative_to(REPO) if results_dir.is_relative_to(REPO) else results_dir
@@ -121,7 +140,7 @@ def build(results_dir: Path, doc_dir: Path) -> str:
     if extra:
         parts.append("### Full-corpus details\n")
     for path in extra:
-        parts.append(path.read_text(encoding="utf-8").replace("### ", "#### ", 1))
+        parts.append(_moved(path.read_text(encoding="utf-8")).replace("### ", "#### ", 1))
     if not quality and not speed:
         parts.append("_No result files yet: run `benchmarks/run_quality.py` and `benchmarks/run_speed.py`._\n")
     return "\n".join(parts)

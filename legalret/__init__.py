@@ -2,15 +2,16 @@
 
 Python API (imports are lazy so ``import legalret`` stays fast)::
 
-    from legalret import Searcher, build_index, add_to_index, ingest, read_precedents
+    from legalret import Searcher, build_search_index, update_search_index, ingest, read_precedents
 
     articles = ingest(["legalize-kr.zip"], laws=["민법", "상법"]).articles
-    build_index(articles, "idx/", model="none", precedents=read_precedents(["precedent-kr.zip"]))
-    add_to_index(ingest(["amended/민법/법률.md"]).articles, "idx/")     # the memory stays consistent
+    build_search_index(articles, "idx/", model="none", precedents=read_precedents(["precedent-kr.zip"]))
+    update_search_index(ingest(["amended/민법/법률.md"]).articles, "idx/")     # the memory stays consistent
     hits = Searcher("idx/").search("유치권 간접점유", k=10)
 
-``build_index`` / ``add_to_index`` are :func:`legalret.pipeline.build` / :func:`legalret.pipeline.add`: the
-article index and its precedent memory, written together.
+``build_search_index`` / ``update_search_index`` are :func:`legalret.pipeline.build` / :func:`legalret.pipeline.add`:
+the article index *and* its precedent memories, written together — what a :class:`Searcher` opens.
+(:func:`legalret.index.build_index` / :func:`legalret.index.add_to_index` write the articles alone.)
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 _LAZY = {
-    "build_index": ("legalret.pipeline", "build"),
-    "add_to_index": ("legalret.pipeline", "add"),
+    "build_search_index": ("legalret.pipeline", "build"),
+    "update_search_index": ("legalret.pipeline", "add"),
     "rollback": ("legalret.index.store", "rollback"),
     "read_precedents": "legalret.precedents.parse",
     "Article": "legalret.articles",

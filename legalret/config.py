@@ -12,6 +12,8 @@
 * ``LEGALRET_PASSAGE_ENCODER`` — what index builds embed passages with: ``torch`` (default: the encoder itself) or
   ``onnx-fp32`` | ``onnx-nbits8`` | ``onnx-int8`` (its ONNX export, length-bucketed batches).
 * ``LEGALRET_TOKEN_CACHE`` — the tokenization cache's folder (default: ``$LEGALRET_HOME/cache/tokens``), or ``off``.
+* ``LEGALRET_QUERY_VARIANT`` — the ONNX query model (``fp32`` | ``int8`` | ``nbits8``; default: the one the
+  index build chose for the export).
 * ``LEGALRET_RANKER`` — the learned fusion re-ranker for ``hybrid`` search (a JSON file; ``none`` turns it off;
   default: the shipped ``legalret/data/fusion_ranker.json``).
 * ``LEGALRET_SERVER`` — a running ``legalret serve`` (``http://127.0.0.1:8000``) that ``legalret search`` asks.
@@ -38,7 +40,7 @@ from pathlib import Path
 DEFAULT_MODEL = "bundled:me5-small"
 
 #: Index passages are cut to this many encoder tokens (queries never are). On the dev holdings the cut
-#: costs no recall (``benchmarks/passage_length.py``); on the full corpus it halves the encoding time.
+#: costs no recall (``experiments/passage_length.py``); on the full corpus it halves the encoding time.
 DEFAULT_PASSAGE_MAX_TOKENS = 128
 
 #: Splits by decision date, everywhere: train < TRAIN_END <= dev < DEV_END. Later decisions are held out.
@@ -83,6 +85,11 @@ def keep_generations() -> int:
 def env_precision() -> str | None:
     """``LEGALRET_PRECISION``, when set (the encoder's precision default)."""
     return os.environ.get("LEGALRET_PRECISION") or None
+
+
+def env_query_variant() -> str | None:
+    """``LEGALRET_QUERY_VARIANT``, when set (the ONNX query model variant, :mod:`legalret.models.onnx`)."""
+    return os.environ.get("LEGALRET_QUERY_VARIANT") or None
 
 
 def env_tokenizer_workers() -> str | None:

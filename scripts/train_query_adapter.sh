@@ -9,7 +9,7 @@
 # 3. `legalret train query-adapter`: each training query is encoded once by the frozen base at 128 tokens (cached
 #    in $LEGALRET_HOME/qcache, resumable), then W = I + ΔW is fitted with a softmax over all articles
 #    (l2 / alpha / epochs chosen on the tune half of the user questions and the dev holdings outside
-#    benchmarks/style_eval.py's report sample; see benchmarks/query_adapter.py).
+#    benchmarks/style_eval.py's report sample; see experiments/query_adapter.py).
 # Then: legalret index build civil-commercial --index <dir> --adapter legalret/adapters/me5-small-legal-qmap
 # (passages with the base encoder — an existing base index's vectors are reused — and the map recorded).
 set -euo pipefail

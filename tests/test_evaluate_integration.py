@@ -111,7 +111,7 @@ def test_cli_bench_quality_missing_index_is_one_clear_error(queries_file: Path, 
 @pytest.mark.slow
 def test_bm25_on_real_civil_code(shared_data: Path, tmp_path: Path):
     """민법 from the shared archive, BM25 only: statute wording finds its own article; missing gold is listed."""
-    from legalret.evaluate.quality import Query, evaluate
+    from legalret.evaluate.quality import EvalQuery, evaluate
     from legalret.index.build import NO_ENCODER, build_index
     from legalret.ingest.sources import ingest
     from legalret.search.searcher import Searcher
@@ -120,9 +120,9 @@ def test_bm25_on_real_civil_code(shared_data: Path, tmp_path: Path):
     assert len(result.articles) > 1100
     build_index(result.articles, tmp_path / "idx", model=NO_ENCODER)
     queries = [
-        Query("750", "고의 또는 과실로 인한 위법행위로 타인에게 손해를 가한 자는 그 손해를 배상할 책임", ["민법 제750조"]),
-        Query("194", "타인으로 하여금 물건을 점유하게 한 자는 간접으로 점유권이 있다", ["민법 제194조"]),
-        Query("651-2", "보험자가 서면으로 질문한 사항은 중요한 사항으로 추정", ["상법 제651조의2"]),
+        EvalQuery("750", "고의 또는 과실로 인한 위법행위로 타인에게 손해를 가한 자는 그 손해를 배상할 책임", ["민법 제750조"]),
+        EvalQuery("194", "타인으로 하여금 물건을 점유하게 한 자는 간접으로 점유권이 있다", ["민법 제194조"]),
+        EvalQuery("651-2", "보험자가 서면으로 질문한 사항은 중요한 사항으로 추정", ["상법 제651조의2"]),
     ]
     report = evaluate(Searcher(tmp_path / "idx"), queries, modes=("bm25",), n_resamples=100)
     per_q = {r["qid"]: r for r in report.per_query["bm25"]}

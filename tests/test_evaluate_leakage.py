@@ -15,7 +15,7 @@ import index_support as sup
 
 from legalret.errors import SourceError
 from legalret.evaluate.leakage import LeakageError, memory_date_range, plan_leakage
-from legalret.evaluate.quality import Query, evaluate, load_queries
+from legalret.evaluate.quality import EvalQuery, evaluate, load_queries
 from legalret.index import build_index
 from legalret.search.searcher import Searcher
 
@@ -47,7 +47,7 @@ def searcher(index_dir):
 
 
 def _q(qid, text, gold, **extra):
-    return Query(qid=qid, query=text, gold=gold, extra=extra)
+    return EvalQuery(qid=qid, query=text, gold=gold, extra=extra)
 
 
 def test_memory_range_is_read(searcher):

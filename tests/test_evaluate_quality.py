@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from legalret.errors import SourceError
-from legalret.evaluate.quality import Query, QualityReport, QuerySet, evaluate, index_keys_of, load_queries
+from legalret.evaluate.quality import EvalQuery, QualityReport, QuerySet, evaluate, index_keys_of, load_queries
 from legalret.evaluate.report import quality_markdown, write_quality_report
 
 
@@ -201,7 +201,7 @@ def test_mapping_of_protocol_retrievers_and_unknown_index():
         def search_batch(self, queries, k):
             return [self.ranking[:k] for _ in queries]
 
-    qs = [Query("a", "질의", ["민법 제1조"]), Query("b", "질의2", ["민법 제2조"])]
+    qs = [EvalQuery("a", "질의", ["민법 제1조"]), EvalQuery("b", "질의2", ["민법 제2조"])]
     report = evaluate({"good": Ret([("민법 제1조", 1.0)]), "bad": Ret([])}, qs, modes=("good", "bad"), ks=(1,), n_resamples=10)
     assert report.mean("good", "recall@1") == 0.5
     assert report.mean("bad", "recall@1") == 0.0

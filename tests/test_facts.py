@@ -20,7 +20,7 @@ from legalret import pipeline  # noqa: E402
 from legalret.errors import LegalretError  # noqa: E402
 from legalret.index.store import current_generation, load_index, read_manifest  # noqa: E402
 from legalret.memory.facts import FACTS_PART, build_facts_memory  # noqa: E402
-from legalret.memory.retriever import MemoryRetriever  # noqa: E402
+from legalret.memory.retriever import MemoryVoter  # noqa: E402
 from legalret.precedents.facts import join, read_facts  # noqa: E402
 from legalret.search.ranker import (  # noqa: E402
     FEATURE_GROUPS,
@@ -173,10 +173,9 @@ def test_facts_features_and_rankers_trained_before_them():
     first = [f for f in FEATURES if f not in SECOND_FEATURES and f not in THIRD_FEATURES]
     old = [f for f in first if not f.startswith(("facts_", "memory_share", "memory_support", "agree_memories"))]
     shipped = json.loads((Path(__file__).parent.parent / "legalret" / "data" / "fusion_ranker.json").read_text(encoding="utf-8"))
-    assert first == list(FEATURES[: len(first)]) == list(FEATURE_GROUPS["first"]) and len(old) == 38
-    assert shipped["features"] == first + list(THIRD_FEATURES)
-    keep = [shipped["features"].index(f) for f in old]
-    legacy = {**shipped, "features": old, **{k: [shipped[k][i] for i in keep] for k in ("coef", "mean", "scale")}}
+    assert first == list(FEATURE_GROUPS["first"]) and len(old) == 38
+    assert set(shipped["features"]) == set(first) | set(THIRD_FEATURES)  # name-keyed weights (legalret.ranker/3)
+    legacy = {**shipped, "features": {f: shipped["features"][f] for f in old}}
     r = Ranker.from_dict(legacy)
     assert r.missing_features and r.scores(x).shape == (2,)
     moved = x.copy()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from legalret.memory import MemoryRetriever, PrecedentMemory
+from legalret.memory import MemoryVoter, PrecedentMemory
 
 
 @pytest.mark.slow
@@ -20,7 +20,7 @@ def test_memory_over_real_precedents(shared_data, tmp_path):
     assert len(memory) > 100 and not memory.errors
     assert all(key in catalog for it in memory.items for key in it.keys)
 
-    retriever = MemoryRetriever(memory)
+    retriever = MemoryVoter(memory)
     probe = next(it for it in memory.items if len(it.keys) <= 3 and len(it.text) > 30)
     # a holding finds itself, and the articles it cites, when it may vote …
     found = retriever.explain(probe.text, k=10)
@@ -31,4 +31,4 @@ def test_memory_over_real_precedents(shared_data, tmp_path):
     assert all(h.item.case_no != probe.case_no and h.item.decided < probe.decided for h in guarded.holdings)
 
     loaded = PrecedentMemory.load(memory.save(tmp_path / "memory"))
-    assert MemoryRetriever(loaded).search(probe.text, k=10) == retriever.search(probe.text, k=10)
+    assert MemoryVoter(loaded).search(probe.text, k=10) == retriever.search(probe.text, k=10)

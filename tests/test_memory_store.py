@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from legalret.errors import IndexError_
-from legalret.memory import MemoryRetriever, PrecedentMemory
+from legalret.memory import MemoryVoter, PrecedentMemory
 
 FIXTURE = Path(__file__).parent / "fixtures" / "memory" / "precedents.jsonl"
 QUERY = "불법행위로 인한 손해배상청구권의 소멸시효 기산점인 손해 및 가해자를 안 날"
@@ -32,7 +32,7 @@ def test_incremental_add_equals_a_full_build():
     counts = part.add(recs[4:])
     assert counts == {"added": 4, "replaced": 0, "items": 4, "skipped": 0}
     assert len(part) == len(full) and part.case_numbers == full.case_numbers
-    got, want = MemoryRetriever(part).search(QUERY, k=10), MemoryRetriever(full).search(QUERY, k=10)
+    got, want = MemoryVoter(part).search(QUERY, k=10), MemoryVoter(full).search(QUERY, k=10)
     assert [k for k, _ in got] == [k for k, _ in want]
     assert [s for _, s in got] == pytest.approx([s for _, s in want])
 
@@ -46,7 +46,7 @@ def test_add_replaces_a_known_case_number():
     assert len(memory) == n
     rows = memory.rows_of_case("2010다3003")
     assert len(rows) == 1 and memory.items[rows[0]].keys == ["민법 제162조"]
-    assert "2010다3003" not in [h.item.case_no for h in MemoryRetriever(memory).explain(QUERY).votes[0].support]
+    assert "2010다3003" not in [h.item.case_no for h in MemoryVoter(memory).explain(QUERY).votes[0].support]
 
 
 def test_bad_records_are_skipped_and_reported():
@@ -72,13 +72,13 @@ def test_save_load_round_trip(tmp_path):
     # votes read the key arrays, never the items; a memory written before them parses the items instead
     assert [loaded.keys_of(r) for r in range(len(loaded))] == [it.keys for it in memory.items]
     assert [loaded.case_no_of(r) for r in range(len(loaded))] == [it.case_no for it in memory.items]
-    votes_with_arrays = MemoryRetriever(loaded).search(QUERY, k=10)
+    votes_with_arrays = MemoryVoter(loaded).search(QUERY, k=10)
     for name in ("keys.ids.npy", "keys.offsets.npy", "keys.vocab.json"):
         (out / name).unlink()
     older = PrecedentMemory.load(out, tokenizer=SpaceTokenizer())
-    assert older._keys is None and MemoryRetriever(older).search(QUERY, k=10) == votes_with_arrays
+    assert older._keys is None and MemoryVoter(older).search(QUERY, k=10) == votes_with_arrays
     kwargs = dict(k=10, before=date(2020, 1, 1), exclude="2019다5005")
-    assert MemoryRetriever(loaded).search(QUERY, **kwargs) == MemoryRetriever(memory).search(QUERY, **kwargs)
+    assert MemoryVoter(loaded).search(QUERY, **kwargs) == MemoryVoter(memory).search(QUERY, **kwargs)
     # keep_keys survive the round trip, so an add after load filters citations the same way
     loaded.add([{"case_no": "2018다1", "decided": "2018-01-01", "holdings": [{"index": 1, "text": "새 판시", "keys": ["민법 제1조", "민법 제766조"]}]}])
     assert loaded.items[-1].keys == ["민법 제766조"]
@@ -109,7 +109,7 @@ def test_default_tokenizer_is_the_article_index_tokenizer():
     memory = PrecedentMemory.build(precedents())
     assert isinstance(memory.tokenizer, tokenize.KiwiTokenizer)
     # morphological tokens let an inflected question match the holding
-    ranking = MemoryRetriever(memory).search("불법행위 손해배상청구권은 언제 소멸시효가 시작되나", k=3)
+    ranking = MemoryVoter(memory).search("불법행위 손해배상청구권은 언제 소멸시효가 시작되나", k=3)
     assert ranking[0][0] == "민법 제766조"
 
 
@@ -127,14 +127,14 @@ def test_dense_memory_round_trip_and_fingerprint_guard(tmp_path, tiny_encoder):
     assert memory.has_dense and memory.embeddings.shape == (len(memory), tiny_encoder.dim)
     assert np.allclose(np.linalg.norm(memory.embeddings, axis=1), 1, atol=1e-4)
     for mode in ("dense", "hybrid"):
-        retriever = MemoryRetriever(memory, mode=mode)
+        retriever = MemoryVoter(memory, mode=mode)
         res = retriever.explain(QUERY, k=10, before=date(2015, 1, 1), exclude="2010다3003")
         assert res.dense_top is not None and res.votes
         assert all(h.item.decided < date(2015, 1, 1) and h.item.case_no != "2010다3003" for h in res.holdings)
     out = memory.save(tmp_path / "dense")
     loaded = PrecedentMemory.load(out, encoder=tiny_encoder, tokenizer=SpaceTokenizer())
     assert np.array_equal(loaded.embeddings, memory.embeddings)
-    assert MemoryRetriever(loaded).search(QUERY, k=5) == MemoryRetriever(memory).search(QUERY, k=5)
+    assert MemoryVoter(loaded).search(QUERY, k=5) == MemoryVoter(memory).search(QUERY, k=5)
     part = PrecedentMemory.build(precedents()[:3], encoder=tiny_encoder, tokenizer=SpaceTokenizer())
     part.add(precedents()[3:])
     # only the new holdings were encoded, and each row still belongs to its holding (batch padding → ~1e-5)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from legalret.memory import (
-    MemoryRetriever,
+    MemoryVoter,
     PrecedentMemory,
     WeightConfig,
     memory_weight,
@@ -54,10 +54,10 @@ def test_keep_keys_filters_citations_the_index_cannot_return():
 
 
 def test_search_ranks_the_article_most_similar_holdings_cite(memory):
-    retriever = MemoryRetriever(memory)
+    retriever = MemoryVoter(memory)
     ranking = retriever.search("불법행위로 인한 손해배상청구권의 소멸시효 기산점", k=5)
     assert ranking[0][0] == "민법 제766조"
-    shares = MemoryRetriever(memory, score_exponent=1.0).search("불법행위로 인한 손해배상청구권의 소멸시효 기산점", k=100)
+    shares = MemoryVoter(memory, score_exponent=1.0).search("불법행위로 인한 손해배상청구권의 소멸시효 기산점", k=100)
     assert abs(sum(s for _, s in shares) - 1) < 1e-6  # with exponent 1 the scores are the vote shares
     assert all(a[1] >= b[1] for a, b in zip(ranking, ranking[1:]))
     assert retriever.search("전혀 관계없는 질문", k=5) == []
@@ -72,16 +72,16 @@ def _match(case_no: str, keys: list[str], weight: float, rank: float, row: int) 
 def test_many_article_citation_spreads_its_vote(memory):
     twelve = [f"민법 제{n}조" for n in range(162, 174)]
     holdings = [_match("A", twelve, 1.0, 1, 0), _match("B", ["민법 제766조"], 0.5, 2, 1)]
-    votes = MemoryRetriever(memory, spread=1.0)._aggregate(holdings, None)
+    votes = MemoryVoter(memory, spread=1.0)._aggregate(holdings, None)
     by_key = {v.key: v.vote for v in votes}
     assert by_key["민법 제766조"] == pytest.approx(0.5)
     assert by_key["민법 제162조"] == pytest.approx(1 / 12)
     # the tuned default spread=0.5 divides by √12 instead: still below the focused holding
-    tuned = {v.key: v.vote for v in MemoryRetriever(memory)._aggregate(holdings, None)}
+    tuned = {v.key: v.vote for v in MemoryVoter(memory)._aggregate(holdings, None)}
     assert tuned["민법 제162조"] == pytest.approx(1 / 12**0.5) and tuned["민법 제162조"] < tuned["민법 제766조"]
     assert votes[0].key == "민법 제766조"  # one focused holding beats a top holding that cites twelve
     # spread=0 turns the split off: every cited article gets the full weight
-    flat = {v.key: v.vote for v in MemoryRetriever(memory, spread=0.0)._aggregate(holdings, None)}
+    flat = {v.key: v.vote for v in MemoryVoter(memory, spread=0.0)._aggregate(holdings, None)}
     assert flat["민법 제162조"] == pytest.approx(1.0)
 
 
@@ -91,7 +91,7 @@ def test_one_decision_votes_once_per_article(memory):
         _match("A", ["민법 제750조"], 0.8, 2, 1),  # same decision, same article: not independent evidence
         _match("B", ["민법 제750조"], 0.5, 3, 2),
     ]
-    vote = MemoryRetriever(memory)._aggregate(holdings, None)[0]
+    vote = MemoryVoter(memory)._aggregate(holdings, None)[0]
     assert vote.vote == pytest.approx(1.5)
     assert [h.row for h in vote.support] == [0, 2]
 
@@ -99,17 +99,17 @@ def test_one_decision_votes_once_per_article(memory):
 def test_ties_share_ranks_and_break_deterministically(memory):
     assert _tie_ranks([1.0, 0.5, 0.5, 0.2]) == [1, 2.5, 2.5, 4]
     holdings = [_match("A", ["민법 제2조"], 0.5, 1, 0), _match("B", ["민법 제1조"], 0.5, 1, 1)]
-    votes = MemoryRetriever(memory)._aggregate(holdings, None)
+    votes = MemoryVoter(memory)._aggregate(holdings, None)
     assert [v.key for v in votes] == ["민법 제1조", "민법 제2조"]  # equal votes, equal best rank → by key
     assert votes[0].vote == votes[1].vote
     # equal-similarity holdings in a real search get the same rank and weight, whatever their order
-    result = MemoryRetriever(memory).explain("소멸시효 기산점인 손해 및 가해자를 안 날", k=None)
+    result = MemoryVoter(memory).explain("소멸시효 기산점인 손해 및 가해자를 안 날", k=None)
     same = [h for h in result.holdings if h.item.case_no in ("2019다5005", "2020다6006")]
     assert len(same) == 2 and same[0].rank == same[1].rank and same[0].weight == same[1].weight
 
 
 def test_before_lets_only_strictly_earlier_precedents_vote(memory):
-    retriever = MemoryRetriever(memory)
+    retriever = MemoryVoter(memory)
     query = "불법행위로 인한 손해배상청구권의 소멸시효 기산점인 손해 및 가해자를 안 날"
     assert "민법 제760조" in dict(retriever.search(query, k=20))  # cited only by 2020다6006 (2020-01-01)
     early = retriever.explain(query, k=20, before=date(2020, 1, 1))
@@ -120,7 +120,7 @@ def test_before_lets_only_strictly_earlier_precedents_vote(memory):
 
 
 def test_exclude_drops_the_query_decision_even_when_it_is_the_top_match(memory):
-    retriever = MemoryRetriever(memory, depth=1)
+    retriever = MemoryVoter(memory, depth=1)
     query = "불법행위로 인한 손해배상청구권의 소멸시효 기산점인 손해 및 가해자를 안 날"
     top = retriever.explain(query, k=5)
     assert top.holdings[0].item.case_no == "2019다5005"  # tied with 2020다6006: the older decision first
@@ -131,8 +131,8 @@ def test_exclude_drops_the_query_decision_even_when_it_is_the_top_match(memory):
     both = retriever.explain(query, k=5, exclude=["2019다5005", "2020다6006"])
     assert both.holdings and both.holdings[0].item.case_no not in ("2019다5005", "2020다6006")
     insurance = "보험계약자의 고지의무 위반을 이유로 보험자가 보험계약을 해지할 수 있는 기간"
-    batch = MemoryRetriever(memory).search_batch([insurance, insurance], k=5, exclude=["2015다4004", None])
-    assert batch == [[], MemoryRetriever(memory).search(insurance, k=5)]
+    batch = MemoryVoter(memory).search_batch([insurance, insurance], k=5, exclude=["2015다4004", None])
+    assert batch == [[], MemoryVoter(memory).search(insurance, k=5)]
 
 
 def test_exclude_matches_merged_case_numbers():
@@ -143,14 +143,14 @@ def test_exclude_matches_merged_case_numbers():
          "holdings": [{"index": 1, "text": "재판상 이혼 사유 유책배우자", "keys": ["민법 제840조", "민법 제841조"]}]},
     ]
     memory = PrecedentMemory.build(recs, tokenizer=SpaceTokenizer())
-    retriever = MemoryRetriever(memory)
+    retriever = MemoryVoter(memory)
     for excluded in ("2000므1264", "2000므1257(본소), 1264(반소)"):
         res = retriever.explain("재판상 이혼 사유 혼인 파탄", exclude=excluded)
         assert [h.item.case_no for h in res.holdings] == ["2003므1"]
 
 
 def test_explain_names_the_precedents_behind_each_article(memory):
-    result = MemoryRetriever(memory).explain("불법행위로 인한 손해배상청구권의 소멸시효 기산점", k=3)
+    result = MemoryVoter(memory).explain("불법행위로 인한 손해배상청구권의 소멸시효 기산점", k=3)
     top = result.votes[0]
     assert top.key == "민법 제766조"
     cases = [h.item.case_no for h in top.support]
@@ -166,12 +166,12 @@ def test_explain_names_the_precedents_behind_each_article(memory):
 
 
 def test_laws_filter_keeps_only_those_laws(memory):
-    ranking = MemoryRetriever(memory).search("상행위로 인한 채권의 소멸시효 기간", k=20, laws=["상법"])
+    ranking = MemoryVoter(memory).search("상행위로 인한 채권의 소멸시효 기간", k=20, laws=["상법"])
     assert ranking and all(key.startswith("상법 ") for key, _ in ranking)
 
 
 def test_adaptive_weight_trusts_holding_like_text_more_than_a_loose_question(memory):
-    retriever = MemoryRetriever(memory)
+    retriever = MemoryVoter(memory)
     holding_like = retriever.explain("보험계약자의 고지의무 위반을 이유로 보험자가 보험계약을 해지할 수 있는 기간", k=10)
     loose = retriever.explain("보험에 들 때 병을 숨기면 회사가 계약을 언제까지 해지할 수 있는 기간이 있나", k=10)
     assert holding_like.coverage == pytest.approx(1.0)
@@ -187,8 +187,8 @@ def test_adaptive_weight_trusts_holding_like_text_more_than_a_loose_question(mem
 
 def test_score_exponent_flattens_scores_without_reordering(memory):
     query = "불법행위로 인한 손해배상청구권의 소멸시효 기산점"
-    plain = MemoryRetriever(memory, score_exponent=1.0).explain(query, k=None)
-    flat = MemoryRetriever(memory, score_exponent=0.5).explain(query, k=None)
+    plain = MemoryVoter(memory, score_exponent=1.0).explain(query, k=None)
+    flat = MemoryVoter(memory, score_exponent=0.5).explain(query, k=None)
     assert [v.key for v in plain.votes] == [v.key for v in flat.votes]
     assert sum(v.share for v in flat.votes) == pytest.approx(1.0)
     assert all(v.score == pytest.approx(v.share**0.5) for v in flat.votes)
@@ -196,7 +196,7 @@ def test_score_exponent_flattens_scores_without_reordering(memory):
 
 
 # ---- the vectorized hot path against the per-holding loop it replaced ---------------------------------
-def _reference_aggregate(retriever: MemoryRetriever, holdings, laws):
+def _reference_aggregate(retriever: MemoryVoter, holdings, laws):
     """The dict-based vote aggregation the numpy version replaced (the oracle: same votes, same order)."""
     cfg = retriever.config
     law_prefixes = tuple(f"{law} 제" for law in laws) if laws else None
@@ -239,7 +239,7 @@ def test_vectorized_votes_equal_the_loop_they_replaced(memory):
             for row, (s, r) in enumerate(zip(sims, ranks))
         ]
         for laws in (None, ["상법"]):
-            retriever = MemoryRetriever(memory, max_support=rng.choice([1, 3, 5]))
+            retriever = MemoryVoter(memory, max_support=rng.choice([1, 3, 5]))
             got = [(v.key, v.vote, [h.row for h in v.support]) for v in retriever._aggregate(holdings, laws)]
             assert got == _reference_aggregate(retriever, holdings, laws)
 
@@ -262,8 +262,8 @@ def test_a_loaded_memory_makes_votes_and_holdings_on_demand_equal_to_the_built_o
                "전혀 관계없는 질문"]
     for query in queries:
         for k, laws in ((None, None), (3, None), (10, ["상법"])):
-            built = MemoryRetriever(memory).explain(query, k, laws=laws)
-            lazy = MemoryRetriever(loaded).explain(query, k, laws=laws)
+            built = MemoryVoter(memory).explain(query, k, laws=laws)
+            lazy = MemoryVoter(loaded).explain(query, k, laws=laws)
             assert callable(lazy._holdings) == bool(built.holdings) and callable(lazy._votes) == bool(built.votes)  # nothing made yet
             assert lazy.ranking() == built.ranking() and lazy.vote_count == built.vote_count == len(built.votes)
             assert lazy.ranking(2, exponent=1.0) == built.ranking(2, exponent=1.0)

@@ -1,5 +1,5 @@
 """Query adapters: files round trip, queries change and passages do not, indexes record and apply them, training moves
-recall (all on the tiny fixture encoder; the real numbers live in benchmarks/query_adapter.py)."""
+recall (all on the tiny fixture encoder; the real numbers live in experiments/query_adapter.py)."""
 
 import inspect
 import json

@@ -76,10 +76,10 @@ def test_hybrid_candidates_carry_their_profile_rank_for_the_ranker(index_with_me
     assert 2 <= len(ranked) < len(convex) and all(h.scores["profile"] > 0 for h in ranked)
     by_profile = [h.key for h in s.search(QUERY, k=len(ranked))]
     assert by_profile == [h.key for h in sorted(ranked, key=lambda h: h.ranks["profile"])]
-    profiles, s._profiles = s._profiles, None  # without them: the same hand-set order, no profile ranks
+    annotators, s.annotators = s.annotators, []  # without the profiles: the same hand-set order, no profile ranks
     plain = s.search(QUERY, k=s.ranker.depth, mode="convex")
     assert [h.key for h in plain] == [h.key for h in convex] and not any("profile" in h.ranks for h in plain)
-    s._profiles = profiles
+    s.annotators = annotators
     assert all("profile" not in h.ranks for h in s.search(QUERY, k=5, mode="bm25"))
     explained = s.search(QUERY, k=len(ranked), explain=True)
     assert all(any(r.startswith("article profile: rank ") for r in h.reasons) for h in explained)

@@ -1,4 +1,4 @@
-"""Precedent memory as a third fused signal (PrecedentMemory / MemoryRetriever)."""
+"""Precedent memory as a third fused signal (PrecedentMemory / MemoryVoter)."""
 
 import sys
 from datetime import date
@@ -143,9 +143,9 @@ def test_overlapped_query_encoding_gives_the_same_results(index_with_memory):
     assert loaded.memory.vote_arrays() is not None
     rebuilt = memory_store.PrecedentMemory(list(loaded.memory.items), tokenizer=loaded.memory.tokenizer)
     assert rebuilt.vote_arrays() is None  # items in memory: votes read each holding's keys
-    from legalret.memory.retriever import MemoryRetriever
+    from legalret.memory.retriever import MemoryVoter
 
-    other = MemoryRetriever(rebuilt, loaded.config)
+    other = MemoryVoter(rebuilt, loaded.config)
     assert all(loaded.explain(q, None).votes for q in queries[:2])
     for q in queries:
         a, b = loaded.explain(q, None), other.explain(q, None)

@@ -14,7 +14,7 @@ from legalret.errors import LegalretError
 from legalret.search.ranker import (
     FEATURES,
     Ranker,
-    RankerRetriever,
+    RerankedSearch,
     candidate_features,
     query_signals,
 )
@@ -92,7 +92,7 @@ def test_trained_ranker_moves_the_ranking_and_round_trips(tmp_path):
     path = ranker.save(tmp_path / "r.json")
     again = Ranker.load(path)
     assert again.rerank(query, hits) == ranker.rerank(query, hits)
-    assert json.loads(path.read_text(encoding="utf-8"))["schema"] == "legalret.ranker/1"
+    assert json.loads(path.read_text(encoding="utf-8"))["schema"] == "legalret.ranker/3"  # weights keyed by feature name
 
 
 def test_citations_stay_first():
@@ -104,13 +104,17 @@ def test_citations_stay_first():
 def test_bad_ranker_files_are_refused(tmp_path):
     p = tmp_path / "r.json"
     p.write_text('{"schema": "other"}', encoding="utf-8")
-    with pytest.raises(LegalretError, match="not a legalret.ranker/1 file"):
+    with pytest.raises(LegalretError, match="not a legalret.ranker/3 file"):
         Ranker.load(p)
     d = Ranker(coef=np.zeros(len(FEATURES)), mean=np.zeros(len(FEATURES)), scale=np.ones(len(FEATURES))).to_dict()
-    d["features"] = d["features"][:-1]
+    d["features"]["lawrouter_rr"] = d["features"].pop("bm25_rr")  # trained with a retriever this legalret lacks
     p.write_text(json.dumps(d), encoding="utf-8")
-    with pytest.raises(LegalretError, match="retrain"):
+    with pytest.raises(LegalretError, match=r"r\.json: ranker features \['lawrouter_rr'\] are not computed .*retrain") as e:
         Ranker.load(p)
+    assert "\n" not in str(e.value)  # one line, naming the file and the feature
+    positional = {"schema": "legalret.ranker/1", "features": ["bm25_rr"], "coef": [1.0, 2.0], "mean": [0.0], "scale": [1.0]}
+    with pytest.raises(LegalretError, match="retrain"):  # an older positional file with arrays that do not fit
+        Ranker.from_dict(positional)
     with pytest.raises(LegalretError, match="not found"):
         Ranker.load(tmp_path / "none.json")
 
@@ -125,7 +129,7 @@ def test_training_on_undated_holdings_with_a_memory_is_refused(tmp_path):
     import index_support as sup
 
     from legalret.evaluate.leakage import LeakageError
-    from legalret.evaluate.quality import Query
+    from legalret.evaluate.quality import EvalQuery
     from legalret.search.searcher import Searcher
     from legalret.train.ranker import collect
 
@@ -141,15 +145,15 @@ def test_training_on_undated_holdings_with_a_memory_is_refused(tmp_path):
     else:
         pipeline.build(sup.articles(), d, model="none", precedents=precedents)
     searcher = Searcher(d)
-    q = Query(qid="a", query="임차인이 보증금 반환을 거절할 수 있는지", gold=["민법 제618조"])
+    q = EvalQuery(qid="a", query="임차인이 보증금 반환을 거절할 수 있는지", gold=["민법 제618조"])
     with pytest.raises(LeakageError):
         collect(searcher, [q], source="holdings")
-    rows = collect(searcher, [Query(qid="b", query=q.query, gold=q.gold, extra={"date": "2020-06-01", "case_no": "2020다1"})],
+    rows = collect(searcher, [EvalQuery(qid="b", query=q.query, gold=q.gold, extra={"date": "2020-06-01", "case_no": "2020다1"})],
                    source="holdings", depth=20)
     assert rows.queries == 1 and rows.x.shape[1] == len(FEATURES) and rows.y.sum() == 1
     # the retriever protocol passes the filters through
     ranker = Ranker(coef=np.ones(len(FEATURES)), mean=np.zeros(len(FEATURES)), scale=np.ones(len(FEATURES)), depth=20)
-    out = RankerRetriever(searcher, ranker).search_batch([q.query], 5, before=["2019-01-01"], exclude=[None])
+    out = RerankedSearch(searcher, ranker).search_batch([q.query], 5, before=["2019-01-01"], exclude=[None])
     assert len(out) == 1 and len(out[0]) <= 5
 
 
@@ -281,7 +285,7 @@ def test_listwise_and_hidden_layer_rankers_move_the_ranking_and_round_trip(tmp_p
         assert [k for k, _ in after] == [k for k, _ in before]  # same order; scores up to float summation order
         assert [v for _, v in after] == pytest.approx([v for _, v in before], rel=1e-12, abs=1e-12)
         schema = json.loads(path.read_text(encoding="utf-8"))["schema"]
-        assert schema == ("legalret.ranker/1" if not hidden else "legalret.ranker/2")
+        assert schema == "legalret.ranker/3"
 
 
 def test_damaged_hidden_layers_are_refused(tmp_path):

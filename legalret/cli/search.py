@@ -34,7 +34,6 @@ from rich.table import Table
 from legalret.config import MAX_K, k_error
 from legalret.errors import LegalretError
 from legalret.progress import console
-from legalret.text import highlight_terms
 
 
 def register(app: typer.Typer) -> None:
@@ -53,7 +52,9 @@ def search_command(
     k: int = typer.Option(10, "-k", "--top-k", help=f"Number of hits (1–{MAX_K})."),
     law: Optional[str] = typer.Option(None, "--law", help="Only these laws, comma-separated (민법,상법)."),
     kind: Optional[str] = typer.Option(None, "--kind", help="Only these kinds, comma-separated (법률,시행령)."),
-    mode: str = typer.Option("hybrid", "--mode", help="hybrid (learned fusion when the index has a memory) | convex | rrf | bm25 | dense | memory"),
+    # (not read from the retriever registry: importing it costs ~1 s of every CLI start; the Searcher checks
+    # the mode against the registry and names the valid ones)
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid (learned fusion when the index has a memory) | convex | rrf | a retriever's list alone: bm25 | dense | memory"),
     as_json: bool = typer.Option(False, "--json", help="JSON lines on stdout (one hit per line)."),
     explain: bool = typer.Option(False, "--explain", help="Show each retriever's rank and score per hit."),
 ) -> None:
@@ -70,19 +71,17 @@ def search_command(
     client = _client(index)
     if client is not None:
         res = client.search(query, k=k, law=law, kind=kind, mode=mode, explain=explain)
-        hits = [_strip_extras(h) for h in res["hits"]]
-        notices = [*res.get("notices", []), *_settings_differ(client, res.get("settings"))]
-        render(res["query"], res["mode"], hits, notices, res.get("terms", []), as_json=as_json, explain=explain)
-        return
+        res["notices"] = [*res.get("notices", []), *_settings_differ(client, res.get("settings"))]
+    else:
+        from legalret.search.response import search_response
+        from legalret.search.searcher import Searcher
 
-    from legalret.search.searcher import Searcher
-
-    searcher = Searcher(index or _default_index())
-    mode = searcher.resolve_mode(mode)
-    results = searcher.search(query, k=k, mode=mode, laws=law, kinds=kind, explain=explain)
-    terms = highlight_terms(searcher.tokenizer.tokenize(results.query)) if results and not as_json else []
-    render(results.query, mode, [h.to_dict(with_text=True) for h in results], searcher.notices + results.notices,
-           terms, as_json=as_json, explain=explain)
+        searcher = Searcher(index or _default_index())
+        mode = searcher.resolve_mode(mode)
+        results = searcher.search(query, k=k, mode=mode, laws=law, kinds=kind, explain=explain)
+        res = search_response(results, mode, notices=searcher.notices)
+    render(res["query"], res["mode"], [_strip_extras(h) for h in res["hits"]], res.get("notices", []),
+           res.get("terms", []), as_json=as_json, explain=explain)
 
 
 def _client(index: Path | None):
@@ -119,8 +118,9 @@ def _settings_differ(client, server_settings: dict | None) -> list[str]:
 
 
 def _strip_extras(hit: dict[str, Any]) -> dict[str, Any]:
-    """A server hit as ``Hit.to_dict(with_text=True)`` gives it (the page's extra fields dropped)."""
-    return {key: value for key, value in hit.items() if key not in ("citation", "precedents")}
+    """A response hit as ``Hit.to_dict(with_text=True)`` gives it: the page's citation dropped, precedents kept
+    only when there are some (explain)."""
+    return {key: value for key, value in hit.items() if key != "citation" and (key != "precedents" or value)}
 
 
 def render(query: str, mode: str, hits: list[dict[str, Any]], notices: list[str], terms: list[str], *,

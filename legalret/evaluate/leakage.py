@@ -80,7 +80,7 @@ def parse_date(value: Any, where: str = "date") -> str:
 
 
 def memory_of(searcher: Any) -> Any:
-    """The precedent memory behind ``searcher`` (a Searcher, a MemoryRetriever or a PrecedentMemory), or None."""
+    """The precedent memory behind ``searcher`` (a Searcher, a MemoryVoter or a PrecedentMemory), or None."""
     obj = searcher
     for _ in range(3):
         if obj is None:

@@ -70,7 +70,9 @@ MAX_LISTED_MISSING = 200
 
 
 @dataclass
-class Query:
+class EvalQuery:
+    """One evaluation question: its id, text, gold article keys, source line and extra fields (date, case_no, style …)."""
+
     qid: str
     query: str
     gold: list[str]
@@ -82,7 +84,7 @@ class Query:
 class QuerySet:
     """Queries read from ``path``, plus the lines that could not be read (``errors``)."""
 
-    queries: list[Query]
+    queries: list[EvalQuery]
     path: str = ""
     errors: list[SourceError] = field(default_factory=list)
     total_lines: int = 0
@@ -362,8 +364,8 @@ def _normalize_gold(value: Any, path: str, lineno: int) -> list[str]:
     return keys
 
 
-def parse_query_line(line: str, path: str, lineno: int) -> Query:
-    """One JSONL line → :class:`Query`, or :class:`SourceError` naming the file, line and field."""
+def parse_query_line(line: str, path: str, lineno: int) -> EvalQuery:
+    """One JSONL line → :class:`EvalQuery`, or :class:`SourceError` naming the file, line and field."""
     try:
         record = json.loads(line)
     except json.JSONDecodeError as e:  # e.colno counts characters of this line from 1, as editors do
@@ -386,7 +388,7 @@ def parse_query_line(line: str, path: str, lineno: int) -> Query:
             raise SourceError(path, f"not a YYYY-MM-DD decision date: {extra['date']!r}", line=lineno, field="date") from None
     if extra.get("case_no") not in (None, "") and not isinstance(extra["case_no"], str):
         raise SourceError(path, f"case number must be text, got {extra['case_no']!r}", line=lineno, field="case_no")
-    return Query(qid=qid, query=text.strip(), gold=gold, line=lineno, extra=extra)
+    return EvalQuery(qid=qid, query=text.strip(), gold=gold, line=lineno, extra=extra)
 
 
 def load_queries(
@@ -412,7 +414,7 @@ def load_queries(
     path = str(path)
     if not Path(path).is_file():
         raise SourceError(path, "query file not found")
-    queries: list[Query] = []
+    queries: list[EvalQuery] = []
     errors: list[SourceError] = []
     first_line_of: dict[str, int] = {}
     total = 0
@@ -565,7 +567,7 @@ def _law_of(key: str) -> str:
 # ---- the evaluation -----------------------------------------------------------------------------------
 def evaluate(
     searcher: Any,
-    queries: QuerySet | Sequence[Query],
+    queries: QuerySet | Sequence[EvalQuery],
     modes: Sequence[str] = ("bm25", "dense", "hybrid"),
     ks: Sequence[int] = DEFAULT_KS,
     *,

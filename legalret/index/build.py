@@ -57,9 +57,15 @@ from legalret.index.store import (
 )
 from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings
 from legalret.progress import console, track
+# moved to legalret.index.encoders (the query side loads them without this build module); kept importable here
+from legalret.index.encoders import (  # noqa: F401
+    NO_ENCODER,  # ``model=`` value for an index without dense vectors (BM25 only)
+    index_query_adapter,
+    load_index_encoder,
+    load_query_encoder,
+    split_adapter,
+)
 
-#: ``model=`` value for an index without dense vectors (BM25 only).
-NO_ENCODER = "none"
 #: Texts per encoder call: sorted by length first so each batch pads little.
 ENCODE_CHUNK = 512
 #: ``index add`` refuses (without ``allow_removals``) to remove more than this many articles of one law …
@@ -603,24 +609,6 @@ class _PendingEncoder:
             self._pool.shutdown(wait=False)
 
 
-def split_adapter(adapter: str | Path | None):
-    """``(lora_dir, None)`` or ``(None, QueryAdapter)`` by the adapter card's ``format`` (``(None, None)`` for none).
-
-    A LoRA adapter changes the encoder (passages and queries); a query adapter maps query vectors only, so the
-    passages are built with the base encoder and the map is recorded in the manifest for the searcher."""
-    if adapter is None:
-        return None, None
-    from legalret.models.adapter import adapter_kind, resolve_adapter_dir
-
-    adapter = resolve_adapter_dir(adapter)  # a shipped adapter by name, from any folder
-
-    if adapter_kind(adapter) == "query":
-        from legalret.models.query_adapter import QueryAdapter
-
-        return None, QueryAdapter.load(adapter)
-    return adapter, None
-
-
 def _resolve_encoder(model: str | None, adapter, encoder: Any, precision: str, passage_max_tokens: int | None, qadapter=None):
     if model is not None and str(model).lower() == NO_ENCODER and encoder is None:
         if adapter is not None or qadapter is not None:
@@ -665,97 +653,6 @@ def _encoder_info(enc: Any, model: str | None, adapter, qadapter=None) -> dict |
         "precision": getattr(enc, "precision", None),
         "passage_max_tokens": getattr(enc, "passage_max_tokens", None),
     }
-
-
-def load_index_encoder(info: dict | None, *, model=None, adapter=None, encoder: Any = None, precision: str = "auto", where: Path | str = "index"):
-    """The encoder an index was built with, checked against its fingerprint (used by add and the searcher).
-
-    This is the *passage* encoder: a query adapter recorded in the manifest is not applied here (see
-    :func:`load_query_encoder`); an ``adapter`` that is a query adapter must be the one the index records."""
-    if adapter is not None and info is not None:
-        adapter, qadapter = split_adapter(adapter)
-        if qadapter is not None:
-            _check_query_adapter(info, qadapter, where)
-    if info is None:
-        if encoder is not None or (model is not None and str(model).lower() != NO_ENCODER) or adapter is not None:
-            raise IndexError_(f"{where}: this index has no dense vectors (built with --model none); rebuild it with an encoder")
-        return None
-    if encoder is None:
-        from legalret.models.encoder import load_encoder
-
-        spec = model if model is not None else (info.get("spec") or info.get("name"))
-        ad = adapter if adapter is not None else info.get("adapter")
-        if ad is not None and not Path(ad).exists():
-            raise IndexError_(f"{where}: the index was built with adapter {ad}, which no longer exists")
-        encoder = load_encoder(spec, adapter=ad, precision=precision, passage_max_tokens=info.get("passage_max_tokens"))
-    if encoder.fingerprint != info["fingerprint"]:
-        raise IndexError_(
-            f"{where}: encoder mismatch — index built with {info['fingerprint']}, requested {encoder.fingerprint}; "
-            "use the index's encoder or rebuild with `legalret index build`"
-        )
-    if int(encoder.dim) != int(info["dim"]):
-        raise IndexError_(f"{where}: encoder dimension {encoder.dim} != index dimension {info['dim']}")
-    return encoder
-
-
-def _check_query_adapter(info: dict, qadapter, where) -> None:
-    recorded = (info.get("query_adapter") or {}).get("fingerprint")
-    if recorded != qadapter.fingerprint:
-        raise IndexError_(
-            f"{where}: query adapter mismatch — index records {recorded or 'none'}, requested {qadapter.fingerprint}; "
-            "rebuild with `legalret index build --adapter` to change it"
-        )
-
-
-def index_query_adapter(info: dict | None, where: Path | str = "index"):
-    """The :class:`~legalret.models.query_adapter.QueryAdapter` an index's manifest names, or None."""
-    section = (info or {}).get("query_adapter")
-    if not section:
-        return None
-    from legalret.models.query_adapter import QueryAdapter
-
-    path = Path(section["path"])
-    if not path.exists():
-        raise IndexError_(f"{where}: the index was built with query adapter {path}, which no longer exists")
-    try:
-        qa = QueryAdapter.load(path)
-    except ModelError as e:
-        raise IndexError_(f"{where}: {e}") from e
-    if qa.fingerprint != section.get("fingerprint"):
-        raise IndexError_(
-            f"{where}: query adapter {path} is {qa.fingerprint}, the index was built with {section.get('fingerprint')}; "
-            "restore it or rebuild the index"
-        )
-    return qa
-
-
-def load_query_encoder(info: dict | None, *, model=None, adapter=None, encoder: Any = None, precision: str = "auto",
-                       where: Path | str = "index"):
-    """What embeds queries for an index: the ONNX export of its encoder when one exists and nothing else was asked
-    for (no torch at query time), else :func:`load_index_encoder`'s — wrapped by the query adapter the manifest
-    names (its map is applied in numpy after either). ``None`` for a BM25-only index. The searcher calls this."""
-    base = None
-    if info is not None and encoder is None and model is None and adapter is None:
-        from legalret.models.onnx import OnnxQueryEncoder, find_export
-
-        export = find_export(info["fingerprint"])
-        if export is not None:
-            onnx_enc = OnnxQueryEncoder.load(export)
-            if onnx_enc.fingerprint == info["fingerprint"]:
-                base = onnx_enc
-    if base is None:
-        base = load_index_encoder(info, model=model, adapter=adapter, encoder=encoder, precision=precision, where=where)
-    if base is None:
-        return None
-    from legalret.models.query_adapter import AdaptedQueryEncoder, wrap_query_encoder
-
-    qa = index_query_adapter(info, where)
-    if qa is None:
-        return base.base if isinstance(base, AdaptedQueryEncoder) else base
-    try:
-        return wrap_query_encoder(base, qa)
-    except ModelError as e:
-        raise IndexError_(f"{where}: {e}") from e
 
 
 def _encoder_for_existing(info, model, adapter, encoder, precision, index_dir: Path):

@@ -7,7 +7,7 @@ corpus (132k rows, 200 MB) one exact scan takes ~19 ms on this machine — memor
 query budget. From :data:`PARTITION_MIN_ROWS` rows on, the index therefore also keeps :class:`Partitions`:
 k-means cells over the vectors (IVF); a query scores the cell centroids, then exactly scores only the rows
 of its :data:`DEFAULT_NPROBE` nearest cells. Scores stay exact cosines; what can be lost is a relevant row in
-an unprobed cell (measured against the exact scan in ``benchmarks/dense_partitions.py``). Updates reuse
+an unprobed cell (measured against the exact scan in ``experiments/dense_partitions.py``). Updates reuse
 the trained centroids and only re-assign rows, so ``index add`` pays no k-means.
 
 Row ``i`` of the FAISS index is row ``i`` of the index's row table (see :mod:`legalret.index.store`), which

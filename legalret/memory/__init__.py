@@ -7,11 +7,11 @@ scored article list.
 
 Usage::
 
-    from legalret.memory import PrecedentMemory, MemoryRetriever, memory_weight
+    from legalret.memory import PrecedentMemory, MemoryVoter, memory_weight
 
     memory = PrecedentMemory.build(read_precedents(["precedent-kr.zip"]), encoder=None)   # BM25 only
     memory.save("some/dir")      # inside an index it is written by legalret.pipeline, in the generation
-    retriever = MemoryRetriever(PrecedentMemory.load("some/dir"))
+    retriever = MemoryVoter(PrecedentMemory.load("some/dir"))
     retriever.search("임대차보증금 반환채무와 목적물 인도의 동시이행", k=10)   # [(key, score), ...]
     result = retriever.explain(query, k=10, before=date(2021, 3, 4), exclude="2019다12345")
     result.votes[0].support        # the holdings behind the top article (사건번호, 선고일자, text)
@@ -19,7 +19,7 @@ Usage::
 
     # the facts memory (legalret.memory.facts): one item per decision, its facts text, same machinery
     facts = build_facts_memory(read_facts("precedent-facts.zip"), memory)
-    MemoryRetriever(facts, FACTS_VOTES).search("갑은 을에게 자동차 수리를 맡겼는데 …", k=10)
+    MemoryVoter(facts, FACTS_VOTES).search("갑은 을에게 자동차 수리를 맡겼는데 …", k=10)
 
     # article profiles (legalret.memory.profiles): every holding citing an article pooled into one document
     ArticleProfiles(memory).ranking(memory.tokenize("유치권자의 점유 상실"), 10, before="2021-03-04")
@@ -29,7 +29,8 @@ from legalret.memory.retriever import (
     ArticleVote,
     HoldingMatch,
     MemoryResult,
-    MemoryRetriever,
+    MemoryRetriever,  # the old name of MemoryVoter, for callers written before the rename
+    MemoryVoter,
     VoteConfig,
     WeightConfig,
     memory_weight,
@@ -48,7 +49,7 @@ __all__ = [
     "HoldingMatch",
     "MemoryItem",
     "MemoryResult",
-    "MemoryRetriever",
+    "MemoryVoter",
     "PrecedentMemory",
     "ProfileConfig",
     "VoteConfig",

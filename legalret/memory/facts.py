@@ -31,9 +31,9 @@ from legalret.precedents.facts import FactsDecision, FactsRecord, join
 #: The generation part (``<generation>/facts/``, ``manifest["facts"]``).
 FACTS_PART = "facts"
 #: Facts are long (~1,500 characters, ~250 Kiwi tokens); BM25 sees the first this many tokens
-#: (``benchmarks/facts_memory.py --tune``, tune split only). None = all.
+#: (``experiments/facts_memory.py --tune``, tune split only). None = all.
 FACTS_MAX_TOKENS: int | None = None
-#: The facts memory's vote settings (tune split; see benchmarks/facts_memory.py).
+#: The facts memory's vote settings (tune split; see experiments/facts_memory.py).
 FACTS_VOTES = VoteConfig()
 FACTS_BM25 = MEMORY_BM25
 

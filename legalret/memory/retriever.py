@@ -1,6 +1,6 @@
 """Memory retrieval: the nearest holdings vote for the articles they cite.
 
-For a query, :class:`MemoryRetriever` finds the ``depth`` most similar stored holdings (BM25, dense, or
+For a query, :class:`MemoryVoter` finds the ``depth`` most similar stored holdings (BM25, dense, or
 both) and aggregates their citations into a scored article list:
 
 * **score- and rank-weighted votes** — holding *h* at rank *r* with similarity *s* (relative to the best
@@ -24,7 +24,7 @@ holding restates the query and falls when the best holding shares little of its 
 
 Usage::
 
-    retriever = MemoryRetriever(PrecedentMemory.load("index/memory"))
+    retriever = MemoryVoter(PrecedentMemory.load("index/memory"))
     retriever.search("임차인의 비용상환청구권 포기 특약의 효력", k=10)          # [(key, share), ...]
     res = retriever.explain(query, k=10, before=date(2021, 1, 1), exclude="2019다1234")
     for vote in res.votes:
@@ -118,7 +118,7 @@ class MemoryResult:
 
     ``votes`` (:class:`ArticleVote` s with their supporting holdings) and ``holdings`` (every
     :class:`HoldingMatch` that voted) may be given as lists or as functions that make them: a result of
-    :meth:`MemoryRetriever.explain` makes them on first access. A search reads only the ranking, the vote
+    :meth:`MemoryVoter.explain` makes them on first access. A search reads only the ranking, the vote
     shares and the support counts (:meth:`ranking`, :meth:`shares_and_support`), kept as plain lists; the
     ~100 votes and ~100 holdings as objects cost ~0.4 ms per memory and query (half of what the memory
     costs) and are wanted only to explain a hit."""
@@ -210,7 +210,7 @@ class _Nearest:
 
 @dataclass
 class _VoteTable:
-    """Votes as arrays (see :meth:`MemoryRetriever._tally`): ``keys[i]`` gets ``votes[i]``; ``order`` = key
+    """Votes as arrays (see :meth:`MemoryVoter._tally`): ``keys[i]`` gets ``votes[i]``; ``order`` = key
     indices best first; the supporting (key index, holding index) pairs in support order (holding index:
     position in the nearest holdings)."""
 
@@ -272,8 +272,10 @@ def _tie_ranks_loop(scores: Sequence[float]) -> list[float]:
     return ranks
 
 
-class MemoryRetriever:
-    """Retriever protocol (``search(query, k)``, ``search_batch(queries, k)``) over a :class:`PrecedentMemory`."""
+class MemoryVoter:
+    """The precedent memory's votes for a query (``search(query, k)``, ``search_batch``, ``explain``): the holdings
+    nearest the query vote for the articles they cite. Wrapped as a search retriever by
+    :mod:`legalret.search.retrievers.memory`."""
 
     name = "memory"
 
@@ -558,6 +560,11 @@ class MemoryRetriever:
         total = sum(idf(t) for t in query)
         # (= query & set(tokens_of(best_row)), in the same order, without making the row's token strings)
         return sum(idf(t) for t in self.memory.shared_tokens(best_row, query)) / total if total > 0 else 0.0
+
+
+#: The name before "retriever" came to mean one thing (a plug-in of :mod:`legalret.search.retrievers`);
+#: kept for callers of the old name.
+MemoryRetriever = MemoryVoter
 
 
 def match_strength(result: MemoryResult, config: WeightConfig | None = None) -> float:

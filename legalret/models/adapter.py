@@ -110,6 +110,8 @@ def adapter_fingerprint(adapter_dir: Path) -> str:
 
 
 LORA_FORMAT = "legalret-lora-1"
+#: The card format of a query adapter (:mod:`legalret.models.query_adapter`, which imports this module, not the reverse).
+QUERY_FORMAT = "legalret-query-adapter-1"
 
 
 @dataclass
@@ -209,8 +211,6 @@ def read_card_json(adapter_dir: Path) -> dict[str, Any]:
 def adapter_kind(adapter_dir: str | Path) -> str:
     """``'lora'`` or ``'query'`` by the card's ``format`` (a card without one is an old LoRA card); a
     :class:`ModelError` for a missing card or an unknown format. Index builds dispatch on this."""
-    from legalret.models.query_adapter import FORMAT as QUERY_FORMAT
-
     adapter_dir = resolve_adapter_dir(adapter_dir)
     fmt = read_card_json(adapter_dir).get("format", LORA_FORMAT)
     if fmt == LORA_FORMAT:

@@ -24,9 +24,7 @@ re-normalised in float32.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import logging
 import os
 from pathlib import Path
 from typing import Literal, Sequence
@@ -35,6 +33,7 @@ import numpy as np
 
 from legalret.errors import ModelError
 from legalret.hardware import cpu_has_native_bf16  # noqa: F401  (also what benchmarks/encoder_speed.py reads)
+from legalret.models.hf import portable_tokenizer_config, quiet_transformers, st_modules  # noqa: F401 (importable here too)
 from legalret.models.spec import ALTERNATIVES, ModelSpec, resolve_spec
 
 Precision = Literal["auto", "fp32", "bf16"]
@@ -129,7 +128,7 @@ def load_encoder(
 
     ``passage_max_tokens`` cuts passages (not queries) shorter than the model's limit; the vectors change, so
     the cut is part of the fingerprint. Statute articles carry their subject in the title and first
-    sentences: on the dev holdings a 128-token cut retrieves as well as 512 (``benchmarks/passage_length.py``)
+    sentences: on the dev holdings a 128-token cut retrieves as well as 512 (``experiments/passage_length.py``)
     and halves the encoding time of the full corpus, whose long 시행령 articles dominate it.
 
     The bundled model is rebuilt into the cache on first use (a progress message, ~half a minute); a hub id
@@ -249,48 +248,6 @@ def _fetch_from_hub(repo_id: str) -> Path:
 
 
 _HUB_FILES = ["*.json", "*.safetensors", "*.txt", "*.model", "1_Pooling/*", "2_Normalize/*", "*/config.json"]
-
-
-@contextlib.contextmanager
-def quiet_transformers():
-    """Silence transformers' load reports and progress bars (unused pooler weights etc.) while we load."""
-    import transformers
-
-    level = transformers.logging.get_verbosity()
-    transformers.logging.set_verbosity_error()
-    was_disabled = not transformers.utils.logging.is_progress_bar_enabled()
-    transformers.utils.logging.disable_progress_bar()
-    st_logger = logging.getLogger("sentence_transformers")
-    st_level = st_logger.level
-    st_logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        transformers.logging.set_verbosity(level)
-        if not was_disabled:
-            transformers.utils.logging.enable_progress_bar()
-        st_logger.setLevel(st_level)
-
-
-def st_modules():
-    """(Transformer, Pooling, Normalize) from wherever this sentence-transformers version keeps them."""
-    try:  # sentence-transformers >= 6
-        from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
-    except ImportError:  # older releases
-        from sentence_transformers.models import Normalize, Pooling, Transformer
-    return Transformer, Pooling, Normalize
-
-
-def portable_tokenizer_config(model_dir: Path) -> None:
-    """Name the tokenizer class ``PreTrainedTokenizerFast`` (transformers 5 writes its own ``TokenizersBackend``,
-    which transformers 4 cannot load); both read the same ``tokenizer.json``."""
-    import json
-
-    path = Path(model_dir) / "tokenizer_config.json"
-    config = json.loads(path.read_text(encoding="utf-8"))
-    if config.get("tokenizer_class") == "TokenizersBackend":
-        config["tokenizer_class"] = "PreTrainedTokenizerFast"
-        path.write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def _load_sentence_transformer(model_dir: Path, device: str):

@@ -469,7 +469,7 @@ def rebuild(bin_path: Path, target: Path, *, spec: str = "bundled:me5-small", qu
     from sentence_transformers import SentenceTransformer
     from transformers import BertModel, PreTrainedTokenizerFast
 
-    from legalret.models.encoder import portable_tokenizer_config, quiet_transformers, st_modules
+    from legalret.models.hf import portable_tokenizer_config, quiet_transformers, st_modules
     from legalret.progress import console, track
 
     Transformer, Pooling, Normalize = st_modules()
@@ -559,7 +559,7 @@ def _check_tokenizer_roundtrip(tok, st_dir: Path) -> None:
     """Guard against sentence-transformers/transformers rewriting the tokenizer on save (a known pitfall)."""
     from transformers import AutoTokenizer
 
-    from legalret.models.encoder import quiet_transformers
+    from legalret.models.hf import quiet_transformers
 
     with quiet_transformers():
         reloaded = AutoTokenizer.from_pretrained(str(st_dir))

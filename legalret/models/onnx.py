@@ -71,7 +71,7 @@ WORD_EMBEDDINGS = "word_embeddings.npy"
 #: The graph input that replaces the word-embedding lookup.
 EMBEDS_INPUT = "inputs_embeds"
 #: The variant a new index's build records for queries (:func:`set_query_variant`; legalret.pipeline). Measured
-#: on the main-job index, me5-small + qmap query adapter (benchmarks/query_int8.py; results in
+#: on the main-job index, me5-small + qmap query adapter (experiments/query_int8.py; results in
 #: benchmarks/results/latency-main-job/): ``nbits8`` — query cosine to fp32 ≥ 0.9997; recall@10 over all 783
 #: dev queries (the tune half of the user questions + 600 dev holdings) −0.002 dense alone, +0.000 default
 #: hybrid; per set, dense alone on the 183 tune questions is −0.011 (2 queries lose a gold article, none gain),
@@ -230,7 +230,7 @@ def quantize_nbits8(src: Path, dst: Path, block_size: int = 32) -> Path:
     """int8 weights in blocks (``MatMulNBits``, symmetric, ``block_size`` input rows per scale) with int8
     compute (accuracy level 4: activations quantized per block of ``block_size`` at run time).
 
-    Measured against :func:`quantize_int8` on me5-small + the legal query adapter (``benchmarks/query_int8.py``):
+    Measured against :func:`quantize_int8` on me5-small + the legal query adapter (``experiments/query_int8.py``):
     query cosine to fp32 ≥ 0.9998 instead of ≥ 0.98 — a scale per 32 values (weights and activations) instead
     of one per output channel and one per call — at about the same speed. Its kernels need weight prepacking
     (:meth:`OnnxQueryEncoder.load` keeps it on for quantized variants)."""
@@ -623,7 +623,9 @@ class OnnxQueryEncoder:
         if config.get("version") != EXPORT_VERSION and _upgrade_in_child(path):
             config = _read_config(path) or config
         if variant is None:
-            variant = os.environ.get(QUERY_VARIANT_ENV) or _recorded_variant(config)
+            from legalret.config import env_query_variant
+
+            variant = env_query_variant() or _recorded_variant(config)
             wanted = config.get("models", {}).get(variant)
             if wanted is None or not (path / wanted).is_file():
                 variant = "fp32"

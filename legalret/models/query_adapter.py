@@ -40,9 +40,9 @@ import numpy as np
 
 from legalret.errors import ModelError
 # the same card file as LoRA adapters: one place to look, its `format` tells them apart
-from legalret.models.adapter import CARD_NAME, read_card_json, resolve_adapter_dir
+from legalret.models.adapter import CARD_NAME, QUERY_FORMAT, read_card_json, resolve_adapter_dir
 
-FORMAT = "legalret-query-adapter-1"
+FORMAT = QUERY_FORMAT
 WEIGHTS_NAME = "query_adapter.npy"
 
 

@@ -97,7 +97,7 @@ def _build(tmp, out_dir, arch, texts, hidden_size, num_layers, num_heads, vocab_
     """Tokenizer + random transformer → sentence-transformers dir in ``tmp``, then swapped into ``out_dir``."""
     from sentence_transformers import SentenceTransformer
 
-    from legalret.models.encoder import portable_tokenizer_config, quiet_transformers, st_modules
+    from legalret.models.hf import portable_tokenizer_config, quiet_transformers, st_modules
 
     Transformer, Pooling, Normalize = st_modules()
     hf_dir = tmp / "hf"

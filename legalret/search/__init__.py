@@ -7,8 +7,12 @@ Usage::
     hits = Searcher("index/").search("유치권 간접점유", k=10)
     hits[0].key, hits[0].score, hits[0].article.title
 
-Modules: :mod:`~legalret.search.citations` (``민법 제750조`` in a query), :mod:`~legalret.search.fusion`
-(convex and reciprocal-rank fusion over any named retrievers), :mod:`~legalret.search.searcher`.
+Modules, in the order a query meets them: :mod:`~legalret.search.prepare` (text, tokens, citations —
+:mod:`~legalret.search.citations`; filters — :mod:`~legalret.search.filters`), :mod:`~legalret.search.retrievers`
+(one module per retriever, and the registry), :mod:`~legalret.search.fusion` (convex and reciprocal-rank fusion
+over any named lists), :mod:`~legalret.search.ranker` (the learned re-ranker, features by name),
+:mod:`~legalret.search.explain`, :mod:`~legalret.search.results` / :mod:`~legalret.search.response` (what the
+API returns and the CLI prints); :mod:`~legalret.search.searcher` runs the stages.
 """
 
 from legalret.search.citations import QueryCitation, find_citations

@@ -5,7 +5,7 @@ Two methods, both generic over the retriever names:
 * :func:`convex_fusion` — each retriever's scores are min–max normalized over its own candidate list
   (best → 1, worst listed → 0, unlisted → 0), then combined as ``Σ weight[name] · norm[name]``
   with the weights summing to 1. The weight is the one knob; its default was chosen on the 2020–2022
-  dev holdings (``benchmarks/search_dev_recall.py``).
+  dev holdings (``experiments/search_dev_recall.py``).
 * :func:`rrf_fusion` — reciprocal-rank fusion ``Σ weight[name] / (rrf_k + rank)``: needs no score scale at all.
 
 Usage::
@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 #: Default weight of the dense retriever in 2-way convex fusion (BM25 gets 1 - this). Chosen on the 2020–2022
-#: dev holdings with the default encoder (benchmarks/search_dev_recall.py: recall@10 0.435 at 0.3 vs 0.414 at 0.5).
+#: dev holdings with the default encoder (experiments/search_dev_recall.py: recall@10 0.435 at 0.3 vs 0.414 at 0.5).
 DEFAULT_DENSE_WEIGHT = 0.3
 DEFAULT_RRF_K = 60
 #: How many candidates each retriever contributes before fusion.
@@ -158,6 +158,23 @@ def fuse(lists: Mapping[str, Ranked], settings: FusionSettings, weights: Mapping
     if settings.method == "rrf":
         return rrf_fusion(lists, w, k, settings.rrf_k)
     raise ValueError(f"unknown fusion method {settings.method!r} (use 'convex' or 'rrf')")
+
+
+def gated_weights(weights: Mapping[str, float], gates: Mapping[str, float]) -> tuple[dict[str, float], list[str]]:
+    """Fusion weights for one query when some retrievers gate their weight per query (the memories: how well
+    their best precedents match). The gated retrievers share one channel — its weight the strongest gate,
+    split in proportion to the gates — and the fixed ``weights`` share the rest. Returns the weights and the
+    gated names (in order)."""
+    if not gates:
+        return dict(weights), []
+    channel, total = max(gates.values()), sum(gates.values())
+    out = {name: w * (1.0 - channel) for name, w in weights.items()}
+    names, given = list(gates), 0.0
+    for name in names[:-1]:
+        out[name] = channel * (gates[name] / total if total > 0 else 1.0)
+        given += out[name]
+    out[names[-1]] = channel - given  # (the last takes the rest: the channel sums exactly)
+    return out, names
 
 
 def default_fusion(adapter: str | Path | None = None, dense_weight: float | None = None) -> FusionSettings:

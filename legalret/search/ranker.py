@@ -5,7 +5,7 @@ holding, where its votes are strong. This re-ranker learns from data how much ea
 when: per candidate it reads each retriever's rank and score, their agreement, and query signals (length,
 갑/을 parties, numbers — the marks of a scenario) crossed with the retrievers' ranks, and scores them with
 one weight vector (logistic regression or a listwise linear model, fitted by :mod:`legalret.train.ranker`),
-optionally plus one small tanh hidden layer (schema ``legalret.ranker/2``). The query path stays light:
+optionally plus one small tanh hidden layer. The query path stays light:
 one ``hybrid`` search (whose hits carry every retriever's rank and score), a feature matrix built with
 whole-column numpy operations (:func:`candidate_features`, ~0.3–0.6 ms for 100 candidates on this
 machine's CPU, 3–4× faster than the first per-candidate loop, the same values bit for bit), one
@@ -14,7 +14,7 @@ for a linear model, integrated gradients from the training mean for one with a h
 
 Usage::
 
-    from legalret.search.ranker import Ranker, RankerRetriever
+    from legalret.search.ranker import Ranker, RerankedSearch
     from legalret.search.searcher import Searcher
 
     searcher = Searcher("index/")
@@ -23,22 +23,24 @@ Usage::
     ranked = ranker.rerank(query, hits)                 # [(key, score)], best first
     ranker.explain(query, hits, "민법 제750조")          # {feature: contribution} for one candidate
 
-    RankerRetriever(searcher, ranker).search_batch(queries, 10, before=[…], exclude=[…])  # evaluate protocol
+    RerankedSearch(searcher, ranker).search_batch(queries, 10, before=[…], exclude=[…])  # evaluate protocol
 
 Exact citations in the query (hits ranked by ``citation``) keep their place at the top.
 
-The facts memory (``facts``, :mod:`legalret.memory.facts`) adds its rank, score, vote share and support
-(and those of the holdings memory) as features. A ranker file trained before them lists fewer features:
-it still loads and scores with exactly the features it was trained on (a named subset of
-:data:`FEATURES`); retrain it to use the new ones (:mod:`legalret.train.ranker`). The same holds for
-:data:`SECOND_FEATURES` (vote shares relative to the best and their ranks, the best rank of any list) and
-:data:`THIRD_FEATURES`: each candidate's rank and score among the holdings memory's article profiles
-(:mod:`legalret.memory.profiles`), which the Searcher sets on the fused candidates (``ranks['profile']``).
-The shipped ranker reads the first and the profile groups (:data:`FEATURE_GROUPS`).
+**Features by name.** :func:`catalogue` generates the feature names from the registered retrievers
+(:mod:`legalret.search.retrievers`): each declares the feature families it feeds (:data:`FAMILIES`: ``rank``,
+``votes``, ``gate``, ``agree``), so a new retriever brings its own ``{name}_rr`` … columns. A ranker file
+(:data:`SCHEMA_NAMED`) keys every weight by feature name and lists the retrievers it ``requires``; it scores
+with exactly the features it was trained on, wherever they sit in the matrix, and a name this legalret does
+not compute is refused in one line naming the file and the feature. Files trained before a feature (the facts
+memory's, :data:`SECOND_FEATURES`, the article profiles' :data:`THIRD_FEATURES`) score without it; the shipped
+one reads the ``first`` and ``profile`` groups (:data:`FEATURE_GROUPS`). Older positional files
+(``legalret.ranker/1``, ``/2``) still load.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -52,23 +54,24 @@ from typing import Any
 import numpy as np
 
 from legalret.errors import LegalretError
+from legalret.search.retrievers.base import ABSENT_RANK
 
 SCHEMA = "legalret.ranker/1"
 #: A ranker with a hidden layer: a new schema, so that a legalret that knows only linear files refuses it.
 SCHEMA_MLP = "legalret.ranker/2"
-SIGNALS = ("bm25", "dense", "memory")
-#: Signals added after the first shipped ranker: their features sit after the original ones.
-EXTRA_SIGNALS = ("facts",)
-#: Memories whose votes carry (share, support) per article: see :func:`vote_features`.
-VOTING = ("memory", "facts")
+#: Name-keyed weights (``features: {name: {coef, mean, scale}}``, the hidden layer's rows by name too): the
+#: file says which feature each number belongs to, so a mismatch is refused by name, whatever the order.
+SCHEMA_NAMED = "legalret.ranker/3"
+#: Retrievers a ranker file needs when it does not say (``requires``): the shipped one's.
+DEFAULT_REQUIRES = ("bm25", "dense", "memory")
 #: Support counts are capped here (VoteConfig.max_support keeps at most 5 supporting decisions).
 MAX_SUPPORT = 5
 #: Candidates read per query (the hybrid's top ``depth``).
 DEFAULT_DEPTH = 100
-#: The rank a candidate gets from a retriever whose list it is not in: beyond any list a Searcher returns.
-ABSENT_RANK = 1000
 _PARTY = re.compile(r"(?:^|[\s,(])[갑을병정](?:[은는이가의에과와도]|에게|\s|,|\))")
 _NUMBER = re.compile(r"\d")
+#: Query signals a list's rank is crossed with (how much a rank counts depends on the kind of question).
+_CROSSES = ("log_len", "parties", "numbers")
 
 
 def query_signals(query: str) -> dict[str, float]:
@@ -81,49 +84,106 @@ def query_signals(query: str) -> dict[str, float]:
     }
 
 
-def _base_features() -> list[str]:
-    names = []
-    for s in (*SIGNALS, "fused"):
-        names += [f"{s}_in", f"{s}_rr", f"{s}_logrank", f"{s}_score"]
-    names += ["agree_top10", "agree_all", "memory_top", "memory_mass"]
-    names += list(query_signals(""))
-    # how much a rank counts depends on the kind of question: rank × query-signal crosses
-    for s in (*SIGNALS, "fused"):
-        for qs in ("log_len", "parties", "numbers"):
-            names.append(f"{s}_rr*{qs}")
-    names += ["memory_rr*memory_top", "memory_score*memory_top"]
-    # the facts memory, and the vote share / support of both memories (appended: older files keep their order)
-    for s in EXTRA_SIGNALS:
-        names += [f"{s}_in", f"{s}_rr", f"{s}_logrank", f"{s}_score", f"{s}_top", f"{s}_mass"]
-        names += [f"{s}_rr*{qs}" for qs in ("log_len", "parties", "numbers")]
-    for s in VOTING:
-        names += [f"{s}_share", f"{s}_support"]
-    names += ["agree_memories_top10"]
-    names += list(SECOND_FEATURES)
-    names += list(THIRD_FEATURES)
-    return names
+# ---- the feature catalogue -------------------------------------------------------------------------------
+#: What each feature family means, per retriever ``s`` (its class's ``features`` names the families it feeds):
+FAMILIES = {
+    # rank: in the list, 1/rank, log(1 + rank), min–max score among the candidates, 1/rank × each query signal
+    "rank": ("{s}_in", "{s}_rr", "{s}_logrank", "{s}_score", *(f"{{s}}_rr*{qs}" for qs in _CROSSES)),
+    # votes: the best and summed list scores, the candidate's vote share and supporting decisions, the share
+    # over the largest share among the candidates, and 1 / the share's rank among them
+    "votes": ("{s}_top", "{s}_mass", "{s}_share", "{s}_support", "{s}_share_rel", "{s}_share_rr"),
+    # gate: 1/rank and score × the list's best score (how sure the memory is)
+    "gate": ("{s}_rr*{s}_top", "{s}_score*{s}_top"),
+    # agree: counted in agree_top10 / agree_all (no features of its own)
+    "agree": (),
+}
+#: Features of the candidate set as a whole: how many "agree" lists have it in their top 10 / at all, whether
+#: every voting list has it in its top 10, the voting lists' summed shares, the best 1/rank of any fused list.
+COMBINED = ("agree_top10", "agree_all", "agree_memories_top10", "shares_sum", "best_rr")
+#: ``fused``: the hybrid's own order, a ranked list like the others.
+FUSED = "fused"
 
 
-#: Features added with the second ranker (appended: files trained before them score without them).
-#: ``*_share_rel``: a memory's vote share over its largest among the candidates; ``*_share_rr``: 1 / the rank
-#: of that share among the candidates; ``best_rr``: the best reciprocal rank any list gives. (Features of the
-#: article's law — 상법 or not, named in the query — were measured too, no gain; nothing here names a law.)
-SECOND_FEATURES = ("memory_share_rel", "facts_share_rel", "memory_share_rr", "facts_share_rr", "shares_sum",
-                   "best_rr")
+@dataclass(frozen=True)
+class Catalogue:
+    """The named re-ranker features of a set of retrievers, and where each sits in the feature matrix.
+
+    ``sources``: ``(name, families, fused)`` per retriever in registration order (``fused`` False: it
+    annotates the fused candidates, as the article profiles do)."""
+
+    sources: tuple[tuple[str, frozenset, bool], ...]
+
+    @functools.cached_property
+    def lists(self) -> tuple[str, ...]:
+        """The ranked lists, matrix order: the fused retrievers, the fused order, the annotating ones."""
+        ranked = [(name, fused) for name, families, fused in self.sources if "rank" in families]
+        return (*(n for n, f in ranked if f), FUSED, *(n for n, f in ranked if not f))
+
+    def having(self, family: str) -> tuple[str, ...]:
+        return tuple(name for name, families, _ in self.sources if family in families)
+
+    @functools.cached_property
+    def names(self) -> tuple[str, ...]:
+        out = list(query_signals(""))
+        for s in self.lists:
+            out += [f.format(s=s) for f in FAMILIES["rank"]]
+        for family in ("votes", "gate"):
+            for s in self.having(family):
+                out += [f.format(s=s) for f in FAMILIES[family]]
+        return (*out, *COMBINED)
+
+    @functools.cached_property
+    def column(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.names)}
+
+    def columns(self, pattern: str, names: Sequence[str]) -> np.ndarray:
+        return np.array([self.column[pattern.format(s=s)] for s in names], dtype=np.int64)
 
 
-#: Signals of the third ranker: not fused lists but a rank and score on each fused candidate — the holdings
-#: memory's article profiles (:mod:`legalret.memory.profiles`; the Searcher sets them on hybrid candidates).
-CANDIDATE_SIGNALS = ("profile",)
-THIRD_FEATURES = tuple(f"{s}_{kind}" for s in CANDIDATE_SIGNALS for kind in ("in", "rr", "logrank", "score")) + tuple(
-    f"{s}_rr*{qs}" for s in CANDIDATE_SIGNALS for qs in ("log_len", "parties", "numbers"))
+    # ---- where candidate_features writes each family (computed once per catalogue) -------------------------
+    @functools.cached_property
+    def layout(self) -> dict[str, Any]:
+        col, lists = self.column, self.lists
+        at = {s: i for i, s in enumerate(lists)}
+        named = [s for s in lists if s != FUSED]
+        return {
+            "at": at, "named": named, "named_idx": np.array([at[s] for s in named], dtype=np.int64), "fused": at[FUSED],
+            **{kind: self.columns("{s}_" + kind, lists) for kind in ("in", "rr", "logrank", "score")},
+            "crosses": np.array([col[f"{s}_rr*{qs}"] for s in lists for qs in _CROSSES], dtype=np.int64),
+            "query": np.array([col[name] for name in query_signals("")], dtype=np.int64),
+            "agree": [at[s] for s in self.having("agree")], "voting": self.having("votes"), "gated": self.having("gate"),
+            "retrieved": [at[s] for s in lists[:at[FUSED]]],  # every fused list: not the fused order, not an annotating one
+        }
 
 
-FEATURES: tuple[str, ...] = tuple(_base_features())
-#: Named groups of :data:`FEATURES`, in order, for training on a subset (``python -m legalret.train.ranker
-#: --features first,profile``: the shipped ranker's).
+_CURRENT: list = [None, None]  # (registry version, its catalogue)
+
+
+def catalogue() -> Catalogue:
+    """The feature catalogue of the registered retrievers (:mod:`legalret.search.retrievers`)."""
+    from legalret.search.retrievers.base import registered, registry_version
+
+    version = registry_version()
+    if _CURRENT[0] != version:
+        _CURRENT[:] = [version, _catalogue(tuple((cls.name, frozenset(cls.features), bool(cls.fused)) for cls in registered()))]
+    return _CURRENT[1]
+
+
+@functools.lru_cache(maxsize=8)
+def _catalogue(sources: tuple) -> Catalogue:
+    return Catalogue(sources)
+
+
+#: The features this legalret computes with the retrievers registered at import (see :func:`catalogue`).
+FEATURES: tuple[str, ...] = catalogue().names
+#: Features added with the second ranker (files trained before them score without them).
+SECOND_FEATURES = ("memory_share_rel", "facts_share_rel", "memory_share_rr", "facts_share_rr", "shares_sum", "best_rr")
+#: The article profiles' features (the third ranker's).
+THIRD_FEATURES = tuple(f.format(s="profile") for f in FAMILIES["rank"])
+#: Named groups of :data:`FEATURES` for training on a subset (``python -m legalret.train.ranker --features
+#: first,profile``: the shipped ranker's): what the first two rankers read, what the second added, the profiles.
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
-    "first": FEATURES[: FEATURES.index(SECOND_FEATURES[0])],
+    "first": tuple(f for f in FEATURES if f not in SECOND_FEATURES and f not in THIRD_FEATURES),
     "second": SECOND_FEATURES,
     "profile": THIRD_FEATURES,
 }
@@ -140,7 +200,6 @@ def vote_features(result: Any) -> dict[str, tuple[float, int]]:
 
 #: log1p of every rank a list can give (ranks are small integers: a table lookup, the same values as math.log1p).
 _LOG1P = np.array([math.log1p(r) for r in range(ABSENT_RANK + 1)])
-_COL = {name: i for i, name in enumerate(FEATURES)}
 
 
 def _log1p_ranks(r: np.ndarray) -> np.ndarray:
@@ -151,49 +210,39 @@ def _log1p_ranks(r: np.ndarray) -> np.ndarray:
     return np.vectorize(math.log1p, otypes=[np.float64])(r)
 
 
-#: The lists with a rank and score per candidate (``fused``: the hybrid's own order), and their columns.
-_LISTS = (*SIGNALS, "fused", *EXTRA_SIGNALS, *CANDIDATE_SIGNALS)
-_LIST_INDEX = {s: i for i, s in enumerate(_LISTS) if s != "fused"}  # (a hit's own ranks never name "fused")
-_NAMED = np.array(list(_LIST_INDEX.values()))
-_CROSSES = ("log_len", "parties", "numbers")
-_LIST_COLS = {kind: np.array([_COL[f"{s}_{kind}"] for s in _LISTS]) for kind in ("in", "rr", "logrank", "score")}
-_CROSS_COLS = np.array([_COL[f"{s}_rr*{qs}"] for s in _LISTS for qs in _CROSSES])
-_QUERY_COLS = np.array([_COL[name] for name in query_signals("")])
-_NAMED_LISTS = tuple(_LIST_INDEX)  # the lists a hit names in its ranks / scores, in column order
-_RETRIEVED = np.array([_LIST_INDEX[s] for s in (*SIGNALS, *EXTRA_SIGNALS)])  # the fused lists (best_rr reads these)
-
-
 def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None,
-                       votes: dict[str, dict[str, tuple[float, int]]] | None = None) -> tuple[list[str], np.ndarray]:
-    """Keys and the ``(n, len(FEATURES))`` feature matrix of one query's hybrid hits.
+                       votes: dict[str, dict[str, tuple[float, int]]] | None = None,
+                       features: Catalogue | None = None) -> tuple[list[str], np.ndarray]:
+    """Keys and the ``(n, len(catalogue.names))`` feature matrix of one query's hybrid hits.
 
     ``hits``: objects with ``.key``, ``.score``, ``.ranks`` and ``.scores`` (Searcher hits), in fused
-    order; ``votes`` (``{memory|facts: {key: (share, support)}}``) or else each hit's ``.votes``
-    (``{memory|facts: (share, support)}``) give the memories' vote shares and support. Exact-citation hits
-    are skipped (see :meth:`Ranker.rerank`).
+    order; ``votes`` (``{retriever: {key: (share, support)}}``) or else each hit's ``.votes``
+    (``{retriever: (share, support)}``) give the voting retrievers' shares and support. Exact-citation hits
+    are skipped (see :meth:`Ranker.rerank`). ``features``: the catalogue (default: the registered retrievers').
 
     One pass over the hits reads their ranks, scores and votes into arrays; every feature is then a
     whole-matrix numpy operation (a few dozen of them, whatever the number of candidates)."""
+    cat = features or catalogue()
     cands = [h for h in hits if "citation" not in (h.ranks or {})]
     if depth is not None:
         cands = cands[:depth]
     keys = [h.key for h in cands]
     n = len(cands)
-    x = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    x = np.zeros((n, len(cat.names)), dtype=np.float64)
     if not n:
         return keys, x
-    col = _COL
+    col, lists, lay = cat.column, cat.lists, cat.layout
+    at, named, named_idx, fused = lay["at"], lay["named"], lay["named_idx"], lay["fused"]
     # the hits' dicts read one list at a time: ranks (0 = not in that list) and raw scores (NaN = not scored)
-    fused = _LISTS.index("fused")
     nan = math.nan
-    m = len(_LISTS)
+    m = len(lists)
     ranks = [h.ranks or {} for h in cands]
     raws = [h.scores or {} for h in cands]
     rank = np.empty((n, m), dtype=np.int64)
-    rank[:, _NAMED] = np.array([[r.get(s, 0) for r in ranks] for s in _NAMED_LISTS], dtype=np.int64).T
+    rank[:, named_idx] = np.array([[r.get(s, 0) for r in ranks] for s in named], dtype=np.int64).T
     rank[:, fused] = np.arange(1, n + 1)
     raw = np.empty((n, m))
-    raw[:, _NAMED] = np.array([[v.get(s, nan) for v in raws] for s in _NAMED_LISTS], dtype=np.float64).T
+    raw[:, named_idx] = np.array([[v.get(s, nan) for v in raws] for s in named], dtype=np.float64).T
     raw[:, fused] = [h.score for h in cands]
     scored = ~np.isnan(raw)
     raw[~scored] = 0.0
@@ -207,43 +256,43 @@ def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None
         norm = np.where(scored, np.where(spread < 1e-12, 1.0, (raw - lo) / spread), 0.0)
     q = query_signals(query)
     qv = np.array([q[name] for name in _CROSSES])
-    x[:, _LIST_COLS["in"]] = present
-    x[:, _LIST_COLS["rr"]] = rr
-    x[:, _LIST_COLS["logrank"]] = _log1p_ranks(rank)
-    x[:, _LIST_COLS["score"]] = norm
-    x[:, _CROSS_COLS] = (rr[:, :, None] * qv).reshape(n, -1)
-    x[:, _QUERY_COLS] = list(q.values())
+    x[:, lay["in"]] = present
+    x[:, lay["rr"]] = rr
+    x[:, lay["logrank"]] = _log1p_ranks(rank)
+    x[:, lay["score"]] = norm
+    x[:, lay["crosses"]] = (rr[:, :, None] * qv).reshape(n, -1)
+    x[:, lay["query"]] = list(q.values())
     top10 = present & (rank <= 10)
-    base = [_LIST_INDEX[s] for s in SIGNALS]
-    x[:, col["agree_top10"]] = top10[:, base].sum(axis=1)
-    x[:, col["agree_all"]] = present[:, base].sum(axis=1)
-    for s in ("memory", *EXTRA_SIGNALS):
-        c = _LIST_INDEX[s]
+    agree = lay["agree"]
+    x[:, col["agree_top10"]] = top10[:, agree].sum(axis=1)
+    x[:, col["agree_all"]] = present[:, agree].sum(axis=1)
+    voting = lay["voting"]
+    for s in voting:
+        c = at[s]
         values = raw[scored[:, c], c].tolist()
         x[:, col[f"{s}_top"]] = max(values) if values else 0.0
         x[:, col[f"{s}_mass"]] = sum(values)  # Python's sum, in fused order: the values the first ranker was trained on
-    mem = _LIST_INDEX["memory"]
-    x[:, col["memory_rr*memory_top"]] = rr[:, mem] * x[:, col["memory_top"]]
-    x[:, col["memory_score*memory_top"]] = norm[:, mem] * x[:, col["memory_top"]]
-    for s in VOTING:
         given = votes.get(s) if votes else None
         pairs = ([given.get(k, (0.0, 0)) for k in keys] if given is not None
                  else [(getattr(h, "votes", None) or {}).get(s, (0.0, 0)) for h in cands])
         # (flattened: numpy reads a flat iterable of numbers much faster than a list of tuples)
         share_support = np.fromiter(itertools.chain.from_iterable(pairs), dtype=np.float64, count=2 * n).reshape(n, 2)
-        x[:, col[f"{s}_share"]] = share_support[:, 0]
+        share = x[:, col[f"{s}_share"]] = share_support[:, 0]
         x[:, col[f"{s}_support"]] = np.minimum(share_support[:, 1], MAX_SUPPORT)
-    x[:, col["agree_memories_top10"]] = top10[:, [_LIST_INDEX[s] for s in VOTING]].all(axis=1)
-    # second-ranker features
-    for s in VOTING:
-        share = x[:, col[f"{s}_share"]]
         top = share.max()
         x[:, col[f"{s}_share_rel"]] = share / top if top > 0 else 0.0
         by_share = np.empty(n)
         by_share[np.argsort(-share, kind="stable")] = 1.0 / np.arange(1, n + 1)
         x[:, col[f"{s}_share_rr"]] = np.where(share > 0, by_share, 0.0)
-    x[:, col["shares_sum"]] = x[:, col["memory_share"]] + x[:, col["facts_share"]]
-    x[:, col["best_rr"]] = rr[:, _RETRIEVED].max(axis=1)  # (every fused list; not the fused order, not a profile)
+    for s in lay["gated"]:
+        x[:, col[f"{s}_rr*{s}_top"]] = rr[:, at[s]] * x[:, col[f"{s}_top"]]
+        x[:, col[f"{s}_score*{s}_top"]] = norm[:, at[s]] * x[:, col[f"{s}_top"]]
+    if voting:
+        x[:, col["agree_memories_top10"]] = top10[:, [at[s] for s in voting]].all(axis=1)
+        x[:, col["shares_sum"]] = functools.reduce(np.add, [x[:, col[f"{s}_share"]] for s in voting])
+    retrieved = lay["retrieved"]
+    if retrieved:
+        x[:, col["best_rr"]] = rr[:, retrieved].max(axis=1)
     return keys, x
 
 
@@ -259,7 +308,7 @@ class Ranker:
     scale: np.ndarray
     intercept: float = 0.0
     depth: int = DEFAULT_DEPTH
-    features: tuple[str, ...] = FEATURES
+    features: tuple[str, ...] = FEATURES  # names in the catalogue (:func:`catalogue`)
     info: dict = field(default_factory=dict)  # training data, sizes, settings (written to the file)
     hidden: dict | None = None  # one tanh hidden layer (see the class docs); None = linear
 
@@ -268,10 +317,10 @@ class Ranker:
         self.mean = np.asarray(self.mean, dtype=np.float64)
         self.scale = np.asarray(self.scale, dtype=np.float64)
         self.features = tuple(self.features)
-        unknown = [f for f in self.features if f not in FEATURES]
+        unknown = [f for f in self.features if f not in catalogue().column]
         if unknown:
-            raise LegalretError(f"ranker features {unknown[:3]} are not computed by this legalret "
-                                f"({len(FEATURES)} features); retrain it with legalret/train/ranker.py")
+            raise LegalretError(f"ranker features {unknown[:3]} are not computed by this legalret (its retrievers: "
+                                f"{', '.join(catalogue().lists)}); retrain it with legalret/train/ranker.py")
         n = len(self.features)
         if not (self.coef.shape == self.mean.shape == self.scale.shape == (n,)):
             raise LegalretError(f"ranker arrays must have {n} values each (one per listed feature): a damaged file; "
@@ -287,14 +336,28 @@ class Ranker:
                 raise LegalretError(f"ranker hidden layer shapes {h['w1'].shape}/{units}/{h['w2'].shape} do not fit "
                                     f"{n} features: a damaged file; retrain it with legalret/train/ranker.py")
             self.hidden = h
-        # a file trained before newer features (e.g. the facts memory's) scores with the ones it knows
-        self._columns = np.array([FEATURES.index(f) for f in self.features], dtype=np.int64)
-        self._all = n == len(FEATURES) and bool((self._columns == np.arange(n)).all())
+        self._layout: tuple | None = None  # (catalogue, its columns of self.features, all of them in order)
+
+    DEFAULT_REQUIRES = DEFAULT_REQUIRES
+
+    @property
+    def requires(self) -> tuple[str, ...]:
+        """The retrievers whose lists this ranker was trained on: it runs only on an index that has them all."""
+        return tuple(self.info.get("requires") or DEFAULT_REQUIRES)
+
+    def _columns(self) -> tuple[np.ndarray, bool]:
+        """Where this ranker's features sit in :func:`candidate_features`' matrix (by name: a file trained
+        before newer features, e.g. the facts memory's, scores with the ones it knows)."""
+        cat = catalogue()
+        if self._layout is None or self._layout[0] is not cat:
+            cols = np.array([cat.column[f] for f in self.features], dtype=np.int64)
+            self._layout = (cat, cols, len(cols) == len(cat.names) and bool((cols == np.arange(len(cols))).all()))
+        return self._layout[1], self._layout[2]
 
     @property
     def missing_features(self) -> list[str]:
         """Features this legalret computes that the ranker was not trained with (ignored when scoring)."""
-        return [f for f in FEATURES if f not in self.features]
+        return [f for f in catalogue().names if f not in self.features]
 
     @property
     def kind(self) -> str:
@@ -302,8 +365,9 @@ class Ranker:
 
     # ---- scoring ----------------------------------------------------------------------------------
     def _z(self, x: np.ndarray) -> np.ndarray:
-        if not self._all:
-            x = x[..., self._columns]
+        columns, everything = self._columns()
+        if not everything:
+            x = x[..., columns]
         return (x - self.mean) / self.scale
 
     def _score_z(self, z: np.ndarray) -> np.ndarray:
@@ -360,11 +424,13 @@ class Ranker:
 
     # ---- persistence ------------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        d = {"schema": SCHEMA if self.hidden is None else SCHEMA_MLP, "features": list(self.features),
-             "coef": self.coef.tolist(), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
+        """The file's content: each feature's weights under its name (schema :data:`SCHEMA_NAMED`)."""
+        d = {"schema": SCHEMA_NAMED, "kind": self.kind,
+             "features": {name: {"coef": c, "mean": m, "scale": sc} for name, c, m, sc in
+                          zip(self.features, self.coef.tolist(), self.mean.tolist(), self.scale.tolist())},
              "intercept": float(self.intercept), "depth": self.depth, "info": self.info}
         if self.hidden is not None:
-            d["hidden"] = {"w1": self.hidden["w1"].tolist(), "b1": self.hidden["b1"].tolist(),
+            d["hidden"] = {"w1": dict(zip(self.features, self.hidden["w1"].tolist())), "b1": self.hidden["b1"].tolist(),
                            "w2": self.hidden["w2"].tolist(), "b2": float(self.hidden["b2"])}
         return d
 
@@ -379,16 +445,35 @@ class Ranker:
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "ranker") -> Ranker:
-        if d.get("schema") not in (SCHEMA, SCHEMA_MLP):
-            raise LegalretError(f"{where}: not a {SCHEMA} file (schema {d.get('schema')!r})")
-        if d["schema"] == SCHEMA_MLP and not d.get("hidden"):
-            raise LegalretError(f"{where}: a {SCHEMA_MLP} file needs its 'hidden' layer")
+        """A ranker from its file's content: name-keyed (:data:`SCHEMA_NAMED`), or the older positional files
+        (:data:`SCHEMA`, :data:`SCHEMA_MLP`: ``features`` a list, ``coef``/``mean``/``scale`` in its order)."""
+        schema = d.get("schema")
+        if schema not in (SCHEMA, SCHEMA_MLP, SCHEMA_NAMED):
+            raise LegalretError(f"{where}: not a {SCHEMA_NAMED} file (schema {schema!r})")
+        if (schema == SCHEMA_MLP or d.get("kind", "linear") != "linear") and not d.get("hidden"):
+            raise LegalretError(f"{where}: a {d.get('kind') or SCHEMA_MLP} ranker file needs its 'hidden' layer")
         try:
-            return cls(coef=d["coef"], mean=d["mean"], scale=d["scale"], intercept=float(d.get("intercept", 0.0)),
-                       depth=int(d.get("depth", DEFAULT_DEPTH)), features=tuple(d["features"]), info=d.get("info") or {},
-                       hidden=d.get("hidden") if d["schema"] == SCHEMA_MLP else None)
+            hidden = d.get("hidden") if schema != SCHEMA else None
+            if schema == SCHEMA_NAMED:
+                named = d["features"]
+                if not isinstance(named, dict) or not all(isinstance(v, dict) for v in named.values()):
+                    raise LegalretError("'features' must map each feature name to its coef, mean and scale")
+                names = list(named)
+                arrays = {k: [named[f][k] for f in names] for k in ("coef", "mean", "scale")}
+                if hidden:
+                    w1 = hidden["w1"]
+                    if set(w1) != set(names):
+                        raise LegalretError(f"hidden layer rows {sorted(set(w1) ^ set(names))[:3]} do not match "
+                                            "the features by name: a damaged file")
+                    hidden = {**hidden, "w1": [w1[f] for f in names]}
+            else:
+                names, arrays = list(d["features"]), {k: d[k] for k in ("coef", "mean", "scale")}
+            return cls(intercept=float(d.get("intercept", 0.0)), depth=int(d.get("depth", DEFAULT_DEPTH)),
+                       features=tuple(names), info=d.get("info") or {}, hidden=hidden, **arrays)
         except KeyError as e:
             raise LegalretError(f"{where}: missing field {e.args[0]!r}") from None
+        except LegalretError as e:  # a feature this legalret does not compute, a damaged array: name the file
+            raise LegalretError(f"{where}: {e}") from None
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Ranker:
@@ -402,8 +487,8 @@ class Ranker:
         return cls.from_dict(d, str(path))
 
 
-class RankerRetriever:
-    """The evaluation/retriever protocol (``search_batch(queries, k, before=, exclude=)``) over a Searcher
+class RerankedSearch:
+    """The evaluation protocol (``search_batch(queries, k, before=, exclude=)``, what :mod:`legalret.evaluate` calls) over a Searcher
     whose hybrid candidates are re-ranked by ``ranker``."""
 
     def __init__(self, searcher: Any, ranker: Ranker):

@@ -44,11 +44,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from legalret.config import MAX_K, MAX_QUERY_CHARS, k_error, result_settings
 from legalret.errors import LegalretError
+from legalret.search.response import article_json, search_response
+from legalret.search.searcher import MODES, modes_help  # the fused modes and each registered retriever's own
 from legalret.serve.live import LiveSearcher
 from legalret.serve.wording import lawyer_view
-from legalret.text import highlight_terms
-
-MODES = ("hybrid", "convex", "rrf", "bm25", "dense", "memory")
 
 #: The page's files: name → content type. Nothing else under /static is ever served.
 STATIC_FILES = {
@@ -254,7 +253,7 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         k: int = Query(10, description=f"Number of hits (1–{MAX_K})."),
         law: str | None = Query(None, description="Only these laws, comma-separated (민법,상법)."),
         kind: str | None = Query(None, description="Only these kinds, comma-separated (법률,시행령)."),
-        mode: str = Query("hybrid", description="hybrid | rrf | bm25 | dense | memory"),
+        mode: str = Query("hybrid", description=modes_help()),
         explain: bool = Query(False, description="Each retriever's rank and score, and the precedents behind a hit."),
     ) -> Response:
         return run_search(q, k, law, kind, mode, explain)
@@ -352,42 +351,11 @@ def _search(gen, q, k, law, kind, mode, explain, t0) -> dict[str, Any]:
     # known to be thread-safe (and two cores gain little from more).
     with gen.lock:
         results = s.search(q, k=k, mode=mode, laws=law, kinds=kind, explain=explain)
-        terms = highlight_terms(s.tokenizer.tokenize(results.query))
-    notices = list(dict.fromkeys([*s.notices, *results.notices]))  # each note once
-    return {
-        "query": results.query,
-        "mode": mode,
-        "generation": gen.name,
-        # relevance 0–100, Korean retriever names, the re-ranker's reasons as bars (legalret.serve.wording)
-        "hits": lawyer_view([hit_json(h) for h in results], learned=mode == "hybrid" and s.ranker is not None),
-        "notices": notices,
-        "terms": terms,
-        "took_ms": round((time.perf_counter() - t0) * 1000, 2),
-    }
-
-
-def hit_json(hit) -> dict[str, Any]:
-    """``Hit.to_dict(with_text=True)`` (what ``legalret search --json`` prints) + citation and precedents."""
-    d = hit.to_dict(with_text=True)
-    d["citation"] = citation(hit.article)
-    d["precedents"] = hit.precedents  # structured by the searcher when explain is on; [] otherwise
-    return d
-
-
-def article_json(article) -> dict[str, Any]:
-    d = {"key": article.key, "law": article.law, "title": article.title, "kind": article.kind,
-         "text": article.body_text(), "heading": article.heading, "citation": citation(article),
-         "chapter": list(article.chapter or []), "effective_date": article.effective_date}
-    if article.deleted:
-        d["deleted"] = True
-    return d
-
-
-def citation(article) -> str:
-    """A citation to paste into a brief: ``「민법」 제194조(간접점유)``."""
-    rest = article.key[len(article.law):].strip() if article.key.startswith(article.law) else article.key
-    title = f"({article.title})" if article.title else ""
-    return f"「{article.law}」 {rest}{title}"
+    body = search_response(results, mode, notices=s.notices, generation=gen.name)
+    # relevance 0–100, Korean retriever names, the re-ranker's reasons as bars (legalret.serve.wording)
+    body["hits"] = lawyer_view(body["hits"], learned=mode == "hybrid" and s.ranker is not None)
+    body["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+    return body
 
 
 def openapi_30(spec: dict[str, Any]) -> dict[str, Any]:

@@ -36,7 +36,9 @@ from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field, ValidationError
 
 from legalret.errors import LegalretError
-from legalret.serve.app import MAX_K, MAX_QUERY_CHARS, MODES, _version
+from legalret.config import MAX_K, MAX_QUERY_CHARS
+from legalret.search.searcher import MODES
+from legalret.serve.app import _version
 from legalret.serve.live import LiveSearcher
 from legalret.serve.statutes import StatuteService
 

@@ -26,7 +26,9 @@ from typing import Any
 
 from legalret.errors import LegalretError
 from legalret.search.citations import find_citations, unresolved_citations
-from legalret.serve.app import MAX_K, MAX_QUERY_CHARS, MODES, article_json, citation, hit_json
+from legalret.config import MAX_K, MAX_QUERY_CHARS
+from legalret.search.response import article_json, citation, hit_json
+from legalret.search.searcher import MODES
 from legalret.serve.live import LiveSearcher
 
 #: "민법 750", "상법 651의2", "민법750": a law name and an article number written without 조.

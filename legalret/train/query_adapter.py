@@ -1,6 +1,6 @@
 """Train a query-side adapter: a residual linear map on frozen query embeddings, the whole article set as negatives.
 
-Why this shape (measured on the project's 2-core CPU, ``benchmarks/query_adapter.py``): a LoRA query tower costs a
+Why this shape (measured on the project's 2-core CPU, ``experiments/query_adapter.py``): a LoRA query tower costs a
 forward *and* a backward pass per pair per epoch — about 1 pair/s at 128 tokens, i.e. ~15 h for the 52k train pairs
 — while a forward pass alone runs at ~13–30 queries/s. So every training query is encoded **once** by the frozen
 base (cached on disk, resumable), the articles' vectors are read from a base index (the very vectors searches

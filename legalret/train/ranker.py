@@ -28,8 +28,8 @@ trained on standardized features and applied at query time with numpy.
 ``--features`` names the groups of :data:`~legalret.search.ranker.FEATURE_GROUPS` to train on (default all;
 the shipped ranker: ``first,profile``).
 
-To compare models without searching again, cache the candidates once (``benchmarks/ranker_cache.py``)
-and fit variants on them in seconds to minutes (``benchmarks/ranker_variants.py``).
+To compare models without searching again, cache the candidates once (``experiments/ranker_cache.py``)
+and fit variants on them in seconds to minutes (``experiments/ranker_variants.py``).
 
 or from Python::
 
@@ -78,7 +78,7 @@ class Rows:
 
 def collect(searcher: Any, queries: Sequence[Any], *, source: str, depth: int = DEFAULT_DEPTH,
             default_before: str | None = None, batch_size: int = 64) -> Rows:
-    """Rows for ``queries`` (:class:`~legalret.evaluate.quality.Query`); the memory votes under the same
+    """Rows for ``queries`` (:class:`~legalret.evaluate.quality.EvalQuery`); the memory votes under the same
     leakage plan a benchmark would use (own date / ``default_before``; refused otherwise)."""
     plan = plan_leakage(searcher, queries, ("hybrid",), default_before=default_before)
     xs, ys, gs = [], [], []
@@ -104,7 +104,7 @@ def facts_queries(searcher: Any, n: int, *, before: str = "2020-01-01", chars: i
     """``n`` scenario-like training queries from the searcher's facts memory: the facts of decisions decided
     before ``before`` (train split), cut to ``chars`` characters, gold = the articles the decision cites;
     each carries its ``date`` and ``case_no`` so that only earlier, other decisions vote for it."""
-    from legalret.evaluate.quality import Query
+    from legalret.evaluate.quality import EvalQuery
 
     facts = getattr(searcher, "facts", None)
     if facts is None:
@@ -119,7 +119,7 @@ def facts_queries(searcher: Any, n: int, *, before: str = "2020-01-01", chars: i
     out = []
     for row in sorted(rows.tolist()):
         item = memory.items[row]
-        out.append(Query(qid=f"facts-{item.case_no}", query=item.text[:chars], gold=list(item.keys),
+        out.append(EvalQuery(qid=f"facts-{item.case_no}", query=item.text[:chars], gold=list(item.keys),
                          extra={"date": item.decided.isoformat(), "case_no": item.case_no, "style": "facts"}))
     return out
 
@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
                  f"(choose from {', '.join(FEATURE_GROUPS)})")
     features = [f for g in FEATURE_GROUPS if g in groups for f in FEATURE_GROUPS[g]]
 
-    from legalret.evaluate.quality import Query, load_queries
+    from legalret.evaluate.quality import EvalQuery, load_queries
     from legalret.evaluate.questions import read_questions
     from legalret.search.searcher import Searcher
 
@@ -297,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         info["holdings"] = {"file": args.holdings, "limit": args.holdings_limit, "queries": len(hs)}
         print(f"holdings: {len(hs)} queries, {time.perf_counter() - t0:.0f}s", flush=True)
     if args.questions:
-        qs = [Query(qid=q.qid, query=q.query, gold=list(q.gold), extra={"style": q.style})
+        qs = [EvalQuery(qid=q.qid, query=q.query, gold=list(q.gold), extra={"style": q.style})
               for q in read_questions(args.questions) if q.split == "tune"]
         parts.append(collect(searcher, qs, source="questions", depth=args.depth, default_before=args.before))
         info["questions"] = {"file": args.questions, "split": "tune", "queries": len(qs), "before": args.before}

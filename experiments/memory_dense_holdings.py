@@ -5,10 +5,10 @@ adapter's vector caches (``legalret train query-adapter --cache DIR`` fills them
 the base encoder, which is slow on CPU): every train-split holding (decided < 2020) is a memory item; each dev
 holding (2020–2022, all later than every item, so nothing leaks) votes over its ``--depth`` nearest items with
 weight ``exp((cos − best) / T) / √(number of cited articles)``. Reported: the dense memory alone, the default's
-depth-100 candidates (``benchmarks/ranker_cache.py``) re-ranked by the shipped re-ranker, and that order fused with
+depth-100 candidates (``experiments/ranker_cache.py``) re-ranked by the shipped re-ranker, and that order fused with
 the dense memory's by reciprocal rank (``--rrf-weights``), on the same dev holdings.
 
-    .venv/bin/python benchmarks/memory_dense_holdings.py --cache /tmp/qa/qcache \\
+    .venv/bin/python experiments/memory_dense_holdings.py --cache /tmp/qa/qcache \\
         --train-queries out/pairs/train_queries.jsonl --dev /tmp/rk/dev.pkl --dev-queries out/pairs/dev_queries.jsonl \\
         --keys /tmp/rk/keys.json
 
@@ -73,7 +73,7 @@ def main(argv=None) -> int:
     ap.add_argument("--adapter", default=str(REPO / "legalret" / "adapters" / "me5-small-legal-qmap"))
     ap.add_argument("--ranker", default=str(REPO / "legalret" / "data" / "fusion_ranker.json"))
     ap.add_argument("--keys", default="/tmp/rk/keys.json",
-                    help="JSON list of the index's article keys (as benchmarks/ranker_variants.py)")
+                    help="JSON list of the index's article keys (as experiments/ranker_variants.py)")
     ap.add_argument("--depth", type=int, default=100)
     ap.add_argument("--temperature", type=float, default=0.02)
     ap.add_argument("--rrf-weights", default="0,0.5,1,2")

@@ -1,6 +1,6 @@
 """Measure two article-relation levers for the re-ranker offline (issue #14): co-citation and cross-references.
 
-On the cached depth-100 candidates (``benchmarks/ranker_cache.py``) each candidate gets extra columns:
+On the cached depth-100 candidates (``experiments/ranker_cache.py``) each candidate gets extra columns:
 
 * co-citation (``cc_*``): how often train-split decisions cite the candidate together with one of the top-r
   fused candidates c — ``P(candidate | c cited)`` (smoothed), its 1/rank(c)-weighted sum, and the lift over
@@ -12,11 +12,11 @@ On the cached depth-100 candidates (``benchmarks/ranker_cache.py``) each candida
   law outside the index are dropped).
 
 Each lever is fitted as the shipped recipe (``logit52``) plus its columns, on the same splits as
-``benchmarks/ranker_variants.py`` (held-out train holdings, 5-fold CV on the tune-half questions), and
+``experiments/ranker_variants.py`` (held-out train holdings, 5-fold CV on the tune-half questions), and
 compared with ``logit52`` in the same run by a paired bootstrap of the per-query differences. It also
 counts how many gold articles missing from the top 100 an expansion along each relation would reach.
 
-    nice -n 10 .venv/bin/python benchmarks/ranker_relations.py --train /tmp/rk/train.pkl \\
+    nice -n 10 .venv/bin/python experiments/ranker_relations.py --train /tmp/rk/train.pkl \\
         --questions /tmp/rk/questions.pkl --holdings /tmp/q_pairs/train_queries.jsonl --index /tmp/final_idx_k \\
         [--order fused|stage1] [--top 5] [--variants logit52,cc,xr,cc+xr] [--screen] [--dev /tmp/rk/dev.pkl --report]
 

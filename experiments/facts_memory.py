@@ -11,15 +11,15 @@ bootstrap intervals), per style of the questions and on dev holdings.
 Decisions and their cited articles come from ``legalret pairs`` ``train_queries.jsonl`` (pre-2020
 holdings resolved against 민법+상법, grouped by 판례일련번호), facts are joined on 판례일련번호.
 
-    .venv/bin/python benchmarks/facts_memory.py --train-queries /tmp/q_pairs/train_queries.jsonl \\
+    .venv/bin/python experiments/facts_memory.py --train-queries /tmp/q_pairs/train_queries.jsonl \\
         --dev-queries /tmp/q_pairs/dev_queries.jsonl --split report --name style_facts_memory
 
 ``--tune --index IDX`` instead measures the real facts memory of an index built with ``--facts``
-(Kiwi tokens, :class:`~legalret.memory.retriever.MemoryRetriever`) on the **tune** questions only: a grid
+(Kiwi tokens, :class:`~legalret.memory.retriever.MemoryVoter`) on the **tune** questions only: a grid
 over the token cut (first N Kiwi tokens of each facts text), BM25 k1/b and the vote depth/weighting, with
 the holdings memory's settings as the baseline; votes only from decisions before ``--cutoff``::
 
-    .venv/bin/python benchmarks/facts_memory.py --tune --index /tmp/a_idx --name facts_memory_tune
+    .venv/bin/python experiments/facts_memory.py --tune --index /tmp/a_idx --name facts_memory_tune
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def tune_index(args) -> int:
     from legalret.evaluate.questions import read_questions
     from legalret.evaluate.report import write_result
     from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
-    from legalret.memory.retriever import MemoryRetriever, VoteConfig
+    from legalret.memory.retriever import MemoryVoter, VoteConfig
     from legalret.search.searcher import Searcher
 
     t0 = time.perf_counter()
@@ -159,7 +159,7 @@ def tune_index(args) -> int:
         return out
 
     rows = []
-    base = score(MemoryRetriever(holdings.memory if hasattr(holdings, "memory") else holdings, VoteConfig()))
+    base = score(MemoryVoter(holdings.memory if hasattr(holdings, "memory") else holdings, VoteConfig()))
     rows.append({"memory": "holdings", "cut": None, "k1": 1.5, "b": 0.75, **asdict(VoteConfig()), "metrics": base})
     cuts = [None, 64, 128, 192]
     bm25s = [(1.5, 0.75), (1.2, 0.75), (1.5, 0.5), (0.9, 0.4)]
@@ -171,7 +171,7 @@ def tune_index(args) -> int:
         facts._df = None
         for depth, power, spread in itertools.product((50, 100, 200), (1.0, 2.0), (0.5,)):
             cfg = replace(VoteConfig(), depth=depth, score_power=power, spread=spread)
-            m = score(MemoryRetriever(facts, cfg))
+            m = score(MemoryVoter(facts, cfg))
             rows.append({"memory": "facts", "cut": cut, "k1": k1, "b": b, **asdict(cfg), "metrics": m})
             print(f"  cut {cut} k1 {k1} b {b} depth {depth} power {power}: scenario r@10 {m['scenario']['recall@10']:.3f} "
                   f"mrr {m['scenario']['mrr@10']:.3f}; all r@10 {m['all']['recall@10']:.3f} mrr {m['all']['mrr@10']:.3f}",

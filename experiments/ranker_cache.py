@@ -4,13 +4,13 @@ For each query: its hits from ``Searcher.search_batch(mode="convex", k=depth)`` 
 benchmark uses (holdings: only earlier, other decisions vote; questions: only decisions before ``--before``),
 kept as plain tuples ``(key, score, ranks, scores, votes)`` plus the query's gold keys, style and date.
 
-    nice .venv/bin/python benchmarks/ranker_cache.py --index /tmp/final_idx_k \\
+    nice .venv/bin/python experiments/ranker_cache.py --index /tmp/final_idx_k \\
         --holdings /tmp/q_pairs/train_queries.jsonl --holdings-limit 6000 --source train --out /tmp/rk/train.pkl
-    nice .venv/bin/python benchmarks/ranker_cache.py --index /tmp/final_idx_k \\
+    nice .venv/bin/python experiments/ranker_cache.py --index /tmp/final_idx_k \\
         --holdings /tmp/q_pairs/dev_queries.jsonl --holdings-limit 600 --source dev --out /tmp/rk/dev.pkl
-    nice .venv/bin/python benchmarks/ranker_cache.py --index /tmp/final_idx_k --questions all --out /tmp/rk/questions.pkl
+    nice .venv/bin/python experiments/ranker_cache.py --index /tmp/final_idx_k --questions all --out /tmp/rk/questions.pkl
 
-(``benchmarks/ranker_variants.py`` reads these files.)
+(``experiments/ranker_variants.py`` reads these files.)
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from legalret.evaluate.leakage import plan_leakage
-    from legalret.evaluate.quality import Query, load_queries
+    from legalret.evaluate.quality import EvalQuery, load_queries
     from legalret.evaluate.questions import read_questions
     from legalret.search.searcher import Searcher
 
@@ -57,7 +57,7 @@ def main(argv=None) -> int:
         default_before = None
     else:
         path = REPO / "benchmarks" / "queries" / "user_questions.jsonl" if args.questions in (None, "all") else args.questions
-        qs = [Query(qid=q.qid, query=q.query, gold=list(q.gold), extra={"style": q.style, "split": q.split})
+        qs = [EvalQuery(qid=q.qid, query=q.query, gold=list(q.gold), extra={"style": q.style, "split": q.split})
               for q in read_questions(str(path))]
         default_before = args.before
     searcher = Searcher(args.index)

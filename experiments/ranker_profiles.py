@@ -2,15 +2,15 @@
 
 The holdings memory's article profiles (:mod:`legalret.memory.profiles`: every holding citing an article pooled
 into one BM25 document) give each fused candidate a rank and score (``Searcher`` sets ``ranks['profile']``).
-Here the cached depth-100 candidates (``benchmarks/ranker_cache.py``, cached before the profiles existed) get
+Here the cached depth-100 candidates (``experiments/ranker_cache.py``, cached before the profiles existed) get
 them through the Searcher's own code (``IndexedProfiles.annotate``) under the leakage rules a benchmark uses
 — a train or dev holding pools only earlier, other decisions; the questions only decisions before 2020 — and
 two rankers are fitted the shipped way (logistic regression): the first ranker's 52 features (``first``) and
-the same plus the profile group (``first,profile``, what ships). Splits as ``benchmarks/ranker_variants.py``:
+the same plus the profile group (``first,profile``, what ships). Splits as ``experiments/ranker_variants.py``:
 held-out train holdings and 5-fold cross-validation over the tune-half questions; ``--report`` fits on all the
 tuning data once and scores the report half and the dev holdings. Paired bootstrap of the per-query differences.
 
-    nice -n 10 .venv/bin/python benchmarks/ranker_profiles.py --index /tmp/final_idx_k --train /tmp/rk/train.pkl \\
+    nice -n 10 .venv/bin/python experiments/ranker_profiles.py --index /tmp/final_idx_k --train /tmp/rk/train.pkl \\
         --questions /tmp/rk/questions.pkl [--dev /tmp/rk/dev.pkl --report] [--out benchmarks/results/ranker_profiles.json]
 
 Result (2026-11-27, main-job index): see ``benchmarks/results/ranker_profiles.json`` and the README (#14).
@@ -47,7 +47,7 @@ def load(path: str, searcher, keys: set[str]) -> list[dict]:
         q = searcher._prepare(d["query"])
         q.before, q.exclude = d.get("date") or BEFORE_QUESTIONS, d.get("case_no")
         hits = [rv.H(*h) for h in d["hits"]]
-        searcher._profiles.annotate(q, [h for h in hits if "citation" not in h.ranks])
+        searcher.opened["profile"].annotate(q, [h for h in hits if "citation" not in h.ranks])
         d["cited"] = [h.key for h in hits if "citation" in h.ranks]
         d["keys"], d["x"] = candidate_features(d["query"], hits, 100)
         d["gold"] = [g for g in d["gold"] if g in keys]

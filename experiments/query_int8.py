@@ -22,7 +22,7 @@ accumulation of AVX2 without VNNI, so the quality measured on any CPU holds on e
 (no query/key/value projections), ``nbits8`` (``legalret.models.onnx.quantize_nbits8``: int8 weights and
 activations with a scale per block of 32 — MatMulNBits, accuracy level 4).
 
-    LEGALRET_HOME=/tmp/final_home .venv/bin/python benchmarks/query_int8.py --index /tmp/final_idx_k \\
+    LEGALRET_HOME=/tmp/final_home .venv/bin/python experiments/query_int8.py --index /tmp/final_idx_k \\
         --holdings /tmp/q_pairs/dev_queries.jsonl --name latency-main-job/query_int8
 
 writes ``benchmarks/results/<name>.{json,md}``.
@@ -140,7 +140,7 @@ def main() -> None:
     from style_eval import load_sets
 
     from legalret.evaluate.quality import evaluate
-    from legalret.index.build import index_query_adapter
+    from legalret.index.encoders import index_query_adapter
     from legalret.models.onnx import OnnxQueryEncoder, find_export
     from legalret.models.query_adapter import wrap_query_encoder
     from legalret.search.searcher import Searcher
@@ -178,7 +178,7 @@ def main() -> None:
     for v, enc in encoders.items():
         t = time.perf_counter()
         one = OneAtATime(enc)
-        searcher.dense._encoder = one
+        searcher.dense.encoder = one
         rep = evaluate(searcher, queries, modes=("dense", "hybrid"), ks=(10,), rank_k=10, gold_filter="indexed",
                        n_resamples=0, seed=args.seed, default_before=args.before, progress=False).to_dict()
         vectors = np.stack([one.encode_queries([searcher._prepare(q.query).text])[0] for q in queries])

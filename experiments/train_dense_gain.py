@@ -7,7 +7,7 @@ MRR@10 and nDCG@10 with bootstrap intervals, plus the paired difference adapter 
 
 Usage::
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/train_dense_gain.py \\
+    OMP_NUM_THREADS=1 .venv/bin/python experiments/train_dense_gain.py \\
         --pairs out/pairs --adapter legalret/adapters/me5-small-legal --out /tmp/gain.json
 
 Embeddings are cached per encoder fingerprint in ``--cache`` (the base's never change), so re-running after a

@@ -1,11 +1,11 @@
-"""Compare re-ranker variants offline on cached candidates (``benchmarks/ranker_cache.py``): seconds per variant.
+"""Compare re-ranker variants offline on cached candidates (``experiments/ranker_cache.py``): seconds per variant.
 
 Data (never the reporting sets for choosing): train-split holdings split by case number into a fitting part and
 a held-out part (``--heldout``), and the tune half of the user questions, scored by 5-fold cross-validation (each
 fold's questions left out of that fold's training). The report half and the dev holdings are scored only with
 ``--report`` (for the final table; choose before looking).
 
-    .venv/bin/python benchmarks/ranker_variants.py --train /tmp/rk/train.pkl --questions /tmp/rk/questions.pkl \\
+    .venv/bin/python experiments/ranker_variants.py --train /tmp/rk/train.pkl --questions /tmp/rk/questions.pkl \\
         [--dev /tmp/rk/dev.pkl --report] [--variants logit52,logit,listwise,mlp] [--save mlp=/tmp/rk/mlp.json]
 
 Variants: ``logit52`` — the shipped model's recipe (pointwise logistic, the 52 first-ranker features);
@@ -29,7 +29,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from legalret.search.ranker import FEATURES, Ranker, candidate_features
+from legalret.search.ranker import FEATURE_GROUPS, FEATURES, Ranker, candidate_features
 
 
 @dataclass
@@ -113,7 +113,7 @@ def rows_of(qs: list[dict]):
                 sum(bool(d["y"].any()) for d in qs))
 
 
-FIRST = FEATURES[:52]  # the first ranker's features
+FIRST = FEATURE_GROUPS["first"]  # the first ranker's 52 features (by name)
 
 
 def variant(name: str, qs: list[dict]) -> Ranker:

@@ -8,7 +8,7 @@ an index built without them (fewer than ``PARTITION_MIN_ROWS`` rows) gets them t
 
 Usage::
 
-    .venv/bin/python benchmarks/dense_partitions.py --index ~/.cache/legalret/full/index-all
+    .venv/bin/python experiments/dense_partitions.py --index ~/.cache/legalret/full/index-all
 
 Writes ``benchmarks/results/dense_partitions.{json,md}``.
 """
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     from legalret.evaluate.quality import load_queries
     from legalret.evaluate.report import write_result
     from legalret.evaluate.speed import machine_info, time_queries
-    from legalret.index.build import load_index_encoder
+    from legalret.index.encoders import load_index_encoder
     from legalret.index.dense import DenseIndex, Partitions
     from legalret.index.store import load_index
 
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{style} nprobe {nprobe}: overlap {overlap:.3f}, p50 {rows[-1]['p50_ms']:.2f} ms", flush=True)
         result["styles"][style] = {"queries": len(queries), "rows": rows}
 
-    write_result(args.out, "dense_partitions", result, _markdown(result, " ".join(["benchmarks/dense_partitions.py"] + (argv or sys.argv[1:]))))
+    write_result(args.out, "dense_partitions", result, _markdown(result, " ".join(["experiments/dense_partitions.py"] + (argv or sys.argv[1:]))))
     return 0
 
 

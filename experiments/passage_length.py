@@ -9,8 +9,8 @@ in ``run_quality.py``).
 
 Usage::
 
-    .venv/bin/python benchmarks/passage_length.py --index ~/.cache/legalret/bench/index-civil-commercial-default-base
-    .venv/bin/python benchmarks/passage_length.py --index … --adapter legalret/adapters/me5-small-legal --tag adapter
+    .venv/bin/python experiments/passage_length.py --index ~/.cache/legalret/bench/index-civil-commercial-default-base
+    .venv/bin/python experiments/passage_length.py --index … --adapter legalret/adapters/me5-small-legal --tag adapter
 
 Writes ``benchmarks/results/passage_length[-<tag>].{json,md}``. The full corpus's token-length distribution
 (what a cut saves there) is printed with ``--corpus-stats`` (tokenizes every 법률+시행령 article; ~30 s).
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.corpus_stats:
         result["corpus_tokens"] = _corpus_stats(enc)
     name = "passage_length" + (f"-{args.tag}" if args.tag else "")
-    write_result(args.out, name, result, _markdown(result, " ".join(["benchmarks/passage_length.py"] + (argv or sys.argv[1:]))))
+    write_result(args.out, name, result, _markdown(result, " ".join(["experiments/passage_length.py"] + (argv or sys.argv[1:]))))
     return 0
 
 

@@ -14,7 +14,7 @@ seeded sample of 600 dev holdings (seed 0) — the adapter's α/l2 were chosen o
 ``tune`` half, never on these. ``--measure`` also times, on small samples, the base forward pass at 128 tokens
 (bf16 / fp32, length-sorted batches) against a LoRA query tower's forward + backward (what a LoRA epoch costs).
 
-    .venv/bin/python benchmarks/query_adapter.py --base-index /tmp/b_base_idx \\
+    .venv/bin/python experiments/query_adapter.py --base-index /tmp/b_base_idx \\
         --adapter legalret/adapters/me5-small-legal-qmap --qmap-index /tmp/qa_idx \\
         --lora-index /tmp/lead_idx --lora-home /tmp/lead_home --measure
 
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--name", default="query_adapter")
     args = ap.parse_args(argv)
 
-    from legalret.index.build import load_index_encoder, load_query_encoder
+    from legalret.index.encoders import load_index_encoder, load_query_encoder
     from legalret.index.store import read_manifest
     from legalret.models.query_adapter import QueryAdapter, wrap_query_encoder
     from legalret.search.searcher import Searcher

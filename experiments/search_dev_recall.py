@@ -6,9 +6,9 @@ Only the dev split is used (``dev_queries.jsonl``: precedents decided 2020-01-01
 
 Usage::
 
-    python benchmarks/search_dev_recall.py --index /tmp/idx_cc                       # default queries file
-    python benchmarks/search_dev_recall.py --index idx --queries out/pairs/dev_queries.jsonl --limit 500
-    python benchmarks/search_dev_recall.py --index idx --json results.json          # also write the numbers
+    python experiments/search_dev_recall.py --index /tmp/idx_cc                       # default queries file
+    python experiments/search_dev_recall.py --index idx --queries out/pairs/dev_queries.jsonl --limit 500
+    python experiments/search_dev_recall.py --index idx --json results.json          # also write the numbers
 
 Prints recall@10 / hit@10 / MRR@10 per mode (citations in the query text disabled, so the retrievers are
 compared on their own), the dense weight grid for convex fusion, and the best weight.

@@ -1,4 +1,4 @@
-"""Measure the query tokens without party names (``legalret.search.searcher.PARTY_MARKERS``), paired per query.
+"""Measure the query tokens without party names (``legalret.search.prepare.PARTY_MARKERS``), paired per query.
 
 The default search (``Searcher.search``, the shipped re-ranker) runs every query twice in one process: with the
 party names (갑/을/병, 甲/乙/丙/丁) dropped from the tokens BM25, the memories and the article profiles read (what
@@ -7,9 +7,9 @@ ships), and with them kept (``PARTY_MARKERS`` emptied). Questions of ``--split``
 other decisions vote), a seeded sample of ``--holdings-limit`` decided on or after ``--holdings-since``.
 recall@10 / MRR@10 per style, paired bootstrap intervals.
 
-    LEGALRET_HOME=… .venv/bin/python benchmarks/party_tokens.py --index IDX --split tune \\
+    LEGALRET_HOME=… .venv/bin/python experiments/party_tokens.py --index IDX --split tune \\
         --holdings /tmp/q_pairs/train_queries.jsonl --holdings-since 2010-01-01 --holdings-limit 300   # tuning
-    LEGALRET_HOME=… .venv/bin/python benchmarks/party_tokens.py --index IDX --split report \\
+    LEGALRET_HOME=… .venv/bin/python experiments/party_tokens.py --index IDX --split report \\
         --holdings /tmp/q_pairs/dev_queries.jsonl --holdings-limit 600 --out …                          # report
 
 (The tuning run above drew its 300 train holdings from all of 2010–2019; the re-ranker was trained on other
@@ -44,6 +44,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", help="write the table as JSON here")
     args = ap.parse_args(argv)
 
+    import legalret.search.prepare as prepare_module
     import legalret.search.searcher as searcher_module
     from legalret.evaluate.metrics import paired_bootstrap_diff
     from style_eval import load_sets
@@ -62,10 +63,10 @@ def main(argv=None) -> int:
     keys = set(searcher.keys)
     runs = [(text, [g for g in gold if g in keys], b, e, style) for text, gold, b, e, style in runs]
     runs = [r for r in runs if r[1]]
-    shipped = searcher_module.PARTY_MARKERS
+    shipped = prepare_module.PARTY_MARKERS
 
     def measure(markers) -> tuple[np.ndarray, np.ndarray]:
-        searcher_module.PARTY_MARKERS = markers
+        prepare_module.PARTY_MARKERS = markers
         recall, mrr = [], []
         for text, gold, before, exclude, _ in runs:
             top = [h.key for h in searcher.search(text, k=10, before=before, exclude=exclude)]
@@ -74,7 +75,7 @@ def main(argv=None) -> int:
         return np.array(recall), np.array(mrr)
 
     kept, dropped = measure(frozenset()), measure(shipped)
-    searcher_module.PARTY_MARKERS = shipped
+    prepare_module.PARTY_MARKERS = shipped
     styles = [r[4] for r in runs]
     table = {}
     for style in sorted(set(styles)):

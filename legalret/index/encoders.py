@@ -1,0 +1,160 @@
+"""Which encoder embeds an index's queries — loaded without the build module, shared by every retriever that encodes.
+
+Usage::
+
+    from legalret.index.encoders import QueryEncoderSlot, load_query_encoder
+
+    encoder = load_query_encoder(manifest["encoder"], where="index/")   # ONNX export when present, + query adapter
+    slot = QueryEncoderSlot(lambda: load_query_encoder(manifest["encoder"], where="index/"))
+    slot.get().encode_queries(["유치권"])                                # loaded on the first call, once
+
+:func:`load_index_encoder` is the *passage* encoder an index was built with (checked against its fingerprint:
+``index add`` and the searcher's explicit ``model=``/``adapter=``/``encoder=`` use it); :func:`load_query_encoder`
+is what embeds queries (the ONNX export of that encoder when there is one — no torch at query time — wrapped
+by the query adapter the manifest names). A :class:`QueryEncoderSlot` holds the one query encoder of a
+searcher: the dense retriever and a dense precedent memory are both handed the slot, so the encoder is
+loaded on the first query that needs it, by whichever retriever asks first.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+from legalret.errors import IndexError_, ModelError
+
+#: ``--model none``: an index without dense vectors.
+NO_ENCODER = "none"
+
+
+class QueryEncoderSlot:
+    """One lazily loaded query encoder, shared by the retrievers of one searcher (``get()`` loads it once)."""
+
+    def __init__(self, load: Callable[[], Any] | None = None, encoder: Any = None):
+        self._load, self._encoder = load, encoder
+        self._lock = threading.Lock()  # two server threads asking at once load it once
+
+    @property
+    def loaded(self) -> bool:
+        return self._encoder is not None
+
+    def get(self) -> Any:
+        if self._encoder is None:
+            with self._lock:
+                if self._encoder is None and self._load is not None:
+                    self._encoder = self._load()
+        return self._encoder
+
+    def set(self, encoder: Any) -> None:
+        """Use ``encoder`` from now on (benchmarks swap in an encoder variant)."""
+        self._encoder = encoder
+
+
+def split_adapter(adapter: str | Path | None):
+    """``(lora_dir, None)`` or ``(None, QueryAdapter)`` by the adapter card's ``format`` (``(None, None)`` for none).
+
+    A LoRA adapter changes the encoder (passages and queries); a query adapter maps query vectors only, so the
+    passages are built with the base encoder and the map is recorded in the manifest for the searcher."""
+    if adapter is None:
+        return None, None
+    from legalret.models.adapter import adapter_kind, resolve_adapter_dir
+
+    adapter = resolve_adapter_dir(adapter)  # a shipped adapter by name, from any folder
+    if adapter_kind(adapter) == "query":
+        from legalret.models.query_adapter import QueryAdapter
+
+        return None, QueryAdapter.load(adapter)
+    return adapter, None
+
+
+
+def load_index_encoder(info: dict | None, *, model=None, adapter=None, encoder: Any = None, precision: str = "auto", where: Path | str = "index"):
+    """The encoder an index was built with, checked against its fingerprint (used by add and the searcher).
+
+    This is the *passage* encoder: a query adapter recorded in the manifest is not applied here (see
+    :func:`load_query_encoder`); an ``adapter`` that is a query adapter must be the one the index records."""
+    if adapter is not None and info is not None:
+        adapter, qadapter = split_adapter(adapter)
+        if qadapter is not None:
+            _check_query_adapter(info, qadapter, where)
+    if info is None:
+        if encoder is not None or (model is not None and str(model).lower() != NO_ENCODER) or adapter is not None:
+            raise IndexError_(f"{where}: this index has no dense vectors (built with --model none); rebuild it with an encoder")
+        return None
+    if encoder is None:
+        from legalret.models.encoder import load_encoder
+
+        spec = model if model is not None else (info.get("spec") or info.get("name"))
+        ad = adapter if adapter is not None else info.get("adapter")
+        if ad is not None and not Path(ad).exists():
+            raise IndexError_(f"{where}: the index was built with adapter {ad}, which no longer exists")
+        encoder = load_encoder(spec, adapter=ad, precision=precision, passage_max_tokens=info.get("passage_max_tokens"))
+    if encoder.fingerprint != info["fingerprint"]:
+        raise IndexError_(
+            f"{where}: encoder mismatch — index built with {info['fingerprint']}, requested {encoder.fingerprint}; "
+            "use the index's encoder or rebuild with `legalret index build`"
+        )
+    if int(encoder.dim) != int(info["dim"]):
+        raise IndexError_(f"{where}: encoder dimension {encoder.dim} != index dimension {info['dim']}")
+    return encoder
+
+
+def _check_query_adapter(info: dict, qadapter, where) -> None:
+    recorded = (info.get("query_adapter") or {}).get("fingerprint")
+    if recorded != qadapter.fingerprint:
+        raise IndexError_(
+            f"{where}: query adapter mismatch — index records {recorded or 'none'}, requested {qadapter.fingerprint}; "
+            "rebuild with `legalret index build --adapter` to change it"
+        )
+
+
+def index_query_adapter(info: dict | None, where: Path | str = "index"):
+    """The :class:`~legalret.models.query_adapter.QueryAdapter` an index's manifest names, or None."""
+    section = (info or {}).get("query_adapter")
+    if not section:
+        return None
+    from legalret.models.query_adapter import QueryAdapter
+
+    path = Path(section["path"])
+    if not path.exists():
+        raise IndexError_(f"{where}: the index was built with query adapter {path}, which no longer exists")
+    try:
+        qa = QueryAdapter.load(path)
+    except ModelError as e:
+        raise IndexError_(f"{where}: {e}") from e
+    if qa.fingerprint != section.get("fingerprint"):
+        raise IndexError_(
+            f"{where}: query adapter {path} is {qa.fingerprint}, the index was built with {section.get('fingerprint')}; "
+            "restore it or rebuild the index"
+        )
+    return qa
+
+
+def load_query_encoder(info: dict | None, *, model=None, adapter=None, encoder: Any = None, precision: str = "auto",
+                       where: Path | str = "index"):
+    """What embeds queries for an index: the ONNX export of its encoder when one exists and nothing else was asked
+    for (no torch at query time), else :func:`load_index_encoder`'s — wrapped by the query adapter the manifest
+    names (its map is applied in numpy after either). ``None`` for a BM25-only index. The searcher calls this."""
+    base = None
+    if info is not None and encoder is None and model is None and adapter is None:
+        from legalret.models.onnx import OnnxQueryEncoder, find_export
+
+        export = find_export(info["fingerprint"])
+        if export is not None:
+            onnx_enc = OnnxQueryEncoder.load(export)
+            if onnx_enc.fingerprint == info["fingerprint"]:
+                base = onnx_enc
+    if base is None:
+        base = load_index_encoder(info, model=model, adapter=adapter, encoder=encoder, precision=precision, where=where)
+    if base is None:
+        return None
+    from legalret.models.query_adapter import AdaptedQueryEncoder, wrap_query_encoder
+
+    qa = index_query_adapter(info, where)
+    if qa is None:
+        return base.base if isinstance(base, AdaptedQueryEncoder) else base
+    try:
+        return wrap_query_encoder(base, qa)
+    except ModelError as e:
+        raise IndexError_(f"{where}: {e}") from e

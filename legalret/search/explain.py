@@ -1,0 +1,80 @@
+"""Why a hit is where it is: every explain line of a search is written here (the CLI table, ``--json``,
+the API and the page all show these ``Hit.reasons`` / ``Hit.precedents``).
+
+Per hit, in order: each fused list's rank, score and share of the fused score (or that the hit is not in
+its top ``n``); an annotating retriever's rank (the article profiles); on the first hit, the per-query
+weights of the retrievers that adapt theirs (the memories); the learned re-ranker's largest feature
+contributions; then what each retriever says about the hit (the earlier decisions that voted for it).
+
+Usage (what :class:`~legalret.search.searcher.Searcher` does with ``explain=True``)::
+
+    reasons = list_reasons(item, ["bm25", "dense"], depth=100)
+    learned = learned_reasons(ranker, x, order, keys, explained=10, always=("facts",))
+    explain_hits(hits, query, retrievers, note=weights_note(weights, ["memory"]), learned=learned)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+#: Feature contributions shown per explained candidate (largest magnitude first).
+TOP_CONTRIBUTIONS = 4
+
+
+def list_reasons(item: Any, names: Sequence[str], depth: int, annotators: Sequence[Any] = ()) -> list[str]:
+    """One line per fused list (rank, raw score, its part of the fused score) and per annotating retriever
+    that ranked the fused candidate ``item``."""
+    lines = []
+    for name in names:
+        if name in item.ranks:
+            part = f", contributes {item.parts[name]:.3f}" if len(names) > 1 else ""
+            lines.append(f"{name}: rank {item.ranks[name]}, score {item.scores[name]:.4f}{part}")
+        else:
+            lines.append(f"{name}: not in its top {depth}")
+    for r in annotators:  # not fused lists: what the re-ranker read
+        if r.name in item.ranks:
+            lines.append(r.rank_reason(item.ranks[r.name], item.scores[r.name]))
+    return lines
+
+
+def weights_note(weights: dict[str, float], gated: Sequence[str]) -> str | None:
+    """``'memory weight 0.31, facts weight 0.05'``: this query's weights of the retrievers that adapt theirs."""
+    return ", ".join(f"{name} weight {weights[name]:.2f}" for name in gated) or None
+
+
+def learned_reasons(ranker: Any, x: np.ndarray, order: list[int], keys: Sequence[str], explained: int,
+                    always: Sequence[str] = ()) -> dict[str, str]:
+    """``{key: 'learned fusion: memory_rr +0.84, …'}`` for the first ``explained`` candidates in ranked
+    ``order``; the features of the retrievers named in ``always`` are summed and listed too (a new signal)."""
+    reasons: dict[str, str] = {}
+    if not explained:  # only what explain shows: not on every query's hot path
+        return reasons
+    names = ranker.features
+    contributions = ranker.contributions(x[order[:explained]])
+    shown = {prefix: [f for f, name in enumerate(names) if name.startswith(prefix + "_")] for prefix in always}
+    for row, j in zip(contributions, order):
+        top = np.argsort(-np.abs(row))[:TOP_CONTRIBUTIONS].tolist()
+        line = "learned fusion: " + ", ".join(f"{names[f]} {row[f]:+.2f}" for f in top)
+        for prefix, cols in shown.items():
+            if cols:
+                line += f"; {prefix} features {row[cols].sum():+.2f} (" + ", ".join(
+                    f"{names[f]} {row[f]:+.2f}" for f in cols if abs(row[f]) >= 0.005) + ")"
+        reasons[keys[j]] = line
+    return reasons
+
+
+def explain_hits(hits: Sequence[Any], query: Any, retrievers: Sequence[Any], *, note: str | None,
+                 learned: dict[str, str]) -> None:
+    """Add the query-level lines to ``hits`` (their list lines are already there): the weights note on the
+    first, the learned contributions, and each retriever's own reasons and precedents."""
+    if note and hits:
+        hits[0].reasons.append(note)
+    for hit in hits:
+        if hit.key in learned:
+            hit.reasons.append(learned[hit.key])
+        for r in retrievers:  # users want to see which earlier decisions brought an article up
+            lines, precedents = r.explain(query, hit.key)
+            hit.reasons.extend(lines)
+            hit.precedents.extend(precedents)

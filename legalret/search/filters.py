@@ -1,0 +1,76 @@
+"""Law and kind filters of one index: names resolved (an unknown one is a one-line error with suggestions)
+and turned into a row mask, cached per filter.
+
+Usage::
+
+    filters = Filters(data)                      # an IndexData
+    laws = filters.resolve_laws("민법, 상법")      # ['민법', '상법']
+    mask = filters.mask(laws, filters.resolve_kinds("법률"))   # bool per row, or None for no filter
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Iterable
+
+import numpy as np
+
+from legalret.errors import LegalretError
+from legalret.keys import LawNames
+
+
+class Filters:
+    def __init__(self, data: Any):
+        # columns, not articles: a loaded store parses an article only when a hit shows it
+        article_laws, article_kinds = data.column("laws"), data.column("kinds")
+        self.law_names = LawNames(data.manifest.get("laws", {}).keys())
+        self.laws: list[str] = list(data.manifest.get("laws", {}))
+        self.kinds: list[str] = sorted({kind for kind in article_kinds if kind})
+        law_ids = {law: i for i, law in enumerate(self.laws)}
+        kind_ids = {kind: i for i, kind in enumerate(self.kinds)}
+        self._row_law = np.array([law_ids.get(article_laws[i], -1) for i in data.rows], dtype=np.int32)
+        self._row_kind = np.array([kind_ids.get(article_kinds[i], -1) for i in data.rows], dtype=np.int32)
+        self._masks: dict[tuple, np.ndarray | None] = {}
+
+    def resolve_laws(self, laws: Iterable[str] | str | None) -> list[str] | None:
+        """Canonical law names for a filter; an unknown name is a one-line error with suggestions."""
+        if laws is None:
+            return None
+        if isinstance(laws, str):
+            laws = [s for s in laws.split(",")]
+        out = []
+        for name in laws:
+            name = name.strip()
+            if not name:
+                continue
+            law = self.law_names.resolve(name)
+            if law is None:
+                close = difflib.get_close_matches(name, self.laws, n=3, cutoff=0.5)
+                hint = f" (did you mean {', '.join(close)}?)" if close else f" (the index has {len(self.laws)} laws; see `legalret index info`)"
+                raise LegalretError(f"unknown law filter {name!r}: not in this index{hint}")
+            out.append(law)
+        return out or None
+
+    def resolve_kinds(self, kinds: Iterable[str] | str | None) -> list[str] | None:
+        if kinds is None:
+            return None
+        if isinstance(kinds, str):
+            kinds = kinds.split(",")
+        out = [k.strip() for k in kinds if k.strip()]
+        unknown = [k for k in out if k not in self.kinds]
+        if unknown:
+            raise LegalretError(f"unknown kind filter {unknown[0]!r}: this index has {', '.join(self.kinds) or 'no kinds'}")
+        return out or None
+
+    def mask(self, laws: list[str] | None, kinds: list[str] | None) -> np.ndarray | None:
+        key = (tuple(laws or ()), tuple(kinds or ()))
+        if key not in self._masks:
+            mask = None
+            if laws:
+                ids = [self.laws.index(law) for law in laws]
+                mask = np.isin(self._row_law, ids)
+            if kinds:
+                kmask = np.isin(self._row_kind, [self.kinds.index(k) for k in kinds])
+                mask = kmask if mask is None else mask & kmask
+            self._masks[key] = mask
+        return self._masks[key]

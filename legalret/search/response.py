@@ -1,0 +1,51 @@
+"""The one response of a search, as the API returns it and the CLI prints it (table or JSON lines).
+
+Usage::
+
+    from legalret.search.response import search_response
+
+    results = searcher.search("유치권 간접점유", explain=True)
+    body = search_response(results, mode="hybrid", notices=searcher.notices)
+    body["hits"][0]["citation"], body["terms"]        # '「민법」 제320조(유치권의 내용)', ['간접점유', '유치권']
+
+A hit is :meth:`~legalret.search.results.Hit.to_dict` ``(with_text=True)`` plus a citation to paste and
+its precedents (structured when explain is on); ``terms`` are the query words to highlight, from the
+tokens the search made (no second Kiwi pass).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from legalret.search.results import SearchResults
+
+
+def search_response(results: SearchResults, mode: str, *, notices: Sequence[str] = (), **extra: Any) -> dict[str, Any]:
+    """``{query, mode, hits, notices, terms}`` (+ ``extra``, e.g. the server's generation); ``notices``: the
+    searcher's load-time notes, before the query's own."""
+    return {"query": results.query, "mode": mode, **extra, "hits": [hit_json(h) for h in results],
+            "notices": list(dict.fromkeys([*notices, *results.notices])), "terms": list(results.terms)}  # each note once
+
+
+def hit_json(hit: Any) -> dict[str, Any]:
+    """``Hit.to_dict(with_text=True)`` (what ``legalret search --json`` prints) + citation and precedents."""
+    d = hit.to_dict(with_text=True)
+    d["citation"] = citation(hit.article)
+    d["precedents"] = hit.precedents  # structured by the searcher when explain is on; [] otherwise
+    return d
+
+
+def article_json(article: Any) -> dict[str, Any]:
+    d = {"key": article.key, "law": article.law, "title": article.title, "kind": article.kind,
+         "text": article.body_text(), "heading": article.heading, "citation": citation(article),
+         "chapter": list(article.chapter or []), "effective_date": article.effective_date}
+    if article.deleted:
+        d["deleted"] = True
+    return d
+
+
+def citation(article: Any) -> str:
+    """A citation to paste into a brief: ``「민법」 제194조(간접점유)``."""
+    rest = article.key[len(article.law):].strip() if article.key.startswith(article.law) else article.key
+    title = f"({article.title})" if article.title else ""
+    return f"「{article.law}」 {rest}{title}"
