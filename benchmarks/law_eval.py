@@ -37,12 +37,12 @@ DEFAULT_RETRIEVERS = ("bm25", "dense", "memory", "two-way", "default")
 
 def load_sets(questions: list[str], split: str, holdings: str | None, holdings_split: str, holdings_limit: int | None,
               seed: int):
-    """Query objects with ``extra`` style/split/family: the questions of ``split`` and the holdings of
+    """EvalQuery objects with ``extra`` style/split/family: the questions of ``split`` and the holdings of
     ``holdings_split`` (a seeded sample of ``holdings_limit``)."""
-    from legalret.evaluate.quality import Query, load_queries
+    from legalret.evaluate.quality import EvalQuery, load_queries
     from legalret.evaluate.questions import read_questions
 
-    qs = [Query(qid=q.qid, query=q.query, gold=list(q.gold), line=q.line,
+    qs = [EvalQuery(qid=q.qid, query=q.query, gold=list(q.gold), line=q.line,
                 extra={"style": q.style, "split": q.split, **({"family": q.family} if q.family else {})})
           for path in questions for q in read_questions(path) if split == "all" or q.split == split]
     if holdings:

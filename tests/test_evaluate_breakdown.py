@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from legalret.evaluate.breakdown import breakdown, breakdown_markdown, family_of
-from legalret.evaluate.quality import Query
+from legalret.evaluate.quality import EvalQuery
 
 
 def _q(qid, style, gold, family=None):
     extra = {"style": style, **({"family": family} if family else {})}
-    return Query(qid=qid, query=qid, gold=gold, extra=extra)
+    return EvalQuery(qid=qid, query=qid, gold=gold, extra=extra)
 
 
 QUERIES = [

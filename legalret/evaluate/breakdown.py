@@ -15,7 +15,7 @@ Usage::
 
     from legalret.evaluate.breakdown import DIMENSIONS, breakdown, breakdown_markdown
 
-    # results: {retriever: [query_metrics(...) or None, ...]} aligned with queries (Query objects whose
+    # results: {retriever: [query_metrics(...) or None, ...]} aligned with queries (EvalQuery objects whose
     # extra carries "style", and "family" where known — otherwise the family comes from the gold keys)
     table = breakdown(queries, results, comparisons=[("default", "two-way")], n_resamples=1000, seed=0)
     print(breakdown_markdown(table, metrics=("recall@10", "mrr@10")))
