@@ -86,7 +86,7 @@ def test_cli_bench_quality_writes_reports(index_dir: Path, queries_file: Path, t
     out = tmp_path / "bench"
     result = CliRunner().invoke(
         app, ["bench", "quality", "--index", str(index_dir), "--queries", str(queries_file), "--mode", "bm25,hybrid",
-              "--out", str(out), "--resamples", "50", "--limit", "4", "--seed", "2"],
+              "--out", str(out), "--resamples", "50", "--limit", "4", "--seed", "2", "--skip-bad"],
     )
     assert result.exit_code == 0, result.output
     assert "| bm25 |" in result.output and "| hybrid |" in result.output
@@ -104,7 +104,7 @@ def test_cli_bench_quality_missing_index_is_one_clear_error(queries_file: Path, 
     from legalret.cli import app
     from legalret.errors import LegalretError
 
-    result = CliRunner().invoke(app, ["bench", "quality", "--index", str(tmp_path / "nope"), "--queries", str(queries_file)])
+    result = CliRunner().invoke(app, ["bench", "quality", "--index", str(tmp_path / "nope"), "--queries", str(queries_file), "--skip-bad"])
     assert isinstance(result.exception, LegalretError) and "index not found" in str(result.exception)
 
 

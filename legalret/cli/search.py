@@ -117,10 +117,18 @@ def _settings_differ(client, server_settings: dict | None) -> list[str]:
             "to search with yours"]
 
 
+#: What a server response adds for the page (legalret.serve.wording.lawyer_view and the citation): the CLI
+#: prints what an in-process search gives, whoever answered.
+PAGE_FIELDS = ("citation", "relevance", "signals", "contributions")
+
+
 def _strip_extras(hit: dict[str, Any]) -> dict[str, Any]:
-    """A response hit as ``Hit.to_dict(with_text=True)`` gives it: the page's citation dropped, precedents kept
-    only when there are some (explain)."""
-    return {key: value for key, value in hit.items() if key != "citation" and (key != "precedents" or value)}
+    """A response hit as ``Hit.to_dict(with_text=True)`` gives it: the page's fields dropped, precedents kept
+    only when there are some (explain), without the page's excerpt."""
+    out = {key: value for key, value in hit.items() if key not in PAGE_FIELDS and (key != "precedents" or value)}
+    if out.get("precedents"):
+        out["precedents"] = [{k: v for k, v in p.items() if k != "excerpt"} for p in out["precedents"]]
+    return out
 
 
 def render(query: str, mode: str, hits: list[dict[str, Any]], notices: list[str], terms: list[str], *,

@@ -435,10 +435,12 @@ def ingest(sources, *, kinds=None, laws=None, on_error: Callable[[SourceError], 
     Articles come out in source order; one document per (law, kind) survives (the latest).
 
     A source that does not exist is an error in ``report.errors`` like any bad file — but when *nothing* was
-    read because of it (a wrong relative path, typically), :class:`MissingSourceError` is raised, naming the
+    read because of it (every named source is missing) (a wrong relative path, typically), :class:`MissingSourceError` is raised, naming the
     path and the folder it was looked for in, rather than an empty result that looks like an empty law.
     """
     start = time.perf_counter()
+    named = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
+    sources = named
     report = IngestReport()
     kept: dict[tuple[str, str], LawDocument] = {}
     order: list[tuple[str, str]] = []
@@ -463,7 +465,7 @@ def ingest(sources, *, kinds=None, laws=None, on_error: Callable[[SourceError], 
     report.deleted = sum(a.deleted for a in articles)
     report.seconds = time.perf_counter() - start
     missing = [e for e in report.errors if isinstance(e, MissingSourceError)]
-    if missing and not articles:
+    if missing and not articles and len(missing) == len(named):  # every named source is missing: that is why
         first = missing[0]
         more = f" (and {len(missing) - 1} more missing sources)" if len(missing) > 1 else ""
         raise MissingSourceError(first.path, f"{first.reason} (looked in {Path.cwd()}); nothing was read{more}")
