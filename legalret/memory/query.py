@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
