@@ -184,3 +184,26 @@ def test_shared_tokens_is_the_set_intersection_in_the_same_order(tmp_path):
                 want = query & set(own)
                 got = memory.shared_tokens(row, query)
                 assert got == want and list(got) == list(want)
+
+
+def test_query_encoder_is_passed_in_and_loaded_on_the_first_dense_query(tmp_path, tiny_encoder):
+    from legalret.index.encoders import QueryEncoderSlot
+
+    out = build_memory(precedents(), encoder=tiny_encoder, tokenizer=SpaceTokenizer()).save(tmp_path / "dense")
+    loads = []
+    slot = QueryEncoderSlot(load=lambda: loads.append(1) or tiny_encoder)
+    loaded = PrecedentMemory.load(out, tokenizer=SpaceTokenizer(), query_encoder=slot)
+    assert loads == [] and loaded.encoder is None  # opening a memory loads no model
+    want = MemoryVoter(PrecedentMemory.load(out, encoder=tiny_encoder, tokenizer=SpaceTokenizer()), mode="dense")
+    assert MemoryVoter(loaded, mode="dense").search(QUERY, k=5) == want.search(QUERY, k=5)
+    MemoryVoter(loaded, mode="dense").search(QUERY, k=5)
+    assert loads == [1]  # once, by the slot it was given
+
+    class OtherEncoder:
+        fingerprint = "some-other-model"
+
+    wrong = PrecedentMemory.load(out, tokenizer=SpaceTokenizer(), query_encoder=QueryEncoderSlot(encoder=OtherEncoder()))
+    with pytest.raises(IndexError_, match="rebuild the memory"):
+        wrong.encode_query(QUERY)
+    bm25_only = build_memory(precedents(), tokenizer=SpaceTokenizer()).save(tmp_path / "bm25")
+    assert PrecedentMemory.load(bm25_only, tokenizer=SpaceTokenizer(), query_encoder=slot).query_encoder is None
