@@ -239,7 +239,7 @@ def cmd_memory(args) -> None:
     from legalret.index.tokenize import KiwiTokenizer
     from legalret.ingest.sources import ingest
     from legalret.memory.facts import build_facts_memory
-    from legalret.memory.store import PrecedentMemory
+    from legalret.memory.builder import build_memory
     from legalret.pipeline import _resolved
     from legalret.precedents.citations import ArticleCatalog
     from legalret.precedents.facts import read_facts
@@ -261,7 +261,7 @@ def cmd_memory(args) -> None:
         token_cache._OPEN.clear()  # each mode as a new process would see it
         precedents = clock.time(f"{mode}|read precedents", lambda: list(_resolved(
             itertools.islice(read_precedents([zip_prec]), args.precedents), catalog)))
-        memory = clock.time(f"{mode}|holdings memory", lambda: PrecedentMemory.build(
+        memory = clock.time(f"{mode}|holdings memory", lambda: build_memory(
             precedents, tokenizer=KiwiTokenizer(), keep_keys=catalog.__contains__))
         facts_memory = clock.time(f"{mode}|facts memory", lambda: build_facts_memory(facts, memory, tokenizer=memory.tokenizer))
         counts = {"precedents": len(precedents), "holdings": len(memory), "facts": len(facts_memory)}

@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 #: The files and folders whose hot paths were rewritten (taken from ``--rev`` for the baseline: a folder whole,
 #: so files the revision lacks are gone from it), and the shipped re-ranker (its features must be ones that
 #: revision's code computes).
-HOT_FILES = ("legalret/memory/__init__.py", "legalret/memory/retriever.py", "legalret/memory/store.py", "legalret/search",
+HOT_FILES = ("legalret/memory", "legalret/search",
              "legalret/index/bm25.py", "legalret/data/fusion_ranker.json")
 
 

@@ -50,6 +50,7 @@ from legalret.config import DEV_END, TRAIN_END, legalret_home, shared_data_dir  
 from legalret.evaluate.metrics import mrr_at_k, paired_bootstrap_diff, recall_at_k  # noqa: E402
 from legalret.evaluate.report import write_json, write_text  # noqa: E402
 from legalret.memory.retriever import MemoryVoter, VoteConfig, WeightConfig, memory_weight  # noqa: E402
+from legalret.memory.builder import build_memory  # noqa: E402
 from legalret.memory.store import PrecedentMemory  # noqa: E402
 from legalret.progress import console, track  # noqa: E402
 
@@ -131,7 +132,7 @@ def build_or_load(work: Path, articles, precedents: list[dict], model: str, memo
     if not (memory_dir / "meta.json").is_file():
         t = time.perf_counter()
         train = [p for p in precedents if date.fromisoformat(p["decided"]) < TRAIN_END]
-        memory = PrecedentMemory.build(train, encoder=encoder, tokenizer=KiwiTokenizer(searcher.manifest["tokenizer"]),
+        memory = build_memory(train, encoder=encoder, tokenizer=KiwiTokenizer(searcher.manifest["tokenizer"]),
                                        keep_keys=set(searcher.keys))
         memory.save(memory_dir)
         console.print(f"memory: {len(memory)} holdings of {len(memory.case_numbers)} train decisions "

@@ -21,7 +21,7 @@ import index_support as sup  # noqa: E402
 from legalret import pipeline  # noqa: E402
 from legalret.errors import IndexError_  # noqa: E402
 from legalret.index.store import current_generation, generations, load_index, read_manifest  # noqa: E402
-from legalret.memory.store import PrecedentMemory  # noqa: E402
+from legalret.memory.builder import build_memory  # noqa: E402
 from legalret.search.searcher import MODES, Searcher  # noqa: E402
 
 PRECEDENTS = sup.PRECEDENTS
@@ -147,7 +147,7 @@ def test_old_layout_memory_is_refused_then_migrated(tmp_path):
     (index / "memory").mkdir()
     meta = {"format": "legalret-precedent-memory", "version": 1, "items": 3, "with_summary": True}
     (index / "memory" / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-    lines = [dict(it.to_dict(), tokens=it.text.split()) for it in PrecedentMemory.build(PRECEDENTS).items]
+    lines = [dict(it.to_dict(), tokens=it.text.split()) for it in build_memory(PRECEDENTS).items]
     (index / "memory" / "items.jsonl").write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
     with pytest.raises(IndexError_, match="old layout.*legalret index add"):
         Searcher(index)

@@ -12,7 +12,7 @@ import index_support as sup  # noqa: E402
 
 from legalret.index import build_index, load_index, token_cache  # noqa: E402
 from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings  # noqa: E402
-from legalret.memory.store import _tokenize_all  # noqa: E402
+from legalret.memory.builder import _tokenize_all  # noqa: E402
 
 TEXTS = [
     "유치권을 행사하는 자는 채권의 변제를 받을 때까지 그 물건을 유치할 수 있다.",

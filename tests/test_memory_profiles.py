@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from legalret.memory import PrecedentMemory
+from legalret.memory import PrecedentMemory, build_memory
 from legalret.memory.profiles import ArticleProfiles, ProfileConfig
 from test_memory_votes import SpaceTokenizer, load_fixture
 
@@ -19,7 +19,7 @@ QUERY = "불법행위로 인한 손해배상청구권의 소멸시효 기산점�
 
 @pytest.fixture()
 def memory() -> PrecedentMemory:
-    return PrecedentMemory.build(load_fixture(), tokenizer=SpaceTokenizer())
+    return build_memory(load_fixture(), tokenizer=SpaceTokenizer())
 
 
 def reference_scores(memory: PrecedentMemory, tokens: list[str], allowed=None, config=ProfileConfig()) -> dict[str, float]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from legalret.memory import MemoryVoter, PrecedentMemory
+from legalret.memory import MemoryVoter, PrecedentMemory, build_memory
 
 
 @pytest.mark.slow
@@ -16,7 +16,7 @@ def test_memory_over_real_precedents(shared_data, tmp_path):
     articles = ingest([shared_data / "statutes" / "legalize-kr.zip"], kinds=["법률"], laws=["민법", "상법"]).articles
     catalog = ArticleCatalog.from_articles(articles)
     precedents = list(read_precedents([shared_data / "precedents" / "precedent-kr.zip"], catalog=catalog, limit=400))
-    memory = PrecedentMemory.build(precedents, keep_keys=set(catalog.live))
+    memory = build_memory(precedents, keep_keys=set(catalog.live))
     assert len(memory) > 100 and not memory.errors
     assert all(key in catalog for it in memory.items for key in it.keys)
 

@@ -11,6 +11,7 @@ import pytest
 
 from legalret.errors import IndexError_
 from legalret.memory import MemoryVoter, PrecedentMemory
+from legalret.memory.builder import add_precedents, build_memory
 
 FIXTURE = Path(__file__).parent / "fixtures" / "memory" / "precedents.jsonl"
 QUERY = "불법행위로 인한 손해배상청구권의 소멸시효 기산점인 손해 및 가해자를 안 날"
@@ -27,9 +28,9 @@ def precedents() -> list[dict]:
 
 def test_incremental_add_equals_a_full_build():
     recs = precedents()
-    full = PrecedentMemory.build(recs, tokenizer=SpaceTokenizer())
-    part = PrecedentMemory.build(recs[:4], tokenizer=SpaceTokenizer())
-    counts = part.add(recs[4:])
+    full = build_memory(recs, tokenizer=SpaceTokenizer())
+    part = build_memory(recs[:4], tokenizer=SpaceTokenizer())
+    counts = add_precedents(part, recs[4:])
     assert counts == {"added": 4, "replaced": 0, "items": 4, "skipped": 0}
     assert len(part) == len(full) and part.case_numbers == full.case_numbers
     got, want = MemoryVoter(part).search(QUERY, k=10), MemoryVoter(full).search(QUERY, k=10)
@@ -38,11 +39,11 @@ def test_incremental_add_equals_a_full_build():
 
 
 def test_add_replaces_a_known_case_number():
-    memory = PrecedentMemory.build(precedents(), tokenizer=SpaceTokenizer())
+    memory = build_memory(precedents(), tokenizer=SpaceTokenizer())
     n = len(memory)
     corrected = dict(precedents()[2])  # 2010다3003, one holding
     corrected["holdings"] = [{"index": 1, "text": "정정된 판시사항 소멸시효", "keys": ["민법 제162조"]}]
-    assert memory.add([corrected]) == {"added": 0, "replaced": 1, "items": 1, "skipped": 0}
+    assert add_precedents(memory, [corrected]) == {"added": 0, "replaced": 1, "items": 1, "skipped": 0}
     assert len(memory) == n
     rows = memory.rows_of_case("2010다3003")
     assert len(rows) == 1 and memory.items[rows[0]].keys == ["민법 제162조"]
@@ -53,7 +54,7 @@ def test_bad_records_are_skipped_and_reported():
     recs = precedents()
     bad_date = dict(recs[0], case_no="2001다9999", decided="언젠가", source="bad.jsonl:3")
     no_case = {"decided": "2001-01-01", "holdings": [], "source": "bad.jsonl:4"}
-    memory = PrecedentMemory.build([bad_date, no_case, *recs[1:]], tokenizer=SpaceTokenizer())
+    memory = build_memory([bad_date, no_case, *recs[1:]], tokenizer=SpaceTokenizer())
     assert len(memory.errors) == 2
     assert "bad.jsonl:3" in str(memory.errors[0]) and memory.errors[0].field == "decided"
     assert memory.errors[1].field == "case_no"
@@ -61,7 +62,7 @@ def test_bad_records_are_skipped_and_reported():
 
 
 def test_save_load_round_trip(tmp_path):
-    memory = PrecedentMemory.build(precedents(), tokenizer=SpaceTokenizer(), keep_keys={"민법 제766조", "상법 제651조"})
+    memory = build_memory(precedents(), tokenizer=SpaceTokenizer(), keep_keys={"민법 제766조", "상법 제651조"})
     out = memory.save(tmp_path / "memory")
     # everything a search needs is computed at write time (nothing is re-indexed at load)
     assert sorted(p.name for p in out.iterdir()) == [
@@ -80,7 +81,7 @@ def test_save_load_round_trip(tmp_path):
     kwargs = dict(k=10, before=date(2020, 1, 1), exclude="2019다5005")
     assert MemoryVoter(loaded).search(QUERY, **kwargs) == MemoryVoter(memory).search(QUERY, **kwargs)
     # keep_keys survive the round trip, so an add after load filters citations the same way
-    loaded.add([{"case_no": "2018다1", "decided": "2018-01-01", "holdings": [{"index": 1, "text": "새 판시", "keys": ["민법 제1조", "민법 제766조"]}]}])
+    add_precedents(loaded, [{"case_no": "2018다1", "decided": "2018-01-01", "holdings": [{"index": 1, "text": "새 판시", "keys": ["민법 제1조", "민법 제766조"]}]}])
     assert loaded.items[-1].keys == ["민법 제766조"]
     # saving again replaces the directory atomically and leaves no temp dirs behind
     loaded.save(out)
@@ -91,12 +92,12 @@ def test_save_load_round_trip(tmp_path):
 def test_load_rejects_what_is_not_a_memory(tmp_path):
     with pytest.raises(IndexError_, match="no meta.json"):
         PrecedentMemory.load(tmp_path, tokenizer=SpaceTokenizer())
-    out = PrecedentMemory.build(precedents(), tokenizer=SpaceTokenizer()).save(tmp_path / "m")
+    out = build_memory(precedents(), tokenizer=SpaceTokenizer()).save(tmp_path / "m")
     with open(out / "items.jsonl", "a", encoding="utf-8") as f:
         f.write('{"case_no": "x"}\n')
     with pytest.raises(IndexError_, match="files disagree"):  # an appended line is not an item
         PrecedentMemory.load(out, tokenizer=SpaceTokenizer())
-    out = PrecedentMemory.build(precedents(), tokenizer=SpaceTokenizer()).save(tmp_path / "m")
+    out = build_memory(precedents(), tokenizer=SpaceTokenizer()).save(tmp_path / "m")
     raw = (out / "items.jsonl").read_bytes()
     (out / "items.jsonl").write_bytes(raw.replace(b'"case_no"', b'"case_nX"', 3))  # same size, broken lines
     loaded = PrecedentMemory.load(out, tokenizer=SpaceTokenizer())
@@ -106,7 +107,7 @@ def test_load_rejects_what_is_not_a_memory(tmp_path):
 
 def test_default_tokenizer_is_the_article_index_tokenizer():
     tokenize = pytest.importorskip("legalret.index.tokenize")
-    memory = PrecedentMemory.build(precedents())
+    memory = build_memory(precedents())
     assert isinstance(memory.tokenizer, tokenize.KiwiTokenizer)
     # morphological tokens let an inflected question match the holding
     ranking = MemoryVoter(memory).search("불법행위 손해배상청구권은 언제 소멸시효가 시작되나", k=3)
@@ -123,7 +124,7 @@ def tiny_encoder(tmp_path_factory):
 
 
 def test_dense_memory_round_trip_and_fingerprint_guard(tmp_path, tiny_encoder):
-    memory = PrecedentMemory.build(precedents(), encoder=tiny_encoder, tokenizer=SpaceTokenizer())
+    memory = build_memory(precedents(), encoder=tiny_encoder, tokenizer=SpaceTokenizer())
     assert memory.has_dense and memory.embeddings.shape == (len(memory), tiny_encoder.dim)
     assert np.allclose(np.linalg.norm(memory.embeddings, axis=1), 1, atol=1e-4)
     for mode in ("dense", "hybrid"):
@@ -135,8 +136,8 @@ def test_dense_memory_round_trip_and_fingerprint_guard(tmp_path, tiny_encoder):
     loaded = PrecedentMemory.load(out, encoder=tiny_encoder, tokenizer=SpaceTokenizer())
     assert np.array_equal(loaded.embeddings, memory.embeddings)
     assert MemoryVoter(loaded).search(QUERY, k=5) == MemoryVoter(memory).search(QUERY, k=5)
-    part = PrecedentMemory.build(precedents()[:3], encoder=tiny_encoder, tokenizer=SpaceTokenizer())
-    part.add(precedents()[3:])
+    part = build_memory(precedents()[:3], encoder=tiny_encoder, tokenizer=SpaceTokenizer())
+    add_precedents(part, precedents()[3:])
     # only the new holdings were encoded, and each row still belongs to its holding (batch padding → ~1e-5)
     vec = {it.holding_id: v for it, v in zip(memory.items, memory.embeddings)}
     assert all(np.allclose(v, vec[it.holding_id], atol=1e-3) for it, v in zip(part.items, part.embeddings))
@@ -147,15 +148,15 @@ def test_dense_memory_round_trip_and_fingerprint_guard(tmp_path, tiny_encoder):
     with pytest.raises(IndexError_, match="rebuild the memory"):
         PrecedentMemory.load(out, encoder=OtherEncoder(), tokenizer=SpaceTokenizer())
     with pytest.raises(IndexError_, match="same encoder"):
-        PrecedentMemory.load(out, tokenizer=SpaceTokenizer()).add(precedents()[:1])
+        add_precedents(PrecedentMemory.load(out, tokenizer=SpaceTokenizer()), precedents()[:1])
 
 
 def test_loaded_items_are_parsed_on_demand_and_the_cache_stays_bounded(tmp_path):
     """A long-running server reads scattered items query after query: the parsed-item cache keeps at most
     ``cache_size`` of them (least recently used dropped) and an evicted item reads back the same."""
-    from legalret.memory.store import ItemStore
+    from legalret.memory.format import ItemStore
 
-    memory = PrecedentMemory.build(precedents(), tokenizer=SpaceTokenizer())
+    memory = build_memory(precedents(), tokenizer=SpaceTokenizer())
     memory.save(tmp_path / "m")
     loaded = PrecedentMemory.load(tmp_path / "m", tokenizer=SpaceTokenizer())
     store = loaded.items
@@ -171,7 +172,7 @@ def test_loaded_items_are_parsed_on_demand_and_the_cache_stays_bounded(tmp_path)
 def test_shared_tokens_is_the_set_intersection_in_the_same_order(tmp_path):
     """shared_tokens compares token ids; it must give the very set ``tokens & set(tokens_of(row))`` gives,
     iterating in the same order (memory coverage sums idf over it), for short and long query token sets."""
-    built = PrecedentMemory.build(precedents(), tokenizer=SpaceTokenizer())
+    built = build_memory(precedents(), tokenizer=SpaceTokenizer())
     built.save(tmp_path / "m")
     loaded = PrecedentMemory.load(tmp_path / "m", tokenizer=SpaceTokenizer())
     for memory in (built, loaded):
@@ -183,3 +184,26 @@ def test_shared_tokens_is_the_set_intersection_in_the_same_order(tmp_path):
                 want = query & set(own)
                 got = memory.shared_tokens(row, query)
                 assert got == want and list(got) == list(want)
+
+
+def test_query_encoder_is_passed_in_and_loaded_on_the_first_dense_query(tmp_path, tiny_encoder):
+    from legalret.index.encoders import QueryEncoderSlot
+
+    out = build_memory(precedents(), encoder=tiny_encoder, tokenizer=SpaceTokenizer()).save(tmp_path / "dense")
+    loads = []
+    slot = QueryEncoderSlot(load=lambda: loads.append(1) or tiny_encoder)
+    loaded = PrecedentMemory.load(out, tokenizer=SpaceTokenizer(), query_encoder=slot)
+    assert loads == [] and loaded.encoder is None  # opening a memory loads no model
+    want = MemoryVoter(PrecedentMemory.load(out, encoder=tiny_encoder, tokenizer=SpaceTokenizer()), mode="dense")
+    assert MemoryVoter(loaded, mode="dense").search(QUERY, k=5) == want.search(QUERY, k=5)
+    MemoryVoter(loaded, mode="dense").search(QUERY, k=5)
+    assert loads == [1]  # once, by the slot it was given
+
+    class OtherEncoder:
+        fingerprint = "some-other-model"
+
+    wrong = PrecedentMemory.load(out, tokenizer=SpaceTokenizer(), query_encoder=QueryEncoderSlot(encoder=OtherEncoder()))
+    with pytest.raises(IndexError_, match="rebuild the memory"):
+        wrong.encode_query(QUERY)
+    bm25_only = build_memory(precedents(), tokenizer=SpaceTokenizer()).save(tmp_path / "bm25")
+    assert PrecedentMemory.load(bm25_only, tokenizer=SpaceTokenizer(), query_encoder=slot).query_encoder is None

@@ -12,11 +12,12 @@ import pytest
 from legalret.memory import (
     MemoryVoter,
     PrecedentMemory,
+    build_memory,
     WeightConfig,
     memory_weight,
 )
 from legalret.memory.retriever import HoldingMatch, _tie_ranks
-from legalret.memory.store import MemoryItem
+from legalret.memory.format import MemoryItem
 
 FIXTURE = Path(__file__).parent / "fixtures" / "memory" / "precedents.jsonl"
 
@@ -34,7 +35,7 @@ def load_fixture() -> list[dict]:
 
 @pytest.fixture()
 def memory() -> PrecedentMemory:
-    return PrecedentMemory.build(load_fixture(), tokenizer=SpaceTokenizer())
+    return build_memory(load_fixture(), tokenizer=SpaceTokenizer())
 
 
 def test_build_keeps_only_holdings_that_cite_articles(memory):
@@ -48,7 +49,7 @@ def test_build_keeps_only_holdings_that_cite_articles(memory):
 
 
 def test_keep_keys_filters_citations_the_index_cannot_return():
-    memory = PrecedentMemory.build(load_fixture(), tokenizer=SpaceTokenizer(), keep_keys=lambda key: key.startswith("상법"))
+    memory = build_memory(load_fixture(), tokenizer=SpaceTokenizer(), keep_keys=lambda key: key.startswith("상법"))
     assert {it.case_no for it in memory.items} == {"2015다4004", "2014다8008"}
     assert all(k.startswith("상법") for it in memory.items for k in it.keys)
 
@@ -142,7 +143,7 @@ def test_exclude_matches_merged_case_numbers():
         {"case_no": "2003므1", "decided": "2003-01-05",
          "holdings": [{"index": 1, "text": "재판상 이혼 사유 유책배우자", "keys": ["민법 제840조", "민법 제841조"]}]},
     ]
-    memory = PrecedentMemory.build(recs, tokenizer=SpaceTokenizer())
+    memory = build_memory(recs, tokenizer=SpaceTokenizer())
     retriever = MemoryVoter(memory)
     for excluded in ("2000므1264", "2000므1257(본소), 1264(반소)"):
         res = retriever.explain("재판상 이혼 사유 혼인 파탄", exclude=excluded)

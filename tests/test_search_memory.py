@@ -15,7 +15,7 @@ from legalret.index.store import current_generation, read_manifest
 from legalret.index.tokenize import KiwiTokenizer
 from legalret.search.searcher import Searcher
 
-memory_store = pytest.importorskip("legalret.memory.store")
+memory_builder = pytest.importorskip("legalret.memory.builder")
 
 PRECEDENTS = [
     {"case_no": "2019다1001", "decided": date(2019, 3, 1), "source": "fixture",
@@ -61,7 +61,7 @@ def test_hybrid_fuses_memory_as_a_third_signal(index_with_memory):
 
 def test_memory_object_can_be_passed_in(tmp_path):
     build_index(sup.articles(), tmp_path / "b", model="none")
-    memory = memory_store.PrecedentMemory.build(PRECEDENTS, encoder=None, tokenizer=KiwiTokenizer())
+    memory = memory_builder.build_memory(PRECEDENTS, encoder=None, tokenizer=KiwiTokenizer())
     s = Searcher(tmp_path / "b", memory=memory)
     assert s.search("임차인 보증금 반환 거절", k=1, mode="memory")[0].key == "민법 제618조"
 
@@ -141,7 +141,7 @@ def test_overlapped_query_encoding_gives_the_same_results(index_with_memory):
     assert s._pool is not None  # the worker thread did run
     loaded = s.memory
     assert loaded.memory.vote_arrays() is not None
-    rebuilt = memory_store.PrecedentMemory(list(loaded.memory.items), tokenizer=loaded.memory.tokenizer)
+    rebuilt = memory_builder.memory_from_items(list(loaded.memory.items), tokenizer=loaded.memory.tokenizer)
     assert rebuilt.vote_arrays() is None  # items in memory: votes read each holding's keys
     from legalret.memory.retriever import MemoryVoter
 

@@ -5,11 +5,15 @@ question are strong evidence for it. The memory indexes holding items (판시사
 판결요지) with the same BM25 and dense machinery as articles, and turns the nearest holdings into a
 scored article list.
 
+Modules: ``format`` (the files of a written memory), ``store`` (:class:`PrecedentMemory`: load/save), ``query``
+(its query side), ``builder`` (build / add / re-resolve / migrate), ``update`` (the memory parts of a new index
+generation), ``retriever`` (the votes), ``facts`` and ``profiles``.
+
 Usage::
 
-    from legalret.memory import PrecedentMemory, MemoryVoter, memory_weight
+    from legalret.memory import PrecedentMemory, MemoryVoter, build_memory, memory_weight
 
-    memory = PrecedentMemory.build(read_precedents(["precedent-kr.zip"]), encoder=None)   # BM25 only
+    memory = build_memory(read_precedents(["precedent-kr.zip"]), encoder=None)   # BM25 only
     memory.save("some/dir")      # inside an index it is written by legalret.pipeline, in the generation
     retriever = MemoryVoter(PrecedentMemory.load("some/dir"))
     retriever.search("임대차보증금 반환채무와 목적물 인도의 동시이행", k=10)   # [(key, score), ...]
@@ -37,7 +41,9 @@ from legalret.memory.retriever import (
 )
 from legalret.memory.facts import FACTS_PART, FACTS_VOTES, add_facts, build_facts_memory
 from legalret.memory.profiles import ArticleProfiles, ProfileConfig
-from legalret.memory.store import MemoryItem, PrecedentMemory
+from legalret.memory.builder import add_precedents, build_memory
+from legalret.memory.format import MemoryItem
+from legalret.memory.store import PrecedentMemory
 
 __all__ = [
     "ArticleProfiles",
@@ -45,6 +51,8 @@ __all__ = [
     "FACTS_PART",
     "FACTS_VOTES",
     "add_facts",
+    "add_precedents",
+    "build_memory",
     "build_facts_memory",
     "HoldingMatch",
     "MemoryItem",

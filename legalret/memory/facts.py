@@ -24,12 +24,12 @@ from dataclasses import asdict, is_dataclass
 from typing import Any, Iterable
 
 from legalret.memory.retriever import VoteConfig
-from legalret.memory.store import MEMORY_BM25, MemoryItem, PrecedentMemory
+from legalret.memory.builder import add_items, memory_from_items
+from legalret.memory.format import FACTS_PART, MEMORY_BM25, MemoryItem  # noqa: F401 — FACTS_PART: its old home
+from legalret.memory.store import PrecedentMemory
 from legalret.precedents.citations import predates_numbering
 from legalret.precedents.facts import FactsDecision, FactsRecord, join
 
-#: The generation part (``<generation>/facts/``, ``manifest["facts"]``).
-FACTS_PART = "facts"
 #: Facts are long (~1,500 characters, ~250 Kiwi tokens); BM25 sees the first this many tokens
 #: (``experiments/facts_memory.py --tune``, tune split only). None = all.
 FACTS_MAX_TOKENS: int | None = None
@@ -90,16 +90,15 @@ def build_facts_memory(facts: Iterable[FactsRecord], holdings: PrecedentMemory |
     """A facts memory over ``facts`` joined with ``holdings`` (a holdings memory, or decisions/Precedents)."""
     if tokenizer is None and isinstance(holdings, PrecedentMemory):
         tokenizer = holdings.tokenizer
-    memory = PrecedentMemory([], tokenizer=tokenizer, encoder=encoder, with_summary=False, params=FACTS_BM25,
-                             max_tokens=max_tokens, kind="facts")
-    memory.add_items(facts_items(facts, _decisions(holdings)))
+    memory = memory_from_items(facts_items(facts, _decisions(holdings)), tokenizer=tokenizer, encoder=encoder,
+                               with_summary=False, params=FACTS_BM25, max_tokens=max_tokens, kind="facts")
     memory.settings = facts_settings()
     return memory
 
 
 def add_facts(memory: PrecedentMemory, facts: Iterable[FactsRecord], holdings: PrecedentMemory | Iterable[Any]) -> dict[str, int]:
     """Add (or replace, by 사건번호) the facts of decisions in ``holdings``; returns add counts."""
-    return memory.add_items(facts_items(facts, _decisions(holdings)))
+    return add_items(memory, facts_items(facts, _decisions(holdings)))
 
 
 def facts_settings() -> dict:

@@ -34,7 +34,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from legalret.hardware import release_freed_memory
-from legalret.memory.store import PrecedentMemory, sort_ranks
+from legalret.memory.query import sort_ranks
+from legalret.memory.store import PrecedentMemory
 
 #: Tuned on held-out train-split holdings (recall@10 of the profiles alone): k1 0.8 / 1.2 / 2.0 with b
 #: 0.3 / 0.5 / 0.75 / 0.9 → 2.0, 0.5 (0.799; the Lucene 1.2 / 0.75: 0.787).

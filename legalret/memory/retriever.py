@@ -43,7 +43,9 @@ from datetime import date
 import numpy as np
 
 from legalret.index.bm25 import top_k
-from legalret.memory.store import MemoryItem, PrecedentMemory, sort_ranks
+from legalret.memory.format import MemoryItem
+from legalret.memory.query import sort_ranks
+from legalret.memory.store import PrecedentMemory
 
 
 @dataclass

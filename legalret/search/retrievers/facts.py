@@ -8,7 +8,7 @@ two share one adaptive fusion channel). ``Searcher(facts=…)`` takes what ``mem
 from __future__ import annotations
 
 from legalret.errors import IndexError_
-from legalret.memory.facts import FACTS_PART
+from legalret.memory.format import FACTS_PART
 from legalret.memory.store import PrecedentMemory
 from legalret.search.retrievers.base import Generation, register
 from legalret.search.retrievers.memory import MemoryVotes

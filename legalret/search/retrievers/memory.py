@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from legalret.errors import IndexError_
-from legalret.index.store import LEGACY_MEMORY_DIR, reading
+from legalret.index.store import reading
+from legalret.memory.format import MEMORY_PART, legacy_error, legacy_memory
 from legalret.memory.retriever import MemoryVoter, VoteConfig, WeightConfig, memory_weight
-from legalret.memory.store import MEMORY_PART, PrecedentMemory
+from legalret.memory.store import PrecedentMemory
 from legalret.search.retrievers.base import BaseRetriever, Generation, Query, register
 
 #: Precedents shown per hit with explain (fields and lines).
@@ -58,20 +59,15 @@ class MemoryVotes(BaseRetriever):
     @classmethod
     def _load(cls, generation: Generation, *, required: bool) -> PrecedentMemory | None:
         if cls.part not in generation.data.parts or generation.manifest.get(cls.part) is None:
-            legacy = generation.index_dir / LEGACY_MEMORY_DIR
-            if legacy.is_dir():
-                raise IndexError_(
-                    f"{legacy}: precedent memory in the old layout (beside the generations); run "
-                    f"`legalret index add --index {generation.index_dir}` to move it into the index, or rebuild with --precedents")
+            legacy = legacy_memory(generation.index_dir)
+            if legacy is not None:  # migrated by `index add` (legalret.memory.update), never here
+                raise legacy_error(generation.index_dir, legacy)
             if required:
                 raise IndexError_(f"{generation.index_dir}: {cls.missing}")
             return None
         path = generation.data.path / cls.part
-        with reading(path):
-            memory = PrecedentMemory.load(path, tokenizer=generation.tokenizer)
-        if memory.has_dense:  # a dense memory embeds the query with the index's encoder, loaded on first use
-            memory.encode_lazily(generation.encoder.get)
-        return memory
+        with reading(path):  # a dense memory embeds the query with the index's encoder, loaded on first use
+            return PrecedentMemory.load(path, tokenizer=generation.tokenizer, query_encoder=generation.encoder)
 
     # ---- the query side ----------------------------------------------------------------------------
     def candidates(self, query: Query, n: int) -> list[tuple[str, float]]:

@@ -1,0 +1,268 @@
+"""Building the precedent memory: build, add, re-resolve, and migrate the old layout — the one place that
+changes a :class:`~legalret.memory.store.PrecedentMemory`'s items.
+
+The encoder is passed in (``encoder=``) where vectors are made; a BM25-only memory needs none.
+:func:`migrate_legacy` is the only reader of the format-1 layout (``<index>/memory`` beside the generations).
+:mod:`legalret.memory.update` puts these together for a new index generation.
+
+Usage::
+
+    from legalret.memory.builder import add_precedents, build_memory, reresolve
+
+    memory = build_memory(read_precedents(["precedent-kr.zip"]),
+                          encoder=None,                     # BM25 only; pass an Encoder for dense
+                          keep_keys=article_keys)           # only keys the article index has
+    add_precedents(memory, read_precedents(["new-decisions/"]))   # incremental, by 사건번호
+    reresolve(memory, catalog)                                    # after the articles changed
+
+Precedents may be :class:`legalret.precedents.parse.Precedent` objects or plain dicts with the same
+fields (``case_no``, ``decided``, ``holdings: [{index, text, summary, keys, citations}]`` …).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Callable, Collection, Iterable
+
+import numpy as np
+
+from legalret.errors import IndexError_, SourceError
+from legalret.index.bm25 import TokenStore
+from legalret.memory.format import ITEMS, META, MemoryItem, as_date
+from legalret.memory.store import PrecedentMemory
+from legalret.progress import track
+from legalret.text import normalize
+
+
+def _field(obj: Any, name: str, default: Any = None) -> Any:
+    """Attribute or dict access, so both E's dataclasses and plain JSON records work."""
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+
+def _citation_dicts(holding: Any) -> list[dict]:
+    out = []
+    for c in _field(holding, "citations", None) or []:
+        out.append(dict(c) if isinstance(c, dict) else asdict(c))
+    return out
+
+
+def items_from_precedent(precedent: Any, keep_key: Callable[[str], bool] | None = None) -> list[MemoryItem]:
+    """The memory items of one precedent: its holdings that cite at least one kept article key.
+
+    Raises :class:`SourceError` (naming the precedent's source and the field) on a malformed record.
+    """
+    source = str(_field(precedent, "source", "") or "<precedent>")
+    case_no = _field(precedent, "case_no")
+    if not case_no:
+        raise SourceError(source, "missing case number", field="case_no")
+    try:
+        decided = as_date(_field(precedent, "decided"))
+    except ValueError as e:
+        raise SourceError(source, f"{case_no}: {e}", field="decided") from e
+    items = []
+    for pos, holding in enumerate(_field(precedent, "holdings", None) or [], 1):
+        text = normalize(_field(holding, "text", "") or "")
+        keys = [k for k in dict.fromkeys(_field(holding, "keys", None) or []) if keep_key is None or keep_key(k)]
+        if not text or not keys:
+            continue
+        items.append(
+            MemoryItem(
+                case_no=normalize(str(case_no)),
+                decided=decided,
+                index=int(_field(holding, "index", pos) or pos),
+                text=text,
+                keys=keys,
+                summary=normalize(_field(holding, "summary", "") or ""),
+                case_name=normalize(_field(precedent, "case_name", "") or ""),
+                court=normalize(_field(precedent, "court", "") or ""),
+                serial=str(_field(precedent, "serial", "") or ""),
+                citations=_citation_dicts(holding),
+            )
+        )
+    return items
+
+
+def _tokenize_all(tokenizer, texts: list[str], description: str, chunk: int = 512) -> list[list[str]]:
+    batch = getattr(tokenizer, "tokenize_many", None)  # KiwiTokenizer: Kiwi's own worker threads
+    if batch is None or len(texts) <= 1:
+        return [list(tokenizer.tokenize(t)) for t in track(texts, description)]
+    # in chunks, so that progress moves: Kiwi reads its whole input at once (54k memory texts: minutes)
+    chunks = [texts[i : i + chunk] for i in range(0, len(texts), chunk)]
+    return [list(t) for part in track(chunks, description, total=len(texts), advance=len) for t in batch(part)]
+
+
+def _keep_key_fn(keep_keys: Collection[str] | Callable[[str], bool] | None) -> Callable[[str], bool] | None:
+    if keep_keys is None or callable(keep_keys):
+        return keep_keys  # type: ignore[return-value]
+    allowed = frozenset(keep_keys)
+    return allowed.__contains__
+
+
+def tokenize_items(memory: PrecedentMemory, items: list[MemoryItem]) -> list[list[str]]:
+    """The BM25 tokens of ``items`` as ``memory`` indexes them (its tokenizer, summary setting, token cut)."""
+    tokens = _tokenize_all(memory.tokenizer, [it.search_text(memory.with_summary) for it in items], f"tokenizing {memory.kind}")
+    return [t[: memory.max_tokens] for t in tokens] if memory.max_tokens else tokens  # long facts: the opening
+
+
+def memory_from_items(items: Iterable[MemoryItem], **options: Any) -> PrecedentMemory:
+    """A memory of ready items (tokenized here); ``options`` go to :class:`PrecedentMemory`."""
+    memory = PrecedentMemory(**options)
+    add_items(memory, items)
+    return memory
+
+
+def build_memory(
+    precedents: Iterable[Any],
+    encoder=None,
+    tokenizer=None,
+    *,
+    with_summary: bool = True,
+    keep_keys: Collection[str] | Callable[[str], bool] | None = None,
+    batch_size: int = 64,
+) -> PrecedentMemory:
+    """Index the holdings of ``precedents``.
+
+    ``encoder`` (an :class:`~legalret.models.encoder.Encoder`) adds dense vectors; without it the memory
+    is BM25 only — the setting the vote defaults were tuned in. Encoding is the expensive part: the ~31k
+    train-split holdings citing 민법/상법 take hours with me5-small on 2 CPU cores, minutes on a GPU.
+    ``keep_keys`` (a set of article keys or a predicate) keeps only citations the article index can
+    return. ``with_summary`` indexes 판시사항 + 판결요지. A malformed precedent is skipped and recorded
+    in ``memory.errors``; it never aborts the build.
+    """
+    memory = PrecedentMemory(tokenizer=tokenizer, encoder=encoder, with_summary=with_summary)
+    keep_only(memory, keep_keys)
+    add_precedents(memory, precedents, batch_size=batch_size)
+    return memory
+
+
+def keep_only(memory: PrecedentMemory, keep_keys: Collection[str] | Callable[[str], bool] | None) -> None:
+    """Keep only citations to these keys in holdings added from now on (the article index's live keys)."""
+    memory.keep_key = _keep_key_fn(keep_keys)
+    memory.keep_keys = frozenset(keep_keys) if keep_keys is not None and not callable(keep_keys) else None
+
+
+def add_precedents(memory: PrecedentMemory, precedents: Iterable[Any], *, encoder=None, batch_size: int = 64) -> dict[str, int]:
+    """Add precedents incrementally, by case number: a new 사건번호 is appended, a known one has its
+    holdings replaced (a corrected record). Only new holdings are tokenized and encoded (by ``encoder``,
+    default the memory's own; a dense memory needs one).
+
+    Returns counts ``{"added": cases, "replaced": cases, "items": holdings added, "skipped": bad records}``.
+    """
+    new_items: dict[str, list[MemoryItem]] = {}
+    skipped = 0
+    for precedent in precedents:
+        try:
+            items = items_from_precedent(precedent, memory.keep_key)
+        except SourceError as e:
+            memory.errors.append(e)
+            skipped += 1
+            continue
+        if items:
+            new_items[items[0].case_no] = items  # a later record of the same case wins
+    counts = add_items(memory, [it for items in new_items.values() for it in items], encoder=encoder, batch_size=batch_size)
+    counts["skipped"] = skipped
+    return counts
+
+
+def add_items(memory: PrecedentMemory, items: Iterable[MemoryItem], *, encoder=None, batch_size: int = 64) -> dict[str, int]:
+    """Add ready :class:`MemoryItem` s (e.g. one facts item per decision), by case number: the items of a
+    known 사건번호 replace all of its stored ones. Only the new items are tokenized and encoded."""
+    new_items: dict[str, list[MemoryItem]] = {}
+    for it in items:
+        new_items.setdefault(it.case_no, []).append(it)
+    replaced = set(memory._case_nos) & new_items.keys()
+    if not new_items:
+        return {"added": 0, "replaced": 0, "items": 0, "skipped": 0}
+
+    fresh = [it for items in new_items.values() for it in items]
+    fresh_tokens = tokenize_items(memory, fresh)
+    encoder = encoder if encoder is not None else memory.encoder
+    fresh_vecs = None
+    if encoder is not None:
+        # Dense vectors embed the holding (판시사항) alone: 판결요지 triples the encoding cost on CPU
+        # (measured: 64 holdings 18 s vs 56 s with me5-small on 2 busy cores) and BM25 already sees it.
+        fresh_vecs = np.asarray(encoder.encode_passages([it.text for it in fresh], batch_size=batch_size), dtype=np.float32)
+        fingerprint = encoder.fingerprint
+        if memory.dense is not None and memory.encoder_fingerprint != fingerprint:
+            raise IndexError_(
+                f"memory vectors were made by {memory.encoder_fingerprint!r}, not by {fingerprint!r}; rebuild the memory"
+            )
+        memory.encoder, memory.encoder_fingerprint = encoder, fingerprint
+    elif memory.dense is not None:
+        raise IndexError_("this memory has dense vectors: pass the same encoder to add precedents to it")
+
+    keep_rows = [i for i, case in enumerate(memory._case_nos) if case not in replaced]
+    vectors = None
+    if fresh_vecs is not None:
+        old = memory.embeddings[keep_rows] if memory.embeddings is not None else np.zeros((0, fresh_vecs.shape[1]), np.float32)
+        vectors = np.vstack([old, fresh_vecs]).astype(np.float32)
+    memory.install(
+        [memory.items[i] for i in keep_rows] + fresh,
+        TokenStore.from_lists([memory.tokens.get(i) for i in keep_rows] + fresh_tokens),
+        vectors,
+    )
+    return {"added": len(new_items) - len(replaced), "replaced": len(replaced), "items": len(fresh), "skipped": 0}
+
+
+def reresolve(memory: PrecedentMemory, catalog: Any) -> dict[str, int]:
+    """Re-resolve every holding's citations against ``catalog`` (an
+    :class:`~legalret.precedents.citations.ArticleCatalog`: the articles of the index after an update).
+
+    Holdings keep their parsed 참조조문 (records read with keys only keep the keys they were read with, in
+    ``cited``), so a renamed, added or re-added article is picked up. **No item is ever dropped**: one left
+    citing nothing live keeps its row and simply does not vote (``allowed_mask`` leaves it out) until
+    an article it cites comes back — re-adding an article restores exactly the votes it had. Tokens, BM25
+    matrix and vectors are untouched (the rows do not change). Returns ``{"items", "changed",
+    "silent_items", "removed_citations", "added_citations"}``; ``silent_items`` cite nothing live now."""
+    from legalret.precedents.citations import Citation, predates_numbering, resolve
+
+    new_items: list[MemoryItem] = []
+    changed = removed = added = silent = 0
+    for row in range(len(memory.items)):
+        item = memory.items[row]
+        if item.citations:
+            keys, _ = resolve([Citation(**c) for c in item.citations], catalog)
+            cited = []
+        else:
+            read_with = item.cited or item.keys
+            keys = [k for k in read_with if k in catalog]
+            cited = list(read_with) if keys != read_with else []
+        keys = [k for k in keys if not predates_numbering(k, item.decided)]  # 의용민법 / 구 상법 numbers
+        if keys != item.keys or cited != item.cited:
+            changed += 1
+            removed += len(set(item.keys) - set(keys))
+            added += len(set(keys) - set(item.keys))
+            item = MemoryItem(**{**item.__dict__, "keys": keys, "cited": cited})
+        silent += not keys
+        new_items.append(item)
+    counts = {"items": len(new_items), "changed": changed, "silent_items": silent,
+              "removed_citations": removed, "added_citations": added}
+    memory.keep_key = catalog.__contains__
+    memory.keep_keys = None
+    if changed:
+        memory.replace_keys(new_items)
+    return counts
+
+
+def migrate_legacy(directory: str | os.PathLike, tokenizer=None) -> PrecedentMemory:
+    """Read a format-1 memory (``meta.json`` + ``items.jsonl``, from before the memory lived inside the
+    index generations) so it can be written into one: the holdings are re-tokenized with ``tokenizer`` (the
+    index's), vectors are dropped (rebuild with ``--memory-dense`` to get them back). Its citations still
+    need :func:`reresolve` against the index's articles."""
+    d = Path(directory)
+    items = []
+    try:
+        meta = json.loads((d / META).read_text(encoding="utf-8"))
+        with open(d / ITEMS, encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    items.append(MemoryItem.from_dict(json.loads(line)))
+    except (OSError, ValueError, TypeError, KeyError) as e:
+        raise IndexError_(f"{d}: cannot read the old precedent memory ({type(e).__name__}: {e}); rebuild with --precedents") from e
+    return memory_from_items(items, tokenizer=tokenizer, with_summary=bool(meta.get("with_summary", True)))
