@@ -54,6 +54,7 @@ from legalret.models.onnx import (
     _variants,
     quantize_variant,
     split_word_embeddings,
+    trace_to_onnx,
 )
 
 CONFIG_NAME = "legalret_cross_encoder.json"
@@ -133,37 +134,10 @@ def export_cross_encoder(model, out_dir: str | os.PathLike, *, quantize: bool | 
 
 def _export_logits_graph(hf, tokenizer, input_names: list[str], out: Path) -> None:
     """Trace the HF sequence-classification model (fp32 copy, eager attention) to ONNX: one logit per pair."""
-    import copy
-    import warnings
-
-    import torch
-
-    network = copy.deepcopy(hf).float().cpu().eval()
-    try:  # eager attention traces to plain matmuls + an additive mask (as the query encoder's export does)
-        network.set_attn_implementation("eager")
-    except Exception:
-        network.config._attn_implementation = "eager"
-
-    class Logits(torch.nn.Module):
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask, token_type_ids=None):
-            kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
-            if token_type_ids is not None:
-                kwargs["token_type_ids"] = token_type_ids
-            return self.inner(**kwargs, return_dict=True).logits[:, 0]
-
     sample = tokenizer(["민법 제750조 불법행위", "짧은 질문"], ["고의 또는 과실로 인한 위법행위", "답"], padding=True,
                        return_tensors="pt")
-    args = tuple(sample[n] for n in input_names)
-    axes = {n: {0: "batch", 1: "sequence"} for n in input_names}
-    axes["logits"] = {0: "batch"}
-    with warnings.catch_warnings(), torch.inference_mode():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(Logits(network), args, str(out), input_names=input_names, output_names=["logits"],
-                          dynamic_axes=axes, opset_version=OPSET, dynamo=False, do_constant_folding=True)
+    trace_to_onnx(hf, sample, input_names, out, output="logits", pick=lambda o: o.logits[:, 0],
+                  output_axes={0: "batch"})
 
 
 class OnnxCrossEncoder:

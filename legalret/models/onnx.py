@@ -769,6 +769,16 @@ def _st_parts(st):
 
 def _export_graph(hf, tokenizer, input_names: list[str], out: Path) -> None:
     """Trace the HF transformer (fp32 copy, eager attention) to ONNX with dynamic batch and sequence axes."""
+    sample = tokenizer(["query: 민법 제750조 불법행위", "짧은 질문"], padding=True, return_tensors="pt")
+    trace_to_onnx(hf, sample, input_names, out, output="token_embeddings", pick=lambda o: o.last_hidden_state,
+                  output_axes={0: "batch", 1: "sequence"})
+
+
+def trace_to_onnx(hf, sample, input_names: list[str], out: Path, *, output: str, pick, output_axes: dict) -> None:
+    """Trace ``pick(hf(**inputs))`` of an fp32, eager-attention copy of the HF model ``hf`` to ONNX at ``out``,
+    with dynamic batch and sequence axes on the inputs (``sample``: tokenizer output with ``input_names``).
+
+    Shared by the query encoder's export (token embeddings) and the cross-encoder's (one logit per pair)."""
     import copy
     import warnings
 
@@ -781,7 +791,7 @@ def _export_graph(hf, tokenizer, input_names: list[str], out: Path) -> None:
     except Exception:
         model.config._attn_implementation = "eager"
 
-    class TokenEmbeddings(torch.nn.Module):
+    class Traced(torch.nn.Module):
         def __init__(self, inner):
             super().__init__()
             self.inner = inner
@@ -790,16 +800,15 @@ def _export_graph(hf, tokenizer, input_names: list[str], out: Path) -> None:
             kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
             if token_type_ids is not None:
                 kwargs["token_type_ids"] = token_type_ids
-            return self.inner(**kwargs, return_dict=True).last_hidden_state
+            return pick(self.inner(**kwargs, return_dict=True))
 
-    sample = tokenizer(["query: 민법 제750조 불법행위", "짧은 질문"], padding=True, return_tensors="pt")
     args = tuple(sample[n] for n in input_names)
     axes = {n: {0: "batch", 1: "sequence"} for n in input_names}
-    axes["token_embeddings"] = {0: "batch", 1: "sequence"}
+    axes[output] = output_axes
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            TokenEmbeddings(model), args, str(out), input_names=input_names, output_names=["token_embeddings"],
+            Traced(model), args, str(out), input_names=input_names, output_names=[output],
             dynamic_axes=axes, opset_version=OPSET, dynamo=False, do_constant_folding=True,
         )
 
