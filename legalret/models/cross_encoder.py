@@ -37,7 +37,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,14 +46,12 @@ from legalret.errors import ModelError
 from legalret.models.onnx import (
     EMBEDS_INPUT,
     MODEL_FILES,
-    OPSET,
     WORD_EMBEDDINGS,
     EmbeddingRows,
-    _swap_dir,
     _variants,
-    quantize_variant,
-    split_word_embeddings,
+    model_input_names,
     trace_to_onnx,
+    write_export,
 )
 
 CONFIG_NAME = "legalret_cross_encoder.json"
@@ -88,8 +85,6 @@ def export_cross_encoder(model, out_dir: str | os.PathLike, *, quantize: bool | 
 
     ``quantize``: quantized variants to write beside fp32 (:data:`legalret.models.onnx.QUANTIZED`).
     ``meta`` is stored in the config (what it was trained on; the card lives beside it)."""
-    import torch
-
     variants = _variants(quantize)
     transformer = model[0]
     hf = getattr(transformer, "auto_model", None) or getattr(transformer, "model", None)
@@ -97,39 +92,11 @@ def export_cross_encoder(model, out_dir: str | os.PathLike, *, quantize: bool | 
     if hf is None or tokenizer is None or not hasattr(tokenizer, "backend_tokenizer"):
         raise ModelError(f"{type(model).__name__}: cannot export to ONNX (needs a transformer with a fast tokenizer)")
     max_length = int(getattr(model, "max_seq_length", None) or DEFAULT_MAX_LENGTH)
-    input_names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tokenizer.model_input_names]
-    if "input_ids" not in input_names or "attention_mask" not in input_names:
-        input_names = ["input_ids", "attention_mask"]
-
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
-        _export_logits_graph(hf, tokenizer, input_names, tmp / MODEL_FILES["fp32"])
-        split = split_word_embeddings(tmp / MODEL_FILES["fp32"], tmp / WORD_EMBEDDINGS)
-        tokenizer.backend_tokenizer.save(str(tmp / "tokenizer.json"))
-        for variant in variants:
-            quantize_variant(tmp / MODEL_FILES["fp32"], tmp / MODEL_FILES[variant], variant)
-        config = {
-            "format": FORMAT,
-            "max_length": max_length,
-            "pad_token_id": int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0),
-            "pad_token": str(tokenizer.pad_token or "[PAD]"),
-            "input_names": input_names,
-            "word_embeddings": WORD_EMBEDDINGS if split else None,
-            "models": {k: v for k, v in MODEL_FILES.items() if (tmp / v).is_file()},
-            "architecture": type(hf).__name__,
-            "torch": torch.__version__,
-            "opset": OPSET,
-            **(meta or {}),
-        }
-        (tmp / CONFIG_NAME).write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        os.chmod(tmp, 0o755)
-        _swap_dir(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out_dir
+    input_names = model_input_names(tokenizer)
+    config = {"format": FORMAT, "max_length": max_length, "architecture": type(hf).__name__, **(meta or {})}
+    return write_export(Path(out_dir), tokenizer, input_names, variants,
+                        trace=lambda out: _export_logits_graph(hf, tokenizer, input_names, out),
+                        config_name=CONFIG_NAME, config=config)
 
 
 def _export_logits_graph(hf, tokenizer, input_names: list[str], out: Path) -> None:

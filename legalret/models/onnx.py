@@ -129,7 +129,6 @@ def export_onnx(encoder, *, quantize: bool | Sequence[str] = False, root: str | 
         if (_read_config(existing) or {}).get("version") != EXPORT_VERSION:
             upgrade_export(existing)
         return existing
-    import torch
 
     st = encoder.model
     transformer, pooling = _st_parts(st)
@@ -145,41 +144,64 @@ def export_onnx(encoder, *, quantize: bool | Sequence[str] = False, root: str | 
         mode = mode[0]
     if mode not in ("mean", "cls", "max"):
         raise ModelError(f"{encoder!r}: pooling {mode!r} is not supported by the ONNX export (mean, cls, max)")
-    input_names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tokenizer.model_input_names]
-    if "input_ids" not in input_names or "attention_mask" not in input_names:
-        input_names = ["input_ids", "attention_mask"]
-
+    input_names = model_input_names(tokenizer)
     root = Path(root) if root is not None else export_root()
-    target = root / export_dir_name(encoder.fingerprint)
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=root))
+    config = {
+        "version": EXPORT_VERSION,
+        "fingerprint": encoder.fingerprint,
+        "spec": encoder.spec.name,
+        "dim": int(encoder.dim),
+        "query_prompt": encoder.spec.query_prompt,
+        "passage_prompt": encoder.spec.passage_prompt,
+        "max_seq_length": int(encoder.max_seq_length),
+        "passage_max_tokens": encoder.passage_max_tokens,
+        "pooling": mode,
+        "include_prompt": bool(pool.get("include_prompt", True)),
+        "do_lower_case": bool(getattr(transformer, "do_lower_case", False)),
+    }
+    return write_export(root / export_dir_name(encoder.fingerprint), tokenizer, input_names, variants,
+                        trace=lambda out: _export_graph(hf, tokenizer, input_names, out),
+                        config_name=CONFIG_NAME, config=config)
+
+
+def model_input_names(tokenizer) -> list[str]:
+    """The graph inputs an export takes: the tokenizer's ids, mask and (where it has them) token types."""
+    names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tokenizer.model_input_names]
+    if "input_ids" not in names or "attention_mask" not in names:
+        names = ["input_ids", "attention_mask"]
+    return names
+
+
+def write_export(target: Path, tokenizer, input_names: list[str], variants: Sequence[str], *, trace,
+                 config_name: str, config: dict) -> Path:
+    """Write an ONNX export folder and put it at ``target`` atomically (a failure leaves no temp behind).
+
+    ``trace(path)`` writes the fp32 graph; the word embeddings then move to a ``.npy``, the fast tokenizer is
+    saved, each quantized ``variant`` is written, and ``config`` plus the fields every export records (pad token,
+    inputs, files, torch and opset versions) is written as ``config_name``. Shared by the query encoder's export
+    and the cross-encoder's."""
+    import torch
+
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        _export_graph(hf, tokenizer, input_names, tmp / MODEL_FILES["fp32"])
+        trace(tmp / MODEL_FILES["fp32"])
         split = split_word_embeddings(tmp / MODEL_FILES["fp32"], tmp / WORD_EMBEDDINGS)
         tokenizer.backend_tokenizer.save(str(tmp / "tokenizer.json"))
         for variant in variants:
             quantize_variant(tmp / MODEL_FILES["fp32"], tmp / MODEL_FILES[variant], variant)
         config = {
-            "version": EXPORT_VERSION,
-            "fingerprint": encoder.fingerprint,
-            "spec": encoder.spec.name,
-            "dim": int(encoder.dim),
-            "query_prompt": encoder.spec.query_prompt,
-            "passage_prompt": encoder.spec.passage_prompt,
-            "max_seq_length": int(encoder.max_seq_length),
-            "passage_max_tokens": encoder.passage_max_tokens,
-            "pooling": mode,
-            "include_prompt": bool(pool.get("include_prompt", True)),
+            **config,
             "pad_token_id": int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0),
             "pad_token": str(tokenizer.pad_token or "[PAD]"),
-            "do_lower_case": bool(getattr(transformer, "do_lower_case", False)),
             "input_names": input_names,
             "word_embeddings": WORD_EMBEDDINGS if split else None,
             "models": {k: v for k, v in MODEL_FILES.items() if (tmp / v).is_file()},
             "torch": torch.__version__,
             "opset": OPSET,
         }
-        (tmp / CONFIG_NAME).write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        (tmp / config_name).write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         os.chmod(tmp, 0o755)
         _swap_dir(tmp, target)
     except BaseException:
