@@ -1,8 +1,10 @@
 """Check a dev question set against the statute text, and print it for reading.
 
-Fails (exit 1) when a line is malformed, a qid repeats, a gold key is not an article of the statutes archive
-or is a deleted one, or a stratum's tune/report halves are unbalanced (a style; a family and style where the
-questions carry a ``family``). The laws read are those the gold keys name (민법/상법 for
+Fails (exit 1) when a line is malformed, a qid repeats, a law a gold key names is not in the statutes archive,
+a gold key is not an article of it or is a deleted one, a stratum's tune/report halves are unbalanced (a style;
+a family and style where the questions carry a ``family``), or a query repeats a long stretch of its gold
+article's wording (``--max-copy`` characters, spaces ignored: questions are written the way people ask, never
+copied from the text they should find). The laws read are those the gold keys name (민법/상법 for
 ``user_questions.jsonl``; 형법, 근로기준법 시행령, … for ``law_questions.jsonl``). ``--show`` prints every
 question with its gold articles' titles (and ``--body`` their opening text) so that a reader can confirm each
 gold key answers its question.
@@ -17,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from difflib import SequenceMatcher
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +38,22 @@ from legalret.keys import parse_key
 
 DEFAULT_FILE = ROOT / "benchmarks" / "queries" / "user_questions.jsonl"
 DEFAULT_STATUTES = ROOT.parent / "shared" / "data" / "statutes" / "legalize-kr.zip"
+MAX_COPY = 16  # a shared run of 16+ characters (spaces ignored) is copied wording, not a person's question
+
+
+def copy_problems(questions, by_key: dict, max_copy: int) -> list[str]:
+    """Queries that share ``max_copy`` or more consecutive characters (spaces ignored) with a gold article."""
+    out = []
+    for q in questions:
+        query = re.sub(r"\s+", "", q.query)
+        for key in q.gold:
+            if key not in by_key:
+                continue
+            body = re.sub(r"\s+", "", by_key[key].body_text())
+            m = SequenceMatcher(None, query, body, autojunk=False).find_longest_match(0, len(query), 0, len(body))
+            if m.size >= max_copy:
+                out.append(f"line {q.line} ({q.qid}): repeats {m.size} characters of {key}: {query[m.a:m.a + m.size]!r}")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--style", help="With --show: only this style.")
     ap.add_argument("--qid", help="With --show: only this question.")
     ap.add_argument("--family", help="With --show: only this law family (형사, 노동, …).")
+    ap.add_argument("--max-copy", type=int, default=MAX_COPY,
+                    help=f"Longest run of article wording a query may repeat, spaces ignored (default {MAX_COPY}).")
     args = ap.parse_args(argv)
 
     try:
@@ -73,7 +95,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    {key} ({title})")
                 if args.body and art is not None:
                     print("        " + art.body_text().replace("\n", " ")[:160])
-    problems = check_gold(questions, articles) + split_balance_problems(questions)
+    absent = sorted(set(laws) - {a.law for a in articles})
+    problems = [f"law {law!r} is not in {args.statutes} (gold keys use the promulgated name, e.g. "
+                "'주택임대차보호법 시행령')" for law in absent]
+    problems += check_gold(questions, articles) + split_balance_problems(questions)
+    problems += copy_problems(questions, by_key, args.max_copy)
     print(json.dumps(summary(questions), ensure_ascii=False))
     for p in problems:
         print(f"problem: {p}", file=sys.stderr)
