@@ -167,7 +167,7 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
 
     @server.tool(annotations=read_only)
     def search_statutes(
-        query: Annotated[str, Field(description=f"The question, keywords or a citation, in Korean (1–{MAX_QUERY_CHARS} characters)")],
+        query: Annotated[str, Field(description=f"The question, keywords or a citation, in Korean (longer than {MAX_QUERY_CHARS} characters: cut, with a notice)")],
         k: Annotated[int, Field(ge=1, le=MAX_K, description=f"Number of articles to return (1–{MAX_K})")] = 5,
         law: Annotated[str | None, Field(description="Only these laws, comma-separated (e.g. '민법' or '민법,상법'); see list_laws")] = None,
         kind: Annotated[str | None, Field(description="Only these kinds, comma-separated (법률, 시행령, …)")] = None,

@@ -24,10 +24,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from legalret.config import k_error
 from legalret.errors import LegalretError
 from legalret.search.citations import find_citations, unresolved_citations
-from legalret.config import MAX_K, MAX_QUERY_CHARS
-from legalret.search.response import article_json, citation, hit_json
+from legalret.search.response import article_json, citation, search_response
 from legalret.search.searcher import MODES
 from legalret.serve.live import LiveSearcher
 
@@ -46,17 +46,16 @@ class StatuteService:
     # ---- search ---------------------------------------------------------------------------------
     def search(self, query: str, *, k: int = 10, law: str | None = None, kind: str | None = None,
                mode: str = "hybrid", explain: bool = True) -> dict[str, Any]:
-        """The ``/api/search`` answer as a dict: ``query``, ``mode``, ``generation``, ``hits``, ``notices``.
+        """The ``/api/search`` answer as a dict: ``query``, ``mode``, ``generation``, ``hits``, ``notices``, ``terms``.
 
         ``law`` / ``kind``: one name or several, comma-separated. With ``explain`` (the default here: an agent
         wants the reasons) each hit carries ``precedents`` — the earlier decisions that voted for it."""
         query = (query or "").strip()
         if not query:
             raise LegalretError("query: empty; give some words or an article citation such as '민법 제750조'")
-        if len(query) > MAX_QUERY_CHARS:
-            raise LegalretError(f"query: {len(query)} characters; the limit is {MAX_QUERY_CHARS}")
-        if not isinstance(k, int) or not 1 <= k <= MAX_K:
-            raise LegalretError(f"k: {k!r} is out of range; give 1–{MAX_K}")
+        # (a query over config.MAX_QUERY_CHARS is cut by the searcher, with its notice: one rule everywhere)
+        if k_error(k):
+            raise LegalretError(f"k: {k_error(k)}")
         if mode not in MODES:
             raise LegalretError(f"mode: {mode!r} is not one of {', '.join(MODES)}")
         gen = self.live.get()
@@ -64,8 +63,7 @@ class StatuteService:
         mode = s.resolve_mode(mode)
         with gen.lock:  # the server's rule: one search at a time per generation (Kiwi, the encoder's first load)
             results = s.search(query, k=k, mode=mode, laws=law or None, kinds=kind or None, explain=explain)
-        return {"query": results.query, "mode": mode, "generation": gen.name,
-                "hits": [hit_json(h) for h in results], "notices": list(s.notices) + list(results.notices)}
+        return search_response(results, mode, notices=s.notices, generation=gen.name)
 
     # ---- articles -------------------------------------------------------------------------------
     def article(self, key: str) -> dict[str, Any]:
