@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from legalret.errors import LegalretError
+from legalret.config import SHIPPED_RANKER
 from legalret.search.ranker import (
+    FEATURE_GROUPS,
     FEATURES,
     Ranker,
     RerankedSearch,
@@ -331,10 +333,34 @@ def test_profile_features_read_the_candidates_profile_ranks_and_leave_older_feat
 
 
 def test_training_refuses_unknown_feature_groups(capsys):
-    from legalret.search.ranker import FEATURE_GROUPS
     from legalret.train.ranker import main
 
     assert sum(len(g) for g in FEATURE_GROUPS.values()) == len(FEATURES)
     with pytest.raises(SystemExit):
         main(["--index", "nowhere", "--out", "x.json", "--features", "first,profiles"])
     assert "unknown group 'profiles'" in capsys.readouterr().err
+
+
+def test_law_features_read_which_law_the_lists_votes_and_query_point_to():
+    hits = [VotedHit("근로기준법 제23조", 0.9, {"bm25": 1, "memory": 2}, {"bm25": 9.0, "memory": 0.4}, {"memory": (0.4, 2)}),
+            VotedHit("근로기준법 시행령 제9조", 0.7, {"bm25": 2}, {"bm25": 6.0}),
+            VotedHit("민법 제750조", 0.6, {"memory": 1, "dense": 1}, {"memory": 0.5, "dense": 0.8}, {"memory": (0.5, 3)}),
+            VotedHit("근로기준법 제24조", 0.2, {"memory": 3}, {"memory": 0.1}, {"memory": (0.1, 1)})]
+    query = "근로기준법 시행령에 따르면 해고예고수당은?"
+    _, x = candidate_features(query, hits)
+    col = {n: i for i, n in enumerate(FEATURES)}
+    assert x[:, col["law_named"]].tolist() == [1.0, 1.0, 0.0, 1.0]  # "근로기준법 시행령" names the act and its decree
+    assert x[:, col["law_other_named"]].tolist() == [1.0, 1.0, 1.0, 1.0]
+    assert x[:, col["law_decree"]].tolist() == [0.0, 1.0, 0.0, 0.0]
+    assert x[:, col["law_decree*asked"]].tolist() == [0.0, 1.0, 0.0, 0.0]
+    assert np.allclose(x[:, col["memory_law_share"]], [0.5, 0.0, 0.5, 0.5])  # 근로기준법 0.4 + 0.1; 민법 0.5
+    assert x[:, col["law_votes_rr"]].tolist() == [1.0, 0.0, 0.5, 1.0]  # tie: the first law met ranks first
+    assert np.allclose(x[:, col["bm25_law_top10"]], [0.5, 0.5, 0.0, 0.5])  # bm25's top 10: one act, one decree article
+    assert np.allclose(x[:, col["law_family_top10"]], [0.75, 0.75, 0.25, 0.75])  # the act and its decree: one family
+    # a ranker that reads no law feature leaves them at 0 (not computed), and every other column is unchanged
+    _, plain = candidate_features(query, hits, law=False)
+    law_cols = [col[f] for f in FEATURE_GROUPS["law"]]
+    assert not plain[:, law_cols].any()
+    other = [i for i in range(len(FEATURES)) if i not in law_cols]
+    assert np.array_equal(plain[:, other], x[:, other])
+    assert not Ranker.load(SHIPPED_RANKER).reads_law

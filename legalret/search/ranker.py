@@ -102,6 +102,16 @@ FAMILIES = {
 COMBINED = ("agree_top10", "agree_all", "agree_memories_top10", "shares_sum", "best_rr")
 #: ``fused``: the hybrid's own order, a ranked list like the others.
 FUSED = "fused"
+#: Law-level features — on an index of many laws, *which law* matters before which article: how much of each
+#: ranked list's top 10 (``{s}_law_top10``) and of each memory's votes (``{s}_law_share``) goes to the
+#: candidate's law, plus the ones below: the query names the law / names another law (a compact-string match:
+#: "근로기준법 시행령" names the act and its decree), the law is a 시행령, × the query asking for a decree, 1/rank of
+#: the law by the memories' summed votes, the fused top 10's share of the law's family (an act and its 시행령).
+LAW_PER_LIST = "{s}_law_top10"
+LAW_PER_VOTES = "{s}_law_share"
+LAW_COMBINED = ("law_named", "law_other_named", "law_decree", "law_decree*asked", "law_votes_rr", "law_family_top10")
+_DECREE = "시행령"
+_ASKS_DECREE = ("시행령", "대통령령")
 
 
 @dataclass(frozen=True)
@@ -130,7 +140,13 @@ class Catalogue:
         for family in ("votes", "gate"):
             for s in self.having(family):
                 out += [f.format(s=s) for f in FAMILIES[family]]
-        return (*out, *COMBINED)
+        return (*out, *COMBINED, *self.law_names)
+
+    @functools.cached_property
+    def law_names(self) -> tuple[str, ...]:
+        """The law-level features (see :data:`LAW_COMBINED`), last in the matrix."""
+        return (*(LAW_PER_LIST.format(s=s) for s in self.lists), *(LAW_PER_VOTES.format(s=s) for s in self.having("votes")),
+                *LAW_COMBINED)
 
     @functools.cached_property
     def column(self) -> dict[str, int]:
@@ -180,12 +196,16 @@ FEATURES: tuple[str, ...] = catalogue().names
 SECOND_FEATURES = ("memory_share_rel", "facts_share_rel", "memory_share_rr", "facts_share_rr", "shares_sum", "best_rr")
 #: The article profiles' features (the third ranker's).
 THIRD_FEATURES = tuple(f.format(s="profile") for f in FAMILIES["rank"])
+#: The law-level features (:data:`LAW_COMBINED`; the all-law ranker's).
+LAW_FEATURES = catalogue().law_names
 #: Named groups of :data:`FEATURES` for training on a subset (``python -m legalret.train.ranker --features
-#: first,profile``: the shipped ranker's): what the first two rankers read, what the second added, the profiles.
+#: first,profile``: the shipped ranker's): what the first two rankers read, what the second added, the profiles,
+#: the law-level features.
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
-    "first": tuple(f for f in FEATURES if f not in SECOND_FEATURES and f not in THIRD_FEATURES),
+    "first": tuple(f for f in FEATURES if f not in SECOND_FEATURES and f not in THIRD_FEATURES and f not in LAW_FEATURES),
     "second": SECOND_FEATURES,
     "profile": THIRD_FEATURES,
+    "law": LAW_FEATURES,
 }
 
 
@@ -212,13 +232,15 @@ def _log1p_ranks(r: np.ndarray) -> np.ndarray:
 
 def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None,
                        votes: dict[str, dict[str, tuple[float, int]]] | None = None,
-                       features: Catalogue | None = None) -> tuple[list[str], np.ndarray]:
+                       features: Catalogue | None = None, law: bool = True) -> tuple[list[str], np.ndarray]:
     """Keys and the ``(n, len(catalogue.names))`` feature matrix of one query's hybrid hits.
 
     ``hits``: objects with ``.key``, ``.score``, ``.ranks`` and ``.scores`` (Searcher hits), in fused
     order; ``votes`` (``{retriever: {key: (share, support)}}``) or else each hit's ``.votes``
     (``{retriever: (share, support)}``) give the voting retrievers' shares and support. Exact-citation hits
     are skipped (see :meth:`Ranker.rerank`). ``features``: the catalogue (default: the registered retrievers').
+    ``law`` False leaves the law-level columns at 0 (a ranker that does not read them, :attr:`Ranker.reads_law`,
+    saves their ~0.3 ms).
 
     One pass over the hits reads their ranks, scores and votes into arrays; every feature is then a
     whole-matrix numpy operation (a few dozen of them, whatever the number of candidates)."""
@@ -293,7 +315,51 @@ def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None
     retrieved = lay["retrieved"]
     if retrieved:
         x[:, col["best_rr"]] = rr[:, retrieved].max(axis=1)
+    if law:
+        _law_features(x, cat, query, keys, top10, [x[:, col[f"{s}_share"]] for s in voting])
     return keys, x
+
+
+def law_of(key: str) -> str:
+    """The law of an article key (``"근로기준법 시행령 제5조"`` → ``"근로기준법 시행령"``)."""
+    return key.rpartition(" 제")[0] or key
+
+
+def _law_features(x: np.ndarray, cat: Catalogue, query: str, keys: list[str], top10: np.ndarray,
+                  shares: list[np.ndarray]) -> None:
+    """Write the law-level columns (:data:`LAW_COMBINED`) of ``x``: per candidate, sums over the candidates
+    of its law (``np.bincount`` over law ids — a few dozen distinct laws among 100 candidates)."""
+    col, n = cat.column, len(keys)
+    ids: dict[str, int] = {}
+    law_id = np.fromiter((ids.setdefault(law_of(k), len(ids)) for k in keys), dtype=np.int64, count=n)
+    names, n_laws = list(ids), len(ids)
+
+    def per_law(values: np.ndarray) -> np.ndarray:  # each candidate's law's total of ``values``
+        return np.bincount(law_id, weights=values, minlength=n_laws)[law_id]
+
+    for i, s in enumerate(cat.lists):
+        in_top = top10[:, i]
+        x[:, col[LAW_PER_LIST.format(s=s)]] = per_law(in_top.astype(np.float64)) / max(int(in_top.sum()), 1)
+    votes = np.zeros(n)
+    for s, share in zip(cat.having("votes"), shares):
+        x[:, col[LAW_PER_VOTES.format(s=s)]] = per_law(share)
+        votes = votes + share
+    law_votes = np.bincount(law_id, weights=votes, minlength=n_laws)
+    law_rank = np.empty(n_laws)
+    law_rank[np.argsort(-law_votes, kind="stable")] = 1.0 / np.arange(1, n_laws + 1)
+    x[:, col["law_votes_rr"]] = np.where(law_votes > 0, law_rank, 0.0)[law_id]
+    compact = "".join(query.split())
+    named = np.array(["".join(name.split()) in compact for name in names])
+    x[:, col["law_named"]] = named[law_id]
+    x[:, col["law_other_named"]] = (named.sum() - named[law_id]) > 0
+    decree = np.array([name.endswith(_DECREE) for name in names])
+    x[:, col["law_decree"]] = decree[law_id]
+    x[:, col["law_decree*asked"]] = decree[law_id] * any(word in query for word in _ASKS_DECREE)
+    families: dict[str, int] = {}
+    family_id = np.array([families.setdefault(name.removesuffix(_DECREE).strip(), len(families)) for name in names])[law_id]
+    fused_top = top10[:, cat.lists.index(FUSED)].astype(np.float64)
+    x[:, col["law_family_top10"]] = (np.bincount(family_id, weights=fused_top, minlength=len(families))[family_id]
+                                     / max(int(fused_top.sum()), 1))
 
 
 @dataclass
@@ -354,6 +420,11 @@ class Ranker:
             self._layout = (cat, cols, len(cols) == len(cat.names) and bool((cols == np.arange(len(cols))).all()))
         return self._layout[1], self._layout[2]
 
+    @functools.cached_property
+    def reads_law(self) -> bool:
+        """Whether any of its features is law-level (:data:`LAW_FEATURES`): only then are they computed."""
+        return any(f in LAW_FEATURES for f in self.features)
+
     @property
     def missing_features(self) -> list[str]:
         """Features this legalret computes that the ranker was not trained with (ignored when scoring)."""
@@ -404,7 +475,7 @@ class Ranker:
     def rerank(self, query: str, hits: Sequence[Any], k: int | None = None) -> list[tuple[str, float]]:
         """``[(key, score)]`` best first: exact citations (in their order) first, then candidates by score."""
         cited = [h.key for h in hits if "citation" in (h.ranks or {})]
-        keys, x = candidate_features(query, hits, self.depth)
+        keys, x = candidate_features(query, hits, self.depth, law=self.reads_law)
         s = self.scores(x) if len(keys) else np.zeros(0)
         order = np.argsort(-s, kind="stable")
         top = (max(s) + 1.0) if len(s) else 1.0
@@ -415,7 +486,7 @@ class Ranker:
     def explain(self, query: str, hits: Sequence[Any], key: str, top: int | None = None) -> dict[str, float]:
         """Each feature's contribution to ``key``'s score above :attr:`baseline` (largest magnitude first;
         see :meth:`contributions`)."""
-        keys, x = candidate_features(query, hits, self.depth)
+        keys, x = candidate_features(query, hits, self.depth, law=self.reads_law)
         if key not in keys:
             raise LegalretError(f"{key} is not among the ranker's {len(keys)} candidates for this query")
         contrib = self.contributions(x[keys.index(key)][None])[0]

@@ -259,7 +259,7 @@ class Searcher:
         """The fused candidates in the learned re-ranker's order (features read from their ranks, scores and
         votes, as it was trained on a search's hits), and the explain lines of the first ``explained``."""
         candidates = fused[: self.ranker.depth]
-        _, x = candidate_features(query, candidates, votes=votes)
+        _, x = candidate_features(query, candidates, votes=votes, law=self.ranker.reads_law)
         scores = self.ranker.scores(x)
         order = np.argsort(-scores, kind="stable").tolist()
         values = scores.tolist()  # (Python floats, as float(scores[j]) gives, without a numpy scalar each)

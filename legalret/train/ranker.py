@@ -248,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--index", required=True)
     ap.add_argument("--holdings", help="train-split holdings (legalret pairs train_queries.jsonl, with date/case_no)")
     ap.add_argument("--holdings-limit", type=int, default=3000)
-    ap.add_argument("--questions", help="the hand-written questions; only split == 'tune' is used")
+    ap.add_argument("--questions", action="append", default=[],
+                    help="hand-written questions (repeatable: user_questions.jsonl, law_questions.jsonl); only split == 'tune' is used")
     ap.add_argument("--before", default="2020-01-01", help="memory cut-off for the questions")
     ap.add_argument("--facts-queries", type=int, default=0,
                     help="also train on the facts of this many train-split decisions (scenario-like queries)")
@@ -298,9 +299,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"holdings: {len(hs)} queries, {time.perf_counter() - t0:.0f}s", flush=True)
     if args.questions:
         qs = [EvalQuery(qid=q.qid, query=q.query, gold=list(q.gold), extra={"style": q.style})
-              for q in read_questions(args.questions) if q.split == "tune"]
+              for path in args.questions for q in read_questions(path) if q.split == "tune"]
         parts.append(collect(searcher, qs, source="questions", depth=args.depth, default_before=args.before))
-        info["questions"] = {"file": args.questions, "split": "tune", "queries": len(qs), "before": args.before}
+        info["questions"] = {"file": args.questions[0] if len(args.questions) == 1 else args.questions, "split": "tune",
+                             "queries": len(qs), "before": args.before}
         print(f"questions (tune): {len(qs)} queries, {time.perf_counter() - t0:.0f}s", flush=True)
     if args.facts_queries:
         fq = facts_queries(searcher, args.facts_queries, before=args.before, chars=args.facts_chars, seed=args.seed)
