@@ -15,7 +15,8 @@
 * ``LEGALRET_QUERY_VARIANT`` — the ONNX query model (``fp32`` | ``int8`` | ``nbits8``; default: the one the
   index build chose for the export).
 * ``LEGALRET_RANKER`` — the learned fusion re-ranker for ``hybrid`` search (a JSON file; ``none`` turns it off;
-  default: the shipped ``legalret/data/fusion_ranker.json``).
+  default: the shipped ``legalret/data/fusion_ranker.json``, or ``fusion_ranker_all_laws.json`` on an index with
+  laws beyond 민법 and 상법).
 * ``LEGALRET_SERVER`` — a running ``legalret serve`` (``http://127.0.0.1:8000``) that ``legalret search`` asks.
 * ``LEGALRET_RESIDENT`` — ``auto`` (default: in a terminal, ``legalret search`` starts and reuses a background
   server), ``on`` or ``off``; ``LEGALRET_RESIDENT_IDLE`` — its idle shutdown in seconds.
@@ -34,6 +35,7 @@ Every ``LEGALRET_*`` variable is read here and nowhere else.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -137,16 +139,27 @@ def legalret_home() -> Path:
     return home
 
 
-#: The shipped learned fusion re-ranker (``legalret.search.ranker``), trained by ``legalret.train.ranker``.
+#: The shipped learned fusion re-ranker (``legalret.search.ranker``), trained by ``legalret.train.ranker`` on
+#: the 민법+상법 index.
 SHIPPED_RANKER = Path(__file__).resolve().parent / "data" / "fusion_ranker.json"
+#: The shipped re-ranker of indexes with other laws: trained on the all-acts-decrees index, with the law-level
+#: features (which law the lists, the memories' votes and the query point to; 법률 vs 시행령).
+SHIPPED_LAW_RANKER = Path(__file__).resolve().parent / "data" / "fusion_ranker_all_laws.json"
+#: The laws :data:`SHIPPED_RANKER` was trained on: an index with any other law gets :data:`SHIPPED_LAW_RANKER`.
+CIVIL_COMMERCIAL_LAWS = frozenset({"민법", "상법"})
 
 
-def default_ranker() -> Path | None:
-    """``LEGALRET_RANKER`` (``none``/``off`` = no re-ranker), else the shipped one."""
+def default_ranker(laws: Iterable[str] | None = None) -> Path | None:
+    """``LEGALRET_RANKER`` (``none``/``off`` = no re-ranker), else the shipped one for an index of ``laws``:
+    :data:`SHIPPED_RANKER` for 민법/상법 alone, :data:`SHIPPED_LAW_RANKER` when other laws are indexed too."""
     env = os.environ.get("LEGALRET_RANKER")
     if env and env.strip().lower() in ("none", "off", "0"):
         return None
-    return Path(env).expanduser() if env else SHIPPED_RANKER
+    if env:
+        return Path(env).expanduser()
+    if laws is not None and set(laws) - CIVIL_COMMERCIAL_LAWS and SHIPPED_LAW_RANKER.is_file():
+        return SHIPPED_LAW_RANKER
+    return SHIPPED_RANKER
 
 
 def default_model() -> str:

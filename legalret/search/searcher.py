@@ -147,7 +147,7 @@ class Searcher:
         if arg == "auto":
             from legalret.config import default_ranker
 
-            arg = default_ranker()
+            arg = default_ranker(self.data.manifest.get("laws", {}))  # the all-law one beside other laws
         if arg is None or not all(name in self.opened for name in Ranker.DEFAULT_REQUIRES):
             return None  # (checked before the file is read: an index without them never reads it)
         ranker = arg if isinstance(arg, Ranker) else Ranker.load(arg)
