@@ -99,9 +99,18 @@ def _recorded_command(data: dict) -> str | None:
     return cmd if isinstance(cmd, str) else None
 
 
-def _footer(path: Path, data: dict | None, command: str | None) -> str:
-    """``Source: file · Command: …`` under every block; the file's recorded command wins over the section's."""
-    cmd = (_recorded_command(data) if isinstance(data, dict) else None) or command
+def compare_command(data: dict, index: str = "IDX") -> str:
+    """The ``search_latency.py --compare`` command of an alternating-processes run, from the configurations and
+    rounds it recorded (those files do not record their command)."""
+    names = list(data.get("configs") or {})
+    variants = " --variant-dir EXPORT" if any(":" in n for n in names) else ""
+    return (f"python benchmarks/search_latency.py --index {index} --memory --compare {','.join(names)}{variants} "
+            f"--repeat {data.get('rounds')}")
+
+
+def _footer(path: Path, data: dict, command: str | Callable[[dict], str] | None) -> str:
+    """``Source: file · Command: …`` under every block; the file's recorded command wins over the block's."""
+    cmd = _recorded_command(data) or (command(data) if callable(command) else command)
     return f"Source: {_link(path)}" + (f" · Command: `{_command(cmd)}`" if cmd else "") + "\n"
 
 
@@ -271,7 +280,8 @@ class Block:
     file: str
     render: Callable[[Path, dict], str] = render_markdown
     title: str = ""
-    command: str | None = None  # for files that do not record their own
+    command: str | Callable[[dict], str] | None = None  # for files that do not record their own
+    note: str = ""  # what was measured or decided, in words (numbers come from the file)
     root: Path | None = None  # another folder than benchmarks/results (the adapter cards)
 
 
@@ -349,10 +359,17 @@ SECTIONS: tuple[Section, ...] = (
             Block("style_report_profile.json", partial(render_style_paired, comparisons=("ranker - default",)),
                   "Paired differences: the re-ranker reading article profiles vs the one before"),
             Block("style_report_final.json", title="The default, with intervals and recall@100"),
-            Block("query_adapter.json", title="Dense alone: the query adapter vs the base encoder and the old LoRA adapter"),
+            Block("query_adapter.json", title="Dense alone: the query adapter vs the base encoder and the old LoRA adapter",
+                  command="python experiments/query_adapter.py",
+                  note="Passages stay the frozen base encoder's; queries pass through a residual linear map "
+                       "fitted with a softmax over every 민법+상법 article on the train holdings' pairs "
+                       "(`legalret/adapters/me5-small-legal-qmap`)."),
             Block("holdings_misses.json", partial(render_records, keys=("queries", "recall@10", "buckets")),
                   "Which gold articles the default misses on dev holdings, by how many earlier decisions cite them",
-                  "python benchmarks/holdings_misses.py --index IDX --holdings DEV"),
+                  "python benchmarks/holdings_misses.py --index IDX --holdings DEV",
+                  note="Articles that few earlier decisions cite are what the memories and profiles cannot learn;"
+                       " only the article's own text finds them, so the next gain is in the article retrievers (a"
+                       " stronger encoder, a cross-encoder), not in fusion."),
         ),
     ),
     Section(
@@ -361,21 +378,36 @@ SECTIONS: tuple[Section, ...] = (
         "Paired differences with their bootstrap intervals.",
         blocks=(
             Block("party_tokens_tune.json", render_paired, "Party names (갑/을/병) out of the query's words — tune half",
-                  "python experiments/party_tokens.py --index IDX --split tune --holdings TRAIN"),
+                  "python experiments/party_tokens.py --index IDX --split tune --holdings TRAIN",
+                  note="Kiwi keeps 갑/을/병 as nouns, so BM25, the memories and the profiles searched for them; they"
+                       " are dropped from the query's tokens (`PARTY_MARKERS` in `legalret/search/prepare.py`), "
+                       "not from its text: the encoder and the re-ranker still read them. The courts' 甲/乙/丙/丁 "
+                       "stay: dropping them cost holdings MRR."),
             Block("party_tokens_report.json", render_paired, "The same — report half and dev holdings",
                   "python experiments/party_tokens.py --index IDX --split report --holdings DEV"),
             Block("ranker_profiles_tune.json", render_paired, "The re-ranker with article-profile features — tuning data",
-                  "python experiments/ranker_profiles.py --index IDX --train TRAIN --questions QUESTIONS"),
+                  "python experiments/ranker_profiles.py --index IDX --train TRAIN --questions QUESTIONS",
+                  note="Article profiles (`legalret/memory/profiles.py`): every holding in the memory that cites an "
+                       "article pooled into one document, ranked by BM25; the re-ranker reads each fused candidate's "
+                       "profile rank and score. No style got worse, so it ships."),
             Block("ranker_profiles_tune_final.json", render_paired, "The same on the final code (party names out)",
                   "python experiments/ranker_profiles.py --index IDX --train TRAIN --questions QUESTIONS"),
             Block("ranker_profiles_report.json", render_paired, "The same — report half and dev holdings",
                   "python experiments/ranker_profiles.py --index IDX --train TRAIN --questions QUESTIONS"),
-            Block("facts_style_report.json", title="The facts memory beside the holdings memory"),
+            Block("facts_style_report.json", title="The facts memory beside the holdings memory",
+                  note="The facts memory (`legalret/memory/facts.py`): the opening of each decision's reasons, "
+                       "voting for everything the decision cites, under the same leakage rules. Stronger on "
+                       "scenarios, weaker on holdings: one more list for the re-ranker, not a replacement."),
             Block("ranker_relations.json", render_records,
                   "Co-citation and cross-reference features for the re-ranker (mean [interval]; not shipped)",
-                  "python experiments/ranker_relations.py --train TRAIN --questions QUESTIONS --order stage1 --top 5"),
+                  "python experiments/ranker_relations.py --train TRAIN --questions QUESTIONS --order stage1 --top 5",
+                  note="How often earlier decisions cite a candidate together with one of the top candidates, and"
+                       " cross-references parsed from the articles, as re-ranker columns and as candidate "
+                       "expansion: neither moved held-out holdings beyond noise, so neither ships."),
             Block("memory_dense_holdings.json", render_records, "A dense holdings memory (not shipped)",
-                  "python experiments/memory_dense_holdings.py"),
+                  "python experiments/memory_dense_holdings.py",
+                  note="Nearest neighbours over the train holdings' adapter-mapped query vectors: not worth the "
+                       "encoding it needs."),
         ),
     ),
     Section(
@@ -384,16 +416,21 @@ SECTIONS: tuple[Section, ...] = (
         "in the top k, MRR@10, nDCG@10, precision@5 and F2@5 (the COLIEE statute-retrieval measure), macro-averaged; "
         "brackets are bootstrap intervals over queries, paired differences on the same resamples.",
         glob=Glob("quality-*.json", render_quality, quality_title, "legalret bench quality --index FULL_IDX --queries …"),
-        blocks=(Block("passage_length.json", title="Dense passage length"),),
+        blocks=(Block("passage_length.json", title="Dense passage length",
+                      command="python experiments/passage_length.py --index IDX --corpus-stats"),),
     ),
     Section(
         "Start-up and cold search",
         blocks=(
             F("searcher_start.json", title="`Searcher(index)` + first hybrid query, new process (median), before → after",
+              note="Before: the memory re-indexed at load. After: the memory inside the generation, memory-mapped; "
+                   "BM25 opened without importing bm25s; Kiwi without its multi-word and typo dictionaries (new "
+                   "indexes only). Kiwi's start is most of what remains; the resident server pays it once.",
               fields=(("before: start s", "before/start_s", " s"), ("before: of it Kiwi", "before/kiwi_s", " s"),
                       ("after: start s", "after/start_s", " s"), ("after: of it Kiwi", "after/kiwi_s", " s"),
                       ("speed-up", "speedup_start", "×"), ("after: whole process", "after/process_s", " s"))),
             F("cold_search.json", title="Cold `legalret search`, median of runs, per way of answering",
+              command="python benchmarks/cold_search.py --index IDX --export --runs 3",
               fields=(("in-process, torch encoder", "variants/in-process torch/median_s", " s"),
                       ("in-process, torch: client peak RSS", "variants/in-process torch/client_peak_rss_mb", " MB"),
                       ("resident server, first search (starts it)", "variants/resident first/median_s", " s"),
@@ -412,17 +449,30 @@ SECTIONS: tuple[Section, ...] = (
         "Configurations alternate round by round in warm worker processes, so compare ratios within one file, not "
         "times across files (the machine is shared; each file records its load average).",
         blocks=(
-            Block("latency-main-job/warm_hybrid_profiles.json", title="Main-job index: article profiles on every hybrid search"),
-            Block("latency-all-acts-decrees/warm_hybrid_profiles.json", title="Every 법률+시행령: the same"),
-            Block("latency-all-acts-decrees/warm_hybrid_memory.json", title="Every 법률+시행령: overlap on / off"),
-            Block("latency-main-job/warm_hybrid_retrievers_run1.json", title="Retrievers as plug-ins vs before (first run)"),
-            Block("latency-main-job/warm_hybrid_retrievers_run2.json", title="Retrievers as plug-ins vs before (second run)"),
-            Block("latency-main-job/warm_hybrid_review.json", title="After the review's refactor"),
-            Block("latency-main-job/warm_hybrid_s4.json", title="Lazy memory objects, plain memory-map views (first run)"),
-            Block("latency-main-job/warm_hybrid_s4b.json", title="Lazy memory objects, plain memory-map views (second run)"),
-            Block("latency-main-job/warm_hybrid_final.json", title="Vectorized votes, fusion and features; the `nbits8` query encoder"),
-            Block("latency-main-job/query_int8_nbits.json", title="`nbits8` query encoder vs fp32: quality"),
-            Block("latency-main-job/query_int8_dynamic.json", title="Plain int8 dynamic quantization vs fp32: quality"),
+            Block("latency-main-job/warm_hybrid_profiles.json", title="Main-job index: article profiles on every hybrid search",
+                  command=compare_command),
+            Block("latency-all-acts-decrees/warm_hybrid_profiles.json", title="Every 법률+시행령: the same",
+                  command=partial(compare_command, index="FULL_IDX")),
+            Block("latency-all-acts-decrees/warm_hybrid_memory.json", title="Every 법률+시행령: overlap on / off",
+                  command=partial(compare_command, index="FULL_IDX")),
+            *(Block(f"latency-main-job/{name}.json", title=title, command=compare_command) for name, title in (
+                ("warm_hybrid_retrievers_run1", "Retrievers as plug-ins vs before (first run)"),
+                ("warm_hybrid_retrievers_run2", "Retrievers as plug-ins vs before (second run)"),
+                ("warm_hybrid_review", "After the review's refactor"),
+                ("warm_hybrid_s4", "Lazy memory objects, plain memory-map views (first run)"),
+                ("warm_hybrid_s4b", "Lazy memory objects, plain memory-map views (second run)"))),
+            Block("latency-main-job/warm_hybrid_final.json", title="Vectorized votes, fusion and features; the `nbits8` "
+                  "query encoder; encoding overlapped", command=compare_command,
+                  note="A single query is encoded in a worker thread while BM25 and the memories run "
+                       "(`Searcher.overlap_encoding`, on by default): within noise on a quiet machine (the `+serial` "
+                       "rows), a help under load, and a shared server is rarely quiet."),
+            Block("latency-main-job/query_int8_nbits.json", title="`nbits8` query encoder vs fp32: quality",
+                  command="python experiments/query_int8.py",
+                  note="`nbits8` (ONNX Runtime `MatMulNBits`) is served only on CPUs with int8 dot-product "
+                       "instructions (AVX512-VNNI, AVX-VNNI, AMX), where it was measured; others keep fp32, and "
+                       "`LEGALRET_QUERY_VARIANT` forces one."),
+            Block("latency-main-job/query_int8_dynamic.json", title="Plain int8 dynamic quantization vs fp32: quality",
+                  command="python experiments/query_int8.py"),
             Block("latency-main-job/keys-run1.json", render_latency,
                   "Memory votes from key arrays (one of three alternating runs)",
                   "python benchmarks/search_latency.py --index IDX --memory --modes hybrid"),
@@ -524,8 +574,10 @@ SECTIONS: tuple[Section, ...] = (
                                                                               "cpu_timings")),
                   "Full build with the base encoder, seconds per stage (wall, then CPU)",
                   "legalret index build all-acts-decrees --index FULL_IDX --json"),
-            Block("index_add.json", title="Re-indexing one amended law"),
-            Block("dense_partitions.json", title="Dense partitions vs the exact scan"),
+            Block("index_add.json", title="Re-indexing one amended law",
+                  command="python benchmarks/search_index_add.py --index FULL_IDX --law 민법"),
+            Block("dense_partitions.json", title="Dense partitions vs the exact scan",
+                  command="python experiments/dense_partitions.py --index FULL_IDX"),
         ),
     ),
     Section(
@@ -542,11 +594,12 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "Encoder and cross-encoder",
         blocks=(
-            Block("encoder_speed.json", title="Encoder throughput and latency"),
+            Block("encoder_speed.json", title="Encoder throughput and latency", command="python benchmarks/encoder_speed.py"),
             Block("cross_encoder_latency_n20_256.json", title="Cross-encoder latency, fp32"),
             Block("cross_encoder_latency_me5_int8_n20_128.json", title="Cross-encoder latency, int8"),
             Block("cross_encoder_latency_me5_int8_n20_64.json", title="Cross-encoder latency, int8, shorter pairs"),
-            Block("memory.json", title="Precedent memory alone vs hybrids"),
+            Block("memory.json", title="Precedent memory alone vs hybrids",
+                  command="python benchmarks/memory_eval.py --model bundled:me5-small --limit 300"),
         ),
     ),
     Section(
@@ -595,7 +648,7 @@ def _block(block: Block, results: Path) -> tuple[str, Path | None]:
     data = _load(path)
     body = block.render(path, data).strip()
     if block.title:  # the block's heading replaces the one a script wrote at the top of its table
-        body = f"#### {block.title}\n\n" + re.sub(r"\A#+ [^\n]*\n+", "", body)
+        body = f"#### {block.title}\n\n" + (f"{block.note}\n\n" if block.note else "") + re.sub(r"\A#+ [^\n]*\n+", "", body)
     return body + "\n\n" + _footer(path, data, block.command), path
 
 
@@ -653,10 +706,35 @@ def _value(token: str) -> float:
     return float(token.replace(",", "").replace("−", "-").lstrip("+"))
 
 
-def stored_values(results: Path = RESULTS) -> set[float]:
-    """Every number in the stored results: JSON leaves and the scripts' Markdown tables (as written)."""
+#: Where each row of the README's results summary comes from: the row's opening words → its result files.
+README_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("default `hybrid`", ("style_report_final.json", "style_report_final_nbits8.json")),
+    ("default vs two-way hybrid", ("style_report.json",)),
+    ("dev holdings, 민법+상법", ("quality-civil-commercial.json", "quality-civil-commercial-adapter.json")),
+    ("every 법률+시행령", ("quality-all-acts-decrees-default-holdings.json", "quality-all-acts-decrees-default-questions.json",
+                       "quality-all-acts-decrees.json")),
+    ("dense alone on dev holdings", ("query_adapter.json", "style_report.json")),
+    ("warm hybrid + both memories", ("latency-main-job/warm_hybrid_profiles.json",
+                                     "latency-all-acts-decrees/warm_hybrid_memory.json")),
+    ("cold `legalret search`", ("cold_search.json",)),
+    ("load test", ("serve_load_main_job_s4.json",)),
+    ("server resident memory", ("serve_memory_profiles.json",)),
+    ("robustness: fuzzed", ("robustness.json",)),
+    ("re-index one amended law", ("index_add.json",)),
+    ("full build, every 법률+시행령", ("build-all-acts-decrees.json",)),
+    ("ingest, whole mirror", ("ingest_throughput.json",)),
+    ("mojibake repair", ("mojibake.json",)),
+    ("encoder throughput", ("encoder_speed.json",)),
+    ("robustness at the interface", ("robustness_interface.json",)),
+    ("partial then full `index add`", ("robustness_index_add.json",)),
+    ("main job's index rebuilt", ()),  # only a hand-written table (build-speed/main-job-builds.md): nothing stored
+)
+
+
+def stored_values(paths: list[Path]) -> set[float]:
+    """Every number in these result files: JSON leaves (numbers, and numbers inside strings) and the Markdown
+    table a script wrote next to each."""
     values: set[float] = set()
-    files = list(results.rglob("*.json")) + list(ADAPTERS.glob("*/legalret_adapter.json"))
 
     def walk(d: Any) -> None:
         if isinstance(d, dict):
@@ -670,34 +748,41 @@ def stored_values(results: Path = RESULTS) -> set[float]:
         elif isinstance(d, str):
             values.update(_value(t) for t in numbers(d))
 
-    for path in files:
+    for path in paths:
         walk(_load(path))
         if path.with_suffix(".md").is_file():
             values.update(_value(t) for t in numbers(path.with_suffix(".md").read_text(encoding="utf-8")))
     return values
 
 
-def _traced(token: str, values: set[float]) -> bool:
-    """A README number is traced when some stored value rounds to it at the README's precision (also as a
-    percentage, or as the same magnitude without its sign: differences are stored with theirs)."""
+def _traced(token: str, unit: str, values: set[float]) -> bool:
+    """A README number is traced when a stored value rounds to it at the README's precision — as a share when the
+    README writes a percentage, as seconds when it writes minutes; without its sign (differences keep theirs)."""
     x = abs(_value(token))
     digits = len(token.split(".")[1]) if "." in token else 0
     tol = 0.5 * 10 ** -digits + 1e-9
-    return any(abs(abs(v) - x) <= tol or abs(abs(v) * 100 - x) <= tol for v in values)
+    scale = {"%": 100.0, "min": 1 / 60}.get(unit, 1.0)
+    return any(abs(abs(v) * scale - x) <= tol for v in values)
 
 
 def readme_untraced(readme: Path = REPO / "README.md", results: Path = RESULTS) -> list[tuple[str, str]]:
-    """``(row, number)`` for every number in the README's results table (its "number" column) that no stored result
-    holds. Checks, never rewrites."""
+    """``(row, number)`` for every number in the README's results table (its "number" column; targets and code
+    left out) that the row's result files do not hold; ``row`` is its key in :data:`README_SOURCES` (a row without
+    one: its whole first cell, and none of its numbers is traced). Checks, never rewrites."""
     text = readme.read_text(encoding="utf-8")
     section = text.split("\n## Results", 1)[1].split("\n## ", 1)[0]
-    values, missing = stored_values(results), []
+    missing = []
     for line in section.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 3 or not line.startswith("|") or set(cells[1]) <= set("-: "):
+        if len(cells) != 3 or not line.startswith("|") or set(cells[1]) <= set("-: ") or cells[0] == "what":
             continue
-        what, number = cells[0], re.sub(r"`[^`]*`", "", cells[1])
-        missing += [(what, t) for t in numbers(number) if not _traced(t, values)]
+        row, files = next(((p, f) for p, f in README_SOURCES if cells[0].startswith(p)), (cells[0], ()))
+        values = stored_values([results / f for f in files if (results / f).is_file()])
+        cell = re.sub(r"`[^`]*`|\btarget \d+", "", cells[1])
+        for m in _NUMBER.finditer(cell):
+            unit = "%" if cell[m.end():].startswith("%") else "min" if cell[m.end():].startswith(" min") else ""
+            if not _traced(m.group(0), unit, values):
+                missing.append((row, m.group(0)))
     return missing
 
 
@@ -709,8 +794,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.check_readme:
         missing = readme_untraced(results=Path(args.results))
-        for what, number in missing:
-            print(f"README.md Results: {number} ({what[:80]}) is in no result file")
+        for row, number in missing:
+            print(f"README.md Results: {number} (row '{row[:80]}') is not in the row's result files")
         return 1 if missing else 0
     text = build(Path(args.results).resolve())
     if args.out == "-":

@@ -29,9 +29,22 @@ def _load_generator():
 
 gen = _load_generator()
 
-#: README summary numbers that no stored result holds (the main job's three builds were recorded only in a
-#: hand-written table, build-speed/main-job-builds.md, which has no JSON). Shrink this list; never grow it.
-README_UNTRACED = {"1,044", "1,037"}
+#: README summary numbers that its row's result files do not hold (row's opening words, number). Shrink this list;
+#: never grow it: store the run's JSON (or correct the README) instead.
+README_UNTRACED = {
+    # two of the four runs are stored (index_add.json: 19.5 and 18.0 s)
+    ("re-index one amended law", "20.1"),
+    # the default's full build (query adapter, both memories) has no stored build report
+    ("full build, every 법률+시행령", "86"), ("full build, every 법률+시행령", "1.2"),
+    # an older run; the stored one (ingest_throughput.json, this session) took 7.93 CPU-s
+    ("ingest, whole mirror", "9.5"),
+    # the main job's three builds exist only as a hand-written table (build-speed/main-job-builds.md, no JSON)
+    ("main job's index rebuilt", "124"), ("main job's index rebuilt", "167"),
+    ("main job's index rebuilt", "1,044"), ("main job's index rebuilt", "1,037"),
+    # the stored run (robustness_index_add.json) used the first 3,000 decisions, not the main-job index
+    ("partial then full `index add`", "33,266"), ("partial then full `index add`", "21,235"),
+    ("partial then full `index add`", "0.900"),
+}
 
 
 @pytest.fixture
@@ -72,7 +85,9 @@ def test_a_changed_number_in_a_result_file_shows_up(results_copy):
 def test_every_result_file_is_shown_or_listed():
     doc = gen.build(gen.RESULTS)
     for path in gen.RESULTS.rglob("*.json"):
-        assert f"]({'../' + str(path.relative_to(gen.REPO))})" in doc, path
+        link = f"[`{path.name}`](../{path.relative_to(gen.REPO)})"
+        assert link in doc, path
+        assert doc.count(f"Source: {link}") <= 1, f"{path} shown twice"
 
 
 def test_the_generators_prose_types_no_numbers():
@@ -81,7 +96,7 @@ def test_the_generators_prose_types_no_numbers():
     typed = [gen.INTRO] + [what for what, _ in gen.NOT_STORED]
     for section in gen.SECTIONS:
         typed += [section.title, section.text] + [label for _, _, label in section.style_rows]
-        typed += [b.title for b in section.blocks]
+        typed += [b.title for b in section.blocks] + [b.note for b in section.blocks]
     for text in typed:
         prose = gen.re.sub(r"`[^`]*`|\]\([^)]*\)", "", text)
         assert gen.numbers(prose) == [], text
@@ -93,16 +108,18 @@ def test_numbers_reads_what_a_reader_sees():
 
 
 def test_readme_summary_numbers_are_in_the_stored_results():
-    missing = {number for _, number in gen.readme_untraced()}
-    assert missing <= README_UNTRACED, f"README numbers found in no result file: {sorted(missing - README_UNTRACED)}"
+    missing = set(gen.readme_untraced())
+    assert missing <= README_UNTRACED, f"README numbers not in their row's result files: {sorted(missing - README_UNTRACED)}"
 
 
 def test_readme_check_catches_a_number_no_result_holds(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text("# x\n\n## Results\n\n| what | number | command |\n| --- | --- | --- |\n"
-                      "| warm p50 | **16.13 ms** · 98.765 ms | `python benchmarks/search_latency.py --repeat 15` |\n"
+                      "| warm hybrid + both memories p50 | **16.13 ms** · 98.765 ms (target 25) | `search_latency.py --repeat 15` |\n"
+                      "| something new | 0.837 | `style_eval.py` |\n"
                       "\n## Next\n", encoding="utf-8")
-    assert gen.readme_untraced(readme) == [("warm p50", "98.765")]
+    # 16.13 is in the row's file, 98.765 is not, the target is no result; a row without declared files traces nothing
+    assert gen.readme_untraced(readme) == [("warm hybrid + both memories", "98.765"), ("something new", "0.837")]
 
 
 def test_a_broken_result_file_is_named(results_copy):
