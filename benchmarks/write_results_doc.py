@@ -23,7 +23,7 @@ import json
 import math
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -128,8 +128,9 @@ def _machine(report: dict) -> str:
         return ""
     libs = ", ".join(f"{k} {val}" for k, val in m.get("versions", {}).items())
     load = m.get("load_average")
-    load_text = f" Load average when the run started: {load[0]} (1 min) on {m.get('cores')} cores." if load else ""
-    return (f"Machine: {m.get('cpu')} ({m.get('cores')} cores visible, {m.get('threads') or 2} threads used), "
+    load_text = f" Load average (last minute) when the run started: {load[0]} on {m.get('cores')} cores." if load else ""
+    threads = f", {m['threads']} threads used" if m.get("threads") else ""
+    return (f"Machine: {m.get('cpu')} ({m.get('cores')} cores visible{threads}), "
             f"{m.get('memory_gb')} GB RAM, {m.get('os')}, Python {m.get('python')}; {libs}.{load_text}\n")
 
 
@@ -313,8 +314,6 @@ class Section:
     blocks: tuple[Block, ...] = ()
     style_rows: tuple[tuple[str, str, str], ...] = ()
     glob: Glob | None = None
-    after: str = ""
-    files: list[Path] = field(default_factory=list, compare=False)
 
 
 def _load(path: Path) -> dict:
@@ -641,15 +640,14 @@ The scripts: [benchmarks/README.md](../benchmarks/README.md) and [experiments/RE
 """
 
 
-def _block(block: Block, results: Path) -> tuple[str, Path | None]:
-    path = (block.root or results) / block.file
-    if not path.is_file():
-        return "", None
-    data = _load(path)
-    body = block.render(path, data).strip()
-    if block.title:  # the block's heading replaces the one a script wrote at the top of its table
-        body = f"#### {block.title}\n\n" + (f"{block.note}\n\n" if block.note else "") + re.sub(r"\A#+ [^\n]*\n+", "", body)
-    return body + "\n\n" + _footer(path, data, block.command), path
+def _render(path: Path, data: dict, render: Callable[[Path, dict], str], title: str, note: str,
+            command: str | Callable[[dict], str] | None) -> str:
+    """One result under its heading and note (they replace the heading a script wrote atop its table), then its
+    source and command."""
+    body = render(path, data).strip()
+    if title:
+        body = f"#### {title}\n\n" + (f"{note}\n\n" if note else "") + re.sub(r"\A#+ [^\n]*\n+", "", body)
+    return body + "\n\n" + _footer(path, data, command)
 
 
 def _section(section: Section, results: Path) -> tuple[str, list[Path]]:
@@ -664,13 +662,12 @@ def _section(section: Section, results: Path) -> tuple[str, list[Path]]:
         g = section.glob
         for path in sorted(results.glob(g.pattern)):
             data = _load(path)
-            parts.append(f"#### {g.title(path, data)}\n\n" + g.render(path, data).rstrip() + "\n\n"
-                         + _footer(path, data, g.command))
+            parts.append(_render(path, data, g.render, g.title(path, data), "", g.command))
             used.append(path)
-    for block in section.blocks:
-        text, path = _block(block, results)
-        if path:
-            parts.append(text)
+    for b in section.blocks:
+        path = (b.root or results) / b.file
+        if path.is_file():
+            parts.append(_render(path, _load(path), b.render, b.title, b.note, b.command))
             used.append(path)
     return "\n".join(parts), used
 
@@ -698,7 +695,7 @@ _NUMBER = re.compile(r"(?<![\w@.\-/])[+−-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w@
 
 
 def numbers(text: str) -> list[str]:
-    """The numbers a reader sees in ``text`` (not those inside names like recall@10, p50, nbits8 or 민법 750)."""
+    """The numbers a reader sees in ``text`` (not the digits of names like recall@10, p50 or nbits8)."""
     return [m.group(0) for m in _NUMBER.finditer(text)]
 
 
@@ -797,6 +794,8 @@ def main(argv: list[str] | None = None) -> int:
         for row, number in missing:
             print(f"README.md Results: {number} (row '{row[:80]}') is not in the row's result files")
         return 1 if missing else 0
+    if not Path(args.results).is_dir():
+        raise SystemExit(f"{args.results}: no such results folder")
     text = build(Path(args.results).resolve())
     if args.out == "-":
         sys.stdout.write(text)
