@@ -34,6 +34,7 @@ sys.path.insert(0, str(REPO))
 from legalret.evaluate.report import _fmt, _table, quality_markdown, speed_markdown, write_text  # noqa: E402
 
 RESULTS = REPO / "benchmarks" / "results"
+ADAPTERS = REPO / "legalret" / "adapters"  # the adapter cards record their own training runs
 DOC = REPO / "docs" / "results.md"
 GENERATE = "python benchmarks/write_results_doc.py"
 
@@ -328,7 +329,10 @@ def F(file: str, fields: tuple[tuple[str, str, str], ...], **kw: Any) -> Block:
     return Block(file, partial(render_fields, fields=fields), **kw)
 
 
-ADAPTERS = REPO / "legalret" / "adapters"
+#: What ``check_hot_paths.py`` compared between two revisions.
+HOT_PATH_FIELDS = (("identical", "identical", ""), ("queries", "checked/queries", ""), ("hits", "checked/hits", ""),
+                   ("votes", "checked/votes", ""), ("voting holdings", "checked/holdings", ""),
+                   ("largest score difference", "max_abs_score_diff", ""))
 
 SECTIONS: tuple[Section, ...] = (
     Section(
@@ -519,14 +523,10 @@ SECTIONS: tuple[Section, ...] = (
             Block("robustness_index_add.json", title="Partial and full `index add`"),
             F("check_hot_paths_retrievers.json", title="Retrievers as plug-ins: every hit, score, vote identical",
               command="python benchmarks/check_hot_paths.py --index IDX --holdings DEV --rev ce38dad",
-              fields=(("identical", "identical", ""), ("queries", "checked/queries", ""), ("hits", "checked/hits", ""),
-                      ("votes", "checked/votes", ""), ("voting holdings", "checked/holdings", ""),
-                      ("largest score difference", "max_abs_score_diff", ""))),
+              fields=HOT_PATH_FIELDS),
             F("latency-main-job/check_hot_paths.json", title="Vectorized votes, fusion and features: identical",
               command="python benchmarks/check_hot_paths.py --index IDX --holdings DEV --rev OLD",
-              fields=(("identical", "identical", ""), ("queries", "checked/queries", ""), ("hits", "checked/hits", ""),
-                      ("votes", "checked/votes", ""), ("voting holdings", "checked/holdings", ""),
-                      ("largest score difference", "max_abs_score_diff", ""))),
+              fields=HOT_PATH_FIELDS),
         ),
     ),
     Section(
