@@ -3,7 +3,7 @@
 The committed document must be exactly what ``benchmarks/write_results_doc.py`` writes from
 ``benchmarks/results/`` (so a result changed without regenerating fails here); a number changed in a result file
 must show up in the document; the prose the generator types carries no numbers; and every number in the README's
-results summary must be found in some stored result.
+results summary must be held by that row's result files (``README_SOURCES``), apart from the listed few.
 """
 
 from __future__ import annotations
