@@ -1,163 +1,807 @@
-"""Assemble ``docs/results.md`` (the README's "Results" section) from ``benchmarks/results/*.json``.
+"""Generate ``docs/results.md`` — the detail behind the README's results — from the stored result files.
 
-Every number in the document comes from a result file written by ``benchmarks/run_quality.py`` or
-``benchmarks/run_speed.py``; nothing is typed by hand. Each section names the command that produced it.
+Every number in the document is read from a JSON file under ``benchmarks/results/`` (or an adapter card under
+``legalret/adapters/``), or comes from a Markdown table a benchmark script wrote next to its JSON; the prose typed
+here carries no numbers (``tests/test_results_doc.py`` checks that, that the committed document is what this
+script writes, and that the README's summary numbers are found in the stored results).
+
+A section is a short text and a list of blocks; a block is one result file and the renderer for its kind
+(quality report, speed report, per-style report, field table, paired differences, …). Each block names its file
+and the command that produced it.
 
 Usage::
 
-    .venv/bin/python benchmarks/write_results_doc.py            # → docs/results.md
-    .venv/bin/python benchmarks/write_results_doc.py --out -    # print instead
+    .venv/bin/python benchmarks/write_results_doc.py                  # → docs/results.md
+    .venv/bin/python benchmarks/write_results_doc.py --out -          # print instead
+    .venv/bin/python benchmarks/write_results_doc.py --check-readme   # README numbers not found in the results
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import sys
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from legalret.evaluate.report import quality_markdown, speed_markdown, write_text  # noqa: E402
+from legalret.evaluate.report import _fmt, _table, quality_markdown, speed_markdown, write_text  # noqa: E402
 
-INTRO = """\
-## Results
-
-All numbers below are reproduced by the scripts in `benchmarks/` from the shared data (statutes:
-legalize-kr mirror of law.go.kr, 2026-04; precedents: 72,535 decisions up to 2022). Result files
-(JSON, Markdown, PNG) are in `benchmarks/results/`; this section is generated from them by
-`benchmarks/write_results_doc.py`. To reproduce all of it: `bash benchmarks/run_all.sh` (it builds the
-indexes under `$LEGALRET_HOME/bench`; the command shown per section names the index that run used).
-
-**Dev set.** `legalret pairs` turns every 2020–2022 decision's holdings (판시사항) into a query whose gold
-answers are the articles its 참조조문 cite (resolved to current article keys); training uses only decisions
-before 2020. Any JSONL file of `{"qid", "query", "gold": [keys]}` can be evaluated the same way with
-`legalret bench quality`.
-
-**The dev set's gold articles are all in 민법 or 상법** (the corpus `legalret pairs` was run on), so the
-every-법률+시행령 run asks the same questions among ~132k searchable articles instead of ~2.3k.
-
-**Metrics** (binary relevance, duplicates counted once, ties broken by key): recall@k = share of a query's
-gold articles in the top k; MRR@10; nDCG@10; precision@5 and F2@5 (F-beta with beta = 2 of the top-5 set,
-the COLIEE statute-retrieval measure), macro-averaged over queries. Brackets are 95% bootstrap intervals
-over queries (1,000 resamples, seed 0). Paired differences use the same resamples of the same queries.
-"""
-
+RESULTS = REPO / "benchmarks" / "results"
+ADAPTERS = REPO / "legalret" / "adapters"  # the adapter cards record their own training runs
+DOC = REPO / "docs" / "results.md"
+GENERATE = "python benchmarks/write_results_doc.py"
 
 #: Scripts that moved from benchmarks/ to experiments/ after their results were stored (their commands name the old place).
 EXPERIMENTS = frozenset(p.stem for p in (REPO / "experiments").glob("*.py"))
 
 
-def _command(cmd: str) -> str:
-    """The command as a reader runs it: without a private ``--out`` folder (the default is benchmarks/results),
-    and with a script that has since moved to experiments/ named where it is now."""
-    return re.sub(r"\s--out\s+\S+", "", _moved(cmd))
-
-
+# ---- reading and formatting ---------------------------------------------------------------------------
 def _moved(text: str) -> str:
     """``benchmarks/X.py`` → ``experiments/X.py`` for the scripts that moved there."""
     return re.sub(r"benchmarks/(\w+)\.py", lambda m: f"experiments/{m[1]}.py" if m[1] in EXPERIMENTS else m[0], text)
+
+
+def _command(cmd: str) -> str:
+    """The command as a reader runs it: without a private ``--out`` folder (the default is benchmarks/results),
+    and with a script that has since moved to experiments/ named where it is now."""
+    cmd = re.sub(r"\s--note\s.*", "", cmd, flags=re.S)  # free-text notes (an adapter card's) are not the command
+    return re.sub(r"\s--out\s+\S+", "", _moved(cmd)).strip()
+
+
+def _get(data: Any, key: str) -> Any:
+    """``data["a"]["b"][0]`` for ``key = "a/b/0"`` (``/`` because result keys contain dots and spaces); None if absent."""
+    for part in key.split("/"):
+        if isinstance(data, list) and re.fullmatch(r"-?\d+", part) and -len(data) <= int(part) < len(data):
+            data = data[int(part)]
+        elif isinstance(data, dict) and part in data:
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _num(v: Any, digits: int | None = None) -> str:
+    """A number as the tables show it: thousands separated, floats to ``digits`` places (by default 3 below 1 —
+    metrics — and 2 above), from 100 on whole."""
+    if isinstance(v, float) and 0 < abs(v) < 5e-4:  # a rounding-level difference, not zero
+        return f"{v:.1e}"
+    if isinstance(v, float) and not math.isnan(v) and abs(v) < 100:
+        return f"{v:.{digits if digits is not None else (3 if abs(v) < 1 else 2)}f}"
+    return _fmt(v)
+
+
+def _interval(m: dict | None, digits: int | None = 3) -> str:
+    """``mean [low, high]`` from a ``{"mean", "ci_low", "ci_high"}`` record."""
+    if not m:
+        return "–"
+    return f"{_num(m['mean'], digits)} [{_num(m['ci_low'], digits)}, {_num(m['ci_high'], digits)}]"
+
+
+def _rel(path: Path) -> str:
+    """A result file's path from the repository root, as the document names it."""
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+def _link(path: Path) -> str:
+    """A Markdown link from docs/ to a file in the repository."""
+    return f"[`{path.name}`](../{_rel(path)})" if path.is_relative_to(REPO) else f"`{path}`"
+
+
+def _recorded_command(data: dict) -> str | None:
+    """The command a result file records (its own ``command`` or ``settings.command``)."""
+    cmd = data.get("command") or _get(data, "settings/command") or data.get("reproduce")
+    return cmd if isinstance(cmd, str) else None
+
+
+def compare_command(data: dict, index: str = "IDX") -> str:
+    """The ``search_latency.py --compare`` command of an alternating-processes run, from the configurations and
+    rounds it recorded (those files do not record their command)."""
+    names = list(data.get("configs") or {})
+    variants = " --variant-dir EXPORT" if any(":" in n for n in names) else ""
+    return (f"python benchmarks/search_latency.py --index {index} --memory --compare {','.join(names)}{variants} "
+            f"--repeat {data.get('rounds')}")
+
+
+def _footer(path: Path, data: dict, command: str | Callable[[dict], str] | None) -> str:
+    """``Source: file · Command: …`` under every block; the file's recorded command wins over the block's."""
+    cmd = _recorded_command(data) or (command(data) if callable(command) else command)
+    return f"Source: {_link(path)}" + (f" · Command: `{_command(cmd)}`" if cmd else "") + "\n"
+
+
+def _script_markdown(path: Path, top: int = 4) -> str:
+    """The Markdown a benchmark script wrote next to its JSON, verbatim, its headings moved down to level ``top``."""
+    text = _moved(path.read_text(encoding="utf-8")).strip() + "\n"
+    levels = [len(m[1]) for m in re.finditer(r"^(#+) ", text, flags=re.M)]
+    shift = top - min(levels) if levels else 0
+    return re.sub(r"^(#+) ", lambda m: "#" * min(6, len(m[1]) + shift) + " ", text, flags=re.M)
 
 
 def _machine(report: dict) -> str:
     m = report.get("machine") or {}
     if not m:
         return ""
-    v = m.get("versions", {})
-    libs = ", ".join(f"{k} {val}" for k, val in v.items())
+    libs = ", ".join(f"{k} {val}" for k, val in m.get("versions", {}).items())
     load = m.get("load_average")
-    load_text = f" Load average when the run started: {load[0]} (1 min) on {m.get('cores')} cores." if load else ""
-    return (f"Machine: {m.get('cpu')} ({m.get('cores')} cores visible, {m.get('threads') or 2} threads used), "
-            f"{m.get('memory_gb')} GB RAM, {m.get('os')}, Python {m.get('python')}; {libs}.{load_text}")
+    load_text = f" Load average (last minute) when the run started: {load[0]} on {m.get('cores')} cores." if load else ""
+    threads = f", {m['threads']} threads used" if m.get("threads") else ""
+    return (f"Machine: {m.get('cpu')} ({m.get('cores')} cores visible{threads}), "
+            f"{m.get('memory_gb')} GB RAM, {m.get('os')}, Python {m.get('python')}; {libs}.{load_text}\n")
 
 
-#: Result files (``<name>.md``) that are complete sections of their own, in this order.
-EXTRA_SECTIONS = ("dense_partitions", "index_add", "passage_length")
+# ---- renderers: one per kind of result file; each takes (path, data) and returns Markdown -------------------
+def render_markdown(path: Path, data: dict) -> str:
+    """A result whose script wrote its own Markdown table next to the JSON: that table, as written."""
+    return _script_markdown(path.with_suffix(".md"))
 
 
-#: The narrative detail behind the README's results summary (every number with its command), stored beside the
-#: result files it cites and included first.
-DETAIL = "results_detail.md"
+def render_quality(path: Path, data: dict) -> str:
+    """``run_quality.py`` / ``legalret bench quality``: metrics with intervals per mode, per law, comparisons."""
+    s = data.get("settings", {})
+    parts = [quality_markdown(data)]
+    if path.with_suffix(".png").exists():
+        parts.append(f"![recall@k](../{_rel(path.with_suffix('.png'))})\n")
+    b = data.get("build") or {}
+    if b.get("articles"):
+        stages = ", ".join(f"{k} {v}s" for k, v in (b.get("timings") or {}).items())
+        parts.append(f"Index: {b['articles']:,} articles, built in {b.get('seconds')} s ({stages}).\n")
+    if s.get("index_command"):
+        parts.append(f"Index built with: `{s['index_command']}`\n")
+    return "\n".join(parts + [_machine(data)])
 
 
-def build(results_dir: Path, doc_dir: Path) -> str:
-    parts = [INTRO]
-    if (results_dir / DETAIL).is_file():
-        parts.append(_moved(re.sub(r"<!--.*?-->\n", "", (results_dir / DETAIL).read_text(encoding="utf-8"), flags=re.S))
-                     .replace("## Results in detail", "### Results in detail", 1).replace("\n### ", "\n#### ")
-                     .replace("(docs/queries.md)", "(queries.md)"))
-    quality = sorted(results_dir.glob("quality-*.json"))
-    speed = sorted(results_dir.glob("speed-*.json"))
-    rel = Path("..") / results_dir.relative_to(REPO) if results_dir.is_relative_to(REPO) else results_dir
+def render_speed(path: Path, data: dict) -> str:
+    """``run_speed.py``: ingest, build per stage, size, memory, warm latency per mode against rank-bm25/bm25s."""
+    parts = [speed_markdown(data)]
+    if path.with_suffix(".png").exists():
+        parts.append(f"![latency](../{_rel(path.with_suffix('.png'))})\n")
+    return "\n".join(parts + [_machine(data)])
 
-    if quality:
-        parts.append("### Retrieval quality\n")
-    for path in quality:
-        report = json.loads(path.read_text(encoding="utf-8"))
-        s = report.get("settings", {})
-        title = f"{s.get('corpus', path.stem)} — model {s.get('model', '?')}" + (f", adapter {s['adapter']}" if s.get("adapter") else "")
-        parts.append(f"#### {title}\n")
-        parts.append(quality_markdown(report))
-        png = path.with_suffix(".png")
-        if png.exists():
-            parts.append(f"![recall@k]({rel / png.name})\n")
-        build_info = report.get("build") or {}
-        if build_info.get("articles"):
-            parts.append(f"Index: {build_info['articles']:,} articles, built in {build_info.get('seconds')} s "
-                         f"({', '.join(f'{k} {v}s' for k, v in (build_info.get('timings') or {}).items())}).\n")
-        if s.get("index_command"):
-            parts.append(f"Index built with: `{s['index_command']}`\n")
-        if s.get("command"):
-            parts.append(f"Command: `{_command(s['command'])}`\n")
-        if report.get("machine"):
-            parts.append(_machine(report) + "\n")
 
-    if speed:
-        parts.append("### Speed\n")
-        parts.append("Measured on a 2-core machine shared with seven other jobs (each run records the load average): "
-                     "absolute times, above all the encoder's (PyTorch threads stall when the cores are oversubscribed), "
-                     "are pessimistic. Compare the ratios to rank-bm25 and bm25s measured in the same run, not absolute "
-                     "times across runs. When a run reuses an index, its build figures are the stage timings recorded "
-                     "in that index's manifest when it was built.\n")
-    for path in speed:
-        report = json.loads(path.read_text(encoding="utf-8"))
-        c = report.get("corpus", {})
-        title = f"{c.get('name')}" + (" (BM25 only)" if report.get("settings", {}).get("modes") == ["bm25"] else "") + (
-            f", first {c['limit']:,} articles" if c.get("limit") else "")
-        parts.append(f"#### {title}\n")
-        parts.append(speed_markdown(report))
-        png = path.with_suffix(".png")
-        if png.exists():
-            parts.append(f"![latency]({rel / png.name})\n")
-        cmd = report.get("settings", {}).get("command")
-        if cmd:
-            parts.append(f"Command: `{_command(cmd)}`\n")
-        parts.append(_machine(report) + "\n")
-    # benchmarks that write their own Markdown section: included as written
-    extra = [results_dir / f"{name}.md" for name in EXTRA_SECTIONS if (results_dir / f"{name}.md").is_file()]
-    if extra:
-        parts.append("### Full-corpus details\n")
-    for path in extra:
-        parts.append(_moved(path.read_text(encoding="utf-8")).replace("### ", "#### ", 1))
-    if not quality and not speed:
-        parts.append("_No result files yet: run `benchmarks/run_quality.py` and `benchmarks/run_speed.py`._\n")
-    return "\n".join(parts)
+#: The styles of a per-style report, as its columns.
+STYLES = ("short", "scenario", "keyword", "all questions", "holding")
+
+
+def _style_cell(data: dict, style: str, retriever: str) -> str:
+    metrics = _get(data, f"styles/{style}/retrievers/{retriever}/metrics") or {}
+    if "recall@10" not in metrics:
+        return "–"
+    return f"{_num(metrics['recall@10']['mean'], 3)} / {_num(metrics['mrr@10']['mean'], 3)}"
+
+
+def _style_header(data: dict) -> list[str]:
+    return [f"{s} ({_get(data, f'styles/{s}/queries')})" for s in STYLES]
+
+
+def render_style_rows(rows: list[tuple[str, str, str]], results: Path) -> tuple[str, list[Path]]:
+    """One recall@10 / MRR@10 table over several per-style reports: ``(file, retriever, label)`` per row."""
+    table, used, header = [], [], None
+    for name, retriever, label in rows:
+        path = results / name
+        if not path.is_file():
+            continue
+        data = _load(path)
+        header = header or _style_header(data)
+        table.append([f"{label} ({_link(path)})"] + [_style_cell(data, s, retriever) for s in STYLES])
+        used.append(path)
+    if not table:
+        return "", used
+    return _table(["retriever (file)"] + header, table) + "\n", used
+
+
+def render_style_paired(path: Path, data: dict, comparisons: tuple[str, ...] = ()) -> str:
+    """Paired differences of a per-style report (recall@10 and MRR@10, mean [95% interval])."""
+    rows = []
+    for style in STYLES:
+        for name, diff in (_get(data, f"styles/{style}/paired") or {}).items():
+            if not comparisons or name in comparisons:
+                rows.append([name, style, _interval(diff.get("recall@10")), _interval(diff.get("mrr@10"))])
+    rows.sort(key=lambda r: r[0])  # stable: each comparison's styles stay in order
+    return _table(["comparison", "style", "recall@10", "MRR@10"], rows, ["left", "left", "right", "right"]) + "\n"
+
+
+def render_paired(path: Path, data: dict) -> str:
+    """An A/B experiment per question set: ``{set: {n, metric: {A, B, diff}}}`` → A, B and A−B with its interval."""
+    rows = []
+    for name, entry in data.items():
+        for metric, m in entry.items():
+            if not isinstance(m, dict) or "diff" not in m:
+                continue
+            a, b = [k for k in m if k != "diff"]
+            rows.append([f"{name} ({entry.get('n')})", metric, f"{a}: {_num(m[a], 3)}", f"{b}: {_num(m[b], 3)}",
+                         _interval(m["diff"])])
+    return _table(["set (queries)", "metric", "A", "B", "B − A [95%]"], rows,
+                  ["left", "left", "right", "right", "right"]) + "\n"
+
+
+def render_fields(path: Path, data: dict, fields: tuple[tuple[str, str, str], ...]) -> str:
+    """Chosen fields of a result file: ``(label, key path, unit)`` per row, in that order."""
+    rows = [[label, _num(v) + unit] for label, key, unit in fields if (v := _get(data, key)) is not None]
+    return _table(["what", "number"], rows) + "\n"
+
+
+def _cell(v: Any) -> str | None:
+    """A leaf value as a table cell; ``[mean, low, high]`` triples as an interval; None for what is not a leaf."""
+    if isinstance(v, list) and len(v) == 3 and all(isinstance(x, float) for x in v):
+        return f"{_num(v[0], 3)} [{_num(v[1], 3)}, {_num(v[2], 3)}]"
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return _num(v)
+    return None
+
+
+def _records(data: dict, prefix: str = "") -> Iterator[tuple[str, dict[str, str]]]:
+    """Every nested record that holds numbers, as ``(path, {field: cell})``; its sub-records follow it."""
+    cells = {k: c for k, v in data.items() if (c := _cell(v)) is not None}
+    if cells:
+        yield prefix, cells
+    for k, v in data.items():
+        if isinstance(v, dict):
+            yield from _records(v, f"{prefix} › {k}" if prefix else str(k))
+
+
+def render_records(path: Path, data: dict, keys: tuple[str, ...] = ()) -> str:
+    """The numbers of a nested result file (or of its ``keys``): one row per record, one column per field, a new
+    table wherever the fields change."""
+    tables: list[tuple[list[str], list[list[str]]]] = []
+    for name, cells in _records({k: _get(data, k) for k in keys} if keys else data):
+        if not tables or tables[-1][0] != list(cells):
+            tables.append((list(cells), []))
+        tables[-1][1].append([name or "—"] + list(cells.values()))
+    return "\n\n".join(_table([""] + columns, rows) for columns, rows in tables) + "\n"
+
+
+def render_latency(path: Path, data: dict) -> str:
+    """``search_latency.py`` single run: p50/p95 per mode (wall, and process CPU) and per search stage."""
+    rows = [[f"{kind}: {name}", _num(m.get("p50_ms"), 2), _num(m.get("p95_ms"), 2), _fmt(m.get("n"))]
+            for kind in ("mode", "stage") for name, m in (data.get(f"{kind}s") or {}).items()]
+    head = f"Index of {data['rows']:,} articles; warm, " if data.get("rows") else ""
+    return (head + "milliseconds per query.\n\n"
+            + _table(["mode / stage", "p50 ms", "p95 ms", "queries"], rows) + "\n")
+
+
+def render_serve_memory(path: Path, data: dict) -> str:
+    """``serve_load.py --memory``: the server's resident memory at start and after the questions, per run."""
+    rows = [[name, str(i + 1), _num(_get(run, "rss_at_start/VmRSS"), 1), _num(_get(run, "rss_after_queries/VmRSS"), 1),
+             _num(_get(run, "http/p50_ms"), 2)]
+            for name, runs in (data.get("variants") or {}).items() for i, run in enumerate(runs)]
+    return (f"{data.get('queries')} questions, mode `{data.get('mode')}`, {data.get('cpus')} CPUs.\n\n"
+            + _table(["server", "round", "RSS at start MB", "RSS after the questions MB", "HTTP p50 ms"], rows) + "\n")
+
+
+# ---- sections -----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Block:
+    """One result file under a heading, rendered by the renderer for its kind."""
+
+    file: str
+    render: Callable[[Path, dict], str] = render_markdown
+    title: str = ""
+    command: str | Callable[[dict], str] | None = None  # for files that do not record their own
+    note: str = ""  # what was measured or decided, in words (numbers come from the file)
+    root: Path | None = None  # another folder than benchmarks/results (the adapter cards)
+
+
+@dataclass(frozen=True)
+class Glob:
+    """Every result file matching ``pattern``, each under the heading ``title(path, data)``."""
+
+    pattern: str
+    render: Callable[[Path, dict], str]
+    title: Callable[[Path, dict], str]
+    command: str | None = None  # for files that do not record their own
+
+
+def quality_title(path: Path, data: dict) -> str:
+    s = data.get("settings", {})
+    if not s.get("corpus"):  # a `legalret bench quality` run on an existing index
+        return f"{Path(_get(data, 'queries/file') or '?').name} on {_fmt(_get(data, 'index/articles'))} articles ({path.stem})"
+    return f"{s['corpus']} — model {s.get('model', '?')}" + (f", adapter {s['adapter']}" if s.get("adapter") else "")
+
+
+def speed_title(path: Path, data: dict) -> str:
+    return f"{_get(data, 'corpus/name')}" + (" (BM25 only)" if _get(data, "settings/modes") == ["bm25"] else "")
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    text: str = ""
+    blocks: tuple[Block, ...] = ()
+    style_rows: tuple[tuple[str, str, str], ...] = ()
+    glob: Glob | None = None
+
+
+def _load(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise SystemExit(f"{_rel(path)}:{e.lineno}: not valid JSON ({e.msg})") from None
+
+
+def F(file: str, fields: tuple[tuple[str, str, str], ...], **kw: Any) -> Block:
+    """A block showing chosen ``fields`` of ``file`` (see :func:`render_fields`)."""
+    return Block(file, partial(render_fields, fields=fields), **kw)
+
+
+#: What ``check_hot_paths.py`` compared between two revisions.
+HOT_PATH_FIELDS = (("identical", "identical", ""), ("queries", "checked/queries", ""), ("hits", "checked/hits", ""),
+                   ("votes", "checked/votes", ""), ("voting holdings", "checked/holdings", ""),
+                   ("largest score difference", "max_abs_score_diff", ""))
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "Every style of question — the default system (민법+상법 main-job index)".replace("民法", "민법"),
+        "Hand-written user questions in three styles (`benchmarks/queries/user_questions.jsonl`, report half; see "
+        "[queries.md](queries.md)) and dev holdings. Both memories let only earlier, other decisions vote. Each cell is "
+        "recall@10 / MRR@10; the files have the intervals and recall@100. Rows from older files are the defaults "
+        "before the latest change, kept for comparison.",
+        style_rows=(
+            ("style_report.json", "bm25", "BM25"),
+            ("style_report.json", "dense", "dense + query adapter (the default encoder)"),
+            ("style_report.json", "memory", "precedent memory (holdings)"),
+            ("style_report.json", "facts", "facts memory"),
+            ("style_report.json", "two-way", "two-way hybrid (BM25 + dense)"),
+            ("style_report.json", "convex", "`convex` (hand-set fusion, both memories)"),
+            ("style_report.json", "rrf", "`rrf`"),
+            ("style_report.json", "default-nofacts", "`hybrid` without the facts memory"),
+            ("style_report.json", "default", "`hybrid` with the previous re-ranker (no article profiles)"),
+            ("style_report_nbits8.json", "default", "the same with the `nbits8` query encoder"),
+            ("style_report_profile.json", "ranker", "`hybrid` with the re-ranker reading article profiles"),
+            ("style_report_final.json", "default", "**`hybrid` (default)**: its re-ranker retrained by its recorded command"),
+            ("style_report_final_nbits8.json", "default", "**the same with the `nbits8` query encoder**"),
+        ),
+        blocks=(
+            Block("style_report.json", partial(render_style_paired, comparisons=("default - two-way", "facts - memory")),
+                  "Paired differences: the previous default vs the two-way hybrid, facts vs holdings memory"),
+            Block("style_report_profile.json", partial(render_style_paired, comparisons=("ranker - default",)),
+                  "Paired differences: the re-ranker reading article profiles vs the one before"),
+            Block("style_report_final.json", title="The default, with intervals and recall@100"),
+            Block("query_adapter.json", title="Dense alone: the query adapter vs the base encoder and the old LoRA adapter",
+                  command="python experiments/query_adapter.py",
+                  note="Passages stay the frozen base encoder's; queries pass through a residual linear map "
+                       "fitted with a softmax over every 민법+상법 article on the train holdings' pairs "
+                       "(`legalret/adapters/me5-small-legal-qmap`)."),
+            Block("holdings_misses.json", partial(render_records, keys=("queries", "recall@10", "buckets")),
+                  "Which gold articles the default misses on dev holdings, by how many earlier decisions cite them",
+                  "python benchmarks/holdings_misses.py --index IDX --holdings DEV",
+                  note="Articles that few earlier decisions cite are what the memories and profiles cannot learn;"
+                       " only the article's own text finds them, so the next gain is in the article retrievers (a"
+                       " stronger encoder, a cross-encoder), not in fusion."),
+        ),
+    ),
+    Section(
+        "Decisions behind the default",
+        "Each measured on the tune half and held-out train holdings before deciding, then on the report half. "
+        "Paired differences with their bootstrap intervals.",
+        blocks=(
+            Block("party_tokens_tune.json", render_paired, "Party names (갑/을/병) out of the query's words — tune half",
+                  "python experiments/party_tokens.py --index IDX --split tune --holdings TRAIN",
+                  note="Kiwi keeps 갑/을/병 as nouns, so BM25, the memories and the profiles searched for them; they"
+                       " are dropped from the query's tokens (`PARTY_MARKERS` in `legalret/search/prepare.py`), "
+                       "not from its text: the encoder and the re-ranker still read them. The courts' 甲/乙/丙/丁 "
+                       "stay: dropping them cost holdings MRR."),
+            Block("party_tokens_report.json", render_paired, "The same — report half and dev holdings",
+                  "python experiments/party_tokens.py --index IDX --split report --holdings DEV"),
+            Block("ranker_profiles_tune.json", render_paired, "The re-ranker with article-profile features — tuning data",
+                  "python experiments/ranker_profiles.py --index IDX --train TRAIN --questions QUESTIONS",
+                  note="Article profiles (`legalret/memory/profiles.py`): every holding in the memory that cites an "
+                       "article pooled into one document, ranked by BM25; the re-ranker reads each fused candidate's "
+                       "profile rank and score. No style got worse, so it ships."),
+            Block("ranker_profiles_tune_final.json", render_paired, "The same on the final code (party names out)",
+                  "python experiments/ranker_profiles.py --index IDX --train TRAIN --questions QUESTIONS"),
+            Block("ranker_profiles_report.json", render_paired, "The same — report half and dev holdings",
+                  "python experiments/ranker_profiles.py --index IDX --train TRAIN --questions QUESTIONS"),
+            Block("facts_style_report.json", title="The facts memory beside the holdings memory",
+                  note="The facts memory (`legalret/memory/facts.py`): the opening of each decision's reasons, "
+                       "voting for everything the decision cites, under the same leakage rules. Stronger on "
+                       "scenarios, weaker on holdings: one more list for the re-ranker, not a replacement."),
+            Block("ranker_relations.json", render_records,
+                  "Co-citation and cross-reference features for the re-ranker (mean [interval]; not shipped)",
+                  "python experiments/ranker_relations.py --train TRAIN --questions QUESTIONS --order stage1 --top 5",
+                  note="How often earlier decisions cite a candidate together with one of the top candidates, and"
+                       " cross-references parsed from the articles, as re-ranker columns and as candidate "
+                       "expansion: neither moved held-out holdings beyond noise, so neither ships."),
+            Block("memory_dense_holdings.json", render_records, "A dense holdings memory (not shipped)",
+                  "python experiments/memory_dense_holdings.py",
+                  note="Nearest neighbours over the train holdings' adapter-mapped query vectors: not worth the "
+                       "encoding it needs."),
+        ),
+    ),
+    Section(
+        "Retrieval quality per corpus",
+        "Binary relevance, duplicates counted once, ties broken by key; recall@k = share of a query's gold articles "
+        "in the top k, MRR@10, nDCG@10, precision@5 and F2@5 (the COLIEE statute-retrieval measure), macro-averaged; "
+        "brackets are bootstrap intervals over queries, paired differences on the same resamples.",
+        glob=Glob("quality-*.json", render_quality, quality_title, "legalret bench quality --index FULL_IDX --queries …"),
+        blocks=(Block("passage_length.json", title="Dense passage length",
+                      command="python experiments/passage_length.py --index IDX --corpus-stats"),),
+    ),
+    Section(
+        "Start-up and cold search",
+        blocks=(
+            F("searcher_start.json", title="`Searcher(index)` + first hybrid query, new process (median), before → after",
+              note="Before: the memory re-indexed at load. After: the memory inside the generation, memory-mapped; "
+                   "BM25 opened without importing bm25s; Kiwi without its multi-word and typo dictionaries (new "
+                   "indexes only). Kiwi's start is most of what remains; the resident server pays it once.",
+              fields=(("before: start s", "before/start_s", " s"), ("before: of it Kiwi", "before/kiwi_s", " s"),
+                      ("after: start s", "after/start_s", " s"), ("after: of it Kiwi", "after/kiwi_s", " s"),
+                      ("speed-up", "speedup_start", "×"), ("after: whole process", "after/process_s", " s"))),
+            F("cold_search.json", title="Cold `legalret search`, median of runs, per way of answering",
+              command="python benchmarks/cold_search.py --index IDX --export --runs 3",
+              fields=(("in-process, torch encoder", "variants/in-process torch/median_s", " s"),
+                      ("in-process, torch: client peak RSS", "variants/in-process torch/client_peak_rss_mb", " MB"),
+                      ("resident server, first search (starts it)", "variants/resident first/median_s", " s"),
+                      ("resident server reused", "variants/resident reuse/median_s", " s"),
+                      ("resident server reused: client peak RSS", "variants/resident reuse/client_peak_rss_mb", " MB"),
+                      ("in-process ONNX: import", "stages/onnx/import", " s"),
+                      ("in-process ONNX: encoder load", "stages/onnx/onnx_encoder_load_explicit", " s"),
+                      ("in-process ONNX: open the index", "stages/onnx/searcher_open", " s"),
+                      ("in-process ONNX: Kiwi and first BM25 query", "stages/onnx/first_bm25_query_kiwi", " s"),
+                      ("warm p50, ONNX query encoder", "stages/onnx/warm_p50_ms", " ms"),
+                      ("warm p50, torch query encoder", "stages/torch/warm_p50_ms", " ms"))),
+        ),
+    ),
+    Section(
+        "Warm latency",
+        "Configurations alternate round by round in warm worker processes, so compare ratios within one file, not "
+        "times across files (the machine is shared; each file records its load average).",
+        blocks=(
+            Block("latency-main-job/warm_hybrid_profiles.json", title="Main-job index: article profiles on every hybrid search",
+                  command=compare_command),
+            Block("latency-all-acts-decrees/warm_hybrid_profiles.json", title="Every 법률+시행령: the same",
+                  command=partial(compare_command, index="FULL_IDX")),
+            Block("latency-all-acts-decrees/warm_hybrid_memory.json", title="Every 법률+시행령: overlap on / off",
+                  command=partial(compare_command, index="FULL_IDX")),
+            *(Block(f"latency-main-job/{name}.json", title=title, command=compare_command) for name, title in (
+                ("warm_hybrid_retrievers_run1", "Retrievers as plug-ins vs before (first run)"),
+                ("warm_hybrid_retrievers_run2", "Retrievers as plug-ins vs before (second run)"),
+                ("warm_hybrid_review", "After the review's refactor"),
+                ("warm_hybrid_s4", "Lazy memory objects, plain memory-map views (first run)"),
+                ("warm_hybrid_s4b", "Lazy memory objects, plain memory-map views (second run)"))),
+            Block("latency-main-job/warm_hybrid_final.json", title="Vectorized votes, fusion and features; the `nbits8` "
+                  "query encoder; encoding overlapped", command=compare_command,
+                  note="A single query is encoded in a worker thread while BM25 and the memories run "
+                       "(`Searcher.overlap_encoding`, on by default): within noise on a quiet machine (the `+serial` "
+                       "rows), a help under load, and a shared server is rarely quiet."),
+            Block("latency-main-job/query_int8_nbits.json", title="`nbits8` query encoder vs fp32: quality",
+                  command="python experiments/query_int8.py",
+                  note="`nbits8` (ONNX Runtime `MatMulNBits`) is served only on CPUs with int8 dot-product "
+                       "instructions (AVX512-VNNI, AVX-VNNI, AMX), where it was measured; others keep fp32, and "
+                       "`LEGALRET_QUERY_VARIANT` forces one."),
+            Block("latency-main-job/query_int8_dynamic.json", title="Plain int8 dynamic quantization vs fp32: quality",
+                  command="python experiments/query_int8.py"),
+            Block("latency-main-job/keys-run1.json", render_latency,
+                  "Memory votes from key arrays (one of three alternating runs)",
+                  "python benchmarks/search_latency.py --index IDX --memory --modes hybrid"),
+            Block("latency-main-job/parse-run1.json", render_latency,
+                  "Memory votes by parsing the items (the same run)",
+                  "python benchmarks/search_latency.py --index IDX --memory --modes hybrid"),
+            Block("latency-all-acts-decrees.json", render_latency, "Every 법률+시행령, base encoder, no memory",
+                  "python benchmarks/search_latency.py --index FULL_IDX"),
+        ),
+    ),
+    Section(
+        "Serving",
+        blocks=(
+            F("serve_load_main_job_s4.json", title="Load test on the main-job index, an `index add` swap mid-run",
+              command="python benchmarks/serve_load.py --index IDX --clients 8 --duration 60 --swap-at 20",
+              fields=(("clients", "clients", ""), ("requests", "load/requests", ""), ("errors", "load/errors", ""),
+                      ("throughput", "load/throughput_rps", " req/s"), ("p50", "load/p50_ms", " ms"),
+                      ("p95", "load/p95_ms", " ms"), ("p99", "load/p99_ms", " ms"),
+                      ("swap started at", "swap/started_at_s", " s"), ("new generation served at", "swap/served_at_s", " s"),
+                      ("sequential HTTP overhead p50", "sequential/http_overhead_p50_ms", " ms"),
+                      ("server RSS after the swap", "server_rss_mb", " MB"))),
+            F("serve_load.json", title="The same on an earlier index, on a busier machine",
+              command="python benchmarks/serve_load.py --clients 8 --duration 60 --swap-at 20",
+              fields=(("requests", "load/requests", ""), ("errors", "load/errors", ""),
+                      ("throughput", "load/throughput_rps", " req/s"), ("p50", "load/p50_ms", " ms"),
+                      ("p95", "load/p95_ms", " ms"), ("p99", "load/p99_ms", " ms"),
+                      ("sequential HTTP overhead p50", "sequential/http_overhead_p50_ms", " ms"))),
+            Block("serve_memory_profiles.json", render_serve_memory, "Server memory: before → with the article profiles",
+                  "python benchmarks/serve_load.py --index IDX --memory --rounds 2 --sequential 60 --before-code OLD --before-home HOME"),
+            Block("serve_load_memory_main_job_nbits8.json", render_serve_memory, "Server memory, `nbits8` query encoder",
+                  "python benchmarks/serve_load.py --index IDX --memory --rounds 1 --sequential 60"),
+            Block("serve_load_memory_main_job.json", render_serve_memory, "Server memory, memory items read with `pread`",
+                  "python benchmarks/serve_load.py --index IDX --memory --rounds 1 --sequential 60"),
+            Block("serve_load_memory_main_job_366.json", render_serve_memory, "The same after all the questions",
+                  "python benchmarks/serve_load.py --index IDX --memory --rounds 1 --sequential 366"),
+            Block("serve_load_memory.json", render_serve_memory, "Server memory, previous index: before → lean query encoder",
+                  "python benchmarks/serve_load.py --index IDX --memory --before-code OLD --before-home OLD_HOME"),
+        ),
+    ),
+    Section(
+        "Robustness and identical results",
+        blocks=(
+            Block("robustness.json", title="Fuzzed inputs and injected faults"),
+            Block("robustness_interface.json", title="At a terminal vs in a pipe"),
+            Block("robustness_index_add.json", title="Partial and full `index add`"),
+            F("check_hot_paths_retrievers.json", title="Retrievers as plug-ins: every hit, score, vote identical",
+              command="python benchmarks/check_hot_paths.py --index IDX --holdings DEV --rev ce38dad",
+              fields=HOT_PATH_FIELDS),
+            F("latency-main-job/check_hot_paths.json", title="Vectorized votes, fusion and features: identical",
+              command="python benchmarks/check_hot_paths.py --index IDX --holdings DEV --rev OLD",
+              fields=HOT_PATH_FIELDS),
+        ),
+    ),
+    Section(
+        "Training",
+        "The adapters' cards record their data, settings, time and dev metrics; the LoRA adapter is the old default "
+        "encoder's, the query adapter the default's now.",
+        blocks=(
+            F("me5-small-legal/legalret_adapter.json", title="LoRA adapter `me5-small-legal`", root=ADAPTERS,
+              fields=(("train pairs used", "data/train_pairs", ""), ("train pairs available", "data/train_pairs_total", ""),
+                      ("dev queries", "data/dev_queries", ""), ("steps", "steps", ""),
+                      ("training time", "train_seconds", " s"), ("pairs per second", "pairs_per_second", ""),
+                      ("first loss", "losses/0/1", ""), ("last loss", "losses/-1/1", ""),
+                      ("dev recall@10, base", "base_dev_metrics/dev_cosine_recall@10", ""),
+                      ("dev recall@10, adapter", "dev_metrics/dev_cosine_recall@10", ""),
+                      ("hybrid dense weight (tuned on dev)", "fusion/dense_weight", ""))),
+            F("me5-small-legal-qmap/legalret_adapter.json", title="Query adapter `me5-small-legal-qmap`", root=ADAPTERS,
+              command="bash scripts/train_query_adapter.sh",
+              fields=(("train holdings", "data/train_queries", ""), ("train pairs", "data/train_pairs", ""),
+                      ("candidate articles (negatives per pair)", "data/candidate_articles", ""),
+                      ("fit time", "timing/fit_seconds", " s"), ("pairs per second", "timing/fit_pairs_per_second", ""),
+                      ("dev recall@10, base", "dev_metrics/dev dev_queries.jsonl/base/recall@10", ""),
+                      ("dev recall@10, adapted", "dev_metrics/dev dev_queries.jsonl/adapted/recall@10", ""))),
+            Block("train_dense_gain.json", partial(render_records, keys=("queries", "corpus", "adapter_minus_base")),
+                  "What the LoRA adapter adds to dense retrieval (adapter − base, mean and interval)",
+                  "python experiments/train_dense_gain.py"),
+        ),
+    ),
+    Section(
+        "Ingestion and mojibake repair",
+        blocks=(
+            F("ingest_throughput.json", title="Ingest of the whole legalize-kr mirror",
+              command="python benchmarks/ingest_throughput.py --json benchmarks/results/ingest_throughput.json",
+              fields=(("files", "runs/0/files", ""), ("laws", "runs/0/laws", ""), ("articles", "runs/0/articles", ""),
+                      ("법률 articles", "runs/0/kinds/법률", ""), ("시행령 articles", "runs/0/kinds/시행령", ""),
+                      ("deleted articles", "runs/0/deleted", ""), ("errors", "runs/0/errors", ""),
+                      ("CPU", "runs/0/cpu_s", " s"), ("articles per CPU second", "runs/0/articles_per_s_cpu", ""))),
+            Block("mojibake.json", title="Mojibake repair"),
+        ),
+    ),
+    Section(
+        "Every 법률+시행령: build, update, dense partitions",
+        blocks=(
+            Block("build-all-acts-decrees.json", partial(render_records, keys=("articles", "searchable", "laws", "timings",
+                                                                              "cpu_timings")),
+                  "Full build with the base encoder, seconds per stage (wall, then CPU)",
+                  "legalret index build all-acts-decrees --index FULL_IDX --json"),
+            Block("index_add.json", title="Re-indexing one amended law",
+                  command="python benchmarks/search_index_add.py --index FULL_IDX --law 민법"),
+            Block("dense_partitions.json", title="Dense partitions vs the exact scan",
+                  command="python experiments/dense_partitions.py --index FULL_IDX"),
+        ),
+    ),
+    Section(
+        "Build speed",
+        "Variants alternated in one run on the shared cores, so CPU seconds are the numbers to compare.",
+        blocks=tuple(Block(f"build-speed/{n}.json", title=t, command=f"python benchmarks/build_stages.py {c}")
+                     for n, t, c in (("kiwi", "Kiwi: threads, processes, the tokenization cache", "kiwi"),
+                                     ("memory-600-decisions", "The memory stage with the tokenization cache", "memory"),
+                                     ("encode", "Passage encoding: torch vs ONNX Runtime", "encode"),
+                                     ("quality", "Passage encoders: dev quality", "encode"),
+                                     ("estimate", "Estimated build stages, every 법률+시행령", "estimate"),
+                                     ("estimate-main-job", "Estimated build stages, main job", "estimate"))),
+    ),
+    Section(
+        "Encoder and cross-encoder",
+        blocks=(
+            Block("encoder_speed.json", title="Encoder throughput and latency", command="python benchmarks/encoder_speed.py"),
+            Block("cross_encoder_latency_n20_256.json", title="Cross-encoder latency, fp32"),
+            Block("cross_encoder_latency_me5_int8_n20_128.json", title="Cross-encoder latency, int8"),
+            Block("cross_encoder_latency_me5_int8_n20_64.json", title="Cross-encoder latency, int8, shorter pairs"),
+            Block("memory.json", title="Precedent memory alone vs hybrids",
+                  command="python benchmarks/memory_eval.py --model bundled:me5-small --limit 300"),
+        ),
+    ),
+    Section(
+        "Speed per corpus",
+        "Absolute times on a shared machine are pessimistic; compare the ratios to rank-bm25 and bm25s measured in the "
+        "same run. A run that reuses an index reports the stage timings recorded in its manifest.",
+        glob=Glob("speed-*.json", render_speed, speed_title),
+    ),
+)
+
+#: Measurements that have no stored result file, so this document cannot show them: what and the command that
+#: would store one. (Their numbers were typed by hand before; they are left out rather than kept unchecked.)
+NOT_STORED = (
+    ("the main job's index built three times (before the tokenization cache, filling it, a later build)",
+     "legalret index build civil-commercial --index … --adapter legalret/adapters/me5-small-legal-qmap --precedents … "
+     "--facts … --json"),
+    ("the default on every 법률+시행령: its build report", "legalret index build all-acts-decrees --index FULL_IDX "
+     "--adapter legalret/adapters/me5-small-legal-qmap --precedents … --facts … --json"),
+    ("the re-ranker's training run (time, candidate rows)", "python -m legalret.train.ranker --index IDX --holdings "
+     "TRAIN --questions QUESTIONS --features first,profile --out legalret/data/fusion_ranker.json"),
+    ("re-ranker variants compared offline (listwise, MLP, more features)",
+     "python experiments/ranker_cache.py … && python experiments/ranker_variants.py …"),
+    ("honest vs leaky evaluation on dev holdings", "legalret bench quality --index IDX --queries DEV --allow-leakage"),
+    ("the GPU run's input file (pairs, negatives, size)", "python -m legalret.train.gpu_prepare --index IDX --pairs "
+     "PAIRS --negatives default,bm25 --default-sample 3000 --budget-min 8 --out inputs.zip"),
+)
+
+INTRO = """\
+# Results in detail
+
+_Generated by `{generate}` from `benchmarks/results/` (and the adapter cards); do not edit by hand — change a
+result file and regenerate. `tests/test_results_doc.py` fails when this file and the results disagree._
+
+The README's [Results](../README.md#results) has the summary, each number with its command. Here: the full tables
+behind it, each under the file it comes from and the command that wrote that file. `IDX` is the main job's
+index (민법+상법 with both memories), `FULL_IDX` one of every 법률+시행령, `DEV` the dev holdings of
+`legalret pairs` (`dev_queries.jsonl`), `TRAIN` its train holdings, `QUESTIONS` `benchmarks/queries/user_questions.jsonl`.
+The scripts: [benchmarks/README.md](../benchmarks/README.md) and [experiments/README.md](../experiments/README.md).
+"""
+
+
+def _render(path: Path, data: dict, render: Callable[[Path, dict], str], title: str, note: str,
+            command: str | Callable[[dict], str] | None) -> str:
+    """One result under its heading and note (they replace the heading a script wrote atop its table), then its
+    source and command."""
+    body = render(path, data).strip()
+    if title:
+        body = f"#### {title}\n\n" + (f"{note}\n\n" if note else "") + re.sub(r"\A#+ [^\n]*\n+", "", body)
+    return body + "\n\n" + _footer(path, data, command)
+
+
+def _section(section: Section, results: Path) -> tuple[str, list[Path]]:
+    parts, used = [f"### {section.title}\n"], []
+    if section.text:
+        parts.append(section.text + "\n")
+    if section.style_rows:
+        table, files = render_style_rows(list(section.style_rows), results)
+        parts.append(table)
+        used += files
+    if section.glob:
+        g = section.glob
+        for path in sorted(results.glob(g.pattern)):
+            data = _load(path)
+            parts.append(_render(path, data, g.render, g.title(path, data), "", g.command))
+            used.append(path)
+    for b in section.blocks:
+        path = (b.root or results) / b.file
+        if path.is_file():
+            parts.append(_render(path, _load(path), b.render, b.title, b.note, b.command))
+            used.append(path)
+    return "\n".join(parts), used
+
+
+def build(results: Path = RESULTS) -> str:
+    """The whole document from the result files in ``results``."""
+    parts, used = [INTRO.format(generate=GENERATE)], set()
+    for section in SECTIONS:
+        text, files = _section(section, results)
+        parts.append(text)
+        used.update(p.resolve() for p in files)
+    parts.append("### Not stored, so not shown\n\nThese were measured once but their results were never stored as a "
+                 "file; run the command to store one:\n\n"
+                 + "\n".join(f"- {what}: `{_moved(cmd)}`" for what, cmd in NOT_STORED) + "\n")
+    rest = sorted(p for p in results.rglob("*.json") if p.resolve() not in used)
+    if rest:
+        parts.append("### Other result files\n\nStored but not shown above (older runs, tuning sweeps):\n\n"
+                     + "\n".join(f"- {_link(p)}" + (f" · `{_command(c)}`" if (c := _recorded_command(_load(p))) else "")
+                                 for p in rest) + "\n")
+    return "\n".join(parts).rstrip() + "\n"
+
+
+# ---- the README's summary against the results --------------------------------------------------------------
+_NUMBER = re.compile(r"(?<![\w@.\-/])[+−-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w@])|(?<![\w@.\-/,])[+−-]?\d+(?:\.\d+)?(?![\w@])")
+
+
+def numbers(text: str) -> list[str]:
+    """The numbers a reader sees in ``text`` (not the digits of names like recall@10, p50 or nbits8)."""
+    return [m.group(0) for m in _NUMBER.finditer(text)]
+
+
+def _value(token: str) -> float:
+    return float(token.replace(",", "").replace("−", "-").lstrip("+"))
+
+
+#: Where each row of the README's results summary comes from: the row's opening words → its result files.
+README_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("default `hybrid`", ("style_report_final.json", "style_report_final_nbits8.json")),
+    ("default vs two-way hybrid", ("style_report.json",)),
+    ("dev holdings, 민법+상법", ("quality-civil-commercial.json", "quality-civil-commercial-adapter.json")),
+    ("every 법률+시행령", ("quality-all-acts-decrees-default-holdings.json", "quality-all-acts-decrees-default-questions.json",
+                       "quality-all-acts-decrees.json")),
+    ("dense alone on dev holdings", ("query_adapter.json", "style_report.json")),
+    ("warm hybrid + both memories", ("latency-main-job/warm_hybrid_profiles.json",
+                                     "latency-all-acts-decrees/warm_hybrid_memory.json")),
+    ("cold `legalret search`", ("cold_search.json",)),
+    ("load test", ("serve_load_main_job_s4.json",)),
+    ("server resident memory", ("serve_memory_profiles.json",)),
+    ("robustness: fuzzed", ("robustness.json",)),
+    ("re-index one amended law", ("index_add.json",)),
+    ("full build, every 법률+시행령", ("build-all-acts-decrees.json",)),
+    ("ingest, whole mirror", ("ingest_throughput.json",)),
+    ("mojibake repair", ("mojibake.json",)),
+    ("encoder throughput", ("encoder_speed.json",)),
+    ("robustness at the interface", ("robustness_interface.json",)),
+    ("partial then full `index add`", ("robustness_index_add.json",)),
+    ("main job's index rebuilt", ()),  # only a hand-written table (build-speed/main-job-builds.md): nothing stored
+)
+
+
+def stored_values(paths: list[Path]) -> set[float]:
+    """Every number in these result files: JSON leaves (numbers, and numbers inside strings) and the Markdown
+    table a script wrote next to each."""
+    values: set[float] = set()
+
+    def walk(d: Any) -> None:
+        if isinstance(d, dict):
+            for v in d.values():
+                walk(v)
+        elif isinstance(d, list):
+            for v in d:
+                walk(v)
+        elif isinstance(d, (int, float)) and not isinstance(d, bool):
+            values.add(float(d))
+        elif isinstance(d, str):
+            values.update(_value(t) for t in numbers(d))
+
+    for path in paths:
+        walk(_load(path))
+        if path.with_suffix(".md").is_file():
+            values.update(_value(t) for t in numbers(path.with_suffix(".md").read_text(encoding="utf-8")))
+    return values
+
+
+def _traced(token: str, unit: str, values: set[float]) -> bool:
+    """A README number is traced when a stored value rounds to it at the README's precision — as a share when the
+    README writes a percentage, as seconds when it writes minutes; without its sign (differences keep theirs)."""
+    x = abs(_value(token))
+    digits = len(token.split(".")[1]) if "." in token else 0
+    tol = 0.5 * 10 ** -digits + 1e-9
+    scale = {"%": 100.0, "min": 1 / 60}.get(unit, 1.0)
+    return any(abs(abs(v) * scale - x) <= tol for v in values)
+
+
+def readme_untraced(readme: Path = REPO / "README.md", results: Path = RESULTS) -> list[tuple[str, str]]:
+    """``(row, number)`` for every number in the README's results table (its "number" column; targets and code
+    left out) that the row's result files do not hold; ``row`` is its key in :data:`README_SOURCES` (a row without
+    one: its whole first cell, and none of its numbers is traced). Checks, never rewrites."""
+    text = readme.read_text(encoding="utf-8")
+    section = text.split("\n## Results", 1)[1].split("\n## ", 1)[0]
+    missing = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not line.startswith("|") or set(cells[1]) <= set("-: ") or cells[0] == "what":
+            continue
+        row, files = next(((p, f) for p, f in README_SOURCES if cells[0].startswith(p)), (cells[0], ()))
+        values = stored_values([results / f for f in files if (results / f).is_file()])
+        cell = re.sub(r"`[^`]*`|\btarget \d+", "", cells[1])
+        for m in _NUMBER.finditer(cell):
+            unit = "%" if cell[m.end():].startswith("%") else "min" if cell[m.end():].startswith(" min") else ""
+            if not _traced(m.group(0), unit, values):
+                missing.append((row, m.group(0)))
+    return missing
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--results", default=str(REPO / "benchmarks" / "results"))
-    p.add_argument("--out", default=str(REPO / "docs" / "results.md"), help="'-' prints to stdout")
+    p.add_argument("--results", default=str(RESULTS))
+    p.add_argument("--out", default=str(DOC), help="'-' prints to stdout")
+    p.add_argument("--check-readme", action="store_true", help="list the README summary's numbers found in no result file")
     args = p.parse_args(argv)
-    out = Path(args.out)
-    text = build(Path(args.results).resolve(), out.parent if args.out != "-" else REPO / "docs")
+    if args.check_readme:
+        missing = readme_untraced(results=Path(args.results))
+        for row, number in missing:
+            print(f"README.md Results: {number} (row '{row[:80]}') is not in the row's result files")
+        return 1 if missing else 0
+    if not Path(args.results).is_dir():
+        raise SystemExit(f"{args.results}: no such results folder")
+    text = build(Path(args.results).resolve())
     if args.out == "-":
-        print(text)
+        sys.stdout.write(text)
     else:
-        write_text(out, text)
-        print(f"wrote {out}", file=sys.stderr)
+        write_text(args.out, text)
+        print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
 
