@@ -36,8 +36,6 @@ README_UNTRACED = {
     ("re-index one amended law", "20.1"),
     # the default's full build (query adapter, both memories) has no stored build report
     ("full build, every 법률+시행령", "86"), ("full build, every 법률+시행령", "1.2"),
-    # an older run; the stored one (ingest_throughput.json, this session) took 7.93 CPU-s
-    ("ingest, whole mirror", "9.5"),
     # the main job's three builds exist only as a hand-written table (build-speed/main-job-builds.md, no JSON)
     ("main job's index rebuilt", "124"), ("main job's index rebuilt", "167"),
     ("main job's index rebuilt", "1,044"), ("main job's index rebuilt", "1,037"),
