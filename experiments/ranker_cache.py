@@ -57,7 +57,7 @@ def main(argv=None) -> int:
         default_before = None
     else:
         path = REPO / "benchmarks" / "queries" / "user_questions.jsonl" if args.questions in (None, "all") else args.questions
-        qs = [EvalQuery(qid=q.qid, query=q.query, gold=list(q.gold), extra={"style": q.style, "split": q.split})
+        qs = [EvalQuery(qid=q.qid, query=q.query, gold=list(q.gold), extra={"style": q.style, "split": q.split, "family": q.family})
               for q in read_questions(str(path))]
         default_before = args.before
     searcher = Searcher(args.index)
@@ -71,7 +71,7 @@ def main(argv=None) -> int:
             q = qs[i]
             out.append({"qid": q.qid, "query": q.query, "gold": list(q.gold), "source": args.source if args.holdings else "questions",
                         "style": q.extra.get("style"), "split": q.extra.get("split"), "date": q.extra.get("date"),
-                        "case_no": q.extra.get("case_no"),
+                        "case_no": q.extra.get("case_no"), "family": q.extra.get("family"),
                         "hits": [(h.key, float(h.score), dict(h.ranks or {}), {k: float(v) for k, v in (h.scores or {}).items()},
                                   dict(getattr(h, "votes", None) or {})) for h in hits]})
         print(f"{len(out)}/{len(qs)} {time.perf_counter() - t0:.0f}s", flush=True)

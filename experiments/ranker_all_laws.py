@@ -1,0 +1,181 @@
+"""Which re-ranker for an index of every law: the shipped 민법+상법 one, its recipe refitted, or with law features?
+
+On the all-acts-decrees index the shipped re-ranker (trained on the 민법+상법 index) makes fusion add nothing over
+the precedent memory alone (issue 23). This experiment fits candidates on that index's cached hybrid candidates
+(``experiments/ranker_cache.py``) and compares, on identical candidates:
+
+* ``shipped`` — ``legalret/data/fusion_ranker.json`` as it is (today's default there);
+* ``recipe`` — the shipped recipe (logistic, feature groups ``first,profile``) refitted on all-law data;
+* ``law`` — the same plus the law-level features (group ``law``: which law the lists, the memories' votes and the
+  query point to; 법률 vs 시행령; the act-and-decree family);
+* ``law+second`` — every feature; ``listwise-law`` — ``law`` fitted listwise.
+
+Fitting data (never the reporting sets): train-split holdings citing any law (``legalret pairs --corpus
+all-acts-decrees``), split by case number into a fitting part and a held-out part, and the **tune** halves of
+both question files. A variant is chosen on the held-out holdings and 5-fold cross-validation over the tune
+questions; then — once — the report halves (law questions, 민법/상법 questions) and the report half of the
+any-law dev holdings are scored, per style and per law family, with 95% bootstrap intervals.
+
+    python experiments/ranker_cache.py --index IDX --holdings PAIRS/train_queries.jsonl --holdings-limit 3000 \\
+        --source train --out RK/train.pkl
+    python experiments/ranker_cache.py --index IDX --questions benchmarks/queries/law_questions.jsonl --out RK/law.pkl
+    python experiments/ranker_cache.py --index IDX --questions all --out RK/user.pkl
+    python experiments/ranker_cache.py --index IDX --holdings RK/law_holdings_report.jsonl --holdings-limit 1500 \\
+        --source dev --out RK/dev.pkl
+    python experiments/ranker_all_laws.py --cache RK --keys RK/keys.json --report --save law=legalret/data/fusion_ranker_all_laws.json
+
+Writes ``benchmarks/results/ranker_all_laws.{json,md}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import ranker_variants as rv  # noqa: E402  (the cached-candidate loader, splits, metrics, intervals)
+
+from legalret.config import SHIPPED_RANKER  # noqa: E402
+from legalret.search.ranker import FEATURE_GROUPS, FEATURES, Ranker  # noqa: E402
+
+RESULTS = HERE.parent / "benchmarks" / "results"
+#: variant → (feature groups, model); ``shipped`` is not fitted.
+VARIANTS = {
+    "recipe": (("first", "profile"), "logistic"),
+    "law": (("first", "profile", "law"), "logistic"),
+    "law+second": (tuple(FEATURE_GROUPS), "logistic"),
+    "listwise-law": (("first", "profile", "law"), "listwise"),
+}
+
+
+def fitter(name: str, info: dict | None = None):
+    """``fit_on(queries) -> Ranker`` for a variant (the shipped file for ``shipped``)."""
+    from legalret.train.ranker import fit, fit_listwise, subset
+
+    if name == "shipped":
+        shipped = Ranker.load(SHIPPED_RANKER)
+        return lambda qs: shipped
+    groups, model = VARIANTS[name]
+    names = [f for g in FEATURE_GROUPS if g in groups for f in FEATURE_GROUPS[g]]
+
+    def fit_on(qs):
+        rows = subset(rv.rows_of(qs), names)
+        extra = {**(info or {}), "feature_groups": list(groups), "features": len(names)}
+        if model == "logistic":
+            return fit(rows, features=names, info=extra)
+        return fit_listwise(rows, features=names, info=extra)
+    return fit_on
+
+
+def scores_of(ranker: Ranker, qs: list[dict]) -> list[np.ndarray]:
+    # the cached matrices hold every feature (FEATURES order): a ranker picks its own columns by name
+    return [ranker.scores(d["x"]) for d in qs]
+
+
+def grouped(qs: list[dict], scores: list[np.ndarray], label: str, by: str) -> dict:
+    out = {}
+    for value in sorted({d.get(by) or "-" for d in qs}):
+        idx = [i for i, d in enumerate(qs) if (d.get(by) or "-") == value]
+        out[f"{label} {value}"] = ([qs[i] for i in idx], [scores[i] for i in idx])
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cache", required=True, help="folder with train.pkl, law.pkl, user.pkl, dev.pkl")
+    ap.add_argument("--keys", required=True, help="JSON list of the index's article keys")
+    ap.add_argument("--variants", default="shipped," + ",".join(VARIANTS))
+    ap.add_argument("--heldout", type=float, default=0.2)
+    ap.add_argument("--report", action="store_true", help="score the report halves (after choosing)")
+    ap.add_argument("--save", action="append", default=[], help="variant=path: fit on all fitting data, save")
+    ap.add_argument("--name", default="ranker_all_laws")
+    args = ap.parse_args(argv)
+    cache = Path(args.cache)
+    keys = set(json.loads(Path(args.keys).read_text(encoding="utf-8")))
+    t0 = time.perf_counter()
+    train = rv.load(str(cache / "train.pkl"), keys)
+    law_q = rv.load(str(cache / "law.pkl"), keys)
+    user_q = rv.load(str(cache / "user.pkl"), keys)
+    for d in law_q:
+        d["set"] = "law"
+    for d in user_q:
+        d["set"], d["family"] = "user", "민사·상사"
+    questions = law_q + user_q
+    fit_h, held, tune, report = rv.split(train, questions, args.heldout)
+    dev = rv.load(str(cache / "dev.pkl"), keys) if args.report and (cache / "dev.pkl").exists() else None
+    print(f"{len(train)} train holdings ({len(fit_h)} fit / {len(held)} held out), {len(tune)} tune and {len(report)} "
+          f"report questions, {len(dev or [])} dev holdings; {time.perf_counter() - t0:.0f}s", flush=True)
+    data = {"train_holdings": len(train), "fit": len(fit_h), "held_out": len(held), "tune_questions": len(tune),
+            "command": "python experiments/ranker_all_laws.py " + shlex.join(argv if argv is not None else sys.argv[1:])}
+    table: dict = {"data": data, "tuning": {}, "report": {}}
+    for name in args.variants.split(","):
+        t = time.perf_counter()
+        fit_on = fitter(name)
+        table["tuning"][name] = rv.summarize(rv.tuning_groups(fit_on, fit_h, held, tune))
+        line = "  ".join(f"{g}: {v['recall@10'][0]:.3f}/{v['mrr@10'][0]:.3f}" for g, v in table["tuning"][name].items())
+        print(f"{name:13s} {time.perf_counter() - t:5.0f}s  tune  {line}", flush=True)
+        if args.report:
+            ranker = fit_on(fit_h + held + tune)
+            groups = {}
+            for which in ("law", "user"):
+                sub = [d for d in report if d["set"] == which]
+                groups |= grouped(sub, scores_of(ranker, sub), f"{which} questions", "style")
+            law_sub = [d for d in report if d["set"] == "law"]
+            groups |= grouped(law_sub, scores_of(ranker, law_sub), "law questions family", "family")
+            if dev is not None:
+                groups["dev holdings"] = (dev, scores_of(ranker, dev))
+                groups |= grouped(dev, scores_of(ranker, dev), "dev holdings family", "family")
+            table["report"][name] = rv.summarize(groups)
+            line = "  ".join(f"{g}: {v['recall@10'][0]:.3f}" for g, v in table["report"][name].items() if "family" not in g)
+            print(f"{name:13s} report  {line}", flush=True)
+    for spec in args.save:
+        name, path = spec.split("=", 1)
+        info = {"index": "all-acts-decrees (built with --adapter legalret/adapters/me5-small-legal-qmap, both memories)",
+                "depth": 100, "requires": ["bm25", "dense", "memory"], "facts_memory": True,
+                "holdings": {"queries": len(train), "from": "legalret pairs --corpus all-acts-decrees --no-synthetic "
+                             "train_queries.jsonl (train split, seeded sample)"},
+                "questions": {"files": ["benchmarks/queries/law_questions.jsonl", "benchmarks/queries/user_questions.jsonl"],
+                              "split": "tune", "queries": len(tune), "before": "2020-01-01"},
+                "command": data["command"]}
+        ranker = fitter(name, info)(fit_h + held + tune)
+        ranker.save(path)
+        print("saved", name, path, flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(table, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (RESULTS / f"{args.name}.md").write_text(markdown(table), encoding="utf-8")
+    print(markdown(table))
+    return 0
+
+
+def markdown(table: dict) -> str:
+    """Recall@10 / MRR@10 per variant: the tuning groups, then (if scored) the report groups."""
+    lines = ["# Re-rankers on the all-acts-decrees index (same candidates, recall@10 / MRR@10 [95% interval])", ""]
+    for part in ("tuning", "report"):
+        variants = table.get(part) or {}
+        if not variants:
+            continue
+        groups = list(next(iter(variants.values())))
+        lines += [f"## {part}", "", "| group | n | " + " | ".join(variants) + " |", "|---|---:|" + "---|" * len(variants)]
+        for g in groups:
+            n = next(iter(variants.values()))[g]["n"]
+            cells = []
+            for v in variants.values():
+                r, m = v[g]["recall@10"], v[g]["mrr@10"]
+                cells.append(f"{r[0]:.3f} [{r[1]:.3f}, {r[2]:.3f}] / {m[0]:.3f}")
+            lines.append(f"| {g} | {n} | " + " | ".join(cells) + " |")
+        lines.append("")
+    lines.append(f"Reproduce: `{table['data']['command']}`")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
