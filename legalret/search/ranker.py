@@ -102,6 +102,8 @@ FAMILIES = {
 COMBINED = ("agree_top10", "agree_all", "agree_memories_top10", "shares_sum", "best_rr")
 #: ``fused``: the hybrid's own order, a ranked list like the others.
 FUSED = "fused"
+#: :meth:`Catalogue.group` of the features no single retriever's list gives: those of several lists, the query's.
+AGREEMENT, QUESTION = "agreement", "question"
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,15 @@ class Catalogue:
 
     def columns(self, pattern: str, names: Sequence[str]) -> np.ndarray:
         return np.array([self.column[pattern.format(s=s)] for s in names], dtype=np.int64)
+
+    def group(self, feature: str) -> str:
+        """What a feature describes: the retriever whose list it reads (``memory_score*memory_top`` → memory,
+        ``bm25_rr*log_len`` → bm25), :data:`AGREEMENT` for those of several lists (the fused order, ``agree_*``,
+        ``shares_sum``, ``best_rr``), :data:`QUESTION` for the query's own signals (``parties``, ``log_len`` …)."""
+        for s in self.lists:
+            if s != FUSED and feature.startswith(s + "_"):
+                return s
+        return QUESTION if feature in query_signals("") else AGREEMENT
 
 
     # ---- where candidate_features writes each family (computed once per catalogue) -------------------------
@@ -358,6 +369,12 @@ class Ranker:
     def missing_features(self) -> list[str]:
         """Features this legalret computes that the ranker was not trained with (ignored when scoring)."""
         return [f for f in catalogue().names if f not in self.features]
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """What each of :attr:`features` describes (:meth:`Catalogue.group`): a retriever, 'agreement' or 'question'."""
+        cat = catalogue()
+        return tuple(cat.group(f) for f in self.features)
 
     @property
     def kind(self) -> str:

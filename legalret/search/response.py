@@ -9,8 +9,10 @@ Usage::
     body["hits"][0]["citation"], body["terms"]        # '「민법」 제320조(유치권의 내용)', ['간접점유', '유치권']
 
 A hit is :meth:`~legalret.search.results.Hit.to_dict` ``(with_text=True)`` plus a citation to paste and
-its precedents (structured when explain is on); ``terms`` are the query words to highlight, from the
-tokens the search made (no second Kiwi pass).
+its precedents (structured when explain is on) and, when the learned re-ranker ranked it, what moved it there:
+``feature_contributions`` ``[{"feature": "memory_score*memory_top", "group": "memory", "value": 0.41}, …]``
+(the ``learned fusion:`` explain line's features, as data); ``terms`` are the query words to highlight, from
+the tokens the search made (no second Kiwi pass).
 """
 
 from __future__ import annotations
@@ -28,10 +30,13 @@ def search_response(results: SearchResults, mode: str, *, notices: Sequence[str]
 
 
 def hit_json(hit: Any) -> dict[str, Any]:
-    """``Hit.to_dict(with_text=True)`` (what ``legalret search --json`` prints) + citation and precedents."""
+    """``Hit.to_dict(with_text=True)`` (what ``legalret search --json`` prints) + citation and precedents, and
+    ``feature_contributions`` when the learned re-ranker ranked the hit and explain is on."""
     d = hit.to_dict(with_text=True)
     d["citation"] = citation(hit.article)
     d["precedents"] = hit.precedents  # structured by the searcher when explain is on; [] otherwise
+    if hit.contributions:  # the learned fusion line's features as data: [{"feature", "group", "value"}]
+        d["feature_contributions"] = hit.contributions
     return d
 
 

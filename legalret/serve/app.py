@@ -89,6 +89,9 @@ class HitModel(BaseModel):
         "with explain=1: the earlier decisions behind the hit — case_no (사건번호), decided (선고일자), index (the "
         "판시사항 item), text, similarity (1 = best), matched ('holding': its 판시사항 resembled the query; "
         "'facts': the facts the court found did), excerpt (the text from where the facts start)"))
+    feature_contributions: list[dict[str, Any]] = Field([], description=(
+        "with explain=1, when the learned re-ranker ranked the hit: the features of its 'learned fusion' explain line "
+        "as data — feature, group (the retriever it reads, 'agreement' or 'question') and value (its share of the score)"))
     relevance: int | None = Field(None, description="0–100 (the re-ranker's probability, or the score as a share of the best; "
                                                      "100 for an exact citation)")
     signals: list[dict[str, Any]] = Field([], description="with explain=1: each retriever's rank, labelled in Korean")
