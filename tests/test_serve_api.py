@@ -90,6 +90,23 @@ def test_bad_parameters_are_400_with_one_line(client, params, fragment):
     assert fragment in _error(client.get("/api/search", params=params), 400)
 
 
+def test_statute_service_checks_a_search_request_like_the_api(client, live):
+    """One check (search.response.request_error) for the API and StatuteService (MCP, LangChain): the same
+    message, the query's field named as each calls it."""
+    from legalret.errors import LegalretError
+    from legalret.search.response import request_error
+    from legalret.serve.statutes import StatuteService
+
+    svc = StatuteService(live)
+    for q, k, mode in (("   ", 10, "hybrid"), ("점유", 0, "hybrid"), ("점유", 101, "bm25"), ("점유", 10, "magic")):
+        api = _error(client.get("/api/search", params={"q": q, "k": k, "mode": mode}), 400)
+        assert api == request_error(q, k, mode)
+        with pytest.raises(LegalretError) as e:
+            svc.search(q, k=k, mode=mode)
+        assert str(e.value) == request_error(q, k, mode, query_field="query") == api.replace("q: ", "query: ", 1)
+    assert request_error("점유", 10, "bm25") is None and svc.search(" 점유 ", k=1, mode="bm25")["query"] == "점유"
+
+
 def test_article_by_url_encoded_key(client):
     r = client.get("/api/articles/" + quote("민법 제194조"))
     assert r.status_code == 200

@@ -1,8 +1,11 @@
-"""The one response of a search, as the API returns it and the CLI prints it (table or JSON lines).
+"""The one response of a search, as the API returns it and the CLI prints it (table or JSON lines), and the
+one check of a search request that the API, the MCP server and the LangChain retriever make before searching.
 
 Usage::
 
-    from legalret.search.response import search_response
+    from legalret.search.response import request_error, search_response
+
+    request_error("  ", k=10, mode="hybrid")           # "q: empty query; type some words or …" (None: fine)
 
     results = searcher.search("유치권 간접점유", explain=True)
     body = search_response(results, mode="hybrid", notices=searcher.notices)
@@ -19,7 +22,23 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from legalret.config import k_error
 from legalret.search.results import SearchResults
+from legalret.search.searcher import MODES
+
+
+def request_error(query: str | None, k: int, mode: str, *, query_field: str = "q") -> str | None:
+    """The one-line message for a search request that cannot run — an empty query (named ``query_field``, the
+    caller's parameter), ``k`` out of range (:func:`~legalret.config.k_error`, as the CLI says it), a mode that
+    is not one of :data:`~legalret.search.searcher.MODES` — or None when it can. (A query over
+    :data:`~legalret.config.MAX_QUERY_CHARS` is not an error: the searcher cuts it, with its notice.)"""
+    if not (query or "").strip():
+        return f"{query_field}: empty query; type some words or an article citation such as '민법 제750조'"
+    if k_error(k):
+        return k_error(k)
+    if mode not in MODES:
+        return f"mode: {mode!r} is not one of {', '.join(MODES)}"
+    return None
 
 
 def search_response(results: SearchResults, mode: str, *, notices: Sequence[str] = (), **extra: Any) -> dict[str, Any]:

@@ -42,9 +42,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from legalret.config import MAX_K, MAX_QUERY_CHARS, k_error, result_settings
+from legalret.config import MAX_K, MAX_QUERY_CHARS, result_settings
 from legalret.errors import LegalretError
-from legalret.search.response import article_json, search_response
+from legalret.search.response import article_json, request_error, search_response
 from legalret.search.searcher import MODES, modes_help  # the fused modes and each registered retriever's own
 from legalret.serve.live import LiveSearcher
 from legalret.serve.wording import lawyer_view
@@ -226,12 +226,9 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
             request.scope["method"] = "HEAD"
 
     def run_search(q: str, k: int, law: str | None, kind: str | None, mode: str, explain: bool) -> Response:
-        if not q.strip():
-            raise ApiError(400, "q: empty query; type some words or an article citation such as '민법 제750조'")
-        if k_error(k):
-            raise ApiError(400, k_error(k))
-        if mode not in MODES:
-            raise ApiError(400, f"mode: {mode!r} is not one of {', '.join(MODES)}")
+        problem = request_error(q, k, mode)
+        if problem:
+            raise ApiError(400, problem)
         t0 = time.perf_counter()
         gen = live.get()
         try:

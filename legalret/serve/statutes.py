@@ -24,11 +24,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from legalret.config import k_error
 from legalret.errors import LegalretError
 from legalret.search.citations import find_citations, unresolved_citations
-from legalret.search.response import article_json, citation, search_response
-from legalret.search.searcher import MODES
+from legalret.search.response import article_json, citation, request_error, search_response
 from legalret.serve.live import LiveSearcher
 
 #: "민법 750", "상법 651의2", "민법750": a law name and an article number written without 조.
@@ -50,14 +48,10 @@ class StatuteService:
 
         ``law`` / ``kind``: one name or several, comma-separated. With ``explain`` (the default here: an agent
         wants the reasons) each hit carries ``precedents`` — the earlier decisions that voted for it."""
-        query = (query or "").strip()
-        if not query:
-            raise LegalretError("query: empty; give some words or an article citation such as '민법 제750조'")
-        # (a query over config.MAX_QUERY_CHARS is cut by the searcher, with its notice: one rule everywhere)
-        if k_error(k):
-            raise LegalretError(f"k: {k_error(k)}")
-        if mode not in MODES:
-            raise LegalretError(f"mode: {mode!r} is not one of {', '.join(MODES)}")
+        problem = request_error(query, k, mode, query_field="query")  # the API's check and messages
+        if problem:
+            raise LegalretError(problem)
+        query = query.strip()
         gen = self.live.get()
         s = gen.searcher
         mode = s.resolve_mode(mode)
