@@ -107,6 +107,19 @@ def test_statute_service_checks_a_search_request_like_the_api(client, live):
     assert request_error("점유", 10, "bm25") is None and svc.search(" 점유 ", k=1, mode="bm25")["query"] == "점유"
 
 
+def test_an_article_written_as_people_type_it(client, live):
+    """StatuteService.article reads a key with the query's citation rules (no rules of its own): "민법750" and
+    "민법 750" are 민법 제750조, and a search for "민법750" puts that article first, cited."""
+    from legalret.serve.statutes import StatuteService
+
+    svc = StatuteService(live)
+    for written in ("민법750", "민법 750", "민법 제750조", "민법 제 750", "민법750조"):
+        assert svc.article(written)["key"] == "민법 제750조", written
+    assert svc.article("상법651의2")["title"] == svc.article("상법 제651조의2")["title"] == "서면에 의한 질문의 효력"
+    hit = client.get("/api/search", params={"q": "민법750", "k": 3}).json()["hits"][0]
+    assert hit["key"] == "민법 제750조" and "citation" in hit["ranks"]
+
+
 def test_article_by_url_encoded_key(client):
     r = client.get("/api/articles/" + quote("민법 제194조"))
     assert r.status_code == 200
