@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
 class SearchCommand(TyperCommand):
     """``legalret search``, whose ``--mode`` help lists the registered retrievers' modes
     (:func:`legalret.search.searcher.modes_help`, what the API's documentation says too). The registry is read
-    only when this help is shown: importing it costs ~0.5 s, which no other start of the CLI pays."""
+    only when this help is shown: importing it costs ~1 s (scipy, numpy), which no other start of the CLI pays."""
 
     def format_help(self, ctx, formatter) -> None:
         from legalret.search.searcher import modes_help
