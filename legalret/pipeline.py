@@ -59,7 +59,7 @@ def build(
     ONNX afterwards (:mod:`legalret.models.onnx`), so that searches embed queries without torch; the CLI
     turns it on. Other options go to ``build_index``."""
     memory = MemoryBuild(precedents, facts, dense=memory_dense)
-    used: list = []  # the encoder the build used (for the ONNX export)
+    used: list = []  # the encoder, for the ONNX export; not a BuildReport field: a kept report would keep its weights alive
 
     def parts(ctx: PartsContext):
         used.append(ctx.encoder())

@@ -58,6 +58,26 @@ def test_law_name_and_a_bare_number_is_a_citation():
     assert keys("민법 750, 민법 제751조") == ["민법 제750조", "민법 제751조"]  # in order, with the 조 form
 
 
+def test_a_number_glued_to_a_law_name_is_a_citation():
+    """"민법750" is typed as often as "민법 750": the same citation, when the whole word is a law's name."""
+    assert keys("민법750") == ["민법 제750조"]
+    assert keys("상법651의2") == ["상법 제651조의2"]
+    assert keys("상법651의 2 질문의 효력") == ["상법 제651조의2"]
+    assert keys("민법750에 따른 배상") == ["민법 제750조"]
+    assert keys("민법제750") == keys("민법 제750조") == ["민법 제750조"]
+    assert keys("민법 시행령1") == ["민법 시행령 제1조"]
+    c = find_citations("질문:민법750은?", NAMES)[0]
+    assert (c.key, c.raw, c.start) == ("민법 제750조", "민법750", 3)
+
+
+def test_a_number_glued_to_prose_is_not():
+    names = LawNames(["민법", "상법", "형법"])
+    for q in ("2020년", "형법상 250만원", "형법상250만원", "민법750만원", "민법3년", "갑은 2020년에", "시민법750",
+              "민법상3", "상법4개 조문", "민법12.5%"):
+        assert [c.key for c in find_citations(q, names)] == [], q
+    assert [c.key for c in find_citations("형법250", names)] == ["형법 제250조"]  # a known law, glued: a citation
+
+
 def test_a_bare_number_that_is_a_count_date_amount_or_case_is_not():
     for q in ("민법 3년의 소멸시효", "민법 2020다12345 판결", "민법 1억 원", "민법 5개 조문", "민법 2장", "민법 0",
               "민법 12.5%", "민법 12,000", "형법 750", "손해 750 민법", "민법 10000"):

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
@@ -308,3 +309,23 @@ def test_an_explicit_server_with_other_settings_is_named(index, server):
              {"LEGALRET_SERVER": server.url, "LEGALRET_TOKEN": "tok", "LEGALRET_RANKER": "none"})
     assert r.exit_code == 0
     assert "ranks with its own settings (LEGALRET_RANKER=none here, (unset) there)" in r.output.replace("\n", " ")
+
+
+def test_search_help_lists_the_registrys_modes_and_the_cli_starts_without_it():
+    """`legalret search --help` names every mode the searcher accepts, with the API's words (one source: the
+    retriever registry); `legalret --help` and `legalret search --help`'s command table never import it."""
+    from legalret.search.searcher import MODES, modes_help
+
+    r = runner.invoke(app, ["search", "--help"], env={"COLUMNS": "120"})
+    assert r.exit_code == 0 and plain(modes_help()) in plain(r.output)
+    assert all(f"{mode} (" in plain(r.output) for mode in MODES)
+    from legalret.cli.bench import _parse_modes  # `legalret bench --mode` checks against the same registry
+
+    assert _parse_modes("bm25, hybrid,bm25") == ["bm25", "hybrid"]
+    with pytest.raises(typer.BadParameter, match="choose from " + ", ".join(MODES)):
+        _parse_modes("bm25,magic")
+    code = ("import sys\nfrom legalret.cli import app\ntry:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print('legalret.search.retrievers' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    assert proc.returncode == 0 and proc.stdout.strip().splitlines()[-1] == "False", proc.stdout[-500:] + proc.stderr[-500:]

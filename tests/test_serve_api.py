@@ -90,6 +90,36 @@ def test_bad_parameters_are_400_with_one_line(client, params, fragment):
     assert fragment in _error(client.get("/api/search", params=params), 400)
 
 
+def test_statute_service_checks_a_search_request_like_the_api(client, live):
+    """One check (search.response.request_error) for the API and StatuteService (MCP, LangChain): the same
+    message, the query's field named as each calls it."""
+    from legalret.errors import LegalretError
+    from legalret.search.response import request_error
+    from legalret.serve.statutes import StatuteService
+
+    svc = StatuteService(live)
+    for q, k, mode in (("   ", 10, "hybrid"), ("점유", 0, "hybrid"), ("점유", 101, "bm25"), ("점유", 10, "magic")):
+        api = _error(client.get("/api/search", params={"q": q, "k": k, "mode": mode}), 400)
+        assert api == request_error(q, k, mode)
+        with pytest.raises(LegalretError) as e:
+            svc.search(q, k=k, mode=mode)
+        assert str(e.value) == request_error(q, k, mode, query_field="query") == api.replace("q: ", "query: ", 1)
+    assert request_error("점유", 10, "bm25") is None and svc.search(" 점유 ", k=1, mode="bm25")["query"] == "점유"
+
+
+def test_an_article_written_as_people_type_it(client, live):
+    """StatuteService.article reads a key with the query's citation rules (no rules of its own): "민법750" and
+    "민법 750" are 민법 제750조, and a search for "민법750" puts that article first, cited."""
+    from legalret.serve.statutes import StatuteService
+
+    svc = StatuteService(live)
+    for written in ("민법750", "민법 750", "민법 제750조", "민법 제 750", "민법750조"):
+        assert svc.article(written)["key"] == "민법 제750조", written
+    assert svc.article("상법651의2")["title"] == svc.article("상법 제651조의2")["title"] == "서면에 의한 질문의 효력"
+    hit = client.get("/api/search", params={"q": "민법750", "k": 3}).json()["hits"][0]
+    assert hit["key"] == "민법 제750조" and "citation" in hit["ranks"]
+
+
 def test_article_by_url_encoded_key(client):
     r = client.get("/api/articles/" + quote("민법 제194조"))
     assert r.status_code == 200

@@ -189,3 +189,45 @@ def test_page_speaks_korean_relevance_precedents_and_long_input(tmp_path, browse
         assert note.is_displayed()
         severe = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
         assert severe == [], severe
+
+
+def test_page_draws_the_rerankers_reasons_as_bars(tmp_path, browser):
+    """On an index the learned re-ranker ranks (dense vectors and both memories), the explain view draws one bar
+    per group of the hit's ``feature_contributions``, labelled in Korean, in the API's order."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+    sys.path.insert(0, str(Path(__file__).parent))
+    import index_support as sup
+    from test_facts import FACTS, PRECEDENTS, SCENARIO
+
+    from legalret import pipeline
+    from legalret.precedents.facts import read_facts
+
+    idx = tmp_path / "idx"
+    pipeline.build(sup.articles(), idx, encoder=sup.tiny_encoder(), precedents=PRECEDENTS,
+                   facts=read_facts(FACTS, on_error=lambda e: None))
+    wait = WebDriverWait(browser, 60)
+    with BackgroundServer(idx) as srv:
+        api = httpx.get(srv.url + "/api/search", params={"q": SCENARIO, "k": 10, "explain": 1}, trust_env=False).json()
+        first = api["hits"][0]
+        assert first["feature_contributions"] and first["contributions"]
+        browser.get(srv.url + "/")
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#law option")) > 1)
+        box = browser.find_element(By.ID, "q")
+        box.send_keys(SCENARIO)
+        box.send_keys(Keys.ENTER)
+        hit = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, f'li.hit[data-key="{first["key"]}"]')))
+        hit.find_element(By.CSS_SELECTOR, "button.explain").click()
+        panel = hit.find_element(By.CSS_SELECTOR, ".explain-panel")
+        wait.until(lambda d: panel.is_displayed())
+        assert "순위를 정한 근거" in panel.text
+        bars = panel.find_elements(By.CSS_SELECTOR, "ul.contributions li")
+        assert [b.find_element(By.CSS_SELECTOR, ".label").text for b in bars] == [c["label"] for c in first["contributions"]]
+        assert [b.get_attribute("class") for b in bars] == ["up" if c["direction"] > 0 else "down" for c in first["contributions"]]
+        assert not any(word in panel.text for word in ("bm25", "memory", "facts", "fused", "agreement"))
+        severe = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
+        assert severe == [], severe

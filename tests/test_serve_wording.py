@@ -10,30 +10,119 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
 sys.path.insert(0, str(Path(__file__).parent))
 import index_support as sup  # noqa: E402
 
-from legalret.serve.wording import contributions, facts_excerpt, feature_group, lawyer_view, relevance  # noqa: E402
+import re  # noqa: E402
 
-# An explain line exactly as Searcher._rerank writes it (features from legalret.search.ranker.FEATURES).
-LEARNED = ("learned fusion: memory_score*memory_top +7.97, bm25_rr -1.20, dense_logrank +0.55, parties +0.10; "
-           "facts features +0.40 (facts_share +0.30, facts_rr +0.10)")
+import pytest  # noqa: E402
+
+from legalret.serve.wording import (  # noqa: E402
+    CONTRIBUTION_LABELS,
+    contributions,
+    facts_excerpt,
+    lawyer_view,
+    relevance,
+)
+
+# The data behind an explain line 'learned fusion: memory_score*memory_top +7.97, bm25_rr -1.20, dense_logrank
+# +0.55, parties +0.10; facts features +0.40 (facts_share +0.30, facts_rr +0.10)', as the response carries it.
+FEATURES = [
+    {"feature": "memory_score*memory_top", "group": "memory", "value": 7.97},
+    {"feature": "bm25_rr", "group": "bm25", "value": -1.2},
+    {"feature": "dense_logrank", "group": "dense", "value": 0.55},
+    {"feature": "parties", "group": "question", "value": 0.1},
+    {"feature": "facts_share", "group": "facts", "value": 0.3},
+    {"feature": "facts_rr", "group": "facts", "value": 0.1},
+]
 
 
 def test_contributions_grouped_per_retriever_in_korean():
-    out = contributions(["bm25: rank 3, score 12.0000, contributes 0.300", LEARNED])
+    out = contributions(FEATURES)
     assert [c["label"] for c in out] == ["유사 판례 투표", "조문 본문 일치", "의미 유사도", "유사 사실관계 판례 투표", "질문의 유형"]
     assert out[0]["share"] == 1.0 and out[0]["direction"] == 1 and out[0]["value"] == 7.97
     assert out[1]["direction"] == -1 and out[1]["share"] == round(1.20 / 7.97, 3)
     assert next(c for c in out if c["group"] == "facts")["value"] == 0.40
-    assert contributions(["bm25: rank 1, score 3.0000"]) == []  # not re-ranked: no bars
+    assert contributions([]) == []  # not re-ranked: no bars
+    hit = lawyer_view([{"score": 2.0, "ranks": {"bm25": 1}, "reasons": ["bm25: rank 1, score 3.0000"]}], learned=True)[0]
+    assert hit["contributions"] == [] and hit["signals"][0]["label"] == "조문 본문 일치"  # explained, not re-ranked
 
 
-def test_every_ranker_feature_has_a_group():
-    from legalret.search.ranker import FEATURES
+def test_every_ranker_feature_has_a_group_the_page_names():
+    from legalret.search.ranker import FEATURES as ALL, catalogue
 
-    groups = {f: feature_group(f) for f in FEATURES}
+    groups = {f: catalogue().group(f) for f in ALL}
     assert groups["memory_score*memory_top"] == "memory" and groups["bm25_rr*log_len"] == "bm25"
-    assert groups["profile_rr"] == "profile" and groups["agree_top10"] == "agreement"
+    assert groups["profile_rr"] == "profile" and groups["agree_top10"] == "agreement" and groups["fused_rr"] == "agreement"
+    assert groups["facts_share_rr"] == "facts" and groups["best_rr"] == groups["shares_sum"] == "agreement"
     # what falls to 'question' describes the query only (its length, party names, numbers …), no retriever
-    assert all(not f.startswith(("bm25", "dense", "memory", "facts", "profile", "fused")) for f, g in groups.items() if g == "question")
+    assert {f for f, g in groups.items() if g == "question"} == {"log_len", "parties", "numbers", "question"}
+    assert set(groups.values()) <= set(CONTRIBUTION_LABELS)  # every bar gets a Korean label
+
+
+# 'memory_rr +0.84' in a 'learned fusion: …' explain line (the test reads the text to compare it with the data)
+_TERM = re.compile(r"([^\s(,]+) ([+-]\d+\.\d\d)\b")
+
+
+@pytest.fixture(scope="module")
+def learned_index(tmp_path_factory):
+    """Both memories and dense vectors (the tiny encoder): the shipped re-ranker ranks this index's hybrid."""
+    from test_facts import FACTS, PRECEDENTS
+
+    from legalret import pipeline
+    from legalret.precedents.facts import read_facts
+
+    idx = tmp_path_factory.mktemp("wording") / "idx"
+    pipeline.build(sup.articles(), idx, encoder=sup.tiny_encoder(), precedents=PRECEDENTS,
+                   facts=read_facts(FACTS, on_error=lambda e: None))
+    return idx
+
+
+def test_response_carries_the_learned_contributions_as_data(learned_index):
+    """Each re-ranked hit carries the features of its 'learned fusion' line as data (name, group, value), in the
+    line's order, each once; a cited hit, a search without explain and a one-retriever mode carry none."""
+    from test_facts import SCENARIO
+
+    from legalret.search.ranker import catalogue
+    from legalret.search.response import search_response
+    from legalret.search.searcher import Searcher
+
+    s = Searcher(learned_index, encoder=sup.tiny_encoder())
+    assert s.ranker is not None and "facts" in s.opened
+    results = s.search("민법 제750조 " + SCENARIO, k=5, explain=True)
+    body = search_response(results, "hybrid", notices=s.notices)
+    cited, *ranked = body["hits"]
+    assert "citation" in cited["ranks"] and "feature_contributions" not in cited
+    assert len(ranked) == 4
+    for hit in ranked:
+        line = next(r for r in hit["reasons"] if r.startswith("learned fusion: "))
+        terms = [(name, value) for name, value in _TERM.findall(line) if name != "features"]  # ('facts features +0.40')
+        written = dict(terms)  # a facts feature may be written twice (in the top four and in the facts part)
+        data = hit["feature_contributions"]
+        assert [f["feature"] for f in data] == list(dict.fromkeys(name for name, _ in terms))
+        assert all(abs(f["value"] - float(written[f["feature"]])) <= 0.005 + 1e-6 for f in data)  # the line rounds
+        assert all(f["group"] == catalogue().group(f["feature"]) for f in data)
+        assert any(f["group"] == "facts" for f in data)  # the facts memory's features are always listed
+    assert [h.contributions for h in results[1:]] == [h["feature_contributions"] for h in ranked]
+    plain = search_response(s.search(SCENARIO, k=3), "hybrid")["hits"]
+    bm25 = search_response(s.search("유치권 점유", k=3, mode="bm25", explain=True), "bm25")["hits"]
+    assert plain and bm25 and not any("feature_contributions" in h for h in plain + bm25)
+
+
+def test_api_groups_the_learned_contributions_from_the_data(learned_index):
+    from test_facts import SCENARIO
+
+    from legalret.serve.app import create_app
+
+    body = TestClient(create_app(learned_index)).get("/api/search", params={"q": SCENARIO, "k": 3, "explain": 1}).json()
+    assert body["mode"] == "hybrid" and len(body["hits"]) == 3
+    for hit in body["hits"]:
+        totals: dict[str, float] = {}
+        for f in hit["feature_contributions"]:
+            totals[f["group"]] = totals.get(f["group"], 0.0) + f["value"]
+        bars = hit["contributions"]
+        assert bars and [b["group"] for b in bars] == sorted((g for g in totals if abs(totals[g]) >= 0.005),
+                                                              key=lambda g: -abs(totals[g]))
+        assert all(b["value"] == round(totals[b["group"]], 2) and b["label"] == CONTRIBUTION_LABELS[b["group"]]
+                   for b in bars)
+        assert bars[0]["share"] == 1.0 and all(b["direction"] == (1 if b["value"] > 0 else -1) for b in bars)
 
 
 def test_relevance_is_0_to_100_never_negative():

@@ -30,6 +30,7 @@ from typing import Any, Optional
 import typer
 from rich.text import Text
 from rich.table import Table
+from typer.core import TyperCommand
 
 from legalret.config import MAX_K, k_error
 from legalret.errors import LegalretError
@@ -37,7 +38,21 @@ from legalret.progress import console
 
 
 def register(app: typer.Typer) -> None:
-    app.command("search")(search_command)
+    app.command("search", cls=SearchCommand)(search_command)
+
+
+class SearchCommand(TyperCommand):
+    """``legalret search``, whose ``--mode`` help lists the registered retrievers' modes
+    (:func:`legalret.search.searcher.modes_help`, what the API's documentation says too). The registry is read
+    only when this help is shown: importing it costs ~1 s (scipy, numpy), which no other start of the CLI pays."""
+
+    def format_help(self, ctx, formatter) -> None:
+        from legalret.search.searcher import modes_help
+
+        for param in self.params:
+            if param.name == "mode":
+                param.help = modes_help()
+        super().format_help(ctx, formatter)
 
 
 def _default_index() -> Path:
@@ -52,9 +67,8 @@ def search_command(
     k: int = typer.Option(10, "-k", "--top-k", help=f"Number of hits (1–{MAX_K})."),
     law: Optional[str] = typer.Option(None, "--law", help="Only these laws, comma-separated (민법,상법)."),
     kind: Optional[str] = typer.Option(None, "--kind", help="Only these kinds, comma-separated (법률,시행령)."),
-    # (not read from the retriever registry: importing it costs ~1 s of every CLI start; the Searcher checks
-    # the mode against the registry and names the valid ones)
-    mode: str = typer.Option("hybrid", "--mode", help="hybrid (learned fusion when the index has a memory) | convex | rrf | a retriever's list alone: bm25 | dense | memory"),
+    # (the help is the retriever registry's, filled in by SearchCommand when shown; the Searcher checks the mode)
+    mode: str = typer.Option("hybrid", "--mode", help="Search mode (listed from the retriever registry)."),
     as_json: bool = typer.Option(False, "--json", help="JSON lines on stdout (one hit per line)."),
     explain: bool = typer.Option(False, "--explain", help="Show each retriever's rank and score per hit."),
 ) -> None:

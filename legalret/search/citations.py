@@ -6,7 +6,8 @@ with :class:`legalret.keys.LawNames`, so spacing, middle dots and ``구`` prefix
 carries over to the following numbers (``민법 제750조, 제751조``), ``같은 법`` / ``동법`` refer back, and
 a bare ``제N조`` uses ``default_law`` (the searcher passes the law filter when it names exactly one law).
 A law name followed by a bare number is a citation too, the way people type one (``민법 750`` → 민법 제750조,
-``상법 651의2``), unless the number is a count, date, amount or case number (``민법 3년``, ``2020다1234``).
+``상법 651의2``, ``민법750``), unless the number is a count, date, amount or case number (``민법 3년``,
+``2020다1234``) or is glued to a word that only ends with a law's name (``시민법750``).
 
 Usage::
 
@@ -17,6 +18,7 @@ Usage::
     [c.key for c in find_citations("상법 651조의2 질문의 효력", names)]   # ['상법 제651조의2']
     find_citations("민법 750조 1항", names)[0].paragraph                  # 1
     [c.key for c in find_citations("민법 750 손해배상", names)]          # ['민법 제750조']
+    [c.key for c in find_citations("민법750", names)]                    # ['민법 제750조']
 """
 
 from __future__ import annotations
@@ -34,10 +36,11 @@ _ARTICLE = re.compile(
     r"(?:\s*(?:제\s*)?(?P<para>\d{1,3})\s*항)?"
     r"(?:\s*(?:제\s*)?(?P<item>\d{1,3})\s*호)?"
 )
-# A bare number right after a law name ("민법 750", "상법 651의2"): not part of a longer number, and followed by
-# the end, a space or punctuation, or a particle — never by a unit or a case-number letter (년, 원, 개, 다 …).
+# A bare number right after a law name ("민법 750", "상법 651의2", "민법750"): not part of a longer number, and
+# followed by the end, a space or punctuation, or a particle — never by a unit or a case-number letter (년, 원,
+# 개, 다 …). A number glued to a word is a citation only when that whole word is a law's name (_bare_citations).
 _BARE_NUMBER = re.compile(
-    r"(?<![\d.가-힣])(?:제\s*)?(?P<num>[1-9]\d{0,3})(?:\s*의\s*(?P<branch>[1-9]\d{0,2}))?"
+    r"(?<![\d.])(?:제\s*)?(?P<num>[1-9]\d{0,3})(?:\s*의\s*(?P<branch>[1-9]\d{0,2}))?"
     r"(?=$|[\s;:?!)\]」』\"'”’]|[.,](?!\d)|(?:은|는|이|가|을|를|에|의|과|와|도|만)(?![가-힣]))"
 )
 _SAME_LAW = re.compile(r"(?:같은\s*법|동\s*법)(?:\s*시행령)?\s*$")
@@ -86,7 +89,8 @@ def find_citations(query: str, law_names: LawNames, default_law: str | None = No
 
 
 def _bare_citations(query: str, law_names: LawNames) -> list[QueryCitation]:
-    """``<law name> N[의M]`` without 조: the law must be named right before the number."""
+    """``<law name> N[의M]`` without 조: the law must be named right before the number (``민법 750``), or be the
+    whole word the number is glued to (``민법750``; not ``시민법750``, ``형법상250``)."""
     out: list[QueryCitation] = []
     for m in _BARE_NUMBER.finditer(query):
         before = query[: m.start()]
@@ -95,6 +99,8 @@ def _bare_citations(query: str, law_names: LawNames) -> list[QueryCitation]:
         law, start = _law_before(before, law_names)  # a name ending right before the number (spaces, quotes aside)
         if law is None:
             continue
+        if before[-1].isalpha() and start and before[start - 1].isalnum():
+            continue  # glued to a word that only ends with a law's name
         out.append(QueryCitation(law=law, number=int(m["num"]), branch=int(m["branch"] or 0),
                                  raw=query[start : m.end()].strip(), start=start, end=m.end()))
     return out

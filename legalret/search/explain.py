@@ -4,7 +4,8 @@ the API and the page all show these ``Hit.reasons`` / ``Hit.precedents``).
 Per hit, in order: each fused list's rank, score and share of the fused score (or that the hit is not in
 its top ``n``); an annotating retriever's rank (the article profiles); on the first hit, the per-query
 weights of the retrievers that adapt theirs (the memories); the learned re-ranker's largest feature
-contributions; then what each retriever says about the hit (the earlier decisions that voted for it).
+contributions (also as data, ``Hit.contributions``: the page draws them without reading the line); then what
+each retriever says about the hit (the earlier decisions that voted for it).
 
 Usage (what :class:`~legalret.search.searcher.Searcher` does with ``explain=True``)::
 
@@ -15,6 +16,7 @@ Usage (what :class:`~legalret.search.searcher.Searcher` does with ``explain=True
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
@@ -44,36 +46,52 @@ def weights_note(weights: dict[str, float], gated: Sequence[str]) -> str | None:
     return ", ".join(f"{name} weight {weights[name]:.2f}" for name in gated) or None
 
 
+@dataclass(frozen=True)
+class Learned:
+    """The learned re-ranker's reasons for one hit: its explain line, and the same contributions as data
+    (``[{"feature", "group", "value"}]`` in the line's order, each feature once; ``group``: the retriever it
+    reads, or 'agreement' / 'question': :attr:`~legalret.search.ranker.Ranker.groups`)."""
+
+    line: str
+    contributions: list[dict[str, Any]]
+
+
 def learned_reasons(ranker: Any, x: np.ndarray, order: list[int], keys: Sequence[str], explained: int,
-                    always: Sequence[str] = ()) -> dict[str, str]:
-    """``{key: 'learned fusion: memory_rr +0.84, …'}`` for the first ``explained`` candidates in ranked
-    ``order``; the features of the retrievers named in ``always`` are summed and listed too (a new signal)."""
-    reasons: dict[str, str] = {}
+                    always: Sequence[str] = ()) -> dict[str, Learned]:
+    """``{key: Learned('learned fusion: memory_rr +0.84, …', […])}`` for the first ``explained`` candidates in
+    ranked ``order``; the features of the retrievers named in ``always`` are summed and listed too (a new signal)."""
+    reasons: dict[str, Learned] = {}
     if not explained:  # only what explain shows: not on every query's hot path
         return reasons
-    names = ranker.features
+    names, groups = ranker.features, ranker.groups
     contributions = ranker.contributions(x[order[:explained]])
     shown = {prefix: [f for f, name in enumerate(names) if name.startswith(prefix + "_")] for prefix in always}
     for row, j in zip(contributions, order):
         top = np.argsort(-np.abs(row))[:TOP_CONTRIBUTIONS].tolist()
         line = "learned fusion: " + ", ".join(f"{names[f]} {row[f]:+.2f}" for f in top)
+        listed = list(top)
         for prefix, cols in shown.items():
             if cols:
+                kept = [f for f in cols if abs(row[f]) >= 0.005]
                 line += f"; {prefix} features {row[cols].sum():+.2f} (" + ", ".join(
-                    f"{names[f]} {row[f]:+.2f}" for f in cols if abs(row[f]) >= 0.005) + ")"
-        reasons[keys[j]] = line
+                    f"{names[f]} {row[f]:+.2f}" for f in kept) + ")"
+                listed += [f for f in kept if f not in listed]  # (a feature may be in both parts of the line)
+        reasons[keys[j]] = Learned(line, [{"feature": names[f], "group": groups[f], "value": round(float(row[f]), 6)}
+                                          for f in listed])
     return reasons
 
 
 def explain_hits(hits: Sequence[Any], query: Any, retrievers: Sequence[Any], *, note: str | None,
-                 learned: dict[str, str]) -> None:
+                 learned: dict[str, Learned]) -> None:
     """Add the query-level lines to ``hits`` (their list lines are already there): the weights note on the
-    first, the learned contributions, and each retriever's own reasons and precedents."""
+    first, the learned contributions (line and ``Hit.contributions``), and each retriever's own reasons and
+    precedents."""
     if note and hits:
         hits[0].reasons.append(note)
     for hit in hits:
         if hit.key in learned:
-            hit.reasons.append(learned[hit.key])
+            hit.reasons.append(learned[hit.key].line)
+            hit.contributions = learned[hit.key].contributions
         for r in retrievers:  # users want to see which earlier decisions brought an article up
             lines, precedents = r.explain(query, hit.key)
             hit.reasons.extend(lines)

@@ -112,6 +112,8 @@ LAW_PER_VOTES = "{s}_law_share"
 LAW_COMBINED = ("law_named", "law_other_named", "law_decree", "law_decree*asked", "law_votes_rr", "law_family_top10")
 _DECREE = "시행령"
 _ASKS_DECREE = ("시행령", "대통령령")
+#: :meth:`Catalogue.group` of the features no single retriever's list gives: those of several lists, the query's.
+AGREEMENT, QUESTION, LAW = "agreement", "question", "law"
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,18 @@ class Catalogue:
 
     def columns(self, pattern: str, names: Sequence[str]) -> np.ndarray:
         return np.array([self.column[pattern.format(s=s)] for s in names], dtype=np.int64)
+
+    def group(self, feature: str) -> str:
+        """What a feature describes: the retriever whose list it reads (``memory_score*memory_top`` → memory,
+        ``bm25_rr*log_len`` → bm25), :data:`AGREEMENT` for those of several lists (the fused order, ``agree_*``,
+        ``shares_sum``, ``best_rr``), :data:`QUESTION` for the query's own signals (``parties``, ``log_len`` …),
+        :data:`LAW` for the law-level ones (:attr:`law_names`)."""
+        if feature in self.law_names:
+            return LAW
+        for s in self.lists:
+            if s != FUSED and feature.startswith(s + "_"):
+                return s
+        return QUESTION if feature in query_signals("") else AGREEMENT
 
 
     # ---- where candidate_features writes each family (computed once per catalogue) -------------------------
@@ -429,6 +443,12 @@ class Ranker:
     def missing_features(self) -> list[str]:
         """Features this legalret computes that the ranker was not trained with (ignored when scoring)."""
         return [f for f in catalogue().names if f not in self.features]
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """What each of :attr:`features` describes (:meth:`Catalogue.group`): a retriever, 'agreement', 'question' or 'law'."""
+        cat = catalogue()
+        return tuple(cat.group(f) for f in self.features)
 
     @property
     def kind(self) -> str:

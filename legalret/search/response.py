@@ -1,23 +1,44 @@
-"""The one response of a search, as the API returns it and the CLI prints it (table or JSON lines).
+"""The one response of a search, as the API returns it and the CLI prints it (table or JSON lines), and the
+one check of a search request that the API, the MCP server and the LangChain retriever make before searching.
 
 Usage::
 
-    from legalret.search.response import search_response
+    from legalret.search.response import request_error, search_response
+
+    request_error("  ", k=10, mode="hybrid")           # "q: empty query; type some words or …" (None: fine)
 
     results = searcher.search("유치권 간접점유", explain=True)
     body = search_response(results, mode="hybrid", notices=searcher.notices)
     body["hits"][0]["citation"], body["terms"]        # '「민법」 제320조(유치권의 내용)', ['간접점유', '유치권']
 
 A hit is :meth:`~legalret.search.results.Hit.to_dict` ``(with_text=True)`` plus a citation to paste and
-its precedents (structured when explain is on); ``terms`` are the query words to highlight, from the
-tokens the search made (no second Kiwi pass).
+its precedents (structured when explain is on) and, when the learned re-ranker ranked it, what moved it there:
+``feature_contributions`` ``[{"feature": "memory_score*memory_top", "group": "memory", "value": 0.41}, …]``
+(the ``learned fusion:`` explain line's features, as data); ``terms`` are the query words to highlight, from
+the tokens the search made (no second Kiwi pass).
 """
 
 from __future__ import annotations
 
 from typing import Any, Sequence
 
+from legalret.config import k_error
 from legalret.search.results import SearchResults
+from legalret.search.searcher import MODES
+
+
+def request_error(query: str | None, k: int, mode: str, *, query_field: str = "q") -> str | None:
+    """The one-line message for a search request that cannot run — an empty query (named ``query_field``, the
+    caller's parameter), ``k`` out of range (:func:`~legalret.config.k_error`, as the CLI says it), a mode that
+    is not one of :data:`~legalret.search.searcher.MODES` — or None when it can. (A query over
+    :data:`~legalret.config.MAX_QUERY_CHARS` is not an error: the searcher cuts it, with its notice.)"""
+    if not (query or "").strip():
+        return f"{query_field}: empty query; type some words or an article citation such as '민법 제750조'"
+    if k_error(k):
+        return k_error(k)
+    if mode not in MODES:
+        return f"mode: {mode!r} is not one of {', '.join(MODES)}"
+    return None
 
 
 def search_response(results: SearchResults, mode: str, *, notices: Sequence[str] = (), **extra: Any) -> dict[str, Any]:
@@ -28,10 +49,13 @@ def search_response(results: SearchResults, mode: str, *, notices: Sequence[str]
 
 
 def hit_json(hit: Any) -> dict[str, Any]:
-    """``Hit.to_dict(with_text=True)`` (what ``legalret search --json`` prints) + citation and precedents."""
+    """``Hit.to_dict(with_text=True)`` (what ``legalret search --json`` prints) + citation and precedents, and
+    ``feature_contributions`` when the learned re-ranker ranked the hit and explain is on."""
     d = hit.to_dict(with_text=True)
     d["citation"] = citation(hit.article)
     d["precedents"] = hit.precedents  # structured by the searcher when explain is on; [] otherwise
+    if hit.contributions:  # the learned fusion line's features as data: [{"feature", "group", "value"}]
+        d["feature_contributions"] = hit.contributions
     return d
 
 

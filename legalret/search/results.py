@@ -4,7 +4,7 @@ Usage::
 
     results = Searcher("index/").search("유치권 간접점유", explain=True)
     results.keys, results.notices, results.terms       # terms: the query words to highlight in hit texts
-    hit = results[0]; hit.key, hit.score, hit.ranks, hit.reasons, hit.precedents
+    hit = results[0]; hit.key, hit.score, hit.ranks, hit.reasons, hit.precedents, hit.contributions
     hit.to_dict(with_text=True)                         # what `legalret search --json` prints
 """
 
@@ -27,6 +27,9 @@ class Hit:
     reasons: list[str] = field(default_factory=list)
     votes: dict[str, tuple[float, int]] = field(default_factory=dict)  # memory/facts: (vote share, supporting decisions)
     precedents: list[dict] = field(default_factory=list)  # explain: the earlier decisions that voted for this article
+    # explain, when the learned re-ranker ranked the hit: its feature contributions as data, the explain line's
+    # features ([{"feature", "group", "value"}], legalret.search.explain.Learned)
+    contributions: list[dict] = field(default_factory=list)
 
     def to_dict(self, *, with_text: bool = False) -> dict:
         d = {

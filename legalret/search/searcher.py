@@ -41,7 +41,7 @@ from legalret.index.encoders import QueryEncoderSlot, load_query_encoder
 from legalret.index.store import load_index
 from legalret.index.tokenize import KiwiTokenizer
 from legalret.search.citations import QueryCitation
-from legalret.search.explain import explain_hits, learned_reasons, list_reasons, weights_note
+from legalret.search.explain import Learned, explain_hits, learned_reasons, list_reasons, weights_note
 from legalret.search.filters import Filters
 from legalret.search.fusion import FusedItem, FusionSettings, convex_fusion, default_fusion, fuse, gated_weights, rrf_fusion
 from legalret.search.prepare import MAX_QUERY_CHARS, QueryPreparer
@@ -227,7 +227,7 @@ class Searcher:
             if mode in FUSED_MODES:  # the retrievers that gate their weight per query (the memories)
                 weights, gated = gated_weights(weights, {r.name: g for r in run if (g := r.gate(q)) is not None})
         votes = {r.name: v for r in run if (v := r.votes(q)) is not None}
-        learned_lines: dict[str, str] = {}
+        learned_lines: dict[str, Learned] = {}
         if mode in ("hybrid", "convex"):  # stage 3–5: fuse, annotate, rerank
             fused = fuse(lists, self.fusion, weights, n)
             for r in self.annotators if fused else ():
@@ -255,9 +255,9 @@ class Searcher:
         return SearchResults(hits[:k], query=q.text, notices=q.notes, citations=cites, terms=highlight_terms(q.tokens))
 
     def _rerank(self, query: str, fused: list[FusedItem], explained: int,
-                votes: dict) -> tuple[list[FusedItem], dict[str, str]]:
+                votes: dict) -> tuple[list[FusedItem], dict[str, Learned]]:
         """The fused candidates in the learned re-ranker's order (features read from their ranks, scores and
-        votes, as it was trained on a search's hits), and the explain lines of the first ``explained``."""
+        votes, as it was trained on a search's hits), and the explain lines and contributions of the first ``explained``."""
         candidates = fused[: self.ranker.depth]
         _, x = candidate_features(query, candidates, votes=votes, law=self.ranker.reads_law)
         scores = self.ranker.scores(x)

@@ -42,9 +42,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from legalret.config import MAX_K, MAX_QUERY_CHARS, k_error, result_settings
+from legalret.config import MAX_K, MAX_QUERY_CHARS, result_settings
 from legalret.errors import LegalretError
-from legalret.search.response import article_json, search_response
+from legalret.search.response import article_json, request_error, search_response
 from legalret.search.searcher import MODES, modes_help  # the fused modes and each registered retriever's own
 from legalret.serve.live import LiveSearcher
 from legalret.serve.wording import lawyer_view
@@ -89,6 +89,9 @@ class HitModel(BaseModel):
         "with explain=1: the earlier decisions behind the hit — case_no (사건번호), decided (선고일자), index (the "
         "판시사항 item), text, similarity (1 = best), matched ('holding': its 판시사항 resembled the query; "
         "'facts': the facts the court found did), excerpt (the text from where the facts start)"))
+    feature_contributions: list[dict[str, Any]] = Field([], description=(
+        "with explain=1, when the learned re-ranker ranked the hit: the features of its 'learned fusion' explain line "
+        "as data — feature, group (the retriever it reads, 'agreement' or 'question') and value (its share of the score)"))
     relevance: int | None = Field(None, description="0–100 (the re-ranker's probability, or the score as a share of the best; "
                                                      "100 for an exact citation)")
     signals: list[dict[str, Any]] = Field([], description="with explain=1: each retriever's rank, labelled in Korean")
@@ -223,12 +226,9 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
             request.scope["method"] = "HEAD"
 
     def run_search(q: str, k: int, law: str | None, kind: str | None, mode: str, explain: bool) -> Response:
-        if not q.strip():
-            raise ApiError(400, "q: empty query; type some words or an article citation such as '민법 제750조'")
-        if k_error(k):
-            raise ApiError(400, k_error(k))
-        if mode not in MODES:
-            raise ApiError(400, f"mode: {mode!r} is not one of {', '.join(MODES)}")
+        problem = request_error(q, k, mode)
+        if problem:
+            raise ApiError(400, problem)
         t0 = time.perf_counter()
         gen = live.get()
         try:

@@ -10,7 +10,7 @@ Usage::
     from legalret.serve.statutes import StatuteService
     svc = StatuteService("idx/")                       # follows the index's CURRENT generation, like the server
     svc.search("유치권 간접점유", k=5)["hits"][0]["precedents"]    # 사건번호, 선고일자, matched text
-    svc.article("민법 750")["title"]                   # '불법행위의 내용'  ("상법 제651조의2" works too)
+    svc.article("민법 750")["title"]                   # '불법행위의 내용'  ("민법750", "상법 제651조의2" work too)
     svc.check_citations("민법 제750조와 민법 제9999조에 따라")  # exists / deleted / title, one per citation
     svc.laws()                                         # [{'law': '민법', 'articles': 1193}, …]
 
@@ -20,19 +20,13 @@ Every error is a :class:`~legalret.errors.LegalretError` whose message is one li
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
-from legalret.config import k_error
 from legalret.errors import LegalretError
 from legalret.search.citations import find_citations, unresolved_citations
-from legalret.search.response import article_json, citation, search_response
-from legalret.search.searcher import MODES
+from legalret.search.response import article_json, citation, request_error, search_response
 from legalret.serve.live import LiveSearcher
-
-#: "민법 750", "상법 651의2", "민법750": a law name and an article number written without 조.
-_BARE_NUMBER = re.compile(r"^(?P<law>.*?\D)\s*(?:제\s*)?(?P<num>\d{1,4})(?:\s*의\s*(?P<branch>\d{1,3}))?\s*$")
 
 
 class StatuteService:
@@ -50,14 +44,10 @@ class StatuteService:
 
         ``law`` / ``kind``: one name or several, comma-separated. With ``explain`` (the default here: an agent
         wants the reasons) each hit carries ``precedents`` — the earlier decisions that voted for it."""
-        query = (query or "").strip()
-        if not query:
-            raise LegalretError("query: empty; give some words or an article citation such as '민법 제750조'")
-        # (a query over config.MAX_QUERY_CHARS is cut by the searcher, with its notice: one rule everywhere)
-        if k_error(k):
-            raise LegalretError(f"k: {k_error(k)}")
-        if mode not in MODES:
-            raise LegalretError(f"mode: {mode!r} is not one of {', '.join(MODES)}")
+        problem = request_error(query, k, mode, query_field="query")  # the API's check and messages
+        if problem:
+            raise LegalretError(problem)
+        query = query.strip()
         gen = self.live.get()
         s = gen.searcher
         mode = s.resolve_mode(mode)
@@ -83,10 +73,8 @@ class StatuteService:
 
     @staticmethod
     def _resolve_key(searcher, text: str) -> str:
-        """The canonical key for ``text`` (law names resolved by the citation parser), or ``text`` as given."""
-        bare = _BARE_NUMBER.match(text)
-        if bare and "조" not in text:
-            text = f"{bare['law'].strip()} 제{bare['num']}조" + (f"의{bare['branch']}" if bare["branch"] else "")
+        """The canonical key for ``text`` (the query's citation rules: "민법 750", "민법750", "상법 제651조의2"),
+        or ``text`` as given."""
         cites = find_citations(text, searcher.law_names)
         return cites[0].key if len(cites) == 1 else text
 

@@ -20,8 +20,8 @@ Usage::
     hits = lawyer_view([hit_json(h) for h in results], learned=True)
     hits[0]["relevance"], hits[0]["signals"][0]["label"]          # 97, '유사 판례 투표'
 
-The re-ranker's contributions are read from its explain line (``learned fusion: memory_score*memory_top
-+7.97, bm25_rr +1.20, …``), the searcher's public output.
+The re-ranker's contributions are summed from the hit's ``feature_contributions`` (the searcher's data behind its
+``learned fusion: memory_score*memory_top +7.97, bm25_rr +1.20, …`` explain line; see legalret.search.response).
 """
 
 from __future__ import annotations
@@ -39,15 +39,9 @@ RETRIEVER_LABELS = {
     "facts": "유사 사실관계 판례 투표",
     "profile": "판례 인용 조문과의 유사도",
 }
-#: The re-ranker's feature families (by name prefix), in the same words; the rest describe the question.
-_FEATURE_GROUPS = (
-    ("bm25_", "bm25"), ("dense_", "dense"), ("memory_", "memory"), ("facts_", "facts"), ("profile_", "profile"),
-    ("fused_", "agreement"), ("agree_", "agreement"), ("best_rr", "agreement"), ("shares_sum", "agreement"),
-)
-CONTRIBUTION_LABELS = {**RETRIEVER_LABELS, "agreement": "검색기 간 일치", "question": "질문의 유형"}
+#: The re-ranker's feature groups (``feature_contributions[i]["group"]``: a retriever, or these two) in the same words.
+CONTRIBUTION_LABELS = {**RETRIEVER_LABELS, "agreement": "검색기 간 일치", "question": "질문의 유형", "law": "법령 단위 신호"}
 
-_LEARNED = re.compile(r"^learned fusion: (?P<main>[^;]*)(?:; facts features [^()]*\((?P<facts>[^)]*)\))?")
-_TERM = re.compile(r"(?P<name>\S+) (?P<value>[+-]\d+(?:\.\d+)?)")
 _NOT_IN_TOP = re.compile(r"^(?P<name>\w+): not in its top (?P<n>\d+)")
 
 #: Openings of a decision's reasons that precede the facts: "상고이유를 판단한다.", "검사의 상고이유를 본다.",
@@ -71,7 +65,7 @@ def lawyer_view(hits: list[dict[str, Any]], *, learned: bool) -> list[dict[str, 
         hit["relevance"] = relevance(hit, learned=learned, best=best)
         if hit.get("reasons"):
             hit["signals"] = signals(hit)
-            hit["contributions"] = contributions(hit["reasons"])
+            hit["contributions"] = contributions(hit.get("feature_contributions") or [])
         for p in hit.get("precedents") or []:
             p["excerpt"] = facts_excerpt(p["text"]) if p.get("matched") == "facts" else p["text"]
     return hits
@@ -102,37 +96,18 @@ def signals(hit: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(out, key=lambda s: order.index(s["retriever"]) if s["retriever"] in order else len(order))
 
 
-def contributions(reasons: list[str]) -> list[dict[str, Any]]:
-    """The re-ranker's largest feature contributions, summed per retriever (``label``, ``value``, ``share`` of
-    the largest |value|, ``direction``); [] when the hit was not re-ranked."""
+def contributions(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The re-ranker's feature contributions (``[{"feature", "group", "value"}]``) summed per group (``label``,
+    ``value``, ``share`` of the largest |value|, ``direction``), largest first; [] when the hit was not re-ranked."""
     totals: dict[str, float] = {}
-    for line in reasons:
-        m = _LEARNED.match(line)
-        if not m:
-            continue
-        terms = _TERM.findall(m["main"]) + _TERM.findall(m["facts"] or "")
-        seen: set[str] = set()
-        for name, value in terms:
-            if name in seen:  # a facts feature may be in both parts
-                continue
-            seen.add(name)
-            group = feature_group(name)
-            totals[group] = totals.get(group, 0.0) + float(value)
+    for f in features:
+        totals[f["group"]] = totals.get(f["group"], 0.0) + float(f["value"])
     largest = max((abs(v) for v in totals.values()), default=0.0)
     if not largest:
         return []
-    return [{"group": g, "label": CONTRIBUTION_LABELS[g], "value": round(v, 2), "share": round(abs(v) / largest, 3),
+    return [{"group": g, "label": CONTRIBUTION_LABELS.get(g, g), "value": round(v, 2), "share": round(abs(v) / largest, 3),
              "direction": 1 if v > 0 else -1}
             for g, v in sorted(totals.items(), key=lambda kv: -abs(kv[1])) if abs(v) >= 0.005]
-
-
-def feature_group(feature: str) -> str:
-    """The retriever (or 'agreement' / 'question') a re-ranker feature describes: ``memory_score*memory_top`` →
-    memory, ``bm25_rr*log_len`` → bm25, ``parties`` → question."""
-    for prefix, group in _FEATURE_GROUPS:
-        if feature.startswith(prefix):
-            return group
-    return "question"
 
 
 def facts_excerpt(text: str) -> str:
