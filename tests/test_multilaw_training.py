@@ -180,6 +180,16 @@ def test_law_features_point_at_the_named_law_and_its_decree(index_dir, encoder, 
     assert {"law_named", "law_decree*asked"} <= set(explained)
 
 
+def test_searcher_computes_law_features_for_a_ranker_that_reads_them(index_dir, encoder):
+    """A ranker that reads only ``law_decree*asked`` puts the decree's three articles first when the question
+    asks for a 시행령, and leaves the hand-set order alone when it does not."""
+    only = Ranker(coef=np.ones(1), mean=np.zeros(1), scale=np.ones(1), features=("law_decree*asked",), depth=50)
+    s = Searcher(index_dir, encoder=encoder, ranker=only)
+    assert {_law(h.key) for h in s.search(DECREE_QUERY, k=3)} == {DECREE}
+    plain = "1주 동안 개근한 근로자의 유급휴일"  # no decree asked for: every score is equal, the fused order stays
+    assert [h.key for h in s.search(plain, k=5)] == [h.key for h in s.search(plain, k=5, mode="convex")]
+
+
 # ---- (3) the query adapter on the multi-law pairs --------------------------------------------------------
 def test_query_adapter_trains_on_every_law(index_dir, pairs_dir, tmp_path):
     from legalret.models.query_adapter import QueryAdapter
@@ -204,6 +214,7 @@ def test_query_adapter_trains_on_every_law(index_dir, pairs_dir, tmp_path):
     epoch_losses = card["hyperparameters"]["epoch_losses"]
     assert epoch_losses[-1] < epoch_losses[0]
     assert QueryAdapter.load(out).fingerprint == card["fingerprint"]
+    assert "- pairs_by_law: `{" in (out / "README.md").read_text(encoding="utf-8")  # the card for people too
 
 
 # ---- (4) the shipped ranker per index --------------------------------------------------------------------
