@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from legalret.errors import ModelError, SourceError
+from legalret.keys import parse_key
 from legalret.models.query_adapter import QueryAdapter, QueryAdapterCard
 
 #: Texts per cache chunk: each chunk is encoded length-sorted and written on its own (a killed run keeps its work).
@@ -313,10 +315,6 @@ def dense_metrics(Q: np.ndarray, gold: list[list[int]], P: np.ndarray, W: np.nda
 
 def pairs_by_law(data: QuerySet, keys: Sequence[str]) -> dict[str, int]:
     """(query, gold article) pairs per law, most first: which laws (an act, its 시행령) the map was fitted on."""
-    from collections import Counter
-
-    from legalret.keys import parse_key
-
     return dict(Counter(parse_key(keys[row]).law for rows in data.gold for row in rows).most_common())
 
 
