@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from legalret.errors import ModelError, SourceError
+from legalret.keys import parse_key
 from legalret.models.query_adapter import QueryAdapter, QueryAdapterCard
 
 #: Texts per cache chunk: each chunk is encoded length-sorted and written on its own (a killed run keeps its work).
@@ -311,6 +313,11 @@ def dense_metrics(Q: np.ndarray, gold: list[list[int]], P: np.ndarray, W: np.nda
     return {f"recall@{k}": float(np.mean(rec)) if rec else 0.0, f"mrr@{k}": float(np.mean(mrr)) if mrr else 0.0, "queries": len(rec)}
 
 
+def pairs_by_law(data: QuerySet, keys: Sequence[str]) -> dict[str, int]:
+    """(query, gold article) pairs per law, most first: which laws (an act, its 시행령) the map was fitted on."""
+    return dict(Counter(parse_key(keys[row]).law for rows in data.gold for row in rows).most_common())
+
+
 def hardware() -> str:
     import torch
 
@@ -368,6 +375,7 @@ def train_query_adapter(cfg: QueryAdapterConfig, *, encoder: Any = None, reprodu
               "fingerprint": enc.fingerprint, "hidden_size": int(enc.dim)},
         dim=int(enc.dim),
         data={"sources": sources, "train_queries": len(data.texts), "train_pairs": data.pairs,
+              "pairs_by_law": pairs_by_law(data, keys),
               "candidate_articles": len(keys), "candidates_from": str(cfg.index), "train_before": cfg.before,
               "query_max_tokens": cfg.max_tokens},
         hyperparameters={k: v for k, v in asdict(cfg).items() if k in ("scale", "l2", "lr", "epochs", "batch_size", "alpha", "limit", "seed", "max_tokens")}
