@@ -235,3 +235,18 @@ def test_cli_pull_and_list(mirror_zip, tmp_path, server):
     listing = runner.invoke(app, ["corpus", "list", "--json"])
     names = {m["name"] for m in json.loads(listing.stdout)}
     assert {"civil-commercial", "all-acts", "all-acts-decrees"} <= names
+
+
+def test_corpus_list_shows_measured_build_cost_and_refuses_a_malformed_one(tmp_path, monkeypatch):
+    """Issue 23: `legalret corpus list` shows each corpus's measured build time and size (from its manifest)."""
+    from legalret.corpus.manifest import load_manifest
+
+    listing = json.loads(CliRunner().invoke(app, ["corpus", "list", "--json"]).stdout)
+    measured = {m["name"]: m["measured"] for m in listing}
+    assert measured["civil-commercial"]["build"].startswith("9.6 min") and measured["civil-commercial"]["size"] == "229 MB"
+    table = CliRunner().invoke(app, ["corpus", "list"]).output
+    assert "build" in table and "229 MB" in table
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nlaws: [민법]\nmeasured: 9 min\n", encoding="utf-8")
+    with pytest.raises(SourceError, match="measured"):
+        load_manifest(bad)

@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
 
 @corpus_app.command("list")
 def list_command(as_json: bool = typer.Option(False, "--json", help="Print as JSON on stdout.")) -> None:
-    """Show the corpus manifests (names, kinds, laws)."""
+    """Show the corpus manifests (names, kinds, laws, measured build time and index size)."""
     from rich.table import Table
 
     from legalret.corpus.manifest import list_manifests
@@ -38,13 +38,16 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print as JS
     manifests = list_manifests()
     if as_json:
         sys.stdout.write(json.dumps([{"name": m.name, "laws": m.laws or "all", "kinds": m.kinds,
-                                      "description": m.description, "path": str(m.path)} for m in manifests],
+                                      "description": m.description, "measured": m.measured, "path": str(m.path)}
+                                     for m in manifests],
                                     ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table("name", "kinds", "laws", "description", title="corpus manifests", title_justify="left")
+    table = Table("name", "kinds", "laws", "description", "build (2 cores)", "size", title="corpus manifests",
+                  title_justify="left")
     for m in manifests:
         laws = ", ".join(m.laws[:6]) + (" …" if len(m.laws) > 6 else "") if m.laws else "all"
-        table.add_row(m.name, ", ".join(m.kinds) or "all", laws, m.description)
+        table.add_row(m.name, ", ".join(m.kinds) or "all", laws, m.description,
+                      m.measured.get("build", "not measured"), m.measured.get("size", "–"))
     console.print(table)
 
 
