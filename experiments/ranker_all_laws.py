@@ -4,6 +4,7 @@ On the all-acts-decrees index the shipped re-ranker (trained on the 민법+상�
 the precedent memory alone (issue 23). This experiment fits candidates on that index's cached hybrid candidates
 (``experiments/ranker_cache.py``) and compares, on identical candidates:
 
+* ``memory-order`` — the precedent memory's own order (the memory alone, within the candidates);
 * ``shipped`` — ``legalret/data/fusion_ranker.json`` as it is (today's default there);
 * ``recipe`` — the shipped recipe (logistic, feature groups ``first,profile``) refitted on all-law data;
 * ``law`` — the same plus the law-level features (group ``law``: which law the lists, the memories' votes and the
@@ -57,13 +58,27 @@ VARIANTS = {
 }
 
 
+class ListOrder:
+    """The candidates in one list's order (``memory``: the precedent memory alone, as far as its ranks reach
+    into the hybrid's 100 candidates) — a baseline with the Ranker's ``scores``."""
+
+    def __init__(self, name: str):
+        self.column = FEATURES.index(f"{name}_rr")
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        return x[:, self.column]
+
+
 def fitter(name: str, info: dict | None = None):
-    """``fit_on(queries) -> Ranker`` for a variant (the shipped file for ``shipped``)."""
+    """``fit_on(queries) -> Ranker`` for a variant (the shipped file for ``shipped``, a list's own order for
+    ``memory-order``)."""
     from legalret.train.ranker import fit, fit_listwise, subset
 
     if name == "shipped":
         shipped = Ranker.load(SHIPPED_RANKER)
         return lambda qs: shipped
+    if name == "memory-order":
+        return lambda qs: ListOrder("memory")
     groups, model = VARIANTS[name]
     names = [f for g in FEATURE_GROUPS if g in groups for f in FEATURE_GROUPS[g]]
 
@@ -93,7 +108,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cache", required=True, help="folder with train.pkl, law.pkl, user.pkl, dev.pkl")
     ap.add_argument("--keys", required=True, help="JSON list of the index's article keys")
-    ap.add_argument("--variants", default="shipped," + ",".join(VARIANTS))
+    ap.add_argument("--variants", default="memory-order,shipped," + ",".join(VARIANTS))
     ap.add_argument("--heldout", type=float, default=0.2)
     ap.add_argument("--report", action="store_true", help="score the report halves (after choosing)")
     ap.add_argument("--save", action="append", default=[], help="variant=path: fit on all fitting data, save")
