@@ -17,17 +17,18 @@ from legalret.index import add_to_index, build_index, load_index, token_cache  #
 from legalret.index.vector_cache import VectorCache  # noqa: E402
 
 
+def _new_process():
+    token_cache._OPEN.clear()  # what a later build in another process sees: only the files
+
+
 @pytest.fixture()
 def cache_dir(tmp_path, monkeypatch):
     """A fresh vector cache folder, and no cache objects left from other tests (as in a new process)."""
-    monkeypatch.setenv("LEGALRET_VECTOR_CACHE", str(tmp_path / "vectors"))
-    token_cache._OPEN.clear()
-    yield tmp_path / "vectors"
-    token_cache._OPEN.clear()
-
-
-def _new_process():
-    token_cache._OPEN.clear()  # what a later build in another process sees: only the files
+    folder = tmp_path / "vectors"
+    monkeypatch.setenv("LEGALRET_VECTOR_CACHE", str(folder))
+    _new_process()
+    yield folder
+    _new_process()
 
 
 def _vectors(index_dir: Path) -> np.ndarray:
