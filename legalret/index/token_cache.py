@@ -182,7 +182,7 @@ class ChunkedCache:
             save = np.savez_compressed if compress else np.savez
             with atomic_path(self.path / name, suffix=".npz") as tmp:
                 with open(tmp, "wb") as f:  # a file object: np.savez would append '.npz' to a temp name
-                    save(f, hashes=np.asarray(list(hashes), dtype="S32"), **arrays)
+                    save(f, hashes=np.asarray(list(hashes), dtype="S"), **arrays)  # S32 for text_hash
         except OSError:
             return False
         with self._lock:
