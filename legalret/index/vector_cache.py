@@ -63,8 +63,8 @@ def encoder_fingerprint(encoder: Any) -> dict | None:
     """Everything a passage vector depends on besides its text (None for an encoder without a fingerprint):
     the encoder's fingerprint (weights, LoRA adapter, passage-token cut), the runtime — ``onnx-<variant>`` for
     an :class:`~legalret.models.onnx.OnnxPassageEncoder`, else ``torch-<precision>`` on a device kind (with, for
-    bf16 on a CPU, whether the CPU does bf16 natively: emulated kernels round differently) — its library
-    version, the dimension and the normalisation."""
+    bf16 on a CPU, whether the CPU does bf16 natively — emulated kernels round differently —, and a GPU's name)
+    — its library version, the dimension and the normalisation."""
     fingerprint = getattr(encoder, "fingerprint", None)
     if not fingerprint:
         return None
@@ -83,6 +83,8 @@ def encoder_fingerprint(encoder: Any) -> dict | None:
             from legalret.hardware import cpu_has_native_bf16
 
             device = "cpu-native-bf16" if cpu_has_native_bf16() else "cpu-emulated-bf16"
+        elif device == "cuda":  # another GPU generation may pick other kernels
+            device = f"cuda {torch.cuda.get_device_name()}"
     return {
         "format": FORMAT,
         "encoder": str(fingerprint),
