@@ -470,7 +470,8 @@ def cmd_vector_cache(args) -> None:
               "summary": summary, "runs": runs}
     a, b = (summary[label] for label, _ in modes)
     lines = [f"# Passage vector cache: a later build into a new folder ({args.corpus}"
-             + (f", --law {' '.join(args.law)}" if args.law else "") + (", both memories" if args.memories else "") + ")", "",
+             + (f", --law {' '.join(args.law)}" if args.law else "") + f": {runs[0]['searchable']} searchable articles"
+             + (", both memories" if args.memories else ", no memories") + ")", "",
              f"One run: a first build filling an empty vector cache, then {args.rounds} × (token + vector caches, token "
              f"cache only; the order alternating by round), each a `legalret index build` process into a new folder with a warm token "
              f"cache; load average {load0} → {result['load_after']} (2 cores, shared). Means over the rounds.", "",
