@@ -157,8 +157,12 @@ def test_damaged_chunks_are_ignored_with_a_warning(cache_dir, tmp_path, capsys):
     assert _vectors(tmp_path / "later").tobytes() == _vectors(tmp_path / "first").tobytes()
     err = capsys.readouterr().err
     for chunk in (cut, flipped, shaped, zeroed):
-        assert chunk.name in err
+        assert chunk.name in err and not chunk.exists() and (chunk.parent / f"damaged-{chunk.name}").exists()
     assert err.count("ignoring the damaged vector cache chunk") == 4
+    _new_process()  # the moved-aside chunks are no longer read; their passages were cached anew
+    again = build_index(sup.articles(), tmp_path / "again", encoder=sup.tiny_encoder(), batch_size=1)
+    assert (again.encoded, again.vectors_cached) == (0, _searchable())
+    assert "damaged" not in capsys.readouterr().err
 
 
 def test_a_build_killed_mid_encoding_resumes_from_the_cached_batches(cache_dir, tmp_path):

@@ -154,15 +154,24 @@ class ChunkedCache:
             return None
 
     def _damaged(self, name: str, why: str) -> None:
-        """Warn once per chunk; it is only a cache: a damaged chunk costs recomputing its rows, nothing else."""
+        """Forget a damaged chunk and move it aside (``damaged-<name>``), with one warning: it is only a cache, so
+        its rows are computed again and cached anew — not looked up in the damaged file by every later build."""
         with self._lock:
             if name in self._warned:
                 return
             self._warned.add(name)
+            where = self._where if self._where is not None else {}
+            for h in [h for h, at in where.items() if at[0] == name]:  # in place: callers hold the dict
+                del where[h]
+        try:
+            (self.path / name).replace(self.path / f"damaged-{name}")
+            aside = f"; moved aside to damaged-{name}"
+        except OSError:
+            aside = ""
         from legalret.progress import console
 
         console.print(f"[yellow]warning:[/] ignoring the damaged {self.what} cache chunk {self.path / name} "
-                      f"({why[:200]})", highlight=False)
+                      f"({why[:200]}){aside}", highlight=False, soft_wrap=True)
 
     def _write_chunk(self, hashes: Sequence[str], *, compress: bool, **arrays: np.ndarray) -> bool:
         """Write ``hashes`` and ``arrays`` (rows aligned) as one new chunk, atomically, and index them. False
