@@ -134,7 +134,7 @@ class VectorCache(ChunkedCache):
                 continue
             chunk_hashes, chunk_vectors = chunk
             for i, row in wanted:
-                if chunk_hashes[row] == hashes[i]:  # the index and the file agree (never a neighbour's vector)
+                if row < len(chunk_hashes) and chunk_hashes[row] == hashes[i]:  # never a neighbour's vector
                     vectors[i] = chunk_vectors[row]
                     found[i] = True
         return vectors, found
