@@ -17,6 +17,9 @@ Sub-commands (results in ``benchmarks/results/build-speed/<command>.{json,md}``)
 ``quality``  recall@10 / MRR@10 of ``dense`` and the default ``hybrid`` on an index whose article vectors are
              re-encoded by each passage variant (queries as the index serves them), on the user questions and
              dev holdings (``benchmarks/query_int8.py``'s protocol): the ≤ 0.005 bar against fp32.
+``vector-cache`` later builds into new folders (``legalret index build`` processes, as a user runs them): warm
+             token cache only against warm token *and* passage vector caches, alternated; a first build fills
+             the vector cache; vectors compared byte for byte. ``--law 상법`` for a lighter run.
 ``estimate`` a build's measured stage seconds (all acts and decrees by default) × the same-run ratios of
              ``encode``, ``kiwi`` and ``memory``: first builds and later ones, per passage encoder.
 
@@ -24,6 +27,7 @@ Sub-commands (results in ``benchmarks/results/build-speed/<command>.{json,md}``)
     PYTHONPATH=. python benchmarks/build_stages.py kiwi
     PYTHONPATH=. python benchmarks/build_stages.py memory --precedents 3000
     PYTHONPATH=. python benchmarks/build_stages.py quality --index IDX --holdings …/dev_queries.jsonl
+    PYTHONPATH=. python benchmarks/build_stages.py vector-cache --tokens-from $LEGALRET_HOME/cache/tokens
     PYTHONPATH=. python benchmarks/build_stages.py estimate
 """
 
@@ -392,6 +396,100 @@ def cmd_estimate(args) -> None:
     save(args.name or "estimate", {"label": args.label, "measured": stages, "rows_s": rows}, "\n".join(lines) + "\n")
 
 
+# ---- vector cache ---------------------------------------------------------------------------------------------
+def cmd_vector_cache(args) -> None:
+    """The main job's build (or ``--law``) into a new folder: first with an empty vector cache (filling it),
+    then ``--rounds`` × {token cache only, token + vector caches}, alternating which goes first."""
+    import resource
+    import shutil
+    import subprocess
+
+    from legalret.config import shared_data_dir
+    from legalret.index import load_index
+
+    data = shared_data_dir()
+    work = Path(tempfile.mkdtemp(prefix="legalret-vector-cache-", dir=args.work))
+    tokens, vectors = work / "tokens", work / "vectors"
+    if args.tokens_from:
+        shutil.copytree(args.tokens_from, tokens)  # a warm token cache, copied: the original is not written
+    command = [sys.executable, "-m", "legalret", "index", "build", args.corpus, "--json"]
+    for law in args.law or []:
+        command += ["--law", law]
+    if args.adapter:
+        command += ["--adapter", args.adapter]
+    if args.memories:
+        command += ["--precedents", str(data / "precedents" / "precedent-kr.zip"),
+                    "--facts", str(data / "precedents" / "precedent-facts.zip")]
+
+    def build(label: str, vector_cache: str) -> dict:
+        index = work / f"index-{len(runs)}"
+        env = dict(os.environ, LEGALRET_TOKEN_CACHE=str(tokens), LEGALRET_VECTOR_CACHE=vector_cache,
+                   LEGALRET_PROGRESS="off", PYTHONPATH=str(REPO))
+        before, t = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+        done = subprocess.run(command + ["--index", str(index)], env=env, capture_output=True, text=True)
+        wall, after = time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN)
+        if done.returncode:
+            sys.exit(f"{label}: legalret index build failed ({done.returncode}): {done.stderr[-2000:]}")
+        report = json.loads(done.stdout.strip().splitlines()[-1])
+        loaded = load_index(index)
+        run = {"label": label, "index": str(index), "process_wall_s": wall,
+               "process_cpu_s": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+               "vectors_sha256": __import__("hashlib").sha256(np.array(loaded.dense.vectors).tobytes()).hexdigest(),
+               "load": load_avg(), **{k: report.get(k) for k in ("searchable", "tokenized", "encoded", "vectors_cached",
+                                                               "memory", "timings", "cpu_timings")}}
+        del loaded
+        print(json.dumps({k: run[k] for k in ("label", "process_wall_s", "encoded", "vectors_cached", "timings")}), flush=True)
+        runs.append(run)
+        if runs[0] is not run:
+            shutil.rmtree(index)  # the first build's vectors stay to compare with (a main-job index is ~0.2 GB)
+        return run
+
+    runs: list[dict] = []
+    load0 = load_avg()
+    build("first build (fills the vector cache)", str(vectors))
+    modes = [("later build, token cache only", "off"), ("later build, token + vector caches", str(vectors))]
+    for r in range(args.rounds):  # round 1 runs the cached build first: on a loaded machine, the quick answer
+        for label, setting in (modes[::-1] if r % 2 == 0 else modes):
+            build(label, setting)
+    cache_bytes = sum(f.stat().st_size for f in vectors.rglob("chunk-*.npz"))
+    cache_chunks = len(list(vectors.rglob("chunk-*.npz")))
+    shutil.rmtree(work)
+
+    def mean(label: str, key: str, stage: str | None = None) -> float:
+        xs = [(x[key][stage] if stage else x[key]) for x in runs if x["label"] == label]
+        return float(np.mean(xs))
+
+    stages = [k for k in runs[0]["timings"] if k != "total"] + ["total"]
+    summary = {label: {"process_wall_s": mean(label, "process_wall_s"), "process_cpu_s": mean(label, "process_cpu_s"),
+                       "wall_s": {k: mean(label, "timings", k) for k in stages},
+                       "cpu_s": {k: mean(label, "cpu_timings", k) for k in stages}} for label, _ in modes}
+    first = runs[0]["vectors_sha256"]
+    result = {"command": " ".join(command[1:]), "rounds": args.rounds, "load_before": load0, "load_after": load_avg(),
+              "vector_cache": {"bytes": cache_bytes, "chunks": cache_chunks, "rows": runs[0]["encoded"]},
+              "identical_vectors": {x["label"] + f" #{i}": x["vectors_sha256"] == first for i, x in enumerate(runs)},
+              "summary": summary, "runs": runs}
+    a, b = (summary[label] for label, _ in modes)
+    lines = [f"# Passage vector cache: a later build into a new folder ({args.corpus}"
+             + (f", --law {' '.join(args.law)}" if args.law else "") + f": {runs[0]['searchable']} searchable articles"
+             + (", both memories" if args.memories else ", no memories") + ")", "",
+             f"One run: a first build filling an empty vector cache, then {args.rounds} × (token + vector caches, token "
+             f"cache only; the order alternating by round), each a `legalret index build` process into a new folder with a warm token "
+             f"cache; load average {load0} → {result['load_after']} (2 cores, shared). Means over the rounds.", "",
+             "| stage | token cache only wall / CPU s | + vector cache wall / CPU s | CPU ratio |", "|---|---|---|---|"]
+    for k in stages:
+        ratio = a["cpu_s"][k] / max(b["cpu_s"][k], 1e-9)
+        lines.append(f"| {k} | {a['wall_s'][k]:.1f} / {a['cpu_s'][k]:.1f} | {b['wall_s'][k]:.1f} / {b['cpu_s'][k]:.1f} | {ratio:.2f}× |")
+    lines.append(f"| process (incl. start-up) | {a['process_wall_s']:.1f} / {a['process_cpu_s']:.1f} | "
+                 f"{b['process_wall_s']:.1f} / {b['process_cpu_s']:.1f} | {a['process_cpu_s'] / b['process_cpu_s']:.2f}× |")
+    lines += ["", "| build | encoded | from the vector cache | process wall s | vectors identical to the first build |",
+              "|---|---|---|---|---|"]
+    lines += [f"| {x['label']} | {x['encoded']} | {x['vectors_cached']} | {x['process_wall_s']:.1f} | "
+              f"{x['vectors_sha256'] == first} |" for x in runs]
+    lines += ["", f"Vector cache: {cache_bytes / 1e6:.1f} MB in {cache_chunks} chunks for {runs[0]['encoded']} passages "
+              f"({cache_bytes / max(runs[0]['encoded'], 1) / 1e3:.2f} KB a passage)."]
+    save(args.name or "vector-cache", result, "\n".join(lines) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -423,6 +521,16 @@ def main() -> None:
     p.add_argument("--variants", default="fp32,nbits8")
     p.add_argument("--name", default=None)
     p.set_defaults(func=cmd_quality)
+    p = sub.add_parser("vector-cache")
+    p.add_argument("--corpus", default="civil-commercial")
+    p.add_argument("--law", action="append", help="only this law (repeatable): a lighter run")
+    p.add_argument("--adapter", default="legalret/adapters/me5-small-legal-qmap")
+    p.add_argument("--no-memories", dest="memories", action="store_false", help="articles only")
+    p.add_argument("--tokens-from", default=None, help="a warm token cache to copy (default: start empty)")
+    p.add_argument("--rounds", type=int, default=1)
+    p.add_argument("--work", default=None, help="scratch folder (default: the system's temp)")
+    p.add_argument("--name", default=None)
+    p.set_defaults(func=cmd_vector_cache)
     p = sub.add_parser("estimate")
     p.add_argument("--stages", default=None, help='measured stage seconds as JSON (default: the all-acts build)')
     p.add_argument("--label", default="all-acts-decrees, both memories, 2 cores")

@@ -12,6 +12,7 @@
 * ``LEGALRET_PASSAGE_ENCODER`` — what index builds embed passages with: ``torch`` (default: the encoder itself) or
   ``onnx-fp32`` | ``onnx-nbits8`` | ``onnx-int8`` (its ONNX export, length-bucketed batches).
 * ``LEGALRET_TOKEN_CACHE`` — the tokenization cache's folder (default: ``$LEGALRET_HOME/cache/tokens``), or ``off``.
+* ``LEGALRET_VECTOR_CACHE`` — the passage vector cache's folder (default: ``$LEGALRET_HOME/cache/vectors``), or ``off``.
 * ``LEGALRET_QUERY_VARIANT`` — the ONNX query model (``fp32`` | ``int8`` | ``nbits8``; default: the one the
   index build chose for the export).
 * ``LEGALRET_RANKER`` — the learned fusion re-ranker for ``hybrid`` search (a JSON file; ``none`` turns it off;
@@ -107,6 +108,11 @@ def env_passage_encoder() -> str | None:
 def env_token_cache() -> str | None:
     """``LEGALRET_TOKEN_CACHE``, when set (a folder for the tokenization cache, or ``off``)."""
     return os.environ.get("LEGALRET_TOKEN_CACHE") or None
+
+
+def env_vector_cache() -> str | None:
+    """``LEGALRET_VECTOR_CACHE``, when set (a folder for the passage vector cache, or ``off``)."""
+    return os.environ.get("LEGALRET_VECTOR_CACHE") or None
 
 
 def progress_setting() -> tuple[str, str | None]:

@@ -12,9 +12,10 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-# Tests count what a build tokenizes: the user's tokenization cache would make that depend on earlier runs.
-# tests/test_index_token_cache.py turns it on, in a temporary folder.
+# Tests count what a build tokenizes and encodes: the user's token and vector caches would make that depend on
+# earlier runs. tests/test_index_token_cache.py and tests/test_vector_cache.py turn them on, in temporary folders.
 os.environ.setdefault("LEGALRET_TOKEN_CACHE", "off")
+os.environ.setdefault("LEGALRET_VECTOR_CACHE", "off")
 
 from legalret.config import shared_data_dir  # noqa: E402
 

@@ -194,7 +194,8 @@ def rollback_command(
 def _print_report(report, as_json: bool, repairs: Optional[dict] = None) -> None:
     if as_json:
         d = {k: getattr(report, k) for k in ("generation", "wrote", "articles", "searchable", "laws", "added", "changed", "removed",
-                                              "unchanged", "duplicates", "tokenized", "encoded", "memory", "timings", "cpu_timings")}
+                                              "unchanged", "duplicates", "tokenized", "encoded", "vectors_cached", "memory", "timings",
+                                              "cpu_timings")}
         d["index"] = str(report.index_dir)
         d["mojibake"] = repairs or None
         sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
@@ -212,7 +213,8 @@ def _print_report(report, as_json: bool, repairs: Optional[dict] = None) -> None
         f"unchanged {report.unchanged}" + (f", duplicate keys {report.duplicates}" if report.duplicates else ""),
         highlight=False,
     )
-    console.print(f"tokenized {report.tokenized}, encoded {report.encoded}", highlight=False)
+    console.print(f"tokenized {report.tokenized}, encoded {report.encoded}"
+                  + (f" ({report.vectors_cached} vectors from the vector cache)" if report.vectors_cached else ""), highlight=False)
     if report.memory:
         console.print("precedent memory: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in report.memory.items()), highlight=False)
     console.print("stages (wall / cpu): " + ", ".join(f"{k} {v:.1f}s/{report.cpu_timings.get(k, 0):.1f}s" for k, v in report.timings.items()), highlight=False)

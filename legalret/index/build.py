@@ -56,6 +56,7 @@ from legalret.index.store import (
     write_generation,
 )
 from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings
+from legalret.index.vector_cache import VectorCache
 from legalret.progress import console, track
 # moved to legalret.index.encoders (the query side loads them without this build module); kept importable here
 from legalret.index.encoders import (  # noqa: F401
@@ -107,7 +108,8 @@ class BuildReport:
     unchanged: int = 0
     duplicates: int = 0  # same key twice in the input (the last one wins)
     tokenized: int = 0  # texts run through Kiwi (the rest came from the token cache)
-    encoded: int = 0  # texts run through the encoder (the rest came from the embedding cache)
+    encoded: int = 0  # texts run through the encoder (the rest came from the index's vectors or the vector cache)
+    vectors_cached: int = 0  # of those not in the previous generation: vectors read from legalret.index.vector_cache
     memory: dict | None = None  # what the parts callback reported (legalret.pipeline: the memory's counts)
     wrote: bool = True  # False: nothing changed, no generation written
     timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
@@ -118,7 +120,8 @@ class BuildReport:
         return (
             f"{self.index_dir} ({self.generation}): {self.articles} articles ({self.searchable} searchable) in "
             f"{self.laws} laws; added {self.added}, changed {self.changed}, removed {self.removed}, "
-            f"unchanged {self.unchanged}; tokenized {self.tokenized}, encoded {self.encoded} [{t}]"
+            f"unchanged {self.unchanged}; tokenized {self.tokenized}, encoded {self.encoded} "
+            f"({self.vectors_cached} vectors from the vector cache) [{t}]"
         )
 
 
@@ -505,10 +508,19 @@ def _assemble(
             cache.add(*spill.load())  # what a killed build with this encoder had encoded already
         with stages("encode"):
             missing = [j for j in range(n) if cache.get(hashes[j]) is None]
+            # then what any earlier build on this machine encoded with this encoder (legalret.index.vector_cache)
+            stored = VectorCache.for_encoder(enc) if missing else None
+            if stored is not None:
+                found_vectors, found = stored.get_many([hashes[j] for j in missing])
+                cache.add([hashes[j] for j, hit in zip(missing, found) if hit], found_vectors[found])
+                report.vectors_cached = int(found.sum())
+                missing = [j for j, hit in zip(missing, found) if not hit]
             for j in missing:
                 text_of(j)
+            # each encoded chunk goes to the vector cache (or, with it off, the index's spill) as it is done
+            keep = stored.put_many if stored is not None else spill.put if spill is not None else None
             vectors, report.encoded = encode_with_cache(
-                texts, hashes, lambda t: _encode_sorted(enc, t, batch_size, spill), enc.dim, cache  # type: ignore[arg-type]
+                texts, hashes, lambda t: _encode_sorted(enc, t, batch_size, keep), enc.dim, cache  # type: ignore[arg-type]
             )
         with stages("faiss"):
             # same encoder: the previous generation's cells still fit, only rows are re-assigned
@@ -560,17 +572,19 @@ def _token_store(n: int, source: list[int | None], fresh: dict[int, list[str]], 
     return TokenStore(vocab, ids, offsets)
 
 
-def _encode_sorted(enc: Any, texts: list[str], batch_size: int, spill: VectorSpill | None = None) -> np.ndarray:
+def _encode_sorted(enc: Any, texts: list[str], batch_size: int,
+                   keep: Callable[[list[str], np.ndarray], Any] | None = None) -> np.ndarray:
     """Encode in length order (little padding per batch), in chunks with a progress bar; rows in input order.
-    Each chunk is spilled to disk as it is done, so a killed build keeps its work."""
+    Each chunk is handed to ``keep(hashes, vectors)`` (written to disk) as it is done, so a killed build keeps
+    its work."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), enc.dim), dtype=np.float32)
     step = min(ENCODE_CHUNK, batch_size * 4)  # progress (and the crash-safe spill) every few batches
     chunks = [order[s : s + step] for s in range(0, len(order), step)]
     for idx in track(chunks, "encoding articles", total=len(order), advance=len, unit="articles"):
         out[idx] = enc.encode_passages([texts[i] for i in idx], batch_size=batch_size)
-        if spill is not None:
-            spill.put([text_hash(texts[i]) for i in idx], out[idx])
+        if keep is not None:
+            keep([text_hash(texts[i]) for i in idx], out[idx])
     return out
 
 

@@ -16,7 +16,9 @@ Layout: ``$LEGALRET_HOME/cache/tokens/<fingerprint digest>/`` (``$LEGALRET_TOKEN
 one batch of texts (their hashes, then the tokens as one UTF-8 blob). A chunk is written to a temporary name
 and renamed into place, so a build killed at any moment leaves only whole chunks — and the resumed build reads
 back every batch that was finished. Concurrent builds write distinct chunk names; a text cached twice is
-harmless. The cache is only a cache: an unreadable chunk is skipped, a full disk only stops the writing.
+harmless. The cache is only a cache: an unreadable chunk is skipped with a warning, a full disk only stops
+the writing. That storage — a folder per fingerprint of atomically written chunks, looked up by text hash —
+is :class:`ChunkedCache`, which the passage vector cache (:mod:`legalret.index.vector_cache`) shares.
 
 Usage::
 
@@ -33,6 +35,7 @@ import hashlib
 import json
 import os
 import threading
+import zipfile
 from collections import OrderedDict
 from pathlib import Path
 from typing import Sequence
@@ -46,16 +49,25 @@ TEXT_SEP, TOKEN_SEP = "\x1e", "\x1f"
 FORMAT = 1
 #: Decoded chunks kept in memory: a rebuild asks for texts in the order it cached them, chunk after chunk.
 DECODED_CHUNKS = 8
+#: What reading a damaged chunk raises: a cut or overwritten zip (``BadZipFile``, also a CRC mismatch), not a
+#: zip at all (``ValueError``), a missing array (``KeyError``), a short read (``EOFError``), broken UTF-8.
+DAMAGED = (OSError, ValueError, KeyError, EOFError, UnicodeDecodeError, zipfile.BadZipFile)
 
 
 def cache_root() -> Path | None:
     """Where token caches live: ``$LEGALRET_TOKEN_CACHE`` (``off`` disables), else ``$LEGALRET_HOME/cache/tokens``."""
-    from legalret.config import env_token_cache, legalret_home
+    from legalret.config import env_token_cache
 
-    env = env_token_cache()
-    if env is not None and env.strip().lower() in ("off", "0", "false", "no", "none"):
+    return cache_folder(env_token_cache(), "tokens")
+
+
+def cache_folder(setting: str | None, name: str) -> Path | None:
+    """A cache's root from its setting — a folder, or ``off`` (None) — else ``$LEGALRET_HOME/cache/<name>``."""
+    from legalret.config import legalret_home
+
+    if setting is not None and setting.strip().lower() in ("off", "0", "false", "no", "none"):
         return None
-    return Path(env) if env else legalret_home() / "cache" / "tokens"
+    return Path(setting) if setting else legalret_home() / "cache" / name
 
 
 def tokenizer_fingerprint(settings_dict: dict) -> dict:
@@ -80,12 +92,20 @@ def tokenizer_fingerprint(settings_dict: dict) -> dict:
     return {"format": FORMAT, "settings": settings_dict, "kiwipiepy_model": model, "filter_source": digest}
 
 
-_OPEN: dict[str, "TokenCache"] = {}
+_OPEN: dict[str, "ChunkedCache"] = {}
 _OPEN_LOCK = threading.Lock()
 
 
-class TokenCache:
-    """Token lists by text hash for one tokenizer fingerprint, in ``root/<digest>/`` (see the module docstring)."""
+class ChunkedCache:
+    """Rows keyed by text hash for one fingerprint, in ``root/<digest>/chunk-*.npz`` (see the module docstring).
+
+    Each chunk holds a ``hashes`` array and a subclass's arrays for the same rows. :meth:`_write_chunk` writes
+    one atomically under a name no other process or thread uses; :meth:`_read_chunk` reads one back, or None
+    with one warning when it is damaged. The hash → (chunk, row) index is read once per object, and
+    :meth:`open` keeps one object per process for each folder and fingerprint."""
+
+    #: What the rows are, for the warning about a damaged chunk.
+    what = "cached"
 
     def __init__(self, root: str | os.PathLike, fingerprint: dict):
         text = json.dumps(fingerprint, sort_keys=True, ensure_ascii=False)
@@ -93,23 +113,109 @@ class TokenCache:
         self.digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
         self.path = Path(root) / self.digest
         self._where: dict[str, tuple[str, int]] | None = None  # text hash -> (chunk file name, row)
-        self._decoded: OrderedDict[str, list[str]] = OrderedDict()  # chunk name -> per-text token strings
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._written = 0
+        self._warned: set[str] = set()
 
     @classmethod
-    def for_tokenizer(cls, tokenizer) -> "TokenCache | None":
-        """The cache for a :class:`~legalret.index.tokenize.KiwiTokenizer`'s settings (None when disabled);
-        one object per folder and fingerprint per process, so its index of hashes is read once."""
-        root = cache_root()
-        if root is None:
-            return None
-        cache = cls(root, tokenizer_fingerprint(tokenizer.settings.to_dict()))
+    def open(cls, root: str | os.PathLike, fingerprint: dict):
+        """The process's one object for ``root`` and ``fingerprint`` (its index of hashes is read once)."""
+        cache = cls(root, fingerprint)
         with _OPEN_LOCK:
-            return _OPEN.setdefault(str(cache.path), cache)
+            return _OPEN.setdefault(f"{cls.__name__}:{cache.path}", cache)
 
     def __len__(self) -> int:
         return len(self._index())
+
+    def size(self) -> dict:
+        """What the cache holds on disk: ``{"path", "chunks", "rows", "bytes"}`` (rows: distinct text hashes)."""
+        files = sorted(self.path.glob("chunk-*.npz")) if self.path.is_dir() else []
+        return {"path": str(self.path), "chunks": len(files), "rows": len(self), "bytes": sum(f.stat().st_size for f in files)}
+
+    def _index(self) -> dict[str, tuple[str, int]]:
+        """Read every chunk's hashes once (only that array of each file)."""
+        with self._lock:
+            if self._where is None:
+                where: dict[str, tuple[str, int]] = {}
+                for chunk in sorted(self.path.glob("chunk-*.npz")) if self.path.is_dir() else []:
+                    arrays = self._read_chunk(chunk.name, "hashes")
+                    for row, h in enumerate(arrays["hashes"].tolist() if arrays is not None else []):
+                        where[h.decode("ascii") if isinstance(h, bytes) else str(h)] = (chunk.name, row)
+                self._where = where
+            return self._where
+
+    def _read_chunk(self, name: str, *arrays: str) -> dict[str, np.ndarray] | None:
+        """``arrays`` of chunk ``name`` (the zip's CRC checks every byte), or None when it cannot be read."""
+        try:
+            with np.load(self.path / name) as z:
+                return {a: z[a] for a in arrays}
+        except DAMAGED as e:
+            self._damaged(name, f"{type(e).__name__}: {e}")
+            return None
+
+    def _damaged(self, name: str, why: str) -> None:
+        """Forget a damaged chunk and move it aside (``damaged-<name>``), with one warning: it is only a cache, so
+        its rows are computed again and cached anew — not looked up in the damaged file by every later build."""
+        with self._lock:
+            if name in self._warned:
+                return
+            self._warned.add(name)
+            where = self._where if self._where is not None else {}
+            for h in [h for h, at in where.items() if at[0] == name]:  # in place: callers hold the dict
+                del where[h]
+        try:
+            (self.path / name).replace(self.path / f"damaged-{name}")
+            aside = f"; moved aside to damaged-{name}"
+        except OSError:
+            aside = ""
+        from legalret.progress import console
+
+        console.print(f"[yellow]warning:[/] ignoring the damaged {self.what} cache chunk {self.path / name} "
+                      f"({why[:200]}){aside}", highlight=False, soft_wrap=True)
+
+    def _write_chunk(self, hashes: Sequence[str], *, compress: bool, **arrays: np.ndarray) -> bool:
+        """Write ``hashes`` and ``arrays`` (rows aligned) as one new chunk, atomically, and index them. False
+        when the disk refuses (a read-only home, a full disk): the caller goes on without caching."""
+        from legalret.atomic import atomic_path
+
+        where = self._index()
+        with self._lock:
+            self._written += 1
+            name = f"chunk-{os.getpid()}-{threading.get_ident() % 100000}-{self._written:06d}-{os.urandom(3).hex()}.npz"
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            marker = self.path / "fingerprint.json"
+            if not marker.is_file():
+                with atomic_path(marker) as tmp:
+                    tmp.write_text(json.dumps(self.fingerprint, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            save = np.savez_compressed if compress else np.savez
+            with atomic_path(self.path / name, suffix=".npz") as tmp:
+                with open(tmp, "wb") as f:  # a file object: np.savez would append '.npz' to a temp name
+                    save(f, hashes=np.asarray(list(hashes), dtype="S"), **arrays)  # S32 for text_hash
+        except OSError:
+            return False
+        with self._lock:
+            for row, h in enumerate(hashes):
+                where[h] = (name, row)
+        return True
+
+
+class TokenCache(ChunkedCache):
+    """Token lists by text hash for one tokenizer fingerprint, in ``root/<digest>/`` (see the module docstring)."""
+
+    what = "token"
+
+    def __init__(self, root: str | os.PathLike, fingerprint: dict):
+        super().__init__(root, fingerprint)
+        self._decoded: OrderedDict[str, list[str]] = OrderedDict()  # chunk name -> per-text token strings
+
+    @classmethod
+    def for_tokenizer(cls, tokenizer) -> "TokenCache | None":
+        """The cache for a :class:`~legalret.index.tokenize.KiwiTokenizer`'s settings (None when disabled)."""
+        root = cache_root()
+        if root is None:
+            return None
+        return cls.open(root, tokenizer_fingerprint(tokenizer.settings.to_dict()))
 
     # ---- reading ---------------------------------------------------------------------------------------------
     def get_many(self, hashes: Sequence[str]) -> list[list[str] | None]:
@@ -127,35 +233,22 @@ class TokenCache:
             out[i] = joined.split(TOKEN_SEP) if joined else []
         return out
 
-    def _index(self) -> dict[str, tuple[str, int]]:
-        """Read every chunk's hashes once (only that array of each file)."""
-        with self._lock:
-            if self._where is None:
-                where: dict[str, tuple[str, int]] = {}
-                for chunk in sorted(self.path.glob("chunk-*.npz")) if self.path.is_dir() else []:
-                    try:
-                        with np.load(chunk) as z:
-                            hashes = z["hashes"]
-                    except (OSError, ValueError, KeyError, EOFError):
-                        continue  # only a cache: a damaged chunk costs a re-tokenization
-                    for row, h in enumerate(hashes.tolist()):
-                        where[h.decode("ascii") if isinstance(h, bytes) else str(h)] = (chunk.name, row)
-                self._where = where
-            return self._where
-
     def _chunk(self, name: str) -> list[str] | None:
         with self._lock:
             texts = self._decoded.get(name)
             if texts is not None:
                 self._decoded.move_to_end(name)
                 return texts
-        try:
-            with np.load(self.path / name) as z:
-                n, blob = len(z["hashes"]), z["tokens"].tobytes().decode("utf-8")
-        except (OSError, ValueError, KeyError, EOFError, UnicodeDecodeError):
+        arrays = self._read_chunk(name, "hashes", "tokens")
+        if arrays is None:
             return None
-        texts = blob.split(TEXT_SEP)
-        if len(texts) != n:
+        try:
+            texts = arrays["tokens"].tobytes().decode("utf-8").split(TEXT_SEP)
+        except UnicodeDecodeError as e:
+            self._damaged(name, str(e))
+            return None
+        if len(texts) != len(arrays["hashes"]):
+            self._damaged(name, f"{len(texts)} token lists for {len(arrays['hashes'])} hashes")
             return None
         with self._lock:
             self._decoded[name] = texts
@@ -168,8 +261,6 @@ class TokenCache:
         """Cache ``token_lists`` under ``hashes`` as one chunk file (written atomically); returns how many.
 
         Texts already cached are not written again; an ``OSError`` (read-only home, full disk) is swallowed."""
-        from legalret.atomic import atomic_path
-
         where = self._index()
         keep, joined = [], []
         for h, tokens in zip(hashes, token_lists):
@@ -180,22 +271,5 @@ class TokenCache:
             joined.append(s)
         if not keep:
             return 0
-        with self._lock:
-            self._written += 1
-            name = f"chunk-{os.getpid()}-{threading.get_ident() % 100000}-{self._written:06d}-{os.urandom(3).hex()}.npz"
-        try:
-            self.path.mkdir(parents=True, exist_ok=True)
-            marker = self.path / "fingerprint.json"
-            if not marker.is_file():
-                with atomic_path(marker) as tmp:
-                    tmp.write_text(json.dumps(self.fingerprint, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-            blob = np.frombuffer(TEXT_SEP.join(joined).encode("utf-8"), dtype=np.uint8)
-            with atomic_path(self.path / name, suffix=".npz") as tmp:
-                with open(tmp, "wb") as f:  # a file object: np.savez would append '.npz' to a temp name
-                    np.savez_compressed(f, hashes=np.asarray(keep, dtype="S32"), tokens=blob)
-        except OSError:
-            return 0
-        with self._lock:
-            for row, h in enumerate(keep):
-                where[h] = (name, row)
-        return len(keep)
+        blob = np.frombuffer(TEXT_SEP.join(joined).encode("utf-8"), dtype=np.uint8)
+        return len(keep) if self._write_chunk(keep, compress=True, tokens=blob) else 0
