@@ -214,6 +214,7 @@ def test_cli_index_build_and_add_with_facts(tmp_path):
     assert "민법 제194조" in dict(s.facts.search("창고에 보관하던 기계를 누가 가져갔다", k=5))
     info = runner.invoke(app, ["index", "info", "--index", str(index)])
     assert info.exit_code == 0 and "facts memory: 3 decisions" in info.output, info.output
+    assert "character 2-grams tokens" in " ".join(info.output.split()), info.output
 
 
 def test_learned_fusion_reads_and_explains_the_facts_features(tmp_path):
