@@ -45,7 +45,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 #: n-gram settings tried (NgramSettings fields).
-VARIANTS = {"bigram": {"n": 2}, "bigram+words4": {"n": 2, "words": 4}, "trigram": {"n": 3}}
+VARIANTS = {"bigram": {"n": 2}, "bigram+words4": {"n": 2, "words": 4}, "trigram": {"n": 3},
+            "holdings+bigram": {"n": 2}}  # holdings+…: the holdings memory too
 METRICS = ("recall@10", "mrr@10", "recall@100")
 
 
@@ -110,31 +111,35 @@ def timing(index: str, slice_n: int) -> dict:
 
 
 def build_variant(index: str, work: Path, name: str, settings: dict) -> Path:
-    """A copy of ``index`` whose newest generation has the facts re-tokenized with ``settings``."""
+    """A copy of ``index`` whose newest generation has the facts (and, for a ``holdings+`` variant, the holdings)
+    re-tokenized with ``settings``."""
     from legalret.index.bm25 import TokenStore
     from legalret.index.build import add_to_index
     from legalret.index.ngram_tokenize import NgramSettings, NgramTokenizer
-    from legalret.memory.format import FACTS_PART
+    from legalret.memory.format import FACTS_PART, MEMORY_PART
     from legalret.memory.store import PrecedentMemory
 
     out = work / f"idx-{name}"
-    marker = out / f".facts-{NgramSettings(**settings).to_dict()}".replace(" ", "").replace("'", "")[:200]
+    marker = out / ".built"
     if marker.is_file():
         return out
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(index, out)
-    kiwi = load_facts(index)
-    items = list(kiwi.items)
     tok = NgramTokenizer(NgramSettings(**settings))
-    t = time.perf_counter()
-    tokens = tok.tokenize_many([it.search_text(False) for it in items])
-    memory = PrecedentMemory(items, TokenStore.from_lists(tokens), tokenizer=tok, with_summary=False,
-                             params=kiwi.params, max_tokens=kiwi.max_tokens, kind="facts")
-    memory.settings = dict(kiwi.settings)
-    print(f"  {name}: {len(items)} facts tokenized + BM25 in {time.perf_counter() - t:.1f}s", flush=True)
-    add_to_index([], out, remove_missing=False, parts=lambda ctx: {FACTS_PART: memory})
-    marker.write_text("built\n")
+    parts = {}
+    for part in (FACTS_PART, MEMORY_PART) if name.startswith("holdings+") else (FACTS_PART,):
+        kiwi = PrecedentMemory.load(facts_part(index).parent / part)
+        items = list(kiwi.items)
+        t = time.perf_counter()
+        tokens = tok.tokenize_many([it.search_text(kiwi.with_summary) for it in items])
+        memory = PrecedentMemory(items, TokenStore.from_lists(tokens), tokenizer=tok, with_summary=kiwi.with_summary,
+                                 params=kiwi.params, max_tokens=kiwi.max_tokens, kind=kiwi.kind)
+        memory.settings, memory.keep_keys = dict(kiwi.settings), kiwi.keep_keys
+        print(f"  {name}: {len(items)} {part} items tokenized + BM25 in {time.perf_counter() - t:.1f}s", flush=True)
+        parts[part] = memory
+    add_to_index([], out, remove_missing=False, parts=lambda ctx: parts)
+    marker.write_text(f"{settings}\n")
     return out
 
 

@@ -214,7 +214,7 @@ def test_cli_index_build_and_add_with_facts(tmp_path):
     assert "민법 제194조" in dict(s.facts.search("창고에 보관하던 기계를 누가 가져갔다", k=5))
     info = runner.invoke(app, ["index", "info", "--index", str(index)])
     assert info.exit_code == 0 and "facts memory: 3 decisions" in info.output, info.output
-    assert "character 2-grams tokens" in " ".join(info.output.split()), info.output
+    assert "character 2-grams + words ≤ 4 syllables tokens" in " ".join(info.output.split()), info.output
 
 
 def test_learned_fusion_reads_and_explains_the_facts_features(tmp_path):
@@ -258,7 +258,8 @@ def test_new_facts_memories_are_character_bigrams_and_queries_are_cut_alike(tmp_
     assert isinstance(facts.retriever.memory.tokenizer, NgramTokenizer) and not facts.same_tokens
     assert s.opened["memory"].same_tokens and isinstance(s.memory.memory.tokenizer, KiwiTokenizer)
     text = facts.retriever.memory.items[0].text
-    assert facts.retriever.memory.tokens_of(0) == NgramTokenizer().tokenize(text)
+    assert facts.retriever.memory.tokens_of(0) == NgramTokenizer({"n": 2, "words": 4}).tokenize(text)
+    assert manifest["facts"]["tokenizer_settings"] == {"name": "ngram", "n": 2, "words": 4, "digits": False, "version": 1}
     # the default search: the facts memory votes for the 유치권 articles from a story told in other words
     hit = s.search(SCENARIO, k=10)
     assert "민법 제320조" in hit.keys and hit[hit.keys.index("민법 제320조")].votes["facts"][1] == 1
