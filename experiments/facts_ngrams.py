@@ -46,7 +46,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 #: n-gram settings tried (NgramSettings fields).
 VARIANTS = {"bigram": {"n": 2}, "bigram+words4": {"n": 2, "words": 4}, "trigram": {"n": 3},
-            "holdings+bigram": {"n": 2}}  # holdings+…: the holdings memory too
+            "holdings+bigram+words4": {"n": 2, "words": 4}}  # holdings+…: the holdings memory too
 METRICS = ("recall@10", "mrr@10", "recall@100")
 
 
@@ -257,6 +257,7 @@ def main(argv=None) -> int:
     ap.add_argument("--resamples", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "results" / "build-speed"))
+    ap.add_argument("--name", help="result file stem (default facts-ngrams-<split>)")
     args = ap.parse_args(argv)
 
     from legalret.evaluate.report import write_result
@@ -297,7 +298,7 @@ def main(argv=None) -> int:
                             comparisons=comparisons),
     }
     md = markdown_quality(result)
-    write_result(args.out, f"facts-ngrams-{args.split}", result, md)
+    write_result(args.out, args.name or f"facts-ngrams-{args.split}", result, md)
     print(md)
     return 0
 
