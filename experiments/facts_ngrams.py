@@ -206,10 +206,11 @@ def markdown_quality(result: dict) -> str:
     out = [f"### Facts memory tokenized by Kiwi vs character n-grams — {s['split']} split\n",
            f"Index `{s['index']}` (facts re-tokenized into copies); questions: votes only before {s['before']}; "
            f"holdings: `{Path(s['holdings']).name if s['holdings'] else '-'}` ({s['holdings_note']}). "
-           "Mean [95% bootstrap interval]; paired differences n-grams − Kiwi.\n"]
+           "n = queries scored (gold in the index). Mean [95% bootstrap interval]; paired differences n-grams − Kiwi.\n"]
     for m in METRICS[:2]:
         out.append(f"\n**{m}**\n")
-        out.append("| system | " + " | ".join(f"{st} (n={result['styles'][st]['queries']})" for st in styles) + " |")
+        scored = {st: max(r["evaluated"] for r in result["styles"][st]["retrievers"].values()) for st in styles}
+        out.append("| system | " + " | ".join(f"{st} (n={scored[st]})" for st in styles) + " |")
         out.append("|---|" + "---:|" * len(styles))
         for n in names:
             cells = []
