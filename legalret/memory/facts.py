@@ -38,7 +38,7 @@ FACTS_MAX_TOKENS: int | None = None
 FACTS_VOTES = VoteConfig()
 FACTS_BM25 = MEMORY_BM25
 #: What new facts memories are tokenized with: syllable bigrams within words plus words of 2–4 syllables whole, not
-#: Kiwi — ~60x less CPU on the facts (the main job's 21,235: ~10 s instead of ~9 minutes) and no worse on the tune
+#: Kiwi — ~50x less CPU on the facts (the main job's 21,235: ~10 s instead of ~8 minutes) and no worse on the tune
 #: questions and holdings: default search recall@10 / MRR@10 per style within 0.005 of Kiwi's or better (short
 #: +0.041 / +0.022, scenario +0.000 / +0.011, keyword and holdings equal or better); plain bigrams lost 0.009 of
 #: scenario recall (experiments/facts_ngrams.py, benchmarks/results/build-speed/facts-ngrams-*.md). A facts memory
