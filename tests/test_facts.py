@@ -215,6 +215,7 @@ def test_cli_index_build_and_add_with_facts(tmp_path):
     assert "민법 제194조" in dict(s.facts.search("창고에 보관하던 기계를 누가 가져갔다", k=5))
     info = runner.invoke(app, ["index", "info", "--index", str(index)])
     assert info.exit_code == 0 and "facts memory: 3 decisions" in info.output, info.output
+    assert "character 2-grams + words ≤ 4 syllables tokens" in " ".join(info.output.split()), info.output
 
 
 def test_learned_fusion_reads_and_explains_the_facts_features(tmp_path):
@@ -232,9 +233,57 @@ def test_learned_fusion_reads_and_explains_the_facts_features(tmp_path):
     hits = s.search(SCENARIO, k=5, mode="hybrid", explain=True)
     assert set(hits.keys[:2]) == {"민법 제320조", "민법 제192조"}
     assert any("facts features +" in r for r in hits[0].reasons), hits[0].reasons
-    # the query is tokenized once: the memories reuse the searcher's tokens, with the same result
+    # Kiwi runs once per query: the holdings memory reuses the searcher's tokens, with the same result; the
+    # facts memory (character n-grams) cuts the query itself
     q = s.tokenizer.tokenize(SCENARIO)
-    assert s.facts.explain(SCENARIO, 5, tokens=q).ranking() == s.facts.explain(SCENARIO, 5).ranking()
+    assert s.memory.explain(SCENARIO, 5, tokens=q).ranking() == s.memory.explain(SCENARIO, 5).ranking()
+    assert s.opened["memory"].same_tokens and not s.opened["facts"].same_tokens
+    facts_q = s.facts.memory.tokenize(SCENARIO)
+    assert facts_q != q and s.facts.explain(SCENARIO, 5, tokens=facts_q).ranking() == s.facts.explain(SCENARIO, 5).ranking()
     # no ranker file reads these features unless trained with them: the shipped one still loads and runs
     old = Searcher(index, ranker=Path(__file__).parent.parent / "legalret" / "data" / "fusion_ranker.json")
     assert len(old.search(SCENARIO, k=5, mode="hybrid")) == 5
+
+
+def test_new_facts_memories_are_character_bigrams_and_queries_are_cut_alike(tmp_path):
+    from legalret.index.ngram_tokenize import NgramTokenizer
+    from legalret.index.tokenize import KiwiTokenizer
+
+    index = tmp_path / "idx"
+    _build(index, facts=read_facts(FACTS, on_error=lambda e: None))
+    manifest = read_manifest(index)
+    assert manifest["facts"]["tokenizer_settings"]["name"] == "ngram"  # the facts: n-grams
+    assert manifest["memory"]["tokenizer_settings"]["name"] == "kiwi"  # the holdings: the index's Kiwi
+    s = Searcher(index)
+    facts = s.opened["facts"]
+    assert isinstance(facts.retriever.memory.tokenizer, NgramTokenizer) and not facts.same_tokens
+    assert s.opened["memory"].same_tokens and isinstance(s.memory.memory.tokenizer, KiwiTokenizer)
+    text = facts.retriever.memory.items[0].text
+    assert facts.retriever.memory.tokens_of(0) == NgramTokenizer({"n": 2, "words": 4}).tokenize(text)
+    assert manifest["facts"]["tokenizer_settings"] == {"name": "ngram", "n": 2, "words": 4, "digits": False, "version": 1}
+    # the default search: the facts memory votes for the 유치권 articles from a story told in other words
+    hit = s.search(SCENARIO, k=10)
+    assert "민법 제320조" in hit.keys and hit[hit.keys.index("민법 제320조")].votes["facts"][1] == 1
+
+
+def test_a_kiwi_facts_memory_stays_kiwi_through_index_add(tmp_path, monkeypatch):
+    """An index whose facts memory was made with Kiwi (before n-grams were the default) keeps it: adding facts
+    tokenizes them with Kiwi, and its queries reuse the searcher's Kiwi tokens."""
+    import legalret.memory.facts as facts_module
+    from legalret.index.tokenize import KiwiTokenizer
+
+    index = tmp_path / "idx"
+    records = list(read_facts(FACTS, on_error=lambda e: None))
+    with monkeypatch.context() as m:
+        m.setattr(facts_module, "facts_tokenizer", KiwiTokenizer)
+        _build(index, facts=iter([r for r in records if r.case_no != "2018다2002"]))
+    assert read_manifest(index)["facts"]["tokenizer_settings"]["name"] == "kiwi"
+    report = pipeline.add([], index, facts=iter(records))
+    assert report.memory["facts_items"] == 3
+    assert read_manifest(index)["facts"]["tokenizer_settings"]["name"] == "kiwi"
+    s = Searcher(index)
+    memory = s.opened["facts"].retriever.memory
+    assert s.opened["facts"].same_tokens and memory.tokenizer is s.tokenizer
+    row = memory.rows_of_case("2018다2002")[0]
+    assert memory.tokens_of(row) == KiwiTokenizer().tokenize(memory.items[row].text)
+    assert {k for k, _ in s.facts.search(SCENARIO, k=2)} == {"민법 제320조", "민법 제192조"}

@@ -262,8 +262,11 @@ def info_command(
         console.print("precedent memory: none")
     facts = manifest.get("facts") if "facts" in manifest.get("parts", []) else None
     if facts:
+        cut = facts.get("tokenizer_settings") or {"name": "kiwi"}  # (facts memories before n-grams: the index's Kiwi)
+        cut = (f"character {cut.get('n')}-grams" + (f" + words ≤ {cut['words']} syllables" if cut.get("words") else "")
+               if cut["name"] == "ngram" else cut["name"])
         console.print(f"facts memory: {facts['items']} decisions, decided {facts['decided_min']} … {facts['decided_max']}; "
-                      f"BM25 {facts['bm25']}, first {facts.get('max_tokens') or 'all'} tokens", highlight=False)
+                      f"{cut} tokens, BM25 {facts['bm25']}, first {facts.get('max_tokens') or 'all'} tokens", highlight=False)
     console.print("generations kept: " + ", ".join(g.name for g in generations(index)), highlight=False)
     laws = list(manifest["laws"].items())
     shown = ", ".join(f"{name} ({info['articles']})" for name, info in laws[:20])

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import asdict, is_dataclass
 from typing import Any, Iterable
 
+from legalret.index.ngram_tokenize import NgramSettings, NgramTokenizer
 from legalret.memory.retriever import VoteConfig
 from legalret.memory.builder import add_items, memory_from_items
 from legalret.memory.format import FACTS_PART, MEMORY_BM25, MemoryItem  # noqa: F401 — FACTS_PART: its old home
@@ -36,6 +37,18 @@ FACTS_MAX_TOKENS: int | None = None
 #: The facts memory's vote settings (tune split; see experiments/facts_memory.py).
 FACTS_VOTES = VoteConfig()
 FACTS_BM25 = MEMORY_BM25
+#: What new facts memories are tokenized with: syllable bigrams within words plus words of 2–4 syllables whole, not
+#: Kiwi — ~50x less CPU on the facts (the main job's 21,235: ~10 s instead of ~8 minutes) and no worse on the tune
+#: questions and holdings: default search recall@10 / MRR@10 per style within 0.005 of Kiwi's or better (short
+#: +0.041 / +0.022, scenario +0.000 / +0.011, keyword and holdings equal or better); plain bigrams lost 0.009 of
+#: scenario recall (experiments/facts_ngrams.py, benchmarks/results/build-speed/facts-ngrams-*.md). A facts memory
+#: keeps the tokenizer it was made with (its meta.json says which): one made with Kiwi stays Kiwi, also in ``index add``.
+FACTS_TOKENIZER = NgramSettings(n=2, words=4)
+
+
+def facts_tokenizer() -> NgramTokenizer:
+    """The tokenizer of a new facts memory (:data:`FACTS_TOKENIZER`)."""
+    return NgramTokenizer(FACTS_TOKENIZER)
 
 
 def decisions_of(memory: PrecedentMemory) -> list[dict]:
@@ -87,17 +100,17 @@ def _decisions(holdings: PrecedentMemory | Iterable[Any]) -> Iterable[Any]:
 
 def build_facts_memory(facts: Iterable[FactsRecord], holdings: PrecedentMemory | Iterable[Any], *, tokenizer=None,
                        max_tokens: int | None = FACTS_MAX_TOKENS, encoder=None) -> PrecedentMemory:
-    """A facts memory over ``facts`` joined with ``holdings`` (a holdings memory, or decisions/Precedents)."""
-    if tokenizer is None and isinstance(holdings, PrecedentMemory):
-        tokenizer = holdings.tokenizer
-    memory = memory_from_items(facts_items(facts, _decisions(holdings)), tokenizer=tokenizer, encoder=encoder,
+    """A facts memory over ``facts`` joined with ``holdings`` (a holdings memory, or decisions/Precedents),
+    tokenized with ``tokenizer`` (default :func:`facts_tokenizer`)."""
+    memory = memory_from_items(facts_items(facts, _decisions(holdings)), tokenizer=tokenizer or facts_tokenizer(), encoder=encoder,
                                with_summary=False, params=FACTS_BM25, max_tokens=max_tokens, kind="facts")
     memory.settings = facts_settings()
     return memory
 
 
 def add_facts(memory: PrecedentMemory, facts: Iterable[FactsRecord], holdings: PrecedentMemory | Iterable[Any]) -> dict[str, int]:
-    """Add (or replace, by 사건번호) the facts of decisions in ``holdings``; returns add counts."""
+    """Add (or replace, by 사건번호) the facts of decisions in ``holdings``, tokenized as the memory's items are
+    (its own tokenizer); returns add counts."""
     return add_items(memory, facts_items(facts, _decisions(holdings)))
 
 

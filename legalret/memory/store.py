@@ -44,6 +44,7 @@ from legalret.atomic import atomic_dir
 from legalret.errors import IndexError_, SourceError
 from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
 from legalret.index.dense import DenseIndex
+from legalret.index.ngram_tokenize import tokenizer_from_settings
 from legalret.memory.format import (  # noqa: F401 — MEMORY_PART, MEMORY_BM25 and MemoryItem: their old home
     BM25_DIR,
     CASES,
@@ -181,6 +182,8 @@ class PrecedentMemory(MemoryQueries):
             "encoder_fingerprint": self.encoder_fingerprint if self.dense is not None else None,
             "dim": self.dense.dim if self.dense is not None else None,
             "tokenizer": f"{type(self.tokenizer).__module__}.{type(self.tokenizer).__qualname__}",
+            # what the items were tokenized with: load() cuts queries the same way (a facts memory's n-grams)
+            "tokenizer_settings": self.tokenizer.settings.to_dict() if hasattr(self.tokenizer, "settings") else None,
             "keep_keys": sorted(self.keep_keys) if self.keep_keys is not None else None,
         }
 
@@ -229,7 +232,8 @@ class PrecedentMemory(MemoryQueries):
     @classmethod
     def load(cls, directory: str | os.PathLike, encoder=None, tokenizer=None, *, query_encoder=None) -> PrecedentMemory:
         """Open a written memory: nothing is re-indexed (the BM25 matrix is memory-mapped, items are parsed
-        when shown). Pass the article index's ``encoder`` to search its dense vectors — or ``query_encoder``,
+        when shown). ``tokenizer``: the index's Kiwi tokenizer — a memory tokenized otherwise (its ``meta.json``
+        says so: the facts memory's n-grams) gets its own. Pass the article index's ``encoder`` to search its dense vectors — or ``query_encoder``,
         whose ``get()`` loads it on the first dense query (a searcher's slot); its fingerprint must match the
         one the vectors were made with (else :class:`IndexError_`). A memory in an older format is refused
         with the command that migrates it (:func:`legalret.memory.builder.migrate_legacy`)."""
@@ -250,7 +254,9 @@ class PrecedentMemory(MemoryQueries):
                 f"{d}: memory vectors were made by {fingerprint!r}, but the encoder is {encoder.fingerprint!r}; rebuild the memory"
             )
         memory = cls.__new__(cls)
-        memory._tokenizer = tokenizer
+        # the tokenizer the items were tokenized with (n-grams: its own; Kiwi, or a memory written before the
+        # settings were stored: the index's ``tokenizer``); an unknown one is refused here, not mis-queried
+        memory._tokenizer = tokenizer_from_settings(meta.get("tokenizer_settings"), kiwi=tokenizer)
         memory.with_summary = bool(meta.get("with_summary", True))
         memory.max_tokens = meta.get("max_tokens")
         memory.kind = meta.get("kind", "holdings")

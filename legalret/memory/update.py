@@ -66,7 +66,7 @@ class MemoryBuild:
         self.info.update(items=len(memory), skipped=len(memory.errors))
         if self.facts is None:
             return {MEMORY_PART: memory}
-        facts_memory = build_facts_memory(track(self.facts, "reading facts"), memory, tokenizer=memory.tokenizer)
+        facts_memory = build_facts_memory(track(self.facts, "reading facts"), memory)  # its own tokenizer: n-grams
         self.info["facts_items"] = len(facts_memory)
         return {MEMORY_PART: memory, FACTS_PART: facts_memory}
 
@@ -143,7 +143,7 @@ class MemoryUpdate:
                 out[FACTS_PART] = facts_memory
         if self.facts is not None:
             if facts_memory is None:
-                facts_memory = build_facts_memory(self.facts, memory, tokenizer=tokenizer)
+                facts_memory = build_facts_memory(self.facts, memory)  # (an existing one keeps its tokenizer)
                 counts = {"items": len(facts_memory)}
             else:
                 counts = add_facts(facts_memory, self.facts, memory)

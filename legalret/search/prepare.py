@@ -18,16 +18,10 @@ from legalret.config import MAX_QUERY_CHARS, query_cut_note  # one query limit a
 from legalret.errors import LegalretError
 from legalret.search.citations import QueryCitation, find_citations, unresolved_citations
 from legalret.search.coverage import coverage_notes
+from legalret.search.parties import PARTY_MARKERS  # (the searcher's tokens go without them: see that module)
 from legalret.search.retrievers import Query
 from legalret.text import normalize
 
-#: The party names of people's scenarios (갑/을/병). Kiwi keeps them as nouns; as query words they match nothing
-#: legal in an article and, in the memories, only holdings that happen to name their parties so. The query's tokens
-#: go without them (its text — what the encoder and the re-ranker's 갑/을 signal read — keeps them). Measured on
-#: the tune questions: scenario MRR@10 +0.042, other styles unchanged (experiments/party_tokens.py). The courts'
-#: 甲/乙/丙 stay: dropped too, they moved holdings' MRR@10 by −0.006 on 300 train holdings; 정/무 are ordinary
-#: words as well (무권대리 …).
-PARTY_MARKERS = frozenset("갑을병")
 NO_WORDS = ("the query has no searchable words (only punctuation, symbols or particles); "
             "type some words or an article citation such as '민법 제750조'")
 

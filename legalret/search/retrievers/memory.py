@@ -15,6 +15,7 @@ from legalret.index.store import reading
 from legalret.memory.format import MEMORY_PART, legacy_error, legacy_memory
 from legalret.memory.retriever import MemoryVoter, VoteConfig, WeightConfig, memory_weight
 from legalret.memory.store import PrecedentMemory
+from legalret.search.parties import without_party_names
 from legalret.search.retrievers.base import BaseRetriever, Generation, Query, register
 
 #: Precedents shown per hit with explain (fields and lines).
@@ -35,7 +36,9 @@ class MemoryVotes(BaseRetriever):
     def __init__(self, retriever: MemoryVoter, row_of_key: dict[str, int], weights: WeightConfig,
                  *, same_tokens: bool = False):
         self.retriever, self.row_of_key, self.weights = retriever, row_of_key, weights
-        self.same_tokens = same_tokens  # the memory tokenizes like the searcher: reuse Query.tokens (Kiwi once)
+        # the memory tokenizes like the searcher: reuse Query.tokens (Kiwi once); else (n-grams) it cuts the query
+        # itself, party names left out as the searcher's tokens leave them out
+        self.same_tokens = same_tokens
 
     @classmethod
     def open(cls, generation: Generation) -> MemoryVotes | None:
@@ -71,8 +74,9 @@ class MemoryVotes(BaseRetriever):
 
     # ---- the query side ----------------------------------------------------------------------------
     def candidates(self, query: Query, n: int) -> list[tuple[str, float]]:
+        tokens = query.tokens if self.same_tokens else self.retriever.memory.tokenize(without_party_names(query.text))
         result = self.retriever.explain(query.text, n, laws=query.laws, before=query.before, exclude=query.exclude,
-                                        tokens=query.tokens if self.same_tokens else None)
+                                        tokens=tokens)
         query.results[self.name] = result
         out = []
         for key, score in result.ranking(n):

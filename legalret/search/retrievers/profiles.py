@@ -11,6 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from legalret.memory.profiles import ArticleProfiles
+from legalret.search.parties import without_party_names
 from legalret.search.retrievers.base import ABSENT_RANK, BaseRetriever, Generation, Query, register
 
 
@@ -36,7 +37,7 @@ class ProfileRanks(BaseRetriever):
         """Set ``ranks['profile']`` / ``scores['profile']`` on the ``items`` the profiles rank among this
         index's live articles (under the query's filters) before :data:`ABSENT_RANK`."""
         profiles = self.profiles
-        tokens = query.tokens if self.same_tokens else profiles.memory.tokenize(query.text)
+        tokens = query.tokens if self.same_tokens else profiles.memory.tokenize(without_party_names(query.text))
         scores = profiles.scores(tokens, before=query.before, exclude=query.exclude)
         if self._rows is None:  # (server threads: the column map is in place before the rows say it is)
             self._column = {key: i for i, key in enumerate(profiles.keys)}
