@@ -243,9 +243,9 @@ def test_corpus_list_shows_measured_build_cost_and_refuses_a_malformed_one(tmp_p
 
     listing = json.loads(CliRunner().invoke(app, ["corpus", "list", "--json"]).stdout)
     measured = {m["name"]: m["measured"] for m in listing}
-    assert measured["civil-commercial"]["build"].startswith("9.6 min") and measured["civil-commercial"]["size"] == "229 MB"
+    assert measured["civil-commercial"]["build"].startswith("7.9 min") and measured["civil-commercial"]["size"] == "318 MB"
     table = CliRunner().invoke(app, ["corpus", "list"]).output
-    assert "build" in table and "229 MB" in table
+    assert "build" in table and "318 MB" in table
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nlaws: [민법]\nmeasured: 9 min\n", encoding="utf-8")
     with pytest.raises(SourceError, match="measured"):
