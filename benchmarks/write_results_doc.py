@@ -718,7 +718,7 @@ README_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("server resident memory", ("serve_memory_profiles.json",)),
     ("robustness: fuzzed", ("robustness.json",)),
     ("re-index one amended law", ("index_add.json",)),
-    ("full build, every 법률+시행령", ("build-all-acts-decrees.json",)),
+    ("full build, every 법률+시행령", ("build-all-acts-decrees.json", "build-all-acts-decrees-default.json")),
     ("ingest, whole mirror", ("ingest_throughput.json",)),
     ("mojibake repair", ("mojibake.json",)),
     ("encoder throughput", ("encoder_speed.json",)),

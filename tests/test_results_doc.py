@@ -34,8 +34,6 @@ gen = _load_generator()
 README_UNTRACED = {
     # two of the four runs are stored (index_add.json: 19.5 and 18.0 s)
     ("re-index one amended law", "20.1"),
-    # the default's full build (query adapter, both memories) has no stored build report
-    ("full build, every 법률+시행령", "86"), ("full build, every 법률+시행령", "1.2"),
     # the main job's three builds exist only as a hand-written table (build-speed/main-job-builds.md, no JSON)
     ("main job's index rebuilt", "124"), ("main job's index rebuilt", "167"),
     ("main job's index rebuilt", "1,044"), ("main job's index rebuilt", "1,037"),
