@@ -91,11 +91,6 @@ def fitter(name: str, info: dict | None = None):
     return fit_on
 
 
-def scores_of(ranker: Ranker, qs: list[dict]) -> list[np.ndarray]:
-    # the cached matrices hold every feature (FEATURES order): a ranker picks its own columns by name
-    return [ranker.scores(d["x"]) for d in qs]
-
-
 def grouped(qs: list[dict], scores: list[np.ndarray], label: str, by: str) -> dict:
     out = {}
     for value in sorted({d.get(by) or "-" for d in qs}):
@@ -141,14 +136,16 @@ def main(argv=None) -> int:
         if args.report:
             ranker = fit_on(fit_h + held + tune)
             groups = {}
-            for which in ("law", "user"):
+            for which in ("law", "user"):  # each query scored once (rv.score), then grouped by style (and family)
                 sub = [d for d in report if d["set"] == which]
-                groups |= grouped(sub, scores_of(ranker, sub), f"{which} questions", "style")
-            law_sub = [d for d in report if d["set"] == "law"]
-            groups |= grouped(law_sub, scores_of(ranker, law_sub), "law questions family", "family")
+                scores = rv.score(ranker, sub)
+                groups |= grouped(sub, scores, f"{which} questions", "style")
+                if which == "law":
+                    groups |= grouped(sub, scores, "law questions family", "family")
             if dev is not None:
-                groups["dev holdings"] = (dev, scores_of(ranker, dev))
-                groups |= grouped(dev, scores_of(ranker, dev), "dev holdings family", "family")
+                scores = rv.score(ranker, dev)
+                groups["dev holdings"] = (dev, scores)
+                groups |= grouped(dev, scores, "dev holdings family", "family")
             table["report"][name] = rv.summarize(groups)
             line = "  ".join(f"{g}: {v['recall@10'][0]:.3f}" for g, v in table["report"][name].items() if "family" not in g)
             print(f"{name:13s} report  {line}", flush=True)
