@@ -5,7 +5,9 @@ the precedent memory alone (issue 23). This experiment fits candidates on that i
 (``experiments/ranker_cache.py``) and compares, on identical candidates:
 
 * ``memory-order`` — the precedent memory's own order (the memory alone, within the candidates);
-* ``shipped`` — ``legalret/data/fusion_ranker.json`` as it is (today's default there);
+* ``shipped`` — ``legalret/data/fusion_ranker.json`` as it is (the 민법+상법 index's default);
+* ``shipped-all-laws`` — ``legalret/data/fusion_ranker_all_laws.json`` as it is (this index's default since it was
+  chosen here);
 * ``recipe`` — the shipped recipe (logistic, feature groups ``first,profile``) refitted on all-law data;
 * ``law`` — the same plus the law-level features (group ``law``: which law the lists, the memories' votes and the
   query point to; 법률 vs 시행령; the act-and-decree family);
@@ -45,11 +47,12 @@ sys.path.insert(0, str(HERE))
 
 import ranker_variants as rv  # noqa: E402  (the cached-candidate loader, splits, metrics, intervals)
 
-from legalret.config import SHIPPED_RANKER  # noqa: E402
+from legalret.config import SHIPPED_LAW_RANKER, SHIPPED_RANKER  # noqa: E402
 from legalret.search.ranker import FEATURE_GROUPS, FEATURES, Ranker  # noqa: E402
 
 RESULTS = HERE.parent / "benchmarks" / "results"
-#: variant → (feature groups, model); ``shipped`` is not fitted.
+#: variant → (feature groups, model); the shipped files are scored as they are, not fitted.
+SHIPPED = {"shipped": SHIPPED_RANKER, "shipped-all-laws": SHIPPED_LAW_RANKER}
 VARIANTS = {
     "recipe": (("first", "profile"), "logistic"),
     "law": (("first", "profile", "law"), "logistic"),
@@ -74,8 +77,8 @@ def fitter(name: str, info: dict | None = None):
     ``memory-order``)."""
     from legalret.train.ranker import fit, fit_listwise, subset
 
-    if name == "shipped":
-        shipped = Ranker.load(SHIPPED_RANKER)
+    if name in SHIPPED:
+        shipped = Ranker.load(SHIPPED[name])
         return lambda qs: shipped
     if name == "memory-order":
         return lambda qs: ListOrder("memory")
@@ -103,11 +106,13 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cache", required=True, help="folder with train.pkl, law.pkl, user.pkl, dev.pkl")
     ap.add_argument("--keys", required=True, help="JSON list of the index's article keys")
-    ap.add_argument("--variants", default="memory-order,shipped," + ",".join(VARIANTS))
+    ap.add_argument("--variants", default="memory-order," + ",".join(SHIPPED) + "," + ",".join(VARIANTS))
     ap.add_argument("--heldout", type=float, default=0.2)
     ap.add_argument("--report", action="store_true", help="score the report halves (after choosing)")
     ap.add_argument("--save", action="append", default=[], help="variant=path: fit on all fitting data, save")
     ap.add_argument("--name", default="ranker_all_laws")
+    ap.add_argument("--built-with", default="--adapter legalret/adapters/me5-small-legal-qmap, both memories",
+                    help="how the cached candidates' index was built (recorded in a saved ranker's card)")
     args = ap.parse_args(argv)
     cache = Path(args.cache)
     keys = set(json.loads(Path(args.keys).read_text(encoding="utf-8")))
@@ -151,7 +156,7 @@ def main(argv=None) -> int:
             print(f"{name:13s} report  {line}", flush=True)
     for spec in args.save:
         name, path = spec.split("=", 1)
-        info = {"index": "all-acts-decrees (built with --adapter legalret/adapters/me5-small-legal-qmap, both memories)",
+        info = {"index": f"all-acts-decrees (built with {args.built_with})",
                 "depth": 100, "requires": ["bm25", "dense", "memory"], "facts_memory": True,
                 "holdings": {"queries": len(train), "from": "legalret pairs --corpus all-acts-decrees --no-synthetic "
                              "train_queries.jsonl (train split, seeded sample)"},

@@ -40,6 +40,8 @@ from legalret.errors import ModelError, SourceError
 from legalret.keys import parse_key
 from legalret.models.query_adapter import QueryAdapter, QueryAdapterCard
 
+#: Queries scored against all candidates at once by :func:`dense_metrics` (bounds its memory).
+METRIC_BLOCK = 2048
 #: Texts per cache chunk: each chunk is encoded length-sorted and written on its own (a killed run keeps its work).
 CACHE_CHUNK = 1024
 
@@ -301,9 +303,12 @@ def dense_metrics(Q: np.ndarray, gold: list[list[int]], P: np.ndarray, W: np.nda
     if W is not None:
         Q = Q @ W.T
         Q = Q / np.maximum(np.linalg.norm(Q, axis=1, keepdims=True), 1e-12)
-    S = Q @ P.T
-    top = np.argpartition(-S, kth=min(k, S.shape[1] - 1), axis=1)[:, :k]
-    top = np.take_along_axis(top, np.argsort(-np.take_along_axis(S, top, axis=1), axis=1), axis=1)
+    # in blocks of queries: all 84k train holdings against 132k all-law articles at once would be a 44 GB matrix
+    top = np.zeros((len(Q), min(k, P.shape[0])), dtype=np.int64)
+    for s in range(0, len(Q), METRIC_BLOCK):
+        S = Q[s : s + METRIC_BLOCK] @ P.T
+        t = np.argpartition(-S, kth=min(k, S.shape[1] - 1), axis=1)[:, :k]
+        top[s : s + METRIC_BLOCK] = np.take_along_axis(t, np.argsort(-np.take_along_axis(S, t, axis=1), axis=1), axis=1)
     rec, mrr = [], []
     for t, g in zip(top, gold):
         gs = set(g)
