@@ -7,13 +7,18 @@ ArticleRef(law='민법', number=194, branch=0)
 >>> names = LawNames(["채무자 회생 및 파산에 관한 법률", "민법"])
 >>> names.resolve("채무자회생및파산에관한법률")
 '채무자 회생 및 파산에 관한 법률'
+>>> law_of("근로기준법 시행령 제5조의2")
+'근로기준법 시행령'
+>>> laws_named("군형법 위반과 형법상 정당방위", ["형법", "군형법", "민법"])
+[True, True, False]
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from functools import lru_cache
+from typing import Iterable, Sequence
 
 from legalret.text import compact, normalize
 
@@ -45,6 +50,54 @@ def parse_key(key: str) -> ArticleRef:
     if not m:
         raise ValueError(f"not an article key (expected '<법령명> 제N조[의M]'): {key!r}")
     return ArticleRef(m["law"], int(m["num"]), int(m["branch"] or 0))
+
+
+def law_of(key: str) -> str:
+    """The law of a normalized article key (``"근로기준법 시행령 제5조"`` → ``"근로기준법 시행령"``).
+
+    On the re-ranker's hot path (every candidate of every query), so no regex and no normalization: the text
+    before the key's last ``" 제"`` — the same law as :func:`parse_key` gives for any key it accepts (a law's
+    name may hold ``" 제"``; the article part is always last). A string without one is returned whole."""
+    return key.rpartition(" 제")[0] or key
+
+
+def _is_syllable(ch: str) -> bool:
+    return "\uac00" <= ch <= "\ud7a3"  # a precomposed Hangul syllable (가 … 힣)
+
+
+@lru_cache(maxsize=8192)
+def _compact_name(law: str) -> str:
+    return compact(law)
+
+
+def laws_named(query: str, laws: Sequence[str]) -> list[bool]:
+    """Whether ``query`` names each of ``laws``, by whole name: spaces and middle dots do not count (``근로기준법시행령``
+    names ``근로기준법 시행령``), words after the name do (``형법상``, ``형법의``, ``민법750`` name 형법 / 민법), but a
+    Hangul syllable right before it makes it another law's name (``군형법``, ``국제형법`` do not name 형법;
+    ``주택임대차보호법`` does not name a ``임대차보호법``). A decree's name holds its act's: ``근로기준법 시행령``
+    names both.
+
+    The query is read once (its compact form and where a name may start), then each law is a few ``str.find``\ s:
+    the re-ranker calls it once per query with the candidates' distinct laws."""
+    chars: list[str] = []
+    starts: list[bool] = []  # per compact character: not glued to a syllable before it
+    glued = False
+    for ch in normalize(query):
+        if ch.isspace() or ch == "\u00b7":
+            glued = False
+            continue
+        chars.append(ch)
+        starts.append(not glued)
+        glued = _is_syllable(ch)
+    text = "".join(chars)
+    out = []
+    for law in laws:
+        name = _compact_name(law)
+        at = text.find(name) if name else -1
+        while at >= 0 and not starts[at]:
+            at = text.find(name, at + 1)
+        out.append(at >= 0)
+    return out
 
 
 class LawNames:

@@ -54,3 +54,22 @@ def test_invalid_yaml_names_the_line(tmp_path):
 def test_unknown_manifest_lists_the_known_ones():
     with pytest.raises(SourceError, match="civil-commercial"):
         load_manifest("no-such-corpus")
+
+
+def test_a_named_act_brings_its_decrees_of_the_listed_kinds(tmp_path):
+    path = tmp_path / "labour.yaml"
+    path.write_text("name: labour\nkinds: [법률, 시행령]\nlaws: [근로기준법, 상법 시행령]\n", encoding="utf-8")
+    m = load_manifest(path)
+    assert m.documents() == [("근로기준법", "법률"), ("근로기준법", "시행령"), ("상법", "시행령")]
+    assert m.document_names() == ["근로기준법", "근로기준법 시행령", "상법 시행령"]
+    assert m.document_kinds() == ["법률", "시행령"]
+    # 시행규칙 only when asked for; a manifest without kinds means every kind
+    path.write_text("name: rules\nkinds: [법률, 시행규칙]\nlaws: [근로기준법]\n", encoding="utf-8")
+    assert load_manifest(path).document_names() == ["근로기준법", "근로기준법 시행규칙"]
+    path.write_text("name: any\nlaws: [근로기준법]\n", encoding="utf-8")
+    m = load_manifest(path)
+    assert m.document_names() == ["근로기준법", "근로기준법 시행령", "근로기준법 시행규칙"] and m.document_kinds() == []
+    # the shipped corpora are unchanged by it: 법률-only names, or every law
+    by_name = {m.name: m for m in list_manifests()}
+    assert by_name["civil-commercial"].document_names() == ["민법", "상법"]
+    assert by_name["all-acts-decrees"].document_names() == [] and by_name["all-acts"].document_names() == []

@@ -250,3 +250,17 @@ def test_corpus_list_shows_measured_build_cost_and_refuses_a_malformed_one(tmp_p
     bad.write_text("name: bad\nlaws: [민법]\nmeasured: 9 min\n", encoding="utf-8")
     with pytest.raises(SourceError, match="measured"):
         load_manifest(bad)
+
+
+def test_a_manifest_act_brings_its_decree_from_the_mirror(mirror_zip, tmp_path):
+    # the fixture mirror holds 상법's 시행령 only: naming 상법 with kinds [법률, 시행령] pulls it
+    path = tmp_path / "commerce.yaml"
+    path.write_text("name: commerce\nkinds: [법률, 시행령]\nlaws: [상법]\n", encoding="utf-8")
+    result = pull([str(path)], mirror=mirror_zip)
+    assert {(a.law, a.kind) for a in result.articles} == {("상법 시행령", "시행령")}
+    assert result.missing == ["상법"]  # the act itself is not in this small mirror, and that is said
+    # the same law names with the kinds given on the command line
+    assert {a.law for a in pull(["상법"], kinds=["법률", "시행령"], mirror=mirror_zip).articles} == {"상법 시행령"}
+    # 법률 only: the decree stays out
+    with pytest.raises(LegalretError, match="no articles were pulled"):
+        pull(["상법"], mirror=mirror_zip)

@@ -45,3 +45,26 @@ def test_unknown_name_is_one_clear_error(tmp_path):
 def test_manifest_name_reads_the_mirror(shared_data):
     articles = read_corpus(["civil-commercial"]).articles
     assert {a.law for a in articles} == {"민법", "상법"} and len(articles) > 2000
+
+
+def test_manifest_act_brings_its_decree(mirror_zip, tmp_path, monkeypatch):
+    """What `index build <manifest>` reads: an act named with kinds [법률, 시행령] brings its 시행령."""
+    monkeypatch.setenv("LEGALRET_MIRROR", str(mirror_zip))
+    monkeypatch.setenv("LEGALRET_CORPORA", str(tmp_path))
+    (tmp_path / "both.yaml").write_text("name: both\nkinds: [법률, 시행령]\nlaws: [민법, 상법]\n", encoding="utf-8")
+    (tmp_path / "acts.yaml").write_text("name: acts\nkinds: [법률]\nlaws: [민법, 상법]\n", encoding="utf-8")
+    both = {(a.law, a.kind) for a in read_corpus(["both"]).articles}
+    assert both == {("민법", "법률"), ("상법 시행령", "시행령")}
+    assert {(a.law, a.kind) for a in read_corpus(["acts"]).articles} == {("민법", "법률")}
+
+
+@pytest.mark.slow
+def test_manifest_act_brings_its_decree_from_the_real_mirror(shared_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("LEGALRET_CORPORA", str(tmp_path))
+    (tmp_path / "labour.yaml").write_text("name: labour\nkinds: [법률, 시행령]\nlaws: [근로기준법]\n", encoding="utf-8")
+    articles = read_corpus(["labour"]).articles
+    counts = {}
+    for a in articles:
+        counts[(a.law, a.kind)] = counts.get((a.law, a.kind), 0) + 1
+    assert set(counts) == {("근로기준법", "법률"), ("근로기준법 시행령", "시행령")}
+    assert counts[("근로기준법", "법률")] > 100 and counts[("근로기준법 시행령", "시행령")] > 40

@@ -364,3 +364,15 @@ def test_law_features_read_which_law_the_lists_votes_and_query_point_to():
     other = [i for i in range(len(FEATURES)) if i not in law_cols]
     assert np.array_equal(plain[:, other], x[:, other])
     assert not Ranker.load(SHIPPED_RANKER).reads_law
+
+
+def test_law_named_feature_is_a_whole_name_match():
+    hits = [VotedHit("형법 제21조", 0.9, {"bm25": 1}, {"bm25": 9.0}),
+            VotedHit("군형법 제1조", 0.8, {"bm25": 2}, {"bm25": 8.0}),
+            VotedHit("민법 제761조", 0.7, {"dense": 1}, {"dense": 0.8})]
+    col = {n: i for i, n in enumerate(FEATURES)}
+    _, x = candidate_features("군형법상 정당방위", hits)
+    assert x[:, col["law_named"]].tolist() == [0.0, 1.0, 0.0]  # 군형법 does not name 형법
+    _, x = candidate_features("형법상 정당방위", hits)
+    assert x[:, col["law_named"]].tolist() == [1.0, 0.0, 0.0]
+    assert x[:, col["law_other_named"]].tolist() == [0.0, 1.0, 1.0]

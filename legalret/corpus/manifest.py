@@ -10,6 +10,12 @@ A manifest is a small YAML file in ``corpora/``::
       build: 9.6 min first build with both memories; 2.1 min with a warm token cache   # `legalret corpus list`)
       size: 230 MB
 
+An act named in ``laws`` brings its decrees of every kind listed in ``kinds``: ``laws: [근로기준법]`` with
+``kinds: [법률, 시행령]`` is 근로기준법 *and* 근로기준법 시행령 (and 근로기준법 시행규칙 when ``시행규칙`` is listed);
+omitted ``kinds`` mean every kind. A name with its own kind (``상법 시행령``) is that document only. A decree the
+source does not hold is simply absent (most acts have no 시행규칙 in the legalize-kr mirror); an act that is
+missing is an error.
+
 Usage::
 
     from legalret.corpus.manifest import load_manifest, list_manifests
@@ -17,7 +23,8 @@ Usage::
     m = load_manifest("civil-commercial")      # a bundled name, or a path to a .yaml file
     m.laws, m.kinds                            # (['민법', '상법'], ['법률'])
     m.all_laws                                 # False; True for 'all-acts'
-    ingest(sources, laws=m.laws or None, kinds=m.kinds or None)   # [] means 'no filter'
+    m.documents()                              # [('민법', '법률'), ('상법', '법률')]: what the manifest asks for
+    ingest(sources, laws=m.document_names() or None, kinds=m.document_kinds() or None)   # [] means 'no filter'
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import yaml
 
@@ -33,6 +41,8 @@ from legalret.errors import SourceError
 from legalret.ingest.document import KINDS, normalize_kind
 
 DEFAULT_MANIFEST = "civil-commercial"
+#: Kinds written after an act's name in a document's title (``근로기준법 시행령``); the 법률 is the bare name.
+SUBORDINATE_KINDS = ("시행령", "시행규칙")
 
 
 @dataclass
@@ -49,6 +59,42 @@ class Manifest:
     @property
     def all_laws(self) -> bool:
         return not self.laws
+
+    def documents(self, default_kinds: Sequence[str] = KINDS) -> list[tuple[str, str]]:
+        """(act, kind) for every document the manifest names: each act with each of ``kinds`` (none listed:
+        ``default_kinds``), a name with its own kind (``상법 시행령``) as that one document. ``[]`` for ``laws: all``."""
+        wanted: dict[tuple[str, str], None] = {}
+        for law in self.laws:
+            name, named_kind = split_kind(law)
+            for kind in [named_kind] if named_kind else (self.kinds or list(default_kinds)):
+                wanted[(name, kind)] = None
+        return list(wanted)
+
+    def document_names(self) -> list[str]:
+        """The titles of :meth:`documents` as the sources write them (``근로기준법``, ``근로기준법 시행령``): the
+        law filter of a source that lists its documents (a mirror, an articles file)."""
+        return [document_title(name, kind) for name, kind in self.documents()]
+
+    def document_kinds(self) -> list[str]:
+        """The kind filter: the listed kinds plus those of names that carry their own (``[]``: every kind)."""
+        if not self.kinds:
+            return []
+        return list(dict.fromkeys(self.kinds + [kind for _, kind in self.documents()]))
+
+
+def split_kind(law: str) -> tuple[str, str | None]:
+    """'민법 시행령' → ('민법', '시행령'); '민법' → ('민법', None)."""
+    compact_name = law.replace(" ", "")
+    for kind in SUBORDINATE_KINDS:
+        if compact_name.endswith(kind) and len(compact_name) > len(kind):
+            base = law.rstrip()
+            return base[: len(base) - len(kind)].strip(), kind
+    return law, None
+
+
+def document_title(act: str, kind: str) -> str:
+    """The title of an act's document of ``kind``: the act's own name for the 법률, else '<act> <kind>'."""
+    return act if kind == "법률" else f"{act} {kind}"
 
 
 def manifest_dirs() -> list[Path]:

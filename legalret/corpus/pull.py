@@ -41,7 +41,7 @@ from typing import Callable, Iterable
 
 from legalret.articles import Article
 from legalret.config import default_mirror, env_github_base, env_lawgo_base
-from legalret.corpus.manifest import Manifest, is_manifest_ref, load_manifest
+from legalret.corpus.manifest import Manifest, document_title, is_manifest_ref, load_manifest, split_kind
 from legalret.errors import LegalretError, NetworkError, SourceError
 from legalret.ingest.document import normalize_kind
 from legalret.ingest.sources import IngestReport, SourceFile, ingest
@@ -133,7 +133,7 @@ def resolve_targets(targets: Iterable[str] | None, kinds: Iterable[str] | None =
             laws.append(normalize(target))
             names.append(normalize(target))
             # a bare name asks for the 법률; '상법 시행령' names its own kind (see _wanted_documents)
-            if not kinds and _split_kind(target)[1] is None and "법률" not in manifest_kinds:
+            if not kinds and split_kind(target)[1] is None and "법률" not in manifest_kinds:
                 manifest_kinds.append("법률")
     unique = list(dict.fromkeys(laws))
     return Manifest(name="+".join(names), laws=[] if every_law else unique, kinds=kinds or manifest_kinds)
@@ -216,28 +216,16 @@ def _pull_mirror(manifest: Manifest, mirror, on_error, progress):
                             "or zip), or use --source github")
     if not path.exists():
         raise SourceError(str(path), "mirror not found (expected a legalize-kr directory or zip)")
-    kinds = set(manifest.kinds)
-    if kinds:  # '상법 시행령' in a list of 법률 names: its kind must pass the filter too
-        kinds |= {kind for _, kind in _wanted_documents(manifest)}
-    return ingest([path], laws=manifest.laws or None, kinds=sorted(kinds) or None, on_error=on_error,
-                  progress=progress)
+    # a named act brings its decrees of the kinds asked for ('근로기준법' → 근로기준법 시행령 too)
+    return ingest([path], laws=manifest.document_names() or None, kinds=manifest.document_kinds() or None,
+                  on_error=on_error, progress=progress)
 
 
 def _missing(manifest: Manifest, articles: list[Article]) -> list[str]:
     if manifest.all_laws:
         return []
     have = LawNames({a.law for a in articles})
-    return [law for law in manifest.laws if have.resolve(law) is None and have.resolve(_split_kind(law)[0]) is None]
-
-
-def _split_kind(law: str) -> tuple[str, str | None]:
-    """'민법 시행령' → ('민법', '시행령'); '민법' → ('민법', None)."""
-    compact_name = law.replace(" ", "")
-    for kind in ("시행령", "시행규칙"):
-        if compact_name.endswith(kind) and len(compact_name) > len(kind):
-            base = law.rstrip()
-            return base[: len(base) - len(kind)].strip(), kind
-    return law, None
+    return [law for law in manifest.laws if have.resolve(law) is None and have.resolve(split_kind(law)[0]) is None]
 
 
 def folder_name(law: str) -> str:
@@ -245,12 +233,10 @@ def folder_name(law: str) -> str:
     return "".join(law.split()).translate({ord(c): "\u318d" for c in MIDDLE_DOTS})
 
 
-def _wanted_documents(manifest: Manifest) -> Iterable[tuple[str, str]]:
-    """(law name, kind) for every document a name-listing manifest asks for."""
-    for law in manifest.laws:
-        name, named_kind = _split_kind(law)
-        for kind in [named_kind] if named_kind else (manifest.kinds or ["법률"]):
-            yield name, kind
+def _wanted_documents(manifest: Manifest) -> list[tuple[str, str]]:
+    """(law name, kind) for every document to ask a remote source for: a remote cannot list which documents
+    exist, so a manifest that lists no kinds asks for the 법률 only (a mirror reads every kind of them)."""
+    return manifest.documents(default_kinds=["법률"])
 
 
 def _github_files(manifest: Manifest, base_url: str | None, client: HttpClient) -> list[SourceFile]:
@@ -271,7 +257,7 @@ def _lawgo_files(manifest: Manifest, base_url: str | None, oc: str | None, clien
                             "(register at https://open.law.go.kr), or use --source mirror")
     files = []
     for name, kind in _wanted_documents(manifest):
-        full = name if kind == "법률" else f"{name} {kind}"
+        full = document_title(name, kind)
         params = {"target": "law", "type": "JSON", **({"ID": full} if full.isdigit() else {"LM": full})}
         # what messages and Article.source show: readable, and never the OC key
         shown = f"{base}?" + "&".join(f"{k}={v}" for k, v in params.items())

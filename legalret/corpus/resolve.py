@@ -47,8 +47,9 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
         else:
             manifest = _manifest(src)
             files.append(str(_mirror_for(src)))
-            manifest_laws += list(manifest.laws or [])
-            manifest_kinds += list(manifest.kinds or [])
+            # a named act brings its decrees of the manifest's kinds (laws: [근로기준법] → 근로기준법 시행령 too)
+            manifest_laws += manifest.document_names()
+            manifest_kinds += manifest.document_kinds()
     law_filter = list(laws or []) + manifest_laws or None
     kind_filter = list(kinds or []) + manifest_kinds or None
     articles: list[Article] = []

@@ -61,7 +61,7 @@ from legalret.evaluate.metrics import (
     paired_bootstrap_diff,
     query_metrics,
 )
-from legalret.keys import parse_key
+from legalret.keys import law_of, parse_key
 from legalret.progress import track
 
 SCHEMA = "legalret.bench.quality/1"
@@ -560,10 +560,6 @@ def shared_query_vectors(searcher: Any, enabled: bool = True):
             dense.encode = original
 
 
-def _law_of(key: str) -> str:
-    return parse_key(key).law
-
-
 # ---- the evaluation -----------------------------------------------------------------------------------
 def evaluate(
     searcher: Any,
@@ -636,7 +632,7 @@ def evaluate(
             queries_all_missing += len(missing) == len(q.gold)
         gold_of.append([g for g in q.gold if g not in missing] if gold_filter == "indexed" else list(q.gold))
 
-    laws_of = [sorted({_law_of(g) for g in gold}) for gold in gold_of]
+    laws_of = [sorted({law_of(g) for g in gold}) for gold in gold_of]
     texts = [q.query for q in qlist]
     plan = leakage or plan_leakage(searcher, qlist, modes, default_before=default_before, allow_leakage=allow_leakage)
     memory_modes = set(voting_modes(searcher, modes)) if plan.filters else set()

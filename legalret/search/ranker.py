@@ -54,6 +54,7 @@ from typing import Any
 import numpy as np
 
 from legalret.errors import LegalretError
+from legalret.keys import law_of, laws_named
 from legalret.search.retrievers.base import ABSENT_RANK
 
 SCHEMA = "legalret.ranker/1"
@@ -104,9 +105,10 @@ COMBINED = ("agree_top10", "agree_all", "agree_memories_top10", "shares_sum", "b
 FUSED = "fused"
 #: Law-level features — on an index of many laws, *which law* matters before which article: how much of each
 #: ranked list's top 10 (``{s}_law_top10``) and of each memory's votes (``{s}_law_share``) goes to the
-#: candidate's law, plus the ones below: the query names the law / names another law (a compact-string match:
-#: "근로기준법 시행령" names the act and its decree), the law is a 시행령, × the query asking for a decree, 1/rank of
-#: the law by the memories' summed votes, the fused top 10's share of the law's family (an act and its 시행령).
+#: candidate's law, plus the ones below: the query names the law / names another law (a whole-name match,
+#: :func:`legalret.keys.laws_named`: "근로기준법 시행령" names the act and its decree, "형법상" names 형법,
+#: "군형법" does not), the law is a 시행령, × the query asking for a decree, 1/rank of the law by the memories'
+#: summed votes, the fused top 10's share of the law's family (an act and its 시행령).
 LAW_PER_LIST = "{s}_law_top10"
 LAW_PER_VOTES = "{s}_law_share"
 LAW_COMBINED = ("law_named", "law_other_named", "law_decree", "law_decree*asked", "law_votes_rr", "law_family_top10")
@@ -334,11 +336,6 @@ def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None
     return keys, x
 
 
-def law_of(key: str) -> str:
-    """The law of an article key (``"근로기준법 시행령 제5조"`` → ``"근로기준법 시행령"``)."""
-    return key.rpartition(" 제")[0] or key
-
-
 def _law_features(x: np.ndarray, cat: Catalogue, query: str, keys: list[str], top10: np.ndarray,
                   shares: list[np.ndarray]) -> None:
     """Write the law-level columns (:data:`LAW_COMBINED`) of ``x``: per candidate, sums over the candidates
@@ -362,8 +359,7 @@ def _law_features(x: np.ndarray, cat: Catalogue, query: str, keys: list[str], to
     law_rank = np.empty(n_laws)
     law_rank[np.argsort(-law_votes, kind="stable")] = 1.0 / np.arange(1, n_laws + 1)
     x[:, col["law_votes_rr"]] = np.where(law_votes > 0, law_rank, 0.0)[law_id]
-    compact = "".join(query.split())
-    named = np.array(["".join(name.split()) in compact for name in names])
+    named = np.array(laws_named(query, names), dtype=bool)
     x[:, col["law_named"]] = named[law_id]
     x[:, col["law_other_named"]] = (named.sum() - named[law_id]) > 0
     decree = np.array([name.endswith(_DECREE) for name in names])

@@ -1,0 +1,36 @@
+"""legalret.keys.law_of and laws_named: the law of a key, and which laws a query names by whole name."""
+
+from __future__ import annotations
+
+import pytest
+
+from legalret.keys import law_of, laws_named, parse_key
+
+
+@pytest.mark.parametrize("key", ["민법 제750조", "상법 제651조의2", "근로기준법 시행령 제30조",
+                                 "채무자 회생 및 파산에 관한 법률 제566조",
+                                 "제주특별자치도 설치 및 국제자유도시 조성을 위한 특별법 제1조"])
+def test_law_of_is_parse_keys_law(key):
+    assert law_of(key) == parse_key(key).law
+
+
+def test_a_name_glued_to_a_syllable_before_it_is_another_law():
+    laws = ["형법", "군형법", "민법", "상법"]
+    assert laws_named("군형법 제1조의 적용 대상", laws) == [False, True, False, False]
+    assert laws_named("국제형법 위반", laws) == [False, False, False, False]
+    assert laws_named("주택임대차보호법상 대항력", ["임대차보호법", "주택임대차보호법"]) == [False, True]
+
+
+def test_words_after_the_name_still_name_it():
+    assert laws_named("형법상 정당방위", ["형법"]) == [True]
+    assert laws_named("형법의 정당방위와 군형법", ["형법", "군형법"]) == [True, True]
+    assert laws_named("민법750", ["민법", "상법"]) == [True, False]
+    assert laws_named("(민법 제750조)·상법", ["민법", "상법"]) == [True, True]
+
+
+def test_spaces_and_middle_dots_do_not_count_and_a_decree_names_its_act():
+    laws = ["근로기준법 시행령", "근로기준법", "남녀고용평등과 일·가정 양립 지원에 관한 법률"]
+    assert laws_named("근로기준법시행령 제30조", laws) == [True, True, False]
+    assert laws_named("근로기준법 위반", laws) == [False, True, False]
+    assert laws_named("남녀고용평등과일가정 양립지원에관한법률", laws) == [False, False, True]
+
