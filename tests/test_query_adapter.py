@@ -259,3 +259,18 @@ def test_dense_metrics_in_blocks_match_one_matrix(monkeypatch):
     monkeypatch.setattr(qa, "METRIC_BLOCK", 7)
     assert qa.dense_metrics(Q, gold, P, W) == whole
     assert whole["queries"] == 50 and 0 < whole["recall@10"] < 1
+
+
+def test_readme_names_the_top_laws_and_the_card_keeps_every_law():
+    """An all-law adapter's card counts pairs for ~900 laws: its README lists the largest by name and says how many
+    more there are, while the card (legalret_adapter.json) keeps every count."""
+    from legalret.models.query_adapter import README_LAWS, render_card
+
+    by_law = {f"법{i}": 1000 - i for i in range(40)}
+    card = QueryAdapterCard(name="x", base={"spec": "s", "fingerprint": "f"}, dim=4, data={"pairs_by_law": by_law})
+    text = render_card(card)
+    line = next(ln for ln in text.splitlines() if ln.startswith("- pairs_by_law"))
+    assert "법0 1,000" in line and f"법{README_LAWS - 1} " in line and f"법{README_LAWS} " not in line
+    assert f"and {40 - README_LAWS} more laws" in line
+    assert sum(by_law[f"법{i}"] for i in range(README_LAWS, 40)) == int(line.split("(")[-1].split(" pairs")[0].replace(",", ""))
+    assert card.to_dict()["data"]["pairs_by_law"] == by_law

@@ -203,6 +203,19 @@ def _fmt(v: Any) -> str:
     return f"{v:.4f}" if isinstance(v, float) else str(v)
 
 
+#: Laws the README lists by name in ``pairs_by_law`` (an all-law adapter counts ~900; the card keeps them all).
+README_LAWS = 15
+
+
+def _data_line(k: str, v: Any) -> str:
+    if k == "pairs_by_law" and isinstance(v, dict) and len(v) > README_LAWS:
+        top = sorted(v.items(), key=lambda kv: -kv[1])[:README_LAWS]
+        rest = len(v) - README_LAWS
+        return (f"- {k}: " + ", ".join(f"{law} {n:,}" for law, n in top)
+                + f", and {rest:,} more laws ({sum(v.values()) - sum(n for _, n in top):,} pairs; all in the card)")
+    return f"- {k}: `{v}`"
+
+
 def render_card(card: QueryAdapterCard) -> str:
     lines = [
         f"# {card.name}", "",
@@ -211,7 +224,7 @@ def render_card(card: QueryAdapterCard) -> str:
         f"- base: `{card.base.get('spec')}` (fingerprint `{card.base.get('fingerprint')}`), dim {card.dim}",
         f"- weights fingerprint: `{card.fingerprint}`",
         f"- trained: {card.trained_at}", *[f"- note: {n}" for n in card.notes], "",
-        "## Data", "", *[f"- {k}: `{v}`" for k, v in card.data.items()], "",
+        "## Data", "", *[_data_line(k, v) for k, v in card.data.items()], "",
         "## Hyper-parameters", "", *[f"- {k}: `{v}`" for k, v in card.hyperparameters.items()], "",
         "## Time", "", *[f"- {k}: `{_fmt(v)}`" for k, v in card.timing.items()], "",
         "## Dev (dense only)", "",
