@@ -33,6 +33,7 @@ Usage::
 
 from __future__ import annotations
 
+import json
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -56,7 +57,7 @@ from legalret.index.store import (
     write_generation,
 )
 from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings
-from legalret.index.vector_cache import VectorCache
+from legalret.index.vector_cache import VectorCache, encoder_fingerprint, recorded_fingerprint, same_vectors
 from legalret.progress import console, track
 # moved to legalret.index.encoders (the query side loads them without this build module); kept importable here
 from legalret.index.encoders import (  # noqa: F401
@@ -173,7 +174,9 @@ def build_index(
     ``passage_max_tokens``: articles are cut to this many encoder tokens for their vectors (``None``: the
     model's limit); BM25 always sees the whole text.
     If ``index_dir`` already holds an index made with the same encoder and tokenizer, its vectors and tokens
-    are reused for identical texts. ``fusion``: the hybrid settings stored in the manifest (a dict; see
+    are reused for identical texts — its vectors only when they were made on the same runtime too (the vector
+    cache's fingerprint: precision or ONNX variant, device, library version; see
+    :func:`legalret.index.vector_cache.encoder_fingerprint`). ``fusion``: the hybrid settings stored in the manifest (a dict; see
     :func:`legalret.search.fusion.default_fusion`). ``parts``: see the module docstring — a build writes
     only the parts the callback returns (no callback: no memory). ``keep``: generations kept.
     """
@@ -192,7 +195,8 @@ def build_index(
             enc = _resolve_encoder(model, lora, encoder, precision, passage_max_tokens, qadapter)
         previous = _try_load_previous(index_dir, stages)
         entries = list(merged.values())
-        data, manifest = _assemble(entries, previous, enc, settings, bm25 or BM25Params(), report, stages, batch_size, index_dir)
+        data, manifest = _assemble(entries, previous, enc, settings, bm25 or BM25Params(), report, stages, batch_size,
+                                   index_dir, reuse_vectors=_previous_vectors_fit(previous, enc))
         manifest["fusion"] = dict(fusion) if fusion is not None else {}
         manifest["encoder"] = _encoder_info(enc, model, lora, qadapter)
         if previous is not None:
@@ -275,7 +279,9 @@ def add_to_index(
             return report
         if articles_changed:
             params = BM25Params.from_dict(previous.manifest.get("bm25"))
-            data, manifest = _assemble(merged, previous, enc, settings, params, report, stages, batch_size, index_dir)
+            # the index's own vectors: its encoder was checked against the index's fingerprint
+            data, manifest = _assemble(merged, previous, enc, settings, params, report, stages, batch_size, index_dir,
+                                       reuse_vectors=True)
         else:  # only the parts changed: the article files are carried over as they are
             data, manifest = _carry(previous, report)
         manifest["fusion"] = previous.manifest.get("fusion", {})
@@ -438,13 +444,16 @@ def _assemble(
     stages: _Stages,
     batch_size: int,
     index_dir: Path | None = None,
+    reuse_vectors: bool = False,
 ) -> tuple[IndexData, dict]:
+    """The new generation's data. ``reuse_vectors``: the previous generation's vectors fit ``enc`` (the caller
+    decides: a rebuild by the full passage fingerprint, ``index add`` by its checked encoder)."""
     rows = [i for i, a in enumerate(articles) if not a.deleted]
     n = len(rows)
     same_tokenizer = previous is not None and TokenizerSettings.from_dict(previous.manifest["tokenizer"]) == settings
     same_encoder = (
-        enc is not None and enc.fingerprint is not None and previous is not None and previous.dense is not None
-        and previous.manifest["encoder"]["fingerprint"] == enc.fingerprint
+        reuse_vectors and enc is not None and enc.fingerprint is not None and previous is not None
+        and previous.dense is not None and previous.manifest["encoder"]["fingerprint"] == enc.fingerprint
     )
 
     # Which previous row each new row can reuse (tokens, vector). Articles carried over untouched by
@@ -503,7 +512,9 @@ def _assemble(
     if enc is not None:
         cache = (EmbeddingCache.from_index(enc.fingerprint, previous.dense, previous.row_hashes) if same_encoder
                  else EmbeddingCache(enc.fingerprint, enc.dim))
-        spill = VectorSpill(index_dir, enc.fingerprint, enc.dim) if index_dir is not None and enc.fingerprint else None
+        # keyed like the vector cache (runtime included): a killed bf16 build's vectors never reach an ONNX rerun
+        spill_key = json.dumps(encoder_fingerprint(enc), sort_keys=True) if enc.fingerprint else None
+        spill = VectorSpill(index_dir, spill_key, enc.dim) if index_dir is not None and spill_key else None
         if spill is not None:
             cache.add(*spill.load())  # what a killed build with this encoder had encoded already
         with stages("encode"):
@@ -666,11 +677,33 @@ def _encoder_info(enc: Any, model: str | None, adapter, qadapter=None) -> dict |
         "dim": int(enc.dim),
         "precision": getattr(enc, "precision", None),
         "passage_max_tokens": getattr(enc, "passage_max_tokens", None),
+        # what the vectors were made with (runtime, device, library): what rebuilds and adds check
+        "passages": encoder_fingerprint(enc),
     }
 
 
 def _encoder_for_existing(info, model, adapter, encoder, precision, index_dir: Path):
     return load_index_encoder(info, model=model, adapter=adapter, encoder=encoder, precision=precision, where=index_dir)
+
+
+def _previous_vectors_fit(previous: IndexData | None, enc: Any) -> bool:
+    """Whether a rebuild may take the previous generation's vectors: made with the same passage fingerprint
+    (:func:`~legalret.index.vector_cache.encoder_fingerprint`: weights, LoRA, passage cut, precision or ONNX
+    variant, device, library version) — else a note says they are encoded again."""
+    if previous is None or previous.dense is None or enc is None or not getattr(enc, "fingerprint", None):
+        return False
+    info = previous.manifest.get("encoder") or {}
+    if info.get("fingerprint") != enc.fingerprint:
+        return False  # another encoder: nothing to say
+    recorded, current = recorded_fingerprint(info), encoder_fingerprint(enc)
+    if same_vectors(recorded, current):
+        return True
+    recorded, current = recorded or {}, current or {}
+    differ = "; ".join(f"{k} {recorded.get(k)} → {current.get(k)}" for k in sorted(recorded.keys() | current.keys())
+                       if k != "inferred" and recorded.get(k) != current.get(k))
+    console.print(f"[yellow]note:[/] not reusing the previous generation's vectors, made on another runtime ({differ}): "
+                  "encoding them again", highlight=False)
+    return False
 
 
 def _try_load_previous(index_dir: Path, stages: _Stages) -> IndexData | None:
