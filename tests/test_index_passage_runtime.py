@@ -1,6 +1,7 @@
-"""A rebuild into the same folder reuses the previous generation's vectors only when they were made on the same
-runtime (the vector cache's fingerprint: precision or ONNX variant, device, library), and so does a killed
-build's spill."""
+"""What embeds passages is one thing for ``index build`` and ``index add``: the torch encoder, or its ONNX export
+under ``LEGALRET_PASSAGE_ENCODER``. An add on another runtime (precision or ONNX variant) than the index records
+is refused, nothing written; a rebuild into the same folder reuses the previous generation's vectors only when
+they were made on the same runtime (the vector cache's fingerprint), and so does a killed build's spill."""
 
 import sys
 from pathlib import Path
@@ -11,7 +12,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
 import index_support as sup  # noqa: E402
 
-from legalret.index import build_index, load_index  # noqa: E402
+from legalret.errors import IndexError_  # noqa: E402
+from legalret.index import add_to_index, build_index, load_index  # noqa: E402
+from legalret.index.store import current_generation  # noqa: E402
 from legalret.index.vector_cache import recorded_fingerprint, same_vectors  # noqa: E402
 
 
@@ -26,6 +29,22 @@ def env(tmp_path, monkeypatch):
     return monkeypatch
 
 
+@pytest.fixture()
+def counts(monkeypatch):
+    """Passages embedded by torch and by ONNX Runtime, counted."""
+    from legalret.models.encoder import Encoder
+    from legalret.models.onnx import OnnxPassageEncoder
+
+    seen = {"torch": 0, "onnx": 0}
+    for name, cls in (("torch", Encoder), ("onnx", OnnxPassageEncoder)):
+        def counted(self, texts, *args, _inner=cls.encode_passages, _name=name, **kwargs):
+            seen[_name] += len(texts)
+            return _inner(self, texts, *args, **kwargs)
+
+        monkeypatch.setattr(cls, "encode_passages", counted)
+    return seen
+
+
 def _searchable() -> int:
     return sum(not a.deleted for a in sup.articles())
 
@@ -33,6 +52,59 @@ def _searchable() -> int:
 def _vectors(index_dir: Path) -> np.ndarray:
     data = load_index(index_dir)
     return np.array(data.dense.vectors, copy=True)
+
+
+def _amended(i: int, text: str):
+    live = [a for a in sup.articles() if not a.deleted]
+    return sup.amended(live[i], text)
+
+
+def test_index_add_embeds_passages_as_index_build_does(env, counts, tmp_path):
+    env.setenv("LEGALRET_PASSAGE_ENCODER", "onnx-fp32")
+    model = str(sup.tiny_model_dir())
+    built = build_index(sup.articles(), tmp_path / "idx", model=model, precision="fp32")
+    assert counts == {"torch": 0, "onnx": built.encoded} and built.encoded == _searchable()
+    info = load_index(tmp_path / "idx").manifest["encoder"]
+    assert info["passages"]["runtime"] == "onnx-fp32" and info["precision"] == "fp32"
+
+    report = add_to_index([_amended(0, "임차인은 차임을 지급하여야 한다.")], tmp_path / "idx", precision="fp32",
+                          remove_missing=False)
+    assert report.changed == 1 and report.encoded == 1
+    assert counts == {"torch": 0, "onnx": built.encoded + 1}  # the changed text went through ONNX Runtime too
+
+
+@pytest.mark.parametrize("runtime, precision, recorded, hint", [
+    (None, "fp32", "onnx-fp32", "LEGALRET_PASSAGE_ENCODER=onnx-fp32"),  # ONNX-built index, torch add
+    ("onnx-fp32", "bf16", "torch-bf16", "LEGALRET_PRECISION=bf16"),  # bf16 torch-built index, ONNX add
+])
+def test_an_add_on_another_runtime_is_refused_and_writes_nothing(env, counts, tmp_path, runtime, precision,
+                                                                 recorded, hint):
+    if recorded.startswith("onnx-"):
+        env.setenv("LEGALRET_PASSAGE_ENCODER", recorded)
+    build_index(sup.articles(), tmp_path / "idx", model=str(sup.tiny_model_dir()), precision=precision)
+    live = current_generation(tmp_path / "idx")
+    if runtime is None:
+        env.delenv("LEGALRET_PASSAGE_ENCODER")
+    else:
+        env.setenv("LEGALRET_PASSAGE_ENCODER", runtime)
+    before = dict(counts)
+    with pytest.raises(IndexError_) as e:
+        add_to_index([_amended(0, "임차인은 차임을 지급하여야 한다.")], tmp_path / "idx", precision=precision,
+                     remove_missing=False)
+    message = str(e.value)
+    assert "\n" not in message and f"embedded by {recorded}" in message and hint in message
+    assert "nothing was written" in message
+    assert current_generation(tmp_path / "idx") == live and counts == before  # nothing embedded, nothing written
+
+
+def test_an_add_at_another_precision_is_refused(env, tmp_path):
+    build_index(sup.articles(), tmp_path / "idx", model=str(sup.tiny_model_dir()), precision="fp32")
+    env.setenv("LEGALRET_PRECISION", "bf16")  # what `index add` (precision auto) would then use
+    with pytest.raises(IndexError_, match=r"embedded by torch-fp32, this add would embed them by torch-bf16.*"
+                                          r"LEGALRET_PRECISION=fp32"):
+        add_to_index([_amended(1, "임대인은 목적물을 인도하여야 한다.")], tmp_path / "idx", remove_missing=False)
+    env.setenv("LEGALRET_PRECISION", "fp32")  # as the message says: then it goes through
+    assert add_to_index([_amended(1, "임대인은 목적물을 인도하여야 한다.")], tmp_path / "idx", remove_missing=False).encoded == 1
 
 
 def test_a_rebuild_reuses_the_folders_vectors_only_at_the_same_precision_and_runtime(env, tmp_path, capsys):

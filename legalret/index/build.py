@@ -6,6 +6,9 @@ articles into an existing index:
 
 * articles are matched **by key**; a changed text replaces the old one; an unchanged one keeps its tokens
   and vector (cached by text hash under the index's encoder fingerprint, so only changed text is encoded);
+* passages are embedded as ``index build`` embeds them (:func:`passage_encoder`: the torch encoder, or its ONNX
+  export under ``$LEGALRET_PASSAGE_ENCODER``); an add whose runtime — torch precision or ONNX variant — is not
+  the one the index records stops with :class:`IndexError_` rather than mix two kinds of vectors;
 * a law present in the new batch is taken to be **re-ingested whole**: its articles missing from the batch are
   removed (``remove_missing=False`` keeps them, for partial batches);
 * the report says how many were added / changed / removed / unchanged, and how long each stage took;
@@ -279,7 +282,7 @@ def add_to_index(
             return report
         if articles_changed:
             params = BM25Params.from_dict(previous.manifest.get("bm25"))
-            # the index's own vectors: its encoder was checked against the index's fingerprint
+            # the index's own vectors: its encoder was checked against the index's (fingerprint and runtime)
             data, manifest = _assemble(merged, previous, enc, settings, params, report, stages, batch_size, index_dir,
                                        reuse_vectors=True)
         else:  # only the parts changed: the article files are carried over as they are
@@ -641,9 +644,8 @@ def _resolve_encoder(model: str | None, adapter, encoder: Any, precision: str, p
         return None
     if encoder is None:
         from legalret.models.encoder import load_encoder
-        from legalret.models.onnx import for_passages  # torch, or its ONNX export ($LEGALRET_PASSAGE_ENCODER)
 
-        encoder = for_passages(load_encoder(model, adapter=adapter, precision=precision, passage_max_tokens=passage_max_tokens))
+        encoder = passage_encoder(load_encoder(model, adapter=adapter, precision=precision, passage_max_tokens=passage_max_tokens))
     if qadapter is not None:
         from legalret.models.query_adapter import AdaptedQueryEncoder
 
@@ -682,8 +684,38 @@ def _encoder_info(enc: Any, model: str | None, adapter, qadapter=None) -> dict |
     }
 
 
+def passage_encoder(encoder: Any) -> Any:
+    """What embeds passages, for ``index build`` and ``index add`` alike: the loaded torch ``encoder``, or its
+    ONNX export when ``$LEGALRET_PASSAGE_ENCODER`` names one (:func:`legalret.models.onnx.for_passages`)."""
+    from legalret.models.onnx import for_passages
+
+    return for_passages(encoder)
+
+
 def _encoder_for_existing(info, model, adapter, encoder, precision, index_dir: Path):
-    return load_index_encoder(info, model=model, adapter=adapter, encoder=encoder, precision=precision, where=index_dir)
+    """The encoder an add embeds passages with: the index's (checked by fingerprint), run as a build would run
+    it (:func:`passage_encoder`; an ``encoder`` given is used as it is), on the runtime the index records."""
+    enc = load_index_encoder(info, model=model, adapter=adapter, encoder=encoder, precision=precision, where=index_dir)
+    if encoder is None and enc is not None:
+        enc = passage_encoder(enc)
+    _check_runtime(info, enc, index_dir)
+    return enc
+
+
+def _check_runtime(info: dict | None, enc: Any, where: Path) -> None:
+    """One-line error when ``enc`` would embed passages on another runtime (torch precision, ONNX variant) than
+    the index's vectors were made on: the index would mix two kinds of vectors. (A device or library version of
+    its own is accepted: those vectors differ in the 4th digit, as bf16 on two CPUs do.)"""
+    recorded, current = recorded_fingerprint(info), encoder_fingerprint(enc) if enc is not None else None
+    if recorded is None or current is None or recorded.get("runtime") == current.get("runtime"):
+        return
+    was = recorded["runtime"]
+    match = (f"set LEGALRET_PASSAGE_ENCODER={was}" if was.startswith("onnx-") else
+             f"set LEGALRET_PRECISION={was.removeprefix('torch-')} with LEGALRET_PASSAGE_ENCODER unset (or torch)")
+    raise IndexError_(
+        f"{where}: the index's passages were embedded by {was}, this add would embed them by {current['runtime']} "
+        f"(its vectors would mix both); nothing was written — {match}, or rebuild with `legalret index build`"
+    )
 
 
 def _previous_vectors_fit(previous: IndexData | None, enc: Any) -> bool:

@@ -37,8 +37,9 @@ Usage::
     cache.size()                                      # {'path': …, 'chunks': 117, 'rows': 2263, 'bytes': …}
 
 The same fingerprint keys the other reuse of vectors: an index records it (``manifest["encoder"]["passages"]``),
-and a rebuild into the same folder takes the previous generation's vectors only when it is equal
-(:func:`same_vectors`; :mod:`legalret.index.build`).
+a rebuild into the same folder takes the previous generation's vectors only when it is equal
+(:func:`same_vectors`), and ``index add`` refuses to add vectors of another runtime (precision or ONNX variant)
+to an index (:mod:`legalret.index.build`).
 """
 
 from __future__ import annotations
