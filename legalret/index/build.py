@@ -536,6 +536,8 @@ def _assemble(
             vectors, report.encoded = encode_with_cache(
                 texts, hashes, lambda t: _encode_sorted(enc, t, batch_size, keep), enc.dim, cache  # type: ignore[arg-type]
             )
+            if same_encoder:
+                _cache_dropped_vectors(previous, set(hashes), enc)
         with stages("faiss"):
             # same encoder: the previous generation's cells still fit, only rows are re-assigned
             dense = DenseIndex.from_vectors(vectors, dim=enc.dim, previous=previous.dense if same_encoder else None)
@@ -555,6 +557,20 @@ def _assemble(
     }
     data = IndexData(manifest, articles, rows, hashes, tokens, bm25, dense)
     return data, manifest
+
+
+def _cache_dropped_vectors(previous: IndexData, kept: set[str], enc: Any) -> int:
+    """Put the previous generation's vectors that the new one drops (removed or changed articles) in the vector
+    cache, when they were made with ``enc``'s very fingerprint: a later add that brings those texts back — a
+    partial file, then the whole one — gets the same vectors, not ones re-encoded in other batches (which differ
+    in the last bits, and in bf16 more). Returns how many were cached (0 when the cache is off)."""
+    dropped = [r for r, h in enumerate(previous.row_hashes) if h not in kept]
+    if not dropped or not same_vectors(recorded_fingerprint(previous.manifest.get("encoder")), encoder_fingerprint(enc)):
+        return 0
+    stored = VectorCache.for_encoder(enc)
+    if stored is None:
+        return 0
+    return stored.put_many([previous.row_hashes[r] for r in dropped], np.asarray(previous.dense.vectors)[dropped])
 
 
 def _token_store(n: int, source: list[int | None], fresh: dict[int, list[str]], old: TokenStore | None) -> TokenStore:
