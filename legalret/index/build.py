@@ -720,8 +720,8 @@ def _encoder_for_existing(info, model, adapter, encoder, precision, index_dir: P
 
 def _check_runtime(info: dict | None, enc: Any, where: Path) -> None:
     """One-line error when ``enc`` would embed passages on another runtime (torch precision, ONNX variant) than
-    the index's vectors were made on: the index would mix two kinds of vectors. (A device or library version of
-    its own is accepted: those vectors differ in the 4th digit, as bf16 on two CPUs do.)"""
+    the index's vectors were made on: the index would mix two kinds of vectors. (Another device or library
+    version is accepted: it moves the last digits of a vector, not the 4th as another precision does.)"""
     recorded, current = recorded_fingerprint(info), encoder_fingerprint(enc) if enc is not None else None
     if recorded is None or current is None or recorded.get("runtime") == current.get("runtime"):
         return
