@@ -20,6 +20,14 @@ Usage::
         --int8-queries benchmarks/queries/user_questions.jsonl out/pairs/dev_queries.jsonl   # + fp32 vs int8
     python benchmarks/cold_search.py --index idx --skip "torch,onnx,in-process torch,in-process onnx,resident first,resident reuse" \
         --compare-encoder /tmp/old_checkout /tmp/old_home    # only: query encoder, that code/export vs this one
+    git archive ce9c1c8 | tar -x -C /tmp/before     # then: cold in-process search, that checkout vs this one
+    python benchmarks/cold_search.py --index idx --only-before --before /tmp/before --before-index idx idx-all --runs 5 \
+        --json benchmarks/results/cold_search_before_after.json
+
+``--before CODE`` runs cold in-process searches (a pipe: ``LEGALRET_RESIDENT=off``) of another checkout and of this
+one alternately, run by run, on each ``--before-index``: medians of wall and CPU seconds (user + system: what a
+loaded machine distorts least) and after/before as same-run ratios. Each side's first run is not counted (page
+cache, and the caches a search writes, such as the query tokenizer's).
 
 Each stage's resident memory (VmRSS, anonymous, file-backed) is reported too. ``--compare-encoder CODE HOME``
 times the query encoder of another checkout (``git archive REV | tar -x -C CODE``) with the export found in
@@ -50,17 +58,56 @@ sys.path.insert(0, str(REPO))
 LEGALRET = [sys.executable, "-m", "legalret"]
 
 
-def run_process(cmd: list[str], env: dict) -> tuple[float, float, int, str]:
-    """(wall seconds, peak RSS MB, exit code, stderr tail) of one new process."""
+def run_process(cmd: list[str], env: dict, cwd: str | None = None) -> tuple[float, float, int, str, float]:
+    """(wall seconds, peak RSS MB, exit code, stderr tail, CPU seconds — user + system) of one new process."""
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd)
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - t0
         err.seek(0)
         tail = err.read().decode("utf-8", "replace")[-400:]
-    return wall, usage.ru_maxrss / 1024, proc.returncode, tail
+    return wall, usage.ru_maxrss / 1024, proc.returncode, tail, usage.ru_utime + usage.ru_stime
+
+
+def compare_checkouts(before: Path, indexes: list[Path], query: str, runs: int, env: dict) -> dict:
+    """Cold in-process ``legalret search`` (a pipe, ``LEGALRET_RESIDENT=off``) of the checkout ``before`` and this
+    one, alternating run by run (which goes first alternates too), so that both see the same machine load:
+    per index, each side's median wall and CPU seconds, and after/before as the ratio of the medians and the
+    median of the per-pair ratios. Each side imports its own ``legalret`` (``PYTHONPATH`` and working directory)."""
+    sides = {"before": before.resolve(), "after": REPO}
+    out: dict = {"before": str(before), "query": query, "runs": runs, "indexes": {}}
+    for index in indexes:
+        cmd = LEGALRET + ["search", query, "--index", str(index), "-k", "10"]
+        got: dict = {name: {"wall_s": [], "cpu_s": [], "rss_mb": []} for name in sides}
+        for i in range(runs + 1):  # run 0 of each side warms the page cache and writes caches: not counted
+            for name in (("before", "after") if i % 2 else ("after", "before")):
+                code_dir = sides[name]
+                side_env = dict(env, PYTHONPATH=str(code_dir), LEGALRET_RESIDENT="off")
+                side_env.pop("PYTHONDONTWRITEBYTECODE", None)  # compiled once (run 0), as an installed legalret is
+                wall, mb, code, tail, cpu = run_process(cmd, side_env, cwd=str(code_dir))
+                if code != 0:
+                    raise SystemExit(f"{name} on {index}: exit {code}: {tail}")
+                if i:
+                    got[name]["wall_s"].append(round(wall, 3))
+                    got[name]["cpu_s"].append(round(cpu, 3))
+                    got[name]["rss_mb"].append(round(mb, 1))
+        entry: dict = {}
+        for name, g in got.items():
+            entry[name] = {"median_wall_s": round(statistics.median(g["wall_s"]), 3),
+                           "median_cpu_s": round(statistics.median(g["cpu_s"]), 3),
+                           "peak_rss_mb": max(g["rss_mb"]), **g}
+        for metric in ("wall_s", "cpu_s"):
+            pairs = [a / b for a, b in zip(got["after"][metric], got["before"][metric])]
+            entry[f"after/before {metric[:-2]}"] = {
+                "ratio_of_medians": round(entry["after"][f"median_{metric}"] / entry["before"][f"median_{metric}"], 3),
+                "median_pair_ratio": round(statistics.median(pairs), 3)}
+        out["indexes"][str(index)] = entry
+        print(f"  {index}: before {entry['before']['median_wall_s']:.2f} s wall / {entry['before']['median_cpu_s']:.2f} s CPU, "
+              f"after {entry['after']['median_wall_s']:.2f} s / {entry['after']['median_cpu_s']:.2f} s  "
+              f"(after/before: wall {entry['after/before wall']['median_pair_ratio']}, CPU {entry['after/before cpu']['median_pair_ratio']})")
+    return out
 
 
 def stages(index: Path, query: str, env_home: str | None, export: str | None = None) -> dict:
@@ -202,6 +249,11 @@ def main() -> None:
     ap.add_argument("--int8-limit", type=int, default=400, help="at most this many queries per file")
     ap.add_argument("--compare-encoder", nargs=2, type=Path, metavar=("CODE", "HOME"), default=None,
                     help="time another checkout's query encoder (its export in HOME) against this one's, paired")
+    ap.add_argument("--before", type=Path, default=None, metavar="CODE",
+                    help="also time cold in-process searches of this checkout against this one, alternating (same-run ratio)")
+    ap.add_argument("--before-index", type=Path, nargs="*", default=[],
+                    help="indexes for --before (default: --index)")
+    ap.add_argument("--only-before", action="store_true", help="run only the --before comparison")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     skip = {name.strip() for name in args.skip.split(",") if name.strip()}
@@ -221,9 +273,18 @@ def main() -> None:
             raise SystemExit(f"export failed: {out.stderr[-800:]}")
         export = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else None
         export = None if export == "None" else export
+    base_env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    if args.only_before:
+        if args.before is None:
+            raise SystemExit("--only-before needs --before CODE")
+        report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_avg_at_start": os.getloadavg()}}
+        print(f"cold in-process search: {args.before} (before) vs this checkout (after), alternating")
+        report["before_after"] = compare_checkouts(args.before, args.before_index or [args.index], args.query, args.runs, base_env)
+        report["machine"]["load_avg_at_end"] = os.getloadavg()
+        _write(report, args.json)
+        return
     scratch = Path(tempfile.mkdtemp(prefix="legalret-cold-"))
     torch_home = torch_only_home(home, scratch / "home")
-    base_env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
     cmd = LEGALRET + ["search", args.query, "--index", str(args.index), "-k", "10"]
 
     report: dict = {"index": str(args.index), "query": args.query, "runs": args.runs, "onnx_export": export,
@@ -251,7 +312,7 @@ def main() -> None:
         for _ in range(args.runs):
             if server == "fresh":
                 _stop_resident(resident, args.index)
-            wall, mb, code, tail = run_process(cmd, env)
+            wall, mb, code, tail, _ = run_process(cmd, env)
             if code != 0:
                 print(f"  {name}: exit {code}: {tail}")
             walls.append(wall)
@@ -274,11 +335,18 @@ def main() -> None:
         print("query encoder: other checkout vs this one (paired, alternating)")
         report["encoder_compare"] = compare_encoder(args.index, *args.compare_encoder)
         print(f"  {report['encoder_compare']}")
+    if args.before is not None:
+        print(f"cold in-process search: {args.before} (before) vs this checkout (after), alternating")
+        report["before_after"] = compare_checkouts(args.before, args.before_index or [args.index], args.query, args.runs, base_env)
     report["machine"]["load_avg_at_end"] = os.getloadavg()
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {args.json}")
+    _write(report, args.json)
+
+
+def _write(report: dict, path: Path | None) -> None:
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {path}")
 
 
 _COMPARE = r"""

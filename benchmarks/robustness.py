@@ -27,6 +27,8 @@ Usage::
     .venv/bin/python benchmarks/robustness.py --examples 2000 --readers 400
     .venv/bin/python benchmarks/robustness.py --skip-fuzz           # faults only (~1 min)
     .venv/bin/python benchmarks/robustness.py --only-adds           # the index add cases of issue 21 (~5 min)
+    .venv/bin/python benchmarks/robustness.py --only-adds --add-index IDX   # … on copies of a real index (its
+                                                  # encoder and vectors, memories; the vector cache as configured)
     .venv/bin/python benchmarks/robustness.py --interface IDX --interface-only   # terminal vs pipe, add while serving
 
 * **interface** (``--interface IDX``, issue 21) — on a copy of a real index: each search case at a terminal
@@ -465,10 +467,18 @@ def _index_state(index: Path, queries: list[str]) -> dict:
             "generation": data.path.name}
 
 
-def _legalret_cli(*args: str) -> subprocess.CompletedProcess:
+def _legalret_cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    """Run ``legalret *args``; one that runs past ``timeout`` is killed and comes back with exit code 124 (counted
+    as a crash, and the other cases still run)."""
     env = dict(os.environ, PYTHONPATH=str(REPO), LEGALRET_SERVER="", LEGALRET_RESIDENT="off", COLUMNS="200")
-    return subprocess.run([sys.executable, "-m", "legalret", *args], capture_output=True, text=True, env=env,
-                          timeout=900)
+    command = [sys.executable, "-m", "legalret", *args]
+    try:
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        def text(out) -> str:
+            return out.decode("utf-8", "replace") if isinstance(out, bytes) else out or ""
+
+        return subprocess.CompletedProcess(command, 124, text(e.stdout), text(e.stderr) + f"\ntimed out after {timeout:g} s")
 
 
 def _refused(proc: subprocess.CompletedProcess, *must: str) -> tuple[bool, str]:
@@ -478,21 +488,62 @@ def _refused(proc: subprocess.CompletedProcess, *must: str) -> tuple[bool, str]:
     return ok, (errors[0] if errors else proc.stderr.strip()[-300:])[:400]
 
 
-def add_cases(root: Path, precedents: int = 3000, queries: int = 40) -> dict:
+def _template_info(index: Path, source: Path | None) -> dict:
+    """What the add cases ran on (``index``: a copy of ``source``, or built here when None): the index's encoder
+    and passage runtime, its memories and their tokenizers."""
+    from legalret.index.store import load_index
+
+    data = load_index(index, verify="stamp")
+    m = data.manifest
+    enc = m.get("encoder") or {}
+    facts = m.get("facts") or {}
+    return {"index": "built here (BM25 only)" if source is None else str(source), "articles": len(data.keys),
+            "encoder": enc.get("spec"), "passages": (enc.get("passages") or {}).get("runtime") or enc.get("precision"),
+            "query_adapter": (enc.get("query_adapter") or {}).get("name"),
+            "memory_items": (m.get("memory") or {}).get("items", 0), "facts_items": facts.get("items", 0),
+            "facts_tokens": (facts.get("tokenizer_settings") or {"name": "kiwi"}).get("name") if facts else None,
+            "vector_cache": os.environ.get("LEGALRET_VECTOR_CACHE") or "default ($LEGALRET_HOME/cache/vectors)",
+            "token_cache": os.environ.get("LEGALRET_TOKEN_CACHE") or "default ($LEGALRET_HOME/cache/tokens)"}
+
+
+def _add_report(proc: subprocess.CompletedProcess) -> dict:
+    """The ``index add --json`` report's counts (what was encoded, read from the vector cache, timed)."""
+    try:
+        report = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        return {}
+    keep = ("added", "changed", "removed", "unchanged", "tokenized", "encoded", "vectors_cached", "memory")
+    return {**{k: report.get(k) for k in keep}, "seconds": round((report.get("timings") or {}).get("total", 0), 1)}
+
+
+def add_cases(root: Path, precedents: int = 3000, queries: int = 40, template_index: Path | None = None) -> dict:
     """Issue 21's three ``index add`` cases on the real 민법 with a precedent and a facts memory, by the CLI:
     partial-then-full add (everything must come back: articles, memory and facts items, the same answers),
     the mis-encoded file (refused; accepted only with --accept-uncertain-repairs, and then reported), and
     the file cut inside 제409조 (refused with --keep-missing, naming the article). Counts crashes (an exit
     other than 0/1, a traceback), items lost and silent wrong answers (an add that should have been refused
-    and was not, or an answer that changed)."""
+    and was not, or an answer that changed).
+
+    ``template_index``: run on copies of this index (a real one: its encoder, vectors, memories) instead of a
+    BM25-only index built here from the first ``precedents`` decisions (which then only give the queries)."""
     from legalret import pipeline
     from legalret.index.store import generations
     from legalret.ingest import ingest
 
     sources = _add_case_sources(root)
-    decisions, facts = _add_case_memory_inputs(precedents)
+    if template_index is None:
+        decisions, facts = _add_case_memory_inputs(precedents)
+    else:  # the queries only: the memories are the index's
+        from legalret.config import shared_data_dir
+        from legalret.precedents.parse import read_precedents
+
+        decisions = list(read_precedents([shared_data_dir() / ADD_PRECEDENTS], limit=precedents, on_error=lambda e: None))
+        facts = []
     template = root / "template"
-    pipeline.build(ingest([sources["full"]]).articles, template, model="none", precedents=decisions, facts=facts)
+    if template_index is None:
+        pipeline.build(ingest([sources["full"]]).articles, template, model="none", precedents=decisions, facts=facts)
+    else:
+        shutil.copytree(template_index, template, symlinks=True)
     queries_text = [h.text for d in decisions for h in d.holdings if h.citations][:queries]
     before = _index_state(template, queries_text)
     cases: dict[str, dict] = {}
@@ -505,9 +556,10 @@ def add_cases(root: Path, precedents: int = 3000, queries: int = 40) -> dict:
 
     # 1. partial (allowed removals), then the full file: everything back, the same answers
     index = fresh("partial-then-full")
-    procs.append(_legalret_cli("index", "add", str(sources["partial"]), "--index", str(index), "--allow-removals"))
+    procs.append(_legalret_cli("index", "add", str(sources["partial"]), "--index", str(index), "--allow-removals",
+                               "--json"))
     middle = _index_state(index, [])
-    procs.append(_legalret_cli("index", "add", str(sources["full"]), "--index", str(index)))
+    procs.append(_legalret_cli("index", "add", str(sources["full"]), "--index", str(index), "--json"))
     after = _index_state(index, queries_text)
     changed = sum(a != b for a, b in zip(before["answers"], after["answers"]))
     cases["partial then full add"] = {
@@ -519,7 +571,7 @@ def add_cases(root: Path, precedents: int = 3000, queries: int = 40) -> dict:
         + max(0, before["facts"] - after["facts"]) + max(0, before["memory"] - middle["memory"])
         + max(0, before["facts"] - middle["facts"]),
         "answers_compared": len(after["answers"]), "silent_wrong": changed,
-        "rc": [p.returncode for p in procs[-2:]],
+        "rc": [p.returncode for p in procs[-2:]], "adds": [_add_report(p) for p in procs[-2:]],
     }
 
     # 2. the mis-encoded file: refused by default (nothing written), reported when accepted
@@ -554,7 +606,8 @@ def add_cases(root: Path, precedents: int = 3000, queries: int = 40) -> dict:
 
     crashes = [f"{' '.join(p.args[3:6])}: rc {p.returncode} {p.stderr.strip()[-300:]}" for p in procs
                if p.returncode not in (0, 1) or "Traceback" in p.stderr]
-    return {"precedents_read": len(decisions), "facts_read": len(facts), "queries": len(queries_text),
+    return {"template": _template_info(template, template_index),
+            "precedents_read": len(decisions), "facts_read": len(facts), "queries": len(queries_text),
             "cases": cases, "crashes": len(crashes), "crash_list": crashes,
             "items_lost": sum(c["items_lost"] for c in cases.values()),
             "silent_wrong": sum(c["silent_wrong"] for c in cases.values())}
@@ -565,8 +618,9 @@ def only_adds(args: argparse.Namespace) -> int:
     t0 = time.time()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        adds = add_cases(Path(tmp), precedents=args.add_precedents)
-    adds["command"] = f"python benchmarks/robustness.py --only-adds --add-precedents {args.add_precedents}"
+        adds = add_cases(Path(tmp), precedents=args.add_precedents, template_index=args.add_index)
+    adds["command"] = (f"python benchmarks/robustness.py --only-adds --add-precedents {args.add_precedents}"
+                       + (f" --add-index {args.add_index}" if args.add_index else ""))
     adds["seconds"] = round(time.time() - t0, 1)
     (args.out / "robustness_index_add.json").write_text(json.dumps(adds, ensure_ascii=False, indent=2) + "\n",
                                                         encoding="utf-8")
@@ -579,9 +633,16 @@ def only_adds(args: argparse.Namespace) -> int:
 def add_cases_markdown(adds: dict | None) -> list[str]:
     if not adds:
         return []
+    t = adds.get("template") or {}
+    if t.get("index", "").startswith("built"):
+        on = (f"Memory from the first {adds['precedents_read']:,} decisions of the precedent mirror "
+              f"({adds['facts_read']:,} facts records)")
+    else:  # a copy of a real index
+        on = (f"On copies of `{t.get('index')}`: {t.get('articles'):,} articles, encoder {t.get('encoder')} "
+              f"(passages {t.get('passages')}, query adapter {t.get('query_adapter')}), {t.get('memory_items'):,} holdings, "
+              f"{t.get('facts_items'):,} facts ({t.get('facts_tokens')} tokens); vector cache {t.get('vector_cache')}")
     lines = ["## index add on the real 민법 (issue 21: partial-then-full, mis-encoded, truncated)", "",
-             f"Memory from the first {adds['precedents_read']:,} decisions of the precedent mirror "
-             f"({adds['facts_read']:,} facts records); answers compared on {adds['queries']} holdings × (memory, hybrid).",
+             f"{on}; answers compared on {adds['queries']} holdings × (memory, hybrid).",
              "", f"**Crashes: {adds['crashes']} · items lost: {adds['items_lost']} · silent wrong answers: "
              f"{adds['silent_wrong']}** (all must be 0)", "", "| case | items lost | silent wrong | detail |", "|---|---|---|---|"]
     for name, c in adds["cases"].items():
@@ -793,6 +854,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-fuzz", action="store_true")
     ap.add_argument("--skip-adds", action="store_true", help="skip the index add cases on the real 민법 (issue 21)")
     ap.add_argument("--add-precedents", type=int, default=3000, help="decisions in the memory of the add cases")
+    ap.add_argument("--add-index", type=Path, metavar="IDX", help="run the index add cases on copies of this index "
+                    "(a real one: encoder, vectors, memories) instead of a BM25-only one built from --add-precedents "
+                    "decisions (which then only give the queries)")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     ap.add_argument("--only-adds", action="store_true",
                     help="only the index add cases → robustness_index_add.{json,md} (the fuzz/fault report stays)")
@@ -837,7 +901,7 @@ def main(argv: list[str] | None = None) -> int:
         print("index add cases skipped: no shared data (LEGALRET_DATA)", file=sys.stderr)
     elif not args.skip_adds:
         with tempfile.TemporaryDirectory() as tmp:
-            adds = add_cases(Path(tmp), precedents=args.add_precedents)
+            adds = add_cases(Path(tmp), precedents=args.add_precedents, template_index=args.add_index)
         print(f"index add cases: {adds['crashes']} crashes, {adds['items_lost']} items lost, "
               f"{adds['silent_wrong']} silent wrong answers", file=sys.stderr)
     faults = summarize(trials)

@@ -105,3 +105,24 @@ def test_ranks_are_the_places_in_the_order(memory):
         order = profiles.order(scores, live).tolist()
         expected = [order.index(i) + 1 if i in order else 0 for i in range(n)]
         assert profiles.ranks(scores, np.arange(n), live).tolist() == expected
+
+
+def test_first_query_pooled_from_its_own_tokens_equals_the_weight_table(memory, tmp_path):
+    """The first unfiltered query is scored without the weight table (a cold search never builds it): the
+    same floats, bit for bit, as every later query gets from the table; scipy is not needed for it."""
+    memory.save(tmp_path / "memory")
+    loaded = PrecedentMemory.load(tmp_path / "memory", tokenizer=SpaceTokenizer())
+    queries = [QUERY.split() + ["손해배상청구권의"], ["전혀", "없는", "낱말"], QUERY.split()[:2], QUERY.split()[::-1]]
+    for mem in (memory, loaded):
+        for tokens in queries:
+            cold = ArticleProfiles(mem)
+            direct = cold.scores(tokens)
+            assert cold._all_weights is None  # (the first query built no table)
+            assert np.array_equal(cold.scores(tokens), direct)  # the second reads the table: identical
+            table_first = ArticleProfiles(mem)
+            table_first._direct_left = 0
+            assert np.array_equal(table_first.scores(tokens), direct)
+            ids, counts = table_first._token_ids(tokens)
+            if len(ids):  # and both are what scipy's product of the table's rows gives
+                assert np.array_equal(np.asarray(table_first._table()[ids].T @ counts).reshape(-1), direct)
+            assert table_first._all_weights is not None or not direct.any()  # (no known token: nothing to read)

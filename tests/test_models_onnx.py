@@ -160,20 +160,41 @@ def test_compact_unigram_gives_the_same_ids_as_tokenizers(tmp_path):
 
     path = _unigram_tokenizer_json(tmp_path)
     reference = Tokenizer.from_file(str(path))
-    compact = CompactUnigram.from_json(path, 32)
-    assert compact is not None
+    cache = path.parent / CompactUnigram.CACHE_NAME
     texts = QUERIES + [
         "제750조(불법행위의 내용) 고의 또는 과실로 인한 위법행위로 타인에게 손해를 가한 자는 그 손해를 배상할 책임이 있다.",
         "<s>민법</s> 안의 특수 토큰", "ＡＢＣ① 전각 문자", "\t탭과\n줄바꿈   여러  칸", "丁은 乙에게 Ǆ ㄱㄴㄷ \u200b", "query: ",
     ]
-    for limit in (32, 8, 512):
-        reference.enable_truncation(limit)
-        for text in texts:
-            for prompt in ("query: ", "passage: ", ""):
-                assert compact.encode(prompt + text, limit).ids == reference.encode(prompt + text).ids, (limit, prompt + text)
+    for source in ("tokenizer.json", "the cache written beside it", "tokenizer.json again (a damaged cache)"):
+        if source.endswith("(a damaged cache)"):
+            cache.write_bytes(cache.read_bytes()[:100])
+        compact = CompactUnigram.from_json(path, 32)
+        assert compact is not None and cache.is_file(), source
+        for limit in (32, 8, 512):
+            reference.enable_truncation(limit)
+            for text in texts:
+                for prompt in ("query: ", "passage: ", ""):
+                    assert compact.encode(prompt + text, limit).ids == reference.encode(prompt + text).ids, (source, limit, prompt + text)
     # the batch form the encoder uses, and what it reads from an encoding
     got = compact.encode_batch(texts, 32)
     assert [e.ids for e in got] == [compact.encode(t, 32).ids for t in texts] and got[0].type_ids == [0] * len(got[0].ids)
+
+
+def test_compact_unigram_cache_follows_its_tokenizer_json(tmp_path):
+    """A cache made from another tokenizer.json (here: the file replaced by a smaller vocabulary) is not read."""
+    from tokenizers import Tokenizer
+
+    path = _unigram_tokenizer_json(tmp_path)
+    first = CompactUnigram.from_json(path, 32)
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    spec["model"]["vocab"] = spec["model"]["vocab"][:120]
+    path.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    second = CompactUnigram.from_json(path, 32)
+    reference = Tokenizer.from_file(str(path))
+    reference.enable_truncation(32)
+    assert len(second._pieces) == 120 < len(first._pieces)
+    for text in QUERIES:
+        assert second.encode(text, 32).ids == reference.encode(text).ids
 
 
 def test_compact_unigram_declines_other_tokenizers(tiny):

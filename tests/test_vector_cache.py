@@ -221,3 +221,27 @@ def test_put_and_get(cache_dir):
     assert np.array_equal(vectors, np.vstack([v[1], np.zeros(4), v[1], np.zeros(4)]))  # c: the second row it came with
     with pytest.raises(ValueError):
         cache.put_many(["d"], np.ones((1, 3), np.float32))
+
+
+def test_a_partial_then_full_add_gets_the_dropped_vectors_back_bit_identical(tmp_path, monkeypatch):
+    """The data-loss case of issue 21 with vectors: a partial file drops articles, the whole file brings them
+    back — with the very vectors they had (kept in the vector cache when dropped), not re-encoded ones."""
+    monkeypatch.setenv("LEGALRET_VECTOR_CACHE", "off")  # built before any cache: only the index holds the vectors
+    _new_process()
+    arts = sup.articles()
+    build_index(arts, tmp_path / "idx", encoder=sup.tiny_encoder(), batch_size=1)
+    original = load_index(tmp_path / "idx")
+    before = dict(zip(original.row_hashes, np.array(original.dense.vectors, copy=True)))
+    monkeypatch.setenv("LEGALRET_VECTOR_CACHE", str(tmp_path / "vectors"))
+    _new_process()
+    civil = [a for a in arts if a.law == "민법"]
+    partial = add_to_index(civil[:2], tmp_path / "idx", encoder=sup.tiny_encoder(), allow_removals=True)
+    dropped = sum(not a.deleted for a in civil[2:])
+    assert partial.removed == len(civil) - 2 and dropped > 0
+    assert VectorCache.for_encoder(sup.tiny_encoder()).size()["rows"] == dropped  # kept as they were dropped
+    counting = sup.CountingEncoder(sup.tiny_encoder())
+    full = add_to_index(civil, tmp_path / "idx", encoder=counting)  # default batches: other ones than the build's
+    assert full.added == len(civil) - 2 and counting.passages == full.encoded == 0 and full.vectors_cached == dropped
+    after = load_index(tmp_path / "idx")
+    assert sorted(after.row_hashes) == sorted(before)
+    assert all(before[h].tobytes() == v.tobytes() for h, v in zip(after.row_hashes, np.asarray(after.dense.vectors)))

@@ -14,7 +14,7 @@ Usage::
 
     from legalret.index.article_store import ArticleStore, write_store
 
-    store = ArticleStore.open(gen_dir)      # reads catalog.json + the bytes of articles.jsonl
+    store = ArticleStore.open(gen_dir)      # reads catalog.json, maps articles.jsonl
     store.keys[0], store.laws[0]            # columns: no JSON parsed
     store[0]                                # an Article, parsed on first access
     write_store(new_dir, [store.ref(0), new_article])   # copies line 0, serializes the new one
@@ -23,6 +23,8 @@ Usage::
 from __future__ import annotations
 
 import json
+import mmap
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence, Union
@@ -83,7 +85,7 @@ Entry = Union[Article, StoredArticle]
 class ArticleStore(Sequence[Article]):
     """The articles of one generation (see the module docstring). Indexing parses and caches one article."""
 
-    def __init__(self, data: bytes, starts: np.ndarray, columns: dict, path: Path | None = None):
+    def __init__(self, data: bytes | mmap.mmap, starts: np.ndarray, columns: dict, path: Path | None = None):
         self._data = data
         self._starts = starts  # byte offset of every line, plus the end
         self.keys: list[str] = columns["keys"]
@@ -99,12 +101,15 @@ class ArticleStore(Sequence[Article]):
     def open(cls, gen_dir: str | Path) -> "ArticleStore":
         gen_dir = Path(gen_dir)
         path = gen_dir / ARTICLES
-        data = path.read_bytes()
-        buf = np.frombuffer(data, dtype=np.uint8)
-        ends = np.flatnonzero(buf == 0x0A) + 1  # JSON escapes newlines inside strings: one line = one article
-        if len(data) and (not len(ends) or ends[-1] != len(data)):
-            ends = np.append(ends, len(data))
-        starts = np.concatenate([[0], ends]).astype(np.int64)
+        data = _map(path)
+        ends = []  # JSON escapes newlines inside strings: one line = one article
+        find, at = data.find, data.find(b"\n")
+        while at >= 0:  # (memchr per line: ~0.05 s for 132k lines, no copy of the file)
+            ends.append(at + 1)
+            at = find(b"\n", at + 1)
+        if len(data) and (not ends or ends[-1] != len(data)):
+            ends.append(len(data))
+        starts = np.array([0, *ends], dtype=np.int64)
         try:
             columns = json.loads((gen_dir / CATALOG).read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -147,6 +152,16 @@ class ArticleStore(Sequence[Article]):
 
     def refs(self) -> list[StoredArticle]:
         return [StoredArticle(self, i) for i in range(len(self))]
+
+
+def _map(path: Path) -> bytes | mmap.mmap:
+    """The file's bytes, memory-mapped read-only: a search reads ten articles of a 200 MB store, so only
+    their pages are read (``read_bytes`` cost ~0.5 s CPU and the whole file resident). A generation's files are
+    never rewritten in place, so the mapping stays valid (a removed generation stays readable while mapped)."""
+    with open(path, "rb") as f:
+        if os.fstat(f.fileno()).st_size == 0:
+            return b""
+        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def write_store(gen_dir: str | Path, entries: Sequence[Entry]) -> None:

@@ -6,6 +6,9 @@ articles into an existing index:
 
 * articles are matched **by key**; a changed text replaces the old one; an unchanged one keeps its tokens
   and vector (cached by text hash under the index's encoder fingerprint, so only changed text is encoded);
+* passages are embedded as ``index build`` embeds them (:func:`passage_encoder`: the torch encoder, or its ONNX
+  export under ``$LEGALRET_PASSAGE_ENCODER``); an add whose runtime — torch precision or ONNX variant — is not
+  the one the index records stops with :class:`IndexError_` rather than mix two kinds of vectors;
 * a law present in the new batch is taken to be **re-ingested whole**: its articles missing from the batch are
   removed (``remove_missing=False`` keeps them, for partial batches);
 * the report says how many were added / changed / removed / unchanged, and how long each stage took;
@@ -33,6 +36,7 @@ Usage::
 
 from __future__ import annotations
 
+import json
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -56,7 +60,7 @@ from legalret.index.store import (
     write_generation,
 )
 from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings
-from legalret.index.vector_cache import VectorCache
+from legalret.index.vector_cache import VectorCache, encoder_fingerprint, recorded_fingerprint, same_vectors
 from legalret.progress import console, track
 # moved to legalret.index.encoders (the query side loads them without this build module); kept importable here
 from legalret.index.encoders import (  # noqa: F401
@@ -173,7 +177,9 @@ def build_index(
     ``passage_max_tokens``: articles are cut to this many encoder tokens for their vectors (``None``: the
     model's limit); BM25 always sees the whole text.
     If ``index_dir`` already holds an index made with the same encoder and tokenizer, its vectors and tokens
-    are reused for identical texts. ``fusion``: the hybrid settings stored in the manifest (a dict; see
+    are reused for identical texts — its vectors only when they were made on the same runtime too (the vector
+    cache's fingerprint: precision or ONNX variant, device, library version; see
+    :func:`legalret.index.vector_cache.encoder_fingerprint`). ``fusion``: the hybrid settings stored in the manifest (a dict; see
     :func:`legalret.search.fusion.default_fusion`). ``parts``: see the module docstring — a build writes
     only the parts the callback returns (no callback: no memory). ``keep``: generations kept.
     """
@@ -192,7 +198,8 @@ def build_index(
             enc = _resolve_encoder(model, lora, encoder, precision, passage_max_tokens, qadapter)
         previous = _try_load_previous(index_dir, stages)
         entries = list(merged.values())
-        data, manifest = _assemble(entries, previous, enc, settings, bm25 or BM25Params(), report, stages, batch_size, index_dir)
+        data, manifest = _assemble(entries, previous, enc, settings, bm25 or BM25Params(), report, stages, batch_size,
+                                   index_dir, reuse_vectors=_previous_vectors_fit(previous, enc))
         manifest["fusion"] = dict(fusion) if fusion is not None else {}
         manifest["encoder"] = _encoder_info(enc, model, lora, qadapter)
         if previous is not None:
@@ -275,7 +282,9 @@ def add_to_index(
             return report
         if articles_changed:
             params = BM25Params.from_dict(previous.manifest.get("bm25"))
-            data, manifest = _assemble(merged, previous, enc, settings, params, report, stages, batch_size, index_dir)
+            # the index's own vectors: its encoder was checked against the index's (fingerprint and runtime)
+            data, manifest = _assemble(merged, previous, enc, settings, params, report, stages, batch_size, index_dir,
+                                       reuse_vectors=True)
         else:  # only the parts changed: the article files are carried over as they are
             data, manifest = _carry(previous, report)
         manifest["fusion"] = previous.manifest.get("fusion", {})
@@ -438,13 +447,16 @@ def _assemble(
     stages: _Stages,
     batch_size: int,
     index_dir: Path | None = None,
+    reuse_vectors: bool = False,
 ) -> tuple[IndexData, dict]:
+    """The new generation's data. ``reuse_vectors``: the previous generation's vectors fit ``enc`` (the caller
+    decides: a rebuild by the full passage fingerprint, ``index add`` by its checked encoder)."""
     rows = [i for i, a in enumerate(articles) if not a.deleted]
     n = len(rows)
     same_tokenizer = previous is not None and TokenizerSettings.from_dict(previous.manifest["tokenizer"]) == settings
     same_encoder = (
-        enc is not None and enc.fingerprint is not None and previous is not None and previous.dense is not None
-        and previous.manifest["encoder"]["fingerprint"] == enc.fingerprint
+        reuse_vectors and enc is not None and enc.fingerprint is not None and previous is not None
+        and previous.dense is not None and previous.manifest["encoder"]["fingerprint"] == enc.fingerprint
     )
 
     # Which previous row each new row can reuse (tokens, vector). Articles carried over untouched by
@@ -503,7 +515,9 @@ def _assemble(
     if enc is not None:
         cache = (EmbeddingCache.from_index(enc.fingerprint, previous.dense, previous.row_hashes) if same_encoder
                  else EmbeddingCache(enc.fingerprint, enc.dim))
-        spill = VectorSpill(index_dir, enc.fingerprint, enc.dim) if index_dir is not None and enc.fingerprint else None
+        # keyed like the vector cache (runtime included): a killed bf16 build's vectors never reach an ONNX rerun
+        spill_key = json.dumps(encoder_fingerprint(enc), sort_keys=True) if enc.fingerprint else None
+        spill = VectorSpill(index_dir, spill_key, enc.dim) if index_dir is not None and spill_key else None
         if spill is not None:
             cache.add(*spill.load())  # what a killed build with this encoder had encoded already
         with stages("encode"):
@@ -522,6 +536,8 @@ def _assemble(
             vectors, report.encoded = encode_with_cache(
                 texts, hashes, lambda t: _encode_sorted(enc, t, batch_size, keep), enc.dim, cache  # type: ignore[arg-type]
             )
+            if same_encoder:
+                _cache_dropped_vectors(previous, set(hashes), enc)
         with stages("faiss"):
             # same encoder: the previous generation's cells still fit, only rows are re-assigned
             dense = DenseIndex.from_vectors(vectors, dim=enc.dim, previous=previous.dense if same_encoder else None)
@@ -541,6 +557,20 @@ def _assemble(
     }
     data = IndexData(manifest, articles, rows, hashes, tokens, bm25, dense)
     return data, manifest
+
+
+def _cache_dropped_vectors(previous: IndexData, kept: set[str], enc: Any) -> int:
+    """Put the previous generation's vectors that the new one drops (removed or changed articles) in the vector
+    cache, when they were made with ``enc``'s very fingerprint: a later add that brings those texts back — a
+    partial file, then the whole one — gets the same vectors, not ones re-encoded in other batches (which differ
+    in the last bits, and in bf16 more). Returns how many were cached (0 when the cache is off)."""
+    dropped = [r for r, h in enumerate(previous.row_hashes) if h not in kept]
+    if not dropped or not same_vectors(recorded_fingerprint(previous.manifest.get("encoder")), encoder_fingerprint(enc)):
+        return 0
+    stored = VectorCache.for_encoder(enc)
+    if stored is None:
+        return 0
+    return stored.put_many([previous.row_hashes[r] for r in dropped], np.asarray(previous.dense.vectors)[dropped])
 
 
 def _token_store(n: int, source: list[int | None], fresh: dict[int, list[str]], old: TokenStore | None) -> TokenStore:
@@ -630,9 +660,8 @@ def _resolve_encoder(model: str | None, adapter, encoder: Any, precision: str, p
         return None
     if encoder is None:
         from legalret.models.encoder import load_encoder
-        from legalret.models.onnx import for_passages  # torch, or its ONNX export ($LEGALRET_PASSAGE_ENCODER)
 
-        encoder = for_passages(load_encoder(model, adapter=adapter, precision=precision, passage_max_tokens=passage_max_tokens))
+        encoder = passage_encoder(load_encoder(model, adapter=adapter, precision=precision, passage_max_tokens=passage_max_tokens))
     if qadapter is not None:
         from legalret.models.query_adapter import AdaptedQueryEncoder
 
@@ -666,11 +695,63 @@ def _encoder_info(enc: Any, model: str | None, adapter, qadapter=None) -> dict |
         "dim": int(enc.dim),
         "precision": getattr(enc, "precision", None),
         "passage_max_tokens": getattr(enc, "passage_max_tokens", None),
+        # what the vectors were made with (runtime, device, library): what rebuilds and adds check
+        "passages": encoder_fingerprint(enc),
     }
 
 
+def passage_encoder(encoder: Any) -> Any:
+    """What embeds passages, for ``index build`` and ``index add`` alike: the loaded torch ``encoder``, or its
+    ONNX export when ``$LEGALRET_PASSAGE_ENCODER`` names one (:func:`legalret.models.onnx.for_passages`)."""
+    from legalret.models.onnx import for_passages
+
+    return for_passages(encoder)
+
+
 def _encoder_for_existing(info, model, adapter, encoder, precision, index_dir: Path):
-    return load_index_encoder(info, model=model, adapter=adapter, encoder=encoder, precision=precision, where=index_dir)
+    """The encoder an add embeds passages with: the index's (checked by fingerprint), run as a build would run
+    it (:func:`passage_encoder`; an ``encoder`` given is used as it is), on the runtime the index records."""
+    enc = load_index_encoder(info, model=model, adapter=adapter, encoder=encoder, precision=precision, where=index_dir)
+    if encoder is None and enc is not None:
+        enc = passage_encoder(enc)
+    _check_runtime(info, enc, index_dir)
+    return enc
+
+
+def _check_runtime(info: dict | None, enc: Any, where: Path) -> None:
+    """One-line error when ``enc`` would embed passages on another runtime (torch precision, ONNX variant) than
+    the index's vectors were made on: the index would mix two kinds of vectors. (Another device or library
+    version is accepted: it moves the last digits of a vector, not the 4th as another precision does.)"""
+    recorded, current = recorded_fingerprint(info), encoder_fingerprint(enc) if enc is not None else None
+    if recorded is None or current is None or recorded.get("runtime") == current.get("runtime"):
+        return
+    was = recorded["runtime"]
+    match = (f"set LEGALRET_PASSAGE_ENCODER={was}" if was.startswith("onnx-") else
+             f"set LEGALRET_PRECISION={was.removeprefix('torch-')} with LEGALRET_PASSAGE_ENCODER unset (or torch)")
+    raise IndexError_(
+        f"{where}: the index's passages were embedded by {was}, this add would embed them by {current['runtime']} "
+        f"(its vectors would mix both); nothing was written — {match}, or rebuild with `legalret index build`"
+    )
+
+
+def _previous_vectors_fit(previous: IndexData | None, enc: Any) -> bool:
+    """Whether a rebuild may take the previous generation's vectors: made with the same passage fingerprint
+    (:func:`~legalret.index.vector_cache.encoder_fingerprint`: weights, LoRA, passage cut, precision or ONNX
+    variant, device, library version) — else a note says they are encoded again."""
+    if previous is None or previous.dense is None or enc is None or not getattr(enc, "fingerprint", None):
+        return False
+    info = previous.manifest.get("encoder") or {}
+    if info.get("fingerprint") != enc.fingerprint:
+        return False  # another encoder: nothing to say
+    recorded, current = recorded_fingerprint(info), encoder_fingerprint(enc)
+    if same_vectors(recorded, current):
+        return True
+    recorded, current = recorded or {}, current or {}
+    differ = "; ".join(f"{k} {recorded.get(k)} → {current.get(k)}" for k in sorted(recorded.keys() | current.keys())
+                       if k != "inferred" and recorded.get(k) != current.get(k))
+    console.print(f"[yellow]note:[/] not reusing the previous generation's vectors, made on another runtime ({differ}): "
+                  "encoding them again", highlight=False)
+    return False
 
 
 def _try_load_previous(index_dir: Path, stages: _Stages) -> IndexData | None:

@@ -322,7 +322,7 @@ def load_index(index_dir: str | Path, *, verify: str = "stamp", mmap: bool = Fal
             problems.append(f"FAISS has {len(dense)} vectors for {n} rows")
         if dense.dim != manifest["encoder"].get("dim"):
             problems.append(f"FAISS dimension {dense.dim} != manifest {manifest['encoder'].get('dim')}")
-    if any(r < 0 or r >= len(articles) for r in rows):
+    if rows and (min(rows) < 0 or max(rows) >= len(articles)):
         problems.append("rows point outside the article store")
     if problems:
         raise IndexError_(f"{gen}: inconsistent index ({'; '.join(problems)}); {ADVICE}")

@@ -35,6 +35,11 @@ Usage::
     vectors, found = cache.get_many(hashes)           # float32[n, dim], bool[n]
     cache.put_many(new_hashes, new_vectors)           # one chunk, atomically
     cache.size()                                      # {'path': …, 'chunks': 117, 'rows': 2263, 'bytes': …}
+
+The same fingerprint keys the other reuse of vectors: an index records it (``manifest["encoder"]["passages"]``),
+a rebuild into the same folder takes the previous generation's vectors only when it is equal
+(:func:`same_vectors`), and ``index add`` refuses to add vectors of another runtime (precision or ONNX variant)
+to an index (:mod:`legalret.index.build`).
 """
 
 from __future__ import annotations
@@ -95,6 +100,32 @@ def encoder_fingerprint(encoder: Any) -> dict | None:
         "dim": int(encoder.dim),
         "normalization": "l2, float32",
     }
+
+
+def recorded_fingerprint(info: dict | None) -> dict | None:
+    """The passage fingerprint an index's manifest records (its ``encoder`` section's ``passages``: what
+    :func:`encoder_fingerprint` said when the index was built), None for an index without vectors.
+
+    An index written before the record was kept is taken to be what builds made by default then — torch at the
+    recorded precision (ONNX passages were opt-in) — marked ``inferred``: :func:`same_vectors` then compares
+    only what it names (encoder fingerprint, runtime, dimension)."""
+    if not info:
+        return None
+    if info.get("passages"):
+        return dict(info["passages"])
+    if not info.get("precision"):
+        return None
+    return {"encoder": str(info["fingerprint"]), "runtime": f"torch-{info['precision']}", "dim": int(info["dim"]),
+            "inferred": True}
+
+
+def same_vectors(recorded: dict | None, current: dict | None) -> bool:
+    """True when vectors made under the ``recorded`` fingerprint are what ``current`` makes (every field equal;
+    an ``inferred`` record: the fields it names)."""
+    if recorded is None or current is None:
+        return False
+    keys = recorded.keys() - {"inferred"} if recorded.get("inferred") else recorded.keys() | current.keys()
+    return all(recorded.get(k) == current.get(k) for k in keys)
 
 
 class VectorCache(ChunkedCache):

@@ -8,9 +8,10 @@ restates the query. The two disagree usefully: the learned re-ranker (:mod:`lega
 a candidate's profile rank and score beside its vote share.
 
 Nothing is stored: the profiles are sums over the memory's own token and citation arrays, built on the
-first query into one (token × article) table of BM25 weights — an unfiltered query sums its tokens' rows
-(~0.1 ms). Measured here: 0.3 s and +10 MB (the table) for the 33k holdings of 민법+상법, 1.2 s and +40 MB for the
-92k of every 법률+시행령. The same leakage rules as the votes hold: ``before``/``exclude``
+second unfiltered query into one (token × article) table of BM25 weights — an unfiltered query sums its
+tokens' rows (~0.1 ms); the first pools only its own tokens' holdings (the same floats, ~10–80 ms), so a
+one-query process, a cold ``legalret search``, never builds the table nor imports scipy. The table, measured
+here: 0.3 s and +10 MB for the 33k holdings of 민법+상법, 1.2 s and +40 MB for the 92k of every 법률+시행령. The same leakage rules as the votes hold: ``before``/``exclude``
 (:meth:`~legalret.memory.store.PrecedentMemory.allowed_mask`) pool only the holdings allowed to vote —
 exactly, per query, from the query tokens' columns of a (holding × token) count matrix (a few ms; built on
 the first such query, for evaluation).
@@ -31,7 +32,6 @@ from datetime import date
 from typing import Iterable
 
 import numpy as np
-import scipy.sparse as sp
 
 from legalret.hardware import release_freed_memory
 from legalret.memory.query import sort_ranks
@@ -56,7 +56,10 @@ class ArticleProfiles:
         self.memory = memory
         self.config = config or ProfileConfig()
         self._built = False
-        self._lock = threading.Lock()  # a server's threads: one builds, the others wait for it
+        self._lock = threading.RLock()  # a server's threads: one builds, the others wait for it
+        #: unfiltered queries scored from their own tokens' holdings before the weight table is built (see
+        #: :meth:`scores`): the first, so a one-query process (a cold ``legalret search``) never builds it
+        self._direct_left = 1
 
     @property
     def keys(self) -> list[str]:
@@ -72,6 +75,8 @@ class ArticleProfiles:
                 self._pool()
 
     def _pool(self) -> None:
+        """What every query reads: the articles, each holding's cited articles (once each) and the profiles'
+        lengths — numpy arrays, no sparse matrix (the weight table is :meth:`_table`)."""
         memory = self.memory
         n = len(memory)
         arrays = memory.vote_arrays()
@@ -85,48 +90,76 @@ class ArticleProfiles:
             keys = list(vocab)
         self._keys = keys
         self.key_rank = sort_ranks(keys)  # ties between equal scores: by key, as Python sorts the keys
-        # holding × article (a holding citing an article once, however often it lists it)
-        cites = sp.csr_matrix((np.ones(len(ids)), np.asarray(ids, dtype=np.int64), offsets), shape=(n, len(keys)))
-        cites.sum_duplicates()
-        cites.data[:] = 1.0
-        self._cites = cites
+        # (holding, article) pairs, sorted, each once: a holding cites an article once, however often it lists it
+        offsets = np.asarray(offsets, dtype=np.int64)
+        holding = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
+        self._cite_holding, self._cite_article = np.divmod(np.unique(holding * max(len(keys), 1) + ids), max(len(keys), 1))
+        self._cite_offsets = np.searchsorted(self._cite_holding, np.arange(n + 1))
         store = memory.tokens
         self._lengths = np.diff(np.asarray(store.offsets, dtype=np.int64)).astype(np.float64)
-        self._all_lengths = cites.T @ self._lengths  # every holding pooled: a profile's length
-        # every holding pooled: the BM25 weight of each (token, article), so an unfiltered query sums rows
-        self._all_weights = self._weights((self._term_counts().T @ cites).tocsr(), self._all_lengths)
-        self._terms: sp.csc_matrix | None = None  # kept only once a filtered (evaluation) query needs it
+        # every holding pooled: a profile's length (sums of whole numbers: exact in any order)
+        self._all_lengths = np.bincount(self._cite_article, weights=self._lengths[self._cite_holding], minlength=len(keys))
+        self._size = int(store.ids.max()) + 1 if len(store.ids) else 0  # token ids the holdings use
+        self._cites = None  # holding × article (scipy), made for the table or a filtered query
+        self._all_weights = None  # token × article BM25 weights, made by _table
+        self._terms = None  # kept only once a filtered (evaluation) query needs it
         self._built = True
-        release_freed_memory()  # the temporary (holding × token) matrices: not a server's resident memory
 
-    def _term_counts(self) -> sp.csc_matrix:
+    def _cites_matrix(self):
+        """Holding × article, 1 where the holding cites the article (scipy CSR)."""
+        if self._cites is None:
+            import scipy.sparse as sp  # (only for the table and filtered queries: ~0.2 s to import)
+
+            ones = np.ones(len(self._cite_article))
+            self._cites = sp.csr_matrix((ones, self._cite_article, self._cite_offsets), shape=(len(self.memory), len(self._keys)))
+        return self._cites
+
+    def _table(self):
+        """Every holding pooled: the BM25 weight of each (token, article), so an unfiltered query sums rows."""
+        if not self._built:
+            self._build()
+        if self._all_weights is None:
+            with self._lock:
+                if self._all_weights is None:
+                    self._all_weights = self._weights((self._term_counts().T @ self._cites_matrix()).tocsr(), self._all_lengths)
+                    release_freed_memory()  # the temporary (holding × token) matrices: not a server's resident memory
+        return self._all_weights
+
+    def _term_counts(self):
         """Holding × token counts, by column (a filtered query reads only its tokens' columns)."""
+        import scipy.sparse as sp
+
         store = self.memory.tokens
-        size = int(store.ids.max()) + 1 if len(store.ids) else 0
+        size = self._size
         index = np.int32 if len(store.ids) < 2**31 and size < 2**31 else np.int64  # (half the bytes of int64)
         terms = sp.csr_matrix((np.ones(len(store.ids), dtype=np.float32), np.asarray(store.ids, dtype=index),
                                np.asarray(store.offsets, dtype=index)), shape=(len(self.memory), size))
         terms.sum_duplicates()
         return terms.tocsc()
 
-    def _weights(self, tf: sp.csr_matrix, lengths: np.ndarray) -> sp.csr_matrix:
-        """BM25 weights of a (tokens × articles) count matrix whose profiles have ``lengths``: idf from the
-        number of pooled profiles each token occurs in, saturation and length normalization per article."""
+    def _weights(self, tf, lengths: np.ndarray):
+        """BM25 weights of a (tokens × articles) count matrix whose profiles have ``lengths`` (see :meth:`_bm25`)."""
+        import scipy.sparse as sp
+
         tf = tf.tocoo()
         keep = tf.data > 0
         row, col, count = tf.row[keep], tf.col[keep], tf.data[keep]
+        return sp.csr_matrix((self._bm25(row, col, count, lengths, tf.shape[0]), (row, col)), shape=tf.shape)
+
+    def _bm25(self, row: np.ndarray, col: np.ndarray, count: np.ndarray, lengths: np.ndarray, tokens: int) -> np.ndarray:
+        """The BM25 weight of each (token ``row``, article ``col``) pooled ``count`` times: idf from the number of
+        pooled profiles each token occurs in, saturation and length normalization per article."""
         pooled = lengths > 0
         articles, mean_length = int(pooled.sum()), float(lengths[pooled].mean()) if pooled.any() else 1.0
         k1, b = self.config.k1, self.config.b
-        df = np.bincount(row, minlength=tf.shape[0])
+        df = np.bincount(row, minlength=tokens)
         idf = np.log1p((articles - df + 0.5) / (df + 0.5))
-        weight = idf[row] * count * (k1 + 1.0) / (count + k1 * (1.0 - b + b * lengths[col] / mean_length))
-        return sp.csr_matrix((weight, (row, col)), shape=tf.shape)
+        return idf[row] * count * (k1 + 1.0) / (count + k1 * (1.0 - b + b * lengths[col] / mean_length))
 
     def _token_ids(self, tokens: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
         """The query's known token ids (the memory's BM25 numbers terms as its token store) and their counts."""
         vocab = self.memory.bm25.vocab if self.memory.bm25 is not None else {}
-        found = [i for i in (vocab.get(t) for t in tokens) if i is not None and i < self._all_weights.shape[0]]
+        found = [i for i in (vocab.get(t) for t in tokens) if i is not None and i < self._size]
         if not found:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         ids, counts = np.unique(np.asarray(found, dtype=np.int64), return_counts=True)
@@ -136,23 +169,54 @@ class ArticleProfiles:
     def scores(self, tokens: Iterable[str], *, before: date | str | None = None,
                exclude: str | Iterable[str] | None = None) -> np.ndarray:
         """BM25 score of every article in :attr:`keys` for the query ``tokens`` (the memory's tokenization),
-        pooling only holdings decided before ``before`` and not of ``exclude``."""
+        pooling only holdings decided before ``before`` and not of ``exclude``.
+
+        An unfiltered query sums its tokens' rows of the weight table (:meth:`_table`); the first one, before
+        the table exists, pools only its own tokens' holdings instead (:meth:`_token_scores`: the same
+        numbers, without the ~0.3–1 s table build and the scipy import a one-query process would pay)."""
         size = len(self.keys)
         ids, counts = self._token_ids(tokens)
         if not len(ids):
             return np.zeros(size)
         allowed = self.memory.allowed_mask(before, exclude)
         if allowed is None:
-            weights = self._all_weights[ids]
+            if self._all_weights is None and self._direct_left > 0:
+                self._direct_left -= 1
+                return self._token_scores(ids, counts)
+            table = self._table()  # (its rows added as the sparse product adds them, without scipy's row slicing)
+            return _add_rows(table.indptr, table.indices, table.data, ids, counts, size)
         else:  # the query tokens' counts among the allowed holdings only, and the profiles' lengths so pooled
+            import scipy.sparse as sp
+
             if self._terms is None:
                 with self._lock:
                     if self._terms is None:
                         self._terms = self._term_counts()
             keep = allowed.astype(np.float64)
-            tf = (self._terms[:, ids].T @ sp.diags(keep) @ self._cites).tocsr()
-            weights = self._weights(tf, self._cites.T @ (self._lengths * keep))
+            cites = self._cites_matrix()
+            tf = (self._terms[:, ids].T @ sp.diags(keep) @ cites).tocsr()
+            weights = self._weights(tf, cites.T @ (self._lengths * keep))
         return np.asarray(weights.T @ counts, dtype=np.float64).reshape(size)
+
+    def _token_scores(self, ids: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """:meth:`scores` of an unfiltered query from its tokens' holdings alone: their counts pooled per
+        article, weighted as the table weighs them and added token by token in ``ids`` order, as the table's
+        ``weights.T @ counts`` adds them (so the floats are the same, bit for bit)."""
+        store, n, size = self.memory.tokens, len(self.memory), len(self._keys)
+        flat = np.asarray(store.ids)
+        at = np.flatnonzero(np.isin(flat, ids))
+        holding = np.searchsorted(np.asarray(store.offsets, dtype=np.int64), at, side="right") - 1
+        pair, times = np.unique(np.searchsorted(ids, flat[at]) * n + holding, return_counts=True)
+        token, holding = np.divmod(pair, n)  # each (query token, holding) once, with its count
+        start = self._cite_offsets[holding]
+        per = self._cite_offsets[holding + 1] - start
+        pairs = np.repeat(np.arange(len(holding)), per)
+        article = self._cite_article[np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per - start, per)]
+        cell, where = np.unique(token[pairs] * size + article, return_inverse=True)
+        tf = np.bincount(where.reshape(-1), weights=times[pairs].astype(np.float64), minlength=len(cell))
+        row, col = np.divmod(cell, size)  # sorted by token, then article
+        weight = self._bm25(row, col, tf, self._all_lengths, len(ids))
+        return _add_rows(np.searchsorted(row, np.arange(len(ids) + 1)), col, weight, np.arange(len(ids)), counts, size)
 
     def order(self, scores: np.ndarray, live: np.ndarray | None = None) -> np.ndarray:
         """Positions of the articles with a positive score (and ``live``, a mask over :attr:`keys`), best
@@ -177,3 +241,15 @@ class ArticleProfiles:
         """The ``k`` best articles with a positive score, best first (ties by key)."""
         scores = self.scores(tokens, **filters)
         return [(self.keys[i], float(scores[i])) for i in self.order(scores)[:k].tolist()]
+
+
+def _add_rows(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, rows: np.ndarray, counts: np.ndarray,
+              size: int) -> np.ndarray:
+    """``Σ_j counts[j] · row rows[j]`` of a CSR (token × article) table, dense over ``size`` articles: each row's
+    products added in ``rows`` order, one ``y += w · c`` per entry — what scipy's ``table[rows].T @ counts``
+    (``csc_matvec``) computes, float for float (a row holds each article once)."""
+    out = np.zeros(size)
+    for j, r in enumerate(rows.tolist()):
+        a, z = int(indptr[r]), int(indptr[r + 1])
+        out[indices[a:z]] += data[a:z] * counts[j]
+    return out
