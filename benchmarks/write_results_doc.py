@@ -739,6 +739,7 @@ README_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("warm hybrid + both memories", ("latency-main-job/warm_hybrid_profiles.json",
                                      "latency-all-acts-decrees/warm_hybrid_memory.json")),
     ("cold `legalret search`", ("cold_search.json",)),
+    ("cold in-process `legalret search`", ("cold_search_before_after.json",)),
     ("load test", ("serve_load_main_job_s4.json",)),
     ("server resident memory", ("serve_memory_profiles.json",)),
     ("robustness: fuzzed", ("robustness.json",)),
