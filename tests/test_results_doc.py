@@ -37,9 +37,6 @@ README_UNTRACED = {
     # the main job's three builds exist only as a hand-written table (build-speed/main-job-builds.md, no JSON)
     ("main job's index rebuilt", "124"), ("main job's index rebuilt", "167"),
     ("main job's index rebuilt", "1,044"), ("main job's index rebuilt", "1,037"),
-    # the stored run (robustness_index_add.json) used the first 3,000 decisions, not the main-job index
-    ("partial then full `index add`", "33,266"), ("partial then full `index add`", "21,235"),
-    ("partial then full `index add`", "0.900"),
 }
 
 
