@@ -277,9 +277,8 @@ def main() -> None:
     if args.only_before:
         if args.before is None:
             raise SystemExit("--only-before needs --before CODE")
-        report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_avg_at_start": os.getloadavg()}}
-        print(f"cold in-process search: {args.before} (before) vs this checkout (after), alternating")
-        report["before_after"] = compare_checkouts(args.before, args.before_index or [args.index], args.query, args.runs, base_env)
+        report = {"machine": _machine()}
+        report["before_after"] = _before_after(args, base_env)
         report["machine"]["load_avg_at_end"] = os.getloadavg()
         _write(report, args.json)
         return
@@ -288,8 +287,7 @@ def main() -> None:
     cmd = LEGALRET + ["search", args.query, "--index", str(args.index), "-k", "10"]
 
     report: dict = {"index": str(args.index), "query": args.query, "runs": args.runs, "onnx_export": export,
-                    "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                "load_avg_at_start": os.getloadavg()}, "stages": {}, "variants": {}}
+                    "machine": _machine(), "stages": {}, "variants": {}}
     print(f"stages (one process each) on {args.index}")
     for name, h, exp in (("torch", str(torch_home), None), ("onnx", None, export)):
         if name in skip:
@@ -336,10 +334,19 @@ def main() -> None:
         report["encoder_compare"] = compare_encoder(args.index, *args.compare_encoder)
         print(f"  {report['encoder_compare']}")
     if args.before is not None:
-        print(f"cold in-process search: {args.before} (before) vs this checkout (after), alternating")
-        report["before_after"] = compare_checkouts(args.before, args.before_index or [args.index], args.query, args.runs, base_env)
+        report["before_after"] = _before_after(args, base_env)
     report["machine"]["load_avg_at_end"] = os.getloadavg()
     _write(report, args.json)
+
+
+def _machine() -> dict:
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "load_avg_at_start": os.getloadavg()}
+
+
+def _before_after(args: argparse.Namespace, env: dict) -> dict:
+    """``--before``: that checkout's cold in-process searches against this one's (:func:`compare_checkouts`)."""
+    print(f"cold in-process search: {args.before} (before) vs this checkout (after), alternating")
+    return compare_checkouts(args.before, args.before_index or [args.index], args.query, args.runs, env)
 
 
 def _write(report: dict, path: Path | None) -> None:
