@@ -44,6 +44,12 @@ def normalize(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
+def clean_query(text: str) -> str:
+    """A query as every retriever sees it (before the length limit): lone surrogates — from broken clients or
+    fuzzers, which Kiwi cannot encode — replaced, then :func:`normalize`\ d."""
+    return normalize(text.encode("utf-8", "replace").decode("utf-8"))
+
+
 def strip_notes(text: str) -> str:
     """Remove amendment notes (``<개정 …>``, ``[본조신설 …]`` …) — display-only metadata."""
     return _NOTE.sub("", text).strip()

@@ -1,6 +1,15 @@
 """KiwiTokenizer: content words, compounds and their parts (mixed decompounding), determinism."""
 
-from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from legalret.index import tokenize as tokenize_module
+from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings, TokensAhead
 
 
 def test_compound_and_parts_match_across_segmentations():
@@ -71,3 +80,95 @@ def test_dropping_the_typo_dictionary_keeps_tokens():
     without = KiwiTokenizer(TokenizerSettings(typo_dict=False))
     assert with_typos.kiwi is not without.kiwi
     assert with_typos.tokenize_many(texts) == without.tokenize_many(texts)
+
+
+# ---- TokensAhead: a query's tokens from a forked child (a cold `legalret search`) ---------------------------
+
+
+@pytest.fixture()
+def no_kiwi_here(monkeypatch):
+    """This process as a cold search finds it: no Kiwi loaded yet (others tests' Kiwis set aside)."""
+    monkeypatch.setattr(tokenize_module, "_KIWI_CACHE", {})
+    yield tokenize_module
+    for ahead in list(TokensAhead._pending.values()):
+        ahead.close()
+
+
+def _reaped(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_tokens_ahead_come_from_the_child_identical_and_kiwi_never_loads_here(no_kiwi_here):
+    text = "갑은 유치권을 행사하면서 물건을 간접점유하였다"
+    ahead = TokensAhead.start(text, lambda: TokenizerSettings().to_dict())  # as the CLI passes a manifest's dict
+    assert ahead is not None and TokensAhead.start(text, TokenizerSettings) is None  # one child per text
+    pid = ahead.pid
+    tokens = KiwiTokenizer().tokenize(text)
+    assert not no_kiwi_here._KIWI_CACHE  # the child analysed it: nothing was loaded in this process
+    assert _reaped(pid) and not TokensAhead._pending
+    assert tokens == KiwiTokenizer().tokenize(text) and "유치권" in tokens  # (this call loads Kiwi here)
+    assert no_kiwi_here._KIWI_CACHE
+
+
+def test_tokens_ahead_are_not_used_for_other_settings_or_another_text(no_kiwi_here):
+    text = "손해배상청구권의 소멸시효"
+    TokensAhead.start(text, lambda: TokenizerSettings(mixed=False))
+    assert KiwiTokenizer().tokenize("전혀 다른 질문") and text in TokensAhead._pending  # another text: not taken
+    tokens = KiwiTokenizer().tokenize(text)  # the child used mixed=False: its answer is not these settings'
+    assert "손해" in tokens and tokens != ["손해배상청구권", "소멸시효"]
+    assert not TokensAhead._pending
+
+
+def test_a_failing_or_unused_child_falls_back_and_is_reaped(no_kiwi_here):
+    def broken():
+        raise OSError("manifest unreadable")
+
+    ahead = TokensAhead.start("점유권", broken)
+    pid = ahead.pid
+    assert KiwiTokenizer().tokenize("점유권") == ["점유권"] and _reaped(pid)  # analysed here instead
+    tokenize_module._KIWI_CACHE.clear()
+    unused = TokensAhead.start("간접점유", TokenizerSettings)
+    pid = unused.pid
+    unused.close()  # what the exit handler does for a query that never needed its tokens
+    assert _reaped(pid) and not TokensAhead._pending
+
+
+def test_the_cli_tokenizes_ahead_with_the_same_hits_and_imports_little_before_the_fork(tmp_path):
+    """A cold in-process `legalret search` forks Kiwi's start-up for the query onto the other core; its hits are
+    those of a search that analyses the query itself. What it imports before forking stays small."""
+    sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+    import index_support as sup
+
+    from legalret.index import build_index
+
+    build_index(sup.articles(), tmp_path / "idx", model="none")
+    code = """
+import json, sys
+from legalret.index import tokenize
+if sys.argv[1] == "here":
+    tokenize.TokensAhead.start = classmethod(lambda cls, text, settings_of: None)
+from legalret.cli import app
+try:
+    app(["search", "유치권자의 간접점유", "--index", sys.argv[2], "--json", "--mode", "bm25"])
+except SystemExit:
+    pass
+print(json.dumps({"kiwi_here": bool(tokenize._KIWI_CACHE), "pending": len(tokenize.TokensAhead._pending)}))
+"""
+    env = {**os.environ, "LEGALRET_RESIDENT": "off", "PYTHONPATH": str(Path(__file__).parents[1])}
+    runs = {}
+    for where in ("ahead", "here"):
+        proc = subprocess.run([sys.executable, "-c", code, where, str(tmp_path / "idx")], capture_output=True,
+                              text=True, timeout=120, env=env)
+        assert proc.returncode == 0, proc.stderr[-1000:]
+        *hits, state = proc.stdout.strip().splitlines()
+        runs[where] = ([json.loads(h)["key"] for h in hits], json.loads(state))
+    assert runs["ahead"][0] == runs["here"][0] and runs["ahead"][0]
+    assert runs["ahead"][1] == {"kiwi_here": False, "pending": 0}  # the child's tokens were used
+    assert runs["here"][1]["kiwi_here"]
+    probe = "import sys, legalret.index.tokenize; print(sorted(m for m in ('numpy', 'legalret.index.build', 'faiss') if m in sys.modules))"
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr[-500:]

@@ -87,11 +87,15 @@ def search_command(
         res = client.search(query, k=k, law=law, kind=kind, mode=mode, explain=explain)
         res["notices"] = [*res.get("notices", []), *_settings_differ(client, res.get("settings"))]
     else:
+        index = index or _default_index()
+        ahead = _tokens_ahead(query, index)
         from legalret.search.response import search_response
         from legalret.search.searcher import Searcher
 
-        searcher = Searcher(index or _default_index())
+        searcher = Searcher(index)
         mode = searcher.resolve_mode(mode)
+        if ahead is not None:
+            searcher.load(mode)  # the query encoder, while the other core starts Kiwi for the query's tokens
         results = searcher.search(query, k=k, mode=mode, laws=law, kinds=kind, explain=explain)
         res = search_response(results, mode, notices=searcher.notices)
     render(res["query"], res["mode"], [_strip_extras(h) for h in res["hits"]], res.get("notices", []),
@@ -113,6 +117,23 @@ def _client(index: Path | None):
         return resident.connect(index or _default_index(),
                                 notify=lambda line: console.print(f"[dim]{line}[/]", highlight=False, soft_wrap=True))
     return None
+
+
+def _tokens_ahead(query: str, index: Path):
+    """The query's Kiwi tokens, started in a forked process before anything else loads: Kiwi's start-up holds
+    the GIL for over a second, so only another process can overlap it with loading the index and the encoder
+    (:class:`~legalret.index.tokenize.TokensAhead`; the child reads the tokenizer settings from the index)."""
+    from legalret.config import MAX_QUERY_CHARS
+    from legalret.index.tokenize import TokensAhead
+    from legalret.text import clean_query
+
+    def settings_of() -> dict:
+        from legalret.index.store import read_manifest
+
+        return read_manifest(index)["tokenizer"]
+
+    # the text the searcher will tokenize (QueryPreparer.query: cleaned, then cut)
+    return TokensAhead.start(clean_query(query)[:MAX_QUERY_CHARS], settings_of)
 
 
 def _settings_differ(client, server_settings: dict | None) -> list[str]:

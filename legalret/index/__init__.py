@@ -19,10 +19,35 @@ Modules: :mod:`~legalret.index.tokenize` (Kiwi, mixed decompounding), :mod:`~leg
 :mod:`~legalret.index.store` (layout, manifest, atomic generations, lock), :mod:`~legalret.index.build`.
 """
 
-from legalret.index.build import NO_ENCODER, BuildReport, add_to_index, build_index
-from legalret.index.store import SCHEMA_VERSION, GenerationPart, IndexData, load_index, read_manifest, rollback
-from legalret.index.ngram_tokenize import NgramSettings, NgramTokenizer
-from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: Where each name of this package lives. Imported on first use (PEP 562), not with the package: a cold
+#: ``legalret search`` imports ``legalret.index.tokenize`` before anything else (to start Kiwi in another process,
+#: :class:`~legalret.index.tokenize.TokensAhead`), and the builder's imports would delay that start.
+_EXPORTS = {
+    "NO_ENCODER": "build", "BuildReport": "build", "add_to_index": "build", "build_index": "build",
+    "SCHEMA_VERSION": "store", "GenerationPart": "store", "IndexData": "store", "load_index": "store",
+    "read_manifest": "store", "rollback": "store",
+    "NgramSettings": "ngram_tokenize", "NgramTokenizer": "ngram_tokenize",
+    "KiwiTokenizer": "tokenize", "TokenizerSettings": "tokenize",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
 
 __all__ = [
     "NO_ENCODER",

@@ -37,9 +37,10 @@ on 120 facts texts, the Python thread 7), 2 threads are 1.6–2.1× faster than 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 #: Morpheme tags that carry content and can form compounds (general/proper noun, root, Latin, Hanja).
 NOUN_TAGS = ("NNG", "NNP", "XR", "SL", "SH")
@@ -111,6 +112,127 @@ def _get_kiwi(user_words: tuple[str, ...], num_workers: int, multi_dict: bool = 
         return kiwi
 
 
+class TokensAhead:
+    """One text's tokens, analysed by a forked child process while this one loads everything else.
+
+    Kiwi's start-up — ``Kiwi()`` and its first analysis, 1.2–1.5 s on this project's machines — holds the GIL,
+    so no thread can overlap it; it was half of a cold ``legalret search``. :meth:`start` forks a child that
+    loads Kiwi and analyses the query on the other core while this process imports, opens the index and loads
+    the query encoder. The first :meth:`KiwiTokenizer.tokenize` of that text then takes the child's tokens —
+    computed by the same code, so identical — if the child used the same settings (it reads them from the
+    index itself: ``settings_of``); Kiwi is never loaded here. Anything else — another text, other settings, a
+    child that failed or is not done within ``timeout`` seconds, a platform without ``fork`` — and
+    ``tokenize`` loads Kiwi here as always. An unused child is killed when this process exits.
+
+    Usage::
+
+        TokensAhead.start(query, settings_of=lambda: read_manifest(index)["tokenizer"])   # first thing
+        ...                                                              # imports, index, encoder
+        KiwiTokenizer(settings).tokenize(query)                          # the child's tokens
+    """
+
+    #: Seconds to wait for the child before analysing here instead (a stuck child must not hang a search).
+    timeout = 60.0
+    _pending: dict[str, "TokensAhead"] = {}
+
+    def __init__(self, text: str, pid: int, fd: int):
+        self.text, self.pid, self.fd = text, pid, fd
+
+    @classmethod
+    def start(cls, text: str, settings_of: Callable[[], Any]) -> TokensAhead | None:
+        """Fork the child for ``text`` (None where there is nothing to gain: no ``fork``, an empty text, Kiwi
+        already loaded here). ``settings_of()`` runs in the child and gives the :class:`TokenizerSettings`
+        (or their dict) the text is to be tokenized with."""
+        if not text.strip() or _KIWI_CACHE or sys.platform != "linux" or text in cls._pending:
+            return None
+        read, write = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read), os.close(write)
+            return None
+        if pid == 0:  # the child: never returns
+            os.close(read)
+            _analyse_ahead(text, settings_of, write)
+        os.close(write)
+        ahead = cls._pending[text] = cls(text, pid, read)
+        import atexit
+
+        atexit.register(ahead.close)
+        return ahead
+
+    @classmethod
+    def take(cls, text: str, settings: TokenizerSettings) -> list[str] | None:
+        """The child's tokens of ``text`` if one analysed it with ``settings``; None: analyse it here."""
+        ahead = cls._pending.pop(text, None)
+        if ahead is None:
+            return None
+        try:
+            reply = ahead._read()
+        finally:
+            ahead.close()
+        if reply is None or reply.get("text") != text or reply.get("settings") != settings.to_dict():
+            return None
+        return list(reply["tokens"])
+
+    def _read(self) -> dict | None:
+        import json
+        import select
+        import time
+
+        chunks, deadline = [], time.monotonic() + self.timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                return None
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:  # the child closed its end: done, or failed before writing
+                break
+            chunks.append(chunk)
+        try:
+            return json.loads(b"".join(chunks)) if chunks else None
+        except ValueError:
+            return None
+
+    def close(self) -> None:
+        """Stop and reap the child (it is done, or its answer is no longer wanted)."""
+        import signal
+
+        if TokensAhead._pending.get(self.text) is self:
+            del TokensAhead._pending[self.text]
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            self.pid = None
+
+
+def _analyse_ahead(text: str, settings_of: Callable[[], Any], fd: int) -> None:
+    """The child of :meth:`TokensAhead.start`: its reply (JSON: text, settings, tokens) on ``fd``, then exit
+    without running the parent's exit handlers or flushing its buffers (``os._exit``)."""
+    code = 1
+    try:
+        import json
+
+        TokensAhead._pending.clear()  # (the parent's other children are not this one's)
+
+        tokenizer = KiwiTokenizer(settings_of(), num_workers=1, cache=False)
+        reply = {"text": text, "settings": tokenizer.settings.to_dict(), "tokens": tokenizer.tokenize(text)}
+        view = memoryview(json.dumps(reply, ensure_ascii=False).encode("utf-8"))
+        while view:
+            view = view[os.write(fd, view):]
+        code = 0
+    except BaseException:  # noqa: BLE001 — the parent analyses the text itself when no reply comes
+        pass
+    finally:
+        os._exit(code)
+
+
 def default_workers() -> int:
     """Kiwi worker threads for batch tokenization: the machine's cores, at most 2 (it is shared)."""
     from legalret.config import env_tokenizer_workers
@@ -152,6 +274,10 @@ class KiwiTokenizer:
         """Tokens of one text (a query or an article)."""
         if not text or not text.strip():
             return []
+        if TokensAhead._pending:
+            ahead = TokensAhead.take(text, self.settings)
+            if ahead is not None:
+                return ahead
         return self._select(self.kiwi.tokenize(text))
 
     def tokenize_many(self, texts: Sequence[str] | Iterable[str]) -> list[list[str]]:

@@ -20,7 +20,7 @@ from legalret.search.citations import QueryCitation, find_citations, unresolved_
 from legalret.search.coverage import coverage_notes
 from legalret.search.parties import PARTY_MARKERS  # (the searcher's tokens go without them: see that module)
 from legalret.search.retrievers import Query
-from legalret.text import normalize
+from legalret.text import clean_query
 
 NO_WORDS = ("the query has no searchable words (only punctuation, symbols or particles); "
             "type some words or an article citation such as '민법 제750조'")
@@ -48,8 +48,7 @@ class QueryPreparer:
     def query(self, text: str) -> Query:
         if not isinstance(text, str):
             raise LegalretError(f"query must be text, not {type(text).__name__}")
-        # Lone surrogates (from broken clients or fuzzers) cannot be encoded for Kiwi: replace them.
-        q = normalize(text.encode("utf-8", "replace").decode("utf-8"))
+        q = clean_query(text)
         if not q:
             raise LegalretError("empty query: type some words or an article citation such as '민법 제750조'")
         notes = []

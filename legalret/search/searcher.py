@@ -167,6 +167,13 @@ class Searcher:
         self.search("민법 손해배상", k=1, mode="hybrid" if self.has_dense else "bm25")
         return self
 
+    def load(self, mode: str = "hybrid") -> Searcher:
+        """Load now what a search in ``mode`` would load on first use — the query encoder — e.g. while the
+        query's tokens are analysed in another process (:class:`~legalret.index.tokenize.TokensAhead`)."""
+        if mode in modes() and any(r.name == "dense" for r in self.retrievers(mode) if r.name in self.opened):
+            self.encoder  # noqa: B018 — loads it
+        return self
+
     # ---- search --------------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, mode: str = "hybrid", laws: Iterable[str] | str | None = None,
                kinds: Iterable[str] | str | None = None, explain: bool = False, *, citations: bool = True,
