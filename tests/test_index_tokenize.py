@@ -82,16 +82,16 @@ def test_dropping_the_typo_dictionary_keeps_tokens():
     assert with_typos.tokenize_many(texts) == without.tokenize_many(texts)
 
 
-# ---- TokensAhead: a query's tokens from a forked child (a cold `legalret search`) ---------------------------
+# ---- TokensAhead: a query's tokens from a Kiwi started in a forked child (a cold `legalret search`) ----------
 
 
 @pytest.fixture()
 def no_kiwi_here(monkeypatch):
-    """This process as a cold search finds it: no Kiwi loaded yet (others tests' Kiwis set aside)."""
+    """This process as a cold search finds it: no Kiwi loaded yet (other tests' Kiwis set aside)."""
     monkeypatch.setattr(tokenize_module, "_KIWI_CACHE", {})
     yield tokenize_module
-    for ahead in list(TokensAhead._pending.values()):
-        ahead.close()
+    if TokensAhead.running is not None:
+        TokensAhead.running.close()
 
 
 def _reaped(pid: int) -> bool:
@@ -104,42 +104,47 @@ def _reaped(pid: int) -> bool:
 
 def test_tokens_ahead_come_from_the_child_identical_and_kiwi_never_loads_here(no_kiwi_here):
     text = "갑은 유치권을 행사하면서 물건을 간접점유하였다"
-    ahead = TokensAhead.start(text, lambda: TokenizerSettings().to_dict())  # as the CLI passes a manifest's dict
-    assert ahead is not None and TokensAhead.start(text, TokenizerSettings) is None  # one child per text
+    ahead = TokensAhead.start()
+    assert ahead is not None and TokensAhead.start() is None  # one child per process
     pid = ahead.pid
-    tokens = KiwiTokenizer().tokenize(text)
-    assert not no_kiwi_here._KIWI_CACHE  # the child analysed it: nothing was loaded in this process
-    assert _reaped(pid) and not TokensAhead._pending
+    assert KiwiTokenizer().tokenize("다른 질문") and no_kiwi_here._KIWI_CACHE  # nothing sent yet: analysed here
+    no_kiwi_here._KIWI_CACHE.clear()
+    ahead.send(text)
+    tokens = KiwiTokenizer(TokenizerSettings.from_dict(TokenizerSettings().to_dict())).tokenize(text)  # as from a manifest
+    assert not no_kiwi_here._KIWI_CACHE  # the child analysed it: Kiwi was not loaded in this process
+    assert _reaped(pid) and TokensAhead.running is None
     assert tokens == KiwiTokenizer().tokenize(text) and "유치권" in tokens  # (this call loads Kiwi here)
-    assert no_kiwi_here._KIWI_CACHE
 
 
-def test_tokens_ahead_are_not_used_for_other_settings_or_another_text(no_kiwi_here):
+def test_tokens_ahead_are_not_used_for_other_settings(no_kiwi_here):
     text = "손해배상청구권의 소멸시효"
-    TokensAhead.start(text, lambda: TokenizerSettings(mixed=False))
-    assert KiwiTokenizer().tokenize("전혀 다른 질문") and text in TokensAhead._pending  # another text: not taken
-    tokens = KiwiTokenizer().tokenize(text)  # the child used mixed=False: its answer is not these settings'
-    assert "손해" in tokens and tokens != ["손해배상청구권", "소멸시효"]
-    assert not TokensAhead._pending
-
-
-def test_a_failing_or_unused_child_falls_back_and_is_reaped(no_kiwi_here):
-    def broken():
-        raise OSError("manifest unreadable")
-
-    ahead = TokensAhead.start("점유권", broken)
+    ahead = TokensAhead.start(TokenizerSettings(mixed=False))
     pid = ahead.pid
-    assert KiwiTokenizer().tokenize("점유권") == ["점유권"] and _reaped(pid)  # analysed here instead
-    tokenize_module._KIWI_CACHE.clear()
-    unused = TokensAhead.start("간접점유", TokenizerSettings)
+    ahead.send(text)
+    tokens = KiwiTokenizer().tokenize(text)  # the child runs with mixed=False: not these settings' answer
+    assert "손해" in tokens and tokens != ["손해배상청구권", "소멸시효"]
+    assert _reaped(pid) and TokensAhead.running is None  # (stopped: its answer is not wanted)
+
+
+def test_a_failing_or_unused_child_falls_back_and_is_reaped(no_kiwi_here, monkeypatch):
+    monkeypatch.setattr(no_kiwi_here, "_tokenize_ahead", lambda *args: os._exit(1))  # a child that dies at once
+    ahead = TokensAhead.start()
+    pid = ahead.pid
+    ahead.send("점유권")
+    assert KiwiTokenizer().tokenize("점유권") == ["점유권"]  # no reply: analysed here
+    assert _reaped(pid) and no_kiwi_here._KIWI_CACHE
+    no_kiwi_here._KIWI_CACHE.clear()
+    monkeypatch.undo()
+    monkeypatch.setattr(tokenize_module, "_KIWI_CACHE", {})
+    unused = TokensAhead.start()
     pid = unused.pid
-    unused.close()  # what the exit handler does for a query that never needed its tokens
-    assert _reaped(pid) and not TokensAhead._pending
+    unused.close()  # what the exit handler does when the query never needed its tokens
+    assert _reaped(pid) and TokensAhead.running is None
 
 
 def test_the_cli_tokenizes_ahead_with_the_same_hits_and_imports_little_before_the_fork(tmp_path):
-    """A cold in-process `legalret search` forks Kiwi's start-up for the query onto the other core; its hits are
-    those of a search that analyses the query itself. What it imports before forking stays small."""
+    """A cold in-process `legalret search` forks Kiwi's start-up onto the other core before parsing its command
+    line; its hits are those of a search that analyses the query itself. What it imports before forking is small."""
     sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
     import index_support as sup
 
@@ -150,15 +155,17 @@ def test_the_cli_tokenizes_ahead_with_the_same_hits_and_imports_little_before_th
 import json, sys
 from legalret.index import tokenize
 if sys.argv[1] == "here":
-    tokenize.TokensAhead.start = classmethod(lambda cls, text, settings_of: None)
-from legalret.cli import app
+    tokenize.TokensAhead.start = classmethod(lambda cls, settings=None: None)
+from legalret.cli import main
+sys.argv = ["legalret", "search", "유치권자의 간접점유", "--index", sys.argv[2], "--json", "--mode", "bm25"]
 try:
-    app(["search", "유치권자의 간접점유", "--index", sys.argv[2], "--json", "--mode", "bm25"])
+    main()
 except SystemExit:
     pass
-print(json.dumps({"kiwi_here": bool(tokenize._KIWI_CACHE), "pending": len(tokenize.TokensAhead._pending)}))
+print(json.dumps({"kiwi_here": bool(tokenize._KIWI_CACHE), "child": tokenize.TokensAhead.running is not None}))
 """
     env = {**os.environ, "LEGALRET_RESIDENT": "off", "PYTHONPATH": str(Path(__file__).parents[1])}
+    env.pop("LEGALRET_SERVER", None)
     runs = {}
     for where in ("ahead", "here"):
         proc = subprocess.run([sys.executable, "-c", code, where, str(tmp_path / "idx")], capture_output=True,
@@ -167,8 +174,8 @@ print(json.dumps({"kiwi_here": bool(tokenize._KIWI_CACHE), "pending": len(tokeni
         *hits, state = proc.stdout.strip().splitlines()
         runs[where] = ([json.loads(h)["key"] for h in hits], json.loads(state))
     assert runs["ahead"][0] == runs["here"][0] and runs["ahead"][0]
-    assert runs["ahead"][1] == {"kiwi_here": False, "pending": 0}  # the child's tokens were used
+    assert runs["ahead"][1] == {"kiwi_here": False, "child": False}  # the child's tokens were used, the child reaped
     assert runs["here"][1]["kiwi_here"]
-    probe = "import sys, legalret.index.tokenize; print(sorted(m for m in ('numpy', 'legalret.index.build', 'faiss') if m in sys.modules))"
+    probe = "import sys, legalret.cli, legalret.index.tokenize; print(sorted(m for m in ('numpy', 'legalret.index.build', 'faiss', 'legalret.search.searcher') if m in sys.modules))"
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr[-500:]

@@ -88,7 +88,7 @@ def search_command(
         res["notices"] = [*res.get("notices", []), *_settings_differ(client, res.get("settings"))]
     else:
         index = index or _default_index()
-        ahead = _tokens_ahead(query, index)
+        ahead = _send_ahead(query)
         from legalret.search.response import search_response
         from legalret.search.searcher import Searcher
 
@@ -119,21 +119,33 @@ def _client(index: Path | None):
     return None
 
 
-def _tokens_ahead(query: str, index: Path):
-    """The query's Kiwi tokens, started in a forked process before anything else loads: Kiwi's start-up holds
-    the GIL for over a second, so only another process can overlap it with loading the index and the encoder
-    (:class:`~legalret.index.tokenize.TokensAhead`; the child reads the tokenizer settings from the index)."""
-    from legalret.config import MAX_QUERY_CHARS
+def start_tokenizer(args: list[str]) -> None:
+    """Before the command line is parsed (:func:`legalret.cli.main`): a search that will run in this process
+    starts Kiwi in a forked child (:class:`~legalret.index.tokenize.TokensAhead`). Kiwi's start-up holds the GIL
+    for over a second, so only another process can overlap it with parsing, imports, opening the index and
+    loading the query encoder; :func:`_send_ahead` gives the child the query."""
+    from legalret.serve import resident
+    from legalret.serve.client import server_from_env
+
+    if "--help" in args or server_from_env() or resident.use_resident():
+        return
     from legalret.index.tokenize import TokensAhead
-    from legalret.text import clean_query
 
-    def settings_of() -> dict:
-        from legalret.index.store import read_manifest
+    TokensAhead.start()
 
-        return read_manifest(index)["tokenizer"]
 
-    # the text the searcher will tokenize (QueryPreparer.query: cleaned, then cut)
-    return TokensAhead.start(clean_query(query)[:MAX_QUERY_CHARS], settings_of)
+def _send_ahead(query: str):
+    """The query, as the searcher will tokenize it (QueryPreparer.query: cleaned, then cut), to the child
+    :func:`start_tokenizer` started — if one runs."""
+    from legalret.index.tokenize import TokensAhead
+
+    ahead = TokensAhead.running
+    if ahead is not None:
+        from legalret.config import MAX_QUERY_CHARS
+        from legalret.text import clean_query
+
+        ahead.send(clean_query(query)[:MAX_QUERY_CHARS])
+    return ahead
 
 
 def _settings_differ(client, server_settings: dict | None) -> list[str]:

@@ -40,7 +40,7 @@ import os
 import sys
 import threading
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 #: Morpheme tags that carry content and can form compounds (general/proper noun, root, Latin, Hanja).
 NOUN_TAGS = ("NNG", "NNP", "XR", "SL", "SH")
@@ -113,69 +113,85 @@ def _get_kiwi(user_words: tuple[str, ...], num_workers: int, multi_dict: bool = 
 
 
 class TokensAhead:
-    """One text's tokens, analysed by a forked child process while this one loads everything else.
+    """A query's tokens from a Kiwi started in a forked child at the first moment of a cold ``legalret search``.
 
-    Kiwi's start-up — ``Kiwi()`` and its first analysis, 1.2–1.5 s on this project's machines — holds the GIL,
-    so no thread can overlap it; it was half of a cold ``legalret search``. :meth:`start` forks a child that
-    loads Kiwi and analyses the query on the other core while this process imports, opens the index and loads
-    the query encoder. The first :meth:`KiwiTokenizer.tokenize` of that text then takes the child's tokens —
-    computed by the same code, so identical — if the child used the same settings (it reads them from the
-    index itself: ``settings_of``); Kiwi is never loaded here. Anything else — another text, other settings, a
-    child that failed or is not done within ``timeout`` seconds, a platform without ``fork`` — and
-    ``tokenize`` loads Kiwi here as always. An unused child is killed when this process exits.
+    Kiwi's start-up — ``Kiwi()`` and the dictionary it builds on its first analysis, 1.2–1.5 s on this project's
+    machines — holds the GIL, so no thread can overlap it; it was half of a cold search. :meth:`start` forks a
+    child that loads Kiwi (with ``settings``, by default the defaults every shipped index records) on the other
+    core while this process parses the command line, imports, opens the index and loads the query encoder;
+    :meth:`send` gives it the query as soon as that is known. The first :meth:`KiwiTokenizer.tokenize` of that
+    text with the child's settings then takes the child's tokens — computed by the same code, so identical — and
+    Kiwi is never loaded here. Anything else — another text, other settings (an index with its own user words),
+    a child that failed or is not done within ``timeout`` seconds, a platform without ``fork`` — and ``tokenize``
+    loads Kiwi here as always. The child is stopped once its answer is taken or not wanted, at the latest when
+    this process exits.
 
     Usage::
 
-        TokensAhead.start(query, settings_of=lambda: read_manifest(index)["tokenizer"])   # first thing
-        ...                                                              # imports, index, encoder
-        KiwiTokenizer(settings).tokenize(query)                          # the child's tokens
+        ahead = TokensAhead.start()               # first thing
+        ...                                       # parse the command line, import, open the index
+        ahead.send(query)                         # the query as the searcher will tokenize it
+        KiwiTokenizer(settings).tokenize(query)   # the child's tokens (when settings are the child's)
     """
 
     #: Seconds to wait for the child before analysing here instead (a stuck child must not hang a search).
     timeout = 60.0
-    _pending: dict[str, "TokensAhead"] = {}
+    running: "TokensAhead | None" = None  # (one child per process)
 
-    def __init__(self, text: str, pid: int, fd: int):
-        self.text, self.pid, self.fd = text, pid, fd
+    def __init__(self, settings: TokenizerSettings, pid: int, requests: int, replies: int):
+        self.settings, self.pid, self.requests, self.replies = settings, pid, requests, replies
+        self.text: str | None = None
 
     @classmethod
-    def start(cls, text: str, settings_of: Callable[[], Any]) -> TokensAhead | None:
-        """Fork the child for ``text`` (None where there is nothing to gain: no ``fork``, an empty text, Kiwi
-        already loaded here). ``settings_of()`` runs in the child and gives the :class:`TokenizerSettings`
-        (or their dict) the text is to be tokenized with."""
-        if not text.strip() or _KIWI_CACHE or sys.platform != "linux" or text in cls._pending:
+    def start(cls, settings: TokenizerSettings | None = None) -> TokensAhead | None:
+        """Fork the child (None where there is nothing to gain: no ``fork``, Kiwi already loaded here, a child
+        already running)."""
+        if _KIWI_CACHE or cls.running is not None or sys.platform != "linux":
             return None
-        read, write = os.pipe()
+        settings = settings or TokenizerSettings()
+        requests, to_child = os.pipe()
+        from_child, replies = os.pipe()
         try:
             pid = os.fork()
         except OSError:
-            os.close(read), os.close(write)
+            for fd in (requests, to_child, from_child, replies):
+                os.close(fd)
             return None
         if pid == 0:  # the child: never returns
-            os.close(read)
-            _analyse_ahead(text, settings_of, write)
-        os.close(write)
-        ahead = cls._pending[text] = cls(text, pid, read)
+            os.close(to_child), os.close(from_child)
+            _tokenize_ahead(settings, requests, replies)
+        os.close(requests), os.close(replies)
+        cls.running = ahead = cls(settings, pid, to_child, from_child)
         import atexit
 
         atexit.register(ahead.close)
         return ahead
 
+    def send(self, text: str) -> None:
+        """The text the child is to analyse (once; a query fits in the pipe's buffer, so this does not wait)."""
+        if self.requests is None or self.text is not None:
+            return
+        self.text = text
+        try:
+            _write_all(self.requests, text.encode("utf-8", "replace"))
+        except OSError:  # the child is gone: tokenize analyses here
+            pass
+        os.close(self.requests)
+        self.requests = None
+
     @classmethod
     def take(cls, text: str, settings: TokenizerSettings) -> list[str] | None:
-        """The child's tokens of ``text`` if one analysed it with ``settings``; None: analyse it here."""
-        ahead = cls._pending.pop(text, None)
-        if ahead is None:
+        """The child's tokens of ``text`` if it was sent that text and runs with ``settings``; None: analyse here."""
+        ahead = cls.running
+        if ahead is None or ahead.text != text:
             return None
         try:
-            reply = ahead._read()
+            reply = ahead._reply() if settings == ahead.settings else None
         finally:
             ahead.close()
-        if reply is None or reply.get("text") != text or reply.get("settings") != settings.to_dict():
-            return None
-        return list(reply["tokens"])
+        return list(reply["tokens"]) if reply is not None and reply.get("text") == text else None
 
-    def _read(self) -> dict | None:
+    def _reply(self) -> dict | None:
         import json
         import select
         import time
@@ -183,9 +199,9 @@ class TokensAhead:
         chunks, deadline = [], time.monotonic() + self.timeout
         while True:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+            if left <= 0 or not select.select([self.replies], [], [], left)[0]:
                 return None
-            chunk = os.read(self.fd, 1 << 16)
+            chunk = os.read(self.replies, 1 << 16)
             if not chunk:  # the child closed its end: done, or failed before writing
                 break
             chunks.append(chunk)
@@ -195,14 +211,16 @@ class TokensAhead:
             return None
 
     def close(self) -> None:
-        """Stop and reap the child (it is done, or its answer is no longer wanted)."""
+        """Stop and reap the child (its answer is taken, or no longer wanted)."""
         import signal
 
-        if TokensAhead._pending.get(self.text) is self:
-            del TokensAhead._pending[self.text]
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
+        if TokensAhead.running is self:
+            TokensAhead.running = None
+        for name in ("requests", "replies"):
+            fd = getattr(self, name)
+            if fd is not None:
+                os.close(fd)
+                setattr(self, name, None)
         if self.pid is not None:
             try:
                 os.kill(self.pid, signal.SIGKILL)
@@ -212,20 +230,30 @@ class TokensAhead:
             self.pid = None
 
 
-def _analyse_ahead(text: str, settings_of: Callable[[], Any], fd: int) -> None:
-    """The child of :meth:`TokensAhead.start`: its reply (JSON: text, settings, tokens) on ``fd``, then exit
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _tokenize_ahead(settings: TokenizerSettings, requests: int, replies: int) -> None:
+    """The child of :meth:`TokensAhead.start`: Kiwi loaded and its dictionary built, then the text read from
+    ``requests`` (until the parent closes it) and the reply (JSON: text, tokens) written to ``replies``; exits
     without running the parent's exit handlers or flushing its buffers (``os._exit``)."""
     code = 1
     try:
         import json
 
-        TokensAhead._pending.clear()  # (the parent's other children are not this one's)
-
-        tokenizer = KiwiTokenizer(settings_of(), num_workers=1, cache=False)
-        reply = {"text": text, "settings": tokenizer.settings.to_dict(), "tokens": tokenizer.tokenize(text)}
-        view = memoryview(json.dumps(reply, ensure_ascii=False).encode("utf-8"))
-        while view:
-            view = view[os.write(fd, view):]
+        TokensAhead.running = None  # (this process's tokenize must not wait for itself)
+        tokenizer = KiwiTokenizer(settings, num_workers=1, cache=False)
+        tokenizer.kiwi.tokenize("가")  # Kiwi builds its dictionary on the first analysis: now, while we wait
+        chunks = []
+        while chunk := os.read(requests, 1 << 16):
+            chunks.append(chunk)
+        if chunks:
+            text = b"".join(chunks).decode("utf-8")
+            reply = {"text": text, "tokens": tokenizer.tokenize(text)}
+            _write_all(replies, json.dumps(reply, ensure_ascii=False).encode("utf-8"))
         code = 0
     except BaseException:  # noqa: BLE001 — the parent analyses the text itself when no reply comes
         pass
@@ -274,7 +302,7 @@ class KiwiTokenizer:
         """Tokens of one text (a query or an article)."""
         if not text or not text.strip():
             return []
-        if TokensAhead._pending:
+        if TokensAhead.running is not None:
             ahead = TokensAhead.take(text, self.settings)
             if ahead is not None:
                 return ahead
