@@ -1,5 +1,7 @@
 """Dense index (FAISS IndexFlatIP) and the embedding cache."""
 
+from pathlib import Path
+
 import numpy as np
 
 from legalret.index.dense import DenseIndex, EmbeddingCache, encode_with_cache, text_hash
@@ -40,6 +42,29 @@ def test_save_load_and_empty_index(tmp_path):
     np.testing.assert_allclose(loaded.vectors, vecs)
     empty = DenseIndex.from_vectors(np.zeros((0, 4), np.float32), dim=4)
     assert len(empty) == 0 and empty.top(vecs[0], 3)[0].size == 0
+
+
+def test_a_loaded_index_is_mapped_from_its_file_and_outlives_it(tmp_path):
+    """Loading maps the vectors (a cold search opens 200 MB of all-law vectors without copying them): same
+    results; saving a loaded index works; a pruned generation's file removed under a reader does not hurt it."""
+    rng = np.random.default_rng(3)
+    vecs = _unit(rng, 300, 8)
+    DenseIndex.from_vectors(vecs).save(tmp_path / "d.faiss")
+    loaded = DenseIndex.load(tmp_path / "d.faiss")
+    maps = Path("/proc/self/maps")
+    if maps.is_file():
+        assert str(tmp_path / "d.faiss") in maps.read_text()
+    want = DenseIndex.from_vectors(vecs).top(vecs[4], 7)
+    assert [x.tolist() for x in loaded.top(vecs[4], 7)] == [x.tolist() for x in want]
+    loaded.save(tmp_path / "copy.faiss")
+    (tmp_path / "d.faiss").unlink()
+    # the vectors of an index no longer referenced stay readable (they keep it alive), and are read-only
+    vectors = DenseIndex.load(tmp_path / "copy.faiss").vectors
+    np.testing.assert_allclose(vectors, vecs)
+    assert not vectors.flags.writeable
+    assert loaded.top(vecs[4], 7)[0].tolist() == want[0].tolist()
+    DenseIndex.from_vectors(np.zeros((0, 8), np.float32), dim=8).save(tmp_path / "empty.faiss")
+    assert len(DenseIndex.load(tmp_path / "empty.faiss")) == 0
 
 
 def test_encode_with_cache_encodes_only_misses_and_duplicates_once():
