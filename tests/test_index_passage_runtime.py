@@ -169,3 +169,40 @@ def test_an_index_without_the_record_is_taken_as_torch_at_its_precision():
     # a full record compares every field: another library version or device is another fingerprint
     assert same_vectors(now, dict(now)) and not same_vectors(now, {**now, "library": "torch 3"})
     assert recorded_fingerprint({**legacy, "passages": now}) == now and recorded_fingerprint(None) is None
+
+
+def _info(index_dir: Path, *options: str):
+    from typer.testing import CliRunner
+
+    from legalret.cli import app
+
+    r = CliRunner().invoke(app, ["index", "info", "--index", str(index_dir), *options],
+                           env={"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    return r.stdout if "--json" in options else r.output  # (the report itself goes to stderr, like all messages)
+
+
+def test_index_info_names_the_passage_runtime_recorded_or_assumed(env, tmp_path):
+    import json
+
+    build_index(sup.articles(), tmp_path / "idx", model=str(sup.tiny_model_dir()), precision="fp32")
+    text = " ".join(_info(tmp_path / "idx").split())
+    assert "passages embedded by torch-fp32 on cpu (torch " in text and "assumed" not in text
+    assert json.loads(_info(tmp_path / "idx", "--json"))["passage_runtime"] == {"runtime": "torch-fp32", "assumed": False}
+
+    # an index built before the record: what `index add` takes it for, said to be assumed
+    path = current_generation(tmp_path / "idx") / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    del manifest["encoder"]["passages"]
+    path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    text = " ".join(_info(tmp_path / "idx").split())
+    assert "passages embedded by torch-fp32 (assumed: the index predates the runtime record" in text
+    assert json.loads(_info(tmp_path / "idx", "--json"))["passage_runtime"] == {"runtime": "torch-fp32", "assumed": True}
+
+
+def test_index_info_of_a_bm25_only_index_has_no_passage_runtime(env, tmp_path):
+    import json
+
+    build_index(sup.articles(), tmp_path / "idx", model="none")
+    assert "passages embedded" not in _info(tmp_path / "idx")
+    assert json.loads(_info(tmp_path / "idx", "--json"))["passage_runtime"] is None
