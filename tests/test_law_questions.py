@@ -41,6 +41,18 @@ def test_family_names_match_without_spaces_or_middle_dot_variants():
     assert family_of_key("근로기준법 시행령 제6조") == "노동"
 
 
+def test_a_law_name_holding_a_spaced_je_is_kept_whole():
+    """Family and per-law counts read the law as :func:`legalret.keys.law_of` does: the text before the key's
+    last " 제", so a name holding " 제" — even " 제4조" — stays whole, and a decree stays apart from its act."""
+    sofa = ("대한민국과 아메리카합중국 간의 상호방위조약 제4조에 의한 시설과 구역 및 대한민국에서의 합중국 군대의 "
+            "지위에 관한 협정의 시행에 관한 형사특별법")
+    assert family_of_key(f"{sofa} 제2조") == "형사" and family_of_key("노동절 제정에 관한 법률 제1조") == "노동"
+    golds = [[f"{sofa} 제2조", "근로기준법 시행령 제3조"], [f"{sofa} 제3조의2", "근로기준법 제2조"]]
+    questions = [parse_question({"qid": f"q{i}", "query": "질문", "gold": gold, "style": "short", "split": "tune"},
+                                "f.jsonl", i) for i, gold in enumerate(golds)]
+    assert summary(questions)["laws"] == {sofa: 2, "근로기준법 시행령": 1, "근로기준법": 1}
+
+
 def test_family_of_keys_prefers_the_special_law_then_the_majority():
     assert family_of_keys(["주택임대차보호법 제3조", "민법 제621조"]) == "임대차"   # special act over 민법
     assert family_of_keys(["민법 제750조", "상법 제64조"]) == CIVIL_COMMERCIAL
