@@ -107,6 +107,46 @@ def test_an_add_at_another_precision_is_refused(env, tmp_path):
     assert add_to_index([_amended(1, "임대인은 목적물을 인도하여야 한다.")], tmp_path / "idx", remove_missing=False).encoded == 1
 
 
+@pytest.mark.parametrize("settings, asked", [
+    ({"LEGALRET_PRECISION": "bf16"}, "torch-bf16"),
+    ({"LEGALRET_PASSAGE_ENCODER": "onnx-int8"}, "onnx-int8"),
+])
+def test_a_runtime_mismatch_is_refused_before_the_memory_stage_and_the_encoder_load(env, tmp_path, monkeypatch,
+                                                                                    settings, asked):
+    """The runtime an add would embed on follows from the settings: a mismatch is refused before the add's
+    memory stage (minutes on a large memory) and before any encoder is loaded."""
+    import legalret.models.encoder as models_encoder
+
+    build_index(sup.articles(), tmp_path / "idx", model=str(sup.tiny_model_dir()), precision="fp32")
+    live = current_generation(tmp_path / "idx")
+    for name, value in settings.items():
+        env.setenv(name, value)
+    loads, stages = [], []
+    monkeypatch.setattr(models_encoder, "load_encoder", lambda *a, **k: loads.append(a))
+    with pytest.raises(IndexError_, match=f"embedded by torch-fp32, this add would embed them by {asked}"):
+        add_to_index([_amended(0, "임차인은 차임을 지급하여야 한다.")], tmp_path / "idx", remove_missing=False,
+                     parts=lambda context: stages.append("memory"))
+    assert stages == [] and loads == [] and current_generation(tmp_path / "idx") == live
+
+
+def test_the_runtime_read_from_the_settings_is_the_loaded_encoders(env):
+    from legalret.errors import ModelError
+    from legalret.index.vector_cache import encoder_fingerprint
+    from legalret.models.encoder import load_encoder
+    from legalret.models.onnx import passage_runtime
+
+    model = str(sup.tiny_model_dir())
+    for precision in ("auto", "fp32", "bf16"):  # auto: whatever this machine's CPU (or GPU) does natively
+        assert passage_runtime(precision) == encoder_fingerprint(load_encoder(model, precision=precision))["runtime"]
+    env.setenv("LEGALRET_PRECISION", "fp32")
+    assert passage_runtime() == "torch-fp32" and passage_runtime("bf16") == "torch-bf16"
+    env.setenv("LEGALRET_PASSAGE_ENCODER", "ONNX-nbits8 ")
+    assert passage_runtime() == "onnx-nbits8"  # the precision is the torch base's, not what runs
+    env.setenv("LEGALRET_PASSAGE_ENCODER", "onnx-fp16")
+    with pytest.raises(ModelError, match="passage encoder 'onnx-fp16': choose torch, onnx-fp32"):
+        passage_runtime()
+
+
 def test_a_rebuild_reuses_the_folders_vectors_only_at_the_same_precision_and_runtime(env, tmp_path, capsys):
     from legalret.models.encoder import load_encoder
 
