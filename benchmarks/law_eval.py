@@ -67,6 +67,30 @@ def retriever_names(text: str) -> list[str]:
     return names
 
 
+def index_label(index: str) -> str:
+    """How the report names an index: its folder's name, live generation and size — not the absolute path, which
+    only says where it sat on one machine (manifests record no corpus name; the counts say what it holds)."""
+    from legalret.index.store import read_manifest
+
+    manifest = read_manifest(index)
+    c = manifest.get("counts") or {}
+    return (f"`{Path(index).resolve().name}` ({manifest.get('generation')}: {c.get('searchable', 0):,} searchable "
+            f"articles of {c.get('laws', 0):,} laws)")
+
+
+def report_markdown(result: dict) -> str:
+    """The Markdown report of a ``legalret.bench.law/1`` result (settings, then the breakdown's tables)."""
+    from legalret.evaluate.breakdown import breakdown_markdown
+
+    s = result["settings"]
+    return (f"### Retrieval quality per style and law family ({s['split']} half)\n\nIndex {s['index_label']}; questions: "
+            f"{', '.join(Path(p).name for p in s['questions'])}; holdings: {Path(s['holdings']).name if s['holdings'] else '—'} "
+            f"({s['holdings_split']} half, sample {s['holdings_limit'] or 'all'}). Memory votes only with decisions before "
+            f"{s['before']} for questions (holdings: earlier, other decisions). Mean [95% bootstrap interval, "
+            f"{s['n_resamples']} resamples]; gold keys outside the index are not scored.\n\n"
+            + breakdown_markdown(result["breakdown"], metrics=METRICS))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--index", required=True, help="index with dense vectors and a precedent memory")
@@ -85,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from legalret.errors import SourceError
-    from legalret.evaluate.breakdown import breakdown, breakdown_markdown
+    from legalret.evaluate.breakdown import breakdown
     from legalret.evaluate.report import write_result
 
     try:
@@ -103,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
                       n_resamples=args.resamples, seed=args.seed)
     result = {
         "schema": "legalret.bench.law/1",
-        "settings": {"index": args.index, "questions": args.questions or [str(DEFAULT_QUESTIONS)], "split": args.split,
+        "settings": {"index": args.index, "index_label": index_label(args.index),
+                     "questions": args.questions or [str(DEFAULT_QUESTIONS)], "split": args.split,
                      "holdings": args.holdings, "holdings_split": args.holdings_split,
                      "holdings_limit": args.holdings_limit, "before": args.before, "n_resamples": args.resamples,
                      "seed": args.seed, "leakage": plans, "seconds": round(time.perf_counter() - t0, 1),
@@ -112,13 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         "retrievers": order,
         "breakdown": table,
     }
-    s = result["settings"]
-    md = (f"### Retrieval quality per style and law family ({args.split} half)\n\nIndex `{args.index}`; questions: "
-          f"{', '.join(Path(p).name for p in s['questions'])}; holdings: {Path(args.holdings).name if args.holdings else '—'} "
-          f"({args.holdings_split} half, sample {args.holdings_limit or 'all'}). Memory votes only with decisions before "
-          f"{args.before} for questions (holdings: earlier, other decisions). Mean [95% bootstrap interval, "
-          f"{args.resamples} resamples]; gold keys outside the index are not scored.\n\n"
-          + breakdown_markdown(table, metrics=METRICS))
+    md = report_markdown(result)
     write_result(args.out, args.name or f"law_{args.split}", result, md)
     print(md)
     return 0

@@ -11,6 +11,8 @@ ArticleRef(law='민법', number=194, branch=0)
 '근로기준법 시행령'
 >>> laws_named("군형법 위반과 형법상 정당방위", ["형법", "군형법", "민법"])
 [True, True, False]
+>>> laws_named("구형법상 정당방위", ["형법", "군형법"])
+[True, False]
 """
 
 from __future__ import annotations
@@ -61,6 +63,11 @@ def law_of(key: str) -> str:
     return key.rpartition(" 제")[0] or key
 
 
+#: Written before a law's name, it names the law's former version (구법: ``구 민법``, ``구민법``), whose articles are
+#: keyed under the law's own name: :meth:`LawNames.resolve` and :func:`laws_named` read past it.
+FORMER = "구"
+
+
 def _is_syllable(ch: str) -> bool:
     return "\uac00" <= ch <= "\ud7a3"  # a precomposed Hangul syllable (가 … 힣)
 
@@ -71,16 +78,17 @@ def _compact_name(law: str) -> str:
 
 
 def laws_named(query: str, laws: Sequence[str]) -> list[bool]:
-    """Whether ``query`` names each of ``laws``, by whole name: spaces and middle dots do not count (``근로기준법시행령``
+    r"""Whether ``query`` names each of ``laws``, by whole name: spaces and middle dots do not count (``근로기준법시행령``
     names ``근로기준법 시행령``), words after the name do (``형법상``, ``형법의``, ``민법750`` name 형법 / 민법), but a
     Hangul syllable right before it makes it another law's name (``군형법``, ``국제형법`` do not name 형법;
-    ``주택임대차보호법`` does not name a ``임대차보호법``). A decree's name holds its act's: ``근로기준법 시행령``
+    ``주택임대차보호법`` does not name a ``임대차보호법``) — except :data:`FORMER` starting a word: ``구형법`` names
+    형법 as ``구 형법`` does (its former version, 구법). A decree's name holds its act's: ``근로기준법 시행령``
     names both.
 
     The query is read once (its compact form and where a name may start), then each law is a few ``str.find``\ s:
     the re-ranker calls it once per query with the candidates' distinct laws."""
     chars: list[str] = []
-    starts: list[bool] = []  # per compact character: not glued to a syllable before it
+    starts: list[bool] = []  # per compact character: a name may start here (not glued to a syllable before it)
     glued = False
     for ch in normalize(query):
         if ch.isspace() or ch == "\u00b7":
@@ -90,6 +98,12 @@ def laws_named(query: str, laws: Sequence[str]) -> list[bool]:
         starts.append(not glued)
         glued = _is_syllable(ch)
     text = "".join(chars)
+    # a word-initial 구 lets a name start right after it: 구형법 as 구 형법 (from the end: 구구형법 is no 구 형법)
+    at = text.rfind(FORMER, 0, len(text) - 1)
+    while at >= 0:
+        if starts[at]:
+            starts[at + 1] = True
+        at = text.rfind(FORMER, 0, at)
     out = []
     for law in laws:
         name = _compact_name(law)
@@ -123,8 +137,8 @@ class LawNames:
     def resolve(self, name: str) -> str | None:
         """Canonical name for ``name``, or None when the law is unknown."""
         c = compact(name)
-        if c.startswith("구") and c not in self._by_compact:
-            c = c[1:]
+        if c.startswith(FORMER) and c not in self._by_compact:
+            c = c[len(FORMER):]
         return self._by_compact.get(c)
 
     def canonical(self) -> list[str]:

@@ -107,6 +107,46 @@ def test_an_add_at_another_precision_is_refused(env, tmp_path):
     assert add_to_index([_amended(1, "임대인은 목적물을 인도하여야 한다.")], tmp_path / "idx", remove_missing=False).encoded == 1
 
 
+@pytest.mark.parametrize("settings, asked", [
+    ({"LEGALRET_PRECISION": "bf16"}, "torch-bf16"),
+    ({"LEGALRET_PASSAGE_ENCODER": "onnx-int8"}, "onnx-int8"),
+])
+def test_a_runtime_mismatch_is_refused_before_the_memory_stage_and_the_encoder_load(env, tmp_path, monkeypatch,
+                                                                                    settings, asked):
+    """The runtime an add would embed on follows from the settings: a mismatch is refused before the add's
+    memory stage (minutes on a large memory) and before any encoder is loaded."""
+    import legalret.models.encoder as models_encoder
+
+    build_index(sup.articles(), tmp_path / "idx", model=str(sup.tiny_model_dir()), precision="fp32")
+    live = current_generation(tmp_path / "idx")
+    for name, value in settings.items():
+        env.setenv(name, value)
+    loads, stages = [], []
+    monkeypatch.setattr(models_encoder, "load_encoder", lambda *a, **k: loads.append(a))
+    with pytest.raises(IndexError_, match=f"embedded by torch-fp32, this add would embed them by {asked}"):
+        add_to_index([_amended(0, "임차인은 차임을 지급하여야 한다.")], tmp_path / "idx", remove_missing=False,
+                     parts=lambda context: stages.append("memory"))
+    assert stages == [] and loads == [] and current_generation(tmp_path / "idx") == live
+
+
+def test_the_runtime_read_from_the_settings_is_the_loaded_encoders(env):
+    from legalret.errors import ModelError
+    from legalret.index.vector_cache import encoder_fingerprint
+    from legalret.models.encoder import load_encoder
+    from legalret.models.onnx import passage_runtime
+
+    model = str(sup.tiny_model_dir())
+    for precision in ("auto", "fp32", "bf16"):  # auto: whatever this machine's CPU (or GPU) does natively
+        assert passage_runtime(precision) == encoder_fingerprint(load_encoder(model, precision=precision))["runtime"]
+    env.setenv("LEGALRET_PRECISION", "fp32")
+    assert passage_runtime() == "torch-fp32" and passage_runtime("bf16") == "torch-bf16"
+    env.setenv("LEGALRET_PASSAGE_ENCODER", "ONNX-nbits8 ")
+    assert passage_runtime() == "onnx-nbits8"  # the precision is the torch base's, not what runs
+    env.setenv("LEGALRET_PASSAGE_ENCODER", "onnx-fp16")
+    with pytest.raises(ModelError, match="passage encoder 'onnx-fp16': choose torch, onnx-fp32"):
+        passage_runtime()
+
+
 def test_a_rebuild_reuses_the_folders_vectors_only_at_the_same_precision_and_runtime(env, tmp_path, capsys):
     from legalret.models.encoder import load_encoder
 
@@ -169,3 +209,40 @@ def test_an_index_without_the_record_is_taken_as_torch_at_its_precision():
     # a full record compares every field: another library version or device is another fingerprint
     assert same_vectors(now, dict(now)) and not same_vectors(now, {**now, "library": "torch 3"})
     assert recorded_fingerprint({**legacy, "passages": now}) == now and recorded_fingerprint(None) is None
+
+
+def _info(index_dir: Path, *options: str):
+    from typer.testing import CliRunner
+
+    from legalret.cli import app
+
+    r = CliRunner().invoke(app, ["index", "info", "--index", str(index_dir), *options],
+                           env={"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    return r.stdout if "--json" in options else r.output  # (the report itself goes to stderr, like all messages)
+
+
+def test_index_info_names_the_passage_runtime_recorded_or_assumed(env, tmp_path):
+    import json
+
+    build_index(sup.articles(), tmp_path / "idx", model=str(sup.tiny_model_dir()), precision="fp32")
+    text = " ".join(_info(tmp_path / "idx").split())
+    assert "passages embedded by torch-fp32 on cpu (torch " in text and "assumed" not in text
+    assert json.loads(_info(tmp_path / "idx", "--json"))["passage_runtime"] == {"runtime": "torch-fp32", "assumed": False}
+
+    # an index built before the record: what `index add` takes it for, said to be assumed
+    path = current_generation(tmp_path / "idx") / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    del manifest["encoder"]["passages"]
+    path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    text = " ".join(_info(tmp_path / "idx").split())
+    assert "passages embedded by torch-fp32 (assumed: the index predates the runtime record" in text
+    assert json.loads(_info(tmp_path / "idx", "--json"))["passage_runtime"] == {"runtime": "torch-fp32", "assumed": True}
+
+
+def test_index_info_of_a_bm25_only_index_has_no_passage_runtime(env, tmp_path):
+    import json
+
+    build_index(sup.articles(), tmp_path / "idx", model="none")
+    assert "passages embedded" not in _info(tmp_path / "idx")
+    assert json.loads(_info(tmp_path / "idx", "--json"))["passage_runtime"] is None

@@ -34,3 +34,14 @@ def test_spaces_and_middle_dots_do_not_count_and_a_decree_names_its_act():
     assert laws_named("근로기준법 위반", laws) == [False, True, False]
     assert laws_named("남녀고용평등과일가정 양립지원에관한법률", laws) == [False, False, True]
 
+
+def test_a_former_law_is_named_with_or_without_a_space():
+    """구 before a name is its former version (구법), keyed under the law's own name: ``구형법`` as ``구 형법``."""
+    laws = ["형법", "군형법", "형사소송법", "민법"]
+    assert laws_named("구형법상 정당방위", laws) == laws_named("구 형법상 정당방위", laws) == [True, False, False, False]
+    assert laws_named("(구형사소송법 제312조)", laws) == [False, False, True, False]
+    assert laws_named("구민법 시행 당시의 상속", laws) == [False, False, False, True]
+    # only a word-initial 구, and only right before the name: otherwise still a whole-name match
+    assert laws_named("구군형법 위반", laws) == [False, True, False, False]
+    assert laws_named("연구형법 논문", laws) == [False, False, False, False]
+    assert laws_named("구시형법", laws) == [False, False, False, False]

@@ -41,6 +41,18 @@ def test_family_names_match_without_spaces_or_middle_dot_variants():
     assert family_of_key("근로기준법 시행령 제6조") == "노동"
 
 
+def test_a_law_name_holding_a_spaced_je_is_kept_whole():
+    """Family and per-law counts read the law as :func:`legalret.keys.law_of` does: the text before the key's
+    last " 제", so a name holding " 제" — even " 제4조" — stays whole, and a decree stays apart from its act."""
+    sofa = ("대한민국과 아메리카합중국 간의 상호방위조약 제4조에 의한 시설과 구역 및 대한민국에서의 합중국 군대의 "
+            "지위에 관한 협정의 시행에 관한 형사특별법")
+    assert family_of_key(f"{sofa} 제2조") == "형사" and family_of_key("노동절 제정에 관한 법률 제1조") == "노동"
+    golds = [[f"{sofa} 제2조", "근로기준법 시행령 제3조"], [f"{sofa} 제3조의2", "근로기준법 제2조"]]
+    questions = [parse_question({"qid": f"q{i}", "query": "질문", "gold": gold, "style": "short", "split": "tune"},
+                                "f.jsonl", i) for i, gold in enumerate(golds)]
+    assert summary(questions)["laws"] == {sofa: 2, "근로기준법 시행령": 1, "근로기준법": 1}
+
+
 def test_family_of_keys_prefers_the_special_law_then_the_majority():
     assert family_of_keys(["주택임대차보호법 제3조", "민법 제621조"]) == "임대차"   # special act over 민법
     assert family_of_keys(["민법 제750조", "상법 제64조"]) == CIVIL_COMMERCIAL
@@ -155,12 +167,17 @@ def test_law_holdings_cli_writes_the_labelled_file(tmp_path, capsys):
     assert lh.main([str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "o.jsonl")]) == 1
 
 
-def test_law_eval_reads_questions_and_one_half_of_the_holdings(tmp_path):
-    import json
-
+def _law_eval():
     spec = importlib.util.spec_from_file_location("law_eval", ROOT / "benchmarks" / "law_eval.py")
     law_eval = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(law_eval)
+    return law_eval
+
+
+def test_law_eval_reads_questions_and_one_half_of_the_holdings(tmp_path):
+    import json
+
+    law_eval = _law_eval()
     holdings = tmp_path / "law_holdings.jsonl"
     rows = [{"qid": f"h{i}", "query": "판시사항", "gold": ["형법 제21조"], "case_no": f"2021도{i}", "date": "2021-03-04",
              "family": "형사", "split": "tune" if i % 2 else "report"} for i in range(10)]
@@ -172,3 +189,33 @@ def test_law_eval_reads_questions_and_one_half_of_the_holdings(tmp_path):
     assert len(held) == 3 and all(h.extra["split"] == "report" and h.extra["family"] == "형사" for h in held)
     with pytest.raises(Exception, match="unknown retriever"):
         law_eval.retriever_names("bm25,nope")
+
+
+def test_law_eval_names_the_index_by_folder_and_generation_not_its_path(tmp_path):
+    """The committed report must not carry the machine's absolute path: the folder's name, generation and size."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "index"))
+    import index_support as sup
+
+    from legalret.evaluate.breakdown import breakdown
+    from legalret.evaluate.quality import EvalQuery
+    from legalret.index import build_index
+
+    law_eval = _law_eval()
+    index = tmp_path / "all-laws-idx"
+    build_index(sup.articles(), index, model="none")
+    label = law_eval.index_label(str(index))
+    searchable, laws = sum(not a.deleted for a in sup.articles()), len({a.law for a in sup.articles()})
+    assert label == f"`all-laws-idx` (gen-000001: {searchable:,} searchable articles of {laws} laws)"
+
+    queries = [EvalQuery(qid=f"q{i}", query="질문", gold=["민법 제1조"], extra={"style": "short", "family": "민사·상사"})
+               for i in range(2)]
+    scores = [{"recall@10": 1.0, "mrr@10": 1.0, "recall@100": 1.0}, {"recall@10": 0.0, "mrr@10": 0.0, "recall@100": 1.0}]
+    result = {"settings": {"index": str(index), "index_label": label, "questions": ["/x/law_questions.jsonl"],
+                           "split": "report", "holdings": None, "holdings_split": "report", "holdings_limit": 0,
+                           "before": "2020-01-01", "n_resamples": 50},
+              "breakdown": breakdown(queries, {"bm25": scores}, n_resamples=50)}
+    md = law_eval.report_markdown(result)
+    assert f"Index {label}; questions: law_questions.jsonl; holdings: —" in md and str(tmp_path) not in md
+    assert "| bm25 | 0.500 [" in md and "**recall@100 per style**" in md

@@ -24,6 +24,9 @@ def test_law_names_any_spacing_and_quotes():
     assert keys("「민법」 제103조의 반사회질서") == ["민법 제103조"]
     assert keys("질문:민법 제3조") == ["민법 제3조"]
     assert keys("민법 시행령 제1조") == ["민법 시행령 제1조"]  # the longest name wins
+    # 구 (the former version) glued to the name or not, as LawNames.resolve reads it
+    assert keys("구민법 제1000조") == keys("구 민법 제1000조") == keys("(구민법 제1000조)") == ["민법 제1000조"]
+    assert keys("구민법750") == ["민법 제750조"]
 
 
 def test_carry_over_and_same_law():

@@ -224,10 +224,11 @@ def _print_report(report, as_json: bool, repairs: Optional[dict] = None) -> None
 def info_command(
     index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory."),
     verify: bool = typer.Option(False, "--verify", help="Check every file's sha256 against the manifest."),
-    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON on stdout."),
+    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON on stdout, with `passage_runtime`: what embedded the passages."),
 ) -> None:
-    """Show what an index holds: encoder, tokenizer, fusion, counts, laws, stage timings."""
+    """Show what an index holds: encoder, passage runtime, tokenizer, fusion, counts, laws, stage timings."""
     from legalret.index.store import generations, live_generation, read_manifest, verify_files
+    from legalret.index.vector_cache import recorded_fingerprint
 
     index = index or _default_index()
     gen, broken = live_generation(index)
@@ -237,10 +238,13 @@ def info_command(
     manifest = read_manifest(index, gen)
     if verify:
         verify_files(gen, manifest, full=True)
-    if as_json:
-        sys.stdout.write(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-        return
     enc = manifest.get("encoder")
+    # what `index add` compares its own runtime with (an index from before the record: torch at its precision)
+    recorded = recorded_fingerprint(enc)
+    runtime = {"runtime": recorded["runtime"], "assumed": bool(recorded.get("inferred"))} if recorded else None
+    if as_json:
+        sys.stdout.write(json.dumps({**manifest, "passage_runtime": runtime}, ensure_ascii=False, indent=2) + "\n")
+        return
     c = manifest["counts"]
     size = sum(f["bytes"] for f in manifest["files"].values())
     console.print(f"[bold]{index}[/] — {manifest['generation']}, schema v{manifest['schema_version']}, built {manifest['created']}, {size / 1e6:.1f} MB", highlight=False)
@@ -250,6 +254,12 @@ def info_command(
                       + (f", adapter {enc['adapter']}" if enc.get("adapter") else ""), highlight=False)
     else:
         console.print("encoder: none (BM25 only)")
+    if runtime and runtime["assumed"]:
+        console.print(f"passages embedded by {runtime['runtime']} (assumed: the index predates the runtime record; "
+                      "`index add` takes it for torch at the recorded precision)", highlight=False)
+    elif runtime:
+        console.print(f"passages embedded by {runtime['runtime']} on {recorded.get('device')} "
+                      f"({recorded.get('library')}); `index add` must embed on the same runtime", highlight=False)
     tok = manifest["tokenizer"]
     console.print(f"tokenizer kiwi {tok.get('kiwipiepy')} mixed={tok['mixed']} bigrams={tok['bigrams']}; BM25 {manifest['bm25']}", highlight=False)
     console.print(f"fusion {manifest['fusion']}", highlight=False)

@@ -36,7 +36,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from legalret.keys import parse_key
+from legalret.keys import law_of
 from legalret.text import compact
 
 __all__ = ["FAMILIES", "CIVIL_COMMERCIAL", "OTHER", "family_of_law", "family_of_key", "family_of_keys"]
@@ -93,7 +93,7 @@ def family_of_law(law: str) -> str:
 
 def family_of_key(key: str) -> str:
     """The family of an article key (``근로기준법 시행령 제6조`` → 노동)."""
-    return family_of_law(parse_key(key).law)
+    return family_of_law(law_of(key))
 
 
 def family_of_keys(keys: Iterable[str]) -> str:

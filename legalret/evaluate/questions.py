@@ -35,7 +35,7 @@ from pathlib import Path
 
 from legalret.errors import SourceError
 from legalret.evaluate.families import FAMILIES
-from legalret.keys import parse_key
+from legalret.keys import law_of, parse_key
 
 STYLES = ("short", "scenario", "keyword")
 SPLITS = ("tune", "report")
@@ -133,7 +133,7 @@ def summary(questions: Sequence[Question]) -> dict:
         "multi_article": len(multi),
         "multi_article_share": round(len(multi) / len(questions), 3) if questions else 0.0,
         "multi_per_style": dict(Counter(q.style for q in multi)),
-        "laws": dict(Counter(parse_key(k).law for q in questions for k in q.gold)),
+        "laws": dict(Counter(law_of(k) for q in questions for k in q.gold)),
         **({"per_family": dict(Counter(q.family for q in questions)),
             "multi_per_family": dict(Counter(q.family for q in multi))}
            if any(q.family for q in questions) else {}),

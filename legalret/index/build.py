@@ -8,7 +8,8 @@ articles into an existing index:
   and vector (cached by text hash under the index's encoder fingerprint, so only changed text is encoded);
 * passages are embedded as ``index build`` embeds them (:func:`passage_encoder`: the torch encoder, or its ONNX
   export under ``$LEGALRET_PASSAGE_ENCODER``); an add whose runtime — torch precision or ONNX variant — is not
-  the one the index records stops with :class:`IndexError_` rather than mix two kinds of vectors;
+  the one the index records stops with :class:`IndexError_` rather than mix two kinds of vectors — before the
+  memory stage and the encoder load, the runtime being known from the settings; the loaded encoder is checked again;
 * a law present in the new batch is taken to be **re-ingested whole**: its articles missing from the batch are
   removed (``remove_missing=False`` keeps them, for partial batches);
 * the report says how many were added / changed / removed / unchanged, and how long each stage took;
@@ -255,6 +256,8 @@ def add_to_index(
             _check_removals(removed_by_law, previous)
             _check_cut_off(incoming, previous)
         articles_changed = bool(report.added or report.changed or report.removed)
+        if articles_changed and encoder is None:
+            _check_requested_runtime(info, precision, index_dir)  # before the memory stage, not after it
         # Loading the encoder (mostly imports) runs beside merging, tokenizing and the BM25 rebuild,
         # which spend their time in C code without the GIL: on the full index it hides ~3 s of ~20.
         def pending() -> _PendingEncoder:
@@ -714,22 +717,35 @@ def _encoder_for_existing(info, model, adapter, encoder, precision, index_dir: P
     enc = load_index_encoder(info, model=model, adapter=adapter, encoder=encoder, precision=precision, where=index_dir)
     if encoder is None and enc is not None:
         enc = passage_encoder(enc)
-    _check_runtime(info, enc, index_dir)
+    current = encoder_fingerprint(enc) if enc is not None else None
+    _check_runtime(info, current.get("runtime") if current else None, index_dir)  # what really runs, checked
     return enc
 
 
-def _check_runtime(info: dict | None, enc: Any, where: Path) -> None:
-    """One-line error when ``enc`` would embed passages on another runtime (torch precision, ONNX variant) than
+def _check_requested_runtime(info: dict | None, precision: str, where: Path) -> None:
+    """:func:`_check_runtime` before the encoder is loaded: the runtime an add would embed on follows from
+    ``LEGALRET_PASSAGE_ENCODER``, the precision (``LEGALRET_PRECISION``) and the hardware
+    (:func:`legalret.models.onnx.passage_runtime`), so a mismatch is refused before the add's long stages
+    (the memory's: minutes), not after them. The loaded encoder is checked again (:func:`_encoder_for_existing`)."""
+    if recorded_fingerprint(info) is None:
+        return  # no vectors: nothing to mix (and nothing to import torch for)
+    from legalret.models.onnx import passage_runtime
+
+    _check_runtime(info, passage_runtime(precision), where)
+
+
+def _check_runtime(info: dict | None, runtime: str | None, where: Path) -> None:
+    """One-line error when passages would be embedded on another ``runtime`` (torch precision, ONNX variant) than
     the index's vectors were made on: the index would mix two kinds of vectors. (Another device or library
     version is accepted: it moves the last digits of a vector, not the 4th as another precision does.)"""
-    recorded, current = recorded_fingerprint(info), encoder_fingerprint(enc) if enc is not None else None
-    if recorded is None or current is None or recorded.get("runtime") == current.get("runtime"):
+    recorded = recorded_fingerprint(info)
+    if recorded is None or runtime is None or recorded.get("runtime") == runtime:
         return
     was = recorded["runtime"]
     match = (f"set LEGALRET_PASSAGE_ENCODER={was}" if was.startswith("onnx-") else
              f"set LEGALRET_PRECISION={was.removeprefix('torch-')} with LEGALRET_PASSAGE_ENCODER unset (or torch)")
     raise IndexError_(
-        f"{where}: the index's passages were embedded by {was}, this add would embed them by {current['runtime']} "
+        f"{where}: the index's passages were embedded by {was}, this add would embed them by {runtime} "
         f"(its vectors would mix both); nothing was written — {match}, or rebuild with `legalret index build`"
     )
 

@@ -196,8 +196,9 @@ def default_device() -> str:
     return "cpu"
 
 
-def resolve_precision(precision: Precision, device: str) -> str:
-    """What ``'auto'`` means here: bf16 where the hardware does bf16 natively, else fp32."""
+def resolve_precision(precision: Precision, device: str | None = None) -> str:
+    """What ``'auto'`` means on ``device`` (None: :func:`default_device`, asked only when it decides): bf16 where the
+    hardware does bf16 natively, else fp32."""
     if precision != "auto":
         return precision
     from legalret.config import env_precision
@@ -205,6 +206,7 @@ def resolve_precision(precision: Precision, device: str) -> str:
     env = env_precision()
     if env in ("fp32", "bf16"):
         return env
+    device = device or default_device()
     import torch
 
     if device.startswith("cuda"):

@@ -1018,15 +1018,34 @@ def for_passages(encoder, runtime: str | None = None):
     ``runtime`` None: ``$LEGALRET_PASSAGE_ENCODER``. Opt-in: faster on this project's CPU (1.40× / 2.10× less CPU
     than torch bf16 for ``nbits8`` / ``int8``) but not within 0.005 recall@10 of fp32 passages on the main-job
     index's dev sets (largest drops −0.008 / −0.019; ``benchmarks/results/build-speed/quality.md``)."""
+    runtime = _passage_runtime_setting(runtime)
+    if runtime == "torch":
+        return encoder
+    return OnnxPassageEncoder.for_encoder(encoder, runtime.removeprefix("onnx-"))
+
+
+def passage_runtime(precision: str = "auto", runtime: str | None = None) -> str:
+    """The runtime that ``for_passages(load_encoder(precision=precision), runtime)`` embeds on, as
+    :func:`~legalret.index.vector_cache.encoder_fingerprint` names it (``onnx-<variant>``, ``torch-fp32``,
+    ``torch-bf16``), read from the settings without loading a model: what ``index add`` checks against the
+    index's record before its long stages. torch is imported only for ``'auto'`` without ``LEGALRET_PRECISION``
+    (whether a GPU is there decides it)."""
+    runtime = _passage_runtime_setting(runtime)
+    if runtime != "torch":
+        return runtime
+    from legalret.models.encoder import resolve_precision
+
+    return f"torch-{resolve_precision(precision)}"  # type: ignore[arg-type]
+
+
+def _passage_runtime_setting(runtime: str | None) -> str:
+    """``runtime`` (None: ``$LEGALRET_PASSAGE_ENCODER``, else torch) checked: ``'torch'`` or ``'onnx-<variant>'``."""
     from legalret.config import env_passage_encoder
 
     runtime = (runtime or env_passage_encoder() or "torch").strip().lower()
-    if runtime == "torch":
-        return encoder
-    variant = runtime.removeprefix("onnx-")
-    if not runtime.startswith("onnx-") or variant not in MODEL_FILES:
+    if runtime != "torch" and (not runtime.startswith("onnx-") or runtime.removeprefix("onnx-") not in MODEL_FILES):
         raise ModelError(f"passage encoder {runtime!r}: choose torch, " + ", ".join(f"onnx-{v}" for v in MODEL_FILES))
-    return OnnxPassageEncoder.for_encoder(encoder, variant)
+    return runtime
 
 
 def length_buckets(lengths: Sequence[int], max_tokens: int) -> list[list[int]]:

@@ -48,7 +48,7 @@ from legalret.articles import Article
 from legalret.atomic import atomic_path
 from legalret.config import DEV_END, TRAIN_END, split_of
 from legalret.errors import LegalretError
-from legalret.keys import parse_key
+from legalret.keys import law_of, parse_key
 from legalret.precedents.citations import NUMBERING_SINCE, predates_numbering
 from legalret.precedents.parse import Precedent
 
@@ -271,9 +271,6 @@ def _names_gold(query: str, gold: Sequence[str]) -> bool:
 
 
 def _summary(ps: PairSet, templates: Sequence[str], query_template: str, n_articles: int) -> dict:
-    def law(key: str) -> str:
-        return parse_key(key).law
-
     out: dict = {
         "splits": {"train": f"decided < {TRAIN_END.isoformat()}",
                    "dev": f"{TRAIN_END.isoformat()} <= decided < {DEV_END.isoformat()}"},
@@ -291,13 +288,13 @@ def _summary(ps: PairSet, templates: Sequence[str], query_template: str, n_artic
             "queries": len(queries),
             "precedents": len({p["case_no"] for p in pairs if p["source"] == "holding"}),
             "pairs_by_source": dict(Counter(p["source"] for p in pairs)),
-            "pairs_by_law": dict(Counter(law(p["key"]) for p in pairs)),
+            "pairs_by_law": dict(Counter(law_of(p["key"]) for p in pairs)),
             "pairs_by_template": dict(Counter(p["template"] for p in pairs)),
             # 'shared': one unnumbered 참조조문 list serves several holdings (noisier positives)
             "pairs_by_alignment": dict(Counter(p["alignment"] for p in pairs if "alignment" in p)),
             "distinct_keys": len({p["key"] for p in pairs}),
             "gold_per_query": round(sum(len(q["gold"]) for q in queries) / max(1, len(queries)), 3),
-            "queries_by_law": dict(Counter(law(k) for q in queries for k in q["gold"])),
+            "queries_by_law": dict(Counter(law_of(k) for q in queries for k in q["gold"])),
             # holdings that spell out a gold article ('민법 제840조 제6호의 …'): exact-citation lookups
             # answer these, so report quality with and without them
             "queries_naming_a_gold_article": sum(1 for q in queries if _names_gold(q["query"], q["gold"])),

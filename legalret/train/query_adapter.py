@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from legalret.errors import ModelError, SourceError
-from legalret.keys import parse_key
+from legalret.keys import law_of
 from legalret.models.query_adapter import QueryAdapter, QueryAdapterCard
 
 #: Queries scored against all candidates at once by :func:`dense_metrics` (bounds its memory).
@@ -320,7 +320,7 @@ def dense_metrics(Q: np.ndarray, gold: list[list[int]], P: np.ndarray, W: np.nda
 
 def pairs_by_law(data: QuerySet, keys: Sequence[str]) -> dict[str, int]:
     """(query, gold article) pairs per law, most first: which laws (an act, its 시행령) the map was fitted on."""
-    return dict(Counter(parse_key(keys[row]).law for rows in data.gold for row in rows).most_common())
+    return dict(Counter(law_of(keys[row]) for rows in data.gold for row in rows).most_common())
 
 
 def hardware() -> str:
