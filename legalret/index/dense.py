@@ -182,11 +182,9 @@ class DenseIndex:
         import faiss
 
         parts = partitions_path(path)
-        # Memory-mapped, not read: an index file is never changed once written (a generation is replaced whole),
-        # so a search opens 200 MB of all-law vectors at once instead of copying them (0.15–0.6 s of a cold
-        # search), and the server's workers share one copy in the page cache. Nothing writes to a loaded index.
-        flags = getattr(faiss, "IO_FLAG_MMAP_IFC", 0) | getattr(faiss, "IO_FLAG_READ_ONLY", 0)
-        return cls(faiss.read_index(str(path), flags), Partitions.load(parts) if parts.is_file() else None)
+        # Read, not memory-mapped (IO_FLAG_MMAP_IFC): the vectors sit at an odd offset in the file, and numpy's
+        # unaligned paths made the probed-cell gather ~10x slower than the 0.15 s the mapping saves.
+        return cls(faiss.read_index(str(path)), Partitions.load(parts) if parts.is_file() else None)
 
     # ---- search --------------------------------------------------------------------------------
     def scores(self, query_vector: np.ndarray) -> np.ndarray:
@@ -227,10 +225,9 @@ class _Owned:
 
 def _view(owner, array: np.ndarray) -> np.ndarray:
     """``array`` (a view of ``owner``'s memory, from ``faiss.rev_swig_ptr``) as an array that keeps ``owner``
-    alive: a bare view outlives the index it points into (``DenseIndex.load(p).vectors`` read freed memory,
-    and an unmapped file once loading maps it)."""
+    alive: a bare view outlived the index it points into (``DenseIndex.load(p).vectors`` read freed memory)."""
     view = np.asarray(_Owned(owner, array))
-    view.flags.writeable = False  # a loaded index is a read-only mapping of its file: an error, not a crash
+    view.flags.writeable = False  # nothing may change an index's vectors behind FAISS's back
     return view
 
 
