@@ -15,7 +15,8 @@ the precedent memory alone (issue 23). This experiment fits candidates on that i
 * any variant with ``-qW`` (``listwise-match-q3``): the questions weigh ``W``× the holdings in total (default 1:1);
 * ``match``, ``listwise-match`` — ``law`` plus the word matches (group ``match``: the query's words against the
   candidate's law name and article title, by syllable bigrams — "부가가치세" → 부가가치세법, "간이과세자" → the
-  title "간이과세의 범위"), logistic and listwise; ``listwise-match-only`` without the law group. The titles are read from the index (``--index``).
+  title "간이과세의 범위"), logistic and listwise; ``listwise-match-only`` without the law group; ``mlp8-match``
+  with one tanh hidden layer of 8 units. The titles are read from the index (``--index``).
 
 Fitting data (never the reporting sets): train-split holdings citing any law (``legalret pairs --corpus
 all-acts-decrees``), split by case number into a fitting part and a held-out part, and the **tune** halves of
@@ -61,11 +62,12 @@ SHIPPED = {"shipped": SHIPPED_RANKER, "shipped-all-laws": SHIPPED_LAW_RANKER}
 VARIANTS = {
     "recipe": (("first", "profile"), "logistic"),
     "law": (("first", "profile", "law"), "logistic"),
-    "law+second": (tuple(FEATURE_GROUPS), "logistic"),
+    "law+second": (("first", "second", "profile", "law"), "logistic"),
     "listwise-law": (("first", "profile", "law"), "listwise"),
     "match": (("first", "profile", "law", "match"), "logistic"),
     "listwise-match": (("first", "profile", "law", "match"), "listwise"),
     "listwise-match-only": (("first", "profile", "match"), "listwise"),  # does the match group do the law group's work?
+    "mlp8-match": (("first", "profile", "law", "match"), "mlp8"),
 }
 
 
@@ -101,7 +103,9 @@ def fitter(name: str, info: dict | None = None):
                  **({"source_weights": weights} if weights else {})}
         if model == "logistic":
             return fit(rows, features=names, info=extra, source_weights=weights)
-        return fit_listwise(rows, features=names, info=extra, source_weights=weights)
+        hidden = int(model[3:]) if model.startswith("mlp") else 0  # mlp8: one tanh layer of 8 units (listwise)
+        return fit_listwise(rows, features=names, info=extra, source_weights=weights, hidden=hidden,
+                            **({"epochs": 400} if hidden else {}))
     return fit_on
 
 

@@ -418,7 +418,7 @@ def content_bigrams(text: str, name: bool = False) -> frozenset[str]:
     return frozenset(out)
 
 
-def _query_bigrams(query: str) -> frozenset[str]:
+def query_bigrams(query: str) -> frozenset[str]:
     """Every unit :func:`content_bigrams` could give, found in the query: each word's bigrams and the whole word."""
     out = set()
     for word in _WORD.findall(normalize(query)):
@@ -430,7 +430,7 @@ def _query_bigrams(query: str) -> frozenset[str]:
 def _match_features(x: np.ndarray, col: dict[str, int], query: str, keys: list[str], titles: Any) -> None:
     """Write the word-match columns (:data:`MATCH`) of ``x``: per distinct law, then per candidate's title, the
     share of its bigrams (:func:`content_bigrams`) that the query holds."""
-    found = _query_bigrams(query)
+    found = query_bigrams(query)
     n = len(keys)
 
     def share_and_count(units: frozenset[str]) -> tuple[float, int]:
