@@ -30,7 +30,7 @@ any-law dev holdings are scored, per style and per law family, with 95% bootstra
     python experiments/ranker_cache.py --index IDX --questions all --out RK/user.pkl
     python experiments/ranker_cache.py --index IDX --holdings RK/law_holdings_report.jsonl --holdings-limit 1500 \\
         --source dev --out RK/dev.pkl
-    python experiments/ranker_all_laws.py --cache RK --keys RK/keys.json --index IDX --report \
+    python experiments/ranker_all_laws.py --cache RK --keys RK/keys.json --index IDX --report \\
         --save law=legalret/data/fusion_ranker_all_laws.json
 
 Writes ``benchmarks/results/ranker_all_laws.{json,md}``.

@@ -147,7 +147,8 @@ class ArticleStore(Sequence[Article]):
 
     def title(self, pos: int) -> str:
         """Article ``pos``'s title (조문제목) without parsing the article: the re-ranker reads the titles of 100
-        candidates per query (~2 µs each from the line's head, ~40 µs to parse a whole article)."""
+        candidates per query (~7 µs each from the line's head, ~50 µs to parse the whole article; measured on the
+        all-law index, 2,000 random articles)."""
         title = self._titles.get(pos)
         if title is None:
             art = self._parsed.get(pos)
