@@ -11,7 +11,12 @@ the precedent memory alone (issue 23). This experiment fits candidates on that i
 * ``recipe`` — the shipped recipe (logistic, feature groups ``first,profile``) refitted on all-law data;
 * ``law`` — the same plus the law-level features (group ``law``: which law the lists, the memories' votes and the
   query point to; 법률 vs 시행령; the act-and-decree family);
-* ``law+second`` — every feature; ``listwise-law`` — ``law`` fitted listwise.
+* ``law+second`` — every feature but the word matches; ``listwise-law`` — ``law`` fitted listwise;
+* any variant with ``-qW`` (``listwise-match-q3``): the questions weigh ``W``× the holdings in total (default 1:1);
+* ``match``, ``listwise-match`` — ``law`` plus the word matches (group ``match``: the query's words against the
+  candidate's law name and article title, by syllable bigrams — "부가가치세" → 부가가치세법, "간이과세자" → the
+  title "간이과세의 범위"), logistic and listwise; ``listwise-match-only`` without the law group; ``mlp8-match``
+  with one tanh hidden layer of 8 units. The titles are read from the index (``--index``).
 
 Fitting data (never the reporting sets): train-split holdings citing any law (``legalret pairs --corpus
 all-acts-decrees``), split by case number into a fitting part and a held-out part, and the **tune** halves of
@@ -25,7 +30,8 @@ any-law dev holdings are scored, per style and per law family, with 95% bootstra
     python experiments/ranker_cache.py --index IDX --questions all --out RK/user.pkl
     python experiments/ranker_cache.py --index IDX --holdings RK/law_holdings_report.jsonl --holdings-limit 1500 \\
         --source dev --out RK/dev.pkl
-    python experiments/ranker_all_laws.py --cache RK --keys RK/keys.json --report --save law=legalret/data/fusion_ranker_all_laws.json
+    python experiments/ranker_all_laws.py --cache RK --keys RK/keys.json --index IDX --report \\
+        --save law=legalret/data/fusion_ranker_all_laws.json
 
 Writes ``benchmarks/results/ranker_all_laws.{json,md}``.
 """
@@ -56,8 +62,12 @@ SHIPPED = {"shipped": SHIPPED_RANKER, "shipped-all-laws": SHIPPED_LAW_RANKER}
 VARIANTS = {
     "recipe": (("first", "profile"), "logistic"),
     "law": (("first", "profile", "law"), "logistic"),
-    "law+second": (tuple(FEATURE_GROUPS), "logistic"),
+    "law+second": (("first", "second", "profile", "law"), "logistic"),
     "listwise-law": (("first", "profile", "law"), "listwise"),
+    "match": (("first", "profile", "law", "match"), "logistic"),
+    "listwise-match": (("first", "profile", "law", "match"), "listwise"),
+    "listwise-match-only": (("first", "profile", "match"), "listwise"),  # does the match group do the law group's work?
+    "mlp8-match": (("first", "profile", "law", "match"), "mlp8"),
 }
 
 
@@ -82,16 +92,51 @@ def fitter(name: str, info: dict | None = None):
         return lambda qs: shipped
     if name == "memory-order":
         return lambda qs: ListOrder("memory")
-    groups, model = VARIANTS[name]
+    base, _, weight = name.partition("-q")  # listwise-match-q3: the questions weigh 3× the holdings in total
+    groups, model = VARIANTS[base]
     names = [f for g in FEATURE_GROUPS if g in groups for f in FEATURE_GROUPS[g]]
+    weights = {"holdings": 1.0, "questions": float(weight)} if weight else None
 
     def fit_on(qs):
         rows = subset(rv.rows_of(qs), names)
-        extra = {**(info or {}), "feature_groups": list(groups), "features": len(names)}
+        extra = {**(info or {}), "feature_groups": list(groups), "features": len(names),
+                 **({"source_weights": weights} if weights else {})}
         if model == "logistic":
-            return fit(rows, features=names, info=extra)
-        return fit_listwise(rows, features=names, info=extra)
+            return fit(rows, features=names, info=extra, source_weights=weights)
+        hidden = int(model[3:]) if model.startswith("mlp") else 0  # mlp8: one tanh layer of 8 units (listwise)
+        return fit_listwise(rows, features=names, info=extra, source_weights=weights, hidden=hidden,
+                            **({"epochs": 400} if hidden else {}))
     return fit_on
+
+
+def by_set(groups: dict) -> dict:
+    """The tune groups again per question file (``law`` / ``user``): the cross-validated scores split, so the
+    other laws' questions can be read apart from the 민법/상법 ones."""
+    out = dict(groups)
+    for name, (qs, scores) in groups.items():
+        if not name.startswith("tune "):
+            continue
+        for which in ("law", "user"):
+            idx = [i for i, d in enumerate(qs) if d.get("set") == which]
+            out[f"{which} {name}"] = ([qs[i] for i in idx], [scores[i] for i in idx])
+    return out
+
+
+def tune_mean(summary: dict) -> float:
+    """What a variant is chosen by: the mean of recall@10 and MRR@10 over the held-out holdings and the three
+    tune styles (both question files together)."""
+    groups = [g for g in summary if g == "held-out holdings" or (g.startswith("tune ") and g.endswith("(cv)"))]
+    return float(np.mean([summary[g][m][0] for g in groups for m in ("recall@10", "mrr@10")]))
+
+
+def titles_of(index_dir: str):
+    """``key -> article title`` of an index's live generation (what the Searcher's re-ranker reads)."""
+    from legalret.index.article_store import ArticleStore
+    from legalret.index.store import current_generation
+
+    store = ArticleStore.open(current_generation(index_dir))
+    at = {key: i for i, key in enumerate(store.keys)}
+    return lambda key: store.title(at[key]) if key in at else ""
 
 
 def grouped(qs: list[dict], scores: list[np.ndarray], label: str, by: str) -> dict:
@@ -106,6 +151,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cache", required=True, help="folder with train.pkl, law.pkl, user.pkl, dev.pkl")
     ap.add_argument("--keys", required=True, help="JSON list of the index's article keys")
+    ap.add_argument("--index", help="the index the candidates came from (its article titles, for the match group)")
     ap.add_argument("--variants", default="memory-order," + ",".join(SHIPPED) + "," + ",".join(VARIANTS))
     ap.add_argument("--heldout", type=float, default=0.2)
     ap.add_argument("--report", action="store_true", help="score the report halves (after choosing)")
@@ -117,16 +163,19 @@ def main(argv=None) -> int:
     cache = Path(args.cache)
     keys = set(json.loads(Path(args.keys).read_text(encoding="utf-8")))
     t0 = time.perf_counter()
-    train = rv.load(str(cache / "train.pkl"), keys)
-    law_q = rv.load(str(cache / "law.pkl"), keys)
-    user_q = rv.load(str(cache / "user.pkl"), keys)
+    titles = titles_of(args.index) if args.index else None
+    if titles is None and any("match" in VARIANTS.get(v.partition("-q")[0], ((), ""))[0] for v in args.variants.split(",")):
+        raise SystemExit("the match variants need --index (the article titles)")
+    train = rv.load(str(cache / "train.pkl"), keys, titles)
+    law_q = rv.load(str(cache / "law.pkl"), keys, titles)
+    user_q = rv.load(str(cache / "user.pkl"), keys, titles)
     for d in law_q:
         d["set"] = "law"
     for d in user_q:
         d["set"], d["family"] = "user", "민사·상사"
     questions = law_q + user_q
     fit_h, held, tune, report = rv.split(train, questions, args.heldout)
-    dev = rv.load(str(cache / "dev.pkl"), keys) if args.report and (cache / "dev.pkl").exists() else None
+    dev = rv.load(str(cache / "dev.pkl"), keys, titles) if args.report and (cache / "dev.pkl").exists() else None
     print(f"{len(train)} train holdings ({len(fit_h)} fit / {len(held)} held out), {len(tune)} tune and {len(report)} "
           f"report questions, {len(dev or [])} dev holdings; {time.perf_counter() - t0:.0f}s", flush=True)
     data = {"train_holdings": len(train), "fit": len(fit_h), "held_out": len(held), "tune_questions": len(tune),
@@ -135,9 +184,10 @@ def main(argv=None) -> int:
     for name in args.variants.split(","):
         t = time.perf_counter()
         fit_on = fitter(name)
-        table["tuning"][name] = rv.summarize(rv.tuning_groups(fit_on, fit_h, held, tune))
+        table["tuning"][name] = rv.summarize(by_set(rv.tuning_groups(fit_on, fit_h, held, tune)))
+        table.setdefault("tune_mean", {})[name] = tune_mean(table["tuning"][name])
         line = "  ".join(f"{g}: {v['recall@10'][0]:.3f}/{v['mrr@10'][0]:.3f}" for g, v in table["tuning"][name].items())
-        print(f"{name:13s} {time.perf_counter() - t:5.0f}s  tune  {line}", flush=True)
+        print(f"{name:13s} {time.perf_counter() - t:5.0f}s  tune mean {table['tune_mean'][name]:.4f}  {line}", flush=True)
         if args.report:
             ranker = fit_on(fit_h + held + tune)
             groups = {}
@@ -190,6 +240,9 @@ def markdown(table: dict) -> str:
                 cells.append(f"{r[0]:.3f} [{r[1]:.3f}, {r[2]:.3f}] / {m[0]:.3f}")
             lines.append(f"| {g} | {n} | " + " | ".join(cells) + " |")
         lines.append("")
+        if part == "tuning" and table.get("tune_mean"):
+            lines += ["Tune mean (recall@10 and MRR@10 over held-out holdings and the three tune styles): "
+                      + ", ".join(f"{v} {m:.4f}" for v, m in table["tune_mean"].items()), ""]
     lines.append(f"Reproduce: `{table['data']['command']}`")
     return "\n".join(lines) + "\n"
 

@@ -41,15 +41,16 @@ class H:
     votes: dict
 
 
-def load(path: str, keys: set[str]) -> list[dict]:
-    """Cached queries with their feature matrix ``x``, gold mask ``y`` and cited keys (exact citations)."""
+def load(path: str, keys: set[str], titles=None) -> list[dict]:
+    """Cached queries with their feature matrix ``x``, gold mask ``y`` and cited keys (exact citations);
+    ``titles`` (``key -> article title``, the index's) fills the word-match columns' titles."""
     out = []
     with open(path, "rb") as f:
         cached = pickle.load(f)
     for d in cached:
         hits = [H(*h) for h in d["hits"]]
         d["cited"] = [h.key for h in hits if "citation" in h.ranks]
-        d["keys"], d["x"] = candidate_features(d["query"], hits, 100)
+        d["keys"], d["x"] = candidate_features(d["query"], hits, 100, titles=titles)
         d["gold"] = [g for g in d["gold"] if g in keys]  # as the benchmark: gold outside the index is not scored
         d["y"] = np.array([k in set(d["gold"]) for k in d["keys"]], dtype=np.float64)
         del d["hits"]

@@ -28,6 +28,17 @@ def test_store_reads_columns_without_parsing_and_parses_on_access(tmp_path):
     assert list(store) == arts
 
 
+def test_titles_are_read_without_parsing_the_articles(tmp_path):
+    import dataclasses
+
+    arts = sup.articles()
+    arts[1] = dataclasses.replace(arts[1], title='인용 "따옴표"와 \\ 역슬래시')  # JSON escapes in the title
+    write_store(tmp_path, arts)
+    store = ArticleStore.open(tmp_path)
+    assert [store.title(i) for i in range(len(store))] == [a.title for a in arts]
+    assert store._parsed == {}  # the titles came from the lines' heads
+
+
 def test_references_are_copied_byte_for_byte(tmp_path):
     arts = sup.articles()
     (tmp_path / "a").mkdir()

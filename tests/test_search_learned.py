@@ -96,3 +96,26 @@ def test_party_names_are_not_searched_for(index_with_memory):
     assert bm25 and bm25 == [h.key for h in s.search("물건을 맡겼는데 유치권을 주장한다", k=5, mode="bm25")]
     only_names = s.search("갑 을 병", k=5)
     assert not list(only_names) and any("no searchable words" in n for n in only_names.notices)
+
+
+def test_a_word_match_ranker_reads_the_titles_from_the_index(index_with_memory):
+    """The match features (the query's words in the candidate's article title) get their titles from the
+    Searcher's index: a ranker that trusts only ``title_share`` puts the best-matching title first, one that
+    distrusts it the worst, whatever the fused order."""
+    from legalret.search.ranker import content_bigrams, query_bigrams
+
+    found = query_bigrams(QUERY)
+
+    def share(title: str) -> float:
+        return len(content_bigrams(title) & found) / max(len(content_bigrams(title)), 1)
+
+    fused = Searcher(index_with_memory, encoder=sup.tiny_encoder(), ranker=None).search(QUERY, k=1, mode="convex")
+    assert fused[0].article.title == "유치권의 내용" and share("유치권의 내용") > 0  # the fused order's first matches
+    for weight in (1.0, -1.0):
+        s = Searcher(index_with_memory, encoder=sup.tiny_encoder(), ranker=_only("title_share", weight))
+        assert s.ranker.reads_match
+        hits = s.search(QUERY, k=10)
+        assert all(s.title_of(h.key) == h.article.title for h in hits)  # read from the store's lines = parsed
+        shares = [share(h.article.title) for h in hits]
+        assert shares[0] == (max(shares) if weight > 0 else min(shares))
+    assert shares[0] == 0.0 and hits[0].key != fused[0].key  # distrusting the title match moved the first hit

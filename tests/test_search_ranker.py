@@ -376,3 +376,42 @@ def test_law_named_feature_is_a_whole_name_match():
     _, x = candidate_features("형법상 정당방위", hits)
     assert x[:, col["law_named"]].tolist() == [1.0, 0.0, 0.0]
     assert x[:, col["law_other_named"]].tolist() == [0.0, 1.0, 1.0]
+
+
+def test_word_match_features_read_the_law_name_and_title_bigrams_the_query_holds():
+    hits = [FakeHit("부가가치세법 시행령 제109조", 0.9, {"bm25": 1}, {"bm25": 9.0}),
+            FakeHit("민법 제750조", 0.8, {"memory": 1}, {"memory": 0.5}),
+            FakeHit("개인정보 보호법 제15조", 0.7, {"dense": 1}, {"dense": 0.8})]
+    titles = {"부가가치세법 시행령 제109조": "간이과세의 적용 범위", "민법 제750조": "불법행위의 내용",
+              "개인정보 보호법 제15조": "개인정보의 수집ㆍ이용"}
+    query = "부가가치세 간이과세자가 되려면?"
+    _, x = candidate_features(query, hits, titles=titles.get)
+    col = {n: i for i, n in enumerate(FEATURES)}
+    # 부가가치세법 시행령 → 부가 가가 가치 치세 (the decree reads as its act, the closing 법 left out): all found
+    assert x[:, col["law_name_share"]].tolist() == [1.0, 0.0, 0.0]  # 민법 → 민법; 개인정보 보호법 → 개인 인정 정보 보호
+    assert x[:, col["law_name_share_rel"]].tolist() == [1.0, 0.0, 0.0]
+    # "간이과세의 적용 범위" → 간이 이과 과세 적용 범위: 3 of 5 in the query; "불법행위의 내용": none
+    assert np.allclose(x[:, col["title_share"]], [0.6, 0.0, 0.0])
+    assert np.allclose(x[:, col["title_found"]], [np.log1p(3), 0.0, 0.0])
+    assert np.allclose(x[:, col["title_share_rel"]], [1.0, 0.0, 0.0])
+    _, x = candidate_features("개인정보를 함부로 수집한 회사", hits, titles=titles.get)
+    assert np.allclose(x[:, col["law_name_share"]], [0.0, 0.0, 0.75])  # 개인 인정 정보 found, 보호 not
+    assert np.allclose(x[:, col["title_share"]], [0.0, 0.0, 0.8])  # 개인 인정 정보 수집 이용: all but 이용
+    # a search's hits carry their article: its title is read when no titles are given
+    @dataclass
+    class WithArticle(FakeHit):
+        article: object = None
+
+    class Art:
+        def __init__(self, title):
+            self.title = title
+
+    carried = [WithArticle(h.key, h.score, h.ranks, h.scores, Art(titles[h.key])) for h in hits]
+    assert np.array_equal(candidate_features(query, carried)[1], candidate_features(query, hits, titles=titles.get)[1])
+    # a ranker that reads no match feature leaves them at 0, every other column unchanged
+    _, plain = candidate_features(query, hits, titles=titles.get, match=False)
+    match_cols = [col[f] for f in FEATURE_GROUPS["match"]]
+    assert not plain[:, match_cols].any()
+    other = [i for i in range(len(FEATURES)) if i not in match_cols]
+    assert np.array_equal(plain[:, other], candidate_features(query, hits, titles=titles.get)[1][:, other])
+    assert not Ranker.load(SHIPPED_RANKER).reads_match

@@ -56,6 +56,7 @@ import numpy as np
 from legalret.errors import LegalretError
 from legalret.keys import law_of, laws_named
 from legalret.search.retrievers.base import ABSENT_RANK
+from legalret.text import normalize
 
 SCHEMA = "legalret.ranker/1"
 #: A ranker with a hidden layer: a new schema, so that a legalret that knows only linear files refuses it.
@@ -114,8 +115,20 @@ LAW_PER_VOTES = "{s}_law_share"
 LAW_COMBINED = ("law_named", "law_other_named", "law_decree", "law_decree*asked", "law_votes_rr", "law_family_top10")
 _DECREE = "시행령"
 _ASKS_DECREE = ("시행령", "대통령령")
+#: Word-match features — the query's words against the candidate's law name and article title, by Hangul
+#: syllable bigrams inside words (:func:`content_bigrams`), so a part of a name counts where the whole-name
+#: match (``law_named``) does not: "부가가치세" → 부가가치세법, "개인정보를" → 개인정보 보호법, "간이과세자" → the
+#: title "간이과세의 범위". Per candidate: the share of its law name's bigrams found in the query, that share
+#: over the best candidate law's, the share of its title's bigrams found, how many were found (log1p), and the
+#: title share over the best candidate title's. Titles come from the index (:func:`candidate_features`' ``titles``).
+MATCH = ("law_name_share", "law_name_share_rel", "title_share", "title_found", "title_share_rel")
+#: Words of a law name that say what kind of law it is, not what it is about (left out of its bigrams).
+_NAME_STOPWORDS = frozenset({"법률", "관한", "관하여", "등에", "및", "등", "시행령", "시행규칙", "대통령령", "특별법", "특례법"})
+#: Particles stripped from a title's words (the title's own words match the query's stems).
+_TITLE_PARTICLE = re.compile(r"(?:의|에|와|과|및|등|에서|으로|로|을|를|은|는|이|가)$")
+_WORD = re.compile(r"[가-힣]+|[A-Za-z0-9]+")
 #: :meth:`Catalogue.group` of the features no single retriever's list gives: those of several lists, the query's.
-AGREEMENT, QUESTION, LAW = "agreement", "question", "law"
+AGREEMENT, QUESTION, LAW, MATCH_GROUP = "agreement", "question", "law", "match"
 
 
 @dataclass(frozen=True)
@@ -144,7 +157,7 @@ class Catalogue:
         for family in ("votes", "gate"):
             for s in self.having(family):
                 out += [f.format(s=s) for f in FAMILIES[family]]
-        return (*out, *COMBINED, *self.law_names)
+        return (*out, *COMBINED, *self.law_names, *MATCH)
 
     @functools.cached_property
     def law_names(self) -> tuple[str, ...]:
@@ -163,9 +176,11 @@ class Catalogue:
         """What a feature describes: the retriever whose list it reads (``memory_score*memory_top`` → memory,
         ``bm25_rr*log_len`` → bm25), :data:`AGREEMENT` for those of several lists (the fused order, ``agree_*``,
         ``shares_sum``, ``best_rr``), :data:`QUESTION` for the query's own signals (``parties``, ``log_len`` …),
-        :data:`LAW` for the law-level ones (:attr:`law_names`)."""
+        :data:`LAW` for the law-level ones (:attr:`law_names`), :data:`MATCH_GROUP` for the word matches (:data:`MATCH`)."""
         if feature in self.law_names:
             return LAW
+        if feature in MATCH:
+            return MATCH_GROUP
         for s in self.lists:
             if s != FUSED and feature.startswith(s + "_"):
                 return s
@@ -216,12 +231,13 @@ THIRD_FEATURES = tuple(f.format(s="profile") for f in FAMILIES["rank"])
 LAW_FEATURES = catalogue().law_names
 #: Named groups of :data:`FEATURES` for training on a subset (``python -m legalret.train.ranker --features
 #: first,profile``: the shipped ranker's): what the first two rankers read, what the second added, the profiles,
-#: the law-level features.
+#: the law-level features, the word matches.
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
-    "first": tuple(f for f in FEATURES if f not in SECOND_FEATURES and f not in THIRD_FEATURES and f not in LAW_FEATURES),
+    "first": tuple(f for f in FEATURES if f not in (*SECOND_FEATURES, *THIRD_FEATURES, *LAW_FEATURES, *MATCH)),
     "second": SECOND_FEATURES,
     "profile": THIRD_FEATURES,
     "law": LAW_FEATURES,
+    "match": MATCH,
 }
 
 
@@ -248,7 +264,8 @@ def _log1p_ranks(r: np.ndarray) -> np.ndarray:
 
 def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None,
                        votes: dict[str, dict[str, tuple[float, int]]] | None = None,
-                       features: Catalogue | None = None, law: bool = True) -> tuple[list[str], np.ndarray]:
+                       features: Catalogue | None = None, law: bool = True,
+                       titles: Any = None, match: bool = True) -> tuple[list[str], np.ndarray]:
     """Keys and the ``(n, len(catalogue.names))`` feature matrix of one query's hybrid hits.
 
     ``hits``: objects with ``.key``, ``.score``, ``.ranks`` and ``.scores`` (Searcher hits), in fused
@@ -256,7 +273,9 @@ def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None
     (``{retriever: (share, support)}``) give the voting retrievers' shares and support. Exact-citation hits
     are skipped (see :meth:`Ranker.rerank`). ``features``: the catalogue (default: the registered retrievers').
     ``law`` False leaves the law-level columns at 0 (a ranker that does not read them, :attr:`Ranker.reads_law`,
-    saves their ~0.3 ms).
+    saves their ~0.3 ms); ``match`` False the word-match ones (:data:`MATCH`, :attr:`Ranker.reads_match`).
+    ``titles``: ``key -> article title`` (the Searcher's index, :meth:`Searcher.title_of`); without it each
+    hit's ``.article.title`` (a search's hits carry their article), or no title.
 
     One pass over the hits reads their ranks, scores and votes into arrays; every feature is then a
     whole-matrix numpy operation (a few dozen of them, whatever the number of candidates)."""
@@ -333,6 +352,10 @@ def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None
         x[:, col["best_rr"]] = rr[:, retrieved].max(axis=1)
     if law:
         _law_features(x, cat, query, keys, top10, [x[:, col[f"{s}_share"]] for s in voting])
+    if match:
+        if titles is None:
+            titles = {h.key: getattr(getattr(h, "article", None), "title", None) or "" for h in cands}.get
+        _match_features(x, col, query, keys, titles)
     return keys, x
 
 
@@ -370,6 +393,63 @@ def _law_features(x: np.ndarray, cat: Catalogue, query: str, keys: list[str], to
     fused_top = top10[:, cat.lists.index(FUSED)].astype(np.float64)
     x[:, col["law_family_top10"]] = (np.bincount(family_id, weights=fused_top, minlength=len(families))[family_id]
                                      / max(int(fused_top.sum()), 1))
+
+
+@functools.lru_cache(maxsize=8192)
+def content_bigrams(text: str, name: bool = False) -> frozenset[str]:
+    """The syllable bigrams inside the words of ``text`` (Hangul runs; Latin/digit runs as whole words), for
+    matching a law name or an article title against a query: ``"간이과세의 범위"`` → 간이 이과 과세 범위.
+    ``name``: a law name — its kind words (:data:`_NAME_STOPWORDS`) and a closing 법 of a long word are left
+    out (``"개인정보 보호법"`` → 개인 인정 정보 보호; ``"형법"`` stays 형법); otherwise a title — a closing particle
+    (의, 에, 와 …) is left out. A one-syllable word is its own unit. Cached: law names and titles repeat."""
+    out = set()
+    for word in _WORD.findall(normalize(text)):
+        if name:
+            if word in _NAME_STOPWORDS:
+                continue
+            if len(word) > 2 and word.endswith("법"):
+                word = word[:-1]
+        elif len(word) > 2:
+            word = _TITLE_PARTICLE.sub("", word)
+        if len(word) < 2 or word[0] < "가":  # (a Latin / digit run is one unit)
+            out.add(word)
+        else:
+            out.update(word[i:i + 2] for i in range(len(word) - 1))
+    return frozenset(out)
+
+
+def query_bigrams(query: str) -> frozenset[str]:
+    """Every unit :func:`content_bigrams` could give, found in the query: each word's bigrams and the whole word."""
+    out = set()
+    for word in _WORD.findall(normalize(query)):
+        out.add(word)
+        out.update(word[i:i + 2] for i in range(len(word) - 1))
+    return frozenset(out)
+
+
+def _match_features(x: np.ndarray, col: dict[str, int], query: str, keys: list[str], titles: Any) -> None:
+    """Write the word-match columns (:data:`MATCH`) of ``x``: per distinct law, then per candidate's title, the
+    share of its bigrams (:func:`content_bigrams`) that the query holds."""
+    found = query_bigrams(query)
+    n = len(keys)
+
+    def share_and_count(units: frozenset[str]) -> tuple[float, int]:
+        hit = len(units & found)
+        return (hit / len(units) if units else 0.0), hit
+
+    law_share: dict[str, float] = {}
+    for key in keys:
+        law = law_of(key)
+        if law not in law_share:
+            law_share[law] = share_and_count(content_bigrams(law.removesuffix(_DECREE).strip(), True))[0]
+    name = np.fromiter((law_share[law_of(k)] for k in keys), dtype=np.float64, count=n)
+    pairs = [share_and_count(content_bigrams(titles(k) or "")) for k in keys]
+    title = np.fromiter((p[0] for p in pairs), dtype=np.float64, count=n)
+    x[:, col["law_name_share"]] = name
+    x[:, col["law_name_share_rel"]] = name / name.max() if name.max() > 0 else 0.0
+    x[:, col["title_share"]] = title
+    x[:, col["title_found"]] = np.log1p(np.fromiter((p[1] for p in pairs), dtype=np.float64, count=n))
+    x[:, col["title_share_rel"]] = title / title.max() if title.max() > 0 else 0.0
 
 
 @dataclass
@@ -435,6 +515,11 @@ class Ranker:
         """Whether any of its features is law-level (:data:`LAW_FEATURES`): only then are they computed."""
         return any(f in LAW_FEATURES for f in self.features)
 
+    @functools.cached_property
+    def reads_match(self) -> bool:
+        """Whether any of its features is a word match (:data:`MATCH`): only then are titles read."""
+        return any(f in MATCH for f in self.features)
+
     @property
     def missing_features(self) -> list[str]:
         """Features this legalret computes that the ranker was not trained with (ignored when scoring)."""
@@ -491,7 +576,7 @@ class Ranker:
     def rerank(self, query: str, hits: Sequence[Any], k: int | None = None) -> list[tuple[str, float]]:
         """``[(key, score)]`` best first: exact citations (in their order) first, then candidates by score."""
         cited = [h.key for h in hits if "citation" in (h.ranks or {})]
-        keys, x = candidate_features(query, hits, self.depth, law=self.reads_law)
+        keys, x = candidate_features(query, hits, self.depth, law=self.reads_law, match=self.reads_match)
         s = self.scores(x) if len(keys) else np.zeros(0)
         order = np.argsort(-s, kind="stable")
         top = (max(s) + 1.0) if len(s) else 1.0
@@ -502,7 +587,7 @@ class Ranker:
     def explain(self, query: str, hits: Sequence[Any], key: str, top: int | None = None) -> dict[str, float]:
         """Each feature's contribution to ``key``'s score above :attr:`baseline` (largest magnitude first;
         see :meth:`contributions`)."""
-        keys, x = candidate_features(query, hits, self.depth, law=self.reads_law)
+        keys, x = candidate_features(query, hits, self.depth, law=self.reads_law, match=self.reads_match)
         if key not in keys:
             raise LegalretError(f"{key} is not among the ranker's {len(keys)} candidates for this query")
         contrib = self.contributions(x[keys.index(key)][None])[0]

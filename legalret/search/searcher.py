@@ -266,7 +266,8 @@ class Searcher:
         """The fused candidates in the learned re-ranker's order (features read from their ranks, scores and
         votes, as it was trained on a search's hits), and the explain lines and contributions of the first ``explained``."""
         candidates = fused[: self.ranker.depth]
-        _, x = candidate_features(query, candidates, votes=votes, law=self.ranker.reads_law)
+        _, x = candidate_features(query, candidates, votes=votes, law=self.ranker.reads_law,
+                                  match=self.ranker.reads_match, titles=self.title_of)
         scores = self.ranker.scores(x)
         order = np.argsort(-scores, kind="stable").tolist()
         values = scores.tolist()  # (Python floats, as float(scores[j]) gives, without a numpy scalar each)
@@ -285,6 +286,11 @@ class Searcher:
     def article(self, key: str) -> Article | None:
         pos = self.data.by_key.get(normalize(key))
         return None if pos is None else self.data.articles[pos]
+
+    def title_of(self, key: str) -> str:
+        """The title of an indexed article (its exact key), read without parsing the article when the store can."""
+        articles, pos = self.data.articles, self.data.by_key[key]
+        return articles.title(pos) if hasattr(articles, "title") else articles[pos].title
 
     def __len__(self) -> int:
         return len(self.data.articles)
