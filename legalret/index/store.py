@@ -304,7 +304,8 @@ def load_index(index_dir: str | Path, *, verify: str = "stamp", mmap: bool = Fal
     with reading(gen / TOKENS):
         tokens = TokenStore.load(gen / TOKENS)
     with reading(gen / BM25_DIR):
-        bm25 = BM25Engine.load(gen / BM25_DIR, BM25Params.from_dict(manifest.get("bm25")), mmap=mmap, vocab=tokens.vocab)
+        params = BM25Params.from_dict(manifest.get("bm25"))
+        bm25 = BM25Engine.load(gen / BM25_DIR, params, mmap=mmap, vocab=lambda: tokens.vocab)
     dense = None
     if manifest.get("encoder"):
         with reading(gen / DENSE):

@@ -202,12 +202,8 @@ class ArticleProfiles:
         """:meth:`scores` of an unfiltered query from its tokens' holdings alone: their counts pooled per
         article, weighted as the table weighs them and added token by token in ``ids`` order, as the table's
         ``weights.T @ counts`` adds them (so the floats are the same, bit for bit)."""
-        store, n, size = self.memory.tokens, len(self.memory), len(self._keys)
-        flat = np.asarray(store.ids)
-        at = np.flatnonzero(np.isin(flat, ids))
-        holding = np.searchsorted(np.asarray(store.offsets, dtype=np.int64), at, side="right") - 1
-        pair, times = np.unique(np.searchsorted(ids, flat[at]) * n + holding, return_counts=True)
-        token, holding = np.divmod(pair, n)  # each (query token, holding) once, with its count
+        size = len(self._keys)
+        token, holding, times = self._postings(ids)  # each (query token, holding) once, with its count
         start = self._cite_offsets[holding]
         per = self._cite_offsets[holding + 1] - start
         pairs = np.repeat(np.arange(len(holding)), per)
@@ -217,6 +213,28 @@ class ArticleProfiles:
         row, col = np.divmod(cell, size)  # sorted by token, then article
         weight = self._bm25(row, col, tf, self._all_lengths, len(ids))
         return _add_rows(np.searchsorted(row, np.arange(len(ids) + 1)), col, weight, np.arange(len(ids)), counts, size)
+
+    def _postings(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The holdings each of the (sorted, distinct) token ``ids`` occurs in: ``(position in ids, holding,
+        count)`` per pair, sorted by position then holding. Read from the BM25 matrix's columns when the memory
+        keeps its term counts (written since they were added: a few thousand entries per query), else found
+        by scanning every holding's tokens (~0.1 s on the all-law memory)."""
+        memory = self.memory
+        bm25 = memory.bm25
+        if bm25 is not None and bm25.counts is not None:
+            starts = np.asarray(bm25.indptr[ids], dtype=np.int64)
+            per = np.asarray(bm25.indptr[ids + 1], dtype=np.int64) - starts
+            at = np.arange(int(per.sum()), dtype=np.int64) - np.repeat(np.cumsum(per) - per - starts, per)
+            token = np.repeat(np.arange(len(ids), dtype=np.int64), per)
+            # (a column lists its holdings in order: bm25s' CSC layout)
+            return token, np.asarray(bm25.indices[at], dtype=np.int64), np.asarray(bm25.counts[at], dtype=np.int64)
+        store, n = memory.tokens, len(memory)
+        flat = np.asarray(store.ids)
+        at = np.flatnonzero(np.isin(flat, ids))
+        holding = np.searchsorted(np.asarray(store.offsets, dtype=np.int64), at, side="right") - 1
+        pair, times = np.unique(np.searchsorted(ids, flat[at]) * n + holding, return_counts=True)
+        token, holding = np.divmod(pair, n)
+        return token, holding, times
 
     def order(self, scores: np.ndarray, live: np.ndarray | None = None) -> np.ndarray:
         """Positions of the articles with a positive score (and ``live``, a mask over :attr:`keys`), best

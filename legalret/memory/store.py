@@ -120,7 +120,8 @@ class PrecedentMemory(MemoryQueries):
                               f"{None if vectors is None else len(vectors)} vectors")
         self.items: Sequence[MemoryItem] = items
         self.tokens = tokens
-        self.bm25: BM25Engine | None = BM25Engine.build(tokens, self.params) if n else None
+        # the holdings keep their term counts: the article profiles pool them per query token (memory.profiles)
+        self.bm25: BM25Engine | None = BM25Engine.build(tokens, self.params, counts=self.kind == "holdings") if n else None
         self.dense: DenseIndex | None = (
             DenseIndex.from_vectors(vectors, partition_min_rows=_EXACT) if vectors is not None and n else None
         )
@@ -271,8 +272,10 @@ class PrecedentMemory(MemoryQueries):
         if n != meta.get("items"):
             raise IndexError_(f"{d}: meta.json says {meta.get('items')} holdings, {ITEMS} has {n}")
         memory.tokens = TokenStore.load(d / TOKENS)
-        # built from this token store (same term order): its vocabulary list parses 4x faster than vocab.index.json
-        memory.bm25 = BM25Engine.load(d / BM25_DIR, memory.params, mmap=True, vocab=memory.tokens.vocab) if n else None
+        # built from this token store (same term order): a memory written before vocab.sorted.npz reads the store's
+        # vocabulary list, which parses 4x faster than vocab.index.json
+        store = memory.tokens
+        memory.bm25 = BM25Engine.load(d / BM25_DIR, memory.params, mmap=True, vocab=lambda: store.vocab) if n else None
         memory.dense = DenseIndex.load(d / DENSE) if (d / DENSE).is_file() else None
         memory.encoder = encoder if memory.dense is not None else None
         memory.query_encoder = query_encoder if memory.dense is not None else None
