@@ -152,3 +152,34 @@ def test_generation_without_catalog_is_still_readable(tmp_path):
     with pytest.raises(IndexError_):
         (current_generation(index) / "catalog.json").write_text("{}", encoding="utf-8")
         load_index(index, verify="size")
+
+
+def test_a_new_generation_opens_without_parsing_catalog_or_vocabularies(tmp_path, monkeypatch):
+    """What a cold search does not need is not read when a generation written now is opened: catalog.json (the
+    columns come from catalog.npz), the token store's vocabulary and the BM25 vocabulary (a sorted one, bisected
+    per query token) — and a BM25 query still finds what the built index finds."""
+    from legalret.index.sorted_vocab import SortedVocab
+
+    index = tmp_path / "idx"
+    arts = sup.articles()
+    build_index(arts, index, encoder=sup.tiny_encoder())
+    expected = load_index(index)
+    query = ["점유", "손해", "배상"]
+    found = expected.bm25.top(query, 5)
+
+    parsed, real_loads = [], json.loads
+
+    def spy(text, *args, **kwargs):
+        parsed.append(text)
+        return real_loads(text, *args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", spy)
+    data = load_index(index)
+    assert isinstance(data.articles, ArticleStore) and data.keys == [a.key for a in arts]
+    gen = data.path
+    for name in ("catalog.json", "tokens/vocab.json", "bm25/vocab.index.json"):
+        assert (gen / name).read_text(encoding="utf-8") not in parsed, name
+    assert data.tokens._vocab is None and isinstance(data.bm25.vocab, SortedVocab)
+    rows, scores = data.bm25.top(query, 5)
+    assert rows.tolist() == found[0].tolist() and scores.tolist() == found[1].tolist()
+    assert data.tokens._vocab is None and data.bm25.vocab._dict is None  # (still: a query parsed neither)

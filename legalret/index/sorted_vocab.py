@@ -79,7 +79,7 @@ class SortedVocab(Mapping[str, int]):
         try:
             with np.load(path, allow_pickle=False) as z:
                 blob, offsets, ids = z["terms"].tobytes(), z["offsets"], z["ids"]
-        except (KeyError, EOFError, zipfile.BadZipFile) as e:
+        except (KeyError, EOFError, ValueError, zipfile.BadZipFile) as e:  # (not a zip: numpy's pickle refusal)
             raise ValueError(f"{path}: not a sorted vocabulary ({type(e).__name__}: {e})") from e
         if len(offsets) != len(ids) + 1 or (len(offsets) and int(offsets[-1]) != len(blob)):
             raise ValueError(f"{path}: {len(ids)} term ids for {len(offsets) - 1} terms of {len(blob)} bytes")
