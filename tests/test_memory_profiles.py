@@ -137,3 +137,13 @@ def test_first_query_pooled_from_its_own_tokens_equals_the_weight_table(memory, 
             if len(ids):  # and both are what scipy's product of the table's rows gives
                 assert np.array_equal(np.asarray(table_first._table()[ids].T @ counts).reshape(-1), direct)
             assert table_first._all_weights is not None or not direct.any()  # (no known token: nothing to read)
+
+
+def test_distinct_is_numpys_unique():
+    """The pooled (holding, article) pairs are made distinct by one sort: what np.unique gives, dtype included."""
+    from legalret.memory.profiles import _distinct
+
+    rng = np.random.default_rng(0)
+    for n in (0, 1, 2, 7, 5000):
+        values = rng.integers(0, max(1, n // 3), n)
+        assert np.array_equal(_distinct(values), np.unique(values)) and _distinct(values).dtype == np.unique(values).dtype

@@ -95,7 +95,7 @@ class ArticleProfiles:
         # (holding, article) pairs, sorted, each once: a holding cites an article once, however often it lists it
         offsets = np.asarray(offsets, dtype=np.int64)
         holding = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
-        self._cite_holding, self._cite_article = np.divmod(np.unique(holding * max(len(keys), 1) + ids), max(len(keys), 1))
+        self._cite_holding, self._cite_article = np.divmod(_distinct(holding * max(len(keys), 1) + ids), max(len(keys), 1))
         self._cite_offsets = np.searchsorted(self._cite_holding, np.arange(n + 1))
         store = memory.tokens
         self._lengths = np.diff(np.asarray(store.offsets, dtype=np.int64)).astype(np.float64)
@@ -261,6 +261,16 @@ class ArticleProfiles:
         """The ``k`` best articles with a positive score, best first (ties by key)."""
         scores = self.scores(tokens, **filters)
         return [(self.keys[i], float(scores[i])) for i in self.order(scores)[:k].tolist()]
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` (sorted, each once) by one sort: numpy 2.4's ``unique`` hashes first, ~10x slower on
+    the ~170k (holding, article) pairs of the all-law memory (0.1 s of a cold search)."""
+    values = np.sort(values)
+    keep = np.empty(len(values), dtype=bool)
+    keep[:1] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
 
 
 def _add_rows(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, rows: np.ndarray, counts: np.ndarray,
