@@ -12,8 +12,8 @@ second unfiltered query into one (token × article) table of BM25 weights — an
 tokens' rows (~0.1 ms); the first pools only its own tokens' holdings (the same floats, ~10–80 ms; a few ms
 where the memory keeps its term counts beside its BM25 matrix, as memories written since then do: a query
 token's holdings are its column), so a one-query process, a cold ``legalret search``, never builds the table
-nor imports scipy. The table, measured
-here: 0.3 s and +10 MB for the 33k holdings of 민법+상법, 1.2 s and +40 MB for the 92k of every 법률+시행령. The same leakage rules as the votes hold: ``before``/``exclude``
+nor imports scipy. The table, measured here: 0.3 s and +10 MB for the 33k holdings of 민법+상법, 1.2 s and
++40 MB for the 92k of every 법률+시행령. The same leakage rules as the votes hold: ``before``/``exclude``
 (:meth:`~legalret.memory.store.PrecedentMemory.allowed_mask`) pool only the holdings allowed to vote —
 exactly, per query, from the query tokens' columns of a (holding × token) count matrix (a few ms; built on
 the first such query, for evaluation).
