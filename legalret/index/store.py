@@ -55,7 +55,7 @@ from legalret.articles import Article, read_articles
 from legalret.atomic import atomic_path, fsync_tree
 from legalret.config import keep_generations
 from legalret.errors import IndexError_, SourceError
-from legalret.index.article_store import CATALOG, ArticleStore, write_store
+from legalret.index.article_store import CATALOG, CATALOG_ARRAYS, ArticleStore, write_store
 from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
 from legalret.index.dense import DenseIndex
 
@@ -294,7 +294,7 @@ def load_index(index_dir: str | Path, *, verify: str = "stamp", mmap: bool = Fal
     elif verify != "none":
         verify_files(gen, manifest, full=verify == "full")
     if (gen / CATALOG).is_file():
-        with reading(gen / CATALOG):
+        with reading(gen / (CATALOG_ARRAYS if (gen / CATALOG_ARRAYS).is_file() else CATALOG)):
             articles: Sequence[Article] = ArticleStore.open(gen)
     else:
         with reading(gen / ARTICLES):
