@@ -151,3 +151,52 @@ def test_load_with_the_token_stores_vocabulary(tmp_path, tokens):
     assert np.array_equal(fast.scores(q), slow.scores(q))
     with pytest.raises(ValueError, match="vocabulary"):
         BM25Engine.load(tmp_path / "bm25", vocab=loaded_store.vocab[:-1])
+
+
+def test_sorted_vocab_round_trip(tmp_path):
+    """vocab.sorted.npz finds every term's id (any script, ids in any order), knows what is not there, iterates in
+    id order, and refuses a vocabulary that repeats a term."""
+    from legalret.index.sorted_vocab import SortedVocab
+
+    terms = ["점유", "물건", "A", "", "a", "민법_제750조", "é", "占有", "물"]
+    SortedVocab.write(tmp_path / "v.npz", terms)
+    vocab = SortedVocab.load(tmp_path / "v.npz")
+    assert len(vocab) == len(terms) and vocab._dict is None
+    assert all(vocab[t] == i and t in vocab for i, t in enumerate(terms))
+    assert vocab.get("물건들") is None and "없는말" not in vocab and vocab.get("z", -1) == -1
+    with pytest.raises(KeyError):
+        vocab["없는말"]
+    assert vocab._dict is None  # lookups never made the dict
+    assert list(vocab) == terms and vocab == {t: i for i, t in enumerate(terms)}
+    SortedVocab.write(tmp_path / "empty.npz", [])
+    assert len(SortedVocab.load(tmp_path / "empty.npz")) == 0 and "x" not in SortedVocab.load(tmp_path / "empty.npz")
+    with pytest.raises(ValueError, match="repeats"):
+        SortedVocab.write(tmp_path / "twice.npz", ["물건", "점유", "물건"])
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="not a sorted vocabulary"):
+        SortedVocab.load(tmp_path / "bad.npz")
+
+
+def test_saved_engine_opens_without_parsing_its_vocabulary(tmp_path, tokens):
+    """An engine saved now opens from vocab.sorted.npz: neither vocab.index.json nor the token store's list is
+    parsed (the ``vocab`` function is never called), and the scores are the built engine's; an engine saved
+    before it (no vocab.sorted.npz) still opens from the store's vocabulary, as before."""
+    store = TokenStore.from_lists(tokens)
+    built = BM25Engine.build(store)
+    built.save(tmp_path / "bm25")
+    assert (tmp_path / "bm25" / "vocab.sorted.npz").is_file() and not (tmp_path / "bm25" / "counts.csc.index.npy").exists()
+
+    def must_not_be_called():
+        raise AssertionError("the vocabulary list was read")
+
+    loaded = BM25Engine.load(tmp_path / "bm25", mmap=True, vocab=must_not_be_called)
+    q = KiwiTokenizer().tokenize("타인 물건 점유 손해")
+    assert np.array_equal(loaded.scores(q), built.scores(q)) and loaded.token_ids(q) == built.token_ids(q)
+    assert loaded.vocab._dict is None
+    (tmp_path / "bm25" / "vocab.sorted.npz").unlink()
+    older = BM25Engine.load(tmp_path / "bm25", mmap=True, vocab=lambda: store.vocab)
+    assert isinstance(older.vocab, dict) and np.array_equal(older.scores(q), built.scores(q))
+    # the term counts, when kept, round-trip beside the scores
+    BM25Engine.build(store, counts=True).save(tmp_path / "counted")
+    counted = BM25Engine.load(tmp_path / "counted", mmap=True)
+    assert counted.counts is not None and counted.counts.shape == counted.data.shape and counted.counts.min() >= 1

@@ -62,6 +62,42 @@ def test_the_vectors_view_keeps_its_index_alive_and_is_read_only(tmp_path):
     assert vectors.flags.aligned and not vectors.flags.writeable
 
 
+def test_flat_ip_files_are_read_without_faiss_and_other_files_by_faiss(tmp_path):
+    """An IndexFlatIP file (every index's dense.faiss) is read with numpy: the very floats FAISS reads, the same
+    search results, faiss not imported; saved again it is the same file. Any other FAISS file (here an L2 index,
+    or a file whose size disagrees with its header) is left to faiss.read_index."""
+    import subprocess
+    import sys
+
+    import faiss
+
+    rng = np.random.default_rng(5)
+    vecs = _unit(rng, 257, 12)
+    DenseIndex.from_vectors(vecs).save(tmp_path / "d.faiss")
+    by_faiss = DenseIndex(faiss.read_index(str(tmp_path / "d.faiss")))
+    loaded = DenseIndex.load(tmp_path / "d.faiss")
+    assert loaded._index is None and len(loaded) == 257 and loaded.dim == 12
+    assert np.array_equal(loaded.vectors, by_faiss.vectors) and not loaded.vectors.flags.writeable
+    for q in vecs[:5]:
+        assert [x.tolist() for x in loaded.top(q, 9)] == [x.tolist() for x in by_faiss.top(q, 9)]
+    loaded.save(tmp_path / "again.faiss")  # (the FAISS index is made from the vectors to be written)
+    assert (tmp_path / "again.faiss").read_bytes() == (tmp_path / "d.faiss").read_bytes()
+    code = (f"import sys; from legalret.index.dense import DenseIndex; d = DenseIndex.load({str(tmp_path / 'd.faiss')!r}); "
+            "d.top(d.vectors[0], 3); print('faiss' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+    l2 = faiss.IndexFlatL2(12)
+    l2.add(vecs)
+    faiss.write_index(l2, str(tmp_path / "l2.faiss"))
+    assert DenseIndex.load(tmp_path / "l2.faiss")._index is not None
+    (tmp_path / "cut.faiss").write_bytes((tmp_path / "d.faiss").read_bytes()[:-4])
+    try:
+        DenseIndex.load(tmp_path / "cut.faiss")
+    except RuntimeError:  # (faiss's own error on a truncated file: the store turns it into one line)
+        pass
+    else:
+        raise AssertionError("a truncated file was read")
+
+
 def test_encode_with_cache_encodes_only_misses_and_duplicates_once():
     rng = np.random.default_rng(3)
     old_texts = ["가", "나", "다"]

@@ -110,7 +110,9 @@ def test_generations_are_kept_and_rollback_restores_one(index, monkeypatch):
 
 
 @pytest.mark.parametrize("victim", ["bm25/data.csc.index.npy", "tokens/ids.npy", "articles.jsonl", "catalog.json",
-                                    "rows.json", "memory/items.jsonl", "memory/bm25/data.csc.index.npy"])
+                                    "catalog.npz", "bm25/vocab.sorted.npz", "rows.json", "memory/items.jsonl",
+                                    "memory/bm25/data.csc.index.npy", "memory/bm25/counts.csc.index.npy",
+                                    "memory/cases.ids.npy"])
 def test_a_flipped_byte_is_an_error_naming_the_file_never_an_answer(index, victim):
     Searcher(index).search(QUERY)  # verified once: the stamp is written
     gen = current_generation(index)
@@ -126,6 +128,10 @@ def test_a_flipped_byte_is_an_error_naming_the_file_never_an_answer(index, victi
 
 def test_library_errors_while_reading_become_one_line(index):
     gen = current_generation(index)
+    _flip(gen / "catalog.npz", 0)  # not a zip any more: a raw zipfile/numpy error without the wrapper
+    with pytest.raises(IndexError_, match=r"catalog.npz: cannot read the index file .*rebuild \(legalret index build\)"):
+        load_index(index, verify="none")
+    (gen / "catalog.npz").unlink()  # a generation written before catalog.npz: catalog.json is read
     _flip(gen / "catalog.json", 0)  # not JSON any more: a raw json/UnicodeDecodeError without the wrapper
     with pytest.raises(IndexError_, match=r"catalog.json: cannot read the index file .*rebuild \(legalret index build\)"):
         load_index(index, verify="none")

@@ -112,8 +112,19 @@ def test_first_query_pooled_from_its_own_tokens_equals_the_weight_table(memory, 
     same floats, bit for bit, as every later query gets from the table; scipy is not needed for it."""
     memory.save(tmp_path / "memory")
     loaded = PrecedentMemory.load(tmp_path / "memory", tokenizer=SpaceTokenizer())
+    # a memory written before the term counts: the query tokens' holdings found by scanning every holding
+    (tmp_path / "memory" / "bm25" / "counts.csc.index.npy").unlink()
+    scanned = PrecedentMemory.load(tmp_path / "memory", tokenizer=SpaceTokenizer())
+    assert loaded.bm25.counts is not None and scanned.bm25.counts is None
     queries = [QUERY.split() + ["손해배상청구권의"], ["전혀", "없는", "낱말"], QUERY.split()[:2], QUERY.split()[::-1]]
-    for mem in (memory, loaded):
+    for tokens in queries:  # the postings read from the counts are the scan's, pair for pair
+        with_counts, by_scan = ArticleProfiles(loaded), ArticleProfiles(scanned)
+        with_counts._build(), by_scan._build()
+        ids = with_counts._token_ids(tokens)[0]
+        for a, b in zip(with_counts._postings(ids), by_scan._postings(ids)):
+            assert a.tolist() == b.tolist()
+        assert np.array_equal(with_counts.scores(tokens), by_scan.scores(tokens))
+    for mem in (memory, loaded, scanned):
         for tokens in queries:
             cold = ArticleProfiles(mem)
             direct = cold.scores(tokens)
@@ -126,3 +137,13 @@ def test_first_query_pooled_from_its_own_tokens_equals_the_weight_table(memory, 
             if len(ids):  # and both are what scipy's product of the table's rows gives
                 assert np.array_equal(np.asarray(table_first._table()[ids].T @ counts).reshape(-1), direct)
             assert table_first._all_weights is not None or not direct.any()  # (no known token: nothing to read)
+
+
+def test_distinct_is_numpys_unique():
+    """The pooled (holding, article) pairs are made distinct by one sort: what np.unique gives, dtype included."""
+    from legalret.memory.profiles import _distinct
+
+    rng = np.random.default_rng(0)
+    for n in (0, 1, 2, 7, 5000):
+        values = rng.integers(0, max(1, n // 3), n)
+        assert np.array_equal(_distinct(values), np.unique(values)) and _distinct(values).dtype == np.unique(values).dtype

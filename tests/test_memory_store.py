@@ -12,6 +12,7 @@ import pytest
 from legalret.errors import IndexError_
 from legalret.memory import MemoryVoter, PrecedentMemory
 from legalret.memory.builder import add_precedents, build_memory
+from legalret.memory.query import case_ids_of
 
 FIXTURE = Path(__file__).parent / "fixtures" / "memory" / "precedents.jsonl"
 QUERY = "불법행위로 인한 손해배상청구권의 소멸시효 기산점인 손해 및 가해자를 안 날"
@@ -66,14 +67,26 @@ def test_save_load_round_trip(tmp_path):
     out = memory.save(tmp_path / "memory")
     # everything a search needs is computed at write time (nothing is re-indexed at load)
     assert sorted(p.name for p in out.iterdir()) == [
-        "bm25", "cases.json", "decided.npy", "items.jsonl", "items.offsets.npy", "keys.ids.npy", "keys.offsets.npy",
-        "keys.vocab.json", "meta.json", "tokens"]
+        "bm25", "cases.ids.npy", "cases.json", "decided.npy", "items.jsonl", "items.offsets.npy", "keys.ids.npy",
+        "keys.offsets.npy", "keys.vocab.json", "meta.json", "tokens"]
+    # the holdings' BM25 keeps its term counts (the article profiles' postings) and a sorted vocabulary
+    assert {"counts.csc.index.npy", "vocab.sorted.npz"} <= {p.name for p in (out / "bm25").iterdir()}
     loaded = PrecedentMemory.load(out, tokenizer=SpaceTokenizer())
+    assert loaded._case_ids.tolist() == case_ids_of(loaded._case_nos).tolist()
+    assert np.array_equal(loaded.bm25.counts, memory.bm25.counts) and loaded.bm25.vocab == memory.bm25.vocab
     assert [it.to_dict() for it in loaded.items] == [it.to_dict() for it in memory.items]
     # votes read the key arrays, never the items; a memory written before them parses the items instead
     assert [loaded.keys_of(r) for r in range(len(loaded))] == [it.keys for it in memory.items]
     assert [loaded.case_no_of(r) for r in range(len(loaded))] == [it.case_no for it in memory.items]
     votes_with_arrays = MemoryVoter(loaded).search(QUERY, k=10)
+    # a memory written before cases.ids.npy and the sorted vocabulary numbers its cases and parses its
+    # vocabulary at load: the same votes
+    (out / "cases.ids.npy").unlink()
+    (out / "bm25" / "vocab.sorted.npz").unlink()
+    (out / "bm25" / "counts.csc.index.npy").unlink()
+    before_them = PrecedentMemory.load(out, tokenizer=SpaceTokenizer())
+    assert before_them._case_ids is None and before_them.bm25.counts is None and isinstance(before_them.bm25.vocab, dict)
+    assert MemoryVoter(before_them).search(QUERY, k=10) == votes_with_arrays
     for name in ("keys.ids.npy", "keys.offsets.npy", "keys.vocab.json"):
         (out / name).unlink()
     older = PrecedentMemory.load(out, tokenizer=SpaceTokenizer())

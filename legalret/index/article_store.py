@@ -6,6 +6,12 @@ law. So a generation keeps, beside ``articles.jsonl``, a small ``catalog.json`` 
 needed for *every* article (key, law, kind, law id, effective date, deleted); :class:`ArticleStore` reads the
 catalog and the raw bytes, and parses an article the first time it is asked for.
 
+Generations written since ``catalog.npz`` was added hold the same columns there too, in a form that opens
+without a JSON parse (~10 ms instead of ~0.1 s for the all-law index's 140k articles): each text column as its
+distinct values joined by newlines plus a code per article, the keys joined by newlines, and the byte offset
+of every line of ``articles.jsonl`` (not found by scanning the file). ``catalog.json`` stays beside it, what
+older generations have and older legalret versions read.
+
 An update writes a new generation from a mix of new :class:`~legalret.articles.Article` objects and
 :class:`StoredArticle` references to lines of the previous store, which are copied byte for byte — the
 unchanged 139k articles of an amended-law update are never parsed or re-serialized.
@@ -26,6 +32,7 @@ import json
 import mmap
 import os
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence, Union
@@ -37,6 +44,8 @@ from legalret.errors import SourceError
 
 ARTICLES = "articles.jsonl"
 CATALOG = "catalog.json"
+#: The catalog's columns and the line offsets as arrays (generations written since it was added).
+CATALOG_ARRAYS = "catalog.npz"
 #: The per-article columns of ``catalog.json`` (each a list with one entry per article, in store order).
 COLUMNS = ("keys", "laws", "kinds", "law_ids", "effective_dates", "deleted")
 
@@ -104,6 +113,12 @@ class ArticleStore(Sequence[Article]):
         gen_dir = Path(gen_dir)
         path = gen_dir / ARTICLES
         data = _map(path)
+        if (gen_dir / CATALOG_ARRAYS).is_file():
+            starts, columns = _read_arrays(gen_dir / CATALOG_ARRAYS)
+            if len(starts) != len(columns["keys"]) + 1 or int(starts[-1]) != len(data):
+                raise SourceError(str(gen_dir / CATALOG_ARRAYS), f"{len(columns['keys'])} articles ending at byte "
+                                  f"{int(starts[-1])}, but {ARTICLES} has {len(data)} bytes")
+            return cls(data, starts, columns, path)
         ends = []  # JSON escapes newlines inside strings: one line = one article
         find, at = data.find, data.find(b"\n")
         while at >= 0:  # (memchr per line: ~0.05 s for 132k lines, no copy of the file)
@@ -190,12 +205,15 @@ def write_store(gen_dir: str | Path, entries: Sequence[Entry]) -> None:
     if isinstance(entries, ArticleStore):
         entries = entries.refs()
     columns: dict[str, list] = {c: [] for c in COLUMNS}
+    lengths: list[int] = []  # of every line: the offsets catalog.npz keeps
     with open(gen_dir / ARTICLES, "wb") as f:
         for entry in entries:
             if isinstance(entry, StoredArticle):
-                f.write(entry.store.line(entry.pos))
+                line = entry.store.line(entry.pos)
             else:
-                f.write(json.dumps(entry.to_dict(), ensure_ascii=False).encode("utf-8") + b"\n")
+                line = json.dumps(entry.to_dict(), ensure_ascii=False).encode("utf-8") + b"\n"
+            f.write(line)
+            lengths.append(len(line))
             columns["keys"].append(entry.key)
             columns["laws"].append(entry.law)
             columns["kinds"].append(entry.kind)
@@ -204,6 +222,50 @@ def write_store(gen_dir: str | Path, entries: Sequence[Entry]) -> None:
             columns["deleted"].append(1 if entry.deleted else 0)
     with open(gen_dir / CATALOG, "w", encoding="utf-8") as f:
         json.dump(columns, f, ensure_ascii=False, separators=(",", ":"))
+    _write_arrays(gen_dir / CATALOG_ARRAYS, columns, lengths)
+
+
+#: The text columns stored as codes into their distinct values (few: 2 kinds, ~3k laws, ~600 dates).
+_CODED = ("laws", "kinds", "law_ids", "effective_dates")
+
+
+def _write_arrays(path: Path, columns: dict[str, list], lengths: list[int]) -> None:
+    """``catalog.npz`` (see the module docstring); not written when a value holds a newline (the catalog.json
+    alone is read then)."""
+    texts = [columns["keys"], *(columns[c] for c in _CODED)]
+    if any("\n" in value for column in texts for value in column if value is not None):
+        return
+    arrays = {"keys": np.frombuffer("\n".join(columns["keys"]).encode("utf-8"), dtype=np.uint8),
+              "deleted": np.asarray(columns["deleted"], dtype=np.uint8),
+              "starts": np.concatenate([[0], np.cumsum(np.asarray(lengths, dtype=np.int64))]).astype(np.int64)}
+    for name in _CODED:
+        distinct: dict[str, int] = {}
+        codes = [-1 if value is None else distinct.setdefault(value, len(distinct)) for value in columns[name]]
+        arrays[f"{name}_values"] = np.frombuffer("\n".join(distinct).encode("utf-8"), dtype=np.uint8)
+        arrays[f"{name}_count"] = np.asarray(len(distinct), dtype=np.int64)  # (no value vs one empty value)
+        arrays[f"{name}_codes"] = np.asarray(codes, dtype=np.int32)
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+
+
+def _read_arrays(path: Path) -> tuple[np.ndarray, dict]:
+    """The line offsets and the columns of a ``catalog.npz`` (as :class:`ArticleStore` takes them)."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            keys = z["keys"].tobytes().decode("utf-8")
+            columns: dict = {"keys": keys.split("\n") if z["starts"].shape[0] > 1 else [], "deleted": z["deleted"]}
+            for name in _CODED:
+                values = z[f"{name}_values"].tobytes().decode("utf-8").split("\n")[: int(z[f"{name}_count"])]
+                codes = z[f"{name}_codes"]
+                if len(codes) != len(columns["keys"]) or (len(codes) and (codes.min() < -1 or codes.max() >= len(values))):
+                    raise ValueError(f"{name}: {len(codes)} codes into {len(values)} values for {len(columns['keys'])} articles")
+                columns[name] = np.array([*values, None], dtype=object)[codes].tolist()  # (code −1: the None)
+            starts = z["starts"]
+    except (KeyError, EOFError, zipfile.BadZipFile, ValueError) as e:
+        raise SourceError(str(path), f"not an article catalog ({type(e).__name__}: {e}); rebuild the index") from e
+    if len(columns["deleted"]) != len(columns["keys"]):
+        raise SourceError(str(path), f"{len(columns['deleted'])} deleted flags for {len(columns['keys'])} articles")
+    return starts, columns
 
 
 def as_article(entry: Entry) -> Article:

@@ -26,9 +26,11 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
+
+from legalret.index.sorted_vocab import SortedVocab
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,10 @@ def _quiet_bm25s() -> None:
 #: bm25s' file names: an index saved here loads with ``bm25s.BM25.load`` and vice versa.
 DATA, INDICES, INDPTR = "data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy"
 VOCAB, PARAMS = "vocab.index.json", "params.index.json"
+#: Written beside bm25s' files: the vocabulary as sorted bytes, read without a parse (:mod:`legalret.index.sorted_vocab`).
+SORTED_VOCAB = "vocab.sorted.npz"
+#: Written when the engine keeps its term frequencies (``build(counts=True)``): aligned with the scores.
+COUNTS = "counts.csc.index.npy"
 
 
 class BM25Engine:
@@ -67,11 +73,14 @@ class BM25Engine:
     """
 
     def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, num_docs: int,
-                 vocab: dict[str, int], params: BM25Params):
+                 vocab: Mapping[str, int], params: BM25Params, counts: np.ndarray | None = None):
         self.data, self.indices, self.indptr = data, indices, indptr
         self.num_docs = int(num_docs)
         self.vocab = vocab
         self.params = params
+        #: optional: the term frequency behind each score of ``data`` (same CSC positions) — the postings a
+        #: precedent memory's article profiles pool (:mod:`legalret.memory.profiles`); None when not kept
+        self.counts = counts
         self._model = None
 
     @classmethod
@@ -90,8 +99,8 @@ class BM25Engine:
             _quiet_bm25s()
             model = bm25s.BM25(k1=self.params.k1, b=self.params.b, method=self.params.method)
             model.scores = {"data": self.data, "indices": self.indices, "indptr": self.indptr, "num_docs": self.num_docs}
-            model.vocab_dict = self.vocab
-            model.unique_token_ids_set = set(self.vocab.values())
+            model.vocab_dict = dict(self.vocab.items())  # (bm25s wants a dict)
+            model.unique_token_ids_set = set(model.vocab_dict.values())
             model.nonoccurrence_array = None
             self._model = model
         return self._model
@@ -103,15 +112,17 @@ class BM25Engine:
 
     # ---- building and persistence --------------------------------------------------------------
     @classmethod
-    def build(cls, token_lists: Sequence[list[str]] | "TokenStore", params: BM25Params | None = None) -> "BM25Engine":
+    def build(cls, token_lists: Sequence[list[str]] | "TokenStore", params: BM25Params | None = None, *,
+              counts: bool = False) -> "BM25Engine":
         """Index token lists (or a :class:`TokenStore`). The score matrix is computed with vectorized numpy
         (bm25s' own builder counts terms in a Python loop per document, minutes on 141k articles); the
-        result holds exactly the scores bm25s would compute (tested)."""
+        result holds exactly the scores bm25s would compute (tested). ``counts``: keep (and save) each
+        score's term frequency too (:attr:`counts`)."""
         params = params or BM25Params()
         store = token_lists if isinstance(token_lists, TokenStore) else TokenStore.from_lists(token_lists)
         s = _score_matrix(store, params, np.dtype(np.float32), np.dtype(np.int32))  # bm25s' default dtypes
         vocab = {token: i for i, token in enumerate(store.vocab)}
-        return cls(s["data"], s["indices"], s["indptr"], s["num_docs"], vocab, params)
+        return cls(s["data"], s["indices"], s["indptr"], s["num_docs"], vocab, params, s["counts"] if counts else None)
 
     @classmethod
     def build_with_bm25s(cls, token_lists: Sequence[list[str]], params: BM25Params | None = None) -> "BM25Engine":
@@ -131,7 +142,11 @@ class BM25Engine:
         np.save(d / DATA, np.asarray(self.data))
         np.save(d / INDICES, np.asarray(self.indices))
         np.save(d / INDPTR, np.asarray(self.indptr))
-        (d / VOCAB).write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
+        vocab = self.vocab.as_dict() if isinstance(self.vocab, SortedVocab) else self.vocab
+        (d / VOCAB).write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+        SortedVocab.write(d / SORTED_VOCAB, _terms_by_id(vocab))
+        if self.counts is not None:
+            np.save(d / COUNTS, np.asarray(self.counts))
         params = {"k1": self.params.k1, "b": self.params.b, "delta": 0.5, "method": self.params.method,
                   "idf_method": self.params.method, "dtype": str(np.asarray(self.data).dtype),
                   "int_dtype": str(np.asarray(self.indices).dtype), "num_docs": self.num_docs,
@@ -140,12 +155,15 @@ class BM25Engine:
 
     @classmethod
     def load(cls, directory: str | Path, params: BM25Params | None = None, *, mmap: bool = False,
-             vocab: Sequence[str] | None = None) -> "BM25Engine":
+             vocab: Sequence[str] | Callable[[], Sequence[str]] | None = None) -> "BM25Engine":
         """Open a saved index (``mmap``: the arrays stay on disk, paged in as queries touch them).
 
-        ``vocab``: the vocabulary of the :class:`TokenStore` the engine was built from (``build(store)`` numbers
-        terms in the store's order), to skip parsing ``vocab.index.json`` — a JSON object parses ~4× slower
-        than the store's JSON list (0.10 s vs 0.025 s for a 72k-term precedent memory)."""
+        The vocabulary is read from ``vocab.sorted.npz`` (:class:`~legalret.index.sorted_vocab.SortedVocab`:
+        no term parsed until looked up) when the index has one — every index saved since it was added —, else
+        from ``vocab``: the vocabulary of the :class:`TokenStore` the engine was built from (``build(store)``
+        numbers terms in the store's order), or a function that returns it, to skip parsing
+        ``vocab.index.json`` — a JSON object parses ~4× slower than the store's JSON list (0.10 s vs 0.025 s
+        for a 72k-term precedent memory); else from ``vocab.index.json``."""
         d = Path(directory)
         stored = json.loads((d / PARAMS).read_text(encoding="utf-8"))
         if stored.get("method") not in _IDF:  # bm25l / bm25+ need bm25s' non-occurrence array: never written here
@@ -153,13 +171,22 @@ class BM25Engine:
         params = params or BM25Params(k1=stored["k1"], b=stored["b"], method=stored["method"])
         mode = "r" if mmap else None
         arrays = [np.load(d / name, mmap_mode=mode) for name in (DATA, INDICES, INDPTR)]
-        if vocab is None:
-            terms = json.loads((d / VOCAB).read_text(encoding="utf-8"))
+        counts = np.load(d / COUNTS, mmap_mode=mode) if (d / COUNTS).is_file() else None
+        if counts is not None and counts.shape != arrays[0].shape:
+            raise ValueError(f"{d / COUNTS}: {counts.shape[0]} term counts for {arrays[0].shape[0]} scores")
+        terms: Mapping[str, int]
+        if (d / SORTED_VOCAB).is_file():
+            terms = SortedVocab.load(d / SORTED_VOCAB)
+            if vocab is not None and not callable(vocab) and len(vocab) != len(terms):
+                raise ValueError(f"{d}: the given vocabulary has {len(vocab)} terms, {SORTED_VOCAB} {len(terms)}")
+        elif vocab is None:
+            terms = json.loads((d / VOCAB).read_text(encoding="utf-8"))  # (bm25s' own may hold one more term)
         else:
+            vocab = vocab() if callable(vocab) else vocab
             if len(vocab) != len(arrays[2]) - 1:
                 raise ValueError(f"{d}: the given vocabulary has {len(vocab)} terms, the BM25 matrix {len(arrays[2]) - 1}")
             terms = dict(zip(vocab, range(len(vocab))))
-        return cls(*arrays, stored["num_docs"], terms, params)
+        return cls(*arrays, stored["num_docs"], terms, params, counts)
 
     # ---- scoring -------------------------------------------------------------------------------
     def token_ids(self, tokens: Sequence[str]) -> list[int]:
@@ -182,6 +209,16 @@ class BM25Engine:
         """``(rows, scores)`` of the best ``k`` rows with a positive score, best first; ``mask`` (bool per row)
         restricts the candidates (law / kind filters, deleted articles)."""
         return top_k(self.scores(tokens), k, mask, positive_only=True)
+
+
+def _terms_by_id(vocab: Mapping[str, int]) -> list[str]:
+    """The terms of a term → id mapping in id order (ids 0 … n−1; a vocabulary built here is in id order)."""
+    terms = list(vocab)
+    if any(vocab[t] != i for i, t in enumerate(terms)):  # (bm25s' own vocabularies: any order)
+        terms = [""] * len(vocab)
+        for term, i in vocab.items():
+            terms[i] = term
+    return terms
 
 
 def _bm25s_version() -> str:
@@ -220,6 +257,7 @@ def _score_matrix(store: "TokenStore", params: BM25Params, dtype: np.dtype, int_
     df = np.bincount(terms, minlength=n_vocab).astype(np.float64)
     with np.errstate(divide="ignore"):
         idf = _IDF[params.method](df, float(n_docs))
+    counts = tf.astype(np.uint16 if not len(tf) or tf.max() < 2**16 else np.uint32)
     tf = tf.astype(np.float64)
     tfc = tf / (params.k1 * ((1 - params.b) + params.b * lengths[docs] / avgdl) + tf)
     if params.method == "atire":
@@ -232,6 +270,7 @@ def _score_matrix(store: "TokenStore", params: BM25Params, dtype: np.dtype, int_
         "indices": docs.astype(int_dtype),
         "indptr": indptr.astype(int_dtype) if indptr[-1] < np.iinfo(int_dtype).max else indptr,
         "num_docs": n_docs,
+        "counts": counts,
     }
 
 

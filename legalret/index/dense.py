@@ -26,6 +26,8 @@ Usage::
 from __future__ import annotations
 
 import os
+import struct
+import sys
 
 import hashlib
 from pathlib import Path
@@ -123,19 +125,39 @@ class DenseIndex:
     """A ``faiss.IndexFlatIP`` with numpy access to its vectors (for filtered search and vector reuse),
     plus :class:`Partitions` on large indexes (see the module docstring)."""
 
-    def __init__(self, index, partitions: Partitions | None = None, nprobe: int = DEFAULT_NPROBE):
-        import faiss
-
-        self.index = index
+    def __init__(self, index, partitions: Partitions | None = None, nprobe: int = DEFAULT_NPROBE, *,
+                 vectors: np.ndarray | None = None):
+        """A FAISS ``index``, or (``index`` None) its ``vectors`` as read from its file (:meth:`load`): the FAISS
+        index is then made from them only when something needs it (:attr:`index`: saving)."""
+        self._index = index
         self.partitions = partitions
         self.nprobe = nprobe
-        self.dim: int = int(index.d)
+        if index is None:
+            self.dim: int = int(vectors.shape[1])
+            vectors.flags.writeable = False  # nothing may change an index's vectors (FAISS's, once made)
+            self.vectors = vectors
+            return
+        import faiss
+
+        self.dim = int(index.d)
         n = int(index.ntotal)
         # A zero-copy view of the stored vectors: filtered search and the embedding cache read it directly.
         if n:
             self.vectors = _view(index, faiss.rev_swig_ptr(index.get_xb(), n * self.dim).reshape(n, self.dim))
         else:
             self.vectors = np.zeros((0, self.dim), dtype=np.float32)
+
+    @property
+    def index(self):
+        """The ``faiss.IndexFlatIP`` (made from :attr:`vectors` on first use when they were read from a file)."""
+        if self._index is None:
+            import faiss
+
+            index = faiss.IndexFlatIP(self.dim)
+            if len(self.vectors):
+                index.add(np.ascontiguousarray(self.vectors, dtype=np.float32))
+            self._index = index
+        return self._index
 
     @classmethod
     def from_vectors(
@@ -168,7 +190,7 @@ class DenseIndex:
         return cls(index, partitions)
 
     def __len__(self) -> int:
-        return int(self.index.ntotal)
+        return len(self.vectors)
 
     def save(self, path: str | Path) -> None:
         import faiss
@@ -179,12 +201,19 @@ class DenseIndex:
 
     @classmethod
     def load(cls, path: str | Path) -> "DenseIndex":
+        """Open a saved index. The vectors of an ``IndexFlatIP`` file (what :meth:`save` writes) are read straight
+        into a numpy array — no FAISS import, no ``read_index`` (together ~0.35 s of a cold search on the
+        all-law index's 200 MB); any other FAISS file is read by FAISS."""
+        parts = partitions_path(path)
+        partitions = Partitions.load(parts) if parts.is_file() else None
+        vectors = _read_flat_ip(Path(path))
+        if vectors is not None:
+            return cls(None, partitions, vectors=vectors)
         import faiss
 
-        parts = partitions_path(path)
         # Read, not memory-mapped (IO_FLAG_MMAP_IFC): the vectors sit at an odd offset in the file, and numpy's
         # unaligned paths made the probed-cell gather ~10x slower than the 0.15 s the mapping saves.
-        return cls(faiss.read_index(str(path)), Partitions.load(parts) if parts.is_file() else None)
+        return cls(faiss.read_index(str(path)), partitions)
 
     # ---- search --------------------------------------------------------------------------------
     def scores(self, query_vector: np.ndarray) -> np.ndarray:
@@ -213,6 +242,27 @@ class DenseIndex:
         rows = np.sort(rows)  # so that top_k's ties by position are ties by row
         best, scores = top_k(dot(np.take(self.vectors, rows, axis=0), q), k)
         return rows[best], scores
+
+
+#: The head of a ``faiss.write_index`` file of an ``IndexFlatIP`` (little-endian, packed): fourcc, d, ntotal, two
+#: unused 64-bit fields, is_trained, metric type (0: inner product), then the vectors' float count and floats.
+_FLAT_IP_HEAD = struct.Struct("<4siqqq?iq")
+
+
+def _read_flat_ip(path: Path) -> np.ndarray | None:
+    """The ``(ntotal, d)`` float32 vectors of an ``IndexFlatIP`` file, read with one ``np.fromfile`` (the FAISS
+    layout checked field by field and against the file size); None for anything else (FAISS reads it)."""
+    with open(path, "rb") as f:
+        head = f.read(_FLAT_IP_HEAD.size)
+        size = os.fstat(f.fileno()).st_size
+    if len(head) != _FLAT_IP_HEAD.size or sys.byteorder != "little":
+        return None
+    fourcc, d, n, _, _, trained, metric, floats = _FLAT_IP_HEAD.unpack(head)
+    if fourcc != b"IxFI" or metric != 0 or not trained or d <= 0 or n < 0 or floats != n * d or (
+            size != _FLAT_IP_HEAD.size + 4 * n * d):
+        return None
+    vectors = np.fromfile(path, dtype="<f4", count=n * d, offset=_FLAT_IP_HEAD.size)
+    return vectors.reshape(n, d)
 
 
 class _Owned:

@@ -55,7 +55,7 @@ from legalret.articles import Article, read_articles
 from legalret.atomic import atomic_path, fsync_tree
 from legalret.config import keep_generations
 from legalret.errors import IndexError_, SourceError
-from legalret.index.article_store import CATALOG, ArticleStore, write_store
+from legalret.index.article_store import CATALOG, CATALOG_ARRAYS, ArticleStore, write_store
 from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
 from legalret.index.dense import DenseIndex
 
@@ -107,7 +107,8 @@ class IndexData:
 
     def __post_init__(self):
         if not self.by_key:
-            self.by_key = {key: i for i, key in enumerate(self.keys)}
+            keys = self.keys
+            self.by_key = dict(zip(keys, range(len(keys))))  # (the dict comprehension's dict, ~2x faster: 140k keys)
 
     @property
     def keys(self) -> list[str]:
@@ -293,7 +294,7 @@ def load_index(index_dir: str | Path, *, verify: str = "stamp", mmap: bool = Fal
     elif verify != "none":
         verify_files(gen, manifest, full=verify == "full")
     if (gen / CATALOG).is_file():
-        with reading(gen / CATALOG):
+        with reading(gen / (CATALOG_ARRAYS if (gen / CATALOG_ARRAYS).is_file() else CATALOG)):
             articles: Sequence[Article] = ArticleStore.open(gen)
     else:
         with reading(gen / ARTICLES):
@@ -304,7 +305,8 @@ def load_index(index_dir: str | Path, *, verify: str = "stamp", mmap: bool = Fal
     with reading(gen / TOKENS):
         tokens = TokenStore.load(gen / TOKENS)
     with reading(gen / BM25_DIR):
-        bm25 = BM25Engine.load(gen / BM25_DIR, BM25Params.from_dict(manifest.get("bm25")), mmap=mmap, vocab=tokens.vocab)
+        params = BM25Params.from_dict(manifest.get("bm25"))
+        bm25 = BM25Engine.load(gen / BM25_DIR, params, mmap=mmap, vocab=lambda: tokens.vocab)
     dense = None
     if manifest.get("encoder"):
         with reading(gen / DENSE):

@@ -9,6 +9,8 @@ facts memory — by :meth:`legalret.memory.store.PrecedentMemory.write`, one dir
     items.offsets.npy  byte offset of every line (items are parsed when shown, not at load)
     decided.npy        decision date (ordinal) of every item: the leakage filter without parsing
     cases.json         the 사건번호 field of every item (exclusion by case number)
+    cases.ids.npy      those fields numbered in order of first appearance (one decision, one vote; memories
+                       written before it number them at the first query)
     keys.*             the article keys of every item (ids, offsets, key list): votes are counted without
                        parsing items.jsonl (memories written before these files parse the items instead)
     tokens/            the BM25 tokens of every item (TokenStore)
@@ -54,6 +56,8 @@ META, ITEMS, OFFSETS, DECIDED, CASES, TOKENS, BM25_DIR, DENSE = (
 )
 #: The article keys each item votes for, without parsing items: key ids (CSR over items) and the key list.
 KEY_IDS, KEY_OFFSETS, KEY_VOCAB = "keys.ids.npy", "keys.offsets.npy", "keys.vocab.json"
+#: The items' 사건번호 fields as numbers (:func:`legalret.memory.query.case_ids_of`).
+CASE_IDS = "cases.ids.npy"
 #: The memory's own BM25 parameters: those :class:`~legalret.memory.retriever.VoteConfig` was tuned with
 #: (``benchmarks/memory_eval.py --tune``; bm25s' defaults, not the article index's k1 = 1.2).
 MEMORY_BM25 = BM25Params(k1=1.5, b=0.75, method="lucene")

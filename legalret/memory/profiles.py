@@ -9,9 +9,11 @@ a candidate's profile rank and score beside its vote share.
 
 Nothing is stored: the profiles are sums over the memory's own token and citation arrays, built on the
 second unfiltered query into one (token × article) table of BM25 weights — an unfiltered query sums its
-tokens' rows (~0.1 ms); the first pools only its own tokens' holdings (the same floats, ~10–80 ms), so a
-one-query process, a cold ``legalret search``, never builds the table nor imports scipy. The table, measured
-here: 0.3 s and +10 MB for the 33k holdings of 민법+상법, 1.2 s and +40 MB for the 92k of every 법률+시행령. The same leakage rules as the votes hold: ``before``/``exclude``
+tokens' rows (~0.1 ms); the first pools only its own tokens' holdings (the same floats, ~10–80 ms; a few ms
+where the memory keeps its term counts beside its BM25 matrix, as memories written since then do: a query
+token's holdings are its column), so a one-query process, a cold ``legalret search``, never builds the table
+nor imports scipy. The table, measured here: 0.3 s and +10 MB for the 33k holdings of 민법+상법, 1.2 s and
++40 MB for the 92k of every 법률+시행령. The same leakage rules as the votes hold: ``before``/``exclude``
 (:meth:`~legalret.memory.store.PrecedentMemory.allowed_mask`) pool only the holdings allowed to vote —
 exactly, per query, from the query tokens' columns of a (holding × token) count matrix (a few ms; built on
 the first such query, for evaluation).
@@ -93,7 +95,7 @@ class ArticleProfiles:
         # (holding, article) pairs, sorted, each once: a holding cites an article once, however often it lists it
         offsets = np.asarray(offsets, dtype=np.int64)
         holding = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
-        self._cite_holding, self._cite_article = np.divmod(np.unique(holding * max(len(keys), 1) + ids), max(len(keys), 1))
+        self._cite_holding, self._cite_article = np.divmod(_distinct(holding * max(len(keys), 1) + ids), max(len(keys), 1))
         self._cite_offsets = np.searchsorted(self._cite_holding, np.arange(n + 1))
         store = memory.tokens
         self._lengths = np.diff(np.asarray(store.offsets, dtype=np.int64)).astype(np.float64)
@@ -202,12 +204,8 @@ class ArticleProfiles:
         """:meth:`scores` of an unfiltered query from its tokens' holdings alone: their counts pooled per
         article, weighted as the table weighs them and added token by token in ``ids`` order, as the table's
         ``weights.T @ counts`` adds them (so the floats are the same, bit for bit)."""
-        store, n, size = self.memory.tokens, len(self.memory), len(self._keys)
-        flat = np.asarray(store.ids)
-        at = np.flatnonzero(np.isin(flat, ids))
-        holding = np.searchsorted(np.asarray(store.offsets, dtype=np.int64), at, side="right") - 1
-        pair, times = np.unique(np.searchsorted(ids, flat[at]) * n + holding, return_counts=True)
-        token, holding = np.divmod(pair, n)  # each (query token, holding) once, with its count
+        size = len(self._keys)
+        token, holding, times = self._postings(ids)  # each (query token, holding) once, with its count
         start = self._cite_offsets[holding]
         per = self._cite_offsets[holding + 1] - start
         pairs = np.repeat(np.arange(len(holding)), per)
@@ -217,6 +215,28 @@ class ArticleProfiles:
         row, col = np.divmod(cell, size)  # sorted by token, then article
         weight = self._bm25(row, col, tf, self._all_lengths, len(ids))
         return _add_rows(np.searchsorted(row, np.arange(len(ids) + 1)), col, weight, np.arange(len(ids)), counts, size)
+
+    def _postings(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The holdings each of the (sorted, distinct) token ``ids`` occurs in: ``(position in ids, holding,
+        count)`` per pair, sorted by position then holding. Read from the BM25 matrix's columns when the memory
+        keeps its term counts (written since they were added: a few thousand entries per query), else found
+        by scanning every holding's tokens (~0.1 s on the all-law memory)."""
+        memory = self.memory
+        bm25 = memory.bm25
+        if bm25 is not None and bm25.counts is not None:
+            starts = np.asarray(bm25.indptr[ids], dtype=np.int64)
+            per = np.asarray(bm25.indptr[ids + 1], dtype=np.int64) - starts
+            at = np.arange(int(per.sum()), dtype=np.int64) - np.repeat(np.cumsum(per) - per - starts, per)
+            token = np.repeat(np.arange(len(ids), dtype=np.int64), per)
+            # (a column lists its holdings in order: bm25s' CSC layout)
+            return token, np.asarray(bm25.indices[at], dtype=np.int64), np.asarray(bm25.counts[at], dtype=np.int64)
+        store, n = memory.tokens, len(memory)
+        flat = np.asarray(store.ids)
+        at = np.flatnonzero(np.isin(flat, ids))
+        holding = np.searchsorted(np.asarray(store.offsets, dtype=np.int64), at, side="right") - 1
+        pair, times = np.unique(np.searchsorted(ids, flat[at]) * n + holding, return_counts=True)
+        token, holding = np.divmod(pair, n)
+        return token, holding, times
 
     def order(self, scores: np.ndarray, live: np.ndarray | None = None) -> np.ndarray:
         """Positions of the articles with a positive score (and ``live``, a mask over :attr:`keys`), best
@@ -241,6 +261,16 @@ class ArticleProfiles:
         """The ``k`` best articles with a positive score, best first (ties by key)."""
         scores = self.scores(tokens, **filters)
         return [(self.keys[i], float(scores[i])) for i in self.order(scores)[:k].tolist()]
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` (sorted, each once) by one sort: numpy 2.4's ``unique`` hashes first, ~10x slower on
+    the ~170k (holding, article) pairs of the all-law memory (0.1 s of a cold search)."""
+    values = np.sort(values)
+    keep = np.empty(len(values), dtype=bool)
+    keep[:1] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
 
 
 def _add_rows(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, rows: np.ndarray, counts: np.ndarray,

@@ -36,19 +36,25 @@ def sort_ranks(strings: Sequence[str]) -> np.ndarray:
     return ranks
 
 
+def case_ids_of(case_nos: Sequence[str]) -> np.ndarray:
+    """Each 사건번호 field numbered in order of first appearance (int64): one decision, one number."""
+    numbers: dict[str, int] = {}
+    return np.fromiter((numbers.setdefault(c, len(numbers)) for c in case_nos), dtype=np.int64, count=len(case_nos))
+
+
 class VoteArrays:
     """Per-item article keys as arrays, for counting votes in numpy: ``ids[offsets[row]:offsets[row + 1]]``
     index ``vocab``; ``vocab_rank`` orders the vocabulary as Python sorts its strings (ties between equal
     votes are broken by key); ``case_ids`` numbers the items' 사건번호 fields (one decision, one vote)."""
 
-    def __init__(self, ids: np.ndarray, offsets: np.ndarray, vocab: list[str], case_nos: Sequence[str]):
+    def __init__(self, ids: np.ndarray, offsets: np.ndarray, vocab: list[str], case_nos: Sequence[str],
+                 case_ids: np.ndarray | None = None):
+        """``case_ids``: :func:`case_ids_of` ``case_nos`` when already made (written with the memory)."""
         self.ids = np.asarray(ids, dtype=np.int64)
         self.offsets = np.asarray(offsets, dtype=np.int64)
         self.vocab = vocab
         self.vocab_rank = sort_ranks(vocab)
-        numbers: dict[str, int] = {}
-        self.case_ids = np.fromiter((numbers.setdefault(c, len(numbers)) for c in case_nos), dtype=np.int64,
-                                    count=len(case_nos))
+        self.case_ids = case_ids_of(case_nos) if case_ids is None else np.asarray(case_ids, dtype=np.int64)
         self._law_masks: dict[tuple[str, ...], np.ndarray] = {}
 
     def law_mask(self, prefixes: tuple[str, ...]) -> np.ndarray:
@@ -105,7 +111,7 @@ class MemoryQueries:
             return None
         arrays = self._vote_arrays
         if arrays is None:  # (two threads may both build it: the same arrays, one kept)
-            arrays = self._vote_arrays = VoteArrays(*self._keys, self._case_nos)
+            arrays = self._vote_arrays = VoteArrays(*self._keys, self._case_nos, getattr(self, "_case_ids", None))
         return arrays
 
     def case_no_of(self, row: int) -> str:

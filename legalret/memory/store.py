@@ -47,6 +47,7 @@ from legalret.index.dense import DenseIndex
 from legalret.index.ngram_tokenize import tokenizer_from_settings
 from legalret.memory.format import (  # noqa: F401 — MEMORY_PART, MEMORY_BM25 and MemoryItem: their old home
     BM25_DIR,
+    CASE_IDS,
     CASES,
     DECIDED,
     DENSE,
@@ -64,7 +65,7 @@ from legalret.memory.format import (  # noqa: F401 — MEMORY_PART, MEMORY_BM25 
     MemoryItem,
     case_numbers_of,
 )
-from legalret.memory.query import MemoryQueries, VoteArrays, sort_ranks  # noqa: F401 — sort_ranks: its old home
+from legalret.memory.query import MemoryQueries, VoteArrays, case_ids_of, sort_ranks  # noqa: F401 — sort_ranks: its old home
 
 #: Above this many items the dense index would be partitioned; the memory keeps exact search.
 _EXACT = 1 << 62
@@ -120,12 +121,14 @@ class PrecedentMemory(MemoryQueries):
                               f"{None if vectors is None else len(vectors)} vectors")
         self.items: Sequence[MemoryItem] = items
         self.tokens = tokens
-        self.bm25: BM25Engine | None = BM25Engine.build(tokens, self.params) if n else None
+        # the holdings keep their term counts: the article profiles pool them per query token (memory.profiles)
+        self.bm25: BM25Engine | None = BM25Engine.build(tokens, self.params, counts=self.kind == "holdings") if n else None
         self.dense: DenseIndex | None = (
             DenseIndex.from_vectors(vectors, partition_min_rows=_EXACT) if vectors is not None and n else None
         )
         self.decided_ord = np.array([it.decided.toordinal() for it in items], dtype=np.int64)
         self._case_nos: list[str] = [it.case_no for it in items]
+        self._case_ids: np.ndarray | None = None  # (numbered when votes are first counted)
         self._keys: tuple[np.ndarray, np.ndarray, list[str]] | None = None  # the items are in memory: read theirs
         self._vote_arrays: VoteArrays | None = None
         self._voting: np.ndarray | None = None
@@ -213,6 +216,7 @@ class PrecedentMemory(MemoryQueries):
         (d / KEY_VOCAB).write_text(json.dumps(list(vocab), ensure_ascii=False), encoding="utf-8")
         np.save(d / DECIDED, self.decided_ord)
         (d / CASES).write_text(json.dumps(self._case_nos, ensure_ascii=False), encoding="utf-8")
+        np.save(d / CASE_IDS, case_ids_of(self._case_nos).astype(np.int32))
         self.tokens.save(d / TOKENS)
         if self.bm25 is not None:
             self.bm25.save(d / BM25_DIR)
@@ -271,13 +275,16 @@ class PrecedentMemory(MemoryQueries):
         if n != meta.get("items"):
             raise IndexError_(f"{d}: meta.json says {meta.get('items')} holdings, {ITEMS} has {n}")
         memory.tokens = TokenStore.load(d / TOKENS)
-        # built from this token store (same term order): its vocabulary list parses 4x faster than vocab.index.json
-        memory.bm25 = BM25Engine.load(d / BM25_DIR, memory.params, mmap=True, vocab=memory.tokens.vocab) if n else None
+        # built from this token store (same term order): a memory written before vocab.sorted.npz reads the store's
+        # vocabulary list, which parses 4x faster than vocab.index.json
+        store = memory.tokens
+        memory.bm25 = BM25Engine.load(d / BM25_DIR, memory.params, mmap=True, vocab=lambda: store.vocab) if n else None
         memory.dense = DenseIndex.load(d / DENSE) if (d / DENSE).is_file() else None
         memory.encoder = encoder if memory.dense is not None else None
         memory.query_encoder = query_encoder if memory.dense is not None else None
         memory.decided_ord = np.load(d / DECIDED)
         memory._case_nos = json.loads((d / CASES).read_text(encoding="utf-8"))
+        memory._case_ids = np.load(d / CASE_IDS) if (d / CASE_IDS).is_file() else None
         memory._keys = None
         if (d / KEY_IDS).is_file():
             key_offsets = np.load(d / KEY_OFFSETS)
@@ -289,6 +296,7 @@ class PrecedentMemory(MemoryQueries):
         memory._indexes = None
         memory._df = None
         if not (len(memory.tokens) == len(memory.decided_ord) == len(memory._case_nos) == n) or (
+            memory._case_ids is not None and len(memory._case_ids) != n) or (
             int(memory.items.offsets[-1]) != (d / ITEMS).stat().st_size) or (
             memory.bm25 is not None and memory.bm25.num_docs != n) or (memory.dense is not None and len(memory.dense) != n):
             raise IndexError_(f"{d}: inconsistent precedent memory (files disagree on the number of holdings)")
