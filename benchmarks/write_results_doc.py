@@ -740,7 +740,7 @@ README_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
                                      "latency-all-acts-decrees/warm_hybrid_memory.json",
                                      "latency-all-acts-decrees/warm_hybrid_all_law_ngram.json")),
     ("cold `legalret search`", ("cold_search.json",)),
-    ("cold in-process `legalret search`", ("cold_search_before_after.json",)),
+    ("cold in-process `legalret search`", ("cold_search_tokens_ahead.json",)),
     ("load test", ("serve_load_main_job_s4.json",)),
     ("server resident memory", ("serve_memory_profiles.json",)),
     ("robustness: fuzzed", ("robustness.json",)),
