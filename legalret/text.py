@@ -46,7 +46,7 @@ def normalize(text: str) -> str:
 
 def clean_query(text: str) -> str:
     """A query as every retriever sees it (before the length limit): lone surrogates — from broken clients or
-    fuzzers, which Kiwi cannot encode — replaced, then :func:`normalize`\ d."""
+    fuzzers, which Kiwi cannot encode — replaced, then normalized (:func:`normalize`)."""
     return normalize(text.encode("utf-8", "replace").decode("utf-8"))
 
 
