@@ -279,3 +279,27 @@ def test_a_loaded_memory_makes_votes_and_holdings_on_demand_equal_to_the_built_o
             # the support holdings are the result's own HoldingMatch objects (as in a built result)
             ids = {id(h) for h in lazy.holdings}
             assert all(id(h) in ids for v in lazy.votes for h in v.support)
+
+
+def test_coverage_is_the_same_in_every_process_whatever_the_string_hashing():
+    """Coverage summed idf over a set: its last bit (and the hybrid scores after it) changed with the
+    process's string-hash seed. Summed in the query's own token order, every process gets the same float."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import test_memory_votes as t\n"
+        "from legalret.memory import MemoryVoter, build_memory\n"
+        "m = build_memory(t.load_fixture(), tokenizer=t.SpaceTokenizer())\n"
+        "r = MemoryVoter(m).explain('보험에 들 때 병을 숨기면 회사가 보험계약을 해지할 수 있는 기간이 있나 계약 해지 기간', k=5)\n"
+        "print(repr(r.coverage))"
+    )
+    seen = set()
+    for seed in ("1", "2", "3", "4"):
+        proc = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent)], capture_output=True, text=True,
+                              timeout=120, env={**os.environ, "PYTHONHASHSEED": seed,
+                                                "PYTHONPATH": str(Path(__file__).parents[1])})
+        assert proc.returncode == 0, proc.stderr[-800:]
+        seen.add(proc.stdout.strip())
+    assert len(seen) == 1 and 0 < float(seen.pop()) < 1

@@ -557,11 +557,13 @@ class MemoryVoter:
         """idf-weighted share of the query's distinct tokens that the best holding (row ``best_row``) contains."""
         if not tokens or best_row is None:
             return 0.0
-        query = set(tokens)
+        # The distinct tokens in the query's order, so that both sums are added in an order of the query's own
+        # and not of Python's per-process string hashing (a set's order): the same score in every process.
+        query = list(dict.fromkeys(tokens))
         idf = self.memory.idf
         total = sum(idf(t) for t in query)
-        # (= query & set(tokens_of(best_row)), in the same order, without making the row's token strings)
-        return sum(idf(t) for t in self.memory.shared_tokens(best_row, query)) / total if total > 0 else 0.0
+        shared = self.memory.shared_tokens(best_row, set(query))  # (without making the row's token strings)
+        return sum(idf(t) for t in query if t in shared) / total if total > 0 else 0.0
 
 
 #: The name before "retriever" came to mean one thing (a plug-in of :mod:`legalret.search.retrievers`);
