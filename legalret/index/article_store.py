@@ -166,10 +166,13 @@ class ArticleStore(Sequence[Article]):
         all-law index, 2,000 random articles)."""
         title = self._titles.get(pos)
         if title is None:
-            art = self._parsed.get(pos)
-            line = self.line(pos) if art is None else b""
-            m = _TITLE.search(line, 0, line.find(b'"paragraphs"'))  # a top-level field: before the texts
-            title = self._titles[pos] = json.loads(m.group(1)) if m else self[pos].title
+            if pos in self._parsed:
+                title = self._parsed[pos].title
+            else:
+                line = self.line(pos)
+                m = _TITLE.search(line, 0, line.find(b'"paragraphs"'))  # a top-level field: before the texts
+                title = json.loads(m.group(1)) if m else self[pos].title
+            self._titles[pos] = title
         return title
 
     def line(self, pos: int) -> bytes:

@@ -170,7 +170,7 @@ class Searcher:
     def load(self, mode: str = "hybrid") -> Searcher:
         """Load now what a search in ``mode`` would load on first use — the query encoder — e.g. while the
         query's tokens are analysed in another process (:class:`~legalret.index.tokenize.TokensAhead`)."""
-        if mode in modes() and any(r.name == "dense" for r in self.retrievers(mode) if r.name in self.opened):
+        if mode in modes() and any(r.name == "dense" for r in self.retrievers(mode)):
             self.encoder  # noqa: B018 — loads it
         return self
 
