@@ -34,11 +34,25 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-#: The files and folders whose hot paths were rewritten (taken from ``--rev`` for the baseline: a folder whole,
-#: so files the revision lacks are gone from it), and the shipped re-ranker (its features must be ones that
-#: revision's code computes).
-HOT_FILES = ("legalret/memory", "legalret/search",
-             "legalret/index/bm25.py", "legalret/data/fusion_ranker.json")
+#: What the baseline takes from ``--rev`` (a folder whole, so files the revision lacks are gone from it): every
+#: layer a search runs through from the index up — ``legalret/index`` (the query's Kiwi tokens, the sorted BM25
+#: vocabulary, BM25 and dense top-k, the readers that open a generation), the memories and the searcher — and
+#: the shipped re-ranker (its features must be ones that revision's code computes). ``legalret/index`` goes whole,
+#: not file by file: a revision's memory and search code import from its own index package (before the retriever
+#: plug-ins, ``load_query_encoder`` lived in ``index/build.py``), and today's ``store.py`` hands ``BM25Engine.load``
+#: its vocabulary as a callable, which a ``bm25.py`` from before the sorted vocabulary cannot open an index with.
+#: Below it (models, precedents, core) the working tree's code runs on both sides.
+HOT_FILES = ("legalret/index", "legalret/memory", "legalret/search", "legalret/data/fusion_ranker.json")
+
+#: One hash seed for every process this starts: str hashes, hence set and dict-of-set orders, vary between
+#: processes with Python's random seed, and an order that reaches a float sum or a tie would show as a
+#: difference between the two sides that neither revision's code made.
+HASH_SEED = "0"
+
+
+def tree_env(tree: Path) -> dict[str, str]:
+    """The environment of a child process that imports the ``legalret`` under ``tree``, with :data:`HASH_SEED`."""
+    return dict(os.environ, PYTHONPATH=str(tree), PYTHONHASHSEED=HASH_SEED)
 
 
 def baseline_tree(rev: str, tree: Path) -> None:
@@ -196,9 +210,8 @@ def main() -> None:
             cmd = [sys.executable, str(Path(__file__).resolve()), "--dump", str(out), "--index", args.index,
                    "--questions", args.questions, "--holdings", args.holdings, "--holdings-limit", str(args.holdings_limit),
                    "--before", args.before, "--seed", str(args.seed)]
-            env = dict(os.environ, PYTHONPATH=str(tree))
             t = time.perf_counter()
-            subprocess.run(cmd, env=env, check=True, cwd=str(tree))
+            subprocess.run(cmd, env=tree_env(tree), check=True, cwd=str(tree))
             with open(out, "rb") as f:
                 dumps[side] = pickle.load(f)
             if not dumps[side]["src"].startswith(str(tree)):

@@ -125,7 +125,7 @@ def compare(args) -> None:
     import subprocess
     import tempfile
 
-    from check_hot_paths import baseline_tree
+    from check_hot_paths import baseline_tree, tree_env
 
     configs = [c.strip() for c in args.compare.split(",") if c.strip()]
     work = Path(tempfile.mkdtemp(prefix="search_latency."))
@@ -149,7 +149,7 @@ def compare(args) -> None:
                 cmd += ["--overlap", "1" if flag == "overlap" else "0"]
             if args.threads:
                 cmd += ["--threads", str(args.threads)]
-            workers[config] = subprocess.Popen(cmd, cwd=str(tree), env=dict(os.environ, PYTHONPATH=str(tree)),
+            workers[config] = subprocess.Popen(cmd, cwd=str(tree), env=tree_env(tree),
                                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
             info[config] = json.loads(workers[config].stdout.readline())  # warm (one at a time: no overlap)
             if not info[config]["legalret"].startswith(str(tree)):
