@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+from index_names import index_label, index_name, recorded_command  # noqa: E402
 from style_eval import METRICS, RETRIEVERS, run_retrievers  # noqa: E402  (one runner for both reports)
 
 DEFAULT_QUESTIONS = REPO / "benchmarks" / "queries" / "law_questions.jsonl"
@@ -65,17 +66,6 @@ def retriever_names(text: str) -> list[str]:
     if bad or not names:
         raise argparse.ArgumentTypeError(f"unknown retriever(s) {bad}; choose from {', '.join(RETRIEVERS)}")
     return names
-
-
-def index_label(index: str) -> str:
-    """How the report names an index: its folder's name, live generation and size — not the absolute path, which
-    only says where it sat on one machine (manifests record no corpus name; the counts say what it holds)."""
-    from legalret.index.store import read_manifest
-
-    manifest = read_manifest(index)
-    c = manifest.get("counts") or {}
-    return (f"`{Path(index).resolve().name}` ({manifest.get('generation')}: {c.get('searchable', 0):,} searchable "
-            f"articles of {c.get('laws', 0):,} laws)")
 
 
 def report_markdown(result: dict) -> str:
@@ -127,13 +117,13 @@ def main(argv: list[str] | None = None) -> int:
                       n_resamples=args.resamples, seed=args.seed)
     result = {
         "schema": "legalret.bench.law/1",
-        "settings": {"index": args.index, "index_label": index_label(args.index),
+        "settings": {"index": index_name(args.index), "index_label": index_label(args.index),
                      "questions": args.questions or [str(DEFAULT_QUESTIONS)], "split": args.split,
                      "holdings": args.holdings, "holdings_split": args.holdings_split,
                      "holdings_limit": args.holdings_limit, "before": args.before, "n_resamples": args.resamples,
                      "seed": args.seed, "leakage": plans, "seconds": round(time.perf_counter() - t0, 1),
                      "retriever_seconds": seconds,
-                     "command": "python benchmarks/law_eval.py " + " ".join(argv if argv is not None else sys.argv[1:])},
+                     "command": recorded_command("law_eval.py", argv)},
         "retrievers": order,
         "breakdown": table,
     }

@@ -29,6 +29,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(1, str(REPO / "benchmarks"))
 
 from legalret.articles import write_articles  # noqa: E402
 from legalret.config import default_mirror  # noqa: E402
@@ -37,6 +38,8 @@ from legalret.evaluate.speed import machine_info  # noqa: E402
 from legalret.pipeline import add as add_to_index  # noqa: E402  (what `legalret index add` runs)
 from legalret.index.store import read_manifest  # noqa: E402
 from legalret.ingest.sources import ingest  # noqa: E402
+
+from index_names import index_label, index_name, recorded_command  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     target = next(a for a in amended if not a.deleted and a.paragraphs)
     target.paragraphs[0].text += " (개정 시험 문장)"
     counts = read_manifest(args.index)["counts"]
-    result = {"index": str(args.index), "law": args.law, "law_articles": len(articles), "index_counts": counts,
-              "amended_key": target.key, "machine": machine_info(), "in_process": {}, "cli": {}}
+    result = {"index": index_name(args.index), "index_label": index_label(args.index), "law": args.law,
+              "law_articles": len(articles), "index_counts": counts, "amended_key": target.key, "machine": machine_info(), "in_process": {}, "cli": {}}
 
     for label, batch in (("amended", amended), ("restored", articles)):
         r = add_to_index(batch, args.index)
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             result["cli"][label] = seconds
 
     name = "index_add" + (f"-{args.tag}" if args.tag else "")
-    write_result(args.out, name, result, _markdown(result, " ".join(["benchmarks/search_index_add.py"] + (argv or sys.argv[1:]))))
+    write_result(args.out, name, result, _markdown(result, recorded_command("search_index_add.py", argv)))
     return 0
 
 
@@ -88,8 +91,7 @@ def _markdown(r: dict, command: str) -> str:
     lines = [
         f"### Re-indexing one amended law ({r['law']}, {r['law_articles']:,} articles; {r['amended_key']} amended)",
         "",
-        f"Index `{r['index']}`: {r['index_counts'].get('articles', 0):,} articles "
-        f"({r['index_counts'].get('searchable', 0):,} searchable) in {r['index_counts'].get('laws', 0):,} laws.",
+        f"Index {r['index_label']} before the run; {r['index_counts'].get('articles', 0):,} articles stored in all.",
         "",
         "| run | " + " | ".join(stages) + " |",
         "| --- | " + " | ".join("---:" for _ in stages) + " |",
@@ -101,7 +103,7 @@ def _markdown(r: dict, command: str) -> str:
         "New process, as a user runs it (`legalret index add LAW.jsonl --index …`: imports, model and index load, "
         "update, write): " + ", ".join(f"{label} {s:.1f} s" for label, s in r["cli"].items()) + ".",
         "",
-        f"Reproduce: `.venv/bin/python {command}`",
+        f"Reproduce: `{command}`",
         "",
     ]
     return "\n".join(lines)

@@ -38,6 +38,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(1, str(REPO / "benchmarks"))  # index_names, when this is imported rather than run
+
+from index_names import index_label, index_name, recorded_command  # noqa: E402
 for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(var, "2")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -189,7 +192,7 @@ def per_style(queries, results: dict[str, list], *, n_resamples: int, seed: int,
 def markdown(result: dict) -> str:
     s = result["settings"]
     out = [f"### Retrieval quality per question style — `{Path(s['questions']).name}` ({s['split']} split)\n",
-           (f"Index `{s['index']}`; memory votes only with decisions before {s['before']} for questions "
+           (f"Index {s['index_label']}; memory votes only with decisions before {s['before']} for questions "
             f"(holdings: before their own date, never their own case). Mean with 95% bootstrap interval "
             f"({s['n_resamples']} resamples); gold keys outside the index are not scored.\n")]
     styles = list(result["styles"])
@@ -284,11 +287,12 @@ def main(argv: list[str] | None = None) -> int:
     order = [n for n in (*RETRIEVERS, "ranker") if n in results]
     result = {
         "schema": "legalret.bench.style/1",
-        "settings": {"index": args.index, "questions": args.questions, "split": args.split, "holdings": args.holdings,
+        "settings": {"index": index_name(args.index), "index_label": index_label(args.index),
+                     "questions": args.questions, "split": args.split, "holdings": args.holdings,
                      "holdings_limit": args.holdings_limit, "before": args.before, "n_resamples": args.resamples,
                      "seed": args.seed, "ranker": args.ranker, "leakage": plans, "seconds": round(time.perf_counter() - t0, 1),
                      "retriever_seconds": seconds,
-                     "command": "python benchmarks/style_eval.py " + " ".join(argv if argv is not None else sys.argv[1:])},
+                     "command": recorded_command("style_eval.py", argv)},
         "retrievers": order,
         "styles": per_style(queries, {n: results[n] for n in order}, n_resamples=args.resamples, seed=args.seed),
     }

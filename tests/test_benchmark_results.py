@@ -1,9 +1,11 @@
-"""Benchmark scripts' baselines: check_hot_paths' revision overlay (the whole ``legalret/index`` package) and
-child processes (one hash seed)."""
+"""Benchmark scripts' result files and baselines: an index named by its folder, never its machine path
+(benchmarks/index_names.py, used by style_eval, law_eval and search_index_add), and check_hot_paths'
+revision overlay (the whole ``legalret/index`` package) and child processes (one hash seed)."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +21,58 @@ def _script(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def fixture_index(tmp_path_factory):
+    """A BM25-only index of the fixture articles in a folder named ``fixture-idx``."""
+    sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "index"))
+    import index_support as sup
+
+    from legalret.index import build_index
+
+    index = tmp_path_factory.mktemp("bench") / "fixture-idx"
+    build_index(sup.articles(), index, model="none")
+    return index
+
+
+def test_recorded_command_names_the_index_by_its_folder():
+    names = _script("index_names")
+    assert names.recorded_command("style_eval.py", ["--index", "/root/.cache/x/idx-a/", "--split", "report"]) == \
+        "python benchmarks/style_eval.py --index idx-a --split report"
+    assert names.recorded_command("law_eval.py", ["--index=/tmp/q/idx-b", "--name", "r"]) == \
+        "python benchmarks/law_eval.py --index=idx-b --name r"
+    assert names.index_name("/tmp/a/b/") == "b"
+
+
+def test_style_eval_results_name_the_index_not_its_path(fixture_index, tmp_path):
+    style_eval = _script("style_eval")
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"qid": "q1", "query": "간접점유", "gold": ["민법 제194조"], "style": "short", "split": "report"}\n'
+                         '{"qid": "q2", "query": "유치권", "gold": ["민법 제320조"], "style": "keyword", "split": "report"}\n',
+                         encoding="utf-8")
+    out = tmp_path / "out"
+    assert style_eval.main(["--index", str(fixture_index), "--questions", str(questions), "--retrievers", "bm25",
+                            "--resamples", "20", "--out", str(out), "--name", "run"]) == 0
+    data = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    label = "`fixture-idx` (gen-000001: 14 searchable articles of 3 laws)"
+    assert data["settings"]["index"] == "fixture-idx" and data["settings"]["index_label"] == label
+    assert data["settings"]["command"].startswith("python benchmarks/style_eval.py --index fixture-idx --questions ")
+    assert str(fixture_index) not in (out / "run.json").read_text(encoding="utf-8")
+    md = (out / "run.md").read_text(encoding="utf-8")
+    assert f"Index {label}; memory votes only" in md and str(tmp_path) not in md
+
+
+def test_index_add_report_names_the_index_not_its_path(fixture_index):
+    index_add = _script("search_index_add")
+    stages = {"tokenize": 0.5, "total": 1.25}
+    result = {"index": "fixture-idx", "index_label": index_add.index_label(fixture_index), "law": "민법",
+              "law_articles": 9, "index_counts": {"articles": 15, "searchable": 14, "laws": 3},
+              "amended_key": "민법 제192조", "in_process": {"amended": {"wall": stages}}, "cli": {"amended": 3.5}}
+    md = index_add._markdown(result, index_add.recorded_command("search_index_add.py", ["--index", str(fixture_index)]))
+    assert "Index `fixture-idx` (gen-000001: 14 searchable articles of 3 laws) before the run; 15 articles stored" in md
+    assert "Reproduce: `python benchmarks/search_index_add.py --index fixture-idx`" in md
+    assert str(fixture_index.parent) not in md
 
 
 def test_hot_path_children_share_one_hash_seed(tmp_path):

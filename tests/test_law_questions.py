@@ -5,6 +5,7 @@ holdings labeller (benchmarks/queries/law_holdings.py)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import zlib
 from pathlib import Path
 
@@ -219,3 +220,16 @@ def test_law_eval_names_the_index_by_folder_and_generation_not_its_path(tmp_path
     md = law_eval.report_markdown(result)
     assert f"Index {label}; questions: law_questions.jsonl; holdings: —" in md and str(tmp_path) not in md
     assert "| bm25 | 0.500 [" in md and "**recall@100 per style**" in md
+
+    # a whole run: the JSON's settings and command name the index by its folder too (the questions keep their path)
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"qid": "q1", "query": "간접점유", "gold": ["민법 제194조"], "style": "short", "split": "report", '
+                         '"family": "민사·상사"}\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert law_eval.main(["--index", str(index), "--questions", str(questions), "--retrievers", "bm25",
+                          "--resamples", "20", "--out", str(out), "--name", "run"]) == 0
+    data = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert data["settings"]["index"] == "all-laws-idx" and data["settings"]["index_label"] == label
+    assert data["settings"]["command"].startswith("python benchmarks/law_eval.py --index all-laws-idx --questions ")
+    assert str(index) not in (out / "run.json").read_text(encoding="utf-8")
+    assert str(tmp_path) not in (out / "run.md").read_text(encoding="utf-8")
