@@ -34,7 +34,7 @@ from legalret.evaluate.questions import (
     split_balance_problems,
     summary,
 )
-from legalret.keys import parse_key
+from legalret.keys import law_of
 
 DEFAULT_FILE = ROOT / "benchmarks" / "queries" / "user_questions.jsonl"
 DEFAULT_STATUTES = ROOT.parent / "shared" / "data" / "statutes" / "legalize-kr.zip"
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from legalret.ingest.sources import ingest
 
-    laws = sorted({parse_key(key).law for q in questions for key in q.gold})
+    laws = sorted({law_of(key) for q in questions for key in q.gold})  # keys normalized by read_questions
     articles = ingest([args.statutes], laws=laws).articles
     if not articles:
         print(f"error: no articles of {', '.join(laws)} read from {args.statutes}", file=sys.stderr)
