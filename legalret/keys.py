@@ -13,6 +13,8 @@ ArticleRef(law='민법', number=194, branch=0)
 [True, True, False]
 >>> laws_named("구형법상 정당방위", ["형법", "군형법"])
 [True, False]
+>>> laws_named("구상법리에 따른 구상권", ["상법"])
+[False]
 """
 
 from __future__ import annotations
@@ -67,6 +69,13 @@ def law_of(key: str) -> str:
 #: keyed under the law's own name: :meth:`LawNames.resolve` and :func:`laws_named` read past it.
 FORMER = "구"
 
+#: What may follow a law's name glued to :data:`FORMER` in one word, up to the word's end or its first character
+#: that is not a Hangul syllable (a digit, a bracket): nothing, the name's suffixes ``상``/``하`` (구형법상, 구민법하),
+#: its decree (구근로기준법시행령), particles (구민법의, 구상법에서는, 구형법상의) or 제 before an article number
+#: (구민법제750조). 구 is also a word's first syllable (구상 "indemnity", 구형 "sentence requested"), so anything
+#: else makes the word another one: 구상법리 (구상 + 법리) and 구상법률관계 name no 상법.
+_FORMER_TAIL = re.compile(r"(?:시행령|시행규칙)?[상하]?(?:은|는|이|가|을|를|의|에|에서|에게|과|와|도|만|으로|로|이나|부터|까지)*|제")
+
 
 def _is_syllable(ch: str) -> bool:
     return "\uac00" <= ch <= "\ud7a3"  # a precomposed Hangul syllable (가 … 힣)
@@ -82,33 +91,52 @@ def laws_named(query: str, laws: Sequence[str]) -> list[bool]:
     names ``근로기준법 시행령``), words after the name do (``형법상``, ``형법의``, ``민법750`` name 형법 / 민법), but a
     Hangul syllable right before it makes it another law's name (``군형법``, ``국제형법`` do not name 형법;
     ``주택임대차보호법`` does not name a ``임대차보호법``) — except :data:`FORMER` starting a word: ``구형법`` names
-    형법 as ``구 형법`` does (its former version, 구법). A decree's name holds its act's: ``근로기준법 시행령``
-    names both.
+    형법 as ``구 형법`` does (its former version, 구법), when the rest of its word is what a law's name takes
+    (:data:`_FORMER_TAIL`: ``구형법상``, ``구민법의``, ``구상법``), not another word's syllables (``구상법리`` is 구상 +
+    법리, no 상법). A decree's name holds its act's: ``근로기준법 시행령`` names both.
 
     The query is read once (its compact form and where a name may start), then each law is a few ``str.find``\ s:
     the re-ranker calls it once per query with the candidates' distinct laws."""
     chars: list[str] = []
     starts: list[bool] = []  # per compact character: a name may start here (not glued to a syllable before it)
+    word_starts: list[bool] = []  # per compact character: it begins a word (a space or a middle dot before it)
     glued = False
+    word = True
     for ch in normalize(query):
         if ch.isspace() or ch == "\u00b7":
             glued = False
+            word = True
             continue
         chars.append(ch)
         starts.append(not glued)
+        word_starts.append(word)
         glued = _is_syllable(ch)
+        word = False
     text = "".join(chars)
-    # a word-initial 구 lets a name start right after it: 구형법 as 구 형법 (from the end: 구구형법 is no 구 형법)
+    word_starts.append(True)  # the end of the query ends the last word
+    # a word-initial 구 lets a name start right after it: 구형법 as 구 형법 (from the end: 구구형법 is no 구 형법);
+    # such a start (in ``former``) holds a name only when the rest of its word is a name's tail (named_at)
+    former: set[int] = set()
     at = text.rfind(FORMER, 0, len(text) - 1)
     while at >= 0:
-        if starts[at]:
+        if starts[at] and not starts[at + 1]:
             starts[at + 1] = True
+            former.add(at + 1)
         at = text.rfind(FORMER, 0, at)
+
+    def named_at(at: int, end: int) -> bool:
+        if at not in former:
+            return True
+        tail = end  # the syllables after the name, up to the word's end or its first other character
+        while not word_starts[tail] and _is_syllable(text[tail]):
+            tail += 1
+        return _FORMER_TAIL.fullmatch(text, end, tail) is not None
+
     out = []
     for law in laws:
         name = _compact_name(law)
         at = text.find(name) if name else -1
-        while at >= 0 and not starts[at]:
+        while at >= 0 and not (starts[at] and named_at(at, at + len(name))):
             at = text.find(name, at + 1)
         out.append(at >= 0)
     return out

@@ -45,3 +45,21 @@ def test_a_former_law_is_named_with_or_without_a_space():
     assert laws_named("구군형법 위반", laws) == [False, True, False, False]
     assert laws_named("연구형법 논문", laws) == [False, False, False, False]
     assert laws_named("구시형법", laws) == [False, False, False, False]
+
+
+def test_a_glued_former_names_a_law_only_when_the_word_ends_as_a_name_does():
+    """구 is also a word's first syllable (구상 "indemnity", 구형 "sentence requested"): glued to a name, 구 names
+    the former law only when the rest of the word is nothing, a name's suffix, a particle, the decree or 제."""
+    laws = ["상법", "형법", "민법", "근로기준법", "근로기준법 시행령"]
+    named = lambda q: [law for law, hit in zip(laws, laws_named(q, laws)) if hit]  # noqa: E731
+    for query, want in [
+        ("구상법리에 따라 구상권을 행사한다", []),  # 구상 + 법리, 구상 + 권
+        ("구상권", []), ("구상법률관계", []), ("구형법리상 문제", []),
+        ("구상법", ["상법"]), ("구상법에서는 어떻게 보았나", ["상법"]), ("구상법 제1조", ["상법"]),
+        ("구형법", ["형법"]), ("구 형법", ["형법"]), ("구형법상의 정당방위", ["형법"]), ("구민법하에서", ["민법"]),
+        ("구민법제750조", ["민법"]), ("구민법750조", ["민법"]), ("(구민법)", ["민법"]),
+        ("구근로기준법시행령 제5조", ["근로기준법", "근로기준법 시행령"]),
+        # the rule is the glued 구's alone: a name that starts a word keeps what follows it, and 구 with a space is a word
+        ("구 상법리", ["상법"]), ("상법상 구상권", ["상법"]), ("구상법리와 구 상법의 관계", ["상법"]),
+    ]:
+        assert named(query) == want, query
