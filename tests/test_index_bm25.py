@@ -200,3 +200,23 @@ def test_saved_engine_opens_without_parsing_its_vocabulary(tmp_path, tokens):
     BM25Engine.build(store, counts=True).save(tmp_path / "counted")
     counted = BM25Engine.load(tmp_path / "counted", mmap=True)
     assert counted.counts is not None and counted.counts.shape == counted.data.shape and counted.counts.min() >= 1
+
+
+def test_an_engine_opened_from_its_sorted_vocabulary_saves_the_same_files(tmp_path, tokens):
+    """Saving an engine loaded with a SortedVocab writes the vocabulary files a built engine writes (terms read in
+    id order, no dict of them kept), and its bm25s model scores as the built one's (whose dict is not copied)."""
+    import bm25s  # noqa: F401  (the model property imports it)
+
+    built = BM25Engine.build(tokens)
+    built.save(tmp_path / "built")
+    loaded = BM25Engine.load(tmp_path / "built")
+    loaded.save(tmp_path / "again")
+    assert loaded.vocab._dict is None
+    for name in ("vocab.index.json", "params.index.json"):
+        assert (tmp_path / "again" / name).read_bytes() == (tmp_path / "built" / name).read_bytes()
+    with np.load(tmp_path / "built" / "vocab.sorted.npz") as a, np.load(tmp_path / "again" / "vocab.sorted.npz") as b:
+        assert sorted(a.files) == sorted(b.files) and all(np.array_equal(a[f], b[f]) for f in a.files)
+    assert built.model.vocab_dict is built.vocab and loaded.model.vocab_dict == built.vocab
+    for q in QUERIES:
+        ids = built.token_ids(KiwiTokenizer().tokenize(q))
+        assert np.array_equal(loaded.model.get_scores_from_ids(ids), built.model.get_scores_from_ids(ids))

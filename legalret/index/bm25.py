@@ -99,7 +99,9 @@ class BM25Engine:
             _quiet_bm25s()
             model = bm25s.BM25(k1=self.params.k1, b=self.params.b, method=self.params.method)
             model.scores = {"data": self.data, "indices": self.indices, "indptr": self.indptr, "num_docs": self.num_docs}
-            model.vocab_dict = dict(self.vocab.items())  # (bm25s wants a dict)
+            vocab = self.vocab.as_dict() if isinstance(self.vocab, SortedVocab) else self.vocab
+            # bm25s wants a dict, and only reads it (its index() makes a new one): no copy of one we hold
+            model.vocab_dict = vocab if isinstance(vocab, dict) else dict(vocab.items())
             model.unique_token_ids_set = set(model.vocab_dict.values())
             model.nonoccurrence_array = None
             self._model = model
@@ -142,9 +144,14 @@ class BM25Engine:
         np.save(d / DATA, np.asarray(self.data))
         np.save(d / INDICES, np.asarray(self.indices))
         np.save(d / INDPTR, np.asarray(self.indptr))
-        vocab = self.vocab.as_dict() if isinstance(self.vocab, SortedVocab) else self.vocab
+        if isinstance(self.vocab, SortedVocab):  # its terms come in id order: no dict of them, no re-listing
+            terms = self.vocab.terms()
+            vocab: Mapping[str, int] = dict(zip(terms, range(len(terms))))
+        else:
+            vocab = self.vocab
+            terms = _terms_by_id(vocab)
         (d / VOCAB).write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-        SortedVocab.write(d / SORTED_VOCAB, _terms_by_id(vocab))
+        SortedVocab.write(d / SORTED_VOCAB, terms)
         if self.counts is not None:
             np.save(d / COUNTS, np.asarray(self.counts))
         params = {"k1": self.params.k1, "b": self.params.b, "delta": 0.5, "method": self.params.method,

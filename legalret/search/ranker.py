@@ -437,12 +437,12 @@ def _match_features(x: np.ndarray, col: dict[str, int], query: str, keys: list[s
         hit = len(units & found)
         return (hit / len(units) if units else 0.0), hit
 
+    laws = [law_of(k) for k in keys]
     law_share: dict[str, float] = {}
-    for key in keys:
-        law = law_of(key)
+    for law in laws:
         if law not in law_share:
             law_share[law] = share_and_count(content_bigrams(law.removesuffix(_DECREE).strip(), True))[0]
-    name = np.fromiter((law_share[law_of(k)] for k in keys), dtype=np.float64, count=n)
+    name = np.fromiter((law_share[law] for law in laws), dtype=np.float64, count=n)
     pairs = [share_and_count(content_bigrams(titles(k) or "")) for k in keys]
     title = np.fromiter((p[0] for p in pairs), dtype=np.float64, count=n)
     x[:, col["law_name_share"]] = name
