@@ -34,6 +34,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from index_names import index_name  # noqa: E402
+
 #: What the baseline takes from ``--rev`` (a folder whole, so files the revision lacks are gone from it): every
 #: layer a search runs through from the index up — ``legalret/index`` (the query's Kiwi tokens, the sorted BM25
 #: vocabulary, BM25 and dense top-k, the readers that open a generation), the memories and the searcher — and
@@ -218,7 +222,8 @@ def main() -> None:
                 raise SystemExit(f"{side}: imported legalret from {dumps[side]['src']}, not {tree}")
             print(f"{side}: {len(dumps[side]['queries'])} queries in {time.perf_counter() - t:.0f}s", flush=True)
         report = compare(dumps["old"], dumps["new"], args.tol)
-        report.update(rev=args.rev, files=list(HOT_FILES), index=args.index, holdings_limit=args.holdings_limit, tol=args.tol)
+        report.update(rev=args.rev, files=list(HOT_FILES), index=index_name(args.index), holdings_limit=args.holdings_limit,
+                      tol=args.tol)
         print(json.dumps(report, ensure_ascii=False, indent=1))
         if args.json:
             args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -52,6 +52,7 @@ sys.path.insert(1, str(REPO / "benchmarks"))
 
 import numpy as np
 
+from index_names import index_label, index_name
 from legalret.search.searcher import Searcher
 
 #: Short, user-style questions (what the latency target is about).
@@ -171,7 +172,7 @@ def compare(args) -> None:
                 w.wait(timeout=60)
         shutil.rmtree(work, ignore_errors=True)
 
-    out: dict = {"index": str(args.index), "queries": len(QUERIES), "rounds": args.repeat, "k": args.k,
+    out: dict = {"index": index_name(args.index), "index_label": index_label(args.index), "queries": len(QUERIES), "rounds": args.repeat, "k": args.k,
                  "onnx_threads": args.threads or "onnxruntime default", "load_average": os.getloadavg(),
                  "threads": os.environ.get("OMP_NUM_THREADS"), "cpus": os.cpu_count(), "configs": {}}
     print(f"warm Searcher.search(q, k={args.k}) (default hybrid), {len(QUERIES)} queries × {args.repeat} alternating rounds:")
@@ -196,7 +197,7 @@ def compare(args) -> None:
 
 
 def render_compare(out: dict) -> str:
-    lines = [f"# Warm hybrid latency — {out['index']}", "",
+    lines = [f"# Warm hybrid latency — {out.get('index_label') or out['index']}", "",
              (f"`Searcher.search(q, k={out['k']})` (default mode: BM25 + dense + memories + learned re-ranker), "
               f"{out['queries']} short questions × {out['rounds']} rounds, configurations alternating round by round "
               f"in warm worker processes; {out['cpus']} CPUs, OMP_NUM_THREADS={out['threads']}."), "",
@@ -254,7 +255,7 @@ def main() -> None:
     warm_s = time.perf_counter() - t
     print(f"index {args.index}: {len(s.keys)} searchable rows; load {load_s:.2f}s, warm-up {warm_s:.2f}s; "
           f"{len(QUERIES)} queries × {args.repeat}; threads {torch.get_num_threads()}")
-    out: dict = {"index": str(args.index), "rows": len(s.keys), "load_s": load_s, "modes": {}, "stages": {}}
+    out: dict = {"index": index_name(args.index), "rows": len(s.keys), "load_s": load_s, "modes": {}, "stages": {}}
 
     print("end-to-end Searcher.search (warm):")
     for mode in modes:
