@@ -172,9 +172,9 @@ def compare(args) -> None:
                 w.wait(timeout=60)
         shutil.rmtree(work, ignore_errors=True)
 
-    out: dict = {"index": index_name(args.index), "index_label": index_label(args.index), "queries": len(QUERIES), "rounds": args.repeat, "k": args.k,
-                 "onnx_threads": args.threads or "onnxruntime default", "load_average": os.getloadavg(),
-                 "threads": os.environ.get("OMP_NUM_THREADS"), "cpus": os.cpu_count(), "configs": {}}
+    out: dict = {"index": index_name(args.index), "index_label": index_label(args.index), "queries": len(QUERIES),
+                 "rounds": args.repeat, "k": args.k, "onnx_threads": args.threads or "onnxruntime default",
+                 "load_average": os.getloadavg(), "threads": os.environ.get("OMP_NUM_THREADS"), "cpus": os.cpu_count(), "configs": {}}
     print(f"warm Searcher.search(q, k={args.k}) (default hybrid), {len(QUERIES)} queries × {args.repeat} alternating rounds:")
     for config in configs:
         out["configs"][config] = {"encoder": info[config]["encoder"], "variant": info[config]["variant"],

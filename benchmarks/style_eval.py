@@ -41,6 +41,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(1, str(REPO / "benchmarks"))  # index_names, when this is imported rather than run
 
 from index_names import index_label, index_name, recorded_command  # noqa: E402
+
 for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(var, "2")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
