@@ -41,12 +41,14 @@ from index_names import index_name  # noqa: E402
 #: What the baseline takes from ``--rev`` (a folder whole, so files the revision lacks are gone from it): every
 #: layer a search runs through from the index up — ``legalret/index`` (the query's Kiwi tokens, the sorted BM25
 #: vocabulary, BM25 and dense top-k, the readers that open a generation), the memories and the searcher — and
-#: the shipped re-ranker (its features must be ones that revision's code computes). ``legalret/index`` goes whole,
+#: the shipped re-rankers, 민법+상법's and every law's (their features must be ones that revision's code computes; a
+#: revision without the all-law file gives every index the first, as it did then). ``legalret/index`` goes whole,
 #: not file by file: a revision's memory and search code import from its own index package (before the retriever
 #: plug-ins, ``load_query_encoder`` lived in ``index/build.py``), and today's ``store.py`` hands ``BM25Engine.load``
 #: its vocabulary as a callable, which a ``bm25.py`` from before the sorted vocabulary cannot open an index with.
 #: Below it (models, precedents, core) the working tree's code runs on both sides.
-HOT_FILES = ("legalret/index", "legalret/memory", "legalret/search", "legalret/data/fusion_ranker.json")
+HOT_FILES = ("legalret/index", "legalret/memory", "legalret/search", "legalret/data/fusion_ranker.json",
+             "legalret/data/fusion_ranker_all_laws.json")
 
 #: One hash seed for every process this starts: str hashes, hence set and dict-of-set orders, vary between
 #: processes with Python's random seed, and an order that reaches a float sum or a tie would show as a

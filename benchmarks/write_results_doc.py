@@ -614,8 +614,15 @@ SECTIONS: tuple[Section, ...] = (
         blocks=(
             Block("law_report_all_law_index.json", title="Every retriever per style and per law family (report halves)"),
             Block("ranker_all_laws_ng.json", title="Re-rankers on the index as built today (n-gram facts)",
-                  note="The shipped all-law re-ranker (fitted on the first build's candidates, Kiwi facts) against the "
-                       "same recipes refitted on these candidates: it keeps the best tune mean, so it stays."),
+                  note="The all-law re-ranker shipped before (fitted on the first build's candidates, Kiwi facts) against "
+                       "the same recipes refitted on these candidates: it kept the best tune mean then."),
+            Block("ranker_all_laws_depth150.json", title="The shipped all-law re-ranker: the fused top candidates widened, "
+                  "with word matches",
+                  note="Fitted and cross-validated on candidates cached at the depth it reads; the report halves were "
+                       "scored once, after the choice (`experiments/ranker_all_laws.py --depth`)."),
+            Block("ranker_all_laws_pools.json", title="How many candidates the all-law re-ranker reads (emulated pools)",
+                  note="Pools emulated on deeper cached candidates, tune groups only: a wider fused top beat adding each "
+                       "list's own top to it, and the word matches added most at the wider depth."),
             Block("ranker_all_laws.json", title="Re-rankers on the first build (Kiwi facts): how the all-law re-ranker was chosen"),
             Block("query_adapter_all_laws.json", title="A query adapter fitted on every law's pairs: dense alone",
                   note="The map fitted on every train holding of any law, with every article of the index as a candidate, "

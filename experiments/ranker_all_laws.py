@@ -24,16 +24,23 @@ both question files. A variant is chosen on the held-out holdings and 5-fold cro
 questions; then — once — the report halves (law questions, 민법/상법 questions) and the report half of the
 any-law dev holdings are scored, per style and per law family, with 95% bootstrap intervals.
 
-    python experiments/ranker_cache.py --index IDX --holdings PAIRS/train_queries.jsonl --holdings-limit 3000 \\
-        --source train --out RK/train.pkl
-    python experiments/ranker_cache.py --index IDX --questions benchmarks/queries/law_questions.jsonl --out RK/law.pkl
-    python experiments/ranker_cache.py --index IDX --questions all --out RK/user.pkl
-    python experiments/ranker_cache.py --index IDX --holdings RK/law_holdings_report.jsonl --holdings-limit 1500 \\
-        --source dev --out RK/dev.pkl
-    python experiments/ranker_all_laws.py --cache RK --keys RK/keys.json --index IDX --report \\
-        --save law=legalret/data/fusion_ranker_all_laws.json
+How many candidates the re-ranker reads is chosen here too: ``--pool top:D|union:D:L`` emulates a pool on a
+deeper cache (``ranker_cache.py --depth 300``, :func:`pool_of`); ``--depth D`` reads a cache taken at that depth
+and saves rankers that read ``D``. The shipped file (the fused top 150, groups first, profile, law and match,
+listwise) was made by::
 
-Writes ``benchmarks/results/ranker_all_laws.{json,md}``.
+    python experiments/ranker_cache.py --index IDX --holdings PAIRS/train_queries.jsonl --holdings-limit 2000 \\
+        --source train --depth 150 --out RK/train.pkl
+    python experiments/ranker_cache.py --index IDX --questions benchmarks/queries/law_questions.jsonl --depth 150 \\
+        --out RK/law.pkl
+    python experiments/ranker_cache.py --index IDX --questions all --depth 150 --out RK/user.pkl
+    python experiments/ranker_cache.py --index IDX --holdings RK/law_holdings_report.jsonl --holdings-limit 1000 \\
+        --source dev --depth 150 --out RK/dev.pkl
+    python experiments/ranker_all_laws.py --cache RK --keys RK/keys.json --index IDX --depth 150 --report \\
+        --variants memory-order,listwise-law,listwise-match --name ranker_all_laws_depth150 \\
+        --save listwise-match=legalret/data/fusion_ranker_all_laws.json
+
+Writes ``benchmarks/results/NAME.{json,md}`` (``--name``, default ``ranker_all_laws``).
 """
 
 from __future__ import annotations
@@ -82,7 +89,7 @@ class ListOrder:
         return x[:, self.column]
 
 
-def fitter(name: str, info: dict | None = None):
+def fitter(name: str, info: dict | None = None, depth: int = 100):
     """``fit_on(queries) -> Ranker`` for a variant (the shipped file for ``shipped``, a list's own order for
     ``memory-order``)."""
     from legalret.train.ranker import fit, fit_listwise, subset
@@ -102,9 +109,9 @@ def fitter(name: str, info: dict | None = None):
         extra = {**(info or {}), "feature_groups": list(groups), "features": len(names),
                  **({"source_weights": weights} if weights else {})}
         if model == "logistic":
-            return fit(rows, features=names, info=extra, source_weights=weights)
+            return fit(rows, features=names, info=extra, source_weights=weights, depth=depth)
         hidden = int(model[3:]) if model.startswith("mlp") else 0  # mlp8: one tanh layer of 8 units (listwise)
-        return fit_listwise(rows, features=names, info=extra, source_weights=weights, hidden=hidden,
+        return fit_listwise(rows, features=names, info=extra, source_weights=weights, hidden=hidden, depth=depth,
                             **({"epochs": 400} if hidden else {}))
     return fit_on
 
@@ -139,6 +146,43 @@ def titles_of(index_dir: str):
     return lambda key: store.title(at[key]) if key in at else ""
 
 
+#: Ranks that are not a retriever's list cut at the search's depth: the article profiles annotate the fused
+#: candidates with a rank among all articles, and an exact citation is not a list.
+NOT_LISTS = ("profile", "citation")
+
+
+def pool_of(spec: str):
+    """``hits -> hits`` for a candidate pool, emulated on a deeper cache (``ranker_cache.py --depth 300``):
+
+    * ``top:D`` — the fused top ``D`` (what a search whose re-ranker reads depth ``D`` re-ranks);
+    * ``union:D:L`` — the fused top ``D`` and, after them, every candidate within the first ``L`` of some
+      retriever's list.
+
+    Each list is cut at ``D`` as a search at that depth cuts it: ranks beyond are dropped (a candidate left in
+    no list is gone). The fused order and scores stay the deeper search's (min–max over longer lists: close,
+    not identical, to a search at depth ``D``)."""
+    kind, *numbers = spec.split(":")
+    if kind not in ("top", "union") or len(numbers) != (2 if kind == "union" else 1) or not all(n.isdigit() for n in numbers):
+        raise SystemExit(f"--pool: top:D or union:D:L, not {spec!r}")
+    depth, within = int(numbers[0]), (int(numbers[1]) if kind == "union" else 0)
+
+    def select(hits):
+        out, place = [], 0
+        for h in hits:
+            if "citation" in h.ranks:
+                out.append(h)
+                continue
+            lists = {n: r for n, r in h.ranks.items() if n not in NOT_LISTS and r <= depth}
+            if not lists:
+                continue
+            place += 1
+            if place <= depth or min(lists.values()) <= within:
+                kept = {n: r for n, r in h.ranks.items() if n in NOT_LISTS or n in lists}
+                out.append(type(h)(h.key, h.score, kept, {n: v for n, v in h.scores.items() if n in kept}, h.votes))
+        return out
+    return select
+
+
 def grouped(qs: list[dict], scores: list[np.ndarray], label: str, by: str) -> dict:
     out = {}
     for value in sorted({d.get(by) or "-" for d in qs}):
@@ -157,6 +201,9 @@ def main(argv=None) -> int:
     ap.add_argument("--report", action="store_true", help="score the report halves (after choosing)")
     ap.add_argument("--save", action="append", default=[], help="variant=path: fit on all fitting data, save")
     ap.add_argument("--name", default="ranker_all_laws")
+    ap.add_argument("--pool", help="top:D or union:D:L — the candidates re-ranked, from a deeper cache (pool_of)")
+    ap.add_argument("--depth", type=int, default=100, help="candidates re-ranked per query: the cache's depth "
+                    "(ranker_cache.py --depth), and a saved ranker's")
     ap.add_argument("--built-with", default="--adapter legalret/adapters/me5-small-legal-qmap, both memories",
                     help="how the cached candidates' index was built (recorded in a saved ranker's card)")
     args = ap.parse_args(argv)
@@ -164,18 +211,19 @@ def main(argv=None) -> int:
     keys = set(json.loads(Path(args.keys).read_text(encoding="utf-8")))
     t0 = time.perf_counter()
     titles = titles_of(args.index) if args.index else None
+    pool = pool_of(args.pool) if args.pool else None
     if titles is None and any("match" in VARIANTS.get(v.partition("-q")[0], ((), ""))[0] for v in args.variants.split(",")):
         raise SystemExit("the match variants need --index (the article titles)")
-    train = rv.load(str(cache / "train.pkl"), keys, titles)
-    law_q = rv.load(str(cache / "law.pkl"), keys, titles)
-    user_q = rv.load(str(cache / "user.pkl"), keys, titles)
+    train = rv.load(str(cache / "train.pkl"), keys, titles, pool, args.depth)
+    law_q = rv.load(str(cache / "law.pkl"), keys, titles, pool, args.depth)
+    user_q = rv.load(str(cache / "user.pkl"), keys, titles, pool, args.depth)
     for d in law_q:
         d["set"] = "law"
     for d in user_q:
         d["set"], d["family"] = "user", "민사·상사"
     questions = law_q + user_q
     fit_h, held, tune, report = rv.split(train, questions, args.heldout)
-    dev = rv.load(str(cache / "dev.pkl"), keys, titles) if args.report and (cache / "dev.pkl").exists() else None
+    dev = rv.load(str(cache / "dev.pkl"), keys, titles, pool, args.depth) if args.report and (cache / "dev.pkl").exists() else None
     print(f"{len(train)} train holdings ({len(fit_h)} fit / {len(held)} held out), {len(tune)} tune and {len(report)} "
           f"report questions, {len(dev or [])} dev holdings; {time.perf_counter() - t0:.0f}s", flush=True)
     data = {"train_holdings": len(train), "fit": len(fit_h), "held_out": len(held), "tune_questions": len(tune),
@@ -183,7 +231,7 @@ def main(argv=None) -> int:
     table: dict = {"data": data, "tuning": {}, "report": {}}
     for name in args.variants.split(","):
         t = time.perf_counter()
-        fit_on = fitter(name)
+        fit_on = fitter(name, depth=args.depth)
         table["tuning"][name] = rv.summarize(by_set(rv.tuning_groups(fit_on, fit_h, held, tune)))
         table.setdefault("tune_mean", {})[name] = tune_mean(table["tuning"][name])
         line = "  ".join(f"{g}: {v['recall@10'][0]:.3f}/{v['mrr@10'][0]:.3f}" for g, v in table["tuning"][name].items())
@@ -207,13 +255,13 @@ def main(argv=None) -> int:
     for spec in args.save:
         name, path = spec.split("=", 1)
         info = {"index": f"all-acts-decrees (built with {args.built_with})",
-                "depth": 100, "requires": ["bm25", "dense", "memory"], "facts_memory": True,
+                "depth": args.depth, "requires": ["bm25", "dense", "memory"], "facts_memory": True,
                 "holdings": {"queries": len(train), "from": "legalret pairs --corpus all-acts-decrees --no-synthetic "
                              "train_queries.jsonl (train split, seeded sample)"},
                 "questions": {"files": ["benchmarks/queries/law_questions.jsonl", "benchmarks/queries/user_questions.jsonl"],
                               "split": "tune", "queries": len(tune), "before": "2020-01-01"},
                 "command": data["command"]}
-        ranker = fitter(name, info)(fit_h + held + tune)
+        ranker = fitter(name, info, args.depth)(fit_h + held + tune)
         ranker.save(path)
         print("saved", name, path, flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,7 @@ from legalret.keys import parse_key
 from legalret.pairs.build import read_jsonl
 from legalret.precedents.citations import ArticleCatalog
 from legalret.precedents.parse import read_precedents
-from legalret.search.ranker import LAW_FEATURES, Ranker, candidate_features, catalogue
+from legalret.search.ranker import LAW_FEATURES, MATCH, Ranker, candidate_features, catalogue
 from legalret.search.searcher import Searcher
 
 HERE = Path(__file__).parent / "fixtures" / "multilaw"
@@ -81,13 +81,14 @@ def index_dir(articles, encoder, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def law_ranker(index_dir, pairs_dir, tmp_path_factory):
-    """The re-ranker trained as the all-law one is: ``python -m legalret.train.ranker … --features first,profile,law``
-    on the train-split holdings."""
+    """The re-ranker trained as the shipped all-law one is (``legalret/data/fusion_ranker_all_laws.json``:
+    listwise, groups first, profile, law and match, the fused top 150) on the train-split holdings."""
     from legalret.train.ranker import main
 
     out = tmp_path_factory.mktemp("multilaw-ranker") / "fusion_ranker_all_laws.json"
     assert main(["--index", str(index_dir), "--holdings", str(pairs_dir / "train_queries.jsonl"),
-                 "--features", "first,profile,law", "--out", str(out)]) == 0
+                 "--features", "first,profile,law,match", "--model", "listwise", "--depth", "150",
+                 "--out", str(out)]) == 0
     return out
 
 
@@ -140,10 +141,16 @@ def test_ranker_trains_with_law_features_and_loads(law_ranker, index_dir, encode
     stored = json.loads(law_ranker.read_text(encoding="utf-8"))
     assert set(LAW_FEATURES) <= set(stored["features"])
     assert {"law_named", "law_decree*asked", "memory_law_share", "fused_law_top10"} <= set(stored["features"])
-    assert stored["info"]["feature_groups"] == ["first", "profile", "law"]
+    assert stored["info"]["feature_groups"] == ["first", "profile", "law", "match"]
     assert stored["info"]["holdings"]["queries"] == 12  # every train-split holding, none from dev
     ranker = Ranker.load(law_ranker)
-    assert np.isfinite(ranker.coef).all() and ranker.reads_law and ranker.info["positives"] >= 12
+    assert np.isfinite(ranker.coef).all() and ranker.reads_law and ranker.reads_match and ranker.info["positives"] >= 12
+    assert ranker.depth == stored["depth"] == 150 and ranker.kind == "linear"
+    # the shipped file is of the same recipe: what this fixture checks is what indexes of every law run
+    shipped = Ranker.load(config.SHIPPED_LAW_RANKER)
+    assert shipped.features == ranker.features and shipped.depth == 150 and shipped.info["model"] == "listwise"
+    # the word-match columns were read from the hits' article titles and law names, not left at 0
+    assert {"law_name_share", "title_share"} <= {f for f in MATCH if stored["features"][f]["scale"] != 1.0}
     # the law features were not constant on the training rows (a constant column is stored with scale 1, coef 0)
     varied = [f for f in LAW_FEATURES if stored["features"][f]["scale"] != 1.0]
     assert {"law_named", "law_decree", "memory_law_share", "law_family_top10"} <= set(varied)
