@@ -620,6 +620,9 @@ SECTIONS: tuple[Section, ...] = (
                   "with word matches",
                   note="Fitted and cross-validated on candidates cached at the depth it reads; the report halves were "
                        "scored once, after the choice (`experiments/ranker_all_laws.py --depth`)."),
+            Block("ranker_all_laws_facts.json", title="The courts' facts as extra training queries for the all-law re-ranker",
+                  note="Facts of train-split decisions added as a third source of fitting queries: the cross-validated "
+                       "tune mean fell, so the shipped re-ranker is fitted without them."),
             Block("ranker_all_laws_pools.json", title="How many candidates the all-law re-ranker reads (emulated pools)",
                   note="Pools emulated on deeper cached candidates, tune groups only: a wider fused top beat adding each "
                        "list's own top to it, and the word matches added most at the wider depth."),

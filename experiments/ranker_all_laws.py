@@ -13,6 +13,8 @@ the precedent memory alone (issue 23). This experiment fits candidates on that i
   query point to; 법률 vs 시행령; the act-and-decree family);
 * ``law+second`` — every feature but the word matches; ``listwise-law`` — ``law`` fitted listwise;
 * any variant with ``-qW`` (``listwise-match-q3``): the questions weigh ``W``× the holdings in total (default 1:1);
+* any variant with ``+facts`` (``listwise-match+facts``): also fitted on the courts' facts of train-split decisions as
+  scenario-like queries (``facts.pkl`` in ``--cache``, a third source of equal weight; never scored);
 * ``match``, ``listwise-match`` — ``law`` plus the word matches (group ``match``: the query's words against the
   candidate's law name and article title, by syllable bigrams — "부가가치세" → 부가가치세법, "간이과세자" → the
   title "간이과세의 범위"), logistic and listwise; ``listwise-match-only`` without the law group; ``mlp8-match``
@@ -39,6 +41,10 @@ listwise) was made by::
     python experiments/ranker_all_laws.py --cache RK --keys RK/keys.json --index IDX --depth 150 --report \\
         --variants memory-order,listwise-law,listwise-match --name ranker_all_laws_depth150 \\
         --save listwise-match=legalret/data/fusion_ranker_all_laws.json
+
+The ``+facts`` variants also read ``RK/facts.pkl``::
+
+    python experiments/ranker_cache.py --index IDX --facts-queries 1500 --depth 150 --out RK/facts.pkl
 
 Writes ``benchmarks/results/NAME.{json,md}`` (``--name``, default ``ranker_all_laws``).
 """
@@ -89,10 +95,17 @@ class ListOrder:
         return x[:, self.column]
 
 
-def fitter(name: str, info: dict | None = None, depth: int = 100):
+def fitter(name: str, info: dict | None = None, depth: int = 100, facts: list[dict] = ()):
     """``fit_on(queries) -> Ranker`` for a variant (the shipped file for ``shipped``, a list's own order for
-    ``memory-order``)."""
+    ``memory-order``); ``VARIANT+facts`` also fits on ``facts`` (the cache's ``facts.pkl``: the courts' facts of
+    train-split decisions as scenario-like queries, a third source of equal weight)."""
     from legalret.train.ranker import fit, fit_listwise, subset
+
+    if name.endswith("+facts"):
+        if not facts:
+            raise SystemExit(f"{name}: no facts.pkl in --cache (ranker_cache.py --holdings FACTS.jsonl --source facts)")
+        fit_base = fitter(name.removesuffix("+facts"), info, depth)
+        return lambda qs: fit_base(list(qs) + list(facts))
 
     if name in SHIPPED:
         shipped = Ranker.load(SHIPPED[name])
@@ -224,6 +237,7 @@ def main(argv=None) -> int:
     questions = law_q + user_q
     fit_h, held, tune, report = rv.split(train, questions, args.heldout)
     dev = rv.load(str(cache / "dev.pkl"), keys, titles, pool, args.depth) if args.report and (cache / "dev.pkl").exists() else None
+    facts = rv.load(str(cache / "facts.pkl"), keys, titles, pool, args.depth) if (cache / "facts.pkl").exists() else []
     print(f"{len(train)} train holdings ({len(fit_h)} fit / {len(held)} held out), {len(tune)} tune and {len(report)} "
           f"report questions, {len(dev or [])} dev holdings; {time.perf_counter() - t0:.0f}s", flush=True)
     data = {"train_holdings": len(train), "fit": len(fit_h), "held_out": len(held), "tune_questions": len(tune),
@@ -231,7 +245,7 @@ def main(argv=None) -> int:
     table: dict = {"data": data, "tuning": {}, "report": {}}
     for name in args.variants.split(","):
         t = time.perf_counter()
-        fit_on = fitter(name, depth=args.depth)
+        fit_on = fitter(name, depth=args.depth, facts=facts)
         table["tuning"][name] = rv.summarize(by_set(rv.tuning_groups(fit_on, fit_h, held, tune)))
         table.setdefault("tune_mean", {})[name] = tune_mean(table["tuning"][name])
         line = "  ".join(f"{g}: {v['recall@10'][0]:.3f}/{v['mrr@10'][0]:.3f}" for g, v in table["tuning"][name].items())
@@ -261,7 +275,10 @@ def main(argv=None) -> int:
                 "questions": {"files": ["benchmarks/queries/law_questions.jsonl", "benchmarks/queries/user_questions.jsonl"],
                               "split": "tune", "queries": len(tune), "before": "2020-01-01"},
                 "command": data["command"]}
-        ranker = fitter(name, info, args.depth)(fit_h + held + tune)
+        if name.endswith("+facts"):
+            info["facts_queries"] = {"queries": len(facts), "from": "legalret.train.ranker.facts_queries (train split, "
+                                     "600 characters, seeded sample) of the index's facts memory"}
+        ranker = fitter(name, info, args.depth, facts)(fit_h + held + tune)
         ranker.save(path)
         print("saved", name, path, flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -33,6 +33,8 @@ def main(argv=None) -> int:
     ap.add_argument("--index", required=True)
     ap.add_argument("--holdings")
     ap.add_argument("--holdings-limit", type=int, default=0)
+    ap.add_argument("--facts-queries", type=int, default=0, help="this many train-split decisions' facts (600 "
+                    "characters, from the index's facts memory: legalret.train.ranker.facts_queries) as the queries")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--source", default="holdings")
     ap.add_argument("--questions", help="'all' (the repo's user_questions.jsonl) or a path")
@@ -46,7 +48,13 @@ def main(argv=None) -> int:
     from legalret.evaluate.questions import read_questions
     from legalret.search.searcher import Searcher
 
-    if args.holdings:
+    searcher = Searcher(args.index)
+    if args.facts_queries:
+        from legalret.train.ranker import facts_queries
+
+        qs = facts_queries(searcher, args.facts_queries, before=args.before, chars=600, seed=args.seed)
+        default_before = None  # (each query carries its decision's date and case number)
+    elif args.holdings:
         qs = list(load_queries(args.holdings, limit=args.holdings_limit or None, seed=args.seed))
         for q in qs:
             q.extra["style"] = "holding"
@@ -60,7 +68,7 @@ def main(argv=None) -> int:
         qs = [EvalQuery(qid=q.qid, query=q.query, gold=list(q.gold), extra={"style": q.style, "split": q.split, "family": q.family})
               for q in read_questions(str(path))]
         default_before = args.before
-    searcher = Searcher(args.index)
+    source = "facts" if args.facts_queries else args.source if args.holdings else "questions"
     plan = plan_leakage(searcher, qs, ("hybrid",), default_before=default_before)
     out, t0 = [], time.perf_counter()
     for start in range(0, len(qs), 64):
@@ -69,7 +77,7 @@ def main(argv=None) -> int:
                                     before=[plan.before[i] for i in idx], exclude=[plan.exclude[i] for i in idx])
         for i, hits in zip(idx, res):
             q = qs[i]
-            out.append({"qid": q.qid, "query": q.query, "gold": list(q.gold), "source": args.source if args.holdings else "questions",
+            out.append({"qid": q.qid, "query": q.query, "gold": list(q.gold), "source": source,
                         "style": q.extra.get("style"), "split": q.extra.get("split"), "date": q.extra.get("date"),
                         "case_no": q.extra.get("case_no"), "family": q.extra.get("family"),
                         "hits": [(h.key, float(h.score), dict(h.ranks or {}), {k: float(v) for k, v in (h.scores or {}).items()},

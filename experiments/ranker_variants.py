@@ -57,7 +57,7 @@ def load(path: str, keys: set[str], titles=None, pool=None, depth: int = 100) ->
         d["gold"] = [g for g in d["gold"] if g in keys]  # as the benchmark: gold outside the index is not scored
         d["y"] = np.array([k in set(d["gold"]) for k in d["keys"]], dtype=np.float64)
         del d["hits"]
-        d["source"] = "questions" if d["source"] == "questions" else "holdings"
+        d["source"] = d["source"] if d["source"] in ("questions", "facts") else "holdings"
         if d["gold"]:
             out.append(d)
     return out
