@@ -9,11 +9,13 @@ alternately, run by run (which goes first alternates too), each importing its ow
 per stage the parent's CPU seconds (``time.process_time``: this process, its threads, not the child) and
 wall seconds, as medians and after/before ratios:
 
+``fork``              from the start until the child is forked (``legalret.cli``'s imports, ``start_tokenizer``)
 ``Searcher()``        opening the index (``Searcher.__init__``)
 ``encoder``           ``Searcher.load``: the query encoder (ONNX Runtime session, tokenizer)
 ``  tokenizer``       … of which the query tokenizer (``CompactUnigram.from_json``)
 ``to the wait``       from the start until the parent asks the child for its tokens (imports, parsing, the above)
 ``wait``              waiting for the child (Kiwi's start-up): 0 when the parent's path is the longer one
+``child answers``     when the child's tokens were there (wall only): the child's path, whenever it is the longer
 ``after``             the search itself and the output, once the tokens are there
 ``total``             the whole search (from before ``legalret.cli`` is imported; Python's own start-up not counted)
 
@@ -39,7 +41,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-STAGES = ("Searcher()", "encoder", "  tokenizer", "to the wait", "wait", "after", "total")
+STAGES = ("fork", "Searcher()", "encoder", "  tokenizer", "to the wait", "wait", "child answers", "after", "total")
 
 
 def _timed(owner, name: str, label: str, spans: dict) -> None:
@@ -74,6 +76,7 @@ def measure(query: str, index: str) -> dict:
     def start_then_wrap(cls, *args, **kwargs):
         """Fork first, as the CLI does, then wrap what the parent runs (importing it here, not before the fork)."""
         ahead = start(cls, *args, **kwargs)
+        marks["fork"] = (time.perf_counter() - wall0, time.process_time() - cpu0)
         import legalret.models.onnx as onnx
         import legalret.search.searcher as searcher
 
@@ -106,7 +109,8 @@ def measure(query: str, index: str) -> dict:
     out = {**spans, **marks, "total": total}
     if "to the wait" in marks and "wait" in spans:
         out["after"] = tuple(t - a - b for t, a, b in zip(total, marks["to the wait"], spans["wait"]))
-    return {k: [round(v, 4) for v in vals] for k, vals in out.items()}
+        out["child answers"] = (marks["to the wait"][0] + spans["wait"][0], None)
+    return {k: [None if v is None else round(v, 4) for v in vals] for k, vals in out.items()}
 
 
 def compare(before: Path, indexes: list[str], query: str, runs: int) -> dict:
@@ -129,7 +133,7 @@ def compare(before: Path, indexes: list[str], query: str, runs: int) -> dict:
         for stage in STAGES:
             row: dict = {}
             for k, metric in enumerate(("wall_s", "cpu_s")):
-                values = {side: [r[stage][k] for r in got[side] if stage in r] for side in sides}
+                values = {side: [r[stage][k] for r in got[side] if stage in r and r[stage][k] is not None] for side in sides}
                 if not all(values.values()):
                     continue
                 med = {side: statistics.median(v) for side, v in values.items()}
@@ -144,9 +148,9 @@ def compare(before: Path, indexes: list[str], query: str, runs: int) -> dict:
             row = entry[stage]
             if not row:
                 continue
-            c, w = row.get("cpu_s", {}), row["wall_s"]
-            print(f"  {stage:14s} {c.get('before', 0):10.3f} {c.get('after', 0):8.3f} {c.get('after/before') or 0:6.2f}"
-                  f"   {w['before']:11.3f} {w['after']:8.3f} {w['after/before'] or 0:6.2f}")
+            c, w = row.get("cpu_s"), row["wall_s"]  # (no CPU for the child's answer: not the parent's)
+            cpu = f"{c['before']:10.3f} {c['after']:8.3f} {c['after/before'] or 0:6.2f}" if c else f"{'-':>10s} {'-':>8s} {'-':>6s}"
+            print(f"  {stage:14s} {cpu}   {w['before']:11.3f} {w['after']:8.3f} {w['after/before'] or 0:6.2f}")
     return result
 
 
