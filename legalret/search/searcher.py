@@ -28,6 +28,7 @@ no retriever (and loads no encoder). ``before``/``exclude`` keep a memory honest
 
 from __future__ import annotations
 
+import array
 import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -81,8 +82,9 @@ class RowOfKey(Mapping[str, int]):
 
     def __init__(self, by_key: dict[str, int], rows: Sequence[int], articles: int):
         row_of = np.full(articles, -1, dtype=np.int64)
-        row_of[np.asarray(rows, dtype=np.int64)] = np.arange(len(rows), dtype=np.int64)
-        self._by_key, self._row_of, self._rows = by_key, row_of.tolist(), len(rows)  # (row −1: a deleted article)
+        row_of[np.fromiter(rows, dtype=np.int64, count=len(rows))] = np.arange(len(rows), dtype=np.int64)
+        # position → row (−1: a deleted article); an array.array indexes like a list without an int object per row
+        self._by_key, self._row_of, self._rows = by_key, array.array("q", row_of.tobytes()), len(rows)
 
     def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
         pos = self._by_key.get(key)
