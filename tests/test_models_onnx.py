@@ -129,9 +129,9 @@ def test_version_1_export_works_as_is_when_it_cannot_be_upgraded(tiny, tmp_path,
     assert _cos(loaded.encode_queries(QUERIES), enc.encode_queries(QUERIES)).min() >= 0.999
 
 
-def _unigram_tokenizer_json(tmp_path):
+def _unigram_tokenizer_json(tmp_path, texts=None, vocab_size=300):
     """A SentencePiece-style Unigram tokenizer (XLM-R layout: NFKC-like normaliser, Metaspace, <s> … </s>)
-    trained on Korean statute text: what me5-small's tokenizer looks like, small."""
+    trained on Korean statute text (or ``texts``): what me5-small's tokenizer looks like, small."""
     from tokenizers import (
         Tokenizer,
         models,
@@ -147,8 +147,8 @@ def _unigram_tokenizer_json(tmp_path):
     tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Replace(" {2,}", " ")])
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=False)
     specials = ["<s>", "<pad>", "</s>", "<unk>"]
-    trainer = trainers.UnigramTrainer(vocab_size=300, special_tokens=specials, unk_token="<unk>")
-    tok.train_from_iterator(list(DEFAULT_TEXTS) * 3, trainer)
+    trainer = trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=specials, unk_token="<unk>")
+    tok.train_from_iterator(list(texts or DEFAULT_TEXTS) * 3, trainer)
     tok.post_processor = processors.TemplateProcessing(single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
     path = tmp_path / "tokenizer.json"
     tok.save(str(path))
@@ -178,6 +178,28 @@ def test_compact_unigram_gives_the_same_ids_as_tokenizers(tmp_path):
     # the batch form the encoder uses, and what it reads from an encoding
     got = compact.encode_batch(texts, 32)
     assert [e.ids for e in got] == [compact.encode(t, 32).ids for t in texts] and got[0].type_ids == [0] * len(got[0].ids)
+
+
+def test_compact_unigram_gives_the_same_ids_on_the_benchmark_questions(tmp_path):
+    """Every dev question (benchmarks/queries), with a vocabulary trained on half of them (so pieces of up to
+    16 characters, and unknown characters in the other half), and odd inputs: the ids of tokenizers itself."""
+    from pathlib import Path
+
+    from tokenizers import Tokenizer
+
+    queries = [json.loads(line)["query"] for f in sorted((Path(__file__).parent.parent / "benchmarks" / "queries").glob("*.jsonl"))
+               for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(queries) >= 700
+    path = _unigram_tokenizer_json(tmp_path, texts=queries[::2], vocab_size=3000)
+    compact = CompactUnigram.from_json(path, 512)
+    assert compact is not None and compact._pieces.longest >= 8
+    reference = Tokenizer.from_file(str(path))
+    odd = ["", " ", "Latin only, Punctuation!?", "1234567890 0.5% ①②③", "😀🎉👍🏽 이모지", "\x00널\x00", "가" * 3000,
+           "민법 제750조 " * 300, "\U0010FFFE\U0001F600", "▁▁▁▁ ▁"]
+    for limit in (512, 16):
+        reference.enable_truncation(limit)
+        for text in queries + odd:
+            assert compact.encode("query: " + text, limit).ids == reference.encode("query: " + text).ids, (limit, text)
 
 
 def test_compact_unigram_cache_follows_its_tokenizer_json(tmp_path):

@@ -42,7 +42,6 @@ torch encoder.
 
 from __future__ import annotations
 
-import array
 import hashlib
 import json
 import os
@@ -57,6 +56,7 @@ import numpy as np
 
 from legalret.atomic import atomic_path
 from legalret.errors import ModelError
+from legalret.models.piece_table import PieceTable
 
 #: Bumped when the export layout or the config's meaning changes. Version 1 (word embeddings inside the graph)
 #: is still read, and upgraded in place on load (:func:`upgrade_export`).
@@ -464,13 +464,15 @@ class CompactUnigram:
     """A Unigram (SentencePiece) tokenizer with the same output as ``tokenizers``, in a fraction of the memory.
 
     ``tokenizers``' Unigram model keeps its 250k-piece vocabulary in a trie of hash maps: 250 MB resident for
-    me5-small (measured: 89 → 340 MB), as much as the rest of the query encoder. Here the pieces live in one
-    dict piece → id and an array of scores (~70 MB resident after loading) and the Viterbi search runs in Python over a query's few dozen characters (a piece is at most
-    ``longest`` characters). The normaliser and the pre-tokenizer are ``tokenizers``' own (from the same
-    tokenizer.json, with the vocabulary left out), special tokens are split off first, and the lattice is
-    searched in the same order with the same tie-breaking and unknown-character handling as
-    ``tokenizers.models.Unigram`` (its optimized encode, ``fuse_unk``), so the ids are identical — checked
-    on every 민법+상법 article and the benchmark questions (``tests/test_models_onnx.py`` on the tiny model).
+    me5-small (measured: 89 → 340 MB), as much as the rest of the query encoder. Here the pieces live in a
+    :class:`~legalret.models.piece_table.PieceTable` (numpy arrays, ~12 MB; no Python object per piece, so it
+    opens in milliseconds) and an array of scores, and the Viterbi search runs in Python over the pieces the
+    table finds in a query's few dozen characters (a piece is at most ``longest`` characters). The normaliser
+    and the pre-tokenizer are ``tokenizers``' own (from the same tokenizer.json, with the vocabulary left
+    out), special tokens are split off first, and the lattice is searched in the same order with the same
+    tie-breaking and unknown-character handling as ``tokenizers.models.Unigram`` (its optimized encode,
+    ``fuse_unk``), so the ids are identical — checked on every 민법+상법 article and the benchmark questions
+    (``tests/test_models_onnx.py`` on a small trained vocabulary, ``tests/test_piece_table.py``).
 
     :meth:`from_json` returns None for a tokenizer this does not reproduce (another model type, byte
     fallback, another post-processor); the caller then uses ``tokenizers`` itself.
@@ -479,30 +481,30 @@ class CompactUnigram:
     #: tokenizers' penalty for an unknown character: its score is the lowest piece score minus this
     UNK_PENALTY = 10.0
 
-    def __init__(self, pieces: dict, scores, unk_id: int, min_score: float, longest: int, front, bos: int, eos: int,
+    def __init__(self, pieces: PieceTable, scores: np.ndarray, unk_id: int, min_score: float, front, bos: int, eos: int,
                  specials: dict, max_length: int):
         self._pieces = pieces  # piece → id
-        self._scores = scores  # id → score (array.array('d'): Python floats on indexing, 8 bytes each)
+        self._scores = scores  # id → score (float64)
         self._unk_id = unk_id
         self._unk_score = min_score - self.UNK_PENALTY
-        self._longest = longest
         self._front = front  # a tokenizers.Tokenizer without a vocabulary: normaliser + pre-tokenizer
         self._bos, self._eos = bos, eos
         self._specials = specials  # content → id, split off the raw text before normalisation
         self._special_re = re.compile("|".join(re.escape(c) for c in sorted(specials, key=len, reverse=True))) if specials else None
         self.max_length = int(max_length)
 
-    #: The parsed vocabulary kept beside ``tokenizer.json`` (see :meth:`from_json`); the number is its format.
-    CACHE_NAME = "tokenizer.compact.v1.npz"
+    #: The parsed vocabulary kept beside ``tokenizer.json`` (see :meth:`from_json`); the number is its format
+    #: (v1, a list of pieces made into a dict on every load, is no longer read).
+    CACHE_NAME = "tokenizer.compact.v2.npz"
 
     @classmethod
     def from_json(cls, path: Path, max_length: int) -> CompactUnigram | None:
         """The tokenizer of ``path`` (a ``tokenizer.json``), or None when this class does not reproduce it.
 
-        Parsing the 17 MB JSON and its 250k pieces costs ~0.5 s of every cold search, so the result (pieces,
-        scores and the small settings) is kept beside it in :attr:`CACHE_NAME` — numpy arrays, no pickle —
-        valid while ``tokenizer.json`` keeps its size and mtime; written best effort (a read-only export
-        parses every time), read in ~0.05 s."""
+        Parsing the 17 MB JSON and its 250k pieces costs ~0.5 s of every cold search, so the result (the
+        piece table, scores and the small settings) is kept beside it in :attr:`CACHE_NAME` — numpy arrays,
+        no pickle — valid while ``tokenizer.json`` keeps its size and mtime; written best effort (a read-only
+        export parses every time), read in ~0.01 s."""
         path = Path(path)
         parsed = _read_compact(path) or _parse_unigram(path)
         if parsed is None:
@@ -511,8 +513,8 @@ class CompactUnigram:
 
         pieces, scores, meta = parsed
         front = Tokenizer.from_str(meta["front"])
-        return cls(pieces, scores, meta["unk_id"], meta["min_score"], meta["longest"], front, meta["bos"], meta["eos"],
-                   meta["specials"], max_length)
+        return cls(pieces, scores, meta["unk_id"], meta["min_score"], front, meta["bos"], meta["eos"], meta["specials"],
+                   max_length)
 
     def encode(self, text: str, max_length: int | None = None) -> _Encoding:
         limit = max(int(max_length or self.max_length) - 2, 0)
@@ -546,18 +548,19 @@ class CompactUnigram:
 
     def _viterbi(self, text: str) -> list[int]:
         n = len(text)
-        pieces, scores, longest = self._pieces, self._scores, self._longest
+        starts, ends, ids = self._pieces.find(text)  # every piece in the text, by start then end
+        scores, hits = self._scores[ids].tolist(), ids.tolist()
         best = [0.0] * (n + 1)
         start: list[int | None] = [None] * (n + 1)
         ident = [0] * (n + 1)
+        k, found = 0, len(starts)
         for i in range(n):
             here = best[i]
             single = False
-            for j in range(i + 1, min(n, i + longest) + 1):
-                hit = pieces.get(text[i:j])
-                if hit is None:
-                    continue
-                score = here + scores[hit]
+            while k < found and starts[k] == i:  # the pieces starting here, shortest first
+                j, hit = ends[k], hits[k]
+                score = here + scores[k]
+                k += 1
                 if start[j] is None or score > best[j]:
                     best[j], start[j], ident[j] = score, i, hit
                 if j == i + 1:
@@ -593,8 +596,8 @@ def _source_state(path: Path) -> list[int]:
     return [st.st_size, st.st_mtime_ns]
 
 
-def _parse_unigram(path: Path) -> tuple[dict, array.array, dict] | None:
-    """``tokenizer.json`` read for :class:`CompactUnigram` (pieces → id, scores, settings); None when it does
+def _parse_unigram(path: Path) -> tuple[PieceTable, np.ndarray, dict] | None:
+    """``tokenizer.json`` read for :class:`CompactUnigram` (piece table, scores, settings); None when it does
     not reproduce it. Writes :attr:`CompactUnigram.CACHE_NAME` beside it (best effort)."""
     state = _source_state(path)
     spec = json.loads(path.read_text(encoding="utf-8"))
@@ -611,43 +614,40 @@ def _parse_unigram(path: Path) -> tuple[dict, array.array, dict] | None:
                    for a in added)):
         return None
     vocab = model.pop("vocab")
-    names = [piece for piece, _ in vocab]
-    pieces = dict(zip(names, range(len(names))))  # (a repeated piece: its last id, as the comprehension gave)
-    scores = array.array("d", [float(score) for _, score in vocab])
+    pieces = PieceTable.build([piece for piece, _ in vocab])
+    if pieces is None:
+        return None
+    scores = np.array([float(score) for _, score in vocab], dtype=np.float64)
     ids = {name: v["ids"][0] for name, v in (post.get("special_tokens") or {}).items()}
     try:
         bos, eos = ids[single[0]["SpecialToken"]["id"]], ids[single[2]["SpecialToken"]["id"]]
     except (KeyError, IndexError):
         return None
     del vocab
-    meta = {"unk_id": int(model["unk_id"]), "min_score": min(scores), "longest": max(map(len, pieces)), "bos": bos,
-            "eos": eos, "specials": {a["content"]: int(a["id"]) for a in added}}
+    meta = {"unk_id": int(model["unk_id"]), "min_score": float(scores.min()), "bos": bos, "eos": eos,
+            "specials": {a["content"]: int(a["id"]) for a in added}}
     model["vocab"] = [["<unk>", 0.0]]
     model["unk_id"] = 0
     spec["added_tokens"] = []
     spec["post_processor"] = None
     spec["truncation"] = spec["padding"] = None
     meta["front"] = json.dumps(spec)  # the normaliser and pre-tokenizer, without the vocabulary
-    _write_compact(path, state, names, scores, meta)
+    _write_compact(path, state, pieces, scores, meta)
     return pieces, scores, meta
 
 
-def _write_compact(path: Path, state: list[int], names: list[str], scores: array.array, meta: dict) -> None:
-    joined = "\0".join(names)
-    if joined.count("\0") != len(names) - 1:  # a piece holding the separator: not kept (parsed each time)
-        return
-    header = json.dumps({**meta, "source": state, "pieces": len(names)}, ensure_ascii=False)
+def _write_compact(path: Path, state: list[int], pieces: PieceTable, scores: np.ndarray, meta: dict) -> None:
+    header = json.dumps({**meta, "source": state, "pieces": len(pieces)}, ensure_ascii=False)
     try:
         with atomic_path(path.parent / CompactUnigram.CACHE_NAME) as tmp:
             with open(tmp, "wb") as f:
-                np.savez(f, header=np.frombuffer(header.encode("utf-8"), dtype=np.uint8),
-                         pieces=np.frombuffer(joined.encode("utf-8"), dtype=np.uint8),
-                         scores=np.frombuffer(scores, dtype=np.float64))
+                np.savez(f, header=np.frombuffer(header.encode("utf-8"), dtype=np.uint8), scores=scores,
+                         **pieces.arrays())
     except OSError:  # a read-only export: parsed again next time
         pass
 
 
-def _read_compact(path: Path) -> tuple[dict, array.array, dict] | None:
+def _read_compact(path: Path) -> tuple[PieceTable, np.ndarray, dict] | None:
     """The cached parse of ``tokenizer.json`` when it is there and still matches the file; else None."""
     cache = path.parent / CompactUnigram.CACHE_NAME
     try:
@@ -655,13 +655,13 @@ def _read_compact(path: Path) -> tuple[dict, array.array, dict] | None:
             meta = json.loads(z["header"].tobytes().decode("utf-8"))
             if meta.pop("source") != _source_state(path):
                 return None
-            names = z["pieces"].tobytes().decode("utf-8").split("\0")
-            scores = array.array("d", z["scores"].tobytes())
+            scores = z["scores"]
+            pieces = PieceTable.from_arrays({name: z[name] for name in PieceTable.ARRAYS})
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # (UnicodeDecodeError is a ValueError)
         return None
-    if len(names) != meta.pop("pieces") or len(scores) != len(names):
+    if len(pieces) != meta.pop("pieces") or scores.dtype != np.float64 or scores.shape != (len(pieces),):
         return None
-    return dict(zip(names, range(len(names)))), scores, meta
+    return pieces, scores, meta
 
 
 class OnnxQueryEncoder:

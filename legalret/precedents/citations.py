@@ -127,8 +127,27 @@ class Citation:
 # parsing
 # ---------------------------------------------------------------------------------------------------
 
+class _Pattern:
+    """``re.compile(pattern)``, compiled on first use. A cold ``legalret search`` imports this module (the
+    memories' :func:`predates_numbering`) but never parses a citation, and compiling these patterns costs ~3 ms
+    there. Each attribute (``search``, ``finditer`` …) is kept on the instance once asked for, so later uses
+    cost what the compiled pattern's do."""
+
+    def __init__(self, pattern: str, flags: int = 0):
+        self._source = (pattern, flags)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):  # (copy / pickle probing: not the pattern's)
+            raise AttributeError(name)
+        compiled = self.__dict__.get("_compiled") or re.compile(*self._source)
+        self._compiled = compiled
+        value = getattr(compiled, name)
+        setattr(self, name, value)
+        return value
+
+
 _QUOTES = "‘’“”'\"「」『』<>《》 "
-_WS = re.compile(r"\s+")
+_WS = _Pattern(r"\s+")
 
 
 def _squash(text: str) -> str:
@@ -137,7 +156,7 @@ def _squash(text: str) -> str:
 
 
 _MASK = "\ue000"  # stands in for every character of a (…) or […] group: keeps offsets, hides commas/제N조
-_TOKEN = re.compile(
+_TOKEN = _Pattern(
     r"(?P<art>(?:제\s*(?P<anum>\d+)\s*조|(?<![\d제.\-])(?P<anum2>\d+)\s*조(?=\s*의\s*\d|[^가-힣]|$))"
     r"(?:\s*의\s*(?P<abr>\d+))?)"
     r"|(?P<same>같은\s*조|동\s*조)(?![가-힣])"
@@ -146,21 +165,21 @@ _TOKEN = re.compile(
     r"|(?P<sub>(?:제\s*(?P<snum>\d+)|(?<![가-힣])(?P<slet>[가나다라마바사아자차카타파하]))\s*목)"
     r"|(?P<paren>" + _MASK + r"+)"
 )
-_SEPARATORS = re.compile(r"[,/;，、\n]")
+_SEPARATORS = _Pattern(r"[,/;，、\n]")
 # Words that qualify the preceding provision (or join two), never part of a law name.
-_QUALIFIER = re.compile(
+_QUALIFIER = _Pattern(
     r"^(?:및|또는|내지|그리고|와|과|등|각|각호|각 호|각목|본문|단서|전단|후단|전문|후문|괄호|괄호 안|참조|"
     r"제\s*\d+\s*문|\d+\.|[:\-–~·.]|\s)+"
 )
-_TRAILING = re.compile(r"(?:\s|[:\-–.·]|등)+$")
-_SAME_LAW = re.compile(r"^(?:같은\s*법률?|동\s*법률?|같은법|동법)(?:\s*(?P<rest>.*))?$")
-_FORMER_PREFIX = re.compile(r"^구\s*(?=\S)")
-_ADDENDUM = re.compile(r"\s*부\s*칙\s*$")
+_TRAILING = _Pattern(r"(?:\s|[:\-–.·]|등)+$")
+_SAME_LAW = _Pattern(r"^(?:같은\s*법률?|동\s*법률?|같은법|동법)(?:\s*(?P<rest>.*))?$")
+_FORMER_PREFIX = _Pattern(r"^구\s*(?=\S)")
+_ADDENDUM = _Pattern(r"\s*부\s*칙\s*$")
 # A note that names a text no longer in force: '(… 개정되기 전의 것)', '(… 폐지)', '(… 실효)'. A note like
 # '(2005. 3. 31. 법률 제7427호로 개정된 것)' without 구 names the amended, usually current, text.
-_FORMER_NOTE = re.compile(r"전의\s*것|개정되기\s*전|폐지|실효|삭제|제정되기\s*전")
-_RANGE = re.compile(r"내지|~|부터")
-_SUBITEM_PAREN = re.compile(r"\(([가나다라마바사아자차카타파하])\)(?=\s*목)")
+_FORMER_NOTE = _Pattern(r"전의\s*것|개정되기\s*전|폐지|실효|삭제|제정되기\s*전")
+_RANGE = _Pattern(r"내지|~|부터")
+_SUBITEM_PAREN = _Pattern(r"\(([가나다라마바사아자차카타파하])\)(?=\s*목)")
 
 
 def _mask_groups(text: str) -> tuple[str, dict[int, str]]:
@@ -346,7 +365,7 @@ class CitationParser:
         return cits
 
 
-_LAW_SUFFIX = re.compile(r"(?:법|법률|령|규칙|규정|헌법|조약|협약|협정|조례|법전)$")
+_LAW_SUFFIX = _Pattern(r"(?:법|법률|령|규칙|규정|헌법|조약|협약|협정|조례|법전)$")
 
 
 def _looks_like_law(name: str) -> bool:

@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from legalret.errors import SourceError
-from legalret.precedents.parse import iter_members
 from legalret.text import normalize
 
 #: The JSONL fields (Korean, as shipped) → FactsRecord attributes.
@@ -76,6 +75,8 @@ def _warn(err: SourceError) -> None:
 
 def _sources(sources: Iterable[str | Path] | str | Path) -> Iterator[tuple[str, Callable[[], Iterator[bytes]]]]:
     """(name, open-lines) for every .jsonl document (plain, or inside zips) under ``sources``."""
+    from legalret.precedents.parse import iter_members  # (here: a search imports this module, never the parser)
+
     for name, opener in iter_members(sources, (".jsonl",)):
         # buffered: a zip member's own line iteration is slow on the 236 MB facts file
         yield name, (lambda opener=opener: iter(io.BufferedReader(opener())))
