@@ -1,6 +1,6 @@
-"""Benchmark scripts' result files and baselines: an index named by its folder, never its machine path
-(benchmarks/index_names.py, used by style_eval, law_eval and search_index_add), and check_hot_paths'
-revision overlay (the whole ``legalret/index`` package) and child processes (one hash seed)."""
+"""Benchmark scripts' result files and baselines: an index named by its folder, never its machine path, and
+every other path where a reader finds it (benchmarks/index_names.py, used by the maintained benchmarks), and
+check_hot_paths' revision overlay (the whole ``legalret/index`` package) and child processes (one hash seed)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,62 @@ def test_recorded_command_names_the_index_by_its_folder():
     assert names.recorded_command("law_eval.py", ["--index=/tmp/q/idx-b", "--name", "r"]) == \
         "python benchmarks/law_eval.py --index=idx-b --name r"
     assert names.index_name("/tmp/a/b/") == "b"
+
+
+@pytest.fixture()
+def places(tmp_path, monkeypatch):
+    """A LEGALRET_HOME and a shared data folder (``statutes/`` in it) of this test's own, as (home, data)."""
+    home, data = tmp_path / "lrhome", tmp_path / "data"
+    (data / "statutes").mkdir(parents=True)
+    monkeypatch.setenv("LEGALRET_HOME", str(home))
+    monkeypatch.setenv("LEGALRET_DATA", str(data))
+    return home, data
+
+
+def test_portable_path_gives_a_path_where_a_reader_finds_it(places, tmp_path, monkeypatch):
+    names = _script("index_names")
+    home, data = places
+    questions = ROOT / "benchmarks" / "queries" / "user_questions.jsonl"
+    assert questions.is_file()
+    assert names.portable_path(questions) == "benchmarks/queries/user_questions.jsonl"
+    assert names.portable_path(str(ROOT)) == "."
+    monkeypatch.chdir(ROOT / "benchmarks")  # a relative path is read from the working directory
+    assert names.portable_path("queries/user_questions.jsonl") == "benchmarks/queries/user_questions.jsonl"
+    assert names.portable_path(data / "statutes" / "legalize-kr.zip") == "../shared/data/statutes/legalize-kr.zip"
+    assert names.portable_path(data) == "../shared/data"
+    assert names.portable_path(home / "bench" / "index-civil-commercial-default-b") == \
+        "$LEGALRET_HOME/bench/index-civil-commercial-default-b"
+    assert names.portable_path(str(home) + "/") == "$LEGALRET_HOME"
+    # anywhere else: the last component, existing or not
+    (tmp_path / "q_pairs").mkdir()
+    (tmp_path / "q_pairs" / "dev_queries.jsonl").write_text("", encoding="utf-8")
+    assert names.portable_path(tmp_path / "q_pairs" / "dev_queries.jsonl") == "dev_queries.jsonl"
+    assert names.portable_path("/tmp/q_pairs/train_queries.jsonl") == "train_queries.jsonl"
+    assert names.portable_path("/") == "/"
+    # the most specific place wins: a home inside the shared data folder is the home
+    monkeypatch.setenv("LEGALRET_HOME", str(data / "home"))
+    assert names.portable_path(data / "home" / "index") == "$LEGALRET_HOME/index"
+
+
+def test_portable_path_places_the_real_shared_data(shared_data):
+    mirror = shared_data / "statutes" / "legalize-kr.zip"
+    assert mirror.is_file()
+    assert _script("index_names").portable_path(str(mirror)) == "../shared/data/statutes/legalize-kr.zip"
+
+
+def test_recorded_command_gives_every_path_argument_portably(places, tmp_path):
+    names = _script("index_names")
+    home, data = places
+    argv = ["--index", str(home / "index-all-ng") + "/", "--questions", str(ROOT / "benchmarks/queries/law_questions.jsonl"),
+            "--holdings=/tmp/q_pairs/dev_queries.jsonl", "--before-code", str(ROOT), "--before-home", str(home),
+            "--source", str(data / "statutes" / "legalize-kr.zip"), str(tmp_path / "out.json"),
+            "--model", "intfloat/multilingual-e5-small", "--split", "report", "-k", "10", "--compare", "HEAD,current"]
+    assert names.recorded_command("law_eval.py", argv) == (
+        "python benchmarks/law_eval.py --index index-all-ng --questions benchmarks/queries/law_questions.jsonl "
+        "--holdings=dev_queries.jsonl --before-code . --before-home $LEGALRET_HOME "
+        "--source ../shared/data/statutes/legalize-kr.zip out.json "
+        "--model intfloat/multilingual-e5-small --split report -k 10 --compare HEAD,current")
+    assert names.recorded_command("robustness.py", []) == "python benchmarks/robustness.py"
 
 
 def test_style_eval_results_name_the_index_not_its_path(fixture_index, tmp_path):
