@@ -101,6 +101,20 @@ def test_recorded_command_gives_every_path_argument_portably(places, tmp_path):
     assert names.recorded_command("robustness.py", []) == "python benchmarks/robustness.py"
 
 
+def test_robustness_records_a_cache_folder_portably(places, monkeypatch):
+    spec = importlib.util.spec_from_file_location("robustness_paths", ROOT / "benchmarks" / "robustness.py")
+    robustness = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, robustness)  # its dataclasses look their module up
+    spec.loader.exec_module(robustness)
+    home, _ = places
+    monkeypatch.setenv("LEGALRET_VECTOR_CACHE", str(home / "cache" / "vectors"))
+    assert robustness._cache_setting("LEGALRET_VECTOR_CACHE", "default") == "$LEGALRET_HOME/cache/vectors"
+    monkeypatch.setenv("LEGALRET_VECTOR_CACHE", "off")
+    assert robustness._cache_setting("LEGALRET_VECTOR_CACHE", "default") == "off"
+    monkeypatch.delenv("LEGALRET_VECTOR_CACHE")
+    assert robustness._cache_setting("LEGALRET_VECTOR_CACHE", "default") == "default"
+
+
 def test_style_eval_results_name_the_index_not_its_path(fixture_index, tmp_path):
     style_eval = _script("style_eval")
     questions = tmp_path / "q.jsonl"
@@ -113,8 +127,11 @@ def test_style_eval_results_name_the_index_not_its_path(fixture_index, tmp_path)
     data = json.loads((out / "run.json").read_text(encoding="utf-8"))
     label = "`fixture-idx` (gen-000001: 14 searchable articles of 3 laws)"
     assert data["settings"]["index"] == "fixture-idx" and data["settings"]["index_label"] == label
-    assert data["settings"]["command"].startswith("python benchmarks/style_eval.py --index fixture-idx --questions ")
+    assert data["settings"]["command"] == ("python benchmarks/style_eval.py --index fixture-idx --questions q.jsonl "
+                                           "--retrievers bm25 --resamples 20 --out out --name run")
+    assert data["settings"]["questions"] == "q.jsonl" and data["settings"]["holdings"] is None
     assert str(fixture_index) not in (out / "run.json").read_text(encoding="utf-8")
+    assert str(tmp_path) not in (out / "run.json").read_text(encoding="utf-8")
     md = (out / "run.md").read_text(encoding="utf-8")
     assert f"Index {label}; memory votes only" in md and str(tmp_path) not in md
 
