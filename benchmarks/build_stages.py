@@ -47,6 +47,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import numpy as np  # noqa: E402
+from index_names import index_name, portable_path  # noqa: E402
 
 OUT = REPO / "benchmarks" / "results" / "build-speed"
 def load_avg() -> str:
@@ -339,10 +340,13 @@ def cmd_quality(args) -> None:
     for row in rows.values():
         row["max_recall10_drop"] = max(base["sets"][s][m]["recall@10"] - row["sets"][s][m]["recall@10"]
                                        for s in sets for m in ("dense", "hybrid"))
-    result = {"index": args.index, "fingerprint": searcher.manifest["encoder"]["fingerprint"], "bar": 0.005,
-              "settings": vars(args) | {"func": None}, "variants": rows}
+    # the settings as typed, their paths as a reader finds them (results are committed)
+    settings = vars(args) | {"func": None, "index": index_name(args.index), "questions": portable_path(args.questions),
+                             "holdings": args.holdings and portable_path(args.holdings)}
+    result = {"index": index_name(args.index), "fingerprint": searcher.manifest["encoder"]["fingerprint"], "bar": 0.005,
+              "settings": settings, "variants": rows}
     head = ["passages", "cos to fp32 min"] + [f"{s} {m} r@10" for s in sets for m in ("dense", "hybrid")] + ["max r@10 drop vs fp32"]
-    lines = [f"# Passage encoders: dev quality on {args.index}", "",
+    lines = [f"# Passage encoders: dev quality on `{result['index']}`", "",
              f"Article vectors re-encoded by each variant (queries as the index serves them); user questions "
              f"({args.split} half, memory before {args.before}), {base['sets']['dev holdings']['dense']['n']} dev holdings with a "
              f"gold article in the index (of {args.holdings_limit} sampled). Bar: drop ≤ 0.005.", "",
@@ -432,7 +436,7 @@ def cmd_vector_cache(args) -> None:
             sys.exit(f"{label}: legalret index build failed ({done.returncode}): {done.stderr[-2000:]}")
         report = json.loads(done.stdout.strip().splitlines()[-1])
         loaded = load_index(index)
-        run = {"label": label, "index": str(index), "process_wall_s": wall,
+        run = {"label": label, "index": index.name, "process_wall_s": wall,
                "process_cpu_s": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
                "vectors_sha256": __import__("hashlib").sha256(np.array(loaded.dense.vectors).tobytes()).hexdigest(),
                "load": load_avg(), **{k: report.get(k) for k in ("searchable", "tokenized", "encoded", "vectors_cached",
@@ -464,7 +468,8 @@ def cmd_vector_cache(args) -> None:
                        "wall_s": {k: mean(label, "timings", k) for k in stages},
                        "cpu_s": {k: mean(label, "cpu_timings", k) for k in stages}} for label, _ in modes}
     first = runs[0]["vectors_sha256"]
-    result = {"command": " ".join(command[1:]), "rounds": args.rounds, "load_before": load0, "load_after": load_avg(),
+    recorded = [portable_path(a) if a.startswith("/") else a for a in command[1:]]  # the memories' zips
+    result = {"command": " ".join(recorded), "rounds": args.rounds, "load_before": load0, "load_after": load_avg(),
               "vector_cache": {"bytes": cache_bytes, "chunks": cache_chunks, "rows": runs[0]["encoded"]},
               "identical_vectors": {x["label"] + f" #{i}": x["vectors_sha256"] == first for i, x in enumerate(runs)},
               "summary": summary, "runs": runs}

@@ -24,6 +24,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(1, str(REPO / "benchmarks"))  # index_names, when this is imported rather than run
+
+from index_names import recorded_command  # noqa: E402
+
 for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(var, "2")
 
@@ -98,7 +102,8 @@ def main() -> None:
         rows.append({"model": name, "n": args.n, "threads": args.threads, "max_length": args.max_length,
                      "p50_ms": 1000 * statistics.median(values), "p95_ms": 1000 * values[int(0.95 * (len(values) - 1))],
                      "load_s": loaded[name][1], "calls": len(values)})
-    result = {"command": " ".join(sys.argv), "cpu_count": os.cpu_count(), "load_average": os.getloadavg(), "rows": rows}
+    result = {"command": recorded_command("cross_encoder_latency.py"), "cpu_count": os.cpu_count(),
+              "load_average": os.getloadavg(), "rows": rows}
     out = REPO / "benchmarks/results" / args.name
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -18,9 +18,12 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent))  # index_names, when this is imported rather than run
 
 from legalret.config import shared_data_dir  # noqa: E402
 from legalret.ingest import ingest  # noqa: E402
+
+from index_names import portable_path  # noqa: E402
 
 
 def measure(source: Path, repair: bool) -> dict:
@@ -63,7 +66,7 @@ def main() -> None:
         print(f"repair={str(repair):5}  {best['files']} files, {best['articles']} articles, {best['errors']} errors | "
               f"CPU {best['cpu_s']:.1f}s → {best['files_per_s_cpu']:.0f} files/s, {best['articles_per_s_cpu']:.0f} "
               f"articles/s | wall {best['wall_s']:.1f}s → {best['articles_per_s_wall']:.0f} articles/s")
-    report = {"source": str(source), "python": platform.python_version(), "machine": platform.machine(), "runs": runs}
+    report = {"source": portable_path(source), "python": platform.python_version(), "machine": platform.machine(), "runs": runs}
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(json.dumps(runs[0], ensure_ascii=False))

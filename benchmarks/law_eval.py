@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from index_names import index_label, index_name, recorded_command  # noqa: E402
+from index_names import index_label, index_name, portable_path, recorded_command  # noqa: E402
 from style_eval import METRICS, RETRIEVERS, run_retrievers  # noqa: E402  (one runner for both reports)
 
 DEFAULT_QUESTIONS = REPO / "benchmarks" / "queries" / "law_questions.jsonl"
@@ -118,8 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "schema": "legalret.bench.law/1",
         "settings": {"index": index_name(args.index), "index_label": index_label(args.index),
-                     "questions": args.questions or [str(DEFAULT_QUESTIONS)], "split": args.split,
-                     "holdings": args.holdings, "holdings_split": args.holdings_split,
+                     "questions": [portable_path(q) for q in args.questions or [DEFAULT_QUESTIONS]], "split": args.split,
+                     "holdings": args.holdings and portable_path(args.holdings), "holdings_split": args.holdings_split,
                      "holdings_limit": args.holdings_limit, "before": args.before, "n_resamples": args.resamples,
                      "seed": args.seed, "leakage": plans, "seconds": round(time.perf_counter() - t0, 1),
                      "retriever_seconds": seconds,

@@ -45,6 +45,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(1, str(REPO / "benchmarks"))  # index_names, when this is imported rather than run
+
+from index_names import portable_path, recorded_command  # noqa: E402
 
 from legalret.config import DEV_END, TRAIN_END, legalret_home, shared_data_dir  # noqa: E402
 from legalret.evaluate.metrics import mrr_at_k, paired_bootstrap_diff, recall_at_k  # noqa: E402
@@ -366,8 +369,8 @@ def main(argv: list[str] | None = None) -> int:
         "articles": len(articles),
         "memory": {"holdings": len(memory), "cases": len(memory.case_numbers), "mode": retriever.mode,
                    "decided_max": max(it.decided for it in memory.items).isoformat()},
-        "holding_queries": str(queries_file or "derived from precedent-kr.zip dev split"),
-        "command": "python benchmarks/memory_eval.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "holding_queries": portable_path(queries_file) if queries_file else "derived from precedent-kr.zip dev split",
+        "command": recorded_command("memory_eval.py", argv),
         "styles": {},
     }
     report["queries"] = {"dev_total": len(all_dev), "tuning": len(tune_queries), "evaluated": len(holding_queries),

@@ -48,6 +48,9 @@ from legalret.ingest.mojibake import (
 )
 from legalret.progress import console, track
 
+sys.path.insert(1, str(Path(__file__).resolve().parent))  # index_names, when this is imported rather than run
+from index_names import recorded_command  # noqa: E402
+
 CONDITIONS = {
     "cp1252-drop": dict(encoding="cp1252", drop=True),
     "cp1252-drop-nbsp": dict(encoding="cp1252", drop=True, nbsp_to_space=True),
@@ -254,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     targets_met = all(met.values())
     report = {
         "benchmark": "mojibake_repair",
-        "command": ("python benchmarks/mojibake_repair.py " + " ".join(argv if argv is not None else sys.argv[1:])).strip(),
+        "command": recorded_command("mojibake_repair.py", argv),
         "held_out_rule": "sha1(law folder name)[0] % 10 == 0",
         "held_out_laws": n_laws, "sentences": len(sentences), "seed": args.seed,
         "holdings": len(holdings), "holding_cases": n_cases, "holdings_rule": "decided 2020-01-01 … 2022-12-31",

@@ -57,6 +57,10 @@ from pathlib import Path
 from typing import Callable
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(1, str(REPO / "benchmarks"))  # index_names, when this is imported rather than run
+
+from index_names import index_name, portable_path, recorded_command  # noqa: E402
+
 FIXTURE_LAW = REPO / "tests" / "fixtures" / "ingest" / "markdown" / "민법"
 
 
@@ -497,13 +501,19 @@ def _template_info(index: Path, source: Path | None) -> dict:
     m = data.manifest
     enc = m.get("encoder") or {}
     facts = m.get("facts") or {}
-    return {"index": "built here (BM25 only)" if source is None else str(source), "articles": len(data.keys),
+    return {"index": "built here (BM25 only)" if source is None else index_name(source), "articles": len(data.keys),
             "encoder": enc.get("spec"), "passages": (enc.get("passages") or {}).get("runtime") or enc.get("precision"),
             "query_adapter": (enc.get("query_adapter") or {}).get("name"),
             "memory_items": (m.get("memory") or {}).get("items", 0), "facts_items": facts.get("items", 0),
             "facts_tokens": (facts.get("tokenizer_settings") or {"name": "kiwi"}).get("name") if facts else None,
-            "vector_cache": os.environ.get("LEGALRET_VECTOR_CACHE") or "default ($LEGALRET_HOME/cache/vectors)",
-            "token_cache": os.environ.get("LEGALRET_TOKEN_CACHE") or "default ($LEGALRET_HOME/cache/tokens)"}
+            "vector_cache": _cache_setting("LEGALRET_VECTOR_CACHE", "default ($LEGALRET_HOME/cache/vectors)"),
+            "token_cache": _cache_setting("LEGALRET_TOKEN_CACHE", "default ($LEGALRET_HOME/cache/tokens)")}
+
+
+def _cache_setting(var: str, default: str) -> str:
+    """A cache's setting as a result records it: ``off`` (or another word) as set, a folder by its portable path."""
+    value = os.environ.get(var)
+    return default if not value else portable_path(value) if "/" in value else value
 
 
 def _add_report(proc: subprocess.CompletedProcess) -> dict:
@@ -620,7 +630,7 @@ def only_adds(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         adds = add_cases(Path(tmp), precedents=args.add_precedents, template_index=args.add_index)
     adds["command"] = (f"python benchmarks/robustness.py --only-adds --add-precedents {args.add_precedents}"
-                       + (f" --add-index {args.add_index}" if args.add_index else ""))
+                       + (f" --add-index {portable_path(args.add_index)}" if args.add_index else ""))
     adds["seconds"] = round(time.time() - t0, 1)
     (args.out / "robustness_index_add.json").write_text(json.dumps(adds, ensure_ascii=False, indent=2) + "\n",
                                                         encoding="utf-8")
@@ -775,7 +785,7 @@ def run_interface(index_src: Path) -> dict:
             _terminal_support().in_pipe(["server", "stop", "--all"], _terminal_support().shell_env(home))
     crashes = sum(r["crash"] for r in pty_rows) + add["crash"]
     wrong = sum(r["silent_wrong"] for r in pty_rows) + add["silent_wrong"]
-    return {"index": str(index_src), "terminal_vs_pipe": pty_rows, "add_while_serving": add,
+    return {"index": index_name(index_src), "terminal_vs_pipe": pty_rows, "add_while_serving": add,
             "crashes": int(crashes), "silent_wrong": int(wrong), "seconds": round(time.time() - t0, 1)}
 
 
@@ -867,7 +877,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.interface:
         args.out.mkdir(parents=True, exist_ok=True)
         interface = run_interface(args.interface)
-        interface["command"] = "python benchmarks/robustness.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        interface["command"] = recorded_command("robustness.py", argv)
         (args.out / "robustness_interface.json").write_text(json.dumps(interface, ensure_ascii=False, indent=2) + "\n",
                                                             encoding="utf-8")
         (args.out / "robustness_interface.md").write_text(interface_markdown(interface), encoding="utf-8")
@@ -912,7 +922,7 @@ def main(argv: list[str] | None = None) -> int:
     raw_errors = [t for t in trials if t.outcome == "error" and t.detail.startswith("OSError")]
     report = {
         "benchmark": "robustness",
-        "command": ("python benchmarks/robustness.py " + " ".join(argv if argv is not None else sys.argv[1:])).strip(),
+        "command": recorded_command("robustness.py", argv),
         "crashes": (fuzz["crashes"] if fuzz else 0) + len(fault_crashes) + (adds["crashes"] if adds else 0),
         "data_lost": len(lost) + (adds["items_lost"] if adds else 0),
         "silent_wrong": adds["silent_wrong"] if adds else 0,

@@ -28,6 +28,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(1, str(REPO / "benchmarks"))  # index_names, when this is imported rather than run
+
+from index_names import index_name, portable_path, recorded_command  # noqa: E402
 
 for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(var, "2")  # the benchmark machine is shared; results record the thread count
@@ -82,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         index_dir = Path(args.index)
         build_info = build_from_manifest(index_dir)
         build_info["timings"] = {k: v["seconds"] for k, v in build_info["stages"].items()}
+        build_info["reused_index"] = index_name(index_dir)  # not where it sat on this machine
         console.print(f"using {index_dir} ({build_info['articles']:,} articles)")
     elif args.rebuild or not stamp.exists():
         console.print(f"[bold]ingest[/] {args.corpus}")
@@ -108,10 +112,16 @@ def main(argv: list[str] | None = None) -> int:
     result = evaluate(searcher, queries, modes=modes, gold_filter=gold, n_resamples=args.resamples, seed=args.seed,
                       default_before=args.before, allow_leakage=args.allow_leakage)
     result.settings.extra.update({
-        "corpus": args.corpus, "model": args.model or "default (bundled:me5-small)", "adapter": args.adapter,
+        "corpus": args.corpus, "model": args.model or "default (bundled:me5-small)",
+        "adapter": args.adapter and portable_path(args.adapter),
         "limit": args.limit, "article_limit": args.article_limit,
-        "command": "python benchmarks/run_quality.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": recorded_command("run_quality.py", argv),
     })
+    # evaluate() and the ingest record the files as read here
+    if result.queries.file:
+        result.queries.file = portable_path(result.queries.file)
+    if (build_info.get("ingest") or {}).get("source"):
+        build_info["ingest"]["source"] = portable_path(build_info["ingest"]["source"])
     result.extra["build"] = build_info
     result.extra["machine"] = machine_info()
     name = f"quality-{args.corpus}" + (f"-{args.tag}" if args.tag else "")

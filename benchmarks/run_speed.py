@@ -25,6 +25,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(1, str(REPO / "benchmarks"))  # index_names, when this is imported rather than run
+
+from index_names import index_name, portable_path, recorded_command  # noqa: E402
 
 for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(var, "2")
@@ -72,7 +75,12 @@ def main(argv: list[str] | None = None) -> int:
             model=args.model, adapter=args.adapter, cold_runs=args.cold_runs, seed=args.seed, index_dir=args.index,
             build_report=args.build_report,
         )
-    report["settings"]["command"] = "python benchmarks/run_speed.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    report["settings"]["command"] = recorded_command("run_speed.py", argv)
+    # the ingested mirror and a reused --index as a reader finds them, not where they sat on this machine
+    if (report.get("ingest") or {}).get("source"):
+        report["ingest"]["source"] = portable_path(report["ingest"]["source"])
+    if "reused_index" in report["build"]:
+        report["build"]["reused_index"] = index_name(report["build"]["reused_index"])
     name = f"speed-{args.corpus}" + ("-bm25" if modes == ["bm25"] else "") + (f"-limit{args.limit}" if args.limit else "")
     title = f"Speed — {args.corpus}" + (" (BM25 only)" if modes == ["bm25"] else "") + (f", first {args.limit:,} articles" if args.limit else "")
     paths = write_speed_report(report, args.out, name=name, title=title)

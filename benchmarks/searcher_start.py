@@ -37,6 +37,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(1, str(REPO / "benchmarks"))  # index_names, when this is imported rather than run
+
+from index_names import index_name, portable_path, recorded_command  # noqa: E402
+
 QUERY = "임대차의 존속기간과 차임 지급"
 
 PROBE = r"""
@@ -123,13 +127,14 @@ def main(argv: list[str] | None = None) -> int:
         "index": {"laws": list(manifest["laws"]), "articles": manifest["counts"]["articles"],
                   "encoder": manifest.get("encoder"), "memory_items": (manifest.get("memory") or {}).get("items"),
                   "tokenizer": {k: manifest["tokenizer"].get(k) for k in ("multi_dict", "typo_dict", "kiwipiepy")}},
-        "before": b | {"code": str(args.before_code), "index": str(args.before_index)},
-        "after": a | {"code": str(args.after_code), "index": str(args.after_index)},
+        # the checkouts as a reader finds them ("." = this one), the indexes by their folders' names
+        "before": b | {"code": portable_path(args.before_code), "index": index_name(args.before_index)},
+        "after": a | {"code": portable_path(args.after_code), "index": index_name(args.after_index)},
         "speedup_start": round(b["start_s"] / a["start_s"], 1),
         "speedup_start_without_kiwi": round(b["start_without_kiwi_s"] / a["start_without_kiwi_s"], 1),
         "speedup_process": round(b["process_s"] / a["process_s"], 1),
         "verify": stamp_cost(args.after_index),
-        "command": "python benchmarks/searcher_start.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": recorded_command("searcher_start.py", argv),
         "machine": f"{os.cpu_count()} CPUs (shared)",
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -53,6 +53,9 @@ import httpx
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(1, str(REPO / "benchmarks"))  # index_names, when this is imported rather than run
+
+from index_names import index_name, portable_path  # noqa: E402
 
 
 def pct(values: list[float], p: float) -> float:
@@ -198,9 +201,9 @@ def main() -> None:
     token = secrets.token_urlsafe(16)
     headers = {"Authorization": f"Bearer {token}"}
     proc, url = start_server(index, token, scratch, args.onnx_export, workers=args.serve_workers)
-    report: dict = {"index": str(args.index), "clients": args.clients, "duration_s": args.duration, "mode": args.mode,
+    report: dict = {"index": index_name(args.index), "clients": args.clients, "duration_s": args.duration, "mode": args.mode,
                     "k": args.k, "cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg(),
-                    "server_workers": args.serve_workers, "query_encoder": f"onnx {args.onnx_export}" if args.onnx_export else "the searcher's default"}
+                    "server_workers": args.serve_workers, "query_encoder": f"onnx {portable_path(args.onnx_export)}" if args.onnx_export else "the searcher's default"}
     try:
         gen0 = httpx.get(url + "/healthz", trust_env=False).json()["generation"]
         # ---- sequential: HTTP overhead -------------------------------------------------------------
@@ -312,10 +315,12 @@ def memory_main(args) -> None:
         variants = {"before": {"LEGALRET_CODE": str(args.before_code)}, **variants}
         if args.before_home:
             variants["before"]["LEGALRET_HOME"] = str(args.before_home)
-    report: dict = {"index": str(args.index), "queries": len(queries), "mode": args.mode, "k": args.k,
+    homes = {name: env.get("LEGALRET_HOME", os.environ.get("LEGALRET_HOME")) for name, env in variants.items()}
+    report: dict = {"index": index_name(args.index), "queries": len(queries), "mode": args.mode, "k": args.k,
                     "cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg(), "variants": {},
-                    "code": {name: env["LEGALRET_CODE"] for name, env in variants.items()},
-                    "home": {name: env.get("LEGALRET_HOME", os.environ.get("LEGALRET_HOME", "default")) for name, env in variants.items()}}
+                    # the checkouts and homes as a reader finds them ("." = this checkout), not this machine's paths
+                    "code": {name: portable_path(env["LEGALRET_CODE"]) for name, env in variants.items()},
+                    "home": {name: portable_path(home) if home else "default" for name, home in homes.items()}}
     token = secrets.token_urlsafe(16)
     headers = {"Authorization": f"Bearer {token}"}
     try:
@@ -358,7 +363,7 @@ def workers_main(args) -> None:
     queries = load_queries(args.queries)
     token = secrets.token_urlsafe(16)
     headers = {"Authorization": f"Bearer {token}"}
-    report: dict = {"index": str(args.index), "clients": args.clients, "duration_s": args.duration, "mode": args.mode,
+    report: dict = {"index": index_name(args.index), "clients": args.clients, "duration_s": args.duration, "mode": args.mode,
                     "k": args.k, "cpus": os.cpu_count(), "load_avg_at_start": os.getloadavg(), "runs": []}
     for round_no in range(args.rounds):
         order = counts if round_no % 2 == 0 else counts[::-1]  # alternate: neither count always runs first

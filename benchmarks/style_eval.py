@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(1, str(REPO / "benchmarks"))  # index_names, when this is imported rather than run
 
-from index_names import index_label, index_name, recorded_command  # noqa: E402
+from index_names import index_label, index_name, portable_path, recorded_command  # noqa: E402
 
 for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(var, "2")
@@ -289,9 +289,11 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "schema": "legalret.bench.style/1",
         "settings": {"index": index_name(args.index), "index_label": index_label(args.index),
-                     "questions": args.questions, "split": args.split, "holdings": args.holdings,
+                     "questions": portable_path(args.questions), "split": args.split,
+                     "holdings": args.holdings and portable_path(args.holdings),
                      "holdings_limit": args.holdings_limit, "before": args.before, "n_resamples": args.resamples,
-                     "seed": args.seed, "ranker": args.ranker, "leakage": plans, "seconds": round(time.perf_counter() - t0, 1),
+                     "seed": args.seed, "ranker": args.ranker and portable_path(args.ranker), "leakage": plans,
+                     "seconds": round(time.perf_counter() - t0, 1),
                      "retriever_seconds": seconds,
                      "command": recorded_command("style_eval.py", argv)},
         "retrievers": order,

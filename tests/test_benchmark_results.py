@@ -1,6 +1,6 @@
-"""Benchmark scripts' result files and baselines: an index named by its folder, never its machine path
-(benchmarks/index_names.py, used by style_eval, law_eval and search_index_add), and check_hot_paths'
-revision overlay (the whole ``legalret/index`` package) and child processes (one hash seed)."""
+"""Benchmark scripts' result files and baselines: an index named by its folder, never its machine path, and
+every other path where a reader finds it (benchmarks/index_names.py, used by the maintained benchmarks), and
+check_hot_paths' revision overlay (the whole ``legalret/index`` package) and child processes (one hash seed)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,76 @@ def test_recorded_command_names_the_index_by_its_folder():
     assert names.index_name("/tmp/a/b/") == "b"
 
 
+@pytest.fixture()
+def places(tmp_path, monkeypatch):
+    """A LEGALRET_HOME and a shared data folder (``statutes/`` in it) of this test's own, as (home, data)."""
+    home, data = tmp_path / "lrhome", tmp_path / "data"
+    (data / "statutes").mkdir(parents=True)
+    monkeypatch.setenv("LEGALRET_HOME", str(home))
+    monkeypatch.setenv("LEGALRET_DATA", str(data))
+    return home, data
+
+
+def test_portable_path_gives_a_path_where_a_reader_finds_it(places, tmp_path, monkeypatch):
+    names = _script("index_names")
+    home, data = places
+    questions = ROOT / "benchmarks" / "queries" / "user_questions.jsonl"
+    assert questions.is_file()
+    assert names.portable_path(questions) == "benchmarks/queries/user_questions.jsonl"
+    assert names.portable_path(str(ROOT)) == "."
+    monkeypatch.chdir(ROOT / "benchmarks")  # a relative path is read from the working directory
+    assert names.portable_path("queries/user_questions.jsonl") == "benchmarks/queries/user_questions.jsonl"
+    assert names.portable_path(data / "statutes" / "legalize-kr.zip") == "../shared/data/statutes/legalize-kr.zip"
+    assert names.portable_path(data) == "../shared/data"
+    assert names.portable_path(home / "bench" / "index-civil-commercial-default-b") == \
+        "$LEGALRET_HOME/bench/index-civil-commercial-default-b"
+    assert names.portable_path(str(home) + "/") == "$LEGALRET_HOME"
+    # anywhere else: the last component, existing or not
+    (tmp_path / "q_pairs").mkdir()
+    (tmp_path / "q_pairs" / "dev_queries.jsonl").write_text("", encoding="utf-8")
+    assert names.portable_path(tmp_path / "q_pairs" / "dev_queries.jsonl") == "dev_queries.jsonl"
+    assert names.portable_path("/tmp/q_pairs/train_queries.jsonl") == "train_queries.jsonl"
+    assert names.portable_path("/") == "/"
+    # the most specific place wins: a home inside the shared data folder is the home
+    monkeypatch.setenv("LEGALRET_HOME", str(data / "home"))
+    assert names.portable_path(data / "home" / "index") == "$LEGALRET_HOME/index"
+
+
+def test_portable_path_places_the_real_shared_data(shared_data):
+    mirror = shared_data / "statutes" / "legalize-kr.zip"
+    assert mirror.is_file()
+    assert _script("index_names").portable_path(str(mirror)) == "../shared/data/statutes/legalize-kr.zip"
+
+
+def test_recorded_command_gives_every_path_argument_portably(places, tmp_path):
+    names = _script("index_names")
+    home, data = places
+    argv = ["--index", str(home / "index-all-ng") + "/", "--questions", str(ROOT / "benchmarks/queries/law_questions.jsonl"),
+            "--holdings=/tmp/q_pairs/dev_queries.jsonl", "--before-code", str(ROOT), "--before-home", str(home),
+            "--source", str(data / "statutes" / "legalize-kr.zip"), str(tmp_path / "out.json"),
+            "--model", "intfloat/multilingual-e5-small", "--split", "report", "-k", "10", "--compare", "HEAD,current"]
+    assert names.recorded_command("law_eval.py", argv) == (
+        "python benchmarks/law_eval.py --index index-all-ng --questions benchmarks/queries/law_questions.jsonl "
+        "--holdings=dev_queries.jsonl --before-code . --before-home $LEGALRET_HOME "
+        "--source ../shared/data/statutes/legalize-kr.zip out.json "
+        "--model intfloat/multilingual-e5-small --split report -k 10 --compare HEAD,current")
+    assert names.recorded_command("robustness.py", []) == "python benchmarks/robustness.py"
+
+
+def test_robustness_records_a_cache_folder_portably(places, monkeypatch):
+    spec = importlib.util.spec_from_file_location("robustness_paths", ROOT / "benchmarks" / "robustness.py")
+    robustness = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, robustness)  # its dataclasses look their module up
+    spec.loader.exec_module(robustness)
+    home, _ = places
+    monkeypatch.setenv("LEGALRET_VECTOR_CACHE", str(home / "cache" / "vectors"))
+    assert robustness._cache_setting("LEGALRET_VECTOR_CACHE", "default") == "$LEGALRET_HOME/cache/vectors"
+    monkeypatch.setenv("LEGALRET_VECTOR_CACHE", "off")
+    assert robustness._cache_setting("LEGALRET_VECTOR_CACHE", "default") == "off"
+    monkeypatch.delenv("LEGALRET_VECTOR_CACHE")
+    assert robustness._cache_setting("LEGALRET_VECTOR_CACHE", "default") == "default"
+
+
 def test_style_eval_results_name_the_index_not_its_path(fixture_index, tmp_path):
     style_eval = _script("style_eval")
     questions = tmp_path / "q.jsonl"
@@ -57,8 +127,11 @@ def test_style_eval_results_name_the_index_not_its_path(fixture_index, tmp_path)
     data = json.loads((out / "run.json").read_text(encoding="utf-8"))
     label = "`fixture-idx` (gen-000001: 14 searchable articles of 3 laws)"
     assert data["settings"]["index"] == "fixture-idx" and data["settings"]["index_label"] == label
-    assert data["settings"]["command"].startswith("python benchmarks/style_eval.py --index fixture-idx --questions ")
+    assert data["settings"]["command"] == ("python benchmarks/style_eval.py --index fixture-idx --questions q.jsonl "
+                                           "--retrievers bm25 --resamples 20 --out out --name run")
+    assert data["settings"]["questions"] == "q.jsonl" and data["settings"]["holdings"] is None
     assert str(fixture_index) not in (out / "run.json").read_text(encoding="utf-8")
+    assert str(tmp_path) not in (out / "run.json").read_text(encoding="utf-8")
     md = (out / "run.md").read_text(encoding="utf-8")
     assert f"Index {label}; memory votes only" in md and str(tmp_path) not in md
 

@@ -221,7 +221,8 @@ def test_law_eval_names_the_index_by_folder_and_generation_not_its_path(tmp_path
     assert f"Index {label}; questions: law_questions.jsonl; holdings: —" in md and str(tmp_path) not in md
     assert "| bm25 | 0.500 [" in md and "**recall@100 per style**" in md
 
-    # a whole run: the JSON's settings and command name the index by its folder too (the questions keep their path)
+    # a whole run: the JSON's settings and command name the index by its folder too, the questions by their name
+    # (a path outside the checkout, the shared data and the home: benchmarks/index_names.py's portable_path)
     questions = tmp_path / "q.jsonl"
     questions.write_text('{"qid": "q1", "query": "간접점유", "gold": ["민법 제194조"], "style": "short", "split": "report", '
                          '"family": "민사·상사"}\n', encoding="utf-8")
@@ -231,5 +232,6 @@ def test_law_eval_names_the_index_by_folder_and_generation_not_its_path(tmp_path
     data = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert data["settings"]["index"] == "all-laws-idx" and data["settings"]["index_label"] == label
     assert data["settings"]["command"].startswith("python benchmarks/law_eval.py --index all-laws-idx --questions ")
-    assert str(index) not in (out / "run.json").read_text(encoding="utf-8")
+    assert data["settings"]["questions"] == ["q.jsonl"]
+    assert str(tmp_path) not in (out / "run.json").read_text(encoding="utf-8")
     assert str(tmp_path) not in (out / "run.md").read_text(encoding="utf-8")
