@@ -115,7 +115,9 @@ def measure(query: str, index: str) -> dict:
 
 def compare(before: Path, indexes: list[str], query: str, runs: int) -> dict:
     sides = {"before": before.resolve(), "after": REPO}
-    result: dict = {"before": str(before), "query": query, "runs": runs, "indexes": {}}
+    from index_names import index_name, portable_path  # (the parent only: each side imports its own legalret)
+
+    result: dict = {"before": portable_path(before), "query": query, "runs": runs, "indexes": {}}
     for index in indexes:
         got: dict = {side: [] for side in sides}
         for i in range(runs + 1):
@@ -141,7 +143,7 @@ def compare(before: Path, indexes: list[str], query: str, runs: int) -> dict:
                                "after/before": round(med["after"] / med["before"], 3) if med["before"] > 0 else None}
             entry[stage] = row
         entry["runs"] = got
-        result["indexes"][index] = entry
+        result["indexes"][index_name(index)] = entry
         print(f"{index} (median of {runs}; CPU = the parent's own)")
         print(f"  {'stage':14s} {'CPU before':>10s} {'after':>8s} {'ratio':>6s}   {'wall before':>11s} {'after':>8s} {'ratio':>6s}")
         for stage in STAGES:
@@ -167,7 +169,9 @@ def main() -> None:
     args = ap.parse_args()
     result = compare(args.before, args.index, args.query, args.runs)
     if args.json:
-        result["command"] = "python " + " ".join(sys.argv)
+        from index_names import recorded_command
+
+        result["command"] = recorded_command("cold_parent.py")
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
