@@ -73,8 +73,8 @@ def _looks_like_path(value: str) -> bool:
     return value.startswith(("/", "~")) or ("/" in value and os.path.exists(value))
 
 
-def recorded_command(script: str, argv: list[str] | None = None) -> str:
-    """``python benchmarks/<script> ARGS`` as the run was called (``argv``, default ``sys.argv[1:]``), the
+def recorded_command(script: str, argv: list[str] | None = None, folder: str = "benchmarks") -> str:
+    """``python <folder>/<script> ARGS`` as the run was called (``argv``, default ``sys.argv[1:]``), the
     ``--index`` value (``--index X`` or ``--index=X``) by the folder's name and every other path-valued argument
     (``--flag PATH``, ``--flag=PATH`` or a positional one) by :func:`portable_path`."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -92,4 +92,4 @@ def recorded_command(script: str, argv: list[str] | None = None) -> str:
         elif _looks_like_path(value):
             value = portable_path(value)
         out.append(f"{flag}={value}" if arg.startswith("--") else value)
-    return " ".join(["python", f"benchmarks/{script}", *out])
+    return " ".join(["python", f"{folder}/{script}", *out])

@@ -46,6 +46,10 @@ The ``+facts`` variants also read ``RK/facts.pkl``::
 
     python experiments/ranker_cache.py --index IDX --facts-queries 1500 --depth 150 --out RK/facts.pkl
 
+The same comparison runs on the 민법+상법 (main-job) index with ``--sets user --corpus civil-commercial``: the
+user questions alone (the law questions mostly ask about laws that index does not hold) and train holdings from
+``legalret pairs --corpus civil-commercial --no-synthetic``.
+
 Writes ``benchmarks/results/NAME.{json,md}`` (``--name``, default ``ranker_all_laws``).
 """
 
@@ -53,7 +57,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -65,6 +68,9 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 import ranker_variants as rv  # noqa: E402  (the cached-candidate loader, splits, metrics, intervals)
+
+sys.path.insert(1, str(HERE.parent / "benchmarks"))
+from index_names import recorded_command  # noqa: E402  (the command with paths a reader can use)
 
 from legalret.config import SHIPPED_LAW_RANKER, SHIPPED_RANKER  # noqa: E402
 from legalret.search.ranker import FEATURE_GROUPS, FEATURES, Ranker  # noqa: E402
@@ -82,6 +88,10 @@ VARIANTS = {
     "listwise-match-only": (("first", "profile", "match"), "listwise"),  # does the match group do the law group's work?
     "mlp8-match": (("first", "profile", "law", "match"), "mlp8"),
 }
+
+
+#: ``--sets`` name → its question file (benchmarks/queries) and cache (``NAME.pkl`` in ``--cache``).
+QUESTION_FILES = {"law": "law_questions.jsonl", "user": "user_questions.jsonl"}
 
 
 class ListOrder:
@@ -129,14 +139,16 @@ def fitter(name: str, info: dict | None = None, depth: int = 100, facts: list[di
     return fit_on
 
 
-def by_set(groups: dict) -> dict:
+def by_set(groups: dict, sets: tuple[str, ...] = ("law", "user")) -> dict:
     """The tune groups again per question file (``law`` / ``user``): the cross-validated scores split, so the
-    other laws' questions can be read apart from the 민법/상법 ones."""
+    other laws' questions can be read apart from the 민법/상법 ones (nothing to split with one file)."""
     out = dict(groups)
+    if len(sets) < 2:
+        return out
     for name, (qs, scores) in groups.items():
         if not name.startswith("tune "):
             continue
-        for which in ("law", "user"):
+        for which in sets:
             idx = [i for i, d in enumerate(qs) if d.get("set") == which]
             out[f"{which} {name}"] = ([qs[i] for i in idx], [scores[i] for i in idx])
     return out
@@ -207,6 +219,10 @@ def grouped(qs: list[dict], scores: list[np.ndarray], label: str, by: str) -> di
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cache", required=True, help="folder with train.pkl, law.pkl, user.pkl, dev.pkl")
+    ap.add_argument("--sets", default="law,user", help="the question files cached (law.pkl: law_questions.jsonl, "
+                    "user.pkl: user_questions.jsonl); 'user' alone on the 민법+상법 index, whose laws the other file "
+                    "mostly does not ask about")
+    ap.add_argument("--corpus", default="all-acts-decrees", help="the corpus of the cached index (tables, cards)")
     ap.add_argument("--keys", required=True, help="JSON list of the index's article keys")
     ap.add_argument("--index", help="the index the candidates came from (its article titles, for the match group)")
     ap.add_argument("--variants", default="memory-order," + ",".join(SHIPPED) + "," + ",".join(VARIANTS))
@@ -228,8 +244,9 @@ def main(argv=None) -> int:
     if titles is None and any("match" in VARIANTS.get(v.partition("-q")[0], ((), ""))[0] for v in args.variants.split(",")):
         raise SystemExit("the match variants need --index (the article titles)")
     train = rv.load(str(cache / "train.pkl"), keys, titles, pool, args.depth)
-    law_q = rv.load(str(cache / "law.pkl"), keys, titles, pool, args.depth)
-    user_q = rv.load(str(cache / "user.pkl"), keys, titles, pool, args.depth)
+    sets = tuple(args.sets.split(","))
+    law_q = rv.load(str(cache / "law.pkl"), keys, titles, pool, args.depth) if "law" in sets else []
+    user_q = rv.load(str(cache / "user.pkl"), keys, titles, pool, args.depth) if "user" in sets else []
     for d in law_q:
         d["set"] = "law"
     for d in user_q:
@@ -240,20 +257,20 @@ def main(argv=None) -> int:
     facts = rv.load(str(cache / "facts.pkl"), keys, titles, pool, args.depth) if (cache / "facts.pkl").exists() else []
     print(f"{len(train)} train holdings ({len(fit_h)} fit / {len(held)} held out), {len(tune)} tune and {len(report)} "
           f"report questions, {len(dev or [])} dev holdings; {time.perf_counter() - t0:.0f}s", flush=True)
-    data = {"train_holdings": len(train), "fit": len(fit_h), "held_out": len(held), "tune_questions": len(tune),
-            "command": "python experiments/ranker_all_laws.py " + shlex.join(argv if argv is not None else sys.argv[1:])}
+    data = {"corpus": args.corpus, "sets": list(sets), "train_holdings": len(train), "fit": len(fit_h), "held_out": len(held), "tune_questions": len(tune),
+            "command": recorded_command("ranker_all_laws.py", argv, folder="experiments")}
     table: dict = {"data": data, "tuning": {}, "report": {}}
     for name in args.variants.split(","):
         t = time.perf_counter()
         fit_on = fitter(name, depth=args.depth, facts=facts)
-        table["tuning"][name] = rv.summarize(by_set(rv.tuning_groups(fit_on, fit_h, held, tune)))
+        table["tuning"][name] = rv.summarize(by_set(rv.tuning_groups(fit_on, fit_h, held, tune), sets))
         table.setdefault("tune_mean", {})[name] = tune_mean(table["tuning"][name])
         line = "  ".join(f"{g}: {v['recall@10'][0]:.3f}/{v['mrr@10'][0]:.3f}" for g, v in table["tuning"][name].items())
         print(f"{name:13s} {time.perf_counter() - t:5.0f}s  tune mean {table['tune_mean'][name]:.4f}  {line}", flush=True)
         if args.report:
             ranker = fit_on(fit_h + held + tune)
             groups = {}
-            for which in ("law", "user"):  # each query scored once (rv.score), then grouped by style (and family)
+            for which in sets:  # each query scored once (rv.score), then grouped by style (and family)
                 sub = [d for d in report if d["set"] == which]
                 scores = rv.score(ranker, sub)
                 groups |= grouped(sub, scores, f"{which} questions", "style")
@@ -268,11 +285,11 @@ def main(argv=None) -> int:
             print(f"{name:13s} report  {line}", flush=True)
     for spec in args.save:
         name, path = spec.split("=", 1)
-        info = {"index": f"all-acts-decrees (built with {args.built_with})",
+        info = {"index": f"{args.corpus} (built with {args.built_with})",
                 "depth": args.depth, "requires": ["bm25", "dense", "memory"], "facts_memory": True,
-                "holdings": {"queries": len(train), "from": "legalret pairs --corpus all-acts-decrees --no-synthetic "
+                "holdings": {"queries": len(train), "from": f"legalret pairs --corpus {args.corpus} --no-synthetic "
                              "train_queries.jsonl (train split, seeded sample)"},
-                "questions": {"files": ["benchmarks/queries/law_questions.jsonl", "benchmarks/queries/user_questions.jsonl"],
+                "questions": {"files": [f"benchmarks/queries/{QUESTION_FILES[w]}" for w in sets],
                               "split": "tune", "queries": len(tune), "before": "2020-01-01"},
                 "command": data["command"]}
         if name.endswith("+facts"):
@@ -290,7 +307,8 @@ def main(argv=None) -> int:
 
 def markdown(table: dict) -> str:
     """Recall@10 / MRR@10 per variant: the tuning groups, then (if scored) the report groups."""
-    lines = ["# Re-rankers on the all-acts-decrees index (same candidates, recall@10 / MRR@10 [95% interval])", ""]
+    corpus = table["data"].get("corpus", "all-acts-decrees")
+    lines = [f"# Re-rankers on the {corpus} index (same candidates, recall@10 / MRR@10 [95% interval])", ""]
     for part in ("tuning", "report"):
         variants = table.get(part) or {}
         if not variants:

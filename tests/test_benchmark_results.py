@@ -99,6 +99,10 @@ def test_recorded_command_gives_every_path_argument_portably(places, tmp_path):
         "--source ../shared/data/statutes/legalize-kr.zip out.json "
         "--model intfloat/multilingual-e5-small --split report -k 10 --compare HEAD,current")
     assert names.recorded_command("robustness.py", []) == "python benchmarks/robustness.py"
+    # an experiment records itself under its own folder, its cache folder by where it sits
+    assert names.recorded_command("ranker_all_laws.py", ["--cache", str(home / "rk-main" / "d150"), "--depth", "150"],
+                                  folder="experiments") == \
+        "python experiments/ranker_all_laws.py --cache $LEGALRET_HOME/rk-main/d150 --depth 150"
 
 
 def test_robustness_records_a_cache_folder_portably(places, monkeypatch):
