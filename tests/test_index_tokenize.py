@@ -52,6 +52,27 @@ def test_tokenize_many_matches_single_calls_and_keeps_order():
     assert expected[1] == [] and expected[2] == []
 
 
+def test_quantities_add_number_and_unit_tokens_and_change_nothing_else():
+    """With ``quantities`` a number glued to a unit is one more token (10년, 14세, 5천만원, 3개월, 20%); citations'
+    조/항/호 are not quantities; without it (every index so far) the tokens are exactly what they were."""
+    plain, qty = KiwiTokenizer(cache=False), KiwiTokenizer(TokenizerSettings(quantities=True), cache=False)
+    cases = {
+        "채권은 10년간 행사하지 아니하면 소멸시효가 완성한다": ["10년"],
+        "만 14세 미만인 자": ["14세"],
+        "5천만원 이하의 벌금 또는 1억원": ["5천만원", "1억원"],
+        "3개월 이내에 20%를 3배로": ["3개월", "20%", "3배"],
+        "제750조의2 제1항 제3호에 따라": [],
+        "10 년 동안": [],  # (a number and a unit apart are not one quantity)
+    }
+    for text, added in cases.items():
+        before, after = plain.tokenize(text), qty.tokenize(text)
+        assert [t for t in after if t not in added] == before, text
+        assert [t for t in after if t in added] == added, text
+        assert not any(t[0].isdigit() for t in before)  # (numbers never were tokens)
+    assert TokenizerSettings().quantities is False
+    assert TokenizerSettings.from_dict(TokenizerSettings(quantities=True).to_dict()).quantities is True
+
+
 def test_settings_round_trip_through_manifest_dict():
     s = TokenizerSettings(user_words=("간접점유",))
     d = s.to_dict()
