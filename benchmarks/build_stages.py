@@ -47,7 +47,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import numpy as np  # noqa: E402
-from index_names import index_name, portable_path  # noqa: E402
+from index_names import index_name, portable_args, portable_path  # noqa: E402
 
 OUT = REPO / "benchmarks" / "results" / "build-speed"
 def load_avg() -> str:
@@ -468,8 +468,7 @@ def cmd_vector_cache(args) -> None:
                        "wall_s": {k: mean(label, "timings", k) for k in stages},
                        "cpu_s": {k: mean(label, "cpu_timings", k) for k in stages}} for label, _ in modes}
     first = runs[0]["vectors_sha256"]
-    recorded = [portable_path(a) if a.startswith("/") else a for a in command[1:]]  # the memories' zips
-    result = {"command": " ".join(recorded), "rounds": args.rounds, "load_before": load0, "load_after": load_avg(),
+    result = {"command": " ".join(portable_args(command[1:])), "rounds": args.rounds, "load_before": load0, "load_after": load_avg(),
               "vector_cache": {"bytes": cache_bytes, "chunks": cache_chunks, "rows": runs[0]["encoded"]},
               "identical_vectors": {x["label"] + f" #{i}": x["vectors_sha256"] == first for i, x in enumerate(runs)},
               "summary": summary, "runs": runs}

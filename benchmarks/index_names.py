@@ -74,10 +74,15 @@ def _looks_like_path(value: str) -> bool:
 
 
 def recorded_command(script: str, argv: list[str] | None = None, folder: str = "benchmarks") -> str:
-    """``python <folder>/<script> ARGS`` as the run was called (``argv``, default ``sys.argv[1:]``), the
-    ``--index`` value (``--index X`` or ``--index=X``) by the folder's name and every other path-valued argument
-    (``--flag PATH``, ``--flag=PATH`` or a positional one) by :func:`portable_path`."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    """``python <folder>/<script> ARGS`` as the run was called (``argv``, default ``sys.argv[1:]``), its
+    arguments by :func:`portable_args`."""
+    return " ".join(["python", f"{folder}/{script}", *portable_args(sys.argv[1:] if argv is None else argv)])
+
+
+def portable_args(args: list[str]) -> list[str]:
+    """Command-line arguments as a result records them: the ``--index`` value (``--index X`` or ``--index=X``) by
+    the folder's name and every other path-valued argument (``--flag PATH``, ``--flag=PATH`` or a positional one)
+    by :func:`portable_path`."""
     out = []
     for i, arg in enumerate(args):
         if arg.startswith("--") and "=" in arg:
@@ -92,4 +97,4 @@ def recorded_command(script: str, argv: list[str] | None = None, folder: str = "
         elif _looks_like_path(value):
             value = portable_path(value)
         out.append(f"{flag}={value}" if arg.startswith("--") else value)
-    return " ".join(["python", f"{folder}/{script}", *out])
+    return out

@@ -245,19 +245,22 @@ def main(argv=None) -> int:
         raise SystemExit("the match variants need --index (the article titles)")
     train = rv.load(str(cache / "train.pkl"), keys, titles, pool, args.depth)
     sets = tuple(args.sets.split(","))
-    law_q = rv.load(str(cache / "law.pkl"), keys, titles, pool, args.depth) if "law" in sets else []
-    user_q = rv.load(str(cache / "user.pkl"), keys, titles, pool, args.depth) if "user" in sets else []
-    for d in law_q:
-        d["set"] = "law"
-    for d in user_q:
-        d["set"], d["family"] = "user", "민사·상사"
-    questions = law_q + user_q
+    if set(sets) - set(QUESTION_FILES):
+        ap.error(f"--sets: {', '.join(QUESTION_FILES)}, not {args.sets!r}")
+    questions = []
+    for which in sets:  # each file's cache is NAME.pkl; the user questions are all 민사·상사
+        for d in rv.load(str(cache / f"{which}.pkl"), keys, titles, pool, args.depth):
+            d["set"] = which
+            if which == "user":
+                d["family"] = "민사·상사"
+            questions.append(d)
     fit_h, held, tune, report = rv.split(train, questions, args.heldout)
     dev = rv.load(str(cache / "dev.pkl"), keys, titles, pool, args.depth) if args.report and (cache / "dev.pkl").exists() else None
     facts = rv.load(str(cache / "facts.pkl"), keys, titles, pool, args.depth) if (cache / "facts.pkl").exists() else []
     print(f"{len(train)} train holdings ({len(fit_h)} fit / {len(held)} held out), {len(tune)} tune and {len(report)} "
           f"report questions, {len(dev or [])} dev holdings; {time.perf_counter() - t0:.0f}s", flush=True)
-    data = {"corpus": args.corpus, "sets": list(sets), "train_holdings": len(train), "fit": len(fit_h), "held_out": len(held), "tune_questions": len(tune),
+    data = {"corpus": args.corpus, "sets": list(sets), "train_holdings": len(train), "fit": len(fit_h),
+            "held_out": len(held), "tune_questions": len(tune),
             "command": recorded_command("ranker_all_laws.py", argv, folder="experiments")}
     table: dict = {"data": data, "tuning": {}, "report": {}}
     for name in args.variants.split(","):
