@@ -12,9 +12,6 @@ Sub-commands (results in ``benchmarks/results/build-speed/<command>.{json,md}``)
              fp32, ``nbits8``, ``int8``; length-bucketed batches). Passages/s and cosine to ONNX fp32.
 ``memory``   the main job's memory stage (holdings + facts memories over 민법+상법) on the first ``--precedents``
              decisions: before (no token cache), after on a first build (cache filled), after on later builds.
-``overlap``  the holdings memory of the first ``--precedents`` decisions (token cache off), the decisions read
-             first and then tokenized (as builds did before) against tokenized by Kiwi's threads while they are
-             read (:func:`legalret.memory.builder.add_precedents` now), alternated over ``--rounds``.
 ``kiwi``     Kiwi on articles, holdings (판시사항 + 판결요지) and facts texts: 1 worker thread, 2 threads (today's
              default), and 2 worker processes; then the token cache (cold write, warm read).
 ``quality``  recall@10 / MRR@10 of ``dense`` and the default ``hybrid`` on an index whose article vectors are
@@ -29,7 +26,6 @@ Sub-commands (results in ``benchmarks/results/build-speed/<command>.{json,md}``)
     PYTHONPATH=. python benchmarks/build_stages.py encode --n 2000
     PYTHONPATH=. python benchmarks/build_stages.py kiwi
     PYTHONPATH=. python benchmarks/build_stages.py memory --precedents 3000
-    PYTHONPATH=. python benchmarks/build_stages.py overlap --precedents 12000 --rounds 2
     PYTHONPATH=. python benchmarks/build_stages.py quality --index IDX --holdings …/dev_queries.jsonl
     PYTHONPATH=. python benchmarks/build_stages.py vector-cache --tokens-from $LEGALRET_HOME/cache/tokens
     PYTHONPATH=. python benchmarks/build_stages.py estimate
@@ -51,7 +47,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import numpy as np  # noqa: E402
-from index_names import index_name, portable_args, portable_path, recorded_command  # noqa: E402
+from index_names import index_name, portable_args, portable_path  # noqa: E402
 
 OUT = REPO / "benchmarks" / "results" / "build-speed"
 def load_avg() -> str:
@@ -297,57 +293,6 @@ def cmd_memory(args) -> None:
     save(args.name or "memory", result, "\n".join(lines) + "\n")
 
 
-# ---- overlap --------------------------------------------------------------------------------------------------
-def cmd_overlap(args) -> None:
-    """Reading the decisions, then Kiwi (before) against Kiwi while reading (now): one holdings memory each, the
-    token cache off, alternated over rounds; the memories' tokens compared."""
-    from legalret.config import shared_data_dir
-    from legalret.index import token_cache
-    from legalret.index.tokenize import KiwiTokenizer
-    from legalret.ingest.sources import ingest
-    from legalret.memory.builder import build_memory
-    from legalret.memory.update import resolved
-    from legalret.precedents.citations import ArticleCatalog
-    from legalret.precedents.parse import read_precedents
-
-    os.environ.setdefault("LEGALRET_PROGRESS", "off")
-    os.environ["LEGALRET_TOKEN_CACHE"] = "off"
-    token_cache._OPEN.clear()
-    data = shared_data_dir()
-    articles = ingest([data / "statutes" / "lawgo-json" / f for f in ("001706.json", "001702.json")]).articles
-    catalog = ArticleCatalog.from_articles(articles)
-    zip_prec = data / "precedents" / "precedent-kr.zip"
-    tokenizer = KiwiTokenizer()
-    tokenizer.tokenize("워밍업")  # Kiwi's start-up is not part of either
-
-    def decisions():
-        return resolved(itertools.islice(read_precedents([zip_prec]), args.precedents), catalog)
-
-    modes = {"read, then Kiwi (before)": lambda: build_memory(list(decisions()), tokenizer=tokenizer,
-                                                              keep_keys=catalog.__contains__),
-             "Kiwi while reading (now)": lambda: build_memory(decisions(), tokenizer=tokenizer,
-                                                              keep_keys=catalog.__contains__)}
-    clock, load0, tokens = Clock(), load_avg(), {}
-    for r in range(args.rounds):
-        for mode in (modes if r % 2 == 0 else dict(reversed(modes.items()))):
-            memory = clock.time(mode, modes[mode])
-            tokens[mode] = [list(memory.tokens.get(i)) for i in range(len(memory))]
-            print(r, mode, f"{clock.wall[mode]:.1f} s wall so far", flush=True)
-    (before, now), same = modes, len(set(map(str, tokens.values()))) == 1
-    result = {"precedents": args.precedents, "holdings": len(memory), "rounds": args.rounds, "load_before": load0,
-              "load_after": load_avg(), "wall_s": clock.wall, "cpu_s": clock.cpu, "identical_tokens": same,
-              "wall_ratio": clock.wall[now] / clock.wall[before],
-              "command": recorded_command("build_stages.py")}
-    lines = [f"# The holdings memory of the first {args.precedents:,} decisions: Kiwi after reading vs while reading", "",
-             f"{len(memory):,} holdings citing 민법/상법; token cache off; {args.rounds} rounds alternated in one run, load "
-             f"average {load0} → {result['load_after']} (2 cores). CPU s = all threads of this process. Tokens "
-             f"identical: {'yes' if same else 'NO'}. `{result['command']}`", "",
-             "| mode | wall s | CPU s |", "|---|---:|---:|"]
-    lines += [f"| {m} | {clock.wall[m]:.1f} | {clock.cpu[m]:.1f} |" for m in modes]
-    lines += ["", f"Wall now / before: **{result['wall_ratio']:.3f}**."]
-    save(args.name or "overlap", result, "\n".join(lines) + "\n")
-
-
 # ---- quality --------------------------------------------------------------------------------------------------
 def cmd_quality(args) -> None:
     from style_eval import load_sets
@@ -569,11 +514,6 @@ def main() -> None:
     p.add_argument("--precedents", type=int, default=3000)
     p.add_argument("--name", default=None)
     p.set_defaults(func=cmd_memory)
-    p = sub.add_parser("overlap")
-    p.add_argument("--precedents", type=int, default=12000)
-    p.add_argument("--rounds", type=int, default=2)
-    p.add_argument("--name", default=None)
-    p.set_defaults(func=cmd_overlap)
     p = sub.add_parser("quality")
     p.add_argument("--index", required=True)
     p.add_argument("--questions", default=str(REPO / "benchmarks" / "queries" / "user_questions.jsonl"))

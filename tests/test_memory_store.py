@@ -51,49 +51,6 @@ def test_add_replaces_a_known_case_number():
     assert "2010다3003" not in [h.item.case_no for h in MemoryVoter(memory).explain(QUERY).votes[0].support]
 
 
-class CountingTokenizer(SpaceTokenizer):
-    """Records which thread analysed each batch (add_precedents tokenizes while it reads)."""
-
-    def __init__(self):
-        self.threads: set[str] = set()
-
-    def tokenize_many(self, texts):
-        import threading
-
-        self.threads.add(threading.current_thread().name)
-        return [self.tokenize(t) for t in texts]
-
-
-def test_tokens_made_while_reading_are_those_of_one_pass_even_for_a_case_read_twice(monkeypatch):
-    from legalret.memory import builder
-
-    monkeypatch.setattr(builder._TokenizeWhileReading.__init__, "__defaults__", (2,))  # chunks of 2 items
-    recs = precedents()
-    corrected = dict(recs[2], holdings=[{"index": 1, "text": "정정된 판시사항 소멸시효", "keys": ["민법 제162조"]}])
-    tokenizer = CountingTokenizer()
-    memory = build_memory([*recs, corrected], tokenizer=tokenizer)
-    assert tokenizer.threads and all(name.startswith("memory-tokens") for name in tokenizer.threads)
-    once = build_memory([*recs[:2], corrected, *recs[3:]], tokenizer=SpaceTokenizer())
-    assert len(memory) == len(once)  # the later record of 2010다3003 replaced the earlier one
-    want = builder.tokenize_items(memory, memory.items)
-    assert [list(memory.tokens.get(i)) for i in range(len(memory))] == want
-    assert memory.items[memory.rows_of_case("2010다3003")[0]].text == "정정된 판시사항 소멸시효"
-
-
-def test_a_reading_error_stops_the_tokenizing_thread():
-    from legalret.errors import SourceError
-
-    def failing():
-        yield from precedents()[:3]
-        raise SourceError("missing.zip", "no such file or directory")
-
-    with pytest.raises(SourceError, match="missing.zip"):
-        build_memory(failing(), tokenizer=CountingTokenizer())
-    import threading
-
-    assert not [t for t in threading.enumerate() if t.name.startswith("memory-tokens")]
-
-
 def test_bad_records_are_skipped_and_reported():
     recs = precedents()
     bad_date = dict(recs[0], case_no="2001다9999", decided="언젠가", source="bad.jsonl:3")

@@ -88,60 +88,13 @@ def items_from_precedent(precedent: Any, keep_key: Callable[[str], bool] | None 
     return items
 
 
-def _tokenize_chunk(tokenizer, texts: list[str]) -> list[list[str]]:
+def _tokenize_all(tokenizer, texts: list[str], description: str, chunk: int = 512) -> list[list[str]]:
     batch = getattr(tokenizer, "tokenize_many", None)  # KiwiTokenizer: Kiwi's own worker threads
     if batch is None or len(texts) <= 1:
-        return [list(tokenizer.tokenize(t)) for t in texts]
-    return [list(t) for t in batch(texts)]
-
-
-def _tokenize_all(tokenizer, texts: list[str], description: str, chunk: int = 512) -> list[list[str]]:
+        return [list(tokenizer.tokenize(t)) for t in track(texts, description)]
     # in chunks, so that progress moves: Kiwi reads its whole input at once (54k memory texts: minutes)
     chunks = [texts[i : i + chunk] for i in range(0, len(texts), chunk)]
-    return [t for part in track(chunks, description, total=len(texts), advance=len) for t in _tokenize_chunk(tokenizer, part)]
-
-
-class _TokenizeWhileReading:
-    """Tokenizes memory items on a worker thread while the caller is still reading precedents.
-
-    Reading and parsing the 72k decisions is Python (~0.6–0.9 ms each, one core); Kiwi analyses in native worker
-    threads with the GIL released. One after the other, the reading is pure wall time before Kiwi starts; side by
-    side it overlaps with the analysis (4,000 decisions, 5,050 holdings: 29.2 → 26.5 s wall, reading alone 3.4 s).
-    Tokens are exactly :func:`tokenize_items`'s (same texts, same tokenizer, same cut), in the order items were
-    added. Use as a context manager: leaving it early cancels the chunks not started."""
-
-    def __init__(self, memory: PrecedentMemory, chunk: int = 512):
-        from concurrent.futures import ThreadPoolExecutor
-
-        self.memory, self.chunk = memory, chunk
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="memory-tokens")
-        self._pending: list[str] = []
-        self._chunks: list[tuple[int, Any]] = []  # (texts, future) in order
-
-    def add(self, items: list[MemoryItem]) -> None:
-        self._pending.extend(it.search_text(self.memory.with_summary) for it in items)
-        if len(self._pending) >= self.chunk:
-            self._submit()
-
-    def _submit(self) -> None:
-        if self._pending:
-            texts, self._pending = self._pending, []
-            self._chunks.append((len(texts), self._pool.submit(_tokenize_chunk, self.memory.tokenizer, texts)))
-
-    def tokens(self) -> list[list[str]]:
-        """The tokens of every item added, in order (waits for the chunks still being analysed)."""
-        self._submit()
-        chunks = track(self._chunks, f"tokenizing {self.memory.kind}", total=sum(n for n, _ in self._chunks),
-                       advance=lambda c: c[0])
-        tokens = [t for _, future in chunks for t in future.result()]
-        cut = self.memory.max_tokens
-        return [t[:cut] for t in tokens] if cut else tokens
-
-    def __enter__(self) -> "_TokenizeWhileReading":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    return [list(t) for part in track(chunks, description, total=len(texts), advance=len) for t in batch(part)]
 
 
 def _keep_key_fn(keep_keys: Collection[str] | Callable[[str], bool] | None) -> Callable[[str], bool] | None:
@@ -202,36 +155,24 @@ def add_precedents(memory: PrecedentMemory, precedents: Iterable[Any], *, encode
     Returns counts ``{"added": cases, "replaced": cases, "items": holdings added, "skipped": bad records}``.
     """
     new_items: dict[str, list[MemoryItem]] = {}
-    read: list[MemoryItem] = []  # every item in the order its tokens come back
     skipped = 0
-    with _TokenizeWhileReading(memory) as ahead:
-        for precedent in precedents:
-            try:
-                items = items_from_precedent(precedent, memory.keep_key)
-            except SourceError as e:
-                memory.errors.append(e)
-                skipped += 1
-                continue
-            if items:
-                new_items[items[0].case_no] = items  # a later record of the same case wins
-                read.extend(items)
-                ahead.add(items)
-        tokens = ahead.tokens()
-    kept = [it for items in new_items.values() for it in items]
-    if len(kept) < len(read):  # (a case read twice: the earlier record's tokens go unused)
-        row = {id(it): i for i, it in enumerate(read)}
-        tokens = [tokens[row[id(it)]] for it in kept]
-    counts = add_items(memory, kept, encoder=encoder, batch_size=batch_size, tokens=tokens)
+    for precedent in precedents:
+        try:
+            items = items_from_precedent(precedent, memory.keep_key)
+        except SourceError as e:
+            memory.errors.append(e)
+            skipped += 1
+            continue
+        if items:
+            new_items[items[0].case_no] = items  # a later record of the same case wins
+    counts = add_items(memory, [it for items in new_items.values() for it in items], encoder=encoder, batch_size=batch_size)
     counts["skipped"] = skipped
     return counts
 
 
-def add_items(memory: PrecedentMemory, items: Iterable[MemoryItem], *, encoder=None, batch_size: int = 64,
-              tokens: list[list[str]] | None = None) -> dict[str, int]:
+def add_items(memory: PrecedentMemory, items: Iterable[MemoryItem], *, encoder=None, batch_size: int = 64) -> dict[str, int]:
     """Add ready :class:`MemoryItem` s (e.g. one facts item per decision), by case number: the items of a
-    known 사건번호 replace all of its stored ones. Only the new items are tokenized and encoded — unless
-    ``tokens`` (one list per item, as :func:`tokenize_items` makes them) come with them."""
-    items = list(items)
+    known 사건번호 replace all of its stored ones. Only the new items are tokenized and encoded."""
     new_items: dict[str, list[MemoryItem]] = {}
     for it in items:
         new_items.setdefault(it.case_no, []).append(it)
@@ -240,11 +181,7 @@ def add_items(memory: PrecedentMemory, items: Iterable[MemoryItem], *, encoder=N
         return {"added": 0, "replaced": 0, "items": 0, "skipped": 0}
 
     fresh = [it for items in new_items.values() for it in items]
-    if tokens is None:
-        fresh_tokens = tokenize_items(memory, fresh)
-    else:  # (grouping by case may reorder the items)
-        given = {id(it): t for it, t in zip(items, tokens, strict=True)}
-        fresh_tokens = [given[id(it)] for it in fresh]
+    fresh_tokens = tokenize_items(memory, fresh)
     encoder = encoder if encoder is not None else memory.encoder
     fresh_vecs = None
     if encoder is not None:
