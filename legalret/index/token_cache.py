@@ -70,6 +70,11 @@ def cache_folder(setting: str | None, name: str) -> Path | None:
     return Path(setting) if setting else legalret_home() / "cache" / name
 
 
+#: Settings added after token caches existed, at the value that gives the tokens from before the setting: left out
+#: of the fingerprint, so those caches stay valid.
+SAME_AS_BEFORE = {"default_dict": True}
+
+
 def tokenizer_fingerprint(settings_dict: dict) -> dict:
     """Everything the tokens depend on: the settings as the index manifest records them (with the kiwipiepy
     version), the Kiwi model package's version and the token filter — the source of the methods that turn
@@ -89,7 +94,8 @@ def tokenizer_fingerprint(settings_dict: dict) -> dict:
     source = "\n".join(inspect.getsource(f) for f in (tok._select, tok._flush, tok.tokenize, tok._analyse))
     source += repr((tokenize.PREFIX_TAG, tokenize.SUFFIX_TAG))
     digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
-    return {"format": FORMAT, "settings": settings_dict, "kiwipiepy_model": model, "filter_source": digest}
+    settings = {k: v for k, v in settings_dict.items() if k not in SAME_AS_BEFORE or SAME_AS_BEFORE[k] != v}
+    return {"format": FORMAT, "settings": settings, "kiwipiepy_model": model, "filter_source": digest}
 
 
 _OPEN: dict[str, "ChunkedCache"] = {}

@@ -77,6 +77,10 @@ class TokenizerSettings:
     # 민법+상법 articles and 0 of 366 user questions differ). Kiwi's default dictionary does change tokens (316
     # articles), and kiwipiepy_model ships only the CoNg model, so neither is an option.
     typo_dict: bool = False
+    # Kiwi's default dictionary (default.dict: extra nouns and compounds). It changes tokens (316 of 2,381 민법+상법
+    # articles) and costs about a second of every cold start on CPUs without AVX2 (Kiwi() + first analysis);
+    # see experiments/tokenizer_variant.py for what it does to quality.
+    default_dict: bool = True
     # A number glued to a unit (QUANTITY_UNITS) also gives "<number><unit>" ("10년", "14세", "5천만원"); without it
     # numbers never reach BM25 or the holdings memory. Off: on the main job's index it did not help the default
     # (tune mean of recall@10 and MRR@10 0.8216 → 0.8189, keyword recall −0.012; experiments/quantity_tokens.py).
@@ -93,6 +97,7 @@ class TokenizerSettings:
         kw = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items() if k in known}
         kw.setdefault("multi_dict", True)  # indexes written before these fields existed were tokenized with
         kw.setdefault("typo_dict", True)  # both dictionaries (Kiwi's defaults): they keep them
+        kw.setdefault("default_dict", True)  # (always loaded before the field existed)
         return cls(**kw)
 
 
@@ -106,15 +111,17 @@ _KIWI_CACHE: dict[tuple, object] = {}
 _KIWI_LOCK = threading.Lock()
 
 
-def _get_kiwi(user_words: tuple[str, ...], num_workers: int, multi_dict: bool = False, typo_dict: bool = False):
+def _get_kiwi(user_words: tuple[str, ...], num_workers: int, multi_dict: bool = False, typo_dict: bool = False,
+              default_dict: bool = True):
     """One Kiwi per (dictionary, workers) per process: loading the model costs about a second."""
-    key = (user_words, num_workers, multi_dict, typo_dict)
+    key = (user_words, num_workers, multi_dict, typo_dict, default_dict)
     with _KIWI_LOCK:
         kiwi = _KIWI_CACHE.get(key)
         if kiwi is None:
             from kiwipiepy import Kiwi
 
-            kiwi = Kiwi(num_workers=num_workers, load_multi_dict=multi_dict, load_typo_dict=typo_dict)
+            kiwi = Kiwi(num_workers=num_workers, load_default_dict=default_dict, load_multi_dict=multi_dict,
+                        load_typo_dict=typo_dict)
             for word in user_words:
                 kiwi.add_user_word(word, "NNP")
             _KIWI_CACHE[key] = kiwi
@@ -305,7 +312,7 @@ class KiwiTokenizer:
     @property
     def kiwi(self):
         s = self.settings
-        return _get_kiwi(tuple(s.user_words), self.num_workers, s.multi_dict, s.typo_dict)
+        return _get_kiwi(tuple(s.user_words), self.num_workers, s.multi_dict, s.typo_dict, s.default_dict)
 
     # ---- public API ----------------------------------------------------------------------------
     def tokenize(self, text: str) -> list[str]:
