@@ -82,13 +82,29 @@ def test_settings_round_trip_through_manifest_dict():
 
 
 def test_older_manifests_keep_kiwis_dictionaries():
-    """A manifest written before multi_dict/typo_dict existed was tokenized with both of Kiwi's default
-    dictionaries: it keeps them, so its queries get the tokens its index has. New indexes load neither."""
+    """A manifest written before multi_dict/typo_dict/default_dict existed was tokenized with Kiwi's dictionaries:
+    it keeps them, so its queries get the tokens its index has. New indexes load none of the three."""
     d = TokenizerSettings().to_dict()
-    assert d["multi_dict"] is False and d["typo_dict"] is False
-    old = {k: v for k, v in d.items() if k not in ("multi_dict", "typo_dict")}
+    assert d["multi_dict"] is False and d["typo_dict"] is False and d["default_dict"] is False
+    old = {k: v for k, v in d.items() if k not in ("multi_dict", "typo_dict", "default_dict")}
     settings = TokenizerSettings.from_dict(old)
-    assert settings.multi_dict is True and settings.typo_dict is True
+    assert settings.multi_dict is True and settings.typo_dict is True and settings.default_dict is True
+    assert KiwiTokenizer(settings).kiwi is not KiwiTokenizer(TokenizerSettings()).kiwi
+
+
+def test_the_default_dictionary_changes_some_tokens_and_the_token_cache_tells_them_apart():
+    """Without Kiwi's default dictionary some compounds are analysed otherwise; the token cache keys its tokens by
+    the setting, and with the dictionary (the tokens of every index built before the setting) by the same
+    fingerprint as before it existed."""
+    from legalret.index.token_cache import tokenizer_fingerprint
+
+    text = "여러 부동산에 공동저당을 설정했을 때"
+    with_dict = KiwiTokenizer(TokenizerSettings(default_dict=True))
+    without = KiwiTokenizer(TokenizerSettings(default_dict=False))
+    assert with_dict.tokenize(text) == ["부동산", "공동저당", "설정", "때"]  # one entry of the dictionary
+    assert without.tokenize(text) == ["부동산", "공동", "저당", "공동저당", "설정", "때"]  # its parts and the whole
+    on, off = (tokenizer_fingerprint(t.settings.to_dict()) for t in (with_dict, without))
+    assert on != off and "default_dict" not in on["settings"] and off["settings"]["default_dict"] is False
 
 
 def test_dropping_the_typo_dictionary_keeps_tokens():
@@ -152,7 +168,7 @@ def test_a_failing_or_unused_child_falls_back_and_is_reaped(no_kiwi_here, monkey
     ahead = TokensAhead.start()
     pid = ahead.pid
     ahead.send("점유권")
-    assert KiwiTokenizer().tokenize("점유권") == ["점유권"]  # no reply: analysed here
+    assert KiwiTokenizer().tokenize("점유권") == ["점유", "점유권"]  # no reply: analysed here
     assert _reaped(pid) and no_kiwi_here._KIWI_CACHE
     no_kiwi_here._KIWI_CACHE.clear()
     monkeypatch.undo()

@@ -77,10 +77,12 @@ class TokenizerSettings:
     # 민법+상법 articles and 0 of 366 user questions differ). Kiwi's default dictionary does change tokens (316
     # articles), and kiwipiepy_model ships only the CoNg model, so neither is an option.
     typo_dict: bool = False
-    # Kiwi's default dictionary (default.dict: extra nouns and compounds). It changes tokens (316 of 2,381 민법+상법
-    # articles) and costs about a second of every cold start on CPUs without AVX2 (Kiwi() + first analysis);
-    # see experiments/tokenizer_variant.py for what it does to quality.
-    default_dict: bool = True
+    # Kiwi's default dictionary (default.dict: extra nouns and compounds). Without it Kiwi() + its first analysis
+    # take 1.3–1.5 instead of 2.2–2.7 s (an AVX-only EPYC) — the floor of a cold search — and texts are analysed
+    # faster; tokens change (316 of 2,381 민법+상법 articles) but the default search does not lose: tune mean of
+    # recall@10 and MRR@10 0.8216 → 0.8205, report 0.8287 → 0.8295 (experiments/tokenizer_variant.py). Indexes
+    # built before keep it (their manifests say so).
+    default_dict: bool = False
     # A number glued to a unit (QUANTITY_UNITS) also gives "<number><unit>" ("10년", "14세", "5천만원"); without it
     # numbers never reach BM25 or the holdings memory. Off: on the main job's index it did not help the default
     # (tune mean of recall@10 and MRR@10 0.8216 → 0.8189, keyword recall −0.012; experiments/quantity_tokens.py).
