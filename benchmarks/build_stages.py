@@ -13,7 +13,8 @@ Sub-commands (results in ``benchmarks/results/build-speed/<command>.{json,md}``)
 ``memory``   the main job's memory stage (holdings + facts memories over 민법+상법) on the first ``--precedents``
              decisions: before (no token cache), after on a first build (cache filled), after on later builds.
 ``kiwi``     Kiwi on articles, holdings (판시사항 + 판결요지) and facts texts: 1 worker thread, 2 threads (today's
-             default), and 2 worker processes; then the token cache (cold write, warm read).
+             default), 2 worker processes, and 2 threads with Kiwi's default dictionary (the tokenizer of indexes
+             built before ``default_dict``); then the token cache (cold write, warm read).
 ``quality``  recall@10 / MRR@10 of ``dense`` and the default ``hybrid`` on an index whose article vectors are
              re-encoded by each passage variant (queries as the index serves them), on the user questions and
              dev holdings (``benchmarks/query_int8.py``'s protocol): the ≤ 0.005 bar against fp32.
@@ -164,6 +165,10 @@ def cmd_encode(args) -> None:
 
 
 # ---- kiwi -----------------------------------------------------------------------------------------------------
+#: The method run with Kiwi's default dictionary (tokenizer settings of indexes built before it was dropped).
+DICT_METHOD = "2 threads, default dictionary (before)"
+
+
 def _kiwi_process(texts: list[str]) -> list[list[str]]:
     from legalret.index.tokenize import KiwiTokenizer
 
@@ -173,21 +178,24 @@ def _kiwi_process(texts: list[str]) -> list[list[str]]:
 def cmd_kiwi(args) -> None:
     from concurrent.futures import ProcessPoolExecutor
 
-    from legalret.index.tokenize import KiwiTokenizer
+    from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings
 
     sets = {"articles": statute_texts(args.articles)}
     sets["holdings"], sets["facts"] = memory_texts(args.holdings, args.facts)
     one = KiwiTokenizer(num_workers=1, cache=False)
     two = KiwiTokenizer(num_workers=2, cache=False)
+    # indexes built before default_dict existed: Kiwi's default dictionary loaded (other tokens, not compared)
+    with_dict = KiwiTokenizer(TokenizerSettings(default_dict=True), num_workers=2, cache=False)
     pool = ProcessPoolExecutor(2)
     list(pool.map(_kiwi_process, [["워밍업"], ["워밍업"]]))  # the worker processes load their Kiwi first
-    one.tokenize("워밍업"), two.tokenize("워밍업")
+    one.tokenize("워밍업"), two.tokenize("워밍업"), with_dict.tokenize("워밍업")
 
     def processes(texts):
         half = len(texts) // 2
         return [t for part in pool.map(_kiwi_process, [texts[:half], texts[half:]]) for t in part]
 
-    methods = {"1 thread": one.tokenize_many, "2 threads (default)": two.tokenize_many, "2 processes": processes}
+    methods = {"1 thread": one.tokenize_many, "2 threads (default)": two.tokenize_many, "2 processes": processes,
+               DICT_METHOD: with_dict.tokenize_many}
     load0 = load_avg()
     rows: dict[str, dict] = {}
     for set_name, texts in sets.items():
@@ -197,7 +205,7 @@ def cmd_kiwi(args) -> None:
             chunk = [texts[i] for i in part]
             for name in (methods if r % 2 == 0 else reversed(list(methods))):
                 outputs.setdefault(name, []).extend(clock.time(name, lambda: methods[name](chunk)))
-        same = all(o == outputs["1 thread"] for o in outputs.values())
+        same = all(o == outputs["1 thread"] for name, o in outputs.items() if name != DICT_METHOD)
         # the token cache: a cold pass (analyse + write) and a warm pass (read) of the same texts
         with tempfile.TemporaryDirectory() as tmp:
             os.environ["LEGALRET_TOKEN_CACHE"] = tmp
@@ -228,7 +236,7 @@ def cmd_kiwi(args) -> None:
         base = r["methods"]["2 threads (default)"]["wall_s"]
         for m, x in r["methods"].items():
             lines.append(f"| {set_name} | {r['n']} | {r['chars_mean']:.0f} | {m} | {x['per_s']:.1f} | {x['cpu_ms_per_item']:.2f} | {x['wall_s'] / base:.2f} |")
-    lines += ["", "Tokens identical across methods and with the cache: "
+    lines += ["", "Tokens identical across methods (but the one with the default dictionary, whose tokens differ) and with the cache: "
               + ", ".join(f"{k} {r['identical_tokens'] and r['cache_identical']}" for k, r in rows.items())
               + "; cache size per text: " + ", ".join(f"{k} {r['cache_bytes_per_item']:.0f} B" for k, r in rows.items()) + "."]
     save(args.name or "kiwi", result, "\n".join(lines) + "\n")

@@ -4,12 +4,12 @@ A cold search in a pipe forks Kiwi into a child first (:class:`legalret.index.to
 parses the command line, imports, opens the index and loads the query encoder; it waits for the child's
 tokens, then searches. Whichever of the two paths is longer sets the wall time, and on a loaded 2-core machine
 they share the cores, so the parent's CPU seconds count either way. This runs ``legalret search QUERY --index
-IDX --json`` through ``legalret.cli.main`` in new processes — the checkout ``--before`` and this one
+IDX --json`` as ``python -m legalret`` does (:mod:`runpy`) in new processes — the checkout ``--before`` and this one
 alternately, run by run (which goes first alternates too), each importing its own ``legalret`` — and reports
 per stage the parent's CPU seconds (``time.process_time``: this process, its threads, not the child) and
 wall seconds, as medians and after/before ratios:
 
-``fork``              from the start until the child is forked (``legalret.cli``'s imports, ``start_tokenizer``)
+``fork``              from the start until the child is forked (the entry's imports and ``start_tokenizer``)
 ``Searcher()``        opening the index (``Searcher.__init__``)
 ``encoder``           ``Searcher.load``: the query encoder (ONNX Runtime session, tokenizer)
 ``  tokenizer``       … of which the query tokenizer (``CompactUnigram.from_json``)
@@ -17,7 +17,7 @@ wall seconds, as medians and after/before ratios:
 ``wait``              waiting for the child (Kiwi's start-up): 0 when the parent's path is the longer one
 ``child answers``     when the child's tokens were there (wall only): the child's path, whenever it is the longer
 ``after``             the search itself and the output, once the tokens are there
-``total``             the whole search (from before ``legalret.cli`` is imported; Python's own start-up not counted)
+``total``             the whole search (from before ``legalret`` is run; Python's own start-up not counted)
 
 The stages are timed by wrapping those functions (private names: a checkout without one reports no value).
 The first run of each side is not counted (page cache, compiled modules, the caches a search writes).
@@ -93,12 +93,12 @@ def measure(query: str, index: str) -> dict:
             return reply(self)
         tokenize.TokensAhead._reply = _reply
         _timed(tokenize.TokensAhead, "_reply", "wait", spans)
-    from legalret.cli import main
+    import runpy
 
     sys.argv = ["legalret", "search", query, "--index", index, "--json"]
     stdout, sys.stdout = sys.stdout, open(os.devnull, "w")
     try:
-        main()
+        runpy.run_module("legalret", run_name="__main__")  # as `python -m legalret` (each checkout's own entry)
     except SystemExit as e:
         if e.code:
             raise

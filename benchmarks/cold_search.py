@@ -23,6 +23,8 @@ Usage::
     git archive ce9c1c8 | tar -x -C /tmp/before     # then: cold in-process search, that checkout vs this one
     python benchmarks/cold_search.py --index idx --only-before --before /tmp/before --before-index idx idx-all --runs 5 \
         --json benchmarks/results/cold_search_before_after.json
+    python benchmarks/cold_search.py --index idx --only-before --before /tmp/before --before-index idx \
+        --after-index idx-new --runs 9    # a change to what a build writes: each side on its own build
 
 ``--before CODE`` runs cold in-process searches (a pipe: ``LEGALRET_RESIDENT=off``) of another checkout and of this
 one alternately, run by run, on each ``--before-index``: medians of wall and CPU seconds (user + system: what a
@@ -54,6 +56,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from index_names import portable_path  # noqa: E402
 
 LEGALRET = [sys.executable, "-m", "legalret"]
 
@@ -71,22 +76,26 @@ def run_process(cmd: list[str], env: dict, cwd: str | None = None) -> tuple[floa
     return wall, usage.ru_maxrss / 1024, proc.returncode, tail, usage.ru_utime + usage.ru_stime
 
 
-def compare_checkouts(before: Path, indexes: list[Path], query: str, runs: int, env: dict) -> dict:
+def compare_checkouts(before: Path, indexes: list[Path], query: str, runs: int, env: dict,
+                      after_indexes: list[Path] | None = None) -> dict:
     """Cold in-process ``legalret search`` (a pipe, ``LEGALRET_RESIDENT=off``) of the checkout ``before`` and this
     one, alternating run by run (which goes first alternates too), so that both see the same machine load:
     per index, each side's median wall and CPU seconds, and after/before as the ratio of the medians and the
-    median of the per-pair ratios. Each side imports its own ``legalret`` (``PYTHONPATH`` and working directory)."""
+    median of the per-pair ratios. Each side imports its own ``legalret`` (``PYTHONPATH`` and working directory).
+    ``after_indexes`` (one per index): this checkout searches that index instead — the same corpus as this
+    checkout builds it, when a change alters what a build writes."""
     sides = {"before": before.resolve(), "after": REPO}
-    out: dict = {"before": str(before), "query": query, "runs": runs, "indexes": {}}
-    for index in indexes:
-        cmd = LEGALRET + ["search", query, "--index", str(index), "-k", "10"]
+    out: dict = {"before": portable_path(before), "query": query, "runs": runs, "indexes": {}}
+    for index, after_index in zip(indexes, after_indexes or indexes, strict=True):
+        cmds = {name: LEGALRET + ["search", query, "--index", str(idx), "-k", "10"]
+                for name, idx in (("before", index), ("after", after_index))}
         got: dict = {name: {"wall_s": [], "cpu_s": [], "rss_mb": []} for name in sides}
         for i in range(runs + 1):  # run 0 of each side warms the page cache and writes caches: not counted
             for name in (("before", "after") if i % 2 else ("after", "before")):
                 code_dir = sides[name]
                 side_env = dict(env, PYTHONPATH=str(code_dir), LEGALRET_RESIDENT="off")
                 side_env.pop("PYTHONDONTWRITEBYTECODE", None)  # compiled once (run 0), as an installed legalret is
-                wall, mb, code, tail, cpu = run_process(cmd, side_env, cwd=str(code_dir))
+                wall, mb, code, tail, cpu = run_process(cmds[name], side_env, cwd=str(code_dir))
                 if code != 0:
                     raise SystemExit(f"{name} on {index}: exit {code}: {tail}")
                 if i:
@@ -103,7 +112,9 @@ def compare_checkouts(before: Path, indexes: list[Path], query: str, runs: int, 
             entry[f"after/before {metric[:-2]}"] = {
                 "ratio_of_medians": round(entry["after"][f"median_{metric}"] / entry["before"][f"median_{metric}"], 3),
                 "median_pair_ratio": round(statistics.median(pairs), 3)}
-        out["indexes"][str(index)] = entry
+        if after_index != index:
+            entry["after_index"] = portable_path(after_index)
+        out["indexes"][portable_path(index)] = entry
         print(f"  {index}: before {entry['before']['median_wall_s']:.2f} s wall / {entry['before']['median_cpu_s']:.2f} s CPU, "
               f"after {entry['after']['median_wall_s']:.2f} s / {entry['after']['median_cpu_s']:.2f} s  "
               f"(after/before: wall {entry['after/before wall']['median_pair_ratio']}, CPU {entry['after/before cpu']['median_pair_ratio']})")
@@ -253,6 +264,8 @@ def main() -> None:
                     help="also time cold in-process searches of this checkout against this one, alternating (same-run ratio)")
     ap.add_argument("--before-index", type=Path, nargs="*", default=[],
                     help="indexes for --before (default: --index)")
+    ap.add_argument("--after-index", type=Path, nargs="*", default=[],
+                    help="with --before: the index this checkout searches in place of each --before-index")
     ap.add_argument("--only-before", action="store_true", help="run only the --before comparison")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
@@ -346,7 +359,8 @@ def _machine() -> dict:
 def _before_after(args: argparse.Namespace, env: dict) -> dict:
     """``--before``: that checkout's cold in-process searches against this one's (:func:`compare_checkouts`)."""
     print(f"cold in-process search: {args.before} (before) vs this checkout (after), alternating")
-    return compare_checkouts(args.before, args.before_index or [args.index], args.query, args.runs, env)
+    return compare_checkouts(args.before, args.before_index or [args.index], args.query, args.runs, env,
+                             after_indexes=args.after_index or None)
 
 
 def _write(report: dict, path: Path | None) -> None:

@@ -751,7 +751,11 @@ README_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
                                      "latency-all-acts-decrees/warm_hybrid_all_law_ngram.json",
                                      "latency-all-acts-decrees/warm_hybrid_all_law_depth150.json")),
     ("cold `legalret search`", ("cold_search.json",)),
-    ("cold in-process `legalret search`, the parent's own", ("cold_parent_piece_table.json",)),  # (before the row below: a prefix of it)
+    ("cold in-process `legalret search` without Kiwi's default", ("cold_search_default_dict.json", "cold_search_early_fork.json",
+                                                                  "cold_parent_early_fork.json")),  # (these two also before the
+    ("cold in-process `legalret search`, the parent's own", ("cold_parent_piece_table.json",)),  # row below: a prefix of them)
+    ("Kiwi's default dictionary dropped", ("default_dict_on_tune.json", "default_dict_off_tune.json",
+                                           "default_dict_on_report.json", "default_dict_off_report.json")),
     ("cold in-process `legalret search`", ("cold_search_tokens_ahead.json",)),
     ("load test", ("serve_load_main_job_s4.json",)),
     ("server resident memory", ("serve_memory_profiles.json",)),

@@ -36,6 +36,7 @@ Every ``LEGALRET_*`` variable is read here and nowhere else.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
@@ -218,6 +219,22 @@ def resident_setting() -> str:
     if value in ("0", "off", "no", "false"):
         return "off"
     return "auto"
+
+
+def use_resident() -> bool:
+    """Whether ``legalret search`` goes through a resident server (:mod:`legalret.serve.resident`): always with
+    ``LEGALRET_RESIDENT=on``, never with ``off``; by default when stdout is a terminal (a person typing) and not
+    under CI or tests — scripts, pipes and tests search in-process and never leave a process behind. Here, not in
+    that module, because a cold search asks it before anything heavy is imported (:mod:`legalret.__main__`)."""
+    mode = resident_setting()
+    if mode != "auto":
+        return mode == "on"
+    if under_ci_or_tests():
+        return False
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def resident_idle_seconds(default: float) -> float:

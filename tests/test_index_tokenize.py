@@ -193,7 +193,7 @@ import json, sys
 from legalret.index import tokenize
 if sys.argv[1] == "here":
     tokenize.TokensAhead.start = classmethod(lambda cls, settings=None: None)
-from legalret.cli import main
+from legalret.__main__ import main  # (the `legalret` command)
 sys.argv = ["legalret", "search", "유치권자의 간접점유", "--index", sys.argv[2], "--json", "--mode", "bm25"]
 try:
     main()
@@ -216,3 +216,29 @@ print(json.dumps({"kiwi_here": bool(tokenize._KIWI_CACHE), "child": tokenize.Tok
     probe = "import sys, legalret.cli, legalret.index.tokenize; print(sorted(m for m in ('numpy', 'legalret.index.build', 'faiss', 'legalret.search.searcher') if m in sys.modules))"
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
     assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr[-500:]
+    # the child is forked before the CLI's own imports: what the command imports up to then
+    probe = ("import sys, legalret.__main__ as m; m.start_tokenizer(['q']); "
+             "print(sorted(x for x in ('typer', 'rich', 'legalret.cli', 'legalret.serve.resident') if x in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr[-500:]
+
+
+def test_the_child_gets_the_tokenizer_settings_the_searched_index_records(tmp_path, monkeypatch):
+    """`legalret search` forks Kiwi before anything reads the index: it takes the settings from the index's manifest
+    itself, so an index built with Kiwi's default dictionary (before it was dropped) is answered by a child that
+    loads it — otherwise the child's tokens would be thrown away and Kiwi loaded again in the search."""
+    from legalret.__main__ import index_tokenizer
+
+    old = {k: v for k, v in TokenizerSettings().to_dict().items() if k != "default_dict"}
+    for name, recorded in (("old", old), ("new", TokenizerSettings().to_dict())):
+        (tmp_path / name / "gen-000001").mkdir(parents=True)
+        (tmp_path / name / "CURRENT").write_text(json.dumps({"generation": "gen-000001"}), encoding="utf-8")
+        (tmp_path / name / "gen-000001" / "manifest.json").write_text(json.dumps({"tokenizer": recorded}), encoding="utf-8")
+    got = index_tokenizer(["유치권", "--index", str(tmp_path / "old"), "--json"])
+    assert got == old and TokenizerSettings.from_dict(got).default_dict is True
+    assert TokenizerSettings.from_dict(index_tokenizer([f"--index={tmp_path / 'new'}", "유치권"])) == TokenizerSettings()
+    monkeypatch.setenv("LEGALRET_INDEX", str(tmp_path / "old"))
+    assert index_tokenizer(["유치권"]) == old  # the default index
+    assert index_tokenizer(["유치권", "--index", str(tmp_path / "missing")]) is None  # (the search says why)
+    (tmp_path / "old" / "CURRENT").write_text("{not json", encoding="utf-8")
+    assert index_tokenizer(["유치권"]) is None

@@ -145,12 +145,14 @@ def test_server_errors_are_one_line(index, server):
 
 
 def test_resident_mode_switch(monkeypatch):
+    from legalret.config import use_resident
+
     monkeypatch.setenv("LEGALRET_RESIDENT", "on")
-    assert resident.use_resident()
+    assert use_resident()
     monkeypatch.setenv("LEGALRET_RESIDENT", "off")
-    assert not resident.use_resident()
+    assert not use_resident()
     monkeypatch.setenv("LEGALRET_RESIDENT", "auto")
-    assert not resident.use_resident()  # under pytest (and CI, and pipes): never leave a process behind
+    assert not use_resident()  # under pytest (and CI, and pipes): never leave a process behind
 
 
 def test_resident_server_starts_once_and_is_reused(index, tmp_path, monkeypatch):

@@ -48,10 +48,6 @@ for _name in _MODULES:
 
 def main() -> None:
     try:
-        if sys.argv[1:2] == ["search"]:  # (before typer parses anything: see start_tokenizer)
-            from legalret.cli.search import start_tokenizer
-
-            start_tokenizer(sys.argv[2:])
         app()
     except LegalretError as e:
         console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)

@@ -111,32 +111,19 @@ def _client(index: Path | None):
         from legalret.config import server_token
 
         return ServerClient(url, token=server_token())
-    from legalret.serve import resident
+    from legalret.config import use_resident
 
-    if resident.use_resident():
+    if use_resident():
+        from legalret.serve import resident
+
         return resident.connect(index or _default_index(),
                                 notify=lambda line: console.print(f"[dim]{line}[/]", highlight=False, soft_wrap=True))
     return None
 
 
-def start_tokenizer(args: list[str]) -> None:
-    """Before the command line is parsed (:func:`legalret.cli.main`): a search that will run in this process
-    starts Kiwi in a forked child (:class:`~legalret.index.tokenize.TokensAhead`). Kiwi's start-up holds the GIL
-    for over a second, so only another process can overlap it with parsing, imports, opening the index and
-    loading the query encoder; :func:`_send_ahead` gives the child the query."""
-    from legalret.serve import resident
-    from legalret.serve.client import server_from_env
-
-    if "--help" in args or server_from_env() or resident.use_resident():
-        return
-    from legalret.index.tokenize import TokensAhead
-
-    TokensAhead.start()
-
-
 def _send_ahead(query: str):
     """The query, as the searcher will tokenize it (QueryPreparer.query: cleaned, then cut), to the child
-    :func:`start_tokenizer` started — if one runs."""
+    :func:`legalret.__main__.start_tokenizer` started — if one runs."""
     from legalret.index.tokenize import TokensAhead
 
     ahead = TokensAhead.running

@@ -85,7 +85,7 @@ class TokenizerSettings:
     default_dict: bool = False
     # A number glued to a unit (QUANTITY_UNITS) also gives "<number><unit>" ("10년", "14세", "5천만원"); without it
     # numbers never reach BM25 or the holdings memory. Off: on the main job's index it did not help the default
-    # (tune mean of recall@10 and MRR@10 0.8216 → 0.8189, keyword recall −0.012; experiments/quantity_tokens.py).
+    # (tune mean of recall@10 and MRR@10 0.8216 → 0.8189, keyword recall −0.012; experiments/tokenizer_variant.py).
     quantities: bool = False
 
     def to_dict(self) -> dict:

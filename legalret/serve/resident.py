@@ -10,7 +10,7 @@ It listens on a free loopback port with a random bearer token; its address, toke
 :data:`IDLE_TIMEOUT_S` without a request (``LEGALRET_RESIDENT_IDLE`` overrides), or at ``legalret server
 stop``; ``legalret server status`` lists the running ones. Starting one prints a one-line notice.
 
-When the CLI uses it (``resident_mode()``, from ``LEGALRET_RESIDENT``):
+When the CLI uses it (:func:`legalret.config.use_resident`, from ``LEGALRET_RESIDENT``):
 
 * ``on``  — always: start one if none is running;
 * ``off`` — never (in-process search, as before);
@@ -47,27 +47,6 @@ IDLE_TIMEOUT_S = 15 * 60
 #: How long the first search waits for the resident server to load the index.
 START_TIMEOUT_S = 180.0
 RESIDENT_ENV = "LEGALRET_RESIDENT"
-
-
-def resident_mode() -> str:
-    from legalret.config import resident_setting
-
-    return resident_setting()
-
-
-def use_resident() -> bool:
-    """Whether ``legalret search`` should go through a resident server (see the module docstring)."""
-    mode = resident_mode()
-    if mode != "auto":
-        return mode == "on"
-    from legalret.config import under_ci_or_tests
-
-    if under_ci_or_tests():
-        return False
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def state_dir() -> Path:
