@@ -74,11 +74,11 @@ class TokenizerSettings:
     multi_dict: bool = False
     # Kiwi's typo dictionary (common misspellings, chat-style endings): ~0.1 s of CPU at every start (Kiwi() + first
     # analysis 1.37 → 1.26 s CPU, medians of 12 fresh processes), and no token of ours changes without it (0 of 2,381
-    # 민법+상법 articles and 0 of 366 user questions differ). Kiwi's default dictionary does change tokens (316
-    # articles), and kiwipiepy_model ships only the CoNg model, so neither is an option.
+    # 민법+상법 articles and 0 of 366 user questions differ). (kiwipiepy_model ships only the CoNg model, so a
+    # lighter model is not an option.)
     typo_dict: bool = False
     # Kiwi's default dictionary (default.dict: extra nouns and compounds). Without it Kiwi() + its first analysis
-    # take 1.3–1.5 instead of 2.2–2.7 s (an AVX-only EPYC) — the floor of a cold search — and texts are analysed
+    # take 1.3–1.5 instead of 2.2–2.7 s (an AVX-only EPYC) — the floor of a cold search — and batches run 1.06×
     # faster; tokens change (316 of 2,381 민법+상법 articles) but the default search does not lose: tune mean of
     # recall@10 and MRR@10 0.8216 → 0.8205, report 0.8287 → 0.8295 (experiments/tokenizer_variant.py). Indexes
     # built before keep it (their manifests say so).
@@ -114,7 +114,7 @@ _KIWI_LOCK = threading.Lock()
 
 
 def _get_kiwi(user_words: tuple[str, ...], num_workers: int, multi_dict: bool = False, typo_dict: bool = False,
-              default_dict: bool = True):
+              default_dict: bool = False):
     """One Kiwi per (dictionary, workers) per process: loading the model costs about a second."""
     key = (user_words, num_workers, multi_dict, typo_dict, default_dict)
     with _KIWI_LOCK:
