@@ -21,7 +21,8 @@ articles into an existing index:
 
 Both write a new generation and swap it in atomically under the index lock (:mod:`legalret.index.store`).
 ``parts`` (a callback) adds :class:`~legalret.index.store.GenerationPart` s — the precedent memory — to the
-same commit; :mod:`legalret.pipeline` is what passes it. Without a callback, ``add_to_index`` carries the
+same commit; :mod:`legalret.pipeline` is what passes it. A callback with a ``prepare(entries)`` method is told
+the articles as soon as they are known, so it can start on its own inputs while the articles are encoded. Without a callback, ``add_to_index`` carries the
 previous generation's parts over unchanged.
 
 Usage::
@@ -96,7 +97,8 @@ class PartsContext:
     tokenizer: TokenizerSettings
 
 
-#: ``parts(context) -> {name: GenerationPart}``, or None to keep the previous generation's parts as they are.
+#: ``parts(context) -> {name: GenerationPart}``, or None to keep the previous generation's parts as they are
+#: (``build_index`` also calls its ``prepare(entries)``, when it has one, before encoding).
 PartsFn = Callable[[PartsContext], "Mapping[str, Any] | None"]
 
 
@@ -192,6 +194,9 @@ def build_index(
         merged, report.duplicates = _dedupe(articles)
     settings = _tokenizer_settings(tokenizer)
     with IndexLock(index_dir):
+        prepare = getattr(parts, "prepare", None)
+        if prepare is not None:
+            prepare(list(merged.values()))
         with stages("load encoder"):
             no_encoder = encoder is None and model is not None and str(model).lower() == NO_ENCODER
             # without an encoder any --adapter is an error (_resolve_encoder says so): no card to read first
