@@ -26,7 +26,12 @@ Sub-commands (results in ``benchmarks/results/build-speed/<command>.{json,md}``)
              default (read on a thread while they are), ``--rounds`` × both, alternating which goes first; the
              memory and facts files compared byte for byte. The rule, written before the first run: read-ahead
              stays the default if its mean process wall is ≤ 0.93× the sequential one and every memory and facts
-             file is identical; otherwise it is removed.
+             file is identical; otherwise it is removed. Tried first (this command, main-job first builds):
+             the thread started before the encoder's load — 0.909× in one round, but the load took 30.8 instead
+             of 11.4 s (its imports and the reading share the GIL) and the encoding 115 instead of 86 s; started
+             after the load with torch on both cores — 1.022× over two rounds (``read-ahead-after-load.md``: three
+             busy threads on two cores, and the encoding took 1.8× as long). So torch now encodes on one thread
+             fewer while the reading runs (``index.build._TorchThreads``) and gets both back when it is done.
 ``estimate`` a build's measured stage seconds (all acts and decrees by default) × the same-run ratios of
              ``encode``, ``kiwi`` and ``memory``: first builds and later ones, per passage encoder.
 

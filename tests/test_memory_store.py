@@ -220,3 +220,25 @@ def test_query_encoder_is_passed_in_and_loaded_on_the_first_dense_query(tmp_path
         wrong.encode_query(QUERY)
     bm25_only = build_memory(precedents(), tokenizer=SpaceTokenizer()).save(tmp_path / "bm25")
     assert PrecedentMemory.load(bm25_only, tokenizer=SpaceTokenizer(), query_encoder=slot).query_encoder is None
+
+
+def test_item_and_citation_dicts_are_what_asdict_gave():
+    """``MemoryItem.to_dict`` / ``Citation.to_dict`` are written field by field (asdict's deep copies were seconds
+    of every build): the same dicts as before, and copies — changing one leaves the item as it was."""
+    from dataclasses import asdict
+
+    from legalret.memory.format import MemoryItem
+    from legalret.precedents.citations import Citation, citation_dict
+
+    c = Citation("민법", 320, paragraph=1, raw="민법 제320조 제1항")
+    assert c.to_dict() == asdict(c) == citation_dict(c) and citation_dict(asdict(c)) == asdict(c)
+    item = MemoryItem("2018다2002", date(2018, 5, 2), 1, "유치권", ["민법 제320조"], citations=[asdict(c)], cited=["민법 제320조"])
+    expected = asdict(item)
+    expected["decided"] = "2018-05-02"
+    d = item.to_dict()
+    assert d == expected
+    d["keys"].append("x")
+    d["citations"][0]["law"] = "상법"
+    assert item.keys == ["민법 제320조"] and item.citations[0]["law"] == "민법"
+    bare = MemoryItem("2018다2002", date(2018, 5, 2), 1, "유치권", ["민법 제320조"]).to_dict()
+    assert "citations" not in bare and "cited" not in bare

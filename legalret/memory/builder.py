@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterable
 
@@ -33,6 +32,7 @@ from legalret.errors import IndexError_, SourceError
 from legalret.index.bm25 import TokenStore
 from legalret.memory.format import ITEMS, META, MemoryItem, as_date
 from legalret.memory.store import PrecedentMemory
+from legalret.precedents.citations import citation_dict
 from legalret.progress import track
 from legalret.text import normalize
 
@@ -46,10 +46,7 @@ def _field(obj: Any, name: str, default: Any = None) -> Any:
 
 
 def _citation_dicts(holding: Any) -> list[dict]:
-    out = []
-    for c in _field(holding, "citations", None) or []:
-        out.append(dict(c) if isinstance(c, dict) else asdict(c))
-    return out
+    return [citation_dict(c) for c in _field(holding, "citations", None) or []]
 
 
 def items_from_precedent(precedent: Any, keep_key: Callable[[str], bool] | None = None) -> list[MemoryItem]:

@@ -20,7 +20,7 @@ Usage::
 
 from __future__ import annotations
 
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict
 from typing import Any, Iterable
 
 from legalret.index.ngram_tokenize import NgramSettings, NgramTokenizer
@@ -28,7 +28,7 @@ from legalret.memory.retriever import VoteConfig
 from legalret.memory.builder import add_items, memory_from_items
 from legalret.memory.format import FACTS_PART, MEMORY_BM25, MemoryItem  # noqa: F401 — FACTS_PART: its old home
 from legalret.memory.store import PrecedentMemory
-from legalret.precedents.citations import predates_numbering
+from legalret.precedents.citations import citation_dict, predates_numbering
 from legalret.precedents.facts import FactsDecision, FactsRecord, join
 
 #: Facts are long (~1,500 characters, ~250 Kiwi tokens); BM25 sees the first this many tokens
@@ -62,10 +62,6 @@ def decisions_of(holdings: PrecedentMemory | Iterable[MemoryItem]) -> list[dict]
     return list(by_case.values())
 
 
-def _as_dict(c: Any) -> dict:
-    return dict(c) if isinstance(c, dict) else asdict(c) if is_dataclass(c) else dict(vars(c))
-
-
 def facts_item(decision: FactsDecision) -> MemoryItem | None:
     """The memory item of one joined decision (None when it cites nothing that may vote)."""
     rec: FactsRecord = decision.facts
@@ -74,7 +70,7 @@ def facts_item(decision: FactsDecision) -> MemoryItem | None:
         return None
     seen, citations = set(), []
     for c in decision.citations:
-        d = _as_dict(c)
+        d = citation_dict(c)
         marker = repr(sorted(d.items()))
         if marker not in seen:
             seen.add(marker)

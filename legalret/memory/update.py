@@ -63,10 +63,12 @@ class MemoryBuild:
         self.encoder: Any = None
         self._ahead: _ReadAhead | None = None
 
-    def prepare(self, entries: Sequence[Any]) -> None:
-        """Start reading the memories' inputs (see the class docstring); the build calls this before encoding."""
+    def prepare(self, entries: Sequence[Any]) -> Callable[[], bool] | None:
+        """Start reading the memories' inputs (see the class docstring); the build calls this before encoding
+        and leaves this thread a core for as long as the returned ``busy()`` says it is reading."""
         if self.precedents is not None and self.read_ahead and self._ahead is None:
             self._ahead = _ReadAhead(self._read, ArticleCatalog.from_articles(entries))
+        return self._ahead.busy if self._ahead is not None else None
 
     def __call__(self, ctx: PartsContext) -> dict | None:
         self.encoder = ctx.encoder()
@@ -128,6 +130,9 @@ class _ReadAhead:
             self._out = read(catalog, self._count)
         except BaseException as e:  # noqa: BLE001 — handed to the waiting thread, which raises it
             self._error = e
+
+    def busy(self) -> bool:
+        return self._thread.is_alive()
 
     def result(self) -> tuple:
         if self._thread.is_alive():

@@ -61,9 +61,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import date
-from typing import Iterable
+from typing import Any, Iterable
 
 from legalret.keys import LawNames, format_key
 from legalret.text import compact
@@ -104,6 +104,11 @@ class Citation:
     note: str = ""  # parenthetical version note or remark attached to it
     written: str = ""  # the law name exactly as written when it differs from ``law`` ('구민법', '같은 법')
 
+    def to_dict(self) -> dict:
+        """The fields as a plain dict (what a memory stores). Every field is a scalar, so this is
+        ``dataclasses.asdict`` without its per-field deep copies (seconds over a build's 100k citations)."""
+        return {name: getattr(self, name) for name in _CITATION_FIELDS}
+
     @property
     def key(self) -> str | None:
         """``'<law> 제N조[의M]'`` as written (not resolved); None without an article number."""
@@ -126,6 +131,18 @@ class Citation:
 # ---------------------------------------------------------------------------------------------------
 # parsing
 # ---------------------------------------------------------------------------------------------------
+
+_CITATION_FIELDS = tuple(f.name for f in fields(Citation))
+
+
+def citation_dict(c: Any) -> dict:
+    """A citation as a plain dict (a copy): a :class:`Citation`, a dict, or another record with its fields."""
+    if isinstance(c, dict):
+        return dict(c)
+    if isinstance(c, Citation):
+        return c.to_dict()
+    return asdict(c) if is_dataclass(c) else dict(vars(c))
+
 
 class _Pattern:
     """``re.compile(pattern)``, compiled on first use. A cold ``legalret search`` imports this module (the
