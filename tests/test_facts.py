@@ -107,29 +107,6 @@ def test_build_with_facts_writes_the_part_and_the_facts_move_the_ranking(tmp_pat
     assert any("facts weight" in r for r in explained[0].reasons)
 
 
-def test_reading_ahead_builds_the_same_memories_and_hands_on_its_errors(tmp_path, monkeypatch):
-    """The decisions and facts are read on a thread while the articles are encoded (MemoryBuild.prepare): the
-    memory and facts files are byte for byte those of reading them afterwards, and what the thread raised is
-    raised by the build, which then writes nothing."""
-    digests = {}
-    for setting in ("off", "on"):
-        monkeypatch.setenv("LEGALRET_READ_AHEAD", setting)
-        index = tmp_path / setting
-        _build(index, facts=read_facts(FACTS, on_error=lambda e: None))
-        gen = current_generation(index)
-        digests[setting] = {str(f.relative_to(gen)): f.read_bytes() for part in ("memory", "facts")
-                            for f in sorted((gen / part).rglob("*")) if f.is_file()}
-    assert len(digests["on"]) > 10 and digests["on"] == digests["off"]
-
-    def broken():
-        yield from PRECEDENTS
-        raise OSError("precedent-kr.zip: read error")
-
-    with pytest.raises(OSError, match="read error"):
-        pipeline.build(sup.articles(), tmp_path / "broken", model="none", precedents=broken())
-    assert not (tmp_path / "broken" / "CURRENT").exists()
-
-
 def test_the_facts_retriever_honours_before_and_exclude(tmp_path):
     index = tmp_path / "idx"
     _build(index, facts=read_facts(FACTS, on_error=lambda e: None))

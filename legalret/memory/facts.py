@@ -51,11 +51,10 @@ def facts_tokenizer() -> NgramTokenizer:
     return NgramTokenizer(FACTS_TOKENIZER)
 
 
-def decisions_of(holdings: PrecedentMemory | Iterable[MemoryItem]) -> list[dict]:
-    """The decisions of a holdings memory (or of its items) as join records: serial, case number, holdings'
-    keys/citations."""
+def decisions_of(memory: PrecedentMemory) -> list[dict]:
+    """The decisions of a holdings memory as join records: serial, case number, holdings' keys/citations."""
     by_case: dict[str, dict] = {}
-    for item in holdings.items if isinstance(holdings, PrecedentMemory) else holdings:
+    for item in memory.items:
         d = by_case.setdefault(item.case_no, {"serial": item.serial, "case_no": item.case_no, "decided": item.decided,
                                                "case_name": item.case_name, "court": item.court, "holdings": []})
         d["holdings"].append({"keys": item.keys, "citations": item.citations})

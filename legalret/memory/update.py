@@ -18,25 +18,22 @@ Usage::
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator
 
 from legalret.errors import LegalretError
 from legalret.index.build import PartsContext
 from legalret.index.store import IndexData
 from legalret.index.tokenize import KiwiTokenizer
-from legalret.memory.builder import add_items, add_precedents, keep_only, memory_from_items, migrate_legacy, read_items, reresolve
-from legalret.memory.facts import add_facts, build_facts_memory, decisions_of
+from legalret.memory.builder import add_precedents, build_memory, keep_only, migrate_legacy, reresolve
+from legalret.memory.facts import add_facts, build_facts_memory
 from legalret.memory.format import FACTS_PART, MEMORY_PART, legacy_memory
 from legalret.memory.retriever import VoteConfig, WeightConfig
 from legalret.memory.store import PrecedentMemory
 from legalret.precedents.citations import ArticleCatalog, predates_numbering, resolve
 from legalret.precedents.parse import Precedent
-from legalret.progress import console, progress, track
+from legalret.progress import console, track
 
 
 def memory_settings() -> dict:
@@ -46,106 +43,32 @@ def memory_settings() -> dict:
 
 class MemoryBuild:
     """The ``parts`` callback of a fresh build: the holdings memory of ``precedents`` (their citations resolved
-    against the new articles) and, with ``facts``, the facts memory; ``dense`` also encodes the holdings.
+    against the new articles) and, with ``facts``, the facts memory; ``dense`` also encodes the holdings."""
 
-    Reading the decisions and building the facts memory (n-grams) is single-threaded Python that needs no
-    encoder and no Kiwi, so :meth:`prepare` — called by the build once the articles are known — starts it on a
-    thread while the articles are encoded on the other core (``read_ahead``; default on, off with
-    ``LEGALRET_READ_AHEAD=off``: the same memories either way). ``encoder`` is the build's encoder afterwards."""
-
-    def __init__(self, precedents: Iterable[Any] | None, facts: Iterable[Any] | None = None, dense: bool = False,
-                 read_ahead: bool | None = None):
+    def __init__(self, precedents: Iterable[Any] | None, facts: Iterable[Any] | None = None, dense: bool = False):
         if facts is not None and precedents is None:
             raise LegalretError("--facts needs --precedents: the facts are joined with the decisions' citations")
         self.precedents, self.facts, self.dense = precedents, facts, dense
-        self.read_ahead = read_ahead_enabled() if read_ahead is None else read_ahead
         self.info: dict = {}
-        self.encoder: Any = None
-        self._ahead: _ReadAhead | None = None
-
-    def prepare(self, entries: Sequence[Any]) -> Callable[[], bool] | None:
-        """Start reading the memories' inputs (see the class docstring); the build calls this before encoding
-        and leaves this thread a core for as long as the returned ``busy()`` says it is reading."""
-        if self.precedents is not None and self.read_ahead and self._ahead is None:
-            self._ahead = _ReadAhead(self._read, ArticleCatalog.from_articles(entries))
-        return self._ahead.busy if self._ahead is not None else None
 
     def __call__(self, ctx: PartsContext) -> dict | None:
-        self.encoder = ctx.encoder()
         if self.precedents is None:
             return None
         catalog = ArticleCatalog.from_articles(ctx.entries)
-        if self._ahead is not None:
-            items, errors, facts_memory = self._ahead.result()
-        else:
-            items, errors, facts_memory = self._read(catalog, track)
-        memory = memory_from_items((), tokenizer=KiwiTokenizer(ctx.tokenizer),
-                                   encoder=self.encoder if self.dense else None)
-        keep_only(memory, catalog.__contains__)  # (only what build_memory would set: no item is filtered again)
-        memory.errors.extend(errors)
-        add_items(memory, items)
+        memory = build_memory(
+            track(resolved(self.precedents, catalog), "reading precedents"),  # 72k decisions: a few minutes
+            encoder=ctx.encoder() if self.dense else None,
+            tokenizer=KiwiTokenizer(ctx.tokenizer),
+            keep_keys=catalog.__contains__,
+        )
         memory.settings = memory_settings()
         note_errors(memory)
         self.info.update(items=len(memory), skipped=len(memory.errors))
-        if facts_memory is None:
+        if self.facts is None:
             return {MEMORY_PART: memory}
+        facts_memory = build_facts_memory(track(self.facts, "reading facts"), memory)  # its own tokenizer: n-grams
         self.info["facts_items"] = len(facts_memory)
         return {MEMORY_PART: memory, FACTS_PART: facts_memory}
-
-    def _read(self, catalog: ArticleCatalog, track: Callable) -> tuple[list, list, PrecedentMemory | None]:
-        """The holdings' items (citations resolved against ``catalog``), the malformed records, and the facts
-        memory joined with those items; ``track(iterable, description)`` shows the progress."""
-        items, errors = read_items(track(resolved(self.precedents, catalog), "reading precedents"),  # 72k: ~30 s
-                                   catalog.__contains__)
-        if self.facts is None:
-            return items, errors, None
-        return items, errors, build_facts_memory(track(self.facts, "reading facts"), decisions_of(items))
-
-
-def read_ahead_enabled() -> bool:
-    """``LEGALRET_READ_AHEAD``: ``off`` reads the memories' inputs after the articles are encoded (as before
-    the read-ahead; for comparisons), anything else while they are."""
-    return os.environ.get("LEGALRET_READ_AHEAD", "on").strip().lower() not in ("off", "0", "false", "no")
-
-
-class _ReadAhead:
-    """``read(catalog, track)`` on a thread; :meth:`result` waits for it — showing its progress, since a build
-    without an encoder reaches the memory stage at once — and re-raises what it raised."""
-
-    def __init__(self, read: Callable, catalog: ArticleCatalog):
-        self.done = 0  # records read so far (precedents, then facts): what the wait shows
-        self._out: tuple | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(read, catalog), name="legalret-read-ahead", daemon=True)
-        self._t0 = time.perf_counter()
-        self._thread.start()
-
-    def _count(self, items: Iterable[Any], description: str) -> Iterator[Any]:
-        for item in items:
-            self.done += 1
-            yield item
-
-    def _run(self, read: Callable, catalog: ArticleCatalog) -> None:
-        try:
-            self._out = read(catalog, self._count)
-        except BaseException as e:  # noqa: BLE001 — handed to the waiting thread, which raises it
-            self._error = e
-
-    def busy(self) -> bool:
-        return self._thread.is_alive()
-
-    def result(self) -> tuple:
-        if self._thread.is_alive():
-            with progress("reading precedents and facts (started before encoding)") as shown:
-                while self._thread.is_alive():
-                    self._thread.join(0.25)
-                    shown.advance(self.done - shown.done)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        console.print(f"[dim]read ahead: {self.done:,} precedents and facts in "
-                      f"{time.perf_counter() - self._t0:.1f}s[/]", highlight=False)
-        return self._out
 
 
 class MemoryUpdate:
