@@ -21,6 +21,15 @@ Sub-commands (results in ``benchmarks/results/build-speed/<command>.{json,md}``)
 ``vector-cache`` later builds into new folders (``legalret index build`` processes, as a user runs them): warm
              token cache only against warm token *and* passage vector caches, alternated; a first build fills
              the vector cache; vectors compared byte for byte. ``--law 상법`` for a lighter run.
+``read-ahead`` first builds of the main job (``legalret index build`` processes, empty token cache, no vector cache):
+             ``LEGALRET_READ_AHEAD=off`` (the decisions and facts read after the articles are encoded) against the
+             default (read in a forked second process while they are, torch on one thread fewer meanwhile),
+             ``--rounds`` × both, alternating which goes first; the memory and facts files compared byte for byte.
+             The rule, written before the first run: read-ahead stays the default if its mean process wall is
+             ≤ 0.93× the sequential one and every memory and facts file is identical; otherwise it is removed.
+             A reading *thread* failed this rule (commits df1d22f–565638f: 1.022× on both torch threads, 0.992×
+             on one fewer; ``read-ahead.md``, ``read-ahead-after-load.md``): it holds the GIL torch needs
+             (``experiments/read_ahead_cores.py``). This command now measures the process (``read-ahead-process.md``).
 ``estimate`` a build's measured stage seconds (all acts and decrees by default) × the same-run ratios of
              ``encode``, ``kiwi`` and ``memory``: first builds and later ones, per passage encoder.
 
@@ -29,6 +38,7 @@ Sub-commands (results in ``benchmarks/results/build-speed/<command>.{json,md}``)
     PYTHONPATH=. python benchmarks/build_stages.py memory --precedents 3000
     PYTHONPATH=. python benchmarks/build_stages.py quality --index IDX --holdings …/dev_queries.jsonl
     PYTHONPATH=. python benchmarks/build_stages.py vector-cache --tokens-from $LEGALRET_HOME/cache/tokens
+    PYTHONPATH=. python benchmarks/build_stages.py read-ahead --rounds 2
     PYTHONPATH=. python benchmarks/build_stages.py estimate
 """
 
@@ -412,9 +422,7 @@ def cmd_estimate(args) -> None:
 def cmd_vector_cache(args) -> None:
     """The main job's build (or ``--law``) into a new folder: first with an empty vector cache (filling it),
     then ``--rounds`` × {token cache only, token + vector caches}, alternating which goes first."""
-    import resource
     import shutil
-    import subprocess
 
     from legalret.config import shared_data_dir
     from legalret.index import load_index
@@ -435,17 +443,10 @@ def cmd_vector_cache(args) -> None:
 
     def build(label: str, vector_cache: str) -> dict:
         index = work / f"index-{len(runs)}"
-        env = dict(os.environ, LEGALRET_TOKEN_CACHE=str(tokens), LEGALRET_VECTOR_CACHE=vector_cache,
-                   LEGALRET_PROGRESS="off", PYTHONPATH=str(REPO))
-        before, t = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
-        done = subprocess.run(command + ["--index", str(index)], env=env, capture_output=True, text=True)
-        wall, after = time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN)
-        if done.returncode:
-            sys.exit(f"{label}: legalret index build failed ({done.returncode}): {done.stderr[-2000:]}")
-        report = json.loads(done.stdout.strip().splitlines()[-1])
+        wall, cpu, report = build_process(label, command + ["--index", str(index)],
+                                          LEGALRET_TOKEN_CACHE=str(tokens), LEGALRET_VECTOR_CACHE=vector_cache)
         loaded = load_index(index)
-        run = {"label": label, "index": index.name, "process_wall_s": wall,
-               "process_cpu_s": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+        run = {"label": label, "index": index.name, "process_wall_s": wall, "process_cpu_s": cpu,
                "vectors_sha256": __import__("hashlib").sha256(np.array(loaded.dense.vectors).tobytes()).hexdigest(),
                "load": load_avg(), **{k: report.get(k) for k in ("searchable", "tokenized", "encoded", "vectors_cached",
                                                                "memory", "timings", "cpu_timings")}}
@@ -502,6 +503,84 @@ def cmd_vector_cache(args) -> None:
     save(args.name or "vector-cache", result, "\n".join(lines) + "\n")
 
 
+def build_process(label: str, command: list[str], **env: str) -> tuple[float, float, dict]:
+    """Run one ``legalret index build … --json`` process (progress off, ``env`` added): its wall and CPU
+    seconds (user + system) and its report."""
+    import resource
+    import subprocess
+
+    env = dict(os.environ, LEGALRET_PROGRESS="off", PYTHONPATH=str(REPO), **env)
+    before, t = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    wall, after = time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode:
+        sys.exit(f"{label}: legalret index build failed ({done.returncode}): {done.stderr[-2000:]}")
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return wall, cpu, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def cmd_read_ahead(args) -> None:
+    """First builds of the main job, the decisions and facts read after encoding (``off``) or during it."""
+    import hashlib
+    import shutil
+
+    from legalret.config import shared_data_dir
+    from legalret.index.store import current_generation
+
+    data = shared_data_dir()
+    work = Path(tempfile.mkdtemp(prefix="legalret-read-ahead-", dir=args.work))
+    command = [sys.executable, "-m", "legalret", "index", "build", "civil-commercial", "--json",
+               "--adapter", args.adapter, "--precedents", str(data / "precedents" / "precedent-kr.zip"),
+               "--facts", str(data / "precedents" / "precedent-facts.zip")]
+    runs: list[dict] = []
+    load0 = load_avg()
+    modes = [("read after encoding (LEGALRET_READ_AHEAD=off)", "off"), ("read ahead in a second process (the default)", "on")]
+    for r in range(args.rounds):
+        for label, setting in (modes if r % 2 == 0 else modes[::-1]):
+            index, tokens = work / f"index-{len(runs)}", work / f"tokens-{len(runs)}"  # empty: a first build
+            wall, cpu, report = build_process(label, command + ["--index", str(index)], LEGALRET_READ_AHEAD=setting,
+                                              LEGALRET_TOKEN_CACHE=str(tokens), LEGALRET_VECTOR_CACHE="off")
+            gen = current_generation(index)
+            files = {str(f.relative_to(gen)): hashlib.sha256(f.read_bytes()).hexdigest()
+                     for part in ("memory", "facts") for f in sorted((gen / part).rglob("*")) if f.is_file()}
+            run = {"label": label, "process_wall_s": wall, "process_cpu_s": cpu, "load": load_avg(), "files": files,
+                   **{k: report.get(k) for k in ("searchable", "tokenized", "encoded", "memory", "timings", "cpu_timings")}}
+            print(json.dumps({k: run[k] for k in ("label", "process_wall_s", "process_cpu_s", "timings")}), flush=True)
+            runs.append(run)
+            shutil.rmtree(index)
+            shutil.rmtree(tokens, ignore_errors=True)
+    shutil.rmtree(work)
+
+    def mean(label: str, key: str, stage: str | None = None) -> float:
+        return float(np.mean([(x[key].get(stage, 0.0) if stage else x[key]) for x in runs if x["label"] == label]))
+
+    stages = [k for k in runs[0]["timings"] if k != "total"] + ["total"]
+    (off, _), (on, _) = modes
+    ratio = mean(on, "process_wall_s") / mean(off, "process_wall_s")
+    identical = all(x["files"] == runs[0]["files"] for x in runs)
+    kept = ratio <= 0.93 and identical
+    result = {"command": " ".join(portable_args(command[1:])), "rounds": args.rounds, "load_before": load0,
+              "load_after": load_avg(), "wall_ratio": ratio, "identical_memory_files": identical,
+              "files_compared": len(runs[0]["files"]), "rule": "read-ahead kept if wall ratio ≤ 0.93 and files identical",
+              "kept": kept, "runs": runs}
+    lines = [f"# Reading the decisions and facts while the articles are encoded: main-job first builds ({runs[0]['searchable']} "
+             "searchable articles, both memories)", "",
+             f"One run, {args.rounds} round(s) of both, alternating which goes first; each a `legalret index build` process "
+             f"into a new folder with an empty token cache and no vector cache; load average {load0} → {result['load_after']}. "
+             "Means over the rounds; stage seconds from the build's own report (the read-ahead's reading happens inside "
+             "`load encoder` … `encode`).", "",
+             "| stage | read after encoding wall / CPU s | read ahead wall / CPU s |", "|---|---|---|"]
+    for k in stages:
+        lines.append(f"| {k} | {mean(off, 'timings', k):.1f} / {mean(off, 'cpu_timings', k):.1f} | "
+                     f"{mean(on, 'timings', k):.1f} / {mean(on, 'cpu_timings', k):.1f} |")
+    lines.append(f"| process (incl. start-up) | {mean(off, 'process_wall_s'):.1f} / {mean(off, 'process_cpu_s'):.1f} | "
+                 f"{mean(on, 'process_wall_s'):.1f} / {mean(on, 'process_cpu_s'):.1f} |")
+    lines += ["", f"Process wall, read ahead / after: **{ratio:.3f}×**; the {len(runs[0]['files'])} memory and facts files "
+              f"{'identical in every build' if identical else 'DIFFER between builds'}. Rule (written before the run): kept "
+              f"if ≤ 0.93× and identical → **{'kept' if kept else 'not kept'}**."]
+    save(args.name or "read-ahead", result, "\n".join(lines) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -543,6 +622,12 @@ def main() -> None:
     p.add_argument("--work", default=None, help="scratch folder (default: the system's temp)")
     p.add_argument("--name", default=None)
     p.set_defaults(func=cmd_vector_cache)
+    p = sub.add_parser("read-ahead")
+    p.add_argument("--adapter", default="legalret/adapters/me5-small-legal-qmap")
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--work", default=None, help="scratch folder (default: the system's temp)")
+    p.add_argument("--name", default=None)
+    p.set_defaults(func=cmd_read_ahead)
     p = sub.add_parser("estimate")
     p.add_argument("--stages", default=None, help='measured stage seconds as JSON (default: the all-acts build)')
     p.add_argument("--label", default="all-acts-decrees, both memories, 2 cores")

@@ -17,6 +17,11 @@ class SourceError(LegalretError):
         what = f"{field}: " if field else ""
         super().__init__(f"{where}: {what}{reason}")
 
+    def __reduce__(self):  # pickled with its fields (a build's read-ahead process hands its skipped records back)
+        from functools import partial
+
+        return partial(SourceError, line=self.line, field=self.field, column=self.column), (self.path, self.reason)
+
 
 class NetworkError(LegalretError):
     """A remote source could not be reached or answered badly (after retries)."""

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from legalret.articles import Article
-from legalret.index.build import BuildReport, PartsContext, add_to_index, build_index
+from legalret.index.build import BuildReport, add_to_index, build_index
 from legalret.memory.update import MemoryBuild, MemoryUpdate
 from legalret.progress import console
 from legalret.search.fusion import default_fusion
@@ -59,17 +59,12 @@ def build(
     ONNX afterwards (:mod:`legalret.models.onnx`), so that searches embed queries without torch; the CLI
     turns it on. Other options go to ``build_index``."""
     memory = MemoryBuild(precedents, facts, dense=memory_dense)
-    used: list = []  # the encoder, for the ONNX export; not a BuildReport field: a kept report would keep its weights alive
-
-    def parts(ctx: PartsContext):
-        used.append(ctx.encoder())
-        return memory(ctx)
-
     options.setdefault("fusion", default_fusion(adapter, dense_weight).to_dict())
-    report = build_index(articles, index_dir, adapter=adapter, parts=parts, **options)
+    report = build_index(articles, index_dir, adapter=adapter, parts=memory, **options)
     report.memory = memory.info or None
-    if onnx_export and used and used[0] is not None:
-        _export_query_encoder(used[0])
+    # the encoder comes from the memory callback, not a BuildReport field: a kept report would keep its weights alive
+    if onnx_export and memory.encoder is not None:
+        _export_query_encoder(memory.encoder)
     return report
 
 

@@ -107,6 +107,73 @@ def test_build_with_facts_writes_the_part_and_the_facts_move_the_ranking(tmp_pat
     assert any("facts weight" in r for r in explained[0].reasons)
 
 
+def test_reading_ahead_builds_the_same_memories_and_hands_on_its_errors(tmp_path, monkeypatch):
+    """The decisions and facts are read in a second process while the articles are encoded (MemoryBuild.prepare):
+    the memory and facts files are byte for byte those of reading them afterwards; when the reading fails there,
+    the build reads again itself, so what the inputs raise is raised by the build, which then writes nothing."""
+    import os
+
+    if sys.platform != "linux" or (os.cpu_count() or 1) < 2:
+        pytest.skip("the read-ahead runs on Linux with two cores or more")
+    digests, readers = {}, tmp_path / "readers.txt"
+
+    def facts_read_by():  # notes which process reads the facts
+        for record in read_facts(FACTS, on_error=lambda e: None):
+            with readers.open("a") as f:
+                f.write(f"{os.getpid()}\n")
+            yield record
+
+    for setting in ("off", "on"):
+        monkeypatch.setenv("LEGALRET_READ_AHEAD", setting)
+        index = tmp_path / setting
+        _build(index, facts=facts_read_by())
+        gen = current_generation(index)
+        digests[setting] = {str(f.relative_to(gen)): f.read_bytes() for part in ("memory", "facts")
+                            for f in sorted((gen / part).rglob("*")) if f.is_file()}
+        pids = set(readers.read_text().split())
+        readers.unlink()
+        assert (pids == {str(os.getpid())}) == (setting == "off")
+    assert len(digests["on"]) > 10 and digests["on"] == digests["off"]
+
+    def broken():
+        yield from PRECEDENTS
+        raise OSError("precedent-kr.zip: read error")
+
+    with pytest.raises(OSError, match="read error"):
+        pipeline.build(sup.articles(), tmp_path / "broken", model="none", precedents=broken())
+    assert not (tmp_path / "broken" / "CURRENT").exists()
+
+
+def test_a_stalled_read_ahead_is_killed_and_the_build_reads_itself(tmp_path, monkeypatch):
+    """A read-ahead process that stops reading (here: its inputs hang, in the child only) is killed after
+    ``STALLED_S`` without progress, and the build reads the inputs itself: the same memory as without it."""
+    import os
+
+    import legalret.memory.update as update
+
+    if not update.read_ahead_enabled():
+        pytest.skip("the read-ahead runs on Linux with two cores or more")
+    monkeypatch.setattr(update, "STALLED_S", 1.0)
+    parent = os.getpid()
+
+    def hangs_in_the_child():
+        for i, precedent in enumerate(PRECEDENTS):
+            if i == 1 and os.getpid() != parent:
+                import time
+
+                time.sleep(3600)
+            yield precedent
+
+    pipeline.build(sup.articles(), tmp_path / "stalled", model="none", precedents=hangs_in_the_child())
+    monkeypatch.setenv("LEGALRET_READ_AHEAD", "off")
+    pipeline.build(sup.articles(), tmp_path / "plain", model="none", precedents=iter(PRECEDENTS))
+    files = {}
+    for name in ("stalled", "plain"):
+        gen = current_generation(tmp_path / name)
+        files[name] = {str(f.relative_to(gen)): f.read_bytes() for f in sorted((gen / "memory").rglob("*")) if f.is_file()}
+    assert files["stalled"] and files["stalled"] == files["plain"]
+
+
 def test_the_facts_retriever_honours_before_and_exclude(tmp_path):
     index = tmp_path / "idx"
     _build(index, facts=read_facts(FACTS, on_error=lambda e: None))

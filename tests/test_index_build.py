@@ -129,3 +129,36 @@ def test_a_killed_build_keeps_its_encoding_work(tmp_path, monkeypatch):
     fresh = tmp_path / "fresh"
     build_index(sup.articles(), fresh, encoder=sup.tiny_encoder())
     assert np.allclose(load_index(index).dense.vectors, load_index(fresh).dense.vectors, atol=1e-5)
+
+
+def test_encoding_leaves_a_core_to_the_read_ahead_process():
+    """While a build's ``parts.prepare`` reports itself busy (the memories' inputs read ahead), torch encodes on
+    one thread fewer (a second process reads them), and gets them all back once it is done — and after the encoding, whatever happened."""
+    torch = pytest.importorskip("torch")
+    from legalret.index.build import _encode_sorted
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(before, 2))
+    full, seen, reading = torch.get_num_threads(), [], [True, True, False, False]
+
+    class Enc:
+        dim = 2
+
+        def encode_passages(self, texts, batch_size):
+            seen.append(torch.get_num_threads())
+            return np.zeros((len(texts), 2), dtype=np.float32)
+
+    try:
+        _encode_sorted(Enc(), [f"조문 {i}" * (i + 1) for i in range(16)], batch_size=1,
+                       busy=lambda: reading.pop(0) if reading else False)
+        assert seen[:2] == [full - 1, full - 1] and set(seen[2:]) == {full}
+        assert torch.get_num_threads() == full
+        class Broken(Enc):
+            def encode_passages(self, texts, batch_size):
+                raise RuntimeError("out of memory")
+
+        with pytest.raises(RuntimeError):
+            _encode_sorted(Broken(), ["조문"], batch_size=1, busy=lambda: True)
+        assert torch.get_num_threads() == full
+    finally:
+        torch.set_num_threads(before)

@@ -21,7 +21,11 @@ articles into an existing index:
 
 Both write a new generation and swap it in atomically under the index lock (:mod:`legalret.index.store`).
 ``parts`` (a callback) adds :class:`~legalret.index.store.GenerationPart` s — the precedent memory — to the
-same commit; :mod:`legalret.pipeline` is what passes it. Without a callback, ``add_to_index`` carries the
+same commit; :mod:`legalret.pipeline` is what passes it. A callback with a ``prepare(entries)`` method is told
+the articles as soon as they are known, so it can start on its own inputs (in another process) while the articles
+are encoded; when it returns a ``busy()`` callable, a torch encoder runs on one thread fewer while ``busy()`` is true
+(a busy process beside torch's two threads on two cores and torch's threads wait for each other:
+``experiments/read_ahead_cores.py``). Without a callback, ``add_to_index`` carries the
 previous generation's parts over unchanged.
 
 Usage::
@@ -38,6 +42,7 @@ Usage::
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -96,7 +101,8 @@ class PartsContext:
     tokenizer: TokenizerSettings
 
 
-#: ``parts(context) -> {name: GenerationPart}``, or None to keep the previous generation's parts as they are.
+#: ``parts(context) -> {name: GenerationPart}``, or None to keep the previous generation's parts as they are
+#: (``build_index`` also calls its ``prepare(entries)``, when it has one, before encoding; see the module docstring).
 PartsFn = Callable[[PartsContext], "Mapping[str, Any] | None"]
 
 
@@ -197,10 +203,13 @@ def build_index(
             # without an encoder any --adapter is an error (_resolve_encoder says so): no card to read first
             lora, qadapter = (adapter, None) if no_encoder else split_adapter(adapter)
             enc = _resolve_encoder(model, lora, encoder, precision, passage_max_tokens, qadapter)
+        prepare = getattr(parts, "prepare", None)
+        # after the encoder's load: its imports hold the GIL (started before, they took 2.7× as long)
+        busy = prepare(list(merged.values())) if prepare is not None else None
         previous = _try_load_previous(index_dir, stages)
         entries = list(merged.values())
         data, manifest = _assemble(entries, previous, enc, settings, bm25 or BM25Params(), report, stages, batch_size,
-                                   index_dir, reuse_vectors=_previous_vectors_fit(previous, enc))
+                                   index_dir, reuse_vectors=_previous_vectors_fit(previous, enc), busy=busy)
         manifest["fusion"] = dict(fusion) if fusion is not None else {}
         manifest["encoder"] = _encoder_info(enc, model, lora, qadapter)
         if previous is not None:
@@ -451,9 +460,11 @@ def _assemble(
     batch_size: int,
     index_dir: Path | None = None,
     reuse_vectors: bool = False,
+    busy: Callable[[], bool] | None = None,
 ) -> tuple[IndexData, dict]:
     """The new generation's data. ``reuse_vectors``: the previous generation's vectors fit ``enc`` (the caller
-    decides: a rebuild by the full passage fingerprint, ``index add`` by its checked encoder)."""
+    decides: a rebuild by the full passage fingerprint, ``index add`` by its checked encoder). ``busy``: see
+    :func:`_encode_sorted`."""
     rows = [i for i, a in enumerate(articles) if not a.deleted]
     n = len(rows)
     same_tokenizer = previous is not None and TokenizerSettings.from_dict(previous.manifest["tokenizer"]) == settings
@@ -537,7 +548,7 @@ def _assemble(
             # each encoded chunk goes to the vector cache (or, with it off, the index's spill) as it is done
             keep = stored.put_many if stored is not None else spill.put if spill is not None else None
             vectors, report.encoded = encode_with_cache(
-                texts, hashes, lambda t: _encode_sorted(enc, t, batch_size, keep), enc.dim, cache  # type: ignore[arg-type]
+                texts, hashes, lambda t: _encode_sorted(enc, t, batch_size, keep, busy), enc.dim, cache  # type: ignore[arg-type]
             )
             if same_encoder:
                 _cache_dropped_vectors(previous, set(hashes), enc)
@@ -606,19 +617,45 @@ def _token_store(n: int, source: list[int | None], fresh: dict[int, list[str]], 
 
 
 def _encode_sorted(enc: Any, texts: list[str], batch_size: int,
-                   keep: Callable[[list[str], np.ndarray], Any] | None = None) -> np.ndarray:
+                   keep: Callable[[list[str], np.ndarray], Any] | None = None,
+                   busy: Callable[[], bool] | None = None) -> np.ndarray:
     """Encode in length order (little padding per batch), in chunks with a progress bar; rows in input order.
     Each chunk is handed to ``keep(hashes, vectors)`` (written to disk) as it is done, so a killed build keeps
-    its work."""
+    its work. While ``busy()`` (work in another process), torch encodes on one thread fewer."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), enc.dim), dtype=np.float32)
     step = min(ENCODE_CHUNK, batch_size * 4)  # progress (and the crash-safe spill) every few batches
     chunks = [order[s : s + step] for s in range(0, len(order), step)]
-    for idx in track(chunks, "encoding articles", total=len(order), advance=len, unit="articles"):
-        out[idx] = enc.encode_passages([texts[i] for i in idx], batch_size=batch_size)
-        if keep is not None:
-            keep([text_hash(texts[i]) for i in idx], out[idx])
+    threads = _TorchThreads(busy)
+    try:
+        for idx in track(chunks, "encoding articles", total=len(order), advance=len, unit="articles"):
+            threads.adjust()
+            out[idx] = enc.encode_passages([texts[i] for i in idx], batch_size=batch_size)
+            if keep is not None:
+                keep([text_hash(texts[i]) for i in idx], out[idx])
+    finally:
+        threads.restore()
     return out
+
+
+class _TorchThreads:
+    """One torch thread fewer while ``busy()``, checked between chunks (every few seconds). Only torch is
+    touched, and only when already imported: an ONNX Runtime session keeps the threads it was made with."""
+
+    def __init__(self, busy: Callable[[], bool] | None):
+        self.torch = sys.modules.get("torch") if busy is not None else None
+        self.busy = busy
+        self.full = self.torch.get_num_threads() if self.torch is not None else 0
+
+    def adjust(self) -> None:
+        if self.torch is not None and self.full > 1:
+            want = self.full - 1 if self.busy() else self.full
+            if self.torch.get_num_threads() != want:
+                self.torch.set_num_threads(want)
+
+    def restore(self) -> None:
+        if self.torch is not None and self.torch.get_num_threads() != self.full:
+            self.torch.set_num_threads(self.full)
 
 
 def _write(index_dir: Path, data: IndexData, manifest: dict, report: BuildReport, stages: _Stages,

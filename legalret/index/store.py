@@ -132,6 +132,25 @@ class IndexData:
 
 
 # ---- locking ------------------------------------------------------------------------------------
+#: The lock descriptors this process holds. A forked child (a build's read-ahead, legalret.memory.update) closes
+#: its copies at once: a flock belongs to the open file, so a child outliving a killed writer would otherwise keep
+#: the index locked. (Closing, never unlocking: LOCK_UN from the child would release the parent's lock too.)
+_HELD: set[int] = set()
+
+
+def _close_held_in_child() -> None:
+    for fd in _HELD:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_held_in_child)
+
+
 class IndexLock:
     """Exclusive, non-blocking writer lock on an index directory (``flock`` on ``<index>/.lock``)."""
 
@@ -157,10 +176,12 @@ class IndexLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd
+        _HELD.add(fd)
         return self
 
     def __exit__(self, *exc) -> None:
         if self._fd is not None:
+            _HELD.discard(self._fd)
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None

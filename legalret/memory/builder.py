@@ -151,20 +151,28 @@ def add_precedents(memory: PrecedentMemory, precedents: Iterable[Any], *, encode
 
     Returns counts ``{"added": cases, "replaced": cases, "items": holdings added, "skipped": bad records}``.
     """
-    new_items: dict[str, list[MemoryItem]] = {}
-    skipped = 0
+    items, errors = read_items(precedents, memory.keep_key)
+    memory.errors.extend(errors)
+    counts = add_items(memory, items, encoder=encoder, batch_size=batch_size)
+    counts["skipped"] = len(errors)
+    return counts
+
+
+def read_items(precedents: Iterable[Any], keep_key: Callable[[str], bool] | None = None) -> tuple[list[MemoryItem], list[SourceError]]:
+    """The memory items of ``precedents`` (a later record of the same case wins) and the malformed records
+    skipped: the reading half of :func:`add_precedents`, which needs neither a tokenizer nor an encoder (a
+    build runs it while the articles are encoded: :class:`legalret.memory.update.MemoryBuild`)."""
+    by_case: dict[str, list[MemoryItem]] = {}
+    errors: list[SourceError] = []
     for precedent in precedents:
         try:
-            items = items_from_precedent(precedent, memory.keep_key)
+            items = items_from_precedent(precedent, keep_key)
         except SourceError as e:
-            memory.errors.append(e)
-            skipped += 1
+            errors.append(e)
             continue
         if items:
-            new_items[items[0].case_no] = items  # a later record of the same case wins
-    counts = add_items(memory, [it for items in new_items.values() for it in items], encoder=encoder, batch_size=batch_size)
-    counts["skipped"] = skipped
-    return counts
+            by_case[items[0].case_no] = items
+    return [it for items in by_case.values() for it in items], errors
 
 
 def add_items(memory: PrecedentMemory, items: Iterable[MemoryItem], *, encoder=None, batch_size: int = 64) -> dict[str, int]:

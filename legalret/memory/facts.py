@@ -51,10 +51,11 @@ def facts_tokenizer() -> NgramTokenizer:
     return NgramTokenizer(FACTS_TOKENIZER)
 
 
-def decisions_of(memory: PrecedentMemory) -> list[dict]:
-    """The decisions of a holdings memory as join records: serial, case number, holdings' keys/citations."""
+def decisions_of(holdings: PrecedentMemory | Iterable[MemoryItem]) -> list[dict]:
+    """The decisions of a holdings memory (or of its items) as join records: serial, case number, holdings'
+    keys/citations."""
     by_case: dict[str, dict] = {}
-    for item in memory.items:
+    for item in holdings.items if isinstance(holdings, PrecedentMemory) else holdings:
         d = by_case.setdefault(item.case_no, {"serial": item.serial, "case_no": item.case_no, "decided": item.decided,
                                                "case_name": item.case_name, "court": item.court, "holdings": []})
         d["holdings"].append({"keys": item.keys, "citations": item.citations})
@@ -98,7 +99,15 @@ def build_facts_memory(facts: Iterable[FactsRecord], holdings: PrecedentMemory |
                        max_tokens: int | None = FACTS_MAX_TOKENS, encoder=None) -> PrecedentMemory:
     """A facts memory over ``facts`` joined with ``holdings`` (a holdings memory, or decisions/Precedents),
     tokenized with ``tokenizer`` (default :func:`facts_tokenizer`)."""
-    memory = memory_from_items(facts_items(facts, _decisions(holdings)), tokenizer=tokenizer or facts_tokenizer(), encoder=encoder,
+    return facts_memory_from_items(facts_items(facts, _decisions(holdings)), tokenizer=tokenizer,
+                                   max_tokens=max_tokens, encoder=encoder)
+
+
+def facts_memory_from_items(items: Iterable[MemoryItem], *, tokenizer=None, max_tokens: int | None = FACTS_MAX_TOKENS,
+                            encoder=None) -> PrecedentMemory:
+    """The facts memory of items already joined (:func:`facts_items`): the tokenizing half of
+    :func:`build_facts_memory` (a build reads and joins the facts in another process, then tokenizes here)."""
+    memory = memory_from_items(items, tokenizer=tokenizer or facts_tokenizer(), encoder=encoder,
                                with_summary=False, params=FACTS_BM25, max_tokens=max_tokens, kind="facts")
     memory.settings = facts_settings()
     return memory

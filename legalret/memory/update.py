@@ -18,22 +18,25 @@ Usage::
 
 from __future__ import annotations
 
+import os
+import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from legalret.errors import LegalretError
 from legalret.index.build import PartsContext
 from legalret.index.store import IndexData
 from legalret.index.tokenize import KiwiTokenizer
-from legalret.memory.builder import add_precedents, build_memory, keep_only, migrate_legacy, reresolve
-from legalret.memory.facts import add_facts, build_facts_memory
+from legalret.memory.builder import add_items, add_precedents, keep_only, memory_from_items, migrate_legacy, read_items, reresolve
+from legalret.memory.facts import add_facts, build_facts_memory, decisions_of, facts_items, facts_memory_from_items
 from legalret.memory.format import FACTS_PART, MEMORY_PART, legacy_memory
 from legalret.memory.retriever import VoteConfig, WeightConfig
 from legalret.memory.store import PrecedentMemory
 from legalret.precedents.citations import ArticleCatalog, predates_numbering, resolve
 from legalret.precedents.parse import Precedent
-from legalret.progress import console, track
+from legalret.progress import console, progress, track
 
 
 def memory_settings() -> dict:
@@ -43,32 +46,160 @@ def memory_settings() -> dict:
 
 class MemoryBuild:
     """The ``parts`` callback of a fresh build: the holdings memory of ``precedents`` (their citations resolved
-    against the new articles) and, with ``facts``, the facts memory; ``dense`` also encodes the holdings."""
+    against the new articles) and, with ``facts``, the facts memory; ``dense`` also encodes the holdings.
 
-    def __init__(self, precedents: Iterable[Any] | None, facts: Iterable[Any] | None = None, dense: bool = False):
+    Reading the decisions and the facts (and joining them) is single-threaded Python that needs no encoder and
+    no tokenizer, so :meth:`prepare` — called by the build once the articles are known — starts it in a
+    second process while the articles are encoded on the other core (``read_ahead``; default on, off with
+    ``LEGALRET_READ_AHEAD=off``: the same memories either way). ``encoder`` is the build's encoder afterwards."""
+
+    def __init__(self, precedents: Iterable[Any] | None, facts: Iterable[Any] | None = None, dense: bool = False,
+                 read_ahead: bool | None = None):
         if facts is not None and precedents is None:
             raise LegalretError("--facts needs --precedents: the facts are joined with the decisions' citations")
         self.precedents, self.facts, self.dense = precedents, facts, dense
+        self.read_ahead = read_ahead_enabled() if read_ahead is None else read_ahead
         self.info: dict = {}
+        self.encoder: Any = None
+        self._ahead: _ReadAhead | None = None
+
+    def prepare(self, entries: Sequence[Any]) -> Callable[[], bool] | None:
+        """Start reading the memories' inputs (see the class docstring); the build calls this before encoding
+        and leaves the reading process a core for as long as the returned ``busy()`` says it is reading."""
+        if self.precedents is not None and self.read_ahead and self._ahead is None:
+            self._ahead = _ReadAhead(self._read, ArticleCatalog.from_articles(entries))
+        return self._ahead.busy if self._ahead is not None else None
 
     def __call__(self, ctx: PartsContext) -> dict | None:
+        self.encoder = ctx.encoder()
         if self.precedents is None:
             return None
         catalog = ArticleCatalog.from_articles(ctx.entries)
-        memory = build_memory(
-            track(resolved(self.precedents, catalog), "reading precedents"),  # 72k decisions: a few minutes
-            encoder=ctx.encoder() if self.dense else None,
-            tokenizer=KiwiTokenizer(ctx.tokenizer),
-            keep_keys=catalog.__contains__,
-        )
+        ahead = self._ahead.result() if self._ahead is not None else None
+        items, errors, facts_items = ahead if ahead is not None else self._read(catalog, track)
+        memory = memory_from_items((), tokenizer=KiwiTokenizer(ctx.tokenizer),
+                                   encoder=self.encoder if self.dense else None)
+        keep_only(memory, catalog.__contains__)  # (only what build_memory would set: no item is filtered again)
+        memory.errors.extend(errors)
+        add_items(memory, items)
         memory.settings = memory_settings()
         note_errors(memory)
         self.info.update(items=len(memory), skipped=len(memory.errors))
-        if self.facts is None:
+        if facts_items is None:
             return {MEMORY_PART: memory}
-        facts_memory = build_facts_memory(track(self.facts, "reading facts"), memory)  # its own tokenizer: n-grams
-        self.info["facts_items"] = len(facts_memory)
+        facts_memory = facts_memory_from_items(facts_items)  # tokenized here, as the holdings are (the reading
+        self.info["facts_items"] = len(facts_memory)           # process runs no tokenizer: see _ReadAhead)
         return {MEMORY_PART: memory, FACTS_PART: facts_memory}
+
+    def _read(self, catalog: ArticleCatalog, track: Callable) -> tuple[list, list, list | None]:
+        """The holdings' items (citations resolved against ``catalog``), the malformed records, and the facts'
+        items joined with those holdings (None without facts): reading only, no tokenizer and no encoder.
+        ``track(iterable, description)`` shows the progress."""
+        items, errors = read_items(track(resolved(self.precedents, catalog), "reading precedents"),  # 72k: ~30 s
+                                   catalog.__contains__)
+        if self.facts is None:
+            return items, errors, None
+        return items, errors, facts_items(track(self.facts, "reading facts"), decisions_of(items))
+
+
+def read_ahead_enabled() -> bool:
+    """``LEGALRET_READ_AHEAD``: ``off`` reads the memories' inputs after the articles are encoded (as before
+    the read-ahead; for comparisons), anything else while they are — on Linux with two cores or more (the
+    read-ahead is a forked process, :class:`_ReadAhead`; elsewhere, or on one core, there is nothing to gain)."""
+    if os.environ.get("LEGALRET_READ_AHEAD", "on").strip().lower() in ("off", "0", "false", "no"):
+        return False
+    return sys.platform.startswith("linux") and (os.cpu_count() or 1) >= 2
+
+
+#: A read-ahead process that has read no record for this long while the build waits for it is killed, and the
+#: build reads in-process (a record takes about a millisecond; joining and pickling the result a few seconds).
+STALLED_S = 120.0
+
+
+class _ReadAhead:
+    """``read(catalog, count)`` in a forked child process; :meth:`result` waits for it — showing its progress,
+    since a build without an encoder reaches the memory stage at once — and unpickles what it sends back.
+
+    A process, not a thread: a reading thread holds the GIL that torch's main thread needs between operations,
+    and the encoding it was meant to overlap took longer by as much as the reading saved
+    (``experiments/read_ahead_cores.py``: 400 articles in 12.7 s alone, 24.5–30.0 s beside a reading thread,
+    19.7 s on one torch thread beside a reading process — the same as alone on one thread). Forked, because the
+    child needs the caller's inputs as they are (generators over zips not yet opened: the parent's copies stay
+    unread) and nothing is imported again; it runs only Python — no torch, no Kiwi, no console. When the child
+    fails in any way (an exception, killed, stalled, a result that does not unpickle), :meth:`result` returns None and the
+    caller reads in-process, from its own unread inputs: the error, if it is one, is raised there as usual."""
+
+    def __init__(self, read: Callable, catalog: ArticleCatalog):
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self._done = context.RawValue("q", 0)  # records read so far (precedents, then facts); one writer: no lock
+        self._conn, child_end = context.Pipe(duplex=False)
+        self._process = context.Process(target=self._run, args=(read, catalog, child_end),
+                                        name="legalret-read-ahead", daemon=True)
+        self._t0 = time.perf_counter()
+        self._process.start()
+        child_end.close()
+
+    def _count(self, items: Iterable[Any], description: str) -> Iterator[Any]:
+        done = self._done
+        for item in items:
+            done.value += 1
+            yield item
+
+    def _run(self, read: Callable, catalog: ArticleCatalog, conn) -> None:  # in the child
+        import pickle
+
+        _die_with_parent()
+        try:
+            payload = pickle.dumps(read(catalog, self._count), protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException:  # noqa: BLE001 — the parent reads again in-process and raises it there
+            payload = b""
+        conn.send_bytes(payload)
+        conn.close()
+
+    def busy(self) -> bool:
+        """Still reading (nothing sent back yet): the encoder leaves it a core."""
+        return self._process.is_alive() and not self._conn.poll()
+
+    def result(self) -> tuple | None:
+        import pickle
+
+        if not self._conn.poll():
+            with progress("reading precedents and facts (started before encoding)") as shown:
+                last, since = self._done.value, time.monotonic()
+                while not self._conn.poll(0.25) and self._process.is_alive():
+                    shown.advance(self._done.value - shown.done)
+                    if self._done.value != last:
+                        last, since = self._done.value, time.monotonic()
+                    elif time.monotonic() - since > STALLED_S:  # stuck (it should never be): read in-process
+                        self._process.kill()
+                        break
+        try:
+            payload = self._conn.recv_bytes()
+            out = pickle.loads(payload) if payload else None
+        except (EOFError, OSError, pickle.UnpicklingError, AttributeError, TypeError, ValueError):
+            out = None  # the child died (or sent what does not load): read in-process
+        self._conn.close()
+        self._process.join()
+        if out is None:
+            console.print("[yellow]read-ahead process gave no result; reading precedents and facts now[/]",
+                          highlight=False)
+            return None
+        console.print(f"[dim]read ahead: {self._done.value:,} precedents and facts in "
+                      f"{time.perf_counter() - self._t0:.1f}s (a second process)[/]", highlight=False)
+        return out
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (a killed build leaves no reader behind)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass  # not Linux's libc: the child still ends when it has read, as its pipe is closed
 
 
 class MemoryUpdate:
