@@ -612,7 +612,10 @@ SECTIONS: tuple[Section, ...] = (
         "`user_questions.jsonl` (민법/상법, family 민사·상사), report halves; holdings: a seeded sample of the report half of "
         "`law_holdings.jsonl`. Then the re-ranker and query-adapter choices, each on identical cached candidates.",
         blocks=(
-            Block("law_report_all_law_index.json", title="Every retriever per style and per law family (report halves)"),
+            Block("law_report_all_law_index_nodict.json", title="Every retriever per style and per law family (report halves)",
+                  note="Built as a user builds it today: Kiwi without its default dictionary (`TokenizerSettings.default_dict`)."),
+            Block("law_report_all_law_index.json", title="The same, on the index built with Kiwi's default dictionary",
+                  note="The tokens the all-law re-ranker was fitted on (the default until the dictionary was dropped)."),
             Block("ranker_all_laws_ng.json", title="Re-rankers on the index as built today (n-gram facts)",
                   note="The all-law re-ranker shipped before (fitted on the first build's candidates, Kiwi facts) against "
                        "the same recipes refitted on these candidates: it kept the best tune mean then."),
@@ -744,7 +747,7 @@ README_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("default `hybrid`", ("style_report_final.json", "style_report_final_nbits8.json")),
     ("default vs two-way hybrid", ("style_report.json",)),
     ("dev holdings, 민법+상법", ("quality-civil-commercial.json", "quality-civil-commercial-adapter.json")),
-    ("every 법률+시행령", ("law_report_all_law_index.json",)),
+    ("every 법률+시행령", ("law_report_all_law_index_nodict.json", "law_report_all_law_index.json")),
     ("dense alone on dev holdings", ("query_adapter.json", "style_report.json")),
     ("warm hybrid + both memories", ("latency-main-job/warm_hybrid_profiles.json",
                                      "latency-all-acts-decrees/warm_hybrid_memory.json",
