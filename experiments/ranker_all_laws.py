@@ -50,6 +50,12 @@ The same comparison runs on the 민법+상법 (main-job) index with ``--sets use
 user questions alone (the law questions mostly ask about laws that index does not hold) and train holdings from
 ``legalret pairs --corpus civil-commercial --no-synthetic``.
 
+Refit on the index as built since Kiwi runs without its default dictionary (``--name ranker_all_laws_nodict``,
+fresh depth-150 caches of that index). Rule, written before the run: replace the shipped all-law file with
+``listwise-match`` refitted on these candidates if its cross-validated tune mean (recall@10, MRR@10) is at least the
+shipped file's on the same candidates — the shipped file saw the tune questions when it was fitted, so the tie goes
+to it only if the refit is worse — and no 민법/상법 tune style's recall@10 is more than 0.02 below the shipped file's.
+
 Writes ``benchmarks/results/NAME.{json,md}`` (``--name``, default ``ranker_all_laws``).
 """
 
