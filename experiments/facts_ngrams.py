@@ -28,6 +28,17 @@ difference), then report on ``--split report`` (report questions + the 600 dev h
         --holdings /work/lrhome/gpu/pairs/dev_queries.jsonl --holdings-limit 600 --variants bigram
 
 Results: ``benchmarks/results/build-speed/facts-ngrams-{timing,tune,report}.{json,md}``.
+
+``--variants holdings-no-summary`` (2026-12-04) keeps Kiwi but drops the 판결요지 from the holdings memory's text:
+71% of its characters, so most of the ~90 s Kiwi spends in a main-job first build. Rule, written before the run:
+make it the default for new holdings memories if, on the main job's index as built today (no Kiwi default
+dictionary), the default's tune mean of recall@10 and MRR@10 over the three question styles and 300 train holdings
+decided since 2010 is no more than 0.003 below Kiwi with the 판결요지, and no group's recall@10 more than 0.01 below
+(the default-dictionary rule); then the report split once::
+
+    LEGALRET_HOME=… python experiments/facts_ngrams.py --index /work/lrhome/index-nodict --work /tmp/h23 --split tune \
+        --holdings /work/lrhome/pairs-cc/train_queries.jsonl --holdings-since 2010-01-01 --holdings-limit 300 \
+        --variants holdings-no-summary --name holdings-no-summary-tune
 """
 
 from __future__ import annotations
@@ -46,7 +57,10 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 #: n-gram settings tried (NgramSettings fields).
 VARIANTS = {"bigram": {"n": 2}, "bigram+words4": {"n": 2, "words": 4}, "trigram": {"n": 3},
-            "holdings+bigram+words4": {"n": 2, "words": 4}}  # holdings+…: the holdings memory too
+            "holdings+bigram+words4": {"n": 2, "words": 4},  # holdings+…: the holdings memory too
+            # holdings-…: the holdings memory alone, still Kiwi, its text without the 판결요지 (71% of its characters
+            # on the main job's index, so of its Kiwi time)
+            "holdings-no-summary": {"kiwi": True, "with_summary": False}}
 METRICS = ("recall@10", "mrr@10", "recall@100")
 
 
@@ -127,21 +141,35 @@ def build_variant(index: str, work: Path, name: str, settings: dict) -> Path:
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(index, out)
-    tok = NgramTokenizer(NgramSettings(**settings))
+    settings = dict(settings)
+    keep_kiwi, with_summary = settings.pop("kiwi", False), settings.pop("with_summary", None)
+    tok = None if keep_kiwi else NgramTokenizer(NgramSettings(**settings))
     parts = {}
-    for part in (FACTS_PART, MEMORY_PART) if name.startswith("holdings+") else (FACTS_PART,):
+    chosen = ((MEMORY_PART,) if name.startswith("holdings-") else
+              (FACTS_PART, MEMORY_PART) if name.startswith("holdings+") else (FACTS_PART,))
+    for part in chosen:
         kiwi = PrecedentMemory.load(facts_part(index).parent / part)
         items = list(kiwi.items)
+        summary = kiwi.with_summary if with_summary is None else with_summary
+        part_tok = tok or _uncached_kiwi(index)
         t = time.perf_counter()
-        tokens = tok.tokenize_many([it.search_text(kiwi.with_summary) for it in items])
-        memory = PrecedentMemory(items, TokenStore.from_lists(tokens), tokenizer=tok, with_summary=kiwi.with_summary,
-                                 params=kiwi.params, max_tokens=kiwi.max_tokens, kind=kiwi.kind)
+        tokens = part_tok.tokenize_many([it.search_text(summary) for it in items])
+        memory = PrecedentMemory(items, TokenStore.from_lists(tokens), tokenizer=tok or kiwi.tokenizer,
+                                 with_summary=summary, params=kiwi.params, max_tokens=kiwi.max_tokens, kind=kiwi.kind)
         memory.settings, memory.keep_keys = dict(kiwi.settings), kiwi.keep_keys
         print(f"  {name}: {len(items)} {part} items tokenized + BM25 in {time.perf_counter() - t:.1f}s", flush=True)
         parts[part] = memory
     add_to_index([], out, remove_missing=False, parts=lambda ctx: parts)
     marker.write_text(f"{settings}\n")
     return out
+
+
+def _uncached_kiwi(index: str):
+    """Kiwi with the index's settings and no token cache (so the variant's tokenizing time is Kiwi's own)."""
+    from legalret.index.store import load_index
+    from legalret.index.tokenize import KiwiTokenizer
+
+    return KiwiTokenizer(load_index(index, verify="none").manifest["tokenizer"], cache=False)
 
 
 class FactsAlone:
