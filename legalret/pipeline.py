@@ -64,13 +64,14 @@ def build(
     report.memory = memory.info or None
     # the encoder comes from the memory callback, not a BuildReport field: a kept report would keep its weights alive
     if onnx_export and memory.encoder is not None:
-        _export_query_encoder(memory.encoder)
+        export_query_encoder(memory.encoder)
     return report
 
 
-def _export_query_encoder(encoder: Any) -> None:
-    """ONNX export of the index's encoder (skipped when one exists); a failure is a warning: searches then
-    load the torch encoder as before."""
+def export_query_encoder(encoder: Any) -> Path | None:
+    """ONNX export of the index's encoder (skipped when one exists) under ``$LEGALRET_HOME/models/onnx``, where
+    :func:`legalret.index.encoders.load_query_encoder` looks for it; its path, or None when the export failed —
+    a warning: searches then load the torch encoder as before."""
     from legalret.errors import LegalretError
     from legalret.models.onnx import (
         DEFAULT_QUERY_VARIANT,
@@ -83,18 +84,19 @@ def _export_query_encoder(encoder: Any) -> None:
     try:
         if path is None:
             path = export_onnx(encoder)
-            console.print(f"[dim]query encoder exported to {path}[/]", highlight=False)
+            console.print(f"[dim]query encoder exported to {path}[/]", highlight=False, soft_wrap=True)
     except (LegalretError, OSError, RuntimeError, ValueError) as e:
         console.print(f"[yellow]note:[/] no ONNX export of the query encoder ({type(e).__name__}: {e}); "
                       "searches will load it with torch", highlight=False)
-        return
+        return None
     if DEFAULT_QUERY_VARIANT == "fp32":
-        return
+        return path
     try:  # the quantized model queries are served with (see legalret.models.onnx.DEFAULT_QUERY_VARIANT)
         set_query_variant(path, DEFAULT_QUERY_VARIANT)
     except (LegalretError, OSError, RuntimeError, ValueError) as e:
         console.print(f"[yellow]note:[/] queries stay on the fp32 ONNX model (no {DEFAULT_QUERY_VARIANT}: "
                       f"{type(e).__name__}: {e})", highlight=False)
+    return path
 
 
 def add(

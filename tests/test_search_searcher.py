@@ -187,3 +187,37 @@ def test_onnx_export_serves_queries_without_torch(tmp_path, monkeypatch):
     assert out["encoder"] == "OnnxQueryEncoder" and out["torch"] is False
     in_process = Searcher(index, encoder=sup.tiny_encoder()).search("유치권 점유", k=3, mode="dense").keys
     assert out["keys"] == in_process
+
+
+def test_index_export_writes_the_query_encoder_for_another_home(tmp_path, monkeypatch):
+    """An index built under one LEGALRET_HOME, searched under another, has no ONNX export there: `index info`
+    says queries go through torch, `index export` writes the export where searches look, and info then names it."""
+    from typer.testing import CliRunner
+
+    from legalret import pipeline
+    from legalret.cli import app
+    from legalret.models.onnx import find_export
+
+    runner = CliRunner()
+    monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "built-here"))
+    index = tmp_path / "idx"
+    encoder = sup.tiny_encoder()
+    pipeline.build(sup.articles(), index, encoder=encoder, onnx_export=True)
+    assert find_export(encoder.fingerprint) is not None
+    monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "searched-here"))
+    assert find_export(encoder.fingerprint) is None
+    info = runner.invoke(app, ["index", "info", "--index", str(index)])
+    assert info.exit_code == 0 and "queries embedded by torch: no ONNX export under" in info.output.replace("\n", "")
+    r = runner.invoke(app, ["index", "export", "--index", str(index)])
+    assert r.exit_code == 0, r.output
+    export = find_export(encoder.fingerprint)
+    assert export is not None and export.is_relative_to(tmp_path / "searched-here")
+    assert str(export) in runner.invoke(app, ["index", "info", "--index", str(index)]).output.replace("\n", "")
+    assert Searcher(index).search("유치권 점유", k=3, mode="dense").keys == \
+        Searcher(index, encoder=encoder).search("유치권 점유", k=3, mode="dense").keys
+    again = runner.invoke(app, ["index", "export", "--index", str(index)])  # kept as is, not rewritten
+    assert again.exit_code == 0 and find_export(encoder.fingerprint) == export
+    bm25_only = tmp_path / "bm25"
+    build_index(sup.articles(), bm25_only, model="none")
+    r = runner.invoke(app, ["index", "export", "--index", str(bm25_only)])
+    assert r.exit_code == 1 and "no dense vectors" in str(r.exception)
