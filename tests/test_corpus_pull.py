@@ -244,8 +244,10 @@ def test_corpus_list_shows_measured_build_cost_and_refuses_a_malformed_one(tmp_p
     listing = json.loads(CliRunner().invoke(app, ["corpus", "list", "--json"]).stdout)
     measured = {m["name"]: m["measured"] for m in listing}
     assert measured["civil-commercial"]["build"].startswith("4.2 min") and measured["civil-commercial"]["size"] == "318 MB"
-    table = CliRunner().invoke(app, ["corpus", "list"]).output
+    table = CliRunner().invoke(app, ["corpus", "list"]).output  # 80 columns, as in a pipe
     assert "build" in table and "318 MB" in table
+    assert all(f" {m['name']} " in table for m in listing)  # the names `index build` takes are never cut
+    assert "…" not in table  # what does not fit wraps
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nlaws: [민법]\nmeasured: 9 min\n", encoding="utf-8")
     with pytest.raises(SourceError, match="measured"):

@@ -42,8 +42,11 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print as JS
                                      for m in manifests],
                                     ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table("name", "kinds", "laws", "description", "build (2 cores)", "size", title="corpus manifests",
-                  title_justify="left")
+    table = Table(title="corpus manifests", title_justify="left")
+    # the name is what `index build` takes: never cut; at 80 columns (a pipe) the rest wraps instead of "…"
+    table.add_column("name", no_wrap=True, min_width=max((len(m.name) for m in manifests), default=4))
+    for header in ("kinds", "laws", "about", "build (2 cores)", "size"):
+        table.add_column(header, overflow="fold")
     for m in manifests:
         laws = ", ".join(m.laws[:6]) + (" …" if len(m.laws) > 6 else "") if m.laws else "all"
         table.add_row(m.name, ", ".join(m.kinds) or "all", laws, m.description,
