@@ -23,6 +23,13 @@ memory that is better alone need not make the default better — stage 2 decides
         --holdings PAIRS_ALL/law_holdings.jsonl --holdings-limit 1000 --name memory_votes_all_laws_tune
 
 Writes ``benchmarks/results/<name>.{json,md}``.
+
+The first grid (depth 100 / 200 / 300) found the memory alone best at the shipped depth 100 and worse with every
+deeper setting, so a second run tries shallower ones (``--depths 50,70``; same powers and spreads, same rule,
+written before that run)::
+
+    LEGALRET_HOME=… python experiments/memory_votes_all_laws.py --index FULL_IDX \
+        --holdings PAIRS_ALL/law_holdings.jsonl --holdings-limit 1000 --depths 50,70 --name memory_votes_all_laws_shallow_tune
 """
 
 from __future__ import annotations
@@ -47,8 +54,9 @@ from style_eval import _evaluate  # noqa: E402
 
 QUESTIONS = {"law": REPO / "benchmarks" / "queries" / "law_questions.jsonl",
              "user": REPO / "benchmarks" / "queries" / "user_questions.jsonl"}
-#: stage 1: (depth, score_power, spread); the shipped rank_discount (1.0) is kept
-GRID = list(itertools.product([100, 200, 300], [2.0, 3.0], [0.5, 1.0]))
+#: stage 1: (depth, score_power, spread) for each ``--depths`` depth; the shipped rank_discount (1.0) is kept
+DEPTHS = (100, 200, 300)
+POWERS, SPREADS = (2.0, 3.0), (0.5, 1.0)
 METRICS = ("recall@10", "mrr@10")
 
 
@@ -121,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--finalists", type=int, default=2, help="stage-1 settings run through the default")
     ap.add_argument("--settings", default=None,
                     help="report split: the one setting to compare, 'depth,power,spread' (stage 1 is skipped)")
+    ap.add_argument("--depths", default=",".join(map(str, DEPTHS)), help="stage 1: depths to grid over")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--name", default="memory_votes_all_laws_tune")
     args = ap.parse_args(argv)
@@ -136,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         depth, power, spread = args.settings.split(",")
         finalists = [replace(shipped, depth=int(depth), score_power=float(power), spread=float(spread))]
     else:
-        for depth, power, spread in GRID:
+        grid = itertools.product([int(d) for d in args.depths.split(",")], POWERS, SPREADS)
+        for depth, power, spread in grid:
             cfg = replace(shipped, depth=depth, score_power=power, spread=spread)
             searcher.memory.config = cfg
             t = time.perf_counter()
