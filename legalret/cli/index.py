@@ -199,15 +199,12 @@ def export_command(
     """Export the index's query encoder to ONNX under $LEGALRET_HOME, as `index build` does, so that searches embed
     queries without torch (a cold search ~5 s faster). For an index built under another LEGALRET_HOME or copied in."""
     from legalret.index.encoders import load_index_encoder
-    from legalret.index.store import live_generation, read_manifest
+    from legalret.index.store import read_manifest
     from legalret.models.onnx import export_root, find_export
     from legalret.pipeline import export_query_encoder
 
     index = index or _default_index()
-    gen, broken = live_generation(index)
-    if broken:
-        raise LegalretError(f"{broken}; `legalret index rollback --index {index}` makes a kept generation live")
-    info = read_manifest(index, gen).get("encoder")
+    info = read_manifest(index).get("encoder")  # the live generation's (a broken pointer: its one-line error)
     if info is None:
         raise LegalretError(f"{index}: this index has no dense vectors (built with --model none): no encoder to export")
     path = find_export(info["fingerprint"])
