@@ -56,6 +56,14 @@ fresh depth-150 caches of that index). Rule, written before the run: replace the
 shipped file's on the same candidates — the shipped file saw the tune questions when it was fitted, so the tie goes
 to it only if the refit is worse — and no 민법/상법 tune style's recall@10 is more than 0.02 below the shipped file's.
 
+Boosted trees (``--name ranker_all_laws_trees``, 2026-12-04; fresh depth-150 caches of the all-law index as built
+on the AMX Xeon): can LambdaMART (``trees-match``, the same four feature groups) re-rank better than the linear
+listwise model? Rule, written before the run: three tree settings, fixed here — ``trees-match`` (15 leaves, 300
+trees, rate 0.05), ``trees-match:L31``, ``trees-match:L7:N500`` — are compared with ``listwise-match`` refitted on
+the same candidates; the best by cross-validated tune mean replaces the shipped all-law file if it is ≥ +0.005
+above ``listwise-match`` and no tune group's recall@10 (per style, per question file, the held-out holdings) is more
+than 0.02 below it. Only then are the report halves scored, once.
+
 Writes ``benchmarks/results/NAME.{json,md}`` (``--name``, default ``ranker_all_laws``).
 """
 
@@ -93,7 +101,11 @@ VARIANTS = {
     "listwise-match": (("first", "profile", "law", "match"), "listwise"),
     "listwise-match-only": (("first", "profile", "match"), "listwise"),  # does the match group do the law group's work?
     "mlp8-match": (("first", "profile", "law", "match"), "mlp8"),
+    # LambdaMART (legalret.train.ranker.fit_trees): trees-match:L31:N500:R0.03:M50 sets leaves, trees, learning
+    # rate, rows in a leaf (defaults 15, 300, 0.05, 50)
+    "trees-match": (("first", "profile", "law", "match"), "trees"),
 }
+TREE_OPTIONS = {"L": ("leaves", int), "N": ("trees", int), "R": ("rate", float), "M": ("min_leaf", int)}
 
 
 #: ``--sets`` name → its question file (benchmarks/queries) and cache (``NAME.pkl`` in ``--cache``).
@@ -115,7 +127,7 @@ def fitter(name: str, info: dict | None = None, depth: int = 100, facts: list[di
     """``fit_on(queries) -> Ranker`` for a variant (the shipped file for ``shipped``, a list's own order for
     ``memory-order``); ``VARIANT+facts`` also fits on ``facts`` (the cache's ``facts.pkl``: the courts' facts of
     train-split decisions as scenario-like queries, a third source of equal weight)."""
-    from legalret.train.ranker import fit, fit_listwise, subset
+    from legalret.train.ranker import fit, fit_listwise, fit_trees, subset
 
     if name.endswith("+facts"):
         if not facts:
@@ -128,6 +140,8 @@ def fitter(name: str, info: dict | None = None, depth: int = 100, facts: list[di
         return lambda qs: shipped
     if name == "memory-order":
         return lambda qs: ListOrder("memory")
+    name, *options = name.split(":")  # trees-match:L31:N500 (TREE_OPTIONS)
+    settings = {TREE_OPTIONS[o[0]][0]: TREE_OPTIONS[o[0]][1](o[1:]) for o in options}
     base, _, weight = name.partition("-q")  # listwise-match-q3: the questions weigh 3× the holdings in total
     groups, model = VARIANTS[base]
     names = [f for g in FEATURE_GROUPS if g in groups for f in FEATURE_GROUPS[g]]
@@ -139,6 +153,8 @@ def fitter(name: str, info: dict | None = None, depth: int = 100, facts: list[di
                  **({"source_weights": weights} if weights else {})}
         if model == "logistic":
             return fit(rows, features=names, info=extra, source_weights=weights, depth=depth)
+        if model == "trees":
+            return fit_trees(rows, features=names, info=extra, source_weights=weights, depth=depth, **settings)
         hidden = int(model[3:]) if model.startswith("mlp") else 0  # mlp8: one tanh layer of 8 units (listwise)
         return fit_listwise(rows, features=names, info=extra, source_weights=weights, hidden=hidden, depth=depth,
                             **({"epochs": 400} if hidden else {}))

@@ -237,6 +237,53 @@ def fit_listwise(rows: Rows, *, hidden: int = 0, epochs: int = 300, lr: float = 
                         **settings})
 
 
+def fit_trees(rows: Rows, *, leaves: int = 15, trees: int = 300, rate: float = 0.05, min_leaf: int = 50,
+              seed: int = 0, depth: int = DEFAULT_DEPTH, info: dict | None = None,
+              features: Sequence[str] = FEATURES, source_weights: dict[str, float] | None = None) -> Ranker:
+    """LambdaMART: gradient-boosted trees with LightGBM's ``lambdarank`` objective (NDCG of each query's
+    candidates), queries weighted as in :func:`fit`; ``leaves`` per tree, ``trees`` rounds at learning rate
+    ``rate``, at least ``min_leaf`` rows in a leaf; rows and features subsampled (0.8) per round, seeded.
+    LightGBM at training time only: the trees are exported to :class:`~legalret.search.trees.TreeEnsemble`
+    and scored with numpy on standardized features (a linear part of zeros)."""
+    try:
+        import lightgbm
+    except ImportError:
+        raise LegalretError("a trees ranker is trained with LightGBM: pip install lightgbm") from None
+    from legalret.search.trees import TreeEnsemble
+
+    if rows.y.sum() == 0:
+        raise LegalretError("no gold article among any query's candidates: nothing to learn")
+    mean, scale = _standardization(rows.x)
+    keep_q = np.flatnonzero(np.bincount(rows.group, weights=rows.y, minlength=rows.queries) > 0)
+    order = np.argsort(rows.group, kind="stable")
+    order = order[np.isin(rows.group[order], keep_q)]  # queries with a gold candidate, each contiguous
+    group = rows.group[order]
+    sizes = np.bincount(group, minlength=rows.queries)[keep_q]
+    sources = [rows.source[q] for q in keep_q.tolist()]
+    per_source = {s: sources.count(s) for s in set(sources)}
+    share = _source_shares(per_source, source_weights)
+    q_weight = {int(q): share[s] / per_source[s] for q, s in zip(keep_q.tolist(), sources)}
+    w = np.array([q_weight[int(g)] for g in group]) * len(keep_q)
+    z = (rows.x[order] - mean) / scale
+    model = lightgbm.LGBMRanker(objective="lambdarank", n_estimators=trees, num_leaves=leaves, learning_rate=rate,
+                                min_child_samples=min_leaf, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
+                                random_state=seed, n_jobs=2, verbose=-1)
+    model.fit(z, rows.y[order], group=sizes, sample_weight=w)
+    ensemble = TreeEnsemble.from_lightgbm(model.booster_.dump_model())
+    sample = z[:: max(1, len(z) // 2000)]  # the export must score as LightGBM does (numpy at query time)
+    gap = float(np.abs(ensemble.predict(sample) - model.booster_.predict(sample)).max())
+    if gap > 1e-6:
+        raise LegalretError(f"the exported trees differ from LightGBM's by {gap:.2g}: an export bug, not a model")
+    n = len(features)
+    settings = {"model": "trees", "trees": trees, "leaves": leaves, "rate": rate, "min_leaf": min_leaf, "seed": seed,
+                "objective": "lambdarank", "lightgbm": lightgbm.__version__}
+    return Ranker(coef=np.zeros(n), mean=mean, scale=scale, intercept=0.0, depth=depth, features=tuple(features),
+                  trees=ensemble,
+                  info={**(info or {}), "rows": len(rows.y), "positives": int(rows.y.sum()), "queries": rows.queries,
+                        "queries_with_gold_in_candidates": len(keep_q), "sources": per_source, "source_weights": share,
+                        **settings})
+
+
 def subset(rows: Rows, features: Sequence[str]) -> Rows:
     """The same rows with only ``features`` (names from :data:`FEATURES`) as columns."""
     cols = [FEATURES.index(f) for f in features]
