@@ -64,6 +64,13 @@ the same candidates; the best by cross-validated tune mean replaces the shipped 
 above ``listwise-match`` and no tune group's recall@10 (per style, per question file, the held-out holdings) is more
 than 0.02 below it. Only then are the report halves scored, once.
 
+The same question on the 민법+상법 (main-job) index (``--sets user --corpus civil-commercial --depth 100``, fresh caches
+of the index quickstart builds, ``--name ranker_main_index_trees``). Rule, written before the run, as for the linear
+variants there: the better of ``trees-recipe`` (the shipped file's groups, first and profile) and ``trees-match``
+replaces ``fusion_ranker.json`` if its cross-validated tune mean is ≥ +0.005 above ``recipe`` refitted on the same
+candidates and no tune style's recall@10 (nor the held-out holdings') is more than 0.02 below it; the report halves and
+1,000 dev holdings are then scored once.
+
 Writes ``benchmarks/results/NAME.{json,md}`` (``--name``, default ``ranker_all_laws``).
 """
 
@@ -104,6 +111,7 @@ VARIANTS = {
     # LambdaMART (legalret.train.ranker.fit_trees): trees-match:L31:N500:R0.03:M50 sets leaves, trees, learning
     # rate, rows in a leaf (defaults 15, 300, 0.05, 50)
     "trees-match": (("first", "profile", "law", "match"), "trees"),
+    "trees-recipe": (("first", "profile"), "trees"),
 }
 TREE_OPTIONS = {"L": ("leaves", int), "N": ("trees", int), "R": ("rate", float), "M": ("min_leaf", int)}
 

@@ -3,8 +3,11 @@
 :class:`~legalret.search.ranker.Ranker` is linear in its standardized features; a LambdaMART ensemble
 (:func:`legalret.train.ranker.fit_trees`, LightGBM at training time only) adds the interactions a linear model
 cannot form — a law signal that counts when the memory's votes are weak, a title match that counts only for a
-short question. At query time the trees are plain arrays: every tree walks its candidates one level per step,
-all trees at once (~0.3 ms for 150 candidates and 300 trees of depth ≤ 8).
+short question. At query time the trees are plain arrays, scored the QuickScorer way (Lucchese et al., SIGIR 2015):
+every split of every tree is compared at once, each false comparison rules out the leaves left of it (a bit mask per
+split, as narrow as the largest tree allows), and a tree's exit is the first leaf no comparison ruled out — one
+gather, one comparison and one OR-reduce over ``(candidates, trees, splits)``, no walk down the levels (150
+candidates × 300 trees of 15 leaves: ~1.5 ms on a busy 2-core machine, where a level-by-level walk took ~9 ms).
 
 Layout (one row per tree, padded to the largest tree): ``feature`` (the split's column in the ranker's
 feature list, ``-1`` at a leaf), ``threshold`` (go left when ``z <= threshold``), ``left`` / ``right``
@@ -52,6 +55,7 @@ class TreeEnsemble:
         if ((self.left[inner] <= 0) | (self.left[inner] >= nodes) | (self.right[inner] <= 0) | (self.right[inner] >= nodes)).any():
             raise LegalretError("ranker trees: a child index outside its tree: a damaged file")
         self.depth = _depth(self)
+        self._masks = _masks(self)
 
     @property
     def size(self) -> int:
@@ -79,7 +83,15 @@ class TreeEnsemble:
         """``(n,)``: each row's summed tree outputs."""
         if self.size == 0:
             return np.zeros(len(z))
-        return self.value[np.arange(self.size)[None, :], self._leaves(z)].sum(axis=1)
+        if self._masks is None:  # a tree with more than 64 leaves: walk the levels
+            return self.value[np.arange(self.size)[None, :], self._leaves(z)].sum(axis=1)
+        split_feature, split_threshold, ruled_out, leaf_value = self._masks
+        n, (trees, splits) = len(z), split_feature.shape
+        right = z[:, split_feature.ravel()].reshape(n, trees, splits) > split_threshold  # the comparisons that fail
+        alive = ~np.bitwise_or.reduce(right * ruled_out, axis=2)  # (n, trees): the leaves no failure ruled out
+        lowest = alive & (~alive + ruled_out.dtype.type(1))  # its lowest set bit: the first leaf left, the exit
+        first = np.log2(lowest.astype(np.float64)).astype(np.int64)
+        return leaf_value[np.arange(trees)[None, :], first].sum(axis=1)
 
     def contributions(self, z: np.ndarray, features: int) -> np.ndarray:
         """``(n, features)``: along each row's path, every split's change in the mean output goes to the
@@ -150,6 +162,45 @@ def _flatten(node: dict, out: list[dict]) -> int:
     out[at]["left"] = _flatten(node["left_child"], out)
     out[at]["right"] = _flatten(node["right_child"], out)
     return at
+
+
+def _masks(trees: TreeEnsemble) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """QuickScorer's tables: per tree, its splits' features and thresholds (padding: feature 0, threshold +inf,
+    a comparison that never fails), the leaves each split rules out when its comparison fails (those of its left
+    subtree, leaves numbered left to right, bit i = leaf i), and the leaves' values in that order. ``None`` past
+    64 leaves."""
+    per_tree = []
+    for i in range(trees.size):
+        leaves: list[int] = []  # node indexes, left to right
+        splits: list[tuple[int, int, int]] = []  # (node, first leaf, leaves) of each split's left subtree
+
+        def visit(j: int) -> int:  # → leaves below j
+            if trees.feature[i, j] < 0:
+                leaves.append(j)
+                return 1
+            first, at = len(leaves), len(splits)
+            splits.append((j, first, 0))
+            left = visit(int(trees.left[i, j]))
+            splits[at] = (j, first, left)
+            return left + visit(int(trees.right[i, j]))
+
+        visit(0)
+        if len(leaves) > 64:
+            return None
+        per_tree.append((leaves, splits))
+    width = max((len(s) for _, s in per_tree), default=0) or 1
+    most = max((len(lv) for lv, _ in per_tree), default=1)
+    bits = next(b for b in (np.uint8, np.uint16, np.uint32, np.uint64) if np.iinfo(b).bits >= most)
+    feature = np.zeros((trees.size, width), dtype=np.int64)
+    threshold = np.full((trees.size, width), np.inf)
+    ruled_out = np.zeros((trees.size, width), dtype=bits)
+    value = np.zeros((trees.size, most))
+    for i, (leaves, splits) in enumerate(per_tree):
+        value[i, :len(leaves)] = trees.value[i, leaves]
+        for k, (j, first, count) in enumerate(splits):
+            feature[i, k], threshold[i, k] = trees.feature[i, j], trees.threshold[i, j]
+            ruled_out[i, k] = ((1 << count) - 1) << first
+    return feature, threshold, ruled_out, value
 
 
 def _used(trees: TreeEnsemble) -> list[int]:
