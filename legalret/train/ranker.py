@@ -18,12 +18,13 @@ Each query's hybrid top-``depth`` candidates become rows (gold = 1); rows are we
 source (holdings, questions) carries the same total weight and every query counts equally within it —
 the default must win both kinds of question (``source_weights`` changes the split). Models
 (``--model``): a logistic regression (scikit-learn; the first shipped ranker), or a listwise model — a
-softmax over each query's candidates, linear or with one tanh hidden layer (torch, full-batch Adam) — all
-trained on standardized features and applied at query time with numpy.
+softmax over each query's candidates, linear or with one tanh hidden layer (torch, full-batch Adam), or
+LambdaMART boosted trees (LightGBM's ``lambdarank``; :func:`fit_trees`) — all trained on standardized features and
+applied at query time with numpy.
 
     .venv/bin/python -m legalret.train.ranker --index /tmp/q_idx --holdings out/pairs/train_queries.jsonl \\
         --holdings-limit 3000 --questions benchmarks/queries/user_questions.jsonl --out ranker.json \\
-        [--model logistic|listwise|mlp] [--facts-queries 1000] [--features first,profile]
+        [--model logistic|listwise|mlp|trees] [--facts-queries 1000] [--features first,profile]
 
 ``--features`` names the groups of :data:`~legalret.search.ranker.FEATURE_GROUPS` to train on (default all;
 the shipped ranker: ``first,profile``).
@@ -302,9 +303,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="also train on the facts of this many train-split decisions (scenario-like queries)")
     ap.add_argument("--facts-chars", type=int, default=600, help="facts queries are cut to this many characters")
     ap.add_argument("--depth", type=int, default=DEFAULT_DEPTH)
-    ap.add_argument("--model", default="logistic", choices=("logistic", "listwise", "mlp"),
-                    help="pointwise logistic regression (default; the shipped ranker), a listwise linear model, or a listwise "
-                         "model with one hidden layer")
+    ap.add_argument("--model", default="logistic", choices=("logistic", "listwise", "mlp", "trees"),
+                    help="pointwise logistic regression (default; the 민법+상법 index's ranker), a listwise linear model, a "
+                         "listwise model with one hidden layer, or LambdaMART trees (LightGBM; the all-law index's ranker)")
+    ap.add_argument("--trees", type=int, default=300, help="boosting rounds of --model trees")
+    ap.add_argument("--leaves", type=int, default=15, help="leaves per tree of --model trees")
+    ap.add_argument("--rate", type=float, default=0.05, help="learning rate of --model trees")
+    ap.add_argument("--min-leaf", type=int, default=50, help="fewest training rows in a leaf of --model trees")
     ap.add_argument("--hidden", type=int, default=16, help="hidden units of --model mlp")
     ap.add_argument("--epochs", type=int, default=400, help="full-batch Adam steps of the listwise models")
     ap.add_argument("--lr", type=float, default=0.02, help="Adam learning rate of the listwise models")
@@ -361,14 +366,21 @@ def main(argv: list[str] | None = None) -> int:
     rows = subset(Rows.concat(parts), features)
     if args.model == "logistic":
         ranker = fit(rows, c=args.c, depth=args.depth, info=info, features=features)
+    elif args.model == "trees":
+        ranker = fit_trees(rows, trees=args.trees, leaves=args.leaves, rate=args.rate, min_leaf=args.min_leaf,
+                           seed=args.seed, depth=args.depth, info=info, features=features)
     else:
         ranker = fit_listwise(rows, hidden=args.hidden if args.model == "mlp" else 0, epochs=args.epochs, lr=args.lr,
                               l2=args.l2, seed=args.seed, depth=args.depth, info=info, features=features)
     ranker.info["seconds"] = round(time.perf_counter() - t0, 1)
     ranker.save(args.out)
-    top = sorted(zip(ranker.features, ranker.coef.tolist()), key=lambda kv: -abs(kv[1]))[:8]
-    print(f"wrote {args.out} ({ranker.kind}): {ranker.info['rows']} rows, {ranker.info['positives']} positives; "
-          "top linear weights: " + ", ".join(f"{n} {w:+.2f}" for n, w in top))
+    if ranker.trees is not None:
+        print(f"wrote {args.out} ({ranker.kind}, depth ≤ {ranker.trees.depth}): {ranker.info['rows']} rows, "
+              f"{ranker.info['positives']} positives")
+    else:
+        top = sorted(zip(ranker.features, ranker.coef.tolist()), key=lambda kv: -abs(kv[1]))[:8]
+        print(f"wrote {args.out} ({ranker.kind}): {ranker.info['rows']} rows, {ranker.info['positives']} positives; "
+              "top linear weights: " + ", ".join(f"{n} {w:+.2f}" for n, w in top))
     return 0
 
 
