@@ -71,6 +71,11 @@ replaces ``fusion_ranker.json`` if its cross-validated tune mean is ≥ +0.005 a
 candidates and no tune style's recall@10 (nor the held-out holdings') is more than 0.02 below it; the report halves and
 1,000 dev holdings are then scored once.
 
+Outcome (2026-12-04): on the all-law index ``trees-match`` passed on tune (0.7440 vs 0.7319) but the report halves did
+not confirm it (MRR@10 lower in five of six question groups, 민법/상법 short recall@10 −0.040 against the shipped file,
+dev holdings flat: ``ranker_all_laws_trees_report.md``), so the listwise file stays; on the 민법+상법 index the trees
+lost on tune (0.7984 / 0.7997 vs 0.8064). Trees stay an experiment (:class:`Trees`).
+
 Writes ``benchmarks/results/NAME.{json,md}`` (``--name``, default ``ranker_all_laws``).
 """
 
@@ -108,8 +113,8 @@ VARIANTS = {
     "listwise-match": (("first", "profile", "law", "match"), "listwise"),
     "listwise-match-only": (("first", "profile", "match"), "listwise"),  # does the match group do the law group's work?
     "mlp8-match": (("first", "profile", "law", "match"), "mlp8"),
-    # LambdaMART (legalret.train.ranker.fit_trees): trees-match:L31:N500:R0.03:M50 sets leaves, trees, learning
-    # rate, rows in a leaf (defaults 15, 300, 0.05, 50)
+    # LambdaMART (LightGBM, :class:`Trees`; ``pip install lightgbm`` first): trees-match:L31:N500:R0.03:M50 sets
+    # leaves, trees, learning rate, rows in a leaf (defaults 15, 300, 0.05, 50)
     "trees-match": (("first", "profile", "law", "match"), "trees"),
     "trees-recipe": (("first", "profile"), "trees"),
 }
@@ -131,11 +136,44 @@ class ListOrder:
         return x[:, self.column]
 
 
+class Trees:
+    """LambdaMART re-ranker (LightGBM's ``lambdarank``) on standardized features, queries weighted as
+    ``legalret.train.ranker.fit`` weighs them; ``scores(x)`` reads the catalogue's full feature matrix. Not shipped
+    (see the module's docs); a numpy scorer of the trees with tests and ``--model trees`` is in commit ff8424f."""
+
+    def __init__(self, booster, columns: np.ndarray, mean: np.ndarray, scale: np.ndarray):
+        self.booster, self.columns, self.mean, self.scale = booster, columns, mean, scale
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        return self.booster.predict((x[:, self.columns] - self.mean) / self.scale)
+
+    @classmethod
+    def fit(cls, rows, names, source_weights=None, *, leaves: int = 15, trees: int = 300, rate: float = 0.05,
+            min_leaf: int = 50, seed: int = 0) -> Trees:
+        import lightgbm
+
+        mean, scale = rows.x.mean(axis=0), rows.x.std(axis=0)
+        scale[scale < 1e-9] = 1.0
+        keep = np.flatnonzero(np.bincount(rows.group, weights=rows.y, minlength=rows.queries) > 0)
+        order = np.argsort(rows.group, kind="stable")
+        order = order[np.isin(rows.group[order], keep)]  # queries with a gold candidate, each contiguous
+        sources = {int(q): rows.source[q] for q in keep.tolist()}
+        count = {s: list(sources.values()).count(s) for s in set(sources.values())}
+        raw = {s: float((source_weights or {}).get(s, 1.0)) for s in count}
+        weight = {q: raw[s] / sum(raw.values()) / count[s] * len(keep) for q, s in sources.items()}
+        model = lightgbm.LGBMRanker(objective="lambdarank", n_estimators=trees, num_leaves=leaves, learning_rate=rate,
+                                    min_child_samples=min_leaf, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
+                                    random_state=seed, n_jobs=2, verbose=-1)
+        model.fit((rows.x[order] - mean) / scale, rows.y[order], group=np.bincount(rows.group[order])[keep],
+                  sample_weight=np.array([weight[int(g)] for g in rows.group[order]]))
+        return cls(model.booster_, np.array([FEATURES.index(f) for f in names]), mean, scale)
+
+
 def fitter(name: str, info: dict | None = None, depth: int = 100, facts: list[dict] = ()):
     """``fit_on(queries) -> Ranker`` for a variant (the shipped file for ``shipped``, a list's own order for
     ``memory-order``); ``VARIANT+facts`` also fits on ``facts`` (the cache's ``facts.pkl``: the courts' facts of
     train-split decisions as scenario-like queries, a third source of equal weight)."""
-    from legalret.train.ranker import fit, fit_listwise, fit_trees, subset
+    from legalret.train.ranker import fit, fit_listwise, subset
 
     if name.endswith("+facts"):
         if not facts:
@@ -162,7 +200,7 @@ def fitter(name: str, info: dict | None = None, depth: int = 100, facts: list[di
         if model == "logistic":
             return fit(rows, features=names, info=extra, source_weights=weights, depth=depth)
         if model == "trees":
-            return fit_trees(rows, features=names, info=extra, source_weights=weights, depth=depth, **settings)
+            return Trees.fit(rows, names, weights, **settings)
         hidden = int(model[3:]) if model.startswith("mlp") else 0  # mlp8: one tanh layer of 8 units (listwise)
         return fit_listwise(rows, features=names, info=extra, source_weights=weights, hidden=hidden, depth=depth,
                             **({"epochs": 400} if hidden else {}))

@@ -56,7 +56,6 @@ import numpy as np
 from legalret.errors import LegalretError
 from legalret.keys import law_of, laws_named
 from legalret.search.retrievers.base import ABSENT_RANK
-from legalret.search.trees import TreeEnsemble
 from legalret.text import normalize
 
 SCHEMA = "legalret.ranker/1"
@@ -65,9 +64,6 @@ SCHEMA_MLP = "legalret.ranker/2"
 #: Name-keyed weights (``features: {name: {coef, mean, scale}}``, the hidden layer's rows by name too): the
 #: file says which feature each number belongs to, so a mismatch is refused by name, whatever the order.
 SCHEMA_NAMED = "legalret.ranker/3"
-#: A ranker with boosted trees (:mod:`legalret.search.trees`; features by name as in /3): a new schema, so that a
-#: legalret without trees refuses the file instead of scoring with its linear part alone.
-SCHEMA_TREES = "legalret.ranker/4"
 #: Retrievers a ranker file needs when it does not say (``requires``): the shipped one's.
 DEFAULT_REQUIRES = ("bm25", "dense", "memory")
 #: Support counts are capped here (VoteConfig.max_support keeps at most 5 supporting decisions).
@@ -461,8 +457,7 @@ class Ranker:
     """A scorer over standardized features ``z = (x − mean) / scale`` (:data:`FEATURES`, or the named subset
     it was trained with): linear ``coef · z + intercept``, plus — when ``hidden`` is given — one hidden layer
     ``w2 · tanh(z W1 + b1) + b2`` (``hidden = {"w1": (features, units), "b1": (units,), "w2": (units,),
-    "b2": float}``), plus — when ``trees`` is given — a boosted tree ensemble over ``z``
-    (:class:`~legalret.search.trees.TreeEnsemble`); still plain numpy at query time."""
+    "b2": float}``), still plain numpy at query time."""
 
     coef: np.ndarray
     mean: np.ndarray
@@ -472,7 +467,6 @@ class Ranker:
     features: tuple[str, ...] = FEATURES  # names in the catalogue (:func:`catalogue`)
     info: dict = field(default_factory=dict)  # training data, sizes, settings (written to the file)
     hidden: dict | None = None  # one tanh hidden layer (see the class docs); None = linear
-    trees: TreeEnsemble | None = None  # boosted trees over z (LambdaMART); None = none
 
     def __post_init__(self) -> None:
         self.coef = np.asarray(self.coef, dtype=np.float64)
@@ -498,8 +492,6 @@ class Ranker:
                 raise LegalretError(f"ranker hidden layer shapes {h['w1'].shape}/{units}/{h['w2'].shape} do not fit "
                                     f"{n} features: a damaged file; retrain it with legalret/train/ranker.py")
             self.hidden = h
-        if self.trees is not None and not isinstance(self.trees, TreeEnsemble):
-            self.trees = TreeEnsemble.from_dict(self.trees, n)
         self._layout: tuple | None = None  # (catalogue, its columns of self.features, all of them in order)
 
     DEFAULT_REQUIRES = DEFAULT_REQUIRES
@@ -541,8 +533,6 @@ class Ranker:
 
     @property
     def kind(self) -> str:
-        if self.trees is not None:
-            return f"trees{self.trees.size}"
         return "linear" if self.hidden is None else f"mlp{len(self.hidden['b1'])}"
 
     # ---- scoring ----------------------------------------------------------------------------------
@@ -557,8 +547,6 @@ class Ranker:
         if self.hidden is not None:
             h = self.hidden
             s = s + np.tanh(z @ h["w1"] + h["b1"]) @ h["w2"] + h["b2"]
-        if self.trees is not None:
-            s = s + self.trees.predict(np.atleast_2d(z)).reshape(np.shape(s))
         return s
 
     def scores(self, x: np.ndarray) -> np.ndarray:
@@ -566,19 +554,15 @@ class Ranker:
 
     @property
     def baseline(self) -> float:
-        """Where :meth:`contributions` start (they sum to score − this): the score of a candidate at the training
-        mean (every ``z = 0``), the trees counted at their mean output over the training rows."""
-        at_mean = np.zeros((1, len(self.features)))
-        trees = self.trees.predict(at_mean)[0] - self.trees.expected if self.trees is not None else 0.0
-        return float(self._score_z(at_mean)[0] - trees)
+        """The score of a candidate at the training mean (every ``z = 0``): contributions sum to score − this."""
+        return float(self._score_z(np.zeros(len(self.features))))
 
     def contributions(self, x: np.ndarray, steps: int = 32) -> np.ndarray:
         """``(n, len(self.features))``: each feature's share of each candidate's score above :attr:`baseline`.
 
         Linear: ``coef · z`` (exact). With a hidden layer: integrated gradients from the training mean
         (``z · mean over a ∈ (0, 1] of ∂score/∂z at a·z``, midpoint rule with ``steps`` points) — the
-        contributions of a candidate sum to its score − :attr:`baseline` up to the quadrature error (≪ 1%).
-        With trees: each split's change along the candidate's path, to the feature it splits on (exact)."""
+        contributions of a candidate sum to its score − :attr:`baseline` up to the quadrature error (≪ 1%)."""
         z = self._z(x)
         out = z * self.coef
         if self.hidden is not None:
@@ -587,8 +571,6 @@ class Ranker:
             pre = alphas[:, None, None] * (z @ h["w1"])[None] + h["b1"]  # (steps, n, units)
             grad_units = ((1.0 - np.tanh(pre) ** 2) * h["w2"]).mean(axis=0)  # (n, units)
             out = out + z * (grad_units @ h["w1"].T)
-        if self.trees is not None:
-            out = out + self.trees.contributions(np.atleast_2d(z), len(self.features))
         return out
 
     def rerank(self, query: str, hits: Sequence[Any], k: int | None = None) -> list[tuple[str, float]]:
@@ -615,15 +597,13 @@ class Ranker:
     # ---- persistence ------------------------------------------------------------------------------
     def to_dict(self) -> dict:
         """The file's content: each feature's weights under its name (schema :data:`SCHEMA_NAMED`)."""
-        d = {"schema": SCHEMA_TREES if self.trees is not None else SCHEMA_NAMED, "kind": self.kind,
+        d = {"schema": SCHEMA_NAMED, "kind": self.kind,
              "features": {name: {"coef": c, "mean": m, "scale": sc} for name, c, m, sc in
                           zip(self.features, self.coef.tolist(), self.mean.tolist(), self.scale.tolist())},
              "intercept": float(self.intercept), "depth": self.depth, "info": self.info}
         if self.hidden is not None:
             d["hidden"] = {"w1": dict(zip(self.features, self.hidden["w1"].tolist())), "b1": self.hidden["b1"].tolist(),
                            "w2": self.hidden["w2"].tolist(), "b2": float(self.hidden["b2"])}
-        if self.trees is not None:  # split features by their place in ``features`` (the file's order)
-            d["trees"] = self.trees.to_dict()["trees"]
         return d
 
     def save(self, path: str | os.PathLike) -> Path:
@@ -631,32 +611,22 @@ class Ranker:
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        d = self.to_dict()
-        trees = d.pop("trees", None)
-        text = json.dumps(d, ensure_ascii=False, indent=1)
-        if trees is not None:  # one line per tree (indented, 300 trees would be ~250k lines)
-            lines = ",\n".join("  " + json.dumps(t, separators=(",", ":")) for t in trees)
-            text = text[:-2] + ',\n "trees": [\n' + lines + "\n ]\n}"
         with atomic_path(path) as tmp:
-            Path(tmp).write_text(text + "\n", encoding="utf-8")
+            Path(tmp).write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         return path
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "ranker") -> Ranker:
-        """A ranker from its file's content: name-keyed (:data:`SCHEMA_NAMED`, with trees :data:`SCHEMA_TREES`),
-        or the older positional files (:data:`SCHEMA`, :data:`SCHEMA_MLP`: ``features`` a list,
-        ``coef``/``mean``/``scale`` in its order)."""
+        """A ranker from its file's content: name-keyed (:data:`SCHEMA_NAMED`), or the older positional files
+        (:data:`SCHEMA`, :data:`SCHEMA_MLP`: ``features`` a list, ``coef``/``mean``/``scale`` in its order)."""
         schema = d.get("schema")
-        if schema not in (SCHEMA, SCHEMA_MLP, SCHEMA_NAMED, SCHEMA_TREES):
-            raise LegalretError(f"{where}: not a {SCHEMA_NAMED} or {SCHEMA_TREES} file (schema {schema!r})")
-        if schema == SCHEMA_TREES and not isinstance(d.get("trees"), list):
-            raise LegalretError(f"{where}: a {SCHEMA_TREES} ranker file needs its 'trees'")
-        kind = d.get("kind", "linear")
-        if (schema == SCHEMA_MLP or (kind != "linear" and not kind.startswith("trees"))) and not d.get("hidden"):
+        if schema not in (SCHEMA, SCHEMA_MLP, SCHEMA_NAMED):
+            raise LegalretError(f"{where}: not a {SCHEMA_NAMED} file (schema {schema!r})")
+        if (schema == SCHEMA_MLP or d.get("kind", "linear") != "linear") and not d.get("hidden"):
             raise LegalretError(f"{where}: a {d.get('kind') or SCHEMA_MLP} ranker file needs its 'hidden' layer")
         try:
             hidden = d.get("hidden") if schema != SCHEMA else None
-            if schema in (SCHEMA_NAMED, SCHEMA_TREES):
+            if schema == SCHEMA_NAMED:
                 named = d["features"]
                 if not isinstance(named, dict) or not all(isinstance(v, dict) for v in named.values()):
                     raise LegalretError("'features' must map each feature name to its coef, mean and scale")
@@ -671,8 +641,7 @@ class Ranker:
             else:
                 names, arrays = list(d["features"]), {k: d[k] for k in ("coef", "mean", "scale")}
             return cls(intercept=float(d.get("intercept", 0.0)), depth=int(d.get("depth", DEFAULT_DEPTH)),
-                       features=tuple(names), info=d.get("info") or {}, hidden=hidden,
-                       trees={"trees": d["trees"]} if schema == SCHEMA_TREES else None, **arrays)
+                       features=tuple(names), info=d.get("info") or {}, hidden=hidden, **arrays)
         except KeyError as e:
             raise LegalretError(f"{where}: missing field {e.args[0]!r}") from None
         except LegalretError as e:  # a feature this legalret does not compute, a damaged array: name the file

@@ -18,13 +18,12 @@ Each query's hybrid top-``depth`` candidates become rows (gold = 1); rows are we
 source (holdings, questions) carries the same total weight and every query counts equally within it —
 the default must win both kinds of question (``source_weights`` changes the split). Models
 (``--model``): a logistic regression (scikit-learn; the first shipped ranker), or a listwise model — a
-softmax over each query's candidates, linear or with one tanh hidden layer (torch, full-batch Adam), or
-LambdaMART boosted trees (LightGBM's ``lambdarank``; :func:`fit_trees`) — all trained on standardized features and
-applied at query time with numpy.
+softmax over each query's candidates, linear or with one tanh hidden layer (torch, full-batch Adam) — all
+trained on standardized features and applied at query time with numpy.
 
     .venv/bin/python -m legalret.train.ranker --index /tmp/q_idx --holdings out/pairs/train_queries.jsonl \\
         --holdings-limit 3000 --questions benchmarks/queries/user_questions.jsonl --out ranker.json \\
-        [--model logistic|listwise|mlp|trees] [--facts-queries 1000] [--features first,profile]
+        [--model logistic|listwise|mlp] [--facts-queries 1000] [--features first,profile]
 
 ``--features`` names the groups of :data:`~legalret.search.ranker.FEATURE_GROUPS` to train on (default all;
 the shipped ranker: ``first,profile``).
@@ -238,53 +237,6 @@ def fit_listwise(rows: Rows, *, hidden: int = 0, epochs: int = 300, lr: float = 
                         **settings})
 
 
-def fit_trees(rows: Rows, *, leaves: int = 15, trees: int = 300, rate: float = 0.05, min_leaf: int = 50,
-              seed: int = 0, depth: int = DEFAULT_DEPTH, info: dict | None = None,
-              features: Sequence[str] = FEATURES, source_weights: dict[str, float] | None = None) -> Ranker:
-    """LambdaMART: gradient-boosted trees with LightGBM's ``lambdarank`` objective (NDCG of each query's
-    candidates), queries weighted as in :func:`fit`; ``leaves`` per tree, ``trees`` rounds at learning rate
-    ``rate``, at least ``min_leaf`` rows in a leaf; rows and features subsampled (0.8) per round, seeded.
-    LightGBM at training time only: the trees are exported to :class:`~legalret.search.trees.TreeEnsemble`
-    and scored with numpy on standardized features (a linear part of zeros)."""
-    try:
-        import lightgbm
-    except ImportError:
-        raise LegalretError("a trees ranker is trained with LightGBM: pip install lightgbm") from None
-    from legalret.search.trees import TreeEnsemble
-
-    if rows.y.sum() == 0:
-        raise LegalretError("no gold article among any query's candidates: nothing to learn")
-    mean, scale = _standardization(rows.x)
-    keep_q = np.flatnonzero(np.bincount(rows.group, weights=rows.y, minlength=rows.queries) > 0)
-    order = np.argsort(rows.group, kind="stable")
-    order = order[np.isin(rows.group[order], keep_q)]  # queries with a gold candidate, each contiguous
-    group = rows.group[order]
-    sizes = np.bincount(group, minlength=rows.queries)[keep_q]
-    sources = [rows.source[q] for q in keep_q.tolist()]
-    per_source = {s: sources.count(s) for s in set(sources)}
-    share = _source_shares(per_source, source_weights)
-    q_weight = {int(q): share[s] / per_source[s] for q, s in zip(keep_q.tolist(), sources)}
-    w = np.array([q_weight[int(g)] for g in group]) * len(keep_q)
-    z = (rows.x[order] - mean) / scale
-    model = lightgbm.LGBMRanker(objective="lambdarank", n_estimators=trees, num_leaves=leaves, learning_rate=rate,
-                                min_child_samples=min_leaf, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
-                                random_state=seed, n_jobs=2, verbose=-1)
-    model.fit(z, rows.y[order], group=sizes, sample_weight=w)
-    ensemble = TreeEnsemble.from_lightgbm(model.booster_.dump_model())
-    sample = z[:: max(1, len(z) // 2000)]  # the export must score as LightGBM does (numpy at query time)
-    gap = float(np.abs(ensemble.predict(sample) - model.booster_.predict(sample)).max())
-    if gap > 1e-6:
-        raise LegalretError(f"the exported trees differ from LightGBM's by {gap:.2g}: an export bug, not a model")
-    n = len(features)
-    settings = {"model": "trees", "trees": trees, "leaves": leaves, "rate": rate, "min_leaf": min_leaf, "seed": seed,
-                "objective": "lambdarank", "lightgbm": lightgbm.__version__}
-    return Ranker(coef=np.zeros(n), mean=mean, scale=scale, intercept=0.0, depth=depth, features=tuple(features),
-                  trees=ensemble,
-                  info={**(info or {}), "rows": len(rows.y), "positives": int(rows.y.sum()), "queries": rows.queries,
-                        "queries_with_gold_in_candidates": len(keep_q), "sources": per_source, "source_weights": share,
-                        **settings})
-
-
 def subset(rows: Rows, features: Sequence[str]) -> Rows:
     """The same rows with only ``features`` (names from :data:`FEATURES`) as columns."""
     cols = [FEATURES.index(f) for f in features]
@@ -303,13 +255,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="also train on the facts of this many train-split decisions (scenario-like queries)")
     ap.add_argument("--facts-chars", type=int, default=600, help="facts queries are cut to this many characters")
     ap.add_argument("--depth", type=int, default=DEFAULT_DEPTH)
-    ap.add_argument("--model", default="logistic", choices=("logistic", "listwise", "mlp", "trees"),
-                    help="pointwise logistic regression (default; the 민법+상법 index's ranker), a listwise linear model, a "
-                         "listwise model with one hidden layer, or LambdaMART trees (LightGBM; the all-law index's ranker)")
-    ap.add_argument("--trees", type=int, default=300, help="boosting rounds of --model trees")
-    ap.add_argument("--leaves", type=int, default=15, help="leaves per tree of --model trees")
-    ap.add_argument("--rate", type=float, default=0.05, help="learning rate of --model trees")
-    ap.add_argument("--min-leaf", type=int, default=50, help="fewest training rows in a leaf of --model trees")
+    ap.add_argument("--model", default="logistic", choices=("logistic", "listwise", "mlp"),
+                    help="pointwise logistic regression (default; the shipped ranker), a listwise linear model, or a listwise "
+                         "model with one hidden layer")
     ap.add_argument("--hidden", type=int, default=16, help="hidden units of --model mlp")
     ap.add_argument("--epochs", type=int, default=400, help="full-batch Adam steps of the listwise models")
     ap.add_argument("--lr", type=float, default=0.02, help="Adam learning rate of the listwise models")
@@ -366,21 +314,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = subset(Rows.concat(parts), features)
     if args.model == "logistic":
         ranker = fit(rows, c=args.c, depth=args.depth, info=info, features=features)
-    elif args.model == "trees":
-        ranker = fit_trees(rows, trees=args.trees, leaves=args.leaves, rate=args.rate, min_leaf=args.min_leaf,
-                           seed=args.seed, depth=args.depth, info=info, features=features)
     else:
         ranker = fit_listwise(rows, hidden=args.hidden if args.model == "mlp" else 0, epochs=args.epochs, lr=args.lr,
                               l2=args.l2, seed=args.seed, depth=args.depth, info=info, features=features)
     ranker.info["seconds"] = round(time.perf_counter() - t0, 1)
     ranker.save(args.out)
-    if ranker.trees is not None:
-        print(f"wrote {args.out} ({ranker.kind}, depth ≤ {ranker.trees.depth}): {ranker.info['rows']} rows, "
-              f"{ranker.info['positives']} positives")
-    else:
-        top = sorted(zip(ranker.features, ranker.coef.tolist()), key=lambda kv: -abs(kv[1]))[:8]
-        print(f"wrote {args.out} ({ranker.kind}): {ranker.info['rows']} rows, {ranker.info['positives']} positives; "
-              "top linear weights: " + ", ".join(f"{n} {w:+.2f}" for n, w in top))
+    top = sorted(zip(ranker.features, ranker.coef.tolist()), key=lambda kv: -abs(kv[1]))[:8]
+    print(f"wrote {args.out} ({ranker.kind}): {ranker.info['rows']} rows, {ranker.info['positives']} positives; "
+          "top linear weights: " + ", ".join(f"{n} {w:+.2f}" for n, w in top))
     return 0
 
 
