@@ -76,6 +76,16 @@ not confirm it (MRR@10 lower in five of six question groups, 민법/상법 short
 dev holdings flat: ``ranker_all_laws_trees_report.md``), so the listwise file stays; on the 민법+상법 index the trees
 lost on tune (0.7984 / 0.7997 vs 0.8064). Trees stay an experiment (:class:`Trees`).
 
+The re-ranker refitted on a shallower memory (``--name ranker_all_laws_votes70``, 2026-12-04): the shallow vote grid
+(``memory_votes_all_laws_shallow_tune.md``) found the default with the holdings memory voting at depth 70, score power
+3 a near miss (+0.0036 with the shipped re-ranker, which was fitted on depth-100 votes). Caches of the same queries
+with those votes (``ranker_cache.py --votes depth=70,score_power=3``). Rule, written before the run: ``listwise-match``
+refitted on them must reach a cross-validated tune mean ≥ +0.005 above ``listwise-match`` refitted on the shipped
+votes' candidates (0.7319, ``ranker_all_laws_trees.md``: same holdings, same folds) with no tune group's recall@10 more
+than 0.01 lower; then the report halves are scored once and must confirm it — their mean of recall@10 and MRR@10 over
+the six question groups and the dev holdings no lower than that refit's (``ranker_all_laws_trees_report.md``).
+Only both would make depth 70 / power 3 the vote settings of indexes beyond 민법/상법, with the refitted file.
+
 Writes ``benchmarks/results/NAME.{json,md}`` (``--name``, default ``ranker_all_laws``).
 """
 

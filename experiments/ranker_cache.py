@@ -40,6 +40,8 @@ def main(argv=None) -> int:
     ap.add_argument("--questions", help="'all' (the repo's user_questions.jsonl) or a path")
     ap.add_argument("--before", default="2020-01-01")
     ap.add_argument("--depth", type=int, default=100)
+    ap.add_argument("--votes", help="the holdings memory's vote settings for this cache, e.g. depth=70,score_power=3 "
+                    "(fields of legalret.memory.retriever.VoteConfig; default: as shipped)")
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
 
@@ -49,6 +51,13 @@ def main(argv=None) -> int:
     from legalret.search.searcher import Searcher
 
     searcher = Searcher(args.index)
+    if args.votes:
+        from dataclasses import replace
+
+        settings = dict(kv.split("=", 1) for kv in args.votes.split(","))
+        shipped = searcher.memory.config
+        searcher.memory.config = replace(shipped, **{k: type(getattr(shipped, k))(v) for k, v in settings.items()})
+        print("holdings memory votes:", searcher.memory.config, flush=True)
     if args.facts_queries:
         from legalret.train.ranker import facts_queries
 
