@@ -73,12 +73,7 @@ def export_query_encoder(encoder: Any) -> Path | None:
     :func:`legalret.index.encoders.load_query_encoder` looks for it; its path, or None when the export failed —
     a warning: searches then load the torch encoder as before."""
     from legalret.errors import LegalretError
-    from legalret.models.onnx import (
-        DEFAULT_QUERY_VARIANT,
-        export_onnx,
-        find_export,
-        set_query_variant,
-    )
+    from legalret.models.onnx import export_onnx, find_export
 
     path = find_export(encoder.fingerprint)
     try:
@@ -89,6 +84,15 @@ def export_query_encoder(encoder: Any) -> Path | None:
         console.print(f"[yellow]note:[/] no ONNX export of the query encoder ({type(e).__name__}: {e}); "
                       "searches will load it with torch", highlight=False)
         return None
+    return serve_query_variant(path)
+
+
+def serve_query_variant(path: Path) -> Path:
+    """Make the export at ``path`` serve queries with :data:`~legalret.models.onnx.DEFAULT_QUERY_VARIANT`
+    (quantizing it once if the export lacks it; no torch); a failure is a note — queries then use its fp32 model."""
+    from legalret.errors import LegalretError
+    from legalret.models.onnx import DEFAULT_QUERY_VARIANT, set_query_variant
+
     if DEFAULT_QUERY_VARIANT == "fp32":
         return path
     try:  # the quantized model queries are served with (see legalret.models.onnx.DEFAULT_QUERY_VARIANT)

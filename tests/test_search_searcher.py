@@ -196,7 +196,9 @@ def test_index_export_writes_the_query_encoder_for_another_home(tmp_path, monkey
 
     from legalret import pipeline
     from legalret.cli import app
-    from legalret.models.onnx import find_export
+    import json
+
+    from legalret.models.onnx import CONFIG_NAME, DEFAULT_QUERY_VARIANT, find_export
 
     runner = CliRunner()
     monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "built-here"))
@@ -215,8 +217,15 @@ def test_index_export_writes_the_query_encoder_for_another_home(tmp_path, monkey
     assert str(export) in runner.invoke(app, ["index", "info", "--index", str(index)]).output.replace("\n", "")
     assert Searcher(index).search("유치권 점유", k=3, mode="dense").keys == \
         Searcher(index, encoder=encoder).search("유치권 점유", k=3, mode="dense").keys
-    again = runner.invoke(app, ["index", "export", "--index", str(index)])  # kept as is, not rewritten
+    config = json.loads((export / CONFIG_NAME).read_text(encoding="utf-8"))
+    assert config.get("query_variant", "fp32") == DEFAULT_QUERY_VARIANT  # as a build sets it
+    # an export made by hand (or by an older legalret) serving fp32: exporting again keeps its files and sets the
+    # variant a build would, without loading the encoder
+    (export / CONFIG_NAME).write_text(json.dumps(dict(config, query_variant="fp32")), encoding="utf-8")
+    monkeypatch.setattr("legalret.index.encoders.load_index_encoder", lambda *a, **k: pytest.fail("encoder loaded"))
+    again = runner.invoke(app, ["index", "export", "--index", str(index)])
     assert again.exit_code == 0 and find_export(encoder.fingerprint) == export
+    assert json.loads((export / CONFIG_NAME).read_text(encoding="utf-8")).get("query_variant", "fp32") == DEFAULT_QUERY_VARIANT
     bm25_only = tmp_path / "bm25"
     build_index(sup.articles(), bm25_only, model="none")
     r = runner.invoke(app, ["index", "export", "--index", str(bm25_only)])

@@ -201,7 +201,7 @@ def export_command(
     from legalret.index.encoders import load_index_encoder
     from legalret.index.store import read_manifest
     from legalret.models.onnx import export_root, find_export
-    from legalret.pipeline import export_query_encoder
+    from legalret.pipeline import export_query_encoder, serve_query_variant
 
     index = index or _default_index()
     info = read_manifest(index).get("encoder")  # the live generation's (a broken pointer: its one-line error)
@@ -210,6 +210,8 @@ def export_command(
     path = find_export(info["fingerprint"])
     if path is None:
         path = export_query_encoder(load_index_encoder(info, where=index))
+    else:  # an export is there (its encoder is not loaded): it serves the query variant a build would set
+        path = serve_query_variant(path)
     if path is None:
         raise LegalretError(f"{index}: the query encoder could not be exported to {export_root()} (see the note above)")
     console.print(f"{index}: queries are embedded by the ONNX export at {path}", highlight=False, soft_wrap=True)
