@@ -85,6 +85,9 @@ votes' candidates (0.7319, ``ranker_all_laws_trees.md``: same holdings, same fol
 than 0.01 lower; then the report halves are scored once and must confirm it — their mean of recall@10 and MRR@10 over
 the six question groups and the dev holdings no lower than that refit's (``ranker_all_laws_trees_report.md``).
 Only both would make depth 70 / power 3 the vote settings of indexes beyond 민법/상법, with the refitted file.
+Outcome: tune 0.7377 (+0.0058, no tune group's recall@10 lower by more than 0.005) — passed; report halves 0.7591
+against 0.7629 — not confirmed (민법/상법 short recall@10 0.831 → 0.808, law short MRR 0.488 → 0.475), so the vote
+settings and the file stay (``ranker_all_laws_votes70.md``).
 
 Writes ``benchmarks/results/NAME.{json,md}`` (``--name``, default ``ranker_all_laws``).
 """
