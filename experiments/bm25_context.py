@@ -1,0 +1,171 @@
+"""Should the article BM25 index read each article's law name and chapter headings besides its title and body?
+
+An article is indexed as ``title + body`` (:meth:`legalret.articles.Article.index_text`): its law's name (근로기준법,
+주택임대차보호법) and the headings of the 편/장/절 it sits in (임금, 해고 등의 제한, 대항력 등) — the words a person uses for
+the subject — reach BM25 nowhere. On the all-law index the gold articles of people's questions about other laws are
+missing from the fused candidates (the pool holds 0.85 short / 0.82 scenario at depth 150), so a change to the
+candidates, not to their order, is what could lift them.
+
+Stage 1 (``--probe``, BM25 alone, tune halves of both question files): the index's own article tokens, and the same
+with the tokens of the law name, of the chapter path (numbers dropped: "제3장 임금" → "임금") or of both put in front.
+
+Stage 2 (``--make IDX_CTX``): a copy of the index (files hard-linked) whose article BM25 reads law name + chapter path
++ title + body — the same tokens, vectors and memories, only ``bm25/`` rewritten and the manifest's checksums
+renewed — so that the fused default's candidates can be cached (``ranker_cache.py --index IDX_CTX``) and the
+all-law re-ranker refitted on them (``ranker_all_laws.py --name bm25_context_rerank``).
+
+Rule, written before stage 2 was run (2026-12-04): ``listwise-match`` refitted on the context index's candidates must
+reach a cross-validated tune mean ≥ +0.005 above ``listwise-match`` refitted on the index's own candidates (0.7319,
+``ranker_all_laws_trees.md``: the same holdings and folds) with no tune group's recall@10 lower by more than 0.01,
+and then the report halves (scored once) must confirm it: their mean of recall@10 and MRR@10 over the six question
+groups and the 1,000 dev holdings no lower than that refit's (0.7629, ``ranker_all_laws_trees_report.md``). Passing
+both makes the case for building the article BM25 this way by default; shipping it also needs the 민법+상법 index
+checked (its re-ranker was fitted on BM25 ranks without the context).
+
+    LEGALRET_HOME=… python experiments/bm25_context.py --index FULL_IDX --probe
+    LEGALRET_HOME=… python experiments/bm25_context.py --index FULL_IDX --make FULL_IDX_CTX
+
+Writes ``benchmarks/results/bm25_context_probe.{json,md}`` (stage 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from index_names import recorded_command  # noqa: E402
+
+RESULTS = REPO / "benchmarks" / "results"
+QUESTIONS = {"law": REPO / "benchmarks" / "queries" / "law_questions.jsonl",
+             "user": REPO / "benchmarks" / "queries" / "user_questions.jsonl"}
+#: "제3장 임금", "제2절의2 …": the unit and its number say where, not what
+UNIT_NUMBER = re.compile(r"^제\s*\d+\s*(편|장|절|관|항)(\s*의\s*\d+)?\s*")
+
+
+def chapter_words(chapter: list[str]) -> str:
+    return " ".join(UNIT_NUMBER.sub("", c) for c in chapter)
+
+
+def context_tokens(gen: Path, tokenizer) -> tuple[list[str], list[list[str]], list[list[str]], list[list[str]]]:
+    """``(keys, the index's article tokens, law-name tokens, chapter tokens)`` per BM25 row (distinct names and
+    chapter paths are tokenized once)."""
+    from legalret.index.bm25 import TokenStore
+
+    rows = json.loads((gen / "rows.json").read_text(encoding="utf-8"))["rows"]
+    with open(gen / "articles.jsonl", encoding="utf-8") as f:
+        arts = [json.loads(line) for line in f]
+    plain = TokenStore.load(gen / "tokens").to_lists()
+    if len(plain) != len(rows):
+        raise SystemExit(f"{gen}: {len(plain)} token rows for {len(rows)} searchable articles")
+    laws = sorted({arts[p]["law"] for p in rows})
+    chapters = sorted({chapter_words(arts[p]["chapter"]) for p in rows})
+    law_tok = dict(zip(laws, tokenizer.tokenize_many(laws)))
+    chap_tok = dict(zip(chapters, tokenizer.tokenize_many(chapters)))
+    keys = [arts[p]["key"] for p in rows]
+    return (keys, plain, [law_tok[arts[p]["law"]] for p in rows],
+            [chap_tok[chapter_words(arts[p]["chapter"])] for p in rows])
+
+
+def probe(index: str, gen: Path, manifest: dict, tokenizer, params, argv) -> None:
+    from legalret.evaluate.questions import read_questions
+    from legalret.index.bm25 import BM25Engine
+    from legalret.search.prepare import PARTY_MARKERS
+
+    keys, plain, law, chapter = context_tokens(gen, tokenizer)
+    variants = {"as indexed": plain,
+                "+ law name": [a + b for a, b in zip(law, plain)],
+                "+ chapters": [a + b for a, b in zip(chapter, plain)],
+                "+ law name + chapters": [a + b + c for a, b, c in zip(law, chapter, plain)]}
+    engines = {name: BM25Engine.build(tokens, params) for name, tokens in variants.items()}
+    known = set(keys)
+    scores: dict = defaultdict(lambda: defaultdict(list))
+    for which, path in QUESTIONS.items():
+        for q in read_questions(str(path)):
+            gold = [g for g in q.gold if g in known]
+            if q.split != "tune" or not gold:
+                continue
+            words = [t for t in tokenizer.tokenize(q.query) if t not in PARTY_MARKERS]
+            for name, engine in engines.items():
+                top = [keys[i] for i in engine.top(words, 150)[0]]
+                for cut in (10, 150):
+                    scores[f"{which} {q.style}"][f"{name} recall@{cut}"].append(len(set(gold) & set(top[:cut])) / len(gold))
+    table = {g: {m: float(np.mean(v)) for m, v in d.items()} | {"n": len(d["as indexed recall@10"])}
+             for g, d in sorted(scores.items())}
+    out = {"index": "all-acts-decrees (FULL_IDX)", "groups": table, "variants": list(variants),
+           "command": recorded_command("bm25_context.py", argv, folder="experiments")}
+    (RESULTS / "bm25_context_probe.json").write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    lines = ["# Article BM25 alone with its law name and chapter headings (tune halves, recall@10 / recall@150)", "",
+             "| group | n | " + " | ".join(variants) + " |", "|---|---:|" + "---|" * len(variants)]
+    for g, d in table.items():
+        lines.append(f"| {g} | {d['n']} | " + " | ".join(f"{d[f'{v} recall@10']:.3f} / {d[f'{v} recall@150']:.3f}"
+                                                      for v in variants) + " |")
+    lines += ["", f"Reproduce: `{out['command']}`", ""]
+    (RESULTS / "bm25_context_probe.md").write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+def make(index: str, gen: Path, manifest: dict, tokenizer, params, target: str) -> None:
+    """A hard-linked copy of ``index`` whose article BM25 reads law name + chapters + title + body."""
+    from legalret.index.bm25 import BM25Engine
+    from legalret.index.store import CHECKSUM, MANIFEST, STAMP, manifest_checksum
+
+    keys, plain, law, chapter = context_tokens(gen, tokenizer)
+    engine = BM25Engine.build([a + b + c for a, b, c in zip(law, chapter, plain)], params)
+    dst_root = Path(target)
+    if dst_root.exists():
+        raise SystemExit(f"{dst_root} exists")
+    dst = dst_root / gen.name
+    shutil.copytree(gen, dst, copy_function=os.link, ignore=shutil.ignore_patterns("bm25", MANIFEST, STAMP))
+    engine.save(dst / "bm25")
+    m = json.loads(json.dumps(manifest))
+    for rel in list(m["files"]):
+        if rel.startswith("bm25/"):
+            del m["files"][rel]
+    for path in sorted((dst / "bm25").iterdir()):
+        m["files"][f"bm25/{path.name}"] = {"bytes": path.stat().st_size,
+                                           "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    m["experiment"] = "experiments/bm25_context.py: article BM25 over law name + chapter headings + title + body"
+    m[CHECKSUM] = manifest_checksum(m)
+    (dst / MANIFEST).write_text(json.dumps(m, ensure_ascii=False, indent=1), encoding="utf-8")
+    (dst_root / "CURRENT").write_text((Path(index) / "CURRENT").read_text(encoding="utf-8"), encoding="utf-8")
+    print(f"wrote {dst_root}: {engine.num_docs} articles")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--index", required=True)
+    ap.add_argument("--probe", action="store_true")
+    ap.add_argument("--make", help="write the context index here")
+    args = ap.parse_args(argv)
+    from legalret.index.bm25 import BM25Params
+    from legalret.index.store import current_generation, read_manifest
+    from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings
+
+    t0 = time.perf_counter()
+    gen, manifest = current_generation(args.index), read_manifest(args.index)
+    tokenizer = KiwiTokenizer(TokenizerSettings.from_dict(manifest["tokenizer"]))
+    params = BM25Params.from_dict(manifest.get("bm25"))
+    if args.probe:
+        probe(args.index, gen, manifest, tokenizer, params, argv if argv is not None else sys.argv[1:])
+    if args.make:
+        make(args.index, gen, manifest, tokenizer, params, args.make)
+    print(f"{time.perf_counter() - t0:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
