@@ -25,7 +25,7 @@ checked (its re-ranker was fitted on BM25 ranks without the context).
     LEGALRET_HOME=… python experiments/bm25_context.py --index FULL_IDX --probe
     LEGALRET_HOME=… python experiments/bm25_context.py --index FULL_IDX --make FULL_IDX_CTX
 
-Writes ``benchmarks/results/bm25_context_probe.{json,md}`` (stage 1).
+Writes ``benchmarks/results/NAME.{json,md}`` (stage 1; ``--name``, default ``bm25_context_probe``).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def context_tokens(gen: Path, tokenizer) -> tuple[list[str], list[list[str]], li
             [chap_tok[chapter_words(arts[p]["chapter"])] for p in rows])
 
 
-def probe(index: str, gen: Path, manifest: dict, tokenizer, params, argv) -> None:
+def probe(index: str, gen: Path, manifest: dict, tokenizer, params, argv, name: str) -> None:
     from legalret.evaluate.questions import read_questions
     from legalret.index.bm25 import BM25Engine
     from legalret.search.prepare import PARTY_MARKERS
@@ -105,16 +105,16 @@ def probe(index: str, gen: Path, manifest: dict, tokenizer, params, argv) -> Non
                     scores[f"{which} {q.style}"][f"{name} recall@{cut}"].append(len(set(gold) & set(top[:cut])) / len(gold))
     table = {g: {m: float(np.mean(v)) for m, v in d.items()} | {"n": len(d["as indexed recall@10"])}
              for g, d in sorted(scores.items())}
-    out = {"index": "all-acts-decrees (FULL_IDX)", "groups": table, "variants": list(variants),
+    out = {"index": Path(index).name, "groups": table, "variants": list(variants),
            "command": recorded_command("bm25_context.py", argv, folder="experiments")}
-    (RESULTS / "bm25_context_probe.json").write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (RESULTS / f"{name}.json").write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     lines = ["# Article BM25 alone with its law name and chapter headings (tune halves, recall@10 / recall@150)", "",
              "| group | n | " + " | ".join(variants) + " |", "|---|---:|" + "---|" * len(variants)]
     for g, d in table.items():
         lines.append(f"| {g} | {d['n']} | " + " | ".join(f"{d[f'{v} recall@10']:.3f} / {d[f'{v} recall@150']:.3f}"
                                                       for v in variants) + " |")
     lines += ["", f"Reproduce: `{out['command']}`", ""]
-    (RESULTS / "bm25_context_probe.md").write_text("\n".join(lines), encoding="utf-8")
+    (RESULTS / f"{name}.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 
 
@@ -129,7 +129,9 @@ def make(index: str, gen: Path, manifest: dict, tokenizer, params, target: str) 
     if dst_root.exists():
         raise SystemExit(f"{dst_root} exists")
     dst = dst_root / gen.name
-    shutil.copytree(gen, dst, copy_function=os.link, ignore=shutil.ignore_patterns("bm25", MANIFEST, STAMP))
+    top = str(gen)
+    shutil.copytree(gen, dst, copy_function=os.link,  # the memories' own bm25/ folders are kept
+                    ignore=lambda folder, names: {"bm25", MANIFEST, STAMP} & set(names) if folder == top else set())
     engine.save(dst / "bm25")
     m = json.loads(json.dumps(manifest))
     for rel in list(m["files"]):
@@ -150,6 +152,7 @@ def main(argv=None) -> int:
     ap.add_argument("--index", required=True)
     ap.add_argument("--probe", action="store_true")
     ap.add_argument("--make", help="write the context index here")
+    ap.add_argument("--name", default="bm25_context_probe", help="the probe's result files (benchmarks/results/NAME.*)")
     args = ap.parse_args(argv)
     from legalret.index.bm25 import BM25Params
     from legalret.index.store import current_generation, read_manifest
@@ -160,7 +163,7 @@ def main(argv=None) -> int:
     tokenizer = KiwiTokenizer(TokenizerSettings.from_dict(manifest["tokenizer"]))
     params = BM25Params.from_dict(manifest.get("bm25"))
     if args.probe:
-        probe(args.index, gen, manifest, tokenizer, params, argv if argv is not None else sys.argv[1:])
+        probe(args.index, gen, manifest, tokenizer, params, argv if argv is not None else sys.argv[1:], args.name)
     if args.make:
         make(args.index, gen, manifest, tokenizer, params, args.make)
     print(f"{time.perf_counter() - t0:.0f}s")
