@@ -22,6 +22,13 @@ groups and the 1,000 dev holdings no lower than that refit's (0.7629, ``ranker_a
 both makes the case for building the article BM25 this way by default; shipping it also needs the 민법+상법 index
 checked (its re-ranker was fitted on BM25 ranks without the context).
 
+Outcome (2026-12-04): BM25 alone gains with both (``bm25_context_probe.md``; recall@10 / @150, tune: law short 0.326 /
+0.692 → 0.376 / 0.720, law scenario 0.385 / 0.621 → 0.414 / 0.681, 민법/상법 scenario 0.193 / 0.527 → 0.256 / 0.560), and the
+fused top 150 holds more gold (law short 0.848 → 0.878, scenario 0.828 → 0.836), but the refitted re-ranker does not
+turn it into a better top 10: tune mean 0.7332 against 0.7319 (``bm25_context_rerank.md``) — stage 2 **not passed**,
+the report halves not read, the article BM25 stays title + body. On the 민법+상법 index the chapters alone move BM25
+recall@10 both ways (``bm25_context_probe_main.md``).
+
     LEGALRET_HOME=… python experiments/bm25_context.py --index FULL_IDX --probe
     LEGALRET_HOME=… python experiments/bm25_context.py --index FULL_IDX --make FULL_IDX_CTX
 
