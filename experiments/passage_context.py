@@ -13,6 +13,10 @@ The vectors are kept (``--vectors``) for a second stage. Rule, written before th
 rises by ≥ +0.02 on the mean over the four short/scenario tune groups (law and user questions) with no group lower by
 more than 0.02.
 
+Outcome (2026-12-04, ``passage_context_probe.md``): dense recall@10 over the four short/scenario tune groups 0.488 →
+0.500 (+0.012; law short 0.554 → 0.570, 민법/상법 short 0.628 → 0.657, scenarios ±0.01) and both keyword groups lower
+(0.917 → 0.865, 0.939 → 0.902): **not passed**, no second stage; passages stay title + body.
+
     LEGALRET_HOME=… python experiments/passage_context.py --index FULL_IDX --probe --vectors ctx_vectors.npy
 
 Writes ``benchmarks/results/passage_context_probe.{json,md}``.
