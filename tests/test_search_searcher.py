@@ -192,12 +192,12 @@ def test_onnx_export_serves_queries_without_torch(tmp_path, monkeypatch):
 def test_index_export_writes_the_query_encoder_for_another_home(tmp_path, monkeypatch):
     """An index built under one LEGALRET_HOME, searched under another, has no ONNX export there: `index info`
     says queries go through torch, `index export` writes the export where searches look, and info then names it."""
+    import json
+
     from typer.testing import CliRunner
 
     from legalret import pipeline
     from legalret.cli import app
-    import json
-
     from legalret.models.onnx import CONFIG_NAME, DEFAULT_QUERY_VARIANT, find_export
 
     runner = CliRunner()
