@@ -110,17 +110,23 @@ def probe(index: str, gen: Path, manifest: dict, tokenizer, params, argv, name: 
                 top = [keys[i] for i in engine.top(words, 150)[0]]
                 for cut in (10, 150):
                     scores[f"{which} {q.style}"][f"{name} recall@{cut}"].append(len(set(gold) & set(top[:cut])) / len(gold))
-    table = {g: {m: float(np.mean(v)) for m, v in d.items()} | {"n": len(d["as indexed recall@10"])}
+    write_probe(name, "Article BM25 alone with its law name and chapter headings", Path(index).name, scores,
+                list(variants), recorded_command("bm25_context.py", argv, folder="experiments"))
+
+
+def write_probe(name: str, title: str, index: str, scores: dict, variants: list[str], command: str) -> None:
+    """``benchmarks/results/NAME.{json,md}``: per group, each variant's mean recall@10 / recall@150 (``scores``:
+    group → "VARIANT recall@CUT" → per-query values)."""
+    table = {g: {m: float(np.mean(v)) for m, v in d.items()} | {"n": len(d[f"{variants[0]} recall@10"])}
              for g, d in sorted(scores.items())}
-    out = {"index": Path(index).name, "groups": table, "variants": list(variants),
-           "command": recorded_command("bm25_context.py", argv, folder="experiments")}
+    out = {"index": index, "groups": table, "variants": variants, "command": command}
     (RESULTS / f"{name}.json").write_text(json.dumps(out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    lines = ["# Article BM25 alone with its law name and chapter headings (tune halves, recall@10 / recall@150)", "",
+    lines = [f"# {title} (tune halves, recall@10 / recall@150)", "",
              "| group | n | " + " | ".join(variants) + " |", "|---|---:|" + "---|" * len(variants)]
     for g, d in table.items():
         lines.append(f"| {g} | {d['n']} | " + " | ".join(f"{d[f'{v} recall@10']:.3f} / {d[f'{v} recall@150']:.3f}"
                                                       for v in variants) + " |")
-    lines += ["", f"Reproduce: `{out['command']}`", ""]
+    lines += ["", f"Reproduce: `{command}`", ""]
     (RESULTS / f"{name}.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(REPO / "experiments"))
 
-from bm25_context import QUESTIONS, RESULTS, chapter_words  # noqa: E402
+from bm25_context import QUESTIONS, chapter_words, write_probe  # noqa: E402
 from index_names import recorded_command  # noqa: E402
 
 
@@ -94,21 +94,9 @@ def main(argv=None) -> int:
             top = [keys[i] for i in np.argsort(-(matrix @ v))[:150]]
             for cut in (10, 150):
                 scores[group][f"{name} recall@{cut}"].append(len(set(gold) & set(top[:cut])) / len(gold))
-    table = {g: {m: float(np.mean(v)) for m, v in d.items()} | {"n": len(d["as indexed recall@10"])}
-             for g, d in sorted(scores.items())}
-    result = {"index": Path(index).name, "groups": table,
-              "command": recorded_command("passage_context.py", argv if argv is not None else sys.argv[1:],
-                                          folder="experiments")}
-    (RESULTS / f"{args.name}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    names = ("as indexed", "+ law name + chapters")
-    lines = ["# Dense alone, passages with their law name and chapter headings (tune halves, recall@10 / recall@150)", "",
-             "| group | n | " + " | ".join(names) + " |", "|---|---:|---|---|"]
-    for g, d in table.items():
-        lines.append(f"| {g} | {d['n']} | " + " | ".join(f"{d[f'{v} recall@10']:.3f} / {d[f'{v} recall@150']:.3f}"
-                                                      for v in names) + " |")
-    lines += ["", f"Reproduce: `{result['command']}`", ""]
-    (RESULTS / f"{args.name}.md").write_text("\n".join(lines), encoding="utf-8")
-    print("\n".join(lines))
+    write_probe(args.name, "Dense alone, passages with their law name and chapter headings", Path(index).name, scores,
+                ["as indexed", "+ law name + chapters"],
+                recorded_command("passage_context.py", argv if argv is not None else sys.argv[1:], folder="experiments"))
     return 0
 
 
