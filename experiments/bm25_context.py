@@ -106,10 +106,10 @@ def probe(index: str, gen: Path, manifest: dict, tokenizer, params, argv, name: 
             if q.split != "tune" or not gold:
                 continue
             words = [t for t in tokenizer.tokenize(q.query) if t not in PARTY_MARKERS]
-            for name, engine in engines.items():
+            for variant, engine in engines.items():
                 top = [keys[i] for i in engine.top(words, 150)[0]]
                 for cut in (10, 150):
-                    scores[f"{which} {q.style}"][f"{name} recall@{cut}"].append(len(set(gold) & set(top[:cut])) / len(gold))
+                    scores[f"{which} {q.style}"][f"{variant} recall@{cut}"].append(len(set(gold) & set(top[:cut])) / len(gold))
     write_probe(name, "Article BM25 alone with its law name and chapter headings", Path(index).name, scores,
                 list(variants), recorded_command("bm25_context.py", argv, folder="experiments"))
 
