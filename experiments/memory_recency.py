@@ -17,6 +17,10 @@ seven groups is ≥ +0.005 above the shipped votes' and no group's recall@10 is 
 session's lesson: tune gains of this size did not survive twice) the report halves are scored once and must not be
 lower in that mean. Only both would make a half-life a vote setting (and the re-ranker would be refitted on it).
 
+Outcome (2026-12-04, ``memory_recency_tune.md``): the memory alone 0.5741 → 0.5554 / 0.5671 / 0.5809 at 5 / 10 / 20
+years (holdings MRR up, 민법/상법 questions down with short half-lives); the default with 20 years 0.7527 → 0.7515, law
+short recall@10 −0.013: **not passed**, report not read, votes stay without a half-life.
+
     LEGALRET_HOME=… python experiments/memory_recency.py --index FULL_IDX --holdings PAIRS_ALL/law_holdings.jsonl
 
 Writes ``benchmarks/results/memory_recency_tune.{json,md}`` (and ``_report`` with ``--split report --half-life H``).
