@@ -42,7 +42,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 sys.path.insert(0, str(REPO / "experiments"))
 
 from index_names import portable_path, recorded_command  # noqa: E402
-from memory_votes_all_laws import scores, tune_queries  # noqa: E402
+from memory_votes_all_laws import query_set_arguments, scores, tune_queries  # noqa: E402
 
 HALF_LIVES = (5.0, 10.0, 20.0)
 
@@ -68,12 +68,8 @@ def with_half_life(retriever, half_life: float | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--index", required=True)
-    ap.add_argument("--holdings", required=True, help="law_holdings.jsonl (benchmarks/queries/law_holdings.py)")
-    ap.add_argument("--holdings-limit", type=int, default=1000)
-    ap.add_argument("--split", default="tune", choices=("tune", "report"))
+    query_set_arguments(ap)
     ap.add_argument("--half-life", type=float, help="report split: the one half-life to compare with the shipped votes")
-    ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     from legalret.search.searcher import Searcher
 

@@ -120,17 +120,22 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def query_set_arguments(ap: argparse.ArgumentParser) -> None:
+    """The index and the query set (:func:`tune_queries`): what the experiments on the all-law memory share."""
     ap.add_argument("--index", required=True)
     ap.add_argument("--holdings", required=True, help="law_holdings.jsonl (benchmarks/queries/law_holdings.py)")
     ap.add_argument("--holdings-limit", type=int, default=1000)
     ap.add_argument("--split", default="tune", choices=("tune", "report"))
+    ap.add_argument("--seed", type=int, default=0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    query_set_arguments(ap)
     ap.add_argument("--finalists", type=int, default=2, help="stage-1 settings run through the default")
     ap.add_argument("--settings", default=None,
                     help="report split: the one setting to compare, 'depth,power,spread' (stage 1 is skipped)")
     ap.add_argument("--depths", default=",".join(map(str, DEPTHS)), help="stage 1: depths to grid over")
-    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--name", default="memory_votes_all_laws_tune")
     args = ap.parse_args(argv)
 

@@ -165,15 +165,16 @@ class Trees:
             min_leaf: int = 50, seed: int = 0) -> Trees:
         import lightgbm
 
-        mean, scale = rows.x.mean(axis=0), rows.x.std(axis=0)
-        scale[scale < 1e-9] = 1.0
+        from legalret.train.ranker import _source_shares, _standardization
+
+        mean, scale = _standardization(rows.x)
         keep = np.flatnonzero(np.bincount(rows.group, weights=rows.y, minlength=rows.queries) > 0)
         order = np.argsort(rows.group, kind="stable")
         order = order[np.isin(rows.group[order], keep)]  # queries with a gold candidate, each contiguous
         sources = {int(q): rows.source[q] for q in keep.tolist()}
         count = {s: list(sources.values()).count(s) for s in set(sources.values())}
-        raw = {s: float((source_weights or {}).get(s, 1.0)) for s in count}
-        weight = {q: raw[s] / sum(raw.values()) / count[s] * len(keep) for q, s in sources.items()}
+        share = _source_shares(count, source_weights)  # each source its share, each query equal within it
+        weight = {q: share[s] / count[s] * len(keep) for q, s in sources.items()}
         model = lightgbm.LGBMRanker(objective="lambdarank", n_estimators=trees, num_leaves=leaves, learning_rate=rate,
                                     min_child_samples=min_leaf, subsample=0.8, subsample_freq=1, colsample_bytree=0.8,
                                     random_state=seed, n_jobs=2, verbose=-1)
