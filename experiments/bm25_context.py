@@ -134,10 +134,18 @@ def write_probe(name: str, title: str, index: str, scores: dict, variants: list[
 def make(index: str, gen: Path, manifest: dict, tokenizer, params, target: str) -> None:
     """A hard-linked copy of ``index`` whose article BM25 reads law name + chapters + title + body."""
     from legalret.index.bm25 import BM25Engine
-    from legalret.index.store import CHECKSUM, MANIFEST, STAMP, manifest_checksum
 
     keys, plain, law, chapter = context_tokens(gen, tokenizer)
     engine = BM25Engine.build([a + b + c for a, b, c in zip(law, chapter, plain)], params)
+    copy_with_bm25(index, gen, manifest, engine, target,
+                   {"experiment": "experiments/bm25_context.py: article BM25 over law name + chapter headings + title + body"})
+
+
+def copy_with_bm25(index: str, gen: Path, manifest: dict, engine, target: str, fields: dict) -> None:
+    """A hard-linked copy of ``index`` (its memories' own ``bm25/`` folders kept) with the article BM25 ``engine``
+    written instead, ``fields`` added to its manifest and the checksums renewed."""
+    from legalret.index.store import CHECKSUM, MANIFEST, STAMP, manifest_checksum
+
     dst_root = Path(target)
     if dst_root.exists():
         raise SystemExit(f"{dst_root} exists")
@@ -153,7 +161,7 @@ def make(index: str, gen: Path, manifest: dict, tokenizer, params, target: str) 
     for path in sorted((dst / "bm25").iterdir()):
         m["files"][f"bm25/{path.name}"] = {"bytes": path.stat().st_size,
                                            "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-    m["experiment"] = "experiments/bm25_context.py: article BM25 over law name + chapter headings + title + body"
+    m.update(fields)
     m[CHECKSUM] = manifest_checksum(m)
     (dst / MANIFEST).write_text(json.dumps(m, ensure_ascii=False, indent=1), encoding="utf-8")
     (dst_root / "CURRENT").write_text((Path(index) / "CURRENT").read_text(encoding="utf-8"), encoding="utf-8")
