@@ -28,6 +28,12 @@ question groups and the 1,000 dev holdings ≥ 0.7579 (0.005 below that refit's 
 re-ranker (``config.default_ranker``: a law beyond 민법/상법) with n-gram article BM25 and that re-ranker refitted on
 its candidates; the 민법+상법 index keeps Kiwi (its articles take seconds).
 
+Outcome (2026-12-04): tune mean 0.7346 against 0.7319 — the mean holds — but law tune scenario recall@10 fell 0.635 →
+0.601 (−0.034; 민법/상법 scenario 0.714 = , law short 0.634 → 0.667, held-out holdings 0.769 → 0.767;
+``article_ngrams_rerank.md``): **not passed**, the report halves not read. The article BM25 stays Kiwi; the
+20-minute build is not reached this way. Kiwi itself is linear in the text (~12 µs a character on the AMX Xeon,
+whatever the article's length), so cutting articles into pieces would not save time either.
+
     LEGALRET_HOME=… python experiments/article_ngrams.py --index FULL_IDX --probe
     LEGALRET_HOME=… python experiments/article_ngrams.py --index FULL_IDX --make FULL_IDX_NG
 

@@ -77,3 +77,28 @@ def test_a_mode_the_index_lacks_is_one_line_naming_what_to_build(tmp_path):
         with pytest.raises(IndexError_, match=what):
             s.search("유치권", mode=mode)
     assert np.isfinite(s.search("유치권", k=1)[0].score)
+
+
+def test_an_article_bm25_of_ngrams_is_searched_with_ngrams(tmp_path):
+    """A manifest's ``bm25_tokenizer`` (experiments/article_ngrams.py writes one): the BM25 retriever cuts the query
+    into the same character bigrams, party names left out, while the searcher's own tokens stay Kiwi's."""
+    import json
+
+    from legalret.index.bm25 import BM25Engine, BM25Params
+    from legalret.index.ngram_tokenize import NgramTokenizer
+    from legalret.index.store import MANIFEST, current_generation
+
+    build_index(sup.articles(), tmp_path / "n", model="none")
+    gen = current_generation(tmp_path / "n")
+    cut = NgramTokenizer()
+    searchable = [a for a in sup.articles() if not a.deleted]
+    BM25Engine.build(cut.tokenize_many([a.index_text() for a in searchable]), BM25Params()).save(gen / "bm25")
+    manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
+    (gen / MANIFEST).write_text(json.dumps({**manifest, "bm25_tokenizer": cut.settings.to_dict()}), encoding="utf-8")
+    s = Searcher(tmp_path / "n", verify="none")
+    bm25 = s.retriever("bm25")
+    assert isinstance(bm25.tokenizer, NgramTokenizer) and not bm25.same_tokens
+    q = s.prepare.query("갑은 유치권자에게")
+    assert bm25.tokens(q) == ["유치", "치권", "권자", "자에", "에게"] and "유치권자" in q.tokens  # (Kiwi: a word)
+    top = s.search("유치권자", k=3, mode="bm25")
+    assert top and all("유치권" in h.article.index_text() for h in top[:1])
