@@ -92,13 +92,15 @@ settings and the file stay (``ranker_all_laws_votes70.md``).
 Decree links (``--name ranker_all_laws_decree``, 2026-12-04; fresh depth-150 caches of the all-law index as built on
 the AMX Xeon). On the tune half of the law questions, the act article a gold 시행령 article carries out ("법 제8조에
 따른 …") was in the fused top 10 for most of them while the decree article itself sat at ranks 8–139 or outside the
-pool (주택임대차보호법 제8조 1st, 시행령 제10조 41st). ``listwise-decree`` adds the group ``decree``
-(:data:`legalret.search.ranker.DECREE`: 1 / the fused rank of the act article a decree candidate names, and the
-memories' shares of it) to ``listwise-match``. Rule, written before the run: it replaces the shipped all-law file if
-its cross-validated tune mean is ≥ +0.005 above ``listwise-match`` refitted on the same candidates with no tune group's
-recall@10 (per style and question file, the held-out holdings) more than 0.02 below it, and then the report halves,
-scored once, confirm it: their mean of recall@10 and MRR@10 over the six question groups and the 1,000 dev holdings
-above that refit's.
+pool (주택임대차보호법 제8조 1st, 시행령 제10조 41st). ``listwise-decree`` added a group ``decree`` to ``listwise-match``:
+per decree candidate, 1 / the fused rank of the act article it names ("법 제N조[의M]"; not "같은 법", not 「other
+law」) and the memories' shares of that article. Rule, written before the run: replace the shipped all-law file if its
+cross-validated tune mean is ≥ +0.005 above ``listwise-match`` refitted on the same candidates with no tune group's
+recall@10 more than 0.02 below it, then a report confirmation. Outcome: 0.7322 against 0.7319 (the refit reproduced
+the earlier caches' number exactly; ``ranker_all_laws_decree.md``) — **not passed**, report halves not read. The two
+columns fire for 0.2 % of candidates and move together (the fitted weights, +0.14 and −0.11 on standardized values,
+cancel for a decree article whose act article is both high and voted for). The implementation (``DECREE``,
+``decree_parents``, ``Searcher.parents_of``, the variant, tests) is in commit b609ab1 and was retired in the next.
 
 Writes ``benchmarks/results/NAME.{json,md}`` (``--name``, default ``ranker_all_laws``).
 """
@@ -135,7 +137,6 @@ VARIANTS = {
     "listwise-law": (("first", "profile", "law"), "listwise"),
     "match": (("first", "profile", "law", "match"), "logistic"),
     "listwise-match": (("first", "profile", "law", "match"), "listwise"),
-    "listwise-decree": (("first", "profile", "law", "match", "decree"), "listwise"),  # + the decree links
     "listwise-match-only": (("first", "profile", "match"), "listwise"),  # does the match group do the law group's work?
     "mlp8-match": (("first", "profile", "law", "match"), "mlp8"),
     # LambdaMART (LightGBM, :class:`Trees`; ``pip install lightgbm`` first): trees-match:L31:N500:R0.03:M50 sets
@@ -265,18 +266,6 @@ def titles_of(index_dir: str):
     return lambda key: store.title(at[key]) if key in at else ""
 
 
-def parents_of(index_dir: str):
-    """``key -> the act articles a decree article names`` of an index's live generation (what the Searcher's
-    re-ranker reads: :meth:`Searcher.parents_of`)."""
-    from legalret.index.article_store import ArticleStore
-    from legalret.index.store import current_generation
-    from legalret.search.ranker import decree_parents
-
-    store = ArticleStore.open(current_generation(index_dir))
-    at = {key: i for i, key in enumerate(store.keys)}
-    return lambda key: decree_parents(key, store[at[key]].index_text()) if key in at and key.split(" 제")[0].endswith("시행령") else ()
-
-
 #: Ranks that are not a retriever's list cut at the search's depth: the article profiles annotate the fused
 #: candidates with a rank among all articles, and an exact citation is not a list.
 NOT_LISTS = ("profile", "citation")
@@ -346,24 +335,23 @@ def main(argv=None) -> int:
     keys = set(json.loads(Path(args.keys).read_text(encoding="utf-8")))
     t0 = time.perf_counter()
     titles = titles_of(args.index) if args.index else None
-    parents = parents_of(args.index) if args.index else None
     pool = pool_of(args.pool) if args.pool else None
     if titles is None and any("match" in VARIANTS.get(v.partition("-q")[0], ((), ""))[0] for v in args.variants.split(",")):
         raise SystemExit("the match variants need --index (the article titles)")
-    train = rv.load(str(cache / "train.pkl"), keys, titles, pool, args.depth, parents)
+    train = rv.load(str(cache / "train.pkl"), keys, titles, pool, args.depth)
     sets = tuple(args.sets.split(","))
     if set(sets) - set(QUESTION_FILES):
         ap.error(f"--sets: {', '.join(QUESTION_FILES)}, not {args.sets!r}")
     questions = []
     for which in sets:  # each file's cache is NAME.pkl; the user questions are all 민사·상사
-        for d in rv.load(str(cache / f"{which}.pkl"), keys, titles, pool, args.depth, parents):
+        for d in rv.load(str(cache / f"{which}.pkl"), keys, titles, pool, args.depth):
             d["set"] = which
             if which == "user":
                 d["family"] = "민사·상사"
             questions.append(d)
     fit_h, held, tune, report = rv.split(train, questions, args.heldout)
-    dev = rv.load(str(cache / "dev.pkl"), keys, titles, pool, args.depth, parents) if args.report and (cache / "dev.pkl").exists() else None
-    facts = rv.load(str(cache / "facts.pkl"), keys, titles, pool, args.depth, parents) if (cache / "facts.pkl").exists() else []
+    dev = rv.load(str(cache / "dev.pkl"), keys, titles, pool, args.depth) if args.report and (cache / "dev.pkl").exists() else None
+    facts = rv.load(str(cache / "facts.pkl"), keys, titles, pool, args.depth) if (cache / "facts.pkl").exists() else []
     print(f"{len(train)} train holdings ({len(fit_h)} fit / {len(held)} held out), {len(tune)} tune and {len(report)} "
           f"report questions, {len(dev or [])} dev holdings; {time.perf_counter() - t0:.0f}s", flush=True)
     data = {"corpus": args.corpus, "sets": list(sets), "train_holdings": len(train), "fit": len(fit_h),

@@ -41,11 +41,10 @@ class H:
     votes: dict
 
 
-def load(path: str, keys: set[str], titles=None, pool=None, depth: int = 100, parents=None) -> list[dict]:
+def load(path: str, keys: set[str], titles=None, pool=None, depth: int = 100) -> list[dict]:
     """Cached queries with their feature matrix ``x``, gold mask ``y`` and cited keys (exact citations);
     ``titles`` (``key -> article title``, the index's) fills the word-match columns' titles; ``pool`` (hits ->
-    hits) picks the candidates the re-ranker reads from a deeper cache (default: the first 100); ``parents``
-    (``key -> act articles``, the index's) fills the decree-link columns."""
+    hits) picks the candidates the re-ranker reads from a deeper cache (default: the first 100)."""
     out = []
     with open(path, "rb") as f:
         cached = pickle.load(f)
@@ -54,8 +53,7 @@ def load(path: str, keys: set[str], titles=None, pool=None, depth: int = 100, pa
         d["cited"] = [h.key for h in hits if "citation" in h.ranks]
         if pool is not None:
             hits = pool(hits)
-        d["keys"], d["x"] = candidate_features(d["query"], hits, None if pool else depth, titles=titles,
-                                              parents=parents or (lambda key: ()))
+        d["keys"], d["x"] = candidate_features(d["query"], hits, None if pool else depth, titles=titles)
         d["gold"] = [g for g in d["gold"] if g in keys]  # as the benchmark: gold outside the index is not scored
         d["y"] = np.array([k in set(d["gold"]) for k in d["keys"]], dtype=np.float64)
         del d["hits"]

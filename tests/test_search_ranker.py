@@ -415,26 +415,3 @@ def test_word_match_features_read_the_law_name_and_title_bigrams_the_query_holds
     other = [i for i in range(len(FEATURES)) if i not in match_cols]
     assert np.array_equal(plain[:, other], candidate_features(query, hits, titles=titles.get)[1][:, other])
     assert not Ranker.load(SHIPPED_RANKER).reads_match
-
-
-def test_decree_links_read_the_act_articles_a_decree_article_names():
-    from legalret.search.ranker import decree_parents
-
-    text = "① 법 제8조에 따라 우선변제를 받을 임차인은 같은 법 제3조, 「민법」 제750조 및 법 제8조의2제1항에 따른다. 법 제8조"
-    assert decree_parents("주택임대차보호법 시행령 제10조", text) == ("주택임대차보호법 제8조", "주택임대차보호법 제8조의2")
-    assert decree_parents("주택임대차보호법 제8조", text) == ()  # an act's own "법 제N조" is not a decree link
-    hits = [FakeHit("주택임대차보호법 제8조", 0.9, {"memory": 1}, {"memory": 0.5}),
-            FakeHit("민법 제618조", 0.8, {"bm25": 1}, {"bm25": 9.0}),
-            FakeHit("주택임대차보호법 시행령 제10조", 0.7, {"dense": 1}, {"dense": 0.8}),
-            FakeHit("근로기준법 시행령 제6조", 0.6, {"dense": 2}, {"dense": 0.7})]
-    parents = {"주택임대차보호법 시행령 제10조": ("주택임대차보호법 제8조",), "근로기준법 시행령 제6조": ("근로기준법 제2조",)}
-    votes = {"memory": {"주택임대차보호법 제8조": (0.6, 4)}}
-    _, x = candidate_features("소액임차인 최우선변제", hits, votes=votes, parents=lambda k: parents.get(k, ()))
-    col = {n: i for i, n in enumerate(FEATURES)}
-    # the decree article's act article is 1st among the candidates and holds 0.6 of the memory's votes; the other
-    # decree article's act article is not a candidate; acts and 민법 get 0
-    assert x[:, col["decree_parent_rr"]].tolist() == [0.0, 0.0, 1.0, 0.0]
-    assert np.allclose(x[:, col["decree_parent_share"]], [0.0, 0.0, 0.6, 0.0])
-    _, off = candidate_features("소액임차인 최우선변제", hits, votes=votes, parents=lambda k: parents.get(k, ()), decree=False)
-    assert not off[:, [col[f] for f in FEATURE_GROUPS["decree"]]].any()
-    assert not Ranker.load(SHIPPED_RANKER).reads_decree

@@ -122,22 +122,13 @@ _ASKS_DECREE = ("시행령", "대통령령")
 #: over the best candidate law's, the share of its title's bigrams found, how many were found (log1p), and the
 #: title share over the best candidate title's. Titles come from the index (:func:`candidate_features`' ``titles``).
 MATCH = ("law_name_share", "law_name_share_rel", "title_share", "title_found", "title_share_rel")
-#: Decree links — a 시행령 article names the act articles it carries out ("법 제8조제1항에 따른 …"), and a question
-#: answered by the act's rule often needs the decree's numbers too (주택임대차보호법 제8조 → 시행령 제10조, 제11조:
-#: how much a small tenant gets first). Per candidate decree article: 1 / the fused rank of the best-ranked act
-#: article it names among the candidates, and the memories' summed vote shares of those act articles (the
-#: memories vote for acts far more often than for decrees). 0 for every other candidate. The names come from the
-#: article's text (:func:`decree_parents`; the Searcher reads them per candidate, :meth:`Searcher.parents_of`).
-DECREE = ("decree_parent_rr", "decree_parent_share")
-#: "법 제N조[의M]" in a 시행령 is its own act's article; "같은 법 제N조" (the law just named) and "「민법」 제750조" are not.
-_ACT_ARTICLE = re.compile(r"(?<!같은 )(?<![가-힣」])법\s*제\s*(\d+)\s*조(?:\s*의\s*(\d+))?")
 #: Words of a law name that say what kind of law it is, not what it is about (left out of its bigrams).
 _NAME_STOPWORDS = frozenset({"법률", "관한", "관하여", "등에", "및", "등", "시행령", "시행규칙", "대통령령", "특별법", "특례법"})
 #: Particles stripped from a title's words (the title's own words match the query's stems).
 _TITLE_PARTICLE = re.compile(r"(?:의|에|와|과|및|등|에서|으로|로|을|를|은|는|이|가)$")
 _WORD = re.compile(r"[가-힣]+|[A-Za-z0-9]+")
 #: :meth:`Catalogue.group` of the features no single retriever's list gives: those of several lists, the query's.
-AGREEMENT, QUESTION, LAW, MATCH_GROUP, DECREE_GROUP = "agreement", "question", "law", "match", "decree"
+AGREEMENT, QUESTION, LAW, MATCH_GROUP = "agreement", "question", "law", "match"
 
 
 @dataclass(frozen=True)
@@ -166,7 +157,7 @@ class Catalogue:
         for family in ("votes", "gate"):
             for s in self.having(family):
                 out += [f.format(s=s) for f in FAMILIES[family]]
-        return (*out, *COMBINED, *self.law_names, *MATCH, *DECREE)
+        return (*out, *COMBINED, *self.law_names, *MATCH)
 
     @functools.cached_property
     def law_names(self) -> tuple[str, ...]:
@@ -190,8 +181,6 @@ class Catalogue:
             return LAW
         if feature in MATCH:
             return MATCH_GROUP
-        if feature in DECREE:
-            return DECREE_GROUP
         for s in self.lists:
             if s != FUSED and feature.startswith(s + "_"):
                 return s
@@ -242,14 +231,13 @@ THIRD_FEATURES = tuple(f.format(s="profile") for f in FAMILIES["rank"])
 LAW_FEATURES = catalogue().law_names
 #: Named groups of :data:`FEATURES` for training on a subset (``python -m legalret.train.ranker --features
 #: first,profile``: the shipped ranker's): what the first two rankers read, what the second added, the profiles,
-#: the law-level features, the word matches, the decree links.
+#: the law-level features, the word matches.
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
-    "first": tuple(f for f in FEATURES if f not in (*SECOND_FEATURES, *THIRD_FEATURES, *LAW_FEATURES, *MATCH, *DECREE)),
+    "first": tuple(f for f in FEATURES if f not in (*SECOND_FEATURES, *THIRD_FEATURES, *LAW_FEATURES, *MATCH)),
     "second": SECOND_FEATURES,
     "profile": THIRD_FEATURES,
     "law": LAW_FEATURES,
     "match": MATCH,
-    "decree": DECREE,
 }
 
 
@@ -277,8 +265,7 @@ def _log1p_ranks(r: np.ndarray) -> np.ndarray:
 def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None,
                        votes: dict[str, dict[str, tuple[float, int]]] | None = None,
                        features: Catalogue | None = None, law: bool = True,
-                       titles: Any = None, match: bool = True, parents: Any = None,
-                       decree: bool = True) -> tuple[list[str], np.ndarray]:
+                       titles: Any = None, match: bool = True) -> tuple[list[str], np.ndarray]:
     """Keys and the ``(n, len(catalogue.names))`` feature matrix of one query's hybrid hits.
 
     ``hits``: objects with ``.key``, ``.score``, ``.ranks`` and ``.scores`` (Searcher hits), in fused
@@ -288,9 +275,7 @@ def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None
     ``law`` False leaves the law-level columns at 0 (a ranker that does not read them, :attr:`Ranker.reads_law`,
     saves their ~0.3 ms); ``match`` False the word-match ones (:data:`MATCH`, :attr:`Ranker.reads_match`).
     ``titles``: ``key -> article title`` (the Searcher's index, :meth:`Searcher.title_of`); without it each
-    hit's ``.article.title`` (a search's hits carry their article), or no title. ``parents``: ``key -> the act
-    articles a decree article names`` (:data:`DECREE`; the Searcher's :meth:`Searcher.parents_of`); without it
-    each hit's ``.article`` text, or none; ``decree`` False leaves those columns at 0.
+    hit's ``.article.title`` (a search's hits carry their article), or no title.
 
     One pass over the hits reads their ranks, scores and votes into arrays; every feature is then a
     whole-matrix numpy operation (a few dozen of them, whatever the number of candidates)."""
@@ -371,35 +356,7 @@ def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None
         if titles is None:
             titles = {h.key: getattr(getattr(h, "article", None), "title", None) or "" for h in cands}.get
         _match_features(x, col, query, keys, titles)
-    if decree:
-        if parents is None:
-            texts = {h.key: getattr(getattr(h, "article", None), "index_text", None) for h in cands}
-            parents = lambda key: decree_parents(key, texts[key]() if texts.get(key) else "")  # noqa: E731
-        _decree_features(x, col, keys, parents, x[:, col["shares_sum"]] if voting else np.zeros(n))
     return keys, x
-
-
-def decree_parents(key: str, text: str) -> tuple[str, ...]:
-    """The act articles a 시행령 article (``key``, its ``text``) names as "법 제N조[의M]", as keys of its act, in
-    order of first mention; ``()`` for an article of any other law."""
-    law = law_of(key)
-    if not law.endswith(_DECREE):
-        return ()
-    act = law.removesuffix(_DECREE).strip()
-    return tuple(dict.fromkeys(f"{act} 제{n}조" + (f"의{m}" if m else "") for n, m in _ACT_ARTICLE.findall(text)))
-
-
-def _decree_features(x: np.ndarray, col: dict[str, int], keys: list[str], parents: Any, shares: np.ndarray) -> None:
-    """Write the decree-link columns (:data:`DECREE`) of ``x`` (``shares``: each candidate's summed vote shares)."""
-    at = {k: i for i, k in enumerate(keys)}
-    rr, share = col["decree_parent_rr"], col["decree_parent_share"]
-    for i, key in enumerate(keys):
-        if not law_of(key).endswith(_DECREE):
-            continue
-        found = [at[p] for p in parents(key) if p in at]
-        if found:
-            x[i, rr] = 1.0 / (min(found) + 1)
-            x[i, share] = float(shares[found].sum())
 
 
 def _law_features(x: np.ndarray, cat: Catalogue, query: str, keys: list[str], top10: np.ndarray,
@@ -562,11 +519,6 @@ class Ranker:
     def reads_match(self) -> bool:
         """Whether any of its features is a word match (:data:`MATCH`): only then are titles read."""
         return any(f in MATCH for f in self.features)
-
-    @functools.cached_property
-    def reads_decree(self) -> bool:
-        """Whether any of its features is a decree link (:data:`DECREE`): only then are decree texts read."""
-        return any(f in DECREE for f in self.features)
 
     @property
     def missing_features(self) -> list[str]:

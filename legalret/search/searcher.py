@@ -42,13 +42,12 @@ from legalret.errors import IndexError_, LegalretError
 from legalret.index.encoders import QueryEncoderSlot, load_query_encoder
 from legalret.index.store import load_index
 from legalret.index.tokenize import KiwiTokenizer
-from legalret.keys import law_of
 from legalret.search.citations import QueryCitation
 from legalret.search.explain import Learned, explain_hits, learned_reasons, list_reasons, weights_note
 from legalret.search.filters import Filters
 from legalret.search.fusion import FusedItem, FusionSettings, convex_fusion, default_fusion, fuse, gated_weights, rrf_fusion
 from legalret.search.prepare import MAX_QUERY_CHARS, QueryPreparer
-from legalret.search.ranker import Ranker, candidate_features, decree_parents
+from legalret.search.ranker import Ranker, candidate_features
 from legalret.search.results import Hit, SearchResults, citation_hits
 from legalret.search.retrievers import Generation, Query, Retriever, registered
 from legalret.text import highlight_terms, normalize
@@ -299,8 +298,7 @@ class Searcher:
         votes, as it was trained on a search's hits), and the explain lines and contributions of the first ``explained``."""
         candidates = fused[: self.ranker.depth]
         _, x = candidate_features(query, candidates, votes=votes, law=self.ranker.reads_law,
-                                  match=self.ranker.reads_match, titles=self.title_of,
-                                  decree=self.ranker.reads_decree, parents=self.parents_of)
+                                  match=self.ranker.reads_match, titles=self.title_of)
         scores = self.ranker.scores(x)
         order = np.argsort(-scores, kind="stable").tolist()
         values = scores.tolist()  # (Python floats, as float(scores[j]) gives, without a numpy scalar each)
@@ -324,13 +322,6 @@ class Searcher:
         """The title of an indexed article (its exact key), read without parsing the article when the store can."""
         articles, pos = self.data.articles, self.data.by_key[key]
         return articles.title(pos) if hasattr(articles, "title") else articles[pos].title
-
-    def parents_of(self, key: str) -> tuple[str, ...]:
-        """The act articles an indexed 시행령 article names (:func:`~legalret.search.ranker.decree_parents`);
-        ``()`` for any other article (its text is not read)."""
-        if not law_of(key).endswith("시행령"):
-            return ()
-        return decree_parents(key, self.data.articles[self.data.by_key[key]].index_text())
 
     def __len__(self) -> int:
         return len(self.data.articles)
