@@ -153,7 +153,9 @@ class Searcher:
         self.law_names, self.laws, self.kinds = self.filters.law_names, self.filters.laws, self.filters.kinds
         self.resolve_laws, self.resolve_kinds = self.filters.resolve_laws, self.filters.resolve_kinds
         bm25 = self.opened.get("bm25")
-        self.prepare = QueryPreparer(self.tokenizer, self.law_names, bm25.engine.vocab if bm25 is not None else None)
+        # the coverage notice compares the searcher's (Kiwi) tokens with the articles': not with an n-gram vocabulary
+        vocabulary = bm25.engine.vocab if bm25 is not None and bm25.same_tokens else None
+        self.prepare = QueryPreparer(self.tokenizer, self.law_names, vocabulary)
 
     # ---- parts ---------------------------------------------------------------------------------
     def _query_encoder(self):
