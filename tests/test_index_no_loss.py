@@ -80,6 +80,32 @@ def test_partial_then_full_add_gives_the_memory_back_exactly(tmp_path):
     assert _part_checksums(index, current_generation(index).name) == _part_checksums(index, first)
 
 
+def test_a_partial_add_given_the_precedents_again_keeps_every_holding(tmp_path):
+    """A user who passes ``--precedents`` with every add: the partial add re-reads each decision with the index's
+    live keys, which leaves out a holding citing only removed articles — the stored one stays, silent, and votes
+    again once its article is back, even when the full add is run without the precedents."""
+    from datetime import date
+
+    two = {"case_no": "2016다4004", "decided": date(2016, 4, 4), "source": "fixture", "holdings": [
+        {"index": 1, "text": "간접점유자가 점유보조자를 통하여 점유하는 경우", "keys": ["민법 제194조"]},
+        {"index": 2, "text": "임대차 기간을 정하지 아니한 경우 해지 통고", "keys": ["민법 제618조"]}]}
+    precedents = [*sup.PRECEDENTS, two]
+    index = tmp_path / "idx"
+    pipeline.build(sup.articles(), index, model="none", precedents=precedents)
+    before = read_manifest(index)["memory"]["items"]
+    answers = _memory_answers(index)
+    civil = [a for a in sup.articles() if a.law == "민법"]
+    partial = pipeline.add(civil[:2], index, allow_removals=True, precedents=precedents)  # 제192조, 제194조 stay
+    assert partial.memory["precedents_replaced"] >= 1  # 2016다4004 was re-read: only its first holding cites 제194조
+    assert read_manifest(index)["memory"]["items"] == before
+    pipeline.add(civil, index)
+    assert read_manifest(index)["memory"]["items"] == before
+    assert "민법 제618조" in Searcher(index).search("임대차 기간을 정하지 아니한 경우 해지 통고", k=10, mode="memory").keys
+    pipeline.add(civil, index, precedents=precedents)  # and given again, nothing doubles
+    assert read_manifest(index)["memory"]["items"] == before
+    assert _memory_answers(index) == answers
+
+
 def test_plain_record_keys_come_back_after_their_article_returns(tmp_path):
     index = tmp_path / "idx"
     pipeline.build(sup.articles(), index, model="none", precedents=sup.PRECEDENTS)

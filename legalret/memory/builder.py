@@ -149,6 +149,9 @@ def add_precedents(memory: PrecedentMemory, precedents: Iterable[Any], *, encode
     holdings replaced (a corrected record). Only new holdings are tokenized and encoded (by ``encoder``,
     default the memory's own; a dense memory needs one).
 
+    A stored holding the new record leaves out while it cites nothing live (read with the index's keys, a holding
+    citing only removed articles is left out) is kept, silent (see :func:`add_items`).
+
     Returns counts ``{"added": cases, "replaced": cases, "items": holdings added, "skipped": bad records}``.
     """
     items, errors = read_items(precedents, memory.keep_key)
@@ -177,7 +180,8 @@ def read_items(precedents: Iterable[Any], keep_key: Callable[[str], bool] | None
 
 def add_items(memory: PrecedentMemory, items: Iterable[MemoryItem], *, encoder=None, batch_size: int = 64) -> dict[str, int]:
     """Add ready :class:`MemoryItem` s (e.g. one facts item per decision), by case number: the items of a
-    known 사건번호 replace all of its stored ones. Only the new items are tokenized and encoded."""
+    known 사건번호 replace its stored ones — all but those citing nothing live that the new items do not bring back
+    (same case and index), which stay. Only the new items are tokenized and encoded."""
     new_items: dict[str, list[MemoryItem]] = {}
     for it in items:
         new_items.setdefault(it.case_no, []).append(it)
@@ -202,7 +206,13 @@ def add_items(memory: PrecedentMemory, items: Iterable[MemoryItem], *, encoder=N
     elif memory.dense is not None:
         raise IndexError_("this memory has dense vectors: pass the same encoder to add precedents to it")
 
-    keep_rows = [i for i, case in enumerate(memory._case_nos) if case not in replaced]
+    # A replaced case's stored items that the new record does not bring back and that cite nothing live now stay
+    # as they are: an ``index add`` re-reads a decision with the index's live keys, which leaves out a holding citing
+    # only removed articles — dropping the stored one would lose it for good (a partial add of a law, then the
+    # full one). Re-resolved (:func:`reresolve`) before this, it votes again once its article is back.
+    brought = {(it.case_no, it.index) for it in fresh}
+    keep_rows = [i for i, (case, it) in enumerate(zip(memory._case_nos, memory.items))
+                 if case not in replaced or (not it.keys and (case, it.index) not in brought)]
     vectors = None
     if fresh_vecs is not None:
         old = memory.embeddings[keep_rows] if memory.embeddings is not None else np.zeros((0, fresh_vecs.shape[1]), np.float32)
