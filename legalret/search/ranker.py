@@ -122,13 +122,18 @@ _ASKS_DECREE = ("시행령", "대통령령")
 #: over the best candidate law's, the share of its title's bigrams found, how many were found (log1p), and the
 #: title share over the best candidate title's. Titles come from the index (:func:`candidate_features`' ``titles``).
 MATCH = ("law_name_share", "law_name_share_rel", "title_share", "title_found", "title_share_rel")
+#: Base rates — the holdings memory votes for what earlier holdings cited, and a few articles are cited by thousands
+#: (민법 제750조, 제393조): they reach the top of questions that have nothing to do with them. Per candidate: how many
+#: holdings decided before the query's cut-off cite it (log1p), and its memories' summed vote share over its share
+#: of all those citations (log1p: the lift of the votes over the article's base rate). From :class:`BaseRates`.
+PRIOR = ("cited_log", "vote_lift")
 #: Words of a law name that say what kind of law it is, not what it is about (left out of its bigrams).
 _NAME_STOPWORDS = frozenset({"법률", "관한", "관하여", "등에", "및", "등", "시행령", "시행규칙", "대통령령", "특별법", "특례법"})
 #: Particles stripped from a title's words (the title's own words match the query's stems).
 _TITLE_PARTICLE = re.compile(r"(?:의|에|와|과|및|등|에서|으로|로|을|를|은|는|이|가)$")
 _WORD = re.compile(r"[가-힣]+|[A-Za-z0-9]+")
 #: :meth:`Catalogue.group` of the features no single retriever's list gives: those of several lists, the query's.
-AGREEMENT, QUESTION, LAW, MATCH_GROUP = "agreement", "question", "law", "match"
+AGREEMENT, QUESTION, LAW, MATCH_GROUP, PRIOR_GROUP = "agreement", "question", "law", "match", "prior"
 
 
 @dataclass(frozen=True)
@@ -157,7 +162,7 @@ class Catalogue:
         for family in ("votes", "gate"):
             for s in self.having(family):
                 out += [f.format(s=s) for f in FAMILIES[family]]
-        return (*out, *COMBINED, *self.law_names, *MATCH)
+        return (*out, *COMBINED, *self.law_names, *MATCH, *PRIOR)
 
     @functools.cached_property
     def law_names(self) -> tuple[str, ...]:
@@ -181,6 +186,8 @@ class Catalogue:
             return LAW
         if feature in MATCH:
             return MATCH_GROUP
+        if feature in PRIOR:
+            return PRIOR_GROUP
         for s in self.lists:
             if s != FUSED and feature.startswith(s + "_"):
                 return s
@@ -233,11 +240,12 @@ LAW_FEATURES = catalogue().law_names
 #: first,profile``: the shipped ranker's): what the first two rankers read, what the second added, the profiles,
 #: the law-level features, the word matches.
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
-    "first": tuple(f for f in FEATURES if f not in (*SECOND_FEATURES, *THIRD_FEATURES, *LAW_FEATURES, *MATCH)),
+    "first": tuple(f for f in FEATURES if f not in (*SECOND_FEATURES, *THIRD_FEATURES, *LAW_FEATURES, *MATCH, *PRIOR)),
     "second": SECOND_FEATURES,
     "profile": THIRD_FEATURES,
     "law": LAW_FEATURES,
     "match": MATCH,
+    "prior": PRIOR,
 }
 
 
@@ -265,7 +273,7 @@ def _log1p_ranks(r: np.ndarray) -> np.ndarray:
 def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None,
                        votes: dict[str, dict[str, tuple[float, int]]] | None = None,
                        features: Catalogue | None = None, law: bool = True,
-                       titles: Any = None, match: bool = True) -> tuple[list[str], np.ndarray]:
+                       titles: Any = None, match: bool = True, cited: Any = None) -> tuple[list[str], np.ndarray]:
     """Keys and the ``(n, len(catalogue.names))`` feature matrix of one query's hybrid hits.
 
     ``hits``: objects with ``.key``, ``.score``, ``.ranks`` and ``.scores`` (Searcher hits), in fused
@@ -275,7 +283,9 @@ def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None
     ``law`` False leaves the law-level columns at 0 (a ranker that does not read them, :attr:`Ranker.reads_law`,
     saves their ~0.3 ms); ``match`` False the word-match ones (:data:`MATCH`, :attr:`Ranker.reads_match`).
     ``titles``: ``key -> article title`` (the Searcher's index, :meth:`Searcher.title_of`); without it each
-    hit's ``.article.title`` (a search's hits carry their article), or no title.
+    hit's ``.article.title`` (a search's hits carry their article), or no title. ``cited``: ``keys -> (counts,
+    total)`` — how many earlier holdings cite each key, of how many (:meth:`BaseRates.counts` with the query's
+    cut-off); None leaves the base-rate columns (:data:`PRIOR`) at 0.
 
     One pass over the hits reads their ranks, scores and votes into arrays; every feature is then a
     whole-matrix numpy operation (a few dozen of them, whatever the number of candidates)."""
@@ -356,7 +366,47 @@ def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None
         if titles is None:
             titles = {h.key: getattr(getattr(h, "article", None), "title", None) or "" for h in cands}.get
         _match_features(x, col, query, keys, titles)
+    if cited is not None:
+        counts, total = cited(keys)
+        shares = x[:, col["shares_sum"]] if voting else np.zeros(n)
+        x[:, col["cited_log"]] = np.log1p(counts)
+        x[:, col["vote_lift"]] = np.log1p(shares * (total + 1.0) / (counts + 1.0))
     return keys, x
+
+
+class BaseRates:
+    """How many holdings of a memory cite each article, counted among those decided before a cut-off (so a
+    query's own and later decisions never count): :meth:`counts` reads per-key sorted decision dates.
+
+    Usage::
+
+        rates = BaseRates(memory)                       # a PrecedentMemory (its vote arrays and dates)
+        counts, total = rates.counts(["민법 제750조"], before=date(2020, 1, 1))
+    """
+
+    def __init__(self, memory: Any):
+        arrays = memory.vote_arrays()
+        ids, offsets = arrays.ids, arrays.offsets
+        ords = np.repeat(np.asarray(memory.decided_ord, dtype=np.int64), np.diff(offsets))
+        order = np.lexsort((ords, ids))
+        self._ids, self._ords = ids[order], ords[order]
+        self._key_id = {key: i for i, key in enumerate(arrays.vocab)}
+        every = np.arange(len(arrays.vocab))
+        self._start = np.searchsorted(self._ids, every)
+        self._end = np.searchsorted(self._ids, every, side="right")
+        self._items = np.sort(np.asarray(memory.decided_ord, dtype=np.int64))
+
+    def counts(self, keys: Sequence[str], before: Any = None) -> tuple[np.ndarray, int]:
+        """``(holdings citing each key, holdings in all)``, both among those decided before ``before`` (a date;
+        None: all)."""
+        cut = before.toordinal() if before is not None else np.iinfo(np.int64).max
+        out = np.zeros(len(keys))
+        for j, key in enumerate(keys):
+            i = self._key_id.get(key)
+            if i is not None:
+                lo, hi = self._start[i], self._end[i]
+                out[j] = np.searchsorted(self._ords[lo:hi], cut)
+        return out, int(np.searchsorted(self._items, cut))
 
 
 def _law_features(x: np.ndarray, cat: Catalogue, query: str, keys: list[str], top10: np.ndarray,

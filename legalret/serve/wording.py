@@ -41,7 +41,7 @@ RETRIEVER_LABELS = {
 }
 #: The re-ranker's feature groups (``feature_contributions[i]["group"]``: a retriever, or these two) in the same words.
 CONTRIBUTION_LABELS = {**RETRIEVER_LABELS, "agreement": "검색기 간 일치", "question": "질문의 유형", "law": "법령 단위 신호",
-                      "match": "법령명·조문 제목 일치"}
+                      "match": "법령명·조문 제목 일치", "prior": "인용 빈도 대비 득표"}
 
 _NOT_IN_TOP = re.compile(r"^(?P<name>\w+): not in its top (?P<n>\d+)")
 
