@@ -612,6 +612,10 @@ SECTIONS: tuple[Section, ...] = (
         "`user_questions.jsonl` (민법/상법, family 민사·상사), report halves; holdings: a seeded sample of the report half of "
         "`law_holdings.jsonl`. Then the re-ranker and query-adapter choices, each on identical cached candidates.",
         blocks=(
+            Block("law_report_all_law_index_prior.json", title="Every retriever per style and per law family (report halves), the default re-ranker with base rates",
+                  note="Built on a Xeon with AMX as a user builds it today; `fusion_ranker_all_laws.json` with the base-rate group."),
+            Block("law_questions_2_all_law_index_prior.json", title="The second question set (all of it), the same index and default",
+                  note="Written after every earlier choice: an outside check until something is tuned on its tune half."),
             Block("law_report_all_law_index_nodict.json", title="Every retriever per style and per law family (report halves)",
                   note="Built as a user builds it today: Kiwi without its default dictionary (`TokenizerSettings.default_dict`)."),
             Block("law_report_all_law_index.json", title="The same, on the index built with Kiwi's default dictionary",
@@ -755,7 +759,8 @@ README_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("default `hybrid`", ("style_report_final.json", "style_report_final_nbits8.json")),
     ("default vs two-way hybrid", ("style_report.json",)),
     ("dev holdings, 민법+상법", ("quality-civil-commercial.json", "quality-civil-commercial-adapter.json")),
-    ("every 법률+시행령", ("law_report_all_law_index_nodict.json", "law_report_all_law_index.json")),
+    ("every 법률+시행령", ("law_report_all_law_index_prior.json", "law_report_all_law_index_amx.json",
+                          "law_report_all_law_index_nodict.json", "law_report_all_law_index.json")),
     ("dense alone on dev holdings", ("query_adapter.json", "style_report.json")),
     ("warm hybrid + both memories", ("latency-main-job/warm_hybrid_profiles.json",
                                      "latency-all-acts-decrees/warm_hybrid_memory.json",

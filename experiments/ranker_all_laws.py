@@ -110,6 +110,10 @@ candidate, and the log lift of its memories' vote share over that base rate) to 
 before the run: as for the decree links — cross-validated tune mean ≥ +0.005 above ``listwise-match`` refitted on the
 same candidates, no tune group's recall@10 more than 0.02 below it, then the report halves scored once must confirm it
 (mean of recall@10 and MRR@10 over the six question groups and the 1,000 dev holdings above that refit's).
+Outcome: tune 0.7378 against 0.7319 (+0.0059; no tune group's recall@10 lower by more than 0.005 — the held-out
+holdings — law short +0.018, law scenario +0.026) — passed; report halves 0.7635 against 0.7629 (the file shipped
+before: 0.7628) — confirmed, by little: law scenario 0.614 / 0.560 → 0.633 / 0.573, dev holdings 0.807 → 0.800
+(``ranker_all_laws_prior.md``, ``ranker_all_laws_prior_report.md``). Shipped as ``fusion_ranker_all_laws.json``.
 
 Writes ``benchmarks/results/NAME.{json,md}`` (``--name``, default ``ranker_all_laws``).
 """

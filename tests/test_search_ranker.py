@@ -415,3 +415,50 @@ def test_word_match_features_read_the_law_name_and_title_bigrams_the_query_holds
     other = [i for i in range(len(FEATURES)) if i not in match_cols]
     assert np.array_equal(plain[:, other], candidate_features(query, hits, titles=titles.get)[1][:, other])
     assert not Ranker.load(SHIPPED_RANKER).reads_match
+
+
+def test_base_rates_count_earlier_citations_and_the_searcher_reranks_with_them(tmp_path):
+    """The base-rate group (PRIOR): how many holdings decided before the cut-off cite a candidate, and the lift of
+    its vote share over that rate; a Searcher whose ranker reads them counts them with the query's cut-off."""
+    import sys
+    from datetime import date
+
+    sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+    import index_support as sup
+
+    from legalret import pipeline
+    from legalret.search.ranker import PRIOR, BaseRates
+    from legalret.search.searcher import Searcher
+
+    extra = {"case_no": "2015다5005", "decided": date(2015, 5, 5), "source": "fixture",
+             "holdings": [{"index": 1, "text": "유치권자의 점유 상실", "keys": ["민법 제320조"]}]}
+    index = tmp_path / "idx"
+    pipeline.build(sup.articles(), index, encoder=sup.tiny_encoder(), precedents=[*sup.PRECEDENTS, extra])
+    s = Searcher(index, ranker=None, encoder=sup.tiny_encoder())
+    rates = s.base_rates()
+    assert rates is s.base_rates()  # counted once
+    counts, total = rates.counts(["민법 제320조", "상법 제651조", "민법 제999조"])
+    assert counts.tolist() == [2, 1, 0] and total == 4
+    counts, total = rates.counts(["민법 제320조", "상법 제651조"], before=date(2018, 1, 1))  # 2015 and 2017 only
+    assert counts.tolist() == [1, 1] and total == 2
+    assert rates.counts(["민법 제320조"], before="2016-01-01")[0].tolist() == [1]
+    assert BaseRates(None).counts(["민법 제320조"]) == (pytest.approx([0.0]), 0)
+    # the columns: log1p(count) and log1p(shares · (total + 1) / (count + 1))
+    hits = [FakeHit("민법 제320조", 0.9, {"memory": 1}, {"memory": 0.5}), FakeHit("상법 제651조", 0.8, {"bm25": 1}, {"bm25": 9.0})]
+    votes = {"memory": {"민법 제320조": (0.5, 2)}}
+    _, x = candidate_features("유치권", hits, votes=votes, cited=rates.before(None))
+    col = {n: i for i, n in enumerate(FEATURES)}
+    assert np.allclose(x[:, col["cited_log"]], np.log1p([2, 1]))
+    assert np.allclose(x[:, col["vote_lift"]], [np.log1p(0.5 * 5 / 3), 0.0])
+    _, plain = candidate_features("유치권", hits, votes=votes)
+    assert not plain[:, [col[f] for f in PRIOR]].any()
+    # a ranker reading only cited_log puts the most-cited candidate first, counted before the search's cut-off
+    ranker = Ranker(coef=np.array([1.0]), mean=np.array([0.0]), scale=np.array([1.0]), features=("cited_log",),
+                    info={"requires": ["bm25"]})
+    assert ranker.reads_prior and not Ranker.load(SHIPPED_RANKER).reads_prior
+    s = Searcher(index, ranker=ranker, encoder=sup.tiny_encoder())
+    assert s.ranker is ranker
+    top = s.search("유치권 점유 보험계약 고지의무", k=3, mode="hybrid")
+    assert top[0].key == "민법 제320조"
+    early = s.search("유치권 점유 보험계약 고지의무", k=3, mode="hybrid", before=date(2016, 1, 1))
+    assert early[0].score == pytest.approx(np.log1p(1))  # only the 2015 holding counts

@@ -385,7 +385,10 @@ class BaseRates:
     """
 
     def __init__(self, memory: Any):
-        arrays = memory.vote_arrays()
+        arrays = memory.vote_arrays() if memory is not None else None
+        if arrays is None:  # no memory, or an empty one: nothing is cited
+            self._key_id, self._items = {}, np.zeros(0, dtype=np.int64)
+            return
         ids, offsets = arrays.ids, arrays.offsets
         ords = np.repeat(np.asarray(memory.decided_ord, dtype=np.int64), np.diff(offsets))
         order = np.lexsort((ords, ids))
@@ -399,6 +402,10 @@ class BaseRates:
     def counts(self, keys: Sequence[str], before: Any = None) -> tuple[np.ndarray, int]:
         """``(holdings citing each key, holdings in all)``, both among those decided before ``before`` (a date;
         None: all)."""
+        if isinstance(before, str):
+            from datetime import date
+
+            before = date.fromisoformat(before[:10])
         cut = before.toordinal() if before is not None else np.iinfo(np.int64).max
         out = np.zeros(len(keys))
         for j, key in enumerate(keys):
@@ -407,6 +414,10 @@ class BaseRates:
                 lo, hi = self._start[i], self._end[i]
                 out[j] = np.searchsorted(self._ords[lo:hi], cut)
         return out, int(np.searchsorted(self._items, cut))
+
+    def before(self, before: Any = None):
+        """``keys -> (counts, total)`` at one cut-off: what :func:`candidate_features` takes as ``cited``."""
+        return lambda keys: self.counts(keys, before)
 
 
 def _law_features(x: np.ndarray, cat: Catalogue, query: str, keys: list[str], top10: np.ndarray,
@@ -570,6 +581,11 @@ class Ranker:
         """Whether any of its features is a word match (:data:`MATCH`): only then are titles read."""
         return any(f in MATCH for f in self.features)
 
+    @functools.cached_property
+    def reads_prior(self) -> bool:
+        """Whether any of its features is a base rate (:data:`PRIOR`): only then are citations counted."""
+        return any(f in PRIOR for f in self.features)
+
     @property
     def missing_features(self) -> list[str]:
         """Features this legalret computes that the ranker was not trained with (ignored when scoring)."""
@@ -623,10 +639,11 @@ class Ranker:
             out = out + z * (grad_units @ h["w1"].T)
         return out
 
-    def rerank(self, query: str, hits: Sequence[Any], k: int | None = None) -> list[tuple[str, float]]:
-        """``[(key, score)]`` best first: exact citations (in their order) first, then candidates by score."""
+    def rerank(self, query: str, hits: Sequence[Any], k: int | None = None, *, base_rates: Any = None) -> list[tuple[str, float]]:
+        """``[(key, score)]`` best first: exact citations (in their order) first, then candidates by score.
+        ``base_rates``: ``keys -> (counts, total)`` (:meth:`BaseRates.before`), for a ranker that reads them."""
         cited = [h.key for h in hits if "citation" in (h.ranks or {})]
-        keys, x = candidate_features(query, hits, self.depth, law=self.reads_law, match=self.reads_match)
+        keys, x = candidate_features(query, hits, self.depth, law=self.reads_law, match=self.reads_match, cited=base_rates)
         s = self.scores(x) if len(keys) else np.zeros(0)
         order = np.argsort(-s, kind="stable")
         top = (max(s) + 1.0) if len(s) else 1.0
@@ -634,10 +651,11 @@ class Ranker:
         out += [(keys[j], float(s[j])) for j in order.tolist() if keys[j] not in cited]
         return out[:k] if k is not None else out
 
-    def explain(self, query: str, hits: Sequence[Any], key: str, top: int | None = None) -> dict[str, float]:
+    def explain(self, query: str, hits: Sequence[Any], key: str, top: int | None = None, *,
+                base_rates: Any = None) -> dict[str, float]:
         """Each feature's contribution to ``key``'s score above :attr:`baseline` (largest magnitude first;
         see :meth:`contributions`)."""
-        keys, x = candidate_features(query, hits, self.depth, law=self.reads_law, match=self.reads_match)
+        keys, x = candidate_features(query, hits, self.depth, law=self.reads_law, match=self.reads_match, cited=base_rates)
         if key not in keys:
             raise LegalretError(f"{key} is not among the ranker's {len(keys)} candidates for this query")
         contrib = self.contributions(x[keys.index(key)][None])[0]
@@ -724,7 +742,10 @@ class RerankedSearch:
     def search_batch(self, queries: Sequence[str], k: int = 10, mode: str | None = None, *, before: Any = None,
                      exclude: Any = None) -> list[list[tuple[str, float]]]:
         results = self.candidates(queries, before, exclude)
-        return [self.ranker.rerank(q, hits, k) for q, hits in zip(queries, results)]
+        rates = self.searcher.base_rates() if self.ranker.reads_prior else None
+        cuts = before if isinstance(before, (list, tuple)) else [before] * len(results)
+        return [self.ranker.rerank(q, hits, k, base_rates=rates.before(cut) if rates is not None else None)
+                for q, hits, cut in zip(queries, results, cuts)]
 
     def search(self, query: str, k: int = 10, mode: str | None = None, *, before: Any = None, exclude: Any = None):
         return self.search_batch([query], k, before=[before], exclude=[exclude])[0]

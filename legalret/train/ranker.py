@@ -81,6 +81,7 @@ def collect(searcher: Any, queries: Sequence[Any], *, source: str, depth: int = 
     """Rows for ``queries`` (:class:`~legalret.evaluate.quality.EvalQuery`); the memory votes under the same
     leakage plan a benchmark would use (own date / ``default_before``; refused otherwise)."""
     plan = plan_leakage(searcher, queries, ("hybrid",), default_before=default_before)
+    rates = searcher.base_rates() if hasattr(searcher, "base_rates") else None  # counted under the same cut-offs
     xs, ys, gs = [], [], []
     with_gold = 0
     for start in range(0, len(queries), batch_size):
@@ -88,7 +89,8 @@ def collect(searcher: Any, queries: Sequence[Any], *, source: str, depth: int = 
         results = searcher.search_batch([queries[i].query for i in batch], depth, mode="convex",
                                         before=[plan.before[i] for i in batch], exclude=[plan.exclude[i] for i in batch])
         for i, hits in zip(batch, results):
-            keys, x = candidate_features(queries[i].query, hits, depth)
+            keys, x = candidate_features(queries[i].query, hits, depth,
+                                         cited=rates.before(plan.before[i]) if rates is not None else None)
             gold = set(queries[i].gold)
             y = np.array([k in gold for k in keys], dtype=np.float64)
             with_gold += bool(y.any())
