@@ -82,12 +82,12 @@ def index_dir(articles, encoder, tmp_path_factory):
 @pytest.fixture(scope="module")
 def law_ranker(index_dir, pairs_dir, tmp_path_factory):
     """The re-ranker trained as the shipped all-law one is (``legalret/data/fusion_ranker_all_laws.json``:
-    listwise, groups first, profile, law and match, the fused top 150) on the train-split holdings."""
+    listwise, groups first, profile, law, match and prior, the fused top 150) on the train-split holdings."""
     from legalret.train.ranker import main
 
     out = tmp_path_factory.mktemp("multilaw-ranker") / "fusion_ranker_all_laws.json"
     assert main(["--index", str(index_dir), "--holdings", str(pairs_dir / "train_queries.jsonl"),
-                 "--features", "first,profile,law,match", "--model", "listwise", "--depth", "150",
+                 "--features", "first,profile,law,match,prior", "--model", "listwise", "--depth", "150",
                  "--out", str(out)]) == 0
     return out
 
@@ -141,7 +141,7 @@ def test_ranker_trains_with_law_features_and_loads(law_ranker, index_dir, encode
     stored = json.loads(law_ranker.read_text(encoding="utf-8"))
     assert set(LAW_FEATURES) <= set(stored["features"])
     assert {"law_named", "law_decree*asked", "memory_law_share", "fused_law_top10"} <= set(stored["features"])
-    assert stored["info"]["feature_groups"] == ["first", "profile", "law", "match"]
+    assert stored["info"]["feature_groups"] == ["first", "profile", "law", "match", "prior"]
     assert stored["info"]["holdings"]["queries"] == 12  # every train-split holding, none from dev
     ranker = Ranker.load(law_ranker)
     assert np.isfinite(ranker.coef).all() and ranker.reads_law and ranker.reads_match and ranker.info["positives"] >= 12
@@ -151,6 +151,8 @@ def test_ranker_trains_with_law_features_and_loads(law_ranker, index_dir, encode
     assert shipped.features == ranker.features and shipped.depth == 150 and shipped.info["model"] == "listwise"
     # the word-match columns were read from the hits' article titles and law names, not left at 0
     assert {"law_name_share", "title_share"} <= {f for f in MATCH if stored["features"][f]["scale"] != 1.0}
+    # the base rates were counted (under each holding's own cut-off), not left at 0
+    assert stored["features"]["cited_log"]["scale"] != 1.0 and ranker.reads_prior
     # the law features were not constant on the training rows (a constant column is stored with scale 1, coef 0)
     varied = [f for f in LAW_FEATURES if stored["features"][f]["scale"] != 1.0]
     assert {"law_named", "law_decree", "memory_law_share", "law_family_top10"} <= set(varied)
