@@ -34,7 +34,8 @@ Exact citations in the query (hits ranked by ``citation``) keep their place at t
 with exactly the features it was trained on, wherever they sit in the matrix, and a name this legalret does
 not compute is refused in one line naming the file and the feature. Files trained before a feature (the facts
 memory's, :data:`SECOND_FEATURES`, the article profiles' :data:`THIRD_FEATURES`) score without it; the shipped
-one reads the ``first`` and ``profile`` groups (:data:`FEATURE_GROUPS`). Older positional files
+민법+상법 one reads the ``first`` and ``profile`` groups (:data:`FEATURE_GROUPS`), the all-law one also ``law``,
+``match`` and ``prior`` (the base rates: :class:`BaseRates`, which the caller counts). Older positional files
 (``legalret.ranker/1``, ``/2``) still load.
 """
 
@@ -238,7 +239,7 @@ THIRD_FEATURES = tuple(f.format(s="profile") for f in FAMILIES["rank"])
 LAW_FEATURES = catalogue().law_names
 #: Named groups of :data:`FEATURES` for training on a subset (``python -m legalret.train.ranker --features
 #: first,profile``: the shipped ranker's): what the first two rankers read, what the second added, the profiles,
-#: the law-level features, the word matches.
+#: the law-level features, the word matches, the base rates.
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     "first": tuple(f for f in FEATURES if f not in (*SECOND_FEATURES, *THIRD_FEATURES, *LAW_FEATURES, *MATCH, *PRIOR)),
     "second": SECOND_FEATURES,
