@@ -115,6 +115,14 @@ holdings — law short +0.018, law scenario +0.026) — passed; report halves 0.
 before: 0.7628) — confirmed, by little: law scenario 0.614 / 0.560 → 0.633 / 0.573, dev holdings 0.807 → 0.800
 (``ranker_all_laws_prior.md``, ``ranker_all_laws_prior_report.md``). Shipped as ``fusion_ranker_all_laws.json``.
 
+The base rates on the 민법+상법 (main-job) index (``--sets user --corpus civil-commercial --depth 100``, fresh caches
+of the main job's index, ``--name ranker_main_index_prior``, 2026-12-04): ``recipe-prior`` (the shipped file's groups,
+first and profile, logistic, plus ``prior``) against ``recipe`` refitted on the same candidates. Rule, written before
+the run: it replaces ``fusion_ranker.json`` if its cross-validated tune mean is ≥ +0.005 above ``recipe``'s, no tune
+style's recall@10 (nor the held-out holdings') more than 0.02 below, and then the report halves and the dev holdings,
+scored once, confirm it (mean of recall@10 and MRR@10 over the three report styles and the dev holdings above
+``recipe``'s).
+
 Writes ``benchmarks/results/NAME.{json,md}`` (``--name``, default ``ranker_all_laws``).
 """
 
@@ -151,6 +159,7 @@ VARIANTS = {
     "match": (("first", "profile", "law", "match"), "logistic"),
     "listwise-match": (("first", "profile", "law", "match"), "listwise"),
     "listwise-prior": (("first", "profile", "law", "match", "prior"), "listwise"),  # + the base rates
+    "recipe-prior": (("first", "profile", "prior"), "logistic"),  # the 민법+상법 recipe + the base rates
     "listwise-match-only": (("first", "profile", "match"), "listwise"),  # does the match group do the law group's work?
     "mlp8-match": (("first", "profile", "law", "match"), "mlp8"),
     # LambdaMART (LightGBM, :class:`Trees`; ``pip install lightgbm`` first): trees-match:L31:N500:R0.03:M50 sets
