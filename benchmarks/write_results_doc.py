@@ -756,7 +756,8 @@ def _value(token: str) -> float:
 README_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cold search and first builds on a Xeon with AMX", ("cold_search_amx.json", "build-main-job-amx.json",
                                                          "build-all-acts-decrees-amx.json")),
-    ("default `hybrid`", ("style_report_final.json", "style_report_final_nbits8.json")),
+    ("default `hybrid`", ("style_report_prior.json", "style_report_prior_before.json", "style_report_final.json",
+                          "style_report_final_nbits8.json")),
     ("default vs two-way hybrid", ("style_report.json",)),
     ("dev holdings, 민법+상법", ("quality-civil-commercial.json", "quality-civil-commercial-adapter.json")),
     ("every 법률+시행령", ("law_report_all_law_index_prior.json", "law_report_all_law_index_amx.json",

@@ -122,6 +122,9 @@ the run: it replaces ``fusion_ranker.json`` if its cross-validated tune mean is 
 style's recall@10 (nor the held-out holdings') more than 0.02 below, and then the report halves and the dev holdings,
 scored once, confirm it (mean of recall@10 and MRR@10 over the three report styles and the dev holdings above
 ``recipe``'s).
+Outcome: tune 0.8158 against 0.8064 (held-out holdings recall@10 0.875 → 0.869, every tune style higher); report
+0.8304 against 0.8236 (shipped file 0.8288) — passed, shipped as ``fusion_ranker.json``; on the report halves
+scenario MRR@10 fell 0.713 → 0.678 against the file shipped before (``ranker_main_index_prior_report.md``).
 
 Writes ``benchmarks/results/NAME.{json,md}`` (``--name``, default ``ranker_all_laws``).
 """

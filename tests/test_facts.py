@@ -244,7 +244,7 @@ def test_facts_features_and_rankers_trained_before_them():
     old = [f for f in first if not f.startswith(("facts_", "memory_share", "memory_support", "agree_memories"))]
     shipped = json.loads((Path(__file__).parent.parent / "legalret" / "data" / "fusion_ranker.json").read_text(encoding="utf-8"))
     assert first == list(FEATURE_GROUPS["first"]) and len(old) == 38
-    assert set(shipped["features"]) == set(first) | set(THIRD_FEATURES)  # name-keyed weights (legalret.ranker/3)
+    assert set(shipped["features"]) == set(first) | set(THIRD_FEATURES) | set(PRIOR)  # name-keyed weights (ranker/3)
     legacy = {**shipped, "features": {f: shipped["features"][f] for f in old}}
     r = Ranker.from_dict(legacy)
     assert r.missing_features and r.scores(x).shape == (2,)
