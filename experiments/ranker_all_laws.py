@@ -292,6 +292,14 @@ def titles_of(index_dir: str):
     return lambda key: store.title(at[key]) if key in at else ""
 
 
+def reads_group(variant: str, group: str) -> bool:
+    """Whether ``variant`` (a name of :data:`VARIANTS`, with its options, or of :data:`SHIPPED`) reads the feature
+    group ``group``."""
+    if variant in SHIPPED:
+        return any(f in FEATURE_GROUPS[group] for f in Ranker.load(SHIPPED[variant]).features)
+    return group in VARIANTS.get(variant.partition("-q")[0].split(":")[0], ((), ""))[0]
+
+
 def base_rates_of(index_dir: str, before: str):
     """(:class:`~legalret.search.ranker.BaseRates` of the index's holdings memory, the questions' cut-off date)."""
     from datetime import date
@@ -373,9 +381,12 @@ def main(argv=None) -> int:
     keys = set(json.loads(Path(args.keys).read_text(encoding="utf-8")))
     t0 = time.perf_counter()
     titles = titles_of(args.index) if args.index else None
-    cited = base_rates_of(args.index, args.before) if args.index else None
+    reads_prior = [v for v in args.variants.split(",") if reads_group(v, "prior")]
+    if reads_prior and not args.index:
+        raise SystemExit(f"{', '.join(reads_prior)} read the base rates: they need --index (its holdings memory)")
+    cited = base_rates_of(args.index, args.before) if reads_prior else None
     pool = pool_of(args.pool) if args.pool else None
-    if titles is None and any("match" in VARIANTS.get(v.partition("-q")[0], ((), ""))[0] for v in args.variants.split(",")):
+    if titles is None and any(reads_group(v, "match") for v in args.variants.split(",")):
         raise SystemExit("the match variants need --index (the article titles)")
     train = rv.load(str(cache / "train.pkl"), keys, titles, pool, args.depth, cited)
     sets = tuple(args.sets.split(","))

@@ -41,16 +41,6 @@ class H:
     votes: dict
 
 
-def _counts_before(cited, date):
-    """``keys -> (counts, total)`` of the holdings decided before ``date`` (an ISO string; None: the questions'
-    cut-off, ``cited[1]``)."""
-    from datetime import date as Date
-
-    rates, cutoff = cited
-    before = Date.fromisoformat(str(date)[:10]) if date else cutoff
-    return lambda keys: rates.counts(keys, before)
-
-
 def load(path: str, keys: set[str], titles=None, pool=None, depth: int = 100, cited=None) -> list[dict]:
     """Cached queries with their feature matrix ``x``, gold mask ``y`` and cited keys (exact citations);
     ``titles`` (``key -> article title``, the index's) fills the word-match columns' titles; ``pool`` (hits ->
@@ -67,7 +57,7 @@ def load(path: str, keys: set[str], titles=None, pool=None, depth: int = 100, ci
             hits = pool(hits)
         d["keys"], d["x"] = candidate_features(
             d["query"], hits, None if pool else depth, titles=titles,
-            cited=None if cited is None else _counts_before(cited, d.get("date")))
+            cited=None if cited is None else cited[0].before(d.get("date") or cited[1]))
         d["gold"] = [g for g in d["gold"] if g in keys]  # as the benchmark: gold outside the index is not scored
         d["y"] = np.array([k in set(d["gold"]) for k in d["keys"]], dtype=np.float64)
         del d["hits"]
