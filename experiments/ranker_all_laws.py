@@ -137,6 +137,12 @@ without the new file; both scored by the same 5-fold cross-validation over the t
 tune group's recall@10 (per style, per file, and the held-out holdings) more than 0.02 below it; then the report
 halves of the three files and the 1,000 dev holdings, scored once, must confirm it: their mean of recall@10 and
 MRR@10 over the nine question groups and the dev holdings above ``listwise-prior~law2``'s.
+Outcome: tune 0.7067 against 0.7048 (+0.0019) — **not passed**, report halves not read
+(``ranker_all_laws_law2.md``). The new file's tune questions gain nothing from being fitted on: recall@10 short 0.540
+for all three re-rankers (the shipped file included, which has not seen them either), scenario 0.486 → 0.500, keyword
+0.546 =. Their gold articles that reach the candidates are held below the top 10 by the memories' votes, which the
+re-ranker weighs as the 2,000 holdings teach it (questions weighted 3× the holdings lift the new file's tune groups but
+cost the held-out holdings more; not a rule run, numbers in the session note of 2026-12-04).
 
 Writes ``benchmarks/results/NAME.{json,md}`` (``--name``, default ``ranker_all_laws``).
 """
