@@ -384,8 +384,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cache", required=True, help="folder with train.pkl, law.pkl, user.pkl, dev.pkl")
     ap.add_argument("--sets", default="law,user", help="the question files cached (law.pkl: law_questions.jsonl, "
-                    "law2.pkl: law_questions_2.jsonl, user.pkl: user_questions.jsonl); 'user' alone on the 민법+상법 index, whose laws the other file "
-                    "mostly does not ask about")
+                    "law2.pkl: law_questions_2.jsonl, user.pkl: user_questions.jsonl); 'user' alone on the 민법+상법 "
+                    "index, whose laws the other files mostly do not ask about")
     ap.add_argument("--corpus", default="all-acts-decrees", help="the corpus of the cached index (tables, cards)")
     ap.add_argument("--keys", required=True, help="JSON list of the index's article keys")
     ap.add_argument("--index", help="the index the candidates came from (its article titles, for the match group)")
