@@ -144,6 +144,20 @@ for all three re-rankers (the shipped file included, which has not seen them eit
 re-ranker weighs as the 2,000 holdings teach it (questions weighted 3× the holdings lift the new file's tune groups but
 cost the held-out holdings more; not a rule run, numbers in the session note of 2026-12-04).
 
+The asking form (``--sets law,law2,user --name ranker_all_laws_asks``, 2026-12-04; the same caches). On the new
+file's questions the memories vote confidently for a law the question is not about ("월급 명세서 …" → 특허법, where
+BM25 ranks 근로기준법 시행령 제27조의2 first), and the re-ranker, fitted mostly on holdings, follows them. Group ``asks``
+(:func:`legalret.search.ranker.asks`): each article list's rank and law-share columns again, × 1 when the query ends as a
+sentence or a question — a second set of BM25 and dense weights for people's questions, while holdings and keywords
+keep the first. An exploration on the tune halves alone came first (the same columns emulated outside the
+catalogue; numbers in the session note of 2026-12-04), so the tune step is not an independent test. Rule, written
+before this run: ``listwise-asks`` (``listwise-prior`` + ``asks``) replaces the shipped all-law file if (1) its
+cross-validated tune mean is ≥ +0.005 above ``listwise-prior`` fitted on the same data, with neither the held-out
+holdings' nor any style's (three files together) tune recall@10 more than 0.02 below it; and (2) on the report halves of
+the three files and the 1,000 dev holdings, scored once, its mean of recall@10 and MRR@10 over the nine question groups
+and the dev holdings is ≥ +0.005 above the shipped file's (``shipped-all-laws``, what users have now), with no report
+style (three files together) and not the dev holdings more than 0.02 below it in recall@10. (2) is the test.
+
 Writes ``benchmarks/results/NAME.{json,md}`` (``--name``, default ``ranker_all_laws``).
 """
 
@@ -180,6 +194,8 @@ VARIANTS = {
     "match": (("first", "profile", "law", "match"), "logistic"),
     "listwise-match": (("first", "profile", "law", "match"), "listwise"),
     "listwise-prior": (("first", "profile", "law", "match", "prior"), "listwise"),  # + the base rates
+    # + the article lists' own weights for queries in the asking form (group asks: legalret.search.ranker.asks)
+    "listwise-asks": (("first", "profile", "law", "match", "prior", "asks"), "listwise"),
     "recipe-prior": (("first", "profile", "prior"), "logistic"),  # the 민법+상법 recipe + the base rates
     "listwise-match-only": (("first", "profile", "match"), "listwise"),  # does the match group do the law group's work?
     "mlp8-match": (("first", "profile", "law", "match"), "mlp8"),
