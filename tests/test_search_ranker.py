@@ -13,12 +13,10 @@ import pytest
 from legalret.errors import LegalretError
 from legalret.config import SHIPPED_RANKER
 from legalret.search.ranker import (
-    ASKS_SUFFIX,
     FEATURE_GROUPS,
     FEATURES,
     Ranker,
     RerankedSearch,
-    asks,
     candidate_features,
     query_signals,
 )
@@ -362,32 +360,10 @@ def test_law_features_read_which_law_the_lists_votes_and_query_point_to():
     # a ranker that reads no law feature leaves them at 0 (not computed), and every other column is unchanged
     _, plain = candidate_features(query, hits, law=False)
     law_cols = [col[f] for f in FEATURE_GROUPS["law"]]
-    law_cols += [col[f] for f in FEATURE_GROUPS["asks"] if f.removesuffix(ASKS_SUFFIX) in FEATURE_GROUPS["law"]]
     assert not plain[:, law_cols].any()
     other = [i for i in range(len(FEATURES)) if i not in law_cols]
     assert np.array_equal(plain[:, other], x[:, other])
     assert not Ranker.load(SHIPPED_RANKER).reads_law
-
-
-def test_asking_queries_give_the_article_lists_a_second_set_of_columns():
-    """A query in the asking form (a sentence or a question) copies each article list's rank and law-share columns
-    into the ``*asks`` ones; a holding or keywords leave them at 0. The memories' columns are never crossed."""
-    assert [asks(q) for q in ("퇴직금을 받을 수 있나요?", "갑은 을에게 청구할 수 있는가.", "갑은 돈을 빌려주었다",
-                              "해고가 정당한지", "유치권 간접점유", "업무상배임죄의 성립 여부(적극)",
-                              "과실범의 공동정범을 인정한 사례")] == [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0]
-    hits = [VotedHit("근로기준법 제23조", 0.9, {"bm25": 1, "memory": 2}, {"bm25": 9.0, "memory": 0.4}, {"memory": (0.4, 2)}),
-            VotedHit("민법 제750조", 0.6, {"memory": 1, "dense": 1}, {"memory": 0.5, "dense": 0.8}, {"memory": (0.5, 3)})]
-    col = {n: i for i, n in enumerate(FEATURES)}
-    asked = list(FEATURE_GROUPS["asks"])
-    assert asked and all(f.startswith(("bm25_", "dense_")) for f in asked)
-    bases = [col[f.removesuffix(ASKS_SUFFIX)] for f in asked]
-    _, question = candidate_features("부당해고를 당하면 어떻게 하나요?", hits)
-    assert np.array_equal(question[:, [col[f] for f in asked]], question[:, bases])
-    assert question[0, col["bm25_rr*asks"]] == 1.0 and question[1, col["dense_rr*asks"]] == 1.0
-    _, holding = candidate_features("부당해고의 정당한 이유의 의미", hits)
-    assert not holding[:, [col[f] for f in asked]].any() and holding[0, col["bm25_rr"]] == 1.0
-    # only a ranker that reads them is given them: the shipped files do not
-    assert not any(f in asked for f in Ranker.load(SHIPPED_RANKER).features)
 
 
 def test_law_named_feature_is_a_whole_name_match():

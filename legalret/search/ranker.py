@@ -128,20 +128,6 @@ MATCH = ("law_name_share", "law_name_share_rel", "title_share", "title_found", "
 #: holdings decided before the query's cut-off cite it (log1p), and its memories' summed vote share over its share
 #: of all those citations (log1p: the lift of the votes over the article's base rate). From :class:`BaseRates`.
 PRIOR = ("cited_log", "vote_lift")
-#: The asking form — a query that ends as a sentence or a question ("…받을 수 있나요?", "…청구할 수 있는가.", "…했다.")
-#: is a person's question; holdings (판시사항: "…의 의미", "…한 사례", "…여부(적극)") end as noun phrases. The
-#: memories are right for holdings far more often than for questions, whose subject the precedents may not cover
-#: (the same words in another field: 명세서 → 특허법 for a payslip question), so the article retrievers' own lists get
-#: a second set of weights for asking queries: each of their rank and law-share columns × :func:`asks` (``*asks``).
-ASKS_SUFFIX = "*asks"
-_ASKS = re.compile(r"(?:[요다까가니죠네지]|[?？])[\s.!?？。]*$")
-
-
-def asks(query: str) -> float:
-    """1.0 when ``query`` ends as a sentence or a question (see :data:`ASKS_SUFFIX`), else 0.0 (a holding, keywords)."""
-    return float(bool(_ASKS.search(query.strip())))
-
-
 #: Words of a law name that say what kind of law it is, not what it is about (left out of its bigrams).
 _NAME_STOPWORDS = frozenset({"법률", "관한", "관하여", "등에", "및", "등", "시행령", "시행규칙", "대통령령", "특별법", "특례법"})
 #: Particles stripped from a title's words (the title's own words match the query's stems).
@@ -177,22 +163,7 @@ class Catalogue:
         for family in ("votes", "gate"):
             for s in self.having(family):
                 out += [f.format(s=s) for f in FAMILIES[family]]
-        return (*out, *COMBINED, *self.law_names, *MATCH, *PRIOR, *self.asked_names)
-
-    @functools.cached_property
-    def article_lists(self) -> tuple[str, ...]:
-        """The fused retrievers that rank articles themselves (BM25, dense): ranked lists that do not vote."""
-        return tuple(name for name, families, fused in self.sources if fused and "rank" in families and "votes" not in families)
-
-    @functools.cached_property
-    def asked_bases(self) -> tuple[str, ...]:
-        """The columns crossed with :func:`asks`: each article list's rank family and its law's share of its top 10."""
-        return tuple(f.format(s=s) for s in self.article_lists for f in (*FAMILIES["rank"], LAW_PER_LIST))
-
-    @functools.cached_property
-    def asked_names(self) -> tuple[str, ...]:
-        """``{base}*asks`` for every :attr:`asked_bases` column (group ``asks``), last in the matrix."""
-        return tuple(base + ASKS_SUFFIX for base in self.asked_bases)
+        return (*out, *COMBINED, *self.law_names, *MATCH, *PRIOR)
 
     @functools.cached_property
     def law_names(self) -> tuple[str, ...]:
@@ -237,8 +208,6 @@ class Catalogue:
             "query": np.array([col[name] for name in query_signals("")], dtype=np.int64),
             "agree": [at[s] for s in self.having("agree")], "voting": self.having("votes"), "gated": self.having("gate"),
             "retrieved": [at[s] for s in lists[:at[FUSED]]],  # every fused list: not the fused order, not an annotating one
-            "asked": np.array([col[f] for f in self.asked_names], dtype=np.int64),
-            "asked_base": np.array([col[f] for f in self.asked_bases], dtype=np.int64),
         }
 
 
@@ -268,20 +237,16 @@ SECOND_FEATURES = ("memory_share_rel", "facts_share_rel", "memory_share_rr", "fa
 THIRD_FEATURES = tuple(f.format(s="profile") for f in FAMILIES["rank"])
 #: The law-level features (:data:`LAW_COMBINED`; the all-law ranker's).
 LAW_FEATURES = catalogue().law_names
-#: The article lists' columns crossed with the asking form (:data:`ASKS_SUFFIX`).
-ASKED_FEATURES = catalogue().asked_names
 #: Named groups of :data:`FEATURES` for training on a subset (``python -m legalret.train.ranker --features
 #: first,profile``: the shipped ranker's): what the first two rankers read, what the second added, the profiles,
-#: the law-level features, the word matches, the base rates, the article lists' weights for asking queries.
+#: the law-level features, the word matches, the base rates.
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
-    "first": tuple(f for f in FEATURES
-                   if f not in (*SECOND_FEATURES, *THIRD_FEATURES, *LAW_FEATURES, *MATCH, *PRIOR, *ASKED_FEATURES)),
+    "first": tuple(f for f in FEATURES if f not in (*SECOND_FEATURES, *THIRD_FEATURES, *LAW_FEATURES, *MATCH, *PRIOR)),
     "second": SECOND_FEATURES,
     "profile": THIRD_FEATURES,
     "law": LAW_FEATURES,
     "match": MATCH,
     "prior": PRIOR,
-    "asks": ASKED_FEATURES,
 }
 
 
@@ -407,8 +372,6 @@ def candidate_features(query: str, hits: Sequence[Any], depth: int | None = None
         shares = x[:, col["shares_sum"]] if voting else np.zeros(n)
         x[:, col["cited_log"]] = np.log1p(counts)
         x[:, col["vote_lift"]] = np.log1p(shares * (total + 1.0) / (counts + 1.0))
-    if len(lay["asked"]):  # last: its law-share bases are filled above (when ``law``)
-        x[:, lay["asked"]] = x[:, lay["asked_base"]] * asks(query)
     return keys, x
 
 
@@ -611,9 +574,8 @@ class Ranker:
 
     @functools.cached_property
     def reads_law(self) -> bool:
-        """Whether any of its features is law-level (:data:`LAW_FEATURES`, also crossed with the asking form): only
-        then are they computed."""
-        return any(f.removesuffix(ASKS_SUFFIX) in LAW_FEATURES for f in self.features)
+        """Whether any of its features is law-level (:data:`LAW_FEATURES`): only then are they computed."""
+        return any(f in LAW_FEATURES for f in self.features)
 
     @functools.cached_property
     def reads_match(self) -> bool:
