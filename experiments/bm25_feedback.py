@@ -1,0 +1,179 @@
+"""BM25 with feedback terms from dense's top articles: does it find the statute's words people do not use?
+
+On the second question file (``law_questions_2.jsonl``) most misses are articles neither BM25 nor dense puts in its
+top 100, about laws the precedents barely cover — "실업급여 받는 기간" where 고용보험법 제50조 says 구직급여, "DC형
+퇴직연금 중간 인출" where the dense list finds 근로자퇴직급여 보장법 but BM25 does not. Pseudo-relevance feedback
+(RM3-like, one round): the query's tokens plus the ``--terms`` tokens with the most tf·idf in the dense retriever's top
+``--feedback`` articles, each at weight ``--beta``, scored by the index's own BM25 (:class:`BM25Engine` postings). Dense
+understands the question; BM25 then matches the statute's own words, including articles dense ranks low.
+
+A probe of one list, before any retriever or re-ranker is built: BM25 alone, dense alone and BM25 with feedback,
+recall@10 and recall@100 on the **tune** halves of the three question files and a seeded sample of the tune-half
+any-law dev holdings (``--holdings``), per style, for a small grid of settings. Nothing here reads the memories, so
+no cut-off applies.
+
+    python experiments/bm25_feedback.py --index IDX --holdings PAIRS/law_holdings.jsonl --name bm25_feedback_probe
+
+Writes ``benchmarks/results/NAME.{json,md}``.
+
+Outcome (2026-12-04): a promising lead, not built yet. On the all-law index (``bm25_feedback_probe.md``) feedback
+lifts BM25 in every group: with 3 articles / 20 terms / 0.3, recall@10 (@100) law2 short 0.240 → 0.440 (0.480 →
+0.680), law2 scenario 0.299 → 0.361 (0.465 → 0.604), law short 0.326 → 0.489, tune dev holdings 0.347 → 0.400 (0.549 →
+0.589), and above dense alone on law and law2 scenarios and keywords (dense still better on 민법/상법 questions and on
+short ones). On the main job's index (``bm25_feedback_probe_main.md``) it lifts BM25 on holdings (0.434 → 0.539) and
+scenarios (0.429 → 0.500) but stays under dense. A retriever needs the re-ranker refitted on its list (new caches of both
+indexes, a fusion weight), so the next step is a rule run of a ``bm25-feedback`` retriever module (reading the dense
+retriever's query vector) beside or instead of plain BM25 — about a session's work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+RESULTS = REPO / "benchmarks" / "results"
+QUESTIONS = {"law": "law_questions.jsonl", "law2": "law_questions_2.jsonl", "user": "user_questions.jsonl"}
+#: (feedback articles, terms, beta): the grid, fixed before the run.
+GRID = ((3, 10, 0.5), (3, 20, 0.3), (5, 10, 0.5), (5, 20, 0.3), (3, 10, 1.0))
+
+
+class Feedback:
+    """BM25 scores for a weighted bag of vocabulary ids, and the feedback terms of a set of articles."""
+
+    def __init__(self, searcher):
+        data = searcher.data
+        self.engine, self.tokens = data.bm25, data.tokens
+        self.vocab = self.engine.vocab
+        self.n = self.engine.num_docs
+        df = np.asarray(self.engine.df, dtype=np.float64)
+        self.idf = np.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+        self.indptr = np.asarray(self.engine.indptr)
+        self.indices, self.data = np.asarray(self.engine.indices), np.asarray(self.engine.data)
+        from legalret.search.searcher import RowOfKey
+
+        self.row_of = RowOfKey(data.by_key, data.rows, len(data.articles))
+        self.keys = [""] * len(data.rows)
+        for key in self.row_of:
+            self.keys[self.row_of[key]] = key
+
+    def query_ids(self, tokens: list[str]) -> Counter:
+        return Counter(self.vocab[t] for t in tokens if t in self.vocab)
+
+    def terms(self, keys: list[str], exclude: Counter, n: int) -> list[int]:
+        """The ``n`` ids with the most tf·idf over the rows of ``keys``, not already in ``exclude``."""
+        tf: Counter = Counter()
+        for key in keys:
+            r = self.row_of.get(key)
+            if r is not None:
+                tf.update(self.tokens.ids[self.tokens.offsets[r]:self.tokens.offsets[r + 1]].tolist())
+        return sorted((t for t in tf if t not in exclude), key=lambda t: (-tf[t] * self.idf[t], t))[:n]
+
+    def top(self, weights: dict[int, float], k: int) -> list[str]:
+        scores = np.zeros(self.n)
+        for tid, w in weights.items():
+            a, b = int(self.indptr[tid]), int(self.indptr[tid + 1])
+            np.add.at(scores, self.indices[a:b], w * self.data[a:b])
+        k = min(k, self.n - 1)
+        part = np.argpartition(-scores, k)[:k]
+        part = part[np.lexsort((part, -scores[part]))]
+        return [self.keys[r] for r in part if scores[r] > 0]
+
+
+def recall(top: list[str], gold: list[str], k: int) -> float:
+    return len(set(gold) & set(top[:k])) / len(set(gold)) if gold else math.nan
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--index", required=True)
+    ap.add_argument("--sets", default="law,law2,user", help=f"question files of {', '.join(QUESTIONS)}")
+    ap.add_argument("--holdings", help="any-law dev holdings (benchmarks/queries/law_holdings.py output): the tune half")
+    ap.add_argument("--holdings-limit", type=int, default=300)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--name", default="bm25_feedback_probe")
+    args = ap.parse_args(argv)
+
+    from index_names import recorded_command
+
+    from legalret.evaluate.report import write_result
+    from legalret.search.searcher import Searcher
+
+    t0 = time.perf_counter()
+    searcher = Searcher(args.index)
+    fb = Feedback(searcher)
+    queries = []  # (group, query, gold)
+    for which in args.sets.split(","):
+        for line in (REPO / "benchmarks" / "queries" / QUESTIONS[which]).read_text(encoding="utf-8").splitlines():
+            q = json.loads(line)
+            if q["split"] == "tune":
+                queries.append((f"{which} {q['style']}", q["query"], q["gold"]))
+    if args.holdings:
+        rows = [json.loads(line) for line in Path(args.holdings).read_text(encoding="utf-8").splitlines()]
+        rows = [r for r in rows if r.get("split") == "tune"]
+        rng = np.random.default_rng(args.seed)
+        for i in sorted(rng.choice(len(rows), size=min(args.holdings_limit, len(rows)), replace=False).tolist()):
+            queries.append(("dev holdings (tune)", rows[i]["query"], rows[i]["gold"]))
+    live = [(g, q, [k for k in gold if searcher.article(k) is not None]) for g, q, gold in queries]
+    live = [(g, q, gold) for g, q, gold in live if gold]
+    dense = searcher.search_batch([q for _, q, _ in live], k=100, mode="dense")
+    per: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    seconds: dict[str, float] = defaultdict(float)
+    for (group, text, gold), dense_hits in zip(live, dense):
+        dense_keys = [h.key for h in dense_hits]
+        base = fb.query_ids(searcher.query_tokens(text))
+        t = time.perf_counter()
+        plain = fb.top(dict(base), 100)
+        seconds["bm25"] += time.perf_counter() - t
+        runs = {"bm25": plain, "dense": dense_keys}
+        for n_fb, n_terms, beta in GRID:
+            t = time.perf_counter()
+            weights = {tid: float(c) for tid, c in base.items()}
+            for tid in fb.terms(dense_keys[:n_fb], base, n_terms):
+                weights[tid] = weights.get(tid, 0.0) + beta
+            label = f"feedback {n_fb}/{n_terms}/{beta}"
+            runs[label] = fb.top(weights, 100)
+            seconds[label] += time.perf_counter() - t
+        for label, top in runs.items():
+            per[group][label].append((recall(top, gold, 10), recall(top, gold, 100)))
+    table = {g: {label: {"recall@10": float(np.mean([a for a, _ in v])), "recall@100": float(np.mean([b for _, b in v])),
+                         "n": len(v)} for label, v in runs_.items()} for g, runs_ in per.items()}
+    result = {"settings": {"index": Path(args.index).name, "sets": args.sets, "holdings_limit": args.holdings_limit,
+                           "grid": [list(g) for g in GRID],
+                           "command": recorded_command("bm25_feedback.py", argv if argv is not None else sys.argv[1:],
+                                                       folder="experiments")},
+              "groups": table,
+              "ms_per_query": {k: 1000 * v / len(live) for k, v in seconds.items()},
+              "seconds": round(time.perf_counter() - t0, 1)}
+    write_result(RESULTS, args.name, result, markdown(result))
+    print(markdown(result))
+    return 0
+
+
+def markdown(result: dict) -> str:
+    groups = result["groups"]
+    labels = list(next(iter(groups.values())))
+    lines = [f"### BM25 with dense feedback terms (`{result['settings']['index']}`, tune halves): recall@10 / recall@100", "",
+             "Feedback label: feedback articles / terms / weight. BM25 and dense alone for comparison.", "",
+             "| group | n | " + " | ".join(labels) + " |", "|---|---:|" + "---|" * len(labels)]
+    for g in sorted(groups):
+        n = next(iter(groups[g].values()))["n"]
+        lines.append(f"| {g} | {n} | " + " | ".join(
+            f"{groups[g][lab]['recall@10']:.3f} / {groups[g][lab]['recall@100']:.3f}" for lab in labels) + " |")
+    lines += ["", "Time per query (ms, BM25 scoring in numpy here, not the index's engine path): " + ", ".join(
+        f"{k} {v:.1f}" for k, v in result["ms_per_query"].items()), "",
+        f"Reproduce: `{result['settings']['command']}`", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
