@@ -16,14 +16,17 @@ no cut-off applies.
 
 Writes ``benchmarks/results/NAME.{json,md}``.
 
-Outcome (2026-12-04): a promising lead, not built yet. On the all-law index (``bm25_feedback_probe.md``) feedback
+Outcome (2026-12-04): a lead with a limit, not built. On the all-law index (``bm25_feedback_probe.md``) feedback
 lifts BM25 in every group: with 3 articles / 20 terms / 0.3, recall@10 (@100) law2 short 0.240 → 0.440 (0.480 →
 0.680), law2 scenario 0.299 → 0.361 (0.465 → 0.604), law short 0.326 → 0.489, tune dev holdings 0.347 → 0.400 (0.549 →
 0.589), and above dense alone on law and law2 scenarios and keywords (dense still better on 민법/상법 questions and on
 short ones). On the main job's index (``bm25_feedback_probe_main.md``) it lifts BM25 on holdings (0.434 → 0.539) and
-scenarios (0.429 → 0.500) but stays under dense. A retriever needs the re-ranker refitted on its list (new caches of both
-indexes, a fusion weight), so the next step is a rule run of a ``bm25-feedback`` retriever module (reading the dense
-retriever's query vector) beside or instead of plain BM25 — about a session's work.
+scenarios (0.429 → 0.500) but stays under dense. The limit (``--cache``, all-law index): the list's gold is already
+among the re-ranker's candidates — its top 20 adds 1–5 keys to the fused top 150 and no gold but on law2 short
+questions (0.740 → 0.780); its top 50 adds ~20 keys and 0.00–0.06. So it could only help as a ranking column (the
+re-ranker already reads BM25's and dense's ranks, and keeps BM25's first-ranked gold below the memories' votes), not
+as candidates. Building it — a ``bm25-feedback`` retriever module reading the dense query vector, a fusion weight, the
+re-ranker refitted on new caches of both indexes under a rule — is about a session's work with that expected gain.
 """
 
 from __future__ import annotations
@@ -100,6 +103,8 @@ def main(argv=None) -> int:
     ap.add_argument("--holdings", help="any-law dev holdings (benchmarks/queries/law_holdings.py output): the tune half")
     ap.add_argument("--holdings-limit", type=int, default=300)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--cache", help="ranker caches (experiments/ranker_cache.py: SET.pkl per question file) of this "
+                    "index: also how much gold the fused pool holds with the feedback list's top 10/20/50 added")
     ap.add_argument("--name", default="bm25_feedback_probe")
     args = ap.parse_args(argv)
 
@@ -147,16 +152,52 @@ def main(argv=None) -> int:
             per[group][label].append((recall(top, gold, 10), recall(top, gold, 100)))
     table = {g: {label: {"recall@10": float(np.mean([a for a, _ in v])), "recall@100": float(np.mean([b for _, b in v])),
                          "n": len(v)} for label, v in runs_.items()} for g, runs_ in per.items()}
+    pool = pool_coverage(searcher, fb, args.cache, args.sets.split(",")) if args.cache else {}
     result = {"settings": {"index": Path(args.index).name, "sets": args.sets, "holdings_limit": args.holdings_limit,
                            "grid": [list(g) for g in GRID],
                            "command": recorded_command("bm25_feedback.py", argv if argv is not None else sys.argv[1:],
                                                        folder="experiments")},
               "groups": table,
+              "pool": pool,
               "ms_per_query": {k: 1000 * v / len(live) for k, v in seconds.items()},
               "seconds": round(time.perf_counter() - t0, 1)}
     write_result(RESULTS, args.name, result, markdown(result))
     print(markdown(result))
     return 0
+
+
+#: The feedback setting whose list is added to the pool (the grid's best on the all-law tune halves).
+POOL_SETTING = (3, 20, 0.3)
+
+
+def pool_coverage(searcher, fb: Feedback, cache: str, sets: list[str]) -> dict:
+    """Per tune group: the share of gold in the cached fused pool, and in the pool plus the feedback list's top
+    10 / 20 / 50 (with how many keys each adds) — does the list bring gold the re-ranker never sees?"""
+    import pickle
+
+    n_fb, n_terms, beta = POOL_SETTING
+    out: dict[str, dict] = defaultdict(lambda: defaultdict(list))
+    for which in sets:
+        with open(Path(cache) / f"{which}.pkl", "rb") as f:
+            cached = [d for d in pickle.load(f) if d["split"] == "tune"]
+        dense = searcher.search_batch([d["query"] for d in cached], k=n_fb, mode="dense")
+        for d, hits in zip(cached, dense):
+            gold = {k for k in d["gold"] if searcher.article(k) is not None}
+            if not gold:
+                continue
+            pool = {h[0] for h in d["hits"]}
+            base = fb.query_ids(searcher.query_tokens(d["query"]))
+            weights = {tid: float(c) for tid, c in base.items()}
+            for tid in fb.terms([h.key for h in hits], base, n_terms):
+                weights[tid] = weights.get(tid, 0.0) + beta
+            top = fb.top(weights, 50)
+            group = out[f"{which} {d['style']}"]
+            group["pool"].append(len(gold & pool) / len(gold))
+            for k in (10, 20, 50):
+                union = pool | set(top[:k])
+                group[f"+{k}"].append(len(gold & union) / len(gold))
+                group[f"+{k} keys"].append(len(union) - len(pool))
+    return {g: {"n": len(v["pool"]), **{k: float(np.mean(x)) for k, x in v.items()}} for g, v in out.items()}
 
 
 def markdown(result: dict) -> str:
@@ -169,6 +210,13 @@ def markdown(result: dict) -> str:
         n = next(iter(groups[g].values()))["n"]
         lines.append(f"| {g} | {n} | " + " | ".join(
             f"{groups[g][lab]['recall@10']:.3f} / {groups[g][lab]['recall@100']:.3f}" for lab in labels) + " |")
+    if result.get("pool"):
+        lines += ["", f"Gold in the cached fused pool, and with the feedback list's top 10 / 20 / 50 added (setting "
+                  f"{'/'.join(map(str, POOL_SETTING))}; keys added on average):", "",
+                  "| group | n | pool | +10 | +20 | +50 |", "|---|---:|---:|---:|---:|---:|"]
+        for g, v in sorted(result["pool"].items()):
+            lines.append(f"| {g} | {v['n']} | {v['pool']:.3f} | " + " | ".join(
+                f"{v[f'+{k}']:.3f} ({v[f'+{k} keys']:.1f})" for k in (10, 20, 50)) + " |")
     lines += ["", "Time per query (ms, BM25 scoring in numpy here, not the index's engine path): " + ", ".join(
         f"{k} {v:.1f}" for k, v in result["ms_per_query"].items()), "",
         f"Reproduce: `{result['settings']['command']}`", ""]
