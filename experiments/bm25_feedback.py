@@ -26,7 +26,11 @@ among the re-ranker's candidates — its top 20 adds 1–5 keys to the fused top
 questions (0.740 → 0.780); its top 50 adds ~20 keys and 0.00–0.06. So it could only help as a ranking column (the
 re-ranker already reads BM25's and dense's ranks, and keeps BM25's first-ranked gold below the memories' votes), not
 as candidates. Building it — a ``bm25-feedback`` retriever module reading the dense query vector, a fusion weight, the
-re-ranker refitted on new caches of both indexes under a rule — is about a session's work with that expected gain.
+re-ranker refitted on new caches of both indexes under a rule — is about a session's work. As a ranking column it looks
+worth it: the list's in / 1/rank / log rank emulated on the all-law caches lift the cross-validated tune mean of
+``listwise-prior`` 0.7067 → 0.7137, spread over the groups rather than traded between them (an exploration, not a rule
+run; numbers in the session note of 2026-12-04). It could be an annotating retriever like the article profiles (its
+rank family read by the re-ranker, computed only when the ranker reads it).
 """
 
 from __future__ import annotations
