@@ -43,7 +43,6 @@ Writes ``benchmarks/results/NAME.{json,md}`` (stage 1; ``--name``, default ``art
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections import defaultdict
@@ -54,7 +53,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "experiments"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from bm25_context import QUESTIONS, copy_with_bm25, write_probe  # noqa: E402
+from bm25_context import QUESTIONS, copy_with_bm25, searchable_articles, write_probe  # noqa: E402
 from index_names import recorded_command  # noqa: E402
 
 
@@ -62,10 +61,8 @@ def article_texts(gen: Path) -> tuple[list[str], list[str]]:
     """``(keys, index texts)`` per BM25 row: what :meth:`Article.index_text` gives the index's tokenizer."""
     from legalret.articles import Article
 
-    rows = json.loads((gen / "rows.json").read_text(encoding="utf-8"))["rows"]
-    with open(gen / "articles.jsonl", encoding="utf-8") as f:
-        arts = [Article.from_dict(json.loads(line)) for line in f]
-    return [arts[p].key for p in rows], [arts[p].index_text() for p in rows]
+    arts = [Article.from_dict(a) for a in searchable_articles(gen)]
+    return [a.key for a in arts], [a.index_text() for a in arts]
 
 
 def probe(index: str, gen: Path, kiwi, params, argv, name: str) -> None:

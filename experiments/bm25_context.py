@@ -67,24 +67,29 @@ def chapter_words(chapter: list[str]) -> str:
     return " ".join(UNIT_NUMBER.sub("", c) for c in chapter)
 
 
+def searchable_articles(gen: Path) -> list[dict]:
+    """The stored article of each BM25 row of generation ``gen``, in row order (``articles.jsonl`` by ``rows.json``)."""
+    rows = json.loads((gen / "rows.json").read_text(encoding="utf-8"))["rows"]
+    with open(gen / "articles.jsonl", encoding="utf-8") as f:
+        arts = [json.loads(line) for line in f]
+    return [arts[p] for p in rows]
+
+
 def context_tokens(gen: Path, tokenizer) -> tuple[list[str], list[list[str]], list[list[str]], list[list[str]]]:
     """``(keys, the index's article tokens, law-name tokens, chapter tokens)`` per BM25 row (distinct names and
     chapter paths are tokenized once)."""
     from legalret.index.bm25 import TokenStore
 
-    rows = json.loads((gen / "rows.json").read_text(encoding="utf-8"))["rows"]
-    with open(gen / "articles.jsonl", encoding="utf-8") as f:
-        arts = [json.loads(line) for line in f]
+    arts = searchable_articles(gen)
     plain = TokenStore.load(gen / "tokens").to_lists()
-    if len(plain) != len(rows):
-        raise SystemExit(f"{gen}: {len(plain)} token rows for {len(rows)} searchable articles")
-    laws = sorted({arts[p]["law"] for p in rows})
-    chapters = sorted({chapter_words(arts[p]["chapter"]) for p in rows})
+    if len(plain) != len(arts):
+        raise SystemExit(f"{gen}: {len(plain)} token rows for {len(arts)} searchable articles")
+    laws = sorted({a["law"] for a in arts})
+    chapters = sorted({chapter_words(a["chapter"]) for a in arts})
     law_tok = dict(zip(laws, tokenizer.tokenize_many(laws)))
     chap_tok = dict(zip(chapters, tokenizer.tokenize_many(chapters)))
-    keys = [arts[p]["key"] for p in rows]
-    return (keys, plain, [law_tok[arts[p]["law"]] for p in rows],
-            [chap_tok[chapter_words(arts[p]["chapter"])] for p in rows])
+    return ([a["key"] for a in arts], plain, [law_tok[a["law"]] for a in arts],
+            [chap_tok[chapter_words(a["chapter"])] for a in arts])
 
 
 def probe(index: str, gen: Path, manifest: dict, tokenizer, params, argv, name: str) -> None:
