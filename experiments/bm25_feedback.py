@@ -86,14 +86,15 @@ class Feedback:
         return sorted((t for t in tf if t not in exclude), key=lambda t: (-tf[t] * self.idf[t], t))[:n]
 
     def top(self, weights: dict[int, float], k: int) -> list[str]:
+        """The ``k`` best rows for a weighted bag of ids (each id's postings × its weight), as keys."""
+        from legalret.index.bm25 import top_k
+
         scores = np.zeros(self.n)
         for tid, w in weights.items():
             a, b = int(self.indptr[tid]), int(self.indptr[tid + 1])
             np.add.at(scores, self.indices[a:b], w * self.data[a:b])
-        k = min(k, self.n - 1)
-        part = np.argpartition(-scores, k)[:k]
-        part = part[np.lexsort((part, -scores[part]))]
-        return [self.keys[r] for r in part if scores[r] > 0]
+        rows, _ = top_k(scores, k, positive_only=True)
+        return [self.keys[r] for r in rows.tolist()]
 
 
 def recall(top: list[str], gold: list[str], k: int) -> float:
