@@ -390,14 +390,14 @@ class BaseRates:
         if arrays is None:  # no memory, or an empty one: nothing is cited
             self._key_id, self._items = {}, np.zeros(0, dtype=np.int64)
             return
-        ids, offsets = arrays.ids, arrays.offsets
-        ords = np.repeat(np.asarray(memory.decided_ord, dtype=np.int64), np.diff(offsets))
-        order = np.lexsort((ords, ids))
-        self._ids, self._ords = ids[order], ords[order]
+        ids = np.asarray(arrays.ids, dtype=np.int64)
+        ords = np.repeat(np.asarray(memory.decided_ord, dtype=np.int64), np.diff(arrays.offsets))
+        # one sorted array of (key id, decision date) pairs, each as id · span + date: the citations of key i
+        # before a cut-off are the entries from ``_start[i]`` below i · span + cut — one searchsorted for all keys
+        self._span = int(ords.max()) + 2 if len(ords) else 1
+        self._pairs = np.sort(ids * self._span + ords)
         self._key_id = {key: i for i, key in enumerate(arrays.vocab)}
-        every = np.arange(len(arrays.vocab))
-        self._start = np.searchsorted(self._ids, every)
-        self._end = np.searchsorted(self._ids, every, side="right")
+        self._start = np.searchsorted(self._pairs, np.arange(len(arrays.vocab), dtype=np.int64) * self._span)
         self._items = np.sort(np.asarray(memory.decided_ord, dtype=np.int64))
 
     def counts(self, keys: Sequence[str], before: Any = None) -> tuple[np.ndarray, int]:
@@ -409,11 +409,11 @@ class BaseRates:
             before = date.fromisoformat(before[:10])
         cut = before.toordinal() if before is not None else np.iinfo(np.int64).max
         out = np.zeros(len(keys))
-        for j, key in enumerate(keys):
-            i = self._key_id.get(key)
-            if i is not None:
-                lo, hi = self._start[i], self._end[i]
-                out[j] = np.searchsorted(self._ords[lo:hi], cut)
+        ids = np.fromiter((self._key_id.get(key, -1) for key in keys), dtype=np.int64, count=len(keys))
+        known = ids >= 0
+        if known.any():
+            i = ids[known]
+            out[known] = np.searchsorted(self._pairs, i * self._span + min(cut, self._span - 1)) - self._start[i]
         return out, int(np.searchsorted(self._items, cut))
 
     def before(self, before: Any = None):
