@@ -11,6 +11,11 @@ kept as plain tuples ``(key, score, ranks, scores, votes)`` plus the query's gol
     nice .venv/bin/python experiments/ranker_cache.py --index /tmp/final_idx_k --questions all --out /tmp/rk/questions.pkl
 
 (``experiments/ranker_variants.py`` reads these files.)
+
+``--annotate feedback`` runs the on-demand annotating retriever of that name too (its ranks in every hit's
+``ranks``); with ``--from OLD.pkl`` it adds them to a cache taken before, without searching again — the same
+``annotate`` the Searcher runs, over the cached candidates, each query's dense list searched anew for the rows it
+reads (a fresh cache and an annotated one hold the same ranks: checked on ``law_questions_2.jsonl``, 2026-12-04).
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ def main(argv=None) -> int:
     ap.add_argument("--depth", type=int, default=100)
     ap.add_argument("--votes", help="the holdings memory's vote settings for this cache, e.g. depth=70,score_power=3 "
                     "(fields of legalret.memory.retriever.VoteConfig; default: as shipped)")
+    ap.add_argument("--annotate", default="", help="on-demand annotating retrievers to run too, comma-separated "
+                    "(feedback)")
+    ap.add_argument("--from", dest="source_cache", help="add --annotate's ranks to this cache instead of searching")
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
 
@@ -50,7 +58,16 @@ def main(argv=None) -> int:
     from legalret.evaluate.questions import read_questions
     from legalret.search.searcher import Searcher
 
-    searcher = Searcher(args.index)
+    annotate = [name for name in args.annotate.split(",") if name]
+    searcher = Searcher(args.index, **{name: True for name in annotate})
+    if args.source_cache:
+        if not annotate:
+            raise SystemExit("--from needs --annotate: the retrievers whose ranks to add")
+        with open(args.source_cache, "rb") as f:
+            out = pickle.load(f)
+        add_annotations(searcher, annotate, out)
+        _save(out, args.out)
+        return 0
     if args.votes:
         from dataclasses import replace
 
@@ -95,6 +112,30 @@ def main(argv=None) -> int:
         if len(out) % 640 == 0 or len(out) == len(qs):  # usable while it runs: a checkpoint every 10 batches
             _save(out, args.out)
     return 0
+
+
+def add_annotations(searcher, names: list[str], cached: list[dict]) -> None:
+    """Run the annotating retrievers ``names`` over each cached query's candidates, as a search would after fusing
+    them (ranks and scores written into the cached hits' dicts)."""
+    from types import SimpleNamespace
+
+    mask = searcher.filters.mask(None, None)
+    annotators = [searcher.retriever(name) for name in names]
+    dense = searcher.opened.get("dense")
+    t0 = time.perf_counter()
+    for start in range(0, len(cached), 64):
+        batch = cached[start:start + 64]
+        queries = [searcher.prepare(d["query"], laws=None, mask=mask)[0] for d in batch]
+        if dense is not None:
+            dense.prepare(queries)
+            for q in queries:
+                dense.candidates(q, 3)  # (its rows, on the query: what the feedback retriever reads)
+        for d, q in zip(batch, queries):
+            items = [SimpleNamespace(key=key, score=score, ranks=ranks, scores=scores)
+                     for key, score, ranks, scores, _ in d["hits"]]
+            for annotator in annotators:
+                annotator.annotate(q, items)
+        print(f"{start + len(batch)}/{len(cached)} {time.perf_counter() - t0:.0f}s", flush=True)
 
 
 def _save(out: list, path: str) -> None:

@@ -33,7 +33,7 @@ def toy():
 
 
 def test_builtin_registry_in_fusion_order():
-    assert [cls.name for cls in registered()] == ["bm25", "dense", "memory", "facts", "profile"]
+    assert [cls.name for cls in registered()] == ["bm25", "dense", "memory", "facts", "profile", "feedback"]
     assert modes() == ("hybrid", "convex", "rrf", "bm25", "dense", "memory")
 
 

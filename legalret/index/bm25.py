@@ -217,6 +217,26 @@ class BM25Engine:
         restricts the candidates (law / kind filters, deleted articles)."""
         return top_k(self.scores(tokens), k, mask, positive_only=True)
 
+    def idf(self, ids: np.ndarray) -> np.ndarray:
+        """The IDF of vocabulary ids, as the score matrix was built with it (:attr:`params` ``method``)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        indptr = np.asarray(self.indptr)
+        df = (indptr[ids + 1] - indptr[ids]).astype(np.float64)
+        with np.errstate(divide="ignore"):
+            return _IDF[self.params.method](df, float(self.num_docs))
+
+    def weighted_scores(self, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """BM25 score of every row for a weighted bag of vocabulary ids — each id's score column × its weight,
+        summed (float64, length ``num_docs``): a query with feedback terms of its own weights (one ``bincount``
+        over the ids' postings, not an ``add.at`` per id)."""
+        indptr, indices, data = np.asarray(self.indptr), np.asarray(self.indices), np.asarray(self.data)
+        spans = [(int(indptr[i]), int(indptr[i + 1])) for i in np.asarray(ids, dtype=np.int64).tolist()]
+        if not spans:
+            return np.zeros(self.num_docs)
+        rows = np.concatenate([indices[a:b] for a, b in spans])
+        values = np.concatenate([data[a:b] * np.float64(w) for (a, b), w in zip(spans, np.asarray(weights).tolist())])
+        return np.bincount(rows, weights=values, minlength=self.num_docs)
+
 
 def _terms_by_id(vocab: Mapping[str, int]) -> list[str]:
     """The terms of a term → id mapping in id order (ids 0 … n−1; a vocabulary built here is in id order)."""

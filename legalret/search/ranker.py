@@ -141,19 +141,25 @@ AGREEMENT, QUESTION, LAW, MATCH_GROUP, PRIOR_GROUP = "agreement", "question", "l
 class Catalogue:
     """The named re-ranker features of a set of retrievers, and where each sits in the feature matrix.
 
-    ``sources``: ``(name, families, fused)`` per retriever in registration order (``fused`` False: it
-    annotates the fused candidates, as the article profiles do)."""
+    ``sources``: ``(name, families, fused, on_demand)`` per retriever in registration order (``fused`` False: it
+    annotates the fused candidates, as the article profiles do; ``on_demand``: it runs only for a re-ranker that
+    reads its features, which form a group of their own — no law-level share of its list, see :attr:`law_names`)."""
 
-    sources: tuple[tuple[str, frozenset, bool], ...]
+    sources: tuple[tuple[str, frozenset, bool, bool], ...]
 
     @functools.cached_property
     def lists(self) -> tuple[str, ...]:
         """The ranked lists, matrix order: the fused retrievers, the fused order, the annotating ones."""
-        ranked = [(name, fused) for name, families, fused in self.sources if "rank" in families]
+        ranked = [(name, fused) for name, families, fused, _ in self.sources if "rank" in families]
         return (*(n for n, f in ranked if f), FUSED, *(n for n, f in ranked if not f))
 
     def having(self, family: str) -> tuple[str, ...]:
-        return tuple(name for name, families, _ in self.sources if family in families)
+        return tuple(name for name, families, _, _ in self.sources if family in families)
+
+    @functools.cached_property
+    def on_demand(self) -> tuple[str, ...]:
+        """The retrievers run only for a re-ranker that reads them (each one's features: its own group)."""
+        return tuple(name for name, _, _, on_demand in self.sources if on_demand)
 
     @functools.cached_property
     def names(self) -> tuple[str, ...]:
@@ -167,8 +173,10 @@ class Catalogue:
 
     @functools.cached_property
     def law_names(self) -> tuple[str, ...]:
-        """The law-level features (see :data:`LAW_COMBINED`), last in the matrix."""
-        return (*(LAW_PER_LIST.format(s=s) for s in self.lists), *(LAW_PER_VOTES.format(s=s) for s in self.having("votes")),
+        """The law-level features (see :data:`LAW_COMBINED`), last in the matrix. No on-demand list has a law share:
+        the law group must not make a re-ranker wait for a retriever it does not otherwise read."""
+        lists = [s for s in self.lists if s not in self.on_demand]
+        return (*(LAW_PER_LIST.format(s=s) for s in lists), *(LAW_PER_VOTES.format(s=s) for s in self.having("votes")),
                 *LAW_COMBINED)
 
     @functools.cached_property
@@ -220,7 +228,8 @@ def catalogue() -> Catalogue:
 
     version = registry_version()
     if _CURRENT[0] != version:
-        _CURRENT[:] = [version, _catalogue(tuple((cls.name, frozenset(cls.features), bool(cls.fused)) for cls in registered()))]
+        _CURRENT[:] = [version, _catalogue(tuple((cls.name, frozenset(cls.features), bool(cls.fused), bool(cls.on_demand))
+                                                 for cls in registered()))]
     return _CURRENT[1]
 
 
@@ -237,16 +246,21 @@ SECOND_FEATURES = ("memory_share_rel", "facts_share_rel", "memory_share_rr", "fa
 THIRD_FEATURES = tuple(f.format(s="profile") for f in FAMILIES["rank"])
 #: The law-level features (:data:`LAW_COMBINED`; the all-law ranker's).
 LAW_FEATURES = catalogue().law_names
+#: Each on-demand retriever's features (``feedback``: BM25 with the dense list's words), a group of its own.
+ON_DEMAND_FEATURES: dict[str, tuple[str, ...]] = {
+    name: tuple(f for f in FEATURES if catalogue().group(f) == name) for name in catalogue().on_demand}
 #: Named groups of :data:`FEATURES` for training on a subset (``python -m legalret.train.ranker --features
 #: first,profile``: the shipped ranker's): what the first two rankers read, what the second added, the profiles,
-#: the law-level features, the word matches, the base rates.
+#: the law-level features, the word matches, the base rates, then one group per on-demand retriever.
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
-    "first": tuple(f for f in FEATURES if f not in (*SECOND_FEATURES, *THIRD_FEATURES, *LAW_FEATURES, *MATCH, *PRIOR)),
+    "first": tuple(f for f in FEATURES if f not in (*SECOND_FEATURES, *THIRD_FEATURES, *LAW_FEATURES, *MATCH, *PRIOR,
+                                                    *itertools.chain.from_iterable(ON_DEMAND_FEATURES.values()))),
     "second": SECOND_FEATURES,
     "profile": THIRD_FEATURES,
     "law": LAW_FEATURES,
     "match": MATCH,
     "prior": PRIOR,
+    **ON_DEMAND_FEATURES,
 }
 
 
@@ -434,6 +448,8 @@ def _law_features(x: np.ndarray, cat: Catalogue, query: str, keys: list[str], to
         return np.bincount(law_id, weights=values, minlength=n_laws)[law_id]
 
     for i, s in enumerate(cat.lists):
+        if s in cat.on_demand:  # (no law share: see Catalogue.law_names)
+            continue
         in_top = top10[:, i]
         x[:, col[LAW_PER_LIST.format(s=s)]] = per_law(in_top.astype(np.float64)) / max(int(in_top.sum()), 1)
     votes = np.zeros(n)
@@ -560,8 +576,10 @@ class Ranker:
 
     @property
     def requires(self) -> tuple[str, ...]:
-        """The retrievers whose lists this ranker was trained on: it runs only on an index that has them all."""
-        return tuple(self.info.get("requires") or DEFAULT_REQUIRES)
+        """The retrievers whose lists this ranker was trained on: it runs only on an index that has them all (the
+        on-demand ones whose features it reads among them, whether or not its file lists them)."""
+        stated = tuple(self.info.get("requires") or DEFAULT_REQUIRES)
+        return stated + tuple(name for name in self.on_demand if name not in stated)
 
     def _columns(self) -> tuple[np.ndarray, bool]:
         """Where this ranker's features sit in :func:`candidate_features`' matrix (by name: a file trained
@@ -586,6 +604,12 @@ class Ranker:
     def reads_prior(self) -> bool:
         """Whether any of its features is a base rate (:data:`PRIOR`): only then are citations counted."""
         return any(f in PRIOR for f in self.features)
+
+    @functools.cached_property
+    def on_demand(self) -> tuple[str, ...]:
+        """The on-demand retrievers whose features it reads (:attr:`Catalogue.on_demand`): the Searcher runs them for it."""
+        cat = catalogue()
+        return tuple(name for name in cat.on_demand if any(cat.group(f) == name for f in self.features))
 
     @property
     def missing_features(self) -> list[str]:
@@ -736,6 +760,8 @@ class RerankedSearch:
         self.searcher = searcher
         self.ranker = ranker
         self.memory = getattr(searcher, "memory", None)  # so leakage checks see the memory that votes
+        if hasattr(searcher, "annotate_for"):  # the on-demand retrievers this ranker reads annotate the candidates
+            searcher.annotate_for(ranker)
 
     def candidates(self, queries: Sequence[str], before: Any = None, exclude: Any = None) -> list[Any]:
         return self.searcher.search_batch(list(queries), self.ranker.depth, mode="convex", before=before, exclude=exclude)

@@ -146,9 +146,14 @@ class Searcher:
             if opened is not None:
                 generation.opened[cls.name] = opened
         self.opened: dict[str, Any] = generation.opened
-        self.annotators = [r for r in self.opened.values() if not r.fused]
+        # the annotating retrievers every fused search runs: an on-demand one only when asked (``feedback=True``) or
+        # when a re-ranker reads it (annotate_for)
+        self._asked = {name for name, r in self.opened.items() if r.on_demand and retrievers.get(name) is True}
+        self.annotators = self._annotators()
         self._always_explained = tuple(cls.name for cls in registered() if getattr(cls, "always_explained", False))
         self.ranker = self._open_ranker(ranker)
+        if self.ranker is not None:
+            self.annotate_for(self.ranker)
         self._base_rates: BaseRates | None = None
         self.filters = Filters(self.data)
         self.law_names, self.laws, self.kinds = self.filters.law_names, self.filters.laws, self.filters.kinds
@@ -186,6 +191,15 @@ class Searcher:
             return None  # (checked before the file is read: an index without them never reads it)
         ranker = arg if isinstance(arg, Ranker) else Ranker.load(arg)
         return ranker if all(name in self.opened for name in ranker.requires) else None
+
+    def annotate_for(self, ranker: Ranker) -> None:
+        """Run, from now on, the on-demand annotating retrievers ``ranker`` reads (:attr:`Ranker.on_demand`) — the
+        searcher's own re-ranker, or an evaluation's (:class:`~legalret.search.ranker.RerankedSearch`)."""
+        self._asked |= {name for name in ranker.on_demand if name in self.opened}
+        self.annotators = self._annotators()  # (one assignment: a server thread sees the old list or the new one)
+
+    def _annotators(self) -> list[Any]:
+        return [r for name, r in self.opened.items() if not r.fused and (not r.on_demand or name in self._asked)]
 
     def retrievers(self, mode: str) -> list[Retriever]:
         """The retrievers whose lists a mode fuses, in registration order."""

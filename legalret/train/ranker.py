@@ -52,7 +52,7 @@ import numpy as np
 
 from legalret.errors import LegalretError
 from legalret.evaluate.leakage import plan_leakage
-from legalret.search.ranker import DEFAULT_DEPTH, FEATURE_GROUPS, FEATURES, Ranker, candidate_features
+from legalret.search.ranker import DEFAULT_DEPTH, FEATURE_GROUPS, FEATURES, ON_DEMAND_FEATURES, Ranker, candidate_features
 
 
 @dataclass
@@ -283,11 +283,13 @@ def main(argv: list[str] | None = None) -> int:
     from legalret.evaluate.questions import read_questions
     from legalret.search.searcher import Searcher
 
-    searcher = Searcher(args.index, facts=False) if args.without_facts else Searcher(args.index)
+    # the on-demand retrievers whose groups it trains on annotate every candidate it reads
+    on_demand = {name: True for name in ON_DEMAND_FEATURES if name in groups}
+    searcher = Searcher(args.index, **on_demand, **({"facts": False} if args.without_facts else {}))
     parts, info = [], {"index": args.index, "depth": args.depth, "features": len(features), "feature_groups": groups,
                        "facts_memory": searcher.facts is not None,
                        # the lists its features read: the Searcher applies it only where the index has them all
-                       "requires": ["bm25", "dense", "memory"],
+                       "requires": ["bm25", "dense", "memory", *on_demand],
                        "command": "python -m legalret.train.ranker " + shlex.join(argv if argv is not None else sys.argv[1:])}
     t0 = time.perf_counter()
     if args.holdings:

@@ -3,7 +3,7 @@
 Usage::
 
     from legalret.search.retrievers import registered
-    [cls.name for cls in registered()]        # ['bm25', 'dense', 'memory', 'facts', 'profile']
+    [cls.name for cls in registered()]        # ['bm25', 'dense', 'memory', 'facts', 'profile', 'feedback']
 
 Registration order is the order the fused lists are added in (and a retriever may open beside one
 registered before it). To add one: a module with a :class:`BaseRetriever` subclass decorated with
@@ -27,6 +27,7 @@ from legalret.search.retrievers.dense import DenseRetriever
 from legalret.search.retrievers.memory import MemoryVotes
 from legalret.search.retrievers.facts import FactsVotes
 from legalret.search.retrievers.profiles import ProfileRanks
+from legalret.search.retrievers.feedback import FeedbackRanks
 
 __all__ = [
     "ABSENT_RANK",
@@ -34,6 +35,7 @@ __all__ = [
     "BaseRetriever",
     "DenseRetriever",
     "FactsVotes",
+    "FeedbackRanks",
     "Generation",
     "MemoryVotes",
     "ProfileRanks",

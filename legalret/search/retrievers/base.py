@@ -53,7 +53,8 @@ class Query:
     notes: list[str] = field(default_factory=list)
     pending: Any = None  # the query's vector while a worker thread encodes it (see Searcher.overlap_encoding)
     #: what each retriever found beyond its ranked list, by retriever name (a memory's MemoryResult: its
-    #: weight, vote shares and explain lines). Kept here, not on the retriever: a server searches from many threads.
+    #: weight, vote shares and explain lines; the dense list's rows, best first, which the feedback retriever reads).
+    #: Kept here, not on the retriever: a server searches from many threads.
     results: dict[str, Any] = field(default_factory=dict)
 
 
@@ -95,7 +96,10 @@ class BaseRetriever:
     annotates the fused candidates, as the article profiles do); ``mode`` (also a search mode of its own);
     ``features`` (the re-ranker feature families it feeds, :mod:`legalret.search.ranker`); ``missing``
     (the error when its mode is asked of an index without it); ``overlaps`` (its :meth:`prepare` may run
-    in a worker thread while the others retrieve, so it retrieves last); ``option`` (its Searcher keyword).
+    in a worker thread while the others retrieve, so it retrieves last); ``option`` (its Searcher keyword);
+    ``on_demand`` (an annotating retriever only a re-ranker needs: the Searcher runs it when its re-ranker reads
+    the retriever's features — a feature group of their own, :data:`legalret.search.ranker.FEATURE_GROUPS` — or
+    when ``Searcher(**{name: True})`` asks, so no other search pays for it).
     """
 
     name: ClassVar[str] = ""
@@ -104,6 +108,7 @@ class BaseRetriever:
     features: ClassVar[frozenset[str]] = frozenset({"rank"})
     missing: ClassVar[str] = "this index has no {name} retriever"
     overlaps: ClassVar[bool] = False
+    on_demand: ClassVar[bool] = False
     describe: ClassVar[str] = ""  # what its mode searches, for help texts (search.searcher.modes_help)
 
     @classmethod

@@ -53,4 +53,5 @@ class DenseRetriever(BaseRetriever):
         if query.pending is not None:
             query.vector, query.pending = query.pending.result()[0], None
         rows, scores = self.rows(query.vector, n, query.mask)
+        query.results[self.name] = rows  # (its rows, best first: what the feedback retriever reads its words from)
         return [(self.keys[r], s) for r, s in zip(rows.tolist(), scores.tolist())]
