@@ -25,12 +25,14 @@ scenarios (0.429 → 0.500) but stays under dense. The limit (``--cache``, all-l
 among the re-ranker's candidates — its top 20 adds 1–5 keys to the fused top 150 and no gold but on law2 short
 questions (0.740 → 0.780); its top 50 adds ~20 keys and 0.00–0.06. So it could only help as a ranking column (the
 re-ranker already reads BM25's and dense's ranks, and keeps BM25's first-ranked gold below the memories' votes), not
-as candidates. Building it — a ``bm25-feedback`` retriever module reading the dense query vector, a fusion weight, the
-re-ranker refitted on new caches of both indexes under a rule — is about a session's work. As a ranking column it looks
-worth it: the list's in / 1/rank / log rank emulated on the all-law caches lift the cross-validated tune mean of
-``listwise-prior`` 0.7067 → 0.7137, spread over the groups rather than traded between them (an exploration, not a rule
-run; numbers in the session note of 2026-12-04). It could be an annotating retriever like the article profiles (its
-rank family read by the re-ranker, computed only when the ranker reads it).
+as candidates. As a ranking column it looked worth it: the list's in / 1/rank / log rank emulated on the all-law
+caches lifted the cross-validated tune mean of ``listwise-prior`` 0.7067 → 0.7137 (an exploration, not a rule run).
+
+Then built (2026-12-04): the on-demand annotating retriever ``feedback`` (:mod:`legalret.search.retrievers.feedback`,
+setting 3 / 20 / 0.3; this probe now scores through it) and its re-ranker group, refitted under rules on both
+indexes (``experiments/ranker_all_laws.py``, "BM25 with the dense list's words"): not shipped — on the all-law index it
+passed on tune (0.7151 vs 0.7067) but added only +0.0045 over the same refit without it on the report halves (the rule
+asked +0.005); on the 민법+상법 index it lost on tune.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ import json
 import math
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -55,46 +57,29 @@ GRID = ((3, 10, 0.5), (3, 20, 0.3), (5, 10, 0.5), (5, 20, 0.3), (3, 10, 1.0))
 
 
 class Feedback:
-    """BM25 scores for a weighted bag of vocabulary ids, and the feedback terms of a set of articles."""
+    """The feedback retriever's list (:class:`legalret.search.retrievers.feedback.FeedbackRanks`, built from this
+    probe) at any setting of the grid, as keys; ``setting`` None: the query's tokens alone (BM25)."""
 
     def __init__(self, searcher):
-        data = searcher.data
-        self.engine, self.tokens = data.bm25, data.tokens
-        self.vocab = self.engine.vocab
-        self.n = self.engine.num_docs
-        df = np.asarray(self.engine.df, dtype=np.float64)
-        self.idf = np.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
-        self.indptr = np.asarray(self.engine.indptr)
-        self.indices, self.data = np.asarray(self.engine.indices), np.asarray(self.engine.data)
-        from legalret.search.searcher import RowOfKey
+        self.retriever = searcher.retriever("feedback")
+        self.row_of, self.keys = self.retriever.row_of_key, self.retriever.keys
 
-        self.row_of = RowOfKey(data.by_key, data.rows, len(data.articles))
-        self.keys = [""] * len(data.rows)
-        for key in self.row_of:
-            self.keys[self.row_of[key]] = key
+    def top(self, tokens: list[str], dense_keys: list[str], setting: tuple | None, k: int) -> list[str]:
+        """The best ``k`` keys for the query's ``tokens`` with ``setting`` = (dense articles, terms, weight)."""
+        import copy
 
-    def query_ids(self, tokens: list[str]) -> Counter:
-        return Counter(self.vocab[t] for t in tokens if t in self.vocab)
-
-    def terms(self, keys: list[str], exclude: Counter, n: int) -> list[int]:
-        """The ``n`` ids with the most tf·idf over the rows of ``keys``, not already in ``exclude``."""
-        tf: Counter = Counter()
-        for key in keys:
-            r = self.row_of.get(key)
-            if r is not None:
-                tf.update(self.tokens.ids[self.tokens.offsets[r]:self.tokens.offsets[r + 1]].tolist())
-        return sorted((t for t in tf if t not in exclude), key=lambda t: (-tf[t] * self.idf[t], t))[:n]
-
-    def top(self, weights: dict[int, float], k: int) -> list[str]:
-        """The ``k`` best rows for a weighted bag of ids (each id's postings × its weight), as keys."""
         from legalret.index.bm25 import top_k
+        from legalret.search.retrievers.feedback import FeedbackConfig
 
-        scores = np.zeros(self.n)
-        for tid, w in weights.items():
-            a, b = int(self.indptr[tid]), int(self.indptr[tid + 1])
-            np.add.at(scores, self.indices[a:b], w * self.data[a:b])
-        rows, _ = top_k(scores, k, positive_only=True)
-        return [self.keys[r] for r in rows.tolist()]
+        retriever, rows = self.retriever, []
+        if setting is not None:
+            retriever = copy.copy(retriever)
+            retriever.config = FeedbackConfig(articles=setting[0], terms=setting[1], weight=setting[2])
+            # (a key cited in the query comes first in any mode and may be no live row: a deleted article)
+            rows = [r for key in dense_keys[: setting[0]] if (r := self.row_of.get(key)) is not None]
+        ids, weights = retriever.weights(tokens, rows)
+        found, _ = top_k(retriever.engine.weighted_scores(ids, weights), k, positive_only=True)
+        return [self.keys[r] for r in found.tolist()]
 
 
 def recall(top: list[str], gold: list[str], k: int) -> float:
@@ -140,18 +125,15 @@ def main(argv=None) -> int:
     seconds: dict[str, float] = defaultdict(float)
     for (group, text, gold), dense_hits in zip(live, dense):
         dense_keys = [h.key for h in dense_hits]
-        base = fb.query_ids(searcher.query_tokens(text))
+        tokens = searcher.query_tokens(text)
         t = time.perf_counter()
-        plain = fb.top(dict(base), 100)
+        plain = fb.top(tokens, dense_keys, None, 100)
         seconds["bm25"] += time.perf_counter() - t
         runs = {"bm25": plain, "dense": dense_keys}
-        for n_fb, n_terms, beta in GRID:
+        for setting in GRID:
             t = time.perf_counter()
-            weights = {tid: float(c) for tid, c in base.items()}
-            for tid in fb.terms(dense_keys[:n_fb], base, n_terms):
-                weights[tid] = weights.get(tid, 0.0) + beta
-            label = f"feedback {n_fb}/{n_terms}/{beta}"
-            runs[label] = fb.top(weights, 100)
+            label = "feedback " + "/".join(map(str, setting))
+            runs[label] = fb.top(tokens, dense_keys, setting, 100)
             seconds[label] += time.perf_counter() - t
         for label, top in runs.items():
             per[group][label].append((recall(top, gold, 10), recall(top, gold, 100)))
@@ -180,22 +162,17 @@ def pool_coverage(searcher, fb: Feedback, cache: str, sets: list[str]) -> dict:
     10 / 20 / 50 (with how many keys each adds) — does the list bring gold the re-ranker never sees?"""
     import pickle
 
-    n_fb, n_terms, beta = POOL_SETTING
     out: dict[str, dict] = defaultdict(lambda: defaultdict(list))
     for which in sets:
         with open(Path(cache) / f"{which}.pkl", "rb") as f:
             cached = [d for d in pickle.load(f) if d["split"] == "tune"]
-        dense = searcher.search_batch([d["query"] for d in cached], k=n_fb, mode="dense")
+        dense = searcher.search_batch([d["query"] for d in cached], k=POOL_SETTING[0], mode="dense")
         for d, hits in zip(cached, dense):
             gold = {k for k in d["gold"] if searcher.article(k) is not None}
             if not gold:
                 continue
             pool = {h[0] for h in d["hits"]}
-            base = fb.query_ids(searcher.query_tokens(d["query"]))
-            weights = {tid: float(c) for tid, c in base.items()}
-            for tid in fb.terms([h.key for h in hits], base, n_terms):
-                weights[tid] = weights.get(tid, 0.0) + beta
-            top = fb.top(weights, 50)
+            top = fb.top(searcher.query_tokens(d["query"]), [h.key for h in hits], POOL_SETTING, 50)
             group = out[f"{which} {d['style']}"]
             group["pool"].append(len(gold & pool) / len(gold))
             for k in (10, 20, 50):
@@ -222,7 +199,7 @@ def markdown(result: dict) -> str:
         for g, v in sorted(result["pool"].items()):
             lines.append(f"| {g} | {v['n']} | {v['pool']:.3f} | " + " | ".join(
                 f"{v[f'+{k}']:.3f} ({v[f'+{k} keys']:.1f})" for k in (10, 20, 50)) + " |")
-    lines += ["", "Time per query (ms, BM25 scoring in numpy here, not the index's engine path): " + ", ".join(
+    lines += ["", "Time per query (ms, the feedback retriever's weights and BM25Engine.weighted_scores): " + ", ".join(
         f"{k} {v:.1f}" for k, v in result["ms_per_query"].items()), "",
         f"Reproduce: `{result['settings']['command']}`", ""]
     return "\n".join(lines)

@@ -38,6 +38,7 @@ RETRIEVER_LABELS = {
     "memory": "유사 판례 투표",
     "facts": "유사 사실관계 판례 투표",
     "profile": "판례 인용 조문과의 유사도",
+    "feedback": "의미 검색 상위 조문의 용어로 본문 재검색",
 }
 #: The re-ranker's feature groups (``feature_contributions[i]["group"]``: a retriever, or these two) in the same words.
 CONTRIBUTION_LABELS = {**RETRIEVER_LABELS, "agreement": "검색기 간 일치", "question": "질문의 유형", "law": "법령 단위 신호",
