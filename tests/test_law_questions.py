@@ -19,8 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 LAW_QUESTIONS = ROOT / "benchmarks" / "queries" / "law_questions.jsonl"
 #: the second set (docs/queries.md), written after the choices made on the first: smaller families
 LAW_QUESTIONS_2 = ROOT / "benchmarks" / "queries" / "law_questions_2.jsonl"
+#: the third set (docs/queries.md), written after every rule run so far: nothing was chosen on it
+LAW_QUESTIONS_3 = ROOT / "benchmarks" / "queries" / "law_questions_3.jsonl"
 #: per file: at least this many questions, per family, and 시행령 gold keys
-MINIMUMS = {LAW_QUESTIONS: (150, 20, 15), LAW_QUESTIONS_2: (120, 8, 15)}
+MINIMUMS = {LAW_QUESTIONS: (150, 20, 15), LAW_QUESTIONS_2: (120, 8, 15), LAW_QUESTIONS_3: (64, 6, 20)}
 
 
 # ---- families --------------------------------------------------------------------------------------
