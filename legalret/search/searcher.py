@@ -12,7 +12,8 @@ Usage::
     s.search_batch(["…", "…"], k=10, mode="dense")   # queries encoded in one batch
 
 Every query runs the same stages over the retrievers of :mod:`legalret.search.retrievers` (BM25, dense,
-the precedent memory, the facts memory, the article profiles — whichever this index has): **prepare**
+the precedent memory, the facts memory, the article profiles — whichever this index has —, and an on-demand one,
+BM25 with the dense list's words, only for a re-ranker that reads it: :meth:`Searcher.annotate_for`): **prepare**
 (normalize, tokenize once, citations, filters; a retriever's batch work such as encoding) → **retrieve**
 (each retriever's ``candidates``) → **fuse** (:mod:`legalret.search.fusion`, with the per-query weights
 of the retrievers that gate theirs) → **annotate** (retrievers that rank fused candidates) → **rerank**
