@@ -216,6 +216,9 @@ nothing fitted or chosen on it — through the real search (``benchmarks/law_eva
 mean of recall@10 and MRR@10 over the three styles is ≥ +0.02 above the shipped file's (a small file: a larger
 margin); and (3) on the report halves of the three files and the 1,000 dev holdings (cached candidates) its mean is
 no more than 0.005 below the shipped file's, and the dev holdings' recall@10 no more than 0.01 below.
+Outcome: **not passed** on (1) — tune 0.7002 against 0.7067; keywords and short questions rose (0.914 → 0.944, 0.716 →
+0.725; law2 short 0.540 → 0.640) but held-out holdings fell 0.756 → 0.724 (−0.032) and scenarios 0.663 → 0.638
+(``ranker_all_laws_uncited.md``). (2) and (3) were not run: ``law_questions_3.jsonl`` is still unread by any rule.
 
 Writes ``benchmarks/results/NAME.{json,md}`` (``--name``, default ``ranker_all_laws``).
 """
