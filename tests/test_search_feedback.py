@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
 import index_support as sup  # noqa: E402
-from test_search_memory import PRECEDENTS  # noqa: E402
+from test_search_learned import index_with_memory as index  # noqa: E402,F401  — the same fixture index, built once here
 
 from legalret import pipeline  # noqa: E402
 from legalret.index.bm25 import BM25Engine  # noqa: E402
@@ -17,13 +17,6 @@ from legalret.search.retrievers.feedback import FeedbackConfig, FeedbackRanks  #
 from legalret.search.searcher import Searcher  # noqa: E402
 
 QUERY = "타인의 물건을 점유한 자가 유치권을 주장할 수 있는지"
-
-
-@pytest.fixture(scope="module")
-def index(tmp_path_factory):
-    d = tmp_path_factory.mktemp("feedback") / "idx"
-    pipeline.build(sup.articles(), d, encoder=sup.tiny_encoder(), precedents=PRECEDENTS)
-    return d
 
 
 def _only(feature: str) -> Ranker:

@@ -143,7 +143,7 @@ class Catalogue:
 
     ``sources``: ``(name, families, fused, on_demand)`` per retriever in registration order (``fused`` False: it
     annotates the fused candidates, as the article profiles do; ``on_demand``: it runs only for a re-ranker that
-    reads its features, which form a group of their own — no law-level share of its list, see :attr:`law_names`)."""
+    reads its features, which form a group of their own — no law-level share of its list, see :attr:`law_lists`)."""
 
     sources: tuple[tuple[str, frozenset, bool, bool], ...]
 
@@ -172,12 +172,16 @@ class Catalogue:
         return (*out, *COMBINED, *self.law_names, *MATCH, *PRIOR)
 
     @functools.cached_property
+    def law_lists(self) -> tuple[str, ...]:
+        """The ranked lists with a law share (``{s}_law_top10``): every one but the on-demand ones — the law group
+        must not make a re-ranker wait for a retriever it does not otherwise read."""
+        return tuple(s for s in self.lists if s not in self.on_demand)
+
+    @functools.cached_property
     def law_names(self) -> tuple[str, ...]:
-        """The law-level features (see :data:`LAW_COMBINED`), last in the matrix. No on-demand list has a law share:
-        the law group must not make a re-ranker wait for a retriever it does not otherwise read."""
-        lists = [s for s in self.lists if s not in self.on_demand]
-        return (*(LAW_PER_LIST.format(s=s) for s in lists), *(LAW_PER_VOTES.format(s=s) for s in self.having("votes")),
-                *LAW_COMBINED)
+        """The law-level features (see :data:`LAW_COMBINED`), last in the matrix."""
+        return (*(LAW_PER_LIST.format(s=s) for s in self.law_lists),
+                *(LAW_PER_VOTES.format(s=s) for s in self.having("votes")), *LAW_COMBINED)
 
     @functools.cached_property
     def column(self) -> dict[str, int]:
@@ -447,10 +451,8 @@ def _law_features(x: np.ndarray, cat: Catalogue, query: str, keys: list[str], to
     def per_law(values: np.ndarray) -> np.ndarray:  # each candidate's law's total of ``values``
         return np.bincount(law_id, weights=values, minlength=n_laws)[law_id]
 
-    for i, s in enumerate(cat.lists):
-        if s in cat.on_demand:  # (no law share: see Catalogue.law_names)
-            continue
-        in_top = top10[:, i]
+    for s in cat.law_lists:
+        in_top = top10[:, cat.layout["at"][s]]
         x[:, col[LAW_PER_LIST.format(s=s)]] = per_law(in_top.astype(np.float64)) / max(int(in_top.sum()), 1)
     votes = np.zeros(n)
     for s, share in zip(cat.having("votes"), shares):
