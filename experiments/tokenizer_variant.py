@@ -25,6 +25,16 @@ Decided so far:
   before the run: make it the default if the mean of recall@10 and MRR@10 of the default over the tune styles and
   600 train-split holdings is no more than 0.003 below the default build's (0.8216), and no group's recall@10 is
   down more than 0.01; then read the report halves once. The re-ranker is not refitted.
+- **Kiwi's beam cutoff** (``kiwi_cutoff=3.0``; Kiwi's own default 8.0). A speed question for the all-law first
+  build (21.4 min on a Xeon with AMX, goal 20; Kiwi on the articles 352 s of it). Probe on 4,000 all-law articles,
+  2 Kiwi threads: 10.0 s wall at 8.0, 7.1 at 4.0, 6.4 at 3.0 (1.56× less); of 165,470 tokens of 1,500 articles
+  0.09% (4.0) and 0.2% (3.0) change. Rule written before the run: make 3.0 the default if (a) on the main job's
+  index the mean of recall@10 and MRR@10 of the default over the tune styles and 600 train-split holdings is no
+  more than 0.003 below the default build's, and no group's recall@10 down more than 0.01; and (b) the same on the
+  all-law index (``--corpus all-acts-decrees``, vectors from the vector cache) over the tune halves of
+  law_questions, law_questions_2 and user_questions per style and 600 tune-half any-law holdings
+  (``benchmarks/law_eval.py``). If 3.0 fails, 4.0 is tried under the same rule. Neither re-ranker is refitted.
+  Then, once: the report halves (and law_questions_3) and a first all-law build from empty caches, timed.
 """
 
 from __future__ import annotations

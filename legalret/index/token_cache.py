@@ -72,7 +72,7 @@ def cache_folder(setting: str | None, name: str) -> Path | None:
 
 #: Settings added after token caches existed, at the value that gives the tokens from before the setting: left out
 #: of the fingerprint, so those caches stay valid.
-SAME_AS_BEFORE = {"default_dict": True}
+SAME_AS_BEFORE = {"default_dict": True, "kiwi_cutoff": 8.0}
 
 
 def tokenizer_fingerprint(settings_dict: dict) -> dict:

@@ -87,6 +87,10 @@ class TokenizerSettings:
     # numbers never reach BM25 or the holdings memory. Off: on the main job's index it did not help the default
     # (tune mean of recall@10 and MRR@10 0.8216 → 0.8189, keyword recall −0.012; experiments/tokenizer_variant.py).
     quantities: bool = False
+    # Kiwi's beam cutoff (``Kiwi.global_config.cutoff_threshold``; Kiwi's own default 8.0): how far below the best
+    # path a candidate may score and still be kept. Kiwi's time is the largest share of the all-law build after
+    # encoding; a lower cutoff prunes more (see experiments/tokenizer_variant.py for the values tried and why).
+    kiwi_cutoff: float = 8.0
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -100,6 +104,7 @@ class TokenizerSettings:
         kw.setdefault("multi_dict", True)  # indexes written before these fields existed were tokenized with
         kw.setdefault("typo_dict", True)  # both dictionaries (Kiwi's defaults): they keep them
         kw.setdefault("default_dict", True)  # (always loaded before the field existed)
+        kw.setdefault("kiwi_cutoff", 8.0)  # (Kiwi's own default before the field existed)
         return cls(**kw)
 
 
@@ -114,9 +119,9 @@ _KIWI_LOCK = threading.Lock()
 
 
 def _get_kiwi(user_words: tuple[str, ...], num_workers: int, multi_dict: bool = False, typo_dict: bool = False,
-              default_dict: bool = False):
-    """One Kiwi per (dictionary, workers) per process: loading the model costs about a second."""
-    key = (user_words, num_workers, multi_dict, typo_dict, default_dict)
+              default_dict: bool = False, cutoff: float = 8.0):
+    """One Kiwi per (dictionary, workers, cutoff) per process: loading the model costs about a second."""
+    key = (user_words, num_workers, multi_dict, typo_dict, default_dict, float(cutoff))
     with _KIWI_LOCK:
         kiwi = _KIWI_CACHE.get(key)
         if kiwi is None:
@@ -124,6 +129,7 @@ def _get_kiwi(user_words: tuple[str, ...], num_workers: int, multi_dict: bool = 
 
             kiwi = Kiwi(num_workers=num_workers, load_default_dict=default_dict, load_multi_dict=multi_dict,
                         load_typo_dict=typo_dict)
+            kiwi.global_config.cutoff_threshold = float(cutoff)
             for word in user_words:
                 kiwi.add_user_word(word, "NNP")
             _KIWI_CACHE[key] = kiwi
@@ -314,7 +320,8 @@ class KiwiTokenizer:
     @property
     def kiwi(self):
         s = self.settings
-        return _get_kiwi(tuple(s.user_words), self.num_workers, s.multi_dict, s.typo_dict, s.default_dict)
+        return _get_kiwi(tuple(s.user_words), self.num_workers, s.multi_dict, s.typo_dict, s.default_dict,
+                         s.kiwi_cutoff)
 
     # ---- public API ----------------------------------------------------------------------------
     def tokenize(self, text: str) -> list[str]:
