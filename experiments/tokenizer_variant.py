@@ -48,12 +48,17 @@ sys.path.insert(0, str(REPO))
 
 
 def parse_setting(text: str) -> tuple[str, object]:
-    """``NAME=VALUE`` → (name, value): true/false as booleans, anything else as the string."""
+    """``NAME=VALUE`` → (name, value): true/false as booleans, numbers as floats, anything else as the string."""
     name, sep, value = text.partition("=")
     if not sep:
         raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE")
     lowered = value.strip().lower()
-    return name.strip(), (lowered == "true") if lowered in ("true", "false") else value
+    if lowered in ("true", "false"):
+        return name.strip(), lowered == "true"
+    try:
+        return name.strip(), float(value)
+    except ValueError:
+        return name.strip(), value
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -107,6 +107,22 @@ def test_the_default_dictionary_changes_some_tokens_and_the_token_cache_tells_th
     assert on != off and "default_dict" not in on["settings"] and off["settings"]["default_dict"] is False
 
 
+def test_kiwis_beam_cutoff_is_a_recorded_setting():
+    """The beam cutoff reaches Kiwi (one Kiwi per cutoff), an index built before the setting existed keeps Kiwi's
+    own 8.0, and the token cache keys tokens by it — with 8.0 by the fingerprint from before the setting."""
+    from legalret.index.token_cache import tokenizer_fingerprint
+
+    old = {k: v for k, v in TokenizerSettings().to_dict().items() if k != "kiwi_cutoff"}
+    assert TokenizerSettings.from_dict(old).kiwi_cutoff == 8.0
+    wide, narrow = KiwiTokenizer(TokenizerSettings(kiwi_cutoff=8.0)), KiwiTokenizer(TokenizerSettings(kiwi_cutoff=3.0))
+    assert wide.kiwi is not narrow.kiwi
+    assert wide.kiwi.global_config.cutoff_threshold == 8.0 and narrow.kiwi.global_config.cutoff_threshold == 3.0
+    text = "임차인이 임대인의 동의 없이 임차물을 전대한 때에는 임대인은 계약을 해지할 수 있다."
+    assert narrow.tokenize(text) == wide.tokenize(text)  # most texts: the same tokens (0.2% of tokens differ)
+    at8, at3 = (tokenizer_fingerprint(t.settings.to_dict()) for t in (wide, narrow))
+    assert "kiwi_cutoff" not in at8["settings"] and at3["settings"]["kiwi_cutoff"] == 3.0 and at8 != at3
+
+
 def test_dropping_the_typo_dictionary_keeps_tokens():
     """The typo dictionary is only skipped because no token changes without it (measured on 민법+상법 and the
     user questions; here a few legal sentences and informal questions)."""
