@@ -776,6 +776,11 @@ README_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cold in-process `legalret search`, the parent's own", ("cold_parent_piece_table.json",)),  # row below: a prefix of them)
     ("Kiwi's default dictionary dropped", ("default_dict_on_tune.json", "default_dict_off_tune.json",
                                            "default_dict_on_report.json", "default_dict_off_report.json")),
+    ("Kiwi's beam cutoff", ("build-all-acts-decrees-amx-cutoff8.json", "build-all-acts-decrees-amx-cutoff3.json",
+                            "kiwi_cutoff_main_index_tune.json", "kiwi_cutoff_main_index-cut3_tune.json",
+                            "kiwi_cutoff_main_index_report.json", "kiwi_cutoff_main_index-cut3_report.json",
+                            "kiwi_cutoff_all_index-all_report.json", "kiwi_cutoff_all_index-all-cut3_report.json",
+                            "kiwi_cutoff_speed.json")),
     ("cold in-process `legalret search`", ("cold_search_tokens_ahead.json",)),
     ("load test", ("serve_load_main_job_s4.json",)),
     ("server resident memory", ("serve_memory_profiles.json",)),

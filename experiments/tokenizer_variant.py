@@ -35,6 +35,21 @@ Decided so far:
   law_questions, law_questions_2 and user_questions per style and 600 tune-half any-law holdings
   (``benchmarks/law_eval.py``). If 3.0 fails, 4.0 is tried under the same rule. Neither re-ranker is refitted.
   Then, once: the report halves (and law_questions_3) and a first all-law build from empty caches, timed.
+  **Passed on tune, not kept**: tune mean 0.8267 → 0.8267 (main-job index) and 0.7282 → 0.7266 (all laws; short
+  recall@10 −0.007, scenario −0.006), so 3.0 became the default — then the reads that were to confirm it did not:
+  the main-job report halves 0.8277 → 0.8225 (short recall@10 0.849 → 0.826, scenario 0.863 → 0.836; 600 dev
+  holdings equal), the all-law report halves 0.7483 → 0.7491, law_questions_3 0.4789 → 0.4829. Looking at the
+  tokens told why: the pruned beam mis-analyses common endings — "…할 수 있는가?" gives a noun 가 (169 of 871
+  questions), "…인지 여부" a noun 지 (350 of 4,000 holdings) — a systematic error, not noise
+  (``kiwi_cutoff_speed.md``). Kiwi's 8.0 stays the default. The speed was real: the first all-law build, both
+  back to back on one day, 1,418 → 1,274 s (23.6 → 21.2 min; Kiwi on the articles 339 → 229 s, memories 233 →
+  193 s; ``build-all-acts-decrees-amx-cutoff{8,3}.json``). Left for a later rule: the cutoff for statute texts
+  only (their analysis changes least; the questions and holdings at 8.0), which would keep ~110 s of it.
+
+Usage of the speed check (Kiwi time and the tokens that change, on articles, the question files and holdings)::
+
+    python experiments/tokenizer_variant.py --corpus all-acts-decrees --speed 4000 --setting kiwi_cutoff=3.0 \
+        --name kiwi_cutoff_speed
 """
 
 from __future__ import annotations
@@ -61,9 +76,96 @@ def parse_setting(text: str) -> tuple[str, object]:
         return name.strip(), value
 
 
+QUESTION_FILES = ("user_questions.jsonl", "law_questions.jsonl", "law_questions_2.jsonl")
+
+
+def _holdings_sample(n: int, seed: int) -> list[str]:
+    """``n`` holdings (판시사항) of the shared precedents, seeded: the texts the holdings memory tokenizes."""
+    import random
+
+    from legalret.config import shared_data_dir
+    from legalret.precedents import read_precedents
+
+    data = shared_data_dir()
+    if data is None:
+        return []
+    texts = [h.text for p in read_precedents(data / "precedents" / "precedent-kr.zip") for h in p.holdings]
+    return random.Random(seed).sample(texts, min(n, len(texts)))
+
+
+def speed(articles: list, settings: dict, n: int, seed: int, out_dir: Path, name: str) -> dict:
+    """Kiwi's time (2 worker threads, token cache off, each tokenizer warmed first) and the tokens that change:
+    the default settings against the default with ``settings``, on a seeded sample of ``n`` articles, twice in
+    alternation; writes ``<name>.{json,md}``."""
+    import random
+    import time
+    from collections import Counter
+
+    from legalret.evaluate.report import write_result
+    from legalret.evaluate.speed import machine_info
+    from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings
+
+    live = [a for a in articles if not a.deleted]  # what a build tokenizes
+    texts = [a.index_text() for a in random.Random(seed).sample(live, min(n, len(live)))]
+    variants = {"default": TokenizerSettings(), "variant": TokenizerSettings(**settings)}
+    tokenizers = {k: KiwiTokenizer(v, num_workers=2, cache=False) for k, v in variants.items()}
+    for tok in tokenizers.values():
+        tok.tokenize_many(texts[:50])
+    wall: dict[str, list[float]] = {k: [] for k in variants}
+    tokens: dict[str, list[list[str]]] = {}
+    for _ in range(2):
+        for k, tok in tokenizers.items():
+            t = time.perf_counter()
+            tokens[k] = tok.tokenize_many(texts)
+            wall[k].append(time.perf_counter() - t)
+    lost = gained = 0
+    for a, b in zip(tokens["default"], tokens["variant"]):
+        ca, cb = Counter(a), Counter(b)
+        lost += sum((ca - cb).values())
+        gained += sum((cb - ca).values())
+    total = sum(map(len, tokens["default"]))
+    # the same question for the texts a search analyses: the questions, and holdings (the memory's texts)
+    from legalret.evaluate.questions import read_questions
+
+    queries = [q.query for f in QUESTION_FILES for q in read_questions(REPO / "benchmarks" / "queries" / f)]
+    others = {}
+    for label, sample in (("questions", queries), ("holdings", _holdings_sample(n, seed))):
+        if not sample:
+            continue
+        before, after = (tok.tokenize_many(sample) for tok in tokenizers.values())
+        new_tokens: Counter = Counter()
+        for a, b in zip(before, after):
+            new_tokens.update(Counter(b) - Counter(a))
+        others[label] = {"texts": len(sample), "differing": sum(a != b for a, b in zip(before, after)),
+                         "new_tokens": new_tokens.most_common(8)}
+    result = {
+        "settings": {"default": variants["default"].to_dict(), "variant": variants["variant"].to_dict(), "n": len(texts),
+                     "seed": seed, "characters": sum(map(len, texts))},
+        "machine": machine_info(), "wall_s": wall,
+        "texts_differing": sum(a != b for a, b in zip(tokens["default"], tokens["variant"])),
+        "tokens": total, "tokens_lost": lost, "tokens_gained": gained, "other_texts": others,
+    }
+    best = {k: min(v) for k, v in wall.items()}
+    changed = ", ".join(f"{k}={v}" for k, v in settings.items())
+    md = (f"### Kiwi speed: default vs {changed}\n\n{len(texts):,} articles (seed {seed}, "
+          f"{result['settings']['characters']:,} characters), 2 Kiwi threads, token cache off, best of 2 runs in "
+          f"alternation.\n\n| tokenizer | wall s | tokens lost | tokens gained | texts differing |\n|---|---:|---:|---:|---:|\n"
+          f"| default (kiwi_cutoff={variants['default'].kiwi_cutoff}) | {best['default']:.2f} | – | – | – |\n"
+          f"| {changed} | {best['variant']:.2f} | {lost} of {total:,} | {gained} | {result['texts_differing']} |\n")
+    for label, o in others.items():
+        common = ", ".join(f"{t} ×{c}" for t, c in o["new_tokens"][:5])
+        md += f"\n{label}: {o['differing']} of {o['texts']} tokenized otherwise; most frequent new tokens: {common}"
+    write_result(out_dir, name, result, md + "\n")
+    print(md)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--index", required=True, type=Path)
+    ap.add_argument("--index", type=Path, help="where the variant index is built (not with --speed)")
+    ap.add_argument("--speed", type=int, metavar="N",
+                    help="only time Kiwi and count changed tokens on N articles of --corpus: default vs --setting")
+    ap.add_argument("--name", default="tokenizer_speed", help="result file stem for --speed")
     ap.add_argument("--setting", action="append", type=parse_setting, required=True,
                     help="a TokenizerSettings field, NAME=VALUE (repeatable)")
     ap.add_argument("--corpus", default="civil-commercial")
@@ -83,6 +185,11 @@ def main(argv: list[str] | None = None) -> int:
     if data is None:
         raise SystemExit("no shared data folder (../shared/data or $LEGALRET_DATA)")
     articles = load_articles([args.corpus])
+    if args.speed:
+        speed(articles, dict(args.setting), args.speed, 7, REPO / "benchmarks" / "results", args.name)
+        return 0
+    if args.index is None:
+        ap.error("--index is required (unless --speed)")
     report = pipeline.build(
         articles, args.index, adapter=args.adapter, verbose=True, onnx_export=True,
         tokenizer=TokenizerSettings(**dict(args.setting)),

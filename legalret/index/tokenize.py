@@ -87,12 +87,12 @@ class TokenizerSettings:
     # numbers never reach BM25 or the holdings memory. Off: on the main job's index it did not help the default
     # (tune mean of recall@10 and MRR@10 0.8216 → 0.8189, keyword recall −0.012; experiments/tokenizer_variant.py).
     quantities: bool = False
-    # Kiwi's beam cutoff (``Kiwi.global_config.cutoff_threshold``; Kiwi's own default 8.0, kept by every index built
-    # before the field): how far below the best path a candidate may score and still be kept. Kiwi is the largest
-    # share of the all-law build after encoding; at 3.0 it takes 1.56× less time and 0.2% of tokens change, and the
-    # default search held on both indexes' tune halves: mean of recall@10 and MRR@10 0.8268 → 0.8266 (민법+상법),
-    # 0.7280 → 0.7265 (all laws) — experiments/tokenizer_variant.py.
-    kiwi_cutoff: float = 3.0
+    # Kiwi's beam cutoff (``Kiwi.global_config.cutoff_threshold``; Kiwi's own default 8.0): how far below the best
+    # path a candidate may score and still be kept. 3.0 makes Kiwi 1.5× faster (the all-law build 23.6 → 21.2 min,
+    # same day) and held on both indexes' tune halves, but it mis-analyses common endings — "…할 수 있는가?" gives a
+    # noun "가" (169 of 871 questions), "…인지 여부" a noun "지" (350 of 4,000 holdings) — and the 민법+상법 report halves
+    # lost short and scenario recall (−0.023, −0.027), so Kiwi's default stays (experiments/tokenizer_variant.py).
+    kiwi_cutoff: float = 8.0
 
     def to_dict(self) -> dict:
         d = asdict(self)
