@@ -101,6 +101,7 @@ def speed(articles: list, settings: dict, n: int, seed: int, out_dir: Path, name
     import time
     from collections import Counter
 
+    from legalret.evaluate.questions import read_questions
     from legalret.evaluate.report import write_result
     from legalret.evaluate.speed import machine_info
     from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings
@@ -125,8 +126,6 @@ def speed(articles: list, settings: dict, n: int, seed: int, out_dir: Path, name
         gained += sum((cb - ca).values())
     total = sum(map(len, tokens["default"]))
     # the same question for the texts a search analyses: the questions, and holdings (the memory's texts)
-    from legalret.evaluate.questions import read_questions
-
     queries = [q.query for f in QUESTION_FILES for q in read_questions(REPO / "benchmarks" / "queries" / f)]
     others = {}
     for label, sample in (("questions", queries), ("holdings", _holdings_sample(n, seed))):
