@@ -23,6 +23,11 @@ and the main job's index the same way; 96 may become the default only if, on bot
 mean of recall@10 and MRR@10 (law_eval.py / style_eval.py, as for ``kiwi_cutoff``) is no more than 0.003 below
 the 128 build's and no group's recall@10 is down more than 0.01 — and then the report halves, read once, show no
 group's recall@10 down more than 0.01 either. The re-rankers are not refitted.
+**Not kept.** Encoding took 696 instead of 784 s (×0.89, not the ×0.81 of the tokens;
+``build-all-acts-decrees-amx-passage96.json``). Tune: all-law 0.7282 → 0.7265 (short recall@10 −0.007, scenario
+−0.005), main job 0.8267 → 0.8260 (short −0.006): passed. Report, read once: all-law 0.7483 → 0.7511 (short +0.012,
+scenario +0.020), but main job short 0.849 → 0.837 and scenario 0.863 → 0.845, past the 0.01 allowed
+(``passage96_{all,main}_{tune,report}.md`` against ``kiwi_cutoff_{all_index-all,main_index}_{tune,report}.md``).
 """
 
 from __future__ import annotations
