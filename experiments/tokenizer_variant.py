@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -93,13 +94,23 @@ def _holdings_sample(n: int, seed: int) -> list[str]:
     return random.Random(seed).sample(texts, min(n, len(texts)))
 
 
+def _token_changes(before: list[list[str]], after: list[list[str]]) -> tuple[int, Counter, Counter]:
+    """(texts tokenized otherwise, tokens only ``before`` has, tokens only ``after`` has), counted with repeats."""
+    lost: Counter = Counter()
+    gained: Counter = Counter()
+    for a, b in zip(before, after):
+        ca, cb = Counter(a), Counter(b)
+        lost.update(ca - cb)
+        gained.update(cb - ca)
+    return sum(a != b for a, b in zip(before, after)), lost, gained
+
+
 def speed(articles: list, settings: dict, n: int, seed: int, out_dir: Path, name: str) -> dict:
     """Kiwi's time (2 worker threads, token cache off, each tokenizer warmed first) and the tokens that change:
     the default settings against the default with ``settings``, on a seeded sample of ``n`` articles, twice in
     alternation; writes ``<name>.{json,md}``."""
     import random
     import time
-    from collections import Counter
 
     from legalret.evaluate.questions import read_questions
     from legalret.evaluate.report import write_result
@@ -119,30 +130,20 @@ def speed(articles: list, settings: dict, n: int, seed: int, out_dir: Path, name
             t = time.perf_counter()
             tokens[k] = tok.tokenize_many(texts)
             wall[k].append(time.perf_counter() - t)
-    lost = gained = 0
-    for a, b in zip(tokens["default"], tokens["variant"]):
-        ca, cb = Counter(a), Counter(b)
-        lost += sum((ca - cb).values())
-        gained += sum((cb - ca).values())
+    differing, lost, gained = _token_changes(tokens["default"], tokens["variant"])
     total = sum(map(len, tokens["default"]))
     # the same question for the texts a search analyses: the questions, and holdings (the memory's texts)
     queries = [q.query for f in QUESTION_FILES for q in read_questions(REPO / "benchmarks" / "queries" / f)]
     others = {}
     for label, sample in (("questions", queries), ("holdings", _holdings_sample(n, seed))):
-        if not sample:
-            continue
-        before, after = (tok.tokenize_many(sample) for tok in tokenizers.values())
-        new_tokens: Counter = Counter()
-        for a, b in zip(before, after):
-            new_tokens.update(Counter(b) - Counter(a))
-        others[label] = {"texts": len(sample), "differing": sum(a != b for a, b in zip(before, after)),
-                         "new_tokens": new_tokens.most_common(8)}
+        if sample:
+            changed_texts, _, new_tokens = _token_changes(*(tok.tokenize_many(sample) for tok in tokenizers.values()))
+            others[label] = {"texts": len(sample), "differing": changed_texts, "new_tokens": new_tokens.most_common(8)}
     result = {
         "settings": {"default": variants["default"].to_dict(), "variant": variants["variant"].to_dict(), "n": len(texts),
                      "seed": seed, "characters": sum(map(len, texts))},
-        "machine": machine_info(), "wall_s": wall,
-        "texts_differing": sum(a != b for a, b in zip(tokens["default"], tokens["variant"])),
-        "tokens": total, "tokens_lost": lost, "tokens_gained": gained, "other_texts": others,
+        "machine": machine_info(), "wall_s": wall, "texts_differing": differing,
+        "tokens": total, "tokens_lost": sum(lost.values()), "tokens_gained": sum(gained.values()), "other_texts": others,
     }
     best = {k: min(v) for k, v in wall.items()}
     changed = ", ".join(f"{k}={v}" for k, v in settings.items())
@@ -150,7 +151,8 @@ def speed(articles: list, settings: dict, n: int, seed: int, out_dir: Path, name
           f"{result['settings']['characters']:,} characters), 2 Kiwi threads, token cache off, best of 2 runs in "
           f"alternation.\n\n| tokenizer | wall s | tokens lost | tokens gained | texts differing |\n|---|---:|---:|---:|---:|\n"
           f"| default (kiwi_cutoff={variants['default'].kiwi_cutoff}) | {best['default']:.2f} | – | – | – |\n"
-          f"| {changed} | {best['variant']:.2f} | {lost} of {total:,} | {gained} | {result['texts_differing']} |\n")
+          f"| {changed} | {best['variant']:.2f} | {result['tokens_lost']} of {total:,} | {result['tokens_gained']} | "
+          f"{differing} |\n")
     for label, o in others.items():
         common = ", ".join(f"{t} ×{c}" for t, c in o["new_tokens"][:5])
         md += f"\n{label}: {o['differing']} of {o['texts']} tokenized otherwise; most frequent new tokens: {common}"
