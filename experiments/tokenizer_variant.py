@@ -45,6 +45,21 @@ Decided so far:
   back to back on one day, 1,418 → 1,274 s (23.6 → 21.2 min; Kiwi on the articles 339 → 229 s, memories 233 →
   193 s; ``build-all-acts-decrees-amx-cutoff{8,3}.json``). Left for a later rule: the cutoff for statute texts
   only (their analysis changes least; the questions and holdings at 8.0), which would keep ~110 s of it.
+- **The cutoff for the articles only** (``article_cutoff=3.0``: the index's article texts analysed at 3.0, the
+  questions and the memories' texts at ``kiwi_cutoff`` 8.0). Probe before the rule (2026-12-05, AMX Xeon, the
+  all-law articles, questions and holdings of the scan above): Kiwi time on 4,000 articles 10.5 s at 8.0, 8.5 at
+  6.0, 7.8 at 5.0, 7.3 at 4.0, 6.5 at 3.0 (1.63×); the holdings and questions change at every cutoff below 8.0
+  (a noun 지 in 120 of 3,000 holdings already at 6.0), so only the articles move. Token agreement — the share of
+  a question's tokens (at 8.0) found in its gold articles' tokens, articles at 8.0 → 3.0: user_questions 0.4462 →
+  0.4462, law_questions 0.4864 → 0.4868, law_questions_2 0.3392 → 0.3389, law_questions_3 0.3794 → 0.3794, 1,000
+  any-law holdings 0.3933 → 0.3933 (no loss; 4.0 the same). Rule written before the run: make 3.0 the default
+  if (a) on both indexes the tune reads hold as for ``kiwi_cutoff`` above (mean of recall@10 and MRR@10 of the
+  default no more than 0.003 below the 8.0 build's — ``kiwi_cutoff_main_index_tune``,
+  ``kiwi_cutoff_all_index-all_tune`` —, no group's recall@10 down more than 0.01), and then (b) the report
+  halves hold by the same two limits (main job: report halves + 600 dev holdings; all-law: report halves + 600
+  report-half holdings; against ``kiwi_cutoff_*_report``) and law_questions_3 recall@10 is no more than 0.01
+  lower. If 3.0 fails (a), 4.0 is tried under the same rule; a failure in (b) ends it. Neither re-ranker is
+  refitted. Then a first all-law build from empty caches, timed back to back with the 8.0 build.
 
 Usage of the speed check (Kiwi time and the tokens that change, on articles, the question files and holdings)::
 
