@@ -162,3 +162,35 @@ def test_encoding_leaves_a_core_to_the_read_ahead_process():
         assert torch.get_num_threads() == full
     finally:
         torch.set_num_threads(before)
+
+
+def test_articles_are_tokenized_with_their_own_kiwi_cutoff(tmp_path):
+    """``TokenizerSettings.article_cutoff`` reaches the articles of a build and of a later ``index add`` (the
+    manifest's setting), while queries keep ``kiwi_cutoff``; an index from before the field reads as one cutoff
+    for both; the token cache keys article tokens by the cutoff they were made with and memory texts as before."""
+    from legalret.index.token_cache import tokenizer_fingerprint
+    from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings
+
+    # a text Kiwi's pruned beam analyses otherwise (토지임대부 → also 부, 토지임대) and one it does not
+    lease = Article("주택법", 2, 0, "정의", [Paragraph(None, "토지임대부 분양주택의 토지임대료")], law_id="001", kind="법률")
+    notice = Article("주택법", 3, 0, "통지", [Paragraph(None, "기후에너지환경부장관은 생태·자연도를 작성하여야 한다.")],
+                     law_id="001", kind="법률")
+    wide, narrow = KiwiTokenizer(TokenizerSettings()), KiwiTokenizer(TokenizerSettings(kiwi_cutoff=3.0))
+    for a in (lease, notice):
+        assert wide.tokenize(a.index_text()) != narrow.tokenize(a.index_text())
+    settings = TokenizerSettings(article_cutoff=3.0)
+    index = tmp_path / "idx"
+    build_index(sup.articles() + [lease], index, model="none", tokenizer=settings)
+    add_to_index([notice], index, remove_missing=False)
+    data = load_index(index)
+    stored = dict(zip(data.row_keys, data.tokens.to_lists()))
+    for a in (lease, notice):
+        assert stored[a.key] == narrow.tokenize(a.index_text())
+    searcher = Searcher(index)
+    assert searcher.tokenizer.settings == settings and searcher.tokenizer.kiwi.global_config.cutoff_threshold == 8.0
+
+    old = {k: v for k, v in TokenizerSettings(kiwi_cutoff=5.0).to_dict().items() if k != "article_cutoff"}
+    assert TokenizerSettings.from_dict(old).for_articles().kiwi_cutoff == 5.0
+    fingerprint = lambda s: tokenizer_fingerprint(s.to_dict())  # noqa: E731
+    assert fingerprint(settings) == fingerprint(TokenizerSettings())  # queries and memory texts: their cache as before
+    assert fingerprint(settings.for_articles()) == fingerprint(TokenizerSettings(kiwi_cutoff=3.0))

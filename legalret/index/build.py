@@ -511,7 +511,7 @@ def _assemble(
         todo = [j for j in range(n) if source[j] is None or not same_tokenizer]
         fresh: dict[int, list[str]] = {}
         if todo:
-            tok = KiwiTokenizer(settings)
+            tok = KiwiTokenizer(settings.for_articles())
             chunk = 256  # small enough for progress to move, large enough for Kiwi's worker threads
             for start in track(range(0, len(todo), chunk), "tokenizing articles", total=len(todo),
                                advance=lambda s: min(chunk, len(todo) - s), unit="articles"):

@@ -94,7 +94,8 @@ def tokenizer_fingerprint(settings_dict: dict) -> dict:
     source = "\n".join(inspect.getsource(f) for f in (tok._select, tok._flush, tok.tokenize, tok._analyse))
     source += repr((tokenize.PREFIX_TAG, tokenize.SUFFIX_TAG))
     digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
-    settings = {k: v for k, v in settings_dict.items() if k not in SAME_AS_BEFORE or SAME_AS_BEFORE[k] != v}
+    settings = {k: v for k, v in settings_dict.items()
+                if k not in tokenize.NOT_READ_BY_TOKENIZER and (k not in SAME_AS_BEFORE or SAME_AS_BEFORE[k] != v)}
     return {"format": FORMAT, "settings": settings, "kiwipiepy_model": model, "filter_source": digest}
 
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Iterable, Sequence
 
 #: Morpheme tags that carry content and can form compounds (general/proper noun, root, Latin, Hanja).
@@ -56,6 +56,11 @@ SUFFIX_TAG = "XSN"
 #: Structural units (조, 항, 호, 목, 장, 절, 편, 관) are not quantities: citations resolve on their own.
 QUANTITY_UNITS = frozenset(("년", "개월", "월", "일", "주", "주일", "주간", "시간", "분", "세", "살", "원", "배", "회",
                             "명", "인", "개", "퍼센트", "%"))
+
+
+#: Settings that choose which settings a text is tokenized with rather than change a KiwiTokenizer's tokens: the
+#: token cache leaves them out of its fingerprint (the article tokenizer's own ``kiwi_cutoff`` is in it).
+NOT_READ_BY_TOKENIZER = ("article_cutoff",)
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,15 @@ class TokenizerSettings:
     # noun "가" (169 of 871 questions), "…인지 여부" a noun "지" (350 of 4,000 holdings) — and the 민법+상법 report halves
     # lost short and scenario recall (−0.023, −0.027), so Kiwi's default stays (experiments/tokenizer_variant.py).
     kiwi_cutoff: float = 8.0
+    # Kiwi's beam cutoff for the index's article texts only (``for_articles``; the questions and the memories' texts
+    # keep ``kiwi_cutoff``). A statute's sentences lose little to the pruned beam — at 3.0 no question file finds fewer
+    # of its tokens in its gold articles' — where questions and holdings do (see ``kiwi_cutoff``), and the articles are
+    # the Kiwi time of an all-law build (experiments/tokenizer_variant.py). A KiwiTokenizer never reads this field.
+    article_cutoff: float = 8.0
+
+    def for_articles(self) -> "TokenizerSettings":
+        """The settings an index's article texts are tokenized with: ``kiwi_cutoff`` set to ``article_cutoff``."""
+        return replace(self, kiwi_cutoff=self.article_cutoff)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -107,6 +121,7 @@ class TokenizerSettings:
         kw.setdefault("typo_dict", True)  # both dictionaries (Kiwi's defaults): they keep them
         kw.setdefault("default_dict", True)  # (always loaded before the field existed)
         kw.setdefault("kiwi_cutoff", 8.0)  # (Kiwi's own default before the field existed)
+        kw.setdefault("article_cutoff", kw["kiwi_cutoff"])  # articles were tokenized like everything else
         return cls(**kw)
 
 
