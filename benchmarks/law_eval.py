@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from index_names import index_label, index_name, portable_path, recorded_command  # noqa: E402
-from style_eval import METRICS, RETRIEVERS, run_retrievers  # noqa: E402  (one runner for both reports)
+from style_eval import METRICS, RETRIEVERS, per_query, run_retrievers  # noqa: E402  (one runner for both reports)
 
 DEFAULT_QUESTIONS = REPO / "benchmarks" / "queries" / "law_questions.jsonl"
 DEFAULT_RETRIEVERS = ("bm25", "dense", "memory", "two-way", "default")
@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                      "command": recorded_command("law_eval.py", argv)},
         "retrievers": order,
         "breakdown": table,
+        "per_query": per_query(queries, {n: results[n] for n in order}),
     }
     md = report_markdown(result)
     write_result(args.out, args.name or f"law_{args.split}", result, md)

@@ -19,7 +19,8 @@ Honest by construction: user questions carry no date, so ``--before`` (default 2
 decisions before the dev period vote; holdings (``legalret pairs`` dev_queries.jsonl) carry their own
 ``date``/``case_no`` (only earlier, other decisions vote). Metrics: recall@10, MRR@10, recall@100 per
 style, mean with a 95% bootstrap interval (1,000 resamples over questions), plus the paired difference
-default − two-way per style.
+default − two-way per style; each query's own metrics are kept too (``per_query``), so that two runs — a variant
+and its baseline — compare question by question with ``benchmarks/compare_runs.py``.
 
     .venv/bin/python benchmarks/style_eval.py --index /tmp/q_idx --split report \\
         --holdings /tmp/q_pairs/dev_queries.jsonl --holdings-limit 600 --name style_report
@@ -190,6 +191,20 @@ def per_style(queries, results: dict[str, list], *, n_resamples: int, seed: int,
                      n_resamples=n_resamples, seed=seed, all_column=False)["style"]
 
 
+def per_query(queries, results: dict[str, list]) -> dict:
+    """Each query's metrics per retriever, kept in the result so that two runs can be compared question by question
+    (``benchmarks/compare_runs.py``: paired differences and how many questions went up or down): ``{"qid": […],
+    "style": […], "family": […], "metrics": METRICS, retriever: [[value per metric] or None, …]}`` aligned with
+    ``qid``; None where a query had no gold key in the index."""
+    from legalret.evaluate.breakdown import family_of
+
+    table: dict = {"qid": [q.qid for q in queries], "style": [q.extra.get("style") for q in queries],
+                   "family": [family_of(q) for q in queries], "metrics": list(METRICS)}
+    for name, rows in results.items():
+        table[name] = [None if r is None else [round(float(r[m]), 4) for m in METRICS] for r in rows]
+    return table
+
+
 def markdown(result: dict) -> str:
     s = result["settings"]
     out = [f"### Retrieval quality per question style — `{Path(s['questions']).name}` ({s['split']} split)\n",
@@ -298,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
                      "command": recorded_command("style_eval.py", argv)},
         "retrievers": order,
         "styles": per_style(queries, {n: results[n] for n in order}, n_resamples=args.resamples, seed=args.seed),
+        "per_query": per_query(queries, {n: results[n] for n in order}),
     }
     name = args.name or f"style_{args.split}"
     md = markdown(result)

@@ -411,6 +411,11 @@ SECTIONS: tuple[Section, ...] = (
                   "python experiments/memory_dense_holdings.py",
                   note="Nearest neighbours over the train holdings' adapter-mapped query vectors: not worth the "
                        "encoding it needs."),
+            Block("article_cutoff_main_report_compare.json", title="Kiwi's pruned beam for the articles only, question "
+                  "by question — main-job report halves and dev holdings (not kept)",
+                  note="Both indexes rebuilt on one machine and read by `style_eval.py`, then paired by "
+                       "`benchmarks/compare_runs.py`: the whole loss is one short question, and no question "
+                       "gained. Limits written in questions or on the paired interval read this directly."),
         ),
     ),
     Section(

@@ -68,7 +68,9 @@ Decided so far:
   (``article_cutoff_main_base_report``). The timed builds were not run; the article stage's saving is the one
   measured for ``kiwi_cutoff`` above (338.6 → 229.3 s). What the three speed rules of 2026-12-05 share: each held on
   the all-law index and lost on the 86 short / 56 scenario report questions of the main job, where 0.01 is less
-  than one question (``article_cutoff_{main,all}_{tune,report}.md``, ``article_cutoff_all_lq3.md``).
+  than one question (``article_cutoff_{main,all}_{tune,report}.md``, ``article_cutoff_all_lq3.md``). Paired
+  question by question on a rebuild of both indexes (``benchmarks/compare_runs.py``,
+  ``article_cutoff_main_report_compare``): that one short question down, no question up anywhere.
 
 Usage of the speed check (Kiwi time and the tokens that change, on articles, the question files and holdings) and
 of the token-agreement check (do the questions' tokens still meet their gold articles' tokens)::

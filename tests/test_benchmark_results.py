@@ -119,16 +119,63 @@ def test_robustness_records_a_cache_folder_portably(places, monkeypatch):
     assert robustness._cache_setting("LEGALRET_VECTOR_CACHE", "default") == "default"
 
 
-def test_style_eval_results_name_the_index_not_its_path(fixture_index, tmp_path):
-    style_eval = _script("style_eval")
-    questions = tmp_path / "q.jsonl"
-    questions.write_text('{"qid": "q1", "query": "간접점유", "gold": ["민법 제194조"], "style": "short", "split": "report"}\n'
-                         '{"qid": "q2", "query": "유치권", "gold": ["민법 제320조"], "style": "keyword", "split": "report"}\n',
-                         encoding="utf-8")
+def _style_eval_run(index: Path, tmp_path: Path, questions: list[tuple[str, str, str, str]], name: str):
+    """style_eval.py with BM25 alone on (qid, query, gold key, style) report-half questions written to q.jsonl:
+    (its output folder, the result JSON)."""
+    path = tmp_path / "q.jsonl"
+    path.write_text("".join(json.dumps({"qid": q, "query": text, "gold": [gold], "style": style, "split": "report"},
+                                       ensure_ascii=False) + "\n" for q, text, gold, style in questions), encoding="utf-8")
     out = tmp_path / "out"
-    assert style_eval.main(["--index", str(fixture_index), "--questions", str(questions), "--retrievers", "bm25",
-                            "--resamples", "20", "--out", str(out), "--name", "run"]) == 0
-    data = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert _script("style_eval").main(["--index", str(index), "--questions", str(path), "--retrievers", "bm25",
+                                       "--resamples", "20", "--out", str(out), "--name", name]) == 0
+    return out, json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_two_runs_compare_question_by_question(fixture_index, tmp_path):
+    """style_eval keeps each question's metrics; compare_runs pairs two runs by qid and counts the questions that
+    moved, per style — one lost question shows as one "down", not only as a mean."""
+    compare_runs = _script("compare_runs")
+    out, base = _style_eval_run(fixture_index, tmp_path, [("q1", "간접점유", "민법 제194조", "short"),
+                                                          ("q2", "유치권", "민법 제320조", "short"),
+                                                          ("q3", "유치권 점유", "민법 제320조", "keyword")], "base")
+    table = base["per_query"]
+    assert table["qid"] == ["q1", "q2", "q3"] and table["style"] == ["short", "short", "keyword"]
+    assert table["metrics"] == ["recall@10", "mrr@10", "recall@100"] and table["family"] == ["민사·상사"] * 3
+    assert table["bm25"][0][0] == 1.0  # 14 articles: the gold is in the top 10
+    short_mean = base["styles"]["short"]["retrievers"]["bm25"]["metrics"]["recall@10"]["mean"]
+    assert short_mean == pytest.approx((table["bm25"][0][0] + table["bm25"][1][0]) / 2)  # the rows the means are of
+    variant = json.loads(json.dumps(base))
+    variant["per_query"]["bm25"][0] = [0.0, 0.0, 1.0]  # q1's gold falls to rank 11
+    (out / "new.json").write_text(json.dumps(variant), encoding="utf-8")
+
+    rows = compare_runs.compare(*(compare_runs.read_run(out / f"{n}.json", "bm25", "recall@10") for n in ("base", "new")),
+                                n_resamples=50)
+    assert list(rows) == ["short", "keyword", "all questions"]
+    assert (rows["short"]["n"], rows["short"]["up"], rows["short"]["down"]) == (2, 0, 1)
+    assert rows["short"]["diff"]["mean"] == pytest.approx(-0.5) and rows["short"]["down_qids"] == ["q1"]
+    assert (rows["keyword"]["up"], rows["keyword"]["down"], rows["keyword"]["diff"]["mean"]) == (0, 0, 0.0)
+    assert rows["all questions"]["diff"]["mean"] == pytest.approx(-1 / 3)
+    assert compare_runs.main([str(out / "base.json"), str(out / "new.json"), "--retriever", "bm25", "--out", str(out),
+                              "--name", "cmp", "--resamples", "50"]) == 0
+    md = (out / "cmp.md").read_text(encoding="utf-8")
+    assert "| short | 2 | 1.000 | 0.500 | -0.500" in md and md.splitlines()[-1].endswith("| 0 | 1 |")
+
+    del variant["per_query"]["qid"][2], variant["per_query"]["style"][2], variant["per_query"]["family"][2]
+    del variant["per_query"]["bm25"][2]
+    (out / "fewer.json").write_text(json.dumps(variant), encoding="utf-8")
+    with pytest.raises(SystemExit, match="different queries .*'q3'"):
+        compare_runs.main([str(out / "base.json"), str(out / "fewer.json"), "--retriever", "bm25"])
+    with pytest.raises(SystemExit, match="no retriever 'default' in per_query"):
+        compare_runs.main([str(out / "base.json"), str(out / "new.json")])
+    del variant["per_query"]
+    (out / "old.json").write_text(json.dumps(variant), encoding="utf-8")
+    with pytest.raises(SystemExit, match="old.json: no per_query table"):
+        compare_runs.main([str(out / "old.json"), str(out / "new.json")])
+
+
+def test_style_eval_results_name_the_index_not_its_path(fixture_index, tmp_path):
+    out, data = _style_eval_run(fixture_index, tmp_path, [("q1", "간접점유", "민법 제194조", "short"),
+                                                          ("q2", "유치권", "민법 제320조", "keyword")], "run")
     label = "`fixture-idx` (gen-000001: 14 searchable articles of 3 laws)"
     assert data["settings"]["index"] == "fixture-idx" and data["settings"]["index_label"] == label
     assert data["settings"]["command"] == ("python benchmarks/style_eval.py --index fixture-idx --questions q.jsonl "
