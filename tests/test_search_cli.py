@@ -67,6 +67,24 @@ def test_search_json_lines_and_table(built):
     assert r.exit_code == 0 and "상법" in r.stdout
 
 
+def test_search_dash_reads_the_question_from_stdin(built):
+    """``legalret search -``: a scenario of several lines from a file or a pipe, answered as the same text given as
+    an argument; bytes that are not UTF-8 are a one-line error naming the line and the byte."""
+    d, index = built
+    scenario = "갑은 을에게 물건을 맡겼다.\n을은 수리비를 받을 때까지\n그 물건을 돌려주지 않겠다고 한다. 유치권을 행사할 수 있는가?\n"
+    args = ["--index", str(index), "-k", "3", "--json"]
+    piped = runner.invoke(app, ["search", "-", *args], input=scenario.encode("utf-8"))
+    given = runner.invoke(app, ["search", scenario, *args])
+    assert piped.exit_code == 0 and given.exit_code == 0, piped.output
+    assert json_hits(piped.stdout) == json_hits(given.stdout) and json_hits(piped.stdout)[0][0] == "민법 제320조"
+    bad = runner.invoke(app, ["search", "-", *args], input="유치권\n".encode("utf-8") + b"\xff\xfe")
+    assert isinstance(bad.exception, LegalretError) and str(bad.exception) == (
+        "<stdin>:2: the question is not UTF-8 (byte 0xff at offset 10); give it in UTF-8 (`legalret fix-text` "
+        "repairs text decoded wrongly)")
+    empty = runner.invoke(app, ["search", "-", *args], input=b"  \n")
+    assert isinstance(empty.exception, LegalretError) and "empty query" in str(empty.exception)
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -4,6 +4,7 @@ Examples::
 
     legalret search "유치권 간접점유" --index idx/ -k 10 --law 민법,상법 --mode hybrid --explain
     legalret search "상법 651조의2" --json                          # JSON lines on stdout
+    legalret search - < scenario.txt                                 # the question from stdin, line breaks and all
     LEGALRET_SERVER=http://127.0.0.1:8000 legalret search "유치권 간접점유"   # answered by `legalret serve`
 
 Where the search runs:
@@ -62,7 +63,8 @@ def _default_index() -> Path:
 
 
 def search_command(
-    query: str = typer.Argument(..., help="Question or keywords; an exact citation such as '민법 제750조' is ranked first."),
+    query: str = typer.Argument(..., help="Question or keywords; an exact citation such as '민법 제750조' is ranked first. "
+                                          "'-' reads the question from stdin (a long scenario from a file or a pipe)."),
     index: Path = typer.Option(None, "--index", help="Index directory."),
     k: int = typer.Option(10, "-k", "--top-k", help=f"Number of hits (1–{MAX_K})."),
     law: Optional[str] = typer.Option(None, "--law", help="Only these laws, comma-separated (민법,상법)."),
@@ -78,6 +80,7 @@ def search_command(
     notice; ~0.7 GB while it runs; it stops after 15 idle minutes): `legalret server status` lists it,
     `legalret server stop` ends it, LEGALRET_RESIDENT=off searches in this process instead. Pipes and
     scripts always search in this process; both give the same hits."""
+    query = _read_query(query)
     if not query.strip():
         raise LegalretError("empty query: type some words or an article citation such as '민법 제750조'")
     if k_error(k):
@@ -100,6 +103,22 @@ def search_command(
         res = search_response(results, mode, notices=searcher.notices)
     render(res["query"], res["mode"], [_strip_extras(h) for h in res["hits"]], res.get("notices", []),
            res.get("terms", []), as_json=as_json, explain=explain)
+
+
+def _read_query(query: str) -> str:
+    """The question: ``query`` itself, or with ``-`` all of stdin as one question — a scenario of several lines
+    with 갑/을 and dates is awkward to quote on a command line. Not UTF-8 is a one-line error naming the byte."""
+    if query != "-":
+        return query
+    if sys.stdin.isatty():
+        console.print("[dim]reading the question from stdin; end it with Ctrl-D[/]", highlight=False)
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise LegalretError(f"<stdin>:{line}: the question is not UTF-8 (byte 0x{data[e.start]:02x} at offset "
+                            f"{e.start}); give it in UTF-8 (`legalret fix-text` repairs text decoded wrongly)") from None
 
 
 def _client(index: Path | None):
