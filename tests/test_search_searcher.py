@@ -109,6 +109,23 @@ def test_over_long_query_truncated_with_notice(searcher):
     assert "query cut to its first 4,000 of 4,799 characters (the limit everywhere)" in res.notices
 
 
+def test_a_mojibake_query_is_searched_as_its_repair_with_a_notice(searcher):
+    """A question pasted from a mis-decoded page (UTF-8 read as cp1252, lost bytes dropped) is searched as the
+    Korean it was, and the notice says what was searched; clean text and accented Latin are left alone."""
+    from legalret.ingest.mojibake import corrupt
+
+    clean = searcher.search("유치권을 행사", k=3, mode="bm25")
+    broken = corrupt("유치권을 행사")
+    assert broken != "유치권을 행사" and "유" not in broken
+    res = searcher.search(broken, k=3, mode="bm25")
+    assert res.query == "유치권을 행사" and res.keys == clean.keys and res[0].key == "민법 제320조"
+    assert res.notices == ["the query looked like Korean text decoded with the wrong encoding (UTF-8 read as "
+                           "cp1252/latin-1); searched for its repair: '유치권을 행사'"]
+    assert clean.notices == [] and searcher.search("café 유치권", k=1, mode="bm25").query == "café 유치권"
+    lossy = "유치권 간접점유".encode("utf-8").decode("cp1252", errors="replace")  # a lost byte shown as U+FFFD
+    assert searcher.search(lossy, k=1, mode="bm25").query == "유치권 간접점유"
+
+
 def test_error_paths(searcher, tmp_path):
     with pytest.raises(LegalretError, match="empty query"):
         searcher.search("   \n ")

@@ -12,6 +12,7 @@ Every retriever reads the :class:`~legalret.search.retrievers.Query` made here.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from legalret.config import MAX_QUERY_CHARS, query_cut_note  # one query limit and cut notice for every interface
@@ -24,6 +25,37 @@ from legalret.text import clean_query
 
 NO_WORDS = ("the query has no searchable words (only punctuation, symbols or particles); "
             "type some words or an article citation such as '민법 제750조'")
+
+#: A lead byte of a UTF-8 character read as cp1252/latin-1 (Â…ô): what every mojibake the repair knows contains.
+_BROKEN_LEAD = re.compile("[\u00c2-\u00f4]")
+
+
+def repaired_query(text: str) -> tuple[str, list[str]]:
+    """``text``, or — when it looks like Korean mojibake (UTF-8 read as cp1252/latin-1: a question pasted from a
+    mis-decoded page or mail, "ìœ ì¹˜ê¶Œ") — its repair (:func:`legalret.ingest.mojibake.repair_mojibake`), with a
+    notice naming what was searched instead; a repair the model is unsure of says so. Searching the broken text
+    would match nothing ("no article contains 'ìœ'") and guess from the dense side alone. Clean text costs one
+    regular-expression scan; the repair model is loaded only for a suspect query (~0.8 s once)."""
+    if not _BROKEN_LEAD.search(text):  # no lead byte of broken UTF-8: clean, and the ingest package stays unimported
+        return text, []
+    from legalret.ingest.mojibake import looks_like_mojibake
+
+    if not looks_like_mojibake(text):
+        return text, []
+    from legalret.ingest.mojibake import repair_mojibake
+
+    result = repair_mojibake(text)
+    if not result.changed:
+        return text, []
+    doubtful = [r for r in result.repairs if r.status != "repaired"]
+    shown = result.text if len(result.text) <= 80 else result.text[:80] + "…"
+    if not doubtful:
+        return result.text, [f"the query looked like Korean text decoded with the wrong encoding (UTF-8 read as "
+                              f"cp1252/latin-1); searched for its repair: '{shown}'"]
+    least = min(doubtful, key=lambda r: r.confidence)
+    return result.text, [f"the query looked like Korean text decoded with the wrong encoding, and its repair is "
+                         f"uncertain ({least.status}, confidence {least.confidence:.2f} for '{least.fixed}'); "
+                         f"searched for '{shown}' — retype the question if that is not it"]
 
 
 class QueryPreparer:
@@ -48,10 +80,12 @@ class QueryPreparer:
     def query(self, text: str) -> Query:
         if not isinstance(text, str):
             raise LegalretError(f"query must be text, not {type(text).__name__}")
+        # the repair reads the raw text: normalizing first would turn NBSP and U+0085 (bytes of a lossy decode)
+        # into spaces and lose what the repair needs
+        text, notes = repaired_query(text.encode("utf-8", "replace").decode("utf-8"))
         q = clean_query(text)
         if not q:
             raise LegalretError("empty query: type some words or an article citation such as '민법 제750조'")
-        notes = []
         if len(q) > MAX_QUERY_CHARS:
             notes.append(query_cut_note(len(q)))
             q = q[:MAX_QUERY_CHARS]
