@@ -36,6 +36,24 @@ def test_files_and_jsonl_with_law_filter(tmp_path):
         read_corpus([str(jsonl)], laws=["상법"])
 
 
+def test_a_bad_articles_file_is_skipped_whole_and_named(tmp_path):
+    """One malformed articles JSONL does not abort the batch: it is skipped whole (half a file would look like a
+    law that lost its later articles) with its file:line error, and the other sources are read."""
+    md = tmp_path / "민법" / "법률.md"
+    md.parent.mkdir()
+    md.write_text(MINBEOP, encoding="utf-8")
+    good, bad = tmp_path / "good.jsonl", tmp_path / "bad.jsonl"
+    articles = ingest([str(md)]).articles
+    write_articles(good, articles[:1])
+    write_articles(bad, articles)
+    bad.write_text(bad.read_text(encoding="utf-8") + "not json\n", encoding="utf-8")
+    result = read_corpus([str(good), str(bad)])
+    assert [a.key for a in result.articles] == ["민법 제194조"]  # nothing of bad.jsonl, not even its good lines
+    assert [str(e) for e in result.errors] == [f"{bad}:3: not an article record (Expecting value: line 1 column 1 (char 0))"]
+    with pytest.raises(LegalretError, match=r"no articles read from .*bad\.jsonl \(1 source errors; first: .*bad\.jsonl:3"):
+        read_corpus([str(bad)])
+
+
 def test_unknown_name_is_one_clear_error(tmp_path):
     with pytest.raises(LegalretError, match="neither a file/folder/glob nor a corpus manifest"):
         read_corpus(["no-such-corpus-or-file"])

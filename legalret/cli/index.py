@@ -43,8 +43,9 @@ def _default_index() -> Path:
 
 # ---- sources -> articles ----------------------------------------------------------------------------
 def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: Optional[List[str]] = None,
-                  accept_uncertain: bool = False, repairs: Optional[dict] = None):
-    """Articles from SOURCES (see :func:`legalret.corpus.resolve.read_corpus`); skipped files are listed.
+                  accept_uncertain: bool = False, repairs: Optional[dict] = None, skipped: Optional[list] = None):
+    """Articles from SOURCES (see :func:`legalret.corpus.resolve.read_corpus`); skipped files are listed (one line
+    each, and into ``skipped``: the JSON report's ``skipped``).
 
     The ingest policy of ``legalret ingest --strict`` applies: uncertain mojibake repairs are refused (one
     line: file, count, first spans) unless ``accept_uncertain``; certain repairs are reported on stderr and
@@ -52,8 +53,10 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
     from legalret.corpus.resolve import read_corpus
 
     result = read_corpus(sources, laws, kinds)
+    if skipped is not None:
+        skipped.extend(str(e) for e in result.errors)
     for err in result.errors[:10]:
-        console.print(f"[yellow]skipped:[/] {err}", highlight=False)
+        console.print(f"[yellow]skipped:[/] {err}", highlight=False, soft_wrap=True)
     if len(result.errors) > 10:
         console.print(f"[yellow]… and {len(result.errors) - 10} more source errors[/]")
     report = result.report
@@ -131,7 +134,8 @@ def build_command(
     index = index or _default_index()
     _check_index_path(index)
     repairs: dict = {}
-    articles = load_articles(sources, law, kind, accept_uncertain, repairs)
+    skipped: list = []
+    articles = load_articles(sources, law, kind, accept_uncertain, repairs, skipped)
     console.print(f"indexing {len(articles)} articles into {index}", highlight=False)
     report = pipeline.build(
         articles, index, model=model, adapter=adapter, batch_size=batch_size, verbose=True,
@@ -140,7 +144,7 @@ def build_command(
         facts=_load_facts(facts) if facts else None,
         dense_weight=dense_weight, onnx_export=True,
     )
-    _print_report(report, as_json, repairs)
+    _print_report(report, as_json, repairs, skipped)
 
 
 @index_app.command("add")
@@ -166,14 +170,15 @@ def add_command(
     index = index or _default_index()
     _check_index_path(index)
     repairs: dict = {}
-    articles = load_articles(sources, law, kind, accept_uncertain, repairs) if sources else []
+    skipped: list = []
+    articles = load_articles(sources, law, kind, accept_uncertain, repairs, skipped) if sources else []
     report = pipeline.add(
         articles, index, model=model, adapter=adapter, remove_missing=not keep_missing,
         allow_removals=allow_removals, keep=keep, verbose=True,
         precedents=_load_precedents(precedents) if precedents else None,
         facts=_load_facts(facts) if facts else None,
     )
-    _print_report(report, as_json, repairs)
+    _print_report(report, as_json, repairs, skipped)
 
 
 @index_app.command("rollback")
@@ -217,13 +222,14 @@ def export_command(
     console.print(f"{index}: queries are embedded by the ONNX export at {path}", highlight=False, soft_wrap=True)
 
 
-def _print_report(report, as_json: bool, repairs: Optional[dict] = None) -> None:
+def _print_report(report, as_json: bool, repairs: Optional[dict] = None, skipped: Optional[list] = None) -> None:
     if as_json:
         d = {k: getattr(report, k) for k in ("generation", "wrote", "articles", "searchable", "laws", "added", "changed", "removed",
                                               "unchanged", "duplicates", "tokenized", "encoded", "vectors_cached", "memory", "timings",
                                               "cpu_timings")}
         d["index"] = str(report.index_dir)
         d["mojibake"] = repairs or None
+        d["skipped"] = skipped or []  # source files not read (file:line: reason), their laws left as they were
         sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
         return
     if not report.wrote:

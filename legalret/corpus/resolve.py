@@ -35,13 +35,19 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
     """The articles of ``sources`` under the law/kind filters (a manifest adds its own); reading nothing is an error."""
     sources = list(sources)
     jsonl: list[Article] = []
+    jsonl_errors: list[SourceError] = []
     files: list[str] = []
     manifest_laws: list[str] = []
     manifest_kinds: list[str] = []
     for src in sources:
         path = Path(src).expanduser()
         if path.suffix == ".jsonl" and path.is_file():
-            jsonl.extend(read_articles(path))
+            # a bad line skips its whole file, as a bad statute file is skipped: half a file would look like a law
+            # that lost its later articles, and its laws are then simply not in the batch (nothing of them changes)
+            try:
+                jsonl.extend(list(read_articles(path)))
+            except SourceError as e:
+                jsonl_errors.append(e)
         elif path.exists() or globlib.has_magic(src):
             files.append(src)
         else:
@@ -53,7 +59,7 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
     law_filter = list(laws or []) + manifest_laws or None
     kind_filter = list(kinds or []) + manifest_kinds or None
     articles: list[Article] = []
-    errors: list[SourceError] = []
+    errors: list[SourceError] = list(jsonl_errors)
     report = None
     if jsonl:
         names = LawNames(law_filter or [])
@@ -64,7 +70,7 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
 
         result = ingest(files, laws=law_filter, kinds=kind_filter)
         articles.extend(result.articles)
-        errors = list(result.report.errors)
+        errors += result.report.errors
         report = result.report
     if not articles:
         raise LegalretError(f"no articles read from {', '.join(sources)}"
