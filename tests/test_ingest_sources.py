@@ -90,6 +90,20 @@ def test_bad_files_are_reported_not_fatal(ingest_dir, tmp_path):
     assert {a.law for a in result.articles} == {"민법", "상법 시행령"} and result.report.articles == 13
 
 
+def test_an_articles_jsonl_is_named_for_what_it_is(ingest_dir, tmp_path):
+    """`legalret ingest out.jsonl`: an articles JSONL (ingest's own output) is not a statute file — the error says
+    so and where it is read, instead of a JSON parser's "Extra data" on its second line."""
+    from legalret.articles import write_articles
+
+    jsonl = tmp_path / "articles.jsonl"
+    write_articles(jsonl, ingest([ingest_dir / "markdown"]).articles)
+    result = ingest([jsonl, ingest_dir / "markdown"])
+    assert [str(e) for e in result.report.errors] == [
+        f"{jsonl}: an articles JSONL (what `legalret ingest --out` writes), not a statute file: "
+        "`legalret index build/add` read it as it is"]
+    assert result.report.articles == ingest([ingest_dir / "markdown"]).report.articles
+
+
 def test_on_error_may_stop_the_batch(ingest_dir):
     def stop(err):
         raise err

@@ -404,6 +404,11 @@ def iter_documents(sources, *, kinds=None, laws=None, report: IngestReport | Non
             fail(e)
             continue
         report.files += 1
+        if PurePosixPath(src.name).suffix.lower() == ".jsonl":  # an articles JSONL read as law.go.kr JSON fails on
+            # its second line ("Extra data"), which says nothing of what it is
+            fail(SourceError(src.name, "an articles JSONL (what `legalret ingest --out` writes), not a statute file: "
+                                       "`legalret index build/add` read it as it is"))
+            continue
         fmt = src.format or detect_format(src.name, text)
         report.formats[fmt] += 1
         fixer.source = src.name
