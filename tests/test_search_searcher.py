@@ -124,6 +124,10 @@ def test_a_mojibake_query_is_searched_as_its_repair_with_a_notice(searcher):
     assert clean.notices == [] and searcher.search("café 유치권", k=1, mode="bm25").query == "café 유치권"
     lossy = "유치권 간접점유".encode("utf-8").decode("cp1252", errors="replace")  # a lost byte shown as U+FFFD
     assert searcher.search(lossy, k=1, mode="bm25").query == "유치권 간접점유"
+    pasted = corrupt("유치권을 행사 " * 1000)  # 8,000 characters, 17,000 of mojibake: the repair reads 12,000
+    res = searcher.search(pasted, k=1, mode="bm25")
+    assert res.query.startswith("유치권을 행사 유치권을") and len(res.query) == MAX_QUERY_CHARS
+    assert f"the query was cut to its first 12,000 of {len(pasted):,} characters before its repair" in res.notices
 
 
 def test_error_paths(searcher, tmp_path):

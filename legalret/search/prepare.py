@@ -28,6 +28,9 @@ NO_WORDS = ("the query has no searchable words (only punctuation, symbols or par
 
 #: A lead byte of a UTF-8 character read as cp1252/latin-1 (Â…ô): what every mojibake the repair knows contains.
 _BROKEN_LEAD = re.compile("[\u00c2-\u00f4]")
+#: The most of a suspect query the mojibake repair reads: a Hangul syllable is three characters of mojibake, so this
+#: holds more than the :data:`~legalret.config.MAX_QUERY_CHARS` the search keeps.
+REPAIR_CHARS = 3 * MAX_QUERY_CHARS
 
 
 def repaired_query(text: str) -> tuple[str, list[str]]:
@@ -44,18 +47,23 @@ def repaired_query(text: str) -> tuple[str, list[str]]:
         return text, []
     from legalret.ingest.mojibake import repair_mojibake
 
+    notes = []
+    if len(text) > REPAIR_CHARS:  # the repair's beam search costs ~0.1 ms a character: a pasted megabyte would
+        # hold a server for a minute, and the query limit keeps less than this anyway
+        notes.append(f"the query was cut to its first {REPAIR_CHARS:,} of {len(text):,} characters before its repair")
+        text = text[:REPAIR_CHARS]
     result = repair_mojibake(text)
     if not result.changed:
-        return text, []
+        return text, notes
     doubtful = [r for r in result.repairs if r.status != "repaired"]
     shown = result.text if len(result.text) <= 80 else result.text[:80] + "…"
     if not doubtful:
         return result.text, [f"the query looked like Korean text decoded with the wrong encoding (UTF-8 read as "
-                              f"cp1252/latin-1); searched for its repair: '{shown}'"]
+                             f"cp1252/latin-1); searched for its repair: '{shown}'", *notes]
     least = min(doubtful, key=lambda r: r.confidence)
     return result.text, [f"the query looked like Korean text decoded with the wrong encoding, and its repair is "
                          f"uncertain ({least.status}, confidence {least.confidence:.2f} for '{least.fixed}'); "
-                         f"searched for '{shown}' — retype the question if that is not it"]
+                         f"searched for '{shown}' — retype the question if that is not it", *notes]
 
 
 class QueryPreparer:
