@@ -176,6 +176,14 @@ def test_page_speaks_korean_relevance_precedents_and_long_input(tmp_path, browse
         box.send_keys(Keys.ENTER)
         wait.until(lambda d: "일치하는 조문이 없습니다" in d.find_element(By.ID, "status").text)
 
+        # a question pasted in the wrong encoding: searched as its repair, and the notice says so in Korean
+        from legalret.ingest.mojibake import corrupt
+
+        browser.execute_script("document.getElementById('q').value = arguments[0];", corrupt("유치권을 행사"))
+        browser.find_element(By.ID, "go").click()
+        wait.until(lambda d: "복원한 '유치권을 행사'(으)로 검색했습니다" in d.find_element(By.ID, "notices").text)
+        wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, 'li.hit[data-key="민법 제320조"]')))
+
         # a pasted 판결요지 longer than the server's limit: cut, with a note that says so (and the limit)
         holding = ("임차인이 임차목적물을 수리하고 그 비용의 상환을 청구할 때까지 목적물을 유치할 수 있다. " * 200)[: limit + 700].strip()
         browser.execute_script("const q = document.getElementById('q'); q.value = arguments[0];"

@@ -200,7 +200,12 @@ function growBox() {
 
 // The server's notices in Korean (the API writes them in English for scripts); unknown ones as they are.
 const NOTICE_KO = [
-  [/^query truncated to its first (\d+) of (\d+) characters/, (m) => `검색어가 길어 앞 ${m[1]}자만 검색했습니다 (전체 ${m[2]}자).`],
+  [/^query cut to its first ([\d,]+) of ([\d,]+) characters/, (m) => `검색어가 길어 앞 ${m[1]}자만 검색했습니다 (전체 ${m[2]}자).`],
+  [/^the query looked like Korean text decoded with the wrong encoding \(UTF-8 read as cp1252\/latin-1\); searched for its repair: '(.*)'$/s,
+   (m) => `검색어가 잘못된 인코딩으로 깨진 한글로 보여, 복원한 '${m[1]}'(으)로 검색했습니다.`],
+  [/^the query looked like Korean text decoded with the wrong encoding, and its repair is uncertain \(.*?confidence ([\d.]+) for '(.*?)'\); searched for '(.*)' — /s,
+   (m) => `검색어가 깨진 한글로 보여 복원했지만 확실하지 않습니다 ('${m[2]}' 신뢰도 ${m[1]}). '${m[3]}'(으)로 검색했습니다 — 의도한 질문이 아니면 다시 입력하세요.`],
+  [/^the query was cut to its first ([\d,]+) of ([\d,]+) characters before its repair/, (m) => `깨진 검색어가 길어 앞 ${m[1]}자만 복원했습니다 (전체 ${m[2]}자).`],
   [/^cited article (.+?) \((.+)\) is not in this index/, (m) => `인용한 조문 ${m[1]}은(는) 이 색인에 없습니다.`],
   [/^cited article (.+?) is deleted/, (m) => `인용한 조문 ${m[1]}은(는) 삭제된 조문입니다.`],
   [/^'(.+?)': (.+?) is not in this index/, (m) => `'${m[1]}': ${m[2]}은(는) 이 색인에 없는 법령입니다.`],
