@@ -38,4 +38,15 @@ if [ "${FULL_DENSE:-0}" = "1" ]; then
 fi
 # 5. how much of each article the dense vectors need (re-encodes the 민법+상법 articles at several cuts)
 $PY experiments/passage_length.py --index "$HOME_DIR/bench/index-civil-commercial-default-base" --corpus-stats
+# 6. the main job's default per question style, on the index `scripts/quickstart.sh` builds (skipped without it):
+#    the first question file's report halves + 600 dev holdings, and the second file (both halves: the outside check)
+MAIN_INDEX=$($PY -c 'from legalret.config import default_index_dir; print(default_index_dir())')
+if [ -f "$MAIN_INDEX/CURRENT" ]; then
+  $PY benchmarks/style_eval.py --index "$MAIN_INDEX" --split report --holdings "$QUERIES" --retrievers default \
+      --name style_report_prior
+  $PY benchmarks/style_eval.py --index "$MAIN_INDEX" --split all --questions benchmarks/queries/user_questions_2.jsonl \
+      --retrievers bm25,dense,memory,convex,default --name user_questions_2_main_index
+else
+  echo "no main-job index at $MAIN_INDEX (bash scripts/quickstart.sh builds it): the per-style results are not re-measured" >&2
+fi
 $PY benchmarks/write_results_doc.py
