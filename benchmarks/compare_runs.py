@@ -28,9 +28,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(1, str(REPO / "benchmarks"))  # index_names, when this is imported rather than run
 
 from index_names import recorded_command  # noqa: E402
-
-#: groups in print order; "all questions" pools the people's questions (never the holdings)
-ORDER = ("short", "scenario", "keyword", "all questions", "holding")
+from style_eval import STYLE_ORDER, style_groups  # noqa: E402  (the style columns of the runs compared)
 
 
 def read_run(path: Path, retriever: str, metric: str) -> dict[str, tuple[float, str, str]]:
@@ -58,6 +56,7 @@ def read_run(path: Path, retriever: str, metric: str) -> dict[str, tuple[float, 
 def compare(base: dict, new: dict, *, by: str = "style", n_resamples: int = 1000, seed: int = 0) -> dict:
     """Per group: n, base and new means, the paired difference new − base with its interval, and the questions
     whose value rose / fell. ``base`` and ``new`` are :func:`read_run` outputs over the same qids."""
+    from legalret.evaluate.families import FAMILIES
     from legalret.evaluate.metrics import paired_bootstrap_diff
 
     only = sorted(set(base) ^ set(new))
@@ -65,12 +64,10 @@ def compare(base: dict, new: dict, *, by: str = "style", n_resamples: int = 1000
         raise SystemExit(f"the runs scored different queries ({len(only)}, e.g. {only[0]!r}): compare runs of one set")
     groups: dict[str, list[str]] = {}
     for qid, (_, style, family) in base.items():
-        names = [style] if by == "style" else [family]
-        if by == "style" and style != "holding":
-            names.append("all questions")
-        for name in names:
+        for name in style_groups(style) if by == "style" else (family,):
             groups.setdefault(name, []).append(qid)
-    order = [g for g in ORDER if g in groups] + sorted(g for g in groups if g not in ORDER)
+    known = STYLE_ORDER if by == "style" else FAMILIES  # the order style_eval and law_eval print in
+    order = [g for g in known if g in groups] + sorted(g for g in groups if g not in known)
     rows = {}
     for g in order:
         qids = groups[g]

@@ -177,18 +177,19 @@ COMPARISONS = tuple((a, "memory" if a in ("facts", "memories") else "two-way")
                     for a in ("default", "convex", "ranker", "rrf", "facts", "memories")) + (("ranker", "default"),)
 
 
+def style_groups(style: str) -> tuple[str, ...]:
+    """The style columns a query counts in: its own, and "all questions" for people's questions (not holdings)."""
+    return (style,) if style == "holding" else (style, "all questions")
+
+
 def per_style(queries, results: dict[str, list], *, n_resamples: int, seed: int,
               comparisons: tuple[tuple[str, str], ...] = COMPARISONS) -> dict:
     """{style: {retriever: aggregate}} plus the paired differences of ``comparisons`` per style; the user
     questions also form "all questions" (holdings do not)."""
     from legalret.evaluate.breakdown import breakdown
 
-    def styles(q):
-        style = q.extra["style"]
-        return (style,) if style == "holding" else (style, "all questions")
-
-    return breakdown(queries, results, dimensions={"style": (styles, STYLE_ORDER)}, comparisons=comparisons,
-                     n_resamples=n_resamples, seed=seed, all_column=False)["style"]
+    return breakdown(queries, results, dimensions={"style": (lambda q: style_groups(q.extra["style"]), STYLE_ORDER)},
+                     comparisons=comparisons, n_resamples=n_resamples, seed=seed, all_column=False)["style"]
 
 
 def per_query(queries, results: dict[str, list]) -> dict:

@@ -35,7 +35,7 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
     """The articles of ``sources`` under the law/kind filters (a manifest adds its own); reading nothing is an error."""
     sources = list(sources)
     jsonl: list[Article] = []
-    jsonl_errors: list[SourceError] = []
+    errors: list[SourceError] = []
     files: list[str] = []
     manifest_laws: list[str] = []
     manifest_kinds: list[str] = []
@@ -47,7 +47,7 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
             try:
                 jsonl.extend(list(read_articles(path)))
             except SourceError as e:
-                jsonl_errors.append(e)
+                errors.append(e)
         elif path.exists() or globlib.has_magic(src):
             files.append(src)
         else:
@@ -59,7 +59,6 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
     law_filter = list(laws or []) + manifest_laws or None
     kind_filter = list(kinds or []) + manifest_kinds or None
     articles: list[Article] = []
-    errors: list[SourceError] = list(jsonl_errors)
     report = None
     if jsonl:
         names = LawNames(law_filter or [])

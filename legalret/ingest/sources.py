@@ -382,6 +382,13 @@ def iter_documents(sources, *, kinds=None, laws=None, report: IngestReport | Non
         source_errors.clear()
         if progress is not None:
             progress(src)
+        if PurePosixPath(src.name).suffix.lower() == ".jsonl":  # (only ever named explicitly: folders skip it) read
+            # as law.go.kr JSON it fails on its second line ("Extra data"), which says nothing of what it is — and
+            # refused here, before its bytes are read
+            report.files += 1
+            fail(SourceError(src.name, "an articles JSONL (what `legalret ingest --out` writes), not a statute file: "
+                                       "`legalret index build/add` read it as it is"))
+            continue
         try:
             data = src.read()
         except SourceError as e:  # e.g. a remote file that is not there (HTTP 404)
@@ -404,11 +411,6 @@ def iter_documents(sources, *, kinds=None, laws=None, report: IngestReport | Non
             fail(e)
             continue
         report.files += 1
-        if PurePosixPath(src.name).suffix.lower() == ".jsonl":  # an articles JSONL read as law.go.kr JSON fails on
-            # its second line ("Extra data"), which says nothing of what it is
-            fail(SourceError(src.name, "an articles JSONL (what `legalret ingest --out` writes), not a statute file: "
-                                       "`legalret index build/add` read it as it is"))
-            continue
         fmt = src.format or detect_format(src.name, text)
         report.formats[fmt] += 1
         fixer.source = src.name

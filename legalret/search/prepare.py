@@ -26,7 +26,8 @@ from legalret.text import clean_query
 NO_WORDS = ("the query has no searchable words (only punctuation, symbols or particles); "
             "type some words or an article citation such as '민법 제750조'")
 
-#: A lead byte of a UTF-8 character read as cp1252/latin-1 (Â…ô): what every mojibake the repair knows contains.
+#: A lead byte of a UTF-8 character read as cp1252/latin-1 (Â…ô): what every mojibake the repair knows contains (the
+#: lead class of ``legalret.ingest.mojibake.alphabet._SUSPECT``, repeated so a clean query never imports that package).
 _BROKEN_LEAD = re.compile("[\u00c2-\u00f4]")
 #: The most of a suspect query the mojibake repair reads: a Hangul syllable is three characters of mojibake, so this
 #: holds more than the :data:`~legalret.config.MAX_QUERY_CHARS` the search keeps.
