@@ -262,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     data = shared_data_dir()
     if data is None:
         raise SystemExit("no shared data folder (../shared/data or $LEGALRET_DATA)")
-    articles = load_articles([args.corpus])
+    articles = load_articles([args.corpus]).articles
     if args.agreement is not None:
         agreement(articles, dict(args.setting), args.agreement or None, REPO / "benchmarks" / "results", args.name)
         return 0

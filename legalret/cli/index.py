@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
 
@@ -42,19 +43,27 @@ def _default_index() -> Path:
 
 
 # ---- sources -> articles ----------------------------------------------------------------------------
+@dataclass
+class LoadedArticles:
+    """What :func:`load_articles` read: the articles, the source files it skipped (``file:line: reason``, their laws
+    left as they were) and the certain mojibake repairs it counted (None: nothing repaired) — the JSON report's
+    ``skipped`` and ``mojibake``."""
+
+    articles: list = field(default_factory=list)
+    skipped: List[str] = field(default_factory=list)
+    mojibake: Optional[dict] = None
+
+
 def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: Optional[List[str]] = None,
-                  accept_uncertain: bool = False, repairs: Optional[dict] = None, skipped: Optional[list] = None):
-    """Articles from SOURCES (see :func:`legalret.corpus.resolve.read_corpus`); skipped files are listed (one line
-    each, and into ``skipped``: the JSON report's ``skipped``).
+                  accept_uncertain: bool = False) -> LoadedArticles:
+    """Articles from SOURCES (see :func:`legalret.corpus.resolve.read_corpus`); skipped files are listed, one line each.
 
     The ingest policy of ``legalret ingest --strict`` applies: uncertain mojibake repairs are refused (one
-    line: file, count, first spans) unless ``accept_uncertain``; certain repairs are reported on stderr and
-    counted into ``repairs`` (the JSON report's ``mojibake``)."""
+    line: file, count, first spans) unless ``accept_uncertain``; certain repairs are reported on stderr."""
     from legalret.corpus.resolve import read_corpus
 
     result = read_corpus(sources, laws, kinds)
-    if skipped is not None:
-        skipped.extend(str(e) for e in result.errors)
+    loaded = LoadedArticles(result.articles, [str(e) for e in result.errors])
     for err in result.errors[:10]:
         console.print(f"[yellow]skipped:[/] {err}", highlight=False, soft_wrap=True)
     if len(result.errors) > 10:
@@ -70,10 +79,9 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
                           + (" …" if len(files) > 1 else "") + f"): {len(report.repairs)} span(s)"
                           + (f", {len(report.uncertain)} of them uncertain (accepted)" if report.uncertain else ""),
                           highlight=False)
-        if repairs is not None:
-            repairs.update(repaired=len(report.repairs), uncertain=len(report.uncertain),
-                           files=sorted(report.repaired_files))
-    return result.articles
+            loaded.mojibake = {"repaired": len(report.repairs), "uncertain": len(report.uncertain),
+                              "files": sorted(files)}
+    return loaded
 
 
 def _one_value(values):
@@ -133,18 +141,16 @@ def build_command(
 
     index = index or _default_index()
     _check_index_path(index)
-    repairs: dict = {}
-    skipped: list = []
-    articles = load_articles(sources, law, kind, accept_uncertain, repairs, skipped)
-    console.print(f"indexing {len(articles)} articles into {index}", highlight=False)
+    loaded = load_articles(sources, law, kind, accept_uncertain)
+    console.print(f"indexing {len(loaded.articles)} articles into {index}", highlight=False)
     report = pipeline.build(
-        articles, index, model=model, adapter=adapter, batch_size=batch_size, verbose=True,
+        loaded.articles, index, model=model, adapter=adapter, batch_size=batch_size, verbose=True,
         passage_max_tokens=passage_tokens or None, keep=keep,
         precedents=_load_precedents(precedents) if precedents else None, memory_dense=memory_dense,
         facts=_load_facts(facts) if facts else None,
         dense_weight=dense_weight, onnx_export=True,
     )
-    _print_report(report, as_json, repairs, skipped)
+    _print_report(report, as_json, loaded)
 
 
 @index_app.command("add")
@@ -169,16 +175,14 @@ def add_command(
 
     index = index or _default_index()
     _check_index_path(index)
-    repairs: dict = {}
-    skipped: list = []
-    articles = load_articles(sources, law, kind, accept_uncertain, repairs, skipped) if sources else []
+    loaded = load_articles(sources, law, kind, accept_uncertain) if sources else LoadedArticles()
     report = pipeline.add(
-        articles, index, model=model, adapter=adapter, remove_missing=not keep_missing,
+        loaded.articles, index, model=model, adapter=adapter, remove_missing=not keep_missing,
         allow_removals=allow_removals, keep=keep, verbose=True,
         precedents=_load_precedents(precedents) if precedents else None,
         facts=_load_facts(facts) if facts else None,
     )
-    _print_report(report, as_json, repairs, skipped)
+    _print_report(report, as_json, loaded)
 
 
 @index_app.command("rollback")
@@ -222,14 +226,14 @@ def export_command(
     console.print(f"{index}: queries are embedded by the ONNX export at {path}", highlight=False, soft_wrap=True)
 
 
-def _print_report(report, as_json: bool, repairs: Optional[dict] = None, skipped: Optional[list] = None) -> None:
+def _print_report(report, as_json: bool, loaded: LoadedArticles) -> None:
     if as_json:
         d = {k: getattr(report, k) for k in ("generation", "wrote", "articles", "searchable", "laws", "added", "changed", "removed",
                                               "unchanged", "duplicates", "tokenized", "encoded", "vectors_cached", "memory", "timings",
                                               "cpu_timings")}
         d["index"] = str(report.index_dir)
-        d["mojibake"] = repairs or None
-        d["skipped"] = skipped or []  # source files not read (file:line: reason), their laws left as they were
+        d["mojibake"] = loaded.mojibake
+        d["skipped"] = loaded.skipped  # source files not read (file:line: reason), their laws left as they were
         sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
         return
     if not report.wrote:
