@@ -93,3 +93,21 @@ def test_repeated_unresolved_reference_is_one_notice():
     notes = unresolved_citations("제753조 제753조 손해 제753조 제753조 형법 제250조", NAMES)
     assert notes == ["'제753조' names no law; write it as e.g. '민법 제753조'",
                      "'형법 제250조': 형법 is not in this index (see `legalret index info`)"]
+
+
+def test_a_range_marks_its_last_citation():
+    """"내지", "부터 … 까지" and "~" make the two citations a range (the searcher fills in the articles between);
+    a list ("," "및") does not, and a range must run forwards within one law."""
+    for q in ("민법 제750조 내지 제752조", "민법 제750조부터 제752조까지", "민법 제750조~제752조", "민법 제750조 ~ 752조"):
+        cites = find_citations(q, NAMES)
+        assert [c.key for c in cites] == ["민법 제750조", "민법 제752조"], q
+        assert (cites[0].range_start, cites[1].range_start) == (None, (750, 0)), q
+    assert find_citations("상법 제651조의2 내지 제655조", NAMES)[1].range_start == (651, 2)
+    for q in ("민법 제750조, 제752조", "민법 제750조 및 제752조", "민법 제752조 내지 제750조", "민법 제750조 내지 상법 제752조"):
+        assert all(c.range_start is None for c in find_citations(q, NAMES)), q
+
+
+def test_article_numbers_keep_all_their_digits():
+    # a number no article has is "not in this index" later — never silently a shorter, real one
+    assert keys("민법 제750조의99999999999") == ["민법 제750조의99999999999"]
+    assert keys("민법 제99999조") == ["민법 제99999조"]

@@ -133,15 +133,26 @@ def _run(args, env):
 
 @pytest.mark.parametrize("extra", [["--json"], ["--json", "--explain"], [], ["--explain"], ["--law", "민법", "-k", "2"]])
 def test_server_output_equals_in_process(index, server, extra):
-    args = ["search", "간접점유 점유권", "--index", str(index), *extra]
-    local = _run(args, {})
-    remote = _run(args, {"LEGALRET_SERVER": server.url, "LEGALRET_TOKEN": "tok"})
+    args = ["search", "간접점유 점유권", *extra]
+    local = _run([*args, "--index", str(index)], {})
+    # the server answers when no --index names another index (LEGALRET_INDEX is the same index here)
+    remote = _run(args, {"LEGALRET_SERVER": server.url, "LEGALRET_TOKEN": "tok", "LEGALRET_INDEX": str(index)})
     assert local.exit_code == 0 and remote.exit_code == 0, (local.output, remote.output)
     assert remote.output == local.output
     assert "민법 제194조" in local.output
     if "--json" in extra:
         first = json.loads(local.output.splitlines()[0])
         assert first["rank"] == 1 and first["key"] == "민법 제194조" and "citation" not in first
+
+
+def test_an_explicit_index_is_searched_here_not_through_the_server(index, server):
+    """LEGALRET_SERVER answered for whatever --index said (a server does not say which index it serves): now an
+    explicit --index is searched in-process, with a note. The wrong token proves the server was not asked."""
+    args = ["search", "간접점유 점유권", "--index", str(index), "--json"]
+    r = runner.invoke(app, args, env={"LEGALRET_SERVER": server.url, "LEGALRET_TOKEN": "wrong", "LEGALRET_RESIDENT": "off"})
+    assert r.exit_code == 0, r.output
+    assert "--index given: searching" in r.stderr and "not through LEGALRET_SERVER" in r.stderr
+    assert json.loads(r.stdout.splitlines()[0])["key"] == "민법 제194조"
 
 
 def _error(args, env) -> str:
@@ -325,8 +336,8 @@ def test_result_settings_reach_the_terminal_search(index_with_ranker, tmp_path, 
 
 
 def test_an_explicit_server_with_other_settings_is_named(index, server):
-    r = _run(["search", "간접점유", "--index", str(index), "--json"],
-             {"LEGALRET_SERVER": server.url, "LEGALRET_TOKEN": "tok", "LEGALRET_RANKER": "none"})
+    r = _run(["search", "간접점유", "--json"],
+             {"LEGALRET_SERVER": server.url, "LEGALRET_TOKEN": "tok", "LEGALRET_RANKER": "none", "LEGALRET_INDEX": str(index)})
     assert r.exit_code == 0
     assert "ranks with its own settings (LEGALRET_RANKER=none here, (unset) there)" in r.output.replace("\n", " ")
 

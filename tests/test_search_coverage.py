@@ -5,14 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from legalret.search.coverage import LOW_COVERAGE, coverage, coverage_notes
+from legalret.search.coverage import LOW_COVERAGE, NOTHING_MATCHED, coverage, coverage_notes
 
 VOCAB = {"유치권", "점유", "간접", "간접점유", "손해", "배상", "시험"}
 
 
 def test_nothing_matched():
     (note,) = coverage_notes(["퀘이사르프로브", "블라쿠쿠"], VOCAB)
-    assert note.startswith("nothing in the query matched this index") and "'퀘이사르프로브', '블라쿠쿠'" in note
+    assert note.startswith(NOTHING_MATCHED) and "'퀘이사르프로브', '블라쿠쿠'" in note
 
 
 def test_low_coverage_names_what_did_and_did_not_match():
@@ -43,3 +43,28 @@ def test_searcher_adds_the_notice_once(tmp_path):
     assert not any("matched" in n for n in s.search("민법 제750조", k=3).notices)  # a citation alone: no words to check
     with pytest.raises(Exception):
         s.search("   ")
+
+
+def test_a_law_name_counts_as_matched_and_long_words_are_cut():
+    """"상법" occurs in no article's text, yet the index holds 상법: naming the law is not a misspelling. A pasted run
+    of one syllable is one "word": the notice shows its first SHOWN_CHARS characters, not 400,000."""
+    from legalret.search.coverage import SHOWN_CHARS
+
+    is_law = {"상법", "민법"}.__contains__
+    assert coverage_notes(["상법"], VOCAB, is_law=is_law) == []
+    assert coverage_notes(["상법"], VOCAB)[0].startswith("nothing in the query matched")  # without the law names
+    (note,) = coverage_notes(["가" * 400_000], VOCAB)
+    assert f"'{'가' * SHOWN_CHARS}…'" in note and len(note) < 300
+
+
+def test_the_searcher_knows_its_laws_names(tmp_path):
+    sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+    import index_support as sup
+
+    from legalret.index import build_index
+    from legalret.search.searcher import Searcher
+
+    build_index(sup.articles(), tmp_path / "idx", model="none")
+    s = Searcher(tmp_path / "idx")
+    assert not any("matched" in n for n in s.search("상법", k=3).notices)
+    assert any(n.startswith("nothing in the query matched") for n in s.search("형법", k=3).notices)

@@ -74,6 +74,21 @@ def test_citation_to_missing_or_deleted_article_says_so(searcher):
     assert all(not h.article.deleted for h in searcher.search("삭제", k=14, mode="bm25", citations=False))
 
 
+def test_a_cited_range_lists_the_live_articles_between_its_ends(searcher, monkeypatch):
+    from legalret.search import results
+
+    res = searcher.search("민법 제192조 내지 제320조", k=10)
+    # 제194조 and the branch article 제312조의2 lie between; 제8조 (deleted) does not, and nothing is "missing"
+    assert res.keys[:4] == ["민법 제192조", "민법 제194조", "민법 제312조의2", "민법 제320조"]
+    assert all(h.ranks.get("citation") for h in res[:4]) and "within the cited range" in res[1].reasons[0]
+    assert not res.notices
+    assert searcher.search("민법 제750조부터 제751조까지", k=2).keys == ["민법 제750조", "민법 제751조"]
+    monkeypatch.setattr(results, "MAX_RANGE", 2)  # a range longer than the limit: its first articles, and a notice
+    res = searcher.search("민법 제1조 내지 제800조", k=10)
+    assert res.keys[:2] == ["민법 제192조", "민법 제194조"] and "민법 제312조의2" not in res.keys[:3]
+    assert any("cited range 민법 제1조–제800조 holds 8 articles" in n for n in res.notices)
+
+
 def test_law_and_kind_filters(searcher):
     hits = searcher.search("손해 배상 계약", k=10, laws="상법")
     assert hits and all(h.article.law == "상법" for h in hits)
@@ -166,7 +181,7 @@ def test_citation_only_query_loads_no_encoder(index, monkeypatch):
     res = s.search("민법 제750조")
     assert res.keys == ["민법 제750조"] and res[0].ranks == {"citation": 1}
     missing = s.search("민법 제9999조")
-    assert missing.keys == [] and any("민법 제9999조" in n and "not in this index" in n for n in missing.notices)
+    assert missing.keys == [] and missing.notices == ["cited article 민법 제9999조 is not in this index"]
     with pytest.raises(AssertionError, match="encoder was loaded"):  # a query with words does need it
         s.search("민법 제750조 불법행위 손해배상")
 

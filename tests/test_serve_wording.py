@@ -135,6 +135,17 @@ def test_relevance_is_0_to_100_never_negative():
     assert [h["relevance"] for h in hits] == [27, 8, 0]
 
 
+def test_no_relevance_when_nothing_in_the_query_matched():
+    """"zzqqxx" got 관련도 100 under the notice saying nothing matched: the dense list's guesses get no relevance;
+    an exact citation, or a hit the memories voted for (their texts are not the articles'), keeps its own."""
+    hits = [{"score": 9.0, "ranks": {"dense": 1}, "reasons": []}, {"score": 99.0, "ranks": {"citation": 1}, "reasons": []},
+            {"score": 2.0, "ranks": {"dense": 7, "facts": 1}, "reasons": []}]
+    notices = ["nothing in the query matched this index: no article contains 'zzqqxx'; the hits below are only …"]
+    view = lawyer_view([dict(h) for h in hits], learned=True, notices=notices)
+    assert [h["relevance"] for h in view] == [None, 100, 88]
+    assert [h["relevance"] for h in lawyer_view([dict(h) for h in hits], learned=True)] == [100, 100, 88]
+
+
 def test_facts_excerpt_starts_at_the_facts():
     assert facts_excerpt("상고이유를 판단한다.\n 원심은 피고가 …").startswith("원심은")
     assert facts_excerpt("검사의 상고이유를 본다.\n1. 처분의 경위\n원고는 2019. 3. 1. …").startswith("원고는")

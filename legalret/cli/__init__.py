@@ -26,9 +26,11 @@ module             commands
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 
 import typer
+from rich.markup import escape
 
 from legalret.errors import LegalretError
 from legalret.progress import console
@@ -50,5 +52,7 @@ def main() -> None:
     try:
         app()
     except LegalretError as e:
-        console.print(f"[bold red]error:[/] {e}", highlight=False, soft_wrap=True)
+        console.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
+        if "--json" in sys.argv[1:]:  # a script reading stdout gets the failure as JSON too, not an empty stream
+            sys.stdout.write(json.dumps({"error": str(e)}, ensure_ascii=False) + "\n")
         sys.exit(1)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from legalret.errors import LegalretError
 from legalret.progress import console
@@ -100,7 +101,7 @@ def register(app: typer.Typer) -> None:
         modes = _parse_modes(mode)
         qs = load_queries(queries, limit=limit, seed=seed, strict=not skip_bad)
         for err in qs.errors[:5]:
-            console.print(f"[yellow]skipped[/] {err}", highlight=False)
+            console.print(f"[yellow]skipped[/] {escape(str(err))}", highlight=False)
         if len(qs.errors) > 5:
             console.print(f"[yellow]… {len(qs.errors) - 5} more unreadable lines (listed in the JSON report)[/]")
         searcher = open_searcher(index, adapter)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.markup import escape
 
 from legalret.progress import console
 
@@ -84,7 +85,7 @@ def pull_command(
         raise
     if strict and result.report.failed:
         print_report(result.report, out=None)
-        console.print(f"[red]--strict:[/] {strict_reason(result.report)}; nothing written to {out}", highlight=False)
+        console.print(f"[red]--strict:[/] {escape(f'{strict_reason(result.report)}; nothing written to {out}')}", highlight=False)
         raise typer.Exit(code=2)
     result.out, result.written = out, write_articles_out(out, result.articles)
     if as_json:
@@ -93,5 +94,5 @@ def pull_command(
             "requests": result.requests, "missing": result.missing,
             "error_list": [str(e) for e in result.report.errors]}
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-    console.print(f"corpus [bold]{result.manifest.name}[/] from {source}", highlight=False)
+    console.print(f"corpus [bold]{escape(result.manifest.name)}[/] from {escape(str(source))}", highlight=False)
     print_report(result.report, out=out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import typer
+from rich.markup import escape
 
 from legalret.progress import console
 
@@ -35,8 +36,8 @@ def register(app: typer.Typer) -> None:
             console.print(f"  device: CPU (native bf16: {'yes' if rt['cpu_bf16'] else 'no, fp32 is used'}), {device}",
                           highlight=False)
             if "torch_error" in rt:
-                console.print(f"  [red]torch does not import:[/] {rt['torch_error']}", highlight=False)
+                console.print(f"  [red]torch does not import:[/] {escape(str(rt['torch_error']))}", highlight=False)
         for problem in report.problems:
-            console.print(f"[bold red]problem:[/] {problem}", highlight=False, soft_wrap=True)
+            console.print(f"[bold red]problem:[/] {escape(str(problem))}", highlight=False, soft_wrap=True)
         if not report.ok:
             raise typer.Exit(1)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.markup import escape
 
 from legalret.config import DEFAULT_PASSAGE_MAX_TOKENS
 from legalret.errors import LegalretError
@@ -65,7 +66,7 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
     result = read_corpus(sources, laws, kinds)
     loaded = LoadedArticles(result.articles, [str(e) for e in result.errors])
     for err in result.errors[:10]:
-        console.print(f"[yellow]skipped:[/] {err}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]skipped:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
     if len(result.errors) > 10:
         console.print(f"[yellow]… and {len(result.errors) - 10} more source errors[/]")
     report = result.report
@@ -75,7 +76,7 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
             raise LegalretError(refusal)  # before the index is touched: nothing is written
         if report.repairs:
             files = list(report.repaired_files)
-            console.print(f"[yellow]note:[/] mojibake repaired in {len(files)} file(s) ({files[0]}"
+            console.print(f"[yellow]note:[/] mojibake repaired in {len(files)} file(s) ({escape(files[0])}"
                           + (" …" if len(files) > 1 else "") + f"): {len(report.repairs)} span(s)"
                           + (f", {len(report.uncertain)} of them uncertain (accepted)" if report.uncertain else ""),
                           highlight=False)
@@ -237,11 +238,11 @@ def _print_report(report, as_json: bool, loaded: LoadedArticles) -> None:
         sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
         return
     if not report.wrote:
-        console.print(f"[bold]{report.index_dir}[/] ({report.generation}): unchanged — nothing new "
+        console.print(f"[bold]{escape(str(report.index_dir))}[/] ({report.generation}): unchanged — nothing new "
                       f"({report.unchanged} articles already up to date); no new generation written", highlight=False)
         return
     console.print(
-        f"[bold]{report.index_dir}[/] ({report.generation}): {report.articles} articles, {report.searchable} searchable, "
+        f"[bold]{escape(str(report.index_dir))}[/] ({report.generation}): {report.articles} articles, {report.searchable} searchable, "
         f"{report.laws} laws", highlight=False,
     )
     console.print(
@@ -269,7 +270,7 @@ def info_command(
     index = index or _default_index()
     gen, broken = live_generation(index)
     if broken:  # the generations themselves are still there: show the newest, say how to make it live
-        console.print(f"[yellow]warning:[/] {broken}; showing the newest kept generation {gen.name} "
+        console.print(f"[yellow]warning:[/] {escape(str(broken))}; showing the newest kept generation {gen.name} "
                       f"(`legalret index rollback --index {index}` makes it live)", highlight=False)
     manifest = read_manifest(index, gen)
     if verify:
@@ -283,7 +284,7 @@ def info_command(
         return
     c = manifest["counts"]
     size = sum(f["bytes"] for f in manifest["files"].values())
-    console.print(f"[bold]{index}[/] — {manifest['generation']}, schema v{manifest['schema_version']}, built {manifest['created']}, {size / 1e6:.1f} MB", highlight=False)
+    console.print(f"[bold]{escape(str(index))}[/] — {manifest['generation']}, schema v{manifest['schema_version']}, built {manifest['created']}, {size / 1e6:.1f} MB", highlight=False)
     console.print(f"articles {c['articles']} ({c['searchable']} searchable), laws {c['laws']}, BM25 vocabulary {c['vocab']}", highlight=False)
     if enc:
         console.print(f"encoder {enc['spec']} (dim {enc['dim']}, {enc.get('precision')}) fingerprint {enc['fingerprint']}"

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.markup import escape
+
 
 from legalret.errors import LegalretError
 
@@ -73,7 +75,7 @@ def pairs_command(
         return
     p, c = stats["precedents"], stats["precedents"]["citations"]["counts"]
     for message in p["error_examples"][:10]:
-        console.print(f"[yellow]skipped[/] {message}", highlight=False)
+        console.print(f"[yellow]skipped[/] {escape(str(message))}", highlight=False)
     if p["errors"] > 10:
         console.print(f"[yellow]… {p['errors'] - 10} more skipped files (stats.json lists 50)[/]")
     console.print(f"precedents {p['precedents']:,} (errors {p['errors']}), holdings {p['holdings']:,}, "

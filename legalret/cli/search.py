@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
+from rich.markup import escape
 from rich.text import Text
 from rich.table import Table
 from typer.core import TyperCommand
@@ -122,11 +123,15 @@ def _read_query(query: str) -> str:
 
 
 def _client(index: Path | None):
-    """The server that should answer, or None for in-process search."""
+    """The server that should answer, or None for in-process search: ``LEGALRET_SERVER`` unless ``--index`` names
+    the index (a server does not say which index it serves), else the resident server where one is used."""
     from legalret.serve.client import ServerClient, server_from_env
 
     url = server_from_env()
-    if url:
+    if url and index is not None:  # an explicit --index names what to search: the server may serve another one
+        console.print(f"[yellow]note:[/] --index given: searching {escape(str(index))} here, not through "
+                      f"LEGALRET_SERVER ({escape(url)}), whose index may be another", highlight=False, soft_wrap=True)
+    elif url:
         from legalret.config import server_token
 
         return ServerClient(url, token=server_token())
@@ -136,7 +141,7 @@ def _client(index: Path | None):
         from legalret.serve import resident
 
         return resident.connect(index or _default_index(),
-                                notify=lambda line: console.print(f"[dim]{line}[/]", highlight=False, soft_wrap=True))
+                                notify=lambda line: console.print(f"[dim]{escape(line)}[/]", highlight=False, soft_wrap=True))
     return None
 
 
@@ -188,7 +193,7 @@ def render(query: str, mode: str, hits: list[dict[str, Any]], notices: list[str]
            as_json: bool = False, explain: bool = False) -> None:
     """Print hits (``Hit.to_dict(with_text=True)`` dicts) as JSON lines or a table — the same either way."""
     for note in dict.fromkeys(notices):  # each note once
-        console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)  # one line each, at any width
+        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)  # one line each, at any width
     if as_json:
         for rank, hit in enumerate(hits, 1):
             sys.stdout.write(json.dumps({"rank": rank, **hit}, ensure_ascii=False) + "\n")

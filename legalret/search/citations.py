@@ -5,6 +5,9 @@ recognises ``[제]N조[의M] [제]N항 [제]N호`` and looks for the law name wr
 with :class:`legalret.keys.LawNames`, so spacing, middle dots and ``구`` prefixes do not matter). A law
 carries over to the following numbers (``민법 제750조, 제751조``), ``같은 법`` / ``동법`` refer back, and
 a bare ``제N조`` uses ``default_law`` (the searcher passes the law filter when it names exactly one law).
+A range (``제750조 내지 제752조``, ``제750조부터 제752조까지``, ``제750조~제752조``) cites every article in it: its
+last citation carries ``range_start``, and the searcher fills in the index's articles between the two ends
+(:func:`legalret.search.results.citation_hits`: 제751조, and 제751조의2 where the law has one).
 A law name followed by a bare number is a citation too, the way people type one (``민법 750`` → 민법 제750조,
 ``상법 651의2``, ``민법750``), unless the number is a count, date, amount or case number (``민법 3년``,
 ``2020다1234``) or is glued to a word that only ends with a law's name (``시민법750``).
@@ -30,9 +33,10 @@ from legalret.keys import LawNames, format_key
 from legalret.text import normalize
 
 # 조 must not start a money/count word: "1조원", "2조 달러" are not citations.
+# The numbers take all their digits (a number no article has is then "not in this index", never a shorter one).
 _ARTICLE = re.compile(
-    r"(?:제\s*)?(?P<num>\d{1,4})\s*조(?!\s*(?:원|달러|엔|위안|건|개))"
-    r"(?:\s*의\s*(?P<branch>\d{1,3}))?"
+    r"(?:제\s*)?(?<!\d)(?P<num>\d{1,12})\s*조(?!\s*(?:원|달러|엔|위안|건|개))"
+    r"(?:\s*의\s*(?P<branch>\d{1,12}))?"
     r"(?:\s*(?:제\s*)?(?P<para>\d{1,3})\s*항)?"
     r"(?:\s*(?:제\s*)?(?P<item>\d{1,3})\s*호)?"
 )
@@ -46,6 +50,8 @@ _BARE_NUMBER = re.compile(
 _SAME_LAW = re.compile(r"(?:같은\s*법|동\s*법)(?:\s*시행령)?\s*$")
 # What may stand between two citations of the same law: separators and conjunctions.
 _CARRY = re.compile(r"^[\s,·/및와과또는내지부터까지\-~ㆍ、]*$")
+# … and what makes the two a range: "제750조 내지 제752조", "제750조부터 제752조까지", "제750조~제752조".
+_RANGE = re.compile(r"^\s*(?:내지|부터|[~∼\-–—])\s*$")
 _QUOTES = "「」『』\"'“”‘’()[]<>《》〈〉"
 _MAX_NAME_WORDS = 10
 
@@ -60,6 +66,9 @@ class QueryCitation:
     raw: str = ""  # the cited text as written (law name included when written)
     start: int = 0  # span of ``raw`` in the query
     end: int = 0
+    #: (number, branch) of the first article of a range this citation ends ("제750조 내지 제752조": (750, 0) on
+    #: 제752조): the articles between the two are cited too
+    range_start: tuple[int, int] | None = None
 
     @property
     def key(self) -> str:
@@ -128,15 +137,20 @@ def _article_citations(query: str, law_names: LawNames, default_law: str | None)
             prev_end = m.end()
             prev_law = None
             continue
+        number, branch = int(m["num"]), int(m["branch"] or 0)
+        first = out[-1] if out and out[-1].end == prev_end else None
+        in_range = (first is not None and first.law == law and _RANGE.match(segment)
+                    and (first.number, first.branch) < (number, branch))
         cite = QueryCitation(
             law=law,
-            number=int(m["num"]),
-            branch=int(m["branch"] or 0),
+            number=number,
+            branch=branch,
             paragraph=int(m["para"]) if m["para"] else None,
             item=int(m["item"]) if m["item"] else None,
             raw=query[start : m.end()].strip(),
             start=start,
             end=m.end(),
+            range_start=(first.number, first.branch) if in_range else None,
         )
         out.append(cite)
         prev_law, prev_end = law, m.end()

@@ -16,35 +16,47 @@ Usage::
 
 from __future__ import annotations
 
-from typing import Container, Sequence
+from typing import Callable, Container, Sequence
 
 #: Below this share of the query's distinct words found in the corpus, the hits get a "low coverage" notice.
 LOW_COVERAGE = 0.5
-#: How many unmatched words a notice names.
+#: How many unmatched words a notice names, and at most how many characters of each (a pasted run of 400,000 '가'
+#: is one "word").
 SHOWN = 5
+SHOWN_CHARS = 30
+#: How the notice for a query none of whose words occurs in the corpus begins (the page and the API's relevance read it).
+NOTHING_MATCHED = "nothing in the query matched this index"
 
 
-def coverage(tokens: Sequence[str], vocabulary: Container[str]) -> tuple[list[str], list[str]]:
-    """The query's distinct words split into (found in the corpus, not found), in query order."""
+def coverage(tokens: Sequence[str], vocabulary: Container[str],
+             is_law: Callable[[str], bool] | None = None) -> tuple[list[str], list[str]]:
+    """The query's distinct words split into (found in the corpus, not found), in query order; a word ``is_law``
+    accepts (the name of a law the index holds: "상법" occurs in no article's text) counts as found."""
     words = list(dict.fromkeys(tokens))
-    found = [w for w in words if w in vocabulary]
-    missing = [w for w in words if w not in vocabulary]
-    return found, missing
+    known = [w in vocabulary or bool(is_law and is_law(w)) for w in words]
+    return [w for w, k in zip(words, known) if k], [w for w, k in zip(words, known) if not k]
 
 
-def coverage_notes(tokens: Sequence[str], vocabulary: Container[str]) -> list[str]:
+def _shown(words: Sequence[str]) -> str:
+    cut = [w if len(w) <= SHOWN_CHARS else w[:SHOWN_CHARS] + "…" for w in words[:SHOWN]]
+    return ", ".join(f"'{w}'" for w in cut) + (" …" if len(words) > SHOWN else "")
+
+
+def coverage_notes(tokens: Sequence[str], vocabulary: Container[str],
+                   is_law: Callable[[str], bool] | None = None) -> list[str]:
     """At most one notice about how little of the query occurs in the corpus (``[]`` when enough does)."""
     if not tokens:
         return []  # no searchable words at all: the searcher says so itself
-    found, missing = coverage(tokens, vocabulary)
+    found, missing = coverage(tokens, vocabulary, is_law)
     if not missing:
         return []
-    named = ", ".join(f"'{w}'" for w in missing[:SHOWN]) + (" …" if len(missing) > SHOWN else "")
+    named = _shown(missing)
     if not found:
+        # (begins with NOTHING_MATCHED, written out: tests/test_page_notices.py reads the page's patterns against it)
         return [f"nothing in the query matched this index: no article contains {named}; the hits below are "
                 "only the nearest guesses — check the spelling or ask in other words"]
     share = len(found) / (len(found) + len(missing))
     if share < LOW_COVERAGE:
         return [f"most of the query matched nothing in this index ({named} occur in no article); the hits rest on "
-                + ", ".join(f"'{w}'" for w in found[:SHOWN]) + " alone"]
+                + _shown(found) + " alone"]
     return []

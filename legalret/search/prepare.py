@@ -83,8 +83,12 @@ class QueryPreparer:
             q.notes.extend(unresolved_citations(q.text, self.law_names, default_law))
         needed = self.needs_retrieval(q, cites)
         if needed and self.vocabulary is not None:
-            q.notes.extend(coverage_notes(q.tokens, self.vocabulary))
+            q.notes.extend(coverage_notes(q.tokens, self.vocabulary, is_law=self._is_law))
         return q, cites, needed
+
+    def _is_law(self, word: str) -> bool:
+        """Is ``word`` the name of a law this index holds (a query naming the law: "상법 회사 합병")?"""
+        return self.law_names is not None and self.law_names.resolve(word) is not None
 
     def query(self, text: str) -> Query:
         if not isinstance(text, str):

@@ -5,7 +5,9 @@ Added to each hit of ``/api/search`` (``explain=1`` for the last three):
 =================  ===================================================================================
 ``relevance``      0–100: the learned re-ranker's probability that the article governs the question
                    (hybrid), else the score as a share of the answer's best; 100 for an exact citation;
-                   never negative (a re-ranker score is a logit: −3 means "unlikely", not "minus three")
+                   never negative (a re-ranker score is a logit: −3 means "unlikely", not "minus three");
+                   None when the scores carry no such meaning — also when none of the query's words occurs
+                   in the index (the hits are the nearest guesses: the notice says so)
 ``signals``        each retriever's rank in Korean — 조문 본문 일치 3위, 의미 유사도 순위 밖, 유사 판례 투표 1위
 ``contributions``  what moved the article up or down in the re-ranker, grouped by retriever, largest first,
                    with ``share`` (of the largest, 0–1) for a bar and ``direction`` (+1 up, −1 down)
@@ -28,7 +30,9 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import Any, Sequence
+
+from legalret.search.coverage import NOTHING_MATCHED
 
 #: The retrievers (``hit["ranks"]`` keys) as the page names them.
 RETRIEVER_LABELS = {
@@ -43,6 +47,9 @@ RETRIEVER_LABELS = {
 #: The re-ranker's feature groups (``feature_contributions[i]["group"]``: a retriever, or these two) in the same words.
 CONTRIBUTION_LABELS = {**RETRIEVER_LABELS, "agreement": "검색기 간 일치", "question": "질문의 유형", "law": "법령 단위 신호",
                       "match": "법령명·조문 제목 일치", "prior": "인용 빈도 대비 득표"}
+
+#: The signals that found a hit through the query's words (or its citation) — not the dense list's nearest guess.
+WORD_SIGNALS = frozenset({"citation", "bm25", "memory", "facts", "profile", "feedback"})
 
 _NOT_IN_TOP = re.compile(r"^(?P<name>\w+): not in its top (?P<n>\d+)")
 
@@ -59,12 +66,18 @@ _HEADING = re.compile(
     r"\s*(?:[가-하]\.\s*)?)")
 
 
-def lawyer_view(hits: list[dict[str, Any]], *, learned: bool) -> list[dict[str, Any]]:
-    """``hits`` (``hit_json`` dicts, in answer order) with ``relevance``, ``signals``, ``contributions`` added."""
+def lawyer_view(hits: list[dict[str, Any]], *, learned: bool, notices: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """``hits`` (``hit_json`` dicts, in answer order) with ``relevance``, ``signals``, ``contributions`` added.
+
+    When the answer's ``notices`` say that none of the query's words occurs in the index's articles, a hit that no
+    word-based signal found either (no memory vote, no citation: the dense list's nearest guess) gets relevance None —
+    the re-ranker's probability would read "97" for "zzqqxx"."""
     plain = [h["score"] for h in hits if "citation" not in h.get("ranks", {})]
     best = max(plain, default=0.0)
+    unmatched = any(n.startswith(NOTHING_MATCHED) for n in notices)
     for hit in hits:
-        hit["relevance"] = relevance(hit, learned=learned, best=best)
+        guess = unmatched and not set(hit.get("ranks", {})) & WORD_SIGNALS
+        hit["relevance"] = None if guess else relevance(hit, learned=learned, best=best)
         if hit.get("reasons"):
             hit["signals"] = signals(hit)
             hit["contributions"] = contributions(hit.get("feature_contributions") or [])

@@ -17,8 +17,8 @@ function headers() {
   return t ? { Authorization: "Bearer " + t } : {};
 }
 
-async function api(path) {
-  const res = await fetch(path, { headers: headers() });
+async function api(path, signal) {
+  const res = await fetch(path, { headers: headers(), signal });
   let body = null;
   try { body = await res.json(); } catch (e) { body = { error: res.statusText }; }
   if (res.status === 401) $("token-box").hidden = false;
@@ -199,21 +199,46 @@ function growBox() {
 }
 
 // The server's notices in Korean (the API writes them in English for scripts); unknown ones as they are.
+// Each pattern is anchored on a notice's stable leading words (tests/test_page_notices.py checks that every
+// notice the server can emit has one); the texts come from legalret/search/ and legalret/config.py.
 const NOTICE_KO = [
   [/^query cut to its first ([\d,]+) of ([\d,]+) characters/, (m) => `검색어가 길어 앞 ${m[1]}자만 검색했습니다 (전체 ${m[2]}자).`],
   [/^the query looked like Korean text decoded with the wrong encoding \(UTF-8 read as cp1252\/latin-1\); searched for its repair: '(.*)'$/s,
    (m) => `검색어가 잘못된 인코딩으로 깨진 한글로 보여, 복원한 '${m[1]}'(으)로 검색했습니다.`],
   [/^the query looked like Korean text decoded with the wrong encoding, and its repair is uncertain \(.*?confidence ([\d.]+) for '(.*?)'\); searched for '(.*)' — /s,
    (m) => `검색어가 깨진 한글로 보여 복원했지만 확실하지 않습니다 ('${m[2]}' 신뢰도 ${m[1]}). '${m[3]}'(으)로 검색했습니다 — 의도한 질문이 아니면 다시 입력하세요.`],
+  [/^the query looked like Korean text decoded with the wrong encoding/,
+   () => "검색어가 잘못된 인코딩으로 깨진 한글로 보여, 복원한 글로 검색했습니다. 의도한 질문이 아니면 다시 입력하세요."],
   [/^the query was cut to its first ([\d,]+) of ([\d,]+) characters before its repair/, (m) => `깨진 검색어가 길어 앞 ${m[1]}자만 복원했습니다 (전체 ${m[2]}자).`],
-  [/^cited article (.+?) \((.+)\) is not in this index/, (m) => `인용한 조문 ${m[1]}은(는) 이 색인에 없습니다.`],
+  [/^cited article (.+?)(?: \((.+)\))? is not in this index/, (m) => `인용한 조문 ${m[1]}은(는) 이 색인에 없습니다.`],
   [/^cited article (.+?) is deleted/, (m) => `인용한 조문 ${m[1]}은(는) 삭제된 조문입니다.`],
+  [/^the cited range (.+?) holds ([\d,]+) articles(?:: its first ([\d,]+))?/,
+   (m) => `인용한 범위 ${m[1]}에는 조문이 ${m[2]}개 있습니다` + (m[3] ? ` (앞의 ${m[3]}개만 보여 줍니다).` : ".")],
   [/^'(.+?)': (.+?) is not in this index/, (m) => `'${m[1]}': ${m[2]}은(는) 이 색인에 없는 법령입니다.`],
   [/^'(.+?)' names no law/, (m) => `'${m[1]}'에 법령 이름이 없습니다. 예: '민법 ${m[1]}'`],
   [/^'(.+?)': no law is named before it/, (m) => `'${m[1]}': 앞에 법령 이름이 없습니다. 법령 이름을 함께 쓰세요.`],
   [/^the query has no searchable words/, () => "검색할 낱말이 없습니다 (문장부호·기호·조사뿐입니다). 낱말이나 '민법 제750조' 같은 조문을 입력하세요."],
-  [/nothing (searchable|matched)|no (searchable|matching)/i, () => "검색어와 일치하는 조문이 없습니다. 다른 표현이나 조문 번호(예: 민법 제750조)로 검색해 보세요."],
+  // coverage (legalret/search/coverage.py): none, or under half, of the query's words occur in any article
+  [/^nothing in the query matched/, (m) => {
+    const words = quotedWords(m.input, /contains (.*?)(?:;|$)/s);
+    return `검색어의 낱말이 이 색인의 어느 조문에도 없습니다${words ? ` (${words})` : ""}. ` +
+      "아래 결과는 가장 가까운 추측일 뿐입니다 — 철자를 확인하거나 다른 표현으로 검색해 보세요.";
+  }],
+  [/^most of the query matched nothing/, (m) => {
+    const missing = quotedWords(m.input, /\((.*?) occurs? in no article/s);
+    const found = quotedWords(m.input, /rest on (.*?) alone/s);
+    return `검색어의 낱말 대부분이 이 색인의 어느 조문에도 없습니다${missing ? ` (${missing})` : ""}. ` +
+      (found ? `아래 결과는 ${found}만으로 찾은 것입니다.` : "아래 결과는 검색어의 일부만으로 찾은 것입니다.");
+  }],
 ];
+
+// The quoted words ('유치권', 'foo' …) in the part of a notice that `where` picks out (its group 1), or "".
+function quotedWords(text, where) {
+  const part = text.match(where);
+  if (!part) return "";
+  const words = part[1].match(/'[^']*'/g) || [];
+  return words.length ? words.join(", ") + (/…\s*$/.test(part[1]) ? " …" : "") : "";
+}
 
 function noticeKo(text) {
   for (const [re, say] of NOTICE_KO) { const m = text.match(re); if (m) return say(m); }
@@ -232,6 +257,18 @@ function params() {
   return p;
 }
 
+// Each search (and each return to the empty page) takes a new number; an answer that arrives after a later one
+// started is dropped, so Back/Forward in quick succession never leaves an older search's hits on screen.
+let searchSeq = 0;
+let inFlight = null;
+
+function clearResults() {
+  searchSeq++;
+  if (inFlight) { inFlight.abort(); inFlight = null; }
+  $("results").replaceChildren(); $("notices").replaceChildren();
+  $("status").className = ""; $("status").textContent = "";
+}
+
 async function search(pushState) {
   const q = $("q").value.trim();
   if (!q) return;
@@ -239,11 +276,15 @@ async function search(pushState) {
   const p = params();
   if (pushState) history.pushState(null, "", "/?" + p.toString());
   p.set("explain", "1");
+  clearResults();
+  const seq = searchSeq;
+  const ctrl = new AbortController();
+  inFlight = ctrl;
   const status = $("status");
-  status.className = ""; status.textContent = "검색 중…";
-  $("results").replaceChildren(); $("notices").replaceChildren();
+  status.textContent = "검색 중…";
   try {
-    const res = await api("/api/search?" + p.toString());
+    const res = await api("/api/search?" + p.toString(), ctrl.signal);
+    if (seq !== searchSeq) return;
     const notices = (res.notices || []).map(noticeKo);
     for (const n of new Set(notices)) $("notices").appendChild(el("li", null, n));
     const list = $("results");
@@ -252,7 +293,10 @@ async function search(pushState) {
       ? `${res.hits.length}건 · ${modeLabel(res.mode)} · ${res.took_ms.toFixed(0)} ms`
       : "일치하는 조문이 없습니다. 다른 표현이나 조문 번호(예: 민법 제750조)로 검색해 보세요.";
   } catch (e) {
+    if (seq !== searchSeq) return;  // aborted or overtaken by a later search
     status.className = "error"; status.textContent = "오류: " + e.message;
+  } finally {
+    if (inFlight === ctrl) inFlight = null;
   }
 }
 
@@ -260,11 +304,43 @@ function fillSelect(select, values) {
   for (const v of values) { const o = el("option", null, v); o.value = v; select.appendChild(o); }
 }
 
+// Options added for a URL value the page does not offer (k=3, a law this index lacks): marked, and removed again
+// when the URL no longer names them, so the selects look as a fresh load of the current URL would.
+const FILTERS = ["law", "kind", "mode", "k"];
+
+function setSelect(select, value) {
+  for (const o of Array.from(select.options)) if (o.dataset.fromUrl) o.remove();
+  if (value === null || value === "") {  // not in the URL: the page's default (전체, 종합, 10)
+    const d = Array.from(select.options).find((o) => o.defaultSelected) || select.options[0];
+    select.value = d ? d.value : "";
+    return;
+  }
+  if (!Array.from(select.options).some((o) => o.value === value)) {
+    // shown as the URL says it and sent as it is: the server searches with it, or says why it cannot
+    const o = el("option", null, value);
+    o.value = value; o.dataset.fromUrl = "1";
+    const n = Number(value);
+    const after = select.id === "k" && Number.isFinite(n)
+      ? Array.from(select.options).find((x) => Number(x.value) > n) : null;
+    select.insertBefore(o, after || null);
+  }
+  select.value = value;
+}
+
+// The page as a fresh load of the current URL shows it: every field from the URL or its default. True when the
+// URL has a query to search for.
 function fromUrl() {
   const p = new URLSearchParams(location.search);
   $("q").value = p.get("q") || "";
-  for (const name of ["law", "kind", "mode", "k"]) if (p.get(name)) $(name).value = p.get(name);
-  return !!p.get("q");
+  for (const name of FILTERS) setSelect($(name), p.get(name));
+  growBox(); showLengthNote();
+  return !!$("q").value.trim();
+}
+
+// Back/Forward (and the first load): search for what the URL says, or show the empty page when it says nothing.
+function showUrl() {
+  if (fromUrl()) search(false);
+  else clearResults();
 }
 
 function init() {
@@ -278,7 +354,11 @@ function init() {
     sessionStorage.setItem(TOKEN_KEY, $("token").value.trim());
     $("token-box").hidden = true; start();
   });
-  window.addEventListener("popstate", () => { if (fromUrl()) search(false); });
+  // a value only the URL offered (k=3) leaves the list once another is picked, as a fresh load would not show it
+  for (const name of FILTERS) $(name).addEventListener("change", () => {
+    for (const o of Array.from($(name).options)) if (o.dataset.fromUrl && !o.selected) o.remove();
+  });
+  window.addEventListener("popstate", showUrl);
   start();
 }
 
@@ -297,7 +377,7 @@ async function start() {
     $("status").className = "error"; $("status").textContent = "서버에 연결할 수 없습니다: " + e.message;
     return;
   }
-  if (fromUrl()) { growBox(); search(false); }
+  showUrl();
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init, { once: true });
