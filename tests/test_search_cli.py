@@ -360,3 +360,14 @@ def test_search_help_lists_the_registrys_modes_and_the_cli_starts_without_it():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
     assert proc.returncode == 0 and proc.stdout.strip().splitlines()[-1] == "False", proc.stdout[-500:] + proc.stderr[-500:]
+
+
+def test_index_info_and_corpus_list_print_their_report_on_stdout(index):
+    """`legalret index info | grep laws` found nothing: the report went to stderr (wrapped at 80 columns in a pipe)."""
+    info = runner.invoke(app, ["index", "info", "--index", str(index)], env={"COLUMNS": "80"})
+    assert info.exit_code == 0, info.output
+    assert "articles 15 (14 searchable)" in info.stdout and "laws: 민법" in info.stdout and "laws:" not in info.stderr
+    tokenizer = next(line for line in info.stdout.splitlines() if line.startswith("tokenizer kiwi"))
+    assert "BM25 {" in tokenizer and tokenizer.endswith("}")  # one line, at any width (it wrapped at 80 columns)
+    listing = runner.invoke(app, ["corpus", "list"])
+    assert listing.exit_code == 0 and "civil-commercial" in listing.stdout

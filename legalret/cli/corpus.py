@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
 @corpus_app.command("list")
 def list_command(as_json: bool = typer.Option(False, "--json", help="Print as JSON on stdout.")) -> None:
     """Show the corpus manifests (names, kinds, laws, measured build time and index size)."""
+    from rich.console import Console
     from rich.table import Table
 
     from legalret.corpus.manifest import list_manifests
@@ -52,7 +53,7 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print as JS
         laws = ", ".join(m.laws[:6]) + (" …" if len(m.laws) > 6 else "") if m.laws else "all"
         table.add_row(m.name, ", ".join(m.kinds) or "all", laws, m.description,
                       m.measured.get("build", "not measured"), m.measured.get("size", "–"))
-    console.print(table)
+    Console().print(table)  # the listing is the command's output: stdout
 
 
 @corpus_app.command("pull")

@@ -282,50 +282,53 @@ def info_command(
     if as_json:
         sys.stdout.write(json.dumps({**manifest, "passage_runtime": runtime}, ensure_ascii=False, indent=2) + "\n")
         return
+    from rich.console import Console
+
+    out = Console(soft_wrap=True)  # the report is the command's output: stdout, one line per fact at any width
     c = manifest["counts"]
     size = sum(f["bytes"] for f in manifest["files"].values())
-    console.print(f"[bold]{escape(str(index))}[/] — {manifest['generation']}, schema v{manifest['schema_version']}, built {manifest['created']}, {size / 1e6:.1f} MB", highlight=False)
-    console.print(f"articles {c['articles']} ({c['searchable']} searchable), laws {c['laws']}, BM25 vocabulary {c['vocab']}", highlight=False)
+    out.print(f"[bold]{escape(str(index))}[/] — {manifest['generation']}, schema v{manifest['schema_version']}, built {manifest['created']}, {size / 1e6:.1f} MB", highlight=False)
+    out.print(f"articles {c['articles']} ({c['searchable']} searchable), laws {c['laws']}, BM25 vocabulary {c['vocab']}", highlight=False)
     if enc:
-        console.print(f"encoder {enc['spec']} (dim {enc['dim']}, {enc.get('precision')}) fingerprint {enc['fingerprint']}"
+        out.print(f"encoder {enc['spec']} (dim {enc['dim']}, {enc.get('precision')}) fingerprint {enc['fingerprint']}"
                       + (f", adapter {enc['adapter']}" if enc.get("adapter") else ""), highlight=False)
     else:
-        console.print("encoder: none (BM25 only)")
+        out.print("encoder: none (BM25 only)")
     if runtime and runtime["assumed"]:
-        console.print(f"passages embedded by {runtime['runtime']} (assumed: the index predates the runtime record; "
+        out.print(f"passages embedded by {runtime['runtime']} (assumed: the index predates the runtime record; "
                       "`index add` takes it for torch at the recorded precision)", highlight=False)
     elif runtime:
-        console.print(f"passages embedded by {runtime['runtime']} on {recorded.get('device')} "
+        out.print(f"passages embedded by {runtime['runtime']} on {recorded.get('device')} "
                       f"({recorded.get('library')}); `index add` must embed on the same runtime", highlight=False)
     if enc:
         from legalret.models.onnx import export_root, find_export
 
         export = find_export(enc["fingerprint"])
-        console.print(f"queries embedded by the ONNX export at {export}" if export is not None else
+        out.print(f"queries embedded by the ONNX export at {export}" if export is not None else
                       f"queries embedded by torch: no ONNX export under {export_root()} "
                       f"(`legalret index export --index {index}` writes one)", highlight=False, soft_wrap=True)
     tok = manifest["tokenizer"]
-    console.print(f"tokenizer kiwi {tok.get('kiwipiepy')} mixed={tok['mixed']} bigrams={tok['bigrams']}; BM25 {manifest['bm25']}", highlight=False)
-    console.print(f"fusion {manifest['fusion']}", highlight=False)
+    out.print(f"tokenizer kiwi {tok.get('kiwipiepy')} mixed={tok['mixed']} bigrams={tok['bigrams']}; BM25 {manifest['bm25']}", highlight=False)
+    out.print(f"fusion {manifest['fusion']}", highlight=False)
     mem = manifest.get("memory") if "memory" in manifest.get("parts", []) else None
     if mem:
-        console.print(f"precedent memory: {mem['items']} holdings of {mem['cases']} decisions "
+        out.print(f"precedent memory: {mem['items']} holdings of {mem['cases']} decisions "
                       f"({mem['case_numbers']} case numbers), decided {mem['decided_min']} … {mem['decided_max']}; "
                       f"BM25 {mem['bm25']}" + (", with vectors" if mem.get("dim") else ""), highlight=False)
     else:
-        console.print("precedent memory: none")
+        out.print("precedent memory: none")
     facts = manifest.get("facts") if "facts" in manifest.get("parts", []) else None
     if facts:
         cut = facts.get("tokenizer_settings") or {"name": "kiwi"}  # (facts memories before n-grams: the index's Kiwi)
         cut = (f"character {cut.get('n')}-grams" + (f" + words ≤ {cut['words']} syllables" if cut.get("words") else "")
                if cut["name"] == "ngram" else cut["name"])
-        console.print(f"facts memory: {facts['items']} decisions, decided {facts['decided_min']} … {facts['decided_max']}; "
+        out.print(f"facts memory: {facts['items']} decisions, decided {facts['decided_min']} … {facts['decided_max']}; "
                       f"{cut} tokens, BM25 {facts['bm25']}, first {facts.get('max_tokens') or 'all'} tokens", highlight=False)
-    console.print("generations kept: " + ", ".join(g.name for g in generations(index)), highlight=False)
+    out.print("generations kept: " + ", ".join(g.name for g in generations(index)), highlight=False)
     laws = list(manifest["laws"].items())
     shown = ", ".join(f"{name} ({info['articles']})" for name, info in laws[:20])
-    console.print(f"laws: {shown}" + (f", … {len(laws) - 20} more" if len(laws) > 20 else ""), highlight=False)
+    out.print(f"laws: {shown}" + (f", … {len(laws) - 20} more" if len(laws) > 20 else ""), highlight=False)
     if manifest.get("timings"):
-        console.print("build stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in manifest["timings"].items()), highlight=False)
+        out.print("build stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in manifest["timings"].items()), highlight=False)
     if verify:
-        console.print("[green]all files match their checksums[/]")
+        out.print("[green]all files match their checksums[/]")
