@@ -253,3 +253,18 @@ def test_an_edited_manifest_fails_verification(tmp_path):
     assert "manifest was changed" in line and str(path) in line
     with pytest.raises(IndexError_, match="manifest was changed"):
         load_index(index)
+
+
+def test_warnings_while_reading_are_said_and_reported(tmp_path, md_index):
+    """A duplicate article inside a statute file was passed over by `index add` without a word (only `legalret ingest
+    --warnings` listed it): now a note names the first, and the JSON report lists them all."""
+    clean = CIVIL_MD.read_text(encoding="utf-8")
+    path = tmp_path / "dup" / "민법" / "법률.md"
+    path.parent.mkdir(parents=True)
+    twice = "##### 제905조의2 (시험)\n\n첫째 본문\n\n##### 제905조의2 (시험)\n\n둘째 본문\n\n## 부칙"
+    path.write_text(clean.replace("## 부칙", twice, 1), encoding="utf-8")
+    r = _cli("index", "add", str(path), "--index", str(md_index), "--json")
+    assert r.exit_code == 0, r.output
+    result = json.loads(r.stdout.strip().splitlines()[-1])
+    assert any("duplicate article 제905조의2" in w for w in result["warnings"]), result["warnings"]
+    assert "warning(s) while reading the statutes" in r.stderr and "duplicate article 제905조의2" in r.stderr

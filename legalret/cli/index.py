@@ -53,6 +53,9 @@ class LoadedArticles:
     articles: list = field(default_factory=list)
     skipped: List[str] = field(default_factory=list)
     mojibake: Optional[dict] = None
+    #: defects repaired or skipped inside files that were read (a duplicate article kept once, a merge conflict
+    #: resolved …): the JSON report's ``warnings``
+    warnings: List[str] = field(default_factory=list)
 
 
 def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: Optional[List[str]] = None,
@@ -82,6 +85,12 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
                           highlight=False)
             loaded.mojibake = {"repaired": len(report.repairs), "uncertain": len(report.uncertain),
                               "files": sorted(files)}
+        uncertain = {id(w) for w in report.uncertain}  # (said in the mojibake note above)
+        loaded.warnings = [str(w) for w in report.warnings if id(w) not in uncertain]
+        if loaded.warnings:  # said here too: `index add` used to pass over a duplicate article without a word
+            console.print(f"[yellow]note:[/] {len(loaded.warnings)} warning(s) while reading the statutes (first: "
+                          f"{escape(loaded.warnings[0])}); `legalret ingest SOURCES --out FILE --warnings` lists them",
+                          highlight=False, soft_wrap=True)
     return loaded
 
 
@@ -235,6 +244,7 @@ def _print_report(report, as_json: bool, loaded: LoadedArticles) -> None:
         d["index"] = str(report.index_dir)
         d["mojibake"] = loaded.mojibake
         d["skipped"] = loaded.skipped  # source files not read (file:line: reason), their laws left as they were
+        d["warnings"] = loaded.warnings
         sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
         return
     if not report.wrote:
