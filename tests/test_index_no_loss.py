@@ -268,3 +268,21 @@ def test_warnings_while_reading_are_said_and_reported(tmp_path, md_index):
     result = json.loads(r.stdout.strip().splitlines()[-1])
     assert any("duplicate article 제905조의2" in w for w in result["warnings"]), result["warnings"]
     assert "warning(s) while reading the statutes" in r.stderr and "duplicate article 제905조의2" in r.stderr
+
+
+def test_a_file_with_uncertain_repairs_is_skipped_and_the_rest_of_the_batch_goes_on(tmp_path, md_index):
+    """One uncertain-repair file stopped the whole batch ("nothing was indexed"): now it is skipped whole and named,
+    like an unreadable file, and the other files are indexed; its law stays as it was."""
+    import shutil
+
+    broken = _broken(tmp_path, "\n\n##### 제999조 (시험)\n\n이 점 그 적 저 점\n")
+    shutil.copytree(CIVIL_MD.parent.parent / "상법", broken.parent.parent / "상법")  # a clean file beside it
+    before = Searcher(md_index).article("민법 제905조").body_text()
+    r = _cli("index", "add", str(broken.parent.parent), "--index", str(md_index), "--json")
+    assert r.exit_code == 0, r.output
+    result = json.loads(r.stdout.strip().splitlines()[-1])
+    (skipped,) = result["skipped"]
+    assert skipped.startswith(str(broken)) and "uncertain mojibake repair" in skipped
+    assert "--accept-uncertain-repairs" in skipped and "skipped:" in r.stderr
+    s = Searcher(md_index)
+    assert "상법 시행령" in s.laws and s.article("민법 제905조").body_text() == before and s.article("민법 제999조") is None

@@ -62,8 +62,9 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
                   accept_uncertain: bool = False) -> LoadedArticles:
     """Articles from SOURCES (see :func:`legalret.corpus.resolve.read_corpus`); skipped files are listed, one line each.
 
-    The ingest policy of ``legalret ingest --strict`` applies: uncertain mojibake repairs are refused (one
-    line: file, count, first spans) unless ``accept_uncertain``; certain repairs are reported on stderr."""
+    The ingest policy of ``legalret ingest --strict`` applies: a file whose lossy mojibake repairs stayed uncertain is
+    skipped (named, like an unreadable file) unless ``accept_uncertain`` — when nothing else is left, the batch is
+    refused in one line (file, count, first spans); certain repairs are reported on stderr."""
     from legalret.corpus.resolve import read_corpus
 
     result = read_corpus(sources, laws, kinds)
@@ -76,7 +77,18 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
     if report is not None:
         refusal = report.uncertain_refusal()
         if refusal and not accept_uncertain:
-            raise LegalretError(refusal)  # before the index is touched: nothing is written
+            # a file whose repairs stayed uncertain is skipped whole, like an unreadable one; the rest goes on
+            doubtful = list(dict.fromkeys(w.path for w in report.uncertain))
+            rest = [a for a in loaded.articles if a.source not in doubtful]
+            if not rest:
+                raise LegalretError(refusal)  # before the index is touched: nothing is written
+            for path in doubtful:
+                n = sum(w.path == path for w in report.uncertain)
+                line = (f"{path}: {n} uncertain mojibake repair(s) (the text may hold wrong words); its laws left as "
+                        "they were — fix the file's encoding, or pass --accept-uncertain-repairs to index it as repaired")
+                loaded.skipped.append(line)
+                console.print(f"[yellow]skipped:[/] {escape(line)}", highlight=False, soft_wrap=True)
+            loaded.articles = rest
         if report.repairs:
             files = list(report.repaired_files)
             console.print(f"[yellow]note:[/] mojibake repaired in {len(files)} file(s) ({escape(files[0])}"
