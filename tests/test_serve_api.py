@@ -130,6 +130,53 @@ def test_article_by_url_encoded_key(client):
     assert "민법 제9999조" in _error(client.get("/api/articles/" + quote("민법 제9999조")), 404)
 
 
+def test_article_endpoint_reads_keys_as_get_article_does(client, live):
+    """GET /api/articles/민법%20750 was a 404 while the MCP get_article("민법 750") answered: both now read the key
+    with one resolver (statutes.find_article); a key that names no article stays one JSON 404."""
+    from legalret.serve.statutes import StatuteService
+
+    svc = StatuteService(live)
+    for written in ("민법 750", "민법750", "민법 제 750", "민법750조", "상법651의2", " 민법 제750조 "):
+        r = client.get("/api/articles/" + quote(written))
+        assert r.status_code == 200, (written, r.text)
+        assert r.json()["key"] == svc.article(written)["key"], written
+    assert client.get("/api/articles/" + quote("민법 750")).json()["key"] == "민법 제750조"
+    assert _error(client.get("/api/articles/" + quote("민법 9999")), 404) == "no article '민법 제9999조' in this index"
+    assert _error(client.get("/api/articles/" + quote("아무거나")), 404) == "no article '아무거나' in this index"
+    assert "key: empty" in _error(client.get("/api/articles/" + quote("  ")), 400)
+    assert "key: 201 characters" in _error(client.get("/api/articles/" + "가" * 201), 400)
+
+
+@pytest.mark.parametrize(
+    "body, headers, expected",
+    [
+        (b'{"q":', {"content-type": "application/json"}, "invalid JSON body at character 5: Expecting value"),
+        (b'{"q": "x",}', {"content-type": "application/json"},
+         "invalid JSON body at character 10: Expecting property name enclosed in double quotes"),
+        ('{"q": "유치권"}'.encode("cp949"), {"content-type": "application/json"}, "body: not UTF-8 JSON"),
+        (b'{"q": "x", "k": true}', {"content-type": "application/json"},
+         "k: Input should be a number of hits (1–100), not true or false"),
+        (b'{"q": "x", "k": false}', {"content-type": "application/json"}, "not true or false"),
+        (b'[1]', {"content-type": "application/json"}, 'body: expected a JSON object such as {"q": "유치권", "k": 10}'),
+        (b'{"q": "x"}', {"content-type": "application/x-www-form-urlencoded"},
+         "body: sent as application/x-www-form-urlencoded, not read as JSON"),
+    ],
+)
+def test_a_bad_post_body_is_one_plain_line(client, body, headers, expected):
+    """A broken JSON body names the character where it breaks (was '5: JSON decode error', the offset shown as a
+    field), a cp949 body says it is not UTF-8 (was 'There was an error parsing the body'), and k=true is refused
+    (pydantic read it as k=1)."""
+    message = _error(client.post("/api/search", content=body, headers=headers), 400)
+    assert expected in message
+    assert "JSON decode error" not in message and "error parsing the body" not in message
+
+
+def test_numbers_in_a_post_body_still_work(client):
+    assert client.post("/api/search", json={"q": "점유", "k": 2}).status_code == 200
+    assert _error(client.post("/api/search", json={"q": "점유", "k": "ten"}), 400).startswith("k: ")
+    assert _error(client.get("/api/search", params={"q": "점유", "k": "true"}), 400).startswith("k: ")
+
+
 def test_health_meta_docs(client):
     h = client.get("/healthz").json()
     assert h["status"] == "ok" and h["generation"].startswith("gen-") and h["articles"] == 15
@@ -348,6 +395,39 @@ def test_head_405_and_request_line_limits_on_a_real_uvicorn(index):
         assert "POST /api/search" in error["error"] and "\n" not in error["error"]
         head, error = raw(b"\x16\x03\x01 hello\r\n\r\n")  # not HTTP at all (a TLS hello): JSON 400
         assert head.startswith(b"HTTP/1.1 400") and error["status"] == 400 and "invalid HTTP request" in error["error"]
+        # Korean sent unencoded (curl "…?law=형법"): plain words, not h11's bytearray(b'…') repr
+        head, error = raw("GET /api/search?q=x&law=형법 HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert head.startswith(b"HTTP/1.1 400") and error["status"] == 400
+        assert "percent-encode the query string as UTF-8" in error["error"] and "형법 → %ED%98%95%EB%B2%95" in error["error"]
+        assert "bytearray" not in error["error"] and "\\x" not in error["error"] and "\n" not in error["error"]
+
+
+@pytest.mark.parametrize(
+    "request_bytes, expected",
+    [
+        ("GET /api/search?q=x&law=형법 HTTP/1.1\r\nHost: x\r\n\r\n".encode(),
+         "invalid HTTP request: the request line has bytes a URL may not carry (here: 형법 → %ED%98%95%EB%B2%95); "
+         "percent-encode the query string as UTF-8"),
+        (b"GET /api/search?q=a b HTTP/1.1\r\nHost: x\r\n\r\n", "(here: a space → %20)"),
+        ("GET /api/search?q=형법 HTTP/1.1\r\n\r\n".encode("cp949"), "(here: byte 0xc7)"),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", "invalid HTTP request (illegal header line)"),
+        (b"\x16\x03\x01 hello\r\n\r\n", "invalid HTTP request (illegal request line)"),
+    ],
+)
+def test_protocol_rejections_are_plain_words(request_bytes, expected):
+    """What the protocol layer says for a request no route sees: never the bytes as a Python repr."""
+    import h11
+
+    from legalret.serve.protocol import rejection
+
+    conn = h11.Connection(h11.SERVER)
+    conn.receive_data(request_bytes)
+    with pytest.raises(h11.RemoteProtocolError) as e:
+        conn.next_event()
+    assert "bytearray" in str(e.value)  # what h11 says …
+    status, message = rejection(e.value, True)
+    assert status == 400 and expected in message and message.startswith("invalid HTTP request")
+    assert "bytearray" not in message and "\\x" not in message  # … and what the client reads
 
 
 def test_the_client_falls_back_to_get_on_a_server_without_post(index):

@@ -135,3 +135,75 @@ def test_mcp_bad_inputs_are_one_line_tool_errors(index):
     assert "민법 제9999조" in _error_line(out["unknown"])
     assert "아무거나" in _error_line(out["nonsense"])
     assert "text" in _error_line(out["no_text"])
+
+
+# ---- in-process: the tools' answers without a subprocess ---------------------------------------------------
+def _call(server, tool, args):
+    return anyio.run(server.call_tool, tool, args)
+
+
+@pytest.fixture(scope="module")
+def opening_index(tmp_path_factory):
+    """The MCP fixture index, but 2018다2002's facts open as a decision's reasons do: '상고이유를 판단한다.'"""
+    from test_facts import FACTS, PRECEDENTS
+
+    from legalret import pipeline
+    from legalret.precedents.facts import read_facts
+
+    folder = tmp_path_factory.mktemp("mcp_opening")
+    lines = []
+    for line in FACTS.read_text(encoding="utf-8").splitlines():
+        if '"2018다2002"' in line:
+            record = json.loads(line)
+            record["이유"] = "상고이유를 판단한다.\n1. 원고의 상고이유에 대하여\n" + record["이유"]
+            line = json.dumps(record, ensure_ascii=False)
+        lines.append(line)
+    facts = folder / "facts.jsonl"
+    facts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    idx = folder / "idx"
+    pipeline.build(sup.articles(), idx, model="none", precedents=PRECEDENTS, facts=read_facts(facts, on_error=lambda e: None))
+    return idx
+
+
+def test_precedents_matched_on_facts_start_at_the_facts_like_the_page(opening_index):
+    """search_statutes gave a facts match's raw text ('상고이유를 판단한다. 1. 원고의 상고이유…'); it gives the page's
+    excerpt (what /api/search?explain=1 shows as 'excerpt')."""
+    from fastapi.testclient import TestClient
+    from test_facts import SCENARIO
+
+    from legalret.serve.app import create_app
+    from legalret.serve.live import LiveSearcher
+    from legalret.serve.mcp_server import create_mcp_server
+
+    live = LiveSearcher(opening_index, warm=False)
+    server = create_mcp_server(live)
+    result = _call(server, "search_statutes", {"query": SCENARIO, "k": 5})
+    assert not result.is_error
+    lien = next(h for h in result.structured_content["hits"] if h["key"] == "민법 제320조")
+    facts = next(p for p in lien["precedents"] if p["case_no"] == "2018다2002" and p["matched"] == "facts")
+    assert not facts["text"].startswith("상고이유를 판단한다") and "원고는 자동차 수리업자로서" in facts["text"], facts["text"]
+
+    page = TestClient(create_app(live)).get("/api/search", params={"q": SCENARIO, "k": 5, "explain": 1}).json()
+    page_lien = next(h for h in page["hits"] if h["key"] == "민법 제320조")
+    assert [p["text"] for p in lien["precedents"]] == [p["excerpt"] for p in page_lien["precedents"]]
+    assert any(p["text"].startswith("상고이유를 판단한다") for p in page_lien["precedents"])  # the raw text is still there
+
+
+def test_a_deleted_article_has_no_paragraphs(index):
+    """check_citation said a deleted article (text '삭제 <…>') had 제1항: paragraph_exists is false now, with
+    deleted: true saying why — and the tool's description says so."""
+    from legalret.serve.mcp_server import create_mcp_server
+
+    server = create_mcp_server(index, warm=False)
+    result = _call(server, "check_citation", {"text": "민법 제8조 제1항, 민법 제750조 제1항, 민법 제750조 제3항, 민법 제9999조 제1항"})
+    assert not result.is_error
+    got = {(c["key"], c["paragraph"]): c for c in result.structured_content["citations"]}
+    deleted = got[("민법 제8조", 1)]
+    assert deleted["exists"] and deleted["deleted"] and deleted["paragraph_exists"] is False
+    assert got[("민법 제750조", 1)]["paragraph_exists"] is True  # one unnumbered paragraph: 제1항
+    assert got[("민법 제750조", 3)]["paragraph_exists"] is False
+    assert got[("민법 제9999조", 1)]["paragraph_exists"] is False and not got[("민법 제9999조", 1)]["exists"]
+    tool = next(t for t in anyio.run(server.list_tools) if t.name == "check_citation")
+    assert "deleted article has no paragraphs" in tool.description
+    described = tool.output_schema["$defs"]["CitationCheck"]["properties"]["paragraph_exists"]["description"]
+    assert "deleted" in described

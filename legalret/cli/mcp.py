@@ -31,6 +31,7 @@ def mcp_command(
     """MCP server for LLM agents: search_statutes, get_article, check_citation, list_laws (stdio by default)."""
     from rich.console import Console
 
+    from legalret.cli.serve import check_listen
     from legalret.config import default_index_dir
     from legalret.index.store import current_generation
     from legalret.serve.mcp_server import create_mcp_server
@@ -39,6 +40,8 @@ def mcp_command(
     err = Console(stderr=True)  # stdout is the protocol channel on stdio
     index = index or default_index_dir()
     current_generation(index)  # a missing index: the usual one-line error, before the slow load
+    if http:
+        check_listen(host, port)  # a busy port or a bad --host: serve's one line (exit 1), before anything is announced
     server = create_mcp_server(index, log_level=log_level.upper())
     if not http:
         err.print(f"legalret MCP server on stdio over {index} ({server.service.live.current.name})", highlight=False)

@@ -5,7 +5,8 @@
                                    (hybrid | rrf | bm25 | dense | memory), ``explain=1`` → hits as JSON
 ``POST /api/search``               the same as a JSON body ``{"q", "k", "law", "kind", "mode", "explain"}``
                                    (what the CLI sends: a pasted judgment has no URL-length worries)
-``GET /api/articles/{key}``        one article by key, URL-encoded (``/api/articles/민법%20제194조``)
+``GET /api/articles/{key}``        one article by key, URL-encoded (``/api/articles/민법%20제194조``), read as the
+                                   MCP ``get_article`` reads it (``민법%20750``, ``민법750``)
 ``GET /api/meta``                  the index's laws and kinds (the page's filters)
 ``GET /healthz``                   generation, article count, reload state (no token needed)
 ``GET /``                          the web page (static files shipped in the package; no CDN)
@@ -37,7 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -47,6 +49,7 @@ from legalret.errors import LegalretError
 from legalret.search.response import article_json, request_error, search_response
 from legalret.search.searcher import MODES, modes_help  # the fused modes and each registered retriever's own
 from legalret.serve.live import LiveSearcher
+from legalret.serve.statutes import find_article
 from legalret.serve.wording import lawyer_view
 
 #: The page's files: name → content type. Nothing else under /static is ever served.
@@ -114,11 +117,19 @@ class SearchRequest(BaseModel):
     """``POST /api/search``'s body: the GET parameters as JSON."""
 
     q: str = Field(description=f"The question or keywords (longer than {MAX_QUERY_CHARS} characters: cut, with a notice)")
-    k: int = 10
+    k: int = Field(10, description=f"Number of hits (1–{MAX_K}).")
     law: str | None = None
     kind: str | None = None
     mode: str = "hybrid"
     explain: bool = False
+
+    @field_validator("k", mode="before")
+    @classmethod
+    def _k_not_a_boolean(cls, value):
+        if isinstance(value, bool):  # pydantic reads true as 1: a mistake, not a number of hits
+            raise PydanticCustomError("int_type", "Input should be a number of hits (1–{max_k}), not true or false",
+                                      {"max_k": MAX_K})
+        return value
 
 
 class ErrorModel(BaseModel):
@@ -140,6 +151,33 @@ class ApiError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def validation_message(errors: list[dict[str, Any]], content_type: str | None = None) -> str:
+    """The first problem of a request FastAPI could not validate, as one line naming the field: ``k: Input should
+    be a valid integer …``; a body that is not JSON says where its JSON breaks (``invalid JSON body at character 5:
+    Expecting value``), and one that is not a JSON object what the API expects instead."""
+    first = errors[0] if errors else {}
+    loc = tuple(first.get("loc", ()))
+    if first.get("type") == "json_invalid":  # FastAPI's loc is ("body", character offset): not a field
+        at = f" at character {loc[1]}" if len(loc) > 1 and isinstance(loc[1], int) else ""
+        why = (first.get("ctx") or {}).get("error") or first.get("msg") or "not JSON"
+        return f"invalid JSON body{at}: {why}"
+    if loc == ("body",) and first.get("type") in ("model_attributes_type", "dict_type", "model_type"):
+        ctype = (content_type or "").split(";")[0].strip().lower()
+        if ctype != "application/json" and not ctype.endswith("+json"):  # FastAPI reads JSON only when labelled so
+            sent = f"sent as {ctype}" if ctype else "sent without a Content-Type"
+            return (f"body: {sent}, not read as JSON; send a JSON object such as {{\"q\": \"유치권\"}} "
+                    "with Content-Type: application/json")
+        return 'body: expected a JSON object such as {"q": "유치권", "k": 10}'
+    where = ".".join(str(p) for p in loc[1:]) or "request"
+    return f"{where}: {first.get('msg', 'invalid')}"
+
+
+def body_encoding_message(error: UnicodeDecodeError) -> str:
+    """One line for a JSON body that is not UTF-8 (a cp949/EUC-KR file posted as is)."""
+    return (f"body: not UTF-8 JSON (byte 0x{error.object[error.start]:02x} at position {error.start} is not UTF-8; "
+            "cp949/EUC-KR text?); send the JSON encoded as UTF-8")
 
 
 def load_static() -> dict[str, tuple[bytes, str]]:
@@ -192,9 +230,8 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError):
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
-        return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid')}", "status": 400}, status_code=400)
+        message = validation_message(exc.errors(), request.headers.get("content-type"))
+        return JSONResponse({"error": message, "status": 400}, status_code=400)
 
     @app.exception_handler(Exception)
     async def _internal_error(request: Request, exc: Exception):
@@ -206,6 +243,8 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
         message = exc.detail if isinstance(exc.detail, str) else "error"
+        if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's "There was an error parsing the body"
+            message = body_encoding_message(exc.__cause__)
         # keep the exception's headers: a 405 must say which methods are allowed (Allow) — HEAD with GET
         headers = dict(getattr(exc, "headers", None) or {})
         if "GET" in headers.get("Allow", "").split(", ") and "HEAD" not in headers["Allow"]:
@@ -266,10 +305,9 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
     @app.get("/api/articles/{key:path}", dependencies=[Depends(require_token)], summary="One article by key",
              responses={404: {"model": ErrorModel}, 401: {"model": ErrorModel}})
     def api_article(key: str) -> dict[str, Any]:
-        if len(key) > 200:
-            raise ApiError(400, "key: too long")
         gen = live.get()
-        article = gen.searcher.article(key)
+        # the MCP get_article's resolver: "민법 750", "민법750", "민법 제750조"; empty or too long: a 400
+        article, key = find_article(gen.searcher, key)
         if article is None:
             raise ApiError(404, f"no article {key!r} in this index")
         return {**article_json(article), "generation": gen.name}
@@ -353,7 +391,8 @@ def _search(gen, q, k, law, kind, mode, explain, t0) -> dict[str, Any]:
         results = s.search(q, k=k, mode=mode, laws=law, kinds=kind, explain=explain)
     body = search_response(results, mode, notices=s.notices, generation=gen.name)
     # relevance 0–100, Korean retriever names, the re-ranker's reasons as bars (legalret.serve.wording)
-    body["hits"] = lawyer_view(body["hits"], learned=mode == "hybrid" and s.ranker is not None)
+    body["hits"] = lawyer_view(body["hits"], learned=mode == "hybrid" and s.ranker is not None,
+                               notices=body.get("notices") or [])
     body["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
     return body
 

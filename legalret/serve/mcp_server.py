@@ -41,6 +41,7 @@ from legalret.search.searcher import MODES
 from legalret.serve.app import _version
 from legalret.serve.live import LiveSearcher
 from legalret.serve.statutes import StatuteService
+from legalret.serve.wording import facts_excerpt
 
 SERVER_NAME = "legalret"
 INSTRUCTIONS = (
@@ -61,8 +62,17 @@ class Precedent(BaseModel):
     decided: str = Field(description="선고일자, ISO date")
     matched: Literal["holding", "facts"] = Field(
         description="what resembled the query: a 판시사항 item ('holding') or the facts the court found ('facts')")
-    text: str = Field(description="the matched 판시사항 item or the opening of the facts")
+    text: str = Field(description="the matched 판시사항 item, or the facts from where they start (what the web page "
+                                  "shows: the decision's opening such as '상고이유를 판단한다.' left out)")
     similarity: float | None = Field(None, description="similarity to the query (1 = the best match)")
+
+
+def precedent(p: dict[str, Any]) -> Precedent:
+    """A hit's precedent (``search_response``'s dict) as the tool returns it: its text is the page's ``excerpt``
+    (:func:`legalret.serve.wording.facts_excerpt` for matched facts, as ``lawyer_view`` gives the page), so the
+    facts start at the facts, not at "상고이유를 판단한다."."""
+    text = p.get("excerpt") or (facts_excerpt(p["text"]) if p.get("matched") == "facts" else p["text"])
+    return Precedent(**{f: p.get(f) for f in Precedent.model_fields if f != "text"}, text=text)
 
 
 class StatuteHit(BaseModel):
@@ -107,7 +117,9 @@ class CitationCheck(BaseModel):
     title: str | None = None
     citation: str | None = None
     paragraph: int | None = Field(None, description="제N항 when the text cites one")
-    paragraph_exists: bool | None = Field(None, description="the article has that paragraph")
+    paragraph_exists: bool | None = Field(None, description=(
+        "with paragraph: the article has that paragraph in force; false when the article is not here or is deleted "
+        "(a deleted article's text is only '삭제 <…>': it has no paragraphs)"))
 
 
 class CitationReport(BaseModel):
@@ -180,7 +192,7 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
         res = answer(service.search, query, k=k, law=law, kind=kind, mode=mode, explain=True)
         hits = [StatuteHit(**{f: h.get(f) for f in ("key", "title", "law", "kind", "text", "score", "citation")},
                            rank=i, deleted=bool(h.get("deleted")),
-                           precedents=[Precedent(**{f: p.get(f) for f in Precedent.model_fields}) for p in h.get("precedents", [])])
+                           precedents=[precedent(p) for p in h.get("precedents", [])])
                 for i, h in enumerate(res["hits"], 1)]
         return SearchResult(query=res["query"], mode=res["mode"], generation=res["generation"], hits=hits,
                             notices=res["notices"])
@@ -197,7 +209,9 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
         text: Annotated[str, Field(description="A passage that cites statute articles, e.g. an LLM's draft answer")],
     ) -> CitationReport:
         """Check every statute citation in a passage: does the article exist in this index, is it deleted (삭제),
-        and what is its title — catches invented or outdated article numbers."""
+        and what is its title — catches invented or outdated article numbers. A citation of a paragraph (제N항)
+        also gets paragraph_exists: false when the article lacks that paragraph, is missing, or is deleted (a
+        deleted article has no paragraphs; deleted: true says why)."""
         return CitationReport(**answer(service.check_citations, text))
 
     @server.tool(annotations=read_only)

@@ -15,8 +15,11 @@ Usage::
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 from http import HTTPStatus
+from urllib.parse import quote
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -61,7 +64,7 @@ class JsonErrorProtocol(H11Protocol):
 
     def send_400_response(self, msg: str) -> None:
         status, message = rejection(self._protocol_error, self._line_seen)
-        body = json.dumps({"error": message, "status": status}).encode("utf-8")
+        body = json.dumps({"error": message, "status": status}, ensure_ascii=False).encode("utf-8")
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                    (b"connection", b"close")]
         response = h11.Response(status_code=status, headers=headers, reason=HTTPStatus(status).phrase.encode())
@@ -79,4 +82,49 @@ def rejection(error: h11.RemoteProtocolError | None, line_seen: bool) -> tuple[i
                          "POST /api/search — queries are cut to their first characters with a notice anyway")
         return 431, f"request headers too long (over {MAX_REQUEST_BYTES:,} bytes)"
     reason = str(error) if error is not None else "malformed request"
+    line = _quoted_bytes(reason)
+    if reason.startswith("illegal request line") and line is not None and _REQUEST_LINE.match(line):
+        return 400, bad_target_message(line)
+    reason = _REPR.sub("", reason).strip() or "malformed request"  # h11 quotes the bytes as a Python repr
     return 400, f"invalid HTTP request ({reason})"
+
+
+#: ``<method> <target> HTTP/x.y``, however bad the target: a request line whose URL holds bytes a URL cannot.
+_REQUEST_LINE = re.compile(rb"^[A-Z]+ .+ HTTP/\d\.\d$", re.S)
+#: The bytes h11 quotes in its messages: ``: bytearray(b'…')`` or ``: b'…'``.
+_REPR = re.compile(r""":?\s*(?:bytearray\()?b(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\)?""")
+#: What a request target may hold (RFC 9112: visible ASCII); anything else must be percent-encoded.
+_NOT_IN_URL = re.compile(rb"[^\x21-\x7e]+")
+
+
+def _quoted_bytes(reason: str) -> bytes | None:
+    """The bytes an h11 message quotes (``illegal request line: bytearray(b'GET …')``), or None."""
+    m = _REPR.search(reason)
+    if m is None:
+        return None
+    literal = m.group(0).lstrip(": \t")
+    literal = literal[len("bytearray("):-1] if literal.startswith("bytearray(") else literal
+    try:
+        value = ast.literal_eval(literal)
+    except (ValueError, SyntaxError):
+        return None
+    return bytes(value) if isinstance(value, (bytes, bytearray)) else None
+
+
+def bad_target_message(line: bytes) -> str:
+    """One line for a request line whose URL holds bytes a URL may not (Korean sent unencoded, a space …)."""
+    target = line.split(b" ", 1)[1].rsplit(b" ", 1)[0]
+    bad = _NOT_IN_URL.search(target)
+    raw = bad.group(0) if bad is not None else b""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""
+    if raw[:1] == b" ":
+        here = "a space → %20"
+    elif text and raw[0] >= 0x80:
+        here = f"{text} → {quote(text)}"
+    else:
+        here = f"byte 0x{raw[0]:02x}" if raw else "a character outside visible ASCII"
+    return (f"invalid HTTP request: the request line has bytes a URL may not carry (here: {here}); "
+            "percent-encode the query string as UTF-8 (curl: -G URL --data-urlencode 'q=…')")

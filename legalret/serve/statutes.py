@@ -59,24 +59,10 @@ class StatuteService:
     def article(self, key: str) -> dict[str, Any]:
         """One article by key, written as a person would: "민법 750", "민법 제750조", "상법 제651조의2"."""
         gen = self.live.get()
-        s = gen.searcher
-        text = (key or "").strip()
-        if not text:
-            raise LegalretError("key: empty; give an article such as '민법 제750조'")
-        if len(text) > 200:
-            raise LegalretError(f"key: {len(text)} characters; an article key is short ('민법 제750조')")
-        key = self._resolve_key(s, text)
-        found = s.article(text) or s.article(key)
+        found, key = find_article(gen.searcher, key)
         if found is None:
             raise LegalretError(f"key: no article {key!r} in this index")
         return {**article_json(found), "generation": gen.name}
-
-    @staticmethod
-    def _resolve_key(searcher, text: str) -> str:
-        """The canonical key for ``text`` (the query's citation rules: "민법 750", "민법750", "상법 제651조의2"),
-        or ``text`` as given."""
-        cites = find_citations(text, searcher.law_names)
-        return cites[0].key if len(cites) == 1 else text
 
     # ---- citation check -------------------------------------------------------------------------
     def check_citations(self, text: str) -> dict[str, Any]:
@@ -98,10 +84,9 @@ class StatuteService:
                      "deleted": bool(article is not None and article.deleted),
                      "title": article.title if article is not None else None,
                      "citation": citation(article) if article is not None else None}
-            if c.paragraph:  # 제N항: does the article have that paragraph?
+            if c.paragraph:  # 제N항: does the article have that paragraph (in force)?
                 entry["paragraph"] = c.paragraph
-                numbers = {p.number for p in article.paragraphs} if article is not None else set()
-                entry["paragraph_exists"] = c.paragraph in numbers or (c.paragraph == 1 and numbers == {None})
+                entry["paragraph_exists"] = paragraph_exists(article, c.paragraph)
             out.append(entry)
         return {"generation": gen.name, "citations": out,
                 "unresolved": unresolved_citations(text, s.law_names)}
@@ -117,3 +102,31 @@ class StatuteService:
                 counts[law] += 1
         return {"generation": gen.name, "laws": [{"law": law, "articles": n} for law, n in counts.items()],
                 "kinds": list(s.kinds)}
+
+
+def find_article(searcher, key: str | None) -> tuple[Any, str]:
+    """(the article, its key) for ``key`` written as a person would — "민법 750", "민법750", "민법 제750조",
+    "상법 제651조의2" — read with the query's citation rules; (None, the key as read) when this index lacks it.
+
+    The one resolver of ``get_article`` (MCP, LangChain) and ``GET /api/articles/{key}``. A key that is empty or
+    longer than 200 characters is a :class:`LegalretError` naming the field."""
+    text = (key or "").strip()
+    if not text:
+        raise LegalretError("key: empty; give an article such as '민법 제750조'")
+    if len(text) > 200:
+        raise LegalretError(f"key: {len(text)} characters; an article key is short ('민법 제750조')")
+    found = searcher.article(text)
+    if found is not None:
+        return found, found.key
+    cites = find_citations(text, searcher.law_names)
+    resolved = cites[0].key if len(cites) == 1 else text
+    return searcher.article(resolved), resolved
+
+
+def paragraph_exists(article, paragraph: int) -> bool:
+    """Whether ``article`` has 제``paragraph``항 in force: False for an article not in the index, and for a deleted
+    one (its only text is "삭제 <…>": no paragraphs left to cite); an article of one unnumbered paragraph has 제1항."""
+    if article is None or article.deleted:
+        return False
+    numbers = {p.number for p in article.paragraphs}
+    return paragraph in numbers or (paragraph == 1 and numbers == {None})
