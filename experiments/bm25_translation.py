@@ -252,7 +252,21 @@ def fused(args, translation: Translation) -> int:
             "--retrievers", "bm25,default", "--name", args.name, "--resamples", "1000"]
     if args.holdings:
         argv += ["--holdings", args.holdings, "--holdings-limit", str(args.holdings_limit)]
-    return style_eval.main(argv)
+    rc = style_eval.main(argv)
+    record_command(args.name, sys.argv[1:])
+    return rc
+
+
+def record_command(name: str, argv: list[str]) -> None:
+    """The result's command is this experiment's (style_eval ran inside it, its BM25 list patched), not style_eval's."""
+    import json
+
+    from index_names import recorded_command
+
+    path = RESULTS / f"{name}.json"
+    result = json.loads(path.read_text(encoding="utf-8"))
+    result["settings"]["command"] = recorded_command("bm25_translation.py", argv, folder="experiments")
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def main(argv=None) -> int:
@@ -270,6 +284,8 @@ def main(argv=None) -> int:
     ap.add_argument("--name", default="bm25_translation_probe")
     args = ap.parse_args(argv)
 
+    from index_names import recorded_command
+
     from legalret.evaluate.report import write_result
     from legalret.search.searcher import Searcher
 
@@ -285,7 +301,8 @@ def main(argv=None) -> int:
     result = probe(args, searcher, translation)
     result["settings"] = {"index": Path(args.index).name, "facts": translation.facts, "source_words": len(translation.source),
                           "chars": args.chars, "before": args.before, "grid": [list(g) for g in GRID],
-                          "fit_seconds": round(fitted, 1)}
+                          "fit_seconds": round(fitted, 1),
+                          "command": recorded_command("bm25_translation.py", sys.argv[1:], folder="experiments")}
     write_result(RESULTS, args.name, result, markdown(result))
     print(markdown(result))
     return 0

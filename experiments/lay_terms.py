@@ -108,6 +108,7 @@ def recall(top: list[str], gold: list[str], k: int) -> float:
 
 
 def probe(args) -> int:
+    from index_names import recorded_command
     from style_eval import load_sets
 
     from legalret.evaluate.report import write_result
@@ -138,7 +139,8 @@ def probe(args) -> int:
     groups = {g: {label: {"recall@10": float(np.mean([a for a, _ in v])), "recall@100": float(np.mean([b for _, b in v])),
                           "n": len(v)} for label, v in runs.items()} for g, runs in per.items()}
     result = {"settings": {"index": Path(args.index).name, "split": args.split, "entries": len(lay.phrases) + len(lay.tokens),
-                           "questions": Path(args.questions).name, "grid": list(GRID)},
+                           "questions": Path(args.questions).name, "grid": list(GRID),
+                           "command": recorded_command("lay_terms.py", sys.argv[1:], folder="experiments")},
               "groups": groups, "touched": {g: float(np.mean(v)) for g, v in touched.items()}, "examples": examples}
     labels = list(next(iter(groups.values())))
     md = [f"### BM25 with the lay → statute thesaurus (`{result['settings']['questions']}`, {args.split}): recall@10 / recall@100", "",
@@ -176,7 +178,21 @@ def fused(args) -> int:
             "--retrievers", "bm25,default", "--name", args.name]
     if args.holdings:
         argv += ["--holdings", args.holdings, "--holdings-limit", str(args.holdings_limit)]
-    return style_eval.main(argv)
+    rc = style_eval.main(argv)
+    record_command(args.name, sys.argv[1:])
+    return rc
+
+
+def record_command(name: str, argv: list[str]) -> None:
+    """The result's command is this experiment's (style_eval ran inside it, its BM25 list patched), not style_eval's."""
+    import json
+
+    from index_names import recorded_command
+
+    path = RESULTS / f"{name}.json"
+    result = json.loads(path.read_text(encoding="utf-8"))
+    result["settings"]["command"] = recorded_command("lay_terms.py", argv, folder="experiments")
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def main(argv=None) -> int:
