@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Iterator
 
@@ -116,17 +117,147 @@ class Article:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Article":
-        d = {k: v for k, v in d.items() if k != "key"}
-        paras = [
-            Paragraph(
-                p.get("number"),
-                p.get("text", ""),
-                [Item(i["number"], i.get("text", ""), [SubItem(**s) for s in i.get("subitems", [])]) for i in p.get("items", [])],
-            )
-            for p in d.pop("paragraphs", [])
-        ]
-        return cls(paragraphs=paras, **d)
+    def from_dict(cls, d: dict, *, check_key: bool = False) -> "Article":
+        """The article of a record :meth:`to_dict` wrote. Every field is checked: a bad one is an
+        :class:`ArticleFieldError` naming it (``number: expected an integer ≥ 0, got '열'``) — a record is
+        never taken half-right (a law without a name, a negative article number). An integer written as digits
+        (``"12"``) is read as that integer. ``check_key``: a ``key`` that disagrees with law/number/branch is an
+        error too (it would be replaced silently)."""
+        if not isinstance(d, dict):
+            raise ArticleFieldError("record", f"expected an object, got {_shown(d)}")
+        if not d.keys() <= _FIELDS_AND_KEY:
+            unknown = sorted(set(d) - _FIELDS_AND_KEY)
+            raise ArticleFieldError(unknown[0], "unknown field (an article record has "
+                                                + ", ".join(sorted(_FIELDS)) + ")")
+        if "law" not in d:
+            raise ArticleFieldError("law", "missing")
+        law = d["law"]
+        if not isinstance(law, str) or not law.strip():
+            raise ArticleFieldError("law", f"expected the law's name, got {_shown(law)}")
+        if "number" not in d:
+            raise ArticleFieldError("number", "missing")
+        # ≥ 0, not ≥ 1: a law of one untitled provision ('검찰청법은 폐지한다.') is 제0조 in the mirror and law.go.kr
+        number = _integer(d["number"], "number", minimum=0)
+        branch = _integer(d.get("branch", 0), "branch", minimum=0)
+        paragraphs = [_paragraph(p, f"paragraphs[{i}]") for i, p in enumerate(_list(d.get("paragraphs", []), "paragraphs"))]
+        chapter = _list(d.get("chapter", []), "chapter")
+        for i, heading in enumerate(chapter):
+            if not isinstance(heading, str):
+                raise ArticleFieldError(f"chapter[{i}]", f"expected a heading (text), got {_shown(heading)}")
+        effective = d.get("effective_date")
+        if effective is not None and not (isinstance(effective, str) and _ISO_DATE.match(effective)):
+            raise ArticleFieldError("effective_date", f"expected a date YYYY-MM-DD or null, got {_shown(effective)}")
+        deleted = d.get("deleted", False)
+        if not isinstance(deleted, bool):
+            raise ArticleFieldError("deleted", f"expected true or false, got {_shown(deleted)}")
+        line = d.get("line")
+        if line is not None:
+            line = _integer(line, "line", minimum=1)
+        art = cls(law=law, number=number, branch=branch, title=_string(d, "title"), paragraphs=paragraphs,
+                  law_id=_string(d, "law_id"), kind=_string(d, "kind"), chapter=list(chapter), effective_date=effective,
+                  deleted=deleted, source=_string(d, "source"), line=line)
+        if check_key and "key" in d and (not isinstance(d["key"], str) or normalize(d["key"]) != art.key):
+            raise ArticleFieldError("key", f"{_shown(d['key'])} does not match law/number/branch ({art.key!r})")
+        return art
+
+
+class ArticleFieldError(ValueError):
+    """A field of an article record is missing or wrong; ``field`` names it."""
+
+    def __init__(self, field: str, reason: str):
+        self.field, self.reason = field, reason
+        super().__init__(f"{field}: {reason}")
+
+
+_FIELDS = {"law", "number", "branch", "title", "paragraphs", "law_id", "kind", "chapter", "effective_date", "deleted",
+           "source", "line"}
+_FIELDS_AND_KEY = _FIELDS | {"key"}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "null"
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, (bool, list, dict)) else repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _integer(value, field: str, minimum: int) -> int:
+    """An int (or digits: ``"12"``) ≥ ``minimum``; booleans, floats, words and null are errors."""
+    if type(value) is int and value >= minimum:
+        return value
+    if isinstance(value, str) and value.strip().isdecimal() and value.strip().isascii():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        what = "a positive integer" if minimum == 1 else f"an integer ≥ {minimum}"
+        raise ArticleFieldError(field, f"expected {what}, got {_shown(value)}")
+    return value
+
+
+def _string(d: dict, field: str) -> str:
+    """An optional text field; null reads as empty (what it means), anything but text is an error."""
+    value = d.get(field)
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    raise ArticleFieldError(field, f"expected text, got {_shown(value)}")
+
+
+def _list(value, field: str) -> list:
+    if not isinstance(value, list):
+        raise ArticleFieldError(field, f"expected a list, got {_shown(value)}")
+    return value
+
+
+def _mark(value, field: str) -> str:
+    """A 호/목 number: ``"2의2"``, ``"가"`` (an int is read as its digits)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    raise ArticleFieldError(field, f"expected a number such as \"2의2\" or \"가\", got {_shown(value)}")
+
+
+def _object(value, field: str, keys: set[str]) -> dict:
+    if not isinstance(value, dict):
+        raise ArticleFieldError(field, f"expected an object, got {_shown(value)}")
+    if not value.keys() <= keys:
+        unknown = sorted(set(value) - keys)
+        raise ArticleFieldError(f"{field}.{unknown[0]}", "unknown field")
+    return value
+
+
+_PARAGRAPH_FIELDS, _ITEM_FIELDS, _SUBITEM_FIELDS = {"number", "text", "items"}, {"number", "text", "subitems"}, {"number", "text"}
+
+
+def _paragraph(p, field: str) -> Paragraph:
+    p = _object(p, field, _PARAGRAPH_FIELDS)
+    number = p.get("number")
+    if number is not None:
+        number = _integer(number, f"{field}.number", minimum=1)
+    items = []
+    for i, it in enumerate(_list(p.get("items", []), f"{field}.items")):
+        where = f"{field}.items[{i}]"
+        it = _object(it, where, _ITEM_FIELDS)
+        if "number" not in it:
+            raise ArticleFieldError(f"{where}.number", "missing")
+        subitems = []
+        for j, sub in enumerate(_list(it.get("subitems", []), f"{where}.subitems")):
+            at = f"{where}.subitems[{j}]"
+            sub = _object(sub, at, _SUBITEM_FIELDS)
+            if "number" not in sub:
+                raise ArticleFieldError(f"{at}.number", "missing")
+            subitems.append(SubItem(_mark(sub["number"], f"{at}.number"), _text_of(sub, at)))
+        items.append(Item(_mark(it["number"], f"{where}.number"), _text_of(it, where), subitems))
+    return Paragraph(number, _text_of(p, field), items)
+
+
+def _text_of(d: dict, field: str) -> str:
+    try:
+        return _string(d, "text")
+    except ArticleFieldError as e:
+        raise ArticleFieldError(f"{field}.text", e.reason) from None
 
 
 def write_articles(path: str | os.PathLike, articles: Iterable[Article]) -> int:
@@ -139,13 +270,21 @@ def write_articles(path: str | os.PathLike, articles: Iterable[Article]) -> int:
     return n
 
 
-def read_articles(path: str | os.PathLike) -> Iterator[Article]:
-    """Read JSONL written by :func:`write_articles`; a bad line is a :class:`SourceError` naming it."""
+def read_articles(path: str | os.PathLike, *, check_key: bool = False) -> Iterator[Article]:
+    """Read JSONL written by :func:`write_articles`; a bad line is a :class:`SourceError` naming it, and the field
+    when one is wrong (``a.jsonl:2: number: expected an integer ≥ 0, got '열'``). ``check_key``: see
+    :meth:`Article.from_dict`."""
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
             if not line.strip():
                 continue
             try:
-                yield Article.from_dict(json.loads(line))
-            except (ValueError, TypeError, KeyError, AttributeError) as e:  # AttributeError: a line that is not an object
+                record = json.loads(line)
+            except ValueError as e:
+                raise SourceError(str(path), f"not an article record ({e})", line=lineno) from e
+            try:
+                yield Article.from_dict(record, check_key=check_key)
+            except ArticleFieldError as e:
+                raise SourceError(str(path), e.reason, line=lineno, field=e.field) from e
+            except (ValueError, TypeError, KeyError, AttributeError) as e:  # belt and braces
                 raise SourceError(str(path), f"not an article record ({e})", line=lineno) from e

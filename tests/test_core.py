@@ -128,3 +128,13 @@ def test_atomic_path_replaces_on_success_and_leaves_nothing_on_failure(tmp_path)
             raise RuntimeError("killed mid-write")
     assert target.read_text(encoding="utf-8") == "new"
     assert sorted(p.name for p in target.parent.iterdir()) == ["out.txt"]
+
+
+def test_read_articles_names_the_bad_field(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"law": "민법", "number": 1}\n{"law": "민법", "number": 2, "paragraphs": [{"number": "①"}]}\n',
+                    encoding="utf-8")
+    with pytest.raises(SourceError) as e:
+        list(read_articles(path))
+    assert str(e.value) == f"{path}:2: paragraphs[0].number: expected a positive integer, got '①'"
+    assert (e.value.line, e.value.field) == (2, "paragraphs[0].number")

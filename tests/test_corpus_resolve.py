@@ -1,5 +1,7 @@
 """read_corpus: files, articles JSONL and manifest names → articles (what index build/add accept)."""
 
+import json
+
 import pytest
 
 from legalret.articles import write_articles
@@ -86,3 +88,50 @@ def test_manifest_act_brings_its_decree_from_the_real_mirror(shared_data, tmp_pa
         counts[(a.law, a.kind)] = counts.get((a.law, a.kind), 0) + 1
     assert set(counts) == {("근로기준법", "법률"), ("근로기준법 시행령", "시행령")}
     assert counts[("근로기준법", "법률")] > 100 and counts[("근로기준법 시행령", "시행령")] > 40
+
+
+@pytest.mark.parametrize("field, value, error", [
+    ("number", "열", "number: expected an integer ≥ 0, got '열'"),
+    ("number", None, "number: expected an integer ≥ 0, got null"),
+    ("number", -5, "number: expected an integer ≥ 0, got -5"),
+    ("number", 1.5, "number: expected an integer ≥ 0, got 1.5"),
+    ("branch", "가", "branch: expected an integer ≥ 0, got '가'"),
+    ("law", 123, "law: expected the law's name, got 123"),
+    ("law", "", "law: expected the law's name, got ''"),
+    ("law", "  ", "law: expected the law's name, got '  '"),
+    ("paragraphs", None, "paragraphs: expected a list, got null"),
+    ("paragraphs", "본문", "paragraphs: expected a list, got '본문'"),
+    ("deleted", "no", "deleted: expected true or false, got 'no'"),
+    ("effective_date", "2025", "effective_date: expected a date YYYY-MM-DD or null, got '2025'"),
+    ("key", "민법 제1조", "key: '민법 제1조' does not match law/number/branch ('민법 제320조')"),
+    ("colour", "red", "colour: unknown field (an article record has branch, chapter, deleted, effective_date, kind, "
+                      "law, law_id, line, number, paragraphs, source, title)"),
+])
+def test_a_bad_field_skips_its_file_with_file_line_and_field(tmp_path, field, value, error):
+    """A record with a wrong field used to crash `index add/build` with a traceback ('열', null, '가', 123) or be
+    indexed as it was (a nameless law, 제-5조): now its file is skipped whole, named with line and field."""
+    md = tmp_path / "민법" / "법률.md"
+    md.parent.mkdir()
+    md.write_text(MINBEOP, encoding="utf-8")
+    good, bad = tmp_path / "good.jsonl", tmp_path / "bad.jsonl"
+    articles = ingest([str(md)]).articles
+    write_articles(good, articles[:1])
+    write_articles(bad, articles)
+    records = [json.loads(line) for line in bad.read_text(encoding="utf-8").splitlines()]
+    records[1][field] = value
+    bad.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    result = read_corpus([str(good), str(bad)])
+    assert [a.key for a in result.articles] == ["민법 제194조"]
+    assert [str(e) for e in result.errors] == [f"{bad}:2: {error.split(': ', 1)[0]}: {error.split(': ', 1)[1]}"]
+    assert result.errors[0].field == field and result.errors[0].line == 2
+
+
+def test_digits_and_nulls_that_mean_the_same_are_read(tmp_path):
+    """An article number written as digits ("12") is that number; a null title or law_id is no title (as before)."""
+    path = tmp_path / "a.jsonl"
+    path.write_text(json.dumps({"law": "민법", "number": "12", "branch": "2", "title": None, "law_id": None,
+                                "paragraphs": [{"number": None, "text": "본문", "items": [{"number": 1, "text": "호"}]}]},
+                               ensure_ascii=False) + "\n", encoding="utf-8")
+    [art] = read_corpus([str(path)]).articles
+    assert (art.key, art.number, art.branch, art.title, art.law_id) == ("민법 제12조의2", 12, 2, "", "")
+    assert art.paragraphs[0].items[0].number == "1"

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from legalret.articles import read_articles
 from legalret.cli import app
+from legalret.corpus.resolve import read_corpus
+from legalret.errors import LegalretError
+from legalret.ingest import ingest
 
 runner = CliRunner()
 
@@ -51,3 +55,51 @@ def test_nothing_readable_is_a_clear_failure(tmp_path, fixtures_dir):
     out = tmp_path / "a.jsonl"
     result = runner.invoke(app, ["ingest", str(fixtures_dir / "ingest" / "bad" / "empty.md"), "--out", str(out)])
     assert result.exit_code != 0 and not out.exists()
+
+
+def test_a_filter_that_excludes_every_lawgo_file_is_named(tmp_path, fixtures_dir):
+    """law.go.kr files name their kind only inside: those the filter excluded after parsing are counted as skipped
+    (as the markdown files are), and the 'no articles' error names the filter."""
+    out = tmp_path / "a.jsonl"
+    lawgo = fixtures_dir / "ingest" / "lawgo"
+    result = runner.invoke(app, ["ingest", str(lawgo), "--kind", "시행령", "--out", str(out)])
+    assert result.exit_code != 0 and not out.exists()
+    assert "no articles were read (0 statute file(s) read, 2 skipped by --kind 시행령)" in str(result.exception)
+    report = ingest([lawgo], laws=["민법"]).report
+    assert (report.files, report.skipped, dict(report.formats)) == (0, 2, {})
+
+
+def test_an_unknown_kind_is_one_line_listing_the_kinds(tmp_path, fixtures_dir):
+    out = tmp_path / "a.jsonl"
+    result = runner.invoke(app, ["ingest", str(fixtures_dir / "ingest" / "lawgo"), "--kind", "법룰", "--out", str(out)])
+    assert result.exit_code != 0 and not out.exists()
+    assert str(result.exception).startswith("unknown kind '법룰': expected one of 법률, 시행령, 시행규칙 (also 대통령령 = 시행령")
+    with pytest.raises(LegalretError, match="unknown kind '법룰'"):
+        read_corpus([str(fixtures_dir / "ingest" / "lawgo")], kinds=["법룰"])
+    # the authority's name is the kind it stands for
+    assert {a.kind for a in ingest([fixtures_dir / "ingest"], kinds=["대통령령"]).articles} <= {"시행령"}
+
+
+def test_mojibake_repairs_of_a_filtered_out_file_are_not_reported(tmp_path, fixtures_dir):
+    text = (fixtures_dir / "ingest" / "lawgo" / "테스트법.json").read_text(encoding="utf-8")
+    (tmp_path / "law.json").write_text(text.encode("utf-8").decode("latin-1"), encoding="utf-8")
+    kept = ingest([tmp_path]).report
+    assert kept.repairs and kept.repaired_files
+    filtered = ingest([tmp_path], kinds=["시행령"]).report
+    assert (filtered.repairs, dict(filtered.repaired_files), filtered.warnings, filtered.skipped) == ([], {}, [], 1)
+
+
+def test_warnings_and_bracketed_paths_print_as_text(tmp_path):
+    """--warnings printed the markup itself ('[yellow]warning[/] …'), and a path holding '[/x]' broke the markup of
+    the error and warning lines (a MarkupError traceback)."""
+    folder = tmp_path / "d["
+    folder.mkdir()
+    (folder / "x].txt").write_text("테스트법\n제2조(가) 가.\n제1조(나) 나.\n", encoding="utf-8")
+    out = tmp_path / "o[/b].jsonl"
+    missing = str(tmp_path / "nope[/x].md")
+    result = runner.invoke(app, ["ingest", missing, str(folder / "x].txt"), "--out", str(out), "--warnings"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())  # rich may wrap long lines
+    assert f"error {missing}: glob matched no files" in text
+    assert f"warning {folder / 'x].txt'}:3: article: article 제1조 comes after 제2조 (line 2)" in text
+    assert f"wrote 2 articles to {out}" in text and "[yellow]" not in text and "[/]" not in text

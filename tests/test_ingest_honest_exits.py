@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import http.server
 import os
+import shutil
 import subprocess
 import sys
 import threading
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ from legalret.cli import app
 from legalret.corpus.pull import HttpClient, NothingPulled, pull
 from legalret.ingest import ingest
 from legalret.ingest.mojibake import corrupt
-from legalret.ingest.output import OutputError, check_output_path, write_articles_out
+from legalret.ingest.output import OutputError, check_not_an_input, check_output_path, write_articles_out
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[1]
@@ -99,7 +101,7 @@ def test_pull_strict_with_a_missing_law_writes_nothing(mirror_zip, tmp_path):
 def test_ingest_that_reads_no_article_is_an_error(fixtures_dir, tmp_path):
     out = tmp_path / "a.jsonl"
     proc = cli("ingest", str(fixtures_dir / "ingest" / "markdown"), "--law", "형법", "--out", str(out))
-    assert_one_line_error(proc, "no articles were read", "skipped by --law/--kind", "nothing written")
+    assert_one_line_error(proc, "no articles were read", "2 skipped by --law 형법", "nothing written")
     assert not out.exists()
 
 
@@ -127,6 +129,34 @@ def test_out_under_a_regular_file_fails_up_front(fixtures_dir, tmp_path):
     blocker.write_text("x")
     proc = cli("ingest", str(fixtures_dir / "ingest" / "markdown"), "--out", str(blocker / "sub" / "a.jsonl"))
     assert_one_line_error(proc, "--out", "is a file, not a folder")
+
+
+def test_out_that_is_an_input_fails_up_front_and_keeps_it(fixtures_dir, tmp_path):
+    """`legalret ingest X --out X` replaced the statute file with its articles: refused in one line, X unchanged."""
+    src = tmp_path / "상법.txt"
+    shutil.copy(fixtures_dir / "ingest" / "plaintext" / "상법.txt", src)
+    before = src.read_bytes()
+    proc = cli("ingest", str(src), "--out", str(src))
+    assert_one_line_error(proc, f"--out {src}: is one of the inputs", "give another path")
+    assert src.read_bytes() == before
+    proc = cli("ingest", str(tmp_path / "." / "상법.txt"), "--out", str(src))  # another spelling of the same file
+    assert_one_line_error(proc, "is one of the inputs")
+    assert src.read_bytes() == before
+
+
+def test_out_that_a_folder_glob_or_archive_reads_is_refused(fixtures_dir, tmp_path):
+    folder = tmp_path / "laws"
+    shutil.copytree(fixtures_dir / "ingest" / "plaintext", folder)
+    archive = tmp_path / "mirror.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(folder / "상법.txt", "legalize-kr/상법.txt")
+    for sources, out in (([str(folder)], folder / "상법.txt"), ([str(folder / "*.txt")], folder / "상법.txt"),
+                         ([str(archive)], archive)):
+        with pytest.raises(OutputError, match="is one of the inputs"):
+            check_not_an_input(out, sources)
+    check_not_an_input(folder / "new.jsonl", [str(folder)])  # a new file: fine
+    (folder / "old.jsonl").write_text("{}\n", encoding="utf-8")
+    check_not_an_input(folder / "old.jsonl", [str(folder)])  # not read by the walk (not a statute file): fine
 
 
 def test_out_in_an_unwritable_folder_fails_up_front(fixtures_dir, mirror_zip):

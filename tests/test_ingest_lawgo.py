@@ -171,3 +171,46 @@ def test_unexpected_value_types_never_crash(fixtures_dir):
             continue
         outcomes["warned" if any(d.warnings for d in docs) else "ok"] += 1
     assert outcomes["warned"] and outcomes["error"] and sum(outcomes.values()) == 300
+
+
+def _units_json(units, name="테스트법"):
+    data = {"법령": {"기본정보": {"법령명_한글": name}, "조문": {"조문단위": units}}}
+    return json.dumps(data, ensure_ascii=False, indent=1)
+
+
+def test_a_duplicate_article_keeps_the_first_and_names_both_positions():
+    """Two 조문단위 with one key (a spliced or hand-edited response) were both returned, and the index then kept the
+    last copy, reporting only 'duplicates: 1'. The first is the article; the other is a warning naming both."""
+    units = [{"조문번호": "1", "조문여부": "조문", "조문키": "0001001", "조문내용": "제1조(목적) 목적"},
+             {"조문번호": "4", "조문여부": "조문", "조문키": "0004001", "조문내용": "제4조(비밀보장) 진짜 본문"},
+             {"조문번호": "5", "조문여부": "조문", "조문키": "0005001", "조문내용": "제5조(벌칙) 벌칙"},
+             {"조문번호": "4", "조문여부": "조문", "조문키": "0004001", "조문내용": "제4조(가짜제목) 가짜 본문"}]
+    text = _units_json(units)
+    [doc] = parse_lawgo_json(text, "dup.json")
+    assert [(a.label, a.title) for a in doc.articles] == [("제1조", "목적"), ("제4조", "비밀보장"), ("제5조", "벌칙")]
+    [w] = doc.warnings
+    lines = [i + 1 for i, line in enumerate(text.split("\n")) if '"0004001"' in line]
+    assert (w.path, w.line, w.field) == ("dup.json", lines[1], "조문단위[3] (조문키 0004001)")
+    assert w.reason == f"duplicate article 제4조 (first at 조문단위[1], line {lines[0]}); kept the first"
+    assert doc.articles[1].line == lines[0]
+
+
+def test_a_duplicate_article_in_xml_is_warned_too():
+    xml = ("<법령><기본정보><법령명_한글>테스트법</법령명_한글></기본정보><조문>\n"
+           '<조문단위 조문키="0002001"><조문번호>2</조문번호><조문여부>조문</조문여부><조문내용>제2조(정의) 첫째</조문내용></조문단위>\n'
+           '<조문단위 조문키="0002001"><조문번호>2</조문번호><조문여부>조문</조문여부><조문내용>제2조(정의) 둘째</조문내용></조문단위>\n'
+           "</조문></법령>")
+    [doc] = parse_lawgo_xml(xml, "dup.xml")
+    assert [a.paragraphs[0].text for a in doc.articles] == ["첫째"] and doc.articles[0].line == 2
+    [w] = doc.warnings
+    assert w.line == 3 and "duplicate article 제2조 (first at 조문단위[0], line 2)" in w.reason
+
+
+def test_each_law_of_a_list_gets_its_own_lines():
+    first = json.loads(_units_json([{"조문번호": "1", "조문여부": "조문", "조문키": "0001001", "조문내용": "제1조(목적) 가"}]))
+    second = json.loads(_units_json([{"조문번호": "1", "조문여부": "조문", "조문키": "0001001", "조문내용": "제1조(목적) 나"}],
+                                    name="둘째법"))
+    text = json.dumps([first, second], ensure_ascii=False, indent=1)
+    docs = parse_lawgo_json(text, "two.json")
+    lines = [i + 1 for i, line in enumerate(text.split("\n")) if '"0001001"' in line]
+    assert [d.articles[0].line for d in docs] == lines and len(set(lines)) == 2

@@ -157,3 +157,27 @@ def test_windows_line_endings_and_bom(fixtures_dir):
     crlf = parse_markdown("\ufeff" + text.replace("\n", "\r\n"), "b.md")
     strip = lambda d: [(a.key, a.title, a.chapter, a.body_text(), a.line) for a in d.articles]  # noqa: E731
     assert strip(crlf) == strip(plain)
+
+
+_BODY = "# 제1장 총칙\n\n##### 제1조 (목적)\n\n이 법은 시험을 목적으로 한다.\n"
+
+
+@pytest.mark.parametrize("front, line, field, reason", [
+    ("제목: [broken\n법령구분: 법률\n", 2, "front matter",
+     "invalid YAML: did not find expected ',' or ']' while parsing a flow sequence"),
+    ("법령구분: 법률\n제목: '프론트법\n", 3, "front matter", "invalid YAML: found unexpected end of stream"),
+    ("제목: 프론트법: 개정\n", 2, "front matter", "invalid YAML: mapping values are not allowed"),
+    ("제목: [프론트법]\n", 2, "제목", "expected the law's name, got a list"),
+])
+def test_invalid_front_matter_is_a_source_error_naming_the_line(front, line, field, reason):
+    """Read flat, '제목: [broken' made a law named '[broken'."""
+    with pytest.raises(SourceError) as e:
+        parse_markdown(f"---\n{front}---\n{_BODY}", "bad.md")
+    assert (e.value.path, e.value.line, e.value.field) == ("bad.md", line, field)
+    assert e.value.reason.startswith(reason)
+
+
+def test_valid_yaml_front_matter_reads_as_yaml():
+    doc = parse_markdown(f"---\n제목: \"프론트법\" # 주석\n소관부처: [법무부, 행정안전부]\n법령ID: '000123'\n"
+                         f"공포일자: 2024-01-02\n---\n{_BODY}", "ok.md")
+    assert (doc.law, doc.law_id, doc.promulgated) == ("프론트법", "000123", "2024-01-02")

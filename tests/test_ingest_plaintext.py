@@ -91,3 +91,99 @@ def test_wrapped_line_ending_in_a_law_name_does_not_switch_laws():
     [doc] = parse_plaintext(text, "x.txt")
     assert doc.law == "민법" and [a.label for a in doc.articles] == ["제1조", "제2조"]
     assert doc.articles[0].paragraphs[0].text == "민사에 관하여 법률에 규정이 없으면 관습법 에 의하고 관습법이 없으면 조리에 의한다."
+
+
+# ---- heading shape: a wrapped line that starts with an article reference is text, never a new article -------------
+def _labels_and_texts(doc):
+    return [(a.label, a.title, a.body_text()) for a in doc.articles]
+
+
+def test_wrapped_reference_with_a_conjunction_is_not_a_heading():
+    text = ("예시법\n제1조(목적) 이 법은 예시를 위하여 다음 각 호의 사항을 정한다. 세부사항은\n"
+            "제10조 및 제11조에서 정하는 바에 따른다.\n제2조(정의) 정의.\n")
+    [doc] = parse_plaintext(text, "x.txt")
+    assert _labels_and_texts(doc) == [
+        ("제1조", "목적", "이 법은 예시를 위하여 다음 각 호의 사항을 정한다. 세부사항은 제10조 및 제11조에서 정하는 바에 따른다."),
+        ("제2조", "정의", "정의.")]
+    assert not doc.warnings
+
+
+def test_a_title_glued_to_a_particle_is_a_citation_not_a_heading():
+    text = "예시이법\n제1조(목적) 손해배상은\n제750조(불법행위의 내용)에 따라 정한다.\n제2조(정의) 정의 규정.\n"
+    [doc] = parse_plaintext(text, "x.txt")
+    assert _labels_and_texts(doc) == [("제1조", "목적", "손해배상은 제750조(불법행위의 내용)에 따라 정한다."),
+                                      ("제2조", "정의", "정의 규정.")]
+    # … and after a title and a space, a conjunction goes on with the sentence too
+    text = "예시이법\n제1조(목적) 손해배상은\n제750조(불법행위의 내용) 및 제751조에 따른다.\n제2조(정의) 정의.\n"
+    [doc] = parse_plaintext(text, "x.txt")
+    assert [a.label for a in doc.articles] == ["제1조", "제2조"]
+
+
+def test_a_wrapped_reference_to_a_paragraph_does_not_replace_the_real_article(fixtures_dir):
+    """The wrapped '제3조 제2항에 따른다.' used to become 제3조, and the real '제3조(적용범위)' was then dropped as a
+    duplicate (a warning only with --warnings)."""
+    text = ("테스트법\n제2조(정의) ① 용어의 뜻은 다음과 같다.\n② 제1항에도 불구하고 다른 법률에 특별한 규정이 있으면\n"
+            "제3조 제2항에 따른다.\n제3조(적용범위) ① 이 법은 모든 계약에 적용한다.\n② 다만,\n"
+            "제1조의 목적에 반하는 경우에는 그러하지 아니하다.\n제4조 삭제 <2020.1.1>\n")
+    [doc] = parse_plaintext(text, "x.txt")
+    assert [(a.label, a.title, a.line) for a in doc.articles] == [("제2조", "정의", 2), ("제3조", "적용범위", 5),
+                                                                  ("제4조", "", 8)]
+    assert doc.articles[0].paragraphs[1].text == "제1항에도 불구하고 다른 법률에 특별한 규정이 있으면 제3조 제2항에 따른다."
+    assert doc.articles[1].paragraphs[1].text == "다만, 제1조의 목적에 반하는 경우에는 그러하지 아니하다."
+    assert doc.articles[2].deleted and not doc.warnings
+
+
+def test_heading_shapes_still_read():
+    text = ("민법\n제1조(법원)①민사에 관하여는 관습법에 의한다.\n제2조 (신의성실) 권리는 남용하지 못한다.\n"
+            "제3조(권리능력)\n사람은 생존한 동안 권리와 의무의 주체가 된다.\n제4조 이 법은 …\n제5조 삭제 <2005.3.31>\n"
+            "제6조(정의)<개정 2020.1.1> 정의한다.\n제7조\n본문.\n")
+    [doc] = parse_plaintext(text, "x.txt")
+    assert [(a.label, a.title) for a in doc.articles] == [
+        ("제1조", "법원"), ("제2조", "신의성실"), ("제3조", "권리능력"), ("제4조", ""), ("제5조", ""), ("제6조", "정의"),
+        ("제7조", "")]
+    assert doc.articles[0].paragraphs[0].number == 1 and doc.articles[4].deleted
+    assert not doc.warnings
+
+
+def test_an_item_citing_another_law_is_not_a_law_name_prefix():
+    text = "공직선거법\n제1조(목적) 다음 각 호의 사람\n  2. 민법 제777조(친족의 범위) 각 호의 사람\n제2조(정의) 정의.\n"
+    [doc] = parse_plaintext(text, "x.txt")
+    assert doc.law == "공직선거법" and [a.label for a in doc.articles] == ["제1조", "제2조"]
+    assert doc.articles[0].paragraphs[0].items[0].text == "민법 제777조(친족의 범위) 각 호의 사람"
+
+
+def test_numbers_going_backwards_are_warned_with_both_lines():
+    [doc] = parse_plaintext("민법\n제5조(가) 가.\n제3조(나) 나.\n", "x.txt")
+    assert [a.label for a in doc.articles] == ["제5조", "제3조"]  # kept: only a warning
+    [w] = doc.warnings
+    assert (w.path, w.line, w.field) == ("x.txt", 3, "article")
+    assert "제3조 comes after 제5조 (line 2)" in w.reason
+
+
+def test_a_repeat_prefers_the_titled_heading_over_an_untitled_continuation():
+    text = "예시법\n제1조(목적) 이 법의 세부사항은\n제3조 위임에 따라 정한다.\n제2조(정의) 정의.\n제3조(위임) 위임한다.\n"
+    [doc] = parse_plaintext(text, "x.txt")
+    assert _labels_and_texts(doc) == [("제1조", "목적", "이 법의 세부사항은 제3조 위임에 따라 정한다."),
+                                      ("제2조", "정의", "정의."), ("제3조", "위임", "위임한다.")]
+    [w] = doc.warnings  # the re-read line is named, nothing else (no duplicate, no backwards warning)
+    assert w.line == 3 and "read as text continuing the line before it" in w.reason and "line 5" in w.reason
+
+
+def test_an_out_of_order_number_after_an_unfinished_sentence_is_text():
+    text = ("예시법\n제20조(위탁) 장관은 다음 각 호의 권한을 위탁한다.\n  1. 「전자정부법」\n제39조 위반 사항\n"
+            "제21조(벌칙) 벌한다.\n")
+    [doc] = parse_plaintext(text, "x.txt")
+    assert [a.label for a in doc.articles] == ["제20조", "제21조"]
+    assert doc.articles[0].paragraphs[0].items[0].text == "「전자정부법」 제39조 위반 사항"
+    assert [w.line for w in doc.warnings] == [4]
+
+
+def test_a_repeated_continuation_keeps_its_text():
+    """A wrapped '제2조 중 …' repeating an earlier article is text of the article it continues — not dropped."""
+    text = "예시법\n제2조(정의) 정의.\n제5조(준용) 이 경우 제1조 및\n제2조 중 \"장관\"은 \"청장\"으로 본다.\n"
+    [doc] = parse_plaintext(text, "x.txt")
+    assert _labels_and_texts(doc)[1] == ("제5조", "준용", "이 경우 제1조 및 제2조 중 \"장관\"은 \"청장\"으로 본다.")
+    text = "예시법\n제2조(정의) 정의.\n제5조(준용) 이 경우 제1조 및\n제2조 위반은 벌한다.\n"
+    [doc] = parse_plaintext(text, "x.txt")
+    assert _labels_and_texts(doc)[1] == ("제5조", "준용", "이 경우 제1조 및 제2조 위반은 벌한다.")
+    assert [w.line for w in doc.warnings] == [4] and "제2조 is at line 2" in doc.warnings[0].reason

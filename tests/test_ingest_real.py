@@ -24,7 +24,7 @@ import pytest
 
 from legalret.ingest import ingest, iter_documents
 from legalret.ingest.markdown import resolve_merge_conflicts
-from legalret.text import normalize
+from legalret.text import int_to_circled, normalize
 
 pytestmark = pytest.mark.slow
 
@@ -192,3 +192,49 @@ def test_lawgo_json_files_all_parse(shared_data):
     assert shapes["list"] and shapes["dict"]
     print(f"\nlawgo-json: {len(files)} files, {len(result.articles)} articles, kinds {dict(kinds)}, "
           f"{len(result.report.warnings)} warnings")
+
+
+def _as_plain_text(law, articles, wrap_before_references=False):
+    """A law as a plain-text dump ('제N조(제목) 본문', 항/호/목 lines, 편/장 lines); optionally with a line break
+    before every article reference inside the text — the wrapped lines the plain-text parser must not read as
+    headings."""
+    lines, chapter = [law], []
+
+    def split(text):
+        parts = text.split("\n")
+        return [p for part in parts for p in re.split(r"(?<=\S) (?=제\d+조)", part)] if wrap_before_references else parts
+
+    for a in articles:
+        if a.chapter != chapter:
+            shared = next((i for i, (x, y) in enumerate(zip(a.chapter, chapter)) if x != y), min(len(a.chapter), len(chapter)))
+            lines += a.chapter[shared:]
+            chapter = a.chapter
+        body = []
+        for p in a.paragraphs:
+            mark = int_to_circled(p.number) + " " if p.number else ""
+            body += split(mark + p.text) if (p.text or mark) else []
+            for i in p.items:
+                body += ["  " + x for x in split(f"{i.number}. {i.text}")]
+                for s in i.subitems:
+                    body += ["    " + x for x in split(f"{s.number}. {s.text}")]
+        head = f"제{a.number}조" + (f"의{a.branch}" if a.branch else "") + (f"({a.title})" if a.title else "")
+        lines += [f"{head} {body[0].strip()}" if body else head] + body[1:]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("law", ["상법", "형법", "민사소송법", "형사소송법", "근로기준법", "근로기준법 시행령"])
+def test_plain_text_dumps_of_real_laws_parse_like_the_markdown(mirror, law):
+    """The plain-text parser on real statute text: the mirror's articles written out as a dump give the same keys,
+    titles and texts — also when every in-text reference ('… 및\\n제13조 중 …') starts a wrapped line."""
+    from legalret.ingest.plaintext import parse_plaintext
+
+    articles = [a for a in ingest([mirror], laws=[law]).articles if a.law == law]
+    assert len(articles) > 50
+
+    def flat(a):
+        return a.key, a.title, " ".join(a.body_text().split()), a.deleted
+
+    for wrap in (False, True):
+        [doc] = parse_plaintext(_as_plain_text(law, articles, wrap), f"{law}.txt")
+        assert [flat(a) for a in doc.articles] == [flat(a) for a in articles], (law, wrap)
+        assert all(w.field == "article" and "read as text continuing" in w.reason for w in doc.warnings)

@@ -197,7 +197,8 @@ def test_mojibake_is_repaired_and_counted(tmp_path):
     # UTF-8 read as latin-1: every byte survived, so the repair is exact
     broken_line = "제638조(의의) 보험계약은 효력이 생긴다.".encode("utf-8").decode("latin-1")
     assert mojibake.looks_like_mojibake(broken_line)
-    (tmp_path / "상법.txt").write_text(clean + broken_line + "\n", encoding="utf-8")
+    # (in article order: a number that goes backwards is a warning of its own)
+    (tmp_path / "상법.txt").write_text("상법\n" + broken_line + "\n" + clean.split("\n", 1)[1], encoding="utf-8")
     result = ingest([tmp_path])
     assert result.report.errors == [] and result.report.warnings == []
     assert len(result.report.repairs) == 1 and result.report.repaired_files == {str(tmp_path / "상법.txt"): 1}
@@ -228,6 +229,23 @@ def test_mojibake_in_json_strings_is_repaired(tmp_path, ingest_dir):
     result = ingest([tmp_path])
     assert len(result.report.repairs) == 1
     assert "보호함을 목적으로" in result.articles[0].paragraphs[0].text
+
+
+@pytest.mark.parametrize("ext", ["json", "xml"])
+def test_a_wholly_mis_encoded_lawgo_file_is_repaired_like_markdown(tmp_path, ingest_dir, ext):
+    """A law.go.kr file saved after being read as latin-1 has its keys and tag names in mojibake too ('ë²•ë ¹'): it
+    failed with "no '법령' object" / "malformed XML". The document is repaired first, as markdown and text are."""
+    clean_path = ingest_dir / "lawgo" / f"테스트법.{ext}"
+    broken = clean_path.read_text(encoding="utf-8").encode("utf-8").decode("latin-1")
+    assert mojibake.looks_like_mojibake(broken)
+    (tmp_path / f"law.{ext}").write_text(broken, encoding="utf-8")
+    result = ingest([tmp_path / f"law.{ext}"])
+    assert result.report.errors == [] and result.report.uncertain == []
+    assert result.report.repairs and result.report.repaired_files == {str(tmp_path / f"law.{ext}"): len(result.report.repairs)}
+    strip = lambda arts: [{k: v for k, v in a.to_dict().items() if k != "source"} for a in arts]  # noqa: E731
+    assert strip(result.articles) == strip(ingest([clean_path]).articles)  # lines included: nothing moved
+    unrepaired = ingest([tmp_path / f"law.{ext}"], repair=False)
+    assert unrepaired.articles == [] and len(unrepaired.report.errors) == 1
 
 
 def test_a_failing_repair_is_a_warning_not_a_crash(tmp_path, monkeypatch):

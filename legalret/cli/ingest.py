@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from legalret.errors import LegalretError
@@ -40,10 +41,13 @@ def ingest_command(
 
     Exits non-zero, writing nothing, when no article was read, or with ``--strict`` when any file had an
     error or a lossy mojibake repair stayed uncertain. ``--out`` is checked before anything is read."""
-    from legalret.ingest.output import check_output_path, write_articles_out
-    from legalret.ingest.sources import ingest, iter_sources
+    from legalret.ingest.output import check_not_an_input, check_output_path, write_articles_out
+    from legalret.ingest.sources import ingest, iter_sources, known_kind
 
+    for k in kind or []:
+        known_kind(k)  # a typo ('법룰') is one line now, not a run that keeps nothing
     out = check_output_path(out)
+    check_not_an_input(out, sources)
     total = _count_files(sources, iter_sources)
     with progress("reading statute files", total=total, unit="files") as bar:
         result = ingest(sources, laws=law or None, kinds=kind or None, repair=not no_repair,
@@ -51,7 +55,7 @@ def ingest_command(
     report = result.report
     if not result.articles:
         print_report(report, out=None, show_warnings=show_warnings)
-        raise LegalretError(f"no articles were read ({nothing_read_reason(report)}); nothing written to {out}")
+        raise LegalretError(f"no articles were read ({nothing_read_reason(report, law, kind)}); nothing written to {out}")
     refused = strict and report.failed
     written = 0 if refused else write_articles_out(out, result.articles)
     if as_json:  # also when --strict refused: pipelines read why from the summary
@@ -61,18 +65,19 @@ def ingest_command(
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     print_report(report, out=None if refused else out, show_warnings=show_warnings)
     if refused:
-        console.print(f"[red]--strict:[/] {strict_reason(report)}; nothing written to {out}", highlight=False)
+        console.print(f"[red]--strict:[/] {strict_reason(report)}; nothing written to {escape(str(out))}", highlight=False)
         raise typer.Exit(code=2)
 
 
-def nothing_read_reason(report) -> str:
-    """Why a run produced no articles, for the one-line error."""
+def nothing_read_reason(report, laws=None, kinds=None) -> str:
+    """Why a run produced no articles, for the one-line error (naming the filter that excluded files)."""
     parts = []
     if report.errors:
         parts.append(f"{len(report.errors)} error(s) above")
     parts.append(f"{report.files} statute file(s) read")
     if report.skipped:
-        parts.append(f"{report.skipped} skipped by --law/--kind")
+        used = " ".join([f"--law {name}" for name in laws or []] + [f"--kind {k}" for k in kinds or []])
+        parts.append(f"{report.skipped} skipped by {used or '--law/--kind'}")
     return ", ".join(parts)
 
 
@@ -116,18 +121,18 @@ def print_report(report, out: Path | None, show_warnings: bool = False) -> None:
     console.print(table)
     if report.repaired_files:
         console.print(f"mojibake repaired in {len(report.repaired_files)} file(s): "
-                      + ", ".join(list(report.repaired_files)[:5]) + (" …" if len(report.repaired_files) > 5 else ""),
+                      + escape(", ".join(list(report.repaired_files)[:5])) + (" …" if len(report.repaired_files) > 5 else ""),
                       highlight=False)
     for err in report.errors:
-        console.print(f"[red]error[/] {err}", highlight=False, soft_wrap=True)
+        console.print(f"[red]error[/] {escape(str(err))}", highlight=False, soft_wrap=True)
     uncertain = getattr(report, "uncertain", [])
     if show_warnings:
         for w in report.warnings:
-            console.print(f"[yellow]warning[/] {w}", highlight=False, markup=False, soft_wrap=True)
+            console.print(f"[yellow]warning[/] {escape(str(w))}", highlight=False, soft_wrap=True)
     else:
         # uncertain mojibake guesses may have put wrong characters into the text: always shown
         for w in uncertain[:_SHOWN_UNCERTAIN]:
-            console.print(f"warning {w}", style="yellow", highlight=False, markup=False, soft_wrap=True)
+            console.print(f"[yellow]warning[/] {escape(str(w))}", highlight=False, soft_wrap=True)
         if len(uncertain) > _SHOWN_UNCERTAIN:
             console.print(f"… and {len(uncertain) - _SHOWN_UNCERTAIN} more uncertain mojibake repair(s)",
                           highlight=False)
@@ -136,4 +141,4 @@ def print_report(report, out: Path | None, show_warnings: bool = False) -> None:
             console.print(f"{rest} warning(s) (repaired or skipped defects); --warnings lists them",
                           highlight=False)
     if out is not None:
-        console.print(f"wrote {s['articles']} articles to {out}", highlight=False)
+        console.print(f"wrote {s['articles']} articles to {escape(str(out))}", highlight=False)

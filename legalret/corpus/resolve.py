@@ -21,6 +21,7 @@ from legalret.articles import Article, read_articles
 from legalret.config import default_mirror
 from legalret.corpus.manifest import Manifest, load_manifest
 from legalret.errors import LegalretError, SourceError
+from legalret.ingest.document import known_kind
 from legalret.keys import LawNames
 
 
@@ -34,6 +35,9 @@ class CorpusResult:
 def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds: Iterable[str] | None = None) -> CorpusResult:
     """The articles of ``sources`` under the law/kind filters (a manifest adds its own); reading nothing is an error."""
     sources = list(sources)
+    # as documents carry them (대통령령 → 시행령), and a typo ('법룰') is an error before anything is read, not a filter
+    # that keeps nothing
+    kinds = [known_kind(k) for k in kinds or []]
     jsonl: list[Article] = []
     errors: list[SourceError] = []
     files: list[str] = []
@@ -45,7 +49,7 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
             # a bad line skips its whole file, as a bad statute file is skipped: half a file would look like a law
             # that lost its later articles, and its laws are then simply not in the batch (nothing of them changes)
             try:
-                jsonl.extend(list(read_articles(path)))
+                jsonl.extend(list(read_articles(path, check_key=True)))
             except SourceError as e:
                 errors.append(e)
         elif path.exists() or globlib.has_magic(src):
@@ -57,7 +61,7 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
             manifest_laws += manifest.document_names()
             manifest_kinds += manifest.document_kinds()
     law_filter = list(laws or []) + manifest_laws or None
-    kind_filter = list(kinds or []) + manifest_kinds or None
+    kind_filter = kinds + manifest_kinds or None
     articles: list[Article] = []
     report = None
     if jsonl:

@@ -22,11 +22,13 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from legalret.articles import Article
-from legalret.errors import SourceError
+from legalret.errors import LegalretError, SourceError
 from legalret.text import strip_notes
 
 #: The kinds the corpus manifests and the ``--kind`` filter speak of.
 KINDS = ("법률", "시행령", "시행규칙")
+#: Other 법종구분 of law.go.kr, kept as written by :func:`normalize_kind` (so ``--kind`` accepts them too).
+OTHER_KINDS = ("헌법", "대법원규칙", "국회규칙", "헌법재판소규칙", "중앙선거관리위원회규칙", "감사원규칙")
 
 # law.go.kr's 법령구분/법종구분 names the enacting authority; users think in 법률 / 시행령 / 시행규칙.
 _KIND_BY_AUTHORITY = {"대통령령": "시행령", "총리령": "시행규칙", "부령": "시행규칙"}
@@ -68,6 +70,16 @@ def normalize_kind(kind: str | None, law: str = "") -> str:
     if compact.endswith("시행규칙"):
         return "시행규칙"
     return "법률" if law else ""
+
+
+def known_kind(kind: str) -> str:
+    """A ``--kind`` value as documents carry it; a kind no document can have (a typo: ``법룰``) is an error rather
+    than a filter that silently keeps nothing."""
+    normalized = normalize_kind(kind)
+    if normalized not in KINDS + OTHER_KINDS:
+        raise LegalretError(f"unknown kind {kind!r}: expected one of {', '.join(KINDS)} (also 대통령령 = 시행령, "
+                            f"총리령 / …부령 = 시행규칙, and {', '.join(OTHER_KINDS)})")
+    return normalized
 
 
 _DATE = re.compile(r"^\s*(\d{4})[-. ]*(\d{1,2})[-. ]*(\d{1,2})\.?\s*$")

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from typing import Any, Callable
 from xml.parsers import expat
 
@@ -64,14 +65,15 @@ def parse_lawgo_json(text: str, source: str = "", *, fix: Fix | None = None) -> 
     return [_parse_law(obj, source, fix, lines, fmt="lawgo-json") for obj in objects]
 
 
-def _key_lines(text: str) -> dict[str, int]:
-    """조문키 → line of its 조문단위 in the JSON text (newlines counted incrementally: one pass)."""
-    lines: dict[str, int] = {}
+def _key_lines(text: str) -> dict[str, deque[int]]:
+    """조문키 → the lines of its 조문단위s in the JSON text, in order (newlines counted incrementally: one pass).
+    The walk takes them in turn, so a repeated 조문키 (a duplicate article, or the next law of a list) gets its own."""
+    lines: dict[str, deque[int]] = {}
     line, pos = 1, 0
     for m in _KEY_LINE.finditer(text):
         line += text.count("\n", pos, m.start())
         pos = m.start()
-        lines.setdefault(m[1], line)
+        lines.setdefault(m[1], deque()).append(line)
     return lines
 
 
@@ -92,7 +94,7 @@ def parse_lawgo_xml(text: str, source: str = "", *, fix: Fix | None = None) -> l
 
 
 # ---- the shared tree walk ------------------------------------------------------------------------
-def _parse_law(obj: Any, source: str, fix: Fix | None, lines: dict[str, int], fmt: str) -> LawDocument:
+def _parse_law(obj: Any, source: str, fix: Fix | None, lines: dict[str, deque[int]], fmt: str) -> LawDocument:
     fix = fix or (lambda s: s)
     law = obj.get("법령") if isinstance(obj, dict) else None
     if not isinstance(law, dict):
@@ -118,9 +120,11 @@ def _parse_law(obj: Any, source: str, fix: Fix | None, lines: dict[str, int], fm
         raise SourceError(source, "no 조문.조문단위 (the law has no articles)", field="조문.조문단위")
     chapter: list[tuple[int, str]] = []
     branches = BranchCounter()
+    seen: dict[tuple[int, int], tuple[str, int | None]] = {}  # (number, branch) → (position, line) of the first
     for index, unit in enumerate(_as_list(units)):
         key = str(unit.get("조문키", "")) if isinstance(unit, dict) else ""
-        line = lines.get(key) if key else None
+        line = lines[key].popleft() if lines.get(key) else None
+        where = f"조문단위[{index}]" + (f" (조문키 {key})" if key else "")
         try:
             if not isinstance(unit, dict):
                 raise ValueError(f"expected an object, got {type(unit).__name__}")
@@ -129,10 +133,17 @@ def _parse_law(obj: Any, source: str, fix: Fix | None, lines: dict[str, int], fm
                 continue
             article = _article(unit, doc, chapter, branches, fix)
         except (ValueError, TypeError, AttributeError) as e:
-            where = f"조문단위[{index}]" + (f" (조문키 {key})" if key else "")
             doc.warnings.append(SourceError(source, f"skipped a malformed article: {e}", line=line, field=where))
             continue
         article.line = line
+        ident = (article.number, article.branch)
+        if ident in seen:  # one key, two texts: the index would keep one of them silently
+            first, first_line = seen[ident]
+            at = first + (f", line {first_line}" if first_line is not None else "")
+            doc.warnings.append(SourceError(source, f"duplicate article {article.label} (first at {at}); kept the first",
+                                            line=line, field=where))
+            continue
+        seen[ident] = (f"조문단위[{index}]", line)
         doc.articles.append(article)
     if not doc.articles:
         why = f" ({len(doc.warnings)} malformed, first: {doc.warnings[0]})" if doc.warnings else ""
@@ -287,7 +298,7 @@ class _Node:
         return text
 
 
-def _xml_to_dict(text: str, source: str) -> tuple[tuple[str, Any], dict[str, int]]:
+def _xml_to_dict(text: str, source: str) -> tuple[tuple[str, Any], dict[str, deque[int]]]:
     """Convert XML to the JSON shape: child elements → keys (repeated ones → lists), attributes →
     keys beside ``content`` (``<법종구분 법종구분코드="A0002">법률</법종구분>`` →
     ``{"법종구분코드": "A0002", "content": "법률"}``). Also returns the line of each 조문단위 by 조문키."""
@@ -296,7 +307,7 @@ def _xml_to_dict(text: str, source: str) -> tuple[tuple[str, Any], dict[str, int
     parser = expat.ParserCreate("UTF-8")
     stack: list[_Node] = []
     result: list[tuple[str, Any]] = []
-    lines: dict[str, int] = {}
+    lines: dict[str, deque[int]] = {}
 
     def start(tag: str, attrs: dict) -> None:
         stack.append(_Node(tag, dict(attrs), parser.CurrentLineNumber))
@@ -309,7 +320,7 @@ def _xml_to_dict(text: str, source: str) -> tuple[tuple[str, Any], dict[str, int
         node = stack.pop()
         value = node.value()
         if node.tag == "조문단위" and isinstance(value, dict) and value.get("조문키"):
-            lines[str(value["조문키"])] = node.line
+            lines.setdefault(str(value["조문키"]), deque()).append(node.line)
         if stack:
             stack[-1].add(node.tag, value)
         else:

@@ -39,6 +39,7 @@ Two defects of the real mirror are repaired here, and both are reported as warni
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from legalret.articles import Article, Item, Paragraph, SubItem
@@ -113,6 +114,40 @@ def _front_matter_dict(lines: list[str]) -> dict[str, str]:
     return out
 
 
+# A front-matter line that is certainly fine YAML the way the mirror writes it: 'key: plain value', "key: 'quoted'",
+# 'key:' and '- list item' lines. Anything else is parsed as YAML to find out (rare: costs ~0.1 ms a file).
+_PLAIN_LINE = re.compile(r"""^(?:[^\s:#\-'"\[\]{}&*!|>%@`,?][^:#]*?:|-)(?:[ \t]+(?:'(?:[^']|'')*'|\[\]|[^\s\-'"\[\]{}&*!|>%@`,?#:]"""
+                         r"""(?:[^:#]|:(?!\s|$)|(?<!\s)#)*?))?[ \t]*$""")
+
+
+def _check_front_matter(lines: list[tuple[int, str]], source: str) -> dict[str, str]:
+    """Invalid YAML between the '---' lines (an unclosed '[', a stray quote) is a :class:`SourceError` naming its
+    line — read flat, ``제목: [broken`` named a law '[broken'. So is a 제목 that is a list or a mapping. Returns the
+    scalar values as YAML reads them where the flat reading may differ (``제목: 민법 # 주석``), else nothing."""
+    if all(not line.strip() or _PLAIN_LINE.match(line) for _, line in lines):
+        return {}
+    import yaml
+
+    text = "\n".join(line for _, line in lines)
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (yaml.YAMLError, ValueError) as e:  # ValueError: text YAML cannot hold (lone surrogates)
+        mark = getattr(e, "context_mark", None) or getattr(e, "problem_mark", None)
+        at = min(mark.line, len(lines) - 1) if mark is not None and lines else 0
+        why = " ".join(str(part) for part in (getattr(e, "problem", None), getattr(e, "context", None)) if part) or str(e)
+        raise SourceError(source, f"invalid YAML: {why}", line=lines[at][0] if lines else 1,
+                          field="front matter") from None
+    title = data.get("제목") if isinstance(data, dict) else None
+    if isinstance(title, (list, dict)):
+        line = next((n for n, text_ in lines if text_.startswith("제목")), lines[0][0])
+        raise SourceError(source, f"expected the law's name, got a {'list' if isinstance(title, list) else 'mapping'}",
+                          line=line, field="제목")
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): "" if v is None else str(v) for k, v in data.items()
+            if v is None or isinstance(v, (str, int, float, datetime.date))}
+
+
 def _yaml_scalar(value: str) -> str:
     value = value.strip()
     if len(value) >= 2 and value[0] == value[-1] == "'":
@@ -154,6 +189,7 @@ def parse_markdown(text: str, source: str = "", *, kind: str | None = None) -> L
     if end is None:
         raise SourceError(source, "front matter is not closed by '---'", line=numbered[0][0])
     front = _front_matter_dict(["---"] + [line for _, line in numbered[1 : end + 1]])
+    front.update(_check_front_matter(numbered[1:end], source))
     title = front.get("제목", "")
     if not title:
         raise SourceError(source, "front matter has no 제목 (law name)", line=1, field="제목")

@@ -58,6 +58,35 @@ def check_output_path(path: str | os.PathLike, option: str = "--out") -> Path:
     return path
 
 
+def check_not_an_input(path: str | os.PathLike, sources, option: str = "--out") -> None:
+    """Fail fast, in one line, when ``path`` is one of the files ``sources`` name or hold (a file named twice, a file a
+    folder or glob would read, an archive): writing it would replace the statutes being read with their articles.
+
+    >>> check_not_an_input(__file__, [__file__])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    legalret.ingest.output.OutputError: --out ...output.py: is one of the inputs (...output.py); writing it would replace what is read — give another path
+    """
+    from legalret.ingest.sources import iter_sources
+
+    path = Path(path).expanduser()
+    if not path.is_file():
+        return  # nothing there yet: it cannot be read
+    try:
+        target = path.stat()
+    except OSError:
+        return
+    for src in iter_sources(sources, errors=[]):
+        name = src.name.split("!", 1)[0] if "!" in src.name and not Path(src.name).exists() else src.name
+        try:
+            st = os.stat(name)
+        except (OSError, ValueError):
+            continue
+        if (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):  # the same file, whatever the spelling or link
+            raise OutputError(f"{option} {path}: is one of the inputs ({name}); writing it would replace what is "
+                              "read — give another path")
+
+
 def write_articles_out(path: str | os.PathLike, articles: Iterable, option: str = "--out") -> int:
     """:func:`legalret.articles.write_articles` (atomic), with OS failures as one-line :class:`OutputError`.
 

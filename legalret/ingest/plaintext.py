@@ -21,6 +21,12 @@ Usage::
 
 A file that names no law (no title line, no law name before the headings, a generic file name)
 is a :class:`SourceError` — guessing would put articles under the wrong key.
+
+A heading needs heading shape, so that a wrapped line starting with a reference stays text of its sentence:
+``제10조 및 제11조에서 …``, ``제3조 제2항에 따른다.`` and ``제750조(불법행위의 내용)에 따라 …`` are not articles.
+Numbers that repeat or go backwards are warnings naming both lines; an untitled heading right after an unfinished
+sentence that repeats a titled one, or is out of order between two articles in order, is read as the text it
+continues (and reported).
 """
 
 from __future__ import annotations
@@ -33,8 +39,20 @@ from legalret.errors import SourceError
 from legalret.ingest.document import LawDocument, clean, enter_chapter, is_deleted_body, normalize_kind
 from legalret.text import CIRCLED, circled_to_int, normalize, strip_notes
 
-# '제2조(신의성실) …', '제3조의2 (정의) …', '제4조 삭제 <…>' at the start of a line …
-_HEADING = re.compile(r"^\s*제\s*(\d+)\s*조(?:\s*의\s*(\d+))?(?=[\s(（]|$)\s*(?:[(（]([^()（）]*(?:\([^()]*\)[^()（）]*)*)[)）])?\s*(.*)$")
+# '제2조(신의성실) …', '제3조의2 (정의) …', '제4조 삭제 <…>' at the start of a line — a candidate only: see _heading,
+# which also requires the heading shape of what follows the number
+_HEADING = re.compile(r"^\s*제\s*(\d+)\s*조(?:\s*의\s*(\d+))?(?=[\s(（]|$)\s*"
+                      r"(?:[(（]([^()（）]*(?:[(（][^()（）]*[)）][^()（）]*)*)[)）])?(.*)$")
+# What follows a title in parentheses: a space, a 항 mark, a note or the line's end — not a particle glued to ')'
+# ('제750조(불법행위의 내용)에 따라 …' cites an article in a wrapped sentence).
+_AFTER_TITLE = " \t\u3000\xa0<[" + CIRCLED
+# Words that go on with the sentence a wrapped line continues, so they never open an article's body:
+# '제10조 및 제11조에서 …', '제750조(…) 및 제751조(…)에 따라 …'
+_CONTINUES_AFTER_TITLE = re.compile(r"(?:및|또는|내지|부터|까지|이하|중|등|외|에|에서|에게|에도|에는|의|와|과|를|을|은|는|으로|로|"
+                                    r"에\s*따라|에\s*따른)(?=\s|$)|[·ㆍ,、~∼]")
+# … and after an untitled number also references to its parts: '제3조 제2항에 따른다.', '제5조 단서에 따라 …'
+# (an article's body may start with '제3조에도 불구하고' after its title, not in place of one)
+_CONTINUES = re.compile(_CONTINUES_AFTER_TITLE.pattern + r"|[)）」』\]]|제\s*\d+\s*(?:항|호|목)|각\s*(?:항|호|목)|단서|본문|전단|후단")
 # … or prefixed by a law name ('민법 제2조(신의성실) …'): the title in parentheses is then required,
 # and the name must end like a law name, so that a sentence citing '이 법 제3조' is never a heading.
 _NAMED_HEADING = re.compile(r"^\s*(?P<law>[^\s제][^()]*?(?:법|법률|령|규칙|규정))\s+(?=제\s*\d+\s*조(?:\s*의\s*\d+)?\s*[(（])")
@@ -47,22 +65,77 @@ _ITEM = re.compile(r"^\s*(\d+(?:의\d+)?)\s*\.\s+(.*)$")
 _SUBITEM = re.compile(r"^\s*([가-하](?:의\d+)?)\s*\.\s+(.*)$")
 # '이 법 제3조(…)', '같은 법 제5조(…)' cite the current law inside a sentence: never a law-name prefix
 _REFERRING = re.compile(r"^(?:이|같은|동|본|해당|구|신|새|위|전|당해)\s*(?:법|법률|영|령|규칙|규정)$|^(?:법|법률|령|규칙|규정)$")
+# what a law-name prefix never holds: a 항/호/목 mark ('2의2. 법 제17조(…)', '가. 민법 제777조(…)' cite laws
+# inside an item), quotes or sentence punctuation (commas it may: '재외국민의 가족관계등록 창설, … 특례법')
+_NOT_A_LAW_NAME = re.compile(r"[.「」『』\[\]<>:;\"'“”‘’" + CIRCLED + "]")
 _GENERIC_STEMS = {"law", "laws", "statute", "statutes", "articles", "data", "dump", "text", "corpus", "input"}
 
 
 def parse_plaintext(text: str, source: str = "", *, law: str | None = None, kind: str | None = None) -> list[LawDocument]:
-    """Parse plain statute text into one document per law named in it."""
+    """Parse plain statute text into one document per law named in it.
+
+    A line is an article heading only in heading shape (see :func:`_heading`); a number that repeats or goes
+    backwards is a warning naming both lines. When an untitled heading that continues an unfinished sentence
+    ('… 있으면' / '제3조 위반으로 본다.') repeats a titled heading later in the law, it was a wrapped line: it is
+    read again as text of the article before it (and reported), and the titled heading is the article."""
     if not text.strip():
         raise SourceError(source, "empty file")
+    demoted: dict[int, str] = {}  # line → why it is text, not a heading
+    while True:  # each round demotes at least one more line, so this ends
+        docs, first_heading_line, more = _parse(text, source, law, kind, demoted)
+        if not more:
+            break
+        demoted.update(more)
+    if first_heading_line and not docs:
+        raise SourceError(source, "article headings but no law name: add a title line (e.g. '민법'), "
+                                  "prefix headings with the law name, or name the file after the law",
+                          line=first_heading_line)
+    result = [d for d in docs.values() if d.articles]
+    if not result:
+        raise SourceError(source, "no articles (expected lines like '제1조(목적) …')")
+    return result
+
+
+def _heading(line: str) -> tuple[int, int, str | None, str] | None:
+    """``(number, branch, title or None, rest)`` when ``line`` has the shape of an article heading: ``제N조[의M]``,
+    then a title in parentheses followed by a space, a 항 mark, a note or the line's end, or a space and text
+    that does not go on with a sentence (``제3조 제2항에 따른다.``, ``제10조 및 제11조에서 …``)."""
+    m = _HEADING.match(line)
+    if m is None:
+        return None
+    title, after = m[3], m[4]
+    rest = after.strip()
+    if title is not None:
+        if after and after[0] not in _AFTER_TITLE:
+            return None  # '제750조(불법행위의 내용)에 따라 …'
+        if rest and _CONTINUES_AFTER_TITLE.match(rest):
+            return None
+    elif rest and _CONTINUES.match(rest):
+        return None
+    return int(m[1]), int(m[2] or 0), title, rest
+
+
+def _ends_open(text: str) -> bool:
+    """True when ``text`` stops mid-sentence ('… 규정이 있으면', '다만,'): the next line continues it."""
+    last = text.rstrip()[-1:]
+    return bool(last) and (("\uac00" <= last <= "\ud7a3" and last != "다") or last in ",·ㆍ」』")
+
+
+def _parse(text: str, source: str, law: str | None, kind: str | None, demoted: dict[int, str]):
+    """One pass: (documents by law, the first heading line met without a law name, lines to demote)."""
     current_law = normalize(law) if law else _law_from_filename(source)
     docs: dict[str, LawDocument] = {}
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[tuple[str, str], Article] = {}
+    last: dict[str, list[tuple[tuple[int, int], str, Article]]] = {}  # law → its last two articles
+    continued: set[int] = set()  # lines of untitled headings that came right after an unfinished sentence
+    more: dict[int, str] = {}
     doc: LawDocument | None = None
     art: Article | None = None
     para: Paragraph | None = None
     item: Item | None = None
     chapter: list[tuple[int, str]] = []
     in_addenda = False
+    open_text = False  # the last text line stopped mid-sentence
     first_heading_line: int | None = None
 
     def document(name: str) -> LawDocument:
@@ -70,16 +143,39 @@ def parse_plaintext(text: str, source: str = "", *, law: str | None = None, kind
             docs[name] = LawDocument(law=name, kind=normalize_kind(kind, name), source=source, format="plaintext")
         return docs[name]
 
+    def demote(article: Article, why: str) -> None:
+        """Read ``article``'s heading line again as text of the article before it (next round)."""
+        quoted = all_lines[(article.line or 1) - 1].strip()
+        quoted = quoted if len(quoted) <= 40 else quoted[:39] + "…"
+        more[article.line or 0] = f"{quoted!r} read as text continuing the line before it, not as a heading: {why}"
+
     def finish() -> None:
         if art is None or doc is None:
             return
         art.deleted = is_deleted_body(art)
         key = (doc.law, art.key)
         if key in seen:
-            doc.warnings.append(SourceError(source, f"duplicate article {art.label} (first at line {seen[key]}); "
+            first = seen[key]
+            if art.title and not first.title and first.line in continued:
+                demote(first, f"the titled {art.label} at line {art.line} is the heading")
+            elif art.line in continued:
+                demote(art, f"{art.label} is at line {first.line}")
+            doc.warnings.append(SourceError(source, f"duplicate article {art.label} (first at line {first.line}); "
                                                     "kept the first", line=art.line, field="article"))
             return
-        seen[key] = art.line or 0
+        here = (art.number, art.branch)
+        before = last.get(doc.law, [])
+        if before and here < before[-1][0]:
+            doc.warnings.append(SourceError(source, f"article {art.label} comes after {before[-1][1]} (line "
+                                                    f"{before[-1][2].line}): the numbers go backwards",
+                                            line=art.line, field="article"))
+        if len(before) == 2:
+            (p_num, p_label, _), (x_num, x_label, x_art) = before
+            if p_num < here and not p_num < x_num < here and x_art.line in continued:
+                # out of order between two articles in order, right after an unfinished sentence: a wrapped reference
+                demote(x_art, f"{x_label} is out of order between {p_label} and {art.label} (line {art.line})")
+        last[doc.law] = (before + [(here, art.label, art)])[-2:]
+        seen[key] = art
         doc.articles.append(art)
 
     all_lines = text.split("\n")
@@ -90,23 +186,23 @@ def parse_plaintext(text: str, source: str = "", *, law: str | None = None, kind
         for nxt in all_lines[index + 1:]:
             nxt = nxt.strip()
             if nxt:
-                return bool(_HEADING.match(nxt) or _CHAPTER.match(nxt) or _NAMED_HEADING.match(nxt))
+                return bool(_heading(nxt) or _CHAPTER.match(nxt) or _named_heading(nxt))
         return False
 
     for lineno, raw in enumerate(all_lines, 1):
         line = raw.strip().lstrip("\ufeff")
         if not line:
             continue
-        named = _NAMED_HEADING.match(line)
-        if named and _REFERRING.match(named["law"].strip()):
-            named = None
-        if named:
-            line_law = normalize(named["law"])
-            line = line[named.end():]
+        heading = line_law = None
+        if lineno in demoted:
+            if doc is not None:
+                doc.warnings.append(SourceError(source, demoted[lineno], line=lineno, field="article"))
         else:
-            line_law = None
-        m = _HEADING.match(line)
-        if m:
+            named = _named_heading(line)
+            heading = _heading(line[named.end():] if named else line)
+            if heading and named:
+                line_law = normalize(named["law"])
+        if heading:
             if line_law:
                 if line_law != current_law:
                     chapter = []  # another law's headings start
@@ -119,15 +215,20 @@ def parse_plaintext(text: str, source: str = "", *, law: str | None = None, kind
                 continue
             finish()
             doc = document(current_law)
-            title = clean(m[3] or "")
-            art = Article(law=doc.law, number=int(m[1]), branch=int(m[2] or 0), title=strip_notes(title) or title,
+            number, branch, title, rest = heading
+            title = clean(title or "")
+            if not title and open_text:
+                continued.add(lineno)
+            art = Article(law=doc.law, number=number, branch=branch, title=strip_notes(title) or title,
                           kind=doc.kind, chapter=[h for _, h in chapter], source=source, line=lineno)
             para = item = None
-            rest = clean(m[4] or "")
-            for number, body in _split_paragraphs(rest):
-                para = Paragraph(number, body)
+            rest = clean(rest)
+            for number_, body in _split_paragraphs(rest):
+                para = Paragraph(number_, body)
                 art.paragraphs.append(para)
+            open_text = _ends_open(rest)
             continue
+        open_text = False
         if _ADDENDA.match(line):
             finish()
             art = para = item = None
@@ -150,9 +251,10 @@ def parse_plaintext(text: str, source: str = "", *, law: str | None = None, kind
         if art is None or in_addenda:
             continue  # preamble / 부칙 text
         body = clean(line)
+        open_text = _ends_open(body)
         if body[0] in CIRCLED:
-            for number, text_ in _split_paragraphs(body):
-                para = Paragraph(number, text_)
+            for number_, text_ in _split_paragraphs(body):
+                para = Paragraph(number_, text_)
                 art.paragraphs.append(para)
             item = None
             continue
@@ -177,14 +279,16 @@ def parse_plaintext(text: str, source: str = "", *, law: str | None = None, kind
             para = Paragraph(None, body)
             art.paragraphs.append(para)
     finish()
-    if first_heading_line and not docs:
-        raise SourceError(source, "article headings but no law name: add a title line (e.g. '민법'), "
-                                  "prefix headings with the law name, or name the file after the law",
-                          line=first_heading_line)
-    result = [d for d in docs.values() if d.articles]
-    if not result:
-        raise SourceError(source, "no articles (expected lines like '제1조(목적) …')")
-    return result
+    return docs, first_heading_line, more
+
+
+def _named_heading(line: str) -> re.Match | None:
+    """The law-name prefix of '민법 제2조(신의성실) …' — not of a sentence citing '이 법 제3조(…)' or of an item
+    citing '가. 민법 제777조(…)'."""
+    named = _NAMED_HEADING.match(line)
+    if named is None or _REFERRING.match(named["law"].strip()) or _NOT_A_LAW_NAME.search(named["law"]):
+        return None
+    return named
 
 
 def _split_paragraphs(text: str) -> list[tuple[int | None, str]]:
