@@ -271,7 +271,9 @@ def plot(result: dict, path: Path, metric: str = "recall@10") -> Path:
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, command: str | None = None) -> int:
+    """``command``: what the result records as its command, when an experiment runs this inside itself (with a
+    retriever patched) — re-running style_eval alone would not reproduce it."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--index", required=True, help="index with dense vectors and a precedent memory")
     ap.add_argument("--questions", default=str(REPO / "benchmarks" / "queries" / "user_questions.jsonl"))
@@ -311,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
                      "seed": args.seed, "ranker": args.ranker and portable_path(args.ranker), "leakage": plans,
                      "seconds": round(time.perf_counter() - t0, 1),
                      "retriever_seconds": seconds,
-                     "command": recorded_command("style_eval.py", argv)},
+                     "command": command or recorded_command("style_eval.py", argv)},
         "retrievers": order,
         "styles": per_style(queries, {n: results[n] for n in order}, n_resamples=args.resamples, seed=args.seed),
         "per_query": per_query(queries, {n: results[n] for n in order}),

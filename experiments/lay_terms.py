@@ -178,21 +178,7 @@ def fused(args) -> int:
             "--retrievers", "bm25,default", "--name", args.name]
     if args.holdings:
         argv += ["--holdings", args.holdings, "--holdings-limit", str(args.holdings_limit)]
-    rc = style_eval.main(argv)
-    record_command(args.name, sys.argv[1:])
-    return rc
-
-
-def record_command(name: str, argv: list[str]) -> None:
-    """The result's command is this experiment's (style_eval ran inside it, its BM25 list patched), not style_eval's."""
-    import json
-
-    from index_names import recorded_command
-
-    path = RESULTS / f"{name}.json"
-    result = json.loads(path.read_text(encoding="utf-8"))
-    result["settings"]["command"] = recorded_command("lay_terms.py", argv, folder="experiments")
-    path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return style_eval.main(argv, command=style_eval.recorded_command("lay_terms.py", sys.argv[1:], folder="experiments"))
 
 
 def main(argv=None) -> int:

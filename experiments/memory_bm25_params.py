@@ -128,15 +128,8 @@ def main(argv=None) -> int:
             "memory,default", "--name", args.name or f"memory_bm25_{args.split}_k1{args.k1}_b{args.b}"]
     if args.holdings:
         argv += ["--holdings", args.holdings, "--holdings-limit", str(args.holdings_limit)]
-    rc = style_eval.main(argv)
-    # the result's command is this experiment's (style_eval ran inside it, the memory's BM25 rebuilt), not style_eval's
-    import json
-
-    path = RESULTS / f"{argv[argv.index('--name') + 1]}.json"
-    result = json.loads(path.read_text(encoding="utf-8"))
-    result["settings"]["command"] = style_eval.recorded_command("memory_bm25_params.py", sys.argv[1:], folder="experiments")
-    path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return rc
+    # the result records this experiment's command (style_eval runs inside it, the memory's BM25 rebuilt)
+    return style_eval.main(argv, command=style_eval.recorded_command("memory_bm25_params.py", sys.argv[1:], folder="experiments"))
 
 
 if __name__ == "__main__":
