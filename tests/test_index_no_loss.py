@@ -176,6 +176,9 @@ def test_certain_repairs_are_indexed_and_reported(tmp_path, md_index):
     result = json.loads(r.output.strip().splitlines()[-1])
     assert result["mojibake"]["repaired"] > 0 and result["mojibake"]["uncertain"] == 0
     assert not result["wrote"]  # repaired exactly: the same articles as the clean file
+    # cp1252's undefined bytes were dropped: those spans are the model's likeliest reading, and the note says how many
+    assert 0 < result["mojibake"]["rebuilt"] <= result["mojibake"]["repaired"]
+    assert f"{result['mojibake']['rebuilt']} of them rebuilt from lost bytes" in r.stderr and "legalret fix-text" in r.stderr
 
 
 # ---- item 3: a cut-off last article ----------------------------------------------------------------------

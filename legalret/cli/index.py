@@ -76,6 +76,7 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
     report = result.report
     if report is not None:
         refusal = report.uncertain_refusal()
+        doubtful: list = []
         if refusal and not accept_uncertain:
             # a file whose repairs stayed uncertain is skipped whole, like an unreadable one; the rest goes on
             doubtful = list(dict.fromkeys(w.path for w in report.uncertain))
@@ -89,13 +90,19 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
                 loaded.skipped.append(line)
                 console.print(f"[yellow]skipped:[/] {escape(line)}", highlight=False, soft_wrap=True)
             loaded.articles = rest
-        if report.repairs:
-            files = list(report.repaired_files)
+        files = [f for f in report.repaired_files if f not in doubtful]  # (a skipped file's repairs are not indexed)
+        if files:
+            spans = sum(report.repaired_files[f] for f in files)
+            # bytes lost in the wrong decoding (cp1252's undefined ones) are guessed by a language model: a guess
+            # that reads well can still be wrong (각자 → 감자), so the note says how many spans were guessed
+            guessed = 0 if doubtful else sum(getattr(r, "method", "") == "lossy-lm" for r in report.repairs)
             console.print(f"[yellow]note:[/] mojibake repaired in {len(files)} file(s) ({escape(files[0])}"
-                          + (" …" if len(files) > 1 else "") + f"): {len(report.repairs)} span(s)"
-                          + (f", {len(report.uncertain)} of them uncertain (accepted)" if report.uncertain else ""),
-                          highlight=False)
-            loaded.mojibake = {"repaired": len(report.repairs), "uncertain": len(report.uncertain),
+                          + (" …" if len(files) > 1 else "") + f"): {spans} span(s)"
+                          + (f", {guessed} of them rebuilt from lost bytes (the likeliest reading)" if guessed else "")
+                          + (f", {len(report.uncertain)} of them uncertain (accepted)" if report.uncertain and not doubtful else "")
+                          + ("; `legalret fix-text FILE > FIXED` lists every span" if guessed or report.uncertain else ""),
+                          highlight=False, soft_wrap=True)
+            loaded.mojibake = {"repaired": spans, "rebuilt": guessed, "uncertain": 0 if doubtful else len(report.uncertain),
                               "files": sorted(files)}
         uncertain = {id(w) for w in report.uncertain}  # (said in the mojibake note above)
         loaded.warnings = [str(w) for w in report.warnings if id(w) not in uncertain]
