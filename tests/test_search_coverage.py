@@ -68,3 +68,18 @@ def test_the_searcher_knows_its_laws_names(tmp_path):
     s = Searcher(tmp_path / "idx")
     assert not any("matched" in n for n in s.search("상법", k=3).notices)
     assert any(n.startswith("nothing in the query matched") for n in s.search("형법", k=3).notices)
+
+
+def test_words_only_earlier_holdings_use_are_not_guesses():
+    """"택배 배달" on a 민법+상법 index: no article has the words, but holdings do, and the memory answers from them —
+    not "the nearest guesses". Such words count as matched; a query of nothing else gets its own notice."""
+    held = {"택배", "배달", "수리비"}
+    (note,) = coverage_notes(["택배", "배달"], VOCAB, precedents=lambda: held)
+    assert note.startswith("no article contains '택배', '배달': the hits are the articles earlier decisions")
+    assert not note.startswith(NOTHING_MATCHED)
+    assert coverage_notes(["택배", "배달", "점유"], VOCAB, precedents=lambda: held) == []  # 3 of 3 matched somewhere
+    assert coverage_notes(["퀘이사르", "블라쿠", "수리비", "점유"], VOCAB, precedents=lambda: held) == []  # 2 of 4: half
+    assert coverage_notes(["퀘이사르", "블라쿠", "퀘이", "수리비", "점유"], VOCAB, precedents=lambda: held)[0].startswith(
+        "most of the query matched nothing in this index ('퀘이사르', '블라쿠', '퀘이' occur in no article); the hits "
+        "rest on '점유', '수리비' alone")
+    assert coverage_notes(["zzqqxx"], VOCAB, precedents=lambda: held)[0].startswith(NOTHING_MATCHED)

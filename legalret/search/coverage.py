@@ -43,20 +43,30 @@ def _shown(words: Sequence[str]) -> str:
 
 
 def coverage_notes(tokens: Sequence[str], vocabulary: Container[str],
-                   is_law: Callable[[str], bool] | None = None) -> list[str]:
-    """At most one notice about how little of the query occurs in the corpus (``[]`` when enough does)."""
+                   is_law: Callable[[str], bool] | None = None,
+                   precedents: Callable[[], Container[str] | None] | None = None) -> list[str]:
+    """At most one notice about how little of the query occurs in the corpus (``[]`` when enough does).
+
+    ``precedents``: a function giving the words of the earlier holdings the precedent memory searches. A word no
+    article has but those holdings do is not a guess — the memory finds decisions that use it and shows the articles
+    they cite —: it counts as matched, and a query whose every word is of that kind gets a notice saying so."""
     if not tokens:
         return []  # no searchable words at all: the searcher says so itself
     found, missing = coverage(tokens, vocabulary, is_law)
     if not missing:
         return []
-    named = _shown(missing)
+    held = precedents() if precedents is not None else None
+    in_held = [w for w in missing if held is not None and w in held]
+    unknown = [w for w in missing if w not in in_held]
     if not found:
+        if in_held:
+            return [f"no article contains {_shown(missing)}: the hits are the articles earlier decisions using "
+                    "these words cite"]
         # (begins with NOTHING_MATCHED, written out: tests/test_page_notices.py reads the page's patterns against it)
-        return [f"nothing in the query matched this index: no article contains {named}; the hits below are "
+        return [f"nothing in the query matched this index: no article contains {_shown(missing)}; the hits below are "
                 "only the nearest guesses — check the spelling or ask in other words"]
-    share = len(found) / (len(found) + len(missing))
+    share = (len(found) + len(in_held)) / (len(found) + len(missing))
     if share < LOW_COVERAGE:
-        return [f"most of the query matched nothing in this index ({named} occur in no article); the hits rest on "
-                + _shown(found) + " alone"]
+        return [f"most of the query matched nothing in this index ({_shown(unknown)} occur in no article); the hits rest on "
+                + _shown(found + in_held) + " alone"]
     return []

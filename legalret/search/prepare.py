@@ -68,9 +68,10 @@ def repaired_query(text: str) -> tuple[str, list[str]]:
 
 
 class QueryPreparer:
-    def __init__(self, tokenizer: Any, law_names: Any, vocabulary: Any = None):
-        # vocabulary: the BM25 vocabulary, to say when none (or few) of a query's words occur in any article
-        self.tokenizer, self.law_names, self.vocabulary = tokenizer, law_names, vocabulary
+    def __init__(self, tokenizer: Any, law_names: Any, vocabulary: Any = None, precedents: Any = None):
+        # vocabulary: the BM25 vocabulary, to say when none (or few) of a query's words occur in any article;
+        # precedents: a function giving the precedent memory's (read only when no article has any of the words)
+        self.tokenizer, self.law_names, self.vocabulary, self.precedents = tokenizer, law_names, vocabulary, precedents
 
     def __call__(self, text: str, *, laws: list[str] | None, mask: Any, before: Any = None, exclude: Any = None,
                  citations: bool = True) -> tuple[Query, list[QueryCitation], bool]:
@@ -83,7 +84,7 @@ class QueryPreparer:
             q.notes.extend(unresolved_citations(q.text, self.law_names, default_law))
         needed = self.needs_retrieval(q, cites)
         if needed and self.vocabulary is not None:
-            q.notes.extend(coverage_notes(q.tokens, self.vocabulary, is_law=self._is_law))
+            q.notes.extend(coverage_notes(q.tokens, self.vocabulary, is_law=self._is_law, precedents=self.precedents))
         return q, cites, needed
 
     def _is_law(self, word: str) -> bool:

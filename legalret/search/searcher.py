@@ -162,7 +162,9 @@ class Searcher:
         bm25 = self.opened.get("bm25")
         # the coverage notice compares the searcher's (Kiwi) tokens with the articles': not with an n-gram vocabulary
         vocabulary = bm25.engine.vocab if bm25 is not None and bm25.same_tokens else None
-        self.prepare = QueryPreparer(self.tokenizer, self.law_names, vocabulary)
+        memory = self.opened.get("memory")
+        held = (lambda: memory.retriever.memory.bm25.vocab) if memory is not None and memory.same_tokens else None
+        self.prepare = QueryPreparer(self.tokenizer, self.law_names, vocabulary, held)
 
     # ---- parts ---------------------------------------------------------------------------------
     def _query_encoder(self):

@@ -224,6 +224,10 @@ const NOTICE_KO = [
     return `검색어의 낱말이 이 색인의 어느 조문에도 없습니다${words ? ` (${words})` : ""}. ` +
       "아래 결과는 가장 가까운 추측일 뿐입니다 — 철자를 확인하거나 다른 표현으로 검색해 보세요.";
   }],
+  [/^no article contains (.*?): the hits are the articles earlier decisions/s, (m) => {
+    const words = quotedWords(m.input, /contains (.*?):/s);
+    return `검색어의 낱말${words ? `(${words})` : ""}이 어느 조문에도 없어, 같은 낱말을 쓴 이전 판례가 인용한 조문을 보여 줍니다.`;
+  }],
   [/^most of the query matched nothing/, (m) => {
     const missing = quotedWords(m.input, /\((.*?) occurs? in no article/s);
     const found = quotedWords(m.input, /rest on (.*?) alone/s);
