@@ -71,14 +71,25 @@ def test_a_bad_host_says_check_host(index, command):
         (OSError(errno.EINVAL, "Invalid argument"), "Invalid argument"),  # no hint rather than a wrong one
     ],
 )
-def test_check_listen_words_the_hint_per_cause(monkeypatch, error, hint):
+def test_a_socket_that_cannot_listen_gets_the_hint_of_its_cause(monkeypatch, error, hint):
+    """One wording for `legalret serve`'s pre-check and for the bind itself (listen_error)."""
     import legalret.serve.server as server_mod
     from legalret.cli.serve import check_listen
 
-    def failing_bind(host, port):
-        raise LegalretError(f"cannot listen on {host}:{port}: {error.strerror}") from error
+    class FailingSocket:
+        def __init__(self, *a, **kw):
+            pass
 
-    monkeypatch.setattr(server_mod, "bind", failing_bind)
+        def setsockopt(self, *a):
+            pass
+
+        def bind(self, address):
+            raise error
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(server_mod.socket, "socket", FailingSocket)
     with pytest.raises(LegalretError) as e:
         check_listen("127.0.0.1", 80)
     message = str(e.value)

@@ -61,32 +61,9 @@ def serve_command(
 
 
 def check_listen(host: str, port: int) -> None:
-    """Raise a one-line :class:`LegalretError` when ``host:port`` cannot be listened on, with a hint per cause:
-    the address in use (another server there? try --port), a host that does not resolve or is not this machine's
-    (check --host), a port that needs privileges. ``legalret serve`` and ``legalret mcp --http`` call it before
-    they load the index or say where they listen; the probe socket is closed again at once."""
-    import errno
-    import socket
-
-    from legalret.errors import LegalretError
+    """Raise the one-line :class:`LegalretError` of :func:`legalret.serve.server.listen_error` (a hint per cause)
+    when ``host:port`` cannot be listened on. ``legalret serve`` and ``legalret mcp --http`` call it before they load
+    the index or say where they listen; the probe socket is closed again at once."""
     from legalret.serve.server import bind
 
-    try:
-        bind(host, port).close()
-    except LegalretError as e:
-        cause = e.__cause__
-        if not isinstance(cause, OSError):
-            raise
-        why = cause.strerror or str(cause)
-        if isinstance(cause, socket.gaierror):
-            hint = "check --host: a name or address of this machine, such as 127.0.0.1 or 0.0.0.0"
-        elif cause.errno == errno.EADDRINUSE:
-            hint = "another server there? try --port"
-        elif cause.errno == errno.EADDRNOTAVAIL:
-            hint = "check --host: not an address of this machine"
-        elif cause.errno == errno.EACCES:
-            hint = "ports below 1024 need privileges: try --port 8000" if port < 1024 else "not allowed here: try --port"
-        else:
-            hint = ""
-        shown = f"[{host}]" if ":" in host else host
-        raise LegalretError(f"cannot listen on {shown}:{port}: {why}" + (f" ({hint})" if hint else "")) from cause
+    bind(host, port).close()

@@ -82,10 +82,30 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as e:
         sock.close()
-        raise LegalretError(f"cannot listen on {host}:{port}: {e.strerror or e} (another server there? try --port)") from e
+        raise LegalretError(listen_error(host, port, e)) from e
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
+
+
+def listen_error(host: str, port: int, e: OSError) -> str:
+    """The one line for a socket that cannot listen on ``host:port``, with a hint per cause: the address in use
+    (another server there? try --port), a host that does not resolve or is not this machine's (check --host), a port
+    that needs privileges."""
+    import errno
+
+    if isinstance(e, socket.gaierror):
+        hint = "check --host: a name or address of this machine, such as 127.0.0.1 or 0.0.0.0"
+    elif e.errno == errno.EADDRINUSE:
+        hint = "another server there? try --port"
+    elif e.errno == errno.EADDRNOTAVAIL:
+        hint = "check --host: not an address of this machine"
+    elif e.errno == errno.EACCES:
+        hint = "ports below 1024 need privileges: try --port 8000" if port < 1024 else "not allowed here: try --port"
+    else:
+        hint = ""
+    shown = f"[{host}]" if ":" in host else host
+    return f"cannot listen on {shown}:{port}: {e.strerror or e}" + (f" ({hint})" if hint else "")
 
 
 def run(index_dir, *, host: str = "127.0.0.1", port: int = 8000, token: str | None = None,
