@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from legalret.articles import Article
-from legalret.keys import parse_key
+from legalret.keys import format_key, parse_key
 from legalret.search.citations import QueryCitation
 
 #: A cited range (``민법 제1조 내지 제1118조``) lists at most this many articles between its two ends, with a notice.
@@ -84,8 +84,7 @@ def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list
 
     for c in cites:
         if c.range_start is not None:
-            first = parse_key(f"{c.law} 제{c.range_start[0]}조" + (f"의{c.range_start[1]}" if c.range_start[1] else ""))
-            span = f"{first.key}–{c.key.removeprefix(c.law + ' ')}"
+            span = f"{format_key(c.law, *c.range_start)}–{c.key.removeprefix(c.law + ' ')}"
             inside = [k for k in range_keys(data, c.law, c.range_start, (c.number, c.branch))
                       if not data.articles[data.by_key[k]].deleted and all(h.key != k for h in hits)]
             if len(inside) > MAX_RANGE:
