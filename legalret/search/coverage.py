@@ -4,7 +4,9 @@ The dense retriever and the re-ranker always return *something*: a made-up word 
 gets 민법 제750조 with a high score. What betrays such a query is the BM25 vocabulary — every word of every
 article of the index: when none of the query's words occurs in it, nothing in the query matched, and when
 fewer than :data:`LOW_COVERAGE` of them do, the hits rest on a small part of what was asked. Either way the
-searcher adds one notice, which the CLI, the API and the web page show like every other.
+searcher adds one notice, which the CLI, the API and the web page show like every other. A word no article has but
+the precedent memory's holdings do ("택배", "수리비" on a 민법+상법 index) is not counted against the query: the memory
+answers from the decisions that use it.
 
 Usage::
 

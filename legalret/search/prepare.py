@@ -70,7 +70,7 @@ def repaired_query(text: str) -> tuple[str, list[str]]:
 class QueryPreparer:
     def __init__(self, tokenizer: Any, law_names: Any, vocabulary: Any = None, precedents: Any = None):
         # vocabulary: the BM25 vocabulary, to say when none (or few) of a query's words occur in any article;
-        # precedents: a function giving the precedent memory's (read only when no article has any of the words)
+        # precedents: a function giving the precedent memory's words (read only when some query word is in no article)
         self.tokenizer, self.law_names, self.vocabulary, self.precedents = tokenizer, law_names, vocabulary, precedents
 
     def __call__(self, text: str, *, laws: list[str] | None, mask: Any, before: Any = None, exclude: Any = None,
