@@ -175,3 +175,20 @@ def test_coverage_notices_in_korean(server, browser):
     assert notice.startswith("검색어의 낱말 대부분이 이 색인의 어느 조문에도 없습니다 ('foo', 'bar', 'baz')"), notice
     assert "유치권'만으로" in notice and "matched" not in notice
     assert most["hits"] == ["민법 제320조"]
+
+
+def test_the_same_search_again_is_one_history_entry(server, browser):
+    """Enter twice on the same query pushed two history entries: Back then seemed to do nothing."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 60)
+    fresh(browser, server, "/")
+    submit(browser, QUERY)
+    first = wait.until(lambda d: (s := settled(d)) and s["hits"] and s)
+    length = browser.execute_script("return history.length")
+    submit(browser, QUERY)
+    wait.until(lambda d: (s := settled(d)) and s["hits"] and s)
+    assert browser.execute_script("return history.length") == length
+    submit(browser, "점유권")
+    wait.until(lambda d: (s := settled(d)) and s["url"] != first["url"] and s)
+    assert browser.execute_script("return history.length") == length + 1

@@ -278,7 +278,8 @@ async function search(pushState) {
   if (!q) return;
   showLengthNote();
   const p = params();
-  if (pushState) history.pushState(null, "", "/?" + p.toString());
+  // the same search again (Enter twice) is one history entry, not two: Back goes to the previous search
+  if (pushState && location.search !== "?" + p.toString()) history.pushState(null, "", "/?" + p.toString());
   p.set("explain", "1");
   clearResults();
   const seq = searchSeq;
