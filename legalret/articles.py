@@ -239,18 +239,19 @@ def _paragraph(p, field: str) -> Paragraph:
     items = []
     for i, it in enumerate(_list(p.get("items", []), f"{field}.items")):
         where = f"{field}.items[{i}]"
-        it = _object(it, where, _ITEM_FIELDS)
-        if "number" not in it:
-            raise ArticleFieldError(f"{where}.number", "missing")
-        subitems = []
-        for j, sub in enumerate(_list(it.get("subitems", []), f"{where}.subitems")):
-            at = f"{where}.subitems[{j}]"
-            sub = _object(sub, at, _SUBITEM_FIELDS)
-            if "number" not in sub:
-                raise ArticleFieldError(f"{at}.number", "missing")
-            subitems.append(SubItem(_mark(sub["number"], f"{at}.number"), _text_of(sub, at)))
-        items.append(Item(_mark(it["number"], f"{where}.number"), _text_of(it, where), subitems))
+        it, mark, text = _marked(it, where, _ITEM_FIELDS)
+        subitems = [SubItem(*_marked(sub, f"{where}.subitems[{j}]", _SUBITEM_FIELDS)[1:])
+                    for j, sub in enumerate(_list(it.get("subitems", []), f"{where}.subitems"))]
+        items.append(Item(mark, text, subitems))
     return Paragraph(number, _text_of(p, field), items)
+
+
+def _marked(value, field: str, keys: set[str]) -> tuple[dict, str, str]:
+    """A 호 or 목 record: (the object, its number mark, its text)."""
+    d = _object(value, field, keys)
+    if "number" not in d:
+        raise ArticleFieldError(f"{field}.number", "missing")
+    return d, _mark(d["number"], f"{field}.number"), _text_of(d, field)
 
 
 def _text_of(d: dict, field: str) -> str:

@@ -38,9 +38,8 @@ def test_files_and_jsonl_with_law_filter(tmp_path):
         read_corpus([str(jsonl)], laws=["상법"])
 
 
-def test_a_bad_articles_file_is_skipped_whole_and_named(tmp_path):
-    """One malformed articles JSONL does not abort the batch: it is skipped whole (half a file would look like a
-    law that lost its later articles) with its file:line error, and the other sources are read."""
+def _good_and_bad(tmp_path):
+    """Two articles JSONL files of MINBEOP: good.jsonl (its first article) and bad.jsonl (both, to be spoiled)."""
     md = tmp_path / "민법" / "법률.md"
     md.parent.mkdir()
     md.write_text(MINBEOP, encoding="utf-8")
@@ -48,6 +47,13 @@ def test_a_bad_articles_file_is_skipped_whole_and_named(tmp_path):
     articles = ingest([str(md)]).articles
     write_articles(good, articles[:1])
     write_articles(bad, articles)
+    return good, bad
+
+
+def test_a_bad_articles_file_is_skipped_whole_and_named(tmp_path):
+    """One malformed articles JSONL does not abort the batch: it is skipped whole (half a file would look like a
+    law that lost its later articles) with its file:line error, and the other sources are read."""
+    good, bad = _good_and_bad(tmp_path)
     bad.write_text(bad.read_text(encoding="utf-8") + "not json\n", encoding="utf-8")
     result = read_corpus([str(good), str(bad)])
     assert [a.key for a in result.articles] == ["민법 제194조"]  # nothing of bad.jsonl, not even its good lines
@@ -110,13 +116,7 @@ def test_manifest_act_brings_its_decree_from_the_real_mirror(shared_data, tmp_pa
 def test_a_bad_field_skips_its_file_with_file_line_and_field(tmp_path, field, value, error):
     """A record with a wrong field used to crash `index add/build` with a traceback ('열', null, '가', 123) or be
     indexed as it was (a nameless law, 제-5조): now its file is skipped whole, named with line and field."""
-    md = tmp_path / "민법" / "법률.md"
-    md.parent.mkdir()
-    md.write_text(MINBEOP, encoding="utf-8")
-    good, bad = tmp_path / "good.jsonl", tmp_path / "bad.jsonl"
-    articles = ingest([str(md)]).articles
-    write_articles(good, articles[:1])
-    write_articles(bad, articles)
+    good, bad = _good_and_bad(tmp_path)
     records = [json.loads(line) for line in bad.read_text(encoding="utf-8").splitlines()]
     records[1][field] = value
     bad.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")

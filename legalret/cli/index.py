@@ -75,42 +75,56 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
         console.print(f"[yellow]… and {len(result.errors) - 10} more source errors[/]")
     report = result.report
     if report is not None:
-        refusal = report.uncertain_refusal()
-        doubtful: list = []
-        if refusal and not accept_uncertain:
-            # a file whose repairs stayed uncertain is skipped whole, like an unreadable one; the rest goes on
-            doubtful = list(dict.fromkeys(w.path for w in report.uncertain))
-            rest = [a for a in loaded.articles if a.source not in doubtful]
-            if not rest:
-                raise LegalretError(refusal)  # before the index is touched: nothing is written
-            for path in doubtful:
-                n = sum(w.path == path for w in report.uncertain)
-                line = (f"{path}: {n} uncertain mojibake repair(s) (the text may hold wrong words); its laws left as "
-                        "they were — fix the file's encoding, or pass --accept-uncertain-repairs to index it as repaired")
-                loaded.skipped.append(line)
-                console.print(f"[yellow]skipped:[/] {escape(line)}", highlight=False, soft_wrap=True)
-            loaded.articles = rest
-        files = [f for f in report.repaired_files if f not in doubtful]  # (a skipped file's repairs are not indexed)
-        if files:
-            spans = sum(report.repaired_files[f] for f in files)
-            # bytes lost in the wrong decoding (cp1252's undefined ones) are guessed by a language model: a guess
-            # that reads well can still be wrong (각자 → 감자), so the note says how many spans were guessed
-            guessed = 0 if doubtful else sum(getattr(r, "method", "") == "lossy-lm" for r in report.repairs)
-            console.print(f"[yellow]note:[/] mojibake repaired in {len(files)} file(s) ({escape(files[0])}"
-                          + (" …" if len(files) > 1 else "") + f"): {spans} span(s)"
-                          + (f", {guessed} of them rebuilt from lost bytes (the likeliest reading)" if guessed else "")
-                          + (f", {len(report.uncertain)} of them uncertain (accepted)" if report.uncertain and not doubtful else "")
-                          + ("; `legalret fix-text FILE > FIXED` lists every span" if guessed or report.uncertain else ""),
-                          highlight=False, soft_wrap=True)
-            loaded.mojibake = {"repaired": spans, "rebuilt": guessed, "uncertain": 0 if doubtful else len(report.uncertain),
-                              "files": sorted(files)}
-        uncertain = {id(w) for w in report.uncertain}  # (said in the mojibake note above)
+        doubtful = [] if accept_uncertain else _skip_doubtful(loaded, report)
+        _note_repairs(loaded, report, doubtful)
+        uncertain = {id(w) for w in report.uncertain}  # (said in the mojibake note or the skipped lines)
         loaded.warnings = [str(w) for w in report.warnings if id(w) not in uncertain]
         if loaded.warnings:  # said here too: `index add` used to pass over a duplicate article without a word
             console.print(f"[yellow]note:[/] {len(loaded.warnings)} warning(s) while reading the statutes (first: "
                           f"{escape(loaded.warnings[0])}); `legalret ingest SOURCES --out FILE --warnings` lists them",
                           highlight=False, soft_wrap=True)
     return loaded
+
+
+def _skip_doubtful(loaded: LoadedArticles, report) -> list[str]:
+    """Take the articles of each file whose mojibake repairs stayed uncertain out of ``loaded`` (skipped whole and
+    named, like an unreadable file; the rest goes on) and return those files; refuse the batch in one line when
+    nothing else is left (before the index is touched: nothing is written)."""
+    refusal = report.uncertain_refusal()
+    if not refusal:
+        return []
+    doubtful = list(dict.fromkeys(w.path for w in report.uncertain))
+    rest = [a for a in loaded.articles if a.source not in doubtful]
+    if not rest:
+        raise LegalretError(refusal)
+    for path in doubtful:
+        n = sum(w.path == path for w in report.uncertain)
+        line = (f"{path}: {n} uncertain mojibake repair(s) (the text may hold wrong words); its laws left as "
+                "they were — fix the file's encoding, or pass --accept-uncertain-repairs to index it as repaired")
+        loaded.skipped.append(line)
+        console.print(f"[yellow]skipped:[/] {escape(line)}", highlight=False, soft_wrap=True)
+    loaded.articles = rest
+    return doubtful
+
+
+def _note_repairs(loaded: LoadedArticles, report, doubtful: list[str]) -> None:
+    """Say what was repaired in the files that are indexed (``loaded.mojibake``, and a note on stderr)."""
+    files = [f for f in report.repaired_files if f not in doubtful]  # (a skipped file's repairs are not indexed)
+    if not files:
+        return
+    spans = sum(report.repaired_files[f] for f in files)
+    # bytes lost in the wrong decoding (cp1252's undefined ones) are guessed by a language model: a guess that reads
+    # well can still be wrong (각자 → 감자), so the note says how many spans were guessed (repairs carry no file: with
+    # a file skipped, the count would mix in its spans, and is left out)
+    guessed = 0 if doubtful else sum(getattr(r, "method", "") == "lossy-lm" for r in report.repairs)
+    uncertain = 0 if doubtful else len(report.uncertain)
+    console.print(f"[yellow]note:[/] mojibake repaired in {len(files)} file(s) ({escape(files[0])}"
+                  + (" …" if len(files) > 1 else "") + f"): {spans} span(s)"
+                  + (f", {guessed} of them rebuilt from lost bytes (the likeliest reading)" if guessed else "")
+                  + (f", {uncertain} of them uncertain (accepted)" if uncertain else "")
+                  + ("; `legalret fix-text FILE > FIXED` lists every span" if guessed or uncertain else ""),
+                  highlight=False, soft_wrap=True)
+    loaded.mojibake = {"repaired": spans, "rebuilt": guessed, "uncertain": uncertain, "files": sorted(files)}
 
 
 def _one_value(values):
