@@ -76,8 +76,10 @@ def check_not_an_input(path: str | os.PathLike, sources, option: str = "--out") 
         target = path.stat()
     except OSError:
         return
-    for src in iter_sources(sources, errors=[]):
-        name = src.name.split("!", 1)[0] if "!" in src.name and not Path(src.name).exists() else src.name
+    # the files behind the sources, each once: a zip's thousands of members are one archive to compare
+    names = dict.fromkeys(src.name.split("!", 1)[0] if "!" in src.name and not Path(src.name).exists() else src.name
+                          for src in iter_sources(sources, errors=[]))
+    for name in names:
         try:
             st = os.stat(name)
         except (OSError, ValueError):
