@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterable, Sequence
 
 from legalret.text import compact, normalize
@@ -142,6 +143,9 @@ def laws_named(query: str, laws: Sequence[str]) -> list[bool]:
     return out
 
 
+_DECREES = ("시행령", "시행규칙")
+
+
 class LawNames:
     """Maps the ways a law is written (with/without spaces, middle-dot variants, ``구`` prefix,
     registered abbreviations) to its canonical name as promulgated."""
@@ -156,6 +160,13 @@ class LawNames:
     def add(self, name: str) -> None:
         self._by_compact.setdefault(compact(name), normalize(name))
 
+    def add_aliases(self, aliases: dict[str, str]) -> None:
+        """Let each short name resolve to its law, for the laws held here (the others are left out)."""
+        for alias, name in aliases.items():
+            law = self.resolve(name)
+            if law is not None:
+                self._by_compact.setdefault(compact(alias), law)
+
     def __contains__(self, name: str) -> bool:
         return self.resolve(name) is not None
 
@@ -163,11 +174,67 @@ class LawNames:
         return len(set(self._by_compact.values()))
 
     def resolve(self, name: str) -> str | None:
-        """Canonical name for ``name``, or None when the law is unknown."""
+        """Canonical name for ``name``, or None when the law is unknown. A decree named by its act's short name
+        (``근기법 시행령``) is the act's decree."""
         c = compact(name)
         if c.startswith(FORMER) and c not in self._by_compact:
             c = c[len(FORMER):]
-        return self._by_compact.get(c)
+        found = self._by_compact.get(c)
+        if found is None:
+            for decree in _DECREES:
+                act = self._by_compact.get(c[: -len(decree)]) if c.endswith(decree) and len(c) > len(decree) else None
+                if act is not None:
+                    return self._by_compact.get(compact(act) + decree)
+        return found
 
     def canonical(self) -> list[str]:
         return sorted(set(self._by_compact.values()))
+
+
+#: Short names of laws (``legalret/data/law_aliases.tsv``): the abbreviations courts and 법제처 write (채무자회생법,
+#: 집합건물법, 도시정비법) and the ones practitioners type (근기법, 주임법, 형소법), each → the law's name.
+ALIASES = Path(__file__).resolve().parent / "data" / "law_aliases.tsv"
+
+
+@lru_cache(maxsize=1)
+def law_aliases() -> dict[str, str]:
+    """Every short name → the law's name as promulgated (read once)."""
+    out: dict[str, str] = {}
+    with open(ALIASES, encoding="utf-8") as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                alias, name = line.rstrip("\n").split("\t")
+                out[alias] = name
+    return out
+
+
+@lru_cache(maxsize=1)
+def _alias_pattern() -> re.Pattern:
+    # at a word's start (no syllable, letter or digit glued before it); longest first, so 성폭력처벌법 is not 성폭법
+    names = sorted(law_aliases(), key=len, reverse=True)
+    return re.compile(r"(?<![0-9A-Za-z\uac00-\ud7a3])(?:" + "|".join(map(re.escape, names)) + r")")
+
+
+_SYLLABLES = re.compile(r"[\uac00-\ud7a3]*")
+
+
+def written_out(text: str, law_names: LawNames) -> tuple[str, list[tuple[str, str]]]:
+    """``text`` with each short name of a law that ``law_names`` holds written out in full (``근기법 제23조`` →
+    ``근로기준법 제23조``, ``주임법상 대항력`` → ``주택임대차보호법상 대항력``), and the ``(short, full)`` pairs. A short
+    name counts only as a whole word or before what a law's name takes (상, a particle, 시행령, 제: the rule of
+    :data:`_FORMER_TAIL`), and not where the full name is already written (``채무자 회생 및 파산에 관한 법률(이하
+    '채무자회생법')``: holdings define their short names)."""
+    if "법" not in text:  # every short name ends in 법: most questions cost one scan
+        return text, []
+    out, pairs, pos = [], [], 0
+    whole = compact(text)
+    for m in _alias_pattern().finditer(text):
+        full = law_names.resolve(law_aliases()[m.group()])
+        tail = _SYLLABLES.match(text, m.end()).group()
+        if full is None or not _FORMER_TAIL.fullmatch(tail) or compact(full) in whole:
+            continue
+        out += [text[pos:m.start()], full]
+        pairs.append((m.group(), full))
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out), pairs

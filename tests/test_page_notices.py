@@ -29,7 +29,7 @@ APP_JS = ROOT / "legalret" / "serve" / "static" / "app.js"
 #: Where notices are made: the search package, and the one query-cut notice every interface shares.
 SOURCES = sorted((ROOT / "legalret" / "search").glob("*.py")) + [ROOT / "legalret" / "config.py"]
 #: Functions whose returned strings are notices (besides every ``notes.append(...)``).
-NOTICE_FUNCTIONS = {"coverage_notes", "repaired_query", "query_cut_note"}
+NOTICE_FUNCTIONS = {"coverage_notes", "repaired_query", "query_cut_note", "hangul_query", "full_law_names"}
 
 
 # --- NOTICE_KO out of app.js -------------------------------------------------------------------------------------
@@ -152,7 +152,8 @@ def test_notice_templates_are_found():
     texts = [t for _, t in notice_templates()]
     for lead in ("query cut to its first", "the query has no searchable words", "nothing in the query matched",
                  "most of the query matched nothing", "cited article", "names no law", "no law is named before it",
-                 "the query looked like Korean text", "the query was cut to its first"):
+                 "the query looked like Korean text", "the query was cut to its first", "Hanja read in Hangul",
+                 "short law names read in full"):
         assert any(lead in t for t in texts), (lead, texts)
 
 
@@ -171,7 +172,7 @@ def real_notices() -> list[str]:
     from legalret.keys import LawNames
     from legalret.search.citations import unresolved_citations
     from legalret.search.coverage import coverage_notes
-    from legalret.search.prepare import NO_WORDS
+    from legalret.search.prepare import NO_WORDS, QueryPreparer, hangul_query
 
     vocabulary = {"유치", "유치권", "점유"}
     notes = [
@@ -183,6 +184,8 @@ def real_notices() -> list[str]:
         *unresolved_citations("형법 제250조", LawNames(["민법", "상법"])),
         *unresolved_citations("제3조", LawNames(["민법", "상법"])),
         *unresolved_citations("민법 제750조 같은 법 제3조", LawNames(["상법"])),
+        *hangul_query("民法 第750條의 損害賠償")[1],
+        *QueryPreparer(None, LawNames(["근로기준법"])).full_law_names("근기법 제23조의 정당한 이유")[1],
     ]
     assert len(notes) >= 7, notes
     return notes

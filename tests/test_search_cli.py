@@ -211,6 +211,42 @@ def test_resident_server_starts_once_and_is_reused(index, tmp_path, monkeypatch)
     assert resident.find(index) is None
 
 
+def test_a_resident_server_of_other_code_is_not_reused(index, tmp_path, monkeypatch):
+    """After an upgrade (or a ``git pull``, or an edit) a terminal search must not be answered by the server started
+    with the code before, while a pipe answers with the new code: the server is stopped, a new one started, and the
+    person told why."""
+    monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEGALRET_RESIDENT_IDLE", "60")
+    try:
+        resident.connect(index)
+        old = resident.read_state(resident.state_path(index))
+        assert old["code"] == resident.code_fingerprint()
+        assert resident.find(index) is not None  # the same code: reused
+        monkeypatch.setattr(resident, "code_fingerprint", lambda: "code-after-an-upgrade")
+        told: list[str] = []
+        client = resident.connect(index, notify=told.append)
+        new = resident.read_state(resident.state_path(index))
+        assert new["pid"] != old["pid"] and not resident._alive(old["pid"])
+        assert told[0].startswith("the resident search server for") and "has changed since" in told[0]
+        assert any(line.startswith("starting a resident search server") for line in told[1:])
+        assert client.search("간접점유", k=1)["hits"][0]["key"] == "민법 제194조"
+    finally:
+        resident.stop(index)
+
+
+def test_the_code_fingerprint_follows_the_package_files(tmp_path, monkeypatch):
+    before = resident.code_fingerprint()
+    assert before == resident.code_fingerprint() and len(before) == 16
+    package = Path(resident.__file__).resolve().parent.parent
+    probe = package / "data" / f".fingerprint-probe-{os.getpid()}"
+    try:
+        probe.write_text("x")
+        assert resident.code_fingerprint() != before  # a file added (an upgrade adds, edits and removes files)
+    finally:
+        probe.unlink()
+    assert resident.code_fingerprint() == before
+
+
 def test_resident_with_no_index_is_the_usual_error(tmp_path, monkeypatch):
     monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))
     from legalret.errors import IndexError_

@@ -112,6 +112,11 @@ class BM25Engine:
         """Document frequency of every vocabulary term (the length of its score column)."""
         return np.diff(np.asarray(self.indptr, dtype=np.int64))
 
+    def document_frequency(self, term: str) -> int:
+        """How many documents hold ``term`` (0 when none does); one term's :attr:`df` without the whole array."""
+        i = self.vocab.get(term)
+        return 0 if i is None else int(self.indptr[i + 1]) - int(self.indptr[i])
+
     # ---- building and persistence --------------------------------------------------------------
     @classmethod
     def build(cls, token_lists: Sequence[list[str]] | "TokenStore", params: BM25Params | None = None, *,

@@ -16,13 +16,14 @@ from typing import Any, Iterable
 import numpy as np
 
 from legalret.errors import LegalretError
-from legalret.keys import LawNames
+from legalret.keys import LawNames, law_aliases
 
 
 class Filters:
     def __init__(self, data: Any):
         self._data = data
         self.law_names = LawNames(data.manifest.get("laws", {}).keys())
+        self.law_names.add_aliases(law_aliases())  # 근기법, 채무자회생법 …: in a filter and a citation too
         self.laws: list[str] = list(data.manifest.get("laws", {}))
         # columns, not articles: a loaded store parses an article only when a hit shows it
         self.kinds: list[str] = sorted(set(data.column("kinds")) - {None, ""})

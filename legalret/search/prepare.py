@@ -13,12 +13,14 @@ Every retriever reads the :class:`~legalret.search.retrievers.Query` made here.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 from legalret.config import MAX_QUERY_CHARS, query_cut_note  # one query limit and cut notice for every interface
 from legalret.errors import LegalretError
+from legalret.hanja import has_hanja, read_hanja
+from legalret.keys import written_out
 from legalret.search.citations import QueryCitation, find_citations, unresolved_citations
-from legalret.search.coverage import coverage_notes
+from legalret.search.coverage import SHOWN_CHARS, coverage_notes
 from legalret.search.parties import PARTY_MARKERS  # (the searcher's tokens go without them: see that module)
 from legalret.search.retrievers import Query
 from legalret.text import clean_query
@@ -67,11 +69,34 @@ def repaired_query(text: str) -> tuple[str, list[str]]:
                          f"searched for '{shown}' — retype the question if that is not it", *notes]
 
 
+#: The most Hanja words a notice shows.
+SHOWN_HANJA = 8
+
+
+def hangul_query(text: str, weight: Callable[[str], int] | None = None) -> tuple[str, list[str]]:
+    """``text`` with its Hanja read in Hangul (:func:`legalret.hanja.read_hanja`; ``weight``: how common a word is in
+    the index, which picks among a character's readings), and a notice showing the readings. The articles and the
+    holdings are in Hangul: a question in Hanja (``不動産의 二重賣買``) would match no word, and ``民法 第750條`` cite
+    no article. The text keeps its length; text without Hanja (the courts' 甲/乙 aside) comes back as it is."""
+    if not has_hanja(text):
+        return text, []
+    read, pairs = read_hanja(text, weight)
+    if not pairs:  # only glosses (전세(傳貰)), left as they are
+        return text, []
+    distinct = list(dict.fromkeys(pairs))
+    shown = ", ".join(f"{hanja} → {hangul}" if len(hanja) <= SHOWN_CHARS else f"{hanja[:SHOWN_CHARS]}… → {hangul[:SHOWN_CHARS]}…"
+                      for hanja, hangul in distinct[:SHOWN_HANJA])
+    return read, [f"Hanja read in Hangul: {shown}" + (" …" if len(distinct) > SHOWN_HANJA else "")]
+
+
 class QueryPreparer:
-    def __init__(self, tokenizer: Any, law_names: Any, vocabulary: Any = None, precedents: Any = None):
+    def __init__(self, tokenizer: Any, law_names: Any, vocabulary: Any = None, precedents: Any = None,
+                 word_weight: Callable[[str], int] | None = None):
         # vocabulary: the BM25 vocabulary, to say when none (or few) of a query's words occur in any article;
-        # precedents: a function giving the precedent memory's words (read only when some query word is in no article)
+        # precedents: a function giving the precedent memory's words (read only when some query word is in no article);
+        # word_weight: how many articles hold a word (0 for none), to read a query's Hanja as the index's words
         self.tokenizer, self.law_names, self.vocabulary, self.precedents = tokenizer, law_names, vocabulary, precedents
+        self.word_weight = word_weight
 
     def __call__(self, text: str, *, laws: list[str] | None, mask: Any, before: Any = None, exclude: Any = None,
                  citations: bool = True) -> tuple[Query, list[QueryCitation], bool]:
@@ -103,7 +128,21 @@ class QueryPreparer:
         if len(q) > MAX_QUERY_CHARS:
             notes.append(query_cut_note(len(q)))
             q = q[:MAX_QUERY_CHARS]
-        return Query(q, self.tokens(q), notes=notes)
+        q, read = hangul_query(q, self.word_weight)
+        q, named = self.full_law_names(q)
+        return Query(q, self.tokens(q), notes=notes + read + named)
+
+    def full_law_names(self, text: str) -> tuple[str, list[str]]:
+        """``text`` with the short names of this index's laws written out (:func:`legalret.keys.written_out`:
+        ``근기법 제23조`` → ``근로기준법 제23조``), so that a citation resolves and every retriever and the re-ranker
+        read the name the articles and holdings use; and a notice saying what was read so."""
+        if self.law_names is None:
+            return text, []
+        text, pairs = written_out(text, self.law_names)
+        if not pairs:
+            return text, []
+        shown = ", ".join(f"{short} → {full}" for short, full in dict.fromkeys(pairs))
+        return text, [f"short law names read in full: {shown}"]
 
     def tokens(self, text: str) -> list[str]:
         """The words BM25, the memories and the article profiles search for: the tokenizer's, without party

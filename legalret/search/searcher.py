@@ -164,7 +164,8 @@ class Searcher:
         vocabulary = bm25.engine.vocab if bm25 is not None and bm25.same_tokens else None
         memory = self.opened.get("memory")
         held = (lambda: memory.retriever.memory.bm25.vocab) if memory is not None and memory.same_tokens else None
-        self.prepare = QueryPreparer(self.tokenizer, self.law_names, vocabulary, held)
+        self.prepare = QueryPreparer(self.tokenizer, self.law_names, vocabulary, held,
+                                     bm25.engine.document_frequency if vocabulary is not None else None)
 
     # ---- parts ---------------------------------------------------------------------------------
     def _query_encoder(self):

@@ -4,7 +4,9 @@ A cold ``legalret search`` spends seconds before its first answer — Kiwi's sta
 project's 2-core machine — so every later search reuses one loaded process instead, the way build tools keep
 a daemon. One server per index directory *and* per value of the settings that change results
 (:data:`legalret.config.RESULT_SETTINGS`, e.g. ``LEGALRET_RANKER=none``): a shell with other settings gets its
-own server, started with its environment, so a terminal search ranks exactly as a piped (in-process) one.
+own server, started with its environment, so a terminal search ranks exactly as a piped (in-process) one. For
+the same reason a server started by other legalret code (before an upgrade, a ``git pull`` or an edit:
+:func:`code_fingerprint`) is stopped and a new one started, with a one-line notice.
 It listens on a free loopback port with a random bearer token; its address, token and settings are in
 ``$LEGALRET_HOME/serve/<key>.json`` (mode 0600), which it removes when it exits. It stops by itself after
 :data:`IDLE_TIMEOUT_S` without a request (``LEGALRET_RESIDENT_IDLE`` overrides), or at ``legalret server
@@ -70,6 +72,24 @@ def state_path(index_dir: str | os.PathLike, settings: dict[str, str] | None = N
     return state_dir() / f"{key}.json"
 
 
+def code_fingerprint() -> str:
+    """Which legalret code this process runs: the interpreter and every file of the package (path, size, mtime).
+    A resident server records it; a search from other code — after an upgrade, a ``git pull``, an edit — does not
+    reuse it (it would answer with the code it started with while a pipe answers with the new one). ~2 ms."""
+    package = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256(sys.executable.encode("utf-8", "surrogatepass"))
+    for root, dirs, files in os.walk(package):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            try:
+                st = os.stat(os.path.join(root, name))
+            except OSError:
+                continue
+            rel = os.path.relpath(os.path.join(root, name), package)
+            h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()[:16]
+
+
 def write_state(path: Path, *, index, port: int, token: str | None) -> None:
     """Written by the server once it listens; removed by it at exit (atexit), if still its own."""
     import atexit
@@ -78,7 +98,8 @@ def write_state(path: Path, *, index, port: int, token: str | None) -> None:
 
     path = Path(path)
     state = {"pid": os.getpid(), "port": port, "host": "127.0.0.1", "token": token,
-             "index": str(Path(index).resolve()), "started": time.time(), "settings": result_settings()}
+             "index": str(Path(index).resolve()), "started": time.time(), "settings": result_settings(),
+             "code": code_fingerprint()}
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -113,14 +134,25 @@ def _alive(pid) -> bool:
     return True
 
 
-def find(index_dir) -> ServerClient | None:
-    """The resident server for ``index_dir`` if one is running and answers, else None (stale state removed)."""
+#: How long a search waits for a resident server of other code to exit before starting its own.
+RETIRE_WAIT_S = 10.0
+
+
+def find(index_dir, *, notify=None) -> ServerClient | None:
+    """The resident server for ``index_dir`` if one is running this code and answers, else None (stale state
+    removed; a server of other code — see :func:`code_fingerprint` — is stopped, and ``notify`` told so)."""
     path = state_path(index_dir)
     state = read_state(path)
     if state is None:
         return None
     if not _alive(state.get("pid")):
         path.unlink(missing_ok=True)
+        return None
+    if state.get("code") != code_fingerprint():
+        if notify is not None:
+            notify(f"the resident search server for {index_dir} runs the legalret code it started with, which has "
+                   "changed since; starting it again")
+        _retire(int(state["pid"]), path)
         return None
     client = ServerClient(f"http://127.0.0.1:{state['port']}", token=state.get("token"))
     try:
@@ -175,6 +207,25 @@ def start(index_dir, *, idle_timeout: float | None = None, timeout: float = STAR
         raise LegalretError(f"the resident search server did not start within {timeout:.0f} s (log: {log_path})")
 
 
+def _retire(pid: int, path: Path) -> None:
+    """Stop a resident server (SIGTERM; it finishes the request in hand) and wait for it to exit, so that the one
+    started next is the only one for its index."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except OSError:
+        pass
+    deadline = time.monotonic() + RETIRE_WAIT_S
+    while _alive(pid) and time.monotonic() < deadline:
+        try:  # our own child only when this process started it; otherwise this just polls
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
+    current = read_state(path)
+    if current is not None and current.get("pid") == pid:
+        path.unlink(missing_ok=True)
+
+
 def start_notice(index_dir, idle_seconds: float) -> str:
     """The one line a person sees when ``legalret search`` starts a resident server."""
     return (f"starting a resident search server for {index_dir} (≈0.7 GB while it runs; it stops after "
@@ -194,7 +245,7 @@ def connect(index_dir, *, notify=None) -> ServerClient:
     except LegalretError:
         stop(index_dir)
         raise
-    return find(index_dir) or start(index_dir, notify=notify)
+    return find(index_dir, notify=notify) or start(index_dir, notify=notify)
 
 
 @dataclass

@@ -209,6 +209,8 @@ const NOTICE_KO = [
    (m) => `검색어가 깨진 한글로 보여 복원했지만 확실하지 않습니다 ('${m[2]}' 신뢰도 ${m[1]}). '${m[3]}'(으)로 검색했습니다 — 의도한 질문이 아니면 다시 입력하세요.`],
   [/^the query looked like Korean text decoded with the wrong encoding/,
    () => "검색어가 잘못된 인코딩으로 깨진 한글로 보여, 복원한 글로 검색했습니다. 의도한 질문이 아니면 다시 입력하세요."],
+  [/^Hanja read in Hangul: (.*)$/s, (m) => `검색어의 한자를 한글로 읽어 검색했습니다: ${m[1]}`],
+  [/^short law names read in full: (.*)$/s, (m) => `법령 약칭을 정식 이름으로 읽어 검색했습니다: ${m[1]}`],
   [/^the query was cut to its first ([\d,]+) of ([\d,]+) characters before its repair/, (m) => `깨진 검색어가 길어 앞 ${m[1]}자만 복원했습니다 (전체 ${m[2]}자).`],
   [/^cited article (.+?)(?: \((.+)\))? is not in this index/, (m) => `인용한 조문 ${m[1]}은(는) 이 색인에 없습니다.`],
   [/^cited article (.+?) is deleted/, (m) => `인용한 조문 ${m[1]}은(는) 삭제된 조문입니다.`],
