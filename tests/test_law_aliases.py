@@ -61,6 +61,13 @@ def test_short_names_are_written_out_as_words_only(names):
     assert written_out("공정거래법 제45조", names) == ("공정거래법 제45조", [])
 
 
+def test_a_short_name_of_a_law_the_index_lacks_says_which_law_it_is():
+    from legalret.search.citations import unresolved_citations
+
+    assert unresolved_citations("근기법 제23조", LawNames(["민법", "상법"])) == [
+        "'근기법 제23조': 근기법 (근로기준법) is not in this index (see `legalret index info`)"]
+
+
 def test_a_filter_and_a_decree_resolve_by_short_name(names):
     names.add_aliases(law_aliases())
     assert names.resolve("근기법") == "근로기준법" and names.resolve("근기법 시행령") == "근로기준법 시행령"

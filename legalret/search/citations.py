@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from legalret.keys import LawNames, format_key
+from legalret.keys import LawNames, format_key, law_aliases
 from legalret.text import normalize
 
 # 조 must not start a money/count word: "1조원", "2조 달러" are not citations.
@@ -204,7 +204,9 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
         if same:
             notes.append(f"'{same.group().strip()} {cited}': no law is named before it in the query; write the law's name")
         elif law:
-            notes.append(f"'{law.group(1)} {cited}': {law.group(1)} is not in this index (see `legalret index info`)")
+            full = law_aliases().get(law.group(1))  # a short name: say which law it is (근기법 → 근로기준법)
+            named = f"{law.group(1)} ({full})" if full else law.group(1)
+            notes.append(f"'{law.group(1)} {cited}': {named} is not in this index (see `legalret index info`)")
         elif m["num"] and ("제" in cited or m["para"] or m["branch"]):
             notes.append(f"'{cited}' names no law; write it as e.g. '민법 {cited}'")
         prev_end = m.end()
