@@ -118,6 +118,7 @@ def test_mcp_bad_inputs_are_one_line_tool_errors(index):
             "empty": ("search_statutes", {"query": "   "}),
             "k0": ("search_statutes", {"query": "점유", "k": 0}),
             "k_big": ("search_statutes", {"query": "점유", "k": 1000}),
+            "k_true": ("search_statutes", {"query": "점유", "k": True}),
             "mode": ("search_statutes", {"query": "점유", "mode": "magic"}),
             "law": ("search_statutes", {"query": "점유", "law": "형법"}),
             "unknown": ("get_article", {"key": "민법 제9999조"}),
@@ -130,6 +131,7 @@ def test_mcp_bad_inputs_are_one_line_tool_errors(index):
     assert "empty" in _error_line(out["empty"])
     assert _error_line(out["k0"]).startswith("k: ") and "greater than or equal to 1" in _error_line(out["k0"])
     assert _error_line(out["k_big"]) == "k: Input should be less than or equal to 100 (got 1000)"
+    assert _error_line(out["k_true"]).startswith("k: Input should be a number of hits (1–100), not true or false")
     assert _error_line(out["mode"]).startswith("mode: ") and "'magic'" in _error_line(out["mode"])
     assert "형법" in _error_line(out["law"])
     assert "민법 제9999조" in _error_line(out["unknown"])

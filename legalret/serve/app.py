@@ -113,6 +113,15 @@ class SearchModel(BaseModel):
     settings: dict[str, str] = Field(description="the server's settings that change results (LEGALRET_RANKER …)")
 
 
+def k_not_a_boolean(value):
+    """``k`` as a JSON client sent it, checked before pydantic reads ``true`` as 1 — a mistake, not a number of hits
+    (the HTTP API and the MCP tools alike)."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "Input should be a number of hits (1–{max_k}), not true or false",
+                                  {"max_k": MAX_K})
+    return value
+
+
 class SearchRequest(BaseModel):
     """``POST /api/search``'s body: the GET parameters as JSON."""
 
@@ -126,10 +135,7 @@ class SearchRequest(BaseModel):
     @field_validator("k", mode="before")
     @classmethod
     def _k_not_a_boolean(cls, value):
-        if isinstance(value, bool):  # pydantic reads true as 1: a mistake, not a number of hits
-            raise PydanticCustomError("int_type", "Input should be a number of hits (1–{max_k}), not true or false",
-                                      {"max_k": MAX_K})
-        return value
+        return k_not_a_boolean(value)
 
 
 class ErrorModel(BaseModel):

@@ -33,12 +33,12 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.types import ToolAnnotations
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 from legalret.errors import LegalretError
 from legalret.config import MAX_K, MAX_QUERY_CHARS
 from legalret.search.searcher import MODES
-from legalret.serve.app import _version
+from legalret.serve.app import _version, k_not_a_boolean
 from legalret.serve.live import LiveSearcher
 from legalret.serve.statutes import StatuteService
 from legalret.serve.wording import facts_excerpt
@@ -180,7 +180,8 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
     @server.tool(annotations=read_only)
     def search_statutes(
         query: Annotated[str, Field(description=f"The question, keywords or a citation, in Korean (longer than {MAX_QUERY_CHARS} characters: cut, with a notice)")],
-        k: Annotated[int, Field(ge=1, le=MAX_K, description=f"Number of articles to return (1–{MAX_K})")] = 5,
+        k: Annotated[int, BeforeValidator(k_not_a_boolean),
+                     Field(ge=1, le=MAX_K, description=f"Number of articles to return (1–{MAX_K})")] = 5,
         law: Annotated[str | None, Field(description="Only these laws, comma-separated (e.g. '민법' or '민법,상법'); see list_laws")] = None,
         kind: Annotated[str | None, Field(description="Only these kinds, comma-separated (법률, 시행령, …)")] = None,
         mode: Annotated[SearchMode,
