@@ -111,3 +111,17 @@ def test_article_numbers_keep_all_their_digits():
     # a number no article has is "not in this index" later — never silently a shorter, real one
     assert keys("민법 제750조의99999999999") == ["민법 제750조의99999999999"]
     assert keys("민법 제99999조") == ["민법 제99999조"]
+
+
+def test_an_addenda_article_or_a_decree_not_here_is_named_as_written():
+    """민법 부칙 제2조 is no 민법 제2조 (부칙 are not indexed) and was reported as "'제2조' names no law"; a decree the
+    index lacks was reported as "시행령 is not in this index"."""
+    from legalret.search.citations import unresolved_citations
+
+    names = LawNames(["민법", "상법"])
+    for query, cited in (("민법 부칙 제2조", "민법 부칙 제2조"), ("민법 부칙(2011. 3. 7.) 제2조", "민법 부칙 제2조")):
+        assert find_citations(query, names) == []
+        assert unresolved_citations(query, names) == [
+            f"'{cited}': the index holds no 부칙 (addenda) articles, only the law's own"]
+    assert unresolved_citations("상법 시행령 제5조", names) == [
+        "'상법 시행령 제5조': 상법 시행령 is not in this index (see `legalret index info`)"]

@@ -179,7 +179,10 @@ def _law_before(segment: str, law_names: LawNames) -> tuple[str | None, int]:
     return None, 0
 
 
-_LAW_WORD = re.compile(r"([가-힣A-Za-z·ㆍ]{1,30}(?:법|령|규칙|법률|조약))\s*$")
+# the law's name before an unresolved article: its last word, or a decree's act and 시행령 (상법 시행령 제5조)
+_LAW_WORD = re.compile(r"((?:[가-힣A-Za-z·ㆍ]{1,30}법\s*)?(?:시행령|시행규칙)|[가-힣A-Za-z·ㆍ]{1,30}(?:법|령|규칙|법률|조약))\s*$")
+# 부칙 (addenda) after a law's name: their articles are not indexed (민법 부칙 제2조 is no 민법 제2조)
+_ADDENDA = re.compile(r"((?:[가-힣A-Za-z·ㆍ]{1,30}(?:법|령|규칙|법률)\s*)?부\s*칙)\s*(?:\(\s*[^)]{0,40}\))?\s*$")
 
 
 def unresolved_citations(query: str, law_names: LawNames, default_law: str | None = None) -> list[str]:
@@ -201,7 +204,10 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
         cited = m.group().strip()
         same = _SAME_LAW.search(segment)
         law = _LAW_WORD.search(segment.rstrip().rstrip(_QUOTES).rstrip())
-        if same:
+        addenda = _ADDENDA.search(segment.rstrip())  # (its brackets are the 부칙's date: not stripped as quotes)
+        if addenda:
+            notes.append(f"'{addenda.group(1)} {cited}': the index holds no 부칙 (addenda) articles, only the law's own")
+        elif same:
             notes.append(f"'{same.group().strip()} {cited}': no law is named before it in the query; write the law's name")
         elif law:
             full = law_aliases().get(law.group(1))  # a short name: say which law it is (근기법 → 근로기준법)
