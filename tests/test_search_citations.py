@@ -125,3 +125,14 @@ def test_an_addenda_article_or_a_decree_not_here_is_named_as_written():
             f"'{cited}': the index holds no 부칙 (addenda) articles, only the law's own"]
     assert unresolved_citations("상법 시행령 제5조", names) == [
         "'상법 시행령 제5조': 상법 시행령 is not in this index (see `legalret index info`)"]
+
+
+def test_a_law_name_missing_a_word_gets_a_suggestion():
+    from legalret.search.citations import unresolved_citations
+
+    names = LawNames(["민법", "주택임대차보호법", "근로자퇴직급여 보장법"])
+    assert unresolved_citations("주택임대차법 제3조", names) == [
+        "'주택임대차법 제3조': 주택임대차법 is not in this index (did you mean 주택임대차보호법?)"]
+    assert "did you mean 근로자퇴직급여 보장법?" in unresolved_citations("근로자퇴직급여법 제8조", names)[0]
+    # another law is not a misspelling of one the index has
+    assert unresolved_citations("형법 제250조", names)[0].endswith("(see `legalret index info`)")
