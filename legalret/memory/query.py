@@ -97,6 +97,11 @@ class MemoryQueries:
     def rows_of_case(self, case_no: str) -> list[int]:
         return list(self._by_case()[0].get(normalize(case_no), []))
 
+    def rows_of_number(self, number: str) -> list[int]:
+        """The holdings of the decision with this individual case number (``2016다248806``; a merged 사건번호 answers
+        to each of its numbers), in stored order."""
+        return list(self._by_case()[1].get(number, []))
+
     def keys_of(self, row: int) -> list[str]:
         """The article keys item ``row`` votes for (from the key arrays of a loaded memory: no item parsing)."""
         if self._keys is None:

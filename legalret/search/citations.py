@@ -70,6 +70,9 @@ class QueryCitation:
     #: (number, branch) of the first article of a range this citation ends ("제750조 내지 제752조": (750, 0) on
     #: 제752조): the articles between the two are cited too
     range_start: tuple[int, int] | None = None
+    #: the decision whose 참조조문 cite the article, when the query named a decision rather than the article
+    #: ("2016다248806 (2017-05-17)": :mod:`legalret.search.cases`)
+    via: str = ""
 
     @property
     def key(self) -> str:

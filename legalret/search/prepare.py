@@ -19,6 +19,7 @@ from legalret.config import MAX_QUERY_CHARS, query_cut_note  # one query limit a
 from legalret.errors import LegalretError
 from legalret.hanja import has_hanja, read_hanja
 from legalret.keys import written_out
+from legalret.search.cases import decision_citations, without_case_numbers
 from legalret.search.citations import QueryCitation, find_citations, unresolved_citations
 from legalret.search.coverage import SHOWN_CHARS, coverage_notes
 from legalret.search.parties import PARTY_MARKERS  # (the searcher's tokens go without them: see that module)
@@ -91,12 +92,13 @@ def hangul_query(text: str, weight: Callable[[str], int] | None = None) -> tuple
 
 class QueryPreparer:
     def __init__(self, tokenizer: Any, law_names: Any, vocabulary: Any = None, precedents: Any = None,
-                 word_weight: Callable[[str], int] | None = None):
+                 word_weight: Callable[[str], int] | None = None, decisions: Callable[[], Any] | None = None):
         # vocabulary: the BM25 vocabulary, to say when none (or few) of a query's words occur in any article;
         # precedents: a function giving the precedent memory's words (read only when some query word is in no article);
-        # word_weight: how many articles hold a word (0 for none), to read a query's Hanja as the index's words
+        # word_weight: how many articles hold a word (0 for none), to read a query's Hanja as the index's words;
+        # decisions: a function giving the precedent memory, whose decisions a query may name by 사건번호
         self.tokenizer, self.law_names, self.vocabulary, self.precedents = tokenizer, law_names, vocabulary, precedents
-        self.word_weight = word_weight
+        self.word_weight, self.decisions = word_weight, decisions
 
     def __call__(self, text: str, *, laws: list[str] | None, mask: Any, before: Any = None, exclude: Any = None,
                  citations: bool = True) -> tuple[Query, list[QueryCitation], bool]:
@@ -107,6 +109,11 @@ class QueryPreparer:
         cites = find_citations(q.text, self.law_names, default_law) if citations else []
         if citations:
             q.notes.extend(unresolved_citations(q.text, self.law_names, default_law))
+            named, notes = decision_citations(q.text, self.decisions() if self.decisions else None, before, exclude)
+            cites += named
+            q.notes.extend(notes)
+            if (plain := without_case_numbers(q.text)) != q.text:
+                q.tokens = self.tokens(plain)
         needed = self.needs_retrieval(q, cites)
         if needed and self.vocabulary is not None:
             q.notes.extend(coverage_notes(q.tokens, self.vocabulary, is_law=self._is_law, precedents=self.precedents))
@@ -158,6 +165,6 @@ class QueryPreparer:
                 return False
             return True
         rest = q.text
-        for c in sorted(cites, key=lambda c: c.start, reverse=True):
-            rest = rest[: c.start] + " " + rest[c.end :]
-        return bool(self.tokens(rest))
+        for start, end in sorted({(c.start, c.end) for c in cites}, reverse=True):  # (a decision's citations share one span)
+            rest = rest[:start] + " " + rest[end:]
+        return bool(self.tokens(without_case_numbers(rest)))

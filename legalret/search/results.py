@@ -98,7 +98,7 @@ def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list
             written = f" ({c.raw})" if c.raw and c.raw != c.key else ""
             notes.append(f"cited article {c.key}{written} is not in this index")
             continue
-        art, reason = data.articles[pos], f"exact citation '{c.raw}'"
+        art, reason = data.articles[pos], f"cited by decision {c.via}" if c.via else f"exact citation '{c.raw}'"
         if art.deleted:
             notes.append(f"cited article {c.key} is deleted (삭제)")
             reason += " — article deleted (삭제)"

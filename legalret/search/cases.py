@@ -1,0 +1,82 @@
+"""Decisions named in a query by their 사건번호 (``2016다248806``, ``대법원 2016. 5. 19. 선고 2016다248806 판결``): the
+articles they cite come first, as an article citation's do.
+
+A lawyer who pastes a case number wants the statutes that decision applied — its 참조조문 —, not the articles whose
+text holds the syllable ``다``. The precedent memory knows every decision it was built from and the articles each
+holding cites (resolved to the index's keys), so a case number it holds becomes citations of those articles, in the
+order the decision cites them (``QueryCitation.via`` names the decision; the hit's reason says so). ``before`` and
+``exclude`` apply as they do to the memory's votes: an evaluation never sees a decision from its query's future.
+
+Only numbers with a court's case-type code (다, 도, 두, 가합 …: :data:`CASE_TYPES`) are read, not every "16억 5"
+or "2010년 5" of the same shape. One the memory does not hold is said in a notice, and its syllable is no word to
+search for (:func:`without_case_numbers`: "2016다999999" alone matched every holding with 다).
+
+Usage::
+
+    cites, notes = decision_citations("2016다248806 판결의 취지", memory)
+    [c.key for c in cites]          # ['민법 제393조', '민법 제750조', '민법 제763조']
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from legalret.keys import parse_key
+from legalret.search.citations import QueryCitation
+from legalret.text import normalize
+
+# year (2 or 4 digits), the case-type code (1–3 syllables), the serial number: 2016다248806, 91다28719, 2012가합14553
+CASE_NUMBER = re.compile(r"(?<![0-9A-Za-z])((?:19|20)?\d{2})\s?([가-힣]{1,3})\s?(\d{1,7})(?![0-9])")
+#: The case-type codes of Korean courts (civil, criminal, administrative, family, patent, appeals, retrials, motions;
+#: those of ≥ 5 decisions in the shared precedents and a few current ones), without the syllables that also stand
+#: between two numbers in ordinary text (초, 부, 수, 사 …). A query's number of another shape is not looked up: the
+#: memory's case-number table (~0.2 s to build, once) is not built for "2010년 5월".
+CASE_TYPES = frozenset("""다 다카 도 누 두 나 후 노 가합 가단 가소 마 마카 구 구합 구단 므 모 허 그 스 추 르 드 드합 드단 브 느
+느합 느단 카 카합 카단 카기 카담 고합 고단 고정 고약 초기 민상 민공 민재 민재항 형상 형공 형항 형비상 행상 감도 감노 호파 재다
+재다카 재두 재누 재도 재노 재나 재마 재가합 재고합 타경 즈합 즈단 회합 회단 하합 하단""".split())
+
+
+def decision_citations(query: str, memory: Any, before: Any = None, exclude: Any = None,
+                       *, max_keys: int = 30) -> tuple[list[QueryCitation], list[str]]:
+    """The article citations of the decisions ``query`` names by 사건번호 that ``memory`` (a precedent memory: its
+    ``rows_of_number``, ``keys_of``, ``items``, ``allowed_mask``) holds, and notices for case numbers it does not."""
+    if memory is None or not re.search(r"\d", query):
+        return [], []
+    query = normalize(query)
+    allowed = None
+    cites: list[QueryCitation] = []
+    notes: list[str] = []
+    for m in CASE_NUMBER.finditer(query):
+        if m[2] not in CASE_TYPES:
+            continue
+        number = "".join(m.groups())
+        rows = memory.rows_of_number(number)
+        if not rows:
+            notes.append(f"decision {number} is not among the precedents this index's memory holds")
+            continue
+        if before is not None or exclude:
+            allowed = memory.allowed_mask(before, exclude) if allowed is None else allowed
+            rows = [r for r in rows if allowed is None or allowed[r]]
+            if not rows:
+                continue  # (an evaluation's own or later decision: as if unknown, and no notice that would leak it)
+        item = memory.items[rows[0]]
+        via = f"{item.case_no} ({item.decided.isoformat() if isinstance(item.decided, date) else item.decided})"
+        keys = list(dict.fromkeys(key for row in sorted(rows, key=lambda r: memory.items[r].index)
+                                  for key in memory.keys_of(row)))
+        if not keys:
+            notes.append(f"decision {via} cites no article of this index")
+            continue
+        if len(keys) > max_keys:
+            notes.append(f"decision {via} cites {len(keys)} articles of this index: its first {max_keys} are listed")
+        for key in keys[:max_keys]:
+            ref = parse_key(key)
+            cites.append(QueryCitation(law=ref.law, number=ref.number, branch=ref.branch, raw=m.group(),
+                                       start=m.start(), end=m.end(), via=via))
+    return cites, list(dict.fromkeys(notes))
+
+
+def without_case_numbers(text: str) -> str:
+    """``text`` with each case number of a known case type blanked: its syllable (다, 도 …) is no word to search for."""
+    return CASE_NUMBER.sub(lambda m: " " if m[2] in CASE_TYPES else m.group(), text)
