@@ -59,3 +59,16 @@ def test_before_and_exclude_hide_a_decision_as_they_hide_its_votes(searcher):
     assert decision_citations("2019다1001", memory, before=date(2019, 1, 1)) == ([], [])  # its future: unknown, silently
     assert decision_citations("2019다1001", memory, exclude="2019다1001") == ([], [])
     assert decision_citations("2019다1001", None) == ([], [])  # an index without a memory
+
+
+def test_the_page_says_the_article_came_from_the_named_decision(searcher):
+    from fastapi.testclient import TestClient
+
+    from legalret.serve.app import create_app
+    from legalret.serve.wording import DECISION_LABEL
+
+    body = TestClient(create_app(searcher.index_dir, warm=False)).get(
+        "/api/search", params={"q": "2018다2002", "k": 3, "explain": 1}).json()
+    first = body["hits"][0]
+    assert first["key"] == "민법 제320조" and first["relevance"] == 100
+    assert first["signals"][0]["label"] == DECISION_LABEL

@@ -44,6 +44,8 @@ RETRIEVER_LABELS = {
     "profile": "판례 인용 조문과의 유사도",
     "feedback": "의미 검색 상위 조문의 용어로 본문 재검색",
 }
+#: A citation that came from a decision the query named by 사건번호 (its 참조조문), not from the query's own words.
+DECISION_LABEL = "질의한 판례의 참조조문"
 #: The re-ranker's feature groups (``feature_contributions[i]["group"]``: a retriever, or these two) in the same words.
 CONTRIBUTION_LABELS = {**RETRIEVER_LABELS, "agreement": "검색기 간 일치", "question": "질문의 유형", "law": "법령 단위 신호",
                       "match": "법령명·조문 제목 일치", "prior": "인용 빈도 대비 득표"}
@@ -100,8 +102,9 @@ def relevance(hit: dict[str, Any], *, learned: bool, best: float) -> int | None:
 
 def signals(hit: dict[str, Any]) -> list[dict[str, Any]]:
     """Each retriever that ran: its Korean label and this article's rank in its list (None: not in its top N)."""
-    out = [{"retriever": name, "label": RETRIEVER_LABELS.get(name, name), "rank": int(rank)}
-           for name, rank in hit.get("ranks", {}).items()]
+    via_decision = any(line.startswith("cited by decision") for line in hit.get("reasons", []))  # (search.cases)
+    label = lambda name: DECISION_LABEL if name == "citation" and via_decision else RETRIEVER_LABELS.get(name, name)  # noqa: E731
+    out = [{"retriever": name, "label": label(name), "rank": int(rank)} for name, rank in hit.get("ranks", {}).items()]
     for line in hit.get("reasons", []):
         m = _NOT_IN_TOP.match(line)
         if m and m["name"] not in hit.get("ranks", {}):
