@@ -73,7 +73,8 @@ def test_mcp_tools_over_stdio(index):
         out["article"] = await session.call_tool("get_article", {"key": "민법 750"})
         out["branch"] = await session.call_tool("get_article", {"key": "상법 제651조의2"})
         out["check"] = await session.call_tool("check_citation", {
-            "text": "민법 제750조와 같은 법 제8조에 따라, 또 상법 제9999조 및 형법 제250조에 의하면"})
+            "text": "민법 제750조와 같은 법 제8조에 따라, 또 상법 제9999조 및 형법 제250조에 의하면 "
+                    "(대법원 2018. 5. 2. 선고 2018다2002 판결, 2019다99999 판결 참조)"})
         out["laws"] = await session.call_tool("list_laws", {})
         return out
 
@@ -107,6 +108,11 @@ def test_mcp_tools_over_stdio(index):
     assert by_key["민법 제8조"]["exists"] and by_key["민법 제8조"]["deleted"]  # 같은 법 → 민법; a deleted article
     assert not by_key["상법 제9999조"]["exists"] and by_key["상법 제9999조"]["title"] is None
     assert any("형법" in u for u in check["unresolved"])  # a law this index does not have
+    known, unknown = check["decisions"]  # decisions cited by 사건번호: held here, with what they decided, or not
+    assert known["known"] and known["case_no"] == "2018다2002" and known["decided"] == "2018-05-02"
+    assert known["articles"] == ["민법 제320조", "민법 제192조"] and "유치권" in known["holdings"][0]
+    assert unknown == {"cited": "2019다99999", "case_no": "2019다99999", "known": False, "decided": None,
+                       "holdings": [], "articles": []}
 
     laws = {entry["law"]: entry["articles"] for entry in out["laws"].structured_content["laws"]}
     assert laws["민법"] == 9 and laws["상법"] == 5 and laws["민법 시행령"] == 1

@@ -20,6 +20,7 @@ Usage::
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -38,33 +39,59 @@ CASE_TYPES = frozenset("""다 다카 도 누 두 나 후 노 가합 가단 가�
 재다카 재두 재누 재도 재노 재나 재마 재가합 재고합 타경 즈합 즈단 회합 회단 하합 하단""".split())
 
 
-def decision_citations(query: str, memory: Any, before: Any = None, exclude: Any = None,
-                       *, max_keys: int = 30) -> tuple[list[QueryCitation], list[str]]:
-    """The article citations of the decisions ``query`` names by 사건번호 that ``memory`` (a precedent memory: its
-    ``rows_of_number``, ``keys_of``, ``items``, ``allowed_mask``) holds, and notices for case numbers it does not."""
-    if memory is None or not re.search(r"\d", query):
-        return [], []
-    query = normalize(query)
-    allowed = None
-    cites: list[QueryCitation] = []
-    notes: list[str] = []
-    for m in CASE_NUMBER.finditer(query):
+@dataclass(frozen=True)
+class NamedDecision:
+    """A case number written in a text, and what the memory holds of that decision (``rows``: its holdings, in the
+    order of the decision's 판시사항; empty when the memory lacks it)."""
+
+    raw: str  # as written
+    number: str  # 2016다248806
+    start: int
+    end: int
+    rows: tuple[int, ...]
+
+    def via(self, memory: Any) -> str:
+        """``2016다248806 (2017-05-17)``: the decision's 사건번호 field and date."""
+        item = memory.items[self.rows[0]]
+        decided = item.decided.isoformat() if isinstance(item.decided, date) else str(item.decided)
+        return f"{item.case_no} ({decided})"
+
+    def keys(self, memory: Any) -> list[str]:
+        """The index's articles the decision cites, in its holdings' order, each once."""
+        return list(dict.fromkeys(key for row in self.rows for key in memory.keys_of(row)))
+
+
+def named_decisions(text: str, memory: Any, before: Any = None, exclude: Any = None) -> list[NamedDecision]:
+    """Each case number of a court's case type in ``text`` (normalized), with the holdings ``memory`` (a precedent
+    memory: ``rows_of_number``, ``items``, ``allowed_mask``) holds of it that ``before``/``exclude`` allow — a
+    decision from an evaluation query's future, or its own, is as if unknown."""
+    if memory is None or not re.search(r"\d", text):
+        return []
+    text = normalize(text)
+    allowed = memory.allowed_mask(before, exclude) if before is not None or exclude else None
+    out = []
+    for m in CASE_NUMBER.finditer(text):
         if m[2] not in CASE_TYPES:
             continue
         number = "".join(m.groups())
-        rows = memory.rows_of_number(number)
-        if not rows:
-            notes.append(f"decision {number} is not among the precedents this index's memory holds")
+        rows = [r for r in memory.rows_of_number(number) if allowed is None or allowed[r]]
+        out.append(NamedDecision(m.group(), number, m.start(), m.end(),
+                                 tuple(sorted(rows, key=lambda r: memory.items[r].index))))
+    return out
+
+
+def decision_citations(query: str, memory: Any, before: Any = None, exclude: Any = None,
+                       *, max_keys: int = 30) -> tuple[list[QueryCitation], list[str]]:
+    """The article citations of the decisions ``query`` names by 사건번호 that ``memory`` holds
+    (:func:`named_decisions`), and notices for those it does not."""
+    cites: list[QueryCitation] = []
+    notes: list[str] = []
+    for named in named_decisions(query, memory, before, exclude):
+        if not named.rows:
+            if not memory.rows_of_number(named.number):  # (a hidden one gets no notice that would leak it)
+                notes.append(f"decision {named.number} is not among the precedents this index's memory holds")
             continue
-        if before is not None or exclude:
-            allowed = memory.allowed_mask(before, exclude) if allowed is None else allowed
-            rows = [r for r in rows if allowed is None or allowed[r]]
-            if not rows:
-                continue  # (an evaluation's own or later decision: as if unknown, and no notice that would leak it)
-        item = memory.items[rows[0]]
-        via = f"{item.case_no} ({item.decided.isoformat() if isinstance(item.decided, date) else item.decided})"
-        keys = list(dict.fromkeys(key for row in sorted(rows, key=lambda r: memory.items[r].index)
-                                  for key in memory.keys_of(row)))
+        via, keys = named.via(memory), named.keys(memory)
         if not keys:
             notes.append(f"decision {via} cites no article of this index")
             continue
@@ -72,8 +99,8 @@ def decision_citations(query: str, memory: Any, before: Any = None, exclude: Any
             notes.append(f"decision {via} cites {len(keys)} articles of this index: its first {max_keys} are listed")
         for key in keys[:max_keys]:
             ref = parse_key(key)
-            cites.append(QueryCitation(law=ref.law, number=ref.number, branch=ref.branch, raw=m.group(),
-                                       start=m.start(), end=m.end(), via=via))
+            cites.append(QueryCitation(law=ref.law, number=ref.number, branch=ref.branch, raw=named.raw,
+                                       start=named.start, end=named.end, via=via))
     return cites, list(dict.fromkeys(notes))
 
 

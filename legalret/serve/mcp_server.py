@@ -122,10 +122,22 @@ class CitationCheck(BaseModel):
         "(a deleted article's text is only '삭제 <…>': it has no paragraphs)"))
 
 
+class DecisionCheck(BaseModel):
+    cited: str = Field(description="the case number as written")
+    case_no: str = Field(description="사건번호 (the decision's own field when known, e.g. '2000므1257(본소), 1264(반소)')")
+    known: bool = Field(description=(
+        "the decision is among this index's precedents (decisions up to its memory's last date that cite its laws); "
+        "false does not prove that no such decision exists"))
+    decided: str | None = Field(None, description="선고일자, ISO date")
+    holdings: list[str] = Field(default_factory=list, description="its 판시사항 items: what it decided")
+    articles: list[str] = Field(default_factory=list, description="the articles of this index it cites (참조조문)")
+
+
 class CitationReport(BaseModel):
     generation: str
     citations: list[CitationCheck]
     unresolved: list[str] = Field(description="references that name no law of this index (e.g. 형법 on a 민법 index)")
+    decisions: list[DecisionCheck] = Field(default_factory=list, description="each decision cited by 사건번호")
 
 
 class LawInfo(BaseModel):
@@ -212,7 +224,9 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
         """Check every statute citation in a passage: does the article exist in this index, is it deleted (삭제),
         and what is its title — catches invented or outdated article numbers. A citation of a paragraph (제N항)
         also gets paragraph_exists: false when the article lacks that paragraph, is missing, or is deleted (a
-        deleted article has no paragraphs; deleted: true says why)."""
+        deleted article has no paragraphs; deleted: true says why). Each decision cited by 사건번호 (2016다248806) is
+        looked up too: whether this index's precedents hold it, its date, its 판시사항 and the articles it cites —
+        a number it does not hold may still exist (the index holds decisions citing its own laws)."""
         return CitationReport(**answer(service.check_citations, text))
 
     @server.tool(annotations=read_only)

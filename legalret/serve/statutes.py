@@ -12,6 +12,7 @@ Usage::
     svc.search("유치권 간접점유", k=5)["hits"][0]["precedents"]    # 사건번호, 선고일자, matched text
     svc.article("민법 750")["title"]                   # '불법행위의 내용'  ("민법750", "상법 제651조의2" work too)
     svc.check_citations("민법 제750조와 민법 제9999조에 따라")  # exists / deleted / title, one per citation
+    svc.check_citations("대법원 2016다248806 판결")           # and each decision cited: known here, its holdings
     svc.laws()                                         # [{'law': '민법', 'articles': 1193}, …]
 
 Every error is a :class:`~legalret.errors.LegalretError` whose message is one line naming the field.
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from legalret.errors import LegalretError
+from legalret.search.cases import named_decisions
 from legalret.search.citations import find_citations, unresolved_citations
 from legalret.search.response import article_json, citation, request_error, search_response
 from legalret.serve.live import LiveSearcher
@@ -89,7 +91,7 @@ class StatuteService:
                 entry["paragraph_exists"] = paragraph_exists(article, c.paragraph)
             out.append(entry)
         return {"generation": gen.name, "citations": out,
-                "unresolved": unresolved_citations(text, s.law_names)}
+                "unresolved": unresolved_citations(text, s.law_names), "decisions": decisions_json(text, s)}
 
     # ---- laws -----------------------------------------------------------------------------------
     def laws(self) -> dict[str, Any]:
@@ -102,6 +104,23 @@ class StatuteService:
                 counts[law] += 1
         return {"generation": gen.name, "laws": [{"law": law, "articles": n} for law, n in counts.items()],
                 "kinds": list(s.kinds)}
+
+
+def decisions_json(text: str, searcher) -> list[dict[str, Any]]:
+    """Each decision ``text`` cites by 사건번호 (once): whether this index's precedent memory holds it, and if so its
+    date, 판시사항 items and the index's articles it cites (:func:`legalret.search.cases.named_decisions`)."""
+    memory = searcher.memory.memory if searcher.memory is not None else None
+    out: dict[str, dict[str, Any]] = {}
+    for named in named_decisions(text, memory):
+        if named.number in out:
+            continue
+        entry: dict[str, Any] = {"cited": named.raw, "case_no": named.number, "known": bool(named.rows)}
+        if named.rows:
+            first = memory.items[named.rows[0]]
+            entry.update(case_no=first.case_no, decided=first.decided.isoformat(),
+                         holdings=[memory.items[r].text for r in named.rows], articles=named.keys(memory))
+        out[named.number] = entry
+    return list(out.values())
 
 
 def find_article(searcher, key: str | None) -> tuple[Any, str]:
