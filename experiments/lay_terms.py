@@ -39,6 +39,17 @@ scenario 0.795 → 0.804 (1 up, 0 down), every other group unchanged; MRR@10 sho
 +0.005). The report halves and the second question file were not read. On the main job's index the dense list
 already understands these words (it reads the question, not its tokens); the thesaurus stays here for an index
 where BM25 carries more of the weight (laws the precedents barely cover), untested there.
+
+Second rule, for the all-law index, written before its run (2026-12-05, the index built as a user builds it today:
+``legalret index build all-acts-decrees --adapter legalret/adapters/me5-small-legal-qmap --precedents … --facts …``;
+the thesaurus unchanged): the probe on the tune halves of ``law_questions.jsonl`` (+ 600 any-law train holdings)
+picks its weight as above; ``fused`` at that weight against the same run's ``--weight 0`` must show, over the tune
+halves of **both** question files (law_questions, user_questions) and the 600 any-law train holdings, a mean of
+recall@10 and MRR@10 ≥ +0.005 with no style of either file more than one question net down in recall@10; then,
+read once, the report halves of both files and 1,000 any-law dev holdings no lower in that mean, and
+``law_questions_3.jsonl`` (the outside check nothing was chosen on) short + scenario recall@10 not lower. Passing
+would make the thesaurus a query-side retriever change for indexes with laws beyond 민법/상법 (the 민법+상법
+index stays as it is: the first rule failed there).
 """
 
 from __future__ import annotations
