@@ -1,4 +1,6 @@
-"""The prepare stage of a search: a query's text normalized and cut, its tokens made once, its citations found.
+"""The prepare stage of a search: a query's text normalized and cut — mojibake repaired, Hanja read in Hangul, short
+law names written out, each with a notice —, its tokens made once, its citations found (articles, and the articles of
+a decision it names by 사건번호).
 
 Usage::
 
