@@ -58,7 +58,9 @@ def test_before_and_exclude_hide_a_decision_as_they_hide_its_votes(searcher):
     assert [c.key for c in decision_citations("2019다1001", memory)[0]] == ["민법 제618조", "민법 제390조"]
     assert decision_citations("2019다1001", memory, before=date(2019, 1, 1)) == ([], [])  # its future: unknown, silently
     assert decision_citations("2019다1001", memory, exclude="2019다1001") == ([], [])
-    assert decision_citations("2019다1001", None) == ([], [])  # an index without a memory
+    assert decision_citations("2019다1001", None) == ([], [  # an index without a memory says so
+        "decision 2019다1001 cannot be looked up: this index has no precedent memory (built without --precedents)"])
+    assert decision_citations("2010년 5월 3일", None) == ([], [])
 
 
 def test_the_page_says_the_article_came_from_the_named_decision(searcher):

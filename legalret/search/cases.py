@@ -84,6 +84,10 @@ def decision_citations(query: str, memory: Any, before: Any = None, exclude: Any
                        *, max_keys: int = 30) -> tuple[list[QueryCitation], list[str]]:
     """The article citations of the decisions ``query`` names by 사건번호 that ``memory`` holds
     (:func:`named_decisions`), and notices for those it does not."""
+    if memory is None:  # a BM25/dense-only index: say so rather than search the number's syllable
+        numbers = ["".join(m.groups()) for m in CASE_NUMBER.finditer(normalize(query)) if m[2] in CASE_TYPES]
+        return [], [f"decision {n} cannot be looked up: this index has no precedent memory (built without --precedents)"
+                    for n in dict.fromkeys(numbers)]
     cites: list[QueryCitation] = []
     notes: list[str] = []
     for named in named_decisions(query, memory, before, exclude):

@@ -219,6 +219,8 @@ const NOTICE_KO = [
   [/^'(.+?)': (.+?) is not in this index(?: \(did you mean (.+?)\?\))?/,
    (m) => `'${m[1]}': ${m[2]}은(는) 이 색인에 없는 법령입니다.` + (m[3] ? ` ${m[3]}을(를) 찾으셨나요?` : "")],
   [/^decision (\S+) is not among the precedents/, (m) => `판례 ${m[1]}은(는) 이 색인의 판례 기억에 없습니다.`],
+  [/^decision (\S+) cannot be looked up: this index has no precedent memory/,
+   (m) => `판례 ${m[1]}을(를) 찾을 수 없습니다: 이 색인에는 판례 기억이 없습니다 (--precedents 없이 만든 색인).`],
   [/^decision (.+?) cites no article of this index/, (m) => `판례 ${m[1]}이(가) 인용한 조문은 이 색인에 없습니다.`],
   [/^decision (.+?) cites ([\d,]+) articles of this index: its first ([\d,]+)/,
    (m) => `판례 ${m[1]}이(가) 인용한 이 색인의 조문은 ${m[2]}개입니다 (앞의 ${m[3]}개만 보여 줍니다).`],
