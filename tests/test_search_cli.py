@@ -222,7 +222,9 @@ def test_a_resident_server_of_other_code_is_not_reused(index, tmp_path, monkeypa
         old = resident.read_state(resident.state_path(index))
         assert old["code"] == resident.code_fingerprint()
         assert resident.find(index) is not None  # the same code: reused
+        assert [s.current_code for s in resident.running(index)] == [True]
         monkeypatch.setattr(resident, "code_fingerprint", lambda: "code-after-an-upgrade")
+        assert [s.current_code for s in resident.running(index)] == [False]  # `legalret server status` says so
         told: list[str] = []
         client = resident.connect(index, notify=told.append)
         new = resident.read_state(resident.state_path(index))

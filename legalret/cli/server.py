@@ -43,7 +43,8 @@ def status_command(
     if as_json:
         for s in servers:
             sys.stdout.write(json.dumps({"pid": s.pid, "url": s.url, "index": s.index, "settings": s.settings,
-                                         "rss_mb": s.rss_mb, "started": s.started}, ensure_ascii=False) + "\n")
+                                         "rss_mb": s.rss_mb, "started": s.started, "current_code": s.current_code},
+                                        ensure_ascii=False) + "\n")
         return
     if not servers:
         console.print("no resident search server is running", highlight=False)
@@ -52,7 +53,8 @@ def status_command(
         memory = f"{s.rss_mb:,.0f} MB" if s.rss_mb is not None else "? MB"
         age = _age(time.time() - s.started)
         settings = " " + " ".join(f"{k}={v}" for k, v in s.settings.items()) if s.settings else ""
-        typer.echo(f"pid {s.pid}  {s.url}  {memory}  up {age}  {s.index}{settings}")
+        stale = "" if s.current_code else "  (older legalret code: the next terminal search replaces it)"
+        typer.echo(f"pid {s.pid}  {s.url}  {memory}  up {age}  {s.index}{settings}{stale}")
 
 
 def stop_command(

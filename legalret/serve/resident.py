@@ -259,6 +259,7 @@ class ResidentServer:
     started: float
     state_file: Path
     rss_mb: float | None  # resident memory now (Linux /proc), None where unknown
+    current_code: bool = True  # started by the legalret code this process runs (else the next search replaces it)
 
     @property
     def url(self) -> str:
@@ -280,7 +281,7 @@ def running(index_dir=None) -> list[ResidentServer]:
             continue
         out.append(ResidentServer(int(state["pid"]), state["port"], str(state.get("index", "?")),
                                   state.get("settings") or {}, float(state.get("started") or 0), path,
-                                  _rss_mb(state["pid"])))
+                                  _rss_mb(state["pid"]), state.get("code") == code_fingerprint()))
     return out
 
 
