@@ -136,3 +136,11 @@ def test_a_law_name_missing_a_word_gets_a_suggestion():
     assert "did you mean 근로자퇴직급여 보장법?" in unresolved_citations("근로자퇴직급여법 제8조", names)[0]
     # another law is not a misspelling of one the index has
     assert unresolved_citations("형법 제250조", names)[0].endswith("(see `legalret index info`)")
+
+
+def test_section_signs_are_article_citations():
+    names = LawNames(["민법", "상법"])
+    assert keys("민법 §750 및 §751에 따라") == ["민법 제750조", "민법 제751조"]
+    assert keys("민법 §§ 750, 751의2") == ["민법 제750조", "민법 제751조의2"]
+    assert keys("상법 § 651조의2 질문") == ["상법 제651조의2"]
+    assert [c.key for c in find_citations("민법 §750조 손해배상", names)] == ["민법 제750조"]
