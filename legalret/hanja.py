@@ -8,7 +8,7 @@ original — with its readings from Unicode's Unihan database (``legalret/data/h
 
 A character can have several readings (更 갱/경, 狀 상/장, 不 불/부, 率 률/율) and Korean spelling changes some at a
 word's start (勞動 노동, not 로동: 두음법칙). Given ``weight`` — how common a Hangul word is, e.g. its document
-frequency in the index's articles — each run of Hanja is cut into words of one to four characters whose readings
+frequency in the index's articles — each run of Hanja is cut into words of two to four characters whose readings
 are known words, the longest cover first (變更 → 변경, 令狀 → 영장, 不當勞動 → 부당 + 노동). Without it, or for a
 character no known word covers, the school reading with the spelling rules is used.
 
@@ -150,7 +150,7 @@ def _read_run(run: str, word_start: bool, weight: Callable[[str], float | int | 
         return _default(run, word_start)
     fallback = _default(run, word_start)
     n = len(run)
-    # best[j]: (score, reading of run[:j]); a known word of L characters scores L² (longer words first), a character
+    # best[j]: (score, reading of run[:j]); a known word of 2–4 characters scores L² (longer words first), a character
     # no known word covers scores 0 and keeps its default reading
     best: list[tuple[float, str] | None] = [None] * (n + 1)
     best[0] = (0.0, "")
@@ -158,11 +158,12 @@ def _read_run(run: str, word_start: bool, weight: Callable[[str], float | int | 
         for i in range(max(0, j - MAX_WORD), j):
             if best[i] is None:
                 continue
-            word, score = _known_word(run, i, j, weight)
-            if word is None:
-                if j - i > 1:
+            if j - i == 1:  # one character: its default reading — a lone syllable's frequency says little (更生
+                word, score = fallback[i], 0.0  # would read 경생, 北韓 배한, by the commoner syllables 경, 배)
+            else:
+                word, score = _known_word(run, i, j, weight)
+                if word is None:
                     continue
-                word, score = fallback[i], 0.0
             total = best[i][0] + score
             if best[j] is None or total > best[j][0]:
                 best[j] = (total, best[i][1] + word)
