@@ -138,9 +138,14 @@ def test_a_law_name_missing_a_word_gets_a_suggestion():
     assert unresolved_citations("형법 제250조", names)[0].endswith("(see `legalret index info`)")
 
 
-def test_section_signs_are_article_citations():
+def test_section_signs_and_number_lists_are_article_citations():
     names = LawNames(["민법", "상법"])
     assert keys("민법 §750 및 §751에 따라") == ["민법 제750조", "민법 제751조"]
     assert keys("민법 §§ 750, 751의2") == ["민법 제750조", "민법 제751조의2"]
     assert keys("상법 § 651조의2 질문") == ["상법 제651조의2"]
     assert [c.key for c in find_citations("민법 §750조 손해배상", names)] == ["민법 제750조"]
+    assert keys("민법 제750, 751조에 따른 책임") == ["민법 제750조", "민법 제751조"]
+    assert keys("민법 제750·751조") == ["민법 제750조", "민법 제751조"]
+    from legalret.search.citations import citation_forms
+
+    assert citation_forms("손해 1, 2조원") == "손해 1, 2조원"  # an amount, not articles

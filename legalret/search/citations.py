@@ -90,20 +90,26 @@ class QueryCitation:
 # "§750", "§ 750조", "§§ 750, 751" (academic writing): 제750조 (and 제751조)
 _SECTION_ITEM = re.compile(r"(\d{1,4})(?:\s*조)?(?:\s*의\s*(\d{1,3}))?(?:\s*조)?")
 _SECTION = re.compile(r"§{1,2}\s*(" + _SECTION_ITEM.pattern + r"(?:\s*(?:,|및|와|과)\s*" + _SECTION_ITEM.pattern + r")*)")
+# "제750, 751조", "제3·4조": the numbers of one 조 written once (not "1, 2조원": an amount)
+_NUMBER_LIST = re.compile(r"(?<!\d)(제\s*)?(\d{1,4}(?:\s*[,·]\s*\d{1,4})+)\s*조(?!\s*(?:원|달러|엔|위안|건|개|\d))")
 
 
-def section_signs(text: str) -> str:
-    """``text`` with article numbers written after a section sign as Korean citations write them: ``민법 §750`` →
-    ``민법 제750조``, ``§§ 750, 751의2`` → ``제750조, 제751조의2``."""
-    if "§" not in text:
-        return text
-    return _SECTION.sub(lambda m: _SECTION_ITEM.sub(lambda n: f"제{n[1]}조" + (f"의{n[2]}" if n[2] else ""), m[1]), text)
+def citation_forms(text: str) -> str:
+    """``text`` with the other ways of writing article numbers in the form the citation finder reads: a section sign
+    (``민법 §750`` → ``민법 제750조``, ``§§ 750, 751의2`` → ``제750조, 제751조의2``) and one 조 after several numbers
+    (``민법 제750, 751조`` → ``민법 제750조, 제751조``)."""
+    if "§" in text:
+        text = _SECTION.sub(lambda m: _SECTION_ITEM.sub(lambda n: f"제{n[1]}조" + (f"의{n[2]}" if n[2] else ""), m[1]),
+                            text)
+    if "조" in text and ("," in text or "·" in text):
+        text = _NUMBER_LIST.sub(lambda m: ", ".join(f"제{n}조" for n in re.findall(r"\d+", m[2])), text)
+    return text
 
 
 def find_citations(query: str, law_names: LawNames, default_law: str | None = None) -> list[QueryCitation]:
     """Every article citation in ``query`` whose law is known, in order of appearance (duplicates kept once); offsets
-    are into ``section_signs(normalize(query))`` (the searcher's query text is already so)."""
-    query = section_signs(normalize(query))
+    are into ``citation_forms(normalize(query))`` (the searcher's query text is already so)."""
+    query = citation_forms(normalize(query))
     found = _article_citations(query, law_names, default_law) + _bare_citations(query, law_names)
     out: list[QueryCitation] = []
     seen: set[tuple] = set()
@@ -207,7 +213,7 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
     """One notice per distinct article reference in ``query`` that :func:`find_citations` cannot resolve: a law this
     index does not have (``형법 제250조`` on a 민법+상법 index), ``같은 법 제3조`` with no law before it, or a
     bare ``제3조`` with no law at all. Without a notice such a query silently gets unrelated hits."""
-    query = section_signs(normalize(query))
+    query = citation_forms(normalize(query))
     if "조" not in query:
         return []
     resolved = {(c.start, c.end) for c in find_citations(query, law_names, default_law)}

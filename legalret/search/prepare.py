@@ -22,7 +22,7 @@ from legalret.errors import LegalretError
 from legalret.hanja import has_hanja, read_hanja
 from legalret.keys import written_out
 from legalret.search.cases import decision_citations, without_case_numbers
-from legalret.search.citations import QueryCitation, find_citations, section_signs, unresolved_citations
+from legalret.search.citations import QueryCitation, citation_forms, find_citations, unresolved_citations
 from legalret.search.coverage import SHOWN_CHARS, coverage_notes
 from legalret.search.parties import PARTY_MARKERS  # (the searcher's tokens go without them: see that module)
 from legalret.search.retrievers import Query
@@ -137,7 +137,7 @@ class QueryPreparer:
         if len(q) > MAX_QUERY_CHARS:
             notes.append(query_cut_note(len(q)))
             q = q[:MAX_QUERY_CHARS]
-        q = section_signs(q)  # 민법 §750 → 민법 제750조
+        q = citation_forms(q)  # 민법 §750, 민법 제750, 751조 → 민법 제750조(, 제751조)
         q, read = hangul_query(q, self.word_weight)
         q, named = self.full_law_names(q)
         return Query(q, self.tokens(q), notes=notes + read + named)
