@@ -149,3 +149,21 @@ def test_section_signs_and_number_lists_are_article_citations():
     from legalret.search.citations import citation_forms
 
     assert citation_forms("손해 1, 2조원") == "손해 1, 2조원"  # an amount, not articles
+
+
+def test_a_citation_written_twice_is_no_unknown_law():
+    """A holding that cites the same article twice got "'민법 제750조': 민법 is not in this index" for the second."""
+    from legalret.search.citations import unresolved_citations
+
+    assert unresolved_citations("민법 제750조의 요건과 민법 제750조의 효과", LawNames(["민법"])) == []
+    assert keys("민법 제750조의 요건과 민법 제750조의 효과") == ["민법 제750조"]
+
+
+def test_a_former_law_with_its_version_note_is_cited():
+    """The judgments' form: 구 상법(2010. 5. 14. 법률 제10281호로 개정되기 전의 것) 제651조의2 — the note hid the law."""
+    from legalret.search.citations import unresolved_citations
+
+    assert keys("구 상법(2010. 5. 14. 법률 제10281호로 개정되기 전의 것) 제651조의2") == ["상법 제651조의2"]
+    assert keys("구 민법(2000. 1. 12. 법률 제6207호로 개정되기 전의 것) 제163조 제3호") == ["민법 제163조"]
+    assert unresolved_citations("구 형법(1995. 12. 29. 법률 제5057호로 개정되기 전의 것) 제250조", NAMES) == [
+        "'형법 제250조': 형법 is not in this index (see `legalret index info`)"]

@@ -109,16 +109,20 @@ def citation_forms(text: str) -> str:
 def find_citations(query: str, law_names: LawNames, default_law: str | None = None) -> list[QueryCitation]:
     """Every article citation in ``query`` whose law is known, in order of appearance (duplicates kept once); offsets
     are into ``citation_forms(normalize(query))`` (the searcher's query text is already so)."""
-    query = citation_forms(normalize(query))
-    found = _article_citations(query, law_names, default_law) + _bare_citations(query, law_names)
     out: list[QueryCitation] = []
     seen: set[tuple] = set()
-    for cite in sorted(found, key=lambda c: c.start):
+    for cite in _every_citation(citation_forms(normalize(query)), law_names, default_law):
         ident = (cite.key, cite.paragraph, cite.item)
         if ident not in seen:
             seen.add(ident)
             out.append(cite)
     return out
+
+
+def _every_citation(query: str, law_names: LawNames, default_law: str | None) -> list[QueryCitation]:
+    """Every citation in ``query`` (prepared), repeats included, in order of appearance."""
+    found = _article_citations(query, law_names, default_law) + _bare_citations(query, law_names)
+    return sorted(found, key=lambda c: c.start)
 
 
 def _bare_citations(query: str, law_names: LawNames) -> list[QueryCitation]:
@@ -181,9 +185,13 @@ def _article_citations(query: str, law_names: LawNames, default_law: str | None)
     return out
 
 
+_VERSION_NOTE = re.compile(r"\s*\([^()]{0,80}(?:개정|법률\s*제|시행|전부개정|제정)[^()]{0,80}\)$")
+
+
 def _law_before(segment: str, law_names: LawNames) -> tuple[str | None, int]:
-    """The law named at the end of ``segment`` (longest match over its last words) and where it starts."""
-    stripped = segment.rstrip().rstrip(_QUOTES).rstrip()
+    """The law named at the end of ``segment`` (longest match over its last words) and where it starts — before a
+    version note in brackets, as judgments cite a former law: ``구 상법(2010. 5. 14. 법률 제10281호로 개정되기 전의 것)``."""
+    stripped = _VERSION_NOTE.sub("", segment.rstrip()).rstrip(_QUOTES).rstrip()
     if not stripped:
         return None, 0
     # word boundaries with their offsets, so we can report the span
@@ -216,7 +224,8 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
     query = citation_forms(normalize(query))
     if "조" not in query:
         return []
-    resolved = {(c.start, c.end) for c in find_citations(query, law_names, default_law)}
+    # every resolved span, repeats included: "민법 제750조의 요건과 민법 제750조의 효과" had called the second 민법 unknown
+    resolved = {(c.start, c.end) for c in _every_citation(query, law_names, default_law)}
     ends = {end for _, end in resolved}
     notes: list[str] = []
     prev_end = 0
@@ -227,12 +236,14 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
         segment = query[prev_end : m.start()]
         cited = m.group().strip()
         same = _SAME_LAW.search(segment)
-        law = _LAW_WORD.search(segment.rstrip().rstrip(_QUOTES).rstrip())
+        law = _LAW_WORD.search(_VERSION_NOTE.sub("", segment.rstrip()).rstrip(_QUOTES).rstrip())
         addenda = _ADDENDA.search(segment.rstrip())  # (its brackets are the 부칙's date: not stripped as quotes)
         if addenda:
             notes.append(f"'{addenda.group(1)} {cited}': the index holds no 부칙 (addenda) articles, only the law's own")
         elif same:
             notes.append(f"'{same.group().strip()} {cited}': no law is named before it in the query; write the law's name")
+        elif law and law_names.resolve(law.group(1)) is not None:
+            pass  # a law the index has, cited in a form not read here: saying "not in this index" would be false
         elif law:
             full = law_aliases().get(law.group(1))  # a short name: say which law it is (근기법 → 근로기준법)
             named = f"{law.group(1)} ({full})" if full else law.group(1)
