@@ -49,7 +49,9 @@ recall@10 and MRR@10 ≥ +0.005 with no style of either file more than one quest
 read once, the report halves of both files and 1,000 any-law dev holdings no lower in that mean, and
 ``law_questions_3.jsonl`` (the outside check nothing was chosen on) short + scenario recall@10 not lower. Passing
 would make the thesaurus a query-side retriever change for indexes with laws beyond 민법/상법 (the 민법+상법
-index stays as it is: the first rule failed there).
+index stays as it is: the first rule failed there). Not run yet: the all-law first build on this session's AVX2 EPYC
+(Kiwi on the articles, then ~55 min of encoding) did not fit beside the session's other work and was stopped; the
+token cache and ~21k passage vectors it wrote (``$LEGALRET_HOME/cache``) shorten the next build.
 """
 
 from __future__ import annotations
