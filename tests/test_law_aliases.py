@@ -104,3 +104,16 @@ def test_a_search_reads_short_names_in_full(searcher):
     assert short.keys == full.keys and short.keys[0] == "주택임대차보호법 제3조"
     assert searcher.search("해고 예고", k=3, laws=searcher.resolve_laws("근기법")).keys[0] == "근로기준법 제26조"
     assert not any(n.startswith("short law names") for n in searcher.search("민법 제750조", k=3).notices)
+
+
+def test_a_filter_by_the_short_name_of_a_law_the_index_lacks_names_it(tmp_path):
+    sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "index"))
+    import index_support as sup
+
+    from legalret.errors import LegalretError
+    from legalret.index import build_index
+    from legalret.search.searcher import Searcher
+
+    build_index(sup.articles(), tmp_path / "idx", model="none")
+    with pytest.raises(LegalretError, match=r"unknown law filter '근기법' \(근로기준법\): not in this index"):
+        Searcher(tmp_path / "idx").resolve_laws("근기법")

@@ -55,9 +55,11 @@ class Filters:
                 continue
             law = self.law_names.resolve(name)
             if law is None:
+                full = law_aliases().get(name)  # a short name of a law this index lacks: say which law
                 close = difflib.get_close_matches(name, self.laws, n=3, cutoff=0.5)
                 hint = f" (did you mean {', '.join(close)}?)" if close else f" (the index has {len(self.laws)} laws; see `legalret index info`)"
-                raise LegalretError(f"unknown law filter {name!r}: not in this index{hint}")
+                named = f"{name!r} ({full})" if full else repr(name)
+                raise LegalretError(f"unknown law filter {named}: not in this index{hint}")
             out.append(law)
         return out or None
 
