@@ -74,3 +74,17 @@ def test_the_page_says_the_article_came_from_the_named_decision(searcher):
     first = body["hits"][0]
     assert first["key"] == "민법 제320조" and first["relevance"] == 100
     assert first["signals"][0]["label"] == DECISION_LABEL
+
+
+def test_a_precedent_links_to_the_whole_decision():
+    """The index keeps a decision's holdings, not its reasons: each precedent shown carries the law.go.kr page of the
+    whole decision, by its 판례일련번호 (the mirror's 출처 field has the same form)."""
+    from types import SimpleNamespace
+
+    from legalret.precedents.parse import decision_url
+    from legalret.search.retrievers.memory import precedent_fields
+
+    item = SimpleNamespace(case_no="2016다248806", decided=date(2017, 5, 17), index=1, text="…", serial="184813")
+    fields = precedent_fields(SimpleNamespace(item=item, similarity=0.8), "holding")
+    assert fields["url"] == "https://www.law.go.kr/LSW/precInfoP.do?precSeq=184813"
+    assert decision_url("") is None and decision_url("abc") is None

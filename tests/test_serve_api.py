@@ -262,7 +262,8 @@ def test_explain_gives_the_precedents_behind_a_hit_as_fields(tmp_path):
     facts = [p for p in hit["precedents"] if p["matched"] == "facts"]
     assert facts and facts[0]["case_no"] == "2018다2002" and facts[0]["decided"] == "2018-05-02"
     assert "수리" in facts[0]["text"] and 0 < facts[0]["similarity"] <= 1
-    assert all(set(p) == {"case_no", "decided", "index", "text", "similarity", "matched", "excerpt"} for p in hit["precedents"])
+    assert all(set(p) == {"case_no", "decided", "index", "text", "similarity", "matched", "excerpt", "url"}
+               for p in hit["precedents"])
     plain = c.get("/api/search", params={"q": SCENARIO, "k": 5}).json()
     assert all(h["precedents"] == [] for h in plain["hits"])  # fields come with explain only
 

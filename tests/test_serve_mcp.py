@@ -112,7 +112,7 @@ def test_mcp_tools_over_stdio(index):
     assert known["known"] and known["case_no"] == "2018다2002" and known["decided"] == "2018-05-02"
     assert known["articles"] == ["민법 제320조", "민법 제192조"] and "유치권" in known["holdings"][0]
     assert unknown == {"cited": "2019다99999", "case_no": "2019다99999", "known": False, "decided": None,
-                       "holdings": [], "articles": []}
+                       "url": None, "holdings": [], "articles": []}
 
     laws = {entry["law"]: entry["articles"] for entry in out["laws"].structured_content["laws"]}
     assert laws["민법"] == 9 and laws["상법"] == 5 and laws["민법 시행령"] == 1

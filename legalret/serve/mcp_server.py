@@ -65,6 +65,7 @@ class Precedent(BaseModel):
     text: str = Field(description="the matched 판시사항 item, or the facts from where they start (what the web page "
                                   "shows: the decision's opening such as '상고이유를 판단한다.' left out)")
     similarity: float | None = Field(None, description="similarity to the query (1 = the best match)")
+    url: str | None = Field(None, description="the whole decision on law.go.kr (국가법령정보센터)")
 
 
 def precedent(p: dict[str, Any]) -> Precedent:
@@ -129,6 +130,7 @@ class DecisionCheck(BaseModel):
         "the decision is among this index's precedents (decisions up to its memory's last date that cite its laws); "
         "false does not prove that no such decision exists"))
     decided: str | None = Field(None, description="선고일자, ISO date")
+    url: str | None = Field(None, description="the whole decision on law.go.kr (국가법령정보센터)")
     holdings: list[str] = Field(default_factory=list, description="its 판시사항 items: what it decided")
     articles: list[str] = Field(default_factory=list, description="the articles of this index it cites (참조조문)")
 

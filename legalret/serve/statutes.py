@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from legalret.errors import LegalretError
+from legalret.precedents.parse import decision_url
 from legalret.search.cases import named_decisions
 from legalret.search.citations import find_citations, unresolved_citations
 from legalret.search.response import article_json, citation, request_error, search_response
@@ -117,7 +118,7 @@ def decisions_json(text: str, searcher) -> list[dict[str, Any]]:
         entry: dict[str, Any] = {"cited": named.raw, "case_no": named.number, "known": bool(named.rows)}
         if named.rows:
             first = memory.items[named.rows[0]]
-            entry.update(case_no=first.case_no, decided=first.decided.isoformat(),
+            entry.update(case_no=first.case_no, decided=first.decided.isoformat(), url=decision_url(first.serial),
                          holdings=[memory.items[r].text for r in named.rows], articles=named.keys(memory))
         out[named.number] = entry
     return list(out.values())

@@ -15,6 +15,7 @@ from legalret.index.store import reading
 from legalret.memory.format import MEMORY_PART, legacy_error, legacy_memory
 from legalret.memory.retriever import MemoryVoter, VoteConfig, WeightConfig, memory_weight
 from legalret.memory.store import PrecedentMemory
+from legalret.precedents.parse import decision_url
 from legalret.search.parties import without_party_names
 from legalret.search.retrievers.base import BaseRetriever, Generation, Query, register
 
@@ -105,7 +106,9 @@ class MemoryVotes(BaseRetriever):
 def precedent_fields(match: Any, matched: str) -> dict:
     """One earlier decision behind a hit, as fields (the API and the page show these; ``reasons`` has them as
     lines): 사건번호, 선고일자, what matched the query — ``matched`` 'holding' (a 판시사항 item: its number and
-    text) or 'facts' (the opening of the facts the court found) — and its similarity (1 = the best match)."""
+    text) or 'facts' (the opening of the facts the court found) —, its similarity (1 = the best match) and the URL of
+    the whole decision on law.go.kr (None without a 판례일련번호)."""
     item = match.item
     return {"case_no": item.case_no, "decided": item.decided.isoformat(), "index": item.index or None,
-            "text": item.text, "similarity": round(float(match.similarity), 4), "matched": matched}
+            "text": item.text, "similarity": round(float(match.similarity), 4), "matched": matched,
+            "url": decision_url(getattr(item, "serial", ""))}

@@ -93,7 +93,13 @@ function explainPanel(hit) {
     for (const p of precedents) {
       const row = body.insertRow();
       row.className = "precedent";
-      row.appendChild(el("td", "case", p.case_no));
+      const cell = el("td", "case");
+      if (p.url) {  // the whole decision on 국가법령정보센터
+        const link = el("a", null, p.case_no);
+        link.href = p.url; link.target = "_blank"; link.rel = "noopener";
+        cell.appendChild(link);
+      } else cell.textContent = p.case_no;
+      row.appendChild(cell);
       row.appendChild(el("td", "date", p.decided));
       // matched: "holding" (a 판시사항 item resembled the query) or "facts" (the facts the court found did);
       // excerpt: the facts from where they start (without "상고이유를 판단한다." and the like)
