@@ -63,3 +63,15 @@ def test_a_glued_former_names_a_law_only_when_the_word_ends_as_a_name_does():
         ("구 상법리", ["상법"]), ("상법상 구상권", ["상법"]), ("구상법리와 구 상법의 관계", ["상법"]),
     ]:
         assert named(query) == want, query
+
+
+def test_an_article_links_to_its_page_on_law_go_kr():
+    """The law's page as the mirror's 출처 field gives it (name without spaces, the promulgated middle dot ㆍ), then
+    the article."""
+    from legalret.keys import article_url
+
+    assert article_url("민법 제750조") == "https://www.law.go.kr/법령/민법/제750조"
+    assert article_url("상법 제651조의2") == "https://www.law.go.kr/법령/상법/제651조의2"
+    assert article_url("근로기준법 시행령 제2조") == "https://www.law.go.kr/법령/근로기준법시행령/제2조"
+    assert (article_url("남녀고용평등과 일·가정 양립 지원에 관한 법률 제19조")
+            == "https://www.law.go.kr/법령/남녀고용평등과일ㆍ가정양립지원에관한법률/제19조")

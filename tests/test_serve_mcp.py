@@ -99,6 +99,7 @@ def test_mcp_tools_over_stdio(index):
 
     article = out["article"].structured_content
     assert article["key"] == "민법 제750조" and article["title"] == "불법행위의 내용" and "손해를 배상" in article["text"]
+    assert article["url"] == "https://www.law.go.kr/법령/민법/제750조" and all(h["url"] for h in hits)
     assert out["branch"].structured_content["title"] == "서면에 의한 질문의 효력"
 
     check = out["check"].structured_content

@@ -36,7 +36,7 @@ except ImportError as e:  # pragma: no cover - depends on the installed extras
     raise ImportError("LegalretRetriever needs langchain-core: pip install 'legalret[langchain]'") from e
 
 #: What a Document's metadata carries from a hit (besides ``rank``).
-METADATA_FIELDS = ("key", "title", "law", "kind", "score", "citation")
+METADATA_FIELDS = ("key", "title", "law", "kind", "score", "citation", "url")
 
 
 class LegalretRetriever(BaseRetriever):

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from legalret.config import k_error
+from legalret.keys import article_url
 from legalret.search.results import SearchResults
 from legalret.search.searcher import MODES
 
@@ -53,6 +54,7 @@ def hit_json(hit: Any) -> dict[str, Any]:
     ``feature_contributions`` when the learned re-ranker ranked the hit and explain is on."""
     d = hit.to_dict(with_text=True)
     d["citation"] = citation(hit.article)
+    d["url"] = article_url(hit.key)
     d["precedents"] = hit.precedents  # structured by the searcher when explain is on; [] otherwise
     if hit.contributions:  # the learned fusion line's features as data: [{"feature", "group", "value"}]
         d["feature_contributions"] = hit.contributions
@@ -61,7 +63,7 @@ def hit_json(hit: Any) -> dict[str, Any]:
 
 def article_json(article: Any) -> dict[str, Any]:
     d = {"key": article.key, "law": article.law, "title": article.title, "kind": article.kind,
-         "text": article.body_text(), "heading": article.heading, "citation": citation(article),
+         "text": article.body_text(), "heading": article.heading, "citation": citation(article), "url": article_url(article.key),
          "chapter": list(article.chapter or []), "effective_date": article.effective_date}
     if article.deleted:
         d["deleted"] = True

@@ -85,6 +85,7 @@ class StatuteHit(BaseModel):
     score: float = Field(description="the ranker's score (higher is better; comparable within one answer only)")
     rank: int = Field(description="1-based position in this answer")
     citation: str = Field(description="a citation to paste into a brief: 「민법」 제750조(불법행위의 내용)")
+    url: str = Field(description="the article in force on law.go.kr (국가법령정보센터)")
     deleted: bool = False
     precedents: list[Precedent] = Field(default_factory=list, description="the earlier decisions that voted for it")
 
@@ -104,6 +105,7 @@ class ArticleResult(BaseModel):
     kind: str = ""
     text: str
     citation: str
+    url: str = Field(description="the article in force on law.go.kr (국가법령정보센터)")
     deleted: bool = False
     chapter: list[str] = Field(default_factory=list, description="편/장/절 headings above the article")
     effective_date: str | None = None
@@ -117,6 +119,7 @@ class CitationCheck(BaseModel):
     deleted: bool = Field(description="the article is deleted (삭제): cite something else")
     title: str | None = None
     citation: str | None = None
+    url: str | None = Field(None, description="the article in force on law.go.kr")
     paragraph: int | None = Field(None, description="제N항 when the text cites one")
     paragraph_exists: bool | None = Field(None, description=(
         "with paragraph: the article has that paragraph in force; false when the article is not here or is deleted "
@@ -205,7 +208,7 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
         """Find the Korean statute articles that govern a question or a set of facts, best first, with the
         earlier court decisions (사건번호, 선고일자, matched text) that cited each article for similar questions."""
         res = answer(service.search, query, k=k, law=law, kind=kind, mode=mode, explain=True)
-        hits = [StatuteHit(**{f: h.get(f) for f in ("key", "title", "law", "kind", "text", "score", "citation")},
+        hits = [StatuteHit(**{f: h.get(f) for f in ("key", "title", "law", "kind", "text", "score", "citation", "url")},
                            rank=i, deleted=bool(h.get("deleted")),
                            precedents=[precedent(p) for p in h.get("precedents", [])])
                 for i, h in enumerate(res["hits"], 1)]

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from legalret.errors import LegalretError
+from legalret.keys import article_url
 from legalret.precedents.parse import decision_url
 from legalret.search.cases import named_decisions
 from legalret.search.citations import find_citations, unresolved_citations
@@ -86,7 +87,8 @@ class StatuteService:
             entry = {"cited": c.raw, "key": c.key, "law": c.law, "exists": article is not None,
                      "deleted": bool(article is not None and article.deleted),
                      "title": article.title if article is not None else None,
-                     "citation": citation(article) if article is not None else None}
+                     "citation": citation(article) if article is not None else None,
+                     "url": article_url(article.key) if article is not None else None}
             if c.paragraph:  # 제N항: does the article have that paragraph (in force)?
                 entry["paragraph"] = c.paragraph
                 entry["paragraph_exists"] = paragraph_exists(article, c.paragraph)

@@ -138,7 +138,15 @@ function renderHit(hit, rank, terms) {
   if (hit.title) head.appendChild(el("span", "hit-title", hit.title));
   if (hit.kind) head.appendChild(el("span", "badge", hit.kind));
   if (hit.deleted) head.appendChild(el("span", "badge deleted", "삭제"));
-  if (hit.ranks && hit.ranks.citation) head.appendChild(el("span", "badge", "정확 인용"));
+  if (hit.ranks && hit.ranks.citation) {  // the query's own citation, or one of a decision it named by 사건번호
+    const viaDecision = (hit.reasons || []).some((r) => r.startsWith("cited by decision"));
+    head.appendChild(el("span", "badge", viaDecision ? "질의한 판례의 참조조문" : "정확 인용"));
+  }
+  if (hit.url) {  // the article in force on 국가법령정보센터
+    const link = el("a", "law-link", "법령 원문");
+    link.href = hit.url; link.target = "_blank"; link.rel = "noopener";
+    head.appendChild(link);
+  }
   // a 0–100 relevance, never the ranker's raw score (a logit: negative numbers would read as "minus points")
   if (hit.relevance !== null && hit.relevance !== undefined) {
     const rel = el("span", "score", "관련도 " + hit.relevance);
