@@ -91,8 +91,23 @@ def test_citation_shaped_queries(searcher, query):
     ask(searcher, query)
 
 
+@FUZZ
+@given(query=st.one_of(
+    st.from_regex(r"(民法|商法|刑法|不動産|甲|乙)? ?(第[0-9]{1,4}條)?(之[0-9])?[ 의]?(占有|留置權)?", fullmatch=True),
+    st.from_regex(r"(대법원 )?(19|20)?[0-9]{2}(다|도|가합|므|누|카)[0-9]{1,7}( 판결)?(, [0-9]{1,6})?", fullmatch=True),
+    st.from_regex(r"(민법|근기법|주임법|형소법|채무자회생법)? ?(§{1,2} ?[0-9]{1,4}(의[0-9])?(, [0-9]{1,4})*|제[0-9]{1,4}(, [0-9]{1,4})+조)",
+                  fullmatch=True),
+    st.from_regex(r"구 (민법|상법)\([0-9. ]{0,15}(법률 제[0-9]{1,6}호로 )?개정되기 전의 것\) 제[0-9]{1,4}조", fullmatch=True),
+))
+def test_hanja_case_number_and_other_citation_forms(searcher, query):
+    """The query forms read since Hanja, short law names, 사건번호 and § came in: answered, or one line."""
+    ask(searcher, query)
+
+
 @pytest.mark.parametrize("query", [
     "가" * 200_000,
+    "民法" * 100_000,
+    "2016다248806 " * 20_000,
     "민법 " * 40_000,
     "\x00" * 200_000,
     "제1조 " * 30_000,
