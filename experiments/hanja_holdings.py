@@ -72,7 +72,7 @@ def main(argv=None) -> int:
 
     def blanking_query(text, weight=None):  # the variant: what Hanja the reading leaves (the glosses) → spaces
         read, notes = shipped_query(text, weight)
-        return hanja._RUN.sub(lambda m: " " * len(m.group()), read), notes
+        return hanja.runs().sub(lambda m: " " * len(m.group()), read), notes
 
     prepare.hangul_query = blanking_query
     runs["read, glosses blanked"] = run()
