@@ -41,7 +41,8 @@ def test_a_named_decision_cites_its_articles_first(searcher):
     res = searcher.search("2018다2002 판결의 취지", k=5, explain=True)
     assert res.keys[:2] == ["민법 제320조", "민법 제192조"]
     assert res[0].reasons[0] == "cited by decision 2018다2002 (2018-05-02)"
-    assert not searcher.search("2018다2002", k=5).notices
+    assert searcher.search("2018다2002", k=5).notices == [
+        "decision 2018다2002 (2018-05-02): the articles of this index it cites come first (2)"]
     # a merged 사건번호 answers to each number; its holdings' articles in the order of the holdings
     assert searcher.search("2000므1264", k=3).keys == ["민법 제751조", "민법 제750조", "민법 제618조"]
 

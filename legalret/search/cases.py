@@ -101,6 +101,8 @@ def decision_citations(query: str, memory: Any, before: Any = None, exclude: Any
             continue
         if len(keys) > max_keys:
             notes.append(f"decision {via} cites {len(keys)} articles of this index: its first {max_keys} are listed")
+        else:  # (said: at a terminal the reasons are not shown, and these hits are not the query's own words' best)
+            notes.append(f"decision {via}: the articles of this index it cites come first ({len(keys)})")
         for key in keys[:max_keys]:
             ref = parse_key(key)
             cites.append(QueryCitation(law=ref.law, number=ref.number, branch=ref.branch, raw=named.raw,

@@ -236,6 +236,8 @@ const NOTICE_KO = [
   [/^decision (\S+) cannot be looked up: this index has no precedent memory/,
    (m) => `판례 ${m[1]}을(를) 찾을 수 없습니다: 이 색인에는 판례 기억이 없습니다 (--precedents 없이 만든 색인).`],
   [/^decision (.+?) cites no article of this index/, (m) => `판례 ${m[1]}이(가) 인용한 조문은 이 색인에 없습니다.`],
+  [/^decision (.+?): the articles of this index it cites come first \(([\d,]+)\)/,
+   (m) => `판례 ${m[1]}이(가) 인용한 이 색인의 조문 ${m[2]}개를 먼저 보여 줍니다.`],
   [/^decision (.+?) cites ([\d,]+) articles of this index: its first ([\d,]+)/,
    (m) => `판례 ${m[1]}이(가) 인용한 이 색인의 조문은 ${m[2]}개입니다 (앞의 ${m[3]}개만 보여 줍니다).`],
   [/^'(.+?)': the index holds no 부칙/, (m) => `'${m[1]}': 부칙 조문은 색인에 없습니다 (법령 본문의 조문만 검색합니다).`],
