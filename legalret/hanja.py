@@ -44,11 +44,6 @@ PARTY_HANJA = frozenset("甲乙丙丁戊己庚辛壬癸")
 #: takes ~3 ms (re builds a map of the 64k BMP): the Hanja pattern itself is compiled only for a query that may hold one.
 _LEAD = re.compile(rb"[\xe4-\xe9\xf0]|\xe3[\x90-\xbf]|\xef[\xa4-\xab]")
 
-
-@lru_cache(maxsize=1)
-def runs() -> re.Pattern:
-    """The pattern of a run of Hanja, party letters excepted."""
-    return re.compile(f"(?:(?![{''.join(sorted(PARTY_HANJA))}])[{HANJA}])+")
 #: The longest word a run is cut into, and the most readings tried for one word (a few characters have many).
 MAX_WORD = 4
 MAX_COMBINATIONS = 64
@@ -59,8 +54,15 @@ _NIEUN, _RIEUL, _IEUNG = 2, 5, 11
 _Y_MEDIALS = frozenset({2, 6, 7, 12, 17, 20})
 
 
+@lru_cache(maxsize=1)
+def runs() -> re.Pattern:
+    """The pattern of a run of Hanja, party letters excepted."""
+    return re.compile(f"(?:(?![{''.join(sorted(PARTY_HANJA))}])[{HANJA}])+")
+
+
 def has_hanja(text: str) -> bool:
-    """Does ``text`` hold a Hanja character other than the party letters (one regular-expression scan)?"""
+    """Does ``text`` hold a Hanja character other than the party letters (a scan of its UTF-8 bytes, then of the text
+    only when one may)?"""
     return _LEAD.search(text.encode("utf-8", "surrogatepass")) is not None and runs().search(text) is not None
 
 
