@@ -184,6 +184,22 @@ def test_page_speaks_korean_relevance_precedents_and_long_input(tmp_path, browse
         wait.until(lambda d: "복원한 '유치권을 행사'(으)로 검색했습니다" in d.find_element(By.ID, "notices").text)
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, 'li.hit[data-key="민법 제320조"]')))
 
+        # a decision named by 사건번호: what it held, above its cited articles (first among the hits, so labelled)
+        box = browser.find_element(By.ID, "q")
+        box.clear()
+        box.send_keys("2018다2002 판결")
+        browser.find_element(By.ID, "go").click()
+        wait.until(lambda d: d.find_element(By.ID, "decisions").is_displayed())
+        card = browser.find_element(By.CSS_SELECTOR, "#decisions .decision")
+        assert "2018다2002" in card.text and "2018-05-02 선고" in card.text and "유치권" in card.text
+        assert "참조조문: 민법 제320조, 민법 제192조" in card.text
+        first = browser.find_element(By.CSS_SELECTOR, "li.hit")
+        assert first.get_attribute("data-key") == "민법 제320조" and "질의한 판례의 참조조문" in first.text
+        from urllib.parse import unquote
+
+        assert unquote(first.find_element(By.CSS_SELECTOR, "a.law-link").get_attribute("href")) == (
+            "https://www.law.go.kr/법령/민법/제320조")
+
         # a pasted 판결요지 longer than the server's limit: cut, with a note that says so (and the limit)
         holding = ("임차인이 임차목적물을 수리하고 그 비용의 상환을 청구할 때까지 목적물을 유치할 수 있다. " * 200)[: limit + 700].strip()
         browser.execute_script("const q = document.getElementById('q'); q.value = arguments[0];"

@@ -49,7 +49,7 @@ from legalret.errors import LegalretError
 from legalret.search.response import article_json, request_error, search_response
 from legalret.search.searcher import MODES, modes_help  # the fused modes and each registered retriever's own
 from legalret.serve.live import LiveSearcher
-from legalret.serve.statutes import find_article
+from legalret.serve.statutes import decisions_json, find_article
 from legalret.serve.wording import lawyer_view
 
 #: The page's files: name → content type. Nothing else under /static is ever served.
@@ -109,6 +109,9 @@ class SearchModel(BaseModel):
     hits: list[HitModel]
     notices: list[str]
     terms: list[str] = Field(description="query terms to highlight")
+    decisions: list[dict[str, Any]] = Field(default_factory=list, description=(
+        "the decisions the query names by 사건번호 that the index's precedents hold: case_no, decided, url, holdings "
+        "(판시사항), articles (the index's articles they cite, which come first among the hits)"))
     took_ms: float
     settings: dict[str, str] = Field(description="the server's settings that change results (LEGALRET_RANKER …)")
 
@@ -399,6 +402,7 @@ def _search(gen, q, k, law, kind, mode, explain, t0) -> dict[str, Any]:
     # relevance 0–100, Korean retriever names, the re-ranker's reasons as bars (legalret.serve.wording)
     body["hits"] = lawyer_view(body["hits"], learned=mode == "hybrid" and s.ranker is not None,
                                notices=body.get("notices") or [])
+    body["decisions"] = [d for d in decisions_json(q, s) if d["known"]]  # (an unknown one has its notice)
     body["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
     return body
 

@@ -129,6 +129,28 @@ function explainPanel(hit) {
   return panel;
 }
 
+// The decisions the query named by 사건번호: what each held, and the articles it cites (first among the hits).
+function renderDecisions(decisions) {
+  const box = $("decisions");
+  for (const d of decisions) {
+    const card = el("div", "decision");
+    const head = el("h3");
+    if (d.url) {
+      const link = el("a", null, d.case_no);
+      link.href = d.url; link.target = "_blank"; link.rel = "noopener";
+      head.appendChild(link);
+    } else head.appendChild(document.createTextNode(d.case_no));
+    head.appendChild(document.createTextNode(` (${d.decided} 선고)`));
+    card.appendChild(head);
+    const held = el("ol", "holdings");
+    for (const h of d.holdings || []) held.appendChild(el("li", null, h));
+    card.appendChild(held);
+    card.appendChild(el("p", "muted", "참조조문: " + (d.articles || []).join(", ")));
+    box.appendChild(card);
+  }
+  box.hidden = !decisions.length;
+}
+
 function renderHit(hit, rank, terms) {
   const li = el("li", "hit");
   li.dataset.key = hit.key;
@@ -296,6 +318,7 @@ function clearResults() {
   searchSeq++;
   if (inFlight) { inFlight.abort(); inFlight = null; }
   $("results").replaceChildren(); $("notices").replaceChildren();
+  $("decisions").replaceChildren(); $("decisions").hidden = true;
   $("status").className = ""; $("status").textContent = "";
 }
 
@@ -318,6 +341,7 @@ async function search(pushState) {
     if (seq !== searchSeq) return;
     const notices = (res.notices || []).map(noticeKo);
     for (const n of new Set(notices)) $("notices").appendChild(el("li", null, n));
+    renderDecisions(res.decisions || []);
     const list = $("results");
     res.hits.forEach((hit, i) => list.appendChild(renderHit(hit, i + 1, res.terms)));
     status.textContent = res.hits.length
