@@ -69,6 +69,15 @@ def article_url(key: str) -> str:
     return LAW_PAGE.format(law=law, article=f"제{ref.number}조" + (f"의{ref.branch}" if ref.branch else ""))
 
 
+#: A decision's page on 국가법령정보센터, by its 판례일련번호 (the form of the precedent mirror's 출처 field).
+DECISION_PAGE = "https://www.law.go.kr/LSW/precInfoP.do?precSeq={serial}"
+
+
+def decision_url(serial: str) -> str | None:
+    """Where a person reads the whole decision (its reasons, which the index does not keep); None without a serial."""
+    return DECISION_PAGE.format(serial=serial) if serial and str(serial).isdigit() else None
+
+
 def law_of(key: str) -> str:
     """The law of a normalized article key (``"근로기준법 시행령 제5조"`` → ``"근로기준법 시행령"``).
 

@@ -82,7 +82,7 @@ def test_a_precedent_links_to_the_whole_decision():
     whole decision, by its 판례일련번호 (the mirror's 출처 field has the same form)."""
     from types import SimpleNamespace
 
-    from legalret.precedents.parse import decision_url
+    from legalret.keys import decision_url
     from legalret.search.retrievers.memory import precedent_fields
 
     item = SimpleNamespace(case_no="2016다248806", decided=date(2017, 5, 17), index=1, text="…", serial="184813")

@@ -73,15 +73,6 @@ class Holding:
     keys: list[str] = field(default_factory=list)  # resolved keys of live articles in the catalog
 
 
-#: A decision's page on 국가법령정보센터, by its 판례일련번호 (the form of the mirror's 출처 field).
-DECISION_URL = "https://www.law.go.kr/LSW/precInfoP.do?precSeq={serial}"
-
-
-def decision_url(serial: str) -> str | None:
-    """Where a person reads the whole decision (its reasons, which the index does not keep); None without a serial."""
-    return DECISION_URL.format(serial=serial) if serial and str(serial).isdigit() else None
-
-
 @dataclass
 class Precedent:
     serial: str  # 판례(정보)일련번호

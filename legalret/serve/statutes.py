@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from legalret.errors import LegalretError
-from legalret.keys import article_url
-from legalret.precedents.parse import decision_url
+from legalret.keys import article_url, decision_url
 from legalret.search.cases import named_decisions
 from legalret.search.citations import find_citations, unresolved_citations
 from legalret.search.response import article_json, citation, request_error, search_response

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from legalret.errors import IndexError_
+from legalret.keys import decision_url
 from legalret.index.store import reading
 from legalret.memory.format import MEMORY_PART, legacy_error, legacy_memory
 from legalret.memory.retriever import MemoryVoter, VoteConfig, WeightConfig, memory_weight
 from legalret.memory.store import PrecedentMemory
-from legalret.precedents.parse import decision_url
 from legalret.search.parties import without_party_names
 from legalret.search.retrievers.base import BaseRetriever, Generation, Query, register
 
