@@ -136,7 +136,7 @@ def dump(args) -> None:
         pickle.dump(out, f)
 
 
-def _diff(a, b, tol: float, path: str, found: list) -> None:
+def _diff(a, b, tol: float, path: str, found: list, ignore: frozenset = frozenset()) -> None:
     if len(found) >= 20:
         return
     if isinstance(a, float) or isinstance(b, float):
@@ -145,28 +145,32 @@ def _diff(a, b, tol: float, path: str, found: list) -> None:
             found.append(f"{path}: {a!r} != {b!r}")
         return
     if isinstance(a, dict) and isinstance(b, dict):
+        a = {k: v for k, v in a.items() if k not in ignore}
+        b = {k: v for k, v in b.items() if k not in ignore}
         if list(a) != list(b):
             found.append(f"{path}: keys {list(a)} != {list(b)}")
             return
         for k in a:
-            _diff(a[k], b[k], tol, f"{path}.{k}", found)
+            _diff(a[k], b[k], tol, f"{path}.{k}", found, ignore)
         return
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         if len(a) != len(b):
             found.append(f"{path}: length {len(a)} != {len(b)}")
         for i, (x, y) in enumerate(zip(a, b)):
-            _diff(x, y, tol, f"{path}[{i}]", found)
+            _diff(x, y, tol, f"{path}[{i}]", found, ignore)
         return
     if a != b:
         found.append(f"{path}: {a!r} != {b!r}")
 
 
-def compare(old: dict, new: dict, tol: float) -> dict:
+def compare(old: dict, new: dict, tol: float, ignore: frozenset = frozenset()) -> dict:
+    """``ignore``: dict fields left out on both sides — a field one side added (a new output such as a precedent's
+    ``url``) is not a change of the hot path."""
     found: list[str] = []
     max_abs, where = 0.0, None
     checked = {"queries": len(old["queries"]), "hits": 0, "votes": 0, "holdings": 0}
     for a, b in zip(old["queries"], new["queries"]):
-        _diff(a, b, tol, a["qid"], found)
+        _diff(a, b, tol, a["qid"], found, ignore)
         checked["hits"] += sum(len(a[m]["hits"]) for m in ("hybrid", "convex", "memory"))
         for name in ("memory explain", "facts explain"):
             if name in a:
@@ -197,6 +201,7 @@ def main() -> None:
     ap.add_argument("--rev", default="HEAD", help="git revision of the baseline hot-path files")
     ap.add_argument("--tol", type=float, default=1e-9)
     ap.add_argument("--json", type=Path, default=None, help="write the comparison here")
+    ap.add_argument("--ignore-fields", default="", help="comma-separated dict fields one side added (e.g. url): not compared")
     ap.add_argument("--dump", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.dump:
@@ -223,9 +228,10 @@ def main() -> None:
             if not dumps[side]["src"].startswith(str(tree)):
                 raise SystemExit(f"{side}: imported legalret from {dumps[side]['src']}, not {tree}")
             print(f"{side}: {len(dumps[side]['queries'])} queries in {time.perf_counter() - t:.0f}s", flush=True)
-        report = compare(dumps["old"], dumps["new"], args.tol)
+        ignore = frozenset(f for f in args.ignore_fields.split(",") if f)
+        report = compare(dumps["old"], dumps["new"], args.tol, ignore)
         report.update(rev=args.rev, files=list(HOT_FILES), index=index_name(args.index), holdings_limit=args.holdings_limit,
-                      tol=args.tol)
+                      tol=args.tol, ignored_fields=sorted(ignore))
         print(json.dumps(report, ensure_ascii=False, indent=1))
         if args.json:
             args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
