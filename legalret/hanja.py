@@ -9,8 +9,8 @@ original — with its readings from Unicode's Unihan database (``legalret/data/h
 A character can have several readings (更 갱/경, 狀 상/장, 不 불/부, 率 률/율) and Korean spelling changes some at a
 word's start (勞動 노동, not 로동: 두음법칙). Given ``weight`` — how common a Hangul word is, e.g. its document
 frequency in the index's articles — each run of Hanja is cut into words of two to four characters whose readings
-are known words, the longest cover first (變更 → 변경, 令狀 → 영장, 不當勞動 → 부당 + 노동). Without it, or for a
-character no known word covers, the school reading with the spelling rules is used.
+are known words, the longest cover first (變更 → 변경; 令狀 → 영장 and 不當勞動 → 부당 + 노동 where the index has those
+words). Without it, or for a character no known word covers, the school reading with the spelling rules is used.
 
 The courts' party letters (甲 乙 丙 …) stay as they are: the memories' holdings write them so. A gloss in brackets
 after the Hangul word it spells (``전세(傳貰)``, common in holdings) is left as it is: read, the word would count
