@@ -194,12 +194,13 @@ def _known_word(run: str, i: int, j: int, weight: Callable) -> tuple[str | None,
     return found, (j - i) ** 2 + 0.001 * math.log1p(top)  # the cover first; among equal covers, the commoner words
 
 
-def _is_gloss(text: str, start: int, end: int, readings_: tuple[str, ...]) -> bool:
-    """Is ``text[start:end]`` a Hanja gloss in brackets right after the Hangul word it spells (``전세(傳貰)``)?"""
+def _is_gloss(text: str, start: int, end: int, reading: str) -> bool:
+    """Is ``text[start:end]`` a Hanja gloss in brackets right after the Hangul word it spells (``전세(傳貰)``), read as
+    ``reading`` or by the school readings?"""
     if not (text[start - 1 : start] == "(" and text[end : end + 1] == ")"):
         return False
     word = text[: start - 1].rstrip()
-    return any(word.endswith(r) for r in readings_)
+    return word.endswith(reading) or word.endswith(_default(text[start:end], True))
 
 
 def read_hanja(text: str, weight: Callable[[str], float | int | None] | None = None) -> tuple[str, list[tuple[str, str]]]:
@@ -213,7 +214,7 @@ def read_hanja(text: str, weight: Callable[[str], float | int | None] | None = N
         before = text[m.start() - 1] if m.start() else " "
         run = m.group()
         reading = _read_run(run, word_start=_jamo(before) is None, weight=weight)
-        if _is_gloss(text, m.start(), m.end(), (reading, _default(run, True))):
+        if _is_gloss(text, m.start(), m.end(), reading):
             reading = run  # 전세(傳貰): the word is there already; read, it would count twice
         else:
             pairs.append((run, reading))

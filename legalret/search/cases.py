@@ -39,6 +39,11 @@ CASE_TYPES = frozenset("""다 다카 도 누 두 나 후 노 가합 가단 가�
 재다카 재두 재누 재도 재노 재나 재마 재가합 재고합 타경 즈합 즈단 회합 회단 하합 하단""".split())
 
 
+def _case_numbers(text: str):
+    """The case numbers of a court's case type in ``text`` (matches of :data:`CASE_NUMBER`)."""
+    return (m for m in CASE_NUMBER.finditer(text) if m[2] in CASE_TYPES)
+
+
 @dataclass(frozen=True)
 class NamedDecision:
     """A case number written in a text, and what the memory holds of that decision (``rows``: its holdings, in the
@@ -70,9 +75,7 @@ def named_decisions(text: str, memory: Any, before: Any = None, exclude: Any = N
     text = normalize(text)
     allowed = memory.allowed_mask(before, exclude) if before is not None or exclude else None
     out = []
-    for m in CASE_NUMBER.finditer(text):
-        if m[2] not in CASE_TYPES:
-            continue
+    for m in _case_numbers(text):
         number = "".join(m.groups())
         rows = [r for r in memory.rows_of_number(number) if allowed is None or allowed[r]]
         out.append(NamedDecision(m.group(), number, m.start(), m.end(),
@@ -85,7 +88,7 @@ def decision_citations(query: str, memory: Any, before: Any = None, exclude: Any
     """The article citations of the decisions ``query`` names by 사건번호 that ``memory`` holds
     (:func:`named_decisions`), and notices for those it does not."""
     if memory is None:  # a BM25/dense-only index: say so rather than search the number's syllable
-        numbers = ["".join(m.groups()) for m in CASE_NUMBER.finditer(normalize(query)) if m[2] in CASE_TYPES]
+        numbers = ["".join(m.groups()) for m in _case_numbers(normalize(query))]
         return [], [f"decision {n} cannot be looked up: this index has no precedent memory (built without --precedents)"
                     for n in dict.fromkeys(numbers)]
     cites: list[QueryCitation] = []

@@ -188,10 +188,16 @@ def _article_citations(query: str, law_names: LawNames, default_law: str | None)
 _VERSION_NOTE = re.compile(r"\s*\([^()]{0,80}(?:개정|법률\s*제|시행|전부개정|제정)[^()]{0,80}\)$")
 
 
+def _name_end(segment: str) -> str:
+    """``segment`` up to where a law's name before an article would end: without trailing quotes and a version note in
+    brackets, as judgments cite a former law (``구 상법(2010. 5. 14. 법률 제10281호로 개정되기 전의 것)``)."""
+    return _VERSION_NOTE.sub("", segment.rstrip()).rstrip(_QUOTES).rstrip()
+
+
 def _law_before(segment: str, law_names: LawNames) -> tuple[str | None, int]:
-    """The law named at the end of ``segment`` (longest match over its last words) and where it starts — before a
-    version note in brackets, as judgments cite a former law: ``구 상법(2010. 5. 14. 법률 제10281호로 개정되기 전의 것)``."""
-    stripped = _VERSION_NOTE.sub("", segment.rstrip()).rstrip(_QUOTES).rstrip()
+    """The law named at the end of ``segment`` (longest match over its last words, :func:`_name_end`) and where it
+    starts."""
+    stripped = _name_end(segment)
     if not stripped:
         return None, 0
     # word boundaries with their offsets, so we can report the span
@@ -236,7 +242,7 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
         segment = query[prev_end : m.start()]
         cited = m.group().strip()
         same = _SAME_LAW.search(segment)
-        law = _LAW_WORD.search(_VERSION_NOTE.sub("", segment.rstrip()).rstrip(_QUOTES).rstrip())
+        law = _LAW_WORD.search(_name_end(segment))
         addenda = _ADDENDA.search(segment.rstrip())  # (its brackets are the 부칙's date: not stripped as quotes)
         if addenda:
             notes.append(f"'{addenda.group(1)} {cited}': the index holds no 부칙 (addenda) articles, only the law's own")
