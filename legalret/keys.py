@@ -19,7 +19,9 @@ ArticleRef(law='민법', number=194, branch=0)
 
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -210,6 +212,21 @@ class LawNames:
 
     def canonical(self) -> list[str]:
         return sorted(set(self._by_compact.values()))
+
+    def closest(self, name: str, n: int = 1, cutoff: float = 0.75) -> list[str]:
+        """The laws (canonical names) whose names are nearest to ``name``, for a "did you mean": a word missing
+        (주택임대차법 → 주택임대차보호법) or a syllable mistyped (민볍 → 민법). Names are compared without spaces and by
+        jamo, so one wrong vowel costs one letter of three, not a whole syllable; at the default cutoff (difflib
+        ratio 0.75) 형법, 상법 and 헌법 are not taken for 민법 (0.50–0.67)."""
+        by_jamo: dict[str, str] = {}
+        for law in self.canonical():
+            by_jamo.setdefault(_jamo(compact(law)), law)
+        return [by_jamo[j] for j in difflib.get_close_matches(_jamo(compact(name)), list(by_jamo), n=n, cutoff=cutoff)]
+
+
+def _jamo(text: str) -> str:
+    """Hangul syllables as their letters (NFD: 법 → ᄇ ᅥ ᆸ)."""
+    return unicodedata.normalize("NFD", text)
 
 
 #: Short names of laws (``legalret/data/law_aliases.tsv``): the abbreviations courts and 법제처 write (채무자회생법,

@@ -138,6 +138,14 @@ def test_a_law_name_missing_a_word_gets_a_suggestion():
     assert unresolved_citations("형법 제250조", names)[0].endswith("(see `legalret index info`)")
 
 
+def test_law_names_closest_compares_letters():
+    names = LawNames(["민법", "상법", "헌법", "주택임대차보호법"])
+    assert names.closest("민볍") == ["민법"]  # one vowel mistyped: one letter of three
+    assert names.closest("주택 임대차법") == ["주택임대차보호법"]
+    for other in ("형법", "군형법", "세법"):  # other laws, not misspellings
+        assert names.closest(other, n=3) == [], other
+
+
 def test_section_signs_and_number_lists_are_article_citations():
     names = LawNames(["민법", "상법"])
     assert keys("민법 §750 및 §751에 따라") == ["민법 제750조", "민법 제751조"]

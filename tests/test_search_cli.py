@@ -110,6 +110,26 @@ def test_missing_index_is_one_line_error_exit_1(tmp_path):
     assert proc.stderr.startswith("error:") and proc.stderr.count("error:") == 1
 
 
+@pytest.mark.parametrize("args, message", [
+    (["search"], "error: Missing argument 'query'. (see `python -m legalret search --help`)"),
+    (["search", "-k", "many", "유치권"], "error: Invalid value for '-k' / '--top-k'"),
+    (["serch", "유치권"], "error: No such command 'serch'. Did you mean 'search'"),
+    (["index", "build", "--bogus"], "error: No such option: --bogus"),
+])
+def test_usage_errors_are_one_line_exit_2(args, message):
+    """typer draws a usage error as a box; the command prints it as one line, like its other errors."""
+    proc = subprocess.run([sys.executable, "-m", "legalret", *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "COLUMNS": "300", "LEGALRET_RESIDENT": "off"})
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith(message) and proc.stderr.count("\n") == 1, proc.stderr
+
+
+def test_a_group_alone_shows_its_help():
+    proc = subprocess.run([sys.executable, "-m", "legalret", "index"], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "LEGALRET_RESIDENT": "off"})
+    assert "legalret index" in proc.stdout and "build" in proc.stdout and "error" not in proc.stdout.lower()
+
+
 # ---- server / resident -------------------------------------------------------------------------------
 
 

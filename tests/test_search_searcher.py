@@ -148,8 +148,9 @@ def test_a_mojibake_query_is_searched_as_its_repair_with_a_notice(searcher):
 def test_error_paths(searcher, tmp_path):
     with pytest.raises(LegalretError, match="empty query"):
         searcher.search("   \n ")
-    with pytest.raises(LegalretError, match="unknown law filter '형법'"):
+    with pytest.raises(LegalretError, match="unknown law filter '형법'") as err:
         searcher.search("살인", laws=["형법"])
+    assert "did you mean" not in str(err.value)  # another law is not a misspelling of 민법 or 상법
     with pytest.raises(LegalretError, match="did you mean 상법"):
         searcher.search("보험", laws="상볍")
     with pytest.raises(LegalretError, match="unknown kind filter"):

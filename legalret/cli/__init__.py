@@ -32,6 +32,8 @@ import sys
 import typer
 from rich.markup import escape
 
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
 from legalret.errors import LegalretError
 from legalret.progress import console
 
@@ -50,9 +52,26 @@ for _name in _MODULES:
 
 def main() -> None:
     try:
-        app()
+        # not standalone: typer would draw a usage error as a box of five lines; here it is one, like every other
+        code = app(standalone_mode=False)
+    except UsageError as e:
+        if isinstance(e, NoArgsIsHelpError):  # `legalret index` alone: its help, as typer shows it
+            from typer.rich_utils import rich_format_error  # (rich's layout: not imported on a search's path)
+
+            rich_format_error(e)
+            sys.exit(e.exit_code)
+        where = f" (see `{e.ctx.command_path} --help`)" if e.ctx is not None else ""
+        console.print(f"[bold red]error:[/] {escape(e.format_message())}{where}", highlight=False, soft_wrap=True)
+        sys.exit(e.exit_code)
+    except ClickException as e:
+        console.print(f"[bold red]error:[/] {escape(e.format_message())}", highlight=False, soft_wrap=True)
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        console.print("aborted", highlight=False)
+        sys.exit(1)
     except LegalretError as e:
         console.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
         if "--json" in sys.argv[1:]:  # a script reading stdout gets the failure as JSON too, not an empty stream
             sys.stdout.write(json.dumps({"error": str(e)}, ensure_ascii=False) + "\n")
         sys.exit(1)
+    sys.exit(code or 0)  # a command's `typer.Exit(code)` (commands return nothing)

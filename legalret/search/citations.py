@@ -26,12 +26,11 @@ Usage::
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
 from legalret.keys import LawNames, format_key, law_aliases
-from legalret.text import compact, normalize
+from legalret.text import normalize
 
 # 조 must not start a money/count word: "1조원", "2조 달러" are not citations.
 # The numbers take all their digits (a number no article has is then "not in this index", never a shorter one).
@@ -253,7 +252,7 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
         elif law:
             full = law_aliases().get(law.group(1))  # a short name: say which law it is (근기법 → 근로기준법)
             named = f"{law.group(1)} ({full})" if full else law.group(1)
-            close = None if full else _close_law(law.group(1), law_names)
+            close = None if full else next(iter(law_names.closest(law.group(1))), None)
             hint = f"did you mean {close}?" if close else "see `legalret index info`"
             notes.append(f"'{law.group(1)} {cited}': {named} is not in this index ({hint})")
         elif m["num"] and ("제" in cited or m["para"] or m["branch"]):
@@ -262,9 +261,3 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
     return list(dict.fromkeys(notes))  # a reference written four times is one notice
 
 
-def _close_law(name: str, law_names: LawNames) -> str | None:
-    """The index's law whose name is nearest to ``name`` (a word missing or mistyped: 주택임대차법 → 주택임대차보호법),
-    if one is near enough (difflib ratio ≥ 0.75 on the names without spaces: 형법 is not taken for 민법)."""
-    by_compact = {compact(law): law for law in law_names.canonical()}
-    close = difflib.get_close_matches(compact(name), list(by_compact), n=1, cutoff=0.75)
-    return by_compact[close[0]] if close else None

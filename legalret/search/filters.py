@@ -10,7 +10,6 @@ Usage::
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Iterable
 
 import numpy as np
@@ -56,7 +55,7 @@ class Filters:
             law = self.law_names.resolve(name)
             if law is None:
                 full = law_aliases().get(name)  # a short name of a law this index lacks: say which law
-                close = difflib.get_close_matches(name, self.laws, n=3, cutoff=0.5)
+                close = self.law_names.closest(name, n=3)
                 hint = f" (did you mean {', '.join(close)}?)" if close else f" (the index has {len(self.laws)} laws; see `legalret index info`)"
                 named = f"{name!r} ({full})" if full else repr(name)
                 raise LegalretError(f"unknown law filter {named}: not in this index{hint}")
