@@ -174,6 +174,23 @@ def opening_index(tmp_path_factory):
     return idx
 
 
+def test_lines_that_are_not_messages_get_json_rpc_errors(index):
+    """A line that is not JSON gets −32700, JSON that is no JSON-RPC message −32600 (``id: null``); a blank line
+    nothing; the server goes on to answer the next request."""
+    import subprocess
+
+    params = _params(index)
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    lines = "유치권 간접점유\n\n{\"query\": \"x\"}\n" + json.dumps(init) + "\n"
+    proc = subprocess.run([params.command, *params.args], input=lines, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **params.env}, cwd=params.cwd)
+    answers = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [(a.get("id"), a.get("error", {}).get("code")) for a in answers] == [(None, -32700), (None, -32600), (1, None)]
+    assert answers[0]["error"]["message"].startswith("Parse error: the line is not JSON")
+    assert answers[2]["result"]["serverInfo"]["name"] == "legalret" and proc.returncode == 0
+
+
 def test_precedents_matched_on_facts_start_at_the_facts_like_the_page(opening_index):
     """search_statutes gave a facts match's raw text ('상고이유를 판단한다. 1. 원고의 상고이유…'); it gives the page's
     excerpt (what /api/search?explain=1 shows as 'excerpt')."""

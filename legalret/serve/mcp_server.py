@@ -30,9 +30,12 @@ import logging
 import os
 from typing import Annotated, Any, Literal
 
+import anyio
 from mcp.server.mcpserver import MCPServer
+from mcp.server.stdio import stdio_server
+from mcp.shared.message import SessionMessage
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp.types import ToolAnnotations
+from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, ToolAnnotations
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 from legalret.errors import LegalretError
@@ -170,6 +173,39 @@ class LegalretMCPServer(MCPServer):
             if isinstance(e.__cause__, ValidationError):
                 raise ToolError(validation_line(e.__cause__)) from e.__cause__
             raise
+
+
+    async def run_stdio_async(self) -> None:
+        """stdio, where a line that is not a JSON-RPC message is answered as JSON-RPC asks (parse error −32700 or
+        invalid request −32600, ``id: null``, one line saying what was wrong) — the SDK's transport drops it without
+        a word, so a person typing into the server saw nothing at all. Blank lines are passed over."""
+        async with stdio_server() as (read_stream, write_stream):
+            send, receive = anyio.create_memory_object_stream[SessionMessage | Exception](0)
+
+            async def answer_bad_lines() -> None:
+                async with send:
+                    async for item in read_stream:
+                        if not isinstance(item, Exception):
+                            await send.send(item)
+                        elif (error := not_a_message(item)) is not None:
+                            await write_stream.send(SessionMessage(JSONRPCError(jsonrpc="2.0", id=None, error=error)))
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(answer_bad_lines)
+                await self._lowlevel_server.run(receive, write_stream,
+                                                self._lowlevel_server.create_initialization_options())
+                tg.cancel_scope.cancel()
+
+
+def not_a_message(exc: Exception) -> ErrorData | None:
+    """The JSON-RPC error for a stdin line the transport could not read as a message; None for a blank line."""
+    problems = exc.errors() if isinstance(exc, ValidationError) else []
+    line = problems[0].get("input") if problems else None
+    if isinstance(line, str) and not line.strip():
+        return None
+    if any(p.get("type") == "json_invalid" for p in problems) or not problems:
+        return ErrorData(code=PARSE_ERROR, message=f"Parse error: the line is not JSON ({problems[0]['msg'] if problems else exc})"[:300])
+    return ErrorData(code=INVALID_REQUEST, message="Invalid request: not a JSON-RPC 2.0 message (jsonrpc, method, id)")
 
 
 def validation_line(error: ValidationError) -> str:
