@@ -146,6 +146,17 @@ def test_law_names_closest_compares_letters():
         assert names.closest(other, n=3) == [], other
 
 
+def test_a_mistyped_law_name_before_an_article_gets_a_suggestion():
+    from legalret.search.citations import unresolved_citations
+
+    names = LawNames(["민법", "근로기준법"])
+    assert unresolved_citations("민볍 제750조의 요건", names) == ["'민볍 제750조': no law is named 민볍 (did you mean 민법?)"]
+    assert unresolved_citations("근로기준볍 제23조", names) == [
+        "'근로기준볍 제23조': no law is named 근로기준볍 (did you mean 근로기준법?)"]
+    # an ordinary word before a bare article is no misspelled law
+    assert unresolved_citations("계약 제3조", names) == ["'제3조' names no law; write it as e.g. '민법 제3조'"]
+
+
 def test_section_signs_and_number_lists_are_article_citations():
     names = LawNames(["민법", "상법"])
     assert keys("민법 §750 및 §751에 따라") == ["민법 제750조", "민법 제751조"]

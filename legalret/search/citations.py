@@ -218,6 +218,8 @@ def _law_before(segment: str, law_names: LawNames) -> tuple[str | None, int]:
 
 # the law's name before an unresolved article: its last word, or a decree's act and 시행령 (상법 시행령 제5조)
 _LAW_WORD = re.compile(r"((?:[가-힣A-Za-z·ㆍ]{1,30}법\s*)?(?:시행령|시행규칙)|[가-힣A-Za-z·ㆍ]{1,30}(?:법|령|규칙|법률|조약))\s*$")
+# the word before an article that names no law, which may be a law's name mistyped (민볍, 근로기준볍)
+_LAST_WORD = re.compile(r"([가-힣A-Za-z·ㆍ]{2,30})\s*$")
 # 부칙 (addenda) after a law's name: their articles are not indexed (민법 부칙 제2조 is no 민법 제2조)
 _ADDENDA = re.compile(r"((?:[가-힣A-Za-z·ㆍ]{1,30}(?:법|령|규칙|법률)\s*)?부\s*칙)\s*(?:\(\s*[^)]{0,40}\))?\s*$")
 
@@ -256,7 +258,12 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
             hint = f"did you mean {close}?" if close else "see `legalret index info`"
             notes.append(f"'{law.group(1)} {cited}': {named} is not in this index ({hint})")
         elif m["num"] and ("제" in cited or m["para"] or m["branch"]):
-            notes.append(f"'{cited}' names no law; write it as e.g. '민법 {cited}'")
+            word = _LAST_WORD.search(_name_end(segment))  # a law's name mistyped where it ends: 민볍 제750조
+            close = law_names.closest(word.group(1)) if word else []
+            if close:
+                notes.append(f"'{word.group(1)} {cited}': no law is named {word.group(1)} (did you mean {close[0]}?)")
+            else:
+                notes.append(f"'{cited}' names no law; write it as e.g. '민법 {cited}'")
         prev_end = m.end()
     return list(dict.fromkeys(notes))  # a reference written four times is one notice
 
