@@ -32,9 +32,9 @@ from typing import Annotated, Any, Literal
 
 import anyio
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.stdio import stdio_server
 from mcp.shared.message import SessionMessage
-from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, ToolAnnotations
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
@@ -173,7 +173,6 @@ class LegalretMCPServer(MCPServer):
             if isinstance(e.__cause__, ValidationError):
                 raise ToolError(validation_line(e.__cause__)) from e.__cause__
             raise
-
 
     async def run_stdio_async(self) -> None:
         """stdio, where a line that is not a JSON-RPC message is answered as JSON-RPC asks (parse error −32700 or
