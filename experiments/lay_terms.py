@@ -49,9 +49,30 @@ recall@10 and MRR@10 ≥ +0.005 with no style of either file more than one quest
 read once, the report halves of both files and 1,000 any-law dev holdings no lower in that mean, and
 ``law_questions_3.jsonl`` (the outside check nothing was chosen on) short + scenario recall@10 not lower. Passing
 would make the thesaurus a query-side retriever change for indexes with laws beyond 민법/상법 (the 민법+상법
-index stays as it is: the first rule failed there). Not run yet: the all-law first build on this session's AVX2 EPYC
-(Kiwi on the articles, then ~55 min of encoding) did not fit beside the session's other work and was stopped; the
-token cache and ~21k passage vectors it wrote (``$LEGALRET_HOME/cache``) shorten the next build.
+index stays as it is: the first rule failed there).
+
+Outcome (2026-12-05, the all-law index built as above on an AVX2 EPYC, 102 min beside other work): **passed on tune,
+not confirmed on the report halves — not built.**
+
+* Probe (``lay_terms_all_law_probe.md``, law_questions tune + 600 any-law train holdings): BM25 alone recall@10
+  short 0.326 → 0.434, scenario 0.385 → 0.434, keyword 0.792 → 0.802, holdings 0.250 → 0.252 at weight 0.5 (mean
+  0.4805; 0.3: 0.470, 1.0: 0.479), so 0.5 went on. A lay word occurs in 58% of the short and 71% of the scenario
+  questions about other laws.
+* Tune (``lay_terms_all_{law,user}_tune_{0,0.5}``): the mean of recall@10 and MRR@10 over the seven groups
+  0.7526 → **0.7583 (+0.0057)**; law short 0.670 → 0.697 (3 up, 0 down), law scenario 0.661 → 0.695 (3 up, 0 down),
+  holdings 0.779 → 0.780, every other group's recall@10 unchanged or net 0 — passed.
+* Report halves + 1,000 any-law dev holdings (``lay_terms_all_{law,user}_report_{0,0.5}``), read once: 0.7620 →
+  **0.7596 (−0.0023)** — not passed. recall@10 law short 0.612 → 0.618 (1 up, 1 down), law scenario 0.623 → 0.633
+  (1 up), holdings 0.796 → 0.796 (1 down), the user questions unchanged; MRR@10 fell in four groups (law short 0.481 →
+  0.462, law scenario 0.571 → 0.561, user scenario 0.724 → 0.714, user short 0.576 → 0.567).
+* The outside check, ``law_questions_3.jsonl`` (``lay_terms_all_law3_{0,0.5}``): short recall@10 0.250 → 0.271 (1 up,
+  1 down), scenario 0.556 = (MRR@10 0.415 → 0.386).
+
+So the words reach BM25 (its own recall gains much) but the re-ranker, fitted without them, ranks the new BM25 hits
+no better: the gain on tune was MRR and recall on a few questions, and it did not carry over. What would have to come
+next is a re-ranker refitted on candidates from the expanded BM25 (under a new rule). Seen in the probe's examples
+and left as it is (the thesaurus is not edited after a run): a phrase is matched anywhere in the text, so
+"음주운전" holds the lay phrase "주운" (→ 유실물, 습득); a product version would match lay words on word boundaries.
 """
 
 from __future__ import annotations
