@@ -175,6 +175,7 @@ class LawNames:
 
     def __init__(self, names: Iterable[str] = (), aliases: dict[str, str] | None = None):
         self._by_compact: dict[str, str] = {}
+        self._by_jamo: dict[str, str] | None = None  # for closest(), made on its first call (~17 ms for 3,195 laws)
         for name in names:
             self.add(name)
         for alias, name in (aliases or {}).items():
@@ -182,6 +183,7 @@ class LawNames:
 
     def add(self, name: str) -> None:
         self._by_compact.setdefault(compact(name), normalize(name))
+        self._by_jamo = None
 
     def add_aliases(self, aliases: dict[str, str]) -> None:
         """Let each short name resolve to its law, for the laws held here (the others are left out)."""
@@ -218,10 +220,12 @@ class LawNames:
         (주택임대차법 → 주택임대차보호법) or a syllable mistyped (민볍 → 민법). Names are compared without spaces and by
         jamo, so one wrong vowel costs one letter of three, not a whole syllable; at the default cutoff (difflib
         ratio 0.75) 형법, 상법 and 헌법 are not taken for 민법 (0.50–0.67)."""
-        by_jamo: dict[str, str] = {}
-        for law in self.canonical():
-            by_jamo.setdefault(_jamo(compact(law)), law)
-        return [by_jamo[j] for j in difflib.get_close_matches(_jamo(compact(name)), list(by_jamo), n=n, cutoff=cutoff)]
+        if self._by_jamo is None:  # (add_aliases adds no canonical name: only add() makes this anew)
+            self._by_jamo = {}
+            for law in self.canonical():
+                self._by_jamo.setdefault(_jamo(compact(law)), law)
+        close = difflib.get_close_matches(_jamo(compact(name)), list(self._by_jamo), n=n, cutoff=cutoff)
+        return [self._by_jamo[j] for j in close]
 
 
 def _jamo(text: str) -> str:

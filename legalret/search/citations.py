@@ -243,7 +243,8 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
         segment = query[prev_end : m.start()]
         cited = m.group().strip()
         same = _SAME_LAW.search(segment)
-        law = _LAW_WORD.search(_name_end(segment))
+        name_end = _name_end(segment)
+        law = _LAW_WORD.search(name_end)
         addenda = _ADDENDA.search(segment.rstrip())  # (its brackets are the 부칙's date: not stripped as quotes)
         if addenda:
             notes.append(f"'{addenda.group(1)} {cited}': the index holds no 부칙 (addenda) articles, only the law's own")
@@ -258,7 +259,7 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
             hint = f"did you mean {close}?" if close else "see `legalret index info`"
             notes.append(f"'{law.group(1)} {cited}': {named} is not in this index ({hint})")
         elif m["num"] and ("제" in cited or m["para"] or m["branch"]):
-            word = _LAST_WORD.search(_name_end(segment))  # a law's name mistyped where it ends: 민볍 제750조
+            word = _LAST_WORD.search(name_end)  # a law's name mistyped where it ends: 민볍 제750조
             close = law_names.closest(word.group(1)) if word else []
             if close:
                 notes.append(f"'{word.group(1)} {cited}': no law is named {word.group(1)} (did you mean {close[0]}?)")
