@@ -73,6 +73,26 @@ no better: the gain on tune was MRR and recall on a few questions, and it did no
 next is a re-ranker refitted on candidates from the expanded BM25 (under a new rule). Seen in the probe's examples
 and left as it is (the thesaurus is not edited after a run): a phrase is matched anywhere in the text, so
 "음주운전" holds the lay phrase "주운" (→ 유실물, 습득); a product version would match lay words on word boundaries.
+
+Third rule, written before its runs (2026-12-05, sixth session): **the re-ranker refitted on the expanded BM25's
+candidates.** The thesaurus is unchanged; its phrases now match only where a word starts (``--boundary``: at the
+text's start or after a character that is not a Hangul syllable — "음주운전" no longer holds 주운, "집주인이" still
+holds 집주인), at weight 0.5 (the second rule's probe, not probed again). Fresh depth-150 caches of the all-law
+index as built last session, taken twice — plain, and with the expansion in BM25's list (``cache``) — for the sets
+``ranker_all_laws.py`` reads: 2,000 train-split any-law holdings (seed 0), both question files, 1,000 report-half
+any-law dev holdings. ``listwise-prior`` (the shipped recipe) is refitted on each. It passes if
+
+1. tune: the lay refit's cross-validated tune mean (``ranker_all_laws.py``'s: recall@10 and MRR@10 over held-out
+   holdings and the three tune styles) ≥ the plain refit's + 0.005, and no tune group's recall@10 more than 0.02
+   below the plain refit's;
+2. then, read once: on the report halves + 1,000 dev holdings, the lay refit on the lay caches ≥ the plain refit on
+   the plain caches + 0.003 (the gain is the thesaurus's, not the refit's) and ≥ the shipped file on the plain
+   caches (the product as it is);
+3. then ``law_questions_3.jsonl`` (both halves, never chosen on) through the real search with the refitted file
+   (``fused --boundary --ranker``): short + scenario recall@10 not lower than the shipped default's.
+
+Passing would ship the thesaurus as a query-side BM25 expansion for indexes with laws beyond 민법/상법, with the
+refitted ``fusion_ranker_all_laws.json``; the 민법+상법 index stays as it is.
 """
 
 from __future__ import annotations
