@@ -251,6 +251,13 @@ def law_aliases() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
+def known_laws() -> LawNames:
+    """The laws named in :data:`ALIASES` (those with a registered short name: 근로기준법, 형사소송법, 주택임대차보호법 …),
+    whatever an index holds: for a "did you mean" that names a law the index lacks."""
+    return LawNames(law_aliases().values())
+
+
+@lru_cache(maxsize=1)
 def _alias_pattern() -> re.Pattern:
     # at a word's start (no syllable, letter or digit glued before it); longest first, so 성폭력처벌법 is not 성폭법
     names = sorted(law_aliases(), key=len, reverse=True)

@@ -187,6 +187,7 @@ def real_notices() -> list[str]:
         *unresolved_citations("민법 부칙 제2조", LawNames(["민법"])),
         *unresolved_citations("주택임대차법 제3조", LawNames(["주택임대차보호법"])),
         *unresolved_citations("민볍 제750조", LawNames(["민법"])),
+        *unresolved_citations("근로기준볍 제23조", LawNames(["민법"])),
         "decision 2016다248806 (2017-05-17): the articles of this index it cites come first (3)",
         *hangul_query("民法 第750條의 損害賠償")[1],
         *QueryPreparer(None, LawNames(["근로기준법"])).full_law_names("근기법 제23조의 정당한 이유")[1],

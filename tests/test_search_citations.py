@@ -155,6 +155,11 @@ def test_a_mistyped_law_name_before_an_article_gets_a_suggestion():
         "'근로기준볍 제23조': no law is named 근로기준볍 (did you mean 근로기준법?)"]
     # an ordinary word before a bare article is no misspelled law
     assert unresolved_citations("계약 제3조", names) == ["'제3조' names no law; write it as e.g. '민법 제3조'"]
+    # a misspelled law the index lacks: suggested from the laws with a registered short name, said to be elsewhere
+    assert unresolved_citations("근로기준볍 제23조", LawNames(["민법", "상법"])) == [
+        "'근로기준볍 제23조': no law is named 근로기준볍 (did you mean 근로기준법? it is not in this index)"]
+    assert unresolved_citations("계약 제3조", LawNames(["민법", "상법"])) == [
+        "'제3조' names no law; write it as e.g. '민법 제3조'"]
 
 
 def test_section_signs_and_number_lists_are_article_citations():

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from legalret.keys import LawNames, format_key, law_aliases
+from legalret.keys import LawNames, format_key, known_laws, law_aliases
 from legalret.text import normalize
 
 # 조 must not start a money/count word: "1조원", "2조 달러" are not citations.
@@ -261,8 +261,13 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
         elif m["num"] and ("제" in cited or m["para"] or m["branch"]):
             word = _LAST_WORD.search(name_end)  # a law's name mistyped where it ends: 민볍 제750조
             close = law_names.closest(word.group(1)) if word else []
+            # else a law this index lacks but with a registered short name (근로기준볍 on the 민법+상법 index)
+            elsewhere = known_laws().closest(word.group(1)) if word and not close else []
             if close:
                 notes.append(f"'{word.group(1)} {cited}': no law is named {word.group(1)} (did you mean {close[0]}?)")
+            elif elsewhere:
+                notes.append(f"'{word.group(1)} {cited}': no law is named {word.group(1)} (did you mean {elsewhere[0]}? "
+                             "it is not in this index)")
             else:
                 notes.append(f"'{cited}' names no law; write it as e.g. '민법 {cited}'")
         prev_end = m.end()
