@@ -19,6 +19,9 @@ use) unless the query has them already — only where a lay word occurs, so hold
 
     python experiments/lay_terms.py probe --index IDX --holdings PAIRS/train_queries.jsonl
     python experiments/lay_terms.py fused --index IDX --holdings PAIRS/train_queries.jsonl --weight 0.5 --name lay_terms_tune_0.5
+    python experiments/lay_terms.py cache --index IDX --weight 0.5 --boundary --questions all --depth 150 --out RK/user.pkl
+
+(``cache`` passes every other argument to ``experiments/ranker_cache.py``, with the expansion in BM25's list.)
 
 Writes ``benchmarks/results/NAME.{json,md}``.
 
@@ -93,6 +96,16 @@ any-law dev holdings. ``listwise-prior`` (the shipped recipe) is refitted on eac
 
 Passing would ship the thesaurus as a query-side BM25 expansion for indexes with laws beyond 민법/상법, with the
 refitted ``fusion_ranker_all_laws.json``; the 민법+상법 index stays as it is.
+
+Outcome (2026-12-05, the all-law index built last session on the AVX2 EPYC): **not passed at step 1, not built;
+the report halves were not read.** The expansion changes the candidates of 177 of 385 law questions, 128 of 366 user
+questions and 222 of 2,000 train holdings, and the share of gold among the 150 candidates rises a little (law
+questions 0.881 → 0.893, user questions 0.934 → 0.939, train holdings 0.914 → 0.915). ``listwise-prior`` refitted:
+tune mean 0.7379 (plain caches, ``lay_rerank_plain_tune.md``) → 0.7426 (expanded, ``lay_rerank_lay_tune.md``),
++0.0047 where the rule asked +0.005; recall@10 law tune scenario 0.644 → 0.678, 민법/상법 tune scenario 0.726 →
+0.735, law tune short 0.665 = 0.665, held-out holdings 0.766 → 0.767, no group lower. (The shipped file, which saw the
+tune questions when it was fitted, reads 0.7498 → 0.7548 on the same caches.) Three rules over two sessions put the
+thesaurus's gain at about +0.005 of this mean on tune and none on the report halves: the thesaurus stays an experiment.
 """
 
 from __future__ import annotations
@@ -110,6 +123,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
+sys.path.insert(0, str(REPO / "experiments"))
 RESULTS = REPO / "benchmarks" / "results"
 THESAURUS = REPO / "experiments" / "data" / "lay_terms.tsv"
 #: weights of the added statute words: the probe's grid, fixed before the run.
@@ -119,7 +133,8 @@ GRID = (0.3, 0.5, 1.0)
 class LayTerms:
     """The thesaurus: lay word → the BM25 tokens of its statute words."""
 
-    def __init__(self, path: Path, tokenizer):
+    def __init__(self, path: Path, tokenizer, boundary: bool = False):
+        self.boundary = boundary  # phrases only where a word starts (the third rule)
         self.phrases: list[tuple[str, list[str]]] = []  # (lay phrase, statute tokens), matched in the text
         self.tokens: dict[str, list[str]] = {}  # one-syllable lay words, matched among the query's tokens
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -141,11 +156,21 @@ class LayTerms:
         text = " ".join(unicodedata.normalize("NFC", text).split())
         have, out = set(tokens), []
         for lay, toks in self.phrases:
-            if lay in text:
+            if (word_start(text, lay) if self.boundary else lay in text):
                 out += toks
         for t in tokens:
             out += self.tokens.get(t, [])
         return [t for t in dict.fromkeys(out) if t not in have]
+
+
+def word_start(text: str, phrase: str) -> bool:
+    """Whether ``phrase`` occurs in ``text`` where a word starts: at the start or after a non-syllable character."""
+    at = text.find(phrase)
+    while at >= 0:
+        if at == 0 or not "\uac00" <= text[at - 1] <= "\ud7a3":
+            return True
+        at = text.find(phrase, at + 1)
+    return False
 
 
 def weighted(engine, tokens: list[str], extra: list[str], weight: float):
@@ -210,24 +235,35 @@ def probe(args) -> int:
     return 0
 
 
-def fused(args) -> int:
-    """The default with BM25's list from the expanded query: patch the BM25 retriever, then run style_eval."""
-    import style_eval
-
+def expand_bm25(thesaurus: str, weight: float, boundary: bool) -> None:
+    """Patch the BM25 retriever (this process) to score the query's tokens plus its lay words' statute words."""
     from legalret.index.bm25 import top_k
     from legalret.search.retrievers.bm25 import BM25Retriever
 
     cache: dict = {}
 
     def candidates(self, query, n):
-        lay = cache.get(id(self.tokenizer)) or cache.setdefault(id(self.tokenizer), LayTerms(Path(args.thesaurus), self.tokenizer))
+        lay = cache.get(id(self.tokenizer)) or cache.setdefault(
+            id(self.tokenizer), LayTerms(Path(thesaurus), self.tokenizer, boundary))
         tokens = self.tokens(query)
-        ids, w = weighted(self.engine, tokens, lay.added(query.text, tokens), args.weight)
+        ids, w = weighted(self.engine, tokens, lay.added(query.text, tokens), weight)
         rows, scores = top_k(self.engine.weighted_scores(ids, w), n, query.mask, positive_only=True)
         return [(self.keys[r], s) for r, s in zip(rows.tolist(), scores.tolist())]
 
-    if args.weight > 0:
+    if weight > 0:
         BM25Retriever.candidates = candidates
+
+
+def fused(args) -> int:
+    """The default with BM25's list from the expanded query: patch the BM25 retriever, then run style_eval
+    (``--ranker``: with that re-ranker file as the default's, through ``LEGALRET_RANKER``)."""
+    import os
+
+    import style_eval
+
+    expand_bm25(args.thesaurus, args.weight, args.boundary)
+    if args.ranker:
+        os.environ["LEGALRET_RANKER"] = str(Path(args.ranker).resolve())
     argv = ["--index", args.index, "--questions", args.questions, "--split", args.split,
             "--retrievers", "bm25,default", "--name", args.name]
     if args.holdings:
@@ -237,7 +273,7 @@ def fused(args) -> int:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("what", choices=("probe", "fused"))
+    ap.add_argument("what", choices=("probe", "fused", "cache"))
     ap.add_argument("--index", required=True)
     ap.add_argument("--thesaurus", default=str(THESAURUS))
     ap.add_argument("--questions", default=str(REPO / "benchmarks" / "queries" / "user_questions.jsonl"))
@@ -246,7 +282,20 @@ def main(argv=None) -> int:
     ap.add_argument("--holdings-limit", type=int, default=600)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--weight", type=float, default=0.5, help="fused: the added words' weight (0: plain BM25)")
+    ap.add_argument("--boundary", action="store_true", help="match lay phrases only where a word starts")
+    ap.add_argument("--ranker", help="fused: the re-ranker file the default uses")
     ap.add_argument("--name")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["cache"]:  # ranker_cache.py with the expansion: every argument but these three is its own
+        import ranker_cache
+
+        own = argparse.ArgumentParser(prog="lay_terms.py cache")
+        for name, kw in (("--thesaurus", {"default": str(THESAURUS)}), ("--weight", {"type": float, "default": 0.5}),
+                         ("--boundary", {"action": "store_true"})):
+            own.add_argument(name, **kw)
+        args, rest = own.parse_known_args(argv[1:])
+        expand_bm25(args.thesaurus, args.weight, args.boundary)
+        return ranker_cache.main(rest)
     args = ap.parse_args(argv)
     if args.what == "probe":
         return probe(args)
