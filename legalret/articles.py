@@ -30,7 +30,7 @@ from typing import Iterable, Iterator
 from legalret.atomic import atomic_path
 from legalret.errors import SourceError
 from legalret.keys import ArticleRef, format_key
-from legalret.text import index_text, int_to_circled, normalize
+from legalret.text import amendment_dates, index_text, int_to_circled, normalize
 
 
 @dataclass
@@ -70,6 +70,7 @@ class Article:
     kind: str = ""  # 법령구분: 법률 / 시행령 / 시행규칙 / …
     chapter: list[str] = field(default_factory=list)  # ['제2편 물권', '제2장 점유권']
     effective_date: str | None = None  # ISO 'YYYY-MM-DD' (시행일자)
+    promulgated: str | None = None  # ISO 공포일자 of the law version the text comes from
     deleted: bool = False  # 삭제 <…>
     source: str = ""  # file (or 'archive.zip!member')
     line: int | None = None  # 1-based line of the heading in source, when known
@@ -110,6 +111,20 @@ class Article:
         body = index_text(self.body_text())
         return normalize(f"{self.title} {body}") if with_title and self.title else body
 
+    def takes_effect(self, today: str) -> str | None:
+        """The day this text takes effect when that is after ``today`` (ISO), else None.
+
+        The statute mirrors hold each law's latest version, which may be promulgated but not yet in force
+        (근로기준법 of 2026-03-17, in force from 2027-01-01). The articles that version wrote carry its 공포일자 in
+        their amendment notes (``<신설 2026.3.17>``); the others read as the text in force today. Without a
+        recorded 공포일자 (an index built before it was kept) every article of such a version counts: until then
+        the text in force may differ."""
+        if not self.effective_date or self.effective_date <= today:
+            return None
+        if self.promulgated and self.promulgated not in amendment_dates(self.body_text()):
+            return None
+        return self.effective_date
+
     # ---- serialization --------------------------------------------------------------------------
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -144,9 +159,10 @@ class Article:
         for i, heading in enumerate(chapter):
             if not isinstance(heading, str):
                 raise ArticleFieldError(f"chapter[{i}]", f"expected a heading (text), got {_shown(heading)}")
-        effective = d.get("effective_date")
-        if effective is not None and not (isinstance(effective, str) and _ISO_DATE.match(effective)):
-            raise ArticleFieldError("effective_date", f"expected a date YYYY-MM-DD or null, got {_shown(effective)}")
+        effective, promulgated = d.get("effective_date"), d.get("promulgated")
+        for name, value in (("effective_date", effective), ("promulgated", promulgated)):
+            if value is not None and not (isinstance(value, str) and _ISO_DATE.match(value)):
+                raise ArticleFieldError(name, f"expected a date YYYY-MM-DD or null, got {_shown(value)}")
         deleted = d.get("deleted", False)
         if not isinstance(deleted, bool):
             raise ArticleFieldError("deleted", f"expected true or false, got {_shown(deleted)}")
@@ -155,7 +171,7 @@ class Article:
             line = _integer(line, "line", minimum=1)
         art = cls(law=law, number=number, branch=branch, title=_string(d, "title"), paragraphs=paragraphs,
                   law_id=_string(d, "law_id"), kind=_string(d, "kind"), chapter=list(chapter), effective_date=effective,
-                  deleted=deleted, source=_string(d, "source"), line=line)
+                  promulgated=promulgated, deleted=deleted, source=_string(d, "source"), line=line)
         if check_key and "key" in d and (not isinstance(d["key"], str) or normalize(d["key"]) != art.key):
             raise ArticleFieldError("key", f"{_shown(d['key'])} does not match law/number/branch ({art.key!r})")
         return art
@@ -169,8 +185,8 @@ class ArticleFieldError(ValueError):
         super().__init__(f"{field}: {reason}")
 
 
-_FIELDS = {"law", "number", "branch", "title", "paragraphs", "law_id", "kind", "chapter", "effective_date", "deleted",
-           "source", "line"}
+_FIELDS = {"law", "number", "branch", "title", "paragraphs", "law_id", "kind", "chapter", "effective_date", "promulgated",
+           "deleted", "source", "line"}
 _FIELDS_AND_KEY = _FIELDS | {"key"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

@@ -55,6 +55,24 @@ def strip_notes(text: str) -> str:
     return _NOTE.sub("", text).strip()
 
 
+#: a date as amendment notes write it: 2026.3.17, 2026. 3. 17
+_NOTE_DATE = re.compile(r"(\d{4})\.\s?(\d{1,2})\.\s?(\d{1,2})")
+# the notes that date an amendment (a [시행일 …] note dates an effective day, not a law), and 삭제 <2011.7.25>
+_AMENDMENT_NOTE = re.compile(r"<(?:개정|신설|본조신설|전문개정|제목개정|타법개정|일부개정|종전)[^<>]*>"
+                             r"|\[(?:본조신설|전문개정|제목개정|본조개정|종전|본조제목개정)[^\[\]]*\]|삭제\s*<[^<>]*>")
+
+
+def amendment_dates(text: str) -> set[str]:
+    """The ISO dates in a display text's amendment notes — the 공포일자 of the laws that wrote its provisions.
+
+    >>> sorted(amendment_dates("… 이 법을 적용한다. <신설 2026.3.17>\n② 삭제 <2011. 7. 25>"))
+    ['2011-07-25', '2026-03-17']"""
+    if "<" not in text and "[" not in text:
+        return set()
+    return {f"{y}-{int(m):02d}-{int(d):02d}" for note in _AMENDMENT_NOTE.findall(text)
+            for y, m, d in _NOTE_DATE.findall(note)}
+
+
 def index_text(text: str) -> str:
     """The text retrievers see: normalized, notes removed."""
     return normalize(strip_notes(text))

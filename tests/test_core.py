@@ -138,3 +138,21 @@ def test_read_articles_names_the_bad_field(tmp_path):
         list(read_articles(path))
     assert str(e.value) == f"{path}:2: paragraphs[0].number: expected a positive integer, got '①'"
     assert (e.value.line, e.value.field) == (2, "paragraphs[0].number")
+
+
+def test_amendment_dates_and_takes_effect():
+    from legalret.articles import Article, ArticleFieldError, Paragraph
+    from legalret.text import amendment_dates
+
+    assert amendment_dates("적용한다. <개정 2008.3.21, 2026.3.17>\n② 삭제 <2011. 7. 25>\n[본조신설 2019.1.15]") == {
+        "2008-03-21", "2026-03-17", "2011-07-25", "2019-01-15"}
+    assert amendment_dates("「민법」 제3조 <제21472호,2026.3.17>") == set()  # a 부칙's number is no amendment note
+    pending = Article(law="시험법", number=2, paragraphs=[Paragraph(1, "적용한다. <신설 2026.3.17>")],
+                      effective_date="2028-01-01", promulgated="2026-03-17")
+    unchanged = Article(law="시험법", number=1, paragraphs=[Paragraph(None, "목적. <개정 2019.1.15>")],
+                        effective_date="2028-01-01", promulgated="2026-03-17")
+    unknown = Article(law="시험법", number=3, paragraphs=[Paragraph(None, "…")], effective_date="2028-01-01")
+    assert [a.takes_effect("2026-12-05") for a in (pending, unchanged, unknown)] == ["2028-01-01", None, "2028-01-01"]
+    assert Article.from_dict(pending.to_dict()).promulgated == "2026-03-17"
+    with pytest.raises(ArticleFieldError, match="promulgated: expected a date"):
+        Article.from_dict({**pending.to_dict(), "promulgated": "2026.3.17"})

@@ -181,3 +181,39 @@ def test_valid_yaml_front_matter_reads_as_yaml():
     doc = parse_markdown(f"---\n제목: \"프론트법\" # 주석\n소관부처: [법무부, 행정안전부]\n법령ID: '000123'\n"
                          f"공포일자: 2024-01-02\n---\n{_BODY}", "ok.md")
     assert (doc.law, doc.law_id, doc.promulgated) == ("프론트법", "000123", "2024-01-02")
+
+
+_PROMULGATED_NOT_IN_FORCE = """---
+제목: 시험고용법
+법령구분: 법률
+공포일자: 2026-03-17
+시행일자: 2028-01-01
+---
+# 제1장 총칙
+
+##### 제1조 (목적)
+
+이 법은 시험을 목적으로 한다. <개정 2019.1.15>
+
+##### 제2조 (적용 제외)
+
+**①** 65세 이후에 고용된 사람에게는 이 법을 적용하지 아니한다. <개정 2019.1.15, 2026.3.17>
+
+**②** 제1항에도 불구하고 다음 근로자에게는 이 법을 적용한다. <신설 2026. 3. 17>
+
+##### 제3조 (삭제)
+
+삭제 <2026.3.17>
+"""
+
+
+def test_a_version_not_in_force_yet_marks_the_articles_it_wrote():
+    """The mirror holds a law's latest version, which may take effect later (고용보험법 of 2026-03-17, in force from
+    2028-01-01): the articles whose notes carry its 공포일자 take effect then; the others are in force today."""
+    doc = parse_markdown(_PROMULGATED_NOT_IN_FORCE, "시험고용법.md")
+    arts = by_key(doc)
+    assert all(a.promulgated == "2026-03-17" and a.effective_date == "2028-01-01" for a in doc.articles)
+    today = "2026-12-05"
+    assert {k: a.takes_effect(today) for k, a in arts.items()} == {
+        "시험고용법 제1조": None, "시험고용법 제2조": "2028-01-01", "시험고용법 제3조": "2028-01-01"}
+    assert all(a.takes_effect("2028-01-01") is None for a in doc.articles)  # in force from that day

@@ -188,11 +188,23 @@ def real_notices() -> list[str]:
         *unresolved_citations("주택임대차법 제3조", LawNames(["주택임대차보호법"])),
         *unresolved_citations("민볍 제750조", LawNames(["민법"])),
         *unresolved_citations("근로기준볍 제23조", LawNames(["민법"])),
+        *_not_in_force_notes(),
         "decision 2016다248806 (2017-05-17): the articles of this index it cites come first (3)",
         *hangul_query("民法 第750條의 損害賠償")[1],
         *QueryPreparer(None, LawNames(["근로기준법"])).full_law_names("근기법 제23조의 정당한 이유")[1],
     ]
     assert len(notes) >= 7, notes
+    return notes
+
+
+def _not_in_force_notes() -> list[str]:
+    from legalret.articles import Article, Paragraph
+    from legalret.search.results import Hit, mark_not_in_force
+
+    pending = Article(law="고용보험법", number=10, paragraphs=[Paragraph(None, "… <신설 2026.3.17>")],
+                      effective_date="2028-01-01", promulgated="2026-03-17")
+    notes: list[str] = []
+    mark_not_in_force([Hit(pending.key, 1.0, pending)], "2026-12-05", notes)
     return notes
 
 

@@ -267,3 +267,30 @@ def test_index_export_writes_the_query_encoder_for_another_home(tmp_path, monkey
     build_index(sup.articles(), bm25_only, model="none")
     r = runner.invoke(app, ["index", "export", "--index", str(bm25_only)])
     assert r.exit_code == 1 and "no dense vectors" in str(r.exception)
+
+
+def test_a_hit_not_in_force_yet_gets_its_day_and_a_notice(tmp_path):
+    """A lawyer must not cite next year's text as today's: a hit whose text a promulgated but not yet effective
+    version wrote carries ``takes_effect`` and one notice names it; from that day on, neither."""
+    from legalret.articles import Article, Paragraph
+    from legalret.search.response import article_json, search_response
+
+    def art(number, text):
+        return Article(law="시험고용법", number=number, title="적용", paragraphs=[Paragraph(None, text)], kind="법률",
+                       effective_date="2099-01-01", promulgated="2026-03-17")
+
+    build_index([art(1, "보험료는 사업주가 낸다. <개정 2019.1.15>"), art(2, "보험료의 경감은 대통령령으로 정한다. <신설 2026.3.17>")],
+                tmp_path / "i", model="none")
+    s = Searcher(tmp_path / "i")
+    s.as_of = "2026-12-05"
+    res = s.search("보험료", k=2, mode="bm25")
+    assert {h.key: h.takes_effect for h in res} == {"시험고용법 제1조": None, "시험고용법 제2조": "2099-01-01"}
+    assert [n for n in res.notices if n.startswith("not yet in force")] == [
+        "not yet in force: 시험고용법 제2조 (from 2099-01-01) — the text shown takes effect then; the text in force "
+        "today may differ (law.go.kr shows it)"]
+    body = search_response(res, mode="bm25")
+    assert {h["key"]: h.get("takes_effect") for h in body["hits"]} == {h.key: h.takes_effect for h in res}
+    assert article_json(s.article("시험고용법 제2조"))["takes_effect"] == "2099-01-01"  # (today's date: before 2099)
+    s.as_of = "2099-01-01"
+    res = s.search("보험료", k=2, mode="bm25")
+    assert all(h.takes_effect is None for h in res) and not any(n.startswith("not yet") for n in res.notices)

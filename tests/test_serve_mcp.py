@@ -233,3 +233,24 @@ def test_a_deleted_article_has_no_paragraphs(index):
     assert "deleted article has no paragraphs" in tool.description
     described = tool.output_schema["$defs"]["CitationCheck"]["properties"]["paragraph_exists"]["description"]
     assert "deleted" in described
+
+
+def test_a_text_not_in_force_yet_says_when_it_takes_effect(tmp_path):
+    """search_statutes and get_article carry ``takes_effect`` for a text a promulgated but not yet effective version
+    wrote (and the answer's notice names it); an article in force today has none."""
+    from legalret import pipeline
+    from legalret.articles import Article, Paragraph
+    from legalret.serve.mcp_server import create_mcp_server
+
+    def art(number, text):
+        return Article(law="시험고용법", number=number, title="보험료", paragraphs=[Paragraph(None, text)],
+                       kind="법률", effective_date="2099-01-01", promulgated="2026-03-17")
+
+    pipeline.build([art(1, "보험료는 사업주가 낸다. <개정 2019.1.15>"), art(2, "보험료 경감은 대통령령으로 정한다. <신설 2026.3.17>")],
+                   tmp_path / "i", model="none")
+    server = create_mcp_server(tmp_path / "i", warm=False)
+    found = _call(server, "search_statutes", {"query": "보험료", "k": 2, "mode": "bm25"}).structured_content
+    assert {h["key"]: h["takes_effect"] for h in found["hits"]} == {"시험고용법 제1조": None, "시험고용법 제2조": "2099-01-01"}
+    assert any(n.startswith("not yet in force: 시험고용법 제2조 (from 2099-01-01)") for n in found["notices"])
+    assert _call(server, "get_article", {"key": "시험고용법 제2조"}).structured_content["takes_effect"] == "2099-01-01"
+    assert _call(server, "get_article", {"key": "시험고용법 제1조"}).structured_content["takes_effect"] is None

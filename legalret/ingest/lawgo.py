@@ -170,7 +170,7 @@ def _article(unit: dict, doc: LawDocument, chapter, branches: BranchCounter, fix
     article = Article(law=doc.law, number=number, branch=branch, title=strip_notes(title) or title,
                       law_id=doc.law_id, kind=doc.kind, chapter=[h for _, h in chapter],
                       effective_date=iso_date(_text(unit.get("조문시행일자"))) or doc.effective_date,
-                      source=doc.source)
+                      promulgated=doc.promulgated, source=doc.source)
     intro = "\n".join(t for t in (clean(x) for x in body_lines) if t)
     paragraphs = _as_list(unit.get("항"))
     if intro:

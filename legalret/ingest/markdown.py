@@ -268,7 +268,8 @@ def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
                 # branch and deleted flag are settled in finish(), once the body is known
                 art = Article(law=doc.law, number=int(m[1]), title=strip_notes(title) or title,
                               law_id=doc.law_id, kind=doc.kind, chapter=list(chapter_names),
-                              effective_date=doc.effective_date, source=doc.source, line=lineno)
+                              effective_date=doc.effective_date, promulgated=doc.promulgated, source=doc.source,
+                              line=lineno)
                 para = item = None
                 rest = clean(m[4] or "")
                 if rest:  # '##### 제5조 삭제 <2005.3.31>' — body written on the heading line

@@ -20,6 +20,7 @@ the tokens the search made (no second Kiwi pass).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Sequence
 
 from legalret.config import k_error
@@ -67,6 +68,9 @@ def article_json(article: Any) -> dict[str, Any]:
          "chapter": list(article.chapter or []), "effective_date": article.effective_date}
     if article.deleted:
         d["deleted"] = True
+    takes_effect = article.takes_effect(date.today().isoformat())
+    if takes_effect:  # the text shown is not in force yet (Article.takes_effect)
+        d["takes_effect"] = takes_effect
     return d
 
 

@@ -34,6 +34,8 @@ class Hit:
     # explain, when the learned re-ranker ranked the hit: its feature contributions as data, the explain line's
     # features ([{"feature", "group", "value"}], legalret.search.explain.Learned)
     contributions: list[dict] = field(default_factory=list)
+    # the day the hit's text takes effect when that is still to come (Article.takes_effect; set by the searcher)
+    takes_effect: str | None = None
 
     def to_dict(self, *, with_text: bool = False) -> dict:
         d = {
@@ -50,6 +52,8 @@ class Hit:
             d["precedents"] = self.precedents
         if self.article.deleted:
             d["deleted"] = True
+        if self.takes_effect:
+            d["takes_effect"] = self.takes_effect
         if with_text:
             d["text"] = self.article.body_text()
         return d
@@ -71,6 +75,19 @@ class SearchResults(list):
     @property
     def keys(self) -> list[str]:
         return [h.key for h in self]
+
+
+def mark_not_in_force(hits: list[Hit], today: str, notes: list[str]) -> None:
+    """Set ``takes_effect`` on the hits whose text is a law version not in force on ``today`` (ISO), and say so in
+    one notice: a lawyer must not cite next year's text as today's."""
+    pending = []
+    for hit in hits:
+        hit.takes_effect = hit.article.takes_effect(today)
+        if hit.takes_effect:
+            pending.append(f"{hit.key} (from {hit.takes_effect})")
+    if pending:
+        notes.append(f"not yet in force: {', '.join(pending)} — the text shown takes effect then; the text in force "
+                     "today may differ (law.go.kr shows it)")
 
 
 def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list[str]) -> list[Hit]:

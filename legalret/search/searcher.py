@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import array
 import os
+from datetime import date
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -49,7 +50,7 @@ from legalret.search.filters import Filters
 from legalret.search.fusion import FusedItem, FusionSettings, convex_fusion, default_fusion, fuse, gated_weights, rrf_fusion
 from legalret.search.prepare import MAX_QUERY_CHARS, QueryPreparer
 from legalret.search.ranker import BaseRates, Ranker, candidate_features
-from legalret.search.results import Hit, SearchResults, citation_hits
+from legalret.search.results import Hit, SearchResults, citation_hits, mark_not_in_force
 from legalret.search.retrievers import Generation, Query, Retriever, registered
 from legalret.text import highlight_terms, normalize
 
@@ -139,6 +140,8 @@ class Searcher:
         self.overlap_encoding = OVERLAP_ENCODING
         self._pool: ThreadPoolExecutor | None = None
         self.notices: list[str] = []  # load-time notes
+        #: the day "in force" means (ISO; None: today) — a hit whose text takes effect later gets a notice
+        self.as_of: str | None = None
         self.keys = self.data.row_keys
         row_of_key = RowOfKey(self.data.by_key, self.data.rows, len(self.data.articles))
         generation = Generation(self.index_dir, self.data, self.tokenizer, row_of_key, self.encoders, retrievers)
@@ -312,6 +315,7 @@ class Searcher:
         if explain:
             explain_hits(hits, q, [r for r in run if r.name in lists], note=weights_note(weights, gated),
                          learned=learned_lines)
+        mark_not_in_force(hits[:k], self.as_of or date.today().isoformat(), q.notes)
         return SearchResults(hits[:k], query=q.text, notices=q.notes, citations=cites, terms=highlight_terms(q.tokens))
 
     def _rerank(self, query: str, fused: list[FusedItem], explained: int, votes: dict,

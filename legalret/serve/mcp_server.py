@@ -90,6 +90,9 @@ class StatuteHit(BaseModel):
     citation: str = Field(description="a citation to paste into a brief: 「민법」 제750조(불법행위의 내용)")
     url: str = Field(description="the article in force on law.go.kr (국가법령정보센터)")
     deleted: bool = False
+    takes_effect: str | None = Field(None, description=(
+        "ISO date, only when the text shown is a law version not in force yet: it takes effect that day, and the "
+        "text in force until then may differ (see url)"))
     precedents: list[Precedent] = Field(default_factory=list, description="the earlier decisions that voted for it")
 
 
@@ -112,6 +115,8 @@ class ArticleResult(BaseModel):
     deleted: bool = False
     chapter: list[str] = Field(default_factory=list, description="편/장/절 headings above the article")
     effective_date: str | None = None
+    takes_effect: str | None = Field(None, description=(
+        "ISO date, only when this text is a law version not in force yet (the text in force until then may differ)"))
     generation: str
 
 
@@ -244,7 +249,7 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
         earlier court decisions (사건번호, 선고일자, matched text) that cited each article for similar questions."""
         res = answer(service.search, query, k=k, law=law, kind=kind, mode=mode, explain=True)
         hits = [StatuteHit(**{f: h.get(f) for f in ("key", "title", "law", "kind", "text", "score", "citation", "url")},
-                           rank=i, deleted=bool(h.get("deleted")),
+                           rank=i, deleted=bool(h.get("deleted")), takes_effect=h.get("takes_effect"),
                            precedents=[precedent(p) for p in h.get("precedents", [])])
                 for i, h in enumerate(res["hits"], 1)]
         return SearchResult(query=res["query"], mode=res["mode"], generation=res["generation"], hits=hits,

@@ -160,6 +160,7 @@ function renderHit(hit, rank, terms) {
   if (hit.title) head.appendChild(el("span", "hit-title", hit.title));
   if (hit.kind) head.appendChild(el("span", "badge", hit.kind));
   if (hit.deleted) head.appendChild(el("span", "badge deleted", "삭제"));
+  if (hit.takes_effect) head.appendChild(el("span", "badge pending", `${hit.takes_effect} 시행 예정`));
   if (hit.ranks && hit.ranks.citation) {  // the query's own citation, or one of a decision it named by 사건번호
     const viaDecision = (hit.reasons || []).some((r) => r.startsWith("cited by decision"));
     head.appendChild(el("span", "badge", viaDecision ? "질의한 판례의 참조조문" : "정확 인용"));
@@ -249,6 +250,9 @@ const NOTICE_KO = [
   [/^short law names read in full: (.*)$/s, (m) => `법령 약칭을 정식 이름으로 읽어 검색했습니다: ${m[1]}`],
   [/^the query was cut to its first ([\d,]+) of ([\d,]+) characters before its repair/, (m) => `깨진 검색어가 길어 앞 ${m[1]}자만 복원했습니다 (전체 ${m[2]}자).`],
   [/^cited article (.+?)(?: \((.+)\))? is not in this index/, (m) => `인용한 조문 ${m[1]}은(는) 이 색인에 없습니다.`],
+  [/^not yet in force: (.+?) — the text shown takes effect then/,
+   (m) => `아직 시행되지 않은 조문입니다: ${m[1].replace(/\(from (\d{4}-\d{2}-\d{2})\)/g, "($1 시행)")}. ` +
+     "보이는 글은 그날부터 시행되는 글이며, 지금 시행 중인 글은 다를 수 있습니다 (국가법령정보센터에서 확인하세요)."],
   [/^cited article (.+?) is deleted/, (m) => `인용한 조문 ${m[1]}은(는) 삭제된 조문입니다.`],
   [/^the cited range (.+?) holds ([\d,]+) articles(?:: its first ([\d,]+))?/,
    (m) => `인용한 범위 ${m[1]}에는 조문이 ${m[2]}개 있습니다` + (m[3] ? ` (앞의 ${m[3]}개만 보여 줍니다).` : ".")],
