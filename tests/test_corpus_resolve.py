@@ -111,7 +111,7 @@ def test_manifest_act_brings_its_decree_from_the_real_mirror(shared_data, tmp_pa
     ("effective_date", "2025", "effective_date: expected a date YYYY-MM-DD or null, got '2025'"),
     ("key", "민법 제1조", "key: '민법 제1조' does not match law/number/branch ('민법 제320조')"),
     ("colour", "red", "colour: unknown field (an article record has branch, chapter, deleted, effective_date, kind, "
-                      "law, law_id, line, number, paragraphs, source, title)"),
+                      "law, law_id, line, number, paragraphs, promulgated, source, title)"),
 ])
 def test_a_bad_field_skips_its_file_with_file_line_and_field(tmp_path, field, value, error):
     """A record with a wrong field used to crash `index add/build` with a traceback ('열', null, '가', 123) or be

@@ -254,3 +254,5 @@ def test_a_text_not_in_force_yet_says_when_it_takes_effect(tmp_path):
     assert any(n.startswith("not yet in force: 시험고용법 제2조 (from 2099-01-01)") for n in found["notices"])
     assert _call(server, "get_article", {"key": "시험고용법 제2조"}).structured_content["takes_effect"] == "2099-01-01"
     assert _call(server, "get_article", {"key": "시험고용법 제1조"}).structured_content["takes_effect"] is None
+    checked = _call(server, "check_citation", {"text": "시험고용법 제1조 및 제2조"}).structured_content["citations"]
+    assert [(c["key"], c["takes_effect"]) for c in checked] == [("시험고용법 제1조", None), ("시험고용법 제2조", "2099-01-01")]

@@ -128,6 +128,8 @@ class CitationCheck(BaseModel):
     title: str | None = None
     citation: str | None = None
     url: str | None = Field(None, description="the article in force on law.go.kr")
+    takes_effect: str | None = Field(None, description=(
+        "ISO date, only when the article's text here is a law version not in force yet: cite the text in force"))
     paragraph: int | None = Field(None, description="제N항 when the text cites one")
     paragraph_exists: bool | None = Field(None, description=(
         "with paragraph: the article has that paragraph in force; false when the article is not here or is deleted "

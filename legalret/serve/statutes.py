@@ -21,6 +21,7 @@ Every error is a :class:`~legalret.errors.LegalretError` whose message is one li
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -80,14 +81,16 @@ class StatuteService:
             raise LegalretError(f"text: {len(text)} characters; check at most 100000 at a time")
         gen = self.live.get()
         s = gen.searcher
-        out = []
+        out, today = [], date.today().isoformat()
         for c in find_citations(text, s.law_names):
             article = s.article(c.key)
             entry = {"cited": c.raw, "key": c.key, "law": c.law, "exists": article is not None,
                      "deleted": bool(article is not None and article.deleted),
                      "title": article.title if article is not None else None,
                      "citation": citation(article) if article is not None else None,
-                     "url": article_url(article.key) if article is not None else None}
+                     "url": article_url(article.key) if article is not None else None,
+                     # the day its text takes effect, when it is not in force yet (Article.takes_effect)
+                     "takes_effect": article.takes_effect(today) if article is not None else None}
             if c.paragraph:  # 제N항: does the article have that paragraph (in force)?
                 entry["paragraph"] = c.paragraph
                 entry["paragraph_exists"] = paragraph_exists(article, c.paragraph)
