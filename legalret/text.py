@@ -65,7 +65,7 @@ _AMENDMENT_NOTE = re.compile(r"<(?:개정|신설|본조신설|전문개정|제�
 def amendment_dates(text: str) -> set[str]:
     """The ISO dates in a display text's amendment notes — the 공포일자 of the laws that wrote its provisions.
 
-    >>> sorted(amendment_dates("… 이 법을 적용한다. <신설 2026.3.17>\n② 삭제 <2011. 7. 25>"))
+    >>> sorted(amendment_dates("… 이 법을 적용한다. <신설 2026.3.17> ② 삭제 <2011. 7. 25>"))
     ['2011-07-25', '2026-03-17']"""
     if "<" not in text and "[" not in text:
         return set()

@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import array
 import os
-from datetime import date
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
