@@ -255,3 +255,35 @@ def test_page_draws_the_rerankers_reasons_as_bars(tmp_path, browser):
         assert not any(word in panel.text for word in ("bm25", "memory", "facts", "fused", "agreement"))
         severe = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
         assert severe == [], severe
+
+
+def test_a_text_not_in_force_yet_shows_a_badge_and_a_korean_notice(tmp_path, browser):
+    """A hit whose text a promulgated but not yet effective version wrote: a '… 시행 예정' badge on it and the
+    notice in Korean; the article in force today beside it has no badge."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from legalret.articles import Article, Paragraph
+    from legalret.index import build_index
+
+    def art(number, text):
+        return Article(law="시험고용법", number=number, title="보험료", paragraphs=[Paragraph(None, text)], kind="법률",
+                       effective_date="2099-01-01", promulgated="2026-03-17")
+
+    idx = tmp_path / "idx"
+    build_index([art(1, "보험료는 사업주가 낸다. <개정 2019.1.15>"), art(2, "보험료 경감은 대통령령으로 정한다. <신설 2026.3.17>")],
+                idx, model="none")
+    wait = WebDriverWait(browser, 60)
+    with BackgroundServer(idx) as srv:
+        browser.get(srv.url + "/")
+        box = wait.until(EC.presence_of_element_located((By.ID, "q")))
+        box.send_keys("보험료")
+        box.send_keys(Keys.ENTER)
+        pending = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, 'li.hit[data-key="시험고용법 제2조"]')))
+        assert pending.find_element(By.CSS_SELECTOR, ".badge.pending").text == "2099-01-01 시행 예정"
+        in_force = browser.find_element(By.CSS_SELECTOR, 'li.hit[data-key="시험고용법 제1조"]')
+        assert in_force.find_elements(By.CSS_SELECTOR, ".badge.pending") == []
+        notices = browser.find_element(By.ID, "notices").text
+        assert "아직 시행되지 않은 조문입니다: 시험고용법 제2조 (2099-01-01 시행)" in notices, notices
