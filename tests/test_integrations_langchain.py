@@ -95,3 +95,19 @@ def test_readme_langchain_example_runs_as_written(index):
     lines = proc.stdout.splitlines()
     assert 1 <= len(lines) <= 3 and all(line.startswith("민법 제") for line in lines), proc.stdout
     assert any("2018다2002" in line for line in lines), proc.stdout  # the precedents behind the lien article
+
+
+def test_a_text_not_in_force_yet_carries_its_day_in_metadata(tmp_path):
+    """A RAG chain must not quote next year's text as today's law: the Document says when it takes effect."""
+    from legalret import pipeline
+    from legalret.articles import Article, Paragraph
+
+    def art(number, text):
+        return Article(law="시험고용법", number=number, title="보험료", paragraphs=[Paragraph(None, text)], kind="법률",
+                       effective_date="2099-01-01", promulgated="2026-03-17")
+
+    pipeline.build([art(1, "보험료는 사업주가 낸다. <개정 2019.1.15>"), art(2, "보험료 경감은 대통령령으로 정한다. <신설 2026.3.17>")],
+                   tmp_path / "i", model="none")
+    docs = LegalretRetriever(index=str(tmp_path / "i"), k=2, mode="bm25").invoke("보험료")
+    assert {d.metadata["key"]: d.metadata["takes_effect"] for d in docs} == {
+        "시험고용법 제1조": None, "시험고용법 제2조": "2099-01-01"}

@@ -15,8 +15,9 @@ Usage::
     remote = LegalretRetriever(server_url="http://127.0.0.1:8000", k=5)   # a running `legalret serve`
 
 ``page_content`` is the article's text; ``metadata`` holds ``key``, ``title``, ``law``, ``kind``, ``score``,
-``rank``, ``citation``, ``deleted`` and ``precedents`` (the earlier decisions that voted for the article:
-사건번호 ``case_no``, 선고일자 ``decided``, what matched, its ``text``). Errors (an empty query, an unknown law,
+``rank``, ``citation``, ``deleted``, ``takes_effect`` (None, or the day a text not in force yet takes effect: a chain
+must not quote it as today's law) and ``precedents`` (the earlier decisions that voted for the article: 사건번호
+``case_no``, 선고일자 ``decided``, what matched, its ``text``). Errors (an empty query, an unknown law,
 an unreachable server) are :class:`~legalret.errors.LegalretError` with a one-line message.
 """
 
@@ -36,7 +37,7 @@ except ImportError as e:  # pragma: no cover - depends on the installed extras
     raise ImportError("LegalretRetriever needs langchain-core: pip install 'legalret[langchain]'") from e
 
 #: What a Document's metadata carries from a hit (besides ``rank``).
-METADATA_FIELDS = ("key", "title", "law", "kind", "score", "citation", "url")
+METADATA_FIELDS = ("key", "title", "law", "kind", "score", "citation", "url", "takes_effect")
 
 
 class LegalretRetriever(BaseRetriever):
