@@ -70,7 +70,9 @@ class Article:
     kind: str = ""  # 법령구분: 법률 / 시행령 / 시행규칙 / …
     chapter: list[str] = field(default_factory=list)  # ['제2편 물권', '제2장 점유권']
     effective_date: str | None = None  # ISO 'YYYY-MM-DD' (시행일자)
-    promulgated: str | None = None  # ISO 공포일자 of the law version the text comes from
+    # ISO 공포일자 of the law version whose 시행일자 effective_date is, when that is the version's date and not the
+    # article's own (the mirror's markdown; law.go.kr without 조문시행일자): its notes then tell what the version wrote
+    promulgated: str | None = None
     deleted: bool = False  # 삭제 <…>
     source: str = ""  # file (or 'archive.zip!member')
     line: int | None = None  # 1-based line of the heading in source, when known
@@ -114,11 +116,12 @@ class Article:
     def takes_effect(self, today: str) -> str | None:
         """The day this text takes effect when that is after ``today`` (ISO), else None.
 
-        The statute mirrors hold each law's latest version, which may be promulgated but not yet in force
-        (근로기준법 of 2026-03-17, in force from 2027-01-01). The articles that version wrote carry its 공포일자 in
-        their amendment notes (``<신설 2026.3.17>``); the others read as the text in force today. Without a
-        recorded 공포일자 (an index built before it was kept) every article of such a version counts: until then
-        the text in force may differ."""
+        The statute mirror holds each law's latest version, which may be promulgated but not yet in force
+        (근로기준법 of 2026-03-17, in force from 2027-01-01), and dates every article with the version's 시행일자.
+        The articles that version wrote carry its 공포일자 (``promulgated``) in their amendment notes
+        (``<신설 2026.3.17>``); the others read as the text in force today. Without ``promulgated`` the
+        effective date is taken as the article's own (law.go.kr's 조문시행일자; an index built before it was kept,
+        where every article of such a version counts: until then the text in force may differ)."""
         if not self.effective_date or self.effective_date <= today:
             return None
         if self.promulgated and self.promulgated not in amendment_dates(self.body_text()):

@@ -72,6 +72,9 @@ def test_article_effective_date_and_deleted(doc):
     a = arts(doc)
     assert a["테스트 보호법 제4조"].effective_date == "2026-01-01"  # 조문시행일자, not the law's 시행일자
     assert a["테스트 보호법 제1조"].effective_date == "2025-01-01"
+    # an article's own 시행일자 is exact: before it, its text is not in force yet, whatever its notes say
+    assert a["테스트 보호법 제4조"].takes_effect("2025-06-01") == "2026-01-01"
+    assert a["테스트 보호법 제4조"].takes_effect("2026-01-01") is None and a["테스트 보호법 제4조"].promulgated is None
     assert a["테스트 보호법 제3조"].deleted and a["테스트 보호법 제3조"].body_text() == "삭제 <2020.1.1>"
     assert not a["테스트 보호법 제2조"].deleted
 

@@ -167,10 +167,11 @@ def _article(unit: dict, doc: LawDocument, chapter, branches: BranchCounter, fix
         if m:
             title = title or clean(m[3] or "")
             body_lines[0] = body_lines[0][m.end():]
+    own = iso_date(_text(unit.get("조문시행일자")))  # the article's own 시행일자, exact: its notes need not tell
     article = Article(law=doc.law, number=number, branch=branch, title=strip_notes(title) or title,
                       law_id=doc.law_id, kind=doc.kind, chapter=[h for _, h in chapter],
-                      effective_date=iso_date(_text(unit.get("조문시행일자"))) or doc.effective_date,
-                      promulgated=doc.promulgated, source=doc.source)
+                      effective_date=own or doc.effective_date, promulgated=None if own else doc.promulgated,
+                      source=doc.source)
     intro = "\n".join(t for t in (clean(x) for x in body_lines) if t)
     paragraphs = _as_list(unit.get("항"))
     if intro:
