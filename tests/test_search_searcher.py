@@ -294,3 +294,20 @@ def test_a_hit_not_in_force_yet_gets_its_day_and_a_notice(tmp_path):
     s.as_of = "2099-01-01"
     res = s.search("보험료", k=2, mode="bm25")
     assert all(h.takes_effect is None for h in res) and not any(n.startswith("not yet") for n in res.notices)
+
+
+def test_index_info_names_the_laws_with_a_version_not_in_force_yet(tmp_path):
+    from typer.testing import CliRunner
+
+    from legalret.articles import Article, Paragraph
+    from legalret.cli import app
+
+    later = Article(law="시험고용법", number=1, paragraphs=[Paragraph(None, "보험료. <신설 2026.3.17>")],
+                    effective_date="2099-01-01", promulgated="2026-03-17")
+    now = Article(law="시험법", number=1, paragraphs=[Paragraph(None, "목적.")], effective_date="2020-01-01")
+    build_index([later, now], tmp_path / "i", model="none")
+    r = CliRunner().invoke(app, ["index", "info", "--index", str(tmp_path / "i")],
+                           env={"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert ("not in force yet: the version of 1 law held here takes effect later — 시험고용법 (from 2099-01-01); a "
+            "search names the articles that version wrote") in r.output

@@ -371,6 +371,16 @@ def info_command(
     laws = list(manifest["laws"].items())
     shown = ", ".join(f"{name} ({info['articles']})" for name, info in laws[:20])
     out.print(f"laws: {shown}" + (f", … {len(laws) - 20} more" if len(laws) > 20 else ""), highlight=False)
+    from datetime import date
+
+    today = date.today().isoformat()
+    later = [(name, info["effective_date"]) for name, info in laws if (info.get("effective_date") or "") > today]
+    if later:  # the mirror's latest version of a law may take effect later (Article.takes_effect)
+        named = ", ".join(f"{name} (from {day})" for name, day in later[:10])
+        out.print(f"not in force yet: the version of {len(later)} law{'s' if len(later) > 1 else ''} held here takes "
+                  f"effect later — {named}"
+                  + (f", … {len(later) - 10} more" if len(later) > 10 else "")
+                  + "; a search names the articles that version wrote", highlight=False)
     if manifest.get("timings"):
         out.print("build stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in manifest["timings"].items()), highlight=False)
     if verify:
