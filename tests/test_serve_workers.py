@@ -56,6 +56,11 @@ def test_two_workers_answer_through_a_generation_swap(tmp_path):
         after = httpx.get(srv.url + "/api/search", params={"q": "반려동물", "mode": "bm25"}, trust_env=False).json()
         assert after["generation"] == second and after["hits"][0]["key"] == "민법 제750조"
         assert srv.worker_pids() == pids  # no worker died and was replaced
+        stopping = time.monotonic()
+    # stopped by SIGTERM (the supervisor's handler, not the state file's exit), the workers end with the server: they
+    # had outlived it, and the stop waited its 30 s before killing the supervisor
+    assert time.monotonic() - stopping < 20
+    assert not any(Path(f"/proc/{pid}").exists() for pid in pids), "a worker outlived the server"
 
 
 def test_a_pasted_holding_reaches_the_app(tmp_path):

@@ -113,8 +113,10 @@ def write_state(path: Path, *, index, port: int, token: str | None) -> None:
 
     atexit.register(cleanup)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal under the handler it found; the
-    # default handler would kill the process before atexit runs, so make SIGTERM a normal exit.
-    if threading.current_thread() is threading.main_thread():
+    # default handler would kill the process before atexit runs, so make SIGTERM a normal exit. Only over the
+    # default: with --workers the supervisor's own handler is in place, and an exit raised inside its loop skipped
+    # stopping the workers — the supervisor then waited on them for ever and they outlived it.
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
 
 
