@@ -272,30 +272,28 @@ def fused(args) -> int:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("what", choices=("probe", "fused", "cache"))
+    # the expansion's own options, shared by every subcommand (``cache`` passes all others to ranker_cache.py)
+    expansion = argparse.ArgumentParser(add_help=False)
+    expansion.add_argument("--thesaurus", default=str(THESAURUS))
+    expansion.add_argument("--weight", type=float, default=0.5, help="the added words' weight (0: plain BM25)")
+    expansion.add_argument("--boundary", action="store_true", help="match lay phrases only where a word starts")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["cache"]:  # ranker_cache.py with the expansion: every argument but the expansion's is its own
+        import ranker_cache
+
+        args, rest = expansion.parse_known_args(argv[1:])
+        expand_bm25(args.thesaurus, args.weight, args.boundary)
+        return ranker_cache.main(rest)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], parents=[expansion])
+    ap.add_argument("what", choices=("probe", "fused"))
     ap.add_argument("--index", required=True)
-    ap.add_argument("--thesaurus", default=str(THESAURUS))
     ap.add_argument("--questions", default=str(REPO / "benchmarks" / "queries" / "user_questions.jsonl"))
     ap.add_argument("--split", default="tune", choices=("tune", "report", "all"))
     ap.add_argument("--holdings", help="holdings with date/case_no (style_eval's --holdings)")
     ap.add_argument("--holdings-limit", type=int, default=600)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--weight", type=float, default=0.5, help="fused: the added words' weight (0: plain BM25)")
-    ap.add_argument("--boundary", action="store_true", help="match lay phrases only where a word starts")
     ap.add_argument("--ranker", help="fused: the re-ranker file the default uses")
     ap.add_argument("--name")
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["cache"]:  # ranker_cache.py with the expansion: every argument but these three is its own
-        import ranker_cache
-
-        own = argparse.ArgumentParser(prog="lay_terms.py cache")
-        for name, kw in (("--thesaurus", {"default": str(THESAURUS)}), ("--weight", {"type": float, "default": 0.5}),
-                         ("--boundary", {"action": "store_true"})):
-            own.add_argument(name, **kw)
-        args, rest = own.parse_known_args(argv[1:])
-        expand_bm25(args.thesaurus, args.weight, args.boundary)
-        return ranker_cache.main(rest)
     args = ap.parse_args(argv)
     if args.what == "probe":
         return probe(args)

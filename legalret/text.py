@@ -25,11 +25,11 @@ _DOTS = re.compile(f"[{MIDDLE_DOTS[1:]}]")  # every variant but U+00B7 itself
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳㉑㉒㉓㉔㉕㉖㉗㉘㉙㉚㉛㉜㉝㉞㉟㊱㊲㊳㊴㊵㊶㊷㊸㊹㊺㊻㊼㊽㊾㊿"
 
 _WS = re.compile(r"\s+")
-# <개정 2010.6.10>, <신설 2015.2.3, 2016.1.6>, <본조신설 …>, [본조신설 2011.3.7], [전문개정 2009.5.8], [시행일: …]
-_NOTE = re.compile(
-    r"\s*(?:<(?:개정|신설|본조신설|전문개정|제목개정|타법개정|일부개정|종전)[^<>]*>"
-    r"|\[(?:본조신설|전문개정|제목개정|본조개정|시행일|종전|본조제목개정)[^\[\]]*\])"
-)
+# the kinds of amendment note: <개정 2010.6.10>, <신설 2015.2.3, 2016.1.6>, [본조신설 2011.3.7], [전문개정 2009.5.8]
+_ANGLE_NOTES = "개정|신설|본조신설|전문개정|제목개정|타법개정|일부개정|종전"
+_BRACKET_NOTES = "본조신설|전문개정|제목개정|본조개정|종전|본조제목개정"
+# every note, [시행일: …] too
+_NOTE = re.compile(rf"\s*(?:<(?:{_ANGLE_NOTES})[^<>]*>|\[(?:{_BRACKET_NOTES}|시행일)[^\[\]]*\])")
 
 
 def normalize(text: str) -> str:
@@ -58,8 +58,7 @@ def strip_notes(text: str) -> str:
 #: a date as amendment notes write it: 2026.3.17, 2026. 3. 17
 _NOTE_DATE = re.compile(r"(\d{4})\.\s?(\d{1,2})\.\s?(\d{1,2})")
 # the notes that date an amendment (a [시행일 …] note dates an effective day, not a law), and 삭제 <2011.7.25>
-_AMENDMENT_NOTE = re.compile(r"<(?:개정|신설|본조신설|전문개정|제목개정|타법개정|일부개정|종전)[^<>]*>"
-                             r"|\[(?:본조신설|전문개정|제목개정|본조개정|종전|본조제목개정)[^\[\]]*\]|삭제\s*<[^<>]*>")
+_AMENDMENT_NOTE = re.compile(rf"<(?:{_ANGLE_NOTES})[^<>]*>|\[(?:{_BRACKET_NOTES})[^\[\]]*\]|삭제\s*<[^<>]*>")
 
 
 def amendment_dates(text: str) -> set[str]:

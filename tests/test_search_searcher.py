@@ -290,10 +290,11 @@ def test_a_hit_not_in_force_yet_gets_its_day_and_a_notice(tmp_path):
         "today may differ (law.go.kr shows it)"]
     body = search_response(res, mode="bm25")
     assert {h["key"]: h.get("takes_effect") for h in body["hits"]} == {h.key: h.takes_effect for h in res}
-    assert article_json(s.article("시험고용법 제2조"))["takes_effect"] == "2099-01-01"  # (today's date: before 2099)
+    assert article_json(s.article("시험고용법 제2조"), s.in_force_on())["takes_effect"] == "2099-01-01"
     s.as_of = "2099-01-01"
     res = s.search("보험료", k=2, mode="bm25")
     assert all(h.takes_effect is None for h in res) and not any(n.startswith("not yet") for n in res.notices)
+    assert "takes_effect" not in article_json(s.article("시험고용법 제2조"), s.in_force_on())  # the same day
 
 
 def test_index_info_names_the_laws_with_a_version_not_in_force_yet(tmp_path):

@@ -20,7 +20,6 @@ the tokens the search made (no second Kiwi pass).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Sequence
 
 from legalret.config import k_error
@@ -62,13 +61,15 @@ def hit_json(hit: Any) -> dict[str, Any]:
     return d
 
 
-def article_json(article: Any) -> dict[str, Any]:
+def article_json(article: Any, today: str) -> dict[str, Any]:
+    """One article as the API and MCP give it; ``today`` (ISO, :meth:`Searcher.in_force_on`): whether its text is
+    in force yet (``takes_effect``)."""
     d = {"key": article.key, "law": article.law, "title": article.title, "kind": article.kind,
          "text": article.body_text(), "heading": article.heading, "citation": citation(article), "url": article_url(article.key),
          "chapter": list(article.chapter or []), "effective_date": article.effective_date}
     if article.deleted:
         d["deleted"] = True
-    takes_effect = article.takes_effect(date.today().isoformat())
+    takes_effect = article.takes_effect(today)
     if takes_effect:  # the text shown is not in force yet (Article.takes_effect)
         d["takes_effect"] = takes_effect
     return d

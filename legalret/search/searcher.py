@@ -315,7 +315,7 @@ class Searcher:
         if explain:
             explain_hits(hits, q, [r for r in run if r.name in lists], note=weights_note(weights, gated),
                          learned=learned_lines)
-        mark_not_in_force(hits[:k], self.as_of or date.today().isoformat(), q.notes)
+        mark_not_in_force(hits[:k], self.in_force_on(), q.notes)
         return SearchResults(hits[:k], query=q.text, notices=q.notes, citations=cites, terms=highlight_terms(q.tokens))
 
     def _rerank(self, query: str, fused: list[FusedItem], explained: int, votes: dict,
@@ -341,6 +341,10 @@ class Searcher:
         return Hit(item.key, float(item.score), article, dict(item.ranks), dict(item.scores), reasons, mine)
 
     # ---- info ----------------------------------------------------------------------------------
+    def in_force_on(self) -> str:
+        """The day (ISO) that "in force" means for this searcher's answers: :attr:`as_of`, else today."""
+        return self.as_of or date.today().isoformat()
+
     def article(self, key: str) -> Article | None:
         pos = self.data.by_key.get(normalize(key))
         return None if pos is None else self.data.articles[pos]

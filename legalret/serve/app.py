@@ -319,7 +319,7 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         article, key = find_article(gen.searcher, key)
         if article is None:
             raise ApiError(404, f"no article {key!r} in this index")
-        return {**article_json(article), "generation": gen.name}
+        return {**article_json(article, gen.searcher.in_force_on()), "generation": gen.name}
 
     @app.get("/api/meta", dependencies=[Depends(require_token)], summary="Laws and kinds in the index")
     def api_meta() -> dict[str, Any]:

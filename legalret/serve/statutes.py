@@ -21,7 +21,6 @@ Every error is a :class:`~legalret.errors.LegalretError` whose message is one li
 from __future__ import annotations
 
 import os
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +65,7 @@ class StatuteService:
         found, key = find_article(gen.searcher, key)
         if found is None:
             raise LegalretError(f"key: no article {key!r} in this index")
-        return {**article_json(found), "generation": gen.name}
+        return {**article_json(found, gen.searcher.in_force_on()), "generation": gen.name}
 
     # ---- citation check -------------------------------------------------------------------------
     def check_citations(self, text: str) -> dict[str, Any]:
@@ -81,7 +80,7 @@ class StatuteService:
             raise LegalretError(f"text: {len(text)} characters; check at most 100000 at a time")
         gen = self.live.get()
         s = gen.searcher
-        out, today = [], date.today().isoformat()
+        out, today = [], s.in_force_on()
         for c in find_citations(text, s.law_names):
             article = s.article(c.key)
             entry = {"cited": c.raw, "key": c.key, "law": c.law, "exists": article is not None,
