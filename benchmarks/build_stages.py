@@ -21,15 +21,17 @@ Sub-commands (results in ``benchmarks/results/build-speed/<command>.{json,md}``)
 ``vector-cache`` later builds into new folders (``legalret index build`` processes, as a user runs them): warm
              token cache only against warm token *and* passage vector caches, alternated; a first build fills
              the vector cache; vectors compared byte for byte. ``--law 상법`` for a lighter run.
-``read-ahead`` first builds of the main job (``legalret index build`` processes, empty token cache, no vector cache):
-             ``LEGALRET_READ_AHEAD=off`` (the decisions and facts read after the articles are encoded) against the
-             default (read in a forked second process while they are, torch on one thread fewer meanwhile),
-             ``--rounds`` × both, alternating which goes first; the memory and facts files compared byte for byte.
-             The rule, written before the first run: read-ahead stays the default if its mean process wall is
-             ≤ 0.93× the sequential one and every memory and facts file is identical; otherwise it is removed.
-             A reading *thread* failed this rule (commits df1d22f–565638f: 1.022× on both torch threads, 0.992×
+``read-ahead`` first builds of the main job (``legalret index build`` processes, empty token cache, no vector cache)
+             in two ``LEGALRET_READ_AHEAD`` modes (``--modes BEFORE,AFTER``), ``--rounds`` × both, alternating which
+             goes first; the memory and facts files compared byte for byte. ``off,read`` (the default pair): the
+             decisions and facts read after the articles are encoded against read in a forked second process while
+             they are (torch on one thread fewer meanwhile). The rule, written before the first run: the second mode
+             stays the default if its mean process wall is ≤ 0.93× the first's and every memory and facts file is
+             identical. A reading *thread* failed it (commits df1d22f–565638f: 1.022× on both torch threads, 0.992×
              on one fewer; ``read-ahead.md``, ``read-ahead-after-load.md``): it holds the GIL torch needs
-             (``experiments/read_ahead_cores.py``). This command now measures the process (``read-ahead-process.md``).
+             (``experiments/read_ahead_cores.py``); the process passed (``read-ahead-process.md``). ``read,on``: that
+             process then also runs Kiwi over the holdings into the token cache, on one Kiwi thread, until the
+             build's memory stage (``read-ahead-tokens.md``; same rule).
 ``estimate`` a build's measured stage seconds (all acts and decrees by default) × the same-run ratios of
              ``encode``, ``kiwi`` and ``memory``: first builds and later ones, per passage encoder.
 
@@ -38,7 +40,7 @@ Sub-commands (results in ``benchmarks/results/build-speed/<command>.{json,md}``)
     PYTHONPATH=. python benchmarks/build_stages.py memory --precedents 3000
     PYTHONPATH=. python benchmarks/build_stages.py quality --index IDX --holdings …/dev_queries.jsonl
     PYTHONPATH=. python benchmarks/build_stages.py vector-cache --tokens-from $LEGALRET_HOME/cache/tokens
-    PYTHONPATH=. python benchmarks/build_stages.py read-ahead --rounds 2
+    PYTHONPATH=. python benchmarks/build_stages.py read-ahead --rounds 2 --modes read,on --name read-ahead-tokens
     PYTHONPATH=. python benchmarks/build_stages.py estimate
 """
 
@@ -519,8 +521,14 @@ def build_process(label: str, command: list[str], **env: str) -> tuple[float, fl
     return wall, cpu, json.loads(done.stdout.strip().splitlines()[-1])
 
 
+#: What each ``LEGALRET_READ_AHEAD`` mode does, as the read-ahead tables name it.
+READ_AHEAD_MODES = {"off": "read after encoding (LEGALRET_READ_AHEAD=off)",
+                    "read": "read ahead in a second process (LEGALRET_READ_AHEAD=read)",
+                    "on": "read ahead, then Kiwi on the holdings there (the default)"}
+
+
 def cmd_read_ahead(args) -> None:
-    """First builds of the main job, the decisions and facts read after encoding (``off``) or during it."""
+    """First builds of the main job in two ``LEGALRET_READ_AHEAD`` modes (``--modes``), alternated."""
     import hashlib
     import shutil
 
@@ -534,7 +542,9 @@ def cmd_read_ahead(args) -> None:
                "--facts", str(data / "precedents" / "precedent-facts.zip")]
     runs: list[dict] = []
     load0 = load_avg()
-    modes = [("read after encoding (LEGALRET_READ_AHEAD=off)", "off"), ("read ahead in a second process (the default)", "on")]
+    modes = [(READ_AHEAD_MODES[m], m) for m in args.modes.split(",")]
+    if len(modes) != 2:
+        sys.exit(f"--modes takes two of {', '.join(READ_AHEAD_MODES)}, e.g. read,on")
     for r in range(args.rounds):
         for label, setting in (modes if r % 2 == 0 else modes[::-1]):
             index, tokens = work / f"index-{len(runs)}", work / f"tokens-{len(runs)}"  # empty: a first build
@@ -555,29 +565,32 @@ def cmd_read_ahead(args) -> None:
         return float(np.mean([(x[key].get(stage, 0.0) if stage else x[key]) for x in runs if x["label"] == label]))
 
     stages = [k for k in runs[0]["timings"] if k != "total"] + ["total"]
-    (off, _), (on, _) = modes
+    (off, first), (on, second) = modes
     ratio = mean(on, "process_wall_s") / mean(off, "process_wall_s")
     identical = all(x["files"] == runs[0]["files"] for x in runs)
     kept = ratio <= 0.93 and identical
-    result = {"command": " ".join(portable_args(command[1:])), "rounds": args.rounds, "load_before": load0,
-              "load_after": load_avg(), "wall_ratio": ratio, "identical_memory_files": identical,
-              "files_compared": len(runs[0]["files"]), "rule": "read-ahead kept if wall ratio ≤ 0.93 and files identical",
-              "kept": kept, "runs": runs}
-    lines = [f"# Reading the decisions and facts while the articles are encoded: main-job first builds ({runs[0]['searchable']} "
-             "searchable articles, both memories)", "",
+    rule = f"LEGALRET_READ_AHEAD={second} kept as the default over {first} if wall ratio ≤ 0.93 and files identical"
+    result = {"command": " ".join(portable_args(command[1:])), "rounds": args.rounds, "modes": [first, second],
+              "load_before": load0, "load_after": load_avg(), "wall_ratio": ratio, "identical_memory_files": identical,
+              "files_compared": len(runs[0]["files"]), "rule": rule, "kept": kept, "runs": runs}
+    lines = [f"# The memories' inputs read (and tokenized) while the articles are encoded: main-job first builds "
+             f"({runs[0]['searchable']} searchable articles, both memories)", "",
              f"One run, {args.rounds} round(s) of both, alternating which goes first; each a `legalret index build` process "
              f"into a new folder with an empty token cache and no vector cache; load average {load0} → {result['load_after']}. "
-             "Means over the rounds; stage seconds from the build's own report (the read-ahead's reading happens inside "
-             "`load encoder` … `encode`).", "",
-             "| stage | read after encoding wall / CPU s | read ahead wall / CPU s |", "|---|---|---|"]
+             "Means over the rounds; stage seconds from the build's own report (what the second process does happens inside "
+             "`load encoder` … `encode`; its CPU is in the process row only).", "",
+             f"| stage | {off} wall / CPU s | {on} wall / CPU s |", "|---|---|---|"]
     for k in stages:
         lines.append(f"| {k} | {mean(off, 'timings', k):.1f} / {mean(off, 'cpu_timings', k):.1f} | "
                      f"{mean(on, 'timings', k):.1f} / {mean(on, 'cpu_timings', k):.1f} |")
     lines.append(f"| process (incl. start-up) | {mean(off, 'process_wall_s'):.1f} / {mean(off, 'process_cpu_s'):.1f} | "
                  f"{mean(on, 'process_wall_s'):.1f} / {mean(on, 'process_cpu_s'):.1f} |")
-    lines += ["", f"Process wall, read ahead / after: **{ratio:.3f}×**; the {len(runs[0]['files'])} memory and facts files "
-              f"{'identical in every build' if identical else 'DIFFER between builds'}. Rule (written before the run): kept "
-              f"if ≤ 0.93× and identical → **{'kept' if kept else 'not kept'}**."]
+    ahead = {label: [int((x.get("memory") or {}).get("tokenized_ahead", 0)) for x in runs if x["label"] == label]
+             for label in (off, on)}
+    lines.append(f"| holdings tokenized in the second process | {ahead[off]} | {ahead[on]} |")
+    lines += ["", f"Process wall, `{second}` / `{first}`: **{ratio:.3f}×**; the {len(runs[0]['files'])} memory and facts files "
+              f"{'identical in every build' if identical else 'DIFFER between builds'}. Rule (written before the run): "
+              f"`{second}` kept if ≤ 0.93× and identical → **{'kept' if kept else 'not kept'}**."]
     save(args.name or "read-ahead", result, "\n".join(lines) + "\n")
 
 
@@ -624,6 +637,7 @@ def main() -> None:
     p.set_defaults(func=cmd_vector_cache)
     p = sub.add_parser("read-ahead")
     p.add_argument("--adapter", default="legalret/adapters/me5-small-legal-qmap")
+    p.add_argument("--modes", default="off,read", help="the two LEGALRET_READ_AHEAD modes compared: off, read, on")
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--work", default=None, help="scratch folder (default: the system's temp)")
     p.add_argument("--name", default=None)

@@ -44,10 +44,16 @@ def normalize(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
+#: Characters that show as nothing — zero-width space, non-joiner, joiner, word joiner, byte-order mark, soft hyphen —
+#: which text copied from a web page carries: "민법 제750\u200b조" named no article, "\u200b" alone gave ten guesses.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
 def clean_query(text: str) -> str:
     """A query as every retriever sees it (before the length limit): lone surrogates — from broken clients or
-    fuzzers, which Kiwi cannot encode — replaced, then normalized (:func:`normalize`)."""
-    return normalize(text.encode("utf-8", "replace").decode("utf-8"))
+    fuzzers, which Kiwi cannot encode — replaced, invisible characters (:data:`_INVISIBLE`) dropped, then normalized
+    (:func:`normalize`)."""
+    return normalize(_INVISIBLE.sub("", text.encode("utf-8", "replace").decode("utf-8")))
 
 
 def strip_notes(text: str) -> str:

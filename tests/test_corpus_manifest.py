@@ -56,6 +56,13 @@ def test_unknown_manifest_lists_the_known_ones():
         load_manifest("no-such-corpus")
 
 
+def test_a_mistyped_manifest_name_is_not_taken_for_a_law():
+    """`corpus pull civil-comercial` said "law 'civil-comercial' was not found": no law has an ASCII name."""
+    assert is_manifest_ref("civil-comercial") and is_manifest_ref("all_acts") and not is_manifest_ref("민법")
+    with pytest.raises(SourceError, match=r"civil-comercial: no such corpus manifest \(known: .*civil-commercial"):
+        load_manifest("civil-comercial")
+
+
 def test_a_named_act_brings_its_decrees_of_the_listed_kinds(tmp_path):
     path = tmp_path / "labour.yaml"
     path.write_text("name: labour\nkinds: [법률, 시행령]\nlaws: [근로기준법, 상법 시행령]\n", encoding="utf-8")

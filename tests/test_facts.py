@@ -145,6 +145,95 @@ def test_reading_ahead_builds_the_same_memories_and_hands_on_its_errors(tmp_path
     assert not (tmp_path / "broken" / "CURRENT").exists()
 
 
+class _WaitsForTheChild:
+    """An encoder that holds the build's encoding until the read-ahead process has put a chunk of tokens in
+    ``cache`` (as the main job's 2,263 articles take about as long as reading the decisions does)."""
+
+    def __init__(self, inner, cache: Path):
+        self.inner, self.cache = inner, cache
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def encode_passages(self, texts, batch_size=32, show_progress=False):
+        import os
+        import time
+
+        parent, until = os.getpid(), time.monotonic() + 60
+        while time.monotonic() < until and not [c for c in self.cache.rglob("chunk-*.npz")
+                                                if not c.name.startswith(f"chunk-{parent}-")]:
+            time.sleep(0.05)
+        return self.inner.encode_passages(texts, batch_size=batch_size)
+
+
+def test_tokenizing_ahead_hands_the_holdings_tokens_over_through_the_cache(tmp_path, monkeypatch):
+    """With a token cache, the read-ahead process goes on to run Kiwi over the holdings while the articles are
+    encoded — its own Kiwi: this process loaded one before the fork, whose worker threads are not in the child —;
+    the build's memory stage reads their tokens from the cache and analyses none of them itself, and the memory
+    files are byte for byte those of a build that only reads ahead (which analyses them all)."""
+    import os
+
+    import legalret.memory.update as update
+    from legalret.index import tokenize
+    from legalret.memory.builder import memory_texts
+    from legalret.memory.store import PrecedentMemory
+
+    if not update.read_ahead_enabled():
+        pytest.skip("the read-ahead runs on Linux with two cores or more")
+    parent, analysed = os.getpid(), []
+    real = tokenize.KiwiTokenizer._analyse
+
+    def noted(self, texts):
+        if os.getpid() == parent:
+            analysed.extend(texts)
+        return real(self, texts)
+
+    monkeypatch.setattr(tokenize.KiwiTokenizer, "_analyse", noted)
+    tokenize.KiwiTokenizer(cache=False).tokenize_many(["유치권의 성립", "임대차 보증금"])  # Kiwi loaded before the fork
+    files, holdings = {}, {}
+    for mode in ("read", "on"):
+        cache = tmp_path / f"tokens-{mode}"
+        monkeypatch.setenv("LEGALRET_READ_AHEAD", mode)
+        monkeypatch.setenv("LEGALRET_TOKEN_CACHE", str(cache))
+        analysed.clear()
+        pipeline.build(sup.articles(), tmp_path / mode, encoder=_WaitsForTheChild(sup.tiny_encoder(), cache),
+                       precedents=PRECEDENTS)
+        gen = current_generation(tmp_path / mode)
+        files[mode] = {str(f.relative_to(gen)): f.read_bytes() for f in sorted((gen / "memory").rglob("*")) if f.is_file()}
+        texts = memory_texts(PrecedentMemory.load(gen / "memory").items)
+        holdings[mode] = (len(texts), len(set(texts) & set(analysed)))
+        children = [c for c in cache.rglob("chunk-*.npz") if not c.name.startswith(f"chunk-{parent}-")]
+        assert bool(children) == (mode == "on")
+    assert holdings["read"] == (3, 3) and holdings["on"] == (3, 0)
+    assert files["on"] and files["on"] == files["read"]
+
+
+def test_the_read_ahead_works_ahead_before_its_result_is_taken(tmp_path):
+    """The child's work after reading (``then``) runs while the build is still encoding: the result — megabytes,
+    more than a pipe holds — is sent only once the build asks for it. (Sent first, the child waited on the pipe until
+    the build's memory stage, which told it to stop: no holding was ever tokenized ahead in a real build.)"""
+    import time
+
+    import legalret.memory.update as update
+
+    if not update.read_ahead_enabled():
+        pytest.skip("the read-ahead runs on Linux with two cores or more")
+    big, began = "가" * 2_000_000, tmp_path / "began"
+
+    def then(out, stop, done):
+        began.write_text("yes")
+        done(len(out[0]))
+        while not stop():
+            time.sleep(0.01)
+
+    ahead = update._ReadAhead(lambda catalog, count: (big,), None, then)
+    deadline = time.monotonic() + 60
+    while not began.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert began.exists() and ahead.busy()  # working ahead, its result not taken yet
+    assert ahead.result() == (big,) and ahead.tokenized == len(big) and not ahead.busy()
+
+
 def test_a_stalled_read_ahead_is_killed_and_the_build_reads_itself(tmp_path, monkeypatch):
     """A read-ahead process that stops reading (here: its inputs hang, in the child only) is killed after
     ``STALLED_S`` without progress, and the build reads the inputs itself: the same memory as without it."""

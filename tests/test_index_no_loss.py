@@ -289,3 +289,44 @@ def test_a_file_with_uncertain_repairs_is_skipped_and_the_rest_of_the_batch_goes
     assert "--accept-uncertain-repairs" in skipped and "skipped:" in r.stderr
     s = Searcher(md_index)
     assert "상법 시행령" in s.laws and s.article("민법 제905조").body_text() == before and s.article("민법 제999조") is None
+
+
+# ---- an article that could not be read is not a repealed one ----------------------------------------------
+def test_an_unreadable_article_is_kept_not_removed(tmp_path):
+    """A law.go.kr file with one malformed article (조문번호 '칠백오십', or null from the API) was read without that
+    article, and `index add` took it as repealed: 민법 제750조 was removed, exit 0, with one warning. The law is now
+    incomplete in the batch: its missing articles are kept (as --keep-missing), a note and the JSON say so, and
+    `ingest --strict` refuses such a file. A markdown heading that cannot be read is left out the same way, its body no
+    longer glued to the article before it."""
+    source = FIXTURES / "ingest" / "lawgo" / "테스트법.json"
+    index = tmp_path / "idx"
+    r = _cli("index", "build", str(source), "--index", str(index), "--model", "none")
+    assert r.exit_code == 0, r.output
+    law = json.loads(source.read_text(encoding="utf-8"))
+    units = law["법령"]["조문"]["조문단위"]
+    spoiled = next(u for u in units if u["조문여부"] == "조문" and u["조문번호"] == "4")
+    spoiled["조문번호"] = None
+    changed = next(u for u in units if u["조문여부"] == "조문" and u["조문번호"] == "1")
+    changed["조문내용"] = changed["조문내용"].replace("목적으로 한다", "목적으로 삼는다")
+    broken = tmp_path / "테스트법.json"
+    broken.write_text(json.dumps(law, ensure_ascii=False), encoding="utf-8")
+    r = _cli("index", "add", str(broken), "--index", str(index), "--json")
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.output.strip().splitlines()[-1])
+    assert report["changed"] == 1 and report["removed"] == 0 and report["unread_articles"] == {"테스트 보호법": 1}
+    assert "1 article(s) could not be read" in r.output
+    assert Searcher(index).article("테스트 보호법 제4조") is not None
+    r = _cli("ingest", str(broken), "--out", str(tmp_path / "out.jsonl"), "--strict")
+    assert r.exit_code == 2 and "1 article(s) that could not be read (테스트 보호법 1" in r.output
+    assert not (tmp_path / "out.jsonl").exists()
+
+    md = tmp_path / "민법" / "법률.md"
+    md.parent.mkdir()
+    md.write_text(CIVIL_MD.read_text(encoding="utf-8").replace("##### 제2조 (신의성실)", "##### 제이조 (신의성실)", 1),
+                  encoding="utf-8")
+    from legalret.ingest.sources import ingest
+
+    result = ingest([str(md)])
+    assert result.report.dropped == {"민법": 1} and "민법 제2조" not in [a.key for a in result.articles]
+    before = next(a for a in result.articles if a.key == "민법 제1조")
+    assert before.index_text() == next(a for a in ingest([str(CIVIL_MD)]).articles if a.key == "민법 제1조").index_text()

@@ -124,6 +124,18 @@ def test_decode_rejects_binary():
     assert e.value.line == 2 and "0xff" in e.value.reason
 
 
+def test_a_cut_off_file_and_utf16_are_named_for_what_they_are():
+    """UTF-8 cut inside its last character was "not UTF-8 text … save it as UTF-8"; it is said to be cut off. UTF-16
+    with its byte-order mark (Windows' "Unicode" text) is decoded, with a warning, as CP949 is."""
+    text = "민법\n##### 제1조 (법원)\n민사에 관하여"
+    with pytest.raises(SourceError, match=r"f\.md:3: encoding: the file ends inside a character .* it looks cut off"):
+        decode(text.encode("utf-8")[:-1], "f.md")
+    for bom in ("utf-16", "utf-16-be"):
+        data = (b"\xfe\xff" if bom == "utf-16-be" else b"") + text.encode(bom)
+        warnings: list = []
+        assert decode(data, "f.md", warnings) == text and "UTF-16" in str(warnings[0])
+
+
 def test_filters_by_law_and_kind(mirror_zip, ingest_dir):
     only_civil = ingest([mirror_zip], laws=["민 법"])  # any spacing
     assert {a.law for a in only_civil.articles} == {"민법"} and only_civil.report.skipped == 1

@@ -51,6 +51,7 @@ def test_an_unknown_case_number_is_said_and_not_searched(searcher):
     res = searcher.search("2016다999999", k=3)
     assert "decision 2016다999999 is not among the precedents this index's memory holds" in res.notices
     assert res.keys == []  # nothing else to search for: no hits guessed from the syllable 다
+    assert len(res.notices) == 1  # not also "the query has no searchable words (only punctuation …)": it has a 사건번호
     assert not any("2016" in n for n in searcher.search("16억 5천만 원의 보증금", k=3).notices)
 
 

@@ -190,7 +190,12 @@ def test_server_errors_are_one_line(index, server):
     msg = _error(["search", "점유"], {"LEGALRET_SERVER": server.url, "LEGALRET_TOKEN": "wrong"})
     assert "bearer token" in msg and "HTTP 401" in msg
     msg = _error(["search", "점유"], {"LEGALRET_SERVER": "http://127.0.0.1:9"})
-    assert "cannot reach the legalret server at http://127.0.0.1:9" in msg
+    assert "cannot reach the legalret server at http://127.0.0.1:9" in msg and "unset LEGALRET_SERVER" in msg
+    from legalret.integrations.langchain import LegalretRetriever
+
+    with pytest.raises(LegalretError) as e:  # the URL came from the argument: no environment variable to unset
+        LegalretRetriever(server_url="http://127.0.0.1:9").invoke("점유")
+    assert "give the server_url it listens on" in str(e.value) and "LEGALRET_SERVER" not in str(e.value)
 
 
 def test_resident_mode_switch(monkeypatch):
@@ -429,3 +434,18 @@ def test_index_info_and_corpus_list_print_their_report_on_stdout(index):
     assert "BM25 {" in tokenizer and tokenizer.endswith("}")  # one line, at any width (it wrapped at 80 columns)
     listing = runner.invoke(app, ["corpus", "list"])
     assert listing.exit_code == 0 and "civil-commercial" in listing.stdout
+
+
+def test_the_table_keeps_long_article_keys_and_long_queries_readable(capsys, monkeypatch):
+    """At 80 columns a long law name had squeezed the number, title, text and score columns to nothing and cut off its
+    own 제N조; a pasted judgment was echoed whole as the caption, pushing the hits off the screen."""
+    from legalret.cli.search import CAPTION_CHARS, render
+
+    monkeypatch.setenv("COLUMNS", "80")
+    key = "공중 등 협박목적 및 대량살상무기확산을 위한 자금조달행위의 금지에 관한 법률 제5조의2"
+    render("보증금 [bold]반환[/bold] " * 400, "hybrid", [{"key": key, "title": "금지행위", "text": "누구든지 …", "score": 1.0}],
+           [], [])
+    out = capsys.readouterr().out
+    assert "제5조의2" in out and "1.000" in out and "금지행위" in out and "[bold]" in out  # (the query is not markup)
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert out.count("보증금") <= CAPTION_CHARS // 10

@@ -63,6 +63,23 @@ def test_exact_citation_ranked_first_in_every_mode(searcher):
     assert searcher.search("제750조", k=1, laws=["민법"])[0].key == "민법 제750조"  # law from the filter
 
 
+def test_invisible_characters_and_invented_paragraphs(searcher):
+    """A zero-width space copied from a web page ("민법 제750\u200b조") named no article and gave guesses without a
+    word; a paragraph the article lacks (제9항) passed as an exact citation."""
+    for query in ("민법 제750\u200b조", "민법\u200b제750조", "\ufeff민법 제750\u00ad조"):
+        res = searcher.search(query, k=1)
+        assert res.keys == ["민법 제750조"] and not res.notices, query
+    with pytest.raises(LegalretError, match="empty query"):
+        searcher.search("\u200b\u200d")
+    res = searcher.search("민법 제750조 제9항", k=1)
+    assert res.keys == ["민법 제750조"] and res.notices == ["cited article 민법 제750조 has no 제9항"]
+    assert "has no 제9항" in res[0].reasons[0]
+    assert not searcher.search("민법 제750조 제1항", k=1).notices  # one unnumbered paragraph: its 제1항
+    res = searcher.search("상법 651조의2", k=1, laws=["민법"])  # cited outside the law filter: listed, and said
+    assert res.keys == ["상법 제651조의2"]
+    assert res.notices == ["cited articles of 상법 are listed though the law filter is 민법: the query cites them"]
+
+
 def test_citation_to_missing_or_deleted_article_says_so(searcher):
     res = searcher.search("민법 제9999조 손해배상", k=3)
     assert any("민법 제9999조" in n and "not in this index" in n for n in res.notices)
@@ -95,6 +112,9 @@ def test_law_and_kind_filters(searcher):
     hits = searcher.search("목적 사항", k=10, kinds=["시행령"], mode="dense")
     assert hits and all(h.article.kind == "시행령" for h in hits)
     assert searcher.resolve_laws("민법, 상 법") == ["민법", "상법"]
+    # an act and the kind of its decree meet in no article: said, not an empty answer
+    with pytest.raises(LegalretError, match=r"^no article of 민법 is of kind 시행령 \(.*--law '민법 시행령'\)$"):
+        searcher.search("목적", laws="민법", kinds="시행령")
 
 
 def test_search_batch_matches_single_searches(searcher):

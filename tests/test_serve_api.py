@@ -160,6 +160,7 @@ def test_article_endpoint_reads_keys_as_get_article_does(client, live):
         (b'[1]', {"content-type": "application/json"}, 'body: expected a JSON object such as {"q": "유치권", "k": 10}'),
         (b'{"q": "x"}', {"content-type": "application/x-www-form-urlencoded"},
          "body: sent as application/x-www-form-urlencoded, not read as JSON"),
+        (b"", {}, "body: missing; POST /api/search takes a JSON object"),  # was "request: Field required"
     ],
 )
 def test_a_bad_post_body_is_one_plain_line(client, body, headers, expected):

@@ -182,13 +182,25 @@ def test_lines_that_are_not_messages_get_json_rpc_errors(index):
     params = _params(index)
     init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
             "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
-    lines = "유치권 간접점유\n\n{\"query\": \"x\"}\n" + json.dumps(init) + "\n"
-    proc = subprocess.run([params.command, *params.args], input=lines, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **params.env}, cwd=params.cwd)
-    answers = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [(a.get("id"), a.get("error", {}).get("code")) for a in answers] == [(None, -32700), (None, -32600), (1, None)]
+    # an escaped lone surrogate is valid JSON the SDK refuses: the request is answered (it got −32700, id null)
+    surrogate = ('{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "search_statutes", '
+                 '"arguments": {"query": "\\ud800 \\uc720\\uce58\\uad8c"}}}')
+    lines = "유치권 간접점유\n\n{\"query\": \"x\"}\n" + json.dumps(init) + "\n" + json.dumps(
+        {"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n" + surrogate + "\n"
+    proc = subprocess.Popen([params.command, *params.args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True, env={**os.environ, **params.env}, cwd=params.cwd)
+    proc.stdin.write(lines)
+    proc.stdin.flush()
+    answers = [json.loads(proc.stdout.readline()) for _ in range(4)]  # (stdin stays open: the search takes a moment)
+    proc.stdin.close()
+    proc.wait(timeout=60)
+    proc.stdout.close()
+    assert [(a.get("id"), a.get("error", {}).get("code")) for a in answers] == [
+        (None, -32700), (None, -32600), (1, None), (2, None)]
     assert answers[0]["error"]["message"].startswith("Parse error: the line is not JSON")
     assert answers[2]["result"]["serverInfo"]["name"] == "legalret" and proc.returncode == 0
+    found = answers[3]["result"]["structuredContent"]
+    assert not answers[3]["result"].get("isError") and found["hits"][0]["key"] == "민법 제320조"
 
 
 def test_precedents_matched_on_facts_start_at_the_facts_like_the_page(opening_index):
@@ -256,3 +268,57 @@ def test_a_text_not_in_force_yet_says_when_it_takes_effect(tmp_path):
     assert _call(server, "get_article", {"key": "시험고용법 제1조"}).structured_content["takes_effect"] is None
     checked = _call(server, "check_citation", {"text": "시험고용법 제1조 및 제2조"}).structured_content["citations"]
     assert [(c["key"], c["takes_effect"]) for c in checked] == [("시험고용법 제1조", None), ("시험고용법 제2조", "2099-01-01")]
+
+
+def test_citations_are_read_as_the_search_reads_them(index):
+    """check_citation and get_article read a passage as search_statutes reads a query: an older judgment's Hanja
+    (民法 第750條), a mis-encoded copy, a range — 제750조 내지 제751조의2 cites 제751조 too (the search lists it) —, and
+    제0항 (no article has it). Before, the Hanja and mis-encoded citations were "nothing cited" and a range listed its
+    two ends only."""
+    from legalret.serve.mcp_server import create_mcp_server
+
+    server = create_mcp_server(index, warm=False)
+
+    def checked(text):
+        out = _call(server, "check_citation", {"text": text})
+        assert not out.is_error
+        return out.structured_content
+
+    hanja = checked("民法 第750條에 따른 손해배상")
+    assert [c["key"] for c in hanja["citations"]] == ["민법 제750조"] and hanja["citations"][0]["exists"]
+    assert any("Hanja" in n for n in hanja["notices"])
+    broken = checked("상법 제651조에 따라".encode("utf-8").decode("cp1252", "replace"))
+    assert [c["key"] for c in broken["citations"]] == ["상법 제651조"] and broken["notices"]
+    ranged = checked("민법 제750조 내지 제751조")
+    assert [c["key"] for c in ranged["citations"]] == ["민법 제750조", "민법 제751조"]
+    ranged = checked("민법 제192조 내지 제320조")
+    assert [c["key"] for c in ranged["citations"]] == ["민법 제192조", "민법 제194조", "민법 제312조의2", "민법 제320조"]
+    assert "within the range" in ranged["citations"][1]["cited"]
+    zero = checked("민법 제750조 제0항")["citations"][0]
+    assert zero["paragraph"] == 0 and zero["paragraph_exists"] is False
+    article = _call(server, "get_article", {"key": "民法 第750條"})
+    assert not article.is_error and article.structured_content["key"] == "민법 제750조"
+
+
+def test_null_k_is_the_default_and_list_laws_narrows(index):
+    """Many LLM clients send null for an optional argument: k null is search_statutes' default (it was "k: Input
+    should be a valid integer"), as in the HTTP API's POST body. list_laws takes a part of a name and a limit (an
+    index of every law answered with 3,195 laws, ~220k characters); ``matching`` says how many there were."""
+    from fastapi.testclient import TestClient
+
+    from legalret.serve.app import create_app
+    from legalret.serve.mcp_server import DEFAULT_K, create_mcp_server
+
+    server = create_mcp_server(index, warm=False)
+    found = _call(server, "search_statutes", {"query": "유치권", "k": None})
+    assert not found.is_error and 1 <= len(found.structured_content["hits"]) <= DEFAULT_K
+    with pytest.raises(Exception, match="not true or false"):  # still a mistake
+        _call(server, "search_statutes", {"query": "유치권", "k": True})
+    body = TestClient(create_app(index)).post("/api/search", json={"q": "유치권", "k": None})
+    assert body.status_code == 200 and body.json()["hits"]
+    every = _call(server, "list_laws", {}).structured_content
+    assert {law["law"] for law in every["laws"]} == {"민법", "상법", "민법 시행령"} and every["matching"] == 3
+    named = _call(server, "list_laws", {"name": "시행 령"}).structured_content
+    assert [law["law"] for law in named["laws"]] == ["민법 시행령"] and named["matching"] == 1
+    largest = _call(server, "list_laws", {"limit": 1}).structured_content
+    assert largest["laws"] == [{"law": "민법", "articles": 9}] and largest["matching"] == 3

@@ -56,6 +56,8 @@ class LoadedArticles:
     #: defects repaired or skipped inside files that were read (a duplicate article kept once, a merge conflict
     #: resolved …): the JSON report's ``warnings``
     warnings: List[str] = field(default_factory=list)
+    #: law → articles of its files that could not be read (left out): ``index add`` removes none of that law's
+    incomplete: dict = field(default_factory=dict)
 
 
 def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: Optional[List[str]] = None,
@@ -77,6 +79,11 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
     if report is not None:
         doubtful = [] if accept_uncertain else _skip_doubtful(loaded, report)
         _note_repairs(loaded, report, doubtful)
+        loaded.incomplete = dict(report.dropped)
+        for law, n in loaded.incomplete.items():  # an unreadable article is not a repealed one: say what is kept
+            console.print(f"[yellow]note:[/] {escape(law)}: {n} article(s) could not be read (warnings below); an "
+                          "`index add` keeps the law's articles this batch lacks, as --keep-missing does",
+                          highlight=False, soft_wrap=True)
         uncertain = {id(w) for w in report.uncertain}  # (said in the mojibake note or the skipped lines)
         loaded.warnings = [str(w) for w in report.warnings if id(w) not in uncertain]
         if loaded.warnings:  # said here too: `index add` used to pass over a duplicate article without a word
@@ -221,7 +228,7 @@ def add_command(
     loaded = load_articles(sources, law, kind, accept_uncertain) if sources else LoadedArticles()
     report = pipeline.add(
         loaded.articles, index, model=model, adapter=adapter, remove_missing=not keep_missing,
-        allow_removals=allow_removals, keep=keep, verbose=True,
+        allow_removals=allow_removals, keep=keep, verbose=True, incomplete=loaded.incomplete,
         precedents=_load_precedents(precedents) if precedents else None,
         facts=_load_facts(facts) if facts else None,
     )
@@ -278,6 +285,7 @@ def _print_report(report, as_json: bool, loaded: LoadedArticles) -> None:
         d["mojibake"] = loaded.mojibake
         d["skipped"] = loaded.skipped  # source files not read (file:line: reason), their laws left as they were
         d["warnings"] = loaded.warnings
+        d["unread_articles"] = loaded.incomplete  # law → articles that could not be read (the law's others kept)
         sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
         return
     if not report.wrote:

@@ -31,8 +31,9 @@ def ingest_command(
     out: Path = typer.Option(..., "--out", "-o", help="Articles JSONL to write (atomically)."),
     law: Optional[List[str]] = typer.Option(None, "--law", help="Keep only this law (repeatable; any spacing)."),
     kind: Optional[List[str]] = typer.Option(None, "--kind", help="Keep only this kind: 법률, 시행령, 시행규칙 (repeatable)."),
-    strict: bool = typer.Option(False, "--strict", help="Exit 2 and write nothing when any file had an error "
-                                                        "or a lossy mojibake repair stayed uncertain."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 2 and write nothing when any file had an error, an "
+                                                        "article that could not be read, or a lossy mojibake repair "
+                                                        "that stayed uncertain."),
     no_repair: bool = typer.Option(False, "--no-repair", help="Do not repair mojibake."),
     show_warnings: bool = typer.Option(False, "--warnings", help="List warnings (repaired defects) too."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
@@ -40,7 +41,7 @@ def ingest_command(
     """Read statutes into canonical articles; print files, laws, articles, deleted, mojibake repairs, errors.
 
     Exits non-zero, writing nothing, when no article was read, or with ``--strict`` when any file had an
-    error or a lossy mojibake repair stayed uncertain. ``--out`` is checked before anything is read."""
+    error, an article that could not be read, or a lossy mojibake repair that stayed uncertain. ``--out`` is checked before anything is read."""
     from legalret.ingest.output import check_not_an_input, check_output_path, write_articles_out
     from legalret.ingest.sources import ingest, iter_sources, known_kind
 
@@ -87,6 +88,9 @@ def strict_reason(report) -> str:
         parts.append(f"{len(report.errors)} error(s)")
     if report.uncertain:
         parts.append(f"{len(report.uncertain)} uncertain mojibake repair(s)")
+    if report.dropped:
+        laws = ", ".join(f"{law} {n}" for law, n in report.dropped.items())
+        parts.append(f"{sum(report.dropped.values())} article(s) that could not be read ({laws}; --warnings lists them)")
     return " and ".join(parts)
 
 

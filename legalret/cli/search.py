@@ -201,12 +201,14 @@ def render(query: str, mode: str, hits: list[dict[str, Any]], notices: list[str]
     if not hits:
         console.print("no matching articles")
         return
-    table = Table(show_lines=explain, title=f"{query}  [dim]({mode})[/]")
-    table.add_column("#", justify="right")
-    table.add_column("article", no_wrap=True)
-    table.add_column("title")
-    table.add_column("text", overflow="fold")
-    table.add_column("score", justify="right")
+    table = Table(show_lines=explain, title=f"{escape(caption(query))}  [dim]({mode})[/]")
+    # every column keeps a readable width at 80 columns: a long law name wraps inside its cell (it had squeezed the
+    # number, title, text and score columns to nothing and cut off its own 제N조)
+    table.add_column("#", justify="right", no_wrap=True, min_width=2)
+    table.add_column("article", overflow="fold", min_width=12)
+    table.add_column("title", min_width=6)
+    table.add_column("text", overflow="fold", min_width=12)
+    table.add_column("score", justify="right", no_wrap=True, min_width=6)
     for rank, hit in enumerate(hits, 1):
         text = snippet(_flat(hit.get("text", "")), terms)
         if explain and hit.get("reasons"):
@@ -216,6 +218,16 @@ def render(query: str, mode: str, hits: list[dict[str, Any]], notices: list[str]
     from rich.console import Console
 
     Console().print(table)
+
+
+#: Characters of the query the table's caption shows (a pasted judgment of 4,000 characters filled the screen).
+CAPTION_CHARS = 80
+
+
+def caption(query: str) -> str:
+    """The query as the table's caption: its first :data:`CAPTION_CHARS` characters, on one line."""
+    one_line = " ".join(query.split())
+    return one_line if len(one_line) <= CAPTION_CHARS else one_line[:CAPTION_CHARS] + "…"
 
 
 def _flat(text: str) -> str:

@@ -30,6 +30,7 @@ Usage::
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -117,8 +118,10 @@ def list_manifests() -> list[Manifest]:
 
 
 def is_manifest_ref(value: str) -> bool:
-    """True when ``value`` names a manifest (a .yaml path or a known manifest name) rather than a law."""
-    if value.endswith((".yaml", ".yml")):
+    """True when ``value`` names a manifest (a .yaml path or a known manifest name) rather than a law — or is meant
+    to: a name of ASCII letters, digits and hyphens is no Korean law's (``civil-comercial`` gets "no such corpus
+    manifest (known: …)", not "law not found")."""
+    if value.endswith((".yaml", ".yml")) or re.fullmatch(r"[A-Za-z0-9_.-]+", value.strip()):
         return True
     return any((d / f"{value}.yaml").is_file() or (d / f"{value}.yml").is_file() for d in manifest_dirs())
 

@@ -21,9 +21,9 @@ articles into an existing index:
 
 Both write a new generation and swap it in atomically under the index lock (:mod:`legalret.index.store`).
 ``parts`` (a callback) adds :class:`~legalret.index.store.GenerationPart` s — the precedent memory — to the
-same commit; :mod:`legalret.pipeline` is what passes it. A callback with a ``prepare(entries)`` method is told
-the articles as soon as they are known, so it can start on its own inputs (in another process) while the articles
-are encoded; when it returns a ``busy()`` callable, a torch encoder runs on one thread fewer while ``busy()`` is true
+same commit; :mod:`legalret.pipeline` is what passes it. A callback with a ``prepare(entries, tokenizer)`` method
+is told the articles and the tokenizer settings as soon as they are known, so it can start on its own inputs (in
+another process) while the articles are encoded; when it returns a ``busy()`` callable, a torch encoder runs on one thread fewer while ``busy()`` is true
 (a busy process beside torch's two threads on two cores and torch's threads wait for each other:
 ``experiments/read_ahead_cores.py``). Without a callback, ``add_to_index`` carries the
 previous generation's parts over unchanged.
@@ -48,7 +48,7 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -102,7 +102,8 @@ class PartsContext:
 
 
 #: ``parts(context) -> {name: GenerationPart}``, or None to keep the previous generation's parts as they are
-#: (``build_index`` also calls its ``prepare(entries)``, when it has one, before encoding; see the module docstring).
+#: (``build_index`` also calls its ``prepare(entries, tokenizer)``, when it has one, before encoding; see the module
+#: docstring).
 PartsFn = Callable[[PartsContext], "Mapping[str, Any] | None"]
 
 
@@ -205,7 +206,7 @@ def build_index(
             enc = _resolve_encoder(model, lora, encoder, precision, passage_max_tokens, qadapter)
         prepare = getattr(parts, "prepare", None)
         # after the encoder's load: its imports hold the GIL (started before, they took 2.7× as long)
-        busy = prepare(list(merged.values())) if prepare is not None else None
+        busy = prepare(list(merged.values()), settings) if prepare is not None else None
         previous = _try_load_previous(index_dir, stages)
         entries = list(merged.values())
         data, manifest = _assemble(entries, previous, enc, settings, bm25 or BM25Params(), report, stages, batch_size,
@@ -239,8 +240,13 @@ def add_to_index(
     batch_size: int = 32,
     keep: int | None = None,
     verbose: bool = False,
+    incomplete: Collection[str] = (),
 ) -> BuildReport:
     """Merge new / amended ``articles`` into the index at ``index_dir`` (see module docstring).
+
+    ``incomplete``: laws the batch does not hold whole — their files had articles that could not be read
+    (:attr:`~legalret.ingest.sources.IngestReport.dropped`) —, whose articles missing from the batch are kept as with
+    ``remove_missing=False``: an unreadable article is not a repealed one.
 
     The index's own encoder is used; ``model`` / ``adapter``, when given, must match it (else
     :class:`IndexError_`: rebuild with ``index build`` to change encoders). The previous generation is
@@ -259,7 +265,7 @@ def add_to_index(
         info = previous.manifest.get("encoder")
         if info is None:  # an encoder asked of a BM25-only index: a clear error (nothing is loaded)
             load_index_encoder(None, model=model, adapter=adapter, encoder=encoder, where=index_dir)
-        merged, changes, removed_by_law = _merge(previous.articles, incoming, remove_missing)
+        merged, changes, removed_by_law = _merge(previous.articles, incoming, remove_missing, frozenset(incomplete))
         report.added, report.changed, report.removed, report.unchanged = changes
         if not allow_removals:
             _check_removals(removed_by_law, previous)
@@ -376,10 +382,11 @@ def _dedupe(articles: Iterable[Article]) -> tuple["OrderedDict[str, Article]", i
 
 
 def _merge(
-    old: Sequence[Article], incoming: "OrderedDict[str, Article]", remove_missing: bool
+    old: Sequence[Article], incoming: "OrderedDict[str, Article]", remove_missing: bool,
+    incomplete: Collection[str] = frozenset(),
 ) -> tuple[list[Entry], tuple[int, int, int, int], dict[str, tuple[int, int]]]:
     """New entry list (laws in their old order, new laws appended), (added, changed, removed, unchanged),
-    and, per law that loses articles, (removed, articles it had).
+    and, per law that loses articles, (removed, articles it had). The laws in ``incomplete`` lose none.
 
     Articles of laws the batch does not touch stay references into the previous store (never parsed);
     only the old articles of the laws in the batch are parsed, to compare them with the new text."""
@@ -409,7 +416,7 @@ def _merge(
                 unchanged += 1
             else:
                 changed += 1
-        if remove_missing:
+        if remove_missing and law not in incomplete:
             gone = sum(1 for key, e in olds.items() if key not in new_keys and not e.deleted)
             removed += sum(1 for key in olds if key not in new_keys)
             if gone:

@@ -103,6 +103,17 @@ _OPEN: dict[str, "ChunkedCache"] = {}
 _OPEN_LOCK = threading.Lock()
 
 
+def _forget_open_in_child() -> None:
+    """A forked child opens its own cache objects: a lock of the parent's may have been held at the fork."""
+    global _OPEN_LOCK
+    _OPEN.clear()
+    _OPEN_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_open_in_child)
+
+
 class ChunkedCache:
     """Rows keyed by text hash for one fingerprint, in ``root/<digest>/chunk-*.npz`` (see the module docstring).
 
@@ -150,6 +161,25 @@ class ChunkedCache:
                         where[h.decode("ascii") if isinstance(h, bytes) else str(h)] = (chunk.name, row)
                 self._where = where
             return self._where
+
+    def refresh(self) -> int:
+        """Index the chunks another process wrote since this object read its index (a build's read-ahead
+        process tokenizes the holdings into the cache while the build encodes); returns how many rows that adds."""
+        with self._lock:
+            if self._where is None:
+                return 0  # not read yet: the first lookup reads every chunk
+            where, known = self._where, {name for name, _ in self._where.values()}
+            added = 0
+            for chunk in sorted(self.path.glob("chunk-*.npz")) if self.path.is_dir() else []:
+                if chunk.name in known or chunk.name in self._warned:
+                    continue
+                arrays = self._read_chunk(chunk.name, "hashes")
+                for row, h in enumerate(arrays["hashes"].tolist() if arrays is not None else []):
+                    key = h.decode("ascii") if isinstance(h, bytes) else str(h)
+                    if key not in where:
+                        where[key] = (chunk.name, row)
+                        added += 1
+            return added
 
     def _read_chunk(self, name: str, *arrays: str) -> dict[str, np.ndarray] | None:
         """``arrays`` of chunk ``name`` (the zip's CRC checks every byte), or None when it cannot be read."""

@@ -135,6 +135,21 @@ def _kiwi_version() -> str:
 
 _KIWI_CACHE: dict[tuple, object] = {}
 _KIWI_LOCK = threading.Lock()
+_PARENTS_KIWI: list = []  # (in a forked child) the parent's Kiwi objects, never used and never freed
+
+
+def _forget_kiwi_in_child() -> None:
+    """A forked child must not use its parent's Kiwi objects: their worker threads are not in the child (an
+    analysis waits on them for ever) and the lock may have been held by another thread at the fork. The child
+    loads its own Kiwi when it needs one. The parent's stay referenced: freeing one joins its missing threads."""
+    global _KIWI_LOCK
+    _PARENTS_KIWI.extend(_KIWI_CACHE.values())
+    _KIWI_CACHE.clear()
+    _KIWI_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_kiwi_in_child)
 
 
 def _get_kiwi(user_words: tuple[str, ...], num_workers: int, multi_dict: bool = False, typo_dict: bool = False,

@@ -48,6 +48,9 @@ class LawDocument:
     articles: list[Article] = field(default_factory=list)
     #: recoverable defects found while parsing (each names its line/field); reported, not fatal
     warnings: list[SourceError] = field(default_factory=list)
+    #: articles the parser could not read and left out (each with a warning): the document is not the whole law, so
+    #: ``index add`` must not take its missing articles as repealed
+    dropped: int = 0
 
     @property
     def deleted(self) -> int:

@@ -134,6 +134,7 @@ def _parse_law(obj: Any, source: str, fix: Fix | None, lines: dict[str, deque[in
             article = _article(unit, doc, chapter, branches, fix)
         except (ValueError, TypeError, AttributeError) as e:
             doc.warnings.append(SourceError(source, f"skipped a malformed article: {e}", line=line, field=where))
+            doc.dropped += 1
             continue
         article.line = line
         ident = (article.number, article.branch)

@@ -259,8 +259,11 @@ def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
             if raw.startswith("#####"):
                 m = _ARTICLE.match(raw)
                 if not m:
-                    doc.warnings.append(SourceError(doc.source, f"unreadable article heading {raw.strip()!r}",
-                                                    line=lineno, field="heading"))
+                    doc.warnings.append(SourceError(doc.source, f"unreadable article heading {raw.strip()!r}; "
+                                                                "the article was left out", line=lineno, field="heading"))
+                    doc.dropped += 1
+                    finish(art)  # its body is not the previous article's: it is left out with its heading
+                    art = para = item = None
                     continue
                 finish(art)
                 explicit_branch = int(m[2]) if m[2] else None

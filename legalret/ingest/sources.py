@@ -75,12 +75,15 @@ class IngestReport:
     #: lossy mojibake repairs that stayed uncertain (low confidence, or bytes left unrepaired): also in
     #: ``warnings``; printed always, and ``--strict`` fails on them (the text may hold a wrong guess)
     uncertain: list[SourceError] = field(default_factory=list)
+    #: law → articles its files held that could not be read (left out, each with a warning): an ``index add`` keeps
+    #: those laws' articles the batch lacks, and ``--strict`` fails on them
+    dropped: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
     @property
     def failed(self) -> bool:
-        """What ``--strict`` refuses: any error, or any uncertain mojibake repair."""
-        return bool(self.errors or self.uncertain)
+        """What ``--strict`` refuses: any error, any uncertain mojibake repair, any article left out unread."""
+        return bool(self.errors or self.uncertain or self.dropped)
 
     def uncertain_refusal(self, flag: str = "--accept-uncertain-repairs", shown: int = 3) -> str | None:
         """The one line with which ``index build`` / ``index add`` refuse to index text whose lossy mojibake
@@ -106,6 +109,7 @@ class IngestReport:
             "errors": len(self.errors),
             "warnings": len(self.warnings),
             "mojibake_uncertain": len(self.uncertain),
+            "articles_unread": sum(self.dropped.values()),
             "skipped": self.skipped,
             "duplicates": self.duplicates,
             "seconds": round(self.seconds, 2),
@@ -248,12 +252,25 @@ def detect_format(name: str, text: str) -> str:
 
 
 def decode(data: bytes, name: str, warnings: list[SourceError] | None = None) -> str:
-    """UTF-8 (BOM allowed). Legacy Korean CP949/EUC-KR files are decoded with a warning; anything
+    """UTF-8 (BOM allowed). Legacy Korean CP949/EUC-KR files and UTF-16 with its byte-order mark (Windows'
+    "Unicode" text) are decoded with a warning; UTF-8 cut inside its last character is said to be cut off; anything
     else is a :class:`SourceError` naming the line and byte offset of the first bad byte."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if warnings is not None:
+                warnings.append(SourceError(name, "UTF-16 text; decoded (save it as UTF-8)", field="encoding"))
+            return text
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
+        if e.reason == "unexpected end of data":  # every byte before it was UTF-8: the file stops mid-character
+            raise SourceError(name, f"the file ends inside a character (byte {e.start} of {len(data)}): it looks cut "
+                                    "off; read it again whole", line=line, field="encoding") from None
         utf8_error = SourceError(name, f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}); "
                                        "save it as UTF-8", line=line, field="encoding")
     try:
@@ -441,6 +458,8 @@ def iter_documents(sources, *, kinds=None, laws=None, report: IngestReport | Non
         report.warnings.extend(warnings)
         for doc in kept:
             report.warnings.extend(doc.warnings)
+            if doc.dropped:
+                report.dropped[doc.law] += doc.dropped
             yield doc
     for err in source_errors:
         fail(err)

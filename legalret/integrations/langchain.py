@@ -68,7 +68,8 @@ class LegalretRetriever(BaseRetriever):
             if self._service is None:
                 from legalret.serve.client import ServerClient
 
-                self._service = ServerClient(self.server_url, token=self.token)
+                self._service = ServerClient(self.server_url, token=self.token,
+                                             hint="start it with `legalret serve`, or give the server_url it listens on")
             return self._service.search(query, k=self.k, law=self.law, kind=self.kind, mode=self.mode, explain=True)
         if self._service is None:
             from legalret.config import default_index_dir

@@ -101,9 +101,14 @@ def _keep_key_fn(keep_keys: Collection[str] | Callable[[str], bool] | None) -> C
     return allowed.__contains__
 
 
+def memory_texts(items: Iterable[MemoryItem], with_summary: bool = True) -> list[str]:
+    """The texts a memory tokenizes for ``items`` (the holding, with its 판결요지 when ``with_summary``)."""
+    return [it.search_text(with_summary) for it in items]
+
+
 def tokenize_items(memory: PrecedentMemory, items: list[MemoryItem]) -> list[list[str]]:
     """The BM25 tokens of ``items`` as ``memory`` indexes them (its tokenizer, summary setting, token cut)."""
-    tokens = _tokenize_all(memory.tokenizer, [it.search_text(memory.with_summary) for it in items], f"tokenizing {memory.kind}")
+    tokens = _tokenize_all(memory.tokenizer, memory_texts(items, memory.with_summary), f"tokenizing {memory.kind}")
     return [t[: memory.max_tokens] for t in tokens] if memory.max_tokens else tokens  # long facts: the opening
 
 

@@ -22,6 +22,7 @@ import os
 import sys
 import time
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -29,7 +30,9 @@ from legalret.errors import LegalretError
 from legalret.index.build import PartsContext
 from legalret.index.store import IndexData
 from legalret.index.tokenize import KiwiTokenizer
-from legalret.memory.builder import add_items, add_precedents, keep_only, memory_from_items, migrate_legacy, read_items, reresolve
+from legalret.index.token_cache import TokenCache, cache_root
+from legalret.memory.builder import (add_items, add_precedents, keep_only, memory_from_items, memory_texts, migrate_legacy,
+                                     read_items, reresolve)
 from legalret.memory.facts import add_facts, build_facts_memory, decisions_of, facts_items, facts_memory_from_items
 from legalret.memory.format import FACTS_PART, MEMORY_PART, legacy_memory
 from legalret.memory.retriever import VoteConfig, WeightConfig
@@ -50,8 +53,9 @@ class MemoryBuild:
 
     Reading the decisions and the facts (and joining them) is single-threaded Python that needs no encoder and
     no tokenizer, so :meth:`prepare` — called by the build once the articles are known — starts it in a
-    second process while the articles are encoded on the other core (``read_ahead``; default on, off with
-    ``LEGALRET_READ_AHEAD=off``: the same memories either way). ``encoder`` is the build's encoder afterwards."""
+    second process while the articles are encoded on the other core; that process then runs Kiwi over the
+    holdings into the token cache until the build needs them (``read_ahead``: :func:`read_ahead_mode`, the
+    same memories in every mode). ``encoder`` is the build's encoder afterwards."""
 
     def __init__(self, precedents: Iterable[Any] | None, facts: Iterable[Any] | None = None, dense: bool = False,
                  read_ahead: bool | None = None):
@@ -59,15 +63,18 @@ class MemoryBuild:
             raise LegalretError("--facts needs --precedents: the facts are joined with the decisions' citations")
         self.precedents, self.facts, self.dense = precedents, facts, dense
         self.read_ahead = read_ahead_enabled() if read_ahead is None else read_ahead
+        self.tokens_ahead = self.read_ahead and tokens_ahead_enabled()
         self.info: dict = {}
         self.encoder: Any = None
         self._ahead: _ReadAhead | None = None
 
-    def prepare(self, entries: Sequence[Any]) -> Callable[[], bool] | None:
-        """Start reading the memories' inputs (see the class docstring); the build calls this before encoding
-        and leaves the reading process a core for as long as the returned ``busy()`` says it is reading."""
+    def prepare(self, entries: Sequence[Any], tokenizer: Any = None) -> Callable[[], bool] | None:
+        """Start reading the memories' inputs (see the class docstring) — and, given the build's tokenizer
+        settings, tokenizing the holdings; the build calls this before encoding and leaves the process a core for
+        as long as the returned ``busy()`` says it is working."""
         if self.precedents is not None and self.read_ahead and self._ahead is None:
-            self._ahead = _ReadAhead(self._read, ArticleCatalog.from_articles(entries))
+            then = partial(tokenize_ahead, tokenizer) if self.tokens_ahead and tokenizer is not None else None
+            self._ahead = _ReadAhead(self._read, ArticleCatalog.from_articles(entries), then)
         return self._ahead.busy if self._ahead is not None else None
 
     def __call__(self, ctx: PartsContext) -> dict | None:
@@ -77,8 +84,13 @@ class MemoryBuild:
         catalog = ArticleCatalog.from_articles(ctx.entries)
         ahead = self._ahead.result() if self._ahead is not None else None
         items, errors, facts_items = ahead if ahead is not None else self._read(catalog, track)
-        memory = memory_from_items((), tokenizer=KiwiTokenizer(ctx.tokenizer),
-                                   encoder=self.encoder if self.dense else None)
+        tokenizer = KiwiTokenizer(ctx.tokenizer)
+        if self._ahead is not None and self._ahead.tokenized:  # its chunks, written since this process last looked
+            self.info["tokenized_ahead"] = self._ahead.tokenized
+            cache = TokenCache.for_tokenizer(tokenizer)
+            if cache is not None:
+                cache.refresh()
+        memory = memory_from_items((), tokenizer=tokenizer, encoder=self.encoder if self.dense else None)
         keep_only(memory, catalog.__contains__)  # (only what build_memory would set: no item is filtered again)
         memory.errors.extend(errors)
         add_items(memory, items)
@@ -102,41 +114,84 @@ class MemoryBuild:
         return items, errors, facts_items(track(self.facts, "reading facts"), decisions_of(items))
 
 
-def read_ahead_enabled() -> bool:
+def read_ahead_mode() -> str:
     """``LEGALRET_READ_AHEAD``: ``off`` reads the memories' inputs after the articles are encoded (as before
-    the read-ahead; for comparisons), anything else while they are — on Linux with two cores or more (the
-    read-ahead is a forked process, :class:`_ReadAhead`; elsewhere, or on one core, there is nothing to gain)."""
-    if os.environ.get("LEGALRET_READ_AHEAD", "on").strip().lower() in ("off", "0", "false", "no"):
-        return False
-    return sys.platform.startswith("linux") and (os.cpu_count() or 1) >= 2
+    the read-ahead; for comparisons); ``read`` reads them while the articles are encoded, in a second process;
+    anything else (``on``, the default) also runs Kiwi over the holdings there once they are read, into the token
+    cache, until the build needs them (see :func:`tokenize_ahead`)."""
+    setting = os.environ.get("LEGALRET_READ_AHEAD", "on").strip().lower()
+    if setting in ("off", "0", "false", "no"):
+        return "off"
+    return "read" if setting == "read" else "on"
+
+
+def read_ahead_enabled() -> bool:
+    """Whether a build reads ahead (:func:`read_ahead_mode`) — on Linux with two cores or more (the read-ahead
+    is a forked process, :class:`_ReadAhead`; elsewhere, or on one core, there is nothing to gain)."""
+    return read_ahead_mode() != "off" and sys.platform.startswith("linux") and (os.cpu_count() or 1) >= 2
+
+
+def tokens_ahead_enabled() -> bool:
+    """Whether the read-ahead process also tokenizes the holdings: ``LEGALRET_READ_AHEAD`` not ``read``, and a
+    token cache to hand the tokens back through (``LEGALRET_TOKEN_CACHE=off``: nothing to hand them in)."""
+    return read_ahead_enabled() and read_ahead_mode() == "on" and cache_root() is not None
+
+
+#: Holdings a read-ahead process tokenizes between looks at whether the build wants them (~1 s on one core).
+TOKENS_AHEAD_CHUNK = 256
+
+
+def tokenize_ahead(settings: Any, read: tuple, stop: Callable[[], bool], done: Callable[[int], None]) -> None:
+    """In the read-ahead process, once it has read the decisions (``read``: its result, not sent yet): the holdings'
+    BM25 tokens into the token cache, on one Kiwi thread (the build encodes on the other core), a chunk at a time
+    until ``stop()`` — the build has reached its memory stage and tokenizes what is left on both cores, reading these
+    from the cache. The tokens are Kiwi's whatever its thread count, so the memory is the same; ``done(n)`` counts
+    them. On the main job, 19.3k of its 33.3k holdings are done so while the articles are encoded, and a first build
+    takes 0.816× the time (``benchmarks/build_stages.py read-ahead --modes read,on``)."""
+    tokenizer = KiwiTokenizer(settings, num_workers=1)  # a Kiwi of its own (tokenize._forget_kiwi_in_child)
+    texts = memory_texts(read[0])
+    for start in range(0, len(texts), TOKENS_AHEAD_CHUNK):
+        if stop():
+            return
+        part = texts[start : start + TOKENS_AHEAD_CHUNK]
+        tokenizer.tokenize_many(part)
+        done(len(part))
 
 
 #: A read-ahead process that has read no record for this long while the build waits for it is killed, and the
 #: build reads in-process (a record takes about a millisecond; joining and pickling the result a few seconds).
 STALLED_S = 120.0
+#: Seconds a read-ahead process that has sent its result may take to end before it is killed.
+STOP_WAIT_S = 30.0
 
 
 class _ReadAhead:
     """``read(catalog, count)`` in a forked child process; :meth:`result` waits for it — showing its progress,
-    since a build without an encoder reaches the memory stage at once — and unpickles what it sends back.
+    since a build without an encoder reaches the memory stage at once — and unpickles what it sends back. With
+    ``then``, the child goes on with ``then(result, stop, done)`` once it has read, until :meth:`result` asks it to
+    stop (:func:`tokenize_ahead`), and only then sends the result: it is more than a pipe holds, so a send waits for
+    the parent to read, which it does when it wants the result. ``tokenized`` counts what ``then`` did.
 
     A process, not a thread: a reading thread holds the GIL that torch's main thread needs between operations,
     and the encoding it was meant to overlap took longer by as much as the reading saved
     (``experiments/read_ahead_cores.py``: 400 articles in 12.7 s alone, 24.5–30.0 s beside a reading thread,
     19.7 s on one torch thread beside a reading process — the same as alone on one thread). Forked, because the
     child needs the caller's inputs as they are (generators over zips not yet opened: the parent's copies stay
-    unread) and nothing is imported again; it runs only Python — no torch, no Kiwi, no console. When the child
+    unread) and nothing is imported again; it runs no torch and no console, and Kiwi only as ``then`` does, its own
+    (the parent's Kiwi objects are forgotten at the fork: their worker threads are not in the child). When the child
     fails in any way (an exception, killed, stalled, a result that does not unpickle), :meth:`result` returns None and the
     caller reads in-process, from its own unread inputs: the error, if it is one, is raised there as usual."""
 
-    def __init__(self, read: Callable, catalog: ArticleCatalog):
+    def __init__(self, read: Callable, catalog: ArticleCatalog, then: Callable | None = None):
         import multiprocessing
 
         context = multiprocessing.get_context("fork")
         self._done = context.RawValue("q", 0)  # records read so far (precedents, then facts); one writer: no lock
         self._read_s = context.RawValue("d", 0.0)  # seconds the child took to read, set once it has read all
+        self._stop = context.RawValue("b", 0)  # set by the parent: the child's ``then`` ends after its current chunk
+        self._then_done = context.RawValue("q", 0)  # what ``then`` did (holdings tokenized)
         self._conn, child_end = context.Pipe(duplex=False)
-        self._process = context.Process(target=self._run, args=(read, catalog, child_end),
+        self._process = context.Process(target=self._run, args=(read, catalog, child_end, then),
                                         name="legalret-read-ahead", daemon=True)
         self._t0 = time.perf_counter()
         self._process.start()
@@ -148,26 +203,41 @@ class _ReadAhead:
             done.value += 1
             yield item
 
-    def _run(self, read: Callable, catalog: ArticleCatalog, conn) -> None:  # in the child
+    def _run(self, read: Callable, catalog: ArticleCatalog, conn, then: Callable | None) -> None:  # in the child
         import pickle
 
         _die_with_parent()
+        out = None
         try:
             out = read(catalog, self._count)
             self._read_s.value = time.perf_counter() - self._t0  # (one monotonic clock for parent and child)
             payload = pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
         except BaseException:  # noqa: BLE001 — the parent reads again in-process and raises it there
             payload = b""
+        if then is not None and payload:  # before sending: the parent takes the payload (megabytes, more than the
+            try:                           # pipe holds) only when it wants it, so a send first would wait till then
+                then(out, lambda: bool(self._stop.value), self._count_then)
+            except BaseException:  # noqa: BLE001 — only work ahead: the build does what is not in the cache
+                pass
         conn.send_bytes(payload)
         conn.close()
 
+    def _count_then(self, n: int) -> None:
+        self._then_done.value += n
+
+    @property
+    def tokenized(self) -> int:
+        """What the child's ``then`` did (holdings tokenized into the cache)."""
+        return int(self._then_done.value)
+
     def busy(self) -> bool:
-        """Still reading (nothing sent back yet): the encoder leaves it a core."""
-        return self._process.is_alive() and not self._conn.poll()
+        """Still reading, or working ahead (not yet told to stop): the encoder leaves it a core."""
+        return self._process.is_alive() and not self._stop.value
 
     def result(self) -> tuple | None:
         import pickle
 
+        self._stop.value = 1  # the build wants the memories now: whatever the child does after reading can end
         if not self._conn.poll():
             with progress("reading precedents and facts (started before encoding)") as shown:
                 last, since = self._done.value, time.monotonic()
@@ -184,13 +254,17 @@ class _ReadAhead:
         except (EOFError, OSError, pickle.UnpicklingError, AttributeError, TypeError, ValueError):
             out = None  # the child died (or sent what does not load): read in-process
         self._conn.close()
-        self._process.join()
+        self._process.join(STOP_WAIT_S)  # (it has sent its result: it ends now)
+        if self._process.is_alive():  # (it should never be): what it did is in the cache, the rest is done here
+            self._process.kill()
+            self._process.join()
         if out is None:
             console.print("[yellow]read-ahead process gave no result; reading precedents and facts now[/]",
                           highlight=False)
             return None
         # the reading time is the child's own: the build may take the result long after it was ready
-        console.print(f"[dim]read ahead: {self._done.value:,} precedents and facts in {self._read_s.value:.1f}s "
+        ahead = f"; then tokenized {self.tokenized:,} holdings" if self.tokenized else ""
+        console.print(f"[dim]read ahead: {self._done.value:,} precedents and facts in {self._read_s.value:.1f}s{ahead} "
                       f"(a second process; taken {time.perf_counter() - self._t0:.1f}s after its start)[/]",
                       highlight=False)
         return out

@@ -73,6 +73,15 @@ class Filters:
             raise LegalretError(f"unknown kind filter {unknown[0]!r}: this index has {', '.join(self.kinds) or 'no kinds'}")
         return out or None
 
+    def check_not_empty(self, laws: list[str] | None, kinds: list[str] | None, mask: np.ndarray | None) -> None:
+        """A law filter and a kind filter that no article meets together (``--law 근로기준법 --kind 시행령``) is a
+        one-line error naming the decrees to ask for — the search answered nothing, without a word."""
+        if mask is None or mask.any() or not (laws and kinds):
+            return
+        decrees = [f"{law} {kind}" for law in laws for kind in kinds if self.law_names.resolve(f"{law} {kind}")]
+        hint = f" (a {kinds[0]} is a law of its own here: --law '{decrees[0]}')" if decrees else ""
+        raise LegalretError(f"no article of {', '.join(laws)} is of kind {', '.join(kinds)}{hint}")
+
     def mask(self, laws: list[str] | None, kinds: list[str] | None) -> np.ndarray | None:
         key = (tuple(laws or ()), tuple(kinds or ()))
         if key not in self._masks:

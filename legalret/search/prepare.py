@@ -128,19 +128,26 @@ class QueryPreparer:
     def query(self, text: str) -> Query:
         if not isinstance(text, str):
             raise LegalretError(f"query must be text, not {type(text).__name__}")
+        q, notes = self.readable(text)
+        if not q:
+            raise LegalretError("empty query: type some words or an article citation such as '민법 제750조'")
+        return Query(q, self.tokens(q), notes=notes)
+
+    def readable(self, text: str, *, cut: bool = True) -> tuple[str, list[str]]:
+        """``text`` as a search reads it — mojibake repaired, normalized, cut to :data:`MAX_QUERY_CHARS` (``cut``),
+        other ways of writing article numbers, Hanja and short law names read — and the notices saying so. What a
+        citation check or an article lookup reads too, so that they find what the search finds."""
         # the repair reads the raw text: normalizing first would turn NBSP and U+0085 (bytes of a lossy decode)
         # into spaces and lose what the repair needs
         text, notes = repaired_query(text.encode("utf-8", "replace").decode("utf-8"))
         q = clean_query(text)
-        if not q:
-            raise LegalretError("empty query: type some words or an article citation such as '민법 제750조'")
-        if len(q) > MAX_QUERY_CHARS:
+        if cut and len(q) > MAX_QUERY_CHARS:
             notes.append(query_cut_note(len(q)))
             q = q[:MAX_QUERY_CHARS]
         q = citation_forms(q)  # 민법 §750, 민법 제750, 751조 → 민법 제750조(, 제751조)
         q, read = hangul_query(q, self.word_weight)
         q, named = self.full_law_names(q)
-        return Query(q, self.tokens(q), notes=notes + read + named)
+        return q, notes + read + named
 
     def full_law_names(self, text: str) -> tuple[str, list[str]]:
         """``text`` with the short names of this index's laws written out (:func:`legalret.keys.written_out`:
@@ -164,7 +171,8 @@ class QueryPreparer:
         no encoder is loaded), or with no indexable content at all (then it gets a notice, no hits)."""
         if not cites:
             if not q.tokens:
-                q.notes.append(NO_WORDS)
+                if without_case_numbers(q.text) == q.text:  # (a 사건번호 alone has its own notice: not held here)
+                    q.notes.append(NO_WORDS)
                 return False
             return True
         rest = q.text

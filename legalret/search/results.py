@@ -90,11 +90,17 @@ def mark_not_in_force(hits: list[Hit], today: str, notes: list[str]) -> None:
                      "today may differ (law.go.kr shows it)")
 
 
-def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list[str]) -> list[Hit]:
+def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list[str],
+                  laws: Iterable[str] | None = None) -> list[Hit]:
     """The hits of a query's exact citations, scored above the best retrieved one (``top``), in order — a range's
     live articles between its two ends included (at most :data:`MAX_RANGE`); a cited article the index lacks or has
-    deleted gets a notice."""
+    deleted, or whose paragraph it lacks, gets a notice — and so does one outside the ``laws`` filter: listed, since
+    the query cites it, but said."""
     hits: list[Hit] = []
+    outside = sorted({c.law for c in cites if laws and c.law not in laws and c.key in data.by_key})
+    if outside:
+        notes.append(f"cited articles of {', '.join(outside)} are listed though the law filter is "
+                     f"{', '.join(laws or [])}: the query cites them")
 
     def add(key: str, art: Article, reason: str) -> None:
         hits.append(Hit(key, top + 1.0, art, {"citation": len(hits) + 1}, {}, [reason]))
@@ -119,8 +125,20 @@ def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list
         if art.deleted:
             notes.append(f"cited article {c.key} is deleted (삭제)")
             reason += " — article deleted (삭제)"
+        elif c.paragraph is not None and not paragraph_exists(art, c.paragraph):  # an invented 제9항 is no citation
+            notes.append(f"cited article {c.key} has no 제{c.paragraph}항")
+            reason += f" — it has no 제{c.paragraph}항"
         add(c.key, art, reason)
     return hits
+
+
+def paragraph_exists(article: Article | None, paragraph: int) -> bool:
+    """Whether ``article`` has 제``paragraph``항 in force: False for an article not in the index, and for a deleted
+    one (its only text is "삭제 <…>": no paragraphs left to cite); an article of one unnumbered paragraph has 제1항."""
+    if article is None or article.deleted:
+        return False
+    numbers = {p.number for p in article.paragraphs}
+    return paragraph in numbers or (paragraph == 1 and numbers == {None})
 
 
 def range_keys(data: Any, law: str, first: tuple[int, int], last: tuple[int, int]) -> list[str]:

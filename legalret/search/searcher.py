@@ -253,6 +253,7 @@ class Searcher:
             raise LegalretError(f"k must be at least 1, got {k}")
         law_filter, kind_filter = self.resolve_laws(laws), self.resolve_kinds(kinds)
         mask = self.filters.mask(law_filter, kind_filter)
+        self.filters.check_not_empty(law_filter, kind_filter, mask)
         befores = before if isinstance(before, (list, tuple)) else [before] * len(queries)
         excludes = exclude if isinstance(exclude, (list, tuple)) else [exclude] * len(queries)
         if len(befores) != len(queries) or len(excludes) != len(queries):
@@ -305,7 +306,7 @@ class Searcher:
             fused = convex_fusion(lists, None, n)
             for item in fused:
                 item.score = item.scores[mode]
-        hits = citation_hits(cites, self.data, fused[0].score if fused else 0.0, q.notes)  # stage 6, respond
+        hits = citation_hits(cites, self.data, fused[0].score if fused else 0.0, q.notes, q.laws)  # stage 6, respond
         depth, shown = max(self.fusion.candidates, k), {h.key for h in hits}
         for item in fused:
             if len(hits) >= k:

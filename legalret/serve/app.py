@@ -35,7 +35,7 @@ import os
 import time
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from fastapi import Depends, FastAPI, Query, Request
 from pydantic import BaseModel, Field, field_validator
@@ -125,11 +125,17 @@ def k_not_a_boolean(value):
     return value
 
 
+def k_or_default(default: int) -> Callable[[Any], Any]:
+    """A ``k`` check (before pydantic's) where null means ``default`` — many JSON and LLM clients send null for an
+    optional argument they leave out — and true/false is refused (:func:`k_not_a_boolean`)."""
+    return lambda value: default if value is None else k_not_a_boolean(value)
+
+
 class SearchRequest(BaseModel):
     """``POST /api/search``'s body: the GET parameters as JSON."""
 
     q: str = Field(description=f"The question or keywords (longer than {MAX_QUERY_CHARS} characters: cut, with a notice)")
-    k: int = Field(10, description=f"Number of hits (1–{MAX_K}).")
+    k: int = Field(10, description=f"Number of hits (1–{MAX_K}; null: 10).")
     law: str | None = None
     kind: str | None = None
     mode: str = "hybrid"
@@ -138,7 +144,7 @@ class SearchRequest(BaseModel):
     @field_validator("k", mode="before")
     @classmethod
     def _k_not_a_boolean(cls, value):
-        return k_not_a_boolean(value)
+        return k_or_default(10)(value)
 
 
 class ErrorModel(BaseModel):
@@ -179,6 +185,8 @@ def validation_message(errors: list[dict[str, Any]], content_type: str | None = 
             return (f"body: {sent}, not read as JSON; send a JSON object such as {{\"q\": \"유치권\"}} "
                     "with Content-Type: application/json")
         return 'body: expected a JSON object such as {"q": "유치권", "k": 10}'
+    if loc == ("body",) and first.get("type") == "missing":  # POST with no body (the query string is not read)
+        return 'body: missing; POST /api/search takes a JSON object such as {"q": "유치권", "k": 10} (or use GET ?q=…)'
     where = ".".join(str(p) for p in loc[1:]) or "request"
     return f"{where}: {first.get('msg', 'invalid')}"
 

@@ -41,7 +41,11 @@ def server_from_env() -> str | None:
 
 
 class ServerClient:
-    def __init__(self, base_url: str, *, token: str | None = None, timeout: float = 60.0):
+    """``hint``: what the error for an unreachable server tells the user to do (the URL came from somewhere: by
+    default ``LEGALRET_SERVER``)."""
+
+    def __init__(self, base_url: str, *, token: str | None = None, timeout: float = 60.0, hint: str | None = None):
+        self.hint = hint or f"start it with `legalret serve` or unset {SERVER_ENV}"
         if "://" not in base_url:
             base_url = "http://" + base_url
         self.base_url = base_url.rstrip("/")
@@ -93,5 +97,4 @@ class ServerClient:
             raise ServerError(f"server {self.base_url}: {message} (HTTP {e.code})", e.code) from None
         except (urllib.error.URLError, OSError, ValueError) as e:
             reason = getattr(e, "reason", None) or e
-            raise LegalretError(f"cannot reach the legalret server at {self.base_url} ({reason}); "
-                                f"start it with `legalret serve` or unset {SERVER_ENV}") from None
+            raise LegalretError(f"cannot reach the legalret server at {self.base_url} ({reason}); {self.hint}") from None

@@ -26,8 +26,10 @@ The server follows the index like ``legalret serve`` does: after ``legalret inde
 the new generation (:class:`legalret.serve.live.LiveSearcher`).
 """
 
+import json
 import logging
 import os
+import re
 from typing import Annotated, Any, Literal
 
 import anyio
@@ -35,13 +37,13 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.stdio import stdio_server
 from mcp.shared.message import SessionMessage
-from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, ToolAnnotations
+from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, ToolAnnotations, jsonrpc_message_adapter
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 from legalret.errors import LegalretError
 from legalret.config import MAX_K, MAX_QUERY_CHARS
 from legalret.search.searcher import MODES
-from legalret.serve.app import _version, k_not_a_boolean
+from legalret.serve.app import _version, k_or_default
 from legalret.serve.live import LiveSearcher
 from legalret.serve.statutes import StatuteService
 from legalret.serve.wording import facts_excerpt
@@ -57,6 +59,11 @@ INSTRUCTIONS = (
 
 #: The API's modes as an enum in the tool's schema (``Literal`` of a tuple lists its items).
 SearchMode = Literal[MODES]
+#: search_statutes' number of articles when the agent gives none (or null).
+DEFAULT_K = 5
+#: list_laws' most laws in one answer: every law of an index of all acts and decrees (3,195) was ~220k characters,
+#: more than an agent's context holds.
+MAX_LAWS = 200
 
 
 # ---- typed results (the tools' output schemas) ------------------------------------------------------
@@ -153,6 +160,8 @@ class CitationReport(BaseModel):
     citations: list[CitationCheck]
     unresolved: list[str] = Field(description="references that name no law of this index (e.g. 형법 on a 민법 index)")
     decisions: list[DecisionCheck] = Field(default_factory=list, description="each decision cited by 사건번호")
+    notices: list[str] = Field(default_factory=list, description="how the passage was read (Hanja in Hangul, a repaired "
+                                                                 "encoding, short law names written out)")
 
 
 class LawInfo(BaseModel):
@@ -164,6 +173,8 @@ class LawList(BaseModel):
     generation: str
     laws: list[LawInfo]
     kinds: list[str]
+    matching: int = Field(description="how many laws of this index match the request (more than listed: narrow the "
+                                      "name, or raise limit)")
 
 
 class LegalretMCPServer(MCPServer):
@@ -193,6 +204,8 @@ class LegalretMCPServer(MCPServer):
                     async for item in read_stream:
                         if not isinstance(item, Exception):
                             await send.send(item)
+                        elif (message := without_lone_surrogates(item)) is not None:
+                            await send.send(SessionMessage(message))
                         elif (error := not_a_message(item)) is not None:
                             await write_stream.send(SessionMessage(JSONRPCError(jsonrpc="2.0", id=None, error=error)))
 
@@ -201,6 +214,35 @@ class LegalretMCPServer(MCPServer):
                 await self._lowlevel_server.run(receive, write_stream,
                                                 self._lowlevel_server.create_initialization_options())
                 tg.cancel_scope.cancel()
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_lone_surrogates(exc: Exception) -> Any:
+    """The message of a stdin line the SDK's strict JSON reader refused only for an escaped lone surrogate
+    (``"\\ud800"``: valid JSON, but no character) — read by Python's ``json``, each surrogate replaced by U+FFFD —
+    so that the request gets its answer (it got a parse error with ``id: null``, and its client waited for ever);
+    None for anything else."""
+    problems = exc.errors() if isinstance(exc, ValidationError) else []
+    line = problems[0].get("input") if problems else None
+    if not isinstance(line, str) or "\\u" not in line or not any(p.get("type") == "json_invalid" for p in problems):
+        return None
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return _SURROGATE.sub("\ufffd", value)
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, dict):
+            return {clean(k): clean(v) for k, v in value.items()}
+        return value
+
+    try:
+        return jsonrpc_message_adapter.validate_json(json.dumps(clean(json.loads(line)), ensure_ascii=False),
+                                                     by_name=False)
+    except (ValueError, ValidationError):
+        return None
 
 
 def not_a_message(exc: Exception) -> ErrorData | None:
@@ -239,8 +281,8 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
     @server.tool(annotations=read_only)
     def search_statutes(
         query: Annotated[str, Field(description=f"The question, keywords or a citation, in Korean (longer than {MAX_QUERY_CHARS} characters: cut, with a notice)")],
-        k: Annotated[int, BeforeValidator(k_not_a_boolean),
-                     Field(ge=1, le=MAX_K, description=f"Number of articles to return (1–{MAX_K})")] = 5,
+        k: Annotated[int, BeforeValidator(k_or_default(DEFAULT_K)),
+                     Field(ge=1, le=MAX_K, description=f"Number of articles to return (1–{MAX_K}; null: {DEFAULT_K})")] = DEFAULT_K,
         law: Annotated[str | None, Field(description="Only these laws, comma-separated (e.g. '민법' or '민법,상법'); see list_laws")] = None,
         kind: Annotated[str | None, Field(description="Only these kinds, comma-separated (법률, 시행령, …)")] = None,
         mode: Annotated[SearchMode,
@@ -277,9 +319,15 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
         return CitationReport(**answer(service.check_citations, text))
 
     @server.tool(annotations=read_only)
-    def list_laws() -> LawList:
-        """The laws this index holds, with their number of articles, and the kinds (법률, 시행령, …)."""
-        return LawList(**answer(service.laws))
+    def list_laws(
+        name: Annotated[str | None, Field(description="Only laws whose name contains this (e.g. '근로', '임대차', "
+                                                      "'시행령'; spaces ignored)")] = None,
+        limit: Annotated[int | None, Field(ge=1, le=MAX_LAWS, description=f"At most this many laws, the largest first "
+                                                                          f"(1–{MAX_LAWS}; null: {MAX_LAWS})")] = MAX_LAWS,
+    ) -> LawList:
+        """The laws this index holds (the largest first), with their number of articles, and the kinds (법률, 시행령,
+        …). An index of every law holds thousands: give a part of the name to find one."""
+        return LawList(**answer(service.laws, name=name, limit=limit or MAX_LAWS))
 
     server.service = service  # (tests, and `legalret mcp` reporting what it serves)
     logging.getLogger("legalret.serve").debug("MCP server over %s", service.live.index_dir)

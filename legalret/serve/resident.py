@@ -48,6 +48,8 @@ from legalret.serve.client import ServerClient
 IDLE_TIMEOUT_S = 15 * 60
 #: How long the first search waits for the resident server to load the index.
 START_TIMEOUT_S = 180.0
+#: What to do when the resident server stops answering between its health check and a search.
+RESIDENT_HINT = "the resident search server stopped; run the search again (LEGALRET_RESIDENT=off searches in this process)"
 RESIDENT_ENV = "LEGALRET_RESIDENT"
 
 
@@ -156,7 +158,7 @@ def find(index_dir, *, notify=None) -> ServerClient | None:
                    "changed since; starting it again")
         _retire(int(state["pid"]), path)
         return None
-    client = ServerClient(f"http://127.0.0.1:{state['port']}", token=state.get("token"))
+    client = ServerClient(f"http://127.0.0.1:{state['port']}", token=state.get("token"), hint=RESIDENT_HINT)
     try:
         client.health(timeout=2.0)
     except LegalretError:
@@ -195,7 +197,7 @@ def start(index_dir, *, idle_timeout: float | None = None, timeout: float = STAR
         while time.monotonic() < deadline:
             state = read_state(path)
             if state is not None and state.get("pid") == proc.pid:
-                client = ServerClient(f"http://127.0.0.1:{state['port']}", token=state.get("token"))
+                client = ServerClient(f"http://127.0.0.1:{state['port']}", token=state.get("token"), hint=RESIDENT_HINT)
                 try:
                     client.health(timeout=timeout)
                     return client

@@ -13,7 +13,8 @@ Usage::
     svc.article("민법 750")["title"]                   # '불법행위의 내용'  ("민법750", "상법 제651조의2" work too)
     svc.check_citations("민법 제750조와 민법 제9999조에 따라")  # exists / deleted / title, one per citation
     svc.check_citations("대법원 2016다248806 판결")           # and each decision cited: known here, its holdings
-    svc.laws()                                         # [{'law': '민법', 'articles': 1193}, …]
+    svc.laws()                                         # {'laws': [{'law': '민법', 'articles': 1193}, …], …}
+    svc.laws(name='근로', limit=20)                     # the 20 largest laws whose name holds 근로
 
 Every error is a :class:`~legalret.errors.LegalretError` whose message is one line naming the field.
 """
@@ -25,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from legalret.errors import LegalretError
-from legalret.keys import article_url, decision_url
+from legalret.keys import article_url, decision_url, format_key
 from legalret.search.cases import named_decisions
 from legalret.search.citations import find_citations, unresolved_citations
 from legalret.search.response import article_json, citation, request_error, search_response
+from legalret.search.results import MAX_RANGE, paragraph_exists, range_keys
 from legalret.serve.live import LiveSearcher
 
 
@@ -72,7 +74,10 @@ class StatuteService:
         """Each statute citation in ``text``: does the article exist here, is it deleted (삭제), its title.
 
         ``citations``: one entry per article cited (in order), ``unresolved``: references the parser found but
-        could not tie to a law in this index (a law it does not have, ``같은 법`` with no law before it)."""
+        could not tie to a law in this index (a law it does not have, ``같은 법`` with no law before it). The passage
+        is read as a search reads a query (:meth:`~legalret.search.prepare.QueryPreparer.readable`: 民法 第750條,
+        mis-encoded text, 민법 §750, 근기법 — a citation ``cited`` as written so reads as the search reads it), and
+        ``notices`` say what was read so."""
         text = text or ""
         if not text.strip():
             raise LegalretError("text: empty; paste the passage whose citations to check")
@@ -80,34 +85,52 @@ class StatuteService:
             raise LegalretError(f"text: {len(text)} characters; check at most 100000 at a time")
         gen = self.live.get()
         s = gen.searcher
+        text, notices = s.prepare.readable(text, cut=False)
         out, today = [], s.in_force_on()
+
+        def entry(key: str, law: str, cited: str) -> dict[str, Any]:
+            article = s.article(key)
+            return {"cited": cited, "key": key, "law": law, "exists": article is not None,
+                    "deleted": bool(article is not None and article.deleted),
+                    "title": article.title if article is not None else None,
+                    "citation": citation(article) if article is not None else None,
+                    "url": article_url(article.key) if article is not None else None,
+                    # the day its text takes effect, when it is not in force yet (Article.takes_effect)
+                    "takes_effect": article.takes_effect(today) if article is not None else None}
+
         for c in find_citations(text, s.law_names):
-            article = s.article(c.key)
-            entry = {"cited": c.raw, "key": c.key, "law": c.law, "exists": article is not None,
-                     "deleted": bool(article is not None and article.deleted),
-                     "title": article.title if article is not None else None,
-                     "citation": citation(article) if article is not None else None,
-                     "url": article_url(article.key) if article is not None else None,
-                     # the day its text takes effect, when it is not in force yet (Article.takes_effect)
-                     "takes_effect": article.takes_effect(today) if article is not None else None}
-            if c.paragraph:  # 제N항: does the article have that paragraph (in force)?
-                entry["paragraph"] = c.paragraph
-                entry["paragraph_exists"] = paragraph_exists(article, c.paragraph)
-            out.append(entry)
-        return {"generation": gen.name, "citations": out,
-                "unresolved": unresolved_citations(text, s.law_names), "decisions": decisions_json(text, s)}
+            if c.range_start is not None:  # 제750조 내지 제752조 cites 제751조 too (as the search lists it)
+                span = f"{format_key(c.law, *c.range_start)} – {c.key}"
+                out += [entry(key, c.law, f"{span} (within the range)")
+                        for key in range_keys(s.data, c.law, c.range_start, (c.number, c.branch))[:MAX_RANGE]]
+            one = entry(c.key, c.law, c.raw)
+            if c.paragraph is not None:  # 제N항: does the article have that paragraph (in force)? (제0항: never)
+                one["paragraph"] = c.paragraph
+                one["paragraph_exists"] = paragraph_exists(s.article(c.key), c.paragraph)
+            out.append(one)
+        return {"generation": gen.name, "citations": out, "unresolved": unresolved_citations(text, s.law_names),
+                "decisions": decisions_json(text, s), "notices": notices}
 
     # ---- laws -----------------------------------------------------------------------------------
-    def laws(self) -> dict[str, Any]:
-        """The laws in this index with their article counts (what ``law=`` accepts), and the kinds."""
+    def laws(self, name: str | None = None, limit: int | None = None) -> dict[str, Any]:
+        """The laws in this index with their article counts (what ``law=`` accepts), and the kinds. ``name``: only
+        laws whose name holds it (spaces ignored); ``limit``: the laws with most articles first, at most that many
+        (``matching`` says how many there were)."""
         gen = self.live.get()
         s = gen.searcher
         counts = dict.fromkeys(s.laws, 0)
         for law in s.data.column("laws"):
             if law in counts:
                 counts[law] += 1
-        return {"generation": gen.name, "laws": [{"law": law, "articles": n} for law, n in counts.items()],
-                "kinds": list(s.kinds)}
+        laws = list(counts.items())
+        if name and name.strip():
+            part = "".join(name.split())
+            laws = [(law, n) for law, n in laws if part in law.replace(" ", "")]
+        matching = len(laws)
+        if limit is not None:
+            laws = sorted(laws, key=lambda item: -item[1])[:limit]
+        return {"generation": gen.name, "laws": [{"law": law, "articles": n} for law, n in laws],
+                "kinds": list(s.kinds), "matching": matching}
 
 
 def decisions_json(text: str, searcher) -> list[dict[str, Any]]:
@@ -141,15 +164,7 @@ def find_article(searcher, key: str | None) -> tuple[Any, str]:
     found = searcher.article(text)
     if found is not None:
         return found, found.key
-    cites = find_citations(text, searcher.law_names)
+    read, _ = searcher.prepare.readable(text)  # 民法 第750條, 근기법 23조, mis-encoded text: as a search reads them
+    cites = find_citations(read, searcher.law_names)
     resolved = cites[0].key if len(cites) == 1 else text
     return searcher.article(resolved), resolved
-
-
-def paragraph_exists(article, paragraph: int) -> bool:
-    """Whether ``article`` has 제``paragraph``항 in force: False for an article not in the index, and for a deleted
-    one (its only text is "삭제 <…>": no paragraphs left to cite); an article of one unnumbered paragraph has 제1항."""
-    if article is None or article.deleted:
-        return False
-    numbers = {p.number for p in article.paragraphs}
-    return paragraph in numbers or (paragraph == 1 and numbers == {None})

@@ -50,9 +50,6 @@ DECISION_LABEL = "질의한 판례의 참조조문"
 CONTRIBUTION_LABELS = {**RETRIEVER_LABELS, "agreement": "검색기 간 일치", "question": "질문의 유형", "law": "법령 단위 신호",
                       "match": "법령명·조문 제목 일치", "prior": "인용 빈도 대비 득표"}
 
-#: The signals that found a hit through the query's words (or its citation) — not the dense list's nearest guess.
-WORD_SIGNALS = frozenset({"citation", "bm25", "memory", "facts", "profile", "feedback"})
-
 _NOT_IN_TOP = re.compile(r"^(?P<name>\w+): not in its top (?P<n>\d+)")
 
 #: Openings of a decision's reasons that precede the facts: "상고이유를 판단한다.", "검사의 상고이유를 본다.",
@@ -68,12 +65,18 @@ _HEADING = re.compile(
     r"\s*(?:[가-하]\.\s*)?)")
 
 
+#: The signals that find a hit through the query's own words (or its citation): not the dense list's nearest guess, nor
+#: the facts memory, whose character n-grams match pieces of words ("가가" in "가가가가").
+WORD_SIGNALS = frozenset({"citation", "bm25", "memory", "profile"})
+
+
 def lawyer_view(hits: list[dict[str, Any]], *, learned: bool, notices: Sequence[str] = ()) -> list[dict[str, Any]]:
     """``hits`` (``hit_json`` dicts, in answer order) with ``relevance``, ``signals``, ``contributions`` added.
 
-    When the answer's ``notices`` say that none of the query's words occurs in the index's articles, a hit that no
-    word-based signal found either (no memory vote, no citation: the dense list's nearest guess) gets relevance None —
-    the re-ranker's probability would read "97" for "zzqqxx"."""
+    When the answer's ``notices`` say that none of the query's words occurs in the index's articles or earlier
+    holdings, a hit that no signal on those words found (a citation, BM25, the holdings memory) gets relevance None:
+    what found it is the dense list's nearest guess, or the facts memory's character n-grams (a syllable pair of
+    "김치찌개 레시피" in some decision's facts) — the re-ranker's probability would read "97" for either."""
     plain = [h["score"] for h in hits if "citation" not in h.get("ranks", {})]
     best = max(plain, default=0.0)
     unmatched = any(n.startswith(NOTHING_MATCHED) for n in notices)
