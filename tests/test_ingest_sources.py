@@ -136,6 +136,20 @@ def test_a_cut_off_file_and_utf16_are_named_for_what_they_are():
         assert decode(data, "f.md", warnings) == text and "UTF-16" in str(warnings[0])
 
 
+def test_a_short_law_name_filters_and_a_mistyped_one_gets_a_suggestion(tmp_path):
+    """`ingest --law 근기법` read nothing (the search reads the short name in full; the filters did not), and `--law
+    민볍` said only "3210 skipped by --law 민볍"."""
+    civil = (Path(__file__).parent / "fixtures" / "ingest" / "markdown" / "민법" / "법률.md").read_text(encoding="utf-8")
+    labour = tmp_path / "근로기준법" / "법률.md"
+    labour.parent.mkdir()
+    labour.write_text(civil.replace("제목: 민법", "제목: 근로기준법").replace("# 민법", "# 근로기준법"), encoding="utf-8")
+    found = ingest([labour], laws=["근기법"])
+    assert found.articles and {a.law for a in found.articles} == {"근로기준법"}
+    missed = ingest([labour], laws=["근로기준볍"])
+    assert not missed.articles and missed.report.filter_hint == " (did you mean 근로기준법?)"
+    assert ingest([labour], laws=["형법"]).report.filter_hint == ""  # nothing near: no guess
+
+
 def test_filters_by_law_and_kind(mirror_zip, ingest_dir):
     only_civil = ingest([mirror_zip], laws=["민 법"])  # any spacing
     assert {a.law for a in only_civil.articles} == {"민법"} and only_civil.report.skipped == 1

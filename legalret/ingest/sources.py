@@ -42,7 +42,7 @@ from typing import Callable, Iterable, Iterator
 from legalret.articles import Article
 from legalret.errors import SourceError
 from legalret.ingest.document import KINDS, LawDocument, known_kind, normalize_kind
-from legalret.keys import LawNames
+from legalret.keys import LawNames, law_aliases
 from legalret.text import compact
 
 from legalret.ingest.mojibake import repair_mojibake
@@ -78,6 +78,8 @@ class IngestReport:
     #: law → articles its files held that could not be read (left out, each with a warning): an ``index add`` keeps
     #: those laws' articles the batch lacks, and ``--strict`` fails on them
     dropped: Counter = field(default_factory=Counter)
+    #: " (did you mean 민법?)" when a --law filter named a law none of the files holds but one nearly
+    filter_hint: str = ""
     seconds: float = 0.0
 
     @property
@@ -350,18 +352,26 @@ def parse_text(text: str, name: str, fmt: str, *, kind: str | None = None,
 
 # ---- filters --------------------------------------------------------------------------------------
 class _Filter:
+    """``--law`` / ``--kind``: a short name people write is read in full (``근기법`` → 근로기준법), and the laws
+    filtered out are noted in ``seen`` (to suggest the one a mistyped name meant)."""
+
     def __init__(self, laws: Iterable[str] | None, kinds: Iterable[str] | None):
+        aliases = law_aliases() if laws else {}
+        laws = [aliases.get(n.strip(), n) for n in laws] if laws else None
         self.names = LawNames(laws) if laws else None
         self.compacts = {compact(n) for n in laws} if laws else set()
         self.kinds = {known_kind(k) for k in kinds} if kinds else None
+        self.seen: set[str] = set()
 
     def __bool__(self) -> bool:
         return self.names is not None or self.kinds is not None
 
     def wants_document(self, doc: LawDocument) -> bool:
-        if self.kinds is not None and doc.kind not in self.kinds:
-            return False
-        return self.names is None or self.names.resolve(doc.law) is not None
+        wanted = ((self.kinds is None or doc.kind in self.kinds)
+                  and (self.names is None or self.names.resolve(doc.law) is not None))
+        if not wanted:
+            self.seen.add(doc.law)
+        return wanted
 
     def may_want(self, src: SourceFile, head: str) -> bool:
         """Cheap pre-check before parsing: the file-name kind, and for markdown every 제목 in the front
@@ -374,7 +384,18 @@ class _Filter:
         if end < 0:
             return True  # front matter longer than the head: decide after parsing
         titles = re.findall(r"^제목:\s*'?(.*?)'?\s*$", head[:end], flags=re.M)
-        return not titles or any(compact(t) in self.compacts or self.names.resolve(t) for t in titles)
+        wanted = not titles or any(compact(t) in self.compacts or self.names.resolve(t) for t in titles)
+        if not wanted:
+            self.seen.update(titles)
+        return wanted
+
+    def hint(self) -> str:
+        """" (did you mean …?)" for the filter's laws none of the read files holds, from the laws they do hold."""
+        if self.names is None or not self.seen:
+            return ""
+        seen, asked = LawNames(sorted(self.seen)), self.names.canonical()
+        close = [c for law in asked for c in seen.closest(law, n=2) if c not in asked]
+        return f" (did you mean {', '.join(dict.fromkeys(close))}?)" if close else ""
 
 
 # ---- the pipeline ---------------------------------------------------------------------------------
@@ -463,6 +484,7 @@ def iter_documents(sources, *, kinds=None, laws=None, report: IngestReport | Non
             yield doc
     for err in source_errors:
         fail(err)
+    report.filter_hint = wanted.hint()
 
 
 def _drop_after(report: IngestReport, source: str, warnings: int, repairs: int, uncertain: int) -> None:

@@ -13,7 +13,7 @@ from legalret.search.retrievers.base import BaseRetriever, Generation, Query, re
 class DenseRetriever(BaseRetriever):
     name = "dense"
     features = frozenset({"rank", "agree"})
-    missing = "this index has no dense vectors (built with --model none); use mode='bm25'"
+    missing = "this index has no dense vectors (built with --model none); search in mode bm25 (--mode bm25)"
     overlaps = True  # one query is encoded in a worker thread while BM25 and the memories run
     describe = "dense alone"
 
