@@ -24,7 +24,6 @@ _DOTS = re.compile(f"[{MIDDLE_DOTS[1:]}]")  # every variant but U+00B7 itself
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳㉑㉒㉓㉔㉕㉖㉗㉘㉙㉚㉛㉜㉝㉞㉟㊱㊲㊳㊴㊵㊶㊷㊸㊹㊺㊻㊼㊽㊾㊿"
 
-_WS = re.compile(r"\s+")
 # the kinds of amendment note: <개정 2010.6.10>, <신설 2015.2.3, 2016.1.6>, [본조신설 2011.3.7], [전문개정 2009.5.8]
 _ANGLE_NOTES = "개정|신설|본조신설|전문개정|제목개정|타법개정|일부개정|종전"
 _BRACKET_NOTES = "본조신설|전문개정|제목개정|본조개정|종전|본조제목개정"
@@ -41,7 +40,9 @@ def normalize(text: str) -> str:
         text = unicodedata.normalize("NFC", text)
     if _DOTS.search(text):
         text = _DOTS.sub("\u00b7", text)
-    return _WS.sub(" ", text).strip()
+    # = re.sub(r"\s+", " ", text).strip(): str.split() cuts at exactly the characters \s matches (str.isspace, checked over
+    # every code point), ~2.7x faster on a decision's facts — 72k of them are read for every build with --facts
+    return " ".join(text.split())
 
 
 #: Characters that show as nothing — zero-width space, non-joiner, joiner, word joiner, byte-order mark, soft hyphen —
