@@ -570,9 +570,15 @@ def cmd_read_ahead(args) -> None:
     identical = all(x["files"] == runs[0]["files"] for x in runs)
     kept = ratio <= 0.93 and identical
     rule = f"LEGALRET_READ_AHEAD={second} kept as the default over {first} if wall ratio ≤ 0.93 and files identical"
+    summary = {mode: {"process_wall_s": mean(label, "process_wall_s"), "process_cpu_s": mean(label, "process_cpu_s"),
+                      "wall_s": {k: mean(label, "timings", k) for k in stages},
+                      "cpu_s": {k: mean(label, "cpu_timings", k) for k in stages},
+                      "tokenized_ahead": float(np.mean([int((x.get("memory") or {}).get("tokenized_ahead", 0))
+                                                        for x in runs if x["label"] == label]))}
+               for label, mode in modes}
     result = {"command": " ".join(portable_args(command[1:])), "rounds": args.rounds, "modes": [first, second],
               "load_before": load0, "load_after": load_avg(), "wall_ratio": ratio, "identical_memory_files": identical,
-              "files_compared": len(runs[0]["files"]), "rule": rule, "kept": kept, "runs": runs}
+              "files_compared": len(runs[0]["files"]), "rule": rule, "kept": kept, "summary": summary, "runs": runs}
     lines = [f"# The memories' inputs read (and tokenized) while the articles are encoded: main-job first builds "
              f"({runs[0]['searchable']} searchable articles, both memories)", "",
              f"One run, {args.rounds} round(s) of both, alternating which goes first; each a `legalret index build` process "

@@ -777,7 +777,7 @@ README_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
                                                                   "cold_parent_early_fork.json")),  # (these two also before the
     ("cold in-process `legalret search` on an AVX2 EPYC", ("cold_search_avx2.json",)),
     ("main job's first build on an AVX2 EPYC", ("build-speed/read-ahead.json", "build-speed/read-ahead-after-load.json",
-                                                "build-speed/read-ahead-process.json")),
+                                                "build-speed/read-ahead-process.json", "build-speed/read-ahead-tokens.json")),
     ("cold in-process `legalret search`, the parent's own", ("cold_parent_piece_table.json",)),  # row below: a prefix of them)
     ("Kiwi's default dictionary dropped", ("default_dict_on_tune.json", "default_dict_off_tune.json",
                                            "default_dict_on_report.json", "default_dict_off_report.json")),
