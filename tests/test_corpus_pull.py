@@ -243,7 +243,7 @@ def test_corpus_list_shows_measured_build_cost_and_refuses_a_malformed_one(tmp_p
 
     listing = json.loads(CliRunner().invoke(app, ["corpus", "list", "--json"]).stdout)
     measured = {m["name"]: m["measured"] for m in listing}
-    assert measured["civil-commercial"]["build"].startswith("4.2 min") and measured["civil-commercial"]["size"] == "318 MB"
+    assert measured["civil-commercial"]["build"].startswith("3.5 min") and measured["civil-commercial"]["size"] == "318 MB"
     table = CliRunner().invoke(app, ["corpus", "list"]).output  # 80 columns, as in a pipe
     assert "build" in table and "318 MB" in table
     assert all(f" {m['name']} " in table for m in listing)  # the names `index build` takes are never cut
