@@ -50,11 +50,16 @@ def normalize(text: str) -> str:
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
+#: Full-width digits (０–９, from Korean and Japanese input methods) as ASCII: "２０１６다２４８８０６" found no decision.
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
 def clean_query(text: str) -> str:
     """A query as every retriever sees it (before the length limit): lone surrogates — from broken clients or
-    fuzzers, which Kiwi cannot encode — replaced, invisible characters (:data:`_INVISIBLE`) dropped, then normalized
-    (:func:`normalize`)."""
-    return normalize(_INVISIBLE.sub("", text.encode("utf-8", "replace").decode("utf-8")))
+    fuzzers, which Kiwi cannot encode — replaced, invisible characters (:data:`_INVISIBLE`) dropped, full-width digits
+    read as ASCII, then normalized (:func:`normalize`)."""
+    text = _INVISIBLE.sub("", text.encode("utf-8", "replace").decode("utf-8"))
+    return normalize(text.translate(_FULL_WIDTH_DIGITS))
 
 
 def strip_notes(text: str) -> str:

@@ -192,3 +192,12 @@ def test_the_same_search_again_is_one_history_entry(server, browser):
     submit(browser, "점유권")
     wait.until(lambda d: (s := settled(d)) and s["url"] != first["url"] and s)
     assert browser.execute_script("return history.length") == length + 1
+    # a shared link (no mode, no k) and Enter on it: the same search, though the page writes mode and k out
+    from urllib.parse import quote
+
+    fresh(browser, server, "/?q=" + quote(QUERY))
+    wait.until(lambda d: (s := settled(d)) and s["hits"] and s)
+    length = browser.execute_script("return history.length")
+    submit(browser, QUERY)
+    wait.until(lambda d: (s := settled(d)) and s["hits"] and s)
+    assert browser.execute_script("return history.length") == length

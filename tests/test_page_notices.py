@@ -252,3 +252,39 @@ def test_page_shows_the_notices_in_korean():
     assert "'zzqqxx'" in korean[nothing] and "추측" in korean[nothing]
     assert "'foo', 'bar', 'baz'" in korean[most] and "'유치', '유치권'만으로" in korean[most]
     assert korean[many].count("'w") == 5 and "…" in korean[many]
+
+
+_NODE_ERRORS = _NODE_SCRIPT.replace("return noticeKo;", "return errorKo;")  # (the same script, with errorKo)
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_page_shows_the_errors_a_person_meets_in_korean(tmp_path):
+    """The page showed the server's errors raw: "오류: no article of 근로기준법 is of kind 시행령 (… --law '근로기준법
+    시행령')" after picking both from its own lists, "Failed to fetch" when the server stopped, an HTTP header to send
+    when the server wants a token. Made by the server's own code where it makes them."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "index"))
+    import index_support as sup
+
+    from legalret.config import k_error
+    from legalret.index.build import build_index
+    from legalret.search.searcher import Searcher
+
+    index = tmp_path / "idx"
+    build_index(sup.articles(), index, model="none")
+    s = Searcher(index)
+    errors = []
+    for laws, kinds in (("민법", "시행령"), ("형볍", None), ("상법", "시행령")):
+        with pytest.raises(Exception) as e:
+            s.search("목적", laws=laws, kinds=kinds)
+        errors.append(str(e.value))
+    errors += [k_error(0), "k: Input should be a valid integer, unable to parse string as an integer",
+               "missing or wrong bearer token (send 'Authorization: Bearer <token>')", "Failed to fetch"]
+    out = subprocess.run([NODE, "-e", _NODE_ERRORS, str(APP_JS)], input=json.dumps(errors),
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    korean = dict(zip(errors, json.loads(out.stdout)))
+    for error, ko in korean.items():
+        assert ko != error and re.search("[가-힣]", ko) and "--law" not in ko and "Bearer" not in ko, (error, ko)
+    assert "「민법 시행령」" in korean[errors[0]] and "형볍" in korean[errors[1]]

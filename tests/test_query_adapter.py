@@ -179,6 +179,31 @@ def test_tiny_training_run_moves_recall(tmp_path):
     assert not (tmp_path / "out3").exists()
 
 
+def test_a_run_refuses_before_any_work_what_would_lose_files_or_mislead(tmp_path):
+    """--out on a folder of the user's files replaced it (atomic_dir moved it aside and removed it), on a file hid it;
+    --before garbage let every date through; --batch-size 0 and --lr -1 were tracebacks; --dev missing was found
+    after training; --dev the training file gave "dev" numbers that were the train ones."""
+    from legalret.train.query_adapter import QueryAdapterConfig
+
+    mine = tmp_path / "mine"
+    (mine / "sub").mkdir(parents=True)
+    (mine / "notes.txt").write_text("important", encoding="utf-8")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("keep", encoding="utf-8")
+    train = tmp_path / "train.jsonl"
+    _write_queries(train, [{"qid": "q1", "query": "유치권", "gold": ["민법 제320조"], "date": "2010-01-01"}])
+    base = dict(queries=train, index=tmp_path / "idx", out=tmp_path / "out")
+    for changes, message in [({"out": mine}, "exists and is not a legalret adapter"), ({"out": a_file}, "a file, not a folder"),
+                             ({"before": "garbage"}, "--before: 'garbage' is not a YYYY-MM-DD date"),
+                             ({"batch_size": 0}, "--batch-size: 0; give 1 or more"), ({"lr": -1.0}, "--lr: -1.0"),
+                             ({"alpha": -1.0}, "--alpha: -1.0"), ({"dev_queries": tmp_path / "none.jsonl"}, "query file not found"),
+                             ({"dev_queries": train}, "it is a training query file")]:
+        with pytest.raises((ModelError, SourceError), match=message):
+            QueryAdapterConfig(**{**base, **changes}).check()
+    QueryAdapterConfig(**{**base, "out": mine, "force": True}).check()  # said so: allowed
+    assert (mine / "notes.txt").read_text(encoding="utf-8") == "important" and a_file.read_text(encoding="utf-8") == "keep"
+
+
 def test_facts_queries_join_train_holdings_and_skip_bad_lines(tmp_path, capsys):
     from legalret.train.query_adapter import facts_queries
 

@@ -43,6 +43,7 @@ def test_a_named_decision_cites_its_articles_first(searcher):
     assert res[0].reasons[0] == "cited by decision 2018다2002 (2018-05-02)"
     assert searcher.search("2018다2002", k=5).notices == [
         "decision 2018다2002 (2018-05-02): the articles of this index it cites come first (2)"]
+    assert searcher.search("２０１８다２００２", k=2).keys == ["민법 제320조", "민법 제192조"]  # full-width digits
     # a merged 사건번호 answers to each number; its holdings' articles in the order of the holdings
     assert searcher.search("2000므1264", k=3).keys == ["민법 제751조", "민법 제750조", "민법 제618조"]
 

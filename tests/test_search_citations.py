@@ -175,6 +175,16 @@ def test_section_signs_and_number_lists_are_article_citations():
     assert citation_forms("손해 1, 2조원") == "손해 1, 2조원"  # an amount, not articles
 
 
+def test_hanja_numerals_are_article_numbers():
+    """An older judgment writes 民法 第七百五十條: it was read as "민법 제칠백오십조", no citation."""
+    from legalret.search.citations import hanja_number
+
+    assert [hanja_number(n) for n in ("十", "七百五十", "二十一", "一千一百十八", "一〇三")] == [10, 750, 21, 1118, 103]
+    assert keys("민법 第七百五十條") == ["민법 제750조"]  # (民法 is read in Hangul before: QueryPreparer.readable)
+    assert keys("상법 第六百五十一條之二 第一項") == ["상법 제651조의2"]
+    assert find_citations("상법 第六百五十一條之二 第一項", LawNames(["상법"]))[0].paragraph == 1
+
+
 def test_a_citation_written_twice_is_no_unknown_law():
     """A holding that cites the same article twice got "'민법 제750조': 민법 is not in this index" for the second."""
     from legalret.search.citations import unresolved_citations

@@ -66,11 +66,13 @@ def test_exact_citation_ranked_first_in_every_mode(searcher):
 def test_invisible_characters_and_invented_paragraphs(searcher):
     """A zero-width space copied from a web page ("민법 제750\u200b조") named no article and gave guesses without a
     word; a paragraph the article lacks (제9항) passed as an exact citation."""
-    for query in ("민법 제750\u200b조", "민법\u200b제750조", "\ufeff민법 제750\u00ad조"):
+    for query in ("민법 제750\u200b조", "민법\u200b제750조", "\ufeff민법 제750\u00ad조", "민법 제７５０조"):
         res = searcher.search(query, k=1)
         assert res.keys == ["민법 제750조"] and not res.notices, query
     with pytest.raises(LegalretError, match="empty query"):
         searcher.search("\u200b\u200d")
+    res = searcher.search("民法 第七百五十條", k=1)  # Hanja numerals, as older judgments write them
+    assert res.keys == ["민법 제750조"] and res.notices == ["Hanja read in Hangul: 民法 → 민법"]
     res = searcher.search("민법 제750조 제9항", k=1)
     assert res.keys == ["민법 제750조"] and res.notices == ["cited article 민법 제750조 has no 제9항"]
     assert "has no 제9항" in res[0].reasons[0]
@@ -100,6 +102,8 @@ def test_a_cited_range_lists_the_live_articles_between_its_ends(searcher, monkey
     assert all(h.ranks.get("citation") for h in res[:4]) and "within the cited range" in res[1].reasons[0]
     assert not res.notices
     assert searcher.search("민법 제750조부터 제751조까지", k=2).keys == ["민법 제750조", "민법 제751조"]
+    res = searcher.search("민법 제1조 내지 제800조", k=3)  # fewer hits asked for: the notice says how many are listed
+    assert any("cited range 민법 제1조–제800조 holds 8 articles: its first 3 are listed" in n for n in res.notices)
     monkeypatch.setattr(results, "MAX_RANGE", 2)  # a range longer than the limit: its first articles, and a notice
     res = searcher.search("민법 제1조 내지 제800조", k=10)
     assert res.keys[:2] == ["민법 제192조", "민법 제194조"] and "민법 제312조의2" not in res.keys[:3]

@@ -371,6 +371,10 @@ def test_head_405_and_request_line_limits_on_a_real_uvicorn(index):
         r = conn.getresponse()
         assert r.status == 405 and r.getheader("allow") == "GET, HEAD"
         assert json.loads(r.read())["status"] == 405
+        conn.request("DELETE", "/api/search?q=x")  # both of the path's routes (it said GET, HEAD: not POST)
+        r = conn.getresponse()
+        assert r.status == 405 and r.getheader("allow") == "GET, POST, HEAD"
+        r.read()
 
         conn.request("GET", "/api/search?q=" + quote("가나다 " * 25_000) + "&k=1")  # 100,000 characters, ~900 kB
         r = conn.getresponse()

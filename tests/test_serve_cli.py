@@ -109,3 +109,10 @@ def test_check_listen_passes_a_free_port_and_leaves_it_free():
     again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     again.bind(("127.0.0.1", port))  # the probe let go of it: the server binds it next
     again.close()
+
+
+def test_an_idle_timeout_says_why_the_server_stops(index):
+    """`--idle-timeout` ended the server without a word at the default log level (the message was at info)."""
+    done = _legalret("serve", "--index", str(index), "--port", "0", "--idle-timeout", "1", timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "no request for 1 s (--idle-timeout): stopping" in done.stderr

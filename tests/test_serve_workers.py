@@ -63,6 +63,22 @@ def test_two_workers_answer_through_a_generation_swap(tmp_path):
     assert not any(Path(f"/proc/{pid}").exists() for pid in pids), "a worker outlived the server"
 
 
+def test_the_workers_end_when_their_supervisor_is_killed(tmp_path):
+    """`kill -9` of the supervisor (the OOM killer, a hard stop) left its workers serving the port, reparented to init;
+    each worker now asks for SIGTERM when its supervisor dies."""
+    index = tmp_path / "idx"
+    build_index(sup.articles(), index, model="none")
+    with ServerProcess(index, workers=2) as srv:
+        pids = srv.worker_pids()
+        assert len(pids) == 2
+        srv.proc.kill()
+        srv.proc.wait()
+        deadline = time.monotonic() + 20
+        while any(Path(f"/proc/{pid}").exists() for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(Path(f"/proc/{pid}").exists() for pid in pids), "a worker outlived its killed supervisor"
+
+
 def test_a_pasted_holding_reaches_the_app(tmp_path):
     """A GET with a few thousand Korean characters (9 bytes each, URL-encoded) is read by the server, not
     refused by uvicorn's 16 KiB default before the app can answer (with hits, or its one-line limit error)."""

@@ -162,3 +162,20 @@ def test_random_negatives_never_use_a_gold_of_the_same_query():
     assert not {"A 조문", "B 조문"} & set(negs[0]) and not {"A 조문", "B 조문"} & set(negs[1])
     assert negs[3][0] == "A 조문"  # the pairs file's own hard negative comes first
     assert filled == 7
+
+
+def test_numbers_the_libraries_refuse_and_a_file_as_out_are_one_line(tmp_path):
+    """--rank 0, --dropout 2 (peft's and torch's tracebacks), --epochs 0 (an untrained adapter), and --out a file
+    (NotADirectoryError after the pairs were read) are refused before any work."""
+    from legalret.models.adapter import LoraSettings
+    from legalret.train.trainer import TrainConfig, train
+
+    a_file = tmp_path / "a-file"
+    a_file.write_text("keep", encoding="utf-8")
+    for config, out, message in [(TrainConfig(lora=LoraSettings(rank=0)), tmp_path / "o", "--rank: 0; give 1 or more"),
+                                 (TrainConfig(lora=LoraSettings(dropout=2.0)), tmp_path / "o", "--dropout: 2.0"),
+                                 (TrainConfig(epochs=0), tmp_path / "o", "--epochs: 0"),
+                                 (TrainConfig(), a_file, "a file, not a folder")]:
+        with pytest.raises(TrainingError, match=message):
+            train(tmp_path / "no-pairs", out=out, config=config)
+    assert a_file.read_text(encoding="utf-8") == "keep"

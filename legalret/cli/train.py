@@ -125,6 +125,7 @@ def query_adapter_command(
     threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads for torch."),
     name: Optional[str] = typer.Option(None, "--name", help="The card's name (default: the --out folder name)."),
     note: list[str] = typer.Option([], "--note", help="A provenance note for the card (repeatable)."),
+    force: bool = typer.Option(False, "--force", help="Write over an --out folder that holds something other than an adapter."),
 ) -> None:
     """Train a query adapter: base query vectors (encoded once, cached) mapped by W = I + ΔW, fitted with a softmax
     over every article of the index. Passages stay the base encoder's: `legalret index build --adapter <out>`."""
@@ -134,7 +135,7 @@ def query_adapter_command(
     cfg = QueryAdapterConfig(
         queries=queries, index=index, out=out, name=name, extra_queries=[str(p) for p in extra], facts=facts, cache=cache,
         max_tokens=max_tokens, scale=scale, l2=l2, lr=lr, epochs=epochs, batch_size=batch_size, alpha=alpha,
-        limit=limit, before=before, dev_queries=dev, seed=seed, threads=threads, notes=list(note),
+        limit=limit, before=before, dev_queries=dev, seed=seed, threads=threads, notes=list(note), force=force,
     )
     reproduce = "legalret train " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else None
     result = train_query_adapter(cfg, reproduce=reproduce, log=lambda m: console.print(m, highlight=False))

@@ -39,6 +39,7 @@ from legalret.memory.retriever import VoteConfig, WeightConfig
 from legalret.memory.store import PrecedentMemory
 from legalret.precedents.citations import ArticleCatalog, predates_numbering, resolve
 from legalret.precedents.parse import Precedent
+from legalret.processes import die_with_parent
 from legalret.progress import console, progress, track
 
 
@@ -206,7 +207,7 @@ class _ReadAhead:
     def _run(self, read: Callable, catalog: ArticleCatalog, conn, then: Callable | None) -> None:  # in the child
         import pickle
 
-        _die_with_parent()
+        die_with_parent()  # a killed build leaves no reader behind (not Linux: it ends when it has read)
         out = None
         try:
             out = read(catalog, self._count)
@@ -268,17 +269,6 @@ class _ReadAhead:
                       f"(a second process; taken {time.perf_counter() - self._t0:.1f}s after its start)[/]",
                       highlight=False)
         return out
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent dies (a killed build leaves no reader behind)."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
-    except (OSError, AttributeError):
-        pass  # not Linux's libc: the child still ends when it has read, as its pipe is closed
 
 
 class MemoryUpdate:

@@ -92,6 +92,18 @@ def add_lora(st_model, settings: LoraSettings) -> int:
     return trainable
 
 
+def check_adapter_out(out: str | os.PathLike, *, force: bool = False) -> Path:
+    """``out`` as a folder a training run may write its adapter to: absent, empty, or an adapter already (written
+    again); a file, or a folder of anything else, is a :class:`ModelError` unless ``force`` — a query adapter's
+    ``--out`` had replaced a folder of the user's files, and a file, without a word."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ModelError(f"{out}: a file, not a folder; choose another --out")
+    if out.is_dir() and any(out.iterdir()) and not (out / CARD_NAME).is_file() and not force:
+        raise ModelError(f"{out} exists and is not a legalret adapter: choose another --out or pass --force")
+    return out
+
+
 def file_fingerprint(paths: list[Path], length: int = 12) -> str:
     """sha256 over the named files' names and bytes (order-independent), truncated."""
     h = hashlib.sha256()

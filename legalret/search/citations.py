@@ -93,10 +93,34 @@ _SECTION = re.compile(r"§{1,2}\s*(" + _SECTION_ITEM.pattern + r"(?:\s*(?:,|및|
 _NUMBER_LIST = re.compile(r"(?<!\d)(제\s*)?(\d{1,4}(?:\s*[,·]\s*\d{1,4})+)\s*조(?!\s*(?:원|달러|엔|위안|건|개|\d))")
 
 
+#: Hanja numerals as older judgments write article numbers: 第七百五十條 (제750조), 第三條之二 (제3조의2), 第二項.
+_HANJA_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
+_HANJA_UNITS = {"十": 10, "百": 100, "千": 1000}
+_HANJA_NUMERAL = "[〇零一二三四五六七八九十百千]+"
+_HANJA_CITATION = re.compile(rf"第\s*({_HANJA_NUMERAL})\s*([條項號])(?:\s*之\s*({_HANJA_NUMERAL}))?")
+_HANJA_UNIT_OF = {"條": "조", "項": "항", "號": "호"}
+
+
+def hanja_number(numeral: str) -> int:
+    """七百五十 → 750, 十 → 10, 二十一 → 21, 一千二百 → 1200 (digits and the units 十 百 千)."""
+    total = digit = 0
+    for ch in numeral:
+        if ch in _HANJA_UNITS:
+            total += (digit or 1) * _HANJA_UNITS[ch]
+            digit = 0
+        else:
+            digit = digit * 10 + _HANJA_DIGITS[ch] if digit else _HANJA_DIGITS[ch]  # 一〇三: digits in a row
+    return total + digit
+
+
 def citation_forms(text: str) -> str:
     """``text`` with the other ways of writing article numbers in the form the citation finder reads: a section sign
-    (``민법 §750`` → ``민법 제750조``, ``§§ 750, 751의2`` → ``제750조, 제751조의2``) and one 조 after several numbers
-    (``민법 제750, 751조`` → ``민법 제750조, 제751조``)."""
+    (``민법 §750`` → ``민법 제750조``, ``§§ 750, 751의2`` → ``제750조, 제751조의2``), one 조 after several numbers
+    (``민법 제750, 751조`` → ``민법 제750조, 제751조``) and Hanja numerals (``第七百五十條`` → ``제750조``,
+    ``第三條之二`` → ``제3조의2``; the law's own name is read in Hangul after this)."""
+    if "第" in text:
+        text = _HANJA_CITATION.sub(lambda m: f"제{hanja_number(m[1])}{_HANJA_UNIT_OF[m[2]]}"
+                                   + (f"의{hanja_number(m[3])}" if m[3] else ""), text)
     if "§" in text:
         text = _SECTION.sub(lambda m: _SECTION_ITEM.sub(lambda n: f"제{n[1]}조" + (f"의{n[2]}" if n[2] else ""), m[1]),
                             text)

@@ -91,9 +91,10 @@ def mark_not_in_force(hits: list[Hit], today: str, notes: list[str]) -> None:
 
 
 def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list[str],
-                  laws: Iterable[str] | None = None) -> list[Hit]:
+                  laws: Iterable[str] | None = None, k: int = MAX_RANGE) -> list[Hit]:
     """The hits of a query's exact citations, scored above the best retrieved one (``top``), in order — a range's
-    live articles between its two ends included (at most :data:`MAX_RANGE`); a cited article the index lacks or has
+    live articles between its two ends included (at most :data:`MAX_RANGE`, and the ``k`` hits asked for: the notice
+    says how many a longer range shows); a cited article the index lacks or has
     deleted, or whose paragraph it lacks, gets a notice — and so does one outside the ``laws`` filter: listed, since
     the query cites it, but said."""
     hits: list[Hit] = []
@@ -110,9 +111,10 @@ def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list
             span = f"{format_key(c.law, *c.range_start)}–{c.key.removeprefix(c.law + ' ')}"
             inside = [k for k in range_keys(data, c.law, c.range_start, (c.number, c.branch))
                       if not data.articles[data.by_key[k]].deleted and all(h.key != k for h in hits)]
-            if len(inside) > MAX_RANGE:
-                notes.append(f"the cited range {span} holds {len(inside)} articles: its first {MAX_RANGE} are listed")
-            for key in inside[:MAX_RANGE]:
+            shown = min(MAX_RANGE, k)
+            if len(inside) > shown:
+                notes.append(f"the cited range {span} holds {len(inside)} articles: its first {shown} are listed")
+            for key in inside[:shown]:
                 add(key, data.articles[data.by_key[key]], f"within the cited range '{span}'")
         if any(h.key == c.key for h in hits):
             continue

@@ -306,7 +306,7 @@ class Searcher:
             fused = convex_fusion(lists, None, n)
             for item in fused:
                 item.score = item.scores[mode]
-        hits = citation_hits(cites, self.data, fused[0].score if fused else 0.0, q.notes, q.laws)  # stage 6, respond
+        hits = citation_hits(cites, self.data, fused[0].score if fused else 0.0, q.notes, q.laws, k)  # stage 6, respond
         depth, shown = max(self.fusion.candidates, k), {h.key for h in hits}
         for item in fused:
             if len(hits) >= k:

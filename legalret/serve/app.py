@@ -43,6 +43,7 @@ from pydantic_core import PydanticCustomError
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from legalret.config import MAX_K, MAX_QUERY_CHARS, result_settings
 from legalret.errors import LegalretError
@@ -262,8 +263,14 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         message = exc.detail if isinstance(exc.detail, str) else "error"
         if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's "There was an error parsing the body"
             message = body_encoding_message(exc.__cause__)
-        # keep the exception's headers: a 405 must say which methods are allowed (Allow) — HEAD with GET
+        # keep the exception's headers: a 405 must say which methods are allowed (Allow) — HEAD with GET, and every
+        # route of the path (Starlette names the first route's only: /api/search's said GET, not POST)
         headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            allowed = {m for route in app.router.routes if route.matches(request.scope)[0] != Match.NONE
+                       for m in getattr(route, "methods", None) or ()}
+            if allowed:
+                headers["Allow"] = ", ".join(sorted(allowed))
         if "GET" in headers.get("Allow", "").split(", ") and "HEAD" not in headers["Allow"]:
             headers["Allow"] += ", HEAD"
         return JSONResponse({"error": message, "status": exc.status_code}, status_code=exc.status_code,

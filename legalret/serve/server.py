@@ -137,12 +137,11 @@ def _run_workers(index_dir, sock: socket.socket, *, workers: int, token: str | N
     from uvicorn.supervisors import Multiprocess
 
     from legalret.index.store import current_generation
-    from legalret.serve.app import create_app
     from legalret.serve.protocol import MAX_REQUEST_BYTES, JsonErrorProtocol
 
     current_generation(index_dir)  # a missing index: one line here, not a traceback from every worker
-    # The factory is pickled to each spawned worker: a partial of the module-level create_app pickles by name.
-    factory = functools.partial(create_app, str(Path(index_dir)), token=token)
+    # The factory is pickled to each spawned worker: a partial of a module-level function pickles by name.
+    factory = functools.partial(worker_app, str(Path(index_dir)), token=token, supervisor=os.getpid())
     config = uvicorn.Config(factory, factory=True, workers=workers, log_level=log_level, access_log=False,
                             server_header=False, timeout_graceful_shutdown=5, lifespan="off",
                             http=JsonErrorProtocol, h11_max_incomplete_event_size=MAX_REQUEST_BYTES)
@@ -168,6 +167,17 @@ def _run_workers(index_dir, sock: socket.socket, *, workers: int, token: str | N
     Workers(config, sockets=[sock]).run()
 
 
+def worker_app(index_dir: str, *, token: str | None, supervisor: int):
+    """The app of one ``--workers`` worker (uvicorn calls this factory in each worker it spawns). The worker first
+    asks for SIGTERM when its supervisor dies: a ``kill -9`` of the supervisor had left its workers serving the port,
+    reparented to init (SIGTERM and Ctrl+C were always passed on)."""
+    from legalret.processes import die_with_parent
+    from legalret.serve.app import create_app
+
+    die_with_parent(signal.SIGTERM, parent=supervisor)
+    return create_app(index_dir, token=token)
+
+
 #: How long ``--workers`` waits for each worker to load the index before it reports ready.
 WORKER_START_TIMEOUT_S = 300.0
 
@@ -189,7 +199,9 @@ def _watch_idle(server, app, idle_timeout: float) -> None:
         while not server.should_exit:
             time.sleep(min(5.0, idle_timeout / 4))
             if time.monotonic() - app.state.last_request > idle_timeout:
-                logging.getLogger("legalret.serve").info("idle for %.0f s: stopping", idle_timeout)
+                # (at warning level: the default log level showed nothing, and the server just ended)
+                logging.getLogger("legalret.serve").warning("no request for %.0f s (--idle-timeout): stopping",
+                                                            idle_timeout)
                 server.should_exit = True
 
     threading.Thread(target=watch, name="legalret-idle", daemon=True).start()

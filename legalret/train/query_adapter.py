@@ -30,7 +30,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,38 @@ class QueryAdapterConfig:
     seed: int = 0
     threads: int | None = None
     notes: list[str] = field(default_factory=list)  # copied to the card
+    force: bool = False  # write over an ``out`` folder that holds something other than an adapter
+
+    def check(self) -> None:
+        """Refuse, before any work, what would fail later, lose files or mislead: an ``out`` that is a file or a
+        folder of other things (it was replaced without a word), a ``before`` that is no date (the train/dev guard
+        compared strings and let every date through), numbers out of range (tracebacks from the optimizer), and a
+        ``dev_queries`` file that is missing (found after training) or is a training file (its "dev" numbers were
+        the train ones)."""
+        from legalret.models.adapter import check_adapter_out
+
+        check_adapter_out(self.out, force=self.force)
+        try:
+            date.fromisoformat(str(self.before))
+        except ValueError:
+            raise ModelError(f"--before: {self.before!r} is not a YYYY-MM-DD date") from None
+        for name, value, low in (("epochs", self.epochs, 1), ("batch-size", self.batch_size, 1),
+                                 ("max-tokens", self.max_tokens, 1), ("limit", self.limit, 1), ("threads", self.threads, 1)):
+            if value is not None and value < low:
+                raise ModelError(f"--{name}: {value}; give {low} or more")
+        for name, value in (("lr", self.lr), ("scale", self.scale)):
+            if not value > 0:
+                raise ModelError(f"--{name}: {value}; give a number above 0")
+        for name, value in (("alpha", self.alpha), ("l2", self.l2)):
+            if not value >= 0:
+                raise ModelError(f"--{name}: {value}; give 0 or more")
+        if self.dev_queries is not None:
+            dev = Path(self.dev_queries)
+            if not dev.is_file():
+                raise SourceError(str(dev), "query file not found")
+            training = [Path(p) for p in [self.queries, *self.extra_queries]]
+            if any(dev.resolve() == p.resolve() for p in training if p.is_file()):
+                raise ModelError(f"--dev {dev}: it is a training query file; dev queries are never fitted on")
 
 
 @dataclass
@@ -126,7 +158,7 @@ def read_queries(path: str | Path, key_row: dict[str, int], *, before: str | Non
         for lineno, line in enumerate(f, 1):
             if not line.strip():
                 continue
-            q = parse_query_line(line, str(path), lineno)
+            q = parse_query_line(line.rstrip("\r\n"), str(path), lineno)  # (with its newline, an error's column is 1)
             if not q.gold:
                 raise SourceError(str(path), "field 'gold' must be a non-empty list of article keys", line=lineno)
             date = q.extra.get("date") or q.extra.get("decided")
@@ -337,6 +369,7 @@ def train_query_adapter(cfg: QueryAdapterConfig, *, encoder: Any = None, reprodu
 
     from legalret.index.build import load_index_encoder
 
+    cfg.check()
     if cfg.threads:
         torch.set_num_threads(int(cfg.threads))
     t_all = time.perf_counter()

@@ -35,13 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from legalret.config import TRAIN_END, default_model
-from legalret.errors import TrainingError
+from legalret.errors import ModelError, TrainingError
 from legalret.progress import console
 from legalret.models.adapter import (
     ADAPTER_NAME,
     LoraSettings,
     add_lora,
     adapter_fingerprint,
+    check_adapter_out,
     file_fingerprint,
     merge_lora,
     model_type,
@@ -304,6 +305,20 @@ def train(pairs_dir: str | Path, *, out: str | Path, base: str | None = None, co
     guards.check_loss_scale(config.scale)
     if config.batch_size < 2:
         raise TrainingError("batch size must be at least 2: in-batch negatives need other pairs in the batch")
+    # numbers the libraries would refuse with a traceback (peft's rank, torch's dropout), or that train nothing
+    for name, value, ok, want in (("--rank", config.lora.rank, config.lora.rank >= 1, "1 or more"),
+                                  ("--dropout", config.lora.dropout, 0 <= config.lora.dropout < 1, "from 0 to below 1"),
+                                  ("--epochs", config.epochs, config.epochs > 0, "a number above 0"),
+                                  ("--lr", config.lr, config.lr > 0, "a number above 0"),
+                                  ("--max-seq-length", config.max_seq_length,
+                                   config.max_seq_length is None or config.max_seq_length >= 8, "8 or more"),
+                                  ("--limit", config.limit, config.limit is None or config.limit >= 1, "1 or more")):
+        if not ok:
+            raise TrainingError(f"{name}: {value}; give {want}")
+    try:
+        check_adapter_out(out, force=config.force)  # (before the pairs are read: a file as --out was a traceback)
+    except ModelError as e:
+        raise TrainingError(str(e)) from None
     data = load_pairs(pairs_dir, limit=config.limit, seed=config.seed)
     src = str(data.pairs_dir / "train.jsonl")
     guards.check_text_columns(data.train_rows, [QUERY_COLUMN, POSITIVE_COLUMN], source=src)
@@ -317,8 +332,6 @@ def train(pairs_dir: str | Path, *, out: str | Path, base: str | None = None, co
     guards.check_text_columns(data.dev_queries, [QUERY_COLUMN], source=str(data.pairs_dir / "dev_queries.jsonl"))
 
     spec, query_prompt, passage_prompt, max_len = resolve_training_spec(config)
-    if out.exists() and any(out.iterdir()) and not (out / "legalret_adapter.json").is_file() and not config.force:
-        raise TrainingError(f"{out} exists and is not a legalret adapter: choose another --out or pass --force")
 
     # ---- datasets --------------------------------------------------------------------------------------------------
     from datasets import Dataset

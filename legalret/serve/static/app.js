@@ -45,16 +45,22 @@ function highlighted(text, terms) {
 }
 
 async function copyText(text, button) {
+  let copied = true;
   try {
     await navigator.clipboard.writeText(text);
   } catch (e) {  // http on a LAN address has no clipboard API: fall back to a selected textarea
-    const ta = el("textarea"); ta.value = text; document.body.appendChild(ta); ta.select();
-    try { document.execCommand("copy"); } catch (e2) { /* the text stays selected for Ctrl+C */ }
+    // out of sight where the page already is (no scroll jump), and focus back on the button afterwards
+    const ta = el("textarea"); ta.value = text; ta.setAttribute("readonly", "");
+    ta.style.cssText = "position:fixed;top:0;left:-9999px;opacity:0";
+    document.body.appendChild(ta); ta.select();
+    try { copied = document.execCommand("copy"); } catch (e2) { copied = false; }
     ta.remove();
+    button.focus({ preventScroll: true });
   }
   const old = button.textContent;
-  button.textContent = "복사됨"; button.classList.add("copied");
-  setTimeout(() => { button.textContent = old; button.classList.remove("copied"); }, 1500);
+  button.textContent = copied ? "복사됨" : "복사 실패 — 인용문을 직접 선택해 복사하세요";
+  button.classList.add(copied ? "copied" : "copy-failed");
+  setTimeout(() => { button.textContent = old; button.classList.remove("copied", "copy-failed"); }, copied ? 1500 : 4000);
 }
 
 // "상위 50위 밖" / "3위": one retriever's rank, as the page says it.
@@ -107,7 +113,7 @@ function explainPanel(hit) {
       const full = p.excerpt || p.text;
       const text = full.length > 300 ? full.slice(0, 299) + "…" : full;
       row.appendChild(el("td", "excerpt", what + text));
-      row.appendChild(el("td", null, p.similarity === null ? "" : Math.round(p.similarity * 100) + "%"));
+      row.appendChild(el("td", "sim", p.similarity === null ? "" : Math.round(p.similarity * 100) + "%"));
     }
     panel.appendChild(table);
   }
@@ -125,7 +131,9 @@ function explainPanel(hit) {
     panel.appendChild(el("h3", null, "순위를 정한 근거 (학습된 재정렬기가 무게를 둔 순서)"));
     panel.appendChild(contributionBars(hit.contributions));
   }
-  if (!precedents.length) panel.appendChild(el("p", "muted", "이 조문을 인용한 유사 판례가 없습니다 (이 색인에 판례 메모리가 없거나, 비슷한 판결이 이 조문을 인용하지 않았습니다)."));
+  if (!precedents.length) panel.appendChild(el("p", "muted", (hit.ranks || {}).citation
+    ? "질문이 직접 인용한 조문(또는 질문이 든 판결의 참조조문)이라 유사 판례 투표 없이 맨 앞에 두었습니다."
+    : "이 조문을 인용한 유사 판례가 없습니다 (이 색인에 판례 메모리가 없거나, 비슷한 판결이 이 조문을 인용하지 않았습니다)."));
   return panel;
 }
 
@@ -212,17 +220,23 @@ function renderHit(hit, rank, terms) {
 // The longest query the server searches (from /api/meta); longer pasted text is cut, with a visible note.
 let maxQueryChars = null;
 
+// Characters as the server counts them (code points): an emoji or a rare Hanja is two UTF-16 units in JavaScript.
+function chars(s) { return Array.from(s); }
+
 function queryText() {
   const q = $("q").value.trim();
-  return maxQueryChars && q.length > maxQueryChars ? q.slice(0, maxQueryChars) : q;
+  if (!maxQueryChars || q.length <= maxQueryChars) return q;  // (fewer units: fewer characters)
+  const all = chars(q);
+  return all.length > maxQueryChars ? all.slice(0, maxQueryChars).join("") : q;
 }
 
 function showLengthNote() {
   const q = $("q").value.trim();
   const note = $("long-note");
-  if (maxQueryChars && q.length > maxQueryChars) {
-    note.textContent = `입력한 글이 ${q.length.toLocaleString()}자입니다. 검색은 앞 ${maxQueryChars.toLocaleString()}자까지만 합니다 ` +
-      `(나머지 ${(q.length - maxQueryChars).toLocaleString()}자는 검색에 쓰이지 않습니다).`;
+  const n = maxQueryChars && q.length > maxQueryChars ? chars(q).length : 0;
+  if (n > maxQueryChars) {
+    note.textContent = `입력한 글이 ${n.toLocaleString()}자입니다. 검색은 앞 ${maxQueryChars.toLocaleString()}자까지만 합니다 ` +
+      `(나머지 ${(n - maxQueryChars).toLocaleString()}자는 검색에 쓰이지 않습니다).`;
     note.hidden = false;
   } else {
     note.hidden = true; note.textContent = "";
@@ -306,6 +320,24 @@ function noticeKo(text) {
   return text;
 }
 
+// The server's errors a person meets on the page, in Korean (others are shown as they come).
+const ERROR_KO = [
+  [/^no article of (.+?) is of kind (.+?) \(a .+? is a law of its own here: --law '(.+?)'\)$/,
+    (m) => `${m[1]}에는 ${m[2]} 조문이 없습니다. 시행령은 별개의 법령입니다: 법령 필터에서 「${m[3]}」을 고르세요.`],
+  [/^no article of (.+?) is of kind (.+)$/, (m) => `${m[1]}에는 ${m[2]} 조문이 없습니다.`],
+  [/^unknown law filter '(.+?)'.*?(?:\(did you mean (.+?)\?\))?$/,
+    (m) => `이 색인에 없는 법령입니다: ${m[1]}` + (m[2] ? ` (혹시 ${m[2]}?)` : "")],
+  [/^k: /, () => "결과 개수가 올바른 숫자가 아닙니다 (1–100)."],
+  [/^k must be between 1 and (\d+)/, (m) => `결과 개수는 1에서 ${m[1]} 사이여야 합니다.`],
+  [/missing or wrong bearer token/, () => "이 서버는 접근 토큰이 필요합니다. 위 칸에 토큰을 넣고 저장하세요."],
+  [/^(Failed to fetch|NetworkError|Load failed)/, () => "서버에 연결할 수 없습니다. 서버가 켜져 있는지 확인하세요."],
+];
+
+function errorKo(text) {
+  for (const [re, say] of ERROR_KO) { const m = text.match(re); if (m) return say(m); }
+  return text;
+}
+
 function modeLabel(mode) {
   const option = Array.from($("mode").options).find((o) => o.value === mode);
   return option ? option.textContent : mode;
@@ -316,6 +348,20 @@ function params() {
   p.set("q", queryText());
   for (const name of ["law", "kind", "mode", "k"]) if ($(name).value) p.set(name, $(name).value);
   return p;
+}
+
+// What a search URL asks once the page's defaults are filled in: a shared /?q=유치권 and the page's own
+// /?q=유치권&mode=hybrid&k=10 are the same search (Enter on it must not add a second history entry).
+const URL_DEFAULTS = { law: "", kind: "", mode: "hybrid", k: "10" };
+
+function sameSearch(a, b) {
+  const keys = new Set([...a.keys(), ...b.keys(), ...Object.keys(URL_DEFAULTS)]);
+  keys.delete("explain");
+  for (const key of keys) {
+    const fallback = URL_DEFAULTS[key] ?? "";
+    if ((a.get(key) ?? fallback) !== (b.get(key) ?? fallback)) return false;
+  }
+  return true;
 }
 
 // Each search (and each return to the empty page) takes a new number; an answer that arrives after a later one
@@ -333,11 +379,11 @@ function clearResults() {
 
 async function search(pushState) {
   const q = $("q").value.trim();
-  if (!q) return;
+  if (!q) { $("status").className = ""; $("status").textContent = "검색어를 입력하세요."; return; }
   showLengthNote();
   const p = params();
-  // the same search again (Enter twice) is one history entry, not two: Back goes to the previous search
-  if (pushState && location.search !== "?" + p.toString()) history.pushState(null, "", "/?" + p.toString());
+  // the same search again (Enter twice, or on a shared link) is one history entry, not two: Back goes to the one before
+  if (pushState && !sameSearch(new URLSearchParams(location.search), p)) history.pushState(null, "", "/?" + p.toString());
   p.set("explain", "1");
   clearResults();
   const seq = searchSeq;
@@ -358,7 +404,7 @@ async function search(pushState) {
       : "일치하는 조문이 없습니다. 다른 표현이나 조문 번호(예: 민법 제750조)로 검색해 보세요.";
   } catch (e) {
     if (seq !== searchSeq) return;  // aborted or overtaken by a later search
-    status.className = "error"; status.textContent = "오류: " + e.message;
+    status.className = "error"; status.textContent = "오류: " + errorKo(e.message);
   } finally {
     if (inFlight === ctrl) inFlight = null;
   }
@@ -414,9 +460,13 @@ function init() {
     if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); search(true); }
   });
   $("q").addEventListener("input", () => { growBox(); showLengthNote(); });
-  $("token-save").addEventListener("click", () => {
+  const saveToken = () => {
     sessionStorage.setItem(TOKEN_KEY, $("token").value.trim());
     $("token-box").hidden = true; start();
+  };
+  $("token-save").addEventListener("click", saveToken);
+  $("token").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.isComposing) { ev.preventDefault(); saveToken(); }
   });
   // a value only the URL offered (k=3) leaves the list once another is picked, as a fresh load would not show it
   for (const name of FILTERS) $(name).addEventListener("change", () => {
@@ -438,7 +488,8 @@ async function start() {
     if (!meta.dense) $("mode").querySelector('option[value="dense"]').disabled = true;
     $("health").textContent = `${meta.generation} · 법령 ${meta.laws.length}개`;
   } catch (e) {
-    $("status").className = "error"; $("status").textContent = "서버에 연결할 수 없습니다: " + e.message;
+    const said = errorKo(e.message);  // (a token the server wants is no connection problem)
+    $("status").className = "error"; $("status").textContent = said === e.message ? "서버에 연결할 수 없습니다: " + said : said;
     return;
   }
   showUrl();
