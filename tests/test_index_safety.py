@@ -23,6 +23,7 @@ from legalret.index.store import (  # noqa: E402
     current_generation,
     generations,
     load_index,
+    read_manifest,
     rollback,
     verify_generation,
 )
@@ -126,6 +127,29 @@ def test_generations_are_kept_and_rollback_restores_one(index, monkeypatch):
     assert [g.name for g in generations(index)] == [current_generation(index).name]
     with pytest.raises(IndexError_, match="no earlier generation"):
         rollback(index)
+
+
+def test_a_rollback_after_a_rollback_and_an_add_returns_to_the_parent(index, monkeypatch):
+    """Roll back from a bad update, add a good one, roll back again: the default went to the bad generation (the
+    newest older number) and pruning removed the good one the user had returned to. Each generation now names the one
+    it was made from: a rollback returns there, and pruning keeps that line ahead of the generation rolled away from."""
+    def text(marker):
+        return [sup.amended(a, a.body_text() + f" {marker}.") if a.key == "민법 제320조" else a for a in sup.articles()]
+
+    good = current_generation(index).name
+    pipeline.add(text("잘못된개정"), index)
+    bad = current_generation(index).name
+    assert rollback(index) == good
+    pipeline.add(text("바른개정"), index)
+    assert read_manifest(index)["parent"] == good
+    assert rollback(index) == good  # (it was the bad one)
+    assert "잘못된개정" not in Searcher(index).article("민법 제320조").body_text()
+    with pytest.raises(IndexError_, match=f"{good} is already live"):
+        rollback(index, good)
+    monkeypatch.setenv("LEGALRET_KEEP_GENERATIONS", "2")
+    pipeline.add(text("또다른개정"), index)  # live, and one more kept: its parent, not the generation rolled away from
+    assert good in [g.name for g in generations(index)] and bad not in [g.name for g in generations(index)]
+    assert rollback(index) == good
 
 
 @pytest.mark.parametrize("victim", ["bm25/data.csc.index.npy", "tokens/ids.npy", "articles.jsonl", "catalog.json",

@@ -402,7 +402,8 @@ def write_generation(
             manifest[name] = part.write(tmp / name)
         manifest["parts"] = sorted(parts or {})
         generation = _next_generation(index_dir)
-        manifest.update(schema_version=SCHEMA_VERSION, generation=generation)
+        # the generation this one was made from (the live one now): a rollback returns to it, pruning keeps it
+        manifest.update(schema_version=SCHEMA_VERSION, generation=generation, parent=_live_name(index_dir))
         manifest["files"] = {
             p.relative_to(tmp).as_posix(): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
             for p in sorted(tmp.rglob("*"))
@@ -437,7 +438,11 @@ def prune_generations(index_dir: Path, keep: int | None = None) -> list[str]:
     generation before it is therefore kept however many adds follow, until the articles are back."""
     keep = keep_generations() if keep is None else max(1, int(keep))
     live = current_generation(index_dir)
-    older = [g for g in generations(index_dir) if g.name != live.name][::-1]  # newest first
+    # the live generation's ancestors first (what a rollback returns to), then the others newest first: after a
+    # rollback and an add, the generation rolled away from is the one to go, not the one the live one was made from
+    line = ancestors(index_dir, live)
+    newest = [g for g in generations(index_dir) if g.name != live.name][::-1]
+    older = [g for name in line for g in newest if g.name == name] + [g for g in newest if g.name not in line]
     later: set[str] | None = None  # what the live and the newer generations hold (read only when needed)
     removed = []
     for position, gen in enumerate(older):
@@ -454,6 +459,29 @@ def prune_generations(index_dir: Path, keep: int | None = None) -> list[str]:
         shutil.rmtree(gen, ignore_errors=True)
         removed.append(gen.name)
     return removed
+
+
+def _live_name(index_dir: Path) -> str | None:
+    try:
+        return current_generation(index_dir).name
+    except IndexError_:
+        return None
+
+
+def ancestors(index_dir: Path, gen: Path) -> list[str]:
+    """The generations ``gen`` was made from, nearest first, as far as each manifest names its ``parent`` and that
+    generation is kept (indexes written before the field have none: the order of numbers stands for them)."""
+    line: list[str] = []
+    current = gen
+    while True:
+        try:
+            parent = read_manifest(index_dir, current).get("parent")
+        except (IndexError_, OSError, ValueError):
+            return line
+        if not parent or parent in line or parent == gen.name or not (index_dir / parent).is_dir():
+            return line
+        line.append(parent)
+        current = index_dir / parent
 
 
 def generation_contents(gen: Path) -> set[str]:
@@ -496,7 +524,8 @@ def live_generation(index_dir: str | Path) -> tuple[Path, str | None]:
 
 
 def rollback(index_dir: str | Path, to: str | int | None = None) -> str:
-    """Make an earlier generation live again (default: the newest one older than the live one); it is
+    """Make an earlier generation live again (default: the one the live generation was made from — its manifest's
+    ``parent``; for generations written before that field, the newest one older than the live one); it is
     verified first. Returns its name. Takes the :class:`IndexLock`. Newer generations stay (a rollback can
     be undone by rolling "back" to the newer number). With an unreadable ``CURRENT`` (a garbage pointer),
     the default is the newest kept generation that verifies: the pointer is rebuilt from the generations."""
@@ -511,9 +540,13 @@ def _rollback(index_dir: Path, to: str | int | None) -> str:
     gens = generations(index_dir)
     if to is None:
         older = list(gens) if broken else [g for g in gens if g.name < live.name]
-        if not older:
-            raise IndexError_(f"{index_dir}: no earlier generation to roll back to (only {live.name} is kept)")
-        target = older[-1]
+        line = [] if broken else ancestors(index_dir, live)
+        if not older and not line:
+            kept = ", ".join(g.name for g in gens)
+            raise IndexError_(f"{index_dir}: no earlier generation to roll back to ({live.name} is the oldest kept; "
+                              f"kept: {kept})")
+        # the one the live generation was made from: after a rollback and an add, not the one rolled away from
+        target = index_dir / line[0] if line else older[-1]
         if broken:  # the newest one that is intact (a half-damaged index may have a bad newest generation)
             for candidate in reversed(older):
                 try:
@@ -528,6 +561,8 @@ def _rollback(index_dir: Path, to: str | int | None) -> str:
         if not _GEN.match(name) or not target.is_dir():
             kept = ", ".join(g.name for g in gens)
             raise IndexError_(f"{index_dir}: no generation {to!r} (kept: {kept})")
+        if not broken and target.name == live.name:
+            raise IndexError_(f"{index_dir}: {live.name} is already live")
     verify_generation(target, read_manifest(index_dir, target))
     _write_json(index_dir / CURRENT, {"generation": target.name, "updated": _now(),
                                       "rollback_from": live.name if not broken else f"unreadable {CURRENT}"})
