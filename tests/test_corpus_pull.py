@@ -190,6 +190,12 @@ def test_mirror_from_env(mirror_zip, monkeypatch):
     assert {a.law for a in pull(["상법 시행령"]).articles} == {"상법 시행령"}
 
 
+def test_an_act_with_the_kind_of_its_decree_is_not_missing(mirror_zip):
+    """`corpus pull 상법 --kind 시행령` pulled 상법 시행령 and then said "law '상법' was not found" (--strict refused)."""
+    result = pull(["상법"], kinds=["시행령"], mirror=mirror_zip)
+    assert {a.law for a in result.articles} == {"상법 시행령"} and result.missing == [] and not result.report.errors
+
+
 def test_missing_law_and_missing_mirror(mirror_zip, tmp_path):
     result = pull(["민법", "형법"], mirror=mirror_zip)
     assert result.missing == ["형법"] and len(result.report.errors) == 1

@@ -153,6 +153,14 @@ def test_cli_pairs(fixtures_dir, tmp_path):
     bad = CliRunner().invoke(app, ["pairs", "--precedents", str(root / "md"), "--statutes", str(root / "statutes"),
                                    "--out", str(out), "--templates", "bogus"])
     assert bad.exit_code != 0 and isinstance(bad.exception, LegalretError)
+    # no decision at all (an empty folder, a statute file given as precedents): an error, not "pairs" of
+    # synthetic titles alone, and nothing written
+    for wrong in (tmp_path / "empty", root / "bad"):
+        wrong.mkdir(exist_ok=True)
+        nothing = CliRunner().invoke(app, ["pairs", "--precedents", str(wrong), "--statutes", str(root / "statutes"),
+                                           "--out", str(tmp_path / "none")])
+        assert isinstance(nothing.exception, LegalretError) and "no decision read from" in str(nothing.exception)
+        assert not (tmp_path / "none").exists()
 
 
 def test_repeated_holding_text_is_one_query_with_merged_gold(precedents, corpus):

@@ -95,6 +95,12 @@ def test_index_records_query_adapter_and_searches_with_it(tmp_path):
     assert info["adapter"] is None  # passages: the base encoder
     assert info["query_adapter"]["fingerprint"] == qa.fingerprint
     assert info["fingerprint"] == enc.fingerprint + "+passage-tokens:128" or info["fingerprint"].startswith(enc.fingerprint)
+    from typer.testing import CliRunner
+
+    from legalret.cli import app
+
+    shown = CliRunner().invoke(app, ["index", "info", "--index", str(idx)], env={"COLUMNS": "300"})
+    assert shown.exit_code == 0 and f"query adapter qa ({qa.fingerprint})" in shown.output, shown.output  # (it said none)
     base_vectors = np.array(data.dense.vectors)
     plain = tmp_path / "plain"
     build_index(sup.articles(), plain, encoder=enc)

@@ -341,8 +341,11 @@ def info_command(
     out.print(f"[bold]{escape(str(index))}[/] — {manifest['generation']}, schema v{manifest['schema_version']}, built {manifest['created']}, {size / 1e6:.1f} MB", highlight=False)
     out.print(f"articles {c['articles']} ({c['searchable']} searchable), laws {c['laws']}, BM25 vocabulary {c['vocab']}", highlight=False)
     if enc:
+        qmap = enc.get("query_adapter") or {}
         out.print(f"encoder {enc['spec']} (dim {enc['dim']}, {enc.get('precision')}) fingerprint {enc['fingerprint']}"
-                      + (f", adapter {enc['adapter']}" if enc.get("adapter") else ""), highlight=False)
+                  + (f", adapter {enc['adapter']}" if enc.get("adapter") else "")
+                  + (f", query adapter {qmap.get('name') or qmap.get('path')} ({qmap.get('fingerprint')})" if qmap else ""),
+                  highlight=False)
     else:
         out.print("encoder: none (BM25 only)")
     if runtime and runtime["assumed"]:

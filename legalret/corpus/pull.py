@@ -222,10 +222,20 @@ def _pull_mirror(manifest: Manifest, mirror, on_error, progress):
 
 
 def _missing(manifest: Manifest, articles: list[Article]) -> list[str]:
+    """The laws asked for whose document was not pulled: the act when the 법률 is among the kinds asked for, else
+    a document of one of those kinds (``주택임대차보호법 --kind 시행령`` pulls 주택임대차보호법 시행령: it had said the law
+    was not found)."""
     if manifest.all_laws:
         return []
     have = LawNames({a.law for a in articles})
-    return [law for law in manifest.laws if have.resolve(law) is None and have.resolve(split_kind(law)[0]) is None]
+
+    def found(law: str) -> bool:
+        act, own = split_kind(law)
+        if own is not None or "법률" in (manifest.kinds or ["법률"]):  # the document named, or the act asked for
+            return have.resolve(law) is not None or have.resolve(act) is not None
+        return any(have.resolve(document_title(act, kind)) is not None for kind in manifest.kinds)
+
+    return [law for law in manifest.laws if not found(law)]
 
 
 def folder_name(law: str) -> str:

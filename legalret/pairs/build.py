@@ -395,6 +395,10 @@ def build_from_sources(
     # Keep only decisions with a corpus key: the other ~70% would only cost memory.
     precs = [p for p in read_precedents(list(precedents), catalog=catalog, report=report, limit=limit,
                                         progress=progress) if any(h.keys for h in p.holdings)]
+    if not report.precedents:  # a wrong path or a statute file: the "pairs" would be synthetic ones alone
+        first = f"; first: {report.errors[0]}" if report.errors else ""
+        raise LegalretError(f"no decision read from {', '.join(map(str, precedents))} ({len(report.errors)} error(s)"
+                            f"{first}); nothing written")
     t1 = time.perf_counter()
     pairset = build_pairs(precs, articles, templates=templates, synthetic=synthetic)
     pairset.stats["dropped"]["precedent_without_corpus_keys"] = report.precedents - len(precs)
