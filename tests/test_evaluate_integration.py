@@ -98,6 +98,15 @@ def test_cli_bench_quality_writes_reports(index_dir: Path, queries_file: Path, t
 
     bad = CliRunner().invoke(app, ["bench", "quality", "--index", str(index_dir), "--queries", str(queries_file), "--mode", "bm26"])
     assert bad.exit_code != 0 and "bm26" in bad.output
+    # a report folder that is a file: said before the evaluation (it was a FileExistsError after all the work)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("keep", encoding="utf-8")
+    for args in (["quality", "--index", str(index_dir), "--queries", str(queries_file), "--mode", "bm25"],
+                 ["speed", "--mode", "bm25", "--limit", "30"]):
+        refused = CliRunner().invoke(app, ["bench", *args, "--out", str(a_file)], env={"COLUMNS": "400"})
+        assert refused.exit_code == 2 and "is a file; give a folder" in refused.output, refused.output
+    both = CliRunner().invoke(app, ["bench", "speed", "--limit", "30", "--index", str(index_dir)], env={"COLUMNS": "400"})
+    assert both.exit_code == 2 and "cannot be combined with --index" in both.output
 
 
 def test_cli_bench_quality_missing_index_is_one_clear_error(queries_file: Path, tmp_path: Path):

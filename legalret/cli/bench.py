@@ -59,6 +59,12 @@ def open_searcher(index: Path, adapter: Optional[str] = None):
     return Searcher(index)
 
 
+def _check_out_folder(path: Path, option: str = "--out") -> None:
+    """A report folder that is a file fails when the report is written, after the whole run: say so first."""
+    if path.exists() and not path.is_dir():
+        raise typer.BadParameter(f"{path} is a file; give a folder", param_hint=option)
+
+
 def register(app: typer.Typer) -> None:
     bench = typer.Typer(help="Benchmarks: retrieval quality on a query file, and speed on a real corpus.", no_args_is_help=True)
     app.add_typer(bench, name="bench")
@@ -98,6 +104,7 @@ def register(app: typer.Typer) -> None:
 
         if gold not in ("all", "indexed"):
             raise typer.BadParameter("--gold must be 'all' or 'indexed'")
+        _check_out_folder(out)  # before the evaluation: a file there was a traceback after all the work
         modes = _parse_modes(mode)
         qs = load_queries(queries, limit=limit, seed=seed, strict=not skip_bad)
         for err in qs.errors[:5]:
@@ -151,6 +158,11 @@ def register(app: typer.Typer) -> None:
         from legalret.evaluate.speed import run_speed
 
         modes = _parse_modes(mode)
+        _check_out_folder(out)
+        if work_dir is not None:
+            _check_out_folder(work_dir, "--work-dir")
+        if limit is not None and index is not None:
+            raise typer.BadParameter("--limit builds an index of the first articles; it cannot be combined with --index")
         with tempfile.TemporaryDirectory(prefix="legalret-speed-", dir=work_dir) as tmp:
             report = run_speed(
                 corpus, work_dir=tmp, modes=modes, limit=limit, queries_file=str(queries) if queries else None,
