@@ -89,12 +89,21 @@ def machine_info() -> dict[str, Any]:
         "cpu": cpu,
         "cores": os.cpu_count(),
         "load_average": load,
-        "threads": threads or os.environ.get("OMP_NUM_THREADS"),
+        # (the threads torch uses: the report said "None threads" when OMP_NUM_THREADS was not set)
+        "threads": threads or os.environ.get("OMP_NUM_THREADS") or _torch_threads(),
         "memory_gb": mem_gb,
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "versions": versions,
     }
+
+
+def _torch_threads() -> int | None:
+    """torch's intra-op threads, when torch is already imported (never imported for this)."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    return int(torch.get_num_threads()) if torch is not None else None
 
 
 def rss_mb() -> float | None:
