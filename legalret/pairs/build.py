@@ -294,7 +294,8 @@ def _summary(ps: PairSet, templates: Sequence[str], query_template: str, n_artic
             "pairs_by_alignment": dict(Counter(p["alignment"] for p in pairs if "alignment" in p)),
             "distinct_keys": len({p["key"] for p in pairs}),
             "gold_per_query": round(sum(len(q["gold"]) for q in queries) / max(1, len(queries)), 3),
-            "queries_by_law": dict(Counter(law_of(k) for q in queries for k in q["gold"])),
+            # queries with a gold article of each law (a query citing two 민법 articles is one 민법 query)
+            "queries_by_law": dict(Counter(law for q in queries for law in dict.fromkeys(law_of(k) for k in q["gold"]))),
             # holdings that spell out a gold article ('민법 제840조 제6호의 …'): exact-citation lookups
             # answer these, so report quality with and without them
             "queries_naming_a_gold_article": sum(1 for q in queries if _names_gold(q["query"], q["gold"])),
