@@ -65,8 +65,8 @@ def pull_command(
     kind: Optional[List[str]] = typer.Option(None, "--kind", help="Kinds to pull for the named laws: 법률, 시행령, 시행규칙."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="Override the GitHub raw base or the law.go.kr endpoint."),
     oc: Optional[str] = typer.Option(None, "--oc", help="law.go.kr OC key (default: LAW_OC)."),
-    timeout: float = typer.Option(20.0, "--timeout", help="Seconds per HTTP request."),
-    retries: int = typer.Option(3, "--retries", help="Retries per HTTP request (exponential backoff)."),
+    timeout: float = typer.Option(20.0, "--timeout", min=0.1, help="Seconds per HTTP request."),
+    retries: int = typer.Option(3, "--retries", min=0, help="Retries per HTTP request (exponential backoff)."),
     strict: bool = typer.Option(False, "--strict", help="Exit 2 and write nothing when any law failed."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
 ) -> None:

@@ -35,7 +35,7 @@ def fix_text(
     file: Optional[Path] = typer.Argument(None, help="UTF-8 text file to repair (default: stdin)", show_default=False),
     json_report: bool = typer.Option(False, "--json", help="Write the report as JSON (on stderr)"),
     model: Optional[Path] = typer.Option(None, "--model", help="Character n-gram model (.npz); default: bundled"),
-    min_confidence: float = typer.Option(0.9, "--min-confidence", help="Below this a repair is 'low-confidence'"),
+    min_confidence: float = typer.Option(0.9, "--min-confidence", min=0.0, max=1.0, help="Below this a repair is 'low-confidence'"),
     keep_broken: bool = typer.Option(
         False, "--keep-broken", help="Leave low-confidence spans broken instead of applying the best guess"
     ),
