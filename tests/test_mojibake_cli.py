@@ -76,3 +76,14 @@ def test_non_utf8_file_is_a_clear_error(tmp_path):
     result = invoke([str(bad)])
     assert result.exit_code != 0
     assert "cp949.txt:1" in str(result.exception) and "not UTF-8" in str(result.exception)
+
+
+def test_option_values_out_of_range_are_usage_errors(tmp_path):
+    """`fix-text --min-confidence 5` was accepted (every repair then counted as low-confidence), as were `corpus pull
+    --timeout -1 --retries -1`."""
+    for args in (["fix-text", "--min-confidence", "5", "-"], ["corpus", "pull", "민법", "--timeout", "-1", "--out",
+                                                               str(tmp_path / "a.jsonl")],
+                 ["corpus", "pull", "민법", "--retries", "-1", "--out", str(tmp_path / "a.jsonl")]):
+        result = runner.invoke(app, args, input="")
+        assert result.exit_code == 2, (args, result.output)
+    assert not (tmp_path / "a.jsonl").exists()
