@@ -94,9 +94,10 @@ def test_precedent_add_round_trip(tmp_path):
     section = read_manifest(index)["memory"]
     assert section["items"] == 3 and section["decided_max"] == "2019-03-01"
     assert Searcher(index).search(LEASE, k=5, mode="memory")[0].key in {"민법 제618조", "민법 제390조"}
-    # the same precedents again: replaced by case number, nothing grows
+    # the same precedents again: the stored decision exactly, so nothing grows and no generation is written (each
+    # such add had written one, pruning an older one)
     again = pipeline.add([], index, precedents=PRECEDENTS[:1])
-    assert again.memory["precedents_replaced"] == 1 and read_manifest(index)["memory"]["items"] == 3
+    assert again.memory["precedents_replaced"] == 0 and not again.wrote and read_manifest(index)["memory"]["items"] == 3
 
 
 def test_precedent_add_from_files(tmp_path):

@@ -330,3 +330,40 @@ def test_an_unreadable_article_is_kept_not_removed(tmp_path):
     assert result.report.dropped == {"민법": 1} and "민법 제2조" not in [a.key for a in result.articles]
     before = next(a for a in result.articles if a.key == "민법 제1조")
     assert before.index_text() == next(a for a in ingest([str(CIVIL_MD)]).articles if a.key == "민법 제1조").index_text()
+
+
+# ---- precedents added to an index: what is skipped is said, an unchanged re-add writes nothing -------------------
+def test_precedent_adds_say_what_they_skip_and_keep_one_copy_of_each_decision(tmp_path):
+    """A new user's findings: a decision file that cannot be read was dropped without a word (`precedents_skipped`
+    0, "unchanged"), a facts JSONL given as --precedents said "unchanged", the same decision re-added wrote a new
+    generation every time (each pruning an older one), and a 사건번호 spaced otherwise was stored twice (and voted
+    twice)."""
+    index = tmp_path / "idx"
+    assert _cli("index", "build", str(CIVIL_MD), "--index", str(index), "--model", "none").exit_code == 0
+    fixture = (FIXTURES / "precedents" / "md" / "민사" / "대법원" / "2016다7007.md").read_text(encoding="utf-8")
+    text = fixture.replace("[1] 민법 제103조 / [3] 민법 제2조", "[1] 민법 제2조 / [2] 민법 제1조")  # the fixture law's
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.md").write_text(text, encoding="utf-8")
+
+    def add(folder):
+        r = _cli("index", "add", "--precedents", str(folder), "--index", str(index), "--json")
+        assert r.exit_code == 0, r.output
+        return json.loads(r.output.strip().splitlines()[-1]), r.output
+
+    first, _ = add(src)
+    items = first["memory"]["items"]
+    assert first["wrote"] and items >= 1
+    again, _ = add(src)
+    assert not again["wrote"]  # the stored decision, exactly: nothing to write
+    (src / "a.md").write_text(text.replace("사건번호: 2016다7007", "사건번호: 2016다 7007"), encoding="utf-8")
+    respaced, _ = add(src)
+    assert respaced["memory"]["items"] == items and respaced["memory"]["precedents_replaced"] == 1  # not a second copy
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.md").write_text("", encoding="utf-8")
+    skipped, output = add(bad)
+    assert skipped["memory"]["precedents_skipped"] == 1 and "skipped precedent:" in output and "empty.md" in output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "no decision read from" in _error(_cli("index", "add", "--precedents", str(empty), "--index", str(index)))

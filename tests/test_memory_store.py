@@ -160,8 +160,10 @@ def test_dense_memory_round_trip_and_fingerprint_guard(tmp_path, tiny_encoder):
 
     with pytest.raises(IndexError_, match="rebuild the memory"):
         PrecedentMemory.load(out, encoder=OtherEncoder(), tokenizer=SpaceTokenizer())
+    corrected = precedents()[:1]  # (a changed record: the stored one again would leave the memory as it is)
+    corrected[0]["holdings"][0]["text"] += " (정정)"
     with pytest.raises(IndexError_, match="same encoder"):
-        add_precedents(PrecedentMemory.load(out, tokenizer=SpaceTokenizer()), precedents()[:1])
+        add_precedents(PrecedentMemory.load(out, tokenizer=SpaceTokenizer()), corrected)
 
 
 def test_loaded_items_are_parsed_on_demand_and_the_cache_stays_bounded(tmp_path):

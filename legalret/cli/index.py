@@ -144,9 +144,25 @@ def _one_value(values):
 
 
 def _load_precedents(sources: List[str]):
+    """The decisions of SOURCES, each document that cannot be read passed along as its :class:`SourceError` (the
+    memory counts it and shows it: "skipped precedent: file: field: reason"; such files were dropped without a word),
+    and an error when nothing at all is read (a facts JSONL or an empty folder given as --precedents had said
+    "unchanged")."""
     from legalret.precedents.parse import read_precedents
 
-    return read_precedents(sources)
+    def stream():
+        errors: list = []
+        read = 0
+        for precedent in read_precedents(sources, on_error=errors.append):
+            yield from errors
+            errors.clear()
+            read += 1
+            yield precedent
+        yield from errors
+        if not read and not errors:
+            raise LegalretError(f"no decision read from {', '.join(map(str, sources))}: --precedents takes decisions "
+                                "(markdown with front matter, or law.go.kr JSON), a folder or a zip of them")
+    return stream()
 
 
 def _load_facts(sources: List[str]):

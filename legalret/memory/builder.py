@@ -173,24 +173,42 @@ def read_items(precedents: Iterable[Any], keep_key: Callable[[str], bool] | None
     by_case: dict[str, list[MemoryItem]] = {}
     errors: list[SourceError] = []
     for precedent in precedents:
+        if isinstance(precedent, SourceError):  # a document the reader could not parse, passed along in the stream
+            errors.append(precedent)
+            continue
         try:
             items = items_from_precedent(precedent, keep_key)
         except SourceError as e:
             errors.append(e)
             continue
         if items:
-            by_case[items[0].case_no] = items
+            by_case[case_key(items[0].case_no)] = items
     return [it for items in by_case.values() for it in items], errors
 
 
+def case_key(case_no: str) -> str:
+    """A 사건번호 as the memory matches it: without spaces (``2014다88383, 88390`` and ``2014다88383,88390`` are one
+    decision — written both ways, it was stored twice and voted twice)."""
+    return "".join(case_no.split())
+
+
 def add_items(memory: PrecedentMemory, items: Iterable[MemoryItem], *, encoder=None, batch_size: int = 64) -> dict[str, int]:
-    """Add ready :class:`MemoryItem` s (e.g. one facts item per decision), by case number: the items of a
-    known 사건번호 replace its stored ones — all but those citing nothing live that the new items do not bring back
-    (same case and index), which stay. Only the new items are tokenized and encoded."""
+    """Add ready :class:`MemoryItem` s (e.g. one facts item per decision), by case number (:func:`case_key`): the
+    items of a known 사건번호 replace its stored ones — all but those citing nothing live that the new items do not
+    bring back (same case and index), which stay. A decision whose items are the stored ones exactly is left as it is
+    (an unchanged re-add writes no generation: each one had pruned an older one). Only the new items are tokenized
+    and encoded."""
     new_items: dict[str, list[MemoryItem]] = {}
     for it in items:
-        new_items.setdefault(it.case_no, []).append(it)
-    replaced = set(memory._case_nos) & new_items.keys()
+        new_items.setdefault(case_key(it.case_no), []).append(it)
+    stored_keys = [case_key(c) for c in memory._case_nos]
+    stored: dict[str, list[MemoryItem]] = {}
+    for row, key in enumerate(stored_keys):
+        if key in new_items:
+            stored.setdefault(key, []).append(memory.items[row])
+    for key in [k for k, its in new_items.items() if stored.get(k) == its]:
+        del new_items[key]
+    replaced = set(stored) & new_items.keys()
     if not new_items:
         return {"added": 0, "replaced": 0, "items": 0, "skipped": 0}
 
@@ -215,8 +233,8 @@ def add_items(memory: PrecedentMemory, items: Iterable[MemoryItem], *, encoder=N
     # as they are: an ``index add`` re-reads a decision with the index's live keys, which leaves out a holding citing
     # only removed articles — dropping the stored one would lose it for good (a partial add of a law, then the
     # full one). Re-resolved (:func:`reresolve`) before this, it votes again once its article is back.
-    brought = {(it.case_no, it.index) for it in fresh}
-    keep_rows = [i for i, (case, it) in enumerate(zip(memory._case_nos, memory.items))
+    brought = {(case_key(it.case_no), it.index) for it in fresh}
+    keep_rows = [i for i, (case, it) in enumerate(zip(stored_keys, memory.items))
                  if case not in replaced or (not it.keys and (case, it.index) not in brought)]
     vectors = None
     if fresh_vecs is not None:
