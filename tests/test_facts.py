@@ -446,3 +446,27 @@ def test_a_kiwi_facts_memory_stays_kiwi_through_index_add(tmp_path, monkeypatch)
     row = memory.rows_of_case("2018다2002")[0]
     assert memory.tokens_of(row) == KiwiTokenizer().tokenize(memory.items[row].text)
     assert {k for k, _ in s.facts.search(SCENARIO, k=2)} == {"민법 제320조", "민법 제192조"}
+
+
+def test_a_replaced_decision_re_keys_its_facts(tmp_path):
+    """`index add --precedents` with a corrected decision (its 참조조문 now cites other articles) replaced the
+    holdings, but the decision's facts went on voting for the articles the old holdings cited."""
+    import copy
+
+    from legalret.memory.store import PrecedentMemory
+
+    index = tmp_path / "idx"
+    _build(index, facts=read_facts(FACTS, on_error=lambda e: None))
+
+    def facts_keys():
+        facts = PrecedentMemory.load(current_generation(index) / "facts")
+        return {it.case_no: it.keys for it in facts.items}
+
+    assert facts_keys()["2018다2002"] == ["민법 제320조", "민법 제192조"]
+    corrected = copy.deepcopy(PRECEDENTS[1])
+    corrected["holdings"][0]["keys"] = ["민법 제194조"]
+    report = pipeline.add([], index, precedents=[corrected])
+    assert report.memory["precedents_replaced"] == 1 and report.memory["facts_rekeyed"] == 1
+    assert facts_keys()["2018다2002"] == ["민법 제194조"]
+    others = {k: v for k, v in facts_keys().items() if k != "2018다2002"}
+    assert others and all(v for v in others.values())  # the other decisions' facts as they were

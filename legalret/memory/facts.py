@@ -62,19 +62,24 @@ def decisions_of(holdings: PrecedentMemory | Iterable[MemoryItem]) -> list[dict]
     return list(by_case.values())
 
 
-def facts_item(decision: FactsDecision) -> MemoryItem | None:
-    """The memory item of one joined decision (None when it cites nothing that may vote)."""
-    rec: FactsRecord = decision.facts
-    keys = [k for k in decision.keys if not predates_numbering(k, rec.decided)]
-    if not keys or not rec.text:
-        return None
-    seen, citations = set(), []
-    for c in decision.citations:
+def _voting(keys: Iterable[str], citations: Iterable[Any], decided) -> tuple[list[str], list[dict]]:
+    """A facts item's keys (those today's numbering gives the decision) and its citations, once each."""
+    seen, out = set(), []
+    for c in citations:
         d = citation_dict(c)
         marker = repr(sorted(d.items()))
         if marker not in seen:
             seen.add(marker)
-            citations.append(d)
+            out.append(d)
+    return [k for k in keys if not predates_numbering(k, decided)], out
+
+
+def facts_item(decision: FactsDecision) -> MemoryItem | None:
+    """The memory item of one joined decision (None when it cites nothing that may vote)."""
+    rec: FactsRecord = decision.facts
+    keys, citations = _voting(decision.keys, decision.citations, rec.decided)
+    if not keys or not rec.text:
+        return None
     return MemoryItem(case_no=rec.case_no, decided=rec.decided, index=0, text=rec.text, keys=keys,
                       case_name=decision.case_name, court=decision.court or rec.court_level, serial=rec.serial,
                       citations=citations)
@@ -88,6 +93,28 @@ def facts_items(facts: Iterable[FactsRecord], decisions: Iterable[Any]) -> list[
         if item is not None:
             items[item.case_no] = item
     return list(items.values())
+
+
+def rekey_facts(facts: PrecedentMemory, holdings: PrecedentMemory) -> int:
+    """Each facts item's article keys and citations again from its decision's holdings now — after ``index add
+    --precedents`` replaced decisions, a corrected decision's facts went on voting for the articles its old holdings
+    cited. Tokens and rows stay (:meth:`PrecedentMemory.replace_keys`); returns how many items changed."""
+    from legalret.memory.builder import case_key
+    from legalret.precedents.facts import decision_keys
+
+    by_case = {case_key(d["case_no"]): d for d in decisions_of(holdings)}
+    items, changed = [], 0
+    for item in facts.items:
+        decision = by_case.get(case_key(item.case_no))
+        if decision is not None:
+            keys, citations = _voting(*decision_keys(decision), item.decided)
+            if keys != item.keys or citations != item.citations:  # (none left: silent, as re-resolution leaves it)
+                item = MemoryItem(**{**item.__dict__, "keys": keys, "citations": citations, "cited": []})
+                changed += 1
+        items.append(item)
+    if changed:
+        facts.replace_keys(items)
+    return changed
 
 
 def _decisions(holdings: PrecedentMemory | Iterable[Any]) -> Iterable[Any]:

@@ -33,7 +33,8 @@ from legalret.index.tokenize import KiwiTokenizer
 from legalret.index.token_cache import TokenCache, cache_root
 from legalret.memory.builder import (add_items, add_precedents, keep_only, memory_from_items, memory_texts, migrate_legacy,
                                      read_items, reresolve)
-from legalret.memory.facts import add_facts, build_facts_memory, decisions_of, facts_items, facts_memory_from_items
+from legalret.memory.facts import (add_facts, build_facts_memory, decisions_of, facts_items, facts_memory_from_items,
+                                   rekey_facts)
 from legalret.memory.format import FACTS_PART, MEMORY_PART, legacy_memory
 from legalret.memory.retriever import VoteConfig, WeightConfig
 from legalret.memory.store import PrecedentMemory
@@ -340,6 +341,11 @@ class MemoryUpdate:
             counts = reresolve(facts_memory, catalog)
             self.info.update({f"facts_{k}": v for k, v in counts.items() if k != "items"})
             if counts["changed"]:
+                out[FACTS_PART] = facts_memory
+        if facts_memory is not None and memory is not None and self.info.get("precedents_items"):
+            rekeyed = rekey_facts(facts_memory, memory)  # decisions replaced: their facts vote as their holdings now
+            self.info["facts_rekeyed"] = rekeyed
+            if rekeyed:
                 out[FACTS_PART] = facts_memory
         if self.facts is not None:
             if facts_memory is None:
