@@ -25,11 +25,11 @@ from typing import Any, Iterable
 
 from legalret.index.ngram_tokenize import NgramSettings, NgramTokenizer
 from legalret.memory.retriever import VoteConfig
-from legalret.memory.builder import add_items, memory_from_items
+from legalret.memory.builder import add_items, case_key, memory_from_items
 from legalret.memory.format import FACTS_PART, MEMORY_BM25, MemoryItem  # noqa: F401 — FACTS_PART: its old home
 from legalret.memory.store import PrecedentMemory
 from legalret.precedents.citations import citation_dict, predates_numbering
-from legalret.precedents.facts import FactsDecision, FactsRecord, join
+from legalret.precedents.facts import FactsDecision, FactsRecord, decision_keys, join
 
 #: Facts are long (~1,500 characters, ~250 Kiwi tokens); BM25 sees the first this many tokens
 #: (``experiments/facts_memory.py --tune``, tune split only). None = all.
@@ -99,9 +99,6 @@ def rekey_facts(facts: PrecedentMemory, holdings: PrecedentMemory) -> int:
     """Each facts item's article keys and citations again from its decision's holdings now — after ``index add
     --precedents`` replaced decisions, a corrected decision's facts went on voting for the articles its old holdings
     cited. Tokens and rows stay (:meth:`PrecedentMemory.replace_keys`); returns how many items changed."""
-    from legalret.memory.builder import case_key
-    from legalret.precedents.facts import decision_keys
-
     by_case = {case_key(d["case_no"]): d for d in decisions_of(holdings)}
     items, changed = [], 0
     for item in facts.items:
