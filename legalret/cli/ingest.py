@@ -77,8 +77,7 @@ def nothing_read_reason(report, laws=None, kinds=None) -> str:
         parts.append(f"{len(report.errors)} error(s) above")
     parts.append(f"{report.files} statute file(s) read")
     if report.skipped:
-        used = " ".join([f"--law {name}" for name in laws or []] + [f"--kind {k}" for k in kinds or []])
-        parts.append(f"{report.skipped} skipped by {used or '--law/--kind'}{report.filter_hint}")
+        parts.append(report.skipped_by(laws, kinds))
     return ", ".join(parts)
 
 

@@ -78,8 +78,7 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
     if not articles:
         filtered = ""
         if report is not None and report.skipped and (laws or kinds):
-            used = " ".join([f"--law {name}" for name in laws or []] + [f"--kind {k}" for k in kinds])
-            filtered = f" ({report.skipped} file(s) skipped by {used}{report.filter_hint})"
+            filtered = f" ({report.skipped_by(laws, kinds)})"
         raise LegalretError(f"no articles read from {', '.join(sources)}{filtered}"
                             + (f" ({len(errors)} source errors; first: {errors[0]})" if errors else ""))
     return CorpusResult(articles, errors, report)

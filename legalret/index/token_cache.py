@@ -155,10 +155,7 @@ class ChunkedCache:
         with self._lock:
             if self._where is None:
                 where: dict[str, tuple[str, int]] = {}
-                for chunk in sorted(self.path.glob("chunk-*.npz")) if self.path.is_dir() else []:
-                    arrays = self._read_chunk(chunk.name, "hashes")
-                    for row, h in enumerate(arrays["hashes"].tolist() if arrays is not None else []):
-                        where[h.decode("ascii") if isinstance(h, bytes) else str(h)] = (chunk.name, row)
+                self._read_hashes(where, skip=set())
                 self._where = where
             return self._where
 
@@ -168,18 +165,21 @@ class ChunkedCache:
         with self._lock:
             if self._where is None:
                 return 0  # not read yet: the first lookup reads every chunk
-            where, known = self._where, {name for name, _ in self._where.values()}
-            added = 0
-            for chunk in sorted(self.path.glob("chunk-*.npz")) if self.path.is_dir() else []:
-                if chunk.name in known or chunk.name in self._warned:
-                    continue
-                arrays = self._read_chunk(chunk.name, "hashes")
-                for row, h in enumerate(arrays["hashes"].tolist() if arrays is not None else []):
-                    key = h.decode("ascii") if isinstance(h, bytes) else str(h)
-                    if key not in where:
-                        where[key] = (chunk.name, row)
-                        added += 1
-            return added
+            return self._read_hashes(self._where, skip={name for name, _ in self._where.values()} | self._warned)
+
+    def _read_hashes(self, where: dict[str, tuple[str, int]], skip: set[str]) -> int:
+        """Add the hashes of every chunk file not in ``skip`` to ``where`` (a later chunk's row wins); returns how
+        many hashes were not there before."""
+        added = 0
+        for chunk in sorted(self.path.glob("chunk-*.npz")) if self.path.is_dir() else []:
+            if chunk.name in skip:
+                continue
+            arrays = self._read_chunk(chunk.name, "hashes")
+            for row, h in enumerate(arrays["hashes"].tolist() if arrays is not None else []):
+                key = h.decode("ascii") if isinstance(h, bytes) else str(h)
+                added += key not in where
+                where[key] = (chunk.name, row)
+        return added
 
     def _read_chunk(self, name: str, *arrays: str) -> dict[str, np.ndarray] | None:
         """``arrays`` of chunk ``name`` (the zip's CRC checks every byte), or None when it cannot be read."""

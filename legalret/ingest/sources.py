@@ -101,6 +101,13 @@ class IngestReport:
         return (f"{where}: {len(self.uncertain)} uncertain mojibake repair(s) (the text may hold wrong words), "
                 f"first: {spans}; nothing was indexed — fix the file's encoding, or pass {flag} to index them as repaired")
 
+    def skipped_by(self, laws: Iterable[str] | None, kinds: Iterable[str] | None) -> str:
+        """"N skipped by --law X --kind Y" (and a did-you-mean) for the files a filter left out; "" for none."""
+        if not self.skipped:
+            return ""
+        used = " ".join([f"--law {name}" for name in laws or []] + [f"--kind {k}" for k in kinds or []])
+        return f"{self.skipped} skipped by {used or '--law/--kind'}{self.filter_hint}"
+
     def summary(self) -> dict:
         return {
             "files": self.files,

@@ -134,9 +134,9 @@ def read_ahead_enabled() -> bool:
 
 
 def tokens_ahead_enabled() -> bool:
-    """Whether the read-ahead process also tokenizes the holdings: ``LEGALRET_READ_AHEAD`` not ``read``, and a
+    """Whether a read-ahead process also tokenizes the holdings: ``LEGALRET_READ_AHEAD`` ``on`` (the default), and a
     token cache to hand the tokens back through (``LEGALRET_TOKEN_CACHE=off``: nothing to hand them in)."""
-    return read_ahead_enabled() and read_ahead_mode() == "on" and cache_root() is not None
+    return read_ahead_mode() == "on" and cache_root() is not None
 
 
 #: Holdings a read-ahead process tokenizes between looks at whether the build wants them (~1 s on one core).

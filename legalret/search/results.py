@@ -108,9 +108,8 @@ def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list
 
     for c in cites:
         if c.range_start is not None:
-            span = f"{format_key(c.law, *c.range_start)}–{c.key.removeprefix(c.law + ' ')}"
-            inside = [k for k in range_keys(data, c.law, c.range_start, (c.number, c.branch))
-                      if not data.articles[data.by_key[k]].deleted and all(h.key != k for h in hits)]
+            span, between = cited_range(c, data)
+            inside = [k for k in between if not data.articles[data.by_key[k]].deleted and all(h.key != k for h in hits)]
             shown = min(MAX_RANGE, k)
             if len(inside) > shown:
                 notes.append(f"the cited range {span} holds {len(inside)} articles: its first {shown} are listed")
@@ -141,6 +140,13 @@ def paragraph_exists(article: Article | None, paragraph: int) -> bool:
         return False
     numbers = {p.number for p in article.paragraphs}
     return paragraph in numbers or (paragraph == 1 and numbers == {None})
+
+
+def cited_range(cite: QueryCitation, data: Any) -> tuple[str, list[str]]:
+    """A cited range as a notice names it (``민법 제750조–제752조``) and the index's keys strictly between its ends —
+    what the search lists and the citation check reports."""
+    span = f"{format_key(cite.law, *cite.range_start)}–{cite.key.removeprefix(cite.law + ' ')}"
+    return span, range_keys(data, cite.law, cite.range_start, (cite.number, cite.branch))
 
 
 def range_keys(data: Any, law: str, first: tuple[int, int], last: tuple[int, int]) -> list[str]:

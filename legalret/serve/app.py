@@ -126,6 +126,10 @@ def k_not_a_boolean(value):
     return value
 
 
+#: The API's number of hits when a request gives none (or null).
+API_DEFAULT_K = 10
+
+
 def k_or_default(default: int) -> Callable[[Any], Any]:
     """A ``k`` check (before pydantic's) where null means ``default`` — many JSON and LLM clients send null for an
     optional argument they leave out — and true/false is refused (:func:`k_not_a_boolean`)."""
@@ -136,7 +140,7 @@ class SearchRequest(BaseModel):
     """``POST /api/search``'s body: the GET parameters as JSON."""
 
     q: str = Field(description=f"The question or keywords (longer than {MAX_QUERY_CHARS} characters: cut, with a notice)")
-    k: int = Field(10, description=f"Number of hits (1–{MAX_K}; null: 10).")
+    k: int = Field(API_DEFAULT_K, description=f"Number of hits (1–{MAX_K}; null: {API_DEFAULT_K}).")
     law: str | None = None
     kind: str | None = None
     mode: str = "hybrid"
@@ -145,7 +149,7 @@ class SearchRequest(BaseModel):
     @field_validator("k", mode="before")
     @classmethod
     def _k_not_a_boolean(cls, value):
-        return k_or_default(10)(value)
+        return k_or_default(API_DEFAULT_K)(value)
 
 
 class ErrorModel(BaseModel):
@@ -313,7 +317,7 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
     def api_search(
         q: str = Query(..., description=f"The question or keywords; longer than {MAX_QUERY_CHARS} characters: cut, with "
                                         "a notice. An exact citation such as '민법 제750조' comes first."),
-        k: int = Query(10, description=f"Number of hits (1–{MAX_K})."),
+        k: int = Query(API_DEFAULT_K, description=f"Number of hits (1–{MAX_K})."),
         law: str | None = Query(None, description="Only these laws, comma-separated (민법,상법)."),
         kind: str | None = Query(None, description="Only these kinds, comma-separated (법률,시행령)."),
         mode: str = Query("hybrid", description=modes_help()),

@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from legalret.errors import LegalretError
-from legalret.keys import article_url, decision_url, format_key
+from legalret.keys import article_url, decision_url
 from legalret.search.cases import named_decisions
 from legalret.search.citations import find_citations, unresolved_citations
 from legalret.search.response import article_json, citation, request_error, search_response
-from legalret.search.results import MAX_RANGE, paragraph_exists, range_keys
+from legalret.search.results import MAX_RANGE, cited_range, paragraph_exists
 from legalret.serve.live import LiveSearcher
 
 
@@ -88,8 +88,7 @@ class StatuteService:
         text, notices = s.prepare.readable(text, cut=False)
         out, today = [], s.in_force_on()
 
-        def entry(key: str, law: str, cited: str) -> dict[str, Any]:
-            article = s.article(key)
+        def entry(key: str, law: str, cited: str, article: Any) -> dict[str, Any]:
             return {"cited": cited, "key": key, "law": law, "exists": article is not None,
                     "deleted": bool(article is not None and article.deleted),
                     "title": article.title if article is not None else None,
@@ -100,13 +99,13 @@ class StatuteService:
 
         for c in find_citations(text, s.law_names):
             if c.range_start is not None:  # 제750조 내지 제752조 cites 제751조 too (as the search lists it)
-                span = f"{format_key(c.law, *c.range_start)} – {c.key}"
-                out += [entry(key, c.law, f"{span} (within the range)")
-                        for key in range_keys(s.data, c.law, c.range_start, (c.number, c.branch))[:MAX_RANGE]]
-            one = entry(c.key, c.law, c.raw)
+                span, between = cited_range(c, s.data)
+                out += [entry(key, c.law, f"{span} (within the range)", s.article(key)) for key in between[:MAX_RANGE]]
+            article = s.article(c.key)
+            one = entry(c.key, c.law, c.raw, article)
             if c.paragraph is not None:  # 제N항: does the article have that paragraph (in force)? (제0항: never)
                 one["paragraph"] = c.paragraph
-                one["paragraph_exists"] = paragraph_exists(s.article(c.key), c.paragraph)
+                one["paragraph_exists"] = paragraph_exists(article, c.paragraph)
             out.append(one)
         return {"generation": gen.name, "citations": out, "unresolved": unresolved_citations(text, s.law_names),
                 "decisions": decisions_json(text, s), "notices": notices}

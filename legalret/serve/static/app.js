@@ -315,10 +315,13 @@ function quotedWords(text, where) {
   return words.length ? words.join(", ") + (/…\s*$/.test(part[1]) ? " …" : "") : "";
 }
 
-function noticeKo(text) {
-  for (const [re, say] of NOTICE_KO) { const m = text.match(re); if (m) return say(m); }
+// The first pattern of ``table`` the text matches, said in Korean; the text as it is when none does.
+function inKorean(table, text) {
+  for (const [re, say] of table) { const m = text.match(re); if (m) return say(m); }
   return text;
 }
+
+function noticeKo(text) { return inKorean(NOTICE_KO, text); }
 
 // The server's errors a person meets on the page, in Korean (others are shown as they come).
 const ERROR_KO = [
@@ -333,10 +336,7 @@ const ERROR_KO = [
   [/^(Failed to fetch|NetworkError|Load failed)/, () => "서버에 연결할 수 없습니다. 서버가 켜져 있는지 확인하세요."],
 ];
 
-function errorKo(text) {
-  for (const [re, say] of ERROR_KO) { const m = text.match(re); if (m) return say(m); }
-  return text;
-}
+function errorKo(text) { return inKorean(ERROR_KO, text); }
 
 function modeLabel(mode) {
   const option = Array.from($("mode").options).find((o) => o.value === mode);
