@@ -5,6 +5,7 @@ answers with and without a match, and the OC key kept out of messages."""
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 import urllib.parse
@@ -224,7 +225,7 @@ def test_folder_name_matches_the_mirror_layout():
 
 
 # ---- CLI ------------------------------------------------------------------------------------------
-def test_cli_pull_and_list(mirror_zip, tmp_path, server):
+def test_cli_pull_and_list(mirror_zip, fixtures_dir, tmp_path, server):
     runner = CliRunner()
     out = tmp_path / "c.jsonl"
     result = runner.invoke(app, ["corpus", "pull", "civil-commercial", "--mirror", str(mirror_zip), "--out", str(out),
@@ -238,6 +239,15 @@ def test_cli_pull_and_list(mirror_zip, tmp_path, server):
     remote = runner.invoke(app, ["corpus", "pull", "민법", "--source", "github", "--base-url", f"{server.base}/kr",
                                  "--out", str(out), "--timeout", "1", "--retries", "0"])
     assert remote.exit_code == 0, remote.output
+    # `--warnings` lists what the summary only counts (its hint pointed to an option `corpus pull` did not have)
+    conflicted = tmp_path / "conflicted"
+    shutil.copytree(fixtures_dir / "ingest" / "conflict" / "해사법", conflicted / "해사법")
+    warned = runner.invoke(app, ["corpus", "pull", "해사법", "--mirror", str(conflicted), "--out", str(out), "--json"])
+    assert warned.exit_code == 0, warned.output
+    assert "--warnings lists them" in warned.output and "merge-conflict" not in warned.stderr
+    assert any("merge-conflict" in w for w in json.loads(warned.stdout)["warning_list"])
+    listed = runner.invoke(app, ["corpus", "pull", "해사법", "--mirror", str(conflicted), "--out", str(out), "--warnings"])
+    assert listed.exit_code == 0 and "merge-conflict" in listed.output
     listing = runner.invoke(app, ["corpus", "list", "--json"])
     names = {m["name"] for m in json.loads(listing.stdout)}
     assert {"civil-commercial", "all-acts", "all-acts-decrees"} <= names

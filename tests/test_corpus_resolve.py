@@ -82,6 +82,12 @@ def test_manifest_act_brings_its_decree(mirror_zip, tmp_path, monkeypatch):
     both = {(a.law, a.kind) for a in read_corpus(["both"]).articles}
     assert both == {("민법", "법률"), ("상법 시행령", "시행령")}
     assert {(a.law, a.kind) for a in read_corpus(["acts"]).articles} == {("민법", "법률")}
+    # a manifest file of one's own, given by its path (as `corpus pull` takes it): read as a manifest, not as text
+    own = tmp_path / "elsewhere" / "mine.yaml"
+    own.parent.mkdir()
+    own.write_text("name: mine\nkinds: [법률]\nlaws: [민법]\n", encoding="utf-8")
+    monkeypatch.delenv("LEGALRET_CORPORA")
+    assert {(a.law, a.kind) for a in read_corpus([str(own)]).articles} == {("민법", "법률")}
 
 
 @pytest.mark.slow

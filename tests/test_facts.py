@@ -21,7 +21,7 @@ from legalret.errors import LegalretError  # noqa: E402
 from legalret.index.store import current_generation, load_index, read_manifest  # noqa: E402
 from legalret.memory.facts import FACTS_PART, build_facts_memory  # noqa: E402
 from legalret.memory.retriever import MemoryVoter  # noqa: E402
-from legalret.precedents.facts import join, read_facts  # noqa: E402
+from legalret.precedents.facts import JoinReport, join, read_facts  # noqa: E402
 from legalret.search.ranker import (  # noqa: E402
     FEATURE_GROUPS,
     LAW_FEATURES,
@@ -70,6 +70,16 @@ def test_join_by_serial_then_case_number():
     recs = list(read_facts(FACTS, on_error=lambda e: None))
     decisions = [{"serial": "9001", "case_no": "다른번호", "holdings": [{"keys": ["민법 제618조"]}, {"keys": ["민법 제390조", "민법 제618조"]}]},
                  {"case_no": "2018다2002", "holdings": [{"keys": ["민법 제320조"]}]}]
+    # 9001 is 2019다1001 in the facts but 다른번호 among the decisions: which decision the facts tell is unclear, so
+    # they are skipped and counted (stored under 2019다1001 they had replaced that decision's facts with 다른번호's keys)
+    report = JoinReport()
+    joined = {d.facts.case_no: d.keys for d in join(recs, decisions, report)}
+    assert joined == {"2018다2002": ["민법 제320조"]}
+    assert len(report.conflicts) == 1 and "판례일련번호 9001 is 다른번호" in str(report.conflicts[0])
+    assert f"{FACTS}:1" in str(report.conflicts[0]) and "\n" not in str(report.conflicts[0])
+    assert report.unjoined == len(recs) - 2
+    # the same decision written otherwise (merged cases, spacing) joins by its serial
+    decisions[0]["case_no"] = "2019다 1001(본소), 1002(반소)"
     joined = {d.facts.case_no: d.keys for d in join(recs, decisions)}
     assert joined == {"2019다1001": ["민법 제618조", "민법 제390조"], "2018다2002": ["민법 제320조"]}
 
@@ -470,3 +480,40 @@ def test_a_replaced_decision_re_keys_its_facts(tmp_path):
     assert facts_keys()["2018다2002"] == ["민법 제194조"]
     others = {k: v for k, v in facts_keys().items() if k != "2018다2002"}
     assert others and all(v for v in others.values())  # the other decisions' facts as they were
+    # corrected again to cite only an article the index lacks: withdrawn — neither its holdings nor its facts vote
+    withdrawn = copy.deepcopy(corrected)
+    withdrawn["holdings"][0]["keys"] = ["형법 제257조"]
+    report = pipeline.add([], index, precedents=[withdrawn])
+    assert report.wrote and report.memory["precedents_withdrawn"] == 1 and report.memory["facts_rekeyed"] == 1
+    assert facts_keys()["2018다2002"] == [] and {k: v for k, v in facts_keys().items() if k != "2018다2002"} == others
+    assert PrecedentMemory.load(current_generation(index) / "memory").rows_of_case("2018다2002") == []
+
+
+def test_facts_naming_two_decisions_are_skipped_and_counted(tmp_path):
+    """A facts line whose 판례일련번호 is one decision's and whose 사건번호 another's replaced the other decision's facts
+    with the first one's keys; skipped lines were on stderr only. Both are counted in the report now, and a --facts
+    that reads no line is an error (a decisions zip given as --facts had said "unchanged")."""
+    from typer.testing import CliRunner
+
+    from legalret.cli import app
+
+    index = tmp_path / "idx"
+    serials = {"2019다1001": "9001", "2018다2002": "9002"}  # as the facts fixture has them
+    decisions = [dict(p, serial=serials.get(p["case_no"], "")) for p in PRECEDENTS]
+    pipeline.build(sup.articles(), index, model="none", precedents=decisions, facts=read_facts(FACTS, on_error=lambda e: None))
+    before = json.loads(CliRunner().invoke(app, ["index", "info", "--index", str(index), "--json"]).stdout)
+    lines = [json.loads(line) for line in FACTS.read_text(encoding="utf-8").splitlines()[:2]]
+    mixed = dict(lines[0], 사건번호=lines[1]["사건번호"], 이유="다른 사건의 사실관계")  # 9001's serial, 2018다2002's number
+    src = tmp_path / "new.jsonl"
+    src.write_text(json.dumps(mixed, ensure_ascii=False) + "\n{not json\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["index", "add", "--facts", str(src), "--index", str(index), "--json"])
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout.strip().splitlines()[-1])
+    assert report["memory"]["facts_skipped"] == 2 and not report["wrote"]
+    assert "판례일련번호 9001 is 2019다1001" in r.stderr and f"{src}:2" in r.stderr
+    after = json.loads(CliRunner().invoke(app, ["index", "info", "--index", str(index), "--json"]).stdout)
+    assert after["generation"] == before["generation"]
+    nothing = tmp_path / "none.jsonl"
+    nothing.write_text("", encoding="utf-8")
+    r = CliRunner().invoke(app, ["index", "add", "--facts", str(nothing), "--index", str(index)])
+    assert r.exit_code != 0 and "no facts line read from" in str(r.exception)

@@ -367,3 +367,10 @@ def test_precedent_adds_say_what_they_skip_and_keep_one_copy_of_each_decision(tm
     empty = tmp_path / "empty"
     empty.mkdir()
     assert "no decision read from" in _error(_cli("index", "add", "--precedents", str(empty), "--index", str(index)))
+    # a download cut off inside its 참조조문 (no final newline) had replaced the whole decision stored before
+    cut = tmp_path / "cut"
+    cut.mkdir()
+    (cut / "a.md").write_text(text[: text.index("민법 제2조") + len("민법 제")], encoding="utf-8")
+    kept, output = add(cut)
+    assert not kept["wrote"] and kept["memory"]["precedents_skipped"] == 1
+    assert "ends without a final newline: cut off?" in output and "a.md" in output

@@ -32,7 +32,8 @@ def test_incremental_add_equals_a_full_build():
     full = build_memory(recs, tokenizer=SpaceTokenizer())
     part = build_memory(recs[:4], tokenizer=SpaceTokenizer())
     counts = add_precedents(part, recs[4:])
-    assert counts == {"added": 4, "replaced": 0, "items": 4, "skipped": 0}
+    assert counts == {"added": 4, "replaced": 0, "withdrawn": 0, "items": 4, "skipped": 0,
+                      "cases": sorted(r["case_no"] for r in recs[4:]), "withdrawn_cases": []}
     assert len(part) == len(full) and part.case_numbers == full.case_numbers
     got, want = MemoryVoter(part).search(QUERY, k=10), MemoryVoter(full).search(QUERY, k=10)
     assert [k for k, _ in got] == [k for k, _ in want]
@@ -44,11 +45,37 @@ def test_add_replaces_a_known_case_number():
     n = len(memory)
     corrected = dict(precedents()[2])  # 2010다3003, one holding
     corrected["holdings"] = [{"index": 1, "text": "정정된 판시사항 소멸시효", "keys": ["민법 제162조"]}]
-    assert add_precedents(memory, [corrected]) == {"added": 0, "replaced": 1, "items": 1, "skipped": 0}
+    assert add_precedents(memory, [corrected]) == {"added": 0, "replaced": 1, "withdrawn": 0, "items": 1, "skipped": 0,
+                                                   "cases": ["2010다3003"], "withdrawn_cases": []}
     assert len(memory) == n
     rows = memory.rows_of_case("2010다3003")
     assert len(rows) == 1 and memory.items[rows[0]].keys == ["민법 제162조"]
     assert "2010다3003" not in [h.item.case_no for h in MemoryVoter(memory).explain(QUERY).votes[0].support]
+
+
+def test_a_corrected_record_citing_nothing_kept_withdraws_the_decision():
+    """A decision re-read with citations none of which the memory keeps (its 참조조문 corrected to another law) stops
+    voting: it had been ignored, and its stored holdings went on voting for what it no longer cites. A record that
+    cites nothing at all (no 참조조문) says nothing of the kind and leaves the stored one as it is."""
+    keep = {"민법 제162조", "민법 제766조", "상법 제651조", "민법 제750조"}
+    memory = build_memory(precedents(), tokenizer=SpaceTokenizer(), keep_keys=keep)
+    case = next(it.case_no for it in memory.items if it.keys)
+    stored = [memory.items[r] for r in memory.rows_of_case(case)]
+    silent = dict(next(r for r in precedents() if r["case_no"] == case))
+    silent["holdings"] = [{"index": 1, "text": "참조조문이 없는 판시사항"}]
+    counts = add_precedents(memory, [silent])
+    assert counts["withdrawn"] == counts["items"] == 0 and counts["cases"] == []
+    assert [memory.items[r] for r in memory.rows_of_case(case)] == stored
+    corrected = dict(silent, holdings=[{"index": 1, "text": "참조조문이 정정된 판시사항", "keys": ["형법 제257조"]}])
+    n = len(memory)
+    counts = add_precedents(memory, [corrected])
+    assert counts["withdrawn"] == 1 and counts["withdrawn_cases"] == [f"{case} ({stored[0].court})"]
+    assert counts["cases"] == [case]
+    assert memory.rows_of_case(case) == [] and len(memory) == n - len(stored)
+    assert case not in {h.item.case_no for v in MemoryVoter(memory).explain(QUERY).votes for h in v.support}
+    # read again with a record that cites a kept article, it votes again
+    back = dict(silent, holdings=[{"index": 1, "text": "다시 정정된 판시사항", "keys": ["민법 제162조"]}])
+    assert add_precedents(memory, [back])["added"] == 1 and len(memory.rows_of_case(case)) == 1
 
 
 def test_bad_records_are_skipped_and_reported():

@@ -65,6 +65,12 @@ def test_search_json_lines_and_table(built):
     assert r.exit_code == 0 and "민법 제750조" in r.stdout and "exact citation" in r.stdout
     r = runner.invoke(app, ["search", "보험 해지", "--index", str(index), "--law", "상법", "--kind", "법률"])
     assert r.exit_code == 0 and "상법" in r.stdout
+    # --law repeated is both laws, as the comma-separated list is (the last one alone had been kept, without a word)
+    both = ["search", "점유 보험", "--index", str(index), "--mode", "bm25", "--json", "-k", "20"]
+    repeated = runner.invoke(app, [*both, "--law", "민법", "--law", "상법"])
+    listed = runner.invoke(app, [*both, "--law", "민법,상법"])
+    assert repeated.exit_code == listed.exit_code == 0 and repeated.stdout == listed.stdout
+    assert {json.loads(line)["law"] for line in repeated.stdout.splitlines()} == {"민법", "상법"}
 
 
 def test_search_dash_reads_the_question_from_stdin(built):

@@ -117,7 +117,7 @@ def test_law_and_kind_filters(searcher):
     assert hits and all(h.article.kind == "시행령" for h in hits)
     assert searcher.resolve_laws("민법, 상 법") == ["민법", "상법"]
     # an act and the kind of its decree meet in no article: said, not an empty answer
-    with pytest.raises(LegalretError, match=r"^no article of 민법 is of kind 시행령 \(.*--law '민법 시행령'\)$"):
+    with pytest.raises(LegalretError, match=r"^no article of 민법 is of kind 시행령 \(.*filter by the law '민법 시행령'\)$"):
         searcher.search("목적", laws="민법", kinds="시행령")
 
 

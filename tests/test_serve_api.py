@@ -60,6 +60,16 @@ def test_search_shape_and_ranking(client):
     assert len(body["hits"]) <= 3
 
 
+def test_query_string_escapes_that_are_not_utf8_are_one_line(client):
+    """`?q=%ED%95%B4%EA` (a UTF-8 escape cut off) was searched as "해�" and answered "no searchable words"; the same
+    bytes sent by POST got a clear 400. A cp949 escape is named the same way."""
+    for raw, byte in (("q=%ED%95%B4%EA", "0xea"), ("q=%C7%FC%B9%FD&k=3", "0xc7")):
+        r = client.get(f"/api/search?{raw}")
+        assert r.status_code == 400 and r.json()["error"].startswith(f"q: not UTF-8 (byte {byte} at position")
+        assert "\n" not in r.json()["error"]
+    assert client.get("/api/search?q=%ED%95%B4&law=%EB%AF%BC%EB%B2%95").status_code == 200  # 해, 민법
+
+
 def test_filters_and_exact_citation(client):
     r = client.get("/api/search", params={"q": "보험계약 해지", "law": "상법"})
     assert r.status_code == 200
@@ -69,6 +79,11 @@ def test_filters_and_exact_citation(client):
     assert hit["key"] == "민법 제750조" and "citation" in hit["ranks"]
     r = client.get("/api/search", params={"q": "점유", "kind": "시행령"})
     assert {h["kind"] for h in r.json()["hits"]} <= {"시행령"}
+    # law= repeated is both laws, as the comma-separated list is (the last one alone had been kept, without a word)
+    repeated = client.get("/api/search", params=[("q", "점유 보험"), ("k", 20), ("mode", "bm25"), ("law", "민법"), ("law", "상법")])
+    listed = client.get("/api/search", params={"q": "점유 보험", "k": 20, "mode": "bm25", "law": "민법,상법"})
+    assert [h["key"] for h in repeated.json()["hits"]] == [h["key"] for h in listed.json()["hits"]]
+    assert {h["law"] for h in repeated.json()["hits"]} == {"민법", "상법"}
 
 
 @pytest.mark.parametrize(
@@ -204,7 +219,8 @@ def test_docs_without_a_cdn(client):
     assert set(doc["paths"]) == set(client.get("/openapi.json").json()["paths"])
     assert '"type": "null"' not in json.dumps(doc) and '"type":"null"' not in json.dumps(doc)
     law = next(p for p in doc["paths"]["/api/search"]["get"]["parameters"] if p["name"] == "law")
-    assert law["schema"]["type"] == "string" and law["schema"]["nullable"] is True
+    assert law["schema"]["type"] == "array" and law["schema"]["items"]["type"] == "string"  # law= may be repeated
+    assert law["schema"]["nullable"] is True
     for ref in refs:
         got = client.get(ref)
         assert got.status_code == 200, ref

@@ -69,6 +69,7 @@ def pull_command(
     retries: int = typer.Option(3, "--retries", min=0, help="Retries per HTTP request (exponential backoff)."),
     strict: bool = typer.Option(False, "--strict", help="Exit 2 and write nothing when any law failed."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
+    show_warnings: bool = typer.Option(False, "--warnings", help="List warnings (repaired or skipped defects) too."),
 ) -> None:
     """Get the statutes of a corpus and write them as articles.
 
@@ -82,10 +83,10 @@ def pull_command(
         result = pull(targets, source=source, out=None, kinds=kind or None, mirror=mirror, base_url=base_url,
                       oc=oc, client=HttpClient(timeout=timeout, retries=retries))
     except NothingPulled as e:
-        print_report(e.result.report, out=None)
+        print_report(e.result.report, out=None, show_warnings=show_warnings)
         raise
     if strict and result.report.failed:
-        print_report(result.report, out=None)
+        print_report(result.report, out=None, show_warnings=show_warnings)
         console.print(f"[red]--strict:[/] {escape(f'{strict_reason(result.report)}; nothing written to {out}')}", highlight=False)
         raise typer.Exit(code=2)
     result.out, result.written = out, write_articles_out(out, result.articles)
@@ -93,7 +94,8 @@ def pull_command(
         summary = result.report.summary() | {
             "corpus": result.manifest.name, "source": source, "out": str(out), "written": result.written,
             "requests": result.requests, "missing": result.missing,
-            "error_list": [str(e) for e in result.report.errors]}
+            "error_list": [str(e) for e in result.report.errors],
+            "warning_list": [str(w) for w in result.report.warnings]}
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     console.print(f"corpus [bold]{escape(result.manifest.name)}[/] from {escape(str(source))}", highlight=False)
-    print_report(result.report, out=out)
+    print_report(result.report, out=out, show_warnings=show_warnings)

@@ -166,9 +166,25 @@ def _load_precedents(sources: List[str]):
 
 
 def _load_facts(sources: List[str]):
+    """The facts lines of SOURCES, each line that cannot be read passed along as its :class:`SourceError` (the
+    memory update counts and shows them: "skipped facts line: file:line: field: reason", and the JSON report has
+    ``facts_skipped``), and an error when nothing at all is read (a decisions zip given as --facts had said
+    "unchanged")."""
     from legalret.precedents.facts import read_facts
 
-    return read_facts(sources)
+    def stream():
+        errors: list = []
+        read = 0
+        for record in read_facts(sources, on_error=errors.append):
+            yield from errors
+            errors.clear()
+            read += 1
+            yield record
+        yield from errors
+        if not read and not errors:
+            raise LegalretError(f"no facts line read from {', '.join(map(str, sources))}: --facts takes JSONL (one "
+                                "decision's facts a line, as precedent-facts.zip holds), a folder or a zip of them")
+    return stream()
 
 
 _ACCEPT_HELP = ("Index statutes whose lossy mojibake repairs stayed uncertain (by default they are refused: "

@@ -26,7 +26,7 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 import typer
 from rich.markup import escape
@@ -68,8 +68,8 @@ def search_command(
                                           "'-' reads the question from stdin (a long scenario from a file or a pipe)."),
     index: Path = typer.Option(None, "--index", help="Index directory."),
     k: int = typer.Option(10, "-k", "--top-k", help=f"Number of hits (1–{MAX_K})."),
-    law: Optional[str] = typer.Option(None, "--law", help="Only these laws, comma-separated (민법,상법)."),
-    kind: Optional[str] = typer.Option(None, "--kind", help="Only these kinds, comma-separated (법률,시행령)."),
+    law: Optional[List[str]] = typer.Option(None, "--law", help="Only these laws: comma-separated (민법,상법) or the option repeated."),
+    kind: Optional[List[str]] = typer.Option(None, "--kind", help="Only these kinds: comma-separated (법률,시행령) or repeated."),
     # (the help is the retriever registry's, filled in by SearchCommand when shown; the Searcher checks the mode)
     mode: str = typer.Option("hybrid", "--mode", help="Search mode (listed from the retriever registry)."),
     as_json: bool = typer.Option(False, "--json", help="JSON lines on stdout (one hit per line)."),
@@ -82,6 +82,7 @@ def search_command(
     `legalret server stop` ends it, LEGALRET_RESIDENT=off searches in this process instead. Pipes and
     scripts always search in this process; both give the same hits."""
     query = _read_query(query)
+    law, kind = _joined(law), _joined(kind)  # (repeated, the last one alone had been kept, without a word)
     if not query.strip():
         raise LegalretError("empty query: type some words or an article citation such as '민법 제750조'")
     if k_error(k):
@@ -104,6 +105,11 @@ def search_command(
         res = search_response(results, mode, notices=searcher.notices)
     render(res["query"], res["mode"], [_strip_extras(h) for h in res["hits"]], res.get("notices", []),
            res.get("terms", []), as_json=as_json, explain=explain)
+
+
+def _joined(values: Optional[List[str]]) -> Optional[str]:
+    """A repeated list option as the one comma-separated value the searcher and the server take."""
+    return ",".join(values) if values else None
 
 
 def _read_query(query: str) -> str:

@@ -1,8 +1,8 @@
 """Sources → articles: what ``legalret index build/add`` accept, as a library function.
 
 A source is a statute file, folder, glob or zip (ingested in place), an articles JSONL file
-(``legalret ingest --out``), or a corpus manifest name such as ``civil-commercial`` (its laws, read from the
-statute mirror: ``LEGALRET_MIRROR``, else the shared data)::
+(``legalret ingest --out``), or a corpus manifest — a name such as ``civil-commercial`` or a ``.yaml`` file of
+one's own — (its laws, read from the statute mirror: ``LEGALRET_MIRROR``, else the shared data)::
 
     from legalret.corpus.resolve import read_corpus
     result = read_corpus(["civil-commercial"])                      # 민법 + 상법 from the mirror
@@ -52,9 +52,9 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
                 jsonl.extend(list(read_articles(path, check_key=True)))
             except SourceError as e:
                 errors.append(e)
-        elif path.exists() or globlib.has_magic(src):
+        elif (path.exists() and path.suffix.lower() not in (".yaml", ".yml")) or globlib.has_magic(src):
             files.append(src)
-        else:
+        else:  # a manifest name, or a manifest file of one's own (`corpus pull` took it, `index build` read it as text)
             manifest = _manifest(src)
             files.append(str(_mirror_for(src)))
             # a named act brings its decrees of the manifest's kinds (laws: [근로기준법] → 근로기준법 시행령 too)

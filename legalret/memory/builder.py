@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Callable, Collection, Iterable
+from typing import Any, Callable, Collection, Iterable, NamedTuple
 
 import numpy as np
 
@@ -33,6 +33,7 @@ from legalret.index.bm25 import TokenStore
 from legalret.memory.format import ITEMS, META, MemoryItem, as_date
 from legalret.memory.store import PrecedentMemory
 from legalret.precedents.citations import citation_dict
+from legalret.precedents.facts import case_key, decision_key
 from legalret.progress import track
 from legalret.text import normalize
 
@@ -149,29 +150,46 @@ def keep_only(memory: PrecedentMemory, keep_keys: Collection[str] | Callable[[st
     memory.keep_keys = frozenset(keep_keys) if keep_keys is not None and not callable(keep_keys) else None
 
 
-def add_precedents(memory: PrecedentMemory, precedents: Iterable[Any], *, encoder=None, batch_size: int = 64) -> dict[str, int]:
+def add_precedents(memory: PrecedentMemory, precedents: Iterable[Any], *, encoder=None, batch_size: int = 64) -> dict[str, Any]:
     """Add precedents incrementally, by case number: a new 사건번호 is appended, a known one has its
     holdings replaced (a corrected record). Only new holdings are tokenized and encoded (by ``encoder``,
     default the memory's own; a dense memory needs one).
 
     A stored holding the new record leaves out while it cites nothing live (read with the index's keys, a holding
-    citing only removed articles is left out) is kept, silent (see :func:`add_items`).
+    citing only removed articles is left out) is kept, silent (see :func:`add_items`). A known decision whose new
+    record cites articles, none of them kept, is *withdrawn*: its stored holdings that vote stop voting (they had
+    gone on voting for what the decision no longer cites); one whose new record cites nothing at all is left as it is.
 
-    Returns counts ``{"added": cases, "replaced": cases, "items": holdings added, "skipped": bad records}``.
+    Returns counts ``{"added": cases, "replaced": cases, "withdrawn": cases, "items": holdings added, "skipped":
+    bad records}`` and the case keys changed (see :func:`add_items`).
     """
-    items, errors = read_items(precedents, memory.keep_key)
-    memory.errors.extend(errors)
-    counts = add_items(memory, items, encoder=encoder, batch_size=batch_size)
-    counts["skipped"] = len(errors)
+    read = read_items(precedents, memory.keep_key)
+    memory.errors.extend(read.errors)
+    counts = add_items(memory, read.items, encoder=encoder, batch_size=batch_size, withdrawn=read.withdrawn)
+    counts["skipped"] = len(read.errors)
     return counts
 
 
-def read_items(precedents: Iterable[Any], keep_key: Callable[[str], bool] | None = None) -> tuple[list[MemoryItem], list[SourceError]]:
-    """The memory items of ``precedents`` (a later record of the same case wins) and the malformed records
-    skipped: the reading half of :func:`add_precedents`, which needs neither a tokenizer nor an encoder (a
-    build runs it while the articles are encoded: :class:`legalret.memory.update.MemoryBuild`)."""
-    by_case: dict[str, list[MemoryItem]] = {}
+class ReadItems(NamedTuple):
+    """What :func:`read_items` read."""
+
+    items: list[MemoryItem]
+    errors: list[SourceError]  # malformed records, skipped
+    withdrawn: set[tuple[str, str]]  # decisions (:func:`decision_key`) citing articles, none kept, with no items read
+
+
+def _decision_of(item: MemoryItem) -> tuple[str, str]:
+    return decision_key(item.case_no, item.court)
+
+
+def read_items(precedents: Iterable[Any], keep_key: Callable[[str], bool] | None = None) -> ReadItems:
+    """The memory items of ``precedents`` (a later record of the same decision — 사건번호 and court,
+    :func:`~legalret.precedents.facts.decision_key` — wins), the malformed records skipped, and the decisions
+    withdrawn: the reading half of :func:`add_precedents`, which needs neither a tokenizer nor an encoder (a build
+    runs it while the articles are encoded: :class:`legalret.memory.update.MemoryBuild`)."""
+    by_decision: dict[tuple[str, str], list[MemoryItem]] = {}
     errors: list[SourceError] = []
+    withdrawn: set[tuple[str, str]] = set()
     for precedent in precedents:
         if isinstance(precedent, SourceError):  # a document the reader could not parse, passed along in the stream
             errors.append(precedent)
@@ -182,41 +200,59 @@ def read_items(precedents: Iterable[Any], keep_key: Callable[[str], bool] | None
             errors.append(e)
             continue
         if items:
-            by_case[case_key(items[0].case_no)] = items
-    return [it for items in by_case.values() for it in items], errors
+            key = _decision_of(items[0])
+            by_decision[key] = items
+            withdrawn.discard(key)
+        elif _cites_anything(precedent):
+            key = decision_key(normalize(str(_field(precedent, "case_no"))), normalize(_field(precedent, "court", "") or ""))
+            if key not in by_decision:  # (a record read earlier in the same batch stays, as it did)
+                withdrawn.add(key)
+    return ReadItems([it for items in by_decision.values() for it in items], errors, withdrawn)
 
 
-def case_key(case_no: str) -> str:
-    """A 사건번호 as the memory matches it: without spaces (``2014다88383, 88390`` and ``2014다88383,88390`` are one
-    decision — written both ways, it was stored twice and voted twice)."""
-    return "".join(case_no.split())
+def _cites_anything(precedent: Any) -> bool:
+    return any(_field(h, "citations", None) or _field(h, "keys", None) for h in _field(precedent, "holdings", None) or [])
 
 
-def add_items(memory: PrecedentMemory, items: Iterable[MemoryItem], *, encoder=None, batch_size: int = 64) -> dict[str, int]:
-    """Add ready :class:`MemoryItem` s (e.g. one facts item per decision), by case number (:func:`case_key`): the
-    items of a known 사건번호 replace its stored ones — all but those citing nothing live that the new items do not
-    bring back (same case and index), which stay. A decision whose items are the stored ones exactly is left as it is
-    (an unchanged re-add writes no generation: each one had pruned an older one). Only the new items are tokenized
-    and encoded."""
-    new_items: dict[str, list[MemoryItem]] = {}
+def add_items(memory: PrecedentMemory, items: Iterable[MemoryItem], *, encoder=None, batch_size: int = 64,
+              withdrawn: Collection[tuple[str, str]] = ()) -> dict[str, Any]:
+    """Add ready :class:`MemoryItem` s (e.g. one facts item per decision), by decision (사건번호 and court,
+    :func:`~legalret.precedents.facts.decision_key`): the items of a known decision replace its stored ones — all
+    but those citing nothing live that the new items do not bring back (same decision and index), which stay. The
+    stored items of the ``withdrawn`` decisions go the same way, with nothing brought back. A decision whose items are
+    the stored ones exactly is left as it is (an unchanged re-add writes no generation: each one had pruned an older
+    one). Only the new items are tokenized and encoded.
+
+    Returns counts ``{"added", "replaced", "withdrawn"}`` (decisions), ``"items"`` (added), and two lists:
+    ``"cases"``, the case keys (:func:`~legalret.precedents.facts.case_key`) whose items changed
+    (:func:`legalret.memory.facts.rekey_facts` needs no others), and ``"withdrawn_cases"``, the withdrawn decisions'
+    case numbers as stored."""
+    new_items: dict[tuple[str, str], list[MemoryItem]] = {}
     for it in items:
-        new_items.setdefault(case_key(it.case_no), []).append(it)
-    stored_keys = [case_key(c) for c in memory._case_nos]
-    stored: dict[str, list[MemoryItem]] = {}
-    for row, key in enumerate(stored_keys):
-        if key in new_items:
-            stored.setdefault(key, []).append(memory.items[row])
+        new_items.setdefault(_decision_of(it), []).append(it)
+    withdrawn = set(withdrawn)
+    wanted_cases = {case for case, _ in new_items.keys() | withdrawn}
+    # only the rows of the cases read are decoded (a memory loaded from disk decodes its items on access)
+    row_decision: dict[int, tuple[str, str]] = {}
+    stored: dict[tuple[str, str], list[MemoryItem]] = {}
+    for row, case_no in enumerate(memory._case_nos):
+        if case_key(case_no) in wanted_cases:
+            item = memory.items[row]
+            row_decision[row] = _decision_of(item)
+            stored.setdefault(row_decision[row], []).append(item)
     for key in [k for k, its in new_items.items() if stored.get(k) == its]:
         del new_items[key]
-    replaced = set(stored) & new_items.keys()
-    if not new_items:
-        return {"added": 0, "replaced": 0, "items": 0, "skipped": 0}
+    # a withdrawn decision changes the memory only where one of its stored items still votes
+    gone = {k for k in withdrawn if k not in new_items and any(it.keys for it in stored.get(k, ()))}
+    replaced = (set(stored) & new_items.keys()) | gone
+    if not new_items and not gone:
+        return {"added": 0, "replaced": 0, "withdrawn": 0, "items": 0, "skipped": 0, "cases": [], "withdrawn_cases": []}
 
     fresh = [it for items in new_items.values() for it in items]
     fresh_tokens = tokenize_items(memory, fresh)
     encoder = encoder if encoder is not None else memory.encoder
     fresh_vecs = None
-    if encoder is not None:
+    if encoder is not None and fresh:
         # Dense vectors embed the holding (판시사항) alone: 판결요지 triples the encoding cost on CPU
         # (measured: 64 holdings 18 s vs 56 s with me5-small on 2 busy cores) and BM25 already sees it.
         fresh_vecs = np.asarray(encoder.encode_passages([it.text for it in fresh], batch_size=batch_size), dtype=np.float32)
@@ -226,26 +262,32 @@ def add_items(memory: PrecedentMemory, items: Iterable[MemoryItem], *, encoder=N
                 f"memory vectors were made by {memory.encoder_fingerprint!r}, not by {fingerprint!r}; rebuild the memory"
             )
         memory.encoder, memory.encoder_fingerprint = encoder, fingerprint
-    elif memory.dense is not None:
+    elif memory.dense is not None and fresh:
         raise IndexError_("this memory has dense vectors: pass the same encoder to add precedents to it")
 
     # A replaced case's stored items that the new record does not bring back and that cite nothing live now stay
     # as they are: an ``index add`` re-reads a decision with the index's live keys, which leaves out a holding citing
     # only removed articles — dropping the stored one would lose it for good (a partial add of a law, then the
     # full one). Re-resolved (:func:`reresolve`) before this, it votes again once its article is back.
-    brought = {(case_key(it.case_no), it.index) for it in fresh}
-    keep_rows = [i for i, (case, it) in enumerate(zip(stored_keys, memory.items))
-                 if case not in replaced or (not it.keys and (case, it.index) not in brought)]
+    brought = {(_decision_of(it), it.index) for it in fresh}
+    keep_rows = [row for row in range(len(memory.items))
+                 if row_decision.get(row) not in replaced
+                 or (not memory.items[row].keys and (row_decision[row], memory.items[row].index) not in brought)]
     vectors = None
-    if fresh_vecs is not None:
-        old = memory.embeddings[keep_rows] if memory.embeddings is not None else np.zeros((0, fresh_vecs.shape[1]), np.float32)
-        vectors = np.vstack([old, fresh_vecs]).astype(np.float32)
+    if memory.embeddings is not None:
+        kept = memory.embeddings[keep_rows]
+        vectors = kept if fresh_vecs is None else np.vstack([kept, fresh_vecs]).astype(np.float32)
+    elif fresh_vecs is not None:
+        vectors = fresh_vecs
     memory.install(
         [memory.items[i] for i in keep_rows] + fresh,
         TokenStore.from_lists([memory.tokens.get(i) for i in keep_rows] + fresh_tokens),
         vectors,
     )
-    return {"added": len(new_items) - len(replaced), "replaced": len(replaced), "items": len(fresh), "skipped": 0}
+    return {"added": len(new_items.keys() - set(stored)), "replaced": len(replaced - gone), "withdrawn": len(gone),
+            "items": len(fresh), "skipped": 0, "cases": sorted({case for case, _ in new_items.keys() | gone}),
+            "withdrawn_cases": sorted(stored[k][0].case_no + (f" ({stored[k][0].court})" if stored[k][0].court else "")
+                                      for k in gone)}
 
 
 def reresolve(memory: PrecedentMemory, catalog: Any) -> dict[str, int]:

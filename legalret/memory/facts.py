@@ -20,16 +20,17 @@ Usage::
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict
 from typing import Any, Iterable
 
 from legalret.index.ngram_tokenize import NgramSettings, NgramTokenizer
 from legalret.memory.retriever import VoteConfig
-from legalret.memory.builder import add_items, case_key, memory_from_items
+from legalret.memory.builder import add_items, memory_from_items
 from legalret.memory.format import FACTS_PART, MEMORY_BM25, MemoryItem  # noqa: F401 — FACTS_PART: its old home
 from legalret.memory.store import PrecedentMemory
 from legalret.precedents.citations import citation_dict, predates_numbering
-from legalret.precedents.facts import FactsDecision, FactsRecord, decision_keys, join
+from legalret.precedents.facts import FactsDecision, FactsRecord, JoinReport, case_key, decision_key, decision_keys, join
 
 #: Facts are long (~1,500 characters, ~250 Kiwi tokens); BM25 sees the first this many tokens
 #: (``experiments/facts_memory.py --tune``, tune split only). None = all.
@@ -52,11 +53,11 @@ def facts_tokenizer() -> NgramTokenizer:
 
 
 def decisions_of(holdings: PrecedentMemory | Iterable[MemoryItem]) -> list[dict]:
-    """The decisions of a holdings memory (or of its items) as join records: serial, case number, holdings'
-    keys/citations."""
-    by_case: dict[str, dict] = {}
+    """The decisions (:func:`~legalret.precedents.facts.decision_key`) of a holdings memory (or of its items) as join
+    records: serial, case number, court, holdings' keys/citations."""
+    by_case: dict[tuple[str, str], dict] = {}
     for item in holdings.items if isinstance(holdings, PrecedentMemory) else holdings:
-        d = by_case.setdefault(item.case_no, {"serial": item.serial, "case_no": item.case_no, "decided": item.decided,
+        d = by_case.setdefault(decision_key(item.case_no, item.court), {"serial": item.serial, "case_no": item.case_no, "decided": item.decided,
                                                "case_name": item.case_name, "court": item.court, "holdings": []})
         d["holdings"].append({"keys": item.keys, "citations": item.citations})
     return list(by_case.values())
@@ -85,24 +86,41 @@ def facts_item(decision: FactsDecision) -> MemoryItem | None:
                       citations=citations)
 
 
-def facts_items(facts: Iterable[FactsRecord], decisions: Iterable[Any]) -> list[MemoryItem]:
-    """Items for the facts that join one of ``decisions`` (a later record of the same 사건번호 wins)."""
+def facts_items(facts: Iterable[FactsRecord], decisions: Iterable[Any], report: JoinReport | None = None) -> list[MemoryItem]:
+    """Items for the facts that join one of ``decisions`` (a later record of the same 사건번호 wins); what is left
+    out is counted in ``report`` (:func:`~legalret.precedents.facts.join`)."""
     items: dict[str, MemoryItem] = {}
-    for joined in join(facts, decisions):
+    for joined in join(facts, decisions, report):
         item = facts_item(joined)
         if item is not None:
-            items[item.case_no] = item
+            items[decision_key(item.case_no, item.court)] = item
     return list(items.values())
 
 
-def rekey_facts(facts: PrecedentMemory, holdings: PrecedentMemory) -> int:
+def rekey_facts(facts: PrecedentMemory, holdings: PrecedentMemory, cases: Iterable[str] | None = None) -> int:
     """Each facts item's article keys and citations again from its decision's holdings now — after ``index add
     --precedents`` replaced decisions, a corrected decision's facts went on voting for the articles its old holdings
-    cited. Tokens and rows stay (:meth:`PrecedentMemory.replace_keys`); returns how many items changed."""
-    by_case = {case_key(d["case_no"]): d for d in decisions_of(holdings)}
+    cited. ``cases`` (case keys, :func:`~legalret.precedents.facts.case_key`) limits it to the decisions an add
+    touched: a decision among them with no holding left (withdrawn: its new record cites nothing in the index) votes
+    no more. Tokens and rows stay (:meth:`PrecedentMemory.replace_keys`); returns how many items changed."""
+    wanted = None if cases is None else set(cases)
+    chosen = holdings.items if wanted is None else [it for it in holdings.items if case_key(it.case_no) in wanted]
+    decisions = decisions_of(chosen)
+    by_decision = {decision_key(d["case_no"], d["court"]): d for d in decisions}
+    numbers = Counter(case_key(d["case_no"]) for d in decisions)
+    by_case = {case_key(d["case_no"]): d for d in decisions if numbers[case_key(d["case_no"])] == 1}
+    none = {"holdings": []}  # a touched decision the holdings memory no longer has
     items, changed = [], 0
     for item in facts.items:
-        decision = by_case.get(case_key(item.case_no))
+        key = case_key(item.case_no)
+        if wanted is not None and key not in wanted:
+            items.append(item)
+            continue
+        # its own court's decision; else the one decision of that number (a facts item takes 법원등급 when its
+        # decision named no court)
+        decision = by_decision.get(decision_key(item.case_no, item.court)) or by_case.get(key)
+        if decision is None and wanted is not None and not numbers[key]:
+            decision = none
         if decision is not None:
             keys, citations = _voting(*decision_keys(decision), item.decided)
             if keys != item.keys or citations != item.citations:  # (none left: silent, as re-resolution leaves it)
@@ -120,10 +138,11 @@ def _decisions(holdings: PrecedentMemory | Iterable[Any]) -> Iterable[Any]:
 
 
 def build_facts_memory(facts: Iterable[FactsRecord], holdings: PrecedentMemory | Iterable[Any], *, tokenizer=None,
-                       max_tokens: int | None = FACTS_MAX_TOKENS, encoder=None) -> PrecedentMemory:
+                       max_tokens: int | None = FACTS_MAX_TOKENS, encoder=None,
+                       report: JoinReport | None = None) -> PrecedentMemory:
     """A facts memory over ``facts`` joined with ``holdings`` (a holdings memory, or decisions/Precedents),
-    tokenized with ``tokenizer`` (default :func:`facts_tokenizer`)."""
-    return facts_memory_from_items(facts_items(facts, _decisions(holdings)), tokenizer=tokenizer,
+    tokenized with ``tokenizer`` (default :func:`facts_tokenizer`); what the join left out is counted in ``report``."""
+    return facts_memory_from_items(facts_items(facts, _decisions(holdings), report), tokenizer=tokenizer,
                                    max_tokens=max_tokens, encoder=encoder)
 
 
@@ -137,10 +156,30 @@ def facts_memory_from_items(items: Iterable[MemoryItem], *, tokenizer=None, max_
     return memory
 
 
-def add_facts(memory: PrecedentMemory, facts: Iterable[FactsRecord], holdings: PrecedentMemory | Iterable[Any]) -> dict[str, int]:
+def add_facts(memory: PrecedentMemory, facts: Iterable[FactsRecord], holdings: PrecedentMemory | Iterable[Any],
+              report: JoinReport | None = None) -> dict[str, int]:
     """Add (or replace, by 사건번호) the facts of decisions in ``holdings``, tokenized as the memory's items are
-    (its own tokenizer); returns add counts."""
-    return add_items(memory, facts_items(facts, _decisions(holdings)))
+    (its own tokenizer); returns add counts. What the join left out (:func:`~legalret.precedents.facts.join`: lines
+    unread or naming two decisions, facts of decisions the holdings lack) is counted in ``report``; without one it
+    is shown on the console (:func:`note_skipped_facts`)."""
+    shown = report is None
+    report = report if report is not None else JoinReport()
+    counts = add_items(memory, facts_items(facts, _decisions(holdings), report))
+    del counts["cases"], counts["withdrawn_cases"]  # (facts are replaced, never withdrawn: a decision's facts cite nothing)
+    if shown:
+        note_skipped_facts(report)
+    return counts
+
+
+def note_skipped_facts(report: JoinReport, shown: int = 10) -> None:
+    """The first facts lines left out, on the console (the rest counted)."""
+    from legalret.progress import console
+
+    errors = report.skipped + report.conflicts
+    for err in errors[:shown]:
+        console.print(f"[yellow]skipped facts line:[/] {err}", highlight=False)
+    if len(errors) > shown:
+        console.print(f"[yellow]… and {len(errors) - shown} more skipped facts lines[/]", highlight=False)
 
 
 def facts_settings() -> dict:

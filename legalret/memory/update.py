@@ -34,11 +34,12 @@ from legalret.index.token_cache import TokenCache, cache_root
 from legalret.memory.builder import (add_items, add_precedents, keep_only, memory_from_items, memory_texts, migrate_legacy,
                                      read_items, reresolve)
 from legalret.memory.facts import (add_facts, build_facts_memory, decisions_of, facts_items, facts_memory_from_items,
-                                   rekey_facts)
+                                   note_skipped_facts, rekey_facts)
 from legalret.memory.format import FACTS_PART, MEMORY_PART, legacy_memory
 from legalret.memory.retriever import VoteConfig, WeightConfig
 from legalret.memory.store import PrecedentMemory
 from legalret.precedents.citations import ArticleCatalog, predates_numbering, resolve
+from legalret.precedents.facts import JoinReport
 from legalret.precedents.parse import Precedent
 from legalret.processes import die_with_parent
 from legalret.progress import console, progress, track
@@ -85,7 +86,7 @@ class MemoryBuild:
             return None
         catalog = ArticleCatalog.from_articles(ctx.entries)
         ahead = self._ahead.result() if self._ahead is not None else None
-        items, errors, facts_items = ahead if ahead is not None else self._read(catalog, track)
+        items, errors, facts_items, facts_report = ahead if ahead is not None else self._read(catalog, track)
         tokenizer = KiwiTokenizer(ctx.tokenizer)
         if self._ahead is not None and self._ahead.tokenized:  # its chunks, written since this process last looked
             self.info["tokenized_ahead"] = self._ahead.tokenized
@@ -103,17 +104,21 @@ class MemoryBuild:
             return {MEMORY_PART: memory}
         facts_memory = facts_memory_from_items(facts_items)  # tokenized here, as the holdings are (the reading
         self.info["facts_items"] = len(facts_memory)           # process runs no tokenizer: see _ReadAhead)
+        note_skipped_facts(facts_report)
+        self.info.update(facts_skipped=len(facts_report.skipped) + len(facts_report.conflicts),
+                         facts_unjoined=facts_report.unjoined)
         return {MEMORY_PART: memory, FACTS_PART: facts_memory}
 
-    def _read(self, catalog: ArticleCatalog, track: Callable) -> tuple[list, list, list | None]:
-        """The holdings' items (citations resolved against ``catalog``), the malformed records, and the facts'
-        items joined with those holdings (None without facts): reading only, no tokenizer and no encoder.
-        ``track(iterable, description)`` shows the progress."""
-        items, errors = read_items(track(resolved(self.precedents, catalog), "reading precedents"),  # 72k: ~30 s
-                                   catalog.__contains__)
+    def _read(self, catalog: ArticleCatalog, track: Callable) -> tuple[list, list, list | None, JoinReport | None]:
+        """The holdings' items (citations resolved against ``catalog``), the malformed records, the facts' items
+        joined with those holdings and what the join left out (None, None without facts): reading only, no
+        tokenizer and no encoder. ``track(iterable, description)`` shows the progress."""
+        read = read_items(track(resolved(self.precedents, catalog), "reading precedents"),  # 72k: ~30 s
+                          catalog.__contains__)
         if self.facts is None:
-            return items, errors, None
-        return items, errors, facts_items(track(self.facts, "reading facts"), decisions_of(items))
+            return read.items, read.errors, None, None
+        report = JoinReport()
+        return read.items, read.errors, facts_items(track(self.facts, "reading facts"), decisions_of(read.items), report), report
 
 
 def read_ahead_mode() -> str:
@@ -286,6 +291,7 @@ class MemoryUpdate:
         self.index_dir, self.precedents, self.facts = Path(index_dir), precedents, facts
         self.info: dict = {}
         self.migrated: Path | None = None
+        self.cases: list[str] = []  # case keys the precedents added, replaced or withdrew
 
     def __call__(self, ctx: PartsContext) -> dict | None:
         tokenizer = KiwiTokenizer(ctx.tokenizer)
@@ -327,8 +333,10 @@ class MemoryUpdate:
             counts = add_precedents(memory, resolved(self.precedents, catalog),
                                     encoder=ctx.encoder() if memory.has_dense else None)
             note_errors(memory)
+            self.cases = counts.pop("cases")
+            note_withdrawn(counts.pop("withdrawn_cases"))
             self.info.update({f"precedents_{k}": v for k, v in counts.items()})
-            changed = changed or counts["items"] > 0
+            changed = changed or bool(self.cases)
         if memory is not None:
             self.info["items"] = len(memory)
         if changed:
@@ -342,18 +350,21 @@ class MemoryUpdate:
             self.info.update({f"facts_{k}": v for k, v in counts.items() if k != "items"})
             if counts["changed"]:
                 out[FACTS_PART] = facts_memory
-        if facts_memory is not None and memory is not None and self.info.get("precedents_items"):
-            rekeyed = rekey_facts(facts_memory, memory)  # decisions replaced: their facts vote as their holdings now
+        if facts_memory is not None and memory is not None and self.cases:
+            rekeyed = rekey_facts(facts_memory, memory, self.cases)  # the decisions changed: their facts vote as their holdings now
             self.info["facts_rekeyed"] = rekeyed
             if rekeyed:
                 out[FACTS_PART] = facts_memory
         if self.facts is not None:
+            report = JoinReport()
             if facts_memory is None:
-                facts_memory = build_facts_memory(self.facts, memory)  # (an existing one keeps its tokenizer)
+                facts_memory = build_facts_memory(self.facts, memory, report=report)  # (an existing one keeps its tokenizer)
                 counts = {"items": len(facts_memory)}
             else:
-                counts = add_facts(facts_memory, self.facts, memory)
-            self.info.update({f"facts_{k}": v for k, v in counts.items() if k != "skipped"})
+                counts = add_facts(facts_memory, self.facts, memory, report)
+            note_skipped_facts(report)
+            counts.update(skipped=len(report.skipped) + len(report.conflicts), unjoined=report.unjoined)
+            self.info.update({f"facts_{k}": v for k, v in counts.items()})
             if counts["items"]:
                 out[FACTS_PART] = facts_memory
         if facts_memory is not None:
@@ -377,6 +388,15 @@ def resolved(precedents: Iterable[Any], catalog: ArticleCatalog) -> Iterator[Any
                 # a decision made before today's numbering cited the replaced code (의용민법, 구 상법)
                 holding.keys = [k for k in holding.keys if not predates_numbering(k, precedent.decided)]
         yield precedent
+
+
+def note_withdrawn(cases: list[str], shown: int = 10) -> None:
+    """The decisions whose new records cite no article of the index: their holdings stopped voting (said, since an
+    add that removes votes should never be silent; ``index rollback`` brings them back)."""
+    if cases:
+        more = f" and {len(cases) - shown} more" if len(cases) > shown else ""
+        console.print(f"[yellow]withdrawn:[/] {len(cases)} decision(s) whose new record cites no article of this index "
+                      f"no longer vote: {', '.join(cases[:shown])}{more}", highlight=False, soft_wrap=True)
 
 
 def note_errors(memory: PrecedentMemory) -> None:

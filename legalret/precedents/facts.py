@@ -12,7 +12,8 @@ decision's cited articles (the union over its holdings) by 판례일련번호, f
 
 A bad line (not JSON, a missing or empty field, a bad date) becomes a one-line warning naming
 ``file:line: field`` (a :class:`~legalret.errors.SourceError` passed to ``on_error``, else printed) and
-is skipped; reading never aborts. A missing source path raises at once.
+is skipped; reading never aborts. A missing source path raises at once. A line whose 판례일련번호 is one decision's
+and whose 사건번호 another's is skipped the same way by :func:`join` (it had replaced the other decision's facts).
 
 Usage::
 
@@ -54,6 +55,30 @@ class FactsRecord:
     court_level: str = ""
     case_type: str = ""
     source: str = ""  # file:line
+
+
+@dataclass
+class JoinReport:
+    """What :func:`join` left out: lines that could not be read (their :class:`SourceError` s passed along in the
+    stream, as :func:`read_facts` gives them to an ``on_error`` that collects), lines naming two decisions, and
+    facts of decisions that are not among the decisions (nothing says what they cite)."""
+
+    skipped: list[SourceError] = field(default_factory=list)
+    conflicts: list[SourceError] = field(default_factory=list)
+    unjoined: int = 0
+
+
+def case_key(case_no: str) -> str:
+    """A 사건번호 as decisions are matched: without spaces (``2014다88383, 88390`` and ``2014다88383,88390`` are one
+    decision — written both ways, it was stored twice and voted twice)."""
+    return "".join(case_no.split())
+
+
+def decision_key(case_no: str, court: str = "") -> tuple[str, str]:
+    """What one decision is to the memories: its 사건번호 (:func:`case_key`) at its court. High courts number their
+    cases alike — the shared archive holds 81 사건번호 for two courts' different decisions (``70나118`` at 서울고등법원
+    and at 대구고등법원); keyed by the number alone, the one read later had replaced the other."""
+    return case_key(case_no), "".join(court.split())
 
 
 @dataclass
@@ -149,27 +174,56 @@ def decision_keys(decision: Any) -> tuple[list[str], list[Any]]:
     return list(keys), citations
 
 
-def join(facts: Iterable[FactsRecord], decisions: Iterable[Any]) -> Iterator[FactsDecision]:
+def _same_decision(case_no: str, other: str) -> bool:
+    """Whether two 사건번호 fields name one decision: equal but for spaces, or sharing a case number (a source may
+    write ``2000므1257(본소), 1264(반소)`` where another writes ``2000므1257``)."""
+    if case_key(case_no) == case_key(other):
+        return True
+    from legalret.precedents.parse import case_numbers  # (only here: a search never joins facts)
+
+    return bool(case_numbers(case_no) & case_numbers(other))
+
+
+def join(facts: Iterable[FactsRecord | SourceError], decisions: Iterable[Any],
+         report: JoinReport | None = None) -> Iterator[FactsDecision]:
     """The facts of ``decisions`` (:class:`~legalret.precedents.parse.Precedent` s or dicts with ``serial``,
-    ``case_no``, ``holdings: [{keys, citations}]``), joined by 판례일련번호, else by 사건번호. Facts of a
-    decision that is not among ``decisions`` are dropped (nothing says what they cite); a later record of
-    the same decision wins. ``decisions`` is read whole first (only keys and citations are kept)."""
+    ``case_no``, ``holdings: [{keys, citations}]``), joined by 판례일련번호, else by 사건번호 (:func:`case_key`).
+    Facts of a decision that is not among ``decisions`` are dropped (nothing says what they cite); a later record of
+    the same decision wins; a record whose 판례일련번호 is a decision with another 사건번호 is a conflict, skipped
+    (stored under its own 사건번호 it had replaced that decision's facts with another's keys). ``decisions`` is read
+    whole first (only keys and citations are kept). What is left out is counted in ``report`` (without one, a
+    conflict is a printed warning like a bad line)."""
+    warn = report is None
+    report = report if report is not None else JoinReport()
     by_serial: dict[str, tuple] = {}
     by_case: dict[str, tuple] = {}
     for d in decisions:
         keys, citations = decision_keys(d)
-        entry = (keys, citations, normalize(str(_get(d, "case_name", "") or "")), normalize(str(_get(d, "court", "") or "")))
+        case_no = normalize(str(_get(d, "case_no", "") or ""))
+        entry = (keys, citations, normalize(str(_get(d, "case_name", "") or "")), normalize(str(_get(d, "court", "") or "")),
+                 case_no)
         serial = str(_get(d, "serial", "") or "")
         if serial:
             by_serial[serial] = entry
-        case_no = normalize(str(_get(d, "case_no", "") or ""))
         if case_no:
-            by_case[case_no] = entry
+            by_case[case_key(case_no)] = entry
     for rec in facts:
-        entry = by_serial.get(rec.serial) if rec.serial else None
-        if entry is None:
-            entry = by_case.get(rec.case_no)
-        if entry is None:
+        if isinstance(rec, SourceError):  # a line the reader could not use, passed along in the stream
+            report.skipped.append(rec)
             continue
-        keys, citations, case_name, court = entry
+        entry = by_serial.get(rec.serial) if rec.serial else None
+        if entry is not None and not _same_decision(entry[4], rec.case_no):
+            conflict = SourceError(rec.source or rec.case_no, f"판례일련번호 {rec.serial} is {entry[4]} among the decisions, "
+                                   f"not {rec.case_no}: skipped (which decision these facts tell is unclear)",
+                                   field=FIELDS["case_no"])
+            report.conflicts.append(conflict)
+            if warn:
+                _warn(conflict)
+            continue
+        if entry is None:
+            entry = by_case.get(case_key(rec.case_no))
+        if entry is None:
+            report.unjoined += 1
+            continue
+        keys, citations, case_name, court, _ = entry
         yield FactsDecision(rec, list(keys), list(citations), case_name, court)

@@ -385,7 +385,8 @@ def read_precedents(
     articles, or their live keys), each holding's ``keys`` are resolved against it.
 
     Bad documents become :class:`SourceError` s: appended to ``report.errors`` and passed to ``on_error``
-    (when given); reading continues. A missing source path raises at once.
+    (when given); reading continues. A markdown document without a final newline is one (a download cut off inside
+    its 참조조문 had replaced the whole decision stored before). A missing source path raises at once.
     """
     report = report if report is not None else PrecedentReport()
     catalog = ArticleCatalog.coerce(catalog)
@@ -421,6 +422,9 @@ def read_precedents(
                         if on_error:
                             on_error(e)
             else:
+                if text and not text.endswith("\n"):  # every decision of the shared archive ends with one
+                    raise SourceError(name, "ends without a final newline: cut off? (a whole decision file ends with "
+                                      "one; add it if this file is whole)", line=text.count("\n") + 1)
                 precedents = [parse_markdown(text, name, catalog=catalog, report=report)]
         except SourceError as e:
             report.errors.append(e)

@@ -79,7 +79,8 @@ class Filters:
         if mask is None or mask.any() or not (laws and kinds):
             return
         decrees = [f"{law} {kind}" for law in laws for kind in kinds if self.law_names.resolve(f"{law} {kind}")]
-        hint = f" (a {kinds[0]} is a law of its own here: --law '{decrees[0]}')" if decrees else ""
+        # (worded for every interface: the CLI's --law, the API's law=, MCP's law)
+        hint = f" (a {kinds[0]} is a law of its own here: filter by the law '{decrees[0]}')" if decrees else ""
         raise LegalretError(f"no article of {', '.join(laws)} is of kind {', '.join(kinds)}{hint}")
 
     def mask(self, laws: list[str] | None, kinds: list[str] | None) -> np.ndarray | None:

@@ -36,6 +36,7 @@ import time
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import unquote_to_bytes
 
 from fastapi import Depends, FastAPI, Query, Request
 from pydantic import BaseModel, Field, field_validator
@@ -202,6 +203,20 @@ def body_encoding_message(error: UnicodeDecodeError) -> str:
             "cp949/EUC-KR text?); send the JSON encoded as UTF-8")
 
 
+def query_encoding_message(query_string: bytes) -> str | None:
+    """One line for a query string whose %-escapes are not UTF-8 (``?q=%ED%95%B4%EA``: a cut or cp949 escape), which
+    Starlette decodes with replacement characters — the search had answered "해�" as if that were asked."""
+    for part in query_string.split(b"&"):
+        name, _, value = part.partition(b"=")
+        raw = unquote_to_bytes(value.replace(b"+", b" "))
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            return (f"{unquote_to_bytes(name).decode('utf-8', 'replace')}: not UTF-8 (byte 0x{raw[e.start]:02x} at "
+                    f"position {e.start} of its %-escapes; cut off, or cp949/EUC-KR?); escape the UTF-8 bytes")
+    return None
+
+
 def load_static() -> dict[str, tuple[bytes, str]]:
     """The page's files, read once from the package (works from a wheel or a source checkout)."""
     base = resources.files("legalret.serve") / "static"
@@ -315,15 +330,20 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
     @app.get("/api/search", dependencies=[Depends(require_token)], summary="Search the index",
              response_class=Response, responses={200: {"model": SearchModel}, **ERRORS})
     def api_search(
+        request: Request,
         q: str = Query(..., description=f"The question or keywords; longer than {MAX_QUERY_CHARS} characters: cut, with "
                                         "a notice. An exact citation such as '민법 제750조' comes first."),
         k: int = Query(API_DEFAULT_K, description=f"Number of hits (1–{MAX_K})."),
-        law: str | None = Query(None, description="Only these laws, comma-separated (민법,상법)."),
-        kind: str | None = Query(None, description="Only these kinds, comma-separated (법률,시행령)."),
+        law: list[str] | None = Query(None, description="Only these laws: comma-separated (민법,상법) or repeated."),
+        kind: list[str] | None = Query(None, description="Only these kinds: comma-separated (법률,시행령) or repeated."),
         mode: str = Query("hybrid", description=modes_help()),
         explain: bool = Query(False, description="Each retriever's rank and score, and the precedents behind a hit."),
     ) -> Response:
-        return run_search(q, k, law, kind, mode, explain)
+        problem = query_encoding_message(request.scope.get("query_string") or b"")
+        if problem:
+            raise ApiError(400, problem)
+        # repeated (law=근로기준법&law=형법), the last one alone had been kept, without a word
+        return run_search(q, k, ",".join(law) if law else None, ",".join(kind) if kind else None, mode, explain)
 
     @app.post("/api/search", dependencies=[Depends(require_token)], summary="Search the index (parameters as JSON)",
               response_class=Response, responses={200: {"model": SearchModel}, **ERRORS})

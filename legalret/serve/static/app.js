@@ -325,7 +325,7 @@ function noticeKo(text) { return inKorean(NOTICE_KO, text); }
 
 // The server's errors a person meets on the page, in Korean (others are shown as they come).
 const ERROR_KO = [
-  [/^no article of (.+?) is of kind (.+?) \(a .+? is a law of its own here: --law '(.+?)'\)$/,
+  [/^no article of (.+?) is of kind (.+?) \(a .+? is a law of its own here: filter by the law '(.+?)'\)$/,
     (m) => `${m[1]}에는 ${m[2]} 조문이 없습니다. 시행령은 별개의 법령입니다: 법령 필터에서 「${m[3]}」을 고르세요.`],
   [/^no article of (.+?) is of kind (.+)$/, (m) => `${m[1]}에는 ${m[2]} 조문이 없습니다.`],
   [/^unknown law filter '(.+?)'.*?(?:\(did you mean (.+?)\?\))?$/,
