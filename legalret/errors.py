@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import zipfile
+import zlib
+
+#: What reading a file or an archive member raises when its bytes are bad — a member whose CRC does not match
+#: (``zipfile.BadZipFile``), a corrupt deflate stream (``zlib.error``), a truncated one (``EOFError``), I/O errors:
+#: readers turn it into a :class:`SourceError` naming the file, and the batch goes on.
+UNREADABLE = (OSError, EOFError, zipfile.BadZipFile, zlib.error)
+
 
 class LegalretError(Exception):
     """Base class: the CLI prints these as one clear line and exits non-zero."""

@@ -44,3 +44,16 @@ def mirror_zip(tmp_path, fixtures_dir) -> Path:
         for md in sorted((fixtures_dir / "ingest" / "markdown").rglob("*.md")):
             z.write(md, f"legalize-kr/{md.parent.name}/{md.name}")
     return path
+
+
+def corrupt_zip_member(archive: Path, member: str) -> None:
+    """Flip one byte inside ``member``'s stored data: reading it then fails its CRC check (``zipfile.BadZipFile``, or
+    ``zlib.error`` for a deflated member) — what a damaged download gives."""
+    with zipfile.ZipFile(archive) as zf:
+        info = zf.getinfo(member)
+    data = bytearray(archive.read_bytes())
+    name_len, extra_len = int.from_bytes(data[info.header_offset + 26:info.header_offset + 28], "little"), \
+        int.from_bytes(data[info.header_offset + 28:info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_len + extra_len
+    data[start + info.compress_size // 2] ^= 0xFF
+    archive.write_bytes(bytes(data))

@@ -64,6 +64,22 @@ def test_zip_read_in_place_with_member_paths(mirror_zip):
     assert art.line == 27
 
 
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_a_damaged_zip_member_is_skipped_and_named(ingest_dir, tmp_path, compression):
+    """A member whose bytes fail their CRC (a damaged download) was a traceback that ended the whole ingest."""
+    from conftest import corrupt_zip_member
+
+    archive = tmp_path / "legalize-kr.zip"
+    with zipfile.ZipFile(archive, "w", compression=compression) as zf:
+        for md in sorted((ingest_dir / "markdown").rglob("*.md")):
+            zf.write(md, f"legalize-kr/{md.parent.name}/{md.name}")
+    corrupt_zip_member(archive, "legalize-kr/민법/법률.md")
+    result = ingest([archive])
+    (err,) = result.report.errors
+    assert f"{archive}!legalize-kr/민법/법률.md: cannot read (" in str(err)
+    assert {a.law for a in result.articles} == {"상법 시행령"}  # the other member, read
+
+
 def test_glob_and_single_file(ingest_dir):
     result = ingest([str(ingest_dir / "lawgo" / "*.json"), ingest_dir / "plaintext" / "상법.txt"])
     assert result.report.files == 2 and result.report.errors == []

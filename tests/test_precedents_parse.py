@@ -101,6 +101,38 @@ def test_zip_archive_read_in_place(prec_dir, tmp_path, catalog):
     assert list(read_precedents(archive, limit=3)).__len__() == 3
 
 
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_a_damaged_archive_member_is_skipped_and_named(prec_dir, tmp_path, catalog, compression):
+    """A member whose bytes fail their CRC (a damaged download) was a traceback (zipfile.BadZipFile, zlib.error) that
+    ended the batch — for decisions and for facts lines alike."""
+    from conftest import corrupt_zip_member
+
+    from legalret.precedents.facts import read_facts
+
+    archive = tmp_path / "precedent-kr.zip"
+    members = sorted((prec_dir / "md").rglob("*.md"))
+    with zipfile.ZipFile(archive, "w", compression=compression) as zf:
+        for f in members:
+            zf.write(f, "precedent-kr/" + f.relative_to(prec_dir / "md").as_posix())
+    damaged = "precedent-kr/" + members[0].relative_to(prec_dir / "md").as_posix()
+    corrupt_zip_member(archive, damaged)
+    report = PrecedentReport()
+    got = list(read_precedents(archive, catalog=catalog, report=report))
+    assert len(got) == len(members) - 1
+    (err,) = report.errors
+    assert f"{archive}!{damaged}: cannot read (" in str(err) and "\n" not in str(err)
+    facts = tmp_path / "facts.zip"
+    lines = "".join(f'{{"판례일련번호": "{i}", "사건번호": "2019다{i}", "선고일자": "2019-01-01", "이유": "{"사실" * 200}"}}\n'
+                    for i in range(1, 200))
+    with zipfile.ZipFile(facts, "w", compression=compression) as zf:
+        zf.writestr("precedent-facts.jsonl", lines)
+    corrupt_zip_member(facts, "precedent-facts.jsonl")
+    seen: list = []
+    read = list(read_facts(facts, on_error=seen.append))
+    assert seen and any("cannot read past line" in str(e) or "invalid JSON" in str(e) or "not UTF-8" in str(e) for e in seen)
+    assert len(read) < 199
+
+
 def test_missing_source_raises(tmp_path):
     with pytest.raises(SourceError, match="no such file"):
         list(read_precedents(tmp_path / "nope.zip"))

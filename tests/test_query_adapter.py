@@ -206,8 +206,52 @@ def test_a_run_refuses_before_any_work_what_would_lose_files_or_mislead(tmp_path
                              ({"dev_queries": train}, "it is a training query file")]:
         with pytest.raises((ModelError, SourceError), match=message):
             QueryAdapterConfig(**{**base, **changes}).check()
-    QueryAdapterConfig(**{**base, "out": mine, "force": True}).check()  # said so: allowed
+    QueryAdapterConfig(**{**base, "out": mine, "overwrite": True}).check()  # said so: allowed
     assert (mine / "notes.txt").read_text(encoding="utf-8") == "important" and a_file.read_text(encoding="utf-8") == "keep"
+    # a new user's findings: inf passed the range checks (an adapter of inf weights, exit 0); a copy of the training
+    # file as --dev reported train numbers as dev; an empty --dev reported 0 → 0; a file as --out's folder was found at
+    # the save, after the whole run
+    copy = tmp_path / "dev_copy.jsonl"
+    copy.write_text(train.read_text(encoding="utf-8"), encoding="utf-8")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    for changes, message in [({"alpha": float("inf")}, "--alpha: inf; give a finite number"),
+                             ({"scale": float("inf")}, "--scale: inf; give a finite number above 0"),
+                             ({"dev_queries": copy}, r"dev_copy.jsonl:1: field 'date' 2010-01-01 is before --before"),
+                             ({"dev_queries": empty}, "no query in this --dev file"),
+                             ({"out": a_file / "sub"}, "is a file, not a folder")]:
+        with pytest.raises((ModelError, SourceError), match=message):
+            QueryAdapterConfig(**{**base, **changes}).check()
+
+
+def test_an_adapter_out_is_written_over_only_when_it_holds_that_adapter_alone(tmp_path):
+    """`--out` is replaced whole. A new user's findings: `train query-adapter --out` over a LoRA adapter deleted its
+    weights; notes kept beside a query adapter were deleted; `train --pairs P --out P --force` deleted the pairs."""
+    from legalret.models.adapter import CARD_NAME, LORA_FORMAT, QUERY_FORMAT, check_adapter_out
+
+    lora, query = tmp_path / "lora", tmp_path / "qa"
+    for folder, card, files in ((lora, {"name": "l", "base": {}}, ["adapter_config.json", "adapter_model.safetensors"]),
+                                (query, {"format": QUERY_FORMAT, "name": "q"}, ["query_adapter.npy"])):
+        folder.mkdir()
+        (folder / CARD_NAME).write_text(json.dumps(card), encoding="utf-8")
+        for name in [*files, "README.md"]:
+            (folder / name).write_text("x", encoding="utf-8")
+    assert check_adapter_out(query, kind=QUERY_FORMAT) == query and check_adapter_out(lora, kind=LORA_FORMAT) == lora
+    with pytest.raises(ModelError, match="holds a LoRA adapter, and this run writes a query adapter"):
+        check_adapter_out(lora, kind=QUERY_FORMAT)
+    with pytest.raises(ModelError, match="holds a query adapter, and this run writes a LoRA adapter"):
+        check_adapter_out(query, kind=LORA_FORMAT)
+    (query / "NOTES.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(ModelError, match=r"also holds files that are not the adapter's \(NOTES.txt\)"):
+        check_adapter_out(query, kind=QUERY_FORMAT)
+    assert check_adapter_out(query, kind=QUERY_FORMAT, overwrite=True) == query  # said so
+    pairs = tmp_path / "pairs"
+    pairs.mkdir()
+    (pairs / "train.jsonl").write_text("{}", encoding="utf-8")
+    for out in (pairs, tmp_path):  # the input folder itself, or a folder holding it: refused even with --overwrite
+        with pytest.raises(ModelError, match="holds the run's input"):
+            check_adapter_out(out, kind=LORA_FORMAT, overwrite=True, inputs=(pairs,))
+    assert check_adapter_out(pairs / "adapter", kind=LORA_FORMAT, inputs=(pairs,)) == pairs / "adapter"  # beside it: fine
 
 
 def test_facts_queries_join_train_holdings_and_skip_bad_lines(tmp_path, capsys):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import sys
 from pathlib import Path
 
@@ -165,10 +166,23 @@ def test_resume_continues_an_interrupted_run(workdir, pairs, tiny_bert):
     # nor resume under different settings
     with pytest.raises(TrainingError, match="different"):
         train(pairs, out=out, base=str(tiny_bert), config=TrainConfig(**dict(config, lr=1e-3), resume=True))
+    # a checkpoint cut off while it was being saved (Ctrl-C then): resumed from the one before, not a traceback
+    shutil.copytree(ckpts / "checkpoint-3", ckpts / "checkpoint-6")
+    (ckpts / "checkpoint-6" / "trainer_state.json").unlink()
     result = train(pairs, out=out, base=str(tiny_bert), config=TrainConfig(**config, resume=True))
     assert result.steps == 64 // 8
     assert all(step > 3 for step, _ in result.losses)  # only the remaining steps were trained
     assert read_card(out)["steps"] == 8 and not ckpts.exists()
+
+
+def test_a_run_that_takes_no_step_writes_nothing(workdir, pairs, tiny_bert):
+    """A new user's finding: with random fillers as negatives, every batch repeated a text, the sampler dropped them
+    all, transformers stopped at step 0 — and an adapter of the base's weights was written, exit 0."""
+    out = workdir / "no-steps"
+    config = TrainConfig(**dict(FAST, batch_size=64), epochs=1, hard_negatives=3)
+    with pytest.raises(TrainingError, match="no training step was taken .*nothing written"):
+        train(pairs, out=out, base=str(tiny_bert), config=config)
+    assert not out.exists()
 
 
 def test_resume_without_checkpoint_fails(workdir, pairs, tiny_bert):

@@ -63,7 +63,8 @@ def train_command(
     threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads (default: OMP_NUM_THREADS or 2)."),
     merge: bool = typer.Option(False, "--merge", help="Write a full model with the adapter merged in."),
     resume: bool = typer.Option(False, "--resume", help="Continue from the last checkpoint of this --out."),
-    force: bool = typer.Option(False, "--force", help="Train below the pair minimum; discard old checkpoints; overwrite --out."),
+    force: bool = typer.Option(False, "--force", help="Train below the pair minimum; discard old checkpoints."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Write over an --out that holds something other than a LoRA adapter alone."),
     name: Optional[str] = typer.Option(None, "--name", help="Adapter name for its card (default: the --out folder name)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON on stdout."),
 ) -> None:
@@ -80,7 +81,8 @@ def train_command(
         base=base, preset=preset, lora=LoraSettings(rank=rank, alpha=alpha, dropout=dropout), epochs=epochs,
         batch_size=batch_size, max_seq_length=max_seq_length, lr=lr, scale=scale, bf16=bf16, limit=limit,
         hard_negatives=hard_negatives, cached_mnrl=cached_mnrl, mini_batch=mini_batch, eval_queries=eval_queries, eval_corpus=eval_corpus,
-        eval_steps=eval_steps, seed=seed, threads=threads, merge=merge, resume=resume, force=force, name=name,
+        eval_steps=eval_steps, seed=seed, threads=threads, merge=merge, resume=resume, force=force, overwrite=overwrite,
+        name=name,
     )
     reproduce = "legalret train " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else None
     # transformers prints its training logs on stdout; keep stdout for the --json result only.
@@ -125,7 +127,7 @@ def query_adapter_command(
     threads: Optional[int] = typer.Option(None, "--threads", help="CPU threads for torch."),
     name: Optional[str] = typer.Option(None, "--name", help="The card's name (default: the --out folder name)."),
     note: list[str] = typer.Option([], "--note", help="A provenance note for the card (repeatable)."),
-    force: bool = typer.Option(False, "--force", help="Write over an --out folder that holds something other than an adapter."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Write over an --out that holds something other than a query adapter alone."),
 ) -> None:
     """Train a query adapter: base query vectors (encoded once, cached) mapped by W = I + ΔW, fitted with a softmax
     over every article of the index. Passages stay the base encoder's: `legalret index build --adapter <out>`."""
@@ -135,7 +137,7 @@ def query_adapter_command(
     cfg = QueryAdapterConfig(
         queries=queries, index=index, out=out, name=name, extra_queries=[str(p) for p in extra], facts=facts, cache=cache,
         max_tokens=max_tokens, scale=scale, l2=l2, lr=lr, epochs=epochs, batch_size=batch_size, alpha=alpha,
-        limit=limit, before=before, dev_queries=dev, seed=seed, threads=threads, notes=list(note), force=force,
+        limit=limit, before=before, dev_queries=dev, seed=seed, threads=threads, notes=list(note), overwrite=overwrite,
     )
     reproduce = "legalret train " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else None
     result = train_query_adapter(cfg, reproduce=reproduce, log=lambda m: console.print(m, highlight=False))

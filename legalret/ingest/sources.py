@@ -40,7 +40,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Iterator
 
 from legalret.articles import Article
-from legalret.errors import SourceError
+from legalret.errors import UNREADABLE, SourceError
 from legalret.ingest.document import KINDS, LawDocument, known_kind, normalize_kind
 from legalret.keys import LawNames, law_aliases
 from legalret.text import compact
@@ -443,9 +443,9 @@ def iter_documents(sources, *, kinds=None, laws=None, report: IngestReport | Non
             report.files += 1
             fail(e)
             continue
-        except OSError as e:
+        except UNREADABLE as e:  # (a zip member with a bad CRC was a traceback that ended the batch)
             report.files += 1
-            fail(SourceError(src.name, f"cannot read ({e})"))
+            fail(SourceError(src.name, f"cannot read ({type(e).__name__}: {e})"))
             continue
         # the filter looks at the head only, so unwanted files of a big mirror are never fully decoded
         if wanted and not wanted.may_want(src, data[:4000].decode("utf-8", errors="ignore").lstrip("\ufeff")):

@@ -92,15 +92,59 @@ def add_lora(st_model, settings: LoraSettings) -> int:
     return trainable
 
 
-def check_adapter_out(out: str | os.PathLike, *, force: bool = False) -> Path:
-    """``out`` as a folder a training run may write its adapter to: absent, empty, or an adapter already (written
-    again); a file, or a folder of anything else, is a :class:`ModelError` unless ``force`` — a query adapter's
-    ``--out`` had replaced a folder of the user's files, and a file, without a word."""
+#: What a query adapter's folder holds (:mod:`legalret.models.query_adapter` names its weights file after this).
+QUERY_WEIGHTS = "query_adapter.npy"
+
+
+def _adapter_files(card: dict) -> set[str] | None:
+    """The files an adapter of this card writes; None for a merged model (a whole sentence-transformers folder)."""
+    if card.get("merged"):
+        return None
+    if card.get("format") == QUERY_FORMAT:
+        return {CARD_NAME, QUERY_WEIGHTS, "README.md"}
+    return {CARD_NAME, ADAPTER_CONFIG, ADAPTER_WEIGHTS, "README.md"}
+
+
+def check_adapter_out(out: str | os.PathLike, *, kind: str = "", overwrite: bool = False,
+                      inputs: tuple[str | os.PathLike | None, ...] = ()) -> Path:
+    """``out`` as a folder a training run of ``kind`` (:data:`LORA_FORMAT` or :data:`QUERY_FORMAT`) may write its
+    adapter to — the run replaces the whole folder. Absent, empty, or an adapter of the same kind and nothing else:
+    written again. Refused (:class:`ModelError`) unless ``overwrite``: a folder of other things, an adapter of the
+    other kind, an adapter folder that also holds other files (each had been replaced without a word: a folder of the
+    user's files, a shipped LoRA adapter, notes kept beside an adapter). Refused always: a file, and a folder that is
+    or holds one of the run's ``inputs`` (``--out`` the same as ``--pairs`` had deleted the pairs)."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ModelError(f"{out}: a file, not a folder; choose another --out")
-    if out.is_dir() and any(out.iterdir()) and not (out / CARD_NAME).is_file() and not force:
-        raise ModelError(f"{out} exists and is not a legalret adapter: choose another --out or pass --force")
+    above = next((p for p in out.parents if p.exists()), None)
+    if above is not None and not above.is_dir():  # (found at the save, after the whole training run)
+        raise ModelError(f"--out {out}: {above} is a file, not a folder; choose another --out")
+    here = out.resolve()
+    for source in inputs:
+        if source is not None and (here == Path(source).resolve() or here in Path(source).resolve().parents):
+            raise ModelError(f"--out {out} holds the run's input {source}: the adapter replaces the whole folder; "
+                             "choose another --out")
+    if not out.is_dir() or not any(out.iterdir()) or overwrite:
+        return out
+    what = "a LoRA adapter" if kind != QUERY_FORMAT else "a query adapter"
+    card_path = out / CARD_NAME
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.is_file() else None
+    except (OSError, ValueError):
+        card = None
+    if not isinstance(card, dict):
+        raise ModelError(f"{out} exists and is not a legalret adapter: choose another --out or pass --overwrite")
+    found = card.get("format") or LORA_FORMAT  # (a card written before the field existed is a LoRA card)
+    if kind and found != kind:
+        other = "a query adapter" if found == QUERY_FORMAT else "a LoRA adapter"
+        raise ModelError(f"{out} holds {other}, and this run writes {what} over the whole folder: choose another "
+                         "--out or pass --overwrite")
+    own = _adapter_files(card)
+    foreign = sorted(p.name for p in out.iterdir() if own is not None and p.name not in own)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise ModelError(f"{out} also holds files that are not the adapter's ({shown}): the run replaces the whole "
+                         "folder; move them, choose another --out or pass --overwrite")
     return out
 
 

@@ -40,10 +40,10 @@ import numpy as np
 
 from legalret.errors import ModelError
 # the same card file as LoRA adapters: one place to look, its `format` tells them apart
-from legalret.models.adapter import CARD_NAME, QUERY_FORMAT, read_card_json, resolve_adapter_dir
+from legalret.models.adapter import CARD_NAME, QUERY_FORMAT, QUERY_WEIGHTS, read_card_json, resolve_adapter_dir
 
 FORMAT = QUERY_FORMAT
-WEIGHTS_NAME = "query_adapter.npy"
+WEIGHTS_NAME = QUERY_WEIGHTS
 
 
 @dataclass

@@ -35,7 +35,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from legalret.errors import SourceError
+from legalret.errors import UNREADABLE, SourceError
 from legalret.text import normalize
 
 #: The JSONL fields (Korean, as shipped) → FactsRecord attributes.
@@ -146,18 +146,23 @@ def read_facts(
     report = on_error or _warn
     produced = 0
     for name, lines in _sources(sources):
-        for lineno, raw in enumerate(lines(), 1):
-            if not raw.strip():
-                continue
-            try:
-                rec = parse_line(raw, f"{name}:{lineno}")
-            except SourceError as e:
-                report(e)
-                continue
-            yield rec
-            produced += 1
-            if limit is not None and produced >= limit:
-                return
+        lineno = 0
+        try:
+            for lineno, raw in enumerate(lines(), 1):
+                if not raw.strip():
+                    continue
+                try:
+                    rec = parse_line(raw, f"{name}:{lineno}")
+                except SourceError as e:
+                    report(e)
+                    continue
+                yield rec
+                produced += 1
+                if limit is not None and produced >= limit:
+                    return
+        except UNREADABLE as e:  # (a zip member with a bad CRC was a traceback that ended the batch)
+            report(SourceError(name, f"cannot read past line {lineno} ({type(e).__name__}: {e}); the lines before "
+                                     "were read", line=lineno + 1))
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:

@@ -39,7 +39,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator
 
-from legalret.errors import SourceError
+from legalret.errors import UNREADABLE, SourceError
 from legalret.precedents.citations import (
     ArticleCatalog,
     Citation,
@@ -401,7 +401,10 @@ def read_precedents(
             return
         report.files += 1
         try:
-            raw = read()
+            try:
+                raw = read()
+            except UNREADABLE as e:  # (a zip member with a bad CRC was a traceback that ended the batch)
+                raise SourceError(name, f"cannot read ({type(e).__name__}: {e})") from e
             try:
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError as e:

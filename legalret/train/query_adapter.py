@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import platform
 import time
@@ -70,17 +71,19 @@ class QueryAdapterConfig:
     seed: int = 0
     threads: int | None = None
     notes: list[str] = field(default_factory=list)  # copied to the card
-    force: bool = False  # write over an ``out`` folder that holds something other than an adapter
+    overwrite: bool = False  # write over an ``out`` folder that holds something other than a query adapter alone
 
     def check(self) -> None:
-        """Refuse, before any work, what would fail later, lose files or mislead: an ``out`` that is a file or a
-        folder of other things (it was replaced without a word), a ``before`` that is no date (the train/dev guard
+        """Refuse, before any work, what would fail later, lose files or mislead: an ``out`` that is a file, a folder
+        of other things, another kind of adapter or holds an input (:func:`~legalret.models.adapter.check_adapter_out`:
+        each was replaced without a word), a ``before`` that is no date (the train/dev guard
         compared strings and let every date through), numbers out of range (tracebacks from the optimizer), and a
         ``dev_queries`` file that is missing (found after training) or is a training file (its "dev" numbers were
         the train ones)."""
-        from legalret.models.adapter import check_adapter_out
+        from legalret.models.adapter import QUERY_FORMAT, check_adapter_out
 
-        check_adapter_out(self.out, force=self.force)
+        check_adapter_out(self.out, kind=QUERY_FORMAT, overwrite=self.overwrite,
+                          inputs=(self.queries, *self.extra_queries, self.dev_queries, self.index, self.facts, self.cache))
         try:
             date.fromisoformat(str(self.before))
         except ValueError:
@@ -89,19 +92,39 @@ class QueryAdapterConfig:
                                  ("max-tokens", self.max_tokens, 1), ("limit", self.limit, 1), ("threads", self.threads, 1)):
             if value is not None and value < low:
                 raise ModelError(f"--{name}: {value}; give {low} or more")
+        # (inf passed "above 0": --alpha inf wrote an adapter of inf weights, --scale inf a loss of nan, exit 0)
         for name, value in (("lr", self.lr), ("scale", self.scale)):
-            if not value > 0:
-                raise ModelError(f"--{name}: {value}; give a number above 0")
+            if not (value > 0 and math.isfinite(value)):
+                raise ModelError(f"--{name}: {value}; give a finite number above 0")
         for name, value in (("alpha", self.alpha), ("l2", self.l2)):
-            if not value >= 0:
-                raise ModelError(f"--{name}: {value}; give 0 or more")
+            if not (value >= 0 and math.isfinite(value)):
+                raise ModelError(f"--{name}: {value}; give a finite number, 0 or more")
         if self.dev_queries is not None:
-            dev = Path(self.dev_queries)
-            if not dev.is_file():
-                raise SourceError(str(dev), "query file not found")
-            training = [Path(p) for p in [self.queries, *self.extra_queries]]
-            if any(dev.resolve() == p.resolve() for p in training if p.is_file()):
-                raise ModelError(f"--dev {dev}: it is a training query file; dev queries are never fitted on")
+            self._check_dev(Path(self.dev_queries))
+
+    def _check_dev(self, dev: Path) -> None:
+        """A dev file that holds queries, none of them from the training split: a copy of the training file had
+        passed (only the path was compared) and reported train numbers as dev; an empty one reported 0 → 0."""
+        from legalret.evaluate.quality import parse_query_line
+
+        if not dev.is_file():
+            raise SourceError(str(dev), "query file not found")
+        training = [Path(p) for p in [self.queries, *self.extra_queries]]
+        if any(dev.resolve() == p.resolve() for p in training if p.is_file()):
+            raise ModelError(f"--dev {dev}: it is a training query file; dev queries are never fitted on")
+        n = 0
+        with open(dev, encoding="utf-8-sig") as f:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                q = parse_query_line(line.rstrip("\r\n"), str(dev), lineno)
+                when = q.extra.get("date") or q.extra.get("decided")
+                if when and str(when) < str(self.before):
+                    raise SourceError(str(dev), f"field 'date' {when} is before --before {self.before}: a dev query "
+                                      "from the training split (its numbers would be train numbers)", line=lineno)
+                n += 1
+        if not n:
+            raise SourceError(str(dev), "no query in this --dev file")
 
 
 @dataclass
@@ -154,7 +177,7 @@ def read_queries(path: str | Path, key_row: dict[str, int], *, before: str | Non
     path = Path(path)
     if not path.is_file():
         raise SourceError(str(path), "query file not found")
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8-sig") as f:  # (a BOM, as `bench quality` reads it)
         for lineno, line in enumerate(f, 1):
             if not line.strip():
                 continue

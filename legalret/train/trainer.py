@@ -39,6 +39,7 @@ from legalret.errors import ModelError, TrainingError
 from legalret.progress import console
 from legalret.models.adapter import (
     ADAPTER_NAME,
+    LORA_FORMAT,
     LoraSettings,
     add_lora,
     adapter_fingerprint,
@@ -90,6 +91,7 @@ class TrainConfig:
     merge: bool = False                 # write a full merged model instead of the adapter alone
     resume: bool = False
     force: bool = False                 # train below the pair minimum; discard old checkpoints
+    overwrite: bool = False             # write over an ``out`` that holds something other than a LoRA adapter alone
     min_pairs: int = guards.MIN_PAIRS
     on_stuck: str = "stop"              # 'stop' | 'warn' when the loss sits at ln(#candidates)
     stuck_warmup_steps: int | None = None  # None = 10% of the steps, at least 20
@@ -183,20 +185,22 @@ def _run_signature(config: TrainConfig, spec_name: str, data_fp: str) -> dict[st
 
 def _prepare_checkpoints(ckpt_dir: Path, config: TrainConfig, signature: dict[str, Any]) -> str | None:
     """Return the checkpoint to resume from (or None), after checking it belongs to this run."""
-    from transformers.trainer_utils import get_last_checkpoint
-
     sig_path = ckpt_dir / "run.json"
-    existing = get_last_checkpoint(str(ckpt_dir)) if ckpt_dir.is_dir() else None
+    existing, cut_off = last_complete_checkpoint(ckpt_dir)
     if config.resume:
         if not existing:
-            raise TrainingError(f"--resume: no checkpoint in {ckpt_dir}")
+            raise TrainingError(f"--resume: no checkpoint in {ckpt_dir}"
+                                + (f" (only {', '.join(cut_off)}, cut off while being saved)" if cut_off else ""))
+        if cut_off:  # (a run stopped while it saved one: resuming from it was a FileNotFoundError)
+            console.print(f"[yellow]note:[/] {', '.join(cut_off)} was cut off while being saved (no trainer_state.json);"
+                          f" resuming from the one before", highlight=False)
         old = json.loads(sig_path.read_text()) if sig_path.is_file() else None
         if old != signature:
             changed = sorted(k for k in signature if (old or {}).get(k) != signature[k])
             raise TrainingError(f"--resume: the checkpoints in {ckpt_dir} come from a run with different {changed}")
         console.print(f"resuming from {existing}")
         return existing
-    if existing or (ckpt_dir.is_dir() and any(ckpt_dir.iterdir())):
+    if existing or cut_off or (ckpt_dir.is_dir() and any(ckpt_dir.iterdir())):
         if not config.force:
             raise TrainingError(
                 f"checkpoints of an earlier run exist in {ckpt_dir}: pass --resume to continue it, or --force to start over"
@@ -205,6 +209,19 @@ def _prepare_checkpoints(ckpt_dir: Path, config: TrainConfig, signature: dict[st
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     sig_path.write_text(json.dumps(signature, indent=2, ensure_ascii=False))
     return None
+
+
+def last_complete_checkpoint(ckpt_dir: Path) -> tuple[str | None, list[str]]:
+    """The newest checkpoint of ``ckpt_dir`` that was saved whole (its ``trainer_state.json`` is written last), and the
+    names of newer ones that were not (a run stopped while saving)."""
+    numbered = sorted((int(p.name.split("-", 1)[1]), p) for p in ckpt_dir.glob("checkpoint-*")
+                      if p.is_dir() and p.name.split("-", 1)[1].isdigit()) if ckpt_dir.is_dir() else []
+    cut_off: list[str] = []
+    for _, path in reversed(numbered):
+        if (path / "trainer_state.json").is_file():
+            return str(path), cut_off
+        cut_off.append(path.name)
+    return None, cut_off
 
 
 def build_evaluator(data: PairsData, query_prompt: str, passage_prompt: str, *, n_queries: int, seed: int,
@@ -316,7 +333,8 @@ def train(pairs_dir: str | Path, *, out: str | Path, base: str | None = None, co
         if not ok:
             raise TrainingError(f"{name}: {value}; give {want}")
     try:
-        check_adapter_out(out, force=config.force)  # (before the pairs are read: a file as --out was a traceback)
+        # (before the pairs are read: a file as --out was a traceback; --out the same as --pairs deleted the pairs)
+        check_adapter_out(out, kind=LORA_FORMAT, overwrite=config.overwrite, inputs=(pairs_dir,))
     except ModelError as e:
         raise TrainingError(str(e)) from None
     data = load_pairs(pairs_dir, limit=config.limit, seed=config.seed)
@@ -433,11 +451,23 @@ def train(pairs_dir: str | Path, *, out: str | Path, base: str | None = None, co
         model=st_model, args=args, train_dataset=train_dataset, loss=loss, evaluator=evaluator, callbacks=callbacks,
     )
     started = time.perf_counter()
-    output = trainer.train(resume_from_checkpoint=resume_from)
+    try:
+        output = trainer.train(resume_from_checkpoint=resume_from)
+    except KeyboardInterrupt:
+        done, _ = last_complete_checkpoint(ckpt_dir)
+        console.print(f"[yellow]interrupted:[/] nothing written to {out}; "
+                      + (f"the same command with --resume continues from {Path(done).name}" if done else
+                         "no checkpoint was saved yet"), highlight=False)
+        raise
     train_seconds = time.perf_counter() - started
     steps = output.global_step
     # Resumed runs only timed the remaining steps; count those pairs only.
     first_step = int(Path(resume_from).name.split("-")[-1]) if resume_from else 0
+    if steps <= first_step:  # (an adapter of the base's weights had been written, exit 0)
+        raise TrainingError(f"no training step was taken ({len(train_dataset)} pairs, batches of {config.batch_size}"
+                            f"{f' with {config.hard_negatives} negatives each' if config.hard_negatives else ''}): the "
+                            "sampler dropped every batch (repeated texts in it); lower --batch-size or --hard-negatives, "
+                            "or give more pairs — nothing written")
     pairs_per_second = (steps - first_step) * config.batch_size / train_seconds if train_seconds > 0 else math.nan
     # Pure training throughput (evaluations and checkpointing excluded): the median optimisation step.
     step_median = float(sorted(recorder.step_seconds)[len(recorder.step_seconds) // 2]) if recorder.step_seconds else math.nan
