@@ -105,6 +105,14 @@ def test_cli_bench_quality_writes_reports(index_dir: Path, queries_file: Path, t
                  ["speed", "--mode", "bm25", "--limit", "30"]):
         refused = CliRunner().invoke(app, ["bench", *args, "--out", str(a_file)], env={"COLUMNS": "400"})
         assert refused.exit_code == 2 and "is a file; give a folder" in refused.output, refused.output
+        # under a file, or where no folder can be made: tracebacks after the run before
+        refused = CliRunner().invoke(app, ["bench", *args, "--out", str(a_file / "sub")], env={"COLUMNS": "400"})
+        assert refused.exit_code == 2 and "cannot make this folder" in refused.output, refused.output
+        # --name is a file stem: ../../escape wrote the report's four files outside --out
+        refused = CliRunner().invoke(app, ["bench", *args, "--out", str(tmp_path / "r"), "--name", "../escape"],
+                                     env={"COLUMNS": "400"})
+        assert refused.exit_code == 2 and "a file name stem without '/'" in refused.output, refused.output
+    assert not (tmp_path / "escape.json").exists()
     both = CliRunner().invoke(app, ["bench", "speed", "--limit", "30", "--index", str(index_dir)], env={"COLUMNS": "400"})
     assert both.exit_code == 2 and "cannot be combined with --index" in both.output
 

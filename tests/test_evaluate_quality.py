@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from legalret.errors import SourceError
+from legalret.errors import LegalretError, SourceError
 from legalret.evaluate.quality import EvalQuery, QualityReport, QuerySet, evaluate, index_keys_of, load_queries
 from legalret.evaluate.report import quality_markdown, write_quality_report
 
@@ -182,6 +182,10 @@ def test_gold_filter_indexed_scores_only_reachable_keys(queries: QuerySet):
     assert q3["gold"] == ["상법 제651조의2"] and q3["recall@1"] == 1.0
     assert report.index.missing_gold.keys == 1  # still counted
     assert report.settings.gold_filter == "indexed"
+    # nothing left to score: one line, not an all-dash table with exit 0
+    outside = [EvalQuery("x", "형법 질문", ["형법 제1조"])]
+    with pytest.raises(LegalretError, match="no query has a gold article in this index: nothing to score"):
+        evaluate(FakeSearcher(), outside, modes=("dense",), n_resamples=10, gold_filter="indexed")
 
 
 def test_same_inputs_give_identical_reports(queries: QuerySet):

@@ -135,3 +135,22 @@ def test_run_speed_bm25_on_a_slice_of_the_real_corpus(shared_data: Path, tmp_pat
     assert all(e["recall@10"] >= 0.5 for e in engines.values()), engines
     assert set(report["references"]["ratios"]) >= {"rank_bm25 query p50", "bm25s query p50"}
     assert not (tmp_path / "index-civil-commercial").exists()  # the temporary index is removed
+
+
+def test_a_reused_index_must_hold_the_corpus_it_reports(tmp_path: Path):
+    """`bench speed --corpus all-acts --index <민법+상법 index>` reported "all-acts: 85,401 articles" with the small
+    index's latency and size: an index reused for a corpus's report must hold that corpus's laws."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+    import index_support as sup
+
+    from legalret.errors import LegalretError
+    from legalret.evaluate.speed import check_index_holds
+    from legalret.index.build import build_index
+
+    build_index(sup.articles(), tmp_path / "idx", model="none")
+    laws = {a.law for a in sup.articles()}
+    check_index_holds(tmp_path / "idx", "civil-commercial", laws)  # its own laws: fine
+    with pytest.raises(LegalretError, match=r"is not an index of --corpus all-acts: it lacks 1 of the corpus's"):
+        check_index_holds(tmp_path / "idx", "all-acts", laws | {"형법"})

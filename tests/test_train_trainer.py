@@ -221,6 +221,15 @@ def test_guards_fire_before_loading_a_model(workdir, tiny_bert):
                             "case_no": "2015다1001"}, ensure_ascii=False) + "\n")
     with pytest.raises(TrainingError, match="both train and dev"):
         train(leak, out=workdir / "x", base=str(tiny_bert), config=TrainConfig(min_pairs=50))
+    # numbers the libraries met with a traceback (range() arg 3 must not be zero; Sample larger than population) or
+    # that were read as the default (--threads 0)
+    for changes, message in [({"cached_mnrl": True, "mini_batch": 0}, "--mini-batch: 0; give 1 or more"),
+                             ({"eval_queries": -1}, r"--eval-queries: -1; give 0 \(all\) or more"),
+                             ({"threads": 0}, "--threads: 0; give 1 or more")]:
+        with pytest.raises(TrainingError, match=message):
+            train(few, out=workdir / "x", base=str(tiny_bert), config=TrainConfig(min_pairs=50, **changes))
+    with pytest.raises(TrainingError, match="is a file, not a folder"):
+        train(few, out=few / "train.jsonl" / "sub", base=str(tiny_bert), config=TrainConfig(min_pairs=50))
 
 
 def test_cli_preset_on_a_tiny_roberta_with_merge(workdir, pairs, tiny_roberta):

@@ -60,9 +60,24 @@ def open_searcher(index: Path, adapter: Optional[str] = None):
 
 
 def _check_out_folder(path: Path, option: str = "--out") -> None:
-    """A report folder that is a file fails when the report is written, after the whole run: say so first."""
+    """A report folder that cannot be written fails when the report is written, after the whole run (a traceback):
+    say so first — a file, a file among its parents, a place no folder can be made (``/proc/x``)."""
     if path.exists() and not path.is_dir():
         raise typer.BadParameter(f"{path} is a file; give a folder", param_hint=option)
+    made = [p for p in [path, *path.parents] if not p.exists()]
+    try:  # made and removed again: a refused or failed run leaves no folder behind
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise typer.BadParameter(f"{path}: cannot make this folder ({e.strerror or e}); give another",
+                                 param_hint=option) from None
+    for p in made:
+        p.rmdir()
+
+
+def _check_name(name: Optional[str]) -> None:
+    """A report's file stem, not a path: ``--name ../../escape`` wrote its four files outside ``--out``."""
+    if name is not None and (not name.strip() or name in (".", "..") or any(c in name for c in "/\\\0")):
+        raise typer.BadParameter(f"{name!r}: a file name stem without '/' (the files go into --out)", param_hint="--name")
 
 
 def register(app: typer.Typer) -> None:
@@ -105,6 +120,7 @@ def register(app: typer.Typer) -> None:
         if gold not in ("all", "indexed"):
             raise typer.BadParameter("--gold must be 'all' or 'indexed'")
         _check_out_folder(out)  # before the evaluation: a file there was a traceback after all the work
+        _check_name(name)
         modes = _parse_modes(mode)
         qs = load_queries(queries, limit=limit, seed=seed, strict=not skip_bad)
         for err in qs.errors[:5]:
@@ -159,6 +175,7 @@ def register(app: typer.Typer) -> None:
 
         modes = _parse_modes(mode)
         _check_out_folder(out)
+        _check_name(name)
         if work_dir is not None:
             _check_out_folder(work_dir, "--work-dir")
         if limit is not None and index is not None:

@@ -631,6 +631,9 @@ def evaluate(
             queries_with_missing += 1
             queries_all_missing += len(missing) == len(q.gold)
         gold_of.append([g for g in q.gold if g not in missing] if gold_filter == "indexed" else list(q.gold))
+    if not any(gold_of):  # (an all-dash table, exit 0)
+        raise LegalretError(f"no query has a gold article {'in this index' if gold_filter == 'indexed' else 'at all'}: "
+                            "nothing to score (the gold keys are '<법령명> 제N조[의M]' of the index's laws)")
 
     laws_of = [sorted({law_of(g) for g in gold}) for gold in gold_of]
     texts = [q.query for q in qlist]

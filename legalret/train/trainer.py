@@ -329,7 +329,13 @@ def train(pairs_dir: str | Path, *, out: str | Path, base: str | None = None, co
                                   ("--lr", config.lr, config.lr > 0, "a number above 0"),
                                   ("--max-seq-length", config.max_seq_length,
                                    config.max_seq_length is None or config.max_seq_length >= 8, "8 or more"),
-                                  ("--limit", config.limit, config.limit is None or config.limit >= 1, "1 or more")):
+                                  ("--limit", config.limit, config.limit is None or config.limit >= 1, "1 or more"),
+                                  ("--mini-batch", config.mini_batch, config.mini_batch >= 1, "1 or more"),
+                                  ("--eval-queries", config.eval_queries, config.eval_queries >= 0, "0 (all) or more"),
+                                  ("--eval-corpus", config.eval_corpus, config.eval_corpus is None or config.eval_corpus >= 1,
+                                   "1 or more"),
+                                  ("--threads", config.threads, config.threads is None or config.threads >= 1, "1 or more"),
+                                  ("--hard-negatives", config.hard_negatives, config.hard_negatives >= 0, "0 or more")):
         if not ok:
             raise TrainingError(f"{name}: {value}; give {want}")
     try:
