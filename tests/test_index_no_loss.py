@@ -168,6 +168,23 @@ def test_uncertain_repairs_are_refused_unless_accepted(tmp_path, md_index):
     assert result["wrote"] and result["mojibake"]["uncertain"] >= 1 and result["mojibake"]["files"] == [str(path)]
 
 
+def test_characters_lost_before_the_file_was_saved_are_refused_unless_accepted(tmp_path, md_index):
+    """A statute saved after its UTF-8 was read as CP949 holds U+FFFD where bytes were lost ("위법행��"): it was
+    indexed as it was, 0 warnings — wrong words, silently. Now uncertain, like a low-confidence repair."""
+    clean = CIVIL_MD.read_text(encoding="utf-8")
+    at = clean.index("##### 제2조")
+    at = clean.index("\n\n", at) + 4
+    path = tmp_path / "lost" / "민법" / "법률.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(clean[:at] + "\ufffd\ufffd" + clean[at + 2:], encoding="utf-8")
+    gens = [g.name for g in generations(md_index)]
+    line = _error(_cli("index", "add", str(path), "--index", str(md_index), "--model", "none"))
+    assert str(path) in line and "2 character(s) lost before the file was saved (U+FFFD" in line
+    assert "--accept-uncertain-repairs" in line and [g.name for g in generations(md_index)] == gens
+    strict = _cli("ingest", str(path), "--out", str(tmp_path / "out.jsonl"), "--strict")
+    assert strict.exit_code != 0 and "lost characters" in strict.output and not (tmp_path / "out.jsonl").exists()
+
+
 def test_certain_repairs_are_indexed_and_reported(tmp_path, md_index):
     path = _broken(tmp_path)
     r = _cli("index", "add", str(path), "--index", str(md_index), "--json")

@@ -64,6 +64,16 @@ def test_strict_fails_on_garbage():
     assert "1 low-confidence" in result.stderr
 
 
+def test_characters_lost_before_the_text_came_are_said_and_fail_strict():
+    """UTF-8 read as CP949 and saved again leaves U+FFFD where bytes were lost: "no mojibake found", exit 0, even
+    with --strict, had said the text was fine."""
+    text = "고의 또는 과실로 인한 위법행\ufffd\ufffd 타인에게 손해를 가한 자는\n"
+    result = invoke(["--strict"], input=text)
+    assert result.exit_code == 3 and result.stdout == text
+    assert "2 character(s) lost (U+FFFD) outside any repaired span" in result.stderr
+    assert json.loads(invoke(["--json"], input=text).stderr)["lost"] == 2
+
+
 def test_missing_file_is_a_clear_error(tmp_path):
     result = invoke([str(tmp_path / "nope.txt")])
     assert result.exit_code != 0

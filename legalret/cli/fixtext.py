@@ -8,7 +8,8 @@ The repaired text goes to stdout; a report of every repaired span, with its conf
     1 span repaired (0 low-confidence, 0 unrepaired)
       [0:12] lossy-lm 0.998  'ìƒë²• ì\\xa0œ651ì¡°' → '상법 제651조'
 
-``--strict`` exits with status 3 when any span is low-confidence or unrepaired (for pipelines).
+``--strict`` exits with status 3 when any span is low-confidence or unrepaired, or characters were lost before the
+text came here (U+FFFD: no repair can know them) (for pipelines).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def fix_text(
 ) -> None:
     """Repair mojibake in FILE (or stdin): text to stdout, a report of every repaired span to stderr."""
     from legalret.ingest.mojibake import MojibakeRepairer
+    from legalret.ingest.sources import LOST
 
     text = _read(file)
     repairer = MojibakeRepairer(model, min_confidence=min_confidence, keep_low_confidence=not keep_broken)
@@ -51,6 +53,9 @@ def fix_text(
     sys.stdout.flush()
     low = [r for r in result.repairs if r.confidence < min_confidence and r.method != "unrepaired"]
     unrepaired = [r for r in result.repairs if r.method == "unrepaired"]
+    # U+FFFD outside the repaired spans: characters lost before the text came here (UTF-8 read as CP949 and saved
+    # again), which no repair can know — "no mojibake found" with --strict passing had said the text was fine
+    lost = result.text.count(LOST) - sum(r.fixed.count(LOST) for r in result.repairs)
     if json_report:
         report = {
             "source": str(file) if file else "<stdin>",
@@ -58,13 +63,18 @@ def fix_text(
             "spans": len(result.repairs),
             "low_confidence": len(low),
             "unrepaired": len(unrepaired),
+            "lost": lost,
             "min_confidence": min_confidence,
             "repairs": [r.to_dict() for r in result.repairs],
         }
         sys.stderr.write(json.dumps(report, ensure_ascii=False) + "\n")
     else:
         _print_report(result.repairs, len(low), len(unrepaired), min_confidence)
-    if strict and (low or unrepaired):
+        if lost:
+            console.print(f"{lost} character(s) lost (U+FFFD) outside any repaired span: the text lost bytes before it "
+                          "came here (UTF-8 read as CP949?); no repair can know them — get it again from its source",
+                          highlight=False)
+    if strict and (low or unrepaired or lost):
         raise typer.Exit(EXIT_UNCERTAIN)
 
 

@@ -106,7 +106,7 @@ def _skip_doubtful(loaded: LoadedArticles, report) -> list[str]:
         raise LegalretError(refusal)
     for path in doubtful:
         n = sum(w.path == path for w in report.uncertain)
-        line = (f"{path}: {n} uncertain mojibake repair(s) (the text may hold wrong words); its laws left as "
+        line = (f"{path}: {n} uncertain mojibake repair(s) or lost characters (the text may hold wrong words); its laws left as "
                 "they were — fix the file's encoding, or pass --accept-uncertain-repairs to index it as repaired")
         loaded.skipped.append(line)
         console.print(f"[yellow]skipped:[/] {escape(line)}", highlight=False, soft_wrap=True)

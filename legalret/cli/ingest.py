@@ -86,7 +86,7 @@ def strict_reason(report) -> str:
     if report.errors:
         parts.append(f"{len(report.errors)} error(s)")
     if report.uncertain:
-        parts.append(f"{len(report.uncertain)} uncertain mojibake repair(s)")
+        parts.append(f"{len(report.uncertain)} uncertain mojibake repair(s) or lost characters")
     if report.dropped:
         laws = ", ".join(f"{law} {n}" for law, n in report.dropped.items())
         parts.append(f"{sum(report.dropped.values())} article(s) that could not be read ({laws}; --warnings lists them)")

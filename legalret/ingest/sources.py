@@ -96,9 +96,11 @@ class IngestReport:
         files = list(dict.fromkeys(w.path for w in self.uncertain))
         where = files[0] + (f" (and {len(files) - 1} more file(s))" if len(files) > 1 else "")
         # the guessed text of each span (what would be indexed), not the mojibake it was guessed from
-        spans = "; ".join((f"line {w.line}: " if w.line is not None else "") + "guessed " + w.reason.rsplit(" → ", 1)[-1]
+        spans = "; ".join((f"line {w.line}: " if w.line is not None else "")
+                          + ("guessed " + w.reason.rsplit(" → ", 1)[-1] if " → " in w.reason else w.reason.split(":")[0])
                           for w in self.uncertain[:shown])
-        return (f"{where}: {len(self.uncertain)} uncertain mojibake repair(s) (the text may hold wrong words), "
+        return (f"{where}: {len(self.uncertain)} uncertain mojibake repair(s) or lost characters (the text may hold "
+                "wrong words), "
                 f"first: {spans}; nothing was indexed — fix the file's encoding, or pass {flag} to index them as repaired")
 
     def skipped_by(self, laws: Iterable[str] | None, kinds: Iterable[str] | None) -> str:
@@ -296,6 +298,10 @@ def decode(data: bytes, name: str, warnings: list[SourceError] | None = None) ->
     return text
 
 
+#: What a decoder puts where it lost a byte (U+FFFD, REPLACEMENT CHARACTER).
+LOST = "\ufffd"
+
+
 class MojibakeFixer:
     """Runs :func:`~legalret.ingest.mojibake.repair_mojibake` on each text and keeps count.
 
@@ -309,7 +315,10 @@ class MojibakeFixer:
         self.source = ""
 
     def __call__(self, text: str) -> str:
-        if not self.enabled or not text or text.isascii():
+        if not text or text.isascii():
+            return text
+        if not self.enabled:
+            self._note_lost(text)
             return text
         try:
             result = repair_mojibake(text)  # one regex scan on clean text
@@ -329,7 +338,26 @@ class MojibakeFixer:
                                       line=line, field="mojibake")
                 self.report.warnings.append(warning)
                 self.report.uncertain.append(warning)
+        self._note_lost(result.text, skip=sum(rep.fixed.count(LOST) for rep in result.repairs))
         return result.text
+
+    def _note_lost(self, text: str, skip: int = 0) -> None:
+        """U+FFFD left in the text: characters lost before the file was saved (UTF-8 decoded as CP949 or cut, then
+        saved again), which no repair can know — "위법행��" had been indexed as it was, without a word. Uncertain,
+        like a low-confidence repair: ``index build/add`` refuse the file, ``ingest --strict`` fails. ``skip``: those
+        the repairs already reported."""
+        lost = text.count(LOST) - skip
+        if lost <= 0:
+            return
+        at = text.index(LOST)
+        line = text.count("\n", 0, at) + 1
+        start = text.rfind("\n", 0, at) + 1
+        around = text[max(start, at - 15): at + 15].split("\n", 1)[0]
+        warning = SourceError(self.source, f"{lost} character(s) lost before the file was saved (U+FFFD, first in "
+                                           f"{around!r}): no repair can know them; get the file again from its source",
+                              line=line, field="encoding")
+        self.report.warnings.append(warning)
+        self.report.uncertain.append(warning)
 
 
 def parse_text(text: str, name: str, fmt: str, *, kind: str | None = None,
