@@ -2,12 +2,13 @@
 
 Python API (imports are lazy so ``import legalret`` stays fast)::
 
-    from legalret import Searcher, build_search_index, update_search_index, ingest, read_precedents
+    from legalret import Searcher, build_search_index, update_search_index, read_precedents
+    from legalret.ingest import ingest      # (``legalret.ingest`` is the package; ingest() is in it)
 
     articles = ingest(["legalize-kr.zip"], laws=["민법", "상법"]).articles
     build_search_index(articles, "idx/", model="none", precedents=read_precedents(["precedent-kr.zip"]))
-    update_search_index(ingest(["amended/민법/법률.md"]).articles, "idx/")     # the memory stays consistent
-    hits = Searcher("idx/").search("유치권 간접점유", k=10)
+    update_search_index(ingest(["amended/민법/법률.md"]), "idx/")   # the whole result: a law it did not read whole
+    hits = Searcher("idx/").search("유치권 간접점유", k=10)         #   loses no article (see pipeline.add)
 
 ``build_search_index`` / ``update_search_index`` are :func:`legalret.pipeline.build` / :func:`legalret.pipeline.add`:
 the article index *and* its precedent memories, written together — what a :class:`Searcher` opens.
@@ -30,7 +31,6 @@ _LAZY = {
     "parse_key": "legalret.keys",
     "Searcher": "legalret.search.searcher",
     "load_encoder": "legalret.models.encoder",
-    "ingest": "legalret.ingest.sources",
     "repair_mojibake": "legalret.ingest.mojibake",
 }
 

@@ -77,6 +77,11 @@ class Article:
     source: str = ""  # file (or 'archive.zip!member')
     line: int | None = None  # 1-based line of the heading in source, when known
 
+    def __post_init__(self) -> None:
+        # the law as its key spells it (NFC, one space): "민법 " or an NFD 민법 from a caller's records had made a second
+        # law of the same name — two copies of a key, and a --law 민법 filter that missed some of its articles
+        self.law = normalize(self.law)
+
     # ---- identity -------------------------------------------------------------------------------
     @property
     def ref(self) -> ArticleRef:

@@ -16,7 +16,8 @@ Usage::
     articles = ingest(["legalize-kr.zip"], laws=["민법", "상법"]).articles
     report = pipeline.build(articles, "index/", model="none",
                             precedents=read_precedents(["precedent-kr.zip"]))
-    report = pipeline.add(ingest(["amended/민법/법률.md"]).articles, "index/")      # re-resolves the memory
+    report = pipeline.add(ingest(["amended/민법/법률.md"]), "index/")      # re-resolves the memory; the whole result:
+                                                                          # a law not read whole loses no article
     report = pipeline.add([], "index/", precedents=read_precedents(["new-decisions/"]))
     report.memory      # {'items': …, 'removed_citations': …, …}
 
@@ -118,7 +119,17 @@ def add(
     come back); ``precedents`` are added (by case number; a known one is replaced). ``facts`` are joined with
     the (updated) holdings memory and added to the facts part (a new one when the index has none); the facts
     part is re-resolved like the memory. A memory in the old layout (``<index>/memory``) is migrated into
-    the new generation and then removed."""
+    the new generation and then removed.
+
+    ``articles`` may be the whole :class:`~legalret.ingest.sources.IngestResult` (``ingest(...)``, not its
+    ``.articles``): a law one of whose articles could not be read (``report.dropped``) then loses none of the
+    articles the batch lacks, as ``legalret index add`` does — given the articles alone, 민법 제750조 had been removed
+    when its JSON's 조문번호 was unreadable."""
+    dropped = getattr(getattr(articles, "report", None), "dropped", None)
+    if dropped and "incomplete" not in options:
+        options["incomplete"] = frozenset(dropped)
+        console.print(f"[yellow]note:[/] {', '.join(f'{law} ({n})' for law, n in dropped.items())}: article(s) that could "
+                      "not be read; none of the law's articles missing from this batch is removed", highlight=False)
     memory = MemoryUpdate(index_dir, precedents=precedents, facts=facts)
     report = add_to_index(articles, index_dir, parts=memory, **options)
     report.memory = memory.info or None

@@ -194,3 +194,27 @@ def test_articles_are_tokenized_with_their_own_kiwi_cutoff(tmp_path):
     fingerprint = lambda s: tokenizer_fingerprint(s.to_dict())  # noqa: E731
     assert fingerprint(settings) == fingerprint(TokenizerSettings())  # queries and memory texts: their cache as before
     assert fingerprint(settings.for_articles()) == fingerprint(TokenizerSettings(kiwi_cutoff=3.0))
+
+
+def test_a_law_name_spelled_otherwise_is_the_same_law(tmp_path):
+    """A caller's "민법 " or an NFD 민법 (Article.law was not normalized; its key was) made a second law of the same
+    name: two copies of 민법 제192조 in the index, and a --law 민법 filter that missed articles."""
+    import copy
+    import unicodedata
+
+    from legalret.articles import Article
+    from legalret.search.searcher import Searcher
+
+    arts = sup.articles()
+    index = tmp_path / "idx"
+    build_index(arts, index, model="none")
+    first = next(a for a in arts if a.law == "민법")
+    spaced = copy.deepcopy(first)
+    spaced.law = "민법 "  # changed after it was made
+    nfd = Article(**{**first.__dict__, "law": unicodedata.normalize("NFD", "민법")})
+    assert nfd.law == "민법"
+    report = add_to_index([spaced, nfd], index, model="none", remove_missing=False)
+    assert report.added == 0 and report.duplicates == 1
+    s = Searcher(index)
+    assert s.laws.count("민법") == 1 and len(s.laws) == len(set(s.laws))
+    assert len([a for a in s.data.articles if a.key == first.key]) == 1

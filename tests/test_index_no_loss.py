@@ -333,6 +333,14 @@ def test_an_unreadable_article_is_kept_not_removed(tmp_path):
     assert report["changed"] == 1 and report["removed"] == 0 and report["unread_articles"] == {"테스트 보호법": 1}
     assert "1 article(s) could not be read" in r.output
     assert Searcher(index).article("테스트 보호법 제4조") is not None
+    # the Python API, given the whole ingest result, keeps it too (given the articles alone it had removed it)
+    from legalret import pipeline
+    from legalret.ingest import ingest
+
+    again = tmp_path / "idx2"
+    assert _cli("index", "build", str(source), "--index", str(again), "--model", "none").exit_code == 0
+    added = pipeline.add(ingest([str(broken)]), again)
+    assert added.removed == 0 and Searcher(again).article("테스트 보호법 제4조") is not None
     r = _cli("ingest", str(broken), "--out", str(tmp_path / "out.jsonl"), "--strict")
     assert r.exit_code == 2 and "1 article(s) that could not be read (테스트 보호법 1" in r.output
     assert not (tmp_path / "out.jsonl").exists()

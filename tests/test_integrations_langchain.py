@@ -61,6 +61,23 @@ def test_invoke_ainvoke_batch_in_process(index):
         retriever.invoke("  ")
     with pytest.raises(ValueError, match="not both"):
         LegalretRetriever(index=index, server_url="http://127.0.0.1:1")
+    # concurrent first calls open the index once (each had opened its own: gigabytes on the all-law index)
+    import legalret.serve.statutes as statutes
+
+    opened = []
+
+    class Counting(statutes.StatuteService):
+        def __init__(self, *args, **kwargs):
+            opened.append(1)
+            super().__init__(*args, **kwargs)
+
+    original, statutes.StatuteService = statutes.StatuteService, Counting
+    try:
+        cold = LegalretRetriever(index=index, k=2)
+        assert len(cold.batch(["보험계약 해지", "유치권", "점유", "임대차"])) == 4
+    finally:
+        statutes.StatuteService = original
+    assert len(opened) == 1
 
 
 def test_against_a_running_server(index):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from legalret.precedents.citations import ArticleCatalog, CitationParser, parse_citations, resolve
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # (참조조문 text, expected citation labels in order). Labels: '구' prefix = former version, '부칙' = addendum.
 TABLE = [
@@ -149,3 +153,51 @@ def test_predates_numbering_per_law():
     assert predates_numbering("상법 제652조", "1962-12-31") and not predates_numbering("상법 제652조", "1963-01-01")
     assert not predates_numbering("주택임대차보호법 제3조", "1950-01-01")  # no recorded change of numbering
     assert not predates_numbering("민법 제750조", None)
+    # from the table the courts' own notes give (scripts/numbering_build_table.py): a 1989 judgment's 근로기준법 제27조
+    # is the old 해고 등의 제한 (today's 제23조) — it had voted for today's 제27조 (해고사유 등의 서면통지)
+    assert predates_numbering("근로기준법 제27조", "1989-02-28") and predates_numbering("근로기준법 제23조", "2003-01-01")
+    assert predates_numbering("근로기준법 제23조", "2008-01-01")  # promulgated 2007-04-11, a year's margin
+    assert not predates_numbering("근로기준법 제23조", "2008-06-01")
+    assert predates_numbering("민사소송법 제208조", "1999-01-01") and not predates_numbering("민사소송법 제208조", "2004-01-01")
+
+
+def test_the_numbering_table_keeps_each_laws_latest_well_attested_whole_text():
+    """scripts/numbering_build_table.py: per law the latest date of a whole new text that at least two decisions and a
+    tenth of the most-given date's decisions give (one or two decisions' date may be a typo, or a partial amendment
+    written as whole); the shipped table is what it makes from the shared archive."""
+    import importlib.util
+    from datetime import date
+
+    from legalret.precedents.citations import NUMBERING_TABLE, numbering_since
+
+    spec = importlib.util.spec_from_file_location("numbering_build_table", ROOT / "scripts" / "numbering_build_table.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    d = date
+    found = {"근로기준법": {d(1997, 3, 13): set(range(152)), d(2007, 4, 11): set(range(46)), d(2007, 5, 17): {1}},
+             "법인세법": {d(1998, 12, 28): set(range(141)), d(2010, 12, 30): {1, 2}},
+             "한 번뿐인 법": {d(2001, 1, 1): {1}}}
+    assert script.table(found, 2, 0.1) == [("근로기준법", d(2007, 4, 11), 46, 152), ("법인세법", d(1998, 12, 28), 141, 141)]
+    m = script.WHOLE_TEXT.search("2007. 4. 11. 법률 제8372호로 전부 개정되기 전의 것")
+    assert m and m.group(1, 2, 3) == ("2007", "4", "11")
+    assert script.WHOLE_TEXT.search("1997. 3. 13. 법률 제5305호로 폐지되기 전의 것")
+    assert not script.WHOLE_TEXT.search("2010. 5. 14. 법률 제10281호로 개정되기 전의 것")  # a partial amendment
+    rows = [line.split("\t") for line in NUMBERING_TABLE.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    assert len(rows) > 100 and all(len(r) == 4 for r in rows)
+    since = numbering_since()
+    assert since["민법"] == d(1960, 1, 1) and since["근로기준법"] == d(2008, 4, 10)  # by hand; promulgation + 365 days
+
+
+@pytest.mark.slow
+def test_the_shipped_numbering_table_is_what_the_script_makes(shared_data, tmp_path):
+    import importlib.util
+
+    from legalret.precedents.citations import NUMBERING_TABLE
+
+    spec = importlib.util.spec_from_file_location("numbering_build_table", ROOT / "scripts" / "numbering_build_table.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    out = tmp_path / "numbering_since.tsv"
+    assert script.main(["--precedents", str(shared_data / "precedents" / "precedent-kr.zip"),
+                        "--statutes", str(shared_data / "statutes" / "legalize-kr.zip"), "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == NUMBERING_TABLE.read_text(encoding="utf-8")

@@ -11,6 +11,7 @@ import index_support as sup  # noqa: E402
 from test_search_learned import index_with_memory as index  # noqa: E402,F401  — the same fixture index, built once here
 
 from legalret import pipeline  # noqa: E402
+from legalret.errors import IndexError_  # noqa: E402
 from legalret.index.bm25 import BM25Engine  # noqa: E402
 from legalret.search.ranker import FEATURE_GROUPS, FEATURES, LAW_FEATURES, Ranker, RerankedSearch, catalogue  # noqa: E402
 from legalret.search.retrievers.feedback import FeedbackConfig, FeedbackRanks  # noqa: E402
@@ -104,6 +105,8 @@ def test_its_features_are_a_group_of_their_own():
 def test_an_index_without_dense_vectors_has_no_feedback(tmp_path):
     d = tmp_path / "bm25only"
     pipeline.build(sup.articles(), d, model="none")
-    s = Searcher(d, feedback=True)  # (it opens only beside BM25 and dense: nothing to read words from)
+    s = Searcher(d)  # (it opens only beside BM25 and dense: nothing to read words from)
     assert "dense" not in s.opened and "feedback" not in s.opened and FeedbackRanks.name == "feedback"
     assert s.search(QUERY, k=3, mode="convex").keys
+    with pytest.raises(IndexError_, match="feedback reads the dense list's words"):  # asked for: required
+        Searcher(d, feedback=True)

@@ -336,3 +336,42 @@ def test_index_info_names_the_laws_with_a_version_not_in_force_yet(tmp_path):
     assert r.exit_code == 0, r.output
     assert ("not in force yet: the version of 1 law held here takes effect later — 시험고용법 (from 2099-01-01); a "
             "search names the articles that version wrote") in r.output
+
+
+def test_an_index_whose_memory_holds_no_decision_searches_without_it(tmp_path):
+    """`pipeline.build(..., precedents=[])` (a folder of no decision, or decisions citing none of these articles)
+    wrote an index every search of which failed, bm25 too (AttributeError on the empty memory's vocabulary)."""
+    from legalret import pipeline
+
+    index = tmp_path / "idx"
+    pipeline.build(sup.articles(), index, model="none", precedents=[])
+    s = Searcher(index)
+    assert "memory" not in s.opened
+    assert [h.key for h in s.search("임대차", mode="bm25", k=2)] == [h.key for h in s.search("임대차", k=2)]
+    with pytest.raises(IndexError_, match="holds no decision"):
+        Searcher(index, memory=True)
+
+
+def test_a_required_retriever_the_index_lacks_is_an_error(tmp_path):
+    """True means required: dense=True on a BM25-only index had searched BM25 alone, without a word; ranker='none'
+    (as LEGALRET_RANKER=none) was 'ranker file not found'; verify='bogus' quietly ran the 'size' check."""
+    index = tmp_path / "idx"
+    build_index(sup.articles(), index, model="none")
+    with pytest.raises(IndexError_, match="this index has no dense vectors"):
+        Searcher(index, dense=True)
+    assert Searcher(index, ranker="none").ranker is None
+    with pytest.raises(ValueError, match="verify must be one of stamp, full, size, none"):
+        Searcher(index, verify="bogus")
+
+
+def test_k_and_queries_of_the_wrong_type_are_one_line_errors(searcher):
+    """k='5', None or 5.5 were raw TypeErrors and True was taken as 1; search_batch('유치권') searched each
+    character as a query of its own."""
+    for k in ("5", None, 5.5, True, 0):
+        with pytest.raises(LegalretError, match="k must be a whole number, at least 1"):
+            searcher.search("유치권", k=k)
+    import numpy as np
+
+    assert len(searcher.search("유치권", k=np.int64(2))) == 2  # a numpy integer is a whole number
+    with pytest.raises(TypeError, match="search_batch takes a list of queries"):
+        searcher.search_batch("유치권")

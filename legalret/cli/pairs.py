@@ -57,6 +57,9 @@ def pairs_command(
 
     if out.exists() and not out.is_dir():
         raise LegalretError(f"--out {out}: is a file; give a folder for the pairs")
+    for name in ("stats.json", "train.jsonl", "dev.jsonl", "train_queries.jsonl", "dev_queries.jsonl"):
+        if (out / name).is_dir():  # (the generic advice named a file inside that folder)
+            raise LegalretError(f"--out {out}: {out / name} is a folder, where the pairs' {name} goes; choose another --out")
     check_output_path(out / "stats.json")  # the folder can be created and written, checked before any work
 
     stats = build_from_sources(

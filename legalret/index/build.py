@@ -68,6 +68,7 @@ from legalret.index.store import (
 from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings
 from legalret.index.vector_cache import VectorCache, encoder_fingerprint, recorded_fingerprint, same_vectors
 from legalret.progress import console, track
+from legalret.text import normalize
 # moved to legalret.index.encoders (the query side loads them without this build module); kept importable here
 from legalret.index.encoders import (  # noqa: F401
     NO_ENCODER,  # ``model=`` value for an index without dense vectors (BM25 only)
@@ -375,6 +376,7 @@ def _dedupe(articles: Iterable[Article]) -> tuple["OrderedDict[str, Article]", i
     merged: OrderedDict[str, Article] = OrderedDict()
     duplicates = 0
     for art in articles:
+        art.law = normalize(art.law)  # (an Article changed after it was made: its law as its key spells it)
         if art.key in merged:
             duplicates += 1
         merged[art.key] = art

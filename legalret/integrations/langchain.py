@@ -24,6 +24,7 @@ an unreachable server) are :class:`~legalret.errors.LegalretError` with a one-li
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,9 @@ class LegalretRetriever(BaseRetriever):
     mode: str = "hybrid"
 
     _service: Any = PrivateAttr(default=None)
+    # one service per retriever: concurrent first calls (ainvoke gathered, batch) had each opened the index — 12
+    # gathered calls opened 6, ~0.5 GB each on the 민법+상법 index, gigabytes on the all-law one
+    _opening: Any = PrivateAttr(default_factory=threading.Lock)
 
     @model_validator(mode="after")
     def _one_source(self) -> "LegalretRetriever":
@@ -64,19 +68,23 @@ class LegalretRetriever(BaseRetriever):
         return self
 
     def _search(self, query: str) -> dict[str, Any]:
-        if self.server_url:
+        return self._open().search(query, k=self.k, law=self.law, kind=self.kind, mode=self.mode, explain=True)
+
+    def _open(self) -> Any:
+        """The server client or the in-process service, made once (under a lock: see ``_opening``)."""
+        with self._opening:
             if self._service is None:
-                from legalret.serve.client import ServerClient
+                if self.server_url:
+                    from legalret.serve.client import ServerClient
 
-                self._service = ServerClient(self.server_url, token=self.token,
-                                             hint="start it with `legalret serve`, or give the server_url it listens on")
-            return self._service.search(query, k=self.k, law=self.law, kind=self.kind, mode=self.mode, explain=True)
-        if self._service is None:
-            from legalret.config import default_index_dir
-            from legalret.serve.statutes import StatuteService
+                    self._service = ServerClient(self.server_url, token=self.token,
+                                                 hint="start it with `legalret serve`, or give the server_url it listens on")
+                else:
+                    from legalret.config import default_index_dir
+                    from legalret.serve.statutes import StatuteService
 
-            self._service = StatuteService(self.index or default_index_dir())
-        return self._service.search(query, k=self.k, law=self.law, kind=self.kind, mode=self.mode, explain=True)
+                    self._service = StatuteService(self.index or default_index_dir())
+            return self._service
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return to_documents(self._search(query))

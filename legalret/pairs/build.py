@@ -9,8 +9,9 @@ For every holding item (판시사항 ``[n]``) whose 참조조문 resolve to live
 * one **benchmark query** ``{"qid", "query", "gold": [all its resolved keys], "case_no", "decided", "date"}``
   (``date`` = ``decided``: what ``legalret bench quality`` reads to let only earlier decisions vote).
 
-Citations of 민법 in decisions before 1960 and of 상법 before 1963 name articles of the codes those laws
-replaced (의용민법, 의용상법; see :data:`legalret.precedents.citations.NUMBERING_SINCE`): they are dropped
+Citations of 민법 in decisions before 1960, of 상법 before 1963, of 근로기준법 before its 2007 text (and of 126
+more laws) name articles of the texts those laws replaced (의용민법, 의용상법; see
+:func:`legalret.precedents.citations.numbering_since`): they are dropped
 (``stats["dropped"]["citation_predates_numbering"]``), as no mapping to today's numbers exists here.
 
 Plus **synthetic** pairs for every live article of the corpus (train split only, they carry no date):
@@ -49,7 +50,7 @@ from legalret.atomic import atomic_path
 from legalret.config import DEV_END, TRAIN_END, split_of
 from legalret.errors import LegalretError
 from legalret.keys import law_of, parse_key
-from legalret.precedents.citations import NUMBERING_SINCE, predates_numbering
+from legalret.precedents.citations import numbering_since, predates_numbering
 from legalret.precedents.parse import Precedent
 
 __all__ = ["TEMPLATES", "PairSet", "build_pairs", "write_pairs", "write_jsonl", "read_jsonl", "synthetic_pairs"]
@@ -255,7 +256,7 @@ def build_pairs(
         pairset.queries(split).extend(queries[split].values())
 
     stats["dropped"] = dict(stats["dropped"])
-    stats["numbering_since"] = {law: d.isoformat() for law, d in NUMBERING_SINCE.items()}
+    stats["numbering_since"] = {law: d.isoformat() for law, d in numbering_since().items()}
     stats.update(_summary(pairset, templates, query_template, len(by_key)))
     pairset.stats = stats
     return pairset

@@ -41,9 +41,10 @@ citations name a number that exists today (``former_number_live``) so the choice
 
 **Numbering**: a decision made before a law's current text took effect cites the articles of the law it
 replaced under the same name: 민법 before 1960-01-01 is the 의용민법 (the Japanese civil code applied
-under the old order), 상법 before 1963-01-01 the 의용상법 — their numbers do not match today's. With no
-mapping table, :func:`predates_numbering` tells a caller that knows the decision date (``legalret pairs``)
-to drop such keys (``NUMBERING_SINCE`` holds the dates).
+under the old order), 상법 before 1963-01-01 the 의용상법, 근로기준법 before its 1997 and 2007 texts the old
+ones (a 1989 judgment's 제27조 is today's 제23조) — their numbers do not match today's. With no mapping
+table, :func:`predates_numbering` tells a caller that knows the decision date (``legalret pairs``, the
+memories) to drop such keys (:func:`numbering_since` holds the dates: 129 laws, from the courts' own notes).
 
 Usage::
 
@@ -62,7 +63,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
-from datetime import date
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterable
 
 from legalret.keys import LawNames, format_key
@@ -503,19 +506,41 @@ def status_of(citation: Citation, catalog: ArticleCatalog) -> tuple[str, str | N
     return "unknown_article", key
 
 
-#: When today's numbering of a law took effect (its current code in force). A decision made earlier that
-#: cites the law by this name applied the code it replaced (의용민법, 의용상법): other article numbers.
+#: When today's numbering of a law took effect (its current code in force), set by hand where the table below
+#: has no exact date. A decision made earlier that cites the law by this name applied the code it replaced
+#: (의용민법, 의용상법): other article numbers.
 NUMBERING_SINCE: dict[str, date] = {
     "민법": date(1960, 1, 1),  # 민법 (법률 제471호, 1958. 2. 22.) in force 1960. 1. 1.
     "상법": date(1963, 1, 1),  # 상법 (법률 제1000호, 1962. 1. 20.) in force 1963. 1. 1.
 }
+#: ``legalret/data/numbering_since.tsv`` (``scripts/numbering_build_table.py``): the latest whole new text of each
+#: law the courts' own citations date (``구 근로기준법(2007. 4. 11. 법률 제8372호로 전부 개정되기 전의 것)``), 129 laws.
+NUMBERING_TABLE = Path(__file__).resolve().parent.parent / "data" / "numbering_since.tsv"
+#: A whole new text takes effect up to a year after it is promulgated (도로교통법 2005. 5. 31. → 2006. 6. 1.); a
+#: decision in between applied the old numbers. The table's dates are promulgations: a year is added to each.
+MARGIN_DAYS = 365
+
+
+@lru_cache(maxsize=1)
+def numbering_since() -> dict[str, date]:
+    """Law name → the first decision date whose plain citations of it use today's numbers: the table's dates plus
+    :data:`MARGIN_DAYS`, then :data:`NUMBERING_SINCE` (exact dates, set by hand) over them."""
+    since: dict[str, date] = {}
+    if NUMBERING_TABLE.exists():
+        for line in NUMBERING_TABLE.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                law, promulgated = line.split("\t")[:2]
+                since[law] = date.fromisoformat(promulgated) + timedelta(days=MARGIN_DAYS)
+    return {**since, **NUMBERING_SINCE}
 
 
 def predates_numbering(key: str, decided: date | str | None) -> bool:
     """True when ``key``'s law got today's numbering only after ``decided`` (the citation names an article
-    of the replaced code, not today's article of that number). Unknown date or law → False.
+    of the replaced text, not today's article of that number: :func:`numbering_since`). Unknown date or law → False.
 
     >>> predates_numbering("민법 제750조", "1958-05-01"), predates_numbering("민법 제750조", "1961-05-01")
+    (True, False)
+    >>> predates_numbering("근로기준법 제27조", "1989-02-28"), predates_numbering("근로기준법 제27조", "2010-01-01")
     (True, False)
     """
     if decided is None:
@@ -523,7 +548,7 @@ def predates_numbering(key: str, decided: date | str | None) -> bool:
     if isinstance(decided, str):
         decided = date.fromisoformat(decided[:10])
     law = key.split(" 제", 1)[0]
-    since = NUMBERING_SINCE.get(law)
+    since = numbering_since().get(law)
     return since is not None and decided < since
 
 

@@ -34,6 +34,7 @@ import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from numbers import Integral
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -106,6 +107,10 @@ class RowOfKey(Mapping[str, int]):
         return self._rows
 
 
+#: What ``Searcher(verify=…)`` and :func:`~legalret.index.store.load_index` take.
+VERIFY_MODES = ("stamp", "full", "size", "none")
+
+
 class Searcher:
     """Search over one on-disk index (see the module docstring).
 
@@ -114,7 +119,7 @@ class Searcher:
     ``model`` / ``adapter`` / ``encoder``: must match the index's encoder (default: the one recorded in the
     manifest; its ONNX export when there is one, so no torch is imported). ``verify``: 'stamp' (default:
     checksums unless the verified stamp matches) | 'full' | 'size' | 'none'. ``ranker``: 'auto'
-    (``LEGALRET_RANKER`` or the shipped one), a path, a :class:`Ranker` or None.
+    (``LEGALRET_RANKER`` or the shipped one), a path, a :class:`Ranker`, or None / 'none' (no re-ranker).
     """
 
     def __init__(self, index_dir: str | Path, *, model: str | None = None, adapter: str | Path | None = None,
@@ -123,6 +128,8 @@ class Searcher:
         unknown = sorted(set(retrievers) - {cls.name for cls in registered()})
         if unknown:
             raise TypeError(f"Searcher got unknown retriever options {unknown}")
+        if verify not in VERIFY_MODES:  # ('bogus' had quietly run the 'size' check)
+            raise ValueError(f"verify must be one of {', '.join(VERIFY_MODES)}, not {verify!r}")
         self.index_dir = Path(index_dir)
         self.data = load_index(self.index_dir, verify=verify)
         self.manifest = self.data.manifest
@@ -149,6 +156,8 @@ class Searcher:
             opened = cls.open(generation) if retrievers.get(cls.name) is not False else None
             if opened is not None:
                 generation.opened[cls.name] = opened
+            elif retrievers.get(cls.name) is True:  # required (dense=True on a BM25-only index had searched BM25 alone)
+                raise IndexError_(f"{self.index_dir}: {cls.missing.format(name=cls.name)}")
         self.opened: dict[str, Any] = generation.opened
         # the annotating retrievers every fused search runs: an on-demand one only when asked (``feedback=True``) or
         # when a re-ranker reads it (annotate_for)
@@ -191,6 +200,8 @@ class Searcher:
 
     def _open_ranker(self, arg) -> Ranker | None:
         """The learned re-ranker for ``hybrid``, only on an index that has every retriever it requires."""
+        if isinstance(arg, str) and arg.strip().lower() in ("none", "off"):  # as LEGALRET_RANKER=none
+            return None
         if arg == "auto":
             from legalret.config import default_ranker
 
@@ -249,8 +260,10 @@ class Searcher:
         """``search`` for many queries (encoded in one batch); ``before``/``exclude``: one value, or one per query."""
         if mode not in modes():
             raise LegalretError(f"unknown search mode {mode!r} (choose from {', '.join(modes())})")
-        if k < 1:
-            raise LegalretError(f"k must be at least 1, got {k}")
+        if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:  # ('5', None, 5.5: raw TypeErrors; True: 1)
+            raise LegalretError(f"k must be a whole number, at least 1; got {k!r}")
+        if isinstance(queries, str):  # (each character had been searched as a query of its own)
+            raise TypeError("search_batch takes a list of queries; search() takes one")
         law_filter, kind_filter = self.resolve_laws(laws), self.resolve_kinds(kinds)
         mask = self.filters.mask(law_filter, kind_filter)
         self.filters.check_not_empty(law_filter, kind_filter, mask)

@@ -46,6 +46,7 @@ class FeedbackRanks(BaseRetriever):
     fused = False
     mode = False
     on_demand = True
+    missing = "feedback reads the dense list's words into BM25: this index has no dense vectors (or no Kiwi BM25)"
 
     @classmethod
     def open(cls, generation: Generation) -> FeedbackRanks | None:

@@ -71,7 +71,12 @@ class MemoryVotes(BaseRetriever):
             return None
         path = generation.data.path / cls.part
         with reading(path):  # a dense memory embeds the query with the index's encoder, loaded on first use
-            return PrecedentMemory.load(path, tokenizer=generation.tokenizer, query_encoder=generation.encoder)
+            memory = PrecedentMemory.load(path, tokenizer=generation.tokenizer, query_encoder=generation.encoder)
+        if not len(memory):  # no decision cites these articles (or none was read): it votes for nothing — as if
+            if required:     # absent (every search, bm25 too, had failed on its missing BM25 vocabulary)
+                raise IndexError_(f"{generation.index_dir}: its {cls.part} part holds no decision")
+            return None
+        return memory
 
     # ---- the query side ----------------------------------------------------------------------------
     def candidates(self, query: Query, n: int) -> list[tuple[str, float]]:

@@ -20,6 +20,7 @@ class ProfileRanks(BaseRetriever):
     name = "profile"
     fused = False
     mode = False
+    missing = "no article profiles here: they pool the precedent memory's holdings (build with --precedents)"
 
     def __init__(self, profiles: ArticleProfiles, row_of_key: dict[str, int], *, same_tokens: bool = False):
         self.profiles, self.row_of_key, self.same_tokens = profiles, row_of_key, same_tokens
