@@ -144,46 +144,38 @@ def _one_value(values):
 
 
 def _load_precedents(sources: List[str]):
-    """The decisions of SOURCES, each document that cannot be read passed along as its :class:`SourceError` (the
-    memory counts it and shows it: "skipped precedent: file: field: reason"; such files were dropped without a word),
-    and an error when nothing at all is read (a facts JSONL or an empty folder given as --precedents had said
-    "unchanged")."""
+    """The decisions of SOURCES (:func:`_with_errors`: "skipped precedent: file: field: reason"; such files were
+    dropped without a word; a facts JSONL or an empty folder given as --precedents had said "unchanged")."""
     from legalret.precedents.parse import read_precedents
 
-    def stream():
-        errors: list = []
-        read = 0
-        for precedent in read_precedents(sources, on_error=errors.append):
-            yield from errors
-            errors.clear()
-            read += 1
-            yield precedent
-        yield from errors
-        if not read and not errors:
-            raise LegalretError(f"no decision read from {', '.join(map(str, sources))}: --precedents takes decisions "
-                                "(markdown with front matter, or law.go.kr JSON), a folder or a zip of them")
-    return stream()
+    return _with_errors(read_precedents, sources, "no decision read from {}: --precedents takes decisions (markdown "
+                        "with front matter, or law.go.kr JSON), a folder or a zip of them")
 
 
 def _load_facts(sources: List[str]):
-    """The facts lines of SOURCES, each line that cannot be read passed along as its :class:`SourceError` (the
-    memory update counts and shows them: "skipped facts line: file:line: field: reason", and the JSON report has
-    ``facts_skipped``), and an error when nothing at all is read (a decisions zip given as --facts had said
-    "unchanged")."""
+    """The facts lines of SOURCES (:func:`_with_errors`: "skipped facts line: file:line: field: reason", and the
+    JSON report's ``facts_skipped``; a decisions zip given as --facts had said "unchanged")."""
     from legalret.precedents.facts import read_facts
 
+    return _with_errors(read_facts, sources, "no facts line read from {}: --facts takes JSONL (one decision's facts "
+                        "a line, as precedent-facts.zip holds), a folder or a zip of them")
+
+
+def _with_errors(read, sources: List[str], nothing: str):
+    """``read(sources, on_error=…)``'s records, each one that cannot be read passed along in the stream as its
+    :class:`SourceError` (the memory update counts and shows them), and an error (``nothing``, formatted with the
+    sources) when nothing at all is read."""
     def stream():
         errors: list = []
-        read = 0
-        for record in read_facts(sources, on_error=errors.append):
+        read_any = False
+        for record in read(sources, on_error=errors.append):
             yield from errors
             errors.clear()
-            read += 1
+            read_any = True
             yield record
         yield from errors
-        if not read and not errors:
-            raise LegalretError(f"no facts line read from {', '.join(map(str, sources))}: --facts takes JSONL (one "
-                                "decision's facts a line, as precedent-facts.zip holds), a folder or a zip of them")
+        if not read_any and not errors:
+            raise LegalretError(nothing.format(", ".join(map(str, sources))))
     return stream()
 
 
