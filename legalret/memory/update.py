@@ -396,7 +396,8 @@ def note_withdrawn(cases: list[str], shown: int = 10) -> None:
     if cases:
         more = f" and {len(cases) - shown} more" if len(cases) > shown else ""
         console.print(f"[yellow]withdrawn:[/] {len(cases)} decision(s) whose new record cites no article of this index "
-                      f"no longer vote: {', '.join(cases[:shown])}{more}", highlight=False, soft_wrap=True)
+                      f"(or cites its law by numbers older than its current text) no longer vote: "
+                      f"{', '.join(cases[:shown])}{more}", highlight=False, soft_wrap=True)
 
 
 def note_errors(memory: PrecedentMemory) -> None:
