@@ -55,12 +55,13 @@ def facts_tokenizer() -> NgramTokenizer:
 def decisions_of(holdings: PrecedentMemory | Iterable[MemoryItem]) -> list[dict]:
     """The decisions (:func:`~legalret.precedents.facts.decision_key`) of a holdings memory (or of its items) as join
     records: serial, case number, court, holdings' keys/citations."""
-    by_case: dict[tuple[str, str], dict] = {}
+    by_decision: dict[tuple[str, str], dict] = {}
     for item in holdings.items if isinstance(holdings, PrecedentMemory) else holdings:
-        d = by_case.setdefault(decision_key(item.case_no, item.court), {"serial": item.serial, "case_no": item.case_no, "decided": item.decided,
-                                               "case_name": item.case_name, "court": item.court, "holdings": []})
+        d = by_decision.setdefault(decision_key(item.case_no, item.court), {
+            "serial": item.serial, "case_no": item.case_no, "decided": item.decided, "case_name": item.case_name,
+            "court": item.court, "holdings": []})
         d["holdings"].append({"keys": item.keys, "citations": item.citations})
-    return list(by_case.values())
+    return list(by_decision.values())
 
 
 def _voting(keys: Iterable[str], citations: Iterable[Any], decided) -> tuple[list[str], list[dict]]:
@@ -87,9 +88,9 @@ def facts_item(decision: FactsDecision) -> MemoryItem | None:
 
 
 def facts_items(facts: Iterable[FactsRecord], decisions: Iterable[Any], report: JoinReport | None = None) -> list[MemoryItem]:
-    """Items for the facts that join one of ``decisions`` (a later record of the same 사건번호 wins); what is left
+    """Items for the facts that join one of ``decisions`` (a later record of the same decision wins); what is left
     out is counted in ``report`` (:func:`~legalret.precedents.facts.join`)."""
-    items: dict[str, MemoryItem] = {}
+    items: dict[tuple[str, str], MemoryItem] = {}
     for joined in join(facts, decisions, report):
         item = facts_item(joined)
         if item is not None:
@@ -158,7 +159,7 @@ def facts_memory_from_items(items: Iterable[MemoryItem], *, tokenizer=None, max_
 
 def add_facts(memory: PrecedentMemory, facts: Iterable[FactsRecord], holdings: PrecedentMemory | Iterable[Any],
               report: JoinReport | None = None) -> dict[str, int]:
-    """Add (or replace, by 사건번호) the facts of decisions in ``holdings``, tokenized as the memory's items are
+    """Add (or replace, by decision) the facts of decisions in ``holdings``, tokenized as the memory's items are
     (its own tokenizer); returns add counts. What the join left out (:func:`~legalret.precedents.facts.join`: lines
     unread or naming two decisions, facts of decisions the holdings lack) is counted in ``report``; without one it
     is shown on the console (:func:`note_skipped_facts`)."""
