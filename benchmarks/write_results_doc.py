@@ -767,6 +767,8 @@ README_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("dev holdings, 민법+상법", ("quality-civil-commercial.json", "quality-civil-commercial-adapter.json")),
     ("every 법률+시행령", ("law_report_all_law_index_prior.json", "law_report_all_law_index_amx.json",
                           "law_report_all_law_index_nodict.json", "law_report_all_law_index.json")),
+    ("old article numbers dropped for 129 laws", ("numbering_report_compare.json", "numbering_report_compare_mrr.json",
+                                                   "numbering_q3_compare.json", "numbering_report_renum.json")),
     ("dense alone on dev holdings", ("query_adapter.json", "style_report.json")),
     ("warm hybrid + both memories", ("latency-main-job/warm_hybrid_profiles.json",
                                      "latency-all-acts-decrees/warm_hybrid_memory.json",
