@@ -375,3 +375,6 @@ def test_k_and_queries_of_the_wrong_type_are_one_line_errors(searcher):
     assert len(searcher.search("유치권", k=np.int64(2))) == 2  # a numpy integer is a whole number
     with pytest.raises(TypeError, match="search_batch takes a list of queries"):
         searcher.search_batch("유치권")
+    for before in ("yesterday", "2019. 8. 15."):  # raw ValueErrors, one naming the input cut to 10 characters
+        with pytest.raises(LegalretError, match=f"before: not a YYYY-MM-DD date: '{before}'"):
+            searcher.search("유치권", before=before)

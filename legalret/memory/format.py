@@ -118,8 +118,11 @@ def as_date(value: Any) -> date:
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        return date.fromisoformat(value.strip()[:10])
-    raise ValueError(f"not a date: {value!r}")
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass  # (the message named the input cut to 10 characters: '2019. 8. 1')
+    raise ValueError(f"not a YYYY-MM-DD date: {value!r}")
 
 
 def case_numbers_of(case_no: str) -> set[str]:

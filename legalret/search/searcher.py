@@ -45,6 +45,7 @@ from legalret.errors import IndexError_, LegalretError
 from legalret.index.encoders import QueryEncoderSlot, load_query_encoder
 from legalret.index.store import load_index
 from legalret.index.tokenize import KiwiTokenizer
+from legalret.memory.format import as_date
 from legalret.search.citations import QueryCitation
 from legalret.search.explain import Learned, explain_hits, learned_reasons, list_reasons, weights_note
 from legalret.search.filters import Filters
@@ -271,6 +272,12 @@ class Searcher:
         excludes = exclude if isinstance(exclude, (list, tuple)) else [exclude] * len(queries)
         if len(befores) != len(queries) or len(excludes) != len(queries):
             raise LegalretError("before/exclude lists must have one value per query")
+        for value in befores:  # (a raw ValueError from deep in the memory's vote otherwise)
+            if value is not None and not isinstance(value, date):
+                try:
+                    as_date(value)
+                except ValueError as e:
+                    raise LegalretError(f"before: {e}") from None
         # stage 1, prepare: each query's text, tokens, filters and citations, once
         prepared = [self.prepare(text, laws=law_filter, mask=mask, before=b, exclude=e, citations=citations)
                     for text, b, e in zip(queries, befores, excludes)]
