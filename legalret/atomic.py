@@ -22,6 +22,12 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
+def shareable_dir(path: Path) -> None:
+    """Give a folder made by ``mkdtemp`` (private, 0700) the permissions of an ordinary ``mkdir``: an index built by
+    one user and served by another (``User=legalret``) could not be read at all — a PermissionError traceback."""
+    os.chmod(path, 0o777 & ~_UMASK)
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike, *, suffix: str = ".tmp", fsync: bool = False) -> Iterator[Path]:
     """Yield a temporary path in ``path``'s directory; when the block succeeds it replaces ``path``.
@@ -71,7 +77,7 @@ def atomic_dir(path: str | os.PathLike, *, fsync: bool = False) -> Iterator[Path
         yield tmp
         if fsync:
             fsync_tree(tmp)
-        os.chmod(tmp, 0o777 & ~_UMASK)
+        shareable_dir(tmp)
         old = None
         if path.exists():
             old = path.with_name(f".{path.name}.old-{os.getpid()}")

@@ -79,11 +79,17 @@ DEFAULT_KEEP_GENERATIONS = 3
 
 def keep_generations() -> int:
     """How many generations an index keeps (``LEGALRET_KEEP_GENERATIONS``, default 3, at least 1)."""
-    env = os.environ.get("LEGALRET_KEEP_GENERATIONS")
-    try:
-        return max(1, int(env)) if env else DEFAULT_KEEP_GENERATIONS
-    except ValueError:
+    env = (os.environ.get("LEGALRET_KEEP_GENERATIONS") or "").strip()
+    if not env:
         return DEFAULT_KEEP_GENERATIONS
+    # refused like --keep: 0 had quietly become 1 and pruned every generation a rollback could return to, 'abc' the
+    # default without a word
+    if not env.isdigit() or int(env) < 1:
+        from legalret.errors import LegalretError
+
+        raise LegalretError(f"LEGALRET_KEEP_GENERATIONS={env!r}: give a whole number, 1 or more "
+                            f"(default {DEFAULT_KEEP_GENERATIONS})")
+    return int(env)
 
 
 def env_precision() -> str | None:

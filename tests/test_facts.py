@@ -513,6 +513,9 @@ def test_facts_naming_two_decisions_are_skipped_and_counted(tmp_path):
     assert "판례일련번호 9001 is 2019다1001" in r.stderr and f"{src}:2" in r.stderr
     after = json.loads(CliRunner().invoke(app, ["index", "info", "--index", str(index), "--json"]).stdout)
     assert after["generation"] == before["generation"]
+    # said without --json too: "unchanged — nothing new (0 articles already up to date)" had been all of it
+    text = CliRunner().invoke(app, ["index", "add", "--facts", str(src), "--index", str(index)])
+    assert "unchanged — nothing new; no new generation written" in text.output and "facts skipped 2" in text.output
     nothing = tmp_path / "none.jsonl"
     nothing.write_text("", encoding="utf-8")
     r = CliRunner().invoke(app, ["index", "add", "--facts", str(nothing), "--index", str(index)])

@@ -129,6 +129,19 @@ def test_generations_are_kept_and_rollback_restores_one(index, monkeypatch):
         rollback(index)
 
 
+@pytest.mark.parametrize("value", ["0", "abc", "-2"])
+def test_a_bad_keep_generations_setting_is_refused_before_anything_is_written(index, monkeypatch, value):
+    """LEGALRET_KEEP_GENERATIONS=0 had become 1 and pruned every generation a rollback could return to; 'abc' was
+    the default without a word."""
+    gens = [g.name for g in generations(index)]
+    monkeypatch.setenv("LEGALRET_KEEP_GENERATIONS", value)
+    civil = [a for a in sup.articles() if a.law == "민법"]
+    changed = [civil[0].__class__(**{**civil[0].__dict__, "title": civil[0].title + " (개정)"})] + civil[1:]
+    with pytest.raises(LegalretError, match=f"LEGALRET_KEEP_GENERATIONS='{value}': give a whole number, 1 or more"):
+        pipeline.add(changed, index)
+    assert [g.name for g in generations(index)] == gens
+
+
 def test_a_rollback_after_a_rollback_and_an_add_returns_to_the_parent(index, monkeypatch):
     """Roll back from a bad update, add a good one, roll back again: the default went to the bad generation (the
     newest older number) and pruning removed the good one the user had returned to. Each generation now names the one
@@ -200,6 +213,47 @@ def test_index_path_errors_are_one_line(tmp_path):
     assert isinstance(r.exception, LegalretError) and "is a file, not an index directory" in str(r.exception)
     r = _cli("index", "info", "--index", str(tmp_path / "nothing"))
     assert isinstance(r.exception, LegalretError) and str(r.exception).startswith(f"no index at {tmp_path / 'nothing'}: build one")
+
+
+def test_a_generation_is_readable_by_others_and_a_read_only_index_is_one_line(index, monkeypatch):
+    """mkdtemp made every generation folder 0700: an index built by one user and served by another (User=legalret)
+    was a PermissionError traceback; a read-only index folder was one too (its lock file could not be made)."""
+    import stat
+
+    umask = os.umask(0)
+    os.umask(umask)
+    gen = current_generation(index)
+    assert stat.S_IMODE((index / gen).stat().st_mode) == 0o777 & ~umask
+    real_open = os.open
+
+    def read_only(path, *args, **kwargs):
+        if str(path).endswith(".lock"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", read_only)
+    with pytest.raises(IndexError_, match=r"cannot write here \(Permission denied; read-only\?\)"):
+        pipeline.add(sup.articles()[:1], index)
+
+
+def test_faiss_out_of_space_is_one_line_and_keeps_the_live_generation(tmp_path, monkeypatch):
+    """faiss raises its own RuntimeError when the disk is full: it was a 67-line traceback."""
+    import faiss
+
+    index = tmp_path / "dense"
+    pipeline.build(sup.articles(), index, encoder=sup.tiny_encoder())
+    live = current_generation(index)
+
+    def full(*args, **kwargs):
+        raise RuntimeError("Error in faiss::FileIOWriter::operator() at /faiss/impl/io.cpp:98: fwrite failed "
+                           "(No space left on device)")
+
+    monkeypatch.setattr(faiss, "write_index", full)
+    civil = [a for a in sup.articles() if a.law == "민법"]
+    changed = [civil[0].__class__(**{**civil[0].__dict__, "title": civil[0].title + " (개정)"})] + civil[1:]
+    with pytest.raises(IndexError_, match=r"No space left on device\)+; the previous generation is intact") as e:
+        pipeline.add(changed, index, encoder=sup.tiny_encoder())
+    assert "\n" not in str(e.value) and current_generation(index) == live
 
 
 @pytest.mark.parametrize("where", ["tempfile.mkdtemp", "legalret.index.store.fsync_tree"])

@@ -215,6 +215,19 @@ def test_resident_mode_switch(monkeypatch):
     assert not use_resident()  # under pytest (and CI, and pipes): never leave a process behind
 
 
+def test_a_home_where_no_resident_server_can_start_searches_in_process(index, tmp_path):
+    """A read-only or full $LEGALRET_HOME: a terminal search was a PermissionError traceback (or "exited at start"),
+    where the same search in a pipe worked. Now a note, and the answer from this process."""
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x", encoding="utf-8")
+    env = {"LEGALRET_RESIDENT": "on", "LEGALRET_HOME": str(a_file / "home")}  # no folder can be made there
+    r = runner.invoke(app, ["search", "간접점유", "--index", str(index), "--json"],
+                      env={"LEGALRET_SERVER": "", "COLUMNS": "160", **env})
+    assert r.exit_code == 0, r.output
+    assert "no resident search server" in r.stderr and "searching in this process" in r.stderr
+    assert json.loads(r.stdout.splitlines()[0])["key"] == "민법 제194조"
+
+
 def test_resident_server_starts_once_and_is_reused(index, tmp_path, monkeypatch):
     monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("LEGALRET_RESIDENT_IDLE", "60")

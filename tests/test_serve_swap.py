@@ -140,6 +140,31 @@ def test_broken_new_generation_keeps_serving_the_old(tmp_path):
         assert health["generation"] == gen and "gen-999999" in health["reload_error"]
 
 
+def test_a_generation_copied_in_after_its_pointer_is_served_once_it_is_there(tmp_path, monkeypatch):
+    """A copy (cp, rsync) brings CURRENT before the gen-* folder: the reload failed, its pointer was remembered, and
+    the server answered from the old generation until CURRENT moved again — for ever, /healthz saying "ok"."""
+    import shutil
+
+    import legalret.serve.live as live_module
+
+    monkeypatch.setattr(live_module, "RETRY_FAILED_S", 0.3)
+    served, staged = tmp_path / "served", tmp_path / "staged"
+    arts = sup.articles()
+    build_index(arts, served, model="none")
+    shutil.copytree(served, staged)
+    add_to_index([sup.amended(a, "반려동물에 의한 손해도 같다.") if a.number == 750 else a for a in arts if a.law == "민법"], staged)
+    new = _current(staged)
+    with BackgroundServer(served) as srv:
+        live = srv.app.state.live
+        shutil.copy2(staged / "CURRENT", served / "CURRENT")  # the pointer first …
+        live.wait_for_reload()
+        assert live.last_error and live.current.name != new
+        shutil.copytree(staged / new, served / new)  # … then its generation
+        time.sleep(0.5)
+        r = httpx.get(srv.url + "/api/search", params={"q": "반려동물", "mode": "bm25"}, trust_env=False).json()
+        assert r["generation"] == new and r["hits"][0]["key"] == "민법 제750조" and live.last_error is None
+
+
 def test_background_server_binds_loopback_only(tmp_path):
     index = tmp_path / "idx"
     build_index(sup.articles(), index, model="none")

@@ -313,8 +313,12 @@ def _print_report(report, as_json: bool, loaded: LoadedArticles) -> None:
         sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
         return
     if not report.wrote:
-        console.print(f"[bold]{escape(str(report.index_dir))}[/] ({report.generation}): unchanged — nothing new "
-                      f"({report.unchanged} articles already up to date); no new generation written", highlight=False)
+        up_to_date = f" ({report.unchanged} articles already up to date)" if report.unchanged else ""
+        console.print(f"[bold]{escape(str(report.index_dir))}[/] ({report.generation}): unchanged — nothing new"
+                      f"{up_to_date}; no new generation written", highlight=False)
+        if report.memory:  # why nothing of the decisions or facts given was new (facts_unjoined: 2000 had said nothing)
+            console.print("precedent memory: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in report.memory.items()),
+                          highlight=False)
         return
     console.print(
         f"[bold]{escape(str(report.index_dir))}[/] ({report.generation}): {report.articles} articles, {report.searchable} searchable, "

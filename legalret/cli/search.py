@@ -146,8 +146,13 @@ def _client(index: Path | None):
     if use_resident():
         from legalret.serve import resident
 
-        return resident.connect(index or _default_index(),
-                                notify=lambda line: console.print(f"[dim]{escape(line)}[/]", highlight=False, soft_wrap=True))
+        try:
+            return resident.connect(index or _default_index(),
+                                    notify=lambda line: console.print(f"[dim]{escape(line)}[/]", highlight=False,
+                                                                      soft_wrap=True))
+        except resident.ResidentUnavailable as e:  # the same answer in this process, as a pipe gets it
+            console.print(f"[yellow]note:[/] no resident search server ({escape(str(e))}); searching in this process",
+                          highlight=False, soft_wrap=True)
     return None
 
 

@@ -25,11 +25,11 @@ Usage::
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
 import struct
 import sys
-
-import hashlib
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -195,7 +195,11 @@ class DenseIndex:
     def save(self, path: str | Path) -> None:
         import faiss
 
-        faiss.write_index(self.index, str(path))
+        try:
+            faiss.write_index(self.index, str(path))
+        except RuntimeError as e:  # faiss says "No space left on device" in its own exception (a traceback): an
+            # OSError here, which the generation writer turns into its one line, the previous generation kept
+            raise OSError(errno.EIO, str(e).strip().splitlines()[-1], str(path)) from e
         if self.partitions is not None:
             self.partitions.save(partitions_path(path))
 

@@ -52,7 +52,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator, Mapping, Protocol, Sequence
 
 from legalret.articles import Article, read_articles
-from legalret.atomic import atomic_path, fsync_tree
+from legalret.atomic import atomic_path, fsync_tree, shareable_dir
 from legalret.config import keep_generations
 from legalret.errors import IndexError_, SourceError
 from legalret.index.article_store import CATALOG, CATALOG_ARRAYS, ArticleStore, write_store
@@ -166,7 +166,11 @@ class IndexLock:
             where.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise IndexError_(f"{where}: cannot create the index directory ({e.strerror or e})") from None
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:  # (a read-only index folder: a PermissionError traceback)
+            raise IndexError_(f"{where}: cannot write here ({e.strerror or e}; read-only?) — an index is changed by a "
+                              "user who may write its folder") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -382,10 +386,12 @@ def write_generation(
     before the swap leaves the previous generation live; the temp dir is removed now or at the next open.
     """
     index_dir = Path(index_dir)
+    keep = keep_generations() if keep is None else keep  # (a bad LEGALRET_KEEP_GENERATIONS: said before the write)
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         _remove_stale_temps(index_dir)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
+        shareable_dir(tmp)
     except OSError as e:  # disk full or read-only before anything was written
         raise IndexError_(f"{e.filename or index_dir}: cannot start a new index generation "
                           f"({e.strerror or type(e).__name__}); the previous generation is intact and still live") from e
@@ -417,10 +423,11 @@ def write_generation(
         _write_json(index_dir / CURRENT, {"generation": generation, "updated": _now()})  # the swap
     except OSError as e:  # disk full, permissions, I/O error: nothing changed, say so in one line
         shutil.rmtree(tmp, ignore_errors=True)
-        where = e.filename or tmp
+        where, why = e.filename or tmp, e.strerror or type(e).__name__
+        if isinstance(e, shutil.Error) and e.args and isinstance(e.args[0], list) and e.args[0]:
+            where, why = e.args[0][0][1], str(e.args[0][0][2])  # (copytree's first failure: "(Error)" had said nothing)
         raise IndexError_(
-            f"{where}: cannot write the new index generation ({e.strerror or type(e).__name__}); "
-            "the previous generation is intact and still live"
+            f"{where}: cannot write the new index generation ({why}); the previous generation is intact and still live"
         ) from e
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -31,6 +31,9 @@ log = logging.getLogger("legalret.serve")
 
 #: The longest a request waits for a newer generation to load before it is answered from the old one.
 RELOAD_WAIT_S = 120.0
+#: After a failed reload, the same pointer is tried again no sooner than this: a generation copied in after its
+#: ``CURRENT`` (rsync, cp) is picked up once its files are there — it had been served stale until ``CURRENT`` moved.
+RETRY_FAILED_S = 10.0
 
 
 def _stamp(index_dir: Path) -> tuple | None:
@@ -71,6 +74,7 @@ class LiveSearcher:
         self._lock = threading.Lock()  # guards _reloading and the swap
         self._reloading: threading.Thread | None = None
         self.last_error: str | None = None  # why the latest reload failed (served on /healthz)
+        self._failed: tuple[tuple | None, float] | None = None  # (the pointer stamp that failed, when)
         self.reloads = 0
         self._current = self._open()
 
@@ -85,7 +89,7 @@ class LiveSearcher:
         keeps the old generation (``last_error`` says why)."""
         cur = self._current
         stamp = _stamp(self.index_dir)
-        if stamp != cur.stamp and stamp is not None:
+        if stamp != cur.stamp and stamp is not None and not self._failed_lately(stamp):
             self._start_reload(stamp)
             thread = self._reloading
             if wait and thread is not None:
@@ -115,6 +119,11 @@ class LiveSearcher:
         return self.wait_for_reload()
 
     # ---- internals ------------------------------------------------------------------------------
+    def _failed_lately(self, stamp: tuple) -> bool:
+        """This pointer failed to load less than :data:`RETRY_FAILED_S` ago (not retried on every request)."""
+        failed = self._failed
+        return failed is not None and failed[0] == stamp and time.monotonic() - failed[1] < RETRY_FAILED_S
+
     def _open(self) -> Generation:
         # Read the pointer before opening: if it moves while we load, the next get() sees a new stamp.
         stamp = _stamp(self.index_dir)
@@ -140,14 +149,16 @@ class LiveSearcher:
         except Exception as e:  # keep serving the old generation; say why on /healthz and in the log
             self.last_error = f"{type(e).__name__}: {e}"
             log.error("reload of %s failed, still serving %s: %s", self.index_dir, self._current.name, self.last_error)
-            # Remember the stamp so a broken generation is not retried on every request; a newer write retries.
-            self._current.stamp = _stamp(self.index_dir)
+            # Remembered, so a broken generation is not retried on every request: a newer write retries at once, the
+            # same pointer after RETRY_FAILED_S (its generation may still be arriving)
+            self._failed = (_stamp(self.index_dir), time.monotonic())
             return
         with self._lock:
             old = self._current
             self._current = gen  # one assignment: requests see the old or the new searcher, never a mix
             self.reloads += 1
             self.last_error = None
+            self._failed = None
         log.info("now serving %s (was %s; opened in %.1f s)", gen.name, old.name, time.perf_counter() - t0)
 
 

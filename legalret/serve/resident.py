@@ -237,19 +237,34 @@ def start_notice(index_dir, idle_seconds: float) -> str:
             f"shows it, LEGALRET_RESIDENT=off searches without it)")
 
 
+class ResidentUnavailable(LegalretError):
+    """No resident server could be found or started (a read-only or full ``$LEGALRET_HOME``, a server that exits at
+    start): the caller searches in its own process instead."""
+
+
 def connect(index_dir, *, notify=None) -> ServerClient:
     """A running resident server for ``index_dir``, or a new one (``notify``: see :func:`start`).
 
     The index is checked first (one ``stat`` and a small JSON read): a missing index is the usual one-line
-    error, and a server left over from a deleted index is stopped rather than asked."""
+    error, and a server left over from a deleted index is stopped rather than asked. Anything else that keeps a
+    server from answering is :class:`ResidentUnavailable` (a terminal search had been a PermissionError traceback
+    with a read-only home, where the same search in a pipe worked)."""
     from legalret.index.store import current_generation
 
     try:
         current_generation(index_dir)
     except LegalretError:
-        stop(index_dir)
+        try:
+            stop(index_dir)
+        except OSError:
+            pass
         raise
-    return find(index_dir, notify=notify) or start(index_dir, notify=notify)
+    try:
+        return find(index_dir, notify=notify) or start(index_dir, notify=notify)
+    except OSError as e:
+        raise ResidentUnavailable(f"{e.filename or '$LEGALRET_HOME/serve'}: {e.strerror or e}") from e
+    except LegalretError as e:
+        raise ResidentUnavailable(str(e)) from e
 
 
 @dataclass
