@@ -469,7 +469,7 @@ def train(pairs_dir: str | Path, *, out: str | Path, base: str | None = None, co
     steps = output.global_step
     # Resumed runs only timed the remaining steps; count those pairs only.
     first_step = int(Path(resume_from).name.split("-")[-1]) if resume_from else 0
-    if steps <= first_step:  # (an adapter of the base's weights had been written, exit 0)
+    if steps == 0:  # (an adapter of the base's weights had been written, exit 0; a resumed run has its steps)
         raise TrainingError(f"no training step was taken ({len(train_dataset)} pairs, batches of {config.batch_size}"
                             f"{f' with {config.hard_negatives} negatives each' if config.hard_negatives else ''}): the "
                             "sampler dropped every batch (repeated texts in it); lower --batch-size or --hard-negatives, "
