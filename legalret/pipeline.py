@@ -69,17 +69,17 @@ def build(
     return report
 
 
-def export_query_encoder(encoder: Any) -> Path | None:
-    """ONNX export of the index's encoder (skipped when one exists) under ``$LEGALRET_HOME/models/onnx``, where
-    :func:`legalret.index.encoders.load_query_encoder` looks for it; its path, or None when the export failed —
-    a warning: searches then load the torch encoder as before."""
+def export_query_encoder(encoder: Any, *, force: bool = False) -> Path | None:
+    """ONNX export of the index's encoder (skipped when one exists, unless ``force``: a damaged one is written
+    again) under ``$LEGALRET_HOME/models/onnx``, where :func:`legalret.index.encoders.load_query_encoder` looks for
+    it; its path, or None when the export failed — a warning: searches then load the torch encoder as before."""
     from legalret.errors import LegalretError
     from legalret.models.onnx import export_onnx, find_export
 
-    path = find_export(encoder.fingerprint)
+    path = None if force else find_export(encoder.fingerprint)
     try:
         if path is None:
-            path = export_onnx(encoder)
+            path = export_onnx(encoder, force=force)
             console.print(f"[dim]query encoder exported to {path}[/]", highlight=False, soft_wrap=True)
     except (LegalretError, OSError, RuntimeError, ValueError) as e:
         console.print(f"[yellow]note:[/] no ONNX export of the query encoder ({type(e).__name__}: {e}); "

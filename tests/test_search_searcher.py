@@ -287,6 +287,17 @@ def test_index_export_writes_the_query_encoder_for_another_home(tmp_path, monkey
     again = runner.invoke(app, ["index", "export", "--index", str(index)])
     assert again.exit_code == 0 and find_export(encoder.fingerprint) == export
     assert json.loads((export / CONFIG_NAME).read_text(encoding="utf-8")).get("query_variant", "fp32") == DEFAULT_QUERY_VARIANT
+    # a damaged export (its model cut off): searches name the way out, and --force writes it again
+    monkeypatch.undo()
+    monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "searched-here"))
+    for model in export.glob("*.onnx"):
+        model.write_bytes(model.read_bytes()[:100])
+    with pytest.raises(LegalretError, match="legalret index export --force"):
+        Searcher(index).search("유치권 점유", k=3, mode="dense")
+    fixed = runner.invoke(app, ["index", "export", "--index", str(index), "--force"])
+    assert fixed.exit_code == 0, fixed.output
+    assert Searcher(index).search("유치권 점유", k=3, mode="dense").keys == \
+        Searcher(index, encoder=encoder).search("유치권 점유", k=3, mode="dense").keys
     bm25_only = tmp_path / "bm25"
     build_index(sup.articles(), bm25_only, model="none")
     r = runner.invoke(app, ["index", "export", "--index", str(bm25_only)])

@@ -278,6 +278,8 @@ def rollback_command(
 @index_app.command("export")
 def export_command(
     index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory."),
+    force: bool = typer.Option(False, "--force", help="Write the export again even when one is there (a damaged one: "
+                                                      "searches failed to load it, or embedded queries wrongly)."),
 ) -> None:
     """Export the index's query encoder to ONNX under $LEGALRET_HOME, as `index build` does, so that searches embed
     queries without torch (a cold search ~5 s faster). For an index built under another LEGALRET_HOME or copied in."""
@@ -290,9 +292,9 @@ def export_command(
     info = read_manifest(index).get("encoder")  # the live generation's (a broken pointer: its one-line error)
     if info is None:
         raise LegalretError(f"{index}: this index has no dense vectors (built with --model none): no encoder to export")
-    path = find_export(info["fingerprint"])
-    if path is None:
-        path = export_query_encoder(load_index_encoder(info, where=index))
+    path = None if force else find_export(info["fingerprint"])
+    if path is None:  # (a damaged export had no way out but deleting its folder by hand)
+        path = export_query_encoder(load_index_encoder(info, where=index), force=force)
     else:  # an export is there (its encoder is not loaded): it serves the query variant a build would set
         path = serve_query_variant(path)
     if path is None:

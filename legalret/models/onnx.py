@@ -736,7 +736,8 @@ class OnnxQueryEncoder:
         try:
             session = ort.InferenceSession(str(path / name), options, providers=["CPUExecutionProvider"])
         except Exception as e:
-            raise ModelError(f"{path / name}: cannot load ONNX model ({str(e).splitlines()[0][:200]})") from e
+            raise ModelError(f"{path / name}: cannot load ONNX model ({str(e).splitlines()[0][:200]}); a damaged export "
+                             "is written again by `legalret index export --force`") from e
         table = None
         if EMBEDS_INPUT in {i.name for i in session.get_inputs()}:
             table = EmbeddingRows(path / (config.get("word_embeddings") or WORD_EMBEDDINGS))
