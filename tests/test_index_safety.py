@@ -273,3 +273,16 @@ def test_disk_full_anywhere_in_a_write_is_one_line_and_keeps_the_live_generation
     assert "\n" not in str(e.value)
     assert current_generation(index) == live and not list(index.glob(".tmp-*"))
     assert Searcher(index).search(QUERY, k=3, mode="bm25")
+
+
+def test_ctrl_c_during_an_add_says_what_is_live(index, monkeypatch):
+    """Ctrl-C during `index add` / `index build` ended on a progress bar, exit 130, without a word."""
+    live = current_generation(index)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "add", interrupted)
+    r = _cli("index", "add", str(_jsonl(index.parent, sup.articles())), "--index", str(index))
+    assert isinstance(r.exception, KeyboardInterrupt) or r.exit_code != 0
+    assert f"interrupted: nothing written; {index} still serves {live}, as it was" in r.output.replace("\n", "")

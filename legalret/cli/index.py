@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional
@@ -217,14 +218,32 @@ def build_command(
     _check_index_path(index)
     loaded = load_articles(sources, law, kind, accept_uncertain)
     console.print(f"indexing {len(loaded.articles)} articles into {index}", highlight=False)
-    report = pipeline.build(
-        loaded.articles, index, model=model, adapter=adapter, batch_size=batch_size, verbose=True,
-        passage_max_tokens=passage_tokens or None, keep=keep,
-        precedents=_load_precedents(precedents) if precedents else None, memory_dense=memory_dense,
-        facts=_load_facts(facts) if facts else None,
-        dense_weight=dense_weight, onnx_export=True,
-    )
+    with _said_if_interrupted(index):
+        report = pipeline.build(
+            loaded.articles, index, model=model, adapter=adapter, batch_size=batch_size, verbose=True,
+            passage_max_tokens=passage_tokens or None, keep=keep,
+            precedents=_load_precedents(precedents) if precedents else None, memory_dense=memory_dense,
+            facts=_load_facts(facts) if facts else None,
+            dense_weight=dense_weight, onnx_export=True,
+        )
     _print_report(report, as_json, loaded)
+
+
+@contextmanager
+def _said_if_interrupted(index: Path):
+    """Ctrl-C during a build or an add: say what is live now (it had ended on a progress bar, exit 130, no word)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        from legalret.index.store import current_generation
+
+        try:
+            live = current_generation(index)
+        except LegalretError:
+            live = None
+        console.print(f"[yellow]interrupted:[/] nothing written; {escape(str(index))} "
+                      + (f"still serves {live}, as it was" if live else "has no generation yet"), highlight=False)
+        raise
 
 
 @index_app.command("add")
@@ -250,12 +269,13 @@ def add_command(
     index = index or _default_index()
     _check_index_path(index)
     loaded = load_articles(sources, law, kind, accept_uncertain) if sources else LoadedArticles()
-    report = pipeline.add(
-        loaded.articles, index, model=model, adapter=adapter, remove_missing=not keep_missing,
-        allow_removals=allow_removals, keep=keep, verbose=True, incomplete=loaded.incomplete,
-        precedents=_load_precedents(precedents) if precedents else None,
-        facts=_load_facts(facts) if facts else None,
-    )
+    with _said_if_interrupted(index):
+        report = pipeline.add(
+            loaded.articles, index, model=model, adapter=adapter, remove_missing=not keep_missing,
+            allow_removals=allow_removals, keep=keep, verbose=True, incomplete=loaded.incomplete,
+            precedents=_load_precedents(precedents) if precedents else None,
+            facts=_load_facts(facts) if facts else None,
+        )
     _print_report(report, as_json, loaded)
 
 
