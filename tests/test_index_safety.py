@@ -116,6 +116,16 @@ def test_generations_are_kept_and_rollback_restores_one(index, monkeypatch):
     assert "개정" not in Searcher(index).article("민법 제320조").body_text()
     r = _cli("index", "rollback", "--index", str(index), "--to", second.split("-")[1].lstrip("0"))
     assert r.exit_code == 0 and f"{second} is live" in r.output, r.output
+    # --verify checks the kept generations too (a rollback to a damaged one had failed, advising a rollback)
+    verified = _cli("index", "info", "--index", str(index), "--verify")
+    assert f"kept {first}: all files match (a rollback can return to it)" in verified.output.replace("\n", "")
+    victim = next(p for p in (index / first).rglob("*") if p.is_file() and p.name != "manifest.json")
+    original = victim.read_bytes()
+    victim.write_bytes(bytes([original[0] ^ 0xFF]) + original[1:])
+    verified = _cli("index", "info", "--index", str(index), "--verify")
+    assert verified.exit_code == 0 and f"kept {first}: damaged — a rollback cannot return to it" in \
+        verified.output.replace("\n", "")
+    victim.write_bytes(original)
     with pytest.raises(IndexError_, match="no generation 'gen-000099'"):
         rollback(index, "gen-000099")
     for _ in range(3):  # default: 3 generations kept

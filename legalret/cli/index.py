@@ -446,3 +446,16 @@ def info_command(
         out.print("build stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in manifest["timings"].items()), highlight=False)
     if verify:
         out.print("[green]all files match their checksums[/]")
+        # the kept generations a rollback would return to (only the live one was checked: a rollback to a corrupt
+        # one then failed, advising the rollback that had just failed)
+        from legalret.index.store import generations
+
+        for kept in generations(index):
+            if kept.name == gen.name:
+                continue
+            try:
+                verify_files(kept, read_manifest(index, kept), full=True)
+                out.print(f"kept {kept.name}: all files match (a rollback can return to it)", highlight=False)
+            except LegalretError as e:
+                out.print(f"[yellow]kept {kept.name}: damaged[/] — a rollback cannot return to it "
+                          f"({escape(str(e).split(';')[0])})", highlight=False, soft_wrap=True)
