@@ -134,6 +134,12 @@ def test_pairs_keep_to_the_corpus_manifest(tmp_path):
     assert result.exit_code == 0, result.output
     keys = {p["key"] for split in ("train", "dev") for p in read_jsonl(out / f"{split}.jsonl")}
     assert keys == {"민법 제618조", "민법 제635조", "민법 제640조", "민법 제623조"}
+    # the human summary is one line per fact at any width (wrapped at 80 columns in a pipe, grep lost counts)
+    text = CliRunner().invoke(app, ["pairs", "--precedents", str(PRECEDENTS), "--statutes", str(STATUTES),
+                                    "--out", str(out), "--no-synthetic"], env={"COLUMNS": "40"})
+    assert text.exit_code == 0, text.output
+    line = next(line for line in text.output.splitlines() if line.startswith("citations "))
+    assert "unknown_article" in line and line.rstrip().split()[-1][0].isdigit()
 
 
 # ---- (2) the learned re-ranker with law-level features ----------------------------------------------------

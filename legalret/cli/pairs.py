@@ -13,6 +13,7 @@ format ``{"qid", "query", "gold": [keys]}`` — ``dev_queries.jsonl`` is the sta
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import List, Optional
 
@@ -77,17 +78,20 @@ def pairs_command(
         print(json.dumps(stats, ensure_ascii=False, indent=2, default=str))
         return
     p, c = stats["precedents"], stats["precedents"]["citations"]["counts"]
+    # one line per fact at any width (wrapped at 80 columns in a pipe, "unknown_article" and its count fell on two
+    # lines and grep lost them)
+    say = partial(console.print, highlight=False, soft_wrap=True)
     for message in p["error_examples"][:10]:
-        console.print(f"[yellow]skipped[/] {escape(str(message))}", highlight=False)
+        say(f"[yellow]skipped[/] {escape(str(message))}")
     if p["errors"] > 10:
-        console.print(f"[yellow]… {p['errors'] - 10} more skipped files (stats.json lists 50)[/]")
-    console.print(f"precedents {p['precedents']:,} (errors {p['errors']}), holdings {p['holdings']:,}, "
-                  f"with corpus keys {p['holdings_with_keys']:,}")
-    console.print("citations " + ", ".join(f"{k} {v:,}" for k, v in c.items()))
+        say(f"[yellow]… {p['errors'] - 10} more skipped files (stats.json lists 50)[/]")
+    say(f"precedents {p['precedents']:,} (errors {p['errors']}), holdings {p['holdings']:,}, "
+        f"with corpus keys {p['holdings_with_keys']:,}")
+    say("citations " + ", ".join(f"{k} {v:,}" for k, v in c.items()))
     for split in ("train", "dev"):
         s = stats[split]
-        console.print(f"{split}: {s['pairs']:,} pairs {s['pairs_by_source']}, {s['queries']:,} queries")
-    console.print(f"wrote {out}/{{train,dev}}.jsonl, {{train,dev}}_queries.jsonl, stats.json")
+        say(f"{split}: {s['pairs']:,} pairs {escape(str(s['pairs_by_source']))}, {s['queries']:,} queries")
+    say(f"wrote {escape(str(out))}/{{train,dev}}.jsonl, {{train,dev}}_queries.jsonl, stats.json")
 
 
 def register(app: typer.Typer) -> None:
