@@ -44,7 +44,6 @@ def fix_text(
 ) -> None:
     """Repair mojibake in FILE (or stdin): text to stdout, a report of every repaired span to stderr."""
     from legalret.ingest.mojibake import MojibakeRepairer
-    from legalret.ingest.sources import LOST
 
     text = _read(file)
     repairer = MojibakeRepairer(model, min_confidence=min_confidence, keep_low_confidence=not keep_broken)
@@ -53,9 +52,8 @@ def fix_text(
     sys.stdout.flush()
     low = [r for r in result.repairs if r.confidence < min_confidence and r.method != "unrepaired"]
     unrepaired = [r for r in result.repairs if r.method == "unrepaired"]
-    # U+FFFD outside the repaired spans: characters lost before the text came here (UTF-8 read as CP949 and saved
-    # again), which no repair can know — "no mojibake found" with --strict passing had said the text was fine
-    lost = result.text.count(LOST) - sum(r.fixed.count(LOST) for r in result.repairs)
+    # "no mojibake found" with --strict passing had said a text that lost characters was fine
+    lost = result.lost
     if json_report:
         report = {
             "source": str(file) if file else "<stdin>",

@@ -45,7 +45,7 @@ from legalret.ingest.document import KINDS, LawDocument, known_kind, normalize_k
 from legalret.keys import LawNames, law_aliases
 from legalret.text import compact
 
-from legalret.ingest.mojibake import repair_mojibake
+from legalret.ingest.mojibake import REPLACEMENT, RepairResult, repair_mojibake
 
 FORMATS = ("markdown", "lawgo-json", "lawgo-xml", "plaintext")
 _EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".json": "lawgo-json", ".xml": "lawgo-xml",
@@ -298,10 +298,6 @@ def decode(data: bytes, name: str, warnings: list[SourceError] | None = None) ->
     return text
 
 
-#: What a decoder puts where it lost a byte (U+FFFD, REPLACEMENT CHARACTER).
-LOST = "\ufffd"
-
-
 class MojibakeFixer:
     """Runs :func:`~legalret.ingest.mojibake.repair_mojibake` on each text and keeps count.
 
@@ -318,7 +314,7 @@ class MojibakeFixer:
         if not text or text.isascii():
             return text
         if not self.enabled:
-            self._note_lost(text)
+            self._note_lost(text, RepairResult(text, []).lost)
             return text
         try:
             result = repair_mojibake(text)  # one regex scan on clean text
@@ -338,18 +334,16 @@ class MojibakeFixer:
                                       line=line, field="mojibake")
                 self.report.warnings.append(warning)
                 self.report.uncertain.append(warning)
-        self._note_lost(result.text, skip=sum(rep.fixed.count(LOST) for rep in result.repairs))
+        self._note_lost(result.text, result.lost)
         return result.text
 
-    def _note_lost(self, text: str, skip: int = 0) -> None:
-        """U+FFFD left in the text: characters lost before the file was saved (UTF-8 decoded as CP949 or cut, then
-        saved again), which no repair can know — "위법행��" had been indexed as it was, without a word. Uncertain,
-        like a low-confidence repair: ``index build/add`` refuse the file, ``ingest --strict`` fails. ``skip``: those
-        the repairs already reported."""
-        lost = text.count(LOST) - skip
+    def _note_lost(self, text: str, lost: int) -> None:
+        """``lost`` characters (U+FFFD, :attr:`~legalret.ingest.mojibake.RepairResult.lost`) the file lost before
+        it was saved, which no repair can know — "위법행��" had been indexed as it was, without a word. Uncertain,
+        like a low-confidence repair: ``index build/add`` refuse the file, ``ingest --strict`` fails."""
         if lost <= 0:
             return
-        at = text.index(LOST)
+        at = text.index(REPLACEMENT)
         line = text.count("\n", 0, at) + 1
         start = text.rfind("\n", 0, at) + 1
         around = text[max(start, at - 15): at + 15].split("\n", 1)[0]

@@ -88,6 +88,12 @@ class RepairResult:
     def changed(self) -> bool:
         return any(r.fixed != r.broken for r in self.repairs)
 
+    @property
+    def lost(self) -> int:
+        """U+FFFD left outside the repaired spans: characters lost before the text came here (UTF-8 read as CP949,
+        or cut, and saved again), which no repair can know (those inside a span are its own ``unrepaired`` report)."""
+        return self.text.count(REPLACEMENT) - sum(r.fixed.count(REPLACEMENT) for r in self.repairs)
+
 
 # ---------------------------------------------------------------------------------------------------
 # Candidate lattice and beam search
