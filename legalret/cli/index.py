@@ -339,8 +339,7 @@ def _print_report(report, as_json: bool, loaded: LoadedArticles) -> None:
         console.print(f"[bold]{escape(str(report.index_dir))}[/] ({report.generation}): unchanged — nothing new"
                       f"{up_to_date}; no new generation written", highlight=False)
         if report.memory:  # why nothing of the decisions or facts given was new (facts_unjoined: 2000 had said nothing)
-            console.print("precedent memory: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in report.memory.items()),
-                          highlight=False)
+            _print_memory(report.memory)
         return
     console.print(
         f"[bold]{escape(str(report.index_dir))}[/] ({report.generation}): {report.articles} articles, {report.searchable} searchable, "
@@ -354,8 +353,12 @@ def _print_report(report, as_json: bool, loaded: LoadedArticles) -> None:
     console.print(f"tokenized {report.tokenized}, encoded {report.encoded}"
                   + (f" ({report.vectors_cached} vectors from the vector cache)" if report.vectors_cached else ""), highlight=False)
     if report.memory:
-        console.print("precedent memory: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in report.memory.items()), highlight=False)
+        _print_memory(report.memory)
     console.print("stages (wall / cpu): " + ", ".join(f"{k} {v:.1f}s/{report.cpu_timings.get(k, 0):.1f}s" for k, v in report.timings.items()), highlight=False)
+
+
+def _print_memory(info: dict) -> None:
+    console.print("precedent memory: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in info.items()), highlight=False)
 
 
 @index_app.command("info")

@@ -53,14 +53,14 @@ def pairs_command(
 ) -> None:
     """Build (holding → article) pairs and benchmark query sets, split by decision date."""
     from legalret.ingest.output import check_output_path
-    from legalret.pairs.build import build_from_sources
+    from legalret.pairs.build import build_from_sources, pairs_files
     from legalret.progress import console
 
     if out.exists() and not out.is_dir():
         raise LegalretError(f"--out {out}: is a file; give a folder for the pairs")
-    for name in ("stats.json", "train.jsonl", "dev.jsonl", "train_queries.jsonl", "dev_queries.jsonl"):
-        if (out / name).is_dir():  # (the generic advice named a file inside that folder)
-            raise LegalretError(f"--out {out}: {out / name} is a folder, where the pairs' {name} goes; choose another --out")
+    for path in pairs_files(out).values():
+        if path.is_dir():  # (the generic advice named a file inside that folder)
+            raise LegalretError(f"--out {out}: {path} is a folder, where the pairs' {path.name} goes; choose another --out")
     check_output_path(out / "stats.json")  # the folder can be created and written, checked before any work
 
     stats = build_from_sources(

@@ -100,8 +100,6 @@ def machine_info() -> dict[str, Any]:
 
 def _torch_threads() -> int | None:
     """torch's intra-op threads, when torch is already imported (never imported for this)."""
-    import sys
-
     torch = sys.modules.get("torch")
     return int(torch.get_num_threads()) if torch is not None else None
 

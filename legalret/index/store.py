@@ -307,9 +307,15 @@ def reading(path: Path) -> Iterator[None]:
         raise IndexError_(f"{path}: cannot read the index file ({type(e).__name__}{': ' + detail if detail else ''}); {ADVICE}") from e
 
 
+#: What :func:`load_index` (and ``Searcher(verify=…)``) take.
+VERIFY_MODES = ("stamp", "full", "size", "none")
+
+
 def load_index(index_dir: str | Path, *, verify: str = "stamp", mmap: bool = False) -> IndexData:
     """Load the live generation. ``verify``: 'stamp' (sha256 of every file unless the verified stamp
     still matches: see :func:`verify_generation`), 'full' (always), 'size' or 'none'."""
+    if verify not in VERIFY_MODES:  # ('bogus' had quietly run the 'size' check)
+        raise ValueError(f"verify must be one of {', '.join(VERIFY_MODES)}, not {verify!r}")
     index_dir = Path(index_dir)
     gen = current_generation(index_dir)
     clean_stale_temps(index_dir)

@@ -176,7 +176,7 @@ def note_skipped_facts(report: JoinReport, shown: int = 10) -> None:
     """The first facts lines left out, on the console (the rest counted)."""
     from legalret.progress import console
 
-    errors = report.skipped + report.conflicts
+    errors = report.left_out
     for err in errors[:shown]:
         console.print(f"[yellow]skipped facts line:[/] {err}", highlight=False)
     if len(errors) > shown:

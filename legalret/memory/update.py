@@ -105,8 +105,7 @@ class MemoryBuild:
         facts_memory = facts_memory_from_items(facts_items)  # tokenized here, as the holdings are (the reading
         self.info["facts_items"] = len(facts_memory)           # process runs no tokenizer: see _ReadAhead)
         note_skipped_facts(facts_report)
-        self.info.update(facts_skipped=len(facts_report.skipped) + len(facts_report.conflicts),
-                         facts_unjoined=facts_report.unjoined)
+        self.info.update(facts_skipped=len(facts_report.left_out), facts_unjoined=facts_report.unjoined)
         return {MEMORY_PART: memory, FACTS_PART: facts_memory}
 
     def _read(self, catalog: ArticleCatalog, track: Callable) -> tuple[list, list, list | None, JoinReport | None]:
@@ -363,7 +362,7 @@ class MemoryUpdate:
             else:
                 counts = add_facts(facts_memory, self.facts, memory, report)
             note_skipped_facts(report)
-            counts.update(skipped=len(report.skipped) + len(report.conflicts), unjoined=report.unjoined)
+            counts.update(skipped=len(report.left_out), unjoined=report.unjoined)
             self.info.update({f"facts_{k}": v for k, v in counts.items()})
             if counts["items"]:
                 out[FACTS_PART] = facts_memory

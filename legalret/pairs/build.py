@@ -53,7 +53,7 @@ from legalret.keys import law_of, parse_key
 from legalret.precedents.citations import numbering_since, predates_numbering
 from legalret.precedents.parse import Precedent
 
-__all__ = ["TEMPLATES", "PairSet", "build_pairs", "write_pairs", "write_jsonl", "read_jsonl", "synthetic_pairs"]
+__all__ = ["TEMPLATES", "PairSet", "build_pairs", "pairs_files", "write_pairs", "write_jsonl", "read_jsonl", "synthetic_pairs"]
 
 #: Query templates for holdings; ``{holding}`` is the 판시사항 item. ``card`` is the model card's template.
 TEMPLATES: dict[str, str] = {
@@ -334,18 +334,25 @@ def read_jsonl(path: str | os.PathLike) -> list[dict]:
     return out
 
 
-def write_pairs(pairset: PairSet, out_dir: str | os.PathLike, extra_stats: dict | None = None) -> dict[str, Path]:
-    """Write the five files into ``out_dir`` (each atomically); returns their paths."""
+def pairs_files(out_dir: str | os.PathLike) -> dict[str, Path]:
+    """The five files of a pairs folder: ``train``, ``train_queries``, ``dev``, ``dev_queries`` (JSONL), ``stats``."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     paths = {}
     for split in SPLITS:
         paths[split] = out / f"{split}.jsonl"
-        write_jsonl(paths[split], pairset.pairs(split))
         paths[f"{split}_queries"] = out / f"{split}_queries.jsonl"
+    paths["stats"] = out / "stats.json"
+    return paths
+
+
+def write_pairs(pairset: PairSet, out_dir: str | os.PathLike, extra_stats: dict | None = None) -> dict[str, Path]:
+    """Write the five files (:func:`pairs_files`) into ``out_dir`` (each atomically); returns their paths."""
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    paths = pairs_files(out_dir)
+    for split in SPLITS:
+        write_jsonl(paths[split], pairset.pairs(split))
         write_jsonl(paths[f"{split}_queries"], pairset.queries(split))
     stats = {**pairset.stats, **(extra_stats or {})}
-    paths["stats"] = out / "stats.json"
     with atomic_path(paths["stats"]) as tmp, open(tmp, "w", encoding="utf-8") as f:
         json.dump(stats, f, ensure_ascii=False, indent=2, default=str)
     return paths

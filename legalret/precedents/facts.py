@@ -67,6 +67,11 @@ class JoinReport:
     conflicts: list[SourceError] = field(default_factory=list)
     unjoined: int = 0
 
+    @property
+    def left_out(self) -> list[SourceError]:
+        """The lines left out, each with why: unread ones, then those naming two decisions."""
+        return self.skipped + self.conflicts
+
 
 def case_key(case_no: str) -> str:
     """A 사건번호 as decisions are matched: without spaces (``2014다88383, 88390`` and ``2014다88383,88390`` are one
