@@ -33,6 +33,11 @@ def test_load_by_path_and_env_dir(tmp_path, monkeypatch):
         ("name: x\nlaws: [민법, 3]\n", "laws"),
         ("name: x\nlaws: [민법]\nkinds: [조례]\n", "kinds"),
         ("- just\n- a list\n", None),
+        # a misspelt field or an empty list had meant every law (an all-law build of ~100 minutes)
+        ("nam: x\nlaw: [주택임대차보호법]\n", "law"),
+        ("name: x\nlaws: []\n", "laws"),
+        ("name: x\nkinds: [법률]\n", "laws"),
+        ("name: x\nlaws:\n", "laws"),
     ],
 )
 def test_bad_manifests(tmp_path, text, field):

@@ -204,6 +204,26 @@ def test_missing_law_and_missing_mirror(mirror_zip, tmp_path):
         pull(["민법"], mirror=tmp_path / "nope.zip")
 
 
+def test_a_short_name_is_found_when_its_law_was_pulled(mirror_zip, monkeypatch):
+    """`corpus pull 주임법` (or `laws: [주임법]`) pulled 주택임대차보호법 and then said "law '주임법' was not found"."""
+    import importlib
+
+    for module in ("legalret.ingest.sources", "legalret.corpus.pull"):  # the fixture mirror holds 민법, 상법
+        monkeypatch.setattr(importlib.import_module(module), "law_aliases", lambda: {"민사법": "민법"})
+    result = pull(["민사법"], mirror=mirror_zip)
+    assert {a.law for a in result.articles} == {"민법"} and result.missing == [] and not result.report.errors
+
+
+def test_cli_pull_refuses_to_write_over_its_mirror(mirror_zip, tmp_path):
+    """`--mirror m.zip --out m.zip` replaced the archive with its articles (and said 'wrote 10 articles')."""
+    copy = tmp_path / "mirror.zip"
+    shutil.copy(mirror_zip, copy)
+    before = copy.read_bytes()
+    result = CliRunner().invoke(app, ["corpus", "pull", "민법", "--mirror", str(copy), "--out", str(copy)])
+    assert result.exit_code == 1 and "is one of the inputs" in str(result.exception)
+    assert copy.read_bytes() == before
+
+
 def test_all_laws_manifest_needs_a_mirror():
     with pytest.raises(LegalretError, match="only a local mirror"):
         pull(["all-acts"], source="github")

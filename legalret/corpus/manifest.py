@@ -126,6 +126,10 @@ def is_manifest_ref(value: str) -> bool:
     return any((d / f"{value}.yaml").is_file() or (d / f"{value}.yml").is_file() for d in manifest_dirs())
 
 
+#: The fields a manifest may have (anything else is refused: it is a typo of one of them).
+MANIFEST_FIELDS = ("name", "description", "laws", "kinds", "measured")
+
+
 def load_manifest(name_or_path: str | os.PathLike | None = None) -> Manifest:
     """Load a manifest by name (``civil-commercial``) or path. A malformed one is a :class:`SourceError`
     naming the file and field."""
@@ -144,13 +148,19 @@ def load_manifest(name_or_path: str | os.PathLike | None = None) -> Manifest:
         raise SourceError(str(path), f"not valid YAML ({e})", line=line + 1 if line is not None else None) from e
     if not isinstance(data, dict):
         raise SourceError(str(path), "a manifest is a mapping with 'name', 'laws' and 'kinds'")
-    laws = data.get("laws", "all")
-    if laws == "all" or laws is None:
-        laws = []
-    elif isinstance(laws, str):
+    unknown_fields = sorted(str(k) for k in data if k not in MANIFEST_FIELDS)
+    if unknown_fields:  # 'law:' for 'laws:' had meant every law: a misspelt field must not widen the corpus
+        raise SourceError(str(path), f"unknown field(s) {unknown_fields}; a manifest has {', '.join(MANIFEST_FIELDS)}",
+                          field=unknown_fields[0])
+    if "laws" not in data:
+        raise SourceError(str(path), "missing: write 'laws: all' for every law, or list the law names", field="laws")
+    laws = data["laws"]
+    if isinstance(laws, str):
         laws = [laws]
-    if not isinstance(laws, list) or not all(isinstance(x, str) and x.strip() for x in laws):
-        raise SourceError(str(path), "must be 'all' or a list of law names", field="laws")
+    if not isinstance(laws, list) or not laws or not all(isinstance(x, str) and x.strip() for x in laws):
+        raise SourceError(str(path), "must be 'all' or a non-empty list of law names", field="laws")
+    if laws == ["all"]:
+        laws = []  # Manifest.all_laws
     kinds = data.get("kinds") or []
     if isinstance(kinds, str):
         kinds = [kinds]

@@ -45,7 +45,7 @@ from legalret.corpus.manifest import Manifest, document_title, is_manifest_ref, 
 from legalret.errors import LegalretError, NetworkError, SourceError
 from legalret.ingest.document import normalize_kind
 from legalret.ingest.sources import IngestReport, SourceFile, ingest
-from legalret.keys import LawNames
+from legalret.keys import LawNames, law_aliases
 from legalret.text import MIDDLE_DOTS, normalize
 
 SOURCES = ("mirror", "github", "lawgo")
@@ -228,6 +228,7 @@ def _missing(manifest: Manifest, articles: list[Article]) -> list[str]:
     if manifest.all_laws:
         return []
     have = LawNames({a.law for a in articles})
+    have.add_aliases(law_aliases())  # '주임법' pulled 주택임대차보호법 (ingest's filter knows the short names): found
 
     def found(law: str) -> bool:
         act, own = split_kind(law)
