@@ -92,7 +92,7 @@ def test_duplicate_keys_last_wins(tmp_path):
     arts = sup.articles()
     dup = sup.amended(arts[0], "물건을 점유하는 자는 점유권이 있다.")
     r = build_index(arts + [dup], tmp_path / "idx", model="none")
-    assert r.duplicates == 1
+    assert r.duplicates == 1 and r.duplicate_keys == [dup.key]  # named: the console said "duplicate keys 1" alone
     data = load_index(tmp_path / "idx")
     assert data.articles[data.by_key[dup.key]].paragraphs[0].text == dup.paragraphs[0].text
 

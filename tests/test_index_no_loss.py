@@ -183,6 +183,13 @@ def test_characters_lost_before_the_file_was_saved_are_refused_unless_accepted(t
     assert "--accept-uncertain-repairs" in line and [g.name for g in generations(md_index)] == gens
     strict = _cli("ingest", str(path), "--out", str(tmp_path / "out.jsonl"), "--strict")
     assert strict.exit_code != 0 and "lost characters" in strict.output and not (tmp_path / "out.jsonl").exists()
+    # accepted, it is indexed — and said (it had gone in without a note: "mojibake": null, no warning)
+    r = _cli("index", "add", str(path), "--index", str(md_index), "--model", "none", "--accept-uncertain-repairs",
+             "--json")
+    assert r.exit_code == 0, r.output
+    result = json.loads(r.stdout.strip().splitlines()[-1])
+    assert result["mojibake"]["accepted_files"] == [str(path)] and result["mojibake"]["uncertain"] == 1
+    assert "uncertain span(s) indexed as they are (accepted)" in r.stderr and "U+FFFD" in r.stderr
 
 
 def test_certain_repairs_are_indexed_and_reported(tmp_path, md_index):

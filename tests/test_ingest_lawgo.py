@@ -92,6 +92,30 @@ def test_json_and_xml_agree(fixtures_dir):
     assert strip(j) == strip(x)
 
 
+@pytest.mark.parametrize("wrong", ["latin-1", "cp1252"])
+def test_a_mis_encoded_json_reads_as_the_clean_one(fixtures_dir, tmp_path, wrong):
+    """UTF-8 read as Latin-1 and saved by json.dump (its default ensure_ascii: the mojibake behind \\u escapes) was
+    refused ("no '법령' object"); read as cp1252 only in some rows, 항번호 'â‘¡', 호번호 'ê°\\x80' and 조문여부 kept their
+    mojibake — paragraphs lost their numbers, 전문 rows became articles. Now every field reads as in the clean file."""
+    from legalret.ingest.sources import ingest
+
+    clean_path = fixtures_dir / "ingest" / "lawgo" / "테스트법.json"
+    raw = clean_path.read_bytes()
+    path = tmp_path / "moji.json"
+    if wrong == "latin-1":
+        json.dump(json.loads(raw.decode("latin-1")), path.open("w", encoding="utf-8"))  # ensure_ascii: \u escapes
+    else:
+        data = json.loads(raw.decode("utf-8"))
+        moji = lambda x: (x.encode().decode("cp1252", "ignore") if isinstance(x, str) else  # noqa: E731
+                          [moji(y) for y in x] if isinstance(x, list) else
+                          {k: moji(v) for k, v in x.items()} if isinstance(x, dict) else x)
+        data["법령"]["조문"]["조문단위"] = [moji(u) for u in data["법령"]["조문"]["조문단위"]]
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    strip = lambda r: [{k: v for k, v in a.to_dict().items() if k not in ("line", "source")} for a in r.articles]  # noqa: E731
+    clean, read = ingest([clean_path]), ingest([path])
+    assert read.report.repaired_files and strip(read) == strip(clean)
+
+
 def test_ministry_ordinance_kind_is_enforcement_rule():
     data = {"법령": {"기본정보": {"법령명_한글": "테스트법 시행규칙", "법종구분": {"content": "고용노동부령"}},
                    "조문": {"조문단위": {"조문번호": "1", "조문여부": "조문", "조문내용": "제1조(목적) 목적"}}}}

@@ -137,6 +137,34 @@ def test_bad_markdown_is_a_source_error(text, reason):
     assert reason in str(e.value) and e.value.path == "x.md"
 
 
+def test_an_explicit_branch_heading_overrules_a_repeat_numbered_as_it():
+    """A repeated '##### 제2조 (정의)' is numbered 제2조의2 by the lost-branch rule; the file's own '##### 제2조의2
+    (특례)' had then been dropped as the duplicate (the stray repeat kept in its place): the explicit one wins."""
+    text = ("---\n제목: 테스트법\n법령구분: 법률\n---\n\n##### 제2조 (정의)\n\n정의 하나.\n\n"
+            "##### 제2조 (정의)\n\n정의 둘.\n\n##### 제2조의2 (특례)\n\n특례 규정.\n\n##### 제3조 (시행)\n\n시행.\n")
+    doc = parse_markdown(text, "dup.md")
+    assert [(a.key, a.title) for a in doc.articles] == [
+        ("테스트법 제2조", "정의"), ("테스트법 제2조의2", "특례"), ("테스트법 제3조", "시행")]
+    (warning,) = doc.warnings
+    assert warning.line == 10 and "not that article" in str(warning) and "line 14" in str(warning)
+
+
+def test_a_bare_heading_is_left_out_not_indexed_blank(tmp_path):
+    """The mirror's 150 bare headings ('##### 제2조' with no title or text between 제2조 and 제3조 of 주택임대차보호법
+    시행령) were read as a blank 제2조의2 — ranked and cited with no text. The numbering of later repeats is kept."""
+    from legalret.ingest.sources import ingest
+
+    path = tmp_path / "시행령.md"
+    path.write_text("---\n제목: 테스트법 시행령\n법령구분: 대통령령\n---\n\n##### 제2조 (정의)\n\n정의.\n\n##### 제2조\n\n"
+                    "##### 제2조 (특례)\n\n특례.\n\n##### 제3조 삭제 <2020.1.1>\n", encoding="utf-8")
+    result = ingest([path])
+    assert [a.key for a in result.articles] == ["테스트법 시행령 제2조", "테스트법 시행령 제2조의3", "테스트법 시행령 제3조"]
+    assert result.articles[-1].deleted  # a 삭제 article has its notice: kept
+    (warning,) = result.report.warnings
+    assert "테스트법 시행령 제2조의2 has no title and no text; left out" in str(warning) and warning.line == 10
+    assert result.report.dropped["테스트법 시행령"] == 1
+
+
 def test_item_and_subitem_branches_are_recovered_too():
     # the mirror writes 호 '5의2.' as a second '5.' (and 목 '가의2.' as a second '가.')
     text = ("---\n제목: 상법\n법령구분: 법률\n---\n\n##### 제302조 (주식청약서)\n\n"

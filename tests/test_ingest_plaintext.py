@@ -54,6 +54,24 @@ def test_title_lines_switch_laws_and_kinds():
     assert [(d.law, d.kind, len(d.articles)) for d in docs] == [("민법", "법률", 1), ("민법 시행령", "시행령", 1)]
 
 
+def test_a_title_copied_from_law_go_kr_names_the_law_not_the_file(tmp_path):
+    """law.go.kr prints '[시행 …] [법률 제…호, …]' (and '( 약칭: … )') around the law's name: the title line was not
+    taken, so the file's name named the law — articles of 주택임대차보호법 filed under 상가임대차법, without a word."""
+    version = "[시행 2026. 1. 2.] [법률 제21065호, 2025. 10. 1., 일부개정]\n\n"
+    body = "제1조(목적) 이 법은 목적으로 한다.\n제2조(적용 범위) 적용한다.\n"
+    for title in ("주택임대차보호법", "주택임대차보호법 ( 약칭: 주택임대차법 )"):
+        [doc] = parse_plaintext(f"{title}\n{version}{body}", "상가임대차법.txt")
+        assert doc.law == "주택임대차보호법" and len(doc.articles) == 2, title
+    # old Mac line ends (CR only) read as one line: every article had merged into 제1조
+    from legalret.ingest.sources import ingest
+
+    path = tmp_path / "cr.txt"
+    path.write_bytes(f"주택임대차보호법\r{body}".replace("\n", "\r").encode("utf-8"))
+    result = ingest([path])
+    assert [a.key for a in result.articles] == ["주택임대차보호법 제1조", "주택임대차보호법 제2조"]
+    assert result.articles[0].body_text() == "이 법은 목적으로 한다."
+
+
 def test_law_from_file_name_and_explicit():
     [doc] = parse_plaintext("제1조(목적) 이 법은 목적을 정한다.\n", "dumps/근로기준법.txt")
     assert doc.law == "근로기준법"

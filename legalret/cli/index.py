@@ -80,6 +80,8 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
     if report is not None:
         doubtful = [] if accept_uncertain else _skip_doubtful(loaded, report)
         _note_repairs(loaded, report, doubtful)
+        if accept_uncertain:
+            _note_accepted(loaded, report)
         loaded.incomplete = dict(report.dropped)
         for law, n in loaded.incomplete.items():  # an unreadable article is not a repealed one: say what is kept
             console.print(f"[yellow]note:[/] {escape(law)}: {n} article(s) could not be read (warnings below); an "
@@ -133,6 +135,20 @@ def _note_repairs(loaded: LoadedArticles, report, doubtful: list[str]) -> None:
                   + ("; `legalret fix-text FILE > FIXED` lists every span" if guessed or uncertain else ""),
                   highlight=False, soft_wrap=True)
     loaded.mojibake = {"repaired": spans, "rebuilt": guessed, "uncertain": uncertain, "files": sorted(files)}
+
+
+def _note_accepted(loaded: LoadedArticles, report) -> None:
+    """Say which files were indexed with uncertain text the mojibake note does not cover: characters lost in a wrong
+    decoding (U+FFFD) with nothing repaired — accepted with --accept-uncertain-repairs, they had gone in without a word."""
+    files = [f for f in dict.fromkeys(w.path for w in report.uncertain) if f not in report.repaired_files]
+    if not files:
+        return
+    n = sum(w.path in files for w in report.uncertain)
+    console.print(f"[yellow]note:[/] {n} uncertain span(s) indexed as they are (accepted) in {len(files)} file(s) "
+                  f"({escape(files[0])}{' …' if len(files) > 1 else ''}): {escape(str(report.uncertain[0]))}",
+                  highlight=False, soft_wrap=True)
+    loaded.mojibake = (loaded.mojibake or {"repaired": 0, "rebuilt": 0, "uncertain": 0, "files": []}) | {
+        "uncertain": (loaded.mojibake or {}).get("uncertain", 0) + n, "accepted_files": files}
 
 
 def _one_value(values):
@@ -325,7 +341,7 @@ def export_command(
 def _print_report(report, as_json: bool, loaded: LoadedArticles) -> None:
     if as_json:
         d = {k: getattr(report, k) for k in ("generation", "wrote", "articles", "searchable", "laws", "added", "changed", "removed",
-                                              "unchanged", "duplicates", "tokenized", "encoded", "vectors_cached", "memory", "timings",
+                                              "unchanged", "duplicates", "duplicate_keys", "tokenized", "encoded", "vectors_cached", "memory", "timings",
                                               "cpu_timings")}
         d["index"] = str(report.index_dir)
         d["mojibake"] = loaded.mojibake
@@ -347,14 +363,21 @@ def _print_report(report, as_json: bool, loaded: LoadedArticles) -> None:
     )
     console.print(
         f"added [green]{report.added}[/], changed [yellow]{report.changed}[/], removed [red]{report.removed}[/], "
-        f"unchanged {report.unchanged}" + (f", duplicate keys {report.duplicates}" if report.duplicates else ""),
-        highlight=False,
+        f"unchanged {report.unchanged}" + (f", duplicate keys {report.duplicates} ({_named(report)}: the last copy "
+                                           "of each kept)" if report.duplicates else ""),
+        highlight=False, soft_wrap=True,
     )
     console.print(f"tokenized {report.tokenized}, encoded {report.encoded}"
                   + (f" ({report.vectors_cached} vectors from the vector cache)" if report.vectors_cached else ""), highlight=False)
     if report.memory:
         _print_memory(report.memory)
     console.print("stages (wall / cpu): " + ", ".join(f"{k} {v:.1f}s/{report.cpu_timings.get(k, 0):.1f}s" for k, v in report.timings.items()), highlight=False)
+
+
+def _named(report) -> str:
+    """The repeated keys a build report names, and how many more there were."""
+    more = report.duplicates - len(report.duplicate_keys)
+    return ", ".join(report.duplicate_keys) + (f" and {more} more" if more > 0 else "")
 
 
 def _print_memory(info: dict) -> None:

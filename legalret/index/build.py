@@ -120,6 +120,7 @@ class BuildReport:
     removed: int = 0
     unchanged: int = 0
     duplicates: int = 0  # same key twice in the input (the last one wins)
+    duplicate_keys: list[str] = field(default_factory=list)  # those keys (the first few: what the console names)
     tokenized: int = 0  # texts run through Kiwi (the rest came from the token cache)
     encoded: int = 0  # texts run through the encoder (the rest came from the index's vectors or the vector cache)
     vectors_cached: int = 0  # of those not in the previous generation: vectors read from legalret.index.vector_cache
@@ -197,7 +198,7 @@ def build_index(
     report = BuildReport(index_dir)
     stages = _Stages(report, verbose)
     with stages("collect"):
-        merged, report.duplicates = _dedupe(articles)
+        merged, report.duplicate_keys, report.duplicates = _dedupe(articles)
     settings = _tokenizer_settings(tokenizer)
     with IndexLock(index_dir):
         with stages("load encoder"):
@@ -258,7 +259,7 @@ def add_to_index(
     report = BuildReport(index_dir)
     stages = _Stages(report, verbose)
     with stages("collect"):
-        incoming, report.duplicates = _dedupe(articles)
+        incoming, report.duplicate_keys, report.duplicates = _dedupe(articles)
     current_generation(index_dir)  # a clear error before the lock creates the directory
     with IndexLock(index_dir):
         with stages("load index"):
@@ -372,15 +373,24 @@ def _check_cut_off(incoming: "OrderedDict[str, Article]", previous: IndexData) -
 
 
 # ---- merging ----------------------------------------------------------------------------------------
-def _dedupe(articles: Iterable[Article]) -> tuple["OrderedDict[str, Article]", int]:
+#: How many repeated keys a build report names (the count covers all).
+NAMED_DUPLICATES = 5
+
+
+def _dedupe(articles: Iterable[Article]) -> tuple["OrderedDict[str, Article]", list[str], int]:
+    """The articles by key — a key given twice keeps its last copy (an articles file with a corrected article
+    appended) — the first repeated keys (:data:`NAMED_DUPLICATES`: the console names them) and how many repeats."""
     merged: OrderedDict[str, Article] = OrderedDict()
+    named: list[str] = []
     duplicates = 0
     for art in articles:
         art.law = normalize(art.law)  # (an Article changed after it was made: its law as its key spells it)
         if art.key in merged:
             duplicates += 1
+            if len(named) < NAMED_DUPLICATES and art.key not in named:
+                named.append(art.key)
         merged[art.key] = art
-    return merged, duplicates
+    return merged, named, duplicates
 
 
 def _merge(

@@ -62,7 +62,18 @@ def parse_lawgo_json(text: str, source: str = "", *, fix: Fix | None = None) -> 
         raise SourceError(source, f"malformed JSON: {e.msg} (column {e.colno})", line=e.lineno, field="JSON") from e
     lines = _key_lines(text)
     objects = data if isinstance(data, list) else [data]
+    if fix is not None:  # keys in mojibake behind \u escapes (json.dump's default ensure_ascii), which the repair of
+        # the whole text before parsing cannot see: read them now, as the values are read one by one
+        objects = [_fixed_keys(obj, fix) if isinstance(obj, dict) and "법령" not in obj else obj for obj in objects]
     return [_parse_law(obj, source, fix, lines, fmt="lawgo-json") for obj in objects]
+
+
+def _fixed_keys(value: Any, fix: Fix) -> Any:
+    if isinstance(value, dict):
+        return {(k if k.isascii() and "\\u" not in k else fix(k)): _fixed_keys(v, fix) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fixed_keys(v, fix) for v in value]
+    return value
 
 
 def _key_lines(text: str) -> dict[str, deque[int]]:
@@ -108,7 +119,7 @@ def _parse_law(obj: Any, source: str, fix: Fix | None, lines: dict[str, deque[in
     name = normalize(name)
     doc = LawDocument(
         law=name,
-        kind=normalize_kind(_text(info.get("법종구분")), name),
+        kind=normalize_kind(_text(info.get("법종구분"), fix), name),
         law_id=_text(info.get("법령ID")),
         promulgated=iso_date(_text(info.get("공포일자"))),
         effective_date=iso_date(_text(info.get("시행일자"))),
@@ -128,7 +139,7 @@ def _parse_law(obj: Any, source: str, fix: Fix | None, lines: dict[str, deque[in
         try:
             if not isinstance(unit, dict):
                 raise ValueError(f"expected an object, got {type(unit).__name__}")
-            if _text(unit.get("조문여부")) == "전문":
+            if _text(unit.get("조문여부"), fix) == "전문":  # (in mojibake, 전문 rows had been read as articles)
                 chapter = _update_chapter(chapter, _lines(unit.get("조문내용"), fix))
                 continue
             article = _article(unit, doc, chapter, branches, fix)
@@ -180,13 +191,17 @@ def _article(unit: dict, doc: LawDocument, chapter, branches: BranchCounter, fix
     for hang in paragraphs:
         if not isinstance(hang, dict):
             raise ValueError(f"항 is {type(hang).__name__}, expected an object")
-        number_mark = _text(hang.get("항번호")).strip()
+        number_mark = _mark(hang.get("항번호"), fix)
         para_number = circled_to_int(number_mark) if number_mark else None
         if number_mark and para_number is None and number_mark.isdigit():
             para_number = int(number_mark)
         text = _join(_lines(hang.get("항내용"), fix))
         if number_mark and text.startswith(number_mark):
             text = text[len(number_mark):].strip()
+        elif para_number is None and text[:1] and circled_to_int(text[0]) is not None:
+            # a 항번호 the repair could not read ('â‘¡' is too short to tell from Latin text): its 항내용, repaired,
+            # starts with the mark — the paragraph had lost its number, and '… 제2항' its paragraph
+            para_number, text = circled_to_int(text[0]), text[1:].strip()
         if para_number is None and not text and article.paragraphs and not article.paragraphs[-1].items:
             para = article.paragraphs[-1]  # 항 dict holding only 호: they belong to the article's body
         else:
@@ -203,7 +218,7 @@ def _numbered(unit: Any, level: str, prefix: re.Pattern, fix: Fix) -> tuple[str,
     (``1. …``, ``가. …``), which is cut from the text either way."""
     if not isinstance(unit, dict):
         raise ValueError(f"{level} is {type(unit).__name__}, expected an object")
-    mark = _text(unit.get(f"{level}번호")).strip().rstrip(".")
+    mark = _mark(unit.get(f"{level}번호"), fix).rstrip(".")
     text = _join(_lines(unit.get(f"{level}내용"), fix))
     m = prefix.match(text)
     if m:
@@ -233,6 +248,20 @@ def _as_list(value: Any) -> list:
     if value is None or value == "":
         return []
     return value if isinstance(value, list) else [value]
+
+
+def _mark(value: Any, fix: Fix | None) -> str:
+    """A 항/호/목 number ('②', '1의2', '가'). In a mis-encoded file it is too short for the repair to tell from Latin text
+    ('â‘¡', 'ê°\x80'): when the repair leaves it so, UTF-8 read as cp1252 or Latin-1 is undone exactly (a real
+    mark has no such reading: it cannot be encoded in either)."""
+    mark = _text(value, fix).strip()
+    if fix is not None and not mark.isascii():
+        for wrong in ("cp1252", "latin-1"):
+            try:
+                return mark.encode(wrong).decode("utf-8")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                continue
+    return mark
 
 
 def _text(value: Any, fix: Fix | None = None) -> str:

@@ -26,13 +26,16 @@ Usage::
     doc = parse_markdown(text, source="legalize-kr/민법/법률.md")
     doc.law, doc.kind, len(doc.articles)      # ('민법', '법률', 1192)
 
-Two defects of the real mirror are repaired here, and both are reported as warnings:
+Two defects of the real mirror are repaired here:
 
 * **lost branch numbers** — ``제312조의2`` appears as a second ``##### 제312조`` heading; the order is
-  kept, so the k-th repeat of a number is ``의(k+1)`` (:class:`~legalret.ingest.document.BranchCounter`).
+  kept, so the k-th repeat of a number is ``의(k+1)`` (:class:`~legalret.ingest.document.BranchCounter`). This is
+  the mirror's own convention (28,341 such headings, none warned of); a warning names a repeat that an explicit
+  ``제N조의M`` heading of the same number overrules (the explicit one is kept);
 * **unresolved git merge conflicts** (``<<<<<<< HEAD`` … ``=======`` … ``>>>>>>>``) left in about 80
   files: each file is resolved to the one side whose front matter is the latest promulgation
-  (공포일자, then 법령MST), consistently for every hunk — mixing sides would splice two versions.
+  (공포일자, then 법령MST), consistently for every hunk — mixing sides would splice two versions; a warning
+  names each file.
 
 부칙 (from ``## 부칙`` on) are dropped: they are not articles of the body.
 """
@@ -226,7 +229,7 @@ def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
     explicit_branch: int | None = None
     para: Paragraph | None = None
     item: Item | None = None
-    seen: dict[tuple[int, int], int] = {}  # (number, branch) → line
+    seen: dict[tuple[int, int], tuple[int, int, bool]] = {}  # (number, branch) → (line, index in doc.articles, explicit)
 
     def finish(article: Article | None) -> None:
         nonlocal chapter, chapter_names
@@ -244,12 +247,23 @@ def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
         article.branch = branches.assign(article.number, explicit_branch)
         article.deleted = is_deleted_body(article)
         ident = (article.number, article.branch)
+        explicit = explicit_branch is not None
         if ident in seen:  # only explicit '제N조의M' headings can repeat; keys must stay unique
+            line, index, was_explicit = seen[ident]
+            if explicit and not was_explicit:
+                # the earlier one was a repeated '제N조' heading numbered 의M by the lost-branch rule — a guess the
+                # real '제N조의M' heading overrules (it had been dropped as the duplicate)
+                doc.warnings.append(SourceError(
+                    doc.source, f"the repeated heading at line {line}, read as {article.label}, is not that article "
+                                f"({article.label} is at line {article.line}); left it out", line=line, field="article"))
+                doc.articles[index] = article
+                seen[ident] = (article.line or 0, index, True)
+                return
             doc.warnings.append(SourceError(doc.source, f"duplicate article {article.label} (first at line "
-                                                        f"{seen[ident]}); kept the first", line=article.line,
+                                                        f"{line}); kept the first", line=article.line,
                                             field="article"))
             return
-        seen[ident] = article.line or 0
+        seen[ident] = (article.line or 0, len(doc.articles), explicit)
         doc.articles.append(article)
 
     for lineno, raw in lines:

@@ -58,7 +58,10 @@ _CONTINUES = re.compile(_CONTINUES_AFTER_TITLE.pattern + r"|[)）」』\]]|제\s
 _NAMED_HEADING = re.compile(r"^\s*(?P<law>[^\s제][^()]*?(?:법|법률|령|규칙|규정))\s+(?=제\s*\d+\s*조(?:\s*의\s*\d+)?\s*[(（])")
 # a line that is only a law name: '민법', '# 상법', '【민법】', '[상법 시행령]', '법령명: 민법'
 _TITLE_LINE = re.compile(r"^\s*(?:#+\s*|【\s*|\[\s*|법령명\s*[:：]\s*)?"
-                         r"(?P<law>[^\s\[\]【】#「」.,][^\[\]【】「」.,<>]{0,80}?(?:법|법률|령|규칙|규정))\s*(?:】|\])?\s*$")
+                         r"(?P<law>[^\s\[\]【】#「」.,][^\[\]【】「」.,<>()]{0,80}?(?:법|법률|령|규칙|규정))\s*(?:】|\])?"
+                         r"\s*(?:[(（]\s*약칭\s*[:：][^)）]*[)）])?\s*$")  # '주택임대차보호법 ( 약칭: 주택임대차법 )'
+# what law.go.kr prints between a law's name and its first article: '[시행 2026. 1. 2.] [법률 제21065호, …, 일부개정]'
+_VERSION_LINE = re.compile(r"^\s*\[\s*(?:시행|법률|대통령령|총리령|[가-힣]*부령|[가-힣]*규칙)\b[^\]]*\]")
 _ADDENDA = re.compile(r"^\s*(?:#+\s*)?부\s*칙(?:\s|<|\(|$)")
 _CHAPTER = re.compile(r"^\s*(?:#+\s*)?(제\s*\d+\s*(편|장|절|관)(?:\s*의\s*\d+)?(?:\s+\S.*)?)$")
 _ITEM = re.compile(r"^\s*(\d+(?:의\d+)?)\s*\.\s+(.*)$")
@@ -185,7 +188,7 @@ def _parse(text: str, source: str, law: str | None, kind: str | None, demoted: d
         must not switch the law."""
         for nxt in all_lines[index + 1:]:
             nxt = nxt.strip()
-            if nxt:
+            if nxt and not _VERSION_LINE.match(nxt):  # (law.go.kr's version line had hidden the title line)
                 return bool(_heading(nxt) or _CHAPTER.match(nxt) or _named_heading(nxt))
         return False
 

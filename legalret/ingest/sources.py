@@ -480,6 +480,8 @@ def iter_documents(sources, *, kinds=None, laws=None, report: IngestReport | Non
             report.files += 1
             fail(e)
             continue
+        if "\r" in text:  # CRLF, and old Mac CR-only files (read as one line, every article had merged into the first)
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
         report.files += 1
         fmt = src.format or detect_format(src.name, text)
         report.formats[fmt] += 1
@@ -507,6 +509,7 @@ def iter_documents(sources, *, kinds=None, laws=None, report: IngestReport | Non
             continue
         report.warnings.extend(warnings)
         for doc in kept:
+            _leave_out_empty(doc)
             report.warnings.extend(doc.warnings)
             if doc.dropped:
                 report.dropped[doc.law] += doc.dropped
@@ -514,6 +517,21 @@ def iter_documents(sources, *, kinds=None, laws=None, report: IngestReport | Non
     for err in source_errors:
         fail(err)
     report.filter_hint = wanted.hint()
+
+
+def _leave_out_empty(doc: LawDocument) -> None:
+    """Leave out (with a warning each) the articles that have neither a title nor a word of text and are not 삭제:
+    the mirror has 150 bare headings ('##### 제2조' between 제2조 and 제3조 of 주택임대차보호법 시행령, read as a
+    제2조의2 that does not exist), which were indexed, ranked and cited as blank articles."""
+    empty = {id(a) for a in doc.articles if not a.deleted and not a.title and not a.body_text().strip()}
+    if not empty:
+        return
+    for a in doc.articles:
+        if id(a) in empty:
+            doc.warnings.append(SourceError(doc.source, f"{a.key} has no title and no text; left out", line=a.line,
+                                            field="article"))
+    doc.articles = [a for a in doc.articles if id(a) not in empty]
+    doc.dropped += len(empty)
 
 
 def _drop_after(report: IngestReport, source: str, warnings: int, repairs: int, uncertain: int) -> None:
