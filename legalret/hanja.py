@@ -77,9 +77,21 @@ def _table() -> dict[str, tuple[str, ...]]:
     return table
 
 
+#: Simplified and Japanese forms common in legal writing (民法 第750条, 労働, 売買) that Unihan gives no Korean reading:
+#: each is read as its traditional form (働, Japan's own character, as 動: 労働 노동). (Only forms the table lacks: 権, 処, 国 … have readings of their own.)
+VARIANTS = dict(zip("条项号働売続労拠関与価従発経営断対当帰属戦図区変数気検旧状称継聴読転辺徴挙悪圧囲為応欧殴穏戸税収険譲庁軽乗剰浄単弾銭残験剣齢歯",
+                    "條項號動賣續勞據關與價從發經營斷對當歸屬戰圖區變數氣檢舊狀稱繼聽讀轉邊徵擧惡壓圍爲應歐毆穩戶稅收險讓廳輕乘剩淨單彈錢殘驗劍齡齒"))
+
+
 def readings(char: str) -> tuple[str, ...]:
-    """``char``'s Korean readings, the school reading first (``()`` for a character without one)."""
-    return _table().get(char, ())
+    """``char``'s Korean readings, the school reading first (``()`` for a character without one); a simplified or
+    Japanese form (:data:`VARIANTS`) has its traditional form's.
+
+    >>> readings("条"), readings("條")
+    (('조',), ('조',))
+    """
+    table = _table()
+    return table.get(char) or table.get(VARIANTS.get(char, ""), ())
 
 
 def _jamo(syllable: str) -> tuple[int, int, int] | None:

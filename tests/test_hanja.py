@@ -108,6 +108,13 @@ def test_a_citation_in_hanja_is_the_article(searcher):
     assert res.keys[0] == "민법 제750조"
     assert any(n.startswith("Hanja read in Hangul: 民法 → 민법") for n in res.notices), res.notices
     assert searcher.search("商法 第651條의2 質問", k=3).keys[0] == "상법 제651조의2"
+    # the simplified / Japanese 条 (Unihan gives it no Korean reading): it had been left as it was, and the search
+    # missed the article ("条 → 条")
+    for written in ("民法 第750条", "民法 第七百五十条", "民法 第750條"):
+        assert searcher.search(written, k=3).keys[0] == "민법 제750조", written
+    from legalret.hanja import read_hanja
+
+    assert read_hanja("労働契約の売買")[0].startswith("노동계약")
 
 
 def test_a_question_in_hanja_finds_what_it_finds_in_hangul(searcher):

@@ -35,6 +35,30 @@ def test_carry_over_and_same_law():
     assert keys("상법 제1조 동법 제2조") == ["상법 제1조", "상법 제2조"]
 
 
+def test_the_law_carries_over_past_titles_running_text_and_paragraphs():
+    """Common ways of writing several citations lost the law of the second one ("names no law") or its paragraph."""
+    assert keys("민법 제103조(반사회질서의 법률행위), 제104조(불공정한 법률행위)") == ["민법 제103조", "민법 제104조"]
+    assert keys("민법 제750조에 따르면 불법행위자는 배상하고, 제751조에 따라 위자료도") == ["민법 제750조", "민법 제751조"]
+    # not past another law's name, nor across a long stretch of text
+    assert keys("민법 제750조의 요건, 형법상 제20조") == ["민법 제750조"]
+    assert keys("민법 제750조 " + "가" * 70 + " 제751조") == ["민법 제750조"]
+    # every paragraph of one article: an invented 제5항 must be checked, not dropped
+    for text in ("민법 제8조 제1항 및 제5항", "민법 제8조 제1항, 제5항", "민법 제8조 제1항·제5항", "민법 제8조 제1항, 같은 조 제5항"):
+        assert [(c.key, c.paragraph) for c in find_citations(text, NAMES)] == [("민법 제8조", 1), ("민법 제8조", 5)], text
+    # numbers listed after a bare one; the branch written before 조; no stray 제750조 from "제 750 조의 2"
+    assert keys("민법 750, 751") == keys("민법 750 및 751") == ["민법 제750조", "민법 제751조"]
+    assert keys("민법 750, 3년") == ["민법 제750조"]
+    assert keys("상법 제651의2조") == ["상법 제651조의2"]
+    assert keys("민법 제 750 조의 2") == ["민법 제750조의2"]
+    # a law this index lacks carries over in the notices too, and is never replaced by the one before it
+    from legalret.search.citations import unresolved_citations
+
+    assert unresolved_citations("근로기준법 제23조 및 제27조", NAMES) == [
+        "'근로기준법 제23조': 근로기준법 is not in this index (see `legalret index info`)",
+        "'근로기준법 제27조': 근로기준법 is not in this index (see `legalret index info`)"]
+    assert keys("민법 제750조와 형법 제20조") == keys("민법 제750조, 형법상 제20조") == ["민법 제750조"]
+
+
 def test_no_false_positives():
     assert keys("유치권 간접점유") == []
     assert keys("삼성전자 1조원 투자와 민법") == []

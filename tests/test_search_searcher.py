@@ -77,9 +77,16 @@ def test_invisible_characters_and_invented_paragraphs(searcher):
     assert res.keys == ["민법 제750조"] and res.notices == ["cited article 민법 제750조 has no 제9항"]
     assert "has no 제9항" in res[0].reasons[0]
     assert not searcher.search("민법 제750조 제1항", k=1).notices  # one unnumbered paragraph: its 제1항
+    res = searcher.search("민법 제750조 제1항 및 제9항", k=2)  # the second paragraph is checked too, the article listed once
+    assert res.keys[0] == "민법 제750조" and res.keys.count("민법 제750조") == 1
+    assert res.notices == ["cited article 민법 제750조 has no 제9항"] and "has no 제9항" in res[0].reasons[0]
     res = searcher.search("상법 651조의2", k=1, laws=["민법"])  # cited outside the law filter: listed, and said
     assert res.keys == ["상법 제651조의2"]
     assert res.notices == ["cited articles of 상법 are listed though the law filter is 민법: the query cites them"]
+    decree = next(k for k in searcher.data.by_key if k.startswith("민법 시행령 제"))
+    res = searcher.search(decree, k=1, kinds=["법률"])  # … and outside the kind filter (it had been listed silently)
+    assert res.keys == [decree]
+    assert res.notices == ["cited articles of 민법 시행령 are listed though the kind filter is 법률: the query cites them"]
 
 
 def test_citation_to_missing_or_deleted_article_says_so(searcher):

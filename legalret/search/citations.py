@@ -44,12 +44,23 @@ _ARTICLE = re.compile(
 # followed by the end, a space or punctuation, or a particle — never by a unit or a case-number letter (년, 원,
 # 개, 다 …). A number glued to a word is a citation only when that whole word is a law's name (_bare_citations).
 _BARE_NUMBER = re.compile(
-    r"(?<![\d.])(?:제\s*)?(?P<num>[1-9]\d{0,3})(?:\s*의\s*(?P<branch>[1-9]\d{0,2}))?"
+    r"(?<![\d.])(?:제\s*)?(?P<num>[1-9]\d{0,3})(?:\s*의\s*(?P<branch>[1-9]\d{0,2}))?(?!\s*[조항호])"
     r"(?=$|[\s;:?!)\]」』\"'”’]|[.,](?!\d)|(?:은|는|이|가|을|를|에|의|과|와|도|만)(?![가-힣]))"
 )
+_MORE_BARE = re.compile(r"\s*(?:,|·|ㆍ|및|와|과)\s*")  # between two bare numbers of one law: "민법 750, 751"
 _SAME_LAW = re.compile(r"(?:같은\s*법|동\s*법)(?:\s*시행령)?\s*$")
-# What may stand between two citations of the same law: separators and conjunctions.
-_CARRY = re.compile(r"^[\s,·/및와과또는내지부터까지\-~ㆍ、]*$")
+# What may stand between two citations of the same law: separators and conjunctions, after the first one's title in
+# brackets ("민법 제103조(반사회질서의 법률행위), 제104조(불공정한 법률행위)").
+_CARRY = re.compile(r"^(?:\s*\([^()]{1,40}\))?[\s,·/및와과또는내지부터까지\-~ㆍ、]*$")
+# … or running text that names no other law ("민법 제750조에 따르면 …, 제751조에 따라"): the law read last is meant.
+_CARRY_TEXT_CHARS = 60
+_WORD = re.compile(r"[가-힣A-Za-z·ㆍ]+")
+_PARTICLE_END = re.compile(r"(?:상|의|은|는|이|가|을|를|에|에서|과|와|도|만|으로|로)$")
+# More paragraphs of the article just cited: "제8조 제1항 및 제5항", "제1항, 제2항", "제1항, 같은 조 제5항".
+_MORE_PARAGRAPHS = re.compile(r"(?:\s*(?:,|·|ㆍ|및|와|과|또는)\s*)+(?:같은\s*조\s*)?(?:제\s*)?(?P<para>\d{1,3})\s*항(?!\s*\d)"
+                              r"(?:\s*(?:제\s*)?(?P<item>\d{1,3})\s*호)?")
+# "제651의2조" (the branch before 조, as some write it) is 제651조의2
+_BRANCH_BEFORE_JO = re.compile(r"(?<!\d)(\d{1,4})\s*의\s*(\d{1,3})\s*조(?!\s*(?:원|달러|엔|위안|건|개|의|\d))")
 # … and what makes the two a range: "제750조 내지 제752조", "제750조부터 제752조까지", "제750조~제752조".
 _RANGE = re.compile(r"^\s*(?:내지|부터|[~∼\-–—])\s*$")
 _QUOTES = "「」『』\"'“”‘’()[]<>《》〈〉"
@@ -97,8 +108,8 @@ _NUMBER_LIST = re.compile(r"(?<!\d)(제\s*)?(\d{1,4}(?:\s*[,·]\s*\d{1,4})+)\s*�
 _HANJA_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 _HANJA_UNITS = {"十": 10, "百": 100, "千": 1000}
 _HANJA_NUMERAL = "[〇零一二三四五六七八九十百千]+"
-_HANJA_CITATION = re.compile(rf"第\s*({_HANJA_NUMERAL})\s*([條項號])(?:\s*之\s*({_HANJA_NUMERAL}))?")
-_HANJA_UNIT_OF = {"條": "조", "項": "항", "號": "호"}
+_HANJA_CITATION = re.compile(rf"第\s*({_HANJA_NUMERAL})\s*([條項號条项号])(?:\s*之\s*({_HANJA_NUMERAL}))?")
+_HANJA_UNIT_OF = {"條": "조", "項": "항", "號": "호", "条": "조", "项": "항", "号": "호"}  # (条 项 号: simplified forms)
 
 
 def hanja_number(numeral: str) -> int:
@@ -124,6 +135,8 @@ def citation_forms(text: str) -> str:
     if "§" in text:
         text = _SECTION.sub(lambda m: _SECTION_ITEM.sub(lambda n: f"제{n[1]}조" + (f"의{n[2]}" if n[2] else ""), m[1]),
                             text)
+    if "의" in text and "조" in text:
+        text = _BRANCH_BEFORE_JO.sub(r"\1조의\2", text)
     if "조" in text and ("," in text or "·" in text):
         text = _NUMBER_LIST.sub(lambda m: ", ".join(f"제{n}조" for n in re.findall(r"\d+", m[2])), text)
     return text
@@ -163,6 +176,15 @@ def _bare_citations(query: str, law_names: LawNames) -> list[QueryCitation]:
             continue  # glued to a word that only ends with a law's name
         out.append(QueryCitation(law=law, number=int(m["num"]), branch=int(m["branch"] or 0),
                                  raw=query[start : m.end()].strip(), start=start, end=m.end()))
+        end = m.end()  # "민법 750, 751": the numbers listed after it are the same law's (751 had been dropped)
+        for more in iter(lambda: _MORE_BARE.match(query, end), None):
+            number = _BARE_NUMBER.match(query, more.end())
+            if number is None:
+                break
+            out.append(QueryCitation(law=law, number=int(number["num"]), branch=int(number["branch"] or 0),
+                                     raw=query[number.start() : number.end()].strip(), start=number.start(),
+                                     end=number.end()))
+            end = number.end()
     return out
 
 
@@ -180,7 +202,8 @@ def _article_citations(query: str, law_names: LawNames, default_law: str | None)
             start = prev_end + name_start
         elif _SAME_LAW.search(segment) and prev_law:
             law, start = prev_law, prev_end + _SAME_LAW.search(segment).start()
-        elif prev_law and out and _CARRY.match(segment):
+        elif prev_law and out and (_CARRY.match(segment) or (len(segment) <= _CARRY_TEXT_CHARS
+                                                             and not _names_a_law(segment, law_names))):
             law, start = prev_law, m.start()
         elif default_law:
             law, start = default_law, m.start()
@@ -204,8 +227,31 @@ def _article_citations(query: str, law_names: LawNames, default_law: str | None)
             range_start=(first.number, first.branch) if in_range else None,
         )
         out.append(cite)
-        prev_law, prev_end = law, m.end()
+        end = m.end()
+        if cite.paragraph is not None:  # "… 제1항 및 제5항": each paragraph is checked (제5항 had been dropped)
+            for more in iter(lambda: _MORE_PARAGRAPHS.match(query, end), None):
+                out.append(QueryCitation(law=law, number=number, branch=branch, paragraph=int(more["para"]),
+                                         item=int(more["item"]) if more["item"] else None,
+                                         raw=query[start : more.end()].strip(), start=start, end=more.end()))
+                end = more.end()
+        prev_law, prev_end = law, end
     return out
+
+
+def _names_a_law(text: str, law_names: LawNames) -> bool:
+    """May a word of ``text`` (a particle aside: 형법상, 상법의) name a law — one this index holds, or any word shaped
+    like a law's name (형법 on a 민법+상법 index: carrying 민법 over it would cite 민법 제20조 for 형법 제20조)?
+    Common words that only end like one (방법, 불법 …) do not count; anything else ending so stops the carry."""
+    for word in _WORD.findall(text):
+        for name in (word, _PARTICLE_END.sub("", word)):
+            if not name or name in _NOT_LAW_WORDS:
+                continue
+            if law_names.resolve(name) or name.endswith(("법", "법률", "령", "규칙", "조약")):
+                return True
+    return False
+
+
+_NOT_LAW_WORDS = frozenset("방법 불법 위법 적법 합법 편법 입법 사법 수법 기법 용법 해법".split())
 
 
 _VERSION_NOTE = re.compile(r"\s*\([^()]{0,80}(?:개정|법률\s*제|시행|전부개정|제정)[^()]{0,80}\)$")
@@ -260,9 +306,10 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
     ends = {end for _, end in resolved}
     notes: list[str] = []
     prev_end = 0
+    missing: tuple[str, str] | None = None  # (law as written, the rest of its notice) of the article just before
     for m in _ARTICLE.finditer(query):
         if m.end() in ends:
-            prev_end = m.end()
+            prev_end, missing = m.end(), None
             continue
         segment = query[prev_end : m.start()]
         cited = m.group().strip()
@@ -281,7 +328,14 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
             named = f"{law.group(1)} ({full})" if full else law.group(1)
             close = None if full else next(iter(law_names.closest(law.group(1))), None)
             hint = f"did you mean {close}?" if close else "see `legalret index info`"
-            notes.append(f"'{law.group(1)} {cited}': {named} is not in this index ({hint})")
+            missing = (law.group(1), f"{named} is not in this index ({hint})")
+            notes.append(f"'{law.group(1)} {cited}': {missing[1]}")
+            prev_end = m.end()
+            continue
+        elif missing and _CARRY.match(segment):  # "근로기준법 제23조 및 제27조": the same law, not "names no law"
+            notes.append(f"'{missing[0]} {cited}': {missing[1]}")
+            prev_end = m.end()
+            continue
         elif m["num"] and ("제" in cited or m["para"] or m["branch"]):
             word = _LAST_WORD.search(name_end)  # a law's name mistyped where it ends: 민볍 제750조
             close = law_names.closest(word.group(1)) if word else []
@@ -294,7 +348,7 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
                              "it is not in this index)")
             else:
                 notes.append(f"'{cited}' names no law; write it as e.g. '민법 {cited}'")
-        prev_end = m.end()
+        prev_end, missing = m.end(), None
     return list(dict.fromkeys(notes))  # a reference written four times is one notice
 
 

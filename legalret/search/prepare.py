@@ -103,10 +103,10 @@ class QueryPreparer:
         self.word_weight, self.decisions = word_weight, decisions
 
     def __call__(self, text: str, *, laws: list[str] | None, mask: Any, before: Any = None, exclude: Any = None,
-                 citations: bool = True) -> tuple[Query, list[QueryCitation], bool]:
+                 citations: bool = True, kinds: list[str] | None = None) -> tuple[Query, list[QueryCitation], bool]:
         """The query, its exact citations, and whether any retriever needs to run."""
         q = self.query(text)
-        q.laws, q.mask, q.before, q.exclude = laws, mask, before, exclude
+        q.laws, q.kinds, q.mask, q.before, q.exclude = laws, kinds, mask, before, exclude
         default_law = laws[0] if laws and len(laws) == 1 else None
         cites = find_citations(q.text, self.law_names, default_law) if citations else []
         if citations:

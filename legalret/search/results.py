@@ -91,17 +91,24 @@ def mark_not_in_force(hits: list[Hit], today: str, notes: list[str]) -> None:
 
 
 def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list[str],
-                  laws: Iterable[str] | None = None, k: int = MAX_RANGE) -> list[Hit]:
+                  laws: Iterable[str] | None = None, k: int = MAX_RANGE,
+                  kinds: Iterable[str] | None = None) -> list[Hit]:
     """The hits of a query's exact citations, scored above the best retrieved one (``top``), in order — a range's
     live articles between its two ends included (at most :data:`MAX_RANGE`, and the ``k`` hits asked for: the notice
     says how many a longer range shows); a cited article the index lacks or has
     deleted, or whose paragraph it lacks, gets a notice — and so does one outside the ``laws`` filter: listed, since
-    the query cites it, but said."""
+    the query cites it, but said (and one outside the ``kinds`` filter)."""
     hits: list[Hit] = []
+    kinds = list(kinds) if kinds else None
     outside = sorted({c.law for c in cites if laws and c.law not in laws and c.key in data.by_key})
     if outside:
         notes.append(f"cited articles of {', '.join(outside)} are listed though the law filter is "
                      f"{', '.join(laws or [])}: the query cites them")
+    other_kind = sorted({c.law for c in cites if kinds and c.law not in outside and c.key in data.by_key
+                         and data.articles[data.by_key[c.key]].kind not in kinds})
+    if other_kind:  # (근로기준법 시행령 제2조 with --kind 법률 had been listed without a word)
+        notes.append(f"cited articles of {', '.join(other_kind)} are listed though the kind filter is "
+                     f"{', '.join(kinds or [])}: the query cites them")
 
     def add(key: str, art: Article, reason: str) -> None:
         hits.append(Hit(key, top + 1.0, art, {"citation": len(hits) + 1}, {}, [reason]))
@@ -115,7 +122,12 @@ def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list
                 notes.append(f"the cited range {span} holds {len(inside)} articles: its first {shown} are listed")
             for key in inside[:shown]:
                 add(key, data.articles[data.by_key[key]], f"within the cited range '{span}'")
-        if any(h.key == c.key for h in hits):
+        listed = next((h for h in hits if h.key == c.key), None)
+        if listed is not None:  # listed already: "제8조 제1항 및 제5항" still checks 제5항
+            if (c.paragraph is not None and not listed.article.deleted
+                    and not paragraph_exists(listed.article, c.paragraph)):
+                notes.append(f"cited article {c.key} has no 제{c.paragraph}항")
+                listed.reasons[-1] += f" — it has no 제{c.paragraph}항"
             continue
         pos = data.by_key.get(c.key)
         if pos is None:

@@ -273,7 +273,8 @@ class Searcher:
                 except ValueError as e:
                     raise LegalretError(f"before: {e}") from None
         # stage 1, prepare: each query's text, tokens, filters and citations, once
-        prepared = [self.prepare(text, laws=law_filter, mask=mask, before=b, exclude=e, citations=citations)
+        prepared = [self.prepare(text, laws=law_filter, kinds=kind_filter, mask=mask, before=b, exclude=e,
+                                 citations=citations)
                     for text, b, e in zip(queries, befores, excludes)]
         run = self.retrievers(mode)
         needed = [q for q, _, n in prepared if n]
@@ -320,7 +321,8 @@ class Searcher:
             fused = convex_fusion(lists, None, n)
             for item in fused:
                 item.score = item.scores[mode]
-        hits = citation_hits(cites, self.data, fused[0].score if fused else 0.0, q.notes, q.laws, k)  # stage 6, respond
+        hits = citation_hits(cites, self.data, fused[0].score if fused else 0.0, q.notes, q.laws, k,  # stage 6, respond
+                             kinds=q.kinds)
         depth, shown = max(self.fusion.candidates, k), {h.key for h in hits}
         for item in fused:
             if len(hits) >= k:

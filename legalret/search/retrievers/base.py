@@ -47,6 +47,7 @@ class Query:
     tokens: list[str]  # the searcher's query tokens (Kiwi, once per query; party names dropped)
     vector: np.ndarray | None = None  # the encoded query, when a retriever that embeds it runs
     laws: list[str] | None = None
+    kinds: list[str] | None = None
     mask: np.ndarray | None = None  # allowed rows (law / kind filters)
     before: Any = None  # memory leakage guard: only precedents decided before this date vote
     exclude: Any = None  # … and none of this case number
