@@ -61,6 +61,16 @@ def test_invoke_ainvoke_batch_in_process(index):
         retriever.invoke("  ")
     with pytest.raises(ValueError, match="not both"):
         LegalretRetriever(index=index, server_url="http://127.0.0.1:1")
+    # what the answer says reaches the chain: a cited article outside the law filter is listed — and said
+    (cited, *_) = LegalretRetriever(index=index, k=2, law="민법").invoke("상법 651조의2")
+    assert cited.metadata["key"] == "상법 제651조의2"
+    assert any("though the law filter is 민법" in n for n in cited.metadata["notices"])
+    # a chain's dict input is a one-line error (it was an AttributeError deep in the search); settings per call
+    with pytest.raises(LegalretError, match="query: text is expected, got dict"):
+        retriever.invoke({"question": "유치권"})
+    assert len(retriever.invoke("보험계약 해지", k=1)) == 1
+    with pytest.raises(LegalretError, match="top_k: not a search setting"):
+        retriever.invoke("보험계약 해지", top_k=1)
     # concurrent first calls open the index once (each had opened its own: gigabytes on the all-law index)
     import legalret.serve.statutes as statutes
 

@@ -68,6 +68,11 @@ def test_query_string_escapes_that_are_not_utf8_are_one_line(client):
         assert r.status_code == 400 and r.json()["error"].startswith(f"q: not UTF-8 (byte {byte} at position")
         assert "\n" not in r.json()["error"]
     assert client.get("/api/search?q=%ED%95%B4&law=%EB%AF%BC%EB%B2%95").status_code == 200  # 해, 민법
+    # … in an article's path too (it was a 404 naming '�'); a repeated q is refused (the last had been searched)
+    r = client.get("/api/articles/%FF")
+    assert r.status_code == 400 and "not UTF-8" in r.json()["error"]
+    r = client.get("/api/search?q=%EC%A0%90%EC%9C%A0&q=%EC%9C%A0%EC%B9%98%EA%B6%8C")
+    assert r.status_code == 400 and r.json()["error"].startswith("q: given more than once")
 
 
 def test_filters_and_exact_citation(client):
@@ -189,6 +194,9 @@ def test_a_bad_post_body_is_one_plain_line(client, body, headers, expected):
 
 def test_numbers_in_a_post_body_still_work(client):
     assert client.post("/api/search", json={"q": "점유", "k": 2}).status_code == 200
+    # null for what a client leaves out means the default, as for k (mode/explain null had been a 400)
+    r = client.post("/api/search", json={"q": "점유", "k": None, "mode": None, "explain": None})
+    assert r.status_code == 200 and r.json()["mode"] == client.post("/api/search", json={"q": "점유"}).json()["mode"]
     assert _error(client.post("/api/search", json={"q": "점유", "k": "ten"}), 400).startswith("k: ")
     assert _error(client.get("/api/search", params={"q": "점유", "k": "true"}), 400).startswith("k: ")
 

@@ -84,6 +84,16 @@ def test_mcp_tools_over_stdio(index):
     schema = tools["search_statutes"].input_schema
     assert schema["required"] == ["query"] and {"query", "k", "law", "kind", "mode"} <= set(schema["properties"])
     assert "hybrid" in json.dumps(schema["properties"]["mode"]) and tools["search_statutes"].description
+    # a host that validates arguments against the schema: null accepted where the description says so, bounds as JSON
+    # Schema writes them ('ge'/'le' had been no keywords at all, and k typed integer refused null)
+    import jsonschema
+
+    for args in ({"query": "점유", "k": None}, {"query": "점유", "mode": None}, {"query": "점유", "k": 100}):
+        jsonschema.validate(args, schema)
+    for args in ({"query": "점유", "k": 101}, {"query": "점유", "k": 0}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(args, schema)
+    assert not {"ge", "le"} & set(schema["properties"]["k"]) and '"maximum": 100' in json.dumps(schema["properties"]["k"])
     assert tools["search_statutes"].output_schema and tools["get_article"].input_schema["required"] == ["key"]
 
     search = out["search"].structured_content
@@ -245,6 +255,28 @@ def test_a_deleted_article_has_no_paragraphs(index):
     assert "deleted article has no paragraphs" in tool.description
     described = tool.output_schema["$defs"]["CitationCheck"]["properties"]["paragraph_exists"]["description"]
     assert "deleted" in described
+
+
+def test_every_paragraph_and_a_long_range_are_checked_or_said(index, monkeypatch):
+    """'민법 제750조 제1항 및 제3항' checked 제1항 only (an invented 제3항 passed the tool meant to catch it), and a
+    range longer than the 30 it checks ended without a word."""
+    from legalret.serve.mcp_server import create_mcp_server
+
+    server = create_mcp_server(index, warm=False)
+    for text in ("민법 제750조 제1항 및 제3항", "민법 제750조 제1항, 같은 조 제3항"):
+        checked = _call(server, "check_citation", {"text": text}).structured_content
+        assert [(c["key"], c["paragraph"], c["paragraph_exists"]) for c in checked["citations"]] == [
+            ("민법 제750조", 1, True), ("민법 제750조", 3, False)], text
+    from legalret.serve import statutes
+
+    service = statutes.StatuteService(index)
+    whole = service.check_citations("민법 제1조 내지 제1118조")
+    within = [c for c in whole["citations"] if "within the range" in c["cited"]]
+    assert len(within) >= 2 and not any("holds" in n for n in whole["notices"])
+    monkeypatch.setattr(statutes, "MAX_RANGE", 1)  # (the fixture's 민법 has fewer articles than the 30 checked)
+    cut = service.check_citations("민법 제1조 내지 제1118조")
+    assert [c for c in cut["citations"] if "within the range" in c["cited"]] == within[:1]
+    assert any(f"holds {len(within)} articles between its ends: the first 1 are checked" in n for n in cut["notices"])
 
 
 def test_a_text_not_in_force_yet_says_when_it_takes_effect(tmp_path):

@@ -17,8 +17,12 @@ Usage::
 ``page_content`` is the article's text; ``metadata`` holds ``key``, ``title``, ``law``, ``kind``, ``score``,
 ``rank``, ``citation``, ``deleted``, ``takes_effect`` (None, or the day a text not in force yet takes effect: a chain
 must not quote it as today's law) and ``precedents`` (the earlier decisions that voted for the article: 사건번호
-``case_no``, 선고일자 ``decided``, what matched, its ``text``). Errors (an empty query, an unknown law,
-an unreachable server) are :class:`~legalret.errors.LegalretError` with a one-line message.
+``case_no``, 선고일자 ``decided``, what matched, its ``text``) and ``notices``: what the answer said of the whole
+query — a cited article listed outside the law filter, "nothing in the query matched …: only the nearest guesses", a
+Hanja or short-name reading — the same list on every document, so a chain can tell a guess from a match. ``k``,
+``law``, ``kind`` and ``mode`` may be given per call (``retriever.invoke(q, k=3)``). Errors (an empty query or one
+that is not text, an unknown law, an unreachable server) are :class:`~legalret.errors.LegalretError` with a one-line
+message.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ except ImportError as e:  # pragma: no cover - depends on the installed extras
 
 #: What a Document's metadata carries from a hit (besides ``rank``).
 METADATA_FIELDS = ("key", "title", "law", "kind", "score", "citation", "url", "takes_effect")
+#: The settings a call may give instead of the retriever's own (``retriever.invoke(q, k=3)``).
+PER_CALL = ("k", "law", "kind", "mode")
 
 
 class LegalretRetriever(BaseRetriever):
@@ -67,8 +73,17 @@ class LegalretRetriever(BaseRetriever):
             raise ValueError("give index= or server_url=, not both")
         return self
 
-    def _search(self, query: str) -> dict[str, Any]:
-        return self._open().search(query, k=self.k, law=self.law, kind=self.kind, mode=self.mode, explain=True)
+    def _search(self, query: str, **overrides: Any) -> dict[str, Any]:
+        from legalret.errors import LegalretError
+
+        if not isinstance(query, str):  # a chain's dict input had been an AttributeError deep in the search
+            raise LegalretError(f"query: text is expected, got {type(query).__name__} (in a chain, pass the question "
+                                "itself, e.g. itemgetter('question') | retriever)")
+        unknown = sorted(set(overrides) - set(PER_CALL))
+        if unknown:
+            raise LegalretError(f"{unknown[0]}: not a search setting; per call give {', '.join(PER_CALL)}")
+        settings = {name: overrides.get(name, getattr(self, name)) for name in PER_CALL}
+        return self._open().search(query, **settings, explain=True)
 
     def _open(self) -> Any:
         """The server client or the in-process service, made once (under a lock: see ``_opening``)."""
@@ -86,13 +101,14 @@ class LegalretRetriever(BaseRetriever):
                     self._service = StatuteService(self.index or default_index_dir())
             return self._service
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return to_documents(self._search(query))
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                **overrides: Any) -> list[Document]:
+        return to_documents(self._search(query, **overrides))
 
-    async def _aget_relevant_documents(self, query: str, *,
-                                       run_manager: AsyncCallbackManagerForRetrieverRun) -> list[Document]:
+    async def _aget_relevant_documents(self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun,
+                                       **overrides: Any) -> list[Document]:
         # A search is CPU work (and a blocking HTTP call for a server): off the event loop.
-        return to_documents(await asyncio.to_thread(self._search, query))
+        return to_documents(await asyncio.to_thread(self._search, query, **overrides))
 
 
 def to_documents(answer: dict[str, Any]) -> list[Document]:
@@ -101,6 +117,6 @@ def to_documents(answer: dict[str, Any]) -> list[Document]:
     for rank, hit in enumerate(answer.get("hits", []), 1):
         metadata = {name: hit.get(name) for name in METADATA_FIELDS}
         metadata.update(rank=rank, deleted=bool(hit.get("deleted")), precedents=list(hit.get("precedents") or []),
-                        generation=answer.get("generation"))
+                        generation=answer.get("generation"), notices=list(answer.get("notices") or []))
         docs.append(Document(page_content=hit.get("text", ""), metadata=metadata, id=hit.get("key")))
     return docs

@@ -144,8 +144,8 @@ class SearchRequest(BaseModel):
     k: int = Field(API_DEFAULT_K, description=f"Number of hits (1–{MAX_K}; null: {API_DEFAULT_K}).")
     law: str | None = None
     kind: str | None = None
-    mode: str = "hybrid"
-    explain: bool = False
+    mode: str | None = "hybrid"  # null: the default (as for k; many clients send null for what they leave out)
+    explain: bool | None = False
 
     @field_validator("k", mode="before")
     @classmethod
@@ -342,18 +342,22 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         problem = query_encoding_message(request.scope.get("query_string") or b"")
         if problem:
             raise ApiError(400, problem)
+        if len(request.query_params.getlist("q")) > 1:  # (the last had been searched, without a word)
+            raise ApiError(400, "q: given more than once; search one question per request (POST /api/search for JSON)")
         # repeated (law=근로기준법&law=형법), the last one alone had been kept, without a word
         return run_search(q, k, ",".join(law) if law else None, ",".join(kind) if kind else None, mode, explain)
 
     @app.post("/api/search", dependencies=[Depends(require_token)], summary="Search the index (parameters as JSON)",
               response_class=Response, responses={200: {"model": SearchModel}, **ERRORS})
     def api_search_post(body: SearchRequest) -> Response:
-        return run_search(body.q, body.k, body.law, body.kind, body.mode, body.explain)
+        return run_search(body.q, body.k, body.law, body.kind, body.mode or "hybrid", bool(body.explain))
 
     @app.get("/api/articles/{key:path}", dependencies=[Depends(require_token)], summary="One article by key",
              responses={404: {"model": ErrorModel}, 401: {"model": ErrorModel}})
     def api_article(key: str) -> dict[str, Any]:
         gen = live.get()
+        if "\ufffd" in key:  # %FF in the path: bytes that are not UTF-8 (a query string's get the same 400)
+            raise ApiError(400, "the article key is not UTF-8 text: percent-encode its UTF-8 bytes")
         # the MCP get_article's resolver: "민법 750", "민법750", "민법 제750조"; empty or too long: a 400
         article, key = find_article(gen.searcher, key)
         if article is None:

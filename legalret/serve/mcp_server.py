@@ -281,17 +281,21 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
     @server.tool(annotations=read_only)
     def search_statutes(
         query: Annotated[str, Field(description=f"The question, keywords or a citation, in Korean (longer than {MAX_QUERY_CHARS} characters: cut, with a notice)")],
-        k: Annotated[int, BeforeValidator(k_or_default(DEFAULT_K)),
-                     Field(ge=1, le=MAX_K, description=f"Number of articles to return (1–{MAX_K}; null: {DEFAULT_K})")] = DEFAULT_K,
+        # (int | None: the schema says null is accepted, as the description does — the check before pydantic's turns
+        # it into the default — and its bounds are JSON Schema's minimum/maximum: typed int alone, pydantic had
+        # written them as 'ge'/'le', which no JSON Schema validator reads)
+        k: Annotated[int | None,
+                     Field(ge=1, le=MAX_K, description=f"Number of articles to return (1–{MAX_K}; null: {DEFAULT_K})"),
+                     BeforeValidator(k_or_default(DEFAULT_K))] = DEFAULT_K,
         law: Annotated[str | None, Field(description="Only these laws, comma-separated (e.g. '민법' or '민법,상법'); see list_laws")] = None,
         kind: Annotated[str | None, Field(description="Only these kinds, comma-separated (법률, 시행령, …)")] = None,
-        mode: Annotated[SearchMode,
-                        Field(description="hybrid (default, best): all retrievers + the learned re-ranker; bm25: words; "
-                                          "dense: meaning; memory: similar precedents only")] = "hybrid",
+        mode: Annotated[SearchMode | None,
+                        Field(description="hybrid (default, best; null: hybrid): all retrievers + the learned re-ranker; "
+                                          "bm25: words; dense: meaning; memory: similar precedents only")] = "hybrid",
     ) -> SearchResult:
         """Find the Korean statute articles that govern a question or a set of facts, best first, with the
         earlier court decisions (사건번호, 선고일자, matched text) that cited each article for similar questions."""
-        res = answer(service.search, query, k=k, law=law, kind=kind, mode=mode, explain=True)
+        res = answer(service.search, query, k=k, law=law, kind=kind, mode=mode or "hybrid", explain=True)
         hits = [StatuteHit(**{f: h.get(f) for f in ("key", "title", "law", "kind", "text", "score", "citation", "url")},
                            rank=i, deleted=bool(h.get("deleted")), takes_effect=h.get("takes_effect"),
                            precedents=[precedent(p) for p in h.get("precedents", [])])

@@ -101,6 +101,9 @@ class StatuteService:
             if c.range_start is not None:  # 제750조 내지 제752조 cites 제751조 too (as the search lists it)
                 span, between = cited_range(c, s.data)
                 out += [entry(key, c.law, f"{span} (within the range)", s.article(key)) for key in between[:MAX_RANGE]]
+                if len(between) > MAX_RANGE:  # said, as the search says it (a range of 1,114 had ended silently)
+                    notices.append(f"the cited range {span} holds {len(between)} articles between its ends: the first "
+                                   f"{MAX_RANGE} are checked; cite a shorter range for the rest")
             article = s.article(c.key)
             one = entry(c.key, c.law, c.raw, article)
             if c.paragraph is not None:  # 제N항: does the article have that paragraph (in force)? (제0항: never)
