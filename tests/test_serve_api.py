@@ -473,3 +473,38 @@ def test_the_client_falls_back_to_get_on_a_server_without_post(index):
                                                                   and "POST" in getattr(r, "methods", ()))]
         res = ServerClient(srv.url).search("간접점유 점유권", k=2, law="민법", explain=True)
         assert res["hits"][0]["key"] == "민법 제194조" and len(res["hits"]) <= 2
+
+
+def test_healthz_answers_while_every_worker_thread_searches(index, monkeypatch):
+    """/healthz shared the worker threads with the searches: under 60 concurrent long searches a probe waited 17 s
+    (a load balancer's 2–5 s check would take the busy replica out). It answers on the event loop now."""
+    import threading
+    import time
+
+    import httpx
+
+    import legalret.serve.app as app_module
+    from legalret.serve.server import BackgroundServer
+
+    release = threading.Event()
+    real = app_module._search
+
+    def slow(*args, **kwargs):  # every worker thread held, as by long searches
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app_module, "_search", slow)
+    with BackgroundServer(index, warm=False) as srv:
+        searches = [threading.Thread(target=lambda: httpx.get(srv.url + "/api/search", params={"q": "점유"}, timeout=60))
+                    for _ in range(48)]  # more than anyio's 40 worker threads
+        for t in searches:
+            t.start()
+        time.sleep(1.0)
+        try:
+            t0 = time.perf_counter()
+            r = httpx.get(srv.url + "/healthz", timeout=5)
+            assert r.status_code == 200 and r.json()["status"] == "ok" and time.perf_counter() - t0 < 2
+        finally:
+            release.set()
+            for t in searches:
+                t.join(60)

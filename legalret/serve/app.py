@@ -373,7 +373,9 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
                 "max_query_chars": MAX_QUERY_CHARS, "max_k": MAX_K}
 
     @app.get("/healthz", summary="Liveness and the generation served")
-    def healthz() -> dict[str, Any]:
+    async def healthz() -> dict[str, Any]:
+        # async: answered on the event loop, not in the worker threads the searches fill — under 60 concurrent long
+        # searches a probe had waited 17 s for a thread (a load balancer would have taken the busy replica out)
         gen = live.get(wait=False)  # a liveness probe answers at once, also while a new generation loads
         s = gen.searcher
         return {
