@@ -165,6 +165,10 @@ def test_article_endpoint_reads_keys_as_get_article_does(client, live):
     assert _error(client.get("/api/articles/" + quote("아무거나")), 404) == "no article '아무거나' in this index"
     assert "key: empty" in _error(client.get("/api/articles/" + quote("  ")), 400)
     assert "key: 201 characters" in _error(client.get("/api/articles/" + "가" * 201), 400)
+    # two articles, or an article with no law: said so (both had been "no article '…' in this index")
+    assert _error(client.get("/api/articles/" + quote("민법 제750조, 민법 제194조")), 400) == (
+        "key: names 2 articles (민법 제750조, 민법 제194조); give one, or check several with check_citation")
+    assert "'제750조' names no law" in _error(client.get("/api/articles/" + quote("제750조")), 400)
 
 
 @pytest.mark.parametrize(
@@ -291,6 +295,11 @@ def test_explain_gives_the_precedents_behind_a_hit_as_fields(tmp_path):
                for p in hit["precedents"])
     plain = c.get("/api/search", params={"q": SCENARIO, "k": 5}).json()
     assert all(h["precedents"] == [] for h in plain["hits"])  # fields come with explain only
+    # the decisions a query names come from the text searched: past the 4,000-character cut, none
+    named = c.post("/api/search", json={"q": "2018다2002 판결", "k": 3}).json()
+    assert [d["case_no"] for d in named["decisions"]] == ["2018다2002"]
+    cut = c.post("/api/search", json={"q": "유치권 " * 1000 + "2018다2002 판결", "k": 3}).json()
+    assert cut["decisions"] == [] and any("cut" in n for n in cut["notices"])
 
 
 def test_docs_without_swagger_files_is_a_clear_404(live, monkeypatch):

@@ -447,7 +447,9 @@ def _search(gen, q, k, law, kind, mode, explain, t0) -> dict[str, Any]:
     # relevance 0–100, Korean retriever names, the re-ranker's reasons as bars (legalret.serve.wording)
     body["hits"] = lawyer_view(body["hits"], learned=mode == "hybrid" and s.ranker is not None,
                                notices=body.get("notices") or [])
-    body["decisions"] = [d for d in decisions_json(q, s) if d["known"]]  # (an unknown one has its notice)
+    # from the text searched (cut at MAX_QUERY_CHARS): a case number past the cut had been listed as searched
+    searched, _ = s.prepare.readable(q)
+    body["decisions"] = [d for d in decisions_json(searched, s) if d["known"]]  # (an unknown one has its notice)
     body["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
     return body
 

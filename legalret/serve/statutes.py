@@ -168,5 +168,12 @@ def find_article(searcher, key: str | None) -> tuple[Any, str]:
         return found, found.key
     read, _ = searcher.prepare.readable(text)  # 民法 第750條, 근기법 23조, mis-encoded text: as a search reads them
     cites = find_citations(read, searcher.law_names)
-    resolved = cites[0].key if len(cites) == 1 else text
+    articles = list(dict.fromkeys(c.key for c in cites))
+    if len(articles) > 1:  # (it had said "no article '민법 제750조, 민법 제751조' in this index": both are)
+        raise LegalretError(f"key: names {len(articles)} articles ({', '.join(articles[:3])}"
+                            f"{' …' if len(articles) > 3 else ''}); give one, or check several with check_citation")
+    if not articles and unresolved_citations(read, searcher.law_names):
+        # '제750조' (no law), '형법 제250조' on an index without 형법: say why, not just "no article"
+        raise LegalretError(f"key: {unresolved_citations(read, searcher.law_names)[0]}")
+    resolved = articles[0] if articles else text
     return searcher.article(resolved), resolved
