@@ -168,6 +168,18 @@ def test_law_names_closest_compares_letters():
     assert names.closest("주택 임대차법") == ["주택임대차보호법"]
     for other in ("형법", "군형법", "세법"):  # other laws, not misspellings
         assert names.closest(other, n=3) == [], other
+    # a short name is a mistyped syllable of a name as long, never a longer name (헌법 → 하천법 had been offered)
+    names = LawNames(["하천법", "형법", "대한민국학술원법"])
+    assert names.closest("헌법", n=3) == [] and names.closest("형볍") == ["형법"]
+
+
+def test_the_constitution_is_said_to_be_in_no_index():
+    from legalret.search.citations import unresolved_citations
+
+    names = LawNames(["하천법", "대한민국학술원법"])
+    for query in ("헌법 제10조", "대한민국헌법 제10조"):
+        (note,) = unresolved_citations(query, names)
+        assert "the Constitution (대한민국헌법) is not in the statutes mirror" in note and "did you mean" not in note
 
 
 def test_a_mistyped_law_name_before_an_article_gets_a_suggestion():

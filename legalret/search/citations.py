@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from legalret.keys import LawNames, format_key, known_laws, law_aliases
+from legalret.keys import CONSTITUTION, LawNames, format_key, known_laws, law_aliases
 from legalret.text import normalize
 
 # 조 must not start a money/count word: "1조원", "2조 달러" are not citations.
@@ -323,6 +323,9 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
             notes.append(f"'{same.group().strip()} {cited}': no law is named before it in the query; write the law's name")
         elif law and law_names.resolve(law.group(1)) is not None:
             pass  # a law the index has, cited in a form not read here: saying "not in this index" would be false
+        elif law and law.group(1).replace(" ", "") in CONSTITUTION:
+            notes.append(f"'{law.group(1)} {cited}': the Constitution (대한민국헌법) is not in the statutes mirror, so no "
+                         "index holds it")
         elif law:
             full = law_aliases().get(law.group(1))  # a short name: say which law it is (근기법 → 근로기준법)
             named = f"{law.group(1)} ({full})" if full else law.group(1)

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from legalret.errors import LegalretError
-from legalret.keys import LawNames, law_aliases
+from legalret.keys import CONSTITUTION, LawNames, law_aliases
 
 
 class Filters:
@@ -53,6 +53,9 @@ class Filters:
             if not name:
                 continue
             law = self.law_names.resolve(name)
+            if law is None and name.replace(" ", "") in CONSTITUTION:
+                raise LegalretError(f"unknown law filter {name!r}: the Constitution (대한민국헌법) is not in the statutes "
+                                    "mirror, so no index holds it")
             if law is None:
                 full = law_aliases().get(name)  # a short name of a law this index lacks: say which law
                 close = self.law_names.closest(name, n=3)
