@@ -135,6 +135,9 @@ def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list
             notes.append(f"cited article {c.key}{written} is not in this index")
             continue
         art, reason = data.articles[pos], f"cited by decision {c.via}" if c.via else f"exact citation '{c.raw}'"
+        if c.raw.startswith("구") and not c.law.startswith("구"):  # '구 민법 제750조': an old text of the law
+            notes.append(f"'{c.raw}' cites a former text of {c.law} (구): today's {c.key} is listed; its text, and "
+                         "what the number names, may differ")
         if art.deleted:
             notes.append(f"cited article {c.key} is deleted (삭제)")
             reason += " — article deleted (삭제)"
