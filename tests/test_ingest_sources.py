@@ -134,6 +134,22 @@ def test_cp949_file_is_decoded_with_a_warning(ingest_dir):
     assert [w.field for w in result.report.warnings] == ["encoding"]
 
 
+@pytest.mark.parametrize("wrong", ["latin-1", "cp1252"])
+def test_cp949_read_as_latin_and_saved_as_utf8_is_decoded_back(ingest_dir, tmp_path, wrong):
+    """'Á¦1Á¶' for '제1조' (an EUC-KR page read as Latin-1, then saved): it had been 'front matter has no 제목' and
+    hundreds of unrepaired spans (with "mojibake repaired" said); each character is one byte again, read as CP949."""
+    (source,) = (ingest_dir / "euckr").iterdir()
+    korean = source.read_bytes().decode("cp949")
+    path = tmp_path / source.name
+    path.write_text(korean.encode("cp949").decode(wrong), encoding="utf-8")
+    result, clean = ingest([path]), ingest([ingest_dir / "euckr"])
+    assert [a.to_dict() | {"source": ""} for a in result.articles] == [
+        a.to_dict() | {"source": ""} for a in clean.articles]
+    (warning,) = result.report.warnings
+    assert warning.field == "encoding" and "read as Latin-1" in str(warning)
+    assert decode("Société Générale, München, °C, ½ — 평문".encode("utf-8"), "x.txt").startswith("Société")
+
+
 def test_decode_rejects_binary():
     with pytest.raises(SourceError) as e:
         decode(b"ok\n\xff\xfe\x00\x01garbage", "x.md")

@@ -262,6 +262,24 @@ def detect_format(name: str, text: str) -> str:
     return "plaintext"
 
 
+def _cp949_read_as_latin(text: str) -> str | None:
+    """The Korean text a file holds when it is CP949 (EUC-KR) bytes that were read as Latin-1 or cp1252 and saved as
+    UTF-8 ('Á¦1Á¶' is '제1조'): every character then encodes back to one byte and the bytes read as CP949 Korean. None
+    for anything else — a file with any Hangul, or whose Latin letters are few or do not read back as Korean."""
+    sample = text[:20000]
+    if any("\uac00" <= c <= "\ud7a3" for c in sample) or sum(ord(c) >= 0xa1 for c in sample) < 20:
+        return None
+    for wrong in ("latin-1", "cp1252"):
+        try:
+            korean = text.encode(wrong).decode("cp949")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        non_ascii = [c for c in korean[:20000] if ord(c) > 127 and not c.isspace()]
+        if non_ascii and sum("\uac00" <= c <= "\ud7a3" for c in non_ascii) >= 0.8 * len(non_ascii):
+            return korean
+    return None
+
+
 def decode(data: bytes, name: str, warnings: list[SourceError] | None = None) -> str:
     """UTF-8 (BOM allowed). Legacy Korean CP949/EUC-KR files and UTF-16 with its byte-order mark (Windows'
     "Unicode" text) are decoded with a warning; UTF-8 cut inside its last character is said to be cut off; anything
@@ -276,7 +294,7 @@ def decode(data: bytes, name: str, warnings: list[SourceError] | None = None) ->
                 warnings.append(SourceError(name, "UTF-16 text; decoded (save it as UTF-8)", field="encoding"))
             return text
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         if e.reason == "unexpected end of data":  # every byte before it was UTF-8: the file stops mid-character
@@ -284,6 +302,14 @@ def decode(data: bytes, name: str, warnings: list[SourceError] | None = None) ->
                                     "off; read it again whole", line=line, field="encoding") from None
         utf8_error = SourceError(name, f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}); "
                                        "save it as UTF-8", line=line, field="encoding")
+    else:
+        korean = _cp949_read_as_latin(text)
+        if korean is None:
+            return text
+        if warnings is not None:
+            warnings.append(SourceError(name, "CP949 (EUC-KR) text that was read as Latin-1 and saved as UTF-8 "
+                                              "('Á¦1Á¶' for '제1조'); decoded back exactly", field="encoding"))
+        return korean
     try:
         text = data.decode("cp949")
     except UnicodeDecodeError:
