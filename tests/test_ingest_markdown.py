@@ -149,6 +149,14 @@ def test_an_explicit_branch_heading_overrules_a_repeat_numbered_as_it():
     assert warning.line == 10 and "not that article" in str(warning) and "line 14" in str(warning)
 
 
+def test_a_title_in_double_brackets_is_read_once():
+    """954 headings of the mirror write the title twice bracketed ('##### 제3조 ((특정재산범죄의 가중처벌))'): the
+    title had kept one pair, and every interface showed '((…))'."""
+    text = ("---\n제목: 테스트법\n법령구분: 법률\n---\n\n##### 제3조 ((특정재산범죄의 가중처벌))\n\n본문.\n\n"
+            "##### 제4조 (정의(定義))\n\n본문.\n")
+    assert [a.title for a in parse_markdown(text, "x.md").articles] == ["특정재산범죄의 가중처벌", "정의(定義)"]
+
+
 def test_a_bare_heading_is_left_out_not_indexed_blank(tmp_path):
     """The mirror's 150 bare headings ('##### 제2조' with no title or text between 제2조 and 제3조 of 주택임대차보호법
     시행령) were read as a blank 제2조의2 — ranked and cited with no text. The numbering of later repeats is kept."""

@@ -282,6 +282,8 @@ def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
                 finish(art)
                 explicit_branch = int(m[2]) if m[2] else None
                 title = clean(m[3] or "")
+                if title.startswith("(") and title.endswith(")") and "(" not in title[1:-1]:
+                    title = title[1:-1].strip()  # '##### 제3조 ((특정재산범죄의 가중처벌))': 954 headings doubled
                 # branch and deleted flag are settled in finish(), once the body is known
                 art = Article(law=doc.law, number=int(m[1]), title=strip_notes(title) or title,
                               law_id=doc.law_id, kind=doc.kind, chapter=list(chapter_names),
