@@ -224,7 +224,7 @@ def render(query: str, mode: str, hits: list[dict[str, Any]], notices: list[str]
         text = snippet(_flat(hit.get("text", "")), terms)
         if explain and hit.get("reasons"):
             text.append("\n" + "\n".join(hit["reasons"]), style="dim")
-        title = hit.get("title", "") + (" [삭제]" if hit.get("deleted") else "")
+        title = " ".join(t for t in (hit.get("title", ""), "[삭제]" if hit.get("deleted") else "") if t)
         table.add_row(str(rank), hit["key"], title, text, f"{hit['score']:.3f}")
     from rich.console import Console
 
