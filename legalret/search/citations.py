@@ -306,7 +306,7 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
     ends = {end for _, end in resolved}
     notes: list[str] = []
     prev_end = 0
-    missing: tuple[str, str] | None = None  # (law as written, the rest of its notice) of the article just before
+    missing: tuple[str, str, str] | None = None  # (law as written, as named, the hint) of the article just before
     for m in _ARTICLE.finditer(query):
         if m.end() in ends:
             prev_end, missing = m.end(), None
@@ -326,17 +326,15 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
         elif law and law.group(1).replace(" ", "") in CONSTITUTION:
             notes.append(f"'{law.group(1)} {cited}': the Constitution (대한민국헌법) is not in the statutes mirror, so no "
                          "index holds it")
-        elif law:
-            full = law_aliases().get(law.group(1))  # a short name: say which law it is (근기법 → 근로기준법)
-            named = f"{law.group(1)} ({full})" if full else law.group(1)
-            close = None if full else next(iter(law_names.closest(law.group(1))), None)
-            hint = f"did you mean {close}?" if close else "see `legalret index info`"
-            missing = (law.group(1), f"{named} is not in this index ({hint})")
-            notes.append(f"'{law.group(1)} {cited}': {missing[1]}")
-            prev_end = m.end()
-            continue
-        elif missing and _CARRY.match(segment):  # "근로기준법 제23조 및 제27조": the same law, not "names no law"
-            notes.append(f"'{missing[0]} {cited}': {missing[1]}")
+        elif law or (missing and _CARRY.match(segment)):
+            if law:  # (else "근로기준법 제23조 및 제27조": the law before it, not "'제27조' names no law")
+                full = law_aliases().get(law.group(1))  # a short name: say which law it is (근기법 → 근로기준법)
+                named = f"{law.group(1)} ({full})" if full else law.group(1)
+                close = None if full else next(iter(law_names.closest(law.group(1))), None)
+                hint = f"did you mean {close}?" if close else "see `legalret index info`"
+                missing = (law.group(1), named, hint)
+            written, named, hint = missing
+            notes.append(f"'{written} {cited}': {named} is not in this index ({hint})")
             prev_end = m.end()
             continue
         elif m["num"] and ("제" in cited or m["para"] or m["branch"]):
