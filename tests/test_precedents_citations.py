@@ -145,6 +145,42 @@ def test_glued_former_prefix_vs_a_law_whose_name_starts_with_gu():
     assert keys == ["구강보건법 제5조"] and report.counts["resolved"] == 1
 
 
+def test_a_note_naming_todays_provision_resolves_to_it():
+    """'구 민사소송법 … 제431조(현행 제458조 참조)': the court's own note says which article replaced the old one —
+    that article is the positive, not the old number (which today is another article or none)."""
+    catalog = ArticleCatalog(["민사소송법 제431조", "민사소송법 제451조", "민사소송법 제458조", "민사집행법 제273조",
+                              "국제사법 제25조", "국제사법 제28조", "국제사법 제2조"])
+    cits = parse_citations("[1] 구 민사소송법(2002. 1. 26. 법률 제6626호로 전부 개정되기 전의 것) 제422조 제1항 제9호"
+                           "(현행 제451조 제1항 제9호 참조), 제431조(현행 제458조 참조)")
+    keys, report = resolve(cits, catalog)
+    assert keys == ["민사소송법 제451조", "민사소송법 제458조"]  # not today's 제431조, which the old number names
+    assert report.counts["current_named"] == 2 and report.counts["former"] == 0
+    assert not report.unresolved_laws  # resolved, so not among what to look at first
+    # another law named in the note; several articles; 같은 법
+    assert resolve(parse_citations("구 민사소송법 제727조(현행 민사집행법 제273조 참조)"), catalog)[0] == ["민사집행법 제273조"]
+    assert resolve(parse_citations("구 섭외사법 제13조(현행 국제사법 제25조, 제28조 참조)"), catalog)[0] == [
+        "국제사법 제25조", "국제사법 제28조"]
+    assert resolve(parse_citations("구 섭외사법 제1조(현행 국제사법 제2조)"), catalog)[0] == ["국제사법 제2조"]
+    # nothing named that is in force: the old citation stays a non-positive former one
+    for text in ("구 민사소송법 제431조(현행 삭제)", "구 민사소송법 제431조(현행 제1호 참조)",
+                 "구 민사소송법 제431조(현행 민사소송법 부칙 제2조 참조)", "구 민사소송법 제431조(현행 제999조 참조)",
+                 "구 민사소송법 제431조(현행 없는법 제1조 참조)"):
+        keys, report = resolve(parse_citations(text), catalog)
+        assert keys == [] and report.counts["former"] == 1, text
+
+
+def test_a_named_provision_still_passes_the_numbering_check():
+    """'현행' is the text in force when the note was written: a note on a 2001 decision names 근로기준법 numbers of
+    the 1997 text, not today's (2007), so its key is dropped like the decision's plain citations."""
+    from legalret.precedents.citations import predates_numbering
+
+    catalog = ArticleCatalog(["근로기준법 제30조", "근로기준법 제23조"])
+    keys, _ = resolve(parse_citations("구 근로기준법(1997. 3. 13. 법률 제5309호로 폐지되기 전의 것) 제27조"
+                                      "(현행 제30조 참조)"), catalog)
+    assert keys == ["근로기준법 제30조"]
+    assert predates_numbering(keys[0], "2001-05-01") and not predates_numbering("근로기준법 제23조", "2015-01-01")
+
+
 def test_predates_numbering_per_law():
     from legalret.precedents.citations import predates_numbering
 
