@@ -172,8 +172,8 @@ def find_article(searcher, key: str | None) -> tuple[Any, str]:
     if len(articles) > 1:  # (it had said "no article '민법 제750조, 민법 제751조' in this index": both are)
         raise LegalretError(f"key: names {len(articles)} articles ({', '.join(articles[:3])}"
                             f"{' …' if len(articles) > 3 else ''}); give one, or check several with check_citation")
-    if not articles and unresolved_citations(read, searcher.law_names):
-        # '제750조' (no law), '형법 제250조' on an index without 형법: say why, not just "no article"
-        raise LegalretError(f"key: {unresolved_citations(read, searcher.law_names)[0]}")
+    why = [] if articles else unresolved_citations(read, searcher.law_names)
+    if why:  # '제750조' (no law), '형법 제250조' on an index without 형법: say why, not just "no article"
+        raise LegalretError(f"key: {why[0]}")
     resolved = articles[0] if articles else text
     return searcher.article(resolved), resolved
