@@ -279,6 +279,13 @@ def test_page_shows_the_errors_a_person_meets_in_korean(tmp_path):
         with pytest.raises(Exception) as e:
             s.search("목적", laws=laws, kinds=kinds)
         errors.append(str(e.value))
+    for call in (lambda: s.search("목적", kinds="규칙"), lambda: s.search("목적", laws="헌법")):
+        with pytest.raises(Exception) as e:
+            call()
+        errors.append(str(e.value))
+    from legalret.search.response import request_error
+
+    errors.append(request_error("목적", 5, "foo"))
     errors += [k_error(0), "k: Input should be a valid integer, unable to parse string as an integer",
                "missing or wrong bearer token (send 'Authorization: Bearer <token>')", "Failed to fetch"]
     out = subprocess.run([NODE, "-e", _NODE_ERRORS, str(APP_JS)], input=json.dumps(errors),
@@ -288,3 +295,5 @@ def test_page_shows_the_errors_a_person_meets_in_korean(tmp_path):
     for error, ko in korean.items():
         assert ko != error and re.search("[가-힣]", ko) and "--law" not in ko and "Bearer" not in ko, (error, ko)
     assert "「민법 시행령」" in korean[errors[0]] and "형볍" in korean[errors[1]]
+    assert "이 색인에 없는 종류입니다: 규칙" in korean[errors[3]] and "헌법은" in korean[errors[4]]
+    assert "알 수 없는 검색 방식입니다: foo" in korean[errors[5]]

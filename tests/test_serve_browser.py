@@ -161,9 +161,15 @@ def test_page_speaks_korean_relevance_precedents_and_long_input(tmp_path, browse
         assert scores and all(s.startswith("관련도 ") and 0 <= int(s.split()[1]) <= 100 for s in scores), scores
         assert "점수" not in browser.find_element(By.ID, "results").text
 
-        hit.find_element(By.CSS_SELECTOR, "button.explain").click()
+        button = hit.find_element(By.CSS_SELECTOR, "button.explain")
+        # named for a screen reader (ten identical "근거 보기" buttons), and saying whether its panel is open
+        assert button.get_attribute("aria-label") == "민법 제320조 근거 보기"
+        assert button.get_attribute("aria-expanded") == "false"
+        button.click()
         panel = hit.find_element(By.CSS_SELECTOR, ".explain-panel")
         wait.until(lambda d: panel.is_displayed())
+        assert button.get_attribute("aria-expanded") == "true"
+        assert panel.get_attribute("id") == button.get_attribute("aria-controls")
         assert "검색기별 순위" in panel.text and "유사 사실관계 판례 투표" in panel.text
         assert not any(word in panel.text for word in ("bm25", "memory", "facts", "rank", "score"))
         row = panel.find_element(By.CSS_SELECTOR, "tr.precedent")
@@ -202,6 +208,11 @@ def test_page_speaks_korean_relevance_precedents_and_long_input(tmp_path, browse
         assert unquote(first.find_element(By.CSS_SELECTOR, "a.law-link").get_attribute("href")) == (
             "https://www.law.go.kr/법령/민법/제320조")
 
+        # indentation is counted as the server counts it (one space a run): under the limit so, no cut and no note
+        indented = ("민법 제320조 유치권" + " " * 40 + "\n") * (limit // 20)
+        browser.execute_script("const q = document.getElementById('q'); q.value = arguments[0];"
+                               "q.dispatchEvent(new Event('input', {bubbles: true}));", indented)
+        assert len(indented) > limit and not browser.find_element(By.ID, "long-note").is_displayed()
         # a pasted 판결요지 longer than the server's limit: cut, with a note that says so (and the limit)
         holding = ("임차인이 임차목적물을 수리하고 그 비용의 상환을 청구할 때까지 목적물을 유치할 수 있다. " * 200)[: limit + 700].strip()
         browser.execute_script("const q = document.getElementById('q'); q.value = arguments[0];"

@@ -109,14 +109,15 @@ class QueryPreparer:
         q.laws, q.kinds, q.mask, q.before, q.exclude = laws, kinds, mask, before, exclude
         default_law = laws[0] if laws and len(laws) == 1 else None
         cites = find_citations(q.text, self.law_names, default_law) if citations else []
+        unresolved = unresolved_citations(q.text, self.law_names, default_law) if citations else []
         if citations:
-            q.notes.extend(unresolved_citations(q.text, self.law_names, default_law))
+            q.notes.extend(unresolved)
             named, notes = decision_citations(q.text, self.decisions() if self.decisions else None, before, exclude)
             cites += named
             q.notes.extend(notes)
             if (plain := without_case_numbers(q.text)) != q.text:
                 q.tokens = self.tokens(plain)
-        needed = self.needs_retrieval(q, cites)
+        needed = self.needs_retrieval(q, cites, said=bool(unresolved))
         if needed and self.vocabulary is not None:
             q.notes.extend(coverage_notes(q.tokens, self.vocabulary, is_law=self._is_law, precedents=self.precedents))
         return q, cites, needed
@@ -166,12 +167,13 @@ class QueryPreparer:
         names (:data:`PARTY_MARKERS`)."""
         return [t for t in self.tokenizer.tokenize(text) if t not in PARTY_MARKERS]
 
-    def needs_retrieval(self, q: Query, cites: list[QueryCitation]) -> bool:
+    def needs_retrieval(self, q: Query, cites: list[QueryCitation], said: bool = False) -> bool:
         """False for a query with nothing to search for beyond its citations (then no retriever runs and
-        no encoder is loaded), or with no indexable content at all (then it gets a notice, no hits)."""
+        no encoder is loaded), or with no indexable content at all (then it gets a notice, no hits — unless ``said``:
+        a citation it could not resolve already has its notice, and '제750조' is not "only punctuation")."""
         if not cites:
             if not q.tokens:
-                if without_case_numbers(q.text) == q.text:  # (a 사건번호 alone has its own notice: not held here)
+                if without_case_numbers(q.text) == q.text and not said:  # (a 사건번호 alone has its own notice)
                     q.notes.append(NO_WORDS)
                 return False
             return True

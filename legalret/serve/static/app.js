@@ -86,7 +86,10 @@ function contributionBars(contributions) {
   return list;
 }
 
-function explainPanel(hit) {
+// The search modes that do not look at precedents: an article's panel there says so, not "no precedent cites it".
+const NO_PRECEDENTS = new Set(["bm25", "dense"]);
+
+function explainPanel(hit, mode) {
   const panel = el("div", "explain-panel");
   panel.hidden = true;
   const precedents = hit.precedents || [];
@@ -99,7 +102,7 @@ function explainPanel(hit) {
     for (const p of precedents) {
       const row = body.insertRow();
       row.className = "precedent";
-      const cell = el("td", "case");
+      const cell = el("td", p.case_no.includes(",") ? "case joined" : "case");  // (twenty joined numbers: wrap)
       if (p.url) {  // the whole decision on 국가법령정보센터
         const link = el("a", null, p.case_no);
         link.href = p.url; link.target = "_blank"; link.rel = "noopener";
@@ -133,7 +136,9 @@ function explainPanel(hit) {
   }
   if (!precedents.length) panel.appendChild(el("p", "muted", (hit.ranks || {}).citation
     ? "질문이 직접 인용한 조문(또는 질문이 든 판결의 참조조문)이라 유사 판례 투표 없이 맨 앞에 두었습니다."
-    : "이 조문을 인용한 유사 판례가 없습니다 (이 색인에 판례 메모리가 없거나, 비슷한 판결이 이 조문을 인용하지 않았습니다)."));
+    : NO_PRECEDENTS.has(mode)
+      ? "이 검색 방식은 판례를 보지 않습니다 (유사 판례를 보려면 검색 방식을 기본 또는 유사 판례 투표로 바꾸세요)."
+      : "이 조문을 인용한 유사 판례가 없습니다 (이 색인에 판례 메모리가 없거나, 비슷한 판결이 이 조문을 인용하지 않았습니다)."));
   return panel;
 }
 
@@ -159,7 +164,7 @@ function renderDecisions(decisions) {
   box.hidden = !decisions.length;
 }
 
-function renderHit(hit, rank, terms) {
+function renderHit(hit, rank, terms, mode) {
   const li = el("li", "hit");
   li.dataset.key = hit.key;
   const head = el("div", "hit-head");
@@ -192,12 +197,19 @@ function renderHit(hit, rank, terms) {
   li.appendChild(text);
 
   const actions = el("div", "actions");
-  const panel = explainPanel(hit);
+  const panel = explainPanel(hit, mode);
   const explain = el("button", "explain", "근거 보기");
   explain.type = "button";
+  // (a screen reader's list of buttons had shown ten identical "근거 보기": each names its article, and says whether
+  // its panel is open)
+  panel.id = "why-" + Math.random().toString(36).slice(2);
+  explain.setAttribute("aria-controls", panel.id);
+  explain.setAttribute("aria-expanded", "false");
+  explain.setAttribute("aria-label", `${hit.key} 근거 보기`);
   explain.addEventListener("click", () => {
     panel.hidden = !panel.hidden;
     explain.textContent = panel.hidden ? "근거 보기" : "근거 닫기";
+    explain.setAttribute("aria-expanded", String(!panel.hidden));
   });
   actions.appendChild(explain);
   if (text.classList.contains("clipped")) {
@@ -208,6 +220,7 @@ function renderHit(hit, rank, terms) {
   }
   const copy = el("button", "copy", "인용 복사");
   copy.type = "button";
+  copy.setAttribute("aria-label", `${hit.key} 인용 복사`);
   copy.title = hit.citation;
   copy.addEventListener("click", () => copyText(hit.citation, copy));
   actions.appendChild(copy);
@@ -223,17 +236,22 @@ let maxQueryChars = null;
 // Characters as the server counts them (code points): an emoji or a rare Hanja is two UTF-16 units in JavaScript.
 function chars(s) { return Array.from(s); }
 
+// The text as the server counts it (legalret.text.normalize): composed Hangul (NFC: macOS pastes it decomposed, 2–3
+// units a syllable) and every run of spaces and line breaks as one space — a pasted judgment's indentation had been
+// counted, and text the server would have searched was cut here.
+function counted(s) { return s.normalize("NFC").split(/\s+/).filter(Boolean).join(" "); }
+
 function queryText() {
   const q = $("q").value.trim();
   if (!maxQueryChars || q.length <= maxQueryChars) return q;  // (fewer units: fewer characters)
-  const all = chars(q);
+  const all = chars(counted(q));
   return all.length > maxQueryChars ? all.slice(0, maxQueryChars).join("") : q;
 }
 
 function showLengthNote() {
   const q = $("q").value.trim();
   const note = $("long-note");
-  const n = maxQueryChars && q.length > maxQueryChars ? chars(q).length : 0;
+  const n = maxQueryChars && q.length > maxQueryChars ? chars(counted(q)).length : 0;
   if (n > maxQueryChars) {
     note.textContent = `입력한 글이 ${n.toLocaleString()}자입니다. 검색은 앞 ${maxQueryChars.toLocaleString()}자까지만 합니다 ` +
       `(나머지 ${(n - maxQueryChars).toLocaleString()}자는 검색에 쓰이지 않습니다).`;
@@ -333,8 +351,11 @@ const ERROR_KO = [
   [/^no article of (.+?) is of kind (.+?) \(a .+? is a law of its own here: filter by the law '(.+?)'\)$/,
     (m) => `${m[1]}에는 ${m[2]} 조문이 없습니다. 시행령은 별개의 법령입니다: 법령 필터에서 「${m[3]}」을 고르세요.`],
   [/^no article of (.+?) is of kind (.+)$/, (m) => `${m[1]}에는 ${m[2]} 조문이 없습니다.`],
+  [/^unknown law filter '(.+?)': the Constitution/, (m) => `헌법은 법령 자료(법률·시행령)에 없어 어느 색인에도 없습니다: ${m[1]}`],
   [/^unknown law filter '(.+?)'.*?(?:\(did you mean (.+?)\?\))?$/,
     (m) => `이 색인에 없는 법령입니다: ${m[1]}` + (m[2] ? ` (혹시 ${m[2]}?)` : "")],
+  [/^unknown kind filter '(.+?)': this index has (.*)$/, (m) => `이 색인에 없는 종류입니다: ${m[1]} (이 색인의 종류: ${m[2]})`],
+  [/^mode: '(.+?)' is not one of (.*)$/, (m) => `알 수 없는 검색 방식입니다: ${m[1]} (고를 수 있는 것: ${m[2]})`],
   [/^k: /, () => "결과 개수가 올바른 숫자가 아닙니다 (1–100)."],
   [/^k must be between 1 and (\d+)/, (m) => `결과 개수는 1에서 ${m[1]} 사이여야 합니다.`],
   [/missing or wrong bearer token/, () => "이 서버는 접근 토큰이 필요합니다. 위 칸에 토큰을 넣고 저장하세요."],
@@ -403,7 +424,7 @@ async function search(pushState) {
     for (const n of new Set(notices)) $("notices").appendChild(el("li", null, n));
     renderDecisions(res.decisions || []);
     const list = $("results");
-    res.hits.forEach((hit, i) => list.appendChild(renderHit(hit, i + 1, res.terms)));
+    res.hits.forEach((hit, i) => list.appendChild(renderHit(hit, i + 1, res.terms, res.mode)));
     status.textContent = res.hits.length
       ? `${res.hits.length}건 · ${modeLabel(res.mode)} · ${res.took_ms.toFixed(0)} ms`
       : "일치하는 조문이 없습니다. 다른 표현이나 조문 번호(예: 민법 제750조)로 검색해 보세요.";
