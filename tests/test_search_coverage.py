@@ -83,3 +83,10 @@ def test_words_only_earlier_holdings_use_are_not_guesses():
         "most of the query matched nothing in this index ('퀘이사르', '블라쿠', '퀘이' occur in no article); the hits "
         "rest on '점유', '수리비' alone")
     assert coverage_notes(["zzqqxx"], VOCAB, precedents=lambda: held)[0].startswith(NOTHING_MATCHED)
+    # one held word among unknown ones is no answer from decisions: '<img src=x onerror=alert(1)>' (only 'x' is in a
+    # holding) had been "the articles earlier decisions using these words cite", at relevance 97
+    held.add("x")
+    assert coverage_notes(["img", "src", "x", "onerror", "alert"], VOCAB, precedents=lambda: held)[0].startswith(
+        NOTHING_MATCHED)
+    (note,) = coverage_notes(["택배", "퀘이사르"], VOCAB, precedents=lambda: held)  # half held: the decisions answer
+    assert note.endswith("earlier decisions using '택배' cite")

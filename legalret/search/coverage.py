@@ -61,9 +61,11 @@ def coverage_notes(tokens: Sequence[str], vocabulary: Container[str],
     in_held = [w for w in missing if held is not None and w in held]
     unknown = [w for w in missing if w not in in_held]
     if not found:
-        if in_held:
+        # words only earlier holdings use count when they are at least half the query's: '<img src=x onerror=…>'
+        # (only 'x' in a holding, "안기부 X파일") had been answered as decisions' articles, at relevance 97
+        if in_held and len(in_held) >= len(unknown):
             return [f"no article contains {_shown(missing)}: the hits are the articles earlier decisions using "
-                    "these words cite"]
+                    f"{_shown(in_held)} cite"]
         # (begins with NOTHING_MATCHED, written out: tests/test_page_notices.py reads the page's patterns against it)
         return [f"nothing in the query matched this index: no article contains {_shown(missing)}; the hits below are "
                 "only the nearest guesses — check the spelling or ask in other words"]

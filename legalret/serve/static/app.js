@@ -97,7 +97,9 @@ function explainPanel(hit, mode) {
     panel.appendChild(el("h3", null, "근거 판례 (이 조문을 인용한 유사 판결)"));
     const table = el("table", "precedents");
     const head = table.createTHead().insertRow();
-    for (const h of ["사건번호", "선고일자", "비슷했던 부분", "유사도"]) head.appendChild(el("th", null, h));
+    for (const h of ["사건번호", "선고일자", "비슷했던 부분", "상대 유사도"]) head.appendChild(el("th", null, h));
+    // (the memory scales its similarities so that the closest decision is 1: "100%" had read as "the same case")
+    head.lastChild.title = "이 질문에 가장 비슷한 판례를 100%로 놓은 상대 값입니다 (같은 사건이라는 뜻이 아닙니다).";
     const body = table.createTBody();
     for (const p of precedents) {
       const row = body.insertRow();
