@@ -419,6 +419,15 @@ async function search(pushState) {
   inFlight = ctrl;
   const status = $("status");
   status.textContent = "검색 중…";
+  // a server that does not answer had left "검색 중…" for ever: the seconds show after a few, and past
+  // SEARCH_TIMEOUT_S (the server itself waits up to 120 s for a new index version to load) the search is given up
+  const started = Date.now();
+  let timedOut = false;
+  const tick = setInterval(() => {
+    const s = Math.round((Date.now() - started) / 1000);
+    if (s >= SEARCH_TIMEOUT_S) { timedOut = true; ctrl.abort(); return; }
+    if (s >= 3 && seq === searchSeq) status.textContent = `검색 중… ${s}초 (새 색인을 여는 중이면 더 걸릴 수 있습니다)`;
+  }, 1000);
   try {
     const res = await api("/api/search?" + p.toString(), ctrl.signal);
     if (seq !== searchSeq) return;
@@ -431,12 +440,21 @@ async function search(pushState) {
       ? `${res.hits.length}건 · ${modeLabel(res.mode)} · ${res.took_ms.toFixed(0)} ms`
       : "일치하는 조문이 없습니다. 다른 표현이나 조문 번호(예: 민법 제750조)로 검색해 보세요.";
   } catch (e) {
+    if (timedOut && seq === searchSeq) {
+      status.className = "error";
+      status.textContent = `오류: 서버가 ${SEARCH_TIMEOUT_S}초 동안 답하지 않아 검색을 멈췄습니다. 잠시 뒤 다시 검색하세요.`;
+      return;
+    }
     if (seq !== searchSeq) return;  // aborted or overtaken by a later search
     status.className = "error"; status.textContent = "오류: " + errorKo(e.message);
   } finally {
+    clearInterval(tick);
     if (inFlight === ctrl) inFlight = null;
   }
 }
+
+// How long the page waits for an answer (longer than the server's own wait for a new index version, 120 s).
+const SEARCH_TIMEOUT_S = 150;
 
 function fillSelect(select, values) {
   for (const v of values) { const o = el("option", null, v); o.value = v; select.appendChild(o); }
