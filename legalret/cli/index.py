@@ -211,7 +211,7 @@ def build_command(
     sources: List[str] = typer.Argument(..., help="Statute files/folders/globs/zips, articles JSONL, or a corpus manifest name (civil-commercial)."),
     index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory (default: $LEGALRET_INDEX or the cache dir)."),
     model: Optional[str] = typer.Option(None, "--model", callback=_one_value, help="Encoder spec (default bundled:me5-small); 'none' for BM25 only."),
-    adapter: Optional[Path] = typer.Option(None, "--adapter", callback=_one_value, help="LoRA adapter directory for the encoder."),
+    adapter: Optional[Path] = typer.Option(None, "--adapter", callback=_one_value, help="Adapter directory for the encoder: a query adapter (legalret/adapters/me5-small-legal-qmap, the main job's) or a LoRA one."),
     precedents: Optional[List[str]] = typer.Option(None, "--precedents", callback=_one_value, help="Precedent sources for the precedent memory (repeatable)."),
     facts: Optional[List[str]] = typer.Option(None, "--facts", callback=_one_value, help="Facts of the decisions (precedent-facts JSONL/zip/folder, repeatable): adds the facts memory; needs --precedents."),
     memory_dense: bool = typer.Option(False, "--memory-dense", help="Also encode the memory's holdings (slow on CPU; BM25-only by default)."),

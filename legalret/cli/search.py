@@ -73,7 +73,7 @@ def search_command(
     # (the help is the retriever registry's, filled in by SearchCommand when shown; the Searcher checks the mode)
     mode: str = typer.Option("hybrid", "--mode", help="Search mode (listed from the retriever registry)."),
     as_json: bool = typer.Option(False, "--json", help="JSON lines on stdout (one hit per line)."),
-    explain: bool = typer.Option(False, "--explain", help="Show each retriever's rank and score per hit."),
+    explain: bool = typer.Option(False, "--explain", help="Show why each hit: each retriever's rank and score, the re-ranker's weightiest features and the earlier decisions that voted for it."),
 ) -> None:
     """Search the index: a table of rank, key, title, snippet (matched terms highlighted) and score.
 

@@ -22,7 +22,7 @@ Usage::
 
     ranked = ["민법 제750조", "민법 제751조", "민법 제750조", "민법 제390조"]
     query_metrics(ranked, {"민법 제390조", "민법 제750조"}, ks=(1, 10))
-    # {'recall@1': 0.5, 'recall@10': 1.0, 'mrr@10': 1.0, 'ndcg@10': 0.919..., 'f2@10': 0.909..., ...}
+    # {'recall@1': 0.5, 'recall@10': 1.0, 'mrr@10': 1.0, 'ndcg@10': 0.919..., 'precision@5': 0.666..., 'f2@5': 0.909...}
     aggregate([m1, m2, None], seed=0)   # means + 95% bootstrap intervals; None = empty gold
 """
 

@@ -3,6 +3,7 @@
 Usage::
 
     from legalret.index import build_index, add_to_index, load_index, KiwiTokenizer
+    from legalret.index.store import rollback
 
     report = build_index(articles, "index/")                 # default encoder (bundled:me5-small)
     report = build_index(articles, "index/", model="none")   # BM25 only

@@ -29,7 +29,7 @@ matches the files (any write changes a file's mtime/ctime). Any error while read
 
 Usage::
 
-    from legalret.index.store import load_index, read_manifest
+    from legalret.index.store import load_index, read_manifest, rollback
 
     data = load_index("index/")      # IndexData: articles, rows, tokens, bm25, dense, manifest
     read_manifest("index/")["counts"]

@@ -17,7 +17,7 @@ Usage::
 
     from legalret.ingest.lawgo import parse_lawgo_json, parse_lawgo_xml
     [doc] = parse_lawgo_json(Path("001706.json").read_text(), "001706.json")
-    doc.law, len(doc.articles)          # ('민법', 1192)
+    doc.law, len(doc.articles)          # ('민법', 1193)
 
 Shapes handled: 항/호/목 as a dict or a list of dicts; a 항 dict without 항번호 that only holds 호;
 any text field as a string or as nested lists of lines; 조문여부 ``전문`` rows (one or several

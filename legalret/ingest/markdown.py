@@ -24,7 +24,7 @@ Usage::
 
     from legalret.ingest.markdown import parse_markdown
     doc = parse_markdown(text, source="legalize-kr/민법/법률.md")
-    doc.law, doc.kind, len(doc.articles)      # ('민법', '법률', 1192)
+    doc.law, doc.kind, len(doc.articles)      # ('민법', '법률', 1193)
 
 Two defects of the real mirror are repaired here:
 

@@ -24,7 +24,8 @@ holding restates the query and falls when the best holding shares little of its 
 
 Usage::
 
-    retriever = MemoryVoter(PrecedentMemory.load("index/memory"))
+    from legalret.index.store import current_generation
+    retriever = MemoryVoter(PrecedentMemory.load(current_generation("index/") / "memory"))   # the live generation's
     retriever.search("임차인의 비용상환청구권 포기 특약의 효력", k=10)          # [(key, share), ...]
     res = retriever.explain(query, k=10, before=date(2021, 1, 1), exclude="2019다1234")
     for vote in res.votes:

@@ -14,6 +14,7 @@ Usage::
     enc = load_encoder("bundled:me5-small", adapter="legalret/adapters/me5-small-legal")   # calls attach_adapter
 
     # or by hand on any SentenceTransformer built from the same base:
+    from legalret.models.adapter import attach_adapter
     fingerprint = attach_adapter(st_model, "legalret/adapters/me5-small-legal", "bundled:me5-small")
 
 Loading an adapter onto a different base than it was trained on raises :class:`~legalret.errors.ModelError`:

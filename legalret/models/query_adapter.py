@@ -15,6 +15,7 @@ A query-adapter directory::
 
 Usage::
 
+    from legalret.models.encoder import load_encoder
     from legalret.models.query_adapter import QueryAdapter, wrap_query_encoder
     qa = QueryAdapter.load("legalret/adapters/me5-small-legal-qmap")
     enc = wrap_query_encoder(load_encoder("bundled:me5-small"), qa)   # encode_queries mapped, passages unchanged

@@ -13,7 +13,7 @@ Usage::
 
     from legalret.precedents.items import split_items, align_items
 
-    holdings = split_items("[1] 갑 …\\n[2] 을 …")                 # [Item((1,), '갑 …'), Item((2,), '을 …')]
+    holdings = split_items("[1] 갑 …\\n[2] 을 …")                 # [TextItem((1,), '갑 …', True), TextItem((2,), '을 …', True)]
     cites = split_items("[1][2] 민법 제1조 / [2] 상법 제2조", citations=True)
     aligned, status = align_items(holdings, cites)              # {1: ['민법 제1조'], 2: ['민법 제1조', '상법 제2조']}
 

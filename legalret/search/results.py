@@ -2,6 +2,7 @@
 
 Usage::
 
+    from legalret.search import Searcher
     results = Searcher("index/").search("유치권 간접점유", explain=True)
     results.keys, results.notices, results.terms       # terms: the query words to highlight in hit texts
     hit = results[0]; hit.key, hit.score, hit.ranks, hit.reasons, hit.precedents, hit.contributions
