@@ -468,3 +468,25 @@ def test_the_table_keeps_long_article_keys_and_long_queries_readable(capsys, mon
     assert "제5조의2" in out and "1.000" in out and "금지행위" in out and "[bold]" in out  # (the query is not markup)
     assert max(len(line) for line in out.splitlines()) <= 80
     assert out.count("보증금") <= CAPTION_CHARS // 10
+
+
+def test_a_search_without_the_query_encoders_export_says_so(tmp_path, monkeypatch, capsys):
+    """An index built under another LEGALRET_HOME has no ONNX export here: a cold search loaded the encoder through
+    torch (15–25 s) without a word. It says so on stderr, with the command that writes the export; a BM25 search
+    (no encoder) and a home holding the export say nothing."""
+    from types import SimpleNamespace
+
+    import legalret.models.onnx as onnx
+    from legalret.cli.search import _note_no_export
+
+    searcher = SimpleNamespace(manifest={"encoder": {"fingerprint": "abc123"}})
+    monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(onnx, "find_export", lambda fingerprint, **kw: None)
+    _note_no_export(searcher, "idx/", "hybrid")
+    err = capsys.readouterr().err
+    assert "no ONNX export of this index's query encoder" in err and "legalret index export --index idx/" in err
+    _note_no_export(searcher, "idx/", "bm25")
+    _note_no_export(SimpleNamespace(manifest={"encoder": None}), "idx/", "hybrid")
+    monkeypatch.setattr(onnx, "find_export", lambda fingerprint, **kw: tmp_path)
+    _note_no_export(searcher, "idx/", "hybrid")
+    assert capsys.readouterr().err == ""

@@ -99,12 +99,28 @@ def search_command(
 
         searcher = Searcher(index)
         mode = searcher.resolve_mode(mode)
+        _note_no_export(searcher, index, mode)
         if ahead is not None:
             searcher.load(mode)  # the query encoder, while the other core starts Kiwi for the query's tokens
         results = searcher.search(query, k=k, mode=mode, laws=law, kinds=kind, explain=explain)
         res = search_response(results, mode, notices=searcher.notices)
     render(res["query"], res["mode"], [_strip_extras(h) for h in res["hits"]], res.get("notices", []),
            res.get("terms", []), as_json=as_json, explain=explain)
+
+
+def _note_no_export(searcher, index, mode: str) -> None:
+    """Say on stderr (not among the answer's notices: a terminal's resident server has the encoder loaded once) when
+    queries will be embedded by torch because this home has no ONNX export of the index's query encoder — an index
+    built under another LEGALRET_HOME: each cold search then took 15–25 s instead of ~2, without a word."""
+    info = searcher.manifest.get("encoder")
+    if not info or mode in ("bm25", "memory"):
+        return
+    from legalret.models.onnx import export_root, find_export
+
+    if find_export(info["fingerprint"]) is None:
+        console.print(f"[yellow]note:[/] no ONNX export of this index's query encoder under {escape(str(export_root()))}: "
+                      f"queries are embedded by torch (slow to start); `legalret index export --index {escape(str(index))}` "
+                      "writes one", highlight=False, soft_wrap=True)
 
 
 def _joined(values: Optional[List[str]]) -> Optional[str]:
