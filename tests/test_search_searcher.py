@@ -402,3 +402,12 @@ def test_k_and_queries_of_the_wrong_type_are_one_line_errors(searcher):
     for before in ("yesterday", "2019. 8. 15."):  # raw ValueErrors, one naming the input cut to 10 characters
         with pytest.raises(LegalretError, match=f"before: not a YYYY-MM-DD date: '{before}'"):
             searcher.search("유치권", before=before)
+
+
+def test_a_mistyped_law_filter_the_index_lacks_gets_a_suggestion(searcher):
+    """`--law 근로기준볍` on an index without 근로기준법 said only "not in this index" (a citation 근로기준볍 제23조 suggests
+    it): the filter names the law it may mean, and that it is not here either."""
+    with pytest.raises(LegalretError, match=r"did you mean 근로기준법\? it is not in this index either"):
+        searcher.search("해고", laws="근로기준볍")
+    with pytest.raises(LegalretError, match=r"did you mean 민법\?\)"):
+        searcher.search("해고", laws="민볍")

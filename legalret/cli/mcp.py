@@ -37,7 +37,7 @@ def mcp_command(
     from legalret.serve.mcp_server import create_mcp_server
     from legalret.serve.server import is_loopback
 
-    err = Console(stderr=True)  # stdout is the protocol channel on stdio
+    err = Console(stderr=True, soft_wrap=True)  # stdout is the protocol channel on stdio; a note is one line
     index = index or default_index_dir()
     current_generation(index)  # a missing index: the usual one-line error, before the slow load
     if http:

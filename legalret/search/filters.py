@@ -15,7 +15,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from legalret.errors import LegalretError
-from legalret.keys import CONSTITUTION, LawNames, law_aliases
+from legalret.keys import CONSTITUTION, LawNames, known_laws, law_aliases
 
 
 class Filters:
@@ -59,7 +59,11 @@ class Filters:
             if law is None:
                 full = law_aliases().get(name)  # a short name of a law this index lacks: say which law
                 close = self.law_names.closest(name, n=3)
-                hint = f" (did you mean {', '.join(close)}?)" if close else f" (the index has {len(self.laws)} laws; see `legalret index info`)"
+                # else a mistyped name of a law this index lacks (근로기준볍 on the 민법+상법 index), as a citation says it
+                elsewhere = [] if close or full else known_laws().closest(name)
+                hint = (f" (did you mean {', '.join(close)}?)" if close else
+                        f" (did you mean {elsewhere[0]}? it is not in this index either)" if elsewhere else
+                        f" (the index has {len(self.laws)} laws; see `legalret index info`)")
                 named = f"{name!r} ({full})" if full else repr(name)
                 raise LegalretError(f"unknown law filter {named}: not in this index{hint}")
             out.append(law)

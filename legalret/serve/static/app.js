@@ -354,7 +354,7 @@ const ERROR_KO = [
     (m) => `${m[1]}에는 ${m[2]} 조문이 없습니다. 시행령은 별개의 법령입니다: 법령 필터에서 「${m[3]}」을 고르세요.`],
   [/^no article of (.+?) is of kind (.+)$/, (m) => `${m[1]}에는 ${m[2]} 조문이 없습니다.`],
   [/^unknown law filter '(.+?)': the Constitution/, (m) => `헌법은 법령 자료(법률·시행령)에 없어 어느 색인에도 없습니다: ${m[1]}`],
-  [/^unknown law filter '(.+?)'.*?(?:\(did you mean (.+?)\?\))?$/,
+  [/^unknown law filter '(.+?)'.*?(?:\(did you mean (.+?)\?(?: it is not in this index either)?\))?$/,
     (m) => `이 색인에 없는 법령입니다: ${m[1]}` + (m[2] ? ` (혹시 ${m[2]}?)` : "")],
   [/^unknown kind filter '(.+?)': this index has (.*)$/, (m) => `이 색인에 없는 종류입니다: ${m[1]} (이 색인의 종류: ${m[2]})`],
   [/^mode: '(.+?)' is not one of (.*)$/, (m) => `알 수 없는 검색 방식입니다: ${m[1]} (고를 수 있는 것: ${m[2]})`],
