@@ -116,6 +116,23 @@ def test_a_mis_encoded_json_reads_as_the_clean_one(fixtures_dir, tmp_path, wrong
     assert read.report.repaired_files and strip(read) == strip(clean)
 
 
+def test_a_cut_off_file_and_an_empty_list_are_named_for_what_they_are(fixtures_dir):
+    """A truncated download said only "Unterminated string" / "unclosed token"; '[]' said "no articles were read"
+    naming no file."""
+    base = fixtures_dir / "ingest" / "lawgo"
+    text, xml = (base / "테스트법.json").read_text(encoding="utf-8"), (base / "테스트법.xml").read_text(encoding="utf-8")
+    for parse, cut in ((parse_lawgo_json, text[: len(text) // 2]), (parse_lawgo_json, text[:-3]),
+                       (parse_lawgo_xml, xml[: len(xml) // 2])):
+        with pytest.raises(SourceError, match="the file ends there — cut off"):
+            parse(cut, "cut")
+    with pytest.raises(SourceError, match="an empty JSON list: no law in it") as e:
+        parse_lawgo_json("[]", "empty.json")
+    assert e.value.path == "empty.json"
+    with pytest.raises(SourceError) as e:  # a fault in the middle is no cut
+        parse_lawgo_json('{"a": 1,, "b": 2}\n', "mid.json")
+    assert "cut off" not in str(e.value)
+
+
 def test_ministry_ordinance_kind_is_enforcement_rule():
     data = {"법령": {"기본정보": {"법령명_한글": "테스트법 시행규칙", "법종구분": {"content": "고용노동부령"}},
                    "조문": {"조문단위": {"조문번호": "1", "조문여부": "조문", "조문내용": "제1조(목적) 목적"}}}}

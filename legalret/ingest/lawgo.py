@@ -59,9 +59,14 @@ def parse_lawgo_json(text: str, source: str = "", *, fix: Fix | None = None) -> 
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        raise SourceError(source, f"malformed JSON: {e.msg} (column {e.colno})", line=e.lineno, field="JSON") from e
+        # at the end, or a string never closed (it runs to the end): a truncated download
+        ends = e.pos >= len(text.rstrip()) or e.msg.startswith("Unterminated string")
+        cut = "; the file ends there — cut off?" if ends else ""
+        raise SourceError(source, f"malformed JSON: {e.msg} (column {e.colno}){cut}", line=e.lineno, field="JSON") from e
     lines = _key_lines(text)
     objects = data if isinstance(data, list) else [data]
+    if not objects:  # '[]' had been "no articles were read", naming no file
+        raise SourceError(source, "an empty JSON list: no law in it", field="JSON")
     if fix is not None:  # keys in mojibake behind \u escapes (json.dump's default ensure_ascii), which the repair of
         # the whole text before parsing cannot see: read them now, as the values are read one by one
         objects = [_fixed_keys(obj, fix) if isinstance(obj, dict) and "법령" not in obj else obj for obj in objects]
@@ -367,6 +372,8 @@ def _xml_to_dict(text: str, source: str) -> tuple[tuple[str, Any], dict[str, deq
     except LookupError as e:  # belt and braces: expat versions that still consult the declaration
         raise SourceError(source, f"malformed XML: {e}", line=1, field="XML") from e
     except expat.ExpatError as e:
-        raise SourceError(source, f"malformed XML: {expat.errors.messages[e.code]} (column {e.offset})",
+        # an error on the file's last line is where a truncated download stops: say so
+        cut = "; the file ends there — cut off?" if e.lineno >= text.rstrip().count("\n") + 1 else ""
+        raise SourceError(source, f"malformed XML: {expat.errors.messages[e.code]} (column {e.offset}){cut}",
                           line=e.lineno, field="XML") from e
     return result[0], lines
