@@ -88,11 +88,13 @@ def test_search_page_end_to_end(civil_index, browser):
         copy.click()
         wait.until(lambda d: copy.text == "복사됨")
 
-        # a second search with a law filter: an exact citation comes first
+        # a second search with a law filter: an exact citation comes first — and until it runs, the hits shown are
+        # said to be the old filters' (they had looked current)
         box = browser.find_element(By.ID, "q")
         box.clear()
         box.send_keys("민법 제1조")
         browser.find_element(By.ID, "law").send_keys("민법")
+        assert "조건을 바꿨습니다" in browser.find_element(By.ID, "status").text
         box.send_keys(Keys.ENTER)
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, 'li.hit[data-key="민법 제1조"]')))
         severe = [e for e in browser.get_log("browser") if e.get("level") == "SEVERE"]

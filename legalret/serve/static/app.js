@@ -407,7 +407,8 @@ function clearResults() {
 
 async function search(pushState) {
   const q = $("q").value.trim();
-  if (!q) { $("status").className = ""; $("status").textContent = "검색어를 입력하세요."; return; }
+  // (an empty box had left the last search's hits under "검색어를 입력하세요.")
+  if (!q) { clearResults(); $("status").className = ""; $("status").textContent = "검색어를 입력하세요."; return; }
   showLengthNote();
   const p = params();
   // the same search again (Enter twice, or on a shared link) is one history entry, not two: Back goes to the one before
@@ -517,6 +518,11 @@ function init() {
   // a value only the URL offered (k=3) leaves the list once another is picked, as a fresh load would not show it
   for (const name of FILTERS) $(name).addEventListener("change", () => {
     for (const o of Array.from($(name).options)) if (o.dataset.fromUrl && !o.selected) o.remove();
+    // the hits shown were found with the filters before: said, until the next search (they had looked current)
+    if ($("results").children.length && !inFlight) {
+      $("status").className = "";
+      $("status").textContent = "조건을 바꿨습니다. 아래 결과는 바꾸기 전 조건의 것입니다 — 검색을 누르면 새 조건으로 찾습니다.";
+    }
   });
   window.addEventListener("popstate", showUrl);
   start();
