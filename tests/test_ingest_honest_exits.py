@@ -223,6 +223,11 @@ def test_uncertain_mojibake_is_a_warning_and_fails_strict(fixtures_dir, tmp_path
     result = ingest([path])
     assert result.report.uncertain, "expected an uncertain repair"
     assert all(w.field == "mojibake" and w in result.report.warnings for w in result.report.uncertain)
+    # the warning names the doubtful character, its other reading and the text around it (it had shown the span's
+    # first 40 characters, which in a long span need not hold it)
+    shown = str(result.report.uncertain[0])
+    assert ("'점' at" in shown and "(or '적'" in shown) or ("'적' at" in shown and "(or '점'" in shown), shown
+    assert "… 그 적 저 점" in shown or "이 점 그" in shown, shown
     out = tmp_path / "a.jsonl"
     lenient = runner.invoke(app, ["ingest", str(path), "--out", str(out)])
     assert lenient.exit_code == 0 and "mojibake low-confidence" in lenient.output  # shown without --warnings

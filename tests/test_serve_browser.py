@@ -76,6 +76,7 @@ def test_search_page_end_to_end(civil_index, browser):
         marks = [m.text for m in browser.find_elements(By.CSS_SELECTOR, "li.hit mark")]
         assert marks, "matched terms are highlighted"
         assert "q=" in browser.current_url  # the search is in the URL (shareable, back button)
+        assert browser.title == "유치권 간접점유 — legalret — 법령 검색"  # … and in the tab and the history menu
 
         panel = hit.find_element(By.CSS_SELECTOR, ".explain-panel")
         assert not panel.is_displayed()

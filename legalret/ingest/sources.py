@@ -324,6 +324,19 @@ def decode(data: bytes, name: str, warnings: list[SourceError] | None = None) ->
     return text
 
 
+def _doubt(rep) -> str:
+    """What a warning shows of a repair left in doubt: the least certain character with the text around it and its
+    other readings — in a span of 500 characters the first 40 (what it showed) need not hold it — else the span's
+    start, broken → fixed."""
+    doubts = getattr(rep, "uncertain", ())
+    if not doubts:
+        return f"{rep.broken[:40]!r} → {rep.fixed[:40]!r}"
+    at, char, probability, others = min(doubts, key=lambda d: d[2])
+    around = rep.fixed[max(0, at - 15): at + 16]
+    other = f" (or {', '.join(repr(o) for o in others[:2])})" if others else ""
+    return f"{char!r} at {probability:.2f}{other} in …{around}…"
+
+
 class MojibakeFixer:
     """Runs :func:`~legalret.ingest.mojibake.repair_mojibake` on each text and keeps count.
 
@@ -356,8 +369,7 @@ class MojibakeFixer:
             if status != "repaired":
                 line = text.count("\n", 0, rep.start) + 1 if "\n" in text else None
                 warning = SourceError(self.source, f"mojibake {status} (confidence {rep.confidence:.2f}): "
-                                                   f"{rep.broken[:40]!r} → {rep.fixed[:40]!r}",
-                                      line=line, field="mojibake")
+                                                   f"{_doubt(rep)}", line=line, field="mojibake")
                 self.report.warnings.append(warning)
                 self.report.uncertain.append(warning)
         self._note_lost(result.text, result.lost)

@@ -408,8 +408,13 @@ function clearResults() {
 async function search(pushState) {
   const q = $("q").value.trim();
   // (an empty box had left the last search's hits under "검색어를 입력하세요.")
-  if (!q) { clearResults(); $("status").className = ""; $("status").textContent = "검색어를 입력하세요."; return; }
+  if (!q) {
+    clearResults(); document.title = PAGE_TITLE;
+    $("status").className = ""; $("status").textContent = "검색어를 입력하세요."; return;
+  }
   showLengthNote();
+  // the tab and the history menu name the search (every entry had read the same)
+  document.title = `${chars(q).length > 40 ? chars(q).slice(0, 40).join("") + "…" : q} — ${PAGE_TITLE}`;
   const p = params();
   // the same search again (Enter twice, or on a shared link) is one history entry, not two: Back goes to the one before
   if (pushState && !sameSearch(new URLSearchParams(location.search), p)) history.pushState(null, "", "/?" + p.toString());
@@ -453,6 +458,9 @@ async function search(pushState) {
     if (inFlight === ctrl) inFlight = null;
   }
 }
+
+// The page's own title (index.html), after the search's words in the tab.
+const PAGE_TITLE = "legalret — 법령 검색";
 
 // How long the page waits for an answer (longer than the server's own wait for a new index version, 120 s).
 const SEARCH_TIMEOUT_S = 150;
