@@ -114,6 +114,10 @@ def test_a_mis_encoded_json_reads_as_the_clean_one(fixtures_dir, tmp_path, wrong
     strip = lambda r: [{k: v for k, v in a.to_dict().items() if k not in ("line", "source")} for a in r.articles]  # noqa: E731
     clean, read = ingest([clean_path]), ingest([path])
     assert read.report.repaired_files and strip(read) == strip(clean)
+    if wrong == "cp1252":  # --no-repair leaves every field as it is, the 항/호/목 numbers too
+        kept = ingest([path], repair=False)
+        numbers = lambda r: [p.number for a in r.articles for p in a.paragraphs]  # noqa: E731
+        assert not kept.report.repaired_files and any(numbers(clean)) and not any(numbers(kept)), numbers(kept)
 
 
 def test_a_cut_off_file_and_an_empty_list_are_named_for_what_they_are(fixtures_dir):

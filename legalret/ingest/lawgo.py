@@ -260,7 +260,7 @@ def _mark(value: Any, fix: Fix | None) -> str:
     ('â‘¡', 'ê°\x80'): when the repair leaves it so, UTF-8 read as cp1252 or Latin-1 is undone exactly (a real
     mark has no such reading: it cannot be encoded in either)."""
     mark = _text(value, fix).strip()
-    if fix is not None and not mark.isascii():
+    if fix is not None and getattr(fix, "enabled", True) and not mark.isascii():  # (not with --no-repair)
         for wrong in ("cp1252", "latin-1"):
             try:
                 return mark.encode(wrong).decode("utf-8")

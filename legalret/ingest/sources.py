@@ -328,7 +328,7 @@ def _doubt(rep) -> str:
     """What a warning shows of a repair left in doubt: the least certain character with the text around it and its
     other readings — in a span of 500 characters the first 40 (what it showed) need not hold it — else the span's
     start, broken → fixed."""
-    doubts = getattr(rep, "uncertain", ())
+    doubts = rep.uncertain
     if not doubts:
         return f"{rep.broken[:40]!r} → {rep.fixed[:40]!r}"
     at, char, probability, others = min(doubts, key=lambda d: d[2])
@@ -560,7 +560,9 @@ def iter_documents(sources, *, kinds=None, laws=None, report: IngestReport | Non
 def _leave_out_empty(doc: LawDocument) -> None:
     """Leave out (with a warning each) the articles that have neither a title nor a word of text and are not 삭제:
     the mirror has 150 bare headings ('##### 제2조' between 제2조 and 제3조 of 주택임대차보호법 시행령, read as a
-    제2조의2 that does not exist), which were indexed, ranked and cited as blank articles."""
+    제2조의2 that does not exist), which were indexed, ranked and cited as blank articles. They are not counted in
+    ``doc.dropped``: that is an article that could not be read — ``--strict`` fails on it and an ``index add`` keeps
+    the law's other articles — and a heading with nothing under it is no such article."""
     empty = {id(a) for a in doc.articles if not a.deleted and not a.title and not a.body_text().strip()}
     if not empty:
         return
@@ -569,7 +571,6 @@ def _leave_out_empty(doc: LawDocument) -> None:
             doc.warnings.append(SourceError(doc.source, f"{a.key} has no title and no text; left out", line=a.line,
                                             field="article"))
     doc.articles = [a for a in doc.articles if id(a) not in empty]
-    doc.dropped += len(empty)
 
 
 def _drop_after(report: IngestReport, source: str, warnings: int, repairs: int, uncertain: int) -> None:
