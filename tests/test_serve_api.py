@@ -196,6 +196,27 @@ def test_a_bad_post_body_is_one_plain_line(client, body, headers, expected):
     assert "JSON decode error" not in message and "error parsing the body" not in message
 
 
+def test_a_body_over_the_limit_is_413_before_or_while_it_is_read(client):
+    """A client could post gigabytes (a log file pasted as q): the server had read it all into memory. A declared
+    length over the limit is refused before reading; a chunked body as soon as it passes the limit."""
+    from legalret.serve.app import MAX_BODY_BYTES
+
+    big = b'{"q": "' + b"a" * MAX_BODY_BYTES + b'"}'
+    assert "request body over 1,048,576 bytes" in _error(
+        client.post("/api/search", content=big, headers={"content-type": "application/json"}), 413)
+
+    def chunks():  # no content-length: sent chunked
+        yield b'{"q": "'
+        for _ in range(40):
+            yield b"a" * 65536
+        yield b'"}'
+
+    assert "request body over" in _error(
+        client.post("/api/search", content=chunks(), headers={"content-type": "application/json"}), 413)
+    # a long question under the limit is still answered (cut, with a notice)
+    long = client.post("/api/search", json={"q": "유치권 간접점유 " * 2000, "k": 2})
+    assert long.status_code == 200 and long.json()["hits"]
+
 def test_numbers_in_a_post_body_still_work(client):
     assert client.post("/api/search", json={"q": "점유", "k": 2}).status_code == 200
     # null for what a client leaves out means the default, as for k (mode/explain null had been a 400)

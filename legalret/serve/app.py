@@ -160,6 +160,54 @@ class ErrorModel(BaseModel):
 
 ERRORS = {400: {"model": ErrorModel}, 401: {"model": ErrorModel}}
 
+#: The largest request body read (``POST /api/search``): a query is cut at ``MAX_QUERY_CHARS`` characters, so a
+#: mebibyte is hundreds of times any useful body. Without a limit a client could make the server hold gigabytes.
+MAX_BODY_BYTES = 1 << 20
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over ``limit`` bytes is refused with 413 — before it is read when the request
+    declares its length; else (chunked) reading stops once what arrived passes the limit, the app sees the body end
+    there, and its answer is replaced by the 413."""
+
+    def __init__(self, app, limit: int = MAX_BODY_BYTES):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        refuse = JSONResponse(too_large(self.limit), status_code=413)
+        declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            return await refuse(scope, receive, send)
+        seen, over = 0, False
+
+        async def counted():
+            nonlocal seen, over
+            if over:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    over = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
+            return message
+
+        async def answer(message):
+            if not over:
+                await send(message)
+            elif message["type"] == "http.response.start":
+                await refuse(scope, receive, send)
+            # (the app's own answer to the cut body is dropped)
+
+        await self.app(scope, counted, answer)
+
+
+def too_large(limit: int) -> dict[str, Any]:
+    return {"error": f"request body over {limit:,} bytes: send the question itself (it is cut at "
+                     f"{MAX_QUERY_CHARS:,} characters anyway)", "status": 413}
+
 
 def json_response(body: dict[str, Any]) -> Response:
     """JSON without FastAPI's response validation (a search answer is ~10 articles of text: it adds ms)."""
@@ -255,6 +303,8 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         scheme, _, value = given.partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
             raise ApiError(401, "missing or wrong bearer token (send 'Authorization: Bearer <token>')")
+
+    app.add_middleware(BodyLimit)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):
