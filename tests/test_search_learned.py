@@ -119,3 +119,21 @@ def test_a_word_match_ranker_reads_the_titles_from_the_index(index_with_memory):
         shares = [share(h.article.title) for h in hits]
         assert shares[0] == (max(shares) if weight > 0 else min(shares))
     assert shares[0] == 0.0 and hits[0].key != fused[0].key  # distrusting the title match moved the first hit
+
+
+def test_explain_leaves_out_the_features_of_a_retriever_the_index_lacks(index_with_memory):
+    """This index has no facts memory: every candidate's facts features are 0, so a ranker that learned a weight on
+    them gives every hit the same contribution (from its training mean) — "facts features +2.31" on each hit of a
+    민법+상법 index built without --facts explained nothing. They are left out, and the line says why."""
+    coef, mean = np.zeros(len(FEATURES)), np.zeros(len(FEATURES))
+    coef[FEATURES.index("facts_rr")], mean[FEATURES.index("facts_rr")] = 3.0, 0.4   # large and constant: −1.20
+    coef[FEATURES.index("bm25_rr")] = 1.0
+    ranker = Ranker(coef=coef, mean=mean, scale=np.ones(len(FEATURES)), depth=50)
+    s = Searcher(index_with_memory, encoder=sup.tiny_encoder(), ranker=ranker)
+    assert s.facts is None
+    hits = s.search(QUERY, k=3, explain=True)
+    for hit in hits:
+        line = next(r for r in hit.reasons if r.startswith("learned fusion: "))
+        assert "facts_rr" not in line and "facts features" not in line, line
+        assert line.endswith("; facts: not in this index (its features left out)") and "bm25_rr +" in line, line
+        assert all(c["group"] != "facts" for c in hit.contributions)

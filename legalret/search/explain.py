@@ -57,17 +57,23 @@ class Learned:
 
 
 def learned_reasons(ranker: Any, x: np.ndarray, order: list[int], keys: Sequence[str], explained: int,
-                    always: Sequence[str] = ()) -> dict[str, Learned]:
+                    always: Sequence[str] = (), absent: Sequence[str] = ()) -> dict[str, Learned]:
     """``{key: Learned('learned fusion: memory_rr +0.84, …', […])}`` for the first ``explained`` candidates in
-    ranked ``order``; the features of the retrievers named in ``always`` are summed and listed too (a new signal)."""
+    ranked ``order``; the features of the retrievers named in ``always`` are summed and listed too (a new signal).
+    The features of retrievers ``absent`` from the index are left out, and the line says so: they hold the same
+    value for every candidate (nothing found), so their contributions (measured from the training mean) are equal
+    for all hits and explain nothing — a 민법+상법 index without facts had shown "facts features +2.31"."""
     reasons: dict[str, Learned] = {}
     if not explained:  # only what explain shows: not on every query's hot path
         return reasons
     names, groups = ranker.features, ranker.groups
+    missing = sorted({g for g in groups if g in absent})
+    kept_cols = [f for f, g in enumerate(groups) if g not in missing]
     contributions = ranker.contributions(x[order[:explained]])
-    shown = {prefix: [f for f, name in enumerate(names) if name.startswith(prefix + "_")] for prefix in always}
+    shown = {prefix: [f for f, name in enumerate(names) if name.startswith(prefix + "_")]
+             for prefix in always if prefix not in missing}
     for row, j in zip(contributions, order):
-        top = np.argsort(-np.abs(row))[:TOP_CONTRIBUTIONS].tolist()
+        top = [kept_cols[i] for i in np.argsort(-np.abs(row[kept_cols]))[:TOP_CONTRIBUTIONS].tolist()]
         line = "learned fusion: " + ", ".join(f"{names[f]} {row[f]:+.2f}" for f in top)
         listed = list(top)
         for prefix, cols in shown.items():
@@ -76,6 +82,8 @@ def learned_reasons(ranker: Any, x: np.ndarray, order: list[int], keys: Sequence
                 line += f"; {prefix} features {row[cols].sum():+.2f} (" + ", ".join(
                     f"{names[f]} {row[f]:+.2f}" for f in kept) + ")"
                 listed += [f for f in kept if f not in listed]  # (a feature may be in both parts of the line)
+        if missing:
+            line += f"; {', '.join(missing)}: not in this index (its features left out)"
         reasons[keys[j]] = Learned(line, [{"feature": names[f], "group": groups[f], "value": round(float(row[f]), 6)}
                                           for f in listed])
     return reasons

@@ -159,6 +159,7 @@ class Searcher:
         self._asked = {name for name, r in self.opened.items() if r.on_demand and retrievers.get(name) is True}
         self.annotators = self._annotators()
         self._always_explained = tuple(cls.name for cls in registered() if getattr(cls, "always_explained", False))
+        self._absent = tuple(cls.name for cls in registered() if cls.name not in self.opened)  # (explain leaves them out)
         self.ranker = self._open_ranker(ranker)
         if self.ranker is not None:
             self.annotate_for(self.ranker)
@@ -348,7 +349,8 @@ class Searcher:
         values = scores.tolist()  # (Python floats, as float(scores[j]) gives, without a numpy scalar each)
         for j in order:
             candidates[j].score = values[j]
-        reasons = learned_reasons(self.ranker, x, order, [c.key for c in candidates], explained, self._always_explained)
+        reasons = learned_reasons(self.ranker, x, order, [c.key for c in candidates], explained, self._always_explained,
+                                  self._absent)
         return [candidates[j] for j in order], reasons
 
     def _hit(self, item: FusedItem, names: list[str], depth: int, explain: bool, votes: dict) -> Hit:
