@@ -271,6 +271,21 @@ def test_dense_query_vectors_are_encoded_once_across_modes(queries: QuerySet):
     assert sorted(s.dense.encoded) == sorted(q.query for q in queries)  # once each, not twice
     assert "encode" not in vars(s.dense)  # the memoizing wrapper is removed afterwards
     assert report.settings.query_vectors_shared is True
+    # the throughput line says the later mode's rate leaves out encoding (hybrid had read 13x faster than alone)
+    assert "encoded once, by dense: hybrid reused them" in quality_markdown(report)
+    alone = evaluate(DenseSearcher(), queries, modes=("bm25", "hybrid"), n_resamples=10)
+    assert not alone.settings.query_vectors_shared and "reused" not in quality_markdown(alone)
+
+
+def test_evaluation_shows_progress_unless_told_not_to(queries: QuerySet, monkeypatch, capfd):
+    """progress=None (what `legalret bench quality` passes) follows LEGALRET_PROGRESS and the terminal, as every
+    other long command does; it had meant "never": a 50-second run showed nothing at a terminal."""
+    monkeypatch.setenv("LEGALRET_PROGRESS", "plain")
+    monkeypatch.setenv("LEGALRET_PROGRESS_INTERVAL", "0")
+    evaluate(FakeSearcher(), queries, modes=("bm25",), n_resamples=10, progress=None, batch_size=1)
+    assert "bm25: searching" in capfd.readouterr().err
+    evaluate(FakeSearcher(), queries, modes=("bm25",), n_resamples=10, progress=False, batch_size=1)
+    assert "bm25: searching" not in capfd.readouterr().err
 
 
 def test_report_to_dict_layout_and_round_trip(queries: QuerySet, tmp_path: Path):

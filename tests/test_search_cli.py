@@ -490,3 +490,29 @@ def test_a_search_without_the_query_encoders_export_says_so(tmp_path, monkeypatc
     monkeypatch.setattr(onnx, "find_export", lambda fingerprint, **kw: tmp_path)
     _note_no_export(searcher, "idx/", "hybrid")
     assert capsys.readouterr().err == ""
+
+
+def test_ctrl_c_says_it_was_interrupted(tmp_path):
+    """Ctrl-C: typer returned 130 without a word (a `bench quality` run at a terminal simply stopped, nothing
+    said). Here `search -` waits on its standard input when the signal comes."""
+    import signal
+    import time
+
+    env = {**os.environ, "LEGALRET_HOME": str(tmp_path / "home")}
+    p = subprocess.Popen([sys.executable, "-m", "legalret", "search", "-", "--index", str(tmp_path / "none")],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    read = {"x86_64": "0", "aarch64": "63"}.get(os.uname().machine)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # until it waits on fd 0 (a signal during the imports is another story)
+        try:
+            call = Path(f"/proc/{p.pid}/syscall").read_text().split()
+        except OSError:
+            call = []
+        if read is None or call[:2] == [read, "0x0"]:
+            break
+        time.sleep(0.1)
+    time.sleep(0.2 if read else 5)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 130 and out == ""
+    assert err.strip().splitlines()[-1] == "interrupted (Ctrl-C)", err

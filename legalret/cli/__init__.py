@@ -74,4 +74,6 @@ def main() -> None:
         if "--json" in sys.argv[1:]:  # a script reading stdout gets the failure as JSON too, not an empty stream
             sys.stdout.write(json.dumps({"error": str(e)}, ensure_ascii=False) + "\n")
         sys.exit(1)
+    if code == 130:  # Ctrl-C: typer returns 130 without a word (a bench run had simply stopped, nothing said)
+        console.print("[yellow]interrupted[/] (Ctrl-C)", highlight=False)
     sys.exit(code or 0)  # a command's `typer.Exit(code)` (commands return nothing)

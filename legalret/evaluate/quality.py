@@ -521,6 +521,10 @@ def _run_batch(
     return results
 
 
+#: The modes that encode the query (the dense list is among their inputs): :func:`shared_query_vectors` shares them.
+ENCODING_MODES = ("dense", "hybrid", "convex", "rrf")
+
+
 @contextmanager
 def shared_query_vectors(searcher: Any, enabled: bool = True):
     """Encode each query text once for all modes (dense, hybrid, rrf) of one evaluation.
@@ -645,7 +649,7 @@ def evaluate(
     per_query_out: dict[str, list[dict]] = {}
     per_query_metrics: dict[str, list[dict | None]] = {}
     # Only worth it (and only loads the encoder) when two or more modes encode queries.
-    share_vectors = sum(m in ("dense", "hybrid", "convex", "rrf") for m in modes) > 1
+    share_vectors = sum(m in ENCODING_MODES for m in modes) > 1
     with shared_query_vectors(searcher, enabled=share_vectors):
         for mode in modes:
             retriever = searcher[mode] if is_mapping else searcher
@@ -653,7 +657,9 @@ def evaluate(
             batches = [list(range(i, min(i + batch_size, len(qlist)))) for i in range(0, len(qlist), batch_size)]
             rankings: list[list[str]] = [[] for _ in qlist]
             started = time.perf_counter()
-            for batch in track(batches, f"{mode}: searching {len(qlist)} queries", disable=None if progress else True):
+            # progress None: by LEGALRET_PROGRESS and the terminal (it had meant "never": a long run showed nothing)
+            for batch in track(batches, f"{mode}: searching {len(qlist)} queries",
+                               disable=None if progress is None else not progress):
                 if mode in memory_modes:
                     results = _run_batch(retriever, [texts[i] for i in batch], depth, call_mode,
                                          [plan.before[i] for i in batch], [plan.exclude[i] for i in batch])

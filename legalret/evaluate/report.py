@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from legalret.atomic import atomic_path
-from legalret.evaluate.quality import Interval, QualityReport
+from legalret.evaluate.quality import ENCODING_MODES, Interval, QualityReport
 
 #: Per-law rows shown in Markdown (the JSON holds every law).
 MARKDOWN_LAWS = 12
@@ -149,7 +149,11 @@ def quality_markdown(report: QualityReport | Mapping[str, Any], title: str | Non
         out.append("\nMost frequent gold keys missing from the index: " + ", ".join(f"{m.key} ({m.queries})" for m in shown))
     speed = ", ".join(f"{mode} {m.queries_per_second} q/s" for mode, m in r.modes.items() if m.queries_per_second)
     if speed:
-        out.append(f"\nThroughput during evaluation (batched): {speed}.")
+        encoders = [mode for mode in r.modes if mode in ENCODING_MODES]
+        shared = (f" The query vectors were encoded once, by {encoders[0]}: {', '.join(encoders[1:])} reused them, so "
+                  "their rates leave out encoding (time one mode alone for its own rate)."
+                  if r.settings.query_vectors_shared and len(encoders) > 1 else "")
+        out.append(f"\nThroughput during evaluation (batched): {speed}.{shared}")
     return "\n".join(out) + "\n"
 
 
