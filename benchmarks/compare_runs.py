@@ -28,26 +28,59 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(1, str(REPO / "benchmarks"))  # index_names, when this is imported rather than run
 
 from index_names import recorded_command  # noqa: E402
-from style_eval import STYLE_ORDER, style_groups  # noqa: E402  (the style columns of the runs compared)
+from style_eval import STYLE_ORDER, at_least, error_line, style_groups  # noqa: E402  (the runs' style columns)
+
+#: The results compare_runs pairs: what style_eval.py and law_eval.py write.
+RUN_SCHEMAS = ("legalret.bench.style/", "legalret.bench.law/")
+NOT_QUALITY = ("compare_runs compares style_eval/law_eval results (benchmarks/style_eval.py, benchmarks/law_eval.py), "
+               "whose JSON keeps a per_query table")
 
 
 def read_run(path: Path, retriever: str, metric: str) -> dict[str, tuple[float, str, str]]:
     """qid → (the query's ``metric`` for ``retriever``, its style, its family) from a result with ``per_query``;
-    queries without a scored gold key are left out."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    queries without a scored gold key are left out. A file that is not such a result — missing, not JSON (the
+    ``.md`` beside it), another benchmark's report — is a one-line ``error:`` SystemExit naming it."""
+    if path.name.endswith(".per_query.jsonl"):
+        raise SystemExit(f"error: {path} holds a `legalret bench quality` report's per-query rows; {NOT_QUALITY}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SystemExit(f"error: {path}: no such file") from None
+    except OSError as e:
+        raise SystemExit(f"error: {path}: cannot read it ({e.strerror or e})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        why = f"{e.msg} at line {e.lineno} column {e.colno}" if isinstance(e, json.JSONDecodeError) else "not UTF-8 text"
+        hint = (f"; give {path.with_suffix('.json').name}, the result beside it" if path.suffix.lower() in (".md", ".png")
+                else "")
+        raise SystemExit(f"error: {path}: not a JSON result ({why}){hint}") from None
+    if not isinstance(data, dict):
+        raise SystemExit(f"error: {path}: a JSON {type(data).__name__}, not a style_eval/law_eval result")
+    schema = data.get("schema")
+    if isinstance(schema, str) and schema.startswith("legalret.bench.quality/"):
+        # (it has no per_query table: bench quality writes its rows per mode to a separate .per_query.jsonl)
+        raise SystemExit(f"error: {path} is a `legalret bench quality` report; {NOT_QUALITY}")
+    if schema is not None and not str(schema).startswith(RUN_SCHEMAS):
+        raise SystemExit(f"error: {path} is a {schema} result; compare_runs compares style_eval/law_eval results")
     table = data.get("per_query")
+    if table is None and schema is None:
+        raise SystemExit(f"error: {path}: not a style_eval/law_eval result (no schema, no per_query table)")
     if table is None:
-        raise SystemExit(f"{path}: no per_query table (a result written before style_eval/law_eval kept one; run it again)")
+        raise SystemExit(f"error: {path}: no per_query table (a result written before style_eval/law_eval kept one; "
+                         "run it again)")
+    lacking = [k for k in ("qid", "style", "family", "metrics") if k not in table] if isinstance(table, dict) else None
+    if lacking is None or lacking:
+        what = f"lacks {', '.join(lacking)}" if lacking else f"is a JSON {type(table).__name__}, not a table"
+        raise SystemExit(f"error: {path}: its per_query {what} (not as style_eval/law_eval write it)")
     if retriever not in table:
         known = [k for k in table if k not in ("qid", "style", "family", "metrics")]
-        raise SystemExit(f"{path}: no retriever {retriever!r} in per_query (it has {', '.join(known)})")
+        raise SystemExit(f"error: {path}: no retriever {retriever!r} in per_query (it has {', '.join(known)})")
     if metric not in table["metrics"]:
-        raise SystemExit(f"{path}: no metric {metric!r} in per_query (it has {', '.join(table['metrics'])})")
+        raise SystemExit(f"error: {path}: no metric {metric!r} in per_query (it has {', '.join(table['metrics'])})")
     m = table["metrics"].index(metric)
     out: dict[str, tuple[float, str, str]] = {}
     for qid, style, family, row in zip(table["qid"], table["style"], table["family"], table[retriever]):
         if qid in out:
-            raise SystemExit(f"{path}: qid {qid!r} appears twice in per_query")
+            raise SystemExit(f"error: {path}: qid {qid!r} appears twice in per_query")
         if row is not None:
             out[qid] = (row[m], style or "", family or "")
     return out
@@ -61,7 +94,7 @@ def compare(base: dict, new: dict, *, by: str = "style", n_resamples: int = 1000
 
     only = sorted(set(base) ^ set(new))
     if only:
-        raise SystemExit(f"the runs scored different queries ({len(only)}, e.g. {only[0]!r}): compare runs of one set")
+        raise SystemExit(f"error: the runs scored different queries ({len(only)}, e.g. {only[0]!r}): compare runs of one set")
     groups: dict[str, list[str]] = {}
     for qid, (_, style, family) in base.items():
         for name in style_groups(style) if by == "style" else (family,):
@@ -97,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--retriever", default="default")
     ap.add_argument("--metric", default="recall@10")
     ap.add_argument("--by", default="style", choices=("style", "family"))
-    ap.add_argument("--resamples", type=int, default=1000)
+    ap.add_argument("--resamples", type=at_least(1), default=1000, help="bootstrap resamples (≥ 1)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
     ap.add_argument("--name", help="also write <out>/<name>.{json,md}")
@@ -114,7 +147,10 @@ def main(argv: list[str] | None = None) -> int:
                                "metric": args.metric, "by": args.by, "n_resamples": args.resamples, "seed": args.seed,
                                "command": recorded_command("compare_runs.py", argv)},
                   "groups": rows}
-        write_result(args.out, args.name, result, md)
+        try:
+            write_result(args.out, args.name, result, md)
+        except OSError as e:  # an --out that is a file, or not writable
+            raise SystemExit(f"error: {error_line(e)}") from None
     print(md)
     return 0
 

@@ -30,7 +30,18 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from index_names import index_label, index_name, portable_path, recorded_command  # noqa: E402
-from style_eval import METRICS, RETRIEVERS, per_query, run_retrievers  # noqa: E402  (one runner for both reports)
+from style_eval import (  # noqa: E402  (one runner, one holdings reader, one error line for both reports)
+    METRICS,
+    RETRIEVERS,
+    USER_ERRORS,
+    at_least,
+    error_line,
+    per_query,
+    read_holdings,
+    run_retrievers,
+)
+
+from legalret.errors import LegalretError, SourceError  # noqa: E402
 
 DEFAULT_QUESTIONS = REPO / "benchmarks" / "queries" / "law_questions.jsonl"
 DEFAULT_RETRIEVERS = ("bm25", "dense", "memory", "two-way", "default")
@@ -39,15 +50,23 @@ DEFAULT_RETRIEVERS = ("bm25", "dense", "memory", "two-way", "default")
 def load_sets(questions: list[str], split: str, holdings: str | None, holdings_split: str, holdings_limit: int | None,
               seed: int):
     """EvalQuery objects with ``extra`` style/split/family: the questions of ``split`` and the holdings of
-    ``holdings_split`` (a seeded sample of ``holdings_limit``)."""
-    from legalret.evaluate.quality import EvalQuery, load_queries
+    ``holdings_split`` (a seeded sample of ``holdings_limit``). Every qid is one query's: two question files
+    sharing a qid, or a holding with a question's (``style_eval.read_holdings``, strict), are a SourceError."""
+    from legalret.evaluate.quality import EvalQuery
     from legalret.evaluate.questions import read_questions
 
-    qs = [EvalQuery(qid=q.qid, query=q.query, gold=list(q.gold), line=q.line,
-                extra={"style": q.style, "split": q.split, **({"family": q.family} if q.family else {})})
-          for path in questions for q in read_questions(path) if split == "all" or q.split == split]
+    qs, taken = [], {}
+    for path in questions:
+        for q in read_questions(path):
+            if q.qid in taken:  # (per_query would hold it twice: compare_runs.py refuses such a result)
+                raise SourceError(path, f"{q.qid!r} is also the qid of the question at {taken[q.qid]}", line=q.line,
+                                  field="qid")
+            taken[q.qid] = f"{path}:{q.line}"
+            if split == "all" or q.split == split:
+                qs.append(EvalQuery(qid=q.qid, query=q.query, gold=list(q.gold), line=q.line,
+                                    extra={"style": q.style, "split": q.split, **({"family": q.family} if q.family else {})}))
     if holdings:
-        hs = [h for h in load_queries(holdings).queries
+        hs = [h for h in read_holdings(holdings, taken)
               if holdings_split == "all" or h.extra.get("split", holdings_split) == holdings_split]
         if holdings_limit and holdings_limit < len(hs):
             import random
@@ -73,9 +92,10 @@ def report_markdown(result: dict) -> str:
     from legalret.evaluate.breakdown import breakdown_markdown
 
     s = result["settings"]
+    held = (f"{Path(s['holdings']).name} ({s['holdings_split']} half, sample {s['holdings_limit'] or 'all'})"
+            if s["holdings"] else "— (none)")  # (not "— (report half, sample 1500)": the settings of no holdings)
     return (f"### Retrieval quality per style and law family ({s['split']} half)\n\nIndex {s['index_label']}; questions: "
-            f"{', '.join(Path(p).name for p in s['questions'])}; holdings: {Path(s['holdings']).name if s['holdings'] else '—'} "
-            f"({s['holdings_split']} half, sample {s['holdings_limit'] or 'all'}). Memory votes only with decisions before "
+            f"{', '.join(Path(p).name for p in s['questions'])}; holdings: {held}. Memory votes only with decisions before "
             f"{s['before']} for questions (holdings: earlier, other decisions). Mean [95% bootstrap interval, "
             f"{s['n_resamples']} resamples]; gold keys outside the index are not scored.\n\n"
             + breakdown_markdown(result["breakdown"], metrics=METRICS))
@@ -88,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", default="report", choices=("report", "tune", "all"))
     ap.add_argument("--holdings", help="any-law dev holdings (law_holdings.py output; with date/case_no/family/split)")
     ap.add_argument("--holdings-split", default="report", choices=("report", "tune", "all"))
-    ap.add_argument("--holdings-limit", type=int, default=1500, help="seeded sample of the holdings (0 = all)")
+    ap.add_argument("--holdings-limit", type=at_least(0), default=1500, help="seeded sample of the holdings (0 = all)")
     ap.add_argument("--before", default="2020-01-01", help="memory cut-off for the (undated) questions")
     ap.add_argument("--retrievers", type=retriever_names, default=list(DEFAULT_RETRIEVERS),
                     help=f"comma-separated, from {', '.join(RETRIEVERS)}")
@@ -97,17 +117,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "results"))
     ap.add_argument("--name", default=None, help="file stem (default law_<split>)")
     args = ap.parse_args(argv)
+    try:
+        return _run(args, argv)
+    except USER_ERRORS as e:  # a missing index, a bad question or holdings file, an unwritable --out: one line
+        print(f"error: {error_line(e)}", file=sys.stderr)
+        return 1
 
-    from legalret.errors import SourceError
+
+def _run(args, argv: list[str] | None) -> int:
     from legalret.evaluate.breakdown import breakdown
     from legalret.evaluate.report import write_result
 
-    try:
-        queries = load_sets(args.questions or [str(DEFAULT_QUESTIONS)], args.split, args.holdings, args.holdings_split,
-                            args.holdings_limit or None, args.seed)
-    except SourceError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+    questions = args.questions or [str(DEFAULT_QUESTIONS)]
+    queries = load_sets(questions, args.split, args.holdings, args.holdings_split, args.holdings_limit or None, args.seed)
+    if not queries:
+        raise LegalretError(f"{', '.join(questions)}: no question of the {args.split} split"
+                            + (f" and no holding of the {args.holdings_split} half" if args.holdings else " (and no --holdings)"))
     print(f"{len(queries)} queries", flush=True)
     t0 = time.perf_counter()
     results, seconds, plans = run_retrievers(args.index, queries, args.retrievers, before=args.before, ranker=None,

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import sys
 import time
 from collections import defaultdict
@@ -42,6 +43,8 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(1, str(REPO / "benchmarks"))  # index_names, when this is imported rather than run
 
 from index_names import index_label, index_name, portable_path, recorded_command  # noqa: E402
+
+from legalret.errors import LegalretError, SourceError  # noqa: E402
 
 for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(var, "2")
@@ -54,21 +57,46 @@ STYLE_ORDER = ("short", "scenario", "keyword", "all questions", "holding")
 
 
 def load_sets(questions: str, split: str, holdings: str | None, holdings_limit: int | None, seed: int):
-    """EvalQuery objects with ``extra['style']``: the user questions of ``split`` and (optionally) dev holdings."""
-    from legalret.evaluate.quality import EvalQuery, load_queries
+    """EvalQuery objects with ``extra['style']``: the user questions of ``split`` and (optionally) dev holdings
+    (:func:`read_holdings`: strictly, none sharing a question's qid)."""
+    from legalret.evaluate.quality import EvalQuery
     from legalret.evaluate.questions import read_questions
 
+    read = read_questions(questions)
     qs = [
         EvalQuery(qid=q.qid, query=q.query, gold=list(q.gold), line=q.line, extra={"style": q.style, "split": q.split})
-        for q in read_questions(questions)
+        for q in read
         if split == "all" or q.split == split
     ]
     if holdings:
-        hs = load_queries(holdings, limit=holdings_limit, seed=seed)
+        hs = read_holdings(holdings, {q.qid: f"{questions}:{q.line}" for q in read})
+        if holdings_limit and holdings_limit < len(hs):  # the sample load_queries(limit=) draws; 0 = all
+            hs = [hs[i] for i in sorted(random.Random(seed).sample(range(len(hs)), holdings_limit))]
         for h in hs:
             h.extra["style"] = "holding"
-        qs += list(hs)
+        qs += hs
     return qs
+
+
+def read_holdings(path: str, taken: dict[str, str]) -> list:
+    """Every holding of ``path`` (``legalret pairs`` JSONL), read strictly: an unreadable line, a repeated qid or
+    a qid in ``taken`` (qid → ``file:line`` of a question) is a :class:`SourceError` naming ``file:line``.
+
+    Read leniently, a broken line was dropped without a word, and a holding with a question's qid (``user-002``)
+    was scored twice under one qid — ``compare_runs.py`` then failed on the result ("appears twice")."""
+    from legalret.evaluate.quality import load_queries
+
+    qs = load_queries(path)
+    if qs.errors:  # not strict=True: its message offers a --skip-bad that this script does not have
+        shown = "; ".join(str(e) for e in qs.errors[:3]) + (f"; … {len(qs.errors) - 3} more" if len(qs.errors) > 3 else "")
+        raise SourceError(path, f"{len(qs.errors)} of {qs.total_lines} holdings lines are unusable — {shown}")
+    clashes = [h for h in qs if h.qid in taken]
+    if clashes:
+        h = clashes[0]
+        more = f" (and {len(clashes) - 1} more holdings)" if len(clashes) > 1 else ""
+        raise SourceError(path, f"{h.qid!r} is also the qid of the question at {taken[h.qid]}{more}: holdings and "
+                                "questions need distinct qids (is this a question file?)", line=h.line, field="qid")
+    return list(qs)
 
 
 class MemoriesRetriever:
@@ -225,15 +253,15 @@ def markdown(result: dict) -> str:
                 agg = result["styles"][st]["retrievers"].get(n, {}).get("metrics", {}).get(m)
                 cells.append(f"{agg['mean']:.3f} [{agg['ci_low']:.3f}, {agg['ci_high']:.3f}]" if agg else "–")
             out.append(f"| {n} | " + " | ".join(cells) + " |")
-    out.append("\n**Paired differences vs the two-way hybrid (facts/memories: vs the holdings memory) (mean [95% CI]; p = share of resamples with no gain)**\n")
-    out.append("| comparison | style | " + " | ".join(METRICS) + " |")
-    out.append("|---|---|" + "---:|" * len(METRICS))
-    for st in styles:
-        for label, per in result["styles"][st]["paired"].items():
-            if per:
-                out.append(f"| {label} | {st} | " + " | ".join(
-                    f"{per[m]['mean']:+.3f} [{per[m]['ci_low']:+.3f}, {per[m]['ci_high']:+.3f}] p={per[m]['p_not_better']:.2f}"
-                    for m in METRICS) + " |")
+    paired = [f"| {label} | {st} | " + " | ".join(
+                  f"{per[m]['mean']:+.3f} [{per[m]['ci_low']:+.3f}, {per[m]['ci_high']:+.3f}] p={per[m]['p_not_better']:.2f}"
+                  for m in METRICS) + " |"
+              for st in styles for label, per in result["styles"][st]["paired"].items() if per]
+    if paired:  # (a run without two-way / memory has nothing to pair: no empty table under a heading)
+        out.append("\n**Paired differences vs the two-way hybrid (facts/memories: vs the holdings memory) (mean [95% CI]; p = share of resamples with no gain)**\n")
+        out.append("| comparison | style | " + " | ".join(METRICS) + " |")
+        out.append("|---|---|" + "---:|" * len(METRICS))
+        out += paired
     return "\n".join(out) + "\n"
 
 
@@ -271,6 +299,34 @@ def plot(result: dict, path: Path, metric: str = "recall@10") -> Path:
     return path
 
 
+def at_least(low: int):
+    """An argparse type: a whole number ≥ ``low`` (``--holdings-limit -5`` failed deep in random.sample; compare_runs'
+    ``--resamples -5`` was accepted)."""
+
+    def whole_number(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"a whole number ≥ {low}, not {text!r}") from None
+        if n < low:
+            raise argparse.ArgumentTypeError(f"a whole number ≥ {low}, not {n}")
+        return n
+
+    return whole_number
+
+
+#: What a user's mistake raises in these scripts (an index or file that is not there or not readable, a bad
+#: question line — legalret's errors name the file): ``main`` prints it as one ``error:`` line and exits 1.
+USER_ERRORS = (LegalretError, OSError)
+
+
+def error_line(e: BaseException) -> str:
+    """``e`` as one line naming its file: an OSError as ``path: reason`` (not ``[Errno 2] … 'path'``)."""
+    if isinstance(e, OSError) and e.filename is not None and e.strerror:
+        return f"{e.filename}: {e.strerror}"
+    return " ".join(str(e).split())
+
+
 def main(argv: list[str] | None = None, *, command: str | None = None) -> int:
     """``command``: what the result records as its command, when an experiment runs this inside itself (with a
     retriever patched) — re-running style_eval alone would not reproduce it."""
@@ -279,7 +335,7 @@ def main(argv: list[str] | None = None, *, command: str | None = None) -> int:
     ap.add_argument("--questions", default=str(REPO / "benchmarks" / "queries" / "user_questions.jsonl"))
     ap.add_argument("--split", default="report", choices=("report", "tune", "all"))
     ap.add_argument("--holdings", help="dev holdings (legalret pairs dev_queries.jsonl, with date/case_no)")
-    ap.add_argument("--holdings-limit", type=int, default=600, help="seeded sample of the holdings (0 = all)")
+    ap.add_argument("--holdings-limit", type=at_least(0), default=600, help="seeded sample of the holdings (0 = all)")
     ap.add_argument("--before", default="2020-01-01", help="memory cut-off for the (undated) questions")
     ap.add_argument("--retrievers", default=",".join(RETRIEVERS))
     ap.add_argument("--ranker", help="a trained fusion ranker (legalret/train/ranker.py output) to add")
@@ -291,13 +347,23 @@ def main(argv: list[str] | None = None, *, command: str | None = None) -> int:
     ap.add_argument("--name", default=None, help="file stem (default style_<split>)")
     args = ap.parse_args(argv)
 
-    from legalret.evaluate.report import write_result
-
     names = [n.strip() for n in args.retrievers.split(",") if n.strip()]
     bad = [n for n in names if n not in RETRIEVERS]
     if bad:
         ap.error(f"unknown retriever(s) {bad}; choose from {', '.join(RETRIEVERS)}")
+    try:
+        return _run(args, names, argv, command)
+    except USER_ERRORS as e:  # a missing index, a bad question file, an --out that cannot be written: one line
+        print(f"error: {error_line(e)}", file=sys.stderr)
+        return 1
+
+
+def _run(args, names: list[str], argv: list[str] | None, command: str | None) -> int:
+    from legalret.evaluate.report import write_result
+
     queries = load_sets(args.questions, args.split, args.holdings, args.holdings_limit or None, args.seed)
+    if not queries:
+        raise LegalretError(f"{args.questions}: no question of the {args.split} split (and no --holdings)")
     print(f"{len(queries)} queries", flush=True)
     t0 = time.perf_counter()
     results, seconds, plans = run_retrievers(args.index, queries, names, before=args.before, ranker=args.ranker,

@@ -150,9 +150,10 @@ def quality_markdown(report: QualityReport | Mapping[str, Any], title: str | Non
     speed = ", ".join(f"{mode} {m.queries_per_second} q/s" for mode, m in r.modes.items() if m.queries_per_second)
     if speed:
         encoders = [mode for mode in r.modes if mode in ENCODING_MODES]
-        shared = (f" The query vectors were encoded once, by {encoders[0]}: {', '.join(encoders[1:])} reused them, so "
-                  "their rates leave out encoding (time one mode alone for its own rate)."
-                  if r.settings.query_vectors_shared and len(encoders) > 1 else "")
+        later = encoders[1:]
+        shared = (f" The query vectors were encoded once, by {encoders[0]}: {', '.join(later)} reused them, so "
+                  f"{'its rate leaves' if len(later) == 1 else 'their rates leave'} out encoding (time one mode alone "
+                  "for its own rate)." if r.settings.query_vectors_shared and later else "")
         out.append(f"\nThroughput during evaluation (batched): {speed}.{shared}")
     return "\n".join(out) + "\n"
 
