@@ -244,6 +244,31 @@ def test_the_read_ahead_works_ahead_before_its_result_is_taken(tmp_path):
     assert ahead.result() == (big,) and ahead.tokenized == len(big) and not ahead.busy()
 
 
+def test_a_read_ahead_with_nothing_left_to_do_leaves_the_encoder_both_cores(tmp_path):
+    """Its work done (every holding tokenized), the child only waits to send its result until the build's memory
+    stage asks for it: it is not busy, so the encoder goes back to all its threads. (``busy()`` had stayed true
+    until the memory stage: an all-law build encoded its last ~100k articles on one thread, one core idle.)"""
+    import time
+
+    import legalret.memory.update as update
+
+    if not update.read_ahead_enabled():
+        pytest.skip("the read-ahead runs on Linux with two cores or more")
+    big, finished = "가" * 2_000_000, tmp_path / "finished"
+
+    def then(out, stop, done):
+        done(len(out[0]))
+        finished.write_text("yes")  # and returns: nothing left to do ahead
+
+    ahead = update._ReadAhead(lambda catalog, count: (big,), None, then)
+    deadline = time.monotonic() + 60
+    while (not finished.exists() or ahead.busy()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert finished.exists() and not ahead.busy()
+    assert ahead._process.is_alive()  # still there: its result (more than a pipe holds) waits to be taken
+    assert ahead.result() == (big,) and ahead.tokenized == len(big)
+
+
 def test_a_stalled_read_ahead_is_killed_and_the_build_reads_itself(tmp_path, monkeypatch):
     """A read-ahead process that stops reading (here: its inputs hang, in the child only) is killed after
     ``STALLED_S`` without progress, and the build reads the inputs itself: the same memory as without it."""

@@ -196,6 +196,7 @@ class _ReadAhead:
         self._read_s = context.RawValue("d", 0.0)  # seconds the child took to read, set once it has read all
         self._stop = context.RawValue("b", 0)  # set by the parent: the child's ``then`` ends after its current chunk
         self._then_done = context.RawValue("q", 0)  # what ``then`` did (holdings tokenized)
+        self._working = context.RawValue("b", 1)  # 0 once the child only waits to send its result (busy() is False)
         self._conn, child_end = context.Pipe(duplex=False)
         self._process = context.Process(target=self._run, args=(read, catalog, child_end, then),
                                         name="legalret-read-ahead", daemon=True)
@@ -225,6 +226,7 @@ class _ReadAhead:
                 then(out, lambda: bool(self._stop.value), self._count_then)
             except BaseException:  # noqa: BLE001 — only work ahead: the build does what is not in the cache
                 pass
+        self._working.value = 0  # idle from here: the send waits until the build takes the result
         conn.send_bytes(payload)
         conn.close()
 
@@ -237,8 +239,10 @@ class _ReadAhead:
         return int(self._then_done.value)
 
     def busy(self) -> bool:
-        """Still reading, or working ahead (not yet told to stop): the encoder leaves it a core."""
-        return self._process.is_alive() and not self._stop.value
+        """Still reading, or working ahead (not yet told to stop, not yet done): the encoder leaves it a core. Once
+        the child has done all it can and only waits to send its result, the encoder takes both cores again: an
+        all-law build had encoded on one thread for the hour after its read-ahead had tokenized every holding."""
+        return self._process.is_alive() and not self._stop.value and bool(self._working.value)
 
     def result(self) -> tuple | None:
         import pickle
