@@ -29,7 +29,7 @@ from typing import Iterable, Sequence
 
 from legalret.text import compact, normalize
 
-_KEY = re.compile(r"^(?P<law>.+?) 제(?P<num>\d+)조(?:의(?P<branch>\d+))?$")
+_KEY = re.compile(r"^(?P<law>.+?) 제(?P<num>\d+)조(?:의(?P<branch>[1-9]\d*))?$")  # (의0 is no branch: refused, not read as none)
 
 
 @dataclass(frozen=True, order=True)

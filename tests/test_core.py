@@ -30,7 +30,7 @@ def test_key_round_trip(key, ref):
     assert format_key(ref.law, ref.number, ref.branch) == key
 
 
-@pytest.mark.parametrize("bad", ["민법 194조", "제194조", "민법 제194조 제1항", ""])
+@pytest.mark.parametrize("bad", ["민법 194조", "제194조", "민법 제194조 제1항", "", "민법 제750조의0"])  # 의0: was read as 제750조
 def test_parse_key_rejects_non_keys(bad):
     with pytest.raises(ValueError, match="not an article key"):
         parse_key(bad)

@@ -97,6 +97,17 @@ def test_default_before_covers_undated_queries(searcher):
     assert report.mean("memory", "recall@10") == 0.0
 
 
+
+def test_a_default_before_after_every_decision_is_said(searcher):
+    """--before 2999-01-01 filters nothing by date: the undated queries' own decisions may vote. It had been taken in
+    silence (policy 'filtered', no note), as leaky as --allow-leakage; a date inside the memory's span says nothing."""
+    late = plan_leakage(searcher, [_q("a", HOLDING, ["민법 제618조"])], ("hybrid",), default_before="2999-01-01")
+    assert late.notes == ["--before 2999-01-01 is after the memory's newest decision (2019-03-01): for the query "
+                          "without a date it filters nothing, so their own decisions may vote"]
+    assert not plan_leakage(searcher, [_q("a", HOLDING, ["민법 제618조"])], ("hybrid",), default_before="2018-06-01").notes
+    assert plan_leakage(searcher, [_q("a", HOLDING, ["민법 제618조"])], ("hybrid",), default_before="20180601").before == [
+        "2018-06-01"]
+
 def test_query_file_dates_are_checked(tmp_path):
     f = tmp_path / "q.jsonl"
     f.write_text('{"qid": "1", "query": "보증금", "gold": ["민법 제618조"], "date": "2021-02-30"}\n'

@@ -190,4 +190,9 @@ def plan_leakage(
         latest_query = max(b for b in before if b is not None)
         if latest_query <= (rng[0] or latest_query):
             plan.notes.append(f"every query predates the memory ({span}): the memory cannot vote at all")
+    if defaulted and rng and rng[1] and default > rng[1]:
+        # (the opposite mistake: --before 2999-01-01 was taken in silence, a run as leaky as --allow-leakage)
+        which = "the query" if defaulted == 1 else f"the {defaulted} queries"
+        plan.notes.append(f"--before {default} is after the memory's newest decision ({rng[1]}): for {which} without "
+                          "a date it filters nothing, so their own decisions may vote")
     return plan
