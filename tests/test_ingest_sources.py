@@ -50,6 +50,26 @@ def test_all_four_formats_in_one_batch(ingest_dir):
     assert report.files == 6 and report.laws == 5
 
 
+
+def test_a_file_no_reader_takes_is_a_warning_not_silence(tmp_path, ingest_dir, mirror_zip):
+    """A folder (or archive) with a 한글 .hwp or a .pdf beside the statutes: those files were passed over without a
+    word — a user who exported the law as .hwp saw a smaller index and no reason. Each is a warning now; the
+    README / LICENSE kind and hidden files stay silent."""
+    folder = tmp_path / "laws"
+    shutil.copytree(ingest_dir / "markdown", folder)
+    (folder / "주택임대차보호법.hwp").write_bytes(b"HWP Document File")
+    (folder / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "LICENSE").write_text("MIT\n")
+    result = ingest([folder])
+    unread = [w for w in result.report.warnings if w.field == "unread-file"]
+    assert sorted(Path(w.path).name for w in unread) == ["notes.pdf", "주택임대차보호법.hwp"]
+    assert "no reader for .hwp files (statutes are read from .json, .markdown, .md, .text, .txt, .xml)" in str(unread[1])
+    assert result.report.errors == [] and result.articles  # the statutes beside them are read as before
+    with zipfile.ZipFile(mirror_zip, "a") as z:
+        z.writestr("legalize-kr/민법/법률.hwp", b"HWP")
+    zipped = [w for w in ingest([mirror_zip]).report.warnings if w.field == "unread-file"]
+    assert [w.path for w in zipped] == [f"{mirror_zip}!legalize-kr/민법/법률.hwp"]  # README, .git: silent
+
 def test_law_names_catalog(ingest_dir):
     names = ingest([ingest_dir / "plaintext"]).law_names()
     assert names.resolve("채무자회생및파산에관한법률") == "채무자 회생 및 파산에 관한 법률"

@@ -173,11 +173,14 @@ class SourceFile:
 
 
 def iter_sources(sources: Iterable[str | os.PathLike | SourceFile] | str | os.PathLike,
-                 errors: list[SourceError] | None = None) -> Iterator[SourceFile]:
+                 errors: list[SourceError] | None = None,
+                 unread: list[SourceError] | None = None) -> Iterator[SourceFile]:
     """Expand files, folders, globs and zip archives into :class:`SourceFile` entries.
 
     A source that does not exist (or an unreadable archive) is appended to ``errors`` (raised when
-    ``errors`` is None) and the other sources go on.
+    ``errors`` is None) and the other sources go on. A file inside a folder or an archive that no reader
+    takes (``.hwp``, ``.pdf``, ``.docx`` …; not the README/LICENSE kind) is passed over and, given ``unread``,
+    appended to it (one warning each: it had been passed over without a word).
     """
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
@@ -192,48 +195,60 @@ def iter_sources(sources: Iterable[str | os.PathLike | SourceFile] | str | os.Pa
                 if not matches:
                     raise MissingSourceError(text, "glob matched no files")
                 for match in matches:
-                    yield from _expand(Path(match), errors)
+                    yield from _expand(Path(match), errors, unread)
             else:
                 path = Path(text).expanduser()
                 if not path.exists():
                     raise MissingSourceError(text, "no such file or directory")
-                yield from _expand(path, errors)
+                yield from _expand(path, errors, unread)
         except SourceError as e:
             if errors is None:
                 raise
             errors.append(e)
 
 
-def _expand(path: Path, errors: list[SourceError] | None) -> Iterator[SourceFile]:
+def _expand(path: Path, errors: list[SourceError] | None,
+            unread: list[SourceError] | None = None) -> Iterator[SourceFile]:
     if path.is_dir():
         for sub in sorted(p for p in path.rglob("*") if p.is_file()):
             if any(part.startswith(".") for part in sub.relative_to(path).parts):
                 continue  # .git, .DS_Store …
             if sub.suffix.lower() == ".zip":
                 try:  # a broken archive inside a folder must not end the walk of that folder
-                    yield from _zip_members(sub)
+                    yield from _zip_members(sub, unread)
                 except SourceError as e:
                     if errors is None:
                         raise
                     errors.append(e)
             elif _looks_like_statute_file(sub.name):
                 yield SourceFile(str(sub), sub.read_bytes)
+            else:
+                _note_unread(str(sub), sub.name, unread)
     elif path.suffix.lower() == ".zip" or (path.suffix.lower() not in _EXTENSIONS and zipfile.is_zipfile(path)):
-        yield from _zip_members(path)
+        yield from _zip_members(path, unread)
     else:
         yield SourceFile(str(path), path.read_bytes, explicit=True)
 
 
-def _zip_members(path: Path) -> Iterator[SourceFile]:
+def _note_unread(where: str, name: str, unread: list[SourceError] | None) -> None:
+    """A file no reader takes, found in a folder or archive: a warning (documentation files are not worth one)."""
+    if unread is not None and not any(fnmatch.fnmatch(name.lower(), pat) for pat in _NOT_STATUTES):
+        kind = PurePosixPath(name).suffix.lower() or "no extension"
+        unread.append(SourceError(where, f"not read: no reader for {kind} files (statutes are read from "
+                                         f"{', '.join(sorted(_EXTENSIONS))})", field="unread-file"))
+
+
+def _zip_members(path: Path, unread: list[SourceError] | None = None) -> Iterator[SourceFile]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as e:
         raise SourceError(str(path), f"not a readable zip archive ({e})") from e
     with archive:
         for info in archive.infolist():
-            if info.is_dir() or not _looks_like_statute_file(PurePosixPath(info.filename).name):
+            if info.is_dir() or any(part.startswith((".", "__MACOSX")) for part in PurePosixPath(info.filename).parts):
                 continue
-            if any(part.startswith((".", "__MACOSX")) for part in PurePosixPath(info.filename).parts):
+            if not _looks_like_statute_file(PurePosixPath(info.filename).name):
+                _note_unread(f"{path}!{info.filename}", PurePosixPath(info.filename).name, unread)
                 continue
             # read in place: the member is decompressed only when the parser asks for it
             yield SourceFile(f"{path}!{info.filename}", lambda info=info: archive.read(info))
@@ -484,7 +499,7 @@ def iter_documents(sources, *, kinds=None, laws=None, report: IngestReport | Non
             on_error(err)
 
     source_errors: list[SourceError] = []
-    for src in iter_sources(sources, source_errors):
+    for src in iter_sources(sources, source_errors, report.warnings):
         for err in source_errors:
             fail(err)
         source_errors.clear()
