@@ -4,7 +4,6 @@ benchmarks/style_eval.py, law_eval.py and compare_runs.py — a bad file is refu
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -15,15 +14,9 @@ import pytest
 
 from legalret.errors import SourceError
 
+from test_benchmark_results import _script  # noqa: E402  (one loader of the benchmarks/ scripts)
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _script(name: str):
-    """A benchmarks/ script as a module (they are scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _jsonl(path: Path, rows: list) -> Path:
