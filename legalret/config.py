@@ -244,23 +244,44 @@ def use_resident() -> bool:
 
 
 def resident_idle_seconds(default: float) -> float:
-    """``LEGALRET_RESIDENT_IDLE`` (seconds), else ``default``."""
-    return float(os.environ.get("LEGALRET_RESIDENT_IDLE") or default)
+    """``LEGALRET_RESIDENT_IDLE`` (seconds, > 0), else ``default``. Anything else is a one-line error naming the
+    variable ('abc' had been a traceback at a terminal; 0 a server that never stopped; -5 one that exited at start)."""
+    import math
+
+    from legalret.errors import LegalretError
+
+    text = (os.environ.get("LEGALRET_RESIDENT_IDLE") or "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (value > 0 and math.isfinite(value)):
+        raise LegalretError(f"LEGALRET_RESIDENT_IDLE={text!r}: give the seconds a resident server waits idle before it "
+                            "stops (a number > 0, e.g. 900)")
+    return value
 
 
 #: Environment variables that change what a search returns. A server reads them once, at its start: the CLI
 #: asks the resident server started with its own values (one per value), and every server reports its values
 #: with each answer, so a search at a terminal ranks as an in-process one and a mismatch is never silent.
-RESULT_SETTINGS = ("LEGALRET_RANKER", "LEGALRET_QUERY_VARIANT")
+RESULT_SETTINGS = ("LEGALRET_RANKER", "LEGALRET_QUERY_VARIANT", "LEGALRET_PRECISION")
 
 
 def result_settings() -> dict[str, str]:
     """This process's values of :data:`RESULT_SETTINGS` (unset ones left out; a ranker file as an absolute path,
-    so that the same file named from two folders is one setting)."""
+    so that the same file named from two folders is one setting, with its size and modification time: a file
+    edited in place is another setting — the resident server had kept ranking with the weights it read at start)."""
     out = {name: os.environ[name].strip() for name in RESULT_SETTINGS if os.environ.get(name, "").strip()}
     ranker = out.get("LEGALRET_RANKER")
     if ranker and ranker.lower() not in ("none", "off", "0"):
-        out["LEGALRET_RANKER"] = str(Path(ranker).expanduser().resolve())
+        path = Path(ranker).expanduser().resolve()
+        try:
+            st = path.stat()
+            out["LEGALRET_RANKER"] = f"{path} ({st.st_size} bytes, modified {st.st_mtime_ns})"
+        except OSError:  # (a missing file: the search says so when it loads it)
+            out["LEGALRET_RANKER"] = str(path)
     return out
 
 

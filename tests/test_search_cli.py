@@ -412,7 +412,9 @@ def test_result_settings_reach_the_terminal_search(index_with_ranker, tmp_path, 
     assert len({tuple(r) for r in results.values()}) > 1  # the settings do change the ranking here
     rc, status = in_pipe(["server", "status", "--json"], shell_env(home))
     servers = [json.loads(line) for line in status.splitlines() if line.startswith("{")]
-    assert sorted(s["settings"].get("LEGALRET_RANKER", "") for s in servers) == sorted(["", "none", str(only_dense)])
+    # (a ranker file is named with its size and modification time: an edit is another setting)
+    assert sorted(s["settings"].get("LEGALRET_RANKER", "").split(" (")[0] for s in servers) == sorted(
+        ["", "none", str(only_dense)])
     rc, out = in_pipe(["server", "stop", "--all"], shell_env(home))
     assert "stopped 3 resident search servers" in out
 
@@ -516,3 +518,77 @@ def test_ctrl_c_says_it_was_interrupted(tmp_path):
     out, err = p.communicate(timeout=60)
     assert p.returncode == 130 and out == ""
     assert err.strip().splitlines()[-1] == "interrupted (Ctrl-C)", err
+
+
+def test_a_stale_state_whose_pid_another_process_now_has_is_not_a_server(tmp_path, monkeypatch):
+    """A server killed -9 leaves its state file; once its pid is another program's (a crash, a reboot), `server status`
+    listed that program and `server stop` sent it SIGTERM. The state records when its process started: it must match."""
+    monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        path = resident.state_dir() / "0123456789abcdef.json"
+        path.write_text(json.dumps({"pid": other.pid, "port": 9, "index": str(tmp_path), "settings": {},
+                                    "started": 0, "code": "x", "proc_start": 1}), encoding="utf-8")
+        assert resident._proc_start(other.pid) not in (None, 1)
+        assert resident.running() == [] and resident.stop() == 0
+        assert not path.exists() and other.poll() is None  # forgotten, and the program left alone
+        assert resident._alive(other.pid, resident._proc_start(other.pid)) and resident._alive(other.pid)
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_resident_server_reached_through_a_symlink_serves_the_folder_it_named(index, tmp_path, monkeypatch):
+    """The server was started with the path as typed (the link) but keyed and listed by the folder it pointed to:
+    repointed, the link sent `--index <that folder>` searches to the other index, with no word."""
+    monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEGALRET_RESIDENT_IDLE", "60")
+    link = tmp_path / "link"
+    link.symlink_to(index)
+    try:
+        resident.connect(link)
+        state = resident.read_state(resident.state_path(link))
+        cmdline = Path(f"/proc/{state['pid']}/cmdline").read_bytes().split(b"\0")
+        assert str(Path(index).resolve()).encode() in cmdline and str(link).encode() not in cmdline
+        assert state["index"] == str(Path(index).resolve()) and state["proc_start"] == resident._proc_start(state["pid"])
+    finally:
+        resident.stop(link)
+
+
+def test_result_settings_name_the_ranker_file_as_it_is_now_and_the_precision(tmp_path, monkeypatch):
+    """A ranker file edited in place is another setting (the resident server had kept its start's weights while a pipe
+    read the new ones), and LEGALRET_PRECISION changes scores, so it is one too."""
+    import time
+
+    from legalret.config import result_settings
+
+    ranker = tmp_path / "r.json"
+    ranker.write_text("{}", encoding="utf-8")
+    monkeypatch.setenv("LEGALRET_RANKER", str(ranker))
+    monkeypatch.setenv("LEGALRET_PRECISION", "bf16")
+    before = result_settings()
+    assert before["LEGALRET_RANKER"].startswith(f"{ranker} (2 bytes, modified ") and before["LEGALRET_PRECISION"] == "bf16"
+    time.sleep(0.01)
+    ranker.write_text('{"x": 1}', encoding="utf-8")
+    assert result_settings()["LEGALRET_RANKER"] != before["LEGALRET_RANKER"]
+    assert resident.state_path(tmp_path, result_settings()) != resident.state_path(tmp_path, before)
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "nan", "inf"])
+def test_a_resident_idle_that_is_no_duration_is_one_line(value, monkeypatch):
+    from legalret.config import resident_idle_seconds
+
+    monkeypatch.setenv("LEGALRET_RESIDENT_IDLE", value)
+    with pytest.raises(LegalretError, match="LEGALRET_RESIDENT_IDLE=.*a number > 0"):
+        resident_idle_seconds(900)
+    monkeypatch.setenv("LEGALRET_RESIDENT_IDLE", "30")
+    assert resident_idle_seconds(900) == 30.0 and "30 idle seconds" in resident.start_notice("idx", 30.0)
+
+
+def test_a_question_argument_that_is_not_utf8_is_one_line(built):
+    """What a cp949 terminal sends: argv bytes that are not UTF-8 arrive as surrogates. At a terminal the search sent
+    them to its server and crashed (UnicodeEncodeError); in a pipe it searched for what was left."""
+    query = "유치권 간접점유".encode("cp949").decode("utf-8", "surrogateescape")
+    r = runner.invoke(app, ["search", query, "--index", str(built)])
+    assert r.exit_code == 1 and isinstance(r.exception, LegalretError)
+    assert "the question is not UTF-8 (byte 0xc0 at offset 0)" in str(r.exception)

@@ -132,6 +132,14 @@ def _read_query(query: str) -> str:
     """The question: ``query`` itself, or with ``-`` all of stdin as one question — a scenario of several lines
     with 갑/을 and dates is awkward to quote on a command line. Not UTF-8 is a one-line error naming the byte."""
     if query != "-":
+        try:
+            query.encode("utf-8")
+        except UnicodeEncodeError as e:  # argv bytes that are not UTF-8 (a cp949 terminal) arrive as surrogates:
+            # a terminal search sent them to its server and crashed, a pipe searched for what was left
+            raw = query.encode("utf-8", "surrogateescape")
+            at = len(query[: e.start].encode("utf-8", "surrogateescape"))
+            raise LegalretError(f"the question is not UTF-8 (byte 0x{raw[at]:02x} at offset {at}); give it in UTF-8 "
+                                "(a cp949 terminal: set it to UTF-8, or pipe the text through `iconv -f cp949`)") from None
         return query
     if sys.stdin.isatty():
         console.print("[dim]reading the question from stdin; end it with Ctrl-D[/]", highlight=False)

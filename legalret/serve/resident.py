@@ -101,7 +101,7 @@ def write_state(path: Path, *, index, port: int, token: str | None) -> None:
     path = Path(path)
     state = {"pid": os.getpid(), "port": port, "host": "127.0.0.1", "token": token,
              "index": str(Path(index).resolve()), "started": time.time(), "settings": result_settings(),
-             "code": code_fingerprint()}
+             "code": code_fingerprint(), "proc_start": _proc_start(os.getpid())}
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -130,12 +130,24 @@ def read_state(path: Path) -> dict | None:
     return state if isinstance(state, dict) and isinstance(state.get("port"), int) else None
 
 
-def _alive(pid) -> bool:
+def _proc_start(pid) -> int | None:
+    """When process ``pid`` started (clock ticks since boot, Linux ``/proc``), None where unknown: with the pid it
+    names one process, where a pid alone may be reused by another after the server died (a crash, a reboot)."""
+    try:
+        stat = Path(f"/proc/{int(pid)}/stat").read_text()
+        return int(stat[stat.rindex(")") + 2 :].split()[19])  # field 22; the name in (…) may hold spaces
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _alive(pid, proc_start: int | None = None) -> bool:
+    """Whether ``pid`` runs — and, given the ``proc_start`` its state recorded, is still that process (a stale state
+    file whose pid another program now has had been 'running': `server stop` sent that program SIGTERM)."""
     try:
         os.kill(int(pid), 0)
     except (OSError, ValueError, TypeError):
         return False
-    return True
+    return proc_start is None or _proc_start(pid) in (None, proc_start)
 
 
 #: How long a search waits for a resident server of other code to exit before starting its own.
@@ -149,7 +161,7 @@ def find(index_dir, *, notify=None) -> ServerClient | None:
     state = read_state(path)
     if state is None:
         return None
-    if not _alive(state.get("pid")):
+    if not _alive(state.get("pid"), state.get("proc_start")):
         path.unlink(missing_ok=True)
         return None
     if state.get("code") != code_fingerprint():
@@ -186,7 +198,8 @@ def start(index_dir, *, idle_timeout: float | None = None, timeout: float = STAR
         idle = idle_timeout or resident_idle_seconds(IDLE_TIMEOUT_S)
         log_path = path.with_suffix(".log")
         env = dict(os.environ, LEGALRET_TOKEN=secrets.token_urlsafe(24), LEGALRET_RESIDENT="off")
-        cmd = [sys.executable, "-m", "legalret", "serve", "--index", str(index_dir), "--port", "0",
+        # the folder the state is keyed and labelled by: a symlink repointed later must not move the server
+        cmd = [sys.executable, "-m", "legalret", "serve", "--index", str(index_dir.expanduser().resolve()), "--port", "0",
                "--idle-timeout", str(idle), "--state-file", str(path)]
         if notify is not None:
             notify(start_notice(index_dir, idle))
@@ -232,9 +245,10 @@ def _retire(pid: int, path: Path) -> None:
 
 def start_notice(index_dir, idle_seconds: float) -> str:
     """The one line a person sees when ``legalret search`` starts a resident server."""
-    return (f"starting a resident search server for {index_dir} (≈0.7 GB while it runs; it stops after "
-            f"{idle_seconds / 60:.0f} idle minutes — `legalret server stop` ends it now, `legalret server status` "
-            f"shows it, LEGALRET_RESIDENT=off searches without it)")
+    idle = f"{idle_seconds / 60:.0f} idle minutes" if idle_seconds >= 90 else f"{idle_seconds:.0f} idle seconds"
+    return (f"starting a resident search server for {index_dir} (≈1 GB while it runs; it stops after {idle} — "
+            "`legalret server stop` ends it now, `legalret server status` shows it, LEGALRET_RESIDENT=off searches "
+            "without it)")
 
 
 class ResidentUnavailable(LegalretError):
@@ -293,7 +307,7 @@ def running(index_dir=None) -> list[ResidentServer]:
         state = read_state(path)
         if state is None:
             continue
-        if not _alive(state.get("pid")):
+        if not _alive(state.get("pid"), state.get("proc_start")):
             path.unlink(missing_ok=True)
             continue
         if want is not None and state.get("index") != want:
