@@ -138,6 +138,11 @@ def test_broken_new_generation_keeps_serving_the_old(tmp_path):
         assert r.status_code == 200 and r.json()["generation"] == gen
         health = httpx.get(srv.url + "/healthz", trust_env=False).json()
         assert health["generation"] == gen and "gen-999999" in health["reload_error"]
+        # …and the answer says so (a terminal search through the resident server had given the old generation's
+        # hits in silence, where the same search in a pipe failed with the error)
+        note = r.json()["notices"][-1]
+        assert note.startswith(f"answered from generation {gen}: the index's newer generation could not be opened (")
+        assert "gen-999999" in note and "legalret index rollback" in note
 
 
 def test_a_generation_copied_in_after_its_pointer_is_served_once_it_is_there(tmp_path, monkeypatch):

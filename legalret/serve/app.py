@@ -375,6 +375,9 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
                 raise
             body = _search(fresh, q, k, law or None, kind or None, mode, explain, t0)
         body["settings"] = settings  # what the CLI compares with its own (LEGALRET_RANKER …)
+        problem = live.last_error
+        if problem:  # a terminal's resident server answered from the old generation in silence where a pipe failed
+            body["notices"].append(stale_generation_note(body.get("generation", "?"), problem))
         return json_response(body)
 
     @app.get("/api/search", dependencies=[Depends(require_token)], summary="Search the index",
@@ -484,6 +487,13 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
 
 _STATIC_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
                    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"}
+
+
+def stale_generation_note(served: str, problem: str) -> str:
+    """The notice of an answer from the generation a server kept because the index's newer one would not open."""
+    return (f"answered from generation {served}: the index's newer generation could not be opened ({problem}); "
+            "a search without the server fails with that error — fix or rebuild the index, or `legalret index "
+            "rollback` to the generation answering now")
 
 
 def _search(gen, q, k, law, kind, mode, explain, t0) -> dict[str, Any]:

@@ -273,6 +273,8 @@ function growBox() {
 // Each pattern is anchored on a notice's stable leading words (tests/test_page_notices.py checks that every
 // notice the server can emit has one); the texts come from legalret/search/ and legalret/config.py.
 const NOTICE_KO = [
+  [/^answered from generation (\S+): the index's newer generation could not be opened/,
+   (m) => `색인의 새 버전을 열 수 없어 이전 버전(${m[1]})으로 답했습니다. 서버 없이 검색하면 오류가 납니다 — 색인을 고치거나 다시 만들거나 \`legalret index rollback\`으로 되돌리세요.`],
   [/^query cut to its first ([\d,]+) of ([\d,]+) characters/, (m) => `검색어가 길어 앞 ${m[1]}자만 검색했습니다 (전체 ${m[2]}자).`],
   [/^the query looked like Korean text decoded with the wrong encoding \(UTF-8 read as cp1252\/latin-1\); searched for its repair: '(.*)'$/s,
    (m) => `검색어가 잘못된 인코딩으로 깨진 한글로 보여, 복원한 '${m[1]}'(으)로 검색했습니다.`],
