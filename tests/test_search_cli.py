@@ -238,6 +238,9 @@ def test_resident_server_starts_once_and_is_reused(index, tmp_path, monkeypatch)
         assert state["host"] == "127.0.0.1" and state["token"] and state["pid"] != os.getpid()
         assert oct(resident.state_path(index).stat().st_mode & 0o777) == "0o600"
         assert client.search("간접점유", k=1)["hits"][0]["key"] == "민법 제194조"
+        with pytest.raises(LegalretError) as refused:  # worded as in a pipe: no port, no HTTP status
+            client.search("간접점유", law="형법")
+        assert str(refused.value).startswith("unknown law filter '형법'") and "HTTP" not in str(refused.value)
         again = resident.find(index)
         assert again is not None and again.base_url == client.base_url  # reused, not restarted
         # the CLI goes through it when asked to
@@ -592,3 +595,26 @@ def test_a_question_argument_that_is_not_utf8_is_one_line(built):
     r = runner.invoke(app, ["search", query, "--index", str(built)])
     assert r.exit_code == 1 and isinstance(r.exception, LegalretError)
     assert "the question is not UTF-8 (byte 0xc0 at offset 0)" in str(r.exception)
+
+
+def test_server_commands_say_what_they_did_not_do(tmp_path, index):
+    """`server stop --all --index X` ignored --index without a word; `server status --index X` said "no resident
+    search server is running" while others ran; a home where none can run was a FileExistsError traceback."""
+    home = tmp_path / "home"
+    r = runner.invoke(app, ["server", "stop", "--all", "--index", str(index)], env={"LEGALRET_HOME": str(home)})
+    assert r.exit_code == 1 and "give --all (every resident server) or --index (this index's), not both" in str(r.exception)
+    r = runner.invoke(app, ["server", "status", "--index", str(index)], env={"LEGALRET_HOME": str(home)})
+    assert r.exit_code == 0 and f"no resident search server is running for {index}" in r.output
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x", encoding="utf-8")
+    r = runner.invoke(app, ["server", "status"], env={"LEGALRET_HOME": str(a_file)})
+    assert r.exit_code == 1 and "no resident server can run under this LEGALRET_HOME" in str(r.exception)
+
+
+def test_a_server_that_exits_at_start_is_quoted_from_its_own_lines(tmp_path):
+    log = tmp_path / "s.log"
+    log.write_text("reload of /old failed\nold line 2\nold line 3\n", encoding="utf-8")
+    since = log.stat().st_size
+    with open(log, "a", encoding="utf-8") as f:
+        f.write("error: LEGALRET_RESIDENT_IDLE='-5': …\n")
+    assert resident._tail(log, since=since) == "error: LEGALRET_RESIDENT_IDLE='-5': …"

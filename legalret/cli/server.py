@@ -39,7 +39,7 @@ def status_command(
     """List the resident search servers running now (none: says so, exit 0)."""
     from legalret.serve.resident import running
 
-    servers = running(index)
+    servers = _servers(running, index)
     if as_json:
         for s in servers:
             sys.stdout.write(json.dumps({"pid": s.pid, "url": s.url, "index": s.index, "settings": s.settings,
@@ -47,7 +47,10 @@ def status_command(
                                         ensure_ascii=False) + "\n")
         return
     if not servers:
-        console.print("no resident search server is running", highlight=False)
+        others = len(_servers(running, None)) if index is not None else 0
+        console.print(f"no resident search server is running for {index}"
+                      + (f" ({others} for other indexes: `legalret server status` lists them)" if others else "")
+                      if index is not None else "no resident search server is running", highlight=False)
         return
     for s in servers:
         memory = f"{s.rss_mb:,.0f} MB" if s.rss_mb is not None else "? MB"
@@ -62,13 +65,28 @@ def stop_command(
     stop_all: bool = typer.Option(False, "--all", help="Every resident server, whatever its index (the default)."),
 ) -> None:
     """Stop resident search servers now (they finish the request in hand, then exit)."""
+    from legalret.errors import LegalretError
     from legalret.serve.resident import stop
 
+    if stop_all and index is not None:  # (--index had been ignored without a word)
+        raise LegalretError("give --all (every resident server) or --index (this index's), not both")
     target = None if stop_all else index
-    n = stop(target)
+    n = _servers(stop, target)
     where = f" for {target}" if target is not None else ""
     console.print(f"stopped {n} resident search server{'s' if n != 1 else ''}{where}" if n
                   else f"no resident search server was running{where}", highlight=False)
+
+
+def _servers(call, index):
+    """``call(index)`` — where ``$LEGALRET_HOME/serve`` cannot be made (a read-only home, a file in the way) there is
+    no resident server: a one-line error, not a traceback (a search there falls back to this process)."""
+    from legalret.errors import LegalretError
+
+    try:
+        return call(index)
+    except OSError as e:
+        raise LegalretError(f"{e.filename or '$LEGALRET_HOME/serve'}: {e.strerror or e} (no resident server can run "
+                            "under this LEGALRET_HOME)") from None
 
 
 def _age(seconds: float) -> str:

@@ -40,6 +40,11 @@ def server_from_env() -> str | None:
     return server_url()
 
 
+#: The ``hint`` of a terminal's resident server (:mod:`legalret.serve.resident`): what to do when it stops answering
+#: between its health check and a search.
+RESIDENT_HINT = "the resident search server stopped; run the search again (LEGALRET_RESIDENT=off searches in this process)"
+
+
 class ServerClient:
     """``hint``: what the error for an unreachable server tells the user to do (the URL came from somewhere: by
     default ``LEGALRET_SERVER``)."""
@@ -94,6 +99,8 @@ class ServerClient:
                 message = json.loads(e.read().decode("utf-8")).get("error") or e.reason
             except (ValueError, AttributeError):
                 message = e.reason
+            if self.hint == RESIDENT_HINT and e.code < 500:  # a terminal's own server: its refusal is the search's,
+                raise ServerError(str(message), e.code) from None  # worded as a pipe gives it (no port, no HTTP code)
             raise ServerError(f"server {self.base_url}: {message} (HTTP {e.code})", e.code) from None
         except (urllib.error.URLError, OSError, ValueError) as e:
             reason = getattr(e, "reason", None) or e

@@ -43,13 +43,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from legalret.errors import LegalretError
-from legalret.serve.client import ServerClient
+from legalret.serve.client import RESIDENT_HINT, ServerClient
 
 IDLE_TIMEOUT_S = 15 * 60
 #: How long the first search waits for the resident server to load the index.
 START_TIMEOUT_S = 180.0
-#: What to do when the resident server stops answering between its health check and a search.
-RESIDENT_HINT = "the resident search server stopped; run the search again (LEGALRET_RESIDENT=off searches in this process)"
 RESIDENT_ENV = "LEGALRET_RESIDENT"
 
 
@@ -204,6 +202,7 @@ def start(index_dir, *, idle_timeout: float | None = None, timeout: float = STAR
         if notify is not None:
             notify(start_notice(index_dir, idle))
         with open(log_path, "ab") as log:
+            since = log.tell()  # the log is appended to: an exit at start quotes this start's lines, not older ones
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
                                     start_new_session=True, close_fds=True)
         deadline = time.monotonic() + timeout
@@ -217,7 +216,7 @@ def start(index_dir, *, idle_timeout: float | None = None, timeout: float = STAR
                 except LegalretError:
                     pass
             if proc.poll() is not None:
-                tail = _tail(log_path)
+                tail = _tail(log_path, since=since)
                 raise LegalretError(f"the resident search server exited at start (code {proc.returncode}): {tail}")
             time.sleep(0.05)
         proc.terminate()
@@ -342,9 +341,11 @@ def _rss_mb(pid) -> float | None:
     return None
 
 
-def _tail(path: Path, lines: int = 3) -> str:
+def _tail(path: Path, lines: int = 3, since: int = 0) -> str:
     try:
-        text = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        with open(path, "rb") as f:
+            f.seek(since)
+            text = f.read().decode("utf-8", errors="replace").strip().splitlines()
     except OSError:
         return "(no log)"
     return " | ".join(text[-lines:]) or "(empty log)"
