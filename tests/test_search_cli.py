@@ -618,3 +618,20 @@ def test_a_server_that_exits_at_start_is_quoted_from_its_own_lines(tmp_path):
     with open(log, "a", encoding="utf-8") as f:
         f.write("error: LEGALRET_RESIDENT_IDLE='-5': …\n")
     assert resident._tail(log, since=since) == "error: LEGALRET_RESIDENT_IDLE='-5': …"
+
+
+def test_ctrl_c_while_the_resident_server_starts_stops_it(index, tmp_path, monkeypatch):
+    """Interrupted while its server loaded the index, the first search left it running: unlisted until it listened,
+    out of `server stop`'s reach, and a second search at once started another (two servers, one listed)."""
+    monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))
+    started = []
+
+    def interrupted(proc, *args, **kwargs):
+        started.append(proc)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(resident, "_wait_for", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        resident.start(index)
+    assert started and started[0].wait(timeout=30) is not None  # terminated, not left to idle 15 minutes
+    assert resident.running() == []

@@ -191,6 +191,14 @@ def start(index_dir, *, idle_timeout: float | None = None, timeout: float = STAR
         client = find(index_dir)
         if client is not None:
             return client
+        silent = read_state(path)
+        if silent is not None and _alive(silent.get("pid"), silent.get("proc_start")):
+            # alive but not answering (find's health check): asked to stop, as the state file is about to name the
+            # new one — it had been left running unlisted, out of `server stop`'s reach
+            try:
+                os.kill(int(silent["pid"]), signal.SIGTERM)
+            except (OSError, ValueError, TypeError):
+                pass
         from legalret.config import resident_idle_seconds
 
         idle = idle_timeout or resident_idle_seconds(IDLE_TIMEOUT_S)
@@ -205,22 +213,32 @@ def start(index_dir, *, idle_timeout: float | None = None, timeout: float = STAR
             since = log.tell()  # the log is appended to: an exit at start quotes this start's lines, not older ones
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
                                     start_new_session=True, close_fds=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            state = read_state(path)
-            if state is not None and state.get("pid") == proc.pid:
-                client = ServerClient(f"http://127.0.0.1:{state['port']}", token=state.get("token"), hint=RESIDENT_HINT)
-                try:
-                    client.health(timeout=timeout)
-                    return client
-                except LegalretError:
-                    pass
-            if proc.poll() is not None:
-                tail = _tail(log_path, since=since)
-                raise LegalretError(f"the resident search server exited at start (code {proc.returncode}): {tail}")
-            time.sleep(0.05)
-        proc.terminate()
-        raise LegalretError(f"the resident search server did not start within {timeout:.0f} s (log: {log_path})")
+        try:
+            return _wait_for(proc, path, log_path, since, timeout)
+        except BaseException:  # Ctrl-C (or any failure) while it starts: a server nobody waits for is not left running
+            if proc.poll() is None:  # unlisted until it listens, out of `server stop`'s reach for 15 idle minutes
+                proc.terminate()
+            raise
+
+
+def _wait_for(proc, path: Path, log_path: Path, since: int, timeout: float) -> ServerClient:
+    """The client of the server ``proc`` once it listens (its state written at ``path``) and answers."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = read_state(path)
+        if state is not None and state.get("pid") == proc.pid:
+            client = ServerClient(f"http://127.0.0.1:{state['port']}", token=state.get("token"), hint=RESIDENT_HINT)
+            try:
+                client.health(timeout=timeout)
+                return client
+            except LegalretError:
+                pass
+        if proc.poll() is not None:
+            tail = _tail(log_path, since=since)
+            raise LegalretError(f"the resident search server exited at start (code {proc.returncode}): {tail}")
+        time.sleep(0.05)
+    proc.terminate()
+    raise LegalretError(f"the resident search server did not start within {timeout:.0f} s (log: {log_path})")
 
 
 def _retire(pid: int, path: Path) -> None:
