@@ -321,5 +321,8 @@ def test_recorded_query_variant_is_served_by_default(tiny, tmp_path, monkeypatch
     assert OnnxQueryEncoder.load(out).variant == "int8"
     (out / "model.int8.onnx").unlink()  # a recorded or requested default that is missing falls back to fp32
     assert OnnxQueryEncoder.load(out).variant == "fp32"
+    monkeypatch.setenv(QUERY_VARIANT_ENV, "int4")  # a name that is no query model is said, not served as fp32
+    with pytest.raises(ModelError, match="LEGALRET_QUERY_VARIANT='int4': not a query model; choose fp32, int8, nbits8"):
+        OnnxQueryEncoder.load(out)
     with pytest.raises(ModelError, match="unknown quantized ONNX variant"):
         set_query_variant(out, "int4")

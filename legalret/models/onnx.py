@@ -708,7 +708,11 @@ class OnnxQueryEncoder:
         if variant is None:
             from legalret.config import env_query_variant
 
-            variant = env_query_variant() or _recorded_variant(config)
+            requested = env_query_variant()
+            if requested and requested not in MODEL_FILES:  # (a typo had meant fp32 in silence: a server of its own)
+                raise ModelError(f"{QUERY_VARIANT_ENV}={requested!r}: not a query model; choose "
+                                 f"{', '.join(MODEL_FILES)} (or unset it for the one the index build chose)")
+            variant = requested or _recorded_variant(config)
             wanted = config.get("models", {}).get(variant)
             if wanted is None or not (path / wanted).is_file():
                 variant = "fp32"
