@@ -38,7 +38,8 @@ def request_error(query: str | None, k: int, mode: str, *, query_field: str = "q
     if k_error(k):
         return k_error(k)
     if mode not in MODES:
-        return f"mode: {mode!r} is not one of {', '.join(MODES)}"
+        # (the searcher's words, after the field: a terminal's resident server and a pipe had worded it apart)
+        return f"mode: unknown search mode {mode!r} (choose from {', '.join(MODES)})"
     return None
 
 

@@ -359,7 +359,7 @@ const ERROR_KO = [
   [/^unknown law filter '(.+?)'.*?(?:\(did you mean (.+?)\?(?: it is not in this index either)?\))?$/,
     (m) => `이 색인에 없는 법령입니다: ${m[1]}` + (m[2] ? ` (혹시 ${m[2]}?)` : "")],
   [/^unknown kind filter '(.+?)': this index has (.*)$/, (m) => `이 색인에 없는 종류입니다: ${m[1]} (이 색인의 종류: ${m[2]})`],
-  [/^mode: '(.+?)' is not one of (.*)$/, (m) => `알 수 없는 검색 방식입니다: ${m[1]} (고를 수 있는 것: ${m[2]})`],
+  [/^mode: unknown search mode '(.+?)' \(choose from (.*)\)$/, (m) => `알 수 없는 검색 방식입니다: ${m[1]} (고를 수 있는 것: ${m[2]})`],
   [/^k: /, () => "결과 개수가 올바른 숫자가 아닙니다 (1–100)."],
   [/^k must be between 1 and (\d+)/, (m) => `결과 개수는 1에서 ${m[1]} 사이여야 합니다.`],
   [/missing or wrong bearer token/, () => "이 서버는 접근 토큰이 필요합니다. 위 칸에 토큰을 넣고 저장하세요."],
