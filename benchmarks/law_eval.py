@@ -35,7 +35,9 @@ from style_eval import (  # noqa: E402  (one runner, one holdings reader, one er
     RETRIEVERS,
     USER_ERRORS,
     at_least,
+    committed_result,
     error_line,
+    note_replaced,
     per_query,
     read_holdings,
     run_retrievers,
@@ -154,8 +156,11 @@ def _run(args, argv: list[str] | None) -> int:
         "per_query": per_query(queries, {n: results[n] for n in order}),
     }
     md = report_markdown(result)
-    write_result(args.out, args.name or f"law_{args.split}", result, md)
+    name = args.name or f"law_{args.split}"
+    committed = committed_result(args.out, name)
+    write_result(args.out, name, result, md)
     print(md)
+    note_replaced(committed)
     return 0
 
 

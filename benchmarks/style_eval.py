@@ -386,10 +386,37 @@ def _run(args, names: list[str], argv: list[str] | None, command: str | None) ->
     }
     name = args.name or f"style_{args.split}"
     md = markdown(result)
+    committed = committed_result(args.out, name)
     write_result(args.out, name, result, md)
     plot(result, Path(args.out) / f"{name}.png")
     print(md)
+    note_replaced(committed)
     return 0
+
+
+def committed_result(out: str | Path, name: str) -> str | None:
+    """``benchmarks/results/<name>.json`` when this run is about to replace that committed file (None otherwise)."""
+    import subprocess
+
+    path = Path(out).resolve() / f"{name}.json"
+    if path.parent != REPO / "benchmarks" / "results" or not path.exists():
+        return None
+    rel = str(path.relative_to(REPO))
+    try:
+        tracked = subprocess.run(["git", "-C", str(REPO), "ls-files", "--error-unmatch", rel],
+                                 capture_output=True).returncode == 0
+    except OSError:  # no git: a copy of the repository, nothing to compare with
+        return None
+    return rel if tracked else None
+
+
+def note_replaced(rel: str | None) -> None:
+    """Say that a committed result was replaced: the documented commands write into benchmarks/results, so a run with
+    other settings replaced the file docs/results.md is generated from (its test then fails) without a word."""
+    if rel:
+        print(f"note: replaced {rel}, a committed result: `git diff` shows what changed, `python "
+              f"benchmarks/write_results_doc.py` regenerates docs/results.md from it, `git checkout -- "
+              f"{rel.removesuffix('.json')}.*` undoes it (--out elsewhere keeps it)", file=sys.stderr)
 
 
 if __name__ == "__main__":

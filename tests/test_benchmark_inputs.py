@@ -274,3 +274,17 @@ def test_style_eval_markdown_leaves_out_paired_differences_when_nothing_is_paire
     assert "| bm25 |" in md and "Paired differences" not in md and "| comparison | style |" not in md
     md = md_of({"two-way": rows, "default": [dict(r, **{"recall@10": 1.0}) for r in rows]})
     assert "Paired differences" in md and "| default - two-way | short | +0.333 [" in md
+
+
+def test_replacing_a_committed_result_is_said(tmp_path, capsys):
+    """The documented style_eval/law_eval commands write into benchmarks/results: a run with other settings replaced
+    the file docs/results.md is generated from (tests/test_results_doc.py then failed) without a word."""
+    style_eval = _script("style_eval")
+    results = ROOT / "benchmarks" / "results"
+    committed = style_eval.committed_result(results, "style_report")
+    assert committed == "benchmarks/results/style_report.json"
+    assert style_eval.committed_result(tmp_path, "style_report") is None  # --out elsewhere
+    assert style_eval.committed_result(results, "no_such_result") is None  # a new file replaces nothing
+    style_eval.note_replaced(committed)
+    err = capsys.readouterr().err
+    assert err.startswith("note: replaced benchmarks/results/style_report.json, a committed result") and err.count("\n") == 1
