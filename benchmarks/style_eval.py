@@ -84,12 +84,11 @@ def read_holdings(path: str, taken: dict[str, str]) -> list:
 
     Read leniently, a broken line was dropped without a word, and a holding with a question's qid (``user-002``)
     was scored twice under one qid — ``compare_runs.py`` then failed on the result ("appears twice")."""
-    from legalret.evaluate.quality import load_queries
+    from legalret.evaluate.quality import load_queries, unusable_lines
 
     qs = load_queries(path)
     if qs.errors:  # not strict=True: its message offers a --skip-bad that this script does not have
-        shown = "; ".join(str(e) for e in qs.errors[:3]) + (f"; … {len(qs.errors) - 3} more" if len(qs.errors) > 3 else "")
-        raise SourceError(path, f"{len(qs.errors)} of {qs.total_lines} holdings lines are unusable — {shown}")
+        raise unusable_lines(path, qs.errors, qs.total_lines, what="holdings lines")
     clashes = [h for h in qs if h.qid in taken]
     if clashes:
         h = clashes[0]

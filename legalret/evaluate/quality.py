@@ -440,15 +440,23 @@ def load_queries(
         detail = f"; first error: {errors[0]}" if errors else ""
         raise SourceError(path, f"no readable queries ({total} non-empty lines){detail}")
     if strict and errors:
-        shown = "; ".join(str(e) for e in errors[:3]) + (f"; … {len(errors) - 3} more" if len(errors) > 3 else "")
-        raise SourceError(path, f"{len(errors)} of {total} lines are unusable — {shown}. Fix them, or pass --skip-bad "
-                                f"to go on with the {len(queries)} readable queries")
+        raise unusable_lines(path, errors, total, remedy=f"Fix them, or pass --skip-bad to go on with the "
+                                                         f"{len(queries)} readable queries")
     if limit is not None and limit < len(queries):
         if limit < 1:
             raise ValueError(f"limit must be positive, not {limit}")
         chosen = sorted(random.Random(seed).sample(range(len(queries)), limit))
         queries = [queries[i] for i in chosen]
     return QuerySet(queries=queries, path=path, errors=errors, total_lines=total)
+
+
+def unusable_lines(path: str, errors: Sequence[SourceError], total: int, *, what: str = "lines",
+                   remedy: str = "") -> SourceError:
+    """The one-line refusal of a query file with unusable lines (``errors`` of :func:`load_queries`): their count out
+    of ``total`` and the first three as ``file:line[:column]: field``, then ``remedy`` — each reader of such files
+    (``bench quality``, ``bench speed``, the benchmark scripts) names the way out it has."""
+    shown = "; ".join(str(e) for e in errors[:3]) + (f"; … {len(errors) - 3} more" if len(errors) > 3 else "")
+    return SourceError(path, f"{len(errors)} of {total} {what} are unusable — {shown}" + (f". {remedy}" if remedy else ""))
 
 
 def _decode_line(data: bytes, path: str, lineno: int) -> str:

@@ -42,7 +42,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from legalret.errors import LegalretError, SourceError
+from legalret.errors import LegalretError
 from legalret.progress import console, track
 
 SCHEMA = "legalret.bench.speed/1"
@@ -192,13 +192,12 @@ def read_speed_queries(queries_file: str | os.PathLike, n: int, seed: int) -> tu
     (Read leniently, a file with 6 of 7 lines broken was timed as 1 query and reported p50/p95/p99 of it; ``bench
     quality`` refuses such a file, and so does this. There is no ``--skip-bad`` here: a timing sample is the file
     as given.)"""
-    from legalret.evaluate.quality import load_queries
+    from legalret.evaluate.quality import load_queries, unusable_lines
 
     qs = load_queries(queries_file, limit=n, seed=seed)  # (its errors are the whole file's, not the sample's)
     if qs.errors:  # not strict=True: its message offers a --skip-bad that `bench speed` does not have
-        shown = "; ".join(str(e) for e in qs.errors[:3]) + (f"; … {len(qs.errors) - 3} more" if len(qs.errors) > 3 else "")
-        raise SourceError(str(queries_file), f"{len(qs.errors)} of {qs.total_lines} lines are unusable — {shown}. "
-                                             "Fix them (or leave them out) to time this file")
+        raise unusable_lines(str(queries_file), qs.errors, qs.total_lines,
+                             remedy="Fix them (or leave them out) to time this file")
     return [q.query for q in qs], [q.gold for q in qs], f"{Path(queries_file).name} (sample of {len(qs)}, seed {seed})"
 
 

@@ -176,10 +176,13 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        refuse = JSONResponse(too_large(self.limit), status_code=413)
+
+        def refuse():  # (made only for a request refused: every request passes here)
+            return JSONResponse(too_large(self.limit), status_code=413)
+
         declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.limit:
-            return await refuse(scope, receive, send)
+            return await refuse()(scope, receive, send)
         seen, over = 0, False
 
         async def counted():
@@ -198,7 +201,7 @@ class BodyLimit:
             if not over:
                 await send(message)
             elif message["type"] == "http.response.start":
-                await refuse(scope, receive, send)
+                await refuse()(scope, receive, send)
             # (the app's own answer to the cut body is dropped)
 
         await self.app(scope, counted, answer)
