@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(1, str(REPO / "benchmarks"))  # index_names, when this is imported rather than run
 
 from index_names import recorded_command  # noqa: E402
-from style_eval import STYLE_ORDER, at_least, error_line, style_groups  # noqa: E402  (the runs' style columns)
+from style_eval import STYLE_ORDER, at_least, error_line, print_report, style_groups  # noqa: E402  (the runs' style columns)
 
 #: The results compare_runs pairs: what style_eval.py and law_eval.py write.
 RUN_SCHEMAS = ("legalret.bench.style/", "legalret.bench.law/")
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             write_result(args.out, args.name, result, md)
         except OSError as e:  # an --out that is a file, or not writable
             raise SystemExit(f"error: {error_line(e)}") from None
-    print(md)
+    print_report(md)
     return 0
 
 

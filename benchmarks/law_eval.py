@@ -39,8 +39,10 @@ from style_eval import (  # noqa: E402  (one runner, one holdings reader, one er
     error_line,
     note_replaced,
     per_query,
+    print_report,
     read_holdings,
     run_retrievers,
+    writable_out,
 )
 
 from legalret.errors import LegalretError, SourceError  # noqa: E402
@@ -130,6 +132,7 @@ def _run(args, argv: list[str] | None) -> int:
     from legalret.evaluate.breakdown import breakdown
     from legalret.evaluate.report import write_result
 
+    writable_out(args.out)
     questions = args.questions or [str(DEFAULT_QUESTIONS)]
     queries = load_sets(questions, args.split, args.holdings, args.holdings_split, args.holdings_limit or None, args.seed)
     if not queries:
@@ -159,7 +162,7 @@ def _run(args, argv: list[str] | None) -> int:
     name = args.name or f"law_{args.split}"
     committed = committed_result(args.out, name)
     write_result(args.out, name, result, md)
-    print(md)
+    print_report(md)
     note_replaced(committed)
     return 0
 

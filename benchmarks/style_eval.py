@@ -145,7 +145,7 @@ def run_retrievers(index: str, queries, names, *, before: str, ranker: str | Non
     memories = {}
     if "facts" in names or "memories" in names:
         if full.facts is None:
-            raise SystemExit(f"{index}: no facts memory (build the index with --facts) for retrievers facts/memories")
+            raise LegalretError(f"{index}: no facts memory (build the index with --facts) for retrievers facts/memories")
         memories = {"facts": MemoriesRetriever([full.facts], [1.0]), "memories": MemoriesRetriever([full.memory, full.facts])}
         memories["facts"].memory = full.facts.memory
     for n in [n for n in ("facts", "memories") if n in names]:
@@ -319,6 +319,31 @@ def at_least(low: int):
 USER_ERRORS = (LegalretError, OSError)
 
 
+def writable_out(out: str | os.PathLike) -> None:
+    """Refuse an ``--out`` that cannot take the results before the run, not after it (a run takes minutes):
+    a file where a folder should be, or a folder this process may not write in. A missing folder is fine
+    (``write_result`` makes it) when its nearest existing parent can be written."""
+    import errno
+
+    path = Path(out)
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder (--out names the folder the results go in)", str(probe))
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, "not writable (--out)", str(probe))
+
+
+def print_report(markdown: str) -> None:
+    """Print a report to stdout; a reader that stops early (``… | head``) ends it quietly, not with a traceback."""
+    try:
+        print(markdown, flush=True)
+    except BrokenPipeError:
+        # stdout is gone: point it at /dev/null so the interpreter's own flush at exit does not raise again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def error_line(e: BaseException) -> str:
     """``e`` as one line naming its file: an OSError as ``path: reason`` (not ``[Errno 2] … 'path'``)."""
     if isinstance(e, OSError) and e.filename is not None and e.strerror:
@@ -360,6 +385,7 @@ def main(argv: list[str] | None = None, *, command: str | None = None) -> int:
 def _run(args, names: list[str], argv: list[str] | None, command: str | None) -> int:
     from legalret.evaluate.report import write_result
 
+    writable_out(args.out)
     queries = load_sets(args.questions, args.split, args.holdings, args.holdings_limit or None, args.seed)
     if not queries:
         raise LegalretError(f"{args.questions}: no question of the {args.split} split (and no --holdings)")
@@ -388,7 +414,7 @@ def _run(args, names: list[str], argv: list[str] | None, command: str | None) ->
     committed = committed_result(args.out, name)
     write_result(args.out, name, result, md)
     plot(result, Path(args.out) / f"{name}.png")
-    print(md)
+    print_report(md)
     note_replaced(committed)
     return 0
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from legalret.errors import SourceError
+from legalret.errors import LegalretError, SourceError
 
 from test_benchmark_results import _script  # noqa: E402  (one loader of the benchmarks/ scripts)
 
@@ -176,6 +176,40 @@ def test_eval_scripts_print_one_error_line(tmp_path, capsys, script):
     with pytest.raises(SystemExit) as usage:  # argparse's own errors keep exit status 2
         main(["--index", str(tmp_path), "--holdings-limit", "-5"])
     assert usage.value.code == 2 and "--holdings-limit: a whole number ≥ 0, not -5" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("script", ["style_eval", "law_eval"])
+def test_an_out_that_is_a_file_is_refused_before_the_index_is_read(tmp_path, capsys, script):
+    # before: the whole run went by, then write_result failed on it; now the missing index is not even reached
+    taken = tmp_path / "results"
+    taken.write_text("a file, not a folder\n", encoding="utf-8")
+    argv = ["--index", str(tmp_path / "no-index"), "--questions", str(_questions(tmp_path / "q.jsonl")),
+            "--retrievers", "bm25"]
+    assert _script(script).main([*argv, "--out", str(taken)]) == 1
+    assert capsys.readouterr().err.strip() == f"error: {taken}: not a folder (--out names the folder the results go in)"
+    assert _script(script).main([*argv, "--out", str(taken / "below")]) == 1  # a folder under the file: the same
+    assert capsys.readouterr().err.strip() == f"error: {taken}: not a folder (--out names the folder the results go in)"
+    assert _script(script).main([*argv, "--out", str(tmp_path / "new" / "deeper")]) == 1  # a folder to make: fine
+    assert capsys.readouterr().err.strip().startswith("error: no index at ")
+
+
+def test_a_report_piped_into_head_ends_without_a_traceback(tmp_path):
+    run = _style_result(tmp_path)
+    script = ROOT / "benchmarks" / "compare_runs.py"
+    proc = subprocess.run(f"{sys.executable} {script} {run} {run} --resamples 20 | head -c 1", shell=True,
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0 and proc.stdout == "#" and proc.stderr == "", proc.stderr
+
+
+def test_style_eval_names_an_index_without_facts_in_one_line(tmp_path, monkeypatch):
+    se = _script("style_eval")
+
+    class NoFacts:  # what Searcher gives for an index built without --facts
+        facts = None
+
+    monkeypatch.setattr("legalret.search.searcher.Searcher", lambda *a, **k: NoFacts())
+    with pytest.raises(LegalretError, match=r"no facts memory \(build the index with --facts\)"):
+        se.run_retrievers(tmp_path, [], ["facts"], before="2020-01-01", ranker=None, n_resamples=10, seed=0)
 
 
 def test_style_eval_run_as_a_script_has_no_traceback(tmp_path):
