@@ -205,3 +205,13 @@ def test_a_repeated_continuation_keeps_its_text():
     [doc] = parse_plaintext(text, "x.txt")
     assert _labels_and_texts(doc)[1] == ("제5조", "준용", "이 경우 제1조 및 제2조 위반은 벌한다.")
     assert [w.line for w in doc.warnings] == [4] and "제2조 is at line 2" in doc.warnings[0].reason
+
+
+def test_a_line_opening_with_a_date_is_text_not_an_item():
+    # '2024. 1. 1.' opening a wrapped line was read as 호 '2024' whose text began '1. 1.'
+    text = ("민법\n제1조(시행) ① 이 조는 다음 날부터 적용한다.\n2024. 1. 1. 이후 체결된 계약에도 같다.\n"
+            "1. 첫째 호\n2023 . 12. 31. 이전의 것은 제외한다.\n")
+    [doc] = parse_plaintext(text, "민법.txt")
+    [para] = doc.articles[0].paragraphs
+    assert para.text == "이 조는 다음 날부터 적용한다. 2024. 1. 1. 이후 체결된 계약에도 같다."
+    assert [(i.number, i.text) for i in para.items] == [("1", "첫째 호 2023 . 12. 31. 이전의 것은 제외한다.")]

@@ -64,7 +64,8 @@ _TITLE_LINE = re.compile(r"^\s*(?:#+\s*|【\s*|\[\s*|법령명\s*[:：]\s*)?"
 _VERSION_LINE = re.compile(r"^\s*\[\s*(?:시행|법률|대통령령|총리령|[가-힣]*부령|[가-힣]*규칙)\b[^\]]*\]")
 _ADDENDA = re.compile(r"^\s*(?:#+\s*)?부\s*칙(?:\s|<|\(|$)")
 _CHAPTER = re.compile(r"^\s*(?:#+\s*)?(제\s*\d+\s*(편|장|절|관)(?:\s*의\s*\d+)?(?:\s+\S.*)?)$")
-_ITEM = re.compile(r"^\s*(\d+(?:의\d+)?)\s*\.\s+(.*)$")
+# a date opening a wrapped line ('2024. 1. 1. 이후 …') is text: no 호 is numbered like a year and followed by a month
+_ITEM = re.compile(r"^\s*(?!\d{4}\s*\.\s*\d{1,2}\s*\.)(\d+(?:의\d+)?)\s*\.\s+(.*)$")
 _SUBITEM = re.compile(r"^\s*([가-하](?:의\d+)?)\s*\.\s+(.*)$")
 # '이 법 제3조(…)', '같은 법 제5조(…)' cite the current law inside a sentence: never a law-name prefix
 _REFERRING = re.compile(r"^(?:이|같은|동|본|해당|구|신|새|위|전|당해)\s*(?:법|법률|영|령|규칙|규정)$|^(?:법|법률|령|규칙|규정)$")
