@@ -185,8 +185,9 @@ def opening_index(tmp_path_factory):
 
 
 def test_lines_that_are_not_messages_get_json_rpc_errors(index):
-    """A line that is not JSON gets −32700, JSON that is no JSON-RPC message −32600 (``id: null``); a blank line
-    nothing; the server goes on to answer the next request."""
+    """A line that is not JSON gets −32700, JSON that is no JSON-RPC message −32600 (``id: null``), and so does a
+    request whose id is null (the SDK took it for a notification: no answer, its client waited for ever); a blank
+    line nothing; the server goes on to answer the next request."""
     import subprocess
 
     params = _params(index)
@@ -195,22 +196,26 @@ def test_lines_that_are_not_messages_get_json_rpc_errors(index):
     # an escaped lone surrogate is valid JSON the SDK refuses: the request is answered (it got −32700, id null)
     surrogate = ('{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "search_statutes", '
                  '"arguments": {"query": "\\ud800 \\uc720\\uce58\\uad8c"}}}')
-    lines = "유치권 간접점유\n\n{\"query\": \"x\"}\n" + json.dumps(init) + "\n" + json.dumps(
+    null_id = json.dumps({"jsonrpc": "2.0", "id": None, "method": "tools/list"})
+    lines = "유치권 간접점유\n\n{\"query\": \"x\"}\n" + null_id + "\n" + json.dumps(init) + "\n" + json.dumps(
         {"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n" + surrogate + "\n"
     proc = subprocess.Popen([params.command, *params.args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, env={**os.environ, **params.env}, cwd=params.cwd)
     proc.stdin.write(lines)
     proc.stdin.flush()
-    answers = [json.loads(proc.stdout.readline()) for _ in range(4)]  # (stdin stays open: the search takes a moment)
+    answers = [json.loads(proc.stdout.readline()) for _ in range(5)]  # (stdin stays open: the search takes a moment)
     proc.stdin.close()
     proc.wait(timeout=60)
     proc.stdout.close()
     assert [(a.get("id"), a.get("error", {}).get("code")) for a in answers] == [
-        (None, -32700), (None, -32600), (1, None), (2, None)]
+        (None, -32700), (None, -32600), (None, -32600), (1, None), (2, None)]
     assert answers[0]["error"]["message"].startswith("Parse error: the line is not JSON")
-    assert answers[2]["result"]["serverInfo"]["name"] == "legalret" and proc.returncode == 0
-    found = answers[3]["result"]["structuredContent"]
-    assert not answers[3]["result"].get("isError") and found["hits"][0]["key"] == "민법 제320조"
+    assert answers[1]["error"]["message"] == "Invalid request: not a JSON-RPC 2.0 message (jsonrpc, method, id)"
+    assert answers[2]["error"]["message"] == ("Invalid request: tools/list needs an id, a string or a number (not null); "
+                                              "only notifications/… go without an answer")
+    assert answers[3]["result"]["serverInfo"]["name"] == "legalret" and proc.returncode == 0
+    found = answers[4]["result"]["structuredContent"]
+    assert not answers[4]["result"].get("isError") and found["hits"][0]["key"] == "민법 제320조"
 
 
 def test_precedents_matched_on_facts_start_at_the_facts_like_the_page(opening_index):

@@ -37,7 +37,15 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.stdio import stdio_server
 from mcp.shared.message import SessionMessage
-from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, ToolAnnotations, jsonrpc_message_adapter
+from mcp.types import (
+    INVALID_REQUEST,
+    PARSE_ERROR,
+    ErrorData,
+    JSONRPCError,
+    JSONRPCNotification,
+    ToolAnnotations,
+    jsonrpc_message_adapter,
+)
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 from legalret.errors import LegalretError
@@ -202,7 +210,9 @@ class LegalretMCPServer(MCPServer):
             async def answer_bad_lines() -> None:
                 async with send:
                     async for item in read_stream:
-                        if not isinstance(item, Exception):
+                        if (error := unanswerable_request(item)) is not None:
+                            await write_stream.send(SessionMessage(JSONRPCError(jsonrpc="2.0", id=None, error=error)))
+                        elif not isinstance(item, Exception):
                             await send.send(item)
                         elif (message := without_lone_surrogates(item)) is not None:
                             await send.send(SessionMessage(message))
@@ -243,6 +253,17 @@ def without_lone_surrogates(exc: Exception) -> Any:
                                                      by_name=False)
     except (ValueError, ValidationError):
         return None
+
+
+def unanswerable_request(item: SessionMessage | Exception) -> ErrorData | None:
+    """The error for a request that came without a usable id (``"id": null``, or none), which the SDK reads as a
+    notification and drops: its client would wait for ever. Only ``notifications/…`` methods go unanswered in MCP,
+    and a request's id is a string or a number, never null. None for every other message."""
+    message = item.message if isinstance(item, SessionMessage) else None
+    if not isinstance(message, JSONRPCNotification) or message.method.startswith("notifications/"):
+        return None
+    return ErrorData(code=INVALID_REQUEST, message=f"Invalid request: {message.method[:100]} needs an id, a string or a "
+                                                   "number (not null); only notifications/… go without an answer")
 
 
 def not_a_message(exc: Exception) -> ErrorData | None:
