@@ -283,6 +283,31 @@ def test_a_resident_server_of_other_code_is_not_reused(index, tmp_path, monkeypa
         resident.stop(index)
 
 
+def test_a_resident_server_started_before_an_onnx_export_is_not_reused(index, tmp_path, monkeypatch):
+    """``legalret index export`` after a server started: a pipe now encodes queries with the export while the server
+    kept torch (scores differ in the 6th decimal, and no note says so). The next terminal search starts it again."""
+    from legalret.models.onnx import export_root
+
+    monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEGALRET_RESIDENT_IDLE", "60")
+    try:
+        resident.connect(index)
+        old = resident.read_state(resident.state_path(index))
+        assert old["exports"] == resident.exports_fingerprint() and resident.find(index) is not None
+        (export_root() / ".export-being-written.x1").mkdir(parents=True)  # a temp folder: not an export yet
+        assert resident.find(index) is not None
+        (export_root() / "me5-small-0123456789abcdef").mkdir()  # what `index export` puts there, complete
+        told: list[str] = []
+        resident.connect(index, notify=told.append)
+        new = resident.read_state(resident.state_path(index))
+        assert new["pid"] != old["pid"] and not resident._alive(old["pid"])
+        assert told[0] == (f"the resident search server for {index} encodes queries as it did at its start, before an "
+                           "ONNX export was written or removed (legalret index export); starting it again")
+        assert resident.find(index) is not None  # the new one knows the export: reused
+    finally:
+        resident.stop(index)
+
+
 def test_the_code_fingerprint_follows_the_package_files(tmp_path, monkeypatch):
     before = resident.code_fingerprint()
     assert before == resident.code_fingerprint() and len(before) == 16

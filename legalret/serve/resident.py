@@ -90,6 +90,28 @@ def code_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
+def exports_fingerprint() -> str:
+    """Which ONNX exports ``$LEGALRET_HOME/models/onnx`` holds (each folder's name and modification time). A server
+    encodes queries with the export it found at its start, or with torch when there was none; after ``legalret
+    index export`` writes one, a pipe encodes with it (scores differ in the 6th decimal) while the server kept
+    torch, so a server started before is not reused. ~0.1 ms."""
+    from legalret.config import legalret_home
+
+    # legalret.models.onnx.export_root(), not imported here: it loads numpy, and this runs on every terminal search
+    root = legalret_home() / "models" / "onnx"
+    h = hashlib.sha256()
+    try:
+        folders = sorted((e for e in os.scandir(root) if not e.name.startswith(".")), key=lambda e: e.name)
+    except OSError:  # no export written yet
+        folders = []
+    for entry in folders:  # ('.name.xyz': an export being written; it appears under its name when complete)
+        try:
+            h.update(f"{entry.name}\0{entry.stat().st_mtime_ns}\n".encode("utf-8", "surrogatepass"))
+        except OSError:  # removed meanwhile
+            continue
+    return h.hexdigest()[:16]
+
+
 def write_state(path: Path, *, index, port: int, token: str | None) -> None:
     """Written by the server once it listens; removed by it at exit (atexit), if still its own."""
     import atexit
@@ -99,7 +121,7 @@ def write_state(path: Path, *, index, port: int, token: str | None) -> None:
     path = Path(path)
     state = {"pid": os.getpid(), "port": port, "host": "127.0.0.1", "token": token,
              "index": str(Path(index).resolve()), "started": time.time(), "settings": result_settings(),
-             "code": code_fingerprint(), "proc_start": _proc_start(os.getpid())}
+             "code": code_fingerprint(), "exports": exports_fingerprint(), "proc_start": _proc_start(os.getpid())}
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -154,7 +176,8 @@ RETIRE_WAIT_S = 10.0
 
 def find(index_dir, *, notify=None) -> ServerClient | None:
     """The resident server for ``index_dir`` if one is running this code and answers, else None (stale state
-    removed; a server of other code — see :func:`code_fingerprint` — is stopped, and ``notify`` told so)."""
+    removed; a server of other code — see :func:`code_fingerprint` — or of other ONNX exports —
+    :func:`exports_fingerprint` — is stopped, and ``notify`` told so)."""
     path = state_path(index_dir)
     state = read_state(path)
     if state is None:
@@ -166,6 +189,12 @@ def find(index_dir, *, notify=None) -> ServerClient | None:
         if notify is not None:
             notify(f"the resident search server for {index_dir} runs the legalret code it started with, which has "
                    "changed since; starting it again")
+        _retire(int(state["pid"]), path)
+        return None
+    if state.get("exports") != exports_fingerprint():
+        if notify is not None:
+            notify(f"the resident search server for {index_dir} encodes queries as it did at its start, before an "
+                   "ONNX export was written or removed (legalret index export); starting it again")
         _retire(int(state["pid"]), path)
         return None
     client = ServerClient(f"http://127.0.0.1:{state['port']}", token=state.get("token"), hint=RESIDENT_HINT)
