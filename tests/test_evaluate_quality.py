@@ -79,6 +79,16 @@ def test_load_queries_errors_on_missing_or_unreadable_file(tmp_path: Path):
         load_queries(bad)
 
 
+def test_a_gold_key_under_a_short_name_is_the_laws_own_key(tmp_path: Path):
+    # 근기법 제23조 had been kept as written: gold the index lacks (missing_gold), though the question is answerable
+    path = tmp_path / "q.jsonl"
+    path.write_text(json.dumps({"qid": "q1", "query": "부당해고", "gold": ["근기법 제23조", "근로기준법 제23조",
+                                                                       "주임법 제3조의2", "민법 제618조"]},
+                               ensure_ascii=False) + "\n", encoding="utf-8")
+    [q] = load_queries(path).queries
+    assert q.gold == ["근로기준법 제23조", "주택임대차보호법 제3조의2", "민법 제618조"]
+
+
 def test_strict_refuses_unreadable_lines_and_duplicate_qids_naming_file_line_column(tmp_path: Path):
     """Issue 21 (12): 7 of 10 lines unreadable → exit 0 before; duplicate qids accepted; JSON errors at the wrong
     place. Now strict (what `bench quality` uses) refuses, naming file:line:column; lenient lists them."""

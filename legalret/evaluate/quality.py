@@ -61,7 +61,7 @@ from legalret.evaluate.metrics import (
     paired_bootstrap_diff,
     query_metrics,
 )
-from legalret.keys import law_of, parse_key
+from legalret.keys import format_key, law_aliases, law_of, parse_key
 from legalret.progress import track
 
 SCHEMA = "legalret.bench.quality/1"
@@ -356,9 +356,11 @@ def _normalize_gold(value: Any, path: str, lineno: int) -> list[str]:
         if not isinstance(raw, str):
             raise SourceError(path, f"article key must be a string, got {raw!r}", line=lineno, field="gold")
         try:
-            key = parse_key(raw).key
+            ref = parse_key(raw)
         except ValueError as e:
             raise SourceError(path, str(e), line=lineno, field="gold") from None
+        # a short name (근기법 제23조) is the law's own key: it had counted as gold the index lacks
+        key = format_key(law_aliases().get(ref.law, ref.law), ref.number, ref.branch)
         if key not in keys:
             keys.append(key)
     return keys
