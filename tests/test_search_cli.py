@@ -308,6 +308,29 @@ def test_a_resident_server_started_before_an_onnx_export_is_not_reused(index, tm
         resident.stop(index)
 
 
+def test_a_resident_server_runs_this_legalret_from_any_working_folder(index, tmp_path, monkeypatch):
+    """Searching from inside another checkout (a folder holding a legalret/ of its own): `python -m legalret` put the
+    working folder first on the server's path, so the server ran that code, was found to be "of other code" and was
+    replaced — a cold start and a notice at every terminal search."""
+    monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LEGALRET_RESIDENT_IDLE", "60")
+    other = tmp_path / "other-checkout"
+    (other / "legalret").mkdir(parents=True)
+    (other / "legalret" / "__init__.py").write_text("raise ImportError('the other checkout')\n", encoding="utf-8")
+    (other / "legalret" / "__main__.py").write_text("raise SystemExit('the other checkout')\n", encoding="utf-8")
+    monkeypatch.chdir(other)
+    try:
+        told: list[str] = []
+        resident.connect(index, notify=told.append)
+        first = resident.read_state(resident.state_path(index))
+        assert first["code"] == resident.code_fingerprint()
+        assert resident.connect(index, notify=told.append).search("간접점유", k=1)["hits"][0]["key"] == "민법 제194조"
+        assert resident.read_state(resident.state_path(index))["pid"] == first["pid"]  # reused, not replaced
+        assert len(told) == 1 and told[0].startswith("starting a resident search server")
+    finally:
+        resident.stop(index)
+
+
 def test_the_code_fingerprint_follows_the_package_files(tmp_path, monkeypatch):
     before = resident.code_fingerprint()
     assert before == resident.code_fingerprint() and len(before) == 16
