@@ -124,6 +124,13 @@ def test_out_that_is_a_directory_fails_up_front_in_one_line(command, fixtures_di
     assert_one_line_error(proc, "--out", "is a directory")
 
 
+def test_out_dash_is_refused_not_written_as_a_file_named_dash(fixtures_dir, tmp_path):
+    # `--out -` meant standard output to the person who typed it; a file named '-' appeared in their folder
+    proc = cli("ingest", str(fixtures_dir / "ingest" / "markdown"), "--out", "-")
+    assert_one_line_error(proc, "--out -", "standard output is not written to")
+    assert not (REPO / "-").exists()
+
+
 def test_out_under_a_regular_file_fails_up_front(fixtures_dir, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")

@@ -35,6 +35,8 @@ def check_output_path(path: str | os.PathLike, option: str = "--out") -> Path:
     Checks: not an existing directory; every existing ancestor is a directory; the nearest existing
     folder accepts a new file (tried for real, so read-only mounts and ACLs count, not just mode bits).
     Missing folders are fine (the writer creates them)."""
+    if str(path) == "-":  # (had written a file named '-' where a pipe was meant; the summary goes to the terminal)
+        raise OutputError(f"{option} -: standard output is not written to; give a file path such as articles.jsonl")
     path = Path(path).expanduser()
     if path.is_dir():
         raise OutputError(f"{option} {path}: is a directory; give a file path such as {path / 'articles.jsonl'}")
