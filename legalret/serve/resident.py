@@ -195,16 +195,13 @@ def find(index_dir, *, notify=None) -> ServerClient | None:
     if not _alive(state.get("pid"), state.get("proc_start")):
         path.unlink(missing_ok=True)
         return None
-    if state.get("code") != code_fingerprint():
+    outdated = ("runs the legalret code it started with, which has changed since"
+                if state.get("code") != code_fingerprint() else
+                "encodes queries as it did at its start, before an ONNX export was written or removed (legalret index "
+                "export)" if state.get("exports") != exports_fingerprint() else None)
+    if outdated is not None:
         if notify is not None:
-            notify(f"the resident search server for {index_dir} runs the legalret code it started with, which has "
-                   "changed since; starting it again")
-        _retire(int(state["pid"]), path)
-        return None
-    if state.get("exports") != exports_fingerprint():
-        if notify is not None:
-            notify(f"the resident search server for {index_dir} encodes queries as it did at its start, before an "
-                   "ONNX export was written or removed (legalret index export); starting it again")
+            notify(f"the resident search server for {index_dir} {outdated}; starting it again")
         _retire(int(state["pid"]), path)
         return None
     client = ServerClient(f"http://127.0.0.1:{state['port']}", token=state.get("token"), hint=RESIDENT_HINT)
