@@ -42,10 +42,10 @@ from style_eval import (  # noqa: E402  (one runner, one holdings reader, one er
     print_report,
     read_holdings,
     run_retrievers,
-    writable_out,
 )
 
 from legalret.errors import LegalretError, SourceError  # noqa: E402
+from legalret.ingest.output import check_output_path  # noqa: E402
 
 DEFAULT_QUESTIONS = REPO / "benchmarks" / "queries" / "law_questions.jsonl"
 DEFAULT_RETRIEVERS = ("bm25", "dense", "memory", "two-way", "default")
@@ -132,7 +132,8 @@ def _run(args, argv: list[str] | None) -> int:
     from legalret.evaluate.breakdown import breakdown
     from legalret.evaluate.report import write_result
 
-    writable_out(args.out)
+    name = args.name or f"law_{args.split}"
+    check_output_path(Path(args.out) / f"{name}.json")  # before the run (minutes), not after it
     questions = args.questions or [str(DEFAULT_QUESTIONS)]
     queries = load_sets(questions, args.split, args.holdings, args.holdings_split, args.holdings_limit or None, args.seed)
     if not queries:
@@ -159,7 +160,6 @@ def _run(args, argv: list[str] | None) -> int:
         "per_query": per_query(queries, {n: results[n] for n in order}),
     }
     md = report_markdown(result)
-    name = args.name or f"law_{args.split}"
     committed = committed_result(args.out, name)
     write_result(args.out, name, result, md)
     print_report(md)

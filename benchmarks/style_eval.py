@@ -45,6 +45,7 @@ sys.path.insert(1, str(REPO / "benchmarks"))  # index_names, when this is import
 from index_names import index_label, index_name, portable_path, recorded_command  # noqa: E402
 
 from legalret.errors import LegalretError, SourceError  # noqa: E402
+from legalret.ingest.output import check_output_path  # noqa: E402
 
 for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ.setdefault(var, "2")
@@ -319,22 +320,6 @@ def at_least(low: int):
 USER_ERRORS = (LegalretError, OSError)
 
 
-def writable_out(out: str | os.PathLike) -> None:
-    """Refuse an ``--out`` that cannot take the results before the run, not after it (a run takes minutes):
-    a file where a folder should be, or a folder this process may not write in. A missing folder is fine
-    (``write_result`` makes it) when its nearest existing parent can be written."""
-    import errno
-
-    path = Path(out)
-    probe = path
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if not probe.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, "not a folder (--out names the folder the results go in)", str(probe))
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise PermissionError(errno.EACCES, "not writable (--out)", str(probe))
-
-
 def print_report(markdown: str) -> None:
     """Print a report to stdout; a reader that stops early (``… | head``) ends it quietly, not with a traceback."""
     try:
@@ -385,7 +370,8 @@ def main(argv: list[str] | None = None, *, command: str | None = None) -> int:
 def _run(args, names: list[str], argv: list[str] | None, command: str | None) -> int:
     from legalret.evaluate.report import write_result
 
-    writable_out(args.out)
+    name = args.name or f"style_{args.split}"
+    check_output_path(Path(args.out) / f"{name}.json")  # before the run (minutes), not after it
     queries = load_sets(args.questions, args.split, args.holdings, args.holdings_limit or None, args.seed)
     if not queries:
         raise LegalretError(f"{args.questions}: no question of the {args.split} split (and no --holdings)")
@@ -409,7 +395,6 @@ def _run(args, names: list[str], argv: list[str] | None, command: str | None) ->
         "styles": per_style(queries, {n: results[n] for n in order}, n_resamples=args.resamples, seed=args.seed),
         "per_query": per_query(queries, {n: results[n] for n in order}),
     }
-    name = args.name or f"style_{args.split}"
     md = markdown(result)
     committed = committed_result(args.out, name)
     write_result(args.out, name, result, md)

@@ -185,10 +185,11 @@ def test_an_out_that_is_a_file_is_refused_before_the_index_is_read(tmp_path, cap
     taken.write_text("a file, not a folder\n", encoding="utf-8")
     argv = ["--index", str(tmp_path / "no-index"), "--questions", str(_questions(tmp_path / "q.jsonl")),
             "--retrievers", "bm25"]
+    stem = "style_report" if script == "style_eval" else "law_report"
     assert _script(script).main([*argv, "--out", str(taken)]) == 1
-    assert capsys.readouterr().err.strip() == f"error: {taken}: not a folder (--out names the folder the results go in)"
+    assert capsys.readouterr().err.strip() == f"error: --out {taken / stem}.json: {taken} is a file, not a folder"
     assert _script(script).main([*argv, "--out", str(taken / "below")]) == 1  # a folder under the file: the same
-    assert capsys.readouterr().err.strip() == f"error: {taken}: not a folder (--out names the folder the results go in)"
+    assert capsys.readouterr().err.strip() == f"error: --out {taken / 'below' / stem}.json: {taken} is a file, not a folder"
     assert _script(script).main([*argv, "--out", str(tmp_path / "new" / "deeper")]) == 1  # a folder to make: fine
     assert capsys.readouterr().err.strip().startswith("error: no index at ")
 
