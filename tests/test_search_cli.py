@@ -556,8 +556,11 @@ def test_ctrl_c_says_it_was_interrupted(tmp_path):
     tries = []
     for attempt in range(3):
         env = {**os.environ, "LEGALRET_HOME": str(tmp_path / f"home{attempt}")}
+        # SIGINT as a shell gives it: in the whole suite something had left it ignored in pytest's process, which a
+        # child inherits (Python then installs no handler: every try hung, killed after 30 s, in fresh-clone CI)
         p = subprocess.Popen([sys.executable, "-m", "legalret", "search", "-", "--index", str(tmp_path / "none")],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         read = {"x86_64": "0", "aarch64": "63"}.get(os.uname().machine)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # until it waits on fd 0 (a signal during the imports is another story)
