@@ -152,6 +152,12 @@ def legalret_home() -> Path:
     return home
 
 
+def onnx_export_root() -> Path:
+    """Where ONNX exports live: ``$LEGALRET_HOME/models/onnx`` (here, not in :mod:`legalret.models.onnx`, which loads
+    numpy: the resident server's client looks at it on every terminal search)."""
+    return legalret_home() / "models" / "onnx"
+
+
 #: The shipped learned fusion re-ranker (``legalret.search.ranker``), trained by ``legalret.train.ranker`` on
 #: the 민법+상법 index.
 SHIPPED_RANKER = Path(__file__).resolve().parent / "data" / "fusion_ranker.json"

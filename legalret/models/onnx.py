@@ -86,10 +86,10 @@ OPSET = 17
 
 
 def export_root() -> Path:
-    """Where exports live: ``$LEGALRET_HOME/models/onnx``."""
-    from legalret.config import legalret_home
+    """Where exports live: ``$LEGALRET_HOME/models/onnx`` (:func:`legalret.config.onnx_export_root`)."""
+    from legalret.config import onnx_export_root
 
-    return legalret_home() / "models" / "onnx"
+    return onnx_export_root()
 
 
 def export_dir_name(fingerprint: str) -> str:

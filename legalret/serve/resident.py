@@ -95,10 +95,9 @@ def exports_fingerprint() -> str:
     encodes queries with the export it found at its start, or with torch when there was none; after ``legalret
     index export`` writes one, a pipe encodes with it (scores differ in the 6th decimal) while the server kept
     torch, so a server started before is not reused. ~0.1 ms."""
-    from legalret.config import legalret_home
+    from legalret.config import onnx_export_root
 
-    # legalret.models.onnx.export_root(), not imported here: it loads numpy, and this runs on every terminal search
-    root = legalret_home() / "models" / "onnx"
+    root = onnx_export_root()
     h = hashlib.sha256()
     try:
         folders = sorted((e for e in os.scandir(root) if not e.name.startswith(".")), key=lambda e: e.name)
