@@ -43,6 +43,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from legalret.errors import LegalretError
+from legalret.processes import legalret_command
 from legalret.progress import console, track
 
 SCHEMA = "legalret.bench.speed/1"
@@ -472,10 +473,8 @@ def _child_env() -> dict[str, str]:
 
 def memory_probe(index_dir: Path, query: str, modes: Sequence[str]) -> dict[str, Any]:
     """RSS of a fresh process that loads the searcher and answers one query per mode."""
-    proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(index_dir), query, ",".join(modes)],
-        capture_output=True, text=True, env=_child_env(), timeout=1800,
-    )
+    cmd, env = legalret_command(str(index_dir), query, ",".join(modes), code=_PROBE, env=_child_env())
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
     if proc.returncode != 0:
         raise LegalretError(f"memory probe failed: {_last_message(proc.stderr) or f'exit {proc.returncode}'}")
     data = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -484,11 +483,11 @@ def memory_probe(index_dir: Path, query: str, modes: Sequence[str]) -> dict[str,
 
 def cold_search(index_dir: Path, query: str, mode: str, runs: int = 3) -> dict[str, Any]:
     """Wall time of ``legalret search QUERY --index DIR --mode MODE`` in a new process (median of ``runs``)."""
-    cmd = [sys.executable, "-m", "legalret", "search", query, "--index", str(index_dir), "--mode", mode]
+    cmd, env = legalret_command("search", query, "--index", str(index_dir), "--mode", mode, env=_child_env())
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=_child_env(), timeout=900)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
         times.append(time.perf_counter() - t0)
         if proc.returncode != 0:
             raise LegalretError(f"`legalret search` failed: {_last_message(proc.stderr) or f'exit {proc.returncode}'}")

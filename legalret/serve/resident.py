@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from legalret.errors import LegalretError
+from legalret.processes import legalret_command
 from legalret.serve.client import RESIDENT_HINT, ServerClient
 
 IDLE_TIMEOUT_S = 15 * 60
@@ -173,16 +174,6 @@ def _alive(pid, proc_start: int | None = None) -> bool:
 RETIRE_WAIT_S = 10.0
 
 
-def _package_root() -> str | None:
-    """The folder this process imported legalret from, for the server's path — None when it is a site-packages
-    folder (found there anyway; first on the path it would come before the standard library)."""
-    import site
-
-    root = Path(__file__).resolve().parent.parent.parent
-    sites = {Path(p).resolve() for p in (*site.getsitepackages(), site.getusersitepackages())}
-    return None if root in sites else str(root)
-
-
 def find(index_dir, *, notify=None) -> ServerClient | None:
     """The resident server for ``index_dir`` if one is running this code and answers, else None (stale state
     removed; a server of other code — see :func:`code_fingerprint` — or of other ONNX exports —
@@ -238,14 +229,13 @@ def start(index_dir, *, idle_timeout: float | None = None, timeout: float = STAR
 
         idle = idle_timeout or resident_idle_seconds(IDLE_TIMEOUT_S)
         log_path = path.with_suffix(".log")
-        # the server runs this process's legalret, wherever it is started from: `-m` alone put the working folder
-        # first on its path, and a folder holding another checkout's legalret/ gave a server of other code, replaced
-        # (with a cold start and a notice) at every terminal search
-        env = dict(os.environ, LEGALRET_TOKEN=secrets.token_urlsafe(24), LEGALRET_RESIDENT="off",
-                   PYTHONPATH=os.pathsep.join(p for p in (_package_root(), os.environ.get("PYTHONPATH")) if p))
-        # the folder the state is keyed and labelled by: a symlink repointed later must not move the server
-        cmd = [sys.executable, "-P", "-m", "legalret", "serve", "--index", str(index_dir.expanduser().resolve()),
-               "--port", "0", "--idle-timeout", str(idle), "--state-file", str(path)]
+        # the server runs this process's legalret, wherever it is started from (a server of other code would be
+        # replaced, with a cold start and a notice, at every terminal search); the folder the state is keyed and
+        # labelled by: a symlink repointed later must not move the server
+        cmd, env = legalret_command("serve", "--index", str(index_dir.expanduser().resolve()), "--port", "0",
+                                    "--idle-timeout", str(idle), "--state-file", str(path),
+                                    env=dict(os.environ, LEGALRET_TOKEN=secrets.token_urlsafe(24),
+                                             LEGALRET_RESIDENT="off"))
         if notify is not None:
             notify(start_notice(index_dir, idle))
         with open(log_path, "ab") as log:

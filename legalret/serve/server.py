@@ -30,13 +30,13 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 from legalret.errors import LegalretError
+from legalret.processes import legalret_command
 
 
 def is_loopback(host: str) -> bool:
@@ -273,15 +273,16 @@ class ServerProcess:
         self.url = ""
 
     def start(self) -> "ServerProcess":
-        cmd = [sys.executable, "-m", "legalret", "serve", "--index", str(self.index_dir), "--port", "0",
-               "--workers", str(self.workers), "--state-file", str(self.state)]
+        cmd, env = legalret_command("serve", "--index", str(self.index_dir), "--port", "0", "--workers",
+                                    str(self.workers), "--state-file", str(self.state), env=self._env)
         with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=self._env)
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
         deadline = time.monotonic() + self.timeout
         while not self.state.exists():
             if self.proc.poll() is not None or time.monotonic() > deadline:
+                said = self.log.read_text(errors="replace")[-2000:]  # before stop() removes the folder it is in
                 self.stop()
-                raise RuntimeError(f"legalret serve did not start: {self.log.read_text(errors='replace')[-2000:]}")
+                raise RuntimeError(f"legalret serve did not start: {said}")
             time.sleep(0.05)
         self.url = f"http://127.0.0.1:{json.loads(self.state.read_text())['port']}"
         return self
