@@ -552,8 +552,9 @@ def test_ctrl_c_says_it_was_interrupted(tmp_path):
     import time
 
     env = {**os.environ, "LEGALRET_HOME": str(tmp_path / "home")}
-    # SIGINT as a shell gives it: in the whole suite something had left it ignored in pytest's process, which a child
-    # inherits (Python then installs no handler: the search went on reading, in three fresh-clone CI runs)
+    # SIGINT as a terminal's shell gives it: a suite started in the background (`.ci/run &`, `nohup … &`) runs with
+    # SIGINT ignored — a non-interactive shell does that to background commands — and a child inherits it (Python
+    # then installs no handler: the search went on reading, in three fresh-clone CI runs)
     p = subprocess.Popen([sys.executable, "-m", "legalret", "search", "-", "--index", str(tmp_path / "none")],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
