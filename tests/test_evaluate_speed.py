@@ -109,7 +109,9 @@ def test_speed_report_markdown_and_plot(tmp_path: Path):
     md = speed_markdown(report, title="Speed")
     assert "| Kiwi tokenizing | 4.00 | 594 |" in md or "| Kiwi tokenizing | 4.00 | 593.50 |" in md
     assert "| bm25 | 2.00 | 3.00 | 4.00 | 2.20 | 100 |" in md
-    assert "rank_bm25 query p50 20.00×" in md and "Test CPU" in md
+    assert "rank_bm25 query p50 20.00×" in md and "Machine: Test CPU, 2 threads, Python 3.12." in md
+    report["machine"]["threads"] = None  # a run that never loaded torch: no "? threads"
+    assert "Machine: Test CPU, Python 3.12." in speed_markdown(report)
     paths = write_speed_report(report, tmp_path, name="s")
     assert paths["plot"].read_bytes()[:4] == b"\x89PNG"
     assert json.loads(paths["json"].read_text(encoding="utf-8"))["corpus"]["articles"] == 2374

@@ -226,7 +226,9 @@ def speed_markdown(report: dict, title: str | None = None) -> str:
     out.append(
         f"Corpus `{c.get('name')}`: {_fmt(c.get('articles'))} articles from {_fmt(c.get('laws'))} laws"
         + (f" (limited to {c['limit']:,})" if c.get("limit") else "")
-        + f". Machine: {m.get('cpu', '?')}, {m.get('threads') or '?'} threads, Python {m.get('python', '?')}."
+        # (threads: torch's, None when the run never loaded torch — it had said "? threads")
+        + f". Machine: {m.get('cpu', '?')}, " + (f"{m['threads']} threads, " if m.get("threads") else "")
+        + f"Python {m.get('python', '?')}."
     )
     ing = report.get("ingest")
     if ing:
