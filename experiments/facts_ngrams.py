@@ -39,6 +39,22 @@ decided since 2010 is no more than 0.003 below Kiwi with the 판결요지, and n
     LEGALRET_HOME=… python experiments/facts_ngrams.py --index /work/lrhome/index-nodict --work /tmp/h23 --split tune \
         --holdings /work/lrhome/pairs-cc/train_queries.jsonl --holdings-since 2010-01-01 --holdings-limit 300 \
         --variants holdings-no-summary --name holdings-no-summary-tune
+
+``--variants holdings-summary-ngrams`` (2026-12-06): the 판결요지 was worth keeping (without it tune scenario recall@10
+−0.060), but Kiwi on it is ~70% of a main-job first build's Kiwi time (33,304 holdings of 339 characters, 5.15 ms of
+CPU each on an AVX2 EPYC: ~171 of the build's 387 CPU-s, where the floor on 2 cores is half the CPU-s). Here the
+판시사항 stays Kiwi and the 판결요지 is cut by the facts memory's n-grams (syllable bigrams + words of 2–4 syllables,
+~0.5 ms a text), each n-gram marked ``§`` so the two vocabularies never meet; a query is matched with its Kiwi tokens
+(as now) plus its marked n-grams (party names out, as the facts memory cuts them). Rule, written before the run: as
+``holdings-no-summary``'s — on the main job's index as built today (``/tmp/mb_home/index``, main at 4a2b48b, no
+Kiwi default dictionary), the default's tune mean of recall@10 and MRR@10 over the three styles and 300 train
+holdings decided since 2010 no more than 0.003 below the index as built, and no group's recall@10 more than 0.01
+below; then the report split once. Passing makes it the candidate for the product (a memory tokenizer of two
+parts, stored in the memory's settings), not the default by itself::
+
+    LEGALRET_HOME=… python experiments/facts_ngrams.py --index /tmp/mb_home/index --work /tmp/hs23 --split tune \
+        --holdings /work/lrhome/pairs-cc/train_queries.jsonl --holdings-since 2010-01-01 --holdings-limit 300 \
+        --variants holdings-summary-ngrams --name holdings-summary-ngrams-tune
 """
 
 from __future__ import annotations
@@ -60,7 +76,11 @@ VARIANTS = {"bigram": {"n": 2}, "bigram+words4": {"n": 2, "words": 4}, "trigram"
             "holdings+bigram+words4": {"n": 2, "words": 4},  # holdings+…: the holdings memory too
             # holdings-…: the holdings memory alone, still Kiwi, its text without the 판결요지 (71% of its characters
             # on the main job's index, so of its Kiwi time)
-            "holdings-no-summary": {"kiwi": True, "with_summary": False}}
+            "holdings-no-summary": {"kiwi": True, "with_summary": False},
+            # the holdings memory alone: its 판시사항 by Kiwi, its 판결요지 by marked n-grams (SUMMARY_MARK)
+            "holdings-summary-ngrams": {"kiwi": True, "summary_ngrams": {"n": 2, "words": 4}}}
+#: Marks the 판결요지's n-grams in ``holdings-summary-ngrams`` (no Kiwi token starts with it: a symbol, never kept).
+SUMMARY_MARK = "§"
 METRICS = ("recall@10", "mrr@10", "recall@100")
 
 
@@ -143,6 +163,7 @@ def build_variant(index: str, work: Path, name: str, settings: dict) -> Path:
     shutil.copytree(index, out)
     settings = dict(settings)
     keep_kiwi, with_summary = settings.pop("kiwi", False), settings.pop("with_summary", None)
+    summary_ngrams = settings.pop("summary_ngrams", None)
     tok = None if keep_kiwi else NgramTokenizer(NgramSettings(**settings))
     parts = {}
     chosen = ((MEMORY_PART,) if name.startswith("holdings-") else
@@ -153,7 +174,10 @@ def build_variant(index: str, work: Path, name: str, settings: dict) -> Path:
         summary = kiwi.with_summary if with_summary is None else with_summary
         part_tok = tok or _uncached_kiwi(index)
         t = time.perf_counter()
-        tokens = part_tok.tokenize_many([it.search_text(summary) for it in items])
+        if summary_ngrams is not None:
+            tokens = summary_ngram_tokens(items, part_tok, NgramTokenizer(NgramSettings(**summary_ngrams)))
+        else:
+            tokens = part_tok.tokenize_many([it.search_text(summary) for it in items])
         memory = PrecedentMemory(items, TokenStore.from_lists(tokens), tokenizer=tok or kiwi.tokenizer,
                                  with_summary=summary, params=kiwi.params, max_tokens=kiwi.max_tokens, kind=kiwi.kind)
         memory.settings, memory.keep_keys = dict(kiwi.settings), kiwi.keep_keys
@@ -162,6 +186,42 @@ def build_variant(index: str, work: Path, name: str, settings: dict) -> Path:
     add_to_index([], out, remove_missing=False, parts=lambda ctx: parts)
     marker.write_text(f"{settings}\n")
     return out
+
+
+def summary_ngram_tokens(items, kiwi, ngrams) -> list[list[str]]:
+    """Kiwi's tokens of each holding's 판시사항, then its 판결요지's n-grams marked with :data:`SUMMARY_MARK`."""
+    from legalret.text import normalize
+
+    c = cpu()
+    heads = kiwi.tokenize_many([normalize(it.text) for it in items])
+    k = cpu()
+    tails = ngrams.tokenize_many([normalize(it.summary) if it.summary else " " for it in items])
+    print(f"    Kiwi on the 판시사항: {k - c:.1f} CPU-s; n-grams on the 판결요지: {cpu() - k:.1f} CPU-s", flush=True)
+    return [h + [SUMMARY_MARK + g for g in (t if it.summary else [])] for h, t, it in zip(heads, tails, items)]
+
+
+def match_summary_ngrams(searcher, settings: dict) -> None:
+    """Query side of ``holdings-summary-ngrams``: the holdings memory is asked with the query's Kiwi tokens (as the
+    default asks it) plus its marked n-grams (party names out, as the facts memory cuts a query)."""
+    from legalret.index.ngram_tokenize import NgramSettings, NgramTokenizer
+    from legalret.search.parties import without_party_names
+
+    searcher.search("워밍업", k=1)  # (the retrievers open on first use)
+    votes = searcher.opened["memory"]
+    ngrams = NgramTokenizer(NgramSettings(**settings))
+    plain = votes.candidates
+
+    def candidates(query, n):
+        marked = [SUMMARY_MARK + g for g in ngrams.tokenize(without_party_names(query.text))]
+        tokens = list(query.tokens)
+        query.tokens = tokens + marked  # (the memory reads query.tokens: same_tokens)
+        try:
+            return plain(query, n)
+        finally:
+            query.tokens = tokens
+
+    assert votes.same_tokens, "the holdings memory must be asked with the searcher's tokens"
+    votes.candidates = candidates
 
 
 def _uncached_kiwi(index: str):
@@ -193,12 +253,14 @@ class FactsAlone:
         return [self.search(q, k, before=b, exclude=e) for q, b, e in zip(queries, befores, excludes)]
 
 
-def evaluate_index(index: Path, queries, before: str, seed: int) -> dict[str, list]:
+def evaluate_index(index: Path, queries, before: str, seed: int, summary_ngrams: dict | None = None) -> dict[str, list]:
     from legalret.evaluate.quality import index_keys_of
     from legalret.search.searcher import Searcher
     from style_eval import _evaluate, _metrics
 
     searcher = Searcher(index)
+    if summary_ngrams is not None:
+        match_summary_ngrams(searcher, summary_ngrams)
     out = {}
     t = time.perf_counter()
     rep = _evaluate(searcher, queries, modes=("hybrid",), ks=(1, 10, 100), rank_k=10, gold_filter="indexed",
@@ -310,7 +372,8 @@ def main(argv=None) -> int:
     print(f"{len(queries)} queries", flush=True)
     results = {}
     for name, path in indexes.items():
-        for system, rows in evaluate_index(path, queries, args.before, args.seed).items():
+        for system, rows in evaluate_index(path, queries, args.before, args.seed,
+                                           VARIANTS.get(name, {}).get("summary_ngrams")).items():
             results[f"{system} {name}"] = rows
     systems = [f"{s} {n}" for s in ("default", "facts") for n in indexes]
     comparisons = tuple((f"{s} {v}", f"{s} kiwi") for s in ("default", "facts") for v in variants)
