@@ -55,6 +55,12 @@ parts, stored in the memory's settings), not the default by itself::
     LEGALRET_HOME=… python experiments/facts_ngrams.py --index /tmp/mb_home/index --work /tmp/hs23 --split tune \
         --holdings /work/lrhome/pairs-cc/train_queries.jsonl --holdings-since 2010-01-01 --holdings-limit 300 \
         --variants holdings-summary-ngrams --name holdings-summary-ngrams-tune
+
+Outcome (2026-12-06): **not passed, the 판결요지 stays Kiwi.** Kiwi on the 판시사항 alone took 51.8 CPU-s and the
+n-grams 3.0 (against ~171 CPU-s for Kiwi on both: ~116 CPU-s less, a first build near 155 s on that CPU), but the
+default lost tune recall@10 on scenarios 0.795 → 0.756 (−0.039 [−0.072, −0.009]) and short questions 0.855 → 0.843
+(−0.012), past the rule's 0.01; MRR@10 and the 300 holdings held (holdings recall@10 +0.002, MRR@10 +0.008;
+``holdings-summary-ngrams-tune.md``). The re-ranker was fitted on Kiwi votes; a refit was not part of the rule.
 """
 
 from __future__ import annotations
