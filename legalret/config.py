@@ -140,7 +140,9 @@ def env_lawgo_base() -> str | None:
     return os.environ.get("LEGALRET_LAWGO_BASE") or None
 
 
-def legalret_home() -> Path:
+def legalret_home(create: bool = True) -> Path:
+    """``LEGALRET_HOME``, else the user's cache folder for legalret — created unless ``create`` is False (what only
+    looks in it: a search with ``--index`` works under a home it cannot create, a read-only service's included)."""
     env = os.environ.get("LEGALRET_HOME")
     if env:
         home = Path(env).expanduser()
@@ -148,14 +150,21 @@ def legalret_home() -> Path:
         from platformdirs import user_cache_dir
 
         home = Path(user_cache_dir("legalret"))
-    home.mkdir(parents=True, exist_ok=True)
+    if create:
+        try:
+            home.mkdir(parents=True, exist_ok=True)
+        except OSError as e:  # (a traceback had named config.py, not the setting)
+            from legalret.errors import LegalretError
+
+            why = "a file, not a folder" if home.exists() and not home.is_dir() else f"cannot create it ({e.strerror or e})"
+            raise LegalretError(f"LEGALRET_HOME {home}: {why}; set LEGALRET_HOME to a folder you can write") from None
     return home
 
 
 def onnx_export_root() -> Path:
     """Where ONNX exports live: ``$LEGALRET_HOME/models/onnx`` (here, not in :mod:`legalret.models.onnx`, which loads
-    numpy: the resident server's client looks at it on every terminal search)."""
-    return legalret_home() / "models" / "onnx"
+    numpy: the resident server's client looks at it on every terminal search). Only looked up: not created here."""
+    return legalret_home(create=False) / "models" / "onnx"
 
 
 #: The shipped learned fusion re-ranker (``legalret.search.ranker``), trained by ``legalret.train.ranker`` on

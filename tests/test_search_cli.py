@@ -688,3 +688,22 @@ def test_ctrl_c_while_the_resident_server_starts_stops_it(index, tmp_path, monke
         resident.start(index)
     assert started and started[0].wait(timeout=30) is not None  # terminated, not left to idle 15 minutes
     assert resident.running() == []
+
+
+@pytest.mark.parametrize("kind", ["under a file", "a file"])
+def test_an_unusable_legalret_home_is_one_line_at_a_terminal_and_in_a_pipe(built, tmp_path, kind):
+    """A home that cannot be created (a read-only or mistyped LEGALRET_HOME) had given a traceback from config.py."""
+    _, index = built
+    (tmp_path / "home.txt").write_text("x")
+    home = tmp_path / "home.txt" / "home" if kind == "under a file" else tmp_path / "home.txt"
+    env = shell_env(tmp_path)
+    env["LEGALRET_HOME"] = str(home)
+    why = f"LEGALRET_HOME {home}: " + ("a file, not a folder" if kind == "a file" else "cannot create it")
+    for run in (at_terminal, in_pipe):
+        # a search of an index whose encoder is not kept in the home still answers (at a terminal without a resident
+        # server, which keeps its state there: said in a note)
+        code, out = run(["search", "간접점유", "--index", str(index)], env)
+        assert code == 0 and "Traceback" not in out and "제194조" in out, (run.__name__, out)
+        assert (why in plain(out)) == (run is at_terminal), (run.__name__, out)
+        code, out = run(["server", "status"], env)
+        assert code == 1 and "Traceback" not in out and f"error: {why}" in plain(out), (run.__name__, out)
