@@ -661,7 +661,7 @@ def test_server_commands_say_what_they_did_not_do(tmp_path, index):
     a_file = tmp_path / "a-file"
     a_file.write_text("x", encoding="utf-8")
     r = runner.invoke(app, ["server", "status"], env={"LEGALRET_HOME": str(a_file)})
-    assert r.exit_code == 1 and "no resident server can run under this LEGALRET_HOME" in str(r.exception)
+    assert r.exit_code == 1 and f"LEGALRET_HOME {a_file}: a file, not a folder" in str(r.exception)
 
 
 def test_a_server_that_exits_at_start_is_quoted_from_its_own_lines(tmp_path):
@@ -707,3 +707,14 @@ def test_an_unusable_legalret_home_is_one_line_at_a_terminal_and_in_a_pipe(built
         assert (why in plain(out)) == (run is at_terminal), (run.__name__, out)
         code, out = run(["server", "status"], env)
         assert code == 1 and "Traceback" not in out and f"error: {why}" in plain(out), (run.__name__, out)
+
+
+def test_unquoted_words_are_one_question(built):
+    """`legalret search 유치권 간접점유` had been "Got unexpected extra argument(s) (간접점유)", exit 2."""
+    _, index = built
+    quoted = runner.invoke(app, ["search", "간접점유 유치권", "--index", str(index), "--json", "-k", "3"])
+    unquoted = runner.invoke(app, ["search", "간접점유", "유치권", "--index", str(index), "--json", "-k", "3"])
+    assert quoted.exit_code == unquoted.exit_code == 0, unquoted.output
+    assert json_hits(unquoted.stdout) == json_hits(quoted.stdout) and json_hits(quoted.stdout)
+    options_between = runner.invoke(app, ["search", "간접점유", "-k", "3", "유치권", "--index", str(index), "--json"])
+    assert json_hits(options_between.stdout) == json_hits(quoted.stdout)

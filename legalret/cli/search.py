@@ -64,8 +64,9 @@ def _default_index() -> Path:
 
 
 def search_command(
-    query: str = typer.Argument(..., help="Question or keywords; an exact citation such as '민법 제750조' is ranked first. "
-                                          "'-' reads the question from stdin (a long scenario from a file or a pipe)."),
+    words: List[str] = typer.Argument(..., metavar="query", help="Question or keywords, quoted or not (the words are "
+                                      "joined with spaces); an exact citation such as '민법 제750조' is ranked first. "
+                                      "'-' reads the question from stdin (a long scenario from a file or a pipe)."),
     index: Path = typer.Option(None, "--index", help="Index directory."),
     k: int = typer.Option(10, "-k", "--top-k", help=f"Number of hits (1–{MAX_K})."),
     law: Optional[List[str]] = typer.Option(None, "--law", help="Only these laws: comma-separated (민법,상법) or the option repeated."),
@@ -81,7 +82,8 @@ def search_command(
     notice; ~0.7 GB while it runs; it stops after 15 idle minutes): `legalret server status` lists it,
     `legalret server stop` ends it, LEGALRET_RESIDENT=off searches in this process instead. Pipes and
     scripts always search in this process; both give the same hits."""
-    query = _read_query(query)
+    # unquoted words are one question (`legalret search 유치권 간접점유` had been "unexpected extra argument")
+    query = _read_query(" ".join(words))
     law, kind = _joined(law), _joined(kind)  # (repeated, the last one alone had been kept, without a word)
     if not query.strip():
         raise LegalretError("empty query: type some words or an article citation such as '민법 제750조'")
