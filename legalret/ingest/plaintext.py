@@ -10,6 +10,8 @@ Accepted shapes::
       1. 호                                      ← 호 '1.' '2의2.'; 목 '가.' on their own lines
         가. 목
     제3조의2(정의) …                              ← branch articles written out
+    제5조【정의】 …  제6조 [벌칙] …  제7조（산책） …  ← other title brackets, read as '(…)'
+    第8條(速度) …  第8條의2(…) …                  ← Hanja headings (Arabic digits), read as 제8조, 제8조의2
     제4조 삭제 <2005.3.31>                        ← deleted
     부칙                                         ← everything after it is dropped
 
@@ -24,9 +26,11 @@ is a :class:`SourceError` — guessing would put articles under the wrong key.
 
 A heading needs heading shape, so that a wrapped line starting with a reference stays text of its sentence:
 ``제10조 및 제11조에서 …``, ``제3조 제2항에 따른다.`` and ``제750조(불법행위의 내용)에 따라 …`` are not articles.
-Numbers that repeat or go backwards are warnings naming both lines; an untitled heading right after an unfinished
-sentence that repeats a titled one, or is out of order between two articles in order, is read as the text it
-continues (and reported).
+A line that opens like a heading but is not understood (``제2조<정의> …``, ``第五條(…) …``) is not swallowed into
+the article before it: it and its text are left out with an 'unreadable article heading' warning, counted in
+``doc.dropped`` (``--strict`` fails). Numbers that repeat or go backwards are warnings naming both lines; an untitled
+heading right after an unfinished sentence that repeats a titled one, or is out of order between two articles in
+order, is read as the text it continues (and reported).
 """
 
 from __future__ import annotations
@@ -40,9 +44,24 @@ from legalret.ingest.document import LawDocument, clean, enter_chapter, is_delet
 from legalret.text import CIRCLED, circled_to_int, normalize, strip_notes
 
 # '제2조(신의성실) …', '제3조의2 (정의) …', '제4조 삭제 <…>' at the start of a line — a candidate only: see _heading,
-# which also requires the heading shape of what follows the number
-_HEADING = re.compile(r"^\s*제\s*(\d+)\s*조(?:\s*의\s*(\d+))?(?=[\s(（]|$)\s*"
-                      r"(?:[(（]([^()（）]*(?:[(（][^()（）]*[)）][^()（）]*)*)[)）])?(.*)$")
+# which also requires the heading shape of what follows the number. Titles come in the brackets statute books use:
+# '(…)', '（…）', '【…】' and '[…]' (only right after the number: '제3조 이 법 [별표]' is text); '第5條(…)' is 제5조
+# as older and Hanja-mixed texts write it.
+_NUMBER = r"(?:제\s*(?P<number>\d+)\s*조|第\s*(?P<hanja>\d+)\s*條)(?:\s*의\s*(?P<branch>\d+))?"
+_HEADING = re.compile(r"^\s*" + _NUMBER + r"(?=[\s(（【\[]|$)\s*"
+                      r"(?:[(（](?P<paren>[^()（）]*(?:[(（][^()（）]*[)）][^()（）]*)*)[)）]"
+                      r"|【(?P<lenticular>[^【】]*)】|\[(?P<square>[^\[\]]*)\])?(?P<after>.*)$")
+# A line opening like a heading with a title the parser does not read — other brackets ('제2조<정의>', '제2조 〔정의〕')
+# or a number in Hanja numerals ('第五條(目的)'): reported and left out, never read as text of the article before it
+# (see _unreadable_heading, which applies _heading's shape rules to what follows the title). Not the quotes 「」『』《》:
+# an untitled article may open with a law's name ('제3조 「민법」 제750조에도 불구하고 …').
+_ODD_HEADING = re.compile(r"^\s*(?:제\s*\d+\s*조|第\s*(?:\d+|[一二三四五六七八九十百千〇零]+)\s*條)(?:\s*의\s*\d+)?\s*"
+                          r"(?P<open>[<＜〈〔［{｛〖〘(（【\[])")
+_HANJA_NUMERAL = re.compile(r"^\s*第\s*[一二三四五六七八九十百千〇零]")
+_CLOSING = dict(zip("<＜〈〔［{｛〖〘(（【[", ">＞〉〕］}｝〗〙)）】]"))
+# what a bracket after the number holds when it is a note, not a title: '제8조 [종전 제8조는 제9조로 이동 <…>]',
+# '제4조 <2020.1.1 삭제>'
+_NOTE_IN_BRACKETS = re.compile(r"삭\s*제|\d{4}\s*\.\s*\d{1,2}\s*\.")
 # What follows a title in parentheses: a space, a 항 mark, a note or the line's end — not a particle glued to ')'
 # ('제750조(불법행위의 내용)에 따라 …' cites an article in a wrapped sentence).
 _AFTER_TITLE = " \t\u3000\xa0<[" + CIRCLED
@@ -55,7 +74,8 @@ _CONTINUES_AFTER_TITLE = re.compile(r"(?:및|또는|내지|부터|까지|이하|
 _CONTINUES = re.compile(_CONTINUES_AFTER_TITLE.pattern + r"|[)）」』\]]|제\s*\d+\s*(?:항|호|목)|각\s*(?:항|호|목)|단서|본문|전단|후단")
 # … or prefixed by a law name ('민법 제2조(신의성실) …'): the title in parentheses is then required,
 # and the name must end like a law name, so that a sentence citing '이 법 제3조' is never a heading.
-_NAMED_HEADING = re.compile(r"^\s*(?P<law>[^\s제][^()]*?(?:법|법률|령|규칙|규정))\s+(?=제\s*\d+\s*조(?:\s*의\s*\d+)?\s*[(（])")
+_NAMED_HEADING = re.compile(r"^\s*(?P<law>[^\s제第][^()]*?(?:법|법률|령|규칙|규정))\s+"
+                            r"(?=(?:제\s*\d+\s*조|第\s*\d+\s*條)(?:\s*의\s*\d+)?\s*[(（【\[])")
 # a line that is only a law name: '민법', '# 상법', '【민법】', '[상법 시행령]', '법령명: 민법'
 _TITLE_LINE = re.compile(r"^\s*(?:#+\s*|【\s*|\[\s*|법령명\s*[:：]\s*)?"
                          r"(?P<law>[^\s\[\]【】#「」.,][^\[\]【】「」.,<>()]{0,80}?(?:법|법률|령|규칙|규정))\s*(?:】|\])?"
@@ -72,6 +92,7 @@ _REFERRING = re.compile(r"^(?:이|같은|동|본|해당|구|신|새|위|전|당�
 # what a law-name prefix never holds: a 항/호/목 mark ('2의2. 법 제17조(…)', '가. 민법 제777조(…)' cite laws
 # inside an item), quotes or sentence punctuation (commas it may: '재외국민의 가족관계등록 창설, … 특례법')
 _NOT_A_LAW_NAME = re.compile(r"[.「」『』\[\]<>:;\"'“”‘’" + CIRCLED + "]")
+_UNREADABLE, _LEFT_OUT = "unreadable article heading", "; the article was left out"  # (the warning's words)
 _GENERIC_STEMS = {"law", "laws", "statute", "statutes", "articles", "data", "dump", "text", "corpus", "input"}
 
 
@@ -94,29 +115,72 @@ def parse_plaintext(text: str, source: str = "", *, law: str | None = None, kind
         raise SourceError(source, "article headings but no law name: add a title line (e.g. '민법'), "
                                   "prefix headings with the law name, or name the file after the law",
                           line=first_heading_line)
-    result = [d for d in docs.values() if d.articles]
-    if not result:
+    # a law whose every heading was unreadable stays, empty, so that its warnings and doc.dropped reach the report
+    result = [d for d in docs.values() if d.articles or d.dropped]
+    if not any(d.articles for d in result):
+        unread = [w for d in result for w in d.warnings if w.field == "heading"]
+        if unread:  # say what was wrong, not only what was expected
+            first = unread[0].reason.removeprefix(_UNREADABLE + " ").removesuffix(_LEFT_OUT)
+            raise SourceError(source, f"no articles: {len(unread)} {_UNREADABLE}(s), the first {first}",
+                              line=unread[0].line, field="heading")
         raise SourceError(source, "no articles (expected lines like '제1조(목적) …')")
     return result
 
 
 def _heading(line: str) -> tuple[int, int, str | None, str] | None:
-    """``(number, branch, title or None, rest)`` when ``line`` has the shape of an article heading: ``제N조[의M]``,
-    then a title in parentheses followed by a space, a 항 mark, a note or the line's end, or a space and text
-    that does not go on with a sentence (``제3조 제2항에 따른다.``, ``제10조 및 제11조에서 …``)."""
+    """``(number, branch, title or None, rest)`` when ``line`` has the shape of an article heading: ``제N조[의M]``
+    (or ``第N條[의M]``), then a title in ``(…)``, ``（…）``, ``【…】`` or ``[…]`` followed by a space, a 항 mark, a note
+    or the line's end, or a space and text that does not go on with a sentence (``제3조 제2항에 따른다.``,
+    ``제10조 및 제11조에서 …``)."""
     m = _HEADING.match(line)
     if m is None:
         return None
-    title, after = m[3], m[4]
+    after = m["after"]
+    title = m["paren"] if m["paren"] is not None else m["lenticular"]
+    if m["square"] is not None:
+        if _is_note(m["square"], "[]"):
+            after = line[m.start("square") - 1:]  # '제8조 [종전 제8조는 제9조로 이동 <…>]': the note is its text
+        else:
+            title = m["square"]
     rest = after.strip()
     if title is not None:
         if after and after[0] not in _AFTER_TITLE:
             return None  # '제750조(불법행위의 내용)에 따라 …'
         if rest and _CONTINUES_AFTER_TITLE.match(rest):
             return None
-    elif rest and _CONTINUES.match(rest):
+    elif rest and (_CONTINUES.match(rest) or _odd_title(rest)):
+        return None  # '제2조 <정의> …' is a title in brackets not read, not text: see _unreadable_heading
+    return int(m["number"] or m["hanja"]), int(m["branch"] or 0), title, rest
+
+
+def _is_note(inside: str, brackets: str) -> bool:
+    """True when ``inside`` the ``brackets`` is an amendment note or a 삭제 mark, not an article's title."""
+    return bool(_NOTE_IN_BRACKETS.search(inside)) or not strip_notes(brackets[0] + inside + brackets[1])
+
+
+def _odd_title(text: str) -> str | None:
+    """The bracketed title ``text`` opens with (``'<정의>'``) when it is in heading shape — closed, not a note, then a
+    space, a 항 mark, a note or the line's end that does not go on with a sentence."""
+    close = _CLOSING.get(text[:1])
+    end = text.find(close, 1) if close else -1
+    if end <= 1 or _is_note(text[1:end], text[0] + close):
         return None
-    return int(m[1]), int(m[2] or 0), title, rest
+    after = text[end + 1:]
+    if after and (after[0] not in _AFTER_TITLE or _CONTINUES_AFTER_TITLE.match(after.strip())):
+        return None  # '제2조<정의>에 따라 …' cites an article
+    return text[:end + 1]
+
+
+def _unreadable_heading(line: str) -> str | None:
+    """Why ``line``, which :func:`_heading` did not read, is still an article heading not understood — a title in
+    brackets the parser does not read (``제2조<정의> …``) or a number in Hanja numerals (``第五條(目的) …``) —
+    or None for text (``제3조에 따른 …``, ``제2조<정의>에 따라 …``)."""
+    m = _ODD_HEADING.match(line)
+    if m is None or _odd_title(line[m.start("open"):]) is None:
+        return None
+    if _HANJA_NUMERAL.match(line):
+        return "article number in Hanja numerals; write it in digits, e.g. '第5條'"
+    return (f"title in {m['open']}{_CLOSING[m['open']]}; write it as '제N조(제목)', '제N조【제목】' or '제N조 [제목]'")
 
 
 def _ends_open(text: str) -> bool:
@@ -190,7 +254,8 @@ def _parse(text: str, source: str, law: str | None, kind: str | None, demoted: d
         for nxt in all_lines[index + 1:]:
             nxt = nxt.strip()
             if nxt and not _VERSION_LINE.match(nxt):  # (law.go.kr's version line had hidden the title line)
-                return bool(_heading(nxt) or _CHAPTER.match(nxt) or _named_heading(nxt))
+                return bool(_heading(nxt) or _CHAPTER.match(nxt) or _named_heading(nxt)
+                            or _unreadable_heading(nxt))  # (reported, under the law it names)
         return False
 
     for lineno, raw in enumerate(all_lines, 1):
@@ -206,6 +271,22 @@ def _parse(text: str, source: str, law: str | None, kind: str | None, demoted: d
             heading = _heading(line[named.end():] if named else line)
             if heading and named:
                 line_law = normalize(named["law"])
+            elif not heading and not named and not in_addenda:
+                why = _unreadable_heading(line)
+                if why and not current_law:
+                    first_heading_line = first_heading_line or lineno
+                    continue
+                if why:
+                    # its text is not the article before it's: left out with its heading, and said so
+                    finish()
+                    doc = document(current_law)
+                    quoted = line if len(line) <= 40 else line[:39] + "…"
+                    doc.warnings.append(SourceError(source, f"{_UNREADABLE} {quoted!r} ({why}){_LEFT_OUT}",
+                                                    line=lineno, field="heading"))
+                    doc.dropped += 1
+                    art = para = item = None
+                    open_text = False
+                    continue
         if heading:
             if line_law:
                 if line_law != current_law:
