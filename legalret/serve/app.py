@@ -4,9 +4,11 @@
 ``GET /api/search?q=…``            ``k`` (1–100), ``law`` / ``kind`` (comma-separated), ``mode``
                                    (hybrid | rrf | bm25 | dense | memory), ``explain=1`` → hits as JSON
 ``POST /api/search``               the same as a JSON body ``{"q", "k", "law", "kind", "mode", "explain"}``
-                                   (what the CLI sends: a pasted judgment has no URL-length worries)
+                                   (what the CLI sends: a pasted judgment has no URL-length worries); ``law`` /
+                                   ``kind`` a string (comma-separated) or a list, as GET takes them repeated
 ``GET /api/articles/{key}``        one article by key, URL-encoded (``/api/articles/민법%20제194조``), read as the
-                                   MCP ``get_article`` reads it (``민법%20750``, ``민법750``)
+                                   MCP ``get_article`` reads it (``민법%20750``, ``민법750``); a 제N항/제N호 the
+                                   article lacks (``민법%20제750조%20제2항``) is named in ``notices``
 ``GET /api/meta``                  the index's laws and kinds (the page's filters)
 ``GET /healthz``                   generation, article count, reload state (no token needed)
 ``GET /``                          the web page (static files shipped in the package; no CDN)
@@ -48,7 +50,9 @@ from starlette.routing import Match
 
 from legalret.config import MAX_K, MAX_QUERY_CHARS, result_settings
 from legalret.errors import LegalretError
+from legalret.search.citations import find_citations
 from legalret.search.response import article_json, request_error, search_response
+from legalret.search.results import paragraph_exists
 from legalret.search.searcher import MODES, modes_help  # the fused modes and each registered retriever's own
 from legalret.serve.live import LiveSearcher
 from legalret.serve.statutes import decisions_json, find_article
@@ -137,13 +141,32 @@ def k_or_default(default: int) -> Callable[[Any], Any]:
     return lambda value: default if value is None else k_not_a_boolean(value)
 
 
+def names_or_list(what: str) -> Callable[[Any], Any]:
+    """A ``law`` / ``kind`` check (before pydantic's) for a JSON client: one name, names comma-separated
+    (``"민법,상법"``) or a list of names (``["민법", "상법"]``, what GET's repeated ``law=`` is) — a list is joined with
+    commas, as GET joins its repeated values, so both reach the search as one string; anything else is one line
+    (it had been "Input should be a valid string" for a list). An empty list is no filter, as an empty string is."""
+
+    def check(value):
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return ",".join(value) or None
+        raise PydanticCustomError(
+            "names_type", "Input should be a {what} name, names comma-separated, or a list of names such as {example}",
+            {"what": what, "example": '["민법", "상법"]' if what == "law" else '["법률", "시행령"]'})
+
+    return check
+
+
 class SearchRequest(BaseModel):
     """``POST /api/search``'s body: the GET parameters as JSON."""
 
     q: str = Field(description=f"The question or keywords (longer than {MAX_QUERY_CHARS} characters: cut, with a notice)")
     k: int = Field(API_DEFAULT_K, description=f"Number of hits (1–{MAX_K}; null: {API_DEFAULT_K}).")
-    law: str | None = None
-    kind: str | None = None
+    # (a list too: GET takes law= repeated, and a JSON client writes several names as a list)
+    law: str | list[str] | None = Field(None, description="Only these laws: '민법', '민법,상법' or ['민법', '상법'].")
+    kind: str | list[str] | None = Field(None, description="Only these kinds: '법률', '법률,시행령' or ['법률', '시행령'].")
     mode: str | None = "hybrid"  # null: the default (as for k; many clients send null for what they leave out)
     explain: bool | None = False
 
@@ -151,6 +174,16 @@ class SearchRequest(BaseModel):
     @classmethod
     def _k_not_a_boolean(cls, value):
         return k_or_default(API_DEFAULT_K)(value)
+
+    @field_validator("law", mode="before")
+    @classmethod
+    def _law_names(cls, value):
+        return names_or_list("law")(value)
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind_names(cls, value):
+        return names_or_list("kind")(value)
 
 
 class ErrorModel(BaseModel):
@@ -406,6 +439,7 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
     @app.post("/api/search", dependencies=[Depends(require_token)], summary="Search the index (parameters as JSON)",
               response_class=Response, responses={200: {"model": SearchModel}, **ERRORS})
     def api_search_post(body: SearchRequest) -> Response:
+        # (law/kind: a list was joined with commas by the model's check, as GET joins law= repeated)
         return run_search(body.q, body.k, body.law, body.kind, body.mode or "hybrid", bool(body.explain))
 
     @app.get("/api/articles/{key:path}", dependencies=[Depends(require_token)], summary="One article by key",
@@ -415,10 +449,12 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         if "\ufffd" in key:  # %FF in the path: bytes that are not UTF-8 (a query string's get the same 400)
             raise ApiError(400, "the article key is not UTF-8 text: percent-encode its UTF-8 bytes")
         # the MCP get_article's resolver: "민법 750", "민법750", "민법 제750조"; empty or too long: a 400
-        article, key = find_article(gen.searcher, key)
+        article, resolved = find_article(gen.searcher, key)
         if article is None:
-            raise ApiError(404, f"no article {key!r} in this index")
-        return {**article_json(article, gen.searcher.in_force_on()), "generation": gen.name}
+            raise ApiError(404, f"no article {resolved!r} in this index")
+        # a 제N항 (or 제N호) the key names that the article lacks is said, as check_citation and the search say it
+        return {**article_json(article, gen.searcher.in_force_on()), "generation": gen.name,
+                **cited_parts(gen.searcher, key, article)}
 
     @app.get("/api/meta", dependencies=[Depends(require_token)], summary="Laws and kinds in the index")
     def api_meta() -> dict[str, Any]:
@@ -490,6 +526,48 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
 
 _STATIC_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
                    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"}
+
+
+def item_exists(article: Any, paragraph: int | None, item: int) -> bool:
+    """Whether ``article`` has 제``item``호 — in 제``paragraph``항 when one is named, else in any of its paragraphs
+    (제2호의2 counts as a 제2호 being there); False for a missing or deleted article (as :func:`paragraph_exists`)."""
+    if article is None or article.deleted:
+        return False
+    paragraphs = [p for p in article.paragraphs
+                  if paragraph is None or p.number == paragraph or (paragraph == 1 and p.number is None)]
+    return any(i.number.split("의")[0].strip() == str(item) for p in paragraphs for i in p.items)
+
+
+def cited_parts(searcher: Any, written: str, article: Any) -> dict[str, Any]:
+    """What an article request written with a 제N항 or 제N호 (``민법 제750조 제2항``) says of them — the article is
+    answered either way, but a part it lacks had been dropped without a word. ``notices``: one line per missing part,
+    worded as the search's notice (``cited article 민법 제750조 has no 제2항``); ``paragraph`` / ``paragraph_exists``
+    as ``check_citation`` gives them (and ``item`` / ``item_exists`` for a 호) — of the first part missing when the
+    key names several, else of the first named. Nothing but an empty ``notices`` for a plain key.
+
+    The key is read as :func:`~legalret.serve.statutes.find_article` read it (the query's citation rules)."""
+    text = (written or "").strip()
+    if article is None or text == article.key:
+        return {"notices": []}
+    read, _ = searcher.prepare.readable(text)
+    checked: list[tuple[dict[str, Any], str | None]] = []  # (the fields, the part missing or None), per part named
+    for c in find_citations(read, searcher.law_names):
+        if c.key != article.key or (c.paragraph is None and c.item is None):
+            continue
+        one: dict[str, Any] = {}
+        named = f"제{c.paragraph}항" if c.paragraph is not None else ""
+        if c.paragraph is not None:
+            one["paragraph"], one["paragraph_exists"] = c.paragraph, paragraph_exists(article, c.paragraph)
+        if c.item is not None:
+            one["item"] = c.item
+            one["item_exists"] = one.get("paragraph_exists", True) and item_exists(article, c.paragraph, c.item)
+        missing = (named if c.paragraph is not None and not one["paragraph_exists"] else
+                   f"{named} 제{c.item}호".strip() if c.item is not None and not one["item_exists"] else None)
+        checked.append((one, missing))
+    notices = [f"cited article {article.key} is deleted (삭제): it has no {missing}" if article.deleted else
+               f"cited article {article.key} has no {missing}" for _, missing in checked if missing]
+    fields = next((one for one, missing in checked if missing), checked[0][0] if checked else {})
+    return {**fields, "notices": list(dict.fromkeys(notices))}
 
 
 def stale_generation_note(served: str, problem: str) -> str:

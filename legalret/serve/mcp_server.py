@@ -51,18 +51,44 @@ from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 from legalret.errors import LegalretError
 from legalret.config import MAX_K, MAX_QUERY_CHARS
 from legalret.search.searcher import MODES
-from legalret.serve.app import _version, k_or_default
+from legalret.serve.app import _version, cited_parts, k_or_default, names_or_list
 from legalret.serve.live import LiveSearcher
 from legalret.serve.statutes import StatuteService
 from legalret.serve.wording import facts_excerpt
 
 SERVER_NAME = "legalret"
+#: The ``initialize`` instructions; ``{laws}`` is what the served index holds (:func:`instructions`).
 INSTRUCTIONS = (
-    "Korean statute retrieval over a local index (민법, 상법, …). Use search_statutes to find the articles that "
+    "Korean statute retrieval over a local index of {laws}. Use search_statutes to find the articles that "
     "govern a question (Korean works best; a citation such as '민법 제750조' is answered exactly), get_article "
     "to read one article, check_citation to verify that the articles a text cites exist and are in force, and "
     "list_laws to see which laws this index holds."
 )
+#: How many law names the instructions spell out (the largest first); list_laws gives the rest.
+INSTRUCTION_LAWS = 5
+
+
+def index_laws(searcher, shown: int = INSTRUCTION_LAWS) -> str:
+    """The laws of the served index in a few words, the largest first: "3 laws (민법, 상법, 민법 시행령)", "3,195 laws
+    (민법, 상법, 형법, 민사소송법, 근로기준법, and 3,190 more)" — from the manifest the searcher has already read (no scan of the articles).
+    The instructions had said "(민법, 상법, …)" whatever the index held (근로기준법 alone, say)."""
+    manifest = (getattr(getattr(searcher, "data", None), "manifest", None) or {}).get("laws") or {}
+    laws = list(searcher.laws)
+
+    def size(law: str) -> int:
+        info = manifest.get(law)
+        return -int(info.get("articles") or 0) if isinstance(info, dict) else 0
+
+    if not laws:
+        return "no laws"
+    largest = sorted(laws, key=size)[:shown]  # (stable: the manifest's order among laws of one size)
+    more = f", and {len(laws) - len(largest):,} more" if len(laws) > len(largest) else ""
+    return f"{len(laws):,} law{'s' if len(laws) != 1 else ''} ({', '.join(largest)}{more})"
+
+
+def instructions(searcher) -> str:
+    """The ``initialize`` instructions for the index ``searcher`` serves (its laws named, :func:`index_laws`)."""
+    return INSTRUCTIONS.format(laws=index_laws(searcher))
 
 
 #: The API's modes as an enum in the tool's schema (``Literal`` of a tuple lists its items).
@@ -133,6 +159,14 @@ class ArticleResult(BaseModel):
     takes_effect: str | None = Field(None, description=(
         "ISO date, only when this text is a law version not in force yet (the text in force until then may differ)"))
     generation: str
+    paragraph: int | None = Field(None, description="제N항 when the key names one (as check_citation gives it)")
+    paragraph_exists: bool | None = Field(None, description=(
+        "with paragraph: the article has that paragraph in force; false when it lacks it or is deleted (the article "
+        "is returned either way, and notices says what is missing)"))
+    item: int | None = Field(None, description="제N호 when the key names one")
+    item_exists: bool | None = Field(None, description="with item: the article (or its cited paragraph) has that 호")
+    notices: list[str] = Field(default_factory=list, description=(
+        "what the key names that the article lacks: 'cited article 민법 제750조 has no 제2항'"))
 
 
 class CitationCheck(BaseModel):
@@ -290,7 +324,9 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
 
     The index is opened here, so a missing or broken index fails before any client connects."""
     service = StatuteService(index, warm=warm)
-    server = LegalretMCPServer(SERVER_NAME, instructions=INSTRUCTIONS, version=_version(), log_level=log_level)
+    # (the laws of the generation opened just now: its manifest is read already, so this costs nothing at start)
+    server = LegalretMCPServer(SERVER_NAME, instructions=instructions(service.live.get(wait=False).searcher),
+                               version=_version(), log_level=log_level)
     read_only = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
     def answer(call, *args, **kwargs) -> dict[str, Any]:
@@ -308,8 +344,14 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
         k: Annotated[int | None,
                      Field(ge=1, le=MAX_K, description=f"Number of articles to return (1–{MAX_K}; null: {DEFAULT_K})"),
                      BeforeValidator(k_or_default(DEFAULT_K))] = DEFAULT_K,
-        law: Annotated[str | None, Field(description="Only these laws, comma-separated (e.g. '민법' or '민법,상법'); see list_laws")] = None,
-        kind: Annotated[str | None, Field(description="Only these kinds, comma-separated (법률, 시행령, …)")] = None,
+        # (a list too, as POST /api/search takes it: an agent writes several names as a JSON list)
+        law: Annotated[str | list[str] | None,
+                       Field(description="Only these laws: '민법', comma-separated '민법,상법' or a list ['민법', '상법']; "
+                                         "see list_laws"),
+                       BeforeValidator(names_or_list("law"))] = None,
+        kind: Annotated[str | list[str] | None,
+                        Field(description="Only these kinds (법률, 시행령, …): comma-separated or a list"),
+                        BeforeValidator(names_or_list("kind"))] = None,
         mode: Annotated[SearchMode | None,
                         Field(description="hybrid (default, best; null: hybrid): all retrievers + the learned re-ranker; "
                                           "bm25: words; dense: meaning; memory: similar precedents only")] = "hybrid",
@@ -328,8 +370,14 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
     def get_article(
         key: Annotated[str, Field(description="The article: '민법 750', '민법 제750조', '상법 제651조의2'")],
     ) -> ArticleResult:
-        """Read one statute article in full: its text, title, chapter, and whether it is deleted (삭제)."""
-        return ArticleResult(**answer(service.article, key))
+        """Read one statute article in full: its text, title, chapter, and whether it is deleted (삭제). A key naming a
+        paragraph or item ('민법 제750조 제2항') returns the article, with paragraph_exists / item_exists and a notice
+        when the article lacks that part."""
+        found = answer(service.article, key)
+        gen = service.live.get()
+        article = gen.searcher.article(found["key"])  # (the generation that answered, but for a swap just now)
+        # a 제N항/제N호 the article lacks is said (it had been dropped without a word), as GET /api/articles says it
+        return ArticleResult(**found, **(cited_parts(gen.searcher, key, article) if article is not None else {}))
 
     @server.tool(annotations=read_only)
     def check_citation(
