@@ -235,6 +235,27 @@ def test_duplicate_law_same_date_prefers_the_folder_named_after_the_law(tmp_path
     assert {a.source for a in result.articles} == {str(tmp_path / "민법" / "법률.md")}
 
 
+def test_two_undated_texts_of_a_law_are_neither_read(tmp_path):
+    """Plain text has no 공포일자/시행일자: the first file given had won, so an amendment given after it was reverted
+    with only a note. Now neither is read (an error naming both files); the other laws of the batch are."""
+    law = "반려식물보호법\n\n제1조(목적) 이 법은 반려식물을 보호한다.\n제2조(물주기) 보호자는 {} 물을 주어야 한다.\n"
+    (tmp_path / "v2").mkdir()
+    (tmp_path / "반려식물보호법.txt").write_text(law.format("적절한"), encoding="utf-8")
+    (tmp_path / "v2" / "반려식물보호법.txt").write_text(law.format("하루 두 번"), encoding="utf-8")
+    (tmp_path / "거북이보호법.txt").write_text("거북이보호법\n\n제1조(목적) 이 법은 거북이를 보호한다.\n", encoding="utf-8")
+    seen = []
+    result = ingest([tmp_path / "반려식물보호법.txt", tmp_path / "v2" / "반려식물보호법.txt", tmp_path / "거북이보호법.txt"],
+                    on_error=seen.append)
+    assert [a.key for a in result.articles] == ["거북이보호법 제1조"]
+    [error] = result.report.errors
+    assert seen == [error] and error.field == "duplicate-law"
+    assert "2 different texts of 반려식물보호법 (법률)" in error.reason and "none was read: give one of them" in error.reason
+    assert str(tmp_path / "v2" / "반려식물보호법.txt") in error.reason
+    # the same text twice is no question: read once, as before
+    same = ingest([tmp_path / "반려식물보호법.txt", tmp_path / "반려식물보호법.txt"])
+    assert [a.key for a in same.articles] == ["반려식물보호법 제1조", "반려식물보호법 제2조"] and same.report.errors == []
+
+
 def test_detect_format_by_extension_then_content():
     assert detect_format("a/민법/법률.md", "") == "markdown"
     assert detect_format("x.json", "") == "lawgo-json"

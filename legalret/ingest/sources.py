@@ -612,6 +612,7 @@ def ingest(sources, *, kinds=None, laws=None, on_error: Callable[[SourceError], 
     report = IngestReport()
     kept: dict[tuple[str, str], LawDocument] = {}
     order: list[tuple[str, str]] = []
+    unordered: dict[tuple[str, str], list[str]] = {}  # two different texts of a law and nothing dates either
     for doc in iter_documents(sources, kinds=kinds, laws=laws, report=report, on_error=on_error,
                               repair=repair, progress=progress):
         key = (doc.law, doc.kind)
@@ -619,12 +620,24 @@ def ingest(sources, *, kinds=None, laws=None, on_error: Callable[[SourceError], 
             kept[key] = doc
             order.append(key)
             continue
+        report.duplicates += 1
+        if _undated_rivals(kept[key], doc):
+            unordered.setdefault(key, [kept[key].source]).append(doc.source)
+            continue
         winner, loser = _newer(kept[key], doc)
         kept[key] = winner
-        report.duplicates += 1
         report.warnings.append(SourceError(loser.source, f"same law as {winner.source} ({doc.law}, {doc.kind}); "
                                                          "kept that one (newer or canonically named)",
                                            field="duplicate-law"))
+    for key, files in unordered.items():
+        # the first file given had won, silently reverting an amendment given after it: neither is taken
+        order.remove(key)
+        error = SourceError(files[-1], f"{len(files)} different texts of {key[0]} ({key[1]}) — {', '.join(files)} — and "
+                                       "no 공포일자/시행일자 to tell which is newer; none was read: give one of them",
+                            field="duplicate-law")
+        report.errors.append(error)
+        if on_error is not None:
+            on_error(error)
     articles: list[Article] = []
     for key in order:
         articles.extend(kept[key].articles)
@@ -638,6 +651,18 @@ def ingest(sources, *, kinds=None, laws=None, on_error: Callable[[SourceError], 
         more = f" (and {len(missing) - 1} more missing sources)" if len(missing) > 1 else ""
         raise MissingSourceError(first.path, f"{first.reason} (looked in {Path.cwd()}); nothing was read{more}")
     return IngestResult(articles, report)
+
+
+def _undated_rivals(a: LawDocument, b: LawDocument) -> bool:
+    """True when two documents of one law hold different texts and neither says when it was promulgated or takes
+    effect (plain text, hand-written markdown): which one is newer cannot be known."""
+    if a.promulgated or a.effective_date or b.promulgated or b.effective_date:
+        return False
+
+    def texts(d: LawDocument) -> list[tuple[str, str, str]]:
+        return [(art.key, art.title, art.body_text()) for art in d.articles]
+
+    return texts(a) != texts(b)
 
 
 def _newer(a: LawDocument, b: LawDocument) -> tuple[LawDocument, LawDocument]:
