@@ -406,3 +406,26 @@ def test_precedent_adds_say_what_they_skip_and_keep_one_copy_of_each_decision(tm
     kept, output = add(cut)
     assert not kept["wrote"] and kept["memory"]["precedents_skipped"] == 1
     assert "ends without a final newline: cut off?" in output and "a.md" in output
+
+
+def test_an_older_text_of_a_law_does_not_replace_the_newer_one(tmp_path):
+    """law.go.kr's 2025 민법 added to an index of the 2026 mirror replaced the newer text and removed the article the
+    newer one had added, exit 0 and no word. It now stops (nothing written) unless --allow-older."""
+    index = tmp_path / "idx"
+    assert _cli("index", "build", str(CIVIL_MD), "--index", str(index), "--model", "none").exit_code == 0
+    before = json.loads((index / "CURRENT").read_text())["generation"]
+    newer = CIVIL_MD.read_text(encoding="utf-8")
+    older = (newer.replace("시행일자: 2026-03-17", "시행일자: 2025-01-31").replace("공포일자: 2026-03-17", "공포일자: 2025-01-31")
+             .replace("권리는 남용하지 못한다.", "옛 문장."))
+    (tmp_path / "민법").mkdir()
+    (tmp_path / "민법" / "법률.md").write_text(older, encoding="utf-8")
+    r = _cli("index", "add", str(tmp_path / "민법" / "법률.md"), "--index", str(index))
+    assert r.exit_code == 1
+    assert ("this batch's 민법 is older than the indexed text (in force from 2025-01-31; the index has text in force from "
+            "2026-03-17); nothing was written — pass --allow-older") in _error(r)
+    assert json.loads((index / "CURRENT").read_text())["generation"] == before
+    assert _cli("index", "add", str(tmp_path / "민법" / "법률.md"), "--index", str(index), "--allow-older").exit_code == 0
+    assert "옛 문장." in Searcher(index).article("민법 제2조").body_text()
+    # the newer text back again: no question
+    assert _cli("index", "add", str(CIVIL_MD), "--index", str(index)).exit_code == 0
+    assert "권리는 남용하지 못한다." in Searcher(index).article("민법 제2조").body_text()

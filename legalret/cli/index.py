@@ -272,6 +272,7 @@ def add_command(
     adapter: Optional[Path] = typer.Option(None, "--adapter", callback=_one_value, help="Must match the index's adapter (default: the index's)."),
     keep_missing: bool = typer.Option(False, "--keep-missing", help="Do not remove articles missing from a re-ingested law (partial batches)."),
     allow_removals: bool = typer.Option(False, "--allow-removals", help="Allow removing many articles of a law (otherwise a batch that looks truncated stops)."),
+    allow_older: bool = typer.Option(False, "--allow-older", help="Allow a law's text older than the indexed one (an earlier 시행일자; otherwise the batch stops)."),
     law: Optional[List[str]] = typer.Option(None, "--law", callback=_one_value, help="Only this law (repeatable)."),
     kind: Optional[List[str]] = typer.Option(None, "--kind", callback=_one_value, help="Only this kind (repeatable)."),
     keep: Optional[int] = typer.Option(None, "--keep", min=1, help="Generations to keep for rollback (default 3)."),
@@ -288,7 +289,7 @@ def add_command(
     with _said_if_interrupted(index):
         report = pipeline.add(
             loaded.articles, index, model=model, adapter=adapter, remove_missing=not keep_missing,
-            allow_removals=allow_removals, keep=keep, verbose=True, incomplete=loaded.incomplete,
+            allow_removals=allow_removals, allow_older=allow_older, keep=keep, verbose=True, incomplete=loaded.incomplete,
             precedents=_load_precedents(precedents) if precedents else None,
             facts=_load_facts(facts) if facts else None,
         )

@@ -17,7 +17,10 @@ articles into an existing index:
   :data:`MAX_REMOVED_ARTICLES` articles or :data:`MAX_REMOVED_SHARE` of them) stops with
   :class:`IndexError_` unless ``allow_removals=True``; so does a law whose last article in the batch looks
   cut off (a truncated file: :data:`CUT_OFF_SHARE`), even with ``remove_missing=False``; an add that changes
-  nothing writes nothing.
+  nothing writes nothing;
+* a law whose text in the batch is older than the indexed one (its latest 시행일자 earlier: law.go.kr's 2025 민법
+  added to an index of the 2026 mirror) stops with :class:`IndexError_` unless ``allow_older=True`` — it had
+  replaced the newer text and removed 민법 제1004조의2 without a word.
 
 Both write a new generation and swap it in atomically under the index lock (:mod:`legalret.index.store`).
 ``parts`` (a callback) adds :class:`~legalret.index.store.GenerationPart` s — the precedent memory — to the
@@ -238,6 +241,7 @@ def add_to_index(
     precision: str = "auto",
     remove_missing: bool = True,
     allow_removals: bool = False,
+    allow_older: bool = False,
     parts: PartsFn | None = None,
     batch_size: int = 32,
     keep: int | None = None,
@@ -269,6 +273,8 @@ def add_to_index(
             load_index_encoder(None, model=model, adapter=adapter, encoder=encoder, where=index_dir)
         merged, changes, removed_by_law = _merge(previous.articles, incoming, remove_missing, frozenset(incomplete))
         report.added, report.changed, report.removed, report.unchanged = changes
+        if not allow_older and remove_missing:  # (a partial batch's latest date says nothing of its version)
+            _check_older(incoming, previous, frozenset(incomplete))
         if not allow_removals:
             _check_removals(removed_by_law, previous)
             _check_cut_off(incoming, previous)
@@ -347,6 +353,36 @@ def _check_removals(removed_by_law: dict[str, tuple[int, int]], previous: IndexD
                 "(a partial or truncated file?); nothing was written — pass --allow-removals to remove them, "
                 "or --keep-missing to keep articles the batch does not mention"
             )
+
+
+def _latest_dates(laws: Iterable[str], dates: Iterable[str | None]) -> dict[str, str]:
+    """Each law's latest 시행일자 among its articles' (the version's date: an article amended last carries it)."""
+    latest: dict[str, str] = {}
+    for law, when in zip(laws, dates):
+        if when and when > latest.get(law, ""):
+            latest[law] = when
+    return latest
+
+
+def _check_older(incoming: "OrderedDict[str, Article]", previous: IndexData, incomplete: frozenset[str]) -> None:
+    """One-line error when a law's text in the batch is older than the indexed one: its latest 시행일자 is earlier
+    than the indexed law's. Laws without dates on either side (plain text) are not compared, nor laws the batch
+    does not hold whole (``incomplete``: an unread article may be the one amended last)."""
+    whole = [a for a in incoming.values() if a.law not in incomplete]
+    new = _latest_dates((a.law for a in whole), (a.effective_date for a in whole))
+    if not new:
+        return
+    arts = previous.articles
+    if isinstance(arts, ArticleStore):  # the catalog's columns: no article parsed
+        old = _latest_dates(arts.laws, arts.effective_dates)
+    else:
+        old = _latest_dates((a.law for a in arts), (a.effective_date for a in arts))
+    for law, when in new.items():
+        if old.get(law, "") > when:
+            raise IndexError_(
+                f"{previous.path.parent}: this batch's {law} is older than the indexed text (in force from {when}; "
+                f"the index has text in force from {old[law]}); nothing was written — pass --allow-older to index "
+                "the older text anyway (`legalret index rollback` undoes an add)")
 
 
 def _check_cut_off(incoming: "OrderedDict[str, Article]", previous: IndexData) -> None:
