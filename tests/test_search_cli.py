@@ -85,8 +85,11 @@ def test_search_dash_reads_the_question_from_stdin(built):
     assert json_hits(piped.stdout) == json_hits(given.stdout) and json_hits(piped.stdout)[0][0] == "민법 제320조"
     bad = runner.invoke(app, ["search", "-", *args], input="유치권\n".encode("utf-8") + b"\xff\xfe")
     assert isinstance(bad.exception, LegalretError) and str(bad.exception) == (
-        "<stdin>:2: the question is not UTF-8 (byte 0xff at offset 10); give it in UTF-8 (`legalret fix-text` "
-        "repairs text decoded wrongly)")
+        "<stdin>:2: the question is not UTF-8 (byte 0xff at offset 10); give it in UTF-8 (cp949/EUC-KR text: "
+        "`iconv -f cp949 -t utf-8 FILE | legalret search -`)")
+    # UTF-16 with its byte-order mark (Windows' "Unicode" text) is read as such; it had been "byte 0xff … not UTF-8"
+    utf16 = runner.invoke(app, ["search", "-", *args], input=scenario.encode("utf-16"))
+    assert utf16.exit_code == 0 and json_hits(utf16.stdout) == json_hits(given.stdout), utf16.output
     empty = runner.invoke(app, ["search", "-", *args], input=b"  \n")
     assert isinstance(empty.exception, LegalretError) and "empty query" in str(empty.exception)
 

@@ -96,6 +96,10 @@ def test_party_names_are_not_searched_for(index_with_memory):
     assert bm25 and bm25 == [h.key for h in s.search("물건을 맡겼는데 유치권을 주장한다", k=5, mode="bm25")]
     only_names = s.search("갑 을 병", k=5)
     assert not list(only_names) and any("no searchable words" in n for n in only_names.notices)
+    # an article number alone names no law — it had been called "only punctuation, symbols or particles"
+    bare = s.search("750조", k=5)
+    assert not list(bare) and bare.notices == ["'750조' names no law; write it as e.g. '민법 제750조'"]
+    assert any("no searchable words" in n for n in s.search("3조 원", k=5).notices)  # (money, not an article)
 
 
 def test_a_word_match_ranker_reads_the_titles_from_the_index(index_with_memory):

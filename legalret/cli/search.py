@@ -79,7 +79,7 @@ def search_command(
     """Search the index: a table of rank, key, title, snippet (matched terms highlighted) and score.
 
     In a terminal the search is answered by a resident server for the index, started on first use (a one-line
-    notice; ~0.7 GB while it runs; it stops after 15 idle minutes): `legalret server status` lists it,
+    notice; ≈1 GB while it runs; it stops after 15 idle minutes): `legalret server status` lists it,
     `legalret server stop` ends it, LEGALRET_RESIDENT=off searches in this process instead. Pipes and
     scripts always search in this process; both give the same hits."""
     # unquoted words are one question (`legalret search 유치권 간접점유` had been "unexpected extra argument")
@@ -146,12 +146,20 @@ def _read_query(query: str) -> str:
     if sys.stdin.isatty():
         console.print("[dim]reading the question from stdin; end it with Ctrl-D[/]", highlight=False)
     data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 with its byte-order mark (Windows' "Unicode" text files)
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise LegalretError("<stdin>: the question starts as UTF-16 (a byte-order mark) but is not UTF-16 text; "
+                                "give it in UTF-8") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
+        # (it had pointed to `legalret fix-text`, which repairs text already decoded wrongly, not these bytes)
         line = data[: e.start].count(b"\n") + 1
         raise LegalretError(f"<stdin>:{line}: the question is not UTF-8 (byte 0x{data[e.start]:02x} at offset "
-                            f"{e.start}); give it in UTF-8 (`legalret fix-text` repairs text decoded wrongly)") from None
+                            f"{e.start}); give it in UTF-8 (cp949/EUC-KR text: `iconv -f cp949 -t utf-8 FILE | "
+                            "legalret search -`)") from None
 
 
 def _client(index: Path | None):
