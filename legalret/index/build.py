@@ -404,7 +404,7 @@ def _check_cut_off(incoming: "OrderedDict[str, Article]", previous: IndexData) -
             raise IndexError_(
                 f"{previous.path.parent}: {art.key}, the last article of {art.law} in this batch, looks cut off "
                 f"({len(new)} of its {len(old)} characters, ending {'…' + tail!r}: a truncated file?); nothing was "
-                "written — pass --allow-removals to index its new text anyway"
+                "written — check that file or leave it out of the batch (--allow-removals indexes this text as it is)"
             )
 
 
