@@ -192,6 +192,13 @@ class LawNames:
             if law is not None:
                 self._by_compact.setdefault(compact(alias), law)
 
+    def example(self) -> str:
+        """A law to write an example citation with: 민법 when held here, else the first law added (a notice on an
+        index of 근로기준법 had said "write it as e.g. '민법 제23조'")."""
+        if self.resolve("민법") == "민법" or not self._by_compact:
+            return "민법"
+        return next(iter(self._by_compact.values()))
+
     def __contains__(self, name: str) -> bool:
         return self.resolve(name) is not None
 

@@ -196,6 +196,9 @@ def test_a_mistyped_law_name_before_an_article_gets_a_suggestion():
         "'근로기준볍 제23조': no law is named 근로기준볍 (did you mean 근로기준법? it is not in this index)"]
     assert unresolved_citations("계약 제3조", LawNames(["민법", "상법"])) == [
         "'제3조' names no law; write it as e.g. '민법 제3조'"]
+    # the example is a law of this index (it had said 민법 on an index of 근로기준법 and 주택임대차보호법)
+    assert unresolved_citations("계약 제3조", LawNames(["근로기준법", "주택임대차보호법"])) == [
+        "'제3조' names no law; write it as e.g. '근로기준법 제3조'"]
 
 
 def test_section_signs_and_number_lists_are_article_citations():

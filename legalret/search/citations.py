@@ -348,7 +348,7 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
                 notes.append(f"'{word.group(1)} {cited}': no law is named {word.group(1)} (did you mean {elsewhere[0]}? "
                              "it is not in this index)")
             else:
-                notes.append(f"'{cited}' names no law; write it as e.g. '민법 {cited}'")
+                notes.append(f"'{cited}' names no law; write it as e.g. '{law_names.example()} {cited}'")
         prev_end, missing = m.end(), None
     return list(dict.fromkeys(notes))  # a reference written four times is one notice
 

@@ -180,7 +180,7 @@ class QueryPreparer:
                 bare = _BARE_ARTICLE.fullmatch(q.text)
                 if bare and not said:  # '750조' alone is an article number, not "only punctuation"
                     cited = f"제{bare['num']}조" + (f"의{bare['branch']}" if bare["branch"] else "")
-                    q.notes.append(f"'{q.text.strip()}' names no law; write it as e.g. '민법 {cited}'")
+                    q.notes.append(f"'{q.text.strip()}' names no law; write it as e.g. '{self.law_names.example()} {cited}'")
                 elif without_case_numbers(q.text) == q.text and not said:  # (a 사건번호 alone has its own notice)
                     q.notes.append(NO_WORDS)
                 return False
