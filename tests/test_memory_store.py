@@ -32,7 +32,7 @@ def test_incremental_add_equals_a_full_build():
     full = build_memory(recs, tokenizer=SpaceTokenizer())
     part = build_memory(recs[:4], tokenizer=SpaceTokenizer())
     counts = add_precedents(part, recs[4:])
-    assert counts == {"added": 4, "replaced": 0, "withdrawn": 0, "items": 4, "skipped": 0,
+    assert counts == {"added": 4, "replaced": 0, "withdrawn": 0, "items": 4, "skipped": 0, "citing_no_article_here": 0,
                       "cases": sorted(r["case_no"] for r in recs[4:]), "withdrawn_cases": []}
     assert len(part) == len(full) and part.case_numbers == full.case_numbers
     got, want = MemoryVoter(part).search(QUERY, k=10), MemoryVoter(full).search(QUERY, k=10)
@@ -46,7 +46,8 @@ def test_add_replaces_a_known_case_number():
     corrected = dict(precedents()[2])  # 2010다3003, one holding
     corrected["holdings"] = [{"index": 1, "text": "정정된 판시사항 소멸시효", "keys": ["민법 제162조"]}]
     assert add_precedents(memory, [corrected]) == {"added": 0, "replaced": 1, "withdrawn": 0, "items": 1, "skipped": 0,
-                                                   "cases": ["2010다3003"], "withdrawn_cases": []}
+                                                   "citing_no_article_here": 0, "cases": ["2010다3003"],
+                                                   "withdrawn_cases": []}
     assert len(memory) == n
     rows = memory.rows_of_case("2010다3003")
     assert len(rows) == 1 and memory.items[rows[0]].keys == ["민법 제162조"]
@@ -65,12 +66,17 @@ def test_a_corrected_record_citing_nothing_kept_withdraws_the_decision():
     silent["holdings"] = [{"index": 1, "text": "참조조문이 없는 판시사항"}]
     counts = add_precedents(memory, [silent])
     assert counts["withdrawn"] == counts["items"] == 0 and counts["cases"] == []
+    assert counts["citing_no_article_here"] == 1  # (said, not in no count at all)
     assert [memory.items[r] for r in memory.rows_of_case(case)] == stored
     corrected = dict(silent, holdings=[{"index": 1, "text": "참조조문이 정정된 판시사항", "keys": ["형법 제257조"]}])
     n = len(memory)
     counts = add_precedents(memory, [corrected])
     assert counts["withdrawn"] == 1 and counts["withdrawn_cases"] == [f"{case} ({stored[0].court})"]
-    assert counts["cases"] == [case]
+    assert counts["cases"] == [case] and counts["citing_no_article_here"] == 0  # (counted as withdrawn)
+    # a new decision citing only a law the memory does not keep: counted (it had been in no count at all)
+    other = dict(silent, case_no="2025도99997", holdings=[{"index": 1, "text": "형법 판시사항", "keys": ["형법 제250조"]}])
+    counts = add_precedents(memory, [other])
+    assert counts["added"] == counts["withdrawn"] == 0 and counts["citing_no_article_here"] == 1
     assert memory.rows_of_case(case) == [] and len(memory) == n - len(stored)
     assert case not in {h.item.case_no for v in MemoryVoter(memory).explain(QUERY).votes for h in v.support}
     # read again with a record that cites a kept article, it votes again

@@ -161,12 +161,15 @@ def add_precedents(memory: PrecedentMemory, precedents: Iterable[Any], *, encode
     gone on voting for what the decision no longer cites); one whose new record cites nothing at all is left as it is.
 
     Returns counts ``{"added": cases, "replaced": cases, "withdrawn": cases, "items": holdings added, "skipped":
-    bad records}`` and the case keys changed (see :func:`add_items`).
+    bad records, "citing_no_article_here": good records that cite no article of this index}`` and the case keys
+    changed (see :func:`add_items`).
     """
     read = read_items(precedents, memory.keep_key)
     memory.errors.extend(read.errors)
     counts = add_items(memory, read.items, encoder=encoder, batch_size=batch_size, withdrawn=read.withdrawn)
     counts["skipped"] = len(read.errors)
+    # (a decision citing only 형법, added to a 민법+상법 index, had been in no count at all; a withdrawn one is counted)
+    counts["citing_no_article_here"] = len(read.empty) - counts["withdrawn"]
     return counts
 
 
@@ -176,6 +179,7 @@ class ReadItems(NamedTuple):
     items: list[MemoryItem]
     errors: list[SourceError]  # malformed records, skipped
     withdrawn: set[tuple[str, str]]  # decisions (:func:`decision_key`) citing articles, none kept, with no items read
+    empty: set[tuple[str, str]] = set()  # every decision read with no item (``withdrawn`` and those citing nothing)
 
 
 def _decision_of(item: MemoryItem) -> tuple[str, str]:
@@ -190,6 +194,7 @@ def read_items(precedents: Iterable[Any], keep_key: Callable[[str], bool] | None
     by_decision: dict[tuple[str, str], list[MemoryItem]] = {}
     errors: list[SourceError] = []
     withdrawn: set[tuple[str, str]] = set()
+    empty: set[tuple[str, str]] = set()
     for precedent in precedents:
         if isinstance(precedent, SourceError):  # a document the reader could not parse, passed along in the stream
             errors.append(precedent)
@@ -203,11 +208,14 @@ def read_items(precedents: Iterable[Any], keep_key: Callable[[str], bool] | None
             key = _decision_of(items[0])
             by_decision[key] = items
             withdrawn.discard(key)
-        elif _cites_anything(precedent):
-            key = decision_key(normalize(str(_field(precedent, "case_no"))), normalize(_field(precedent, "court", "") or ""))
-            if key not in by_decision:  # (a record read earlier in the same batch stays, as it did)
+            empty.discard(key)
+            continue
+        key = decision_key(normalize(str(_field(precedent, "case_no"))), normalize(_field(precedent, "court", "") or ""))
+        if key not in by_decision:  # (a record read earlier in the same batch stays, as it did)
+            empty.add(key)
+            if _cites_anything(precedent):
                 withdrawn.add(key)
-    return ReadItems([it for items in by_decision.values() for it in items], errors, withdrawn)
+    return ReadItems([it for items in by_decision.values() for it in items], errors, withdrawn, empty)
 
 
 def _cites_anything(precedent: Any) -> bool:
