@@ -179,7 +179,8 @@ class ReadItems(NamedTuple):
     items: list[MemoryItem]
     errors: list[SourceError]  # malformed records, skipped
     withdrawn: set[tuple[str, str]]  # decisions (:func:`decision_key`) citing articles, none kept, with no items read
-    empty: set[tuple[str, str]] = set()  # every decision read with no item (``withdrawn`` and those citing nothing)
+    # every decision read with no item: ``withdrawn`` and those citing nothing (default: none; immutable, as shared)
+    empty: frozenset[tuple[str, str]] | set[tuple[str, str]] = frozenset()
 
 
 def _decision_of(item: MemoryItem) -> tuple[str, str]:
