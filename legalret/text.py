@@ -54,12 +54,18 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
+#: Terminal escape sequences (``ESC [ 31 m``) and the other control characters that are not whitespace: a query
+#: copied from a coloured terminal carried them, and every notice and caption that quotes the query echoed them raw.
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0e-\x1b\x7f-\x9f]")
+
+
 def clean_query(text: str) -> str:
     """A query as every retriever sees it (before the length limit): lone surrogates — from broken clients or
-    fuzzers, which Kiwi cannot encode — replaced, invisible characters (:data:`_INVISIBLE`) dropped, full-width digits
-    read as ASCII, then normalized (:func:`normalize`)."""
+    fuzzers, which Kiwi cannot encode — replaced, invisible characters (:data:`_INVISIBLE`) dropped, terminal escapes
+    and control characters (:data:`_CONTROL`) read as a space, full-width digits read as ASCII, then normalized
+    (:func:`normalize`)."""
     text = _INVISIBLE.sub("", text.encode("utf-8", "replace").decode("utf-8"))
-    return normalize(text.translate(_FULL_WIDTH_DIGITS))
+    return normalize(_CONTROL.sub(" ", text).translate(_FULL_WIDTH_DIGITS))
 
 
 def strip_notes(text: str) -> str:

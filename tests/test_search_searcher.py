@@ -71,6 +71,9 @@ def test_invisible_characters_and_invented_paragraphs(searcher):
         assert res.keys == ["민법 제750조"] and not res.notices, query
     with pytest.raises(LegalretError, match="empty query"):
         searcher.search("\u200b\u200d")
+    # a terminal's colour codes and other control characters read as a space: every notice quoting the query echoed them
+    res = searcher.search("\x1b[31m민법\x1b[0m\x00제750조\x07", k=1)
+    assert res.keys == ["민법 제750조"] and res.query == "민법 제750조" and not res.notices
     res = searcher.search("民法 第七百五十條", k=1)  # Hanja numerals, as older judgments write them
     assert res.keys == ["민법 제750조"] and res.notices == ["Hanja read in Hangul: 民法 → 민법"]
     res = searcher.search("민법 제750조 제9항", k=1)
