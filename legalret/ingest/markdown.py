@@ -50,7 +50,7 @@ from legalret.errors import SourceError
 from legalret.ingest.document import (
     BranchCounter, LawDocument, clean, enter_chapter, is_deleted_body, iso_date, normalize_kind,
 )
-from legalret.text import circled_to_int, normalize, strip_notes
+from legalret.text import CIRCLED, circled_to_int, normalize, strip_notes
 
 _ARTICLE = re.compile(r"^#{5,6}\s*제\s*(\d+)\s*조(?:\s*의\s*(\d+))?\s*(?:\((.*)\))?\s*(.*?)\s*$")
 # 편/장/절/관 headings, e.g. '## 제2장 인', '#### 제1관 대학 <개정 2011.7.21>', '## 제3장의2 …'
@@ -158,6 +158,14 @@ def _yaml_scalar(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] == '"':
         return value[1:-1]
     return "" if value in ("[]", "~", "null") else value
+
+
+def _plain_mark(text: str) -> tuple[int, str] | None:
+    """``(number, text)`` of a 항 opening with a plain circled number — ``'① 보호자는 …'`` → ``(1, '보호자는 …')`` —
+    as hand-written files mark 항 (the mirror writes ``**①**``); None for any other line."""
+    if not text or text[0] not in CIRCLED:
+        return None
+    return circled_to_int(text[0]), text[1:].strip()
 
 
 def _recover_branch(number: str, earlier: list[str]) -> str:
@@ -292,7 +300,8 @@ def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
                 para = item = None
                 rest = clean(m[4] or "")
                 if rest:  # '##### 제5조 삭제 <2005.3.31>' — body written on the heading line
-                    para = Paragraph(None, rest)
+                    marked = _plain_mark(rest)  # '##### 제5조 (정의) ① …'
+                    para = Paragraph(*marked) if marked else Paragraph(None, rest)
                     art.paragraphs.append(para)
                 continue
             if _ADDENDA.match(raw):
@@ -316,6 +325,11 @@ def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
                 art.paragraphs.append(para)
                 item = None
                 continue
+        elif line[0] in CIRCLED:  # '① …' as hand-written files mark 항 (the mirror never starts a body line so)
+            para = Paragraph(*_plain_mark(clean(_unescape(line))))
+            art.paragraphs.append(para)
+            item = None
+            continue
         if line.startswith(" "):
             m = _SUBITEM.match(line)
             if m and item is not None:

@@ -7,6 +7,9 @@ Accepted shapes::
     제1조(목적) 이 법은 …                        ← one article per heading line
     제2조(신의성실) ① 권리의 행사와 … ② 권리는 …  ← 항 inline or on their own lines
     ① 권리의 행사와 …
+    제2조(굴 보호) (1) 누구든지 …               ← 항 as '(1)' '(2)' ('（1）'), each opening a line: only when
+    (2) 제1항을 …                                 the article's body opens with (1) and every such line
+                                                  counts on from it — else they stay text (see _paren_paragraphs)
       1. 호                                      ← 호 '1.' '2의2.'; 목 '가.' on their own lines
         가. 목
     제3조의2(정의) …                              ← branch articles written out
@@ -65,6 +68,9 @@ _NOTE_IN_BRACKETS = re.compile(r"삭\s*제|\d{4}\s*\.\s*\d{1,2}\s*\.")
 # What follows a title in parentheses: a space, a 항 mark, a note or the line's end — not a particle glued to ')'
 # ('제750조(불법행위의 내용)에 따라 …' cites an article in a wrapped sentence).
 _AFTER_TITLE = " \t\u3000\xa0<[" + CIRCLED
+# a 항 numbered '(1)' / '（1）' at the start of a line — followed by a space or the line's end, so that a wrapped
+# reference '(1)에 해당하는 …' is not one (see _paren_paragraphs for when such marks are 항 at all)
+_PAREN_MARK = re.compile(r"^[(（]\s*([0-9０-９]{1,3})\s*[)）](?=\s|$)\s*")
 # Words that go on with the sentence a wrapped line continues, so they never open an article's body:
 # '제10조 및 제11조에서 …', '제750조(…) 및 제751조(…)에 따라 …'
 _CONTINUES_AFTER_TITLE = re.compile(r"(?:및|또는|내지|부터|까지|이하|중|등|외|에|에서|에게|에도|에는|의|와|과|를|을|은|는|으로|로|"
@@ -142,10 +148,17 @@ def _heading(line: str) -> tuple[int, int, str | None, str] | None:
             after = line[m.start("square") - 1:]  # '제8조 [종전 제8조는 제9조로 이동 <…>]': the note is its text
         else:
             title = m["square"]
+    if m["paren"] is not None and _PAREN_MARK.match(line[m.start("paren") - 1:]):
+        # '제2조 (1) 누구든지 …': a 항 mark, not a title — untitled, the mark opens the body (same checks as a title)
+        rest = line[m.start("paren") - 1:].strip()
+        marked = _PAREN_MARK.match(rest)
+        if _CONTINUES_AFTER_TITLE.match(rest[marked.end():]):
+            return None
+        return int(m["number"] or m["hanja"]), int(m["branch"] or 0), None, rest
     rest = after.strip()
     if title is not None:
-        if after and after[0] not in _AFTER_TITLE:
-            return None  # '제750조(불법행위의 내용)에 따라 …'
+        if after and after[0] not in _AFTER_TITLE and not _PAREN_MARK.match(after):
+            return None  # '제750조(불법행위의 내용)에 따라 …' ('제2조(정의)(1) 이 법에서 …' is a heading)
         if rest and _CONTINUES_AFTER_TITLE.match(rest):
             return None
     elif rest and (_CONTINUES.match(rest) or _odd_title(rest)):
@@ -258,6 +271,53 @@ def _parse(text: str, source: str, law: str | None, kind: str | None, demoted: d
                             or _unreadable_heading(nxt))  # (reported, under the law it names)
         return False
 
+    def ends_article(lineno: int, line: str) -> bool:
+        """True when ``line`` (stripped) closes the article before it as the loop below reads it: a heading (read or
+        unreadable), 부칙, a chapter heading or a title line opening another law — not a line demoted to text."""
+        if lineno in demoted:
+            return False
+        named = _named_heading(line)
+        if _heading(line[named.end():] if named else line) or (not named and _unreadable_heading(line)):
+            return True
+        if _ADDENDA.match(line) or _CHAPTER.match(line):
+            return True
+        return bool(_TITLE_LINE.match(line)) and opens_a_law(lineno - 1)
+
+    def paren_paragraphs(heading_line: int, rest: str) -> dict[int, tuple[int, str]]:
+        """``{line: (항 number, text)}`` for an article whose 항 are written '(1) …' '(2) …' at the start of lines —
+        its body (``rest`` on the heading line, else the next line) opens with '(1)' and every line of it opening
+        with a parenthesised number counts on from there, at least to (2). Otherwise nothing: a '(1)' in running
+        text, or 호 written '(1)' after an opening sentence, stay as they were read."""
+        lines = [(heading_line, rest)] if rest else []
+        if not rest:  # the body starts on a line of its own (or the article is empty)
+            for n in range(heading_line + 1, len(all_lines) + 1):
+                line = all_lines[n - 1].strip()
+                if line:
+                    if not line.startswith(("(", "（")) or ends_article(n, line):
+                        return {}
+                    lines.append((n, line))
+                    break
+        first = _PAREN_MARK.match(lines[0][1]) if lines else None
+        if first is None or int(first[1]) != 1:
+            return {}  # fast path: almost every article
+        for n in range(lines[-1][0] + 1, len(all_lines) + 1):
+            line = all_lines[n - 1].strip()
+            if not line:
+                continue
+            if ends_article(n, line):
+                break
+            lines.append((n, line))
+        marks: dict[int, tuple[int, str]] = {}
+        for n, line in lines:
+            m = _PAREN_MARK.match(line)
+            if m:
+                if int(m[1]) != len(marks) + 1:
+                    return {}  # '(1) … (1) …' or '(1) … (3) …': not one count of 항
+                marks[n] = (int(m[1]), line[m.end():])
+        return marks if len(marks) >= 2 else {}
+
+    paren: dict[int, tuple[int, str]] = {}  # the '(n)' 항 of the current article (see paren_paragraphs)
+
     for lineno, raw in enumerate(all_lines, 1):
         line = raw.strip().lstrip("\ufeff")
         if not line:
@@ -308,9 +368,14 @@ def _parse(text: str, source: str, law: str | None, kind: str | None, demoted: d
                           kind=doc.kind, chapter=[h for _, h in chapter], source=source, line=lineno)
             para = item = None
             rest = clean(rest)
-            for number_, body in _split_paragraphs(rest):
-                para = Paragraph(number_, body)
+            paren = paren_paragraphs(lineno, rest)
+            if lineno in paren:
+                para = Paragraph(paren[lineno][0], clean(paren[lineno][1]))
                 art.paragraphs.append(para)
+            else:
+                for number_, body in _split_paragraphs(rest):
+                    para = Paragraph(number_, body)
+                    art.paragraphs.append(para)
             open_text = _ends_open(rest)
             continue
         open_text = False
@@ -337,6 +402,11 @@ def _parse(text: str, source: str, law: str | None, kind: str | None, demoted: d
             continue  # preamble / 부칙 text
         body = clean(line)
         open_text = _ends_open(body)
+        if lineno in paren:  # '(2) …' — a 항 of an article numbered so throughout
+            para = Paragraph(paren[lineno][0], clean(paren[lineno][1]))
+            art.paragraphs.append(para)
+            item = None
+            continue
         if body[0] in CIRCLED:
             for number_, text_ in _split_paragraphs(body):
                 para = Paragraph(number_, text_)
