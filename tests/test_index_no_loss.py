@@ -429,3 +429,32 @@ def test_an_older_text_of_a_law_does_not_replace_the_newer_one(tmp_path):
     # the newer text back again: no question
     assert _cli("index", "add", str(CIVIL_MD), "--index", str(index)).exit_code == 0
     assert "권리는 남용하지 못한다." in Searcher(index).article("민법 제2조").body_text()
+
+
+def test_a_batch_lacking_the_article_amended_last_is_not_older(tmp_path):
+    """law.go.kr dates each article: a file without the article amended last (here 제4조, 2026) has an earlier latest
+    date than the index, yet dates every other article as the index does — not an older text of the law."""
+    source = FIXTURES / "ingest" / "lawgo" / "테스트법.json"
+    index = tmp_path / "idx"
+    assert _cli("index", "build", str(source), "--index", str(index), "--model", "none").exit_code == 0
+
+    def variant(name: str, change) -> str:
+        law = json.loads(source.read_text(encoding="utf-8"))
+        change(law)
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "테스트법.json").write_text(json.dumps(law, ensure_ascii=False), encoding="utf-8")
+        return str(tmp_path / name / "테스트법.json")
+
+    def a_year_earlier(law):
+        law["법령"]["기본정보"]["시행일자"] = "20240101"
+        for u in law["법령"]["조문"]["조문단위"]:
+            if u.get("조문시행일자"):
+                u["조문시행일자"] = str(int(u["조문시행일자"]) - 10000)
+
+    def without_article_4(law):
+        law["법령"]["조문"]["조문단위"] = [u for u in law["법령"]["조문"]["조문단위"] if u["조문번호"] != "4"]
+
+    assert "is older than the indexed text" in _error(_cli("index", "add", variant("old", a_year_earlier), "--index", str(index)))
+    r = _cli("index", "add", variant("new", without_article_4), "--index", str(index), "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output.strip().splitlines()[-1])["removed"] == 1

@@ -366,19 +366,25 @@ def _latest_dates(laws: Iterable[str], dates: Iterable[str | None]) -> dict[str,
 
 def _check_older(incoming: "OrderedDict[str, Article]", previous: IndexData, incomplete: frozenset[str]) -> None:
     """One-line error when a law's text in the batch is older than the indexed one: its latest 시행일자 is earlier
-    than the indexed law's. Laws without dates on either side (plain text) are not compared, nor laws the batch
-    does not hold whole (``incomplete``: an unread article may be the one amended last)."""
+    than the indexed law's, and some article of it is dated earlier than the indexed article of its key (a batch
+    that lacks the article amended last — law.go.kr dates each article — but dates the rest as the index does is
+    not older). Laws without dates on either side (plain text) are not compared, nor laws the batch does not hold
+    whole (``incomplete``: an unread article may be the one amended last)."""
     whole = [a for a in incoming.values() if a.law not in incomplete]
     new = _latest_dates((a.law for a in whole), (a.effective_date for a in whole))
     if not new:
         return
     arts = previous.articles
     if isinstance(arts, ArticleStore):  # the catalog's columns: no article parsed
-        old = _latest_dates(arts.laws, arts.effective_dates)
+        dates = arts.effective_dates
+        old = _latest_dates(arts.laws, dates)
     else:
-        old = _latest_dates((a.law for a in arts), (a.effective_date for a in arts))
+        dates = [a.effective_date for a in arts]
+        old = _latest_dates((a.law for a in arts), dates)
+    earlier = {a.law for a in whole  # an article whose indexed text is dated later than the batch's
+               if a.effective_date and (pos := previous.by_key.get(a.key)) is not None and (dates[pos] or "") > a.effective_date}
     for law, when in new.items():
-        if old.get(law, "") > when:
+        if old.get(law, "") > when and law in earlier:
             raise IndexError_(
                 f"{previous.path.parent}: this batch's {law} is older than the indexed text (in force from {when}; "
                 f"the index has text in force from {old[law]}); nothing was written — pass --allow-older to index "
