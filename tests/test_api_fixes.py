@@ -152,7 +152,7 @@ def test_mcp_search_takes_a_list_of_laws_too(mcp):
 
 
 # ---- 2. a paragraph or item the article lacks -----------------------------------------------------------------
-def test_an_article_key_with_a_missing_paragraph_says_so(client, mcp):
+def test_an_article_key_with_a_missing_paragraph_says_so(client, mcp, live):
     api = client.get("/api/articles/" + quote("민법 제750조 제2항"))
     assert api.status_code == 200
     body = api.json()
@@ -166,6 +166,12 @@ def test_an_article_key_with_a_missing_paragraph_says_so(client, mcp):
     got = tool.structured_content
     assert (got["key"], got["paragraph"], got["paragraph_exists"], got["notices"]) == (
         "민법 제750조", 2, False, ["cited article 민법 제750조 has no 제2항"])
+    # the Python API (StatuteService, what the MCP tool and a RAG framework call) says the same
+    from legalret.serve.statutes import StatuteService
+
+    direct = StatuteService(live).article("민법 제750조 제2항")
+    assert (direct["key"], direct["paragraph_exists"], direct["notices"]) == (
+        "민법 제750조", False, ["cited article 민법 제750조 has no 제2항"])
     # check_citation says the same of the same text
     check = anyio.run(mcp.call_tool, "check_citation", {"text": "민법 제750조 제2항"}).structured_content
     assert check["citations"][0]["paragraph_exists"] is False

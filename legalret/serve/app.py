@@ -50,12 +50,10 @@ from starlette.routing import Match
 
 from legalret.config import MAX_K, MAX_QUERY_CHARS, result_settings
 from legalret.errors import LegalretError
-from legalret.search.citations import find_citations
 from legalret.search.response import article_json, request_error, search_response
-from legalret.search.results import paragraph_exists
 from legalret.search.searcher import MODES, modes_help  # the fused modes and each registered retriever's own
 from legalret.serve.live import LiveSearcher
-from legalret.serve.statutes import decisions_json, find_article
+from legalret.serve.statutes import cited_parts, decisions_json, find_article
 from legalret.serve.wording import lawyer_view
 
 #: The page's files: name → content type. Nothing else under /static is ever served.
@@ -526,48 +524,6 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
 
 _STATIC_HEADERS = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
                    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"}
-
-
-def item_exists(article: Any, paragraph: int | None, item: int) -> bool:
-    """Whether ``article`` has 제``item``호 — in 제``paragraph``항 when one is named, else in any of its paragraphs
-    (제2호의2 counts as a 제2호 being there); False for a missing or deleted article (as :func:`paragraph_exists`)."""
-    if article is None or article.deleted:
-        return False
-    paragraphs = [p for p in article.paragraphs
-                  if paragraph is None or p.number == paragraph or (paragraph == 1 and p.number is None)]
-    return any(i.number.split("의")[0].strip() == str(item) for p in paragraphs for i in p.items)
-
-
-def cited_parts(searcher: Any, written: str, article: Any) -> dict[str, Any]:
-    """What an article request written with a 제N항 or 제N호 (``민법 제750조 제2항``) says of them — the article is
-    answered either way, but a part it lacks had been dropped without a word. ``notices``: one line per missing part,
-    worded as the search's notice (``cited article 민법 제750조 has no 제2항``); ``paragraph`` / ``paragraph_exists``
-    as ``check_citation`` gives them (and ``item`` / ``item_exists`` for a 호) — of the first part missing when the
-    key names several, else of the first named. Nothing but an empty ``notices`` for a plain key.
-
-    The key is read as :func:`~legalret.serve.statutes.find_article` read it (the query's citation rules)."""
-    text = (written or "").strip()
-    if article is None or text == article.key:
-        return {"notices": []}
-    read, _ = searcher.prepare.readable(text)
-    checked: list[tuple[dict[str, Any], str | None]] = []  # (the fields, the part missing or None), per part named
-    for c in find_citations(read, searcher.law_names):
-        if c.key != article.key or (c.paragraph is None and c.item is None):
-            continue
-        one: dict[str, Any] = {}
-        named = f"제{c.paragraph}항" if c.paragraph is not None else ""
-        if c.paragraph is not None:
-            one["paragraph"], one["paragraph_exists"] = c.paragraph, paragraph_exists(article, c.paragraph)
-        if c.item is not None:
-            one["item"] = c.item
-            one["item_exists"] = one.get("paragraph_exists", True) and item_exists(article, c.paragraph, c.item)
-        missing = (named if c.paragraph is not None and not one["paragraph_exists"] else
-                   f"{named} 제{c.item}호".strip() if c.item is not None and not one["item_exists"] else None)
-        checked.append((one, missing))
-    notices = [f"cited article {article.key} is deleted (삭제): it has no {missing}" if article.deleted else
-               f"cited article {article.key} has no {missing}" for _, missing in checked if missing]
-    fields = next((one for one, missing in checked if missing), checked[0][0] if checked else {})
-    return {**fields, "notices": list(dict.fromkeys(notices))}
 
 
 def stale_generation_note(served: str, problem: str) -> str:

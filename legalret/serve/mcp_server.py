@@ -51,7 +51,7 @@ from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 from legalret.errors import LegalretError
 from legalret.config import MAX_K, MAX_QUERY_CHARS
 from legalret.search.searcher import MODES
-from legalret.serve.app import _version, cited_parts, k_or_default, names_or_list
+from legalret.serve.app import _version, k_or_default, names_or_list
 from legalret.serve.live import LiveSearcher
 from legalret.serve.statutes import StatuteService
 from legalret.serve.wording import facts_excerpt
@@ -373,11 +373,8 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
         """Read one statute article in full: its text, title, chapter, and whether it is deleted (삭제). A key naming a
         paragraph or item ('민법 제750조 제2항') returns the article, with paragraph_exists / item_exists and a notice
         when the article lacks that part."""
-        found = answer(service.article, key)
-        gen = service.live.get()
-        article = gen.searcher.article(found["key"])  # (the generation that answered, but for a swap just now)
-        # a 제N항/제N호 the article lacks is said (it had been dropped without a word), as GET /api/articles says it
-        return ArticleResult(**found, **(cited_parts(gen.searcher, key, article) if article is not None else {}))
+        # (a 제N항/제N호 the article lacks is in its notices: it had been dropped without a word)
+        return ArticleResult(**answer(service.article, key))
 
     @server.tool(annotations=read_only)
     def check_citation(

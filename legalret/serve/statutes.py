@@ -64,10 +64,12 @@ class StatuteService:
     def article(self, key: str) -> dict[str, Any]:
         """One article by key, written as a person would: "민법 750", "민법 제750조", "상법 제651조의2"."""
         gen = self.live.get()
-        found, key = find_article(gen.searcher, key)
+        found, resolved = find_article(gen.searcher, key)
         if found is None:
-            raise LegalretError(f"key: no article {key!r} in this index")
-        return {**article_json(found, gen.searcher.in_force_on()), "generation": gen.name}
+            raise LegalretError(f"key: no article {resolved!r} in this index")
+        # a 제N항 (or 제N호) the key names that the article lacks is said, as check_citation and the search say it
+        return {**article_json(found, gen.searcher.in_force_on()), "generation": gen.name,
+                **cited_parts(gen.searcher, key, found)}
 
     # ---- citation check -------------------------------------------------------------------------
     def check_citations(self, text: str) -> dict[str, Any]:
@@ -177,3 +179,45 @@ def find_article(searcher, key: str | None) -> tuple[Any, str]:
         raise LegalretError(f"key: {why[0]}")
     resolved = articles[0] if articles else text
     return searcher.article(resolved), resolved
+
+
+def item_exists(article: Any, paragraph: int | None, item: int) -> bool:
+    """Whether ``article`` has 제``item``호 — in 제``paragraph``항 when one is named, else in any of its paragraphs
+    (제2호의2 counts as a 제2호 being there); False for a missing or deleted article (as :func:`paragraph_exists`)."""
+    if article is None or article.deleted:
+        return False
+    paragraphs = [p for p in article.paragraphs
+                  if paragraph is None or p.number == paragraph or (paragraph == 1 and p.number is None)]
+    return any(i.number.split("의")[0].strip() == str(item) for p in paragraphs for i in p.items)
+
+
+def cited_parts(searcher: Any, written: str, article: Any) -> dict[str, Any]:
+    """What an article request written with a 제N항 or 제N호 (``민법 제750조 제2항``) says of them — the article is
+    answered either way, but a part it lacks had been dropped without a word. ``notices``: one line per missing part,
+    worded as the search's notice (``cited article 민법 제750조 has no 제2항``); ``paragraph`` / ``paragraph_exists``
+    as ``check_citation`` gives them (and ``item`` / ``item_exists`` for a 호) — of the first part missing when the
+    key names several, else of the first named. Nothing but an empty ``notices`` for a plain key.
+
+    The key is read as :func:`~legalret.serve.statutes.find_article` read it (the query's citation rules)."""
+    text = (written or "").strip()
+    if article is None or text == article.key:
+        return {"notices": []}
+    read, _ = searcher.prepare.readable(text)
+    checked: list[tuple[dict[str, Any], str | None]] = []  # (the fields, the part missing or None), per part named
+    for c in find_citations(read, searcher.law_names):
+        if c.key != article.key or (c.paragraph is None and c.item is None):
+            continue
+        one: dict[str, Any] = {}
+        named = f"제{c.paragraph}항" if c.paragraph is not None else ""
+        if c.paragraph is not None:
+            one["paragraph"], one["paragraph_exists"] = c.paragraph, paragraph_exists(article, c.paragraph)
+        if c.item is not None:
+            one["item"] = c.item
+            one["item_exists"] = one.get("paragraph_exists", True) and item_exists(article, c.paragraph, c.item)
+        missing = (named if c.paragraph is not None and not one["paragraph_exists"] else
+                   f"{named} 제{c.item}호".strip() if c.item is not None and not one["item_exists"] else None)
+        checked.append((one, missing))
+    notices = [f"cited article {article.key} is deleted (삭제): it has no {missing}" if article.deleted else
+               f"cited article {article.key} has no {missing}" for _, missing in checked if missing]
+    fields = next((one for one, missing in checked if missing), checked[0][0] if checked else {})
+    return {**fields, "notices": list(dict.fromkeys(notices))}
