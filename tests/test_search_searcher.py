@@ -80,6 +80,10 @@ def test_invisible_characters_and_invented_paragraphs(searcher):
     assert res.keys == ["민법 제750조"] and res.notices == ["cited article 민법 제750조 has no 제9항"]
     assert "has no 제9항" in res[0].reasons[0]
     assert not searcher.search("민법 제750조 제1항", k=1).notices  # one unnumbered paragraph: its 제1항
+    # an invented 호 too (only the 항 had been checked: "민법 제750조 제9호" passed as an exact citation)
+    res = searcher.search("민법 제750조 제9호", k=1)
+    assert res.keys == ["민법 제750조"] and res.notices == ["cited article 민법 제750조 has no 제9호"]
+    assert "has no 제9호" in res[0].reasons[0]
     res = searcher.search("제750조", k=1)  # an article with no law: that notice alone ("only punctuation" was false)
     assert res.keys == [] and res.notices == ["'제750조' names no law; write it as e.g. '민법 제750조'"]
     res = searcher.search("구 민법 제750조", k=1)  # a former text: listed, and said (구 had been dropped silently)

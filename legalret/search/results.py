@@ -125,10 +125,10 @@ def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list
                 add(key, data.articles[data.by_key[key]], f"within the cited range '{span}'")
         listed = next((h for h in hits if h.key == c.key), None)
         if listed is not None:  # listed already: "제8조 제1항 및 제5항" still checks 제5항
-            if (c.paragraph is not None and not listed.article.deleted
-                    and not paragraph_exists(listed.article, c.paragraph)):
-                notes.append(f"cited article {c.key} has no 제{c.paragraph}항")
-                listed.reasons[-1] += f" — it has no 제{c.paragraph}항"
+            missing = None if listed.article.deleted else missing_part(listed.article, c)
+            if missing:
+                notes.append(f"cited article {c.key} has no {missing}")
+                listed.reasons[-1] += f" — it has no {missing}"
             continue
         pos = data.by_key.get(c.key)
         if pos is None:
@@ -142,11 +142,21 @@ def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list
         if art.deleted:
             notes.append(f"cited article {c.key} is deleted (삭제)")
             reason += " — article deleted (삭제)"
-        elif c.paragraph is not None and not paragraph_exists(art, c.paragraph):  # an invented 제9항 is no citation
-            notes.append(f"cited article {c.key} has no 제{c.paragraph}항")
-            reason += f" — it has no 제{c.paragraph}항"
+        elif missing := missing_part(art, c):  # an invented 제9항 (or 제9호) is no citation
+            notes.append(f"cited article {c.key} has no {missing}")
+            reason += f" — it has no {missing}"
         add(c.key, art, reason)
     return hits
+
+
+def missing_part(article: Article, cite: Any) -> str | None:
+    """The 제N항 (or 제N항 제M호, 제M호) ``cite`` names that ``article`` lacks, as a notice writes it; None when it has
+    them all (the search had checked the 항 only: 민법 제750조 제9호 passed as an exact citation)."""
+    if cite.paragraph is not None and not paragraph_exists(article, cite.paragraph):
+        return f"제{cite.paragraph}항"
+    if getattr(cite, "item", None) is not None and not item_exists(article, cite.paragraph, cite.item):
+        return f"제{cite.paragraph}항 제{cite.item}호" if cite.paragraph is not None else f"제{cite.item}호"
+    return None
 
 
 def paragraph_exists(article: Article | None, paragraph: int) -> bool:
@@ -156,6 +166,16 @@ def paragraph_exists(article: Article | None, paragraph: int) -> bool:
         return False
     numbers = {p.number for p in article.paragraphs}
     return paragraph in numbers or (paragraph == 1 and numbers == {None})
+
+
+def item_exists(article: Article | None, paragraph: int | None, item: int) -> bool:
+    """Whether ``article`` has 제``item``호 — in 제``paragraph``항 when one is named, else in any of its paragraphs
+    (제2호의2 counts as a 제2호 being there); False for a missing or deleted article (as :func:`paragraph_exists`)."""
+    if article is None or article.deleted:
+        return False
+    paragraphs = [p for p in article.paragraphs
+                  if paragraph is None or p.number == paragraph or (paragraph == 1 and p.number is None)]
+    return any(i.number.split("의")[0].strip() == str(item) for p in paragraphs for i in p.items)
 
 
 def cited_range(cite: QueryCitation, data: Any) -> tuple[str, list[str]]:

@@ -30,7 +30,7 @@ from legalret.keys import article_url, decision_url
 from legalret.search.cases import named_decisions
 from legalret.search.citations import find_citations, unresolved_citations
 from legalret.search.response import article_json, citation, request_error, search_response
-from legalret.search.results import MAX_RANGE, cited_range, paragraph_exists
+from legalret.search.results import MAX_RANGE, cited_range, item_exists, paragraph_exists
 from legalret.serve.live import LiveSearcher
 
 
@@ -179,16 +179,6 @@ def find_article(searcher, key: str | None) -> tuple[Any, str]:
         raise LegalretError(f"key: {why[0]}")
     resolved = articles[0] if articles else text
     return searcher.article(resolved), resolved
-
-
-def item_exists(article: Any, paragraph: int | None, item: int) -> bool:
-    """Whether ``article`` has 제``item``호 — in 제``paragraph``항 when one is named, else in any of its paragraphs
-    (제2호의2 counts as a 제2호 being there); False for a missing or deleted article (as :func:`paragraph_exists`)."""
-    if article is None or article.deleted:
-        return False
-    paragraphs = [p for p in article.paragraphs
-                  if paragraph is None or p.number == paragraph or (paragraph == 1 and p.number is None)]
-    return any(i.number.split("의")[0].strip() == str(item) for p in paragraphs for i in p.items)
 
 
 def cited_parts(searcher: Any, written: str, article: Any) -> dict[str, Any]:

@@ -290,7 +290,7 @@ const NOTICE_KO = [
    (m) => `아직 시행되지 않은 조문입니다: ${m[1].replace(/\(from (\d{4}-\d{2}-\d{2})\)/g, "($1 시행)")}. ` +
      "보이는 글은 그날부터 시행되는 글이며, 지금 시행 중인 글은 다를 수 있습니다 (국가법령정보센터에서 확인하세요)."],
   [/^cited article (.+?) is deleted/, (m) => `인용한 조문 ${m[1]}은(는) 삭제된 조문입니다.`],
-  [/^cited article (.+?) has no 제(\d+)항/, (m) => `인용한 조문 ${m[1]}에는 제${m[2]}항이 없습니다.`],
+  [/^cited article (.+?) has no (\S.*)$/, (m) => `인용한 조문 ${m[1]}에는 ${m[2]}${m[2].endsWith("항") ? "이" : "가"} 없습니다.`],
   [/^cited articles of (.+?) are listed though the law filter is (.+?): the query cites them/, (m) => `질문이 인용한 ${m[1]} 조문은 법령 필터(${m[2]}) 밖이지만 함께 보여 줍니다.`],
   [/^cited articles of (.+?) are listed though the kind filter is (.+?): the query cites them/, (m) => `질문이 인용한 ${m[1]} 조문은 종류 필터(${m[2]}) 밖이지만 함께 보여 줍니다.`],
   [/^'(.+?)' cites a former text of (.+?) \(구\): today's (.+?) is listed/,
