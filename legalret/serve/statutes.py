@@ -30,7 +30,7 @@ from legalret.keys import article_url, decision_url
 from legalret.search.cases import named_decisions
 from legalret.search.citations import find_citations, unresolved_citations
 from legalret.search.response import article_json, citation, request_error, search_response
-from legalret.search.results import MAX_RANGE, cited_range, item_exists, paragraph_exists
+from legalret.search.results import MAX_RANGE, cited_range, item_exists, missing_part, paragraph_exists
 from legalret.serve.live import LiveSearcher
 
 
@@ -198,15 +198,12 @@ def cited_parts(searcher: Any, written: str, article: Any) -> dict[str, Any]:
         if c.key != article.key or (c.paragraph is None and c.item is None):
             continue
         one: dict[str, Any] = {}
-        named = f"제{c.paragraph}항" if c.paragraph is not None else ""
         if c.paragraph is not None:
             one["paragraph"], one["paragraph_exists"] = c.paragraph, paragraph_exists(article, c.paragraph)
         if c.item is not None:
             one["item"] = c.item
             one["item_exists"] = one.get("paragraph_exists", True) and item_exists(article, c.paragraph, c.item)
-        missing = (named if c.paragraph is not None and not one["paragraph_exists"] else
-                   f"{named} 제{c.item}호".strip() if c.item is not None and not one["item_exists"] else None)
-        checked.append((one, missing))
+        checked.append((one, missing_part(article, c)))  # (worded as the search words it)
     notices = [f"cited article {article.key} is deleted (삭제): it has no {missing}" if article.deleted else
                f"cited article {article.key} has no {missing}" for _, missing in checked if missing]
     fields = next((one for one, missing in checked if missing), checked[0][0] if checked else {})
