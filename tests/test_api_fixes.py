@@ -9,7 +9,6 @@
 
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import quote
 
 import anyio
@@ -242,15 +241,12 @@ def test_instructions_name_the_laws_the_index_holds(labour, live):
 def test_instructions_for_an_index_of_many_laws_stay_short():
     from legalret.serve.mcp_server import index_laws
 
-    laws = [f"법{i:04d}" for i in range(3195)]
-    counts = {law: {"articles": (i * 7) % 500} for i, law in enumerate(laws)}
-    counts["민법"], counts["상법"] = {"articles": 1193}, {"articles": 1100}
-    searcher = SimpleNamespace(laws=[*laws, "민법", "상법"], data=SimpleNamespace(manifest={"laws": counts}))
-    line = index_laws(searcher)
+    # the five largest of 3,197 laws, as StatuteService.laws(limit=5) lists them (list_laws' order)
+    line = index_laws(["민법", "상법", "법0071", "법0142", "법0213"], 3197)
     assert line.startswith("3,197 laws (민법, 상법, ") and line.endswith(", and 3,192 more)") and len(line) < 120
-    one = index_laws(SimpleNamespace(laws=["근로기준법"], data=SimpleNamespace(manifest={})))
+    one = index_laws(["근로기준법"], 1)
     assert one == "1 law (근로기준법)"
-    assert index_laws(SimpleNamespace(laws=[], data=None)) == "no laws"
+    assert index_laws([], 0) == "no laws"
 
 
 def test_the_instructions_reach_a_client_over_stdio(labour):

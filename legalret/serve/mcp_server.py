@@ -68,27 +68,22 @@ INSTRUCTIONS = (
 INSTRUCTION_LAWS = 5
 
 
-def index_laws(searcher, shown: int = INSTRUCTION_LAWS) -> str:
-    """The laws of the served index in a few words, the largest first: "3 laws (민법, 상법, 민법 시행령)", "3,195 laws
-    (민법, 상법, 형법, 민사소송법, 근로기준법, and 3,190 more)" — from the manifest the searcher has already read (no scan of the articles).
-    The instructions had said "(민법, 상법, …)" whatever the index held (근로기준법 alone, say)."""
-    manifest = (getattr(getattr(searcher, "data", None), "manifest", None) or {}).get("laws") or {}
-    laws = list(searcher.laws)
-
-    def size(law: str) -> int:
-        info = manifest.get(law)
-        return -int(info.get("articles") or 0) if isinstance(info, dict) else 0
-
-    if not laws:
+def index_laws(largest: list[str], total: int) -> str:
+    """The laws of the served index in a few words — ``largest``, the first few of them by article count (what
+    :meth:`~legalret.serve.statutes.StatuteService.laws` lists first), of ``total``: "3 laws (민법, 상법, 민법 시행령)",
+    "3,195 laws (민법, 상법, 형법, 민사소송법, 근로기준법, and 3,190 more)". The instructions had said "(민법, 상법, …)"
+    whatever the index held (근로기준법 alone, say)."""
+    if not total:
         return "no laws"
-    largest = sorted(laws, key=size)[:shown]  # (stable: the manifest's order among laws of one size)
-    more = f", and {len(laws) - len(largest):,} more" if len(laws) > len(largest) else ""
-    return f"{len(laws):,} law{'s' if len(laws) != 1 else ''} ({', '.join(largest)}{more})"
+    more = f", and {total - len(largest):,} more" if total > len(largest) else ""
+    return f"{total:,} law{'s' if total != 1 else ''} ({', '.join(largest)}{more})"
 
 
-def instructions(searcher) -> str:
-    """The ``initialize`` instructions for the index ``searcher`` serves (its laws named, :func:`index_laws`)."""
-    return INSTRUCTIONS.format(laws=index_laws(searcher))
+def instructions(service: StatuteService) -> str:
+    """The ``initialize`` instructions for the index ``service`` serves: its largest laws named (the order list_laws
+    gives them in, :func:`index_laws`)."""
+    got = service.laws(limit=INSTRUCTION_LAWS)
+    return INSTRUCTIONS.format(laws=index_laws([entry["law"] for entry in got["laws"]], got["matching"]))
 
 
 #: The API's modes as an enum in the tool's schema (``Literal`` of a tuple lists its items).
@@ -324,9 +319,8 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
 
     The index is opened here, so a missing or broken index fails before any client connects."""
     service = StatuteService(index, warm=warm)
-    # (the laws of the generation opened just now: its manifest is read already, so this costs nothing at start)
-    server = LegalretMCPServer(SERVER_NAME, instructions=instructions(service.live.get(wait=False).searcher),
-                               version=_version(), log_level=log_level)
+    # (the laws of the generation opened just now: one pass over its law column, ~10 ms for every law)
+    server = LegalretMCPServer(SERVER_NAME, instructions=instructions(service), version=_version(), log_level=log_level)
     read_only = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
     def answer(call, *args, **kwargs) -> dict[str, Any]:
