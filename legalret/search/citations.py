@@ -337,7 +337,8 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
             notes.append(f"'{written} {cited}': {named} is not in this index ({hint})")
             prev_end = m.end()
             continue
-        elif m["num"] and ("제" in cited or m["para"] or m["branch"]):
+        elif m["num"] and ("제" in cited or m["para"] or m["branch"] or cited == query.strip()):
+            # (a bare 'N조' is an article only as the whole query: in running text it may be money, 3조 원)
             word = _LAST_WORD.search(name_end)  # a law's name mistyped where it ends: 민볍 제750조
             close = law_names.closest(word.group(1)) if word else []
             # else a law this index lacks but with a registered short name (근로기준볍 on the 민법+상법 index)
@@ -347,8 +348,9 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
             elif elsewhere:
                 notes.append(f"'{word.group(1)} {cited}': no law is named {word.group(1)} (did you mean {elsewhere[0]}? "
                              "it is not in this index)")
-            else:
-                notes.append(f"'{cited}' names no law; write it as e.g. '{law_names.example()} {cited}'")
+            else:  # the example as a citation is written ('750조' alone: '민법 제750조')
+                example = cited if "제" in cited or m["branch"] or m["para"] else f"제{m['num']}조"
+                notes.append(f"'{cited}' names no law; write it as e.g. '{law_names.example()} {example}'")
         prev_end, missing = m.end(), None
     return list(dict.fromkeys(notes))  # a reference written four times is one notice
 

@@ -31,10 +31,6 @@ from legalret.text import clean_query
 NO_WORDS = ("the query has no searchable words (only punctuation, symbols or particles); "
             "type some words or an article citation such as '민법 제750조'")
 
-#: A query that is only an article's number without 제 and without a law ('750조', '651조의2'): in running text such
-#: a number may be money (3조 원), so only the whole query is read as one — to say it names no law.
-_BARE_ARTICLE = re.compile(r"\s*(?P<num>\d{1,4})\s*조(?:\s*의\s*(?P<branch>\d{1,3}))?\s*")
-
 #: A lead byte of a UTF-8 character read as cp1252/latin-1 (Â…ô): what every mojibake the repair knows contains (the
 #: lead class of ``legalret.ingest.mojibake.alphabet._SUSPECT``, repeated so a clean query never imports that package).
 _BROKEN_LEAD = re.compile("[\u00c2-\u00f4]")
@@ -177,11 +173,7 @@ class QueryPreparer:
         a citation it could not resolve already has its notice, and '제750조' is not "only punctuation")."""
         if not cites:
             if not q.tokens:
-                bare = _BARE_ARTICLE.fullmatch(q.text)
-                if bare and not said:  # '750조' alone is an article number, not "only punctuation"
-                    cited = f"제{bare['num']}조" + (f"의{bare['branch']}" if bare["branch"] else "")
-                    q.notes.append(f"'{q.text.strip()}' names no law; write it as e.g. '{self.law_names.example()} {cited}'")
-                elif without_case_numbers(q.text) == q.text and not said:  # (a 사건번호 alone has its own notice)
+                if without_case_numbers(q.text) == q.text and not said:  # (a 사건번호 alone has its own notice)
                     q.notes.append(NO_WORDS)
                 return False
             return True
