@@ -299,15 +299,16 @@ def test_warnings_while_reading_are_said_and_reported(tmp_path, md_index):
 
 def test_a_file_with_uncertain_repairs_is_skipped_and_the_rest_of_the_batch_goes_on(tmp_path, md_index):
     """One uncertain-repair file stopped the whole batch ("nothing was indexed"): now it is skipped whole and named,
-    like an unreadable file, and the other files are indexed; its law stays as it was."""
+    like an unreadable file, and the other files are indexed; its law stays as it was, and the add exits 3."""
     import shutil
 
     broken = _broken(tmp_path, "\n\n##### 제999조 (시험)\n\n이 점 그 적 저 점\n")
     shutil.copytree(CIVIL_MD.parent.parent / "상법", broken.parent.parent / "상법")  # a clean file beside it
     before = Searcher(md_index).article("민법 제905조").body_text()
     r = _cli("index", "add", str(broken.parent.parent), "--index", str(md_index), "--json")
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 3, r.output
     result = json.loads(r.stdout.strip().splitlines()[-1])
+    assert result["files_skipped"] == 1 and r.stderr.splitlines()[-1].endswith("; exit 3")
     (skipped,) = result["skipped"]
     assert skipped.startswith(str(broken)) and "uncertain mojibake repair" in skipped
     assert "--accept-uncertain-repairs" in skipped and "skipped:" in r.stderr
@@ -394,8 +395,9 @@ def test_precedent_adds_say_what_they_skip_and_keep_one_copy_of_each_decision(tm
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "empty.md").write_text("", encoding="utf-8")
-    skipped, output = add(bad)
+    skipped, output = add(bad)  # a file that is no decision: a malformed record, counted (exit 0)
     assert skipped["memory"]["precedents_skipped"] == 1 and "skipped precedent:" in output and "empty.md" in output
+    assert skipped["files_skipped"] == 0
     empty = tmp_path / "empty"
     empty.mkdir()
     assert "no decision read from" in _error(_cli("index", "add", "--precedents", str(empty), "--index", str(index)))
@@ -403,7 +405,7 @@ def test_precedent_adds_say_what_they_skip_and_keep_one_copy_of_each_decision(tm
     cut = tmp_path / "cut"
     cut.mkdir()
     (cut / "a.md").write_text(text[: text.index("민법 제2조") + len("민법 제")], encoding="utf-8")
-    kept, output = add(cut)
+    kept, output = add(cut)  # a decision cut off: counted by the memory, exit 0 (exit 3 is for statute files)
     assert not kept["wrote"] and kept["memory"]["precedents_skipped"] == 1
     assert "ends without a final newline: cut off?" in output and "a.md" in output
 

@@ -78,19 +78,21 @@ def test_unchanged_re_add_writes_nothing(index):
 
 def test_a_malformed_articles_file_is_skipped_and_the_batch_goes_on(index):
     """`index add good.jsonl bad.jsonl`: the bad file is named on one line (and in the JSON report's ``skipped``),
-    the good one is added; the bad file's laws are left as they were."""
+    the good one is added; the bad file's laws are left as they were — and the exit code is 3, not 0 (a script had
+    no way to tell that a law it gave was not indexed)."""
     civil = [a for a in sup.articles() if a.law == "민법"]
     good = _jsonl(index.parent, [sup.amended(civil[0], "이 조문은 개정되었다.")])
     bad = index.parent / "bad.jsonl"  # an amended article, then a broken line: the amendment must not land
     bad.write_text(json.dumps(sup.amended(civil[1], "이 조문도 개정되었다.").to_dict(), ensure_ascii=False)
                    + "\n{not json\n", encoding="utf-8")
     r = _cli("index", "add", "--index", str(index), "--keep-missing", "--json", str(good), str(bad))
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 3, r.output
     report = json.loads(r.stdout.splitlines()[-1])
-    assert report["changed"] == 1 and report["wrote"] is True
+    assert report["changed"] == 1 and report["wrote"] is True and report["files_skipped"] == 1
     assert len(report["skipped"]) == 1 and report["skipped"][0].startswith(f"{bad}:2: not an article record")
     lines = [line for line in r.output.splitlines() if line.startswith("skipped:")]
     assert lines == [f"skipped: {report['skipped'][0]}"]
+    assert r.stderr.splitlines()[-1] == "indexed with 1 source file skipped (named above, not in the index); exit 3"
     texts = {a.key: a for a in load_index(index).articles}
     assert texts[civil[0].key] != civil[0] and texts[civil[1].key] == civil[1]
 

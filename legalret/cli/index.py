@@ -196,6 +196,22 @@ def _with_errors(read, sources: List[str], nothing: str):
     return stream()
 
 
+# ---- exit 3: a statute file of the batch was skipped whole ------------------------------------------------------
+#: The exit status of ``index build`` / ``index add`` when the batch was indexed but a statute file the user gave was
+#: not (``fix-text --strict`` exits 3 the same way: done, but look). It counts ``LoadedArticles.skipped``: files that
+#: yielded nothing (unreadable, undecodable, unparsable, a broken zip, an articles JSONL with a bad line, two undated
+#: texts of one law) and files whose mojibake repairs stayed uncertain — each a law the user asked for whose old text
+#: stays live. What a file that was read holds amiss keeps 0 (``warnings``, ``unread_articles``, certain repairs), and
+#: so do the precedents and facts archives: tens of thousands of records where a few malformed ones are the data, so
+#: the memory's own counts (``precedents_skipped``, ``facts_skipped``) say them. Nothing left to index is exit 1.
+EXIT_FILES_SKIPPED = 3
+
+#: the exit statuses, at the end of the commands' --help (an epilog: one paragraph, as wide as the terminal)
+_EXIT_HELP = ("Exit status: 0 done; 3 done, but a statute source file of the batch was skipped whole (unreadable, or "
+              "with uncertain mojibake repairs) — named on stderr and in --json (skipped, files_skipped), its laws left "
+              "as they were, the rest indexed; 1 an error, nothing written (as when nothing is left to index); 2 a "
+              "usage error. Malformed precedents or facts records are counted in the memory's report, exit 0.")
+
 _ACCEPT_HELP = ("Index statutes whose lossy mojibake repairs stayed uncertain (by default they are refused: "
                 "a wrong guess puts wrong words in the index; `legalret ingest --warnings` lists them).")
 
@@ -206,7 +222,7 @@ def _check_index_path(index: Path) -> None:
 
 
 # ---- index commands ---------------------------------------------------------------------------------
-@index_app.command("build")
+@index_app.command("build", epilog=_EXIT_HELP)
 def build_command(
     sources: List[str] = typer.Argument(..., help="Statute files/folders/globs/zips, articles JSONL, or a corpus manifest name (civil-commercial)."),
     index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory (default: $LEGALRET_INDEX or the cache dir)."),
@@ -242,7 +258,8 @@ def build_command(
             facts=_load_facts(facts) if facts else None,
             dense_weight=dense_weight, onnx_export=True,
         )
-    _print_report(report, as_json, loaded)
+    if _print_report(report, as_json, loaded):
+        raise typer.Exit(EXIT_FILES_SKIPPED)
 
 
 @contextmanager
@@ -262,7 +279,7 @@ def _said_if_interrupted(index: Path):
         raise
 
 
-@index_app.command("add")
+@index_app.command("add", epilog=_EXIT_HELP)
 def add_command(
     sources: Optional[List[str]] = typer.Argument(None, help="New or amended statutes (same forms as `index build`)."),
     index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory."),
@@ -293,7 +310,8 @@ def add_command(
             precedents=_load_precedents(precedents) if precedents else None,
             facts=_load_facts(facts) if facts else None,
         )
-    _print_report(report, as_json, loaded)
+    if _print_report(report, as_json, loaded):
+        raise typer.Exit(EXIT_FILES_SKIPPED)
 
 
 @index_app.command("rollback")
@@ -339,7 +357,10 @@ def export_command(
     console.print(f"{index}: queries are embedded by the ONNX export at {path}", highlight=False, soft_wrap=True)
 
 
-def _print_report(report, as_json: bool, loaded: LoadedArticles) -> None:
+def _print_report(report, as_json: bool, loaded: LoadedArticles) -> int:
+    """The report (JSON on stdout, or the summary on stderr) and, when statute files were skipped whole, one last
+    line on stderr saying so; returns how many were (the command then exits :data:`EXIT_FILES_SKIPPED`)."""
+    skipped = len(loaded.skipped)
     if as_json:
         d = {k: getattr(report, k) for k in ("generation", "wrote", "articles", "searchable", "laws", "added", "changed", "removed",
                                               "unchanged", "duplicates", "duplicate_keys", "tokenized", "encoded", "vectors_cached", "memory", "timings",
@@ -349,8 +370,19 @@ def _print_report(report, as_json: bool, loaded: LoadedArticles) -> None:
         d["skipped"] = loaded.skipped  # source files not read (file:line: reason), their laws left as they were
         d["warnings"] = loaded.warnings
         d["unread_articles"] = loaded.incomplete  # law → articles that could not be read (the law's others kept)
+        d["files_skipped"] = skipped  # more than 0: the command exits 3
         sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
-        return
+    else:
+        _print_summary(report)
+    if skipped:
+        console.print(f"{'indexed' if report.wrote else 'nothing new written'} with {skipped} source "
+                      f"file{'s' if skipped > 1 else ''} skipped (named above, not in the index"
+                      f"{'' if as_json else '; --json lists them'}); exit {EXIT_FILES_SKIPPED}",
+                      highlight=False, soft_wrap=True)
+    return skipped
+
+
+def _print_summary(report) -> None:
     if not report.wrote:
         up_to_date = f" ({report.unchanged} articles already up to date)" if report.unchanged else ""
         console.print(f"[bold]{escape(str(report.index_dir))}[/] ({report.generation}): unchanged — nothing new"
