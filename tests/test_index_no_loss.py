@@ -433,6 +433,45 @@ def test_an_older_text_of_a_law_does_not_replace_the_newer_one(tmp_path):
     assert "권리는 남용하지 못한다." in Searcher(index).article("민법 제2조").body_text()
 
 
+def test_a_text_whose_dates_are_no_dates_is_skipped_not_indexed_undated(tmp_path):
+    """A new user's finding: an older 주택임대차보호법 with '공포일자: 2010-13-01', '시행일자: 20100601x' was read as undated,
+    so the older-text guard let it through — `index add` replaced the newer text, every article's dates became null, exit
+    0 and no word (`ingest --strict`: 0 warnings); a date-only change to '공포일자: 2025-13-45' nulled them all too. Such
+    a file is now skipped whole and named (file:line: field), the rest of the batch is indexed, exit 3."""
+    index = tmp_path / "idx"
+    assert _cli("index", "build", str(CIVIL_MD), "--index", str(index), "--model", "none").exit_code == 0
+    before = {a.key: (a.body_text(), a.promulgated, a.effective_date) for a in load_index(index).articles}
+    newer = CIVIL_MD.read_text(encoding="utf-8")
+    assert newer.count("공포일자: 2026-03-17") == newer.count("시행일자: 2026-03-17") == 1
+    line = newer.split("\n").index("공포일자: 2026-03-17") + 1
+    decree = FIXTURES / "ingest" / "markdown" / "상법" / "시행령.md"
+    variants = {
+        "older": (newer.replace("공포일자: 2026-03-17", "공포일자: 2010-13-01").replace("시행일자: 2026-03-17", "시행일자: 20100601x")
+                  .replace("권리는 남용하지 못한다.", "옛 문장."), "'2010-13-01'"),
+        "date-only": (newer.replace("공포일자: 2026-03-17", "공포일자: 2025-13-45"), "'2025-13-45'"),
+    }
+    for name, (text, value) in variants.items():
+        batch = tmp_path / name
+        (batch / "민법").mkdir(parents=True)
+        (batch / "민법" / "법률.md").write_text(text, encoding="utf-8")
+        (batch / "상법").mkdir()
+        (batch / "상법" / "시행령.md").write_text(decree.read_text(encoding="utf-8"), encoding="utf-8")
+        r = _cli("index", "add", str(batch), "--index", str(index), "--json")
+        assert r.exit_code == 3, r.output
+        named = f"{batch / '민법' / '법률.md'}:{line}: 공포일자: {value} is not a date (YYYY-MM-DD)"
+        assert f"skipped: {named}" in r.stderr
+        assert json.loads(r.stdout.strip().splitlines()[-1])["skipped"] == [named]
+        articles = load_index(index).articles
+        assert {a.key: (a.body_text(), a.promulgated, a.effective_date) for a in articles if a.law == "민법"} == before
+        assert any(a.law == "상법 시행령" for a in articles)  # the rest of the batch is in
+        assert "권리는 남용하지 못한다." in Searcher(index).article("민법 제2조").body_text()
+    # ingest names it too, and --strict refuses it (it had reported 0 warnings and written the undated articles)
+    out = tmp_path / "x.jsonl"
+    r = _cli("ingest", str(tmp_path / "older"), "--out", str(out), "--strict")
+    assert r.exit_code != 0 and not out.exists()
+    assert f"{tmp_path / 'older' / '민법' / '법률.md'}:{line}: 공포일자: '2010-13-01' is not a date" in r.output
+
+
 def test_a_batch_lacking_the_article_amended_last_is_not_older(tmp_path):
     """law.go.kr dates each article: a file without the article amended last (here 제4조, 2026) has an earlier latest
     date than the index, yet dates every other article as the index does — not an older text of the law."""

@@ -262,3 +262,31 @@ def test_each_law_of_a_list_gets_its_own_lines():
     docs = parse_lawgo_json(text, "two.json")
     lines = [i + 1 for i, line in enumerate(text.split("\n")) if '"0001001"' in line]
     assert [d.articles[0].line for d in docs] == lines and len(set(lines)) == 2
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize("old, new, field, line", [
+    ({"json": '"공포일자": "20241001"', "xml": "<공포일자>20241001<"}, "20241301", "기본정보.공포일자", {"json": 8, "xml": 5}),
+    ({"json": '"시행일자": "20250101"', "xml": "<시행일자>20250101<"}, "2025010x", "기본정보.시행일자", {"json": 10, "xml": 9}),
+    # an article's own date: the file fails, as for the law's (read as absent, it took the law's date without a word)
+    ({"json": '"조문시행일자": "20260101"', "xml": "<조문시행일자>20260101<"}, "20260231",
+     "조문단위[6].조문시행일자 (조문키 0004001)", {"json": 43, "xml": 86}),
+])
+def test_a_date_that_is_no_date_is_a_source_error_naming_line_and_field(fixtures_dir, fmt, old, new, field, line):
+    text = (fixtures_dir / "ingest" / "lawgo" / f"테스트법.{fmt}").read_text(encoding="utf-8")
+    parse = parse_lawgo_json if fmt == "json" else parse_lawgo_xml
+    assert text.count(old[fmt]) == 1
+    with pytest.raises(SourceError) as e:
+        parse(text.replace(old[fmt], old[fmt].replace(old[fmt][-9:-1], new)), f"테스트법.{fmt}")
+    assert (e.value.path, e.value.line, e.value.field) == (f"테스트법.{fmt}", line[fmt], field)
+    assert e.value.reason == f"{new!r} is not a date (YYYYMMDD)"
+
+
+def test_absent_and_empty_dates_still_read():
+    """Undated texts exist: no 공포일자/시행일자, or empty ones (law.go.kr writes '' for fields it has no value of)."""
+    data = {"법령": {"기본정보": {"법령명_한글": "테스트법", "공포일자": "", "시행일자": {"content": ""}}, "조문": {"조문단위": [
+        {"조문번호": "1", "조문여부": "조문", "조문키": "0001001", "조문시행일자": "", "조문내용": "제1조(목적) 목적"},
+        {"조문번호": "2", "조문여부": "조문", "조문키": "0002001", "조문시행일자": "20240229", "조문내용": "제2조(끝) 끝"}]}}}
+    [doc] = parse_lawgo_json(json.dumps(data, ensure_ascii=False), "t.json")
+    assert (doc.promulgated, doc.effective_date) == (None, None)
+    assert [a.effective_date for a in doc.articles] == [None, "2024-02-29"]

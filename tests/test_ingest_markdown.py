@@ -220,6 +220,45 @@ def test_valid_yaml_front_matter_reads_as_yaml():
     assert (doc.law, doc.law_id, doc.promulgated) == ("프론트법", "000123", "2024-01-02")
 
 
+@pytest.mark.parametrize("front, line, field, value", [
+    ("공포일자: 2010-13-01\n시행일자: 2010-06-01\n", 4, "공포일자", "2010-13-01"),  # no 13th month
+    ("공포일자: 2010-01-01\n시행일자: 20100601x\n", 5, "시행일자", "20100601x"),
+    ("시행일자: 2025-02-31\n", 4, "시행일자", "2025-02-31"),  # a day February has not
+    ("공포일자: '2025-13-45'\n", 4, "공포일자", "2025-13-45"),
+    ("공포일자: 2010-01-01\n공포일자: 2010-00-01\n", 5, "공포일자", "2010-00-01"),  # the value read is the last one's
+    # a line that makes the front matter go through YAML, whose own date reading had failed at the first line
+    ("공포일자: 2010-13-01\n소관부처: [법무부]\n", 4, "공포일자", "2010-13-01"),
+])
+def test_a_date_that_is_no_date_is_a_source_error_naming_line_and_field(front, line, field, value):
+    """Read as None, '공포일자: 2010-13-01' made an older text undated: index add's older-text guard skipped it and it
+    replaced the newer text, every article losing its date, exit 0 and no warning (ingest --strict: 0 warnings)."""
+    with pytest.raises(SourceError) as e:
+        parse_markdown(f"---\n제목: 시험법\n법령구분: 법률\n{front}---\n{_BODY}", "시험법/법률.md")
+    assert (e.value.path, e.value.line, e.value.field) == ("시험법/법률.md", line, field)
+    assert str(e.value) == f"시험법/법률.md:{line}: {field}: {value!r} is not a date (YYYY-MM-DD)"
+
+
+@pytest.mark.parametrize("front, promulgated, effective", [
+    ("", None, None),  # undated texts exist: absent dates stay allowed
+    ("공포일자:\n시행일자: ''\n", None, None),  # and so do empty ones
+    ("공포일자: 20100601\n시행일자: 2010.6.1\n", "2010-06-01", "2010-06-01"),  # the forms read before still read
+    ("공포일자: 2010. 6. 1.\n시행일자: 2024-02-29\n", "2010-06-01", "2024-02-29"),
+])
+def test_absent_empty_and_other_forms_of_dates_still_read(front, promulgated, effective):
+    doc = parse_markdown(f"---\n제목: 시험법\n{front}---\n{_BODY}", "시험법/법률.md")
+    assert (doc.promulgated, doc.effective_date) == (promulgated, effective)
+    assert all((a.promulgated, a.effective_date) == (promulgated, effective) for a in doc.articles)
+
+
+def test_a_merge_conflict_side_whose_date_is_no_date_is_a_source_error():
+    """Which side is the latest promulgation cannot be told: the side with the unreadable date had lost silently."""
+    lines = ["---", "제목: 시험법", "<<<<<<< HEAD", "공포일자: 2026-13-31", "=======", "공포일자: 2013-08-13",
+             ">>>>>>> abc", "---", "<<<<<<< HEAD", "new", "=======", "old", ">>>>>>> abc"]
+    with pytest.raises(SourceError) as e:
+        resolve_merge_conflicts(lines, "시험법/법률.md")
+    assert (e.value.line, e.value.field) == (4, "공포일자") and "'2026-13-31' is not a date" in e.value.reason
+
+
 _PROMULGATED_NOT_IN_FORCE = """---
 제목: 시험고용법
 법령구분: 법률

@@ -10,6 +10,8 @@ Usage::
 
     normalize_kind("대통령령", "민법 시행령")   # '시행령'
     iso_date("20250131")                       # '2025-01-31'
+    source_date("2010-13-01", "법률.md", "공포일자", line=4)
+    # SourceError: 법률.md:4: 공포일자: '2010-13-01' is not a date (YYYY-MM-DD)
 
 The small helpers here are shared by the parsers so that every source agrees on kinds, dates,
 branch recovery and the 삭제 (deleted) convention.
@@ -17,6 +19,7 @@ branch recovery and the 삭제 (deleted) convention.
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -89,16 +92,37 @@ _DATE = re.compile(r"^\s*(\d{4})[-. ]*(\d{1,2})[-. ]*(\d{1,2})\.?\s*$")
 
 
 def iso_date(value) -> str | None:
-    """``'20250131'``, ``'2025-01-31'``, ``'2025. 1. 31.'`` → ``'2025-01-31'``; empty/invalid → None."""
+    """``'20250131'``, ``'2025-01-31'``, ``'2025. 1. 31.'`` → ``'2025-01-31'``; empty/invalid → None — and so is a
+    date no calendar has (``'2025-02-31'``, ``'2025-13-01'``). Readers of statute files use :func:`source_date`."""
     if value is None:
         return None
     m = _DATE.match(str(value))
     if not m:
         return None
     y, mo, d = int(m[1]), int(m[2]), int(m[3])
-    if not (1 <= mo <= 12 and 1 <= d <= 31):
+    try:
+        datetime.date(y, mo, d)
+    except ValueError:
         return None
     return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def source_date(value, source: str, field: str, *, line: int | None = None, form: str = "YYYY-MM-DD") -> str | None:
+    """A date field of a statute source (공포일자, 시행일자, 조문시행일자) → ISO, as :func:`iso_date` reads it.
+
+    Absent or empty → None (undated texts exist). Present but not a real date — malformed (``20100601x``) or impossible
+    (``2025-02-31``) — is a :class:`SourceError` naming the file, ``line`` and ``field``, so the file is skipped whole:
+    read as None, an older text had passed ``index add``'s older-text guard (it skips undated laws) and replaced the
+    newer one, every article losing its date, without a word. ``form`` is the form the message asks for."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    date = iso_date(text)
+    if date is None:
+        raise SourceError(source, f"{text!r} is not a date ({form})", line=line, field=field)
+    return date
 
 
 def clean(text: str) -> str:

@@ -23,7 +23,8 @@ Shapes handled: 항/호/목 as a dict or a list of dicts; a 항 dict without 항
 any text field as a string or as nested lists of lines; 조문여부 ``전문`` rows (one or several
 편/장/절/관 headings) set the chapter path of the articles after them; ``제16조 삭제 <2004.1.29>``
 marks a deleted article; 조문시행일자 is each article's effective date. A malformed article is a
-warning naming its 조문키 and line; the rest of the law is still read.
+warning naming its 조문키 and line; the rest of the law is still read. A date that is there but no date (공포일자,
+시행일자 or 조문시행일자 ``2025023x``, ``20250231``) is a :class:`SourceError` for the file, naming the field and its line.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from xml.parsers import expat
 from legalret.articles import Article, Item, Paragraph, SubItem
 from legalret.errors import SourceError
 from legalret.ingest.document import (
-    BranchCounter, LawDocument, clean, enter_chapter, is_deleted_body, iso_date, normalize_kind,
+    BranchCounter, LawDocument, clean, enter_chapter, is_deleted_body, normalize_kind, source_date,
 )
 from legalret.text import circled_to_int, normalize, strip_notes
 
@@ -70,7 +71,7 @@ def parse_lawgo_json(text: str, source: str = "", *, fix: Fix | None = None) -> 
     if fix is not None:  # keys in mojibake behind \u escapes (json.dump's default ensure_ascii), which the repair of
         # the whole text before parsing cannot see: read them now, as the values are read one by one
         objects = [_fixed_keys(obj, fix) if isinstance(obj, dict) and "법령" not in obj else obj for obj in objects]
-    return [_parse_law(obj, source, fix, lines, fmt="lawgo-json") for obj in objects]
+    return [_parse_law(obj, source, fix, lines, fmt="lawgo-json", text=text) for obj in objects]
 
 
 def _fixed_keys(value: Any, fix: Fix) -> Any:
@@ -106,11 +107,12 @@ def parse_lawgo_xml(text: str, source: str = "", *, fix: Fix | None = None) -> l
         if found is None:
             raise SourceError(source, f"root element <{tag}> is not <법령> and holds no <법령>", line=1, field="법령")
         laws = found if isinstance(found, list) else [found]
-    return [_parse_law({"법령": law}, source, fix, lines, fmt="lawgo-xml") for law in laws]
+    return [_parse_law({"법령": law}, source, fix, lines, fmt="lawgo-xml", text=text) for law in laws]
 
 
 # ---- the shared tree walk ------------------------------------------------------------------------
-def _parse_law(obj: Any, source: str, fix: Fix | None, lines: dict[str, deque[int]], fmt: str) -> LawDocument:
+def _parse_law(obj: Any, source: str, fix: Fix | None, lines: dict[str, deque[int]], fmt: str,
+               text: str = "") -> LawDocument:
     fix = fix or (lambda s: s)
     law = obj.get("법령") if isinstance(obj, dict) else None
     if not isinstance(law, dict):
@@ -126,8 +128,8 @@ def _parse_law(obj: Any, source: str, fix: Fix | None, lines: dict[str, deque[in
         law=name,
         kind=normalize_kind(_text(info.get("법종구분"), fix), name),
         law_id=_text(info.get("법령ID")),
-        promulgated=iso_date(_text(info.get("공포일자"))),
-        effective_date=iso_date(_text(info.get("시행일자"))),
+        promulgated=_date(info.get("공포일자"), source, "공포일자", "기본정보.공포일자", text),
+        effective_date=_date(info.get("시행일자"), source, "시행일자", "기본정보.시행일자", text),
         source=source,
         format=fmt,
     )
@@ -147,7 +149,8 @@ def _parse_law(obj: Any, source: str, fix: Fix | None, lines: dict[str, deque[in
             if _text(unit.get("조문여부"), fix) == "전문":  # (in mojibake, 전문 rows had been read as articles)
                 chapter = _update_chapter(chapter, _lines(unit.get("조문내용"), fix))
                 continue
-            article = _article(unit, doc, chapter, branches, fix)
+            date_field = f"조문단위[{index}].조문시행일자" + (f" (조문키 {key})" if key else "")
+            article = _article(unit, doc, chapter, branches, fix, date_field=date_field, line=line, text=text)
         except (ValueError, TypeError, AttributeError) as e:
             doc.warnings.append(SourceError(source, f"skipped a malformed article: {e}", line=line, field=where))
             doc.dropped += 1
@@ -168,7 +171,8 @@ def _parse_law(obj: Any, source: str, fix: Fix | None, lines: dict[str, deque[in
     return doc
 
 
-def _article(unit: dict, doc: LawDocument, chapter, branches: BranchCounter, fix: Fix) -> Article:
+def _article(unit: dict, doc: LawDocument, chapter, branches: BranchCounter, fix: Fix, *,
+             date_field: str = "조문시행일자", line: int | None = None, text: str = "") -> Article:
     raw_number = _text(unit.get("조문번호"))
     if not raw_number.isdigit():
         raise ValueError(f"조문번호 {raw_number!r} is not a number")
@@ -184,7 +188,9 @@ def _article(unit: dict, doc: LawDocument, chapter, branches: BranchCounter, fix
         if m:
             title = title or clean(m[3] or "")
             body_lines[0] = body_lines[0][m.end():]
-    own = iso_date(_text(unit.get("조문시행일자")))  # the article's own 시행일자, exact: its notes need not tell
+    # the article's own 시행일자, exact: its notes need not tell (one that is there but no date fails the file, as a
+    # 공포일자 that is no date does: read as absent, the article had silently taken the law's date)
+    own = _date(unit.get("조문시행일자"), doc.source, "조문시행일자", date_field, text, near=line)
     article = Article(law=doc.law, number=number, branch=branch, title=strip_notes(title) or title,
                       law_id=doc.law_id, kind=doc.kind, chapter=[h for _, h in chapter],
                       effective_date=own or doc.effective_date, promulgated=None if own else doc.promulgated,
@@ -249,6 +255,26 @@ def _update_chapter(chapter: list[tuple[int, str]], lines: list[str]) -> list[tu
 
 
 # ---- value helpers --------------------------------------------------------------------------------
+def _date(value: Any, source: str, key: str, field: str, text: str, near: int | None = None) -> str | None:
+    """A date field (``'20250131'``) → ISO; absent or empty → None; there but no date → :class:`SourceError` naming
+    ``field`` and the line of ``key`` holding that value in ``text`` (the one nearest line ``near``, else ``near``)."""
+    raw = _text(value)
+    try:
+        return source_date(raw, source, field, form="YYYYMMDD")
+    except SourceError as e:
+        raise SourceError(source, e.reason, line=_value_line(text, key, raw.strip(), near), field=field) from None
+
+
+def _value_line(text: str, key: str, value: str, near: int | None) -> int | None:
+    """The line of ``"key": "value"`` (JSON) or ``<key …>value`` (XML) in ``text``: the one nearest ``near``."""
+    k, v = re.escape(key), re.escape(value)
+    found = [text.count("\n", 0, m.start()) + 1
+             for m in re.finditer(rf'"{k}"\s*:\s*"?\s*{v}|<{k}(?:\s[^>]*)?>\s*(?:<!\[CDATA\[)?\s*{v}', text)]
+    if not found:
+        return near
+    return found[0] if near is None else min(found, key=lambda n: abs(n - near))
+
+
 def _as_list(value: Any) -> list:
     if value is None or value == "":
         return []

@@ -48,7 +48,7 @@ import re
 from legalret.articles import Article, Item, Paragraph, SubItem
 from legalret.errors import SourceError
 from legalret.ingest.document import (
-    BranchCounter, LawDocument, clean, enter_chapter, is_deleted_body, iso_date, normalize_kind,
+    BranchCounter, LawDocument, clean, enter_chapter, is_deleted_body, normalize_kind, source_date,
 )
 from legalret.text import CIRCLED, circled_to_int, normalize, strip_notes
 
@@ -68,11 +68,13 @@ def _unescape(text: str) -> str:
 
 
 # ---- front matter and merge conflicts ---------------------------------------------------------------
-def resolve_merge_conflicts(lines: list[str]) -> tuple[list[tuple[int, str]], str | None]:
+def resolve_merge_conflicts(lines: list[str], source: str = "") -> tuple[list[tuple[int, str]], str | None]:
     """Drop git conflict markers, keeping the side of the latest promulgation in every hunk.
 
     Returns ``[(lineno, line), …]`` (original 1-based line numbers kept, so errors still point into
     the file as it is on disk) and which side was kept (``'ours'``/``'theirs'``, None without conflicts).
+    A side whose 공포일자 is there but no date is a :class:`SourceError` (``source``, its line): which side is
+    newer cannot be told.
     """
     if not any(line.startswith("<<<<<<< ") for line in lines):
         return list(enumerate(lines, 1)), None
@@ -81,7 +83,8 @@ def resolve_merge_conflicts(lines: list[str]) -> tuple[list[tuple[int, str]], st
     def recency(side: str) -> tuple[str, int]:
         front = _front_matter_dict([line for _, line in sides[side]])
         mst = front.get("법령MST", "")
-        return (iso_date(front.get("공포일자")) or "", int(mst) if mst.isdigit() else 0)
+        promulgated = source_date(front.get("공포일자"), source, "공포일자", line=_front_line(sides[side], "공포일자"))
+        return (promulgated or "", int(mst) if mst.isdigit() else 0)
 
     # Ties keep 'ours' (HEAD): in the real mirror tied hunks differ only in whitespace.
     keep = "theirs" if recency("theirs") > recency("ours") else "ours"
@@ -101,6 +104,18 @@ def _one_side(lines: list[str], side: str) -> list[tuple[int, str]]:
         elif state is None or state == side:
             out.append((lineno, line))
     return out
+
+
+def _front_line(lines: list[tuple[int, str]], key: str) -> int | None:
+    """The line of ``key:`` in the front matter of ``[(lineno, line), …]`` (the last one: it is the value read)."""
+    found = None
+    for lineno, line in lines[1:]:
+        if line.strip() == "---":
+            break
+        m = _FRONT_KEY.match(line)
+        if m and m[1].strip() == key:
+            found = lineno
+    return found
 
 
 def _front_matter_dict(lines: list[str]) -> dict[str, str]:
@@ -133,7 +148,7 @@ def _check_front_matter(lines: list[tuple[int, str]], source: str) -> dict[str, 
 
     text = "\n".join(line for _, line in lines)
     try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(text, Loader=_front_loader(yaml))
     except (yaml.YAMLError, ValueError) as e:  # ValueError: text YAML cannot hold (lone surrogates)
         mark = getattr(e, "context_mark", None) or getattr(e, "problem_mark", None)
         at = min(mark.line, len(lines) - 1) if mark is not None and lines else 0
@@ -149,6 +164,22 @@ def _check_front_matter(lines: list[tuple[int, str]], source: str) -> dict[str, 
         return {}
     return {str(k): "" if v is None else str(v) for k, v in data.items()
             if v is None or isinstance(v, (str, int, float, datetime.date))}
+
+
+_LOADER = None
+
+
+def _front_loader(yaml):
+    """The safe loader, with dates kept as the text written: YAML's own reading made ``공포일자: 2010-13-01`` an
+    'invalid YAML: month must be in 1..12' at the first line; the date check names its line and field."""
+    global _LOADER
+    if _LOADER is None:
+        class FrontLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            pass
+
+        FrontLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+        _LOADER = FrontLoader
+    return _LOADER
 
 
 def _yaml_scalar(value: str) -> str:
@@ -191,7 +222,7 @@ def parse_markdown(text: str, source: str = "", *, kind: str | None = None) -> L
         raise SourceError(source, "empty file")
     lines = text.split("\n")
     if "<<<<<<< " in text:
-        numbered, side = resolve_merge_conflicts(lines)
+        numbered, side = resolve_merge_conflicts(lines, source)
     else:
         numbered, side = list(enumerate(lines, 1)), None
     if not numbered or numbered[0][1].strip().lstrip("\ufeff") != "---":
@@ -210,8 +241,10 @@ def parse_markdown(text: str, source: str = "", *, kind: str | None = None) -> L
         law=law,
         kind=normalize_kind(kind or front.get("법령구분"), law),
         law_id=front.get("법령ID", ""),
-        promulgated=iso_date(front.get("공포일자")),
-        effective_date=iso_date(front.get("시행일자")),
+        # present but no date ('2010-13-01'): the file is skipped, named — read as undated, it passed index add's
+        # older-text guard and replaced the newer text
+        promulgated=source_date(front.get("공포일자"), source, "공포일자", line=_front_line(numbered, "공포일자")),
+        effective_date=source_date(front.get("시행일자"), source, "시행일자", line=_front_line(numbered, "시행일자")),
         source=source,
         format="markdown",
     )
