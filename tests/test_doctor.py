@@ -76,7 +76,38 @@ def test_cli_doctor_json_and_brief():
     assert {p["name"] for p in data["packages"]} >= {"torch", "transformers", "peft", "faiss-cpu", "kiwipiepy", "bm25s"}
     assert set(data["runtime"]) >= {"cpu_bf16", "cuda"}
     brief = subprocess.run([sys.executable, "-m", "legalret", "doctor", "--brief"], capture_output=True, text=True)
-    assert brief.returncode == 0 and brief.stderr.startswith("legalret doctor: Python")
+    assert brief.returncode == 0 and brief.stdout.startswith("legalret doctor: Python") and not brief.stderr
+
+
+def test_cli_doctor_report_is_on_stdout():
+    """``legalret doctor > doc.txt`` keeps the report (it went to stderr: a 0-byte file)."""
+    out = subprocess.run([sys.executable, "-m", "legalret", "doctor"], capture_output=True, text=True)
+    assert out.returncode == 0 and not out.stderr, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("legalret doctor: Python") and any(line.startswith("  torch ") for line in lines)
+    assert lines[-1].startswith("  device: CPU") and "\x1b[" not in out.stdout  # (no colour codes in a file)
+
+
+def test_cli_doctor_problems_are_part_of_the_report(monkeypatch):
+    from typer.testing import CliRunner
+
+    from legalret.cli import app
+
+    broken = doctor.Report("3.11.7", [], ["transformers 5.24.0 needs peft >=0.22: bash scripts/setup.sh"], LOCK)
+    monkeypatch.setattr(doctor, "diagnose", lambda: broken)
+    monkeypatch.setattr(doctor, "runtime", lambda: {"cpu_bf16": True, "cuda": False, "cuda_bf16": False,
+                                                    "cuda_device": None})
+    runner = CliRunner()
+    plain = runner.invoke(app, ["doctor"])
+    assert plain.exit_code == 1 and not plain.stderr
+    assert plain.stdout.splitlines()[0].endswith("; 1 problem(s)")
+    assert plain.stdout.splitlines()[-1] == "problem: transformers 5.24.0 needs peft >=0.22: bash scripts/setup.sh"
+    brief = runner.invoke(app, ["doctor", "--brief"])
+    assert brief.exit_code == 1 and len(brief.stdout.splitlines()) == 2 and "problem: transformers" in brief.stdout
+    # --json: the problems are in the JSON on stdout, and said on stderr (as before)
+    as_json = runner.invoke(app, ["doctor", "--json"])
+    assert as_json.exit_code == 1 and json.loads(as_json.stdout)["problems"] == broken.problems
+    assert as_json.stderr.strip() == "problem: transformers 5.24.0 needs peft >=0.22: bash scripts/setup.sh"
 
 
 def test_setup_skips_pip_when_the_lock_is_satisfied():

@@ -187,7 +187,10 @@ def opening_index(tmp_path_factory):
 def test_lines_that_are_not_messages_get_json_rpc_errors(index):
     """A line that is not JSON gets −32700, JSON that is no JSON-RPC message −32600 (``id: null``), and so does a
     request whose id is null (the SDK took it for a notification: no answer, its client waited for ever); a blank
-    line nothing; the server goes on to answer the next request."""
+    line nothing; the server goes on to answer the next request. Whenever the line has an id, the error carries it
+    (``params: "x"`` and a fractional id had been answered with ``id: null``: the client waiting on its id hung), and
+    says what was wrong — a request before initialize and a string for ``arguments`` had got "Invalid request
+    parameters" and nothing more."""
     import subprocess
 
     params = _params(index)
@@ -197,25 +200,83 @@ def test_lines_that_are_not_messages_get_json_rpc_errors(index):
     surrogate = ('{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "search_statutes", '
                  '"arguments": {"query": "\\ud800 \\uc720\\uce58\\uad8c"}}}')
     null_id = json.dumps({"jsonrpc": "2.0", "id": None, "method": "tools/list"})
-    lines = "유치권 간접점유\n\n{\"query\": \"x\"}\n" + null_id + "\n" + json.dumps(init) + "\n" + json.dumps(
-        {"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n" + surrogate + "\n"
+    early = json.dumps({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "list_laws", "arguments": {}}})
+    before = "유치권 간접점유\n\n{\"query\": \"x\"}\n" + null_id + "\n" + early + "\n"
+    after = "\n".join([
+        json.dumps(init), json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        json.dumps({"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": "x"}),
+        json.dumps({"jsonrpc": "2.0", "id": 1.5, "method": "tools/list"}),
+        json.dumps({"jsonrpc": "2.0", "id": "six", "method": "tools/call",
+                    "params": {"name": "get_article", "arguments": "민법 제750조"}}, ensure_ascii=False),
+        surrogate]) + "\n"
     proc = subprocess.Popen([params.command, *params.args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True, env={**os.environ, **params.env}, cwd=params.cwd)
-    proc.stdin.write(lines)
+    # (the request before initialize is answered before initialize is sent: the order is the client's, not a race)
+    proc.stdin.write(before)
     proc.stdin.flush()
-    answers = [json.loads(proc.stdout.readline()) for _ in range(5)]  # (stdin stays open: the search takes a moment)
+    answers = [json.loads(proc.stdout.readline()) for _ in range(4)]
+    proc.stdin.write(after)
+    proc.stdin.flush()
+    answers += [json.loads(proc.stdout.readline()) for _ in range(5)]  # (stdin stays open: the search takes a moment)
     proc.stdin.close()
     proc.wait(timeout=60)
     proc.stdout.close()
-    assert [(a.get("id"), a.get("error", {}).get("code")) for a in answers] == [
-        (None, -32700), (None, -32600), (None, -32600), (1, None), (2, None)]
-    assert answers[0]["error"]["message"].startswith("Parse error: the line is not JSON")
-    assert answers[1]["error"]["message"] == "Invalid request: not a JSON-RPC 2.0 message (jsonrpc, method, id)"
-    assert answers[2]["error"]["message"] == ("Invalid request: tools/list needs an id, a string or a number (not null); "
+    unnamed = [a for a in answers if a.get("id") is None]  # (written in the order of their lines)
+    by_id = {a["id"]: a for a in answers if a.get("id") is not None}
+    assert len(by_id) == 6 and proc.returncode == 0
+    assert [a["error"]["code"] for a in unnamed] == [-32700, -32600, -32600]
+    assert unnamed[0]["error"]["message"].startswith("Parse error: the line is not JSON")
+    assert unnamed[1]["error"]["message"] == "Invalid request: not a JSON-RPC 2.0 message (jsonrpc, method, id)"
+    assert unnamed[2]["error"]["message"] == ("Invalid request: tools/list needs an id, a string or an integer (not null); "
                                               "only notifications/… go without an answer")
-    assert answers[3]["result"]["serverInfo"]["name"] == "legalret" and proc.returncode == 0
-    found = answers[4]["result"]["structuredContent"]
-    assert not answers[4]["result"].get("isError") and found["hits"][0]["key"] == "민법 제320조"
+    assert by_id[7]["error"] == {"code": -32602, "message": "tools/call before initialize: call initialize first "
+                                                            "(then send notifications/initialized)"}
+    assert by_id[1]["result"]["serverInfo"]["name"] == "legalret"
+    assert by_id[5]["error"] == {"code": -32600, "message": "Invalid request: tools/call params must be an object, not a string"}
+    # JSON-RPC allows a number; MCP (and its SDK) a string or an integer: refused, said so, and answered with that id
+    assert by_id[1.5]["error"] == {"code": -32600, "message": "Invalid request: id must be a string or an integer, not 1.5 "
+                                                              "(MCP takes no fractional ids)"}
+    assert by_id["six"]["error"] == {"code": -32602,
+                                     "message": "Invalid params: tools/call arguments must be an object, not a string"}
+    found = by_id[2]["result"]["structuredContent"]
+    assert not by_id[2]["result"].get("isError") and found["hits"][0]["key"] == "민법 제320조"
+
+
+@pytest.mark.parametrize("line, answer", [
+    ('{"jsonrpc": "2.0", "id": "a", "method": "tools/list", "params": [1]}',
+     ("a", -32600, "Invalid request: tools/list params must be an object, not an array")),
+    ('{"jsonrpc": "1.0", "id": 3, "method": "tools/list"}', (3, -32600, 'Invalid request: jsonrpc must be "2.0", not "1.0"')),
+    ('{"id": 3, "method": "tools/list"}', (3, -32600, 'Invalid request: jsonrpc is missing (it must be "2.0")')),
+    ('{"jsonrpc": "2.0", "id": 3, "method": 7}', (3, -32600, "Invalid request: method must be a string, not 7")),
+    ('{"jsonrpc": "2.0", "id": true, "method": "tools/list"}',
+     (None, -32600, "Invalid request: id must be a string or an integer, not true")),
+    ('{"jsonrpc": "2.0", "id": {"n": 1}, "method": "tools/list"}',
+     (None, -32600, "Invalid request: id must be a string or an integer, not an object")),
+    ('{"jsonrpc": "2.0", "method": "tools/list"}',
+     (None, -32600, "Invalid request: tools/list needs an id, a string or an integer; only notifications/… go without "
+                    "an answer")),
+    ('[{"jsonrpc": "2.0", "id": 1, "method": "ping"}]',
+     (None, -32600, "Invalid request: a batch (a JSON array) is not supported; send one message per line")),
+    ('{"jsonrpc": "2.0", "id": 9, "result": "x"}',  # (a response is never answered with its own id)
+     (None, -32600, "Invalid request: not a JSON-RPC 2.0 message (jsonrpc, method, id)")),
+])
+def test_a_refused_line_is_answered_with_its_id_and_what_was_wrong(line, answer):
+    from legalret.serve.mcp_server import read_line
+
+    message, reply = read_line(line)
+    assert message is None
+    assert json.loads(reply.model_dump_json(by_alias=True, exclude_unset=True)) == {
+        "jsonrpc": "2.0", "id": answer[0], "error": {"code": answer[1], "message": answer[2]}}
+
+
+def test_messages_and_blank_lines_pass():
+    from legalret.serve.mcp_server import read_line
+
+    assert read_line("  \n") == (None, None)
+    assert read_line('{"jsonrpc": "2.0", "id": "x", "method": "tools/list"}')[0].id == "x"
+    assert read_line('{"jsonrpc": "2.0", "method": "notifications/initialized"}')[0].method == "notifications/initialized"
+    message, reply = read_line('{"jsonrpc": "2.0", "id": 4, "method": "ping", "params": {"q": "\\ud800x"}}')
+    assert reply is None and message.id == 4 and message.params == {"q": "\ufffdx"}
 
 
 def test_precedents_matched_on_facts_start_at_the_facts_like_the_page(opening_index):

@@ -13,7 +13,10 @@ typed, documented input schema and a structured (JSON) result:
 =====================  ===============================================================================
 
 A bad input (empty query, ``k`` out of range, an unknown article) comes back as an MCP tool error
-(``isError: true``) whose text is one line; no traceback ever reaches the client.
+(``isError: true``) whose text is one line; no traceback ever reaches the client. A request the protocol refuses (a
+line that is not JSON-RPC, params that are not an object, a call before ``initialize``) gets a JSON-RPC error whose
+message says what was wrong, with the request's id whenever the line has one (:func:`read_line`,
+:class:`ParamsInOneLine`).
 
 Usage::
 
@@ -26,18 +29,24 @@ The server follows the index like ``legalret serve`` does: after ``legalret inde
 the new generation (:class:`legalret.serve.live.LiveSearcher`).
 """
 
+import contextlib
+import io
 import json
 import logging
+import math
 import os
 import re
-from typing import Annotated, Any, Literal
+import sys
+from typing import Annotated, Any, BinaryIO, Iterator, Literal
 
 import anyio
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.stdio import stdio_server
+from mcp.shared.exceptions import MCPError
 from mcp.shared.message import SessionMessage
 from mcp.types import (
+    INVALID_PARAMS,
     INVALID_REQUEST,
     PARSE_ERROR,
     ErrorData,
@@ -217,7 +226,12 @@ class LawList(BaseModel):
 class LegalretMCPServer(MCPServer):
     """:class:`MCPServer` whose argument errors are one line too: the SDK passes pydantic's multi-line
     report (with a documentation URL) to the client; an agent reads ``k: Input should be less than or equal
-    to 100 (got 1000)`` instead."""
+    to 100 (got 1000)`` instead. A request's malformed params, and a request before ``initialize``, say what was
+    wrong too (:class:`ParamsInOneLine`; the SDK answered both "Invalid request parameters" and nothing more)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._lowlevel_server.middleware.append(ParamsInOneLine())
 
     async def call_tool(self, name, arguments, context=None):
         try:
@@ -230,80 +244,268 @@ class LegalretMCPServer(MCPServer):
             raise
 
     async def run_stdio_async(self) -> None:
-        """stdio, where a line that is not a JSON-RPC message is answered as JSON-RPC asks (parse error −32700 or
-        invalid request −32600, ``id: null``, one line saying what was wrong) — the SDK's transport drops it without
-        a word, so a person typing into the server saw nothing at all. Blank lines are passed over."""
-        async with stdio_server() as (read_stream, write_stream):
-            send, receive = anyio.create_memory_object_stream[SessionMessage | Exception](0)
+        """stdio, with stdin's lines read here (:func:`read_line`), not by the SDK's transport: a line that is not a
+        JSON-RPC message is answered as JSON-RPC asks (parse error −32700 or invalid request −32600, one line saying
+        what was wrong) with the request's id whenever the line has one — the SDK's transport dropped such a line
+        without a word (a person typing into the server saw nothing), and with the line gone, so was its id (a
+        client waiting on it waited for ever). Blank lines are passed over. The SDK's transport still writes the
+        answers (stdout is its alone: fd 1 points at stderr meanwhile), and fd 0 points at the null device while
+        this reads a copy of it, as the SDK's own reader has it (:func:`claimed_stdin`)."""
+        with claimed_stdin() as stdin:
+            lines = anyio.wrap_file(_UnownedText(stdin, encoding="utf-8", errors="replace"))
+            async with stdio_server(stdin=_NO_LINES) as (unread, write_stream):
+                unread.close()  # (nothing comes from the SDK's reader: it was given no lines)
+                send, receive = anyio.create_memory_object_stream[SessionMessage | Exception](0)
 
-            async def answer_bad_lines() -> None:
-                async with send:
-                    async for item in read_stream:
-                        if (error := unanswerable_request(item)) is not None:
-                            await write_stream.send(SessionMessage(JSONRPCError(jsonrpc="2.0", id=None, error=error)))
-                        elif not isinstance(item, Exception):
-                            await send.send(item)
-                        elif (message := without_lone_surrogates(item)) is not None:
-                            await send.send(SessionMessage(message))
-                        elif (error := not_a_message(item)) is not None:
-                            await write_stream.send(SessionMessage(JSONRPCError(jsonrpc="2.0", id=None, error=error)))
+                async def read_lines() -> None:
+                    async with send:
+                        async for line in lines:
+                            message, reply = read_line(line)
+                            if message is not None:
+                                await send.send(SessionMessage(message))
+                            elif reply is not None:
+                                await write_stream.send(SessionMessage(reply))
 
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(answer_bad_lines)
-                await self._lowlevel_server.run(receive, write_stream,
-                                                self._lowlevel_server.create_initialization_options())
-                tg.cancel_scope.cancel()
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(read_lines)
+                    await self._lowlevel_server.run(receive, write_stream,
+                                                    self._lowlevel_server.create_initialization_options())
+                    tg.cancel_scope.cancel()
+
+
+class ParamsInOneLine:
+    """Server middleware (``Server.middleware``): a request whose params the SDK refused, or that came before
+    ``initialize``, gets −32602 (the SDK's code) with one line saying what was wrong — "Invalid params: tools/call
+    arguments must be an object, not a string", "tools/call before initialize: …" — where the SDK said "Invalid
+    request parameters" with empty data for both."""
+
+    async def __call__(self, ctx: Any, call_next: Any) -> Any:
+        try:
+            return await call_next(ctx)
+        except ValidationError as e:
+            # (only the request's own params: a notification is not answered, and a model the server builds — a
+            # result, titled …Result — failing is no fault of the client's)
+            if ctx.request_id is None or "Request" not in (e.title or ""):
+                raise
+            raise MCPError(code=INVALID_PARAMS, message=f"Invalid params: {ctx.method[:100]} {params_problem(e)}") from e
+        except MCPError as e:
+            # (the SDK's gate for a request before initialize is the one place it raises this very error itself; a
+            # params check that fails reaches here as the ValidationError above)
+            if (ctx.request_id is not None and e.error.code == INVALID_PARAMS
+                    and e.error.message == "Invalid request parameters" and ctx.session.client_params is None):
+                raise MCPError(code=INVALID_PARAMS, message=(
+                    f"{ctx.method[:100]} before initialize: call initialize first (then send notifications/initialized)"
+                )) from e
+            raise
+
+
+def params_problem(error: ValidationError) -> str:
+    """A request's refused params in a few words: "arguments must be an object, not a string", "name is missing"."""
+    first = error.errors()[0] if error.errors() else {}
+    loc = [str(p) for p in first.get("loc", ())]
+    where = ".".join(loc[1:] if loc[:1] == ["params"] else loc) or "params"
+    kind = first.get("type", "")
+    if kind == "missing":
+        return f"{where} is missing"
+    wanted = next((w for types, w in _WANTED if kind in types), None)
+    if wanted is None:
+        return f"{where}: {first.get('msg', 'invalid')}"[:200]
+    return f"{where} must be {wanted}, not {json_kind(first.get('input'))}"
+
+
+#: pydantic's error types as JSON words (:func:`params_problem`).
+_WANTED = ((("dict_type", "model_type", "model_attributes_type", "dataclass_type"), "an object"),
+           (("string_type",), "a string"), (("list_type", "tuple_type"), "an array"),
+           (("int_type", "int_parsing", "int_from_float"), "an integer"), (("float_type", "float_parsing"), "a number"),
+           (("bool_type", "bool_parsing"), "true or false"))
+
+
+def json_kind(value: Any) -> str:
+    """What a JSON value is, in JSON's words: "a string", "an object", "null", "1.5" (a number is shown)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value) if math.isfinite(value) else "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, (list, tuple)) else "an object"
+
+
+class _Reply(JSONRPCError):
+    """A JSON-RPC error whose id may be a fractional number: JSON-RPC's reply repeats the request's id, and MCP
+    refuses that one (a request's id is a string or an integer) — the SDK's model has no room for it."""
+
+    id: str | int | float | None
+
+
+class _UnownedText(io.TextIOWrapper):
+    """Text over stdin's bytes that never closes them (as the SDK's reader has it: closing ``sys.stdin.buffer`` at
+    garbage collection had broken the process's stdin)."""
+
+    def close(self) -> None:
+        with contextlib.suppress(ValueError):
+            self.detach()
+
+
+class _NoLines:
+    """An empty stdin for the SDK's transport, which only writes here (:meth:`LegalretMCPServer.run_stdio_async`
+    reads the lines)."""
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        raise StopAsyncIteration
+
+
+_NO_LINES = _NoLines()
+
+
+@contextlib.contextmanager
+def claimed_stdin() -> Iterator[BinaryIO]:
+    """stdin's bytes for the transport alone: a copy of fd 0, with fd 0 itself pointed at the null device while it
+    serves (so a handler or a child process that reads stdin reads nothing, never the protocol), and put back after —
+    what the SDK's stdio transport does when it reads stdin. Where that cannot be (stdin is no file descriptor),
+    ``sys.stdin``'s bytes as they are."""
+    try:
+        if sys.stdin.buffer.fileno() != 0:
+            raise OSError("stdin is not fd 0")
+        private = os.dup(0)
+    except (AttributeError, OSError, ValueError):
+        yield sys.stdin.buffer
+        return
+    try:
+        null = os.open(os.devnull, os.O_RDONLY)
+        try:
+            os.dup2(null, 0)
+        finally:
+            os.close(null)
+    except OSError:
+        yield sys.stdin.buffer
+        return
+    try:
+        # (never closed: a worker thread may still wait on it when the server stops)
+        yield os.fdopen(private, "rb", closefd=False)
+    finally:
+        with contextlib.suppress(OSError):
+            os.dup2(private, 0)
+
+
+def read_line(line: str) -> tuple[Any, JSONRPCError | None]:
+    """One stdin line as ``(message, None)`` for the server, ``(None, reply)`` for a line answered here with a
+    JSON-RPC error, or ``(None, None)`` for a blank line.
+
+    The reply's id is the request's whenever the line has one (a string or an integer; a fractional number is
+    repeated too, as JSON-RPC asks, though MCP refuses it); it is null only where none can be read: a line that is
+    not JSON, not an object, no request (no ``method``), or whose id is null, true, an object …"""
+    if not line.strip():
+        return None, None
+    try:
+        return _read_line(line)
+    except Exception as e:  # (the server must go on to the next line whatever this one was: JSON nested too deep …)
+        return None, _reply(None, PARSE_ERROR, f"Parse error: the line could not be read ({type(e).__name__})")
+
+
+def _read_line(line: str) -> tuple[Any, JSONRPCError | None]:
+    try:
+        message = jsonrpc_message_adapter.validate_json(line, by_name=False)
+    except ValidationError as e:
+        problems = e.errors()
+        not_json = _reply(None, PARSE_ERROR, f"Parse error: the line is not JSON ({problems[0]['msg'] if problems else e})")
+        try:
+            data = json.loads(line)
+        except ValueError:
+            return None, not_json
+        if not any(p.get("type") == "json_invalid" for p in problems):
+            return None, invalid_request(data)
+        # valid JSON to Python that the SDK's strict reader refuses: an escaped lone surrogate ("\ud800", valid JSON
+        # but no character) is read as U+FFFD, so that the request is answered (it had got a parse error, id null);
+        # anything else (NaN, Infinity) is no JSON indeed
+        cleaned = without_lone_surrogates(data)
+        if json.dumps(cleaned) == json.dumps(data):
+            return None, not_json
+        try:
+            message = jsonrpc_message_adapter.validate_json(json.dumps(cleaned, ensure_ascii=False), by_name=False)
+        except ValueError:
+            return None, invalid_request(cleaned)
+    if isinstance(message, JSONRPCNotification) and not message.method.startswith("notifications/"):
+        return None, unanswerable_request(json.loads(line), message.method)
+    return message, None
+
+
+def _reply(rid: Any, code: int, message: str) -> _Reply:
+    return _Reply(jsonrpc="2.0", id=rid, error=ErrorData(code=code, message=message[:300]))
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def without_lone_surrogates(exc: Exception) -> Any:
-    """The message of a stdin line the SDK's strict JSON reader refused only for an escaped lone surrogate
-    (``"\\ud800"``: valid JSON, but no character) — read by Python's ``json``, each surrogate replaced by U+FFFD —
-    so that the request gets its answer (it got a parse error with ``id: null``, and its client waited for ever);
-    None for anything else."""
-    problems = exc.errors() if isinstance(exc, ValidationError) else []
-    line = problems[0].get("input") if problems else None
-    if not isinstance(line, str) or "\\u" not in line or not any(p.get("type") == "json_invalid" for p in problems):
-        return None
-
-    def clean(value: Any) -> Any:
-        if isinstance(value, str):
-            return _SURROGATE.sub("\ufffd", value)
-        if isinstance(value, list):
-            return [clean(v) for v in value]
-        if isinstance(value, dict):
-            return {clean(k): clean(v) for k, v in value.items()}
-        return value
-
-    try:
-        return jsonrpc_message_adapter.validate_json(json.dumps(clean(json.loads(line)), ensure_ascii=False),
-                                                     by_name=False)
-    except (ValueError, ValidationError):
-        return None
+def without_lone_surrogates(value: Any) -> Any:
+    """``value`` (parsed JSON) with each lone surrogate of its strings replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {without_lone_surrogates(k): without_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
-def unanswerable_request(item: SessionMessage | Exception) -> ErrorData | None:
-    """The error for a request that came without a usable id (``"id": null``, or none), which the SDK reads as a
-    notification and drops: its client would wait for ever. Only ``notifications/…`` methods go unanswered in MCP,
-    and a request's id is a string or a number, never null. None for every other message."""
-    message = item.message if isinstance(item, SessionMessage) else None
-    if not isinstance(message, JSONRPCNotification) or message.method.startswith("notifications/"):
-        return None
-    return ErrorData(code=INVALID_REQUEST, message=f"Invalid request: {message.method[:100]} needs an id, a string or a "
-                                                   "number (not null); only notifications/… go without an answer")
+def request_id(data: dict[str, Any]) -> tuple[Any, str | None]:
+    """The id to answer a request (a parsed line with a ``method``) with, and what is wrong with it, if anything.
+
+    JSON-RPC 2.0 lets an id be a string, a number or null (numbers "SHOULD NOT contain fractional parts"); MCP
+    narrows it to a string or an integer, never null, and so does the SDK. A fractional id is refused but repeated in
+    the reply (the client waits on it); null, true/false, an object or an array cannot be repeated as an id: null."""
+    if "id" not in data:
+        return None, None
+    value = data["id"]
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value, None
+    problem = f"id must be a string or an integer, not {json_kind(value)}"
+    if isinstance(value, float) and math.isfinite(value):
+        return value, problem + " (MCP takes no fractional ids)"
+    return None, problem
 
 
-def not_a_message(exc: Exception) -> ErrorData | None:
-    """The JSON-RPC error for a stdin line the transport could not read as a message; None for a blank line."""
-    problems = exc.errors() if isinstance(exc, ValidationError) else []
-    line = problems[0].get("input") if problems else None
-    if isinstance(line, str) and not line.strip():
-        return None
-    if any(p.get("type") == "json_invalid" for p in problems) or not problems:
-        return ErrorData(code=PARSE_ERROR, message=f"Parse error: the line is not JSON ({problems[0]['msg'] if problems else exc})"[:300])
-    return ErrorData(code=INVALID_REQUEST, message="Invalid request: not a JSON-RPC 2.0 message (jsonrpc, method, id)")
+def invalid_request(data: Any) -> _Reply:
+    """The −32600 answer to a parsed line that is no JSON-RPC message the SDK reads — with the request's id when it
+    has one, and the first thing wrong in a few words (jsonrpc, method, id, params)."""
+    generic = "Invalid request: not a JSON-RPC 2.0 message (jsonrpc, method, id)"
+    if isinstance(data, list):
+        return _reply(None, INVALID_REQUEST, "Invalid request: a batch (a JSON array) is not supported; send one message per line")
+    if not isinstance(data, dict) or "method" not in data:  # (a response is never answered with its own id)
+        return _reply(None, INVALID_REQUEST, generic)
+    rid, id_problem = request_id(data)
+    method, params = data["method"], data.get("params")
+    if data.get("jsonrpc") != "2.0":
+        problem = (f'jsonrpc must be "2.0", not {json.dumps(data["jsonrpc"], ensure_ascii=False)[:50]}' if "jsonrpc" in data
+                   else 'jsonrpc is missing (it must be "2.0")')
+    elif not isinstance(method, str):
+        problem = f"method must be a string, not {json_kind(method)}"
+    elif id_problem:
+        problem = id_problem
+    elif params is not None and not isinstance(params, dict):
+        problem = f"{method[:100]} params must be an object, not {json_kind(params)}"
+    else:
+        return _reply(rid, INVALID_REQUEST, generic)
+    return _reply(rid, INVALID_REQUEST, f"Invalid request: {problem}")
+
+
+def unanswerable_request(data: Any, method: str) -> _Reply:
+    """The answer to a request the SDK read as a notification — its id null, missing, or neither a string nor an
+    integer — which it would drop: its client would wait for ever. Only ``notifications/…`` methods go unanswered in
+    MCP. A fractional id is repeated in the answer (:func:`request_id`)."""
+    data = data if isinstance(data, dict) else {}
+    if data.get("id") is not None:
+        rid, problem = request_id(data)
+        if problem:
+            return _reply(rid, INVALID_REQUEST, f"Invalid request: {problem}")
+    null = " (not null)" if "id" in data else ""
+    return _reply(None, INVALID_REQUEST, f"Invalid request: {method[:100]} needs an id, a string or an integer{null}; "
+                                         "only notifications/… go without an answer")
 
 
 def validation_line(error: ValidationError) -> str:
