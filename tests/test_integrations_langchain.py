@@ -90,6 +90,59 @@ def test_invoke_ainvoke_batch_in_process(index):
     assert len(opened) == 1
 
 
+class _Notices:
+    """A callback handler that keeps what the retriever's run said (``on_text``)."""
+
+    def __new__(cls):
+        from langchain_core.callbacks import BaseCallbackHandler
+
+        class Notices(BaseCallbackHandler):
+            def __init__(self):
+                self.said = []
+
+            def on_text(self, text, **kwargs):
+                self.said.append(text)
+
+        return Notices()
+
+
+def test_notices_reach_the_chain_when_nothing_is_found(index, caplog):
+    """An invented article or a citation with no law finds nothing: the list is empty, and the notice that says why
+    reaches the run's callbacks and the log (it had lived only in documents' metadata: with none, it was gone)."""
+    retriever = LegalretRetriever(index=index, k=3)
+    notices = _Notices()
+    with caplog.at_level("WARNING", logger="legalret.integrations.langchain"):
+        assert retriever.invoke("민법 제9999조", config={"callbacks": [notices]}) == []
+    assert notices.said == ["cited article 민법 제9999조 is not in this index"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "no articles for '민법 제9999조': cited article 민법 제9999조 is not in this index"]
+    caplog.clear()
+    later = _Notices()
+    with caplog.at_level("WARNING", logger="legalret.integrations.langchain"):
+        assert asyncio.run(retriever.ainvoke("750조", config={"callbacks": [later]})) == []
+    assert later.said and "names no law" in later.said[0] and "민법 제750조" in later.said[0]
+    assert "names no law" in caplog.records[0].getMessage()
+    # with documents: the notices are on each one's metadata as before, and said to the callbacks; nothing is logged
+    caplog.clear()
+    found = _Notices()
+    with caplog.at_level("WARNING", logger="legalret.integrations.langchain"):
+        (cited, *_) = LegalretRetriever(index=index, k=2, law="민법").invoke("상법 651조의2", config={"callbacks": [found]})
+    assert found.said == cited.metadata["notices"] and found.said and not caplog.records
+
+
+def test_k_per_call_is_read_as_the_server_reads_it(index):
+    """``k="2"`` is 2, as ``legalret serve`` reads it (it had been "k must be between 1 and 100 (got 2)" in this
+    process: the value was text); what is no whole number is said so, and the range is the search's one message."""
+    retriever = LegalretRetriever(index=index, k=1)
+    assert len(retriever.invoke("보험계약 해지", k="2")) == 2
+    assert len(retriever.invoke("보험계약 해지", k=None)) == 1  # null: the retriever's own, as the server's default
+    for bad, shown in (("2x", "'2x'"), (2.5, "2.5"), (True, "True")):
+        with pytest.raises(LegalretError, match=rf"^k must be a whole number from 1 to 100, not {re.escape(shown)}$"):
+            retriever.invoke("보험계약 해지", k=bad)
+    with pytest.raises(LegalretError, match=r"^k must be between 1 and 100 \(got 0\)$"):
+        retriever.invoke("보험계약 해지", k="0")
+
+
 def test_against_a_running_server(index):
     from test_facts import SCENARIO
 
@@ -104,6 +157,10 @@ def test_against_a_running_server(index):
         assert len(retriever.batch(["보험계약 해지", "점유"])) == 2
         with pytest.raises(LegalretError, match="empty query"):  # the server's one-line 400
             retriever.invoke(" ")
+        # k per call as the in-process retriever takes it (the server's reading: "2" is 2)
+        assert len(retriever.invoke("보험계약 해지", k="2")) == 2
+        with pytest.raises(LegalretError, match=r"^k must be a whole number from 1 to 100, not '2x'$"):
+            retriever.invoke("보험계약 해지", k="2x")
         with pytest.raises(LegalretError, match="token"):
             LegalretRetriever(server_url=srv.url, k=2).invoke("점유")
 

@@ -207,6 +207,132 @@ def test_server_errors_are_one_line(index, server):
     assert "give the server_url it listens on" in str(e.value) and "LEGALRET_SERVER" not in str(e.value)
 
 
+#: Over the query limit, cut right after a space (4,000 = 500 × 8: the in-process cut keeps the space, which a server
+#: strips from a text sent cut) and in the middle of a word; megabytes, over the server's body limit.
+LONG_QUERIES = {"after a space": "임대차 보증금 " * 150_000, "in a word": "간접점유 점유권 " * 600}
+
+
+@pytest.mark.parametrize("name", list(LONG_QUERIES))
+def test_a_query_over_the_limit_through_a_server_is_answered_as_in_process(index, server, name):
+    """A pasted megabyte through LEGALRET_SERVER, a terminal's resident server or a LangChain ``server_url`` met the
+    server's body limit and read "cannot reach the legalret server … the resident search server stopped", where a
+    pipe searched its first 4,000 characters with a notice. The client cuts it as the searcher does: same hits,
+    same notices, same text searched."""
+    from legalret.config import MAX_QUERY_CHARS, query_cut_note
+    from legalret.integrations.langchain import LegalretRetriever
+    from legalret.serve.client import ServerClient
+    from legalret.serve.statutes import StatuteService
+
+    query = LONG_QUERIES[name]
+    args = ["search", "-", "-k", "3", "--json"]
+    env = {"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "160"}
+    local = runner.invoke(app, [*args, "--index", str(index)], input=query.encode("utf-8"), env=env)
+    remote = runner.invoke(app, args, input=query.encode("utf-8"), env={
+        **env, "LEGALRET_SERVER": server.url, "LEGALRET_TOKEN": "tok", "LEGALRET_INDEX": str(index)})
+    assert local.exit_code == 0 and remote.exit_code == 0, (local.output[-500:], remote.output[-500:])
+    assert remote.output == local.output and json_hits(local.stdout)
+    cut = query_cut_note(len(" ".join(query.split())))
+    assert f"note: {cut}" in local.stderr and local.stderr.count("query cut to its first") == 1
+
+    answer = ServerClient(server.url, token="tok").search(query, k=3, explain=True)
+    here = StatuteService(index, warm=False).search(query, k=3, explain=True)
+    for field in ("query", "mode", "notices", "terms"):
+        assert answer[field] == here[field], field
+    assert [(h["key"], h["score"], h["ranks"]) for h in answer["hits"]] == [
+        (h["key"], h["score"], h["ranks"]) for h in here["hits"]]
+    assert answer["notices"][0] == cut and len(answer["query"]) == MAX_QUERY_CHARS
+
+    docs = [LegalretRetriever(server_url=server.url, token="tok", k=3).invoke(query),
+            LegalretRetriever(index=index, k=3).invoke(query)]
+    assert [[(d.id, d.metadata["score"], d.metadata["notices"]) for d in found] for found in docs] == [
+        [(d.id, d.metadata["score"], d.metadata["notices"]) for d in docs[1]]] * 2
+
+
+def test_a_request_too_large_for_the_server_says_so(server):
+    """A body still over the server's limit (a law list of megabytes) was a connection reset: "cannot reach the
+    server … the resident search server stopped". The server now reads and drops the rest before its 413, and the
+    client says what was too large — also when an older server resets the connection under the body."""
+    import urllib.error
+    import urllib.request
+
+    from legalret.serve.client import MAX_BODY_BYTES, RESIDENT_HINT, ServerClient, ServerError
+
+    laws = ",".join(["민법"] * 400_000)  # 2.8 MB of JSON
+    request = urllib.request.Request(server.url + "/api/search", data=b'{"q": "' + b"a" * 3 * MAX_BODY_BYTES + b'"}',
+                                     headers={"Content-Type": "application/json", "Authorization": "Bearer tok"})
+    with pytest.raises(urllib.error.HTTPError) as refused:  # plain urllib (Connection: close) reads the 413 now
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 413 and "request body over 1,048,576 bytes" in refused.value.read().decode()
+
+    for hint, where in ((None, f" at {server.url}"), (RESIDENT_HINT, "")):
+        with pytest.raises(ServerError) as e:
+            ServerClient(server.url, token="tok", hint=hint).search("점유", law=laws)
+        assert e.value.status == 413 and str(e.value).startswith(
+            f"the request is too large for the legalret server{where}: 2,800,0")
+        assert "its law and kind filters are 1,199,999 characters long" in str(e.value)
+        assert "cannot reach" not in str(e.value) and "stopped" not in str(e.value) and "\n" not in str(e.value)
+
+    # a server that refuses before reading and closes at once (an older legalret; a proxy): the connection is reset
+    # under the body being sent
+    import socket
+    import struct
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def reset_each():
+        for _ in range(2):
+            conn, _ = listener.accept()
+            conn.recv(1024)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+
+    thread = threading.Thread(target=reset_each, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(ServerError) as e:
+            ServerClient(f"127.0.0.1:{port}").search("점유", law=laws)
+        assert str(e.value).startswith(f"the request is too large for the legalret server at http://127.0.0.1:{port}")
+        with pytest.raises(LegalretError) as e:  # a small request reset so is what it was
+            ServerClient(f"127.0.0.1:{port}").search("점유")
+        assert str(e.value).startswith(f"cannot reach the legalret server at http://127.0.0.1:{port}")
+    finally:
+        thread.join(10)
+        listener.close()
+
+
+@pytest.mark.parametrize("url, why", [
+    ("not a url", "it holds a space or a control character"),
+    ("http://[::1", "its IPv6 host is not one address in brackets ([::1])"),
+    ("ftp://127.0.0.1:8000", "its scheme is ftp://, not http:// or https://"),
+    ("http://127.0.0.1:99999", "its port is not between 1 and 65535"),
+    ("http://127.0.0.1:0", "its port is not between 1 and 65535"),
+    ("127.0.0.1:80x", "its port is not a number"),
+    ("http://:8000", "it names no host"),
+    ("http://127.0.0.1:8000/?q=점유", "a server URL has no ?query or #fragment"),
+])
+def test_a_server_url_that_is_no_url_is_one_line_naming_it(url, why):
+    """LEGALRET_SERVER="not a url" was an http.client.InvalidURL traceback, server_url="http://[::1" a bare
+    "ValueError: Invalid IPv6 URL", ftp:// was asked as HTTP and port 99999 was "Connection refused"."""
+    from legalret.integrations.langchain import LegalretRetriever
+
+    msg = _error(["search", "유치권"], {"LEGALRET_SERVER": url})
+    assert msg == f"LEGALRET_SERVER={url!r} is not a server URL: {why}; give one such as http://127.0.0.1:8000"
+    with pytest.raises(LegalretError) as e:
+        LegalretRetriever(server_url=url).invoke("유치권")
+    assert str(e.value) == f"server_url={url!r} is not a server URL: {why}; give one such as http://127.0.0.1:8000"
+
+
+def test_server_urls_that_work_are_kept():
+    from legalret.serve.client import ServerClient
+
+    for given, base in (("127.0.0.1:8000", "http://127.0.0.1:8000"), (" https://example.org/legalret/ ",
+                        "https://example.org/legalret"), ("http://[::1]:8000", "http://[::1]:8000"),
+                        ("HTTP://localhost", "HTTP://localhost")):
+        assert ServerClient(given).base_url == base
+
+
 def test_resident_mode_switch(monkeypatch):
     from legalret.config import use_resident
 

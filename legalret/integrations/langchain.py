@@ -19,20 +19,38 @@ Usage::
 must not quote it as today's law) and ``precedents`` (the earlier decisions that voted for the article: 사건번호
 ``case_no``, 선고일자 ``decided``, what matched, its ``text``) and ``notices``: what the answer said of the whole
 query — a cited article listed outside the law filter, "nothing in the query matched …: only the nearest guesses", a
-Hanja or short-name reading — the same list on every document, so a chain can tell a guess from a match. ``k``,
-``law``, ``kind`` and ``mode`` may be given per call (``retriever.invoke(q, k=3)``). Errors (an empty query or one
-that is not text, an unknown law, an unreachable server) are :class:`~legalret.errors.LegalretError` with a one-line
-message.
+Hanja or short-name reading — the same list on every document, so a chain can tell a guess from a match.
+
+An answer with no documents still says why: each notice goes to the run's callbacks as text (``on_text``: a
+handler's ``on_text(text, **kwargs)`` gets "cited article 민법 제9999조 is not in this index", and
+``StdOutCallbackHandler`` prints it), for every answer; and when nothing was found, the notices are also logged as a
+warning (logger ``legalret.integrations.langchain``), so an invented article is not mistaken for "no results"::
+
+    class Notices(BaseCallbackHandler):                 # from langchain_core.callbacks import BaseCallbackHandler
+        def __init__(self):
+            self.said = []
+
+        def on_text(self, text, **kwargs):
+            self.said.append(text)
+
+    notices = Notices()
+    retriever.invoke("민법 제9999조", config={"callbacks": [notices]})    # [] — and notices.said says why
+
+``k``, ``law``, ``kind`` and ``mode`` may be given per call (``retriever.invoke(q, k=3)``); ``k`` is read as the
+server reads it (``"2"`` is 2, ``None`` the retriever's own), so an index and a server take the same values. Errors
+(an empty query or one that is not text, an unknown law, an unreachable server) are
+:class:`~legalret.errors.LegalretError` with a one-line message.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from pathlib import Path
 from typing import Any
 
-from pydantic import PrivateAttr, model_validator
+from pydantic import PrivateAttr, TypeAdapter, ValidationError, model_validator
 
 try:
     from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
@@ -45,6 +63,8 @@ except ImportError as e:  # pragma: no cover - depends on the installed extras
 METADATA_FIELDS = ("key", "title", "law", "kind", "score", "citation", "url", "takes_effect")
 #: The settings a call may give instead of the retriever's own (``retriever.invoke(q, k=3)``).
 PER_CALL = ("k", "law", "kind", "mode")
+
+log = logging.getLogger(__name__)
 
 
 class LegalretRetriever(BaseRetriever):
@@ -83,6 +103,7 @@ class LegalretRetriever(BaseRetriever):
         if unknown:
             raise LegalretError(f"{unknown[0]}: not a search setting; per call give {', '.join(PER_CALL)}")
         settings = {name: overrides.get(name, getattr(self, name)) for name in PER_CALL}
+        settings["k"] = per_call_k(settings["k"], self.k)
         return self._open().search(query, **settings, explain=True)
 
     def _open(self) -> Any:
@@ -92,7 +113,7 @@ class LegalretRetriever(BaseRetriever):
                 if self.server_url:
                     from legalret.serve.client import ServerClient
 
-                    self._service = ServerClient(self.server_url, token=self.token,
+                    self._service = ServerClient(self.server_url, token=self.token, source="server_url",
                                                  hint="start it with `legalret serve`, or give the server_url it listens on")
                 else:
                     from legalret.config import default_index_dir
@@ -103,12 +124,52 @@ class LegalretRetriever(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
                                 **overrides: Any) -> list[Document]:
-        return to_documents(self._search(query, **overrides))
+        answer = self._search(query, **overrides)
+        docs = to_documents(answer)
+        for notice in notices_to_report(answer, docs):
+            run_manager.on_text(notice, end="\n")
+        return docs
 
     async def _aget_relevant_documents(self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun,
                                        **overrides: Any) -> list[Document]:
         # A search is CPU work (and a blocking HTTP call for a server): off the event loop.
-        return to_documents(await asyncio.to_thread(self._search, query, **overrides))
+        answer = await asyncio.to_thread(self._search, query, **overrides)
+        docs = to_documents(answer)
+        for notice in notices_to_report(answer, docs):
+            await run_manager.on_text(notice, end="\n")
+        return docs
+
+
+def per_call_k(value: Any, default: int) -> int:
+    """A per-call ``k`` as ``legalret serve`` reads one (pydantic's integer: ``"2"`` and ``2.0`` are 2; true/false is
+    refused; None is ``default``), so that the in-process retriever takes what the server takes — ``"2"`` had been
+    "k must be between 1 and 100 (got 2)" here and 2 over a server. What is no whole number is said so; the range is
+    checked by the search (:func:`~legalret.config.k_error`, one message everywhere)."""
+    from legalret.config import k_error
+    from legalret.errors import LegalretError
+
+    if value is None:
+        return default
+    try:
+        if isinstance(value, bool):
+            raise ValueError(value)
+        return _INT.validate_python(value)
+    except (ValueError, ValidationError):
+        raise LegalretError(k_error(value)) from None
+
+
+_INT = TypeAdapter(int)
+
+
+def notices_to_report(answer: dict[str, Any], docs: list[Document]) -> list[str]:
+    """The answer's notices, for the run's callbacks (``on_text``); with no documents to carry them in their metadata,
+    logged as a warning too: "cited article 민법 제9999조 is not in this index" had gone without a trace, an invented
+    article indistinguishable from nothing found."""
+    notices = [str(n) for n in answer.get("notices") or []]
+    if notices and not docs:
+        query = str(answer.get("query") or "")
+        log.warning("no articles for %r: %s", query if len(query) <= 80 else query[:79] + "…", "; ".join(notices))
+    return notices
 
 
 def to_documents(answer: dict[str, Any]) -> list[Document]:

@@ -19,8 +19,9 @@
 A query longer than :data:`~legalret.config.MAX_QUERY_CHARS` is cut to it with the same notice the CLI shows.
 Every GET route answers HEAD too (health checks). Errors are JSON ``{"error": "<one line>", "status": <code>}``:
 400 for a bad parameter (empty query, k out of range, unknown law/kind/mode), 401 without the bearer token when
-one is configured, 404 for an unknown article or path, 405 with ``Allow``; a request line too long for the
-server is a JSON 414 too (:mod:`legalret.serve.protocol`). Static files come from a fixed table read from the
+one is configured, 404 for an unknown article or path, 405 with ``Allow``, 413 for a body over
+:data:`MAX_BODY_BYTES` (read to its end first, so that a client sending it all before it reads gets the answer); a
+request line too long for the server is a JSON 414 too (:mod:`legalret.serve.protocol`). Static files come from a fixed table read from the
 package at start-up, so no request path ever reaches the file system.
 
 Usage::
@@ -52,6 +53,7 @@ from legalret.config import MAX_K, MAX_QUERY_CHARS, result_settings
 from legalret.errors import LegalretError
 from legalret.search.response import article_json, request_error, search_response
 from legalret.search.searcher import MODES, modes_help  # the fused modes and each registered retriever's own
+from legalret.serve.client import MAX_BODY_BYTES as _MAX_BODY_BYTES
 from legalret.serve.live import LiveSearcher
 from legalret.serve.statutes import cited_parts, decisions_json, find_article
 from legalret.serve.wording import lawyer_view
@@ -193,13 +195,17 @@ ERRORS = {400: {"model": ErrorModel}, 401: {"model": ErrorModel}}
 
 #: The largest request body read (``POST /api/search``): a query is cut at ``MAX_QUERY_CHARS`` characters, so a
 #: mebibyte is hundreds of times any useful body. Without a limit a client could make the server hold gigabytes.
-MAX_BODY_BYTES = 1 << 20
+#: (Defined with the client, which cuts a query before sending it and names this limit when a body passes it.)
+MAX_BODY_BYTES = _MAX_BODY_BYTES
 
 
 class BodyLimit:
     """ASGI middleware: a request body over ``limit`` bytes is refused with 413 — before it is read when the request
     declares its length; else (chunked) reading stops once what arrived passes the limit, the app sees the body end
-    there, and its answer is replaced by the 413."""
+    there, and its answer is replaced by the 413. Either way the rest of the body is read and dropped (for up to
+    :data:`~legalret.serve.protocol.DRAIN_S`) before the 413 goes out: a client that sends the whole body before it
+    reads the answer (``Connection: close``, as Python's urllib does) was reset under the unread bytes and read
+    "Connection reset by peer" instead of the 413."""
 
     def __init__(self, app, limit: int = MAX_BODY_BYTES):
         self.app, self.limit = app, limit
@@ -208,34 +214,58 @@ class BodyLimit:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
 
-        def refuse():  # (made only for a request refused: every request passes here)
-            return JSONResponse(too_large(self.limit), status_code=413)
+        async def refuse(ended: bool = False):  # (only for a request refused: every request passes here)
+            if not ended:
+                await drain(receive)
+            await JSONResponse(too_large(self.limit), status_code=413)(scope, receive, send)
 
         declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.limit:
-            return await refuse()(scope, receive, send)
-        seen, over = 0, False
+            return await refuse()
+        seen, over, ended = 0, False, False
 
         async def counted():
-            nonlocal seen, over
+            nonlocal seen, over, ended
             if over:
                 return {"type": "http.request", "body": b"", "more_body": False}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
+                ended = not message.get("more_body", False)
                 if seen > self.limit:
                     over = True
                     return {"type": "http.request", "body": b"", "more_body": False}
+            else:
+                ended = True  # (http.disconnect)
             return message
 
         async def answer(message):
             if not over:
                 await send(message)
             elif message["type"] == "http.response.start":
-                await refuse()(scope, receive, send)
+                await refuse(ended)
             # (the app's own answer to the cut body is dropped)
 
         await self.app(scope, counted, answer)
+
+
+async def drain(receive, seconds: float | None = None) -> None:
+    """Read and drop what is left of a request's body, for up to ``seconds`` (default
+    :data:`~legalret.serve.protocol.DRAIN_S`): a gigabyte from a fast client still gets its 413 once it is gone."""
+    import asyncio
+
+    from legalret.serve.protocol import DRAIN_S
+
+    async def rest():
+        while True:
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                return
+
+    try:
+        await asyncio.wait_for(rest(), DRAIN_S if seconds is None else seconds)
+    except asyncio.TimeoutError:
+        pass  # (answered anyway: the server closes on the rest)
 
 
 def too_large(limit: int) -> dict[str, Any]:
