@@ -29,7 +29,8 @@ APP_JS = ROOT / "legalret" / "serve" / "static" / "app.js"
 #: Where notices are made: the search package, and the one query-cut notice every interface shares.
 SOURCES = sorted((ROOT / "legalret" / "search").glob("*.py")) + [ROOT / "legalret" / "config.py"]
 #: Functions whose returned strings are notices (besides every ``notes.append(...)``).
-NOTICE_FUNCTIONS = {"coverage_notes", "repaired_query", "query_cut_note", "hangul_query", "full_law_names"}
+NOTICE_FUNCTIONS = {"coverage_notes", "repaired_query", "query_cut_note", "hangul_query", "full_law_names",
+                    "reversed_range_notice", "range_size_notice"}
 
 
 # --- NOTICE_KO out of app.js -------------------------------------------------------------------------------------
@@ -189,6 +190,7 @@ def real_notices() -> list[str]:
         *unresolved_citations("민볍 제750조", LawNames(["민법"])),
         *unresolved_citations("근로기준볍 제23조", LawNames(["민법"])),
         *_not_in_force_notes(),
+        *_range_notes(),
         "decision 2016다248806 (2017-05-17): the articles of this index it cites come first (3)",
         *hangul_query("民法 第750條의 損害賠償")[1],
         *QueryPreparer(None, LawNames(["근로기준법"])).full_law_names("근기법 제23조의 정당한 이유")[1],
@@ -206,6 +208,23 @@ def _not_in_force_notes() -> list[str]:
     notes: list[str] = []
     mark_not_in_force([Hit(pending.key, 1.0, pending)], "2026-12-05", notes)
     return notes
+
+
+def _range_notes() -> list[str]:
+    """A range written high end first, and a long one (its deleted articles counted), as the search says them."""
+    from types import SimpleNamespace
+
+    from legalret.articles import Article, Paragraph
+    from legalret.keys import LawNames
+    from legalret.search.citations import find_citations
+    from legalret.search.results import cited_range, range_size_notice, reversed_range_notice
+
+    arts = [Article(law="민법", number=n, paragraphs=[Paragraph(None, "삭제 <2011.3.7>" if n == 9 else "…")],
+                    deleted=n == 9) for n in (1, 8, 9, 10)]
+    data = SimpleNamespace(articles=arts, by_key={a.key: i for i, a in enumerate(arts)})
+    cite = find_citations("민법 제10조 내지 제1조", LawNames(["민법"]))[-1]
+    span, between = cited_range(cite, data)
+    return [reversed_range_notice(cite, span), range_size_notice(span, between, data, 1, "not deleted are listed")]
 
 
 def test_real_notices_have_a_korean_pattern():

@@ -121,14 +121,35 @@ def test_repeated_unresolved_reference_is_one_notice():
 
 def test_a_range_marks_its_last_citation():
     """"내지", "부터 … 까지" and "~" make the two citations a range (the searcher fills in the articles between);
-    a list ("," "및") does not, and a range must run forwards within one law."""
+    a list ("," "및") does not, and a range stays within one law."""
     for q in ("민법 제750조 내지 제752조", "민법 제750조부터 제752조까지", "민법 제750조~제752조", "민법 제750조 ~ 752조"):
         cites = find_citations(q, NAMES)
         assert [c.key for c in cites] == ["민법 제750조", "민법 제752조"], q
         assert (cites[0].range_start, cites[1].range_start) == (None, (750, 0)), q
+        assert not any(c.range_written for c in cites), q
     assert find_citations("상법 제651조의2 내지 제655조", NAMES)[1].range_start == (651, 2)
-    for q in ("민법 제750조, 제752조", "민법 제750조 및 제752조", "민법 제752조 내지 제750조", "민법 제750조 내지 상법 제752조"):
+    for q in ("민법 제750조, 제752조", "민법 제750조 및 제752조", "민법 제750조 내지 상법 제752조", "민법 제750조 내지 제750조"):
         assert all(c.range_start is None for c in find_citations(q, NAMES)), q
+
+
+def test_a_range_written_high_end_first_is_read_as_the_range():
+    """"민법 제752조 내지 제750조" (a slip of order) had cited its two ends alone, without a word: it is the range
+    제750조–제752조, listed low end first as a forward range is, its higher end carrying the range as written (for the
+    notice) — each citation keeping its own span in the query."""
+    from legalret.search.citations import unresolved_citations
+
+    q = "민법 제752조 내지 제750조에 따른 책임"
+    cites = find_citations(q, NAMES)
+    assert [(c.key, c.range_start) for c in cites] == [("민법 제750조", None), ("민법 제752조", (750, 0))]
+    assert [c.range_written for c in cites] == ["", "민법 제752조 내지 제750조"]
+    assert [q[c.start : c.end] for c in cites] == ["제750조", "민법 제752조"]
+    high_first = find_citations("상법 제655조 ~ 제651조의2", NAMES)
+    assert [(c.key, c.range_start) for c in high_first] == [("상법 제651조의2", None), ("상법 제655조", (651, 2))]
+    # the higher end already ends a range: no reading is sure, so the last is a citation of its own
+    chained = find_citations("민법 제740조 내지 제752조 내지 제750조", NAMES)
+    assert [(c.key, c.range_start, c.range_written) for c in chained] == [
+        ("민법 제740조", None, ""), ("민법 제752조", (740, 0), ""), ("민법 제750조", None, "")]
+    assert unresolved_citations(q, NAMES) == []
 
 
 def test_article_numbers_keep_all_their_digits():

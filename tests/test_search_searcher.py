@@ -122,12 +122,26 @@ def test_a_cited_range_lists_the_live_articles_between_its_ends(searcher, monkey
     assert all(h.ranks.get("citation") for h in res[:4]) and "within the cited range" in res[1].reasons[0]
     assert not res.notices
     assert searcher.search("민법 제750조부터 제751조까지", k=2).keys == ["민법 제750조", "민법 제751조"]
-    res = searcher.search("민법 제1조 내지 제800조", k=3)  # fewer hits asked for: the notice says how many are listed
-    assert any("cited range 민법 제1조–제800조 holds 8 articles: its first 3 are listed" in n for n in res.notices)
+    # fewer hits asked for: the notice says how many are listed — every key between the ends counted, the deleted
+    # 제8조 among them, as check_citation counts them (it had said 8 here and 9 there)
+    res = searcher.search("민법 제1조 내지 제800조", k=3)
+    assert ("the cited range 민법 제1조–제800조 holds 9 articles between its ends, 1 of them deleted (삭제): the first 3 "
+            "not deleted are listed") in res.notices
     monkeypatch.setattr(results, "MAX_RANGE", 2)  # a range longer than the limit: its first articles, and a notice
     res = searcher.search("민법 제1조 내지 제800조", k=10)
     assert res.keys[:2] == ["민법 제192조", "민법 제194조"] and "민법 제312조의2" not in res.keys[:3]
-    assert any("cited range 민법 제1조–제800조 holds 8 articles" in n for n in res.notices)
+    assert any("cited range 민법 제1조–제800조 holds 9 articles between its ends" in n for n in res.notices)
+
+
+def test_a_range_written_high_end_first_is_read_as_the_range(searcher):
+    """"민법 제751조 내지 제194조" listed its two ends alone, without a word (and 제751조 first): it is the range
+    제194조–제751조, listed as "민법 제194조 내지 제751조" is, with a notice that it was read so."""
+    forward = searcher.search("민법 제194조 내지 제751조", k=10, mode="bm25")
+    res = searcher.search("민법 제751조 내지 제194조", k=10, mode="bm25")
+    assert res.keys == forward.keys and res.keys[:6] == ["민법 제194조", "민법 제312조의2", "민법 제320조", "민법 제390조",
+                                                         "민법 제618조", "민법 제750조"]
+    assert res.notices == ["the cited range '민법 제751조 내지 제194조' is written high end first: read as "
+                           "민법 제194조–제751조"] and not forward.notices
 
 
 def test_law_and_kind_filters(searcher):
@@ -409,6 +423,23 @@ def test_k_and_queries_of_the_wrong_type_are_one_line_errors(searcher):
     for before in ("yesterday", "2019. 8. 15."):  # raw ValueErrors, one naming the input cut to 10 characters
         with pytest.raises(LegalretError, match=f"before: not a YYYY-MM-DD date: '{before}'"):
             searcher.search("유치권", before=before)
+
+
+def test_a_law_filter_in_hanja_is_read_in_hangul(searcher):
+    """`--law 民法` (the API's law=民法, MCP's law) was "unknown law filter '民法'" while a query's 民法 第750條 is
+    read: the filter reads its Hanja the same way (legalret.hanja), and an unknown one names its reading."""
+    assert searcher.resolve_laws("民法, 商法") == ["민법", "상법"] and searcher.resolve_laws(["商法"]) == ["상법"]
+    hangul = searcher.search("손해 배상", k=5, mode="bm25", laws="민법")
+    assert searcher.search("손해 배상", k=5, mode="bm25", laws="民法").keys == hangul.keys
+    with pytest.raises(LegalretError, match=r"^unknown law filter '刑法' \(형법\): not in this index"):
+        searcher.search("살인", laws="刑法")
+    with pytest.raises(LegalretError, match="unknown law filter '憲法': the Constitution"):
+        searcher.search("기본권", laws="憲法")
+    # a law this index lacks, written right: not "did you mean 근로기준법?" for the name just typed
+    for name in ("근로기준법", "勤勞基準法"):
+        with pytest.raises(LegalretError, match=r"\(근로기준법 is a law, but not one this index holds") as err:
+            searcher.search("해고", laws=name)
+        assert "did you mean" not in str(err.value)
 
 
 def test_a_mistyped_law_filter_the_index_lacks_gets_a_suggestion(searcher):

@@ -91,6 +91,25 @@ def test_filters_and_exact_citation(client):
     assert {h["law"] for h in repeated.json()["hits"]} == {"민법", "상법"}
 
 
+def test_hanja_law_filters_and_a_range_written_high_end_first(client, live):
+    """law=民法 was "unknown law filter '民法'" though q=民法 第750條 is read: the filter reads Hanja as the query does
+    (GET and POST alike); a range written high end first is the range, with the notice check_citation gives too."""
+    from legalret.serve.statutes import StatuteService
+
+    params = {"q": "점유 보험", "k": 20, "mode": "bm25"}
+    hangul = client.get("/api/search", params={**params, "law": "민법,상법"}).json()
+    hanja = client.get("/api/search", params={**params, "law": "民法,商法"})
+    assert hanja.status_code == 200 and [h["key"] for h in hanja.json()["hits"]] == [h["key"] for h in hangul["hits"]]
+    posted = client.post("/api/search", json={**params, "law": ["商法"]})
+    assert posted.status_code == 200 and {h["law"] for h in posted.json()["hits"]} == {"상법"}
+    assert "unknown law filter '刑法' (형법)" in _error(client.get("/api/search", params={"q": "점유", "law": "刑法"}), 400)
+    body = client.get("/api/search", params={"q": "민법 제751조 내지 제750조", "mode": "bm25"}).json()
+    checked = StatuteService(live).check_citations("민법 제751조 내지 제750조")
+    assert [h["key"] for h in body["hits"]] == [c["key"] for c in checked["citations"]] == ["민법 제750조", "민법 제751조"]
+    notice = "the cited range '민법 제751조 내지 제750조' is written high end first: read as 민법 제750조–제751조"
+    assert notice in body["notices"] and notice in checked["notices"]
+
+
 @pytest.mark.parametrize(
     "params, fragment",
     [

@@ -342,7 +342,40 @@ def test_every_paragraph_and_a_long_range_are_checked_or_said(index, monkeypatch
     monkeypatch.setattr(statutes, "MAX_RANGE", 1)  # (the fixture's 민법 has fewer articles than the 30 checked)
     cut = service.check_citations("민법 제1조 내지 제1118조")
     assert [c for c in cut["citations"] if "within the range" in c["cited"]] == within[:1]
-    assert any(f"holds {len(within)} articles between its ends: the first 1 are checked" in n for n in cut["notices"])
+    assert (f"the cited range 민법 제1조–제1118조 holds {len(within)} articles between its ends, 1 of them deleted (삭제): "
+            "the first 1 are checked; cite a shorter range for the rest") in cut["notices"]
+
+
+def test_ranges_and_hanja_filters_read_as_the_search_reads_them(index, monkeypatch):
+    """check_citation and search_statutes say one thing of one range — a range written high end first is read as the
+    range, with the same notice, and a long range's size is one count (deleted articles included and said: the search
+    had said 8 and the check 9 for the fixture's 민법 제1조 내지 제1118조) — and the law filter reads Hanja (民法)."""
+    from legalret.search import results
+    from legalret.serve import statutes
+    from legalret.serve.mcp_server import create_mcp_server
+
+    server = create_mcp_server(index, warm=False)
+
+    def tool(name, args):
+        out = _call(server, name, args)
+        assert not out.is_error, out
+        return out.structured_content
+
+    checked = tool("check_citation", {"text": "민법 제751조 내지 제750조"})
+    found = tool("search_statutes", {"query": "민법 제751조 내지 제750조", "k": 5, "mode": "bm25"})
+    assert [c["key"] for c in checked["citations"]] == [h["key"] for h in found["hits"]] == ["민법 제750조", "민법 제751조"]
+    reversed_notice = "the cited range '민법 제751조 내지 제750조' is written high end first: read as 민법 제750조–제751조"
+    assert reversed_notice in checked["notices"] and reversed_notice in found["notices"]
+    monkeypatch.setattr(statutes, "MAX_RANGE", 1)
+    monkeypatch.setattr(results, "MAX_RANGE", 1)
+    text = "민법 제1조 내지 제1118조"
+    size = "the cited range 민법 제1조–제1118조 holds 9 articles between its ends, 1 of them deleted (삭제): the first 1 "
+    assert size + "are checked; cite a shorter range for the rest" in tool("check_citation", {"text": text})["notices"]
+    found = tool("search_statutes", {"query": text, "k": 5, "mode": "bm25"})
+    assert size + "not deleted are listed" in found["notices"]
+    hangul = tool("search_statutes", {"query": "손해 배상", "k": 5, "mode": "bm25", "law": "민법"})
+    hanja = tool("search_statutes", {"query": "손해 배상", "k": 5, "mode": "bm25", "law": "民法"})
+    assert [h["key"] for h in hanja["hits"]] == [h["key"] for h in hangul["hits"]] and hangul["hits"]
 
 
 def test_a_text_not_in_force_yet_says_when_it_takes_effect(tmp_path):
@@ -420,3 +453,167 @@ def test_null_k_is_the_default_and_list_laws_narrows(index):
     assert [law["law"] for law in named["laws"]] == ["민법 시행령"] and named["matching"] == 1
     largest = _call(server, "list_laws", {"limit": 1}).structured_content
     assert largest["laws"] == [{"law": "민법", "articles": 9}] and largest["matching"] == 3
+
+
+# ---- no index yet: the server starts, says why on every call, and uses the index once it is there ---------------
+def _no_index_line(index) -> str:
+    """The one line a tool call answers with while there is no index at ``index`` (store.no_index_message's words)."""
+    return f"no index at {index}: build one with `legalret index build SOURCES --index {index}`"
+
+
+def _refused(server, tool, args) -> str:
+    """The one line of the tool error an in-process call raises (over stdio: ``isError: true`` with that text)."""
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    with pytest.raises(ToolError) as e:
+        _call(server, tool, args)
+    line = str(e.value)
+    assert line and "\n" not in line and "Traceback" not in line, line
+    return line
+
+
+def test_a_server_over_a_missing_index_answers_and_picks_the_index_up_once_built(tmp_path):
+    """``legalret mcp --index <none there>`` exited 1 before ``initialize`` (the client showed "server disconnected",
+    the reason only in its log): it answers initialize and tools/list, each tool call is a one-line tool error
+    saying what is wrong and how to fix it, and once a build wrote the index the next call answers from it, with
+    no restart."""
+    from legalret import pipeline
+
+    idx = tmp_path / "idx"
+
+    async def body(session):
+        out = {"tools": (await session.list_tools()).tools}
+        out["before"] = await session.call_tool("search_statutes", {"query": "유치권", "k": 3})
+        out["laws_before"] = await session.call_tool("list_laws", {})
+        out["bad"] = await session.call_tool("search_statutes", {"query": "  "})  # a bad input is still said as such
+        await anyio.to_thread.run_sync(lambda: pipeline.build(sup.articles(), idx, model="none"))
+        out["after"] = await session.call_tool("get_article", {"key": "민법 750"})
+        out["search"] = await session.call_tool("search_statutes", {"query": "유치권", "k": 3, "mode": "bm25"})
+        return out
+
+    async def main():
+        with open(tmp_path / "stderr.txt", "w") as errlog:
+            async with stdio_client(_params(idx), errlog=errlog) as (read, write):
+                async with ClientSession(read, write) as session:
+                    init = await session.initialize()
+                    return init, await body(session)
+
+    init, out = anyio.run(main)
+    assert "not ready: " + _no_index_line(idx) in init.instructions, init.instructions
+    assert "search_statutes" in init.instructions and "no restart" in init.instructions
+    assert {t.name for t in out["tools"]} == {"search_statutes", "get_article", "check_citation", "list_laws"}
+    for name in ("before", "laws_before"):
+        line = _error_line(out[name])
+        assert (_no_index_line(idx) + "; then call again (this server picks it up without a restart)") in line, line
+    assert "empty" in _error_line(out["bad"]) and "no index" not in _error_line(out["bad"])
+    article = out["after"]
+    assert not article.is_error, article
+    got = article.structured_content
+    assert got["key"] == "민법 제750조" and got["generation"] == "gen-000001"
+    assert not out["search"].is_error and out["search"].structured_content["hits"][0]["key"] == "민법 제320조"
+    # stderr: the one line a person at a terminal reads, then the start line
+    said = (tmp_path / "stderr.txt").read_text(encoding="utf-8").splitlines()
+    assert said[:2] == [f"warning: {_no_index_line(idx)}; then call again (this server picks it up without a restart)",
+                        f"legalret MCP server on stdio over {idx} (no index yet: every tool call answers with the "
+                        "warning)"], said
+
+
+def test_a_damaged_index_is_said_on_each_call_and_used_once_repaired(tmp_path):
+    """A ``CURRENT`` that points nowhere (an index damaged, or copied in part) does not stop the server: each call
+    says so in one line (the index's own message), and the call after ``CURRENT`` is repaired answers."""
+    from legalret import pipeline
+    from legalret.serve.mcp_server import create_mcp_server
+
+    idx = tmp_path / "idx"
+    pipeline.build(sup.articles(), idx, model="none")
+    pointer = idx / "CURRENT"
+    good = pointer.read_text(encoding="utf-8")
+    pointer.write_text('{"generation": "gen-000009"}', encoding="utf-8")
+    with pytest.raises(Exception, match="points to a missing generation"):  # (the library's default: fail at once)
+        create_mcp_server(idx, warm=False)
+    server = create_mcp_server(idx, warm=False, missing_ok=True)
+    assert server.service.live.current is None
+    assert "not ready: " in server.instructions and "points to a missing generation 'gen-000009'" in server.instructions
+    line = _refused(server, "get_article", {"key": "민법 750"})
+    assert f"{pointer}: points to a missing generation 'gen-000009'; rebuild (legalret index build) or restore" in line
+    assert line.endswith("; then call again (this server picks it up without a restart)"), line
+    fixed = idx / "CURRENT.new"
+    fixed.write_text(good, encoding="utf-8")
+    os.replace(fixed, pointer)  # (a new pointer: tried again at once)
+    answered = _call(server, "get_article", {"key": "민법 750"})
+    assert not answered.is_error and answered.structured_content["title"] == "불법행위의 내용"
+    # the next initialize (a new HTTP session) is told the index's laws, no longer that it is not ready
+    assert "over a local index of 3 laws (" in server.instructions and "not ready" not in server.instructions
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="the lock's holder is read from /proc/locks (Linux)")
+def test_an_index_being_built_says_so(tmp_path):
+    """A first build holds the index's lock long before ``CURRENT`` exists: the line says a build is writing it (so
+    the user waits instead of starting a second build, which would fail as "locked by another build")."""
+    from legalret.index.store import IndexLock
+    from legalret.serve.mcp_server import create_mcp_server, index_writer
+
+    idx = tmp_path / "idx"
+    server = create_mcp_server(idx, warm=False, missing_ok=True)
+    assert index_writer(idx) is None
+    with IndexLock(idx):  # (what `legalret index build` holds while it encodes and writes)
+        assert index_writer(idx) == os.getpid()
+        line = _refused(server, "list_laws", {})
+        assert line.endswith(f"{_no_index_line(idx)}; a build (pid {os.getpid()}) is writing it now: call again when "
+                             "it finishes (no restart needed)"), line
+    assert index_writer(idx) is None  # (the lock file stays, naming the last writer: not held, not said)
+    assert _refused(server, "list_laws", {}).endswith("then call again (this server picks it up without a "
+                                                                "restart)")
+
+
+def test_mcp_http_over_a_missing_index_starts_and_says_why(tmp_path):
+    """``legalret mcp --http`` behaves the same: it listens, answers initialize and tools/list, and a tool call is
+    the one-line tool error; a bad command line still exits 2 (typer's usage error)."""
+    import socket
+    import subprocess
+    import time
+
+    from mcp.client.streamable_http import streamable_http_client
+
+    params = _params(tmp_path / "idx")
+    usage = subprocess.run([params.command, *params.args, "--no-such-option"], capture_output=True, text=True,
+                           env={**os.environ, **params.env}, cwd=params.cwd, timeout=60)
+    assert usage.returncode == 2, usage.stderr
+
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    idx = tmp_path / "idx"
+    with open(tmp_path / "stderr.txt", "w") as errlog:
+        proc = subprocess.Popen([params.command, *params.args, "--http", "--port", str(port)],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errlog,
+                                env={**os.environ, **params.env}, cwd=params.cwd)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, (tmp_path / "stderr.txt").read_text()
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not listen"
+                time.sleep(0.2)
+
+        async def main():
+            async with streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write):
+                async with ClientSession(read, write) as session:
+                    init = await session.initialize()
+                    tools = (await session.list_tools()).tools
+                    return init, tools, await session.call_tool("check_citation", {"text": "민법 제750조"})
+
+        init, tools, called = anyio.run(main)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert "not ready: " + _no_index_line(idx) in init.instructions
+    assert len(tools) == 4
+    assert (_no_index_line(idx) + "; then call again") in _error_line(called)
+    said = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
+    assert said.startswith(f"warning: {_no_index_line(idx)}; then call again"), said
+    assert f"/mcp over {idx} (no index yet" in said

@@ -8,6 +8,11 @@ Examples::
 
 Tools: search_statutes, get_article, check_citation, list_laws (see :mod:`legalret.serve.mcp_server`).
 On stdio, stdout carries the protocol: everything else (the one-line start message, errors) goes to stderr.
+
+An index that is missing, damaged or still being built does not stop the server (an MCP client shows a server
+that exits at start as "disconnected", and nothing more): stderr says what is wrong in one line, the server
+answers ``initialize`` and lists its tools, each tool call is a tool error with that line, and the first call once
+the index is there is answered from it — no restart. A bad command line still exits 2, a busy ``--port`` 1.
 """
 
 from __future__ import annotations
@@ -30,25 +35,32 @@ def mcp_command(
 ) -> None:
     """MCP server for LLM agents: search_statutes, get_article, check_citation, list_laws (stdio by default)."""
     from rich.console import Console
+    from rich.markup import escape
 
     from legalret.cli.serve import check_listen
     from legalret.config import default_index_dir
-    from legalret.index.store import current_generation
-    from legalret.serve.mcp_server import create_mcp_server
+    from legalret.serve.mcp_server import create_mcp_server, index_problem
     from legalret.serve.server import is_loopback
 
     err = Console(stderr=True, soft_wrap=True)  # stdout is the protocol channel on stdio; a note is one line
     index = index or default_index_dir()
-    current_generation(index)  # a missing index: the usual one-line error, before the slow load
     if http:
         check_listen(host, port)  # a busy port or a bad --host: serve's one line (exit 1), before anything is announced
-    server = create_mcp_server(index, log_level=log_level.upper())
+    # (an index that cannot be opened now is no exit: the client would show "disconnected" and nothing more; each
+    # tool call says what is wrong, and the index is used once it is there)
+    server = create_mcp_server(index, log_level=log_level.upper(), missing_ok=True)
+    live = server.service.live
+    problem = index_problem(live)
+    if problem:  # the one line a person at a terminal reads (an MCP client's log has it too)
+        err.print(f"[yellow]warning:[/] {escape(problem)}", highlight=False)
+    served = live.current.name if live.current is not None else "no index yet: every tool call answers with the warning"
     if not http:
-        err.print(f"legalret MCP server on stdio over {index} ({server.service.live.current.name})", highlight=False)
+        err.print(f"legalret MCP server on stdio over {escape(str(index))} ({served})", highlight=False)
         server.run()
         return
     if not is_loopback(host):
         err.print("[yellow]note:[/] the MCP endpoint has no token: anyone who can reach this address can search", highlight=False)
     shown = f"[{host}]" if ":" in host else host
-    err.print(f"legalret MCP server on http://{shown}:{port}/mcp over {index} (Ctrl+C stops)", highlight=False)
+    err.print(f"legalret MCP server on http://{escape(shown)}:{port}/mcp over {escape(str(index))} ({served}; Ctrl+C "
+              "stops)", highlight=False)
     server.run("streamable-http", host=host, port=port)

@@ -7,7 +7,9 @@ carries over to the following numbers (``민법 제750조, 제751조``), ``같�
 a bare ``제N조`` uses ``default_law`` (the searcher passes the law filter when it names exactly one law).
 A range (``제750조 내지 제752조``, ``제750조부터 제752조까지``, ``제750조~제752조``) cites every article in it: its
 last citation carries ``range_start``, and the searcher fills in the index's articles between the two ends
-(:func:`legalret.search.results.citation_hits`: 제751조, and 제751조의2 where the law has one).
+(:func:`legalret.search.results.citation_hits`: 제751조, and 제751조의2 where the law has one). A range written
+high end first (``제752조 내지 제750조``, a slip of order) is read as the same range, its ends listed low end first,
+and its higher end carries ``range_written`` so that the searcher and the citation check say it was read so.
 A law name followed by a bare number is a citation too, the way people type one (``민법 750`` → 민법 제750조,
 ``상법 651의2``, ``민법750``), unless the number is a count, date, amount or case number (``민법 3년``,
 ``2020다1234``) or is glued to a word that only ends with a law's name (``시민법750``).
@@ -27,7 +29,7 @@ Usage::
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from legalret.keys import CONSTITUTION, LawNames, format_key, known_laws, law_aliases
 from legalret.text import normalize
@@ -80,6 +82,9 @@ class QueryCitation:
     #: (number, branch) of the first article of a range this citation ends ("제750조 내지 제752조": (750, 0) on
     #: 제752조): the articles between the two are cited too
     range_start: tuple[int, int] | None = None
+    #: the range as written when its ends came high end first ("민법 제752조 내지 제750조"; else ""): it is read as
+    #: 제750조–제752조 — this citation (the higher end) carries ``range_start`` and follows the lower one — and said
+    range_written: str = ""
     #: the decision whose 참조조문 cite the article, when the query named a decision rather than the article
     #: ("2016다248806 (2017-05-17)": :mod:`legalret.search.cases`)
     via: str = ""
@@ -143,8 +148,9 @@ def citation_forms(text: str) -> str:
 
 
 def find_citations(query: str, law_names: LawNames, default_law: str | None = None) -> list[QueryCitation]:
-    """Every article citation in ``query`` whose law is known, in order of appearance (duplicates kept once); offsets
-    are into ``citation_forms(normalize(query))`` (the searcher's query text is already so)."""
+    """Every article citation in ``query`` whose law is known, in order of appearance (duplicates kept once; a range
+    written high end first lists its lower end first); offsets are into ``citation_forms(normalize(query))`` (the
+    searcher's query text is already so)."""
     out: list[QueryCitation] = []
     seen: set[tuple] = set()
     for cite in _every_citation(citation_forms(normalize(query)), law_names, default_law):
@@ -157,8 +163,19 @@ def find_citations(query: str, law_names: LawNames, default_law: str | None = No
 
 def _every_citation(query: str, law_names: LawNames, default_law: str | None) -> list[QueryCitation]:
     """Every citation in ``query`` (prepared), repeats included, in order of appearance."""
-    found = _article_citations(query, law_names, default_law) + _bare_citations(query, law_names)
-    return sorted(found, key=lambda c: c.start)
+    found = sorted(_article_citations(query, law_names, default_law) + _bare_citations(query, law_names),
+                   key=lambda c: c.start)
+    # A range written high end first ("제752조 내지 제750조") is read as 제750조–제752조, listed as a forward range is:
+    # the lower end first, then the higher one carrying range_start (so every caller — the search's hits, the citation
+    # check's entries — lists 750, 751, 752; it had listed 752 and 750 alone, without a word). Each keeps its own span.
+    for i, cite in enumerate(found):
+        if cite.range_written and i and (found[i - 1].law, found[i - 1].number, found[i - 1].branch) == (
+                cite.law, *cite.range_start):
+            high = found[i - 1]
+            found[i - 1 : i + 1] = [replace(cite, range_start=None, range_written=""),
+                                    replace(high, range_start=(cite.number, cite.branch),
+                                            range_written=cite.range_written)]
+    return found
 
 
 def _bare_citations(query: str, law_names: LawNames) -> list[QueryCitation]:
@@ -214,7 +231,12 @@ def _article_citations(query: str, law_names: LawNames, default_law: str | None)
         number, branch = int(m["num"]), int(m["branch"] or 0)
         first = out[-1] if out and out[-1].end == prev_end else None
         in_range = (first is not None and first.law == law and _RANGE.match(segment)
-                    and (first.number, first.branch) < (number, branch))
+                    and (first.number, first.branch) != (number, branch))
+        # high end first ("제752조 내지 제750조"): a slip of order, read as the range (_every_citation turns it round) —
+        # unless the first end already ends a range ("제740조 내지 제752조 내지 제750조": no reading is sure)
+        backwards = in_range and (first.number, first.branch) > (number, branch)
+        if backwards and first.range_start is not None:
+            in_range = backwards = False
         cite = QueryCitation(
             law=law,
             number=number,
@@ -225,6 +247,7 @@ def _article_citations(query: str, law_names: LawNames, default_law: str | None)
             start=start,
             end=m.end(),
             range_start=(first.number, first.branch) if in_range else None,
+            range_written=query[first.start : m.end()].strip() if backwards else "",
         )
         out.append(cite)
         end = m.end()

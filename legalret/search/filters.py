@@ -4,7 +4,7 @@ and turned into a row mask, cached per filter.
 Usage::
 
     filters = Filters(data)                      # an IndexData
-    laws = filters.resolve_laws("민법, 상법")      # ['민법', '상법']
+    laws = filters.resolve_laws("민법, 상법")      # ['민법', '상법']  ("民法, 商法" too: Hanja is read in Hangul)
     mask = filters.mask(laws, filters.resolve_kinds("법률"))   # bool per row, or None for no filter
 """
 
@@ -15,7 +15,9 @@ from typing import Any, Iterable
 import numpy as np
 
 from legalret.errors import LegalretError
+from legalret.hanja import has_hanja, read_hanja
 from legalret.keys import CONSTITUTION, LawNames, known_laws, law_aliases
+from legalret.text import compact
 
 
 class Filters:
@@ -52,9 +54,15 @@ class Filters:
             name = name.strip()
             if not name:
                 continue
+            # A name in Hanja (民法, 勤勞基準法) is read in Hangul as a query's Hanja is read (legalret.hanja), so that
+            # --law 民法, the API's law=民法 and MCP's law read what `search "民法 第750條"` reads; it had been "unknown
+            # law filter". (The school readings and the spelling rules read a law's name; no word weights are needed.)
+            written = name
+            if has_hanja(name):
+                name = read_hanja(name)[0]
             law = self.law_names.resolve(name)
             if law is None and name.replace(" ", "") in CONSTITUTION:
-                raise LegalretError(f"unknown law filter {name!r}: the Constitution (대한민국헌법) is not in the statutes "
+                raise LegalretError(f"unknown law filter {written!r}: the Constitution (대한민국헌법) is not in the statutes "
                                     "mirror, so no index holds it")
             if law is None:
                 full = law_aliases().get(name)  # a short name of a law this index lacks: say which law
@@ -62,9 +70,14 @@ class Filters:
                 # else a mistyped name of a law this index lacks (근로기준볍 on the 민법+상법 index), as a citation says it
                 elsewhere = [] if close or full else known_laws().closest(name)
                 hint = (f" (did you mean {', '.join(close)}?)" if close else
+                        # the name of a law this index lacks, written right (근로기준법, 勤勞基準法): no "did you mean
+                        # 근로기준법?" for the name just typed
+                        f" ({elsewhere[0]} is a law, but not one this index holds; see `legalret index info`)"
+                        if elsewhere and compact(elsewhere[0]) == compact(name) else
                         f" (did you mean {elsewhere[0]}? it is not in this index either)" if elsewhere else
                         f" (the index has {len(self.laws)} laws; see `legalret index info`)")
-                named = f"{name!r} ({full})" if full else repr(name)
+                # (a name in Hanja: its reading is named, as the one the suggestions were found for)
+                named = f"{written!r} ({full or name})" if full or written != name else repr(written)
                 raise LegalretError(f"unknown law filter {named}: not in this index{hint}")
             out.append(law)
         return out or None

@@ -117,10 +117,12 @@ def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list
     for c in cites:
         if c.range_start is not None:
             span, between = cited_range(c, data)
+            if c.range_written:
+                notes.append(reversed_range_notice(c, span))
             inside = [k for k in between if not data.articles[data.by_key[k]].deleted and all(h.key != k for h in hits)]
             shown = min(MAX_RANGE, k)
             if len(inside) > shown:
-                notes.append(f"the cited range {span} holds {len(inside)} articles: its first {shown} are listed")
+                notes.append(range_size_notice(span, between, data, shown, "not deleted are listed"))
             for key in inside[:shown]:
                 add(key, data.articles[data.by_key[key]], f"within the cited range '{span}'")
         listed = next((h for h in hits if h.key == c.key), None)
@@ -183,6 +185,23 @@ def cited_range(cite: QueryCitation, data: Any) -> tuple[str, list[str]]:
     what the search lists and the citation check reports."""
     span = f"{format_key(cite.law, *cite.range_start)}–{cite.key.removeprefix(cite.law + ' ')}"
     return span, range_keys(data, cite.law, cite.range_start, (cite.number, cite.branch))
+
+
+def reversed_range_notice(cite: QueryCitation, span: str) -> str:
+    """What the search and the citation check say of a range written high end first (``민법 제752조 내지 제750조``):
+    it is read as the range (``span``), not as its two ends alone — a slip of order, said so that it can be checked."""
+    return f"the cited range '{cite.range_written}' is written high end first: read as {span}"
+
+
+def range_size_notice(span: str, between: list[str], data: Any, first: int, done: str) -> str:
+    """What the search and the citation check say of a range longer than they show: how many keys of the index lie
+    strictly between its ends, deleted (삭제) ones included and counted — one count for both (the search had said
+    "holds 1114 articles" and the check "holds 1191 articles between its ends" for the same 민법 제1조 내지 제1118조:
+    the search counted the articles not deleted, the check every key) — and what is done with the ``first`` of them
+    (``done``: "not deleted are listed", "are checked; …")."""
+    deleted = sum(1 for key in between if data.articles[data.by_key[key]].deleted)
+    return (f"the cited range {span} holds {len(between)} articles between its ends, {deleted} of them deleted (삭제): "
+            f"the first {first} {done}")
 
 
 def range_keys(data: Any, law: str, first: tuple[int, int], last: tuple[int, int]) -> list[str]:

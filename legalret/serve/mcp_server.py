@@ -26,7 +26,11 @@ Usage::
     server.run("streamable-http", host="127.0.0.1", port=8001)    # http://127.0.0.1:8001/mcp
 
 The server follows the index like ``legalret serve`` does: after ``legalret index add`` the next call sees
-the new generation (:class:`legalret.serve.live.LiveSearcher`).
+the new generation (:class:`legalret.serve.live.LiveSearcher`). With ``missing_ok`` (``legalret mcp`` always) it also
+starts over an index that is missing, damaged or still being built — an MCP client shows a server that exits at start
+as "disconnected", and nothing more: it answers ``initialize`` and lists its tools, every tool call is a one-line
+tool error saying what is wrong and how to fix it (``no index at …: build one with …``), and the first call after
+the index is there is answered from it, with no restart (:func:`index_problem`).
 """
 
 import contextlib
@@ -59,19 +63,26 @@ from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 from legalret.errors import LegalretError
 from legalret.config import MAX_K, MAX_QUERY_CHARS
+from legalret.index.store import LOCK
 from legalret.search.searcher import MODES
 from legalret.serve.app import _version, k_or_default, names_or_list
-from legalret.serve.live import LiveSearcher
+from legalret.serve.live import LiveSearcher, NoGeneration
 from legalret.serve.statutes import StatuteService
 from legalret.serve.wording import facts_excerpt
 
 SERVER_NAME = "legalret"
 #: The ``initialize`` instructions; ``{laws}`` is what the served index holds (:func:`instructions`).
-INSTRUCTIONS = (
-    "Korean statute retrieval over a local index of {laws}. Use search_statutes to find the articles that "
+USAGE = (
+    "Use search_statutes to find the articles that "
     "govern a question (Korean works best; a citation such as '민법 제750조' is answered exactly), get_article "
     "to read one article, check_citation to verify that the articles a text cites exist and are in force, and "
     "list_laws to see which laws this index holds."
+)
+INSTRUCTIONS = "Korean statute retrieval over a local index of {laws}. " + USAGE
+#: The instructions when the server started with no index to serve (``{problem}``: :func:`index_problem`'s line).
+NO_INDEX_INSTRUCTIONS = (
+    "Korean statute retrieval over a local index of Korean laws, which is not ready: {problem}. Until it is, every "
+    "tool answers with that error; once the index is there the tools answer from it, with no restart. " + USAGE
 )
 #: How many law names the instructions spell out (the largest first); list_laws gives the rest.
 INSTRUCTION_LAWS = 5
@@ -90,9 +101,53 @@ def index_laws(largest: list[str], total: int) -> str:
 
 def instructions(service: StatuteService) -> str:
     """The ``initialize`` instructions for the index ``service`` serves: its largest laws named (the order list_laws
-    gives them in, :func:`index_laws`)."""
-    got = service.laws(limit=INSTRUCTION_LAWS)
+    gives them in, :func:`index_laws`) — or, with no generation to serve yet, what is wrong
+    (:data:`NO_INDEX_INSTRUCTIONS`)."""
+    if service.live.current is None:
+        return NO_INDEX_INSTRUCTIONS.format(problem=index_problem(service.live, then=False))
+    try:
+        got = service.laws(limit=INSTRUCTION_LAWS)
+    except NoGeneration:  # (cannot be: a served generation is never taken back; said all the same)
+        return NO_INDEX_INSTRUCTIONS.format(problem=index_problem(service.live, then=False))
     return INSTRUCTIONS.format(laws=index_laws([entry["law"] for entry in got["laws"]], got["matching"]))
+
+
+def index_problem(live: LiveSearcher, problem: str | None = None, *, then: bool = True) -> str | None:
+    """Why ``live`` has no generation to serve, as the one line a tool call answers with (None when it has one):
+    the index's own error (``no index at X: build one with `legalret index build SOURCES --index X```, a corrupted
+    pointer …) and that the server needs no restart — or, while a build holds the index's lock, that it is being
+    written (:func:`index_writer`). ``problem``: the line :class:`NoGeneration` gave, if there was one; ``then``:
+    with what to do after (the instructions say it their own way)."""
+    if live.current is not None and problem is None:
+        return None
+    problem = (problem or live.problem or f"no index at {live.index_dir}").rstrip(". ")
+    writer = index_writer(live.index_dir)
+    if writer is not None:
+        problem = f"{problem}; a build (pid {writer}) is writing it now"
+        return f"{problem}: call again when it finishes (no restart needed)" if then else problem
+    return f"{problem}; then call again (this server picks it up without a restart)" if then else problem
+
+
+def index_writer(index_dir: str | os.PathLike) -> int | None:
+    """The pid of the ``legalret index build`` (or add) that holds ``index_dir``'s lock now, where that can be told
+    (Linux: the lock in ``/proc/locks``, on the lock file's inode, held by the pid the lock file names); None when
+    no writer holds it, or it cannot be told. Only read: taking the lock to test it could make a build that
+    starts just then fail as "locked by another build"."""
+    lock = os.path.join(index_dir, LOCK)
+    try:
+        inode = os.stat(lock).st_ino
+        with open(lock, encoding="ascii", errors="replace") as f:
+            pid = int(f.read(64).strip() or 0)
+        with open("/proc/locks", encoding="ascii", errors="replace") as f:
+            held = f.read()
+    except (OSError, ValueError):
+        return None
+    for line in held.splitlines():  # "1: FLOCK  ADVISORY  WRITE 30776 fe:00:5603361 0 EOF" ("1: -> FLOCK …" waits)
+        fields = line.split()
+        if (pid > 0 and len(fields) >= 6 and fields[1] == "FLOCK" and fields[4] == str(pid)
+                and fields[5].rsplit(":", 1)[-1] == str(inode)):
+            return pid
+    return None
 
 
 #: The API's modes as an enum in the tool's schema (``Literal`` of a tuple lists its items).
@@ -232,6 +287,17 @@ class LegalretMCPServer(MCPServer):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._lowlevel_server.middleware.append(ParamsInOneLine())
+        self._instructions_for: str | None = None  # the generation the instructions describe (None: no index)
+
+    def follow_index(self, service: StatuteService) -> None:
+        """The instructions the next ``initialize`` gives, for the generation ``service`` serves now: built once per
+        generation (a server started with no index said so; once the index is there, a new session — HTTP — is told
+        its laws, as after ``index add``)."""
+        gen = service.live.current
+        name = gen.name if gen is not None else None
+        if name != self._instructions_for or name is None:
+            self._lowlevel_server.instructions = instructions(service)
+            self._instructions_for = name
 
     async def call_tool(self, name, arguments, context=None):
         try:
@@ -516,20 +582,30 @@ def validation_line(error: ValidationError) -> str:
     return f"{where}: {first.get('msg', 'invalid')}{got}"[:300]
 
 
-def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = True, log_level: str = "WARNING"):
+def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = True, log_level: str = "WARNING",
+                      missing_ok: bool = False):
     """The MCP server (an :class:`mcp.server.mcpserver.MCPServer`, not started) over ``index``.
 
-    The index is opened here, so a missing or broken index fails before any client connects."""
+    The index is opened here, so a missing or broken index fails before any client connects — unless
+    ``missing_ok`` (what ``legalret mcp`` does): then the server starts without it, each tool call is a one-line tool
+    error saying why (:func:`index_problem`), and the first call once the index opens is answered from it."""
+    if not isinstance(index, LiveSearcher):
+        index = LiveSearcher(index, warm=warm, missing_ok=missing_ok)
     service = StatuteService(index, warm=warm)
+    server = LegalretMCPServer(SERVER_NAME, version=_version(), log_level=log_level)
     # (the laws of the generation opened just now: one pass over its law column, ~10 ms for every law)
-    server = LegalretMCPServer(SERVER_NAME, instructions=instructions(service), version=_version(), log_level=log_level)
+    server.follow_index(service)
     read_only = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
     def answer(call, *args, **kwargs) -> dict[str, Any]:
         try:
-            return call(*args, **kwargs)
+            result = call(*args, **kwargs)
+        except NoGeneration as e:  # no index yet (missing_ok): what is wrong, and how to fix it, in one line
+            raise ToolError(index_problem(service.live, str(e).splitlines()[0] if str(e) else None)) from None
         except LegalretError as e:  # a bad input: one line for the model to read
             raise ToolError(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
+        server.follow_index(service)
+        return result
 
     @server.tool(annotations=read_only)
     def search_statutes(

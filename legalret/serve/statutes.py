@@ -30,7 +30,8 @@ from legalret.keys import article_url, decision_url
 from legalret.search.cases import named_decisions
 from legalret.search.citations import find_citations, unresolved_citations
 from legalret.search.response import article_json, citation, request_error, search_response
-from legalret.search.results import MAX_RANGE, cited_range, item_exists, missing_part, paragraph_exists
+from legalret.search.results import (MAX_RANGE, cited_range, item_exists, missing_part, paragraph_exists,
+                                     range_size_notice, reversed_range_notice)
 from legalret.serve.live import LiveSearcher
 
 
@@ -102,10 +103,12 @@ class StatuteService:
         for c in find_citations(text, s.law_names):
             if c.range_start is not None:  # 제750조 내지 제752조 cites 제751조 too (as the search lists it)
                 span, between = cited_range(c, s.data)
+                if c.range_written:  # 제752조 내지 제750조: read as 제750조–제752조, and said (as the search says it)
+                    notices.append(reversed_range_notice(c, span))
                 out += [entry(key, c.law, f"{span} (within the range)", s.article(key)) for key in between[:MAX_RANGE]]
-                if len(between) > MAX_RANGE:  # said, as the search says it (a range of 1,114 had ended silently)
-                    notices.append(f"the cited range {span} holds {len(between)} articles between its ends: the first "
-                                   f"{MAX_RANGE} are checked; cite a shorter range for the rest")
+                if len(between) > MAX_RANGE:  # said, and counted, as the search says it (one count for both)
+                    notices.append(range_size_notice(span, between, s.data, MAX_RANGE,
+                                                     "are checked; cite a shorter range for the rest"))
             article = s.article(c.key)
             one = entry(c.key, c.law, c.raw, article)
             if c.paragraph is not None:  # 제N항: does the article have that paragraph (in force)? (제0항: never)

@@ -297,8 +297,11 @@ const NOTICE_KO = [
    (m) => `'${m[1]}'은(는) ${m[2]}의 옛 조문(구법)을 인용합니다. 지금의 ${m[3]}을(를) 보여 주지만, 글과 그 번호가 가리키는 내용은 다를 수 있습니다.`],
   [/^'(.+?)': the Constitution \(대한민국헌법\) is not in the statutes mirror/,
    (m) => `'${m[1]}': 헌법은 법령 자료(법률·시행령)에 없어 어느 색인에도 없습니다.`],
-  [/^the cited range (.+?) holds ([\d,]+) articles(?:: its first ([\d,]+))?/,
-   (m) => `인용한 범위 ${m[1]}에는 조문이 ${m[2]}개 있습니다` + (m[3] ? ` (앞의 ${m[3]}개만 보여 줍니다).` : ".")],
+  [/^the cited range (.+?) holds ([\d,]+) articles between its ends, ([\d,]+) of them deleted \(삭제\): the first ([\d,]+)/,
+   (m) => `인용한 범위 ${m[1]}의 두 끝 사이에는 조문이 ${m[2]}개 있습니다` +
+     (m[3] === "0" ? ` (앞의 ${m[4]}개만 보여 줍니다).` : ` (그중 ${m[3]}개는 삭제된 조문이며, 삭제되지 않은 조문 중 앞의 ${m[4]}개만 보여 줍니다).`)],
+  [/^the cited range '(.+?)' is written high end first: read as (.+)$/,
+   (m) => `인용한 범위 '${m[1]}'는 큰 번호가 먼저 적혀 있어 ${m[2]} 범위로 읽었습니다.`],
   [/^'(.+?)': (?!no law is named)(.+?) is not in this index(?: \(did you mean (.+?)\?\))?/,
    (m) => `'${m[1]}': ${m[2]}은(는) 이 색인에 없는 법령입니다.` + (m[3] ? ` ${m[3]}을(를) 찾으셨나요?` : "")],
   [/^decision (\S+) is not among the precedents/, (m) => `판례 ${m[1]}은(는) 이 색인의 판례 기억에 없습니다.`],
