@@ -38,6 +38,8 @@ def test_load_by_path_and_env_dir(tmp_path, monkeypatch):
         ("name: x\nlaws: []\n", "laws"),
         ("name: x\nkinds: [법률]\n", "laws"),
         ("name: x\nlaws:\n", "laws"),
+        ("name: x\nlaws: [민법]\ntokenizer: 3.0\n", "tokenizer"),
+        ("name: x\nlaws: [민법]\ntokenizer:\n  user_words: [유치권]\n", "tokenizer"),
     ],
 )
 def test_bad_manifests(tmp_path, text, field):
@@ -85,3 +87,22 @@ def test_a_named_act_brings_its_decrees_of_the_listed_kinds(tmp_path):
     by_name = {m.name: m for m in list_manifests()}
     assert by_name["civil-commercial"].document_names() == ["민법", "상법"]
     assert by_name["all-acts-decrees"].document_names() == [] and by_name["all-acts"].document_names() == []
+
+
+def test_a_manifest_carries_tokenizer_settings_checked_against_the_dataclass(tmp_path):
+    """A corpus may set TokenizerSettings fields for its builds (all-acts-decrees: Kiwi's beam cutoff 3.0 for the
+    article texts); the index layer checks names and types, naming the manifest file and the field."""
+    from legalret.index.tokenize import TokenizerSettings
+
+    bundled = {m.name: m for m in list_manifests()}
+    assert bundled["civil-commercial"].tokenizer == {}  # the main job's index keeps every default
+    settings = TokenizerSettings.with_overrides(bundled["all-acts-decrees"].tokenizer, "all-acts-decrees.yaml")
+    assert settings.article_cutoff == 3.0 and settings.kiwi_cutoff == 8.0  # questions and holdings keep Kiwi's 8.0
+    assert settings == TokenizerSettings(article_cutoff=3.0)
+    assert TokenizerSettings.with_overrides({"article_cutoff": 4}, "m.yaml").article_cutoff == 4.0  # YAML's 4
+    for bad, field in [({"article_cuttoff": 3.0}, "tokenizer.article_cuttoff"), ({"article_cutoff": "3"}, "tokenizer.article_cutoff"),
+                       ({"default_dict": 1}, "tokenizer.default_dict"), ({"kiwi_cutoff": True}, "tokenizer.kiwi_cutoff"),
+                       ({"name": "bigrams"}, "tokenizer.name")]:
+        with pytest.raises(SourceError) as e:
+            TokenizerSettings.with_overrides(bad, str(tmp_path / "mine.yaml"))
+        assert e.value.field == field and "mine.yaml" in str(e.value)

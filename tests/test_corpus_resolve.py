@@ -90,6 +90,23 @@ def test_manifest_act_brings_its_decree(mirror_zip, tmp_path, monkeypatch):
     assert {(a.law, a.kind) for a in read_corpus([str(own)]).articles} == {("민법", "법률")}
 
 
+def test_manifest_tokenizer_settings_reach_the_result_and_two_that_differ_are_refused(mirror_zip, tmp_path, monkeypatch):
+    """`index build <manifest>` builds with the manifest's tokenizer settings; two manifests of one build that set
+    one setting differently are one clear error (an index has one tokenizer), files alone set nothing."""
+    monkeypatch.setenv("LEGALRET_MIRROR", str(mirror_zip))
+    monkeypatch.setenv("LEGALRET_CORPORA", str(tmp_path))
+    (tmp_path / "fast.yaml").write_text("name: fast\nkinds: [법률]\nlaws: [민법]\ntokenizer:\n  article_cutoff: 3.0\n",
+                                        encoding="utf-8")
+    (tmp_path / "slow.yaml").write_text("name: slow\nkinds: [법률]\nlaws: [민법]\ntokenizer:\n  article_cutoff: 8.0\n",
+                                        encoding="utf-8")
+    (tmp_path / "plain.yaml").write_text("name: plain\nkinds: [법률]\nlaws: [민법]\n", encoding="utf-8")
+    fast = read_corpus(["fast", "plain"])
+    assert fast.tokenizer == {"article_cutoff": 3.0} and fast.tokenizer_source == str(tmp_path / "fast.yaml")
+    assert read_corpus(["plain"]).tokenizer == {} and read_corpus([str(mirror_zip)]).tokenizer == {}
+    with pytest.raises(LegalretError, match="set tokenizer article_cutoff differently"):
+        read_corpus(["fast", "slow"])
+
+
 @pytest.mark.slow
 def test_manifest_act_brings_its_decree_from_the_real_mirror(shared_data, tmp_path, monkeypatch):
     monkeypatch.setenv("LEGALRET_CORPORA", str(tmp_path))

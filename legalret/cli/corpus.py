@@ -40,7 +40,8 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print as JS
     manifests = list_manifests()
     if as_json:
         sys.stdout.write(json.dumps([{"name": m.name, "laws": m.laws or "all", "kinds": m.kinds,
-                                      "description": m.description, "measured": m.measured, "path": str(m.path)}
+                                      "description": m.description, "measured": m.measured, "tokenizer": m.tokenizer,
+                                      "path": str(m.path)}
                                      for m in manifests],
                                     ensure_ascii=False, indent=2) + "\n")
         return
@@ -51,7 +52,9 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print as JS
         table.add_column(header, overflow="fold")
     for m in manifests:
         laws = ", ".join(m.laws[:6]) + (" …" if len(m.laws) > 6 else "") if m.laws else "all"
-        table.add_row(m.name, ", ".join(m.kinds) or "all", laws, m.description,
+        # a setting the corpus builds with is part of what it is (all-acts-decrees: articles at Kiwi's cutoff 3.0)
+        about = m.description + "".join(f"; {k}={v}" for k, v in m.tokenizer.items())
+        table.add_row(m.name, ", ".join(m.kinds) or "all", laws, about,
                       m.measured.get("build", "not measured"), m.measured.get("size", "–"))
     Console().print(table)  # the listing is the command's output: stdout
 

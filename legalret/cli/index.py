@@ -22,7 +22,7 @@ import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 from rich.markup import escape
@@ -59,6 +59,9 @@ class LoadedArticles:
     warnings: List[str] = field(default_factory=list)
     #: law → articles of its files that could not be read (left out): ``index add`` removes none of that law's
     incomplete: dict = field(default_factory=dict)
+    #: the TokenizerSettings a corpus manifest among the sources builds with (``tokenizer:``); None: the defaults.
+    #: ``index build`` uses them; ``index add`` keeps the index's own (one index, one tokenizer)
+    tokenizer: Any = None
 
 
 def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: Optional[List[str]] = None,
@@ -72,6 +75,10 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
 
     result = read_corpus(sources, laws, kinds)
     loaded = LoadedArticles(result.articles, [str(e) for e in result.errors])
+    if result.tokenizer:
+        from legalret.index.tokenize import TokenizerSettings
+
+        loaded.tokenizer = TokenizerSettings.with_overrides(result.tokenizer, result.tokenizer_source)
     for err in result.errors[:10]:
         console.print(f"[yellow]skipped:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
     if len(result.errors) > 10:
@@ -256,7 +263,7 @@ def build_command(
             passage_max_tokens=passage_tokens or None, keep=keep,
             precedents=_load_precedents(precedents) if precedents else None, memory_dense=memory_dense,
             facts=_load_facts(facts) if facts else None,
-            dense_weight=dense_weight, onnx_export=True,
+            dense_weight=dense_weight, onnx_export=True, tokenizer=loaded.tokenizer,
         )
     if _print_report(report, as_json, loaded):
         raise typer.Exit(EXIT_FILES_SKIPPED)

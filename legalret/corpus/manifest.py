@@ -9,6 +9,8 @@ A manifest is a small YAML file in ``corpora/``::
     measured:                  # optional: what building it cost on the project's 2-core machine (shown by
       build: 9.6 min first build with both memories; 2.1 min with a warm token cache   # `legalret corpus list`)
       size: 230 MB
+    tokenizer:                 # optional: TokenizerSettings fields an index of this corpus is built with
+      article_cutoff: 3.0      # (all-acts-decrees sets this; checked against the dataclass by `index build`)
 
 An act named in ``laws`` brings its decrees of every kind listed in ``kinds``: ``laws: [근로기준법]`` with
 ``kinds: [법률, 시행령]`` is 근로기준법 *and* 근로기준법 시행령 (and 근로기준법 시행규칙 when ``시행규칙`` is listed);
@@ -56,6 +58,11 @@ class Manifest:
     #: measured build cost (``build``, ``size``, ``articles`` …: short texts, with the command in the manifest's
     #: comments); empty when nobody measured it
     measured: dict[str, str] = field(default_factory=dict)
+    #: :class:`~legalret.index.tokenize.TokenizerSettings` fields an index of this corpus is built with (a plain
+    #: mapping here: the corpus layer sits below the index, so ``index build`` checks the names and values); empty:
+    #: the defaults. A setting a corpus needs for speed lives here, beside the laws it was measured on, so a
+    #: smaller corpus never inherits it.
+    tokenizer: dict[str, object] = field(default_factory=dict)
 
     @property
     def all_laws(self) -> bool:
@@ -127,7 +134,7 @@ def is_manifest_ref(value: str) -> bool:
 
 
 #: The fields a manifest may have (anything else is refused: it is a typo of one of them).
-MANIFEST_FIELDS = ("name", "description", "laws", "kinds", "measured")
+MANIFEST_FIELDS = ("name", "description", "laws", "kinds", "measured", "tokenizer")
 
 
 def load_manifest(name_or_path: str | os.PathLike | None = None) -> Manifest:
@@ -173,6 +180,10 @@ def load_manifest(name_or_path: str | os.PathLike | None = None) -> Manifest:
     measured = data.get("measured") or {}
     if not isinstance(measured, dict):
         raise SourceError(str(path), "must map what was measured (build, size …) to a short text", field="measured")
+    tokenizer = data.get("tokenizer") or {}
+    if not isinstance(tokenizer, dict) or not all(isinstance(v, (bool, int, float, str)) for v in tokenizer.values()):
+        raise SourceError(str(path), "must map tokenizer settings to values (article_cutoff: 3.0)", field="tokenizer")
     return Manifest(name=str(data.get("name") or path.stem), laws=[x.strip() for x in laws], kinds=kinds,
                     description=str(data.get("description") or ""), path=path,
-                    measured={str(k): str(v) for k, v in measured.items()})
+                    measured={str(k): str(v) for k, v in measured.items()},
+                    tokenizer={str(k): v for k, v in tokenizer.items()})

@@ -30,6 +30,10 @@ class CorpusResult:
     articles: list[Article]
     errors: list[SourceError] = field(default_factory=list)  # files that could not be read (the rest were)
     report: Any = None  # the IngestReport of the statute files (mojibake repairs: certain / uncertain), if any
+    #: the tokenizer settings the sources' manifests ask for (``Manifest.tokenizer``; {} without a manifest), and
+    #: the manifest files that set them (for an error naming the file)
+    tokenizer: dict[str, Any] = field(default_factory=dict)
+    tokenizer_source: str = ""
 
 
 def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds: Iterable[str] | None = None) -> CorpusResult:
@@ -43,6 +47,8 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
     files: list[str] = []
     manifest_laws: list[str] = []
     manifest_kinds: list[str] = []
+    tokenizer: dict[str, Any] = {}
+    set_by: dict[str, str] = {}
     for src in sources:
         path = Path(src).expanduser()
         if path.suffix == ".jsonl" and path.is_file():
@@ -60,6 +66,11 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
             # a named act brings its decrees of the manifest's kinds (laws: [근로기준법] → 근로기준법 시행령 too)
             manifest_laws += manifest.document_names()
             manifest_kinds += manifest.document_kinds()
+            for name, value in manifest.tokenizer.items():
+                if name in tokenizer and tokenizer[name] != value:  # an index has one tokenizer: neither may win quietly
+                    raise LegalretError(f"corpus manifests {set_by[name]} and {manifest.path} set tokenizer {name} "
+                                        f"differently ({tokenizer[name]!r} vs {value!r}); build them as two indexes")
+                tokenizer[name], set_by[name] = value, str(manifest.path)
     law_filter = list(laws or []) + manifest_laws or None
     kind_filter = kinds + manifest_kinds or None
     articles: list[Article] = []
@@ -81,7 +92,7 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
             filtered = f" ({report.skipped_by(laws, kinds)})"
         raise LegalretError(f"no articles read from {', '.join(sources)}{filtered}"
                             + (f" ({len(errors)} source errors; first: {errors[0]})" if errors else ""))
-    return CorpusResult(articles, errors, report)
+    return CorpusResult(articles, errors, report, tokenizer, ", ".join(sorted(set(set_by.values()))))
 
 
 def _manifest(name: str) -> Manifest:

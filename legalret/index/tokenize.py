@@ -102,9 +102,29 @@ class TokenizerSettings:
     # keep ``kiwi_cutoff``). A statute's sentences lose little to the pruned beam — at 3.0 no question file finds fewer
     # of its tokens in its gold articles' — and the articles are most of an all-law build's Kiwi time (1.63× less at
     # 3.0). 3.0 held every tune and all-law report read but one question of the 민법+상법 report halves (short recall@10
-    # 0.849 → 0.837, past its rule's 0.01), so Kiwi's 8.0 stays (experiments/tokenizer_variant.py). A KiwiTokenizer
+    # 0.849 → 0.837, past its rule's 0.01), so Kiwi's 8.0 stays the default (experiments/tokenizer_variant.py); the
+    # all-law corpus sets 3.0 in its manifest (corpora/all-acts-decrees.yaml), where it lost nothing. A KiwiTokenizer
     # never reads this field.
     article_cutoff: float = 8.0
+
+    @classmethod
+    def with_overrides(cls, overrides: dict, source: str) -> "TokenizerSettings":
+        """The default settings with ``overrides`` (a corpus manifest's ``tokenizer:`` mapping). A name that is no
+        field, or a value of another type than the field's default, is a :class:`~legalret.errors.SourceError`
+        naming ``source`` and ``tokenizer.<name>`` (a misspelt setting must not build with the default quietly)."""
+        from legalret.errors import SourceError
+
+        defaults = cls()
+        for name, value in overrides.items():
+            if name not in cls.__dataclass_fields__ or name == "name":  # (``name`` chooses the tokenizer itself)
+                known = ", ".join(f for f in cls.__dataclass_fields__ if f != "name")
+                raise SourceError(source, f"unknown tokenizer setting {name!r} (known: {known})", field=f"tokenizer.{name}")
+            default = getattr(defaults, name)
+            wanted = (int, float) if isinstance(default, float) else type(default)
+            if isinstance(value, bool) is not isinstance(default, bool) or not isinstance(value, wanted):
+                raise SourceError(source, f"must be a {type(default).__name__}, not {value!r}", field=f"tokenizer.{name}")
+        return replace(defaults, **{k: float(v) if isinstance(getattr(defaults, k), float) else v
+                                    for k, v in overrides.items()})
 
     def for_articles(self) -> "TokenizerSettings":
         """The settings an index's article texts are tokenized with: ``kiwi_cutoff`` set to ``article_cutoff``."""
