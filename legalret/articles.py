@@ -298,18 +298,50 @@ def write_articles(path: str | os.PathLike, articles: Iterable[Article]) -> int:
 def read_articles(path: str | os.PathLike, *, check_key: bool = False) -> Iterator[Article]:
     """Read JSONL written by :func:`write_articles`; a bad line is a :class:`SourceError` naming it, and the field
     when one is wrong (``a.jsonl:2: number: expected an integer ≥ 0, got '열'``). ``check_key``: see
-    :meth:`Article.from_dict`."""
+    :meth:`Article.from_dict` — and, as a file someone wrote or edited is read so (``index build/add``), the error
+    says how many lines are bad, the first few named (``…; 2 bad lines in all (5, 10)``): the rest of the file is read
+    for it, so that one run names every line to fix, not one a run. (An index's own articles are read without it.)"""
     with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
+        lines = enumerate(f, 1)
+        rest = lines if check_key else None
+        for lineno, line in lines:
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
             except ValueError as e:
-                raise SourceError(str(path), f"not an article record ({e})", line=lineno) from e
+                raise _bad_line(path, f"not an article record ({e})", lineno, None, rest, check_key) from e
             try:
                 yield Article.from_dict(record, check_key=check_key)
             except ArticleFieldError as e:
-                raise SourceError(str(path), e.reason, line=lineno, field=e.field) from e
+                raise _bad_line(path, e.reason, lineno, e.field, rest, check_key) from e
             except (ValueError, TypeError, KeyError, AttributeError) as e:  # belt and braces
-                raise SourceError(str(path), f"not an article record ({e})", line=lineno) from e
+                raise _bad_line(path, f"not an article record ({e})", lineno, None, rest, check_key) from e
+
+
+#: The bad lines a user file's error names by number (the rest are counted).
+SHOWN_BAD_LINES = 5
+
+
+def _bad_line(path, reason: str, lineno: int, field: str | None, rest, check_key: bool) -> SourceError:
+    """The error of the first bad line; with ``rest`` (the file's remaining ``(lineno, line)``s) it also counts the
+    bad lines among them — still one line: ``a.jsonl:5: not an article record (…); 2 bad lines in all (5, 10)``."""
+    if rest is None:
+        return SourceError(str(path), reason, line=lineno, field=field)
+    bad, undecodable = [lineno], False
+    try:
+        for n, line in rest:
+            if not line.strip():
+                continue
+            try:
+                Article.from_dict(json.loads(line), check_key=check_key)
+            except (ValueError, TypeError, KeyError, AttributeError):  # (ArticleFieldError is a ValueError)
+                bad.append(n)
+    except UnicodeDecodeError:  # the count stops where the text does
+        undecodable = True
+    if len(bad) > 1:
+        shown = ", ".join(map(str, bad[:SHOWN_BAD_LINES])) + (", …" if len(bad) > SHOWN_BAD_LINES else "")
+        reason += f"; {len(bad)} bad lines in all ({shown})"
+    if undecodable:
+        reason += "; and further on the file is not UTF-8 text"
+    return SourceError(str(path), reason, line=lineno, field=field)

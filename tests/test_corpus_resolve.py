@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from legalret.articles import write_articles
+from legalret.articles import read_articles, write_articles
 from legalret.corpus.resolve import read_corpus
-from legalret.errors import LegalretError
+from legalret.errors import LegalretError, SourceError
 from legalret.ingest.sources import ingest
 
 MINBEOP = """---
@@ -60,6 +60,41 @@ def test_a_bad_articles_file_is_skipped_whole_and_named(tmp_path):
     assert [str(e) for e in result.errors] == [f"{bad}:3: not an article record (Expecting value: line 1 column 1 (char 0))"]
     with pytest.raises(LegalretError, match=r"no articles read from .*bad\.jsonl \(1 source errors; first: .*bad\.jsonl:3"):
         read_corpus([str(bad)])
+
+
+def test_a_bad_articles_file_counts_its_bad_lines_in_its_one_error(tmp_path):
+    """A file with bad lines 5 and 10 named line 5 only, then (fixed) line 10: a user fixed one line a run. The file
+    is still skipped whole, its one error line counting the bad lines and naming the first few."""
+    good, bad = _good_and_bad(tmp_path)
+    record = bad.read_text(encoding="utf-8").splitlines()[0]
+    lines = [record] * 12
+    lines[4] = "not json"
+    lines[9] = json.dumps({**json.loads(record), "number": -1}, ensure_ascii=False)
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = read_corpus([str(good), str(bad)])
+    assert [a.key for a in result.articles] == ["민법 제194조"]  # nothing of bad.jsonl
+    [error] = [str(e) for e in result.errors]
+    assert error == (f"{bad}:5: not an article record (Expecting value: line 1 column 1 (char 0)); "
+                     "2 bad lines in all (5, 10)") and "\n" not in error
+    for k in (11, 12, 13, 14):
+        lines.append("[]")
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    [error] = [str(e) for e in read_corpus([str(good), str(bad)]).errors]
+    assert error.endswith("; 6 bad lines in all (5, 10, 13, 14, 15, …)")
+    # an index's own articles (read without check_key) stop at the first bad line, as they did
+    with pytest.raises(SourceError) as raised:
+        list(read_articles(bad))
+    assert str(raised.value) == f"{bad}:5: not an article record (Expecting value: line 1 column 1 (char 0))"
+
+
+def test_an_articles_file_not_in_utf8_is_skipped_and_named(tmp_path):
+    """It was a UnicodeDecodeError traceback."""
+    good, bad = _good_and_bad(tmp_path)
+    bad.write_bytes(bad.read_text(encoding="utf-8").encode("cp949", errors="replace"))
+    result = read_corpus([str(good), str(bad)])
+    assert [a.key for a in result.articles] == ["민법 제194조"]
+    assert [str(e) for e in result.errors] == [f"{bad}: not UTF-8 text: an articles JSONL is UTF-8, as `legalret "
+                                               "ingest --out` writes it"]
 
 
 def test_unknown_name_is_one_clear_error(tmp_path):

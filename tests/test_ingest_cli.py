@@ -51,6 +51,33 @@ def test_filters(tmp_path, fixtures_dir):
     assert {a.key.split(" 제")[0] for a in read_articles(out)} == {"상법"}
 
 
+def test_a_law_filter_in_hanja_is_read_in_hangul_by_every_command(tmp_path, mirror_zip, monkeypatch):
+    """`search --law 民法` read 民法 as 민법, but `ingest`, `index build` and `index add` --law 民法 kept nothing
+    ("2 skipped by --law 民法"): every --law reads Hanja as the search does, and an unmatched name shows its reading."""
+    monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))
+    env = {"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "200"}
+    out = tmp_path / "a.jsonl"
+    result = runner.invoke(app, ["ingest", str(mirror_zip), "--law", "民法", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert {a.law for a in read_articles(out)} == {"민법"}
+    index = tmp_path / "idx"
+    built = runner.invoke(app, ["index", "build", str(mirror_zip), "--law", "民法", "--index", str(index),
+                                "--model", "none", "--json"], env=env)
+    assert built.exit_code == 0, built.output
+    added = runner.invoke(app, ["index", "add", str(mirror_zip), "--law", "商法 施行令", "--index", str(index), "--json"],
+                          env=env)
+    assert added.exit_code == 0, added.output
+    report = json.loads(added.stdout[added.stdout.index("{"): added.stdout.rindex("}") + 1])
+    assert report["laws"] == 2 and report["added"] > 0
+    # an articles JSONL is filtered so too
+    assert {a.law for a in read_corpus([str(out)], laws=["民法"]).articles} == {"민법"}
+    missed = runner.invoke(app, ["ingest", str(mirror_zip), "--law", "刑法", "--out", str(tmp_path / "b.jsonl")])
+    assert missed.exit_code != 0
+    assert "2 skipped by --law 刑法 (형법)" in str(missed.exception)
+    with pytest.raises(LegalretError, match=r"no articles read from .*a\.jsonl \(\d+ article\(s\) skipped by --law 商法 \(상법\)\)"):
+        read_corpus([str(out)], laws=["商法"])
+
+
 def test_nothing_readable_is_a_clear_failure(tmp_path, fixtures_dir):
     out = tmp_path / "a.jsonl"
     result = runner.invoke(app, ["ingest", str(fixtures_dir / "ingest" / "bad" / "empty.md"), "--out", str(out)])

@@ -58,6 +58,9 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
                 jsonl.extend(list(read_articles(path, check_key=True)))
             except SourceError as e:
                 errors.append(e)
+            except UnicodeDecodeError:  # (was a traceback) skipped whole too, named
+                errors.append(SourceError(str(path), "not UTF-8 text: an articles JSONL is UTF-8, as `legalret ingest "
+                                                     "--out` writes it"))
         elif (path.exists() and path.suffix.lower() not in (".yaml", ".yml")) or globlib.has_magic(src):
             files.append(src)
         else:  # a manifest name, or a manifest file of one's own (`corpus pull` took it, `index build` read it as text)
@@ -76,7 +79,10 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
     articles: list[Article] = []
     report = None
     if jsonl:
-        names = LawNames(law_filter or [])
+        # read as the statute files' filter reads them (民法 → 민법, 근기법 → 근로기준법)
+        from legalret.ingest.sources import law_filter_names
+
+        names = LawNames(law_filter_names(law_filter) or [])
         articles = [a for a in jsonl
                     if (not law_filter or names.resolve(a.law)) and (not kind_filter or a.kind in kind_filter)]
     if files:
@@ -90,6 +96,10 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
         filtered = ""
         if report is not None and report.skipped and (laws or kinds):
             filtered = f" ({report.skipped_by(laws, kinds)})"
+        elif jsonl and (laws or kinds):  # the articles JSONL's articles, all filtered out: say by what
+            from legalret.ingest.sources import filter_flags
+
+            filtered = f" ({len(jsonl)} article(s) skipped by {filter_flags(laws, kinds)})"
         raise LegalretError(f"no articles read from {', '.join(sources)}{filtered}"
                             + (f" ({len(errors)} source errors; first: {errors[0]})" if errors else ""))
     return CorpusResult(articles, errors, report, tokenizer, ", ".join(sorted(set(set_by.values()))))

@@ -41,6 +41,7 @@ from typing import Callable, Iterable, Iterator
 
 from legalret.articles import Article
 from legalret.errors import UNREADABLE, SourceError
+from legalret.hanja import read_hanja
 from legalret.ingest.document import KINDS, LawDocument, known_kind, normalize_kind
 from legalret.keys import LawNames, law_aliases
 from legalret.text import compact
@@ -107,8 +108,7 @@ class IngestReport:
         """"N skipped by --law X --kind Y" (and a did-you-mean) for the files a filter left out; "" for none."""
         if not self.skipped:
             return ""
-        used = " ".join([f"--law {name}" for name in laws or []] + [f"--kind {k}" for k in kinds or []])
-        return f"{self.skipped} skipped by {used or '--law/--kind'}{self.filter_hint}"
+        return f"{self.skipped} skipped by {filter_flags(laws, kinds)}{self.filter_hint}"
 
     def summary(self) -> dict:
         return {
@@ -433,13 +433,37 @@ def parse_text(text: str, name: str, fmt: str, *, kind: str | None = None,
 
 
 # ---- filters --------------------------------------------------------------------------------------
+def law_filter_names(laws: Iterable[str] | None) -> list[str] | None:
+    """The laws a ``--law`` filter names, as every command's filter reads them (``ingest``, ``index build/add``, the
+    filter of an articles JSONL too): a name in Hanja in Hangul, as the search's ``--law`` reads it (``民法`` → 민법,
+    :func:`legalret.hanja.read_hanja`), and a short name in full (``근기법``, ``勤基法`` → 근로기준법). None for no
+    filter. (Only the filter: the law names in judgments' citations are parsed as written, by :class:`LawNames`.)"""
+    if not laws:
+        return None
+    aliases = law_aliases()
+    out = []
+    for name in laws:
+        name = read_hanja(name.strip())[0]
+        out.append(aliases.get(name, name))
+    return out
+
+
+def filter_flags(laws: Iterable[str] | None, kinds: Iterable[str] | None) -> str:
+    """The filter as written, for a message: ``--law 民法 (민법) --kind 법률`` — a name read otherwise (Hanja, a short
+    name) with the name it filtered by, as the search's ``--law`` error shows it."""
+    laws = list(laws or [])
+    used = " ".join([f"--law {name}" + (f" ({read})" if read != name.strip() else "")
+                     for name, read in zip(laws, law_filter_names(laws) or [])]
+                    + [f"--kind {k}" for k in kinds or []])
+    return used or "--law/--kind"
+
+
 class _Filter:
-    """``--law`` / ``--kind``: a short name people write is read in full (``근기법`` → 근로기준법), and the laws
-    filtered out are noted in ``seen`` (to suggest the one a mistyped name meant)."""
+    """``--law`` / ``--kind``: the names read as :func:`law_filter_names` reads them (``民法`` → 민법, ``근기법`` →
+    근로기준법), and the laws filtered out are noted in ``seen`` (to suggest the one a mistyped name meant)."""
 
     def __init__(self, laws: Iterable[str] | None, kinds: Iterable[str] | None):
-        aliases = law_aliases() if laws else {}
-        laws = [aliases.get(n.strip(), n) for n in laws] if laws else None
+        laws = law_filter_names(laws)
         self.names = LawNames(laws) if laws else None
         self.compacts = {compact(n) for n in laws} if laws else set()
         self.kinds = {known_kind(k) for k in kinds} if kinds else None
