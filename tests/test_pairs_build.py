@@ -186,3 +186,75 @@ def test_citations_predating_todays_numbering_are_dropped(precedents, corpus):
     assert pairs == {("4294민상2", "민법 제194조"), ("4294민상2", "민법 제320조")}
     assert ps.stats["dropped"]["citation_predates_numbering"] == 4
     assert {"민법": "1960-01-01", "상법": "1963-01-01", "근로기준법": "2008-04-10"}.items() <= ps.stats["numbering_since"].items()
+
+
+def _decision(folder, case_no, decided, citation):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{case_no}.md").write_text(
+        f"---\n판례일련번호: '{case_no}'\n사건번호: {case_no}\n사건명: 시험\n법원명: 대법원\n법원등급: 대법원\n"
+        f"사건종류: 형사\n선고일자: {decided}\n---\n\n# 시험\n\n## 판시사항\n\n살인죄의 고의\n\n## 참조조문\n\n{citation}\n",
+        encoding="utf-8")
+
+
+def test_cli_pairs_statutes_as_articles_jsonl(fixtures_dir, tmp_path, corpus):
+    """`corpus pull --out cc.jsonl` writes an articles JSONL: `pairs --statutes` reads it as `index build` does."""
+    from typer.testing import CliRunner
+
+    from legalret.articles import write_articles
+    from legalret.cli import app
+
+    root = fixtures_dir / "precedents"
+    write_articles(tmp_path / "cc.jsonl", corpus)
+    out = tmp_path / "pairs"
+    result = CliRunner().invoke(app, ["pairs", "--precedents", str(root / "md"), "--statutes",
+                                      str(tmp_path / "cc.jsonl"), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["dev"]["queries"] > 0
+    # a file nothing can be read from: the reader's reason in the one line, not "no articles of corpus"
+    (tmp_path / "bad.jsonl").write_text('{"bad\n', encoding="utf-8")
+    bad = CliRunner().invoke(app, ["pairs", "--precedents", str(root / "md"), "--statutes",
+                                   str(tmp_path / "bad.jsonl"), "--out", str(tmp_path / "none")])
+    assert isinstance(bad.exception, LegalretError)
+    assert "bad.jsonl:1" in str(bad.exception) and "nothing written" in str(bad.exception)
+    assert not (tmp_path / "none").exists()
+
+
+def test_cli_pairs_without_holding_pairs_is_an_error(fixtures_dir, tmp_path):
+    """Decisions citing only laws outside the corpus: an error naming what they cite, nothing written (synthetic
+    pairs alone were written with exit 0)."""
+    from typer.testing import CliRunner
+
+    from legalret.cli import app
+
+    for i in range(3):
+        _decision(tmp_path / "crim", f"2015도{i + 1}", "2015-03-05", "형법 제250조, 형사소송법 제307조")
+    result = CliRunner().invoke(app, ["pairs", "--precedents", str(tmp_path / "crim"), "--statutes",
+                                      str(fixtures_dir / "precedents" / "statutes"), "--out", str(tmp_path / "out")])
+    assert isinstance(result.exception, LegalretError), result.output
+    message = str(result.exception)
+    assert "no (holding → article) pairs" in message and "'civil-commercial' (민법, 상법)" in message
+    assert "형법 3" in message and "형사소송법 3" in message and "--corpus all" in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_pairs_without_dev_queries_warns(fixtures_dir, tmp_path):
+    """Only decisions before 2020: the pairs are written, with a warning that `legalret train` needs dev queries."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from legalret.cli import app
+
+    src = fixtures_dir / "precedents" / "md" / "민사" / "대법원"
+    (tmp_path / "old").mkdir()
+    for name in ("2015다1001.md", "2016다7007.md"):
+        shutil.copy(src / name, tmp_path / "old" / name)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["pairs", "--precedents", str(tmp_path / "old"), "--statutes",
+                                      str(fixtures_dir / "precedents" / "statutes"), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.stdout)
+    assert stats["train"]["pairs_by_source"]["holding"] > 0 and stats["dev"]["queries"] == 0
+    assert len(stats["warnings"]) == 1 and "`legalret train` needs dev queries" in stats["warnings"][0]
+    assert "warning: the dev split is empty" in result.stderr
+    assert read_jsonl(out / "dev_queries.jsonl") == []

@@ -39,7 +39,8 @@ def pairs_command(
         None, "--precedents", "-p", help="Decisions: precedent zip / folder / .md / law.go.kr .json (repeatable). "
         "Default: the shared precedent-kr.zip."),
     statutes: Optional[List[Path]] = typer.Option(
-        None, "--statutes", "-s", help="Statutes for the corpus (repeatable). Default: the shared legalize-kr.zip."),
+        None, "--statutes", "-s", help="Statutes for the corpus, as `index build` reads them: files, folders, zips, "
+        "an articles JSONL (repeatable). Default: the shared legalize-kr.zip."),
     corpus: str = typer.Option("civil-commercial", "--corpus", help="Corpus manifest name (or 'all')."),
     templates: str = typer.Option("plain,card", "--templates",
                                   help="Comma-separated holding query templates (plain, card, issue, relevant); "
@@ -74,13 +75,17 @@ def pairs_command(
         synthetic=synthetic,
         limit=limit,
     )
+    # one line per fact at any width (wrapped at 80 columns in a pipe, "unknown_article" and its count fell on two
+    # lines and grep lost them)
+    say = partial(console.print, highlight=False, soft_wrap=True)
+    for message in stats["warnings"]:  # (stderr: said with --json too)
+        say(f"[yellow]warning:[/] {escape(message)}")
     if as_json:
         print(json.dumps(stats, ensure_ascii=False, indent=2, default=str))
         return
     p, c = stats["precedents"], stats["precedents"]["citations"]["counts"]
-    # one line per fact at any width (wrapped at 80 columns in a pipe, "unknown_article" and its count fell on two
-    # lines and grep lost them)
-    say = partial(console.print, highlight=False, soft_wrap=True)
+    for message in stats["corpus"]["error_examples"][:10]:
+        say(f"[yellow]skipped statutes[/] {escape(message)}")
     for message in p["error_examples"][:10]:
         say(f"[yellow]skipped[/] {escape(str(message))}")
     if p["errors"] > 10:

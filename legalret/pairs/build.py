@@ -42,6 +42,7 @@ import os
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -385,20 +386,22 @@ def build_from_sources(
     limit: int | None = None,
     progress: bool = True,
 ) -> dict:
-    """What ``legalret pairs`` does: ingest the corpus, read and resolve the decisions, build, mine, write.
-    Returns the stats written to ``stats.json``."""
+    """What ``legalret pairs`` does: read the corpus (as ``index build`` does), read and resolve the decisions,
+    build, mine, write. Returns the stats written to ``stats.json``."""
     import time
 
-    from legalret.ingest.sources import ingest
+    from legalret.corpus.resolve import read_corpus
     from legalret.precedents.citations import ArticleCatalog
     from legalret.precedents.parse import PrecedentReport, read_precedents
 
     t0 = time.perf_counter()
     laws, kinds = corpus_filter(corpus)
-    result = ingest(list(statutes), laws=laws, kinds=kinds)
+    # as `index build` reads them: statute files/folders/zips, articles JSONL (`corpus pull --out`), manifests
+    try:
+        result = read_corpus([str(s) for s in statutes], laws, kinds)
+    except LegalretError as e:  # the reader's own reason (a file skipped, all filtered out), not a guess
+        raise LegalretError(f"corpus {corpus!r}: {e}; nothing written") from None
     articles = result.articles
-    if not articles:
-        raise LegalretError(f"no articles of corpus {corpus!r} in {', '.join(map(str, statutes))}")
     catalog = ArticleCatalog.from_articles(articles)
     report = PrecedentReport()
     # Keep only decisions with a corpus key: the other ~70% would only cost memory.
@@ -411,6 +414,8 @@ def build_from_sources(
     t1 = time.perf_counter()
     pairset = build_pairs(precs, articles, templates=templates, synthetic=synthetic)
     pairset.stats["dropped"]["precedent_without_corpus_keys"] = report.precedents - len(precs)
+    # an error when no holding gave a pair (nothing written); warnings for an empty split
+    warnings = _check_splits(pairset, report, corpus, laws is None, articles)
     if negatives > 0:
         from legalret.pairs.negatives import NegativeMiner
 
@@ -420,10 +425,69 @@ def build_from_sources(
     t2 = time.perf_counter()
     extra = {
         "corpus": {"name": corpus, "laws": laws, "kinds": kinds, "articles": len(articles),
-                   "live_articles": len(catalog), "statutes": [str(s) for s in statutes]},
+                   "live_articles": len(catalog), "statutes": [str(s) for s in statutes],
+                   "errors": len(result.errors), "error_examples": [str(e) for e in result.errors[:50]]},
         "precedents": {**report.to_dict(), "sources": [str(p) for p in precedents], "limit": limit},
         "negatives": {"per_pair": negatives, "skip": skip, "miner": "bm25 (Kiwi tokens, bm25s)"} if negatives else None,
         "seconds": {"read": round(t1 - t0, 1), "build": round(t2 - t1, 1)},
+        "warnings": warnings,
     }
     write_pairs(pairset, out_dir, extra)
     return {**pairset.stats, **extra}
+
+
+def _holding_pairs(pairset: PairSet, split: str) -> int:
+    return sum(1 for p in pairset.pairs(split) if p["source"] == "holding")
+
+
+def _check_splits(pairset: PairSet, report, corpus: str, every_law: bool, articles: Sequence[Article]) -> list[str]:
+    """Refuse a build without any holding pair (synthetic pairs alone teach nothing about decisions): say why —
+    the laws the decisions cite instead, or what dropped them. Returns one-line warnings for an empty split."""
+    train, dev = _holding_pairs(pairset, "train"), _holding_pairs(pairset, "dev")
+    if train == 0 and dev == 0:
+        laws = list(dict.fromkeys(a.law for a in articles))
+        named = f"corpus {corpus!r} ({', '.join(laws[:5])}{', …' if len(laws) > 5 else ''})"
+        if report.holdings_with_keys == 0:
+            cited: Counter = Counter()
+            for (law, status), n in report.citations.unresolved_laws.items():
+                if status == "unknown_law" and law:
+                    cited[law] += n
+            if cited:
+                top = ", ".join(f"{law} {n}" for law, n in cited.most_common(5))
+                # a corpus of every law: the statute files lack them
+                fix = ("give --statutes that hold those laws" if every_law
+                       else _suggest_corpus(list(cited)[:5], corpus))
+                why = f"they cite {top} (citations of laws outside the corpus); {fix}"
+            else:
+                counts = {k: v for k, v in report.citations.counts.items() if v}
+                why = f"their citations: {counts or 'none'}"
+            raise LegalretError(f"no (holding → article) pairs: none of the {report.precedents} decision(s) cites an "
+                                f"article of {named}; {why}; nothing written")
+        dropped = {k: v for k, v in pairset.stats["dropped"].items() if v and k != "precedent_without_corpus_keys"}
+        raise LegalretError(f"no (holding → article) pairs: the decisions citing {named} were all dropped "
+                            f"({dropped}; train: decided < {TRAIN_END.isoformat()}, dev: < {DEV_END.isoformat()}); "
+                            "nothing written")
+    warnings = []
+    period = f"of {TRAIN_END.isoformat()} to {(DEV_END - timedelta(days=1)).isoformat()}"
+    if not pairset.dev_queries:
+        warnings.append(f"the dev split is empty (no decision {period} cites the corpus): `legalret train` needs "
+                        "dev queries; add such decisions with --precedents (the shared precedent-kr.zip has them)")
+    if train == 0:
+        warnings.append(f"train has no holding pairs (no decision before {TRAIN_END.isoformat()} cites the corpus): "
+                        "only synthetic ones; add earlier decisions with --precedents")
+    return warnings
+
+
+def _suggest_corpus(cited: Sequence[str], corpus: str) -> str:
+    """'use --corpus X': a manifest holding one of the cited laws, one of every law, and 'all'."""
+    from legalret.corpus.manifest import list_manifests, split_kind
+
+    try:
+        manifests = list_manifests()
+    except LegalretError:  # a broken manifest of one's own: the suggestion is not worth an error of its own
+        manifests = []
+    names = [m.name for m in manifests if not m.all_laws and any(split_kind(law)[0] in cited for law in m.laws)]
+    # of the every-law manifests, the one with fewest kinds (all-acts: the 법률 a decision cites, not the decrees)
+    names += [m.name for m in sorted((m for m in manifests if m.all_laws), key=lambda m: len(m.kinds) or 99)][:1]
+    options = " or ".join(f"--corpus {n}" for n in [n for n in names if n != corpus][:2] + ["all"])
+    return f"use {options} (with --statutes that hold those laws)"
