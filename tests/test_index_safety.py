@@ -177,6 +177,40 @@ def test_a_rollback_after_a_rollback_and_an_add_returns_to_the_parent(index, mon
     assert rollback(index) == good
 
 
+def test_a_rollback_whose_parent_was_pruned_refuses_rather_than_jump_to_another_line(tmp_path, monkeypatch):
+    """build A; add B; rollback; add C with --keep 1: the parent (A alone) is pruned, the A+B generation kept (it
+    holds B, which no other has). A plain rollback went to A+B — the state the user had rolled away from, dropping C.
+    It now refuses in one line naming what is kept and how to go there anyway (--to, which still works)."""
+    def law(name):
+        return [a for a in sup.articles() if a.law == name]
+
+    index = tmp_path / "idx"
+    pipeline.build(law("민법"), index, model="none")
+    first = current_generation(index).name
+    pipeline.add(law("상법"), index)
+    sibling = current_generation(index).name
+    assert rollback(index) == first
+    monkeypatch.setenv("LEGALRET_KEEP_GENERATIONS", "1")
+    pipeline.add(law("민법 시행령"), index)
+    live = current_generation(index).name
+    # the pruning policy: the parent holds nothing the live one lacks (gone); the sibling holds 상법 alone (kept)
+    assert [g.name for g in generations(index)] == [sibling, live]
+    r = _cli("index", "rollback", "--index", str(index))
+    assert r.exit_code == 1 and isinstance(r.exception, IndexError_), r.output
+    line = str(r.exception)
+    assert "\n" not in line and current_generation(index).name == live
+    assert line == (f"{index}: {live} was made from {first}, which is no longer kept (pruned), and no earlier state of "
+                    f"{live} is kept — kept: {sibling}, made before {first} was live again (another line) — "
+                    f"`legalret index rollback --index {index} --to {int(sibling[4:])}` goes to {sibling} anyway")
+    (index / "CURRENT").write_text("not json", encoding="utf-8")  # a garbage pointer is still repaired, not refused
+    assert rollback(index) == live
+    r = _cli("index", "rollback", "--index", str(index), "--to", str(int(sibling[4:])))  # the user's choice: allowed
+    assert r.exit_code == 0 and f"{sibling} is live (was {live})" in r.output, r.output
+    # from the sibling (its parent pruned too) only a newer generation is kept: nothing earlier, as before
+    with pytest.raises(IndexError_, match=f"no earlier generation to roll back to \\({sibling} is the oldest kept"):
+        rollback(index)
+
+
 @pytest.mark.parametrize("victim", ["bm25/data.csc.index.npy", "tokens/ids.npy", "articles.jsonl", "catalog.json",
                                     "catalog.npz", "bm25/vocab.sorted.npz", "rows.json", "memory/items.jsonl",
                                     "memory/bm25/data.csc.index.npy", "memory/bm25/counts.csc.index.npy",

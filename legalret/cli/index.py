@@ -324,7 +324,7 @@ def add_command(
 @index_app.command("rollback")
 def rollback_command(
     index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory."),
-    to: Optional[str] = typer.Option(None, "--to", help="Generation number (e.g. 3 or gen-000003); default: the one before the live one."),
+    to: Optional[str] = typer.Option(None, "--to", help="Generation number (e.g. 3 or gen-000003); default: the one the live one was made from."),
 ) -> None:
     """Make an earlier (kept) generation live again; it is verified first."""
     from legalret.index.store import generations, live_generation, rollback
@@ -333,7 +333,10 @@ def rollback_command(
     live, broken = live_generation(index)
     name = rollback(index, to)
     kept = ", ".join(g.name for g in generations(index))
-    was = f"was {live.name}" if broken is None else "CURRENT was unreadable; it points here again"
+    # (with CURRENT unreadable, which generation had been live is not known: "it points here again" could be false)
+    was = f"was {live.name}" if broken is None else (
+        "CURRENT was unreadable, so which generation was live is not known"
+        + ("; this is the newest kept one that verifies" if to is None else ""))
     console.print(f"{index}: {name} is live ({was}); kept generations: {kept}", highlight=False)
 
 

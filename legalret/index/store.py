@@ -539,8 +539,10 @@ def live_generation(index_dir: str | Path) -> tuple[Path, str | None]:
 def rollback(index_dir: str | Path, to: str | int | None = None) -> str:
     """Make an earlier generation live again (default: the one the live generation was made from — its manifest's
     ``parent``; for generations written before that field, the newest one older than the live one); it is
-    verified first. Returns its name. Takes the :class:`IndexLock`. Newer generations stay (a rollback can
-    be undone by rolling "back" to the newer number). With an unreadable ``CURRENT`` (a garbage pointer),
+    verified first. When that parent is no longer kept (pruned), a plain rollback refuses in one line naming the
+    kept generations rather than go to one that may not be an earlier state of the live one (``to`` still goes
+    there). Returns its name. Takes the :class:`IndexLock`. Newer generations stay (a rollback can be undone by
+    rolling "back" to the newer number). With an unreadable ``CURRENT`` (a garbage pointer),
     the default is the newest kept generation that verifies: the pointer is rebuilt from the generations."""
     index_dir = Path(index_dir)
     live_generation(index_dir)  # a clear error before the lock creates a directory
@@ -558,6 +560,8 @@ def _rollback(index_dir: Path, to: str | int | None) -> str:
             kept = ", ".join(g.name for g in gens)
             raise IndexError_(f"{index_dir}: no earlier generation to roll back to ({live.name} is the oldest kept; "
                               f"kept: {kept})")
+        if not broken and not line and older:
+            _refuse_a_jump_off_the_line(index_dir, live, gens)
         # the one the live generation was made from: after a rollback and an add, not the one rolled away from
         target = index_dir / line[0] if line else older[-1]
         if broken:  # the newest one that is intact (a half-damaged index may have a bad newest generation)
@@ -580,6 +584,40 @@ def _rollback(index_dir: Path, to: str | int | None) -> str:
     _write_json(index_dir / CURRENT, {"generation": target.name, "updated": _now(),
                                       "rollback_from": live.name if not broken else f"unreadable {CURRENT}"})
     return target.name
+
+
+def _refuse_a_jump_off_the_line(index_dir: Path, live: Path, gens: list[Path]) -> None:
+    """A plain rollback goes only to an ancestor of the live generation. When its manifest names a parent that is no
+    longer kept (pruned), or names none (written while no generation was live), the nearest older number may be a
+    generation the user rolled away from: refuse in one line naming the kept ones and ``--to``. A live generation
+    whose manifest cannot be read, or predates the ``parent`` field, keeps the old default (the nearest older one)."""
+    try:
+        manifest = read_manifest(index_dir, live)
+    except (IndexError_, OSError, ValueError):
+        return
+    parent = manifest.get("parent", live.name)
+    if parent and (index_dir / parent).is_dir():  # no field (an older index), or a parent still there: not this case
+        return
+    others = [g for g in gens if g.name != live.name]
+    nearest = [g for g in others if g.name < live.name][-1]
+
+    def made(g: Path) -> str:  # what is known of a kept generation's place (an ancestor has a lower number)
+        if g.name > live.name:
+            return f"{g.name}, newer than {live.name}"
+        if parent and g.name > parent:
+            return f"{g.name}, made before {parent} was live again (another line)"
+        return f"{g.name}, older{f' than {parent}' if parent else ''} (not known to be an earlier state of {live.name})"
+
+    if parent:
+        why = f"{live.name} was made from {parent}, which is no longer kept (pruned)"
+        none = f"no earlier state of {live.name} is kept" if all(g.name > parent for g in others) else \
+            f"no kept generation is known to be an earlier state of {live.name}"
+    else:
+        why = f"{live.name} names no generation it was made from (it was written while none was live)"
+        none = f"no kept generation is known to be an earlier state of {live.name}"
+    raise IndexError_(
+        f"{index_dir}: {why}, and {none} — kept: {'; '.join(made(g) for g in others)} — `legalret index rollback "
+        f"--index {index_dir} --to {int(nearest.name.split('-')[1])}` goes to {nearest.name} anyway")
 
 
 def _next_generation(index_dir: Path) -> str:
