@@ -80,12 +80,28 @@ def test_missing_file_is_a_clear_error(tmp_path):
     assert "nope.txt" in str(result.exception) and "cannot read" in str(result.exception)
 
 
+@pytest.mark.parametrize("encoding, said", [("cp949", "decoded as CP949 (EUC-KR)"), ("utf-16", "UTF-16 text; decoded")])
+def test_cp949_and_utf16_files_are_read_as_ingest_reads_them(tmp_path, encoding, said):
+    """A new user's finding: `fix-text cp949.txt` said "not UTF-8" though `ingest cp949.txt` reads it."""
+    text = "상법 제651조(고지의무) 보험계약당시에 보험계약자는 중요한 사항을 고지하여야 한다.\n"
+    src = tmp_path / f"{encoding}.txt"
+    src.write_bytes(text.encode(encoding))
+    result = invoke([str(src)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == text  # UTF-8 out
+    warning = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warning) == 1 and f"{encoding}.txt" in warning[0] and said in warning[0]
+    assert "no mojibake found" in result.stderr
+    report = json.loads(invoke([str(src), "--json"]).stderr)  # --json: the warning is in the report
+    assert len(report["warnings"]) == 1 and said in report["warnings"][0]
+
+
 def test_non_utf8_file_is_a_clear_error(tmp_path):
-    bad = tmp_path / "cp949.txt"
-    bad.write_bytes("상법".encode("cp949"))
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("Größe café".encode("latin-1"))  # neither UTF-8 nor Korean CP949
     result = invoke([str(bad)])
     assert result.exit_code != 0
-    assert "cp949.txt:1" in str(result.exception) and "not UTF-8" in str(result.exception)
+    assert "latin1.txt:1" in str(result.exception) and "not UTF-8" in str(result.exception)
 
 
 def test_option_values_out_of_range_are_usage_errors(tmp_path):

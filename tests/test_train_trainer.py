@@ -175,6 +175,38 @@ def test_resume_continues_an_interrupted_run(workdir, pairs, tiny_bert):
     assert read_card(out)["steps"] == 8 and not ckpts.exists()
 
 
+def test_a_run_interrupted_before_its_first_checkpoint_does_not_block_the_next(workdir, pairs, tiny_bert, monkeypatch):
+    """A new user's finding: Ctrl-C before the first checkpoint left ``run.json`` and ``eval/``; the same command then
+    said "checkpoints of an earlier run exist … pass --resume", and --resume said "no checkpoint" — a loop."""
+    from legalret.train import trainer as trainer_module
+
+    out = workdir / "cut-early"
+    config = dict(FAST, epochs=1, limit=64, eval_steps=3)
+    ckpts = checkpoints_dir(out)
+    with monkeypatch.context() as m:  # Ctrl-C while the base model is evaluated
+        m.setattr(trainer_module, "_clean_metrics", lambda metrics: (_ for _ in ()).throw(KeyboardInterrupt))
+        with pytest.raises(KeyboardInterrupt):
+            train(pairs, out=out, base=str(tiny_bert), config=TrainConfig(**config))
+    assert not ckpts.exists() and not out.exists()
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C at step 1 of 8, the first checkpoint due at step 3
+        train(pairs, out=out, base=str(tiny_bert), config=TrainConfig(**config, callbacks=[_Interrupt(1)]))
+    assert not ckpts.exists() and not out.exists()  # nothing saved: nothing left behind
+    # what an older build (or a kill) left: the signature, the evaluator's CSVs, a checkpoint cut off while saving
+    (ckpts / "eval").mkdir(parents=True)
+    (ckpts / "eval" / "Information-Retrieval_evaluation_dev_results.csv").write_text("epoch,steps\n")
+    (ckpts / "run.json").write_text("{}")
+    (ckpts / "checkpoint-3").mkdir()
+    with pytest.raises(TrainingError, match=r"--resume: no checkpoint .*cut off.*run without --resume to start over"):
+        train(pairs, out=out, base=str(tiny_bert), config=TrainConfig(**config, resume=True))
+    (ckpts / "notes.txt").write_text("mine")  # a file no run writes is not deleted without --force
+    with pytest.raises(TrainingError, match=r"holds no checkpoint but files a run does not write \(notes.txt\)"):
+        train(pairs, out=out, base=str(tiny_bert), config=TrainConfig(**config))
+    assert (ckpts / "notes.txt").read_text() == "mine"
+    (ckpts / "notes.txt").unlink()
+    result = train(pairs, out=out, base=str(tiny_bert), config=TrainConfig(**config))  # no --force needed
+    assert result.steps == 64 // 8 and read_card(out)["steps"] == 8 and not ckpts.exists()
+
+
 def test_a_run_that_takes_no_step_writes_nothing(workdir, pairs, tiny_bert):
     """A new user's finding: with random fillers as negatives, every batch repeated a text, the sampler dropped them
     all, transformers stopped at step 0 — and an adapter of the base's weights was written, exit 0."""
@@ -182,7 +214,7 @@ def test_a_run_that_takes_no_step_writes_nothing(workdir, pairs, tiny_bert):
     config = TrainConfig(**dict(FAST, batch_size=64), epochs=1, hard_negatives=3)
     with pytest.raises(TrainingError, match="no training step was taken .*nothing written"):
         train(pairs, out=out, base=str(tiny_bert), config=config)
-    assert not out.exists()
+    assert not out.exists() and not checkpoints_dir(out).exists()
 
 
 def test_resume_without_checkpoint_fails(workdir, pairs, tiny_bert):

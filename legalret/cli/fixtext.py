@@ -8,6 +8,9 @@ The repaired text goes to stdout; a report of every repaired span, with its conf
     1 span repaired (0 low-confidence, 0 unrepaired)
       [0:12] lossy-lm 0.998  'ìƒë²• ì\\xa0œ651ì¡°' → '상법 제651조'
 
+Input is read as ``ingest`` reads it: UTF-8, or — with a one-line warning — a legacy CP949 (EUC-KR) file or UTF-16 with
+its byte-order mark; the output is UTF-8.
+
 ``--strict`` exits with status 3 when any span is low-confidence or unrepaired, or characters were lost before the
 text came here (U+FFFD: no repair can know them) (for pipelines).
 """
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from legalret.errors import SourceError
 from legalret.progress import console
@@ -33,7 +37,8 @@ def register(app: typer.Typer) -> None:
 
 
 def fix_text(
-    file: Optional[Path] = typer.Argument(None, help="UTF-8 text file to repair (default: stdin)", show_default=False),
+    file: Optional[Path] = typer.Argument(None, help="Text file to repair: UTF-8, CP949/EUC-KR or UTF-16 (default: stdin)",
+                                          show_default=False),
     json_report: bool = typer.Option(False, "--json", help="Write the report as JSON (on stderr)"),
     model: Optional[Path] = typer.Option(None, "--model", help="Character n-gram model (.npz); default: bundled"),
     min_confidence: float = typer.Option(0.9, "--min-confidence", min=0.0, max=1.0, help="Below this a repair is 'low-confidence'"),
@@ -45,7 +50,10 @@ def fix_text(
     """Repair mojibake in FILE (or stdin): text to stdout, a report of every repaired span to stderr."""
     from legalret.ingest.mojibake import MojibakeRepairer
 
-    text = _read(file)
+    text, warnings = _read(file)
+    if not json_report:  # (with --json the warning is in the report: stderr stays one JSON object)
+        for w in warnings:
+            console.print(f"[yellow]warning:[/] {escape(str(w))}", highlight=False, soft_wrap=True)
     repairer = MojibakeRepairer(model, min_confidence=min_confidence, keep_low_confidence=not keep_broken)
     result = repairer.repair(text)
     sys.stdout.write(result.text)
@@ -64,6 +72,7 @@ def fix_text(
             "lost": lost,
             "min_confidence": min_confidence,
             "repairs": [r.to_dict() for r in result.repairs],
+            "warnings": [str(w) for w in warnings],
         }
         sys.stderr.write(json.dumps(report, ensure_ascii=False) + "\n")
     else:
@@ -76,7 +85,11 @@ def fix_text(
         raise typer.Exit(EXIT_UNCERTAIN)
 
 
-def _read(file: Optional[Path]) -> str:
+def _read(file: Optional[Path]) -> tuple[str, list[SourceError]]:
+    """The text of FILE (or stdin), decoded as ``ingest`` decodes: UTF-8 as is (its mojibake is what fix-text repairs);
+    CP949/EUC-KR and UTF-16 with its BOM decoded, with a warning (they had been refused, though ingest reads them)."""
+    from legalret.ingest.sources import decode
+
     if file is None:
         data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
         name = "<stdin>"
@@ -87,12 +100,11 @@ def _read(file: Optional[Path]) -> str:
             raise SourceError(str(file), f"cannot read: {e.strerror or e}") from e
         name = str(file)
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise SourceError(name, f"not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); "
-                          "fix-text repairs text that was decoded wrongly, give it that text in UTF-8",
-                          line=line) from e
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError:
+        pass
+    warnings: list[SourceError] = []
+    return decode(data, name, warnings), warnings
 
 
 def _print_report(repairs, n_low: int, n_unrepaired: int, min_confidence: float) -> None:

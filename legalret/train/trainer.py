@@ -190,7 +190,8 @@ def _prepare_checkpoints(ckpt_dir: Path, config: TrainConfig, signature: dict[st
     if config.resume:
         if not existing:
             raise TrainingError(f"--resume: no checkpoint in {ckpt_dir}"
-                                + (f" (only {', '.join(cut_off)}, cut off while being saved)" if cut_off else ""))
+                                + (f" (only {', '.join(cut_off)}, cut off while being saved)" if cut_off else "")
+                                + "; run without --resume to start over")
         if cut_off:  # (a run stopped while it saved one: resuming from it was a FileNotFoundError)
             console.print(f"[yellow]note:[/] {', '.join(cut_off)} was cut off while being saved (no trainer_state.json);"
                           f" resuming from the one before", highlight=False)
@@ -200,15 +201,38 @@ def _prepare_checkpoints(ckpt_dir: Path, config: TrainConfig, signature: dict[st
             raise TrainingError(f"--resume: the checkpoints in {ckpt_dir} come from a run with different {changed}")
         console.print(f"resuming from {existing}")
         return existing
-    if existing or cut_off or (ckpt_dir.is_dir() and any(ckpt_dir.iterdir())):
+    if existing:
         if not config.force:
             raise TrainingError(
                 f"checkpoints of an earlier run exist in {ckpt_dir}: pass --resume to continue it, or --force to start over"
             )
         shutil.rmtree(ckpt_dir)
+    elif ckpt_dir.is_dir() and any(ckpt_dir.iterdir()):
+        # No checkpoint to resume from: what a run stopped before its first one left (its run.json, eval/, a checkpoint
+        # cut off while saving) is no earlier run to protect — it blocked the next run in a loop between two errors.
+        names = sorted(p.name for p in ckpt_dir.iterdir())
+        foreign = [n for n in names if n not in _UNSAVED_RUN_FILES and n not in cut_off]
+        if foreign and not config.force:
+            raise TrainingError(f"{ckpt_dir} holds no checkpoint but files a run does not write ({', '.join(foreign)}):"
+                                " move them away, or pass --force to delete them")
+        shutil.rmtree(ckpt_dir)
+        console.print(f"[yellow]note:[/] removed what an earlier run left in {ckpt_dir} before it saved a checkpoint"
+                      f" ({', '.join(names)})", highlight=False)
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     sig_path.write_text(json.dumps(signature, indent=2, ensure_ascii=False))
     return None
+
+
+#: What a run writes in its checkpoints folder besides its checkpoints (its signature, the evaluator's CSVs).
+_UNSAVED_RUN_FILES = frozenset({"run.json", "eval", "runs"})
+
+
+def _discard_if_unsaved(ckpt_dir: Path) -> str | None:
+    """The newest complete checkpoint of a stopped run; when there is none, the folder goes (nothing to resume)."""
+    done, _ = last_complete_checkpoint(ckpt_dir)
+    if done is None:
+        shutil.rmtree(ckpt_dir, ignore_errors=True)
+    return done
 
 
 def last_complete_checkpoint(ckpt_dir: Path) -> tuple[str | None, list[str]]:
@@ -408,7 +432,6 @@ def train(pairs_dir: str | Path, *, out: str | Path, base: str | None = None, co
     warmup_steps = max(1, int(config.warmup_ratio * total_steps))
     ckpt_dir = checkpoints_dir(out)
     signature = _run_signature(config, spec.name, data.fingerprint)
-    resume_from = _prepare_checkpoints(ckpt_dir, config, signature)
 
     args = SentenceTransformerTrainingArguments(
         output_dir=str(ckpt_dir),
@@ -448,28 +471,31 @@ def train(pairs_dir: str | Path, *, out: str | Path, base: str | None = None, co
         *config.callbacks,
     ]
 
-    # The base encoder's dev score, for the card: LoRA B matrices start at zero, so this *is* the base model.
-    base_metrics = _clean_metrics(evaluator(st_model))
-    guards.check_metrics_finite(base_metrics, where="evaluation of the base model")
-    console.print(f"base model: {BEST_METRIC} = {base_metrics.get(BEST_METRIC, math.nan):.4f}")
+    resume_from = _prepare_checkpoints(ckpt_dir, config, signature)
+    try:  # (from here on the checkpoints folder exists: a run stopped before its first checkpoint removes it)
+        # The base encoder's dev score, for the card: LoRA B matrices start at zero, so this *is* the base model.
+        base_metrics = _clean_metrics(evaluator(st_model))
+        guards.check_metrics_finite(base_metrics, where="evaluation of the base model")
+        console.print(f"base model: {BEST_METRIC} = {base_metrics.get(BEST_METRIC, math.nan):.4f}")
 
-    trainer = SentenceTransformerTrainer(
-        model=st_model, args=args, train_dataset=train_dataset, loss=loss, evaluator=evaluator, callbacks=callbacks,
-    )
-    started = time.perf_counter()
-    try:
+        trainer = SentenceTransformerTrainer(
+            model=st_model, args=args, train_dataset=train_dataset, loss=loss, evaluator=evaluator, callbacks=callbacks,
+        )
+        started = time.perf_counter()
         output = trainer.train(resume_from_checkpoint=resume_from)
-    except KeyboardInterrupt:
-        done, _ = last_complete_checkpoint(ckpt_dir)
-        console.print(f"[yellow]interrupted:[/] nothing written to {out}; "
-                      + (f"the same command with --resume continues from {Path(done).name}" if done else
-                         "no checkpoint was saved yet"), highlight=False)
+    except BaseException as e:
+        done = _discard_if_unsaved(ckpt_dir)
+        if isinstance(e, KeyboardInterrupt):
+            console.print(f"[yellow]interrupted:[/] nothing written to {out}; "
+                          + (f"the same command with --resume continues from {Path(done).name}" if done else
+                             "no checkpoint was saved yet: the same command starts over"), highlight=False)
         raise
     train_seconds = time.perf_counter() - started
     steps = output.global_step
     # Resumed runs only timed the remaining steps; count those pairs only.
     first_step = int(Path(resume_from).name.split("-")[-1]) if resume_from else 0
     if steps == 0:  # (an adapter of the base's weights had been written, exit 0; a resumed run has its steps)
+        _discard_if_unsaved(ckpt_dir)
         raise TrainingError(f"no training step was taken ({len(train_dataset)} pairs, batches of {config.batch_size}"
                             f"{f' with {config.hard_negatives} negatives each' if config.hard_negatives else ''}): the "
                             "sampler dropped every batch (repeated texts in it); lower --batch-size or --hard-negatives, "
