@@ -75,8 +75,23 @@ def test_load_queries_errors_on_missing_or_unreadable_file(tmp_path: Path):
         load_queries(tmp_path / "nope.jsonl")
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{}\n[1]\n", encoding="utf-8")
-    with pytest.raises(SourceError, match=r"no readable queries \(2 non-empty lines\); first error: .*:1: query"):
+    with pytest.raises(SourceError) as caught:
         load_queries(bad)
+    assert str(caught.value) == (f"{bad}: no readable queries (2 non-empty lines); 2 unusable — {bad}:1: query: missing or "
+                                 f"empty query text; {bad}:2: expected a JSON object, got list")
+    # every line bad: the first three named (file:line[:column]) and the rest counted, not the first alone
+    bad.write_text("{}\n[1]\nnot json\n" + '{"query": "x", "gold": ["민법"]}\n' * 2, encoding="utf-8")
+    with pytest.raises(SourceError) as caught:
+        load_queries(bad, strict=True)
+    message = str(caught.value)
+    assert "no readable queries (5 non-empty lines); 5 unusable — " in message and message.endswith("; … 2 more")
+    assert f"{bad}:3:1: not valid JSON" in message and ":4:" not in message and "--skip-bad" not in message
+    # a folder or a device is not "not found"
+    with pytest.raises(SourceError, match="is a directory, not a query file"):
+        load_queries(tmp_path)
+    if Path("/dev/null").exists():
+        with pytest.raises(SourceError, match="is not a regular file"):
+            load_queries("/dev/null")
 
 
 def test_a_gold_key_under_a_short_name_is_the_laws_own_key(tmp_path: Path):
@@ -87,6 +102,25 @@ def test_a_gold_key_under_a_short_name_is_the_laws_own_key(tmp_path: Path):
                                ensure_ascii=False) + "\n", encoding="utf-8")
     [q] = load_queries(path).queries
     assert q.gold == ["근로기준법 제23조", "주택임대차보호법 제3조의2", "민법 제618조"]
+
+
+def test_a_gold_key_written_as_a_citation_is_the_articles_key(tmp_path: Path):
+    # 주택임대차보호법 3조 and 형법 제250조 제1항 had been "not an article key", though `search` reads both
+    path = tmp_path / "q.jsonl"
+    rows = [{"qid": "a", "query": "대항력", "gold": ["주택임대차보호법 3조", "민법 제 618 조 의 2"]},
+            {"qid": "b", "query": "살인", "gold": ["형법 제250조 제1항", "형법 250조 2항 제1호", "근기법 23조"]},
+            {"qid": "c", "query": "조문 없음", "gold": ["민법 제194조", "제194조"]},
+            {"qid": "d", "query": "항만", "gold": ["민법 194항"]}]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    qs = load_queries(path)
+    a, b = qs.queries
+    assert a.gold == ["주택임대차보호법 제3조", "민법 제618조의2"] and "gold_parts" not in a.extra
+    assert b.gold == ["형법 제250조", "근로기준법 제23조"]
+    assert b.extra["gold_parts"] == {"형법 제250조": ["제1항", "제2항 제1호"]}  # scored per article, the part noted
+    # what still names no article stays an error at file:line, field gold
+    assert [str(e) for e in qs.errors] == [
+        f"{path}:3: gold: not an article key (expected '<법령명> 제N조[의M]'): '제194조'",
+        f"{path}:4: gold: not an article key (expected '<법령명> 제N조[의M]'): '민법 194항'"]
 
 
 def test_strict_refuses_unreadable_lines_and_duplicate_qids_naming_file_line_column(tmp_path: Path):
@@ -140,6 +174,17 @@ def test_bench_quality_refuses_a_bad_query_file_unless_skip_bad(tmp_path: Path, 
     went_on = CliRunner().invoke(app, [*args, "--skip-bad"])
     assert went_on.exit_code == 0, went_on.output
     assert "skipped" in went_on.output and "queries.jsonl:6:1" in went_on.output
+    # past five skipped lines the rest are "listed in the JSON report" only when one was written
+    many = tmp_path / "many.jsonl"
+    many.write_text(queries.read_text(encoding="utf-8") + "still not json\n" * 3, encoding="utf-8")
+    args = ["bench", "quality", "--queries", str(many), "--mode", "bm25", "--resamples", "0", "--skip-bad"]
+    refused = CliRunner().invoke(app, [*args, "--index", str(tmp_path / "nope"), "--out", str(tmp_path / "o1")])
+    assert "index not found" in str(refused.exception)
+    assert "… 2 more unreadable lines (not listed: nothing was written)" in refused.output
+    went_on = CliRunner().invoke(app, [*args, "--index", str(index), "--out", str(tmp_path / "o2")])
+    assert went_on.exit_code == 0, went_on.output
+    assert f"… 2 more unreadable lines (listed in {tmp_path / 'o2' / 'quality-many.json'})" in went_on.output
+    assert json.loads((tmp_path / "o2" / "quality-many.json").read_text(encoding="utf-8"))["queries"]["error_count"] == 7
 
 
 def test_limit_is_a_seeded_sample_in_file_order(tmp_path: Path):

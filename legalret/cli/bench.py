@@ -125,30 +125,35 @@ def register(app: typer.Typer) -> None:
         qs = load_queries(queries, limit=limit, seed=seed, strict=not skip_bad)
         for err in qs.errors[:5]:
             console.print(f"[yellow]skipped[/] {escape(str(err))}", highlight=False)
-        if len(qs.errors) > 5:
-            console.print(f"[yellow]… {len(qs.errors) - 5} more unreadable lines (listed in the JSON report)[/]")
-        searcher = open_searcher(index, adapter)
-        try:  # before any searching: a leaky run is refused at once, with what to do instead
-            plan = plan_leakage(searcher, list(qs), modes, default_before=before, allow_leakage=allow_leakage)
-        except ValueError as e:
-            raise typer.BadParameter(str(e)) from None
-        if plan.label:
-            console.print(f"[bold red]{plan.label}[/]", highlight=False)
-        report = evaluate(
-            searcher, qs, modes=modes, ks=_parse_ks(ks), f2_k=f2_k, gold_filter=gold,
-            n_resamples=resamples, seed=seed, batch_size=batch_size, leakage=plan,
-        )
-        report.settings.extra.update({"index": str(index), "adapter": adapter, "limit": limit, "before": before})
-        stem = name or f"quality-{queries.stem}"
-        if plan.label:
-            stem += "-LEAKY"  # a leaky report never sits under the name of an honest one
-        paths = write_quality_report(report, out, name=stem, title=f"Retrieval quality — {queries.name}")
-        if json_out:
-            import json
+        paths = None  # the lines past the fifth are in the JSON report: said so only once one is written
+        try:
+            searcher = open_searcher(index, adapter)
+            try:  # before any searching: a leaky run is refused at once, with what to do instead
+                plan = plan_leakage(searcher, list(qs), modes, default_before=before, allow_leakage=allow_leakage)
+            except ValueError as e:
+                raise typer.BadParameter(str(e)) from None
+            if plan.label:
+                console.print(f"[bold red]{plan.label}[/]", highlight=False)
+            report = evaluate(
+                searcher, qs, modes=modes, ks=_parse_ks(ks), f2_k=f2_k, gold_filter=gold,
+                n_resamples=resamples, seed=seed, batch_size=batch_size, leakage=plan,
+            )
+            report.settings.extra.update({"index": str(index), "adapter": adapter, "limit": limit, "before": before})
+            stem = name or f"quality-{queries.stem}"
+            if plan.label:
+                stem += "-LEAKY"  # a leaky report never sits under the name of an honest one
+            paths = write_quality_report(report, out, name=stem, title=f"Retrieval quality — {queries.name}")
+            if json_out:
+                import json
 
-            typer.echo(json.dumps(report.to_dict(per_query=False), ensure_ascii=False, indent=2))
-        else:
-            typer.echo(quality_markdown(report))
+                typer.echo(json.dumps(report.to_dict(per_query=False), ensure_ascii=False, indent=2))
+            else:
+                typer.echo(quality_markdown(report))
+        finally:
+            if len(qs.errors) > 5:
+                where = f"listed in {paths['json']}" if paths else "not listed: nothing was written"
+                console.print(f"[yellow]… {len(qs.errors) - 5} more unreadable lines[/] ({escape(str(where))})",
+                              highlight=False)
         console.print("wrote " + ", ".join(str(p) for p in paths.values()), highlight=False)
 
     @bench.command("speed")

@@ -4,8 +4,9 @@ A query file is JSONL, one query per line (any file in this format works, not on
 
     {"qid": "2021다12345-1", "query": "간접점유자의 반환청구권 …", "gold": ["민법 제194조", "민법 제207조"]}
 
-Gold keys are normalized with :func:`legalret.keys.parse_key`; a line that is not valid JSON, lacks a
-query or has a key that is not ``<법령명> 제N조[의M]`` is reported (file, line, field) and skipped — the
+Gold keys are normalized with :func:`gold_key` (``<법령명> 제N조[의M]``, or a citation of one: ``민법 750조``,
+``형법 제250조 제1항`` → ``형법 제250조``, the part kept in ``extra["gold_parts"]``); a line that is not valid JSON,
+lacks a query or has a key that names no article is reported (file, line, field) and skipped — the
 other lines are still evaluated. A query with an empty gold list is kept, counted and left out of the means.
 
 Gold keys that are not in the index are **counted and listed** in the report (``missing_gold``), and by
@@ -35,6 +36,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import time
 from collections import defaultdict
 from contextlib import contextmanager
@@ -61,8 +63,9 @@ from legalret.evaluate.metrics import (
     paired_bootstrap_diff,
     query_metrics,
 )
-from legalret.keys import format_key, law_aliases, law_of, parse_key
+from legalret.keys import ArticleRef, format_key, law_aliases, law_of, parse_key
 from legalret.progress import track
+from legalret.text import normalize
 
 SCHEMA = "legalret.bench.quality/1"
 #: How many missing gold keys the report lists by name (all are counted).
@@ -348,22 +351,48 @@ class QualityReport:
         )
 
 
-def _normalize_gold(value: Any, path: str, lineno: int) -> list[str]:
+# A gold key written the way a citation is (and as `search` reads one): 제 left out (주택임대차보호법 3조), spaces in
+# it (제 3 조 의 2), a paragraph or item after it (형법 제250조 제1항). Gold is scored per article: the part is dropped.
+# (legalret.keys.parse_key takes the exact form only; the search's citation reader finds citations in running text.)
+_GOLD_CITATION = re.compile(r"^(?P<law>\S.*?)\s*(?:제\s*)?(?<!\d)(?P<num>\d+)\s*조(?:\s*의\s*(?P<branch>[1-9]\d*))?"
+                            r"(?:\s*(?:제\s*)?(?P<para>\d+)\s*항)?(?:\s*(?:제\s*)?(?P<item>\d+)\s*호)?\s*$")
+
+
+def gold_key(raw: str) -> tuple[str, str]:
+    """A gold key as written → (the article's key, the paragraph/item part dropped, "" when none): ``민법 제750조``,
+    ``주택임대차보호법 3조`` → ``주택임대차보호법 제3조``, ``형법 제250조 제1항`` → (``형법 제250조``, ``제1항``), a short
+    name → the law's own (``근기법 제23조`` → ``근로기준법 제23조``). :class:`ValueError` when no article is named."""
+    try:
+        ref, part = parse_key(raw), ""
+    except ValueError:
+        m = _GOLD_CITATION.match(normalize(raw))
+        law = m["law"].strip() if m else ""
+        if not law or law.endswith("제"):  # (제194조: no law named)
+            raise
+        ref = ArticleRef(law, int(m["num"]), int(m["branch"] or 0))
+        part = " ".join(f"제{int(m[g])}{unit}" for g, unit in (("para", "항"), ("item", "호")) if m[g])
+    # a short name (근기법 제23조) is the law's own key: it had counted as gold the index lacks
+    return format_key(law_aliases().get(ref.law, ref.law), ref.number, ref.branch), part
+
+
+def _normalize_gold(value: Any, path: str, lineno: int) -> tuple[list[str], dict[str, list[str]]]:
+    """The line's gold article keys, and the paragraphs/items dropped from them (key → ``["제1항", "제2항 제1호"]``)."""
     if not isinstance(value, list):
         raise SourceError(path, f"expected a list of article keys, got {type(value).__name__}", line=lineno, field="gold")
     keys: list[str] = []
+    parts: dict[str, list[str]] = {}
     for raw in value:
         if not isinstance(raw, str):
             raise SourceError(path, f"article key must be a string, got {raw!r}", line=lineno, field="gold")
         try:
-            ref = parse_key(raw)
+            key, part = gold_key(raw)
         except ValueError as e:
             raise SourceError(path, str(e), line=lineno, field="gold") from None
-        # a short name (근기법 제23조) is the law's own key: it had counted as gold the index lacks
-        key = format_key(law_aliases().get(ref.law, ref.law), ref.number, ref.branch)
+        if part:
+            parts.setdefault(key, []).append(part)
         if key not in keys:
             keys.append(key)
-    return keys
+    return keys, parts
 
 
 def parse_query_line(line: str, path: str, lineno: int) -> EvalQuery:
@@ -379,10 +408,12 @@ def parse_query_line(line: str, path: str, lineno: int) -> EvalQuery:
         raise SourceError(path, "missing or empty query text", line=lineno, field="query")
     if "gold" not in record:
         raise SourceError(path, "missing gold article keys", line=lineno, field="gold")
-    gold = _normalize_gold(record["gold"], path, lineno)
+    gold, parts = _normalize_gold(record["gold"], path, lineno)
     qid = record.get("qid")
     qid = str(qid) if qid not in (None, "") else f"line{lineno}"
     extra = {k: v for k, v in record.items() if k not in ("qid", "query", "gold")}
+    if parts:  # 형법 제250조 제1항 is scored as 형법 제250조: what was dropped is kept beside it
+        extra["gold_parts"] = parts
     if extra.get("date") not in (None, ""):
         try:
             extra["date"] = parse_date(extra["date"], "date")
@@ -414,8 +445,7 @@ def load_queries(
     when the file is missing or holds no readable query at all.
     """
     path = str(path)
-    if not Path(path).is_file():
-        raise SourceError(path, "query file not found")
+    _check_query_path(path)
     queries: list[EvalQuery] = []
     errors: list[SourceError] = []
     first_line_of: dict[str, int] = {}
@@ -438,8 +468,8 @@ def load_queries(
             errors.append(e)
             if on_error:
                 on_error(e)
-    if not queries:
-        detail = f"; first error: {errors[0]}" if errors else ""
+    if not queries:  # every bad line named (the first three), not the first alone: one fix per run before
+        detail = f"; {len(errors)} unusable — {_first_errors(errors)}" if errors else ""
         raise SourceError(path, f"no readable queries ({total} non-empty lines){detail}")
     if strict and errors:
         raise unusable_lines(path, errors, total, remedy=f"Fix them, or pass --skip-bad to go on with the "
@@ -457,8 +487,25 @@ def unusable_lines(path: str, errors: Sequence[SourceError], total: int, *, what
     """The one-line refusal of a query file with unusable lines (``errors`` of :func:`load_queries`): their count out
     of ``total`` and the first three as ``file:line[:column]: field``, then ``remedy`` — each reader of such files
     (``bench quality``, ``bench speed``, the benchmark scripts) names the way out it has."""
-    shown = "; ".join(str(e) for e in errors[:3]) + (f"; … {len(errors) - 3} more" if len(errors) > 3 else "")
-    return SourceError(path, f"{len(errors)} of {total} {what} are unusable — {shown}" + (f". {remedy}" if remedy else ""))
+    return SourceError(path, f"{len(errors)} of {total} {what} are unusable — {_first_errors(errors)}"
+                       + (f". {remedy}" if remedy else ""))
+
+
+def _first_errors(errors: Sequence[SourceError], n: int = 3) -> str:
+    """The first ``n`` errors (``file:line[:column]: field: reason``) joined by "; ", then "… N more"."""
+    return "; ".join(str(e) for e in errors[:n]) + (f"; … {len(errors) - n} more" if len(errors) > n else "")
+
+
+def _check_query_path(path: str) -> None:
+    """A query file must be a regular file: a folder or a device (``/dev/null``) had been "query file not found"."""
+    p = Path(path)
+    if p.is_file():
+        return
+    if p.is_dir():
+        raise SourceError(path, "is a directory, not a query file (give a JSONL file)")
+    if p.exists():
+        raise SourceError(path, "is not a regular file (give a JSONL query file)")
+    raise SourceError(path, "query file not found")
 
 
 def _decode_line(data: bytes, path: str, lineno: int) -> str:
