@@ -332,3 +332,50 @@ def test_ctrl_c_during_an_add_says_what_is_live(index, monkeypatch):
     r = _cli("index", "add", str(_jsonl(index.parent, sup.articles())), "--index", str(index))
     assert isinstance(r.exception, KeyboardInterrupt) or r.exit_code != 0
     assert f"interrupted: nothing written; {index} still serves {live}, as it was" in r.output.replace("\n", "")
+
+
+def test_ctrl_c_after_the_write_says_the_generation_is_live(tmp_path, monkeypatch):
+    """Ctrl-C in a build's ONNX export, after the generation was written, had said nothing (exit 130): a good
+    build read as failed. It says the generation is live and how to finish the export; still exit 130."""
+    import atexit
+    import signal
+
+    monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))  # no export there yet
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "export_query_encoder", interrupted)
+    index = tmp_path / "idx"
+    r = _cli("index", "build", str(_jsonl(tmp_path, sup.articles())), "--index", str(index),
+             "--model", str(sup.tiny_model_dir()))
+    out = r.output.replace("\n", "")
+    assert r.exit_code == 130 or isinstance(r.exception, KeyboardInterrupt), out
+    assert ("interrupted after gen-000001 was written: it is live and complete; the query encoder's ONNX export was "
+            f"not finished — `legalret index export --index {index}` writes it") in out, out
+    assert "nothing written" not in out
+    assert current_generation(index).name == "gen-000001" and Searcher(index).search(QUERY, k=3)
+
+    # once the report is printed only the interpreter's teardown is left: Ctrl-C there is ignored (exit 0, not 130)
+    registered = []
+    monkeypatch.setattr(atexit, "register", lambda *a: registered.append(a))
+    r = _cli("index", "build", str(_jsonl(tmp_path, sup.articles())), "--index", str(tmp_path / "bm"), "--model", "none")
+    assert r.exit_code == 0, r.output
+    assert (signal.signal, signal.SIGINT, signal.SIG_IGN) in registered
+
+
+def test_add_model_that_is_not_the_index_encoder_is_one_line(tmp_path):
+    """`index add --model none` on an index with vectors fell through to the spec parser ("model spec 'none': no
+    such directory"); an encoder asked of a BM25-only index: both say the index's encoder and to omit --model."""
+    dense, bm25 = tmp_path / "dense", tmp_path / "bm25"
+    pipeline.build(sup.articles(), dense, encoder=sup.tiny_encoder())
+    pipeline.build(sup.articles(), bm25, model="none")
+    changed = [sup.amended(sup.articles()[0], "물건을 점유하는 자는 점유권이 있다.")]
+    recorded = read_manifest(dense)["encoder"]["spec"]
+    with pytest.raises(IndexError_, match=rf"the index's encoder is {recorded}, and --model none does not match it; "
+                                          ".*omit --model") as e:
+        pipeline.add(changed, dense, model="none")
+    assert "\n" not in str(e.value)
+    with pytest.raises(IndexError_, match="the index has no encoder .*--model bundled:me5-small does not match it; omit --model"):
+        pipeline.add(changed, bm25, model="bundled:me5-small")
+    assert pipeline.add(changed, bm25, model="none", remove_missing=False).wrote  # 'none' is the BM25-only index's own

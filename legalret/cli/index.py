@@ -265,25 +265,74 @@ def build_command(
             facts=_load_facts(facts) if facts else None,
             dense_weight=dense_weight, onnx_export=True, tokenizer=loaded.tokenizer,
         )
-    if _print_report(report, as_json, loaded):
+        _no_ctrl_c_in_teardown()
+        skipped = _print_report(report, as_json, loaded)
+    if skipped:
         raise typer.Exit(EXIT_FILES_SKIPPED)
 
 
 @contextmanager
 def _said_if_interrupted(index: Path):
-    """Ctrl-C during a build or an add: say what is live now (it had ended on a progress bar, exit 130, no word)."""
+    """Ctrl-C during a build or an add, or while its report prints: say what is live now (it had ended on a progress
+    bar, exit 130, no word) — the generation written by then, when it was (a build's ONNX export of the query encoder
+    runs after the write: "nothing written" there had been false). Still exit 130: the command was interrupted."""
+    from legalret.index.store import current_generation
+
+    def live_now():
+        try:
+            return current_generation(index)
+        except LegalretError:
+            return None
+
+    before = live_now()
     try:
         yield
     except KeyboardInterrupt:
-        from legalret.index.store import current_generation
-
-        try:
-            live = current_generation(index)
-        except LegalretError:
-            live = None
-        console.print(f"[yellow]interrupted:[/] nothing written; {escape(str(index))} "
-                      + (f"still serves {live}, as it was" if live else "has no generation yet"), highlight=False)
+        live = live_now()
+        if live is not None and live != before:
+            console.print(f"[yellow]interrupted[/] after {live.name} was written: it is live and complete"
+                          f"{_export_unfinished(index, live)}", highlight=False, soft_wrap=True)
+        else:
+            console.print(f"[yellow]interrupted:[/] nothing written; {escape(str(index))} "
+                          + (f"still serves {live}, as it was" if live else "has no generation yet"), highlight=False)
         raise
+
+
+def _export_unfinished(index: Path, live: Path) -> str:
+    """What an interrupt after the write left undone: the ONNX export of the query encoder (``index build``), or the
+    query variant it serves — said with the command that finishes it; "" when nothing is left (or no encoder)."""
+    from legalret.index.store import read_manifest
+    from legalret.models.onnx import CONFIG_NAME, DEFAULT_QUERY_VARIANT, find_export
+
+    try:
+        info = read_manifest(index, live).get("encoder")
+    except LegalretError:
+        return ""
+    if info is None:
+        return ""
+    path = find_export(info["fingerprint"])
+    if path is not None:
+        try:
+            variant = json.loads((path / CONFIG_NAME).read_text(encoding="utf-8")).get("query_variant", "fp32")
+        except (OSError, ValueError, AttributeError):
+            variant = None
+        if DEFAULT_QUERY_VARIANT == "fp32" or variant == DEFAULT_QUERY_VARIANT:
+            return ""
+    what, meanwhile = (("export", "searches embed queries with torch") if path is None else
+                       (f"{DEFAULT_QUERY_VARIANT} query model", "queries use its fp32 model"))
+    return (f"; the query encoder's ONNX {what} was not finished — `legalret index export --index {escape(str(index))}` "
+            f"writes it (until then {meanwhile})")
+
+
+def _no_ctrl_c_in_teardown() -> None:
+    """The generation is written: what is left after the report is the interpreter's teardown (~1.3 s freeing torch
+    and the index), where a Ctrl-C had killed the process — exit 130, no word, the report's JSON perhaps unflushed —
+    so that a script read a good build as failed. From the exit on (atexit: a test's process is left alone until its
+    own exit), Ctrl-C is ignored: the exit status is the one the report said (0, or 3)."""
+    import atexit
+    import signal
+
+    atexit.register(signal.signal, signal.SIGINT, signal.SIG_IGN)
 
 
 @index_app.command("add", epilog=_EXIT_HELP)
@@ -317,7 +366,9 @@ def add_command(
             precedents=_load_precedents(precedents) if precedents else None,
             facts=_load_facts(facts) if facts else None,
         )
-    if _print_report(report, as_json, loaded):
+        _no_ctrl_c_in_teardown()
+        skipped = _print_report(report, as_json, loaded)
+    if skipped:
         raise typer.Exit(EXIT_FILES_SKIPPED)
 
 
