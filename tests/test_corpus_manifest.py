@@ -106,3 +106,18 @@ def test_a_manifest_carries_tokenizer_settings_checked_against_the_dataclass(tmp
         with pytest.raises(SourceError) as e:
             TokenizerSettings.with_overrides(bad, str(tmp_path / "mine.yaml"))
         assert e.value.field == field and "mine.yaml" in str(e.value)
+
+
+def test_filters_name_an_acts_decrees_so_every_reader_takes_the_same_documents(tmp_path):
+    """`index build`, `pairs` and the speed benchmark read a manifest through one definition: an act named with
+    kinds [법률, 시행령] brings its 시행령 (pairs had passed the bare act names)."""
+    path = tmp_path / "labour.yaml"
+    path.write_text("name: labour\nkinds: [법률, 시행령]\nlaws: [근로기준법, 상법 시행령]\n", encoding="utf-8")
+    assert load_manifest(path).filters() == (["근로기준법", "근로기준법 시행령", "상법 시행령"], ["법률", "시행령"])
+    assert load_manifest("all-acts-decrees").filters() == (None, ["법률", "시행령"])
+    assert load_manifest("civil-commercial").filters() == (["민법", "상법"], ["법률"])
+    from legalret.evaluate.speed import corpus_filter as speed_filter
+    from legalret.pairs.build import corpus_filter as pairs_filter
+
+    assert pairs_filter(str(path)) == speed_filter(str(path)) == load_manifest(path).filters()
+    assert pairs_filter("all") == (None, None)

@@ -83,6 +83,12 @@ class Manifest:
         law filter of a source that lists its documents (a mirror, an articles file)."""
         return [document_title(name, kind) for name, kind in self.documents()]
 
+    def filters(self) -> tuple[list[str] | None, list[str] | None]:
+        """``(laws, kinds)`` to read this corpus with (``ingest``'s and ``read_corpus``'s filters; None: no filter):
+        the documents' titles, so an act's decrees of the listed kinds come too — the one definition that
+        ``index build``, ``pairs`` and the speed benchmark share (``pairs`` had passed the bare act names)."""
+        return self.document_names() or None, self.document_kinds() or None
+
     def document_kinds(self) -> list[str]:
         """The kind filter: the listed kinds plus those of names that carry their own (``[]``: every kind)."""
         if not self.kinds:

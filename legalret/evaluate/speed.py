@@ -303,25 +303,11 @@ def ingest_corpus(corpus: str, data_dir: str | os.PathLike | None = None) -> tup
     return arts, info
 
 
-#: Used only while ``legalret.corpus.manifest`` (corpora/*.yaml) is not available: the two benchmark sizes.
-FALLBACK_CORPORA: dict[str, tuple[list[str] | None, list[str] | None]] = {
-    "civil-commercial": (["민법", "상법"], None),
-    "all-acts": (None, ["법률"]),
-    "all-acts-decrees": (None, ["법률", "시행령"]),
-}
-
-
 def corpus_filter(corpus: str) -> tuple[list[str] | None, list[str] | None]:
     """``(laws, kinds)`` of a corpus manifest (``corpora/<name>.yaml`` or a path); None = no filter."""
-    try:
-        from legalret.corpus.manifest import load_manifest
-    except ImportError:
-        if corpus not in FALLBACK_CORPORA:
-            raise LegalretError(f"unknown corpus {corpus!r}: choose from {', '.join(FALLBACK_CORPORA)}") from None
-        console.print(f"[yellow]corpus manifests not available; using the built-in definition of {corpus}[/]")
-        return FALLBACK_CORPORA[corpus]
-    manifest = load_manifest(corpus)
-    return (list(manifest.laws) or None, list(manifest.kinds) or None)
+    from legalret.corpus.manifest import load_manifest
+
+    return load_manifest(corpus).filters()
 
 
 def _count(v: Any) -> int | None:

@@ -369,8 +369,7 @@ def corpus_filter(corpus: str | None) -> tuple[list[str] | None, list[str] | Non
         return None, None
     from legalret.corpus.manifest import load_manifest
 
-    manifest = load_manifest(corpus)
-    return (list(manifest.laws) or None), (list(manifest.kinds) or None)
+    return load_manifest(corpus).filters()
 
 
 def build_from_sources(
@@ -402,6 +401,7 @@ def build_from_sources(
     except LegalretError as e:  # the reader's own reason (a file skipped, all filtered out), not a guess
         raise LegalretError(f"corpus {corpus!r}: {e}; nothing written") from None
     articles = result.articles
+    read_laws = {a.law for a in articles}
     catalog = ArticleCatalog.from_articles(articles)
     report = PrecedentReport()
     # Keep only decisions with a corpus key: the other ~70% would only cost memory.
@@ -424,7 +424,9 @@ def build_from_sources(
             miner.add_negatives(pairset.pairs(split), n=negatives, skip=skip)
     t2 = time.perf_counter()
     extra = {
-        "corpus": {"name": corpus, "laws": laws, "kinds": kinds, "articles": len(articles),
+        # the manifest's documents that were found (its filter also names each act's decree of every listed kind)
+        "corpus": {"name": corpus, "laws": [d for d in laws if d in read_laws] if laws else None, "kinds": kinds,
+                   "articles": len(articles),
                    "live_articles": len(catalog), "statutes": [str(s) for s in statutes],
                    "errors": len(result.errors), "error_examples": [str(e) for e in result.errors[:50]]},
         "precedents": {**report.to_dict(), "sources": [str(p) for p in precedents], "limit": limit},
