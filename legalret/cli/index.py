@@ -302,7 +302,7 @@ def _export_unfinished(index: Path, live: Path) -> str:
     """What an interrupt after the write left undone: the ONNX export of the query encoder (``index build``), or the
     query variant it serves — said with the command that finishes it; "" when nothing is left (or no encoder)."""
     from legalret.index.store import read_manifest
-    from legalret.models.onnx import CONFIG_NAME, DEFAULT_QUERY_VARIANT, find_export
+    from legalret.models.onnx import DEFAULT_QUERY_VARIANT, find_export, recorded_query_variant
 
     try:
         info = read_manifest(index, live).get("encoder")
@@ -311,13 +311,8 @@ def _export_unfinished(index: Path, live: Path) -> str:
     if info is None:
         return ""
     path = find_export(info["fingerprint"])
-    if path is not None:
-        try:
-            variant = json.loads((path / CONFIG_NAME).read_text(encoding="utf-8")).get("query_variant", "fp32")
-        except (OSError, ValueError, AttributeError):
-            variant = None
-        if DEFAULT_QUERY_VARIANT == "fp32" or variant == DEFAULT_QUERY_VARIANT:
-            return ""
+    if path is not None and DEFAULT_QUERY_VARIANT in ("fp32", recorded_query_variant(path)):
+        return ""
     what, meanwhile = (("export", "searches embed queries with torch") if path is None else
                        (f"{DEFAULT_QUERY_VARIANT} query model", "queries use its fp32 model"))
     return (f"; the query encoder's ONNX {what} was not finished — `legalret index export --index {escape(str(index))}` "

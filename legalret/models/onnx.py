@@ -911,6 +911,13 @@ def _recorded_variant(config: dict) -> str:
     return variant if variant == "fp32" or cpu_has_int8_dot() else "fp32"
 
 
+def recorded_query_variant(path: str | os.PathLike) -> str | None:
+    """The query variant the export at ``path`` records (``query_variant``; "fp32" when it names none), or None when
+    its config cannot be read — as written, whatever this CPU serves (:func:`_recorded_variant` decides that)."""
+    config = _read_config(Path(path))
+    return None if config is None else config.get("query_variant", "fp32")
+
+
 def _read_config(path: Path) -> dict | None:
     try:
         config = json.loads((Path(path) / CONFIG_NAME).read_text(encoding="utf-8"))
