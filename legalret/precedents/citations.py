@@ -17,7 +17,9 @@ Rules the parser follows (all seen in the real data):
 * parenthetical notes after an article are kept as its ``note`` (``(현행 민사집행법 제273조 제2항)``: see
   ``current_named`` below); bracket notes (``[소의제기]``, ``[별표 4]``) are ignored; ``(나)목`` / ``가목`` /
   ``제3목`` are sub-items;
-* ``제1조 내지 제3조`` cites the whole range (small ranges only);
+* ``제1조 내지 제3조`` cites the whole range (small ranges only: at most :data:`MAX_RANGE` apart, no branches);
+  written high end first (``제3조 내지 제1조``, a slip of order) it is the same range, listed from the end written
+  first (제3조, 제2조, 제1조) — unless that end already ends a range (``제1조 내지 제5조 내지 제3조``);
 * ``/``, ``,``, ``;`` and line breaks separate citations.
 
 Resolution (:func:`resolve`) checks the law first (so every status but ``unknown_law`` concerns a law of the
@@ -277,6 +279,7 @@ class CitationParser:
         masked, groups = _mask_groups(text)
         cits: list[Citation] = []
         starts: dict[int, int] = {}  # id(citation) → offset where its raw text starts
+        range_ends: set[int] = set()  # id(citation) of each article that ends an expanded range
         current: Citation | None = None  # the citation trailing tokens (항/호/목, notes) attach to
         law: str | None = None
         written = ""
@@ -340,18 +343,26 @@ class CitationParser:
                 else:
                     number, branch = int(m["anum"] or m["anum2"]), int(m["abr"] or 0)
                 prev = current
-                # 제1조 내지 제5조: expand small same-law ranges (no branches) into the articles between.
-                if (
+                # 제1조 내지 제5조: expand small same-law ranges (no branches) into the articles between. One written
+                # high end first (제5조 내지 제1조, a slip of order) is the same range — it had cited its two ends
+                # alone —, its articles listed from the end written first (제5조, 제4조 … 제1조); unless that end
+                # already ends a range (제1조 내지 제5조 내지 제3조: no reading is sure, as the query side reads it).
+                ranged = (
                     is_range and not named_here and prev is not None and prev.law == (law or "")
                     and prev.number is not None and not prev.branch and not branch
-                    and 0 < number - prev.number <= MAX_RANGE
-                ):
-                    for n in range(prev.number + 1, number):
+                    and (0 < number - prev.number <= MAX_RANGE
+                         or (0 < prev.number - number <= MAX_RANGE and id(prev) not in range_ends))
+                )
+                if ranged:
+                    step = 1 if number > prev.number else -1
+                    for n in range(prev.number + step, number, step):
                         add(Citation(prev.law, n, 0, former=prev.former, addendum=prev.addendum, written=prev.written),
                             starts[id(prev)], m.end())
                 # An article with no law anywhere before it keeps law '' (resolves as unknown_law).
                 current = add(Citation(law or "", number, branch, former=former, addendum=addendum, note=note,
                                        written=written), start, m.end())
+                if ranged:
+                    range_ends.add(id(current))
                 continue
 
             # 항 / 호 / 목

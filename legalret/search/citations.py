@@ -9,7 +9,9 @@ A range (``제750조 내지 제752조``, ``제750조부터 제752조까지``, ``
 last citation carries ``range_start``, and the searcher fills in the index's articles between the two ends
 (:func:`legalret.search.results.citation_hits`: 제751조, and 제751조의2 where the law has one). A range written
 high end first (``제752조 내지 제750조``, a slip of order) is read as the same range, its ends listed low end first,
-and its higher end carries ``range_written`` so that the searcher and the citation check say it was read so.
+and its higher end carries ``range_written`` so that the searcher and the citation check say it was read so. An end
+cited before its range (``민법 제752조, 제750조 내지 제752조``) is listed once, where first written, carrying the
+range (the searcher lists 제751조, 제752조, 제750조).
 A law name followed by a bare number is a citation too, the way people type one (``민법 750`` → 민법 제750조,
 ``상법 651의2``, ``민법750``), unless the number is a count, date, amount or case number (``민법 3년``,
 ``2020다1234``) or is glued to a word that only ends with a law's name (``시민법750``).
@@ -148,16 +150,23 @@ def citation_forms(text: str) -> str:
 
 
 def find_citations(query: str, law_names: LawNames, default_law: str | None = None) -> list[QueryCitation]:
-    """Every article citation in ``query`` whose law is known, in order of appearance (duplicates kept once; a range
-    written high end first lists its lower end first); offsets are into ``citation_forms(normalize(query))`` (the
-    searcher's query text is already so)."""
+    """Every article citation in ``query`` whose law is known, in order of appearance (duplicates kept once, where
+    first written; a range written high end first lists its lower end first); offsets are into
+    ``citation_forms(normalize(query))`` (the searcher's query text is already so).
+
+    A repeat that ends a range keeps the range: ``민법 제752조, 제750조 내지 제752조`` is 제752조 (carrying
+    ``range_start`` (750, 0), so 제751조 is cited too) and 제750조 — the repeat had been dropped with its range, and
+    the search listed 제752조 and 제750조 alone. Two ranges ending at one article keep the wider (the lower start)."""
     out: list[QueryCitation] = []
-    seen: set[tuple] = set()
+    at: dict[tuple, int] = {}  # (key, paragraph, item) → its place in ``out``
     for cite in _every_citation(citation_forms(normalize(query)), law_names, default_law):
         ident = (cite.key, cite.paragraph, cite.item)
-        if ident not in seen:
-            seen.add(ident)
+        i = at.get(ident)
+        if i is None:
+            at[ident] = len(out)
             out.append(cite)
+        elif cite.range_start is not None and (out[i].range_start is None or cite.range_start < out[i].range_start):
+            out[i] = replace(out[i], range_start=cite.range_start, range_written=cite.range_written)
     return out
 
 
