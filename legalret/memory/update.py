@@ -31,6 +31,7 @@ from legalret.index.build import PartsContext
 from legalret.index.store import IndexData
 from legalret.index.tokenize import KiwiTokenizer
 from legalret.index.token_cache import TokenCache, cache_root
+from legalret.keys import law_of
 from legalret.memory.builder import (add_items, add_precedents, keep_only, memory_from_items, memory_texts, migrate_legacy,
                                      read_items, reresolve)
 from legalret.memory.facts import (add_facts, build_facts_memory, decisions_of, facts_items, facts_memory_from_items,
@@ -309,7 +310,27 @@ class MemoryUpdate:
         out: dict[str, PrecedentMemory] = {}
         memory = self._update_holdings(memory, ctx, catalog, tokenizer, out)
         self._update_facts(facts_memory, memory, ctx, catalog, tokenizer, out)
+        if memory is not None and self.precedents is None:
+            self._note_unread_laws(memory, ctx)
         return out or None
+
+    def _note_unread_laws(self, memory: PrecedentMemory, ctx: PartsContext) -> None:
+        """Laws this add brings into the index whose decisions the memory never read (``info["laws_not_read"]``:
+        law → holdings that cite it), said once: the memory keeps only holdings citing an article of the index as it
+        was when the decisions were read, so after adding 형법 it holds just the few that also cite 민법 or 상법 —
+        and 형법 questions get almost no votes until the decisions are given again (``index add --precedents``)."""
+        before = set(ctx.previous.column("laws")) if ctx.previous is not None else set()
+        new = {e.law for e in ctx.entries if not e.deleted} - before
+        if not new:
+            return
+        citing, holdings = dict.fromkeys(sorted(new), 0), 0
+        for item in memory.items:
+            laws = {law_of(k) for k in item.keys} & new
+            holdings += bool(laws)
+            for law in laws:
+                citing[law] += 1
+        self.info["laws_not_read"] = citing
+        note_unread_laws(citing, holdings, self.index_dir)
 
     def _open_holdings(self, previous: IndexData | None, tokenizer) -> PrecedentMemory | None:
         """The previous generation's holdings memory, or the old layout's read for migration (the one place)."""
@@ -401,6 +422,18 @@ def note_withdrawn(cases: list[str], shown: int = 10) -> None:
         console.print(f"[yellow]withdrawn:[/] {len(cases)} decision(s) whose new record cites no article of this index "
                       f"(or cites its law by numbers older than its current text) no longer vote: "
                       f"{', '.join(cases[:shown])}{more}", highlight=False, soft_wrap=True)
+
+
+def note_unread_laws(citing: dict[str, int], holdings: int, index_dir: Path, shown: int = 5) -> None:
+    """Say which added laws the precedent memory has read no decisions for (``holdings``: how many of its holdings
+    cite any of them; see :meth:`MemoryUpdate._note_unread_laws`)."""
+    names = list(citing)
+    more = f" and {len(names) - shown} more laws" if len(names) > shown else ""
+    console.print(f"[yellow]precedent memory:[/] its decisions were read before {', '.join(names[:shown])}{more} "
+                  f"joined this index, so only {holdings} of its holdings cite {'it' if len(names) == 1 else 'them'} "
+                  f"(those that also cite another law indexed then); to add the decisions citing "
+                  f"{'it' if len(names) == 1 else 'them'}: legalret index add --precedents DECISIONS [--facts FACTS] "
+                  f"--index {index_dir}", highlight=False, soft_wrap=True)
 
 
 def note_errors(memory: PrecedentMemory) -> None:
