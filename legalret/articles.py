@@ -21,10 +21,12 @@ article numbers and are almost never what a question is about).
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 from legalret.atomic import atomic_path
@@ -169,8 +171,10 @@ class Article:
                 raise ArticleFieldError(f"chapter[{i}]", f"expected a heading (text), got {_shown(heading)}")
         effective, promulgated = d.get("effective_date"), d.get("promulgated")
         for name, value in (("effective_date", effective), ("promulgated", promulgated)):
-            if value is not None and not (isinstance(value, str) and _ISO_DATE.match(value)):
-                raise ArticleFieldError(name, f"expected a date YYYY-MM-DD or null, got {_shown(value)}")
+            if value is not None and not (isinstance(value, str) and _is_iso_date(value)):
+                raise ArticleFieldError(name, f"expected a date YYYY-MM-DD or null, got {_shown(value)}"
+                                              + (" (no such day)" if isinstance(value, str) and _ISO_DATE.fullmatch(value)
+                                                 else ""))
         deleted = d.get("deleted", False)
         if not isinstance(deleted, bool):
             raise ArticleFieldError("deleted", f"expected true or false, got {_shown(deleted)}")
@@ -196,7 +200,19 @@ class ArticleFieldError(ValueError):
 _FIELDS = {"law", "number", "branch", "title", "paragraphs", "law_id", "kind", "chapter", "effective_date", "promulgated",
            "deleted", "source", "line"}
 _FIELDS_AND_KEY = _FIELDS | {"key"}
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@lru_cache(maxsize=8192)  # an index repeats a few thousand dates over its ~140k articles
+def _is_iso_date(value: str) -> bool:
+    """``YYYY-MM-DD`` and a day the calendar has: the shape alone had taken ``2025-02-31`` and ``2025-13-01``."""
+    if not _ISO_DATE.fullmatch(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _shown(value) -> str:
@@ -297,14 +313,18 @@ def write_articles(path: str | os.PathLike, articles: Iterable[Article]) -> int:
 
 def read_articles(path: str | os.PathLike, *, check_key: bool = False) -> Iterator[Article]:
     """Read JSONL written by :func:`write_articles`; a bad line is a :class:`SourceError` naming it, and the field
-    when one is wrong (``a.jsonl:2: number: expected an integer ≥ 0, got '열'``). ``check_key``: see
-    :meth:`Article.from_dict` — and, as a file someone wrote or edited is read so (``index build/add``), the error
-    says how many lines are bad, the first few named (``…; 2 bad lines in all (5, 10)``): the rest of the file is read
-    for it, so that one run names every line to fix, not one a run. (An index's own articles are read without it.)"""
-    with open(path, encoding="utf-8") as f:
-        lines = enumerate(f, 1)
+    when one is wrong (``a.jsonl:2: number: expected an integer ≥ 0, got '열'``) — a line that is not UTF-8 too
+    (``a.jsonl:7: not UTF-8 text (invalid start byte at byte 61 of the line: ff); …``: it had been a raw
+    UnicodeDecodeError naming neither). ``check_key``: see :meth:`Article.from_dict` — and, as a file someone wrote or
+    edited is read so (``index build/add``), the error says how many lines are bad, the first few named (``…; 2 bad
+    lines in all (5, 10)``): the rest of the file is read for it, so that one run names every line to fix, not one a
+    run. (An index's own articles are read without it.)"""
+    with open(path, "rb") as f:
+        lines = _text_lines(f)
         rest = lines if check_key else None
         for lineno, line in lines:
+            if isinstance(line, UnicodeDecodeError):
+                raise _bad_line(path, not_utf8(line), lineno, None, rest, check_key) from line
             if not line.strip():
                 continue
             try:
@@ -319,6 +339,43 @@ def read_articles(path: str | os.PathLike, *, check_key: bool = False) -> Iterat
                 raise _bad_line(path, f"not an article record ({e})", lineno, None, rest, check_key) from e
 
 
+def not_utf8(error: UnicodeDecodeError) -> str:
+    """The reason a line that is not UTF-8 is named with (``error`` decoded that one line): what is wrong, where, and
+    the bytes (``not UTF-8 text (invalid continuation byte at byte 59 of the line: ec 9a ff); …``)."""
+    data, start = error.object, error.start
+    # (an invalid continuation byte is the one after the sequence Python reports: shown with it)
+    end = min(max(error.end + (1 if "continuation" in error.reason else 0), start + 1), start + 4, len(data))
+    return (f"not UTF-8 text ({error.reason} at byte {start + 1} of the line: {data[start:end].hex(' ')}); an articles "
+            "JSONL is UTF-8, as `legalret ingest --out` and `legalret index build` write it")
+
+
+#: A line break as a file opened as text reads it (``\r\n``, ``\r`` or ``\n``; not U+2028 or U+0085, which
+#: ``str.splitlines`` takes too and ``json.dumps(ensure_ascii=False)`` leaves unescaped).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def _text_lines(f) -> Iterator[tuple[int, "str | UnicodeDecodeError"]]:
+    """``(line number, text)`` of every line of a file opened in binary, each line decoded on its own: a line that
+    is not UTF-8 comes as its :class:`UnicodeDecodeError` (a file opened as text fails on a whole chunk, before the
+    line that holds the bad byte is known) and the lines after it still read. Lines are numbered as a file opened as
+    text numbers them (a lone ``\\r`` ends one too)."""
+    lineno = 0
+    for raw in f:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            lineno += 1
+            yield lineno, e
+            continue
+        if "\r" not in text:
+            lineno += 1
+            yield lineno, text
+            continue
+        for piece in _LINE.findall(text):
+            lineno += 1
+            yield lineno, piece
+
+
 #: The bad lines a user file's error names by number (the rest are counted).
 SHOWN_BAD_LINES = 5
 
@@ -328,20 +385,18 @@ def _bad_line(path, reason: str, lineno: int, field: str | None, rest, check_key
     bad lines among them — still one line: ``a.jsonl:5: not an article record (…); 2 bad lines in all (5, 10)``."""
     if rest is None:
         return SourceError(str(path), reason, line=lineno, field=field)
-    bad, undecodable = [lineno], False
-    try:
-        for n, line in rest:
-            if not line.strip():
-                continue
-            try:
-                Article.from_dict(json.loads(line), check_key=check_key)
-            except (ValueError, TypeError, KeyError, AttributeError):  # (ArticleFieldError is a ValueError)
-                bad.append(n)
-    except UnicodeDecodeError:  # the count stops where the text does
-        undecodable = True
+    bad = [lineno]
+    for n, line in rest:
+        if isinstance(line, UnicodeDecodeError):  # counted like any bad line (the text was decoded line by line)
+            bad.append(n)
+            continue
+        if not line.strip():
+            continue
+        try:
+            Article.from_dict(json.loads(line), check_key=check_key)
+        except (ValueError, TypeError, KeyError, AttributeError):  # (ArticleFieldError is a ValueError)
+            bad.append(n)
     if len(bad) > 1:
         shown = ", ".join(map(str, bad[:SHOWN_BAD_LINES])) + (", …" if len(bad) > SHOWN_BAD_LINES else "")
         reason += f"; {len(bad)} bad lines in all ({shown})"
-    if undecodable:
-        reason += "; and further on the file is not UTF-8 text"
     return SourceError(str(path), reason, line=lineno, field=field)

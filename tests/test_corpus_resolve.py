@@ -93,8 +93,10 @@ def test_an_articles_file_not_in_utf8_is_skipped_and_named(tmp_path):
     bad.write_bytes(bad.read_text(encoding="utf-8").encode("cp949", errors="replace"))
     result = read_corpus([str(good), str(bad)])
     assert [a.key for a in result.articles] == ["민법 제194조"]
-    assert [str(e) for e in result.errors] == [f"{bad}: not UTF-8 text: an articles JSONL is UTF-8, as `legalret "
-                                               "ingest --out` writes it"]
+    # named with its first bad line and the bad byte (the file was decoded as a whole: no line), every bad line counted
+    assert [str(e) for e in result.errors] == [f"{bad}:1: not UTF-8 text (invalid start byte at byte 10 of the line: b9); an articles "
+                                               "JSONL is UTF-8, as `legalret ingest --out` and `legalret index build` "
+                                               "write it; 2 bad lines in all (1, 2)"]
 
 
 def test_unknown_name_is_one_clear_error(tmp_path):

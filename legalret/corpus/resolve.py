@@ -56,11 +56,8 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
             # that lost its later articles, and its laws are then simply not in the batch (nothing of them changes)
             try:
                 jsonl.extend(list(read_articles(path, check_key=True)))
-            except SourceError as e:
+            except SourceError as e:  # (a line that is not UTF-8 too: read_articles names it)
                 errors.append(e)
-            except UnicodeDecodeError:  # (was a traceback) skipped whole too, named
-                errors.append(SourceError(str(path), "not UTF-8 text: an articles JSONL is UTF-8, as `legalret ingest "
-                                                     "--out` writes it"))
         elif (path.exists() and path.suffix.lower() not in (".yaml", ".yml")) or globlib.has_magic(src):
             files.append(src)
         else:  # a manifest name, or a manifest file of one's own (`corpus pull` took it, `index build` read it as text)

@@ -39,7 +39,7 @@ from typing import Iterator, Sequence, Union
 
 import numpy as np
 
-from legalret.articles import Article
+from legalret.articles import Article, ArticleFieldError, not_utf8
 from legalret.errors import SourceError
 
 ARTICLES = "articles.jsonl"
@@ -148,8 +148,15 @@ class ArticleStore(Sequence[Article]):
             pos += len(self)
         art = self._parsed.get(pos)
         if art is None:
+            line = self.line(pos)
             try:
-                art = Article.from_dict(json.loads(self.line(pos)))
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as e:  # (json.loads of the bytes said "'utf-8' codec can't decode …")
+                raise SourceError(str(self.path), not_utf8(e), line=pos + 1) from e
+            try:
+                art = Article.from_dict(json.loads(text))
+            except ArticleFieldError as e:
+                raise SourceError(str(self.path), e.reason, line=pos + 1, field=e.field) from e
             except (ValueError, TypeError, KeyError) as e:
                 raise SourceError(str(self.path), f"not an article record ({e})", line=pos + 1) from e
             if art.key != self.keys[pos]:
@@ -171,7 +178,10 @@ class ArticleStore(Sequence[Article]):
             else:
                 line = self.line(pos)
                 m = _TITLE.search(line, 0, line.find(b'"paragraphs"'))  # a top-level field: before the texts
-                title = json.loads(m.group(1)) if m else self[pos].title
+                try:
+                    title = json.loads(m.group(1)) if m else self[pos].title
+                except ValueError:  # not UTF-8 (a raw UnicodeDecodeError in a search) or no JSON string: the
+                    title = self[pos].title  # whole line is parsed, and its SourceError names the file and line
             self._titles[pos] = title
         return title
 

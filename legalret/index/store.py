@@ -302,7 +302,11 @@ def reading(path: Path) -> Iterator[None]:
         yield
     except IndexError_:
         raise
-    except (SourceError, OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError, IndexError, AttributeError) as e:
+    except SourceError as e:  # it names the file and the line itself: kept whole (cut at 160, the line was lost)
+        where = e.path + (f":{e.line}" if e.line is not None else "") + (f":{e.column}" if e.line and e.column else "")
+        what = (f"{e.field}: " if e.field else "") + (e.reason.splitlines()[0][:300] if e.reason else "")
+        raise IndexError_(f"{where}: cannot read the index file ({what}); {ADVICE}") from e
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError, IndexError, AttributeError) as e:
         detail = str(e).splitlines()[0][:160] if str(e) else ""
         raise IndexError_(f"{path}: cannot read the index file ({type(e).__name__}{': ' + detail if detail else ''}); {ADVICE}") from e
 

@@ -88,18 +88,23 @@ def known_kind(kind: str) -> str:
     return normalized
 
 
-_DATE = re.compile(r"^\s*(\d{4})[-. ]*(\d{1,2})[-. ]*(\d{1,2})\.?\s*$")
+#: The forms a statute date is written in: ``20250131`` (exactly eight digits: law.go.kr), ``2025-01-31`` (the mirror's
+#: front matter; ``2025-1-31`` too) and ``2025.01.31`` / ``2025. 1. 31.`` (as Korean texts write dates). Nothing else:
+#: a compact date of another length is ambiguous (``2025111``: 2025-11-01 or 2025-01-11?) and had been read as one.
+_DATE = re.compile(r"(\d{4})(?:(\d{2})(\d{2})|-(\d{1,2})-(\d{1,2})|\.\s*(\d{1,2})\.\s*(\d{1,2})\.?)")
 
 
 def iso_date(value) -> str | None:
-    """``'20250131'``, ``'2025-01-31'``, ``'2025. 1. 31.'`` → ``'2025-01-31'``; empty/invalid → None — and so is a
+    """``'20250131'``, ``'2025-01-31'``, ``'2025.01.31'``, ``'2025. 1. 31.'`` → ``'2025-01-31'`` (surrounding whitespace
+    ignored); empty/invalid → None — and so is any other form (``'2025111'``, ``'2025 1 31'``, ``'20250131.'``) and a
     date no calendar has (``'2025-02-31'``, ``'2025-13-01'``). Readers of statute files use :func:`source_date`."""
     if value is None:
         return None
-    m = _DATE.match(str(value))
+    m = _DATE.fullmatch(str(value).strip())
     if not m:
         return None
-    y, mo, d = int(m[1]), int(m[2]), int(m[3])
+    month, day = next((m[i], m[i + 1]) for i in (2, 4, 6) if m[i] is not None)
+    y, mo, d = int(m[1]), int(month), int(day)
     try:
         datetime.date(y, mo, d)
     except ValueError:
@@ -110,9 +115,9 @@ def iso_date(value) -> str | None:
 def source_date(value, source: str, field: str, *, line: int | None = None, form: str = "YYYY-MM-DD") -> str | None:
     """A date field of a statute source (공포일자, 시행일자, 조문시행일자) → ISO, as :func:`iso_date` reads it.
 
-    Absent or empty → None (undated texts exist). Present but not a real date — malformed (``20100601x``) or impossible
-    (``2025-02-31``) — is a :class:`SourceError` naming the file, ``line`` and ``field``, so the file is skipped whole:
-    read as None, an older text had passed ``index add``'s older-text guard (it skips undated laws) and replaced the
+    Absent or empty → None (undated texts exist). Present but not a real date — malformed (``20100601x``, ``2025111``)
+    or impossible (``2025-02-31``) — is a :class:`SourceError` naming the file, ``line`` and ``field``, so the file is
+    skipped whole: read as None, an older text had passed ``index add``'s older-text guard (it skips undated laws) and replaced the
     newer one, every article losing its date, without a word. ``form`` is the form the message asks for."""
     if value is None:
         return None

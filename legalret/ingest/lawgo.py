@@ -24,7 +24,8 @@ any text field as a string or as nested lists of lines; 조문여부 ``전문`` 
 편/장/절/관 headings) set the chapter path of the articles after them; ``제16조 삭제 <2004.1.29>``
 marks a deleted article; 조문시행일자 is each article's effective date. A malformed article is a
 warning naming its 조문키 and line; the rest of the law is still read. A date that is there but no date (공포일자,
-시행일자 or 조문시행일자 ``2025023x``, ``20250231``) is a :class:`SourceError` for the file, naming the field and its line.
+시행일자 or 조문시행일자 ``2025023x``, ``20250231``, or seven digits ``2025111``: not eight, YYYYMMDD) is a
+:class:`SourceError` for the file, naming the field and its line.
 """
 
 from __future__ import annotations
