@@ -47,7 +47,7 @@ T = TypeVar("T")
 #: Messages and progress go to stderr so that ``--json`` output on stdout stays machine-readable. A message is one line
 #: however long (``soft_wrap``): in a pipe rich takes 80 columns and had broken notes mid-sentence (grep lost them);
 #: tables still fit the width.
-console = Console(stderr=True, soft_wrap=True)
+console = Console(stderr=True, soft_wrap=True, emoji=False)  # "file:100: …" is a line number, not rich's 💯
 
 #: Seconds between plain progress lines when stderr is not a terminal.
 DEFAULT_INTERVAL = 10.0

@@ -56,7 +56,7 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print as JS
         about = m.description + "".join(f"; {k}={v}" for k, v in m.tokenizer.items())
         table.add_row(m.name, ", ".join(m.kinds) or "all", laws, about,
                       m.measured.get("build", "not measured"), m.measured.get("size", "–"))
-    Console().print(table)  # the listing is the command's output: stdout
+    Console(emoji=False).print(table)  # the listing is the command's output: stdout
 
 
 @corpus_app.command("pull")

@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
         from legalret.doctor import diagnose, runtime
 
         report = diagnose()
-        out = Console(soft_wrap=True)  # the report is the command's output: stdout, one line per fact at any width
+        out = Console(soft_wrap=True, emoji=False)  # the report is the command's output: stdout, one line per fact at any width
         if as_json:
             typer.echo(json.dumps({**report.to_dict(), "runtime": runtime()}, ensure_ascii=False, indent=2))
         elif brief:

@@ -42,7 +42,7 @@ def mcp_command(
     from legalret.serve.mcp_server import create_mcp_server, index_problem
     from legalret.serve.server import is_loopback
 
-    err = Console(stderr=True, soft_wrap=True)  # stdout is the protocol channel on stdio; a note is one line
+    err = Console(stderr=True, soft_wrap=True, emoji=False)  # stdout is the protocol channel on stdio; a note is one line
     index = index or default_index_dir()
     if http:
         check_listen(host, port)  # a busy port or a bad --host: serve's one line (exit 1), before anything is announced
