@@ -11,6 +11,7 @@ one, never half of one, and a crash leaves no partial file behind.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from contextlib import contextmanager
@@ -28,14 +29,35 @@ def shareable_dir(path: Path) -> None:
     os.chmod(path, 0o777 & ~_UMASK)
 
 
+def write_target(path: str | os.PathLike) -> Path:
+    """The file a write to ``path`` lands in: ``path`` itself, or — when ``path`` is a symbolic link (a chain of them,
+    relative or absolute, dangling too) — the file it points to. A rename onto the link would replace the link
+    with a regular file and leave its target as it was (``ingest --out link.jsonl``); writing as ``open(path, "w")``
+    does means writing the target, in the target's folder (a rename never crosses file systems).
+
+    >>> import os, tempfile
+    >>> d = Path(tempfile.mkdtemp()); os.symlink("real.json", d / "link.json")
+    >>> write_target(d / "link.json") == (d / "real.json").resolve()
+    True
+    """
+    path = Path(path)
+    if not path.is_symlink():
+        return path
+    target = Path(os.path.realpath(path))
+    if target.is_symlink():  # a loop: realpath stops on one of its links (replacing it would break the loop silently)
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path))
+    return target
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike, *, suffix: str = ".tmp", fsync: bool = False) -> Iterator[Path]:
     """Yield a temporary path in ``path``'s directory; when the block succeeds it replaces ``path``.
 
     The result gets ordinary file permissions (``mkstemp`` makes files private). ``suffix`` matters for
     writers that append their own extension (``numpy.savez`` adds ``.npz`` unless the name ends with it).
-    ``fsync`` flushes the data to disk before the rename (index files)."""
-    path = Path(path)
+    ``fsync`` flushes the data to disk before the rename (index files). A ``path`` that is a symbolic link is
+    kept: the file it points to is replaced (:func:`write_target`)."""
+    path = write_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     os.close(fd)
@@ -59,7 +81,8 @@ def atomic_dir(path: str | os.PathLike, *, fsync: bool = False) -> Iterator[Path
     An existing ``path`` is moved aside first and removed after the swap, so a reader sees the old tree or
     the new one (there is a brief moment with neither: use a pointer file, as the index does, where that
     matters). A failure — or a kill — leaves ``path`` as it was and the temp dir (``.<name>.*.tmp``) to be
-    removed by :func:`remove_stale_temps`. ``fsync`` flushes every file before the rename.
+    removed by :func:`remove_stale_temps`. ``fsync`` flushes every file before the rename. A ``path`` that is a
+    symbolic link is kept: the folder it points to is replaced (:func:`write_target`).
 
     >>> from pathlib import Path; import tempfile
     >>> target = Path(tempfile.mkdtemp()) / "tree"
@@ -70,7 +93,7 @@ def atomic_dir(path: str | os.PathLike, *, fsync: bool = False) -> Iterator[Path
     """
     import shutil
 
-    path = Path(path)
+    path = write_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
     try:

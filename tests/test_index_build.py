@@ -101,7 +101,8 @@ def test_add_to_missing_index_and_bm25_only_with_encoder(tmp_path):
     with pytest.raises(IndexError_, match="no index at .*: build one with `legalret index build"):
         add_to_index(sup.articles(), tmp_path / "none")
     build_index(sup.articles(), tmp_path / "b", model="none")
-    with pytest.raises(IndexError_, match="no dense vectors"):
+    with pytest.raises(IndexError_, match=r"the index has no encoder \(built with --model none, BM25 only\), and the "
+                                          "encoder given does not match it"):  # (check_requested_encoder's words)
         add_to_index(sup.articles(), tmp_path / "b", encoder=sup.tiny_encoder())
     with pytest.raises(IndexError_, match="adapter needs an encoder"):
         build_index(sup.articles(), tmp_path / "c", model="none", adapter=tmp_path)

@@ -45,12 +45,33 @@ def _parse_ks(value: str) -> list[int]:
     return ks
 
 
+def _check_before(value: Optional[str]) -> Optional[str]:
+    """``--before``: a YYYY-MM-DD date, checked whatever the modes (it had been read only when a mode let the
+    precedent memory vote: ``--before 2020-13-45`` with ``--mode bm25`` ran, and its report recorded the bad date)."""
+    import re
+    from datetime import date
+
+    if value is None:
+        return None
+    text = value.strip()
+    why = "e.g. 2020-01-01"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError as e:
+            why = str(e)  # month must be in 1..12, day is out of range for month
+    raise typer.BadParameter(f"{value!r} is not a YYYY-MM-DD date ({why})", param_hint="--before")
+
+
 def open_searcher(index: Path, adapter: Optional[str] = None):
     """A :class:`Searcher` for ``index``; ``adapter`` is passed on when the searcher accepts one."""
     from legalret.search.searcher import Searcher
 
     if not index.exists():
         raise LegalretError(f"{index}: index not found (build one with `legalret index build`)")
+    from legalret.cli.index import check_is_index
+
+    check_is_index(index)  # a folder of other files: said so, not "build one" there
     if adapter:
         params = inspect.signature(Searcher).parameters
         if "adapter" not in params:
@@ -101,8 +122,9 @@ def register(app: typer.Typer) -> None:
         resamples: int = typer.Option(1000, "--resamples", min=0, help="Bootstrap resamples for the intervals."),
         batch_size: int = typer.Option(32, "--batch-size", min=1),
         json_out: bool = typer.Option(False, "--json", help="Print the JSON report to stdout instead of the table."),
-        before: Optional[str] = typer.Option(None, "--before", help="YYYY-MM-DD: for queries without their own 'date', "
-                                             "only decisions before this date vote in the precedent memory."),
+        before: Optional[str] = typer.Option(None, "--before", callback=_check_before,
+                                             help="YYYY-MM-DD: for queries without their own 'date', only decisions "
+                                             "before this date vote in the precedent memory."),
         allow_leakage: bool = typer.Option(False, "--allow-leakage", help="Run even when undated queries would let the "
                                            "memory vote with their own or later decisions (every output is labelled)."),
         skip_bad: bool = typer.Option(False, "--skip-bad", help="Go on when some query lines are unreadable or repeat a "

@@ -18,6 +18,8 @@ Examples::
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -223,9 +225,70 @@ _ACCEPT_HELP = ("Index statutes whose lossy mojibake repairs stayed uncertain (b
                 "a wrong guess puts wrong words in the index; `legalret ingest --warnings` lists them).")
 
 
-def _check_index_path(index: Path) -> None:
+#: What an index folder holds besides its generations (legalret.index.store's layout): the pointer, the writer's lock,
+#: the temp folder of a generation being written and the pointer's own temp file. A folder holding only leftovers of
+#: a build that died before its first generation counts as empty. (Names, not legalret.index.store: the search's
+#: cold path does not import the index code for this.)
+_INDEX_LEFTOVERS = re.compile(r"^(\.lock|\.tmp-.*|\.CURRENT\..*\.tmp)$")
+_GENERATION = re.compile(r"^gen-\d{6}$")
+
+
+def foreign_folder(folder: Path) -> Optional[str]:
+    """What a folder that is neither empty nor an index holds — its first entries, for a message
+    (``"notes.txt, photos/ and 3 more"``) — or None: no such folder, not a folder, a legalret index (a ``CURRENT``
+    pointer or a generation, even a damaged one: the store says what is wrong with it), empty (or only a dead
+    build's leftovers), or a folder that cannot be listed (the store's own error says why)."""
+    try:
+        if not folder.is_dir() or _is_pointer(folder / "CURRENT"):
+            return None
+        others = []
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if _GENERATION.match(entry.name) and entry.is_dir():
+                    return None
+                if not _INDEX_LEFTOVERS.match(entry.name):
+                    others.append(entry.name + ("/" if entry.is_dir() else ""))
+    except OSError:
+        return None
+    if not others:
+        return None
+    others.sort(key=lambda name: (name.startswith("."), name))  # the user's own names first, hidden ones last
+    return ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+
+
+def _is_pointer(path: Path) -> bool:
+    """Whether ``path`` is an index's pointer file ({"generation": …}), not a file that only has its name (a LevelDB
+    folder holds a CURRENT too)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return head.lstrip().startswith(b"{") and b'"generation"' in head
+
+
+def check_is_index(index: Path, option: str = "--index") -> None:
+    """Refuse, in one line, to read an index from a folder that holds other things and no index: the store's "no
+    index at DIR: build one with `legalret index build SOURCES --index DIR`" had advised writing an index among the
+    user's own files (``--index /etc``). A missing or empty folder keeps the store's message."""
+    held = foreign_folder(index)
+    if held is not None:
+        raise LegalretError(f"{index} is not a legalret index: the folder holds other files ({held}) and no index "
+                            f"generation; give {option} the folder an index was built into (a new index goes into a "
+                            "new or empty folder)")
+
+
+def _check_index_path(index: Path, building: bool = False) -> None:
+    """``--index`` of a build (``building``: the index is written there) or of a command that reads or updates one."""
     if index.exists() and not index.is_dir():
         raise LegalretError(f"{index} is a file, not an index directory; choose another --index")
+    if not building:
+        check_is_index(index)
+        return
+    held = foreign_folder(index)
+    if held is not None:  # the generations, CURRENT and .lock had gone in beside the user's files
+        raise LegalretError(f"{index} is neither empty nor a legalret index (it holds {held}); nothing was written — "
+                            "an index needs a folder of its own: give --index a new or empty folder")
 
 
 # ---- index commands ---------------------------------------------------------------------------------
@@ -254,7 +317,7 @@ def build_command(
     from legalret import pipeline
 
     index = index or _default_index()
-    _check_index_path(index)
+    _check_index_path(index, building=True)
     loaded = load_articles(sources, law, kind, accept_uncertain)
     console.print(f"indexing {len(loaded.articles)} articles into {index}", highlight=False)
     with _said_if_interrupted(index):
@@ -376,6 +439,7 @@ def rollback_command(
     from legalret.index.store import generations, live_generation, rollback
 
     index = index or _default_index()
+    check_is_index(index)
     live, broken = live_generation(index)
     name = rollback(index, to)
     kept = ", ".join(g.name for g in generations(index))
@@ -400,6 +464,7 @@ def export_command(
     from legalret.pipeline import export_query_encoder, serve_query_variant
 
     index = index or _default_index()
+    check_is_index(index)
     info = read_manifest(index).get("encoder")  # the live generation's (a broken pointer: its one-line error)
     if info is None:
         raise LegalretError(f"{index}: this index has no dense vectors (built with --model none): no encoder to export")
@@ -470,7 +535,9 @@ def _named(report) -> str:
 
 
 def _print_memory(info: dict) -> None:
-    console.print("precedent memory: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in info.items()), highlight=False)
+    # (laws_not_read, law -> holdings, has had its own line: with every 법률+시행령 added it holds 3,000 laws)
+    console.print("precedent memory: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in info.items()
+                                                   if not isinstance(v, dict)), highlight=False)
 
 
 @index_app.command("info")
@@ -484,6 +551,7 @@ def info_command(
     from legalret.index.vector_cache import recorded_fingerprint
 
     index = index or _default_index()
+    check_is_index(index)
     gen, broken = live_generation(index)
     if broken:  # the generations themselves are still there: show the newest, say how to make it live
         console.print(f"[yellow]warning:[/] {escape(str(broken))}; showing the newest kept generation {gen.name} "
@@ -500,7 +568,7 @@ def info_command(
         return
     from rich.console import Console
 
-    out = Console(soft_wrap=True)  # the report is the command's output: stdout, one line per fact at any width
+    out = Console(soft_wrap=True, emoji=False)  # the report is the command's output: stdout, one line per fact at any width
     c = manifest["counts"]
     size = sum(f["bytes"] for f in manifest["files"].values())
     out.print(f"[bold]{escape(str(index))}[/] — {manifest['generation']}, schema v{manifest['schema_version']}, built {manifest['created']}, {size / 1e6:.1f} MB", highlight=False)

@@ -10,6 +10,7 @@ Examples::
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -48,6 +49,8 @@ def ingest_command(
     for k in kind or []:
         known_kind(k)  # a typo ('법룰') is one line now, not a run that keeps nothing
     out = check_output_path(out)
+    if out.is_symlink():  # the link stays; the file it points to is written (legalret.atomic), in its own folder:
+        _check_link_target(out)  # that folder is the one to check before anything is read
     check_not_an_input(out, sources)
     total = _count_files(sources, iter_sources)
     with progress("reading statute files", total=total, unit="files") as bar:
@@ -68,6 +71,19 @@ def ingest_command(
     if refused:
         console.print(f"[red]--strict:[/] {strict_reason(report)}; nothing written to {escape(str(out))}", highlight=False)
         raise typer.Exit(code=2)
+
+
+def _check_link_target(out: Path) -> None:
+    """``--out LINK``: the file LINK points to (:func:`legalret.atomic.write_target`; a loop of links is one line) can
+    be written — its folder is where the new file is made."""
+    from legalret.atomic import write_target
+    from legalret.ingest.output import OutputError, check_output_path
+
+    try:
+        target = write_target(out)
+    except OSError as e:
+        raise OutputError(f"--out {out}: a symbolic link that cannot be followed ({e.strerror or e})") from None
+    check_output_path(target, option=f"--out {out} →")
 
 
 def nothing_read_reason(report, laws=None, kinds=None) -> str:
@@ -144,4 +160,5 @@ def print_report(report, out: Path | None, show_warnings: bool = False) -> None:
             console.print(f"{rest} warning(s) (repaired or skipped defects); --warnings lists them",
                           highlight=False)
     if out is not None:
-        console.print(f"wrote {s['articles']} articles to {escape(str(out))}", highlight=False)
+        linked = f" (a link: written to {os.path.realpath(out)})" if Path(out).is_symlink() else ""
+        console.print(f"wrote {s['articles']} articles to {escape(str(out) + linked)}", highlight=False, soft_wrap=True)

@@ -89,6 +89,7 @@ def search_command(
         raise LegalretError("empty query: type some words or an article citation such as '민법 제750조'")
     if k_error(k):
         raise LegalretError(k_error(k))
+    _check_index_folder(index)
     client = _client(index)
     if client is not None:
         res = client.search(query, k=k, law=law, kind=kind, mode=mode, explain=explain)
@@ -108,6 +109,17 @@ def search_command(
         res = search_response(results, mode, notices=searcher.notices)
     render(res["query"], res["mode"], [_strip_extras(h) for h in res["hits"]], res.get("notices", []),
            res.get("terms", []), as_json=as_json, explain=explain)
+
+
+def _check_index_folder(index: Path | None) -> None:
+    """``--index /etc``: one line saying the folder is no index, in a pipe and at a terminal alike — the store's "no
+    index at /etc: build one with `legalret index build SOURCES --index /etc`" had advised building among the
+    folder's own files. The default index is checked too, unless a ``LEGALRET_SERVER`` answers for its own."""
+    from legalret.cli.index import check_is_index
+    from legalret.config import server_url
+
+    if index is not None or not server_url():
+        check_is_index(index or _default_index())
 
 
 def _note_no_export(searcher, index, mode: str) -> None:
@@ -262,7 +274,7 @@ def render(query: str, mode: str, hits: list[dict[str, Any]], notices: list[str]
         table.add_row(str(rank), hit["key"], title, text, f"{hit['score']:.3f}")
     from rich.console import Console
 
-    Console().print(table)
+    Console(emoji=False).print(table)
 
 
 #: Characters of the query the table's caption shows (a pasted judgment of 4,000 characters filled the screen).

@@ -75,6 +75,7 @@ from legalret.text import normalize
 # moved to legalret.index.encoders (the query side loads them without this build module); kept importable here
 from legalret.index.encoders import (  # noqa: F401
     NO_ENCODER,  # ``model=`` value for an index without dense vectors (BM25 only)
+    check_requested_encoder,
     index_query_adapter,
     load_index_encoder,
     load_query_encoder,
@@ -269,9 +270,7 @@ def add_to_index(
         with stages("load index"):
             previous = load_index(index_dir, verify="stamp")
         info = previous.manifest.get("encoder")
-        _check_add_model(info, model, encoder, index_dir)  # before the long stages, one line
-        if info is None:  # an encoder asked of a BM25-only index: a clear error (nothing is loaded)
-            load_index_encoder(None, model=model, adapter=adapter, encoder=encoder, where=index_dir)
+        check_requested_encoder(info, model, adapter, encoder, where=index_dir)  # before the long stages, one line
         merged, changes, removed_by_law = _merge(previous.articles, incoming, remove_missing, frozenset(incomplete))
         report.added, report.changed, report.removed, report.unchanged = changes
         if not allow_older and remove_missing:  # (a partial batch's latest date says nothing of its version)
@@ -808,26 +807,6 @@ def passage_encoder(encoder: Any) -> Any:
     from legalret.models.onnx import for_passages
 
     return for_passages(encoder)
-
-
-def _check_add_model(info: dict | None, model, encoder: Any, where: Path) -> None:
-    """An add's ``--model`` that cannot be the index's encoder, said in one line before anything runs: ``none`` on an
-    index with vectors (it had fallen through to the spec parser: "model spec 'none': no such directory"), or an
-    encoder on a BM25-only index. Another spec is loaded and checked by fingerprint (:func:`_encoder_for_existing`)."""
-    if model is None or encoder is not None:
-        return
-    asked_none = str(model).strip().lower() == NO_ENCODER
-    if info is not None and asked_none:
-        recorded = info.get("spec") or info.get("name") or info.get("fingerprint")
-        raise IndexError_(
-            f"{where}: the index's encoder is {recorded}, and --model {model} does not match it; an add embeds with "
-            "the index's encoder: omit --model (to drop the vectors, rebuild with `legalret index build --model none`)"
-        )
-    if info is None and not asked_none:
-        raise IndexError_(
-            f"{where}: the index has no encoder (built with --model none, BM25 only), and --model {model} does not "
-            f"match it; omit --model (to add vectors, rebuild with `legalret index build --model {model}`)"
-        )
 
 
 def _encoder_for_existing(info, model, adapter, encoder, precision, index_dir: Path):

@@ -69,19 +69,62 @@ def split_adapter(adapter: str | Path | None):
 
 
 
+def check_requested_encoder(info: dict | None, model=None, adapter=None, encoder: Any = None, *,
+                            where: Path | str = "index") -> None:
+    """One line (:class:`IndexError_`), before anything is loaded, when what was asked for cannot be the encoder the
+    index records (``info``: its manifest's ``encoder`` section, None for a BM25-only index) — the one check behind
+    ``index add --model/--adapter``, the searcher's ``model=``/``adapter=``/``encoder=`` and
+    :func:`load_index_encoder`:
+
+    * ``--model none`` of an index with vectors (it had fallen through to the spec parser: "model spec 'none': no
+      such directory");
+    * a model, an adapter or an encoder of a BM25-only index;
+    * a query adapter other than the one the index records.
+
+    Another model spec or a LoRA adapter can only be told apart by its weights: :func:`load_index_encoder` loads it
+    and compares fingerprints. An ``encoder`` given is used as it is (``model`` is then not read)."""
+    asked_none = model is not None and str(model).strip().lower() == NO_ENCODER
+    if info is None:
+        asked = (f"--model {model}" if model is not None and not asked_none else
+                 f"--adapter {adapter}" if adapter is not None else
+                 "the encoder given" if encoder is not None else None)
+        if asked is not None:
+            build = f" --model {model}" if model is not None and not asked_none else ""
+            raise IndexError_(
+                f"{where}: the index has no encoder (built with --model none, BM25 only), and {asked} does not match "
+                f"it; omit {asked.split()[0] if asked.startswith('--') else 'it'} (to add vectors, rebuild with "
+                f"`legalret index build{build}`)"
+            )
+        return
+    if asked_none and encoder is None:
+        recorded = info.get("spec") or info.get("name") or info.get("fingerprint")
+        raise IndexError_(
+            f"{where}: the index's encoder is {recorded}, and --model {model} does not match it; omit --model to use "
+            "the index's own (to drop the vectors, rebuild with `legalret index build --model none`)"
+        )
+    if adapter is not None:
+        _, qadapter = split_adapter(adapter)
+        if qadapter is not None:
+            recorded = (info.get("query_adapter") or {}).get("fingerprint")
+            if recorded != qadapter.fingerprint:
+                raise IndexError_(
+                    f"{where}: query adapter mismatch — the index records {recorded or 'none'}, --adapter {adapter} is "
+                    f"{qadapter.fingerprint}; omit --adapter to use the index's own (to change it, rebuild with "
+                    "`legalret index build --adapter`)"
+                )
+
+
 def load_index_encoder(info: dict | None, *, model=None, adapter=None, encoder: Any = None, precision: str = "auto", where: Path | str = "index"):
     """The encoder an index was built with, checked against its fingerprint (used by add and the searcher).
 
     This is the *passage* encoder: a query adapter recorded in the manifest is not applied here (see
-    :func:`load_query_encoder`); an ``adapter`` that is a query adapter must be the one the index records."""
-    if adapter is not None and info is not None:
-        adapter, qadapter = split_adapter(adapter)
-        if qadapter is not None:
-            _check_query_adapter(info, qadapter, where)
+    :func:`load_query_encoder`); an ``adapter`` that is a query adapter must be the one the index records
+    (:func:`check_requested_encoder`, which says first what cannot match)."""
+    check_requested_encoder(info, model, adapter, encoder, where=where)
     if info is None:
-        if encoder is not None or (model is not None and str(model).lower() != NO_ENCODER) or adapter is not None:
-            raise IndexError_(f"{where}: this index has no dense vectors (built with --model none); rebuild it with an encoder")
         return None
+    if adapter is not None:
+        adapter, _ = split_adapter(adapter)  # a query adapter (checked above) leaves the passage encoder as it is
     if encoder is None:
         from legalret.models.encoder import load_encoder
 
@@ -98,15 +141,6 @@ def load_index_encoder(info: dict | None, *, model=None, adapter=None, encoder: 
     if int(encoder.dim) != int(info["dim"]):
         raise IndexError_(f"{where}: encoder dimension {encoder.dim} != index dimension {info['dim']}")
     return encoder
-
-
-def _check_query_adapter(info: dict, qadapter, where) -> None:
-    recorded = (info.get("query_adapter") or {}).get("fingerprint")
-    if recorded != qadapter.fingerprint:
-        raise IndexError_(
-            f"{where}: query adapter mismatch — index records {recorded or 'none'}, requested {qadapter.fingerprint}; "
-            "rebuild with `legalret index build --adapter` to change it"
-        )
 
 
 def index_query_adapter(info: dict | None, where: Path | str = "index"):
