@@ -357,3 +357,17 @@ def test_bench_before_valid_runs_bm25(tmp_path):
     assert r.exit_code == 0, r.output  # (spaces around a pasted date are dropped)
     assert json.loads((tmp_path / "out" / "quality-q.json").read_text(encoding="utf-8"))["settings"]["before"] == \
         "2020-01-02"
+
+
+def test_the_store_says_a_folder_of_other_files_is_no_index(tmp_path):
+    """The API, the server and MCP open an index through the store: its message names the folder's files too."""
+    from legalret.index.store import current_generation
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(IndexError_, match=r"mine is not a legalret index: the folder holds other files \(notes.txt\)"):
+        current_generation(mine)
+    with pytest.raises(IndexError_, match=r"no index at .*empty: build one"):
+        (tmp_path / "empty").mkdir()
+        current_generation(tmp_path / "empty")

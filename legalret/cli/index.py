@@ -18,8 +18,6 @@ Examples::
 from __future__ import annotations
 
 import json
-import os
-import re
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from rich.markup import escape
 
 from legalret.config import DEFAULT_PASSAGE_MAX_TOKENS
 from legalret.errors import LegalretError
+from legalret.index.folder import foreign_folder, not_an_index_message
 from legalret.progress import console
 
 index_app = typer.Typer(help="Build, update and inspect the hybrid (BM25 + dense) statute index.", no_args_is_help=True)
@@ -225,57 +224,13 @@ _ACCEPT_HELP = ("Index statutes whose lossy mojibake repairs stayed uncertain (b
                 "a wrong guess puts wrong words in the index; `legalret ingest --warnings` lists them).")
 
 
-#: What an index folder holds besides its generations (legalret.index.store's layout): the pointer, the writer's lock,
-#: the temp folder of a generation being written and the pointer's own temp file. A folder holding only leftovers of
-#: a build that died before its first generation counts as empty. (Names, not legalret.index.store: the search's
-#: cold path does not import the index code for this.)
-_INDEX_LEFTOVERS = re.compile(r"^(\.lock|\.tmp-.*|\.CURRENT\..*\.tmp)$")
-_GENERATION = re.compile(r"^gen-\d{6}$")
-
-
-def foreign_folder(folder: Path) -> Optional[str]:
-    """What a folder that is neither empty nor an index holds — its first entries, for a message
-    (``"notes.txt, photos/ and 3 more"``) — or None: no such folder, not a folder, a legalret index (a ``CURRENT``
-    pointer or a generation, even a damaged one: the store says what is wrong with it), empty (or only a dead
-    build's leftovers), or a folder that cannot be listed (the store's own error says why)."""
-    try:
-        if not folder.is_dir() or _is_pointer(folder / "CURRENT"):
-            return None
-        others = []
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if _GENERATION.match(entry.name) and entry.is_dir():
-                    return None
-                if not _INDEX_LEFTOVERS.match(entry.name):
-                    others.append(entry.name + ("/" if entry.is_dir() else ""))
-    except OSError:
-        return None
-    if not others:
-        return None
-    others.sort(key=lambda name: (name.startswith("."), name))  # the user's own names first, hidden ones last
-    return ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-
-
-def _is_pointer(path: Path) -> bool:
-    """Whether ``path`` is an index's pointer file ({"generation": …}), not a file that only has its name (a LevelDB
-    folder holds a CURRENT too)."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(4096)
-    except OSError:
-        return False
-    return head.lstrip().startswith(b"{") and b'"generation"' in head
-
-
-def check_is_index(index: Path, option: str = "--index") -> None:
-    """Refuse, in one line, to read an index from a folder that holds other things and no index: the store's "no
-    index at DIR: build one with `legalret index build SOURCES --index DIR`" had advised writing an index among the
-    user's own files (``--index /etc``). A missing or empty folder keeps the store's message."""
-    held = foreign_folder(index)
-    if held is not None:
-        raise LegalretError(f"{index} is not a legalret index: the folder holds other files ({held}) and no index "
-                            f"generation; give {option} the folder an index was built into (a new index goes into a "
-                            "new or empty folder)")
+def check_is_index(index: Path) -> None:
+    """Refuse, in one line, to read an index from a folder that holds other things and no index (before a resident
+    server is picked or the index code imported: a terminal and a pipe say the same); a missing or empty folder
+    gets the store's "no index at DIR: build one" when it is opened."""
+    message = not_an_index_message(index)
+    if message is not None:
+        raise LegalretError(message)
 
 
 def _check_index_path(index: Path, building: bool = False) -> None:

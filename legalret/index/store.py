@@ -58,6 +58,7 @@ from legalret.errors import IndexError_, SourceError
 from legalret.index.article_store import CATALOG, CATALOG_ARRAYS, ArticleStore, write_store
 from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
 from legalret.index.dense import DenseIndex
+from legalret.index.folder import not_an_index_message
 
 #: Bump when the layout or the meaning of a stored file changes; older indexes must be rebuilt.
 SCHEMA_VERSION = 2  # 2: optional parts (the precedent memory) inside the generation
@@ -193,7 +194,8 @@ class IndexLock:
 
 # ---- reading ------------------------------------------------------------------------------------
 def no_index_message(index_dir: Path) -> str:
-    return f"no index at {index_dir}: build one with `legalret index build SOURCES --index {index_dir}`"
+    """Why there is no index at ``index_dir``: a folder of other files says so (never "build one" among them)."""
+    return not_an_index_message(index_dir) or f"no index at {index_dir}: build one with `legalret index build SOURCES --index {index_dir}`"
 
 
 def current_generation(index_dir: str | Path) -> Path:
