@@ -39,7 +39,10 @@ def test_load_by_path_and_env_dir(tmp_path, monkeypatch):
         ("name: x\nkinds: [법률]\n", "laws"),
         ("name: x\nlaws:\n", "laws"),
         ("name: x\nlaws: [민법]\ntokenizer: 3.0\n", "tokenizer"),
-        ("name: x\nlaws: [민법]\ntokenizer:\n  user_words: [유치권]\n", "tokenizer"),
+        # a list setting is a list (user_words: [유치권], accepted); a mapping is no setting's value
+        ("name: x\nlaws: [민법]\ntokenizer:\n  user_words: {유치권: NNP}\n", "tokenizer.user_words"),
+        ("name: x\nlaws: [민법]\ntokenizer:\n  user_words: [[유치권]]\n", "tokenizer.user_words"),
+        ("name: [x]\nlaws: [민법]\n", "name"),
     ],
 )
 def test_bad_manifests(tmp_path, text, field):

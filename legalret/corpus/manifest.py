@@ -10,19 +10,24 @@ A manifest is a small YAML file in ``corpora/``::
       build: 9.6 min first build with both memories; 2.1 min with a warm token cache   # `legalret corpus list`)
       size: 230 MB
     tokenizer:                 # optional: TokenizerSettings fields an index of this corpus is built with
-      article_cutoff: 3.0      # (all-acts-decrees sets this; checked against the dataclass by `index build`)
+      article_cutoff: 3.0      # (all-acts-decrees sets this; names, types and ranges checked by `index build`:
+      user_words: [임차권등기명령]  #  TokenizerSettings.with_overrides; the list fields take YAML lists)
 
 An act named in ``laws`` brings its decrees of every kind listed in ``kinds``: ``laws: [근로기준법]`` with
 ``kinds: [법률, 시행령]`` is 근로기준법 *and* 근로기준법 시행령 (and 근로기준법 시행규칙 when ``시행규칙`` is listed);
 omitted ``kinds`` mean every kind. A name with its own kind (``상법 시행령``) is that document only. A decree the
 source does not hold is simply absent (most acts have no 시행규칙 in the legalize-kr mirror); an act that is
-missing is an error.
+missing is an error (``index build`` names it, with a "did you mean").
+
+Manifests are looked up in ``LEGALRET_CORPORA``'s folders, then ``corpora/``, by their ``name:`` and by their file
+name; a name two manifests answer to is refused (naming both), and ``list_manifests`` lists every manifest that
+loads, saying in one line on stderr which file did not load and which name is claimed twice.
 
 Usage::
 
     from legalret.corpus.manifest import load_manifest, list_manifests
 
-    m = load_manifest("civil-commercial")      # a bundled name, or a path to a .yaml file
+    m = load_manifest("civil-commercial")      # a manifest's name: (or its file's name), or a path to a .yaml file
     m.laws, m.kinds                            # (['민법', '상법'], ['법률'])
     m.all_laws                                 # False; True for 'all-acts'
     m.documents()                              # [('민법', '법률'), ('상법', '법률')]: what the manifest asks for
@@ -120,23 +125,121 @@ def manifest_dirs() -> list[Path]:
     return dirs + [REPO_ROOT / "corpora"]
 
 
-def list_manifests() -> list[Manifest]:
-    """Every manifest found in :func:`manifest_dirs` (first one wins for a repeated name)."""
-    found: dict[str, Manifest] = {}
+class NoSuchManifest(SourceError):
+    """No manifest file and no manifest's ``name:`` is the name asked for (``known``: the names there are)."""
+
+    def __init__(self, ref: str, reason: str, known: str):
+        super().__init__(ref, reason)
+        self.known = known
+
+
+@dataclass
+class _Found:
+    """One manifest file of :func:`manifest_dirs`: loaded, or broken (``error``; ``claimed``: its ``name:`` as
+    written, when its YAML could be read, so that a lookup by that name still finds it and names its error)."""
+
+    path: Path
+    manifest: Manifest | None = None
+    error: SourceError | None = None
+    claimed: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name if self.manifest is not None else (self.claimed or self.path.stem)
+
+    def answers_to(self, ref: str) -> bool:
+        """A manifest is found by its ``name:`` and by its file name (``lease.yaml`` with ``name: lease-laws``: both)."""
+        return ref in (self.name, self.path.stem)
+
+
+def _scan() -> list[_Found]:
+    """Every manifest file in :func:`manifest_dirs`, in their order (a file reached twice — ``LEGALRET_CORPORA``
+    naming ``corpora/`` — once), each loaded or with its error: one broken file is not the others' error."""
+    found: list[_Found] = []
+    seen: set[Path] = set()
     for d in manifest_dirs():
-        for path in sorted(d.glob("*.y*ml")) if d.is_dir() else []:
-            manifest = load_manifest(path)
-            found.setdefault(manifest.name, manifest)
-    return list(found.values())
+        if not d.is_dir():
+            continue
+        for path in sorted(d.iterdir()):
+            if path.suffix not in (".yaml", ".yml") or not path.is_file() or path.resolve() in seen:
+                continue
+            seen.add(path.resolve())
+            try:
+                found.append(_Found(path, manifest=_read(path)))
+            except SourceError as e:
+                found.append(_Found(path, error=e, claimed=_claimed_name(path)))
+    return found
+
+
+def _absent_dirs() -> list[Path]:
+    """The folders ``LEGALRET_CORPORA`` names that are not there (a typo there had meant "no such corpus manifest")."""
+    from legalret.config import env_corpora_dirs
+
+    return [d for d in env_corpora_dirs() if not d.is_dir()]
+
+
+def _claimed_name(path: Path) -> str | None:
+    """The ``name:`` a manifest that failed to load writes (None when its YAML cannot be read or has none)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        return None
+    name = data.get("name") if isinstance(data, dict) else None
+    return str(name).strip() if isinstance(name, (str, int)) and not isinstance(name, bool) and str(name).strip() else None
+
+
+def _ambiguous(found: list[_Found]) -> dict[str, list[_Found]]:
+    """name → the manifests answering to it, for every listed name more than one answers to (by ``name:`` or file
+    name): a lookup refuses those names rather than take one of them quietly."""
+    names = dict.fromkeys(f.name for f in found)
+    out = {}
+    for name in names:
+        claimants = [f for f in found if f.answers_to(name)]
+        if len(claimants) > 1:
+            out[name] = claimants
+    return out
+
+
+def _claimants(name: str, claimants: list[_Found]) -> str:
+    return ", ".join(f"{f.path}" + (" (its file name)" if f.name != name else "") for f in claimants)
+
+
+def manifest_notes(found: list[_Found] | None = None) -> list[str]:
+    """One line for each manifest file that could not be loaded (left out of :func:`list_manifests`) and each name
+    that more than one manifest answers to (refused by a lookup by name): what ``legalret corpus list`` says on
+    stderr beside its table."""
+    found = _scan() if found is None else found
+    notes = [f"LEGALRET_CORPORA names {d}, which is not a folder: no manifest read from it" for d in _absent_dirs()]
+    notes += [f"not listed (broken corpus manifest): {f.error}" for f in found if f.error is not None]
+    notes += [f"{len(claimants)} corpus manifests answer to the name {name!r} ({_claimants(name, claimants)}): a "
+              f"lookup of {name!r} is refused; give the manifest's path, or rename one"
+              for name, claimants in _ambiguous(found).items()]
+    return notes
+
+
+def list_manifests(*, notes: bool = True) -> list[Manifest]:
+    """Every manifest that loads in :func:`manifest_dirs`, in their order — every one, two that share a name included
+    (a name they share is refused by :func:`load_manifest`). With ``notes`` (the default), a manifest file that does
+    not load and a name claimed twice are each one line on stderr (:func:`manifest_notes`) and the rest are listed:
+    one broken file of one's own had made ``legalret corpus list`` fail."""
+    found = _scan()
+    if notes:
+        from rich.markup import escape
+
+        from legalret.progress import console
+
+        for line in manifest_notes(found):
+            console.print(f"[yellow]note:[/] {escape(line)}", highlight=False, soft_wrap=True)
+    return [f.manifest for f in found if f.manifest is not None]
 
 
 def is_manifest_ref(value: str) -> bool:
-    """True when ``value`` names a manifest (a .yaml path or a known manifest name) rather than a law — or is meant
-    to: a name of ASCII letters, digits and hyphens is no Korean law's (``civil-comercial`` gets "no such corpus
-    manifest (known: …)", not "law not found")."""
+    """True when ``value`` names a manifest (a .yaml path, a manifest's file name or its ``name:``) rather than a law —
+    or is meant to: a name of ASCII letters, digits and hyphens is no Korean law's (``civil-comercial`` gets "no such
+    corpus manifest (known: …)", not "law not found")."""
     if value.endswith((".yaml", ".yml")) or re.fullmatch(r"[A-Za-z0-9_.-]+", value.strip()):
         return True
-    return any((d / f"{value}.yaml").is_file() or (d / f"{value}.yml").is_file() for d in manifest_dirs())
+    return any(f.answers_to(value) for f in _scan())
 
 
 #: The fields a manifest may have (anything else is refused: it is a typo of one of them).
@@ -144,27 +247,73 @@ MANIFEST_FIELDS = ("name", "description", "laws", "kinds", "measured", "tokenize
 
 
 def load_manifest(name_or_path: str | os.PathLike | None = None) -> Manifest:
-    """Load a manifest by name (``civil-commercial``) or path. A malformed one is a :class:`SourceError`
-    naming the file and field."""
+    """Load a manifest by name or path: a ``.yaml`` file, else the manifest of :func:`manifest_dirs` whose ``name:``
+    (``lease-laws``) or file name (``lease`` for ``lease.yaml``) it is. A malformed one is a :class:`SourceError`
+    naming the file and field; a name two manifests answer to is refused (naming both), one no manifest answers to is
+    a :class:`NoSuchManifest` listing the known names."""
     ref = os.fspath(name_or_path) if name_or_path is not None else DEFAULT_MANIFEST
-    path = Path(ref)
-    if not (path.suffix in (".yaml", ".yml") and path.is_file()):
-        candidates = [d / f"{ref}{ext}" for d in manifest_dirs() for ext in (".yaml", ".yml")]
-        path = next((c for c in candidates if c.is_file()), None)  # type: ignore[assignment]
-        if path is None:
-            known = ", ".join(m.name for m in list_manifests()) or "none"
-            raise SourceError(ref, f"no such corpus manifest (known: {known})")
+    path = Path(ref).expanduser()
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        return _read(path)
+    found = _scan()
+    matches = [f for f in found if f.answers_to(ref)]
+    if len(matches) > 1:
+        raise SourceError(ref, f"{len(matches)} corpus manifests answer to this name ({_claimants(ref, matches)}); give "
+                               "the manifest's path, or rename one")
+    if matches:
+        if matches[0].error is not None:
+            raise matches[0].error
+        return matches[0].manifest  # type: ignore[return-value]
+    known = ", ".join(dict.fromkeys(f.name for f in found if f.manifest is not None)) or "none"
+    broken = [str(f.path) for f in found if f.error is not None]
+    if broken:  # (one of them may be the one meant: `legalret corpus list` says what is wrong with it)
+        known += f"; broken, see `legalret corpus list`: {', '.join(broken)}"
+    absent = _absent_dirs()
+    if absent:
+        known += f"; LEGALRET_CORPORA names {', '.join(map(str, absent))}, not a folder"
+    what = ("no such file, and no corpus manifest has this name" if path.suffix in (".yaml", ".yml")
+            else "no such corpus manifest")
+    raise NoSuchManifest(ref, f"{what} (known: {known})", known)
+
+
+def _yaml_problem(e: yaml.YAMLError) -> tuple[str, int | None]:
+    """A YAML error as one line (PyYAML's own message spans five, with the text quoted and a caret) and its line."""
+    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    problem = " ".join(str(getattr(e, "problem", None) or e).split())
+    context = getattr(e, "context", None)
+    where = getattr(e, "context_mark", None)
+    if context and where is not None and where is not mark:
+        problem += f" ({' '.join(str(context).split())} from line {where.line + 1})"
+    if mark is not None:
+        problem += f" at column {mark.column + 1}"
+    return problem, mark.line + 1 if mark is not None else None
+
+
+def _read(path: Path) -> Manifest:
+    """The manifest in ``path`` (a :class:`SourceError` naming the file and field when it is malformed)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
-        line = getattr(getattr(e, "problem_mark", None), "line", None)
-        raise SourceError(str(path), f"not valid YAML ({e})", line=line + 1 if line is not None else None) from e
+        problem, line = _yaml_problem(e)
+        raise SourceError(str(path), f"not valid YAML ({problem})", line=line) from e
+    except UnicodeDecodeError as e:
+        raise SourceError(str(path), f"not UTF-8 text ({e.reason} at byte {e.start})") from e
+    except OSError as e:
+        raise SourceError(str(path), f"cannot read ({e.strerror or e})") from e
     if not isinstance(data, dict):
         raise SourceError(str(path), "a manifest is a mapping with 'name', 'laws' and 'kinds'")
     unknown_fields = sorted(str(k) for k in data if k not in MANIFEST_FIELDS)
     if unknown_fields:  # 'law:' for 'laws:' had meant every law: a misspelt field must not widen the corpus
-        raise SourceError(str(path), f"unknown field(s) {unknown_fields}; a manifest has {', '.join(MANIFEST_FIELDS)}",
+        import difflib
+
+        close = [c for u in unknown_fields for c in difflib.get_close_matches(u.lower(), MANIFEST_FIELDS, n=1, cutoff=0.6)]
+        hint = f" (did you mean {', '.join(repr(c) for c in dict.fromkeys(close))}?)" if close else ""
+        which = "unknown field" + (f"s {unknown_fields}" if len(unknown_fields) > 1 else f" {unknown_fields[0]!r}")
+        raise SourceError(str(path), f"{which}{hint}; a manifest has {', '.join(MANIFEST_FIELDS)}",
                           field=unknown_fields[0])
+    name = data.get("name")
+    if name is not None and (isinstance(name, bool) or not isinstance(name, (str, int)) or not str(name).strip()):
+        raise SourceError(str(path), f"must be the corpus's name (name: lease-laws), not {name!r}", field="name")
     if "laws" not in data:
         raise SourceError(str(path), "missing: write 'laws: all' for every law, or list the law names", field="laws")
     laws = data["laws"]
@@ -187,9 +336,15 @@ def load_manifest(name_or_path: str | os.PathLike | None = None) -> Manifest:
     if not isinstance(measured, dict):
         raise SourceError(str(path), "must map what was measured (build, size …) to a short text", field="measured")
     tokenizer = data.get("tokenizer") or {}
-    if not isinstance(tokenizer, dict) or not all(isinstance(v, (bool, int, float, str)) for v in tokenizer.values()):
-        raise SourceError(str(path), "must map tokenizer settings to values (article_cutoff: 3.0)", field="tokenizer")
-    return Manifest(name=str(data.get("name") or path.stem), laws=[x.strip() for x in laws], kinds=kinds,
-                    description=str(data.get("description") or ""), path=path,
+    if not isinstance(tokenizer, dict):
+        raise SourceError(str(path), "must map tokenizer settings to values (article_cutoff: 3.0) or lists "
+                                     "(user_words: [임차권등기명령])", field="tokenizer")
+    scalar = (bool, int, float, str)
+    for key, value in tokenizer.items():  # (names and values are checked against TokenizerSettings by the index layer)
+        if not (isinstance(value, scalar) or isinstance(value, list) and all(isinstance(v, scalar) for v in value)):
+            raise SourceError(str(path), f"must be a value (article_cutoff: 3.0) or a list of them (user_words: "
+                                         f"[임차권등기명령]), not {value!r}", field=f"tokenizer.{key}")
+    return Manifest(name=str(name).strip() if name is not None else path.stem, laws=[x.strip() for x in laws],
+                    kinds=kinds, description=str(data.get("description") or ""), path=path,
                     measured={str(k): str(v) for k, v in measured.items()},
                     tokenizer={str(k): v for k, v in tokenizer.items()})

@@ -176,7 +176,7 @@ def pull(targets: Iterable[str] | None = None, *, source: str = "mirror", out: s
         files = (_github_files(manifest, base_url, client) if source == "github"
                  else _lawgo_files(manifest, base_url, oc, client))
         result = ingest(files, on_error=on_error, progress=progress)
-    missing = _missing(manifest, result.articles)
+    missing = missing_laws(manifest, result.articles)
     for law in missing:
         err = SourceError(source, f"law {law!r} was not found (is it the name as promulgated, e.g. '민법'?)",
                           field="laws")
@@ -221,16 +221,20 @@ def _pull_mirror(manifest: Manifest, mirror, on_error, progress):
                   on_error=on_error, progress=progress)
 
 
-def _missing(manifest: Manifest, articles: list[Article]) -> list[str]:
+def missing_laws(manifest: Manifest, articles: list[Article]) -> list[str]:
     """The laws asked for whose document was not pulled: the act when the 법률 is among the kinds asked for, else
     a document of one of those kinds (``주택임대차보호법 --kind 시행령`` pulls 주택임대차보호법 시행령: it had said the law
-    was not found)."""
+    was not found). Each name is read as ingest's law filter reads it (``民法`` → 민법), so what the filter took is found
+    (``index build`` of a manifest listing 民法 had called it missing)."""
     if manifest.all_laws:
         return []
+    from legalret.ingest.sources import law_filter_names
+
     have = LawNames({a.law for a in articles})
     have.add_aliases(law_aliases())  # '주임법' pulled 주택임대차보호법 (ingest's filter knows the short names): found
 
-    def found(law: str) -> bool:
+    def found(written: str) -> bool:
+        law = (law_filter_names([written]) or [written])[0]
         act, own = split_kind(law)
         if own is not None or "법률" in (manifest.kinds or ["법률"]):  # the document named, or the act asked for
             return have.resolve(law) is not None or have.resolve(act) is not None

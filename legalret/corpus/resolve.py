@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 from legalret.articles import Article, read_articles
 from legalret.config import default_mirror
-from legalret.corpus.manifest import Manifest, load_manifest
+from legalret.corpus.manifest import Manifest, NoSuchManifest, load_manifest
 from legalret.errors import LegalretError, SourceError
 from legalret.ingest.document import known_kind
 from legalret.keys import LawNames
@@ -49,6 +49,7 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
     manifest_kinds: list[str] = []
     tokenizer: dict[str, Any] = {}
     set_by: dict[str, str] = {}
+    manifests: list[tuple[Manifest, Path]] = []  # (each manifest, the mirror its laws are read from)
     for src in sources:
         path = Path(src).expanduser()
         if path.suffix == ".jsonl" and path.is_file():
@@ -62,7 +63,9 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
             files.append(src)
         else:  # a manifest name, or a manifest file of one's own (`corpus pull` took it, `index build` read it as text)
             manifest = _manifest(src)
-            files.append(str(_mirror_for(src)))
+            mirror = _mirror_for(src)
+            files.append(str(mirror))
+            manifests.append((manifest, mirror))
             # a named act brings its decrees of the manifest's kinds (laws: [근로기준법] → 근로기준법 시행령 too)
             manifest_laws += manifest.document_names()
             manifest_kinds += manifest.document_kinds()
@@ -89,6 +92,15 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
         articles.extend(result.articles)
         errors += result.report.errors
         report = result.report
+    for manifest, mirror in manifests:  # a law the manifest names that nothing read holds: a typo, most often
+        missing = _missing_laws(manifest, mirror, articles, unreadable=len(errors))
+        if missing is None:
+            continue
+        if not articles:  # (it said "no articles read from man.yaml", naming no law) …
+            if errors:  # … unless a file could not be read: that is the one line to see (below, with the first error)
+                break
+            raise missing
+        errors.append(missing)  # the rest is read (as with a file that could not be): named, and `index build` exits 3
     if not articles:
         filtered = ""
         if report is not None and report.skipped and (laws or kinds):
@@ -103,10 +115,46 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
 
 
 def _manifest(name: str) -> Manifest:
+    """The manifest ``name`` is. Only a name no manifest answers to is "neither a file … nor a manifest": a manifest
+    that is there but malformed is its own one-line error (file and field), a name two manifests share is refused."""
     try:
         return load_manifest(name)
-    except LegalretError as e:
-        raise LegalretError(f"{name}: neither a file/folder/glob nor a corpus manifest ({e})") from None
+    except NoSuchManifest as e:
+        raise LegalretError(f"{name}: neither a file/folder/glob nor a corpus manifest (known manifests: {e.known})") from None
+
+
+def _missing_laws(manifest: Manifest, mirror: Path, articles: list[Article], unreadable: int = 0) -> SourceError | None:
+    """The laws ``manifest`` names of which no document was read, as one error naming the manifest's ``laws`` field,
+    with ingest's "did you mean" for them (a filtered pass over the mirror: ~1 s on the full zip, only when a law is
+    missing); None when every law was read (and for ``laws: all``). With ``unreadable`` source files in the batch,
+    a law may be in one of them: the error says "not read from", not "not in"."""
+    from legalret.corpus.pull import missing_laws
+
+    missing = missing_laws(manifest, articles)
+    if not missing:
+        return None
+    from legalret.ingest.sources import ingest
+
+    kinds = manifest.document_kinds() or None
+
+    def hint(laws: list[str]) -> str:
+        return ingest([mirror], laws=laws, kinds=kinds).report.filter_hint
+
+    if 1 < len(missing) <= MISSING_HINTS_EACH:  # each law with its own suggestion
+        names, tail = ", ".join(f"{law!r}{hint([law])}" for law in missing), ""
+    else:  # one law, or many (one pass for them all: the suggestions together), at the end
+        names, tail = ", ".join(repr(law) for law in missing), hint(missing)
+    kinds_read = f" as {'/'.join(manifest.kinds)}" if manifest.kinds else ""
+    where = (f"not in the statute mirror {mirror}{kinds_read}" if not unreadable else
+             f"not read from the statute mirror {mirror}{kinds_read} (in none of its files that could be read: "
+             f"{unreadable} could not)")
+    return SourceError(str(manifest.path or manifest.name),
+                       f"{names} {'is' if len(missing) == 1 else 'are'} {where}{tail}", field="laws")
+
+
+#: Up to this many missing laws of a manifest get a "did you mean" each (a pass over the mirror each, ~1 s on the
+#: full zip); more share one.
+MISSING_HINTS_EACH = 3
 
 
 def _mirror_for(name: str) -> Path:

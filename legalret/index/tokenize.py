@@ -110,21 +110,27 @@ class TokenizerSettings:
     @classmethod
     def with_overrides(cls, overrides: dict, source: str) -> "TokenizerSettings":
         """The default settings with ``overrides`` (a corpus manifest's ``tokenizer:`` mapping). A name that is no
-        field, or a value of another type than the field's default, is a :class:`~legalret.errors.SourceError`
-        naming ``source`` and ``tokenizer.<name>`` (a misspelt setting must not build with the default quietly)."""
+        field, a value of another type than the field's default, or one out of its range (a Kiwi cutoff that is not
+        a finite number above 0, an unknown Kiwi tag, an empty word) is a :class:`~legalret.errors.SourceError`
+        naming ``source`` and ``tokenizer.<name>``: a misspelt or impossible setting must not build with the
+        default, or an index without words, quietly (``article_cutoff: -5`` had built one with no BM25 vocabulary).
+        The list fields (``user_words``, ``noun_tags``, ``predicate_tags``, ``predicate_stopwords``) take a list
+        (YAML's ``[임차권등기명령]``), kept as a tuple."""
         from legalret.errors import SourceError
 
         defaults = cls()
+        values = {}
         for name, value in overrides.items():
             if name not in cls.__dataclass_fields__ or name == "name":  # (``name`` chooses the tokenizer itself)
                 known = ", ".join(f for f in cls.__dataclass_fields__ if f != "name")
                 raise SourceError(source, f"unknown tokenizer setting {name!r} (known: {known})", field=f"tokenizer.{name}")
+            problem = _setting_problem(name, value, getattr(defaults, name))
+            if problem:
+                raise SourceError(source, problem, field=f"tokenizer.{name}")
             default = getattr(defaults, name)
-            wanted = (int, float) if isinstance(default, float) else type(default)
-            if isinstance(value, bool) is not isinstance(default, bool) or not isinstance(value, wanted):
-                raise SourceError(source, f"must be a {type(default).__name__}, not {value!r}", field=f"tokenizer.{name}")
-        return replace(defaults, **{k: float(v) if isinstance(getattr(defaults, k), float) else v
-                                    for k, v in overrides.items()})
+            values[name] = (float(value) if isinstance(default, float)
+                            else tuple(value) if isinstance(default, tuple) else value)
+        return replace(defaults, **values)
 
     def for_articles(self) -> "TokenizerSettings":
         """The settings an index's article texts are tokenized with: ``kiwi_cutoff`` set to ``article_cutoff``."""
@@ -145,6 +151,71 @@ class TokenizerSettings:
         kw.setdefault("kiwi_cutoff", 8.0)  # (Kiwi's own default before the field existed)
         kw.setdefault("article_cutoff", kw["kiwi_cutoff"])  # articles were tokenized like everything else
         return cls(**kw)
+
+
+#: The list settings whose items are Kiwi tags.
+_TAG_SETTINGS = ("noun_tags", "predicate_tags")
+
+
+def _kiwi_tags() -> frozenset | None:
+    """The part-of-speech tags of the installed Kiwi (kiwipiepy 0.24: 60), or None where it does not list them."""
+    try:
+        from kiwipiepy.utils import _valid_tags
+
+        return frozenset(_valid_tags)
+    except (ImportError, TypeError):
+        return None
+
+
+def _setting_problem(name: str, value, default) -> str | None:
+    """Why ``value`` cannot be the :class:`TokenizerSettings` field ``name`` (whose default is ``default``), in
+    words for one error line; None when it can.
+
+    * a bool is a YAML ``true``/``false`` (not 1/0);
+    * a Kiwi beam cutoff (``kiwi_cutoff``, ``article_cutoff``) is a finite number above 0. Kiwi keeps the candidates
+      within that score of the best one: a negative value keeps none (kiwipiepy 0.24 then gives no morpheme at all —
+      an index without a word), 0 keeps only the best-scoring path (a greedy beam: not "no cutoff", which is what
+      a user writing 0 may mean), NaN and infinity prune nothing (an unbounded beam, and NaN equals no setting,
+      so an index recorded with it never matches itself);
+    * a list setting is a list of non-empty strings; the tag lists' items are Kiwi tags, and ``noun_tags`` is not
+      empty (without noun tags an index has hardly a word).
+    """
+    import math
+
+    if isinstance(default, bool):
+        return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"must be a float, not {value!r}"
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # (an int past a float's range)
+            finite = False
+        if not finite or value <= 0:
+            return (f"must be a finite number above 0 (Kiwi keeps the analyses within this score of the best: "
+                    f"Kiwi's default {default}, lower is faster and coarser), not {value!r}"
+                    + ("; 0 keeps only the best path, it is not 'no cutoff'" if value == 0 else "")
+                    + ("; a negative cutoff keeps no analysis: no tokens at all" if value < 0 else ""))
+        return None
+    if isinstance(default, tuple):
+        example = "[NNG, NNP]" if name in _TAG_SETTINGS else "[임차권등기명령]"
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v.strip() for v in value):
+            return f"must be a list of non-empty strings ({name}: {example}), not {value!r}"
+        if name in _TAG_SETTINGS:
+            known = _kiwi_tags()
+            unknown = [v for v in value if known is not None and v not in known]
+            if unknown:
+                import difflib
+
+                close = [c for u in unknown for c in difflib.get_close_matches(u.upper(), sorted(known), n=1)]
+                hint = f"did you mean {', '.join(close)}? " if close else ""
+                return f"unknown Kiwi tag(s) {unknown} ({hint}Kiwi's tags: {', '.join(sorted(known))})"
+        if name == "noun_tags" and not value:
+            return f"must name at least one tag (default: {', '.join(default)}): without noun tags an index has hardly a word"
+        return None
+    if not isinstance(value, type(default)):
+        return f"must be a {type(default).__name__}, not {value!r}"
+    return None
 
 
 def _kiwi_version() -> str:
