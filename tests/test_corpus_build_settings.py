@@ -43,6 +43,9 @@ def test_build_from_a_manifest_uses_its_tokenizer_settings_and_an_add_keeps_them
     r = _cli("index", "add", str(mirror_zip), "--law", "상법 시행령", "--index", str(fast), "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout.splitlines()[-1])["added"] > 0 and _settings(fast).article_cutoff == 3.0
+    # and `index info` says what each was built with (only what differs from the defaults)
+    assert "mixed=True bigrams=True article_cutoff=3.0;" in _cli("index", "info", "--index", str(fast)).stdout
+    assert "mixed=True bigrams=True;" in _cli("index", "info", "--index", str(plain)).stdout
 
 
 def test_a_bad_tokenizer_setting_is_one_line_naming_the_manifest_and_field(mirror_zip, tmp_path, monkeypatch):

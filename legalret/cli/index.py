@@ -495,6 +495,17 @@ def _print_memory(info: dict) -> None:
                                                    if not isinstance(v, dict)), highlight=False)
 
 
+def _settings_set(recorded: dict) -> str:
+    """The tokenizer settings an index records that differ from today's defaults (a corpus manifest's ``tokenizer:``,
+    e.g. ``article_cutoff=3.0``; an older index's ``default_dict=True``), for ``index info``: what it was built with."""
+    from legalret.index.tokenize import TokenizerSettings
+
+    defaults = TokenizerSettings().to_dict()  # (as the manifest records them: lists, not tuples)
+    shown = [f"{k}={v}" for k, v in recorded.items()
+             if k not in ("name", "mixed", "bigrams", "kiwipiepy") and k in defaults and defaults[k] != v]
+    return (" " + " ".join(shown)) if shown else ""
+
+
 @index_app.command("info")
 def info_command(
     index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory."),
@@ -550,7 +561,8 @@ def info_command(
                       f"queries embedded by torch: no ONNX export under {export_root()} "
                       f"(`legalret index export --index {index}` writes one)", highlight=False, soft_wrap=True)
     tok = manifest["tokenizer"]
-    out.print(f"tokenizer kiwi {tok.get('kiwipiepy')} mixed={tok['mixed']} bigrams={tok['bigrams']}; BM25 {manifest['bm25']}", highlight=False)
+    out.print(f"tokenizer kiwi {tok.get('kiwipiepy')} mixed={tok['mixed']} bigrams={tok['bigrams']}{_settings_set(tok)}; "
+              f"BM25 {manifest['bm25']}", highlight=False)
     out.print(f"fusion {manifest['fusion']}", highlight=False)
     mem = manifest.get("memory") if "memory" in manifest.get("parts", []) else None
     if mem:
