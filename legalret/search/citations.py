@@ -38,12 +38,20 @@ from legalret.text import normalize
 
 # 조 must not start a money/count word: "1조원", "2조 달러" are not citations.
 # The numbers take all their digits (a number no article has is then "not in this index", never a shorter one).
-_ARTICLE = re.compile(
+# A number after 의 is a branch (제651조의2, 제3조의 2) unless 항 or 호 follows it: then 의 is the possessive and the
+# number a paragraph or item ("형법 250조의 1항" is 제250조 제1항; it had been read as 제250조의1, "not in this index").
+# A circled number ①–⑳ right after the article is its paragraph, as the statutes number them ("제250조 ③": 제3항) —
+# unless the query uses circled numbers otherwise too (an enumeration: _article_pattern).
+_CIRCLED = "\u2460-\u2473"  # ① … ⑳
+_ARTICLE_FORM = (
     r"(?:제\s*)?(?<!\d)(?P<num>\d{1,12})\s*조(?!\s*(?:원|달러|엔|위안|건|개))"
-    r"(?:\s*의\s*(?P<branch>\d{1,12}))?"
-    r"(?:\s*(?:제\s*)?(?P<para>\d{1,3})\s*항)?"
-    r"(?:\s*(?:제\s*)?(?P<item>\d{1,3})\s*호)?"
+    r"(?:\s*의\s*(?P<branch>\d{1,12})(?!\d|\s*[항호]))?"
+    r"(?:\s*(?:의\s*)?(?:(?:제\s*)?(?P<para>\d{1,3})\s*항{circled}))?"
+    r"(?:\s*(?:의\s*)?(?:제\s*)?(?P<item>\d{1,3})\s*호)?"
 )
+_ARTICLE = re.compile(_ARTICLE_FORM.replace("{circled}", f"|(?P<circled>[{_CIRCLED}])"))
+_ARTICLE_PLAIN = re.compile(_ARTICLE_FORM.replace("{circled}", ""))  # circled numbers not read as paragraphs
+_CIRCLED_CHAR = re.compile(f"[{_CIRCLED}]")
 # A bare number right after a law name ("민법 750", "상법 651의2", "민법750"): not part of a longer number, and
 # followed by the end, a space or punctuation, or a particle — never by a unit or a case-number letter (년, 원,
 # 개, 다 …). A number glued to a word is a citation only when that whole word is a law's name (_bare_citations).
@@ -61,8 +69,38 @@ _CARRY_TEXT_CHARS = 60
 _WORD = re.compile(r"[가-힣A-Za-z·ㆍ]+")
 _PARTICLE_END = re.compile(r"(?:상|의|은|는|이|가|을|를|에|에서|과|와|도|만|으로|로)$")
 # More paragraphs of the article just cited: "제8조 제1항 및 제5항", "제1항, 제2항", "제1항, 같은 조 제5항".
-_MORE_PARAGRAPHS = re.compile(r"(?:\s*(?:,|·|ㆍ|및|와|과|또는)\s*)+(?:같은\s*조\s*)?(?:제\s*)?(?P<para>\d{1,3})\s*항(?!\s*\d)"
+_MORE_PARAGRAPHS = re.compile(r"(?:\s*(?:,|·|ㆍ|및|와|과|또는)\s*)+(?:같은\s*조\s*)?(?:(?:제\s*)?(?P<para>\d{1,3})\s*항(?!\s*\d)"
+                              f"|(?P<circled>[{_CIRCLED}]))"
                               r"(?:\s*(?:제\s*)?(?P<item>\d{1,3})\s*호)?")
+
+
+def _paragraph(m: re.Match) -> int | None:
+    """The paragraph an :data:`_ARTICLE` or :data:`_MORE_PARAGRAPHS` match names: ``제3항``, ``3항`` or ``③``."""
+    if m["para"]:
+        return int(m["para"])
+    circled = m.groupdict().get("circled")
+    return ord(circled) - 0x245F if circled else None
+
+
+def _article_pattern(query: str) -> re.Pattern:
+    """:data:`_ARTICLE` when every circled number of ``query`` stands right after an article (``형법 제250조 ③``,
+    ``제8조 ①, ②``): they are its paragraphs; else :data:`_ARTICLE_PLAIN` — circled numbers that enumerate (``① 민법
+    제750조 ② 민법 제751조``) name no paragraph (② would have been read as 제750조 제2항)."""
+    circled = {m.start() for m in _CIRCLED_CHAR.finditer(query)}
+    if not circled:
+        return _ARTICLE_PLAIN
+    attached = set()
+    for m in _ARTICLE.finditer(query):
+        if m["circled"]:
+            attached.add(m.start("circled"))
+        end = m.end()
+        for more in iter(lambda: _MORE_PARAGRAPHS.match(query, end), None):
+            if more["circled"]:
+                attached.add(more.start("circled"))
+            end = more.end()
+    return _ARTICLE if attached == circled else _ARTICLE_PLAIN
+
+
 # "제651의2조" (the branch before 조, as some write it) is 제651조의2
 _BRANCH_BEFORE_JO = re.compile(r"(?<!\d)(\d{1,4})\s*의\s*(\d{1,3})\s*조(?!\s*(?:원|달러|엔|위안|건|개|의|\d))")
 # … and what makes the two a range: "제750조 내지 제752조", "제750조부터 제752조까지", "제750조~제752조".
@@ -221,7 +259,8 @@ def _article_citations(query: str, law_names: LawNames, default_law: str | None)
     out: list[QueryCitation] = []
     prev_law: str | None = None
     prev_end = 0
-    for m in _ARTICLE.finditer(query):
+    article = _article_pattern(query)
+    for m in article.finditer(query):
         segment = query[prev_end : m.start()]
         law, name_start = _law_before(segment, law_names)
         if law is not None:
@@ -250,7 +289,7 @@ def _article_citations(query: str, law_names: LawNames, default_law: str | None)
             law=law,
             number=number,
             branch=branch,
-            paragraph=int(m["para"]) if m["para"] else None,
+            paragraph=_paragraph(m),
             item=int(m["item"]) if m["item"] else None,
             raw=query[start : m.end()].strip(),
             start=start,
@@ -262,7 +301,9 @@ def _article_citations(query: str, law_names: LawNames, default_law: str | None)
         end = m.end()
         if cite.paragraph is not None:  # "… 제1항 및 제5항": each paragraph is checked (제5항 had been dropped)
             for more in iter(lambda: _MORE_PARAGRAPHS.match(query, end), None):
-                out.append(QueryCitation(law=law, number=number, branch=branch, paragraph=int(more["para"]),
+                if more["circled"] and article is _ARTICLE_PLAIN:
+                    break  # (an enumeration's circled number: no paragraph)
+                out.append(QueryCitation(law=law, number=number, branch=branch, paragraph=_paragraph(more),
                                          item=int(more["item"]) if more["item"] else None,
                                          raw=query[start : more.end()].strip(), start=start, end=more.end()))
                 end = more.end()
@@ -339,7 +380,7 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
     notes: list[str] = []
     prev_end = 0
     missing: tuple[str, str, str] | None = None  # (law as written, as named, the hint) of the article just before
-    for m in _ARTICLE.finditer(query):
+    for m in _article_pattern(query).finditer(query):
         if m.end() in ends:
             prev_end, missing = m.end(), None
             continue
@@ -369,7 +410,7 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
             notes.append(f"'{written} {cited}': {named} is not in this index ({hint})")
             prev_end = m.end()
             continue
-        elif m["num"] and ("제" in cited or m["para"] or m["branch"] or cited == query.strip()):
+        elif m["num"] and ("제" in cited or _paragraph(m) or m["branch"] or cited == query.strip()):
             # (a bare 'N조' is an article only as the whole query: in running text it may be money, 3조 원)
             word = _LAST_WORD.search(name_end)  # a law's name mistyped where it ends: 민볍 제750조
             close = law_names.closest(word.group(1)) if word else []
@@ -381,7 +422,7 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
                 notes.append(f"'{word.group(1)} {cited}': no law is named {word.group(1)} (did you mean {elsewhere[0]}? "
                              "it is not in this index)")
             else:  # the example as a citation is written ('750조' alone: '민법 제750조')
-                example = cited if "제" in cited or m["branch"] or m["para"] else f"제{m['num']}조"
+                example = cited if "제" in cited or m["branch"] or _paragraph(m) else f"제{m['num']}조"
                 notes.append(f"'{cited}' names no law; write it as e.g. '{law_names.example()} {example}'")
         prev_end, missing = m.end(), None
     return list(dict.fromkeys(notes))  # a reference written four times is one notice

@@ -6,7 +6,8 @@ article of the index: when none of the query's words occurs in it, nothing in th
 fewer than :data:`LOW_COVERAGE` of them do, the hits rest on a small part of what was asked. Either way the
 searcher adds one notice, which the CLI, the API and the web page show like every other. A word no article has but
 the precedent memory's holdings do ("택배", "수리비" on a 민법+상법 index) is not counted against the query: the memory
-answers from the decisions that use it.
+answers from the decisions that use it. A query with no Korean at all ("What is a lien?") gets its own notice instead:
+its English words match holdings that quote English ("is", "the"), and the hits would look like answers.
 
 Usage::
 
@@ -14,10 +15,12 @@ Usage::
 
     coverage_notes(["퀘이사르프로브", "시험용"], vocabulary)   # ["nothing in the query matched this index: …"]
     coverage_notes(["유치권", "점유"], vocabulary)             # []
+    coverage_notes(["what", "is", "a", "lien"], vocabulary, text="What is a lien?")  # [NOT_KOREAN + " …"]
 """
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Container, Sequence
 
 #: Below this share of the query's distinct words found in the corpus, the hits get a "low coverage" notice.
@@ -28,6 +31,16 @@ SHOWN = 5
 SHOWN_CHARS = 30
 #: How the notice for a query none of whose words occurs in the corpus begins (the page and the API's relevance read it).
 NOTHING_MATCHED = "nothing in the query matched this index"
+#: How the notice for a query with no Korean in it begins (a query in English, or any other language): it begins with
+#: :data:`NOTHING_MATCHED`, so the page and the API's relevance read it as they read that one.
+NOT_KOREAN = NOTHING_MATCHED + ": the query has no Korean words"
+#: Hangul (syllables, jamo, compatibility jamo) or Hanja (CJK ideographs: 民法 is read in Hangul before this).
+_KOREAN = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def is_korean(text: str) -> bool:
+    """Does ``text`` hold any Hangul or Hanja?"""
+    return _KOREAN.search(text) is not None
 
 
 def coverage(tokens: Sequence[str], vocabulary: Container[str],
@@ -46,8 +59,13 @@ def _shown(words: Sequence[str]) -> str:
 
 def coverage_notes(tokens: Sequence[str], vocabulary: Container[str],
                    is_law: Callable[[str], bool] | None = None,
-                   precedents: Callable[[], Container[str] | None] | None = None) -> list[str]:
+                   precedents: Callable[[], Container[str] | None] | None = None,
+                   text: str | None = None) -> list[str]:
     """At most one notice about how little of the query occurs in the corpus (``[]`` when enough does).
+
+    ``text``: the query as searched (Hanja read, short names written out). When it has letters but neither Hangul nor
+    Hanja, the notice is :data:`NOT_KOREAN`'s, whatever its words match: "What is the penalty for murder?" matches
+    holdings that quote English through "is" and "the", and had been answered with 민법 제590조 without a word.
 
     ``precedents``: a function giving the words of the earlier holdings the precedent memory searches. A word no
     article has but those holdings do is not a guess — the memory finds decisions that use it and shows the articles
@@ -55,6 +73,13 @@ def coverage_notes(tokens: Sequence[str], vocabulary: Container[str],
     if not tokens:
         return []  # no searchable words at all: the searcher says so itself
     found, missing = coverage(tokens, vocabulary, is_law)
+    if text is not None and not is_korean(text) and any(ch.isalpha() for ch in text):
+        # (begins with NOT_KOREAN, written out as the notice below is: tests/test_page_notices.py reads it; the words
+        # no article contains are named as the other notice names them, which the page quotes)
+        contains = f", and no article contains {_shown(missing)}" if missing else ""
+        return [f"nothing in the query matched this index: the query has no Korean words (Hangul or Hanja){contains}; "
+                "legalret searches Korean statutes in Korean, so the hits below are only guesses — ask in Korean, "
+                "e.g. '불법행위 손해배상' or '민법 제750조'"]
     if not missing:
         return []
     held = precedents() if precedents is not None else None

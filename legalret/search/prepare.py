@@ -119,7 +119,10 @@ class QueryPreparer:
                 q.tokens = self.tokens(plain)
         needed = self.needs_retrieval(q, cites, said=bool(unresolved))
         if needed and self.vocabulary is not None:
-            q.notes.extend(coverage_notes(q.tokens, self.vocabulary, is_law=self._is_law, precedents=self.precedents))
+            # (q.text: a query with no Korean gets the one notice saying legalret searches in Korean; one that cites an
+            # article has Korean in its text — 제750조 — and is read as any other)
+            q.notes.extend(coverage_notes(q.tokens, self.vocabulary, is_law=self._is_law, precedents=self.precedents,
+                                          text=None if cites else q.text))
         return q, cites, needed
 
     def _is_law(self, word: str) -> bool:

@@ -32,7 +32,7 @@ import math
 import re
 from typing import Any, Sequence
 
-from legalret.search.coverage import NOTHING_MATCHED
+from legalret.search.coverage import NOT_KOREAN, NOTHING_MATCHED
 
 #: The retrievers (``hit["ranks"]`` keys) as the page names them.
 RETRIEVER_LABELS = {
@@ -76,12 +76,16 @@ def lawyer_view(hits: list[dict[str, Any]], *, learned: bool, notices: Sequence[
     When the answer's ``notices`` say that none of the query's words occurs in the index's articles or earlier
     holdings, a hit that no signal on those words found (a citation, BM25, the holdings memory) gets relevance None:
     what found it is the dense list's nearest guess, or the facts memory's character n-grams (a syllable pair of
-    "김치찌개 레시피" in some decision's facts) — the re-ranker's probability would read "97" for either."""
+    "김치찌개 레시피" in some decision's facts) — the re-ranker's probability would read "97" for either. A query with no
+    Korean (:data:`~legalret.search.coverage.NOT_KOREAN`: "What is a lien?") gets None for every hit but a citation:
+    its English words ("is", "the") match holdings that quote English, and those hits had read "85"."""
     plain = [h["score"] for h in hits if "citation" not in h.get("ranks", {})]
     best = max(plain, default=0.0)
     unmatched = any(n.startswith(NOTHING_MATCHED) for n in notices)
+    foreign = any(n.startswith(NOT_KOREAN) for n in notices)
     for hit in hits:
-        guess = unmatched and not set(hit.get("ranks", {})) & WORD_SIGNALS
+        found_by = set(hit.get("ranks", {}))
+        guess = (foreign and "citation" not in found_by) or (unmatched and not found_by & WORD_SIGNALS)
         hit["relevance"] = None if guess else relevance(hit, learned=learned, best=best)
         if hit.get("reasons"):
             hit["signals"] = signals(hit)
