@@ -371,3 +371,17 @@ def test_the_store_says_a_folder_of_other_files_is_no_index(tmp_path):
     with pytest.raises(IndexError_, match=r"no index at .*empty: build one"):
         (tmp_path / "empty").mkdir()
         current_generation(tmp_path / "empty")
+
+
+def test_a_build_says_what_it_leaves_out_of_the_measured_default():
+    """`index build all-acts-decrees --index DIR` (as the README first showed it) built without memories or query
+    adapter, silently: the build now says so, with the options; BM25 only (--model none) is asked for, no note."""
+    from legalret.cli.index import _weaker_build_notes
+
+    both = _weaker_build_notes(None, None, None)
+    assert len(both) == 2 and both[0].startswith("no --precedents: the index gets no precedent memory")
+    assert "--precedents precedent-kr.zip --facts precedent-facts.zip" in both[0]
+    assert both[1].startswith("no --adapter") and "legalret/adapters/me5-small-legal-qmap" in both[1]
+    assert _weaker_build_notes(None, Path("legalret/adapters/me5-small-legal-qmap"), ["p.zip"]) == []
+    assert _weaker_build_notes("bundled:me5-small", None, ["p.zip"]) == []  # another encoder: its own adapter or none
+    assert _weaker_build_notes("none", None, None) == []
