@@ -385,3 +385,17 @@ def test_a_build_says_what_it_leaves_out_of_the_measured_default():
     assert _weaker_build_notes(None, Path("legalret/adapters/me5-small-legal-qmap"), ["p.zip"]) == []
     assert _weaker_build_notes("bundled:me5-small", None, ["p.zip"]) == []  # another encoder: its own adapter or none
     assert _weaker_build_notes("none", None, None) == []
+
+
+def test_search_mode_in_capitals_and_an_empty_law_filter(indexes):
+    """`--mode BM25` had been "unknown search mode"; `--law ''` had quietly meant no filter."""
+    dense, _ = indexes
+    env = {"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "200"}
+    runner = CliRunner()
+    upper = runner.invoke(app, ["search", "유치권", "--index", str(dense), "--mode", "BM25", "--json", "-k", "2"], env=env)
+    lower = runner.invoke(app, ["search", "유치권", "--index", str(dense), "--mode", "bm25", "--json", "-k", "2"], env=env)
+    assert upper.exit_code == 0 and upper.stdout == lower.stdout and upper.stdout.strip()
+    for option, value in (("--law", ""), ("--law", " , "), ("--kind", "")):
+        r = runner.invoke(app, ["search", "유치권", "--index", str(dense), option, value], env=env)
+        assert r.exit_code == 1 and isinstance(r.exception, LegalretError)
+        assert str(r.exception).startswith(f"{option} names nothing: give a name"), r.exception

@@ -84,7 +84,8 @@ def search_command(
     scripts always search in this process; both give the same hits."""
     # unquoted words are one question (`legalret search 유치권 간접점유` had been "unexpected extra argument")
     query = _read_query(" ".join(words))
-    law, kind = _joined(law), _joined(kind)  # (repeated, the last one alone had been kept, without a word)
+    law, kind = _joined(law, "--law"), _joined(kind, "--kind")  # (repeated, the last one alone had been kept, without a word)
+    mode = mode.strip().lower()  # (--mode BM25 had been "unknown search mode")
     if not query.strip():
         raise LegalretError("empty query: type some words or an article citation such as '민법 제750조'")
     if k_error(k):
@@ -137,9 +138,16 @@ def _note_no_export(searcher, index, mode: str) -> None:
                       "writes one", highlight=False, soft_wrap=True)
 
 
-def _joined(values: Optional[List[str]]) -> Optional[str]:
-    """A repeated list option as the one comma-separated value the searcher and the server take."""
-    return ",".join(values) if values else None
+def _joined(values: Optional[List[str]], option: str) -> Optional[str]:
+    """A repeated list option as the one comma-separated value the searcher and the server take; given but naming
+    nothing (``--law ''``, ``--law ,``) is one line — it had quietly meant no filter at all."""
+    if not values:
+        return None
+    if not any(name.strip() for value in values for name in value.split(",")):
+        one, two = ("법률", "법률,시행령") if option == "--kind" else ("민법", "민법,상법")
+        raise LegalretError(f"{option} names nothing: give a name ({option} {one} or {option} {two}), or leave the "
+                            "option out to search every one")
+    return ",".join(values)
 
 
 def _read_query(query: str) -> str:
