@@ -60,3 +60,12 @@ def test_a_bad_tokenizer_setting_is_one_line_naming_the_manifest_and_field(mirro
     assert str(r.exception).startswith(f"{manifest}: tokenizer.article_cuttoff: unknown tokenizer setting")
     assert "\n" not in str(r.exception)
     assert not (tmp_path / "idx").exists()  # nothing written
+    # … and said before any statute is read (every 법률+시행령 took minutes to read first)
+    import legalret.corpus.resolve as resolve
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the statutes were read before the manifest's settings were checked")
+
+    monkeypatch.setattr(resolve, "read_corpus", no_reading)
+    r = _cli("index", "build", "typo", "--index", str(tmp_path / "idx"), "--model", "none")
+    assert r.exit_code == 1 and isinstance(r.exception, SourceError), r.exception

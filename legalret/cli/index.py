@@ -65,6 +65,24 @@ class LoadedArticles:
     tokenizer: Any = None
 
 
+def _check_manifest_settings(sources: List[str]) -> None:
+    """A corpus manifest's ``tokenizer:`` settings checked before any statute is read: a misspelt or impossible one is
+    an error either way, and reading every 법률+시행령 first took minutes. (Everything else about a source — no such
+    manifest, a broken one — :func:`~legalret.corpus.resolve.read_corpus` says as it reads.)"""
+    from legalret.corpus.manifest import is_manifest_ref, load_manifest
+    from legalret.index.tokenize import TokenizerSettings
+
+    for src in sources:
+        if Path(src).expanduser().is_dir() or not is_manifest_ref(src):
+            continue
+        try:
+            manifest = load_manifest(src)
+        except LegalretError:
+            continue
+        if manifest.tokenizer:
+            TokenizerSettings.with_overrides(manifest.tokenizer, str(manifest.path or src))
+
+
 def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: Optional[List[str]] = None,
                   accept_uncertain: bool = False) -> LoadedArticles:
     """Articles from SOURCES (see :func:`legalret.corpus.resolve.read_corpus`); skipped files are listed, one line each.
@@ -74,6 +92,7 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
     refused in one line (file, count, first spans); certain repairs are reported on stderr."""
     from legalret.corpus.resolve import read_corpus
 
+    _check_manifest_settings(sources)
     result = read_corpus(sources, laws, kinds)
     loaded = LoadedArticles(result.articles, [str(e) for e in result.errors])
     if result.tokenizer:

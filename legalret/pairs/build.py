@@ -484,10 +484,7 @@ def _suggest_corpus(cited: Sequence[str], corpus: str) -> str:
     """'use --corpus X': a manifest holding one of the cited laws, one of every law, and 'all'."""
     from legalret.corpus.manifest import list_manifests, split_kind
 
-    try:
-        manifests = list_manifests()
-    except LegalretError:  # a broken manifest of one's own: the suggestion is not worth an error of its own
-        manifests = []
+    manifests = list_manifests(notes=False)  # (a broken manifest of one's own is left out, not said here)
     names = [m.name for m in manifests if not m.all_laws and any(split_kind(law)[0] in cited for law in m.laws)]
     # of the every-law manifests, the one with fewest kinds (all-acts: the 법률 a decision cites, not the decrees)
     names += [m.name for m in sorted((m for m in manifests if m.all_laws), key=lambda m: len(m.kinds) or 99)][:1]
