@@ -381,7 +381,7 @@ def test_a_build_says_what_it_leaves_out_of_the_measured_default():
     both = _weaker_build_notes(None, None, None)
     assert len(both) == 2 and both[0].startswith("no --precedents: the index gets no precedent memory")
     assert "--precedents precedent-kr.zip --facts precedent-facts.zip" in both[0]
-    assert both[1].startswith("no --adapter") and "legalret/adapters/me5-small-legal-qmap" in both[1]
+    assert both[1].startswith("no --adapter") and "--adapter me5-small-legal-qmap" in both[1]
     assert _weaker_build_notes(None, Path("legalret/adapters/me5-small-legal-qmap"), ["p.zip"]) == []
     assert _weaker_build_notes("bundled:me5-small", None, ["p.zip"]) == []  # another encoder: its own adapter or none
     assert _weaker_build_notes("none", None, None) == []
@@ -399,3 +399,50 @@ def test_search_mode_in_capitals_and_an_empty_law_filter(indexes):
         r = runner.invoke(app, ["search", "유치권", "--index", str(dense), option, value], env=env)
         assert r.exit_code == 1 and isinstance(r.exception, LegalretError)
         assert str(r.exception).startswith(f"{option} names nothing: give a name"), r.exception
+
+
+def test_a_rebuild_without_precedents_does_not_drop_the_memory(tmp_path):
+    """`index build` over an index with a precedent memory, without --precedents, made a live generation with no
+    memory (exit 0, no word); it is refused now, before anything is read, and the live generation stays."""
+    from legalret import pipeline
+    from legalret.index.store import current_generation, read_manifest
+
+    index = tmp_path / "idx"
+    pipeline.build(sup.articles(), index, model="none", precedents=sup.PRECEDENTS)
+    source = tmp_path / "a.jsonl"
+    source.write_text("".join(json.dumps(a.to_dict(), ensure_ascii=False) + "\n" for a in sup.articles()), encoding="utf-8")
+    live = current_generation(index)
+    r = runner.invoke(app, ["index", "build", str(source), "--index", str(index), "--model", "none"],
+                      env={"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "200"})
+    assert r.exit_code == 1 and isinstance(r.exception, LegalretError), r.output
+    assert str(r.exception).startswith(f"{index} holds a precedent memory (3 holdings) and this build has no --precedents")
+    assert current_generation(index) == live and read_manifest(index)["memory"]["items"] == 3
+    # an index without a memory is rebuilt as before
+    plain = tmp_path / "plain"
+    pipeline.build(sup.articles(), plain, model="none")
+    r = runner.invoke(app, ["index", "build", str(source), "--index", str(plain), "--model", "none"],
+                      env={"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+
+
+def test_the_shipped_adapter_is_found_from_any_folder_for_the_fusion_weight(tmp_path, monkeypatch):
+    """`index build … --adapter legalret/adapters/me5-small-legal-qmap` outside the checkout had failed in the fusion
+    defaults ("adapter directory … does not exist") though the encoder found it."""
+    from legalret.search.fusion import default_fusion
+
+    monkeypatch.chdir(tmp_path)
+    here = default_fusion("legalret/adapters/me5-small-legal-qmap").weights
+    assert default_fusion("me5-small-legal-qmap").weights == here and set(here) == {"bm25", "dense"}
+
+
+def test_the_api_reads_a_mode_in_capitals_as_the_cli_does(indexes):
+    from fastapi.testclient import TestClient
+
+    from legalret.serve.app import create_app
+
+    dense, _ = indexes
+    client = TestClient(create_app(dense))
+    upper = client.get("/api/search", params={"q": "유치권", "mode": "BM25", "k": 2})
+    lower = client.get("/api/search", params={"q": "유치권", "mode": "bm25", "k": 2})
+    assert upper.status_code == 200 and upper.json()["mode"] == "bm25"
+    assert [h["key"] for h in upper.json()["hits"]] == [h["key"] for h in lower.json()["hits"]]

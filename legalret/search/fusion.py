@@ -186,9 +186,10 @@ def default_fusion(adapter: str | Path | None = None, dense_weight: float | None
     settings = FusionSettings()
     weight = dense_weight
     if weight is None and adapter is not None:
-        from legalret.models.adapter import read_card
+        from legalret.models.adapter import read_card, resolve_adapter_dir
 
-        weight = (read_card(adapter).get("fusion") or {}).get("dense_weight")
+        # (the shipped adapter's name or its checkout path, from any folder, as the encoder reads it)
+        weight = (read_card(resolve_adapter_dir(adapter)).get("fusion") or {}).get("dense_weight")
     if weight is not None:
         settings.weights = {"bm25": round(1.0 - float(weight), 6), "dense": float(weight)}
     return settings
