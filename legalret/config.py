@@ -66,6 +66,12 @@ def query_cut_note(length: int) -> str:
     return f"query cut to its first {MAX_QUERY_CHARS:,} of {length:,} characters (the limit everywhere)"
 
 
+def search_mode(mode: str) -> str:
+    """A requested search mode as the searcher names it: ``BM25``, `` Hybrid `` → ``bm25``, ``hybrid`` (the CLI, the
+    API and MCP alike; ``--mode BM25`` had been "unknown search mode")."""
+    return mode.strip().lower() if isinstance(mode, str) else mode
+
+
 def k_error(k: int) -> str | None:
     """The one message for a ``k`` out of range (None when ``k`` is fine): CLI and API say the same. A ``k`` that is
     no whole number (the string ``"2"``, 2.5, true) is said to be one: "between 1 and 100 (got 2)" had hidden that

@@ -34,7 +34,7 @@ from rich.text import Text
 from rich.table import Table
 from typer.core import TyperCommand
 
-from legalret.config import MAX_K, k_error
+from legalret.config import MAX_K, k_error, search_mode
 from legalret.errors import LegalretError
 from legalret.progress import console
 
@@ -85,7 +85,7 @@ def search_command(
     # unquoted words are one question (`legalret search 유치권 간접점유` had been "unexpected extra argument")
     query = _read_query(" ".join(words))
     law, kind = _joined(law, "--law"), _joined(kind, "--kind")  # (repeated, the last one alone had been kept, without a word)
-    mode = mode.strip().lower()  # (--mode BM25 had been "unknown search mode")
+    mode = search_mode(mode)  # (--mode BM25 had been "unknown search mode"; the API reads it alike)
     if not query.strip():
         raise LegalretError("empty query: type some words or an article citation such as '민법 제750조'")
     if k_error(k):

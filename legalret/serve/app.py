@@ -49,7 +49,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from legalret.config import MAX_K, MAX_QUERY_CHARS, result_settings
+from legalret.config import MAX_K, MAX_QUERY_CHARS, result_settings, search_mode
 from legalret.errors import LegalretError
 from legalret.search.response import article_json, request_error, search_response
 from legalret.search.searcher import MODES, modes_help  # the fused modes and each registered retriever's own
@@ -422,6 +422,7 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
             request.scope["method"] = "HEAD"
 
     def run_search(q: str, k: int, law: str | None, kind: str | None, mode: str, explain: bool) -> Response:
+        mode = search_mode(mode)
         problem = request_error(q, k, mode)
         if problem:
             raise ApiError(400, problem)

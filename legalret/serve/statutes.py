@@ -25,6 +25,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from legalret.config import search_mode
 from legalret.errors import LegalretError
 from legalret.keys import article_url, decision_url
 from legalret.search.cases import named_decisions
@@ -50,6 +51,7 @@ class StatuteService:
 
         ``law`` / ``kind``: one name or several, comma-separated. With ``explain`` (the default here: an agent
         wants the reasons) each hit carries ``precedents`` — the earlier decisions that voted for it."""
+        mode = search_mode(mode)
         problem = request_error(query, k, mode, query_field="query")  # the API's check and messages
         if problem:
             raise LegalretError(problem)
