@@ -31,21 +31,21 @@ def hit_keys(q):
 
 def test_an_end_cited_before_its_range_keeps_the_range():
     """"민법 제752조, 제750조 내지 제752조": the repeat of 제752조 that ends the range had been dropped as a duplicate
-    with its range_start, so the search listed 752 and 750 but not 751. The first mention keeps its place and carries
-    the range."""
+    with its range_start, so the search listed 752 and 750 but not 751; then kept at the first mention, the search
+    listed 751, 752, 750. The end is listed where its range is written: 750, 751, 752."""
     q = "민법 제752조, 제750조 내지 제752조"
-    assert cited(q) == [("민법 제752조", (750, 0), ""), ("민법 제750조", None, "")]
-    (first, _) = find_citations(q, NAMES)
-    assert first.raw == "민법 제752조" and q[first.start : first.end] == "민법 제752조"  # its own span, as first written
+    assert cited(q) == [("민법 제750조", None, ""), ("민법 제752조", (750, 0), "")]
     keys, notes = hit_keys(q)
-    assert keys == ["민법 제751조", "민법 제752조", "민법 제750조"] and notes == []
+    assert keys == ["민법 제750조", "민법 제751조", "민법 제752조"] and notes == []
+    # an article cited before a range that does not end with it keeps its place
+    assert hit_keys("민법 제760조, 제750조 내지 제752조")[0] == ["민법 제760조", "민법 제750조", "민법 제751조", "민법 제752조"]
 
 
 def test_a_repeated_end_of_a_range_written_high_end_first():
     q = "민법 제752조, 제752조 내지 제750조"
-    assert cited(q) == [("민법 제752조", (750, 0), "제752조 내지 제750조"), ("민법 제750조", None, "")]
+    assert cited(q) == [("민법 제750조", None, ""), ("민법 제752조", (750, 0), "제752조 내지 제750조")]
     keys, notes = hit_keys(q)
-    assert keys == ["민법 제751조", "민법 제752조", "민법 제750조"]
+    assert keys == ["민법 제750조", "민법 제751조", "민법 제752조"]
     assert notes == ["the cited range '제752조 내지 제750조' is written high end first: read as 민법 제750조–제752조"]
 
 

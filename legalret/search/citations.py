@@ -192,10 +192,11 @@ def find_citations(query: str, law_names: LawNames, default_law: str | None = No
     first written; a range written high end first lists its lower end first); offsets are into
     ``citation_forms(normalize(query))`` (the searcher's query text is already so).
 
-    A repeat that ends a range keeps the range: ``민법 제752조, 제750조 내지 제752조`` is 제752조 (carrying
-    ``range_start`` (750, 0), so 제751조 is cited too) and 제750조 — the repeat had been dropped with its range, and
-    the search listed 제752조 and 제750조 alone. Two ranges ending at one article keep the wider (the lower start)."""
-    out: list[QueryCitation] = []
+    A repeat that ends a range keeps the range, where the range is written: ``민법 제752조, 제750조 내지 제752조`` is
+    제750조 and 제752조 carrying ``range_start`` (750, 0) — the search lists 제750조, 제751조, 제752조. (The repeat had been
+    dropped with its range, and the search listed 제752조 and 제750조 alone; then kept at the first mention, it listed
+    제751조, 제752조, 제750조.) Two ranges ending at one article keep the wider (the lower start)."""
+    out: list[QueryCitation | None] = []
     at: dict[tuple, int] = {}  # (key, paragraph, item) → its place in ``out``
     for cite in _every_citation(citation_forms(normalize(query)), law_names, default_law):
         ident = (cite.key, cite.paragraph, cite.item)
@@ -203,9 +204,12 @@ def find_citations(query: str, law_names: LawNames, default_law: str | None = No
         if i is None:
             at[ident] = len(out)
             out.append(cite)
-        elif cite.range_start is not None and (out[i].range_start is None or cite.range_start < out[i].range_start):
+        elif cite.range_start is not None and out[i].range_start is None:
+            out[i], at[ident] = None, len(out)  # the range's end, listed with its range
+            out.append(cite)
+        elif cite.range_start is not None and cite.range_start < out[i].range_start:
             out[i] = replace(out[i], range_start=cite.range_start, range_written=cite.range_written)
-    return out
+    return [c for c in out if c is not None]
 
 
 def _every_citation(query: str, law_names: LawNames, default_law: str | None) -> list[QueryCitation]:
