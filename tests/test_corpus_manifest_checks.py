@@ -276,3 +276,14 @@ def test_a_corpora_folder_that_is_not_there_is_said(monkeypatch, tmp_path):
     with pytest.raises(NoSuchManifest, match=r"known: .*civil-commercial.*; LEGALRET_CORPORA names .*corpra, not a folder"):
         load_manifest("lease-laws")
     assert load_manifest("civil-commercial").name == "civil-commercial"  # the bundled ones still
+
+
+def test_corpus_list_says_which_manifest_index_build_would_refuse(corpora):
+    """A misspelt tokenizer setting had been listed as if fine (only `index build` refused it)."""
+    _write(corpora / "typo.yaml", "name: typo\nkinds: [법률]\nlaws: [민법]\ntokenizer:\n  article_cutof: 3\n")
+    _write(corpora / "good.yaml", "name: good\nkinds: [법률]\nlaws: [민법]\ntokenizer:\n  article_cutoff: 3\n")
+    r = _cli("corpus", "list", "--json")
+    assert r.exit_code == 0 and {m["name"] for m in json.loads(r.stdout)} >= {"typo", "good"}
+    notes = [ln for ln in r.stderr.splitlines() if "tokenizer." in ln]
+    assert len(notes) == 1 and "typo.yaml: tokenizer.article_cutof: unknown tokenizer setting" in notes[0]
+    assert notes[0].endswith("`index build typo` refuses it")

@@ -38,6 +38,7 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print as JS
     from legalret.corpus.manifest import list_manifests
 
     manifests = list_manifests()
+    _note_bad_settings(manifests)
     if as_json:
         sys.stdout.write(json.dumps([{"name": m.name, "laws": m.laws or "all", "kinds": m.kinds,
                                       "description": m.description, "measured": m.measured, "tokenizer": m.tokenizer,
@@ -57,6 +58,23 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print as JS
         table.add_row(m.name, ", ".join(m.kinds) or "all", laws, about,
                       m.measured.get("build", "not measured"), m.measured.get("size", "–"))
     Console(emoji=False).print(table)  # the listing is the command's output: stdout
+
+
+def _note_bad_settings(manifests) -> None:
+    """A manifest whose ``tokenizer:`` settings `index build` would refuse (a misspelt name, a cutoff of -5) is said
+    here, one line each on stderr: it had been listed as if fine (the corpus layer does not know the settings)."""
+    from rich.markup import escape
+
+    from legalret.errors import SourceError
+    from legalret.index.tokenize import TokenizerSettings
+    from legalret.progress import console
+
+    for m in manifests:
+        try:
+            TokenizerSettings.with_overrides(m.tokenizer, str(m.path or m.name))
+        except SourceError as e:
+            console.print(f"[yellow]note:[/] {escape(str(e))} — `index build {escape(m.name)}` refuses it", highlight=False,
+                          soft_wrap=True)
 
 
 @corpus_app.command("pull")
