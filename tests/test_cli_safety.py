@@ -446,3 +446,14 @@ def test_the_api_reads_a_mode_in_capitals_as_the_cli_does(indexes):
     lower = client.get("/api/search", params={"q": "유치권", "mode": "bm25", "k": 2})
     assert upper.status_code == 200 and upper.json()["mode"] == "bm25"
     assert [h["key"] for h in upper.json()["hits"]] == [h["key"] for h in lower.json()["hits"]]
+
+
+def test_a_folder_holding_only_a_file_managers_files_is_empty(tmp_path):
+    from legalret.index.folder import foreign_folder
+
+    folder = tmp_path / "new-index"
+    folder.mkdir()
+    (folder / ".DS_Store").write_bytes(b"\0")
+    assert foreign_folder(folder) is None
+    (folder / "notes.txt").write_text("x", encoding="utf-8")
+    assert foreign_folder(folder) == "notes.txt"

@@ -380,3 +380,15 @@ def test_a_wrong_path_that_reads_nothing_raises_naming_it(tmp_path, monkeypatch,
     # a missing source beside good ones stays one error among the results (the batch goes on)
     result = ingest([tmp_path / "missing.md", ingest_dir / "markdown"])
     assert result.articles and [e.reason for e in result.report.errors] == ["no such file or directory"]
+
+
+def test_an_empty_law_filter_names_no_law():
+    """`--law ''` had read the whole mirror, then said "3210 skipped by --law " (ingest, index build and add)."""
+    import pytest
+
+    from legalret.errors import LegalretError
+    from legalret.ingest.sources import law_filter_names
+
+    with pytest.raises(LegalretError, match=r"^--law '' names no law: give a law's name \(--law 민법\)"):
+        law_filter_names(["민법", " "])
+    assert law_filter_names(["民法", "근기법"]) == ["민법", "근로기준법"]

@@ -110,7 +110,7 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
 
             filtered = f" ({len(jsonl)} article(s) skipped by {filter_flags(laws, kinds)})"
         raise LegalretError(f"no articles read from {', '.join(sources)}{filtered}"
-                            + (f" ({len(errors)} source errors; first: {errors[0]})" if errors else ""))
+                            + (f" ({len(errors)} source error{'s' if len(errors) != 1 else ''}; first: {errors[0]})" if errors else ""))
     return CorpusResult(articles, errors, report, tokenizer, ", ".join(sorted(set(set_by.values()))))
 
 

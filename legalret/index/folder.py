@@ -24,6 +24,9 @@ from pathlib import Path
 #: writer's lock, the temp folder of a generation being written and the pointer's own temp file. A folder holding
 #: only leftovers of a build that died before its first generation counts as empty.
 _INDEX_LEFTOVERS = re.compile(r"^(\.lock|\.tmp-.*|\.CURRENT\..*\.tmp)$")
+#: Files an operating system or a file manager puts in any folder it shows (macOS, Windows): a folder holding only
+#: those is empty to the user, and an index may go there.
+_SYSTEM_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", ".localized"})
 _GENERATION = re.compile(r"^gen-\d{6}$")
 
 
@@ -31,7 +34,8 @@ def foreign_folder(folder: Path) -> str | None:
     """What a folder that is neither empty nor an index holds — its first entries, for a message
     (``"notes.txt, photos/ and 3 more"``) — or None: no such folder, not a folder, a legalret index (a ``CURRENT``
     pointer or a generation, even a damaged one: the store says what is wrong with it), empty (or only a dead
-    build's leftovers), or a folder that cannot be listed (the store's own error says why)."""
+    build's leftovers, or a file manager's .DS_Store), or a folder that cannot be listed (the store's own error says
+    why)."""
     try:
         if not folder.is_dir() or _is_pointer(folder / "CURRENT"):
             return None
@@ -40,7 +44,7 @@ def foreign_folder(folder: Path) -> str | None:
             for entry in entries:
                 if _GENERATION.match(entry.name) and entry.is_dir():
                     return None
-                if not _INDEX_LEFTOVERS.match(entry.name):
+                if not _INDEX_LEFTOVERS.match(entry.name) and entry.name not in _SYSTEM_FILES:
                     others.append(entry.name + ("/" if entry.is_dir() else ""))
     except OSError:
         return None

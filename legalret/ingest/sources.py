@@ -40,7 +40,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Iterator
 
 from legalret.articles import Article
-from legalret.errors import UNREADABLE, SourceError
+from legalret.errors import UNREADABLE, LegalretError, SourceError
 from legalret.hanja import read_hanja
 from legalret.ingest.document import KINDS, LawDocument, known_kind, normalize_kind
 from legalret.keys import LawNames, law_aliases
@@ -443,6 +443,8 @@ def law_filter_names(laws: Iterable[str] | None) -> list[str] | None:
     aliases = law_aliases()
     out = []
     for name in laws:
+        if not name.strip():  # (it had read the whole mirror, then said "3210 skipped by --law ")
+            raise LegalretError("--law '' names no law: give a law's name (--law 민법), or leave the option out")
         name = read_hanja(name.strip())[0]
         out.append(aliases.get(name, name))
     return out

@@ -429,11 +429,12 @@ def note_unread_laws(citing: dict[str, int], holdings: int, index_dir: Path, sho
     cite any of them; see :meth:`MemoryUpdate._note_unread_laws`)."""
     names = list(citing)
     more = f" and {len(names) - shown} more laws" if len(names) > shown else ""
+    them = "it" if len(names) == 1 else "them"
+    cite = (f"only {holdings} of its holdings cite {them} (those that also cite another law indexed then)" if holdings
+            else f"none of its holdings cites {them}")
     console.print(f"[yellow]precedent memory:[/] its decisions were read before {', '.join(names[:shown])}{more} "
-                  f"joined this index, so only {holdings} of its holdings cite {'it' if len(names) == 1 else 'them'} "
-                  f"(those that also cite another law indexed then); to add the decisions citing "
-                  f"{'it' if len(names) == 1 else 'them'}: legalret index add --precedents DECISIONS [--facts FACTS] "
-                  f"--index {index_dir}", highlight=False, soft_wrap=True)
+                  f"joined this index, so {cite}; to add the decisions citing {them}: legalret index add --precedents "
+                  f"DECISIONS [--facts FACTS] --index {index_dir}", highlight=False, soft_wrap=True)
 
 
 def note_errors(memory: PrecedentMemory) -> None:
