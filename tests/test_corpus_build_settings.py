@@ -69,3 +69,20 @@ def test_a_bad_tokenizer_setting_is_one_line_naming_the_manifest_and_field(mirro
     monkeypatch.setattr(resolve, "read_corpus", no_reading)
     r = _cli("index", "build", "typo", "--index", str(tmp_path / "idx"), "--model", "none")
     assert r.exit_code == 1 and isinstance(r.exception, SourceError), r.exception
+
+
+def test_an_add_of_a_manifest_with_other_settings_says_the_index_keeps_its_own(mirror_zip, tmp_path, monkeypatch):
+    monkeypatch.setenv("LEGALRET_MIRROR", str(mirror_zip))
+    monkeypatch.setenv("LEGALRET_CORPORA", str(tmp_path))
+    monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))
+    (tmp_path / "fast.yaml").write_text("name: fast\nkinds: [법률]\nlaws: [민법]\ntokenizer:\n  article_cutoff: 3.0\n",
+                                        encoding="utf-8")
+    plain = tmp_path / "plain-idx"
+    assert _cli("index", "build", str(mirror_zip), "--law", "민법", "--index", str(plain), "--model", "none").exit_code == 0
+    r = _cli("index", "add", "fast", "--index", str(plain))
+    assert r.exit_code == 0, r.output
+    assert ("note: the index keeps its own tokenizer settings, not the manifest's: article_cutoff=3.0 (the index: 8.0); "
+            "a build into a new folder uses the manifest's") in r.stderr
+    assert _settings(plain) == TokenizerSettings()
+    again = _cli("index", "add", str(mirror_zip), "--law", "민법", "--index", str(plain))  # files: nothing to say
+    assert again.exit_code == 0 and "keeps its own tokenizer settings" not in again.stderr

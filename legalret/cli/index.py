@@ -431,6 +431,7 @@ def add_command(
     index = index or _default_index()
     _check_index_path(index)
     loaded = load_articles(sources, law, kind, accept_uncertain) if sources else LoadedArticles()
+    _note_kept_tokenizer(index, loaded.tokenizer)
     with _said_if_interrupted(index):
         report = pipeline.add(
             loaded.articles, index, model=model, adapter=adapter, remove_missing=not keep_missing,
@@ -442,6 +443,26 @@ def add_command(
         skipped = _print_report(report, as_json, loaded)
     if skipped:
         raise typer.Exit(EXIT_FILES_SKIPPED)
+
+
+def _note_kept_tokenizer(index: Path, asked: Any) -> None:
+    """A manifest added to an index built with other tokenizer settings: the index keeps its own (one index, one
+    tokenizer: its articles, queries and memory agree) — said, since the manifest's had been passed over silently."""
+    if asked is None:
+        return
+    from legalret.index.store import read_manifest
+    from legalret.index.tokenize import TokenizerSettings
+
+    try:
+        own = TokenizerSettings.from_dict(read_manifest(index)["tokenizer"])
+    except (LegalretError, KeyError):
+        return  # (the add says what is wrong with the index)
+    differ = [f"{name}={getattr(asked, name)!r} (the index: {getattr(own, name)!r})"
+              for name in TokenizerSettings.__dataclass_fields__ if getattr(asked, name) != getattr(own, name)]
+    if differ:
+        console.print(f"[yellow]note:[/] the index keeps its own tokenizer settings, not the manifest's: "
+                      f"{escape(', '.join(differ))}; a build into a new folder uses the manifest's", highlight=False,
+                      soft_wrap=True)
 
 
 @index_app.command("rollback")
