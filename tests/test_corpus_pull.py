@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from legalret.articles import read_articles
 from legalret.cli import app
-from legalret.corpus.pull import HttpClient, folder_name, pull, resolve_targets
+from legalret.corpus.pull import HttpClient, NothingPulled, folder_name, pull, resolve_targets
 from legalret.errors import LegalretError, NetworkError, SourceError
 
 
@@ -302,3 +302,12 @@ def test_a_manifest_act_brings_its_decree_from_the_mirror(mirror_zip, tmp_path):
     # 법률 only: the decree stays out
     with pytest.raises(LegalretError, match="no articles were pulled"):
         pull(["상법"], mirror=mirror_zip)
+
+
+def test_a_missing_law_is_said_with_the_kinds_and_a_close_name(mirror_zip):
+    """`corpus pull` had said "law '민볍' was not found (is it the name as promulgated, e.g. '민법'?)" — and the same of
+    민법 under kinds: [시행령], where 민법 is there and has no 시행령 — as `index build` of the manifest now says it."""
+    typo = pull(["민볍", "민법"], mirror=mirror_zip)
+    assert [str(e) for e in typo.report.errors] == ["mirror: laws: law '민볍' was not found (did you mean 민법?)"]
+    with pytest.raises(NothingPulled, match="law '민법' was not found as 시행령; nothing written"):
+        pull(["민법"], kinds=["시행령"], mirror=mirror_zip)
