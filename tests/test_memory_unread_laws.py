@@ -52,7 +52,8 @@ def test_amending_a_law_already_indexed_says_nothing(tmp_path):
     assert report.changed == 1 and "laws_not_read" not in report.memory
 
 
-def test_the_cli_prints_one_line_with_the_command_and_json_carries_the_counts(tmp_path):
+def test_the_cli_prints_one_line_with_the_command_and_json_carries_the_counts(tmp_path, monkeypatch):
+    monkeypatch.setattr("legalret.config.shared_data_dir", lambda: None)  # (no archives here: placeholders)
     index = _civil_only_index(tmp_path)
     source = tmp_path / "commercial.jsonl"
     source.write_text("".join(json.dumps(a.to_dict(), ensure_ascii=False) + "\n" for a in sup.articles() if a.law == "상법"),
@@ -77,3 +78,17 @@ def test_the_text_report_leaves_the_law_list_to_its_own_line(tmp_path):
     summary = next(ln for ln in r.stderr.splitlines() if ln.startswith("precedent memory: items"))
     assert "laws not read" not in summary and "{" not in summary
     assert sum(ln.startswith("precedent memory: its decisions were read before 상법") for ln in r.stderr.splitlines()) == 1
+
+
+def test_the_command_names_the_shared_archives_when_this_machine_has_them(tmp_path, monkeypatch):
+    from legalret.memory.update import _decision_options
+
+    data = tmp_path / "data"
+    (data / "precedents").mkdir(parents=True)
+    monkeypatch.setattr("legalret.config.shared_data_dir", lambda: data)
+    assert _decision_options() == "--precedents DECISIONS [--facts FACTS]"  # no archive there
+    (data / "precedents" / "precedent-kr.zip").write_bytes(b"PK")
+    assert _decision_options() == f"--precedents {data}/precedents/precedent-kr.zip"
+    (data / "precedents" / "precedent-facts.zip").write_bytes(b"PK")
+    assert _decision_options() == (f"--precedents {data}/precedents/precedent-kr.zip "
+                                   f"--facts {data}/precedents/precedent-facts.zip")

@@ -433,8 +433,21 @@ def note_unread_laws(citing: dict[str, int], holdings: int, index_dir: Path, sho
     cite = (f"only {holdings} of its holdings cite {them} (those that also cite another law indexed then)" if holdings
             else f"none of its holdings cites {them}")
     console.print(f"[yellow]precedent memory:[/] its decisions were read before {', '.join(names[:shown])}{more} "
-                  f"joined this index, so {cite}; to add the decisions citing {them}: legalret index add --precedents "
-                  f"DECISIONS [--facts FACTS] --index {index_dir}", highlight=False, soft_wrap=True)
+                  f"joined this index, so {cite}; to add the decisions citing {them}: legalret index add "
+                  f"{_decision_options()} --index {index_dir}", highlight=False, soft_wrap=True)
+
+
+def _decision_options() -> str:
+    """``--precedents … --facts …`` of the shared data's archives when this machine has them (what the main job's
+    memory is built from: a command to paste), else placeholders."""
+    from legalret.config import shared_data_dir
+
+    data = shared_data_dir()
+    decisions = data / "precedents" / "precedent-kr.zip" if data else None
+    if decisions is None or not decisions.is_file():
+        return "--precedents DECISIONS [--facts FACTS]"
+    facts = decisions.with_name("precedent-facts.zip")
+    return f"--precedents {decisions}" + (f" --facts {facts}" if facts.is_file() else "")
 
 
 def note_errors(memory: PrecedentMemory) -> None:
