@@ -265,7 +265,7 @@ def test_a_law_in_a_file_that_could_not_be_read_is_said_so(corpora, tmp_path):
     assert str(missing).endswith(f"laws: '상법 시행령' is not read from the statute mirror {mirror} as 법률/시행령 (in none "
                                  "of its files that could be read: 1 could not)")
     only = _write(tmp_path / "only.yaml", "name: one\nkinds: [시행령]\nlaws: [상법 시행령]\n")
-    with pytest.raises(LegalretError, match=r"^no articles read from .*only\.yaml \(1 source errors; first: .*상법/시행령\.md"):
+    with pytest.raises(LegalretError, match=r"^no articles read from .*only\.yaml \(1 source error; first: .*상법/시행령\.md"):
         read_corpus([str(only)])
 
 

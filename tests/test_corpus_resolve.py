@@ -58,7 +58,7 @@ def test_a_bad_articles_file_is_skipped_whole_and_named(tmp_path):
     result = read_corpus([str(good), str(bad)])
     assert [a.key for a in result.articles] == ["민법 제194조"]  # nothing of bad.jsonl, not even its good lines
     assert [str(e) for e in result.errors] == [f"{bad}:3: not an article record (Expecting value: line 1 column 1 (char 0))"]
-    with pytest.raises(LegalretError, match=r"no articles read from .*bad\.jsonl \(1 source errors; first: .*bad\.jsonl:3"):
+    with pytest.raises(LegalretError, match=r"no articles read from .*bad\.jsonl \(1 source error; first: .*bad\.jsonl:3"):
         read_corpus([str(bad)])
 
 

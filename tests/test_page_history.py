@@ -165,10 +165,14 @@ def test_a_k_the_select_lacks_is_shown_and_searched(server, browser):
 
 
 def test_coverage_notices_in_korean(server, browser):
-    """/?q=zzqqxx and /?q=foo bar baz 유치권: the notices read in Korean and name the words that matched nothing."""
-    nothing = fresh(browser, server, "/?" + str(httpx.QueryParams({"q": "zzqqxx"})))
+    """/?q=퀘이사르프로브, /?q=zzqqxx and /?q=foo bar baz 유치권: the notices read in Korean and name the words that
+    matched nothing (a query with no Korean at all is told to ask in Korean)."""
+    nothing = fresh(browser, server, "/?" + str(httpx.QueryParams({"q": "퀘이사르프로브"})))
     assert len(nothing["notices"]) == 1, nothing
-    assert nothing["notices"][0].startswith("검색어의 낱말이 이 색인의 어느 조문에도 없습니다 ('zzqqxx')"), nothing
+    assert nothing["notices"][0].startswith("검색어의 낱말이 이 색인의 어느 조문에도 없습니다 ('퀘이사르프로브"), nothing
+    latin = fresh(browser, server, "/?" + str(httpx.QueryParams({"q": "zzqqxx"})))
+    assert len(latin["notices"]) == 1, latin
+    assert latin["notices"][0].startswith("검색어에 한글이나 한자가 없습니다 ('zzqqxx'). "), latin
     most = fresh(browser, server, "/?" + str(httpx.QueryParams({"q": "foo bar baz 유치권"})))
     assert len(most["notices"]) == 1, most
     notice = most["notices"][0]

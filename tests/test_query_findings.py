@@ -207,5 +207,6 @@ def test_the_page_says_it_in_korean_and_the_api_gives_no_relevance_but_to_citati
     out = subprocess.run([node, "-e", _NODE_SCRIPT, str(APP_JS)], input=json.dumps(notices), capture_output=True,
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    for korean in json.loads(out.stdout):
-        assert korean.startswith("검색어에 한글이나 한자가 없습니다. ") and "한국어로 물어보세요" in korean
+    with_words, without = json.loads(out.stdout)
+    assert with_words.startswith("검색어에 한글이나 한자가 없습니다 ('what', 'a', 'lien'). ") and "한국어로 물어보세요" in with_words
+    assert without.startswith("검색어에 한글이나 한자가 없습니다. ") and "한국어로 물어보세요" in without

@@ -320,8 +320,11 @@ const NOTICE_KO = [
   [/^'(.+?)': no law is named before it/, (m) => `'${m[1]}': 앞에 법령 이름이 없습니다. 법령 이름을 함께 쓰세요.`],
   [/^the query has no searchable words/, () => "검색할 낱말이 없습니다 (문장부호·기호·조사뿐입니다). 낱말이나 '민법 제750조' 같은 조문을 입력하세요."],
   // coverage (legalret/search/coverage.py): none, or under half, of the query's words occur in any article
-  [/^nothing in the query matched this index: the query has no Korean words/, () =>
-    "검색어에 한글이나 한자가 없습니다. 한국 법령을 한국어로 검색하므로 아래 결과는 추측일 뿐입니다 — 한국어로 물어보세요 (예: '불법행위 손해배상', '민법 제750조')."],
+  [/^nothing in the query matched this index: the query has no Korean words/, (m) => {
+    const words = quotedWords(m.input, /contains (.*?)(?:;|$)/s);
+    return `검색어에 한글이나 한자가 없습니다${words ? ` (${words})` : ""}. ` +
+      "한국 법령을 한국어로 검색하므로 아래 결과는 추측일 뿐입니다 — 한국어로 물어보세요 (예: '불법행위 손해배상', '민법 제750조').";
+  }],
   [/^nothing in the query matched/, (m) => {
     const words = quotedWords(m.input, /contains (.*?)(?:;|$)/s);
     return `검색어의 낱말이 이 색인의 어느 조문에도 없습니다${words ? ` (${words})` : ""}. ` +
