@@ -457,3 +457,29 @@ def test_a_folder_holding_only_a_file_managers_files_is_empty(tmp_path):
     assert foreign_folder(folder) is None
     (folder / "notes.txt").write_text("x", encoding="utf-8")
     assert foreign_folder(folder) == "notes.txt"
+
+
+def test_a_precedents_path_that_is_not_there_is_said_before_anything_is_read(tmp_path, monkeypatch):
+    """--precedents /nonexistent.zip had been noticed at the memory stage, after the articles were encoded."""
+    import legalret.cli.index as cli_index
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the statutes were read before the precedent sources were checked")
+
+    monkeypatch.setattr(cli_index, "load_articles", no_reading)
+    source = tmp_path / "a.jsonl"
+    source.write_text("".join(json.dumps(a.to_dict(), ensure_ascii=False) + "\n" for a in sup.articles()), encoding="utf-8")
+    env = {"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "200"}
+    for command in ("build", "add"):
+        index = tmp_path / ("new" if command == "build" else "idx")
+        if command == "add":
+            from legalret import pipeline
+
+            pipeline.build(sup.articles(), index, model="none")
+        for option in ("--precedents", "--facts"):
+            r = runner.invoke(app, ["index", command, str(source), "--index", str(index), "--model", "none",
+                                    *(["--precedents", str(tmp_path)] if option == "--facts" else []),
+                                    option, str(tmp_path / "nope.zip")], env=env)
+            assert r.exit_code == 1 and isinstance(r.exception, LegalretError), r.output
+            assert str(r.exception) == f"{option} {tmp_path / 'nope.zip'}: no such file or folder"
+    assert not (tmp_path / "new").exists()

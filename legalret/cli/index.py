@@ -205,6 +205,16 @@ def _load_facts(sources: List[str]):
                         "a line, as precedent-facts.zip holds), a folder or a zip of them")
 
 
+def _check_sources_exist(sources: Optional[List[str]], option: str) -> None:
+    """A --precedents / --facts path that is not there is one line before anything is read: the decisions are read at
+    the memory stage, after the articles are encoded — on every 법률+시행령 an hour and more after the typo."""
+    import glob as globlib
+
+    for src in sources or []:
+        if not globlib.has_magic(src) and not Path(src).expanduser().exists():
+            raise LegalretError(f"{option} {src}: no such file or folder")
+
+
 def _with_errors(read, sources: List[str], nothing: str):
     """``read(sources, on_error=…)``'s records, each one that cannot be read passed along in the stream as its
     :class:`SourceError` (the memory update counts and shows them), and an error (``nothing``, formatted with the
@@ -293,6 +303,8 @@ def build_command(
     index = index or _default_index()
     _check_index_path(index, building=True)
     _check_memory_kept(index, precedents)
+    _check_sources_exist(precedents, "--precedents")
+    _check_sources_exist(facts, "--facts")
     loaded = load_articles(sources, law, kind, accept_uncertain)
     console.print(f"indexing {len(loaded.articles)} articles into {index}", highlight=False)
     for note in _weaker_build_notes(model, adapter, precedents):
@@ -430,6 +442,8 @@ def add_command(
 
     index = index or _default_index()
     _check_index_path(index)
+    _check_sources_exist(precedents, "--precedents")
+    _check_sources_exist(facts, "--facts")
     loaded = load_articles(sources, law, kind, accept_uncertain) if sources else LoadedArticles()
     _note_kept_tokenizer(index, loaded.tokenizer)
     with _said_if_interrupted(index):
