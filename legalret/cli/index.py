@@ -347,7 +347,9 @@ def _check_memory_kept(index: Path, precedents) -> None:
 def _weaker_build_notes(model: Optional[str], adapter: Optional[Path], precedents) -> list[str]:
     """What a build leaves out that the measured default has — said, since `legalret index build all-acts-decrees
     --index DIR` as the README first showed it built an index without memories or query adapter, without a word."""
-    if model is not None and model.strip().lower() == "none":
+    from legalret.index.encoders import NO_ENCODER
+
+    if model is not None and model.strip().lower() == NO_ENCODER:
         return []  # BM25 only, asked for
     notes = []
     if not precedents:

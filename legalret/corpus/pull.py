@@ -215,10 +215,15 @@ def _not_found_why(manifest: Manifest, law: str, mirror: Path | None, nth: int) 
     its 시행령 is not), and from a mirror ingest's "did you mean" (for the first few laws: a filtered pass each, ~1 s
     on the full zip), as `index build` of the manifest says it; else the old hint."""
     kinds = f" as {'/'.join(manifest.kinds)}" if manifest.kinds and manifest.kinds != ["법률"] else ""
-    hint = ""
-    if mirror is not None and mirror.exists() and nth < 3:
-        hint = ingest([mirror], laws=[law], kinds=manifest.document_kinds() or None).report.filter_hint
+    hint = mirror_hint(mirror, [law], manifest) if mirror is not None and mirror.exists() and nth < 3 else ""
     return kinds + (hint or ("" if kinds else " (is it the name as promulgated, e.g. '민법'?)"))
+
+
+def mirror_hint(mirror: Path, laws: list[str], manifest: Manifest) -> str:
+    """Ingest's "did you mean" for ``laws`` a manifest names and the mirror lacks (`` (did you mean 민법?)``, or ""): a
+    pass over the mirror filtered to them and the manifest's kinds (~1 s on the full zip) — `corpus pull` and
+    `index build` of a manifest say a missing law alike."""
+    return ingest([mirror], laws=laws, kinds=manifest.document_kinds() or None).report.filter_hint
 
 
 def _pull_mirror(manifest: Manifest, mirror, on_error, progress):

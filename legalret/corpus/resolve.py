@@ -128,17 +128,14 @@ def _missing_laws(manifest: Manifest, mirror: Path, articles: list[Article], unr
     with ingest's "did you mean" for them (a filtered pass over the mirror: ~1 s on the full zip, only when a law is
     missing); None when every law was read (and for ``laws: all``). With ``unreadable`` source files in the batch,
     a law may be in one of them: the error says "not read from", not "not in"."""
-    from legalret.corpus.pull import missing_laws
+    from legalret.corpus.pull import mirror_hint, missing_laws
 
     missing = missing_laws(manifest, articles)
     if not missing:
         return None
-    from legalret.ingest.sources import ingest
-
-    kinds = manifest.document_kinds() or None
 
     def hint(laws: list[str]) -> str:
-        return ingest([mirror], laws=laws, kinds=kinds).report.filter_hint
+        return mirror_hint(mirror, laws, manifest)
 
     if 1 < len(missing) <= MISSING_HINTS_EACH:  # each law with its own suggestion
         names, tail = ", ".join(f"{law!r}{hint([law])}" for law in missing), ""
