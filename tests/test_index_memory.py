@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
 import index_support as sup  # noqa: E402
 
 from legalret import pipeline  # noqa: E402
-from legalret.errors import IndexError_  # noqa: E402
+from legalret.errors import IndexError_, LegalretError  # noqa: E402
 from legalret.index.store import current_generation, generations, load_index, read_manifest  # noqa: E402
 from legalret.memory.builder import build_memory  # noqa: E402
 from legalret.search.searcher import MODES, Searcher  # noqa: E402
@@ -41,7 +41,9 @@ def test_build_without_precedents_has_no_memory_and_replaces_one(tmp_path):
     index = tmp_path / "idx"
     _build(index)
     assert "memory" in read_manifest(index)["parts"]
-    pipeline.build(sup.articles(), index, model="none")  # a rebuild without precedents: no memory left
+    with pytest.raises(LegalretError, match="holds a precedent memory"):  # refused unless asked for
+        pipeline.build(sup.articles(), index, model="none")
+    pipeline.build(sup.articles(), index, model="none", drop_memory=True)  # a rebuild without precedents: no memory left
     assert read_manifest(index)["parts"] == [] and "memory" not in read_manifest(index)
     assert not (current_generation(index) / "memory").exists()
     s = Searcher(index)

@@ -215,6 +215,18 @@ def _check_sources_exist(sources: Optional[List[str]], option: str) -> None:
             raise LegalretError(f"{option} {src}: no such file or folder")
 
 
+def _decision_sources(precedents: Optional[List[str]], facts: Optional[List[str]]):
+    """The --precedents / --facts paths, recorded with the memory (``legalret.memory.sources``)."""
+    from legalret.memory.sources import DecisionSources
+
+    return DecisionSources(tuple(precedents or ()), tuple(facts or ())) if precedents or facts else None
+
+
+_REREAD_HELP = ("When the statutes bring in a law the precedent memory's decision archives were read without (their "
+                "paths are recorded with it), read them again for the decisions citing it, with their facts (minutes; "
+                "an archive gone or changed since is named instead). --no-reread-decisions leaves them out.")
+
+
 def _with_errors(read, sources: List[str], nothing: str):
     """``read(sources, on_error=…)``'s records, each one that cannot be read passed along in the stream as its
     :class:`SourceError` (the memory update counts and shows them), and an error (``nothing``, formatted with the
@@ -302,7 +314,7 @@ def build_command(
 
     index = index or _default_index()
     _check_index_path(index, building=True)
-    _check_memory_kept(index, precedents)
+    pipeline.check_memory_kept(index, precedents, ("--precedents", "--facts"))  # (before the statutes are read)
     _check_sources_exist(precedents, "--precedents")
     _check_sources_exist(facts, "--facts")
     loaded = load_articles(sources, law, kind, accept_uncertain)
@@ -314,34 +326,13 @@ def build_command(
             loaded.articles, index, model=model, adapter=adapter, batch_size=batch_size, verbose=True,
             passage_max_tokens=passage_tokens or None, keep=keep,
             precedents=_load_precedents(precedents) if precedents else None, memory_dense=memory_dense,
-            facts=_load_facts(facts) if facts else None,
-            dense_weight=dense_weight, onnx_export=True, tokenizer=loaded.tokenizer,
+            facts=_load_facts(facts) if facts else None, decision_sources=_decision_sources(precedents, facts),
+            dense_weight=dense_weight, onnx_export=True, tokenizer=loaded.tokenizer, drop_memory=True,
         )
         _no_ctrl_c_in_teardown()
         skipped = _print_report(report, as_json, loaded)
     if skipped:
         raise typer.Exit(EXIT_FILES_SKIPPED)
-
-
-def _check_memory_kept(index: Path, precedents) -> None:
-    """A build over an index that has a precedent memory, without --precedents, is refused in one line: the new live
-    generation would hold no memory — without a word, exit 0 (the memories carry most of the quality: all-law dev
-    holdings recall@10 0.806 with them, 0.447 without). The earlier generation would still be there (rollback), but
-    nobody would know to roll back."""
-    if precedents:
-        return
-    from legalret.index.store import read_manifest
-
-    try:
-        manifest = read_manifest(index)
-    except LegalretError:
-        return  # no index there (yet), or a damaged one: the build says what it says about that
-    memory = manifest.get("memory") if "memory" in manifest.get("parts", []) else None
-    if memory:
-        raise LegalretError(f"{index} holds a precedent memory ({memory.get('items')} holdings) and this build has no "
-                            "--precedents: its new generation would hold none; give --precedents (and --facts) again, "
-                            "update the statutes with `legalret index add` (which keeps the memory), or give --index a "
-                            "new folder")
 
 
 def _weaker_build_notes(model: Optional[str], adapter: Optional[Path], precedents) -> list[str]:
@@ -436,10 +427,12 @@ def add_command(
     kind: Optional[List[str]] = typer.Option(None, "--kind", callback=_one_value, help="Only this kind (repeatable)."),
     keep: Optional[int] = typer.Option(None, "--keep", min=1, help="Generations to keep for rollback (default 3)."),
     accept_uncertain: bool = typer.Option(False, "--accept-uncertain-repairs", help=_ACCEPT_HELP),
+    reread: bool = typer.Option(True, "--reread-decisions/--no-reread-decisions", help=_REREAD_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
 ) -> None:
     """Merge new/amended statutes and/or precedents: matched by key / case number, only changed text re-encoded;
-    prints added/changed/removed/unchanged. With no sources, migrates an old-layout precedent memory."""
+    prints added/changed/removed/unchanged. A law the precedent memory's archives were read without gets the
+    decisions citing it from them again. With no sources, migrates an old-layout precedent memory."""
     from legalret import pipeline
 
     index = index or _default_index()
@@ -453,7 +446,8 @@ def add_command(
             loaded.articles, index, model=model, adapter=adapter, remove_missing=not keep_missing,
             allow_removals=allow_removals, allow_older=allow_older, keep=keep, verbose=True, incomplete=loaded.incomplete,
             precedents=_load_precedents(precedents) if precedents else None,
-            facts=_load_facts(facts) if facts else None,
+            facts=_load_facts(facts) if facts else None, decision_sources=_decision_sources(precedents, facts),
+            reread_decisions=reread,
         )
         _no_ctrl_c_in_teardown()
         skipped = _print_report(report, as_json, loaded)
@@ -602,6 +596,26 @@ def _settings_set(recorded: dict) -> str:
     return (" " + " ".join(shown)) if shown else ""
 
 
+def _print_decision_sources(out, memory: dict, laws: Any, index: Path) -> None:
+    """Where the memory's decisions were read from (an index built before the record says nothing), whether each
+    archive is still there unchanged, and the laws they were read without (the add that reads them again)."""
+    from legalret.memory.sources import SourceRecord, laws_not_read
+
+    records = [SourceRecord.from_dict(d) for d in memory.get("sources") or []]
+    if not records:
+        return
+    shown = []
+    for r in records:
+        problem = r.problem()
+        shown.append(f"{escape(r.path)} ({r.kind}{'; ' + escape(problem) if problem else ''})")
+    out.print("decisions read from: " + ", ".join(shown), highlight=False)
+    unread = sorted(laws_not_read(records, laws))
+    if unread:
+        more = f" and {len(unread) - 10} more" if len(unread) > 10 else ""
+        out.print(f"[yellow]laws its decisions were not read for:[/] {', '.join(unread[:10])}{more} — "
+                  f"`legalret index add --index {index}` reads the archives again for them", highlight=False)
+
+
 @index_app.command("info")
 def info_command(
     index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory."),
@@ -665,6 +679,7 @@ def info_command(
         out.print(f"precedent memory: {mem['items']} holdings of {mem['cases']} decisions "
                       f"({mem['case_numbers']} case numbers), decided {mem['decided_min']} … {mem['decided_max']}; "
                       f"BM25 {mem['bm25']}" + (", with vectors" if mem.get("dim") else ""), highlight=False)
+        _print_decision_sources(out, mem, manifest["laws"], index)
     else:
         out.print("precedent memory: none")
     facts = manifest.get("facts") if "facts" in manifest.get("parts", []) else None

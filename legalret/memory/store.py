@@ -66,6 +66,7 @@ from legalret.memory.format import (  # noqa: F401 — MEMORY_PART, MEMORY_BM25 
     case_numbers_of,
 )
 from legalret.memory.query import MemoryQueries, VoteArrays, case_ids_of, sort_ranks  # noqa: F401 — sort_ranks: its old home
+from legalret.memory.sources import SourceRecord
 
 #: Above this many items the dense index would be partitioned; the memory keeps exact search.
 _EXACT = 1 << 62
@@ -106,6 +107,7 @@ class PrecedentMemory(MemoryQueries):
         self.with_summary = with_summary
         self.params = params
         self.settings: dict = {}  # retrieval settings stored with the memory (votes, weights): see retriever
+        self.sources: list[SourceRecord] = []  # the archives its decisions were read from (memory.sources)
         self.errors: list[SourceError] = []  # bad precedent records skipped by the builder
         self.keep_keys: frozenset[str] | None = None  # saved with the memory, so adding after `load` filters alike
         self.keep_key = None  # the predicate the builder keeps citations with (keep_keys.__contains__ or given)
@@ -188,6 +190,7 @@ class PrecedentMemory(MemoryQueries):
             # what the items were tokenized with: load() cuts queries the same way (a facts memory's n-grams)
             "tokenizer_settings": self.tokenizer.settings.to_dict() if hasattr(self.tokenizer, "settings") else None,
             "keep_keys": sorted(self.keep_keys) if self.keep_keys is not None else None,
+            "sources": [r.to_dict() for r in self.sources],
         }
 
     def write(self, directory: str | os.PathLike) -> dict:
@@ -266,6 +269,7 @@ class PrecedentMemory(MemoryQueries):
         memory.kind = meta.get("kind", "holdings")
         memory.params = BM25Params.from_dict(meta.get("bm25"))
         memory.settings = dict(meta.get("settings") or {})
+        memory.sources = [SourceRecord.from_dict(d) for d in meta.get("sources") or []]
         memory.encoder_fingerprint = fingerprint
         memory.errors = []
         memory.keep_keys = frozenset(meta["keep_keys"]) if meta.get("keep_keys") is not None else None

@@ -19,6 +19,7 @@ Usage::
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import time
 from dataclasses import asdict
@@ -38,9 +39,10 @@ from legalret.memory.facts import (add_facts, build_facts_memory, decisions_of, 
                                    note_skipped_facts, rekey_facts)
 from legalret.memory.format import FACTS_PART, MEMORY_PART, legacy_memory
 from legalret.memory.retriever import VoteConfig, WeightConfig
+from legalret.memory.sources import DecisionSources, RereadPlan, merged, records_of, reread_plan
 from legalret.memory.store import PrecedentMemory
 from legalret.precedents.citations import ArticleCatalog, predates_numbering, resolve
-from legalret.precedents.facts import JoinReport
+from legalret.precedents.facts import JoinReport, case_key
 from legalret.precedents.parse import Precedent
 from legalret.processes import die_with_parent
 from legalret.progress import console, progress, track
@@ -62,10 +64,11 @@ class MemoryBuild:
     same memories in every mode). ``encoder`` is the build's encoder afterwards."""
 
     def __init__(self, precedents: Iterable[Any] | None, facts: Iterable[Any] | None = None, dense: bool = False,
-                 read_ahead: bool | None = None):
+                 read_ahead: bool | None = None, sources: DecisionSources | None = None):
         if facts is not None and precedents is None:
             raise LegalretError("--facts needs --precedents: the facts are joined with the decisions' citations")
         self.precedents, self.facts, self.dense = precedents, facts, dense
+        self.sources = sources  # the paths they were read from, recorded with the memory (memory.sources)
         self.read_ahead = read_ahead_enabled() if read_ahead is None else read_ahead
         self.tokens_ahead = self.read_ahead and tokens_ahead_enabled()
         self.info: dict = {}
@@ -99,6 +102,8 @@ class MemoryBuild:
         memory.errors.extend(errors)
         add_items(memory, items)
         memory.settings = memory_settings()
+        if self.sources is not None:
+            memory.sources = records_of(self.sources, live_laws(ctx))
         note_errors(memory)
         self.info.update(items=len(memory), skipped=len(memory.errors))
         if facts_items is None:
@@ -289,13 +294,21 @@ class MemoryUpdate:
     number; ``facts`` are joined with the (updated) holdings and added to the facts part (a new one when the
     index has none), which is re-resolved like the memory. A memory in the old layout is migrated into the
     new generation (``migrated``: its folder, for the caller to remove once the generation is written).
-    Only the parts that changed are returned; None keeps the previous generation's parts as they are."""
+    Only the parts that changed are returned; None keeps the previous generation's parts as they are.
 
-    def __init__(self, index_dir: str | Path, precedents: Iterable[Any] | None = None, facts: Iterable[Any] | None = None):
+    The memory records the archives its decisions came from (``sources``, :mod:`legalret.memory.sources`). An add that
+    brings in a law those archives were read without — and gives no decisions of its own — reads them again for the
+    decisions citing it (``reread``; ``info["reread"]``), when they are still there unchanged; otherwise it says which
+    laws the memory has not read and the command that fills them in (``info["laws_not_read"]``)."""
+
+    def __init__(self, index_dir: str | Path, precedents: Iterable[Any] | None = None, facts: Iterable[Any] | None = None,
+                 sources: DecisionSources | None = None, reread: bool = True):
         self.index_dir, self.precedents, self.facts = Path(index_dir), precedents, facts
+        self.sources, self.reread = sources, reread
         self.info: dict = {}
         self.migrated: Path | None = None
         self.cases: list[str] = []  # case keys the precedents added, replaced or withdrew
+        self.rereading: RereadPlan | None = None  # the recorded archives read again, for the laws they lacked
 
     def __call__(self, ctx: PartsContext) -> dict | None:
         tokenizer = KiwiTokenizer(ctx.tokenizer)
@@ -306,31 +319,77 @@ class MemoryUpdate:
                 raise LegalretError(f"{self.index_dir}: --facts needs a precedent memory (build with --precedents, "
                                     "or give --precedents too): the facts are joined with the decisions' citations")
             return None  # nothing to keep consistent
+        laws = live_laws(ctx)
+        if memory is not None and self.precedents is None and self.facts is None:
+            self._plan_reread(memory, ctx, laws)
         catalog = ArticleCatalog.from_articles(ctx.entries)
         out: dict[str, PrecedentMemory] = {}
         memory = self._update_holdings(memory, ctx, catalog, tokenizer, out)
         self._update_facts(facts_memory, memory, ctx, catalog, tokenizer, out)
-        if memory is not None and self.precedents is None:
-            self._note_unread_laws(memory, ctx)
+        # decisions given are recorded even when none was new (an index from before the record learns its archives);
+        # otherwise an add that changed nothing records nothing: "unchanged", no generation written
+        recording = bool(out) or (self.sources is not None and bool(self.sources.precedents))
+        if memory is not None and recording and self._record_sources(memory, laws):
+            out[MEMORY_PART] = memory
         return out or None
 
-    def _note_unread_laws(self, memory: PrecedentMemory, ctx: PartsContext) -> None:
-        """Laws this add brings into the index whose decisions the memory never read (``info["laws_not_read"]``:
-        law → holdings that cite it), said once: the memory keeps only holdings citing an article of the index as it
-        was when the decisions were read, so after adding 형법 it holds just the few that also cite 민법 or 상법 —
-        and 형법 questions get almost no votes until the decisions are given again (``index add --precedents``)."""
-        before = set(ctx.previous.column("laws")) if ctx.previous is not None else set()
-        new = {e.law for e in ctx.entries if not e.deleted} - before
-        if not new:
+    def _record_sources(self, memory: PrecedentMemory, laws: set[str]) -> bool:
+        """The archives this add read, recorded with the memory (read again: their laws now); whether any was."""
+        read = self.sources
+        if self.rereading is not None:
+            read = DecisionSources(tuple(self.rereading.precedents), tuple(self.rereading.facts))
+        if read is None:
+            return False
+        now = merged(memory.sources, records_of(read, laws))
+        if [r.to_dict() for r in now] == [r.to_dict() for r in memory.sources]:
+            return False  # the same archives, unchanged, for the same laws: nothing to write
+        memory.sources = now
+        return True
+
+    def _plan_reread(self, memory: PrecedentMemory, ctx: PartsContext, laws: set[str]) -> None:
+        """Read the recorded archives again for the laws they were read without (an add of 형법 to a 민법+상법 index:
+        the decisions citing 형법 join, with their facts), or say why not (:meth:`_note_unread_laws`)."""
+        if not memory.sources:  # an index from before the record: only what this add brought in can be told
+            before = set(ctx.previous.column("laws")) if ctx.previous is not None else set()
+            self._note_unread_laws(memory, laws - before, [])
             return
-        citing, holdings = dict.fromkeys(sorted(new), 0), 0
+        plan = reread_plan(memory.sources, laws)
+        if not plan.laws:
+            return
+        if not self.reread or not plan.ready:
+            problems = plan.problems or ["--no-reread-decisions"]
+            self._note_unread_laws(memory, plan.laws, problems)
+            return
+        from legalret.precedents.facts import read_facts
+        from legalret.precedents.parse import read_precedents
+
+        self.rereading = plan
+        # (what the first read could not parse was said then: the decisions read again are those citing new laws)
+        self.precedents = read_precedents(plan.precedents, on_error=_ignore)
+        self.facts = read_facts(plan.facts, on_error=_ignore) if plan.facts else None
+        self.info["reread"] = {"laws": sorted(plan.laws), "precedents": plan.precedents, "facts": plan.facts}
+        console.print(f"[dim]precedent memory: reading {', '.join(Path(p).name for p in plan.precedents + plan.facts)} "
+                      f"again for the decisions citing {_named_laws(sorted(plan.laws))} (its decisions were read before "
+                      f"{'it' if len(plan.laws) == 1 else 'they'} joined this index; --no-reread-decisions leaves them "
+                      "out)[/]", highlight=False, soft_wrap=True)
+
+    def _note_unread_laws(self, memory: PrecedentMemory, unread: set[str], problems: list[str]) -> None:
+        """Laws of the index whose decisions the memory never read (``info["laws_not_read"]``: law → holdings that
+        cite it), said once: the memory keeps only holdings citing an article of the index as it was when the
+        decisions were read, so after adding 형법 it holds just the few that also cite 민법 or 상법 — and 형법
+        questions get almost no votes until the decisions are read for it. ``problems``: why the recorded archives
+        were not read again."""
+        if not unread:
+            return
+        citing, holdings = dict.fromkeys(sorted(unread), 0), 0
         for item in memory.items:
-            laws = {law_of(k) for k in item.keys} & new
+            laws = {law_of(k) for k in item.keys} & unread
             holdings += bool(laws)
             for law in laws:
                 citing[law] += 1
         self.info["laws_not_read"] = citing
-        note_unread_laws(citing, holdings, self.index_dir)
+        recorded = [r for r in memory.sources if r.kind == "facts" or not unread <= set(r.laws)]  # (what would be read)
+        note_unread_laws(citing, holdings, self.index_dir, problems, recorded)
 
     def _open_holdings(self, previous: IndexData | None, tokenizer) -> PrecedentMemory | None:
         """The previous generation's holdings memory, or the old layout's read for migration (the one place)."""
@@ -354,8 +413,10 @@ class MemoryUpdate:
                 memory = PrecedentMemory(tokenizer=tokenizer)
                 memory.settings = memory_settings()
             keep_only(memory, catalog.__contains__)
-            counts = add_precedents(memory, resolved(self.precedents, catalog),
-                                    encoder=ctx.encoder() if memory.has_dense else None)
+            decisions = track(resolved(self.precedents, catalog), "reading precedents")  # (72k: ~40 s)
+            if self.rereading is not None:  # only the decisions citing the laws they were not read for
+                decisions = citing(decisions, self.rereading.laws)
+            counts = add_precedents(memory, decisions, encoder=ctx.encoder() if memory.has_dense else None)
             note_errors(memory)
             self.cases = counts.pop("cases")
             note_withdrawn(counts.pop("withdrawn_cases"))
@@ -381,13 +442,20 @@ class MemoryUpdate:
                 out[FACTS_PART] = facts_memory
         if self.facts is not None:
             report = JoinReport()
+            facts = track(self.facts, "reading facts")
+            holdings: Any = memory
+            if self.rereading is not None:  # the facts of the decisions read again (the others are unchanged)
+                touched = set(self.cases)
+                holdings = decisions_of([it for it in memory.items if case_key(it.case_no) in touched]
+                                        if memory is not None else [])
             if facts_memory is None:
-                facts_memory = build_facts_memory(self.facts, memory, report=report)  # (an existing one keeps its tokenizer)
+                facts_memory = build_facts_memory(facts, holdings, report=report)  # (an existing one keeps its tokenizer)
                 counts = {"items": len(facts_memory)}
             else:
-                counts = add_facts(facts_memory, self.facts, memory, report)
+                counts = add_facts(facts_memory, facts, holdings, report)
             note_skipped_facts(report)
-            counts.update(skipped=len(report.left_out), unjoined=report.unjoined)
+            # (read again, the archive's facts of other decisions join nothing, as they should)
+            counts.update(skipped=len(report.left_out), unjoined=report.unjoined if self.rereading is None else 0)
             self.info.update({f"facts_{k}": v for k, v in counts.items()})
             if counts["items"]:
                 out[FACTS_PART] = facts_memory
@@ -424,23 +492,50 @@ def note_withdrawn(cases: list[str], shown: int = 10) -> None:
                       f"{', '.join(cases[:shown])}{more}", highlight=False, soft_wrap=True)
 
 
-def note_unread_laws(citing: dict[str, int], holdings: int, index_dir: Path, shown: int = 5) -> None:
-    """Say which added laws the precedent memory has read no decisions for (``holdings``: how many of its holdings
-    cite any of them; see :meth:`MemoryUpdate._note_unread_laws`)."""
-    names = list(citing)
+def live_laws(ctx: PartsContext) -> set[str]:
+    """The laws of the new generation's searchable articles."""
+    return {e.law for e in ctx.entries if not e.deleted}
+
+
+def citing(precedents: Iterable[Any], laws: set[str]) -> Iterator[Any]:
+    """The decisions (citations resolved: :func:`resolved`) with a holding that cites one of ``laws``."""
+    for precedent in precedents:
+        if any(law_of(k) in laws for holding in getattr(precedent, "holdings", ()) for k in holding.keys):
+            yield precedent
+
+
+def _ignore(error: Any) -> None:
+    """``on_error`` of an archive read again: its unreadable records were said when it was first read."""
+
+
+def _named_laws(names: list[str], shown: int = 5) -> str:
     more = f" and {len(names) - shown} more laws" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
+def note_unread_laws(citing: dict[str, int], holdings: int, index_dir: Path, problems: Sequence[str] = (),
+                     recorded: Sequence[Any] = ()) -> None:
+    """Say which laws the precedent memory has read no decisions for (``holdings``: how many of its holdings cite any
+    of them; see :meth:`MemoryUpdate._note_unread_laws`), why its recorded archives were not read again
+    (``problems``), and the command that reads them (the ``recorded`` archives, else the shared data's)."""
+    names = list(citing)
     them = "it" if len(names) == 1 else "them"
     cite = (f"only {holdings} of its holdings cite {them} (those that also cite another law indexed then)" if holdings
             else f"none of its holdings cites {them}")
-    console.print(f"[yellow]precedent memory:[/] its decisions were read before {', '.join(names[:shown])}{more} "
-                  f"joined this index, so {cite}; to add the decisions citing {them}: legalret index add "
-                  f"{_decision_options()} --index {index_dir}", highlight=False, soft_wrap=True)
+    why = f" ({'; '.join(problems)})" if problems else ""
+    console.print(f"[yellow]precedent memory:[/] its decisions were read before {_named_laws(names)} "
+                  f"joined this index, so {cite}{why}; to add the decisions citing {them}: legalret index add "
+                  f"{_decision_options(recorded)} --index {shlex.quote(str(index_dir))}", highlight=False, soft_wrap=True)
 
 
-def _decision_options() -> str:
-    """``--precedents … --facts …`` of the shared data's archives when this machine has them (what the main job's
-    memory is built from: a command to paste), else placeholders."""
+def _decision_options(recorded: Sequence[Any] = ()) -> str:
+    """``--precedents … --facts …``: the memory's recorded archives (still there or not: where they were), else the
+    shared data's archives when this machine has them (what the main job's memory is built from: a command to
+    paste), else placeholders."""
     from legalret.config import shared_data_dir
+
+    if any(r.kind == "precedents" for r in recorded):
+        return " ".join(f"--{r.kind} {shlex.quote(r.path)}" for r in sorted(recorded, key=lambda r: r.kind != "precedents"))
 
     data = shared_data_dir()
     decisions = data / "precedents" / "precedent-kr.zip" if data else None
