@@ -58,6 +58,8 @@ def _write(path, text: str):
     ({"article_cutoff": 0}, "tokenizer.article_cutoff", "0 keeps only the best path"),
     ({"article_cutoff": 10 ** 400}, "tokenizer.article_cutoff", "finite number above 0"),
     ({"article_cutoff": "3.0"}, "tokenizer.article_cutoff", "must be a float"),
+    ({"article_cutoff": 1e308}, "tokenizer.article_cutoff", "above 0 and at most 100 ("),  # (prunes nothing, as inf)
+    ({"kiwi_cutoff": "fast"}, "tokenizer.kiwi_cutoff", "must be a float, not 'fast'"),
     ({"kiwi_cutoff": True}, "tokenizer.kiwi_cutoff", "must be a float"),
     ({"mixed": 1}, "tokenizer.mixed", "true or false"),
     ({"quantities": "yes"}, "tokenizer.quantities", "true or false"),

@@ -33,7 +33,6 @@ def register(app: typer.Typer) -> None:
 def list_command(as_json: bool = typer.Option(False, "--json", help="Print as JSON on stdout.")) -> None:
     """Show the corpus manifests (names, kinds, laws, measured build time and index size)."""
     from rich.console import Console
-    from rich.table import Table
 
     from legalret.corpus.manifest import list_manifests
 
@@ -46,18 +45,96 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print as JS
                                      for m in manifests],
                                     ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(title="corpus manifests", title_justify="left")
-    # the name is what `index build` takes: never cut; at 80 columns (a pipe) the rest wraps instead of "…"
-    table.add_column("name", no_wrap=True, min_width=max((len(m.name) for m in manifests), default=4))
-    for header in ("kinds", "laws", "about", "build (2 cores)", "size"):
-        table.add_column(header, overflow="fold")
-    for m in manifests:
-        laws = ", ".join(m.laws[:6]) + (" …" if len(m.laws) > 6 else "") if m.laws else "all"
-        # a setting the corpus builds with is part of what it is (all-acts-decrees: articles at Kiwi's cutoff 3.0)
-        about = m.description + "".join(f"; {k}={v}" for k, v in m.tokenizer.items())
-        table.add_row(m.name, ", ".join(m.kinds) or "all", laws, about,
-                      m.measured.get("build", "not measured"), m.measured.get("size", "–"))
-    Console(emoji=False).print(table)  # the listing is the command's output: stdout
+    print_listing(manifests, Console(emoji=False))  # the listing is the command's output: stdout
+
+
+#: The listing's columns: (header, kept on one line). The name is what `index build` takes and a size ("318 MB") is
+#: one value: never wrapped. The others wrap at spaces only (see :func:`print_listing`).
+LISTING_COLUMNS = (("name", True), ("kinds", False), ("laws", False), ("about", False), ("build (2 cores)", False),
+                   ("size", True))
+
+
+def _cells(m) -> list[str]:
+    """A manifest's row of the listing, one text per :data:`LISTING_COLUMNS`."""
+    laws = ", ".join(m.laws[:6]) + (" …" if len(m.laws) > 6 else "") if m.laws else "all"
+    # a setting the corpus builds with is part of what it is (all-acts-decrees: articles at Kiwi's cutoff 3.0),
+    # written as in the manifest: "article_cutoff: 3.0" has words of 15 cells at most, "article_cutoff=3.0" was
+    # one of 18 — too wide for the table to fit 80 columns with every word whole
+    about = m.description + "".join(f"; {k}: {_setting_text(v)}" for k, v in m.tokenizer.items())
+    return [m.name, ", ".join(m.kinds) or "all", laws, about, m.measured.get("build", "not measured"),
+            m.measured.get("size", "–")]
+
+
+def _setting_text(value) -> str:
+    """A tokenizer setting as YAML writes it (``[임차권등기명령, 신의성실]``, ``false``: not Python's
+    ``['임차권등기명령', …]``, ``False``)."""
+    if isinstance(value, list):
+        return f"[{', '.join(map(_setting_text, value))}]"
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def print_listing(manifests, console) -> None:
+    """The manifests as a table on ``console``, every word whole: each column at least as wide as its longest word
+    and the slack shared out by :func:`_fit_widths`. Rich's own squeeze narrows the widest columns alike, below the
+    width of their words, which it then folds mid-word: at 80 columns ``about`` was 10 cells wide
+    ("article_cu|toff"), at 60 ``kinds`` 5 ("시행|령"). (Rich's width: ``COLUMNS``, else the terminal of stdin, stdout
+    or stderr, else 80 — so a pipe with no terminal at all, as in CI or cron, gets 80.) Where even the longest words
+    do not fit side by side, each manifest is a short block of ``label  value`` lines instead
+    (:func:`_print_blocks`), which wraps at spaces down to ~40 columns."""
+    from rich.measure import Measurement
+    from rich.table import Table
+    from rich.text import Text
+
+    rows = [[Text(cell) for cell in _cells(m)] for m in manifests]  # (Text: a description's "[…]" is no markup)
+    least, most = [], []
+    for column, (header, whole) in enumerate(LISTING_COLUMNS):
+        sizes = [Measurement.get(console, console.options, cell) for cell in [Text(header)] + [r[column] for r in rows]]
+        most.append(max(size.maximum for size in sizes))
+        least.append(most[-1] if whole else max(size.minimum for size in sizes))
+    # 3 cells between two columns (a space, the rule, a space) and a space at either edge: no outer rules, which
+    # leaves the words 2 cells more (the name stays between spaces)
+    widths = _fit_widths(least, most, console.width - 3 * (len(LISTING_COLUMNS) - 1) - 2)
+    if widths is None:
+        _print_blocks(rows, console)
+        return
+    table = Table(title="corpus manifests", title_justify="left", show_edge=False)
+    for (header, whole), width in zip(LISTING_COLUMNS, widths):
+        # "fold" splits no word here (every column holds its longest), and it crops a line's trailing space: rich
+        # measures that space in characters, not cells, so with "ellipsis" a line of Korean filling its column
+        # ("민법, " in 5 cells) lost its last word to "…"
+        table.add_column(header, width=width, no_wrap=whole, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+def _fit_widths(least: list[int], most: list[int], room: int) -> list[int] | None:
+    """Column widths within ``room`` cells, none below ``least`` (its longest word) nor above ``most`` (its longest
+    line): the columns with most to show are narrowed level by level, as rich does, but never below a word's width.
+    None when the longest words alone do not fit."""
+    if sum(least) > room:
+        return None
+    level = max(most)
+    while sum(min(hi, max(lo, level)) for lo, hi in zip(least, most)) > room:
+        level -= 1  # (ends by level 0 at the latest: the sum is then sum(least))
+    return [min(hi, max(lo, level)) for lo, hi in zip(least, most)]
+
+
+def _print_blocks(rows, console) -> None:
+    """The listing too narrow for the table: each manifest's name, then a ``label  value`` line per column."""
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    console.print("corpus manifests", highlight=False)
+    for row in rows:
+        console.print(Text(row[0].plain, style="bold"))
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")  # (a word wider than the screen: folded rather than lost)
+        for (header, _), cell in zip(LISTING_COLUMNS[1:], row[1:]):
+            grid.add_row(header, cell)
+        console.print(Padding(grid, (0, 0, 0, 2)))
 
 
 def _note_bad_settings(manifests) -> None:

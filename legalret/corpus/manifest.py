@@ -13,6 +13,10 @@ A manifest is a small YAML file in ``corpora/``::
       article_cutoff: 3.0      # (all-acts-decrees sets this; names, types and ranges checked by `index build`:
       user_words: [임차권등기명령]  #  TokenizerSettings.with_overrides; the list fields take YAML lists)
 
+Numbers are read as YAML 1.2 reads them (``1e-1`` is a number; PyYAML's YAML 1.1 made it the text '1e-1'); a
+number in quotes stays text. A user word may hold a space (``임차권 등기명령``): Kiwi then reads the term written with or
+without it as one noun.
+
 An act named in ``laws`` brings its decrees of every kind listed in ``kinds``: ``laws: [근로기준법]`` with
 ``kinds: [법률, 시행령]`` is 근로기준법 *and* 근로기준법 시행령 (and 근로기준법 시행규칙 when ``시행규칙`` is listed);
 omitted ``kinds`` mean every kind. A name with its own kind (``상법 시행령``) is that document only. A decree the
@@ -51,6 +55,21 @@ from legalret.ingest.document import KINDS, normalize_kind
 DEFAULT_MANIFEST = "civil-commercial"
 #: Kinds written after an act's name in a document's title (``근로기준법 시행령``); the 법률 is the bare name.
 SUBORDINATE_KINDS = ("시행령", "시행규칙")
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, reading a number with an exponent as YAML 1.2 does. PyYAML follows YAML 1.1, whose
+    floats need a dot and a signed exponent: ``article_cutoff: 1e308`` (or ``1.5e3``) was the text '1e308', refused
+    as "must be a float" though the user wrote a number. Only unquoted numbers change: ``"3.0"`` stays text."""
+
+
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float",
+                              re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+                              list("-+0123456789."))
+
+
+def _load_yaml(text: str):
+    return yaml.load(text, Loader=_Loader)  # (a safe loader: _Loader is one)
 
 
 @dataclass
@@ -181,7 +200,7 @@ def _absent_dirs() -> list[Path]:
 def _claimed_name(path: Path) -> str | None:
     """The ``name:`` a manifest that failed to load writes (None when its YAML cannot be read or has none)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _load_yaml(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, OSError, UnicodeDecodeError):
         return None
     name = data.get("name") if isinstance(data, dict) else None
@@ -292,7 +311,7 @@ def _yaml_problem(e: yaml.YAMLError) -> tuple[str, int | None]:
 def _read(path: Path) -> Manifest:
     """The manifest in ``path`` (a :class:`SourceError` naming the file and field when it is malformed)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _load_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         problem, line = _yaml_problem(e)
         raise SourceError(str(path), f"not valid YAML ({problem})", line=line) from e
