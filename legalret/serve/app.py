@@ -10,6 +10,9 @@
                                    MCP ``get_article`` reads it (``민법%20750``, ``민법750``); a 제N항/제N호 the
                                    article lacks (``민법%20제750조%20제2항``) is named in ``notices``
 ``GET /api/meta``                  the index's laws and kinds (the page's filters)
+``GET /api/filters?law=…&kind=…``  the names as a search reads its filters (``民法`` → ``민법``): ``{"generation",
+                                   "law": [...] | null, "kind": [...] | null}``, or the search's 400 for a name the
+                                   index lacks (what the page asks before it searches a link's ``law=``)
 ``GET /healthz``                   generation, article count, reload state (no token needed)
 ``GET /``                          the web page (static files shipped in the package; no CDN)
 ``GET /docs``, ``/openapi.json``   OpenAPI documentation: Swagger UI from the ``swagger-ui-bundle`` package's
@@ -492,6 +495,28 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         return {"generation": gen.name, "laws": list(s.laws), "kinds": list(s.kinds),
                 "modes": list(MODES), "dense": s.has_dense,
                 "max_query_chars": MAX_QUERY_CHARS, "max_k": MAX_K}
+
+    @app.get("/api/filters", dependencies=[Depends(require_token)], summary="Law and kind filters as a search reads them",
+             responses=ERRORS)
+    def api_filters(
+        request: Request,
+        law: list[str] | None = Query(None, description="Law names: comma-separated or repeated (民法, 근기법 …)."),
+        kind: list[str] | None = Query(None, description="Kinds: comma-separated or repeated."),
+    ) -> dict[str, Any]:
+        """The index's names for a ``law`` / ``kind`` filter, read by the search's own resolver (Hanja, short names,
+        spacing), or its one-line 400 with the did-you-mean: the page asks this for a link's ``law=`` that is not one
+        of its list's names, so that its select shows only the index's laws — a name the index lacks had been added to
+        it as if the index held it — and a name the index lacks is said before anything is searched."""
+        problem = query_encoding_message(request.scope.get("query_string") or b"")
+        if problem:
+            raise ApiError(400, problem)
+        gen = live.get()
+        s = gen.searcher
+        # under the generation's lock: the did-you-mean fills its table of names on first use, which a search reads
+        with gen.lock:
+            laws = s.resolve_laws(",".join(law) if law else None)
+            kinds = s.resolve_kinds(",".join(kind) if kind else None)
+        return {"generation": gen.name, "law": laws, "kind": kinds}
 
     @app.get("/healthz", summary="Liveness and the generation served")
     async def healthz() -> dict[str, Any]:

@@ -363,9 +363,11 @@ const ERROR_KO = [
   [/^no article of (.+?) is of kind (.+?) \(a .+? is a law of its own here: filter by the law '(.+?)'\)$/,
     (m) => `${m[1]}에는 ${m[2]} 조문이 없습니다. 시행령은 별개의 법령입니다: 법령 필터에서 「${m[3]}」을 고르세요.`],
   [/^no article of (.+?) is of kind (.+)$/, (m) => `${m[1]}에는 ${m[2]} 조문이 없습니다.`],
-  [/^unknown law filter '(.+?)': the Constitution/, (m) => `헌법은 법령 자료(법률·시행령)에 없어 어느 색인에도 없습니다: ${m[1]}`],
-  [/^unknown law filter '(.+?)'.*?(?:\(did you mean (.+?)\?(?: it is not in this index either)?\))?$/,
-    (m) => `이 색인에 없는 법령입니다: ${m[1]}` + (m[2] ? ` (혹시 ${m[2]}?)` : "")],
+  // (the name as Python's repr writes it: in double quotes when it holds a ')
+  [/^unknown law filter (['"])(.+?)\1: the Constitution/,
+    (m) => `「${m[2]}」: 헌법은 법령 자료(법률·시행령)에 없어 어느 색인에도 없으므로 검색하지 않았습니다. ${lawsToPick()}`],
+  [/^unknown law filter (['"])(.+?)\1(?: \((.+?)\))?: not in this index(?: \((?:did you mean (.+?)\?( it is not in this index either)?|.*)\))?$/s,
+    unknownLawKo],
   [/^unknown kind filter '(.+?)': this index has (.*)$/, (m) => `이 색인에 없는 종류입니다: ${m[1]} (이 색인의 종류: ${m[2]})`],
   [/^mode: unknown search mode '(.+?)' \(choose from (.*)\)$/, (m) => `알 수 없는 검색 방식입니다: ${m[1]} (고를 수 있는 것: ${m[2]})`],
   [/^k: /, () => "결과 개수가 올바른 숫자가 아닙니다 (1–100)."],
@@ -375,6 +377,70 @@ const ERROR_KO = [
 ];
 
 function errorKo(text) { return inKorean(ERROR_KO, text); }
+
+// The index's laws and kinds (from /api/meta): the filters' lists, and what a message about a name they lack names.
+let indexLaws = [];
+let indexKinds = [];
+// Up to this many of the index's laws are named in that message; a bigger index (all laws: thousands) is counted.
+const NAMED_LAWS = 12;
+
+// The particle after ``word``: 은/는, 을/를, 으로/로 by its last syllable's final consonant (ㄹ takes 로: 법률로);
+// both, as "은(는)", after a word that does not end in Hangul.
+function josa(word, afterFinal, afterVowel) {
+  const code = word.trim().slice(-1).charCodeAt(0) - 0xac00;
+  if (!(code >= 0 && code < 11172)) return `${afterFinal}(${afterVowel})`;
+  const final = code % 28;
+  return final === 0 || (final === 8 && afterFinal === "으로") ? afterVowel : afterFinal;
+}
+
+// What to do about a law the index lacks: pick one it holds (named when they are few) or search every law.
+function lawsToPick() {
+  if (!indexLaws.length) return "법령 목록에서 고르거나 '전체'로 검색하세요.";
+  if (indexLaws.length > NAMED_LAWS) {
+    return `법령 목록(이 색인의 법령 ${indexLaws.length.toLocaleString()}개)에서 고르거나 '전체'로 검색하세요.`;
+  }
+  return `이 색인의 법령(${indexLaws.join(", ")}) 중에서 고르거나 '전체'로 검색하세요.`;
+}
+
+// 'unknown law filter …' (legalret/search/filters.py) as one line for a lawyer or a clerk: the law named (its
+// reading, or the full name of a short one), that nothing was searched, and what to do — a near name the index
+// holds (a link to search with it follows: showError), else the index's laws or 전체. (It had read "이 색인에 없는
+// 법령입니다: 형법", and "(혹시 근로기준법?)" for a near name the index lacks too.)
+function unknownLawKo(m) {
+  const [, , name, reading, close, notHereEither] = m;
+  const said = `법령 「${name}」${reading ? `(${reading})` : ""}${josa(reading || name, "은", "는")} 이 색인에 없어 검색하지 않았습니다.`;
+  if (close && !notHereEither) {
+    const names = close.split(", ");
+    return `${said} ${names.map((n) => `「${n}」`).join(" 또는 ")}${josa(names[names.length - 1], "을", "를")} 찾으셨나요?`;
+  }
+  const near = close ? ` 「${close}」${josa(close, "을", "를")} 찾으셨더라도 그 법령 역시 이 색인에 없습니다.` : "";
+  return `${said}${near} ${lawsToPick()}`;
+}
+
+// The laws of a law filter's did-you-mean that this index holds (none when the near name is not here either).
+function suggestedLaws(text) {
+  const m = text.match(/^unknown law filter (['"])(.+?)\1(?: \(.+?\))?: not in this index \(did you mean (.+?)\?\)$/s);
+  return m ? { written: m[2], laws: m[3].split(", ").filter((law) => indexLaws.includes(law)) } : { laws: [] };
+}
+
+// An error on the status line, in Korean. A filter the index cannot read is the request's problem, not a failure
+// ("오류:" is left off); its did-you-mean is a link to the same search with that law.
+function showError(text) {
+  const status = $("status");
+  const said = errorKo(text);
+  status.className = "error";
+  status.textContent = /^unknown (law|kind) filter/.test(text) ? said : "오류: " + said;
+  const { written, laws } = suggestedLaws(text);
+  for (const law of laws) {
+    const p = new URLSearchParams(location.search);
+    const names = (p.get("law") || "").split(",").map((n) => n.trim());
+    const at = names.indexOf(written);  // (민법,형법: only the name the index lacks is replaced)
+    p.set("law", at >= 0 ? names.map((n, i) => (i === at ? law : n)).filter(Boolean).join(",") : law);
+    const link = el("a", "did-you-mean", `「${law}」${josa(law, "으로", "로")} 검색`);
+    link.href = "/?" + p.toString();
+    status.append(" ", link);
+  }
+}
 
 function modeLabel(mode) {
   const option = Array.from($("mode").options).find((o) => o.value === mode);
@@ -462,7 +528,7 @@ async function search(pushState) {
       return;
     }
     if (seq !== searchSeq) return;  // aborted or overtaken by a later search
-    status.className = "error"; status.textContent = "오류: " + errorKo(e.message);
+    showError(e.message);
   } finally {
     clearInterval(tick);
     if (inFlight === ctrl) inFlight = null;
@@ -479,8 +545,8 @@ function fillSelect(select, values) {
   for (const v of values) { const o = el("option", null, v); o.value = v; select.appendChild(o); }
 }
 
-// Options added for a URL value the page does not offer (k=3, a law this index lacks): marked, and removed again
-// when the URL no longer names them, so the selects look as a fresh load of the current URL would.
+// Options added for a URL value the page does not offer (k=3, 민법,상법): marked, and removed again when the URL no
+// longer names them, so the selects look as a fresh load of the current URL would.
 const FILTERS = ["law", "kind", "mode", "k"];
 
 function setSelect(select, value) {
@@ -502,20 +568,68 @@ function setSelect(select, value) {
   select.value = value;
 }
 
-// The page as a fresh load of the current URL shows it: every field from the URL or its default. True when the
-// URL has a query to search for.
+// A law or kind filter as its select shows it: only names of ``known`` (the index's), never another — a link's
+// law=형법 on a 민법+상법 index had been added to the list as if the index held it. One name is selected; several
+// (민법,상법) are one marked option naming them, as k=3 is. Returns the text to ask the server about when a name is
+// not one of ``known`` (民法, 근기법, 형법: /api/filters reads it as the search would), the select left at 전체.
+function setFilter(select, value, known) {
+  for (const o of Array.from(select.options)) if (o.dataset.fromUrl) o.remove();
+  const names = [...new Set((value || "").split(",").map((n) => n.trim()).filter(Boolean))];
+  select.value = "";
+  if (!names.length) return null;
+  if (!names.every((n) => known.includes(n))) return names.join(",");
+  const wanted = names.join(",");
+  if (!Array.from(select.options).some((o) => o.value === wanted)) {  // several names (or a law the list lacks)
+    const o = el("option", null, names.join(", "));
+    o.value = wanted; o.dataset.fromUrl = "1";
+    select.appendChild(o);
+  }
+  select.value = wanted;
+  return null;
+}
+
+// The page as a fresh load of the current URL shows it: every field from the URL or its default. Returns the filters
+// the page could not read itself ({law: "民法"}), for the server to read.
 function fromUrl() {
   const p = new URLSearchParams(location.search);
   $("q").value = p.get("q") || "";
-  for (const name of FILTERS) setSelect($(name), p.get(name));
+  for (const name of ["mode", "k"]) setSelect($(name), p.get(name));
+  const unread = {};
+  for (const [name, known] of [["law", indexLaws], ["kind", indexKinds]]) {
+    const value = setFilter($(name), p.get(name), known);
+    if (value) unread[name] = value;
+  }
   growBox(); showLengthNote();
-  return !!$("q").value.trim();
+  return unread;
 }
 
-// Back/Forward (and the first load): search for what the URL says, or show the empty page when it says nothing.
-function showUrl() {
-  if (fromUrl()) search(false);
-  else clearResults();
+// Back/Forward (and the first load): search for what the URL says, or show the empty page when it says nothing. A
+// filter the page cannot read itself is read by the server first: its own names selected (民法 → 민법), or — a law
+// the index lacks — one line saying so, and nothing searched (never every law under a filter that is not applied).
+async function showUrl() {
+  const unread = fromUrl();
+  const query = !!$("q").value.trim();
+  clearResults();
+  if (Object.keys(unread).length) {
+    const seq = searchSeq;
+    const ctrl = new AbortController();
+    inFlight = ctrl;
+    if (query) $("status").textContent = "검색 중…";
+    try {
+      const read = await api("/api/filters?" + new URLSearchParams(unread).toString(), ctrl.signal);
+      if (seq !== searchSeq) return;
+      if (read.law) setFilter($("law"), read.law.join(","), read.law);
+      if (read.kind) setFilter($("kind"), read.kind.join(","), read.kind);
+    } catch (e) {
+      if (seq !== searchSeq) return;  // Back/Forward again meanwhile
+      document.title = PAGE_TITLE;
+      showError(e.message);
+      return;
+    } finally {
+      if (inFlight === ctrl) inFlight = null;
+    }
+  }
+  if (query) search(false);
 }
 
 function init() {
@@ -553,6 +667,7 @@ async function start() {
   try {
     const meta = await api("/api/meta");
     fillSelect($("law"), meta.laws); fillSelect($("kind"), meta.kinds);
+    indexLaws = meta.laws; indexKinds = meta.kinds;
     maxQueryChars = meta.max_query_chars || null;
     // no vectors in this index: 의미 유사도 cannot run (종합 then fuses what there is: the server decides)
     if (!meta.dense) $("mode").querySelector('option[value="dense"]').disabled = true;
