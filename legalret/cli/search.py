@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import sys
 from pathlib import Path
 from typing import Any, List, Optional
@@ -32,6 +33,7 @@ import typer
 from rich.markup import escape
 from rich.text import Text
 from rich.table import Table
+from typer._click.exceptions import MissingParameter, NoSuchOption, UsageError
 from typer.core import TyperCommand
 
 from legalret.config import MAX_K, k_error, search_mode
@@ -56,6 +58,40 @@ class SearchCommand(TyperCommand):
                 param.help = modes_help()
         super().format_help(ctx, formatter)
 
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        """The command line parsed; a usage error it gives where the question itself begins with a dash
+        (``legalret search "-k"``, ``legalret search -x``: read as an option, which the shell's quotes cannot stop)
+        says how to search it: after ``--``, which ends the options (:func:`dash_hint`)."""
+        given = list(args)  # (the parser consumes the list it is given)
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as e:
+            hint = dash_hint(given, e)
+            if hint is None:
+                raise
+            raise UsageError(f"{e.format_message().rstrip('.')}; {hint}", ctx=e.ctx) from None
+
+
+def dash_hint(args: list[str], error: UsageError) -> str | None:
+    """How to search a question that begins with a dash, when ``args`` (``legalret search``'s) failed to parse with
+    ``error`` and one may be it: an option the command does not have (``-x``, ``-유치권``), or a first argument that
+    begins with a dash and left no question (``"-k"`` alone, or with no other words) or took the next option as its
+    value (``"-k" --index idx``). None when ``--`` was written (what follows it is never an option), and for an
+    option given a value beside a question (``-k many 유치권``: a bad value, not a question). The text is shown quoted
+    for a shell as needed (``-k``, ``'-유치권 성립'``)."""
+    if "--" in args:
+        return None
+    # (an unknown option close to one the command has, --jsn for --json, is a typo: click names the option meant)
+    unknown = error.option_name if isinstance(error, NoSuchOption) and not error.possibilities else None
+    dashed = next((a for a in args if unknown and a.startswith(unknown)), None)
+    first = args[0] if args and args[0].startswith("-") and args[0] != "-" else None  # ('-' alone reads stdin)
+    if dashed is None and first and (len(args) == 1 or args[1].startswith("-") or isinstance(error, MissingParameter)):
+        dashed = first
+    if dashed is None:
+        return None
+    return ("to search for text that begins with '-', write it after -- (options before it): "
+            f"legalret search -- {shlex.quote(dashed)}")
+
 
 def _default_index() -> Path:
     from legalret.config import default_index_dir
@@ -73,7 +109,8 @@ def search_command(
     kind: Optional[List[str]] = typer.Option(None, "--kind", help="Only these kinds: comma-separated (법률,시행령) or repeated."),
     # (the help is the retriever registry's, filled in by SearchCommand when shown; the Searcher checks the mode)
     mode: str = typer.Option("hybrid", "--mode", help="Search mode (listed from the retriever registry)."),
-    as_json: bool = typer.Option(False, "--json", help="JSON lines on stdout (one hit per line)."),
+    as_json: bool = typer.Option(False, "--json", help="JSON lines on stdout (one hit per line, with its relevance "
+                                 "0–100 and the answer's notices)."),
     explain: bool = typer.Option(False, "--explain", help="Show why each hit: each retriever's rank and score, the re-ranker's weightiest features and the earlier decisions that voted for it."),
 ) -> None:
     """Search the index: a table of rank, key, title, snippet (matched terms highlighted) and score.
@@ -108,6 +145,12 @@ def search_command(
             searcher.load(mode)  # the query encoder, while the other core starts Kiwi for the query's tokens
         results = searcher.search(query, k=k, mode=mode, laws=law, kinds=kind, explain=explain)
         res = search_response(results, mode, notices=searcher.notices)
+        from legalret.serve.wording import lawyer_view
+
+        # each hit's relevance (0–100), as a server's answer carries it: the API's own function with the API's inputs
+        # (legalret.serve.app's search), so that a pipe and a terminal's resident server print the same JSON
+        res["hits"] = lawyer_view(res["hits"], learned=mode == "hybrid" and searcher.ranker is not None,
+                                  notices=res["notices"])
     render(res["query"], res["mode"], [_strip_extras(h) for h in res["hits"]], res.get("notices", []),
            res.get("terms", []), as_json=as_json, explain=explain)
 
@@ -241,13 +284,14 @@ def _settings_differ(client, server_settings: dict | None) -> list[str]:
 
 
 #: What a server response adds for the page (legalret.serve.wording.lawyer_view and the citation): the CLI
-#: prints what an in-process search gives, whoever answered.
-PAGE_FIELDS = ("citation", "relevance", "signals", "contributions")
+#: prints what an in-process search gives, whoever answered. (``relevance`` is kept: an in-process search adds it
+#: too, and a script reading ``--json`` had no 0–100 number where the API gives one.)
+PAGE_FIELDS = ("citation", "signals", "contributions")
 
 
 def _strip_extras(hit: dict[str, Any]) -> dict[str, Any]:
-    """A response hit as ``Hit.to_dict(with_text=True)`` gives it: the page's fields dropped, precedents kept
-    only when there are some (explain), without the page's excerpt."""
+    """A response hit as ``Hit.to_dict(with_text=True)`` gives it, with its ``relevance``: the page's fields dropped,
+    precedents kept only when there are some (explain), without the page's excerpt."""
     out = {key: value for key, value in hit.items() if key not in PAGE_FIELDS and (key != "precedents" or value)}
     if out.get("precedents"):
         out["precedents"] = [{k: v for k, v in p.items() if k != "excerpt"} for p in out["precedents"]]
@@ -256,12 +300,16 @@ def _strip_extras(hit: dict[str, Any]) -> dict[str, Any]:
 
 def render(query: str, mode: str, hits: list[dict[str, Any]], notices: list[str], terms: list[str], *,
            as_json: bool = False, explain: bool = False) -> None:
-    """Print hits (``Hit.to_dict(with_text=True)`` dicts) as JSON lines or a table — the same either way."""
-    for note in dict.fromkeys(notices):  # each note once
+    """Print hits (``Hit.to_dict(with_text=True)`` dicts) as JSON lines or a table — the same either way. Each JSON
+    line carries the answer's ``notices`` (the API's list of strings, each once): the ``note:`` lines go to stderr,
+    and a script reading stdout alone had taken hits to an English question or an unknown law's citation for answers.
+    (On every line, not a line of their own: each line stays one hit, as every reader of ``--json`` takes it.)"""
+    notices = list(dict.fromkeys(notices))  # each note once
+    for note in notices:
         console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)  # one line each, at any width
     if as_json:
         for rank, hit in enumerate(hits, 1):
-            sys.stdout.write(json.dumps({"rank": rank, **hit}, ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps({"rank": rank, **hit, "notices": notices}, ensure_ascii=False) + "\n")
         return
     if not hits:
         console.print("no matching articles")

@@ -1,7 +1,7 @@
 """Exact article citations inside a query: ``민법 제750조``, ``상법 651조의2``, ``민법 750조 1항``, ``같은 법 제3조``.
 
 A query that names an article wants that article first, whatever BM25 or the encoder think. The finder
-recognises ``[제]N조[의M] [제]N항 [제]N호`` and looks for the law name written just before it (resolved
+recognises ``[제]N조[의M] [제]N항 [제]N호[의K]`` and looks for the law name written just before it (resolved
 with :class:`legalret.keys.LawNames`, so spacing, middle dots and ``구`` prefixes do not matter). A law
 carries over to the following numbers (``민법 제750조, 제751조``), ``같은 법`` / ``동법`` refer back, and
 a bare ``제N조`` uses ``default_law`` (the searcher passes the law filter when it names exactly one law).
@@ -13,8 +13,9 @@ and its higher end carries ``range_written`` so that the searcher and the citati
 cited before its range (``민법 제752조, 제750조 내지 제752조``) is listed once, where first written, carrying the
 range (the searcher lists 제751조, 제752조, 제750조).
 A law name followed by a bare number is a citation too, the way people type one (``민법 750`` → 민법 제750조,
-``상법 651의2``, ``민법750``), unless the number is a count, date, amount or case number (``민법 3년``,
-``2020다1234``) or is glued to a word that only ends with a law's name (``시민법750``).
+``상법 651의2``, ``민법750``; a paragraph and item after it are read as after 조: ``민법 750 1항``), unless the number
+is a count, date, amount or case number (``민법 3년``, ``2020다1234``) or is glued to a word that only ends with a
+law's name (``시민법750``).
 
 Usage::
 
@@ -25,6 +26,7 @@ Usage::
     [c.key for c in find_citations("상법 651조의2 질문의 효력", names)]   # ['상법 제651조의2']
     find_citations("민법 750조 1항", names)[0].paragraph                  # 1
     [c.key for c in find_citations("민법 750 손해배상", names)]          # ['민법 제750조']
+    str(find_citations("민법 750 1항 2호의2", names)[0])                 # '민법 제750조 제1항 제2호의2'
     [c.key for c in find_citations("민법750", names)]                    # ['민법 제750조']
 """
 
@@ -43,11 +45,15 @@ from legalret.text import normalize
 # A circled number ①–⑳ right after the article is its paragraph, as the statutes number them ("제250조 ③": 제3항) —
 # unless the query uses circled numbers otherwise too (an enumeration: _article_pattern).
 _CIRCLED = "\u2460-\u2473"  # ① … ⑳
+# An item, with its branch as the statutes number inserted items ("제1호의2", "제3호의 2": 제1호 and 제2호 stay where they
+# were): the branch had been dropped, and "제1호의2" read as 제1호 — another item. As for 조의N, a number followed by
+# 조, 항 or 호 is no branch.
+_ITEM = r"(?:제\s*)?(?P<item>\d{1,3})\s*호(?:\s*의\s*(?P<item_branch>\d{1,3})(?!\d|\s*[조항호]))?"
 _ARTICLE_FORM = (
     r"(?:제\s*)?(?<!\d)(?P<num>\d{1,12})\s*조(?!\s*(?:원|달러|엔|위안|건|개))"
     r"(?:\s*의\s*(?P<branch>\d{1,12})(?!\d|\s*[항호]))?"
     r"(?:\s*(?:의\s*)?(?:(?:제\s*)?(?P<para>\d{1,3})\s*항{circled}))?"
-    r"(?:\s*(?:의\s*)?(?:제\s*)?(?P<item>\d{1,3})\s*호)?"
+    r"(?:\s*(?:의\s*)?" + _ITEM + ")?"
 )
 _ARTICLE = re.compile(_ARTICLE_FORM.replace("{circled}", f"|(?P<circled>[{_CIRCLED}])"))
 _ARTICLE_PLAIN = re.compile(_ARTICLE_FORM.replace("{circled}", ""))  # circled numbers not read as paragraphs
@@ -55,9 +61,13 @@ _CIRCLED_CHAR = re.compile(f"[{_CIRCLED}]")
 # A bare number right after a law name ("민법 750", "상법 651의2", "민법750"): not part of a longer number, and
 # followed by the end, a space or punctuation, or a particle — never by a unit or a case-number letter (년, 원,
 # 개, 다 …). A number glued to a word is a citation only when that whole word is a law's name (_bare_citations).
+# A paragraph and an item after it are read as after 조 ("민법 750 1항" is 민법 제750조 제1항, as "민법 750조 1항" is:
+# the 1항 had been dropped, left as words to search, and the citation's paragraph never checked).
 _BARE_NUMBER = re.compile(
     r"(?<![\d.])(?:제\s*)?(?P<num>[1-9]\d{0,3})(?:\s*의\s*(?P<branch>[1-9]\d{0,2}))?(?!\s*[조항호])"
     r"(?=$|[\s;:?!)\]」』\"'”’]|[.,](?!\d)|(?:은|는|이|가|을|를|에|의|과|와|도|만)(?![가-힣]))"
+    r"(?:\s*(?:의\s*)?(?:제\s*)?(?P<para>\d{1,3})\s*항)?"
+    r"(?:\s*(?:의\s*)?" + _ITEM + ")?"
 )
 _MORE_BARE = re.compile(r"\s*(?:,|·|ㆍ|및|와|과)\s*")  # between two bare numbers of one law: "민법 750, 751"
 _SAME_LAW = re.compile(r"(?:같은\s*법|동\s*법)(?:\s*시행령)?\s*$")
@@ -71,7 +81,12 @@ _PARTICLE_END = re.compile(r"(?:상|의|은|는|이|가|을|를|에|에서|과|�
 # More paragraphs of the article just cited: "제8조 제1항 및 제5항", "제1항, 제2항", "제1항, 같은 조 제5항".
 _MORE_PARAGRAPHS = re.compile(r"(?:\s*(?:,|·|ㆍ|및|와|과|또는)\s*)+(?:같은\s*조\s*)?(?:(?:제\s*)?(?P<para>\d{1,3})\s*항(?!\s*\d)"
                               f"|(?P<circled>[{_CIRCLED}]))"
-                              r"(?:\s*(?:제\s*)?(?P<item>\d{1,3})\s*호)?")
+                              r"(?:\s*" + _ITEM + ")?")
+
+
+def _item(m: re.Match) -> tuple[int | None, int]:
+    """The item and its branch a match of :data:`_ITEM` names: ``제3호`` (3, 0), ``제1호의2`` (1, 2); (None, 0) for none."""
+    return (int(m["item"]), int(m["item_branch"] or 0)) if m["item"] else (None, 0)
 
 
 def _paragraph(m: re.Match) -> int | None:
@@ -116,6 +131,8 @@ class QueryCitation:
     branch: int = 0
     paragraph: int | None = None
     item: int | None = None
+    #: the item's branch: 2 for 제1호의2 (``item`` 1), 0 for a plain 제N호
+    item_branch: int = 0
     raw: str = ""  # the cited text as written (law name included when written)
     start: int = 0  # span of ``raw`` in the query
     end: int = 0
@@ -138,7 +155,7 @@ class QueryCitation:
         if self.paragraph:
             s += f" 제{self.paragraph}항"
         if self.item:
-            s += f" 제{self.item}호"
+            s += f" 제{self.item}호" + (f"의{self.item_branch}" if self.item_branch else "")
         return s
 
 
@@ -197,9 +214,9 @@ def find_citations(query: str, law_names: LawNames, default_law: str | None = No
     dropped with its range, and the search listed 제752조 and 제750조 alone; then kept at the first mention, it listed
     제751조, 제752조, 제750조.) Two ranges ending at one article keep the wider (the lower start)."""
     out: list[QueryCitation | None] = []
-    at: dict[tuple, int] = {}  # (key, paragraph, item) → its place in ``out``
+    at: dict[tuple, int] = {}  # (key, paragraph, item, item's branch) → its place in ``out``
     for cite in _every_citation(citation_forms(normalize(query)), law_names, default_law):
-        ident = (cite.key, cite.paragraph, cite.item)
+        ident = (cite.key, cite.paragraph, cite.item, cite.item_branch)  # (제1호 and 제1호의2 are two items)
         i = at.get(ident)
         if i is None:
             at[ident] = len(out)
@@ -242,22 +259,39 @@ def _bare_citations(query: str, law_names: LawNames) -> list[QueryCitation]:
             continue
         if before[-1].isalpha() and start and before[start - 1].isalnum():
             continue  # glued to a word that only ends with a law's name
-        out.append(QueryCitation(law=law, number=int(m["num"]), branch=int(m["branch"] or 0),
-                                 raw=query[start : m.end()].strip(), start=start, end=m.end()))
-        end = m.end()  # "민법 750, 751": the numbers listed after it are the same law's (751 had been dropped)
+        end = _bare_citation(query, m, law, start, out)
+        # "민법 750, 751": the numbers listed after it are the same law's (751 had been dropped)
         for more in iter(lambda: _MORE_BARE.match(query, end), None):
             number = _BARE_NUMBER.match(query, more.end())
             if number is None:
                 break
-            out.append(QueryCitation(law=law, number=int(number["num"]), branch=int(number["branch"] or 0),
-                                     raw=query[number.start() : number.end()].strip(), start=number.start(),
-                                     end=number.end()))
-            end = number.end()
+            end = _bare_citation(query, number, law, number.start(), out)
     return out
 
 
+def _bare_citation(query: str, m: re.Match, law: str, start: int, out: list[QueryCitation]) -> int:
+    """Append the citation a :data:`_BARE_NUMBER` match ``m`` of ``law`` makes (its paragraph and item included) to
+    ``out``, and the further paragraphs written after it (``민법 750 1항 및 2항``, as after ``민법 제750조 제1항``);
+    return where they end."""
+    item, item_branch = _item(m)
+    cite = QueryCitation(law=law, number=int(m["num"]), branch=int(m["branch"] or 0), paragraph=_paragraph(m),
+                         item=item, item_branch=item_branch, raw=query[start : m.end()].strip(), start=start,
+                         end=m.end())
+    out.append(cite)
+    end = m.end()
+    if cite.paragraph is not None:
+        for more in iter(lambda: _MORE_PARAGRAPHS.match(query, end), None):
+            if more["circled"]:
+                break  # (a bare number reads no circled paragraph after it, so none after its 항 either)
+            item, item_branch = _item(more)
+            out.append(replace(cite, paragraph=_paragraph(more), item=item, item_branch=item_branch,
+                               raw=query[start : more.end()].strip(), end=more.end()))
+            end = more.end()
+    return end
+
+
 def _article_citations(query: str, law_names: LawNames, default_law: str | None) -> list[QueryCitation]:
-    """Citations written with 조 (``[제]N조[의M] [제]N항 [제]N호``), laws carried over and referred back."""
+    """Citations written with 조 (``[제]N조[의M] [제]N항 [제]N호[의K]``), laws carried over and referred back."""
     if "조" not in query:
         return []
     out: list[QueryCitation] = []
@@ -289,12 +323,14 @@ def _article_citations(query: str, law_names: LawNames, default_law: str | None)
         backwards = in_range and (first.number, first.branch) > (number, branch)
         if backwards and first.range_start is not None:
             in_range = backwards = False
+        item, item_branch = _item(m)
         cite = QueryCitation(
             law=law,
             number=number,
             branch=branch,
             paragraph=_paragraph(m),
-            item=int(m["item"]) if m["item"] else None,
+            item=item,
+            item_branch=item_branch,
             raw=query[start : m.end()].strip(),
             start=start,
             end=m.end(),
@@ -307,8 +343,9 @@ def _article_citations(query: str, law_names: LawNames, default_law: str | None)
             for more in iter(lambda: _MORE_PARAGRAPHS.match(query, end), None):
                 if more["circled"] and article is _ARTICLE_PLAIN:
                     break  # (an enumeration's circled number: no paragraph)
+                item, item_branch = _item(more)
                 out.append(QueryCitation(law=law, number=number, branch=branch, paragraph=_paragraph(more),
-                                         item=int(more["item"]) if more["item"] else None,
+                                         item=item, item_branch=item_branch,
                                          raw=query[start : more.end()].strip(), start=start, end=more.end()))
                 end = more.end()
         prev_law, prev_end = law, end

@@ -15,6 +15,7 @@ Every retriever reads the :class:`~legalret.search.retrievers.Query` made here.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Callable
 
 from legalret.config import MAX_QUERY_CHARS, query_cut_note  # one query limit and cut notice for every interface
@@ -72,6 +73,25 @@ def repaired_query(text: str) -> tuple[str, list[str]]:
                          f"searched for '{shown}' — retype the question if that is not it", *notes]
 
 
+#: A word of a query (letters and digits, joined by ``&``, ``.``, ``-``: M&A, U.S., COVID-19) …
+_WORD = re.compile(r"[^\W_]+(?:[&.\-][^\W_]+)*")
+#: … that is an acronym Korean legal text writes in Latin letters (CCTV, DNA, GPS, M&A, 5G, COVID-19): capitals and
+#: digits alone, 2 to 8 of them — longer, or with a small letter, it is an English word ("what", "POSSESSION").
+_ACRONYM = re.compile(r"[A-Z0-9]+(?:[&.\-][A-Z0-9]+)*")
+#: How many letters and digits an acronym has, at least and at most ("A" and "I" are English words).
+ACRONYM_CHARS = (2, 8)
+
+
+def acronyms_only(text: str) -> bool:
+    """Are the words of ``text`` that hold a letter all Latin acronyms (:data:`_ACRONYM`; full-width ones too: ＣＣＴＶ),
+    and is there one? Such a query (``CCTV``, ``M&A``) is not a question in English: Korean law text and the decisions
+    write these words in Latin letters, and telling it to ask in Korean would be wrong. A sentence in English ("what
+    is adverse possession", "WHAT IS A LIEN") has small letters, a one-letter word or a long word."""
+    words = [w for w in _WORD.findall(unicodedata.normalize("NFKC", text)) if any(ch.isalpha() for ch in w)]
+    low, high = ACRONYM_CHARS
+    return bool(words) and all(_ACRONYM.fullmatch(w) and low <= sum(ch.isalnum() for ch in w) <= high for w in words)
+
+
 #: The most Hanja words a notice shows.
 SHOWN_HANJA = 8
 
@@ -121,8 +141,10 @@ class QueryPreparer:
         if needed and self.vocabulary is not None:
             # (q.text: a query with no Korean gets the one notice saying legalret searches in Korean; one that cites an
             # article has Korean in its text — 제750조 — and is read as any other)
+            # (nor does a query of acronyms alone — CCTV, DNA, M&A: Korean statutes write them so, and it is no English
+            # question; the ordinary notice says if no article has them)
             q.notes.extend(coverage_notes(q.tokens, self.vocabulary, is_law=self._is_law, precedents=self.precedents,
-                                          text=None if cites else q.text))
+                                          text=None if cites or acronyms_only(q.text) else q.text))
         return q, cites, needed
 
     def _is_law(self, word: str) -> bool:
