@@ -11,6 +11,7 @@ Usage::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -152,13 +153,21 @@ def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list
 
 
 def missing_part(article: Article, cite: Any) -> str | None:
-    """The 제N항 (or 제N항 제M호, 제M호) ``cite`` names that ``article`` lacks, as a notice writes it; None when it has
-    them all (the search had checked the 항 only: 민법 제750조 제9호 passed as an exact citation)."""
+    """The 제N항 (or 제N항 제M호, 제M호, 제M호의K) ``cite`` names that ``article`` lacks, as a notice writes it; None
+    when it has them all (the search had checked the 항 only: 민법 제750조 제9호 passed as an exact citation)."""
     if cite.paragraph is not None and not paragraph_exists(article, cite.paragraph):
         return f"제{cite.paragraph}항"
-    if getattr(cite, "item", None) is not None and not item_exists(article, cite.paragraph, cite.item):
-        return f"제{cite.paragraph}항 제{cite.item}호" if cite.paragraph is not None else f"제{cite.item}호"
+    item, branch = getattr(cite, "item", None), getattr(cite, "item_branch", 0) or 0
+    if item is not None and not item_exists(article, cite.paragraph, item, branch):
+        # the 호의K named in full: a missing 제3호의2 had been said as "no 제3호", which the article may well have
+        named = item_name(item, branch)
+        return f"제{cite.paragraph}항 {named}" if cite.paragraph is not None else named
     return None
+
+
+def item_name(item: int, branch: int = 0) -> str:
+    """A 호 as a citation writes it: ``제2호``, ``제2호의2`` (``branch`` 0: no 의K)."""
+    return f"제{item}호의{branch}" if branch else f"제{item}호"
 
 
 def paragraph_exists(article: Article | None, paragraph: int) -> bool:
@@ -170,14 +179,28 @@ def paragraph_exists(article: Article | None, paragraph: int) -> bool:
     return paragraph in numbers or (paragraph == 1 and numbers == {None})
 
 
-def item_exists(article: Article | None, paragraph: int | None, item: int) -> bool:
-    """Whether ``article`` has 제``item``호 — in 제``paragraph``항 when one is named, else in any of its paragraphs
-    (제2호의2 counts as a 제2호 being there); False for a missing or deleted article (as :func:`paragraph_exists`)."""
+def item_exists(article: Article | None, paragraph: int | None, item: int, branch: int = 0) -> bool:
+    """Whether ``article`` has 제``item``호 (제``item``호의``branch`` with a ``branch``) — in 제``paragraph``항 when one is
+    named, else in any of its paragraphs; False for a missing or deleted article (as :func:`paragraph_exists`).
+
+    The branch is compared too: an inserted item is its own 호 (``2의2.`` in the item list), so 제2호의2 is not there
+    because 제2호 is, nor 제2호 because 제2호의2 is."""
     if article is None or article.deleted:
         return False
     paragraphs = [p for p in article.paragraphs
                   if paragraph is None or p.number == paragraph or (paragraph == 1 and p.number is None)]
-    return any(i.number.split("의")[0].strip() == str(item) for p in paragraphs for i in p.items)
+    return any(item_number(i.number) == (item, branch) for p in paragraphs for i in p.items)
+
+
+#: A stored 호 mark: ``2``, ``2의2`` (the ingesters write these; a stray ``.`` or spaces are read past all the same).
+_ITEM_MARK = re.compile(r"\s*(\d+)\s*(?:의\s*(\d+))?\s*\.?\s*")
+
+
+def item_number(mark: str) -> tuple[int, int] | None:
+    """(number, branch) of a stored 호 mark — ``"2의2"`` → (2, 2), ``"2"`` → (2, 0) — as :class:`QueryCitation`
+    holds ``item`` / ``item_branch``; None for a mark that is no numbered 호."""
+    m = _ITEM_MARK.fullmatch(mark or "")
+    return (int(m[1]), int(m[2] or 0)) if m else None
 
 
 def cited_range(cite: QueryCitation, data: Any) -> tuple[str, list[str]]:

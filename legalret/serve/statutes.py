@@ -190,8 +190,9 @@ def cited_parts(searcher: Any, written: str, article: Any) -> dict[str, Any]:
     """What an article request written with a 제N항 or 제N호 (``민법 제750조 제2항``) says of them — the article is
     answered either way, but a part it lacks had been dropped without a word. ``notices``: one line per missing part,
     worded as the search's notice (``cited article 민법 제750조 has no 제2항``); ``paragraph`` / ``paragraph_exists``
-    as ``check_citation`` gives them (and ``item`` / ``item_exists`` for a 호) — of the first part missing when the
-    key names several, else of the first named. Nothing but an empty ``notices`` for a plain key.
+    as ``check_citation`` gives them (and ``item`` / ``item_branch`` / ``item_exists`` for a 호: 2 / 0 for 제2호, 1 / 2
+    for 제1호의2) — of the first part missing when the key names several, else of the first named. Nothing but an
+    empty ``notices`` for a plain key.
 
     The key is read as :func:`~legalret.serve.statutes.find_article` read it (the query's citation rules)."""
     text = (written or "").strip()
@@ -205,9 +206,10 @@ def cited_parts(searcher: Any, written: str, article: Any) -> dict[str, Any]:
         one: dict[str, Any] = {}
         if c.paragraph is not None:
             one["paragraph"], one["paragraph_exists"] = c.paragraph, paragraph_exists(article, c.paragraph)
-        if c.item is not None:
-            one["item"] = c.item
-            one["item_exists"] = one.get("paragraph_exists", True) and item_exists(article, c.paragraph, c.item)
+        if c.item is not None:  # item_branch beside item: 제1호의2 is its own 호, and item 1 alone would read as 제1호
+            one["item"], one["item_branch"] = c.item, c.item_branch
+            one["item_exists"] = one.get("paragraph_exists", True) and item_exists(article, c.paragraph, c.item,
+                                                                                   c.item_branch)
         checked.append((one, missing_part(article, c)))  # (worded as the search words it)
     notices = [f"cited article {article.key} is deleted (삭제): it has no {missing}" if article.deleted else
                f"cited article {article.key} has no {missing}" for _, missing in checked if missing]
