@@ -373,14 +373,16 @@ def test_the_store_says_a_folder_of_other_files_is_no_index(tmp_path):
         current_generation(tmp_path / "empty")
 
 
-def test_a_build_says_what_it_leaves_out_of_the_measured_default():
+def test_a_build_says_what_it_leaves_out_of_the_measured_default(monkeypatch):
     """`index build all-acts-decrees --index DIR` (as the README first showed it) built without memories or query
-    adapter, silently: the build now says so, with the options; BM25 only (--model none) is asked for, no note."""
+    adapter, silently: the build now says so, with the options (this machine's archives when it has them: none here);
+    BM25 only (--model none) is asked for, no note."""
     from legalret.cli.index import _weaker_build_notes
 
+    monkeypatch.setattr("legalret.config.shared_data_dir", lambda: None)
     both = _weaker_build_notes(None, None, None)
     assert len(both) == 2 and both[0].startswith("no --precedents: the index gets no precedent memory")
-    assert "--precedents precedent-kr.zip --facts precedent-facts.zip" in both[0]
+    assert "add --precedents DECISIONS [--facts FACTS], as scripts/quickstart.sh does" in both[0]
     assert both[1].startswith("no --adapter") and "--adapter me5-small-legal-qmap" in both[1]
     assert _weaker_build_notes(None, Path("legalret/adapters/me5-small-legal-qmap"), ["p.zip"]) == []
     assert _weaker_build_notes("bundled:me5-small", None, ["p.zip"]) == []  # another encoder: its own adapter or none
@@ -483,3 +485,19 @@ def test_a_precedents_path_that_is_not_there_is_said_before_anything_is_read(tmp
             assert r.exit_code == 1 and isinstance(r.exception, LegalretError), r.output
             assert str(r.exception) == f"{option} {tmp_path / 'nope.zip'}: no such file or folder"
     assert not (tmp_path / "new").exists()
+
+
+def test_a_build_json_report_carries_its_notes(tmp_path):
+    """The notes a build prints on stderr (what it leaves out of the measured default) are in its --json report too:
+    a script reading stdout alone had no word of them."""
+    source = tmp_path / "a.jsonl"
+    source.write_text("".join(json.dumps(a.to_dict(), ensure_ascii=False) + "\n" for a in sup.articles()), encoding="utf-8")
+    env = {"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "200"}
+    r = CliRunner().invoke(app, ["index", "build", str(source), "--index", str(tmp_path / "idx"), "--model",
+                                 str(sup.tiny_model_dir()), "--json"], env=env)
+    assert r.exit_code == 0, r.output
+    notes = json.loads(r.stdout.strip().splitlines()[-1])["notes"]
+    assert len(notes) == 1 and notes[0].startswith("no --precedents: the index gets no precedent memory")
+    r = CliRunner().invoke(app, ["index", "build", str(source), "--index", str(tmp_path / "bm25"), "--model", "none",
+                                 "--json"], env=env)
+    assert r.exit_code == 0 and json.loads(r.stdout.strip().splitlines()[-1])["notes"] == []

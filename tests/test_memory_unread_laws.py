@@ -81,14 +81,14 @@ def test_the_text_report_leaves_the_law_list_to_its_own_line(tmp_path):
 
 
 def test_the_command_names_the_shared_archives_when_this_machine_has_them(tmp_path, monkeypatch):
-    from legalret.memory.update import _decision_options
+    from legalret.memory.update import decision_options
 
     data = tmp_path / "data"
     (data / "precedents").mkdir(parents=True)
     monkeypatch.setattr("legalret.config.shared_data_dir", lambda: data)
-    assert _decision_options() == "--precedents DECISIONS [--facts FACTS]"  # no archive there
+    assert decision_options() == "--precedents DECISIONS [--facts FACTS]"  # no archive there
     (data / "precedents" / "precedent-kr.zip").write_bytes(b"PK")
-    assert _decision_options() == f"--precedents {data}/precedents/precedent-kr.zip"
+    assert decision_options() == f"--precedents {data}/precedents/precedent-kr.zip"
     (data / "precedents" / "precedent-facts.zip").write_bytes(b"PK")
-    assert _decision_options() == (f"--precedents {data}/precedents/precedent-kr.zip "
+    assert decision_options() == (f"--precedents {data}/precedents/precedent-kr.zip "
                                    f"--facts {data}/precedents/precedent-facts.zip")

@@ -319,7 +319,8 @@ def build_command(
     _check_sources_exist(facts, "--facts")
     loaded = load_articles(sources, law, kind, accept_uncertain)
     console.print(f"indexing {len(loaded.articles)} articles into {index}", highlight=False)
-    for note in _weaker_build_notes(model, adapter, precedents):
+    notes = _weaker_build_notes(model, adapter, precedents)
+    for note in notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     with _said_if_interrupted(index):
         report = pipeline.build(
@@ -330,7 +331,7 @@ def build_command(
             dense_weight=dense_weight, onnx_export=True, tokenizer=loaded.tokenizer, drop_memory=True,
         )
         _no_ctrl_c_in_teardown()
-        skipped = _print_report(report, as_json, loaded)
+        skipped = _print_report(report, as_json, loaded, notes)
     if skipped:
         raise typer.Exit(EXIT_FILES_SKIPPED)
 
@@ -339,6 +340,7 @@ def _weaker_build_notes(model: Optional[str], adapter: Optional[Path], precedent
     """What a build leaves out that the measured default has — said, since `legalret index build all-acts-decrees
     --index DIR` as the README first showed it built an index without memories or query adapter, without a word."""
     from legalret.index.encoders import NO_ENCODER
+    from legalret.memory.update import decision_options
 
     if model is not None and model.strip().lower() == NO_ENCODER:
         return []  # BM25 only, asked for
@@ -346,7 +348,7 @@ def _weaker_build_notes(model: Optional[str], adapter: Optional[Path], precedent
     if not precedents:
         notes.append("no --precedents: the index gets no precedent memory, and the memories find most of what people "
                      "ask (all-law dev holdings recall@10 0.447 by BM25 + dense alone, 0.806 with them); add "
-                     "--precedents precedent-kr.zip --facts precedent-facts.zip, as scripts/quickstart.sh does")
+                     f"{decision_options()}, as scripts/quickstart.sh does")  # (this machine's archives, when it has them)
     if adapter is None and model is None:
         notes.append("no --adapter: queries are embedded without the shipped query adapter the measured numbers use; "
                      "add --adapter me5-small-legal-qmap (the shipped one, found from any folder)")
@@ -523,7 +525,7 @@ def export_command(
     console.print(f"{index}: queries are embedded by the ONNX export at {path}", highlight=False, soft_wrap=True)
 
 
-def _print_report(report, as_json: bool, loaded: LoadedArticles) -> int:
+def _print_report(report, as_json: bool, loaded: LoadedArticles, notes: Optional[List[str]] = None) -> int:
     """The report (JSON on stdout, or the summary on stderr) and, when statute files were skipped whole, one last
     line on stderr saying so; returns how many were (the command then exits :data:`EXIT_FILES_SKIPPED`)."""
     skipped = len(loaded.skipped)
@@ -537,6 +539,8 @@ def _print_report(report, as_json: bool, loaded: LoadedArticles) -> int:
         d["warnings"] = loaded.warnings
         d["unread_articles"] = loaded.incomplete  # law → articles that could not be read (the law's others kept)
         d["files_skipped"] = skipped  # more than 0: the command exits 3
+        if notes is not None:  # (a build's: what it leaves out of the measured default, said on stderr too)
+            d["notes"] = notes
         sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
     else:
         _print_summary(report)

@@ -525,10 +525,10 @@ def note_unread_laws(citing: dict[str, int], holdings: int, index_dir: Path, pro
     why = f" ({'; '.join(problems)})" if problems else ""
     console.print(f"[yellow]precedent memory:[/] its decisions were read before {_named_laws(names)} "
                   f"joined this index, so {cite}{why}; to add the decisions citing {them}: legalret index add "
-                  f"{_decision_options(recorded)} --index {shlex.quote(str(index_dir))}", highlight=False, soft_wrap=True)
+                  f"{decision_options(recorded)} --index {shlex.quote(str(index_dir))}", highlight=False, soft_wrap=True)
 
 
-def _decision_options(recorded: Sequence[Any] = ()) -> str:
+def decision_options(recorded: Sequence[Any] = ()) -> str:
     """``--precedents … --facts …``: the memory's recorded archives (still there or not: where they were), else the
     shared data's archives when this machine has them (what the main job's memory is built from: a command to
     paste), else placeholders."""
