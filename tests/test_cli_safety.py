@@ -501,3 +501,15 @@ def test_a_build_json_report_carries_its_notes(tmp_path):
     r = CliRunner().invoke(app, ["index", "build", str(source), "--index", str(tmp_path / "bm25"), "--model", "none",
                                  "--json"], env=env)
     assert r.exit_code == 0 and json.loads(r.stdout.strip().splitlines()[-1])["notes"] == []
+
+
+def test_rollback_json_says_what_is_live(tmp_path):
+    """`index rollback --json` prints the outcome on stdout, as the other index commands do (it had no --json)."""
+    index = tmp_path / "idx"
+    pipeline.build(sup.articles(), index, model="none")
+    pipeline.add([sup.amended(sup.articles()[0], "바뀐 조문")], index, remove_missing=False)
+    env = {"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "200"}
+    r = CliRunner().invoke(app, ["index", "rollback", "--index", str(index), "--json"], env=env)
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out == {"index": str(index), "live": "gen-000001", "was": "gen-000002", "kept": ["gen-000001", "gen-000002"]}

@@ -103,8 +103,9 @@ def test_no_reread_names_the_laws_and_a_later_add_without_sources_fills_them_in(
     index = _civil_index(tmp_path, archives)
     report = pipeline.add(_statutes("형법"), index, reread_decisions=False)
     assert report.memory["laws_not_read"] == {"형법": 0} and "reread" not in report.memory
-    said = capsys.readouterr().err
-    assert "--no-reread-decisions" in said and f"--precedents {Path(archives.precedents[0]).resolve()}" in said
+    assert report.memory["reread_refused"] == ["--no-reread-decisions"]
+    said = capsys.readouterr().err  # (the archives are there: the plain add reads them)
+    assert "(--no-reread-decisions); to add the decisions citing it: legalret index add --index " in said
     # the record still lacks 형법: an add with nothing new reads the archives for it
     report = pipeline.add([], index)
     assert report.memory["reread"]["laws"] == ["형법"] and report.memory["precedents_added"] == 3
@@ -116,8 +117,12 @@ def test_a_changed_or_missing_archive_is_said_and_never_read(tmp_path, archives,
     extra.write_text(extra.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # one more byte: changed
     report = pipeline.add(_statutes("형법"), index)
     assert report.memory["laws_not_read"] == {"형법": 0} and "reread" not in report.memory
-    assert "changed since it was read" in capsys.readouterr().err
+    assert report.memory["reread_refused"] == [f"{Path(archives.precedents[0]).resolve()} changed since it was read"]
+    said = capsys.readouterr().err  # (the plain add would refuse again: the command names the archives)
+    assert f"to add the decisions citing it: legalret index add --precedents {Path(archives.precedents[0]).resolve()}" in said
     assert _memory(index)["items"] == 5  # the 민법 holdings alone
+    info = CliRunner().invoke(app, ["index", "info", "--index", str(index)], env=ENV).stdout
+    assert "changed since it was read" in info and "`legalret index add --precedents" in info
 
     os.remove(archives.facts[0])
     plan = reread_plan([SourceRecord.from_dict(d) for d in _memory(index)["sources"]], ["민법", "형법"])
@@ -157,7 +162,9 @@ def test_the_cli_records_the_options_and_index_info_shows_them(tmp_path, archive
     assert json.loads(r.stdout.strip().splitlines()[-1])["memory"]["laws_not_read"] == {"형법": 0}
     info = runner.invoke(app, ["index", "info", "--index", str(index)], env=ENV).stdout
     assert f"decisions read from: {Path(archives.precedents[0]).resolve()} (precedents)" in info
-    assert f"laws its decisions were not read for: 형법 — `legalret index add --index {index}`" in info
+    assert f"laws its decisions were not read for: 형법 — `legalret index add --index {index}` reads them" in info
+    as_json = json.loads(runner.invoke(app, ["index", "info", "--index", str(index), "--json"], env=ENV).stdout)
+    assert as_json["memory_laws_not_read"] == ["형법"]
 
     r = runner.invoke(app, ["index", "add", "--index", str(index), "--json"], env=ENV)
     assert r.exit_code == 0, r.output
@@ -165,3 +172,17 @@ def test_the_cli_records_the_options_and_index_info_shows_them(tmp_path, archive
     assert memory["reread"]["laws"] == ["형법"] and memory["precedents_added"] == 3
     assert "reading decisions, facts.jsonl again for the decisions citing 형법" in r.stderr
     assert "not read for" not in runner.invoke(app, ["index", "info", "--index", str(index)], env=ENV).stdout
+
+
+def test_the_unread_count_is_of_the_holdings_citing_the_law_once_re_resolved(tmp_path):
+    """A decision citing 민법 and 주택임대차보호법 is in a 민법 index's memory with its 민법 key alone; after the add of
+    주택임대차보호법 without reading again, its holdings cite the new law (re-resolved): the note counts them (it had
+    said 0, counted before the re-resolution)."""
+    decisions = tmp_path / "decisions"
+    shutil.copytree(MULTILAW / "precedents", decisions)
+    given = DecisionSources((str(decisions),))
+    index = tmp_path / "idx"
+    pipeline.build(_statutes("민법").articles, index, model="none", precedents=read_precedents(given.precedents),
+                   decision_sources=given)
+    report = pipeline.add(_statutes("주택임대차보호법"), index, reread_decisions=False)
+    assert report.memory["laws_not_read"] == {"주택임대차보호법": 3}  # 2017다4403 [2], 2018다3305 [1] and [2]

@@ -481,6 +481,7 @@ def _note_kept_tokenizer(index: Path, asked: Any) -> None:
 def rollback_command(
     index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory."),
     to: Optional[str] = typer.Option(None, "--to", help="Generation number (e.g. 3 or gen-000003); default: the one the live one was made from."),
+    as_json: bool = typer.Option(False, "--json", help="Print {index, live, was, kept} as JSON on stdout."),
 ) -> None:
     """Make an earlier (kept) generation live again; it is verified first."""
     from legalret.index.store import generations, live_generation, rollback
@@ -495,6 +496,9 @@ def rollback_command(
         "CURRENT was unreadable, so which generation was live is not known"
         + ("; this is the newest kept one that verifies" if to is None else ""))
     console.print(f"{index}: {name} is live ({was}); kept generations: {kept}", highlight=False)
+    if as_json:  # (as every other index command: a script reads the outcome from stdout)
+        sys.stdout.write(json.dumps({"index": str(index), "live": name, "was": live.name if broken is None else None,
+                                     "kept": [g.name for g in generations(index)]}, ensure_ascii=False) + "\n")
 
 
 @index_app.command("export")
@@ -600,12 +604,23 @@ def _settings_set(recorded: dict) -> str:
     return (" " + " ".join(shown)) if shown else ""
 
 
-def _print_decision_sources(out, memory: dict, laws: Any, index: Path) -> None:
-    """Where the memory's decisions were read from (an index built before the record says nothing), whether each
-    archive is still there unchanged, and the laws they were read without (the add that reads them again)."""
-    from legalret.memory.sources import SourceRecord, laws_not_read
+def _unread_plan(manifest: dict):
+    """The recorded decision archives of the index's memory and what an add would read again
+    (:func:`legalret.memory.sources.reread_plan`); ``([], None)`` for an index from before the record."""
+    from legalret.memory.sources import SourceRecord, reread_plan
 
-    records = [SourceRecord.from_dict(d) for d in memory.get("sources") or []]
+    memory = manifest.get("memory") if "memory" in manifest.get("parts", []) else None
+    records = [SourceRecord.from_dict(d) for d in (memory or {}).get("sources") or []]
+    return records, (reread_plan(records, manifest["laws"]) if records else None)
+
+
+def _print_decision_sources(out, manifest: dict, index: Path) -> None:
+    """Where the memory's decisions were read from (an index built before the record says nothing), whether each
+    archive is still there unchanged, and the laws they were read without — with the command that reads them: the
+    plain add when the archives can be read again, else one naming them (the plain add would refuse)."""
+    from legalret.memory.update import reread_command
+
+    records, plan = _unread_plan(manifest)
     if not records:
         return
     shown = []
@@ -613,18 +628,18 @@ def _print_decision_sources(out, memory: dict, laws: Any, index: Path) -> None:
         problem = r.problem()
         shown.append(f"{escape(r.path)} ({r.kind}{'; ' + escape(problem) if problem else ''})")
     out.print("decisions read from: " + ", ".join(shown), highlight=False)
-    unread = sorted(laws_not_read(records, laws))
-    if unread:
+    if plan.laws:
+        unread = sorted(plan.laws)
         more = f" and {len(unread) - 10} more" if len(unread) > 10 else ""
         out.print(f"[yellow]laws its decisions were not read for:[/] {', '.join(unread[:10])}{more} — "
-                  f"`legalret index add --index {index}` reads the archives again for them", highlight=False)
+                  f"`{escape(reread_command(records, plan, index))}` reads them", highlight=False)
 
 
 @index_app.command("info")
 def info_command(
     index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory."),
     verify: bool = typer.Option(False, "--verify", help="Check every file's sha256 against the manifest."),
-    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON on stdout, with `passage_runtime`: what embedded the passages."),
+    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON on stdout, with `passage_runtime`: what embedded the passages, and `memory_laws_not_read`: the laws its recorded decision archives were read without."),
 ) -> None:
     """Show what an index holds: encoder, passage runtime, tokenizer, fusion, counts, laws, stage timings."""
     from legalret.index.store import generations, live_generation, read_manifest, verify_files
@@ -644,7 +659,10 @@ def info_command(
     recorded = recorded_fingerprint(enc)
     runtime = {"runtime": recorded["runtime"], "assumed": bool(recorded.get("inferred"))} if recorded else None
     if as_json:
-        sys.stdout.write(json.dumps({**manifest, "passage_runtime": runtime}, ensure_ascii=False, indent=2) + "\n")
+        _, plan = _unread_plan(manifest)  # (null: the index does not record where its decisions came from)
+        sys.stdout.write(json.dumps({**manifest, "passage_runtime": runtime,
+                                     "memory_laws_not_read": sorted(plan.laws) if plan else None},
+                                    ensure_ascii=False, indent=2) + "\n")
         return
     from rich.console import Console
 
@@ -683,7 +701,7 @@ def info_command(
         out.print(f"precedent memory: {mem['items']} holdings of {mem['cases']} decisions "
                       f"({mem['case_numbers']} case numbers), decided {mem['decided_min']} … {mem['decided_max']}; "
                       f"BM25 {mem['bm25']}" + (", with vectors" if mem.get("dim") else ""), highlight=False)
-        _print_decision_sources(out, mem, manifest["laws"], index)
+        _print_decision_sources(out, manifest, index)
     else:
         out.print("precedent memory: none")
     facts = manifest.get("facts") if "facts" in manifest.get("parts", []) else None

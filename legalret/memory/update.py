@@ -320,11 +320,14 @@ class MemoryUpdate:
                                     "or give --precedents too): the facts are joined with the decisions' citations")
             return None  # nothing to keep consistent
         laws = live_laws(ctx)
+        unread = None
         if memory is not None and self.precedents is None and self.facts is None:
-            self._plan_reread(memory, ctx, laws)
+            unread = self._plan_reread(memory, ctx, laws)
         catalog = ArticleCatalog.from_articles(ctx.entries)
         out: dict[str, PrecedentMemory] = {}
         memory = self._update_holdings(memory, ctx, catalog, tokenizer, out)
+        if unread is not None and memory is not None:  # (counted once re-resolved: the holdings citing them now)
+            self._note_unread_laws(memory, *unread)
         self._update_facts(facts_memory, memory, ctx, catalog, tokenizer, out)
         # decisions given are recorded even when none was new (an index from before the record learns its archives);
         # otherwise an add that changed nothing records nothing: "unchanged", no generation written
@@ -346,20 +349,19 @@ class MemoryUpdate:
         memory.sources = now
         return True
 
-    def _plan_reread(self, memory: PrecedentMemory, ctx: PartsContext, laws: set[str]) -> None:
+    def _plan_reread(self, memory: PrecedentMemory, ctx: PartsContext, laws: set[str]) -> tuple | None:
         """Read the recorded archives again for the laws they were read without (an add of 형법 to a 민법+상법 index:
-        the decisions citing 형법 join, with their facts), or say why not (:meth:`_note_unread_laws`)."""
+        the decisions citing 형법 join, with their facts), or return what :meth:`_note_unread_laws` says instead (the
+        laws, why not, the command that reads them) once the memory is re-resolved."""
         if not memory.sources:  # an index from before the record: only what this add brought in can be told
             before = set(ctx.previous.column("laws")) if ctx.previous is not None else set()
-            self._note_unread_laws(memory, laws - before, [])
-            return
+            return laws - before, [], f"legalret index add {decision_options()} --index {_quoted(self.index_dir)}"
         plan = reread_plan(memory.sources, laws)
         if not plan.laws:
-            return
+            return None
         if not self.reread or not plan.ready:
-            problems = plan.problems or ["--no-reread-decisions"]
-            self._note_unread_laws(memory, plan.laws, problems)
-            return
+            self.info["reread_refused"] = plan.problems or ["--no-reread-decisions"]
+            return plan.laws, self.info["reread_refused"], reread_command(memory.sources, plan, self.index_dir)
         from legalret.precedents.facts import read_facts
         from legalret.precedents.parse import read_precedents
 
@@ -373,12 +375,12 @@ class MemoryUpdate:
                       f"{'it' if len(plan.laws) == 1 else 'they'} joined this index; --no-reread-decisions leaves them "
                       "out)[/]", highlight=False, soft_wrap=True)
 
-    def _note_unread_laws(self, memory: PrecedentMemory, unread: set[str], problems: list[str]) -> None:
+    def _note_unread_laws(self, memory: PrecedentMemory, unread: set[str], problems: list[str], command: str) -> None:
         """Laws of the index whose decisions the memory never read (``info["laws_not_read"]``: law → holdings that
         cite it), said once: the memory keeps only holdings citing an article of the index as it was when the
         decisions were read, so after adding 형법 it holds just the few that also cite 민법 or 상법 — and 형법
         questions get almost no votes until the decisions are read for it. ``problems``: why the recorded archives
-        were not read again."""
+        were not read again; ``command``: what reads them."""
         if not unread:
             return
         citing, holdings = dict.fromkeys(sorted(unread), 0), 0
@@ -388,8 +390,7 @@ class MemoryUpdate:
             for law in laws:
                 citing[law] += 1
         self.info["laws_not_read"] = citing
-        recorded = [r for r in memory.sources if r.kind == "facts" or not unread <= set(r.laws)]  # (what would be read)
-        note_unread_laws(citing, holdings, self.index_dir, problems, recorded)
+        note_unread_laws(citing, holdings, problems, command)
 
     def _open_holdings(self, previous: IndexData | None, tokenizer) -> PrecedentMemory | None:
         """The previous generation's holdings memory, or the old layout's read for migration (the one place)."""
@@ -513,19 +514,32 @@ def _named_laws(names: list[str], shown: int = 5) -> str:
     return ", ".join(names[:shown]) + more
 
 
-def note_unread_laws(citing: dict[str, int], holdings: int, index_dir: Path, problems: Sequence[str] = (),
-                     recorded: Sequence[Any] = ()) -> None:
+def reread_command(recorded: Sequence[Any], plan: RereadPlan, index_dir: Path) -> str:
+    """The command that reads the decisions for ``plan.laws``: ``legalret index add --index DIR`` when the recorded
+    archives can be read again (the add reads them itself), else one naming them (where they were: put back, or given
+    from where they are now)."""
+    if plan.ready:
+        return f"legalret index add --index {_quoted(index_dir)}"
+    wanted = [r for r in recorded if r.kind == "facts" or not plan.laws <= set(r.laws)]
+    return f"legalret index add {decision_options(wanted)} --index {_quoted(index_dir)}"
+
+
+def _quoted(path: Path | str) -> str:
+    return shlex.quote(str(path))
+
+
+def note_unread_laws(citing: dict[str, int], holdings: int, problems: Sequence[str], command: str) -> None:
     """Say which laws the precedent memory has read no decisions for (``holdings``: how many of its holdings cite any
     of them; see :meth:`MemoryUpdate._note_unread_laws`), why its recorded archives were not read again
-    (``problems``), and the command that reads them (the ``recorded`` archives, else the shared data's)."""
+    (``problems``), and the ``command`` that reads them."""
     names = list(citing)
     them = "it" if len(names) == 1 else "them"
     cite = (f"only {holdings} of its holdings cite {them} (those that also cite another law indexed then)" if holdings
             else f"none of its holdings cites {them}")
     why = f" ({'; '.join(problems)})" if problems else ""
     console.print(f"[yellow]precedent memory:[/] its decisions were read before {_named_laws(names)} "
-                  f"joined this index, so {cite}{why}; to add the decisions citing {them}: legalret index add "
-                  f"{decision_options(recorded)} --index {shlex.quote(str(index_dir))}", highlight=False, soft_wrap=True)
+                  f"joined this index, so {cite}{why}; to add the decisions citing {them}: {command}", highlight=False,
+                  soft_wrap=True)
 
 
 def decision_options(recorded: Sequence[Any] = ()) -> str:
