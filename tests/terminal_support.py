@@ -79,8 +79,10 @@ def in_pipe(args: list[str], env: dict, timeout: float = 300) -> tuple[int, str]
 
 
 def json_hits(output: str) -> list[tuple[str, float]]:
-    """``(key, score)`` of the JSON lines ``legalret search --json`` printed, scores rounded to 4 places."""
-    return [(h["key"], round(h["score"], 4)) for h in map(json.loads, (l for l in output.splitlines() if l.startswith("{")))]
+    """``(key, score)`` of the JSON lines ``legalret search --json`` printed, scores rounded to 4 places. A line that
+    is no hit is skipped: no hits is one line ``{"hits": 0, "notices": [...]}``, a failure ``{"error": ...}``."""
+    lines = map(json.loads, (l for l in output.splitlines() if l.startswith("{")))
+    return [(h["key"], round(h["score"], 4)) for h in lines if "key" in h]
 
 
 def notes(output: str) -> list[str]:

@@ -5,7 +5,9 @@
 * ``제1호의2`` (an inserted item) was read as 제1호 — another item;
 * ``CCTV`` alone got the "ask in Korean" notice meant for questions in English;
 * ``--json`` hits had no ``relevance`` (the API's have) and carried none of the notices the terminal prints;
-* ``legalret search "-k"`` was read as the option, and the error did not say how to search it (after ``--``).
+* ``legalret search "-k"`` was read as the option, and the error did not say how to search it (after ``--``) —
+  a hint then given for the command's own options too (``legalret search -k 3``: "legalret search -- -k"); those
+  are tests/test_search_cli_edges.py's.
 """
 
 from __future__ import annotations
@@ -190,12 +192,17 @@ def test_json_through_a_server_equals_in_process_notices_included(index):
 HINT = "to search for text that begins with '-', write it after -- (options before it): legalret search -- "
 
 
+def own_option_hint(option: str) -> str:
+    """The one line for one of the command's own options given without its value: the option missing its value
+    and a question that is the option's name cannot be told apart, so it says both."""
+    return (f"{option} needs a value; to search for the text '{option}' instead, write it after -- (options before "
+            f"it): legalret search -- {option}")
+
+
 @pytest.mark.parametrize("args, hint", [
-    (["-k"], "-k"),                                     # read as -k without its value
-    (["-k", "--index", "IDX"], "-k"),                   # -k took the next option as its value
-    (["-k", "3", "--index", "IDX"], "-k"),              # -k took 3, and no question is left
     (["-x", "--index", "IDX"], "-x"),                   # no such option
     (["-유치권 성립", "--index", "IDX"], "'-유치권 성립'"),  # (quoted for a shell)
+    (["-k 유치권", "--index", "IDX"], "'-k 유치권'"),      # -k with text glued on that is no number of hits
 ])
 def test_a_dash_first_query_error_says_how_to_search_it(index, args, hint):
     args = [str(index) if a == "IDX" else a for a in args]
@@ -205,16 +212,31 @@ def test_a_dash_first_query_error_says_how_to_search_it(index, args, hint):
     assert message.endswith("; " + HINT + hint) and "\n" not in message
 
 
+@pytest.mark.parametrize("args, option", [
+    (["-k"], "-k"),                                     # read as -k without its value
+    (["-k", "--index", "IDX"], "-k"),                   # -k took the next option as its value
+    (["--json", "-k"], "-k"),                           # (another option before it)
+    (["--index"], "--index"),
+])
+def test_an_own_option_without_its_value_and_no_question_says_both(index, args, option):
+    args = [str(index) if a == "IDX" else a for a in args]
+    r = runner.invoke(app, ["search", *args], env=ENV, standalone_mode=False)
+    assert isinstance(r.exception, UsageError), r.output
+    assert r.exception.format_message() == own_option_hint(option)
+
+
 @pytest.mark.parametrize("args", [
     ["유치권", "-k", "many", "--index", "IDX"],  # a bad value beside a question
     ["-k", "many", "유치권", "--index", "IDX"],  # (the option first, the question after it)
     ["유치권", "--jsn", "--index", "IDX"],       # a typo click names the option of ("Possible options: --json")
     ["유치권", "--index"],                       # an option at the end without its value
+    ["-k", "3", "--index", "IDX"],               # the command's own options, given their values: no question
 ])
 def test_other_usage_errors_get_no_such_hint(index, args):
     args = [str(index) if a == "IDX" else a for a in args]
     r = runner.invoke(app, ["search", *args], env=ENV, standalone_mode=False)
     assert isinstance(r.exception, UsageError) and HINT not in r.exception.format_message()
+    assert "needs a value; to search for the text" not in r.exception.format_message()
 
 
 def test_the_hinted_command_searches_the_dashed_text(index):
@@ -226,5 +248,5 @@ def test_the_hinted_command_searches_the_dashed_text(index):
     proc = subprocess.run([sys.executable, "-m", "legalret", "search", "-k"], capture_output=True, text=True,
                           timeout=120, env={**os.environ, **ENV})
     assert proc.returncode == 2 and proc.stdout == ""
-    assert proc.stderr == f"error: Option '-k' requires an argument; {HINT}-k\n"
+    assert proc.stderr == f"error: {own_option_hint('-k')}\n"
 

@@ -20,7 +20,8 @@ module             commands
 ``mcp``            ``legalret mcp``
 =================  =========================================================
 
-:class:`legalret.errors.LegalretError` raised by any command is printed as one red line, exit code 1.
+:class:`legalret.errors.LegalretError` raised by any command is printed as one red line, exit code 1. Every ``--help``
+keeps its options' names whole at any width (:func:`_keep_option_names_whole`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import typer
 from rich.markup import escape
 
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+from typer.core import TyperCommand, TyperGroup
 
 from legalret.errors import LegalretError
 from legalret.progress import console
@@ -44,6 +46,97 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _keep_option_names_whole() -> None:
+    """Make typer's option tables (``typer.rich_utils._print_options_panel``: the Arguments and Options panels of
+    every ``--help``) keep each option's name whole and let the help text wrap instead. Typer's table puts the long
+    name, the short one, the ``--no-`` name, its short one, the type and the help in six columns that rich squeezes
+    alike when they do not fit: at 80 columns (any pipe, a default terminal) ``legalret index add --help`` showed
+    ``--reread-decisio…  --no-reread-dec…`` and ``--accept-uncerta…`` — names no one can type from the help. Here the
+    ``--no-`` name goes under its option's name in the same cell (beside it, the two took half of 80 columns), the
+    name columns never wrap, and the type and help columns wrap in the width they leave. Idempotent; typer's own
+    table is printed when its layout is not the one this expects (another typer version)."""
+    from typer import rich_utils
+
+    print_panel = rich_utils._print_options_panel
+    if getattr(print_panel, "names_whole", False):
+        return
+
+    def _print_options_panel(*, console, **kwargs) -> None:
+        print_panel(console=_WholeNames(console), **kwargs)
+
+    _print_options_panel.names_whole = True
+    rich_utils._print_options_panel = _print_options_panel
+
+
+class _WholeNames:
+    """The console typer prints an options panel on, whose table is laid out again (:func:`_names_whole`)."""
+
+    def __init__(self, console) -> None:
+        self._console = console
+
+    def __getattr__(self, name: str):
+        return getattr(self._console, name)
+
+    def print(self, *objects, **kwargs) -> None:
+        self._console.print(*map(_names_whole, objects), **kwargs)
+
+
+def _names_whole(panel):
+    """``panel`` (typer's options panel) with its table's name cells stacked and never wrapped (see
+    :func:`_keep_option_names_whole`); anything else, or a table of another shape, as it is."""
+    import copy
+
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    table = panel.renderable if isinstance(panel, Panel) else None
+    # typer's columns: [required marker], long name, short name, --no- name, its short name, type, help
+    if not isinstance(table, Table) or len(table.columns) not in (6, 7):
+        return panel
+    cells = [list(column.cells) for column in table.columns]
+    *required, long, short, no_long, no_short, types, helps = cells
+    if not all(isinstance(cell, Text) for column in (long, short, no_long, no_short) for cell in column):
+        return panel
+
+    def stacked(name: Text, no_name: Text) -> Text:
+        return Text("\n").join([t for t in (name, no_name) if t.plain]) if no_name.plain else name
+
+    out = copy.copy(table)  # (typer's box, padding and styles)
+    out.columns, out.rows = [], []
+    for _ in required:
+        out.add_column(no_wrap=True)
+    out.add_column(no_wrap=True, overflow="fold")  # (fold, not "…", should a name alone not fit the screen)
+    out.add_column(no_wrap=True, overflow="fold")
+    # the type and the help wrap: rich narrows the widest of them first, the help, to what the names leave (a ratio
+    # giving the help all of it had left it one column wide at 50 columns, the types kept whole beside it)
+    out.add_column(overflow="fold")
+    out.add_column(overflow="fold")
+    for i in range(len(long)):
+        out.add_row(*(column[i] for column in required), stacked(long[i], no_long[i]), stacked(short[i], no_short[i]),
+                    types[i], helps[i])
+    panel = copy.copy(panel)
+    panel.renderable = out
+    return panel
+
+
+def _names_whole_in(format_help):
+    """``format_help`` (typer's command's or group's) after :func:`_keep_option_names_whole`: done when a help is
+    shown, not when the CLI is imported — ``typer.rich_utils`` costs ~0.1 s that a search does not pay."""
+
+    def format_help_names_whole(self, ctx, formatter) -> None:
+        _keep_option_names_whole()
+        return format_help(self, ctx, formatter)
+
+    format_help_names_whole.names_whole = True
+    return format_help_names_whole
+
+
+for _cls in (TyperCommand, TyperGroup):
+    if not getattr(_cls.format_help, "names_whole", False):  # (once, should this module be imported again)
+        _cls.format_help = _names_whole_in(_cls.format_help)
 
 _MODULES = ("ingest", "fixtext", "corpus", "model", "index", "search", "pairs", "train", "bench", "doctor", "serve", "server", "mcp")
 for _name in _MODULES:

@@ -3,7 +3,7 @@
 Examples::
 
     legalret search "유치권 간접점유" --index idx/ -k 10 --law 민법,상법 --mode hybrid --explain
-    legalret search "상법 651조의2" --json                          # JSON lines on stdout
+    legalret search "상법 651조의2" --json                          # JSON lines on stdout (no hits: one, the notices)
     legalret search - < scenario.txt                                 # the question from stdin, line breaks and all
     LEGALRET_SERVER=http://127.0.0.1:8000 legalret search "유치권 간접점유"   # answered by `legalret serve`
 
@@ -33,7 +33,7 @@ import typer
 from rich.markup import escape
 from rich.text import Text
 from rich.table import Table
-from typer._click.exceptions import MissingParameter, NoSuchOption, UsageError
+from typer._click.exceptions import BadParameter, NoSuchOption, UsageError
 from typer.core import TyperCommand
 
 from legalret.config import MAX_K, k_error, search_mode
@@ -61,36 +61,87 @@ class SearchCommand(TyperCommand):
     def parse_args(self, ctx, args: list[str]) -> list[str]:
         """The command line parsed; a usage error it gives where the question itself begins with a dash
         (``legalret search "-k"``, ``legalret search -x``: read as an option, which the shell's quotes cannot stop)
-        says how to search it: after ``--``, which ends the options (:func:`dash_hint`)."""
+        says how to search it: after ``--``, which ends the options (:func:`with_dash_hint`)."""
         given = list(args)  # (the parser consumes the list it is given)
         try:
             return super().parse_args(ctx, args)
         except UsageError as e:
-            hint = dash_hint(given, e)
-            if hint is None:
+            message = with_dash_hint(given, e, self.get_params(ctx))
+            if message is None:
                 raise
-            raise UsageError(f"{e.format_message().rstrip('.')}; {hint}", ctx=e.ctx) from None
+            raise UsageError(message, ctx=e.ctx) from None
 
 
-def dash_hint(args: list[str], error: UsageError) -> str | None:
-    """How to search a question that begins with a dash, when ``args`` (``legalret search``'s) failed to parse with
-    ``error`` and one may be it: an option the command does not have (``-x``, ``-유치권``), or a first argument that
-    begins with a dash and left no question (``"-k"`` alone, or with no other words) or took the next option as its
-    value (``"-k" --index idx``). None when ``--`` was written (what follows it is never an option), and for an
-    option given a value beside a question (``-k many 유치권``: a bad value, not a question). The text is shown quoted
-    for a shell as needed (``-k``, ``'-유치권 성립'``)."""
+#: What follows a hint's text: the command that searches a question beginning with a dash.
+AFTER_DASHES = "write it after -- (options before it): legalret search -- {}"
+
+
+def with_dash_hint(args: list[str], error: UsageError, params) -> str | None:
+    """``error``'s message (``args``, ``legalret search``'s, failed to parse with it) saying how to search a question
+    that begins with a dash, where one may be it; None where none can. ``params`` are the command's (its options'
+    names: a word that is one of them is the option, whatever else it might have been).
+
+    * an option the command does not have (``-x``, ``-유치권``): "…; to search for text that begins with '-', write it
+      after -- …" — but not a near miss click names the option meant for (``--jsn``: a typo of ``--json``);
+    * one of the command's own options without its value, and no question (``"-k"`` alone, ``--json -k``, ``"-k"
+      --index idx``, where -k took ``--index`` for its value): the option missing its value and the text
+      ``-k`` cannot be told apart, so the one line says both: "-k needs a value; to search for the text '-k'
+      instead, write it after -- …";
+    * a short option with text glued on that is no value of it, alone (``"-k 유치권"``, ``-kiwi``): the hint.
+
+    None when ``--`` was written (what follows it is never an option), and for the command's own options given
+    their values (``legalret search -k 3``, ``--json``, ``--index DIR``: a missing question, click's "Missing
+    argument"; the hint had offered ``legalret search -- -k``, dropping the 3), or a bad value beside a question
+    (``-k many 유치권``). The text is shown quoted for a shell as needed (``-k``, ``'-유치권 성립'``)."""
     if "--" in args:
         return None
+    message = error.format_message().rstrip(".")
+    hint = "to search for text that begins with '-', " + AFTER_DASHES
     # (an unknown option close to one the command has, --jsn for --json, is a typo: click names the option meant)
     unknown = error.option_name if isinstance(error, NoSuchOption) and not error.possibilities else None
     dashed = next((a for a in args if unknown and a.startswith(unknown)), None)
-    first = args[0] if args and args[0].startswith("-") and args[0] != "-" else None  # ('-' alone reads stdin)
-    if dashed is None and first and (len(args) == 1 or args[1].startswith("-") or isinstance(error, MissingParameter)):
-        dashed = first
-    if dashed is None:
+    if dashed is not None:
+        return f"{message}; {hint.format(shlex.quote(dashed))}"
+    lone, glued, words = _read_options(args, params)
+    if words or len(lone) + len(glued) != 1:
         return None
-    return ("to search for text that begins with '-', write it after -- (options before it): "
-            f"legalret search -- {shlex.quote(dashed)}")
+    if lone:
+        (name,) = lone
+        return (f"{name} needs a value; to search for the text '{name}' instead, "
+                + AFTER_DASHES.format(shlex.quote(name)))
+    (word,) = glued
+    param = getattr(error, "param", None)
+    if isinstance(error, BadParameter) and param is not None and word[:2] in param.opts:  # (-k3 parses: no question)
+        return f"{message}; {hint.format(shlex.quote(word))}"
+    return None
+
+
+def _read_options(args: list[str], params) -> tuple[list[str], list[str], list[str]]:
+    """``args`` read with the command's own options (``params``) as click reads them: (its options that take a value
+    and were given none — at the end, or before another of its options, which click then took for the value —, its
+    short options with text glued on — ``-k3``, ``-kiwi`` —, the other words: the question's)."""
+    options = [p for p in params if getattr(p, "param_type_name", None) == "option"]
+    takes_value = {name for p in options if not (p.is_flag or p.count) for name in p.opts}
+    names = {name for p in options for name in (*p.opts, *p.secondary_opts)}
+
+    def own(word: str) -> bool:  # one of the options, or a long one with its value (--top-k=3)
+        return word in names or (word.startswith("--") and word.split("=", 1)[0] in names)
+
+    lone, glued, words = [], [], []
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word in takes_value:
+            if i + 1 < len(args) and not own(args[i + 1]):
+                i += 1  # (its value)
+            else:
+                lone.append(word)
+        elif word[:2] in takes_value and not word.startswith("--") and len(word) > 2:
+            glued.append(word)
+        elif not own(word):
+            words.append(word)
+        i += 1
+    return lone, glued, words
 
 
 def _default_index() -> Path:
@@ -110,7 +161,7 @@ def search_command(
     # (the help is the retriever registry's, filled in by SearchCommand when shown; the Searcher checks the mode)
     mode: str = typer.Option("hybrid", "--mode", help="Search mode (listed from the retriever registry)."),
     as_json: bool = typer.Option(False, "--json", help="JSON lines on stdout (one hit per line, with its relevance "
-                                 "0–100 and the answer's notices)."),
+                                 "0–100 and the answer's notices; no hits: one line, {\"hits\": 0, \"notices\": …})."),
     explain: bool = typer.Option(False, "--explain", help="Show why each hit: each retriever's rank and score, the re-ranker's weightiest features and the earlier decisions that voted for it."),
 ) -> None:
     """Search the index: a table of rank, key, title, snippet (matched terms highlighted) and score.
@@ -303,11 +354,15 @@ def render(query: str, mode: str, hits: list[dict[str, Any]], notices: list[str]
     """Print hits (``Hit.to_dict(with_text=True)`` dicts) as JSON lines or a table — the same either way. Each JSON
     line carries the answer's ``notices`` (the API's list of strings, each once): the ``note:`` lines go to stderr,
     and a script reading stdout alone had taken hits to an English question or an unknown law's citation for answers.
-    (On every line, not a line of their own: each line stays one hit, as every reader of ``--json`` takes it.)"""
+    (On every line, not a line of their own beside the hits: each line stays one hit, as every reader of ``--json``
+    takes it.) No hits is one line, ``{"hits": 0, "notices": [...]}`` — no ``key`` or ``rank``, which no reader takes
+    for a hit: stdout had been empty, why nothing was found (``민법 제9999조``: not in this index) on stderr alone."""
     notices = list(dict.fromkeys(notices))  # each note once
     for note in notices:
         console.print(f"[yellow]note:[/] {escape(note)}", highlight=False, soft_wrap=True)  # one line each, at any width
     if as_json:
+        if not hits:
+            sys.stdout.write(json.dumps({"hits": 0, "notices": notices}, ensure_ascii=False) + "\n")
         for rank, hit in enumerate(hits, 1):
             sys.stdout.write(json.dumps({"rank": rank, **hit, "notices": notices}, ensure_ascii=False) + "\n")
         return
