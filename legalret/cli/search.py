@@ -201,7 +201,7 @@ def search_command(
         # each hit's relevance (0–100), as a server's answer carries it: the API's own function with the API's inputs
         # (legalret.serve.app's search), so that a pipe and a terminal's resident server print the same JSON
         res["hits"] = lawyer_view(res["hits"], learned=mode == "hybrid" and searcher.ranker is not None,
-                                  notices=res["notices"])
+                                  notices=res["notices"], terms=res.get("terms"))
     render(res["query"], res["mode"], [_strip_extras(h) for h in res["hits"]], res.get("notices", []),
            res.get("terms", []), as_json=as_json, explain=explain)
 

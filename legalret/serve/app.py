@@ -599,7 +599,7 @@ def _search(gen, q, k, law, kind, mode, explain, t0) -> dict[str, Any]:
     body = search_response(results, mode, notices=s.notices, generation=gen.name)
     # relevance 0–100, Korean retriever names, the re-ranker's reasons as bars (legalret.serve.wording)
     body["hits"] = lawyer_view(body["hits"], learned=mode == "hybrid" and s.ranker is not None,
-                               notices=body.get("notices") or [])
+                               notices=body.get("notices") or [], terms=body.get("terms"))
     # from the text searched (cut at MAX_QUERY_CHARS): a case number past the cut had been listed as searched
     searched, _ = s.prepare.readable(q)
     body["decisions"] = [d for d in decisions_json(searched, s) if d["known"]]  # (an unknown one has its notice)

@@ -7,7 +7,8 @@ Added to each hit of ``/api/search`` (``explain=1`` for the last three):
                    (hybrid), else the score as a share of the answer's best; 100 for an exact citation;
                    never negative (a re-ranker score is a logit: −3 means "unlikely", not "minus three");
                    None when the scores carry no such meaning — also when none of the query's words occurs
-                   in the index (the hits are the nearest guesses: the notice says so)
+                   in the index (the hits are the nearest guesses: the notice says so), and when the query only
+                   cites laws the index lacks (``근로기준법 제2조`` on a 민법+상법 index: :func:`absent_law_guesses`)
 ``signals``        each retriever's rank in Korean — 조문 본문 일치 3위, 의미 유사도 순위 밖, 유사 판례 투표 1위
 ``contributions``  what moved the article up or down in the re-ranker, grouped by retriever, largest first,
                    with ``share`` (of the largest, 0–1) for a bar and ``direction`` (+1 up, −1 down)
@@ -65,12 +66,29 @@ _HEADING = re.compile(
     r"\s*(?:[가-하]\.\s*)?)")
 
 
+#: The notices of a citation naming a law this index lacks (legalret.search.citations.unresolved_citations), anchored on
+#: the leading words the page's translations use too (static/app.js): the citation as written, quoted, then the law.
+#: (A law this index has but with an article it lacks — "cited article 민법 제9999조 is not in this index" — is not one:
+#: its neighbours are in the index. Nor is a typo whose suggestion this index has: "did you mean 민법?" alone.)
+_ABSENT_LAW = (
+    re.compile(r"^'(?P<cited>.+?)': (?!no law is named)(?P<law>.+?) is not in this index"),  # 근기법 (근로기준법) …
+    re.compile(r"^'(?P<cited>.+?)': no law is named (?P<law>.+?) \(did you mean (?P<full>.+?)\? it is not in this index\)"),
+    re.compile(r"^'(?P<cited>.+?)': the Constitution \((?P<law>[^)]+)\) is not in the statutes mirror"),
+)
+#: Words a request wraps around a citation (as the search's tokens write them: 알려줘 → 알리, 보여줘 → 보이, 에 따른 →
+#: 따르): they ask for the cited article — its text, an explanation of it — and name no subject the index could answer.
+#: "형법 제250조 관련 판례 알려줘" has nothing else. (Words of legal substance stay content, even beside a citation:
+#: 요건, 효과, 취지, 해고, 보증금 — a hit found through them keeps its number.)
+REQUEST_WORDS = frozenset({"내용", "조문", "법조문", "조항", "규정", "원문", "전문", "해당", "부분", "설명", "의미", "해석",
+                           "요약", "정의", "관련", "판례", "알리", "보이", "궁금하", "따르"})
+
 #: The signals that find a hit through the query's own words (or its citation): not the dense list's nearest guess, nor
 #: the facts memory, whose character n-grams match pieces of words ("가가" in "가가가가").
 WORD_SIGNALS = frozenset({"citation", "bm25", "memory", "profile"})
 
 
-def lawyer_view(hits: list[dict[str, Any]], *, learned: bool, notices: Sequence[str] = ()) -> list[dict[str, Any]]:
+def lawyer_view(hits: list[dict[str, Any]], *, learned: bool, notices: Sequence[str] = (),
+                terms: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """``hits`` (``hit_json`` dicts, in answer order) with ``relevance``, ``signals``, ``contributions`` added.
 
     When the answer's ``notices`` say that none of the query's words occurs in the index's articles or earlier
@@ -78,14 +96,23 @@ def lawyer_view(hits: list[dict[str, Any]], *, learned: bool, notices: Sequence[
     what found it is the dense list's nearest guess, or the facts memory's character n-grams (a syllable pair of
     "김치찌개 레시피" in some decision's facts) — the re-ranker's probability would read "97" for either. A query with no
     Korean (:data:`~legalret.search.coverage.NOT_KOREAN`: "What is a lien?") gets None for every hit but a citation:
-    its English words ("is", "the") match holdings that quote English, and those hits had read "85"."""
+    its English words ("is", "the") match holdings that quote English, and those hits had read "85".
+
+    ``terms``: the answer's ``terms`` (the query's words as the search read them). With them, a query that only cites
+    laws the index lacks (:func:`absent_law_guesses`: "근로기준법 제2조 제1항 제1호의2" on a 민법+상법 index) gets None
+    for every hit: its words are the missing law's name, and what they find — articles with "근로" or "기준", those
+    labour decisions cite — had read 99. Without ``terms`` that rule cannot tell such a query from a question that
+    also cites the law, and is not applied."""
     plain = [h["score"] for h in hits if "citation" not in h.get("ranks", {})]
     best = max(plain, default=0.0)
     unmatched = any(n.startswith(NOTHING_MATCHED) for n in notices)
     foreign = any(n.startswith(NOT_KOREAN) for n in notices)
+    # (a citation hit: the query cites something this index has, and the hits beside it are its neighbours)
+    absent = (terms is not None and not any("citation" in h.get("ranks", {}) for h in hits)
+              and absent_law_guesses(notices, terms))
     for hit in hits:
         found_by = set(hit.get("ranks", {}))
-        guess = (foreign and "citation" not in found_by) or (unmatched and not found_by & WORD_SIGNALS)
+        guess = absent or (foreign and "citation" not in found_by) or (unmatched and not found_by & WORD_SIGNALS)
         hit["relevance"] = None if guess else relevance(hit, learned=learned, best=best)
         if hit.get("reasons"):
             hit["signals"] = signals(hit)
@@ -93,6 +120,25 @@ def lawyer_view(hits: list[dict[str, Any]], *, learned: bool, notices: Sequence[
         for p in hit.get("precedents") or []:
             p["excerpt"] = facts_excerpt(p["text"]) if p.get("matched") == "facts" else p["text"]
     return hits
+
+
+def absent_law_guesses(notices: Sequence[str], terms: Sequence[str]) -> bool:
+    """Does the query, as ``notices`` and ``terms`` (the answer's) tell it, only cite laws this index lacks?
+
+    True when some notice says a cited law is not in this index (:data:`_ABSENT_LAW`) and each of the query's words is
+    a piece of such a citation as written or of the law's name ("근로", "기준", "근로기준법" of '근로기준법 제2조';
+    "근기" of 근기법 (근로기준법)) or a word of the request (:data:`REQUEST_WORDS`). Then every hit is a guess: what the
+    search found, it found through the missing law's name — BM25 through "근로" in 민법 제975조, the holdings memory
+    through decisions that mention 근로기준법 — while the article the question is about is not in the index. A
+    citation of a law the index has (a citation hit, which the caller checks) or any other word ("해고", "보증금")
+    is something the index can answer: the hits keep their numbers."""
+    # the quoted citation and the law's names, not the notice's English ("is", "in" of "what is 형법 제250조" are words)
+    named = [part for n in notices for rx in _ABSENT_LAW if (m := rx.match(n)) for part in m.groupdict().values() if part]
+    if not named:
+        return False
+    # (the law's name may be written with spaces that the tokens join: 주택 임대차 보호법 → 주택임대차보호법)
+    spans = named + [n.replace(" ", "") for n in named]
+    return all(t in REQUEST_WORDS or any(t in span for span in spans) for t in terms)
 
 
 def relevance(hit: dict[str, Any], *, learned: bool, best: float) -> int | None:
