@@ -186,3 +186,20 @@ def test_the_unread_count_is_of_the_holdings_citing_the_law_once_re_resolved(tmp
                    decision_sources=given)
     report = pipeline.add(_statutes("주택임대차보호법"), index, reread_decisions=False)
     assert report.memory["laws_not_read"] == {"주택임대차보호법": 3}  # 2017다4403 [2], 2018다3305 [1] and [2]
+
+
+def test_an_index_from_before_the_record_learns_its_archive_when_given_it_again(tmp_path, archives):
+    """Given the same decisions again, nothing in the memory changes, yet the archive is recorded (a new generation
+    holding only that): a later add of a law can then read it. A folder of malformed files is recorded by no add."""
+    index = tmp_path / "idx"
+    pipeline.build(_statutes("민법").articles, index, model="none", precedents=read_precedents(archives.precedents))
+    given = DecisionSources(archives.precedents)
+    report = pipeline.add([], index, precedents=read_precedents(given.precedents), decision_sources=given)
+    assert report.wrote and report.memory["precedents_added"] == 0 and report.memory["items"] == 5
+    assert [d["kind"] for d in _memory(index)["sources"]] == ["precedents"]
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "empty.md").write_text("", encoding="utf-8")
+    report = pipeline.add([], index, precedents=read_precedents([junk], on_error=lambda e: None),
+                          decision_sources=DecisionSources((str(junk),)))
+    assert not report.wrote and len(_memory(index)["sources"]) == 1

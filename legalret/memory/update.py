@@ -309,6 +309,7 @@ class MemoryUpdate:
         self.migrated: Path | None = None
         self.cases: list[str] = []  # case keys the precedents added, replaced or withdrew
         self.rereading: RereadPlan | None = None  # the recorded archives read again, for the laws they lacked
+        self.decisions_read = 0  # the precedents' records that were decisions (not malformed ones)
 
     def __call__(self, ctx: PartsContext) -> dict | None:
         tokenizer = KiwiTokenizer(ctx.tokenizer)
@@ -329,9 +330,10 @@ class MemoryUpdate:
         if unread is not None and memory is not None:  # (counted once re-resolved: the holdings citing them now)
             self._note_unread_laws(memory, *unread)
         self._update_facts(facts_memory, memory, ctx, catalog, tokenizer, out)
-        # decisions given are recorded even when none was new (an index from before the record learns its archives);
-        # otherwise an add that changed nothing records nothing: "unchanged", no generation written
-        recording = bool(out) or (self.sources is not None and bool(self.sources.precedents))
+        # decisions given are recorded even when none was new (an index from before the record learns its archives),
+        # when they held a decision at all (a folder of malformed files is no archive); otherwise an add that changed
+        # nothing records nothing: "unchanged", no generation written
+        recording = bool(out) or (self.sources is not None and bool(self.sources.precedents) and self.decisions_read > 0)
         if memory is not None and recording and self._record_sources(memory, laws):
             out[MEMORY_PART] = memory
         return out or None
@@ -392,6 +394,11 @@ class MemoryUpdate:
         self.info["laws_not_read"] = citing
         note_unread_laws(citing, holdings, problems, command)
 
+    def _counted(self, precedents: Iterable[Any]) -> Iterator[Any]:
+        for precedent in precedents:
+            self.decisions_read += isinstance(precedent, Precedent) or isinstance(precedent, dict)
+            yield precedent
+
     def _open_holdings(self, previous: IndexData | None, tokenizer) -> PrecedentMemory | None:
         """The previous generation's holdings memory, or the old layout's read for migration (the one place)."""
         memory = _open_part(previous, MEMORY_PART, tokenizer)
@@ -414,7 +421,7 @@ class MemoryUpdate:
                 memory = PrecedentMemory(tokenizer=tokenizer)
                 memory.settings = memory_settings()
             keep_only(memory, catalog.__contains__)
-            decisions = track(resolved(self.precedents, catalog), "reading precedents")  # (72k: ~40 s)
+            decisions = track(resolved(self._counted(self.precedents), catalog), "reading precedents")  # (72k: ~40 s)
             if self.rereading is not None:  # only the decisions citing the laws they were not read for
                 decisions = citing(decisions, self.rereading.laws)
             counts = add_precedents(memory, decisions, encoder=ctx.encoder() if memory.has_dense else None)
