@@ -656,8 +656,7 @@ def _index_tokens(searcher: Any, articles: Sequence[Any], tokenizer: Any) -> tup
     if data is not None and getattr(data, "tokens", None) is not None:
         return data.tokens.to_lists(), list(data.row_keys)
     live = [a for a in articles if not a.deleted]
-    from legalret.index.build import article_token_lists
     from legalret.index.tokenize import KiwiTokenizer
 
     articles_tokenizer = KiwiTokenizer(tokenizer.settings.for_articles())  # the settings the index build used
-    return article_token_lists(articles_tokenizer, live, tokenizer.settings), [a.key for a in live]
+    return articles_tokenizer.tokenize_many([a.index_text() for a in live]), [a.key for a in live]

@@ -573,12 +573,11 @@ def _assemble(
         fresh: dict[int, list[str]] = {}
         if todo:
             tok = KiwiTokenizer(settings.for_articles())
-            titles = KiwiTokenizer(settings.for_articles())  # (the same Kiwi; tok.analysed counts articles, not titles)
             chunk = 256  # small enough for progress to move, large enough for Kiwi's worker threads
             for start in track(range(0, len(todo), chunk), "tokenizing articles", total=len(todo),
                                advance=lambda s: min(chunk, len(todo) - s), unit="articles"):
                 part = todo[start : start + chunk]
-                fresh.update(zip(part, article_token_lists(tok, [articles[rows[j]] for j in part], settings, titles)))
+                fresh.update(zip(part, tok.tokenize_many([text_of(j) for j in part])))
             report.tokenized = tok.analysed  # the rest came from the token cache (legalret.index.token_cache)
     with stages("bm25"):
         tokens = _token_store(n, source if same_tokenizer else [None] * n, fresh, previous.tokens if same_tokenizer else None)
@@ -647,20 +646,6 @@ def _cache_dropped_vectors(previous: IndexData, kept: set[str], enc: Any) -> int
     if stored is None:
         return 0
     return stored.put_many([previous.row_hashes[r] for r in dropped], np.asarray(previous.dense.vectors)[dropped])
-
-
-def article_token_lists(tokenizer: Any, entries: Sequence[Entry], settings: TokenizerSettings,
-                        titles: Any = None) -> list[list[str]]:
-    """The BM25 tokens of articles (or stored ones) as an index with ``settings`` holds them: each one's index text, or
-    — ``settings.title_apart`` — its title's tokens (by ``titles``, default ``tokenizer``: a second KiwiTokenizer on
-    the same Kiwi keeps ``tokenizer.analysed`` a count of articles), then its body's (read apart, a title is not taken
-    for a verb with the body's first words: 사기 ① 사람을 … had given 사/VV + 기/ETN)."""
-    if not settings.title_apart:
-        return tokenizer.tokenize_many([e.index_text() for e in entries])
-    articles = [as_article(e) for e in entries]
-    heads = (titles or tokenizer).tokenize_many([normalize(a.title or "") for a in articles])
-    bodies = tokenizer.tokenize_many([a.index_text(with_title=False) for a in articles])
-    return [head + body for head, body in zip(heads, bodies)]
 
 
 def _token_store(n: int, source: list[int | None], fresh: dict[int, list[str]], old: TokenStore | None) -> TokenStore:

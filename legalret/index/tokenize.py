@@ -59,10 +59,9 @@ QUANTITY_UNITS = frozenset(("년", "개월", "월", "일", "주", "주일", "주
                             "명", "인", "개", "퍼센트", "%"))
 
 
-#: Settings that choose which settings a text is tokenized with, or which texts, rather than change a KiwiTokenizer's
-#: tokens: the token cache leaves them out of its fingerprint (the article tokenizer's own ``kiwi_cutoff`` is in it;
-#: ``title_apart`` gives the tokenizer a title and a body, each cached as any text is).
-NOT_READ_BY_TOKENIZER = ("article_cutoff", "title_apart")
+#: Settings that choose which settings a text is tokenized with rather than change a KiwiTokenizer's tokens: the
+#: token cache leaves them out of its fingerprint (the article tokenizer's own ``kiwi_cutoff`` is in it).
+NOT_READ_BY_TOKENIZER = ("article_cutoff",)
 
 
 @dataclass(frozen=True)
@@ -108,12 +107,6 @@ class TokenizerSettings:
     # all-law corpus sets 3.0 in its manifest (corpora/all-acts-decrees.yaml), where it lost nothing. A KiwiTokenizer
     # never reads this field.
     article_cutoff: float = 8.0
-    # An article's title is tokenized on its own, its body apart (``index.build.article_token_lists``). Joined as the
-    # index text joins them ("사기 ① 사람을 기망하여 …"), Kiwi read a short title with the body: 사/VV + 기/ETN, so 형법
-    # 제347조 (사기) had no token 사기 and a BM25-only index found nothing for "사기"; 51 of the 2,263 민법+상법 titles lost
-    # a word so (관리인의 개임, 점유보조자, 선관의무 …). A title in parentheses, as the statutes print it, lost more (72).
-    # Indexes built before keep the joined text (their manifests lack the field).
-    title_apart: bool = True
 
     @classmethod
     def with_overrides(cls, overrides: dict, source: str) -> "TokenizerSettings":
@@ -159,7 +152,6 @@ class TokenizerSettings:
         kw.setdefault("default_dict", True)  # (always loaded before the field existed)
         kw.setdefault("kiwi_cutoff", 8.0)  # (Kiwi's own default before the field existed)
         kw.setdefault("article_cutoff", kw["kiwi_cutoff"])  # articles were tokenized like everything else
-        kw.setdefault("title_apart", False)  # (an article's title and body were one text before the field existed)
         return cls(**kw)
 
 
