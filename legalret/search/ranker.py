@@ -645,6 +645,19 @@ class Ranker:
     def scores(self, x: np.ndarray) -> np.ndarray:
         return self._score_z(self._z(x))
 
+    @staticmethod
+    def probabilities(scores: np.ndarray) -> np.ndarray:
+        """Each candidate's share of a softmax over one query's ``scores`` (all the candidates scored): the model's
+        probability that it is the answer among them. A listwise ranker is trained with exactly this softmax, so its
+        scores have no learned offset and the sigmoid of one is no probability (hits it read 99–100 were right one time
+        in 5); the shares are calibrated for it and the logistic one alike (benchmarks/results/relevance_calibration.md).
+        Stable: the best score is subtracted first. Empty in, empty out."""
+        s = np.asarray(scores, dtype=np.float64)
+        if not s.size:
+            return s
+        e = np.exp(s - s.max())
+        return e / e.sum()
+
     @property
     def baseline(self) -> float:
         """The score of a candidate at the training mean (every ``z = 0``): contributions sum to score − this."""

@@ -6,6 +6,7 @@ Usage::
     results = Searcher("index/").search("유치권 간접점유", explain=True)
     results.keys, results.notices, results.terms       # terms: the query words to highlight in hit texts
     hit = results[0]; hit.key, hit.score, hit.ranks, hit.reasons, hit.precedents, hit.contributions
+    hit.probability                                     # hybrid re-ranked: its softmax share over the candidates (0–1)
     hit.to_dict(with_text=True)                         # what `legalret search --json` prints
 """
 
@@ -38,6 +39,9 @@ class Hit:
     contributions: list[dict] = field(default_factory=list)
     # the day the hit's text takes effect when that is still to come (Article.takes_effect; set by the searcher)
     takes_effect: str | None = None
+    # hybrid, when the learned re-ranker ranked the hit: its softmax share over every candidate it scored for the query
+    # (0–1; the model's probability that this article is the answer among them; what relevance shows). None otherwise
+    probability: float | None = None
 
     def to_dict(self, *, with_text: bool = False) -> dict:
         d = {
@@ -56,6 +60,8 @@ class Hit:
             d["deleted"] = True
         if self.takes_effect:
             d["takes_effect"] = self.takes_effect
+        if self.probability is not None:
+            d["probability"] = round(float(self.probability), 6)
         if with_text:
             d["text"] = self.article.body_text()
         return d

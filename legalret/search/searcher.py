@@ -308,14 +308,15 @@ class Searcher:
                 weights, gated = gated_weights(weights, {r.name: g for r in run if (g := r.gate(q)) is not None})
         votes = {r.name: v for r in run if (v := r.votes(q)) is not None}
         learned_lines: dict[str, Learned] = {}
+        probability: dict[str, float] = {}  # the re-ranker's softmax share of each candidate it scored
         if mode in ("hybrid", "convex"):  # stage 3–5: fuse, annotate, rerank
             fused = fuse(lists, self.fusion, weights, n)
             for r in self.annotators if fused else ():
                 r.annotate(q, fused)
             if learned and fused:
                 cited = {c.key for c in cites}
-                fused, learned_lines = self._rerank(q.text, [item for item in fused if item.key not in cited],
-                                                    k if explain else 0, votes, q.before)
+                uncited = [item for item in fused if item.key not in cited]
+                fused, learned_lines, probability = self._rerank(q.text, uncited, k if explain else 0, votes, q.before)
         elif mode == "rrf":
             fused = rrf_fusion(lists, weights, n, self.fusion.rrf_k)
         else:  # one retriever: its own scores
@@ -329,7 +330,7 @@ class Searcher:
             if len(hits) >= k:
                 break
             if item.key not in shown:
-                hits.append(self._hit(item, list(lists), depth, explain, votes))
+                hits.append(self._hit(item, list(lists), depth, explain, votes, probability.get(item.key)))
         if explain:
             explain_hits(hits, q, [r for r in run if r.name in lists], note=weights_note(weights, gated),
                          learned=learned_lines)
@@ -337,9 +338,11 @@ class Searcher:
         return SearchResults(hits[:k], query=q.text, notices=q.notes, citations=cites, terms=highlight_terms(q.tokens))
 
     def _rerank(self, query: str, fused: list[FusedItem], explained: int, votes: dict,
-                before: Any = None) -> tuple[list[FusedItem], dict[str, Learned]]:
+                before: Any = None) -> tuple[list[FusedItem], dict[str, Learned], dict[str, float]]:
         """The fused candidates in the learned re-ranker's order (features read from their ranks, scores and
-        votes, as it was trained on a search's hits), and the explain lines and contributions of the first ``explained``."""
+        votes, as it was trained on a search's hits), the explain lines and contributions of the first ``explained``,
+        and each candidate's probability: its softmax share over every candidate scored (:meth:`Ranker.probabilities`,
+        once per query; the scores and the order are untouched)."""
         candidates = fused[: self.ranker.depth]
         rates = self.base_rates().before(before) if self.ranker.reads_prior else None  # (votes' cut-off too)
         _, x = candidate_features(query, candidates, votes=votes, law=self.ranker.reads_law,
@@ -351,13 +354,16 @@ class Searcher:
             candidates[j].score = values[j]
         reasons = learned_reasons(self.ranker, x, order, [c.key for c in candidates], explained, self._always_explained,
                                   self._absent)
-        return [candidates[j] for j in order], reasons
+        shares = self.ranker.probabilities(scores).tolist()
+        return [candidates[j] for j in order], reasons, {c.key: p for c, p in zip(candidates, shares)}
 
-    def _hit(self, item: FusedItem, names: list[str], depth: int, explain: bool, votes: dict) -> Hit:
+    def _hit(self, item: FusedItem, names: list[str], depth: int, explain: bool, votes: dict,
+             probability: float | None = None) -> Hit:
         reasons = list_reasons(item, names, depth, self.annotators) if explain else []
         mine = {name: v[item.key] for name, v in votes.items() if item.key in v}
         article = self.data.articles[self.data.by_key[item.key]]
-        return Hit(item.key, float(item.score), article, dict(item.ranks), dict(item.scores), reasons, mine)
+        return Hit(item.key, float(item.score), article, dict(item.ranks), dict(item.scores), reasons, mine,
+                   probability=probability)
 
     # ---- info ----------------------------------------------------------------------------------
     def in_force_on(self) -> str:

@@ -3,9 +3,10 @@
 Added to each hit of ``/api/search`` (``explain=1`` for the last three):
 
 =================  ===================================================================================
-``relevance``      0–100: the learned re-ranker's probability that the article governs the question
-                   (hybrid), else the score as a share of the answer's best; 100 for an exact citation;
-                   never negative (a re-ranker score is a logit: −3 means "unlikely", not "minus three");
+``relevance``      0–100: hybrid, the learned re-ranker's probability that this article is the answer among the
+                   candidates it scored (the hit's ``probability``: its softmax share; hits read 95–100 were right
+                   ~90% of the time, ~50 about half, ~9 one time in 8: benchmarks/results/relevance_calibration.md),
+                   else the score as a share of the answer's best; 100 for an exact citation; never negative;
                    None when the scores carry no such meaning — also when none of the query's words occurs
                    in the index (the hits are the nearest guesses: the notice says so), and when the query only
                    cites laws the index lacks (``근로기준법 제2조`` on a 민법+상법 index: :func:`absent_law_guesses`)
@@ -21,7 +22,7 @@ Usage::
 
     from legalret.serve.wording import lawyer_view
     hits = lawyer_view([hit_json(h) for h in results], learned=True)
-    hits[0]["relevance"], hits[0]["signals"][0]["label"]          # 97, '유사 판례 투표'
+    hits[0]["relevance"], hits[0]["signals"][0]["label"]          # 56, '유사 판례 투표'
 
 The re-ranker's contributions are summed from the hit's ``feature_contributions`` (the searcher's data behind its
 ``learned fusion: memory_score*memory_top +7.97, bm25_rr +1.20, …`` explain line; see legalret.search.response).
@@ -146,7 +147,9 @@ def relevance(hit: dict[str, Any], *, learned: bool, best: float) -> int | None:
     if "citation" in hit.get("ranks", {}):
         return 100
     score = float(hit["score"])
-    if learned:  # a logistic re-ranker's logit: its probability
+    if learned and hit.get("probability") is not None:  # the re-ranker's softmax share over its candidates
+        return round(100 * float(hit["probability"]))
+    if learned:  # a hit without one (a dict from elsewhere): its score read as a logit, as before
         return round(100 / (1 + math.exp(-max(min(score, 50.0), -50.0))))
     if best > 0 and score >= 0:
         return round(100 * score / best)

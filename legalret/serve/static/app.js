@@ -188,7 +188,7 @@ function renderHit(hit, rank, terms, mode) {
   // a 0–100 relevance, never the ranker's raw score (a logit: negative numbers would read as "minus points")
   if (hit.relevance !== null && hit.relevance !== undefined) {
     const rel = el("span", "score", "관련도 " + hit.relevance);
-    rel.title = "0–100: 이 조문이 질문에 적용될 가능성 (정확 인용은 100)";
+    rel.title = "0–100: 검색된 후보 조문 가운데 이 조문이 질문에 적용되는 조문일 확률 (정확 인용은 100)";
     head.appendChild(rel);
   }
   li.appendChild(head);
