@@ -104,8 +104,11 @@ class HitModel(BaseModel):
     feature_contributions: list[dict[str, Any]] = Field([], description=(
         "with explain=1, when the learned re-ranker ranked the hit: the features of its 'learned fusion' explain line "
         "as data — feature, group (the retriever it reads, 'agreement' or 'question') and value (its share of the score)"))
-    relevance: int | None = Field(None, description="0–100 (the re-ranker's probability, or the score as a share of the best; "
-                                                     "100 for an exact citation)")
+    probability: float | None = Field(None, description="hybrid, re-ranked hits: the re-ranker's probability that this "
+                                                        "article is the answer among the candidates it scored (its "
+                                                        "softmax share over them; benchmarks/results/relevance_calibration.md)")
+    relevance: int | None = Field(None, description="0–100 (100 × probability in hybrid, or the score as a share of the "
+                                                     "best; 100 for an exact citation; null for the nearest guesses)")
     signals: list[dict[str, Any]] = Field([], description="with explain=1: each retriever's rank, labelled in Korean")
     contributions: list[dict[str, Any]] = Field([], description="with explain=1: what moved the hit in the re-ranker, per "
                                                                 "retriever (label, value, share of the largest, direction)")
