@@ -105,6 +105,12 @@ def test_mcp_tools_over_stdio(index):
     cases = {p["case_no"]: p for p in lien["precedents"]}
     assert "2018다2002" in cases and cases["2018다2002"]["decided"] == "2018-05-02"
     assert all(p["matched"] in ("holding", "facts") and p["text"] for p in lien["precedents"])
+    # the page's and the API's 0–100: none for this scenario, whose words no article of this tiny index has (only the
+    # facts memory found them: the nearest guesses, as the notice says); the filtered question's best reads 100 (no
+    # re-ranker here: the score as a share of the best)
+    assert all(h["relevance"] is None for h in hits) and any("nearest guesses" in n for n in search["notices"])
+    filtered = out["filtered"].structured_content["hits"]
+    assert filtered[0]["relevance"] == 100 and all(0 <= h["relevance"] <= 100 for h in filtered)
     assert {h["law"] for h in out["filtered"].structured_content["hits"]} == {"상법"}
 
     article = out["article"].structured_content

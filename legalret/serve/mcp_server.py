@@ -68,7 +68,7 @@ from legalret.search.searcher import MODES
 from legalret.serve.app import _version, k_or_default, names_or_list
 from legalret.serve.live import LiveSearcher, NoGeneration
 from legalret.serve.statutes import StatuteService
-from legalret.serve.wording import facts_excerpt
+from legalret.serve.wording import facts_excerpt, lawyer_view
 
 SERVER_NAME = "legalret"
 #: The ``initialize`` instructions; ``{laws}`` is what the served index holds (:func:`instructions`).
@@ -186,6 +186,11 @@ class StatuteHit(BaseModel):
     kind: str = Field("", description="법령구분: 법률, 시행령, …")
     text: str = Field(description="the article's text")
     score: float = Field(description="the ranker's score (higher is better; comparable within one answer only)")
+    relevance: int | None = Field(None, description=(
+        "0–100, as the web page and the HTTP API show it: in hybrid, 100 × the re-ranker's probability that this "
+        "article is the answer among the candidates it scored (hits read 95–100 were right about 90% of the time, ~50 "
+        "about half; a question two articles answer splits it); 100 for an exact citation; null for the nearest "
+        "guesses (a question in English, or one only citing a law this index lacks)"))
     rank: int = Field(description="1-based position in this answer")
     citation: str = Field(description="a citation to paste into a brief: 「민법」 제750조(불법행위의 내용)")
     url: str = Field(description="the article in force on law.go.kr (국가법령정보센터)")
@@ -631,7 +636,12 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
         """Find the Korean statute articles that govern a question or a set of facts, best first, with the
         earlier court decisions (사건번호, 선고일자, matched text) that cited each article for similar questions."""
         res = answer(service.search, query, k=k, law=law, kind=kind, mode=mode or "hybrid", explain=True)
-        hits = [StatuteHit(**{f: h.get(f) for f in ("key", "title", "law", "kind", "text", "score", "citation", "url")},
+        # (the page's and the API's number, by their function: an agent weighing a hit reads what a lawyer would see;
+        # ``learned``: the re-ranker ranked these hits, which then carry its probability)
+        learned = any(h.get("probability") is not None for h in res["hits"])
+        lawyer_view(res["hits"], learned=learned, notices=res["notices"], terms=res.get("terms"))
+        hits = [StatuteHit(**{f: h.get(f) for f in ("key", "title", "law", "kind", "text", "score", "relevance",
+                                                    "citation", "url")},
                            rank=i, deleted=bool(h.get("deleted")), takes_effect=h.get("takes_effect"),
                            precedents=[precedent(p) for p in h.get("precedents", [])])
                 for i, h in enumerate(res["hits"], 1)]
