@@ -57,6 +57,10 @@ def test_invoke_ainvoke_batch_in_process(index):
     assert len(batch) == 2 and batch[1][0].metadata["key"] == "민법 제750조"
     only = LegalretRetriever(index=index, k=3, law="상법").invoke("보험계약 해지")
     assert only and {d.metadata["law"] for d in only} == {"상법"}
+    # the page's 0–100, as a remote retriever gets it from the server (no re-ranker here: the best reads 100), and
+    # none for the scenario's hits, which only the facts memory's n-grams found (the notice says: nearest guesses)
+    assert only[0].metadata["relevance"] == 100 and only[0].metadata["probability"] is None
+    assert all(d.metadata["relevance"] is None for d in docs)
     with pytest.raises(LegalretError, match="empty"):
         retriever.invoke("  ")
     with pytest.raises(ValueError, match="not both"):
@@ -158,7 +162,8 @@ def test_against_a_running_server(index):
         with pytest.raises(LegalretError, match="empty query"):  # the server's one-line 400
             retriever.invoke(" ")
         # k per call as the in-process retriever takes it (the server's reading: "2" is 2)
-        assert len(retriever.invoke("보험계약 해지", k="2")) == 2
+        two = retriever.invoke("보험계약 해지", k="2")
+        assert len(two) == 2 and two[0].metadata["relevance"] == 100  # (the server's number, as in-process)
         with pytest.raises(LegalretError, match=r"^k must be a whole number from 1 to 100, not '2x'$"):
             retriever.invoke("보험계약 해지", k="2x")
         with pytest.raises(LegalretError, match="token"):

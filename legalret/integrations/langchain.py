@@ -15,7 +15,8 @@ Usage::
     remote = LegalretRetriever(server_url="http://127.0.0.1:8000", k=5)   # a running `legalret serve`
 
 ``page_content`` is the article's text; ``metadata`` holds ``key``, ``title``, ``law``, ``kind``, ``score``,
-``rank``, ``citation``, ``deleted``, ``takes_effect`` (None, or the day a text not in force yet takes effect: a chain
+``relevance`` (0–100 as the page shows it: in hybrid the re-ranker's probability that the article is the answer among its
+candidates, ``probability`` 0–1; None for the nearest guesses), ``rank``, ``citation``, ``deleted``, ``takes_effect`` (None, or the day a text not in force yet takes effect: a chain
 must not quote it as today's law) and ``precedents`` (the earlier decisions that voted for the article: 사건번호
 ``case_no``, 선고일자 ``decided``, what matched, its ``text``) and ``notices``: what the answer said of the whole
 query — a cited article listed outside the law filter, "nothing in the query matched …: only the nearest guesses", a
@@ -60,7 +61,7 @@ except ImportError as e:  # pragma: no cover - depends on the installed extras
     raise ImportError("LegalretRetriever needs langchain-core: pip install 'legalret[langchain]'") from e
 
 #: What a Document's metadata carries from a hit (besides ``rank``).
-METADATA_FIELDS = ("key", "title", "law", "kind", "score", "citation", "url", "takes_effect")
+METADATA_FIELDS = ("key", "title", "law", "kind", "score", "relevance", "probability", "citation", "url", "takes_effect")
 #: The settings a call may give instead of the retriever's own (``retriever.invoke(q, k=3)``).
 PER_CALL = ("k", "law", "kind", "mode")
 
@@ -174,6 +175,12 @@ def notices_to_report(answer: dict[str, Any], docs: list[Document]) -> list[str]
 
 def to_documents(answer: dict[str, Any]) -> list[Document]:
     """The hits of a ``/api/search`` answer as LangChain documents (see the module docstring)."""
+    hits = answer.get("hits", [])
+    if hits and not any("relevance" in hit for hit in hits):  # an in-process answer: the server's number, by its function
+        from legalret.serve.wording import lawyer_view
+
+        lawyer_view(hits, learned=any(hit.get("probability") is not None for hit in hits),
+                    notices=answer.get("notices") or [], terms=answer.get("terms"))
     docs = []
     for rank, hit in enumerate(answer.get("hits", []), 1):
         metadata = {name: hit.get(name) for name in METADATA_FIELDS}
