@@ -105,3 +105,15 @@ def test_api_relevance_is_the_rounded_probability(learned_index):
     assert body["mode"] == "hybrid" and cited["relevance"] == 100 and "probability" not in cited
     assert ranked and all(h["relevance"] == round(100 * h["probability"]) for h in ranked)
     assert ranked[0]["relevance"] < 100  # the sigmoid of a top score had read 99–100
+
+
+def test_a_guess_withholds_its_probability_too():
+    """A hit whose relevance is withheld (the nearest guesses: "가가가가", an English question, a missing law's
+    citation) carries no probability either: a script reading it had got 0.86 for nonsense."""
+    from legalret.search.coverage import NOTHING_MATCHED
+    from legalret.serve.wording import lawyer_view
+
+    hits = [{"key": "민법 제750조", "score": 1.8, "probability": 0.86, "ranks": {"facts": 1, "dense": 1}},
+            {"key": "민법 제751조", "score": 0.2, "probability": 0.14, "ranks": {"bm25": 3}}]
+    view = lawyer_view(hits, learned=True, notices=[f"{NOTHING_MATCHED}: no article contains '가가가가'"])
+    assert [(h["relevance"], h["probability"]) for h in view] == [(None, None), (14, 0.14)]

@@ -187,10 +187,12 @@ class StatuteHit(BaseModel):
     text: str = Field(description="the article's text")
     score: float = Field(description="the ranker's score (higher is better; comparable within one answer only)")
     relevance: int | None = Field(None, description=(
-        "0–100, as the web page and the HTTP API show it: in hybrid, 100 × the re-ranker's probability that this "
-        "article is the answer among the candidates it scored (hits read 95–100 were right about 90% of the time, ~50 "
-        "about half; a question two articles answer splits it); 100 for an exact citation; null for the nearest "
-        "guesses (a question in English, or one only citing a law this index lacks)"))
+        "0–100, as the web page and the HTTP API show it. In hybrid mode (re-ranked): 100 × the re-ranker's probability "
+        "that this article is the answer among the candidates it scored (hits read 95–100 were right about 90% of the "
+        "time, ~50 about half; when several articles answer together it is split between them, so an applicable one "
+        "may read low). In the other modes: the score as a share of the answer's best (the top hit 100; not comparable "
+        "across modes). 100 for an exact citation. null for the nearest guesses: a question in English, one none of "
+        "whose words the index has, or one only citing a law this index lacks"))
     rank: int = Field(description="1-based position in this answer")
     citation: str = Field(description="a citation to paste into a brief: 「민법」 제750조(불법행위의 내용)")
     url: str = Field(description="the article in force on law.go.kr (국가법령정보센터)")

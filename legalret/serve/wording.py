@@ -115,6 +115,8 @@ def lawyer_view(hits: list[dict[str, Any]], *, learned: bool, notices: Sequence[
         found_by = set(hit.get("ranks", {}))
         guess = absent or (foreign and "citation" not in found_by) or (unmatched and not found_by & WORD_SIGNALS)
         hit["relevance"] = None if guess else relevance(hit, learned=learned, best=best)
+        if guess and hit.get("probability") is not None:  # (the number withheld is withheld in every field: a script
+            hit["probability"] = None                      # reading probability had got 0.86 for "가가가가")
         if hit.get("reasons"):
             hit["signals"] = signals(hit)
             hit["contributions"] = contributions(hit.get("feature_contributions") or [])
