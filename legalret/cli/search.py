@@ -161,7 +161,9 @@ def search_command(
     # (the help is the retriever registry's, filled in by SearchCommand when shown; the Searcher checks the mode)
     mode: str = typer.Option("hybrid", "--mode", help="Search mode (listed from the retriever registry)."),
     as_json: bool = typer.Option(False, "--json", help="JSON lines on stdout (one hit per line, with its relevance "
-                                 "0–100 and the answer's notices; no hits: one line, {\"hits\": 0, \"notices\": …})."),
+                                 "0–100 — in hybrid the re-ranker's probability that it is the answer among the "
+                                 "candidates (its probability field), in other modes the score as a share of the best "
+                                 "— and the answer's notices; no hits: one line, {\"hits\": 0, \"notices\": …})."),
     explain: bool = typer.Option(False, "--explain", help="Show why each hit: each retriever's rank and score, the re-ranker's weightiest features and the earlier decisions that voted for it."),
 ) -> None:
     """Search the index: a table of rank, key, title, snippet (matched terms highlighted) and score.
