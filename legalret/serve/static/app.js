@@ -166,6 +166,49 @@ function renderDecisions(decisions) {
   box.hidden = !decisions.length;
 }
 
+// --- 관련도: what the hit's 0–100 number is, by what made it (the API's relevance, shown as it is) ---------------------
+// In 종합 with the learned re-ranker (the hit has a probability) it is 100 × the re-ranker's probability that this
+// article is THE answer among the candidates it scored: a softmax share, split between articles that answer together
+// (a plainly applicable article can read 3, or round to 0). Elsewhere it is the score as a share of the answer's best
+// (the top hit 100); a citation is 100; a nearest guess has none (null).
+
+function isCitation(hit) { return !!(hit.ranks && hit.ranks.citation); }
+function viaDecision(hit) { return (hit.reasons || []).some((r) => r.startsWith("cited by decision")); }
+function hasProbability(hit) { return hit.probability !== null && hit.probability !== undefined; }
+
+// The number as the page shows it, or null for none. A positive share that rounds to 0 reads "<1": a bare 0 had read
+// as "irrelevant" for articles that plainly apply (유치권 간접점유: 0 on 8 of 10 hits).
+function relevanceText(hit) {
+  if (hit.relevance === null || hit.relevance === undefined) return null;
+  if (hit.relevance < 1 && !isCitation(hit) && (hasProbability(hit) || Number(hit.score) > 0)) return "<1";
+  return String(hit.relevance);
+}
+
+// The hover text of one hit's number: what this number is, in this answer.
+function relevanceTitle(hit) {
+  if (isCitation(hit)) {
+    return viaDecision(hit) ? "정확 인용: 질의한 판례의 참조조문이라 100입니다."
+      : "정확 인용: 질문이 직접 인용한 조문이라 100입니다.";
+  }
+  if (hasProbability(hit)) {
+    const value = relevanceText(hit) === "<1" ? "1% 미만" : `${hit.relevance}%`;
+    return `검색된 후보 조문 가운데 이 조문이 질문의 답일 확률(${value})입니다. ` +
+      "여러 조문이 함께 답이 되면 확률을 나눠 가지므로, 숫자가 낮아도 적용되는 조문일 수 있습니다.";
+  }
+  return "상위 조문 대비 점수: 이 검색 결과의 1위 조문을 100으로 놓은 상대 값입니다 (확률이 아닙니다).";
+}
+
+// The one visible line above the hits: what the numbers of this answer mean ("" when no hit has one).
+function relevanceNote(hits) {
+  const numbered = hits.filter((h) => relevanceText(h) !== null);
+  if (!numbered.length) return "";
+  if (numbered.some(hasProbability)) {
+    return "관련도: 후보 조문 중 각 조문이 답일 확률(%). 여러 조문이 함께 답이면 나눠 가지므로 낮아도 적용될 수 있습니다.";
+  }
+  if (numbered.every(isCitation)) return "관련도 100: 질문이 직접 인용한 조문(또는 질의한 판례의 참조조문)입니다.";
+  return "관련도: 상위 조문 대비 점수 — 1위 조문을 100으로 놓은 상대 값이며, 적용될 확률은 아닙니다.";
+}
+
 function renderHit(hit, rank, terms, mode) {
   const li = el("li", "hit");
   li.dataset.key = hit.key;
@@ -177,18 +220,19 @@ function renderHit(hit, rank, terms, mode) {
   if (hit.deleted) head.appendChild(el("span", "badge deleted", "삭제"));
   if (hit.takes_effect) head.appendChild(el("span", "badge pending", `${hit.takes_effect} 시행 예정`));
   if (hit.ranks && hit.ranks.citation) {  // the query's own citation, or one of a decision it named by 사건번호
-    const viaDecision = (hit.reasons || []).some((r) => r.startsWith("cited by decision"));
-    head.appendChild(el("span", "badge", viaDecision ? "질의한 판례의 참조조문" : "정확 인용"));
+    head.appendChild(el("span", "badge", viaDecision(hit) ? "질의한 판례의 참조조문" : "정확 인용"));
   }
   if (hit.url) {  // the article in force on 국가법령정보센터
     const link = el("a", "law-link", "법령 원문");
     link.href = hit.url; link.target = "_blank"; link.rel = "noopener";
     head.appendChild(link);
   }
-  // a 0–100 relevance, never the ranker's raw score (a logit: negative numbers would read as "minus points")
-  if (hit.relevance !== null && hit.relevance !== undefined) {
-    const rel = el("span", "score", "관련도 " + hit.relevance);
-    rel.title = "0–100: 검색된 후보 조문 가운데 이 조문이 질문에 적용되는 조문일 확률 (정확 인용은 100)";
+  // a 0–100 relevance, never the ranker's raw score (a logit: negative numbers would read as "minus points"); what it
+  // means is said on hover here and, for touch screens, in the line above the hits (relevanceNote)
+  const shown = relevanceText(hit);
+  if (shown !== null) {
+    const rel = el("span", "score", "관련도 " + shown);
+    rel.title = relevanceTitle(hit);
     head.appendChild(rel);
   }
   li.appendChild(head);
@@ -478,6 +522,7 @@ function clearResults() {
   if (inFlight) { inFlight.abort(); inFlight = null; }
   $("results").replaceChildren(); $("notices").replaceChildren();
   $("decisions").replaceChildren(); $("decisions").hidden = true;
+  $("relevance-note").textContent = ""; $("relevance-note").hidden = true;
   $("status").className = ""; $("status").textContent = "";
 }
 
@@ -518,6 +563,8 @@ async function search(pushState) {
     renderDecisions(res.decisions || []);
     const list = $("results");
     res.hits.forEach((hit, i) => list.appendChild(renderHit(hit, i + 1, res.terms, res.mode)));
+    const note = relevanceNote(res.hits);
+    $("relevance-note").textContent = note; $("relevance-note").hidden = !note;
     status.textContent = res.hits.length
       ? `${res.hits.length}건 · ${modeLabel(res.mode)} · ${res.took_ms.toFixed(0)} ms`
       : "일치하는 조문이 없습니다. 다른 표현이나 조문 번호(예: 민법 제750조)로 검색해 보세요.";
