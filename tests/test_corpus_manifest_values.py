@@ -212,11 +212,19 @@ def bundled(monkeypatch):
     return list_manifests(notes=False)
 
 
-def test_the_listing_at_80_columns_is_a_table_with_every_korean_word_whole(bundled):
+def test_the_listing_at_80_columns_keeps_every_korean_word_whole(bundled):
+    """The bundled manifests name long laws (주택임대차보호법, 17 cells with its comma) and the practice corpora's
+    descriptions long words: at 80 columns their longest words do not fit side by side, so each manifest is a block
+    of label and value lines; at 120 they are a table."""
     out = _listing(80, bundled)
-    assert "┃ kinds" in out and "╇" in out  # the table (its words fit side by side at 80)
+    assert "╇" not in out and "\n  kinds " in out  # the blocks
     _assert_words_whole(out, bundled, 80)
-    assert " 시행령 " in out and " 318 MB " in out and " civil-commercial " in out and "…" not in out
+    assert " 시행령" in out and "318 MB" in out and "\ncivil-commercial" in out
+    # (the one "…" is the listing's own, after a manifest's first six laws: nothing is cut)
+    assert all(line.rstrip().endswith(" …") for line in out.splitlines() if "…" in line)
+    wide = _listing(120, bundled)
+    assert "┃ kinds" in wide and "╇" in wide
+    _assert_words_whole(wide, bundled, 120)
 
 
 @pytest.mark.parametrize("width", [200, 120, 80, 60, 40])

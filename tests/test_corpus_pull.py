@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from legalret.articles import read_articles
 from legalret.cli import app
 from legalret.corpus.pull import HttpClient, NothingPulled, folder_name, pull, resolve_targets
+from legalret.corpus.manifest import load_manifest
 from legalret.errors import LegalretError, NetworkError, SourceError
 
 
@@ -282,8 +283,11 @@ def test_corpus_list_shows_measured_build_cost_and_refuses_a_malformed_one(tmp_p
     assert measured["civil-commercial"]["build"].startswith("3.5 min") and measured["civil-commercial"]["size"] == "318 MB"
     table = CliRunner().invoke(app, ["corpus", "list"]).output  # 80 columns, as in a pipe
     assert "build" in table and "318 MB" in table
-    assert all(f" {m['name']} " in table for m in listing)  # the names `index build` takes are never cut
-    assert "…" not in table  # what does not fit wraps
+    import re  # the names `index build` takes are never cut: whole, in a table cell or heading their block
+
+    assert all(re.search(rf"(^| ){re.escape(m['name'])}( |$)", table, re.M) for m in listing)
+    # what does not fit wraps: the one "…" is the listing's own, after a manifest's first six laws
+    assert all(line.rstrip(" │").endswith(" …") for line in table.splitlines() if "…" in line)
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nlaws: [민법]\nmeasured: 9 min\n", encoding="utf-8")
     with pytest.raises(SourceError, match="measured"):
@@ -311,3 +315,13 @@ def test_a_missing_law_is_said_with_the_kinds_and_a_close_name(mirror_zip):
     assert [str(e) for e in typo.report.errors] == ["mirror: laws: law '민볍' was not found (did you mean 민법?)"]
     with pytest.raises(NothingPulled, match="law '민법' was not found as 시행령; nothing written"):
         pull(["민법"], kinds=["시행령"], mirror=mirror_zip)
+
+
+@pytest.mark.parametrize("name", ["criminal", "labor", "tenancy", "civil-procedure", "administrative", "tax", "family"])
+def test_each_practice_corpus_names_laws_the_mirror_has(shared_data, name):
+    """The practice corpora (`legalret index add labor --index DIR`: a practice's acts with their decrees, added to
+    the main job's index) name laws as promulgated: each act is in the real mirror, none missing."""
+    result = pull([name], mirror=shared_data / "statutes" / "legalize-kr.zip")
+    manifest = load_manifest(name)
+    assert result.missing == [] and {a.law for a in result.articles} >= set(manifest.laws)
+    assert {a.kind for a in result.articles} == {"법률", "시행령"}
