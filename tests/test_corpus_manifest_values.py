@@ -24,36 +24,15 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 from rich.console import Console
-from typer.testing import CliRunner
 
-from legalret.cli import app
 from legalret.cli.corpus import LISTING_COLUMNS, _cells, _fit_widths, print_listing
 from legalret.corpus.manifest import list_manifests, load_manifest
 from legalret.errors import SourceError
 from legalret.index.store import read_manifest
 from legalret.index.tokenize import MAX_KIWI_CUTOFF, KiwiTokenizer, TokenizerSettings
 
-runner = CliRunner()
-
-
-def _cli(*args: str):
-    return runner.invoke(app, list(args), env={"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "200"})
-
-
-@pytest.fixture()
-def corpora(mirror_zip, tmp_path, monkeypatch):
-    """A LEGALRET_CORPORA folder of one's own (empty), the fixture mirror, a scratch LEGALRET_HOME."""
-    folder = tmp_path / "corpora"
-    folder.mkdir()
-    monkeypatch.setenv("LEGALRET_MIRROR", str(mirror_zip))
-    monkeypatch.setenv("LEGALRET_CORPORA", str(folder))
-    monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))
-    return folder
-
-
-def _write(path, text: str):
-    path.write_text(text, encoding="utf-8")
-    return path
+# (the manifest checks' CLI runner, scratch corpora folder — a fixture — and file writer)
+from test_corpus_manifest_checks import _cli, _write, corpora  # noqa: E402, F401
 
 
 def _settings_of(path) -> TokenizerSettings:

@@ -25,7 +25,6 @@ import index_support as sup  # noqa: E402
 
 from legalret.cli import app  # noqa: E402
 from legalret.index import build_index  # noqa: E402
-from legalret.serve import resident  # noqa: E402
 from terminal_support import at_terminal, in_pipe, json_hits, notes, shell_env  # noqa: E402
 
 runner = CliRunner()
@@ -84,13 +83,7 @@ def test_no_hits_through_a_server_is_the_same_line(index):
     assert _json_lines(local.stdout) == [{"hits": 0, "notices": [NOT_HERE]}]
 
 
-@pytest.fixture()
-def home(tmp_path, monkeypatch):
-    """A LEGALRET_HOME of its own (resident servers' state files); the server the terminal started is stopped."""
-    home = tmp_path / "home"
-    monkeypatch.setenv("LEGALRET_HOME", str(home))
-    yield home
-    resident.stop()
+from test_search_cli import home  # noqa: E402, F401 — a LEGALRET_HOME of its own; the resident server stopped after
 
 
 def test_no_hits_at_a_terminal_and_in_a_pipe_print_the_same(index, home):
