@@ -742,7 +742,8 @@ def interface_add_while_serving(index: Path, home: Path, work: Path) -> dict:
     t0 = time.perf_counter()
     rc1, after = ts.at_terminal(query, env)
     next_s = time.perf_counter() - t0
-    hits = [json.loads(line) for line in after.splitlines() if line.startswith("{")]
+    # (hit lines only: a zero-hit answer prints one {"hits": 0, "notices": […]} line, which has no key)
+    hits = [h for h in map(json.loads, (line for line in after.splitlines() if line.startswith("{"))) if "key" in h]
     new_text = bool(hits) and hits[0]["key"] == "민법 제750조" and "반려로봇" in hits[0].get("text", "")
     from legalret.serve.resident import running
 

@@ -128,7 +128,8 @@ def test_missing_index_is_one_line_error_exit_1(tmp_path):
 def test_usage_errors_are_one_line_exit_2(args, message):
     """typer draws a usage error as a box; the command prints it as one line, like its other errors."""
     proc = subprocess.run([sys.executable, "-m", "legalret", *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "COLUMNS": "300", "LEGALRET_RESIDENT": "off"})
+                          env={**os.environ, "COLUMNS": "300", "LEGALRET_RESIDENT": "off"},
+                          stdin=subprocess.DEVNULL)  # (a pipe on stdin adds how to read a question from it)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.startswith(message) and proc.stderr.count("\n") == 1, proc.stderr
 

@@ -135,7 +135,7 @@ def test_own_options_without_a_question_are_a_missing_question(index, args):
 ])
 def test_the_one_line_a_person_sees(args, message):
     proc = subprocess.run([sys.executable, "-m", "legalret", "search", *args], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **ENV})
+                          timeout=120, env={**os.environ, **ENV}, stdin=subprocess.DEVNULL)  # (no pipe: no stdin hint)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.startswith(message) and proc.stderr.count("\n") == 1, proc.stderr
     if "needs a value" not in message:  # (a lone -k or --top-k is the one case both readings are said)
@@ -213,3 +213,12 @@ def test_the_cli_does_not_import_typers_help_layout_until_a_help_is_shown():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           cwd=Path(__file__).resolve().parents[1])
     assert proc.stdout.split() == ["False", "True"], proc.stderr[-2000:]
+
+
+def test_a_question_piped_in_without_the_dash_is_told_how_to_read_it():
+    """`echo 질문 | legalret search -k 2` said only "Missing argument 'query'": with a pipe on stdin the line says that
+    the question is read from stdin when the query is "-"."""
+    proc = subprocess.run([sys.executable, "-m", "legalret", "search", "-k", "2"], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, **ENV}, input="유치권\n")
+    assert proc.returncode == 2 and proc.stdout == "" and proc.stderr.count("\n") == 1, proc.stderr
+    assert "to read the question from stdin, give - as the query: legalret search - [options]" in proc.stderr

@@ -623,3 +623,16 @@ def test_mcp_http_over_a_missing_index_starts_and_says_why(tmp_path):
     said = (tmp_path / "stderr.txt").read_text(encoding="utf-8")
     assert said.startswith(f"warning: {_no_index_line(idx)}; then call again"), said
     assert f"/mcp over {idx} (no index yet" in said
+
+
+def test_get_article_names_an_item_branch(index):
+    """get_article of '…제1호의2' says the item's branch (its answer had dropped it: 제1호 and 제1호의2 read alike)."""
+    from legalret.serve.mcp_server import create_mcp_server
+
+    server = create_mcp_server(index, warm=False)
+    result = _call(server, "get_article", {"key": "민법 제750조 제1호의2"})
+    assert not result.is_error
+    got = result.structured_content
+    assert got["key"] == "민법 제750조" and (got["item"], got["item_branch"], got["item_exists"]) == (1, 2, False)
+    plain = _call(server, "get_article", {"key": "민법 제750조"}).structured_content
+    assert plain["item"] is None and plain["item_branch"] == 0

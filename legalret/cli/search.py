@@ -23,6 +23,7 @@ notice; :data:`~legalret.config.MAX_K`) and prints each notice once.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import sys
@@ -33,7 +34,7 @@ import typer
 from rich.markup import escape
 from rich.text import Text
 from rich.table import Table
-from typer._click.exceptions import BadParameter, NoSuchOption, UsageError
+from typer._click.exceptions import BadParameter, MissingParameter, NoSuchOption, UsageError
 from typer.core import TyperCommand
 
 from legalret.config import MAX_K, k_error, search_mode
@@ -67,9 +68,26 @@ class SearchCommand(TyperCommand):
             return super().parse_args(ctx, args)
         except UsageError as e:
             message = with_dash_hint(given, e, self.get_params(ctx))
+            if message is None and isinstance(e, MissingParameter) and _stdin_piped():
+                # (`echo 질문 | legalret search -k 2` said only "Missing argument": the question piped in is read
+                # when the query is "-")
+                message = (f"{e.format_message().rstrip('.')}; to read the question from stdin, give - as the "
+                           "query: legalret search - [options]")
             if message is None:
                 raise
             raise UsageError(message, ctx=e.ctx) from None
+
+
+def _stdin_piped() -> bool:
+    """Is a pipe or a file on stdin (``echo 질문 | legalret search …``), not a terminal, nothing (/dev/null) or a test's
+    stand-in? Only then does a missing question get the stdin hint."""
+    import stat
+
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (AttributeError, OSError, ValueError):  # (io.UnsupportedOperation is both: a test runner's BytesIO)
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
 
 
 #: What follows a hint's text: the command that searches a question beginning with a dash.

@@ -230,6 +230,7 @@ class ArticleResult(BaseModel):
         "with paragraph: the article has that paragraph in force; false when it lacks it or is deleted (the article "
         "is returned either way, and notices says what is missing)"))
     item: int | None = Field(None, description="제N호 when the key names one")
+    item_branch: int = Field(0, description="with item: its branch — 2 for 제1호의2, 0 for a plain 제N호")
     item_exists: bool | None = Field(None, description="with item: the article (or its cited paragraph) has that 호")
     notices: list[str] = Field(default_factory=list, description=(
         "what the key names that the article lacks: 'cited article 민법 제750조 has no 제2항'"))
