@@ -328,7 +328,8 @@ def build_command(
             passage_max_tokens=passage_tokens or None, keep=keep,
             precedents=_load_precedents(precedents) if precedents else None, memory_dense=memory_dense,
             facts=_load_facts(facts) if facts else None, decision_sources=_decision_sources(precedents, facts),
-            dense_weight=dense_weight, onnx_export=True, tokenizer=loaded.tokenizer, drop_memory=True,
+            dense_weight=dense_weight, onnx_export=True, tokenizer=loaded.tokenizer,
+            drop_memory=True,  # (check_memory_kept ran above, before the statutes were read)
         )
         _no_ctrl_c_in_teardown()
         skipped = _print_report(report, as_json, loaded, notes)

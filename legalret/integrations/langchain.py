@@ -177,10 +177,9 @@ def to_documents(answer: dict[str, Any]) -> list[Document]:
     """The hits of a ``/api/search`` answer as LangChain documents (see the module docstring)."""
     hits = answer.get("hits", [])
     if hits and not any("relevance" in hit for hit in hits):  # an in-process answer: the server's number, by its function
-        from legalret.serve.wording import lawyer_view
+        from legalret.serve.wording import answer_view
 
-        lawyer_view(hits, learned=any(hit.get("probability") is not None for hit in hits),
-                    notices=answer.get("notices") or [], terms=answer.get("terms"))
+        answer_view(answer)
     docs = []
     for rank, hit in enumerate(answer.get("hits", []), 1):
         metadata = {name: hit.get(name) for name in METADATA_FIELDS}

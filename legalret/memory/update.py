@@ -396,7 +396,7 @@ class MemoryUpdate:
 
     def _counted(self, precedents: Iterable[Any]) -> Iterator[Any]:
         for precedent in precedents:
-            self.decisions_read += isinstance(precedent, Precedent) or isinstance(precedent, dict)
+            self.decisions_read += isinstance(precedent, (Precedent, dict))
             yield precedent
 
     def _open_holdings(self, previous: IndexData | None, tokenizer) -> PrecedentMemory | None:

@@ -84,6 +84,11 @@ _MORE_PARAGRAPHS = re.compile(r"(?:\s*(?:,|·|ㆍ|및|와|과|또는)\s*)+(?:같
                               r"(?:\s*" + _ITEM + ")?")
 
 
+def item_name(item: int, branch: int = 0) -> str:
+    """A 호 as a citation writes it: ``제2호``, ``제2호의2`` (``branch`` 0: no 의K)."""
+    return f"제{item}호의{branch}" if branch else f"제{item}호"
+
+
 def _item(m: re.Match) -> tuple[int | None, int]:
     """The item and its branch a match of :data:`_ITEM` names: ``제3호`` (3, 0), ``제1호의2`` (1, 2); (None, 0) for none."""
     return (int(m["item"]), int(m["item_branch"] or 0)) if m["item"] else (None, 0)
@@ -155,7 +160,7 @@ class QueryCitation:
         if self.paragraph:
             s += f" 제{self.paragraph}항"
         if self.item:
-            s += f" 제{self.item}호" + (f"의{self.item_branch}" if self.item_branch else "")
+            s += " " + item_name(self.item, self.item_branch)
         return s
 
 

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 from legalret.articles import Article
 from legalret.keys import format_key, parse_key
-from legalret.search.citations import QueryCitation
+from legalret.search.citations import QueryCitation, item_name
 
 #: A cited range (``민법 제1조 내지 제1118조``) lists at most this many articles between its two ends, with a notice.
 MAX_RANGE = 30
@@ -169,11 +169,6 @@ def missing_part(article: Article, cite: Any) -> str | None:
         named = item_name(item, branch)
         return f"제{cite.paragraph}항 {named}" if cite.paragraph is not None else named
     return None
-
-
-def item_name(item: int, branch: int = 0) -> str:
-    """A 호 as a citation writes it: ``제2호``, ``제2호의2`` (``branch`` 0: no 의K)."""
-    return f"제{item}호의{branch}" if branch else f"제{item}호"
 
 
 def paragraph_exists(article: Article | None, paragraph: int) -> bool:

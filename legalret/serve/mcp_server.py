@@ -68,7 +68,7 @@ from legalret.search.searcher import MODES
 from legalret.serve.app import _version, k_or_default, names_or_list
 from legalret.serve.live import LiveSearcher, NoGeneration
 from legalret.serve.statutes import StatuteService
-from legalret.serve.wording import facts_excerpt, lawyer_view
+from legalret.serve.wording import answer_view, facts_excerpt
 
 SERVER_NAME = "legalret"
 #: The ``initialize`` instructions; ``{laws}`` is what the served index holds (:func:`instructions`).
@@ -639,10 +639,7 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
         """Find the Korean statute articles that govern a question or a set of facts, best first, with the
         earlier court decisions (사건번호, 선고일자, matched text) that cited each article for similar questions."""
         res = answer(service.search, query, k=k, law=law, kind=kind, mode=mode or "hybrid", explain=True)
-        # (the page's and the API's number, by their function: an agent weighing a hit reads what a lawyer would see;
-        # ``learned``: the re-ranker ranked these hits, which then carry its probability)
-        learned = any(h.get("probability") is not None for h in res["hits"])
-        lawyer_view(res["hits"], learned=learned, notices=res["notices"], terms=res.get("terms"))
+        answer_view(res)  # (the page's and the API's number: an agent weighing a hit reads what a lawyer would see)
         hits = [StatuteHit(**{f: h.get(f) for f in ("key", "title", "law", "kind", "text", "score", "relevance",
                                                     "citation", "url")},
                            rank=i, deleted=bool(h.get("deleted")), takes_effect=h.get("takes_effect"),

@@ -125,6 +125,14 @@ def lawyer_view(hits: list[dict[str, Any]], *, learned: bool, notices: Sequence[
     return hits
 
 
+def answer_view(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """:func:`lawyer_view` of a search answer (``search_response``'s dict), for callers without the searcher at hand
+    (MCP, LangChain): its hits say themselves whether the re-ranker ranked them (they carry its ``probability``)."""
+    hits = answer.get("hits") or []
+    return lawyer_view(hits, learned=any(h.get("probability") is not None for h in hits),
+                       notices=answer.get("notices") or [], terms=answer.get("terms"))
+
+
 def absent_law_guesses(notices: Sequence[str], terms: Sequence[str]) -> bool:
     """Does the query, as ``notices`` and ``terms`` (the answer's) tell it, only cite laws this index lacks?
 

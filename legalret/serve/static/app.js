@@ -219,7 +219,7 @@ function renderHit(hit, rank, terms, mode) {
   if (hit.kind) head.appendChild(el("span", "badge", hit.kind));
   if (hit.deleted) head.appendChild(el("span", "badge deleted", "삭제"));
   if (hit.takes_effect) head.appendChild(el("span", "badge pending", `${hit.takes_effect} 시행 예정`));
-  if (hit.ranks && hit.ranks.citation) {  // the query's own citation, or one of a decision it named by 사건번호
+  if (isCitation(hit)) {  // the query's own citation, or one of a decision it named by 사건번호
     head.appendChild(el("span", "badge", viaDecision(hit) ? "질의한 판례의 참조조문" : "정확 인용"));
   }
   if (hit.url) {  // the article in force on 국가법령정보센터
