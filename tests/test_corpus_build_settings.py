@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from legalret.cli import app
@@ -27,12 +28,19 @@ def _settings(index) -> TokenizerSettings:
     return TokenizerSettings.from_dict(read_manifest(index)["tokenizer"])
 
 
-def test_build_from_a_manifest_uses_its_tokenizer_settings_and_an_add_keeps_them(mirror_zip, tmp_path, monkeypatch):
+@pytest.fixture()
+def fast_manifest(mirror_zip, tmp_path, monkeypatch):
+    """The fixture mirror, a scratch LEGALRET_HOME and a corpora folder (``tmp_path``) holding ``fast``: 민법 with
+    ``article_cutoff: 3.0``."""
     monkeypatch.setenv("LEGALRET_MIRROR", str(mirror_zip))
     monkeypatch.setenv("LEGALRET_CORPORA", str(tmp_path))
     monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))
     (tmp_path / "fast.yaml").write_text("name: fast\nkinds: [법률]\nlaws: [민법]\ntokenizer:\n  article_cutoff: 3.0\n",
                                         encoding="utf-8")
+    return tmp_path
+
+
+def test_build_from_a_manifest_uses_its_tokenizer_settings_and_an_add_keeps_them(fast_manifest, mirror_zip, tmp_path):
     fast, plain = tmp_path / "fast-idx", tmp_path / "plain-idx"
     assert _cli("index", "build", "fast", "--index", str(fast), "--model", "none").exit_code == 0
     assert _settings(fast) == TokenizerSettings(article_cutoff=3.0)
@@ -71,12 +79,7 @@ def test_a_bad_tokenizer_setting_is_one_line_naming_the_manifest_and_field(mirro
     assert r.exit_code == 1 and isinstance(r.exception, SourceError), r.exception
 
 
-def test_an_add_of_a_manifest_with_other_settings_says_the_index_keeps_its_own(mirror_zip, tmp_path, monkeypatch):
-    monkeypatch.setenv("LEGALRET_MIRROR", str(mirror_zip))
-    monkeypatch.setenv("LEGALRET_CORPORA", str(tmp_path))
-    monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))
-    (tmp_path / "fast.yaml").write_text("name: fast\nkinds: [법률]\nlaws: [민법]\ntokenizer:\n  article_cutoff: 3.0\n",
-                                        encoding="utf-8")
+def test_an_add_of_a_manifest_with_other_settings_says_the_index_keeps_its_own(fast_manifest, mirror_zip, tmp_path):
     plain = tmp_path / "plain-idx"
     assert _cli("index", "build", str(mirror_zip), "--law", "민법", "--index", str(plain), "--model", "none").exit_code == 0
     r = _cli("index", "add", "fast", "--index", str(plain))

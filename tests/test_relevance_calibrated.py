@@ -49,18 +49,8 @@ def test_relevance_is_the_probability_and_the_other_rules_stay():
     assert [h["relevance"] for h in view] == [None, 100]
 
 
-@pytest.fixture(scope="module")
-def learned_index(tmp_path_factory):
-    """Both memories and dense vectors (the tiny encoder): the shipped re-ranker ranks this index's hybrid."""
-    from test_facts import FACTS, PRECEDENTS
-
-    from legalret import pipeline
-    from legalret.precedents.facts import read_facts
-
-    idx = tmp_path_factory.mktemp("calibrated") / "idx"
-    pipeline.build(sup.articles(), idx, encoder=sup.tiny_encoder(), precedents=PRECEDENTS,
-                   facts=read_facts(FACTS, on_error=lambda e: None))
-    return idx
+# both memories and dense vectors (the tiny encoder): the shipped re-ranker ranks this index's hybrid
+from test_serve_wording import learned_index  # noqa: E402, F401 — a fixture
 
 
 @pytest.fixture(scope="module")
