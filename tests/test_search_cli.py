@@ -645,10 +645,11 @@ def test_the_table_keeps_long_article_keys_and_long_queries_readable(capsys, mon
 
     monkeypatch.setenv("COLUMNS", "80")
     key = "공중 등 협박목적 및 대량살상무기확산을 위한 자금조달행위의 금지에 관한 법률 제5조의2"
-    render("보증금 [bold]반환[/bold] " * 400, "hybrid", [{"key": key, "title": "금지행위", "text": "누구든지 …", "score": 1.0}],
+    render("보증금 [bold]반환[/bold] " * 400, "hybrid", [{"key": key, "title": "금지행위", "text": "누구든지 …", "score": 1.0,
+                                                    "relevance": 100}],
            [], [])
     out = capsys.readouterr().out
-    assert "제5조의2" in out and "1.000" in out and "금지행위" in out and "[bold]" in out  # (the query is not markup)
+    assert "제5조의2" in out and " 100 │" in out and "금지행위" in out and "[bold]" in out  # (the query is not markup)
     assert max(len(line) for line in out.splitlines()) <= 80
     assert out.count("보증금") <= CAPTION_CHARS // 10
 

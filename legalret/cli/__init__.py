@@ -21,7 +21,8 @@ module             commands
 =================  =========================================================
 
 :class:`legalret.errors.LegalretError` raised by any command is printed as one red line, exit code 1. Every ``--help``
-keeps its options' names whole at any width (:func:`_keep_option_names_whole`).
+keeps its options' names whole at any width (:func:`_keep_option_names_whole`) and shows no type for a flag
+(:func:`_flags_without_type`).
 """
 
 from __future__ import annotations
@@ -68,6 +69,23 @@ def _keep_option_names_whole() -> None:
 
     _print_options_panel.names_whole = True
     rich_utils._print_options_panel = _print_options_panel
+
+
+def _flags_without_type() -> None:
+    """Show no type for a flag in an options panel: typer's rich help gave every flag one, ``--json <bool>``,
+    ``--help <bool>``, as if it took a value (``--json true``), where its plain help (``get_help_record``) gives a flag
+    (and a counter) none. Idempotent."""
+    from typer.core import TyperOption
+
+    display_type_rich = TyperOption.display_type_rich
+    if getattr(display_type_rich, "flags_without_type", False):
+        return
+
+    def flag_display_type_rich(self, ctx):
+        return None if self.is_flag or self.count else display_type_rich(self, ctx)
+
+    flag_display_type_rich.flags_without_type = True
+    TyperOption.display_type_rich = flag_display_type_rich
 
 
 class _WholeNames:
@@ -128,6 +146,7 @@ def _names_whole_in(format_help):
 
     def format_help_names_whole(self, ctx, formatter) -> None:
         _keep_option_names_whole()
+        _flags_without_type()
         return format_help(self, ctx, formatter)
 
     format_help_names_whole.names_whole = True
@@ -143,6 +162,15 @@ for _name in _MODULES:
     importlib.import_module(f"legalret.cli.{_name}").register(app)
 
 
+def _json_error(message: str, code: int) -> None:
+    """With ``--json`` among the options (before a ``--``, after which it is the question's text), the failure as one
+    JSON line on stdout too, ``{"error": ..., "exit": code}``, beside the red line on stderr: a script reading stdout
+    gets it, not an empty stream — a usage error (exit 2) as a failure of the command (exit 1)."""
+    args = sys.argv[1:]
+    if "--json" in (args[: args.index("--")] if "--" in args else args):
+        sys.stdout.write(json.dumps({"error": message, "exit": code}, ensure_ascii=False) + "\n")
+
+
 def main() -> None:
     try:
         # not standalone: typer would draw a usage error as a box of five lines; here it is one, like every other
@@ -155,17 +183,18 @@ def main() -> None:
             sys.exit(e.exit_code)
         where = f" (see `{e.ctx.command_path} --help`)" if e.ctx is not None else ""
         console.print(f"[bold red]error:[/] {escape(e.format_message())}{where}", highlight=False, soft_wrap=True)
+        _json_error(e.format_message(), e.exit_code)  # (`search --json -k abc` had left stdout empty, exit 2)
         sys.exit(e.exit_code)
     except ClickException as e:
         console.print(f"[bold red]error:[/] {escape(e.format_message())}", highlight=False, soft_wrap=True)
+        _json_error(e.format_message(), e.exit_code)
         sys.exit(e.exit_code)
     except typer.Abort:
         console.print("aborted", highlight=False)
         sys.exit(1)
     except LegalretError as e:
         console.print(f"[bold red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
-        if "--json" in sys.argv[1:]:  # a script reading stdout gets the failure as JSON too, not an empty stream
-            sys.stdout.write(json.dumps({"error": str(e)}, ensure_ascii=False) + "\n")
+        _json_error(str(e), 1)
         sys.exit(1)
     if code == 130:  # Ctrl-C: typer returns 130 without a word (a bench run had simply stopped, nothing said)
         console.print("[yellow]interrupted[/] (Ctrl-C)", highlight=False)

@@ -49,9 +49,15 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print as JS
 
 
 #: The listing's columns: (header, kept on one line). The name is what `index build` takes and a size ("318 MB") is
-#: one value: never wrapped. The others wrap at spaces only (see :func:`print_listing`).
+#: one value: never wrapped. The others wrap at spaces only (see :func:`print_listing`); no header wraps.
 LISTING_COLUMNS = (("name", True), ("kinds", False), ("laws", False), ("about", False), ("build (2 cores)", False),
                    ("size", True))
+
+
+#: The fewest cells a wrapping column of the table gets (its whole text when shorter): below it the blocks read
+#: better. At ~100 columns the table had fit with every word whole but "build (2 cores)" 14 cells wide, its header
+#: broken in two ("build (2" over "cores)"), and the laws, about and build texts 6–9 lines of 2–3 words each.
+MIN_WRAPPING_WIDTH = 20
 
 
 def _cells(m) -> list[str]:
@@ -78,9 +84,10 @@ def print_listing(manifests, console) -> None:
     and the slack shared out by :func:`_fit_widths`. Rich's own squeeze narrows the widest columns alike, below the
     width of their words, which it then folds mid-word: at 80 columns ``about`` was 10 cells wide
     ("article_cu|toff"), at 60 ``kinds`` 5 ("시행|령"). (Rich's width: ``COLUMNS``, else the terminal of stdin, stdout
-    or stderr, else 80 — so a pipe with no terminal at all, as in CI or cron, gets 80.) Where even the longest words
-    do not fit side by side, each manifest is a short block of ``label  value`` lines instead
-    (:func:`_print_blocks`), which wraps at spaces down to ~40 columns."""
+    or stderr, else 80 — so a pipe with no terminal at all, as in CI or cron, gets 80.) Every header stays on one
+    line, and a column that wraps keeps :data:`MIN_WRAPPING_WIDTH` cells; where that does not fit side by side, each
+    manifest is a short block of ``label  value`` lines instead (:func:`_print_blocks`), which wraps at spaces down to
+    ~40 columns."""
     from rich.measure import Measurement
     from rich.table import Table
     from rich.text import Text
@@ -90,7 +97,8 @@ def print_listing(manifests, console) -> None:
     for column, (header, whole) in enumerate(LISTING_COLUMNS):
         sizes = [Measurement.get(console, console.options, cell) for cell in [Text(header)] + [r[column] for r in rows]]
         most.append(max(size.maximum for size in sizes))
-        least.append(most[-1] if whole else max(size.minimum for size in sizes))
+        least.append(most[-1] if whole else max(sizes[0].maximum, min(most[-1], MIN_WRAPPING_WIDTH),
+                                                *(size.minimum for size in sizes[1:])))
     # 3 cells between two columns (a space, the rule, a space) and a space at either edge: no outer rules, which
     # leaves the words 2 cells more (the name stays between spaces)
     widths = _fit_widths(least, most, console.width - 3 * (len(LISTING_COLUMNS) - 1) - 2)
@@ -134,7 +142,7 @@ def _print_blocks(rows, console) -> None:
         grid.add_column(overflow="fold")  # (a word wider than the screen: folded rather than lost)
         for (header, _), cell in zip(LISTING_COLUMNS[1:], row[1:]):
             grid.add_row(header, cell)
-        console.print(Padding(grid, (0, 0, 0, 2)))
+        console.print(Padding(grid, (0, 0, 0, 2), expand=False))  # (not padded with spaces to the console's width)
 
 
 def _note_bad_settings(manifests) -> None:

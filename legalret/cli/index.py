@@ -589,9 +589,10 @@ def _named(report) -> str:
 
 
 def _print_memory(info: dict) -> None:
-    # (laws_not_read, law -> holdings, has had its own line: with every 법률+시행령 added it holds 3,000 laws)
+    # (laws_not_read, law -> holdings, has had its own line: with every 법률+시행령 added it holds 3,000 laws; so have
+    # the reasons a re-read was refused, a list that had been printed here as Python's ['…', '…'])
     console.print("precedent memory: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in info.items()
-                                                   if not isinstance(v, dict)), highlight=False)
+                                                   if not isinstance(v, (dict, list))), highlight=False)
 
 
 def _settings_set(recorded: dict) -> str:

@@ -184,7 +184,7 @@ def search_command(
                                  "— and the answer's notices; no hits: one line, {\"hits\": 0, \"notices\": …})."),
     explain: bool = typer.Option(False, "--explain", help="Show why each hit: each retriever's rank and score, the re-ranker's weightiest features and the earlier decisions that voted for it."),
 ) -> None:
-    """Search the index: a table of rank, key, title, snippet (matched terms highlighted) and score.
+    """Search the index: a table of rank, key, title, snippet (matched terms highlighted) and relevance (0–100).
 
     In a terminal the search is answered by a resident server for the index, started on first use (a one-line
     notice; ≈1 GB while it runs; it stops after 15 idle minutes): `legalret server status` lists it,
@@ -396,16 +396,49 @@ def render(query: str, mode: str, hits: list[dict[str, Any]], notices: list[str]
     table.add_column("article", overflow="fold", min_width=12)
     table.add_column("title", min_width=6)
     table.add_column("text", overflow="fold", min_width=12)
-    table.add_column("score", justify="right", no_wrap=True, min_width=6)
+    # the hit's 0–100 relevance as --json and the page give it, not the raw score: a fused score or the re-ranker's
+    # logit (8.031, -0.073) read as points, negatives as "minus points", beside a --json that said 97 and 0
+    table.add_column("relevance", justify="right", no_wrap=True)
     for rank, hit in enumerate(hits, 1):
         text = snippet(_flat(hit.get("text", "")), terms)
         if explain and hit.get("reasons"):
             text.append("\n" + "\n".join(hit["reasons"]), style="dim")
         title = " ".join(t for t in (hit.get("title", ""), "[삭제]" if hit.get("deleted") else "") if t)
-        table.add_row(str(rank), hit["key"], title, text, f"{hit['score']:.3f}")
+        table.add_row(str(rank), hit["key"], title, text, relevance_text(hit))
+    table.caption, table.caption_justify = relevance_note(hits), "left"  # (one line at 80 columns)
     from rich.console import Console
 
     Console(emoji=False).print(table)
+
+
+#: What the table shows for a hit whose relevance is withheld (a nearest guess: the notice says why) or not given.
+NO_RELEVANCE = "—"
+
+
+def relevance_text(hit: dict[str, Any]) -> str:
+    """The hit's ``relevance`` as the page shows it (``relevanceText`` in legalret/serve/static/app.js): the integer,
+    "<1" for a positive share that rounds to 0 (a bare 0 read as "irrelevant" for articles that plainly apply),
+    :data:`NO_RELEVANCE` for none."""
+    value = hit.get("relevance")
+    if value is None:
+        return NO_RELEVANCE
+    cited = "citation" in (hit.get("ranks") or {})
+    if value < 1 and not cited and (hit.get("probability") is not None or float(hit.get("score") or 0) > 0):
+        return "<1"
+    return str(value)
+
+
+def relevance_note(hits: list[dict[str, Any]]) -> str | None:
+    """One line under the table saying what its numbers are (the page's ``relevanceNote``, in the CLI's English; under
+    80 columns): a probability in hybrid with the re-ranker, else a share of the top hit; None when no hit has one."""
+    numbered = [h for h in hits if h.get("relevance") is not None]
+    if not numbered:
+        return None
+    if any(h.get("probability") is not None for h in numbered):
+        return "[dim]relevance: the re-ranker's % chance it is the answer; joint answers split it[/]"
+    if all("citation" in (h.get("ranks") or {}) for h in numbered):
+        return "[dim]relevance 100: an article the question cites[/]"
+    return "[dim]relevance: the score as a share of the top hit's (100), not a probability[/]"
 
 
 #: Characters of the query the table's caption shows (a pasted judgment of 4,000 characters filled the screen).
