@@ -65,7 +65,7 @@ def test_a_short_name_of_a_law_the_index_lacks_says_which_law_it_is():
     from legalret.search.citations import unresolved_citations
 
     assert unresolved_citations("근기법 제23조", LawNames(["민법", "상법"])) == [
-        "'근기법 제23조': 근기법 (근로기준법) is not in this index (see `legalret index info`)"]
+        "'근기법 제23조': 근기법 (근로기준법) is not in this index (add it with `legalret index add labor`)"]
 
 
 def test_a_filter_and_a_decree_resolve_by_short_name(names):

@@ -95,7 +95,7 @@ def test_the_added_short_names_name_their_laws():
     assert written_out("도교법안", names) == ("도교법안", [])  # only a whole word (or with what a law's name takes)
     # a short name of a law the index lacks says which law it is
     assert unresolved_citations("도교법 44조", LawNames(["민법", "상법"])) == [
-        "'도교법 44조': 도교법 (도로교통법) is not in this index (see `legalret index info`)"]
+        "'도교법 44조': 도교법 (도로교통법) is not in this index (add it with `legalret index add criminal`)"]
 
 
 # --- 4. a query with no Korean --------------------------------------------------------------------------------------
@@ -106,13 +106,13 @@ def test_a_query_without_korean_gets_one_notice():
     (note,) = coverage_notes(["what", "is", "a", "lien"], vocabulary, text="What is a lien?")
     assert note == (
         "nothing in the query matched this index: the query has no Korean words (Hangul or Hanja), and no article "
-        "contains 'what', 'a', 'lien'; legalret searches Korean statutes in Korean, so the hits below are only "
+        "contains 'what', 'a', 'lien'; legalret searches Korean statutes in Korean, so any hits are only "
         "guesses — ask in Korean, e.g. '불법행위 손해배상' or '민법 제750조'")
     assert note.startswith(NOT_KOREAN) and NOT_KOREAN.startswith(NOTHING_MATCHED)  # (the page and the API read it so)
     # every word in some article ("is", "the") still gets it: they are no answer to the question
     (note,) = coverage_notes(["is", "the"], vocabulary, text="is the")
     assert note == ("nothing in the query matched this index: the query has no Korean words (Hangul or Hanja); legalret "
-                    "searches Korean statutes in Korean, so the hits below are only guesses — ask in Korean, e.g. "
+                    "searches Korean statutes in Korean, so any hits are only guesses — ask in Korean, e.g. "
                     "'불법행위 손해배상' or '민법 제750조'")
     # words only earlier holdings use do not make it an answer either
     assert coverage_notes(["is", "a"], set(), precedents=lambda: {"is", "a"}, text="is a")[0].startswith(NOT_KOREAN)
@@ -124,7 +124,7 @@ def test_korean_hanja_and_numbers_alone_are_read_as_before():
     assert coverage_notes(["유치권", "lien"], vocabulary, text="유치권 lien") == []  # half matched
     assert coverage_notes(["유치권"], vocabulary, text="留置權") == []  # Hanja (read in Hangul before this)
     assert coverage_notes(["750"], vocabulary, text="750")[0] == (
-        "nothing in the query matched this index: no article contains '750'; the hits below are only the nearest "
+        "nothing in the query matched this index: no article contains '750'; any hits are only the nearest "
         "guesses — check the spelling or ask in other words")  # no letters: not "ask in Korean"
     assert coverage_notes(["what"], vocabulary)[0].startswith(NOTHING_MATCHED + ": no article contains")  # no text
     assert is_korean("민법") and is_korean("民法") and is_korean("ㅋㅋ") and not is_korean("What is a lien? §750")

@@ -141,7 +141,7 @@ def test_acronyms_only():
 
 def test_an_acronym_alone_gets_no_ask_in_korean_notice(searcher):
     (note,) = searcher.search("CCTV", k=3).notices
-    assert note == ("nothing in the query matched this index: no article contains 'cctv'; the hits below are only the "
+    assert note == ("nothing in the query matched this index: no article contains 'cctv'; any hits are only the "
                     "nearest guesses — check the spelling or ask in other words")
     assert note.startswith(NOTHING_MATCHED) and not note.startswith(NOT_KOREAN)  # (as the API's relevance reads them)
     (note,) = searcher.search("what is adverse possession", k=3).notices

@@ -54,8 +54,8 @@ def test_the_law_carries_over_past_titles_running_text_and_paragraphs():
     from legalret.search.citations import unresolved_citations
 
     assert unresolved_citations("근로기준법 제23조 및 제27조", NAMES) == [
-        "'근로기준법 제23조': 근로기준법 is not in this index (see `legalret index info`)",
-        "'근로기준법 제27조': 근로기준법 is not in this index (see `legalret index info`)"]
+        "'근로기준법 제23조': 근로기준법 is not in this index (add it with `legalret index add labor`)",
+        "'근로기준법 제27조': 근로기준법 is not in this index (add it with `legalret index add labor`)"]
     assert keys("민법 제750조와 형법 제20조") == keys("민법 제750조, 형법상 제20조") == ["민법 제750조"]
 
 
@@ -116,7 +116,7 @@ def test_repeated_unresolved_reference_is_one_notice():
 
     notes = unresolved_citations("제753조 제753조 손해 제753조 제753조 형법 제250조", NAMES)
     assert notes == ["'제753조' names no law; write it as e.g. '민법 제753조'",
-                     "'형법 제250조': 형법 is not in this index (see `legalret index info`)"]
+                     "'형법 제250조': 형법 is not in this index (add it with `legalret index add criminal`)"]
 
 
 def test_a_range_marks_its_last_citation():
@@ -168,8 +168,10 @@ def test_an_addenda_article_or_a_decree_not_here_is_named_as_written():
         assert find_citations(query, names) == []
         assert unresolved_citations(query, names) == [
             f"'{cited}': the index holds no 부칙 (addenda) articles, only the law's own"]
-    assert unresolved_citations("상법 시행령 제5조", names) == [
-        "'상법 시행령 제5조': 상법 시행령 is not in this index (see `legalret index info`)"]
+    # (a law no practice manifest lists: the statute mirror with a law filter — this machine's, or the file's name)
+    note, = unresolved_citations("상법 시행령 제5조", names)
+    assert note.startswith("'상법 시행령 제5조': 상법 시행령 is not in this index (add it with `legalret index add ")
+    assert note.endswith("legalize-kr.zip --law 상법 시행령`)")
 
 
 def test_a_law_name_missing_a_word_gets_a_suggestion():
@@ -180,7 +182,7 @@ def test_a_law_name_missing_a_word_gets_a_suggestion():
         "'주택임대차법 제3조': 주택임대차법 is not in this index (did you mean 주택임대차보호법?)"]
     assert "did you mean 근로자퇴직급여 보장법?" in unresolved_citations("근로자퇴직급여법 제8조", names)[0]
     # another law is not a misspelling of one the index has
-    assert unresolved_citations("형법 제250조", names)[0].endswith("(see `legalret index info`)")
+    assert unresolved_citations("형법 제250조", names)[0].endswith("(add it with `legalret index add criminal`)")
 
 
 def test_law_names_closest_compares_letters():
@@ -260,4 +262,4 @@ def test_a_former_law_with_its_version_note_is_cited():
     assert keys("구 상법(2010. 5. 14. 법률 제10281호로 개정되기 전의 것) 제651조의2") == ["상법 제651조의2"]
     assert keys("구 민법(2000. 1. 12. 법률 제6207호로 개정되기 전의 것) 제163조 제3호") == ["민법 제163조"]
     assert unresolved_citations("구 형법(1995. 12. 29. 법률 제5057호로 개정되기 전의 것) 제250조", NAMES) == [
-        "'형법 제250조': 형법 is not in this index (see `legalret index info`)"]
+        "'형법 제250조': 형법 is not in this index (add it with `legalret index add criminal`)"]

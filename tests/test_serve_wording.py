@@ -142,7 +142,7 @@ def test_no_relevance_when_nothing_in_the_query_matched():
     hits = [{"score": 9.0, "ranks": {"dense": 1}, "reasons": []}, {"score": 99.0, "ranks": {"citation": 1}, "reasons": []},
             {"score": 2.0, "ranks": {"dense": 7, "facts": 1}, "reasons": []},
             {"score": 2.0, "ranks": {"dense": 9, "memory": 1}, "reasons": []}]
-    notices = ["nothing in the query matched this index: no article contains 'zzqqxx'; the hits below are only …"]
+    notices = ["nothing in the query matched this index: no article contains 'zzqqxx'; any hits are only …"]
     view = lawyer_view([dict(h) for h in hits], learned=True, notices=notices)
     assert [h["relevance"] for h in view] == [None, 100, None, 88]
     assert [h["relevance"] for h in lawyer_view([dict(h) for h in hits], learned=True)] == [100, 100, 88, 88]

@@ -367,3 +367,31 @@ def _read(path: Path) -> Manifest:
                     kinds=kinds, description=str(data.get("description") or ""), path=path,
                     measured={str(k): str(v) for k, v in measured.items()},
                     tokenizer={str(k): v for k, v in tokenizer.items()})
+
+
+def add_command(law: str) -> str:
+    """The command that adds ``law`` (a document name: 형법, 근로기준법 시행령) to the default index: the first
+    manifest listing it (``legalret index add criminal``: its area's other laws come too), else the statute mirror
+    with a law filter — the one this machine has, or the file name people download."""
+    wanted = law.replace(" ", "")
+    for name, documents in _listed_documents():
+        if wanted in documents:
+            return f"legalret index add {name}"
+    from legalret.config import default_mirror
+
+    mirror = default_mirror()
+    source = str(mirror) if mirror is not None and mirror.exists() else "legalize-kr.zip"
+    return f"legalret index add {source} --law {law}"
+
+
+_LISTED: list[tuple[str, set[str]]] | None = None
+
+
+def _listed_documents() -> list[tuple[str, set[str]]]:
+    """(name, document names without spaces) of each manifest that lists its laws, read once per process (a notice
+    that names the command must not read ten YAML files on every search)."""
+    global _LISTED
+    if _LISTED is None:
+        _LISTED = [(m.name, {d.replace(" ", "") for d in m.document_names()})
+                   for m in list_manifests(notes=False) if m.laws and m.name != DEFAULT_MANIFEST]
+    return _LISTED

@@ -13,9 +13,11 @@ and its higher end carries ``range_written`` so that the searcher and the citati
 cited before its range (``민법 제752조, 제750조 내지 제752조``) is listed once, where first written, carrying the
 range (the searcher lists 제751조, 제752조, 제750조).
 A law name followed by a bare number is a citation too, the way people type one (``민법 750`` → 민법 제750조,
-``상법 651의2``, ``민법750``; a paragraph and item after it are read as after 조: ``민법 750 1항``), unless the number
-is a count, date, amount or case number (``민법 3년``, ``2020다1234``) or is glued to a word that only ends with a
-law's name (``시민법750``).
+``상법 651의2``, ``민법750``; a paragraph and item after it are read as after 조: ``민법 750 1항``, ``민법 750 ①``),
+unless the number is a count, date, amount or case number (``민법 3년``, ``2020다1234``) or is glued to a word that
+only ends with a law's name (``시민법750``).
+Several paragraphs or items of one article (``제8조 제1항 및 제5항``, ``제2조 제1항 제1호 및 제2호``, ``제1호·제2호``)
+are one citation each, all of that article (제1항 제1호 and 제1항 제2호), so that each is checked.
 
 Usage::
 
@@ -33,8 +35,10 @@ Usage::
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from legalret.corpus.manifest import add_command
 from legalret.keys import CONSTITUTION, LawNames, format_key, known_laws, law_aliases
 from legalret.text import normalize
 
@@ -62,13 +66,16 @@ _CIRCLED_CHAR = re.compile(f"[{_CIRCLED}]")
 # followed by the end, a space or punctuation, or a particle — never by a unit or a case-number letter (년, 원,
 # 개, 다 …). A number glued to a word is a citation only when that whole word is a law's name (_bare_citations).
 # A paragraph and an item after it are read as after 조 ("민법 750 1항" is 민법 제750조 제1항, as "민법 750조 1항" is:
-# the 1항 had been dropped, left as words to search, and the citation's paragraph never checked).
-_BARE_NUMBER = re.compile(
+# the 1항 had been dropped, left as words to search, and the citation's paragraph never checked) — a circled number
+# too, as after 조 and on the same terms ("민법 750 ①" is 제750조 제1항; the ① had been dropped: _article_pattern).
+_BARE_FORM = (
     r"(?<![\d.])(?:제\s*)?(?P<num>[1-9]\d{0,3})(?:\s*의\s*(?P<branch>[1-9]\d{0,2}))?(?!\s*[조항호])"
-    r"(?=$|[\s;:?!)\]」』\"'”’]|[.,](?!\d)|(?:은|는|이|가|을|를|에|의|과|와|도|만)(?![가-힣]))"
-    r"(?:\s*(?:의\s*)?(?:제\s*)?(?P<para>\d{1,3})\s*항)?"
+    r"(?=$|[\s;:?!)\]」』\"'”’" + _CIRCLED + r"]|[.,](?!\d)|(?:은|는|이|가|을|를|에|의|과|와|도|만)(?![가-힣]))"
+    r"(?:\s*(?:의\s*)?(?:(?:제\s*)?(?P<para>\d{1,3})\s*항{circled}))?"
     r"(?:\s*(?:의\s*)?" + _ITEM + ")?"
 )
+_BARE_NUMBER = re.compile(_BARE_FORM.replace("{circled}", f"|(?P<circled>[{_CIRCLED}])"))
+_BARE_NUMBER_PLAIN = re.compile(_BARE_FORM.replace("{circled}", ""))  # circled numbers not read as paragraphs
 _MORE_BARE = re.compile(r"\s*(?:,|·|ㆍ|및|와|과)\s*")  # between two bare numbers of one law: "민법 750, 751"
 _SAME_LAW = re.compile(r"(?:같은\s*법|동\s*법)(?:\s*시행령)?\s*$")
 # What may stand between two citations of the same law: separators and conjunctions, after the first one's title in
@@ -82,6 +89,9 @@ _PARTICLE_END = re.compile(r"(?:상|의|은|는|이|가|을|를|에|에서|과|�
 _MORE_PARAGRAPHS = re.compile(r"(?:\s*(?:,|·|ㆍ|및|와|과|또는)\s*)+(?:같은\s*조\s*)?(?:(?:제\s*)?(?P<para>\d{1,3})\s*항(?!\s*\d)"
                               f"|(?P<circled>[{_CIRCLED}]))"
                               r"(?:\s*" + _ITEM + ")?")
+# More items of the paragraph (or article) just cited: "제1항 제1호 및 제2호", "제1호, 제2호", "제1호·제2호" (제2호 had been
+# dropped, and an invented one never checked).
+_MORE_ITEMS = re.compile(r"(?:\s*(?:,|·|ㆍ|및|와|과|또는)\s*)+" + _ITEM)
 
 
 def item_name(item: int, branch: int = 0) -> str:
@@ -102,10 +112,12 @@ def _paragraph(m: re.Match) -> int | None:
     return ord(circled) - 0x245F if circled else None
 
 
-def _article_pattern(query: str) -> re.Pattern:
+def _article_pattern(query: str, law_names: LawNames) -> re.Pattern:
     """:data:`_ARTICLE` when every circled number of ``query`` stands right after an article (``형법 제250조 ③``,
-    ``제8조 ①, ②``): they are its paragraphs; else :data:`_ARTICLE_PLAIN` — circled numbers that enumerate (``① 민법
-    제750조 ② 민법 제751조``) name no paragraph (② would have been read as 제750조 제2항)."""
+    ``제8조 ①, ②``, ``제8조 ① 제1호 및 제2호, ②``) or a law's bare number (``민법 750 ①``): they are its paragraphs
+    (and :func:`_bare_citations` reads them too); else :data:`_ARTICLE_PLAIN` — circled numbers that enumerate (``①
+    민법 제750조 ② 민법 제751조``, ``① 민법 750 ② 민법 751``) name no paragraph (② would have been read as 제750조
+    제2항)."""
     circled = {m.start() for m in _CIRCLED_CHAR.finditer(query)}
     if not circled:
         return _ARTICLE_PLAIN
@@ -113,12 +125,44 @@ def _article_pattern(query: str) -> re.Pattern:
     for m in _ARTICLE.finditer(query):
         if m["circled"]:
             attached.add(m.start("circled"))
-        end = m.end()
-        for more in iter(lambda: _MORE_PARAGRAPHS.match(query, end), None):
-            if more["circled"]:
+        for more in _more_parts(query, m.end(), True, m["item"] is not None):
+            if more.re is _MORE_PARAGRAPHS and more["circled"]:
                 attached.add(more.start("circled"))
-            end = more.end()
+    for cite in _bare_citations(query, law_names, circled=True):  # (a bare citation's span holds only its own)
+        attached.update(i for i in circled if cite.start <= i < cite.end)
     return _ARTICLE if attached == circled else _ARTICLE_PLAIN
+
+
+def _more_parts(query: str, end: int, paragraph: bool, item: bool) -> Iterator[re.Match]:
+    """The further parts of the article just cited, written from ``end`` on, in order: paragraphs
+    (:data:`_MORE_PARAGRAPHS`; ``paragraph``: the citation names one) and items of the paragraph just read
+    (:data:`_MORE_ITEMS`; ``item``: the part just read names one) — ``제1항 제1호 및 제2호, 제2항 제3호``."""
+    while True:
+        more = (_MORE_ITEMS.match(query, end) if item else None) or (
+            _MORE_PARAGRAPHS.match(query, end) if paragraph else None)
+        if more is None:
+            return
+        yield more
+        item, end = more["item"] is not None, more.end()
+
+
+def _more_citations(query: str, cite: QueryCitation, circled: bool) -> tuple[list[QueryCitation], int]:
+    """The further paragraphs and items written after ``cite`` (:func:`_more_parts`), one citation each, spanning from
+    ``cite``'s start, and where they end: each is checked (the 제5항 of "제8조 제1항 및 제5항" had been dropped, and the
+    제2호 of "제2조 제1항 제1호 및 제2호" — read as 제1항 제2호, an item of the paragraph before it). ``circled``: a circled
+    number is a paragraph (``제8조 ①, ②``; not one that enumerates: :func:`_article_pattern`)."""
+    out, end, paragraph = [], cite.end, cite.paragraph
+    for more in _more_parts(query, end, cite.paragraph is not None, cite.item is not None):
+        if more.re is _MORE_PARAGRAPHS:
+            if more["circled"] and not circled:
+                break
+            paragraph = _paragraph(more)
+        item, item_branch = _item(more)
+        out.append(QueryCitation(law=cite.law, number=cite.number, branch=cite.branch, paragraph=paragraph, item=item,
+                                 item_branch=item_branch, raw=query[cite.start : more.end()].strip(), start=cite.start,
+                                 end=more.end()))
+        end = more.end()
+    return out, end
 
 
 # "제651의2조" (the branch before 조, as some write it) is 제651조의2
@@ -236,8 +280,9 @@ def find_citations(query: str, law_names: LawNames, default_law: str | None = No
 
 def _every_citation(query: str, law_names: LawNames, default_law: str | None) -> list[QueryCitation]:
     """Every citation in ``query`` (prepared), repeats included, in order of appearance."""
-    found = sorted(_article_citations(query, law_names, default_law) + _bare_citations(query, law_names),
-                   key=lambda c: c.start)
+    article = _article_pattern(query, law_names)
+    found = sorted(_article_citations(query, law_names, default_law, article)
+                   + _bare_citations(query, law_names, circled=article is _ARTICLE), key=lambda c: c.start)
     # A range written high end first ("제752조 내지 제750조") is read as 제750조–제752조, listed as a forward range is:
     # the lower end first, then the higher one carrying range_start (so every caller — the search's hits, the citation
     # check's entries — lists 750, 751, 752; it had listed 752 and 750 alone, without a word). Each keeps its own span.
@@ -251,11 +296,13 @@ def _every_citation(query: str, law_names: LawNames, default_law: str | None) ->
     return found
 
 
-def _bare_citations(query: str, law_names: LawNames) -> list[QueryCitation]:
+def _bare_citations(query: str, law_names: LawNames, circled: bool = False) -> list[QueryCitation]:
     """``<law name> N[의M]`` without 조: the law must be named right before the number (``민법 750``), or be the
-    whole word the number is glued to (``민법750``; not ``시민법750``, ``형법상250``)."""
+    whole word the number is glued to (``민법750``; not ``시민법750``, ``형법상250``). ``circled``: a circled number
+    after it is its paragraph (``민법 750 ①``; :func:`_article_pattern` says when)."""
     out: list[QueryCitation] = []
-    for m in _BARE_NUMBER.finditer(query):
+    bare = _BARE_NUMBER if circled else _BARE_NUMBER_PLAIN
+    for m in bare.finditer(query):
         before = query[: m.start()]
         if not before[-1:].isspace() and not before[-1:].isalpha():
             continue  # "제3", "(3" …: not a law name directly before
@@ -264,45 +311,38 @@ def _bare_citations(query: str, law_names: LawNames) -> list[QueryCitation]:
             continue
         if before[-1].isalpha() and start and before[start - 1].isalnum():
             continue  # glued to a word that only ends with a law's name
-        end = _bare_citation(query, m, law, start, out)
+        end = _bare_citation(query, m, law, start, out, circled)
         # "민법 750, 751": the numbers listed after it are the same law's (751 had been dropped)
         for more in iter(lambda: _MORE_BARE.match(query, end), None):
-            number = _BARE_NUMBER.match(query, more.end())
+            number = bare.match(query, more.end())
             if number is None:
                 break
-            end = _bare_citation(query, number, law, number.start(), out)
+            end = _bare_citation(query, number, law, number.start(), out, circled)
     return out
 
 
-def _bare_citation(query: str, m: re.Match, law: str, start: int, out: list[QueryCitation]) -> int:
+def _bare_citation(query: str, m: re.Match, law: str, start: int, out: list[QueryCitation], circled: bool) -> int:
     """Append the citation a :data:`_BARE_NUMBER` match ``m`` of ``law`` makes (its paragraph and item included) to
-    ``out``, and the further paragraphs written after it (``민법 750 1항 및 2항``, as after ``민법 제750조 제1항``);
-    return where they end."""
+    ``out``, and the further paragraphs and items written after it (``민법 750 1항 및 2항``, as after ``민법 제750조
+    제1항``: :func:`_more_citations`); return where they end."""
     item, item_branch = _item(m)
     cite = QueryCitation(law=law, number=int(m["num"]), branch=int(m["branch"] or 0), paragraph=_paragraph(m),
                          item=item, item_branch=item_branch, raw=query[start : m.end()].strip(), start=start,
                          end=m.end())
-    out.append(cite)
-    end = m.end()
-    if cite.paragraph is not None:
-        for more in iter(lambda: _MORE_PARAGRAPHS.match(query, end), None):
-            if more["circled"]:
-                break  # (a bare number reads no circled paragraph after it, so none after its 항 either)
-            item, item_branch = _item(more)
-            out.append(replace(cite, paragraph=_paragraph(more), item=item, item_branch=item_branch,
-                               raw=query[start : more.end()].strip(), end=more.end()))
-            end = more.end()
+    more, end = _more_citations(query, cite, circled)
+    out += [cite, *more]
     return end
 
 
-def _article_citations(query: str, law_names: LawNames, default_law: str | None) -> list[QueryCitation]:
-    """Citations written with 조 (``[제]N조[의M] [제]N항 [제]N호[의K]``), laws carried over and referred back."""
+def _article_citations(query: str, law_names: LawNames, default_law: str | None,
+                       article: re.Pattern) -> list[QueryCitation]:
+    """Citations written with 조 (``[제]N조[의M] [제]N항 [제]N호[의K]``), laws carried over and referred back;
+    ``article``: :func:`_article_pattern`'s."""
     if "조" not in query:
         return []
     out: list[QueryCitation] = []
     prev_law: str | None = None
     prev_end = 0
-    article = _article_pattern(query)
     for m in article.finditer(query):
         segment = query[prev_end : m.start()]
         law, name_start = _law_before(segment, law_names)
@@ -342,17 +382,8 @@ def _article_citations(query: str, law_names: LawNames, default_law: str | None)
             range_start=(first.number, first.branch) if in_range else None,
             range_written=query[first.start : m.end()].strip() if backwards else "",
         )
-        out.append(cite)
-        end = m.end()
-        if cite.paragraph is not None:  # "… 제1항 및 제5항": each paragraph is checked (제5항 had been dropped)
-            for more in iter(lambda: _MORE_PARAGRAPHS.match(query, end), None):
-                if more["circled"] and article is _ARTICLE_PLAIN:
-                    break  # (an enumeration's circled number: no paragraph)
-                item, item_branch = _item(more)
-                out.append(QueryCitation(law=law, number=number, branch=branch, paragraph=_paragraph(more),
-                                         item=item, item_branch=item_branch,
-                                         raw=query[start : more.end()].strip(), start=start, end=more.end()))
-                end = more.end()
+        more, end = _more_citations(query, cite, article is _ARTICLE)  # "… 제1항 및 제5항", "제1호 및 제2호"
+        out += [cite, *more]
         prev_law, prev_end = law, end
     return out
 
@@ -426,7 +457,7 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
     notes: list[str] = []
     prev_end = 0
     missing: tuple[str, str, str] | None = None  # (law as written, as named, the hint) of the article just before
-    for m in _article_pattern(query).finditer(query):
+    for m in _article_pattern(query, law_names).finditer(query):
         if m.end() in ends:
             prev_end, missing = m.end(), None
             continue
@@ -450,7 +481,8 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
                 full = law_aliases().get(law.group(1))  # a short name: say which law it is (근기법 → 근로기준법)
                 named = f"{law.group(1)} ({full})" if full else law.group(1)
                 close = None if full else next(iter(law_names.closest(law.group(1))), None)
-                hint = f"did you mean {close}?" if close else "see `legalret index info`"
+                # (else the command that adds it: a new user had been sent to `index info`, which lists what is there)
+                hint = f"did you mean {close}?" if close else f"add it with `{add_command(full or law.group(1))}`"
                 missing = (law.group(1), named, hint)
             written, named, hint = missing
             notes.append(f"'{written} {cited}': {named} is not in this index ({hint})")

@@ -78,7 +78,7 @@ def coverage_notes(tokens: Sequence[str], vocabulary: Container[str],
         # no article contains are named as the other notice names them, which the page quotes)
         contains = f", and no article contains {_shown(missing)}" if missing else ""
         return [f"nothing in the query matched this index: the query has no Korean words (Hangul or Hanja){contains}; "
-                "legalret searches Korean statutes in Korean, so the hits below are only guesses — ask in Korean, "
+                "legalret searches Korean statutes in Korean, so any hits are only guesses — ask in Korean, "
                 "e.g. '불법행위 손해배상' or '민법 제750조'"]
     if not missing:
         return []
@@ -92,7 +92,7 @@ def coverage_notes(tokens: Sequence[str], vocabulary: Container[str],
             return [f"no article contains {_shown(missing)}: the hits are the articles earlier decisions using "
                     f"{_shown(in_held)} cite"]
         # (begins with NOTHING_MATCHED, written out: tests/test_page_notices.py reads the page's patterns against it)
-        return [f"nothing in the query matched this index: no article contains {_shown(missing)}; the hits below are "
+        return [f"nothing in the query matched this index: no article contains {_shown(missing)}; any hits are "
                 "only the nearest guesses — check the spelling or ask in other words"]
     share = (len(found) + len(in_held)) / (len(found) + len(missing))
     if share < LOW_COVERAGE:

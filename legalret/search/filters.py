@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from legalret.corpus.manifest import add_command
 from legalret.errors import LegalretError
 from legalret.hanja import has_hanja, read_hanja
 from legalret.keys import CONSTITUTION, LawNames, known_laws, law_aliases
@@ -72,7 +73,8 @@ class Filters:
                 hint = (f" (did you mean {', '.join(close)}?)" if close else
                         # the name of a law this index lacks, written right (근로기준법, 勤勞基準法): no "did you mean
                         # 근로기준법?" for the name just typed
-                        f" ({elsewhere[0]} is a law, but not one this index holds; see `legalret index info`)"
+                        f" ({elsewhere[0]} is a law, but not one this index holds; add it with "
+                        f"`{add_command(elsewhere[0])}`)"
                         if elsewhere and compact(elsewhere[0]) == compact(name) else
                         f" (did you mean {elsewhere[0]}? it is not in this index either)" if elsewhere else
                         f" (the index has {len(self.laws)} laws; see `legalret index info`)")

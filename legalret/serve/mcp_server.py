@@ -250,6 +250,11 @@ class CitationCheck(BaseModel):
     paragraph_exists: bool | None = Field(None, description=(
         "with paragraph: the article has that paragraph in force; false when the article is not here or is deleted "
         "(a deleted article's text is only '삭제 <…>': it has no paragraphs)"))
+    item: int | None = Field(None, description="제N호 when the text cites one")
+    item_branch: int = Field(0, description="with item: its branch — 2 for 제1호의2, 0 for a plain 제N호")
+    item_exists: bool | None = Field(None, description=(
+        "with item: the article (in its cited paragraph, when one is cited) has that 호; false when it lacks it, or "
+        "the paragraph, or the article is not here or is deleted"))
 
 
 class DecisionCheck(BaseModel):
@@ -665,9 +670,11 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
         """Check every statute citation in a passage: does the article exist in this index, is it deleted (삭제),
         and what is its title — catches invented or outdated article numbers. A citation of a paragraph (제N항)
         also gets paragraph_exists: false when the article lacks that paragraph, is missing, or is deleted (a
-        deleted article has no paragraphs; deleted: true says why). Each decision cited by 사건번호 (2016다248806) is
-        looked up too: whether this index's precedents hold it, its date, its 판시사항 and the articles it cites —
-        a number it does not hold may still exist (the index holds decisions citing its own laws)."""
+        deleted article has no paragraphs; deleted: true says why); one of an item (제N호, 제N호의K) gets item /
+        item_branch / item_exists likewise (checked in the cited paragraph, when one is cited). Each decision cited by
+        사건번호 (2016다248806) is looked up too: whether this index's precedents hold it, its date, its 판시사항 and
+        the articles it cites — a number it does not hold may still exist (the index holds decisions citing its own
+        laws)."""
         return CitationReport(**answer(service.check_citations, text))
 
     @server.tool(annotations=read_only)

@@ -116,6 +116,10 @@ class StatuteService:
             if c.paragraph is not None:  # 제N항: does the article have that paragraph (in force)? (제0항: never)
                 one["paragraph"] = c.paragraph
                 one["paragraph_exists"] = paragraph_exists(article, c.paragraph)
+            if c.item is not None:  # 제N호 (제N호의K): checked as the search checks it, in its 항 when one is cited
+                one["item"], one["item_branch"] = c.item, c.item_branch
+                one["item_exists"] = one.get("paragraph_exists", True) and item_exists(article, c.paragraph, c.item,
+                                                                                       c.item_branch)
             out.append(one)
         return {"generation": gen.name, "citations": out, "unresolved": unresolved_citations(text, s.law_names),
                 "decisions": decisions_json(text, s), "notices": notices}

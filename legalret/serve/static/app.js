@@ -346,8 +346,9 @@ const NOTICE_KO = [
      (m[3] === "0" ? ` (앞의 ${m[4]}개만 보여 줍니다).` : ` (그중 ${m[3]}개는 삭제된 조문이며, 삭제되지 않은 조문 중 앞의 ${m[4]}개만 보여 줍니다).`)],
   [/^the cited range '(.+?)' is written high end first: read as (.+)$/,
    (m) => `인용한 범위 '${m[1]}'는 큰 번호가 먼저 적혀 있어 ${m[2]} 범위로 읽었습니다.`],
-  [/^'(.+?)': (?!no law is named)(.+?) is not in this index(?: \(did you mean (.+?)\?\))?/,
-   (m) => `'${m[1]}': ${m[2]}은(는) 이 색인에 없는 법령입니다.` + (m[3] ? ` ${m[3]}을(를) 찾으셨나요?` : "")],
+  [/^'(.+?)': (?!no law is named)(.+?) is not in this index(?: \((?:did you mean (.+?)\?|add it with `(.+?)`)\))?/,
+   (m) => `'${m[1]}': ${m[2]}은(는) 이 색인에 없는 법령입니다.` + (m[3] ? ` ${m[3]}을(를) 찾으셨나요?` : "") +
+     (m[4] ? ` 추가하려면: \`${m[4]}\`` : "")],
   [/^decision (\S+) is not among the precedents/, (m) => `판례 ${m[1]}은(는) 이 색인의 판례 기억에 없습니다.`],
   [/^decision (\S+) cannot be looked up: this index has no precedent memory/,
    (m) => `판례 ${m[1]}을(를) 찾을 수 없습니다: 이 색인에는 판례 기억이 없습니다 (--precedents 없이 만든 색인).`],
