@@ -30,7 +30,7 @@ APP_JS = ROOT / "legalret" / "serve" / "static" / "app.js"
 SOURCES = sorted((ROOT / "legalret" / "search").glob("*.py")) + [ROOT / "legalret" / "config.py"]
 #: Functions whose returned strings are notices (besides every ``notes.append(...)``).
 NOTICE_FUNCTIONS = {"coverage_notes", "repaired_query", "query_cut_note", "hangul_query", "full_law_names",
-                    "reversed_range_notice", "range_size_notice", "area_notes"}
+                    "reversed_range_notice", "range_size_notice"}
 
 
 # --- NOTICE_KO out of app.js -------------------------------------------------------------------------------------
@@ -194,23 +194,9 @@ def real_notices() -> list[str]:
         "decision 2016다248806 (2017-05-17): the articles of this index it cites come first (3)",
         *hangul_query("民法 第750條의 損害賠償")[1],
         *QueryPreparer(None, LawNames(["근로기준법"])).full_law_names("근기법 제23조의 정당한 이유")[1],
-        *_area_notes(),
     ]
     assert len(notes) >= 7, notes
     return notes
-
-
-def _area_notes() -> list[str]:
-    """The practice-area notice, from a model that is sure of one area whatever the question."""
-    import numpy as np
-
-    from legalret.models.practice_areas import PracticeAreas
-    from legalret.search.areas import area_notes
-
-    model = PracticeAreas(areas=["labor"], laws=[["근로기준법", "근로기준법 시행령", "최저임금법"]],
-                          weights=np.zeros((16, 1), np.float16), bias=np.array([3.0], np.float32),
-                          threshold=np.array([0.5], np.float32), card={"titles": {"labor": "노동 (labor)"}})
-    return area_notes(model, "회사에서 해고 통보를 받았어요", {"labor"})
 
 
 def _not_in_force_notes() -> list[str]:

@@ -24,7 +24,7 @@ from legalret.hanja import has_hanja, read_hanja
 from legalret.keys import written_out
 from legalret.search.cases import decision_citations, without_case_numbers
 from legalret.search.citations import QueryCitation, citation_forms, find_citations, unresolved_citations
-from legalret.search.coverage import NOTHING_MATCHED, SHOWN_CHARS, coverage_notes
+from legalret.search.coverage import SHOWN_CHARS, coverage_notes
 from legalret.search.parties import PARTY_MARKERS  # (the searcher's tokens go without them: see that module)
 from legalret.search.retrievers import Query
 from legalret.text import clean_query
@@ -114,15 +114,13 @@ def hangul_query(text: str, weight: Callable[[str], int] | None = None) -> tuple
 
 class QueryPreparer:
     def __init__(self, tokenizer: Any, law_names: Any, vocabulary: Any = None, precedents: Any = None,
-                 word_weight: Callable[[str], int] | None = None, decisions: Callable[[], Any] | None = None,
-                 areas: Callable[[str], list[str]] | None = None):
+                 word_weight: Callable[[str], int] | None = None, decisions: Callable[[], Any] | None = None):
         # vocabulary: the BM25 vocabulary, to say when none (or few) of a query's words occur in any article;
         # precedents: a function giving the precedent memory's words (read only when some query word is in no article);
         # word_weight: how many articles hold a word (0 for none), to read a query's Hanja as the index's words;
-        # decisions: a function giving the precedent memory, whose decisions a query may name by 사건번호;
-        # areas: the notices naming areas of law the question is about and the index lacks (search.areas.AreaNotices)
+        # decisions: a function giving the precedent memory, whose decisions a query may name by 사건번호
         self.tokenizer, self.law_names, self.vocabulary, self.precedents = tokenizer, law_names, vocabulary, precedents
-        self.word_weight, self.decisions, self.areas = word_weight, decisions, areas
+        self.word_weight, self.decisions = word_weight, decisions
 
     def __call__(self, text: str, *, laws: list[str] | None, mask: Any, before: Any = None, exclude: Any = None,
                  citations: bool = True, kinds: list[str] | None = None) -> tuple[Query, list[QueryCitation], bool]:
@@ -147,11 +145,6 @@ class QueryPreparer:
             # question; the ordinary notice says if no article has them)
             q.notes.extend(coverage_notes(q.tokens, self.vocabulary, is_law=self._is_law, precedents=self.precedents,
                                           text=None if cites or acronyms_only(q.text) else q.text))
-        if needed and self.areas is not None and not (cites or unresolved or laws) \
-                and not any(n.startswith(NOTHING_MATCHED) for n in q.notes):
-            # (a query citing articles has the citation notices; one under a law filter searches the laws chosen; one
-            # that matched nothing already says its hits are guesses)
-            q.notes.extend(self.areas(q.text))
         return q, cites, needed
 
     def _is_law(self, word: str) -> bool:

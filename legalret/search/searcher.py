@@ -46,7 +46,6 @@ from legalret.index.encoders import QueryEncoderSlot, load_query_encoder
 from legalret.index.store import load_index
 from legalret.index.tokenize import KiwiTokenizer
 from legalret.memory.format import as_date
-from legalret.search.areas import AreaNotices
 from legalret.search.citations import QueryCitation
 from legalret.search.explain import Learned, explain_hits, learned_reasons, list_reasons, weights_note
 from legalret.search.filters import Filters
@@ -175,8 +174,7 @@ class Searcher:
         held = (lambda: memory.retriever.memory.bm25.vocab) if memory is not None and memory.same_tokens else None
         self.prepare = QueryPreparer(self.tokenizer, self.law_names, vocabulary, held,
                                      bm25.engine.document_frequency if vocabulary is not None else None,
-                                     (lambda: memory.retriever.memory) if memory is not None else None,
-                                     AreaNotices(self.laws))
+                                     (lambda: memory.retriever.memory) if memory is not None else None)
 
     # ---- parts ---------------------------------------------------------------------------------
     def _query_encoder(self):

@@ -363,10 +363,6 @@ const NOTICE_KO = [
      (m[4] ? ` (${m[3]}은(는) 이 색인에 없는 법령입니다.)` : "")],
   [/^'(.+?)' names no law/, (m) => `'${m[1]}'에 법령 이름이 없습니다. 예: '민법 ${m[1]}'`],
   [/^'(.+?)': no law is named before it/, (m) => `'${m[1]}': 앞에 법령 이름이 없습니다. 법령 이름을 함께 쓰세요.`],
-  // practice areas (legalret/search/areas.py): the question is about laws of an area the index does not hold
-  [/^this question looks like (.+?) law, which this index does not hold \((.+?); probability ([\d.]+)\): add those laws with `(.+?)`/,
-   (m) => `이 질문은 ${m[1].replace(/ \(.*\)$/, "")} 분야의 법령(${m[2]})에 관한 것으로 보이지만 (확률 ${m[3]}), 이 색인에는 ` +
-     `그 법령이 없습니다. 아래 결과는 이 색인에 있는 법령에서 찾은 것입니다 — 추가하려면: \`${m[4]}\``],
   [/^the query has no searchable words/, () => "검색할 낱말이 없습니다 (문장부호·기호·조사뿐입니다). 낱말이나 '민법 제750조' 같은 조문을 입력하세요."],
   // coverage (legalret/search/coverage.py): none, or under half, of the query's words occur in any article
   [/^nothing in the query matched this index: the query has no Korean words/, (m) => {
