@@ -30,7 +30,7 @@ APP_JS = ROOT / "legalret" / "serve" / "static" / "app.js"
 SOURCES = sorted((ROOT / "legalret" / "search").glob("*.py")) + [ROOT / "legalret" / "config.py"]
 #: Functions whose returned strings are notices (besides every ``notes.append(...)``).
 NOTICE_FUNCTIONS = {"coverage_notes", "repaired_query", "query_cut_note", "hangul_query", "full_law_names",
-                    "reversed_range_notice", "range_size_notice"}
+                    "reversed_range_notice", "range_size_notice", "filtered_notes"}
 
 
 # --- NOTICE_KO out of app.js -------------------------------------------------------------------------------------
@@ -172,7 +172,7 @@ def real_notices() -> list[str]:
     from legalret.config import MAX_QUERY_CHARS, query_cut_note
     from legalret.keys import LawNames
     from legalret.search.citations import unresolved_citations
-    from legalret.search.coverage import coverage_notes
+    from legalret.search.coverage import coverage_notes, filtered_notes
     from legalret.search.prepare import NO_WORDS, QueryPreparer, hangul_query
 
     vocabulary = {"유치", "유치권", "점유"}
@@ -180,6 +180,7 @@ def real_notices() -> list[str]:
         *coverage_notes(["zzqqxx"], vocabulary),                                  # /?q=zzqqxx
         *coverage_notes(["foo", "bar", "baz", "유치", "유치권"], vocabulary),       # /?q=foo bar baz 유치권
         *coverage_notes([f"w{i}" for i in range(8)], vocabulary),                 # more words than a notice names
+        *filtered_notes(["보험", "해지"], lambda words: [], "민법"),                  # /?q=보험 해지&law=민법
         query_cut_note(MAX_QUERY_CHARS + 1234),
         NO_WORDS,
         *unresolved_citations("형법 제250조", LawNames(["민법", "상법"])),

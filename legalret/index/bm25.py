@@ -201,6 +201,14 @@ class BM25Engine:
         return cls(*arrays, stored["num_docs"], terms, params, counts)
 
     # ---- scoring -------------------------------------------------------------------------------
+    def occurs(self, tokens: Sequence[str], mask: np.ndarray) -> list[str]:
+        """The ``tokens`` some row of ``mask`` (bool per row: a law filter's) holds, in order: the coverage check of
+        a filtered search (:func:`legalret.search.coverage.filtered_notes`)."""
+        indptr, indices = np.asarray(self.indptr), np.asarray(self.indices)
+        vocab = self.vocab
+        return [t for t in tokens if t in vocab
+                and bool(mask[indices[int(indptr[vocab[t]]) : int(indptr[vocab[t] + 1])]].any())]
+
     def token_ids(self, tokens: Sequence[str]) -> list[int]:
         """Vocabulary ids of the query tokens that occur in the corpus (unknown tokens score nothing)."""
         vocab = self.vocab

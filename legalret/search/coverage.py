@@ -34,6 +34,9 @@ NOTHING_MATCHED = "nothing in the query matched this index"
 #: How the notice for a query with no Korean in it begins (a query in English, or any other language): it begins with
 #: :data:`NOTHING_MATCHED`, so the page and the API's relevance read it as they read that one.
 NOT_KOREAN = NOTHING_MATCHED + ": the query has no Korean words"
+#: How the notice for a filtered search none of whose words occurs in the filtered articles begins
+#: (:func:`filtered_notes`): with :data:`NOTHING_MATCHED`, so the page reads it as that one.
+NOTHING_IN_FILTER = NOTHING_MATCHED + " within the filter"
 #: Hangul (syllables, jamo, compatibility jamo) or Hanja (CJK ideographs: 民法 is read in Hangul before this).
 _KOREAN = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -99,3 +102,23 @@ def coverage_notes(tokens: Sequence[str], vocabulary: Container[str],
         return [f"most of the query matched nothing in this index ({_shown(unknown)} occur in no article); the hits rest on "
                 + _shown(found + in_held) + " alone"]
     return []
+
+
+def filtered_notes(tokens: Sequence[str], occurs: Callable[[Sequence[str]], list[str]], where: str,
+                   is_law: Callable[[str], bool] | None = None) -> list[str]:
+    """At most one notice for a search under a law or kind filter (``where``: the filter, as the notice names it)
+    when no article inside it holds any of the query's words (``occurs``: the words some filtered article holds).
+
+    :func:`coverage_notes` reads the whole index's words: "보험계약자 피보험자" under ``--law 민법`` matched 상법's
+    articles, so nothing was said, while no 민법 article has any of its words and the top hit, 민법 제105조, read
+    relevance 95. A law's name is no word of the question (``민법`` under ``--law 민법``). Unlike the whole index's
+    check, a word the precedent memory's holdings use does not keep the notice away: those holdings are the other
+    laws' decisions (보험계약자: 상법's), and what they cite inside the filter is incidental. The notice begins with
+    :data:`NOTHING_MATCHED`, so the page and the API's relevance read the hits as the guesses they are."""
+    words = [w for w in dict.fromkeys(tokens) if not (is_law and is_law(w))]
+    if not words or occurs(words):
+        return []
+    # (begins with NOTHING_IN_FILTER, written out: tests/test_page_notices.py reads the page's patterns against it)
+    return [f"nothing in the query matched this index within the filter ({where}): no article of it contains "
+            f"{_shown(words)}; any hits are only the nearest guesses — widen the filter or ask in other words"]
+

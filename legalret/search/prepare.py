@@ -24,7 +24,7 @@ from legalret.hanja import has_hanja, read_hanja
 from legalret.keys import written_out
 from legalret.search.cases import decision_citations, without_case_numbers
 from legalret.search.citations import QueryCitation, citation_forms, find_citations, unresolved_citations
-from legalret.search.coverage import SHOWN_CHARS, coverage_notes
+from legalret.search.coverage import NOTHING_MATCHED, SHOWN_CHARS, coverage_notes, filtered_notes
 from legalret.search.parties import PARTY_MARKERS  # (the searcher's tokens go without them: see that module)
 from legalret.search.retrievers import Query
 from legalret.text import clean_query
@@ -114,13 +114,15 @@ def hangul_query(text: str, weight: Callable[[str], int] | None = None) -> tuple
 
 class QueryPreparer:
     def __init__(self, tokenizer: Any, law_names: Any, vocabulary: Any = None, precedents: Any = None,
-                 word_weight: Callable[[str], int] | None = None, decisions: Callable[[], Any] | None = None):
+                 word_weight: Callable[[str], int] | None = None, decisions: Callable[[], Any] | None = None,
+                 occurs: Callable[[Any, Any], list[str]] | None = None):
         # vocabulary: the BM25 vocabulary, to say when none (or few) of a query's words occur in any article;
         # precedents: a function giving the precedent memory's words (read only when some query word is in no article);
         # word_weight: how many articles hold a word (0 for none), to read a query's Hanja as the index's words;
-        # decisions: a function giving the precedent memory, whose decisions a query may name by 사건번호
+        # decisions: a function giving the precedent memory, whose decisions a query may name by 사건번호;
+        # occurs: (words, mask) → the words some article of the mask holds (the BM25 postings), for a filtered search
         self.tokenizer, self.law_names, self.vocabulary, self.precedents = tokenizer, law_names, vocabulary, precedents
-        self.word_weight, self.decisions = word_weight, decisions
+        self.word_weight, self.decisions, self.occurs = word_weight, decisions, occurs
 
     def __call__(self, text: str, *, laws: list[str] | None, mask: Any, before: Any = None, exclude: Any = None,
                  citations: bool = True, kinds: list[str] | None = None) -> tuple[Query, list[QueryCitation], bool]:
@@ -145,6 +147,12 @@ class QueryPreparer:
             # question; the ordinary notice says if no article has them)
             q.notes.extend(coverage_notes(q.tokens, self.vocabulary, is_law=self._is_law, precedents=self.precedents,
                                           text=None if cites or acronyms_only(q.text) else q.text))
+            if mask is not None and self.occurs is not None and not cites \
+                    and not any(n.startswith(NOTHING_MATCHED) for n in q.notes):
+                # (the whole index's words matched, but under a filter the hits come from its articles alone)
+                where = ", ".join([*(laws or []), *(kinds or [])])
+                q.notes.extend(filtered_notes(q.tokens, lambda words: self.occurs(words, mask), where,
+                                              is_law=self._is_law))
         return q, cites, needed
 
     def _is_law(self, word: str) -> bool:

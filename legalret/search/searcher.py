@@ -174,7 +174,8 @@ class Searcher:
         held = (lambda: memory.retriever.memory.bm25.vocab) if memory is not None and memory.same_tokens else None
         self.prepare = QueryPreparer(self.tokenizer, self.law_names, vocabulary, held,
                                      bm25.engine.document_frequency if vocabulary is not None else None,
-                                     (lambda: memory.retriever.memory) if memory is not None else None)
+                                     (lambda: memory.retriever.memory) if memory is not None else None,
+                                     bm25.engine.occurs if vocabulary is not None else None)
 
     # ---- parts ---------------------------------------------------------------------------------
     def _query_encoder(self):

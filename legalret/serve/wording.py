@@ -34,7 +34,7 @@ import math
 import re
 from typing import Any, Sequence
 
-from legalret.search.coverage import NOT_KOREAN, NOTHING_MATCHED
+from legalret.search.coverage import NOT_KOREAN, NOTHING_IN_FILTER, NOTHING_MATCHED
 
 #: The retrievers (``hit["ranks"]`` keys) as the page names them.
 RETRIEVER_LABELS = {
@@ -97,7 +97,8 @@ def lawyer_view(hits: list[dict[str, Any]], *, learned: bool, notices: Sequence[
     what found it is the dense list's nearest guess, or the facts memory's character n-grams (a syllable pair of
     "김치찌개 레시피" in some decision's facts) — the re-ranker's probability would read "97" for either. A query with no
     Korean (:data:`~legalret.search.coverage.NOT_KOREAN`: "What is a lien?") gets None for every hit but a citation:
-    its English words ("is", "the") match holdings that quote English, and those hits had read "85".
+    its English words ("is", "the") match holdings that quote English, and those hits had read "85"; so does one
+    under a law filter whose articles hold none of its words (:data:`~legalret.search.coverage.NOTHING_IN_FILTER`).
 
     ``terms``: the answer's ``terms`` (the query's words as the search read them). With them, a query that only cites
     laws the index lacks (:func:`absent_law_guesses`: "근로기준법 제2조 제1항 제1호의2" on a 민법+상법 index) gets None
@@ -108,12 +109,16 @@ def lawyer_view(hits: list[dict[str, Any]], *, learned: bool, notices: Sequence[
     best = max(plain, default=0.0)
     unmatched = any(n.startswith(NOTHING_MATCHED) for n in notices)
     foreign = any(n.startswith(NOT_KOREAN) for n in notices)
+    # (under a law filter none of the words is in its articles: what the memory found, it found through other laws'
+    # decisions — "보험계약자" under --law 민법 had read 95 for 민법 제105조)
+    filtered = any(n.startswith(NOTHING_IN_FILTER) for n in notices)
     # (a citation hit: the query cites something this index has, and the hits beside it are its neighbours)
     absent = (terms is not None and not any("citation" in h.get("ranks", {}) for h in hits)
               and absent_law_guesses(notices, terms))
     for hit in hits:
         found_by = set(hit.get("ranks", {}))
-        guess = absent or (foreign and "citation" not in found_by) or (unmatched and not found_by & WORD_SIGNALS)
+        guess = (absent or ((foreign or filtered) and "citation" not in found_by)
+                 or (unmatched and not found_by & WORD_SIGNALS))
         hit["relevance"] = None if guess else relevance(hit, learned=learned, best=best)
         if guess and hit.get("probability") is not None:  # (the number withheld is withheld in every field: a script
             hit["probability"] = None                      # reading probability had got 0.86 for "가가가가")

@@ -370,6 +370,11 @@ const NOTICE_KO = [
     return `검색어에 한글이나 한자가 없습니다${words ? ` (${words})` : ""}. ` +
       "한국 법령을 한국어로 검색하므로 아래 결과는 추측일 뿐입니다 — 한국어로 물어보세요 (예: '불법행위 손해배상', '민법 제750조').";
   }],
+  [/^nothing in the query matched this index within the filter \((.+?)\): no article of it contains/, (m) => {
+    const words = quotedWords(m.input, /contains (.*?)(?:;|$)/s);
+    return `검색어의 낱말이 필터(${m[1]})의 어느 조문에도 없습니다${words ? ` (${words})` : ""}. ` +
+      "아래 결과는 가장 가까운 추측일 뿐입니다 — 필터를 넓히거나 다른 표현으로 검색해 보세요.";
+  }],
   [/^nothing in the query matched/, (m) => {
     const words = quotedWords(m.input, /contains (.*?)(?:;|$)/s);
     return `검색어의 낱말이 이 색인의 어느 조문에도 없습니다${words ? ` (${words})` : ""}. ` +
