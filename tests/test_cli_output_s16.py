@@ -260,3 +260,18 @@ def test_no_width_breaks_a_header_or_squeezes_a_column():
             widths = [len(cell) - 2 for cell in header.split("┃")[2:5]]  # laws, about, build: the cell less its spaces
             assert min(widths) >= MIN_WRAPPING_WIDTH, (width, widths)
     assert tables  # (the wide ones are tables)
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_help_text_wraps_at_the_terminal_not_where_the_docstring_broke(width):
+    """The docstring's line breaks (at ~118 columns in the source) had broken sentences mid-way at 80 columns:
+    "started on first use (a one-line" / "notice; …"."""
+    out = _help(["search"], width)
+    text = " ".join(line.strip(" │") for line in out.splitlines() if line.strip())
+    assert "started on first use (a one-line notice; ≈1 GB while it runs;" in text
+    lines = [line.strip() for line in out.splitlines()]
+    assert not any(line.endswith("(a one-line") for line in lines)
+    if width == 200:  # a paragraph is one line where it fits
+        assert any(line.startswith("In a terminal the search is answered") and "started on first use" in line
+                   for line in lines)
+    assert max(len(line) for line in out.splitlines()) <= width

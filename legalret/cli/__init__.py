@@ -21,8 +21,8 @@ module             commands
 =================  =========================================================
 
 :class:`legalret.errors.LegalretError` raised by any command is printed as one red line, exit code 1. Every ``--help``
-keeps its options' names whole at any width (:func:`_keep_option_names_whole`) and shows no type for a flag
-(:func:`_flags_without_type`).
+keeps its options' names whole at any width (:func:`_keep_option_names_whole`), shows no type for a flag
+(:func:`_flags_without_type`) and wraps its text at the terminal's width (:func:`reflowed`).
 """
 
 from __future__ import annotations
@@ -140,6 +140,13 @@ def _names_whole(panel):
     return panel
 
 
+def reflowed(text: str) -> str:
+    """``text`` with each paragraph's lines joined: typer's rich help keeps a docstring's line breaks, so a paragraph
+    wrapped at 118 columns in the source broke mid-sentence at 80 ("started on first use (a one-line⏎notice; …").
+    No command's help has indented lines or lists (blank lines part its paragraphs), so joining is all it takes."""
+    return "\n\n".join(" ".join(line.strip() for line in para.splitlines()) for para in text.split("\n\n"))
+
+
 def _names_whole_in(format_help):
     """``format_help`` (typer's command's or group's) after :func:`_keep_option_names_whole`: done when a help is
     shown, not when the CLI is imported — ``typer.rich_utils`` costs ~0.1 s that a search does not pay."""
@@ -147,6 +154,8 @@ def _names_whole_in(format_help):
     def format_help_names_whole(self, ctx, formatter) -> None:
         _keep_option_names_whole()
         _flags_without_type()
+        if self.help:
+            self.help = reflowed(self.help)
         return format_help(self, ctx, formatter)
 
     format_help_names_whole.names_whole = True
