@@ -57,3 +57,14 @@ def corrupt_zip_member(archive: Path, member: str) -> None:
     start = info.header_offset + 30 + name_len + extra_len
     data[start + info.compress_size // 2] ^= 0xFF
     archive.write_bytes(bytes(data))
+
+
+@pytest.fixture()
+def home(tmp_path, monkeypatch):
+    """A LEGALRET_HOME of its own (resident servers' state files); any resident server a test started is stopped."""
+    from legalret.serve import resident
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("LEGALRET_HOME", str(home))
+    yield home
+    resident.stop()

@@ -28,7 +28,6 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
 import index_support as sup  # noqa: E402
 
 from legalret.cli import app  # noqa: E402
-from legalret.serve import resident  # noqa: E402
 from terminal_support import at_terminal, in_pipe, shell_env  # noqa: E402
 
 runner = CliRunner()
@@ -113,15 +112,6 @@ def test_a_bm25_table_shows_shares_of_the_best(ranked):
     out = runner.invoke(app, args, env=ENV).stdout
     assert table_relevance(out) == [(h["key"], str(h["relevance"])) for h in hits] and hits[0]["relevance"] == 100
     assert "the score as a share of the top hit's (100), not a probability" in out
-
-
-@pytest.fixture()
-def home(tmp_path, monkeypatch):
-    """A LEGALRET_HOME of its own (resident servers' state files); the resident server it started is stopped."""
-    home = tmp_path / "home"
-    monkeypatch.setenv("LEGALRET_HOME", str(home))
-    yield home
-    resident.stop()
 
 
 @pytest.mark.slow  # a resident server with the torch encoder: ~20 s

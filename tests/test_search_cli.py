@@ -486,15 +486,6 @@ def test_resident_with_no_index_is_the_usual_error(tmp_path, monkeypatch):
 # ---- issue 21: the same behaviour at a terminal (a real pseudo-terminal, resident server) and in a pipe -------
 
 
-@pytest.fixture()
-def home(tmp_path, monkeypatch):
-    """A LEGALRET_HOME of its own (resident servers' state files); any server a failing test left is stopped."""
-    home = tmp_path / "home"
-    monkeypatch.setenv("LEGALRET_HOME", str(home))
-    yield home
-    resident.stop()
-
-
 @pytest.mark.slow  # a dozen fresh processes and a resident server: ~40 s on a quiet 2-core machine
 def test_terminal_and_pipe_agree_on_long_queries_k_and_notes(index, home):
     """Issue 21 (5, 11, 13): 50,000 characters at a terminal gave a ConnectionResetError traceback, 1,500–8,000 an
