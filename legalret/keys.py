@@ -174,6 +174,9 @@ class LawNames:
     registered abbreviations) to its canonical name as promulgated."""
 
     def __init__(self, names: Iterable[str] = (), aliases: dict[str, str] | None = None):
+        #: the index these are the laws of, when a searcher made them: a notice's command to add a law names it
+        #: (None: the default index, or no index)
+        self.index_dir = None
         self._by_compact: dict[str, str] = {}
         self._by_jamo: dict[str, str] | None = None  # for closest(), made on its first call (~17 ms for 3,195 laws)
         for name in names:

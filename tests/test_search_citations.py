@@ -171,7 +171,7 @@ def test_an_addenda_article_or_a_decree_not_here_is_named_as_written():
     # (a law no practice manifest lists: the statute mirror with a law filter — this machine's, or the file's name)
     note, = unresolved_citations("상법 시행령 제5조", names)
     assert note.startswith("'상법 시행령 제5조': 상법 시행령 is not in this index (add it with `legalret index add ")
-    assert note.endswith("legalize-kr.zip --law 상법 시행령`)")
+    assert note.endswith("legalize-kr.zip --law '상법 시행령'`)")  # (quoted: a shell reads it as one word)
 
 
 def test_a_law_name_missing_a_word_gets_a_suggestion():

@@ -440,7 +440,8 @@ def test_a_law_filter_in_hanja_is_read_in_hangul(searcher):
         with pytest.raises(LegalretError, match=r"\(근로기준법 is a law, but not one this index holds") as err:
             searcher.search("해고", laws=name)
         assert "did you mean" not in str(err.value)
-        assert str(err.value).endswith("add it with `legalret index add labor`)")  # (what to do about it)
+        # (what to do about it, to this index: not the default one)
+        assert str(err.value).endswith(f"add it with `legalret index add labor --index {searcher.index_dir}`)")
 
 
 def test_a_mistyped_law_filter_the_index_lacks_gets_a_suggestion(searcher):

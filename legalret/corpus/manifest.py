@@ -369,19 +369,36 @@ def _read(path: Path) -> Manifest:
                     tokenizer={str(k): v for k, v in tokenizer.items()})
 
 
-def add_command(law: str) -> str:
-    """The command that adds ``law`` (a document name: 형법, 근로기준법 시행령) to the default index: the first
-    manifest listing it (``legalret index add criminal``: its area's other laws come too), else the statute mirror
-    with a law filter — the one this machine has, or the file name people download."""
+def manifest_of(law: str) -> str | None:
+    """The first manifest that lists ``law`` (a document name: 형법, 근로기준법 시행령) among its laws, or None."""
     wanted = law.replace(" ", "")
-    for name, documents in _listed_documents():
-        if wanted in documents:
-            return f"legalret index add {name}"
-    from legalret.config import default_mirror
+    return next((name for name, documents in _listed_documents() if wanted in documents), None)
 
-    mirror = default_mirror()
-    source = str(mirror) if mirror is not None and mirror.exists() else "legalize-kr.zip"
-    return f"legalret index add {source} --law {law}"
+
+def add_command(law: str, index_dir: str | os.PathLike | None = None) -> str:
+    """The command that adds ``law`` to ``index_dir`` (None: the default index): its manifest's (``legalret index add
+    criminal``: its area's other laws come too), else the statute mirror with a law filter — the one this machine
+    has, or the file name people download. ``--index`` is written unless ``index_dir`` is the default index: the
+    command without it, given for ``--index other/``, would have added the law to another index."""
+    from legalret.config import default_index_dir, default_mirror
+
+    name = manifest_of(law)
+    if name is None:
+        mirror = default_mirror()
+        source = _shell_word(str(mirror)) if mirror is not None and mirror.exists() else "legalize-kr.zip"
+        name = f"{source} --law {_shell_word(law)}"
+    where = ""
+    if index_dir is not None and Path(index_dir).resolve() != default_index_dir().resolve():
+        where = f" --index {_shell_word(str(index_dir))}"
+    return f"legalret index add {name}{where}"
+
+
+def _shell_word(word: str) -> str:
+    """``word`` as a shell reads it: as it is when it holds only letters (Hangul too), digits and ``/._-·``, else
+    quoted (``shlex.quote`` alone quotes every Hangul word: '특허법')."""
+    import shlex
+
+    return word if re.fullmatch(r"[\w/.\-·ㆍ]+", word) else shlex.quote(word)
 
 
 _LISTED: list[tuple[str, set[str]]] | None = None

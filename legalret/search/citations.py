@@ -482,7 +482,8 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
                 named = f"{law.group(1)} ({full})" if full else law.group(1)
                 close = None if full else next(iter(law_names.closest(law.group(1))), None)
                 # (else the command that adds it: a new user had been sent to `index info`, which lists what is there)
-                hint = f"did you mean {close}?" if close else f"add it with `{add_command(full or law.group(1))}`"
+                hint = (f"did you mean {close}?" if close else
+                        f"add it with `{add_command(full or law.group(1), law_names.index_dir)}`")
                 missing = (law.group(1), named, hint)
             written, named, hint = missing
             notes.append(f"'{written} {cited}': {named} is not in this index ({hint})")

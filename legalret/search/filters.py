@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from legalret.corpus.manifest import add_command
+from legalret.corpus.manifest import add_command, manifest_of
 from legalret.errors import LegalretError
 from legalret.hanja import has_hanja, read_hanja
 from legalret.keys import CONSTITUTION, LawNames, known_laws, law_aliases
@@ -70,12 +70,14 @@ class Filters:
                 close = self.law_names.closest(name, n=3)
                 # else a mistyped name of a law this index lacks (근로기준볍 on the 민법+상법 index), as a citation says it
                 elsewhere = [] if close or full else known_laws().closest(name)
+                # the name of a law this index lacks, written right (근로기준법, 勤勞基準法, 근기법, 형법, a practice
+                # manifest's 근로기준법 시행령): no "did you mean 근로기준법?" for the name just typed, but the command
+                # that adds it (형법 and the decrees have no short name, and had been sent to `index info`)
+                lacked = (full or name if full or manifest_of(name) else
+                          elsewhere[0] if elsewhere and compact(elsewhere[0]) == compact(name) else None)
                 hint = (f" (did you mean {', '.join(close)}?)" if close else
-                        # the name of a law this index lacks, written right (근로기준법, 勤勞基準法): no "did you mean
-                        # 근로기준법?" for the name just typed
-                        f" ({elsewhere[0]} is a law, but not one this index holds; add it with "
-                        f"`{add_command(elsewhere[0])}`)"
-                        if elsewhere and compact(elsewhere[0]) == compact(name) else
+                        f" ({lacked} is a law, but not one this index holds; add it with "
+                        f"`{add_command(lacked, self.law_names.index_dir)}`)" if lacked else
                         f" (did you mean {elsewhere[0]}? it is not in this index either)" if elsewhere else
                         f" (the index has {len(self.laws)} laws; see `legalret index info`)")
                 # (a name in Hanja: its reading is named, as the one the suggestions were found for)

@@ -165,6 +165,7 @@ class Searcher:
             self.annotate_for(self.ranker)
         self._base_rates: BaseRates | None = None
         self.filters = Filters(self.data)
+        self.filters.law_names.index_dir = self.index_dir  # (a notice's command to add a law names this index)
         self.law_names, self.laws, self.kinds = self.filters.law_names, self.filters.laws, self.filters.kinds
         self.resolve_laws, self.resolve_kinds = self.filters.resolve_laws, self.filters.resolve_kinds
         bm25 = self.opened.get("bm25")
