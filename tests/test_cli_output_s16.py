@@ -101,7 +101,8 @@ def test_what_each_query_shows(ranked):
     assert cells[:2] == ["80", "18"] and "<1" in cells and "0" not in cells
     assert "relevance: the re-ranker's % chance it is the answer" in out
     cells, out = got[QUERIES[1]]
-    assert cells and set(cells) == {"—"} and "relevance:" not in out  # (no number: nothing to explain)
+    assert cells and set(cells) == {"—"} and "relevance:" not in out  # (no number to explain, but the dashes:)
+    assert "—: no relevance — these hits are only guesses" in out
     cells, out = got[QUERIES[2]]
     assert cells[0] == "100" and "relevance 100: an article the question cites" in out
 
@@ -265,3 +266,14 @@ def test_help_text_wraps_at_the_terminal_not_where_the_docstring_broke(width):
         assert any(line.startswith("In a terminal the search is answered") and "started on first use" in line
                    for line in lines)
     assert max(len(line) for line in out.splitlines()) <= width
+
+
+def test_a_cited_article_beside_ranked_hits_is_explained_too(ranked):
+    """"민법 750 손해배상" showed 100, 72, 5 … under "the re-ranker's % chance it is the answer": the 100 is the cited
+    article's, not a probability."""
+    out = _ANSI.sub("", runner.invoke(app, ["search", "민법 제750조 손해배상 유치권", "--index", str(ranked), "-k", "5"],
+                                      env=ENV).stdout)
+    cells = [cell for _, cell in table_relevance(out)]
+    assert cells[0] == "100" and len(cells) > 1
+    assert "relevance: 100 = an article the question cites; else the re-ranker's % chance it is the answer" in out
+

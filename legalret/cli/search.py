@@ -429,16 +429,21 @@ def relevance_text(hit: dict[str, Any]) -> str:
 
 
 def relevance_note(hits: list[dict[str, Any]]) -> str | None:
-    """One line under the table saying what its numbers are (the page's ``relevanceNote``, in the CLI's English; under
-    80 columns): a probability in hybrid with the re-ranker, else a share of the top hit; None when no hit has one."""
+    """One line under the table saying what its numbers are (the page's ``relevanceNote``, in the CLI's English): a
+    probability in hybrid with the re-ranker, else a share of the top hit — and 100 for a cited article beside either
+    (a table of 100, 72, 5 … had been explained as probabilities alone, summing to 190); for a table of "—" alone,
+    that its hits are guesses (the notice saying why goes to stderr, which a reader of stdout never sees). None
+    without hits."""
     numbered = [h for h in hits if h.get("relevance") is not None]
     if not numbered:
-        return None
-    if any(h.get("probability") is not None for h in numbered):
-        return "[dim]relevance: the re-ranker's % chance it is the answer; joint answers split it[/]"
-    if all("citation" in (h.get("ranks") or {}) for h in numbered):
+        return f"[dim]{NO_RELEVANCE}: no relevance — these hits are only guesses (the notes say why)[/]" if hits else None
+    cited = [h for h in numbered if "citation" in (h.get("ranks") or {})]
+    if len(cited) == len(numbered):
         return "[dim]relevance 100: an article the question cites[/]"
-    return "[dim]relevance: the score as a share of the top hit's (100), not a probability[/]"
+    first = "relevance: 100 = an article the question cites; else " if cited else "relevance: "
+    if any(h.get("probability") is not None for h in numbered):
+        return f"[dim]{first}the re-ranker's % chance it is the answer; joint answers split it[/]"
+    return f"[dim]{first}the score as a share of the top hit's (100), not a probability[/]"
 
 
 #: Characters of the query the table's caption shows (a pasted judgment of 4,000 characters filled the screen).
