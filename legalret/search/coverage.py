@@ -121,4 +121,3 @@ def filtered_notes(tokens: Sequence[str], occurs: Callable[[Sequence[str]], list
     # (begins with NOTHING_IN_FILTER, written out: tests/test_page_notices.py reads the page's patterns against it)
     return [f"nothing in the query matched this index within the filter ({where}): no article of it contains "
             f"{_shown(words)}; any hits are only the nearest guesses — widen the filter or ask in other words"]
-
