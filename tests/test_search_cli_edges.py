@@ -83,9 +83,6 @@ def test_no_hits_through_a_server_is_the_same_line(index):
     assert _json_lines(local.stdout) == [{"hits": 0, "notices": [NOT_HERE]}]
 
 
-from test_search_cli import home  # noqa: E402, F401 — a LEGALRET_HOME of its own; the resident server stopped after
-
-
 def test_no_hits_at_a_terminal_and_in_a_pipe_print_the_same(index, home):
     """At a terminal the search goes through a resident server, in a pipe it runs in this process: the same line."""
     env = shell_env(home)
