@@ -177,13 +177,15 @@ def test_json_through_a_server_equals_in_process_notices_included(index):
     from legalret.serve.server import BackgroundServer
 
     args = ["search", "형법 제250조 점유", "--json", "-k", "3"]
-    local = runner.invoke(app, [*args, "--index", str(index)], env=ENV, catch_exceptions=False)
+    # (the index as the default one on both sides: the notice's command to add 형법 names --index only for another)
+    local = runner.invoke(app, args, env={**ENV, "LEGALRET_INDEX": str(index)}, catch_exceptions=False)
     with BackgroundServer(index, token="tok") as srv:
         remote = runner.invoke(app, args, env={**ENV, "LEGALRET_SERVER": srv.url, "LEGALRET_TOKEN": "tok",
                                                "LEGALRET_INDEX": str(index)}, catch_exceptions=False)
     assert local.exit_code == remote.exit_code == 0 and remote.stdout == local.stdout
     first = _json_lines(local.stdout)[0]
-    assert "relevance" in first and first["notices"][0].startswith("'형법 제250조': 형법 is not in this index")
+    assert "relevance" in first and first["notices"][0] == ("'형법 제250조': 형법 is not in this index (add it with "
+                                                            "`legalret index add criminal`)")
 
 
 # --- 5. a query that begins with a dash -----------------------------------------------------------------------------

@@ -63,12 +63,16 @@ def test_no_hits_is_one_json_line_with_the_notices(index):
     assert r.exit_code == 0 and lines and all("key" in h and "rank" in h for h in lines), r.output
 
 
-def test_no_hits_without_notices_is_still_a_line(index):
-    """A filter that leaves nothing (유치권 is 민법's): a script reading stdout gets the line, ``"notices": []``, not
-    an empty stream it cannot tell from a crash before any output."""
+def test_no_hits_under_a_filter_is_a_line_saying_why(index):
+    """A filter that leaves nothing (유치권 is 민법's): a script reading stdout gets the line, not an empty stream it
+    cannot tell from a crash before any output — and, since the filter's own coverage is checked, why (it had been
+    ``"notices": []``)."""
     r = runner.invoke(app, ["search", "유치권", "--index", str(index), "--json", "--law", "상법"], env=ENV)
     assert r.exit_code == 0, r.output
-    assert r.stdout == '{"hits": 0, "notices": []}\n' and notes(r.stderr) == []
+    why = ("nothing in the query matched this index within the filter (상법): no article of it contains '유치권'; any "
+           "hits are only the nearest guesses — widen the filter or ask in other words")
+    assert json.loads(r.stdout) == {"hits": 0, "notices": [why]} and r.stdout.count("\n") == 1
+    assert notes(r.stderr) == [why]
 
 
 def test_no_hits_through_a_server_is_the_same_line(index):

@@ -389,7 +389,8 @@ def add_command(law: str, index_dir: str | os.PathLike | None = None) -> str:
         name = f"{source} --law {_shell_word(law)}"
     where = ""
     if index_dir is not None and Path(index_dir).resolve() != default_index_dir().resolve():
-        where = f" --index {_shell_word(str(index_dir))}"
+        # (resolved: a relative --index is read from the searching process's folder, a resident server's among them)
+        where = f" --index {_shell_word(str(Path(index_dir).resolve()))}"
     return f"legalret index add {name}{where}"
 
 
