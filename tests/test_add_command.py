@@ -10,7 +10,8 @@ from legalret.search.citations import unresolved_citations
 
 def test_a_manifest_law_is_added_with_its_manifest():
     assert manifest_of("형법") == "criminal" and manifest_of("근로기준법 시행령") == "labor"
-    assert manifest_of("주택임대차보호법") == "tenancy" and manifest_of("민법") is None  # (the default corpus's own)
+    assert manifest_of("주택임대차보호법") == "tenancy"
+    assert manifest_of("민법") == "civil-commercial" and manifest_of("상법 시행령") is None  # (its 법률 only)
     assert add_command("형법") == "legalret index add criminal"
 
 

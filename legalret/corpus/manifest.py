@@ -411,5 +411,5 @@ def _listed_documents() -> list[tuple[str, set[str]]]:
     global _LISTED
     if _LISTED is None:
         _LISTED = [(m.name, {d.replace(" ", "") for d in m.document_names()})
-                   for m in list_manifests(notes=False) if m.laws and m.name != DEFAULT_MANIFEST]
+                   for m in list_manifests(notes=False) if m.laws]
     return _LISTED
