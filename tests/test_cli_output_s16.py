@@ -277,3 +277,12 @@ def test_a_cited_article_beside_ranked_hits_is_explained_too(ranked):
     assert cells[0] == "100" and len(cells) > 1
     assert "relevance: 100 = an article the question cites; else the re-ranker's % chance it is the answer" in out
 
+
+
+def test_version_is_an_option_of_legalret_itself():
+    """`legalret --version` had been "No such option" (exit 2): the first line of a bug report."""
+    from legalret import __version__
+
+    proc = _cli("--version")
+    assert proc.returncode == 0 and proc.stdout == f"legalret {__version__}\n" and proc.stderr == ""
+    assert "--version" in _help([], 80) and "Print legalret's version" in _help([], 80)

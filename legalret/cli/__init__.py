@@ -49,6 +49,21 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from legalret import __version__
+
+        typer.echo(f"legalret {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                          help="Print legalret's version and exit.")) -> None:
+    # (`legalret --version` had been "No such option"; a bug report wants the version first)
+    pass
+
+
 def _keep_option_names_whole() -> None:
     """Make typer's option tables (``typer.rich_utils._print_options_panel``: the Arguments and Options panels of
     every ``--help``) keep each option's name whole and let the help text wrap instead. Typer's table puts the long
