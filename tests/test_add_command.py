@@ -1,8 +1,6 @@
 """The command a notice names to add a law the index lacks (legalret.corpus.manifest.add_command): its practice
 manifest's, else the statute mirror with --law; with --index when the index searched is not the default one."""
 
-from pathlib import Path
-
 from legalret.corpus.manifest import add_command, manifest_of
 from legalret.keys import LawNames
 from legalret.search.citations import unresolved_citations

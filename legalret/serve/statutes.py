@@ -112,15 +112,7 @@ class StatuteService:
                     notices.append(range_size_notice(span, between, s.data, MAX_RANGE,
                                                      "are checked; cite a shorter range for the rest"))
             article = s.article(c.key)
-            one = entry(c.key, c.law, c.raw, article)
-            if c.paragraph is not None:  # 제N항: does the article have that paragraph (in force)? (제0항: never)
-                one["paragraph"] = c.paragraph
-                one["paragraph_exists"] = paragraph_exists(article, c.paragraph)
-            if c.item is not None:  # 제N호 (제N호의K): checked as the search checks it, in its 항 when one is cited
-                one["item"], one["item_branch"] = c.item, c.item_branch
-                one["item_exists"] = one.get("paragraph_exists", True) and item_exists(article, c.paragraph, c.item,
-                                                                                       c.item_branch)
-            out.append(one)
+            out.append({**entry(c.key, c.law, c.raw, article), **part_checks(article, c)})
         return {"generation": gen.name, "citations": out, "unresolved": unresolved_citations(text, s.law_names),
                 "decisions": decisions_json(text, s), "notices": notices}
 
@@ -190,6 +182,21 @@ def find_article(searcher, key: str | None) -> tuple[Any, str]:
     return searcher.article(resolved), resolved
 
 
+def part_checks(article: Any, c: Any) -> dict[str, Any]:
+    """The fields ``check_citation`` and ``get_article`` give a citation ``c`` of ``article`` (None: not in the index)
+    for the parts it names: ``paragraph`` / ``paragraph_exists`` for a 제N항 (in force; 제0항: never), ``item`` /
+    ``item_branch`` / ``item_exists`` for a 제N호 — checked as the search checks it, in its 항 when one is cited
+    (item_branch beside item: 제1호의2 is its own 호, and item 1 alone would read as 제1호). ``{}`` for neither."""
+    one: dict[str, Any] = {}
+    if c.paragraph is not None:
+        one["paragraph"], one["paragraph_exists"] = c.paragraph, paragraph_exists(article, c.paragraph)
+    if c.item is not None:
+        one["item"], one["item_branch"] = c.item, c.item_branch
+        one["item_exists"] = one.get("paragraph_exists", True) and item_exists(article, c.paragraph, c.item,
+                                                                               c.item_branch)
+    return one
+
+
 def cited_parts(searcher: Any, written: str, article: Any) -> dict[str, Any]:
     """What an article request written with a 제N항 or 제N호 (``민법 제750조 제2항``) says of them — the article is
     answered either way, but a part it lacks had been dropped without a word. ``notices``: one line per missing part,
@@ -207,14 +214,7 @@ def cited_parts(searcher: Any, written: str, article: Any) -> dict[str, Any]:
     for c in find_citations(read, searcher.law_names):
         if c.key != article.key or (c.paragraph is None and c.item is None):
             continue
-        one: dict[str, Any] = {}
-        if c.paragraph is not None:
-            one["paragraph"], one["paragraph_exists"] = c.paragraph, paragraph_exists(article, c.paragraph)
-        if c.item is not None:  # item_branch beside item: 제1호의2 is its own 호, and item 1 alone would read as 제1호
-            one["item"], one["item_branch"] = c.item, c.item_branch
-            one["item_exists"] = one.get("paragraph_exists", True) and item_exists(article, c.paragraph, c.item,
-                                                                                   c.item_branch)
-        checked.append((one, missing_part(article, c)))  # (worded as the search words it)
+        checked.append((part_checks(article, c), missing_part(article, c)))  # (worded as the search words it)
     notices = [f"cited article {article.key} is deleted (삭제): it has no {missing}" if article.deleted else
                f"cited article {article.key} has no {missing}" for _, missing in checked if missing]
     fields = next((one for one, missing in checked if missing), checked[0][0] if checked else {})
