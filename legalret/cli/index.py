@@ -187,22 +187,22 @@ def _one_value(values):
     return values
 
 
-def _load_precedents(sources: List[str]):
+def _load_precedents(sources: List[str], tally: "_SourceTally"):
     """The decisions of SOURCES (:func:`_with_errors`: "skipped precedent: file: field: reason"; such files were
     dropped without a word; a facts JSONL or an empty folder given as --precedents had said "unchanged")."""
     from legalret.precedents.parse import read_precedents
 
     return _with_errors(read_precedents, sources, "no decision read from {}: --precedents takes decisions (markdown "
-                        "with front matter, or law.go.kr JSON), a folder or a zip of them")
+                        "with front matter, or law.go.kr JSON), a folder or a zip of them", tally)
 
 
-def _load_facts(sources: List[str]):
+def _load_facts(sources: List[str], tally: "_SourceTally"):
     """The facts lines of SOURCES (:func:`_with_errors`: "skipped facts line: file:line: field: reason", and the
     JSON report's ``facts_skipped``; a decisions zip given as --facts had said "unchanged")."""
     from legalret.precedents.facts import read_facts
 
     return _with_errors(read_facts, sources, "no facts line read from {}: --facts takes JSONL (one decision's facts "
-                        "a line, as precedent-facts.zip holds), a folder or a zip of them")
+                        "a line, as precedent-facts.zip holds), a folder or a zip of them", tally)
 
 
 def _check_sources_exist(sources: Optional[List[str]], option: str) -> None:
@@ -227,22 +227,63 @@ _REREAD_HELP = ("When the statutes bring in a law the precedent memory's decisio
                 "an archive gone or changed since is named instead). --no-reread-decisions leaves them out.")
 
 
-def _with_errors(read, sources: List[str], nothing: str):
+def _with_errors(read, sources: List[str], nothing: str, tally: Optional["_SourceTally"] = None):
     """``read(sources, on_error=…)``'s records, each one that cannot be read passed along in the stream as its
     :class:`SourceError` (the memory update counts and shows them), and an error (``nothing``, formatted with the
-    sources) when nothing at all is read."""
+    sources) when nothing at all is read. Each source is read on its own, so that ``tally`` counts what each gave."""
     def stream():
         errors: list = []
-        read_any = False
-        for record in read(sources, on_error=errors.append):
-            yield from errors
-            errors.clear()
-            read_any = True
-            yield record
-        yield from errors
-        if not read_any and not errors:
+        read_any = errors_any = False
+        for i, source in enumerate(sources):
+            for record in read([source], on_error=errors.append):
+                yield from _counted_errors(errors, tally, i)
+                read_any = True
+                if tally is not None:
+                    tally.records[i] += 1
+                yield record
+            errors_any = errors_any or bool(errors)
+            yield from _counted_errors(errors, tally, i)
+        if not read_any and not errors_any:
             raise LegalretError(nothing.format(", ".join(map(str, sources))))
     return stream()
+
+
+def _counted_errors(errors: list, tally: Optional["_SourceTally"], i: int):
+    """The malformed records read so far from source ``i`` (then forgotten), counted in ``tally``."""
+    if tally is not None:
+        tally.errors[i] += len(errors)
+    yield from list(errors)
+    errors.clear()
+
+
+class _SourceTally:
+    """The records and the malformed ones each --precedents / --facts source gave, counted as the memory reads them:
+    a source *file* that gave malformed records only was skipped whole (:meth:`skipped`) — exit 3, as a statute file
+    skipped whole is (``index add laws/ --precedents bad.md`` had exited 0, ``precedents_skipped: 1`` its only trace).
+    A folder or a glob is left to the memory's counts: its files are records of an archive, as a zip's members are.
+    The counts live in shared memory: a build reads the decisions in a forked read-ahead process
+    (:class:`legalret.memory.update._ReadAhead`), whose counting a plain list would not bring back."""
+
+    def __init__(self, option: str, sources: List[str]):
+        from multiprocessing.sharedctypes import RawArray
+
+        self.option, self.sources = option, list(sources)
+        self.records = RawArray("q", len(self.sources))
+        self.errors = RawArray("q", len(self.sources))
+
+    def skipped(self) -> List[str]:
+        """One line per source file of which no record could be read, only malformed ones (``file: reason``)."""
+        what, unit, memory = (("decision", "record", "precedent memory") if self.option == "--precedents" else
+                              ("facts line", "line", "facts memory"))
+        return [f"{src}: no {what} could be read from this {self.option} file ({n} malformed {unit}{'s' if n > 1 else ''}"
+                f"); none of it joined the {memory}"
+                for src, records, n in zip(self.sources, self.records, self.errors)
+                if n and not records and Path(src).expanduser().is_file()]
+
+
+def _tallies(precedents: Optional[List[str]], facts: Optional[List[str]]) -> tuple:
+    """The :class:`_SourceTally` of the --precedents and of the --facts sources (made before a build forks its reader)."""
+    return _SourceTally("--precedents", precedents or []), _SourceTally("--facts", facts or [])
 
 
 # ---- exit 3: a statute file of the batch was skipped whole ------------------------------------------------------
@@ -250,16 +291,20 @@ def _with_errors(read, sources: List[str], nothing: str):
 #: not (``fix-text --strict`` exits 3 the same way: done, but look). It counts ``LoadedArticles.skipped``: files that
 #: yielded nothing (unreadable, undecodable, unparsable, a broken zip, an articles JSONL with a bad line, two undated
 #: texts of one law) and files whose mojibake repairs stayed uncertain — each a law the user asked for whose old text
-#: stays live. What a file that was read holds amiss keeps 0 (``warnings``, ``unread_articles``, certain repairs), and
-#: so do the precedents and facts archives: tens of thousands of records where a few malformed ones are the data, so
-#: the memory's own counts (``precedents_skipped``, ``facts_skipped``) say them. Nothing left to index is exit 1.
+#: stays live — and a --precedents / --facts *file* of which no record could be read, only malformed ones
+#: (:class:`_SourceTally`). What a file that was read holds amiss keeps 0 (``warnings``, ``unread_articles``, certain
+#: repairs), and so do the malformed records of a precedents or facts archive that was read: tens of thousands of
+#: records where a few malformed ones are the data, so the memory's own counts (``precedents_skipped``,
+#: ``facts_skipped``) say them. Nothing left to index is exit 1. The --json report says ``"exit": 3`` then (as the
+#: one-line JSON errors say theirs); a report that exits 0 has no ``exit``, as no command's successful report has.
 EXIT_FILES_SKIPPED = 3
 
 #: the exit statuses, at the end of the commands' --help (an epilog: one paragraph, as wide as the terminal)
 _EXIT_HELP = ("Exit status: 0 done; 3 done, but a statute source file of the batch was skipped whole (unreadable, or "
-              "with uncertain mojibake repairs) — named on stderr and in --json (skipped, files_skipped), its laws left "
-              "as they were, the rest indexed; 1 an error, nothing written (as when nothing is left to index); 2 a "
-              "usage error. Malformed precedents or facts records are counted in the memory's report, exit 0.")
+              "with uncertain mojibake repairs) — named on stderr and in --json (skipped, files_skipped, exit), its "
+              "laws left as they were, the rest indexed; 1 an error, nothing written (as when nothing is left to index); 2 a "
+              "usage error. A --precedents or --facts file of which no record could be read is skipped whole too "
+              "(exit 3); malformed records of one that was read are counted in the memory's report, exit 0.")
 
 _ACCEPT_HELP = ("Index statutes whose lossy mojibake repairs stayed uncertain (by default they are refused: "
                 "a wrong guess puts wrong words in the index; `legalret ingest --warnings` lists them).")
@@ -318,6 +363,7 @@ def build_command(
     _check_sources_exist(precedents, "--precedents")
     _check_sources_exist(facts, "--facts")
     loaded = load_articles(sources, law, kind, accept_uncertain)
+    tallies = _tallies(precedents, facts)
     console.print(f"indexing {len(loaded.articles)} articles into {index}", highlight=False)
     notes = _weaker_build_notes(model, adapter, precedents)
     for note in notes:
@@ -326,13 +372,13 @@ def build_command(
         report = pipeline.build(
             loaded.articles, index, model=model, adapter=adapter, batch_size=batch_size, verbose=True,
             passage_max_tokens=passage_tokens or None, keep=keep,
-            precedents=_load_precedents(precedents) if precedents else None, memory_dense=memory_dense,
-            facts=_load_facts(facts) if facts else None, decision_sources=_decision_sources(precedents, facts),
+            precedents=_load_precedents(precedents, tallies[0]) if precedents else None, memory_dense=memory_dense,
+            facts=_load_facts(facts, tallies[1]) if facts else None, decision_sources=_decision_sources(precedents, facts),
             dense_weight=dense_weight, onnx_export=True, tokenizer=loaded.tokenizer,
             drop_memory=True,  # (check_memory_kept ran above, before the statutes were read)
         )
         _no_ctrl_c_in_teardown()
-        skipped = _print_report(report, as_json, loaded, notes)
+        skipped = _print_report(report, as_json, loaded, notes, tallies)
     if skipped:
         raise typer.Exit(EXIT_FILES_SKIPPED)
 
@@ -417,7 +463,7 @@ def _no_ctrl_c_in_teardown() -> None:
 
 @index_app.command("add", epilog=_EXIT_HELP)
 def add_command(
-    sources: Optional[List[str]] = typer.Argument(None, help="New or amended statutes (same forms as `index build`)."),
+    sources: Optional[List[str]] = typer.Argument(None, help="New or amended statutes: files/folders/globs/zips, articles JSONL, or a corpus manifest name (`legalret corpus list`: criminal, labor, tenancy …), as for `index build`."),
     index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory."),
     precedents: Optional[List[str]] = typer.Option(None, "--precedents", callback=_one_value, help="Precedent sources whose holdings join the memory (repeatable)."),
     facts: Optional[List[str]] = typer.Option(None, "--facts", callback=_one_value, help="Facts of decisions (JSONL/zip/folder, repeatable), joined with the memory's decisions, join the facts memory."),
@@ -435,27 +481,65 @@ def add_command(
 ) -> None:
     """Merge new/amended statutes and/or precedents: matched by key / case number, only changed text re-encoded;
     prints added/changed/removed/unchanged. A law the precedent memory's archives were read without gets the
-    decisions citing it from them again. With no sources, migrates an old-layout precedent memory."""
+    decisions citing it from them again. With no sources, migrates an old-layout precedent memory.
+
+    SOURCES may name a corpus manifest (`legalret corpus list`): `legalret index add criminal --index DIR` adds 형법,
+    형사소송법 and the criminal special acts from the statute mirror. Given no sources, the add reads the memory's
+    recorded decision archives again for the laws they were read without; with nothing to add or read again it
+    says what it takes (exit 2)."""
     from legalret import pipeline
 
     index = index or _default_index()
     _check_index_path(index)
     _check_sources_exist(precedents, "--precedents")
     _check_sources_exist(facts, "--facts")
+    if not sources and not precedents and not facts:
+        _check_something_to_add(index, reread)
     loaded = load_articles(sources, law, kind, accept_uncertain) if sources else LoadedArticles()
+    tallies = _tallies(precedents, facts)
     _note_kept_tokenizer(index, loaded.tokenizer)
     with _said_if_interrupted(index):
         report = pipeline.add(
             loaded.articles, index, model=model, adapter=adapter, remove_missing=not keep_missing,
             allow_removals=allow_removals, allow_older=allow_older, keep=keep, verbose=True, incomplete=loaded.incomplete,
-            precedents=_load_precedents(precedents) if precedents else None,
-            facts=_load_facts(facts) if facts else None, decision_sources=_decision_sources(precedents, facts),
+            precedents=_load_precedents(precedents, tallies[0]) if precedents else None,
+            facts=_load_facts(facts, tallies[1]) if facts else None, decision_sources=_decision_sources(precedents, facts),
             reread_decisions=reread,
         )
         _no_ctrl_c_in_teardown()
-        skipped = _print_report(report, as_json, loaded)
+        skipped = _print_report(report, as_json, loaded, tallies=tallies)
     if skipped:
         raise typer.Exit(EXIT_FILES_SKIPPED)
+
+
+def _check_something_to_add(index: Path, reread: bool) -> None:
+    """``index add`` given no statutes, --precedents or --facts: a usage error (exit 2, one line saying what it takes)
+    unless the add has work of its own — the laws the memory's recorded decision archives were read without, read
+    again (the plain add that ``index info`` and the "not read for" note give), or an old-layout memory to migrate.
+    With neither it had said "unchanged", exit 0: ``legalret index add --index DIR $NEW`` with $NEW empty passed for
+    an update. An index that cannot be read has nothing to re-read: the usage is what is wrong with the command."""
+    from typer._click.exceptions import UsageError
+
+    from legalret.index.store import read_manifest
+    from legalret.memory.format import legacy_memory
+    from legalret.memory.sources import SourceRecord, laws_not_read
+
+    if legacy_memory(index) is not None:
+        return
+    try:
+        manifest = read_manifest(index)
+    except LegalretError:
+        manifest = None
+    memory = manifest.get("memory") if manifest and "memory" in manifest.get("parts", []) else None
+    records = [SourceRecord.from_dict(d) for d in (memory or {}).get("sources") or []]
+    unread = laws_not_read(records, manifest["laws"]) if records else set()  # (no archive is looked at: the add does)
+    if unread and reread:
+        return
+    missed = (f"{', '.join(sorted(unread))} here, which --no-reread-decisions turns off" if unread else "none here")
+    # (a UsageError: printed as every usage error is — one line and the --help hint, exit 2, with --json its JSON line)
+    raise UsageError(f"nothing to add: give a statute file or folder, a corpus manifest name such as criminal "
+                     f"(`legalret corpus list`), or --precedents / --facts (without them it only reads the recorded "
+                     f"decision archives again for laws they missed: {missed})")
 
 
 def _note_kept_tokenizer(index: Path, asked: Any) -> None:
@@ -530,22 +614,29 @@ def export_command(
     console.print(f"{index}: queries are embedded by the ONNX export at {path}", highlight=False, soft_wrap=True)
 
 
-def _print_report(report, as_json: bool, loaded: LoadedArticles, notes: Optional[List[str]] = None) -> int:
-    """The report (JSON on stdout, or the summary on stderr) and, when statute files were skipped whole, one last
-    line on stderr saying so; returns how many were (the command then exits :data:`EXIT_FILES_SKIPPED`)."""
-    skipped = len(loaded.skipped)
+def _print_report(report, as_json: bool, loaded: LoadedArticles, notes: Optional[List[str]] = None,
+                  tallies: tuple = ()) -> int:
+    """The report (JSON on stdout, or the summary on stderr) and, when source files were skipped whole — statute
+    files (``loaded.skipped``, named as they were read) or --precedents / --facts files (``tallies``, named here) —
+    one last line on stderr saying so; returns how many were (the command then exits :data:`EXIT_FILES_SKIPPED`)."""
+    archives = [line for tally in tallies for line in tally.skipped()]
+    for line in archives:
+        console.print(f"[yellow]skipped:[/] {escape(line)}", highlight=False, soft_wrap=True)
+    skipped = len(loaded.skipped) + len(archives)
     if as_json:
         d = {k: getattr(report, k) for k in ("generation", "wrote", "articles", "searchable", "laws", "added", "changed", "removed",
                                               "unchanged", "duplicates", "duplicate_keys", "tokenized", "encoded", "vectors_cached", "memory", "timings",
                                               "cpu_timings")}
         d["index"] = str(report.index_dir)
         d["mojibake"] = loaded.mojibake
-        d["skipped"] = loaded.skipped  # source files not read (file:line: reason), their laws left as they were
+        d["skipped"] = loaded.skipped + archives  # source files not read (file:line: reason), their laws left as they were
         d["warnings"] = loaded.warnings
         d["unread_articles"] = loaded.incomplete  # law → articles that could not be read (the law's others kept)
         d["files_skipped"] = skipped  # more than 0: the command exits 3
         if notes is not None:  # (a build's: what it leaves out of the measured default, said on stderr too)
             d["notes"] = notes
+        if skipped:  # (as a JSON error line says its exit: a script reading stdout alone sees the 3)
+            d["exit"] = EXIT_FILES_SKIPPED
         sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
     else:
         _print_summary(report)
