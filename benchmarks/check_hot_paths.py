@@ -214,6 +214,9 @@ def main() -> None:
         for side in ("old", "new"):  # one snapshot of the working tree for both (others may be editing it)
             trees[side] = work / side
             shutil.copytree(REPO / "legalret", trees[side] / "legalret", ignore=shutil.ignore_patterns("__pycache__"))
+            # corpora/ too: legalret finds its manifests beside the package (config.REPO_ROOT), and the notices
+            # that name ``legalret index add <manifest>`` read them — without it both sides wrote the fallback.
+            shutil.copytree(REPO / "corpora", trees[side] / "corpora")
         baseline_tree(args.rev, trees["old"])
         dumps = {}
         for side, tree in trees.items():
