@@ -258,3 +258,50 @@ def test_cli_pairs_without_dev_queries_warns(fixtures_dir, tmp_path):
     assert len(stats["warnings"]) == 1 and "`legalret train` needs dev queries" in stats["warnings"][0]
     assert "warning: the dev split is empty" in result.stderr
     assert read_jsonl(out / "dev_queries.jsonl") == []
+
+
+def test_pairs_leave_out_a_statute_file_with_uncertain_repairs(fixtures_dir, tmp_path):
+    """`index build` skips a statute file whose lossy mojibake repairs stayed uncertain (a wrong guess puts wrong
+    words in the index); `pairs` had trained on its text without a word. Now its articles are left out, a warning
+    names the file, and --accept-uncertain-repairs takes it as repaired; a batch of such files alone is refused."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from legalret.cli import app
+    from legalret.ingest.mojibake import corrupt
+
+    root = fixtures_dir / "precedents"
+    statutes = tmp_path / "statutes"
+    shutil.copytree(root / "statutes", statutes)
+    broken = statutes / "legalize-kr" / "상법" / "법률.md"
+    clean = broken.read_text(encoding="utf-8")
+    head, body = clean.split("\n---", 1)
+    broken.write_text(head + "\n---" + corrupt("\n\n##### 제999조 (시험)\n\n이 점 그 적 저 점\n" + body), encoding="utf-8")
+
+    def run(*extra: str):
+        out = tmp_path / ("pairs" + "-".join(extra))
+        r = CliRunner().invoke(app, ["pairs", "--precedents", str(root / "md"), "--precedents", str(root / "lawgo"),
+                                     "--statutes", str(statutes), "--out", str(out), "--json", *extra])
+        return r, out
+
+    r, out = run()
+    assert r.exit_code == 0, r.output
+    stats = json.loads(r.stdout)
+    (warning,) = [w for w in stats["warnings"] if "uncertain mojibake repair" in w]
+    assert warning.startswith(str(broken)) and "left out of the pairs" in warning and "--accept-uncertain-repairs" in warning
+    assert "warning:" in r.stderr and str(broken) in r.stderr
+    keys = {k for split in ("train", "dev") for p in read_jsonl(out / f"{split}.jsonl") for k in [p["key"]]}
+    assert keys and not any(k.startswith("상법 ") for k in keys)
+
+    accepted, out2 = run("--accept-uncertain-repairs")
+    assert accepted.exit_code == 0, accepted.output
+    assert not [w for w in json.loads(accepted.stdout)["warnings"] if "uncertain mojibake repair" in w]
+    assert any(p["key"].startswith("상법 ") for split in ("train", "dev") for p in read_jsonl(out2 / f"{split}.jsonl"))
+    assert json.loads(accepted.stdout)["corpus"]["articles"] > stats["corpus"]["articles"]
+
+    shutil.rmtree(statutes / "legalize-kr" / "민법")  # the uncertain file alone: nothing to build pairs from
+    refused = CliRunner().invoke(app, ["pairs", "--precedents", str(root / "md"), "--statutes", str(statutes),
+                                       "--out", str(tmp_path / "none")])
+    assert isinstance(refused.exception, LegalretError) and "uncertain mojibake repair" in str(refused.exception)
+    assert not (tmp_path / "none").exists()

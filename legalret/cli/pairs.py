@@ -51,6 +51,9 @@ def pairs_command(
                                    help="Add number/title-based synthetic pairs (train only)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Read at most N decisions (quick runs)."),
     as_json: bool = typer.Option(False, "--json", help="Print the full stats as JSON on stdout."),
+    accept_uncertain: bool = typer.Option(False, "--accept-uncertain-repairs",
+                                          help="Use statute files whose lossy mojibake repairs stayed uncertain (left "
+                                          "out by default, as `index build` skips them: a wrong guess teaches wrong words)."),
 ) -> None:
     """Build (holding → article) pairs and benchmark query sets, split by decision date."""
     from legalret.ingest.output import check_output_path
@@ -74,6 +77,7 @@ def pairs_command(
         skip=skip,
         synthetic=synthetic,
         limit=limit,
+        accept_uncertain=accept_uncertain,
     )
     # one line per fact at any width (wrapped at 80 columns in a pipe, "unknown_article" and its count fell on two
     # lines and grep lost them)

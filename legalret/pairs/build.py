@@ -384,9 +384,11 @@ def build_from_sources(
     synthetic: bool = True,
     limit: int | None = None,
     progress: bool = True,
+    accept_uncertain: bool = False,
 ) -> dict:
-    """What ``legalret pairs`` does: read the corpus (as ``index build`` does), read and resolve the decisions,
-    build, mine, write. Returns the stats written to ``stats.json``."""
+    """What ``legalret pairs`` does: read the corpus (as ``index build`` does, a statute file whose mojibake repairs
+    stayed uncertain left out unless ``accept_uncertain``), read and resolve the decisions, build, mine, write.
+    Returns the stats written to ``stats.json``."""
     import time
 
     from legalret.corpus.resolve import read_corpus
@@ -400,7 +402,7 @@ def build_from_sources(
         result = read_corpus([str(s) for s in statutes], laws, kinds)
     except LegalretError as e:  # the reader's own reason (a file skipped, all filtered out), not a guess
         raise LegalretError(f"corpus {corpus!r}: {e}; nothing written") from None
-    articles = result.articles
+    articles, left_out = _without_uncertain_repairs(result, accept_uncertain)
     read_laws = {a.law for a in articles}
     catalog = ArticleCatalog.from_articles(articles)
     report = PrecedentReport()
@@ -415,7 +417,7 @@ def build_from_sources(
     pairset = build_pairs(precs, articles, templates=templates, synthetic=synthetic)
     pairset.stats["dropped"]["precedent_without_corpus_keys"] = report.precedents - len(precs)
     # an error when no holding gave a pair (nothing written); warnings for an empty split
-    warnings = _check_splits(pairset, report, corpus, laws is None, articles)
+    warnings = left_out + _check_splits(pairset, report, corpus, laws is None, articles)
     if negatives > 0:
         from legalret.pairs.negatives import NegativeMiner
 
@@ -436,6 +438,23 @@ def build_from_sources(
     }
     write_pairs(pairset, out_dir, extra)
     return {**pairset.stats, **extra}
+
+
+def _without_uncertain_repairs(result, accept_uncertain: bool) -> tuple[list[Article], list[str]]:
+    """The corpus's articles without those of statute files whose lossy mojibake repairs stayed uncertain, and one
+    warning line per such file. ``index build`` skips such a file (a wrong guess puts wrong words in the index:
+    상계 → 생계); pairs had trained on its text. Nothing else left is an error (the reader's own refusal line)."""
+    report = result.report
+    if accept_uncertain or report is None or not report.uncertain:
+        return list(result.articles), []
+    doubtful = list(dict.fromkeys(w.path for w in report.uncertain))
+    rest = [a for a in result.articles if a.source not in doubtful]
+    if not rest:
+        raise LegalretError(f"{report.uncertain_refusal()}; nothing written")
+    lines = [f"{path}: {sum(w.path == path for w in report.uncertain)} uncertain mojibake repair(s) or lost characters "
+             "(the text may hold wrong words): its articles left out of the pairs — fix the file's encoding, or pass "
+             "--accept-uncertain-repairs to use it as repaired" for path in doubtful]
+    return rest, lines
 
 
 def _holding_pairs(pairset: PairSet, split: str) -> int:
