@@ -55,6 +55,17 @@ def test_a_number_with_an_exponent_is_a_number(tmp_path):
     assert manifest.tokenizer == {"article_cutoff": "5e0"}
 
 
+def test_a_leading_zero_is_decimal_and_base_60_is_text(tmp_path):
+    """YAML 1.1 read ``010`` as octal 8 and ``1:30`` as 90 — a cutoff quietly other than the one written."""
+    path = _write(tmp_path / "man.yaml", "name: n\nlaws: [민법]\ntokenizer:\n  article_cutoff: 010\n  kiwi_cutoff: 0x8\n")
+    assert load_manifest(path).tokenizer == {"article_cutoff": 10, "kiwi_cutoff": 8}
+    assert (_settings_of(path).article_cutoff, _settings_of(path).kiwi_cutoff) == (10.0, 8.0)
+    sexagesimal = _write(tmp_path / "s.yaml", "name: n\nlaws: [민법]\ntokenizer:\n  article_cutoff: 1:30\n")
+    assert load_manifest(sexagesimal).tokenizer == {"article_cutoff": "1:30"}
+    with pytest.raises(SourceError, match="tokenizer.article_cutoff"):
+        _settings_of(sexagesimal)
+
+
 @pytest.mark.parametrize("written, shown", [("1e308", "1e+308"), ("1.0e5", "100000.0"), ("1e400", "inf")])
 def test_a_huge_cutoff_is_refused_with_the_range(tmp_path, written, shown):
     path = _write(tmp_path / "man.yaml", f"name: n\nlaws: [민법]\ntokenizer: {{article_cutoff: {written}}}\n")

@@ -68,6 +68,20 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:float",
                               list("-+0123456789."))
 
 
+def _decimal_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """An integer as YAML 1.2 reads it: ``010`` is ten. PyYAML's YAML 1.1 took a leading 0 for octal (``010`` → 8) and
+    ``1:30`` for base 60 (→ 90) — a setting quietly other than the one written. ``0x1F`` stays hexadecimal."""
+    value = loader.construct_scalar(node).replace("_", "")
+    if re.fullmatch(r"[-+]?[0-9]+", value):
+        return int(value, 10)
+    if ":" in value:  # (base 60 is no YAML 1.2 number: the text as written, refused where a number is wanted)
+        return loader.construct_scalar(node)
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _decimal_int)
+
+
 def _load_yaml(text: str):
     return yaml.load(text, Loader=_Loader)  # (a safe loader: _Loader is one)
 
