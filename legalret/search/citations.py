@@ -17,7 +17,12 @@ A law name followed by a bare number is a citation too, the way people type one 
 unless the number is a count, date, amount or case number (``민법 3년``, ``2020다1234``) or is glued to a word that
 only ends with a law's name (``시민법750``).
 Several paragraphs or items of one article (``제8조 제1항 및 제5항``, ``제2조 제1항 제1호 및 제2호``, ``제1호·제2호``)
-are one citation each, all of that article (제1항 제1호 and 제1항 제2호), so that each is checked.
+are one citation each, all of that article (제1항 제1호 and 제1항 제2호), so that each is checked. So is each item of a
+range of items (``제2조 제1항 제1호 내지 제3호``, ``제1호부터 제3호까지``, ``제1호~제3호``: 제1호, 제2호 and 제3호, an item the
+article lacks reported as a single one is); each after the first carries ``item_after``, the item before it, so that a
+caller with the article fills in its branch items between (제1호의2: ``check_citation``,
+:func:`legalret.serve.statutes.branch_items_between`). Written high end first (``제3호 내지 제1호``) it is the same range, listed low end first, its higher
+end carrying ``item_range_written`` (:func:`reversed_item_range_notice` says so).
 
 Usage::
 
@@ -92,11 +97,27 @@ _MORE_PARAGRAPHS = re.compile(r"(?:\s*(?:,|·|ㆍ|및|와|과|또는)\s*)+(?:같
 # More items of the paragraph (or article) just cited: "제1항 제1호 및 제2호", "제1호, 제2호", "제1호·제2호" (제2호 had been
 # dropped, and an invented one never checked).
 _MORE_ITEMS = re.compile(r"(?:\s*(?:,|·|ㆍ|및|와|과|또는)\s*)+" + _ITEM)
+# … and the other end of a range of items: "제1호 내지 제3호", "제1호부터 제3호까지", "제1호~제3호" (read as 제1호 alone:
+# 제2호 and 제3호 had never been checked). A 까지 after it is part of it, so that what follows is read on ("… 까지 및 제5호").
+_ITEM_RANGE = re.compile(r"\s*(?:내지|부터|[~∼\-–—])\s*" + _ITEM + r"(?:\s*까지)?")
+# The most items a range is read as (no paragraph of a statute has more than 67: 공항시설법 시행령, 2026-04): a longer
+# one ("제1호 내지 제300호") is a slip, read as its two ends — the end the article lacks reported once, not each number.
+_MAX_ITEM_RANGE = 100
+_ITEM_BEFORE = re.compile(r"(?:제\s*)?\d{1,3}\s*호(?:\s*의\s*\d{1,3})?$")  # the item a citation ends with
 
 
 def item_name(item: int, branch: int = 0) -> str:
     """A 호 as a citation writes it: ``제2호``, ``제2호의2`` (``branch`` 0: no 의K)."""
     return f"제{item}호의{branch}" if branch else f"제{item}호"
+
+
+def reversed_item_range_notice(cite: QueryCitation) -> str:
+    """What the search and the citation check say of a range of items written high end first (``cite``: its higher
+    end, carrying ``item_range_written``): it is read as the range, low end first — as a range of articles is."""
+    low = item_name(*cite.item_range_start)
+    return (f"the cited range '{cite.item_range_written}' is written high end first: read as {cite.key}"
+            + (f" 제{cite.paragraph}항" if cite.paragraph is not None else "")
+            + f" {low}–{item_name(cite.item, cite.item_branch)}")
 
 
 def _item(m: re.Match) -> tuple[int | None, int]:
@@ -135,10 +156,11 @@ def _article_pattern(query: str, law_names: LawNames) -> re.Pattern:
 
 def _more_parts(query: str, end: int, paragraph: bool, item: bool) -> Iterator[re.Match]:
     """The further parts of the article just cited, written from ``end`` on, in order: paragraphs
-    (:data:`_MORE_PARAGRAPHS`; ``paragraph``: the citation names one) and items of the paragraph just read
-    (:data:`_MORE_ITEMS`; ``item``: the part just read names one) — ``제1항 제1호 및 제2호, 제2항 제3호``."""
+    (:data:`_MORE_PARAGRAPHS`; ``paragraph``: the citation names one), items of the paragraph just read
+    (:data:`_MORE_ITEMS`; ``item``: the part just read names one) and the other end of a range of them
+    (:data:`_ITEM_RANGE`) — ``제1항 제1호 및 제2호, 제2항 제3호 내지 제5호``."""
     while True:
-        more = (_MORE_ITEMS.match(query, end) if item else None) or (
+        more = (_MORE_ITEMS.match(query, end) or _ITEM_RANGE.match(query, end) if item else None) or (
             _MORE_PARAGRAPHS.match(query, end) if paragraph else None)
         if more is None:
             return
@@ -147,22 +169,56 @@ def _more_parts(query: str, end: int, paragraph: bool, item: bool) -> Iterator[r
 
 
 def _more_citations(query: str, cite: QueryCitation, circled: bool) -> tuple[list[QueryCitation], int]:
-    """The further paragraphs and items written after ``cite`` (:func:`_more_parts`), one citation each, spanning from
-    ``cite``'s start, and where they end: each is checked (the 제5항 of "제8조 제1항 및 제5항" had been dropped, and the
-    제2호 of "제2조 제1항 제1호 및 제2호" — read as 제1항 제2호, an item of the paragraph before it). ``circled``: a circled
-    number is a paragraph (``제8조 ①, ②``; not one that enumerates: :func:`_article_pattern`)."""
-    out, end, paragraph = [], cite.end, cite.paragraph
+    """``cite`` and the further paragraphs and items written after it (:func:`_more_parts`), one citation each, spanning
+    from ``cite``'s start, and where they end: each is checked (the 제5항 of "제8조 제1항 및 제5항" had been dropped, and
+    the 제2호 of "제2조 제1항 제1호 및 제2호" — read as 제1항 제2호, an item of the paragraph before it), and each item of a
+    range (:func:`_item_range`). ``circled``: a circled number is a paragraph (``제8조 ①, ②``; not one that enumerates:
+    :func:`_article_pattern`)."""
+    out, end, paragraph = [cite], cite.end, cite.paragraph
     for more in _more_parts(query, end, cite.paragraph is not None, cite.item is not None):
         if more.re is _MORE_PARAGRAPHS:
             if more["circled"] and not circled:
                 break
             paragraph = _paragraph(more)
         item, item_branch = _item(more)
-        out.append(QueryCitation(law=cite.law, number=cite.number, branch=cite.branch, paragraph=paragraph, item=item,
-                                 item_branch=item_branch, raw=query[cite.start : more.end()].strip(), start=cite.start,
-                                 end=more.end()))
+        one = QueryCitation(law=cite.law, number=cite.number, branch=cite.branch, paragraph=paragraph, item=item,
+                            item_branch=item_branch, raw=query[cite.start : more.end()].strip(), start=cite.start,
+                            end=more.end())
+        if more.re is _ITEM_RANGE:  # (the range's first end is the item just read)
+            out += _item_range(query, out.pop(), one)
+        else:
+            out.append(one)
         end = more.end()
     return out, end
+
+
+def _written_from(query: str, item_end: int, end: int) -> str:
+    """The text from the item that ends at ``item_end`` to ``end`` (``제3호 내지 제1호`` of "제2조 제1항 제3호 내지 제1호")."""
+    item = _ITEM_BEFORE.search(query, 0, item_end)
+    return query[item.start() if item else item_end : end].strip()
+
+
+def _item_range(query: str, first: QueryCitation, last: QueryCitation) -> list[QueryCitation]:
+    """The items of the range whose ends, as written, are ``first`` and ``last`` (``last`` spanning the range), low end
+    first: the whole numbers between them are cited too (제2호 of 제1호 내지 제3호; 제2호 of 제1호의2 내지 제2호의3, and
+    제2호 of 제1호 내지 제2호의2 — a branch comes after its number), each carrying ``item_after``, the item before it, for
+    a caller with the article to fill in the branch items between (제1호의2). Written high end first, ``last`` is the
+    lower end (listed first, spanning the range) and ``first`` the higher, carrying the range as written from its first
+    item (``제3호 내지 제1호``; the article and the items before it are in the notice's reading). A range of
+    more than :data:`_MAX_ITEM_RANGE` items is its two ends alone, low end first."""
+    ends = [(first.item, first.item_branch), (last.item, last.item_branch)]
+    if ends[0] == ends[1]:  # "제1호 내지 제1호": the one item
+        return [first]
+    backwards = ends[0] > ends[1]
+    low, high = (last, first) if backwards else (first, last)
+    (a, _), (b, b_branch) = sorted(ends)
+    if b - a > _MAX_ITEM_RANGE:
+        return [low, high]
+    # (the whole numbers strictly between: a branch end's own number is below it, 제2호 < 제2호의2)
+    between = [replace(last, item=n, item_branch=0) for n in range(a + 1, b + (1 if b_branch else 0))]
+    items = [low, *between, replace(high, item_range_start=(low.item, low.item_branch),
+                                    item_range_written=_written_from(query, first.end, last.end) if backwards else "")]
+    return [items[0], *(replace(cur, item_after=(prev.item, prev.item_branch)) for prev, cur in zip(items, items[1:]))]
 
 
 # "제651의2조" (the branch before 조, as some write it) is 제651조의2
@@ -191,6 +247,15 @@ class QueryCitation:
     #: the range as written when its ends came high end first ("민법 제752조 내지 제750조"; else ""): it is read as
     #: 제750조–제752조 — this citation (the higher end) carries ``range_start`` and follows the lower one — and said
     range_written: str = ""
+    #: the item before this one in a cited range of items ("제1호 내지 제3호": (1, 0) on 제2호, (2, 0) on 제3호; None on
+    #: its low end and outside a range): the article's branch items between the two (제1호의2) are in the range too
+    item_after: tuple[int, int] | None = None
+    #: on the higher end of a range of items, its lower end (item, branch): (1, 0) on the 제3호 of "제1호 내지 제3호"
+    item_range_start: tuple[int, int] | None = None
+    #: the range of items as written when its ends came high end first ("제3호 내지 제1호" of "근로기준법 제2조 제1항 제3호
+    #: 내지 제1호"; else ""), on its higher end: read as 제1호–제3호, listed low end first, and said
+    #: (:func:`reversed_item_range_notice`)
+    item_range_written: str = ""
     #: the decision whose 참조조문 cite the article, when the query named a decision rather than the article
     #: ("2016다248806 (2017-05-17)": :mod:`legalret.search.cases`)
     via: str = ""
@@ -329,8 +394,8 @@ def _bare_citation(query: str, m: re.Match, law: str, start: int, out: list[Quer
     cite = QueryCitation(law=law, number=int(m["num"]), branch=int(m["branch"] or 0), paragraph=_paragraph(m),
                          item=item, item_branch=item_branch, raw=query[start : m.end()].strip(), start=start,
                          end=m.end())
-    more, end = _more_citations(query, cite, circled)
-    out += [cite, *more]
+    cites, end = _more_citations(query, cite, circled)
+    out += cites
     return end
 
 
@@ -353,7 +418,7 @@ def _article_citations(query: str, law_names: LawNames, default_law: str | None,
         elif prev_law and out and (_CARRY.match(segment) or (len(segment) <= _CARRY_TEXT_CHARS
                                                              and not _names_a_law(segment, law_names))):
             law, start = prev_law, m.start()
-        elif default_law:
+        elif default_law and not _unknown_law_before(segment):
             law, start = default_law, m.start()
         else:
             prev_end = m.end()
@@ -382,8 +447,8 @@ def _article_citations(query: str, law_names: LawNames, default_law: str | None,
             range_start=(first.number, first.branch) if in_range else None,
             range_written=query[first.start : m.end()].strip() if backwards else "",
         )
-        more, end = _more_citations(query, cite, article is _ARTICLE)  # "… 제1항 및 제5항", "제1호 및 제2호"
-        out += [cite, *more]
+        cites, end = _more_citations(query, cite, article is _ARTICLE)  # "… 제1항 및 제5항", "제1호 내지 제3호"
+        out += cites
         prev_law, prev_end = law, end
     return out
 
@@ -402,6 +467,14 @@ def _names_a_law(text: str, law_names: LawNames) -> bool:
 
 
 _NOT_LAW_WORDS = frozenset("방법 불법 위법 적법 합법 편법 입법 사법 수법 기법 용법 해법".split())
+
+
+def _unknown_law_before(segment: str) -> bool:
+    """Does ``segment`` end with a word shaped like a law's name that :func:`_law_before` did not find — a law this index
+    lacks (``근로기준법 제23조``, ``형법 시행령 제2조``)? Its article is no article of the filter's law: "근로기준법 제23조
+    부당해고" under ``--law 민법`` had been read as 민법 제23조, an exact citation at relevance 100, without a notice."""
+    law = _LAW_WORD.search(_name_end(segment))
+    return law is not None and law.group(1).split()[-1] not in _NOT_LAW_WORDS
 
 
 _VERSION_NOTE = re.compile(r"\s*\([^()]{0,80}(?:개정|법률\s*제|시행|전부개정|제정)[^()]{0,80}\)$")

@@ -22,6 +22,7 @@ Every error is a :class:`~legalret.errors.LegalretError` whose message is one li
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,9 @@ from legalret.config import search_mode
 from legalret.errors import LegalretError
 from legalret.keys import article_url, decision_url
 from legalret.search.cases import named_decisions
-from legalret.search.citations import find_citations, unresolved_citations
+from legalret.search.citations import find_citations, reversed_item_range_notice, unresolved_citations
 from legalret.search.response import article_json, citation, request_error, search_response
-from legalret.search.results import (MAX_RANGE, cited_range, item_exists, missing_part, paragraph_exists,
+from legalret.search.results import (MAX_RANGE, cited_range, item_exists, item_number, missing_part, paragraph_exists,
                                      range_size_notice, reversed_range_notice)
 from legalret.serve.live import LiveSearcher
 
@@ -112,6 +113,12 @@ class StatuteService:
                     notices.append(range_size_notice(span, between, s.data, MAX_RANGE,
                                                      "are checked; cite a shorter range for the rest"))
             article = s.article(c.key)
+            if c.item_range_written:  # 제3호 내지 제1호: read as 제1호–제3호, and said (as for a range of articles)
+                notices.append(reversed_item_range_notice(c))
+            # 제1호 내지 제3호 cites the article's 제1호의2 and 제2호의2 too (the finder cites 제2호; the branches are the
+            # article's own): each listed, where it stands
+            out += [{**entry(c.key, c.law, c.raw, article), **part_checks(article, one)}
+                    for one in branch_items_between(article, c)]
             out.append({**entry(c.key, c.law, c.raw, article), **part_checks(article, c)})
         return {"generation": gen.name, "citations": out, "unresolved": unresolved_citations(text, s.law_names),
                 "decisions": decisions_json(text, s), "notices": notices}
@@ -180,6 +187,19 @@ def find_article(searcher, key: str | None) -> tuple[Any, str]:
         raise LegalretError(f"key: {why[0]}")
     resolved = articles[0] if articles else text
     return searcher.article(resolved), resolved
+
+
+def branch_items_between(article: Any, c: Any) -> list[Any]:
+    """``c`` (a citation of ``article``, None: not in the index) as each item of the article strictly between
+    ``c.item_after`` and ``c``'s own item — in a cited range of items, the branch items (제1호의2 of 제1호 내지 제2호)
+    that only the article knows of — in its 항 when one is cited, else in any; [] outside a range."""
+    if c.item_after is None or article is None or article.deleted:
+        return []
+    marks = {item_number(i.number) for p in article.paragraphs
+             if c.paragraph is None or p.number == c.paragraph or (c.paragraph == 1 and p.number is None)
+             for i in p.items}
+    return [replace(c, item=n, item_branch=b, item_after=None, item_range_start=None, item_range_written="")
+            for n, b in sorted(m for m in marks if m is not None and c.item_after < m < (c.item, c.item_branch))]
 
 
 def part_checks(article: Any, c: Any) -> dict[str, Any]:

@@ -8,8 +8,9 @@ Added to each hit of ``/api/search`` (``explain=1`` for the last three):
                    ~90% of the time, ~50 about half, ~9 one time in 8: benchmarks/results/relevance_calibration.md),
                    else the score as a share of the answer's best; 100 for an exact citation; never negative;
                    None when the scores carry no such meaning — also when none of the query's words occurs
-                   in the index (the hits are the nearest guesses: the notice says so), and when the query only
-                   cites laws the index lacks (``근로기준법 제2조`` on a 민법+상법 index: :func:`absent_law_guesses`)
+                   in the index (the hits are the nearest guesses: the notice says so), and when the query cites
+                   a law the index lacks and none it holds (``근로기준법 제23조 부당해고`` on a 민법+상법 index: every
+                   hit is another law's article; :func:`absent_law_guesses`)
 ``signals``        each retriever's rank in Korean — 조문 본문 일치 3위, 의미 유사도 순위 밖, 유사 판례 투표 1위
 ``contributions``  what moved the article up or down in the re-ranker, grouped by retriever, largest first,
                    with ``share`` (of the largest, 0–1) for a bar and ``direction`` (+1 up, −1 down)
@@ -76,12 +77,10 @@ _ABSENT_LAW = (
     re.compile(r"^'(?P<cited>.+?)': no law is named (?P<law>.+?) \(did you mean (?P<full>.+?)\? it is not in this index\)"),
     re.compile(r"^'(?P<cited>.+?)': the Constitution \((?P<law>[^)]+)\) is not in the statutes mirror"),
 )
-#: Words a request wraps around a citation (as the search's tokens write them: 알려줘 → 알리, 보여줘 → 보이, 에 따른 →
-#: 따르): they ask for the cited article — its text, an explanation of it — and name no subject the index could answer.
-#: "형법 제250조 관련 판례 알려줘" has nothing else. (Words of legal substance stay content, even beside a citation:
-#: 요건, 효과, 취지, 해고, 보증금 — a hit found through them keeps its number.)
-REQUEST_WORDS = frozenset({"내용", "조문", "법조문", "조항", "규정", "원문", "전문", "해당", "부분", "설명", "의미", "해석",
-                           "요약", "정의", "관련", "판례", "알리", "보이", "궁금하", "따르"})
+#: The notices of a citation of a law this index holds whose article (or part) it lacks or reads so
+#: (legalret.search.results.citation_hits: "cited article 민법 제9999조 is not in this index", "… has no 제2항"): the
+#: query cites a law the index holds, though no hit is that citation.
+_HELD_LAW = re.compile(r"^cited articles? ")
 
 #: The signals that find a hit through the query's own words (or its citation): not the dense list's nearest guess, nor
 #: the facts memory, whose character n-grams match pieces of words ("가가" in "가가가가").
@@ -100,11 +99,13 @@ def lawyer_view(hits: list[dict[str, Any]], *, learned: bool, notices: Sequence[
     its English words ("is", "the") match holdings that quote English, and those hits had read "85"; so does one
     under a law filter whose articles hold none of its words (:data:`~legalret.search.coverage.NOTHING_IN_FILTER`).
 
-    ``terms``: the answer's ``terms`` (the query's words as the search read them). With them, a query that only cites
-    laws the index lacks (:func:`absent_law_guesses`: "근로기준법 제2조 제1항 제1호의2" on a 민법+상법 index) gets None
-    for every hit: its words are the missing law's name, and what they find — articles with "근로" or "기준", those
-    labour decisions cite — had read 99. Without ``terms`` that rule cannot tell such a query from a question that
-    also cites the law, and is not applied."""
+    A query that cites a law the index lacks, and none it holds (:func:`absent_law_guesses`: "근로기준법 제23조 부당해고"
+    on a 민법+상법 index), gets None for every hit, whatever its other words: each hit is an article of another law than
+    the one the question is about — 민법 articles had read 72 under the notice that 근로기준법 is not in this index.
+
+    ``terms``: the answer's ``terms`` (the query's words as the search read them), which the API and the CLI pass on.
+    These rules do not read them: the absent law's rule had kept the numbers of a query with a word beyond the
+    citation ("부당해고"), and so needed them; it no longer does."""
     plain = [h["score"] for h in hits if "citation" not in h.get("ranks", {})]
     best = max(plain, default=0.0)
     unmatched = any(n.startswith(NOTHING_MATCHED) for n in notices)
@@ -112,9 +113,10 @@ def lawyer_view(hits: list[dict[str, Any]], *, learned: bool, notices: Sequence[
     # (under a law filter none of the words is in its articles: what the memory found, it found through other laws'
     # decisions — "보험계약자" under --law 민법 had read 95 for 민법 제105조)
     filtered = any(n.startswith(NOTHING_IN_FILTER) for n in notices)
-    # (a citation hit: the query cites something this index has, and the hits beside it are its neighbours)
-    absent = (terms is not None and not any("citation" in h.get("ranks", {}) for h in hits)
-              and absent_law_guesses(notices, terms))
+    # (a citation hit, or a notice of a cited article of a law this index holds: the query cites something this index
+    # has, and the hits beside it are its neighbours)
+    held = any("citation" in h.get("ranks", {}) for h in hits) or any(_HELD_LAW.match(n) for n in notices)
+    absent = not held and absent_law_guesses(notices)
     for hit in hits:
         found_by = set(hit.get("ranks", {}))
         guess = (absent or ((foreign or filtered) and "citation" not in found_by)
@@ -138,23 +140,17 @@ def answer_view(answer: dict[str, Any]) -> list[dict[str, Any]]:
                        notices=answer.get("notices") or [], terms=answer.get("terms"))
 
 
-def absent_law_guesses(notices: Sequence[str], terms: Sequence[str]) -> bool:
-    """Does the query, as ``notices`` and ``terms`` (the answer's) tell it, only cite laws this index lacks?
+def absent_law_guesses(notices: Sequence[str]) -> bool:
+    """Does the query, as the answer's ``notices`` tell it, cite a law this index lacks (:data:`_ABSENT_LAW`: a law not
+    in this index, a short or mistyped name of one, the Constitution)?
 
-    True when some notice says a cited law is not in this index (:data:`_ABSENT_LAW`) and each of the query's words is
-    a piece of such a citation as written or of the law's name ("근로", "기준", "근로기준법" of '근로기준법 제2조';
-    "근기" of 근기법 (근로기준법)) or a word of the request (:data:`REQUEST_WORDS`). Then every hit is a guess: what the
-    search found, it found through the missing law's name — BM25 through "근로" in 민법 제975조, the holdings memory
-    through decisions that mention 근로기준법 — while the article the question is about is not in the index. A
-    citation of a law the index has (a citation hit, which the caller checks) or any other word ("해고", "보증금")
-    is something the index can answer: the hits keep their numbers."""
-    # the quoted citation and the law's names, not the notice's English ("is", "in" of "what is 형법 제250조" are words)
-    named = [part for n in notices for rx in _ABSENT_LAW if (m := rx.match(n)) for part in m.groupdict().values() if part]
-    if not named:
-        return False
-    # (the law's name may be written with spaces that the tokens join: 주택 임대차 보호법 → 주택임대차보호법)
-    spans = named + [n.replace(" ", "") for n in named]
-    return all(t in REQUEST_WORDS or any(t in span for span in spans) for t in terms)
+    Then every hit is a guess, whatever else the query says: the article the question is about is not in the index,
+    and what the search found — 민법 제660조 through "해고" of "근로기준법 제23조 부당해고", 민법 제975조 through "근로",
+    the 민법 articles that labour decisions cite — is another law's. (Before, a word beyond the citation kept the
+    numbers: "근로기준법 제23조 부당해고" listed 민법 articles at 72, which a lawyer reads as "probably right".) A
+    citation of a law the index holds as well is for the caller to check (:func:`lawyer_view`): its hits keep their
+    numbers."""
+    return any(rx.match(n) for n in notices for rx in _ABSENT_LAW)
 
 
 def relevance(hit: dict[str, Any], *, learned: bool, best: float) -> int | None:
