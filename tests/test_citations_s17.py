@@ -131,7 +131,10 @@ def test_the_search_checks_each_item_of_a_range(items_index):
                   "근로기준법 제2조 제1항 제8호~제11호", "근로기준법 제2조 제1항 제11호 내지 제8호"):
         rc, hits, notices = _search(items_index, query)
         assert rc == 0 and hits[0]["key"] == LABOUR, query
-        assert notices == [f"cited article {LABOUR} has no 제1항 제10호", f"cited article {LABOUR} has no 제1항 제11호"], query
+        reversed_range = ([f"the cited range '제11호 내지 제8호' is written high end first: read as {LABOUR} 제1항 "
+                           "제8호–제11호"] if "제11호 내지" in query else [])  # (said by the search too, as check_citation says it)
+        assert notices == [*reversed_range, f"cited article {LABOUR} has no 제1항 제10호",
+                           f"cited article {LABOUR} has no 제1항 제11호"], query
     assert _search(items_index, "근로기준법 제2조 제1항 제11호")[2] == [f"cited article {LABOUR} has no 제1항 제11호"]
     # branch ends: 제7호의2 is there, 제8호의2 is not
     assert _search(items_index, "개인정보 보호법 제2조 제1호의2 내지 제7호의2")[2] == []

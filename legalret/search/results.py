@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 from legalret.articles import Article
 from legalret.keys import format_key, parse_key
-from legalret.search.citations import QueryCitation, item_name
+from legalret.search.citations import QueryCitation, item_name, reversed_item_range_notice
 
 #: A cited range (``민법 제1조 내지 제1118조``) lists at most this many articles between its two ends, with a notice.
 MAX_RANGE = 30
@@ -121,6 +121,8 @@ def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list
     def add(key: str, art: Article, reason: str) -> None:
         hits.append(Hit(key, top + 1.0, art, {"citation": len(hits) + 1}, {}, [reason]))
 
+    # 제3호 내지 제1호: read as 제1호–제3호, and said (as check_citation says it) before what its items lack
+    notes.extend(reversed_item_range_notice(c) for c in cites if c.item_range_written)
     for c in cites:
         if c.range_start is not None:
             span, between = cited_range(c, data)
