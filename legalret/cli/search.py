@@ -43,7 +43,15 @@ from legalret.progress import console
 
 
 def register(app: typer.Typer) -> None:
-    app.command("search", cls=SearchCommand)(search_command)
+    app.command("search", cls=SearchCommand, epilog=JSON_FIELDS)(search_command)
+
+
+#: What ``--help`` says under the options about the numbers of each ``--json`` hit (:func:`json_hit`).
+JSON_FIELDS = ("--json: every hit carries relevance and probability. relevance: 0–100, an integer — 100 for an article "
+               "the question cites; in hybrid the re-ranker's probability (in %) that the hit is the answer among the "
+               "candidates; in other modes the score as a share of the top hit's; 0 means under 1 % (the table's "
+               "\"<1\"); null when withheld: the hits are only guesses (the notices say why). probability: that "
+               "re-ranker's probability, 0–1, in hybrid; null for a cited article, in other modes and when withheld.")
 
 
 class SearchCommand(TyperCommand):
@@ -179,9 +187,8 @@ def search_command(
     # (the help is the retriever registry's, filled in by SearchCommand when shown; the Searcher checks the mode)
     mode: str = typer.Option("hybrid", "--mode", help="Search mode (listed from the retriever registry)."),
     as_json: bool = typer.Option(False, "--json", help="JSON lines on stdout (one hit per line, with its relevance "
-                                 "0–100 — in hybrid the re-ranker's probability that it is the answer among the "
-                                 "candidates (its probability field), in other modes the score as a share of the best "
-                                 "— and the answer's notices; no hits: one line, {\"hits\": 0, \"notices\": …})."),
+                                 "and probability — see below — and the answer's notices; no hits: one line, "
+                                 "{\"hits\": 0, \"notices\": …})."),
     explain: bool = typer.Option(False, "--explain", help="Show why each hit: each retriever's rank and score, the re-ranker's weightiest features and the earlier decisions that voted for it."),
 ) -> None:
     """Search the index: a table of rank, key, title, snippet (matched terms highlighted) and relevance (0–100).
@@ -384,7 +391,7 @@ def render(query: str, mode: str, hits: list[dict[str, Any]], notices: list[str]
         if not hits:
             sys.stdout.write(json.dumps({"hits": 0, "notices": notices}, ensure_ascii=False) + "\n")
         for rank, hit in enumerate(hits, 1):
-            sys.stdout.write(json.dumps({"rank": rank, **hit, "notices": notices}, ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps({"rank": rank, **json_hit(hit), "notices": notices}, ensure_ascii=False) + "\n")
         return
     if not hits:
         console.print("no matching articles")
@@ -409,6 +416,15 @@ def render(query: str, mode: str, hits: list[dict[str, Any]], notices: list[str]
     from rich.console import Console
 
     Console(emoji=False).print(table)
+
+
+def json_hit(hit: dict[str, Any]) -> dict[str, Any]:
+    """``hit`` as a ``--json`` line gives it: with both ``relevance`` and ``probability`` (:data:`JSON_FIELDS`), null
+    where there is no such number. A hybrid hit the re-ranker ranked had carried its probability, a cited article
+    (relevance 100) and every hit of another mode none at all, and a withheld guess ``"probability": null`` only where
+    it had had one: a script had to tell a missing key from a null. (The API's and MCP's hits are their own: only
+    this command's lines.) ``relevance`` stays the integer: 0 is the table's "<1", a share under 1 %."""
+    return {**hit, "relevance": hit.get("relevance"), "probability": hit.get("probability")}
 
 
 #: What the table shows for a hit whose relevance is withheld (a nearest guess: the notice says why) or not given.
