@@ -250,5 +250,6 @@ def test_the_hinted_command_searches_the_dashed_text(index):
     proc = subprocess.run([sys.executable, "-m", "legalret", "search", "-k"], capture_output=True, text=True,
                           timeout=120, env={**os.environ, **ENV})
     assert proc.returncode == 2 and proc.stdout == ""
-    assert proc.stderr == f"error: {own_option_hint('-k')}\n"
+    # (every usage error ends with where to read its command's help)
+    assert proc.stderr == f"error: {own_option_hint('-k')} (see `python -m legalret search --help`)\n"
 
