@@ -31,6 +31,10 @@ Usage::
     pipeline.build(articles, "index/", precedents=read_precedents(given.precedents),
                    facts=read_facts(given.facts), decision_sources=given)
     pipeline.add(ingest(["legalize-kr.zip"], laws=["형법"]), "index/")  # reads the archives again for 형법
+
+    # a law spelled with other spacing ('형 법', '근로기준법시행령') is the law the index holds (or the batch's first
+    # spelling): its articles are indexed under that name, said on stderr and in report.respelled
+    pipeline.add(ingest(["형 법.md"]), "index/").respelled   # [{'law': '형 법', 'indexed_as': '형법', …}]
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterable
 
+from rich.markup import escape
+
 from legalret.articles import Article
 from legalret.errors import LegalretError
 from legalret.index.build import BuildReport, add_to_index, build_index
@@ -46,6 +52,7 @@ from legalret.memory.sources import DecisionSources
 from legalret.memory.update import MemoryBuild, MemoryUpdate
 from legalret.progress import console
 from legalret.search.fusion import default_fusion
+from legalret.text import compact
 
 
 def build(
@@ -69,15 +76,18 @@ def build(
     ``memory_dense`` also encodes the holdings (slow on CPU). ``onnx_export`` exports the index's encoder to
     ONNX afterwards (:mod:`legalret.models.onnx`), so that searches embed queries without torch; the CLI
     turns it on. ``decision_sources`` (the paths ``precedents`` and ``facts`` were read from) are recorded with the
-    memory, so that :func:`add` of a law can read them again for it. Rebuilding an index that has a precedent memory
-    without ``precedents`` is refused (:func:`check_memory_kept`) unless ``drop_memory``. Other options go to
-    ``build_index``."""
+    memory, so that :func:`add` of a law can read them again for it. A law the batch spells twice, with other spacing
+    ('형법', '형 법'), is one law, under its first spelling (:func:`same_law_spellings`). Rebuilding an index that has a
+    precedent memory without ``precedents`` is refused (:func:`check_memory_kept`) unless ``drop_memory``. Other
+    options go to ``build_index``."""
     if not drop_memory:
         check_memory_kept(index_dir, precedents)
+    articles, respelled = same_law_spellings(articles)  # (a build replaces what the index held: the batch's spellings)
     memory = MemoryBuild(precedents, facts, dense=memory_dense, sources=decision_sources)
     options.setdefault("fusion", default_fusion(adapter, dense_weight).to_dict())
     report = build_index(articles, index_dir, adapter=adapter, parts=memory, **options)
     report.memory = memory.info or None
+    report.respelled = respelled
     # the encoder comes from the memory callback, not a BuildReport field: a kept report would keep its weights alive
     if onnx_export and memory.encoder is not None:
         export_query_encoder(memory.encoder)
@@ -168,16 +178,68 @@ def add(
     ``articles`` may be the whole :class:`~legalret.ingest.sources.IngestResult` (``ingest(...)``, not its
     ``.articles``): a law one of whose articles could not be read (``report.dropped``) then loses none of the
     articles the batch lacks, as ``legalret index add`` does — given the articles alone, 민법 제750조 had been removed
-    when its JSON's 조문번호 was unreadable."""
+    when its JSON's 조문번호 was unreadable.
+
+    A law spelled with other spacing than a law the index holds is that law (:func:`same_law_spellings`)."""
     dropped = getattr(getattr(articles, "report", None), "dropped", None)
     if dropped and "incomplete" not in options:
         options["incomplete"] = frozenset(dropped)
         console.print(f"[yellow]note:[/] {', '.join(f'{law} ({n})' for law, n in dropped.items())}: article(s) that could "
                       "not be read; none of the law's articles missing from this batch is removed", highlight=False)
+    articles = list(getattr(articles, "articles", articles))
+    articles, respelled = same_law_spellings(articles, held_laws(index_dir) if articles else ())
+    if respelled and options.get("incomplete"):  # (the laws whose articles are kept: as they are indexed now)
+        renamed = {r["law"]: r["indexed_as"] for r in respelled}
+        options["incomplete"] = frozenset(renamed.get(law, law) for law in options["incomplete"])
     memory = MemoryUpdate(index_dir, precedents=precedents, facts=facts, sources=decision_sources,
                           reread=reread_decisions)
     report = add_to_index(articles, index_dir, parts=memory, **options)
     report.memory = memory.info or None
+    report.respelled = respelled
     if memory.migrated is not None and report.wrote:
         shutil.rmtree(memory.migrated, ignore_errors=True)  # now inside the generation
     return report
+
+
+def same_law_spellings(articles: Iterable[Article], held: Iterable[str] = ()) -> tuple[list[Article], list[dict]]:
+    """The articles (a list: ``articles`` may be read once), each of a law spelled with other spacing (or middle dots)
+    than a law of ``held`` — the laws the index holds — or than the batch's first spelling of it, renamed to that
+    spelling (its key with it); and one record per spelling renamed: ``{"law", "source", "indexed_as", "held"}``
+    (``held``: the spelling is the index's, else the batch's), each said in one line on stderr.
+
+    The same law written '형 법' (a hand-edited front matter) or '근로기준법시행령' had become a second law beside
+    형법 / 근로기준법 시행령: its articles indexed twice, the precedent memory's citations moved to the copy, and a
+    ``--law`` filter — which reads names without their spacing (:class:`~legalret.keys.LawNames`) — unable to tell
+    them apart. Names are compared as :func:`~legalret.text.compact` makes them, as every lookup of a law by name
+    does. Called by :func:`build` and :func:`add` before anything is written, so a re-add of a held law's unchanged
+    text in another spelling changes nothing (its articles unchanged, the memory untouched)."""
+    articles = list(getattr(articles, "articles", articles))  # (an IngestResult: its articles)
+    spelling: dict[str, str] = {}
+    held_names = set()
+    for law in held:
+        spelling.setdefault(compact(law), law)
+        held_names.add(law)
+    respelled: dict[str, dict] = {}
+    for art in articles:
+        name = spelling.setdefault(compact(art.law), art.law)
+        if name == art.law:
+            continue
+        if art.law not in respelled:
+            respelled[art.law] = {"law": art.law, "source": art.source or None, "indexed_as": name,
+                                  "held": name in held_names}
+            where = f" ({art.source})" if art.source else ""
+            console.print(f"[yellow]note:[/] {escape(repr(art.law))}{escape(where)} is {escape(name)} written with other "
+                          f"spacing: indexed as {escape(name)}", highlight=False, soft_wrap=True)
+        art.law = name  # (the key follows: Article.key is made from the law's name)
+    return articles, list(respelled.values())
+
+
+def held_laws(index_dir: str | Path) -> list[str]:
+    """The laws the live generation of ``index_dir`` holds, as it spells them ([] where no index can be read: the add
+    says what is wrong with it)."""
+    from legalret.index.store import read_manifest
+
+    try:
+        return list(read_manifest(index_dir).get("laws") or {})
+    except LegalretError:
+        return []

@@ -633,6 +633,8 @@ def _print_report(report, as_json: bool, loaded: LoadedArticles, notes: Optional
         d["warnings"] = loaded.warnings
         d["unread_articles"] = loaded.incomplete  # law → articles that could not be read (the law's others kept)
         d["files_skipped"] = skipped  # more than 0: the command exits 3
+        # laws written with other spacing than the index's (or the batch's first) spelling, indexed under that one
+        d["respelled"] = getattr(report, "respelled", None) or []
         if notes is not None:  # (a build's: what it leaves out of the measured default, said on stderr too)
             d["notes"] = notes
         if skipped:  # (as a JSON error line says its exit: a script reading stdout alone sees the 3)

@@ -159,11 +159,12 @@ def manifest_dirs() -> list[Path]:
 
 
 class NoSuchManifest(SourceError):
-    """No manifest file and no manifest's ``name:`` is the name asked for (``known``: the names there are)."""
+    """No manifest file and no manifest's ``name:`` is the name asked for (``known``: the names there are;
+    ``suggestion``: the one closest to it, None when none is close)."""
 
-    def __init__(self, ref: str, reason: str, known: str):
+    def __init__(self, ref: str, reason: str, known: str, suggestion: str | None = None):
         super().__init__(ref, reason)
-        self.known = known
+        self.known, self.suggestion = known, suggestion
 
 
 @dataclass
@@ -306,7 +307,21 @@ def load_manifest(name_or_path: str | os.PathLike | None = None) -> Manifest:
         known += f"; LEGALRET_CORPORA names {', '.join(map(str, absent))}, not a folder"
     what = ("no such file, and no corpus manifest has this name" if path.suffix in (".yaml", ".yml")
             else "no such corpus manifest")
-    raise NoSuchManifest(ref, f"{what} (known: {known})", known)
+    suggestion = _closest_name(ref, found)
+    hint = f"; did you mean {suggestion}?" if suggestion else ""
+    raise NoSuchManifest(ref, f"{what} (known: {known}){hint}", known, suggestion)
+
+
+def _closest_name(ref: str, found: list[_Found]) -> str | None:
+    """The manifest name (``name:``, or file name where it differs) closest to ``ref`` (difflib; None when none is
+    close): ``crimnal`` → criminal. A mistyped name had been answered with the list of every manifest, to search by
+    eye. A ``.yaml`` path is compared by its file name."""
+    import difflib
+
+    names = list(dict.fromkeys(n for f in found for n in (f.name, f.path.stem)))
+    stem = Path(ref).stem if ref.endswith((".yaml", ".yml")) else ref
+    close = difflib.get_close_matches(stem.strip().lower(), names, n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def _yaml_problem(e: yaml.YAMLError) -> tuple[str, int | None]:

@@ -61,6 +61,9 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
                 errors.append(e)
         elif (path.exists() and path.suffix.lower() not in (".yaml", ".yml")) or globlib.has_magic(src):
             files.append(src)
+        elif _looks_like_path(src):  # (before the statutes are read: a typo in the last of them is said at once)
+            where = "" if path.is_absolute() else f" (looked in {Path.cwd()})"
+            raise SourceError(src, f"no such file or directory{where}; nothing was read or written")
         else:  # a manifest name, or a manifest file of one's own (`corpus pull` took it, `index build` read it as text)
             manifest = _manifest(src)
             mirror = _mirror_for(src)
@@ -114,13 +117,30 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
     return CorpusResult(articles, errors, report, tokenizer, ", ".join(sorted(set(set_by.values()))))
 
 
+#: What a statute source file is named (as ``legalret ingest`` reads them, and zip archives and articles JSONL): a
+#: source so named that is not there is a missing file, not a corpus manifest's name.
+_FILE_SUFFIXES = (".md", ".markdown", ".json", ".jsonl", ".txt", ".text", ".xml", ".zip")
+
+
+def _looks_like_path(src: str) -> bool:
+    """True when a source that is not there was meant as a file or folder: it has a ``/`` (or starts with ``~``) or a
+    statute file's suffix — and is not a ``.yaml`` manifest file (:func:`load_manifest` says what that one lacks).
+    ``index add /nonexistent.md`` had said "neither a file/folder/glob nor a corpus manifest (known manifests: …)"."""
+    if src.lower().endswith((".yaml", ".yml")):
+        return False
+    return "/" in src or src.startswith("~") or src.lower().endswith(_FILE_SUFFIXES)
+
+
 def _manifest(name: str) -> Manifest:
-    """The manifest ``name`` is. Only a name no manifest answers to is "neither a file … nor a manifest": a manifest
-    that is there but malformed is its own one-line error (file and field), a name two manifests share is refused."""
+    """The manifest ``name`` is. Only a name no manifest answers to is "neither a file … nor a manifest" (with the
+    manifest name closest to it, when one is: ``crimnal`` → criminal): a manifest that is there but malformed is its
+    own one-line error (file and field), a name two manifests share is refused."""
     try:
         return load_manifest(name)
     except NoSuchManifest as e:
-        raise LegalretError(f"{name}: neither a file/folder/glob nor a corpus manifest (known manifests: {e.known})") from None
+        hint = f" — did you mean {e.suggestion}?" if e.suggestion else ""
+        raise LegalretError(f"{name}: neither a file/folder/glob nor a corpus manifest{hint} (known manifests: "
+                            f"{e.known})") from None
 
 
 def _missing_laws(manifest: Manifest, mirror: Path, articles: list[Article], unreadable: int = 0) -> SourceError | None:

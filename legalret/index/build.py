@@ -129,6 +129,9 @@ class BuildReport:
     encoded: int = 0  # texts run through the encoder (the rest came from the index's vectors or the vector cache)
     vectors_cached: int = 0  # of those not in the previous generation: vectors read from legalret.index.vector_cache
     memory: dict | None = None  # what the parts callback reported (legalret.pipeline: the memory's counts)
+    # laws of the batch spelled with other spacing than the index's (or the batch's first) spelling, indexed under it
+    # (legalret.pipeline.same_law_spellings: {"law", "source", "indexed_as", "held"})
+    respelled: list[dict] = field(default_factory=list)
     wrote: bool = True  # False: nothing changed, no generation written
     timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
     cpu_timings: dict[str, float] = field(default_factory=dict)  # CPU seconds (all threads) per stage

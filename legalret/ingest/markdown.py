@@ -226,7 +226,7 @@ def parse_markdown(text: str, source: str = "", *, kind: str | None = None) -> L
     else:
         numbered, side = list(enumerate(lines, 1)), None
     if not numbered or numbered[0][1].strip().lstrip("\ufeff") != "---":
-        raise SourceError(source, "no YAML front matter (legalize-kr files start with '---')", line=1)
+        raise SourceError(source, _no_front_matter(numbered), line=1)
     end = next((i for i in range(1, len(numbered)) if numbered[i][1].strip() == "---"), None)
     if end is None:
         raise SourceError(source, "front matter is not closed by '---'", line=numbered[0][0])
@@ -257,6 +257,26 @@ def parse_markdown(text: str, source: str = "", *, kind: str | None = None) -> L
     if not doc.articles:
         raise SourceError(source, "no articles (expected '##### 제N조 (제목)' headings)", line=numbered[end][0])
     return doc
+
+
+def _no_front_matter(numbered: list[tuple[int, str]]) -> str:
+    """What a statute ``.md`` file without front matter lacks, said as what to write: the fields this parser reads
+    (제목, the law's name, is the one it needs; 법령구분 gives the kind, else the name does; 공포일자/시행일자 tell
+    which of two texts is newer, and guard ``index add`` against older text) in an example that names the file's own
+    law (its ``# 테스트법`` heading), and the other way in — a ``.txt`` file, read without front matter when its
+    headings are plain text (``제1조 (목적)``: ``##### 제1조`` is markdown, not read there). A hand-made file had been
+    told only "legalize-kr files start with '---'", not what else they hold."""
+    name = next((m.group(1).strip() for _, line in numbered[:50]
+                 if (m := _TITLE.match(line)) and not _PART_HEADING.match(m.group(1))), "") or "법령명"
+    example = f"---\\n제목: {name}\\n법령구분: {normalize_kind(None, name)}\\n---"
+    return (f"no YAML front matter: a statute .md file opens with one naming the law — add '{example}' at the top "
+            "(제목 is required; 법령구분 (법률/시행령/시행규칙) and 공포일자/시행일자 (YYYY-MM-DD) are optional) — or save "
+            "it as .txt with headings written '제1조 (목적)', without '#####': a text file needs no front matter")
+
+
+#: a level-1 markdown heading (``# 테스트법``: a hand-made file's law name) and a 편/장/절/관 heading, which is not one
+_TITLE = re.compile(r"^#\s+(\S.*?)\s*$")
+_PART_HEADING = re.compile(r"^제\s*\d+\s*(?:편|장|절|관)")
 
 
 _SUBSECTION = re.compile(r"^제\s*\d+\s*항\s+\S")  # '제1항 협의상 파양' — a heading below 관 (민법 제4편)

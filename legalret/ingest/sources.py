@@ -641,7 +641,9 @@ def ingest(sources, *, kinds=None, laws=None, on_error: Callable[[SourceError], 
     unordered: dict[tuple[str, str], list[str]] = {}  # two different texts of a law and nothing dates either
     for doc in iter_documents(sources, kinds=kinds, laws=laws, report=report, on_error=on_error,
                               repair=repair, progress=progress):
-        key = (doc.law, doc.kind)
+        # one law however it is spaced ('형법' and a hand-edited '형 법'): two texts of it are one law's two versions,
+        # of which the newer is kept — read as two laws, the index merged them key by key (legalret.pipeline)
+        key = (compact(doc.law), doc.kind)
         if key not in kept:
             kept[key] = doc
             order.append(key)
@@ -652,14 +654,15 @@ def ingest(sources, *, kinds=None, laws=None, on_error: Callable[[SourceError], 
             continue
         winner, loser = _newer(kept[key], doc)
         kept[key] = winner
-        report.warnings.append(SourceError(loser.source, f"same law as {winner.source} ({doc.law}, {doc.kind}); "
-                                                         "kept that one (newer or canonically named)",
+        spelled = f"; spelled {loser.law!r} here" if loser.law != winner.law else ""
+        report.warnings.append(SourceError(loser.source, f"same law as {winner.source} ({winner.law}, {doc.kind}"
+                                                         f"{spelled}); kept that one (newer or canonically named)",
                                            field="duplicate-law"))
     for key, files in unordered.items():
         # the first file given had won, silently reverting an amendment given after it: neither is taken
         order.remove(key)
-        error = SourceError(files[-1], f"{len(files)} different texts of {key[0]} ({key[1]}) — {', '.join(files)} — and "
-                                       "no 공포일자/시행일자 to tell which is newer; none was read: give one of them",
+        error = SourceError(files[-1], f"{len(files)} different texts of {kept[key].law} ({key[1]}) — {', '.join(files)} "
+                                       "— and no 공포일자/시행일자 to tell which is newer; none was read: give one of them",
                             field="duplicate-law")
         report.errors.append(error)
         if on_error is not None:
