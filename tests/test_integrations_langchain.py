@@ -110,6 +110,9 @@ class _Notices:
         return Notices()
 
 
+NOT_HERE = "cited article 민법 제9999조 is not in this index: 민법 as indexed has no such article (its last is 제751조)"
+
+
 def test_notices_reach_the_chain_when_nothing_is_found(index, caplog):
     """An invented article or a citation with no law finds nothing: the list is empty, and the notice that says why
     reaches the run's callbacks and the log (it had lived only in documents' metadata: with none, it was gone)."""
@@ -117,9 +120,8 @@ def test_notices_reach_the_chain_when_nothing_is_found(index, caplog):
     notices = _Notices()
     with caplog.at_level("WARNING", logger="legalret.integrations.langchain"):
         assert retriever.invoke("민법 제9999조", config={"callbacks": [notices]}) == []
-    assert notices.said == ["cited article 민법 제9999조 is not in this index"]
-    assert [r.getMessage() for r in caplog.records] == [
-        "no articles for '민법 제9999조': cited article 민법 제9999조 is not in this index"]
+    assert notices.said == [NOT_HERE]
+    assert [r.getMessage() for r in caplog.records] == [f"no articles for '민법 제9999조': {NOT_HERE}"]
     caplog.clear()
     later = _Notices()
     with caplog.at_level("WARNING", logger="legalret.integrations.langchain"):

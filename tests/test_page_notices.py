@@ -30,7 +30,8 @@ APP_JS = ROOT / "legalret" / "serve" / "static" / "app.js"
 SOURCES = sorted((ROOT / "legalret" / "search").glob("*.py")) + [ROOT / "legalret" / "config.py"]
 #: Functions whose returned strings are notices (besides every ``notes.append(...)``).
 NOTICE_FUNCTIONS = {"coverage_notes", "repaired_query", "query_cut_note", "hangul_query", "full_law_names",
-                    "reversed_range_notice", "range_size_notice", "filtered_notes"}
+                    "reversed_range_notice", "range_size_notice", "filtered_notes", "reversed_item_range_notice",
+                    "missing_article_notice"}
 
 
 # --- NOTICE_KO out of app.js -------------------------------------------------------------------------------------
@@ -225,7 +226,14 @@ def _range_notes() -> list[str]:
     data = SimpleNamespace(articles=arts, by_key={a.key: i for i, a in enumerate(arts)})
     cite = find_citations("민법 제10조 내지 제1조", LawNames(["민법"]))[-1]
     span, between = cited_range(cite, data)
-    return [reversed_range_notice(cite, span), range_size_notice(span, between, data, 1, "not deleted are listed")]
+    from legalret.search.citations import reversed_item_range_notice
+    from legalret.search.results import missing_article_notice
+
+    items = find_citations("민법 제10조 제1항 제3호 내지 제1호", LawNames(["민법"]))  # (written high end first)
+    invented = find_citations("민법 제329조의2", LawNames(["민법"]))[0]  # (a law the index holds, an article it lacks)
+    return [reversed_range_notice(cite, span), range_size_notice(span, between, data, 1, "not deleted are listed"),
+            *[reversed_item_range_notice(c) for c in items if c.item_range_written],
+            missing_article_notice(invented, data)]
 
 
 def test_real_notices_have_a_korean_pattern():

@@ -47,7 +47,7 @@ def _json_lines(output: str) -> list[dict]:
 # --- 1. no hits: one JSON line with the notices ---------------------------------------------------------------------
 
 
-NOT_HERE = "cited article 민법 제9999조 is not in this index"
+NOT_HERE = "cited article 민법 제9999조 is not in this index: 민법 as indexed has no such article (its last is 제751조)"
 
 
 def test_no_hits_is_one_json_line_with_the_notices(index):

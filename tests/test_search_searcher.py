@@ -240,7 +240,8 @@ def test_citation_only_query_loads_no_encoder(index, monkeypatch):
     res = s.search("민법 제750조")
     assert res.keys == ["민법 제750조"] and res[0].ranks == {"citation": 1}
     missing = s.search("민법 제9999조")
-    assert missing.keys == [] and missing.notices == ["cited article 민법 제9999조 is not in this index"]
+    assert missing.keys == [] and missing.notices == [
+        "cited article 민법 제9999조 is not in this index: 민법 as indexed has no such article (its last is 제751조)"]
     with pytest.raises(AssertionError, match="encoder was loaded"):  # a query with words does need it
         s.search("민법 제750조 불법행위 손해배상")
 

@@ -45,7 +45,7 @@ from dataclasses import dataclass, replace
 
 from legalret.corpus.manifest import add_command
 from legalret.keys import CONSTITUTION, LawNames, format_key, known_laws, law_aliases
-from legalret.text import normalize
+from legalret.text import compact, normalize
 
 # 조 must not start a money/count word: "1조원", "2조 달러" are not citations.
 # The numbers take all their digits (a number no article has is then "not in this index", never a shorter one).
@@ -517,6 +517,68 @@ _LAST_WORD = re.compile(r"([가-힣A-Za-z·ㆍ]{2,30})\s*$")
 _ADDENDA = re.compile(r"((?:[가-힣A-Za-z·ㆍ]{1,30}(?:법|령|규칙|법률)\s*)?부\s*칙)\s*(?:\(\s*[^)]{0,40}\))?\s*$")
 
 
+def suggested_laws(written: str, law_names: LawNames, n: int = 1) -> list[str]:
+    """The laws of ``law_names`` to offer, nearest first, for a name no law of theirs has (``written``: a citation's or
+    a law filter's), for a "did you mean": :meth:`LawNames.closest` over the laws' names, then over their short names
+    (:func:`legalret.keys.law_aliases`: ``근기볍`` → 근로기준법, as ``형볍`` → 형법; a mistyped short name had been
+    offered nothing). Never a law's decree for the law, nor the law for its decree (:func:`_same_kind`): they are
+    different documents — ``근로기준법`` on an index of 근로기준법 시행령 alone had been "did you mean 근로기준법 시행령?",
+    with no word of the command that adds the act."""
+    close = [law for law in law_names.closest(written, n=n + 2) if _same_kind(written, law)]
+    if len(close) < n:  # (short names: each of a law ``law_names`` holds, looked up by its own spelling)
+        held = {compact(alias): law for alias, full in law_aliases().items()
+                if (law := law_names.resolve(full)) is not None}
+        for alias in LawNames(held.keys()).closest(written, n=n + 2, cutoff=_ALIAS_CUTOFF):
+            law = held[compact(alias)]
+            if _same_kind(written, law) and law not in close:
+                close.append(law)
+    return close[:n]
+
+
+#: How near a name must be to a short name to be offered its law: one letter of it mistyped (근기볍 for 근기법 is 0.875).
+#: At :meth:`LawNames.closest`'s 0.75, 41 of the mirror's 1,737 laws' own names had been taken for a short name one
+#: syllable away (특허법 for 특가법, 주택법 for 조특법); at this, two (국채법 for 국배법, 청소년보호법 for 청소년성보호법).
+_ALIAS_CUTOFF = 0.85
+
+
+def _decree(name: str) -> str:
+    """Which document of an act ``name`` names: ``시행령`` or ``시행규칙`` when it ends so, ``시행`` when it ends with
+    another word of 시행 (a decree's name mistyped: 시행룡, 시행규착), else ``""`` — the act (서울특별시행정특례에 관한
+    법률 and 상법시행법 hold 시행 too)."""
+    c = compact(name)
+    return next((d for d in _DECREE_WORDS if c.endswith(d)), "시행" if _MISTYPED_DECREE.search(c) else "")
+
+
+_DECREE_WORDS = ("시행령", "시행규칙")
+_MISTYPED_DECREE = re.compile(r"시행[가-힣]{1,2}(?<!법)$")
+
+
+def _same_kind(written: str, law: str) -> bool:
+    """May ``law`` be offered for ``written`` — both an act, or both a decree of the same sort (a mistyped decree name
+    may be either)? An act and its decree are never each other's "did you mean"."""
+    a, b = _decree(written), _decree(law)
+    return a == b or (bool(a) and bool(b) and "시행" in (a, b))
+
+
+def cited_law_names(query: str) -> list[str]:
+    """The names of laws as ``query`` writes them before the articles it cites, held by the index or not (``형법`` of
+    "형법 제250조 살인", ``근기법`` of "근기법 23조", ``근로기준법 시행령`` of "근로기준법 시행령 제2조"): the words
+    :func:`unresolved_citations` reads as a law's name. The coverage notice leaves them out of the query's words
+    (:func:`legalret.search.coverage.coverage_notes`): "no article contains '형법'" beside the notice that 형법 is not
+    in this index had read as a second, other finding."""
+    query = citation_forms(normalize(query))
+    if "조" not in query:
+        return []
+    names: list[str] = []
+    prev_end = 0
+    for m in _ARTICLE_PLAIN.finditer(query):
+        law = _LAW_WORD.search(_name_end(query[prev_end : m.start()]))
+        if law:
+            names.append(law.group(1))
+        prev_end = m.end()
+    return list(dict.fromkeys(names))
+
+
 def unresolved_citations(query: str, law_names: LawNames, default_law: str | None = None) -> list[str]:
     """One notice per distinct article reference in ``query`` that :func:`find_citations` cannot resolve: a law this
     index does not have (``형법 제250조`` on a 민법+상법 index), ``같은 법 제3조`` with no law before it, or a
@@ -553,7 +615,8 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
             if law:  # (else "근로기준법 제23조 및 제27조": the law before it, not "'제27조' names no law")
                 full = law_aliases().get(law.group(1))  # a short name: say which law it is (근기법 → 근로기준법)
                 named = f"{law.group(1)} ({full})" if full else law.group(1)
-                close = None if full else next(iter(law_names.closest(law.group(1))), None)
+                # (never its decree for a law, nor the law for its decree: suggested_laws)
+                close = None if full else next(iter(suggested_laws(law.group(1), law_names)), None)
                 # (else the command that adds it: a new user had been sent to `index info`, which lists what is there)
                 hint = (f"did you mean {close}?" if close else
                         f"add it with `{add_command(full or law.group(1), law_names.index_dir)}`")
@@ -565,9 +628,9 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
         elif m["num"] and ("제" in cited or _paragraph(m) or m["branch"] or cited == query.strip()):
             # (a bare 'N조' is an article only as the whole query: in running text it may be money, 3조 원)
             word = _LAST_WORD.search(name_end)  # a law's name mistyped where it ends: 민볍 제750조
-            close = law_names.closest(word.group(1)) if word else []
+            close = suggested_laws(word.group(1), law_names) if word else []
             # else a law this index lacks but with a registered short name (근로기준볍 on the 민법+상법 index)
-            elsewhere = known_laws().closest(word.group(1)) if word and not close else []
+            elsewhere = suggested_laws(word.group(1), known_laws()) if word and not close else []
             if close:
                 notes.append(f"'{word.group(1)} {cited}': no law is named {word.group(1)} (did you mean {close[0]}?)")
             elif elsewhere:

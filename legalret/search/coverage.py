@@ -23,6 +23,9 @@ from __future__ import annotations
 import re
 from typing import Callable, Container, Sequence
 
+from legalret.search.citations import cited_law_names
+from legalret.text import compact
+
 #: Below this share of the query's distinct words found in the corpus, the hits get a "low coverage" notice.
 LOW_COVERAGE = 0.5
 #: How many unmatched words a notice names, and at most how many characters of each (a pasted run of 400,000 '가'
@@ -55,6 +58,13 @@ def coverage(tokens: Sequence[str], vocabulary: Container[str],
     return [w for w, k in zip(words, known) if k], [w for w, k in zip(words, known) if not k]
 
 
+def without_cited_laws(tokens: Sequence[str], text: str) -> list[str]:
+    """``tokens`` (of ``text``) less those that are a cited law's name as ``text`` writes it, or a piece of one
+    (:func:`legalret.search.citations.cited_law_names`: 근로기준법, 근로, 기준법 of "근로기준법 제23조")."""
+    names = [compact(name) for name in cited_law_names(text)]
+    return [t for t in tokens if not (names and compact(t) and any(compact(t) in name for name in names))]
+
+
 def _shown(words: Sequence[str]) -> str:
     cut = [w if len(w) <= SHOWN_CHARS else w[:SHOWN_CHARS] + "…" for w in words[:SHOWN]]
     return ", ".join(f"'{w}'" for w in cut) + (" …" if len(words) > SHOWN else "")
@@ -63,7 +73,7 @@ def _shown(words: Sequence[str]) -> str:
 def coverage_notes(tokens: Sequence[str], vocabulary: Container[str],
                    is_law: Callable[[str], bool] | None = None,
                    precedents: Callable[[], Container[str] | None] | None = None,
-                   text: str | None = None) -> list[str]:
+                   text: str | None = None, query: str | None = None) -> list[str]:
     """At most one notice about how little of the query occurs in the corpus (``[]`` when enough does).
 
     ``text``: the query as searched (Hanja read, short names written out). When it has letters but neither Hangul nor
@@ -72,9 +82,17 @@ def coverage_notes(tokens: Sequence[str], vocabulary: Container[str],
 
     ``precedents``: a function giving the words of the earlier holdings the precedent memory searches. A word no
     article has but those holdings do is not a guess — the memory finds decisions that use it and shows the articles
-    they cite —: it counts as matched, and a query whose every word is of that kind gets a notice saying so."""
+    they cite —: it counts as matched, and a query whose every word is of that kind gets a notice saying so.
+
+    The words of a law's name the query writes before an article it cites (:func:`without_cited_laws`: 형법 of
+    "형법 제250조", and its pieces, 근기 and 법 of "근기법 23조") are not counted: a law the index lacks has its own
+    notice, and "no article contains '형법'" beside it had read as a second finding, about the question's words.
+    ``query``: the query as searched when ``text`` is not given (a query with a citation the index resolves is never
+    read as English: "민법 제750조 근로기준법 제23조" — its cited laws' names are left out all the same)."""
+    if query or text:
+        tokens = without_cited_laws(tokens, query or text)
     if not tokens:
-        return []  # no searchable words at all: the searcher says so itself
+        return []  # no searchable words at all (or only a cited law's name): the searcher says so itself
     found, missing = coverage(tokens, vocabulary, is_law)
     if text is not None and not is_korean(text) and any(ch.isalpha() for ch in text):
         # (begins with NOT_KOREAN, written out as the notice below is: tests/test_page_notices.py reads it; the words
@@ -105,7 +123,7 @@ def coverage_notes(tokens: Sequence[str], vocabulary: Container[str],
 
 
 def filtered_notes(tokens: Sequence[str], occurs: Callable[[Sequence[str]], list[str]], where: str,
-                   is_law: Callable[[str], bool] | None = None) -> list[str]:
+                   is_law: Callable[[str], bool] | None = None, text: str | None = None) -> list[str]:
     """At most one notice for a search under a law or kind filter (``where``: the filter, as the notice names it)
     when no article inside it holds any of the query's words (``occurs``: the words some filtered article holds).
 
@@ -114,7 +132,11 @@ def filtered_notes(tokens: Sequence[str], occurs: Callable[[Sequence[str]], list
     relevance 95. A law's name is no word of the question (``민법`` under ``--law 민법``). Unlike the whole index's
     check, a word the precedent memory's holdings use does not keep the notice away: those holdings are the other
     laws' decisions (보험계약자: 상법's), and what they cite inside the filter is incidental. The notice begins with
-    :data:`NOTHING_MATCHED`, so the page and the API's relevance read the hits as the guesses they are."""
+    :data:`NOTHING_MATCHED`, so the page and the API's relevance read the hits as the guesses they are. ``text``: the
+    query as searched, whose cited laws' names are no words of the question either (:func:`without_cited_laws`: 형법
+    of "형법 제250조" under ``--law 민법`` has its own notice, that 형법 is not in this index)."""
+    if text:
+        tokens = without_cited_laws(tokens, text)
     words = [w for w in dict.fromkeys(tokens) if not (is_law and is_law(w))]
     if not words or occurs(words):
         return []

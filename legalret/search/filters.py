@@ -18,6 +18,7 @@ from legalret.corpus.manifest import add_command, manifest_of
 from legalret.errors import LegalretError
 from legalret.hanja import has_hanja, read_hanja
 from legalret.keys import CONSTITUTION, LawNames, known_laws, law_aliases
+from legalret.search.citations import suggested_laws
 from legalret.text import compact
 
 
@@ -67,9 +68,11 @@ class Filters:
                                     "mirror, so no index holds it")
             if law is None:
                 full = law_aliases().get(name)  # a short name of a law this index lacks: say which law
-                close = self.law_names.closest(name, n=3)
+                # (its short names too: 근기볍 → 근로기준법, as 형볍 → 형법; never a law's decree for the law, nor the law
+                # for its decree — another document, whose act this index may lack: suggested_laws)
+                close = suggested_laws(name, self.law_names, n=3)
                 # else a mistyped name of a law this index lacks (근로기준볍 on the 민법+상법 index), as a citation says it
-                elsewhere = [] if close or full else known_laws().closest(name)
+                elsewhere = [] if close or full else suggested_laws(name, known_laws())
                 # the name of a law this index lacks, written right (근로기준법, 勤勞基準法, 근기법, 형법, a practice
                 # manifest's 근로기준법 시행령): no "did you mean 근로기준법?" for the name just typed, but the command
                 # that adds it (형법 and the decrees have no short name, and had been sent to `index info`)

@@ -145,14 +145,16 @@ class QueryPreparer:
             # article has Korean in its text — 제750조 — and is read as any other)
             # (nor does a query of acronyms alone — CCTV, DNA, M&A: Korean statutes write them so, and it is no English
             # question; the ordinary notice says if no article has them)
+            # (query: the text whose cited laws' names are no words of the question — 형법 of "형법 제250조", which
+            # has its own notice when the index lacks it — also where the text is not given for the English check)
             q.notes.extend(coverage_notes(q.tokens, self.vocabulary, is_law=self._is_law, precedents=self.precedents,
-                                          text=None if cites or acronyms_only(q.text) else q.text))
+                                          text=None if cites or acronyms_only(q.text) else q.text, query=q.text))
             if mask is not None and self.occurs is not None and not cites \
                     and not any(n.startswith(NOTHING_MATCHED) for n in q.notes):
                 # (the whole index's words matched, but under a filter the hits come from its articles alone)
                 where = ", ".join([*(laws or []), *(kinds or [])])
                 q.notes.extend(filtered_notes(q.tokens, lambda words: self.occurs(words, mask), where,
-                                              is_law=self._is_law))
+                                              is_law=self._is_law, text=q.text))
         return q, cites, needed
 
     def _is_law(self, word: str) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from legalret.articles import Article
-from legalret.keys import format_key, parse_key
+from legalret.keys import ArticleRef, format_key, parse_key
 from legalret.search.citations import QueryCitation, item_name, reversed_item_range_notice
 
 #: A cited range (``민법 제1조 내지 제1118조``) lists at most this many articles between its two ends, with a notice.
@@ -118,6 +118,8 @@ def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list
         notes.append(f"cited articles of {', '.join(other_kind)} are listed though the kind filter is "
                      f"{', '.join(kinds or [])}: the query cites them")
 
+    lasts: dict[str, ArticleRef | None] = {}  # each law's last article, for the notices of articles it lacks
+
     def add(key: str, art: Article, reason: str) -> None:
         hits.append(Hit(key, top + 1.0, art, {"citation": len(hits) + 1}, {}, [reason]))
 
@@ -143,8 +145,7 @@ def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list
             continue
         pos = data.by_key.get(c.key)
         if pos is None:
-            written = f" ({c.raw})" if c.raw and c.raw != c.key else ""
-            notes.append(f"cited article {c.key}{written} is not in this index")
+            notes.append(missing_article_notice(c, data, lasts))
             continue
         art, reason = data.articles[pos], f"cited by decision {c.via}" if c.via else f"exact citation '{c.raw}'"
         if c.raw.startswith("구") and not c.law.startswith("구"):  # '구 민법 제750조': an old text of the law
@@ -158,6 +159,34 @@ def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list
             reason += f" — it has no {missing}"
         add(c.key, art, reason)
     return hits
+
+
+def missing_article_notice(cite: QueryCitation, data: Any, lasts: dict[str, ArticleRef | None] | None = None) -> str:
+    """What the search says of a cited article of a law the index holds that the index lacks: the law is there, the
+    article is not in its text — ``cited article 형법 제329조의2 is not in this index: 형법 as indexed has no such article
+    (its last is 제372조)``. (It had said only "is not in this index", which a new user read as a gap in the index, as
+    of a law it lacks.) The line's start stays as it was: the page and :mod:`legalret.serve.wording` read it.
+    ``lasts``: each law's last article found so far (a query citing many invented articles scans the keys once a law).
+    """
+    written = f" ({cite.raw})" if cite.raw and cite.raw != cite.key else ""
+    notice = f"cited article {cite.key}{written} is not in this index"
+    lasts = {} if lasts is None else lasts
+    if cite.law not in lasts:
+        lasts[cite.law] = last_article(data, cite.law)
+    last = lasts[cite.law]
+    return notice if last is None else f"{notice}: {cite.law} as indexed has no such article (its last is {last.label})"
+
+
+def last_article(data: Any, law: str) -> ArticleRef | None:
+    """The highest-numbered article of ``law`` the index holds (deleted ones too: their keys are there), or None when it
+    holds none (a scan of the keys, as :func:`range_keys`: only a cited article the index lacks asks)."""
+    prefix, last = f"{law} 제", None
+    for key in data.by_key:
+        if key.startswith(prefix):
+            ref = parse_key(key)
+            if ref.law == law and (last is None or ref > last):
+                last = ref
+    return last
 
 
 def missing_part(article: Article, cite: Any) -> str | None:

@@ -329,7 +329,9 @@ const NOTICE_KO = [
   [/^Hanja read in Hangul: (.*)$/s, (m) => `검색어의 한자를 한글로 읽어 검색했습니다: ${m[1]}`],
   [/^short law names read in full: (.*)$/s, (m) => `법령 약칭을 정식 이름으로 읽어 검색했습니다: ${m[1]}`],
   [/^the query was cut to its first ([\d,]+) of ([\d,]+) characters before its repair/, (m) => `깨진 검색어가 길어 앞 ${m[1]}자만 복원했습니다 (전체 ${m[2]}자).`],
-  [/^cited article (.+?)(?: \((.+)\))? is not in this index/, (m) => `인용한 조문 ${m[1]}은(는) 이 색인에 없습니다.`],
+  [/^cited article (.+?)(?: \((.+)\))? is not in this index(?:: (.+?) as indexed has no such article \(its last is (.+?)\))?/,
+    (m) => m[3] ? `인용한 조문 ${m[1]}은(는) 없는 조문입니다: 색인된 ${m[3]}의 마지막 조문은 ${m[4]}입니다.`
+                : `인용한 조문 ${m[1]}은(는) 이 색인에 없습니다.`],
   [/^not yet in force: (.+?) — the text shown takes effect then/,
    (m) => `아직 시행되지 않은 조문입니다: ${m[1].replace(/\(from (\d{4}-\d{2}-\d{2})\)/g, "($1 시행)")}. ` +
      "보이는 글은 그날부터 시행되는 글이며, 지금 시행 중인 글은 다를 수 있습니다 (국가법령정보센터에서 확인하세요)."],
