@@ -248,3 +248,36 @@ def test_under_a_law_filter_a_missing_laws_article_is_no_article_of_the_filter(c
     # a bare 제N조, or one after a word that only ends like a law's name, is still the filter's
     assert [c.key for c in find_citations("제23조 유치권", LawNames(["민법", "상법"]), "민법")] == ["민법 제23조"]
     assert [c.key for c in find_citations("불법 제750조", LawNames(["민법", "상법"]), "민법")] == ["민법 제750조"]
+
+
+# ---- 3. a bare number after the name of a law the index lacks ------------------------------------------------------
+@pytest.mark.parametrize("query, written, named, manifest", [
+    ("형법 250", "형법 250", "형법", "criminal"),
+    ("근로기준법 23 부당해고", "근로기준법 23", "근로기준법", "labor"),
+    ("근기법 23 1항", "근기법 23 1항", "근기법 (근로기준법)", "labor"),
+])
+def test_a_bare_number_after_an_absent_law_is_its_article(query, written, named, manifest):
+    """"형법 250" is 형법 제250조 as "민법 750" is 민법 제750조; on a 민법+상법 index it had had no notice — 민법 제750조 at 71
+    under "no article contains '형법'" — and "근로기준법 23 부당해고" none at all."""
+    from legalret.keys import LawNames
+    from legalret.search.citations import cited_law_names, unresolved_citations
+
+    held = LawNames(["민법", "상법"])
+    assert unresolved_citations(query, held) == [
+        f"'{written}': {named} is not in this index (add it with `legalret index add {manifest}`)"]
+    assert cited_law_names(query) == [written.split()[0]]  # (no word of the coverage notice)
+
+
+@pytest.mark.parametrize("query", ["형법 3년 징역", "형법상 250", "방법 3", "민법 750 손해배상", "형법 2020년 개정"])
+def test_no_bare_citation_where_the_number_is_none(query):
+    from legalret.keys import LawNames
+    from legalret.search.citations import unresolved_citations
+
+    assert unresolved_citations(query, LawNames(["민법", "상법"])) == []
+
+
+def test_a_bare_citation_of_an_absent_law_withholds_the_numbers(civil):
+    hits = _json(civil, "근로기준법 23 유치권")
+    assert hits[0]["notices"] == [f"'근로기준법 23': 근로기준법 is not in this index (add it with `legalret index add "
+                                  f"labor --index {civil}`)"]
+    assert all(h["relevance"] is None and h["probability"] is None for h in hits)

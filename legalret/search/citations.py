@@ -567,11 +567,9 @@ def cited_law_names(query: str) -> list[str]:
     (:func:`legalret.search.coverage.coverage_notes`): "no article contains '형법'" beside the notice that 형법 is not
     in this index had read as a second, other finding."""
     query = citation_forms(normalize(query))
-    if "조" not in query:
-        return []
-    names: list[str] = []
+    names: list[str] = [law for law, _ in _bare_law_citations(query)]  # ("형법 250": 형법 제250조, as "민법 750" is)
     prev_end = 0
-    for m in _ARTICLE_PLAIN.finditer(query):
+    for m in _ARTICLE_PLAIN.finditer(query) if "조" in query else ():
         law = _LAW_WORD.search(_name_end(query[prev_end : m.start()]))
         if law:
             names.append(law.group(1))
@@ -585,7 +583,7 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
     bare ``제3조`` with no law at all. Without a notice such a query silently gets unrelated hits."""
     query = citation_forms(normalize(query))
     if "조" not in query:
-        return []
+        return _absent_bare_citations(query, law_names)
     # every resolved span, repeats included: "민법 제750조의 요건과 민법 제750조의 효과" had called the second 민법 unknown
     resolved = {(c.start, c.end) for c in _every_citation(query, law_names, default_law)}
     ends = {end for _, end in resolved}
@@ -613,14 +611,7 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
                          "index holds it")
         elif law or (missing and _CARRY.match(segment)):
             if law:  # (else "근로기준법 제23조 및 제27조": the law before it, not "'제27조' names no law")
-                full = law_aliases().get(law.group(1))  # a short name: say which law it is (근기법 → 근로기준법)
-                named = f"{law.group(1)} ({full})" if full else law.group(1)
-                # (never its decree for a law, nor the law for its decree: suggested_laws)
-                close = None if full else next(iter(suggested_laws(law.group(1), law_names)), None)
-                # (else the command that adds it: a new user had been sent to `index info`, which lists what is there)
-                hint = (f"did you mean {close}?" if close else
-                        f"add it with `{add_command(full or law.group(1), law_names.index_dir)}`")
-                missing = (law.group(1), named, hint)
+                missing = (law.group(1), *_absent_law(law.group(1), law_names))
             written, named, hint = missing
             notes.append(f"'{written} {cited}': {named} is not in this index ({hint})")
             prev_end = m.end()
@@ -640,6 +631,49 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
                 example = cited if "제" in cited or m["branch"] or _paragraph(m) else f"제{m['num']}조"
                 notes.append(f"'{cited}' names no law; write it as e.g. '{law_names.example()} {example}'")
         prev_end, missing = m.end(), None
+    notes += _absent_bare_citations(query, law_names)
     return list(dict.fromkeys(notes))  # a reference written four times is one notice
+
+
+def _absent_law(law: str, law_names: LawNames) -> tuple[str, str]:
+    """A law's name as written before a citation, of a law this index lacks: how a notice names it (a short name with
+    its law: 근기법 (근로기준법)) and its hint — the law it may be a mistyped name of (never its decree for a law, nor
+    the law for its decree: :func:`suggested_laws`), else the command that adds it (a new user had been sent to
+    ``index info``, which lists what is there)."""
+    full = law_aliases().get(law)
+    close = None if full else next(iter(suggested_laws(law, law_names)), None)
+    hint = f"did you mean {close}?" if close else f"add it with `{add_command(full or law, law_names.index_dir)}`"
+    return (f"{law} ({full})" if full else law), hint
+
+
+# a law's name right before a bare number ("형법 250", "근기법 23"): an article, as "민법 750" is when the index holds 민법
+_LAW_BEFORE_NUMBER = re.compile(r"(?<![가-힣A-Za-z·ㆍ])([가-힣A-Za-z·ㆍ]{1,30}(?:법|법률))(?=\s*\d)")
+
+
+def _absent_bare_citations(query: str, law_names: LawNames) -> list[str]:
+    """The notices of articles cited by a bare number after the name of a law this index lacks: "형법 250" is 형법
+    제250조 as "민법 750" is 민법 제750조 (:func:`find_citations` reads the number by the same rules — not a count, a
+    date or an amount: "형법 3년" cites nothing). "형법 250" on a 민법+상법 index had had no notice: 민법 제750조 at 71
+    under "no article contains '형법'", and "근로기준법 23 부당해고" none at all. (The forms with 조 are read above.)"""
+    notes = []
+    for law, raw in _bare_law_citations(query):
+        if law_names.resolve(law) is None:
+            named, hint = _absent_law(law, law_names)
+            notes.append(f"'{raw}': {named} is not in this index ({hint})")
+    return notes
+
+
+def _bare_law_citations(query: str) -> list[tuple[str, str]]:
+    """(the law's name, the citation as written) of each article ``query`` cites by a bare number after a law's name,
+    held by the index or not ("형법 250", "근기법 23 1항"; not "형법 3년", a count)."""
+    out = []
+    for m in _LAW_BEFORE_NUMBER.finditer(query):
+        law = m.group(1)
+        if law in _NOT_LAW_WORDS:
+            continue
+        first = next(iter(find_citations(query[m.start():], LawNames([law]))), None)
+        if first is not None and first.start == 0 and "조" not in first.raw:
+            out.append((law, first.raw))
+    return out
 
 
