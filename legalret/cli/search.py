@@ -189,7 +189,7 @@ def search_command(
     as_json: bool = typer.Option(False, "--json", help="JSON lines on stdout (one hit per line, with its relevance "
                                  "and probability — see below — and the answer's notices; no hits: one line, "
                                  "{\"hits\": 0, \"notices\": …})."),
-    explain: bool = typer.Option(False, "--explain", help="Show why each hit: each retriever's rank and score, the re-ranker's weightiest features and the earlier decisions that voted for it."),
+    explain: bool = typer.Option(False, "--explain", help="Show why each hit, below the table: each retriever's rank and score, the re-ranker's weightiest features and the earlier decisions that voted for it."),
 ) -> None:
     """Search the index: a table of rank, key, title, snippet (matched terms highlighted) and relevance (0–100).
 
@@ -396,7 +396,7 @@ def render(query: str, mode: str, hits: list[dict[str, Any]], notices: list[str]
     if not hits:
         console.print("no matching articles")
         return
-    table = Table(show_lines=explain, title=f"{escape(caption(query))}  [dim]({mode})[/]")
+    table = Table(title=f"{escape(caption(query))}  [dim]({mode})[/]")
     # every column keeps a readable width at 80 columns: a long law name wraps inside its cell (it had squeezed the
     # number, title, text and score columns to nothing and cut off its own 제N조)
     table.add_column("#", justify="right", no_wrap=True, min_width=2)
@@ -408,14 +408,39 @@ def render(query: str, mode: str, hits: list[dict[str, Any]], notices: list[str]
     table.add_column("relevance", justify="right", no_wrap=True)
     for rank, hit in enumerate(hits, 1):
         text = snippet(_flat(hit.get("text", "")), terms)
-        if explain and hit.get("reasons"):
-            text.append("\n" + "\n".join(hit["reasons"]), style="dim")
         title = " ".join(t for t in (hit.get("title", ""), "[삭제]" if hit.get("deleted") else "") if t)
         table.add_row(str(rank), hit["key"], title, text, relevance_text(hit))
     table.caption, table.caption_justify = relevance_note(hits), "left"  # (one line at 80 columns)
     from rich.console import Console
 
-    Console(emoji=False).print(table)
+    out = Console(emoji=False)
+    out.print(table)
+    if explain:
+        print_explanations(out, hits)
+
+
+#: Columns each explain line is indented by under its hit's heading (a wrapped line keeps the indent).
+EXPLAIN_INDENT = 4
+
+
+def print_explanations(out, hits: list[dict[str, Any]]) -> None:
+    """``--explain``'s reasons, below the table: each hit's rank, key and title, then its reasons (retriever ranks,
+    the re-ranker's features, the precedents) one to a line, indented, at the console's full width. In the table's
+    text column they had wrapped to a word or two a line at 80 columns — some 70 lines a hit, unreadable at a
+    terminal and in a pipe alike. (``--json --explain`` is unchanged: the reasons are each hit's ``reasons``.)"""
+    indent = Text(" " * EXPLAIN_INDENT)
+    width = max(out.width - EXPLAIN_INDENT, 20)
+    for rank, hit in enumerate(hits, 1):
+        if not hit.get("reasons"):
+            continue
+        title = f" ({hit['title']})" if hit.get("title") else ""
+        out.print()
+        out.print(Text(f"#{rank} {hit['key']}{title} — why:", style="bold"))
+        for reason in hit["reasons"]:
+            # wrapped here and each piece indented (rich's Padding would pad every line with spaces to the width)
+            for line in Text(reason, style="dim").wrap(out, width, overflow="fold"):
+                line.rstrip()
+                out.print(indent + line, soft_wrap=True)
 
 
 def json_hit(hit: dict[str, Any]) -> dict[str, Any]:

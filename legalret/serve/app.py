@@ -7,8 +7,9 @@
                                    (what the CLI sends: a pasted judgment has no URL-length worries); ``law`` /
                                    ``kind`` a string (comma-separated) or a list, as GET takes them repeated
 ``GET /api/articles/{key}``        one article by key, URL-encoded (``/api/articles/민법%20제194조``), read as the
-                                   MCP ``get_article`` reads it (``민법%20750``, ``민법750``); a 제N항/제N호 the
-                                   article lacks (``민법%20제750조%20제2항``) is named in ``notices``
+                                   MCP ``get_article`` reads it (``민법%20750``, ``민법750``); ``notices`` say
+                                   how the key was read (``근기법%2023``: a short name), a 제N항/제N호 the article
+                                   lacks (``민법%20제750조%20제2항``) and a text not in force yet
 ``GET /api/meta``                  the index's laws and kinds (the page's filters)
 ``GET /api/filters?law=…&kind=…``  the names as a search reads its filters (``民法`` → ``민법``): ``{"generation",
                                    "law": [...] | null, "kind": [...] | null}``, or the search's 400 for a name the
@@ -54,11 +55,11 @@ from starlette.routing import Match
 
 from legalret.config import MAX_K, MAX_QUERY_CHARS, result_settings, search_mode
 from legalret.errors import LegalretError
-from legalret.search.response import article_json, request_error, search_response
+from legalret.search.response import request_error, search_response
 from legalret.search.searcher import MODES, modes_help  # the fused modes and each registered retriever's own
 from legalret.serve.client import MAX_BODY_BYTES as _MAX_BODY_BYTES
 from legalret.serve.live import LiveSearcher
-from legalret.serve.statutes import cited_parts, decisions_json, find_article
+from legalret.serve.statutes import article_answer, decisions_json, find_article
 from legalret.serve.wording import lawyer_view
 
 #: The page's files: name → content type. Nothing else under /static is ever served.
@@ -487,9 +488,9 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         article, resolved = find_article(gen.searcher, key)
         if article is None:
             raise ApiError(404, f"no article {resolved!r} in this index")
-        # a 제N항 (or 제N호) the key names that the article lacks is said, as check_citation and the search say it
-        return {**article_json(article, gen.searcher.in_force_on()), "generation": gen.name,
-                **cited_parts(gen.searcher, key, article)}
+        # MCP get_article's answer: how the key was read (근기법 → 근로기준법), a 제N항 (or 제N호) it names that the
+        # article lacks, a text not in force yet — each in notices, as check_citation and the search say it
+        return article_answer(gen.searcher, key, article, gen.name)
 
     @app.get("/api/meta", dependencies=[Depends(require_token)], summary="Laws and kinds in the index")
     def api_meta() -> dict[str, Any]:

@@ -233,12 +233,15 @@ class ArticleResult(BaseModel):
     item_branch: int = Field(0, description="with item: its branch — 2 for 제1호의2, 0 for a plain 제N호")
     item_exists: bool | None = Field(None, description="with item: the article (or its cited paragraph) has that 호")
     notices: list[str] = Field(default_factory=list, description=(
-        "what the key names that the article lacks: 'cited article 민법 제750조 has no 제2항'"))
+        "how the key was read ('short law names read in full: 근기법 → 근로기준법'), what it names that the article "
+        "lacks ('cited article 민법 제750조 has no 제2항'), and a text not in force yet ('not yet in force: …')"))
 
 
 class CitationCheck(BaseModel):
     cited: str = Field(description="the citation as written in the text")
     key: str = Field(description="the article key it resolves to")
+    # (a short name as written stays in cited — 근기법 제23조 제1항 —: law says what it was read as)
+    law: str = Field(description="the law it resolves to: a short name written out (근기법 → 근로기준법)")
     exists: bool = Field(description="the article is in this index")
     deleted: bool = Field(description="the article is deleted (삭제): cite something else")
     title: str | None = None
@@ -275,7 +278,8 @@ class CitationReport(BaseModel):
     unresolved: list[str] = Field(description="references that name no law of this index (e.g. 형법 on a 민법 index)")
     decisions: list[DecisionCheck] = Field(default_factory=list, description="each decision cited by 사건번호")
     notices: list[str] = Field(default_factory=list, description="how the passage was read (Hanja in Hangul, a repaired "
-                                                                 "encoding, short law names written out)")
+                                                                 "encoding, short law names written out), and the "
+                                                                 "cited texts not in force yet")
 
 
 class LawInfo(BaseModel):
@@ -659,7 +663,8 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
     ) -> ArticleResult:
         """Read one statute article in full: its text, title, chapter, and whether it is deleted (삭제). A key naming a
         paragraph or item ('민법 제750조 제2항') returns the article, with paragraph_exists / item_exists and a notice
-        when the article lacks that part."""
+        when the article lacks that part; notices also say a short name read in full ('근기법 23') and a text not in
+        force yet (takes_effect)."""
         # (a 제N항/제N호 the article lacks is in its notices: it had been dropped without a word)
         return ArticleResult(**answer(service.article, key))
 

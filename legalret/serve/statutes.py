@@ -28,12 +28,12 @@ from typing import Any
 
 from legalret.config import search_mode
 from legalret.errors import LegalretError
-from legalret.keys import article_url, decision_url
+from legalret.keys import article_url, decision_url, law_aliases
 from legalret.search.cases import named_decisions
 from legalret.search.citations import find_citations, reversed_item_range_notice, unresolved_citations
 from legalret.search.response import article_json, citation, request_error, search_response
-from legalret.search.results import (MAX_RANGE, cited_range, item_exists, item_number, missing_part, paragraph_exists,
-                                     range_size_notice, reversed_range_notice)
+from legalret.search.results import (MAX_RANGE, Hit, cited_range, item_exists, item_number, mark_not_in_force,
+                                     missing_part, paragraph_exists, range_size_notice, reversed_range_notice)
 from legalret.serve.live import LiveSearcher
 
 
@@ -71,9 +71,8 @@ class StatuteService:
         found, resolved = find_article(gen.searcher, key)
         if found is None:
             raise LegalretError(f"key: no article {resolved!r} in this index")
-        # a 제N항 (or 제N호) the key names that the article lacks is said, as check_citation and the search say it
-        return {**article_json(found, gen.searcher.in_force_on()), "generation": gen.name,
-                **cited_parts(gen.searcher, key, found)}
+        # how the key was read, a 제N항 (or 제N호) it names that the article lacks, a text not in force yet: said
+        return article_answer(gen.searcher, key, found, gen.name)
 
     # ---- citation check -------------------------------------------------------------------------
     def check_citations(self, text: str) -> dict[str, Any]:
@@ -83,7 +82,8 @@ class StatuteService:
         could not tie to a law in this index (a law it does not have, ``같은 법`` with no law before it). The passage
         is read as a search reads a query (:meth:`~legalret.search.prepare.QueryPreparer.readable`: 民法 第750條,
         mis-encoded text, 민법 §750, 근기법 — a citation ``cited`` as written so reads as the search reads it), and
-        ``notices`` say what was read so."""
+        ``notices`` say what was read so — a short name left as written included (:func:`short_names_read`) — and
+        which cited articles' text is not in force yet (the search's "not yet in force: …")."""
         text = text or ""
         if not text.strip():
             raise LegalretError("text: empty; paste the passage whose citations to check")
@@ -103,7 +103,8 @@ class StatuteService:
                     # the day its text takes effect, when it is not in force yet (Article.takes_effect)
                     "takes_effect": article.takes_effect(today) if article is not None else None}
 
-        for c in find_citations(text, s.law_names):
+        cites = find_citations(text, s.law_names)
+        for c in cites:
             if c.range_start is not None:  # 제750조 내지 제752조 cites 제751조 too (as the search lists it)
                 span, between = cited_range(c, s.data)
                 if c.range_written:  # 제752조 내지 제750조: read as 제750조–제752조, and said (as the search says it)
@@ -120,6 +121,10 @@ class StatuteService:
             out += [{**entry(c.key, c.law, c.raw, article), **part_checks(article, one)}
                     for one in branch_items_between(article, c)]
             out.append({**entry(c.key, c.law, c.raw, article), **part_checks(article, c)})
+        short_names_read(s, cites, notices)
+        # a text not in force yet: its takes_effect, and the search's notice (the README promises it with every answer)
+        pending = {e["key"]: s.article(e["key"]) for e in out if e["takes_effect"]}
+        mark_not_in_force([Hit(key, 0.0, article) for key, article in pending.items()], today, notices)
         return {"generation": gen.name, "citations": out, "unresolved": unresolved_citations(text, s.law_names),
                 "decisions": decisions_json(text, s), "notices": notices}
 
@@ -160,6 +165,56 @@ def decisions_json(text: str, searcher) -> list[dict[str, Any]]:
                          holdings=[memory.items[r].text for r in named.rows], articles=named.keys(memory))
         out[named.number] = entry
     return list(out.values())
+
+
+def short_names_read(searcher: Any, cites: list[Any], notices: list[str]) -> None:
+    """Add to ``notices`` the short names (근기법) of ``cites`` that the passage's reading left as written, in the
+    search's wording ("short law names read in full: 근기법 → 근로기준법"), into its notice when it has one.
+
+    The reading writes a short name out only where the passage does not also write the law's full name
+    (:func:`legalret.keys.written_out`: a holding defines its short names, "채무자 회생 및 파산에 관한 법률(이하
+    '채무자회생법')"), but a citation still resolves it: "근로기준법상 … 근기법 제23조 제1항" was checked as 근로기준법
+    제23조 while it stayed ``cited`` as written and the notice listed the passage's other short names without it."""
+    shorts: list[str] = []
+    for c in cites:
+        # the longest short name the citation begins with, when it is the one its law was read from
+        short = max((a for a in law_aliases() if c.raw.startswith(a)), key=len, default=None)
+        if short is not None and read_from(searcher, short, c.law) and short not in shorts:
+            shorts.append(short)
+    if not shorts:
+        return
+    _, said = searcher.prepare.full_law_names(" ".join(shorts))  # (the search's own notice for these names)
+    if not said:
+        return
+    head, _, pairs = said[0].partition(": ")
+    have = next((i for i, n in enumerate(notices) if n.startswith(head + ": ")), None)
+    if have is None:
+        notices.append(said[0])
+        return
+    listed = notices[have].partition(": ")[2].split(", ")
+    more = [pair for pair in pairs.split(", ") if pair not in listed]
+    if more:
+        notices[have] = ", ".join([notices[have], *more])
+
+
+def read_from(searcher: Any, short: str, law: str) -> bool:
+    """Is ``short`` a short name (근기법) that this index reads as ``law`` (근로기준법), or as the act of ``law`` (a
+    decree: ``근기법 시행령`` is 근로기준법 시행령)?"""
+    full = searcher.law_names.resolve(short)
+    return bool(full) and full != short and (law == full or law.startswith(full + " "))
+
+
+def article_answer(searcher: Any, written: str, article: Any, generation: str) -> dict[str, Any]:
+    """One article as ``GET /api/articles/{key}`` and MCP ``get_article`` give it: :func:`article_json`, the
+    ``generation``, the parts the key ``written`` names (:func:`cited_parts`) and ``notices`` — how the key was read
+    (``근기법 23``: "short law names read in full: 근기법 → 근로기준법", as the search and check_citation say it), what
+    it names that the article lacks, and a text not in force yet, in the search's words (:func:`mark_not_in_force`:
+    ``형사소송법 제59조의3`` had come with ``takes_effect`` and ``"notices": []``, where the search, the page and MCP's
+    search said "not yet in force: …")."""
+    today = searcher.in_force_on()
+    parts = cited_parts(searcher, written, article)
+    mark_not_in_force([Hit(article.key, 0.0, article)], today, parts["notices"])
+    return {**article_json(article, today), "generation": generation, **parts}
 
 
 def find_article(searcher, key: str | None) -> tuple[Any, str]:
@@ -219,8 +274,10 @@ def part_checks(article: Any, c: Any) -> dict[str, Any]:
 
 def cited_parts(searcher: Any, written: str, article: Any) -> dict[str, Any]:
     """What an article request written with a 제N항 or 제N호 (``민법 제750조 제2항``) says of them — the article is
-    answered either way, but a part it lacks had been dropped without a word. ``notices``: one line per missing part,
-    worded as the search's notice (``cited article 민법 제750조 has no 제2항``); ``paragraph`` / ``paragraph_exists``
+    answered either way, but a part it lacks had been dropped without a word. ``notices``: the short name the key
+    was read from, as the search says it (``short law names read in full: 근기법 → 근로기준법``: ``근기법 23`` had
+    resolved without a word of what it was read as), then one line per missing part, worded as the search's notice
+    (``cited article 민법 제750조 has no 제2항``); ``paragraph`` / ``paragraph_exists``
     as ``check_citation`` gives them (and ``item`` / ``item_branch`` / ``item_exists`` for a 호: 2 / 0 for 제2호, 1 / 2
     for 제1호의2) — of the first part missing when the key names several, else of the first named. Nothing but an
     empty ``notices`` for a plain key.
@@ -229,7 +286,12 @@ def cited_parts(searcher: Any, written: str, article: Any) -> dict[str, Any]:
     text = (written or "").strip()
     if article is None or text == article.key:
         return {"notices": []}
-    read, _ = searcher.prepare.readable(text)
+    read, how = searcher.prepare.readable(text)
+    # of how the key was read, the short name alone is said (the search's notice for a short name of the article's
+    # law: a key names one article); a Hanja or mis-encoded key's reading stays unsaid, as before (the key shows it)
+    said = {note for a in law_aliases() if read_from(searcher, a, article.law)
+            for note in searcher.prepare.full_law_names(a)[1]}
+    how = [note for note in how if note in said]
     checked: list[tuple[dict[str, Any], str | None]] = []  # (the fields, the part missing or None), per part named
     for c in find_citations(read, searcher.law_names):
         if c.key != article.key or (c.paragraph is None and c.item is None):
@@ -238,4 +300,4 @@ def cited_parts(searcher: Any, written: str, article: Any) -> dict[str, Any]:
     notices = [f"cited article {article.key} is deleted (삭제): it has no {missing}" if article.deleted else
                f"cited article {article.key} has no {missing}" for _, missing in checked if missing]
     fields = next((one for one, missing in checked if missing), checked[0][0] if checked else {})
-    return {**fields, "notices": list(dict.fromkeys(notices))}
+    return {**fields, "notices": list(dict.fromkeys([*how, *notices]))}
