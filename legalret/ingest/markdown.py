@@ -31,7 +31,11 @@ Two defects of the real mirror are repaired here:
 * **lost branch numbers** — ``제312조의2`` appears as a second ``##### 제312조`` heading; the order is
   kept, so the k-th repeat of a number is ``의(k+1)`` (:class:`~legalret.ingest.document.BranchCounter`). This is
   the mirror's own convention (28,341 such headings, none warned of); a warning names a repeat that an explicit
-  ``제N조의M`` heading of the same number overrules (the explicit one is kept);
+  ``제N조의M`` heading of the same number overrules (the explicit one is kept). A repeat with the same title and
+  nearly the same text as the article it repeats is a block pasted twice more likely than a branch (the mirror has
+  123 same-titled repeats — 과태료, 벌칙 — none that alike): in a file that writes a ``제N조의M`` heading (a
+  hand-amended one, which had filed an amended block pasted below the old one as an invented ``제N조의2``) it is a
+  duplicate, kept once; in a mirror-style file it is still read as a branch. Either way a warning names both;
 * **unresolved git merge conflicts** (``<<<<<<< HEAD`` … ``=======`` … ``>>>>>>>``) left in about 80
   files: each file is resolved to the one side whose front matter is the latest promulgation
   (공포일자, then 법령MST), consistently for every hunk — mixing sides would splice two versions; a warning
@@ -43,6 +47,7 @@ Two defects of the real mirror are repaired here:
 from __future__ import annotations
 
 import datetime
+import difflib
 import re
 
 from legalret.articles import Article, Item, Paragraph, SubItem
@@ -282,15 +287,45 @@ _PART_HEADING = re.compile(r"^제\s*\d+\s*(?:편|장|절|관)")
 _SUBSECTION = re.compile(r"^제\s*\d+\s*항\s+\S")  # '제1항 협의상 파양' — a heading below 관 (민법 제4편)
 
 
+#: how alike (difflib ratio of the bodies, notes left out) a same-titled repeat must be to be taken for a pasted copy.
+#: The mirror's real branches that share their article's title reach 0.85 (한국은행법 제105조의2, 벌칙: another article
+#: cited, the same penalty); an amended block pasted under the old one differs in a few words.
+_NEAR_COPY = 0.9
+
+
+def _written_branch(lines: list[tuple[int, str]]) -> tuple[int, str] | None:
+    """``(line, '제N조의M')`` of the body's first explicit branch heading (before 부칙); None in every file of the
+    mirror, which lost them all."""
+    for lineno, raw in lines:
+        if raw.startswith("#####"):
+            m = _ARTICLE.match(raw)
+            if m and m[2]:
+                return lineno, f"제{int(m[1])}조의{int(m[2])}"
+        elif raw.startswith("#") and _ADDENDA.match(raw):
+            break
+    return None
+
+
+def _near_copy(before: Article | None, article: Article) -> float | None:
+    """How alike ``article`` (a repeated '제N조' heading) is to ``before`` (the last article of that number) when it
+    has the same title and nearly the same text — a block pasted twice, not a branch; None otherwise."""
+    if before is None or not article.title or article.title != before.title or is_deleted_body(article):
+        return None
+    ratio = difflib.SequenceMatcher(None, strip_notes(before.body_text()), strip_notes(article.body_text())).ratio()
+    return ratio if ratio >= _NEAR_COPY else None
+
+
 def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
     chapter: list[tuple[int, str]] = []  # (depth, heading)
     chapter_names: tuple[str, ...] = ()  # the headings alone, rebuilt only when the path changes
     branches = BranchCounter()
+    written = _written_branch(lines)  # a file that writes one out is not the mirror as it is
     art: Article | None = None
     explicit_branch: int | None = None
     para: Paragraph | None = None
     item: Item | None = None
     seen: dict[tuple[int, int], tuple[int, int, bool]] = {}  # (number, branch) → (line, index in doc.articles, explicit)
+    last_of: dict[int, Article] = {}  # number → the last article read from a '제N조' heading of that number
 
     def finish(article: Article | None) -> None:
         nonlocal chapter, chapter_names
@@ -304,6 +339,17 @@ def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
             # and not a branch either.
             chapter = enter_chapter(chapter, "항", body[0].text)
             chapter_names = tuple(h for _, h in chapter)
+            return
+        copy = _near_copy(last_of.get(article.number), article) if explicit_branch is None else None
+        if copy is not None and written:
+            # a hand-amended file (it writes 제N조의M headings) whose old block was left above the pasted new one: the
+            # lost-branch rule had filed the new text as an invented 제N조의2. Kept once, as any duplicate is.
+            first = last_of[article.number]
+            doc.warnings.append(SourceError(
+                doc.source, f"duplicate article {first.label} (first at line {first.line}); kept the first — the "
+                            f"heading at line {article.line} repeats its title with nearly the same text ({copy:.0%} "
+                            f"alike), and this file writes its branch headings out ({written[1]} at line "
+                            f"{written[0]}): not a lost branch number", line=article.line, field="article"))
             return
         article.branch = branches.assign(article.number, explicit_branch)
         article.deleted = is_deleted_body(article)
@@ -324,6 +370,16 @@ def _parse_body(lines: list[tuple[int, str]], doc: LawDocument) -> None:
                                                         f"{line}); kept the first", line=article.line,
                                             field="article"))
             return
+        if copy is not None:
+            # mirror-style file: read as the mirror numbers repeats (none of its repeats is this alike), but said
+            first = last_of[article.number]
+            doc.warnings.append(SourceError(
+                doc.source, f"{article.label} (line {article.line}) repeats the heading of {first.label} (line "
+                            f"{first.line}) with nearly the same text ({copy:.0%} alike): read as a lost branch "
+                            f"number, as the mirror writes them — if it is a block pasted twice, delete one",
+                line=article.line, field="article"))
+        if not explicit:
+            last_of[article.number] = article
         seen[ident] = (article.line or 0, len(doc.articles), explicit)
         doc.articles.append(article)
 
