@@ -10,6 +10,14 @@ Python API (imports are lazy so ``import legalret`` stays fast)::
     update_search_index(ingest(["amended/민법/법률.md"]), "idx/")   # the whole result: a law it did not read whole
     hits = Searcher("idx/").search("유치권 간접점유", k=10)         #   loses no article (see pipeline.add)
 
+A :class:`Searcher` reads the generation that was live when it opened, for as long as it lives — even after ``index
+add`` has removed it; once the index has moved on, its answers carry a notice saying so. A long-running app follows the index with a
+:class:`~legalret.serve.live.LiveSearcher` (one ``stat`` of the index's ``CURRENT`` a request)::
+
+    from legalret import LiveSearcher
+    live = LiveSearcher("idx/")                                   # opens and warms the live generation
+    hits = live.get().searcher.search("유치권 간접점유", k=10)     # after an ``index add``: the new generation
+
 ``build_search_index`` / ``update_search_index`` are :func:`legalret.pipeline.build` / :func:`legalret.pipeline.add`:
 the article index *and* its precedent memories, written together — what a :class:`Searcher` opens.
 (:func:`legalret.index.build_index` / :func:`legalret.index.add_to_index` write the articles alone.)
@@ -30,6 +38,7 @@ _LAZY = {
     "format_key": "legalret.keys",
     "parse_key": "legalret.keys",
     "Searcher": "legalret.search.searcher",
+    "LiveSearcher": "legalret.serve.live",
     "load_encoder": "legalret.models.encoder",
     "repair_mojibake": "legalret.ingest.mojibake",
 }
