@@ -628,6 +628,8 @@ def _print_report(report, as_json: bool, loaded: LoadedArticles, notes: Optional
                                               "unchanged", "duplicates", "duplicate_keys", "tokenized", "encoded", "vectors_cached", "memory", "timings",
                                               "cpu_timings")}
         d["index"] = str(report.index_dir)
+        if report.changed_keys is not None:  # (an add's: which articles, in full; a build lists none)
+            d.update(_changed_articles(report))
         d["mojibake"] = loaded.mojibake
         d["skipped"] = loaded.skipped + archives  # source files not read (file:line: reason), their laws left as they were
         d["warnings"] = loaded.warnings
@@ -662,17 +664,55 @@ def _print_summary(report) -> None:
         f"[bold]{escape(str(report.index_dir))}[/] ({report.generation}): {report.articles} articles, {report.searchable} searchable, "
         f"{report.laws} laws", highlight=False,
     )
+    keys = _changed_articles(report) if report.changed_keys is not None else None
+    dates_only = f" ({keys['changed_text']} in text, {keys['changed_dates_only']} in their dates only)" if (
+        keys and keys["changed_dates_only"]) else ""
     console.print(
-        f"added [green]{report.added}[/], changed [yellow]{report.changed}[/], removed [red]{report.removed}[/], "
+        f"added [green]{report.added}[/], changed [yellow]{report.changed}[/]{dates_only}, removed [red]{report.removed}[/], "
         f"unchanged {report.unchanged}" + (f", duplicate keys {report.duplicates} ({_named(report)}: the last copy "
                                            "of each kept)" if report.duplicates else ""),
         highlight=False, soft_wrap=True,
     )
+    if keys:  # which articles (the counts alone had left a reviewer to diff the index: `removed 5`, but which?)
+        text = keys["changed_text_keys"]
+        in_text = set(text)
+        named = [("added", keys["added_keys"]),
+                 ("changed in text" if dates_only else "changed", text if dates_only else keys["changed_keys"]),
+                 ("changed in dates only", [k for k in keys["changed_keys"] if k not in in_text] if dates_only else []),
+                 ("removed", keys["removed_keys"])]
+        for what, listed in named:
+            if listed:
+                console.print(f"{what}: {escape(_key_list(listed))}", highlight=False, soft_wrap=True)
     console.print(f"tokenized {report.tokenized}, encoded {report.encoded}"
                   + (f" ({report.vectors_cached} vectors from the vector cache)" if report.vectors_cached else ""), highlight=False)
     if report.memory:
         _print_memory(report.memory)
     console.print("stages (wall / cpu): " + ", ".join(f"{k} {v:.1f}s/{report.cpu_timings.get(k, 0):.1f}s" for k, v in report.timings.items()), highlight=False)
+
+
+def _changed_articles(report) -> dict:
+    """The JSON report's lists of the articles an add added, changed and removed (every key), and of the changed ones
+    how many differ in their text (or title, chapter, 삭제 …) and how many in their dates only — a new 시행일자 on a law
+    changes every article's dates, and the one real amendment among 1,193 "changed" had been left to find."""
+    text = report.changed_text_keys or []
+    return {"added_keys": report.added_keys or [], "changed_keys": report.changed_keys or [], "changed_text_keys": text,
+            "changed_text": len(text), "changed_dates_only": len(report.changed_keys or []) - len(text),
+            "removed_keys": report.removed_keys or []}
+
+
+#: Article keys a text report names per list (the --json report has them all).
+NAMED_KEYS = 10
+
+
+def _key_list(keys: List[str], shown: int = NAMED_KEYS) -> str:
+    """``민법 제1115조, 제1116조, 상법 제1조 … and 7 more``: the first keys, each law's name written once per run."""
+    out, law = [], None
+    for key in keys[:shown]:
+        this, _, article = key.rpartition(" ")
+        out.append(article if this == law else key)
+        law = this
+    more = len(keys) - shown
+    return ", ".join(out) + (f" … and {more} more" if more > 0 else "")
 
 
 def _named(report) -> str:

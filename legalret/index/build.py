@@ -12,12 +12,17 @@ articles into an existing index:
   memory stage and the encoder load, the runtime being known from the settings; the loaded encoder is checked again;
 * a law present in the new batch is taken to be **re-ingested whole**: its articles missing from the batch are
   removed (``remove_missing=False`` keeps them, for partial batches);
-* the report says how many were added / changed / removed / unchanged, and how long each stage took;
+* the report says how many were added / changed / removed / unchanged — and which (``added_keys`` …; of the changed,
+  ``changed_text_keys`` differ in more than their dates: a new 시행일자 on a law changes every article's dates, and
+  those are what a reviewer reads) —, and how long each stage took;
 * a batch that would remove a large share of a law (a partial or truncated file: more than
   :data:`MAX_REMOVED_ARTICLES` articles or :data:`MAX_REMOVED_SHARE` of them) stops with
   :class:`IndexError_` unless ``allow_removals=True``; so does a law whose last article in the batch looks
-  cut off (a truncated file: :data:`CUT_OFF_SHARE`), even with ``remove_missing=False``; an add that changes
-  nothing writes nothing;
+  cut off (a truncated file: :data:`CUT_OFF_SHARE`), even with ``remove_missing=False``; and so does a batch whose
+  removed articles of a law read from statute text all come after the last article it holds of that law (a file
+  cut at a line break: Korean statutes keep a repealed article as ``제N조 삭제 <date>``, so articles vanish from
+  the end of a law's text only when the text was cut — :func:`_check_tail`); an add that changes nothing writes
+  nothing;
 * a law whose text in the batch is older than the indexed one (its latest 시행일자 earlier: law.go.kr's 2025 민법
   added to an index of the 2026 mirror) stops with :class:`IndexError_` unless ``allow_older=True`` — it had
   replaced the newer text and removed 민법 제1004조의2 without a word.
@@ -70,6 +75,7 @@ from legalret.index.store import (
 )
 from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings
 from legalret.index.vector_cache import VectorCache, encoder_fingerprint, recorded_fingerprint, same_vectors
+from legalret.keys import parse_key
 from legalret.progress import console, track
 from legalret.text import normalize
 # moved to legalret.index.encoders (the query side loads them without this build module); kept importable here
@@ -125,6 +131,12 @@ class BuildReport:
     unchanged: int = 0
     duplicates: int = 0  # same key twice in the input (the last one wins)
     duplicate_keys: list[str] = field(default_factory=list)  # those keys (the first few: what the console names)
+    # which articles an ``index add`` added / changed / removed, in the batch's order (None: a build, which lists none);
+    # ``changed_text_keys``: the changed ones that differ in more than their dates (the rest changed in dates only)
+    added_keys: list[str] | None = None
+    changed_keys: list[str] | None = None
+    changed_text_keys: list[str] | None = None
+    removed_keys: list[str] | None = None
     tokenized: int = 0  # texts run through Kiwi (the rest came from the token cache)
     encoded: int = 0  # texts run through the encoder (the rest came from the index's vectors or the vector cache)
     vectors_cached: int = 0  # of those not in the previous generation: vectors read from legalret.index.vector_cache
@@ -274,13 +286,15 @@ def add_to_index(
             previous = load_index(index_dir, verify="stamp")
         info = previous.manifest.get("encoder")
         check_requested_encoder(info, model, adapter, encoder, where=index_dir)  # before the long stages, one line
-        merged, changes, removed_by_law = _merge(previous.articles, incoming, remove_missing, frozenset(incomplete))
+        merged, changes, removed_by_law, keys = _merge(previous.articles, incoming, remove_missing, frozenset(incomplete))
         report.added, report.changed, report.removed, report.unchanged = changes
+        report.added_keys, report.changed_keys, report.changed_text_keys, report.removed_keys = keys
         if not allow_older and remove_missing:  # (a partial batch's latest date says nothing of its version)
             _check_older(incoming, previous, frozenset(incomplete))
         if not allow_removals:
             _check_removals(removed_by_law, previous)
             _check_cut_off(incoming, previous)
+            _check_tail(removed_by_law, report.removed_keys, incoming, previous)
         articles_changed = bool(report.added or report.changed or report.removed)
         if articles_changed and encoder is None:
             _check_requested_runtime(info, precision, index_dir)  # before the memory stage, not after it
@@ -356,6 +370,51 @@ def _check_removals(removed_by_law: dict[str, tuple[int, int]], previous: IndexD
                 "(a partial or truncated file?); nothing was written — pass --allow-removals to remove them, "
                 "or --keep-missing to keep articles the batch does not mention"
             )
+
+
+#: Statute text files (the mirror's markdown, plain text): read a line at a time, so one cut at a line break still
+#: reads — without its last articles. (A law.go.kr JSON or XML document cut anywhere does not parse.)
+_TEXT_SOURCES = (".md", ".markdown", ".txt", ".text")
+
+
+def _article_order(key: str) -> tuple[int, int]:
+    """(number, branch) of an article key: its place in its law (제1114조 < 제1114조의2 < 제1115조)."""
+    ref = parse_key(key)
+    return ref.number, ref.branch
+
+
+def _check_tail(removed_by_law: dict[str, tuple[int, int]], removed_keys: Sequence[str],
+                incoming: "OrderedDict[str, Article]", previous: IndexData) -> None:
+    """One-line error when a law's removed articles all come after the last article the batch holds of it: a file cut
+    at a line break (``head -n 6514`` of 민법 ends in 제1114조, and 제1115조–제1118조 were removed, exit 0 — few
+    enough to pass :func:`_check_removals`). A statute repeals an article by keeping ``제N조 삭제 <date>``, so an
+    amendment removes none from the end. Only laws losing a live article are looked at (``removed_by_law``), read
+    from statute text (:data:`_TEXT_SOURCES`): a law.go.kr document without its last article is the file as it was
+    made (cut, it does not parse), and articles records (JSONL, the Python API's lists) are a selection the caller
+    made, which :func:`_check_removals` alone guards."""
+    if not removed_by_law:
+        return
+    held: dict[str, list[Article]] = {}
+    for art in incoming.values():
+        if art.law in removed_by_law:
+            held.setdefault(art.law, []).append(art)
+    removed: dict[str, list[str]] = {}
+    for key in removed_keys:
+        removed.setdefault(parse_key(key).law, []).append(key)
+    for law, arts in held.items():
+        if not any(a.source.lower().endswith(_TEXT_SOURCES) for a in arts):
+            continue
+        gone = sorted(removed.get(law, ()), key=_article_order)
+        last = max(arts, key=lambda a: (a.number, a.branch))
+        if not gone or _article_order(gone[0]) <= (last.number, last.branch):
+            continue
+        span = gone[0].rpartition(" ")[2] + (f"–{gone[-1].rpartition(' ')[2]}" if len(gone) > 1 else "")
+        raise IndexError_(
+            f"{previous.path.parent}: this batch's {law} ends at {last.label} and would remove "
+            f"{'its last article' if len(gone) == 1 else f'its last {len(gone)} articles'}, {span} (a truncated file? "
+            "a repealed article stays as 삭제); nothing was written — pass --allow-removals to remove them, or "
+            "--keep-missing to keep articles the batch does not mention"
+        )
 
 
 def _latest_dates(laws: Iterable[str], dates: Iterable[str | None]) -> dict[str, str]:
@@ -441,9 +500,10 @@ def _dedupe(articles: Iterable[Article]) -> tuple["OrderedDict[str, Article]", l
 def _merge(
     old: Sequence[Article], incoming: "OrderedDict[str, Article]", remove_missing: bool,
     incomplete: Collection[str] = frozenset(),
-) -> tuple[list[Entry], tuple[int, int, int, int], dict[str, tuple[int, int]]]:
+) -> tuple[list[Entry], tuple[int, int, int, int], dict[str, tuple[int, int]], tuple[list[str], ...]]:
     """New entry list (laws in their old order, new laws appended), (added, changed, removed, unchanged),
-    and, per law that loses articles, (removed, articles it had). The laws in ``incomplete`` lose none.
+    per law that loses articles (removed, articles it had), and the keys added, changed, changed in more than their
+    dates (:func:`_change`) and removed. The laws in ``incomplete`` lose none.
 
     Articles of laws the batch does not touch stay references into the previous store (never parsed);
     only the old articles of the laws in the batch are parsed, to compare them with the new text."""
@@ -456,6 +516,10 @@ def _merge(
         old_by_law.setdefault(entry.law, []).append(entry)
 
     added = changed = removed = unchanged = 0
+    added_keys: list[str] = []
+    changed_keys: list[str] = []
+    text_keys: list[str] = []
+    removed_keys: list[str] = []
     removed_by_law: dict[str, tuple[int, int]] = {}
     out: list[Entry] = []
     for law in list(old_by_law) + [law for law in new_by_law if law not in old_by_law]:
@@ -467,14 +531,20 @@ def _merge(
         new_keys = {a.key for a in news}
         for art in news:
             prev = olds.get(art.key)
-            if prev is None:
+            change = _change(prev, art) if prev is not None else "added"
+            if change == "added":
                 added += 1
-            elif _same(prev, art):
+                added_keys.append(art.key)
+            elif change is None:
                 unchanged += 1
             else:
                 changed += 1
+                changed_keys.append(art.key)
+                if change == "text":
+                    text_keys.append(art.key)
         if remove_missing and law not in incomplete:
             gone = sum(1 for key, e in olds.items() if key not in new_keys and not e.deleted)
+            removed_keys.extend(key for key in olds if key not in new_keys)
             removed += sum(1 for key in olds if key not in new_keys)
             if gone:
                 removed_by_law[law] = (gone, sum(1 for e in olds.values() if not e.deleted))
@@ -484,16 +554,33 @@ def _merge(
             by_key = {a.key: a for a in news}
             out.extend(by_key.pop(key, e) for key, e in olds.items())
             out.extend(by_key.values())
-    return out, (added, changed, removed, unchanged), removed_by_law
+    return out, (added, changed, removed, unchanged), removed_by_law, (added_keys, changed_keys, text_keys, removed_keys)
 
 
-def _same(a: Entry, b: Entry) -> bool:
-    """Same article content (where it was read from does not count)."""
+#: What a new 시행일자 alone changes in an article (the mirror dates every article of a law with the version's date):
+#: an article that differs in nothing else is changed in its dates only.
+_DATE_FIELDS = ("effective_date", "promulgated")
+
+
+def _change(a: Entry, b: Entry) -> str | None:
+    """None for the same article content (where it was read from does not count), ``"dates"`` when only its dates
+    differ, ``"text"`` when anything else does (text, title, chapter, 삭제 …) — the same dicts :func:`_same` compares,
+    so telling the two apart costs nothing more."""
     da, db = as_article(a).to_dict(), as_article(b).to_dict()
     for d in (da, db):
         d.pop("source", None)
         d.pop("line", None)
-    return da == db
+    if da == db:
+        return None
+    for d in (da, db):
+        for name in _DATE_FIELDS:
+            d.pop(name, None)
+    return "dates" if da == db else "text"
+
+
+def _same(a: Entry, b: Entry) -> bool:
+    """Same article content (where it was read from does not count)."""
+    return _change(a, b) is None
 
 
 def count_changes(old: Sequence[Entry], new: Sequence[Entry]) -> tuple[int, int, int, int]:

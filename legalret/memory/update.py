@@ -298,8 +298,9 @@ class MemoryUpdate:
 
     The memory records the archives its decisions came from (``sources``, :mod:`legalret.memory.sources`). An add that
     brings in a law those archives were read without — and gives no decisions of its own — reads them again for the
-    decisions citing it (``reread``; ``info["reread"]``), when they are still there unchanged; otherwise it says which
-    laws the memory has not read and the command that fills them in (``info["laws_not_read"]``)."""
+    decisions citing it (``reread``; ``info["reread"]``, whose ``postponed`` are laws an earlier add brought in without
+    reading them, said as such), when they are still there unchanged; otherwise it says which laws the memory has not
+    read and the command that fills them in (``info["laws_not_read"]``)."""
 
     def __init__(self, index_dir: str | Path, precedents: Iterable[Any] | None = None, facts: Iterable[Any] | None = None,
                  sources: DecisionSources | None = None, reread: bool = True):
@@ -371,11 +372,27 @@ class MemoryUpdate:
         # (what the first read could not parse was said then: the decisions read again are those citing new laws)
         self.precedents = read_precedents(plan.precedents, on_error=_ignore)
         self.facts = read_facts(plan.facts, on_error=_ignore) if plan.facts else None
-        self.info["reread"] = {"laws": sorted(plan.laws), "precedents": plan.precedents, "facts": plan.facts}
-        console.print(f"[dim]precedent memory: reading {', '.join(Path(p).name for p in plan.precedents + plan.facts)} "
-                      f"again for the decisions citing {_named_laws(sorted(plan.laws))} (its decisions were read before "
-                      f"{'it' if len(plan.laws) == 1 else 'they'} joined this index; --no-reread-decisions leaves them "
-                      "out)[/]", highlight=False, soft_wrap=True)
+        # laws the index held before this add: an earlier add brought them in and left their decisions out
+        # (--no-reread-decisions, or an archive then gone) — read now by an add of other laws (a 민법 amendment read
+        # the decisions for 채무자회생법: 119 s instead of 20, with no word of why)
+        held = set(ctx.previous.manifest.get("laws", {})) if ctx.previous is not None else set()
+        postponed = sorted(plan.laws & held)
+        self.info["reread"] = {"laws": sorted(plan.laws), "postponed": postponed, "precedents": plan.precedents,
+                               "facts": plan.facts}
+        files = ", ".join(Path(p).name for p in plan.precedents + plan.facts)
+        if not postponed:
+            console.print(f"[dim]precedent memory: reading {files} again for the decisions citing "
+                          f"{_named_laws(sorted(plan.laws))} (its decisions were read before "
+                          f"{'it' if len(plan.laws) == 1 else 'they'} joined this index; --no-reread-decisions leaves "
+                          "them out)[/]", highlight=False, soft_wrap=True)
+            return None
+        joining = sorted(plan.laws - held)
+        now = f"{_named_laws(joining)}, joining this index now, and " if joining else ""
+        console.print(f"[yellow]precedent memory:[/] reading {files} again for the decisions citing {now}"
+                      f"{_named_laws(postponed)}, postponed when an earlier add brought "
+                      f"{'it' if len(postponed) == 1 else 'them'} in (minutes on a full archive; "
+                      "--no-reread-decisions postpones it again)", highlight=False, soft_wrap=True)
+        return None
 
     def _note_unread_laws(self, memory: PrecedentMemory, unread: set[str], problems: list[str], command: str) -> None:
         """Laws of the index whose decisions the memory never read (``info["laws_not_read"]``: law → holdings that
