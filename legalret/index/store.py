@@ -198,6 +198,18 @@ def no_index_message(index_dir: Path) -> str:
     return not_an_index_message(index_dir) or f"no index at {index_dir}: build one with `legalret index build SOURCES --index {index_dir}`"
 
 
+def pointer_stamp(pointer: str | os.PathLike) -> tuple | None:
+    """What identifies the version of an index's ``CURRENT`` file (``pointer``, its path): (inode, size, mtime_ns);
+    None when it is missing. ``CURRENT`` is replaced with ``os.replace`` on every new generation, so the inode changes
+    even when two writes land within one mtime tick. (One ``stat``: a searcher asks on every search, a server on every
+    request — :class:`~legalret.serve.live.LiveSearcher`, :meth:`~legalret.search.searcher.Searcher.moved_on`.)"""
+    try:
+        st = os.stat(pointer)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def current_generation(index_dir: str | Path) -> Path:
     """The directory of the live generation, or :class:`IndexError_` when there is no index here."""
     index_dir = Path(index_dir)

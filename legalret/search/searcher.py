@@ -35,7 +35,6 @@ moved on, says so in a notice (:meth:`Searcher.moved_on`); :class:`~legalret.ser
 from __future__ import annotations
 
 import array
-import json
 import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -49,7 +48,7 @@ import numpy as np
 from legalret.articles import Article
 from legalret.errors import IndexError_, LegalretError
 from legalret.index.encoders import QueryEncoderSlot, load_query_encoder
-from legalret.index.store import CURRENT, load_index
+from legalret.index.store import CURRENT, current_generation, load_index, pointer_stamp
 from legalret.index.tokenize import KiwiTokenizer
 from legalret.memory.format import as_date
 from legalret.search.citations import QueryCitation
@@ -67,26 +66,6 @@ __all__ = ["MAX_QUERY_CHARS", "MODES", "Hit", "Query", "Retriever", "SearchResul
 FUSED_MODES = ("hybrid", "convex", "rrf")
 #: Default of :attr:`Searcher.overlap_encoding` (measured: benchmarks/results/latency-main-job/).
 OVERLAP_ENCODING = True
-
-
-def _pointer_stamp(pointer: str) -> tuple | None:
-    """What identifies the version of ``pointer`` (an index's ``CURRENT``, as a str: a Path join costs more than
-    the stat) — (inode, size, mtime_ns), as :mod:`legalret.serve.live` reads it — or None when it cannot be read.
-    A new generation replaces the file (``os.replace``): a new inode."""
-    try:
-        st = os.stat(pointer)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def _pointer_name(index_dir: Path) -> str | None:
-    """The generation ``CURRENT`` names; None when it is missing, unreadable or garbage."""
-    try:
-        name = json.loads((index_dir / CURRENT).read_text(encoding="utf-8"))["generation"]
-    except (OSError, ValueError, KeyError, TypeError):  # (UnicodeDecodeError is a ValueError)
-        return None
-    return name if isinstance(name, str) and name.startswith("gen-") and "/" not in name else None
 
 
 def modes() -> tuple[str, ...]:
@@ -153,7 +132,7 @@ class Searcher:
             raise TypeError(f"Searcher got unknown retriever options {unknown}")
         self.index_dir = Path(index_dir)
         self._pointer_file = os.fspath(self.index_dir / CURRENT)
-        stamp = _pointer_stamp(self._pointer_file)  # (before the load: a CURRENT that moves during it reads as moved)
+        stamp = pointer_stamp(self._pointer_file)  # (before the load: a CURRENT that moves during it reads as moved)
         self.data = load_index(self.index_dir, verify=verify)
         #: the generation this searcher reads (its folder's name) — for as long as it lives: see :meth:`moved_on`
         self.generation = self.data.path.name
@@ -412,12 +391,15 @@ class Searcher:
 
         One ``stat`` per call; ``CURRENT`` is read only when the file changed (measured: ~3.5 µs a call, a
         warm BM25 search ~0.4 ms; tests/test_searcher_stale_s17.py holds it under 0.1 ms)."""
-        stamp = _pointer_stamp(self._pointer_file)
+        stamp = pointer_stamp(self._pointer_file)
         if stamp is None:
             return None
         seen, live = self._pointer
         if stamp != seen:
-            live = _pointer_name(self.index_dir)
+            try:  # (what CURRENT names, when it names a generation that is there)
+                live = current_generation(self.index_dir).name
+            except (LegalretError, OSError):
+                live = None
             self._pointer = (stamp, live)  # (one assignment: a server thread sees the old pair or the new one)
         if live is None or live == self.generation:
             return None

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Callable
 
 from legalret.errors import IndexError_, LegalretError
-from legalret.index.store import CURRENT, current_generation, no_index_message
+from legalret.index.store import CURRENT, current_generation, no_index_message, pointer_stamp
 
 log = logging.getLogger("legalret.serve")
 
@@ -45,15 +45,8 @@ RETRY_FAILED_S = 10.0
 
 
 def _stamp(index_dir: Path) -> tuple | None:
-    """What identifies the pointer file's version: (inode, size, mtime_ns); None when it is missing.
-
-    ``CURRENT`` is replaced with ``os.replace`` on every new generation, so the inode changes even when two
-    writes land within one mtime tick."""
-    try:
-        st = os.stat(index_dir / CURRENT)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
+    """The version of ``index_dir``'s ``CURRENT`` (:func:`~legalret.index.store.pointer_stamp`); None when missing."""
+    return pointer_stamp(index_dir / CURRENT)
 
 
 class NoGeneration(IndexError_):
