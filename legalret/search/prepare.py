@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from legalret.config import MAX_QUERY_CHARS, query_cut_note  # one query limit and cut notice for every interface
 from legalret.errors import LegalretError
@@ -112,6 +112,16 @@ def hangul_query(text: str, weight: Callable[[str], int] | None = None) -> tuple
     return read, [f"Hanja read in Hangul: {shown}" + (" …" if len(distinct) > SHOWN_HANJA else "")]
 
 
+#: How the notice of short law names read in full begins (the search, check_citation and article requests say it).
+SHORT_NAMES_READ = "short law names read in full"
+
+
+def short_names_notice(pairs: Iterable[tuple[str, str]]) -> str:
+    """The notice for short law names read as the laws they name: ``short law names read in full: 근기법 → 근로기준법``
+    (each pair once, in order)."""
+    return SHORT_NAMES_READ + ": " + ", ".join(f"{short} → {full}" for short, full in dict.fromkeys(pairs))
+
+
 class QueryPreparer:
     def __init__(self, tokenizer: Any, law_names: Any, vocabulary: Any = None, precedents: Any = None,
                  word_weight: Callable[[str], int] | None = None, decisions: Callable[[], Any] | None = None,
@@ -194,8 +204,7 @@ class QueryPreparer:
         text, pairs = written_out(text, self.law_names)
         if not pairs:
             return text, []
-        shown = ", ".join(f"{short} → {full}" for short, full in dict.fromkeys(pairs))
-        return text, [f"short law names read in full: {shown}"]
+        return text, [short_names_notice(pairs)]
 
     def tokens(self, text: str) -> list[str]:
         """The words BM25, the memories and the article profiles search for: the tokenizer's, without party

@@ -31,6 +31,7 @@ from legalret.errors import LegalretError
 from legalret.keys import article_url, decision_url, law_aliases
 from legalret.search.cases import named_decisions
 from legalret.search.citations import find_citations, reversed_item_range_notice, unresolved_citations
+from legalret.search.prepare import SHORT_NAMES_READ, short_names_notice
 from legalret.search.response import article_json, citation, request_error, search_response
 from legalret.search.results import (MAX_RANGE, Hit, cited_range, item_exists, item_number, mark_not_in_force,
                                      missing_part, paragraph_exists, range_size_notice, reversed_range_notice)
@@ -183,16 +184,14 @@ def short_names_read(searcher: Any, cites: list[Any], notices: list[str]) -> Non
             shorts.append(short)
     if not shorts:
         return
-    _, said = searcher.prepare.full_law_names(" ".join(shorts))  # (the search's own notice for these names)
-    if not said:
-        return
-    head, _, pairs = said[0].partition(": ")
-    have = next((i for i, n in enumerate(notices) if n.startswith(head + ": ")), None)
+    said = short_names_notice((short, searcher.law_names.resolve(short)) for short in shorts)
+    head = f"{SHORT_NAMES_READ}: "
+    have = next((i for i, n in enumerate(notices) if n.startswith(head)), None)
     if have is None:
-        notices.append(said[0])
+        notices.append(said)
         return
-    listed = notices[have].partition(": ")[2].split(", ")
-    more = [pair for pair in pairs.split(", ") if pair not in listed]
+    listed = notices[have][len(head):].split(", ")
+    more = [pair for pair in said[len(head):].split(", ") if pair not in listed]
     if more:
         notices[have] = ", ".join([notices[have], *more])
 
@@ -289,8 +288,8 @@ def cited_parts(searcher: Any, written: str, article: Any) -> dict[str, Any]:
     read, how = searcher.prepare.readable(text)
     # of how the key was read, the short name alone is said (the search's notice for a short name of the article's
     # law: a key names one article); a Hanja or mis-encoded key's reading stays unsaid, as before (the key shows it)
-    said = {note for a in law_aliases() if read_from(searcher, a, article.law)
-            for note in searcher.prepare.full_law_names(a)[1]}
+    said = {short_names_notice([(a, searcher.law_names.resolve(a))]) for a in law_aliases()
+            if read_from(searcher, a, article.law)}
     how = [note for note in how if note in said]
     checked: list[tuple[dict[str, Any], str | None]] = []  # (the fields, the part missing or None), per part named
     for c in find_citations(read, searcher.law_names):
