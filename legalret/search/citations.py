@@ -44,7 +44,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from legalret.corpus.manifest import add_command
-from legalret.keys import CONSTITUTION, LawNames, format_key, known_laws, law_aliases
+from legalret.keys import CONSTITUTION, LawNames, format_key, law_aliases, mirror_laws
 from legalret.text import compact, normalize
 
 # 조 must not start a money/count word: "1조원", "2조 달러" are not citations.
@@ -82,7 +82,8 @@ _BARE_FORM = (
 _BARE_NUMBER = re.compile(_BARE_FORM.replace("{circled}", f"|(?P<circled>[{_CIRCLED}])"))
 _BARE_NUMBER_PLAIN = re.compile(_BARE_FORM.replace("{circled}", ""))  # circled numbers not read as paragraphs
 _MORE_BARE = re.compile(r"\s*(?:,|·|ㆍ|및|와|과)\s*")  # between two bare numbers of one law: "민법 750, 751"
-_SAME_LAW = re.compile(r"(?:같은\s*법|동\s*법)(?:\s*시행령)?\s*$")
+# "같은 법 시행령 제3조" cites the decree of the law before it, not the law (민법 제3조 had been read for it)
+_SAME_LAW = re.compile(r"(?:같은\s*법|동\s*법)(?:\s*(?P<decree>시행령|시행규칙))?\s*$")
 # What may stand between two citations of the same law: separators and conjunctions, after the first one's title in
 # brackets ("민법 제103조(반사회질서의 법률행위), 제104조(불공정한 법률행위)").
 _CARRY = re.compile(r"^(?:\s*\([^()]{1,40}\))?[\s,·/및와과또는내지부터까지\-~ㆍ、]*$")
@@ -371,11 +372,10 @@ def _bare_citations(query: str, law_names: LawNames, circled: bool = False) -> l
         before = query[: m.start()]
         if not before[-1:].isspace() and not before[-1:].isalpha():
             continue  # "제3", "(3" …: not a law name directly before
-        law, start = _law_before(before, law_names)  # a name ending right before the number (spaces, quotes aside)
+        # a name ending right before the number (spaces, quotes aside), whole: not the end of a longer word (시민법750)
+        law, start = _law_before(before, law_names)
         if law is None:
             continue
-        if before[-1].isalpha() and start and before[start - 1].isalnum():
-            continue  # glued to a word that only ends with a law's name
         end = _bare_citation(query, m, law, start, out, circled)
         # "민법 750, 751": the numbers listed after it are the same law's (751 had been dropped)
         for more in iter(lambda: _MORE_BARE.match(query, end), None):
@@ -411,14 +411,17 @@ def _article_citations(query: str, law_names: LawNames, default_law: str | None,
     for m in article.finditer(query):
         segment = query[prev_end : m.start()]
         law, name_start = _law_before(segment, law_names)
+        same = _SAME_LAW.search(segment)
         if law is not None:
             start = prev_end + name_start
-        elif _SAME_LAW.search(segment) and prev_law:
-            law, start = prev_law, prev_end + _SAME_LAW.search(segment).start()
-        elif prev_law and out and (_CARRY.match(segment) or (len(segment) <= _CARRY_TEXT_CHARS
-                                                             and not _names_a_law(segment, law_names))):
+        elif same and prev_law and (law := _same_law(prev_law, same, law_names)) is not None:
+            start = prev_end + same.start()
+        elif prev_law and out and not same and (_CARRY.match(segment) or (
+                len(segment) <= _CARRY_TEXT_CHARS and not _names_a_law(segment, law_names)
+                and _mistyped_law_before(segment, law_names) is None)):
             law, start = prev_law, m.start()
-        elif default_law and not _unknown_law_before(segment):
+        elif default_law and not _unknown_law_before(segment) and (
+                _mistyped_law_before(segment, law_names) in (None, default_law)):  # (민볍 under --law 민법: 민법's)
             law, start = default_law, m.start()
         else:
             prev_end = m.end()
@@ -451,6 +454,24 @@ def _article_citations(query: str, law_names: LawNames, default_law: str | None,
         out += cites
         prev_law, prev_end = law, end
     return out
+
+
+def _same_law(prev_law: str, same: re.Match, law_names: LawNames) -> str | None:
+    """The law a :data:`_SAME_LAW` reference after a citation of ``prev_law`` names: that law (``같은 법``), or its
+    decree (``같은 법 시행령``) when this index holds it — else None, and the article is unresolved."""
+    return law_names.resolve(f"{prev_law} {same['decree']}") if same["decree"] else prev_law
+
+
+def _mistyped_law_before(segment: str, law_names: LawNames) -> str | None:
+    """The law the word right before an article (``segment``'s last) is a mistyped name of — a law this index holds
+    or another (:func:`suggested_laws`, :func:`legalret.keys.mirror_laws`: 형볍 → 형법, 상볍 → 상법) —, or None. Such an
+    article is not the law cited before it: "민법 제750조와 형볍 제250조" had been read as 민법 제250조 (exists: true) and
+    "상법 제1조 및 민볍 제2조" as 상법 제2조; nor the filter's (형볍 제250조 under ``--law 민법``).
+    :func:`unresolved_citations` says "did you mean", as for "형볍 제250조" alone."""
+    word = _LAST_WORD.search(_name_end(segment))
+    if word is None or word.group(1) in _NOT_LAW_WORDS:
+        return None
+    return next(iter(suggested_laws(word.group(1), law_names) or suggested_laws(word.group(1), mirror_laws())), None)
 
 
 def _names_a_law(text: str, law_names: LawNames) -> bool:
@@ -500,9 +521,13 @@ def _law_before(segment: str, law_names: LawNames) -> tuple[str | None, int]:
         law = law_names.resolve(candidate)
         if law:
             return law, first
-    # A name glued to the word before it ("질문:민법", "(민법"): longest known suffix of the last word.
+    # A name glued to what is before it ("질문:민법", "(민법", "(구민법"): longest known suffix of the last word that
+    # starts after a character no name goes on from. After a letter or a digit it is the end of another, longer name:
+    # 난민법 제2조 had been read as 민법 제2조, 국가배상법 and 손해배상법 as 상법 — exact citations at relevance 100.
     last_start, last = words[-1]
     for i in range(1, len(last) - 1):
+        if last[i - 1].isalnum():
+            continue
         law = law_names.resolve(last[i:].strip(_QUOTES))
         if law:
             return law, last_start + i
@@ -570,9 +595,10 @@ def cited_law_names(query: str) -> list[str]:
     names: list[str] = [law for law, _ in _bare_law_citations(query)]  # ("형법 250": 형법 제250조, as "민법 750" is)
     prev_end = 0
     for m in _ARTICLE_PLAIN.finditer(query) if "조" in query else ():
-        law = _LAW_WORD.search(_name_end(query[prev_end : m.start()]))
+        name_end = _name_end(query[prev_end : m.start()])
+        law = _LAW_WORD.search(name_end)
         if law:
-            names.append(law.group(1))
+            names.append(_whole_name(name_end, law.group(1))[0])
         prev_end = m.end()
     return list(dict.fromkeys(names))
 
@@ -585,43 +611,49 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
     if "조" not in query:
         return _absent_bare_citations(query, law_names)
     # every resolved span, repeats included: "민법 제750조의 요건과 민법 제750조의 효과" had called the second 민법 unknown
-    resolved = {(c.start, c.end) for c in _every_citation(query, law_names, default_law)}
-    ends = {end for _, end in resolved}
+    law_at = {c.end: c.law for c in _every_citation(query, law_names, default_law)}  # (where each resolved one ends)
     notes: list[str] = []
     prev_end = 0
+    prev_law: str | None = None  # the law of the article just before, when it resolved
     missing: tuple[str, str, str] | None = None  # (law as written, as named, the hint) of the article just before
     for m in _article_pattern(query, law_names).finditer(query):
-        if m.end() in ends:
-            prev_end, missing = m.end(), None
+        if m.end() in law_at:
+            prev_end, prev_law, missing = m.end(), law_at[m.end()], None
             continue
         segment = query[prev_end : m.start()]
         cited = m.group().strip()
         same = _SAME_LAW.search(segment)
         name_end = _name_end(segment)
         law = _LAW_WORD.search(name_end)
+        name = _whole_name(name_end, law.group(1))[0] if law else ""  # (개인정보 보호법, not 보호법)
         addenda = _ADDENDA.search(segment.rstrip())  # (its brackets are the 부칙's date: not stripped as quotes)
         if addenda:
             notes.append(f"'{addenda.group(1)} {cited}': the index holds no 부칙 (addenda) articles, only the law's own")
+        elif same and same["decree"] and prev_law:  # "민법 제750조, 같은 법 시행령 제3조": a decree this index lacks
+            decree = f"{prev_law} {same['decree']}"
+            notes.append(f"'{same.group().strip()} {cited}': {decree} is not in this index (add it with "
+                         f"`{add_command(decree, law_names.index_dir)}`)")
         elif same:
             notes.append(f"'{same.group().strip()} {cited}': no law is named before it in the query; write the law's name")
-        elif law and law_names.resolve(law.group(1)) is not None:
+        elif law and law_names.resolve(name) is not None:
             pass  # a law the index has, cited in a form not read here: saying "not in this index" would be false
-        elif law and law.group(1).replace(" ", "") in CONSTITUTION:
-            notes.append(f"'{law.group(1)} {cited}': the Constitution (대한민국헌법) is not in the statutes mirror, so no "
+        elif law and name.replace(" ", "") in CONSTITUTION:
+            notes.append(f"'{name} {cited}': the Constitution (대한민국헌법) is not in the statutes mirror, so no "
                          "index holds it")
         elif law or (missing and _CARRY.match(segment)):
             if law:  # (else "근로기준법 제23조 및 제27조": the law before it, not "'제27조' names no law")
-                missing = (law.group(1), *_absent_law(law.group(1), law_names))
+                missing = (name, *_absent_law(name, law_names))
             written, named, hint = missing
             notes.append(f"'{written} {cited}': {named} is not in this index ({hint})")
-            prev_end = m.end()
+            prev_end, prev_law = m.end(), None
             continue
         elif m["num"] and ("제" in cited or _paragraph(m) or m["branch"] or cited == query.strip()):
             # (a bare 'N조' is an article only as the whole query: in running text it may be money, 3조 원)
             word = _LAST_WORD.search(name_end)  # a law's name mistyped where it ends: 민볍 제750조
             close = suggested_laws(word.group(1), law_names) if word else []
-            # else a law this index lacks but with a registered short name (근로기준볍 on the 민법+상법 index)
-            elsewhere = suggested_laws(word.group(1), known_laws()) if word and not close else []
+            # else a law this index lacks (근로기준볍 on the 민법+상법 index; 형볍 — 형법 has no short name, and had been
+            # "'제250조' names no law")
+            elsewhere = suggested_laws(word.group(1), mirror_laws()) if word and not close else []
             if close:
                 notes.append(f"'{word.group(1)} {cited}': no law is named {word.group(1)} (did you mean {close[0]}?)")
             elif elsewhere:
@@ -630,7 +662,7 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
             else:  # the example as a citation is written ('750조' alone: '민법 제750조')
                 example = cited if "제" in cited or m["branch"] or _paragraph(m) else f"제{m['num']}조"
                 notes.append(f"'{cited}' names no law; write it as e.g. '{law_names.example()} {example}'")
-        prev_end, missing = m.end(), None
+        prev_end, prev_law, missing = m.end(), None, None
     notes += _absent_bare_citations(query, law_names)
     return list(dict.fromkeys(notes))  # a reference written four times is one notice
 
@@ -668,12 +700,25 @@ def _bare_law_citations(query: str) -> list[tuple[str, str]]:
     held by the index or not ("형법 250", "근기법 23 1항"; not "형법 3년", a count)."""
     out = []
     for m in _LAW_BEFORE_NUMBER.finditer(query):
-        law = m.group(1)
-        if law in _NOT_LAW_WORDS:
+        if m.group(1) in _NOT_LAW_WORDS:
             continue
-        first = next(iter(find_citations(query[m.start():], LawNames([law]))), None)
-        if first is not None and first.start == 0 and "조" not in first.raw:
+        law, start = _whole_name(query[: m.end()], m.group(1))  # (개인정보 보호법 39: not a law named 보호법)
+        first = next(iter(find_citations(query[start:], LawNames([law]))), None)
+        if first is not None and first.start == 0 and "조" not in first.raw[m.end() - start:]:  # (제조물 책임법 3)
             out.append((law, first.raw))
     return out
+
+
+def _whole_name(text: str, law: str) -> tuple[str, int]:
+    """The name of a law ``text`` ends with, whose last words :data:`_LAW_WORD` read as ``law``, and where it starts:
+    with the words before them when together they are the name of a law (:func:`legalret.keys.mirror_laws`), the
+    longest — 개인정보 보호법, 제조물 책임법, 자동차손해배상 보장법 are names with a space —, else ``law`` itself.
+    "개인정보 보호법 제39조" had been "보호법 is not in this index (add it with `… --law 보호법`)", which adds nothing."""
+    words = [(w.start(), w.group()) for w in re.finditer(r"\S+", text)]
+    for n in range(min(_MAX_NAME_WORDS, len(words)), len(law.split()), -1):
+        first = words[-n][0] + len(words[-n][1]) - len(words[-n][1].lstrip(_QUOTES))  # ("(개인정보 보호법")
+        if compact(mirror_laws().resolve(text[first:]) or "") == compact(text[first:]):  # (구 형법: 형법, the law read)
+            return " ".join(text[first:].split()), first
+    return law, len(text) - len(law)
 
 

@@ -88,12 +88,17 @@ def coverage_notes(tokens: Sequence[str], vocabulary: Container[str],
     "형법 제250조", and its pieces, 근기 and 법 of "근기법 23조") are not counted: a law the index lacks has its own
     notice, and "no article contains '형법'" beside it had read as a second finding, about the question's words.
     ``query``: the query as searched when ``text`` is not given (a query with a citation the index resolves is never
-    read as English: "민법 제750조 근로기준법 제23조" — its cited laws' names are left out all the same)."""
+    read as English: "민법 제750조 근로기준법 제23조" — its cited laws' names are left out all the same). A cited law the
+    index holds is a word that matched, though: the query is never "nothing matched" beside its exact citation ("민법
+    제750조, 상볍 제1조" had been, under hit 1, 민법 제750조 — the mistyped 상볍 has its own "did you mean")."""
+    cited_held: list[str] = []
     if query or text:
+        cited_held = [name for name in cited_law_names(query or text) if is_law and is_law(name)]
         tokens = without_cited_laws(tokens, query or text)
     if not tokens:
         return []  # no searchable words at all (or only a cited law's name): the searcher says so itself
     found, missing = coverage(tokens, vocabulary, is_law)
+    found = cited_held + found
     if text is not None and not is_korean(text) and any(ch.isalpha() for ch in text):
         # (begins with NOT_KOREAN, written out as the notice below is: tests/test_page_notices.py reads it; the words
         # no article contains are named as the other notice names them, which the page quotes)
