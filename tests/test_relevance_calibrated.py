@@ -22,7 +22,8 @@ import index_support as sup  # noqa: E402
 
 from legalret.search.coverage import NOT_KOREAN  # noqa: E402
 from legalret.search.ranker import Ranker  # noqa: E402
-from legalret.serve.wording import lawyer_view, relevance  # noqa: E402
+from legalret.search.relevance import relevance  # noqa: E402
+from legalret.serve.wording import lawyer_view  # noqa: E402
 
 QUERY = "유치권 점유 수리비"
 

@@ -19,7 +19,8 @@ import index_support as sup  # noqa: E402
 
 from legalret.keys import LawNames  # noqa: E402
 from legalret.search.citations import unresolved_citations  # noqa: E402
-from legalret.serve.wording import absent_law_guesses, lawyer_view  # noqa: E402
+from legalret.search.relevance import absent_law_guesses  # noqa: E402
+from legalret.serve.wording import lawyer_view  # noqa: E402
 
 CIVIL = LawNames(["민법", "상법"])
 

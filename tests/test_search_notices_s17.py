@@ -31,7 +31,8 @@ from legalret.cli import app
 from legalret.keys import LawNames, known_laws
 from legalret.search.citations import cited_law_names, suggested_laws, unresolved_citations
 from legalret.search.coverage import NOTHING_MATCHED, coverage_notes, filtered_notes
-from legalret.serve.wording import absent_law_guesses, lawyer_view
+from legalret.search.relevance import absent_law_guesses
+from legalret.serve.wording import lawyer_view
 
 runner = CliRunner()
 ENV = {"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "200"}

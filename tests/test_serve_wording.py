@@ -19,8 +19,8 @@ from legalret.serve.wording import (  # noqa: E402
     contributions,
     facts_excerpt,
     lawyer_view,
-    relevance,
 )
+from legalret.search.relevance import relevance  # noqa: E402
 
 # The data behind an explain line 'learned fusion: memory_score*memory_top +7.97, bm25_rr -1.20, dense_logrank
 # +0.55, parties +0.10; facts features +0.40 (facts_share +0.30, facts_rr +0.10)', as the response carries it.

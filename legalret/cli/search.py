@@ -222,13 +222,9 @@ def search_command(
         if ahead is not None:
             searcher.load(mode)  # the query encoder, while the other core starts Kiwi for the query's tokens
         results = searcher.search(query, k=k, mode=mode, laws=law, kinds=kind, explain=explain)
+        # each hit carries its relevance (0–100) from the searcher (legalret.search.relevance), as a server's answer
+        # does: a pipe and a terminal's resident server print the same JSON
         res = search_response(results, mode, notices=searcher.notices)
-        from legalret.serve.wording import lawyer_view
-
-        # each hit's relevance (0–100), as a server's answer carries it: the API's own function with the API's inputs
-        # (legalret.serve.app's search), so that a pipe and a terminal's resident server print the same JSON
-        res["hits"] = lawyer_view(res["hits"], learned=mode == "hybrid" and searcher.ranker is not None,
-                                  notices=res["notices"], terms=res.get("terms"))
     render(res["query"], res["mode"], [_strip_extras(h) for h in res["hits"]], res.get("notices", []),
            res.get("terms", []), as_json=as_json, explain=explain)
 

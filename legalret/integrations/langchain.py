@@ -175,12 +175,7 @@ def notices_to_report(answer: dict[str, Any], docs: list[Document]) -> list[str]
 
 def to_documents(answer: dict[str, Any]) -> list[Document]:
     """The hits of a ``/api/search`` answer as LangChain documents (see the module docstring)."""
-    hits = answer.get("hits", [])
-    if hits and not any("relevance" in hit for hit in hits):  # an in-process answer: the server's number, by its function
-        from legalret.serve.wording import answer_view
-
-        answer_view(answer)
-    docs = []
+    docs = []  # (each hit carries its relevance and probability: the searcher's, in process or behind a server)
     for rank, hit in enumerate(answer.get("hits", []), 1):
         metadata = {name: hit.get(name) for name in METADATA_FIELDS}
         metadata.update(rank=rank, deleted=bool(hit.get("deleted")), precedents=list(hit.get("precedents") or []),

@@ -11,8 +11,9 @@ Modules, in the order a query meets them: :mod:`~legalret.search.prepare` (text,
 :mod:`~legalret.search.citations`; filters — :mod:`~legalret.search.filters`), :mod:`~legalret.search.retrievers`
 (one module per retriever, and the registry), :mod:`~legalret.search.fusion` (convex and reciprocal-rank fusion
 over any named lists), :mod:`~legalret.search.ranker` (the learned re-ranker, features by name),
-:mod:`~legalret.search.explain`, :mod:`~legalret.search.results` / :mod:`~legalret.search.response` (what the
-API returns and the CLI prints); :mod:`~legalret.search.searcher` runs the stages.
+:mod:`~legalret.search.explain`, :mod:`~legalret.search.relevance` (each hit's 0–100 relevance, or None for a guess:
+one rule for every interface), :mod:`~legalret.search.results` / :mod:`~legalret.search.response` (what the API
+returns and the CLI prints); :mod:`~legalret.search.searcher` runs the stages.
 """
 
 from legalret.search.citations import QueryCitation, find_citations

@@ -7,6 +7,7 @@ Usage::
     results.keys, results.notices, results.terms       # terms: the query words to highlight in hit texts
     hit = results[0]; hit.key, hit.score, hit.ranks, hit.reasons, hit.precedents, hit.contributions
     hit.probability                                     # hybrid re-ranked: its softmax share over the candidates (0–1)
+    hit.relevance, hit.guess                            # 0–100 as every interface shows it; None: withheld (a guess)
     hit.to_dict(with_text=True)                         # what `legalret search --json` prints
 """
 
@@ -40,10 +41,19 @@ class Hit:
     # the day the hit's text takes effect when that is still to come (Article.takes_effect; set by the searcher)
     takes_effect: str | None = None
     # hybrid, when the learned re-ranker ranked the hit: its softmax share over every candidate it scored for the query
-    # (0–1; the model's probability that this article is the answer among them; what relevance shows). None otherwise
+    # (0–1; the model's probability that this article is the answer among them; what relevance shows). None otherwise,
+    # and for a guess
     probability: float | None = None
+    # 0–100 as every interface shows it, None when withheld or meaningless (legalret.search.relevance; set by the
+    # searcher, from the answer's hits and notices)
+    relevance: int | None = None
+    # only a nearest guess (the answer's notices say why): its relevance and probability are withheld
+    guess: bool = False
 
     def to_dict(self, *, with_text: bool = False) -> dict:
+        """The hit as ``legalret search --json``, ``/api/search``, MCP and LangChain give it (they add to it):
+        ``relevance`` always; ``probability`` when the re-ranker gave one, null when it is withheld (a guess); the
+        article's ``text`` with ``with_text``."""
         d = {
             "key": self.key,
             "score": round(float(self.score), 6),
@@ -60,8 +70,9 @@ class Hit:
             d["deleted"] = True
         if self.takes_effect:
             d["takes_effect"] = self.takes_effect
-        if self.probability is not None:
-            d["probability"] = round(float(self.probability), 6)
+        d["relevance"] = self.relevance
+        if self.probability is not None or self.guess:
+            d["probability"] = None if self.probability is None else round(float(self.probability), 6)
         if with_text:
             d["text"] = self.article.body_text()
         return d
@@ -165,7 +176,7 @@ def missing_article_notice(cite: QueryCitation, data: Any, lasts: dict[str, Arti
     """What the search says of a cited article of a law the index holds that the index lacks: the law is there, the
     article is not in its text — ``cited article 형법 제329조의2 is not in this index: 형법 as indexed has no such article
     (its last is 제372조)``. (It had said only "is not in this index", which a new user read as a gap in the index, as
-    of a law it lacks.) The line's start stays as it was: the page and :mod:`legalret.serve.wording` read it.
+    of a law it lacks.) The line's start stays as it was: the page and :mod:`legalret.search.relevance` read it.
     ``lasts``: each law's last article found so far (a query citing many invented articles scans the keys once a law).
     """
     written = f" ({cite.raw})" if cite.raw and cite.raw != cite.key else ""

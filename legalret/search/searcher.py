@@ -46,6 +46,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from legalret.articles import Article
+from legalret.config import MAX_K, k_error
 from legalret.errors import IndexError_, LegalretError
 from legalret.index.encoders import QueryEncoderSlot, load_query_encoder
 from legalret.index.store import CURRENT, current_generation, load_index, pointer_stamp
@@ -57,6 +58,7 @@ from legalret.search.filters import Filters
 from legalret.search.fusion import FusedItem, FusionSettings, convex_fusion, default_fusion, fuse, gated_weights, rrf_fusion
 from legalret.search.prepare import MAX_QUERY_CHARS, QueryPreparer
 from legalret.search.ranker import BaseRates, Ranker, candidate_features
+from legalret.search.relevance import rate
 from legalret.search.results import Hit, SearchResults, citation_hits, mark_not_in_force
 from legalret.search.retrievers import Generation, Query, Retriever, registered
 from legalret.text import highlight_terms, normalize
@@ -253,11 +255,22 @@ class Searcher:
     def search(self, query: str, k: int = 10, mode: str = "hybrid", laws: Iterable[str] | str | None = None,
                kinds: Iterable[str] | str | None = None, explain: bool = False, *, citations: bool = True,
                before: Any = None, exclude: Any = None) -> SearchResults:
-        """Top-``k`` hits for ``query``; exact citations in it come first (``citations=False`` turns that off).
+        """Top-``k`` hits for ``query``; exact citations in it come first (``citations=False`` turns that off). Each hit
+        carries its ``relevance`` (and a guess's ``probability`` None) by :mod:`legalret.search.relevance`, the rule
+        every interface shows.
+
+        ``k``: 1 to :data:`~legalret.config.MAX_K`, the limit of every interface, refused above it with their message
+        (:func:`~legalret.config.k_error`: "k must be between 1 and 100 (got 1000)") — hybrid had returned 100 hits
+        for ``k=1000`` without a word, the re-ranker reading no more candidates. A re-ranker that reads more (the
+        all-law one: 150) may be asked for all of them, as training and evaluation do (:meth:`search_batch` reads as
+        deep as it is asked).
 
         ``before`` (a date) and ``exclude`` (a 사건번호) restrict which precedents may vote in the memories:
         evaluation on a precedent's own holding passes its decision date and case number, so that nothing
         from its future or from the decision itself leaks into the ranking."""
+        most = max(MAX_K, self.ranker.depth if self.ranker is not None else 0)
+        if isinstance(k, Integral) and not isinstance(k, bool) and k > most:  # (what is no whole number: search_batch)
+            raise LegalretError(k_error(int(k)))
         return self.search_batch([query], k, mode, laws, kinds, explain, citations=citations, before=[before],
                                  exclude=[exclude])[0]
 
@@ -351,8 +364,14 @@ class Searcher:
         if explain:
             explain_hits(hits, q, [r for r in run if r.name in lists], note=weights_note(weights, gated),
                          learned=learned_lines)
-        mark_not_in_force(hits[:k], self.in_force_on(), q.notes)
-        return SearchResults(hits[:k], query=q.text, notices=q.notes, citations=cites, terms=highlight_terms(q.tokens))
+        hits = hits[:k]
+        mark_not_in_force(hits, self.in_force_on(), q.notes)
+        # (from the numbers as every interface prints them: to_dict's; the rule reads the answer's notices)
+        for hit, rating in zip(hits, rate([h.to_dict() for h in hits], learned=learned, notices=q.notes)):
+            hit.relevance, hit.guess = rating
+            if rating.guess:
+                hit.probability = None
+        return SearchResults(hits, query=q.text, notices=q.notes, citations=cites, terms=highlight_terms(q.tokens))
 
     def _rerank(self, query: str, fused: list[FusedItem], explained: int, votes: dict,
                 before: Any = None) -> tuple[list[FusedItem], dict[str, Learned], dict[str, float]]:

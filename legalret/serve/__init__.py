@@ -6,8 +6,8 @@
 ``server.run``         uvicorn on 127.0.0.1 by default; ``LEGALRET_TOKEN`` / ``--token`` for a bearer token;
                        ``workers=N``: N worker processes on one socket
 ``client``             what ``legalret search`` uses when ``LEGALRET_SERVER`` is set (stdlib only)
-``wording``            the answer in a lawyer's words: 0–100 relevance, Korean retriever names, the re-ranker's
-                       reasons per retriever, precedent facts from where they start
+``wording``            the answer in a lawyer's words: Korean retriever names, the re-ranker's reasons per
+                       retriever, precedent facts from where they start (the 0–100 relevance is the searcher's)
 ``statutes``           search / one article / citation check / laws as dicts: what MCP and LangChain call
 ``mcp_server``         ``legalret mcp``: the Model Context Protocol server for LLM agents (official ``mcp`` SDK)
 ``static/``            the page: index.html, app.css, app.js (plain HTML/CSS/JS, no CDN, works offline)

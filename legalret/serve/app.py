@@ -312,8 +312,24 @@ def validation_message(errors: list[dict[str, Any]], content_type: str | None = 
         return 'body: expected a JSON object such as {"q": "유치권", "k": 10}'
     if loc == ("body",) and first.get("type") == "missing":  # POST with no body (the query string is not read)
         return 'body: missing; POST /api/search takes a JSON object such as {"q": "유치권", "k": 10} (or use GET ?q=…)'
+    if loc == ("body", "q") and first.get("type") == "missing" and isinstance(first.get("input"), dict):
+        return missing_q_message(first["input"])
     where = ".".join(str(p) for p in loc[1:]) or "request"
     return f"{where}: {first.get('msg', 'invalid')}"
+
+
+def missing_q_message(body: dict[str, Any]) -> str:
+    """The 400 for a ``POST /api/search`` body without ``q``, naming the fields it has that the API does not read —
+    ``{"query": "유치권"}`` had been answered "q: Field required" alone, and a body's unknown fields are passed over
+    without a word: "q: Field required: the question goes in q; got query, which the API does not read (…)". A text
+    field is named first: it is the one that looks meant."""
+    unread = sorted((name for name in body if name not in SearchRequest.model_fields),
+                    key=lambda name: not (isinstance(body[name], str) and body[name].strip()))
+    if not unread:
+        return "q: Field required"
+    shown = ", ".join(name[:40] for name in unread[:5]) + (f" and {len(unread) - 5} more" if len(unread) > 5 else "")
+    return (f"q: Field required: the question goes in q; got {shown}, which the API does not read "
+            f"(its fields: {', '.join(SearchRequest.model_fields)})")
 
 
 def body_encoding_message(error: UnicodeDecodeError) -> str:
@@ -601,9 +617,9 @@ def _search(gen, q, k, law, kind, mode, explain, t0) -> dict[str, Any]:
     with gen.lock:
         results = s.search(q, k=k, mode=mode, laws=law, kinds=kind, explain=explain)
     body = search_response(results, mode, notices=s.notices, generation=gen.name)
-    # relevance 0–100, Korean retriever names, the re-ranker's reasons as bars (legalret.serve.wording)
-    body["hits"] = lawyer_view(body["hits"], learned=mode == "hybrid" and s.ranker is not None,
-                               notices=body.get("notices") or [], terms=body.get("terms"))
+    # Korean retriever names, the re-ranker's reasons as bars (legalret.serve.wording); each hit's relevance is the
+    # searcher's own (legalret.search.relevance), as every interface gives it
+    body["hits"] = lawyer_view(body["hits"])
     # from the text searched (cut at MAX_QUERY_CHARS): a case number past the cut had been listed as searched
     searched, _ = s.prepare.readable(q)
     body["decisions"] = [d for d in decisions_json(searched, s) if d["known"]]  # (an unknown one has its notice)

@@ -13,7 +13,8 @@ typed, documented input schema and a structured (JSON) result:
 =====================  ===============================================================================
 
 A bad input (empty query, ``k`` out of range, an unknown article) comes back as an MCP tool error
-(``isError: true``) whose text is one line; no traceback ever reaches the client. A request the protocol refuses (a
+(``isError: true``) whose text is one line, ``field: what is wrong`` (:class:`LegalretMCPServer`); no traceback ever
+reaches the client. A request the protocol refuses (a
 line that is not JSON-RPC, params that are not an object, a call before ``initialize``) gets a JSON-RPC error whose
 message says what was wrong, with the request's id whenever the line has one (:func:`read_line`,
 :class:`ParamsInOneLine`).
@@ -68,7 +69,7 @@ from legalret.search.searcher import MODES
 from legalret.serve.app import _version, k_or_default, names_or_list
 from legalret.serve.live import LiveSearcher, NoGeneration
 from legalret.serve.statutes import StatuteService
-from legalret.serve.wording import answer_view, facts_excerpt
+from legalret.serve.wording import facts_excerpt
 
 SERVER_NAME = "legalret"
 #: The ``initialize`` instructions; ``{laws}`` is what the served index holds (:func:`instructions`).
@@ -193,6 +194,10 @@ class StatuteHit(BaseModel):
         "may read low). In the other modes: the score as a share of the answer's best (the top hit 100; not comparable "
         "across modes). 100 for an exact citation. null for the nearest guesses: a question in English, one none of "
         "whose words the index has, or one only citing a law this index lacks"))
+    probability: float | None = Field(None, description=(
+        "0–1, hybrid mode only: the re-ranker's probability that this article is the answer among the candidates it "
+        "scored (relevance is 100 × it, rounded). null for an exact citation, in the other modes, and for the nearest "
+        "guesses (as relevance)"))
     rank: int = Field(description="1-based position in this answer")
     citation: str = Field(description="a citation to paste into a brief: 「민법」 제750조(불법행위의 내용)")
     url: str = Field(description="the article in force on law.go.kr (국가법령정보센터)")
@@ -296,10 +301,14 @@ class LawList(BaseModel):
 
 
 class LegalretMCPServer(MCPServer):
-    """:class:`MCPServer` whose argument errors are one line too: the SDK passes pydantic's multi-line
-    report (with a documentation URL) to the client; an agent reads ``k: Input should be less than or equal
-    to 100 (got 1000)`` instead. A request's malformed params, and a request before ``initialize``, say what was
-    wrong too (:class:`ParamsInOneLine`; the SDK answered both "Invalid request parameters" and nothing more)."""
+    """:class:`MCPServer` whose tool errors are one line in one form, ``field: what is wrong`` — the line the HTTP API
+    and the CLI give. The SDK passes pydantic's multi-line report (with a documentation URL) for a bad argument; an
+    agent reads ``k: Input should be less than or equal to 100 (got 1000)`` instead. And the SDK prefixes a tool's
+    own error with ``Error executing tool search_statutes: `` (its way of naming the tool that failed in a call that
+    ran others, which these tools never do): an empty query, an unknown law, a missing article had read so, a bad ``k``
+    or ``mode`` not — the prefix is dropped, the answer to a call names its tool already. A request's malformed
+    params, and a request before ``initialize``, say what was wrong too (:class:`ParamsInOneLine`; the SDK answered
+    both "Invalid request parameters" and nothing more)."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -324,6 +333,8 @@ class LegalretMCPServer(MCPServer):
         except ToolError as e:
             if isinstance(e.__cause__, ValidationError):
                 raise ToolError(validation_line(e.__cause__)) from e.__cause__
+            if isinstance(e.__cause__, ToolError):  # a tool's own line, under the SDK's "Error executing tool …: "
+                raise ToolError(str(e.__cause__)) from e.__cause__
             raise
 
     async def run_stdio_async(self) -> None:
@@ -648,9 +659,10 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
         """Find the Korean statute articles that govern a question or a set of facts, best first, with the
         earlier court decisions (사건번호, 선고일자, matched text) that cited each article for similar questions."""
         res = answer(service.search, query, k=k, law=law, kind=kind, mode=mode or "hybrid", explain=True)
-        answer_view(res)  # (the page's and the API's number: an agent weighing a hit reads what a lawyer would see)
+        # (relevance and probability: the searcher's, the page's and the API's numbers — an agent weighing a hit reads
+        # what a lawyer would see)
         hits = [StatuteHit(**{f: h.get(f) for f in ("key", "title", "law", "kind", "text", "score", "relevance",
-                                                    "citation", "url")},
+                                                    "probability", "citation", "url")},
                            rank=i, deleted=bool(h.get("deleted")), takes_effect=h.get("takes_effect"),
                            precedents=[precedent(p) for p in h.get("precedents", [])])
                 for i, h in enumerate(res["hits"], 1)]
