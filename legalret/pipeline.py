@@ -35,6 +35,11 @@ Usage::
     # a law spelled with other spacing ('형 법', '근로기준법시행령') is the law the index holds (or the batch's first
     # spelling): its articles are indexed under that name, said on stderr and in report.respelled
     pipeline.add(ingest(["형 법.md"]), "index/").respelled   # [{'law': '형 법', 'indexed_as': '형법', …}]
+
+    # a law renamed under its 법령ID (a held law's ID, another name) stops the add (LawRenamed) unless rename=True:
+    # the held law's articles are replaced, and citations of its old name find the new one's
+    pipeline.add(ingest(["주택임차인보호법.md"]), "index/", rename=True).renamed   # [{'from': '주택임대차보호법', …}]
+    pipeline.remove(["상법"], "index/").removed_keys   # a law removed whole: a new generation (rollback undoes it)
 """
 
 from __future__ import annotations
@@ -180,7 +185,9 @@ def add(
     articles the batch lacks, as ``legalret index add`` does — given the articles alone, 민법 제750조 had been removed
     when its JSON's 조문번호 was unreadable.
 
-    A law spelled with other spacing than a law the index holds is that law (:func:`same_law_spellings`)."""
+    A law spelled with other spacing than a law the index holds is that law (:func:`same_law_spellings`); a law with
+    the 법령ID of a held law of another name is that law renamed (``rename=True`` indexes it in its place; see
+    :func:`~legalret.index.build.add_to_index`)."""
     dropped = getattr(getattr(articles, "report", None), "dropped", None)
     if dropped and "incomplete" not in options:
         options["incomplete"] = frozenset(dropped)
@@ -199,6 +206,15 @@ def add(
     if memory.migrated is not None and report.wrote:
         shutil.rmtree(memory.migrated, ignore_errors=True)  # now inside the generation
     return report
+
+
+def remove(laws: Iterable[str], index_dir: str | Path, **options: Any) -> BuildReport:
+    """Remove the held ``laws`` whole: :func:`add` of no articles with ``remove_laws`` — the one writer, so it is a new
+    generation (``index rollback`` undoes it) and the memory's citations are re-resolved as an add's are (citations of
+    the removed articles stop voting; the items are kept, and vote again when the law is added back). The articles
+    removed are ``report.removed_keys``, the laws ``report.removed_laws``. A law the index does not hold, or every law
+    it holds, is refused (:class:`~legalret.errors.IndexError_`, nothing written). Other options go to :func:`add`."""
+    return add([], index_dir, remove_laws=tuple(laws), **options)
 
 
 def same_law_spellings(articles: Iterable[Article], held: Iterable[str] = ()) -> tuple[list[Article], list[dict]]:

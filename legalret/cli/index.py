@@ -1,4 +1,4 @@
-"""``legalret index build|add|rollback|export|info``.
+"""``legalret index build|add|remove|rollback|export|info``.
 
 Examples::
 
@@ -10,6 +10,8 @@ Examples::
     legalret index add --precedents new-decisions/ --index idx/     # new holdings join the precedent memory
     legalret index build civil-commercial --index idx/ --precedents precedent-kr.zip --facts precedent-facts.zip
     legalret index add --facts new-facts.jsonl --index idx/         # facts of decisions the memory holds
+    legalret index add 주택임차인보호법.md --rename --index idx/      # a held law (same 법령ID) under its new name
+    legalret index remove 상법 --index idx/                          # a law removed whole (a new generation)
     legalret index rollback --index idx/                            # the previous generation becomes live
     legalret index info --index idx/ --verify
     LEGALRET_HOME=~/other legalret index export --index idx/        # queries without torch under another home
@@ -477,6 +479,7 @@ def add_command(
     keep: Optional[int] = typer.Option(None, "--keep", min=1, help="Generations to keep for rollback (default 3)."),
     accept_uncertain: bool = typer.Option(False, "--accept-uncertain-repairs", help=_ACCEPT_HELP),
     reread: bool = typer.Option(True, "--reread-decisions/--no-reread-decisions", help=_REREAD_HELP),
+    rename: bool = typer.Option(False, "--rename", help="Index a law that has the 법령ID of a held law of another name in that law's place: its articles replaced, citations of the old name (the precedent memory's, a query's) read as the new one. Without it such a batch stops, nothing written (exit 1, as the removal guard's): a law renamed, or a wrong name in the file?"),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
 ) -> None:
     """Merge new/amended statutes and/or precedents: matched by key / case number, only changed text re-encoded;
@@ -504,7 +507,7 @@ def add_command(
             allow_removals=allow_removals, allow_older=allow_older, keep=keep, verbose=True, incomplete=loaded.incomplete,
             precedents=_load_precedents(precedents, tallies[0]) if precedents else None,
             facts=_load_facts(facts, tallies[1]) if facts else None, decision_sources=_decision_sources(precedents, facts),
-            reread_decisions=reread,
+            reread_decisions=reread, rename=rename,
         )
         _no_ctrl_c_in_teardown()
         skipped = _print_report(report, as_json, loaded, tallies=tallies)
@@ -560,6 +563,54 @@ def _note_kept_tokenizer(index: Path, asked: Any) -> None:
         console.print(f"[yellow]note:[/] the index keeps its own tokenizer settings, not the manifest's: "
                       f"{escape(', '.join(differ))}; a build into a new folder uses the manifest's", highlight=False,
                       soft_wrap=True)
+
+
+_REMOVE_EXIT_HELP = ("Exit status: 0 done; 1 an error, nothing written (as when every law of the index would be removed); "
+                     "2 a usage error (a law the index does not hold: the nearest names are offered).")
+
+
+@index_app.command("remove", epilog=_REMOVE_EXIT_HELP)
+def remove_command(
+    laws: List[str] = typer.Argument(..., help="Laws to remove whole, as `legalret index info` names them (any spacing)."),
+    index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory."),
+    keep: Optional[int] = typer.Option(None, "--keep", min=1, help="Generations to keep for rollback (default 3)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
+) -> None:
+    """Remove whole laws from the index: a new generation, as an add writes (`legalret index rollback` undoes it);
+    prints the articles removed, per law. The precedent memory's citations of them stop voting; its holdings are kept,
+    and vote again when the law is added back (`legalret index add`). Removing every law the index holds is refused."""
+    from legalret import pipeline
+
+    index = index or _default_index()
+    _check_index_path(index)
+    held = _held_laws_named(index, laws)
+    with _said_if_interrupted(index):
+        report = pipeline.remove(held, index, keep=keep, verbose=True)
+        _no_ctrl_c_in_teardown()
+        _print_report(report, as_json, LoadedArticles())
+
+
+def _held_laws_named(index: Path, laws: List[str]) -> List[str]:
+    """The held laws LAWS name (any spacing); one the index does not hold is a usage error with the nearest held names,
+    as an unknown --law filter's (a mistyped name had nothing to remove)."""
+    from typer._click.exceptions import UsageError
+
+    from legalret.index.store import read_manifest
+    from legalret.keys import LawNames
+    from legalret.search.citations import suggested_laws
+    from legalret.text import compact
+
+    names = LawNames(read_manifest(index).get("laws") or {})
+    out = []
+    for name in laws:
+        law = names.resolve(name)
+        if law is None or compact(law) != compact(name):  # (not 구민법 for 민법, nor an act's short name for its decree)
+            close = suggested_laws(name, names, n=3)
+            hint = (f"did you mean {', '.join(close)}?" if close else
+                    f"it holds {len(names)} laws; see `legalret index info --index {index}`")
+            raise UsageError(f"no law {name!r} in {index} ({hint}); nothing was removed")
+        out.append(law)
+    return list(dict.fromkeys(out))
 
 
 @index_app.command("rollback")
@@ -637,6 +688,9 @@ def _print_report(report, as_json: bool, loaded: LoadedArticles, notes: Optional
         d["files_skipped"] = skipped  # more than 0: the command exits 3
         # laws written with other spacing than the index's (or the batch's first) spelling, indexed under that one
         d["respelled"] = getattr(report, "respelled", None) or []
+        d["renamed"] = report.renamed  # held laws indexed under a new name (--rename): {"from", "to", "law_id"}
+        if report.removed_laws:  # (index remove: the articles removed, per law)
+            d["removed_laws"] = _removed_per_law(report)
         if notes is not None:  # (a build's: what it leaves out of the measured default, said on stderr too)
             d["notes"] = notes
         if skipped:  # (as a JSON error line says its exit: a script reading stdout alone sees the 3)
@@ -653,6 +707,8 @@ def _print_report(report, as_json: bool, loaded: LoadedArticles, notes: Optional
 
 
 def _print_summary(report) -> None:
+    from legalret.keys import law_of
+
     if not report.wrote:
         up_to_date = f" ({report.unchanged} articles already up to date)" if report.unchanged else ""
         console.print(f"[bold]{escape(str(report.index_dir))}[/] ({report.generation}): unchanged — nothing new"
@@ -673,21 +729,37 @@ def _print_summary(report) -> None:
                                            "of each kept)" if report.duplicates else ""),
         highlight=False, soft_wrap=True,
     )
+    for r in report.renamed:  # (the old name's articles are in "removed", the new name's in "added")
+        console.print(f"renamed: {escape(r['from'])} → {escape(r['to'])} (법령ID {escape(r['law_id'])}): indexed in its "
+                      f"place; citations of {escape(r['from'])} read as {escape(r['to'])}", highlight=False, soft_wrap=True)
     if keys:  # which articles (the counts alone had left a reviewer to diff the index: `removed 5`, but which?)
         text = keys["changed_text_keys"]
         in_text = set(text)
+        whole = _removed_per_law(report)  # (index remove: a line per law)
         named = [("added", keys["added_keys"]),
                  ("changed in text" if dates_only else "changed", text if dates_only else keys["changed_keys"]),
                  ("changed in dates only", [k for k in keys["changed_keys"] if k not in in_text] if dates_only else []),
-                 ("removed", keys["removed_keys"])]
+                 *((f"removed {law} ({len(listed)} articles)", listed) for law, listed in whole.items()),
+                 ("removed", [k for k in keys["removed_keys"] if law_of(k) not in whole])]
         for what, listed in named:
             if listed:
-                console.print(f"{what}: {escape(_key_list(listed))}", highlight=False, soft_wrap=True)
+                console.print(f"{escape(what)}: {escape(_key_list(listed))}", highlight=False, soft_wrap=True)
     console.print(f"tokenized {report.tokenized}, encoded {report.encoded}"
                   + (f" ({report.vectors_cached} vectors from the vector cache)" if report.vectors_cached else ""), highlight=False)
     if report.memory:
         _print_memory(report.memory)
     console.print("stages (wall / cpu): " + ", ".join(f"{k} {v:.1f}s/{report.cpu_timings.get(k, 0):.1f}s" for k, v in report.timings.items()), highlight=False)
+
+
+def _removed_per_law(report) -> dict:
+    """Law → the keys of its articles removed, for each law removed whole (``report.removed_laws``: ``index remove``)."""
+    from legalret.keys import law_of
+
+    whole = {law: [] for law in report.removed_laws}
+    for key in report.removed_keys or []:
+        if law_of(key) in whole:
+            whole[law_of(key)].append(key)
+    return whole
 
 
 def _changed_articles(report) -> dict:
@@ -850,6 +922,12 @@ def info_command(
     laws = list(manifest["laws"].items())
     shown = ", ".join(f"{name} ({info['articles']})" for name, info in laws[:20])
     out.print(f"laws: {shown}" + (f", … {len(laws) - 20} more" if len(laws) > 20 else ""), highlight=False)
+    from legalret.index.store import law_renames
+
+    renames = law_renames(manifest)
+    if renames:  # (index add --rename): what citations of the old names find
+        out.print("renamed: " + ", ".join(f"{old} → {new}" for old, new in renames.items())
+                  + "; citations of the old name read as the new one", highlight=False)
     from datetime import date
 
     today = date.today().isoformat()

@@ -25,7 +25,12 @@ articles into an existing index:
   nothing;
 * a law whose text in the batch is older than the indexed one (its latest 시행일자 earlier: law.go.kr's 2025 민법
   added to an index of the 2026 mirror) stops with :class:`IndexError_` unless ``allow_older=True`` — it had
-  replaced the newer text and removed 민법 제1004조의2 without a word.
+  replaced the newer text and removed 민법 제1004조의2 without a word;
+* a law with the 법령ID of a held law of another name (renamed) stops with :class:`LawRenamed` unless
+  ``rename=True``, which indexes it in the held law's place and records the old name
+  (:data:`~legalret.index.store.RENAMED`); ``remove_laws`` removes held laws whole (``index remove``);
+* an article whose text changes to that of a version not yet in force, with no amendment note of that version, is
+  stored so that a search says it is not yet in force (:func:`_not_yet_in_force`).
 
 Both write a new generation and swap it in atomically under the index lock (:mod:`legalret.index.store`).
 ``parts`` (a callback) adds :class:`~legalret.index.store.GenerationPart` s — the precedent memory — to the
@@ -67,9 +72,11 @@ from legalret.index.article_store import ArticleStore, Entry, StoredArticle, as_
 from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
 from legalret.index.dense import DenseIndex, EmbeddingCache, VectorSpill, encode_with_cache, text_hash
 from legalret.index.store import (
+    RENAMED,
     IndexData,
     IndexLock,
     current_generation,
+    law_renames,
     load_index,
     write_generation,
 )
@@ -77,7 +84,7 @@ from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings
 from legalret.index.vector_cache import VectorCache, encoder_fingerprint, recorded_fingerprint, same_vectors
 from legalret.keys import parse_key
 from legalret.progress import console, track
-from legalret.text import normalize
+from legalret.text import amendment_dates, compact, normalize
 # moved to legalret.index.encoders (the query side loads them without this build module); kept importable here
 from legalret.index.encoders import (  # noqa: F401
     NO_ENCODER,  # ``model=`` value for an index without dense vectors (BM25 only)
@@ -110,6 +117,9 @@ class PartsContext:
     articles_changed: bool
     encoder: Callable[[], Any]
     tokenizer: TokenizerSettings
+    #: old name → new name of the laws ``index add --rename`` renamed (:func:`~legalret.index.store.law_renames`):
+    #: citations of the old name resolve to the new name's articles
+    aliases: Mapping[str, str] = field(default_factory=dict)
 
 
 #: ``parts(context) -> {name: GenerationPart}``, or None to keep the previous generation's parts as they are
@@ -144,6 +154,9 @@ class BuildReport:
     # laws of the batch spelled with other spacing than the index's (or the batch's first) spelling, indexed under it
     # (legalret.pipeline.same_law_spellings: {"law", "source", "indexed_as", "held"})
     respelled: list[dict] = field(default_factory=list)
+    # held laws indexed under the name a batch law with their 법령ID has (``rename=True``): {"from", "to", "law_id"}
+    renamed: list[dict] = field(default_factory=list)
+    removed_laws: list[str] = field(default_factory=list)  # laws removed whole (``remove_laws``: ``index remove``)
     wrote: bool = True  # False: nothing changed, no generation written
     timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
     cpu_timings: dict[str, float] = field(default_factory=dict)  # CPU seconds (all threads) per stage
@@ -263,12 +276,25 @@ def add_to_index(
     keep: int | None = None,
     verbose: bool = False,
     incomplete: Collection[str] = (),
+    rename: bool = False,
+    remove_laws: Collection[str] = (),
 ) -> BuildReport:
     """Merge new / amended ``articles`` into the index at ``index_dir`` (see module docstring).
 
     ``incomplete``: laws the batch does not hold whole — their files had articles that could not be read
     (:attr:`~legalret.ingest.sources.IngestReport.dropped`) —, whose articles missing from the batch are kept as with
     ``remove_missing=False``: an unreadable article is not a repealed one.
+
+    A batch law with the 법령ID of a held law of another name (compared as :func:`~legalret.text.compact` makes names;
+    the held law not in the batch) is that law renamed: it had become a second law, each article held twice under two
+    names. The add stops with :class:`LawRenamed` (nothing written) unless ``rename``: then the held law's articles are
+    removed and the new name's added (``report.renamed``), and the old name is recorded in the manifest
+    (:data:`~legalret.index.store.RENAMED`), so that citations of it — the precedent memory's, a query's — find the new
+    name's articles.
+
+    ``remove_laws``: held laws removed whole (``index remove``), in the same new generation as an add: rollback
+    undoes it, the memory's citations are re-resolved (its items kept: they vote again when the law comes back).
+    Removing every law of the index is refused.
 
     The index's own encoder is used; ``model`` / ``adapter``, when given, must match it (else
     :class:`IndexError_`: rebuild with ``index build`` to change encoders). The previous generation is
@@ -286,7 +312,20 @@ def add_to_index(
             previous = load_index(index_dir, verify="stamp")
         info = previous.manifest.get("encoder")
         check_requested_encoder(info, model, adapter, encoder, where=index_dir)  # before the long stages, one line
-        merged, changes, removed_by_law, keys = _merge(previous.articles, incoming, remove_missing, frozenset(incomplete))
+        drop = _laws_to_drop(remove_laws, incoming, previous)
+        report.removed_laws = list(drop)
+        renamed = _renamed_laws(incoming, previous)
+        if renamed:
+            _check_rename(renamed, rename, remove_missing, frozenset(incomplete), previous)
+            drop.update((r["from"], r["to"]) for r in renamed)
+            report.renamed = [{k: r[k] for k in ("from", "to", "law_id")} for r in renamed]
+        merged, changes, removed_by_law, keys = _merge(previous.articles, incoming, remove_missing, frozenset(incomplete),
+                                                       drop)
+        if drop and not any(not e.deleted for e in merged):
+            raise IndexError_(f"{previous.path.parent}: this would remove every law of the index "
+                              f"({', '.join(previous.manifest.get('laws', {}))}); nothing was written — an index holds "
+                              "at least one law: build a new one with `legalret index build` instead")
+        aliases = _renames_after(previous.manifest.get(RENAMED) or {}, renamed)
         report.added, report.changed, report.removed, report.unchanged = changes
         report.added_keys, report.changed_keys, report.changed_text_keys, report.removed_keys = keys
         if not allow_older and remove_missing:  # (a partial batch's latest date says nothing of its version)
@@ -314,8 +353,10 @@ def add_to_index(
         settings = TokenizerSettings.from_dict(previous.manifest["tokenizer"])
         new_parts = None
         if parts is not None:
+            held = {e.law for e in merged}
             with stages("memory"):
-                new_parts = parts(PartsContext(merged, previous, articles_changed, encoder_now, settings))
+                new_parts = parts(PartsContext(merged, previous, articles_changed, encoder_now, settings,
+                                               law_renames({"laws": dict.fromkeys(held), RENAMED: aliases})))
         if not articles_changed and not new_parts:
             report.wrote = False
             report.generation = previous.path.name
@@ -332,6 +373,8 @@ def add_to_index(
             data, manifest = _carry(previous, report)
         manifest["fusion"] = previous.manifest.get("fusion", {})
         manifest["encoder"] = info
+        if aliases:
+            manifest[RENAMED] = aliases
         all_parts = {name: _CopiedPart(previous.path / name, previous.manifest.get(name) or {}) for name in previous.parts}
         all_parts.update(new_parts or {})
         _write(index_dir, data, manifest, report, stages, build=previous.manifest.get("build"), parts=all_parts, keep=keep)
@@ -354,11 +397,91 @@ class _CopiedPart:
 
 def _carry(previous: IndexData, report: BuildReport) -> tuple[IndexData, dict]:
     articles = previous.articles.refs() if isinstance(previous.articles, ArticleStore) else list(previous.articles)
-    manifest = {k: previous.manifest[k] for k in ("tokenizer", "bm25", "counts", "laws") if k in previous.manifest}
+    manifest = {k: previous.manifest[k] for k in ("tokenizer", "bm25", "counts", "laws", RENAMED) if k in previous.manifest}
     manifest["created"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     report.articles, report.searchable, report.laws = len(articles), len(previous.rows), len(manifest.get("laws", {}))
     data = IndexData(manifest, articles, previous.rows, previous.row_hashes, previous.tokens, previous.bm25, previous.dense)
     return data, manifest
+
+
+class LawRenamed(IndexError_):
+    """A batch law has the 법령ID of a held law of another name, and the add was not told to rename it (``index add``
+    exits 1, nothing written, as the removal guard's stop: the command lacks ``--rename``, or the file a name)."""
+
+
+def _renamed_laws(incoming: "OrderedDict[str, Article]", previous: IndexData) -> list[dict]:
+    """The batch laws that are held laws renamed: ``{"from", "to", "law_id", "source"}`` for each batch law whose
+    법령ID (non-empty) is that of a held law of another name (compared as :func:`~legalret.text.compact` makes
+    them: another spacing is the same name, which :func:`legalret.pipeline.same_law_spellings` has dealt with) that
+    the batch does not hold itself — a batch of both is two laws sharing an ID, each indexed as it is named. Each held
+    law is renamed once (by the batch's first law of its ID)."""
+    in_batch = {compact(a.law) for a in incoming.values()}
+    by_id: dict[str, str] = {}
+    for name, info in (previous.manifest.get("laws") or {}).items():
+        if (info or {}).get("law_id") and compact(name) not in in_batch:
+            by_id.setdefault(info["law_id"], name)
+    out: list[dict] = []
+    seen: set[str] = set()
+    for art in incoming.values():
+        if art.law in seen or not art.law_id:
+            continue
+        seen.add(art.law)
+        held = by_id.pop(art.law_id, None)
+        if held is not None:
+            out.append({"from": held, "to": art.law, "law_id": art.law_id, "source": art.source})
+    return out
+
+
+def _check_rename(renamed: list[dict], rename: bool, remove_missing: bool, incomplete: frozenset[str],
+                  previous: IndexData) -> None:
+    """One-line error for a renamed law (:func:`_renamed_laws`) unless ``rename`` — the choices named: index it in
+    the held law's place, or correct the file (a wrong name in it) — and, with ``rename``, when the batch does not hold
+    the law whole (``--keep-missing``, or unreadable articles): a renamed law replaces the held one whole, and the
+    held articles the batch lacks would go with it."""
+    if not rename:
+        r = renamed[0]
+        raise LawRenamed(
+            f"{r['source'] or previous.path.parent}: {r['to']} has the 법령ID {r['law_id']} of {r['from']}, a law this "
+            f"index holds (renamed?); nothing was written — pass --rename to index {r['to']} in {r['from']}'s place "
+            f"(citations of {r['from']} then find {r['to']}), or correct the law's name in the file")
+    for r in renamed:
+        if not remove_missing or r["to"] in incomplete:
+            raise IndexError_(
+                f"{previous.path.parent}: {r['to']} would replace {r['from']} whole, but this batch does not hold it "
+                f"whole ({'--keep-missing' if not remove_missing else 'articles that could not be read'}): the "
+                f"articles of {r['from']} it lacks would be lost; nothing was written — give the whole law")
+
+
+def _renames_after(recorded: Mapping[str, str], renamed: list[dict]) -> dict[str, str]:
+    """The manifest's :data:`~legalret.index.store.RENAMED` after this add's renames: each old name → its new name; a
+    name renamed before into this add's old name follows it (A → B, then B → C: A reads as C), and a new name that
+    was an old one before is a law again, no longer read as another."""
+    aliases = dict(recorded)
+    for r in renamed:
+        old, new = r["from"], r["to"]
+        aliases = {a: (new if t == old else t) for a, t in aliases.items() if compact(a) != compact(new)}
+        aliases[old] = new
+    return aliases
+
+
+def _laws_to_drop(remove_laws: Collection[str], incoming: "OrderedDict[str, Article]",
+                  previous: IndexData) -> dict[str, str | None]:
+    """The held laws ``remove_laws`` names (as the index spells them; any spacing), each → None (removed, nothing in
+    its place): :func:`_merge`'s ``drop``. A name the index does not hold, or a law the batch also gives, is an
+    error (nothing written)."""
+    held = {compact(name): name for name in previous.manifest.get("laws") or {}}
+    drop: dict[str, str | None] = {}
+    for given in remove_laws:
+        law = held.get(compact(given))
+        if law is None:
+            raise IndexError_(f"{previous.path.parent}: no law {given!r} in this index (`legalret index info` lists "
+                              "its laws); nothing was written")
+        drop[law] = None
+    both = sorted({a.law for a in incoming.values()} & set(drop))
+    if both:
+        raise IndexError_(f"{previous.path.parent}: {', '.join(both)} is both in the batch and to be removed; "
+                          "nothing was written")
+    return drop
 
 
 def _check_removals(removed_by_law: dict[str, tuple[int, int]], previous: IndexData) -> None:
@@ -499,14 +622,20 @@ def _dedupe(articles: Iterable[Article]) -> tuple["OrderedDict[str, Article]", l
 
 def _merge(
     old: Sequence[Article], incoming: "OrderedDict[str, Article]", remove_missing: bool,
-    incomplete: Collection[str] = frozenset(),
+    incomplete: Collection[str] = frozenset(), drop: Mapping[str, str | None] | None = None,
 ) -> tuple[list[Entry], tuple[int, int, int, int], dict[str, tuple[int, int]], tuple[list[str], ...]]:
     """New entry list (laws in their old order, new laws appended), (added, changed, removed, unchanged),
     per law that loses articles (removed, articles it had), and the keys added, changed, changed in more than their
-    dates (:func:`_change`) and removed. The laws in ``incomplete`` lose none.
+    dates (:func:`_change`) and removed. The laws in ``incomplete`` lose none. The held laws of ``drop`` lose every
+    article, on purpose (removed, not in the per-law count the removal guards read); a law's value names the batch
+    law that takes its place in the order (a rename), or is None.
 
     Articles of laws the batch does not touch stay references into the previous store (never parsed);
-    only the old articles of the laws in the batch are parsed, to compare them with the new text."""
+    only the old articles of the laws in the batch are parsed, to compare them with the new text.
+
+    An article whose text changes to that of a version not yet in force is marked as such
+    (:func:`_not_yet_in_force`)."""
+    drop = drop or {}
     old_entries: list[Entry] = old.refs() if isinstance(old, ArticleStore) else list(old)
     new_by_law: OrderedDict[str, list[Article]] = OrderedDict()
     for art in incoming.values():
@@ -522,8 +651,16 @@ def _merge(
     removed_keys: list[str] = []
     removed_by_law: dict[str, tuple[int, int]] = {}
     out: list[Entry] = []
-    for law in list(old_by_law) + [law for law in new_by_law if law not in old_by_law]:
+    in_place = {new: old for old, new in drop.items() if new is not None and new not in old_by_law}
+    today = _today()
+    for law in list(old_by_law) + [law for law in new_by_law if law not in old_by_law and law not in in_place]:
         olds = {e.key: e for e in old_by_law.get(law, [])}
+        if law in drop:
+            removed_keys.extend(olds)
+            removed += len(olds)
+            if drop[law] not in in_place:
+                continue
+            law, olds = drop[law], {}  # (a renamed law: its new name's articles where it was)
         news = new_by_law.get(law)
         if news is None:  # law not in this batch: untouched
             out.extend(olds.values())
@@ -531,6 +668,8 @@ def _merge(
         new_keys = {a.key for a in news}
         for art in news:
             prev = olds.get(art.key)
+            if prev is not None and _not_yet_in_force(prev, art, today):
+                art.promulgated = None
             change = _change(prev, art) if prev is not None else "added"
             if change == "added":
                 added += 1
@@ -555,6 +694,34 @@ def _merge(
             out.extend(by_key.pop(key, e) for key, e in olds.items())
             out.extend(by_key.values())
     return out, (added, changed, removed, unchanged), removed_by_law, (added_keys, changed_keys, text_keys, removed_keys)
+
+
+def _today() -> str:
+    """Today, ISO: what "not yet in force" is measured from."""
+    import datetime
+
+    return datetime.date.today().isoformat()
+
+
+def _not_yet_in_force(prev: Entry, art: Article, today: str) -> bool:
+    """Whether ``art`` is to be stored without its version's 공포일자 (``promulgated=None``), so that
+    :meth:`~legalret.articles.Article.takes_effect` names the version's 시행일자 for it ("until then the text in force
+    may differ"): its version takes effect after ``today``, its notes do not carry that version's 공포일자, and its
+    text differs from the indexed one — or is the indexed one, stored so by an earlier add.
+
+    ``takes_effect`` reads an article of a future version whose notes lack the version's date as one that version did
+    not write: the text in force today. That holds for a mirror file, read whole, where the version's amendments carry
+    their notes; but an add *compares* texts, and one that changed here was written by this version whatever its
+    notes say (an edited file, a note the source left out): 주택임대차보호법 제4조 changed 2년 → 3년 in a version in
+    force from 2027-07-01, no ‹개정› note — "changed in text", and a search gave it as in force, no notice."""
+    if not art.effective_date or art.effective_date <= today or not art.promulgated:
+        return False
+    if art.promulgated in amendment_dates(art.body_text()):
+        return False  # its notes say this version wrote it: takes_effect tells already
+    before = as_article(prev)
+    if before.promulgated is None and (before.effective_date or "") > today:
+        return True  # stored so by an earlier add: a re-add of the same file keeps it so (not "changed in dates")
+    return _change(before, art) == "text"
 
 
 #: What a new 시행일자 alone changes in an article (the mirror dates every article of a law with the version's date):

@@ -256,6 +256,20 @@ def read_manifest(index_dir: str | Path, gen: Path | None = None) -> dict:
     return manifest
 
 
+#: The manifest's record of the laws ``index add --rename`` indexed under a new name: old name → the name now.
+RENAMED = "renamed"
+
+
+def law_renames(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """Old name → the held law's name now, for each law ``index add --rename`` renamed (the manifest's
+    :data:`RENAMED`), as far as it applies to this generation: a name held again as a law of its own is that law, and
+    a law no longer held (``index remove``) is no name to read another as. What the precedent memory's citations of
+    the old name (a holding's 주택임대차보호법 제3조) and a query's resolve to: the new name's articles — a renamed law
+    had dropped every citation of it, and its holdings had stopped voting."""
+    laws = manifest.get("laws") or {}
+    return {old: new for old, new in (manifest.get(RENAMED) or {}).items() if new in laws and old not in laws}
+
+
 def _file_state(path: Path) -> list[int]:
     st = path.stat()
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]

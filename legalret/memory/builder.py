@@ -30,6 +30,7 @@ import numpy as np
 
 from legalret.errors import IndexError_, SourceError
 from legalret.index.bm25 import TokenStore
+from legalret.keys import law_of
 from legalret.memory.format import ITEMS, META, MemoryItem, as_date
 from legalret.memory.store import PrecedentMemory
 from legalret.precedents.citations import citation_dict
@@ -308,7 +309,11 @@ def reresolve(memory: PrecedentMemory, catalog: Any) -> dict[str, int]:
     citing nothing live keeps its row and simply does not vote (``allowed_mask`` leaves it out) until
     an article it cites comes back — re-adding an article restores exactly the votes it had. Tokens, BM25
     matrix and vectors are untouched (the rows do not change). Returns ``{"items", "changed",
-    "silent_items", "removed_citations", "added_citations"}``; ``silent_items`` cite nothing live now."""
+    "silent_items", "removed_citations", "added_citations"}``; ``silent_items`` cite nothing live now.
+
+    A law renamed since (``index add --rename``: the catalog reads its old name as the new one) keeps its holdings'
+    votes, on the new name's articles: parsed citations resolve through the catalog's names, and the keys of a record
+    read with keys only are read the same way (:func:`_as_named_now`)."""
     from legalret.precedents.citations import Citation, predates_numbering, resolve
 
     new_items: list[MemoryItem] = []
@@ -320,7 +325,7 @@ def reresolve(memory: PrecedentMemory, catalog: Any) -> dict[str, int]:
             cited = []
         else:
             read_with = item.cited or item.keys
-            keys = [k for k in read_with if k in catalog]
+            keys = list(dict.fromkeys(k for k in (_as_named_now(k, catalog) for k in read_with) if k in catalog))
             cited = list(read_with) if keys != read_with else []
         keys = [k for k in keys if not predates_numbering(k, item.decided)]  # 의용민법 / 구 상법 numbers
         if keys != item.keys or cited != item.cited:
@@ -337,6 +342,14 @@ def reresolve(memory: PrecedentMemory, catalog: Any) -> dict[str, int]:
     if changed:
         memory.replace_keys(new_items)
     return counts
+
+
+def _as_named_now(key: str, catalog: Any) -> str:
+    """``key`` with its law as the catalog names it now (a renamed law's old name: its new one); a law the catalog
+    does not know, or names as the key does, leaves the key as it is."""
+    law = law_of(key)
+    now = catalog.law_names.resolve(law)
+    return key if now is None or now == law else now + key[len(law):]
 
 
 def migrate_legacy(directory: str | os.PathLike, tokenizer=None) -> PrecedentMemory:

@@ -88,7 +88,7 @@ class MemoryBuild:
         self.encoder = ctx.encoder()
         if self.precedents is None:
             return None
-        catalog = ArticleCatalog.from_articles(ctx.entries)
+        catalog = ArticleCatalog.from_articles(ctx.entries, aliases=ctx.aliases)
         ahead = self._ahead.result() if self._ahead is not None else None
         items, errors, facts_items, facts_report = ahead if ahead is not None else self._read(catalog, track)
         tokenizer = KiwiTokenizer(ctx.tokenizer)
@@ -322,20 +322,25 @@ class MemoryUpdate:
                                     "or give --precedents too): the facts are joined with the decisions' citations")
             return None  # nothing to keep consistent
         laws = live_laws(ctx)
+        renamed = memory is not None and read_as_renamed(memory.sources, ctx.aliases)
         unread = None
         if memory is not None and self.precedents is None and self.facts is None:
             unread = self._plan_reread(memory, ctx, laws)
-        catalog = ArticleCatalog.from_articles(ctx.entries)
+        # the old names of renamed laws (index add --rename) resolve to the new names' articles: their holdings vote
+        catalog = ArticleCatalog.from_articles(ctx.entries, aliases=ctx.aliases)
         out: dict[str, PrecedentMemory] = {}
         memory = self._update_holdings(memory, ctx, catalog, tokenizer, out)
         if unread is not None and memory is not None:  # (counted once re-resolved: the holdings citing them now)
             self._note_unread_laws(memory, *unread)
         self._update_facts(facts_memory, memory, ctx, catalog, tokenizer, out)
         # decisions given are recorded even when none was new (an index from before the record learns its archives),
-        # when they held a decision at all (a folder of malformed files is no archive); otherwise an add that changed
-        # nothing records nothing: "unchanged", no generation written
-        recording = bool(out) or (self.sources is not None and bool(self.sources.precedents) and self.decisions_read > 0)
-        if memory is not None and recording and self._record_sources(memory, laws):
+        # when they held a decision at all (a folder of malformed files is no archive), and so are archives read again
+        # that held no decision citing the law (a made-up or renamed law: it had stayed "not read for", and each add
+        # read the archives again for it); otherwise an add that changed nothing records nothing: "unchanged", no
+        # generation written
+        recording = (bool(out) or self.rereading is not None
+                     or (self.sources is not None and bool(self.sources.precedents) and self.decisions_read > 0))
+        if memory is not None and ((recording and self._record_sources(memory, laws)) or renamed):
             out[MEMORY_PART] = memory
         return out or None
 
@@ -515,6 +520,23 @@ def note_withdrawn(cases: list[str], shown: int = 10) -> None:
         console.print(f"[yellow]withdrawn:[/] {len(cases)} decision(s) whose new record cites no article of this index "
                       f"(or cites its law by numbers older than its current text) no longer vote: "
                       f"{', '.join(cases[:shown])}{more}", highlight=False, soft_wrap=True)
+
+
+def read_as_renamed(records: Sequence[Any], aliases: dict[str, str]) -> bool:
+    """Count each recorded decision archive read for a renamed law's old name (``aliases``: old → new, ``index add
+    --rename``) as read for its new name too, in place; whether any record changed. Its decisions citing the old name
+    were kept and resolve to the new name's articles (the catalog reads the old name as the new one): reading the
+    archives again for the new name — minutes on a full archive — would find only those."""
+    changed = False
+    for record in records:
+        if record.kind != "precedents":
+            continue
+        now = set(record.laws)
+        new = {name for old, name in aliases.items() if old in now} - now
+        if new:
+            record.laws = sorted(now | new)
+            changed = True
+    return changed
 
 
 def live_laws(ctx: PartsContext) -> set[str]:

@@ -17,6 +17,7 @@ import numpy as np
 from legalret.corpus.manifest import add_command, manifest_of
 from legalret.errors import LegalretError
 from legalret.hanja import has_hanja, read_hanja
+from legalret.index.store import law_renames
 from legalret.keys import CONSTITUTION, LawNames, known_laws, law_aliases
 from legalret.search.citations import suggested_laws
 from legalret.text import compact
@@ -26,6 +27,10 @@ class Filters:
     def __init__(self, data: Any):
         self._data = data
         self.law_names = LawNames(data.manifest.get("laws", {}).keys())
+        # a law's name before `index add --rename` (주택임대차보호법, renamed 주택임차인보호법) is the law it is now: a
+        # query citing the old name finds the new one's articles, as the memory's holdings citing it vote for them.
+        # First: a registered short name of the old name (주임법) then reads as the new one too
+        self.law_names.add_aliases(law_renames(data.manifest))
         self.law_names.add_aliases(law_aliases())  # 근기법, 채무자회생법 …: in a filter and a citation too
         self.laws: list[str] = list(data.manifest.get("laws", {}))
         # columns, not articles: a loaded store parses an article only when a hit shows it
