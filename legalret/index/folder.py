@@ -59,6 +59,9 @@ def not_an_index_message(folder: Path) -> str | None:
     held = foreign_folder(folder)
     if held is None:
         return None
+    inner = folder / "index"
+    if _is_pointer(inner / "CURRENT"):  # (LEGALRET_HOME given for its index: Searcher("~/.legalret"))
+        return f"{folder} is not a legalret index: it holds one in {inner} (did you mean {inner}?)"
     return (f"{folder} is not a legalret index: the folder holds other files ({held}) and no index generation; give "
             "--index the folder an index was built into (a new index goes into a new or empty folder)")
 
