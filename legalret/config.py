@@ -72,14 +72,15 @@ def search_mode(mode: str) -> str:
     return mode.strip().lower() if isinstance(mode, str) else mode
 
 
-def k_error(k: int) -> str | None:
+def k_error(k: int, most: int = MAX_K) -> str | None:
     """The one message for a ``k`` out of range (None when ``k`` is fine): CLI and API say the same. A ``k`` that is
     no whole number (the string ``"2"``, 2.5, true) is said to be one: "between 1 and 100 (got 2)" had hidden that
-    it was text."""
+    it was text. ``most``: the limit where it is not :data:`MAX_K` (a Python search may read as deep as its
+    re-ranker: 150 on an all-law index, and had said "between 1 and 100" while it took 150)."""
     if isinstance(k, bool) or not isinstance(k, int):
-        return f"k must be a whole number from 1 to {MAX_K}, not {k!r}"
-    if not 1 <= k <= MAX_K:
-        return f"k must be between 1 and {MAX_K} (got {k})"
+        return f"k must be a whole number from 1 to {most}, not {k!r}"
+    if not 1 <= k <= most:
+        return f"k must be between 1 and {most} (got {k})"
     return None
 
 

@@ -29,3 +29,30 @@ def test_a_folder_with_an_index_folder_that_is_no_index_keeps_the_plain_message(
     (folder / "notes.txt").write_text("x", encoding="utf-8")
     with pytest.raises(IndexError_, match=r"the folder holds other files \(.*\) and no index generation"):
         current_generation(folder)
+
+
+def test_a_python_search_names_the_limit_it_keeps():
+    """A Searcher whose re-ranker reads 150 candidates takes k up to 150 (training and evaluation ask for all of them):
+    its message had said "between 1 and 100" for k=155 while k=150 worked."""
+    from legalret.config import k_error
+
+    assert k_error(155, 150) == "k must be between 1 and 150 (got 155)"
+    assert k_error(150, 150) is None and k_error(0, 150) == "k must be between 1 and 150 (got 0)"
+    assert k_error("5", 150) == "k must be a whole number from 1 to 150, not '5'"
+
+
+def test_removing_a_renamed_laws_old_name_says_its_new_name(tmp_path):
+    """`index remove 주택임대차보호법` after a rename had offered "did you mean 주택임차인보호법?" as for a typo, while a
+    search reads the old name as the new: it says the law was renamed, and to remove the new name."""
+    from test_renamed_law_s18 import MULTILAW, NEW, OLD, _cli, _renamed_file
+
+    idx = tmp_path / "idx"
+    r = _cli("index", "build", str(MULTILAW / "statutes"), "--law", "민법", "--law", OLD, "--index", str(idx),
+             "--model", "none")
+    assert r.exit_code == 0, r.output
+    r = _cli("index", "add", str(_renamed_file(tmp_path)), "--rename", "--index", str(idx))
+    assert r.exit_code == 0, r.output
+    r = _cli("index", "remove", OLD, "--index", str(idx))
+    assert r.exit_code == 2
+    assert f"no law '{OLD}' in {idx} (it was renamed {NEW} (index add --rename): remove that); nothing was removed" \
+        in " ".join(r.output.split())

@@ -413,9 +413,13 @@ def test_a_required_retriever_the_index_lacks_is_an_error(tmp_path):
 def test_k_and_queries_of_the_wrong_type_are_one_line_errors(searcher):
     """k='5', None or 5.5 were raw TypeErrors and True was taken as 1; search_batch('유치권') searched each
     character as a query of its own."""
-    for k in ("5", None, 5.5, True, 0):
-        with pytest.raises(LegalretError, match="k must be a whole number, at least 1"):
+    for k in ("5", None, 5.5, True):  # (the message every interface gives: legalret.config.k_error)
+        with pytest.raises(LegalretError, match=r"^k must be a whole number from 1 to 100, not "):
             searcher.search("유치권", k=k)
+    with pytest.raises(LegalretError, match=r"^k must be between 1 and 100 \(got 0\)$"):
+        searcher.search("유치권", k=0)
+    with pytest.raises(LegalretError, match="k must be a whole number, at least 1"):  # (search_batch: no upper limit)
+        searcher.search_batch(["유치권"], k=0)
     import numpy as np
 
     assert len(searcher.search("유치권", k=np.int64(2))) == 2  # a numpy integer is a whole number

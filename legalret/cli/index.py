@@ -595,18 +595,21 @@ def _held_laws_named(index: Path, laws: List[str]) -> List[str]:
     as an unknown --law filter's (a mistyped name had nothing to remove)."""
     from typer._click.exceptions import UsageError
 
-    from legalret.index.store import read_manifest
+    from legalret.index.store import law_renames, read_manifest
     from legalret.keys import LawNames
     from legalret.search.citations import suggested_laws
     from legalret.text import compact
 
-    names = LawNames(read_manifest(index).get("laws") or {})
+    manifest = read_manifest(index)
+    names = LawNames(manifest.get("laws") or {})
+    renamed = {compact(old): new for old, new in law_renames(manifest).items()}
     out = []
     for name in laws:
         law = names.resolve(name)
         if law is None or compact(law) != compact(name):  # (not 구민법 for 민법, nor an act's short name for its decree)
             close = suggested_laws(name, names, n=3)
-            hint = (f"did you mean {', '.join(close)}?" if close else
+            hint = (f"it was renamed {renamed[compact(name)]} (index add --rename): remove that" if compact(name) in renamed
+                    else f"did you mean {', '.join(close)}?" if close else
                     f"it holds {len(names)} laws; see `legalret index info --index {index}`")
             raise UsageError(f"no law {name!r} in {index} ({hint}); nothing was removed")
         out.append(law)

@@ -259,18 +259,19 @@ class Searcher:
         carries its ``relevance`` (and a guess's ``probability`` None) by :mod:`legalret.search.relevance`, the rule
         every interface shows.
 
-        ``k``: 1 to :data:`~legalret.config.MAX_K`, the limit of every interface, refused above it with their message
+        ``k``: 1 to :data:`~legalret.config.MAX_K`, the limit of every interface, refused outside it with their message
         (:func:`~legalret.config.k_error`: "k must be between 1 and 100 (got 1000)") — hybrid had returned 100 hits
         for ``k=1000`` without a word, the re-ranker reading no more candidates. A re-ranker that reads more (the
-        all-law one: 150) may be asked for all of them, as training and evaluation do (:meth:`search_batch` reads as
-        deep as it is asked).
+        all-law one: 150) may be asked for all of them, as training and evaluation do, and the message names that
+        limit (:meth:`search_batch` reads as deep as it is asked).
 
         ``before`` (a date) and ``exclude`` (a 사건번호) restrict which precedents may vote in the memories:
         evaluation on a precedent's own holding passes its decision date and case number, so that nothing
         from its future or from the decision itself leaks into the ranking."""
         most = max(MAX_K, self.ranker.depth if self.ranker is not None else 0)
-        if isinstance(k, Integral) and not isinstance(k, bool) and k > most:  # (what is no whole number: search_batch)
-            raise LegalretError(k_error(int(k)))
+        error = k_error(int(k) if isinstance(k, Integral) and not isinstance(k, bool) else k, most)  # (numpy ints too)
+        if error:  # (k=0 had said "a whole number, at least 1; got 0" here and "between 1 and 100 (got 0)" elsewhere)
+            raise LegalretError(error)
         return self.search_batch([query], k, mode, laws, kinds, explain, citations=citations, before=[before],
                                  exclude=[exclude])[0]
 
