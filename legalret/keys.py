@@ -178,6 +178,8 @@ class LawNames:
         #: the index these are the laws of, when a searcher made them: a notice's command to add a law names it
         #: (None: the default index, or no index)
         self.index_dir = None
+        #: old name → the held law's name now, for each law ``index add --rename`` renamed (:meth:`add_renames`)
+        self.renamed: dict[str, str] = {}
         self._by_compact: dict[str, str] = {}
         self._by_jamo: dict[str, str] | None = None  # for closest(), made on its first call (~17 ms for 3,195 laws)
         for name in names:
@@ -195,6 +197,13 @@ class LawNames:
             law = self.resolve(name)
             if law is not None:
                 self._by_compact.setdefault(compact(alias), law)
+
+    def add_renames(self, renames: dict[str, str]) -> None:
+        """Let each old name of a renamed law (old → new: :func:`legalret.index.store.law_renames`) resolve to the law
+        it is now, as a short name does, and keep them in :attr:`renamed`: a query citing the old name is read as the
+        new one, and must say so (it had been read so without a word)."""
+        self.add_aliases(renames)
+        self.renamed.update({old: law for old, new in renames.items() if (law := self.resolve(new)) is not None})
 
     def example(self) -> str:
         """A law to write an example citation with: 민법 when held here, else the first law added (a notice on an
@@ -292,6 +301,27 @@ def mirror_laws() -> LawNames:
 @lru_cache(maxsize=2)
 def _mirror_laws(mirror: str) -> LawNames:
     names = LawNames(law_aliases().values())
+    for law in (_mirror_documents(mirror) or {}).values():  # (unreadable: the registered names are still read whole)
+        names.add(law)
+    return names
+
+
+def mirror_has(law: str) -> bool | None:
+    """Does the statutes mirror this machine has hold a law (or decree) named ``law`` — spacing aside, as its folders
+    are named without spaces? None when there is no readable mirror to tell. A notice must not offer ``legalret index
+    add <mirror> --law '민법 시행령'`` for a document the mirror lacks: the command then fails ("no articles read")."""
+    from legalret.config import default_mirror
+
+    mirror = default_mirror()
+    documents = _mirror_documents(str(mirror) if mirror is not None else "")
+    return None if documents is None else compact(law) in documents
+
+
+@lru_cache(maxsize=2)
+def _mirror_documents(mirror: str) -> dict[str, str] | None:
+    """The mirror's laws and decrees (``민법``, ``개인정보보호법 시행령``: its folder names, each with its document's
+    kind), by their names without spaces; read once per mirror. None when ``mirror`` is no readable mirror (absent,
+    or not a zip or a folder)."""
     path = Path(mirror) if mirror else None
     try:
         if path is not None and path.is_dir():
@@ -300,16 +330,18 @@ def _mirror_laws(mirror: str) -> LawNames:
             with zipfile.ZipFile(path) as z:
                 members = z.namelist()
         else:
-            members = []
+            return None
     except (OSError, zipfile.BadZipFile):
-        members = []  # (an unreadable mirror: the names registered here are still read whole)
+        return None
+    out = {}
     for member in members:
         folder, _, file = member.rpartition("/")
         kind = file.removesuffix(".md")
         if folder and kind in ("법률", *_DECREES):
             law = folder.rpartition("/")[2]
-            names.add(law if kind == "법률" else f"{law} {kind}")
-    return names
+            name = law if kind == "법률" else f"{law} {kind}"
+            out[compact(name)] = name
+    return out
 
 
 @lru_cache(maxsize=1)

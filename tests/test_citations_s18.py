@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
 import index_support as sup  # noqa: E402
 
 from legalret.cli import app  # noqa: E402
-from legalret.corpus.manifest import add_command  # noqa: E402
+from legalret.corpus.manifest import add_command, add_hint  # noqa: E402
 from legalret.keys import LawNames, mirror_laws  # noqa: E402
 from legalret.search.citations import cited_law_names, find_citations, unresolved_citations  # noqa: E402
 from legalret.search.coverage import NOTHING_MATCHED, coverage_notes  # noqa: E402
@@ -45,7 +45,7 @@ def keys(text: str, names: LawNames = CIVIL, default_law: str | None = None) -> 
 
 def absent(written: str, law: str) -> str:
     """The notice of a law this index lacks, as ``형법 제250조`` gets it."""
-    return f"'{written}': {law} is not in this index (add it with `{add_command(law)}`)"
+    return f"'{written}': {law} is not in this index ({add_hint(law)})"
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +129,7 @@ def test_the_same_laws_decree_is_the_decree():
     # (before: 민법 제3조)
     assert keys("민법 제750조, 같은 법 시행령 제3조") == ["민법 제750조"]
     assert unresolved_citations("민법 제750조, 같은 법 시행령 제3조", CIVIL) == [
-        f"'같은 법 시행령 제3조': 민법 시행령 is not in this index (add it with `{add_command('민법 시행령')}`)"]
+        f"'같은 법 시행령 제3조': 민법 시행령 is not in this index ({add_hint('민법 시행령')})"]
     held = LawNames(["민법", "민법 시행령"])
     assert keys("민법 제750조, 같은 법 시행령 제3조", held) == ["민법 제750조", "민법 시행령 제3조"]
     assert keys("민법 제750조, 동법 시행령 제3조", held) == ["민법 제750조", "민법 시행령 제3조"]

@@ -56,3 +56,23 @@ def test_removing_a_renamed_laws_old_name_says_its_new_name(tmp_path):
     assert r.exit_code == 2
     assert f"no law '{OLD}' in {idx} (it was renamed {NEW} (index add --rename): remove that); nothing was removed" \
         in " ".join(r.output.split())
+
+
+def test_a_law_filter_by_a_renamed_laws_old_name_says_so(tmp_path):
+    """`--law 주택임대차보호법` after `index add --rename` searched 주택임차인보호법 without a word; a query citing the
+    old name as well gets the notice once."""
+    from test_renamed_law_s18 import MULTILAW, NEW, OLD, _cli, _renamed_file
+
+    from legalret.search.searcher import Searcher
+
+    idx = tmp_path / "idx"
+    assert _cli("index", "build", str(MULTILAW / "statutes"), "--law", "민법", "--law", OLD, "--index", str(idx),
+                "--model", "none").exit_code == 0
+    assert _cli("index", "add", str(_renamed_file(tmp_path)), "--rename", "--index", str(idx)).exit_code == 0
+    said = f"law names read as renamed: {OLD} → {NEW} (index add --rename)"
+    searcher = Searcher(idx)
+    got = searcher.search("임대차기간 계약의 갱신", k=3, laws=[OLD])
+    assert said in got.notices and {h.article.law for h in got} == {NEW}
+    got = searcher.search(f"{OLD} 제4조", k=3, laws=[OLD])
+    assert [n for n in got.notices if n.startswith("law names read as renamed")] == [said]
+    assert got[0].key == f"{NEW} 제4조" and got[0].relevance == 100

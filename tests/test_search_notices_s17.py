@@ -84,7 +84,8 @@ def _add(index: Path, manifest: str) -> str:
 def test_an_invented_article_of_a_held_law_says_the_law_has_no_such_article(criminal):
     # (before: "cited article 형법 제329조의2 is not in this index", as of a law the index lacks)
     r = runner.invoke(app, ["search", "형법 제329조의2", "--index", str(criminal), "--json"], env=ENV)
-    invented = "cited article 형법 제329조의2 is not in this index: 형법 as indexed has no such article (its last is 제372조)"
+    # (a branch of an article it holds: "has 제329조 but no 제329조의2"; past its end, "its last is", below)
+    invented = "cited article 형법 제329조의2 is not in this index: 형법 as indexed has 제329조 but no 제329조의2"
     assert r.exit_code == 0 and r.stdout.splitlines() == [json.dumps({"hits": 0, "notices": [invented]},
                                                                      ensure_ascii=False)]
     plain = runner.invoke(app, ["search", "형법 제329조의2", "--index", str(criminal)], env=ENV)

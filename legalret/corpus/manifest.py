@@ -423,6 +423,18 @@ def add_command(law: str, index_dir: str | os.PathLike | None = None) -> str:
     return f"legalret index add {name}{where}"
 
 
+def add_hint(law: str, index_dir: str | os.PathLike | None = None) -> str:
+    """What a notice says of how to get ``law`` into ``index_dir``: ``add it with `…``` (:func:`add_command`) — unless
+    the statutes mirror this machine has holds no law of that name (:func:`legalret.keys.mirror_has`): ``민법 시행령``,
+    a law made from local files and since removed. The command had been offered for those, and failed with "no
+    articles read". With no mirror to tell, the command is offered as before (it names the file people download)."""
+    from legalret.keys import mirror_has
+
+    if mirror_has(law) is False:
+        return f"the statutes mirror has no law named {law} either"
+    return f"add it with `{add_command(law, index_dir)}`"
+
+
 def _shell_word(word: str) -> str:
     """``word`` as a shell reads it: as it is when it holds only letters (Hangul too), digits and ``/._-·``, else
     quoted (``shlex.quote`` alone quotes every Hangul word: '특허법')."""

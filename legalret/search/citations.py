@@ -43,7 +43,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from legalret.corpus.manifest import add_command
+from legalret.corpus.manifest import add_hint
 from legalret.keys import CONSTITUTION, LawNames, format_key, law_aliases, mirror_laws
 from legalret.text import compact, normalize
 
@@ -373,7 +373,7 @@ def _bare_citations(query: str, law_names: LawNames, circled: bool = False) -> l
         if not before[-1:].isspace() and not before[-1:].isalpha():
             continue  # "제3", "(3" …: not a law name directly before
         # a name ending right before the number (spaces, quotes aside), whole: not the end of a longer word (시민법750)
-        law, start = _law_before(before, law_names)
+        law, start = _law_before(before, law_names, particle=False)
         if law is None:
             continue
         end = _bare_citation(query, m, law, start, out, circled)
@@ -469,9 +469,20 @@ def _mistyped_law_before(segment: str, law_names: LawNames) -> str | None:
     "상법 제1조 및 민볍 제2조" as 상법 제2조; nor the filter's (형볍 제250조 under ``--law 민법``).
     :func:`unresolved_citations` says "did you mean", as for "형볍 제250조" alone."""
     word = _LAST_WORD.search(_name_end(segment))
-    if word is None or word.group(1) in _NOT_LAW_WORDS:
+    if word is None or word.group(1) in _NOT_LAW_WORDS or not _ends_like_a_law(word.group(1)):
         return None
     return next(iter(suggested_laws(word.group(1), law_names) or suggested_laws(word.group(1), mirror_laws())), None)
+
+
+def _ends_like_a_law(word: str) -> bool:
+    """Whether ``word`` ends as a law's name may, mistyped: its last syllable begins with ㅂ or ㅃ (법 as 볍, 범, 뻡) or
+    is 령, 률 or 칙. Only such a word is looked up as a mistyped name (the mirror's 3,200 names by difflib: ~4 ms) —
+    every word before a carried article in running text ("민법 제750조에 따른 손해배상 책임과 제751조": 책임과) had been,
+    7 ms a query."""
+    last = word[-1:]
+    if not "가" <= last <= "힣":
+        return False
+    return (ord(last) - ord("가")) // 588 in (7, 8) or last in "령률칙"  # (588 syllables per initial; ㅂ 7th, ㅃ 8th)
 
 
 def _names_a_law(text: str, law_names: LawNames) -> bool:
@@ -499,18 +510,27 @@ def _unknown_law_before(segment: str) -> bool:
 
 
 _VERSION_NOTE = re.compile(r"\s*\([^()]{0,80}(?:개정|법률\s*제|시행|전부개정|제정)[^()]{0,80}\)$")
+# The particle 상 / 상의 ("under") after a law's name, right before its article: "민법상 제750조" is 민법 제750조, "상법상의
+# 제24조" 상법 제24조 — they had been "'제24조' names no law; write it as e.g. '민법 제24조'", and "형법상 제250조" had no
+# absent-law notice. Only after what ends a law's name (법, 령, 규칙, 조약, a closing quote or bracket): 손해배상 is no law.
+_LAW_PARTICLE = re.compile(r"(?<=[법령칙약」』\"'”’)])\s?상의?$")
 
 
-def _name_end(segment: str) -> str:
+def _name_end(segment: str, particle: bool = True) -> str:
     """``segment`` up to where a law's name before an article would end: without trailing quotes and a version note in
-    brackets, as judgments cite a former law (``구 상법(2010. 5. 14. 법률 제10281호로 개정되기 전의 것)``)."""
-    return _VERSION_NOTE.sub("", segment.rstrip()).rstrip(_QUOTES).rstrip()
+    brackets, as judgments cite a former law (``구 상법(2010. 5. 14. 법률 제10281호로 개정되기 전의 것)``), and
+    (``particle``) without the particle 상 / 상의 after the name (:data:`_LAW_PARTICLE`: ``민법상 제750조``). A bare
+    number is read without it: "민법상 750" may be no article (:func:`_bare_citations`)."""
+    end = _VERSION_NOTE.sub("", segment.rstrip()).rstrip(_QUOTES).rstrip()
+    if particle and (stripped := _LAW_PARTICLE.sub("", end)) != end:
+        end = _VERSION_NOTE.sub("", stripped.rstrip()).rstrip(_QUOTES).rstrip()
+    return end
 
 
-def _law_before(segment: str, law_names: LawNames) -> tuple[str | None, int]:
-    """The law named at the end of ``segment`` (longest match over its last words, :func:`_name_end`) and where it
-    starts."""
-    stripped = _name_end(segment)
+def _law_before(segment: str, law_names: LawNames, particle: bool = True) -> tuple[str | None, int]:
+    """The law named at the end of ``segment`` (longest match over its last words, :func:`_name_end`; ``particle``: a
+    상 / 상의 after it too) and where it starts."""
+    stripped = _name_end(segment, particle)
     if not stripped:
         return None, 0
     # word boundaries with their offsets, so we can report the span
@@ -590,15 +610,19 @@ def cited_law_names(query: str) -> list[str]:
     "형법 제250조 살인", ``근기법`` of "근기법 23조", ``근로기준법 시행령`` of "근로기준법 시행령 제2조"): the words
     :func:`unresolved_citations` reads as a law's name. The coverage notice leaves them out of the query's words
     (:func:`legalret.search.coverage.coverage_notes`): "no article contains '형법'" beside the notice that 형법 is not
-    in this index had read as a second, other finding."""
+    in this index had read as a second, other finding. A name written with the particle 상 (``형법상 제250조``) is
+    given as read and as written (``형법``, ``형법상``): "no article contains '형법상'" had followed its notice."""
     query = citation_forms(normalize(query))
     names: list[str] = [law for law, _ in _bare_law_citations(query)]  # ("형법 250": 형법 제250조, as "민법 750" is)
     prev_end = 0
     for m in _ARTICLE_PLAIN.finditer(query) if "조" in query else ():
-        name_end = _name_end(query[prev_end : m.start()])
+        segment = query[prev_end : m.start()]
+        name_end = _name_end(segment)
         law = _LAW_WORD.search(name_end)
         if law:
             names.append(_whole_name(name_end, law.group(1))[0])
+            if (written := _name_end(segment, particle=False)) != name_end:
+                names.append(written.split()[-1])
         prev_end = m.end()
     return list(dict.fromkeys(names))
 
@@ -631,8 +655,8 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
             notes.append(f"'{addenda.group(1)} {cited}': the index holds no 부칙 (addenda) articles, only the law's own")
         elif same and same["decree"] and prev_law:  # "민법 제750조, 같은 법 시행령 제3조": a decree this index lacks
             decree = f"{prev_law} {same['decree']}"
-            notes.append(f"'{same.group().strip()} {cited}': {decree} is not in this index (add it with "
-                         f"`{add_command(decree, law_names.index_dir)}`)")
+            notes.append(f"'{same.group().strip()} {cited}': {decree} is not in this index "
+                         f"({add_hint(decree, law_names.index_dir)})")
         elif same:
             notes.append(f"'{same.group().strip()} {cited}': no law is named before it in the query; write the law's name")
         elif law and law_names.resolve(name) is not None:
@@ -661,20 +685,33 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
                              "it is not in this index)")
             else:  # the example as a citation is written ('750조' alone: '민법 제750조')
                 example = cited if "제" in cited or m["branch"] or _paragraph(m) else f"제{m['num']}조"
-                notes.append(f"'{cited}' names no law; write it as e.g. '{law_names.example()} {example}'")
+                notes.append(f"'{cited}' names no law; write it as e.g. '{_example_law(query, law_names)} {example}'")
         prev_end, prev_law, missing = m.end(), None, None
     notes += _absent_bare_citations(query, law_names)
     return list(dict.fromkeys(notes))  # a reference written four times is one notice
+
+
+def _example_law(query: str, law_names: LawNames) -> str:
+    """The law a "names no law" notice writes its example with: the first one ``query`` names that the index holds (a
+    word of it, particles aside: 상법에서, 상법상의), else the index's example law. "상법에서 제24조" had been told "write
+    it as e.g. '민법 제24조'" — another law than the one it asks about."""
+    for word in _WORD.findall(query):
+        bare = _PARTICLE_END.sub("", word)
+        for name in (word, bare, _LAW_PARTICLE.sub("", bare)):
+            if law := law_names.resolve(name):
+                return law
+    return law_names.example()
 
 
 def _absent_law(law: str, law_names: LawNames) -> tuple[str, str]:
     """A law's name as written before a citation, of a law this index lacks: how a notice names it (a short name with
     its law: 근기법 (근로기준법)) and its hint — the law it may be a mistyped name of (never its decree for a law, nor
     the law for its decree: :func:`suggested_laws`), else the command that adds it (a new user had been sent to
-    ``index info``, which lists what is there)."""
+    ``index info``, which lists what is there) — or, when the statutes mirror lacks it too, that it does
+    (:func:`legalret.corpus.manifest.add_hint`)."""
     full = law_aliases().get(law)
     close = None if full else next(iter(suggested_laws(law, law_names)), None)
-    hint = f"did you mean {close}?" if close else f"add it with `{add_command(full or law, law_names.index_dir)}`"
+    hint = f"did you mean {close}?" if close else add_hint(full or law, law_names.index_dir)
     return (f"{law} ({full})" if full else law), hint
 
 

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from legalret.corpus.manifest import add_command, manifest_of
+from legalret.corpus.manifest import add_hint, manifest_of
 from legalret.errors import LegalretError
 from legalret.hanja import has_hanja, read_hanja
 from legalret.index.store import law_renames
@@ -30,7 +30,7 @@ class Filters:
         # a law's name before `index add --rename` (주택임대차보호법, renamed 주택임차인보호법) is the law it is now: a
         # query citing the old name finds the new one's articles, as the memory's holdings citing it vote for them.
         # First: a registered short name of the old name (주임법) then reads as the new one too
-        self.law_names.add_aliases(law_renames(data.manifest))
+        self.law_names.add_renames(law_renames(data.manifest))
         self.law_names.add_aliases(law_aliases())  # 근기법, 채무자회생법 …: in a filter and a citation too
         self.laws: list[str] = list(data.manifest.get("laws", {}))
         # columns, not articles: a loaded store parses an article only when a hit shows it
@@ -84,8 +84,8 @@ class Filters:
                 lacked = (full or name if full or manifest_of(name) else
                           elsewhere[0] if elsewhere and compact(elsewhere[0]) == compact(name) else None)
                 hint = (f" (did you mean {', '.join(close)}?)" if close else
-                        f" ({lacked} is a law, but not one this index holds; add it with "
-                        f"`{add_command(lacked, self.law_names.index_dir)}`)" if lacked else
+                        f" ({lacked} is a law, but not one this index holds; "
+                        f"{add_hint(lacked, self.law_names.index_dir)})" if lacked else
                         f" (did you mean {elsewhere[0]}? it is not in this index either)" if elsewhere else
                         f" (the index has {len(self.laws)} laws; see `legalret index info`)")
                 # (a name in Hanja: its reading is named, as the one the suggestions were found for)
@@ -93,6 +93,17 @@ class Filters:
                 raise LegalretError(f"unknown law filter {named}: not in this index{hint}")
             out.append(law)
         return out or None
+
+    def renamed_in(self, laws: Iterable[str] | str | None) -> list[tuple[str, str]]:
+        """(old, new) for each name of a law filter that is the old name of a law ``index add --rename`` renamed
+        (:attr:`LawNames.renamed <legalret.keys.LawNames.renamed>`): :meth:`resolve_laws` reads it as the new name,
+        which the search must say (:func:`legalret.search.prepare.renamed_names_notice`) — ``--law 주택임대차보호법``
+        had searched 주택임차인보호법 without a word."""
+        if not laws:
+            return []
+        names = laws.split(",") if isinstance(laws, str) else laws
+        renamed = {compact(old): (old, new) for old, new in self.law_names.renamed.items()}
+        return [renamed[compact(name)] for name in names if compact(name) in renamed]
 
     def resolve_kinds(self, kinds: Iterable[str] | str | None) -> list[str] | None:
         if kinds is None:

@@ -21,13 +21,13 @@ from typing import Any, Callable, Iterable
 from legalret.config import MAX_QUERY_CHARS, query_cut_note  # one query limit and cut notice for every interface
 from legalret.errors import LegalretError
 from legalret.hanja import has_hanja, read_hanja
-from legalret.keys import written_out
+from legalret.keys import laws_named, written_out
 from legalret.search.cases import decision_citations, without_case_numbers
 from legalret.search.citations import QueryCitation, citation_forms, find_citations, unresolved_citations
 from legalret.search.coverage import NOTHING_MATCHED, SHOWN_CHARS, coverage_notes, filtered_notes
 from legalret.search.parties import PARTY_MARKERS  # (the searcher's tokens go without them: see that module)
 from legalret.search.retrievers import Query
-from legalret.text import clean_query
+from legalret.text import clean_query, compact
 
 NO_WORDS = ("the query has no searchable words (only punctuation, symbols or particles); "
             "type some words or an article citation such as '민법 제750조'")
@@ -122,6 +122,30 @@ def short_names_notice(pairs: Iterable[tuple[str, str]]) -> str:
     return SHORT_NAMES_READ + ": " + ", ".join(f"{short} → {full}" for short, full in dict.fromkeys(pairs))
 
 
+#: How the notice of old names of renamed laws begins (``index add --rename``: the index reads them as the new names).
+RENAMED_READ = "law names read as renamed"
+
+
+def renamed_names_notice(pairs: Iterable[tuple[str, str]]) -> str:
+    """The notice for old names of laws ``index add --rename`` renamed, read as the names they have now: ``law names
+    read as renamed: 주택임대차보호법 → 주택임차인보호법 (index add --rename)`` (each pair once, in order) — in a query
+    (:meth:`QueryPreparer.full_law_names`) or a law filter (:meth:`legalret.search.filters.Filters.renamed_in`)."""
+    return (RENAMED_READ + ": " + ", ".join(f"{old} → {new}" for old, new in dict.fromkeys(pairs))
+            + " (index add --rename)")
+
+
+def renamed_names(text: str, renamed: dict[str, str]) -> list[tuple[str, str]]:
+    """The (old, new) names of the renamed laws ``text`` names by their old name (:attr:`LawNames.renamed
+    <legalret.keys.LawNames.renamed>`), by whole name (:func:`legalret.keys.laws_named`). An old name inside the new
+    one, the new one written (a rename that only added words), is the new name's."""
+    if not renamed:
+        return []
+    olds = list(renamed)
+    news = laws_named(text, [renamed[old] for old in olds])
+    return [(old, renamed[old]) for old, named, new_named in zip(olds, laws_named(text, olds), news)
+            if named and not (new_named and compact(old) in compact(renamed[old]))]
+
+
 class QueryPreparer:
     def __init__(self, tokenizer: Any, law_names: Any, vocabulary: Any = None, precedents: Any = None,
                  word_weight: Callable[[str], int] | None = None, decisions: Callable[[], Any] | None = None,
@@ -198,13 +222,17 @@ class QueryPreparer:
     def full_law_names(self, text: str) -> tuple[str, list[str]]:
         """``text`` with the short names of this index's laws written out (:func:`legalret.keys.written_out`:
         ``근기법 제23조`` → ``근로기준법 제23조``), so that a citation resolves and every retriever and the re-ranker
-        read the name the articles and holdings use; and a notice saying what was read so."""
+        read the name the articles and holdings use; and a notice saying what was read so — and of the old names of
+        laws ``index add --rename`` renamed, which the index reads as the new ones (:func:`renamed_names`): "주택임대차
+        보호법 제3조" on an index that renamed it 주택임차인보호법 had answered 주택임차인보호법 제3조 without a word."""
         if self.law_names is None:
             return text, []
         text, pairs = written_out(text, self.law_names)
-        if not pairs:
-            return text, []
-        return text, [short_names_notice(pairs)]
+        notes = [short_names_notice(pairs)] if pairs else []
+        renamed = renamed_names(text, getattr(self.law_names, "renamed", {}))
+        if renamed:
+            notes.append(renamed_names_notice(renamed))
+        return text, notes
 
     def tokens(self, text: str) -> list[str]:
         """The words BM25, the memories and the article profiles search for: the tokenizer's, without party

@@ -174,18 +174,29 @@ def citation_hits(cites: list[QueryCitation], data: Any, top: float, notes: list
 
 def missing_article_notice(cite: QueryCitation, data: Any, lasts: dict[str, ArticleRef | None] | None = None) -> str:
     """What the search says of a cited article of a law the index holds that the index lacks: the law is there, the
-    article is not in its text — ``cited article 형법 제329조의2 is not in this index: 형법 as indexed has no such article
-    (its last is 제372조)``. (It had said only "is not in this index", which a new user read as a gap in the index, as
-    of a law it lacks.) The line's start stays as it was: the page and :mod:`legalret.search.relevance` read it.
-    ``lasts``: each law's last article found so far (a query citing many invented articles scans the keys once a law).
+    article is not in its text — past the law's end, ``cited article 형법 제999조 is not in this index: 형법 as indexed has
+    no such article (its last is 제372조)``; a branch its article lacks, ``…: 민법 as indexed has 제750조 but no
+    제750조의2``; a gap inside the law, ``…: 형법 as indexed has no article 제5조``. (It had said only "is not in this
+    index", which a new user read as a gap in the index, as of a law it lacks; then "its last is 제1118조" of 민법
+    제750조의2 too, which read as if 750 were past the law's end.) The line's start stays as it was: the page and
+    :mod:`legalret.search.relevance` read it. ``lasts``: each law's last article found so far (a query citing many
+    invented articles scans the keys once a law).
     """
     written = f" ({cite.raw})" if cite.raw and cite.raw != cite.key else ""
-    notice = f"cited article {cite.key}{written} is not in this index"
     lasts = {} if lasts is None else lasts
     if cite.law not in lasts:
         lasts[cite.law] = last_article(data, cite.law)
-    last = lasts[cite.law]
-    return notice if last is None else f"{notice}: {cite.law} as indexed has no such article (its last is {last.label})"
+    last, cited = lasts[cite.law], ArticleRef(cite.law, cite.number, cite.branch)
+    # (each notice written out whole: tests/test_page_notices.py reads the returned templates)
+    if last is None:
+        return f"cited article {cite.key}{written} is not in this index"
+    if cited > last:
+        return (f"cited article {cite.key}{written} is not in this index: {cite.law} as indexed has no such article "
+                f"(its last is {last.label})")
+    if cite.branch and format_key(cite.law, cite.number) in data.by_key:
+        return (f"cited article {cite.key}{written} is not in this index: {cite.law} as indexed has "
+                f"제{cite.number}조 but no {cited.label}")
+    return f"cited article {cite.key}{written} is not in this index: {cite.law} as indexed has no article {cited.label}"
 
 
 def last_article(data: Any, law: str) -> ArticleRef | None:

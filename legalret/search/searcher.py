@@ -56,7 +56,7 @@ from legalret.search.citations import QueryCitation
 from legalret.search.explain import Learned, explain_hits, learned_reasons, list_reasons, weights_note
 from legalret.search.filters import Filters
 from legalret.search.fusion import FusedItem, FusionSettings, convex_fusion, default_fusion, fuse, gated_weights, rrf_fusion
-from legalret.search.prepare import MAX_QUERY_CHARS, QueryPreparer
+from legalret.search.prepare import MAX_QUERY_CHARS, RENAMED_READ, QueryPreparer, renamed_names_notice
 from legalret.search.ranker import BaseRates, Ranker, candidate_features
 from legalret.search.relevance import rate
 from legalret.search.results import Hit, SearchResults, citation_hits, mark_not_in_force
@@ -303,6 +303,12 @@ class Searcher:
         prepared = [self.prepare(text, laws=law_filter, kinds=kind_filter, mask=mask, before=b, exclude=e,
                                  citations=citations)
                     for text, b, e in zip(queries, befores, excludes)]
+        renamed = self.filters.renamed_in(laws)
+        if renamed:  # (--law 주택임대차보호법 after `index add --rename` searched 주택임차인보호법 without a word)
+            notice = renamed_names_notice(renamed)
+            for q, _, _ in prepared:  # (a query naming an old name has its own, from full_law_names)
+                if not any(n.startswith(RENAMED_READ) for n in q.notes):
+                    q.notes.append(notice)
         run = self.retrievers(mode)
         needed = [q for q, _, n in prepared if n]
         for r in run:  # … and each retriever's batch work (the dense one encodes)
