@@ -10,62 +10,22 @@ with a "did you mean", and removing every law is refused.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from test_renamed_law_s18 import MULTILAW, _cli, _holdings, _process, _report, built_index  # (same data, same runs)
 
 from legalret import pipeline
-from legalret.cli import app
 from legalret.errors import IndexError_
 from legalret.index.store import current_generation, generations, read_manifest
 
-REPO = Path(__file__).resolve().parent.parent
-MULTILAW = Path(__file__).parent / "fixtures" / "multilaw"
-ENV = {"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "300"}
 LEASE = "주택임대차보호법"
-
-runner = CliRunner()
-
-
-def _cli(*args: str):
-    return runner.invoke(app, list(args), env=ENV)
-
-
-def _process(*args: str) -> subprocess.CompletedProcess:
-    """``legalret ARGS`` as a user runs it (``legalret.cli.main``: an error is one line on stderr)."""
-    return subprocess.run([sys.executable, "-m", "legalret", *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **ENV}, cwd=REPO, stdin=subprocess.DEVNULL)
-
-
-def _report(r) -> dict:
-    return json.loads(r.stdout.strip().splitlines()[-1])
-
-
-def _holdings(index: Path) -> dict[str, list[list[str]]]:
-    """Case number → the keys each of its holdings votes for, in the live generation's memory."""
-    out: dict[str, list[list[str]]] = {}
-    with open(current_generation(index) / "memory" / "items.jsonl", encoding="utf-8") as f:
-        for line in f:
-            item = json.loads(line)
-            out.setdefault(item["case_no"], []).append(item["keys"])
-    return out
 
 
 @pytest.fixture()
 def index(tmp_path: Path) -> Path:
     """민법, 주택임대차보호법 and 형법 (BM25 only), with a precedent memory of the fixture's decisions."""
-    decisions = tmp_path / "decisions"
-    shutil.copytree(MULTILAW / "precedents", decisions)
-    path = tmp_path / "idx"
-    r = _cli("index", "build", str(MULTILAW / "statutes"), "--law", "민법", "--law", LEASE, "--law", "형법",
-             "--index", str(path), "--model", "none", "--precedents", str(decisions))
-    assert r.exit_code == 0, r.output
-    return path
+    return built_index(tmp_path, "민법", LEASE, "형법")
 
 
 def test_remove_writes_a_generation_lists_the_articles_per_law_and_a_rollback_undoes_it(index):

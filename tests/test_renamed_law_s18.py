@@ -78,16 +78,21 @@ def _holdings(index: Path) -> dict[str, list[list[str]]]:
     return out
 
 
-@pytest.fixture()
-def index(tmp_path: Path) -> Path:
-    """민법 and 주택임대차보호법 (BM25 only), with a precedent memory of the fixture's decisions (three cite both)."""
+def built_index(tmp_path: Path, *laws: str) -> Path:
+    """An index of the fixture's ``laws`` (BM25 only) at ``tmp_path/idx``, with a precedent memory of its decisions."""
     decisions = tmp_path / "decisions"
     shutil.copytree(MULTILAW / "precedents", decisions)
     path = tmp_path / "idx"
-    r = _cli("index", "build", str(MULTILAW / "statutes"), "--law", "민법", "--law", OLD, "--index", str(path),
-             "--model", "none", "--precedents", str(decisions))
+    r = _cli("index", "build", str(MULTILAW / "statutes"), *(a for law in laws for a in ("--law", law)),
+             "--index", str(path), "--model", "none", "--precedents", str(decisions))
     assert r.exit_code == 0, r.output
     return path
+
+
+@pytest.fixture()
+def index(tmp_path: Path) -> Path:
+    """민법 and 주택임대차보호법, with a precedent memory of the fixture's decisions (three cite both)."""
+    return built_index(tmp_path, "민법", OLD)
 
 
 # ---- 1. a renamed law ------------------------------------------------------------------------------------------
