@@ -167,10 +167,15 @@ def compare(old: dict, new: dict, tol: float, ignore: frozenset = frozenset()) -
     """``ignore``: dict fields left out on both sides — a field one side added (a new output such as a precedent's
     ``url``) is not a change of the hot path."""
     found: list[str] = []
+    differing: list[str] = []  # every query that differs: the first 20 differences alone may all be one query's
     max_abs, where = 0.0, None
     checked = {"queries": len(old["queries"]), "hits": 0, "votes": 0, "holdings": 0}
     for a, b in zip(old["queries"], new["queries"]):
-        _diff(a, b, tol, a["qid"], found, ignore)
+        own: list[str] = []
+        _diff(a, b, tol, a["qid"], own, ignore)
+        if own:
+            differing.append(a["qid"])
+            found.extend(own[: max(0, 20 - len(found))])
         checked["hits"] += sum(len(a[m]["hits"]) for m in ("hybrid", "convex", "memory"))
         for name in ("memory explain", "facts explain"):
             if name in a:
@@ -186,7 +191,8 @@ def compare(old: dict, new: dict, tol: float, ignore: frozenset = frozenset()) -
                     max_abs, where = abs(x[1] - y[1]), f"{a['qid']} {mode} {x[0]}"
     if len(old["queries"]) != len(new["queries"]):
         found.insert(0, f"query count {len(old['queries'])} != {len(new['queries'])}")
-    return {"identical": not found, "differences": found, "checked": checked, "max_abs_score_diff": max_abs, "max_diff_at": where,
+    return {"identical": not found, "differences": found, "differing_queries": differing, "checked": checked,
+            "max_abs_score_diff": max_abs, "max_diff_at": where,
             "seconds": {"old": round(old["seconds"], 1), "new": round(new["seconds"], 1)}}
 
 

@@ -225,3 +225,19 @@ def test_hot_path_baseline_takes_the_whole_index_package_from_the_revision(tmp_p
     assert (tree / "legalret" / "index" / "tokenize.py").read_bytes() == head
     assert not (tree / "legalret" / "index" / "not_in_rev.py").exists()
     assert (tree / "legalret" / "index" / "sorted_vocab.py").is_file() and (tree / "legalret" / "search" / "searcher.py").is_file()
+
+
+def test_hot_path_comparison_names_every_query_that_differs():
+    """The first 20 differences had all been one query's (a changed citation reading), which hid whether any other
+    query differed: ``differing_queries`` names each."""
+    check = _script("check_hot_paths")
+
+    def query(qid: str, top: str) -> dict:
+        hits = {"hits": [[top, 1.0, {}, {}, [f"r{i}" for i in range(30)]]]}
+        return {"qid": qid, "hybrid": hits, "convex": hits, "memory": hits}
+
+    old = {"queries": [query("a", "민법 제1조"), query("b", "민법 제2조"), query("c", "민법 제3조")], "seconds": 1.0}
+    new = {"queries": [query("a", "상법 제1조"), query("b", "민법 제2조"), query("c", "상법 제3조")], "seconds": 1.0}
+    report = check.compare(old, new, 1e-9)
+    assert report["differing_queries"] == ["a", "c"] and len(report["differences"]) <= 20
+    assert not report["identical"]
