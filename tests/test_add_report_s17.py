@@ -136,12 +136,18 @@ def test_an_amendment_goes_in_and_the_report_names_its_articles(civil, tmp_path)
 
 
 # ---- 3. a postponed re-read is said ------------------------------------------------------------------------------
-def test_a_postponed_reread_run_by_another_laws_add_is_said(tmp_path):
+def _civil_with_decisions(tmp_path) -> Path:
+    """민법 alone (BM25 only) with a precedent memory of the fixture's decisions, read for 민법: a law added later
+    (형법) is one its archives were not read for."""
     index = tmp_path / "idx"
-    statutes = MULTILAW / "statutes"
-    r = _cli("index", "build", str(statutes), "--law", "민법", "--index", str(index), "--model", "none",
+    r = _cli("index", "build", str(MULTILAW / "statutes"), "--law", "민법", "--index", str(index), "--model", "none",
              "--precedents", str(MULTILAW / "precedents"))
     assert r.exit_code == 0, r.output
+    return index
+
+
+def test_a_postponed_reread_run_by_another_laws_add_is_said(tmp_path):
+    index, statutes = _civil_with_decisions(tmp_path), MULTILAW / "statutes"
     r = _cli("index", "add", str(statutes), "--law", "형법", "--index", str(index), "--no-reread-decisions")
     assert r.exit_code == 0, r.output
 
@@ -159,11 +165,7 @@ def test_a_postponed_reread_run_by_another_laws_add_is_said(tmp_path):
 
 
 def test_a_law_joining_now_is_read_with_the_line_it_had(tmp_path):
-    index = tmp_path / "idx"
-    statutes = MULTILAW / "statutes"
-    r = _cli("index", "build", str(statutes), "--law", "민법", "--index", str(index), "--model", "none",
-             "--precedents", str(MULTILAW / "precedents"))
-    assert r.exit_code == 0, r.output
+    index, statutes = _civil_with_decisions(tmp_path), MULTILAW / "statutes"
     r = _cli("index", "add", str(statutes), "--law", "형법", "--index", str(index), "--json")
     assert r.exit_code == 0, r.output
     assert _report(r)["memory"]["reread"]["postponed"] == [] and "postponed" not in r.stderr
