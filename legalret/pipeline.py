@@ -40,6 +40,8 @@ Usage::
     # the held law's articles are replaced, and citations of its old name find the new one's
     pipeline.add(ingest(["주택임차인보호법.md"]), "index/", rename=True).renamed   # [{'from': '주택임대차보호법', …}]
     pipeline.remove(["상법"], "index/").removed_keys   # a law removed whole: a new generation (rollback undoes it)
+    # recorded with its 법령ID: added later under another name it stops as a rename (rename=True links the two names)
+    pipeline.build(articles, "index/", precedents=...).renames_kept   # a rebuild keeps the renames: {'주택임대차보호법': …}
 """
 
 from __future__ import annotations
@@ -82,7 +84,9 @@ def build(
     ONNX afterwards (:mod:`legalret.models.onnx`), so that searches embed queries without torch; the CLI
     turns it on. ``decision_sources`` (the paths ``precedents`` and ``facts`` were read from) are recorded with the
     memory, so that :func:`add` of a law can read them again for it. A law the batch spells twice, with other spacing
-    ('형법', '형 법'), is one law, under its first spelling (:func:`same_law_spellings`). Rebuilding an index that has a
+    ('형법', '형 법'), is one law, under its first spelling (:func:`same_law_spellings`). A build into an index's folder
+    keeps what its live generation recorded of renamed and removed laws (``report.renames_kept``: the renames it applies,
+    so the memory's citations of an old name find the new name's articles). Rebuilding an index that has a
     precedent memory without ``precedents`` is refused (:func:`check_memory_kept`) unless ``drop_memory``. Other
     options go to ``build_index``."""
     if not drop_memory:
@@ -212,8 +216,12 @@ def remove(laws: Iterable[str], index_dir: str | Path, **options: Any) -> BuildR
     """Remove the held ``laws`` whole: :func:`add` of no articles with ``remove_laws`` — the one writer, so it is a new
     generation (``index rollback`` undoes it) and the memory's citations are re-resolved as an add's are (citations of
     the removed articles stop voting; the items are kept, and vote again when the law is added back). The articles
-    removed are ``report.removed_keys``, the laws ``report.removed_laws``. A law the index does not hold, or every law
-    it holds, is refused (:class:`~legalret.errors.IndexError_`, nothing written). Other options go to :func:`add`."""
+    removed are ``report.removed_keys``, the laws ``report.removed_laws``; each is recorded with its 법령ID in the
+    manifest (``removed_laws``), so that a later add of a law of that 법령ID under another name is taken for its rename
+    (:class:`~legalret.index.build.LawRenamed` unless ``rename=True``, which links the old name to the new one: its
+    holdings vote again). Nothing is encoded, and the encoder is not loaded. A law the index does not hold
+    (:class:`~legalret.index.store.UnknownLaw`, with the nearest held names), or every law it holds, is refused
+    (:class:`~legalret.errors.IndexError_`, nothing written). Other options go to :func:`add`."""
     return add([], index_dir, remove_laws=tuple(laws), **options)
 
 

@@ -591,29 +591,18 @@ def remove_command(
 
 
 def _held_laws_named(index: Path, laws: List[str]) -> List[str]:
-    """The held laws LAWS name (any spacing); one the index does not hold is a usage error with the nearest held names,
-    as an unknown --law filter's (a mistyped name had nothing to remove)."""
+    """The held laws LAWS name (any spacing: :func:`~legalret.index.store.held_laws_named`, which the removal itself
+    resolves them with); one the index does not hold is a usage error with the nearest held names, as an unknown --law
+    filter's (a mistyped name had nothing to remove)."""
     from typer._click.exceptions import UsageError
 
-    from legalret.index.store import law_renames, read_manifest
-    from legalret.keys import LawNames
+    from legalret.index.store import UnknownLaw, held_laws_named, read_manifest
     from legalret.search.citations import suggested_laws
-    from legalret.text import compact
 
-    manifest = read_manifest(index)
-    names = LawNames(manifest.get("laws") or {})
-    renamed = {compact(old): new for old, new in law_renames(manifest).items()}
-    out = []
-    for name in laws:
-        law = names.resolve(name)
-        if law is None or compact(law) != compact(name):  # (not 구민법 for 민법, nor an act's short name for its decree)
-            close = suggested_laws(name, names, n=3)
-            hint = (f"it was renamed {renamed[compact(name)]} (index add --rename): remove that" if compact(name) in renamed
-                    else f"did you mean {', '.join(close)}?" if close else
-                    f"it holds {len(names)} laws; see `legalret index info --index {index}`")
-            raise UsageError(f"no law {name!r} in {index} ({hint}); nothing was removed")
-        out.append(law)
-    return list(dict.fromkeys(out))
+    try:
+        return held_laws_named(read_manifest(index), laws, index, suggest=lambda name, names: suggested_laws(name, names, n=3))
+    except UnknownLaw as e:
+        raise UsageError(f"no law {e.name!r} in {index} ({e.hint(index)}); nothing was removed") from None
 
 
 @index_app.command("rollback")
@@ -692,6 +681,8 @@ def _print_report(report, as_json: bool, loaded: LoadedArticles, notes: Optional
         # laws written with other spacing than the index's (or the batch's first) spelling, indexed under that one
         d["respelled"] = getattr(report, "respelled", None) or []
         d["renamed"] = report.renamed  # held laws indexed under a new name (--rename): {"from", "to", "law_id"}
+        if getattr(report, "renames_kept", None):  # (a build: earlier adds' renames it keeps applying, old → new)
+            d["renames_kept"] = report.renames_kept
         if report.removed_laws:  # (index remove: the articles removed, per law)
             d["removed_laws"] = _removed_per_law(report)
         if notes is not None:  # (a build's: what it leaves out of the measured default, said on stderr too)
@@ -733,8 +724,13 @@ def _print_summary(report) -> None:
         highlight=False, soft_wrap=True,
     )
     for r in report.renamed:  # (the old name's articles are in "removed", the new name's in "added")
-        console.print(f"renamed: {escape(r['from'])} → {escape(r['to'])} (법령ID {escape(r['law_id'])}): indexed in its "
-                      f"place; citations of {escape(r['from'])} read as {escape(r['to'])}", highlight=False, soft_wrap=True)
+        where = ("removed before (`index remove`), linked to it" if r.get("removed") else "indexed in its place")
+        console.print(f"renamed: {escape(r['from'])} → {escape(r['to'])} (법령ID {escape(r['law_id'])}): {where}; "
+                      f"citations of {escape(r['from'])} read as {escape(r['to'])}", highlight=False, soft_wrap=True)
+    kept = getattr(report, "renames_kept", None) or {}
+    if kept:  # (a build: the renames of earlier adds it keeps applying)
+        console.print("renamed earlier (kept): " + ", ".join(f"{escape(old)} → {escape(new)}" for old, new in kept.items())
+                      + "; citations of the old name read as the new one", highlight=False, soft_wrap=True)
     if keys:  # which articles (the counts alone had left a reviewer to diff the index: `removed 5`, but which?)
         text = keys["changed_text_keys"]
         in_text = set(text)
@@ -931,6 +927,13 @@ def info_command(
     if renames:  # (index add --rename): what citations of the old names find
         out.print("renamed: " + ", ".join(f"{old} → {new}" for old, new in renames.items())
                   + "; citations of the old name read as the new one", highlight=False)
+    from legalret.index.store import removed_laws
+
+    gone = {name: law_id for name, law_id in removed_laws(manifest).items() if law_id}
+    if gone:  # (index remove): a law of that 법령ID added under another name is its rename (index add --rename)
+        out.print("removed: " + ", ".join(f"{name} (법령ID {law_id})" for name, law_id in gone.items())
+                  + "; added under another name with its 법령ID, it is taken for renamed (index add --rename)",
+                  highlight=False)
     from datetime import date
 
     today = date.today().isoformat()

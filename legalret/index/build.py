@@ -28,14 +28,17 @@ articles into an existing index:
   replaced the newer text and removed 민법 제1004조의2 without a word;
 * a law with the 법령ID of a held law of another name (renamed) stops with :class:`LawRenamed` unless
   ``rename=True``, which indexes it in the held law's place and records the old name
-  (:data:`~legalret.index.store.RENAMED`); ``remove_laws`` removes held laws whole (``index remove``);
+  (:data:`~legalret.index.store.RENAMED`); ``remove_laws`` removes held laws whole (``index remove``), recording each
+  with its 법령ID (:data:`~legalret.index.store.REMOVED_LAWS`), so that a law of that 법령ID added later under another
+  name stops, or is linked (``rename=True``), as a held law's rename; ``build_index`` into the same folder keeps both
+  records (:func:`_records_kept`); an add of no articles (``index remove``) loads no encoder (:class:`_RecordedEncoder`);
 * an article whose text changes to that of a version not yet in force, with no amendment note of that version, is
   stored so that a search says it is not yet in force (:func:`_not_yet_in_force`).
 
 Both write a new generation and swap it in atomically under the index lock (:mod:`legalret.index.store`).
 ``parts`` (a callback) adds :class:`~legalret.index.store.GenerationPart` s — the precedent memory — to the
-same commit; :mod:`legalret.pipeline` is what passes it. A callback with a ``prepare(entries, tokenizer)`` method
-is told the articles and the tokenizer settings as soon as they are known, so it can start on its own inputs (in
+same commit; :mod:`legalret.pipeline` is what passes it. A callback with a ``prepare(entries, tokenizer, aliases)`` method
+is told the articles, the tokenizer settings and the renames in force as soon as they are known, so it can start on its own inputs (in
 another process) while the articles are encoded; when it returns a ``busy()`` callable, a torch encoder runs on one thread fewer while ``busy()`` is true
 (a busy process beside torch's two threads on two cores and torch's threads wait for each other:
 ``experiments/read_ahead_cores.py``). Without a callback, ``add_to_index`` carries the
@@ -72,12 +75,16 @@ from legalret.index.article_store import ArticleStore, Entry, StoredArticle, as_
 from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
 from legalret.index.dense import DenseIndex, EmbeddingCache, VectorSpill, encode_with_cache, text_hash
 from legalret.index.store import (
+    REMOVED_LAWS,
     RENAMED,
     IndexData,
     IndexLock,
     current_generation,
+    held_laws_named,
     law_renames,
     load_index,
+    read_manifest,
+    removed_laws,
     write_generation,
 )
 from legalret.index.tokenize import KiwiTokenizer, TokenizerSettings
@@ -123,7 +130,7 @@ class PartsContext:
 
 
 #: ``parts(context) -> {name: GenerationPart}``, or None to keep the previous generation's parts as they are
-#: (``build_index`` also calls its ``prepare(entries, tokenizer)``, when it has one, before encoding; see the module
+#: (``build_index`` also calls its ``prepare(entries, tokenizer, aliases)``, when it has one, before encoding; see the module
 #: docstring).
 PartsFn = Callable[[PartsContext], "Mapping[str, Any] | None"]
 
@@ -157,6 +164,8 @@ class BuildReport:
     # held laws indexed under the name a batch law with their 법령ID has (``rename=True``): {"from", "to", "law_id"}
     renamed: list[dict] = field(default_factory=list)
     removed_laws: list[str] = field(default_factory=list)  # laws removed whole (``remove_laws``: ``index remove``)
+    # a build: the renames of earlier adds (``--rename``) it keeps applying, old name → new name (the new name is in it)
+    renames_kept: dict[str, str] = field(default_factory=dict)
     wrote: bool = True  # False: nothing changed, no generation written
     timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
     cpu_timings: dict[str, float] = field(default_factory=dict)  # CPU seconds (all threads) per stage
@@ -238,13 +247,18 @@ def build_index(
             # without an encoder any --adapter is an error (_resolve_encoder says so): no card to read first
             lora, qadapter = (adapter, None) if no_encoder else split_adapter(adapter)
             enc = _resolve_encoder(model, lora, encoder, precision, passage_max_tokens, qadapter)
+        records = _records_kept(index_dir, merged)
+        aliases = law_renames({"laws": dict.fromkeys(a.law for a in merged.values()), **records})
+        report.renames_kept = aliases
         prepare = getattr(parts, "prepare", None)
         # after the encoder's load: its imports hold the GIL (started before, they took 2.7× as long)
-        busy = prepare(list(merged.values()), settings) if prepare is not None else None
+        # the aliases: holdings citing a renamed law's old name are read as citing its new articles, not dropped
+        busy = prepare(list(merged.values()), settings, dict(aliases)) if prepare is not None else None
         previous = _try_load_previous(index_dir, stages)
         entries = list(merged.values())
         data, manifest = _assemble(entries, previous, enc, settings, bm25 or BM25Params(), report, stages, batch_size,
                                    index_dir, reuse_vectors=_previous_vectors_fit(previous, enc), busy=busy)
+        manifest.update(records)
         manifest["fusion"] = dict(fusion) if fusion is not None else {}
         manifest["encoder"] = _encoder_info(enc, model, lora, qadapter)
         if previous is not None:
@@ -254,10 +268,33 @@ def build_index(
         new_parts = {}
         if parts is not None:
             with stages("memory"):
-                new_parts = dict(parts(PartsContext(entries, previous, True, lambda: enc, settings)) or {})
+                new_parts = dict(parts(PartsContext(entries, previous, True, lambda: enc, settings, aliases)) or {})
         _write(index_dir, data, manifest, report, stages, parts=new_parts, keep=keep)
     stages.finish()
     return report
+
+
+def _records_kept(index_dir: Path, merged: "Mapping[str, Article]") -> dict:
+    """The records of the index's live generation that a build into its folder keeps (:data:`RENAMED`,
+    :data:`REMOVED_LAWS`; {} where there is no index there, or its manifest cannot be read).
+
+    A build replaces the articles, not what earlier commands recorded about the laws: the renames of ``index add
+    --rename`` are kept whole — :func:`~legalret.index.store.law_renames` applies those whose new name the build holds
+    and whose old name it does not (``report.renames_kept``), so the precedent memory's holdings citing the old name keep
+    voting for the new name's articles (a build had dropped the record, and those votes with it, without a word); the
+    others wait, as after an ``index remove``, for their law to come back. A removed law's record is kept while the
+    build does not hold the law (a later add of it under another name is still its rename)."""
+    try:
+        manifest = read_manifest(index_dir)
+    except IndexError_:
+        return {}  # (no index there, or one that cannot be read: the build replaces it, and says so)
+    out: dict[str, Any] = {}
+    if manifest.get(RENAMED):
+        out[RENAMED] = dict(manifest[RENAMED])
+    gone = removed_laws({"laws": dict.fromkeys(a.law for a in merged.values()), REMOVED_LAWS: manifest.get(REMOVED_LAWS)})
+    if gone:
+        out[REMOVED_LAWS] = gone
+    return out
 
 
 def add_to_index(
@@ -317,8 +354,9 @@ def add_to_index(
         renamed = _renamed_laws(incoming, previous)
         if renamed:
             _check_rename(renamed, rename, remove_missing, frozenset(incomplete), previous)
-            drop.update((r["from"], r["to"]) for r in renamed)
-            report.renamed = [{k: r[k] for k in ("from", "to", "law_id")} for r in renamed]
+            # (a removed law's articles are gone already: nothing to drop, nothing whose place to take)
+            drop.update((r["from"], r["to"]) for r in renamed if not r.get("removed"))
+            report.renamed = [{k: r[k] for k in ("from", "to", "law_id", "removed") if k in r} for r in renamed]
         merged, changes, removed_by_law, keys = _merge(previous.articles, incoming, remove_missing, frozenset(incomplete),
                                                        drop)
         if drop and not any(not e.deleted for e in merged):
@@ -326,6 +364,7 @@ def add_to_index(
                               f"({', '.join(previous.manifest.get('laws', {}))}); nothing was written — an index holds "
                               "at least one law: build a new one with `legalret index build` instead")
         aliases = _renames_after(previous.manifest.get(RENAMED) or {}, renamed)
+        gone = _removed_after(previous, merged, drop, renamed)
         report.added, report.changed, report.removed, report.unchanged = changes
         report.added_keys, report.changed_keys, report.changed_text_keys, report.removed_keys = keys
         if not allow_older and remove_missing:  # (a partial batch's latest date says nothing of its version)
@@ -335,18 +374,25 @@ def add_to_index(
             _check_cut_off(incoming, previous)
             _check_tail(removed_by_law, report.removed_keys, incoming, previous)
         articles_changed = bool(report.added or report.changed or report.removed)
-        if articles_changed and encoder is None:
+        # a batch of no articles (``index remove``) encodes nothing: every article left has its vector in the previous
+        # generation, whose encoder fingerprint and dimension are all the new one needs (loading the encoder: ~10 s)
+        recorded_only = articles_changed and not incoming and encoder is None
+        if articles_changed and encoder is None and not recorded_only:
             _check_requested_runtime(info, precision, index_dir)  # before the memory stage, not after it
         # Loading the encoder (mostly imports) runs beside merging, tokenizing and the BM25 rebuild,
         # which spend their time in C code without the GIL: on the full index it hides ~3 s of ~20.
         def pending() -> _PendingEncoder:
             return _PendingEncoder(info, lambda: _encoder_for_existing(info, model, adapter, encoder, precision, index_dir))
 
-        enc = pending() if articles_changed else None
+        enc: Any = None
+        if recorded_only:
+            enc = _RecordedEncoder.of(info)
+        elif articles_changed:
+            enc = pending()
 
         def encoder_now():
             nonlocal enc
-            if enc is None:  # the parts need it though no article changed (a dense memory)
+            if enc is None or isinstance(enc, _RecordedEncoder):  # the parts need it (a dense memory)
                 enc = pending()
             return enc.result()
 
@@ -375,6 +421,8 @@ def add_to_index(
         manifest["encoder"] = info
         if aliases:
             manifest[RENAMED] = aliases
+        if gone:
+            manifest[REMOVED_LAWS] = gone
         all_parts = {name: _CopiedPart(previous.path / name, previous.manifest.get(name) or {}) for name in previous.parts}
         all_parts.update(new_parts or {})
         _write(index_dir, data, manifest, report, stages, build=previous.manifest.get("build"), parts=all_parts, keep=keep)
@@ -397,7 +445,8 @@ class _CopiedPart:
 
 def _carry(previous: IndexData, report: BuildReport) -> tuple[IndexData, dict]:
     articles = previous.articles.refs() if isinstance(previous.articles, ArticleStore) else list(previous.articles)
-    manifest = {k: previous.manifest[k] for k in ("tokenizer", "bm25", "counts", "laws", RENAMED) if k in previous.manifest}
+    manifest = {k: previous.manifest[k] for k in ("tokenizer", "bm25", "counts", "laws", RENAMED, REMOVED_LAWS)
+                if k in previous.manifest}
     manifest["created"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     report.articles, report.searchable, report.laws = len(articles), len(previous.rows), len(manifest.get("laws", {}))
     data = IndexData(manifest, articles, previous.rows, previous.row_hashes, previous.tokens, previous.bm25, previous.dense)
@@ -414,21 +463,47 @@ def _renamed_laws(incoming: "OrderedDict[str, Article]", previous: IndexData) ->
     법령ID (non-empty) is that of a held law of another name (compared as :func:`~legalret.text.compact` makes
     them: another spacing is the same name, which :func:`legalret.pipeline.same_law_spellings` has dealt with) that
     the batch does not hold itself — a batch of both is two laws sharing an ID, each indexed as it is named. Each held
-    law is renamed once (by the batch's first law of its ID)."""
+    law is renamed once (by the batch's first law of its ID).
+
+    A law ``index remove`` removed (:data:`~legalret.index.store.REMOVED_LAWS`) is matched too, after the held laws,
+    marked ``"removed": True``: removed, then added under another name, it had become an unrelated law — its holdings
+    never voting for it, and no ``--rename`` able to link the two (the old one no longer held)."""
     in_batch = {compact(a.law) for a in incoming.values()}
-    by_id: dict[str, str] = {}
-    for name, info in (previous.manifest.get("laws") or {}).items():
+    held = previous.manifest.get("laws") or {}
+    by_id: dict[str, tuple[str, bool]] = {}
+    for name, info in held.items():
         if (info or {}).get("law_id") and compact(name) not in in_batch:
-            by_id.setdefault(info["law_id"], name)
+            by_id.setdefault(info["law_id"], (name, False))
+    for name, law_id in removed_laws(previous.manifest).items():
+        if law_id and compact(name) not in in_batch:
+            by_id.setdefault(law_id, (name, True))
     out: list[dict] = []
     seen: set[str] = set()
     for art in incoming.values():
         if art.law in seen or not art.law_id:
             continue
         seen.add(art.law)
-        held = by_id.pop(art.law_id, None)
-        if held is not None:
-            out.append({"from": held, "to": art.law, "law_id": art.law_id, "source": art.source})
+        found = by_id.pop(art.law_id, None)
+        if found is not None:
+            old, removed = found
+            out.append({"from": old, "to": art.law, "law_id": art.law_id, "source": art.source,
+                        **({"removed": True} if removed else {})})
+    return out
+
+
+def _removed_after(previous: IndexData, merged: Sequence[Entry], drop: Mapping[str, str | None],
+                   renamed: list[dict]) -> dict[str, str | None]:
+    """The manifest's :data:`~legalret.index.store.REMOVED_LAWS` after this add: the laws removed before, but those held
+    again (under their name) or renamed now (their old name is an alias: :data:`RENAMED`), and the laws this add
+    removes whole (``remove_laws``), each with its 법령ID."""
+    held = {compact(e.law) for e in merged}
+    linked = {compact(r["from"]) for r in renamed}
+    laws = previous.manifest.get("laws") or {}
+    out = {name: law_id for name, law_id in (previous.manifest.get(REMOVED_LAWS) or {}).items()
+           if compact(name) not in held and compact(name) not in linked}
+    for law, instead in drop.items():
+        if instead is None:
+            out[law] = (laws.get(law) or {}).get("law_id")
     return out
 
 
@@ -440,11 +515,19 @@ def _check_rename(renamed: list[dict], rename: bool, remove_missing: bool, incom
     held articles the batch lacks would go with it."""
     if not rename:
         r = renamed[0]
+        if r.get("removed"):
+            raise LawRenamed(
+                f"{r['source'] or previous.path.parent}: {r['to']} has the 법령ID {r['law_id']} of {r['from']}, a law "
+                f"removed from this index (`index remove`; renamed?); nothing was written — pass --rename to index "
+                f"{r['to']} as {r['from']} renamed (citations of {r['from']} then find {r['to']}), or correct the "
+                "law's name in the file")
         raise LawRenamed(
             f"{r['source'] or previous.path.parent}: {r['to']} has the 법령ID {r['law_id']} of {r['from']}, a law this "
             f"index holds (renamed?); nothing was written — pass --rename to index {r['to']} in {r['from']}'s place "
             f"(citations of {r['from']} then find {r['to']}), or correct the law's name in the file")
     for r in renamed:
+        if r.get("removed"):
+            continue  # (nothing of it is held: nothing the batch lacks is lost)
         if not remove_missing or r["to"] in incomplete:
             raise IndexError_(
                 f"{previous.path.parent}: {r['to']} would replace {r['from']} whole, but this batch does not hold it "
@@ -467,16 +550,11 @@ def _renames_after(recorded: Mapping[str, str], renamed: list[dict]) -> dict[str
 def _laws_to_drop(remove_laws: Collection[str], incoming: "OrderedDict[str, Article]",
                   previous: IndexData) -> dict[str, str | None]:
     """The held laws ``remove_laws`` names (as the index spells them; any spacing), each → None (removed, nothing in
-    its place): :func:`_merge`'s ``drop``. A name the index does not hold, or a law the batch also gives, is an
-    error (nothing written)."""
-    held = {compact(name): name for name in previous.manifest.get("laws") or {}}
-    drop: dict[str, str | None] = {}
-    for given in remove_laws:
-        law = held.get(compact(given))
-        if law is None:
-            raise IndexError_(f"{previous.path.parent}: no law {given!r} in this index (`legalret index info` lists "
-                              "its laws); nothing was written")
-        drop[law] = None
+    its place): :func:`_merge`'s ``drop``. A name the index does not hold (:class:`~legalret.index.store.UnknownLaw`,
+    with the nearest held names: :func:`~legalret.index.store.held_laws_named`, the CLI's resolver too), or a law the
+    batch also gives, is an error (nothing written)."""
+    drop: dict[str, str | None] = dict.fromkeys(held_laws_named(previous.manifest, list(remove_laws),
+                                                                previous.path.parent))
     both = sorted({a.law for a in incoming.values()} & set(drop))
     if both:
         raise IndexError_(f"{previous.path.parent}: {', '.join(both)} is both in the batch and to be removed; "
@@ -848,12 +926,17 @@ def _assemble(
         cache = (EmbeddingCache.from_index(enc.fingerprint, previous.dense, previous.row_hashes) if same_encoder
                  else EmbeddingCache(enc.fingerprint, enc.dim))
         # keyed like the vector cache (runtime included): a killed bf16 build's vectors never reach an ONNX rerun
-        spill_key = json.dumps(encoder_fingerprint(enc), sort_keys=True) if enc.fingerprint else None
+        # (no encoder loaded, nothing is encoded: no spill)
+        recorded_only = isinstance(enc, _RecordedEncoder)
+        spill_key = json.dumps(encoder_fingerprint(enc), sort_keys=True) if enc.fingerprint and not recorded_only else None
         spill = VectorSpill(index_dir, spill_key, enc.dim) if index_dir is not None and spill_key else None
         if spill is not None:
             cache.add(*spill.load())  # what a killed build with this encoder had encoded already
         with stages("encode"):
             missing = [j for j in range(n) if cache.get(hashes[j]) is None]
+            if recorded_only and (missing or not same_encoder):  # (add_to_index loads none only when none is needed)
+                raise IndexError_(f"{index_dir}: {len(missing) or n} article(s) have no vector in the previous "
+                                  "generation and no encoder was loaded; nothing was written")
             # then what any earlier build on this machine encoded with this encoder (legalret.index.vector_cache)
             stored = VectorCache.for_encoder(enc) if missing else None
             if stored is not None:
@@ -897,9 +980,18 @@ def _cache_dropped_vectors(previous: IndexData, kept: set[str], enc: Any) -> int
     partial file, then the whole one — gets the same vectors, not ones re-encoded in other batches (which differ
     in the last bits, and in bf16 more). Returns how many were cached (0 when the cache is off)."""
     dropped = [r for r, h in enumerate(previous.row_hashes) if h not in kept]
-    if not dropped or not same_vectors(recorded_fingerprint(previous.manifest.get("encoder")), encoder_fingerprint(enc)):
+    if not dropped:
         return 0
-    stored = VectorCache.for_encoder(enc)
+    recorded = recorded_fingerprint(previous.manifest.get("encoder"))
+    if isinstance(enc, _RecordedEncoder):  # (no encoder loaded: the vectors are filed under what made them, if known)
+        from legalret.index.vector_cache import cache_root
+
+        root = cache_root() if recorded is not None and not recorded.get("inferred") else None
+        stored = VectorCache.open(root, recorded) if root is not None else None
+    elif not same_vectors(recorded, encoder_fingerprint(enc)):
+        return 0
+    else:
+        stored = VectorCache.for_encoder(enc)
     if stored is None:
         return 0
     return stored.put_many([previous.row_hashes[r] for r in dropped], np.asarray(previous.dense.vectors)[dropped])
@@ -993,6 +1085,26 @@ def _write(index_dir: Path, data: IndexData, manifest: dict, report: BuildReport
 
 
 # ---- encoders ---------------------------------------------------------------------------------------
+class _RecordedEncoder:
+    """The index's encoder as its previous generation records it — fingerprint and dimension, none of its weights —
+    for a new generation that encodes nothing (``index remove``: every article left keeps its vector). Loading the
+    encoder had cost ~10 s of a removal; :func:`_assemble` refuses, rather than encode, should a text lack a vector."""
+
+    def __init__(self, info: dict):
+        self.fingerprint = info["fingerprint"]
+        self.dim = int(info["dim"])
+        self.precision = info.get("precision")
+        self.passage_max_tokens = info.get("passage_max_tokens")
+
+    @classmethod
+    def of(cls, info: dict | None) -> "_RecordedEncoder | None":
+        """None for an index without vectors (BM25 only), as :func:`_encoder_for_existing` gives."""
+        return cls(info) if info and info.get("fingerprint") and info.get("dim") else None
+
+    def encode_passages(self, texts, batch_size: int = 32):
+        raise IndexError_("no encoder was loaded for this generation: it encodes nothing")
+
+
 class _PendingEncoder:
     """An index's encoder loading on a background thread; ``fingerprint`` is the index's (``result()``
     checks the loaded one against it). ``result()`` is None for a BM25-only index."""

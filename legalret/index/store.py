@@ -49,7 +49,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from contextlib import contextmanager
-from typing import Any, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
 
 from legalret.articles import Article, read_articles
 from legalret.atomic import atomic_path, fsync_tree, shareable_dir
@@ -59,6 +59,7 @@ from legalret.index.article_store import CATALOG, CATALOG_ARRAYS, ArticleStore, 
 from legalret.index.bm25 import BM25Engine, BM25Params, TokenStore
 from legalret.index.dense import DenseIndex
 from legalret.index.folder import not_an_index_message
+from legalret.text import compact
 
 #: Bump when the layout or the meaning of a stored file changes; older indexes must be rebuilt.
 SCHEMA_VERSION = 2  # 2: optional parts (the precedent memory) inside the generation
@@ -268,6 +269,60 @@ def law_renames(manifest: Mapping[str, Any]) -> dict[str, str]:
     had dropped every citation of it, and its holdings had stopped voting."""
     laws = manifest.get("laws") or {}
     return {old: new for old, new in (manifest.get(RENAMED) or {}).items() if new in laws and old not in laws}
+
+
+class UnknownLaw(IndexError_):
+    """A law name the index holds no law of (:func:`held_laws_named`): ``name`` as given, ``suggestions`` (the nearest
+    held names, for a "did you mean"), ``renamed_to`` (the name now held, when ``index add --rename`` renamed it) and
+    ``held`` (how many laws the index holds). :meth:`hint` says it in the words every command uses."""
+
+    def __init__(self, where: str | Path, name: str, suggestions: Sequence[str], renamed_to: str | None, held: int):
+        self.where, self.name, self.suggestions = where, name, list(suggestions)
+        self.renamed_to, self.held = renamed_to, held
+        super().__init__(f"{where}: no law {name!r} in this index ({self.hint(where)}); nothing was written")
+
+    def hint(self, index: str | Path) -> str:
+        if self.renamed_to is not None:
+            return f"it was renamed {self.renamed_to} (index add --rename): remove that"
+        if self.suggestions:
+            return f"did you mean {', '.join(self.suggestions)}?"
+        return f"it holds {self.held} laws; see `legalret index info --index {index}`"
+
+
+def held_laws_named(manifest: Mapping[str, Any], names: Sequence[str], where: str | Path,
+                    suggest: Callable[[str, Any], Sequence[str]] | None = None) -> list[str]:
+    """The held laws ``names`` name, as the index spells them (any spacing: compared as :func:`~legalret.text.compact`
+    makes names; not a short name, nor an old name of a renamed law), each once, in order — what ``index remove`` and
+    :func:`legalret.index.build.add_to_index`'s ``remove_laws`` act on. A name the index does not hold raises
+    :class:`UnknownLaw`, carrying the nearest held names: ``suggest(name, law_names)`` (the CLI's
+    :func:`legalret.search.citations.suggested_laws`), else :meth:`legalret.keys.LawNames.closest` (three)."""
+    from legalret.keys import LawNames
+
+    laws = manifest.get("laws") or {}
+    held = {compact(name): name for name in laws}
+    out: list[str] = []
+    for given in names:
+        law = held.get(compact(given))
+        if law is None:
+            known = LawNames(laws)
+            close = suggest(given, known) if suggest is not None else known.closest(given, n=3)
+            renamed = {compact(old): new for old, new in law_renames(manifest).items()}
+            raise UnknownLaw(where, given, close, renamed.get(compact(given)), len(laws))
+        out.append(law)
+    return list(dict.fromkeys(out))
+
+
+#: The manifest's record of the laws ``index remove`` removed, each as it was named → its 법령ID (None: the law had
+#: none). A later ``index add`` of a law with that 법령ID under another name is that law renamed (``--rename`` links the
+#: old name to the new one, as for a held law); a record ends when its law is held again, under either name.
+REMOVED_LAWS = "removed_laws"
+
+
+def removed_laws(manifest: Mapping[str, Any]) -> dict[str, str | None]:
+    """The laws ``index remove`` removed that this generation does not hold (the manifest's :data:`REMOVED_LAWS`):
+    name → 법령ID."""
+    held = {compact(name) for name in manifest.get("laws") or {}}
+    return {name: law_id for name, law_id in (manifest.get(REMOVED_LAWS) or {}).items() if compact(name) not in held}
 
 
 def _file_state(path: Path) -> list[int]:

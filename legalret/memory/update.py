@@ -25,7 +25,7 @@ import time
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from legalret.errors import LegalretError
 from legalret.index.build import PartsContext
@@ -75,13 +75,16 @@ class MemoryBuild:
         self.encoder: Any = None
         self._ahead: _ReadAhead | None = None
 
-    def prepare(self, entries: Sequence[Any], tokenizer: Any = None) -> Callable[[], bool] | None:
+    def prepare(self, entries: Sequence[Any], tokenizer: Any = None,
+                aliases: Mapping[str, str] | None = None) -> Callable[[], bool] | None:
         """Start reading the memories' inputs (see the class docstring) — and, given the build's tokenizer
         settings, tokenizing the holdings; the build calls this before encoding and leaves the process a core for
-        as long as the returned ``busy()`` says it is working."""
+        as long as the returned ``busy()`` says it is working. ``aliases`` (old law name → new, the index's renames)
+        resolve citations as :meth:`__call__`'s catalog does: without them a holding citing a renamed law's old name
+        would be read as citing nothing here and left out."""
         if self.precedents is not None and self.read_ahead and self._ahead is None:
             then = partial(tokenize_ahead, tokenizer) if self.tokens_ahead and tokenizer is not None else None
-            self._ahead = _ReadAhead(self._read, ArticleCatalog.from_articles(entries), then)
+            self._ahead = _ReadAhead(self._read, ArticleCatalog.from_articles(entries, aliases=aliases), then)
         return self._ahead.busy if self._ahead is not None else None
 
     def __call__(self, ctx: PartsContext) -> dict | None:
