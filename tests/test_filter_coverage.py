@@ -42,7 +42,7 @@ def test_a_filter_whose_articles_hold_no_word_of_the_query_is_said(searcher):
     assert note.startswith(f"{NOTHING_IN_FILTER} (민법): no article of it contains '보험'") and "'고지'" in note
     assert note.startswith(NOTHING_MATCHED)  # (the page's and the API's guesses rule reads this prefix)
     assert len(res) == 3  # the hits are still listed, as the nearest guesses
-    hits = lawyer_view([h.to_dict() for h in res], learned=False, notices=res.notices, terms=res.terms)
+    hits = lawyer_view([h.to_dict() for h in res])  # (each hit's relevance: the searcher's)
     assert [h["relevance"] for h in hits] == [None, None, None]  # … with no number that reads like an answer's
     # the same words without the filter, or under the law that has them: nothing to say
     assert _filtered(searcher.search("보험계약자 고지의무", k=3).notices) == []

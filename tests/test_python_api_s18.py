@@ -113,11 +113,12 @@ def test_every_interface_reads_the_searchers_numbers(searcher, civil):
 
 
 def test_the_serve_layer_keeps_no_copy_of_the_rule():
+    """The searcher rates every hit (:func:`legalret.search.relevance.rate_hits`); the serve layer rates nothing."""
     from legalret.search import relevance as rule
     from legalret.serve import wording
 
-    assert wording.rate is rule.rate  # (the page's fallback for hits that come without it: the same rule)
-    for copy in ("relevance", "absent_law_guesses", "answer_view", "WORD_SIGNALS", "_ABSENT_LAW"):
+    assert rule.rate_hits is not None
+    for copy in ("rate", "relevance", "absent_law_guesses", "answer_view", "WORD_SIGNALS", "_ABSENT_LAW"):
         assert not hasattr(wording, copy), copy
 
 

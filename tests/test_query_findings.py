@@ -192,6 +192,7 @@ def test_the_page_says_it_in_korean_and_the_api_gives_no_relevance_but_to_citati
     from legalret.serve.wording import lawyer_view
 
     sys.path.insert(0, str(ROOT / "tests"))
+    from _relevance_hits_s19 import rated
     from test_page_notices import _NODE_SCRIPT, APP_JS, korean_pattern
 
     notices = [*coverage_notes(["what", "is", "a", "lien"], {"is"}, text="What is a lien?"),
@@ -200,7 +201,7 @@ def test_the_page_says_it_in_korean_and_the_api_gives_no_relevance_but_to_citati
                for n in notices)
     hits = [{"key": "민법 제751조", "score": 2.0, "ranks": {"memory": 1, "bm25": 3}},
             {"key": "민법 제750조", "score": 1.0, "ranks": {"citation": 1}}]
-    assert [h["relevance"] for h in lawyer_view(hits, learned=True, notices=notices[:1])] == [None, 100]
+    assert [h["relevance"] for h in lawyer_view(rated(hits, learned=True, notices=notices[:1]))] == [None, 100]
     node = shutil.which("node") or shutil.which("nodejs")
     if node is None:
         pytest.skip("node is not installed")

@@ -24,6 +24,7 @@ from legalret.search.coverage import NOT_KOREAN  # noqa: E402
 from legalret.search.ranker import Ranker  # noqa: E402
 from legalret.search.relevance import relevance  # noqa: E402
 from legalret.serve.wording import lawyer_view  # noqa: E402
+from _relevance_hits_s19 import rated  # noqa: E402
 
 QUERY = "유치권 점유 수리비"
 
@@ -45,8 +46,8 @@ def test_relevance_is_the_probability_and_the_other_rules_stay():
     assert relevance(hit, learned=False, best=18.0) == 50  # not re-ranked: the score as a share of the best
     assert relevance({"score": 2.0, "ranks": {"bm25": 1}}, learned=True, best=0) == 88  # no probability: as before
     # the guesses keep no number, whatever their probability
-    view = lawyer_view([{**hit, "reasons": []}, {"score": 99.0, "ranks": {"citation": 1}, "reasons": []}], learned=True,
-                       notices=[f"{NOT_KOREAN} …"])
+    view = lawyer_view(rated([{**hit, "reasons": []}, {"score": 99.0, "ranks": {"citation": 1}, "reasons": []}],
+                             learned=True, notices=[f"{NOT_KOREAN} …"]))
     assert [h["relevance"] for h in view] == [None, 100]
 
 
@@ -106,5 +107,5 @@ def test_a_guess_withholds_its_probability_too():
 
     hits = [{"key": "민법 제750조", "score": 1.8, "probability": 0.86, "ranks": {"facts": 1, "dense": 1}},
             {"key": "민법 제751조", "score": 0.2, "probability": 0.14, "ranks": {"bm25": 3}}]
-    view = lawyer_view(hits, learned=True, notices=[f"{NOTHING_MATCHED}: no article contains '가가가가'"])
+    view = lawyer_view(rated(hits, learned=True, notices=[f"{NOTHING_MATCHED}: no article contains '가가가가'"]))
     assert [(h["relevance"], h["probability"]) for h in view] == [(None, None), (14, 0.14)]

@@ -22,11 +22,10 @@ from legalret.search.citations import unresolved_citations  # noqa: E402
 from legalret.search.relevance import absent_law_guesses  # noqa: E402
 from legalret.serve.wording import lawyer_view  # noqa: E402
 
-CIVIL = LawNames(["민법", "상법"])
+sys.path.insert(0, str(Path(__file__).parent))
+from _relevance_hits_s19 import rated  # noqa: E402
 
-# The terms the search gives for the tester's query (legalret.text.highlight_terms of its Kiwi tokens: '항', '호' and
-# the article numbers are single syllables, left out).
-LABOUR_TERMS = ["근로기준법", "근로기준", "기준법", "근로", "기준"]
+CIVIL = LawNames(["민법", "상법"])
 
 
 def _notices(query: str) -> list[str]:
@@ -45,11 +44,11 @@ def _hits() -> list[dict]:
 def test_only_a_citation_of_a_missing_law_is_a_guess():
     notices = _notices("근로기준법 제2조 제1항 제1호의2")
     assert absent_law_guesses(notices)
-    view = lawyer_view(_hits(), learned=True, notices=notices, terms=LABOUR_TERMS)
+    view = lawyer_view(rated(_hits(), learned=True, notices=notices))
     # every hit, whatever found it: BM25 and the memory found them through the missing law's name
     assert [h["relevance"] for h in view] == [None, None, None]
     # without the notice (근로기준법 in the index, or not cited) the same hits keep the re-ranker's probability
-    assert [h["relevance"] for h in lawyer_view(_hits(), learned=True, notices=[], terms=LABOUR_TERMS)] == [99, 98, 98]
+    assert [h["relevance"] for h in lawyer_view(rated(_hits(), learned=True, notices=[]))] == [99, 98, 98]
 
 
 def test_each_kind_of_missing_law_notice_counts():
@@ -76,7 +75,7 @@ def test_a_question_beyond_the_citation_is_a_guess_too():
     notices = _notices("근로기준법 제23조 해고의 정당한 이유")
     assert absent_law_guesses(notices)
     assert absent_law_guesses(_notices("근로기준법 제2조 근로자"))
-    view = lawyer_view(_hits(), learned=True, notices=notices, terms=LABOUR_TERMS + ["해고", "정당", "이유"])
+    view = lawyer_view(rated(_hits(), learned=True, notices=notices))
     assert [h["relevance"] for h in view] == [None, None, None]
 
 
@@ -94,17 +93,17 @@ def test_a_citation_the_index_has_keeps_every_number():
     hits beside it (제751조 …) are its neighbours, not guesses."""
     notices = _notices("근로기준법 제36조와 민법 제750조")
     cited = {"key": "민법 제750조", "score": 9.0, "ranks": {"citation": 1}, "reasons": []}
-    view = lawyer_view([cited, *_hits()], learned=True, notices=notices, terms=LABOUR_TERMS + ["민법"])
+    view = lawyer_view(rated([cited, *_hits()], learned=True, notices=notices))
     assert [h["relevance"] for h in view] == [100, 99, 98, 98]
     # even were '민법' not among the terms, a citation hit says the query has something the index answers
-    view = lawyer_view([dict(cited), *_hits()], learned=True, notices=notices, terms=LABOUR_TERMS)
+    view = lawyer_view(rated([dict(cited), *_hits()], learned=True, notices=notices))
     assert [h["relevance"] for h in view] == [100, 99, 98, 98]
 
 
 def test_without_the_terms_the_rule_is_applied_the_same():
     """The rule reads the notices alone: a caller without the answer's terms (before: no hit lost its number) withholds
     the same numbers."""
-    view = lawyer_view(_hits(), learned=True, notices=_notices("근로기준법 제2조 제1항 제1호의2"))
+    view = lawyer_view(rated(_hits(), learned=True, notices=_notices("근로기준법 제2조 제1항 제1호의2")))
     assert [h["relevance"] for h in view] == [None, None, None]
 
 
@@ -134,8 +133,7 @@ def _answer(index, query: str) -> list[dict]:
     s = Searcher(index)
     mode = s.resolve_mode("hybrid")
     body = search_response(s.search(query, k=5, mode=mode), mode, notices=s.notices)
-    return lawyer_view(body["hits"], learned=mode == "hybrid" and s.ranker is not None, notices=body["notices"],
-                       terms=body["terms"])
+    return lawyer_view(body["hits"])  # (each hit's relevance: the searcher's)
 
 
 def test_search_of_a_missing_laws_citation_shows_no_relevance(index):

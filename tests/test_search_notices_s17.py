@@ -22,6 +22,7 @@ By the real CLI on small BM25-only indexes built from the shared statute mirror 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,9 @@ from legalret.search.citations import cited_law_names, suggested_laws, unresolve
 from legalret.search.coverage import NOTHING_MATCHED, coverage_notes, filtered_notes
 from legalret.search.relevance import absent_law_guesses
 from legalret.serve.wording import lawyer_view
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _relevance_hits_s19 import rated  # noqa: E402
 
 runner = CliRunner()
 ENV = {"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "200"}
@@ -99,7 +103,7 @@ def test_an_invented_article_of_a_held_law_says_the_law_has_no_such_article(crim
     # still read as a citation of a law the index holds: the hits beside it keep their numbers
     assert not absent_law_guesses([invented])
     hit = {"key": "형법 제329조", "score": 2.0, "ranks": {"bm25": 1}, "reasons": []}
-    assert lawyer_view([hit], learned=False, notices=[invented])[0]["relevance"] == 100
+    assert lawyer_view(rated([hit], learned=False, notices=[invented]))[0]["relevance"] == 100
 
 
 def test_a_law_the_index_lacks_keeps_its_own_notice(criminal):

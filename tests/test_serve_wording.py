@@ -21,6 +21,7 @@ from legalret.serve.wording import (  # noqa: E402
     lawyer_view,
 )
 from legalret.search.relevance import relevance  # noqa: E402
+from _relevance_hits_s19 import rated  # noqa: E402
 
 # The data behind an explain line 'learned fusion: memory_score*memory_top +7.97, bm25_rr -1.20, dense_logrank
 # +0.55, parties +0.10; facts features +0.40 (facts_share +0.30, facts_rr +0.10)', as the response carries it.
@@ -41,7 +42,8 @@ def test_contributions_grouped_per_retriever_in_korean():
     assert out[1]["direction"] == -1 and out[1]["share"] == round(1.20 / 7.97, 3)
     assert next(c for c in out if c["group"] == "facts")["value"] == 0.40
     assert contributions([]) == []  # not re-ranked: no bars
-    hit = lawyer_view([{"score": 2.0, "ranks": {"bm25": 1}, "reasons": ["bm25: rank 1, score 3.0000"]}], learned=True)[0]
+    hit = lawyer_view(rated([{"score": 2.0, "ranks": {"bm25": 1}, "reasons": ["bm25: rank 1, score 3.0000"]}],
+                            learned=True))[0]
     assert hit["contributions"] == [] and hit["signals"][0]["label"] == "조문 본문 일치"  # explained, not re-ranked
 
 
@@ -130,8 +132,8 @@ def test_relevance_is_0_to_100_never_negative():
     assert relevance({"score": 7.97, "ranks": {}}, learned=True, best=0) == 100
     assert relevance({"score": 6.0, "ranks": {"bm25": 2}}, learned=False, best=12.0) == 50
     assert relevance({"score": 99.0, "ranks": {"citation": 1}}, learned=True, best=1.0) == 100
-    hits = lawyer_view([{"score": s, "ranks": {"bm25": i}, "reasons": []} for i, s in enumerate((-1.0, -2.5, -9.0), 1)],
-                       learned=True)
+    hits = lawyer_view(rated([{"score": s, "ranks": {"bm25": i}, "reasons": []}
+                              for i, s in enumerate((-1.0, -2.5, -9.0), 1)], learned=True))
     assert [h["relevance"] for h in hits] == [27, 8, 0]
 
 
@@ -143,9 +145,9 @@ def test_no_relevance_when_nothing_in_the_query_matched():
             {"score": 2.0, "ranks": {"dense": 7, "facts": 1}, "reasons": []},
             {"score": 2.0, "ranks": {"dense": 9, "memory": 1}, "reasons": []}]
     notices = ["nothing in the query matched this index: no article contains 'zzqqxx'; any hits are only …"]
-    view = lawyer_view([dict(h) for h in hits], learned=True, notices=notices)
+    view = lawyer_view(rated(hits, learned=True, notices=notices))
     assert [h["relevance"] for h in view] == [None, 100, None, 88]
-    assert [h["relevance"] for h in lawyer_view([dict(h) for h in hits], learned=True)] == [100, 100, 88, 88]
+    assert [h["relevance"] for h in lawyer_view(rated(hits, learned=True))] == [100, 100, 88, 88]
 
 
 def test_facts_excerpt_starts_at_the_facts():

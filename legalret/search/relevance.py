@@ -16,17 +16,21 @@ withheld in every field (a script reading ``probability`` had got 0.86 for "가�
 
 Usage::
 
-    from legalret.search.relevance import rate
-    rate([h.to_dict() for h in hits], learned=True, notices=results.notices)   # [Rating(relevance=97, guess=False), …]
+    from legalret.search.relevance import rate, rate_hits
+    rate_hits(hits, learned=True, notices=notices)      # what the searcher does: sets hit.relevance, hit.guess
+    rate([{"score": 2.0, "ranks": {"bm25": 1}}], learned=True)   # dicts alike: [Rating(relevance=88, guess=False)]
 """
 
 from __future__ import annotations
 
 import math
 import re
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple, Sequence
 
 from legalret.search.coverage import NOT_KOREAN, NOTHING_IN_FILTER, NOTHING_MATCHED
+
+if TYPE_CHECKING:
+    from legalret.search.results import Hit
 
 #: The notices of a citation naming a law this index lacks (legalret.search.citations.unresolved_citations), anchored on
 #: the leading words the page's translations use too (static/app.js): the citation as written, quoted, then the law.
@@ -87,6 +91,25 @@ def rate(hits: Sequence[Mapping[str, Any]], *, learned: bool, notices: Sequence[
                      or (unmatched and not found_by & WORD_SIGNALS))
         out.append(Rating(None if guess else relevance(hit, learned=learned, best=best), guess))
     return out
+
+
+def rate_hits(hits: Sequence["Hit"], *, learned: bool, notices: Sequence[str] = ()) -> None:
+    """Set each :class:`~legalret.search.results.Hit`'s ``relevance`` and ``guess`` (and blank a guess's
+    ``probability``) by :func:`rate` — what the searcher does to the hits it returns, the one place they are rated.
+
+    The rule reads the numbers as every interface prints them (:func:`hit_numbers`: ``Hit.to_dict``'s rounding), from
+    the hit's fields: no ``to_dict()`` per hit here, which the answer builds once afterwards."""
+    for hit, rating in zip(hits, rate([hit_numbers(h) for h in hits], learned=learned, notices=notices)):
+        hit.relevance, hit.guess = rating
+        if rating.guess:
+            hit.probability = None
+
+
+def hit_numbers(hit: "Hit") -> dict[str, Any]:
+    """What :func:`rate` reads of a hit — ``score``, ``ranks``, ``probability`` — with the values ``Hit.to_dict``
+    gives them (rounded to 6 places), so that a relevance is the one the printed numbers give."""
+    return {"score": round(float(hit.score), 6), "ranks": hit.ranks,
+            "probability": None if hit.probability is None else round(float(hit.probability), 6)}
 
 
 def absent_law_guesses(notices: Sequence[str]) -> bool:

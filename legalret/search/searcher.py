@@ -58,7 +58,7 @@ from legalret.search.filters import Filters
 from legalret.search.fusion import FusedItem, FusionSettings, convex_fusion, default_fusion, fuse, gated_weights, rrf_fusion
 from legalret.search.prepare import MAX_QUERY_CHARS, RENAMED_READ, QueryPreparer, renamed_names_notice
 from legalret.search.ranker import BaseRates, Ranker, candidate_features
-from legalret.search.relevance import rate
+from legalret.search.relevance import rate_hits
 from legalret.search.results import Hit, SearchResults, citation_hits, mark_not_in_force
 from legalret.search.retrievers import Generation, Query, Retriever, registered
 from legalret.text import highlight_terms, normalize
@@ -373,11 +373,9 @@ class Searcher:
                          learned=learned_lines)
         hits = hits[:k]
         mark_not_in_force(hits, self.in_force_on(), q.notes)
-        # (from the numbers as every interface prints them: to_dict's; the rule reads the answer's notices)
-        for hit, rating in zip(hits, rate([h.to_dict() for h in hits], learned=learned, notices=q.notes)):
-            hit.relevance, hit.guess = rating
-            if rating.guess:
-                hit.probability = None
+        # (from the numbers as every interface prints them, to_dict's rounding, read off the hits' fields: the answer
+        # calls to_dict once, later; the rule reads the answer's notices)
+        rate_hits(hits, learned=learned, notices=q.notes)
         return SearchResults(hits, query=q.text, notices=q.notes, citations=cites, terms=highlight_terms(q.tokens))
 
     def _rerank(self, query: str, fused: list[FusedItem], explained: int, votes: dict,

@@ -21,8 +21,23 @@
 =================================  ====================================================================
 
 A query longer than :data:`~legalret.config.MAX_QUERY_CHARS` is cut to it with the same notice the CLI shows.
+
+Unknown fields and parameters are refused, not passed over: ``POST /api/search {"q": "유치권", "top_k": 3}`` or
+``{"q": …, "laws": "상법"}`` had been answered with the defaults — 10 hits of every law — and the client believed it
+had filtered. Now it is a 400 naming the unknown field, the accepted ones and a did-you-mean (``top_k`` → ``k``,
+``laws`` → ``law``; :func:`unknown_names_message`). The same holds for the query parameters of every ``/api/`` route
+(``GET /api/search?q=…&laws=상법``, ``/api/articles/…?date=…``, ``/api/meta?x=1``) and for a query string on
+``POST /api/search``, whose parameters go in the body (``?k=3`` had been dropped in silence). A parameter whose name
+starts with ``_`` is the exception, on GET and POST alike: it is a cache-buster (jQuery's ``_=1700000000000``, a
+proxy's or a script's ``_t=…``) — the convention for "not a parameter", which no misspelt field name ever is — and
+it is passed over, as a careful API does with what is explicitly not addressed to it (refusing it breaks clients that
+never meant to ask anything; accepting every unknown name makes a typo a silent wrong answer). ``/healthz``, the
+page, its static files and ``/docs`` take no parameters and pass any over: a probe or a browser adding one must not be
+turned away. (The page sends only ``q``, ``k``, ``law``, ``kind``, ``mode`` and ``explain``; the MCP tools refuse an
+argument they lack the same way, :class:`legalret.serve.mcp_server.LegalretMCPServer`.)
+
 Every GET route answers HEAD too (health checks). Errors are JSON ``{"error": "<one line>", "status": <code>}``:
-400 for a bad parameter (empty query, k out of range, unknown law/kind/mode), 401 without the bearer token when
+400 for a bad parameter (empty query, k out of range, unknown law/kind/mode, an unknown field), 401 without the bearer token when
 one is configured, 404 for an unknown article or path, 405 with ``Allow``, 413 for a body over
 :data:`MAX_BODY_BYTES` (read to its end first, so that a client sending it all before it reads gets the answer); a
 request line too long for the server is a JSON 414 too (:mod:`legalret.serve.protocol`). Static files come from a fixed table read from the
@@ -46,7 +61,7 @@ from typing import Any, Callable
 from urllib.parse import unquote_to_bytes
 
 from fastapi import Depends, FastAPI, Query, Request
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -140,6 +155,8 @@ def k_not_a_boolean(value):
 
 #: The API's number of hits when a request gives none (or null).
 API_DEFAULT_K = 10
+#: ``GET /api/search``'s query parameters (any other is refused, one starting with ``_`` aside: :func:`unknown_params`).
+SEARCH_PARAMS = ("q", "k", "law", "kind", "mode", "explain")
 
 
 def k_or_default(default: int) -> Callable[[Any], Any]:
@@ -167,7 +184,10 @@ def names_or_list(what: str) -> Callable[[Any], Any]:
 
 
 class SearchRequest(BaseModel):
-    """``POST /api/search``'s body: the GET parameters as JSON."""
+    """``POST /api/search``'s body: the GET parameters as JSON. A field it lacks is refused (``top_k``, ``laws``: a
+    400 with the did-you-mean, :func:`unknown_names_message`); a name starting with ``_`` is passed over."""
+
+    model_config = ConfigDict(extra="forbid")  # (the schema says so too: additionalProperties false)
 
     q: str = Field(description=f"The question or keywords (longer than {MAX_QUERY_CHARS} characters: cut, with a notice)")
     k: int = Field(API_DEFAULT_K, description=f"Number of hits (1–{MAX_K}; null: {API_DEFAULT_K}).")
@@ -176,6 +196,14 @@ class SearchRequest(BaseModel):
     kind: str | list[str] | None = Field(None, description="Only these kinds: '법률', '법률,시행령' or ['법률', '시행령'].")
     mode: str | None = "hybrid"  # null: the default (as for k; many clients send null for what they leave out)
     explain: bool | None = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pass_over_underscored(cls, data):
+        """A field whose name starts with ``_`` (a cache-buster, a ``_comment``) is passed over, as in a query string."""
+        if isinstance(data, dict) and any(isinstance(name, str) and name.startswith("_") for name in data):
+            return {name: value for name, value in data.items() if not (isinstance(name, str) and name.startswith("_"))}
+        return data
 
     @field_validator("k", mode="before")
     @classmethod
@@ -314,6 +342,12 @@ def validation_message(errors: list[dict[str, Any]], content_type: str | None = 
         return 'body: missing; POST /api/search takes a JSON object such as {"q": "유치권", "k": 10} (or use GET ?q=…)'
     if loc == ("body", "q") and first.get("type") == "missing" and isinstance(first.get("input"), dict):
         return missing_q_message(first["input"])
+    # a field the body's model lacks (top_k, laws): said before any other field's problem — a misspelt name may be
+    # what the client meant by it (a name starting with "_" never gets here: SearchRequest drops it)
+    unknown = [str(e["loc"][1]) for e in errors
+               if e.get("type") == "extra_forbidden" and len(e.get("loc", ())) == 2 and e["loc"][0] == "body"]
+    if unknown:
+        return unknown_names_message(unknown, list(SearchRequest.model_fields), "POST /api/search's body", "field")
     where = ".".join(str(p) for p in loc[1:]) or "request"
     return f"{where}: {first.get('msg', 'invalid')}"
 
@@ -330,6 +364,71 @@ def missing_q_message(body: dict[str, Any]) -> str:
     shown = ", ".join(name[:40] for name in unread[:5]) + (f" and {len(unread) - 5} more" if len(unread) > 5 else "")
     return (f"q: Field required: the question goes in q; got {shown}, which the API does not read "
             f"(its fields: {', '.join(SearchRequest.model_fields)})")
+
+
+#: Names clients use for the API's fields (the did-you-mean of :func:`unknown_names_message`, before a spelling match):
+#: other search APIs' ``top_k`` / ``limit`` / ``size`` for ``k``, a plural for the filters, ``query`` for ``q``.
+FIELD_ALIASES = {
+    "k": ("top_k", "topk", "top", "limit", "size", "n", "num", "count", "max_results", "num_results", "n_results",
+          "results", "hits", "per_page", "page_size", "rows"),
+    "law": ("laws", "law_name", "law_names", "statute", "statutes", "act", "acts", "filter", "filters"),
+    "kind": ("kinds", "type", "types", "law_kind", "law_type", "category"),
+    "q": ("query", "question", "text", "keyword", "keywords", "search", "term", "terms", "prompt", "input"),
+    "mode": ("modes", "method", "retriever", "search_mode", "strategy"),
+    "explain": ("explanation", "verbose", "debug", "reasons", "why"),
+}
+
+
+def did_you_mean(name: str, accepted: list[str]) -> str | None:
+    """The accepted field ``name`` was likely meant as: the same name in other letters' case (``K``), a name clients
+    use for it (:data:`FIELD_ALIASES`: ``top_k`` → ``k``, ``laws`` → ``law``; between an alias and the field too, as
+    MCP's ``query`` for ``q``), or one spelt alike (``lwa``)."""
+    import difflib
+
+    low = name.strip().lower().replace("-", "_")
+    for field in accepted:
+        if low == field.lower():
+            return field
+    for canonical, aliases in FIELD_ALIASES.items():
+        group = {canonical, *aliases}
+        if low in group:
+            return next((field for field in accepted if field.lower() in group), None)
+    close = difflib.get_close_matches(low, accepted, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def unknown_names_message(names: list[str], accepted: list[str], where: str, what: str = "parameter") -> str:
+    """The one-line 400 for fields (``what``) that ``where`` does not read: ``top_k: not a field of POST /api/search's
+    body (did you mean k?); its fields: q, k, law, kind, mode, explain`` — each unknown name (at most 5 shown, cut at
+    40 characters), a did-you-mean where one is close (:func:`did_you_mean`), and the names it takes (or that it
+    takes none)."""
+    names = list(dict.fromkeys(names))
+    shown = [name[:40] for name in names[:5]]
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    guesses = [(name[:40], guess) for name in names[:5] if (guess := did_you_mean(name, accepted))]
+    if len(names) == 1:
+        head = f"{shown[0]}: not {'an' if what[:1] in 'aeiou' else 'a'} {what} of {where}"
+        hint = f" (did you mean {guesses[0][1]}?)" if guesses else ""
+    else:
+        head = f"{', '.join(shown)}{more}: not {what}s of {where}"
+        hint = (" (did you mean " + ", ".join(f"{guess} for {name}" for name, guess in guesses) + "?)") if guesses else ""
+    takes = f"its {what}s: {', '.join(accepted)}" if accepted else f"it takes no {what}s"
+    return f"{head}{hint}; {takes}"
+
+
+def unknown_params(request: Request, accepted: tuple[str, ...], where: str, *, body: bool = False) -> None:
+    """Refuse (a 400, :func:`unknown_names_message`) the query parameters of ``request`` that ``where`` does not read —
+    ``?q=…&laws=상법`` had been searched under every law without a word — except those whose name starts with ``_``:
+    cache-busters (``_=1700000000000``), passed over. ``body``: the route reads a JSON body, not its query string (a
+    ``?k=3`` on ``POST /api/search`` had been dropped in silence)."""
+    names = [name for name in dict.fromkeys(request.query_params.keys()) if not name.startswith("_")]
+    if body and names:
+        fields = list(SearchRequest.model_fields)
+        raise ApiError(400, f"{', '.join(n[:40] for n in names[:5])}: in the URL, which {where} does not read; send "
+                            f"the JSON body's fields instead ({', '.join(fields)})")
+    unknown = [name for name in names if name not in accepted]
+    if unknown:
+        raise ApiError(400, unknown_names_message(unknown, list(accepted), where))
 
 
 def body_encoding_message(error: UnicodeDecodeError) -> str:
@@ -405,6 +504,12 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError):
         message = validation_message(exc.errors(), request.headers.get("content-type"))
+        if request.url.path == "/api/search" and request.method in ("GET", "HEAD"):
+            # ?query=유치권 (no q): its unknown parameter is the line to read, not "q: Field required" alone
+            try:
+                unknown_params(request, SEARCH_PARAMS, "GET /api/search")
+            except ApiError as e:
+                message = e.message
         return JSONResponse({"error": message, "status": 400}, status_code=400)
 
     @app.exception_handler(Exception)
@@ -483,6 +588,7 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         problem = query_encoding_message(request.scope.get("query_string") or b"")
         if problem:
             raise ApiError(400, problem)
+        unknown_params(request, SEARCH_PARAMS, "GET /api/search")  # (?laws=상법 had searched every law)
         if len(request.query_params.getlist("q")) > 1:  # (the last had been searched, without a word)
             raise ApiError(400, "q: given more than once; search one question per request (POST /api/search for JSON)")
         # repeated (law=근로기준법&law=형법), the last one alone had been kept, without a word
@@ -490,13 +596,15 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
 
     @app.post("/api/search", dependencies=[Depends(require_token)], summary="Search the index (parameters as JSON)",
               response_class=Response, responses={200: {"model": SearchModel}, **ERRORS})
-    def api_search_post(body: SearchRequest) -> Response:
+    def api_search_post(request: Request, body: SearchRequest) -> Response:
+        unknown_params(request, (), "POST /api/search", body=True)
         # (law/kind: a list was joined with commas by the model's check, as GET joins law= repeated)
         return run_search(body.q, body.k, body.law, body.kind, body.mode or "hybrid", bool(body.explain))
 
     @app.get("/api/articles/{key:path}", dependencies=[Depends(require_token)], summary="One article by key",
              responses={404: {"model": ErrorModel}, 401: {"model": ErrorModel}})
-    def api_article(key: str) -> dict[str, Any]:
+    def api_article(request: Request, key: str) -> dict[str, Any]:
+        unknown_params(request, (), "GET /api/articles/{key}")  # (the key is the path: ?law=… had been passed over)
         gen = live.get()
         if "\ufffd" in key:  # %FF in the path: bytes that are not UTF-8 (a query string's get the same 400)
             raise ApiError(400, "the article key is not UTF-8 text: percent-encode its UTF-8 bytes")
@@ -509,7 +617,8 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         return article_answer(gen.searcher, key, article, gen.name)
 
     @app.get("/api/meta", dependencies=[Depends(require_token)], summary="Laws and kinds in the index")
-    def api_meta() -> dict[str, Any]:
+    def api_meta(request: Request) -> dict[str, Any]:
+        unknown_params(request, (), "GET /api/meta")
         gen = live.get()
         s = gen.searcher
         return {"generation": gen.name, "laws": list(s.laws), "kinds": list(s.kinds),
@@ -530,6 +639,7 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         problem = query_encoding_message(request.scope.get("query_string") or b"")
         if problem:
             raise ApiError(400, problem)
+        unknown_params(request, ("law", "kind"), "GET /api/filters")
         gen = live.get()
         s = gen.searcher
         # under the generation's lock: the did-you-mean fills its table of names on first use, which a search reads

@@ -66,7 +66,7 @@ from legalret.errors import LegalretError
 from legalret.config import MAX_K, MAX_QUERY_CHARS
 from legalret.index.store import LOCK
 from legalret.search.searcher import MODES
-from legalret.serve.app import _version, k_or_default, names_or_list
+from legalret.serve.app import _version, k_or_default, names_or_list, unknown_names_message
 from legalret.serve.live import LiveSearcher, NoGeneration
 from legalret.serve.statutes import StatuteService
 from legalret.serve.wording import facts_excerpt
@@ -308,7 +308,9 @@ class LegalretMCPServer(MCPServer):
     ran others, which these tools never do): an empty query, an unknown law, a missing article had read so, a bad ``k``
     or ``mode`` not — the prefix is dropped, the answer to a call names its tool already. A request's malformed
     params, and a request before ``initialize``, say what was wrong too (:class:`ParamsInOneLine`; the SDK answered
-    both "Invalid request parameters" and nothing more)."""
+    both "Invalid request parameters" and nothing more). An argument a tool lacks (``top_k``, ``laws``, ``q``) is a tool
+    error naming it, the tool's arguments and a did-you-mean, as the HTTP API says it
+    (:func:`legalret.serve.app.unknown_names_message`): the SDK had dropped it without a word."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -326,6 +328,14 @@ class LegalretMCPServer(MCPServer):
             self._instructions_for = name
 
     async def call_tool(self, name, arguments, context=None):
+        tool = self._tool_manager.get_tool(name)
+        if tool is not None and isinstance(arguments, dict):
+            # an argument the tool lacks ({"query": …, "top_k": 3}, "laws") had been dropped by the SDK without a word:
+            # the agent believed it had asked for 3 hits, or one law's — the HTTP API's one line, with a did-you-mean
+            accepted = list((tool.parameters or {}).get("properties") or {})
+            unknown = [str(a) for a in arguments if a not in accepted]
+            if unknown:
+                raise ToolError(unknown_names_message(unknown, accepted, name, "argument"))
         try:
             return await super().call_tool(name, arguments, context)
         except UnexpectedToolError:

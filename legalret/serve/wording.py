@@ -3,9 +3,9 @@
 Added to each hit of ``/api/search`` (``signals`` and ``contributions`` with ``explain=1``):
 
 =================  ===================================================================================
-``relevance``      0–100, or None for a nearest guess — the searcher's own (:mod:`legalret.search.relevance`: one rule
-                   for the Python API, the CLI, the API, the page, MCP and LangChain); computed here by that rule
-                   only for hits that come without it
+``relevance``      0–100, or None for a nearest guess — the searcher's own, passed on as it is
+                   (:mod:`legalret.search.relevance`: one rule, applied in one place, for the Python API, the CLI,
+                   the API, the page, MCP and LangChain)
 ``signals``        each retriever's rank in Korean — 조문 본문 일치 3위, 의미 유사도 순위 밖, 유사 판례 투표 1위
 ``contributions``  what moved the article up or down in the re-ranker, grouped by retriever, largest first,
                    with ``share`` (of the largest, 0–1) for a bar and ``direction`` (+1 up, −1 down)
@@ -27,9 +27,7 @@ The re-ranker's contributions are summed from the hit's ``feature_contributions`
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
-
-from legalret.search.relevance import rate
+from typing import Any
 
 #: The retrievers (``hit["ranks"]`` keys) as the page names them.
 RETRIEVER_LABELS = {
@@ -62,21 +60,13 @@ _HEADING = re.compile(
     r"\s*(?:[가-하]\.\s*)?)")
 
 
-def lawyer_view(hits: list[dict[str, Any]], *, learned: bool = False, notices: Sequence[str] = (),
-                terms: Sequence[str] | None = None) -> list[dict[str, Any]]:
+def lawyer_view(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``hits`` (``hit_json`` dicts, in answer order) with ``signals`` and ``contributions`` added (explain), and each
     precedent's ``excerpt``.
 
-    A searcher's hits carry their ``relevance`` (:mod:`legalret.search.relevance`, set by the searcher); hits that come
-    without it (a dict from elsewhere: a test's, a stored answer's) get it here by that same rule
-    (:func:`~legalret.search.relevance.rate`) from ``learned`` (the re-ranker ranked the answer) and the answer's
-    ``notices`` — a guess's ``probability`` blanked too, as the searcher blanks it. ``terms``: the answer's ``terms``,
-    which the rule does not read (the absent law's rule once did)."""
-    if any("relevance" not in h for h in hits):
-        for hit, rating in zip(hits, rate(hits, learned=learned, notices=notices)):
-            hit["relevance"] = rating.relevance
-            if rating.guess and hit.get("probability") is not None:
-                hit["probability"] = None
+    Each hit's ``relevance`` is the searcher's (``Hit.relevance``, set by :func:`legalret.search.relevance.rate`) and is
+    not read or touched here: the rule is applied in that one place (this had rated again any dict that came without
+    it, which only tests' hand-made hits did)."""
     for hit in hits:
         if hit.get("reasons"):
             hit["signals"] = signals(hit)
