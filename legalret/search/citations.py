@@ -39,12 +39,14 @@ Usage::
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from legalret.corpus.manifest import add_hint
-from legalret.keys import CONSTITUTION, LawNames, format_key, law_aliases, mirror_laws
+from legalret.keys import CONSTITUTION, FORMER, LawNames, format_key, law_aliases, mirror_laws
 from legalret.text import compact, normalize
 
 # 조 must not start a money/count word: "1조원", "2조 달러" are not citations.
@@ -468,10 +470,33 @@ def _mistyped_law_before(segment: str, law_names: LawNames) -> str | None:
     article is not the law cited before it: "민법 제750조와 형볍 제250조" had been read as 민법 제250조 (exists: true) and
     "상법 제1조 및 민볍 제2조" as 상법 제2조; nor the filter's (형볍 제250조 under ``--law 민법``).
     :func:`unresolved_citations` says "did you mean", as for "형볍 제250조" alone."""
-    word = _LAST_WORD.search(_name_end(segment))
-    if word is None or word.group(1) in _NOT_LAW_WORDS or not _ends_like_a_law(word.group(1)):
+    word = _last_word(_name_end(segment))
+    if word is None or word in _NOT_LAW_WORDS or not _ends_like_a_law(word):
         return None
-    return next(iter(suggested_laws(word.group(1), law_names) or suggested_laws(word.group(1), mirror_laws())), None)
+    return next(iter(suggested_laws(word, law_names) or suggested_laws(word, mirror_laws())), None)
+
+
+def _last_word(name_end: str) -> str | None:
+    """The last word of a citation's ``name_end`` (:func:`_name_end`), which may be a law's name mistyped — without a
+    상 / 상의 glued to it when what is before that is a mistyped 법 (:func:`_like_beop`): "민볍상 제2조" is 민볍's 제2조
+    (:data:`_LAW_PARTICLE` strips it only after a name's own end, and "민법 제750조와 민볍상 제2조" had been 민법 제2조)."""
+    word = _LAST_WORD.search(name_end)
+    if word is None:
+        return None
+    stem = _GLUED_PARTICLE.sub("", word.group(1))
+    return stem if len(stem) >= 2 and len(stem) < len(word.group(1)) and _like_beop(stem[-1]) else word.group(1)
+
+
+_GLUED_PARTICLE = re.compile(r"상의?$")
+
+
+def _like_beop(syllable: str) -> bool:
+    """Is ``syllable`` 법 with one letter mistyped, its first letter kept (볍, 범, 뻡, 밥): ㅂ or ㅃ, then the vowel ㅓ or
+    ㅕ or the final ㅂ — not 배, 보, 부: 손해배상, 보상, 부상 are words, not a mistyped 손해배, 보 or 부 with 상?"""
+    if not "가" <= syllable <= "힣":
+        return False
+    code = ord(syllable) - ord("가")  # (588 syllables per initial, 28 per vowel: ㅂ 7th, ㅃ 8th; ㅓ 4th, ㅕ 6th; ㅂ 17th)
+    return code // 588 in (7, 8) and (code % 588 // 28 in (4, 6) or code % 28 == 17)
 
 
 def _ends_like_a_law(word: str) -> bool:
@@ -512,8 +537,9 @@ def _unknown_law_before(segment: str) -> bool:
 _VERSION_NOTE = re.compile(r"\s*\([^()]{0,80}(?:개정|법률\s*제|시행|전부개정|제정)[^()]{0,80}\)$")
 # The particle 상 / 상의 ("under") after a law's name, right before its article: "민법상 제750조" is 민법 제750조, "상법상의
 # 제24조" 상법 제24조 — they had been "'제24조' names no law; write it as e.g. '민법 제24조'", and "형법상 제250조" had no
-# absent-law notice. Only after what ends a law's name (법, 령, 규칙, 조약, a closing quote or bracket): 손해배상 is no law.
-_LAW_PARTICLE = re.compile(r"(?<=[법령칙약」』\"'”’)])\s?상의?$")
+# absent-law notice. Only after what ends a law's name (법, 법률, 령, 규칙, 조약, a closing quote or bracket): 손해배상 is no
+# law. (약관의 규제에 관한 법률상 제9조 had been "'제9조' names no law".)
+_LAW_PARTICLE = re.compile(r"(?<=[법률령칙약」』\"'”’)])\s?상의?$")
 
 
 def _name_end(segment: str, particle: bool = True) -> str:
@@ -555,7 +581,12 @@ def _law_before(segment: str, law_names: LawNames, particle: bool = True) -> tup
 
 
 # the law's name before an unresolved article: its last word, or a decree's act and 시행령 (상법 시행령 제5조)
-_LAW_WORD = re.compile(r"((?:[가-힣A-Za-z·ㆍ]{1,30}법\s*)?(?:시행령|시행규칙)|[가-힣A-Za-z·ㆍ]{1,30}(?:법|령|규칙|법률|조약))\s*$")
+# — 법률 a word of its own too: the last word of a long name (공익사업을 위한 토지 등의 취득 및 보상에 관한 법률 제30조 had been
+# "'제30조' names no law"), which :func:`_whole_name` reads whole; alone (위 법률 제77조) it names no law (_GENERIC_NAMES)
+_LAW_WORD = re.compile(r"((?:(?:[가-힣A-Za-z·ㆍ]{1,30}법|[가-힣A-Za-z·ㆍ]{0,30}법률)\s*)?(?:시행령|시행규칙)"
+                       r"|[가-힣A-Za-z·ㆍ]{1,30}(?:법|령|규칙|조약)|[가-힣A-Za-z·ㆍ]{0,30}법률)\s*$")
+# what _LAW_WORD reads that is no law's name unless words before it make one (spaces aside)
+_GENERIC_NAMES = frozenset({"법률", "시행령", "시행규칙", "법률시행령", "법률시행규칙"})
 # the word before an article that names no law, which may be a law's name mistyped (민볍, 근로기준볍)
 _LAST_WORD = re.compile(r"([가-힣A-Za-z·ㆍ]{2,30})\s*$")
 # 부칙 (addenda) after a law's name: their articles are not indexed (민법 부칙 제2조 is no 민법 제2조)
@@ -618,9 +649,8 @@ def cited_law_names(query: str) -> list[str]:
     for m in _ARTICLE_PLAIN.finditer(query) if "조" in query else ():
         segment = query[prev_end : m.start()]
         name_end = _name_end(segment)
-        law = _LAW_WORD.search(name_end)
-        if law:
-            names.append(_whole_name(name_end, law.group(1))[0])
+        if name := _law_name(name_end) or (_unknown_long_name(name_end) or ("",))[0]:
+            names.append(name)
             if (written := _name_end(segment, particle=False)) != name_end:
                 names.append(written.split()[-1])
         prev_end = m.end()
@@ -648,8 +678,7 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
         cited = m.group().strip()
         same = _SAME_LAW.search(segment)
         name_end = _name_end(segment)
-        law = _LAW_WORD.search(name_end)
-        name = _whole_name(name_end, law.group(1))[0] if law else ""  # (개인정보 보호법, not 보호법)
+        law = name = _law_name(name_end)
         addenda = _ADDENDA.search(segment.rstrip())  # (its brackets are the 부칙's date: not stripped as quotes)
         if addenda:
             notes.append(f"'{addenda.group(1)} {cited}': the index holds no 부칙 (addenda) articles, only the law's own")
@@ -657,6 +686,13 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
             decree = f"{prev_law} {same['decree']}"
             notes.append(f"'{same.group().strip()} {cited}': {decree} is not in this index "
                          f"({add_hint(decree, law_names.index_dir)})")
+        elif same and missing:  # (a law this index lacks is named before it: "no law is named before it" was false)
+            if same["decree"]:  # "총포·도검·화약류 등의 안전관리에 관한 법률 제58조와 같은 법 시행령 제78조"
+                decree = f"{law_aliases().get(missing[0], missing[0])} {same['decree']}"
+                missing = (decree, decree, add_hint(decree, law_names.index_dir))
+            notes.append(f"'{same.group().strip()} {cited}': {missing[1]} is not in this index ({missing[2]})")
+            prev_end, prev_law = m.end(), None
+            continue
         elif same:
             notes.append(f"'{same.group().strip()} {cited}': no law is named before it in the query; write the law's name")
         elif law and law_names.resolve(name) is not None:
@@ -664,24 +700,26 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
         elif law and name.replace(" ", "") in CONSTITUTION:
             notes.append(f"'{name} {cited}': the Constitution (대한민국헌법) is not in the statutes mirror, so no "
                          "index holds it")
-        elif law or (missing and _CARRY.match(segment)):
+        elif law or (long := _unknown_long_name(name_end)) or (missing and _CARRY.match(segment)):
             if law:  # (else "근로기준법 제23조 및 제27조": the law before it, not "'제27조' names no law")
                 missing = (name, *_absent_law(name, law_names))
+            elif long:
+                missing = (long[0], long[0], _long_name_hint(*long, law_names))
             written, named, hint = missing
             notes.append(f"'{written} {cited}': {named} is not in this index ({hint})")
             prev_end, prev_law = m.end(), None
             continue
         elif m["num"] and ("제" in cited or _paragraph(m) or m["branch"] or cited == query.strip()):
             # (a bare 'N조' is an article only as the whole query: in running text it may be money, 3조 원)
-            word = _LAST_WORD.search(name_end)  # a law's name mistyped where it ends: 민볍 제750조
-            close = suggested_laws(word.group(1), law_names) if word else []
+            word = _last_word(name_end)  # a law's name mistyped where it ends: 민볍 제750조, 민볍상 제750조
+            close = suggested_laws(word, law_names) if word else []
             # else a law this index lacks (근로기준볍 on the 민법+상법 index; 형볍 — 형법 has no short name, and had been
             # "'제250조' names no law")
-            elsewhere = suggested_laws(word.group(1), mirror_laws()) if word and not close else []
+            elsewhere = suggested_laws(word, mirror_laws()) if word and not close else []
             if close:
-                notes.append(f"'{word.group(1)} {cited}': no law is named {word.group(1)} (did you mean {close[0]}?)")
+                notes.append(f"'{word} {cited}': no law is named {word} (did you mean {close[0]}?)")
             elif elsewhere:
-                notes.append(f"'{word.group(1)} {cited}': no law is named {word.group(1)} (did you mean {elsewhere[0]}? "
+                notes.append(f"'{word} {cited}': no law is named {word} (did you mean {elsewhere[0]}? "
                              "it is not in this index)")
             else:  # the example as a citation is written ('750조' alone: '민법 제750조')
                 example = cited if "제" in cited or m["branch"] or _paragraph(m) else f"제{m['num']}조"
@@ -716,7 +754,8 @@ def _absent_law(law: str, law_names: LawNames) -> tuple[str, str]:
 
 
 # a law's name right before a bare number ("형법 250", "근기법 23"): an article, as "민법 750" is when the index holds 민법
-_LAW_BEFORE_NUMBER = re.compile(r"(?<![가-힣A-Za-z·ㆍ])([가-힣A-Za-z·ㆍ]{1,30}(?:법|법률))(?=\s*\d)")
+# (법률 a word of its own too, a long name's last: _LAW_WORD)
+_LAW_BEFORE_NUMBER = re.compile(r"(?<![가-힣A-Za-z·ㆍ])([가-힣A-Za-z·ㆍ]{1,30}법|[가-힣A-Za-z·ㆍ]{0,30}법률)(?=\s*\d)")
 
 
 def _absent_bare_citations(query: str, law_names: LawNames) -> list[str]:
@@ -740,10 +779,81 @@ def _bare_law_citations(query: str) -> list[tuple[str, str]]:
         if m.group(1) in _NOT_LAW_WORDS:
             continue
         law, start = _whole_name(query[: m.end()], m.group(1))  # (개인정보 보호법 39: not a law named 보호법)
+        if compact(law) in _GENERIC_NAMES:  # (위 법률 3: no law's name)
+            continue
         first = next(iter(find_citations(query[start:], LawNames([law]))), None)
         if first is not None and first.start == 0 and "조" not in first.raw[m.end() - start:]:  # (제조물 책임법 3)
             out.append((law, first.raw))
     return out
+
+
+def _law_name(name_end: str) -> str:
+    """The name of the law a citation's ``name_end`` (:func:`_name_end`) ends with (:data:`_LAW_WORD`), read whole
+    (:func:`_whole_name`: 개인정보 보호법, not 보호법), or "" — also for a 법률 or 시행령 that no words before it make a
+    law's name of (위 법률 제77조: no law named 법률)."""
+    law = _LAW_WORD.search(name_end)
+    if law is None:
+        return ""
+    name = _whole_name(name_end, law.group(1))[0]
+    return "" if compact(name) in _GENERIC_NAMES else name
+
+
+def _unknown_long_name(name_end: str) -> tuple[str, str | None] | None:
+    """For a citation's ``name_end`` ending with a long name no law has (:func:`_law_name` read none: a former name,
+    ``구 주식회사의 외부감사에 관한 법률``, now 주식회사 등의 외부감사에 관한 법률): the name as written and the statutes
+    mirror's law nearest to it — or None. Its words are those of a mirror's name's end (``외부감사에 관한 법률``) and the
+    ones before them that bring it nearest to that law's (difflib over those laws alone: a few, not the mirror's 3,200);
+    with none near, one word before them (a name has a word before ``… 관한 법률``). Such a citation had been "'제17조'
+    names no law; write it as e.g. '민법 제17조'"."""
+    law = _LAW_WORD.search(name_end)
+    if law is None or compact(law.group(1)) not in _GENERIC_NAMES or "법률" not in law.group(1):
+        return None
+    return _long_name_in(name_end, mirror_laws())
+
+
+@lru_cache(maxsize=256)
+def _long_name_in(name_end: str, mirror: LawNames) -> tuple[str, str | None] | None:
+    """:func:`_unknown_long_name` over the laws of ``mirror`` (:func:`legalret.keys.mirror_laws`)."""
+    words = [w.start() for w in re.finditer(r"\S+", name_end)][-_MAX_NAME_WORDS:]
+    laws, tail = _compact_names(mirror), len(words)
+    while tail > 0:  # (the longest run of last words a law's name ends with, and those laws: fewer each word)
+        end = compact(name_end[words[tail - 1]:])
+        if not (ending := [(c, law) for c, law in laws if c.endswith(end)]):
+            break
+        laws, tail = ending, tail - 1
+    if len(words) - tail < 2 or tail == 0:  # (법률 alone, or no word before the end read)
+        return None
+    laws = [law for _, law in laws]
+    best, nearest, written = _LONG_NAME_CUTOFF, None, name_end[words[tail - 1]:]
+    for first in words[:tail] if len(laws) <= _MAX_LONG_NAME_LAWS else ():
+        c = compact(name_end[first:].lstrip(_QUOTES)).removeprefix(FORMER)
+        for name in laws:
+            if (ratio := difflib.SequenceMatcher(None, c, compact(name)).ratio()) >= best:
+                best, nearest, written = ratio, name, name_end[first:]
+    written = " ".join(written.lstrip(_QUOTES).split())
+    written = written[len(FORMER):].lstrip() if written.startswith(FORMER + " ") else written
+    return written, nearest
+
+
+def _long_name_hint(written: str, nearest: str | None, law_names: LawNames) -> str:
+    """The hint of the absent-law notice of a long name no law has (:func:`_unknown_long_name`): the law nearest to it,
+    and how to add that law when the index lacks it — else that the mirror has no law of that name."""
+    if nearest is None:
+        return add_hint(written, law_names.index_dir)
+    held = law_names.resolve(nearest)
+    return f"did you mean {held}?" if held else f"did you mean {nearest}? {add_hint(nearest, law_names.index_dir)}"
+
+
+#: How near a long name must be to a law's to be offered it: 주식회사의 외부감사에 관한 법률 is 0.97 of 주식회사등의외부감사에
+#: 관한법률; with one more word before it (손해를 입은 …) a name is far below.
+_LONG_NAME_CUTOFF = 0.85
+_MAX_LONG_NAME_LAWS = 50  # (a name ending as hundreds do, … 등에 관한 법률, is too little to offer one)
+
+
+@lru_cache(maxsize=2)
+def _compact_names(law_names: LawNames) -> list[tuple[str, str]]:
+    """(the name without spaces, the name) of each of ``law_names``'s laws (made once per mirror: 10–30 ms)."""
+    return [(compact(law), law) for law in law_names.canonical()]
 
 
 def _whole_name(text: str, law: str) -> tuple[str, int]:
