@@ -24,11 +24,11 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
-import index_support as sup  # noqa: E402
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))  # (index_support, for ranked_s19trim)
 
 from legalret.cli import app  # noqa: E402
-from terminal_support import at_terminal, in_pipe, shell_env  # noqa: E402
+from ranked_s19trim import in_process, ranked_index  # noqa: E402
+from terminal_support import at_terminal, shell_env  # noqa: E402
 
 runner = CliRunner()
 ENV = {"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "200"}
@@ -42,14 +42,9 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 @pytest.fixture(scope="module")
 def ranked(tmp_path_factory):
     """The fixture statutes with BM25, dense (the tiny encoder) and a precedent memory: hybrid is re-ranked, so hits
-    carry the re-ranker's probability (relevance 80, 18, and shares that round to 0)."""
-    from test_search_memory import PRECEDENTS
-
-    from legalret import pipeline
-
-    index = tmp_path_factory.mktemp("s16") / "idx"
-    pipeline.build(sup.articles(), index, model=str(sup.tiny_model_dir()), precedents=PRECEDENTS)
-    return index
+    carry the re-ranker's probability (relevance 80, 18, and shares that round to 0). (The one
+    tests/test_search_cli.py searches too: built once a session.)"""
+    return ranked_index(tmp_path_factory)
 
 
 def table_relevance(output: str) -> list[tuple[str, str]]:
@@ -121,11 +116,13 @@ def test_a_terminal_and_a_pipe_print_the_same_relevance(ranked, home):
     env = shell_env(home)
     args = ["search", QUERIES[0], "--index", str(ranked), "-k", "6"]
     rc_t, tty = at_terminal(args, env)
-    rc_p, pipe = in_pipe(args, env)
+    # the pipe's in-process answers in this process: a fresh `python -m legalret` for each had cost two more cold
+    # starts of the torch encoder besides the resident server's
+    rc_p, pipe = in_process(args, env)
     assert rc_t == rc_p == 0, (tty[-2000:], pipe[-2000:])
     assert "starting a resident search server" in tty  # (it was a terminal's search)
     assert table_relevance(tty) == table_relevance(pipe) and table_relevance(pipe)[0][1] == "80"
-    rc, as_json = in_pipe([*args, "--json"], env)
+    rc, as_json = in_process([*args, "--json"], env)
     hits = [json.loads(line) for line in as_json.splitlines() if line.startswith("{")]
     assert table_relevance(tty) == [(h["key"], page_text(h)) for h in hits]
 

@@ -21,6 +21,7 @@ from legalret.index import build_index  # noqa: E402
 from legalret.serve import resident  # noqa: E402
 from legalret.serve.server import BackgroundServer  # noqa: E402
 from terminal_support import at_terminal, in_pipe, json_hits, notes, plain, shell_env  # noqa: E402
+from ranked_s19trim import in_process  # noqa: E402
 
 runner = CliRunner()
 
@@ -550,17 +551,14 @@ def test_resident_server_notice_status_stop_and_the_next_search_after_an_add(tmp
 
 @pytest.fixture(scope="module")
 def index_with_ranker(tmp_path_factory):
-    """An index with BM25, dense (the tiny encoder) and a memory: the learned re-ranker applies to hybrid."""
-    from test_search_memory import PRECEDENTS
+    """An index with BM25, dense (the tiny encoder) and a memory: the learned re-ranker applies to hybrid (the one
+    tests/test_cli_output_s16.py searches too: built once a session)."""
+    from ranked_s19trim import ranked_index
 
-    from legalret import pipeline
-
-    d = tmp_path_factory.mktemp("ranker") / "idx"
-    pipeline.build(sup.articles(), d, model=str(sup.tiny_model_dir()), precedents=PRECEDENTS)
-    return d
+    return ranked_index(tmp_path_factory)
 
 
-@pytest.mark.slow  # three resident servers and three in-process searches with the torch encoder
+@pytest.mark.slow  # three resident servers (three cold starts with the torch encoder) and three in-process searches
 def test_result_settings_reach_the_terminal_search(index_with_ranker, tmp_path, home):
     """Issue 21 (6): `LEGALRET_RANKER=none legalret search …` ranked differently in a pipe and at a terminal
     (the resident server kept the environment it started with). A shell with other settings gets its own server."""
@@ -576,7 +574,9 @@ def test_result_settings_reach_the_terminal_search(index_with_ranker, tmp_path, 
     results = {}
     for setting in ("", "none", str(only_dense)):
         env = shell_env(home, **({"LEGALRET_RANKER": setting} if setting else {}))
-        rc_p, pipe = in_pipe(args, env)
+        # the in-process answer in this process, not a fresh one's: each had paid a cold start of the torch encoder
+        # (the terminal's three are the resident servers under test)
+        rc_p, pipe = in_process(args, env)
         rc_t, tty = at_terminal(args, env)
         assert rc_t == rc_p == 0, (tty[-2000:], pipe[-2000:])
         assert json_hits(tty) == json_hits(pipe), setting
