@@ -39,7 +39,8 @@ warning (logger ``legalret.integrations.langchain``), so an invented article is 
 
 ``k``, ``law``, ``kind`` and ``mode`` may be given per call (``retriever.invoke(q, k=3)``); ``k`` is read as the
 server reads it (``"2"`` is 2, ``None`` the retriever's own), so an index and a server take the same values. Errors
-(an empty query or one that is not text, an unknown law, an unreachable server) are
+(an empty query or one that is not text, an unknown law, an unreachable server, a setting the retriever lacks —
+``LegalretRetriever(laws="상법")`` or ``invoke(q, top_k=3)``, named with a did-you-mean) are
 :class:`~legalret.errors.LegalretError` with a one-line message.
 """
 
@@ -88,6 +89,24 @@ class LegalretRetriever(BaseRetriever):
     # gathered calls opened 6, ~0.5 GB each on the 민법+상법 index, gigabytes on the all-law one
     _opening: Any = PrivateAttr(default_factory=threading.Lock)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _known_settings(cls, data: Any) -> Any:
+        """Refuse a setting the retriever lacks, in one line with a did-you-mean (the HTTP API's,
+        :func:`~legalret.serve.app.unknown_names_message`): LangChain's models pass over unknown fields, so
+        ``LegalretRetriever(laws="상법", top_k=1)`` had searched every law for 5 articles without a word. A
+        :class:`~legalret.errors.LegalretError`, not a ValueError, so that pydantic lets the one line through."""
+        if isinstance(data, dict):
+            unknown = [str(name) for name in data if name not in cls.model_fields]
+            if unknown:
+                from legalret.errors import LegalretError
+                from legalret.serve.app import unknown_names_message
+
+                ours = [name for name in cls.model_fields if name not in BaseRetriever.model_fields]
+                accepted = ours + [name for name in cls.model_fields if name not in ours]  # (LangChain's after ours)
+                raise LegalretError(unknown_names_message(unknown, accepted, "LegalretRetriever", "setting"))
+        return data
+
     @model_validator(mode="after")
     def _one_source(self) -> "LegalretRetriever":
         if self.index is not None and self.server_url:
@@ -102,7 +121,11 @@ class LegalretRetriever(BaseRetriever):
                                 "itself, e.g. itemgetter('question') | retriever)")
         unknown = sorted(set(overrides) - set(PER_CALL))
         if unknown:
-            raise LegalretError(f"{unknown[0]}: not a search setting; per call give {', '.join(PER_CALL)}")
+            from legalret.serve.app import did_you_mean
+
+            guess = did_you_mean(unknown[0], list(PER_CALL))  # (top_k=3 had said only what a call takes)
+            hint = f" (did you mean {guess}?)" if guess else ""
+            raise LegalretError(f"{unknown[0]}: not a search setting{hint}; per call give {', '.join(PER_CALL)}")
         settings = {name: overrides.get(name, getattr(self, name)) for name in PER_CALL}
         settings["k"] = per_call_k(settings["k"], self.k)
         return self._open().search(query, **settings, explain=True)

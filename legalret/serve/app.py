@@ -34,7 +34,9 @@ it is passed over, as a careful API does with what is explicitly not addressed t
 never meant to ask anything; accepting every unknown name makes a typo a silent wrong answer). ``/healthz``, the
 page, its static files and ``/docs`` take no parameters and pass any over: a probe or a browser adding one must not be
 turned away. (The page sends only ``q``, ``k``, ``law``, ``kind``, ``mode`` and ``explain``; the MCP tools refuse an
-argument they lack the same way, :class:`legalret.serve.mcp_server.LegalretMCPServer`.)
+argument they lack the same way, :class:`legalret.serve.mcp_server.LegalretMCPServer`.) On ``GET /api/search``
+``q``, ``k``, ``mode`` and ``explain`` are given once (``k=1&k=2`` had kept the last in silence:
+:func:`repeated_params`); ``law`` and ``kind`` may be repeated, their values joined.
 
 Every GET route answers HEAD too (health checks). Errors are JSON ``{"error": "<one line>", "status": <code>}``:
 400 for a bad parameter (empty query, k out of range, unknown law/kind/mode, an unknown field), 401 without the bearer token when
@@ -349,7 +351,20 @@ def validation_message(errors: list[dict[str, Any]], content_type: str | None = 
     if unknown:
         return unknown_names_message(unknown, list(SearchRequest.model_fields), "POST /api/search's body", "field")
     where = ".".join(str(p) for p in loc[1:]) or "request"
-    return f"{where}: {first.get('msg', 'invalid')}"
+    return f"{where}: {first.get('msg', 'invalid')}{sent_value(first)}"
+
+
+def sent_value(error: dict[str, Any]) -> str:
+    """`` (got "maybe")``: the value a field's error is about, as sent — ``?explain=maybe`` had been answered
+    "explain: Input should be a valid boolean, unable to interpret input", which leaves the client to find what it
+    sent. A text or a number only (cut at 40 characters): true/false is in its message already, a list or an object
+    is the client's own JSON."""
+    value = error.get("input")
+    if error.get("type") == "missing" or isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return ""
+    shown = json.dumps(value if not isinstance(value, str) or len(value) <= 40 else value[:39] + "…",
+                       ensure_ascii=False)
+    return f" (got {shown})"
 
 
 def missing_q_message(body: dict[str, Any]) -> str:
@@ -403,9 +418,9 @@ def unknown_names_message(names: list[str], accepted: list[str], where: str, wha
     40 characters), a did-you-mean where one is close (:func:`did_you_mean`), and the names it takes (or that it
     takes none)."""
     names = list(dict.fromkeys(names))
-    shown = [name[:40] for name in names[:5]]
+    shown = [shown_name(name, what) for name in names[:5]]
     more = f" and {len(names) - 5} more" if len(names) > 5 else ""
-    guesses = [(name[:40], guess) for name in names[:5] if (guess := did_you_mean(name, accepted))]
+    guesses = [(shown_name(name, what), guess) for name in names[:5] if (guess := did_you_mean(name, accepted))]
     if len(names) == 1:
         head = f"{shown[0]}: not {'an' if what[:1] in 'aeiou' else 'a'} {what} of {where}"
         hint = f" (did you mean {guesses[0][1]}?)" if guesses else ""
@@ -416,6 +431,16 @@ def unknown_names_message(names: list[str], accepted: list[str], where: str, wha
     return f"{head}{hint}; {takes}"
 
 
+def shown_name(name: str, what: str = "parameter") -> str:
+    """A name a client sent, as a one-line message shows it: cut at 40 characters; an empty one said so (``?q=x&=1``
+    had been answered ": not a parameter of …"), and one of spaces or control characters quoted, so it is seen."""
+    if not name:
+        return f"an empty {what} name"
+    if not name.strip() or not name.isprintable():
+        return repr(name[:40])
+    return name[:40]
+
+
 def unknown_params(request: Request, accepted: tuple[str, ...], where: str, *, body: bool = False) -> None:
     """Refuse (a 400, :func:`unknown_names_message`) the query parameters of ``request`` that ``where`` does not read —
     ``?q=…&laws=상법`` had been searched under every law without a word — except those whose name starts with ``_``:
@@ -424,11 +449,28 @@ def unknown_params(request: Request, accepted: tuple[str, ...], where: str, *, b
     names = [name for name in dict.fromkeys(request.query_params.keys()) if not name.startswith("_")]
     if body and names:
         fields = list(SearchRequest.model_fields)
-        raise ApiError(400, f"{', '.join(n[:40] for n in names[:5])}: in the URL, which {where} does not read; send "
+        raise ApiError(400, f"{', '.join(shown_name(n) for n in names[:5])}: in the URL, which {where} does not read; send "
                             f"the JSON body's fields instead ({', '.join(fields)})")
     unknown = [name for name in names if name not in accepted]
     if unknown:
         raise ApiError(400, unknown_names_message(unknown, list(accepted), where))
+
+
+#: ``GET /api/search``'s parameters that take one value (``law`` and ``kind`` may be repeated: their values are joined).
+SINGLE_PARAMS = ("q", "k", "mode", "explain")
+
+
+def repeated_params(request: Request) -> None:
+    """Refuse (a 400, one line) a ``GET /api/search`` parameter of one value given more than once: FastAPI keeps the
+    last — ``k=1&k=2`` had answered 2 hits, ``q=…&q=…`` searched the last question — without a word."""
+    for name in SINGLE_PARAMS:
+        values = request.query_params.getlist(name)
+        if len(values) < 2:
+            continue
+        if name == "q":
+            raise ApiError(400, "q: given more than once; search one question per request (POST /api/search for JSON)")
+        shown = ", ".join(f"{name}={v[:40]}" for v in values[:5])
+        raise ApiError(400, f"{name}: given more than once ({shown}{' …' if len(values) > 5 else ''}); give it once")
 
 
 def body_encoding_message(error: UnicodeDecodeError) -> str:
@@ -506,8 +548,10 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         message = validation_message(exc.errors(), request.headers.get("content-type"))
         if request.url.path == "/api/search" and request.method in ("GET", "HEAD"):
             # ?query=유치권 (no q): its unknown parameter is the line to read, not "q: Field required" alone
+            # and k=1&k=x: that k was given twice, not that the last one is no number
             try:
                 unknown_params(request, SEARCH_PARAMS, "GET /api/search")
+                repeated_params(request)
             except ApiError as e:
                 message = e.message
         return JSONResponse({"error": message, "status": 400}, status_code=400)
@@ -589,8 +633,7 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         if problem:
             raise ApiError(400, problem)
         unknown_params(request, SEARCH_PARAMS, "GET /api/search")  # (?laws=상법 had searched every law)
-        if len(request.query_params.getlist("q")) > 1:  # (the last had been searched, without a word)
-            raise ApiError(400, "q: given more than once; search one question per request (POST /api/search for JSON)")
+        repeated_params(request)
         # repeated (law=근로기준법&law=형법), the last one alone had been kept, without a word
         return run_search(q, k, ",".join(law) if law else None, ",".join(kind) if kind else None, mode, explain)
 

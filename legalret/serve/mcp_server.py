@@ -298,6 +298,8 @@ class LawList(BaseModel):
     kinds: list[str]
     matching: int = Field(description="how many laws of this index match the request (more than listed: narrow the "
                                       "name, or raise limit)")
+    notices: list[str] = Field(default_factory=list, description="a law the name matches by its old name: renamed "
+                                                                 "(index add --rename), and the name it has now")
 
 
 class LegalretMCPServer(MCPServer):
@@ -685,8 +687,8 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
     ) -> ArticleResult:
         """Read one statute article in full: its text, title, chapter, and whether it is deleted (삭제). A key naming a
         paragraph or item ('민법 제750조 제2항') returns the article, with paragraph_exists / item_exists and a notice
-        when the article lacks that part; notices also say a short name read in full ('근기법 23') and a text not in
-        force yet (takes_effect)."""
+        when the article lacks that part; notices also say a short name read in full ('근기법 23'), an old name of a law
+        renamed in this index, and a text not in force yet (takes_effect)."""
         # (a 제N항/제N호 the article lacks is in its notices: it had been dropped without a word)
         return ArticleResult(**answer(service.article, key))
 
@@ -712,7 +714,8 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
                                                                           f"(1–{MAX_LAWS}; null: {MAX_LAWS})")] = MAX_LAWS,
     ) -> LawList:
         """The laws this index holds (the largest first), with their number of articles, and the kinds (법률, 시행령,
-        …). An index of every law holds thousands: give a part of the name to find one."""
+        …). An index of every law holds thousands: give a part of the name to find one. A name that a renamed law had
+        is in notices, with the name it has now."""
         return LawList(**answer(service.laws, name=name, limit=limit or MAX_LAWS))
 
     server.service = service  # (tests, and `legalret mcp` reporting what it serves)

@@ -31,7 +31,7 @@ from legalret.errors import LegalretError
 from legalret.keys import article_url, decision_url, law_aliases
 from legalret.search.cases import named_decisions
 from legalret.search.citations import find_citations, reversed_item_range_notice, unresolved_citations
-from legalret.search.prepare import SHORT_NAMES_READ, short_names_notice
+from legalret.search.prepare import SHORT_NAMES_READ, renamed_names_notice, short_names_notice
 from legalret.search.response import article_json, citation, request_error, search_response
 from legalret.search.results import (MAX_RANGE, Hit, cited_range, item_exists, item_number, mark_not_in_force,
                                      missing_part, paragraph_exists, range_size_notice, reversed_range_notice)
@@ -133,7 +133,8 @@ class StatuteService:
     def laws(self, name: str | None = None, limit: int | None = None) -> dict[str, Any]:
         """The laws in this index with their article counts (what ``law=`` accepts), and the kinds. ``name``: only
         laws whose name holds it (spaces ignored); ``limit``: the laws with most articles first, at most that many
-        (``matching`` says how many there were)."""
+        (``matching`` says how many there were); ``notices``: an old name of a renamed law that ``name`` matches
+        (:func:`renamed_matches`)."""
         gen = self.live.get()
         s = gen.searcher
         counts = dict.fromkeys(s.laws, 0)
@@ -144,11 +145,29 @@ class StatuteService:
         if name and name.strip():
             part = "".join(name.split())
             laws = [(law, n) for law, n in laws if part in law.replace(" ", "")]
-        matching = len(laws)
+        matching, notices = len(laws), renamed_matches(s, name, laws)
         if limit is not None:
             laws = sorted(laws, key=lambda item: -item[1])[:limit]
         return {"generation": gen.name, "laws": [{"law": law, "articles": n} for law, n in laws],
-                "kinds": list(s.kinds), "matching": matching}
+                "kinds": list(s.kinds), "matching": matching, "notices": notices}
+
+
+def renamed_laws(searcher: Any) -> dict[str, str]:
+    """Old name → the name held now, for each law ``index add --rename`` renamed in this index (none: ``{}``)."""
+    return dict(getattr(searcher.law_names, "renamed", None) or {})
+
+
+def renamed_matches(searcher: Any, name: str | None, matched: list[tuple[str, int]]) -> list[str]:
+    """``list_laws``' notices for a ``name`` held by the old name of a renamed law whose name now it did not match:
+    "주택임대차보호법 was renamed 주택임차인보호법 (index add --rename); this index holds it under that name" —
+    ``name="주택임대차보호법"`` had answered ``matching: 0`` alone, as if the index lacked the law that a search or
+    ``get_article`` of that name finds."""
+    part = "".join((name or "").split())
+    if not part:
+        return []
+    found = {law for law, _ in matched}
+    return [f"{old} was renamed {new} (index add --rename); this index holds it under that name"
+            for old, new in renamed_laws(searcher).items() if part in old.replace(" ", "") and new not in found]
 
 
 def decisions_json(text: str, searcher) -> list[dict[str, Any]]:
@@ -290,6 +309,9 @@ def cited_parts(searcher: Any, written: str, article: Any) -> dict[str, Any]:
     # law: a key names one article); a Hanja or mis-encoded key's reading stays unsaid, as before (the key shows it)
     said = {short_names_notice([(a, searcher.law_names.resolve(a))]) for a in law_aliases()
             if read_from(searcher, a, article.law)}
+    # and the old name of a law `index add --rename` renamed, as the search and check_citation say it: 주택임대차보호법
+    # 제3조 had answered 주택임차인보호법 제3조 with no notice, as if the key had named it
+    said |= {renamed_names_notice([(old, new)]) for old, new in renamed_laws(searcher).items() if new == article.law}
     how = [note for note in how if note in said]
     checked: list[tuple[dict[str, Any], str | None]] = []  # (the fields, the part missing or None), per part named
     for c in find_citations(read, searcher.law_names):
