@@ -180,6 +180,8 @@ class LawNames:
         self.index_dir = None
         #: old name → the held law's name now, for each law ``index add --rename`` renamed (:meth:`add_renames`)
         self.renamed: dict[str, str] = {}
+        #: the laws ``index remove`` removed from the index (compact name → name; :meth:`add_removed`)
+        self.removed: dict[str, str] = {}
         self._by_compact: dict[str, str] = {}
         self._by_jamo: dict[str, str] | None = None  # for closest(), made on its first call (~17 ms for 3,195 laws)
         for name in names:
@@ -204,6 +206,19 @@ class LawNames:
         new one, and must say so (it had been read so without a word)."""
         self.add_aliases(renames)
         self.renamed.update({old: law for old, new in renames.items() if (law := self.resolve(new)) is not None})
+
+    def add_removed(self, names: Iterable[str]) -> None:
+        """Keep the laws ``index remove`` removed (:func:`legalret.index.store.removed_laws`): a notice of one is that it
+        was removed on purpose, not that the index never had it (:meth:`removed_name`)."""
+        self.removed.update({compact(name): name for name in names})
+
+    def removed_name(self, name: str) -> str | None:
+        """The removed law ``name`` names (any spacing; a short name of it too), None if none; a law held again is not
+        removed."""
+        if not self.removed or self.resolve(name) is not None:
+            return None
+        c = compact(name)
+        return self.removed.get(c) or self.removed.get(compact(law_aliases().get(name) or law_aliases().get(c) or ""))
 
     def example(self) -> str:
         """A law to write an example citation with: 민법 when held here, else the first law added (a notice on an

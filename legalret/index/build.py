@@ -31,7 +31,8 @@ articles into an existing index:
   (:data:`~legalret.index.store.RENAMED`); ``remove_laws`` removes held laws whole (``index remove``), recording each
   with its 법령ID (:data:`~legalret.index.store.REMOVED_LAWS`), so that a law of that 법령ID added later under another
   name stops, or is linked (``rename=True``), as a held law's rename; ``build_index`` into the same folder keeps both
-  records (:func:`_records_kept`); an add of no articles (``index remove``) loads no encoder (:class:`_RecordedEncoder`);
+  records (:func:`_records_kept`); an add whose every text has its vector already — in the previous generation or
+  the vector cache: ``index remove``, a removed law added back — loads no encoder (:class:`_RecordedEncoder`);
 * an article whose text changes to that of a version not yet in force, with no amendment note of that version, is
   stored so that a search says it is not yet in force (:func:`_not_yet_in_force`).
 
@@ -374,19 +375,26 @@ def add_to_index(
             _check_cut_off(incoming, previous)
             _check_tail(removed_by_law, report.removed_keys, incoming, previous)
         articles_changed = bool(report.added or report.changed or report.removed)
-        # a batch of no articles (``index remove``) encodes nothing: every article left has its vector in the previous
-        # generation, whose encoder fingerprint and dimension are all the new one needs (loading the encoder: ~10 s)
-        recorded_only = articles_changed and not incoming and encoder is None
+        # Loading the encoder costs 5–10 s (mostly imports), for nothing when every text already has its vector — in
+        # the previous generation or the vector cache: an ``index remove``, a removed law added back, a renamed law
+        # re-added. Then the new generation is written from what the previous one records of its encoder.
+        known: dict[int, tuple[str, str]] = {}
+        recorded_only = (articles_changed and encoder is None
+                         and not _needs_encoding(incoming.values(), previous, info, known))
+
+        def load() -> Any:
+            return _encoder_for_existing(info, model, adapter, encoder, precision, index_dir)
+
         if articles_changed and encoder is None and not recorded_only:
             _check_requested_runtime(info, precision, index_dir)  # before the memory stage, not after it
         # Loading the encoder (mostly imports) runs beside merging, tokenizing and the BM25 rebuild,
         # which spend their time in C code without the GIL: on the full index it hides ~3 s of ~20.
         def pending() -> _PendingEncoder:
-            return _PendingEncoder(info, lambda: _encoder_for_existing(info, model, adapter, encoder, precision, index_dir))
+            return _PendingEncoder(info, load)
 
         enc: Any = None
         if recorded_only:
-            enc = _RecordedEncoder.of(info)
+            enc = _RecordedEncoder.of(info, load=load if incoming else None)
         elif articles_changed:
             enc = pending()
 
@@ -414,7 +422,7 @@ def add_to_index(
             params = BM25Params.from_dict(previous.manifest.get("bm25"))
             # the index's own vectors: its encoder was checked against the index's (fingerprint and runtime)
             data, manifest = _assemble(merged, previous, enc, settings, params, report, stages, batch_size, index_dir,
-                                       reuse_vectors=True)
+                                       reuse_vectors=True, known=known)
         else:  # only the parts changed: the article files are carried over as they are
             data, manifest = _carry(previous, report)
         manifest["fusion"] = previous.manifest.get("fusion", {})
@@ -857,10 +865,13 @@ def _assemble(
     index_dir: Path | None = None,
     reuse_vectors: bool = False,
     busy: Callable[[], bool] | None = None,
+    known: Mapping[int, tuple[str, str]] | None = None,
 ) -> tuple[IndexData, dict]:
     """The new generation's data. ``reuse_vectors``: the previous generation's vectors fit ``enc`` (the caller
     decides: a rebuild by the full passage fingerprint, ``index add`` by its checked encoder). ``busy``: see
-    :func:`_encode_sorted`."""
+    :func:`_encode_sorted`. ``known``: ``id(article)`` → (index text, text hash) already computed
+    (:func:`_needs_encoding`)."""
+    known = known or {}
     rows = [i for i, a in enumerate(articles) if not a.deleted]
     n = len(rows)
     same_tokenizer = previous is not None and TokenizerSettings.from_dict(previous.manifest["tokenizer"]) == settings
@@ -894,8 +905,7 @@ def _assemble(
             if r is not None:
                 hashes[j], source[j] = previous.row_hashes[r], r
             else:
-                texts[j] = articles[i].index_text()
-                hashes[j] = text_hash(texts[j])
+                texts[j], hashes[j] = known.get(id(entry)) or _text_and_hash(entry)
                 source[j] = by_hash.get(hashes[j])
 
     def text_of(j: int) -> str:
@@ -934,16 +944,30 @@ def _assemble(
             cache.add(*spill.load())  # what a killed build with this encoder had encoded already
         with stages("encode"):
             missing = [j for j in range(n) if cache.get(hashes[j]) is None]
-            if recorded_only and (missing or not same_encoder):  # (add_to_index loads none only when none is needed)
-                raise IndexError_(f"{index_dir}: {len(missing) or n} article(s) have no vector in the previous "
+            if recorded_only and not same_encoder:
+                raise IndexError_(f"{index_dir}: {n} article(s) have no vector in the previous "
                                   "generation and no encoder was loaded; nothing was written")
-            # then what any earlier build on this machine encoded with this encoder (legalret.index.vector_cache)
-            stored = VectorCache.for_encoder(enc) if missing else None
+            # then what any earlier build on this machine encoded with this encoder (legalret.index.vector_cache);
+            # no encoder loaded: what the index's recorded one encoded
+            stored = (enc.vector_cache() if recorded_only else VectorCache.for_encoder(enc)) if missing else None
             if stored is not None:
                 found_vectors, found = stored.get_many([hashes[j] for j in missing])
                 cache.add([hashes[j] for j, hit in zip(missing, found) if hit], found_vectors[found])
                 report.vectors_cached = int(found.sum())
                 missing = [j for j, hit in zip(missing, found) if not hit]
+            if recorded_only and missing:
+                if enc.load is None:  # (index remove: every article left had its vector)
+                    raise IndexError_(f"{index_dir}: {len(missing)} article(s) have no vector in the previous "
+                                      "generation and no encoder was loaded; nothing was written")
+                # add_to_index found every vector before, yet a cache chunk has gone bad since (or was taken by another
+                # process): the encoder is loaded after all, rather than fail
+                enc, recorded_only = enc.load(), False
+                stored = VectorCache.for_encoder(enc)
+                if stored is not None:
+                    found_vectors, found = stored.get_many([hashes[j] for j in missing])
+                    cache.add([hashes[j] for j, hit in zip(missing, found) if hit], found_vectors[found])
+                    report.vectors_cached += int(found.sum())
+                    missing = [j for j, hit in zip(missing, found) if not hit]
             for j in missing:
                 text_of(j)
             # each encoded chunk goes to the vector cache (or, with it off, the index's spill) as it is done
@@ -984,10 +1008,7 @@ def _cache_dropped_vectors(previous: IndexData, kept: set[str], enc: Any) -> int
         return 0
     recorded = recorded_fingerprint(previous.manifest.get("encoder"))
     if isinstance(enc, _RecordedEncoder):  # (no encoder loaded: the vectors are filed under what made them, if known)
-        from legalret.index.vector_cache import cache_root
-
-        root = cache_root() if recorded is not None and not recorded.get("inferred") else None
-        stored = VectorCache.open(root, recorded) if root is not None else None
+        stored = _recorded_cache(previous.manifest.get("encoder"))
     elif not same_vectors(recorded, encoder_fingerprint(enc)):
         return 0
     else:
@@ -1087,22 +1108,70 @@ def _write(index_dir: Path, data: IndexData, manifest: dict, report: BuildReport
 # ---- encoders ---------------------------------------------------------------------------------------
 class _RecordedEncoder:
     """The index's encoder as its previous generation records it — fingerprint and dimension, none of its weights —
-    for a new generation that encodes nothing (``index remove``: every article left keeps its vector). Loading the
-    encoder had cost ~10 s of a removal; :func:`_assemble` refuses, rather than encode, should a text lack a vector."""
+    for a new generation that encodes nothing (``index remove``, or an add whose every text has its vector in the
+    previous generation or the vector cache: :func:`_needs_encoding`). Loading the encoder costs 5–10 s. Should a
+    text lack a vector after all, :func:`_assemble` calls ``load`` (None: refuses, rather than encode)."""
 
-    def __init__(self, info: dict):
+    def __init__(self, info: dict, load: Callable[[], Any] | None = None):
+        self.info, self.load = info, load
         self.fingerprint = info["fingerprint"]
         self.dim = int(info["dim"])
         self.precision = info.get("precision")
         self.passage_max_tokens = info.get("passage_max_tokens")
 
     @classmethod
-    def of(cls, info: dict | None) -> "_RecordedEncoder | None":
+    def of(cls, info: dict | None, load: Callable[[], Any] | None = None) -> "_RecordedEncoder | None":
         """None for an index without vectors (BM25 only), as :func:`_encoder_for_existing` gives."""
-        return cls(info) if info and info.get("fingerprint") and info.get("dim") else None
+        return cls(info, load) if info and info.get("fingerprint") and info.get("dim") else None
+
+    def vector_cache(self) -> VectorCache | None:
+        return _recorded_cache(self.info)
 
     def encode_passages(self, texts, batch_size: int = 32):
         raise IndexError_("no encoder was loaded for this generation: it encodes nothing")
+
+
+def _recorded_cache(info: dict | None) -> VectorCache | None:
+    """The vector cache of what made an index's vectors, as its manifest records it (None: the cache is off, the
+    index has no vectors, or its record is inferred — too vague to key a cache by)."""
+    from legalret.index.vector_cache import cache_root
+
+    recorded = recorded_fingerprint(info)
+    root = cache_root() if recorded is not None and not recorded.get("inferred") else None
+    return VectorCache.open(root, recorded) if root is not None else None
+
+
+def _text_and_hash(article: Entry) -> tuple[str, str]:
+    text = article.index_text()
+    return text, text_hash(text)
+
+
+def _needs_encoding(incoming: Iterable[Article], previous: IndexData, info: dict | None,
+                    known: dict[int, tuple[str, str]]) -> bool:
+    """Whether some searchable article of the batch has a text with no vector in the ``previous`` generation nor in
+    the vector cache of the index's recorded encoder (:func:`_recorded_cache`) — the lookups :func:`_assemble` makes
+    (the cache's hash index only: a chunk gone bad since is its to find). False for an index without vectors
+    (nothing is encoded). Stops at the first such text, so that the encoder starts loading at once; the texts hashed
+    are left in ``known`` (``id(article)`` → (text, hash)) for :func:`_assemble`."""
+    if recorded_fingerprint(info) is None:
+        return False
+    if previous.dense is None:  # (vectors recorded, none kept: nothing to take them from)
+        return any(not art.deleted for art in incoming)
+    held = set(previous.row_hashes)
+    stored = None
+    for art in incoming:
+        if art.deleted:
+            continue
+        known[id(art)] = text, h = _text_and_hash(art)
+        if h in held:
+            continue
+        if stored is None:
+            stored = _recorded_cache(info)
+            if stored is None:
+                return True
+        if h not in stored:
+            return True
+    return False
 
 
 class _PendingEncoder:

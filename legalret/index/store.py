@@ -276,14 +276,17 @@ class UnknownLaw(IndexError_):
     held names, for a "did you mean"), ``renamed_to`` (the name now held, when ``index add --rename`` renamed it) and
     ``held`` (how many laws the index holds). :meth:`hint` says it in the words every command uses."""
 
-    def __init__(self, where: str | Path, name: str, suggestions: Sequence[str], renamed_to: str | None, held: int):
+    def __init__(self, where: str | Path, name: str, suggestions: Sequence[str], renamed_to: str | None, held: int,
+                 removed: bool = False):
         self.where, self.name, self.suggestions = where, name, list(suggestions)
-        self.renamed_to, self.held = renamed_to, held
+        self.renamed_to, self.held, self.removed = renamed_to, held, removed
         super().__init__(f"{where}: no law {name!r} in this index ({self.hint(where)}); nothing was written")
 
     def hint(self, index: str | Path) -> str:
         if self.renamed_to is not None:
             return f"it was renamed {self.renamed_to} (index add --rename): remove that"
+        if self.removed:
+            return "it was removed already (`legalret index remove`)"
         if self.suggestions:
             return f"did you mean {', '.join(self.suggestions)}?"
         return f"it holds {self.held} laws; see `legalret index info --index {index}`"
@@ -295,19 +298,28 @@ def held_laws_named(manifest: Mapping[str, Any], names: Sequence[str], where: st
     makes names; not a short name, nor an old name of a renamed law), each once, in order — what ``index remove`` and
     :func:`legalret.index.build.add_to_index`'s ``remove_laws`` act on. A name the index does not hold raises
     :class:`UnknownLaw`, carrying the nearest held names: ``suggest(name, law_names)`` (the CLI's
-    :func:`legalret.search.citations.suggested_laws`), else :meth:`legalret.keys.LawNames.closest` (three)."""
+    :func:`legalret.search.citations.suggested_laws`), else :meth:`legalret.keys.LawNames.closest` (three).
+
+    A name in Hanja (民法) is read in Hangul first, as the search's law filter reads it
+    (:meth:`legalret.search.filters.Filters.resolve_laws`): ``search --law 民法`` found the law that ``index remove
+    民法`` called unknown, without a suggestion."""
+    from legalret.hanja import has_hanja, read_hanja
     from legalret.keys import LawNames
 
     laws = manifest.get("laws") or {}
     held = {compact(name): name for name in laws}
     out: list[str] = []
     for given in names:
-        law = held.get(compact(given))
+        read = read_hanja(given)[0] if has_hanja(given) else given
+        law = held.get(compact(read))
         if law is None:
             known = LawNames(laws)
-            close = suggest(given, known) if suggest is not None else known.closest(given, n=3)
+            close = suggest(read, known) if suggest is not None else known.closest(read, n=3)
             renamed = {compact(old): new for old, new in law_renames(manifest).items()}
-            raise UnknownLaw(where, given, close, renamed.get(compact(given)), len(laws))
+            # (a name in Hanja: its reading is named, as the one the suggestions were found for)
+            gone = {compact(name) for name in removed_laws(manifest)}
+            raise UnknownLaw(where, given if read == given else f"{given} ({read})", close,
+                             renamed.get(compact(read)), len(laws), removed=compact(read) in gone)
         out.append(law)
     return list(dict.fromkeys(out))
 

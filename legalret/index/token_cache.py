@@ -145,6 +145,10 @@ class ChunkedCache:
     def __len__(self) -> int:
         return len(self._index())
 
+    def __contains__(self, text_hash: object) -> bool:
+        """Does the cache hold a row for ``text_hash`` (its hash index only: a chunk gone bad is found on reading)?"""
+        return text_hash in self._index()
+
     def size(self) -> dict:
         """What the cache holds on disk: ``{"path", "chunks", "rows", "bytes"}`` (rows: distinct text hashes)."""
         files = sorted(self.path.glob("chunk-*.npz")) if self.path.is_dir() else []

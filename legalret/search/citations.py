@@ -45,7 +45,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from legalret.corpus.manifest import add_hint
+from legalret.corpus.manifest import add_command, add_hint
 from legalret.keys import CONSTITUTION, FORMER, LawNames, format_key, law_aliases, mirror_laws
 from legalret.text import compact, normalize
 
@@ -685,11 +685,11 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
         elif same and same["decree"] and prev_law:  # "민법 제750조, 같은 법 시행령 제3조": a decree this index lacks
             decree = f"{prev_law} {same['decree']}"
             notes.append(f"'{same.group().strip()} {cited}': {decree} is not in this index "
-                         f"({add_hint(decree, law_names.index_dir)})")
+                         f"({absent_hint(decree, law_names)})")
         elif same and missing:  # (a law this index lacks is named before it: "no law is named before it" was false)
             if same["decree"]:  # "총포·도검·화약류 등의 안전관리에 관한 법률 제58조와 같은 법 시행령 제78조"
                 decree = f"{law_aliases().get(missing[0], missing[0])} {same['decree']}"
-                missing = (decree, decree, add_hint(decree, law_names.index_dir))
+                missing = (decree, decree, absent_hint(decree, law_names))
             notes.append(f"'{same.group().strip()} {cited}': {missing[1]} is not in this index ({missing[2]})")
             prev_end, prev_law = m.end(), None
             continue
@@ -748,9 +748,39 @@ def _absent_law(law: str, law_names: LawNames) -> tuple[str, str]:
     ``index info``, which lists what is there) — or, when the statutes mirror lacks it too, that it does
     (:func:`legalret.corpus.manifest.add_hint`)."""
     full = law_aliases().get(law)
-    close = None if full else next(iter(suggested_laws(law, law_names)), None)
-    hint = f"did you mean {close}?" if close else add_hint(full or law, law_names.index_dir)
+    # a law removed on purpose (`index remove`) is said to be, before any near name is offered for it
+    close = None if full or law_names.removed_name(law) else next(iter(suggested_laws(law, law_names)), None)
+    hint = f"did you mean {close}?" if close else absent_hint(full or law, law_names)
     return (f"{law} ({full})" if full else law), hint
+
+
+def absent_hint(law: str, law_names: LawNames) -> str:
+    """How a notice says to get ``law``, which the index lacks, into it: when ``index remove`` removed it
+    (:attr:`LawNames.removed <legalret.keys.LawNames.removed>`, read from the manifest once per searcher), that it
+    did, and that a rollback or an add brings it back — "add it with `legalret index add …`" had read as if the index
+    never held it —, else :func:`legalret.corpus.manifest.add_hint`."""
+    removed = law_names.removed_name(law)
+    if removed is None:
+        return add_hint(law, law_names.index_dir)
+    from legalret.keys import mirror_has
+
+    rollback = "legalret index rollback" + _index_option(law_names.index_dir)
+    add = "" if mirror_has(removed) is False else f" or `{add_command(removed, law_names.index_dir)}`"
+    return f"it was removed from this index on purpose (`legalret index remove`); `{rollback}`{add} brings it back"
+
+
+def _index_option(index_dir) -> str:
+    """`` --index DIR`` unless ``index_dir`` is the default index (as :func:`~legalret.corpus.manifest.add_command`
+    writes it: a command without it would act on another index)."""
+    if index_dir is None:
+        return ""
+    from pathlib import Path
+
+    from legalret.config import default_index_dir
+    from legalret.corpus.manifest import shell_word  # (quoted as add_command quotes it)
+
+    where = Path(index_dir).resolve()
+    return "" if where == default_index_dir().resolve() else f" --index {shell_word(str(where))}"
 
 
 # a law's name right before a bare number ("형법 250", "근기법 23"): an article, as "민법 750" is when the index holds 민법
@@ -839,9 +869,9 @@ def _long_name_hint(written: str, nearest: str | None, law_names: LawNames) -> s
     """The hint of the absent-law notice of a long name no law has (:func:`_unknown_long_name`): the law nearest to it,
     and how to add that law when the index lacks it — else that the mirror has no law of that name."""
     if nearest is None:
-        return add_hint(written, law_names.index_dir)
+        return absent_hint(written, law_names)
     held = law_names.resolve(nearest)
-    return f"did you mean {held}?" if held else f"did you mean {nearest}? {add_hint(nearest, law_names.index_dir)}"
+    return f"did you mean {held}?" if held else f"did you mean {nearest}? {absent_hint(nearest, law_names)}"
 
 
 #: How near a long name must be to a law's to be offered it: 주식회사의 외부감사에 관한 법률 is 0.97 of 주식회사등의외부감사에

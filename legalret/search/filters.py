@@ -17,9 +17,9 @@ import numpy as np
 from legalret.corpus.manifest import add_hint, manifest_of
 from legalret.errors import LegalretError
 from legalret.hanja import has_hanja, read_hanja
-from legalret.index.store import law_renames
+from legalret.index.store import law_renames, removed_laws
 from legalret.keys import CONSTITUTION, LawNames, known_laws, law_aliases
-from legalret.search.citations import suggested_laws
+from legalret.search.citations import absent_hint, suggested_laws
 from legalret.text import compact
 
 
@@ -32,6 +32,8 @@ class Filters:
         # First: a registered short name of the old name (주임법) then reads as the new one too
         self.law_names.add_renames(law_renames(data.manifest))
         self.law_names.add_aliases(law_aliases())  # 근기법, 채무자회생법 …: in a filter and a citation too
+        # the laws `index remove` removed: a filter or citation of one says so (read here: once per generation)
+        self.law_names.add_removed(removed_laws(data.manifest))
         self.laws: list[str] = list(data.manifest.get("laws", {}))
         # columns, not articles: a loaded store parses an article only when a hit shows it
         self.kinds: list[str] = sorted(set(data.column("kinds")) - {None, ""})
@@ -71,6 +73,10 @@ class Filters:
             if law is None and name.replace(" ", "") in CONSTITUTION:
                 raise LegalretError(f"unknown law filter {written!r}: the Constitution (대한민국헌법) is not in the statutes "
                                     "mirror, so no index holds it")
+            if law is None and (removed := self.law_names.removed_name(name)) is not None:
+                named = f"{written!r} ({removed})" if written != removed else repr(written)
+                raise LegalretError(f"unknown law filter {named}: not in this index "
+                                    f"({absent_hint(removed, self.law_names)})")
             if law is None:
                 full = law_aliases().get(name)  # a short name of a law this index lacks: say which law
                 # (its short names too: 근기볍 → 근로기준법, as 형볍 → 형법; never a law's decree for the law, nor the law
