@@ -21,7 +21,8 @@ An act named in ``laws`` brings its decrees of every kind listed in ``kinds``: `
 ``kinds: [법률, 시행령]`` is 근로기준법 *and* 근로기준법 시행령 (and 근로기준법 시행규칙 when ``시행규칙`` is listed);
 omitted ``kinds`` mean every kind. A name with its own kind (``상법 시행령``) is that document only. A decree the
 source does not hold is simply absent (most acts have no 시행규칙 in the legalize-kr mirror); an act that is
-missing is an error (``index build`` names it, with a "did you mean").
+missing is an error (``index build`` names it, with a "did you mean"). The laws choose from the statute mirror only: a
+file named beside the manifest (``index build civil-commercial 형법.md``) is read whole (``legalret.corpus.resolve``).
 
 Manifests are looked up in ``LEGALRET_CORPORA``'s folders, then ``corpora/``, by their ``name:`` and by their file
 name; a name two manifests answer to is refused (naming both), and ``list_manifests`` lists every manifest that
@@ -414,12 +415,12 @@ def add_command(law: str, index_dir: str | os.PathLike | None = None) -> str:
     name = manifest_of(law)
     if name is None:
         mirror = default_mirror()
-        source = _shell_word(str(mirror)) if mirror is not None and mirror.exists() else "legalize-kr.zip"
-        name = f"{source} --law {_shell_word(law)}"
+        source = shell_word(str(mirror)) if mirror is not None and mirror.exists() else "legalize-kr.zip"
+        name = f"{source} --law {shell_word(law)}"
     where = ""
     if index_dir is not None and Path(index_dir).resolve() != default_index_dir().resolve():
         # (resolved: a relative --index is read from the searching process's folder, a resident server's among them)
-        where = f" --index {_shell_word(str(Path(index_dir).resolve()))}"
+        where = f" --index {shell_word(str(Path(index_dir).resolve()))}"
     return f"legalret index add {name}{where}"
 
 
@@ -435,7 +436,7 @@ def add_hint(law: str, index_dir: str | os.PathLike | None = None) -> str:
     return f"add it with `{add_command(law, index_dir)}`"
 
 
-def _shell_word(word: str) -> str:
+def shell_word(word: str) -> str:
     """``word`` as a shell reads it: as it is when it holds only letters (Hangul too), digits and ``/._-·``, else
     quoted (``shlex.quote`` alone quotes every Hangul word: '특허법')."""
     import shlex

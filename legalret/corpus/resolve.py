@@ -2,10 +2,13 @@
 
 A source is a statute file, folder, glob or zip (ingested in place), an articles JSONL file
 (``legalret ingest --out``), or a corpus manifest — a name such as ``civil-commercial`` or a ``.yaml`` file of
-one's own — (its laws, read from the statute mirror: ``LEGALRET_MIRROR``, else the shared data)::
+one's own — (its laws, read from the statute mirror: ``LEGALRET_MIRROR``, else the shared data). A manifest's laws
+choose from its mirror only: files named beside it are read whole (``laws=``/``kinds=``, the user's --law/--kind,
+filter every source)::
 
     from legalret.corpus.resolve import read_corpus
     result = read_corpus(["civil-commercial"])                      # 민법 + 상법 from the mirror
+    result = read_corpus(["civil-commercial", "형법.md"])            # … and 형법, from the file
     result = read_corpus(["amended/민법/법률.md", "extra.jsonl"], laws=["민법"])
     result.articles, result.errors                                  # errors: files skipped (SourceError)
 """
@@ -37,14 +40,17 @@ class CorpusResult:
 
 
 def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds: Iterable[str] | None = None) -> CorpusResult:
-    """The articles of ``sources`` under the law/kind filters (a manifest adds its own); reading nothing is an error."""
+    """The articles of ``sources`` under the law/kind filters (a manifest's own apply to its mirror only); reading
+    nothing is an error, and so is a source named beside others that the filters leave nothing of."""
     sources = list(sources)
     # as documents carry them (대통령령 → 시행령), and a typo ('법룰') is an error before anything is read, not a filter
     # that keeps nothing
     kinds = [known_kind(k) for k in kinds or []]
-    jsonl: list[Article] = []
+    laws = list(laws or [])
+    jsonl: list[tuple[str, list[Article]]] = []  # (each articles JSONL named, its articles)
     errors: list[SourceError] = []
-    files: list[str] = []
+    named: list[str] = []  # statute files, folders, globs, zips the user named
+    mirrors: list[str] = []  # the statute mirrors the manifests read
     manifest_laws: list[str] = []
     manifest_kinds: list[str] = []
     tokenizer: dict[str, Any] = {}
@@ -56,18 +62,18 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
             # a bad line skips its whole file, as a bad statute file is skipped: half a file would look like a law
             # that lost its later articles, and its laws are then simply not in the batch (nothing of them changes)
             try:
-                jsonl.extend(list(read_articles(path, check_key=True)))
+                jsonl.append((src, list(read_articles(path, check_key=True))))
             except SourceError as e:  # (a line that is not UTF-8 too: read_articles names it)
                 errors.append(e)
         elif (path.exists() and path.suffix.lower() not in (".yaml", ".yml")) or globlib.has_magic(src):
-            files.append(src)
+            named.append(src)
         elif _looks_like_path(src):  # (before the statutes are read: a typo in the last of them is said at once)
             where = "" if path.is_absolute() else f" (looked in {Path.cwd()})"
             raise SourceError(src, f"no such file or directory{where}; nothing was read or written")
         else:  # a manifest name, or a manifest file of one's own (`corpus pull` took it, `index build` read it as text)
             manifest = _manifest(src)
             mirror = _mirror_for(src)
-            files.append(str(mirror))
+            mirrors.append(str(mirror))
             manifests.append((manifest, mirror))
             # a named act brings its decrees of the manifest's kinds (laws: [근로기준법] → 근로기준법 시행령 too)
             manifest_laws += manifest.document_names()
@@ -77,24 +83,43 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
                     raise LegalretError(f"corpus manifests {set_by[name]} and {manifest.path} set tokenizer {name} "
                                         f"differently ({tokenizer[name]!r} vs {value!r}); build them as two indexes")
                 tokenizer[name], set_by[name] = value, str(manifest.path)
-    law_filter = list(laws or []) + manifest_laws or None
-    kind_filter = kinds + manifest_kinds or None
+    # Whose filter reads what: a manifest's laws and kinds say which part of *its mirror* makes the corpus, so they
+    # filter the mirror only. A file, folder or zip the user names beside a corpus name is read whole — it is what
+    # they asked to index (`index build civil-commercial 형법.md` is the corpus and 형법, as `index build
+    # civil-commercial` then `index add 형법.md` would be); filtering it by the manifest had dropped it without a word.
+    # --law/--kind are the user's own "only these" (README: "Only this law") and filter every source — the mirror
+    # too, where they add to the manifest's laws as they did before — so a named source they leave nothing of is an
+    # error (_filtered_out), never a quiet drop.
+    user_laws, user_kinds = laws or None, kinds or None
+    mirror_laws, mirror_kinds = laws + manifest_laws or None, kinds + manifest_kinds or None
     articles: list[Article] = []
-    report = None
     if jsonl:
         # read as the statute files' filter reads them (民法 → 민법, 근기법 → 근로기준법)
         from legalret.ingest.sources import law_filter_names
 
-        names = LawNames(law_filter_names(law_filter) or [])
-        articles = [a for a in jsonl
-                    if (not law_filter or names.resolve(a.law)) and (not kind_filter or a.kind in kind_filter)]
-    if files:
+        names = LawNames(law_filter_names(user_laws) or [])
+        for _, read in jsonl:
+            articles += [a for a in read
+                         if (not user_laws or names.resolve(a.law)) and (not user_kinds or a.kind in user_kinds)]
+    report = None
+    if mirrors or named:
         from legalret.ingest.sources import ingest
 
-        result = ingest(files, laws=law_filter, kinds=kind_filter)
-        articles.extend(result.articles)
-        errors += result.report.errors
-        report = result.report
+        # (one mirror read once, however many manifests read it: twice, every law of it was its own "duplicate")
+        mirror_result = ingest(list(dict.fromkeys(mirrors)), laws=mirror_laws, kinds=mirror_kinds) if mirrors else None
+        named_result = _ingest_named(named, user_laws, user_kinds, beside_mirror=mirror_result is not None)
+        if mirror_result is not None and named_result is not None:
+            statutes = _named_over_mirror(mirror_result.articles, named_result.articles, mirror_result.report)
+            report = _merged(mirror_result.report, named_result.report, statutes)
+        else:
+            result = mirror_result if mirror_result is not None else named_result  # (`or`: an empty one is falsy)
+            statutes, report = result.articles, result.report
+        articles.extend(statutes)
+        errors += report.errors
+        if named_result is not None and (user_laws or user_kinds) and articles:
+            _filtered_out(named, named_result, user_laws, user_kinds)
+    if (user_laws or user_kinds) and articles:
+        _filtered_out_jsonl(jsonl, articles, user_laws, user_kinds)
     for manifest, mirror in manifests:  # a law the manifest names that nothing read holds: a typo, most often
         missing = _missing_laws(manifest, mirror, articles, unreadable=len(errors))
         if missing is None:
@@ -111,10 +136,123 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
         elif jsonl and (laws or kinds):  # the articles JSONL's articles, all filtered out: say by what
             from legalret.ingest.sources import filter_flags
 
-            filtered = f" ({len(jsonl)} article(s) skipped by {filter_flags(laws, kinds)})"
+            filtered = f" ({sum(len(read) for _, read in jsonl)} article(s) skipped by {filter_flags(laws, kinds)})"
         raise LegalretError(f"no articles read from {', '.join(sources)}{filtered}"
                             + (f" ({len(errors)} source error{'s' if len(errors) != 1 else ''}; first: {errors[0]})" if errors else ""))
     return CorpusResult(articles, errors, report, tokenizer, ", ".join(sorted(set(set_by.values()))))
+
+
+def _ingest_named(named: list[str], laws: list[str] | None, kinds: list[str] | None, beside_mirror: bool) -> Any:
+    """ingest() of the named sources (None for none). Only a glob can be missing here (a path that is not there was
+    refused before reading); read beside a mirror — in one ingest, as they were before the mirror had a read of its
+    own — such a glob is a skipped source (exit 3, the rest indexed), not ingest's "nothing was read"."""
+    if not named:
+        return None
+    from legalret.ingest.sources import IngestReport, IngestResult, MissingSourceError, ingest
+
+    try:
+        return ingest(named, laws=laws, kinds=kinds)
+    except MissingSourceError:
+        if not beside_mirror:
+            raise
+        missing = [MissingSourceError(src, "glob matched no files") for src in named]  # (every one: ingest's rule)
+        return IngestResult([], IngestReport(errors=missing))
+
+
+def _named_over_mirror(mirror: list[Article], named: list[Article], report: Any) -> list[Article]:
+    """The mirror's articles, less each law (and kind) a named file holds too, then the named files' articles. The
+    named file's text is kept whatever its date — it is what the user added on top of the corpus, as an ``index add``
+    of it would replace the corpus's copy (and there the index's --allow-older guard still applies) — and the
+    mirror's copy given up is a warning (``duplicate-law``, as ingest says of two files of one law)."""
+    from functools import lru_cache
+
+    from legalret.text import compact
+
+    law_key = lru_cache(maxsize=None)(compact)  # (a mirror of every law: 130k articles, a few thousand names)
+    by_law = {(law_key(a.law), a.kind): a.source for a in reversed(named)}  # (the first file holding it, to name)
+    given_up: dict[tuple[str, str], Article] = {}
+    kept = []
+    for a in mirror:
+        key = (law_key(a.law), a.kind)
+        if key in by_law:
+            given_up.setdefault(key, a)
+        else:
+            kept.append(a)
+    for key, a in given_up.items():
+        report.duplicates += 1
+        report.warnings.append(SourceError(a.source, f"same law as {by_law[key]} ({a.law}, {a.kind}); kept that one "
+                                                     "(a file named beside a corpus replaces the corpus's copy)",
+                                           field="duplicate-law"))
+    return kept + named
+
+
+def _merged(mirror: Any, named: Any, articles: list[Article]) -> Any:
+    """One IngestReport of the mirror's read and the named files' (what ``index build/add`` report and check)."""
+    from legalret.ingest.sources import IngestReport
+    from legalret.text import compact
+
+    out = IngestReport()
+    for part in (mirror, named):
+        out.files += part.files
+        out.repairs += part.repairs
+        out.errors += part.errors
+        out.warnings += part.warnings
+        out.skipped += part.skipped
+        out.duplicates += part.duplicates
+        out.formats.update(part.formats)
+        out.repaired_files.update(part.repaired_files)
+        out.uncertain += part.uncertain
+        out.dropped.update(part.dropped)
+        out.seconds += part.seconds
+    out.filter_hint = named.filter_hint or mirror.filter_hint
+    out.laws = len({(compact(law), kind) for law, kind in {(a.law, a.kind) for a in articles}})
+    out.articles = len(articles)
+    out.deleted = sum(a.deleted for a in articles)
+    return out
+
+
+def _filtered_out(named: list[str], result: Any, laws: list[str] | None, kinds: list[str] | None) -> None:
+    """Refuse the batch (nothing written) when --law/--kind leave nothing of a statute source the user named while
+    others are read: naming a file and a filter that excludes it contradict each other, and indexing the rest had
+    dropped the file without a word. A source that could not be read is skipped and named already, and one whose law
+    a newer file of the batch replaced is a ``duplicate-law`` warning: neither is this error."""
+    import os
+
+    def owner(source: str) -> str | None:
+        where = os.path.abspath(source.split("!", 1)[0])
+        for src, roots in spans:
+            if any(where == r or where.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
+                return src
+        return None
+
+    # (what each named source expands to, as ingest expanded it: a glob to its matches)
+    spans = [(src, [os.path.abspath(m) for m in (sorted(globlib.glob(src, recursive=True)) if globlib.has_magic(src)
+                                                   and not Path(src).exists() else [str(Path(src).expanduser())])])
+             for src in named]
+    heard = {owner(a.source) for a in {a.source: a for a in result.articles}.values()}
+    heard |= {owner(e.path) for e in result.report.errors}
+    heard |= {owner(w.path) for w in result.report.warnings if w.field in ("duplicate-law", "unread-file")}
+    silent = [src for src in named if src not in heard]
+    if silent:
+        from legalret.ingest.sources import filter_flags
+
+        raise LegalretError(_refusal(silent, filter_flags(laws, kinds) + result.report.filter_hint))
+
+
+def _filtered_out_jsonl(jsonl: list[tuple[str, list[Article]]], kept: list[Article], laws, kinds) -> None:
+    """:func:`_filtered_out` for the articles JSONL files named (each read whole, so what each kept is known)."""
+    kept_ids = {id(a) for a in kept}
+    silent = [src for src, read in jsonl if read and not any(id(a) in kept_ids for a in read)]
+    if silent:
+        from legalret.ingest.sources import filter_flags
+
+        raise LegalretError(_refusal(silent, filter_flags(laws, kinds)))
+
+
+def _refusal(silent: list[str], flags: str) -> str:
+    what = silent[0] + (f" (and {len(silent) - 1} more: {', '.join(silent[1:])})" if len(silent) > 1 else "")
+    return (f"{what}: nothing of it passes {flags}, so nothing of it would be indexed; nothing was written "
+            "— leave it out, or give --law/--kind that include its laws")
 
 
 #: What a statute source file is named (as ``legalret ingest`` reads them, and zip archives and articles JSONL): a
