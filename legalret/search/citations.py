@@ -729,10 +729,14 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
     return list(dict.fromkeys(notes))  # a reference written four times is one notice
 
 
+@lru_cache(maxsize=8)
 def _example_law(query: str, law_names: LawNames) -> str:
     """The law a "names no law" notice writes its example with: the first one ``query`` names that the index holds (a
     word of it, particles aside: 상법에서, 상법상의), else the index's example law. "상법에서 제24조" had been told "write
-    it as e.g. '민법 제24조'" — another law than the one it asks about."""
+    it as e.g. '민법 제24조'" — another law than the one it asks about.
+
+    Cached: it is asked once per bare citation of the query, and resolving every word each time made a pasted block of
+    them quadratic ("제1조 " × 1,000: ~6 million name look-ups, 18 s a search; once per query, 0.1 s)."""
     for word in _WORD.findall(query):
         bare = _PARTICLE_END.sub("", word)
         for name in (word, bare, _LAW_PARTICLE.sub("", bare)):
