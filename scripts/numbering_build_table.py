@@ -60,6 +60,52 @@ def events(precedents: list[str], catalog) -> dict[str, dict[date, set[str]]]:
     return found
 
 
+#: An article heading of a legalize-kr statute file: what a file's head is cut after (:func:`_head`).
+ARTICLE_HEADING = b"\n##### "
+
+
+def _head(data: bytes) -> bytes:
+    """The front matter and first two articles of a legalize-kr markdown file, else ``data`` whole.
+
+    The table needs only the mirror's law names (a file's 제목), and the rest of a file's articles were ~90 % of
+    the whole read (~20 s of parsing 139,800 articles). Kept whole where a head could read otherwise than the whole
+    file: not UTF-8 (an encoding guessed from part of it), a git merge conflict (its side is chosen by the dates of the
+    whole file), no third article heading to cut at. Two articles, not one: ingest leaves out a bare heading, and a
+    head of one bare heading would have left its law out (:func:`naming_articles` then reads the mirror whole)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    if b"<<<<<<< " in data:
+        return data
+    first = data.find(ARTICLE_HEADING)
+    second = data.find(ARTICLE_HEADING, first + 1) if first >= 0 else -1
+    third = data.find(ARTICLE_HEADING, second + 1) if second >= 0 else -1
+    return data[: third + 1] if third >= 0 else data
+
+
+def naming_articles(statutes: str) -> list:
+    """Articles of every law ``ingest([statutes])`` reads — the same law names — read by ingest itself from each
+    markdown file's head (:func:`_head`): the same reading of 제목 and 법령구분, and of which of two texts of one law is
+    kept (its dates, its folder). A law whose head keeps no article (its whole may keep one) or any error falls back
+    to reading the mirror whole."""
+    from legalret.ingest.sources import SourceFile, ingest, iter_sources
+    from legalret.text import compact
+
+    heads = []
+    for src in iter_sources([statutes]):  # (read here: ingest lists its sources before it reads any, and the
+        # archive is closed by then)
+        data = src.read()
+        if src.path.suffix.lower() in (".md", ".markdown"):
+            data = _head(data)
+        heads.append(SourceFile(src.name, lambda data=data: data, src.explicit, src.format))
+    result = ingest(heads, on_error=lambda e: None)
+    laws = {(compact(a.law), a.kind) for a in result.articles}
+    if result.report.errors or len(laws) != result.report.laws:
+        return ingest([statutes]).articles
+    return result.articles
+
+
 def table(found: dict, min_decisions: int, min_share: float) -> list[tuple[str, date, int, int]]:
     """(law, date, decisions giving it, decisions giving the law's most-given date), the latest date per law among
     those at least ``min_decisions`` decisions and ``min_share`` of the most-given date's decisions give (a date
@@ -85,10 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
 
-    from legalret.ingest.sources import ingest
     from legalret.precedents.citations import ArticleCatalog
 
-    catalog = ArticleCatalog.from_articles(ingest([args.statutes]).articles)
+    catalog = ArticleCatalog.from_articles(naming_articles(args.statutes))
     rows = table(events(args.precedents, catalog), args.min_decisions, args.min_share)
     lines = ["# law\twhole new text promulgated\tdecisions giving this date\tdecisions giving the law's most-given date",
              "# Built by scripts/numbering_build_table.py from the notes of the courts' own citations "
