@@ -20,7 +20,6 @@ from legalret import pipeline  # noqa: E402
 from legalret.errors import LegalretError  # noqa: E402
 from legalret.index.store import current_generation, load_index, read_manifest  # noqa: E402
 from legalret.memory.facts import FACTS_PART, build_facts_memory  # noqa: E402
-from legalret.memory.retriever import MemoryVoter  # noqa: E402
 from legalret.precedents.facts import JoinReport, join, read_facts  # noqa: E402
 from legalret.search.ranker import (  # noqa: E402
     FEATURE_GROUPS,

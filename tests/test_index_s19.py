@@ -17,7 +17,6 @@ fixture with the tiny encoder for the vectors.
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
