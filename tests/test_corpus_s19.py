@@ -149,9 +149,17 @@ def test_law_still_filters_the_mirror(corpus, mirror_zip):
     r = _cli("index", "build", str(mirror_zip), "--law", "민법", "--index", "idx", "--model", "none")
     assert r.exit_code == 0, r.output
     assert _laws(corpus / "idx") == {"민법"}
-    # beside a manifest it adds to the manifest's laws (as before), and it filters the named file too
-    assert _laws_of(read_corpus(["cc", "src/renamed.md"], laws=["형법"]).articles) == {
-        ("민법", "법률"), ("상법 시행령", "시행령"), ("형법", "법률")}
+    # beside a manifest it narrows the corpus ("Only this law"; it had been added to the manifest's laws: --law 민법
+    # still gave 상법 시행령, --law 형법 brought 형법 in from the mirror), and it filters the named file too
+    assert _laws_of(read_corpus(["cc"], laws=["민법"]).articles) == {("민법", "법률")}
+    assert _laws_of(read_corpus(["cc", "src/renamed.md"], laws=["민법", "형법"]).articles) == {
+        ("민법", "법률"), ("형법", "법률")}
+    # a filter that leaves nothing of the corpus is one line naming what it holds, as for a named file
+    with pytest.raises(LegalretError, match=r"^--law 형법: corpus cc holds 민법, 상법 시행령, so the filter leaves "
+                                            r"nothing of it; nothing was read or written"):
+        read_corpus(["cc", "src/renamed.md"], laws=["형법"])
+    with pytest.raises(LegalretError, match=r"^--kind 시행령: corpus civil-commercial holds 법률 only"):
+        read_corpus(["civil-commercial"], kinds=["시행령"])
 
 
 def test_a_named_file_that_law_leaves_nothing_of_is_one_error_and_nothing_is_written(corpus):

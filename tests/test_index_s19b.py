@@ -160,8 +160,12 @@ def test_a_citation_of_a_removed_law_says_it_was_removed_and_how_to_bring_it_bac
     names.index_dir = tmp_path / "idx"
     [note] = unresolved_citations("상법 제1조", names)
     assert note.startswith("'상법 제1조': 상법 is not in this index (it was removed from this index on purpose "
-                           "(`legalret index remove`); `legalret index rollback --index ")
-    assert "` or `legalret index add " in note and note.endswith(" brings it back)")
+                           "(`legalret index remove`); `legalret index add ")
+    # the law alone from the mirror, never its corpus (civil-commercial would read 민법 again, undoing local edits);
+    # the rollback only while the removal is the latest change (after a later add it undoes that add instead)
+    assert " --law 상법 --index " in note and "index add civil-commercial" not in note
+    assert note.endswith(" brings it back (`legalret index rollback --index "
+                         f"{(tmp_path / 'idx').resolve()}` undoes the removal while it is the latest change))")
     assert str((tmp_path / "idx").resolve()) in note
     # a law never held is offered the add, as before
     assert "add it with `legalret index add" in unresolved_citations("형법 제250조", names)[0]

@@ -405,14 +405,16 @@ def manifest_of(law: str) -> str | None:
     return next((name for name, documents in _listed_documents() if wanted in documents), None)
 
 
-def add_command(law: str, index_dir: str | os.PathLike | None = None) -> str:
+def add_command(law: str, index_dir: str | os.PathLike | None = None, *, corpus: bool = True) -> str:
     """The command that adds ``law`` to ``index_dir`` (None: the default index): its manifest's (``legalret index add
-    criminal``: its area's other laws come too), else the statute mirror with a law filter — the one this machine
-    has, or the file name people download. ``--index`` is written unless ``index_dir`` is the default index: the
-    command without it, given for ``--index other/``, would have added the law to another index."""
+    criminal``: its area's other laws come too), else — or with ``corpus=False`` — the statute mirror with a law
+    filter, the one this machine has or the file name people download. ``--index`` is written unless ``index_dir``
+    is the default index: the command without it, given for ``--index other/``, would have added the law to another
+    index. (``corpus=False``: a law removed from an index is brought back alone — its corpus would read the area's
+    other laws again from the mirror, undoing the index's own edits of them.)"""
     from legalret.config import default_index_dir, default_mirror
 
-    name = manifest_of(law)
+    name = manifest_of(law) if corpus else None
     if name is None:
         mirror = default_mirror()
         source = shell_word(str(mirror)) if mirror is not None and mirror.exists() else "legalize-kr.zip"

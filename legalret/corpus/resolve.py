@@ -51,8 +51,6 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
     errors: list[SourceError] = []
     named: list[str] = []  # statute files, folders, globs, zips the user named
     mirrors: list[str] = []  # the statute mirrors the manifests read
-    manifest_laws: list[str] = []
-    manifest_kinds: list[str] = []
     tokenizer: dict[str, Any] = {}
     set_by: dict[str, str] = {}
     manifests: list[tuple[Manifest, Path]] = []  # (each manifest, the mirror its laws are read from)
@@ -75,9 +73,6 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
             mirror = _mirror_for(src)
             mirrors.append(str(mirror))
             manifests.append((manifest, mirror))
-            # a named act brings its decrees of the manifest's kinds (laws: [근로기준법] → 근로기준법 시행령 too)
-            manifest_laws += manifest.document_names()
-            manifest_kinds += manifest.document_kinds()
             for name, value in manifest.tokenizer.items():
                 if name in tokenizer and tokenizer[name] != value:  # an index has one tokenizer: neither may win quietly
                     raise LegalretError(f"corpus manifests {set_by[name]} and {manifest.path} set tokenizer {name} "
@@ -87,11 +82,11 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
     # filter the mirror only. A file, folder or zip the user names beside a corpus name is read whole — it is what
     # they asked to index (`index build civil-commercial 형법.md` is the corpus and 형법, as `index build
     # civil-commercial` then `index add 형법.md` would be); filtering it by the manifest had dropped it without a word.
-    # --law/--kind are the user's own "only these" (README: "Only this law") and filter every source — the mirror
-    # too, where they add to the manifest's laws as they did before — so a named source they leave nothing of is an
-    # error (_filtered_out), never a quiet drop.
+    # --law/--kind are the user's own "only these" (the options' help: "Only this law") and filter every source —
+    # the mirror within the manifests' laws and kinds (_mirror_filters) —, so a source they leave nothing of is an
+    # error (_filtered_out, _mirror_filters), never a quiet drop.
     user_laws, user_kinds = laws or None, kinds or None
-    mirror_laws, mirror_kinds = laws + manifest_laws or None, kinds + manifest_kinds or None
+    mirror_laws, mirror_kinds = _mirror_filters([m for m, _ in manifests], user_laws, user_kinds)
     articles: list[Article] = []
     if jsonl:
         # read as the statute files' filter reads them (民法 → 민법, 근기법 → 근로기준법)
@@ -142,6 +137,42 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
     return CorpusResult(articles, errors, report, tokenizer, ", ".join(sorted(set(set_by.values()))))
 
 
+def _mirror_filters(manifests: list[Manifest], laws: list[str] | None,
+                    kinds: list[str] | None) -> tuple[list[str] | None, list[str] | None]:
+    """The law and kind filters the manifests' mirror is read with: the manifests' own documents and kinds, narrowed
+    by the user's ``--law`` / ``--kind`` — ``index build civil-commercial --law 민법`` is 민법 alone. The user's had
+    been added to the manifest's, so ``--law 민법`` still gave 상법 too, ``--law 형법`` brought 형법 in from the mirror
+    and ``--kind 시행령`` gave every 법률 and no 시행령, all without a word. A filter that leaves nothing of the
+    corpora is an error naming what they hold (nothing read or written); a manifest of every law or kind leaves the
+    user's filter as it is."""
+    if not manifests:
+        return laws, kinds
+    names = [name for m in manifests for name in m.document_names()]
+    doc_kinds = list(dict.fromkeys(kind for m in manifests for kind in m.document_kinds()))
+    every_law = any(m.all_laws for m in manifests)
+    every_kind = any(not m.document_kinds() for m in manifests)
+    corpora = ", ".join(m.name for m in manifests)
+    mirror_laws = (laws or None) if every_law else names
+    if laws and not every_law:
+        from legalret.ingest.sources import law_filter_names
+        from legalret.text import compact
+
+        wanted = {compact(name) for name in law_filter_names(laws) or []}
+        mirror_laws = [name for name in names if compact(name) in wanted]
+        if not mirror_laws:
+            raise LegalretError(f"--law {', '.join(laws)}: corpus {corpora} holds {', '.join(names)}, so the filter "
+                                "leaves nothing of it; nothing was read or written — a law outside it comes from the "
+                                "statutes mirror named as a source (`legalret index add legalize-kr.zip --law NAME`) "
+                                "or from its file")
+    mirror_kinds = (kinds or None) if every_kind else doc_kinds
+    if kinds and not every_kind:
+        mirror_kinds = [kind for kind in doc_kinds if kind in kinds]
+        if not mirror_kinds:
+            raise LegalretError(f"--kind {', '.join(kinds)}: corpus {corpora} holds {', '.join(doc_kinds)} only, so "
+                                "the filter leaves nothing of it; nothing was read or written")
+    return mirror_laws or None, mirror_kinds or None
+
+
 def _ingest_named(named: list[str], laws: list[str] | None, kinds: list[str] | None, beside_mirror: bool) -> Any:
     """ingest() of the named sources (None for none). Only a glob can be missing here (a path that is not there was
     refused before reading); read beside a mirror — in one ingest, as they were before the mirror had a read of its
@@ -171,17 +202,26 @@ def _named_over_mirror(mirror: list[Article], named: list[Article], report: Any)
     law_key = lru_cache(maxsize=None)(compact)  # (a mirror of every law: 130k articles, a few thousand names)
     by_law = {(law_key(a.law), a.kind): a.source for a in reversed(named)}  # (the first file holding it, to name)
     given_up: dict[tuple[str, str], Article] = {}
+    counts: dict[tuple[str, str], list[int]] = {}  # (the mirror's articles, the named file's)
     kept = []
     for a in mirror:
         key = (law_key(a.law), a.kind)
         if key in by_law:
             given_up.setdefault(key, a)
+            counts.setdefault(key, [0, 0])[0] += 1
         else:
             kept.append(a)
+    for a in named:
+        if (key := (law_key(a.law), a.kind)) in counts:
+            counts[key][1] += 1
     for key, a in given_up.items():
         report.duplicates += 1
+        theirs, ours = counts[key]
+        # the counts: a named file of part of a law replaces the whole of it here (an `index add` of it would stop
+        # at its removal guard), and a build has no such guard — the one line must say how much goes
         report.warnings.append(SourceError(a.source, f"same law as {by_law[key]} ({a.law}, {a.kind}); kept that one "
-                                                     "(a file named beside a corpus replaces the corpus's copy)",
+                                                     f"({ours:,} articles in place of the corpus's {theirs:,}: a file "
+                                                     "named beside a corpus replaces the corpus's copy)",
                                            field="duplicate-law"))
     return kept + named
 

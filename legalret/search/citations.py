@@ -769,8 +769,13 @@ def absent_hint(law: str, law_names: LawNames) -> str:
     from legalret.keys import mirror_has
 
     rollback = "legalret index rollback" + _index_option(law_names.index_dir)
-    add = "" if mirror_has(removed) is False else f" or `{add_command(removed, law_names.index_dir)}`"
-    return f"it was removed from this index on purpose (`legalret index remove`); `{rollback}`{add} brings it back"
+    # the rollback only while the removal is the live generation's change: after a later add it undoes that add
+    # instead (and not the removal); the add alone, from the mirror, never re-reads the index's other laws
+    undo = f"`{rollback}` undoes the removal while it is the latest change"
+    if mirror_has(removed) is False:
+        return f"it was removed from this index on purpose (`legalret index remove`); {undo}"
+    return (f"it was removed from this index on purpose (`legalret index remove`); "
+            f"`{add_command(removed, law_names.index_dir, corpus=False)}` brings it back ({undo})")
 
 
 def _index_option(index_dir) -> str:
