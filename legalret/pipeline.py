@@ -10,7 +10,9 @@ or migrated from the old layout (``<index>/memory`` beside the generations), ins
 Usage::
 
     from legalret.ingest import ingest
+    from legalret.memory.sources import DecisionSources
     from legalret.precedents import read_precedents
+    from legalret.precedents.facts import read_facts
     from legalret import pipeline
 
     articles = ingest(["legalize-kr.zip"], laws=["민법", "상법"]).articles

@@ -185,3 +185,20 @@ def test_an_empty_parameter_name_is_named_readably(client):
     assert _error(client.post("/api/search", json={"q": "x", "": 1})).startswith(
         "an empty field name: not a field of POST /api/search's body;")
     assert _error(client.get("/api/search?q=x&%20=1")).startswith("' ': not a parameter of GET /api/search")
+
+
+def test_a_field_given_twice_in_a_post_body_is_refused_as_in_a_query_string(tmp_path):
+    """``{"q": "보험", "q": "유치권"}`` had searched 유치권 and ``"k": 2, "k": 3`` given 3 hits: the last value won
+    without a word, where GET refuses a repeated ``q`` or ``k``."""
+    idx = tmp_path / "idx"
+    build_index(sup.articles(), idx, model="none")
+    client = TestClient(create_app(idx, warm=False))
+    for body, named in (('{"q": "보험", "q": "유치권", "k": 1}', "q"), ('{"q": "보험", "k": 2, "k": 3}', "k")):
+        r = client.post("/api/search", content=body.encode(), headers={"content-type": "application/json"})
+        assert r.status_code == 400, r.text
+        assert r.json()["error"].startswith(f"{named}: given more than once in the JSON body"), r.text
+    ok = client.post("/api/search", json={"q": "유치권", "k": 2})
+    assert ok.status_code == 200 and 1 <= len(ok.json()["hits"]) <= 2
+    # a body that is not JSON keeps its own error
+    bad = client.post("/api/search", content=b'{"q": ', headers={"content-type": "application/json"})
+    assert bad.status_code == 400 and "given more than once" not in bad.text

@@ -473,6 +473,35 @@ def repeated_params(request: Request) -> None:
         raise ApiError(400, f"{name}: given more than once ({shown}{' …' if len(values) > 5 else ''}); give it once")
 
 
+async def no_repeated_fields(request: Request) -> None:
+    """Refuse a JSON body that gives a field twice (``{"q": "보험", "q": "유치권"}``, ``"k": 2, "k": 3``): JSON
+    parsers keep the last without a word, where GET refuses a repeated ``q`` or ``k``. The body is read once —
+    Starlette keeps it for the model — and parsed a second time here only to see its keys (a few hundred bytes); a body
+    that is not JSON is left to the model's own error."""
+    import json
+
+    raw = await request.body()
+    if b'"' not in raw:
+        return
+    repeated: list[str] = []
+
+    def pairs(items):
+        seen: set[str] = set()
+        for name, _ in items:
+            if name in seen and name not in repeated:
+                repeated.append(name)
+            seen.add(name)
+        return dict(items)
+
+    try:
+        json.loads(raw, object_pairs_hook=pairs)
+    except ValueError:
+        return
+    if repeated:
+        raise ApiError(400, f"{', '.join(repeated[:5])}: given more than once in the JSON body; give each field once "
+                            "(a JSON parser keeps the last without a word)")
+
+
 def body_encoding_message(error: UnicodeDecodeError) -> str:
     """One line for a JSON body that is not UTF-8 (a cp949/EUC-KR file posted as is)."""
     return (f"body: not UTF-8 JSON (byte 0x{error.object[error.start]:02x} at position {error.start} is not UTF-8; "
@@ -637,7 +666,8 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         # repeated (law=근로기준법&law=형법), the last one alone had been kept, without a word
         return run_search(q, k, ",".join(law) if law else None, ",".join(kind) if kind else None, mode, explain)
 
-    @app.post("/api/search", dependencies=[Depends(require_token)], summary="Search the index (parameters as JSON)",
+    @app.post("/api/search", dependencies=[Depends(require_token), Depends(no_repeated_fields)],
+              summary="Search the index (parameters as JSON)",
               response_class=Response, responses={200: {"model": SearchModel}, **ERRORS})
     def api_search_post(request: Request, body: SearchRequest) -> Response:
         unknown_params(request, (), "POST /api/search", body=True)
