@@ -202,3 +202,17 @@ def test_a_field_given_twice_in_a_post_body_is_refused_as_in_a_query_string(tmp_
     # a body that is not JSON keeps its own error
     bad = client.post("/api/search", content=b'{"q": ', headers={"content-type": "application/json"})
     assert bad.status_code == 400 and "given more than once" not in bad.text
+
+
+def test_an_unknown_mcp_tool_names_the_tools_with_a_did_you_mean(tmp_path):
+    """``search_statute`` had got the SDK's "Unknown tool: search_statute", naming none of the tools there are."""
+    from legalret.serve.mcp_server import create_mcp_server
+
+    idx = tmp_path / "idx"
+    build_index(sup.articles(), idx, model="none")
+    server = create_mcp_server(idx, warm=False)
+    with pytest.raises(Exception) as caught:
+        anyio.run(server.call_tool, "search_statute", {"query": "유치권"})
+    message = str(caught.value)
+    assert message.startswith("no tool named 'search_statute' (did you mean search_statutes? the tools: ")
+    assert "get_article" in message and "\n" not in message

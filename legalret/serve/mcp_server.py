@@ -331,7 +331,14 @@ class LegalretMCPServer(MCPServer):
 
     async def call_tool(self, name, arguments, context=None):
         tool = self._tool_manager.get_tool(name)
-        if tool is not None and isinstance(arguments, dict):
+        if tool is None:  # (the SDK's "Unknown tool: search_statute" named none of the tools there are)
+            import difflib
+
+            tools = [t.name for t in self._tool_manager.list_tools()]
+            close = difflib.get_close_matches(str(name), tools, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise ToolError(f"no tool named {str(name)[:60]!r} ({hint}the tools: {', '.join(tools)})")
+        if isinstance(arguments, dict):
             # an argument the tool lacks ({"query": …, "top_k": 3}, "laws") had been dropped by the SDK without a word:
             # the agent believed it had asked for 3 hits, or one law's — the HTTP API's one line, with a did-you-mean
             accepted = list((tool.parameters or {}).get("properties") or {})
