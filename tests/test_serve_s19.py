@@ -5,7 +5,7 @@
   query parameters and the other ``/api/`` routes too (a name starting with ``_``, a cache-buster, aside), and on the
   MCP tools' arguments;
 * ``legalret.serve.wording.lawyer_view`` no longer rates a hit that comes without ``relevance``: the searcher does
-  (:func:`legalret.search.relevance.rate_hits`), from the hits' fields with ``to_dict``'s rounding, without a
+  (:func:`legalret.search.relevance.rate_hits`), from the hits' fields with ``to_dict``'s rounding (``Hit.numbers``), without a
   ``to_dict()`` per hit.
 """
 
@@ -164,12 +164,12 @@ def test_lawyer_view_rates_nothing_itself():
 
 
 def test_the_searcher_rates_from_the_printed_numbers_without_to_dict(live, monkeypatch):
-    from legalret.search.relevance import hit_numbers, rate
+    from legalret.search.relevance import rate
     from legalret.search.results import Hit
 
     article = sup.articles()[0]
     hit = Hit(key=article.key, score=1.23456789, article=article, ranks={"bm25": 2}, probability=0.1234564999)
-    numbers = hit_numbers(hit)
+    numbers = hit.numbers()
     shown = hit.to_dict()
     assert numbers == {"score": shown["score"], "ranks": shown["ranks"], "probability": shown["probability"]}
     searcher = live.get().searcher

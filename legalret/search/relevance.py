@@ -97,19 +97,13 @@ def rate_hits(hits: Sequence["Hit"], *, learned: bool, notices: Sequence[str] = 
     """Set each :class:`~legalret.search.results.Hit`'s ``relevance`` and ``guess`` (and blank a guess's
     ``probability``) by :func:`rate` — what the searcher does to the hits it returns, the one place they are rated.
 
-    The rule reads the numbers as every interface prints them (:func:`hit_numbers`: ``Hit.to_dict``'s rounding), from
-    the hit's fields: no ``to_dict()`` per hit here, which the answer builds once afterwards."""
-    for hit, rating in zip(hits, rate([hit_numbers(h) for h in hits], learned=learned, notices=notices)):
+    The rule reads the numbers as every interface prints them (:meth:`Hit.numbers
+    <legalret.search.results.Hit.numbers>`: ``to_dict``'s rounding), from the hit's fields: no ``to_dict()`` per hit
+    here, which the answer builds once afterwards."""
+    for hit, rating in zip(hits, rate([h.numbers() for h in hits], learned=learned, notices=notices)):
         hit.relevance, hit.guess = rating
         if rating.guess:
             hit.probability = None
-
-
-def hit_numbers(hit: "Hit") -> dict[str, Any]:
-    """What :func:`rate` reads of a hit — ``score``, ``ranks``, ``probability`` — with the values ``Hit.to_dict``
-    gives them (rounded to 6 places), so that a relevance is the one the printed numbers give."""
-    return {"score": round(float(hit.score), 6), "ranks": hit.ranks,
-            "probability": None if hit.probability is None else round(float(hit.probability), 6)}
 
 
 def absent_law_guesses(notices: Sequence[str]) -> bool:

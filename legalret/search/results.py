@@ -25,6 +25,11 @@ from legalret.search.citations import QueryCitation, item_name, reversed_item_ra
 MAX_RANGE = 30
 
 
+def shown(value: float) -> float:
+    """A score or probability as every interface prints it (6 places)."""
+    return round(float(value), 6)
+
+
 @dataclass
 class Hit:
     key: str
@@ -50,18 +55,24 @@ class Hit:
     # only a nearest guess (the answer's notices say why): its relevance and probability are withheld
     guess: bool = False
 
+    def numbers(self) -> dict:
+        """``score``, ``ranks`` and ``probability`` as :meth:`to_dict` gives them (:func:`shown`): what the relevance
+        rule reads (:func:`legalret.search.relevance.rate_hits`), so a relevance is the one the printed numbers give."""
+        return {"score": shown(self.score), "ranks": self.ranks,
+                "probability": None if self.probability is None else shown(self.probability)}
+
     def to_dict(self, *, with_text: bool = False) -> dict:
         """The hit as ``legalret search --json``, ``/api/search``, MCP and LangChain give it (they add to it):
         ``relevance`` always; ``probability`` when the re-ranker gave one, null when it is withheld (a guess); the
         article's ``text`` with ``with_text``."""
         d = {
             "key": self.key,
-            "score": round(float(self.score), 6),
+            "score": shown(self.score),
             "title": self.article.title,
             "law": self.article.law,
             "kind": self.article.kind,
             "ranks": self.ranks,
-            "scores": {k: round(float(v), 6) for k, v in self.scores.items()},
+            "scores": {k: shown(v) for k, v in self.scores.items()},
             "reasons": self.reasons,
         }
         if self.precedents:
@@ -72,7 +83,7 @@ class Hit:
             d["takes_effect"] = self.takes_effect
         d["relevance"] = self.relevance
         if self.probability is not None or self.guess:
-            d["probability"] = None if self.probability is None else round(float(self.probability), 6)
+            d["probability"] = None if self.probability is None else shown(self.probability)
         if with_text:
             d["text"] = self.article.body_text()
         return d
