@@ -412,18 +412,25 @@ def add_command(law: str, index_dir: str | os.PathLike | None = None, *, corpus:
     is the default index: the command without it, given for ``--index other/``, would have added the law to another
     index. (``corpus=False``: a law removed from an index is brought back alone — its corpus would read the area's
     other laws again from the mirror, undoing the index's own edits of them.)"""
-    from legalret.config import default_index_dir, default_mirror
+    from legalret.config import default_mirror
 
     name = manifest_of(law) if corpus else None
     if name is None:
         mirror = default_mirror()
-        source = shell_word(str(mirror)) if mirror is not None and mirror.exists() else "legalize-kr.zip"
-        name = f"{source} --law {shell_word(law)}"
-    where = ""
-    if index_dir is not None and Path(index_dir).resolve() != default_index_dir().resolve():
-        # (resolved: a relative --index is read from the searching process's folder, a resident server's among them)
-        where = f" --index {shell_word(str(Path(index_dir).resolve()))}"
-    return f"legalret index add {name}{where}"
+        source = _shell_word(str(mirror)) if mirror is not None and mirror.exists() else "legalize-kr.zip"
+        name = f"{source} --law {_shell_word(law)}"
+    return f"legalret index add {name}{index_option(index_dir)}"
+
+
+def index_option(index_dir: str | os.PathLike | None) -> str:
+    """`` --index DIR`` for a command a notice offers, unless ``index_dir`` is the default index (None: it is): the
+    command without it, given for ``--index other/``, would act on another index."""
+    from legalret.config import default_index_dir
+
+    if index_dir is None or Path(index_dir).resolve() == default_index_dir().resolve():
+        return ""
+    # (resolved: a relative --index is read from the searching process's folder, a resident server's among them)
+    return f" --index {_shell_word(str(Path(index_dir).resolve()))}"
 
 
 def add_hint(law: str, index_dir: str | os.PathLike | None = None) -> str:
@@ -438,7 +445,7 @@ def add_hint(law: str, index_dir: str | os.PathLike | None = None) -> str:
     return f"add it with `{add_command(law, index_dir)}`"
 
 
-def shell_word(word: str) -> str:
+def _shell_word(word: str) -> str:
     """``word`` as a shell reads it: as it is when it holds only letters (Hangul too), digits and ``/._-·``, else
     quoted (``shlex.quote`` alone quotes every Hangul word: '특허법')."""
     import shlex

@@ -45,7 +45,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from legalret.corpus.manifest import add_command, add_hint
+from legalret.corpus.manifest import add_command, add_hint, index_option
 from legalret.keys import CONSTITUTION, FORMER, LawNames, format_key, law_aliases, mirror_laws
 from legalret.text import compact, normalize
 
@@ -670,6 +670,7 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
     prev_end = 0
     prev_law: str | None = None  # the law of the article just before, when it resolved
     missing: tuple[str, str, str] | None = None  # (law as written, as named, the hint) of the article just before
+    example_law = ""  # the "names no law" notices' example law (:func:`_example_law`), found on first need
     for m in _article_pattern(query, law_names).finditer(query):
         if m.end() in law_at:
             prev_end, prev_law, missing = m.end(), law_at[m.end()], None
@@ -723,20 +724,20 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
                              "it is not in this index)")
             else:  # the example as a citation is written ('750조' alone: '민법 제750조')
                 example = cited if "제" in cited or m["branch"] or _paragraph(m) else f"제{m['num']}조"
-                notes.append(f"'{cited}' names no law; write it as e.g. '{_example_law(query, law_names)} {example}'")
+                # (found once a query: resolving every word for each bare citation made a pasted block of them
+                # quadratic, "제1조 " × 1,000: ~6 million name look-ups, 18 s a search)
+                example_law = example_law or _example_law(query, law_names)
+                notes.append(f"'{cited}' names no law; write it as e.g. '{example_law} {example}'")
         prev_end, prev_law, missing = m.end(), None, None
     notes += _absent_bare_citations(query, law_names)
     return list(dict.fromkeys(notes))  # a reference written four times is one notice
 
 
-@lru_cache(maxsize=8)
 def _example_law(query: str, law_names: LawNames) -> str:
     """The law a "names no law" notice writes its example with: the first one ``query`` names that the index holds (a
     word of it, particles aside: 상법에서, 상법상의), else the index's example law. "상법에서 제24조" had been told "write
-    it as e.g. '민법 제24조'" — another law than the one it asks about.
-
-    Cached: it is asked once per bare citation of the query, and resolving every word each time made a pasted block of
-    them quadratic ("제1조 " × 1,000: ~6 million name look-ups, 18 s a search; once per query, 0.1 s)."""
+    it as e.g. '민법 제24조'" — another law than the one it asks about. (Asked once per query: see
+    :func:`unresolved_citations`.)"""
     for word in _WORD.findall(query):
         bare = _PARTICLE_END.sub("", word)
         for name in (word, bare, _LAW_PARTICLE.sub("", bare)):
@@ -768,7 +769,7 @@ def absent_hint(law: str, law_names: LawNames) -> str:
         return add_hint(law, law_names.index_dir)
     from legalret.keys import mirror_has
 
-    rollback = "legalret index rollback" + _index_option(law_names.index_dir)
+    rollback = "legalret index rollback" + index_option(law_names.index_dir)
     # the rollback only while the removal is the live generation's change: after a later add it undoes that add
     # instead (and not the removal); the add alone, from the mirror, never re-reads the index's other laws
     undo = f"`{rollback}` undoes the removal while it is the latest change"
@@ -776,20 +777,6 @@ def absent_hint(law: str, law_names: LawNames) -> str:
         return f"it was removed from this index on purpose (`legalret index remove`); {undo}"
     return (f"it was removed from this index on purpose (`legalret index remove`); "
             f"`{add_command(removed, law_names.index_dir, corpus=False)}` brings it back ({undo})")
-
-
-def _index_option(index_dir) -> str:
-    """`` --index DIR`` unless ``index_dir`` is the default index (as :func:`~legalret.corpus.manifest.add_command`
-    writes it: a command without it would act on another index)."""
-    if index_dir is None:
-        return ""
-    from pathlib import Path
-
-    from legalret.config import default_index_dir
-    from legalret.corpus.manifest import shell_word  # (quoted as add_command quotes it)
-
-    where = Path(index_dir).resolve()
-    return "" if where == default_index_dir().resolve() else f" --index {shell_word(str(where))}"
 
 
 # a law's name right before a bare number ("형법 250", "근기법 23"): an article, as "민법 750" is when the index holds 민법
