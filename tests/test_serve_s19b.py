@@ -33,10 +33,15 @@ SETTINGS = "index, server_url, token, k, law, kind, mode, name, tags, metadata"
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
+def index(tmp_path_factory):
     idx = tmp_path_factory.mktemp("serve_s19b") / "idx"
     build_index(sup.articles(), idx, model="none")
-    return TestClient(create_app(LiveSearcher(idx)))
+    return idx
+
+
+@pytest.fixture(scope="module")
+def client(index):
+    return TestClient(create_app(LiveSearcher(index)))
 
 
 def _error(r, status: int = 400) -> str:
@@ -187,12 +192,9 @@ def test_an_empty_parameter_name_is_named_readably(client):
     assert _error(client.get("/api/search?q=x&%20=1")).startswith("' ': not a parameter of GET /api/search")
 
 
-def test_a_field_given_twice_in_a_post_body_is_refused_as_in_a_query_string(tmp_path):
+def test_a_field_given_twice_in_a_post_body_is_refused_as_in_a_query_string(client):
     """``{"q": "보험", "q": "유치권"}`` had searched 유치권 and ``"k": 2, "k": 3`` given 3 hits: the last value won
     without a word, where GET refuses a repeated ``q`` or ``k``."""
-    idx = tmp_path / "idx"
-    build_index(sup.articles(), idx, model="none")
-    client = TestClient(create_app(idx, warm=False))
     for body, named in (('{"q": "보험", "q": "유치권", "k": 1}', "q"), ('{"q": "보험", "k": 2, "k": 3}', "k")):
         r = client.post("/api/search", content=body.encode(), headers={"content-type": "application/json"})
         assert r.status_code == 400, r.text
@@ -204,13 +206,11 @@ def test_a_field_given_twice_in_a_post_body_is_refused_as_in_a_query_string(tmp_
     assert bad.status_code == 400 and "given more than once" not in bad.text
 
 
-def test_an_unknown_mcp_tool_names_the_tools_with_a_did_you_mean(tmp_path):
+def test_an_unknown_mcp_tool_names_the_tools_with_a_did_you_mean(index):
     """``search_statute`` had got the SDK's "Unknown tool: search_statute", naming none of the tools there are."""
     from legalret.serve.mcp_server import create_mcp_server
 
-    idx = tmp_path / "idx"
-    build_index(sup.articles(), idx, model="none")
-    server = create_mcp_server(idx, warm=False)
+    server = create_mcp_server(index, warm=False)
     with pytest.raises(Exception) as caught:
         anyio.run(server.call_tool, "search_statute", {"query": "유치권"})
     message = str(caught.value)
