@@ -490,13 +490,20 @@ def _last_word(name_end: str) -> str | None:
 _GLUED_PARTICLE = re.compile(r"상의?$")
 
 
+def _jamo(syllable: str) -> tuple[int, int, int] | None:
+    """The (initial, vowel, final) indexes of a Hangul syllable (ㅂ 7, ㅃ 8; ㅓ 4, ㅕ 6; final ㅂ 17), None for any
+    other character: 588 syllables per initial, 28 per vowel."""
+    if len(syllable) != 1 or not "가" <= syllable <= "힣":
+        return None
+    code = ord(syllable) - ord("가")
+    return code // 588, code % 588 // 28, code % 28
+
+
 def _like_beop(syllable: str) -> bool:
     """Is ``syllable`` 법 with one letter mistyped, its first letter kept (볍, 범, 뻡, 밥): ㅂ or ㅃ, then the vowel ㅓ or
     ㅕ or the final ㅂ — not 배, 보, 부: 손해배상, 보상, 부상 are words, not a mistyped 손해배, 보 or 부 with 상?"""
-    if not "가" <= syllable <= "힣":
-        return False
-    code = ord(syllable) - ord("가")  # (588 syllables per initial, 28 per vowel: ㅂ 7th, ㅃ 8th; ㅓ 4th, ㅕ 6th; ㅂ 17th)
-    return code // 588 in (7, 8) and (code % 588 // 28 in (4, 6) or code % 28 == 17)
+    jamo = _jamo(syllable)
+    return jamo is not None and jamo[0] in (7, 8) and (jamo[1] in (4, 6) or jamo[2] == 17)
 
 
 def _ends_like_a_law(word: str) -> bool:
@@ -504,10 +511,8 @@ def _ends_like_a_law(word: str) -> bool:
     is 령, 률 or 칙. Only such a word is looked up as a mistyped name (the mirror's 3,200 names by difflib: ~4 ms) —
     every word before a carried article in running text ("민법 제750조에 따른 손해배상 책임과 제751조": 책임과) had been,
     7 ms a query."""
-    last = word[-1:]
-    if not "가" <= last <= "힣":
-        return False
-    return (ord(last) - ord("가")) // 588 in (7, 8) or last in "령률칙"  # (588 syllables per initial; ㅂ 7th, ㅃ 8th)
+    jamo = _jamo(word[-1:])
+    return jamo is not None and (jamo[0] in (7, 8) or word[-1] in "령률칙")
 
 
 def _names_a_law(text: str, law_names: LawNames) -> bool:
