@@ -118,3 +118,24 @@ def test_setup_skips_pip_when_the_lock_is_satisfied():
     assert out.returncode == 0, out.stderr
     assert "installing" not in out.stdout + out.stderr
     assert (out.stdout + out.stderr).strip().startswith("legalret doctor:")
+
+
+def test_setup_stops_before_pip_when_the_disk_is_too_full(tmp_path):
+    # (a CI run once died half-way through pip with "[Errno 28] No space left on device": the set-up now says how much
+    # is free and needed, in one line, before pip starts; the need is raised past any disk here instead of filling one)
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "setup.sh").write_text((REPO_ROOT / "scripts" / "setup.sh").read_text())
+    for name in ("requirements.lock", "pyproject.toml"):
+        (tmp_path / name).write_text("# not the lock the stamp names\n")
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    calls = tmp_path / "python-calls"
+    (bin_dir / "python").write_text(f'#!/bin/sh\necho "$@" >> {calls}\n')
+    (bin_dir / "python").chmod(0o755)
+    out = subprocess.run(["bash", str(tmp_path / "scripts" / "setup.sh")], capture_output=True, text=True, timeout=60,
+                         env={"PATH": "/usr/bin:/bin", "LEGALRET_SETUP_NEED_MIB": str(2 ** 40), "TMPDIR": str(tmp_path)})
+    assert out.returncode == 1 and not out.stdout
+    assert re.fullmatch(rf"legalret set-up: {re.escape(str(tmp_path))} has \d+ MiB free; installing requirements.lock "
+                        rf"needs about {2 ** 40} MiB \(free some space there, or set TMPDIR to a roomier folder\); "
+                        r"no package was installed\n", out.stderr), out.stderr
+    assert not calls.exists()  # neither pip nor legalret ran
