@@ -349,3 +349,22 @@ def test_readme_names_the_top_laws_and_the_card_keeps_every_law():
     assert f"and {40 - README_LAWS} more laws" in line
     assert sum(by_law[f"법{i}"] for i in range(README_LAWS, 40)) == int(line.split("(")[-1].split(" pairs")[0].replace(",", ""))
     assert card.to_dict()["data"]["pairs_by_law"] == by_law
+
+
+def test_a_recorded_adapter_that_is_gone_is_read_from_the_shipped_one_of_its_name():
+    # (quickstart records `<checkout>/legalret/adapters/me5-small-legal-qmap`: a checkout moved or deleted had made the
+    # main job's index unusable — "the index was built with query adapter …, which no longer exists")
+    from legalret.index.encoders import index_query_adapter
+    from legalret.models.adapter import SHIPPED_ADAPTERS
+
+    shipped = QueryAdapter.load(SHIPPED_ADAPTERS / "me5-small-legal-qmap")
+    gone = "/nonexistent/old-checkout/legalret/adapters/me5-small-legal-qmap"
+    section = {"path": gone, "fingerprint": shipped.fingerprint, "name": "me5-small-legal-qmap"}
+    assert index_query_adapter({"query_adapter": section}, where="idx").fingerprint == shipped.fingerprint
+    # the stand-in must be the adapter the index was built with
+    with pytest.raises(IndexError_, match=rf"in place of {gone}, which no longer exists\) is {shipped.fingerprint}, "
+                                          "the index was built with qmap-000000000000"):
+        index_query_adapter({"query_adapter": {**section, "fingerprint": "qmap-000000000000"}}, where="idx")
+    # a gone folder of another name has no stand-in
+    with pytest.raises(IndexError_, match="query adapter /nonexistent/my-adapters/qa, which no longer exists"):
+        index_query_adapter({"query_adapter": {**section, "path": "/nonexistent/my-adapters/qa"}}, where="idx")

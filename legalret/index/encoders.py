@@ -131,7 +131,7 @@ def load_index_encoder(info: dict | None, *, model=None, adapter=None, encoder: 
         spec = model if model is not None else (info.get("spec") or info.get("name"))
         ad = adapter if adapter is not None else info.get("adapter")
         if ad is not None and not Path(ad).exists():
-            raise IndexError_(f"{where}: the index was built with adapter {ad}, which no longer exists")
+            ad = recorded_adapter_dir(ad, "adapter", where)  # (the fingerprint check below says if it is the same)
         encoder = load_encoder(spec, adapter=ad, precision=precision, passage_max_tokens=info.get("passage_max_tokens"))
     if encoder.fingerprint != info["fingerprint"]:
         raise IndexError_(
@@ -150,19 +150,33 @@ def index_query_adapter(info: dict | None, where: Path | str = "index"):
         return None
     from legalret.models.query_adapter import QueryAdapter
 
-    path = Path(section["path"])
-    if not path.exists():
-        raise IndexError_(f"{where}: the index was built with query adapter {path}, which no longer exists")
+    recorded = Path(section["path"])
+    path = recorded if recorded.exists() else recorded_adapter_dir(recorded, "query adapter", where)
     try:
         qa = QueryAdapter.load(path)
     except ModelError as e:
         raise IndexError_(f"{where}: {e}") from e
     if qa.fingerprint != section.get("fingerprint"):
+        instead = f" (in place of {recorded}, which no longer exists)" if path != recorded else ""
         raise IndexError_(
-            f"{where}: query adapter {path} is {qa.fingerprint}, the index was built with {section.get('fingerprint')}; "
-            "restore it or rebuild the index"
+            f"{where}: query adapter {path}{instead} is {qa.fingerprint}, the index was built with "
+            f"{section.get('fingerprint')}; restore it or rebuild the index"
         )
     return qa
+
+
+def recorded_adapter_dir(recorded: str | Path, what: str, where: Path | str = "index") -> Path:
+    """The folder of an adapter an index recorded but which is gone: the adapter of that name shipped with this
+    legalret (:func:`~legalret.models.adapter.resolve_adapter_dir`), else a one-line error. An index records the
+    absolute path it was built with — quickstart's is ``<checkout>/legalret/adapters/me5-small-legal-qmap`` — so a
+    checkout moved, re-cloned or deleted had left the index unusable though the same adapter ships with the package.
+    The caller's fingerprint check decides whether the stand-in is the adapter the index was built with."""
+    from legalret.models.adapter import resolve_adapter_dir
+
+    try:
+        return resolve_adapter_dir(recorded)
+    except ModelError:
+        raise IndexError_(f"{where}: the index was built with {what} {recorded}, which no longer exists") from None
 
 
 def load_query_encoder(info: dict | None, *, model=None, adapter=None, encoder: Any = None, precision: str = "auto",
