@@ -118,9 +118,10 @@ def test_a_former_name_no_law_has_gets_the_law_nearest_it():
 
 
 def test_a_bare_word_law_names_no_law():
-    # (위 법률: "the law above"; no law is named 법률, and 법률 제8352호 is a law's number, no article)
+    # (위 법률: "the law above", a back-reference read as 같은 법 is — with no law before it, that rule's notice; no
+    # law is named 법률, and 법률 제8352호 is a law's number, no article)
     assert unresolved_citations("위 법률 제77조 등이 정한 영업손실 보상금", CIVIL) == [
-        "'제77조' names no law; write it as e.g. '민법 제77조'"]
+        "'위 법률 제77조': no law is named before it in the query; write the law's name"]
     assert unresolved_citations("구 농지법(2007. 4. 11. 법률 제8352호로 전부 개정되기 전의 것)", CIVIL) == []
     assert unresolved_citations("법률 100", CIVIL) == [] and cited_law_names("위 법률 제77조") == []
 

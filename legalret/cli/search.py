@@ -403,7 +403,10 @@ def render(query: str, mode: str, hits: list[dict[str, Any]], notices: list[str]
     # logit (8.031, -0.073) read as points, negatives as "minus points", beside a --json that said 97 and 0
     table.add_column("relevance", justify="right", no_wrap=True)
     for rank, hit in enumerate(hits, 1):
-        text = snippet(_flat(hit.get("text", "")), terms)
+        # (a cited article is shown from its start, as the statute prints it: a window around the first query word
+        # had begun "…의 경우에 사용자 또는 감독자는" for "민법 제756조 구상권")
+        cited = "citation" in (hit.get("ranks") or {})
+        text = snippet(_flat(hit.get("text", "")), [] if cited else terms, highlight=terms)
         title = " ".join(t for t in (hit.get("title", ""), "[삭제]" if hit.get("deleted") else "") if t)
         table.add_row(str(rank), hit["key"], title, text, relevance_text(hit))
     table.caption, table.caption_justify = relevance_note(hits), "left"  # (one line at 80 columns)
@@ -500,8 +503,9 @@ def _flat(text: str) -> str:
     return index_text(text)
 
 
-def snippet(text: str, terms: list[str], width: int = 110) -> Text:
-    """A window of ``text`` around the first matched term, every matched term highlighted."""
+def snippet(text: str, terms: list[str], width: int = 110, highlight: list[str] | None = None) -> Text:
+    """A window of ``text`` around the first of ``terms`` it holds (from its start when none), every word of
+    ``highlight`` (default: ``terms``) highlighted."""
     start = 0
     if terms:
         m = re.search("|".join(map(re.escape, terms)), text)
@@ -509,6 +513,7 @@ def snippet(text: str, terms: list[str], width: int = 110) -> Text:
             start = max(0, m.start() - width // 4)
     piece = text[start : start + width]
     out = Text(("…" if start > 0 else "") + piece + ("…" if start + width < len(text) else ""))
-    if terms:
-        out.highlight_words(terms, style="bold yellow")
+    shown = terms if highlight is None else highlight
+    if shown:
+        out.highlight_words(shown, style="bold yellow")
     return out

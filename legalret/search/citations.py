@@ -3,7 +3,7 @@
 A query that names an article wants that article first, whatever BM25 or the encoder think. The finder
 recognises ``[제]N조[의M] [제]N항 [제]N호[의K]`` and looks for the law name written just before it (resolved
 with :class:`legalret.keys.LawNames`, so spacing, middle dots and ``구`` prefixes do not matter). A law
-carries over to the following numbers (``민법 제750조, 제751조``), ``같은 법`` / ``동법`` refer back, and
+carries over to the following numbers (``민법 제750조, 제751조``), ``같은 법`` / ``동법`` / ``위 법률`` refer back, and
 a bare ``제N조`` uses ``default_law`` (the searcher passes the law filter when it names exactly one law).
 A range (``제750조 내지 제752조``, ``제750조부터 제752조까지``, ``제750조~제752조``) cites every article in it: its
 last citation carries ``range_start``, and the searcher fills in the index's articles between the two ends
@@ -84,8 +84,13 @@ _BARE_FORM = (
 _BARE_NUMBER = re.compile(_BARE_FORM.replace("{circled}", f"|(?P<circled>[{_CIRCLED}])"))
 _BARE_NUMBER_PLAIN = re.compile(_BARE_FORM.replace("{circled}", ""))  # circled numbers not read as paragraphs
 _MORE_BARE = re.compile(r"\s*(?:,|·|ㆍ|및|와|과)\s*")  # between two bare numbers of one law: "민법 750, 751"
+# A reference back to the law of the article cited before it, right before an article: 같은 법, 동법, 같은 법률, and "the
+# said law" — 위 법, 위 법률, 위 법령, 상기 법, 上記 법 (위 법률 제28조 had been "'제28조' names no law"). 위, 상기 and 上記
+# only as words of their own (행위 법, 범위 법률 end other words), and 위 apart from 법: 위법 (illegality) and 위법성 are
+# no reference; the reference ends at the article, so 위 법률관계 is none either.
 # "같은 법 시행령 제3조" cites the decree of the law before it, not the law (민법 제3조 had been read for it)
-_SAME_LAW = re.compile(r"(?:같은\s*법|동\s*법)(?:\s*(?P<decree>시행령|시행규칙))?\s*$")
+_SAME_LAW = re.compile(r"(?:같은\s*법|동\s*법|(?<![가-힣])(?:위\s|상기|上記)\s*법)(?:률|령)?"
+                       r"(?:\s*(?P<decree>시행령|시행규칙))?\s*$")
 # What may stand between two citations of the same law: separators and conjunctions, after the first one's title in
 # brackets ("민법 제103조(반사회질서의 법률행위), 제104조(불공정한 법률행위)").
 _CARRY = re.compile(r"^(?:\s*\([^()]{1,40}\))?[\s,·/및와과또는내지부터까지\-~ㆍ、]*$")
@@ -587,7 +592,8 @@ def _law_before(segment: str, law_names: LawNames, particle: bool = True) -> tup
 
 # the law's name before an unresolved article: its last word, or a decree's act and 시행령 (상법 시행령 제5조)
 # — 법률 a word of its own too: the last word of a long name (공익사업을 위한 토지 등의 취득 및 보상에 관한 법률 제30조 had been
-# "'제30조' names no law"), which :func:`_whole_name` reads whole; alone (위 법률 제77조) it names no law (_GENERIC_NAMES)
+# "'제30조' names no law"), which :func:`_whole_name` reads whole; alone it names no law (_GENERIC_NAMES; 위 법률 제77조
+# is a reference back: _SAME_LAW)
 _LAW_WORD = re.compile(r"((?:(?:[가-힣A-Za-z·ㆍ]{1,30}법|[가-힣A-Za-z·ㆍ]{0,30}법률)\s*)?(?:시행령|시행규칙)"
                        r"|[가-힣A-Za-z·ㆍ]{1,30}(?:법|령|규칙|조약)|[가-힣A-Za-z·ㆍ]{0,30}법률)\s*$")
 # what _LAW_WORD reads that is no law's name unless words before it make one (spaces aside)

@@ -1,0 +1,144 @@
+"""Citations a new user found misread (session 20).
+
+``위 법률 제28조`` ("the said law": the law of the article cited before it, as ``같은 법`` is) named no law:
+"근로기준법 제23조의 해고 제한과 위 법률 제28조의 구제신청" got "'제28조' names no law", and "민법 제750조 … 위 법
+제751조" listed 민법 제750조 alone. 위 법, 위 법률, 위 법령 (and 같은 법률, 상기 법, 上記 법) now refer back as 같은 법 does —
+while 위법 (illegality), 위법성, 위 법률관계 and words merely ending in 위 (행위 법) stay ordinary text.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
+import index_support as sup  # noqa: E402
+
+from legalret.cli import app  # noqa: E402
+from legalret.keys import LawNames  # noqa: E402
+from legalret.search.citations import absent_hint, find_citations, unresolved_citations  # noqa: E402
+
+CIVIL = LawNames(["민법", "상법"])
+WITH_LABOR = LawNames(["민법", "상법", "근로기준법"])
+# Text long enough (over the carry's 60 characters) that only a reference back, not the carry of the law cited before,
+# can make the article after it 민법's: an ordinary word read as a reference would show as 민법 제3조.
+LONG_GAP = "의 요건으로 가해자의 고의 또는 과실, 손해의 발생, 인과관계가 모두 인정되어야 하며 그 밖에도 행위의 "
+NO_LAW_BEFORE = "no law is named before it in the query"
+runner = CliRunner()
+ENV = {"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "200"}
+
+
+def keys(text: str, names: LawNames = CIVIL, default_law: str | None = None) -> list[str]:
+    return [str(c) for c in find_citations(text, names, default_law)]
+
+
+@pytest.fixture(autouse=True)
+def mirror(tmp_path, monkeypatch) -> Path:
+    """A statutes mirror of a few laws (the absent-law notices' hints read it), as legalize-kr names its folders."""
+    path = tmp_path / "legalize-kr.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for law in ("민법", "상법", "근로기준법"):
+            z.writestr(f"kr/{law}/법률.md", "---\n")
+    monkeypatch.setenv("LEGALRET_MIRROR", str(path))
+    return path
+
+
+# ---- 위 법률 refers back ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("reference", ["위 법", "위 법률", "위 법령", "위  법률", "같은 법률", "동 법률", "상기 법",
+                                       "상기 법률", "上記 법", "上記법"])
+def test_the_said_law_is_the_law_cited_before_it(reference):
+    assert keys(f"민법 제750조의 불법행위와 {reference} 제751조") == ["민법 제750조", "민법 제751조"]
+    # however far back the law is named, as 같은 법 (the carry alone stops after 60 characters of text)
+    assert keys(f"민법 제750조{LONG_GAP}{reference} 제3조") == ["민법 제750조", "민법 제3조"]
+    assert unresolved_citations(f"민법 제750조{LONG_GAP}{reference} 제3조", CIVIL) == []
+
+
+def test_the_reported_queries():
+    labor = "근로기준법 제23조의 해고 제한과 위 법률 제28조의 구제신청"
+    assert keys(labor, WITH_LABOR) == ["근로기준법 제23조", "근로기준법 제28조"]
+    assert unresolved_citations(labor, WITH_LABOR) == []  # (before: "'제28조' names no law; write it as …")
+    assert keys("민법 제750조 손해배상 책임과 위 법 제751조 위자료", CIVIL) == ["민법 제750조", "민법 제751조"]
+
+
+def test_after_a_law_the_index_lacks_it_names_that_law():
+    query = "근로기준법 제23조의 해고 제한과 위 법률 제28조의 구제신청"
+    hint = absent_hint("근로기준법", CIVIL)
+    assert keys(query) == []
+    assert unresolved_citations(query, CIVIL) == [
+        f"'근로기준법 제23조': 근로기준법 is not in this index ({hint})",
+        f"'위 법률 제28조': 근로기준법 is not in this index ({hint})"]  # (before: "'제28조' names no law")
+
+
+def test_its_decree():
+    held = LawNames(["민법", "상법", "민법 시행령"])
+    assert keys("민법 제750조, 위 법 시행령 제3조", held) == ["민법 제750조", "민법 시행령 제3조"]
+    assert keys("민법 제750조, 위 법 시행령 제3조") == ["민법 제750조"]  # (not 민법 제3조: a decree this index lacks)
+    assert unresolved_citations("민법 제750조, 위 법 시행령 제3조", CIVIL) == [
+        f"'위 법 시행령 제3조': 민법 시행령 is not in this index ({absent_hint('민법 시행령', CIVIL)})"]
+
+
+@pytest.mark.parametrize("reference", ["위 법", "위 법률", "위 법령"])
+def test_with_no_law_before_it_it_names_no_law(reference):
+    assert keys(f"{reference} 제77조") == []
+    # the notice 같은 법 제77조 gets (before: "'제77조' names no law; write it as e.g. '민법 제77조'")
+    assert unresolved_citations(f"{reference} 제77조", CIVIL) == [
+        f"'{reference} 제77조': {NO_LAW_BEFORE}; write the law's name"]
+
+
+def test_with_no_law_before_it_the_law_filter_reads_it_as_before():
+    # 위 법 제77조 under --law 민법 is 민법's, as 같은 법 제77조 is; a word ending in 법률 or 법령 before an article is read
+    # as a law's name the index lacks (_unknown_law_before), so 위 법률 / 위 법령 stay unread there, with the notice
+    assert keys("위 법 제77조", default_law="민법") == keys("같은 법 제77조", default_law="민법") == ["민법 제77조"]
+    for reference in ("위 법률", "위 법령"):
+        assert keys(f"{reference} 제77조", default_law="민법") == []
+        assert unresolved_citations(f"{reference} 제77조", CIVIL, "민법") == [
+            f"'{reference} 제77조': {NO_LAW_BEFORE}; write the law's name"]
+
+
+# ---- ordinary text is no reference --------------------------------------------------------------------------------
+@pytest.mark.parametrize("words", ["위법", "위법성", "위 법률관계", "행위 법", "범위 법률", "소위 법률", "이상기 법",
+                                   "위 법원"])
+def test_words_that_only_look_like_it_are_no_reference(words):
+    # 위법 is illegality, 위 법률관계 "the said legal relation", 행위/범위/소위 end in 위, 위 법원 is "the said court"
+    assert keys(f"민법 제750조{LONG_GAP}{words} 제3조") == ["민법 제750조"]
+    assert not any(NO_LAW_BEFORE in note for note in unresolved_citations(f"{words} 제3조", CIVIL))
+
+
+# ---- the search on the fixture 민법 + 상법 (+ 민법 시행령) --------------------------------------------------------
+@pytest.fixture(scope="module")
+def index(tmp_path_factory) -> Path:
+    from legalret.index import build_index
+
+    idx = tmp_path_factory.mktemp("citations_s20") / "idx"
+    build_index(sup.articles(), idx, model="none")
+    return idx
+
+
+def _exact_citations(index: Path, query: str) -> list[str]:
+    r = runner.invoke(app, ["search", query, "--index", str(index), "-k", "3", "--json"], env=ENV)
+    assert r.exit_code == 0, r.output
+    hits = [json.loads(line) for line in r.stdout.splitlines()]
+    return [h["key"] for h in hits if any(reason.startswith("exact citation") for reason in h.get("reasons", []))]
+
+
+def test_the_search_lists_the_said_laws_article(index):
+    assert _exact_citations(index, "민법 제750조의 불법행위와 위 법 제751조") == ["민법 제750조", "민법 제751조"]
+    assert _exact_citations(index, "민법 제750조, 위 법 시행령 제1조") == ["민법 제750조", "민법 시행령 제1조"]
+
+
+def test_a_cited_articles_snippet_starts_at_its_start(index):
+    # (the table's text column: a window around the first query word had shown a cited article from mid-paragraph —
+    # "…의 경우에 사용자 또는 감독자는" for "민법 제756조 구상권"; a topic hit keeps its window around the match)
+    def table(query: str) -> str:
+        r = runner.invoke(app, ["search", query, "--index", str(index), "-k", "3"], env=ENV)
+        assert r.exit_code == 0, r.output
+        return r.stdout
+
+    assert "① 타인의 신체, 자유 또는 명예를" in table("민법 제751조 담보")
+    topic = table("정기금채무 담보 제공")
+    assert "민법 제751조" in topic and "① 타인의 신체, 자유 또는 명예를" not in topic and "…" in topic
