@@ -202,3 +202,52 @@ def test_a_text_not_in_force_yet_carries_its_day_in_metadata(tmp_path):
     docs = LegalretRetriever(index=str(tmp_path / "i"), k=2, mode="bm25").invoke("보험료")
     assert {d.metadata["key"]: d.metadata["takes_effect"] for d in docs} == {
         "시험고용법 제1조": None, "시험고용법 제2조": "2099-01-01"}
+
+
+def test_settings_that_cannot_work_are_refused_at_construction(index):
+    """``k=0`` or an unknown mode had been accepted and failed only at the first ``invoke``: refused when the retriever
+    is made, in the search's own line. A law or kind the index lacks is refused there too where the index is at hand
+    (an opened StatuteService or LiveSearcher: the did-you-mean ``invoke`` gives), and at the first search where it
+    is a directory (not opened to check: a retriever made and never called opens nothing)."""
+    import legalret.serve.statutes as statutes
+    from legalret.serve.live import LiveSearcher
+
+    for settings, line in (({"k": 0}, r"^k must be between 1 and 100 \(got 0\)$"),
+                           ({"k": 101, "server_url": "http://127.0.0.1:1"}, r"^k must be between 1 and 100 \(got 101\)$"),
+                           ({"k": "2x"}, r"^k must be a whole number from 1 to 100, not '2x'$"),
+                           ({"k": True}, r"^k must be a whole number from 1 to 100, not True$"),
+                           ({"mode": "magic"}, r"^mode: unknown search mode 'magic' \(choose from hybrid, .*\)$"),
+                           ({"index": 3}, r"^index: a directory, a StatuteService or a LiveSearcher is expected, got int$")):
+        with pytest.raises(LegalretError, match=line):
+            LegalretRetriever(**settings)
+    assert LegalretRetriever(k="3").k == 3 and LegalretRetriever(k=None).k == 5  # (read as a call's k is)
+
+    unknown_law = "unknown law filter '상벚': not in this index (did you mean 상법?)"
+    with pytest.raises(LegalretError) as at_invoke:  # a directory: the first search says it
+        LegalretRetriever(index=index, law="상벚").invoke("보험계약 해지")
+    assert str(at_invoke.value) == unknown_law
+    opened = []
+
+    class Counting(statutes.StatuteService):
+        def __init__(self, *args, **kwargs):
+            opened.append(1)
+            super().__init__(*args, **kwargs)
+
+    original, statutes.StatuteService = statutes.StatuteService, Counting
+    try:
+        LegalretRetriever(index=index, law="상벚", kind="규칙")
+    finally:
+        statutes.StatuteService = original
+    assert opened == []  # (made, not opened)
+
+    shared = statutes.StatuteService(index, warm=False)
+    with pytest.raises(LegalretError) as at_construction:
+        LegalretRetriever(index=shared, law="상벚")
+    assert str(at_construction.value) == unknown_law  # the one line invoke gives
+    with pytest.raises(LegalretError, match=r"^unknown law filter '상벚'.*did you mean 상법"):
+        LegalretRetriever(index=LiveSearcher(index, warm=False), law="상벚")
+    with pytest.raises(LegalretError, match=r"^unknown kind filter '규칙': this index has "):
+        LegalretRetriever(index=shared, kind="규칙")
+    # an index at hand that holds the law: searched as it is, without opening another
+    only = LegalretRetriever(index=shared, k=2, law="상법").invoke("보험계약 해지")
+    assert only and {d.metadata["law"] for d in only} == {"상법"}

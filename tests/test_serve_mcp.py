@@ -636,3 +636,35 @@ def test_get_article_names_an_item_branch(index):
     assert got["key"] == "민법 제750조" and (got["item"], got["item_branch"], got["item_exists"]) == (1, 2, False)
     plain = _call(server, "get_article", {"key": "민법 제750조"}).structured_content
     assert plain["item"] is None and plain["item_branch"] == 0
+
+
+def test_underscore_arguments_are_passed_over_as_http_does_and_schemas_are_closed(index):
+    """An argument whose name starts with ``_`` is passed over, as the HTTP API passes over ``_=…`` (MCP had refused
+    it while HTTP searched); any other the tool lacks is still refused. Each tool's input schema, as a client reads
+    it over stdio, says ``additionalProperties: false``."""
+    from fastapi.testclient import TestClient
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    from legalret.serve.app import create_app
+    from legalret.serve.mcp_server import create_mcp_server
+
+    async def body(session):
+        listed = await session.list_tools()
+        marked = await session.call_tool("search_statutes", {"query": "유치권", "k": 2, "_": 1700000000000, "_trace": "x"})
+        plain = await session.call_tool("search_statutes", {"query": "유치권", "k": 2})
+        return listed, marked, plain
+
+    listed, marked, plain = _session_run(index, body)
+    assert {t.name: t.input_schema.get("additionalProperties") for t in listed.tools} == {
+        "search_statutes": False, "get_article": False, "check_citation": False, "list_laws": False}
+    assert not marked.is_error and marked.structured_content["hits"] == plain.structured_content["hits"]
+    keys = [h["key"] for h in plain.structured_content["hits"]]
+    http = TestClient(create_app(index)).get("/api/search", params={"q": "유치권", "k": 2, "_": "1700000000000"})
+    assert http.status_code == 200 and [h["key"] for h in http.json()["hits"]] == keys  # (the same, over HTTP)
+
+    server = create_mcp_server(index, warm=False)
+    assert not _call(server, "get_article", {"key": "민법 750", "_meta_hint": True}).is_error
+    with pytest.raises(ToolError) as e:  # (only "_" names are passed over; the message does not name them)
+        _call(server, "search_statutes", {"query": "유치권", "top_k": 3, "_x": 1})
+    assert str(e.value) == ("top_k: not an argument of search_statutes (did you mean k?); "
+                            "its arguments: query, k, law, kind, mode")

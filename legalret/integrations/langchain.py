@@ -14,6 +14,17 @@ Usage::
 
     remote = LegalretRetriever(server_url="http://127.0.0.1:8000", k=5)   # a running `legalret serve`
 
+    from legalret.serve.statutes import StatuteService
+    shared = StatuteService("idx/")                  # an index opened already (one for several retrievers)
+    LegalretRetriever(index=shared, law="상벚")      # LegalretError: unknown law filter '상벚': … (did you mean 상법?)
+
+A setting that cannot work is refused when the retriever is made, in the line a search would give:
+``LegalretRetriever(k=0)`` — "k must be between 1 and 100 (got 0)" — and a ``mode`` no search has, always (no index
+is needed to know them); a ``law`` or ``kind`` the index does not hold only where the index is at hand (``index=`` an
+opened :class:`~legalret.serve.statutes.StatuteService` or :class:`~legalret.serve.live.LiveSearcher`). A directory
+or a server is not opened to check them — opening an index takes seconds and ~0.5 GB, which a retriever built
+and never called (a chain's configuration, a test) must not pay —, so there the first search says it.
+
 ``page_content`` is the article's text; ``metadata`` holds ``key``, ``title``, ``law``, ``kind``, ``score``,
 ``relevance`` (0–100 as the page shows it: in hybrid the re-ranker's probability that the article is the answer among its
 candidates, ``probability`` 0–1; None for the nearest guesses), ``rank``, ``citation``, ``deleted``, ``takes_effect`` (None, or the day a text not in force yet takes effect: a chain
@@ -48,11 +59,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
-from pathlib import Path
 from typing import Any
 
-from pydantic import PrivateAttr, TypeAdapter, ValidationError, model_validator
+from pydantic import PrivateAttr, TypeAdapter, ValidationError, field_validator, model_validator
 
 try:
     from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
@@ -70,13 +81,18 @@ log = logging.getLogger(__name__)
 
 
 class LegalretRetriever(BaseRetriever):
-    """Statute articles for a query, from an index directory (``index=``) or a running server (``server_url=``).
+    """Statute articles for a query, from an index (``index=``) or a running server (``server_url=``).
 
-    ``k``: articles per query; ``law`` / ``kind``: only these (comma-separated); ``mode``: hybrid (default) |
-    convex | rrf | bm25 | dense | memory; ``token``: the server's bearer token, if it has one. Neither
-    ``index`` nor ``server_url``: the default index (``$LEGALRET_INDEX`` or the cache directory)."""
+    ``index``: a directory, opened at the first search, or an index already opened (a
+    :class:`~legalret.serve.statutes.StatuteService` or :class:`~legalret.serve.live.LiveSearcher`: searched as it is,
+    and ``law`` / ``kind`` checked against it at once). ``k``: articles per query; ``law`` / ``kind``: only these
+    (comma-separated); ``mode``: hybrid (default) | convex | rrf | bm25 | dense | memory; ``token``: the server's
+    bearer token, if it has one. Neither ``index`` nor ``server_url``: the default index (``$LEGALRET_INDEX`` or the
+    cache directory)."""
 
-    index: str | Path | None = None
+    # (Any: an opened index is no type pydantic knows, and naming its class here would import the search stack with
+    # the module; :meth:`_index_source` checks what is given)
+    index: Any = None
     server_url: str | None = None
     token: str | None = None
     k: int = 5
@@ -107,10 +123,43 @@ class LegalretRetriever(BaseRetriever):
                 raise LegalretError(unknown_names_message(unknown, accepted, "LegalretRetriever", "setting"))
         return data
 
+    @field_validator("index", mode="before")
+    @classmethod
+    def _index_source(cls, value: Any) -> Any:
+        """A directory (as text or a path), or an index opened already; anything else is said in one line."""
+        if value is None or isinstance(value, (str, os.PathLike)):
+            return value
+        from legalret.errors import LegalretError
+        from legalret.serve.live import LiveSearcher
+        from legalret.serve.statutes import StatuteService
+
+        if isinstance(value, (StatuteService, LiveSearcher)):
+            return value
+        raise LegalretError(f"index: a directory, a StatuteService or a LiveSearcher is expected, got {type(value).__name__}")
+
+    @field_validator("k", mode="before")
+    @classmethod
+    def _k_as_a_call_reads_it(cls, value: Any) -> int:
+        """``k`` read as a call's is (:func:`per_call_k`: ``"2"`` is 2, true/false refused; None the default)."""
+        return per_call_k(value, cls.model_fields["k"].default)
+
     @model_validator(mode="after")
-    def _one_source(self) -> "LegalretRetriever":
+    def _usable(self) -> "LegalretRetriever":
+        """Refuse at construction what every search would refuse: ``k=0`` had been accepted and failed at the first
+        ``invoke``, far from the line that set it. ``k`` and ``mode`` need no index (:func:`settings_problem`); a
+        ``law`` / ``kind`` the index lacks is checked only against an index at hand (see the module docstring)."""
+        from legalret.errors import LegalretError
+
         if self.index is not None and self.server_url:
             raise ValueError("give index= or server_url=, not both")
+        problem = settings_problem(self.k, self.mode)
+        if problem:
+            raise LegalretError(problem)
+        if self.index is not None and not isinstance(self.index, (str, os.PathLike)):
+            from legalret.serve.statutes import StatuteService
+
+            self._service = self.index if isinstance(self.index, StatuteService) else StatuteService(self.index)
+            check_filters(self._service, self.law, self.kind)
         return self
 
     def _search(self, query: str, **overrides: Any) -> dict[str, Any]:
@@ -162,6 +211,28 @@ class LegalretRetriever(BaseRetriever):
         for notice in notices_to_report(answer, docs):
             await run_manager.on_text(notice, end="\n")
         return docs
+
+
+def settings_problem(k: int, mode: str) -> str | None:
+    """What a search with ``k`` and ``mode`` would be refused for — the search's own one line
+    (:func:`~legalret.search.response.request_error`: "k must be between 1 and 100 (got 0)", "mode: unknown search
+    mode …") — or None. No index is needed to know it."""
+    from legalret.config import search_mode
+    from legalret.search.response import request_error
+
+    # (request_error judges the query first: a stand-in one, so that only the settings are judged)
+    return request_error("settings only", k, search_mode(mode))
+
+
+def check_filters(service: Any, law: str | None, kind: str | None) -> None:
+    """Refuse a ``law`` / ``kind`` filter the index of ``service`` (a
+    :class:`~legalret.serve.statutes.StatuteService`) does not hold, by the resolver its searches use — the same
+    :class:`~legalret.errors.LegalretError` line with its did-you-mean ("unknown law filter '상벚': not in this index
+    (did you mean 상법?)") — as ``GET /api/filters`` reads them."""
+    gen = service.live.get()
+    with gen.lock:  # (the did-you-mean fills its table of names on first use, which a search reads: the server's rule)
+        gen.searcher.resolve_laws(law or None)
+        gen.searcher.resolve_kinds(kind or None)
 
 
 def per_call_k(value: Any, default: int) -> int:

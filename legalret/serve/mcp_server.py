@@ -312,12 +312,24 @@ class LegalretMCPServer(MCPServer):
     params, and a request before ``initialize``, say what was wrong too (:class:`ParamsInOneLine`; the SDK answered
     both "Invalid request parameters" and nothing more). An argument a tool lacks (``top_k``, ``laws``, ``q``) is a tool
     error naming it, the tool's arguments and a did-you-mean, as the HTTP API says it
-    (:func:`legalret.serve.app.unknown_names_message`): the SDK had dropped it without a word."""
+    (:func:`legalret.serve.app.unknown_names_message`): the SDK had dropped it without a word — except a name starting
+    with ``_`` (a client's own marker, ``_meta_hint``, ``_trace``), passed over as the HTTP API passes over ``_=…``
+    (:func:`legalret.serve.app.unknown_params`). Each tool's input schema says so too: ``additionalProperties: false``
+    (:meth:`add_tool`), as the HTTP API's POST body's schema does."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._lowlevel_server.middleware.append(ParamsInOneLine())
         self._instructions_for: str | None = None  # the generation the instructions describe (None: no index)
+
+    def add_tool(self, fn: Any, name: str | None = None, *args: Any, **kwargs: Any) -> None:
+        """The SDK's :meth:`~mcp.server.mcpserver.MCPServer.add_tool` (what ``@server.tool()`` calls), with the tool's
+        input schema closed — ``additionalProperties: false`` on the SDK's own schema (its ``Tool.parameters``, what
+        ``tools/list`` sends): a client that checks its arguments against the schema then catches ``top_k`` itself,
+        and the schema says what :meth:`call_tool` does with a name the tool lacks."""
+        super().add_tool(fn, name, *args, **kwargs)
+        tool = self._tool_manager.get_tool(name or fn.__name__)
+        tool.parameters = {**tool.parameters, "additionalProperties": False}
 
     def follow_index(self, service: StatuteService) -> None:
         """The instructions the next ``initialize`` gives, for the generation ``service`` serves now: built once per
@@ -342,6 +354,7 @@ class LegalretMCPServer(MCPServer):
             # an argument the tool lacks ({"query": …, "top_k": 3}, "laws") had been dropped by the SDK without a word:
             # the agent believed it had asked for 3 hits, or one law's — the HTTP API's one line, with a did-you-mean
             accepted = list((tool.parameters or {}).get("properties") or {})
+            arguments = without_passed_over(arguments)
             unknown = [str(a) for a in arguments if a not in accepted]
             if unknown:
                 raise ToolError(unknown_names_message(unknown, accepted, name, "argument"))
@@ -384,6 +397,13 @@ class LegalretMCPServer(MCPServer):
                     await self._lowlevel_server.run(receive, write_stream,
                                                     self._lowlevel_server.create_initialization_options())
                     tg.cancel_scope.cancel()
+
+
+def without_passed_over(arguments: dict[str, Any]) -> dict[str, Any]:
+    """A tool call's ``arguments`` less those whose name starts with ``_``: passed over, as the HTTP API passes over
+    such query parameters and body fields (cache-busters, a client's own markers) — MCP had refused them while HTTP
+    searched. (No tool has an argument starting with ``_``, so none of theirs is dropped.)"""
+    return {name: value for name, value in arguments.items() if not str(name).startswith("_")}
 
 
 class ParamsInOneLine:

@@ -512,6 +512,67 @@ function params() {
   return p;
 }
 
+// The parameters the page reads from its address — GET /api/search's, whose answer it shows (explain too: the page
+// always asks for the reasons). Any other is named in a notice: ?lwa=민법 (law=, mistyped) had searched every law
+// without a word. A name starting with "_" (a cache-buster, _=1700000000000) is passed over, as the API does.
+const URL_PARAMS = ["q", "law", "kind", "mode", "k", "explain"];
+// At most this many unknown names are spelt out (the API's unknown_names_message: "… and 3 more").
+const NAMED_PARAMS = 5;
+
+// How alike two names are, 0–1: twice their longest common subsequence over their lengths (difflib's ratio, which
+// the API's did_you_mean uses, counts matching blocks instead; on names this short they agree).
+function likeness(a, b) {
+  const row = new Array(b.length + 1).fill(0);
+  for (const ca of a) {
+    let diagonal = 0;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = ca === b[j - 1] ? diagonal + 1 : Math.max(row[j], row[j - 1]);
+      diagonal = above;
+    }
+  }
+  return a.length + b.length ? (2 * row[b.length]) / (a.length + b.length) : 0;
+}
+
+// The parameter of URL_PARAMS an unknown ``name`` was likely meant as, by the API's rule (legalret/serve/app.py
+// did_you_mean): the same name in other letters' case (Q, Law), else the most alike at 0.6 or more (lwa → law,
+// kinds → kind); null when none is near.
+function paramGuess(name) {
+  const low = name.trim().toLowerCase().replace(/-/g, "_");
+  const same = URL_PARAMS.find((known) => known === low);
+  if (same) return same;
+  let best = null;
+  let bestScore = 0.6;
+  for (const known of URL_PARAMS) {
+    const score = likeness(low, known);
+    if (score > bestScore || (score === bestScore && best === null)) { best = known; bestScore = score; }
+  }
+  return best;
+}
+
+// A name as the notice shows it (the API's shown_name): cut at 40 characters; an empty one said so, and one of
+// spaces or control characters quoted, so it is seen.
+function shownParam(name) {
+  if (!name) return "(빈 이름)";
+  const cut = Array.from(name).slice(0, 40).join("");
+  return !name.trim() || /[\p{C}]/u.test(name) ? JSON.stringify(cut) : cut;
+}
+
+// The notice for the parameters of ``p`` (the address's) that the page does not read, or "" when it reads them all —
+// worded as the API's 400 for them: the names, a did-you-mean where one is near, and the names the page reads.
+function unknownParamsNotice(p) {
+  const names = [...new Set(p.keys())].filter((name) => !name.startsWith("_") && !URL_PARAMS.includes(name));
+  if (!names.length) return "";
+  const named = names.slice(0, NAMED_PARAMS);
+  const more = names.length > NAMED_PARAMS ? ` 외 ${names.length - NAMED_PARAMS}개` : "";
+  const guesses = named.map((name) => [shownParam(name), paramGuess(name)]).filter(([, guess]) => guess);
+  const hint = !guesses.length ? ""
+    : names.length === 1 ? ` (혹시 ${guesses[0][1]}?)`
+    : ` (혹시 ${guesses.map(([name, guess]) => `${name} → ${guess}`).join(", ")}?)`;
+  return `이 페이지가 읽지 않는 주소 매개변수를 무시했습니다: ${named.map(shownParam).join(", ")}${more}${hint}`
+    + ` — 읽는 매개변수: ${URL_PARAMS.join(", ")}`;
+}
+
 // What a search URL asks once the page's defaults are filled in: a shared /?q=유치권 and the page's own
 // /?q=유치권&mode=hybrid&k=10 are the same search (Enter on it must not add a second history entry).
 const URL_DEFAULTS = { law: "", kind: "", mode: "hybrid", k: "10" };
@@ -535,6 +596,10 @@ function clearResults() {
   searchSeq++;
   if (inFlight) { inFlight.abort(); inFlight = null; }
   $("results").replaceChildren(); $("notices").replaceChildren();
+  // (the page's own notice about its address comes first, for as long as the address has what it names: a search
+  // from the box pushes an address without it)
+  const unread = unknownParamsNotice(new URLSearchParams(location.search));
+  if (unread) $("notices").appendChild(el("li", "url-notice", unread));
   $("decisions").replaceChildren(); $("decisions").hidden = true;
   $("relevance-note").textContent = ""; $("relevance-note").hidden = true;
   $("status").className = ""; $("status").textContent = "";
