@@ -34,7 +34,7 @@ def test_files_and_jsonl_with_law_filter(tmp_path):
     result = read_corpus([str(md)])
     assert [a.key for a in result.articles] == ["민법 제194조", "민법 제320조"] and not result.errors
     assert [a.key for a in read_corpus([str(jsonl)], laws=["민법"]).articles] == ["민법 제194조", "민법 제320조"]
-    with pytest.raises(LegalretError, match="no articles read"):
+    with pytest.raises(LegalretError, match="nothing of it passes --law 상법"):
         read_corpus([str(jsonl)], laws=["상법"])
 
 

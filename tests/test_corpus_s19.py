@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from legalret.articles import write_articles
 from legalret.cli import app
 from legalret.corpus.resolve import read_corpus
-from legalret.errors import LegalretError
+from legalret.errors import LegalretError, SourceError
 from legalret.index.store import read_manifest
 from legalret.ingest.sources import ingest
 
@@ -179,14 +179,14 @@ def test_a_named_file_that_law_leaves_nothing_of_is_one_error_and_nothing_is_wri
     write_articles(jsonl, ingest([str(corpus / "src" / "renamed.md")]).articles)
     with pytest.raises(LegalretError, match=r"hyeongbeop\.jsonl: nothing of it passes --law 민법"):
         read_corpus(["cc", str(jsonl)], laws=["민법"])
-    # a file alone that the filter leaves nothing of is the old "no articles read" (exit 1), naming the filter
-    with pytest.raises(LegalretError, match=r"no articles read from src/renamed.md \(1 skipped by --law 민법\)"):
+    # a file alone that the filter leaves nothing of: the same words (exit 1), less the advice to leave it out
+    with pytest.raises(LegalretError, match=r"^src/renamed.md: nothing of it passes --law 민법, so nothing of it would be "
+                                            r"indexed; nothing was written — give --law/--kind"):
         read_corpus(["src/renamed.md"], laws=["민법"])
 
 
-def test_a_glob_matching_nothing_beside_a_corpus_is_still_a_skipped_source(corpus):
-    """The named sources have an ingest of their own now: a glob of no file is still a skipped source (exit 3, the
-    corpus indexed), as it was in the one read of mirror and files — not "nothing was read"."""
-    result = read_corpus(["cc", "nomatch*.md"])
-    assert [str(e) for e in result.errors] == ["nomatch*.md: glob matched no files"]
-    assert _laws_of(result.articles) == {("민법", "법률"), ("상법 시행령", "시행령")}
+def test_a_glob_matching_nothing_beside_a_corpus_is_an_error_as_alone(corpus):
+    """A glob of no file is a named path that names nothing: an error before anything is read (exit 1), beside a
+    corpus as alone — it had been a skipped source (exit 3, the corpus indexed around the typo)."""
+    with pytest.raises(SourceError, match=r"nomatch\*\.md: glob matched no files \(looked in .*\); nothing was read or written"):
+        read_corpus(["cc", "nomatch*.md"])

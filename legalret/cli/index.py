@@ -707,6 +707,7 @@ def _print_summary(report) -> None:
         up_to_date = f" ({report.unchanged} articles already up to date)" if report.unchanged else ""
         console.print(f"[bold]{escape(str(report.index_dir))}[/] ({report.generation}): unchanged — nothing new"
                       f"{up_to_date}; no new generation written", highlight=False)
+        _print_work(report)
         if report.memory:  # why nothing of the decisions or facts given was new (facts_unjoined: 2000 had said nothing)
             _print_memory(report.memory)
         return
@@ -743,11 +744,17 @@ def _print_summary(report) -> None:
         for what, listed in named:
             if listed:
                 console.print(f"{escape(what)}: {escape(_key_list(listed))}", highlight=False, soft_wrap=True)
-    console.print(f"tokenized {report.tokenized}, encoded {report.encoded}"
-                  + (f" ({report.vectors_cached} vectors from the vector cache)" if report.vectors_cached else ""), highlight=False)
+    _print_work(report)
     if report.memory:
         _print_memory(report.memory)
     console.print("stages (wall / cpu): " + ", ".join(f"{k} {v:.1f}s/{report.cpu_timings.get(k, 0):.1f}s" for k, v in report.timings.items()), highlight=False)
+
+
+def _print_work(report) -> None:
+    """What the add or build ran through Kiwi and the encoder — every report says it, one written or not: an add that
+    held every vector already (a law re-added after `index remove`) had ended without the line the others end with."""
+    console.print(f"tokenized {report.tokenized}, encoded {report.encoded}"
+                  + (f" ({report.vectors_cached} vectors from the vector cache)" if report.vectors_cached else ""), highlight=False)
 
 
 def _removed_per_law(report) -> dict:
@@ -841,6 +848,46 @@ def _print_decision_sources(out, manifest: dict, index: Path) -> None:
                   f"`{escape(reread_command(records, plan, index))}` reads them", highlight=False)
 
 
+def _generations_kept(index: Path, live_known: bool) -> dict:
+    """The kept generations and, for each past ``keep`` (:func:`~legalret.index.store.beyond_keep`, the rule pruning
+    removes by), why it is there — ``index info`` had listed four generations against keep 3 without a word. Nothing
+    is removed here, nor offered: no command removes a generation (a rolled-back one is kept on purpose). With
+    ``CURRENT`` unreadable, or the keep setting, the account is left out (``beyond_keep`` []): the rest says that."""
+    from legalret.config import keep_generations
+    from legalret.index.store import beyond_keep, generations
+
+    names = [g.name for g in generations(index)]
+    try:
+        keep = keep_generations()  # (what a write prunes to without --keep: an earlier --keep is not recorded)
+        beyond = beyond_keep(index, keep) if live_known and len(names) > keep else []
+    except LegalretError:
+        return {"names": names, "keep": None, "beyond_keep": []}
+    return {"names": names, "keep": keep, "beyond_keep": [_why_kept(index, b, keep) for b in beyond]}
+
+
+def _why_kept(index: Path, beyond, keep: int) -> dict:
+    """One generation past ``keep``: what it alone holds and the line that says so (``why``)."""
+    articles = beyond.articles_alone()
+    items = len(beyond.holds_alone) - len(articles)
+    number = int(beyond.name.split("-")[1])
+    if not beyond.holds_alone:
+        why = (f"{beyond.name} is past keep {keep} (kept by a larger --keep) and holds nothing a newer or the live "
+               "generation lacks: the next add or remove prunes it")
+    else:
+        held = []
+        if articles:
+            shown = ", ".join(articles[:3]) + (f" … and {len(articles) - 3} more" if len(articles) > 3 else "")
+            held.append(f"{len(articles)} article(s) ({shown})")
+        if items:
+            held.append(f"{items} precedent or facts memory item(s)")
+        how = "a generation rolled back from" if beyond.rolled_back_from else "an earlier generation"
+        why = (f"{beyond.name}, {how}, is kept as the last one holding {' and '.join(held)} that no newer or live "
+               f"generation holds — pruning never deletes a last copy, and no command removes a generation; "
+               f"`legalret index rollback --index {index} --to {number}` returns to it")
+    return {"generation": beyond.name, "rolled_back_from": beyond.rolled_back_from, "articles_alone": articles,
+            "memory_items_alone": items, "pruned_at_next_write": not beyond.holds_alone, "why": why}
+
+
 @index_app.command("info")
 def info_command(
     index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory."),
@@ -848,7 +895,7 @@ def info_command(
     as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON on stdout, with `passage_runtime`: what embedded the passages, and `memory_laws_not_read`: the laws its recorded decision archives were read without."),
 ) -> None:
     """Show what an index holds: encoder, passage runtime, tokenizer, fusion, counts, laws, stage timings."""
-    from legalret.index.store import generations, live_generation, read_manifest, verify_files
+    from legalret.index.store import live_generation, read_manifest, verify_files
     from legalret.index.vector_cache import recorded_fingerprint
 
     index = index or _default_index()
@@ -864,11 +911,12 @@ def info_command(
     # what `index add` compares its own runtime with (an index from before the record: torch at its precision)
     recorded = recorded_fingerprint(enc)
     runtime = {"runtime": recorded["runtime"], "assumed": bool(recorded.get("inferred"))} if recorded else None
+    kept = _generations_kept(index, broken is None)
     if as_json:
         _, plan = _unread_plan(manifest)  # (null: the index does not record where its decisions came from)
         sys.stdout.write(json.dumps({**manifest, "passage_runtime": runtime,
-                                     "memory_laws_not_read": sorted(plan.laws) if plan else None},
-                                    ensure_ascii=False, indent=2) + "\n")
+                                     "memory_laws_not_read": sorted(plan.laws) if plan else None,
+                                     "generations_kept": kept}, ensure_ascii=False, indent=2) + "\n")
         return
     from rich.console import Console
 
@@ -917,7 +965,10 @@ def info_command(
                if cut["name"] == "ngram" else cut["name"])
         out.print(f"facts memory: {facts['items']} decisions, decided {facts['decided_min']} … {facts['decided_max']}; "
                       f"{cut} tokens, BM25 {facts['bm25']}, first {facts.get('max_tokens') or 'all'} tokens", highlight=False)
-    out.print("generations kept: " + ", ".join(g.name for g in generations(index)), highlight=False)
+    out.print("generations kept: " + ", ".join(kept["names"]), highlight=False)
+    if kept["beyond_keep"]:
+        out.print(f"more than keep {kept['keep']}: " + "; ".join(escape(b["why"]) for b in kept["beyond_keep"]),
+                  highlight=False)
     laws = list(manifest["laws"].items())
     shown = ", ".join(f"{name} ({info['articles']})" for name, info in laws[:20])
     out.print(f"laws: {shown}" + (f", … {len(laws) - 20} more" if len(laws) > 20 else ""), highlight=False)

@@ -64,10 +64,16 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
             except SourceError as e:  # (a line that is not UTF-8 too: read_articles names it)
                 errors.append(e)
         elif (path.exists() and path.suffix.lower() not in (".yaml", ".yml")) or globlib.has_magic(src):
+            if not path.exists() and not globlib.glob(src, recursive=True):
+                # A glob of no file is a named path that names nothing — most often a typo — so it is refused as a
+                # missing path is (exit 1, nothing written), beside a corpus or other files too. The documented exit
+                # 3 (`index build --help`) is for a statute file that was there and could not be read: "done, but
+                # look". A glob of nothing had been that skipped source beside a corpus (the corpus indexed, exit 3)
+                # and an error alone: the same typo indexed around or not, by what stood beside it.
+                raise _missing_source(src, "glob matched no files")
             named.append(src)
         elif _looks_like_path(src):  # (before the statutes are read: a typo in the last of them is said at once)
-            where = "" if path.is_absolute() else f" (looked in {Path.cwd()})"
-            raise SourceError(src, f"no such file or directory{where}; nothing was read or written")
+            raise _missing_source(src, "no such file or directory")
         else:  # a manifest name, or a manifest file of one's own (`corpus pull` took it, `index build` read it as text)
             manifest = _manifest(src)
             mirror = _mirror_for(src)
@@ -102,7 +108,7 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
 
         # (one mirror read once, however many manifests read it: twice, every law of it was its own "duplicate")
         mirror_result = ingest(list(dict.fromkeys(mirrors)), laws=mirror_laws, kinds=mirror_kinds) if mirrors else None
-        named_result = _ingest_named(named, user_laws, user_kinds, beside_mirror=mirror_result is not None)
+        named_result = ingest(named, laws=user_laws, kinds=user_kinds) if named else None
         if mirror_result is not None and named_result is not None:
             statutes = _named_over_mirror(mirror_result.articles, named_result.articles, mirror_result.report)
             report = _merged(mirror_result.report, named_result.report, statutes)
@@ -111,9 +117,10 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
             statutes, report = result.articles, result.report
         articles.extend(statutes)
         errors += report.errors
-        if named_result is not None and (user_laws or user_kinds) and articles:
-            _filtered_out(named, named_result, user_laws, user_kinds)
-    if (user_laws or user_kinds) and articles:
+        # (with nothing else read too: a named source the filters leave nothing of is one wording, alone or not)
+        if named_result is not None and (user_laws or user_kinds) and (articles or named_result.report.skipped):
+            _filtered_out(named, named_result, user_laws, user_kinds, others_read=bool(articles))
+    if user_laws or user_kinds:
         _filtered_out_jsonl(jsonl, articles, user_laws, user_kinds)
     for manifest, mirror in manifests:  # a law the manifest names that nothing read holds: a typo, most often
         missing = _missing_laws(manifest, mirror, articles, unreadable=len(errors))
@@ -171,23 +178,6 @@ def _mirror_filters(manifests: list[Manifest], laws: list[str] | None,
             raise LegalretError(f"--kind {', '.join(kinds)}: corpus {corpora} holds {', '.join(doc_kinds)} only, so "
                                 "the filter leaves nothing of it; nothing was read or written")
     return mirror_laws or None, mirror_kinds or None
-
-
-def _ingest_named(named: list[str], laws: list[str] | None, kinds: list[str] | None, beside_mirror: bool) -> Any:
-    """ingest() of the named sources (None for none). Only a glob can be missing here (a path that is not there was
-    refused before reading); read beside a mirror — in one ingest, as they were before the mirror had a read of its
-    own — such a glob is a skipped source (exit 3, the rest indexed), not ingest's "nothing was read"."""
-    if not named:
-        return None
-    from legalret.ingest.sources import IngestReport, IngestResult, MissingSourceError, ingest
-
-    try:
-        return ingest(named, laws=laws, kinds=kinds)
-    except MissingSourceError:
-        if not beside_mirror:
-            raise
-        missing = [MissingSourceError(src, "glob matched no files") for src in named]  # (every one: ingest's rule)
-        return IngestResult([], IngestReport(errors=missing))
 
 
 def _named_over_mirror(mirror: list[Article], named: list[Article], report: Any) -> list[Article]:
@@ -251,11 +241,13 @@ def _merged(mirror: Any, named: Any, articles: list[Article]) -> Any:
     return out
 
 
-def _filtered_out(named: list[str], result: Any, laws: list[str] | None, kinds: list[str] | None) -> None:
-    """Refuse the batch (nothing written) when --law/--kind leave nothing of a statute source the user named while
-    others are read: naming a file and a filter that excludes it contradict each other, and indexing the rest had
-    dropped the file without a word. A source that could not be read is skipped and named already, and one whose law
-    a newer file of the batch replaced is a ``duplicate-law`` warning: neither is this error."""
+def _filtered_out(named: list[str], result: Any, laws: list[str] | None, kinds: list[str] | None,
+                  others_read: bool) -> None:
+    """Refuse the batch (nothing written) when --law/--kind leave nothing of a statute source the user named, whether
+    others are read (``others_read``) or not: naming a file and a filter that excludes it contradict each other, and
+    indexing the rest had dropped the file without a word. A source that could not be read is skipped and named
+    already, and one whose law a newer file of the batch replaced is a ``duplicate-law`` warning: neither is this
+    error."""
     import os
 
     def owner(source: str) -> str | None:
@@ -276,7 +268,7 @@ def _filtered_out(named: list[str], result: Any, laws: list[str] | None, kinds: 
     if silent:
         from legalret.ingest.sources import filter_flags
 
-        raise LegalretError(_refusal(silent, filter_flags(laws, kinds) + result.report.filter_hint))
+        raise LegalretError(_refusal(silent, filter_flags(laws, kinds) + result.report.filter_hint, others_read))
 
 
 def _filtered_out_jsonl(jsonl: list[tuple[str, list[Article]]], kept: list[Article], laws, kinds) -> None:
@@ -286,13 +278,23 @@ def _filtered_out_jsonl(jsonl: list[tuple[str, list[Article]]], kept: list[Artic
     if silent:
         from legalret.ingest.sources import filter_flags
 
-        raise LegalretError(_refusal(silent, filter_flags(laws, kinds)))
+        raise LegalretError(_refusal(silent, filter_flags(laws, kinds), others_read=len(kept) > 0))
 
 
-def _refusal(silent: list[str], flags: str) -> str:
+def _refusal(silent: list[str], flags: str, others_read: bool) -> str:
+    """The one line for named sources the --law/--kind filter leaves nothing of — beside other sources or alone, one
+    wording (alone it had been "no articles read from X (N skipped by --law Y)"); "leave it out" only where something
+    else would be indexed."""
     what = silent[0] + (f" (and {len(silent) - 1} more: {', '.join(silent[1:])})" if len(silent) > 1 else "")
-    return (f"{what}: nothing of it passes {flags}, so nothing of it would be indexed; nothing was written "
-            "— leave it out, or give --law/--kind that include its laws")
+    fix = "leave it out, or give --law/--kind that include its laws" if others_read else \
+        "give --law/--kind that include its laws"
+    return f"{what}: nothing of it passes {flags}, so nothing of it would be indexed; nothing was written — {fix}"
+
+
+def _missing_source(src: str, what: str) -> SourceError:
+    """A named path that names nothing (``what``: no such file, a glob of no file): one line, before anything is read."""
+    where = "" if Path(src).expanduser().is_absolute() else f" (looked in {Path.cwd()})"
+    return SourceError(src, f"{what}{where}; nothing was read or written")
 
 
 #: What a statute source file is named (as ``legalret ingest`` reads them, and zip archives and articles JSONL): a

@@ -548,6 +548,34 @@ def prune_generations(index_dir: Path, keep: int | None = None) -> list[str]:
     last one holding something no later generation (nor the live one) holds — an article key, or a memory
     item (see :func:`generation_contents`). After ``index add --allow-removals`` of a partial file, the full
     generation before it is therefore kept however many adds follow, until the articles are back."""
+    removed = []
+    for beyond in beyond_keep(index_dir, keep):
+        if not beyond.holds_alone:
+            shutil.rmtree(Path(index_dir) / beyond.name, ignore_errors=True)
+            removed.append(beyond.name)
+    return removed
+
+
+@dataclass(frozen=True)
+class BeyondKeep:
+    """A generation past the newest ``keep``: pruning removes it unless it ``holds_alone`` something (the
+    :func:`generation_contents` no newer generation nor the live one holds: the last copy is kept); ``rolled_back_from``
+    when it is no earlier state of the live generation but was made after one of them — the line a rollback left."""
+
+    name: str
+    holds_alone: frozenset[str]
+    rolled_back_from: bool
+
+    def articles_alone(self) -> list[str]:
+        return sorted(item.split(" ", 1)[1] for item in self.holds_alone if item.startswith("article "))
+
+
+def beyond_keep(index_dir: str | Path, keep: int | None = None) -> list[BeyondKeep]:
+    """The generations past the newest ``keep`` (default :func:`legalret.config.keep_generations`), in pruning order,
+    each with what it alone holds — the one rule :func:`prune_generations` removes by and ``index info`` explains
+    by (a generation count above ``keep`` had been left unexplained). Reads only; raises :class:`IndexError_` when
+    no generation is live."""
+    index_dir = Path(index_dir)
     keep = keep_generations() if keep is None else max(1, int(keep))
     live = current_generation(index_dir)
     # the live generation's ancestors first (what a rollback returns to), then the others newest first: after a
@@ -556,7 +584,7 @@ def prune_generations(index_dir: Path, keep: int | None = None) -> list[str]:
     newest = [g for g in generations(index_dir) if g.name != live.name][::-1]
     older = [g for name in line for g in newest if g.name == name] + [g for g in newest if g.name not in line]
     later: set[str] | None = None  # what the live and the newer generations hold (read only when needed)
-    removed = []
+    out = []
     for position, gen in enumerate(older):
         if position < keep - 1:
             continue
@@ -565,12 +593,11 @@ def prune_generations(index_dir: Path, keep: int | None = None) -> list[str]:
             for newer in older[:position]:
                 later |= generation_contents(newer)
         contents = generation_contents(gen)
-        if contents - later:  # the last copy of something: kept (it is what a rollback would bring back)
-            later |= contents
-            continue
-        shutil.rmtree(gen, ignore_errors=True)
-        removed.append(gen.name)
-    return removed
+        alone = frozenset(contents - later)
+        later |= alone  # (the last copy is kept: an older generation's same item is no last copy)
+        off_line = gen.name not in line and (gen.name > live.name or any(gen.name > name for name in line))
+        out.append(BeyondKeep(gen.name, alone, rolled_back_from=off_line))
+    return out
 
 
 def _live_name(index_dir: Path) -> str | None:

@@ -401,7 +401,8 @@ def build_from_sources(
     try:
         result = read_corpus([str(s) for s in statutes], laws, kinds)
     except LegalretError as e:  # the reader's own reason (a file skipped, all filtered out), not a guess
-        raise LegalretError(f"corpus {corpus!r}: {e}; nothing written") from None
+        said = str(e)  # (its refusals already end "nothing was written" / "nothing was read or written")
+        raise LegalretError(f"corpus {corpus!r}: {said}" + ("" if "nothing was" in said else "; nothing written")) from None
     articles, left_out = _without_uncertain_repairs(result, accept_uncertain)
     read_laws = {a.law for a in articles}
     catalog = ArticleCatalog.from_articles(articles)
