@@ -142,3 +142,64 @@ def test_a_cited_articles_snippet_starts_at_its_start(index):
     assert "① 타인의 신체, 자유 또는 명예를" in table("민법 제751조 담보")
     topic = table("정기금채무 담보 제공")
     assert "민법 제751조" in topic and "① 타인의 신체, 자유 또는 명예를" not in topic and "…" in topic
+
+
+# ---- a law named without an article ------------------------------------------------------------------------------
+@pytest.fixture()
+def wide_mirror(tmp_path, monkeypatch) -> Path:
+    """A mirror with laws the index lacks, one of them a name with a space (개인정보 보호법: folder 개인정보보호법)."""
+    path = tmp_path / "wide" / "legalize-kr.zip"
+    path.parent.mkdir()
+    with zipfile.ZipFile(path, "w") as z:
+        for law in ("민법", "상법", "형법", "근로기준법", "주택임대차보호법", "개인정보보호법"):
+            z.writestr(f"kr/{law}/법률.md", f"---\n제목: {law.replace('개인정보보호법', '개인정보 보호법')}\n---\n")
+    monkeypatch.setenv("LEGALRET_MIRROR", str(path))
+    return path
+
+
+def test_a_law_named_without_an_article_that_the_index_lacks_has_its_notice(wide_mirror):
+    # ("형법상 횡령죄" on the 민법+상법 index had been 민법 제750조 at 38 with no word; "형법 제250조" had its notice)
+    [note] = unresolved_citations("형법상 횡령죄", CIVIL)
+    assert note.startswith("'형법': 형법 is not in this index (add it with `legalret index add")
+    [note] = unresolved_citations("근로기준법에 따른 해고예고", CIVIL)
+    assert note.startswith("'근로기준법': 근로기준법 is not in this index")
+    # a name with a space is read whole, and a short name says its law
+    [note] = unresolved_citations("개인정보 보호법에 따라 동의를 받아야 하나요", CIVIL)
+    assert note.startswith("'개인정보 보호법': 개인정보 보호법 is not in this index")
+    [note] = unresolved_citations("근기법 해고", CIVIL)
+    assert note.startswith("'근기법': 근기법 (근로기준법) is not in this index")
+    # a law cited with its article is said once, by the citation's notice
+    assert unresolved_citations("형법 제329조와 형법상 절도", CIVIL) == [
+        unresolved_citations("형법 제329조", CIVIL)[0]]
+    # words that only end in 법, a held law, and no law of the mirror: no notice
+    for text in ("불법행위의 방법으로 위법하게", "민법상 유치권", "법률에 따라", "세법상 문제", "상법의 회사"):
+        assert unresolved_citations(text, CIVIL) == [], text
+
+
+def test_beside_a_held_law_the_notice_says_so(wide_mirror):
+    [note] = unresolved_citations("주택임대차보호법이 적용되지 않는 경우 민법상 임대차", CIVIL)
+    assert note.startswith("'주택임대차보호법': 주택임대차보호법 is not in this index")
+    assert note.endswith("; the query names 민법 too, which this index holds")
+
+
+def test_the_hits_of_a_question_about_a_law_the_index_lacks_are_guesses(index, wide_mirror):
+    def search(query: str) -> tuple[list[str], list[dict]]:
+        r = runner.invoke(app, ["search", query, "--index", str(index), "-k", "3", "--json"], env=ENV)
+        assert r.exit_code == 0, r.output
+        return r.stderr.splitlines(), [json.loads(line) for line in r.stdout.splitlines()]
+
+    notes, hits = search("형법상 점유 이탈물 횡령")
+    assert any("형법 is not in this index" in n for n in notes) and hits
+    assert all(h["relevance"] is None for h in hits)  # (guesses: the question is about a law the index lacks)
+    notes, hits = search("주택임대차보호법이 적용되지 않으면 민법상 점유")
+    assert any(n.endswith("which this index holds") for n in notes) and hits
+    assert any(h["relevance"] is not None for h in hits)  # (about 민법 too: the hits keep their numbers)
+
+
+def test_a_mistyped_held_law_before_a_bare_number_gets_its_did_you_mean():
+    # ("민볍 750조" had been only "no article contains '민볍'"; "민볍 제750조" had its did-you-mean)
+    assert unresolved_citations("민볍 750조", CIVIL) == ["'민볍 750조': no law is named 민볍 (did you mean 민법?)"]
+    assert unresolved_citations("상볍 651조 고지의무", CIVIL) == ["'상볍 651조': no law is named 상볍 (did you mean 상법?)"]
+    # money stays money: a bare 조 after a word that is no mistyped law
+    for text in ("매출 3조 원", "상속 재산 3조 원", "국밥 2조 원"):
+        assert unresolved_citations(text, CIVIL) == [] and keys(text) == [], text

@@ -674,7 +674,8 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
     bare ``제3조`` with no law at all. Without a notice such a query silently gets unrelated hits."""
     query = citation_forms(normalize(query))
     if "조" not in query:
-        return _absent_bare_citations(query, law_names)
+        notes = _absent_bare_citations(query, law_names)
+        return notes + _absent_named_laws(query, law_names, notes)
     # every resolved span, repeats included: "민법 제750조의 요건과 민법 제750조의 효과" had called the second 민법 unknown
     law_at = {c.end: c.law for c in _every_citation(query, law_names, default_law)}  # (where each resolved one ends)
     notes: list[str] = []
@@ -721,8 +722,10 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
             notes.append(f"'{written} {cited}': {named} is not in this index ({hint})")
             prev_end, prev_law = m.end(), None
             continue
-        elif m["num"] and ("제" in cited or _paragraph(m) or m["branch"] or cited == query.strip()):
-            # (a bare 'N조' is an article only as the whole query: in running text it may be money, 3조 원)
+        elif m["num"] and ("제" in cited or _paragraph(m) or m["branch"] or cited == query.strip()
+                           or _mistyped_held_law(name_end, law_names)):
+            # (a bare 'N조' is an article only as the whole query, or after a held law's name mistyped — "민볍 750조"
+            # had been only "no article contains '민볍'": in running text it may be money, 3조 원)
             word = _last_word(name_end)  # a law's name mistyped where it ends: 민볍 제750조, 민볍상 제750조
             close = suggested_laws(word, law_names) if word else []
             # else a law this index lacks (근로기준볍 on the 민법+상법 index; 형볍 — 형법 has no short name, and had been
@@ -741,7 +744,15 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
                 notes.append(f"'{cited}' names no law; write it as e.g. '{example_law} {example}'")
         prev_end, prev_law, missing = m.end(), None, None
     notes += _absent_bare_citations(query, law_names)
+    notes += _absent_named_laws(query, law_names, notes)
     return list(dict.fromkeys(notes))  # a reference written four times is one notice
+
+
+def _mistyped_held_law(name_end: str, law_names: LawNames) -> bool:
+    """Does ``name_end`` end with a word that is a law this index holds, mistyped (민볍, 상볍상): then a bare
+    "750조" after it is that law's article, as "민법 750조" is."""
+    word = _last_word(name_end)
+    return bool(word and _ends_like_a_law(word) and suggested_laws(word, law_names))
 
 
 def _example_law(query: str, law_names: LawNames) -> str:
@@ -806,6 +817,48 @@ def _absent_bare_citations(query: str, law_names: LawNames) -> list[str]:
             named, hint = _absent_law(law, law_names)
             notes.append(f"'{raw}': {named} is not in this index ({hint})")
     return notes
+
+
+# a law's name as a word of its own, with the particles a question writes after it: 형법상, 근로기준법에 따른, 어음법의
+# (an act's name right before 시행령 is no name of its own: the decree's is read whole from its 시행령)
+_NAMED_LAW = re.compile(r"(?<![가-힣A-Za-z·ㆍ])([가-힣A-Za-z·ㆍ]{1,30}(?:법|법률)|[가-힣A-Za-z·ㆍ]{0,30}(?:시행령|시행규칙))(?!\s*시행)"
+                        r"(?=(?:상|에|의|은|는|이|가|을|를|과|와|도|만|으로|로)?(?:[^가-힣A-Za-z·ㆍ]|$)|상의|에서|에서의|에\s*따른)")
+
+
+def _absent_named_laws(query: str, law_names: LawNames, said: list[str]) -> list[str]:
+    """The notices of laws ``query`` names without an article, that this index lacks and the statutes mirror (or the
+    short names legalret knows) has: "형법상 횡령죄", "근로기준법에 따른 해고예고", "약관규제법에 따라 무효인 조항" on a
+    민법+상법 index had been answered with 민법 and 상법 articles at 38–51 and no word, while "형법 제250조" had its
+    notice. Worded as a cited one's, so the hits are guesses alike (:func:`legalret.search.relevance.
+    absent_law_guesses`) — unless the query names a law this index holds as well ("주택임대차보호법이 적용되지 않으면
+    민법상 임대차"): then the notice says so (:data:`HELD_TOO`) and the hits keep their numbers. A law already in
+    ``said`` (a cited article's notice) is not said again; words that only end in 법 (방법, 위법) name no law of the
+    mirror, and a law this index holds (민법상) needs no notice."""
+    absent: list[tuple[str, str]] = []  # (the law as the query writes it, the notice's name and hint)
+    held: list[str] = []
+    for m in _NAMED_LAW.finditer(query):
+        word = m.group(1)
+        if word in _NOT_LAW_WORDS:
+            continue
+        name, start = _whole_name(query[: m.end()], word)  # (개인정보 보호법에 따라: not a law named 보호법)
+        if compact(name) in _GENERIC_NAMES:  # (법률에 따라, 시행령으로: no law's name)
+            continue
+        if (law := law_names.resolve(name) or law_names.resolve(word)) is not None:
+            held.append(law)
+        elif mirror_laws().resolve(name) is not None or name in law_aliases():
+            named, hint = _absent_law(name, law_names)
+            absent.append((query[start : m.end()].strip(), f"{named} is not in this index ({hint})"))
+    too = HELD_TOO.format(laws=", ".join(dict.fromkeys(held))) if held else ""
+    out: list[str] = []
+    for written, note in absent:
+        if not any(note.split(" (", 1)[0] in n for n in said + out):
+            out.append(f"'{written}': {note}{too}")
+    return out
+
+
+#: How a notice of a law the index lacks, named by a query that names a law it holds too, ends: the hits are that
+#: law's, and keep their numbers (:func:`legalret.search.relevance.rate` reads it).
+HELD_TOO = "; the query names {laws} too, which this index holds"
 
 
 def _bare_law_citations(query: str) -> list[tuple[str, str]]:

@@ -45,6 +45,9 @@ _ABSENT_LAW = (
 #: (legalret.search.results.citation_hits: "cited article 민법 제9999조 is not in this index", "… has no 제2항"): the
 #: query cites a law the index holds, though no hit is that citation.
 _HELD_LAW = re.compile(r"^cited articles? ")
+#: The notice of a law the index lacks that the query names beside one it holds (:data:`legalret.search.citations.
+#: HELD_TOO`): the hits are the held law's, and keep their numbers.
+_NAMES_HELD = re.compile(r"; the query names .+ too, which this index holds$")
 
 #: The signals that find a hit through the query's own words (or its citation): not the dense list's nearest guess, nor
 #: the facts memory, whose character n-grams match pieces of words ("가가" in "가가가가").
@@ -82,7 +85,8 @@ def rate(hits: Sequence[Mapping[str, Any]], *, learned: bool, notices: Sequence[
     filtered = any(n.startswith(NOTHING_IN_FILTER) for n in notices)
     # (a citation hit, or a notice of a cited article of a law this index holds: the query cites something this index
     # has, and the hits beside it are its neighbours)
-    held = any("citation" in (h.get("ranks") or {}) for h in hits) or any(_HELD_LAW.match(n) for n in notices)
+    held = any("citation" in (h.get("ranks") or {}) for h in hits) \
+        or any(_HELD_LAW.match(n) or _NAMES_HELD.search(n) for n in notices)
     absent = not held and absent_law_guesses(notices)
     out = []
     for hit in hits:
