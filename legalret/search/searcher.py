@@ -188,7 +188,8 @@ class Searcher:
         self.prepare = QueryPreparer(self.tokenizer, self.law_names, vocabulary, held,
                                      bm25.engine.document_frequency if vocabulary is not None else None,
                                      (lambda: memory.retriever.memory) if memory is not None else None,
-                                     bm25.engine.occurs if vocabulary is not None else None)
+                                     bm25.engine.occurs if vocabulary is not None else None,
+                                     lambda: (a.title for a in self.data.articles))
 
     # ---- parts ---------------------------------------------------------------------------------
     def _query_encoder(self):
