@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -76,9 +77,18 @@ def test_invoke_ainvoke_batch_in_process(index):
     with pytest.raises(LegalretError, match="top_k: not a search setting"):
         retriever.invoke("보험계약 해지", top_k=1)
     # concurrent first calls open the index once (each had opened its own: gigabytes on the all-law index)
+    with counting_opens() as opened:
+        cold = LegalretRetriever(index=index, k=2)
+        assert len(cold.batch(["보험계약 해지", "유치권", "점유", "임대차"])) == 4
+    assert len(opened) == 1
+
+
+@contextmanager
+def counting_opens():
+    """A list that gets one item per :class:`~legalret.serve.statutes.StatuteService` opened inside the block."""
     import legalret.serve.statutes as statutes
 
-    opened = []
+    opened: list[int] = []
 
     class Counting(statutes.StatuteService):
         def __init__(self, *args, **kwargs):
@@ -87,11 +97,9 @@ def test_invoke_ainvoke_batch_in_process(index):
 
     original, statutes.StatuteService = statutes.StatuteService, Counting
     try:
-        cold = LegalretRetriever(index=index, k=2)
-        assert len(cold.batch(["보험계약 해지", "유치권", "점유", "임대차"])) == 4
+        yield opened
     finally:
         statutes.StatuteService = original
-    assert len(opened) == 1
 
 
 class _Notices:
@@ -226,18 +234,8 @@ def test_settings_that_cannot_work_are_refused_at_construction(index):
     with pytest.raises(LegalretError) as at_invoke:  # a directory: the first search says it
         LegalretRetriever(index=index, law="상벚").invoke("보험계약 해지")
     assert str(at_invoke.value) == unknown_law
-    opened = []
-
-    class Counting(statutes.StatuteService):
-        def __init__(self, *args, **kwargs):
-            opened.append(1)
-            super().__init__(*args, **kwargs)
-
-    original, statutes.StatuteService = statutes.StatuteService, Counting
-    try:
+    with counting_opens() as opened:
         LegalretRetriever(index=index, law="상벚", kind="규칙")
-    finally:
-        statutes.StatuteService = original
     assert opened == []  # (made, not opened)
 
     shared = statutes.StatuteService(index, warm=False)

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_corpus_s19 import HYEONGBEOP
+from test_corpus_s19 import corpus  # noqa: F401  (its fixture: the mirror, the manifest cc, src/renamed.md (형법))
 from test_renamed_law_s18 import MULTILAW, REPO, _cli, _process, _report, built_index  # (same data, same runs)
 
 from legalret import pipeline
@@ -146,18 +146,6 @@ def test_pairs_says_nothing_written_once_for_a_filtered_out_statute(tmp_path):
 
 
 # ---- 4. an empty glob and a filtered-out file: one outcome, one wording --------------------------------------
-@pytest.fixture()
-def corpus(mirror_zip, tmp_path, monkeypatch):
-    """The fixture mirror, the manifest ``cc`` (민법 + 상법 시행령) and ``src/renamed.md`` (형법), cwd tmp_path."""
-    monkeypatch.setenv("LEGALRET_MIRROR", str(mirror_zip))
-    monkeypatch.setenv("LEGALRET_CORPORA", str(tmp_path / "corpora"))
-    monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))
-    (tmp_path / "corpora").mkdir()
-    (tmp_path / "corpora" / "cc.yaml").write_text("name: cc\nkinds: [법률]\nlaws: [민법, 상법 시행령]\n", encoding="utf-8")
-    (tmp_path / "src").mkdir()
-    (tmp_path / "src" / "renamed.md").write_text(HYEONGBEOP, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def test_an_empty_glob_is_one_error_beside_a_corpus_or_a_file_as_alone(corpus):
