@@ -201,7 +201,8 @@ def test_a_plain_key_has_no_paragraph_fields(client, mcp):
         tool = anyio.run(mcp.call_tool, "get_article", {"key": written}).structured_content
         assert tool["notices"] == [] and tool["paragraph"] is None and tool["paragraph_exists"] is None
     # a key the index lacks is still the one-line 404 (not an answer with a notice)
-    assert _error(client.get("/api/articles/" + quote("민법 제9999조 제2항")), 404) == "no article '민법 제9999조' in this index"
+    assert _error(client.get("/api/articles/" + quote("민법 제9999조 제2항")), 404) == (
+        "no article '민법 제9999조' in this index: 민법 as indexed has no such article (its last is 제751조)")
 
 
 @pytest.mark.parametrize("written, fields, notices", [

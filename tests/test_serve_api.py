@@ -180,7 +180,8 @@ def test_article_endpoint_reads_keys_as_get_article_does(client, live):
         assert r.status_code == 200, (written, r.text)
         assert r.json()["key"] == svc.article(written)["key"], written
     assert client.get("/api/articles/" + quote("민법 750")).json()["key"] == "민법 제750조"
-    assert _error(client.get("/api/articles/" + quote("민법 9999")), 404) == "no article '민법 제9999조' in this index"
+    assert _error(client.get("/api/articles/" + quote("민법 9999")), 404) == (
+        "no article '민법 제9999조' in this index: 민법 as indexed has no such article (its last is 제751조)")
     assert _error(client.get("/api/articles/" + quote("아무거나")), 404) == "no article '아무거나' in this index"
     assert "key: empty" in _error(client.get("/api/articles/" + quote("  ")), 400)
     assert "key: 201 characters" in _error(client.get("/api/articles/" + "가" * 201), 400)

@@ -76,7 +76,7 @@ from legalret.search.response import request_error, search_response
 from legalret.search.searcher import MODES, modes_help  # the fused modes and each registered retriever's own
 from legalret.serve.client import MAX_BODY_BYTES as _MAX_BODY_BYTES
 from legalret.serve.live import LiveSearcher
-from legalret.serve.statutes import article_answer, decisions_json, find_article
+from legalret.serve.statutes import article_answer, decisions_json, find_article, no_article_message
 from legalret.serve.wording import lawyer_view
 
 #: The page's files: name → content type. Nothing else under /static is ever served.
@@ -684,7 +684,7 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         # the MCP get_article's resolver: "민법 750", "민법750", "민법 제750조"; empty or too long: a 400
         article, resolved = find_article(gen.searcher, key)
         if article is None:
-            raise ApiError(404, f"no article {resolved!r} in this index")
+            raise ApiError(404, no_article_message(gen.searcher, resolved))
         # MCP get_article's answer: how the key was read (근기법 → 근로기준법), a 제N항 (or 제N호) it names that the
         # article lacks, a text not in force yet — each in notices, as check_citation and the search say it
         return article_answer(gen.searcher, key, article, gen.name)

@@ -71,7 +71,7 @@ class StatuteService:
         gen = self.live.get()
         found, resolved = find_article(gen.searcher, key)
         if found is None:
-            raise LegalretError(f"key: no article {resolved!r} in this index")
+            raise LegalretError(f"key: {no_article_message(gen.searcher, resolved)}")
         # how the key was read, a 제N항 (or 제N호) it names that the article lacks, a text not in force yet: said
         return article_answer(gen.searcher, key, found, gen.name)
 
@@ -233,6 +233,20 @@ def article_answer(searcher: Any, written: str, article: Any, generation: str) -
     parts = cited_parts(searcher, written, article)
     mark_not_in_force([Hit(article.key, 0.0, article)], today, parts["notices"])
     return {**article_json(article, today), "generation": generation, **parts}
+
+
+def no_article_message(searcher: Any, resolved: str) -> str:
+    """What a look-up says of an article key this index lacks: "no article '민법 제9999조' in this index", and, for a law
+    it holds, why (:func:`~legalret.search.results.missing_article_notice`: "민법 as indexed has no such article (its
+    last is 제1118조)", as the search says it — the API had said only the first half, the CLI both)."""
+    from legalret.search.results import missing_article_notice
+
+    said = f"no article {resolved!r} in this index"
+    cite = next(iter(find_citations(resolved, searcher.law_names)), None)
+    if cite is None or cite.key != resolved:
+        return said
+    why = missing_article_notice(cite, searcher.data).partition(" is not in this index")[2]
+    return said + why
 
 
 def find_article(searcher, key: str | None) -> tuple[Any, str]:
