@@ -1,6 +1,6 @@
-"""A question about a crime on an index that holds no criminal law gets a notice, and its hits are guesses
-(:mod:`legalret.search.crime`): "술자리에서 … 코뼈가 부러졌으면 무슨 죄가 되나요?" on the 민법+상법 index had been 민법
-제750조 with no word that 형법 is missing."""
+"""A question about a crime on an index that holds no criminal law gets a notice (:mod:`legalret.search.crime`):
+"술자리에서 … 코뼈가 부러졌으면 무슨 죄가 되나요?" on the 민법+상법 index had been 민법 제750조 with no word that 형법
+is missing."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_no_notice(question, law_names, said):
     assert crime_notes(question, law_names, lambda: TITLES, said=said) == []
 
 
-def test_the_search_says_it_and_withholds_the_numbers(tmp_path):
+def test_the_search_says_it(tmp_path):
     from legalret.index import build_index
 
     idx = tmp_path / "idx"
@@ -61,6 +61,6 @@ def test_the_search_says_it_and_withholds_the_numbers(tmp_path):
 
     said, hits = search("타인의 물건을 점유하다가 돌려주지 않으면 횡령죄로 처벌되나요")
     assert "a question about a crime — 형법" in said and hits
-    assert all(h["relevance"] is None for h in hits)
+    assert any(h["relevance"] is not None for h in hits)  # (no citation: the hits keep their numbers)
     said, hits = search("타인의 물건을 점유한 자의 유치권")
     assert "a question about a crime" not in said and any(h["relevance"] is not None for h in hits)

@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 #: (A law this index has but with an article it lacks — "cited article 민법 제9999조 is not in this index" — is not one:
 #: its neighbours are in the index. Nor is a typo whose suggestion this index has: "did you mean 민법?" alone.)
 _ABSENT_LAW = (
-    re.compile(r"^'(?P<cited>.+?)': (?!no law is named)(?P<law>.+?) is not in this index"),  # 근기법 (근로기준법) …
+    # (an article cited: '형법 제250조', '근기법 23' — a law only named, '형법' of "형법상 횡령죄", or a question about a
+    # crime, may be named in passing, and the hits keep their numbers: legalret.search.citations._absent_named_laws)
+    re.compile(r"^'(?P<cited>[^']*\d[^']*)': (?!no law is named)(?P<law>.+?) is not in this index"),  # 근기법 (근로기준법) …
     re.compile(r"^'(?P<cited>.+?)': no law is named (?P<law>.+?) \(did you mean (?P<full>.+?)\? it is not in this index\)"),
     re.compile(r"^'(?P<cited>.+?)': the Constitution \((?P<law>[^)]+)\) is not in the statutes mirror"),
 )
@@ -45,9 +47,6 @@ _ABSENT_LAW = (
 #: (legalret.search.results.citation_hits: "cited article 민법 제9999조 is not in this index", "… has no 제2항"): the
 #: query cites a law the index holds, though no hit is that citation.
 _HELD_LAW = re.compile(r"^cited articles? ")
-#: The notice of a law the index lacks that the query names beside one it holds (:data:`legalret.search.citations.
-#: HELD_TOO`): the hits are the held law's, and keep their numbers.
-_NAMES_HELD = re.compile(r"; the query names .+ too, which this index holds$")
 
 #: The signals that find a hit through the query's own words (or its citation): not the dense list's nearest guess, nor
 #: the facts memory, whose character n-grams match pieces of words ("가가" in "가가가가").
@@ -85,8 +84,7 @@ def rate(hits: Sequence[Mapping[str, Any]], *, learned: bool, notices: Sequence[
     filtered = any(n.startswith(NOTHING_IN_FILTER) for n in notices)
     # (a citation hit, or a notice of a cited article of a law this index holds: the query cites something this index
     # has, and the hits beside it are its neighbours)
-    held = any("citation" in (h.get("ranks") or {}) for h in hits) \
-        or any(_HELD_LAW.match(n) or _NAMES_HELD.search(n) for n in notices)
+    held = any("citation" in (h.get("ranks") or {}) for h in hits) or any(_HELD_LAW.match(n) for n in notices)
     absent = not held and absent_law_guesses(notices)
     out = []
     for hit in hits:
