@@ -181,20 +181,31 @@ def test_beside_a_held_law_the_notice_is_said_as_well(wide_mirror):
     assert note.startswith("'주택임대차보호법': 주택임대차보호법 is not in this index (add it with")
 
 
-def test_the_hits_keep_their_numbers_where_a_law_is_only_named(index, wide_mirror):
-    # (a law named in passing is common where the answer is held — 42 of 1,490 dev holdings citing 민법/상법 — so only a
-    # cited article of a law the index lacks makes the hits guesses)
+def test_a_short_question_naming_the_law_is_about_it_a_longer_text_names_it_in_passing(index, wide_mirror):
+    # (a law named in passing is common where the answer is held — 42 of 1,490 dev holdings citing 민법/상법 —, so a
+    # named law makes the hits guesses only in a short question, as a cited article always does)
     def search(query: str) -> tuple[list[str], list[dict]]:
         r = runner.invoke(app, ["search", query, "--index", str(index), "-k", "3", "--json"], env=ENV)
         assert r.exit_code == 0, r.output
         return r.stderr.splitlines(), [json.loads(line) for line in r.stdout.splitlines()]
 
-    notes, hits = search("주택임대차보호법에 따른 임대차에서 점유")
-    assert any("주택임대차보호법 is not in this index" in n for n in notes) and hits
-    assert any(h["relevance"] is not None for h in hits)
-    notes, hits = search("주택임대차보호법 제3조의 점유")
-    assert any("주택임대차보호법 is not in this index" in n for n in notes) and hits
-    assert all(h["relevance"] is None for h in hits)  # (cited: the question is about that article)
+    for short in ("주택임대차보호법상 점유", "주택임대차보호법 제3조의 점유"):
+        notes, hits = search(short)
+        assert any("주택임대차보호법 is not in this index" in n for n in notes) and hits, short
+        assert all(h["relevance"] is None for h in hits), short
+    # a held law named beside it, or a longer text: the hits keep their numbers
+    longer = ("주택임대차보호법에 따른 임대차에서 임차인이 임대차 종료 후 동시이행항변권을 근거로 임차목적물을 계속 점유하고 "
+              "있는 경우의 점유")
+    for text in ("주택임대차보호법이 아닌 민법상 점유", longer):
+        notes, hits = search(text)
+        assert any("주택임대차보호법 is not in this index" in n for n in notes) and hits, text
+        assert any(h["relevance"] is not None for h in hits), text
+
+
+def test_words_that_only_end_in_beop_name_no_law_before_an_article():
+    # ("위법 제3조" had been "위법 is not in this index (the statutes mirror has no law named 위법 either)")
+    for word in ("위법", "불법"):
+        assert unresolved_citations(f"{word} 제3조", CIVIL) == ["'제3조' names no law; write it as e.g. '민법 제3조'"]
 
 
 def test_a_mistyped_held_law_before_a_bare_number_gets_its_did_you_mean():

@@ -877,7 +877,8 @@ def _law_name(name_end: str) -> str:
     if law is None:
         return ""
     name = _whole_name(name_end, law.group(1))[0]
-    return "" if compact(name) in _GENERIC_NAMES else name
+    # (위법 제3조, 불법 제3조: words that end in 법 and name no law — "위법 is not in this index" had called 위법 a law)
+    return "" if compact(name) in _GENERIC_NAMES or name in _NOT_LAW_WORDS else name
 
 
 def _unknown_long_name(name_end: str) -> tuple[str, str | None] | None:

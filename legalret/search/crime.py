@@ -5,13 +5,16 @@ with 민법 제750조 and no word that 형법 is missing; "사기죄 처벌" got
 reports). A question that names a law gets the absent law's notice (:mod:`legalret.search.citations`); one about a
 crime names none, but says what it is about in a few words of criminal law — :data:`CRIME_WORDS`. On the five question
 files (both halves) against the main job's index, the notice comes for none of the 491 questions whose gold it holds,
-for 43 of the 58 whose gold is 형법 or 형사소송법, and for 32 of the 485 about other laws it lacks (특정범죄가중법,
-조세범 처벌법, 근로기준법's 처벌: their hits are guesses either way). 검사 (매수인의 검사의무, 유전자 검사) and 경찰
-(지갑을 경찰에 신고) are not among the words — 6 questions about 민법/상법 use them —, nor 전과 ("이전과 같이"), 구속
-(구속력), 죄송 (an apology). The words were chosen reading all the files' questions, so these counts are no held-out
-measurement. The notice changes no hit nor its numbers: it quotes no article, so the hits are not taken for guesses
-(:func:`legalret.search.relevance.absent_law_guesses`) — 27 of 1,490 dev holdings citing 민법/상법 are criminal
-decisions that get it (배임죄 of a 양도담보, 피고인 …), where the 민법 article is the answer.
+for 42 of the 58 whose gold is 형법 or 형사소송법, and for 30 of the 502 about other laws it lacks (특정범죄가중법,
+조세범 처벌법, 근로기준법's 처벌). 검사 (매수인의 검사의무, 유전자 검사) and 경찰 (지갑을 경찰에 신고) are not among the
+words — 6 questions about 민법/상법 use them —, nor 전과 ("이전과 같이"), 구속 (구속력), 죄송 (an apology); each word
+must start a word (접수사실 holds no 수사, 고소득자 no 고소). The words were chosen reading all the files' questions, so
+these counts are no held-out measurement.
+
+The notice changes no hit. It quotes no article, so the hits are not taken for guesses on its account
+(:func:`legalret.search.relevance.absent_law_guesses`): 23 of 1,490 dev holdings citing 민법/상법 are criminal decisions
+that get it (배임죄 of a 양도담보, 피고인 …), and the 민법 article is their answer. A short question that gets it is a
+guess (:func:`legalret.search.relevance.about_absent_law`: "사기죄 처벌").
 
 No notice when the index holds a law of the criminal corpus (``corpora/criminal.yaml``), when the question names a law
 the index holds (상법상 특별배임죄: it asks about that law's penal articles), when its crime is the title of an
@@ -30,9 +33,11 @@ from typing import Callable, Iterable
 
 from legalret.keys import LawNames, laws_named
 
-#: Words of a question about a crime (see the module docstring for how they were chosen): 죄 alone or ending a word
-#: (무슨 죄, 사기죄) but not 죄송; 처벌, 고소, 형사, 벌금, 징역, 기소, 수사, 피의자, 피고인, 형량, 범죄.
-CRIME_WORDS = re.compile(r"[가-힣]*죄(?!송)|처벌|고소|형사|벌금|징역|기소|수사|피의자|피고인|형량|범죄")
+#: Words of a question about a crime (see the module docstring for how they were chosen), each starting a word: 죄
+#: alone or ending a noun (무슨 죄가, 사기죄로) but not 죄송, 죄책감, 죄수, nor 사죄 (an apology: 사죄광고 is 민법 제764조's);
+#: 처벌, 고소 (not 고소득), 형사, 벌금, 징역, 기소, 수사 (not 접수사실, 인수사실: inside a word), 피의자, 피고인, 형량, 범죄.
+CRIME_WORDS = re.compile(r"(?<![가-힣])(?:[가-힣]*(?<!사)죄(?!송|책|수)|처벌|고소(?!득)|형사|벌금|징역|기소|수사|피의자|피고인"
+                         r"|형량|범죄)")
 #: The law a crime notice names: where crimes and their punishments are defined.
 CRIMINAL_LAW = "형법"
 #: The criminal corpus's laws (``corpora/criminal.yaml``): an index holding one of them answers criminal questions.

@@ -47,6 +47,11 @@ _ABSENT_LAW = (
 #: (legalret.search.results.citation_hits: "cited article 민법 제9999조 is not in this index", "… has no 제2항"): the
 #: query cites a law the index holds, though no hit is that citation.
 _HELD_LAW = re.compile(r"^cited articles? ")
+#: A notice of a law the index lacks, cited or only named ('형법' of "형법상 횡령죄"; a question about a crime): what
+#: :func:`about_absent_law` reads of a short question.
+_NAMED_ABSENT = re.compile(r"^'[^']+': (?!no law is named)(.+?) is not in this index")
+#: At most this many characters make a question short (:func:`about_absent_law`).
+SHORT_QUESTION = 60
 
 #: The signals that find a hit through the query's own words (or its citation): not the dense list's nearest guess, nor
 #: the facts memory, whose character n-grams match pieces of words ("가가" in "가가가가").
@@ -60,9 +65,11 @@ class Rating(NamedTuple):
     guess: bool
 
 
-def rate(hits: Sequence[Mapping[str, Any]], *, learned: bool, notices: Sequence[str] = ()) -> list[Rating]:
+def rate(hits: Sequence[Mapping[str, Any]], *, learned: bool, notices: Sequence[str] = (), query: str = "",
+         names_held: bool = False) -> list[Rating]:
     """Each hit's :class:`Rating`, for ``hits`` in answer order (``Hit.to_dict()`` dicts or alike: ``score``, ``ranks``,
-    ``probability`` are read), ``learned`` when the re-ranker ranked the answer, ``notices`` the answer's.
+    ``probability`` are read), ``learned`` when the re-ranker ranked the answer, ``notices`` the answer's, ``query``
+    the text searched and ``names_held`` whether it names a law the index holds.
 
     When the notices say that none of the query's words occurs in the index's articles or earlier holdings, a hit that
     no signal on those words found (a citation, BM25, the holdings memory) is a guess: what found it is the dense list's
@@ -85,7 +92,7 @@ def rate(hits: Sequence[Mapping[str, Any]], *, learned: bool, notices: Sequence[
     # (a citation hit, or a notice of a cited article of a law this index holds: the query cites something this index
     # has, and the hits beside it are its neighbours)
     held = any("citation" in (h.get("ranks") or {}) for h in hits) or any(_HELD_LAW.match(n) for n in notices)
-    absent = not held and absent_law_guesses(notices)
+    absent = not held and (absent_law_guesses(notices) or about_absent_law(query, notices, names_held))
     out = []
     for hit in hits:
         found_by = set(hit.get("ranks") or {})
@@ -95,14 +102,28 @@ def rate(hits: Sequence[Mapping[str, Any]], *, learned: bool, notices: Sequence[
     return out
 
 
-def rate_hits(hits: Sequence["Hit"], *, learned: bool, notices: Sequence[str] = ()) -> None:
+def about_absent_law(query: str, notices: Sequence[str], names_held: bool = False) -> bool:
+    """Is a short question (≤ :data:`SHORT_QUESTION` characters) about a law the index lacks: it names one without an
+    article ("형법상 횡령죄", "주택임대차보호법상 대항력": 민법 제622조 had read 61) or asks about a crime with no criminal
+    law in the index ("사기죄 처벌": 상법 제624조 at 60), and names no law the index holds ("주택임대차보호법이 적용되지
+    않으면 민법상 임대차" asks about 민법 too)? A longer text names laws and crimes in passing where the answer is held:
+    of 1,490 dev holdings citing 민법/상법, 65 get such a notice — 배임죄 of a 양도담보, "주택임대차보호법에 따른 임대차에서
+    … 소멸시효" —, and 4 of them are this short; none of the 491 questions about 민법/상법 in the question files does, and
+    24 of the 58 about 형법 or 형사소송법 do."""
+    return (0 < len(query) <= SHORT_QUESTION and not names_held
+            and any(_NAMED_ABSENT.match(n) for n in notices))
+
+
+def rate_hits(hits: Sequence["Hit"], *, learned: bool, notices: Sequence[str] = (), query: str = "",
+              names_held: bool = False) -> None:
     """Set each :class:`~legalret.search.results.Hit`'s ``relevance`` and ``guess`` (and blank a guess's
     ``probability``) by :func:`rate` — what the searcher does to the hits it returns, the one place they are rated.
 
     The rule reads the numbers as every interface prints them (:meth:`Hit.numbers
     <legalret.search.results.Hit.numbers>`: ``to_dict``'s rounding), from the hit's fields: no ``to_dict()`` per hit
     here, which the answer builds once afterwards."""
-    for hit, rating in zip(hits, rate([h.numbers() for h in hits], learned=learned, notices=notices)):
+    for hit, rating in zip(hits, rate([h.numbers() for h in hits], learned=learned, notices=notices, query=query,
+                                      names_held=names_held)):
         hit.relevance, hit.guess = rating
         if rating.guess:
             hit.probability = None

@@ -50,6 +50,7 @@ from legalret.config import MAX_K, k_error
 from legalret.errors import IndexError_, LegalretError
 from legalret.index.encoders import QueryEncoderSlot, load_query_encoder
 from legalret.index.store import CURRENT, current_generation, load_index, pointer_stamp
+from legalret.keys import laws_named
 from legalret.index.tokenize import KiwiTokenizer
 from legalret.memory.format import as_date
 from legalret.search.citations import QueryCitation
@@ -58,7 +59,7 @@ from legalret.search.filters import Filters
 from legalret.search.fusion import FusedItem, FusionSettings, convex_fusion, default_fusion, fuse, gated_weights, rrf_fusion
 from legalret.search.prepare import MAX_QUERY_CHARS, RENAMED_READ, QueryPreparer, renamed_names_notice
 from legalret.search.ranker import BaseRates, Ranker, candidate_features
-from legalret.search.relevance import rate_hits
+from legalret.search.relevance import SHORT_QUESTION, rate_hits
 from legalret.search.results import Hit, SearchResults, citation_hits, mark_not_in_force
 from legalret.search.retrievers import Generation, Query, Retriever, registered
 from legalret.text import highlight_terms, normalize
@@ -376,7 +377,10 @@ class Searcher:
         mark_not_in_force(hits, self.in_force_on(), q.notes)
         # (from the numbers as every interface prints them, to_dict's rounding, read off the hits' fields: the answer
         # calls to_dict once, later; the rule reads the answer's notices)
-        rate_hits(hits, learned=learned, notices=q.notes)
+        # (names_held: read only where the rule may ask it, a short question with notices)
+        short = len(q.text) <= SHORT_QUESTION and bool(q.notes)
+        rate_hits(hits, learned=learned, notices=q.notes, query=q.text,
+                  names_held=short and any(laws_named(q.text, self.law_names.canonical())))
         return SearchResults(hits, query=q.text, notices=q.notes, citations=cites, terms=highlight_terms(q.tokens))
 
     def _rerank(self, query: str, fused: list[FusedItem], explained: int, votes: dict,
