@@ -171,6 +171,18 @@ def test_an_empty_glob_is_one_error_beside_a_corpus_or_a_file_as_alone(corpus):
     assert not (corpus / "idx").exists()
 
 
+def test_a_folder_with_no_statute_file_is_the_same_error(corpus):
+    # (beside a corpus it had been indexed around without a word, exit 0)
+    (corpus / "empty").mkdir()
+    (corpus / "empty" / "notes.docx").write_text("not a statute", encoding="utf-8")
+    expected = f"{corpus / 'empty'}: folder holds no statute file (.md, .markdown, .json, .jsonl, .txt, .text, .xml, .zip); " \
+               "nothing was read or written"
+    for sources in ([str(corpus / "empty")], ["cc", str(corpus / "empty")]):
+        r = _cli("index", "build", *sources, "--index", "idx", "--model", "none")
+        assert r.exit_code == 1 and str(r.exception) == expected, (sources, r.output)
+        assert not (corpus / "idx").exists()
+
+
 def test_a_named_file_the_filter_leaves_nothing_of_is_one_wording_alone_or_beside_a_corpus(corpus):
     said = "src/renamed.md: nothing of it passes --law 민법, so nothing of it would be indexed; nothing was written — "
     beside = _cli("index", "build", "cc", "src/renamed.md", "--law", "민법", "--index", "idx", "--model", "none")

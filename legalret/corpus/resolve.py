@@ -71,6 +71,9 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
                 # look". A glob of nothing had been that skipped source beside a corpus (the corpus indexed, exit 3)
                 # and an error alone: the same typo indexed around or not, by what stood beside it.
                 raise _missing_source(src, "glob matched no files")
+            if path.is_dir() and not any(f.suffix.lower() in _FILE_SUFFIXES for f in path.rglob("*") if f.is_file()):
+                # (the same for a folder with no statute file: beside a corpus it had been indexed around, exit 0)
+                raise _missing_source(src, f"folder holds no statute file ({', '.join(_FILE_SUFFIXES)})")
             named.append(src)
         elif _looks_like_path(src):  # (before the statutes are read: a typo in the last of them is said at once)
             raise _missing_source(src, "no such file or directory")
