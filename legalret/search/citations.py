@@ -821,18 +821,19 @@ def _absent_bare_citations(query: str, law_names: LawNames) -> list[str]:
 
 # a law's name as a word of its own, with the particles a question writes after it: 형법상, 근로기준법에 따른, 어음법의
 # (an act's name right before 시행령 is no name of its own: the decree's is read whole from its 시행령)
-_NAMED_LAW = re.compile(r"(?<![가-힣A-Za-z·ㆍ])([가-힣A-Za-z·ㆍ]{1,30}(?:법|법률)|[가-힣A-Za-z·ㆍ]{0,30}(?:시행령|시행규칙))(?!\s*시행)"
-                        r"(?=(?:상|에|의|은|는|이|가|을|를|과|와|도|만|으로|로)?(?:[^가-힣A-Za-z·ㆍ]|$)|상의|에서|에서의|에\s*따른)")
+_NAMED_LAW = re.compile(r"(?<![가-힣A-Za-z·ㆍ])([가-힣A-Za-z·ㆍ]{1,30}(?:법|법률)|[가-힣A-Za-z·ㆍ]{0,30}(?:시행령|시행규칙))"
+                        r"(?!\s*시행)(?=(?:상|에|의|은|는|이|가|을|를|과|와|도|만|으로|로)?(?:[^가-힣A-Za-z·ㆍ]|$)"
+                        r"|상의|에서|에서의|에\s*따른)")
 
 
 def _absent_named_laws(query: str, law_names: LawNames, said: list[str]) -> list[str]:
     """The notices of laws ``query`` names without an article, that this index lacks and the statutes mirror (or the
     short names legalret knows) has: "형법상 횡령죄", "근로기준법에 따른 해고예고", "약관규제법에 따라 무효인 조항" on a
     민법+상법 index had been answered with 민법 and 상법 articles at 38–51 and no word, while "형법 제250조" had its
-    notice. Worded as a cited one's, but quoting no article, so the hits keep their numbers
-    (:func:`legalret.search.relevance.absent_law_guesses` reads only a citation as pinning the question to the absent
-    law): a law named in passing is common where the answer is held — 42 of 1,490 dev holdings citing 민법/상법 name
-    another law ("주택임대차보호법에 따른 임대차에서 … 소멸시효"). A law already in ``said`` (a cited article's notice)
+    notice. Worded as a cited one's, but quoting no article: a citation pins the question to the absent law (its hits
+    are guesses, :func:`legalret.search.relevance.absent_law_guesses`), a name does so only in a short question
+    (:func:`legalret.search.relevance.about_absent_law`) — a law named in passing is common where the answer is held,
+    42 of 1,490 dev holdings citing 민법/상법 name another ("주택임대차보호법에 따른 임대차에서 … 소멸시효"). A law already in ``said`` (a cited article's notice)
     is not said again; words that only end in 법 (방법, 위법) name no law of the mirror, and a law this index holds
     (민법상) needs no notice."""
     notes: list[str] = []

@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 #: (A law this index has but with an article it lacks — "cited article 민법 제9999조 is not in this index" — is not one:
 #: its neighbours are in the index. Nor is a typo whose suggestion this index has: "did you mean 민법?" alone.)
 _ABSENT_LAW = (
-    # (an article cited: '형법 제250조', '근기법 23' — a law only named, '형법' of "형법상 횡령죄", or a question about a
-    # crime, may be named in passing, and the hits keep their numbers: legalret.search.citations._absent_named_laws)
+    # (an article cited: '형법 제250조', '근기법 23' — a law only named, '형법' of "형법상 횡령죄", or a crime, may be
+    # named in passing: only a short question naming it is about it, :func:`about_absent_law`)
     re.compile(r"^'(?P<cited>[^']*\d[^']*)': (?!no law is named)(?P<law>.+?) is not in this index"),  # 근기법 (근로기준법) …
     re.compile(r"^'(?P<cited>.+?)': no law is named (?P<law>.+?) \(did you mean (?P<full>.+?)\? it is not in this index\)"),
     re.compile(r"^'(?P<cited>.+?)': the Constitution \((?P<law>[^)]+)\) is not in the statutes mirror"),
