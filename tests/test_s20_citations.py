@@ -215,3 +215,13 @@ def test_a_mistyped_held_law_before_a_bare_number_gets_its_did_you_mean():
     # money stays money: a bare 조 after a word that is no mistyped law
     for text in ("매출 3조 원", "상속 재산 3조 원", "국밥 2조 원"):
         assert unresolved_citations(text, CIVIL) == [] and keys(text) == [], text
+
+
+def test_a_law_filter_naming_a_law_of_the_mirror_gives_the_command_that_adds_it(index, wide_mirror):
+    # (--law '개인정보 보호법' — a law of the mirror with no practice manifest — had been sent to `legalret index info`,
+    # while a query naming it got the command that adds it)
+    r = runner.invoke(app, ["search", "동의", "--index", str(index), "--law", "개인정보 보호법"], env=ENV)
+    assert r.exit_code == 1
+    assert str(r.exception).startswith("unknown law filter '개인정보 보호법': not in this index (개인정보 보호법 is a law, "
+                                       "but not one this index holds; add it with `legalret index add ")
+    assert f"--law '개인정보 보호법' --index {index}`)" in str(r.exception)

@@ -18,7 +18,7 @@ from legalret.corpus.manifest import add_hint, manifest_of
 from legalret.errors import LegalretError
 from legalret.hanja import has_hanja, read_hanja
 from legalret.index.store import law_renames, removed_laws
-from legalret.keys import CONSTITUTION, LawNames, known_laws, law_aliases
+from legalret.keys import CONSTITUTION, LawNames, known_laws, law_aliases, mirror_laws
 from legalret.search.citations import absent_hint, suggested_laws
 from legalret.text import compact
 
@@ -87,7 +87,9 @@ class Filters:
                 # the name of a law this index lacks, written right (근로기준법, 勤勞基準法, 근기법, 형법, a practice
                 # manifest's 근로기준법 시행령): no "did you mean 근로기준법?" for the name just typed, but the command
                 # that adds it (형법 and the decrees have no short name, and had been sent to `index info`)
-                lacked = (full or name if full or manifest_of(name) else
+                # (or a law of the statutes mirror, as a query's notice reads it: --law '상법 시행령' had been sent to
+                # `index info`, while "상법 시행령상 …" got the command that adds it)
+                lacked = (full or name if full or manifest_of(name) or mirror_laws().resolve(name) is not None else
                           elsewhere[0] if elsewhere and compact(elsewhere[0]) == compact(name) else None)
                 hint = (f" (did you mean {', '.join(close)}?)" if close else
                         f" ({lacked} is a law, but not one this index holds; "
