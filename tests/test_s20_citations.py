@@ -225,3 +225,17 @@ def test_a_law_filter_naming_a_law_of_the_mirror_gives_the_command_that_adds_it(
     assert str(r.exception).startswith("unknown law filter '개인정보 보호법': not in this index (개인정보 보호법 is a law, "
                                        "but not one this index holds; add it with `legalret index add ")
     assert f"--law '개인정보 보호법' --index {index}`)" in str(r.exception)
+
+
+def test_a_law_named_mistyped_without_an_article_gets_its_did_you_mean(index, wide_mirror):
+    # ("주택임대차보호볍상 대항력" had got 민법 제622조 at 98 and no word; "근로기준볍 제23조" had its notice)
+    assert unresolved_citations("주택임대차보호볍상 대항력", CIVIL) == [
+        "'주택임대차보호볍': no law is named 주택임대차보호볍 (did you mean 주택임대차보호법? it is not in this index)"]
+    assert unresolved_citations("민볍상 손해배상", CIVIL) == ["'민볍': no law is named 민볍 (did you mean 민법?)"]
+    assert unresolved_citations("볍씨 파종", CIVIL) == []  # (볍 begins a word there)
+    # said once when cited
+    assert len(unresolved_citations("근로기준볍 제23조와 근로기준볍상 해고", CIVIL)) == 1
+    # a short question about the absent law: guesses, as for the name written right
+    r = runner.invoke(app, ["search", "주택임대차보호볍상 점유", "--index", str(index), "-k", "3", "--json"], env=ENV)
+    hits = [json.loads(line) for line in r.stdout.splitlines()]
+    assert r.exit_code == 0 and hits and all(h["relevance"] is None for h in hits)

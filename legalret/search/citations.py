@@ -675,7 +675,8 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
     query = citation_forms(normalize(query))
     if "조" not in query:
         notes = _absent_bare_citations(query, law_names)
-        return notes + _absent_named_laws(query, law_names, notes)
+        notes += _absent_named_laws(query, law_names, notes)
+        return notes + _mistyped_named_laws(query, law_names, notes)
     # every resolved span, repeats included: "민법 제750조의 요건과 민법 제750조의 효과" had called the second 민법 unknown
     law_at = {c.end: c.law for c in _every_citation(query, law_names, default_law)}  # (where each resolved one ends)
     notes: list[str] = []
@@ -745,6 +746,7 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
         prev_end, prev_law, missing = m.end(), None, None
     notes += _absent_bare_citations(query, law_names)
     notes += _absent_named_laws(query, law_names, notes)
+    notes += _mistyped_named_laws(query, law_names, notes)
     return list(dict.fromkeys(notes))  # a reference written four times is one notice
 
 
@@ -824,6 +826,28 @@ def _absent_bare_citations(query: str, law_names: LawNames) -> list[str]:
 _NAMED_LAW = re.compile(r"(?<![가-힣A-Za-z·ㆍ])([가-힣A-Za-z·ㆍ]{1,30}(?:법|법률)|[가-힣A-Za-z·ㆍ]{0,30}(?:시행령|시행규칙))"
                         r"(?!\s*시행)(?=(?:상|에|의|은|는|이|가|을|를|과|와|도|만|으로|로)?(?:[^가-힣A-Za-z·ㆍ]|$)"
                         r"|상의|에서|에서의|에\s*따른)")
+
+
+# a law's name mistyped where it ends (주택임대차보호볍상, 근로기준볍에 따른): 볍 and 뻡 end no Korean word but a mistyped 법
+_MISTYPED_NAMED_LAW = re.compile(r"(?<![가-힣A-Za-z·ㆍ])([가-힣A-Za-z·ㆍ]{1,30}[볍뻡])"
+                                 r"(?=(?:상|에|의|은|는|이|가|을|를|과|와|도|만|으로|로)?(?:[^가-힣A-Za-z·ㆍ]|$)"
+                                 r"|상의|에서|에서의|에\s*따른)")
+
+
+def _mistyped_named_laws(query: str, law_names: LawNames, said: list[str]) -> list[str]:
+    """The did-you-mean of a law's name mistyped without an article, as a cited one's (:func:`unresolved_citations`):
+    "주택임대차보호볍상 대항력" had got 민법 제622조 at 98 and no word, while "근로기준볍 제23조" had its notice — a law
+    this index holds (민볍상), else one of the statutes mirror, said not to be in this index."""
+    notes: list[str] = []
+    for m in _MISTYPED_NAMED_LAW.finditer(query):
+        word = m.group(1)
+        if any(f"'{word}" in n for n in said):  # (cited: said already)
+            continue
+        if close := suggested_laws(word, law_names):
+            notes.append(f"'{word}': no law is named {word} (did you mean {close[0]}?)")
+        elif elsewhere := suggested_laws(word, mirror_laws()):
+            notes.append(f"'{word}': no law is named {word} (did you mean {elsewhere[0]}? it is not in this index)")
+    return notes
 
 
 def _absent_named_laws(query: str, law_names: LawNames, said: list[str]) -> list[str]:

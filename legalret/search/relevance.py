@@ -40,7 +40,8 @@ _ABSENT_LAW = (
     # (an article cited: '형법 제250조', '근기법 23' — a law only named, '형법' of "형법상 횡령죄", or a crime, may be
     # named in passing: only a short question naming it is about it, :func:`about_absent_law`)
     re.compile(r"^'(?P<cited>[^']*\d[^']*)': (?!no law is named)(?P<law>.+?) is not in this index"),  # 근기법 (근로기준법) …
-    re.compile(r"^'(?P<cited>.+?)': no law is named (?P<law>.+?) \(did you mean (?P<full>.+?)\? it is not in this index\)"),
+    re.compile(r"^'(?P<cited>[^']*\d[^']*)': no law is named (?P<law>.+?) \(did you mean (?P<full>.+?)\? it is not in "
+               r"this index\)"),
     re.compile(r"^'(?P<cited>.+?)': the Constitution \((?P<law>[^)]+)\) is not in the statutes mirror"),
 )
 #: The notices of a citation of a law this index holds whose article (or part) it lacks or reads so
@@ -49,7 +50,8 @@ _ABSENT_LAW = (
 _HELD_LAW = re.compile(r"^cited articles? ")
 #: A notice of a law the index lacks, cited or only named ('형법' of "형법상 횡령죄"; a question about a crime): what
 #: :func:`about_absent_law` reads of a short question.
-_NAMED_ABSENT = re.compile(r"^'[^']+': (?!no law is named)(.+?) is not in this index")
+_NAMED_ABSENT = re.compile(r"^'[^']+': (?:(?!no law is named).+? is not in this index"
+                           r"|no law is named .+? \(did you mean .+?\? it is not in this index\))")
 #: At most this many characters make a question short (:func:`about_absent_law`).
 SHORT_QUESTION = 60
 
