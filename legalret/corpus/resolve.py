@@ -295,7 +295,8 @@ def _refusal(silent: list[str], flags: str, others_read: bool) -> str:
 
 
 def _missing_source(src: str, what: str) -> SourceError:
-    """A named path that names nothing (``what``: no such file, a glob of no file): one line, before anything is read."""
+    """A named path that names nothing (``what``: no such file, a glob of no file, a folder with no statute file): one
+    line, before anything is read."""
     where = "" if Path(src).expanduser().is_absolute() else f" (looked in {Path.cwd()})"
     return SourceError(src, f"{what}{where}; nothing was read or written")
 
