@@ -32,26 +32,21 @@ from legalret.search.coverage import NOT_KOREAN, NOTHING_IN_FILTER, NOTHING_MATC
 if TYPE_CHECKING:
     from legalret.search.results import Hit
 
-#: The notices of a citation naming a law this index lacks (legalret.search.citations.unresolved_citations), anchored on
-#: the leading words the page's translations use too (static/app.js): the citation as written, quoted, then the law.
+#: The notices of a law this index lacks (legalret.search.citations.unresolved_citations), anchored on the leading words
+#: the page's translations use too (static/app.js): what the query wrote, quoted, then the law — not in this index, or
+#: a name no law has whose nearest law is not in it. ``written`` holds a number where an article is cited ('형법 제250조',
+#: '근기법 23': :func:`absent_law_guesses`); a law only named ('형법' of "형법상 횡령죄", '주택임대차보호볍') or a crime
+#: ('사기죄, 처벌') may be named in passing, and only a short question naming it is about it (:func:`about_absent_law`).
 #: (A law this index has but with an article it lacks — "cited article 민법 제9999조 is not in this index" — is not one:
 #: its neighbours are in the index. Nor is a typo whose suggestion this index has: "did you mean 민법?" alone.)
-_ABSENT_LAW = (
-    # (an article cited: '형법 제250조', '근기법 23' — a law only named, '형법' of "형법상 횡령죄", or a crime, may be
-    # named in passing: only a short question naming it is about it, :func:`about_absent_law`)
-    re.compile(r"^'(?P<cited>[^']*\d[^']*)': (?!no law is named)(?P<law>.+?) is not in this index"),  # 근기법 (근로기준법) …
-    re.compile(r"^'(?P<cited>[^']*\d[^']*)': no law is named (?P<law>.+?) \(did you mean (?P<full>.+?)\? it is not in "
-               r"this index\)"),
-    re.compile(r"^'(?P<cited>.+?)': the Constitution \((?P<law>[^)]+)\) is not in the statutes mirror"),
-)
+_ABSENT_LAW = re.compile(r"^'(?P<written>[^']+)': (?:(?!no law is named).+? is not in this index"
+                         r"|no law is named .+? \(did you mean .+?\? it is not in this index\))")
+#: The Constitution cited ('헌법 제10조'): no index holds it.
+_CONSTITUTION = re.compile(r"^'.+?': the Constitution \([^)]+\) is not in the statutes mirror")
 #: The notices of a citation of a law this index holds whose article (or part) it lacks or reads so
 #: (legalret.search.results.citation_hits: "cited article 민법 제9999조 is not in this index", "… has no 제2항"): the
 #: query cites a law the index holds, though no hit is that citation.
 _HELD_LAW = re.compile(r"^cited articles? ")
-#: A notice of a law the index lacks, cited or only named ('형법' of "형법상 횡령죄"; a question about a crime): what
-#: :func:`about_absent_law` reads of a short question.
-_NAMED_ABSENT = re.compile(r"^'[^']+': (?:(?!no law is named).+? is not in this index"
-                           r"|no law is named .+? \(did you mean .+?\? it is not in this index\))")
 #: At most this many characters make a question short (:func:`about_absent_law`).
 SHORT_QUESTION = 60
 
@@ -113,7 +108,7 @@ def about_absent_law(query: str, notices: Sequence[str], names_held: bool = Fals
     … 소멸시효" —, and 4 of them are this short; none of the 491 questions about 민법/상법 in the question files does, and
     24 of the 58 about 형법 or 형사소송법 do."""
     return (0 < len(query) <= SHORT_QUESTION and not names_held
-            and any(_NAMED_ABSENT.match(n) for n in notices))
+            and any(_ABSENT_LAW.match(n) for n in notices))
 
 
 def rate_hits(hits: Sequence["Hit"], *, learned: bool, notices: Sequence[str] = (), query: str = "",
@@ -140,7 +135,11 @@ def absent_law_guesses(notices: Sequence[str]) -> bool:
     the 민법 articles that labour decisions cite — is another law's. (Before, a word beyond the citation kept the
     numbers: "근로기준법 제23조 부당해고" listed 민법 articles at 72, which a lawyer reads as "probably right".) A
     citation of a law the index holds as well is for the caller to check (:func:`rate`): its hits keep their numbers."""
-    return any(rx.match(n) for n in notices for rx in _ABSENT_LAW)
+    def cites(notice: str) -> bool:  # (an article is cited: a number in what the query wrote)
+        m = _ABSENT_LAW.match(notice)
+        return m is not None and re.search(r"\d", m["written"]) is not None
+
+    return any(_CONSTITUTION.match(n) or cites(n) for n in notices)
 
 
 def relevance(hit: Mapping[str, Any], *, learned: bool, best: float) -> int | None:
