@@ -31,7 +31,8 @@ SOURCES = sorted((ROOT / "legalret" / "search").glob("*.py")) + [ROOT / "legalre
 #: Functions whose returned strings are notices (besides every ``notes.append(...)``).
 NOTICE_FUNCTIONS = {"coverage_notes", "repaired_query", "query_cut_note", "hangul_query", "full_law_names",
                     "reversed_range_notice", "range_size_notice", "filtered_notes", "reversed_item_range_notice",
-                    "missing_article_notice", "short_names_notice", "renamed_names_notice", "crime_notes"}
+                    "missing_article_notice", "short_names_notice", "renamed_names_notice", "crime_notes",
+                    "_mistyped_law_notice"}
 
 
 # --- NOTICE_KO out of app.js -------------------------------------------------------------------------------------

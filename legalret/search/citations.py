@@ -728,15 +728,8 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
             # (a bare 'N조' is an article only as the whole query, or after a held law's name mistyped — "민볍 750조"
             # had been only "no article contains '민볍'": in running text it may be money, 3조 원)
             word = _last_word(name_end)  # a law's name mistyped where it ends: 민볍 제750조, 민볍상 제750조
-            close = suggested_laws(word, law_names) if word else []
-            # else a law this index lacks (근로기준볍 on the 민법+상법 index; 형볍 — 형법 has no short name, and had been
-            # "'제250조' names no law")
-            elsewhere = suggested_laws(word, mirror_laws()) if word and not close else []
-            if close:
-                notes.append(f"'{word} {cited}': no law is named {word} (did you mean {close[0]}?)")
-            elif elsewhere:
-                notes.append(f"'{word} {cited}': no law is named {word} (did you mean {elsewhere[0]}? "
-                             "it is not in this index)")
+            if word and (mistyped := _mistyped_law_notice(f"{word} {cited}", word, law_names)):
+                notes.append(mistyped)
             else:  # the example as a citation is written ('750조' alone: '민법 제750조')
                 example = cited if "제" in cited or m["branch"] or _paragraph(m) else f"제{m['num']}조"
                 # (found once a query: resolving every word for each bare citation made a pasted block of them
@@ -823,15 +816,15 @@ def _absent_bare_citations(query: str, law_names: LawNames) -> list[str]:
 
 # a law's name as a word of its own, with the particles a question writes after it: 형법상, 근로기준법에 따른, 어음법의
 # (an act's name right before 시행령 is no name of its own: the decree's is read whole from its 시행령)
+# what may follow a law's name written as a word of its own: a particle, then the word's end
+_AFTER_NAME = (r"(?=(?:상|에|의|은|는|이|가|을|를|과|와|도|만|으로|로)?(?:[^가-힣A-Za-z·ㆍ]|$)"
+               r"|상의|에서|에서의|에\s*따른)")
 _NAMED_LAW = re.compile(r"(?<![가-힣A-Za-z·ㆍ])([가-힣A-Za-z·ㆍ]{1,30}(?:법|법률)|[가-힣A-Za-z·ㆍ]{0,30}(?:시행령|시행규칙))"
-                        r"(?!\s*시행)(?=(?:상|에|의|은|는|이|가|을|를|과|와|도|만|으로|로)?(?:[^가-힣A-Za-z·ㆍ]|$)"
-                        r"|상의|에서|에서의|에\s*따른)")
+                        r"(?!\s*시행)" + _AFTER_NAME)
 
 
 # a law's name mistyped where it ends (주택임대차보호볍상, 근로기준볍에 따른): 볍 and 뻡 end no Korean word but a mistyped 법
-_MISTYPED_NAMED_LAW = re.compile(r"(?<![가-힣A-Za-z·ㆍ])([가-힣A-Za-z·ㆍ]{1,30}[볍뻡])"
-                                 r"(?=(?:상|에|의|은|는|이|가|을|를|과|와|도|만|으로|로)?(?:[^가-힣A-Za-z·ㆍ]|$)"
-                                 r"|상의|에서|에서의|에\s*따른)")
+_MISTYPED_NAMED_LAW = re.compile(r"(?<![가-힣A-Za-z·ㆍ])([가-힣A-Za-z·ㆍ]{1,30}[볍뻡])" + _AFTER_NAME)
 
 
 def _mistyped_named_laws(query: str, law_names: LawNames, said: list[str]) -> list[str]:
@@ -843,11 +836,20 @@ def _mistyped_named_laws(query: str, law_names: LawNames, said: list[str]) -> li
         word = m.group(1)
         if any(f"'{word}" in n for n in said):  # (cited: said already)
             continue
-        if close := suggested_laws(word, law_names):
-            notes.append(f"'{word}': no law is named {word} (did you mean {close[0]}?)")
-        elif elsewhere := suggested_laws(word, mirror_laws()):
-            notes.append(f"'{word}': no law is named {word} (did you mean {elsewhere[0]}? it is not in this index)")
+        if mistyped := _mistyped_law_notice(word, word, law_names):
+            notes.append(mistyped)
     return notes
+
+
+def _mistyped_law_notice(written: str, word: str, law_names: LawNames) -> str | None:
+    """The did-you-mean of ``word``, a law's name mistyped (민볍, 근로기준볍), quoting ``written`` (the citation, or the
+    name alone): a law this index holds, else one of the statutes mirror, said not to be in this index (근로기준볍 on the
+    민법+상법 index; 형볍 — 형법 has no short name, and had been "'제250조' names no law"); None when no law is near."""
+    if close := suggested_laws(word, law_names):
+        return f"'{written}': no law is named {word} (did you mean {close[0]}?)"
+    if elsewhere := suggested_laws(word, mirror_laws()):
+        return f"'{written}': no law is named {word} (did you mean {elsewhere[0]}? it is not in this index)"
+    return None
 
 
 def _absent_named_laws(query: str, law_names: LawNames, said: list[str]) -> list[str]:
