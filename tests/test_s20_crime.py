@@ -16,7 +16,7 @@ import index_support as sup  # noqa: E402
 
 from legalret.cli import app  # noqa: E402
 from legalret.keys import LawNames  # noqa: E402
-from legalret.search.crime import crime_notes  # noqa: E402
+from legalret.search.crime import crime_notes, title_crimes  # noqa: E402
 
 CIVIL = LawNames(["민법", "상법"])
 TITLES = ["유치권의 내용", "발기인, 이사 기타의 임원등의 특별배임죄", "특별배임죄의 미수"]
@@ -30,7 +30,7 @@ ENV = {"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "200"}
     ("음주운전 벌금이 얼마나 나오나요", "'벌금'"),
 ])
 def test_a_question_about_a_crime_gets_the_notice(question, words):
-    [note] = crime_notes(question, CIVIL, lambda: TITLES)
+    [note] = crime_notes(question, CIVIL, lambda: title_crimes(TITLES))
     assert note.startswith(f"{words}: a question about a crime — 형법, where crimes and their punishments are, is not "
                            "in this index (add it with `legalret index add")
 
@@ -50,7 +50,7 @@ def test_a_question_about_a_crime_gets_the_notice(question, words):
     ("죄책감에 따른 위자료", CIVIL, []),
 ])
 def test_no_notice(question, law_names, said):
-    assert crime_notes(question, law_names, lambda: TITLES, said=said) == []
+    assert crime_notes(question, law_names, lambda: title_crimes(TITLES), said=said) == []
 
 
 def test_the_search_says_it(tmp_path):

@@ -22,7 +22,7 @@ article the index holds (특별배임죄, 상법 제622조's), or when an earlie
 
 Usage::
 
-    notes = crime_notes("사기죄 처벌", law_names, held_titles=lambda: ["특별배임죄", …])
+    notes = crime_notes("사기죄 처벌", law_names, held_crimes=lambda: title_crimes(["특별배임죄의 미수", …]))
     # ["'사기죄': a question about a crime — 형법, … is not in this index (add it with `legalret index add criminal`)"]
 """
 
@@ -46,11 +46,18 @@ CRIMINAL_LAWS = ("형법", "형사소송법", "특정범죄 가중처벌 등에 
 _TITLE_CRIME = re.compile(r"[가-힣]+죄")
 
 
-def crime_notes(text: str, law_names: LawNames, held_titles: Callable[[], Iterable[str]] | None = None,
+def title_crimes(titles: Iterable[str]) -> frozenset[str]:
+    """The crimes named in article titles (특별배임죄 of 상법 제622조's "발기인, 이사 기타의 임원등의 특별배임죄"): read
+    once per index (the searcher caches them), not per question."""
+    return frozenset(m.group() for title in titles for m in _TITLE_CRIME.finditer(title))
+
+
+def crime_notes(text: str, law_names: LawNames, held_crimes: Callable[[], Iterable[str]] | None = None,
                 said: Iterable[str] = ()) -> list[str]:
     """At most one notice that ``text`` asks about a crime and the index holds no criminal law (``[]`` otherwise; see
-    the module docstring for when). ``held_titles``: the titles of the index's articles, read only when a crime word
-    is found; ``said``: the notices the query has already (a law said missing there is not said again)."""
+    the module docstring for when). ``held_crimes``: the crimes the index's article titles name (:func:`title_crimes`),
+    asked only when a crime word is found; ``said``: the notices the query has already (a law said missing there is
+    not said again)."""
     words = [m.group() for m in CRIME_WORDS.finditer(text)]
     if not words or any("is not in this index" in n for n in said):
         return []
@@ -58,10 +65,8 @@ def crime_notes(text: str, law_names: LawNames, held_titles: Callable[[], Iterab
         return []
     if any(laws_named(text, law_names.canonical())):  # (상법상 특별배임죄: about a law it holds)
         return []
-    if held_titles is not None:
-        crimes = {m.group() for title in held_titles() for m in _TITLE_CRIME.finditer(title)}
-        if any(crime in text for crime in crimes):
-            return []
+    if held_crimes is not None and any(crime in text for crime in held_crimes()):
+        return []
     from legalret.search.citations import absent_hint
 
     shown = ", ".join(dict.fromkeys(words[:3]))

@@ -151,16 +151,17 @@ class QueryPreparer:
     def __init__(self, tokenizer: Any, law_names: Any, vocabulary: Any = None, precedents: Any = None,
                  word_weight: Callable[[str], int] | None = None, decisions: Callable[[], Any] | None = None,
                  occurs: Callable[[Any, Any], list[str]] | None = None,
-                 held_titles: Callable[[], Iterable[str]] | None = None):
+                 held_crimes: Callable[[], Iterable[str]] | None = None):
         # vocabulary: the BM25 vocabulary, to say when none (or few) of a query's words occur in any article;
         # precedents: a function giving the precedent memory's words (read only when some query word is in no article);
         # word_weight: how many articles hold a word (0 for none), to read a query's Hanja as the index's words;
         # decisions: a function giving the precedent memory, whose decisions a query may name by 사건번호;
         # occurs: (words, mask) → the words some article of the mask holds (the BM25 postings), for a filtered search;
-        # held_titles: a function giving the titles of the index's articles (read only for a question about a crime)
+        # held_crimes: a function giving the crimes the index's article titles name (asked only for a question about a
+        # crime: legalret.search.crime)
         self.tokenizer, self.law_names, self.vocabulary, self.precedents = tokenizer, law_names, vocabulary, precedents
         self.word_weight, self.decisions, self.occurs = word_weight, decisions, occurs
-        self.held_titles = held_titles
+        self.held_crimes = held_crimes
 
     def __call__(self, text: str, *, laws: list[str] | None, mask: Any, before: Any = None, exclude: Any = None,
                  citations: bool = True, kinds: list[str] | None = None) -> tuple[Query, list[QueryCitation], bool]:
@@ -195,7 +196,7 @@ class QueryPreparer:
                                               is_law=self._is_law, text=q.text))
         if needed and citations and self.law_names is not None:
             # (a question about a crime names no law, and the index may hold no criminal law: legalret.search.crime)
-            q.notes.extend(crime_notes(q.text, self.law_names, self.held_titles, said=q.notes))
+            q.notes.extend(crime_notes(q.text, self.law_names, self.held_crimes, said=q.notes))
         return q, cites, needed
 
     def _is_law(self, word: str) -> bool:

@@ -35,6 +35,7 @@ moved on, says so in a notice (:meth:`Searcher.moved_on`); :class:`~legalret.ser
 from __future__ import annotations
 
 import array
+import functools
 import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -54,6 +55,7 @@ from legalret.keys import laws_named
 from legalret.index.tokenize import KiwiTokenizer
 from legalret.memory.format import as_date
 from legalret.search.citations import QueryCitation
+from legalret.search.crime import title_crimes
 from legalret.search.explain import Learned, explain_hits, learned_reasons, list_reasons, weights_note
 from legalret.search.filters import Filters
 from legalret.search.fusion import FusedItem, FusionSettings, convex_fusion, default_fusion, fuse, gated_weights, rrf_fusion
@@ -190,7 +192,7 @@ class Searcher:
                                      bm25.engine.document_frequency if vocabulary is not None else None,
                                      (lambda: memory.retriever.memory) if memory is not None else None,
                                      bm25.engine.occurs if vocabulary is not None else None,
-                                     lambda: (a.title for a in self.data.articles))
+                                     functools.cache(lambda: title_crimes(a.title for a in self.data.articles)))
 
     # ---- parts ---------------------------------------------------------------------------------
     def _query_encoder(self):
