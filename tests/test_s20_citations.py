@@ -119,10 +119,15 @@ def index(tmp_path_factory) -> Path:
     return idx
 
 
-def _exact_citations(index: Path, query: str) -> list[str]:
+def _search(index: Path, query: str) -> tuple[list[str], list[dict]]:
+    """(the notes on stderr, the hits) of ``legalret search QUERY -k 3 --json`` on ``index``."""
     r = runner.invoke(app, ["search", query, "--index", str(index), "-k", "3", "--json"], env=ENV)
     assert r.exit_code == 0, r.output
-    hits = [json.loads(line) for line in r.stdout.splitlines()]
+    return r.stderr.splitlines(), [json.loads(line) for line in r.stdout.splitlines()]
+
+
+def _exact_citations(index: Path, query: str) -> list[str]:
+    _, hits = _search(index, query)
     return [h["key"] for h in hits if any(reason.startswith("exact citation") for reason in h.get("reasons", []))]
 
 
@@ -184,20 +189,15 @@ def test_beside_a_held_law_the_notice_is_said_as_well(wide_mirror):
 def test_a_short_question_naming_the_law_is_about_it_a_longer_text_names_it_in_passing(index, wide_mirror):
     # (a law named in passing is common where the answer is held — 42 of 1,490 dev holdings citing 민법/상법 —, so a
     # named law makes the hits guesses only in a short question, as a cited article always does)
-    def search(query: str) -> tuple[list[str], list[dict]]:
-        r = runner.invoke(app, ["search", query, "--index", str(index), "-k", "3", "--json"], env=ENV)
-        assert r.exit_code == 0, r.output
-        return r.stderr.splitlines(), [json.loads(line) for line in r.stdout.splitlines()]
-
     for short in ("주택임대차보호법상 점유", "주택임대차보호법 제3조의 점유"):
-        notes, hits = search(short)
+        notes, hits = _search(index, short)
         assert any("주택임대차보호법 is not in this index" in n for n in notes) and hits, short
         assert all(h["relevance"] is None for h in hits), short
     # a held law named beside it, or a longer text: the hits keep their numbers
     longer = ("주택임대차보호법에 따른 임대차에서 임차인이 임대차 종료 후 동시이행항변권을 근거로 임차목적물을 계속 점유하고 "
               "있는 경우의 점유")
     for text in ("주택임대차보호법이 아닌 민법상 점유", longer):
-        notes, hits = search(text)
+        notes, hits = _search(index, text)
         assert any("주택임대차보호법 is not in this index" in n for n in notes) and hits, text
         assert any(h["relevance"] is not None for h in hits), text
 
@@ -236,6 +236,5 @@ def test_a_law_named_mistyped_without_an_article_gets_its_did_you_mean(index, wi
     # said once when cited
     assert len(unresolved_citations("근로기준볍 제23조와 근로기준볍상 해고", CIVIL)) == 1
     # a short question about the absent law: guesses, as for the name written right
-    r = runner.invoke(app, ["search", "주택임대차보호볍상 점유", "--index", str(index), "-k", "3", "--json"], env=ENV)
-    hits = [json.loads(line) for line in r.stdout.splitlines()]
-    assert r.exit_code == 0 and hits and all(h["relevance"] is None for h in hits)
+    _, hits = _search(index, "주택임대차보호볍상 점유")
+    assert hits and all(h["relevance"] is None for h in hits)
