@@ -219,7 +219,8 @@ def test_the_api_and_mcp(index):
 
     client = TestClient(create_app(index))
     r = client.get("/api/articles/" + quote("난민법 제8조"))  # (before: 민법 제8조)
-    assert r.status_code == 400 and "난민법 is not in this index" in r.json()["error"]
+    # an article of a law this index lacks is one it lacks: a 404 saying why (the README's rule; it had been a 400)
+    assert r.status_code == 404 and "난민법 is not in this index" in r.json()["error"]
     assert client.get("/api/articles/" + quote("민법 제8조")).status_code == 200
     server = create_mcp_server(index, warm=False)
     with pytest.raises(ToolError, match="국가배상법 is not in this index"):

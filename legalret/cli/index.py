@@ -782,15 +782,31 @@ def _changed_articles(report) -> dict:
 NAMED_KEYS = 10
 
 
+#: Laws a cut list of article keys counts by name (the rest as "N more laws").
+NAMED_LAWS = 8
+
+
 def _key_list(keys: List[str], shown: int = NAMED_KEYS) -> str:
-    """``민법 제1115조, 제1116조, 상법 제1조 … and 7 more``: the first keys, each law's name written once per run."""
+    """``민법 제1115조, 제1116조, 상법 제1조 … and 7 more``: the first keys, each law's name written once per run; a cut
+    list of several laws' keys ends with each law's count (``index add criminal`` had said only "교통사고처리 특례법
+    제1조 … and 2493 more": not that 형법 was among them, nor how much of each)."""
+    from collections import Counter
+
+    from legalret.keys import law_of
+
     out, law = [], None
     for key in keys[:shown]:
         this, _, article = key.rpartition(" ")
         out.append(article if this == law else key)
         law = this
     more = len(keys) - shown
-    return ", ".join(out) + (f" … and {more} more" if more > 0 else "")
+    listed = ", ".join(out) + (f" … and {more} more" if more > 0 else "")
+    per_law = Counter(law_of(key) for key in keys)
+    if more <= 0 or len(per_law) < 2:
+        return listed
+    counts = [f"{name} {n}" for name, n in per_law.most_common(NAMED_LAWS)]
+    rest = len(per_law) - NAMED_LAWS
+    return f"{listed} — per law: {', '.join(counts)}" + (f" and {rest} more laws" if rest > 0 else "")
 
 
 def _named(report) -> str:

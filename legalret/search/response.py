@@ -67,12 +67,9 @@ def article_json(article: Any, today: str) -> dict[str, Any]:
     in force yet (``takes_effect``)."""
     d = {"key": article.key, "law": article.law, "title": article.title, "kind": article.kind,
          "text": article.body_text(), "heading": article.heading, "citation": citation(article), "url": article_url(article.key),
-         "chapter": list(article.chapter or []), "effective_date": article.effective_date}
-    if article.deleted:
-        d["deleted"] = True
-    takes_effect = article.takes_effect(today)
-    if takes_effect:  # the text shown is not in force yet (Article.takes_effect)
-        d["takes_effect"] = takes_effect
+         "chapter": list(article.chapter or []), "effective_date": article.effective_date,
+         # always there, as in a hit (False / None had been left out): the day a text not in force yet takes effect
+         "deleted": bool(article.deleted), "takes_effect": article.takes_effect(today) or None}
     return d
 
 

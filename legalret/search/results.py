@@ -63,7 +63,7 @@ class Hit:
 
     def to_dict(self, *, with_text: bool = False) -> dict:
         """The hit as ``legalret search --json``, ``/api/search``, MCP and LangChain give it (they add to it):
-        ``relevance`` always; ``probability`` when the re-ranker gave one, null when it is withheld (a guess); the
+        ``relevance``, ``deleted`` and ``takes_effect`` (None, or the day its text takes effect) always; ``probability`` when the re-ranker gave one, null when it is withheld (a guess); the
         article's ``text`` with ``with_text``."""
         d = {
             "key": self.key,
@@ -77,10 +77,9 @@ class Hit:
         }
         if self.precedents:
             d["precedents"] = self.precedents
-        if self.article.deleted:
-            d["deleted"] = True
-        if self.takes_effect:
-            d["takes_effect"] = self.takes_effect
+        # always there, as MCP and LangChain give them (a typed client had to guess whether a missing key meant false)
+        d["deleted"] = bool(self.article.deleted)
+        d["takes_effect"] = self.takes_effect or None  # the day a text not in force yet takes effect
         d["relevance"] = self.relevance
         if self.probability is not None or self.guess:
             d["probability"] = None if self.probability is None else shown(self.probability)

@@ -47,7 +47,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from legalret.articles import Article
-from legalret.config import MAX_K, k_error
+from legalret.config import MAX_K, k_error, search_mode
 from legalret.errors import IndexError_, LegalretError
 from legalret.index.encoders import QueryEncoderSlot, load_query_encoder
 from legalret.index.store import CURRENT, current_generation, load_index, pointer_stamp
@@ -283,9 +283,11 @@ class Searcher:
                      laws: Iterable[str] | str | None = None, kinds: Iterable[str] | str | None = None,
                      explain: bool = False, *, citations: bool = True, before: Any = None,
                      exclude: Any = None) -> list[SearchResults]:
-        """``search`` for many queries (encoded in one batch); ``before``/``exclude``: one value, or one per query."""
+        """``search`` for many queries (encoded in one batch); ``before``/``exclude``: one value, or one per query.
+        ``mode`` is read as every interface reads it (``BM25`` is ``bm25``: :func:`~legalret.config.search_mode`)."""
+        mode = search_mode(mode)  # (Python had refused mode="BM25", which the CLI, the API and MCP take)
         if mode not in modes():
-            raise LegalretError(f"unknown search mode {mode!r} (choose from {', '.join(modes())})")
+            raise LegalretError(f"mode: unknown search mode {mode!r} (choose from {', '.join(modes())})")
         if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:  # ('5', None, 5.5: raw TypeErrors; True: 1)
             raise LegalretError(f"k must be a whole number, at least 1; got {k!r}")
         if isinstance(queries, str):  # (each character had been searched as a query of its own)

@@ -76,7 +76,7 @@ from legalret.search.response import request_error, search_response
 from legalret.search.searcher import MODES, modes_help  # the fused modes and each registered retriever's own
 from legalret.serve.client import MAX_BODY_BYTES as _MAX_BODY_BYTES
 from legalret.serve.live import LiveSearcher
-from legalret.serve.statutes import article_answer, decisions_json, find_article, no_article_message
+from legalret.serve.statutes import article_answer, decisions_json, find_article
 from legalret.serve.wording import lawyer_view
 
 #: The page's files: name → content type. Nothing else under /static is ever served.
@@ -113,7 +113,9 @@ class HitModel(BaseModel):
                                                 "'citation' for an exact citation)")
     scores: dict[str, float] = {}
     reasons: list[str] = Field(description="explain lines (with explain=1): retriever ranks, precedents")
-    deleted: bool = False
+    deleted: bool = Field(False, description="the article is deleted (삭제): its key stays, its text is gone")
+    takes_effect: str | None = Field(None, description="ISO date its text takes effect, when that is after today (the "
+                                                       "text in force today may differ); null for a text in force")
     citation: str = Field(examples=["「민법」 제194조(간접점유)"])
     precedents: list[dict[str, Any]] = Field(description=(
         "with explain=1: the earlier decisions behind the hit — case_no (사건번호), decided (선고일자), index (the "
@@ -681,10 +683,11 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
         gen = live.get()
         if "\ufffd" in key:  # %FF in the path: bytes that are not UTF-8 (a query string's get the same 400)
             raise ApiError(400, "the article key is not UTF-8 text: percent-encode its UTF-8 bytes")
-        # the MCP get_article's resolver: "민법 750", "민법750", "민법 제750조"; empty or too long: a 400
-        article, resolved = find_article(gen.searcher, key)
+        # the MCP get_article's resolver: "민법 750", "민법750", "민법 제750조"; empty, too long or several articles: a
+        # 400; an article this index lacks — a law it does not hold included (that had been a 400) — a 404 saying why
+        article, why = find_article(gen.searcher, key)
         if article is None:
-            raise ApiError(404, no_article_message(gen.searcher, resolved))
+            raise ApiError(404, why)
         # MCP get_article's answer: how the key was read (근기법 → 근로기준법), a 제N항 (or 제N호) it names that the
         # article lacks, a text not in force yet — each in notices, as check_citation and the search say it
         return article_answer(gen.searcher, key, article, gen.name)

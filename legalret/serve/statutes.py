@@ -22,20 +22,24 @@ Every error is a :class:`~legalret.errors.LegalretError` whose message is one li
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from legalret.config import search_mode
 from legalret.errors import LegalretError
-from legalret.keys import article_url, decision_url, law_aliases
+from legalret.hanja import has_hanja, read_hanja
+from legalret.keys import article_url, decision_url, format_key, law_aliases
 from legalret.search.cases import named_decisions
-from legalret.search.citations import find_citations, reversed_item_range_notice, unresolved_citations
+from legalret.search.citations import (citation_forms, find_citations, reversed_item_range_notice,
+                                       unresolved_citations)
 from legalret.search.prepare import SHORT_NAMES_READ, renamed_names_notice, short_names_notice
 from legalret.search.response import article_json, citation, request_error, search_response
 from legalret.search.results import (MAX_RANGE, Hit, cited_range, item_exists, item_number, mark_not_in_force,
                                      missing_part, paragraph_exists, range_size_notice, reversed_range_notice)
 from legalret.serve.live import LiveSearcher
+from legalret.text import normalize
 
 
 class StatuteService:
@@ -69,9 +73,9 @@ class StatuteService:
     def article(self, key: str) -> dict[str, Any]:
         """One article by key, written as a person would: "민법 750", "민법 제750조", "상법 제651조의2"."""
         gen = self.live.get()
-        found, resolved = find_article(gen.searcher, key)
+        found, why = find_article(gen.searcher, key)
         if found is None:
-            raise LegalretError(f"key: {no_article_message(gen.searcher, resolved)}")
+            raise LegalretError(f"key: {why}")
         # how the key was read, a 제N항 (or 제N호) it names that the article lacks, a text not in force yet: said
         return article_answer(gen.searcher, key, found, gen.name)
 
@@ -134,7 +138,8 @@ class StatuteService:
         """The laws in this index with their article counts (what ``law=`` accepts), and the kinds. ``name``: only
         laws whose name holds it (spaces ignored); ``limit``: the laws with most articles first, at most that many
         (``matching`` says how many there were); ``notices``: an old name of a renamed law that ``name`` matches
-        (:func:`renamed_matches`)."""
+        (:func:`renamed_matches`), or why nothing matched, as a ``law=`` filter of that name says it (형법: not in this
+        index, with the command that adds it). ``name`` is read as a filter reads it: 民法 is 민법, 근기법 근로기준법."""
         gen = self.live.get()
         s = gen.searcher
         counts = dict.fromkeys(s.laws, 0)
@@ -143,13 +148,28 @@ class StatuteService:
                 counts[law] += 1
         laws = list(counts.items())
         if name and name.strip():
+            name = read_hanja(name)[0] if has_hanja(name) else name  # (民法 had matched nothing, unsaid)
             part = "".join(name.split())
-            laws = [(law, n) for law, n in laws if part in law.replace(" ", "")]
+            full = law_aliases().get(name.strip())  # a short name (근기법) names its law, which the substring misses
+            laws = [(law, n) for law, n in laws if part in law.replace(" ", "") or law == full]
         matching, notices = len(laws), renamed_matches(s, name, laws)
+        if name and name.strip() and not laws and not notices:
+            # (형법 had answered an empty list and no notice, where a search's law= filter says why)
+            notices = [why for why in [_filter_refusal(s, name)] if why]
         if limit is not None:
             laws = sorted(laws, key=lambda item: -item[1])[:limit]
         return {"generation": gen.name, "laws": [{"law": law, "articles": n} for law, n in laws],
                 "kinds": list(s.kinds), "matching": matching, "notices": notices}
+
+
+def _filter_refusal(searcher: Any, name: str) -> str:
+    """What a ``law=`` filter of ``name`` says when the index holds no such law ("'형법': not in this index (… add it
+    with `legalret index add criminal`)", did-you-means included); "" where the filter would take it."""
+    try:
+        searcher.resolve_laws([name])
+    except LegalretError as e:
+        return str(e).removeprefix("unknown law filter ")
+    return ""
 
 
 def renamed_laws(searcher: Any) -> dict[str, str]:
@@ -251,10 +271,13 @@ def no_article_message(searcher: Any, resolved: str) -> str:
 
 def find_article(searcher, key: str | None) -> tuple[Any, str]:
     """(the article, its key) for ``key`` written as a person would — "민법 750", "민법750", "민법 제750조",
-    "상법 제651조의2" — read with the query's citation rules; (None, the key as read) when this index lacks it.
+    "상법 제651조의2", "「민법」 제750조(불법행위의 내용)" — read with the query's citation rules; (None, why) when this
+    index has no such article: one line, "no article '민법 제9999조' in this index …", or why the key names none here
+    (a law the index lacks, text after the article: "민법 제750조2" had answered 민법 제750조).
 
-    The one resolver of ``get_article`` (MCP, LangChain) and ``GET /api/articles/{key}``. A key that is empty or
-    longer than 200 characters is a :class:`LegalretError` naming the field."""
+    The one resolver of ``get_article`` (MCP, LangChain) and ``GET /api/articles/{key}`` (a 404 with the why). A key
+    that is empty, longer than 200 characters, names several articles or no law ("제750조") is a
+    :class:`LegalretError` naming the field (the API's 400)."""
     text = (key or "").strip()
     if not text:
         raise LegalretError("key: empty; give an article such as '민법 제750조'")
@@ -270,10 +293,45 @@ def find_article(searcher, key: str | None) -> tuple[Any, str]:
         raise LegalretError(f"key: names {len(articles)} articles ({', '.join(articles[:3])}"
                             f"{' …' if len(articles) > 3 else ''}); give one, or check several with check_citation")
     why = [] if articles else unresolved_citations(read, searcher.law_names)
-    if why:  # '제750조' (no law), '형법 제250조' on an index without 형법: say why, not just "no article"
+    if why and ("names no law" in why[0] or "no law is named" in why[0]):  # '제750조': which law? (the request's gap)
         raise LegalretError(f"key: {why[0]}")
-    resolved = articles[0] if articles else text
-    return searcher.article(resolved), resolved
+    if why:  # '형법 제250조' on an index without 형법: this index lacks it — why, not just "no article"
+        return None, why[0]
+    if not articles:
+        return None, no_article_message(searcher, text)
+    left = _left_over(citation_forms(normalize(read)), cites)
+    if left:
+        return None, _left_over_message(searcher, text, cites[0], left)
+    article = searcher.article(articles[0])
+    return (article, article.key) if article is not None else (None, no_article_message(searcher, articles[0]))
+
+
+#: What may stand beside an article's citations in a key and still name it: spaces, marks, a bracketed note — the
+#: title a pasted citation carries ("민법 제750조(불법행위의 내용)"), an amendment date — and the words that join its
+#: parts ("민법 제750조 제1항 및 제3항").
+_KEY_NOTE = re.compile(r"\s*\([^()]*\)\s*|[\s.,;:·~\-]+|(?<![가-힣])(?:및|와|과|또는|내지)(?![가-힣])")
+
+
+def _left_over(read: str, cites: list) -> str:
+    """The text of the key ``read`` (citation forms) outside the spans of ``cites`` (all of one article) that is not
+    a note or a joining word (:data:`_KEY_NOTE`): "" for a key that names the article and nothing else."""
+    outside, at = [], 0
+    for c in sorted(cites, key=lambda c: c.start):
+        outside.append(read[at:max(at, c.start)])
+        at = max(at, c.end)
+    outside.append(read[at:])
+    return _KEY_NOTE.sub("", " ".join(outside)).strip()
+
+
+def _left_over_message(searcher: Any, text: str, cite: Any, left: str) -> str:
+    """Why a key with more than an article's citation in it names no article: "민법 제750조2" reads as 민법 제750조
+    followed by '2' — and a did-you-mean when the digits make a 조의N this index holds (민법 제750조의2)."""
+    said = f"no article {text!r} in this index: it reads as {cite} followed by {left!r}"
+    if left.isdigit() and cite.branch == 0 and cite.paragraph is None and cite.item is None:
+        branch = format_key(cite.law, cite.number, int(left))
+        if searcher.article(branch) is not None:
+            return f"{said} (did you mean {branch}?)"
+    return f"{said}; give the article's key alone ({cite.key!r})"
 
 
 def branch_items_between(article: Any, c: Any) -> list[Any]:
