@@ -173,7 +173,7 @@ def test_one_broken_manifest_does_not_stop_corpus_list(corpora):
     notes = r.stderr.strip().splitlines()
     assert notes == [
         f"note: not listed (broken corpus manifest): {corpora / 'broken.yaml'}: kind: unknown field 'kind' (did you "
-        "mean 'kinds'?); a manifest has name, description, laws, kinds, measured, tokenizer",
+        "mean 'kinds'?); a manifest has name, description, laws, kinds, areas, measured, tokenizer",
         # PyYAML's five-line message, as one line with its line number
         f"note: not listed (broken corpus manifest): {corpora / 'garbled.yaml'}:3: not valid YAML (expected ',' or "
         "']', but got ':' (while parsing a flow sequence from line 2) at column 6)"]
@@ -219,7 +219,7 @@ def test_a_wrong_field_is_the_manifests_own_error_not_neither_a_file_nor_a_manif
     r = _cli("index", "build", str(manifest), "--index", str(tmp_path / "idx"), "--model", "none")
     assert r.exit_code == 1 and isinstance(r.exception, SourceError), r.output
     assert str(r.exception) == (f"{manifest}: kind: unknown field 'kind' (did you mean 'kinds'?); a manifest has name, "
-                                "description, laws, kinds, measured, tokenizer")
+                                "description, laws, kinds, areas, measured, tokenizer")
     # what is no manifest at all keeps the wrapper
     with pytest.raises(LegalretError, match=r"^nope: neither a file/folder/glob nor a corpus manifest \(known manifests: "):
         read_corpus(["nope"])

@@ -41,6 +41,7 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print as JS
     if as_json:
         sys.stdout.write(json.dumps([{"name": m.name, "laws": m.laws or "all", "kinds": m.kinds,
                                       "description": m.description, "measured": m.measured, "tokenizer": m.tokenizer,
+                                      "areas": m.areas,
                                       "path": str(m.path)}
                                      for m in manifests],
                                     ensure_ascii=False, indent=2) + "\n")
@@ -66,7 +67,8 @@ def _cells(m) -> list[str]:
     # a setting the corpus builds with is part of what it is (all-acts-decrees: articles at Kiwi's cutoff 3.0),
     # written as in the manifest: "article_cutoff: 3.0" has words of 15 cells at most, "article_cutoff=3.0" was
     # one of 18 — too wide for the table to fit 80 columns with every word whole
-    about = m.description + "".join(f"; {k}: {_setting_text(v)}" for k, v in m.tokenizer.items())
+    about = (m.description + "".join(f"; {k}: {_setting_text(v)}" for k, v in m.tokenizer.items())
+             + (f"; areas: {', '.join(m.areas)}" if m.areas else ""))  # (what --law 노동법 is read as)
     return [m.name, ", ".join(m.kinds) or "all", laws, about, m.measured.get("build", "not measured"),
             m.measured.get("size", "–")]
 

@@ -102,6 +102,9 @@ class Manifest:
     #: the defaults. A setting a corpus needs for speed lives here, beside the laws it was measured on, so a
     #: smaller corpus never inherits it.
     tokenizer: dict[str, object] = field(default_factory=dict)
+    #: the areas of law people name for these laws (노동, 형사, 임대차): ``--law 노동법`` names an area, not a law, and
+    #: is answered with this corpus (:func:`area_corpus`) instead of a did-you-mean of a law spelt nearly so (농지법)
+    areas: list[str] = field(default_factory=list)
 
     @property
     def all_laws(self) -> bool:
@@ -278,7 +281,7 @@ def is_manifest_ref(value: str) -> bool:
 
 
 #: The fields a manifest may have (anything else is refused: it is a typo of one of them).
-MANIFEST_FIELDS = ("name", "description", "laws", "kinds", "measured", "tokenizer")
+MANIFEST_FIELDS = ("name", "description", "laws", "kinds", "areas", "measured", "tokenizer")
 
 
 def load_manifest(name_or_path: str | os.PathLike | None = None) -> Manifest:
@@ -381,6 +384,12 @@ def _read(path: Path) -> Manifest:
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
         raise SourceError(str(path), f"unknown kind(s) {unknown}; expected {', '.join(KINDS)}", field="kinds")
+    areas = data.get("areas") or []
+    if isinstance(areas, str):
+        areas = [areas]
+    if not isinstance(areas, list) or not all(isinstance(a, str) and a.strip() for a in areas):
+        raise SourceError(str(path), f"must be a list of the areas of law people name for these laws ([노동]), not "
+                                     f"{data.get('areas')!r}", field="areas")
     measured = data.get("measured") or {}
     if not isinstance(measured, dict):
         raise SourceError(str(path), "must map what was measured (build, size …) to a short text", field="measured")
@@ -396,13 +405,57 @@ def _read(path: Path) -> Manifest:
     return Manifest(name=str(name).strip() if name is not None else path.stem, laws=[x.strip() for x in laws],
                     kinds=kinds, description=str(data.get("description") or ""), path=path,
                     measured={str(k): str(v) for k, v in measured.items()},
-                    tokenizer={str(k): v for k, v in tokenizer.items()})
+                    tokenizer={str(k): v for k, v in tokenizer.items()}, areas=[a.strip() for a in areas])
 
 
 def manifest_of(law: str) -> str | None:
     """The first manifest that lists ``law`` (a document name: 형법, 근로기준법 시행령) among its laws, or None."""
     wanted = law.replace(" ", "")
     return next((name for name, documents in _listed_documents() if wanted in documents), None)
+
+
+def area_corpus(name: str) -> tuple[str, str] | None:
+    """(the corpus, the area) when ``name`` names an area of law a manifest lists (``areas:``), with or without 법:
+    노동법 → ('labor', '노동'), 세법 → ('tax', '세법'), 임대차 → ('tenancy', '임대차'); None for anything else (a law's
+    name is never an area: no manifest lists one). Read once per process, as :func:`manifest_of` reads the laws."""
+    wanted = name.replace(" ", "")
+    for corpus, areas in _listed_areas():
+        for area in areas:
+            if wanted in (area, area + "법", area + "법령"):
+                return corpus, area
+    return None
+
+
+def area_hint(name: str, index_dir: str | os.PathLike | None = None, held: Sequence[str] = ()) -> str | None:
+    """What a ``--law`` filter naming an area says (:func:`area_corpus`; None when it names none): "노동법 names an area
+    of law, not one law: the corpus labor lists its laws (근로기준법, 최저임금법 … 12 laws); add them with `legalret index
+    add labor`" — or, where the index holds some of them (``held``: the index's laws), which to filter by."""
+    found = area_corpus(name)
+    if found is None:
+        return None
+    corpus, _ = found
+    laws = load_manifest(corpus).laws
+    said = f"{name} names an area of law, not one law: the corpus {corpus} lists its laws ({_first_laws(laws)})"
+    have = [law for law in laws if law.replace(" ", "") in {h.replace(" ", "") for h in held}]
+    if have:
+        return f"{said}; this index holds {_first_laws(have)}: filter by those (comma-separated)"
+    return f"{said}; add them with `legalret index add {corpus}{index_option(index_dir)}`"
+
+
+def _first_laws(laws: Sequence[str]) -> str:
+    """``근로기준법, 최저임금법 … 12 laws``: the first two of ``laws`` and how many there are."""
+    return ", ".join(laws[:2]) + (f" … {len(laws)} laws" if len(laws) > 2 else "")
+
+
+_AREAS: list[tuple[str, list[str]]] | None = None
+
+
+def _listed_areas() -> list[tuple[str, list[str]]]:
+    """(name, areas without spaces) of each manifest that lists areas, read once per process."""
+    global _AREAS
+    if _AREAS is None:
+        _AREAS = [(m.name, [a.replace(" ", "") for a in m.areas]) for m in list_manifests(notes=False) if m.areas]
+    return _AREAS
 
 
 def add_command(law: str, index_dir: str | os.PathLike | None = None, *, corpus: bool = True) -> str:

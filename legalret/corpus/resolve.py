@@ -271,7 +271,12 @@ def _filtered_out(named: list[str], result: Any, laws: list[str] | None, kinds: 
     if silent:
         from legalret.ingest.sources import filter_flags
 
-        raise LegalretError(_refusal(silent, filter_flags(laws, kinds) + result.report.filter_hint, others_read))
+        from legalret.corpus.manifest import area_hint
+
+        # --law 노동법 names an area, not a law: its corpus, rather than "did you mean 농지법?"
+        areas = [hint for law in ([laws] if isinstance(laws, str) else laws or []) if (hint := area_hint(law))]
+        hint = f" ({'; '.join(areas)})" if areas else result.report.filter_hint
+        raise LegalretError(_refusal(silent, filter_flags(laws, kinds) + hint, others_read))
 
 
 def _filtered_out_jsonl(jsonl: list[tuple[str, list[Article]]], kept: list[Article], laws, kinds) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from legalret.corpus.manifest import add_hint, manifest_of
+from legalret.corpus.manifest import add_hint, area_hint, manifest_of
 from legalret.errors import LegalretError
 from legalret.hanja import has_hanja, read_hanja
 from legalret.index.store import law_renames, removed_laws
@@ -91,7 +91,9 @@ class Filters:
                 # `index info`, while "상법 시행령상 …" got the command that adds it)
                 lacked = (full or name if full or manifest_of(name) or mirror_laws().resolve(name) is not None else
                           elsewhere[0] if elsewhere and compact(elsewhere[0]) == compact(name) else None)
-                hint = (f" (did you mean {', '.join(close)}?)" if close else
+                area = area_hint(name, self.law_names.index_dir, held=self.laws)  # 노동법: an area, not a law
+                hint = (f" ({area})" if area else
+                        f" (did you mean {', '.join(close)}?)" if close else
                         f" ({lacked} is a law, but not one this index holds; "
                         f"{add_hint(lacked, self.law_names.index_dir)})" if lacked else
                         f" (did you mean {elsewhere[0]}? it is not in this index either)" if elsewhere else
