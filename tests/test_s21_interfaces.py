@@ -138,3 +138,17 @@ def test_a_cut_list_of_several_laws_keys_counts_each_law():
     one_law = [f"민법 제{i}조" for i in range(1, 40)]
     assert _key_list(one_law).endswith("제10조 … and 29 more")  # one law: its count is the line's own
     assert _key_list(keys[:3]) == "교통사고처리 특례법 제1조, 제2조, 제3조"  # not cut: every key is there
+
+
+@pytest.mark.parametrize("params", [{"law": " "}, {"law": " , "}, {"kind": " "}])
+def test_a_law_or_kind_naming_nothing_is_a_400_not_every_law(client, params):
+    """``law=%20`` had searched every law without a word (the CLI's ``--law ''`` is refused); empty is no filter."""
+    field = next(iter(params))
+    r = client.get("/api/search", params={"q": "불법행위", **params})
+    assert r.status_code == 400 and r.json()["error"].startswith(f"{field} names nothing ("), r.text
+    assert client.get("/api/search", params={"q": "불법행위", "law": ""}).status_code == 200  # (the page's empty filter)
+
+
+def test_the_service_behind_mcp_and_langchain_refuses_a_law_naming_nothing_too(index):
+    with pytest.raises(LegalretError, match=r"^law names nothing \(' '\): give a name"):
+        StatuteService(index, warm=False).search("불법행위", law=" ")

@@ -28,11 +28,13 @@ from legalret.search.results import SearchResults
 from legalret.search.searcher import MODES
 
 
-def request_error(query: str | None, k: int, mode: str, *, query_field: str = "q") -> str | None:
+def request_error(query: str | None, k: int, mode: str, *, query_field: str = "q", law: str | None = None,
+                  kind: str | None = None) -> str | None:
     """The one-line message for a search request that cannot run — an empty query (named ``query_field``, the
     caller's parameter), ``k`` out of range (:func:`~legalret.config.k_error`, as the CLI says it), a mode that
-    is not one of :data:`~legalret.search.searcher.MODES` — or None when it can. (A query over
-    :data:`~legalret.config.MAX_QUERY_CHARS` is not an error: the searcher cuts it, with its notice.)"""
+    is not one of :data:`~legalret.search.searcher.MODES`, a ``law`` or ``kind`` given but naming nothing (``" "``,
+    ``","``: it had quietly meant every law; empty, as the page leaves it, is no filter) — or None when it can. (A
+    query over :data:`~legalret.config.MAX_QUERY_CHARS` is not an error: the searcher cuts it, with its notice.)"""
     if not (query or "").strip():
         return f"{query_field}: empty query; type some words or an article citation such as '민법 제750조'"
     if k_error(k):
@@ -40,6 +42,11 @@ def request_error(query: str | None, k: int, mode: str, *, query_field: str = "q
     if mode not in MODES:
         # (the searcher's words, after the field: a terminal's resident server and a pipe had worded it apart)
         return f"mode: unknown search mode {mode!r} (choose from {', '.join(MODES)})"
+    for field, value, one, two in (("law", law, "민법", "민법,상법"), ("kind", kind, "법률", "법률,시행령")):
+        if isinstance(value, str) and value and not any(name.strip() for name in value.split(",")):
+            # (the CLI's words for --law '')
+            return (f"{field} names nothing ({value!r}): give a name ({field}={one} or {field}={two}), or leave it "
+                    "out to search every one")
     return None
 
 

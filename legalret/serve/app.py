@@ -626,7 +626,7 @@ def create_app(index: str | os.PathLike | LiveSearcher, *, token: str | None = N
 
     def run_search(q: str, k: int, law: str | None, kind: str | None, mode: str, explain: bool) -> Response:
         mode = search_mode(mode)
-        problem = request_error(q, k, mode)
+        problem = request_error(q, k, mode, law=law, kind=kind)
         if problem:
             raise ApiError(400, problem)
         t0 = time.perf_counter()

@@ -58,7 +58,7 @@ class StatuteService:
         ``law`` / ``kind``: one name or several, comma-separated. With ``explain`` (the default here: an agent
         wants the reasons) each hit carries ``precedents`` — the earlier decisions that voted for it."""
         mode = search_mode(mode)
-        problem = request_error(query, k, mode, query_field="query")  # the API's check and messages
+        problem = request_error(query, k, mode, query_field="query", law=law, kind=kind)  # the API's check and words
         if problem:
             raise LegalretError(problem)
         query = query.strip()
