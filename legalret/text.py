@@ -59,12 +59,20 @@ _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789
 _CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0e-\x1b\x7f-\x9f]")
 
 
+def drop_invisible(text: str) -> str:
+    """``text`` without the characters that show as nothing (:data:`_INVISIBLE`: zero-width space, non-joiner and
+    joiner, word joiner, byte-order mark, soft hyphen). Queries (:func:`clean_query`) and statute text as it is read
+    (``legalret.ingest``) drop the same set: copied from law.go.kr's pages, '제1조\u200b(목적)' had been no heading, and
+    the article was lost without a word."""
+    return _INVISIBLE.sub("", text) if not text.isascii() and _INVISIBLE.search(text) else text
+
+
 def clean_query(text: str) -> str:
     """A query as every retriever sees it (before the length limit): lone surrogates — from broken clients or
     fuzzers, which Kiwi cannot encode — replaced, invisible characters (:data:`_INVISIBLE`) dropped, terminal escapes
     and control characters (:data:`_CONTROL`) read as a space, full-width digits read as ASCII, then normalized
     (:func:`normalize`)."""
-    text = _INVISIBLE.sub("", text.encode("utf-8", "replace").decode("utf-8"))
+    text = drop_invisible(text.encode("utf-8", "replace").decode("utf-8"))
     return normalize(_CONTROL.sub(" ", text).translate(_FULL_WIDTH_DIGITS))
 
 

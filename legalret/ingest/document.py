@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from legalret.articles import Article
 from legalret.errors import LegalretError, SourceError
-from legalret.text import strip_notes
+from legalret.text import drop_invisible, strip_notes
 
 #: The kinds the corpus manifests and the ``--kind`` filter speak of.
 KINDS = ("법률", "시행령", "시행규칙")
@@ -140,6 +140,49 @@ def clean(text: str) -> str:
             or text[:1].isspace() or text[-1:].isspace()):
         return " ".join(text.split())
     return text
+
+
+# How a whole statute line ends (amendment notes removed first): a sentence ('… 한다.', '… 아니하다'), a noun clause
+# ('… 것', '… 함', '… 음', '… 임'), a bracket or quote closing, a note or a table's border — checked only on a file
+# that ends without a final newline (every file of the mirror ends with one).
+_WHOLE_END = re.compile(r"(?:[.。다것함음임)）」』〉》>\]】}|+\-=*\"'”’]|\d)\s*$")
+# lines whose form needs no sentence end: a 호/목 ('1. 경매', '가. 지붕', markdown's '1\\.'), a deeper level ('1) …',
+# '(가) …'), a table row, a sub-관 heading ('제1항 협의상 파양': 민법), a git conflict marker
+_WHOLE_FORM = re.compile(r"^\s*(?:\d+(?:의\d+)?\s*\\?\.|[가-하](?:의\d+)?\s*\\?\.|[(（]?\d+[)）]|[(（]?[가-하][)）]|\||"
+                         r"제\s*\d+\s*(?:편|장|절|관|항)\s)|^(?:<{7}|={7}|>{7})")
+
+
+def whole_line(line: str, indented_is_item: bool = False) -> bool:
+    """True when ``line`` (as written in the file) ends as a whole statute line ends — see :func:`cut_off`.
+    ``indented_is_item``: an indented line is a 호/목 or its continuation (the mirror's markdown indents them)."""
+    line = drop_invisible(line)
+    whole = strip_notes(line).rstrip()
+    if not whole or _WHOLE_END.search(whole):
+        return True
+    form = _WHOLE_FORM.match(line) or (indented_is_item and line[:1] in (" ", "\t", "\u3000"))
+    return bool(form) and not whole.endswith((",", "ㆍ", "·"))
+
+
+def cut_off(text: str, source: str, last: Article | None, body_ends: re.Pattern,
+            indented_is_item: bool = False) -> SourceError | None:
+    """The warning for a file that stops mid-sentence in its last article: no final newline, and the file's last
+    line — the last article's: no line matching ``body_ends`` (부칙, a chapter heading) comes after its heading — does
+    not end as a statute line ends (:data:`_WHOLE_END`) nor has a form that needs no end (:data:`_WHOLE_FORM`). A
+    truncated file ('… 규약으로 달리 정할 수 있') had been indexed as it was, without a word, when nothing earlier was
+    indexed to compare it with (``index add`` compares the last article with the indexed one). None for a whole file.
+    (Read as the end of a file, no article of the mirror's 140,968 ends so: each ends as :func:`whole_line` reads.)"""
+    if last is None or not last.line or text.rstrip(" \t\u3000\xa0").endswith("\n") or not text.strip():
+        return None
+    lines = text.split("\n")
+    at = next(n for n in range(len(lines), 0, -1) if lines[n - 1].strip())
+    if at < last.line or any(body_ends.match(lines[n - 1]) for n in range(last.line + 1, at + 1)):
+        return None  # the file ends in 부칙 (dropped) or before the last article read (another law's preamble)
+    if whole_line(lines[at - 1], indented_is_item):
+        return None
+    tail = clean(drop_invisible(lines[at - 1]).replace("**", "").replace("\\", ""))[-30:]  # (markdown's marks left out)
+    return SourceError(source, f"looks cut off: its last article ends mid-sentence: '…{tail}' ({last.label}, and no "
+                               "final newline: a truncated file?); counted as an article not read whole — get the "
+                               "file again", line=at, field="article")
 
 
 #: Nesting depth of chapter headings: 편 > 장 > 절 > 관, and below 관 the untitled sub-관 headings that

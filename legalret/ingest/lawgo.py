@@ -41,7 +41,7 @@ from legalret.errors import SourceError
 from legalret.ingest.document import (
     BranchCounter, LawDocument, clean, enter_chapter, is_deleted_body, normalize_kind, source_date,
 )
-from legalret.text import circled_to_int, normalize, strip_notes
+from legalret.text import circled_to_int, drop_invisible, normalize, strip_notes
 
 Fix = Callable[[str], str]
 
@@ -286,18 +286,19 @@ def _mark(value: Any, fix: Fix | None) -> str:
     """A 항/호/목 number ('②', '1의2', '가'). In a mis-encoded file it is too short for the repair to tell from Latin text
     ('â‘¡', 'ê°\x80'): when the repair leaves it so, UTF-8 read as cp1252 or Latin-1 is undone exactly (a real
     mark has no such reading: it cannot be encoded in either)."""
-    mark = _text(value, fix).strip()
+    mark = _text(value, fix, keep_invisible=True).strip()  # (U+00AD is a byte of such mojibake: kept until undone)
     if fix is not None and getattr(fix, "enabled", True) and not mark.isascii():  # (not with --no-repair)
         for wrong in ("cp1252", "latin-1"):
             try:
-                return mark.encode(wrong).decode("utf-8")
+                return drop_invisible(mark.encode(wrong).decode("utf-8")).strip()
             except (UnicodeEncodeError, UnicodeDecodeError):
                 continue
-    return mark
+    return drop_invisible(mark).strip()
 
 
-def _text(value: Any, fix: Fix | None = None) -> str:
-    """A scalar field: a string, a number, or ``{"content": …}`` (XML text with attributes)."""
+def _text(value: Any, fix: Fix | None = None, *, keep_invisible: bool = False) -> str:
+    """A scalar field: a string, a number, or ``{"content": …}`` (XML text with attributes); zero-width characters
+    (text copied from law.go.kr's pages: '1\u200b' was no 조문번호) read as nothing, after the mojibake repair."""
     if value is None:
         return ""
     if isinstance(value, dict):
@@ -305,11 +306,13 @@ def _text(value: Any, fix: Fix | None = None) -> str:
     if isinstance(value, list):
         return " ".join(_lines(value, fix))
     text = str(value)
-    return fix(text) if fix and not text.isascii() else text
+    text = fix(text) if fix and not text.isascii() else text
+    return text if keep_invisible else drop_invisible(text)
 
 
 def _lines(value: Any, fix: Fix | None = None) -> list[str]:
-    """A text field that may be a string or nested lists of lines → its non-empty lines."""
+    """A text field that may be a string or nested lists of lines → its non-empty lines (zero-width characters read
+    as nothing, as :func:`_text` reads them)."""
     out: list[str] = []
     stack = [value]
     while stack:
@@ -324,6 +327,7 @@ def _lines(value: Any, fix: Fix | None = None) -> list[str]:
             text = str(v)
             if fix and not text.isascii():
                 text = fix(text)
+            text = drop_invisible(text)
             out.extend(part for part in text.split("\n") if part.strip())
     return out
 

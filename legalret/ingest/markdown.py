@@ -53,9 +53,9 @@ import re
 from legalret.articles import Article, Item, Paragraph, SubItem
 from legalret.errors import SourceError
 from legalret.ingest.document import (
-    BranchCounter, LawDocument, clean, enter_chapter, is_deleted_body, normalize_kind, source_date,
+    BranchCounter, LawDocument, clean, cut_off, enter_chapter, is_deleted_body, normalize_kind, source_date,
 )
-from legalret.text import CIRCLED, circled_to_int, normalize, strip_notes
+from legalret.text import CIRCLED, circled_to_int, drop_invisible, normalize, strip_notes
 
 _ARTICLE = re.compile(r"^#{5,6}\s*제\s*(\d+)\s*조(?:\s*의\s*(\d+))?\s*(?:\((.*)\))?\s*(.*?)\s*$")
 # 편/장/절/관 headings, e.g. '## 제2장 인', '#### 제1관 대학 <개정 2011.7.21>', '## 제3장의2 …'
@@ -221,8 +221,11 @@ def parse_markdown(text: str, source: str = "", *, kind: str | None = None) -> L
 
     ``kind`` overrides the front matter (callers pass the file stem ``법률``/``시행령`` when they know it).
     Raises :class:`SourceError` when the file cannot be a statute (no front matter, no 제목, no
-    articles); recoverable defects go to ``doc.warnings``.
+    articles); recoverable defects go to ``doc.warnings``. Zero-width characters are read as nothing (text copied from
+    law.go.kr's pages carries them: '##### 제1조\u200b (목적)' had lost its title). A file that stops mid-sentence in
+    its last article is a warning, and the law counts as not read whole (``doc.dropped``).
     """
+    text = drop_invisible(text)
     if not text.strip():
         raise SourceError(source, "empty file")
     lines = text.split("\n")
@@ -261,7 +264,15 @@ def parse_markdown(text: str, source: str = "", *, kind: str | None = None) -> L
     _parse_body(numbered[end + 1 :], doc)
     if not doc.articles:
         raise SourceError(source, "no articles (expected '##### 제N조 (제목)' headings)", line=numbered[end][0])
+    # any heading after the last article ('## 부칙', a chapter) ends its text; the mirror indents 호/목 and their lines
+    cut = cut_off(text, source, max(doc.articles, key=lambda a: a.line or 0), _ANY_HEADING, indented_is_item=True)
+    if cut is not None:
+        doc.warnings.append(cut)
+        doc.dropped += 1
     return doc
+
+
+_ANY_HEADING = re.compile(r"^#")
 
 
 def _no_front_matter(numbered: list[tuple[int, str]]) -> str:

@@ -43,8 +43,10 @@ from pathlib import PurePosixPath
 
 from legalret.articles import Article, Item, Paragraph, SubItem
 from legalret.errors import SourceError
-from legalret.ingest.document import LawDocument, clean, enter_chapter, is_deleted_body, normalize_kind
-from legalret.text import CIRCLED, circled_to_int, normalize, strip_notes
+from legalret.ingest.document import (
+    LawDocument, clean, cut_off, enter_chapter, is_deleted_body, normalize_kind,
+)
+from legalret.text import CIRCLED, circled_to_int, drop_invisible, normalize, strip_notes
 
 # '제2조(신의성실) …', '제3조의2 (정의) …', '제4조 삭제 <…>' at the start of a line — a candidate only: see _heading,
 # which also requires the heading shape of what follows the number. Titles come in the brackets statute books use:
@@ -109,6 +111,9 @@ def parse_plaintext(text: str, source: str = "", *, law: str | None = None, kind
     backwards is a warning naming both lines. When an untitled heading that continues an unfinished sentence
     ('… 있으면' / '제3조 위반으로 본다.') repeats a titled heading later in the law, it was a wrapped line: it is
     read again as text of the article before it (and reported), and the titled heading is the article."""
+    # zero-width characters (law.go.kr's pages carry them) read as nothing: '제1조\u200b(목적)' is a heading — read as
+    # text before it, the article had been left out without a word, and the title line before it was no title line
+    text = drop_invisible(text)
     if not text.strip():
         raise SourceError(source, "empty file")
     demoted: dict[int, str] = {}  # line → why it is text, not a heading
@@ -130,7 +135,25 @@ def parse_plaintext(text: str, source: str = "", *, law: str | None = None, kind
             raise SourceError(source, f"no articles: {len(unread)} {_UNREADABLE}(s), the first {first}",
                               line=unread[0].line, field="heading")
         raise SourceError(source, "no articles (expected lines like '제1조(목적) …')")
+    _note_cut_off(text, source, result)
     return result
+
+
+_BODY_ENDS = re.compile(_ADDENDA.pattern + "|" + _CHAPTER.pattern)
+
+
+def _note_cut_off(text: str, source: str, docs: list[LawDocument]) -> None:
+    """A file that stops mid-sentence in its last article (:func:`~legalret.ingest.document.cut_off`): a warning on
+    the law of that article, which counts as not read whole (``doc.dropped``: ``--strict`` fails, and ``index add``
+    keeps the law's articles the file lacks)."""
+    held = [(a.line or 0, doc, a) for doc in docs for a in doc.articles]
+    if not held:
+        return
+    _, doc, last = max(held, key=lambda h: h[0])
+    warning = cut_off(text, source, last, _BODY_ENDS)
+    if warning is not None:
+        doc.warnings.append(warning)
+        doc.dropped += 1
 
 
 def _heading(line: str) -> tuple[int, int, str | None, str] | None:

@@ -43,10 +43,9 @@ from legalret.articles import Article
 from legalret.errors import UNREADABLE, LegalretError, SourceError
 from legalret.hanja import read_hanja
 from legalret.ingest.document import KINDS, LawDocument, known_kind, normalize_kind
-from legalret.keys import LawNames, law_aliases
-from legalret.text import compact
-
 from legalret.ingest.mojibake import REPLACEMENT, RepairResult, repair_mojibake
+from legalret.keys import LawNames, law_aliases
+from legalret.text import compact, drop_invisible
 
 FORMATS = ("markdown", "lawgo-json", "lawgo-xml", "plaintext")
 _EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".json": "lawgo-json", ".xml": "lawgo-xml",
@@ -549,7 +548,7 @@ def iter_documents(sources, *, kinds=None, laws=None, report: IngestReport | Non
             fail(SourceError(src.name, f"cannot read ({type(e).__name__}: {e})"))
             continue
         # the filter looks at the head only, so unwanted files of a big mirror are never fully decoded
-        if wanted and not wanted.may_want(src, data[:4000].decode("utf-8", errors="ignore").lstrip("\ufeff")):
+        if wanted and not wanted.may_want(src, drop_invisible(data[:4000].decode("utf-8", errors="ignore"))):
             report.skipped += 1
             continue
         warnings: list[SourceError] = []
