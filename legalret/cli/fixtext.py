@@ -8,8 +8,17 @@ The repaired text goes to stdout; a report of every repaired span, with its conf
     1 span repaired (0 low-confidence, 0 unrepaired)
       [0:12] lossy-lm 0.998  'ìƒë²• ì\\xa0œ651ì¡°' → '상법 제651조'
 
-Input is read as ``ingest`` reads it: UTF-8, or — with a one-line warning — a legacy CP949 (EUC-KR) file or UTF-16 with
-its byte-order mark; the output is UTF-8.
+Input is read by ``ingest``'s own decoder (:func:`legalret.ingest.sources.decode`, the same function, so both give the
+same text): UTF-8, or — with a one-line warning — a legacy CP949 (EUC-KR) file, UTF-16 with its byte-order mark, or
+CP949 text that was read as Latin-1/cp1252 and saved as UTF-8 ('Á¦1Á¶' for '제1조'), which is decoded back exactly as a
+whole (span-by-span repair had made it worse: '°üÇÏ¿©' → '°üÇϿ©'); the output is UTF-8. At a terminal with no FILE
+it says on stderr that it reads stdin.
+
+A span is not made worse by default (a changed default): a guess in which some bytes decoded to nothing (confidence 0)
+and the rest to characters Korean text does not hold (invented: '°üÇÏ¿©' → '°üÇϿ©') is left as it was and reported
+``unrepaired``; it used to be applied, and ``--apply-undecoded`` applies it still. Other guesses with a confidence below
+``--min-confidence`` (default 0.9) are applied and reported ``low-confidence``; ``--keep-broken`` leaves those as they
+were too. ``--strict`` exits 3 on either.
 
 ``--strict`` exits with status 3 when any span is low-confidence or unrepaired, or characters were lost before the
 text came here (U+FFFD: no repair can know them) (for pipelines).
@@ -45,16 +54,30 @@ def fix_text(
     keep_broken: bool = typer.Option(
         False, "--keep-broken", help="Leave low-confidence spans broken instead of applying the best guess"
     ),
+    apply_undecoded: bool = typer.Option(
+        False, "--apply-undecoded",
+        help="Also apply invented guesses: some bytes decoded to nothing (confidence 0), the rest to non-Korean "
+             "characters (by default such a span is left as it was, reported unrepaired)",
+    ),
     strict: bool = typer.Option(False, "--strict", help=f"Exit {EXIT_UNCERTAIN} if any span is low-confidence/unrepaired"),
 ) -> None:
-    """Repair mojibake in FILE (or stdin): text to stdout, a report of every repaired span to stderr."""
+    """Repair mojibake in FILE (or stdin): text to stdout, a report of every repaired span to stderr.
+
+    Read as ingest reads it (CP949 read as Latin-1 and saved as UTF-8 is decoded back exactly, as a whole). By
+    default no span is made worse: a guess in which some bytes decoded to nothing (confidence 0) and the rest to
+    characters Korean text does not hold is left as it was and reported unrepaired (it used to be applied;
+    --apply-undecoded applies it).
+    """
     from legalret.ingest.mojibake import MojibakeRepairer
 
+    if file is None and _stdin_is_terminal() and (not json_report or sys.stderr.isatty()):
+        console.print("reading the text from stdin; end with Ctrl-D, or give a FILE", highlight=False)
     text, warnings = _read(file)
     if not json_report:  # (with --json the warning is in the report: stderr stays one JSON object)
         for w in warnings:
             console.print(f"[yellow]warning:[/] {escape(str(w))}", highlight=False, soft_wrap=True)
-    repairer = MojibakeRepairer(model, min_confidence=min_confidence, keep_low_confidence=not keep_broken)
+    repairer = MojibakeRepairer(model, min_confidence=min_confidence, keep_low_confidence=not keep_broken,
+                                keep_undecoded=not apply_undecoded)
     result = repairer.repair(text)
     sys.stdout.write(result.text)
     sys.stdout.flush()
@@ -76,7 +99,7 @@ def fix_text(
         }
         sys.stderr.write(json.dumps(report, ensure_ascii=False) + "\n")
     else:
-        _print_report(result.repairs, len(low), len(unrepaired), min_confidence)
+        _print_report(result.repairs, len(low), len(unrepaired), min_confidence, decoded=bool(warnings))
         if lost:
             console.print(f"{lost} character(s) lost (U+FFFD) outside any repaired span: the text lost bytes before it "
                           "came here (UTF-8 read as CP949?); no repair can know them — get it again from its source",
@@ -85,9 +108,18 @@ def fix_text(
         raise typer.Exit(EXIT_UNCERTAIN)
 
 
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):  # replaced or closed stdin
+        return False
+
+
 def _read(file: Optional[Path]) -> tuple[str, list[SourceError]]:
-    """The text of FILE (or stdin), decoded as ``ingest`` decodes: UTF-8 as is (its mojibake is what fix-text repairs);
-    CP949/EUC-KR and UTF-16 with its BOM decoded, with a warning (they had been refused, though ingest reads them)."""
+    """The text of FILE (or stdin), decoded by ``ingest``'s own :func:`~legalret.ingest.sources.decode` (one code path:
+    fix-text had decoded UTF-8 itself and so skipped ingest's exact whole-text decode of CP949 read as Latin-1 and
+    saved as UTF-8, then "repaired" it span by span into worse text): UTF-8 as is (its mojibake is what fix-text
+    repairs); CP949/EUC-KR, UTF-16 with its BOM and CP949-read-as-Latin-1 decoded, each with a warning."""
     from legalret.ingest.sources import decode
 
     if file is None:
@@ -99,17 +131,13 @@ def _read(file: Optional[Path]) -> tuple[str, list[SourceError]]:
         except OSError as e:
             raise SourceError(str(file), f"cannot read: {e.strerror or e}") from e
         name = str(file)
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        pass
     warnings: list[SourceError] = []
     return decode(data, name, warnings), warnings
 
 
-def _print_report(repairs, n_low: int, n_unrepaired: int, min_confidence: float) -> None:
-    if not repairs:
-        console.print("no mojibake found", highlight=False)
+def _print_report(repairs, n_low: int, n_unrepaired: int, min_confidence: float, decoded: bool = False) -> None:
+    if not repairs:  # decoded: the whole text was (the warning above says how); nothing else was found in it
+        console.print("no mojibake found after decoding" if decoded else "no mojibake found", highlight=False)
         return
     console.print(f"{len(repairs)} span{'s' if len(repairs) != 1 else ''} repaired "
                   f"({n_low} low-confidence, {n_unrepaired} unrepaired)", highlight=False)

@@ -136,16 +136,23 @@ class MojibakeRepairer:
     ``min_confidence``: repairs whose confidence is lower are
     still applied (the best guess beats garbage for retrieval) unless ``keep_low_confidence=False``,
     in which case the broken text is kept and the span reported as ``unrepaired``.
+    ``keep_undecoded``: a guess in which some bytes decoded to nothing (left as the mojibake characters they
+    were, confidence 0) and what did decode is not Korean text (any character but ASCII, Hangul syllables and
+    CJK punctuation: invented — '°üÇÏ¿© ¡¸¹Î¹ý¡¹' → '°üÇϿ© ¡¸¹ιý¡¹', CP949 bytes read as UTF-8's) is not
+    applied; the span is kept as it was and reported as ``unrepaired`` (``legalret fix-text``'s default; ingest
+    applies it and warns). 'ìƒë²• ¡¡¡' → '상법 ¡¡¡' is still applied (low-confidence).
     """
 
     def __init__(self, model: CharNgramModel | str | Path | None = None, *, beam: int = 12, max_candidates: int = 40,
-                 min_confidence: float = LOW_CONFIDENCE, keep_low_confidence: bool = True, use_ftfy: bool = True):
+                 min_confidence: float = LOW_CONFIDENCE, keep_low_confidence: bool = True, use_ftfy: bool = True,
+                 keep_undecoded: bool = False):
         self._model = model if isinstance(model, CharNgramModel) else None
         self._model_path = Path(model) if isinstance(model, (str, Path)) else DEFAULT_MODEL_PATH
         self.beam = beam
         self.max_candidates = max_candidates
         self.min_confidence = min_confidence
         self.keep_low_confidence = keep_low_confidence
+        self.keep_undecoded = keep_undecoded
         self.use_ftfy = use_ftfy
         # (lead, observed bytes, need, dropped set) → plausible characters: the same few hundred
         # broken syllables recur everywhere, so candidate generation is done once per pattern.
@@ -245,7 +252,8 @@ class MojibakeRepairer:
             return Repair(start, end, span, span, 0.0, "unrepaired", uncertain)
         # literal_left: some bytes explained nothing (kept as they were, listed in ``uncertain`` with
         # probability 0); the rest is repaired. Confidence 0 marks the span for a human.
-        if confidence < self.min_confidence and not self.keep_low_confidence:
+        if (confidence < self.min_confidence and not self.keep_low_confidence) or (
+                literal_left and self.keep_undecoded and _invented(fixed, uncertain)):
             return Repair(start, end, span, span, confidence, "unrepaired", uncertain)
         return Repair(start, end, span, fixed, confidence, "lossy-lm", uncertain)
 
@@ -443,6 +451,20 @@ class MojibakeRepairer:
                     uncertain.append((len("".join(chars)), e.char, p, tuple(c for q, c in alts[:3] if q > 0.001)))
             chars.append(e.char)
         return "".join(chars), confidence, tuple(uncertain), literal_left
+
+
+def _invented(fixed: str, uncertain) -> bool:
+    """Whether a guess that left bytes undecoded (``uncertain`` entries of probability 0, the characters kept as they
+    were) decoded any of the others to something Korean text does not hold: then the bytes were not UTF-8's at all
+    (CP949 read as Latin-1, whole-text decoded by ``ingest``'s reader, not here) and the guess is invented."""
+    kept = {offset for offset, _, probability, _ in uncertain if probability == 0.0}
+    for i, ch in enumerate(fixed):
+        if i in kept or ch.isascii() or "\uac00" <= ch <= "\ud7a3" or ch == "\u00b7":
+            continue
+        if "\u2010" <= ch <= "\u303f" and unicodedata.category(ch).startswith("P"):  # 「」·‘’“”… and the like
+            continue
+        return True
+    return False
 
 
 def _logaddexp(a: float, b: float) -> float:
