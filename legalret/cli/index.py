@@ -105,6 +105,7 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
         console.print(f"[yellow]skipped:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
     if len(result.errors) > 10:
         console.print(f"[yellow]… and {len(result.errors) - 10} more source errors[/]")
+    _skip_doubtful_jsonl(loaded, result.doubtful, accept_uncertain)
     report = result.report
     if report is not None:
         doubtful = [] if accept_uncertain else _skip_doubtful(loaded, report)
@@ -123,6 +124,27 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
                           f"{escape(loaded.warnings[0])}); `legalret ingest SOURCES --out FILE --warnings` lists them",
                           highlight=False, soft_wrap=True)
     return loaded
+
+
+def _skip_doubtful_jsonl(loaded: LoadedArticles, doubtful: dict, accept: bool) -> None:
+    """The statute files' rule (:func:`_skip_doubtful`) for the articles JSONL files named: one whose text lost
+    characters or reads as mojibake (:func:`legalret.corpus.resolve.doubtful_text`) is skipped whole and named —
+    the batch refused in one line when nothing else is left — unless ``accept``, when it is indexed and said."""
+    for src, (problems, articles) in doubtful.items():
+        first = f"{len(problems)} article(s) with lost characters or mojibake (first: {problems[0].reason})"
+        if accept:
+            console.print(f"[yellow]note:[/] {escape(src)}: {escape(first)}; indexed as they are (accepted)",
+                          highlight=False, soft_wrap=True)
+            continue
+        ids = {id(a) for a in articles}
+        rest = [a for a in loaded.articles if id(a) not in ids]
+        line = (f"{src}: {first}; nothing of it was indexed (the text may hold wrong words) — write it again from a "
+                "good source, or pass --accept-uncertain-repairs to index it as it is")
+        if not rest:
+            raise LegalretError(line)
+        loaded.skipped.append(line)
+        console.print(f"[yellow]skipped:[/] {escape(line)}", highlight=False, soft_wrap=True)
+        loaded.articles = rest
 
 
 def _skip_doubtful(loaded: LoadedArticles, report) -> list[str]:

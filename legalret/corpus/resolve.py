@@ -37,6 +37,10 @@ class CorpusResult:
     #: the manifest files that set them (for an error naming the file)
     tokenizer: dict[str, Any] = field(default_factory=dict)
     tokenizer_source: str = ""
+    #: each articles JSONL named whose text lost characters (U+FFFD) or reads as mojibake: its problems, one per
+    #: article, and its articles — what ``index build/add`` skip as they skip a statute file with uncertain repairs
+    #: (an ``ingest --out`` of a lossy file had gone into the index through its JSONL without a word)
+    doubtful: dict[str, tuple[list[SourceError], list[Article]]] = field(default_factory=dict)
 
 
 def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds: Iterable[str] | None = None) -> CorpusResult:
@@ -48,6 +52,7 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
     kinds = [known_kind(k) for k in kinds or []]
     laws = list(laws or [])
     jsonl: list[tuple[str, list[Article]]] = []  # (each articles JSONL named, its articles)
+    doubtful: dict[str, tuple[list[SourceError], list[Article]]] = {}
     errors: list[SourceError] = []
     named: list[str] = []  # statute files, folders, globs, zips the user named
     mirrors: list[str] = []  # the statute mirrors the manifests read
@@ -63,6 +68,9 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
                 jsonl.append((src, list(read_articles(path, check_key=True))))
             except SourceError as e:  # (a line that is not UTF-8 too: read_articles names it)
                 errors.append(e)
+                continue
+            if problems := doubtful_text(src, jsonl[-1][1]):
+                doubtful[src] = (problems, jsonl[-1][1])
         elif (path.exists() and path.suffix.lower() not in (".yaml", ".yml")) or globlib.has_magic(src):
             if not path.exists() and not globlib.glob(src, recursive=True):
                 # A glob of no file is a named path that names nothing — most often a typo — so it is refused as a
@@ -144,7 +152,27 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
             filtered = f" ({sum(len(read) for _, read in jsonl)} article(s) skipped by {filter_flags(laws, kinds)})"
         raise LegalretError(f"no articles read from {', '.join(sources)}{filtered}"
                             + (f" ({len(errors)} source error{'s' if len(errors) != 1 else ''}; first: {errors[0]})" if errors else ""))
-    return CorpusResult(articles, errors, report, tokenizer, ", ".join(sorted(set(set_by.values()))))
+    return CorpusResult(articles, errors, report, tokenizer, ", ".join(sorted(set(set_by.values()))), doubtful)
+
+
+def doubtful_text(src: str, articles: list[Article]) -> list[SourceError]:
+    """One problem per article of an articles JSONL (``src``) whose title or text lost characters (U+FFFD: bytes gone
+    before the file was written — no repair can know them) or reads as mojibake (UTF-8 read as Latin-1 or CP949,
+    :func:`~legalret.ingest.mojibake.alphabet.looks_like_mojibake`): the line, the key and the first broken words.
+    A statute file's are caught as it is read (``IngestReport.uncertain``); a JSONL's articles are taken as written."""
+    from legalret.ingest.mojibake.alphabet import looks_like_mojibake
+
+    problems = []
+    for a in articles:  # (named by key: read_articles passes over blank lines, so a count would misname the line)
+        text = f"{a.title}\n{a.body_text()}"
+        if "\ufffd" in text:
+            at = text.index("\ufffd")
+            problems.append(SourceError(src, f"{a.key}: {text.count(chr(0xFFFD))} character(s) lost (U+FFFD), first at "
+                                             f"{text[max(0, at - 12):at + 12]!r}", field="text"))
+        elif looks_like_mojibake(text):
+            problems.append(SourceError(src, f"{a.key}: reads as mojibake (text decoded in the wrong encoding): "
+                                             f"{a.title or a.body_text()[:24]!r}", field="text"))
+    return problems
 
 
 def _mirror_filters(manifests: list[Manifest], laws: list[str] | None,
