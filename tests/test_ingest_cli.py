@@ -35,7 +35,9 @@ def test_errors_are_listed_and_strict_fails(tmp_path, fixtures_dir):
     src = fixtures_dir / "ingest"
     args = ["ingest", str(src / "bad"), str(src / "plaintext"), "--out", str(out)]
     lenient = runner.invoke(app, args)
-    assert lenient.exit_code == 0, lenient.output
+    # the rest written, exit 3 as index build/add say a skipped file (it had been 0: `ingest … && next` went on)
+    assert lenient.exit_code == 3, lenient.output
+    assert "written without 7 source file(s) that could not be read (named above): exit 3" in lenient.output
     assert "malformed.json:3" in lenient.output and "no_front_matter.md:1" in lenient.output
     assert "errors" in lenient.output
     assert len(list(read_articles(out))) == 9
@@ -47,7 +49,7 @@ def test_filters(tmp_path, fixtures_dir):
     out = tmp_path / "a.jsonl"
     result = runner.invoke(app, ["ingest", str(fixtures_dir / "ingest"), "--law", "상법", "--kind", "법률",
                                  "--out", str(out)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # (the fixtures hold bad files: skipped, named, exit 3)
     assert {a.key.split(" 제")[0] for a in read_articles(out)} == {"상법"}
 
 
@@ -125,7 +127,7 @@ def test_warnings_and_bracketed_paths_print_as_text(tmp_path):
     out = tmp_path / "o[/b].jsonl"
     missing = str(tmp_path / "nope[/x].md")
     result = runner.invoke(app, ["ingest", missing, str(folder / "x].txt"), "--out", str(out), "--warnings"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # (the missing source: named, the rest written)
     text = " ".join(result.output.split())  # rich may wrap long lines
     assert f"error {missing}: glob matched no files" in text
     assert f"warning {folder / 'x].txt'}:3: article: article 제1조 comes after 제2조 (line 2)" in text

@@ -19,6 +19,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from legalret.cli.index import EXIT_FILES_SKIPPED
 from legalret.errors import LegalretError
 from legalret.progress import console, progress
 
@@ -41,8 +42,11 @@ def ingest_command(
 ) -> None:
     """Read statutes into canonical articles; print files, laws, articles, deleted, mojibake repairs, errors.
 
-    Exits non-zero, writing nothing, when no article was read, or with ``--strict`` when any file had an
-    error, an article that could not be read, or a lossy mojibake repair that stayed uncertain. ``--out`` is checked before anything is read."""
+    Exits non-zero, writing nothing, when no article was read, or with ``--strict`` (2) when any file had an
+    error, an article that could not be read, or a lossy mojibake repair that stayed uncertain. Without ``--strict``
+    a file skipped whole (unreadable) exits 3 after the rest is written, as ``index build`` / ``index add`` do (it had
+    exited 0, and ``ingest … && next-step`` went on with a batch missing a law). ``--out`` is checked before anything
+    is read."""
     from legalret.ingest.output import check_not_an_input, check_output_path, write_articles_out
     from legalret.ingest.sources import ingest, iter_sources, known_kind
 
@@ -66,11 +70,17 @@ def ingest_command(
         summary = report.summary() | {"out": str(out), "written": written, "strict_failed": refused,
                                       "error_list": [str(e) for e in report.errors],
                                       "uncertain_list": [str(e) for e in report.uncertain]}
+        if report.errors and not refused:
+            summary["exit"] = EXIT_FILES_SKIPPED  # (as index build/add's --json says it)
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     print_report(report, out=None if refused else out, show_warnings=show_warnings)
     if refused:
         console.print(f"[red]--strict:[/] {strict_reason(report)}; nothing written to {escape(str(out))}", highlight=False)
         raise typer.Exit(code=2)
+    if report.errors:
+        console.print(f"written without {len(report.errors)} source file(s) that could not be read (named above): "
+                      f"exit {EXIT_FILES_SKIPPED}", highlight=False)
+        raise typer.Exit(code=EXIT_FILES_SKIPPED)
 
 
 def _check_link_target(out: Path) -> None:
