@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,13 +97,18 @@ def load_articles(sources: List[str], laws: Optional[List[str]] = None, kinds: O
 
     _check_manifest_settings(sources)
     result = read_corpus(sources, laws, kinds)
-    loaded = LoadedArticles(result.articles, [str(e) for e in result.errors])
+    # a file skipped for an error whose text also lost characters: one line, both said (it had been two skipped lines
+    # for one file, and "2 source files skipped")
+    lost = Counter(w.path for w in (result.report.uncertain if result.report is not None else []))
+    loaded = LoadedArticles(result.articles, [
+        str(e) + (f" (its text also holds {lost[e.path]} uncertain mojibake repair(s) or lost characters)"
+                  if lost.get(e.path) else "") for e in result.errors])
     if result.tokenizer:
         from legalret.index.tokenize import TokenizerSettings
 
         loaded.tokenizer = TokenizerSettings.with_overrides(result.tokenizer, result.tokenizer_source)
-    for err in result.errors[:10]:
-        console.print(f"[yellow]skipped:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
+    for line in loaded.skipped[:10]:
+        console.print(f"[yellow]skipped:[/] {escape(line)}", highlight=False, soft_wrap=True)
     if len(result.errors) > 10:
         console.print(f"[yellow]… and {len(result.errors) - 10} more source errors[/]")
     _skip_doubtful_jsonl(loaded, result.doubtful, accept_uncertain)
@@ -154,7 +160,10 @@ def _skip_doubtful(loaded: LoadedArticles, report) -> list[str]:
     refusal = report.uncertain_refusal()
     if not refusal:
         return []
-    doubtful = list(dict.fromkeys(w.path for w in report.uncertain))
+    errored = {e.path for e in report.errors}  # (skipped already, and said so with the error)
+    doubtful = list(dict.fromkeys(w.path for w in report.uncertain if w.path not in errored))
+    if not doubtful:
+        return []
     rest = [a for a in loaded.articles if a.source not in doubtful]
     if not rest:
         raise LegalretError(refusal)

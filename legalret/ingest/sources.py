@@ -294,10 +294,20 @@ def _cp949_read_as_latin(text: str) -> str | None:
     return None
 
 
+#: Files that are no text whatever their name: a document a statute was saved as (PDF, HWP/DOC: OLE2, a zip-packed
+#: DOCX/HWPX read by name as text) — said as such, not as a byte that is not UTF-8.
+_NOT_TEXT = ((b"%PDF", "a PDF document"), (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an HWP or Word (OLE2) document"),
+             (b"PK\x03\x04", "a zip archive (DOCX, HWPX …) named as a text file"))
+
+
 def decode(data: bytes, name: str, warnings: list[SourceError] | None = None) -> str:
     """UTF-8 (BOM allowed). Legacy Korean CP949/EUC-KR files and UTF-16 with its byte-order mark (Windows'
     "Unicode" text) are decoded with a warning; UTF-8 cut inside its last character is said to be cut off; anything
     else is a :class:`SourceError` naming the line and byte offset of the first bad byte."""
+    for magic, what in _NOT_TEXT:  # (a PDF renamed .txt had been "not UTF-8 text (byte 0xe2 …)")
+        if data.startswith(magic):
+            raise SourceError(name, f"{what}, not text (its first bytes are {data[:len(magic)]!r}): save the statute "
+                                    "as text (UTF-8) or give its law.go.kr JSON/XML", line=1, field="encoding")
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
             text = data.decode("utf-16")
