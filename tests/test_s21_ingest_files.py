@@ -57,3 +57,17 @@ def test_one_lossy_file_is_one_skipped_line_saying_both(tmp_path, shared_data):
     assert len(skipped) == 1 and skipped[0].startswith(f"skipped: {lossy}: no articles")
     assert "(its text also holds 1 uncertain mojibake repair(s) or lost characters)" in skipped[0]
     assert "indexed with 1 source file skipped" in r.stderr
+
+
+def test_ingest_json_lists_the_warnings_and_leaves_the_table_to_stdout(tmp_path, fixtures_dir):
+    """``ingest --json`` printed the whole summary table on stderr too, and its JSON counted the warnings only."""
+    import json
+
+    out = tmp_path / "a.jsonl"
+    r = runner.invoke(app, ["ingest", str(fixtures_dir / "ingest" / "bad"), str(fixtures_dir / "ingest" / "plaintext"),
+                            "--out", str(out), "--json"])
+    assert r.exit_code == 3, r.output
+    summary = json.loads(r.stdout)
+    assert summary["exit"] == 3 and len(summary["warning_list"]) == summary["warnings"]
+    assert len(summary["error_list"]) == summary["errors"] > 0
+    assert "ingest summary" not in r.stderr and "error " in r.stderr  # (the problems are still said there)

@@ -69,11 +69,13 @@ def ingest_command(
     if as_json:  # also when --strict refused: pipelines read why from the summary
         summary = report.summary() | {"out": str(out), "written": written, "strict_failed": refused,
                                       "error_list": [str(e) for e in report.errors],
-                                      "uncertain_list": [str(e) for e in report.uncertain]}
+                                      "uncertain_list": [str(e) for e in report.uncertain],
+                                      "warning_list": [str(w) for w in report.warnings]}
         if report.errors and not refused:
             summary["exit"] = EXIT_FILES_SKIPPED  # (as index build/add's --json says it)
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-    print_report(report, out=None if refused else out, show_warnings=show_warnings)
+    # (with --json the summary is on stdout: the table is not said again on stderr, its problems are)
+    print_report(report, out=None if refused else out, show_warnings=show_warnings, table=not as_json)
     if refused:
         console.print(f"[red]--strict:[/] {strict_reason(report)}; nothing written to {escape(str(out))}", highlight=False)
         raise typer.Exit(code=2)
@@ -130,8 +132,15 @@ def _count_files(sources, iter_sources) -> int | None:
 _SHOWN_UNCERTAIN = 10
 
 
-def print_report(report, out: Path | None, show_warnings: bool = False) -> None:
-    """The summary table, then every error (path:line: field: reason) on stderr."""
+def print_report(report, out: Path | None, show_warnings: bool = False, table: bool = True) -> None:
+    """The summary table (not with ``table=False``: ``--json`` has it on stdout), then every error (path:line: field:
+    reason) on stderr."""
+    if table:
+        _print_table(report)
+    _print_problems(report, out, show_warnings)
+
+
+def _print_table(report) -> None:
     table = Table(title="ingest summary", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column(justify="right")
@@ -148,6 +157,9 @@ def print_report(report, out: Path | None, show_warnings: bool = False) -> None:
     for name, value in rows:
         table.add_row(name, str(value))
     console.print(table)
+
+
+def _print_problems(report, out: Path | None, show_warnings: bool) -> None:
     if report.repaired_files:
         console.print(f"mojibake repaired in {len(report.repaired_files)} file(s): "
                       + escape(", ".join(list(report.repaired_files)[:5])) + (" …" if len(report.repaired_files) > 5 else ""),
@@ -171,4 +183,5 @@ def print_report(report, out: Path | None, show_warnings: bool = False) -> None:
                           highlight=False)
     if out is not None:
         linked = f" (a link: written to {os.path.realpath(out)})" if Path(out).is_symlink() else ""
-        console.print(f"wrote {s['articles']} articles to {escape(str(out) + linked)}", highlight=False, soft_wrap=True)
+        console.print(f"wrote {report.articles} articles to {escape(str(out) + linked)}", highlight=False,
+                      soft_wrap=True)
