@@ -152,3 +152,11 @@ def test_a_law_or_kind_naming_nothing_is_a_400_not_every_law(client, params):
 def test_the_service_behind_mcp_and_langchain_refuses_a_law_naming_nothing_too(index):
     with pytest.raises(LegalretError, match=r"^law names nothing \(' '\): give a name"):
         StatuteService(index, warm=False).search("불법행위", law=" ")
+
+
+def test_python_lookups_name_a_bad_argument(index):
+    """``Searcher(None)`` and ``Searcher.article(None)`` had raised bare TypeErrors naming neither argument."""
+    with pytest.raises(LegalretError, match=r"^index_dir: the index's folder"):
+        Searcher(None)
+    with pytest.raises(LegalretError, match=r"^key: an article key is text \('민법 제750조'\), not None$"):
+        Searcher(index).article(None)

@@ -135,6 +135,9 @@ class Searcher:
         unknown = sorted(set(retrievers) - {cls.name for cls in registered()})
         if unknown:
             raise TypeError(f"Searcher got unknown retriever options {unknown}")
+        if not isinstance(index_dir, (str, os.PathLike)):  # (None had been a bare "expected str … not NoneType")
+            raise LegalretError(f"index_dir: the index's folder (a path, e.g. legalret.config.default_index_dir()), "
+                                f"not {index_dir!r}")
         self.index_dir = Path(index_dir)
         self._pointer_file = os.fspath(self.index_dir / CURRENT)
         stamp = pointer_stamp(self._pointer_file)  # (before the load: a CURRENT that moves during it reads as moved)
@@ -450,6 +453,10 @@ class Searcher:
         return self.as_of or date.today().isoformat()
 
     def article(self, key: str) -> Article | None:
+        """The article of this exact key ("민법 제750조"; None when the index lacks it). Keys as people write them
+        ("민법 750", 民法 第750條): :func:`legalret.serve.statutes.find_article`."""
+        if not isinstance(key, str):  # (None had been "is_normalized() argument 2 must be str")
+            raise LegalretError(f"key: an article key is text ('민법 제750조'), not {key!r}")
         pos = self.data.by_key.get(normalize(key))
         return None if pos is None else self.data.articles[pos]
 
