@@ -173,6 +173,7 @@ def real_notices() -> list[str]:
     """Notices made by the server's own functions, as a search makes them."""
     from legalret.config import MAX_QUERY_CHARS, query_cut_note
     from legalret.keys import LawNames
+    from legalret.search.areas import area_notes
     from legalret.search.citations import unresolved_citations
     from legalret.search.coverage import coverage_notes, filtered_notes
     from legalret.search.prepare import NO_WORDS, QueryPreparer, hangul_query
@@ -197,6 +198,7 @@ def real_notices() -> list[str]:
         "decision 2016다248806 (2017-05-17): the articles of this index it cites come first (3)",
         *hangul_query("民法 第750條의 損害賠償")[1],
         *QueryPreparer(None, LawNames(["근로기준법"])).full_law_names("근기법 제23조의 정당한 이유")[1],
+        *area_notes("노동법상 해고 요건", LawNames(["민법", "상법"])),  # (made in legalret.corpus: not among the templates)
     ]
     assert len(notes) >= 7, notes
     return notes

@@ -80,3 +80,30 @@ def test_a_statutes_filter_naming_an_area_gives_its_corpus_not_a_near_law(mirror
     with pytest.raises(LegalretError, match=r"nothing of it passes --law 노동법 \(노동법 names an area of law, not one "
                                             r"law: the corpus labor lists its laws"):
         read_corpus([str(mirror_zip)], laws=["노동법"])
+
+
+def _notices(index, query):
+    return Searcher(index).search(query, k=3, mode="bm25").notices
+
+
+def test_a_question_naming_an_area_the_index_lacks_gets_its_corpus(tmp_path):
+    """"노동법상 해고 요건" on a 민법+상법 index had got 민법 articles and no word that labor law is missing."""
+    index = tmp_path / "idx"
+    build_index(sup.articles(), index, model="none")
+    labor = [n for n in _notices(index, "노동법상 해고 요건은?") if "names an area of law" in n]
+    assert labor == [f"노동법 names an area of law, not one law: the corpus labor lists its laws (근로기준법, 최저임금법 … "
+                     f"12 laws); add them with `legalret index add labor --index {index.resolve()}`"]
+    assert any(n.startswith("세법 names an area") for n in _notices(index, "세법상 증여의 의미"))
+    # not: an area 민법 governs in large part, a court, a word inside another
+    for query in ("가족법상 입양의 요건", "임대차법에 따라 보증금", "형사법원에서 재판을 받았다", "노동법원"):
+        assert not any("names an area of law" in n for n in _notices(index, query)), query
+
+
+def test_no_area_notice_where_the_index_holds_a_law_of_the_area(tmp_path):
+    from legalret.articles import Article, Paragraph
+
+    index = tmp_path / "idx"
+    dismissal = Article(law="근로기준법", number=23, title="해고 등의 제한", kind="법률",
+                        paragraphs=[Paragraph(None, "사용자는 근로자에게 정당한 이유 없이 해고를 하지 못한다.")])
+    build_index(sup.articles() + [dismissal], index, model="none")
+    assert not any("names an area of law" in n for n in _notices(index, "노동법상 해고 요건은?"))

@@ -22,6 +22,7 @@ from legalret.config import MAX_QUERY_CHARS, query_cut_note  # one query limit a
 from legalret.errors import LegalretError
 from legalret.hanja import has_hanja, read_hanja
 from legalret.keys import laws_named, written_out
+from legalret.search.areas import area_notes
 from legalret.search.cases import decision_citations, without_case_numbers
 from legalret.search.citations import QueryCitation, citation_forms, find_citations, unresolved_citations
 from legalret.search.coverage import NOTHING_MATCHED, SHOWN_CHARS, coverage_notes, filtered_notes
@@ -197,6 +198,8 @@ class QueryPreparer:
         if needed and citations and self.law_names is not None:
             # (a question about a crime names no law, and the index may hold no criminal law: legalret.search.crime)
             q.notes.extend(crime_notes(q.text, self.law_names, self.held_crimes, said=q.notes))
+            # (nor does 노동법상 …: an area the manifests list, whose laws the index may lack — legalret.search.areas)
+            q.notes.extend(area_notes(q.text, self.law_names, said=q.notes))
         return q, cites, needed
 
     def _is_law(self, word: str) -> bool:

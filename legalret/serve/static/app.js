@@ -354,6 +354,8 @@ const NOTICE_KO = [
      (m[3] === "0" ? ` (앞의 ${m[4]}개만 보여 줍니다).` : ` (그중 ${m[3]}개는 삭제된 조문이며, 삭제되지 않은 조문 중 앞의 ${m[4]}개만 보여 줍니다).`)],
   [/^the cited range '(.+?)' is written high end first: read as (.+)$/,
    (m) => `인용한 범위 '${m[1]}'는 큰 번호가 먼저 적혀 있어 ${m[2]} 범위로 읽었습니다.`],
+  [/^(.+?) names an area of law, not one law: the corpus (\S+) lists its laws \((.+?)\); add them with `(.+?)`/,
+   (m) => `${m[1]}은(는) 하나의 법령이 아니라 법 분야입니다. 이 색인에는 그 분야의 법령(${m[3]})이 없습니다. 추가하려면: \`${m[4]}\``],
   [/^'(.+?)': a question about a crime — (.+?), where crimes and their punishments are, is not in this index(?: \((?:add it with `(.+?)`|.*)\))?/,
    (m) => `'${m[1]}': 범죄에 관한 질문으로 보입니다. 범죄와 형벌을 정한 ${m[2]}이(가) 이 색인에 없습니다.` +
      (m[3] ? ` 추가하려면: \`${m[3]}\`` : "")],

@@ -1,0 +1,67 @@
+"""A question that names an area of law — 노동법상, 세법상, 행정법 — on an index that holds none of its laws: a notice.
+
+"노동법상 해고 요건" on the main job's index (민법 + 상법) had been answered with 민법 articles and no word: 노동법 is no
+law's name, so the notice for a named law the index lacks (:mod:`legalret.search.citations`) passes it over, as it
+must ("방법", "위법" end in 법 too). The areas are the ones the corpus manifests list (``areas:`` —
+:func:`legalret.corpus.manifest.area_corpus`: 노동, 형사, 세법, 조세, 임대차, 부동산, 가족, 가사, 행정, 민사절차), written as
+a word with 법 (노동법, 조세법령) and followed by a particle, a space or the end — 형사법원 names a court, not the area;
+not the areas 민법 itself governs in large part (:data:`SHARED_WITH_CIVIL`: 가족법, 부동산법, 임대차법).
+
+No notice when the index holds any law of the area's corpus (the question is then about laws it has), or when a notice
+already says a law is missing (a crime's, a named law's). The notice changes no hit and no relevance.
+
+Usage::
+
+    area_notes("노동법상 해고 요건", law_names)
+    # ["노동법 names an area of law, not one law: the corpus labor lists its laws (근로기준법, 최저임금법 … 12 laws);
+    #   add them with `legalret index add labor`"]
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Iterable
+
+from legalret.corpus.manifest import area_corpus, area_hint, list_manifests, load_manifest
+from legalret.keys import LawNames
+
+
+#: Areas 민법 itself governs in large part — 가족법 is 민법's 친족·상속 편 as much as 가사소송법, 부동산법 its 물권 편,
+#: 임대차법 its 임대차 as much as 주택임대차보호법 — so a question naming them is no sign that the 민법+상법 index lacks
+#: its answer ("가족법상 입양": 민법 제866조 …): the filter's hint names their corpora (--law 가족법), no query notice does.
+SHARED_WITH_CIVIL = frozenset({"가족", "가사", "부동산", "임대차"})
+
+
+@cache
+def _area_words() -> re.Pattern | None:
+    """The manifests' areas written as a word with 법 ("노동법", "조세법령"; an area ending in 법 as it is: "세법") — then a
+    particle, a space or the end."""
+    areas = {a.replace(" ", "") for m in list_manifests(notes=False) for a in m.areas} - SHARED_WITH_CIVIL
+    words = sorted({w for a in areas for w in ((a, a + "령") if a.endswith("법") else (a + "법", a + "법령"))},
+                   key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"(?<![가-힣])(" + "|".join(map(re.escape, words)) + r")"
+                      r"(?=상|에|의|과|와|을|를|이|가|은|는|으로|도|만|[\s?.,!)」』]|$)")
+
+
+def area_notes(text: str, law_names: LawNames, said: Iterable[str] = ()) -> list[str]:
+    """At most one notice per area ``text`` names whose corpus has no law in this index (``[]`` otherwise; see the
+    module docstring). ``said``: the notices the query has already."""
+    words = _area_words()
+    if words is None or any("is not in this index" in n for n in said):
+        return []
+    notes: list[str] = []
+    seen: set[str] = set()
+    for m in words.finditer(text):
+        found = area_corpus(m.group(1))
+        if found is None or found[0] in seen:
+            continue
+        seen.add(found[0])
+        if any(law_names.resolve(law) is not None for law in load_manifest(found[0]).laws):
+            continue  # (a question about laws the index holds)
+        hint = area_hint(m.group(1), law_names.index_dir)
+        if hint:
+            notes.append(hint)
+    return notes
