@@ -181,6 +181,18 @@ def check_train_dates(decided: Iterable[str | None], *, cutoff: str, source: str
         raise TrainingError(f"{source}: {len(late)} training pair(s) decided on/after {cutoff} (e.g. {late[0]}): data leak")
 
 
+def check_weights_finite(model: Any) -> None:
+    """Fail when a weight is NaN or infinite (a diverged run whose logged losses stayed finite: ``--lr inf``): its
+    adapter would embed every text as NaN. Every parameter is read (~0.1 s for a small encoder's)."""
+    import torch
+
+    with torch.no_grad():
+        bad = [name for name, p in model.named_parameters() if not bool(torch.isfinite(p).all())]
+    if bad:
+        raise TrainingError(f"{len(bad)} trained weight tensor(s) hold NaN or infinite values (first: {bad[0]}): the "
+                            "run diverged (lower --lr?) — nothing written")
+
+
 def check_metrics_finite(metrics: Mapping[str, Any], *, where: str = "evaluation") -> None:
     """Fail on NaN / infinite metric values (a NaN 'best' score silently picks an arbitrary checkpoint)."""
     bad = {k: v for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v)}

@@ -347,10 +347,14 @@ def train(pairs_dir: str | Path, *, out: str | Path, base: str | None = None, co
     if config.batch_size < 2:
         raise TrainingError("batch size must be at least 2: in-batch negatives need other pairs in the batch")
     # numbers the libraries would refuse with a traceback (peft's rank, torch's dropout), or that train nothing
+    # (inf too: --lr inf had trained and written an adapter of NaN weights, exit 0; --epochs inf was a traceback)
     for name, value, ok, want in (("--rank", config.lora.rank, config.lora.rank >= 1, "1 or more"),
+                                  ("--alpha", config.lora.alpha, _finite(config.lora.alpha) and config.lora.alpha > 0,
+                                   "a number above 0 (LoRA scales its update by alpha / rank)"),
                                   ("--dropout", config.lora.dropout, 0 <= config.lora.dropout < 1, "from 0 to below 1"),
-                                  ("--epochs", config.epochs, config.epochs > 0, "a number above 0"),
-                                  ("--lr", config.lr, config.lr > 0, "a number above 0"),
+                                  ("--epochs", config.epochs, _finite(config.epochs) and config.epochs > 0,
+                                   "a finite number above 0"),
+                                  ("--lr", config.lr, _finite(config.lr) and config.lr > 0, "a finite number above 0"),
                                   ("--max-seq-length", config.max_seq_length,
                                    config.max_seq_length is None or config.max_seq_length >= 8, "8 or more"),
                                   ("--limit", config.limit, config.limit is None or config.limit >= 1, "1 or more"),
@@ -506,6 +510,7 @@ def train(pairs_dir: str | Path, *, out: str | Path, base: str | None = None, co
     train_pairs_per_second = config.batch_size / step_median if step_median > 0 else math.nan
 
     st_model.eval()
+    guards.check_weights_finite(st_model)  # (before anything is written: an adapter of NaN weights had been saved)
     dev_metrics = _clean_metrics(evaluator(st_model))
     guards.check_metrics_finite(dev_metrics, where="final evaluation")
     console.print(f"trained model: {BEST_METRIC} = {dev_metrics.get(BEST_METRIC, math.nan):.4f} "
@@ -590,6 +595,10 @@ def train(pairs_dir: str | Path, *, out: str | Path, base: str | None = None, co
         train_seconds=train_seconds, pairs_per_second=pairs_per_second, device=card["device"], card=card,
         model=st_model,
     )
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def _save_merged(st_model, out_dir: Path, *, prompts: dict[str, str]) -> None:
