@@ -412,13 +412,15 @@ def build_from_sources(
                                         progress=progress) if any(h.keys for h in p.holdings)]
     if not report.precedents:  # a wrong path or a statute file: the "pairs" would be synthetic ones alone
         first = f"; first: {report.errors[0]}" if report.errors else ""
+        # (the facts archive, or a statutes zip, had been "no decision read from … (0 error(s))" and no more)
         raise LegalretError(f"no decision read from {', '.join(map(str, precedents))} ({len(report.errors)} error(s)"
-                            f"{first}); nothing written")
+                            f"{first}): --precedents takes decisions (markdown with front matter, or law.go.kr JSON), a "
+                            "folder or a zip of them — the facts archive (precedent-facts.zip) is not one; nothing written")
     t1 = time.perf_counter()
     pairset = build_pairs(precs, articles, templates=templates, synthetic=synthetic)
     pairset.stats["dropped"]["precedent_without_corpus_keys"] = report.precedents - len(precs)
     # an error when no holding gave a pair (nothing written); warnings for an empty split
-    warnings = left_out + _check_splits(pairset, report, corpus, laws is None, articles)
+    warnings = left_out + _check_splits(pairset, report, corpus, laws is None, articles, limit)
     if negatives > 0:
         from legalret.pairs.negatives import NegativeMiner
 
@@ -462,10 +464,15 @@ def _holding_pairs(pairset: PairSet, split: str) -> int:
     return sum(1 for p in pairset.pairs(split) if p["source"] == "holding")
 
 
-def _check_splits(pairset: PairSet, report, corpus: str, every_law: bool, articles: Sequence[Article]) -> list[str]:
+def _check_splits(pairset: PairSet, report, corpus: str, every_law: bool, articles: Sequence[Article],
+                  limit: int | None = None) -> list[str]:
     """Refuse a build without any holding pair (synthetic pairs alone teach nothing about decisions): say why —
-    the laws the decisions cite instead, or what dropped them. Returns one-line warnings for an empty split."""
+    the laws the decisions cite instead, or what dropped them. Returns one-line warnings for an empty split.
+    ``limit``: the --limit that read only the archive's first decisions (in its order, not a sample: the shared
+    archive's first ones are old 가사 cases) — said as the cause where it is one."""
     train, dev = _holding_pairs(pairset, "train"), _holding_pairs(pairset, "dev")
+    limited = (f" (--limit {limit} read only the archive's first {limit} decisions, in its order — not a sample; "
+               "raise it or leave it out)") if limit is not None and report.precedents >= limit else ""
     if train == 0 and dev == 0:
         laws = list(dict.fromkeys(a.law for a in articles))
         named = f"corpus {corpus!r} ({', '.join(laws[:5])}{', …' if len(laws) > 5 else ''})"
@@ -484,7 +491,7 @@ def _check_splits(pairset: PairSet, report, corpus: str, every_law: bool, articl
                 counts = {k: v for k, v in report.citations.counts.items() if v}
                 why = f"their citations: {counts or 'none'}"
             raise LegalretError(f"no (holding → article) pairs: none of the {report.precedents} decision(s) cites an "
-                                f"article of {named}; {why}; nothing written")
+                                f"article of {named}{limited}; {why}; nothing written")
         dropped = {k: v for k, v in pairset.stats["dropped"].items() if v and k != "precedent_without_corpus_keys"}
         raise LegalretError(f"no (holding → article) pairs: the decisions citing {named} were all dropped "
                             f"({dropped}; train: decided < {TRAIN_END.isoformat()}, dev: < {DEV_END.isoformat()}); "
@@ -492,11 +499,12 @@ def _check_splits(pairset: PairSet, report, corpus: str, every_law: bool, articl
     warnings = []
     period = f"of {TRAIN_END.isoformat()} to {(DEV_END - timedelta(days=1)).isoformat()}"
     if not pairset.dev_queries:
-        warnings.append(f"the dev split is empty (no decision {period} cites the corpus): `legalret train` needs "
-                        "dev queries; add such decisions with --precedents (the shared precedent-kr.zip has them)")
+        warnings.append(f"the dev split is empty (no decision {period} cites the corpus{limited}): `legalret train` "
+                        "needs dev queries" + ("" if limited else
+                                               "; add such decisions with --precedents (the shared precedent-kr.zip has them)"))
     if train == 0:
-        warnings.append(f"train has no holding pairs (no decision before {TRAIN_END.isoformat()} cites the corpus): "
-                        "only synthetic ones; add earlier decisions with --precedents")
+        warnings.append(f"train has no holding pairs (no decision before {TRAIN_END.isoformat()} cites the corpus"
+                        f"{limited}): only synthetic ones" + ("" if limited else "; add earlier decisions with --precedents"))
     return warnings
 
 
