@@ -108,7 +108,7 @@ def train_command(
 
 def query_adapter_command(
     queries: Path = typer.Option(..., "--queries", help="Training queries JSONL (qid, query, gold, date): `legalret pairs`' train_queries.jsonl."),
-    index: Path = typer.Option(..., "--index", help="A base index (built without an adapter): its articles are the candidates and negatives."),
+    index: Path = typer.Option(..., "--index", help="An index whose passages are the base encoder's (built without a LoRA adapter; a query adapter leaves them so, as the main job's index): its articles are the candidates and negatives."),
     out: Path = typer.Option(..., "--out", "-o", help="Adapter directory to write (legalret/adapters/<name>)."),
     extra: list[Path] = typer.Option([], "--extra-queries", help="More training query files (e.g. facts of train-split decisions)."),
     facts: Optional[Path] = typer.Option(None, "--facts", help="precedent-facts.zip: also train on each train-split decision's facts → its cited articles."),
