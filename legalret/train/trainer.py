@@ -491,7 +491,7 @@ def train(pairs_dir: str | Path, *, out: str | Path, base: str | None = None, co
         done = _discard_if_unsaved(ckpt_dir)
         if isinstance(e, KeyboardInterrupt):
             console.print(f"[yellow]interrupted:[/] nothing written to {out}; "
-                          + (f"the same command with --resume continues from {Path(done).name}" if done else
+                          + (f"the same command with --resume continues from {Path(done).name} (kept in {ckpt_dir})" if done else
                              "no checkpoint was saved yet: the same command starts over"), highlight=False)
         raise
     train_seconds = time.perf_counter() - started
