@@ -273,7 +273,7 @@ def test_atomic_dir_through_a_link_replaces_the_folder_it_points_to(tmp_path):
 def test_ingest_out_through_a_link_writes_the_target(tmp_path, fixtures_dir):
     (tmp_path / "store").mkdir()
     target = tmp_path / "store" / "articles.jsonl"
-    target.write_text("old\n", encoding="utf-8")
+    target.write_text('{"law": "민법", "number": 1, "title": "old"}\n', encoding="utf-8")  # (an earlier ingest's)
     link = tmp_path / "link.jsonl"
     os.symlink("store/articles.jsonl", link)
     r = runner.invoke(app, ["ingest", str(fixtures_dir / "ingest" / "markdown"), "--out", str(link)])

@@ -71,3 +71,18 @@ def test_ingest_json_lists_the_warnings_and_leaves_the_table_to_stdout(tmp_path,
     assert summary["exit"] == 3 and len(summary["warning_list"]) == summary["warnings"]
     assert len(summary["error_list"]) == summary["errors"] > 0
     assert "ingest summary" not in r.stderr and "error " in r.stderr  # (the problems are still said there)
+
+
+def test_out_that_holds_other_data_is_refused_and_an_articles_file_is_written_over(tmp_path, fixtures_dir):
+    """``corpus pull 민법 --out train_queries.jsonl`` had replaced a pairs file without a word (ingest --out too)."""
+    src = str(fixtures_dir / "ingest" / "plaintext")
+    queries = tmp_path / "train_queries.jsonl"
+    queries.write_text('{"qid": "q1", "query": "유치권", "gold": ["민법 제320조"]}\n', encoding="utf-8")
+    r = runner.invoke(app, ["ingest", src, "--out", str(queries)])
+    assert r.exit_code == 1, r.output
+    assert str(r.exception).startswith(f"--out {queries}: holds something other than articles (first line: ")
+    assert queries.read_text(encoding="utf-8").startswith('{"qid": "q1"')  # (untouched)
+    articles = tmp_path / "a.jsonl"
+    assert runner.invoke(app, ["ingest", src, "--out", str(articles)]).exit_code == 0
+    again = runner.invoke(app, ["ingest", src, "--out", str(articles)])  # (an articles file: written over, as before)
+    assert again.exit_code == 0, again.output

@@ -184,7 +184,7 @@ def pull_command(
     Exits non-zero, writing nothing, when nothing was pulled, or with ``--strict`` when any law failed."""
     from legalret.cli.ingest import print_report, strict_reason
     from legalret.corpus.pull import HttpClient, NothingPulled, pull
-    from legalret.ingest.output import check_not_an_input, check_output_path, write_articles_out
+    from legalret.ingest.output import check_not_an_input, check_not_other_data, check_output_path, write_articles_out
 
     out = check_output_path(out)
     if source == "mirror":  # '--mirror m.zip --out m.zip' had replaced the archive with its articles
@@ -193,6 +193,7 @@ def pull_command(
         read_from = mirror.expanduser() if mirror else default_mirror()
         if read_from is not None:
             check_not_an_input(out, [read_from])
+    check_not_other_data(out)  # (`--out train_queries.jsonl` had replaced a pairs file with articles)
     try:
         result = pull(targets, source=source, out=None, kinds=kind or None, mirror=mirror, base_url=base_url,
                       oc=oc, client=HttpClient(timeout=timeout, retries=retries))

@@ -47,7 +47,7 @@ def ingest_command(
     a file skipped whole (unreadable) exits 3 after the rest is written, as ``index build`` / ``index add`` do (it had
     exited 0, and ``ingest … && next-step`` went on with a batch missing a law). ``--out`` is checked before anything
     is read."""
-    from legalret.ingest.output import check_not_an_input, check_output_path, write_articles_out
+    from legalret.ingest.output import check_not_an_input, check_not_other_data, check_output_path, write_articles_out
     from legalret.ingest.sources import ingest, iter_sources, known_kind
 
     for k in kind or []:
@@ -56,6 +56,7 @@ def ingest_command(
     if out.is_symlink():  # the link stays; the file it points to is written (legalret.atomic), in its own folder:
         _check_link_target(out)  # that folder is the one to check before anything is read
     check_not_an_input(out, sources)
+    check_not_other_data(out)  # (a pairs or query file given as --out had been replaced by articles)
     total = _count_files(sources, iter_sources)
     with progress("reading statute files", total=total, unit="files") as bar:
         result = ingest(sources, laws=law or None, kinds=kind or None, repair=not no_repair,

@@ -17,6 +17,7 @@ legalret.ingest.output.OutputError: --out ...: is a directory; give a file path 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -58,6 +59,39 @@ def check_output_path(path: str | os.PathLike, option: str = "--out") -> Path:
     if path.exists() and not os.access(path, os.W_OK):
         raise OutputError(f"{option} {path}: the file is read-only")
     return path
+
+
+#: How much of an existing --out :func:`check_not_other_data` reads to find its first line.
+_HEAD = 1 << 20
+
+
+def check_not_other_data(path: str | os.PathLike, option: str = "--out") -> None:
+    """Fail fast, in one line, when ``path`` is a file that holds something other than articles — its first line no
+    article record (``law`` and ``number``): `corpus pull 민법 --out train_queries.jsonl` had replaced a pairs file
+    without a word. An articles JSONL (a pull or ingest before) and an empty file are written over, as before."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        return
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_HEAD)  # (not line by line: a binary file need not hold a line break for a gigabyte)
+    except OSError:
+        return  # (check_output_path says what is wrong with it)
+    first = next((line for line in head.splitlines() if line.strip()), b"")
+    if not first:
+        return
+    try:
+        record = json.loads(first)
+    except ValueError:  # (or a first line longer than the head read: an article's fields come first)
+        record = {"law": 1, "number": 1} if len(first) >= _HEAD - 1 and first.startswith(b'{"law"') else None
+    if not (isinstance(record, dict) and "law" in record and "number" in record):
+        try:
+            line = first.decode("utf-8")
+        except UnicodeDecodeError:
+            line = "\x00"
+        shown = "binary data" if "\x00" in line else f"first line: {line.strip()[:40]!r}"
+        raise OutputError(f"{option} {path}: holds something other than articles ({shown}); writing it would replace "
+                          "that — give another path, or delete the file first")
 
 
 def check_not_an_input(path: str | os.PathLike, sources, option: str = "--out") -> None:
