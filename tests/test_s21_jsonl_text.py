@@ -84,3 +84,15 @@ def test_accepted_it_is_indexed_and_said(files, tmp_path):
     assert r.exit_code == 0, r.output
     assert f"note: {lost}: 1 article(s) with lost characters or mojibake" in r.stderr and "(accepted)" in r.stderr
     assert "신탁법 제2조" in {a.key for a in load_index(index).articles}
+
+
+def test_a_broken_law_the_filter_leaves_out_does_not_skip_the_file(files, tmp_path):
+    """Only the articles the --law/--kind filters keep are judged: a JSONL's broken 신탁법 does not hold back its 민법."""
+    good, lost, _ = files
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(good.read_text(encoding="utf-8") + lost.read_text(encoding="utf-8"), encoding="utf-8")
+    index = tmp_path / "idx"
+    r = runner.invoke(app, ["index", "build", str(mixed), "--law", "민법", "--index", str(index), "--model", "none"],
+                      env=ENV)
+    assert r.exit_code == 0, r.output
+    assert "민법 제750조" in {a.key for a in load_index(index).articles}

@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 from legalret.articles import Article, read_articles
 from legalret.config import default_mirror
-from legalret.corpus.manifest import Manifest, NoSuchManifest, load_manifest
+from legalret.corpus.manifest import Manifest, NoSuchManifest, area_hint, load_manifest
 from legalret.errors import LegalretError, SourceError
 from legalret.ingest.document import known_kind
 from legalret.keys import LawNames
@@ -68,9 +68,6 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
                 jsonl.append((src, list(read_articles(path, check_key=True))))
             except SourceError as e:  # (a line that is not UTF-8 too: read_articles names it)
                 errors.append(e)
-                continue
-            if problems := doubtful_text(src, jsonl[-1][1]):
-                doubtful[src] = (problems, jsonl[-1][1])
         elif (path.exists() and path.suffix.lower() not in (".yaml", ".yml")) or globlib.has_magic(src):
             if not path.exists() and not globlib.glob(src, recursive=True):
                 # A glob of no file is a named path that names nothing — most often a typo — so it is refused as a
@@ -110,9 +107,11 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
         from legalret.ingest.sources import law_filter_names
 
         names = LawNames(law_filter_names(user_laws) or [])
-        for _, read in jsonl:
-            articles += [a for a in read
-                         if (not user_laws or names.resolve(a.law)) and (not user_kinds or a.kind in user_kinds)]
+        for src, read in jsonl:
+            kept = [a for a in read if (not user_laws or names.resolve(a.law)) and (not user_kinds or a.kind in user_kinds)]
+            articles += kept
+            if problems := doubtful_text(src, kept):  # (of what the filters keep: a broken law left out is no matter)
+                doubtful[src] = (problems, kept)
     report = None
     if mirrors or named:
         from legalret.ingest.sources import ingest
@@ -158,7 +157,7 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
 def doubtful_text(src: str, articles: list[Article]) -> list[SourceError]:
     """One problem per article of an articles JSONL (``src``) whose title or text lost characters (U+FFFD: bytes gone
     before the file was written — no repair can know them) or reads as mojibake (UTF-8 read as Latin-1 or CP949,
-    :func:`~legalret.ingest.mojibake.alphabet.looks_like_mojibake`): the line, the key and the first broken words.
+    :func:`~legalret.ingest.mojibake.alphabet.looks_like_mojibake`): the key and the first broken words.
     A statute file's are caught as it is read (``IngestReport.uncertain``); a JSONL's articles are taken as written."""
     from legalret.ingest.mojibake.alphabet import looks_like_mojibake
 
@@ -298,8 +297,6 @@ def _filtered_out(named: list[str], result: Any, laws: list[str] | None, kinds: 
     silent = [src for src in named if src not in heard]
     if silent:
         from legalret.ingest.sources import filter_flags
-
-        from legalret.corpus.manifest import area_hint
 
         # --law 노동법 names an area, not a law: its corpus, rather than "did you mean 농지법?"
         areas = [hint for law in ([laws] if isinstance(laws, str) else laws or []) if (hint := area_hint(law))]
