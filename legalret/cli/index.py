@@ -821,8 +821,6 @@ def _key_list(keys: List[str], shown: int = NAMED_KEYS) -> str:
     """``민법 제1115조, 제1116조, 상법 제1조 … and 7 more``: the first keys, each law's name written once per run; a cut
     list of several laws' keys ends with each law's count (``index add criminal`` had said only "교통사고처리 특례법
     제1조 … and 2493 more": not that 형법 was among them, nor how much of each)."""
-    from collections import Counter
-
     from legalret.keys import law_of
 
     out, law = [], None
