@@ -101,7 +101,8 @@ def test_held_names_with_spaces_and_decrees_still_resolve():
 
 # ---- 2. a mistyped law after a citation --------------------------------------------------------------------------
 @pytest.mark.parametrize("query, first, note", [
-    ("민법 제750조와 형볍 제250조", "민법 제750조", "'형볍 제250조': no law is named 형볍 (did you mean 형법? it is not in this index)"),
+    ("민법 제750조와 형볍 제250조", "민법 제750조", "'형볍 제250조': no law is named 형볍 (did you mean 형법? it is not in this index; "
+                                              "add it with `legalret index add criminal`)"),
     ("민법 제750조, 상볍 제1조", "민법 제750조", "'상볍 제1조': no law is named 상볍 (did you mean 상법?)"),
     ("상법 제1조 및 민볍 제2조", "상법 제1조", "'민볍 제2조': no law is named 민볍 (did you mean 민법?)"),
 ])
@@ -229,4 +230,5 @@ def test_the_api_and_mcp(index):
     got = out.structured_content
     assert [(c["key"], c["exists"]) for c in got["citations"]] == [("민법 제750조", True)]
     assert got["unresolved"][0].startswith("'재난민법 제8조': 재난민법 is not in this index")
-    assert got["unresolved"][1] == "'형볍 제751조': no law is named 형볍 (did you mean 형법? it is not in this index)"
+    assert got["unresolved"][1] == ("'형볍 제751조': no law is named 형볍 (did you mean 형법? it is not in this index; add "
+                                    f"it with `legalret index add criminal --index {index}`)")

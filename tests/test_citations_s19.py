@@ -155,7 +155,8 @@ def test_a_mistyped_law_with_the_particle_sang_is_not_the_earlier_law(query, fir
     assert keys(query) == first
     assert unresolved_citations(query, CIVIL) == ["'민볍 제2조': no law is named 민볍 (did you mean 민법?)"]
     assert unresolved_citations("민법 제750조와 형볍상 제250조", CIVIL) == [
-        "'형볍 제250조': no law is named 형볍 (did you mean 형법? it is not in this index)"]
+        "'형볍 제250조': no law is named 형볍 (did you mean 형법? it is not in this index; "
+        "add it with `legalret index add criminal`)"]
 
 
 def test_words_ending_in_sang_still_carry():

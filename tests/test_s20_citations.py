@@ -230,7 +230,8 @@ def test_a_law_filter_naming_a_law_of_the_mirror_gives_the_command_that_adds_it(
 def test_a_law_named_mistyped_without_an_article_gets_its_did_you_mean(index, wide_mirror):
     # ("주택임대차보호볍상 대항력" had got 민법 제622조 at 98 and no word; "근로기준볍 제23조" had its notice)
     assert unresolved_citations("주택임대차보호볍상 대항력", CIVIL) == [
-        "'주택임대차보호볍': no law is named 주택임대차보호볍 (did you mean 주택임대차보호법? it is not in this index)"]
+        "'주택임대차보호볍': no law is named 주택임대차보호볍 (did you mean 주택임대차보호법? it is not in "
+        "this index; add it with `legalret index add tenancy`)"]
     assert unresolved_citations("민볍상 손해배상", CIVIL) == ["'민볍': no law is named 민볍 (did you mean 민법?)"]
     assert unresolved_citations("볍씨 파종", CIVIL) == []  # (볍 begins a word there)
     # said once when cited

@@ -216,7 +216,8 @@ def test_a_mistyped_law_name_before_an_article_gets_a_suggestion():
     assert unresolved_citations("계약 제3조", names) == ["'제3조' names no law; write it as e.g. '민법 제3조'"]
     # a misspelled law the index lacks: suggested from the laws with a registered short name, said to be elsewhere
     assert unresolved_citations("근로기준볍 제23조", LawNames(["민법", "상법"])) == [
-        "'근로기준볍 제23조': no law is named 근로기준볍 (did you mean 근로기준법? it is not in this index)"]
+        "'근로기준볍 제23조': no law is named 근로기준볍 (did you mean 근로기준법? it is not in this index; "
+        "add it with `legalret index add labor`)"]
     assert unresolved_citations("계약 제3조", LawNames(["민법", "상법"])) == [
         "'제3조' names no law; write it as e.g. '민법 제3조'"]
     # the example is a law of this index (it had said 민법 on an index of 근로기준법 and 주택임대차보호법)

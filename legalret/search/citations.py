@@ -848,7 +848,9 @@ def _mistyped_law_notice(written: str, word: str, law_names: LawNames) -> str | 
     if close := suggested_laws(word, law_names):
         return f"'{written}': no law is named {word} (did you mean {close[0]}?)"
     if elsewhere := suggested_laws(word, mirror_laws()):
-        return f"'{written}': no law is named {word} (did you mean {elsewhere[0]}? it is not in this index)"
+        # (with the command that adds it, as every other notice of a law the index lacks has it)
+        return (f"'{written}': no law is named {word} (did you mean {elsewhere[0]}? it is not in this index; "
+                f"{absent_hint(elsewhere[0], law_names)})")
     return None
 
 

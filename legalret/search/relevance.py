@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 #: (A law this index has but with an article it lacks — "cited article 민법 제9999조 is not in this index" — is not one:
 #: its neighbours are in the index. Nor is a typo whose suggestion this index has: "did you mean 민법?" alone.)
 _ABSENT_LAW = re.compile(r"^'(?P<written>[^']+)': (?:(?!no law is named).+? is not in this index"
-                         r"|no law is named .+? \(did you mean .+?\? it is not in this index\))")
+                         r"|no law is named .+? \(did you mean .+?\? it is not in this index(?:; .*)?\))")
 #: The Constitution cited ('헌법 제10조'): no index holds it.
 _CONSTITUTION = re.compile(r"^'.+?': the Constitution \([^)]+\) is not in the statutes mirror")
 #: The notices of a citation of a law this index holds whose article (or part) it lacks or reads so
