@@ -26,6 +26,9 @@ from legalret.ingest.output import OutputError, check_not_an_input, check_output
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[1]
 
+#: An earlier run's articles file (what --out is written over; a file of other data is refused before any work)
+PREVIOUS = '{"law": "민법", "number": 1, "title": "previous"}\n'
+
 
 def cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     """The real command line (python -m legalret), so tracebacks would show."""
@@ -76,12 +79,12 @@ def test_pull_of_an_unknown_law_exits_nonzero_and_writes_nothing(mirror_zip, tmp
 
 def test_pull_where_every_request_fails_exits_nonzero_and_keeps_the_old_file(not_found_server, tmp_path):
     out = tmp_path / "x.jsonl"
-    out.write_text("previous\n", encoding="utf-8")
+    out.write_text(PREVIOUS, encoding="utf-8")
     result = runner.invoke(app, ["corpus", "pull", "민법", "상법", "--source", "github", "--base-url", not_found_server,
                                  "--out", str(out), "--retries", "0", "--timeout", "2"])
     assert result.exit_code != 0
     assert isinstance(result.exception, NothingPulled) and "404" in str(result.exception)
-    assert out.read_text(encoding="utf-8") == "previous\n"  # untouched
+    assert out.read_text(encoding="utf-8") == PREVIOUS  # untouched
     with pytest.raises(NothingPulled):
         pull(["민법"], source="github", base_url=not_found_server, client=HttpClient(timeout=2, retries=0))
 
@@ -107,12 +110,12 @@ def test_ingest_that_reads_no_article_is_an_error(fixtures_dir, tmp_path):
 
 def test_ingest_strict_failure_writes_no_output(fixtures_dir, tmp_path):
     out = tmp_path / "a.jsonl"
-    out.write_text("previous\n", encoding="utf-8")
+    out.write_text(PREVIOUS, encoding="utf-8")
     src = fixtures_dir / "ingest"
     result = runner.invoke(app, ["ingest", str(src / "bad"), str(src / "plaintext"), "--out", str(out), "--strict"])
     assert result.exit_code == 2, result.output
     assert "malformed.json:3" in result.output and "nothing written" in result.output
-    assert out.read_text(encoding="utf-8") == "previous\n"
+    assert out.read_text(encoding="utf-8") == PREVIOUS
 
 
 # ---- output paths ---------------------------------------------------------------------------------
@@ -184,7 +187,7 @@ def test_write_failure_is_one_line_and_leaves_the_old_file(tmp_path, monkeypatch
     import errno
 
     out = tmp_path / "a.jsonl"
-    out.write_text("previous\n", encoding="utf-8")
+    out.write_text(PREVIOUS, encoding="utf-8")
     articles = ingest([fixtures_dir / "ingest" / "markdown"]).articles
     real_open = open
 
@@ -197,7 +200,7 @@ def test_write_failure_is_one_line_and_leaves_the_old_file(tmp_path, monkeypatch
     with pytest.raises(OutputError, match=r"no space left on the device\); nothing was written"):
         write_articles_out(out, articles)
     monkeypatch.undo()
-    assert out.read_text(encoding="utf-8") == "previous\n"
+    assert out.read_text(encoding="utf-8") == PREVIOUS
     assert [p.name for p in tmp_path.iterdir()] == ["a.jsonl"]  # no temp file left
 
 
