@@ -18,7 +18,7 @@ A span is not made worse by default (a changed default): a guess in which some b
 and the rest to characters Korean text does not hold (invented: '°üÇÏ¿©' → '°üÇϿ©') is left as it was and reported
 ``unrepaired``; it used to be applied, and ``--apply-undecoded`` applies it still. Other guesses with a confidence below
 ``--min-confidence`` (default 0.9) are applied and reported ``low-confidence``; ``--keep-broken`` leaves those as they
-were too. ``--strict`` exits 3 on either.
+were too.
 
 ``--strict`` exits with status 3 when any span is low-confidence or unrepaired, or characters were lost before the
 text came here (U+FFFD: no repair can know them) (for pipelines).

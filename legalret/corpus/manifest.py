@@ -414,15 +414,16 @@ def manifest_of(law: str) -> str | None:
     return next((name for name, documents in _listed_documents() if wanted in documents), None)
 
 
-def area_corpus(name: str) -> tuple[str, str] | None:
-    """(the corpus, the area) when ``name`` names an area of law a manifest lists (``areas:``), with or without 법:
-    노동법 → ('labor', '노동'), 세법 → ('tax', '세법'), 임대차 → ('tenancy', '임대차'); None for anything else (a law's
-    name is never an area: no manifest lists one). Read once per process, as :func:`manifest_of` reads the laws."""
+def area_corpus(name: str) -> tuple[str, str, list[str]] | None:
+    """(the corpus, the area, the corpus's laws) when ``name`` names an area of law a manifest lists (``areas:``), with
+    or without 법: 노동법 → ('labor', '노동', [근로기준법, …]), 세법 → ('tax', '세법', …), 임대차 → ('tenancy', '임대차', …);
+    None for anything else (a law's name is never an area: no manifest lists one). Read once per process, as
+    :func:`manifest_of` reads the laws."""
     wanted = name.replace(" ", "")
-    for corpus, areas in _listed_areas():
+    for corpus, areas, laws in listed_areas():
         for area in areas:
             if wanted in (area, area + "법", area + "법령"):
-                return corpus, area
+                return corpus, area, laws
     return None
 
 
@@ -433,8 +434,7 @@ def area_hint(name: str, index_dir: str | os.PathLike | None = None, held: Seque
     found = area_corpus(name)
     if found is None:
         return None
-    corpus, _ = found
-    laws = load_manifest(corpus).laws
+    corpus, _, laws = found
     said = f"{name} names an area of law, not one law: the corpus {corpus} lists its laws ({_first_laws(laws)})"
     have = [law for law in laws if law.replace(" ", "") in {h.replace(" ", "") for h in held}]
     if have:
@@ -447,14 +447,16 @@ def _first_laws(laws: Sequence[str]) -> str:
     return ", ".join(laws[:2]) + (f" … {len(laws)} laws" if len(laws) > 2 else "")
 
 
-_AREAS: list[tuple[str, list[str]]] | None = None
+_AREAS: list[tuple[str, list[str], list[str]]] | None = None
 
 
-def _listed_areas() -> list[tuple[str, list[str]]]:
-    """(name, areas without spaces) of each manifest that lists areas, read once per process."""
+def listed_areas() -> list[tuple[str, list[str], list[str]]]:
+    """(name, areas without spaces, laws) of each manifest that lists areas, read once per process (a question that
+    names an area must not read ten YAML files: :mod:`legalret.search.areas`)."""
     global _AREAS
     if _AREAS is None:
-        _AREAS = [(m.name, [a.replace(" ", "") for a in m.areas]) for m in list_manifests(notes=False) if m.areas]
+        _AREAS = [(m.name, [a.replace(" ", "") for a in m.areas], list(m.laws))
+                  for m in list_manifests(notes=False) if m.areas]
     return _AREAS
 
 

@@ -299,7 +299,7 @@ def _filtered_out(named: list[str], result: Any, laws: list[str] | None, kinds: 
         from legalret.ingest.sources import filter_flags
 
         # --law 노동법 names an area, not a law: its corpus, rather than "did you mean 농지법?"
-        areas = [hint for law in ([laws] if isinstance(laws, str) else laws or []) if (hint := area_hint(law))]
+        areas = [hint for law in laws or [] if (hint := area_hint(law))]
         hint = f" ({'; '.join(areas)})" if areas else result.report.filter_hint
         raise LegalretError(_refusal(silent, filter_flags(laws, kinds) + hint, others_read))
 

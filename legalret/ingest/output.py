@@ -82,9 +82,11 @@ def check_not_other_data(path: str | os.PathLike, option: str = "--out") -> None
         return
     try:
         record = json.loads(first)
-    except ValueError:  # (or a first line longer than the head read: an article's fields come first)
-        record = {"law": 1, "number": 1} if len(first) >= _HEAD - 1 and first.startswith(b'{"law"') else None
-    if not (isinstance(record, dict) and "law" in record and "number" in record):
+    except ValueError:
+        record = None
+    # (a first line longer than the head read is an article's when it starts as one: write_articles puts law first)
+    longer = len(first) >= _HEAD - 1 and first.startswith(b'{"law"')
+    if not (longer or isinstance(record, dict) and "law" in record and "number" in record):
         try:
             line = first.decode("utf-8")
         except UnicodeDecodeError:

@@ -23,7 +23,7 @@ import re
 from functools import cache
 from typing import Iterable
 
-from legalret.corpus.manifest import area_corpus, area_hint, list_manifests, load_manifest
+from legalret.corpus.manifest import area_corpus, area_hint, listed_areas
 from legalret.keys import LawNames
 
 
@@ -33,23 +33,26 @@ from legalret.keys import LawNames
 SHARED_WITH_CIVIL = frozenset({"가족", "가사", "부동산", "임대차"})
 
 
+#: What follows an area's word: a particle, a space, a closing mark or the end (형사법원 names a court, not the area).
+_AFTER_WORD = r"(?=상|에|의|과|와|을|를|이|가|은|는|으로|도|만|[\s?.,!)」』]|$)"
+
+
 @cache
 def _area_words() -> re.Pattern | None:
     """The manifests' areas written as a word with 법 ("노동법", "조세법령"; an area ending in 법 as it is: "세법") — then a
     particle, a space or the end."""
-    areas = {a.replace(" ", "") for m in list_manifests(notes=False) for a in m.areas} - SHARED_WITH_CIVIL
+    areas = {a for _, listed, _ in listed_areas() for a in listed} - SHARED_WITH_CIVIL
     words = sorted({w for a in areas for w in ((a, a + "령") if a.endswith("법") else (a + "법", a + "법령"))},
                    key=len, reverse=True)
     if not words:
         return None
-    return re.compile(r"(?<![가-힣])(" + "|".join(map(re.escape, words)) + r")"
-                      r"(?=상|에|의|과|와|을|를|이|가|은|는|으로|도|만|[\s?.,!)」』]|$)")
+    return re.compile(r"(?<![가-힣])(" + "|".join(map(re.escape, words)) + r")" + _AFTER_WORD)
 
 
-#: Any word ending in 법 (or 법령) before a particle, a space or the end: only a question holding one that is no law of
-#: the index reads the manifests' areas (~20 ms of YAML, once per process: a cold search's first question mostly has
-#: none, or names a held law — "민법상").
-_LAW_LIKE = re.compile(r"(?<![가-힣])([가-힣]{1,8}(?:법령|법))(?=상|에|의|과|와|을|를|이|가|은|는|으로|도|만|[\s?.,!)」』]|$)")
+#: Any word ending in 법 (or 법령) as an area's word ends: only a question holding one that is no law of the index
+#: reads the manifests' areas (~20 ms of YAML, once per process: a cold search's first question mostly has none, or
+#: names a held law — "민법상").
+_LAW_LIKE = re.compile(r"(?<![가-힣])([가-힣]{1,8}(?:법령|법))" + _AFTER_WORD)
 
 
 def area_notes(text: str, law_names: LawNames, said: Iterable[str] = ()) -> list[str]:
@@ -67,7 +70,7 @@ def area_notes(text: str, law_names: LawNames, said: Iterable[str] = ()) -> list
         if found is None or found[0] in seen:
             continue
         seen.add(found[0])
-        if any(law_names.resolve(law) is not None for law in load_manifest(found[0]).laws):
+        if any(law_names.resolve(law) is not None for law in found[2]):
             continue  # (a question about laws the index holds)
         hint = area_hint(m.group(1), law_names.index_dir)
         if hint:
