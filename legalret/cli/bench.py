@@ -95,10 +95,11 @@ def _check_out_folder(path: Path, option: str = "--out") -> None:
         p.rmdir()
 
 
-def _check_name(name: Optional[str]) -> None:
-    """A report's file stem, not a path: ``--name ../../escape`` wrote its four files outside ``--out``."""
+def _check_name(name: Optional[str], option: str = "--name") -> None:
+    """A report's file stem (or a part of it), not a path: ``--name ../../escape`` wrote its four files outside
+    ``--out``."""
     if name is not None and (not name.strip() or name in (".", "..") or any(c in name for c in "/\\\0")):
-        raise typer.BadParameter(f"{name!r}: a file name stem without '/' (the files go into --out)", param_hint="--name")
+        raise typer.BadParameter(f"{name!r}: a file name stem without '/' (the files go into --out)", param_hint=option)
 
 
 def register(app: typer.Typer) -> None:
@@ -111,9 +112,12 @@ def register(app: typer.Typer) -> None:
         queries: Path = typer.Option(..., "--queries", help='JSONL: {"qid", "query", "gold": ["민법 제194조", …]} per line.'),
         mode: str = typer.Option("bm25,dense,hybrid", "--mode", help="Comma-separated search modes: bm25, dense, hybrid, convex, rrf, memory."),
         adapter: Optional[str] = typer.Option(None, "--adapter", help="Adapter for the query encoder — a query adapter (legalret/adapters/me5-small-legal-qmap, the default's) or a LoRA one; must match the index."),
-        limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Evaluate a seeded random sample of N queries."),
+        limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Evaluate a seeded random sample of N queries (of --split's lines, when given)."),
+        split: Optional[str] = typer.Option(None, "--split", help='Score only the lines whose "split" is this (a question '
+                                            'file\'s fixed halves: tune, report). Default: every line — a file with '
+                                            'halves is then said to be read whole.'),
         out: Path = typer.Option(Path("bench-results"), "--out", help="Folder for the JSON / Markdown / PNG report."),
-        name: Optional[str] = typer.Option(None, "--name", help="Report file name stem (default quality-<queries stem>)."),
+        name: Optional[str] = typer.Option(None, "--name", help="Report file name stem (default quality-<queries stem>[-<split>])."),
         seed: int = typer.Option(0, "--seed", help="Seed for --limit sampling and the bootstrap."),
         ks: str = typer.Option("1,5,10,20,100", "--ks", help="Recall cut-offs."),
         f2_k: int = typer.Option(5, "--f2-k", min=1, help="Cut-off for precision and F2."),
@@ -136,17 +140,21 @@ def register(app: typer.Typer) -> None:
         the precedent memory. Undated queries on an index with a memory need --before or --allow-leakage.
         A query file with unreadable lines or repeated qids is refused (file:line:column of each) unless --skip-bad."""
         from legalret.evaluate.leakage import plan_leakage
-        from legalret.evaluate.quality import evaluate, load_queries
+        from legalret.evaluate.quality import describe_splits, evaluate, load_queries
         from legalret.evaluate.report import quality_markdown, write_quality_report
 
         if gold not in ("all", "indexed"):
             raise typer.BadParameter("--gold must be 'all' or 'indexed'")
         _check_out_folder(out)  # before the evaluation: a file there was a traceback after all the work
         _check_name(name)
+        _check_name(split, "--split")  # it names the report's files too
         modes = _parse_modes(mode)
-        qs = load_queries(queries, limit=limit, seed=seed, strict=not skip_bad)
+        qs = load_queries(queries, limit=limit, seed=seed, strict=not skip_bad, split=split)
         for err in qs.errors[:5]:
             console.print(f"[yellow]skipped[/] {escape(str(err))}", highlight=False)
+        if split is None and len([v for v in qs.splits if v is not None]) > 1:
+            console.print(f"[yellow]note[/] {escape(queries.name)} has halves ({escape(describe_splits(qs.splits))}), "
+                          "scored together here; --split report scores the held-out half alone.", highlight=False)
         paths = None  # the lines past the fifth are in the JSON report: said so only once one is written
         try:
             searcher = open_searcher(index, adapter)
@@ -160,8 +168,9 @@ def register(app: typer.Typer) -> None:
                 searcher, qs, modes=modes, ks=_parse_ks(ks), f2_k=f2_k, gold_filter=gold,
                 n_resamples=resamples, seed=seed, batch_size=batch_size, leakage=plan,
             )
-            report.settings.extra.update({"index": str(index), "adapter": adapter, "limit": limit, "before": before})
-            stem = name or f"quality-{queries.stem}"
+            report.settings.extra.update({"index": str(index), "adapter": adapter, "limit": limit, "before": before,
+                                          "split": split})
+            stem = name or f"quality-{queries.stem}" + (f"-{split}" if split else "")
             if plan.label:
                 stem += "-LEAKY"  # a leaky report never sits under the name of an honest one
             paths = write_quality_report(report, out, name=stem, title=f"Retrieval quality — {queries.name}")

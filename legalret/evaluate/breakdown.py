@@ -30,7 +30,7 @@ from typing import Any, Union
 from legalret.evaluate.families import FAMILIES, family_of_keys
 from legalret.evaluate.metrics import aggregate, paired_bootstrap_diff
 
-__all__ = ["STYLE_ORDER", "DIMENSIONS", "style_of", "family_of", "breakdown", "breakdown_markdown"]
+__all__ = ["STYLE_ORDER", "DIMENSIONS", "style_of", "family_of", "ordered_groups", "breakdown", "breakdown_markdown"]
 
 #: Question styles, then dev holdings (``style`` = ``holding``).
 STYLE_ORDER = ("short", "scenario", "keyword", "holding")
@@ -57,7 +57,9 @@ DIMENSIONS: dict[str, Dimension] = {
 }
 
 
-def _ordered(groups: set[str], order: Sequence[str]) -> list[str]:
+def ordered_groups(groups: Iterable[str], order: Sequence[str]) -> list[str]:
+    """``groups`` in ``order``, the ones it does not list after, sorted."""
+    groups = set(groups)
     return [g for g in order if g in groups] + sorted(groups - set(order))
 
 
@@ -89,7 +91,7 @@ def breakdown(
             if groups and all_column:
                 members[ALL].append(i)
         table = {}
-        for group in _ordered(set(members) - {ALL}, order) + ([ALL] if ALL in members else []):
+        for group in ordered_groups(set(members) - {ALL}, order) + ([ALL] if ALL in members else []):
             idx = members[group]
             entry = {"queries": len(idx), "retrievers": {}, "paired": {}}
             for name, rows in results.items():

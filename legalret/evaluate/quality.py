@@ -47,6 +47,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from legalret.errors import LegalretError, SourceError
+from legalret.evaluate.breakdown import STYLE_ORDER, ordered_groups
 from legalret.evaluate.leakage import (
     LeakagePlan,
     parse_date,
@@ -85,12 +86,14 @@ class EvalQuery:
 
 @dataclass
 class QuerySet:
-    """Queries read from ``path``, plus the lines that could not be read (``errors``)."""
+    """Queries read from ``path``, plus the lines that could not be read (``errors``); ``splits``: how many
+    readable lines carry each ``"split"`` value (``None`` for lines without one), before any ``split``/``limit``."""
 
     queries: list[EvalQuery]
     path: str = ""
     errors: list[SourceError] = field(default_factory=list)
     total_lines: int = 0
+    splits: dict[str | None, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.queries)
@@ -160,21 +163,27 @@ class Aggregate:
 
 @dataclass
 class ModeResult:
-    """One mode (or named retriever): overall, per law (most queries first), and its search time."""
+    """One mode (or named retriever): overall, per law (most queries first), per question style (where the
+    query lines carry ``style``: short, scenario, keyword, holding — one number over a mixed file hides which
+    style fails), and its search time."""
 
     overall: Aggregate
     per_law: dict[str, Aggregate] = field(default_factory=dict)
     seconds: float = 0.0
     queries_per_second: float | None = None
+    per_style: dict[str, Aggregate] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        styles = {"per_style": {style: a.to_dict() for style, a in self.per_style.items()}} if self.per_style else {}
         return {"overall": self.overall.to_dict(), "per_law": {law: a.to_dict() for law, a in self.per_law.items()},
+                **styles,  # only where the queries have styles: files written before it read back unchanged
                 "seconds": self.seconds, "queries_per_second": self.queries_per_second}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "ModeResult":
         return cls(Aggregate.from_dict(d["overall"]), {law: Aggregate.from_dict(a) for law, a in d.get("per_law", {}).items()},
-                   d.get("seconds", 0.0), d.get("queries_per_second"))
+                   d.get("seconds", 0.0), d.get("queries_per_second"),
+                   {style: Aggregate.from_dict(a) for style, a in d.get("per_style", {}).items()})
 
 
 @dataclass
@@ -431,6 +440,7 @@ def load_queries(
     seed: int = 0,
     on_error: Callable[[SourceError], None] | None = None,
     strict: bool = False,
+    split: str | None = None,
 ) -> QuerySet:
     """Read a query file. Bad lines — unreadable, or repeating an earlier line's ``qid`` — are collected in
     ``.errors`` (and passed to ``on_error``); with ``strict`` any of them is a :class:`SourceError` instead,
@@ -440,9 +450,11 @@ def load_queries(
     Lines are split at ``\\n`` only (a stray ``\\r`` inside a line does not shift the line numbers), a UTF-8 BOM
     is ignored, and a line that is not UTF-8 is an error at the column of its first bad byte.
 
-    ``limit`` keeps a random sample of that many queries, drawn with ``seed`` and kept in file order,
-    so that ``--limit 200`` is representative and the same on every run. Raises :class:`SourceError`
-    when the file is missing or holds no readable query at all.
+    ``split`` keeps only the lines whose ``"split"`` is that value (a question file's fixed ``tune`` / ``report``
+    halves: a number read on both mixes the half choices were tuned on into the held-out one); a value no line
+    carries is a :class:`SourceError` listing the values there are. ``limit`` then keeps a random sample of that
+    many queries, drawn with ``seed`` and kept in file order, so that ``--limit 200`` is representative and the
+    same on every run. Raises :class:`SourceError` when the file is missing or holds no readable query at all.
     """
     path = str(path)
     _check_query_path(path)
@@ -474,12 +486,28 @@ def load_queries(
     if strict and errors:
         raise unusable_lines(path, errors, total, remedy=f"Fix them, or pass --skip-bad to go on with the "
                                                          f"{len(queries)} readable queries")
+    splits: dict[str | None, int] = {}
+    for q in queries:
+        value = q.extra.get("split")
+        value = value if isinstance(value, str) and value else None
+        splits[value] = splits.get(value, 0) + 1
+    if split is not None:
+        queries = [q for q in queries if q.extra.get("split") == split]
+        if not queries:
+            raise SourceError(path, f"no query line has \"split\": {split!r} — its lines: {describe_splits(splits)}",
+                              field="split")
     if limit is not None and limit < len(queries):
         if limit < 1:
             raise ValueError(f"limit must be positive, not {limit}")
         chosen = sorted(random.Random(seed).sample(range(len(queries)), limit))
         queries = [queries[i] for i in chosen]
-    return QuerySet(queries=queries, path=path, errors=errors, total_lines=total)
+    return QuerySet(queries=queries, path=path, errors=errors, total_lines=total, splits=splits)
+
+
+def describe_splits(splits: Mapping[str | None, int]) -> str:
+    """``{"tune": 120, "report": 118, None: 3}`` → ``"tune 120, report 118, without a split 3"``."""
+    named = [f"{value} {n:,}" for value, n in splits.items() if value is not None]
+    return ", ".join(named + ([f"without a split {splits[None]:,}"] if splits.get(None) else [])) or "none"
 
 
 def unusable_lines(path: str, errors: Sequence[SourceError], total: int, *, what: str = "lines",
@@ -658,7 +686,8 @@ def evaluate(
 
         {"schema", "settings", "queries": {file, count, evaluated, empty_gold, errors},
          "index": {articles, missing_gold: {keys, occurrences, queries, queries_all_missing, listed}},
-         "modes": {mode: {"overall": aggregate, "per_law": {law: aggregate}, "seconds", "queries_per_second"}},
+         "modes": {mode: {"overall": aggregate, "per_law": {law: aggregate}, "per_style": {style: aggregate},
+                          "seconds", "queries_per_second"}},
          "comparisons": {"hybrid vs bm25": {metric: paired diff}},
          "per_query": {mode: [{"qid", "gold", "top", metric: value}]}}
 
@@ -732,6 +761,10 @@ def evaluate(
             for laws, m in zip(laws_of, metrics):
                 for law in laws:
                     by_law[law].append(m)
+            by_style: dict[str, list[dict | None]] = defaultdict(list)
+            for q, m in zip(qlist, metrics):
+                if isinstance(q.extra.get("style"), str) and q.extra["style"]:
+                    by_style[q.extra["style"]].append(m)
             agg_kw = dict(n_resamples=n_resamples, confidence=confidence, seed=seed)
             report_modes[mode] = ModeResult(
                 overall=Aggregate.from_dict(aggregate(metrics, **agg_kw)),
@@ -739,6 +772,8 @@ def evaluate(
                          for law, ms in sorted(by_law.items(), key=lambda kv: (-len(kv[1]), kv[0]))},
                 seconds=round(seconds, 4),
                 queries_per_second=round(len(qlist) / seconds, 2) if seconds > 0 else None,
+                per_style={style: Aggregate.from_dict(aggregate(by_style[style], **agg_kw))
+                           for style in ordered_groups(by_style, STYLE_ORDER)},
             )
             if keep_per_query:
                 per_query_out[mode] = [

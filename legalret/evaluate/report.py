@@ -95,7 +95,8 @@ def _quality(report: QualityReport | Mapping[str, Any]) -> QualityReport:
 
 
 def quality_markdown(report: QualityReport | Mapping[str, Any], title: str | None = None) -> str:
-    """Markdown: overall table (mean and 95% CI per metric per mode), per-law recall, mode comparisons."""
+    """Markdown: overall table (mean and 95% CI per metric per mode), mode comparisons, per-law recall, per-style
+    recall and MRR (where the query lines carry ``style``)."""
     r = _quality(report)
     s, q, idx = r.settings, r.queries, r.index
     names = s.metrics
@@ -105,8 +106,9 @@ def quality_markdown(report: QualityReport | Mapping[str, Any], title: str | Non
     if s.leakage_label:
         out.append(f"**{s.leakage_label}**\n")
     qfile = Path(q.file).name if q.file else "queries"
+    half = f"the \"{s.extra['split']}\" lines of " if s.extra.get("split") else ""
     out.append(
-        f"{q.count:,} queries from `{qfile}` ({q.evaluated:,} with gold, {q.empty_gold:,} without, "
+        f"{q.count:,} queries from {half}`{qfile}` ({q.evaluated:,} with gold, {q.empty_gold:,} without, "
         f"{q.error_count:,} unreadable lines); mean with {int(s.confidence * 100)}% bootstrap interval "
         f"({s.n_resamples} resamples, seed {s.seed}); ties broken by {s.ties}; gold: {s.gold_filter}."
     )
@@ -143,6 +145,18 @@ def quality_markdown(report: QualityReport | Mapping[str, Any], title: str | Non
             rows.append([law, f"{n:,}"] + [_fmt_ci(m.per_law[law].metrics.get(rk) if law in m.per_law else None)
                                            for m in r.modes.values()])
         out.append(_table(["law", "queries"] + list(r.modes), rows))
+
+    styles = list(first_mode.per_style)
+    if styles:
+        rk = f"recall@{10 if 10 in s.ks else s.ks[-1]}"
+        mrr = f"mrr@{s.rank_k}"
+        out.append(f"\nPer question style ({rk} · {mrr}; the query lines' \"style\"):\n")
+        rows = []
+        for style in styles:
+            n = first_mode.per_style[style].evaluated
+            rows.append([style, f"{n:,}"] + [" · ".join(_fmt_ci(m.per_style[style].metrics.get(name)) for name in (rk, mrr))
+                                             if style in m.per_style else "–" for m in r.modes.values()])
+        out.append(_table(["style", "queries"] + list(r.modes), rows))
 
     if mg and mg.listed:
         shown = mg.listed[:10]
