@@ -59,14 +59,18 @@ _CIRCLED = "\u2460-\u2473"  # ① … ⑳
 # An item, with its branch as the statutes number inserted items ("제1호의2", "제3호의 2": 제1호 and 제2호 stay where they
 # were): the branch had been dropped, and "제1호의2" read as 제1호 — another item. As for 조의N, a number followed by
 # 조, 항 or 호 is no branch.
-_ITEM = r"(?:제\s*)?(?P<item>\d{1,3})\s*호(?:\s*의\s*(?P<item_branch>\d{1,3})(?!\d|\s*[조항호]))?"
+# A branch never starts with 0: "제1조의0" (an invented key) had been read as 제1조 and checked as existing; its 의0 is
+# now left over, and said (:data:`_NO_BRANCH`).
+_ITEM = r"(?:제\s*)?(?P<item>\d{1,3})\s*호(?:\s*의\s*(?P<item_branch>[1-9]\d{0,2})(?!\d|\s*[조항호]))?"
 _ARTICLE_FORM = (
     r"(?:제\s*)?(?<!\d)(?P<num>\d{1,12})\s*조(?!\s*(?:원|달러|엔|위안|건|개))"
-    r"(?:\s*의\s*(?P<branch>\d{1,12})(?!\d|\s*[항호]))?"
+    r"(?:\s*의\s*(?P<branch>[1-9]\d{0,11})(?!\d|\s*[항호]))?"
     r"(?:\s*(?:의\s*)?(?:(?:제\s*)?(?P<para>\d{1,3})\s*항{circled}))?"
     r"(?:\s*(?:의\s*)?" + _ITEM + ")?"
 )
 _ARTICLE = re.compile(_ARTICLE_FORM.replace("{circled}", f"|(?P<circled>[{_CIRCLED}])"))
+#: A branch written from 0 (제1조의0, 제3호의01): not read as one, and said (:func:`unresolved_citations`).
+_NO_BRANCH = re.compile(r"(?:제\s*)?(?<!\d)(?P<num>\d{1,12})\s*(?P<unit>[조호])\s*의\s*(?P<zero>0\d*)(?!\d)")
 _ARTICLE_PLAIN = re.compile(_ARTICLE_FORM.replace("{circled}", ""))  # circled numbers not read as paragraphs
 _CIRCLED_CHAR = re.compile(f"[{_CIRCLED}]")
 # A bare number right after a law name ("민법 750", "상법 651의2", "민법750"): not part of a longer number, and
@@ -740,6 +744,8 @@ def unresolved_citations(query: str, law_names: LawNames, default_law: str | Non
     notes += _absent_bare_citations(query, law_names)
     notes += _absent_named_laws(query, law_names, notes)
     notes += _mistyped_named_laws(query, law_names, notes)
+    notes += [f"'{m.group()}': 의{m['zero']} is no branch of an article (they are numbered 의2, 의3 …), so it names no "
+              f"article; only 제{m['num']}{m['unit']} was read" for m in _NO_BRANCH.finditer(query)]
     return list(dict.fromkeys(notes))  # a reference written four times is one notice
 
 
