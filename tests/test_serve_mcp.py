@@ -667,4 +667,4 @@ def test_underscore_arguments_are_passed_over_as_http_does_and_schemas_are_close
     with pytest.raises(ToolError) as e:  # (only "_" names are passed over; the message does not name them)
         _call(server, "search_statutes", {"query": "유치권", "top_k": 3, "_x": 1})
     assert str(e.value) == ("top_k: not an argument of search_statutes (did you mean k?); "
-                            "its arguments: query, k, law, kind, mode")
+                            "its arguments: query, k, law, kind, mode, precedents")

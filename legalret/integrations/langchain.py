@@ -28,8 +28,10 @@ and never called (a chain's configuration, a test) must not pay —, so there th
 ``page_content`` is the article's text; ``metadata`` holds ``key``, ``title``, ``law``, ``kind``, ``score``,
 ``relevance`` (0–100 as the page shows it: in hybrid the re-ranker's probability that the article is the answer among its
 candidates, ``probability`` 0–1; None for the nearest guesses), ``rank``, ``citation``, ``deleted``, ``takes_effect`` (None, or the day a text not in force yet takes effect: a chain
-must not quote it as today's law) and ``precedents`` (the earlier decisions that voted for the article: 사건번호
-``case_no``, 선고일자 ``decided``, what matched, its ``text``) and ``notices``: what the answer said of the whole
+must not quote it as today's law) and ``precedents`` (the earlier decisions that voted for the article, in the form
+MCP gives them, in process or behind a server alike — :func:`legalret.serve.wording.agent_precedent`: 사건번호
+``case_no``, 선고일자 ``decided``, what ``matched`` (holding or facts), its ``text`` (matched facts from where the facts
+start, whole), ``similarity``, ``url``) and ``notices``: what the answer said of the whole
 query — a cited article listed outside the law filter, "nothing in the query matched …: only the nearest guesses", a
 Hanja or short-name reading — the same list on every document, so a chain can tell a guess from a match.
 
@@ -64,6 +66,8 @@ import threading
 from typing import Any
 
 from pydantic import PrivateAttr, TypeAdapter, ValidationError, field_validator, model_validator
+
+from legalret.serve.wording import agent_precedent
 
 try:
     from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
@@ -136,6 +140,21 @@ class LegalretRetriever(BaseRetriever):
         if isinstance(value, (StatuteService, LiveSearcher)):
             return value
         raise LegalretError(f"index: a directory, a StatuteService or a LiveSearcher is expected, got {type(value).__name__}")
+
+    @field_validator("law", "kind", mode="before")
+    @classmethod
+    def _names(cls, value: Any, info: Any) -> Any:
+        """``law`` / ``kind`` as a call, MCP and the HTTP API take them: one name, comma-separated names, or a list of
+        names (joined with commas; ``law=["민법", "상법"]`` had been pydantic's multi-line error). Anything else: one
+        line naming the setting."""
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            return ",".join(value)
+        from legalret.errors import LegalretError
+
+        raise LegalretError(f"{info.field_name}: a name, names separated by commas or a list of names, got "
+                            f"{type(value).__name__}")
 
     @field_validator("k", mode="before")
     @classmethod
@@ -272,7 +291,10 @@ def to_documents(answer: dict[str, Any]) -> list[Document]:
     docs = []  # (each hit carries its relevance and probability: the searcher's, in process or behind a server)
     for rank, hit in enumerate(answer.get("hits", []), 1):
         metadata = {name: hit.get(name) for name in METADATA_FIELDS}
-        metadata.update(rank=rank, deleted=bool(hit.get("deleted")), precedents=list(hit.get("precedents") or []),
+        metadata.update(rank=rank, deleted=bool(hit.get("deleted")),
+                        # (the hit's own dicts differed: the raw text and a memory row number in process, the page's
+                        # excerpt beside the text behind a server)
+                        precedents=[agent_precedent(p, max_chars=None) for p in hit.get("precedents") or []],
                         generation=answer.get("generation"), notices=list(answer.get("notices") or []))
         docs.append(Document(page_content=hit.get("text", ""), metadata=metadata, id=hit.get("key")))
     return docs

@@ -35,6 +35,7 @@ the index is there is answered from it, with no restart (:func:`index_problem`).
 """
 
 import contextlib
+import inspect
 import io
 import json
 import logging
@@ -42,6 +43,7 @@ import math
 import os
 import re
 import sys
+from pathlib import Path
 from typing import Annotated, Any, BinaryIO, Iterator, Literal
 
 import anyio
@@ -54,22 +56,25 @@ from mcp.types import (
     INVALID_PARAMS,
     INVALID_REQUEST,
     PARSE_ERROR,
+    CallToolResult,
     ErrorData,
     JSONRPCError,
     JSONRPCNotification,
+    TextContent,
     ToolAnnotations,
     jsonrpc_message_adapter,
 )
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
+from pydantic_core import PydanticCustomError
 
 from legalret.errors import LegalretError
 from legalret.config import MAX_K, MAX_QUERY_CHARS
-from legalret.index.store import LOCK
+from legalret.index.store import CURRENT, LOCK
 from legalret.search.searcher import MODES
 from legalret.serve.app import _version, k_or_default, names_or_list, unknown_names_message
 from legalret.serve.live import LiveSearcher, NoGeneration
 from legalret.serve.statutes import StatuteService
-from legalret.serve.wording import facts_excerpt
+from legalret.serve.wording import AGENT_PRECEDENT_CHARS, agent_precedent
 
 SERVER_NAME = "legalret"
 #: The ``initialize`` instructions; ``{laws}`` is what the served index holds (:func:`instructions`).
@@ -126,6 +131,12 @@ def index_problem(live: LiveSearcher, problem: str | None = None, *, then: bool 
     if writer is not None:
         problem = f"{problem}; a build (pid {writer}) is writing it now"
         return f"{problem}: call again when it finishes (no restart needed)" if then else problem
+    where = Path(live.index_dir)
+    if where.is_file() or (where / "index" / CURRENT).is_file():
+        # (a file, or a home whose index/ is the index: no build will ever make this path one — "call again" had
+        # promised what never comes; the server serves the path it was started with)
+        return (f"{problem}; this server serves {where} for as long as it runs: start it again with --index naming "
+                "the index folder") if then else problem
     return f"{problem}; then call again (this server picks it up without a restart)" if then else problem
 
 
@@ -155,6 +166,10 @@ def index_writer(index_dir: str | os.PathLike) -> int | None:
 SearchMode = Literal[MODES]
 #: search_statutes' number of articles when the agent gives none (or null).
 DEFAULT_K = 5
+#: search_statutes' earlier decisions per article when the agent gives none (or null), and the most it may ask for:
+#: every voter (up to 5) had been listed, ~1,500 characters of facts each.
+DEFAULT_PRECEDENTS = 3
+MAX_PRECEDENTS = 10
 #: list_laws' most laws in one answer: every law of an index of all acts and decrees (3,195) was ~220k characters,
 #: more than an agent's context holds.
 MAX_LAWS = 200
@@ -167,17 +182,29 @@ class Precedent(BaseModel):
     matched: Literal["holding", "facts"] = Field(
         description="what resembled the query: a 판시사항 item ('holding') or the facts the court found ('facts')")
     text: str = Field(description="the matched 판시사항 item, or the facts from where they start (what the web page "
-                                  "shows: the decision's opening such as '상고이유를 판단한다.' left out)")
+                                  "shows: the decision's opening such as '상고이유를 판단한다.' left out), at most "
+                                  f"{AGENT_PRECEDENT_CHARS} characters")
     similarity: float | None = Field(None, description="similarity to the query (1 = the best match)")
     url: str | None = Field(None, description="the whole decision on law.go.kr (국가법령정보센터)")
+    cut: bool = Field(False, description="text was cut (ending ' …'); url has the whole decision")
+
+
+def precedents_or_default(value: Any) -> Any:
+    """search_statutes' ``precedents`` as a JSON client sent it, checked before pydantic's: null is the default, and
+    true/false a mistake, not a number (as ``k``'s check, :func:`legalret.serve.app.k_or_default`)."""
+    if value is None:
+        return DEFAULT_PRECEDENTS
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "Input should be a number of decisions per article (0–{most}), not true "
+                                  "or false", {"most": MAX_PRECEDENTS})
+    return value
 
 
 def precedent(p: dict[str, Any]) -> Precedent:
-    """A hit's precedent (``search_response``'s dict) as the tool returns it: its text is the page's ``excerpt``
-    (:func:`legalret.serve.wording.facts_excerpt` for matched facts, as ``lawyer_view`` gives the page), so the
-    facts start at the facts, not at "상고이유를 판단한다."."""
-    text = p.get("excerpt") or (facts_excerpt(p["text"]) if p.get("matched") == "facts" else p["text"])
-    return Precedent(**{f: p.get(f) for f in Precedent.model_fields if f != "text"}, text=text)
+    """A hit's precedent (``search_response``'s dict) as the tool returns it: the agents' form
+    (:func:`legalret.serve.wording.agent_precedent`, LangChain's too) — the page's excerpt, so the facts start at the
+    facts, not at "상고이유를 판단한다.", cut to :data:`~legalret.serve.wording.AGENT_PRECEDENT_CHARS`."""
+    return Precedent(**agent_precedent(p))
 
 
 class StatuteHit(BaseModel):
@@ -326,10 +353,13 @@ class LegalretMCPServer(MCPServer):
         """The SDK's :meth:`~mcp.server.mcpserver.MCPServer.add_tool` (what ``@server.tool()`` calls), with the tool's
         input schema closed — ``additionalProperties: false`` on the SDK's own schema (its ``Tool.parameters``, what
         ``tools/list`` sends): a client that checks its arguments against the schema then catches ``top_k`` itself,
-        and the schema says what :meth:`call_tool` does with a name the tool lacks."""
+        and the schema says what :meth:`call_tool` does with a name the tool lacks. Its description is the docstring
+        without its source indent."""
         super().add_tool(fn, name, *args, **kwargs)
         tool = self._tool_manager.get_tool(name or fn.__name__)
         tool.parameters = {**tool.parameters, "additionalProperties": False}
+        if tool.description:  # the docstring as written had sent its source indent ("\n        ") on every line
+            tool.description = inspect.cleandoc(tool.description)
 
     def follow_index(self, service: StatuteService) -> None:
         """The instructions the next ``initialize`` gives, for the generation ``service`` serves now: built once per
@@ -359,7 +389,7 @@ class LegalretMCPServer(MCPServer):
             if unknown:
                 raise ToolError(unknown_names_message(unknown, accepted, name, "argument"))
         try:
-            return await super().call_tool(name, arguments, context)
+            return compact_text(await super().call_tool(name, arguments, context))
         except UnexpectedToolError:
             raise
         except ToolError as e:
@@ -397,6 +427,17 @@ class LegalretMCPServer(MCPServer):
                     await self._lowlevel_server.run(receive, write_stream,
                                                     self._lowlevel_server.create_initialization_options())
                     tg.cancel_scope.cancel()
+
+
+def compact_text(result: Any) -> Any:
+    """A tool's answer with its text block (the structured content again, for clients that read only text: the SDK
+    writes it with a 2-space indent, ~10% of a search answer in spaces) as compact JSON — the same object, in fewer
+    of an agent's tokens."""
+    if (isinstance(result, CallToolResult) and result.structured_content is not None and len(result.content) == 1
+            and isinstance(result.content[0], TextContent)):
+        text = json.dumps(result.structured_content, ensure_ascii=False, separators=(",", ":"))
+        return result.model_copy(update={"content": [TextContent(type="text", text=text)]})
+    return result
 
 
 def without_passed_over(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -693,17 +734,26 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
                         BeforeValidator(names_or_list("kind"))] = None,
         mode: Annotated[SearchMode | None,
                         Field(description="hybrid (default, best; null: hybrid): all retrievers + the learned re-ranker; "
-                                          "bm25: words; dense: meaning; memory: similar precedents only")] = "hybrid",
+                                          "bm25: words; dense: meaning; memory: similar precedents only; convex, rrf: "
+                                          "the retrievers fused without the re-ranker (for comparison)")] = "hybrid",
+        precedents: Annotated[int | None,
+                              Field(ge=0, le=MAX_PRECEDENTS,
+                                    description=f"Earlier decisions listed per article, most similar first (0–"
+                                                f"{MAX_PRECEDENTS}; 0: none, the smallest answer; null: "
+                                                f"{DEFAULT_PRECEDENTS}); each text at most {AGENT_PRECEDENT_CHARS} "
+                                                "characters"),
+                              BeforeValidator(precedents_or_default)] = DEFAULT_PRECEDENTS,
     ) -> SearchResult:
         """Find the Korean statute articles that govern a question or a set of facts, best first, with the
-        earlier court decisions (사건번호, 선고일자, matched text) that cited each article for similar questions."""
+        earlier court decisions (사건번호, 선고일자, matched text) that cited each article for similar questions.
+        A query that is only a citation ('민법 제750조') answers with that article alone."""
         res = answer(service.search, query, k=k, law=law, kind=kind, mode=mode or "hybrid", explain=True)
         # (relevance and probability: the searcher's, the page's and the API's numbers — an agent weighing a hit reads
         # what a lawyer would see)
         hits = [StatuteHit(**{f: h.get(f) for f in ("key", "title", "law", "kind", "text", "score", "relevance",
                                                     "probability", "citation", "url")},
                            rank=i, deleted=bool(h.get("deleted")), takes_effect=h.get("takes_effect"),
-                           precedents=[precedent(p) for p in h.get("precedents", [])])
+                           precedents=[precedent(p) for p in h.get("precedents", [])[:precedents]])
                 for i, h in enumerate(res["hits"], 1)]
         return SearchResult(query=res["query"], mode=res["mode"], generation=res["generation"], hits=hits,
                             notices=res["notices"])

@@ -140,6 +140,9 @@ class StatuteService:
         (``matching`` says how many there were); ``notices``: an old name of a renamed law that ``name`` matches
         (:func:`renamed_matches`), or why nothing matched, as a ``law=`` filter of that name says it (형법: not in this
         index, with the command that adds it). ``name`` is read as a filter reads it: 民法 is 민법, 근기법 근로기준법."""
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+            # (limit=0 had answered no laws, "matching" many, without a word; MCP's list_laws refuses it)
+            raise LegalretError(f"limit: a number of laws of 1 or more, got {limit!r}")
         gen = self.live.get()
         s = gen.searcher
         counts = dict.fromkeys(s.laws, 0)

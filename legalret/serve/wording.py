@@ -76,6 +76,30 @@ def lawyer_view(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return hits
 
 
+#: The characters of a precedent's text an agent gets (MCP's ``search_statutes``, the LangChain retriever): a 판시사항
+#: item runs to ~100–300, a facts excerpt to ~1,500 — five hits' precedents had made a k=5 MCP answer ~24,000
+#: characters, 90% of it precedents, of an agent's context. The decision's ``url`` has the whole text.
+AGENT_PRECEDENT_CHARS = 400
+#: The fields of a precedent as agents get it, in this order.
+AGENT_PRECEDENT_FIELDS = ("case_no", "decided", "matched", "text", "similarity", "url")
+_SENTENCE_END = re.compile(r"(?:다\.|[.?!])(?=\s)")
+
+
+def agent_precedent(p: dict[str, Any], max_chars: int | None = AGENT_PRECEDENT_CHARS) -> dict[str, Any]:
+    """A hit's precedent (the searcher's dict) as agents get it — the same in MCP and LangChain, in process or behind
+    a server: :data:`AGENT_PRECEDENT_FIELDS`, ``text`` being the page's excerpt (matched facts from where the facts
+    start) cut to ``max_chars`` (None: whole) at the last sentence end — else the last space — with "…" after, and
+    ``cut`` true when it was (the searcher's ``index``, a row number of its memory, is no agent's business)."""
+    text = p.get("excerpt") or (facts_excerpt(p["text"]) if p.get("matched") == "facts" else p["text"])
+    out = {f: p.get(f) for f in AGENT_PRECEDENT_FIELDS} | {"text": text, "cut": False}
+    if max_chars is not None and len(text) > max_chars:
+        head = text[:max_chars]
+        ends = [m.end() for m in _SENTENCE_END.finditer(head + " ")]
+        at = ends[-1] if ends and ends[-1] >= max_chars // 2 else (head.rfind(" ") if " " in head[max_chars // 2:] else max_chars)
+        out |= {"text": head[:at].rstrip() + " …", "cut": True}
+    return out
+
+
 def signals(hit: dict[str, Any]) -> list[dict[str, Any]]:
     """Each retriever that ran: its Korean label and this article's rank in its list (None: not in its top N)."""
     via_decision = any(line.startswith("cited by decision") for line in hit.get("reasons", []))  # (search.cases)
