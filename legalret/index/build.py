@@ -18,11 +18,11 @@ articles into an existing index:
 * a batch that would remove a large share of a law (a partial or truncated file: more than
   :data:`MAX_REMOVED_ARTICLES` articles or :data:`MAX_REMOVED_SHARE` of them) stops with
   :class:`IndexError_` unless ``allow_removals=True``; so does a law whose last article in the batch looks
-  cut off (a truncated file: :data:`CUT_OFF_SHARE`), even with ``remove_missing=False``; and so does a batch whose
-  removed articles of a law read from statute text all come after the last article it holds of that law (a file
-  cut at a line break: Korean statutes keep a repealed article as ``제N조 삭제 <date>``, so articles vanish from
-  the end of a law's text only when the text was cut — :func:`_check_tail`); an add that changes nothing writes
-  nothing;
+  cut off (a truncated file: :data:`CUT_OFF_SHARE`), even with ``remove_missing=False``; and so does a batch that
+  would remove any live article of a law read from statute text — after the last article it holds of that law (a
+  file cut at a line break) or between two it holds (an article block deleted by hand): Korean statutes keep a
+  repealed article as ``제N조 삭제 <date>``, so an amendment removes none (:func:`_check_missing_articles`); an add
+  that changes nothing writes nothing;
 * a law whose text in the batch is older than the indexed one (its latest 시행일자 earlier: law.go.kr's 2025 민법
   added to an index of the 2026 mirror) stops with :class:`IndexError_` unless ``allow_older=True`` — it had
   replaced the newer text and removed 민법 제1004조의2 without a word;
@@ -373,7 +373,7 @@ def add_to_index(
         if not allow_removals:
             _check_removals(removed_by_law, previous)
             _check_cut_off(incoming, previous)
-            _check_tail(removed_by_law, report.removed_keys, incoming, previous)
+            _check_missing_articles(removed_by_law, report.removed_keys, incoming, previous)
         articles_changed = bool(report.added or report.changed or report.removed)
         # Loading the encoder costs 5–10 s (mostly imports), for nothing when every text already has its vector — in
         # the previous generation or the vector cache: an ``index remove``, a removed law added back, a renamed law
@@ -592,15 +592,16 @@ def _article_order(key: str) -> tuple[int, int]:
     return ref.number, ref.branch
 
 
-def _check_tail(removed_by_law: dict[str, tuple[int, int]], removed_keys: Sequence[str],
-                incoming: "OrderedDict[str, Article]", previous: IndexData) -> None:
-    """One-line error when a law's removed articles all come after the last article the batch holds of it: a file cut
-    at a line break (``head -n 6514`` of 민법 ends in 제1114조, and 제1115조–제1118조 were removed, exit 0 — few
-    enough to pass :func:`_check_removals`). A statute repeals an article by keeping ``제N조 삭제 <date>``, so an
-    amendment removes none from the end. Only laws losing a live article are looked at (``removed_by_law``), read
-    from statute text (:data:`_TEXT_SOURCES`): a law.go.kr document without its last article is the file as it was
-    made (cut, it does not parse), and articles records (JSONL, the Python API's lists) are a selection the caller
-    made, which :func:`_check_removals` alone guards."""
+def _check_missing_articles(removed_by_law: dict[str, tuple[int, int]], removed_keys: Sequence[str],
+                            incoming: "OrderedDict[str, Article]", previous: IndexData) -> None:
+    """One-line error when a law read from statute text (:data:`_TEXT_SOURCES`) would lose a live article, however
+    few: a statute repeals an article by keeping ``제N조 삭제 <date>``, so an amendment removes none. After the last
+    article the batch holds of the law, it is a file cut at a line break (``head -n 6514`` of 민법 ends in 제1114조,
+    and 제1115조–제1118조 were removed, exit 0 — few enough to pass :func:`_check_removals`); between two it holds,
+    an article block deleted by hand (민법 without its ``##### 제753조`` block removed 제753조, exit 0, one line among
+    the report's). Only laws losing a live article are looked at (``removed_by_law``): a law.go.kr document without
+    an article is the file as it was made (cut, it does not parse), and articles records (JSONL, the Python API's
+    lists) are a selection the caller made, which :func:`_check_removals` alone guards."""
     if not removed_by_law:
         return
     held: dict[str, list[Article]] = {}
@@ -614,16 +615,22 @@ def _check_tail(removed_by_law: dict[str, tuple[int, int]], removed_keys: Sequen
         if not any(a.source.lower().endswith(_TEXT_SOURCES) for a in arts):
             continue
         gone = sorted(removed.get(law, ()), key=_article_order)
-        last = max(arts, key=lambda a: (a.number, a.branch))
-        if not gone or _article_order(gone[0]) <= (last.number, last.branch):
+        if not gone:
             continue
-        span = gone[0].rpartition(" ")[2] + (f"–{gone[-1].rpartition(' ')[2]}" if len(gone) > 1 else "")
+        last = max(arts, key=lambda a: (a.number, a.branch))
+        remedy = ("nothing was written — pass --allow-removals to remove them, or --keep-missing to keep articles "
+                  "the batch does not mention")
+        if _article_order(gone[0]) > (last.number, last.branch):
+            span = gone[0].rpartition(" ")[2] + (f"–{gone[-1].rpartition(' ')[2]}" if len(gone) > 1 else "")
+            raise IndexError_(
+                f"{previous.path.parent}: this batch's {law} ends at {last.label} and would remove "
+                f"{'its last article' if len(gone) == 1 else f'its last {len(gone)} articles'}, {span} (a truncated "
+                f"file? a repealed article stays as 삭제); {remedy}")
+        named = ", ".join(key.rpartition(" ")[2] for key in gone[:5]) + (f" … ({len(gone)} in all)" if len(gone) > 5 else "")
         raise IndexError_(
-            f"{previous.path.parent}: this batch's {law} ends at {last.label} and would remove "
-            f"{'its last article' if len(gone) == 1 else f'its last {len(gone)} articles'}, {span} (a truncated file? "
-            "a repealed article stays as 삭제); nothing was written — pass --allow-removals to remove them, or "
-            "--keep-missing to keep articles the batch does not mention"
-        )
+            f"{previous.path.parent}: this batch's {law} lacks {named}, which it would remove, though it holds "
+            f"articles after {'it' if len(gone) == 1 else 'them'} (an article block deleted by hand? a repealed "
+            f"article stays as 삭제); {remedy}")
 
 
 def _latest_dates(laws: Iterable[str], dates: Iterable[str | None]) -> dict[str, str]:
