@@ -148,11 +148,17 @@ def renamed_names(text: str, renamed: dict[str, str]) -> list[tuple[str, str]]:
             if named and not (new_named and compact(old) in compact(renamed[old]))]
 
 
+#: The most words (tokens) beside its citations a query may have for its cited articles' titles to be read with it
+#: (:meth:`QueryPreparer.with_titles`): "요건", "이사 선임 요건" — a question about the article, not a text citing it.
+TITLED_REST_TOKENS = 4
+
+
 class QueryPreparer:
     def __init__(self, tokenizer: Any, law_names: Any, vocabulary: Any = None, precedents: Any = None,
                  word_weight: Callable[[str], int] | None = None, decisions: Callable[[], Any] | None = None,
                  occurs: Callable[[Any, Any], list[str]] | None = None,
-                 held_crimes: Callable[[], Iterable[str]] | None = None):
+                 held_crimes: Callable[[], Iterable[str]] | None = None,
+                 title_of: Callable[[str], str | None] | None = None):
         # vocabulary: the BM25 vocabulary, to say when none (or few) of a query's words occur in any article;
         # precedents: a function giving the precedent memory's words (read only when some query word is in no article);
         # word_weight: how many articles hold a word (0 for none), to read a query's Hanja as the index's words;
@@ -163,6 +169,9 @@ class QueryPreparer:
         self.tokenizer, self.law_names, self.vocabulary, self.precedents = tokenizer, law_names, vocabulary, precedents
         self.word_weight, self.decisions, self.occurs = word_weight, decisions, occurs
         self.held_crimes = held_crimes
+        # title_of: an indexed article's title by its key (None: not indexed) — for a short question about a cited
+        # article (:meth:`with_titles`)
+        self.title_of = title_of
 
     def __call__(self, text: str, *, laws: list[str] | None, mask: Any, before: Any = None, exclude: Any = None,
                  citations: bool = True, kinds: list[str] | None = None) -> tuple[Query, list[QueryCitation], bool]:
@@ -200,7 +209,32 @@ class QueryPreparer:
             q.notes.extend(crime_notes(q.text, self.law_names, self.held_crimes, said=q.notes))
             # (nor does 노동법상 …: an area the manifests list, whose laws the index may lack — legalret.search.areas)
             q.notes.extend(area_notes(q.text, self.law_names, said=q.notes))
+        if needed and cites and self.title_of is not None:
+            self.with_titles(q, cites)
         return q, cites, needed
+
+    def with_titles(self, q: Query, cites: list[QueryCitation]) -> None:
+        """A short question about the articles it cites — "민법 제750조의 요건", "상법 382조 이사 선임" — read by the
+        retrievers and the re-ranker with each cited article's title after its citation, as a lawyer writes it ("민법
+        제750조(불법행위의 내용)의 요건"); ``q.asked`` keeps the question as asked. A citation tells a retriever nothing of
+        what the article is about: with only "의 요건" to read, dense search and the facts memory had put 민법 제303조
+        (전세권의 내용) second, at relevance 89; with the title they read what the question is about (제760조, 제766조
+        …). Only where the words beside the citations are few (:data:`TITLED_REST_TOKENS`): a holding that cites an
+        article in a long text is read as before, every question file's ranking unchanged. A citation already followed
+        by a bracket (its title pasted) or of an article the index lacks or has deleted is left as written."""
+        rest = q.text
+        spans = sorted({(c.start, c.end): c for c in cites if not c.via}.items(), reverse=True)
+        for (start, end), _ in spans:
+            rest = rest[:start] + " " + rest[end:]
+        if not spans or len(self.tokens(rest)) > TITLED_REST_TOKENS:
+            return
+        text = q.text
+        for (start, end), cite in spans:  # (from the end: the earlier spans keep their offsets)
+            title = self.title_of(cite.key)
+            if title and not text[end:].lstrip().startswith(("(", "（", "[")):
+                text = f"{text[:end]}({title}){text[end:]}"
+        if text != q.text:
+            q.asked, q.text, q.tokens = q.text, text, self.tokens(text)
 
     def _is_law(self, word: str) -> bool:
         """Is ``word`` the name of a law this index holds (a query naming the law: "상법 회사 합병")?"""

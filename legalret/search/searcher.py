@@ -195,7 +195,8 @@ class Searcher:
                                      bm25.engine.document_frequency if vocabulary is not None else None,
                                      (lambda: memory.retriever.memory) if memory is not None else None,
                                      bm25.engine.occurs if vocabulary is not None else None,
-                                     functools.cache(lambda: title_crimes(a.title for a in self.data.articles)))
+                                     functools.cache(lambda: title_crimes(a.title for a in self.data.articles)),
+                                     self._live_title)
 
     # ---- parts ---------------------------------------------------------------------------------
     def _query_encoder(self):
@@ -385,10 +386,11 @@ class Searcher:
         # (from the numbers as every interface prints them, to_dict's rounding, read off the hits' fields: the answer
         # calls to_dict once, later; the rule reads the answer's notices)
         # (names_held: read only where the rule may ask it, a short question with notices)
-        short = len(q.text) <= SHORT_QUESTION and bool(q.notes)
-        rate_hits(hits, learned=learned, notices=q.notes, query=q.text,
-                  names_held=short and any(laws_named(q.text, self.law_names.canonical())))
-        return SearchResults(hits, query=q.text, notices=q.notes, citations=cites, terms=highlight_terms(q.tokens))
+        asked = q.asked or q.text  # (the question as asked, not with the cited articles' titles its retrievers read)
+        short = len(asked) <= SHORT_QUESTION and bool(q.notes)
+        rate_hits(hits, learned=learned, notices=q.notes, query=asked,
+                  names_held=short and any(laws_named(asked, self.law_names.canonical())))
+        return SearchResults(hits, query=asked, notices=q.notes, citations=cites, terms=highlight_terms(q.tokens))
 
     def _rerank(self, query: str, fused: list[FusedItem], explained: int, votes: dict,
                 before: Any = None) -> tuple[list[FusedItem], dict[str, Learned], dict[str, float]]:
@@ -467,6 +469,14 @@ class Searcher:
             memory = self.memory
             self._base_rates = BaseRates(memory.memory if memory is not None else None)
         return self._base_rates
+
+    def _live_title(self, key: str) -> str | None:
+        """The title of an indexed article in force (None: not indexed, or deleted) — a cited article's, which the
+        query's retrievers read (:meth:`~legalret.search.prepare.QueryPreparer.with_titles`)."""
+        pos = self.data.by_key.get(key)
+        if pos is None or self.data.articles[pos].deleted:
+            return None
+        return self.title_of(key)
 
     def title_of(self, key: str) -> str:
         """The title of an indexed article (its exact key), read without parsing the article when the store can."""

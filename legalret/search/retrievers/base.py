@@ -43,7 +43,7 @@ ABSENT_RANK = 1000
 class Query:
     """Per-query state handed to every retriever (filled once by the Searcher, read by all)."""
 
-    text: str
+    text: str  # what the retrievers and the re-ranker read (see ``asked``)
     tokens: list[str]  # the searcher's query tokens (Kiwi, once per query; party names dropped)
     vector: np.ndarray | None = None  # the encoded query, when a retriever that embeds it runs
     laws: list[str] | None = None
@@ -53,6 +53,9 @@ class Query:
     exclude: Any = None  # … and none of this case number
     notes: list[str] = field(default_factory=list)
     pending: Any = None  # the query's vector while a worker thread encodes it (see Searcher.overlap_encoding)
+    #: the query as asked, where ``text`` adds to it (a short question about a cited article gets the article's title
+    #: after the citation: :meth:`legalret.search.prepare.QueryPreparer.with_titles`); None: ``text`` is it
+    asked: str | None = None
     #: what each retriever found beyond its ranked list, by retriever name (a memory's MemoryResult: its
     #: weight, vote shares and explain lines; the dense list's rows, best first, which the feedback retriever reads).
     #: Kept here, not on the retriever: a server searches from many threads.
