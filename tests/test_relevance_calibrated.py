@@ -94,7 +94,7 @@ def test_api_relevance_is_the_rounded_probability(learned_index):
 
     body = TestClient(create_app(learned_index)).get("/api/search", params={"q": "민법 제750조 " + QUERY, "k": 8}).json()
     cited, *ranked = body["hits"]
-    assert body["mode"] == "hybrid" and cited["relevance"] == 100 and "probability" not in cited
+    assert body["mode"] == "hybrid" and cited["relevance"] == 100 and cited["probability"] is None
     assert ranked and all(h["relevance"] == round(100 * h["probability"]) for h in ranked)
     assert ranked[0]["relevance"] < 100  # the sigmoid of a top score had read 99–100
 

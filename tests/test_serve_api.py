@@ -187,7 +187,8 @@ def test_article_endpoint_reads_keys_as_get_article_does(client, live):
     assert "key: 201 characters" in _error(client.get("/api/articles/" + "가" * 201), 400)
     # two articles, or an article with no law: said so (both had been "no article '…' in this index")
     assert _error(client.get("/api/articles/" + quote("민법 제750조, 민법 제194조")), 400) == (
-        "key: names 2 articles (민법 제750조, 민법 제194조); give one, or check several with check_citation")
+        "key: names 2 articles (민법 제750조, 민법 제194조); give one, or search for the citation to list each (MCP: "
+        "check_citation)")
     assert "'제750조' names no law" in _error(client.get("/api/articles/" + quote("제750조")), 400)
 
 

@@ -194,7 +194,7 @@ def test_page_speaks_korean_relevance_precedents_and_long_input(tmp_path, browse
 
         browser.execute_script("document.getElementById('q').value = arguments[0];", corrupt("유치권을 행사"))
         browser.find_element(By.ID, "go").click()
-        wait.until(lambda d: "복원한 '유치권을 행사'(으)로 검색했습니다" in d.find_element(By.ID, "notices").text)
+        wait.until(lambda d: "복원한 '유치권을 행사'로 검색했습니다" in d.find_element(By.ID, "notices").text)
         wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, 'li.hit[data-key="민법 제320조"]')))
 
         # a decision named by 사건번호: what it held, above its cited articles (first among the hits, so labelled)

@@ -59,8 +59,13 @@ def search_response(results: SearchResults, mode: str, *, notices: Sequence[str]
 
 def hit_json(hit: Any) -> dict[str, Any]:
     """``Hit.to_dict(with_text=True)`` (what ``legalret search --json`` prints) + citation and precedents, and
-    ``feature_contributions`` when the learned re-ranker ranked the hit and explain is on."""
+    ``feature_contributions`` when the learned re-ranker ranked the hit and explain is on. ``probability`` is always
+    there, null where there is none (a cited article, another mode than hybrid, a withheld guess)."""
     d = hit.to_dict(with_text=True)
+    # (to_dict gives it only where the re-ranker gave one or withheld it: the API's citation hits and every hit of
+    # bm25/dense/memory/rrf had none, and a client had to tell a missing key from a null — here, once, for the API,
+    # MCP, LangChain and the CLI alike)
+    d.setdefault("probability", None)
     d["citation"] = citation(hit.article)
     d["url"] = article_url(hit.key)
     d["precedents"] = hit.precedents  # structured by the searcher when explain is on; [] otherwise

@@ -112,7 +112,8 @@ class HitModel(BaseModel):
     ranks: dict[str, float] = Field(description="1-based rank per retriever ('profile': among the memory's article profiles; "
                                                 "'citation' for an exact citation)")
     scores: dict[str, float] = {}
-    reasons: list[str] = Field(description="explain lines (with explain=1): retriever ranks, precedents")
+    reasons: list[str] = Field(description="explain lines (with explain=1): retriever ranks, precedents; a cited "
+                                           "article's one line ('exact citation …', 'cited by decision …') always")
     deleted: bool = Field(False, description="the article is deleted (삭제): its key stays, its text is gone")
     takes_effect: str | None = Field(None, description="ISO date its text takes effect, when that is after today (the "
                                                        "text in force today may differ); null for a text in force")
@@ -126,7 +127,8 @@ class HitModel(BaseModel):
         "as data — feature, group (the retriever it reads, 'agreement' or 'question') and value (its share of the score)"))
     probability: float | None = Field(None, description="hybrid, re-ranked hits: the re-ranker's probability that this "
                                                         "article is the answer among the candidates it scored (its "
-                                                        "softmax share over them; benchmarks/results/relevance_calibration.md)")
+                                                        "softmax share over them; benchmarks/results/relevance_calibration.md); "
+                                                        "null for a cited article, in other modes and for a withheld guess")
     relevance: int | None = Field(None, description="0–100 (100 × probability in hybrid, or the score as a share of the "
                                                      "best; 100 for an exact citation; null for the nearest guesses)")
     signals: list[dict[str, Any]] = Field([], description="with explain=1: each retriever's rank, labelled in Korean")
@@ -806,6 +808,12 @@ def _search(gen, q, k, law, kind, mode, explain, t0) -> dict[str, Any]:
     # Korean retriever names, the re-ranker's reasons as bars (legalret.serve.wording); each hit's relevance is the
     # searcher's own (legalret.search.relevance), as every interface gives it
     body["hits"] = lawyer_view(body["hits"])
+    if not explain:
+        # signals and contributions are explain's (the schema and README say so); lawyer_view adds them to any hit with
+        # reasons, and a cited article always has its one line ("exact citation …", which the page's badge reads)
+        for hit in body["hits"]:
+            hit.pop("signals", None)
+            hit.pop("contributions", None)
     # from the text searched (cut at MAX_QUERY_CHARS): a case number past the cut had been listed as searched
     searched, _ = s.prepare.readable(q)
     body["decisions"] = [d for d in decisions_json(searched, s) if d["known"]]  # (an unknown one has its notice)

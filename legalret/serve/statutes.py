@@ -293,8 +293,7 @@ def find_article(searcher, key: str | None) -> tuple[Any, str]:
     cites = find_citations(read, searcher.law_names)
     articles = list(dict.fromkeys(c.key for c in cites))
     if len(articles) > 1:  # (it had said "no article '민법 제750조, 민법 제751조' in this index": both are)
-        raise LegalretError(f"key: names {len(articles)} articles ({', '.join(articles[:3])}"
-                            f"{' …' if len(articles) > 3 else ''}); give one, or check several with check_citation")
+        raise LegalretError(_several_articles_message(searcher, cites))
     why = [] if articles else unresolved_citations(read, searcher.law_names)
     if why and ("names no law" in why[0] or "no law is named" in why[0]):  # '제750조': which law? (the request's gap)
         raise LegalretError(f"key: {why[0]}")
@@ -307,6 +306,22 @@ def find_article(searcher, key: str | None) -> tuple[Any, str]:
         return None, _left_over_message(searcher, text, cites[0], left)
     article = searcher.article(articles[0])
     return (article, article.key) if article is not None else (None, no_article_message(searcher, articles[0]))
+
+
+def _several_articles_message(searcher: Any, cites: list) -> str:
+    """Why a key naming several articles names none: how many — a range counted as the search lists it (``민법
+    제750조~제752조``: 제750조, 제751조 and 제752조, with :func:`~legalret.search.results.cited_range`; its two ends had
+    been counted as 2) —, the first three, and where several are checked, in words for every caller of
+    :func:`find_article`: a search for the citation lists each article it names in every interface; the HTTP API has
+    no check_citation (it had been pointed to that MCP tool alone)."""
+    keys: list[str] = []
+    for c in cites:
+        if c.range_start is not None:
+            keys += cited_range(c, searcher.data)[1]  # the index's articles strictly between the ends
+        keys.append(c.key)
+    keys = list(dict.fromkeys(keys))
+    return (f"key: names {len(keys)} articles ({', '.join(keys[:3])}{' …' if len(keys) > 3 else ''}); give one, "
+            "or search for the citation to list each (MCP: check_citation)")
 
 
 #: What may stand beside an article's citations in a key and still name it: spaces, marks, a bracketed note — the

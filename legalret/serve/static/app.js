@@ -321,9 +321,9 @@ const NOTICE_KO = [
    (m) => `색인의 새 버전을 열 수 없어 이전 버전(${m[1]})으로 답했습니다. 서버 없이 검색하면 오류가 납니다 — 색인을 고치거나 다시 만들거나 \`legalret index rollback\`으로 되돌리세요.`],
   [/^query cut to its first ([\d,]+) of ([\d,]+) characters/, (m) => `검색어가 길어 앞 ${m[1]}자만 검색했습니다 (전체 ${m[2]}자).`],
   [/^the query looked like Korean text decoded with the wrong encoding \(UTF-8 read as cp1252\/latin-1\); searched for its repair: '(.*)'$/s,
-   (m) => `검색어가 잘못된 인코딩으로 깨진 한글로 보여, 복원한 '${m[1]}'(으)로 검색했습니다.`],
+   (m) => `검색어가 잘못된 인코딩으로 깨진 한글로 보여, 복원한 '${m[1]}'${josa(m[1], "으로", "로")} 검색했습니다.`],
   [/^the query looked like Korean text decoded with the wrong encoding, and its repair is uncertain \(.*?confidence ([\d.]+) for '(.*?)'\); searched for '(.*)' — /s,
-   (m) => `검색어가 깨진 한글로 보여 복원했지만 확실하지 않습니다 ('${m[2]}' 신뢰도 ${m[1]}). '${m[3]}'(으)로 검색했습니다 — 의도한 질문이 아니면 다시 입력하세요.`],
+   (m) => `검색어가 깨진 한글로 보여 복원했지만 확실하지 않습니다 ('${m[2]}' 신뢰도 ${m[1]}). '${m[3]}'${josa(m[3], "으로", "로")} 검색했습니다 — 의도한 질문이 아니면 다시 입력하세요.`],
   [/^the query looked like Korean text decoded with the wrong encoding/,
    () => "검색어가 잘못된 인코딩으로 깨진 한글로 보여, 복원한 글로 검색했습니다. 의도한 질문이 아니면 다시 입력하세요."],
   [/^Hanja read in Hangul: (.*)$/s, (m) => `검색어의 한자를 한글로 읽어 검색했습니다: ${m[1]}`],
@@ -332,48 +332,48 @@ const NOTICE_KO = [
    (m) => `이 색인에서 이름을 바꾼 법령의 옛 이름을 새 이름으로 읽어 검색했습니다: ${m[1]}`],
   [/^the query was cut to its first ([\d,]+) of ([\d,]+) characters before its repair/, (m) => `깨진 검색어가 길어 앞 ${m[1]}자만 복원했습니다 (전체 ${m[2]}자).`],
   [/^cited article (.+?)(?: \((.+)\))? is not in this index: (.+?) as indexed has (\S+) but no (\S+)$/,
-    (m) => `인용한 조문 ${m[1]}은(는) 없는 조문입니다: 색인된 ${m[3]}에는 ${m[4]}은(는) 있지만 ${m[5]}은(는) 없습니다.`],
+    (m) => `인용한 조문 ${m[1]}${josa(m[1], "은", "는")} 없는 조문입니다: 색인된 ${m[3]}에는 ${m[4]}${josa(m[4], "은", "는")} 있지만 ${m[5]}${josa(m[5], "은", "는")} 없습니다.`],
   [/^cited article (.+?)(?: \((.+)\))? is not in this index: (.+?) as indexed has no article (\S+)$/,
-    (m) => `인용한 조문 ${m[1]}은(는) 없는 조문입니다: 색인된 ${m[3]}에는 ${m[4]}이(가) 없습니다.`],
+    (m) => `인용한 조문 ${m[1]}${josa(m[1], "은", "는")} 없는 조문입니다: 색인된 ${m[3]}에는 ${m[4]}${josa(m[4], "이", "가")} 없습니다.`],
   [/^cited article (.+?)(?: \((.+)\))? is not in this index(?:: (.+?) as indexed has no such article \(its last is (.+?)\))?/,
-    (m) => m[3] ? `인용한 조문 ${m[1]}은(는) 없는 조문입니다: 색인된 ${m[3]}의 마지막 조문은 ${m[4]}입니다.`
-                : `인용한 조문 ${m[1]}은(는) 이 색인에 없습니다.`],
+    (m) => m[3] ? `인용한 조문 ${m[1]}${josa(m[1], "은", "는")} 없는 조문입니다: 색인된 ${m[3]}의 마지막 조문은 ${m[4]}입니다.`
+                : `인용한 조문 ${m[1]}${josa(m[1], "은", "는")} 이 색인에 없습니다.`],
   [/^not yet in force: (.+?) — the text shown takes effect then/,
    (m) => `아직 시행되지 않은 조문입니다: ${m[1].replace(/\(from (\d{4}-\d{2}-\d{2})\)/g, "($1 시행)")}. ` +
      "보이는 글은 그날부터 시행되는 글이며, 지금 시행 중인 글은 다를 수 있습니다 (국가법령정보센터에서 확인하세요)."],
-  [/^cited article (.+?) is deleted/, (m) => `인용한 조문 ${m[1]}은(는) 삭제된 조문입니다.`],
-  [/^cited article (.+?) has no (\S.*)$/, (m) => `인용한 조문 ${m[1]}에는 ${m[2]}${m[2].endsWith("항") ? "이" : "가"} 없습니다.`],
+  [/^cited article (.+?) is deleted/, (m) => `인용한 조문 ${m[1]}${josa(m[1], "은", "는")} 삭제된 조문입니다.`],
+  [/^cited article (.+?) has no (\S.*)$/, (m) => `인용한 조문 ${m[1]}에는 ${m[2]}${josa(m[2], "이", "가")} 없습니다.`],
   [/^cited articles of (.+?) are listed though the law filter is (.+?): the query cites them/, (m) => `질문이 인용한 ${m[1]} 조문은 법령 필터(${m[2]}) 밖이지만 함께 보여 줍니다.`],
   [/^cited articles of (.+?) are listed though the kind filter is (.+?): the query cites them/, (m) => `질문이 인용한 ${m[1]} 조문은 종류 필터(${m[2]}) 밖이지만 함께 보여 줍니다.`],
   [/^'(.+?)' cites a former text of (.+?) \(구\): today's (.+?) is listed/,
-   (m) => `'${m[1]}'은(는) ${m[2]}의 옛 조문(구법)을 인용합니다. 지금의 ${m[3]}을(를) 보여 주지만, 글과 그 번호가 가리키는 내용은 다를 수 있습니다.`],
+   (m) => `'${m[1]}'${josa(m[1], "은", "는")} ${m[2]}의 옛 조문(구법)을 인용합니다. 지금의 ${m[3]}${josa(m[3], "을", "를")} 보여 주지만, 글과 그 번호가 가리키는 내용은 다를 수 있습니다.`],
   [/^'(.+?)': the Constitution \(대한민국헌법\) is not in the statutes mirror/,
    (m) => `'${m[1]}': 헌법은 법령 자료(법률·시행령)에 없어 어느 색인에도 없습니다.`],
   [/^the cited range (.+?) holds ([\d,]+) articles between its ends, ([\d,]+) of them deleted \(삭제\): the first ([\d,]+)/,
    (m) => `인용한 범위 ${m[1]}의 두 끝 사이에는 조문이 ${m[2]}개 있습니다` +
      (m[3] === "0" ? ` (앞의 ${m[4]}개만 보여 줍니다).` : ` (그중 ${m[3]}개는 삭제된 조문이며, 삭제되지 않은 조문 중 앞의 ${m[4]}개만 보여 줍니다).`)],
   [/^the cited range '(.+?)' is written high end first: read as (.+)$/,
-   (m) => `인용한 범위 '${m[1]}'는 큰 번호가 먼저 적혀 있어 ${m[2]} 범위로 읽었습니다.`],
+   (m) => `인용한 범위 '${m[1]}'${josa(m[1], "은", "는")} 큰 번호가 먼저 적혀 있어 ${m[2]} 범위로 읽었습니다.`],
   [/^(.+?) names an area of law, not one law: the corpus (\S+) lists its laws \((.+?)\); add them with `(.+?)`/,
-   (m) => `${m[1]}은(는) 하나의 법령이 아니라 법 분야입니다. 이 색인에는 그 분야의 법령(${m[3]})이 없습니다. 추가하려면: \`${m[4]}\``],
+   (m) => `${m[1]}${josa(m[1], "은", "는")} 하나의 법령이 아니라 법 분야입니다. 이 색인에는 그 분야의 법령(${m[3]})이 없습니다. 추가하려면: \`${m[4]}\``],
   [/^'(.+?)': a question about a crime — (.+?), where crimes and their punishments are, is not in this index(?: \((?:add it with `(.+?)`|.*)\))?/,
-   (m) => `'${m[1]}': 범죄에 관한 질문으로 보입니다. 범죄와 형벌을 정한 ${m[2]}이(가) 이 색인에 없습니다.` +
+   (m) => `'${m[1]}': 범죄에 관한 질문으로 보입니다. 범죄와 형벌을 정한 ${m[2]}${josa(m[2], "이", "가")} 이 색인에 없습니다.` +
      (m[3] ? ` 추가하려면: \`${m[3]}\`` : "")],
   [/^'(.+?)': (?!no law is named)(.+?) is not in this index(?: \((?:did you mean (.+?)\?|add it with `(.+?)`|(the statutes mirror has no law named .+? either))\))?/,
-   (m) => `'${m[1]}': ${m[2]}은(는) 이 색인에 없는 법령입니다.` + (m[3] ? ` ${m[3]}을(를) 찾으셨나요?` : "") +
+   (m) => `'${m[1]}': ${m[2]}${josa(m[2], "은", "는")} 이 색인에 없는 법령입니다.` + (m[3] ? ` ${m[3]}${josa(m[3], "을", "를")} 찾으셨나요?` : "") +
      (m[4] ? ` 추가하려면: \`${m[4]}\`` : "") + (m[5] ? " 법령 자료(legalize-kr)에도 그런 이름의 법령이 없습니다." : "")],
-  [/^decision (\S+) is not among the precedents/, (m) => `판례 ${m[1]}은(는) 이 색인의 판례 기억에 없습니다.`],
+  [/^decision (\S+) is not among the precedents/, (m) => `판례 ${m[1]}${josa(m[1], "은", "는")} 이 색인의 판례 기억에 없습니다.`],
   [/^decision (\S+) cannot be looked up: this index has no precedent memory/,
-   (m) => `판례 ${m[1]}을(를) 찾을 수 없습니다: 이 색인에는 판례 기억이 없습니다 (--precedents 없이 만든 색인).`],
-  [/^decision (.+?) cites no article of this index/, (m) => `판례 ${m[1]}이(가) 인용한 조문은 이 색인에 없습니다.`],
+   (m) => `판례 ${m[1]}${josa(m[1], "을", "를")} 찾을 수 없습니다: 이 색인에는 판례 기억이 없습니다 (--precedents 없이 만든 색인).`],
+  [/^decision (.+?) cites no article of this index/, (m) => `판례 ${m[1]}${josa(m[1], "이", "가")} 인용한 조문은 이 색인에 없습니다.`],
   [/^decision (.+?): the articles of this index it cites come first \(([\d,]+)\)/,
-   (m) => `판례 ${m[1]}이(가) 인용한 이 색인의 조문 ${m[2]}개를 먼저 보여 줍니다.`],
+   (m) => `판례 ${m[1]}${josa(m[1], "이", "가")} 인용한 이 색인의 조문 ${m[2]}개를 먼저 보여 줍니다.`],
   [/^decision (.+?) cites ([\d,]+) articles of this index: its first ([\d,]+)/,
-   (m) => `판례 ${m[1]}이(가) 인용한 이 색인의 조문은 ${m[2]}개입니다 (앞의 ${m[3]}개만 보여 줍니다).`],
+   (m) => `판례 ${m[1]}${josa(m[1], "이", "가")} 인용한 이 색인의 조문은 ${m[2]}개입니다 (앞의 ${m[3]}개만 보여 줍니다).`],
   [/^'(.+?)': the index holds no 부칙/, (m) => `'${m[1]}': 부칙 조문은 색인에 없습니다 (법령 본문의 조문만 검색합니다).`],
   [/^'(.+?)': no law is named (.+?) \(did you mean (.+?)\?( it is not in this index)?(?:; add it with `(.+?)`)?/,
-   (m) => `'${m[1]}': ${m[2]}(이)라는 법령은 없습니다. ${m[3]}을(를) 찾으셨나요?` +
-     (m[4] ? ` (${m[3]}은(는) 이 색인에 없는 법령입니다.)` : "") + (m[5] ? ` 추가하려면: \`${m[5]}\`` : "")],
+   (m) => `'${m[1]}': ${m[2]}${josa(m[2], "이라는", "라는")} 법령은 없습니다. ${m[3]}${josa(m[3], "을", "를")} 찾으셨나요?` +
+     (m[4] ? ` (${m[3]}${josa(m[3], "은", "는")} 이 색인에 없는 법령입니다.)` : "") + (m[5] ? ` 추가하려면: \`${m[5]}\`` : "")],
   [/^'(.+?)' names no law/, (m) => `'${m[1]}'에 법령 이름이 없습니다. 예: '민법 ${m[1]}'`],
   [/^'(.+?)': no law is named before it/, (m) => `'${m[1]}': 앞에 법령 이름이 없습니다. 법령 이름을 함께 쓰세요.`],
   [/^the query has no searchable words/, () => "검색할 낱말이 없습니다 (문장부호·기호·조사뿐입니다). 낱말이나 '민법 제750조' 같은 조문을 입력하세요."],
@@ -424,7 +424,7 @@ function noticeKo(text) { return inKorean(NOTICE_KO, text); }
 // The server's errors a person meets on the page, in Korean (others are shown as they come).
 const ERROR_KO = [
   [/^no article of (.+?) is of kind (.+?) \(a .+? is a law of its own here: filter by the law '(.+?)'\)$/,
-    (m) => `${m[1]}에는 ${m[2]} 조문이 없습니다. 시행령은 별개의 법령입니다: 법령 필터에서 「${m[3]}」을 고르세요.`],
+    (m) => `${m[1]}에는 ${m[2]} 조문이 없습니다. 시행령은 별개의 법령입니다: 법령 필터에서 「${m[3]}」${josa(m[3], "을", "를")} 고르세요.`],
   [/^no article of (.+?) is of kind (.+)$/, (m) => `${m[1]}에는 ${m[2]} 조문이 없습니다.`],
   // (the name as Python's repr writes it: in double quotes when it holds a ')
   [/^unknown law filter (['"])(.+?)\1: the Constitution/,
@@ -447,12 +447,21 @@ let indexKinds = [];
 // Up to this many of the index's laws are named in that message; a bigger index (all laws: thousands) is counted.
 const NAMED_LAWS = 12;
 
-// The particle after ``word``: 은/는, 을/를, 으로/로 by its last syllable's final consonant (ㄹ takes 로: 법률로);
-// both, as "은(는)", after a word that does not end in Hangul.
+// The final consonant (a jamo index, 0: none) of each digit as read aloud — 영 일 이 삼 사 오 육 칠 팔 구 — so that
+// 민법 제750조의2 takes 는 and 2016다248806 takes 은. A number ending in 0 is read 영, 십, 백, 천 or 만: a final either way.
+const DIGIT_FINAL = [21, 8, 0, 16, 0, 0, 1, 8, 8, 0];
+
+// The particle after ``word`` — 은/는, 을/를, 이/가, 으로/로, 이라는/라는 — by how its last syllable or digit is read
+// (a final consonant or not; ㄹ takes 로: 법률로); a closing quote or bracket and a trailing "(…)" are not read
+// ('구 민법 제750조'는, 근기법 (근로기준법)은). After a word ending in neither, both: "은(는)", "(으)로".
 function josa(word, afterFinal, afterVowel) {
-  const code = word.trim().slice(-1).charCodeAt(0) - 0xac00;
-  if (!(code >= 0 && code < 11172)) return `${afterFinal}(${afterVowel})`;
-  const final = code % 28;
+  const last = word.trim().replace(/\s*\([^()]*\)$/, "").replace(/['"’”」』]+$/, "").slice(-1);
+  const code = last.charCodeAt(0) - 0xac00;
+  let final;
+  if (code >= 0 && code < 11172) final = code % 28;
+  else if (/[0-9]/.test(last)) final = DIGIT_FINAL[Number(last)];
+  else if (afterFinal.endsWith(afterVowel)) return `(${afterFinal.slice(0, -afterVowel.length)})${afterVowel}`;
+  else return `${afterFinal}(${afterVowel})`;
   return final === 0 || (final === 8 && afterFinal === "으로") ? afterVowel : afterFinal;
 }
 
