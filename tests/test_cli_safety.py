@@ -512,4 +512,5 @@ def test_rollback_json_says_what_is_live(tmp_path):
     r = CliRunner().invoke(app, ["index", "rollback", "--index", str(index), "--json"], env=env)
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout.strip().splitlines()[-1])
-    assert out == {"index": str(index), "live": "gen-000001", "was": "gen-000002", "kept": ["gen-000001", "gen-000002"]}
+    assert out == {"index": str(index), "live": "gen-000001", "was": "gen-000002", "kept": ["gen-000001", "gen-000002"],
+                   "changed": True}

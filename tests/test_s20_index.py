@@ -93,8 +93,9 @@ def test_info_says_which_generations_are_kept_past_keep_and_why(tmp_path, monkey
     [why] = [line for line in lines if line.startswith("more than keep 3: ")]
     assert why == ("more than keep 3: gen-000002, a generation rolled back from, is kept as the last one holding "
                    "3 article(s) (형법 제250조, 형법 제329조, 형법 제347조) that no newer or live generation holds — "
-                   "pruning never deletes a last copy, and no command removes a generation; "
-                   f"`legalret index rollback --index {index} --to 2` returns to it")
+                   "pruning never deletes a last copy; "
+                   f"`legalret index rollback --index {index} --to 2` returns to it, "
+                   f"`legalret index forget 2 --index {index} --yes` removes it with them")
 
     info = json.loads(_cli("index", "info", "--index", str(index), "--json").stdout)
     kept = info["generations_kept"]

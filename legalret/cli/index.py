@@ -1,4 +1,4 @@
-"""``legalret index build|add|remove|rollback|export|info``.
+"""``legalret index build|add|remove|rollback|forget|export|info``.
 
 Examples::
 
@@ -13,6 +13,7 @@ Examples::
     legalret index add 주택임차인보호법.md --rename --index idx/      # a held law (same 법령ID) under its new name
     legalret index remove 상법 --index idx/                          # a law removed whole (a new generation)
     legalret index rollback --index idx/                            # the previous generation becomes live
+    legalret index forget 2 --index idx/                            # a kept generation removed (last copies: --yes)
     legalret index info --index idx/ --verify
     LEGALRET_HOME=~/other legalret index export --index idx/        # queries without torch under another home
 """
@@ -29,13 +30,35 @@ from typing import Any, List, Optional
 
 import typer
 from rich.markup import escape
+from typer._click.exceptions import UsageError
+from typer.core import TyperGroup
 
 from legalret.config import DEFAULT_PASSAGE_MAX_TOKENS
 from legalret.errors import LegalretError
 from legalret.index.folder import foreign_folder, not_an_index_message
 from legalret.progress import console
 
-index_app = typer.Typer(help="Build, update and inspect the hybrid (BM25 + dense) statute index.", no_args_is_help=True)
+#: Commands people look for under ``index`` that are not there, and where what they want is: the generations and
+#: what the index holds are in ``index info`` (``index list`` / ``index status`` had said only "No such command").
+_COMMANDS_ELSEWHERE = {name: "the generations and what the index holds: legalret index info" for name in ("list", "status")}
+
+
+class _IndexGroup(TyperGroup):
+    """The ``index`` group: an unknown command that :data:`_COMMANDS_ELSEWHERE` knows says where to look instead,
+    still a usage error (exit 2); the rest as typer says them (its "Did you mean")."""
+
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as e:
+            where = _COMMANDS_ELSEWHERE.get(args[0]) if args else None
+            if where is not None:
+                e.message = f"No such command {args[0]!r}. {where[0].upper()}{where[1:]}"
+            raise
+
+
+index_app = typer.Typer(help="Build, update and inspect the hybrid (BM25 + dense) statute index.", no_args_is_help=True,
+                        cls=_IndexGroup)
 
 
 def register(app: typer.Typer) -> None:
@@ -640,14 +663,24 @@ def _held_laws_named(index: Path, laws: List[str]) -> List[str]:
 def rollback_command(
     index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory."),
     to: Optional[str] = typer.Option(None, "--to", help="Generation number (e.g. 3 or gen-000003); default: the one the live one was made from."),
-    as_json: bool = typer.Option(False, "--json", help="Print {index, live, was, kept} as JSON on stdout."),
+    as_json: bool = typer.Option(False, "--json", help="Print {index, live, was, kept, changed} as JSON on stdout."),
 ) -> None:
-    """Make an earlier (kept) generation live again; it is verified first."""
-    from legalret.index.store import generations, live_generation, rollback
+    """Make an earlier (kept) generation live again; it is verified first. --to the live generation changes nothing
+    and says so (exit 0: a script may run its rollback again)."""
+    from legalret.index.store import generation_name, generations, live_generation, rollback
 
     index = index or _default_index()
     check_is_index(index)
     live, broken = live_generation(index)
+    if to is not None and broken is None and generation_name(to) == live.name:
+        # (it had been an error, exit 1: a script re-running `rollback --to N` failed where what it wanted held)
+        kept = [g.name for g in generations(index)]
+        console.print(f"{index}: {live.name} is already live; nothing changed; kept generations: {', '.join(kept)}",
+                      highlight=False)
+        if as_json:
+            sys.stdout.write(json.dumps({"index": str(index), "live": live.name, "was": live.name, "kept": kept,
+                                         "changed": False}, ensure_ascii=False) + "\n")
+        return
     name = rollback(index, to)
     kept = ", ".join(g.name for g in generations(index))
     # (with CURRENT unreadable, which generation had been live is not known: "it points here again" could be false)
@@ -657,7 +690,45 @@ def rollback_command(
     console.print(f"{index}: {name} is live ({was}); kept generations: {kept}", highlight=False)
     if as_json:  # (as every other index command: a script reads the outcome from stdout)
         sys.stdout.write(json.dumps({"index": str(index), "live": name, "was": live.name if broken is None else None,
-                                     "kept": [g.name for g in generations(index)]}, ensure_ascii=False) + "\n")
+                                     "kept": [g.name for g in generations(index)], "changed": True},
+                                    ensure_ascii=False) + "\n")
+
+
+_FORGET_EXIT_HELP = ("Exit status: 0 removed; 1 refused or an error, nothing removed (the live generation, one not kept, "
+                     "the last copy of articles or memory items without --yes, a build or add in progress).")
+
+
+@index_app.command("forget", epilog=_FORGET_EXIT_HELP)
+def forget_command(
+    generation: str = typer.Argument(..., help="The generation to remove: its number (2) or name (gen-000002), as `legalret index info` lists them."),
+    index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory."),
+    yes: bool = typer.Option(False, "--yes", help="Remove it even when it holds the last copy of some articles or memory items (named when refused)."),
+    as_json: bool = typer.Option(False, "--json", help="Print {index, removed, bytes_freed, articles_lost, memory_items_lost, live, kept} as JSON on stdout."),
+) -> None:
+    """Remove one kept generation that is not live, on purpose: pruning never deletes the last copy of an article or
+    memory item, so the generation before an `index remove` or `index add --allow-removals` stays past --keep. When
+    it holds such last copies they are named and nothing is removed unless --yes."""
+    from legalret.index.store import described_items, forget_generation, generations, live_generation
+
+    index = index or _default_index()
+    check_is_index(index)
+    gone = forget_generation(index, generation, allow_loss=yes)
+    live = live_generation(index)[0].name
+    kept = [g.name for g in generations(index)]
+    lost = []
+    if gone.articles_lost:
+        lost.append(f"{len(gone.articles_lost)} article(s) ({_key_list(gone.articles_lost, 3)})")
+    if gone.items_lost:
+        lost.append(f"{len(gone.items_lost)} precedent or facts memory item(s) ({described_items(gone.items_lost)})")
+    console.print(f"{escape(str(index))}: removed {gone.name}, {_megabytes(gone.bytes_freed)} freed"
+                  + (f", with the last copy of {escape(' and '.join(lost))}" if lost else "")
+                  + ("; it was the generation a plain `index rollback` returned to" if gone.was_rollback_target else "")
+                  + f"; kept generations: {', '.join(kept)} (live {live})", highlight=False, soft_wrap=True)
+    if as_json:
+        sys.stdout.write(json.dumps({"index": str(index), "removed": gone.name, "bytes_freed": gone.bytes_freed,
+                                     "articles_lost": gone.articles_lost, "memory_items_lost": len(gone.items_lost),
+                                     "was_rollback_target": gone.was_rollback_target, "live": live, "kept": kept},
+                                    ensure_ascii=False) + "\n")
 
 
 @index_app.command("export")
@@ -747,10 +818,14 @@ def _print_summary(report) -> None:
         f"{report.laws} laws", highlight=False,
     )
     keys = _changed_articles(report) if report.changed_keys is not None else None
-    dates_only = f" ({keys['changed_text']} in text, {keys['changed_dates_only']} in their dates only)" if (
+    split = f"{keys['changed_text']} in text, {keys['changed_dates_only']} in their dates only" if (
         keys and keys["changed_dates_only"]) else ""
+    dates_only = f" ({split})" if split else ""
+    # (a repeal stays among the changed, as before; its count is said with them: "changed 2 (1 repealed)")
+    repealed = f"{keys['repealed']} repealed" if keys and keys["repealed"] else ""
+    of_changed = f" ({'; '.join(filter(None, (split, repealed)))})" if split or repealed else ""
     console.print(
-        f"added [green]{report.added}[/], changed [yellow]{report.changed}[/]{dates_only}, removed [red]{report.removed}[/], "
+        f"added [green]{report.added}[/], changed [yellow]{report.changed}[/]{of_changed}, removed [red]{report.removed}[/], "
         f"unchanged {report.unchanged}" + (f", duplicate keys {report.duplicates} ({_named(report)}: the last copy "
                                            "of each kept)" if report.duplicates else ""),
         highlight=False, soft_wrap=True,
@@ -770,6 +845,7 @@ def _print_summary(report) -> None:
         named = [("added", keys["added_keys"]),
                  ("changed in text" if dates_only else "changed", text if dates_only else keys["changed_keys"]),
                  ("changed in dates only", [k for k in keys["changed_keys"] if k not in in_text] if dates_only else []),
+                 ("repealed", keys["repealed_keys"]),
                  *((f"removed {law} ({len(listed)} articles)", listed) for law, listed in whole.items()),
                  ("removed", [k for k in keys["removed_keys"] if law_of(k) not in whole])]
         for what, listed in named:
@@ -802,11 +878,13 @@ def _removed_per_law(report) -> dict:
 def _changed_articles(report) -> dict:
     """The JSON report's lists of the articles an add added, changed and removed (every key), and of the changed ones
     how many differ in their text (or title, chapter, 삭제 …) and how many in their dates only — a new 시행일자 on a law
-    changes every article's dates, and the one real amendment among 1,193 "changed" had been left to find."""
+    changes every article's dates, and the one real amendment among 1,193 "changed" had been left to find — and which
+    were repealed (live before, 삭제 now; still among the changed): a repeal had read as one more amendment."""
     text = report.changed_text_keys or []
+    repealed = report.repealed_keys or []
     return {"added_keys": report.added_keys or [], "changed_keys": report.changed_keys or [], "changed_text_keys": text,
             "changed_text": len(text), "changed_dates_only": len(report.changed_keys or []) - len(text),
-            "removed_keys": report.removed_keys or []}
+            "removed_keys": report.removed_keys or [], "repealed_keys": repealed, "repealed": len(repealed)}
 
 
 #: Article keys a text report names per list (the --json report has them all).
@@ -896,7 +974,7 @@ def _print_decision_sources(out, manifest: dict, index: Path) -> None:
 def _generations_kept(index: Path, live_known: bool) -> dict:
     """The kept generations and, for each past ``keep`` (:func:`~legalret.index.store.beyond_keep`, the rule pruning
     removes by), why it is there — ``index info`` had listed four generations against keep 3 without a word. Nothing
-    is removed here, nor offered: no command removes a generation (a rolled-back one is kept on purpose). With
+    is removed here: ``index forget`` removes one, on purpose (a rolled-back one is kept on purpose). With
     ``CURRENT`` unreadable, or the keep setting, the account is left out (``beyond_keep`` []): the rest says that."""
     from legalret.config import keep_generations
     from legalret.index.store import beyond_keep, generations
@@ -927,20 +1005,44 @@ def _why_kept(index: Path, beyond, keep: int) -> dict:
             held.append(f"{items} precedent or facts memory item(s)")
         how = "a generation rolled back from" if beyond.rolled_back_from else "an earlier generation"
         why = (f"{beyond.name}, {how}, is kept as the last one holding {' and '.join(held)} that no newer or live "
-               f"generation holds — pruning never deletes a last copy, and no command removes a generation; "
-               f"`legalret index rollback --index {index} --to {number}` returns to it")
+               f"generation holds — pruning never deletes a last copy; "
+               f"`legalret index rollback --index {index} --to {number}` returns to it, "
+               f"`legalret index forget {number} --index {index} --yes` removes it with them")
     return {"generation": beyond.name, "rolled_back_from": beyond.rolled_back_from, "articles_alone": articles,
             "memory_items_alone": items, "pruned_at_next_write": not beyond.holds_alone, "why": why}
+
+
+def _megabytes(size: int) -> str:
+    """``412.3 MB``; under 0.1 MB in kB (a small index's generation had read "0.0 MB freed")."""
+    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.1f} kB"
+
+
+def _print_temp_folders(out, temps) -> None:
+    """The ``.tmp-*`` folders ``index info`` finds: a write killed midway (``kill -9`` during an add's write stage)
+    leaves one, hundreds of MB, that nothing had said was there. Those of a write in progress are its work, not
+    leftovers (as :func:`~legalret.index.store.clean_stale_temps` decides: by the index lock)."""
+    if not temps.folders:
+        return
+    listed = ", ".join(f"{escape(name)} ({_megabytes(size)})" for name, size in temps.folders.items())
+    if temps.writing:
+        out.print(f"write in progress (pid {escape(temps.writer or '?')}): {listed} — the new generation being written",
+                  highlight=False)
+        return
+    out.print(f"[yellow]leftover temp folders:[/] {listed} — left by a write that was interrupted (a killed build, add, "
+              "remove or forget), part of no generation; the next `index build`, `index add` or `index remove` that "
+              "writes a generation removes them, or the next search that opens this index (safe to delete by hand "
+              "while no write runs)", highlight=False)
 
 
 @index_app.command("info")
 def info_command(
     index: Path = typer.Option(None, "--index", callback=_one_value, help="Index directory."),
     verify: bool = typer.Option(False, "--verify", help="Check every file's sha256 against the manifest."),
-    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON on stdout, with `passage_runtime`: what embedded the passages, and `memory_laws_not_read`: the laws its recorded decision archives were read without."),
+    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON on stdout, with `passage_runtime`: what embedded the passages, `memory_laws_not_read`: the laws its recorded decision archives were read without, and `leftover_temps`: the temp folders a killed write left."),
 ) -> None:
-    """Show what an index holds: encoder, passage runtime, tokenizer, fusion, counts, laws, stage timings."""
-    from legalret.index.store import live_generation, read_manifest, verify_files
+    """Show what an index holds: encoder, passage runtime, tokenizer, fusion, counts, laws, stage timings, the
+    generations kept and the temp folders a killed write left (listed, never removed here)."""
+    from legalret.index.store import live_generation, read_manifest, temp_folders, verify_files
     from legalret.index.vector_cache import recorded_fingerprint
 
     index = index or _default_index()
@@ -957,11 +1059,15 @@ def info_command(
     recorded = recorded_fingerprint(enc)
     runtime = {"runtime": recorded["runtime"], "assumed": bool(recorded.get("inferred"))} if recorded else None
     kept = _generations_kept(index, broken is None)
+    temps = temp_folders(index)
     if as_json:
         _, plan = _unread_plan(manifest)  # (null: the index does not record where its decisions came from)
         sys.stdout.write(json.dumps({**manifest, "passage_runtime": runtime,
                                      "memory_laws_not_read": sorted(plan.laws) if plan else None,
-                                     "generations_kept": kept}, ensure_ascii=False, indent=2) + "\n")
+                                     "generations_kept": kept,
+                                     "leftover_temps": [] if temps.writing else [
+                                         {"folder": name, "bytes": size} for name, size in temps.folders.items()],
+                                     "write_in_progress": temps.writing}, ensure_ascii=False, indent=2) + "\n")
         return
     from rich.console import Console
 
@@ -1014,6 +1120,7 @@ def info_command(
     if kept["beyond_keep"]:
         out.print(f"more than keep {kept['keep']}: " + "; ".join(escape(b["why"]) for b in kept["beyond_keep"]),
                   highlight=False)
+    _print_temp_folders(out, temps)
     laws = list(manifest["laws"].items())
     shown = ", ".join(f"{name} ({info['articles']})" for name, info in laws[:20])
     out.print(f"laws: {shown}" + (f", … {len(laws) - 20} more" if len(laws) > 20 else ""), highlight=False)

@@ -14,7 +14,7 @@ articles into an existing index:
   removed (``remove_missing=False`` keeps them, for partial batches);
 * the report says how many were added / changed / removed / unchanged — and which (``added_keys`` …; of the changed,
   ``changed_text_keys`` differ in more than their dates: a new 시행일자 on a law changes every article's dates, and
-  those are what a reviewer reads) —, and how long each stage took;
+  those are what a reviewer reads; ``repealed_keys`` turned 삭제) —, and how long each stage took;
 * a batch that would remove a large share of a law (a partial or truncated file: more than
   :data:`MAX_REMOVED_ARTICLES` articles or :data:`MAX_REMOVED_SHARE` of them) stops with
   :class:`IndexError_` unless ``allow_removals=True``; so does a law whose last article in the batch looks
@@ -155,6 +155,9 @@ class BuildReport:
     changed_keys: list[str] | None = None
     changed_text_keys: list[str] | None = None
     removed_keys: list[str] | None = None
+    # of the changed, the articles live before and 삭제 (``Article.deleted``) now: a repeal, which a reviewer reads
+    # apart from an amendment (it had been one more "changed" key)
+    repealed_keys: list[str] | None = None
     tokenized: int = 0  # texts run through Kiwi (the rest came from the token cache)
     encoded: int = 0  # texts run through the encoder (the rest came from the index's vectors or the vector cache)
     vectors_cached: int = 0  # of those not in the previous generation: vectors read from legalret.index.vector_cache
@@ -367,7 +370,8 @@ def add_to_index(
         aliases = _renames_after(previous.manifest.get(RENAMED) or {}, renamed)
         gone = _removed_after(previous, merged, drop, renamed)
         report.added, report.changed, report.removed, report.unchanged = changes
-        report.added_keys, report.changed_keys, report.changed_text_keys, report.removed_keys = keys
+        (report.added_keys, report.changed_keys, report.changed_text_keys, report.removed_keys,
+         report.repealed_keys) = keys
         if not allow_older and remove_missing:  # (a partial batch's latest date says nothing of its version)
             _check_older(incoming, previous, frozenset(incomplete))
         if not allow_removals:
@@ -719,9 +723,10 @@ def _merge(
 ) -> tuple[list[Entry], tuple[int, int, int, int], dict[str, tuple[int, int]], tuple[list[str], ...]]:
     """New entry list (laws in their old order, new laws appended), (added, changed, removed, unchanged),
     per law that loses articles (removed, articles it had), and the keys added, changed, changed in more than their
-    dates (:func:`_change`) and removed. The laws in ``incomplete`` lose none. The held laws of ``drop`` lose every
-    article, on purpose (removed, not in the per-law count the removal guards read); a law's value names the batch
-    law that takes its place in the order (a rename), or is None.
+    dates (:func:`_change`), removed and repealed (changed from a live article to 삭제: counted among the changed).
+    The laws in ``incomplete`` lose none. The held laws of ``drop`` lose every article, on purpose (removed, not in
+    the per-law count the removal guards read); a law's value names the batch law that takes its place in the order
+    (a rename), or is None.
 
     Articles of laws the batch does not touch stay references into the previous store (never parsed);
     only the old articles of the laws in the batch are parsed, to compare them with the new text.
@@ -742,6 +747,7 @@ def _merge(
     changed_keys: list[str] = []
     text_keys: list[str] = []
     removed_keys: list[str] = []
+    repealed_keys: list[str] = []
     removed_by_law: dict[str, tuple[int, int]] = {}
     out: list[Entry] = []
     in_place = {new: old for old, new in drop.items() if new is not None and new not in old_by_law}
@@ -774,6 +780,8 @@ def _merge(
                 changed_keys.append(art.key)
                 if change == "text":
                     text_keys.append(art.key)
+                if art.deleted and not prev.deleted:
+                    repealed_keys.append(art.key)
         if remove_missing and law not in incomplete:
             gone = sum(1 for key, e in olds.items() if key not in new_keys and not e.deleted)
             removed_keys.extend(key for key in olds if key not in new_keys)
@@ -786,7 +794,8 @@ def _merge(
             by_key = {a.key: a for a in news}
             out.extend(by_key.pop(key, e) for key, e in olds.items())
             out.extend(by_key.values())
-    return out, (added, changed, removed, unchanged), removed_by_law, (added_keys, changed_keys, text_keys, removed_keys)
+    return out, (added, changed, removed, unchanged), removed_by_law, (added_keys, changed_keys, text_keys, removed_keys,
+                                                                       repealed_keys)
 
 
 def _today() -> str:

@@ -630,11 +630,7 @@ def generation_contents(gen: Path) -> set[str]:
     holds nothing (a rollback could not use it)."""
     try:
         manifest = read_manifest(gen.parent, gen)
-        if (gen / CATALOG).is_file():
-            keys = json.loads((gen / CATALOG).read_text(encoding="utf-8"))["keys"]
-        else:
-            keys = [a.key for a in read_articles(gen / ARTICLES)]
-        contents = {f"article {key}" for key in keys}
+        contents = {f"article {key}" for key in _article_keys(gen)}
         for part in manifest.get("parts", []):
             cases = gen / part / "cases.json"
             if not cases.is_file():
@@ -646,6 +642,13 @@ def generation_contents(gen: Path) -> set[str]:
         return contents
     except (IndexError_, SourceError, OSError, ValueError, KeyError, TypeError):
         return set()
+
+
+def _article_keys(gen: Path) -> list[str]:
+    """The keys of a generation's articles, in its order (laws as indexed, each in article order)."""
+    if (gen / CATALOG).is_file():
+        return json.loads((gen / CATALOG).read_text(encoding="utf-8"))["keys"]
+    return [a.key for a in read_articles(gen / ARTICLES)]
 
 
 def live_generation(index_dir: str | Path) -> tuple[Path, str | None]:
@@ -699,7 +702,7 @@ def _rollback(index_dir: Path, to: str | int | None) -> str:
                 target = candidate
                 break
     else:
-        name = f"gen-{int(to):06d}" if str(to).isdigit() else str(to)
+        name = generation_name(to)
         target = index_dir / name
         if not _GEN.match(name) or not target.is_dir():
             kept = ", ".join(g.name for g in gens)
@@ -744,6 +747,149 @@ def _refuse_a_jump_off_the_line(index_dir: Path, live: Path, gens: list[Path]) -
     raise IndexError_(
         f"{index_dir}: {why}, and {none} — kept: {'; '.join(made(g) for g in others)} — `legalret index rollback "
         f"--index {index_dir} --to {int(nearest.name.split('-')[1])}` goes to {nearest.name} anyway")
+
+
+def generation_name(given: str | int) -> str:
+    """A generation as a command names it — ``3``, ``"3"`` or ``"gen-000003"`` — as its folder is named
+    (``gen-000003``); anything else is returned as given (the caller says no such generation is kept)."""
+    return f"gen-{int(given):06d}" if str(given).isdigit() else str(given)
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    """What :func:`forget_generation` removed: the generation, the bytes its files took (those no other file shares),
+    the last copies that went with it (``articles_lost``: keys; ``items_lost``: ``<part> <사건번호> <n>`` memory items)
+    and whether it was the live generation's parent (the one a plain ``index rollback`` returned to)."""
+
+    name: str
+    bytes_freed: int
+    articles_lost: list[str]
+    items_lost: list[str]
+    was_rollback_target: bool
+
+
+def last_copies(index_dir: str | Path, gen: Path) -> tuple[list[str], list[str]]:
+    """What ``gen`` holds that no other kept generation holds (:func:`generation_contents`: article keys, memory
+    items) — what removing it would lose: ``(article keys in its order, memory items sorted)``. Texts are not
+    compared, as for pruning: an older text of an article another generation holds is no last copy."""
+    others: set[str] = set()
+    for other in generations(index_dir):
+        if other.name != gen.name:
+            others |= generation_contents(other)
+    alone = generation_contents(gen) - others
+    # (in the generation's order: sorted as strings, 상법 제100조 came before 상법 제1조)
+    articles = [key for key in _article_keys(gen) if f"article {key}" in alone] if alone else []
+    return articles, sorted(item for item in alone if not item.startswith("article "))
+
+
+def described_items(items: Sequence[str], shown: int = 3) -> str:
+    """``2020다8807 (memory), 2019다1 (facts) … and 4 more``: memory items (``<part> <사건번호> <n>``) as a line names
+    them — by decision."""
+    named = []
+    for item in items[:shown]:
+        part, case, _ = item.split(" ")
+        named.append(f"{case} ({part})")
+    return ", ".join(named) + (f" … and {len(items) - shown} more" if len(items) > shown else "")
+
+
+def forget_generation(index_dir: str | Path, which: str | int, *, allow_loss: bool = False) -> Forgotten:
+    """Remove one kept generation that is not live, on purpose (``legalret index forget``): pruning never removes the
+    last copy of an article or memory item, so after a deliberate removal (``index remove``, ``index add
+    --allow-removals``) the generation holding it stayed, hundreds of MB, however many generations followed.
+
+    Refused in one :class:`IndexError_` line, nothing removed: a generation not kept (the kept ones named), the live
+    one, any while ``CURRENT`` is unreadable (which is live is not known: ``index rollback`` repairs it first), and —
+    unless ``allow_loss`` — one holding the last copy of something (:func:`last_copies`: named, with the counts).
+    Takes the :class:`IndexLock` (a build or add in progress: refused). The folder is first renamed to a ``.tmp-``
+    name, then deleted: a kill midway leaves no half generation, only a leftover temp folder that the next write or
+    search removes (:func:`clean_stale_temps`)."""
+    index_dir = Path(index_dir)
+    live_generation(index_dir)  # a clear error before the lock creates a directory
+    with IndexLock(index_dir):
+        live, broken = live_generation(index_dir)
+        name = generation_name(which)
+        gen = index_dir / name
+        kept = [g.name for g in generations(index_dir)]
+        if not _GEN.match(name) or not gen.is_dir():
+            raise IndexError_(f"{index_dir}: no generation {str(which)!r} (kept: {', '.join(kept)}); nothing was removed")
+        if broken:
+            raise IndexError_(f"{index_dir}: which generation is live is not known ({broken}); nothing was removed — "
+                              f"`legalret index rollback --index {index_dir}` repairs the pointer first")
+        number = int(name.split("-")[1])
+        if name == live.name:
+            raise IndexError_(f"{index_dir}: {name} is the live generation; nothing was removed — a live generation is "
+                              f"not forgotten (`legalret index rollback --index {index_dir}` makes another live first)")
+        articles, items = last_copies(index_dir, gen)
+        if (articles or items) and not allow_loss:
+            lost = []
+            if articles:
+                shown = ", ".join(articles[:3]) + (f" … and {len(articles) - 3} more" if len(articles) > 3 else "")
+                lost.append(f"{len(articles)} article(s) ({shown})")
+            if items:
+                lost.append(f"{len(items)} precedent or facts memory item(s) ({described_items(items)})")
+            raise IndexError_(
+                f"{index_dir}: {name} holds the last copy of {' and '.join(lost)} — no other kept generation holds "
+                f"them; nothing was removed — pass --yes to delete them with it, or `legalret index rollback --index "
+                f"{index_dir} --to {number}` makes it live")
+        line = ancestors(index_dir, live)
+        size = _folder_bytes(gen, freed_only=True)
+        doomed = index_dir / f".tmp-forget-{name}"
+        try:
+            os.rename(gen, doomed)  # (atomic: the generation is whole, or gone from the list)
+        except OSError as e:
+            raise IndexError_(f"{gen}: cannot remove it ({e.strerror or type(e).__name__}); nothing was removed") from e
+        shutil.rmtree(doomed, ignore_errors=True)  # (what is left is a leftover temp folder, removed later)
+    return Forgotten(name, size, articles, items, was_rollback_target=bool(line) and line[0] == name)
+
+
+@dataclass(frozen=True)
+class TempFolders:
+    """The ``.tmp-*`` folders in an index folder (name → bytes) and whether a writer holds the index lock now: then
+    they may be its work in progress (``writer``: its pid as the lock file records it); else they are leftovers of a
+    write that was killed — what :func:`clean_stale_temps` removes."""
+
+    folders: dict[str, int]
+    writing: bool
+    writer: str | None = None
+
+
+def temp_folders(index_dir: str | Path) -> TempFolders:
+    """What ``index info`` says of the ``.tmp-*`` folders (reads only: it removes nothing). The lock is probed with a
+    shared, non-blocking ``flock`` released at once — as :func:`clean_stale_temps` decides, by whether a writer holds
+    it — never created, so a folder without ``.lock`` had no writer."""
+    index_dir = Path(index_dir)
+    folders = {p.name: _folder_bytes(p) for p in sorted(index_dir.glob(".tmp-*")) if p.is_dir()}
+    if not folders:
+        return TempFolders({}, writing=False)
+    try:
+        fd = os.open(index_dir / LOCK, os.O_RDONLY)
+    except OSError:
+        return TempFolders(folders, writing=False)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or None
+        return TempFolders(folders, writing=True, writer=holder)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return TempFolders(folders, writing=False)
+    finally:
+        os.close(fd)
+
+
+def _folder_bytes(folder: Path, *, freed_only: bool = False) -> int:
+    """The bytes of ``folder``'s files; ``freed_only``: those that deleting it frees (a file linked elsewhere too,
+    ``st_nlink`` > 1, frees nothing)."""
+    total = 0
+    for root, _, files in os.walk(folder):
+        for f in files:
+            try:
+                st = os.lstat(os.path.join(root, f))
+            except OSError:  # (a writer or a cleaner removing it meanwhile)
+                continue
+            if not freed_only or st.st_nlink == 1:
+                total += st.st_size
+    return total
 
 
 def _next_generation(index_dir: Path) -> str:
