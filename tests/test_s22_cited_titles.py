@@ -56,3 +56,16 @@ def test_the_answer_gives_the_question_as_asked(searcher):
     results = searcher.search("민법 제750조의 요건", k=3, mode="bm25")
     assert results.query == "민법 제750조의 요건"
     assert results[0].key == "민법 제750조" and len(results) > 1  # the cited article, then what its title finds
+
+
+def test_a_table_snippet_shows_a_text_that_fits_whole():
+    """The table's text window around a match never starts later than the text's end allows: 민법 제194조 (67
+    characters) had been shown as "…차, 임치 기타의 관계로…" around its first match, though it fitted whole."""
+    from legalret.cli.search import snippet
+
+    text = "지상권, 전세권, 질권, 사용대차, 임대차, 임치 기타의 관계로 타인으로 하여금 물건을 점유하게 한 자는 간접으로 점유권이 있다."
+    assert snippet(text, ["점유"], width=110).plain == text
+    long = "가" * 200 + " 점유 " + "나" * 30
+    shown = snippet(long, ["점유"], width=110).plain
+    assert shown.startswith("…") and shown.endswith("나" * 30) and "점유" in shown  # the end shown, not past it
+    assert snippet("점유 " + "다" * 300, ["점유"], width=110).plain.startswith("점유")

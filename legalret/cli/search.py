@@ -505,12 +505,14 @@ def _flat(text: str) -> str:
 
 def snippet(text: str, terms: list[str], width: int = 110, highlight: list[str] | None = None) -> Text:
     """A window of ``text`` around the first of ``terms`` it holds (from its start when none), every word of
-    ``highlight`` (default: ``terms``) highlighted."""
+    ``highlight`` (default: ``terms``) highlighted. The window never starts later than the text's end allows: a text
+    that fits is shown whole (민법 제194조 had been cut to "…차, 임치 기타의 관계로…" around its first match, whole
+    as it fitted)."""
     start = 0
     if terms:
         m = re.search("|".join(map(re.escape, terms)), text)
         if m:
-            start = max(0, m.start() - width // 4)
+            start = max(0, min(m.start() - width // 4, len(text) - width))
     piece = text[start : start + width]
     out = Text(("…" if start > 0 else "") + piece + ("…" if start + width < len(text) else ""))
     shown = terms if highlight is None else highlight
