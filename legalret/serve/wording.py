@@ -95,7 +95,9 @@ def agent_precedent(p: dict[str, Any], max_chars: int | None = AGENT_PRECEDENT_C
     if max_chars is not None and len(text) > max_chars:
         head = text[:max_chars]
         ends = [m.end() for m in _SENTENCE_END.finditer(head + " ")]
-        at = ends[-1] if ends and ends[-1] >= max_chars // 2 else (head.rfind(" ") if " " in head[max_chars // 2:] else max_chars)
+        space = head.rfind(" ")
+        # (a sentence end in the second half, else a space there, else the hard cut: never a stub of a few words)
+        at = ends[-1] if ends and ends[-1] >= max_chars // 2 else space if space >= max_chars // 2 else max_chars
         out |= {"text": head[:at].rstrip() + " …", "cut": True}
     return out
 
