@@ -185,7 +185,7 @@ def test_forget_names_the_last_copies_and_removes_them_only_with_yes(tmp_path, m
         "was_rollback_target": True, "live": "gen-000002", "kept": ["gen-000002"]}
     assert r.stderr.splitlines()[-1] == (
         f"{index}: removed gen-000001, {size / 1e3:.1f} kB freed, with the last copy of 3 article(s) (형법 제250조, "
-        "제329조, 제347조); it was the generation a plain `index rollback` returned to; kept generations: gen-000002 "
+        "형법 제329조, 형법 제347조); it was the generation a plain `index rollback` returned to; kept generations: gen-000002 "
         "(live gen-000002)")
     assert _names(index) == ["gen-000002"] and not list(index.glob(".tmp-*"))
     assert "more than keep" not in _cli("index", "info", "--index", str(index)).stdout

@@ -708,20 +708,16 @@ def forget_command(
     """Remove one kept generation that is not live, on purpose: pruning never deletes the last copy of an article or
     memory item, so the generation before an `index remove` or `index add --allow-removals` stays past --keep. When
     it holds such last copies they are named and nothing is removed unless --yes."""
-    from legalret.index.store import described_items, forget_generation, generations, live_generation
+    from legalret.index.store import described_last_copies, forget_generation, generations, live_generation
 
     index = index or _default_index()
     check_is_index(index)
     gone = forget_generation(index, generation, allow_loss=yes)
     live = live_generation(index)[0].name
     kept = [g.name for g in generations(index)]
-    lost = []
-    if gone.articles_lost:
-        lost.append(f"{len(gone.articles_lost)} article(s) ({_key_list(gone.articles_lost, 3)})")
-    if gone.items_lost:
-        lost.append(f"{len(gone.items_lost)} precedent or facts memory item(s) ({described_items(gone.items_lost)})")
+    lost = described_last_copies(gone.articles_lost, gone.items_lost)
     console.print(f"{escape(str(index))}: removed {gone.name}, {_megabytes(gone.bytes_freed)} freed"
-                  + (f", with the last copy of {escape(' and '.join(lost))}" if lost else "")
+                  + (f", with the last copy of {escape(lost)}" if lost else "")
                   + ("; it was the generation a plain `index rollback` returned to" if gone.was_rollback_target else "")
                   + f"; kept generations: {', '.join(kept)} (live {live})", highlight=False, soft_wrap=True)
     if as_json:
@@ -990,6 +986,8 @@ def _generations_kept(index: Path, live_known: bool) -> dict:
 
 def _why_kept(index: Path, beyond, keep: int) -> dict:
     """One generation past ``keep``: what it alone holds and the line that says so (``why``)."""
+    from legalret.index.store import described_last_copies
+
     articles = beyond.articles_alone()
     items = len(beyond.holds_alone) - len(articles)
     number = int(beyond.name.split("-")[1])
@@ -997,15 +995,9 @@ def _why_kept(index: Path, beyond, keep: int) -> dict:
         why = (f"{beyond.name} is past keep {keep} (kept by a larger --keep) and holds nothing a newer or the live "
                "generation lacks: the next add or remove prunes it")
     else:
-        held = []
-        if articles:
-            shown = ", ".join(articles[:3]) + (f" … and {len(articles) - 3} more" if len(articles) > 3 else "")
-            held.append(f"{len(articles)} article(s) ({shown})")
-        if items:
-            held.append(f"{items} precedent or facts memory item(s)")
         how = "a generation rolled back from" if beyond.rolled_back_from else "an earlier generation"
-        why = (f"{beyond.name}, {how}, is kept as the last one holding {' and '.join(held)} that no newer or live "
-               f"generation holds — pruning never deletes a last copy; "
+        why = (f"{beyond.name}, {how}, is kept as the last one holding {described_last_copies(articles, items)} that "
+               "no newer or live generation holds — pruning never deletes a last copy; "
                f"`legalret index rollback --index {index} --to {number}` returns to it, "
                f"`legalret index forget {number} --index {index} --yes` removes it with them")
     return {"generation": beyond.name, "rolled_back_from": beyond.rolled_back_from, "articles_alone": articles,

@@ -782,6 +782,21 @@ def last_copies(index_dir: str | Path, gen: Path) -> tuple[list[str], list[str]]
     return articles, sorted(item for item in alone if not item.startswith("article "))
 
 
+def described_last_copies(articles: Sequence[str], items: Sequence[str] | int) -> str:
+    """What a generation alone holds, in a line: ``3 article(s) (형법 제250조, 형법 제329조, 형법 제347조 … and 2
+    more) and 4 precedent or facts memory item(s) (2020다8807 (memory), …)`` — ``items`` as a count names none (what
+    ``index info`` and ``index forget`` say of a last copy)."""
+    said = []
+    if articles:
+        shown = ", ".join(articles[:3]) + (f" … and {len(articles) - 3} more" if len(articles) > 3 else "")
+        said.append(f"{len(articles)} article(s) ({shown})")
+    if isinstance(items, int):
+        said += [f"{items} precedent or facts memory item(s)"] if items else []
+    elif items:
+        said.append(f"{len(items)} precedent or facts memory item(s) ({described_items(items)})")
+    return " and ".join(said)
+
+
 def described_items(items: Sequence[str], shown: int = 3) -> str:
     """``2020다8807 (memory), 2019다1 (facts) … and 4 more``: memory items (``<part> <사건번호> <n>``) as a line names
     them — by decision."""
@@ -821,15 +836,9 @@ def forget_generation(index_dir: str | Path, which: str | int, *, allow_loss: bo
                               f"not forgotten (`legalret index rollback --index {index_dir}` makes another live first)")
         articles, items = last_copies(index_dir, gen)
         if (articles or items) and not allow_loss:
-            lost = []
-            if articles:
-                shown = ", ".join(articles[:3]) + (f" … and {len(articles) - 3} more" if len(articles) > 3 else "")
-                lost.append(f"{len(articles)} article(s) ({shown})")
-            if items:
-                lost.append(f"{len(items)} precedent or facts memory item(s) ({described_items(items)})")
             raise IndexError_(
-                f"{index_dir}: {name} holds the last copy of {' and '.join(lost)} — no other kept generation holds "
-                f"them; nothing was removed — pass --yes to delete them with it, or `legalret index rollback --index "
+                f"{index_dir}: {name} holds the last copy of {described_last_copies(articles, items)} — no other kept "
+                f"generation holds them; nothing was removed — pass --yes to delete them with it, or `legalret index rollback --index "
                 f"{index_dir} --to {number}` makes it live")
         line = ancestors(index_dir, live)
         size = _folder_bytes(gen, freed_only=True)
