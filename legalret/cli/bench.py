@@ -189,7 +189,7 @@ def register(app: typer.Typer) -> None:
 
     @bench.command("speed")
     def speed(
-        corpus: str = typer.Option("civil-commercial", "--corpus", help="Corpus manifest: civil-commercial | all-acts | all-acts-decrees."),
+        corpus: str = typer.Option("civil-commercial", "--corpus", help="Corpus manifest (`legalret corpus list`): civil-commercial, all-acts, all-acts-decrees, or a practice's — labor, criminal, tenancy …"),
         mode: str = typer.Option("bm25,dense,hybrid", "--mode", help="Modes to build and time; 'bm25' alone skips encoding."),
         limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Index only the first N articles (ingest order)."),
         queries: Optional[Path] = typer.Option(None, "--queries", help="Query JSONL to time (default: synthesized from the corpus)."),

@@ -194,7 +194,7 @@ def search_command(
     """Search the index: a table of rank, key, title, snippet (matched terms highlighted) and relevance (0–100).
 
     In a terminal the search is answered by a resident server for the index, started on first use (a one-line
-    notice; ≈1 GB while it runs; it stops after 15 idle minutes): `legalret server status` lists it,
+    notice; ≈0.5–0.7 GB while it runs; it stops after 15 idle minutes, LEGALRET_RESIDENT_IDLE seconds): `legalret server status` lists it,
     `legalret server stop` ends it, LEGALRET_RESIDENT=off searches in this process instead. Pipes and
     scripts always search in this process; both give the same hits."""
     # unquoted words are one question (`legalret search 유치권 간접점유` had been "unexpected extra argument")
