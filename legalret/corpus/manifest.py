@@ -427,19 +427,17 @@ def area_corpus(name: str) -> tuple[str, str, list[str]] | None:
     return None
 
 
-def area_hint(name: str, index_dir: str | os.PathLike | None = None, held: Sequence[str] = ()) -> str | None:
-    """What a ``--law`` filter naming an area says (:func:`area_corpus`; None when it names none): "노동법 names an area
-    of law, not one law: the corpus labor lists its laws (근로기준법, 최저임금법 … 12 laws); add them with `legalret index
-    add labor`" — or, where the index holds some of them (``held``: the index's laws), which to filter by."""
+def area_hint(name: str, index_dir: str | os.PathLike | None = None) -> str | None:
+    """What a ``--law`` filter naming an area whose laws the index lacks says (:func:`area_corpus`; None when it names
+    none): "노동법 names an area of law, not one law: the corpus labor lists its laws (근로기준법, 최저임금법 … 12 laws);
+    add them with `legalret index add labor`". (A search filter naming an area whose laws the index holds is read as
+    them: :meth:`legalret.search.filters.Filters.area_laws`.)"""
     found = area_corpus(name)
     if found is None:
         return None
     corpus, _, laws = found
-    said = f"{name} names an area of law, not one law: the corpus {corpus} lists its laws ({_first_laws(laws)})"
-    have = [law for law in laws if law.replace(" ", "") in {h.replace(" ", "") for h in held}]
-    if have:
-        return f"{said}; this index holds {_first_laws(have)}: filter by those (comma-separated)"
-    return f"{said}; add them with `legalret index add {corpus}{index_option(index_dir)}`"
+    return (f"{name} names an area of law, not one law: the corpus {corpus} lists its laws ({_first_laws(laws)}); "
+            f"add them with `legalret index add {corpus}{index_option(index_dir)}`")
 
 
 def _first_laws(laws: Sequence[str]) -> str:

@@ -14,13 +14,23 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from legalret.corpus.manifest import add_hint, area_hint, manifest_of
+from legalret.corpus.manifest import add_hint, area_corpus, area_hint, manifest_of
 from legalret.errors import LegalretError
 from legalret.hanja import has_hanja, read_hanja
 from legalret.index.store import law_renames, removed_laws
 from legalret.keys import CONSTITUTION, LawNames, known_laws, law_aliases, mirror_laws
 from legalret.search.citations import absent_hint, suggested_laws
 from legalret.text import compact
+
+
+#: How the notice of a law filter naming an area begins (:func:`area_filter_notice`).
+AREA_FILTER_READ = "law filter"
+
+
+def area_filter_notice(name: str, corpus: str, held: list[str]) -> str:
+    """``law filter '노동법' read as the laws of the corpus labor this index holds (12): 근로기준법, 최저임금법, … ``"""
+    shown = ", ".join(held[:4]) + (" …" if len(held) > 4 else "")
+    return f"{AREA_FILTER_READ} '{name}' read as the laws of the corpus {corpus} this index holds ({len(held)}): {shown}"
 
 
 class Filters:
@@ -70,6 +80,9 @@ class Filters:
             if has_hanja(name):
                 name = read_hanja(name)[0]
             law = self.law_names.resolve(name)
+            if law is None and (held := self.area_laws(name)):
+                out.extend(held)  # 노동법 on an index holding labor laws: those (:meth:`areas_in` says so)
+                continue
             if law is None and name.replace(" ", "") in CONSTITUTION:
                 raise LegalretError(f"unknown law filter {written!r}: the Constitution (대한민국헌법) is not in the statutes "
                                     "mirror, so no index holds it")
@@ -91,7 +104,7 @@ class Filters:
                 # `index info`, while "상법 시행령상 …" got the command that adds it)
                 lacked = (full or name if full or manifest_of(name) or mirror_laws().resolve(name) is not None else
                           elsewhere[0] if elsewhere and compact(elsewhere[0]) == compact(name) else None)
-                area = area_hint(name, self.law_names.index_dir, held=self.laws)  # 노동법: an area, not a law
+                area = area_hint(name, self.law_names.index_dir)  # 노동법: an area whose laws the index lacks
                 hint = (f" ({area})" if area else
                         f" (did you mean {', '.join(close)}?)" if close else
                         f" ({lacked} is a law, but not one this index holds; "
@@ -114,6 +127,30 @@ class Filters:
         names = laws.split(",") if isinstance(laws, str) else laws
         renamed = {compact(old): (old, new) for old, new in self.law_names.renamed.items()}
         return [renamed[compact(name)] for name in names if compact(name) in renamed]
+
+    def area_laws(self, name: str) -> list[str]:
+        """The laws of this index that the corpus of the area ``name`` names lists (:func:`area_corpus`: ``노동법`` →
+        labor's 근로기준법, 최저임금법 …), in the index's order; [] when ``name`` names no area or the index holds none
+        of its laws (then :meth:`resolve_laws` says which corpus adds them)."""
+        found = area_corpus(name) if name.strip() else None
+        if found is None:
+            return []
+        listed = {compact(law) for law in found[2]}
+        return [law for law in self.laws if compact(law) in listed]
+
+    def areas_in(self, laws: Iterable[str] | str | None) -> list[tuple[str, str, list[str]]]:
+        """(name as written, corpus, the held laws it was read as) for each name of a law filter that names an area
+        of law whose laws the index holds (:meth:`area_laws`): :meth:`resolve_laws` reads it as those laws, which the
+        search says (:func:`area_filter_notice`) — ``--law 노동법`` on an index holding the labor corpus had been
+        "unknown law filter '노동법': not in this index (… this index holds 근로기준법 … filter by those)"."""
+        if not laws:
+            return []
+        names = laws.split(",") if isinstance(laws, str) else laws
+        out = []
+        for name in (n.strip() for n in names):
+            if name and self.law_names.resolve(name) is None and (held := self.area_laws(name)):
+                out.append((name, area_corpus(name)[0], held))
+        return out
 
     def resolve_kinds(self, kinds: Iterable[str] | str | None) -> list[str] | None:
         if kinds is None:

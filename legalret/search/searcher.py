@@ -57,7 +57,7 @@ from legalret.memory.format import as_date
 from legalret.search.citations import QueryCitation
 from legalret.search.crime import title_crimes
 from legalret.search.explain import Learned, explain_hits, learned_reasons, list_reasons, weights_note
-from legalret.search.filters import Filters
+from legalret.search.filters import Filters, area_filter_notice
 from legalret.search.fusion import FusedItem, FusionSettings, convex_fusion, default_fusion, fuse, gated_weights, rrf_fusion
 from legalret.search.prepare import MAX_QUERY_CHARS, RENAMED_READ, QueryPreparer, renamed_names_notice
 from legalret.search.ranker import BaseRates, Ranker, candidate_features
@@ -319,6 +319,9 @@ class Searcher:
             for q, _, _ in prepared:  # (a query naming an old name has its own, from full_law_names)
                 if not any(n.startswith(RENAMED_READ) for n in q.notes):
                     q.notes.append(notice)
+        for area in self.filters.areas_in(laws):  # (--law 노동법: the held laws of the labor corpus, said)
+            for q, _, _ in prepared:
+                q.notes.append(area_filter_notice(*area))
         run = self.retrievers(mode)
         needed = [q for q, _, n in prepared if n]
         for r in run:  # … and each retriever's batch work (the dense one encodes)

@@ -328,6 +328,8 @@ const NOTICE_KO = [
    () => "검색어가 잘못된 인코딩으로 깨진 한글로 보여, 복원한 글로 검색했습니다. 의도한 질문이 아니면 다시 입력하세요."],
   [/^Hanja read in Hangul: (.*)$/s, (m) => `검색어의 한자를 한글로 읽어 검색했습니다: ${m[1]}`],
   [/^short law names read in full: (.*)$/s, (m) => `법령 약칭을 정식 이름으로 읽어 검색했습니다: ${m[1]}`],
+  [/^law filter '(.+?)' read as the laws of the corpus (\S+) this index holds \((\d+)\): (.*)$/s,
+   (m) => `법령 필터 '${m[1]}'${josa(m[1], "은", "는")} 이 색인에 있는 ${m[2]} 분야의 법령 ${m[3]}개로 읽었습니다: ${m[4]}`],
   [/^law names read as renamed: (.*?) \(index add --rename\)$/s,
    (m) => `이 색인에서 이름을 바꾼 법령의 옛 이름을 새 이름으로 읽어 검색했습니다: ${m[1]}`],
   [/^the query was cut to its first ([\d,]+) of ([\d,]+) characters before its repair/, (m) => `깨진 검색어가 길어 앞 ${m[1]}자만 복원했습니다 (전체 ${m[2]}자).`],
