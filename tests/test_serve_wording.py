@@ -178,4 +178,6 @@ def test_api_search_carries_the_lawyer_view(tmp_path):
     assert labels["유사 사실관계 판례 투표"] >= 1 and "조문 본문 일치" in labels
     assert all(p["excerpt"] for p in hit["precedents"])
     plain = c.get("/api/search", params={"q": "민법 제750조", "k": 1}).json()["hits"][0]
-    assert plain["relevance"] == 100 and [s["label"] for s in plain["signals"]] == ["정확 인용"]  # an exact citation
+    assert plain["relevance"] == 100 and "signals" not in plain  # (explain's: a cited hit had them always)
+    cited = c.get("/api/search", params={"q": "민법 제750조", "k": 1, "explain": 1}).json()["hits"][0]
+    assert [s["label"] for s in cited["signals"]] == ["정확 인용"]  # an exact citation
