@@ -256,7 +256,7 @@ def test_help_text_wraps_at_the_terminal_not_where_the_docstring_broke(width):
     "started on first use (a one-line" / "notice; …"."""
     out = _help(["search"], width)
     text = " ".join(line.strip(" │") for line in out.splitlines() if line.strip())
-    assert "started on first use (a one-line notice; ≈1 GB while it runs;" in text
+    assert "started on first use (a one-line notice; ≈0.5–0.7 GB while it runs;" in text
     lines = [line.strip() for line in out.splitlines()]
     assert not any(line.endswith("(a one-line") for line in lines)
     if width == 200:  # a paragraph is one line where it fits

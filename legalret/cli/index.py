@@ -539,7 +539,7 @@ def add_command(
     """Merge new/amended statutes and/or precedents: matched by key / case number, only changed text re-encoded;
     prints added/changed/removed/unchanged. A law the precedent memory's archives were read without gets the
     decisions citing it from them again. With no sources: the decisions again for the laws missed, an old-layout
-    memory migrated, or a usage error (exit 2).
+    memory migrated, or else it says what it takes (exit 2).
 
     SOURCES may name a corpus manifest (`legalret corpus list`): `legalret index add criminal --index DIR` adds 형법,
     형사소송법 and the criminal special acts from the statute mirror. Given no sources, the add reads the memory's
