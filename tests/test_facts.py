@@ -95,6 +95,12 @@ def _build(index: Path, **kw):
     return pipeline.build(sup.articles(), index, model="none", precedents=PRECEDENTS, **kw)
 
 
+def build_with_memories(index: Path):
+    """The fixture articles with a holdings memory and a facts memory, so hits carry precedents (the interfaces'
+    tests: MCP, LangChain, the API, the page)."""
+    return _build(index, facts=read_facts(FACTS, on_error=lambda e: None))
+
+
 def test_build_with_facts_writes_the_part_and_the_facts_move_the_ranking(tmp_path):
     index = tmp_path / "idx"
     report = _build(index, facts=read_facts(FACTS, on_error=lambda e: None))

@@ -13,7 +13,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
 sys.path.insert(0, str(Path(__file__).parent))  # test_facts: its fixture decisions and facts
-import index_support as sup  # noqa: E402
 
 pytest.importorskip("langchain_core")
 from langchain_core.documents import Document  # noqa: E402
@@ -25,13 +24,11 @@ from legalret.integrations.langchain import LegalretRetriever  # noqa: E402
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
-    from test_facts import FACTS, PRECEDENTS
+    from test_facts import build_with_memories
 
-    from legalret import pipeline
-    from legalret.precedents.facts import read_facts
 
     idx = tmp_path_factory.mktemp("langchain") / "idx"
-    pipeline.build(sup.articles(), idx, model="none", precedents=PRECEDENTS, facts=read_facts(FACTS, on_error=lambda e: None))
+    build_with_memories(idx)
     return idx
 
 

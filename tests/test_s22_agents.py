@@ -21,7 +21,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
 sys.path.insert(0, str(Path(__file__).parent))  # test_facts: its fixture decisions and facts
-import index_support as sup  # noqa: E402
 
 from legalret.errors import LegalretError  # noqa: E402
 from legalret.serve.wording import AGENT_PRECEDENT_CHARS, agent_precedent  # noqa: E402
@@ -31,13 +30,11 @@ pytest.importorskip("mcp")
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
-    from test_facts import FACTS, PRECEDENTS
+    from test_facts import build_with_memories
 
-    from legalret import pipeline
-    from legalret.precedents.facts import read_facts
 
     idx = tmp_path_factory.mktemp("agents") / "idx"
-    pipeline.build(sup.articles(), idx, model="none", precedents=PRECEDENTS, facts=read_facts(FACTS, on_error=lambda e: None))
+    build_with_memories(idx)
     return idx
 
 

@@ -319,13 +319,11 @@ def test_bearer_token(index, live, monkeypatch):
 def test_explain_gives_the_precedents_behind_a_hit_as_fields(tmp_path):
     """With explain=1 each hit lists the earlier decisions that voted for it — from the holdings memory and
     the facts memory — as fields the page shows (not parsed back out of the explain lines)."""
-    from test_facts import FACTS, PRECEDENTS, SCENARIO
+    from test_facts import SCENARIO, build_with_memories
 
-    from legalret import pipeline
-    from legalret.precedents.facts import read_facts
 
     idx = tmp_path / "idx"
-    pipeline.build(sup.articles(), idx, model="none", precedents=PRECEDENTS, facts=read_facts(FACTS, on_error=lambda e: None))
+    build_with_memories(idx)
     c = TestClient(create_app(LiveSearcher(idx)))
     body = c.get("/api/search", params={"q": SCENARIO, "k": 5, "explain": 1}).json()
     assert body["mode"] == "hybrid"  # BM25 + memories fuse (no vectors needed)

@@ -136,14 +136,11 @@ def test_page_speaks_korean_relevance_precedents_and_long_input(tmp_path, browse
 
     sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
     sys.path.insert(0, str(Path(__file__).parent))
-    import index_support as sup
-    from test_facts import FACTS, PRECEDENTS, SCENARIO
+    from test_facts import SCENARIO, build_with_memories
 
-    from legalret import pipeline
-    from legalret.precedents.facts import read_facts
 
     idx = tmp_path / "idx"
-    pipeline.build(sup.articles(), idx, model="none", precedents=PRECEDENTS, facts=read_facts(FACTS, on_error=lambda e: None))
+    build_with_memories(idx)
     wait = WebDriverWait(browser, 60)
     with BackgroundServer(idx) as srv:
         limit = httpx.get(srv.url + "/api/meta", trust_env=False).json()["max_query_chars"]  # the server's rule

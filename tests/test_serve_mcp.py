@@ -23,13 +23,11 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
     """The fixture articles with a holdings memory and a facts memory (so hits carry precedents)."""
-    from test_facts import FACTS, PRECEDENTS
+    from test_facts import build_with_memories
 
-    from legalret import pipeline
-    from legalret.precedents.facts import read_facts
 
     idx = tmp_path_factory.mktemp("mcp") / "idx"
-    pipeline.build(sup.articles(), idx, model="none", precedents=PRECEDENTS, facts=read_facts(FACTS, on_error=lambda e: None))
+    build_with_memories(idx)
     return idx
 
 

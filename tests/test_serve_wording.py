@@ -160,14 +160,12 @@ def test_facts_excerpt_starts_at_the_facts():
 
 
 def test_api_search_carries_the_lawyer_view(tmp_path):
-    from test_facts import FACTS, PRECEDENTS, SCENARIO
+    from test_facts import SCENARIO, build_with_memories
 
-    from legalret import pipeline
-    from legalret.precedents.facts import read_facts
     from legalret.serve.app import create_app
 
     idx = tmp_path / "idx"
-    pipeline.build(sup.articles(), idx, model="none", precedents=PRECEDENTS, facts=read_facts(FACTS, on_error=lambda e: None))
+    build_with_memories(idx)
     c = TestClient(create_app(idx))
     body = c.get("/api/search", params={"q": SCENARIO, "k": 5, "explain": 1}).json()
     hit = next(h for h in body["hits"] if h["key"] == "민법 제320조")
