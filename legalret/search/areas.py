@@ -55,6 +55,17 @@ def _area_words() -> re.Pattern | None:
 _LAW_LIKE = re.compile(r"(?<![가-힣])([가-힣]{1,8}(?:법령|법))" + _AFTER_WORD)
 
 
+def held_area_laws(name: str, law_names: LawNames) -> tuple[str, list[str]] | None:
+    """(the corpus, the laws of it this index holds, in the corpus's order) when ``name`` names an area of law
+    (:func:`area_corpus`: 노동법 → labor's 근로기준법, 최저임금법 …); None when it names none. What a question naming the
+    area (:func:`area_notes`: no notice where some are held) and a law filter naming it
+    (:meth:`legalret.search.filters.Filters.area_laws`: read as the held ones) both ask."""
+    found = area_corpus(name) if name.strip() else None
+    if found is None:
+        return None
+    return found[0], [held for law in found[2] if (held := law_names.resolve(law)) is not None]
+
+
 def area_notes(text: str, law_names: LawNames, said: Iterable[str] = ()) -> list[str]:
     """At most one notice per area ``text`` names whose corpus has no law in this index (``[]`` otherwise; see the
     module docstring). ``said``: the notices the query has already."""
@@ -66,11 +77,11 @@ def area_notes(text: str, law_names: LawNames, said: Iterable[str] = ()) -> list
     notes: list[str] = []
     seen: set[str] = set()
     for m in words.finditer(text):
-        found = area_corpus(m.group(1))
-        if found is None or found[0] in seen:
+        area = held_area_laws(m.group(1), law_names)
+        if area is None or area[0] in seen:
             continue
-        seen.add(found[0])
-        if any(law_names.resolve(law) is not None for law in found[2]):
+        seen.add(area[0])
+        if area[1]:
             continue  # (a question about laws the index holds)
         hint = area_hint(m.group(1), law_names.index_dir)
         if hint:

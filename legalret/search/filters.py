@@ -14,11 +14,12 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from legalret.corpus.manifest import add_hint, area_corpus, area_hint, manifest_of
+from legalret.corpus.manifest import add_hint, area_hint, manifest_of
 from legalret.errors import LegalretError
 from legalret.hanja import has_hanja, read_hanja
 from legalret.index.store import law_renames, removed_laws
 from legalret.keys import CONSTITUTION, LawNames, known_laws, law_aliases, mirror_laws
+from legalret.search.areas import held_area_laws
 from legalret.search.citations import absent_hint, suggested_laws
 from legalret.text import compact
 
@@ -129,14 +130,11 @@ class Filters:
         return [renamed[compact(name)] for name in names if compact(name) in renamed]
 
     def area_laws(self, name: str) -> list[str]:
-        """The laws of this index that the corpus of the area ``name`` names lists (:func:`area_corpus`: ``노동법`` →
-        labor's 근로기준법, 최저임금법 …), in the index's order; [] when ``name`` names no area or the index holds none
-        of its laws (then :meth:`resolve_laws` says which corpus adds them)."""
-        found = area_corpus(name) if name.strip() else None
-        if found is None:
-            return []
-        listed = {compact(law) for law in found[2]}
-        return [law for law in self.laws if compact(law) in listed]
+        """The laws of this index that the corpus of the area ``name`` names lists (``노동법`` → labor's 근로기준법,
+        최저임금법 …: :func:`~legalret.search.areas.held_area_laws`); [] when ``name`` names no area or the index holds
+        none of its laws (then :meth:`resolve_laws` says which corpus adds them)."""
+        area = held_area_laws(name, self.law_names)
+        return area[1] if area else []
 
     def areas_in(self, laws: Iterable[str] | str | None) -> list[tuple[str, str, list[str]]]:
         """(name as written, corpus, the held laws it was read as) for each name of a law filter that names an area
@@ -148,8 +146,8 @@ class Filters:
         names = laws.split(",") if isinstance(laws, str) else laws
         out = []
         for name in (n.strip() for n in names):
-            if name and self.law_names.resolve(name) is None and (held := self.area_laws(name)):
-                out.append((name, area_corpus(name)[0], held))
+            if self.law_names.resolve(name) is None and (area := held_area_laws(name, self.law_names)) and area[1]:
+                out.append((name, *area))
         return out
 
     def resolve_kinds(self, kinds: Iterable[str] | str | None) -> list[str] | None:
