@@ -123,14 +123,11 @@ def peak_rss_mb() -> float:
 
 
 def dir_size_mb(path: str | os.PathLike) -> float:
-    total = 0
-    for root, _, files in os.walk(path):
-        for name in files:
-            try:
-                total += os.path.getsize(os.path.join(root, name))
-            except OSError:
-                pass
-    return total / 1024**2
+    """The MiB of a folder's files (:func:`legalret.index.store.folder_bytes`, what ``index forget`` and ``index info``
+    count)."""
+    from legalret.index.store import folder_bytes
+
+    return folder_bytes(path) / 1024**2
 
 
 def latency_summary(seconds: Sequence[float]) -> dict[str, float]:

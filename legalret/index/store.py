@@ -841,7 +841,7 @@ def forget_generation(index_dir: str | Path, which: str | int, *, allow_loss: bo
                 f"generation holds them; nothing was removed — pass --yes to delete them with it, or `legalret index rollback --index "
                 f"{index_dir} --to {number}` makes it live")
         line = ancestors(index_dir, live)
-        size = _folder_bytes(gen, freed_only=True)
+        size = folder_bytes(gen, freed_only=True)
         doomed = index_dir / f".tmp-forget-{name}"
         try:
             os.rename(gen, doomed)  # (atomic: the generation is whole, or gone from the list)
@@ -867,7 +867,7 @@ def temp_folders(index_dir: str | Path) -> TempFolders:
     shared, non-blocking ``flock`` released at once — as :func:`clean_stale_temps` decides, by whether a writer holds
     it — never created, so a folder without ``.lock`` had no writer."""
     index_dir = Path(index_dir)
-    folders = {p.name: _folder_bytes(p) for p in sorted(index_dir.glob(".tmp-*")) if p.is_dir()}
+    folders = {p.name: folder_bytes(p) for p in sorted(index_dir.glob(".tmp-*")) if p.is_dir()}
     if not folders:
         return TempFolders({}, writing=False)
     try:
@@ -886,9 +886,9 @@ def temp_folders(index_dir: str | Path) -> TempFolders:
         os.close(fd)
 
 
-def _folder_bytes(folder: Path, *, freed_only: bool = False) -> int:
-    """The bytes of ``folder``'s files; ``freed_only``: those that deleting it frees (a file linked elsewhere too,
-    ``st_nlink`` > 1, frees nothing)."""
+def folder_bytes(folder: str | os.PathLike, *, freed_only: bool = False) -> int:
+    """The bytes of ``folder``'s files (links not followed); ``freed_only``: those that deleting it frees (a file
+    linked elsewhere too, ``st_nlink`` > 1, frees nothing)."""
     total = 0
     for root, _, files in os.walk(folder):
         for f in files:
