@@ -188,7 +188,8 @@ class QueryPreparer:
             q.notes.extend(notes)
             if (plain := without_case_numbers(q.text)) != q.text:
                 q.tokens = self.tokens(plain)
-        needed = self.needs_retrieval(q, cites, said=bool(unresolved))
+        rest = self.rest_tokens(q, cites) if cites else None  # (read once: needs_retrieval and with_titles ask it)
+        needed = self.needs_retrieval(q, cites, rest, said=bool(unresolved))
         if needed and self.vocabulary is not None:
             # (q.text: a query with no Korean gets the one notice saying legalret searches in Korean; one that cites an
             # article has Korean in its text — 제750조 — and is read as any other)
@@ -209,7 +210,7 @@ class QueryPreparer:
             q.notes.extend(crime_notes(q.text, self.law_names, self.held_crimes, said=q.notes))
             # (nor does 노동법상 …: an area the manifests list, whose laws the index may lack — legalret.search.areas)
             q.notes.extend(area_notes(q.text, self.law_names, said=q.notes))
-        if needed and cites and self.title_of is not None:
+        if needed and cites and self.title_of is not None and len(rest) <= TITLED_REST_TOKENS:
             self.with_titles(q, cites)
         return q, cites, needed
 
@@ -219,15 +220,11 @@ class QueryPreparer:
         제750조(불법행위의 내용)의 요건"); ``q.asked`` keeps the question as asked. A citation tells a retriever nothing of
         what the article is about: with only "의 요건" to read, dense search and the facts memory had put 민법 제303조
         (전세권의 내용) second, at relevance 89; with the title they read what the question is about (제760조, 제766조
-        …). Only where the words beside the citations are few (:data:`TITLED_REST_TOKENS`): a holding that cites an
-        article in a long text is read as before, every question file's ranking unchanged. A citation already followed
-        by a bracket (its title pasted) or of an article the index lacks or has deleted is left as written."""
-        rest = q.text
+        …). Called only where the words beside the citations are few (:data:`TITLED_REST_TOKENS` of
+        :meth:`rest_tokens`): a holding that cites an article in a long text is read as before, every question file's
+        ranking unchanged. A citation already followed by a bracket (its title pasted), one a named decision cites
+        (its 사건번호 is what was written), or of an article the index lacks or has deleted is left as written."""
         spans = sorted({(c.start, c.end): c for c in cites if not c.via}.items(), reverse=True)
-        for (start, end), _ in spans:
-            rest = rest[:start] + " " + rest[end:]
-        if not spans or len(self.tokens(rest)) > TITLED_REST_TOKENS:
-            return
         text = q.text
         for (start, end), cite in spans:  # (from the end: the earlier spans keep their offsets)
             title = self.title_of(cite.key)
@@ -284,17 +281,23 @@ class QueryPreparer:
         names (:data:`PARTY_MARKERS`)."""
         return [t for t in self.tokenizer.tokenize(text) if t not in PARTY_MARKERS]
 
-    def needs_retrieval(self, q: Query, cites: list[QueryCitation], said: bool = False) -> bool:
+    def needs_retrieval(self, q: Query, cites: list[QueryCitation], rest: list[str] | None,
+                        said: bool = False) -> bool:
         """False for a query with nothing to search for beyond its citations (then no retriever runs and
         no encoder is loaded), or with no indexable content at all (then it gets a notice, no hits — unless ``said``:
-        a citation it could not resolve already has its notice, and '제750조' is not "only punctuation")."""
+        a citation it could not resolve already has its notice, and '제750조' is not "only punctuation"). ``rest``: the
+        query's :meth:`rest_tokens` (None without citations)."""
         if not cites:
             if not q.tokens:
                 if without_case_numbers(q.text) == q.text and not said:  # (a 사건번호 alone has its own notice)
                     q.notes.append(NO_WORDS)
                 return False
             return True
+        return bool(rest)
+
+    def rest_tokens(self, q: Query, cites: list[QueryCitation]) -> list[str]:
+        """The tokens of ``q``'s text beside its citations: their spans — and any 사건번호 — left out."""
         rest = q.text
         for start, end in sorted({(c.start, c.end) for c in cites}, reverse=True):  # (a decision's citations share one span)
             rest = rest[:start] + " " + rest[end:]
-        return bool(self.tokens(without_case_numbers(rest)))
+        return self.tokens(without_case_numbers(rest))
