@@ -82,7 +82,7 @@ def lawyer_view(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
 AGENT_PRECEDENT_CHARS = 400
 #: The fields of a precedent as agents get it, in this order.
 AGENT_PRECEDENT_FIELDS = ("case_no", "decided", "matched", "text", "similarity", "url")
-_SENTENCE_END = re.compile(r"(?:다\.|[.?!])(?=\s)")
+_SENTENCE_END = re.compile(r"[.?!](?=\s)")  # (a sentence ends where its stop meets a space or the end)
 
 
 def agent_precedent(p: dict[str, Any], max_chars: int | None = AGENT_PRECEDENT_CHARS) -> dict[str, Any]:
