@@ -69,7 +69,8 @@ from pydantic_core import PydanticCustomError
 
 from legalret.errors import LegalretError
 from legalret.config import MAX_K, MAX_QUERY_CHARS
-from legalret.index.store import CURRENT, LOCK
+from legalret.index.folder import not_an_index_message
+from legalret.index.store import LOCK
 from legalret.search.searcher import MODES
 from legalret.serve.app import _version, k_or_default, names_or_list, unknown_names_message
 from legalret.serve.live import LiveSearcher, NoGeneration
@@ -132,9 +133,10 @@ def index_problem(live: LiveSearcher, problem: str | None = None, *, then: bool 
         problem = f"{problem}; a build (pid {writer}) is writing it now"
         return f"{problem}: call again when it finishes (no restart needed)" if then else problem
     where = Path(live.index_dir)
-    if where.is_file() or (where / "index" / CURRENT).is_file():
-        # (a file, or a home whose index/ is the index: no build will ever make this path one — "call again" had
-        # promised what never comes; the server serves the path it was started with)
+    if where.is_file() or not_an_index_message(where) is not None:
+        # (a file, or a folder of other files — a home whose index/ is the index —: no build will ever make this path
+        # one, a build refuses such a folder — "call again" had promised what never comes; the server serves the path
+        # it was started with)
         return (f"{problem}; this server serves {where} for as long as it runs: start it again with --index naming "
                 "the index folder") if then else problem
     return f"{problem}; then call again (this server picks it up without a restart)" if then else problem
