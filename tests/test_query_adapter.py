@@ -1,7 +1,6 @@
 """Query adapters: files round trip, queries change and passages do not, indexes record and apply them, training moves
 recall (all on the tiny fixture encoder; the real numbers live in experiments/query_adapter.py)."""
 
-import inspect
 import json
 import sys
 from pathlib import Path
@@ -133,8 +132,6 @@ def test_index_records_query_adapter_and_searches_with_it(tmp_path):
     del other
 
 
-@pytest.mark.skipif("load_query_encoder" not in inspect.getsource(__import__("legalret.search.searcher", fromlist=["Searcher"]).Searcher._query_encoder),
-                    reason="Searcher._query_encoder does not call legalret.index.build.load_query_encoder yet (the lead applies it)")
 def test_searcher_loads_query_adapter_from_manifest(tmp_path):
     from legalret.search.searcher import Searcher
 

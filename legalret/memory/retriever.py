@@ -36,6 +36,7 @@ Usage::
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -120,8 +121,8 @@ class MemoryResult:
     """Everything one memory query produced: article votes (explain data) and confidence features.
 
     ``votes`` (:class:`ArticleVote` s with their supporting holdings) and ``holdings`` (every
-    :class:`HoldingMatch` that voted) may be given as lists or as functions that make them: a result of
-    :meth:`MemoryVoter.explain` makes them on first access. A search reads only the ranking, the vote
+    :class:`HoldingMatch` that voted) may be given as lists or as functions that make them — ``votes`` from the
+    result's holdings, ``holdings()`` from nothing: a result of :meth:`MemoryVoter.explain` makes them on first access. A search reads only the ranking, the vote
     shares and the support counts (:meth:`ranking`, :meth:`shares_and_support`), kept as plain lists; the
     ~100 votes and ~100 holdings as objects cost ~0.4 ms per memory and query (half of what the memory
     costs) and are wanted only to explain a hit."""
@@ -152,7 +153,7 @@ class MemoryResult:
     @property
     def votes(self) -> list[ArticleVote]:
         if callable(self._votes):
-            self._votes = self._votes()
+            self._votes = self._votes(self.holdings)
         return self._votes
 
     @property
@@ -352,13 +353,13 @@ class MemoryVoter:
         # an article's support holds one holding per decision (see _tally): its size is its decisions
         support = np.bincount(table.support_key, minlength=len(table.keys))[order].tolist()
 
-        def article_votes() -> list[ArticleVote]:  # supported by the result's own HoldingMatch objects
-            return self._votes(table, k, result.holdings, shares, scores)
-
-        result = MemoryResult(query, article_votes, holdings, coverage, dense_top,
-                              float(table.votes[table.order[0]]) / total if total > 0 else 0.0,
-                              ranked=(keys, scores, shares, support))
-        return result
+        # made on first access from the result's own HoldingMatch objects, which the result hands in: a function
+        # that read them from the result would be a cycle (result → function → result) that keeps this memory's
+        # arrays alive after its searcher is replaced, until Python's cyclic collector happens to run
+        article_votes = functools.partial(self._votes, table, k, shares=shares, scores=scores)
+        return MemoryResult(query, article_votes, holdings, coverage, dense_top,
+                            float(table.votes[table.order[0]]) / total if total > 0 else 0.0,
+                            ranked=(keys, scores, shares, support))
 
     # ---- nearest holdings -------------------------------------------------------------------------
     # numpy over the candidate rows and their (key, decision) pairs; every float is computed with the same

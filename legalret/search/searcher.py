@@ -118,6 +118,29 @@ class RowOfKey(Mapping[str, int]):
         return self._rows
 
 
+# The searcher's parts call these, bound to its data (functools.partial): not to the searcher (see Searcher.__init__)
+def _open_query_encoder(encoder_info: dict, index_dir: Path, args: dict):
+    return load_query_encoder(encoder_info, where=index_dir, **args)
+
+
+def _title(articles, pos: int) -> str:
+    """An article's title, read without parsing the article when the store can."""
+    return articles.title(pos) if hasattr(articles, "title") else articles[pos].title
+
+
+def _title_crimes(articles) -> Any:
+    return title_crimes(a.title for a in articles)
+
+
+def _live_title(data, key: str) -> str | None:
+    """The title of an indexed article in force (None: not indexed, or deleted) — a cited article's, which the
+    query's retrievers read (:meth:`~legalret.search.prepare.QueryPreparer.with_titles`)."""
+    pos = data.by_key.get(key)
+    if pos is None or data.articles[pos].deleted:
+        return None
+    return _title(data.articles, pos)
+
+
 class Searcher:
     """Search over one on-disk index (see the module docstring).
 
@@ -145,6 +168,10 @@ class Searcher:
         #: the generation this searcher reads (its folder's name) — for as long as it lives: see :meth:`moved_on`
         self.generation = self.data.path.name
         self._pointer: tuple[tuple | None, str | None] = (stamp, None)  # (CURRENT's stamp, the generation it names)
+        #: whether a search says when the index has moved on (:meth:`moved_on`). A LiveSearcher turns it off for the
+        #: searchers it serves: a request already running when the index switched is answered from the generation
+        #: live when it came, the next from the new one — its caller (HTTP, MCP) has nothing to reopen
+        self.says_moved = True
         self.manifest = self.data.manifest
         fusion = self.manifest.get("fusion")
         # an index built without fusion settings (legalret.index.build_index): the defaults for its encoder
@@ -155,7 +182,12 @@ class Searcher:
         if self.manifest.get("encoder") is None and (model or adapter or encoder):
             raise IndexError_(f"{self.index_dir}: this index has no dense vectors (built with --model none)")
         self._encoder_args = dict(model=model, adapter=adapter, encoder=encoder, precision=precision)
-        self.encoders = QueryEncoderSlot(self._query_encoder)  # one query encoder for every retriever that embeds
+        # Nothing a searcher's parts keep may point back at the searcher (a bound method, a closure over self): such a
+        # cycle leaves a replaced generation — memory-mapped arrays, an ONNX session, hundreds of MB — to Python's
+        # cyclic collector, which a quiet server seldom runs (a server grew 0.5 → 4.3 GB over 26 index switches). So
+        # the parts get module functions bound to the searcher's data, never ``self.…`` methods.
+        self.encoders = QueryEncoderSlot(functools.partial(  # one query encoder for every retriever that embeds
+            _open_query_encoder, self.manifest["encoder"], self.index_dir, self._encoder_args))
         #: encode a single query in a worker thread while BM25 and the memories run (see DenseRetriever.prepare)
         self.overlap_encoding = OVERLAP_ENCODING
         self._pool: ThreadPoolExecutor | None = None
@@ -195,13 +227,10 @@ class Searcher:
                                      bm25.engine.document_frequency if vocabulary is not None else None,
                                      (lambda: memory.retriever.memory) if memory is not None else None,
                                      bm25.engine.occurs if vocabulary is not None else None,
-                                     functools.cache(lambda: title_crimes(a.title for a in self.data.articles)),
-                                     self._live_title)
+                                     functools.cache(functools.partial(_title_crimes, self.data.articles)),
+                                     functools.partial(_live_title, self.data))
 
     # ---- parts ---------------------------------------------------------------------------------
-    def _query_encoder(self):
-        return load_query_encoder(self.manifest["encoder"], where=self.index_dir, **self._encoder_args)
-
     def retriever(self, name: str) -> Any:
         """The opened retriever ``name``, or a one-line error saying what the index lacks."""
         if name not in self.opened:
@@ -327,7 +356,7 @@ class Searcher:
         for r in run:  # … and each retriever's batch work (the dense one encodes)
             r.prepare(needed, overlap=self.overlap_encoding and len(run) > 1, pool=self._encoding_pool)
         results = [self._search_one(q, cites, n, k, mode, run, explain) for q, cites, n in prepared]
-        moved = self.moved_on()
+        moved = self.moved_on() if self.says_moved else None
         if moved is not None:  # (a long-lived searcher had quoted a pruned generation's text — repealed — in silence)
             for res in results:
                 res.notices.append(moved)
@@ -473,18 +502,9 @@ class Searcher:
             self._base_rates = BaseRates(memory.memory if memory is not None else None)
         return self._base_rates
 
-    def _live_title(self, key: str) -> str | None:
-        """The title of an indexed article in force (None: not indexed, or deleted) — a cited article's, which the
-        query's retrievers read (:meth:`~legalret.search.prepare.QueryPreparer.with_titles`)."""
-        pos = self.data.by_key.get(key)
-        if pos is None or self.data.articles[pos].deleted:
-            return None
-        return self.title_of(key)
-
     def title_of(self, key: str) -> str:
         """The title of an indexed article (its exact key), read without parsing the article when the store can."""
-        articles, pos = self.data.articles, self.data.by_key[key]
-        return articles.title(pos) if hasattr(articles, "title") else articles[pos].title
+        return _title(self.data.articles, self.data.by_key[key])
 
     def __len__(self) -> int:
         return len(self.data.articles)

@@ -183,6 +183,7 @@ class LiveSearcher:
         # Read the pointer before opening: if it moves while we load, the next get() sees a new stamp.
         stamp = _stamp(self.index_dir)
         searcher = self._factory(self.index_dir)
+        searcher.says_moved = False  # (a request in flight at a switch is answered from its generation, unremarked)
         if self._warm:
             searcher.warmup()
         return Generation(searcher.data.path.name, searcher, stamp)  # what the searcher really opened
