@@ -527,7 +527,7 @@ def add_command(
     adapter: Optional[Path] = typer.Option(None, "--adapter", callback=_one_value, help="Must match the index's adapter (default: the index's)."),
     keep_missing: bool = typer.Option(False, "--keep-missing", help="Do not remove articles missing from a re-ingested law (partial batches)."),
     allow_removals: bool = typer.Option(False, "--allow-removals", help="Allow removing many articles of a law (otherwise a batch that looks truncated stops)."),
-    allow_older: bool = typer.Option(False, "--allow-older", help="Allow a law's text older than the indexed one (an earlier 시행일자; otherwise the batch stops)."),
+    allow_older: bool = typer.Option(False, "--allow-older", help="Allow a law's text older than the indexed one (an earlier 시행일자, or an undated text over dated articles; otherwise the batch stops)."),
     law: Optional[List[str]] = typer.Option(None, "--law", callback=_one_value, help="Only this law (repeatable)."),
     kind: Optional[List[str]] = typer.Option(None, "--kind", callback=_one_value, help="Only this kind (repeatable)."),
     keep: Optional[int] = typer.Option(None, "--keep", min=1, help="Generations to keep for rollback (default 3)."),
@@ -772,6 +772,7 @@ def _print_report(report, as_json: bool, loaded: LoadedArticles, notes: Optional
         d["index"] = str(report.index_dir)
         if report.changed_keys is not None:  # (an add's: which articles, in full; a build lists none)
             d.update(_changed_articles(report))
+            d["lost_paragraphs"] = getattr(report, "lost_paragraphs", None) or []
         d["mojibake"] = loaded.mojibake
         d["skipped"] = loaded.skipped + archives  # source files not read (file:line: reason), their laws left as they were
         d["warnings"] = loaded.warnings
@@ -848,10 +849,42 @@ def _print_summary(report) -> None:
         for what, listed in named:
             if listed:
                 console.print(f"{escape(what)}: {escape(_key_list(listed))}", highlight=False, soft_wrap=True)
+        _print_lost_paragraphs(getattr(report, "lost_paragraphs", None) or [])
     _print_work(report)
     if report.memory:
         _print_memory(report.memory)
     console.print("stages (wall / cpu): " + ", ".join(f"{k} {v:.1f}s/{report.cpu_timings.get(k, 0):.1f}s" for k, v in report.timings.items()), highlight=False)
+
+
+def _paragraph_marks(numbers: list[int]) -> str:
+    """③–⑥ for a run, ②, ⑤ otherwise (past ⑳, the numbers)."""
+    mark = lambda n: chr(0x245F + n) if 1 <= n <= 20 else f"{n}항"  # noqa: E731
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(mark(r[0]) + (f"–{mark(r[-1])}" if len(r) > 1 else "") for r in runs)
+
+
+def _print_lost_paragraphs(lost: list[dict]) -> None:
+    """One note for the changed articles that lost numbered paragraphs (``BuildReport.lost_paragraphs``): a typed
+    주택임대차보호법 제3조 had gone from six paragraphs to two, and the report said only "changed"."""
+    if not lost:
+        return
+    from legalret.keys import law_of
+
+    parts, law = [], None
+    for e in lost[:NAMED_KEYS]:  # (the law named once, as the key lists name it)
+        article = e["key"] if law_of(e["key"]) != law else e["key"].rpartition(" ")[2]
+        law = law_of(e["key"])
+        parts.append(f"{article} lacks {_paragraph_marks(e['lost'])} ({e['before']} → {e['after']} paragraphs)")
+    named = "; ".join(parts)
+    more = f" … ({len(lost)} articles in all)" if len(lost) > NAMED_KEYS else ""
+    console.print(f"[yellow]note:[/] paragraphs gone from changed articles: {escape(named)}{more} — a repealed paragraph "
+                  f"stays as 삭제 (a hand-typed or cut text?); `legalret index rollback` undoes this add",
+                  highlight=False, soft_wrap=True)
 
 
 def _print_work(report) -> None:

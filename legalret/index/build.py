@@ -19,13 +19,17 @@ articles into an existing index:
   :data:`MAX_REMOVED_ARTICLES` articles or :data:`MAX_REMOVED_SHARE` of them) stops with
   :class:`IndexError_` unless ``allow_removals=True``; so does a law whose last article in the batch looks
   cut off (a truncated file: :data:`CUT_OFF_SHARE`), even with ``remove_missing=False``; and so does a batch that
-  would remove any live article of a law read from statute text — after the last article it holds of that law (a
-  file cut at a line break) or between two it holds (an article block deleted by hand): Korean statutes keep a
+  would remove any live article of a law read from a statute file (markdown, plain text, law.go.kr JSON or XML) —
+  after the last article it holds of that law (a file cut at a line break) or between two it holds (an article block
+  or 조문단위 deleted by hand): Korean statutes keep a
   repealed article as ``제N조 삭제 <date>``, so an amendment removes none (:func:`_check_missing_articles`); an add
   that changes nothing writes nothing;
 * a law whose text in the batch is older than the indexed one (its latest 시행일자 earlier: law.go.kr's 2025 민법
   added to an index of the 2026 mirror) stops with :class:`IndexError_` unless ``allow_older=True`` — it had
-  replaced the newer text and removed 민법 제1004조의2 without a word;
+  replaced the newer text and removed 민법 제1004조의2 without a word; so does a law's undated text (plain text: no
+  시행일자, no 공포일자) that would replace articles the index holds dated, ``--keep-missing`` or not — it cannot be
+  shown to be no older, and it had wiped the dates (and a hand-typed 제3조's ③–⑥) without a word
+  (:func:`_check_undated`); an undated article takes the 법령ID of the law it replaces, which plain text lacks;
 * a law with the 법령ID of a held law of another name (renamed) stops with :class:`LawRenamed` unless
   ``rename=True``, which indexes it in the held law's place and records the old name
   (:data:`~legalret.index.store.RENAMED`); ``remove_laws`` removes held laws whole (``index remove``), recording each
@@ -158,6 +162,9 @@ class BuildReport:
     # of the changed, the articles live before and 삭제 (``Article.deleted``) now: a repeal, which a reviewer reads
     # apart from an amendment (it had been one more "changed" key)
     repealed_keys: list[str] | None = None
+    # of the changed in text, the articles that lost numbered paragraphs (a statute keeps a repealed one as ``③ 삭제``):
+    # {"key", "lost": [3, 4, …], "before", "after"} (paragraph counts) — a typed 제3조 had gone from ①–⑥ to ①–② unsaid
+    lost_paragraphs: list[dict] = field(default_factory=list)
     tokenized: int = 0  # texts run through Kiwi (the rest came from the token cache)
     encoded: int = 0  # texts run through the encoder (the rest came from the index's vectors or the vector cache)
     vectors_cached: int = 0  # of those not in the previous generation: vectors read from legalret.index.vector_cache
@@ -372,8 +379,11 @@ def add_to_index(
         report.added, report.changed, report.removed, report.unchanged = changes
         (report.added_keys, report.changed_keys, report.changed_text_keys, report.removed_keys,
          report.repealed_keys) = keys
+        report.lost_paragraphs = _lost_paragraphs(report.changed_text_keys, incoming, previous)
         if not allow_older and remove_missing:  # (a partial batch's latest date says nothing of its version)
             _check_older(incoming, previous, frozenset(incomplete))
+        if not allow_older:  # (a partial batch too: each article it replaces loses its dates)
+            _check_undated(incoming, previous)
         if not allow_removals:
             _check_removals(removed_by_law, previous)
             _check_cut_off(incoming, previous)
@@ -588,6 +598,10 @@ def _check_removals(removed_by_law: dict[str, tuple[int, int]], previous: IndexD
 #: Statute text files (the mirror's markdown, plain text): read a line at a time, so one cut at a line break still
 #: reads — without its last articles. (A law.go.kr JSON or XML document cut anywhere does not parse.)
 _TEXT_SOURCES = (".md", ".markdown", ".txt", ".text")
+#: Every statute file format ``ingest`` reads (its ``_EXTENSIONS``): a law.go.kr JSON or XML document lists each
+#: repealed article as a 삭제 unit (민법's has 77) as the text formats do, so one that lacks an article between two it
+#: holds was edited by hand as surely — 010910.json without the 조문단위 of 제10조 had removed it, exit 0.
+_STATUTE_SOURCES = _TEXT_SOURCES + (".json", ".xml")
 
 
 def _article_order(key: str) -> tuple[int, int]:
@@ -598,14 +612,16 @@ def _article_order(key: str) -> tuple[int, int]:
 
 def _check_missing_articles(removed_by_law: dict[str, tuple[int, int]], removed_keys: Sequence[str],
                             incoming: "OrderedDict[str, Article]", previous: IndexData) -> None:
-    """One-line error when a law read from statute text (:data:`_TEXT_SOURCES`) would lose a live article, however
-    few: a statute repeals an article by keeping ``제N조 삭제 <date>``, so an amendment removes none. After the last
-    article the batch holds of the law, it is a file cut at a line break (``head -n 6514`` of 민법 ends in 제1114조,
-    and 제1115조–제1118조 were removed, exit 0 — few enough to pass :func:`_check_removals`); between two it holds,
-    an article block deleted by hand (민법 without its ``##### 제753조`` block removed 제753조, exit 0, one line among
-    the report's). Only laws losing a live article are looked at (``removed_by_law``): a law.go.kr document without
-    an article is the file as it was made (cut, it does not parse), and articles records (JSONL, the Python API's
-    lists) are a selection the caller made, which :func:`_check_removals` alone guards."""
+    """One-line error when a law read from a statute file (:data:`_STATUTE_SOURCES`: markdown, plain text, law.go.kr
+    JSON or XML) would lose a live article, however few: a statute repeals an article by keeping ``제N조 삭제 <date>``,
+    so an amendment removes none. After the last article the batch holds of the law, it is a file cut at a line break
+    (``head -n 6514`` of 민법 ends in 제1114조, and 제1115조–제1118조 were removed, exit 0 — few enough to pass
+    :func:`_check_removals`) or a law.go.kr document's last units deleted; between two it holds, an article block or
+    조문단위 deleted by hand (민법 without its ``##### 제753조`` block removed 제753조, exit 0, one line among the
+    report's; 010910.json without 제10조's unit, the same). Only laws losing a live article are looked at
+    (``removed_by_law``). Articles records keep the file they were read from (an ``ingest --out`` JSONL: checked as
+    that file); the Python API's lists without one are a selection the caller made, which :func:`_check_removals`
+    alone guards."""
     if not removed_by_law:
         return
     held: dict[str, list[Article]] = {}
@@ -616,8 +632,10 @@ def _check_missing_articles(removed_by_law: dict[str, tuple[int, int]], removed_
     for key in removed_keys:
         removed.setdefault(parse_key(key).law, []).append(key)
     for law, arts in held.items():
-        if not any(a.source.lower().endswith(_TEXT_SOURCES) for a in arts):
+        if not any(a.source.lower().endswith(_STATUTE_SOURCES) for a in arts):
             continue
+        # (a law.go.kr document cut anywhere does not parse: one that ends early had its last units deleted)
+        text = any(a.source.lower().endswith(_TEXT_SOURCES) for a in arts)
         gone = sorted(removed.get(law, ()), key=_article_order)
         if not gone:
             continue
@@ -628,8 +646,9 @@ def _check_missing_articles(removed_by_law: dict[str, tuple[int, int]], removed_
             span = gone[0].rpartition(" ")[2] + (f"–{gone[-1].rpartition(' ')[2]}" if len(gone) > 1 else "")
             raise IndexError_(
                 f"{previous.path.parent}: this batch's {law} ends at {last.label} and would remove "
-                f"{'its last article' if len(gone) == 1 else f'its last {len(gone)} articles'}, {span} (a truncated "
-                f"file? a repealed article stays as 삭제); {remedy}")
+                f"{'its last article' if len(gone) == 1 else f'its last {len(gone)} articles'}, {span} "
+                f"({'a truncated file' if text else 'articles deleted by hand'}? a repealed article stays as 삭제); "
+                f"{remedy}")
         named = ", ".join(key.rpartition(" ")[2] for key in gone[:5]) + (f" … ({len(gone)} in all)" if len(gone) > 5 else "")
         raise IndexError_(
             f"{previous.path.parent}: this batch's {law} lacks {named}, which it would remove, though it holds "
@@ -671,6 +690,48 @@ def _check_older(incoming: "OrderedDict[str, Article]", previous: IndexData, inc
                 f"{previous.path.parent}: this batch's {law} is older than the indexed text (in force from {when}; "
                 f"the index has text in force from {old[law]}); nothing was written — pass --allow-older to index "
                 "the older text anyway (`legalret index rollback` undoes an add)")
+
+
+def _check_undated(incoming: "OrderedDict[str, Article]", previous: IndexData) -> None:
+    """One-line error when a law's articles in the batch carry no date (no 시행일자, no 공포일자: a hand-typed plain
+    text) and would replace articles the index holds dated: :func:`_check_older` has nothing to compare, and the add
+    had replaced the mirror's 주택임대차보호법 (in force from 2026-01-02) with five typed articles, --keep-missing,
+    exit 0 — their dates null, 제3조 down from six paragraphs to two. An undated text cannot be shown to be no older,
+    so it goes through as an older one does (``allow_older``)."""
+    dated: dict[str, list[str]] = {}
+    for art in incoming.values():
+        if art.effective_date or art.promulgated or (pos := previous.by_key.get(art.key)) is None:
+            continue
+        when = previous.articles[pos].effective_date
+        if when:  # (the catalog's column: no article parsed)
+            dated.setdefault(art.law, []).append(when)
+    for law, dates in dated.items():
+        if any(a.law == law and (a.effective_date or a.promulgated) for a in incoming.values()):
+            continue  # a dated text that leaves some article undated is not a hand-typed one: _check_older's
+        n = len(dates)
+        raise IndexError_(
+            f"{previous.path.parent}: this batch's {law} has no dates (no 시행일자 or 공포일자: a hand-typed text?) "
+            f"and would replace {n} article{'s' if n != 1 else ''} the index holds dated (in force from {max(dates)}), "
+            "dropping their dates; nothing was written — pass --allow-older to index the undated text anyway (it "
+            "cannot be shown to be no older; `legalret index rollback` undoes an add)")
+
+
+def _lost_paragraphs(changed_text_keys: Sequence[str], incoming: "OrderedDict[str, Article]",
+                     previous: IndexData) -> list[dict]:
+    """The articles changed in text whose new text lacks numbered paragraphs the indexed one had: a statute keeps a
+    repealed paragraph as ``③ 삭제 <date>``, so that is a hand-typed or cut text more often than an amendment (a 전문개정
+    may shorten an article) — said in the report, not refused."""
+    out = []
+    for key in changed_text_keys:
+        art, pos = incoming.get(key), previous.by_key.get(key)
+        if art is None or pos is None or art.deleted:
+            continue
+        old = as_article(previous.articles[pos])
+        numbers = {p.number for p in art.paragraphs}
+        lost = sorted({p.number for p in old.paragraphs if p.number is not None} - numbers)
+        if lost:
+            out.append({"key": key, "lost": lost, "before": len(old.paragraphs), "after": len(art.paragraphs)})
+    return out
 
 
 def _check_cut_off(incoming: "OrderedDict[str, Article]", previous: IndexData) -> None:
@@ -765,7 +826,12 @@ def _merge(
             out.extend(olds.values())
             continue
         new_keys = {a.key for a in news}
+        # a plain text carries no 법령ID: the held law's is kept (it is what ties a renamed law to it), and a text
+        # the same but for it is not "changed in text" (제1조 of a typed 주택임대차보호법 was)
+        held_id = next((e.law_id for e in olds.values() if e.law_id), "")
         for art in news:
+            if not art.law_id and held_id:
+                art.law_id = held_id
             prev = olds.get(art.key)
             if prev is not None and _not_yet_in_force(prev, art, today):
                 art.promulgated = None
