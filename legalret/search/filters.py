@@ -10,7 +10,8 @@ Usage::
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +35,30 @@ def area_filter_notice(name: str, corpus: str, held: list[str]) -> str:
     return f"{AREA_FILTER_READ} '{name}' read as the laws of the corpus {corpus} this index holds ({len(held)}): {shown}"
 
 
+def filter_names(value: Any, what: str) -> list[str] | None:
+    """The names of a law or kind filter as given to Python (``what``: ``laws`` or ``kinds``, the argument's name):
+    one name, names comma-separated or an iterable of names; anything else is a one-line error naming the argument,
+    as HTTP's ``law``/``kind`` are refused — ``laws=5`` had been a raw "'int' object is not iterable", and
+    ``laws=['민법', None]`` "'NoneType' object has no attribute 'strip'"."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.split(",")
+    noun, example = ("law", "['민법', '상법']") if what == "laws" else ("kind", "['법률', '시행령']")
+    expected = f"{what} must be a {noun} name, names comma-separated, or a list of names such as {example}"
+    # (bytes iterate as ints; a mapping's keys would be read as names without a word)
+    if isinstance(value, (bytes, bytearray, Mapping)) or not isinstance(value, Iterable):
+        raise LegalretError(f"{expected}, not {value!r}")
+    names = list(value)
+    for name in names:
+        if not isinstance(name, str):
+            raise LegalretError(f"{expected}; {name!r} in it is not a name")
+    return names
+
+
 class Filters:
+    names = staticmethod(filter_names)  # (the searcher reads its laws= and kinds= through it, before resolving them)
+
     def __init__(self, data: Any):
         self._data = data
         self.law_names = LawNames(data.manifest.get("laws", {}).keys())
@@ -65,10 +89,9 @@ class Filters:
 
     def resolve_laws(self, laws: Iterable[str] | str | None) -> list[str] | None:
         """Canonical law names for a filter; an unknown name is a one-line error with suggestions."""
+        laws = filter_names(laws, "laws")
         if laws is None:
             return None
-        if isinstance(laws, str):
-            laws = [s for s in laws.split(",")]
         out = []
         for name in laws:
             name = name.strip()
@@ -123,9 +146,9 @@ class Filters:
         (:attr:`LawNames.renamed <legalret.keys.LawNames.renamed>`): :meth:`resolve_laws` reads it as the new name,
         which the search must say (:func:`legalret.search.prepare.renamed_names_notice`) — ``--law 주택임대차보호법``
         had searched 주택임차인보호법 without a word."""
-        if not laws:
+        names = filter_names(laws, "laws")  # (a numpy array of names had no truth value)
+        if not names:
             return []
-        names = laws.split(",") if isinstance(laws, str) else laws
         renamed = {compact(old): (old, new) for old, new in self.law_names.renamed.items()}
         return [renamed[compact(name)] for name in names if compact(name) in renamed]
 
@@ -141,9 +164,9 @@ class Filters:
         of law whose laws the index holds (:meth:`area_laws`): :meth:`resolve_laws` reads it as those laws, which the
         search says (:func:`area_filter_notice`) — ``--law 노동법`` on an index holding the labor corpus had been
         "unknown law filter '노동법': not in this index (… this index holds 근로기준법 … filter by those)"."""
-        if not laws:
+        names = filter_names(laws, "laws")
+        if not names:
             return []
-        names = laws.split(",") if isinstance(laws, str) else laws
         out = []
         for name in (n.strip() for n in names):
             if self.law_names.resolve(name) is None and (area := held_area_laws(name, self.law_names)) and area[1]:
@@ -151,10 +174,9 @@ class Filters:
         return out
 
     def resolve_kinds(self, kinds: Iterable[str] | str | None) -> list[str] | None:
+        kinds = filter_names(kinds, "kinds")
         if kinds is None:
             return None
-        if isinstance(kinds, str):
-            kinds = kinds.split(",")
         out = [k.strip() for k in kinds if k.strip()]
         unknown = [k for k in out if k not in self.kinds]
         if unknown:

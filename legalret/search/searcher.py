@@ -325,6 +325,11 @@ class Searcher:
             raise LegalretError(f"k must be a whole number, at least 1; got {k!r}")
         if isinstance(queries, str):  # (each character had been searched as a query of its own)
             raise TypeError("search_batch takes a list of queries; search() takes one")
+        if not isinstance(explain, (bool, np.bool_)):  # ('no' had turned explain on, as any non-empty text is true)
+            raise LegalretError(f"explain must be True or False, not {explain!r}")
+        # (laws=5 had been a raw TypeError; an iterable of names is read once here — a generator had been used up by
+        # the filter before the renamed-law and area notices read it)
+        laws, kinds = self.filters.names(laws, "laws"), self.filters.names(kinds, "kinds")
         law_filter, kind_filter = self.resolve_laws(laws), self.resolve_kinds(kinds)
         mask = self.filters.mask(law_filter, kind_filter)
         self.filters.check_not_empty(law_filter, kind_filter, mask)

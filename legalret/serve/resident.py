@@ -289,10 +289,16 @@ def _retire(pid: int, path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+#: The memory a resident server holds, as its start line, ``legalret search --help`` and the README say it: measured
+#: by ``legalret server status`` on the main job's index (민법+상법, 2,381 articles) at 513–556 MB over a session's
+#: searches (peak RSS 596 MB after five --explain searches). The start line had said "≈1 GB".
+MEMORY = "≈0.5–0.7 GB"
+
+
 def start_notice(index_dir, idle_seconds: float) -> str:
     """The one line a person sees when ``legalret search`` starts a resident server."""
     idle = f"{idle_seconds / 60:.0f} idle minutes" if idle_seconds >= 90 else f"{idle_seconds:.0f} idle seconds"
-    return (f"starting a resident search server for {index_dir} (≈1 GB while it runs; it stops after {idle} — "
+    return (f"starting a resident search server for {index_dir} ({MEMORY} while it runs; it stops after {idle} — "
             "`legalret server stop` ends it now, `legalret server status` shows it, LEGALRET_RESIDENT=off searches "
             "without it)")
 

@@ -69,7 +69,15 @@ function rankText(signal) {
   return signal.rank + "위";
 }
 
-// The learned re-ranker's reasons, one bar per retriever: how strongly it moved this article up (or down).
+// What one bar of the learned re-ranker's reasons says it did. A contribution is measured from the average candidate
+// (legalret/search/ranker.py: they sum to the score less that of a candidate at the training mean), not from the
+// hit's rank: a retriever that ranked the article 1st can still count against it, when its signal is weaker than the
+// re-ranker expects — the bar had said "순위를 내림" beside "유사 판례 투표 1위", which read as a contradiction.
+function contributionDir(c) { return c.direction > 0 ? "가점" : "감점"; }
+const CONTRIBUTION_HEADING = "순위를 정한 근거 (학습된 재정렬기의 가점·감점, 큰 것부터)";
+const CONTRIBUTION_NOTE = "보통 후보와 견준 점수입니다. 검색기 순위가 높아도 그 신호가 보통보다 약하면 감점일 수 있습니다.";
+
+// The learned re-ranker's reasons, one bar per retriever: how much it added to (or took from) this article's score.
 function contributionBars(contributions) {
   const list = el("ul", "contributions");
   for (const c of contributions) {
@@ -80,7 +88,7 @@ function contributionBars(contributions) {
     fill.style.width = Math.max(4, Math.round(c.share * 100)) + "%";
     bar.appendChild(fill);
     li.appendChild(bar);
-    li.appendChild(el("span", "dir", c.direction > 0 ? "순위를 올림" : "순위를 내림"));
+    li.appendChild(el("span", "dir", contributionDir(c)));
     list.appendChild(li);
   }
   return list;
@@ -133,7 +141,8 @@ function explainPanel(hit, mode) {
   if (!ul.children.length) ul.appendChild(el("li", null, "설명 없음"));
   panel.appendChild(ul);
   if ((hit.contributions || []).length) {
-    panel.appendChild(el("h3", null, "순위를 정한 근거 (학습된 재정렬기가 무게를 둔 순서)"));
+    panel.appendChild(el("h3", null, CONTRIBUTION_HEADING));
+    panel.appendChild(el("p", "muted contribution-note", CONTRIBUTION_NOTE));
     panel.appendChild(contributionBars(hit.contributions));
   }
   if (!precedents.length) panel.appendChild(el("p", "muted", (hit.ranks || {}).citation
@@ -632,6 +641,9 @@ async function search(pushState) {
   // the tab and the history menu name the search (every entry had read the same)
   document.title = `${chars(q).length > 40 ? chars(q).slice(0, 40).join("") + "…" : q} — ${PAGE_TITLE}`;
   const p = params();
+  // a refused k from the URL is sent as it is, for the server to say why (a search from the box sends the select's)
+  if (!pushState && refusedK !== null) p.set("k", refusedK);
+  refusedK = null;
   // the same search again (Enter twice, or on a shared link) is one history entry, not two: Back goes to the one before
   if (pushState && !sameSearch(new URLSearchParams(location.search), p)) history.pushState(null, "", "/?" + p.toString());
   p.set("explain", "1");
@@ -691,9 +703,23 @@ function fillSelect(select, values) {
 // longer names them, so the selects look as a fresh load of the current URL would.
 const FILTERS = ["law", "kind", "mode", "k"];
 
+// The most hits the server gives (/api/meta's max_k): a URL's k beyond it, or no whole number, is no choice to offer.
+let maxK = 100;
+
+// Is ``value`` a k the server would search with (a whole number from 1 to maxK)?
+function validK(value) {
+  return /^[0-9]+$/.test(value) && Number(value) >= 1 && Number(value) <= maxK;
+}
+
+// A k from the URL the server refuses (k=0, k=abc): searched as the URL says, so that the server's error is shown,
+// but never added to the 개수 select (k=0 had become a choice beside 5, 10, 20, 50). Null when the URL's k is fine.
+let refusedK = null;
+
 function setSelect(select, value) {
   for (const o of Array.from(select.options)) if (o.dataset.fromUrl) o.remove();
-  if (value === null || value === "") {  // not in the URL: the page's default (전체, 종합, 10)
+  if (select.id === "k") refusedK = value !== null && value !== "" && !validK(value) ? value : null;
+  if (value === null || value === "" || refusedK !== null && select.id === "k") {
+    // not in the URL (or a k the server refuses): the page's default (전체, 종합, 10)
     const d = Array.from(select.options).find((o) => o.defaultSelected) || select.options[0];
     select.value = d ? d.value : "";
     return;
@@ -811,6 +837,7 @@ async function start() {
     fillSelect($("law"), meta.laws); fillSelect($("kind"), meta.kinds);
     indexLaws = meta.laws; indexKinds = meta.kinds;
     maxQueryChars = meta.max_query_chars || null;
+    maxK = meta.max_k || maxK;
     // no vectors in this index: 의미 유사도 cannot run (종합 then fuses what there is: the server decides)
     if (!meta.dense) $("mode").querySelector('option[value="dense"]').disabled = true;
     $("health").textContent = `${meta.generation} · 법령 ${meta.laws.length}개`;
