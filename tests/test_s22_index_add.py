@@ -4,7 +4,8 @@
 report's (`removed: 민법 제753조`) — one article passes the share guard, and the guard for a cut file looked only
 after the law's last article. A statute keeps a repealed article as ``제N조 삭제``, so a statute text that lacks a live
 article between two it holds stops too, in one line naming it; ``--allow-removals`` removes it and ``--keep-missing``
-keeps it. Articles records (JSONL) are a selection the caller made: unchanged.
+keeps it. Articles records (JSONL) keep the file they were read from and are checked as that file (since
+2026-12-07 a law.go.kr JSON or XML too: tests/test_s23_index.py); the Python API's lists are a selection the caller made.
 """
 
 from __future__ import annotations
