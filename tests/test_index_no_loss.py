@@ -193,14 +193,27 @@ def test_characters_lost_before_the_file_was_saved_are_refused_unless_accepted(t
 
 
 def test_certain_repairs_are_indexed_and_reported(tmp_path, md_index):
-    path = _broken(tmp_path)
+    # every byte kept (cp1252 with its undefined bytes as C1 controls): the repair is exact, certain, indexed
+    clean = CIVIL_MD.read_text(encoding="utf-8")
+    head, body = clean.split("\n---", 1)
+    path = tmp_path / "lossless" / "민법" / "법률.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(head + "\n---" + corrupt(body, drop=False), encoding="utf-8")
     r = _cli("index", "add", str(path), "--index", str(md_index), "--json")
     assert r.exit_code == 0, r.output
     assert "mojibake repaired in 1 file(s)" in r.output
     result = json.loads(r.output.strip().splitlines()[-1])
     assert result["mojibake"]["repaired"] > 0 and result["mojibake"]["uncertain"] == 0
     assert not result["wrote"]  # repaired exactly: the same articles as the clean file
-    # cp1252's undefined bytes were dropped: those spans are the model's likeliest reading, and the note says how many
+    # cp1252's undefined bytes dropped: the syllables rebuilt from them are guesses (교각 → 교감 had been "certain"),
+    # so the file is refused, and accepted it is indexed with the note saying how many spans were rebuilt
+    lossy = _broken(tmp_path)
+    refused = _cli("index", "add", str(lossy), "--index", str(md_index), "--json")
+    assert refused.exit_code == 1 and "mojibake guessed from lost bytes" in str(refused.exception)
+    r = _cli("index", "add", str(lossy), "--index", str(md_index), "--json", "--accept-uncertain-repairs")
+    assert r.exit_code == 0, r.output
+    result = json.loads(r.output.strip().splitlines()[-1])
+    assert not result["wrote"] and result["mojibake"]["uncertain"] > 0
     assert 0 < result["mojibake"]["rebuilt"] <= result["mojibake"]["repaired"]
     assert f"{result['mojibake']['rebuilt']} of them rebuilt from lost bytes" in r.stderr and "legalret fix-text" in r.stderr
 

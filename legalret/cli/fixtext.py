@@ -20,8 +20,12 @@ and the rest to characters Korean text does not hold (invented: '°üÇÏ¿©' �
 ``--min-confidence`` (default 0.9) are applied and reported ``low-confidence``; ``--keep-broken`` leaves those as they
 were too.
 
-``--strict`` exits with status 3 when any span is low-confidence or unrepaired, or characters were lost before the
-text came here (U+FFFD: no repair can know them) (for pipelines).
+A character rebuilt from bytes the wrong decoding lost (cp1252's undefined 0x81 0x8D 0x8F 0x90 0x9D) where other real
+syllables fit the same bytes is a guess however confident the model is (교각 → 교감 at 0.98): its span is reported
+``guessed`` and each such character is listed with its other readings.
+
+``--strict`` exits with status 3 when any span is low-confidence, guessed from lost bytes or unrepaired, or characters
+were lost before the text came here (U+FFFD: no repair can know them) (for pipelines).
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ def fix_text(
         help="Also apply invented guesses: some bytes decoded to nothing (confidence 0), the rest to non-Korean "
              "characters (by default such a span is left as it was, reported unrepaired)",
     ),
-    strict: bool = typer.Option(False, "--strict", help=f"Exit {EXIT_UNCERTAIN} if any span is low-confidence/unrepaired"),
+    strict: bool = typer.Option(False, "--strict", help=f"Exit {EXIT_UNCERTAIN} if any span is low-confidence/guessed/unrepaired"),
 ) -> None:
     """Repair mojibake in FILE (or stdin): text to stdout, a report of every repaired span to stderr.
 
@@ -83,6 +87,9 @@ def fix_text(
     sys.stdout.flush()
     low = [r for r in result.repairs if r.confidence < min_confidence and r.method != "unrepaired"]
     unrepaired = [r for r in result.repairs if r.method == "unrepaired"]
+    # characters rebuilt from lost bytes where other real syllables fit are guesses however confident (교각 → 교감 at
+    # 0.98 had been "0 low-confidence" and passed --strict): counted, flagged and refused by --strict like the rest
+    guessed = [r for r in result.repairs if r.guessed and r.method != "unrepaired" and r not in low]
     # "no mojibake found" with --strict passing had said a text that lost characters was fine
     lost = result.lost
     if json_report:
@@ -92,6 +99,8 @@ def fix_text(
             "spans": len(result.repairs),
             "low_confidence": len(low),
             "unrepaired": len(unrepaired),
+            "guessed": len(guessed),
+            "guessed_chars": sum(len(r.guessed) for r in guessed),
             "lost": lost,
             "min_confidence": min_confidence,
             "repairs": [r.to_dict() for r in result.repairs],
@@ -99,12 +108,13 @@ def fix_text(
         }
         sys.stderr.write(json.dumps(report, ensure_ascii=False) + "\n")
     else:
-        _print_report(result.repairs, len(low), len(unrepaired), min_confidence, decoded=bool(warnings))
+        _print_report(result.repairs, len(low), len(unrepaired), min_confidence, decoded=bool(warnings),
+                      n_guessed=len(guessed))
         if lost:
             console.print(f"{lost} character(s) lost (U+FFFD) outside any repaired span: the text lost bytes before it "
                           "came here (UTF-8 read as CP949?); no repair can know them — get it again from its source",
                           highlight=False)
-    if strict and (low or unrepaired or lost):
+    if strict and (low or unrepaired or guessed or lost):
         raise typer.Exit(EXIT_UNCERTAIN)
 
 
@@ -135,16 +145,23 @@ def _read(file: Optional[Path]) -> tuple[str, list[SourceError]]:
     return decode(data, name, warnings), warnings
 
 
-def _print_report(repairs, n_low: int, n_unrepaired: int, min_confidence: float, decoded: bool = False) -> None:
+def _print_report(repairs, n_low: int, n_unrepaired: int, min_confidence: float, decoded: bool = False,
+                  n_guessed: int = 0) -> None:
     if not repairs:  # decoded: the whole text was (the warning above says how); nothing else was found in it
         console.print("no mojibake found after decoding" if decoded else "no mojibake found", highlight=False)
         return
+    guesses = (f", {n_guessed} guessed from lost bytes" if n_guessed else "")
     console.print(f"{len(repairs)} span{'s' if len(repairs) != 1 else ''} repaired "
-                  f"({n_low} low-confidence, {n_unrepaired} unrepaired)", highlight=False)
+                  f"({n_low} low-confidence, {n_unrepaired} unrepaired{guesses})", highlight=False)
     for r in repairs:
-        flag = "" if r.status == "repaired" and r.confidence >= min_confidence else f"  [{r.status}]"
+        if r.status == "guessed" and r.confidence < min_confidence:
+            flag = "  [low-confidence]"
+        else:
+            flag = "" if r.status == "repaired" and r.confidence >= min_confidence else f"  [{r.status}]"
         console.print(f"  [{r.start}:{r.end}] {r.method} {r.confidence:.3f}  {r.broken!r} → {r.fixed!r}{flag}",
                       highlight=False, markup=False, soft_wrap=True)
+        guessed = set(r.guessed)
         for offset, char, p, alts in r.uncertain:
-            console.print(f"      char {offset} {char!r} p={p:.3f} (or {', '.join(alts) or '—'})",
+            why = "  rebuilt from lost bytes" if offset in guessed else ""
+            console.print(f"      char {offset} {char!r} p={p:.3f} (or {', '.join(alts) or '—'}){why}",
                           highlight=False, markup=False, soft_wrap=True)

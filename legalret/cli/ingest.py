@@ -32,10 +32,18 @@ def ingest_command(
     sources: List[str] = typer.Argument(..., help="Files, folders, globs or zip archives (markdown, law.go.kr JSON/XML, text)."),
     out: Path = typer.Option(..., "--out", "-o", help="Articles JSONL to write (atomically)."),
     law: Optional[List[str]] = typer.Option(None, "--law", help="Keep only this law (repeatable; any spacing)."),
-    kind: Optional[List[str]] = typer.Option(None, "--kind", help="Keep only this kind: 법률, 시행령, 시행규칙 (repeatable)."),
+    kind: Optional[List[str]] = typer.Option(None, "--kind", help="Kind to keep: 법률, 시행령, 시행규칙 (repeatable)."),
     strict: bool = typer.Option(False, "--strict", help="Exit 2 and write nothing when any file had an error, an "
                                                         "article that could not be read, or a lossy mojibake repair "
                                                         "that stayed uncertain."),
+    accept_uncertain: bool = typer.Option(False, "--accept-uncertain",
+                                          help="Write the articles of files whose mojibake repairs stayed uncertain "
+                                               "(guessed from lost bytes, low-confidence, unrepaired, lost "
+                                               "characters) too; without it they are left out, named, exit 3. "
+                                               "Also spelt --accept-uncertain-repairs, as in `index add`."),
+    # (index build/add's spelling, which every refusal names; hidden: at 40 columns a name this long left the option
+    # table no room for its help column — every option's help vanished)
+    accept_uncertain_repairs: bool = typer.Option(False, "--accept-uncertain-repairs", hidden=True),
     no_repair: bool = typer.Option(False, "--no-repair", help="Do not repair mojibake."),
     show_warnings: bool = typer.Option(False, "--warnings", help="List warnings (repaired defects) too."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
@@ -45,8 +53,10 @@ def ingest_command(
     Exits non-zero, writing nothing, when no article was read, or with ``--strict`` (2) when any file had an
     error, an article that could not be read, or a lossy mojibake repair that stayed uncertain. Without ``--strict``
     a file skipped whole (unreadable) exits 3 after the rest is written, as ``index build`` / ``index add`` do (it had
-    exited 0, and ``ingest … && next-step`` went on with a batch missing a law). ``--out`` is checked before anything
-    is read."""
+    exited 0, and ``ingest … && next-step`` went on with a batch missing a law). A file whose mojibake repairs stayed
+    uncertain is left out of the JSONL the same way, named (exit 3), unless ``--accept-uncertain-repairs``: the JSONL
+    keeps no mark of a guess, so ``ingest … --out x.jsonl && index add x.jsonl`` had indexed text `index add` refuses
+    from the file itself (교감 for 교각, 'ï§保'). ``--out`` is checked before anything is read."""
     from legalret.ingest.output import check_not_an_input, check_not_other_data, check_output_path, write_articles_out
     from legalret.ingest.sources import ingest, iter_sources, known_kind
 
@@ -66,24 +76,48 @@ def ingest_command(
         print_report(report, out=None, show_warnings=show_warnings)
         raise LegalretError(f"no articles were read ({nothing_read_reason(report, law, kind)}); nothing written to {out}")
     refused = strict and report.failed
-    written = 0 if refused else write_articles_out(out, result.articles)
+    accept_uncertain = accept_uncertain or accept_uncertain_repairs
+    articles, left_out = (result.articles, []) if accept_uncertain or refused else _without_uncertain(result)
+    if not articles:  # every file read holds an uncertain repair: one line, as `index add` refuses such a batch
+        print_report(report, out=None, show_warnings=show_warnings, table=not as_json)
+        raise LegalretError(report.uncertain_refusal(outcome=f"nothing written to {out}",
+                                                     accepted="write them as repaired"))
+    written = 0 if refused else write_articles_out(out, articles)
     if as_json:  # also when --strict refused: pipelines read why from the summary
         summary = report.summary() | {"out": str(out), "written": written, "strict_failed": refused,
                                       "error_list": [str(e) for e in report.errors],
                                       "uncertain_list": [str(e) for e in report.uncertain],
-                                      "warning_list": [str(w) for w in report.warnings]}
-        if report.errors and not refused:
+                                      "warning_list": [str(w) for w in report.warnings],
+                                      "uncertain_files_left_out": left_out}
+        if (report.errors or left_out) and not refused:
             summary["exit"] = EXIT_FILES_SKIPPED  # (as index build/add's --json says it)
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     # (with --json the summary is on stdout: the table is not said again on stderr, its problems are)
-    print_report(report, out=None if refused else out, show_warnings=show_warnings, table=not as_json)
+    print_report(report, out=None if refused else out, show_warnings=show_warnings, table=not as_json, written=written)
     if refused:
         console.print(f"[red]--strict:[/] {strict_reason(report)}; nothing written to {escape(str(out))}", highlight=False)
         raise typer.Exit(code=2)
-    if report.errors:
-        console.print(f"written without {len(report.errors)} source file(s) that could not be read (named above): "
-                      f"exit {EXIT_FILES_SKIPPED}", highlight=False)
+    for path in left_out:
+        n = sum(w.path == path for w in report.uncertain)
+        console.print(f"[yellow]left out:[/] {escape(path)}: {n} uncertain mojibake repair(s) or lost characters (the "
+                      "text may hold wrong words; warnings above); its laws are not in the JSONL — fix the file's "
+                      "encoding, or pass --accept-uncertain-repairs to write it as repaired", highlight=False,
+                      soft_wrap=True)
+    if report.errors or left_out:
+        parts = ([f"{len(report.errors)} source file(s) that could not be read"] if report.errors else []) + (
+            [f"{len(left_out)} file(s) with uncertain mojibake repairs"] if left_out else [])
+        console.print(f"written without {' and '.join(parts)} (named above): exit {EXIT_FILES_SKIPPED}", highlight=False)
         raise typer.Exit(code=EXIT_FILES_SKIPPED)
+
+
+def _without_uncertain(result) -> tuple[list, list[str]]:
+    """The articles of ``result`` without those of files whose mojibake repairs stayed uncertain, and those files —
+    each left out whole, as ``index add`` skips such a file (half a law would read as articles repealed)."""
+    left_out = result.report.uncertain_files()
+    if not left_out:
+        return result.articles, []
+    doubtful = set(left_out)
+    return [a for a in result.articles if a.source not in doubtful], left_out
 
 
 def _check_link_target(out: Path) -> None:
@@ -133,12 +167,13 @@ def _count_files(sources, iter_sources) -> int | None:
 _SHOWN_UNCERTAIN = 10
 
 
-def print_report(report, out: Path | None, show_warnings: bool = False, table: bool = True) -> None:
+def print_report(report, out: Path | None, show_warnings: bool = False, table: bool = True,
+                 written: int | None = None) -> None:
     """The summary table (not with ``table=False``: ``--json`` has it on stdout), then every error (path:line: field:
-    reason) on stderr."""
+    reason) on stderr; ``written``: the articles written to ``out`` (the report's count, by default)."""
     if table:
         _print_table(report)
-    _print_problems(report, out, show_warnings)
+    _print_problems(report, out, show_warnings, written)
 
 
 def _print_table(report) -> None:
@@ -160,7 +195,7 @@ def _print_table(report) -> None:
     console.print(table)
 
 
-def _print_problems(report, out: Path | None, show_warnings: bool) -> None:
+def _print_problems(report, out: Path | None, show_warnings: bool, written: int | None = None) -> None:
     if report.repaired_files:
         console.print(f"mojibake repaired in {len(report.repaired_files)} file(s): "
                       + escape(", ".join(list(report.repaired_files)[:5])) + (" …" if len(report.repaired_files) > 5 else ""),
@@ -184,5 +219,6 @@ def _print_problems(report, out: Path | None, show_warnings: bool) -> None:
                           highlight=False)
     if out is not None:
         linked = f" (a link: written to {os.path.realpath(out)})" if Path(out).is_symlink() else ""
-        console.print(f"wrote {report.articles} articles to {escape(str(out) + linked)}", highlight=False,
+        console.print(f"wrote {report.articles if written is None else written} articles to "
+                      f"{escape(str(out) + linked)}", highlight=False,
                       soft_wrap=True)

@@ -182,7 +182,7 @@ def _article(unit: dict, doc: LawDocument, chapter, branches: BranchCounter, fix
         raise ValueError(f"조문가지번호 {raw_branch!r} is not a number")
     number = int(raw_number)
     branch = branches.assign(number, int(raw_branch) if raw_branch else 0)
-    body_lines = _lines(unit.get("조문내용"), fix)
+    body_lines = _lines(_content(unit, "조문내용", f"제{number}조" + (f"의{raw_branch}" if raw_branch else "")), fix)
     title = clean(_text(unit.get("조문제목"), fix))
     if body_lines:  # '제2조(신의성실) 본문…' — the heading is repeated inside the text
         m = _HEADING.match(body_lines[0])
@@ -207,7 +207,8 @@ def _article(unit: dict, doc: LawDocument, chapter, branches: BranchCounter, fix
         para_number = circled_to_int(number_mark) if number_mark else None
         if number_mark and para_number is None and number_mark.isdigit():
             para_number = int(number_mark)
-        text = _join(_lines(hang.get("항내용"), fix))
+        label = f"{article.label} {number_mark}" if number_mark else article.label
+        text = _join(_lines(_content(hang, "항내용", label), fix))
         if number_mark and text.startswith(number_mark):
             text = text[len(number_mark):].strip()
         elif para_number is None and text[:1] and circled_to_int(text[0]) is not None:
@@ -220,18 +221,33 @@ def _article(unit: dict, doc: LawDocument, chapter, branches: BranchCounter, fix
             para = Paragraph(para_number, text)
             article.paragraphs.append(para)
         for ho in _as_list(hang.get("호")):
-            para.items.append(_item(ho, fix))
+            para.items.append(_item(ho, fix, label))
     article.deleted = is_deleted_body(article)
     return article
 
 
-def _numbered(unit: Any, level: str, prefix: re.Pattern, fix: Fix) -> tuple[str, str]:
+def _content(unit: dict, key: str, where: str) -> Any:
+    """The text field ``key`` (조문내용, 항내용, 호내용, 목내용) of ``unit``, as it is: absent is no text (a 항 holding
+    only 호 has no 항내용); ``null`` or a number there is a malformed article (a ValueError naming ``where`` — the
+    article and its mark — and the field). It had been read as no text ('①' with its words gone) or as the text
+    '12345', without a word: the index then held a paragraph or article the law does not have."""
+    value = unit.get(key)
+    if key in unit and value is None:
+        raise ValueError(f"{where}: {key} is null (its text is missing)")
+    for part in value if isinstance(value, list) else [value]:
+        if isinstance(part, (bool, int, float)):
+            kind = "true/false" if isinstance(part, bool) else "a number"
+            raise ValueError(f"{where}: {key} is {json.dumps(part)} ({kind}), not text")
+    return value
+
+
+def _numbered(unit: Any, level: str, prefix: re.Pattern, fix: Fix, where: str = "") -> tuple[str, str]:
     """(number, text) of a 호 or 목 object: ``<level>번호``, else the number the text starts with
     (``1. …``, ``가. …``), which is cut from the text either way."""
     if not isinstance(unit, dict):
         raise ValueError(f"{level} is {type(unit).__name__}, expected an object")
     mark = _mark(unit.get(f"{level}번호"), fix).rstrip(".")
-    text = _join(_lines(unit.get(f"{level}내용"), fix))
+    text = _join(_lines(_content(unit, f"{level}내용", f"{where} {level} {mark}".strip()), fix))
     m = prefix.match(text)
     if m:
         mark = mark or m[1]
@@ -239,11 +255,11 @@ def _numbered(unit: Any, level: str, prefix: re.Pattern, fix: Fix) -> tuple[str,
     return mark, text.strip()
 
 
-def _item(ho: Any, fix: Fix) -> Item:
-    mark, text = _numbered(ho, "호", _ITEM_PREFIX, fix)
+def _item(ho: Any, fix: Fix, where: str = "") -> Item:
+    mark, text = _numbered(ho, "호", _ITEM_PREFIX, fix, where)
     item = Item(mark.replace(" ", ""), text)
     for mok in _as_list(ho.get("목")):
-        item.subitems.append(SubItem(*_numbered(mok, "목", _SUBITEM_PREFIX, fix)))
+        item.subitems.append(SubItem(*_numbered(mok, "목", _SUBITEM_PREFIX, fix, f"{where} 제{item.number}호")))
     return item
 
 

@@ -87,7 +87,8 @@ class IngestReport:
         """What ``--strict`` refuses: any error, any uncertain mojibake repair, any article left out unread."""
         return bool(self.errors or self.uncertain or self.dropped)
 
-    def uncertain_refusal(self, flag: str = "--accept-uncertain-repairs", shown: int = 3) -> str | None:
+    def uncertain_refusal(self, flag: str = "--accept-uncertain-repairs", shown: int = 3,
+                          outcome: str = "nothing was indexed", accepted: str = "index them as repaired") -> str | None:
         """The one line with which ``index build`` / ``index add`` refuse to index text whose lossy mojibake
         repairs stayed uncertain (a wrong guess puts wrong words in the index: 상계 → 생계): the file, the count
         and the first spans. None when every repair is certain. ``legalret ingest --strict`` is the same rule."""
@@ -96,12 +97,16 @@ class IngestReport:
         files = list(dict.fromkeys(w.path for w in self.uncertain))
         where = files[0] + (f" (and {len(files) - 1} more file(s))" if len(files) > 1 else "")
         # the guessed text of each span (what would be indexed), not the mojibake it was guessed from
-        spans = "; ".join((f"line {w.line}: " if w.line is not None else "")
-                          + ("guessed " + w.reason.rsplit(" → ", 1)[-1] if " → " in w.reason else w.reason.split(":")[0])
-                          for w in self.uncertain[:shown])
+        spans = "; ".join((f"line {w.line}: " if w.line is not None else "") + _doubt_shown(w) for w in self.uncertain[:shown])
         return (f"{where}: {len(self.uncertain)} uncertain mojibake repair(s) or lost characters (the text may hold "
                 "wrong words), "
-                f"first: {spans}; nothing was indexed — fix the file's encoding, or pass {flag} to index them as repaired")
+                f"first: {spans}; {outcome} — fix the file's encoding, or pass {flag} to {accepted}")
+
+    def uncertain_files(self) -> list[str]:
+        """The files read whose text holds an uncertain mojibake repair or lost characters (each once, in order),
+        without those that yielded nothing (an error says why already)."""
+        errored = {e.path for e in self.errors}
+        return [path for path in dict.fromkeys(w.path for w in self.uncertain) if path not in errored]
 
     def skipped_by(self, laws: Iterable[str] | None, kinds: Iterable[str] | None) -> str:
         """"N skipped by --law X --kind Y" (and a did-you-mean) for the files a filter left out; "" for none."""
@@ -244,13 +249,41 @@ def _zip_members(path: Path, unread: list[SourceError] | None = None) -> Iterato
         raise SourceError(str(path), f"not a readable zip archive ({e})") from e
     with archive:
         for info in archive.infolist():
-            if info.is_dir() or any(part.startswith((".", "__MACOSX")) for part in PurePosixPath(info.filename).parts):
+            name = member_name(info)
+            if info.is_dir() or any(part.startswith((".", "__MACOSX")) for part in PurePosixPath(name).parts):
                 continue
-            if not _looks_like_statute_file(PurePosixPath(info.filename).name):
-                _note_unread(f"{path}!{info.filename}", PurePosixPath(info.filename).name, unread)
+            if not _looks_like_statute_file(PurePosixPath(name).name):
+                _note_unread(f"{path}!{name}", PurePosixPath(name).name, unread)
                 continue
             # read in place: the member is decompressed only when the parser asks for it
-            yield SourceFile(f"{path}!{info.filename}", lambda info=info: archive.read(info))
+            yield SourceFile(f"{path}!{name}", lambda info=info: archive.read(info))
+
+
+#: The zip flag saying a member's name is UTF-8 (general purpose bit 11).
+_ZIP_UTF8_FLAG = 0x800
+
+
+def member_name(info: zipfile.ZipInfo) -> str:
+    """A zip member's name as it was written. Without the UTF-8 flag Python reads the name as CP437, but Info-ZIP on
+    Linux and 7-Zip write UTF-8 names without setting it, and Korean Windows tools write CP949: '주택임대차보호법.txt'
+    came out as '∞ú╝φâ¥∞₧äδîÇ∞░¿δ│┤φÿ╕δ▓ò.txt', and a plain text named after its law was refused (no law name). The
+    name's bytes are read as UTF-8, else as CP949 when that gives Hangul, else left as CP437 (`unzip -Z1` agrees)."""
+    name = info.filename
+    if info.flag_bits & _ZIP_UTF8_FLAG or name.isascii():
+        return name
+    try:
+        raw = name.encode("cp437")
+    except UnicodeEncodeError:  # (not a CP437 reading: zipfile decoded it otherwise)
+        return name
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        korean = raw.decode("cp949")
+    except UnicodeDecodeError:
+        return name
+    return korean if any("\uac00" <= c <= "\ud7a3" for c in korean) else name
 
 
 def _looks_like_statute_file(name: str) -> bool:
@@ -326,6 +359,9 @@ def decode(data: bytes, name: str, warnings: list[SourceError] | None = None) ->
                                     "off; read it again whole", line=line, field="encoding") from None
         utf8_error = SourceError(name, f"not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}); "
                                        "save it as UTF-8", line=line, field="encoding")
+        damaged = _damaged_utf8(data)
+        if damaged is not None:  # "save it as UTF-8" sent the user the wrong way: the file is UTF-8, with bad bytes
+            utf8_error = SourceError(name, damaged, line=line, field="encoding")
     else:
         korean = _cp949_read_as_latin(text)
         if korean is None:
@@ -348,6 +384,46 @@ def decode(data: bytes, name: str, warnings: list[SourceError] | None = None) ->
     return text
 
 
+def _damaged_utf8(data: bytes) -> str | None:
+    """What to say of ``data`` when it is UTF-8 text but for a few bytes (a damaged copy: bytes lost or inserted in
+    transfer, a cut-and-paste of binary), or None when it is not UTF-8 text at all (a legacy encoding, binary): a
+    statute in CP949 has almost every Hangul byte invalid as UTF-8, a damaged UTF-8 one a handful in thousands."""
+    limit = max(8, len(data) // 1000)
+    offsets: list[int] = []
+    invalid = pos = 0
+    while True:
+        try:
+            data[pos:].decode("utf-8")
+            break
+        except UnicodeDecodeError as e:
+            if e.reason == "unexpected end of data":  # (cut inside its last character: said as such by decode)
+                break
+            offsets.append(pos + e.start)
+            invalid += e.end - e.start
+            pos += e.end
+            if invalid > limit:
+                return None
+    text = data.decode("utf-8", errors="ignore")
+    if not offsets or sum("\uac00" <= c <= "\ud7a3" for c in text) < 20 * invalid:
+        return None
+    where = ", ".join(str(o) for o in offsets[:3]) + (" …" if len(offsets) > 3 else "")
+    return (f"UTF-8 text with {invalid} invalid byte(s) (first 0x{data[offsets[0]]:02x}; at offset {where}): the file "
+            "is damaged, not in another encoding — get it again from its source, or delete those bytes")
+
+
+def _doubt_shown(warning: SourceError) -> str:
+    """A warning of :attr:`IngestReport.uncertain` as the refusal line shows it: the guessed text, or the doubtful
+    character with its other readings ("mojibake guessed from lost bytes (confidence 0.98)" alone had not said
+    which character, nor that 각 was the other reading)."""
+    reason = warning.reason
+    if " → " in reason:
+        return "guessed " + reason.rsplit(" → ", 1)[-1]
+    head, _, rest = reason.partition(": ")
+    if warning.field == "mojibake" and " at " in rest:
+        return f"{head}: {rest.split(' in …', 1)[0]}"
+    return head
+
+
 def _doubt(rep) -> str:
     """What a warning shows of a repair left in doubt: the least certain character with the text around it and its
     other readings — in a span of 500 characters the first 40 (what it showed) need not hold it — else the span's
@@ -358,7 +434,56 @@ def _doubt(rep) -> str:
     at, char, probability, others = min(doubts, key=lambda d: d[2])
     around = rep.fixed[max(0, at - 15): at + 16]
     other = f" (or {', '.join(repr(o) for o in others[:2])})" if others else ""
-    return f"{char!r} at {probability:.2f}{other} in …{around}…"
+    shown = f"{char!r} at {probability:.2f}{other} in …{around}…"
+    # every character rebuilt from lost bytes is a guess of its own (교각 → 교감 at 0.98 hid behind a span that read
+    # well): each is named with its other readings, not only the least certain one
+    guessed = [d for d in doubts if d[0] in set(getattr(rep, "guessed", ())) and d[0] != at]
+    if guessed:
+        listed = ", ".join(f"{c}({'/'.join(alts[:2])})" if alts else c for _, c, _, alts in guessed[:_SHOWN_GUESSES])
+        more = f" and {len(guessed) - _SHOWN_GUESSES} more" if len(guessed) > _SHOWN_GUESSES else ""
+        shown += f"; also rebuilt from lost bytes: {listed}{more}"
+    return shown
+
+
+#: Characters rebuilt from lost bytes a warning names after its least certain one (the rest are counted;
+#: ``legalret fix-text`` lists them all).
+_SHOWN_GUESSES = 8
+
+
+_JSON_KEY = re.compile(r'"([^"\\]{1,40})"\s*:\s*')
+_ARTICLE_KEY = re.compile(r'"조문키"\s*:\s*"(\d+)"')
+#: law.go.kr fields of an article: a repair in one of them is named with its 조문키 too
+_ARTICLE_FIELDS = ("조문내용", "조문제목", "항내용", "호내용", "목내용", "항번호", "호번호", "목번호")
+
+
+def _json_field(text: str, at: int) -> str:
+    """' in <field>' for a repair at ``at`` of a (repaired) law.go.kr JSON text: the key whose value holds it, and the
+    article's 조문키 for an article's field — a one-line JSON had a doubtful repair named with no line or field, and
+    one in 개정문내용 (not indexed) read as if it were in an article. '' when no key precedes it. (Searched backwards
+    from ``at``, near it only: a law's JSON holds thousands of spans, and 민법's is 4 MB.)"""
+    start = max(0, at - _NEAR)
+    name = None
+    end = at
+    while name is None:
+        colon = text.rfind('":', start, end)
+        if colon < 0:
+            return ""
+        opening = text.rfind('"', start, colon)
+        key = text[opening + 1:colon] if opening >= 0 else ""
+        if _JSON_KEY.fullmatch(f'"{key}":') and not text[opening - 1:opening] == "\\":
+            name = key
+        end = colon
+    if name not in _ARTICLE_FIELDS:
+        return f" in {name}"
+    # law.go.kr puts 조문키 before an article's 항 and 조문내용 (the last one before is this article's); a first article
+    # written with its keys in another order has it after
+    before = text.rfind('"조문키"', start, at)
+    article = _ARTICLE_KEY.match(text, before) if before >= 0 else _ARTICLE_KEY.search(text, at, at + _NEAR)
+    return f" in {name} (조문키 {article[1]})" if article is not None else f" in {name}"
+
+
+#: How far from a repair :func:`_json_field` looks for its key and 조문키 (characters).
+_NEAR = 20_000
 
 
 class MojibakeFixer:
@@ -385,17 +510,28 @@ class MojibakeFixer:
             self.report.warnings.append(SourceError(self.source, f"mojibake repair failed ({type(e).__name__}: {e})",
                                                     field="mojibake"))
             return text
+        shift = 0  # how much longer the repaired text is than the input, up to the current span
+        # (lines counted on from the last warning's: a lossy law holds thousands of guessed spans, each counted from
+        # the top had been quadratic)
+        counted_to, lines_before = 0, 0
         for rep in result.repairs:
             status = getattr(rep, "status", "repaired")
             if status != "unrepaired":
                 self.report.repairs.append(rep)
                 self.report.repaired_files[self.source] += 1
             if status != "repaired":
-                line = text.count("\n", 0, rep.start) + 1 if "\n" in text else None
-                warning = SourceError(self.source, f"mojibake {status} (confidence {rep.confidence:.2f}): "
+                lines_before += text.count("\n", counted_to, rep.start)
+                counted_to = rep.start
+                line = lines_before + 1 if "\n" in text else None
+                what = "guessed from lost bytes" if status == "guessed" else status
+                # (at the doubtful character _doubt shows: a span may start inside the key before its value)
+                doubt = min(rep.uncertain, key=lambda d: d[2])[0] if rep.uncertain else 0
+                where = _json_field(result.text, rep.start + shift + doubt) if text.lstrip()[:1] in ("{", "[") else ""
+                warning = SourceError(self.source, f"mojibake {what} (confidence {rep.confidence:.2f}){where}: "
                                                    f"{_doubt(rep)}", line=line, field="mojibake")
                 self.report.warnings.append(warning)
                 self.report.uncertain.append(warning)
+            shift += len(rep.fixed) - len(rep.broken)
         self._note_lost(result.text, result.lost)
         return result.text
 
@@ -578,7 +714,7 @@ def iter_documents(sources, *, kinds=None, laws=None, report: IngestReport | Non
         try:
             docs = parse_text(text, src.name, fmt, kind=src.kind_hint, fix=fixer)
         except SourceError as e:
-            fail(e)
+            fail(_lost_first(report, e, *before))
             continue
         except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as e:
             # a parser bug or an input shape nobody foresaw: name the file, keep the batch going
@@ -621,6 +757,19 @@ def _leave_out_empty(doc: LawDocument) -> None:
             doc.warnings.append(SourceError(doc.source, f"{a.key} has no title and no text; left out", line=a.line,
                                             field="article"))
     doc.articles = [a for a in doc.articles if id(a) not in empty]
+
+
+def _lost_first(report: IngestReport, error: SourceError, warnings: int, repairs: int, uncertain: int) -> SourceError:
+    """The error of a file that could not be parsed, led by the characters it lost before it was saved (U+FFFD: UTF-8
+    read as CP949 and saved again) when it did: that is why no heading was found, and it had come second, as a
+    separate warning after "no articles (expected lines like '제1조(목적) …')". The warning is folded into the error
+    (one line for one file); the file is skipped either way."""
+    lost = next((w for w in report.uncertain[uncertain:] if w.field == "encoding" and w.path == error.path), None)
+    if lost is None:
+        return error
+    report.uncertain.remove(lost)
+    report.warnings.remove(lost)
+    return SourceError(error.path, f"{lost.reason}; and then {error.reason}", line=lost.line, field="encoding")
 
 
 def _drop_after(report: IngestReport, source: str, warnings: int, repairs: int, uncertain: int) -> None:

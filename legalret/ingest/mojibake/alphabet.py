@@ -37,6 +37,11 @@ _HANGUL_UNIT = re.compile("[\u00ea-\u00ed]" + _CONT_CLASS)
 # Words split on ASCII whitespace only: NBSP (U+00A0) is byte 0xA0 of a broken character, not a space.
 _WORD = re.compile(r"[^ \t\n\r\f\v]+")
 _LINE = re.compile(r"[^\n\r]+")
+#: The bytes of a broken character a repair could not rebuild, left as they were beside Korean text: '유보(ï§保)',
+#: '갱신거절(ï¤新拒絶)' (a compatibility hanja that lost a byte). Latin text beside Hangul or hanja does not end in a
+#: lead + continuation pair, so this is mojibake too — an articles JSONL holding it had passed as clean.
+_KOREAN_CHAR = "\uac00-\ud7a3\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_LEFTOVER = re.compile(f"[{_KOREAN_CHAR}]" + _SUSPECT.pattern + "|" + _SUSPECT.pattern + f"[{_KOREAN_CHAR}]")
 REPLACEMENT = "\ufffd"
 #: Repairs less certain than this are reported as 'low-confidence'.
 LOW_CONFIDENCE = 0.9
@@ -54,7 +59,7 @@ def looks_like_mojibake(text: str) -> bool:
     """
     if not _SUSPECT.search(text):
         return False
-    if _HANGUL_UNIT.search(text):
+    if _HANGUL_UNIT.search(text) or _LEFTOVER.search(text):
         return True
     import ftfy.badness
 

@@ -48,7 +48,12 @@ class Repair:
     what replaced it in :attr:`RepairResult.text` (equal to ``broken`` when ``method='unrepaired'``).
     ``confidence`` is 1.0 for lossless repairs and the posterior probability of the least certain
     character otherwise. ``uncertain`` lists ``(offset in fixed, char, probability, alternatives)`` for
-    every character chosen with probability below 0.99 (alternatives: best other readings).
+    every character chosen with probability below 0.99 (alternatives: best other readings), and for every
+    character in ``guessed``.
+
+    ``guessed``: the offsets (in ``fixed``) of characters rebuilt from bytes the wrong decoding lost, where other
+    real syllables fit the same bytes (교각 → '교감', 생사 → '상사', 라 → '끼'). The model's choice among them can be
+    wrong however sure it is, so such a span is never a certain repair (status 'guessed'), whatever its confidence.
     """
 
     start: int
@@ -58,18 +63,23 @@ class Repair:
     confidence: float
     method: str  # 'ftfy' (lossless) | 'lossy-lm' (reconstructed, LM-chosen) | 'unrepaired'
     uncertain: tuple[tuple[int, str, float, tuple[str, ...]], ...] = field(default=())
+    guessed: tuple[int, ...] = field(default=())
 
     @property
     def status(self) -> str:
-        """'repaired', 'low-confidence' (confidence < LOW_CONFIDENCE) or 'unrepaired'."""
+        """'repaired' (certain), 'low-confidence' (confidence < LOW_CONFIDENCE), 'guessed' (some character rebuilt
+        from lost bytes where other real syllables fit: uncertain however high the confidence) or 'unrepaired'."""
         if self.method == "unrepaired":
             return "unrepaired"
-        return "repaired" if self.confidence >= LOW_CONFIDENCE else "low-confidence"
+        if self.confidence < LOW_CONFIDENCE:
+            return "low-confidence"
+        return "guessed" if self.guessed else "repaired"
 
     def to_dict(self) -> dict:
         return {
             "start": self.start, "end": self.end, "broken": self.broken, "fixed": self.fixed,
             "confidence": round(self.confidence, 4), "method": self.method, "status": self.status,
+            "guessed": list(self.guessed),
             "uncertain": [
                 {"offset": o, "char": c, "probability": round(p, 4), "alternatives": list(a)}
                 for o, c, p, a in self.uncertain
@@ -119,6 +129,7 @@ class _Edge:
     char: str
     penalty: float
     literal: bool  # a mojibake character kept as it is (nothing decoded)
+    rebuilt: bool = False  # some of its bytes were lost and put back (a guess, unless nothing else fits)
 
 
 _LOADED: dict[Path, CharNgramModel] = {}
@@ -247,7 +258,7 @@ class MojibakeRepairer:
             if ftfy.badness.is_bad(span):
                 return Repair(start, end, span, span, 0.0, "unrepaired")
             return None
-        fixed, confidence, uncertain, literal_left = self._decode(span, left, right)
+        fixed, confidence, uncertain, literal_left, guessed = self._decode(span, left, right)
         if fixed == span:
             return Repair(start, end, span, span, 0.0, "unrepaired", uncertain)
         # literal_left: some bytes explained nothing (kept as they were, listed in ``uncertain`` with
@@ -255,7 +266,7 @@ class MojibakeRepairer:
         if (confidence < self.min_confidence and not self.keep_low_confidence) or (
                 literal_left and self.keep_undecoded and _invented(fixed, uncertain)):
             return Repair(start, end, span, span, confidence, "unrepaired", uncertain)
-        return Repair(start, end, span, fixed, confidence, "lossy-lm", uncertain)
+        return Repair(start, end, span, fixed, confidence, "lossy-lm", uncertain, guessed)
 
     def _tokens(self, span: str) -> tuple[list[int], tuple[int, ...], bool]:
         """Span characters → byte values (or _SPACE/_WILD); the dropped-byte set; NBSP→space possible?"""
@@ -308,8 +319,9 @@ class MojibakeRepairer:
                         chars = tuple(dict.fromkeys(c for c in _complete(tok, observed, need, dropped)
                                                     if _plausible(c, lm) or (exact and _printable(c))))
                         self._candidates[key] = chars
+                    rebuilt = len(observed) < need or _WILD in observed
                     for ch in chars:
-                        found.setdefault((end, ch), _Edge(end, ch, 0.0, False))
+                        found.setdefault((end, ch), _Edge(end, ch, 0.0, False, rebuilt))
             if len(found) > self.max_candidates:
                 # Heavy loss (latin-1 with every byte 0x80–0x9F stripped leaves hundreds of readings):
                 # keep the characters the model finds most common; context decides among those.
@@ -386,7 +398,7 @@ class MojibakeRepairer:
                         back[t] = (s, pos, k)
         finals = list(states[n].values())
         if not finals:
-            return span, 0.0, (), True
+            return span, 0.0, (), True, ()
         # right context: the characters after the span (or end of line) still have to fit
         beta: dict[int, float] = {}
         for s in finals:
@@ -434,23 +446,34 @@ class MojibakeRepairer:
         confidence = 1.0
         uncertain = []
         literal_left = False
+        guessed = []
+        offset = 0  # of this character in the fixed text
         for pos, k in path:
             e = edges[pos][k]
             if e.literal:
                 literal_left = True
                 confidence = 0.0
-                uncertain.append((len("".join(chars)), e.char, 0.0, ()))
+                uncertain.append((offset, e.char, 0.0, ()))
             elif len(edges[pos]) > 1:
                 p = min(1.0, posterior.get((pos, e.end, e.char), 0.0))
                 confidence = min(confidence, p)
-                if p < 0.99:
+                if e.rebuilt or p < 0.99:
                     alts = sorted(
                         ((posterior.get((pos, o.end, o.char), 0.0), o.char) for o in edges[pos] if o is not e),
                         reverse=True,
                     )
-                    uncertain.append((len("".join(chars)), e.char, p, tuple(c for q, c in alts[:3] if q > 0.001)))
+                    # A character rebuilt from lost bytes where other syllables of real text fit the same bytes is a
+                    # guess, however sure the model is (교각 → 교감 at 0.98, 생사 → 상사 at 0.99+): it is listed with
+                    # those syllables, even the unlikely ones, and makes its span uncertain.
+                    rivals = [c for _, c in alts if c != e.char and _real_syllable(c, lm)] if e.rebuilt else []
+                    if rivals:
+                        guessed.append(offset)
+                        uncertain.append((offset, e.char, p, tuple(dict.fromkeys(rivals))[:3]))
+                    elif p < 0.99:
+                        uncertain.append((offset, e.char, p, tuple(c for q, c in alts[:3] if q > 0.001)))
             chars.append(e.char)
-        return "".join(chars), confidence, tuple(uncertain), literal_left
+            offset += len(e.char)
+        return "".join(chars), confidence, tuple(uncertain), literal_left, tuple(guessed)
 
 
 def _invented(fixed: str, uncertain) -> bool:
@@ -458,13 +481,28 @@ def _invented(fixed: str, uncertain) -> bool:
     were) decoded any of the others to something Korean text does not hold: then the bytes were not UTF-8's at all
     (CP949 read as Latin-1, whole-text decoded by ``ingest``'s reader, not here) and the guess is invented."""
     kept = {offset for offset, _, probability, _ in uncertain if probability == 0.0}
+    hangul = statute_marks = 0
     for i, ch in enumerate(fixed):
-        if i in kept or ch.isascii() or "\uac00" <= ch <= "\ud7a3" or ch == "\u00b7":
+        if i in kept or ch.isascii() or ch == "\u00b7":
+            continue
+        if "\uac00" <= ch <= "\ud7a3":
+            hangul += 1
             continue
         if "\u2010" <= ch <= "\u303f" and unicodedata.category(ch).startswith("P"):  # 「」·‘’“”… and the like
             continue
+        if _STATUTE_MARK.match(ch):
+            statute_marks += 1
+            continue
         return True
-    return False
+    # hanja and paragraph marks are a statute's own ('갱신거절(ï¤新拒絶)', '⑥'): in Korean prose they are no invention —
+    # a whole paragraph had been left in mojibake by fix-text for one lost compatibility hanja, which ingest repairs.
+    # A span of them with little Hangul is still CP949 bytes decoded as UTF-8's ('… 美').
+    return statute_marks > 0 and hangul < 4 * statute_marks
+
+
+#: Characters a Korean statute holds besides Hangul: CJK ideographs (hanja, compatibility hanja too), circled and
+#: parenthesized numbers and letters (①, ㉠), compatibility jamo (ㆍ).
+_STATUTE_MARK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u2460-\u24ff\u3200-\u32ff\u3131-\u318e]")
 
 
 def _logaddexp(a: float, b: float) -> float:
@@ -537,6 +575,12 @@ def _expand(lead: int, options: list[list[int]]) -> Iterator[str]:
 def _plausible(ch: str, lm: CharNgramModel) -> bool:
     """Characters a broken Korean statute may really contain: any Hangul syllable, or one the model saw."""
     return "\uac00" <= ch <= "\ud7a3" or (lm.knows(ch) and ch >= "\x80")
+
+
+def _real_syllable(ch: str, lm: CharNgramModel) -> bool:
+    """A reading a rebuilt character could really have had: a character legal prose holds (the model saw it).
+    Syllables no text uses ('뼝', '뼐') are no rival for a rebuilt one."""
+    return lm.knows(ch) and ch >= "\x80"
 
 
 def _printable(ch: str) -> bool:
