@@ -69,6 +69,16 @@ def repaired_query(text: str) -> tuple[str, list[str]]:
     if not doubtful:
         return result.text, [f"the query looked like Korean text decoded with the wrong encoding (UTF-8 read as "
                              f"cp1252/latin-1); searched for its repair: '{shown}'", *notes]
+    if all(r.status == "guessed" for r in doubtful):
+        # sure of every reading but for syllables rebuilt from lost bytes, where others fit too: "uncertain,
+        # confidence 1.00" had read as a contradiction — the notice names the guess and what else it could be
+        guesses = [(char, alts) for r in doubtful for offset, char, _, alts in r.uncertain if offset in r.guessed]
+        char, alts = guesses[0]
+        rivals = "".join(f", or '{a}'" for a in alts)
+        n = f"{len(guesses)} characters" if len(guesses) > 1 else "1 character"
+        return result.text, [f"the query looked like Korean text decoded with the wrong encoding, and its repair "
+                             f"rebuilt {n} from lost bytes ('{char}'{rivals}); searched for '{shown}' — retype the "
+                             f"question if that is not it", *notes]
     least = min(doubtful, key=lambda r: r.confidence)
     return result.text, [f"the query looked like Korean text decoded with the wrong encoding, and its repair is "
                          f"uncertain ({least.status}, confidence {least.confidence:.2f} for '{least.fixed}'); "

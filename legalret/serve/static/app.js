@@ -333,6 +333,8 @@ const NOTICE_KO = [
    (m) => `검색어가 잘못된 인코딩으로 깨진 한글로 보여, 복원한 '${m[1]}'${josa(m[1], "으로", "로")} 검색했습니다.`],
   [/^the query looked like Korean text decoded with the wrong encoding, and its repair is uncertain \(.*?confidence ([\d.]+) for '(.*?)'\); searched for '(.*)' — /s,
    (m) => `검색어가 깨진 한글로 보여 복원했지만 확실하지 않습니다 ('${m[2]}' 신뢰도 ${m[1]}). '${m[3]}'${josa(m[3], "으로", "로")} 검색했습니다 — 의도한 질문이 아니면 다시 입력하세요.`],
+  [/^the query looked like Korean text decoded with the wrong encoding, and its repair rebuilt (\d+) characters? from lost bytes \((.*?)\); searched for '(.*)' — /s,
+   (m) => `검색어가 잘못된 인코딩으로 깨진 한글로 보여, 잃어버린 바이트에서 ${m[1]}자를 짐작해 복원한 '${m[3]}'${josa(m[3], "으로", "로")} 검색했습니다 (${m[2].replace(/, or /g, " 또는 ")}) — 의도한 질문이 아니면 다시 입력하세요.`],
   [/^the query looked like Korean text decoded with the wrong encoding/,
    () => "검색어가 잘못된 인코딩으로 깨진 한글로 보여, 복원한 글로 검색했습니다. 의도한 질문이 아니면 다시 입력하세요."],
   [/^Hanja read in Hangul: (.*)$/s, (m) => `검색어의 한자를 한글로 읽어 검색했습니다: ${m[1]}`],
