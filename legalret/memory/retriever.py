@@ -122,10 +122,10 @@ class MemoryResult:
 
     ``votes`` (:class:`ArticleVote` s with their supporting holdings) and ``holdings`` (every
     :class:`HoldingMatch` that voted) may be given as lists or as functions that make them — ``votes`` from the
-    result's holdings, ``holdings()`` from nothing: a result of :meth:`MemoryVoter.explain` makes them on first access. A search reads only the ranking, the vote
-    shares and the support counts (:meth:`ranking`, :meth:`shares_and_support`), kept as plain lists; the
-    ~100 votes and ~100 holdings as objects cost ~0.4 ms per memory and query (half of what the memory
-    costs) and are wanted only to explain a hit."""
+    result's holdings, ``holdings()`` from nothing: a result of :meth:`MemoryVoter.explain` makes them on first
+    access. A search reads only the ranking, the vote shares and the support counts (:meth:`ranking`,
+    :meth:`shares_and_support`), kept as plain lists; the ~100 votes and ~100 holdings as objects cost ~0.4 ms per
+    memory and query (half of what the memory costs) and are wanted only to explain a hit."""
 
     def __init__(
         self,
