@@ -207,3 +207,24 @@ def test_a_changed_article_that_lost_paragraphs_is_said_in_the_report(tmp_path):
     r = _cli("index", "add", str(repealed), "--index", str(index2), "--json")
     assert r.exit_code == 0, r.output
     assert _report(r)["changed_text_keys"] == ["주택임대차보호법 제6조"] and _report(r)["lost_paragraphs"] == []
+
+
+def test_a_manifest_narrowed_by_law_does_not_call_its_other_laws_missing(mirror_zip, tmp_path, monkeypatch):
+    """`index build civil-commercial --law 상법` had said "'민법' is not in the statute mirror" and exited 3 (an ML
+    engineer's finding, 2026-12-07): a law the user's --law leaves out is not missing; one it asks for still is."""
+    from legalret.corpus.resolve import read_corpus
+
+    monkeypatch.setenv("LEGALRET_MIRROR", str(mirror_zip))
+    monkeypatch.setenv("LEGALRET_CORPORA", str(tmp_path / "corpora"))
+    monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))
+    (tmp_path / "corpora").mkdir()
+    manifest = tmp_path / "man.yaml"
+    manifest.write_text("name: n23\nkinds: [법률]\nlaws: [민법, 민볍]\n", encoding="utf-8")
+    narrowed = read_corpus([str(manifest)], laws=["民法"])  # (read as the filter reads it: 민법)
+    assert {a.law for a in narrowed.articles} == {"민법"} and narrowed.errors == []
+    [error] = read_corpus([str(manifest)]).errors  # the whole manifest: the misspelt law is still named
+    assert "'민볍' is not in the statute mirror" in str(error)
+    r = CliRunner().invoke(app, ["index", "build", str(manifest), "--law", "민법", "--index", str(tmp_path / "idx"),
+                                 "--model", "none", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout.splitlines()[-1])["skipped"] == []

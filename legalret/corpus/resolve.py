@@ -133,7 +133,7 @@ def read_corpus(sources: Iterable[str], laws: Iterable[str] | None = None, kinds
     if user_laws or user_kinds:
         _filtered_out_jsonl(jsonl, articles, user_laws, user_kinds)
     for manifest, mirror in manifests:  # a law the manifest names that nothing read holds: a typo, most often
-        missing = _missing_laws(manifest, mirror, articles, unreadable=len(errors))
+        missing = _missing_laws(manifest, mirror, articles, unreadable=len(errors), only=user_laws)
         if missing is None:
             continue
         if not articles:  # (it said "no articles read from man.yaml", naming no law) …
@@ -357,14 +357,22 @@ def _manifest(name: str) -> Manifest:
                             f"{e.known})") from None
 
 
-def _missing_laws(manifest: Manifest, mirror: Path, articles: list[Article], unreadable: int = 0) -> SourceError | None:
+def _missing_laws(manifest: Manifest, mirror: Path, articles: list[Article], unreadable: int = 0,
+                  only: list[str] | None = None) -> SourceError | None:
     """The laws ``manifest`` names of which no document was read, as one error naming the manifest's ``laws`` field,
     with ingest's "did you mean" for them (a filtered pass over the mirror: ~1 s on the full zip, only when a law is
     missing); None when every law was read (and for ``laws: all``). With ``unreadable`` source files in the batch,
-    a law may be in one of them: the error says "not read from", not "not in"."""
+    a law may be in one of them: the error says "not read from", not "not in". ``only``: the user's --law, which
+    leaves the manifest's other laws unread on purpose — they are not missing (``index build civil-commercial --law
+    상법`` had said "'민법' is not in the statute mirror" and exited 3)."""
     from legalret.corpus.pull import mirror_hint, missing_laws
+    from legalret.ingest.sources import law_filter_names
+    from legalret.text import compact
 
     missing = missing_laws(manifest, articles)
+    if only:
+        asked = {compact(name) for name in law_filter_names(only)}
+        missing = [law for law in missing if compact((law_filter_names([law]) or [law])[0]) in asked]
     if not missing:
         return None
 
