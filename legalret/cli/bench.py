@@ -152,6 +152,12 @@ def register(app: typer.Typer) -> None:
         qs = load_queries(queries, limit=limit, seed=seed, strict=not skip_bad, split=split)
         for err in qs.errors[:5]:
             console.print(f"[yellow]skipped[/] {escape(str(err))}", highlight=False)
+        others = {value: n for value, n in qs.splits.items() if value != split}
+        if split is not None and (others.get(None) or any(v not in ("tune", "report") for v in others if v)):
+            # (lines without a split, or with one that is neither half — "Report" —, had been left out unsaid)
+            n = qs.splits.get(split, 0)
+            console.print(f"[yellow]note[/] --split {escape(split)} scores {n:,} line{'' if n == 1 else 's'} of "
+                          f"{escape(queries.name)}; left out: {escape(describe_splits(others))}", highlight=False)
         if split is None and len([v for v in qs.splits if v is not None]) > 1:
             console.print(f"[yellow]note[/] {escape(queries.name)} has halves ({escape(describe_splits(qs.splits))}), "
                           "scored together here; --split report scores the held-out half alone.", highlight=False)
