@@ -39,3 +39,13 @@ def test_a_file_of_two_clean_halves_gets_no_note(index: Path, tmp_path: Path):  
     r = _run(index, _file(tmp_path, LINES), tmp_path)
     assert r.exit_code == 0, r.output
     assert "left out" not in r.output
+
+
+def test_hybrid_on_an_index_of_one_list_says_it_scores_that_list(index: Path, tmp_path: Path):  # noqa: F811
+    """The fixture index is BM25 alone (``--model none``, no memory): its hybrid is BM25, and the report says so."""
+    r = CliRunner().invoke(app, ["bench", "quality", "--index", str(index), "--queries", str(_file(tmp_path, LINES)),
+                                 "--mode", "hybrid,bm25", "--resamples", "0", "--out", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    said = " ".join(r.output.split())
+    assert "has one list to fuse (bm25: no dense vectors or precedent memory): --mode hybrid scores bm25 alone" in said
+    assert "--mode bm25 scores" not in said

@@ -170,6 +170,11 @@ def register(app: typer.Typer) -> None:
                 raise typer.BadParameter(str(e)) from None
             if plan.label:
                 console.print(f"[bold red]{plan.label}[/]", highlight=False)
+            for fused in modes:  # (a BM25-only index's hybrid scores were BM25's, digit for digit, labelled hybrid)
+                alone = searcher.resolve_mode(fused)
+                if alone != fused:
+                    console.print(f"[yellow]note[/] {escape(str(index))} has one list to fuse ({alone}: no dense vectors "
+                                  f"or precedent memory): --mode {fused} scores {alone} alone", highlight=False)
             report = evaluate(
                 searcher, qs, modes=modes, ks=_parse_ks(ks), f2_k=f2_k, gold_filter=gold,
                 n_resamples=resamples, seed=seed, batch_size=batch_size, leakage=plan,
