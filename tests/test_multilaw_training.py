@@ -213,7 +213,7 @@ def test_query_adapter_trains_on_every_law(index_dir, pairs_dir, tmp_path):
     result = CliRunner().invoke(app, [
         "train", "query-adapter", "--queries", str(pairs_dir / "train_queries.jsonl"), "--index", str(index_dir),
         "--out", str(out), "--dev", str(pairs_dir / "dev_queries.jsonl"), "--cache", str(tmp_path / "qcache"),
-        "--epochs", "30", "--lr", "0.02", "--l2", "0", "--batch-size", "8", "--alpha", "1"])
+        "--epochs", "30", "--lr", "0.02", "--l2", "0", "--batch-size", "8", "--alpha", "1", "--force"])
     assert result.exit_code == 0, result.output
     card = json.loads((out / "legalret_adapter.json").read_text(encoding="utf-8"))
     data = card["data"]

@@ -162,7 +162,8 @@ def test_tiny_training_run_moves_recall(tmp_path):
     _write_queries(tmp_path / "train.jsonl", rows)
     _write_queries(tmp_path / "dev.jsonl", dev)
     cfg = QueryAdapterConfig(queries=tmp_path / "train.jsonl", index=idx, out=tmp_path / "out", cache=tmp_path / "cache",
-                             epochs=60, lr=2e-2, l2=0.0, batch_size=32, alpha=1.0, dev_queries=tmp_path / "dev.jsonl")
+                             epochs=60, lr=2e-2, l2=0.0, batch_size=32, alpha=1.0, dev_queries=tmp_path / "dev.jsonl",
+                             force=True)  # (a fixture's few dozen pairs: below the minimum, on purpose)
     result = train_query_adapter(cfg, encoder=enc, log=lambda m: None)
     fit = result.card.dev_metrics["train (fit on these)"]
     assert fit["adapted"]["mrr@10"] > fit["base"]["mrr@10"] + 0.05

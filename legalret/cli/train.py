@@ -128,6 +128,7 @@ def query_adapter_command(
     name: Optional[str] = typer.Option(None, "--name", help="The card's name (default: the --out folder name)."),
     note: list[str] = typer.Option([], "--note", help="A provenance note for the card (repeatable)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Write over an --out that holds something other than a query adapter alone."),
+    force: bool = typer.Option(False, "--force", help="Train below the pair minimum (500)."),
 ) -> None:
     """Train a query adapter: base query vectors (encoded once, cached) mapped by W = I + ΔW, fitted with a softmax
     over every article of the index. Passages stay the base encoder's: `legalret index build --adapter <out>`."""
@@ -138,6 +139,7 @@ def query_adapter_command(
         queries=queries, index=index, out=out, name=name, extra_queries=[str(p) for p in extra], facts=facts, cache=cache,
         max_tokens=max_tokens, scale=scale, l2=l2, lr=lr, epochs=epochs, batch_size=batch_size, alpha=alpha,
         limit=limit, before=before, dev_queries=dev, seed=seed, threads=threads, notes=list(note), overwrite=overwrite,
+        force=force,
     )
     reproduce = "legalret train " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 2 else None
     result = train_query_adapter(cfg, reproduce=reproduce, log=lambda m: console.print(m, highlight=False))

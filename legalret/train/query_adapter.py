@@ -40,6 +40,7 @@ import numpy as np
 from legalret.errors import ModelError, SourceError
 from legalret.keys import law_of
 from legalret.models.query_adapter import QueryAdapter, QueryAdapterCard
+from legalret.train.guards import check_min_pairs
 
 #: Queries scored against all candidates at once by :func:`dense_metrics` (bounds its memory).
 METRIC_BLOCK = 2048
@@ -72,6 +73,7 @@ class QueryAdapterConfig:
     threads: int | None = None
     notes: list[str] = field(default_factory=list)  # copied to the card
     overwrite: bool = False  # write over an ``out`` folder that holds something other than a query adapter alone
+    force: bool = False  # train on fewer pairs than the minimum (guards.MIN_PAIRS), as LoRA training's --force
 
     def check(self) -> None:
         """Refuse, before any work, what would fail later, lose files or mislead: an ``out`` that is a file, a folder
@@ -133,6 +135,7 @@ class QuerySet:
     gold: list[list[int]]  # candidate rows of each query's gold articles (those in the index)
     pairs: int  # (query, gold article) pairs — what the loss averages over
     dropped: dict[str, int] = field(default_factory=dict)
+    undated: int = 0  # queries kept that carry no date: --before could not check them (said, and on the card)
 
 
 @dataclass
@@ -174,6 +177,7 @@ def read_queries(path: str | Path, key_row: dict[str, int], *, before: str | Non
     texts: list[str] = []
     gold: list[list[int]] = []
     dropped = {"gold_not_in_index": 0, "query_without_indexed_gold": 0, "excluded": 0}
+    undated = 0
     path = Path(path)
     if not path.is_file():
         raise SourceError(str(path), "query file not found")
@@ -185,6 +189,7 @@ def read_queries(path: str | Path, key_row: dict[str, int], *, before: str | Non
             if not q.gold:
                 raise SourceError(str(path), "field 'gold' must be a non-empty list of article keys", line=lineno)
             date = q.extra.get("date") or q.extra.get("decided")
+            undated += bool(before and not date)
             if before and date and str(date) >= before:
                 raise SourceError(str(path), f"field 'date' {date} is not before {before}: training queries must come from the train split", line=lineno)
             if exclude and q.qid in exclude:
@@ -200,7 +205,7 @@ def read_queries(path: str | Path, key_row: dict[str, int], *, before: str | Non
     if limit is not None and limit < len(texts):
         keep = sorted(np.random.default_rng(seed).choice(len(texts), size=limit, replace=False).tolist())
         texts, gold = [texts[i] for i in keep], [gold[i] for i in keep]
-    return QuerySet(texts, gold, sum(len(g) for g in gold), dropped)
+    return QuerySet(texts, gold, sum(len(g) for g in gold), dropped, undated)
 
 
 def facts_queries(facts: str | Path, train_queries: str | Path, out: str | Path, *, before: str = "2020-01-01",
@@ -400,7 +405,8 @@ def train_query_adapter(cfg: QueryAdapterConfig, *, encoder: Any = None, reprodu
     key_row = {k: i for i, k in enumerate(keys)}
     enc = load_index_encoder(info, encoder=encoder, where=cfg.index)
     data = read_queries(cfg.queries, key_row, before=cfg.before, limit=cfg.limit, seed=cfg.seed)
-    sources = {str(cfg.queries): {"queries": len(data.texts), "pairs": data.pairs, "dropped": data.dropped}}
+    sources = {str(cfg.queries): {"queries": len(data.texts), "pairs": data.pairs, "dropped": data.dropped,
+                                  "undated": data.undated}}
     from legalret.config import legalret_home
 
     cache_root = Path(cfg.cache or (legalret_home() / "qcache")).expanduser()
@@ -412,10 +418,17 @@ def train_query_adapter(cfg: QueryAdapterConfig, *, encoder: Any = None, reprodu
         extras.append(str(facts_file))
     for extra in extras:
         more = read_queries(extra, key_row, before=cfg.before, seed=cfg.seed)
-        sources[str(extra)] = {"queries": len(more.texts), "pairs": more.pairs, "dropped": more.dropped}
-        data = QuerySet(data.texts + more.texts, data.gold + more.gold, data.pairs + more.pairs, data.dropped)
+        sources[str(extra)] = {"queries": len(more.texts), "pairs": more.pairs, "dropped": more.dropped,
+                               "undated": more.undated}
+        data = QuerySet(data.texts + more.texts, data.gold + more.gold, data.pairs + more.pairs, data.dropped,
+                        data.undated + more.undated)
     if not data.texts:
         raise ModelError(f"{cfg.queries}: no training query has a gold article in {cfg.index}")
+    # (30 queries had fitted an adapter with a real one's standing; LoRA training refused under the same minimum)
+    check_min_pairs(data.pairs, force=cfg.force)
+    if data.undated:  # (dated lines are refused on/after --before; an undated one cannot be checked, so it is said)
+        log(f"note: {data.undated:,} training queries carry no date: --before {cfg.before} could not check that they "
+            "come from the train split (the card counts them)")
     cache = QueryVectorCache(cache_root, enc.fingerprint, cfg.max_tokens)
     log(f"{len(data.texts):,} training queries, {data.pairs:,} pairs, {len(keys):,} candidate articles")
     Q, enc_stats = encode_cached(enc, data.texts, cache, max_tokens=cfg.max_tokens, log=log)
