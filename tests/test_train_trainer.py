@@ -172,7 +172,10 @@ def test_resume_continues_an_interrupted_run(workdir, pairs, tiny_bert):
     result = train(pairs, out=out, base=str(tiny_bert), config=TrainConfig(**config, resume=True))
     assert result.steps == 64 // 8
     assert all(step > 3 for step, _ in result.losses)  # only the remaining steps were trained
-    assert read_card(out)["steps"] == 8 and not ckpts.exists()
+    card = read_card(out)
+    assert card["steps"] == 8 and not ckpts.exists()
+    # the checkpoint written is the best evaluation's, and the card says which step that was (2026-12-07)
+    assert card["kept_step"] in (3, 6, 8) and card["dev_metrics"]
 
 
 def test_a_run_interrupted_before_its_first_checkpoint_does_not_block_the_next(workdir, pairs, tiny_bert, monkeypatch):

@@ -513,8 +513,13 @@ def train(pairs_dir: str | Path, *, out: str | Path, base: str | None = None, co
     guards.check_weights_finite(st_model)  # (before anything is written: an adapter of NaN weights had been saved)
     dev_metrics = _clean_metrics(evaluator(st_model))
     guards.check_metrics_finite(dev_metrics, where="final evaluation")
+    # load_best_model_at_end: the model written is the best evaluation's, which need not be the last step's (a run of
+    # 8 steps kept step 2's and said only "8 steps": its card read as the 8-step model)
+    best = trainer.state.best_model_checkpoint
+    kept_step = int(Path(best).name.rsplit("-", 1)[-1]) if best else steps
+    kept = f"; kept step {kept_step}'s, the best {BEST_METRIC} of its evaluations" if kept_step != steps else ""
     console.print(f"trained model: {BEST_METRIC} = {dev_metrics.get(BEST_METRIC, math.nan):.4f} "
-                  f"({steps} steps, {pairs_per_second:.1f} pairs/s)")
+                  f"({steps} steps{kept}, {pairs_per_second:.1f} pairs/s)")
 
     # ---- write the adapter (or merged model) atomically ------------------------------------------------------------
     latest = max((r.get("decided") or "" for r in data.train_rows), default="") or None
@@ -556,6 +561,7 @@ def train(pairs_dir: str | Path, *, out: str | Path, base: str | None = None, co
         "dev_metrics": {k: dev_metrics[k] for k in sorted(dev_metrics) if k.startswith(EVALUATOR_NAME)},
         "losses": recorder.losses,
         "steps": steps,
+        "kept_step": kept_step,  # the step whose checkpoint was written (the best evaluation's: see above)
         "train_seconds": train_seconds,
         "pairs_per_second": pairs_per_second,           # wall clock, evaluations included
         "train_pairs_per_second": train_pairs_per_second,  # median optimisation step only
