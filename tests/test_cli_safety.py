@@ -210,9 +210,15 @@ def test_a_query_adapter_other_than_the_index_one_is_refused_before_loading(inde
     info = read_manifest(dense)["encoder"]
     with pytest.raises(IndexError_) as e:
         check_requested_encoder(info, adapter=tmp_path / "other", where=dense)
-    assert str(e.value) == (f"{dense}: query adapter mismatch — the index records none, --adapter {tmp_path / 'other'} "
+    assert str(e.value) == (f"{dense}: query adapter mismatch — the index records no query adapter, --adapter "
+                            f"{tmp_path / 'other'} "
                             f"is {qa.fingerprint}; omit --adapter to use the index's own (to change it, rebuild with "
                             "`legalret index build --adapter`)")
+    # an index whose passages a LoRA adapter encoded says so (it had read "records none", 2026-12-07)
+    lora = dict(info, adapter=str(tmp_path / "lora"))
+    with pytest.raises(IndexError_, match=r"records no query adapter \(its passages were encoded with the LoRA "
+                                          rf"adapter {tmp_path / 'lora'}\), --adapter"):
+        check_requested_encoder(lora, adapter=tmp_path / "other", where=dense)
 
 
 # ---- 3. atomic writes through a symbolic link ------------------------------------------------------------------

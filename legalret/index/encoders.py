@@ -107,8 +107,12 @@ def check_requested_encoder(info: dict | None, model=None, adapter=None, encoder
         if qadapter is not None:
             recorded = (info.get("query_adapter") or {}).get("fingerprint")
             if recorded != qadapter.fingerprint:
+                # ("the index records none" had read as no adapter at all, of an index built with a LoRA adapter)
+                lora = info.get("adapter") if not recorded else None
+                records = (f"records query adapter {recorded}" if recorded else "records no query adapter"
+                           + (f" (its passages were encoded with the LoRA adapter {lora})" if lora else ""))
                 raise IndexError_(
-                    f"{where}: query adapter mismatch — the index records {recorded or 'none'}, --adapter {adapter} is "
+                    f"{where}: query adapter mismatch — the index {records}, --adapter {adapter} is "
                     f"{qadapter.fingerprint}; omit --adapter to use the index's own (to change it, rebuild with "
                     "`legalret index build --adapter`)"
                 )
