@@ -59,13 +59,19 @@ def _json_without(number: str) -> str:
     return json.dumps(doc, ensure_ascii=False)
 
 
+def _edited(tmp_path: Path, name: str, text: str) -> Path:
+    """The fixture law's file as a clerk edited it, under its own name (the law is read from the file's content)."""
+    edited = tmp_path / "edited" / name
+    edited.parent.mkdir()
+    edited.write_text(text, encoding="utf-8")
+    return edited
+
+
 # ---- 3. an article missing from a law.go.kr JSON or XML document ----------------------------------------------------
 def test_a_json_law_lacking_an_article_between_two_it_holds_is_refused_unless_allowed(tmp_path):
     index = _built(LAWGO / "테스트법.json", tmp_path)
     before = [g.name for g in generations(index)]
-    edited = tmp_path / "edited" / "테스트법.json"
-    edited.parent.mkdir()
-    edited.write_text(_json_without("2"), encoding="utf-8")
+    edited = _edited(tmp_path, "테스트법.json", _json_without("2"))
 
     r = _cli("index", "add", str(edited), "--index", str(index))
     assert r.exit_code == 1
@@ -90,9 +96,7 @@ def test_an_xml_law_lacking_an_article_between_two_it_holds_is_refused(tmp_path)
     text = (LAWGO / "테스트법.xml").read_text(encoding="utf-8")
     edited_text, n = re.subn(r'\s*<조문단위 조문키="0002021">.*?</조문단위>', "", text, count=1, flags=re.S)
     assert n == 1
-    edited = tmp_path / "edited" / "테스트법.xml"
-    edited.parent.mkdir()
-    edited.write_text(edited_text, encoding="utf-8")
+    edited = _edited(tmp_path, "테스트법.xml", edited_text)
 
     r = _cli("index", "add", str(edited), "--index", str(index))
     assert r.exit_code == 1
@@ -104,9 +108,7 @@ def test_an_xml_law_lacking_an_article_between_two_it_holds_is_refused(tmp_path)
 def test_a_json_law_lacking_its_last_articles_is_refused_and_not_called_truncated(tmp_path):
     """A JSON cut anywhere does not parse: one that ends early had its last units deleted, and the line says so."""
     index = _built(LAWGO / "테스트법.json", tmp_path)
-    edited = tmp_path / "edited" / "테스트법.json"
-    edited.parent.mkdir()
-    edited.write_text(_json_without("4"), encoding="utf-8")
+    edited = _edited(tmp_path, "테스트법.json", _json_without("4"))
     r = _cli("index", "add", str(edited), "--index", str(index))
     assert r.exit_code == 1
     assert str(r.exception) == (
