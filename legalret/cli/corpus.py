@@ -178,11 +178,19 @@ def pull_command(
     strict: bool = typer.Option(False, "--strict", help="Exit 2 and write nothing when any law failed."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
     show_warnings: bool = typer.Option(False, "--warnings", help="List warnings (repaired or skipped defects) too."),
+    accept_uncertain: bool = typer.Option(False, "--accept-uncertain",
+                                          help="Write the laws whose mojibake repairs stayed uncertain too; without "
+                                               "it their files are left out, named, exit 3 (as `ingest`)."),
+    # (index build/add's spelling, hidden as in `ingest`: at 40 columns it leaves no room for the help column)
+    accept_uncertain_repairs: bool = typer.Option(False, "--accept-uncertain-repairs", hidden=True),
 ) -> None:
     """Get the statutes of a corpus and write them as articles.
 
-    Exits non-zero, writing nothing, when nothing was pulled, or with ``--strict`` when any law failed."""
-    from legalret.cli.ingest import print_report, strict_reason
+    Exits non-zero, writing nothing, when nothing was pulled, or with ``--strict`` when any law failed. A file
+    whose mojibake repairs stayed uncertain is left out, named (exit 3 after the rest is written), as ``ingest``
+    leaves it out: the JSONL keeps no mark of a guess, and ``index add`` would index it unrefused."""
+    from legalret.cli.index import EXIT_FILES_SKIPPED
+    from legalret.cli.ingest import print_report, say_left_out, strict_reason
     from legalret.corpus.pull import HttpClient, NothingPulled, pull
     from legalret.ingest.output import check_not_an_input, check_not_other_data, check_output_path, write_articles_out
 
@@ -196,7 +204,8 @@ def pull_command(
     check_not_other_data(out)  # (`--out train_queries.jsonl` had replaced a pairs file with articles)
     try:
         result = pull(targets, source=source, out=None, kinds=kind or None, mirror=mirror, base_url=base_url,
-                      oc=oc, client=HttpClient(timeout=timeout, retries=retries))
+                      oc=oc, client=HttpClient(timeout=timeout, retries=retries),
+                      accept_uncertain=accept_uncertain or accept_uncertain_repairs)
     except NothingPulled as e:
         print_report(e.result.report, out=None, show_warnings=show_warnings)
         raise
@@ -210,7 +219,15 @@ def pull_command(
             "corpus": result.manifest.name, "source": source, "out": str(out), "written": result.written,
             "requests": result.requests, "missing": result.missing,
             "error_list": [str(e) for e in result.report.errors],
-            "warning_list": [str(w) for w in result.report.warnings]}
+            "warning_list": [str(w) for w in result.report.warnings],
+            "uncertain_files_left_out": result.left_out}
+        if result.left_out:
+            summary["exit"] = EXIT_FILES_SKIPPED
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
     console.print(f"corpus [bold]{escape(result.manifest.name)}[/] from {escape(str(source))}", highlight=False)
-    print_report(result.report, out=out, show_warnings=show_warnings)
+    print_report(result.report, out=out, show_warnings=show_warnings, written=result.written)
+    say_left_out(result.report, result.left_out)
+    if result.left_out:
+        console.print(f"written without {len(result.left_out)} file(s) with uncertain mojibake repairs (named above): "
+                      f"exit {EXIT_FILES_SKIPPED}", highlight=False)
+        raise typer.Exit(code=EXIT_FILES_SKIPPED)

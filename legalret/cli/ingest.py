@@ -97,17 +97,23 @@ def ingest_command(
     if refused:
         console.print(f"[red]--strict:[/] {strict_reason(report)}; nothing written to {escape(str(out))}", highlight=False)
         raise typer.Exit(code=2)
+    say_left_out(report, left_out)
+    if report.errors or left_out:
+        parts = ([f"{len(report.errors)} source file(s) that could not be read"] if report.errors else []) + (
+            [f"{len(left_out)} file(s) with uncertain mojibake repairs"] if left_out else [])
+        console.print(f"written without {' and '.join(parts)} (named above): exit {EXIT_FILES_SKIPPED}", highlight=False)
+        raise typer.Exit(code=EXIT_FILES_SKIPPED)
+
+
+def say_left_out(report, left_out: list[str]) -> None:
+    """One line on stderr per file left out of the JSONL for its uncertain mojibake repairs (``ingest``, ``corpus
+    pull``): the file, how many spans, and the flag that writes it anyway."""
     for path in left_out:
         n = sum(w.path == path for w in report.uncertain)
         console.print(f"[yellow]left out:[/] {escape(path)}: {n} uncertain mojibake repair(s) or lost characters (the "
                       "text may hold wrong words; warnings above); its laws are not in the JSONL — fix the file's "
                       "encoding, or pass --accept-uncertain-repairs to write it as repaired", highlight=False,
                       soft_wrap=True)
-    if report.errors or left_out:
-        parts = ([f"{len(report.errors)} source file(s) that could not be read"] if report.errors else []) + (
-            [f"{len(left_out)} file(s) with uncertain mojibake repairs"] if left_out else [])
-        console.print(f"written without {' and '.join(parts)} (named above): exit {EXIT_FILES_SKIPPED}", highlight=False)
-        raise typer.Exit(code=EXIT_FILES_SKIPPED)
 
 
 def _without_uncertain(result) -> tuple[list, list[str]]:

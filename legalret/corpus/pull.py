@@ -149,18 +149,24 @@ class PullResult:
     written: int = 0
     requests: int = 0  # HTTP requests made (github/lawgo)
     missing: list[str] = field(default_factory=list)  # requested laws that were not found
+    #: files whose mojibake repairs stayed uncertain: their articles are not in ``articles`` (nor written), unless
+    #: the pull was told ``accept_uncertain`` (as ``legalret ingest`` leaves them out of its JSONL)
+    left_out: list[str] = field(default_factory=list)
 
 
 def pull(targets: Iterable[str] | None = None, *, source: str = "mirror", out: str | os.PathLike | None = None,
          kinds: Iterable[str] | None = None, mirror: str | os.PathLike | None = None, base_url: str | None = None,
          oc: str | None = None, client: HttpClient | None = None,
          on_error: Callable[[SourceError], None] | None = None,
-         progress: Callable[[SourceFile], None] | None = None) -> PullResult:
+         progress: Callable[[SourceFile], None] | None = None, accept_uncertain: bool = False) -> PullResult:
     """Pull the statutes of ``targets`` (manifests and/or law names) and write them to ``out`` (JSONL).
 
     Per-law problems (a law missing from the mirror, a 404) are errors in ``result.report.errors``;
     an unreachable network raises :class:`NetworkError` naming the URL and the ``--mirror`` alternative;
-    a pull that read no article at all raises :class:`NothingPulled` and writes nothing.
+    a pull that read no article at all raises :class:`NothingPulled` and writes nothing. A file whose mojibake
+    repairs stayed uncertain (a guess can put wrong words in the text: 교각 → 교감) is left out whole and named in
+    ``result.left_out``, as ``legalret ingest`` leaves it out of its JSONL, unless ``accept_uncertain``: the JSONL
+    keeps no mark of a guess, so ``corpus pull --out x.jsonl && index add x.jsonl`` would index it unrefused.
     """
     if source not in SOURCES:
         raise LegalretError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
@@ -184,25 +190,33 @@ def pull(targets: Iterable[str] | None = None, *, source: str = "mirror", out: s
         result.report.errors.append(err)
         if on_error is not None:
             on_error(err)
-    pulled = PullResult(result.articles, result.report, manifest, source, requests=client.attempts - before,
-                        missing=missing)
-    if not result.articles:
-        raise NothingPulled(pulled)
+    left_out = [] if accept_uncertain else result.report.uncertain_files()
+    doubtful = set(left_out)
+    articles = [a for a in result.articles if a.source not in doubtful]
+    pulled = PullResult(articles, result.report, manifest, source, requests=client.attempts - before,
+                        missing=missing, left_out=left_out)
+    if not articles:
+        raise NothingPulled(pulled, why=result.report.uncertain_refusal(
+            outcome="nothing written", accepted="write them as repaired") if result.articles else None)
     if out is not None:
         from legalret.ingest.output import write_articles_out
 
         pulled.out = Path(out)
-        pulled.written = write_articles_out(out, result.articles)
+        pulled.written = write_articles_out(out, articles)
     return pulled
 
 
 class NothingPulled(LegalretError):
-    """A pull that produced no article (every law missing, every request failed): nothing is written.
+    """A pull that produced no article (every law missing, every request failed, every file read left out for its
+    uncertain mojibake repairs: ``why``): nothing is written.
 
     ``error.result`` is the :class:`PullResult`, so callers can still show the per-law errors."""
 
-    def __init__(self, result: PullResult):
+    def __init__(self, result: PullResult, why: str | None = None):
         self.result = result
+        if why is not None:
+            super().__init__(f"corpus {result.manifest.name!r} from {result.source}: {why}")
+            return
         errors = result.report.errors
         first = f": {errors[0]}" if errors else ""
         more = f" (and {len(errors) - 1} more error(s))" if len(errors) > 1 else ""
