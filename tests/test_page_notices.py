@@ -32,7 +32,7 @@ SOURCES = sorted((ROOT / "legalret" / "search").glob("*.py")) + [ROOT / "legalre
 NOTICE_FUNCTIONS = {"coverage_notes", "repaired_query", "query_cut_note", "hangul_query", "full_law_names",
                     "reversed_range_notice", "range_size_notice", "filtered_notes", "reversed_item_range_notice",
                     "missing_article_notice", "short_names_notice", "renamed_names_notice", "crime_notes",
-                    "_mistyped_law_notice"}
+                    "_mistyped_law_notice", "law_names_only_notice"}
 
 
 # --- NOTICE_KO out of app.js -------------------------------------------------------------------------------------
@@ -176,7 +176,7 @@ def real_notices() -> list[str]:
     from legalret.search.areas import area_notes
     from legalret.search.citations import unresolved_citations
     from legalret.search.coverage import coverage_notes, filtered_notes
-    from legalret.search.prepare import NO_WORDS, QueryPreparer, hangul_query
+    from legalret.search.prepare import NO_WORDS, QueryPreparer, hangul_query, law_names_only_notice
 
     vocabulary = {"유치", "유치권", "점유"}
     notes = [
@@ -199,6 +199,8 @@ def real_notices() -> list[str]:
         *hangul_query("民法 第750條의 損害賠償")[1],
         *QueryPreparer(None, LawNames(["근로기준법"])).full_law_names("근기법 제23조의 정당한 이유")[1],
         *area_notes("노동법상 해고 요건", LawNames(["민법", "상법"])),  # (made in legalret.corpus: not among the templates)
+        law_names_only_notice("민법", LawNames(["민법", "상법"])),
+        law_names_only_notice("민법, 상법?", LawNames(["민법", "상법"])),
     ]
     assert len(notes) >= 7, notes
     return notes

@@ -33,6 +33,25 @@ from legalret.text import clean_query, compact
 
 NO_WORDS = ("the query has no searchable words (only punctuation, symbols or particles); "
             "type some words or an article citation such as '민법 제750조'")
+#: Between the law names of a query made of nothing else ("민법", "민법, 상법", "근로기준법?")
+_NAME_SEPARATORS = re.compile(r"[\s,·/?!.]+")
+
+
+def law_names_only_notice(text: str, law_names) -> str | None:
+    """The notice for a query that is only the names of laws the index holds ("민법"): it says nothing to look for
+    in them, and the hits are the articles whose words are the name (상법 제195조 "…조합에 관한 민법의 규정을 준용한다"
+    had come first for "민법", at relevance 21, with no word). None for any other query; a law the index lacks has its
+    own notice (:func:`legalret.search.citations.unresolved_citations`)."""
+    parts = [p for p in _NAME_SEPARATORS.split(text) if p]
+    laws = [law_names.resolve(p) for p in parts]
+    if not parts or None in laws:
+        return None
+    named = list(dict.fromkeys(laws))
+    if len(named) > 1:
+        return (f"'{', '.join(named)}' only names laws: the hits are articles that mention them by name — add what "
+                f"to look for, cite an article ('{named[0]} 제1조'), or filter by the law")
+    return (f"'{named[0]}' only names a law: the hits are articles that mention it by name — add what to look for, "
+            f"cite an article ('{named[0]} 제1조'), or filter by the law")
 
 #: A lead byte of a UTF-8 character read as cp1252/latin-1 (Â…ô): what every mojibake the repair knows contains (the
 #: lead class of ``legalret.ingest.mojibake.alphabet._SUSPECT``, repeated so a clean query never imports that package).
@@ -220,6 +239,8 @@ class QueryPreparer:
             q.notes.extend(crime_notes(q.text, self.law_names, self.held_crimes, said=q.notes))
             # (nor does 노동법상 …: an area the manifests list, whose laws the index may lack — legalret.search.areas)
             q.notes.extend(area_notes(q.text, self.law_names, said=q.notes))
+            if (named_only := law_names_only_notice(q.text, self.law_names)) is not None:
+                q.notes.append(named_only)
         if needed and cites and self.title_of is not None and len(rest) <= TITLED_REST_TOKENS:
             self.with_titles(q, cites)
         return q, cites, needed

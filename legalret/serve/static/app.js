@@ -389,6 +389,8 @@ const NOTICE_KO = [
      (m[4] ? ` (${m[3]}${josa(m[3], "은", "는")} 이 색인에 없는 법령입니다.)` : "") + (m[5] ? ` 추가하려면: \`${m[5]}\`` : "")],
   [/^'(.+?)' names no law/, (m) => `'${m[1]}'에 법령 이름이 없습니다. 예: '민법 ${m[1]}'`],
   [/^'(.+?)': no law is named before it/, (m) => `'${m[1]}': 앞에 법령 이름이 없습니다. 법령 이름을 함께 쓰세요.`],
+  [/^'(.+?)' only names (?:a law|laws): the hits are articles that mention/,
+   (m) => `'${m[1]}'${josa(m[1], "은", "는")} 법령 이름일 뿐입니다. 아래 결과는 그 이름이 들어 있는 조문입니다 — 찾는 내용을 함께 쓰거나, 조문을 인용하거나 ('${m[1].split(", ")[0]} 제1조'), 법령 필터를 쓰세요.`],
   [/^the query has no searchable words/, () => "검색할 낱말이 없습니다 (문장부호·기호·조사뿐입니다). 낱말이나 '민법 제750조' 같은 조문을 입력하세요."],
   // coverage (legalret/search/coverage.py): none, or under half, of the query's words occur in any article
   [/^nothing in the query matched this index: the query has no Korean words/, (m) => {
