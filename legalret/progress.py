@@ -49,6 +49,17 @@ T = TypeVar("T")
 #: tables still fit the width.
 console = Console(stderr=True, soft_wrap=True, emoji=False)  # "file:100: …" is a line number, not rich's 💯
 
+#: A command's report — what it did, the output it exists for: ``ingest``'s summary, ``index add``'s changes, a
+#: rollback's line — goes to stdout, as ``index info`` and ``doctor`` print theirs, so that ``legalret index add … >
+#: add.log`` keeps it (three users had found such a log empty: every line had gone to stderr). Progress, notes,
+#: warnings and errors stay on stderr (:data:`console`). Under ``--json`` stdout is the JSON's: :func:`report_console`.
+report = Console(soft_wrap=True, emoji=False)
+
+
+def report_console(as_json: bool = False) -> Console:
+    """Where a command's human report goes: stdout (:data:`report`), or stderr when ``--json`` writes stdout."""
+    return console if as_json else report
+
 #: Seconds between plain progress lines when stderr is not a terminal.
 DEFAULT_INTERVAL = 10.0
 MODES = ("bar", "plain", "off")

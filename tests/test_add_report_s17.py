@@ -90,7 +90,7 @@ def test_a_law_cut_at_a_line_break_is_refused_and_nothing_is_written(civil, tmp_
     # --allow-removals removes them, and the report names them
     r = _cli("index", "add", str(cut), "--index", str(index), "--allow-removals")
     assert r.exit_code == 0, r.output
-    assert "removed: 민법 제1115조, 제1116조, 제1117조, 제1118조" in r.stderr.splitlines()
+    assert "removed: 민법 제1115조, 제1116조, 제1117조, 제1118조" in r.stdout.splitlines()  # (the report: stdout)
     assert "민법 제1115조" not in {a.key for a in load_index(index).articles}
 
 
@@ -128,7 +128,7 @@ def test_an_amendment_goes_in_and_the_report_names_its_articles(civil, tmp_path)
                      .replace("신의에 따라 성실히", "신의에 따라 성실하게", 1), encoding="utf-8")
     r = _cli("index", "add", str(again), "--index", str(index))
     assert r.exit_code == 0, r.output
-    lines = r.stderr.splitlines()
+    lines = r.stdout.splitlines()
     assert "added 0, changed 1194 (1 in text, 1193 in their dates only), removed 0, unchanged 0" in lines
     assert "changed in text: 민법 제2조" in lines
     assert ("changed in dates only: 민법 제1조, 제3조, 제4조, 제5조, 제6조, 제7조, 제8조, 제9조, 제10조, 제11조 "

@@ -51,7 +51,7 @@ def test_remove_writes_a_generation_lists_the_articles_per_law_and_a_rollback_un
 def test_the_text_report_names_the_removed_articles_law_by_law(index):
     r = _cli("index", "remove", "주택임대차 보호법", "--index", str(index))  # (any spacing: the held law)
     assert r.exit_code == 0, r.output
-    lines = r.stderr.splitlines()
+    lines = r.stdout.splitlines()  # (the report: stdout)
     assert f"removed {LEASE} (3 articles): {LEASE} 제4조, 제6조, 제10조" in lines
     assert "added 0, changed 0, removed 3, unchanged 0" in lines
     assert not any(line.startswith("removed: ") for line in lines)  # (no second list of the same keys)

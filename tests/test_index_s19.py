@@ -68,7 +68,7 @@ def test_a_rebuild_keeps_the_rename_and_the_holdings_keep_voting(index, tmp_path
              "--precedents", str(tmp_path / "decisions"))
     assert r.exit_code == 0, r.output
     assert (f"renamed earlier (kept): {OLD} → {NEW}; citations of the old name read as the new one"
-            in r.stderr.splitlines())
+            in r.stdout.splitlines())  # (the report: stdout)
 
 
 def test_a_rebuild_of_the_old_name_or_without_the_law_applies_no_rename(index, tmp_path):
@@ -127,7 +127,7 @@ def test_the_text_report_of_the_link_and_a_law_added_back_under_its_old_name(ind
     r = _cli("index", "add", str(_renamed_file(tmp_path)), "--index", str(index), "--rename")
     assert r.exit_code == 0, r.output
     assert (f"renamed: {OLD} → {NEW} (법령ID 001248): removed before (`index remove`), linked to it; citations of "
-            f"{OLD} read as {NEW}" in r.stderr.splitlines())
+            f"{OLD} read as {NEW}" in r.stdout.splitlines())
 
 
 def test_removal_records_follow_the_generations(index, tmp_path):

@@ -63,7 +63,7 @@ def test_the_cli_prints_one_line_with_the_command_and_json_carries_the_counts(tm
     assert r.exit_code == 0, r.output
     report = json.loads(r.stdout.strip().splitlines()[-1])
     assert report["memory"]["laws_not_read"] == {"상법": 0}
-    line = next(ln for ln in r.stderr.splitlines() if ln.startswith("precedent memory:"))
+    line = next(ln for ln in r.stderr.splitlines() if ln.startswith("precedent memory:"))  # (a note: stderr)
     assert "before 상법 joined this index" in line and f"legalret index add --precedents DECISIONS [--facts FACTS] --index {index}" in line
 
 
@@ -75,7 +75,7 @@ def test_the_text_report_leaves_the_law_list_to_its_own_line(tmp_path):
     env = {"LEGALRET_SERVER": "", "LEGALRET_RESIDENT": "off", "COLUMNS": "400"}
     r = CliRunner().invoke(app, ["index", "add", str(source), "--index", str(index)], env=env)
     assert r.exit_code == 0, r.output
-    summary = next(ln for ln in r.stderr.splitlines() if ln.startswith("precedent memory: items"))
+    summary = next(ln for ln in r.stdout.splitlines() if ln.startswith("precedent memory: items"))
     assert "laws not read" not in summary and "{" not in summary
     assert sum(ln.startswith("precedent memory: its decisions were read before 상법") for ln in r.stderr.splitlines()) == 1
 

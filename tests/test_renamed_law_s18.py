@@ -154,7 +154,7 @@ def test_rename_indexes_it_in_the_held_laws_place_and_the_memory_keeps_its_votes
     r = _cli("index", "add", str(_renamed_file(tmp_path)), "--index", str(again), "--rename")
     assert r.exit_code == 0, r.output
     assert (f"renamed: {OLD} → {NEW} (법령ID 001248): indexed in its place; citations of {OLD} read as {NEW}"
-            in r.stderr.splitlines())
+            in r.stdout.splitlines())  # (the report: stdout)
 
 
 def test_a_query_or_filter_naming_the_old_name_finds_the_new_one_once(index, tmp_path):

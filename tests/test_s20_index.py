@@ -38,8 +38,9 @@ STATUTES = MULTILAW / "statutes" / "legalize-kr"
 LEASE = "주택임대차보호법"
 
 
-def _work_lines(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.startswith("tokenized ")]
+def _work_lines(stdout: str) -> list[str]:
+    """The report's work line (the report is on stdout since session 24)."""
+    return [line for line in stdout.splitlines() if line.startswith("tokenized ")]
 
 
 # ---- 1. every add reports its work line ----------------------------------------------------------------------
@@ -54,14 +55,14 @@ def test_an_add_that_encodes_nothing_reports_tokenized_and_encoded_as_every_add(
     # re-added (its vectors encoded again or read from the vector cache, as this machine's cache has them)
     r = _cli("index", "add", str(commercial), "--index", str(index))
     assert r.exit_code == 0, r.output
-    [line] = _work_lines(r.stderr)
+    [line] = _work_lines(r.stdout)
     assert re.fullmatch(r"tokenized \d+, encoded \d+( \(\d+ vectors from the vector cache\))?", line), line
     # added again: every vector held, nothing new, no generation written — and the same line (it had ended at
     # "unchanged")
     r = _cli("index", "add", str(commercial), "--index", str(index))
     assert r.exit_code == 0, r.output
-    assert "unchanged — nothing new" in r.stderr
-    assert _work_lines(r.stderr) == ["tokenized 0, encoded 0"], r.stderr
+    assert "unchanged — nothing new" in r.stdout
+    assert _work_lines(r.stdout) == ["tokenized 0, encoded 0"], r.stdout
     # --json: the fields every add reports
     report = _report(_cli("index", "add", str(commercial), "--index", str(index), "--json"))
     assert report["wrote"] is False

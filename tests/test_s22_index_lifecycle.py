@@ -72,7 +72,7 @@ def test_a_repeal_is_listed_as_repealed_and_still_counted_among_the_changed(tmp_
     assert _cli("index", "rollback", "--index", str(index)).exit_code == 0
     r = _cli("index", "add", str(amended), "--index", str(index))
     assert r.exit_code == 0, r.output
-    lines = r.stderr.splitlines()
+    lines = r.stdout.splitlines()  # (the report: stdout)
     assert "added 0, changed 2 (1 repealed), removed 0, unchanged 1" in lines
     assert "changed: 형법 제250조, 제329조" in lines and "repealed: 형법 제329조" in lines
 
@@ -266,5 +266,5 @@ def test_rollback_to_the_live_generation_is_a_no_op_that_says_so(tmp_path):
     r = _cli("index", "rollback", "--index", str(index), "--to", "1", "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["changed"] is True
     proc = _process("index", "rollback", "--index", str(index), "--to", "1")
-    assert proc.returncode == 0 and "gen-000001 is already live; nothing changed" in proc.stderr
+    assert proc.returncode == 0 and "gen-000001 is already live; nothing changed" in proc.stdout  # (the report)
     assert current_generation(index).name == "gen-000001"

@@ -19,7 +19,7 @@ from typing import List, Optional
 import typer
 from rich.markup import escape
 
-from legalret.progress import console
+from legalret.progress import console, report_console
 
 corpus_app = typer.Typer(help="Corpus manifests: list them, pull their statutes into an articles JSONL.",
                          no_args_is_help=True)
@@ -224,8 +224,10 @@ def pull_command(
         if result.left_out:
             summary["exit"] = EXIT_FILES_SKIPPED
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-    console.print(f"corpus [bold]{escape(result.manifest.name)}[/] from {escape(str(source))}", highlight=False)
-    print_report(result.report, out=out, show_warnings=show_warnings, written=result.written)
+    # (the report: on stdout, as ingest's — on stderr under --json, whose summary is stdout's)
+    report_console(as_json).print(f"corpus [bold]{escape(result.manifest.name)}[/] from {escape(str(source))}",
+                                  highlight=False)
+    print_report(result.report, out=out, show_warnings=show_warnings, table=not as_json, written=result.written)
     say_left_out(result.report, result.left_out)
     if result.left_out:
         console.print(f"written without {len(result.left_out)} file(s) with uncertain mojibake repairs (named above): "

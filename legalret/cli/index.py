@@ -36,7 +36,8 @@ from typer.core import TyperGroup
 from legalret.config import DEFAULT_PASSAGE_MAX_TOKENS
 from legalret.errors import LegalretError
 from legalret.index.folder import foreign_folder, not_an_index_message
-from legalret.progress import console
+from legalret.progress import console, report_console
+from legalret.progress import report as report_out
 
 #: Commands people look for under ``index`` that are not there, and where what they want is: the generations and
 #: what the index holds are in ``index info`` (``index list`` / ``index status`` had said only "No such command").
@@ -676,8 +677,8 @@ def rollback_command(
     if to is not None and broken is None and generation_name(to) == live.name:
         # (it had been an error, exit 1: a script re-running `rollback --to N` failed where what it wanted held)
         kept = [g.name for g in generations(index)]
-        console.print(f"{index}: {live.name} is already live; nothing changed; kept generations: {', '.join(kept)}",
-                      highlight=False)
+        report_console(as_json).print(f"{index}: {live.name} is already live; nothing changed; kept generations: "
+                                      f"{', '.join(kept)}", highlight=False)
         if as_json:
             sys.stdout.write(json.dumps({"index": str(index), "live": live.name, "was": live.name, "kept": kept,
                                          "changed": False}, ensure_ascii=False) + "\n")
@@ -688,7 +689,7 @@ def rollback_command(
     was = f"was {live.name}" if broken is None else (
         "CURRENT was unreadable, so which generation was live is not known"
         + ("; this is the newest kept one that verifies" if to is None else ""))
-    console.print(f"{index}: {name} is live ({was}); kept generations: {kept}", highlight=False)
+    report_console(as_json).print(f"{index}: {name} is live ({was}); kept generations: {kept}", highlight=False)
     if as_json:  # (as every other index command: a script reads the outcome from stdout)
         sys.stdout.write(json.dumps({"index": str(index), "live": name, "was": live.name if broken is None else None,
                                      "kept": [g.name for g in generations(index)], "changed": True},
@@ -717,7 +718,7 @@ def forget_command(
     live = live_generation(index)[0].name
     kept = [g.name for g in generations(index)]
     lost = described_last_copies(gone.articles_lost, gone.items_lost)
-    console.print(f"{escape(str(index))}: removed {gone.name}, {_megabytes(gone.bytes_freed)} freed"
+    report_console(as_json).print(f"{escape(str(index))}: removed {gone.name}, {_megabytes(gone.bytes_freed)} freed"
                   + (f", with the last copy of {escape(lost)}" if lost else "")
                   + ("; it was the generation a plain `index rollback` returned to" if gone.was_rollback_target else "")
                   + f"; kept generations: {', '.join(kept)} (live {live})", highlight=False, soft_wrap=True)
@@ -753,14 +754,15 @@ def export_command(
         path = serve_query_variant(path)
     if path is None:
         raise LegalretError(f"{index}: the query encoder could not be exported to {export_root()} (see the note above)")
-    console.print(f"{index}: queries are embedded by the ONNX export at {path}", highlight=False, soft_wrap=True)
+    report_out.print(f"{index}: queries are embedded by the ONNX export at {path}", highlight=False, soft_wrap=True)
 
 
 def _print_report(report, as_json: bool, loaded: LoadedArticles, notes: Optional[List[str]] = None,
                   tallies: tuple = ()) -> int:
-    """The report (JSON on stdout, or the summary on stderr) and, when source files were skipped whole — statute
-    files (``loaded.skipped``, named as they were read) or --precedents / --facts files (``tallies``, named here) —
-    one last line on stderr saying so; returns how many were (the command then exits :data:`EXIT_FILES_SKIPPED`)."""
+    """The report (JSON, or the summary: both on stdout, :data:`legalret.progress.report`) and, when source files were
+    skipped whole — statute files (``loaded.skipped``, named as they were read) or --precedents / --facts files
+    (``tallies``, named here) — one last line on stderr saying so; returns how many were (the command then exits
+    :data:`EXIT_FILES_SKIPPED`)."""
     archives = [line for tally in tallies for line in tally.skipped()]
     for line in archives:
         console.print(f"[yellow]skipped:[/] {escape(line)}", highlight=False, soft_wrap=True)
@@ -805,13 +807,13 @@ def _print_summary(report) -> None:
 
     if not report.wrote:
         up_to_date = f" ({report.unchanged} articles already up to date)" if report.unchanged else ""
-        console.print(f"[bold]{escape(str(report.index_dir))}[/] ({report.generation}): unchanged — nothing new"
+        report_out.print(f"[bold]{escape(str(report.index_dir))}[/] ({report.generation}): unchanged — nothing new"
                       f"{up_to_date}; no new generation written", highlight=False)
         _print_work(report)
         if report.memory:  # why nothing of the decisions or facts given was new (facts_unjoined: 2000 had said nothing)
             _print_memory(report.memory)
         return
-    console.print(
+    report_out.print(
         f"[bold]{escape(str(report.index_dir))}[/] ({report.generation}): {report.articles} articles, {report.searchable} searchable, "
         f"{report.laws} laws", highlight=False,
     )
@@ -822,7 +824,7 @@ def _print_summary(report) -> None:
     # (a repeal stays among the changed, as before; its count is said with them: "changed 2 (1 repealed)")
     repealed = f"{keys['repealed']} repealed" if keys and keys["repealed"] else ""
     of_changed = f" ({'; '.join(filter(None, (split, repealed)))})" if split or repealed else ""
-    console.print(
+    report_out.print(
         f"added [green]{report.added}[/], changed [yellow]{report.changed}[/]{of_changed}, removed [red]{report.removed}[/], "
         f"unchanged {report.unchanged}" + (f", duplicate keys {report.duplicates} ({_named(report)}: the last copy "
                                            "of each kept)" if report.duplicates else ""),
@@ -830,11 +832,11 @@ def _print_summary(report) -> None:
     )
     for r in report.renamed:  # (the old name's articles are in "removed", the new name's in "added")
         where = ("removed before (`index remove`), linked to it" if r.get("removed") else "indexed in its place")
-        console.print(f"renamed: {escape(r['from'])} → {escape(r['to'])} (법령ID {escape(r['law_id'])}): {where}; "
+        report_out.print(f"renamed: {escape(r['from'])} → {escape(r['to'])} (법령ID {escape(r['law_id'])}): {where}; "
                       f"citations of {escape(r['from'])} read as {escape(r['to'])}", highlight=False, soft_wrap=True)
     kept = getattr(report, "renames_kept", None) or {}
     if kept:  # (a build: the renames of earlier adds it keeps applying)
-        console.print("renamed earlier (kept): " + ", ".join(f"{escape(old)} → {escape(new)}" for old, new in kept.items())
+        report_out.print("renamed earlier (kept): " + ", ".join(f"{escape(old)} → {escape(new)}" for old, new in kept.items())
                       + "; citations of the old name read as the new one", highlight=False, soft_wrap=True)
     if keys:  # which articles (the counts alone had left a reviewer to diff the index: `removed 5`, but which?)
         text = keys["changed_text_keys"]
@@ -848,12 +850,12 @@ def _print_summary(report) -> None:
                  ("removed", [k for k in keys["removed_keys"] if law_of(k) not in whole])]
         for what, listed in named:
             if listed:
-                console.print(f"{escape(what)}: {escape(_key_list(listed))}", highlight=False, soft_wrap=True)
+                report_out.print(f"{escape(what)}: {escape(_key_list(listed))}", highlight=False, soft_wrap=True)
         _print_lost_paragraphs(getattr(report, "lost_paragraphs", None) or [])
     _print_work(report)
     if report.memory:
         _print_memory(report.memory)
-    console.print("stages (wall / cpu): " + ", ".join(f"{k} {v:.1f}s/{report.cpu_timings.get(k, 0):.1f}s" for k, v in report.timings.items()), highlight=False)
+    report_out.print("stages (wall / cpu): " + ", ".join(f"{k} {v:.1f}s/{report.cpu_timings.get(k, 0):.1f}s" for k, v in report.timings.items()), highlight=False)
 
 
 def _paragraph_marks(numbers: list[int]) -> str:
@@ -890,7 +892,7 @@ def _print_lost_paragraphs(lost: list[dict]) -> None:
 def _print_work(report) -> None:
     """What the add or build ran through Kiwi and the encoder — every report says it, one written or not: an add that
     held every vector already (a law re-added after `index remove`) had ended without the line the others end with."""
-    console.print(f"tokenized {report.tokenized}, encoded {report.encoded}"
+    report_out.print(f"tokenized {report.tokenized}, encoded {report.encoded}"
                   + (f" ({report.vectors_cached} vectors from the vector cache)" if report.vectors_cached else ""), highlight=False)
 
 
@@ -955,7 +957,7 @@ def _named(report) -> str:
 def _print_memory(info: dict) -> None:
     # (laws_not_read, law -> holdings, has had its own line: with every 법률+시행령 added it holds 3,000 laws; so have
     # the reasons a re-read was refused, a list that had been printed here as Python's ['…', '…'])
-    console.print("precedent memory: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in info.items()
+    report_out.print("precedent memory: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in info.items()
                                                    if not isinstance(v, (dict, list))), highlight=False)
 
 

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from legalret.cli.index import EXIT_FILES_SKIPPED
 from legalret.errors import LegalretError
-from legalret.progress import console, progress
+from legalret.progress import console, progress, report_console
 
 
 def register(app: typer.Typer) -> None:
@@ -176,13 +176,17 @@ _SHOWN_UNCERTAIN = 10
 def print_report(report, out: Path | None, show_warnings: bool = False, table: bool = True,
                  written: int | None = None) -> None:
     """The summary table (not with ``table=False``: ``--json`` has it on stdout), then every error (path:line: field:
-    reason) on stderr; ``written``: the articles written to ``out`` (the report's count, by default)."""
+    reason) on stderr, then "wrote N articles to OUT"; ``written``: the articles written to ``out`` (the report's
+    count, by default). The table and the last line are the command's report: on stdout when articles were written
+    and stdout is not the JSON's (``… --out x.jsonl > ingest.log`` keeps them), else on stderr beside the error that
+    follows (nothing written)."""
+    to = report_console(as_json=not table or out is None)
     if table:
-        _print_table(report)
-    _print_problems(report, out, show_warnings, written)
+        _print_table(report, to)
+    _print_problems(report, out, show_warnings, written, to)
 
 
-def _print_table(report) -> None:
+def _print_table(report, to) -> None:
     table = Table(title="ingest summary", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column(justify="right")
@@ -198,10 +202,10 @@ def _print_table(report) -> None:
     rows.append(("seconds", f"{report.seconds:.1f}"))
     for name, value in rows:
         table.add_row(name, str(value))
-    console.print(table)
+    to.print(table)
 
 
-def _print_problems(report, out: Path | None, show_warnings: bool, written: int | None = None) -> None:
+def _print_problems(report, out: Path | None, show_warnings: bool, written: int | None = None, to=console) -> None:
     if report.repaired_files:
         console.print(f"mojibake repaired in {len(report.repaired_files)} file(s): "
                       + escape(", ".join(list(report.repaired_files)[:5])) + (" …" if len(report.repaired_files) > 5 else ""),
@@ -225,6 +229,6 @@ def _print_problems(report, out: Path | None, show_warnings: bool, written: int 
                           highlight=False)
     if out is not None:
         linked = f" (a link: written to {os.path.realpath(out)})" if Path(out).is_symlink() else ""
-        console.print(f"wrote {report.articles if written is None else written} articles to "
+        to.print(f"wrote {report.articles if written is None else written} articles to "
                       f"{escape(str(out) + linked)}", highlight=False,
                       soft_wrap=True)

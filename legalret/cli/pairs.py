@@ -58,7 +58,7 @@ def pairs_command(
     """Build (holding → article) pairs and benchmark query sets, split by decision date."""
     from legalret.ingest.output import check_output_path
     from legalret.pairs.build import build_from_sources, pairs_files
-    from legalret.progress import console
+    from legalret.progress import console, report
 
     if out.exists() and not out.is_dir():
         raise LegalretError(f"--out {out}: is a file; give a folder for the pairs")
@@ -94,13 +94,15 @@ def pairs_command(
         say(f"[yellow]skipped[/] {escape(str(message))}")
     if p["errors"] > 10:
         say(f"[yellow]… {p['errors'] - 10} more skipped files (stats.json lists 50)[/]")
-    say(f"precedents {p['precedents']:,} (errors {p['errors']}), holdings {p['holdings']:,}, "
-        f"with corpus keys {p['holdings_with_keys']:,}")
-    say("citations " + ", ".join(f"{k} {v:,}" for k, v in c.items()))
+    # the report (what was built) on stdout, as ingest's and index add's: `legalret pairs … > pairs.log` keeps it
+    tell = partial(report.print, highlight=False, soft_wrap=True)
+    tell(f"precedents {p['precedents']:,} (errors {p['errors']}), holdings {p['holdings']:,}, "
+         f"with corpus keys {p['holdings_with_keys']:,}")
+    tell("citations " + ", ".join(f"{k} {v:,}" for k, v in c.items()))
     for split in ("train", "dev"):
         s = stats[split]
-        say(f"{split}: {s['pairs']:,} pairs {escape(str(s['pairs_by_source']))}, {s['queries']:,} queries")
-    say(f"wrote {escape(str(out))}/{{train,dev}}.jsonl, {{train,dev}}_queries.jsonl, stats.json")
+        tell(f"{split}: {s['pairs']:,} pairs {escape(str(s['pairs_by_source']))}, {s['queries']:,} queries")
+    tell(f"wrote {escape(str(out))}/{{train,dev}}.jsonl, {{train,dev}}_queries.jsonl, stats.json")
 
 
 def register(app: typer.Typer) -> None:
