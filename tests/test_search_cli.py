@@ -647,24 +647,27 @@ def test_the_table_keeps_long_article_keys_and_long_queries_readable(capsys, mon
 
 def test_a_search_without_the_query_encoders_export_says_so(tmp_path, monkeypatch, capsys):
     """An index built under another LEGALRET_HOME has no ONNX export here: a cold search loaded the encoder through
-    torch (15–25 s) without a word. It says so on stderr, with the command that writes the export; a BM25 search
-    (no encoder) and a home holding the export say nothing."""
-    from types import SimpleNamespace
-
+    torch (15–25 s) without a word — and an agent's first MCP search 52 s (s24). It is said on stderr where the torch
+    load starts (:func:`legalret.index.encoders.load_query_encoder`, for every surface), once per encoder and process,
+    with the command that writes the export; an encoder asked for explicitly and a home holding the export say
+    nothing."""
+    import legalret.index.encoders as encoders
     import legalret.models.onnx as onnx
-    from legalret.cli.search import _note_no_export
 
-    searcher = SimpleNamespace(manifest={"encoder": {"fingerprint": "abc123"}})
+    loaded = object()
     monkeypatch.setenv("LEGALRET_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(encoders, "load_index_encoder", lambda info, **kw: loaded)
+    monkeypatch.setattr(encoders, "index_query_adapter", lambda info, where: None)
+    monkeypatch.setattr(encoders, "_SAID_NO_EXPORT", set())
     monkeypatch.setattr(onnx, "find_export", lambda fingerprint, **kw: None)
-    _note_no_export(searcher, "idx/", "hybrid")
+    assert encoders.load_query_encoder({"fingerprint": "abc123"}, where="idx/") is loaded
     err = capsys.readouterr().err
     assert "no ONNX export of this index's query encoder" in err and "legalret index export --index idx/" in err
-    _note_no_export(searcher, "idx/", "bm25")
-    _note_no_export(SimpleNamespace(manifest={"encoder": None}), "idx/", "hybrid")
-    monkeypatch.setattr(onnx, "find_export", lambda fingerprint, **kw: tmp_path)
-    _note_no_export(searcher, "idx/", "hybrid")
+    encoders.load_query_encoder({"fingerprint": "abc123"}, where="idx/")  # (a LiveSearcher's next generation)
+    encoders.load_query_encoder({"fingerprint": "other"}, where="idx/", encoder=loaded)  # (asked for: no export used)
     assert capsys.readouterr().err == ""
+    encoders.load_query_encoder({"fingerprint": "another"}, where="idx2/")  # (another encoder: said for it)
+    assert "--index idx2/" in capsys.readouterr().err
 
 
 def test_ctrl_c_says_it_was_interrupted(tmp_path):

@@ -217,8 +217,7 @@ def search_command(
         from legalret.search.searcher import Searcher
 
         searcher = Searcher(index)
-        mode = searcher.resolve_mode(mode)
-        _note_no_export(searcher, index, mode)
+        mode = searcher.resolve_mode(mode)  # (a missing ONNX export is said where the encoder loads: index.encoders)
         if ahead is not None:
             searcher.load(mode)  # the query encoder, while the other core starts Kiwi for the query's tokens
         results = searcher.search(query, k=k, mode=mode, laws=law, kinds=kind, explain=explain)
@@ -238,21 +237,6 @@ def _check_index_folder(index: Path | None) -> None:
 
     if index is not None or not server_url():
         check_is_index(index or _default_index())
-
-
-def _note_no_export(searcher, index, mode: str) -> None:
-    """Say on stderr (not among the answer's notices: a terminal's resident server has the encoder loaded once) when
-    queries will be embedded by torch because this home has no ONNX export of the index's query encoder — an index
-    built under another LEGALRET_HOME: each cold search then took 15–25 s instead of ~2, without a word."""
-    info = searcher.manifest.get("encoder")
-    if not info or mode in ("bm25", "memory"):
-        return
-    from legalret.models.onnx import export_root, find_export
-
-    if find_export(info["fingerprint"]) is None:
-        console.print(f"[yellow]note:[/] no ONNX export of this index's query encoder under {escape(str(export_root()))}: "
-                      f"queries are embedded by torch (slow to start); `legalret index export --index {escape(str(index))}` "
-                      "writes one", highlight=False, soft_wrap=True)
 
 
 def _joined(values: Optional[List[str]], option: str) -> Optional[str]:

@@ -183,13 +183,37 @@ def recorded_adapter_dir(recorded: str | Path, what: str, where: Path | str = "i
         raise IndexError_(f"{where}: the index was built with {what} {recorded}, which no longer exists") from None
 
 
+#: The encoders whose missing export this process has said (a LiveSearcher reopens an index at every generation).
+_SAID_NO_EXPORT: set[str] = set()
+
+
+def _say_no_export(fingerprint: str, where: Path | str) -> None:
+    """One note on stderr, once per encoder and process, that an index's queries are embedded by torch because
+    ``$LEGALRET_HOME`` holds no ONNX export of its encoder — an index built under another home or copied in (the
+    README's deployment: "ship the directory"). A cold CLI search then took 15–25 s instead of ~2, and an agent's first
+    MCP search 52 s, with nothing said but "Building bundled:me5-small"; every surface (CLI, MCP, HTTP, Python) says
+    it here, where the torch load starts."""
+    if fingerprint in _SAID_NO_EXPORT:
+        return
+    _SAID_NO_EXPORT.add(fingerprint)
+    from rich.markup import escape
+
+    from legalret.models.onnx import export_root
+    from legalret.progress import console
+
+    console.print(f"[yellow]note:[/] no ONNX export of this index's query encoder under {escape(str(export_root()))}: "
+                  f"queries are embedded by torch (slow to start); `legalret index export --index {escape(str(where))}` "
+                  "writes one", highlight=False, soft_wrap=True)
+
+
 def load_query_encoder(info: dict | None, *, model=None, adapter=None, encoder: Any = None, precision: str = "auto",
                        where: Path | str = "index"):
     """What embeds queries for an index: the ONNX export of its encoder when one exists and nothing else was asked
     for (no torch at query time), else :func:`load_index_encoder`'s — wrapped by the query adapter the manifest
     names (its map is applied in numpy after either). ``None`` for a BM25-only index. The searcher calls this."""
     base = None
-    if info is not None and encoder is None and model is None and adapter is None:
+    recorded = info is not None and encoder is None and model is None and adapter is None  # (nothing else asked for)
+    if recorded:
         from legalret.models.onnx import OnnxQueryEncoder, find_export
 
         export = find_export(info["fingerprint"])
@@ -198,6 +222,8 @@ def load_query_encoder(info: dict | None, *, model=None, adapter=None, encoder: 
             if onnx_enc.fingerprint == info["fingerprint"]:
                 base = onnx_enc
     if base is None:
+        if recorded:  # (said before the load: it is what takes the time)
+            _say_no_export(info["fingerprint"], where)
         base = load_index_encoder(info, model=model, adapter=adapter, encoder=encoder, precision=precision, where=where)
     if base is None:
         return None
