@@ -173,7 +173,7 @@ def real_notices() -> list[str]:
     """Notices made by the server's own functions, as a search makes them."""
     from legalret.config import MAX_QUERY_CHARS, query_cut_note
     from legalret.keys import LawNames
-    from legalret.search.areas import area_notes
+    from legalret.search.areas import area_notes, area_word_notes
     from legalret.search.citations import unresolved_citations
     from legalret.search.coverage import coverage_notes, filtered_notes
     from legalret.search.prepare import NO_WORDS, QueryPreparer, hangul_query, law_names_only_notice
@@ -200,6 +200,7 @@ def real_notices() -> list[str]:
         *QueryPreparer(None, LawNames(["근로기준법"])).full_law_names("근기법 제23조의 정당한 이유")[1],
         *area_notes("노동법상 해고 요건", LawNames(["민법", "상법"])),  # (made in legalret.corpus: not among the templates)
         law_names_only_notice("민법", LawNames(["민법", "상법"])),
+        *area_word_notes("회사에서 부당하게 해고당했어요", LawNames(["민법", "상법"])),
         law_names_only_notice("민법, 상법?", LawNames(["민법", "상법"])),
     ]
     assert len(notes) >= 7, notes

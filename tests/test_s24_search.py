@@ -1,4 +1,4 @@
-"""Search notices added in the twenty-fourth session.
+"""Search notices added in the twenty-fourth session (a law's name alone; an area's words).
 
 A query that is only a law's name ("민법") had got 상법 제195조 ("…조합에 관한 민법의 규정을 준용한다") first at relevance
 21 and no word: it says nothing to look for in the law, and the hits are the articles whose words are its name. It now
@@ -55,3 +55,62 @@ def test_the_searcher_says_it_and_changes_no_hit(tmp_path):
     assert not any("only names" in n for n in s.search("상법 보험", k=3).notices)
     # a law the index lacks keeps its own notice, not this one
     assert not any("only names" in n for n in s.search("형법", k=3).notices)
+
+
+# ---- a question in an area's words, on an index without the area's laws ---------------------------------------------
+# "회사에서 부당하게 해고당했어요" on the main job's index had got 민법 제750조 at 34 and no word that 근로기준법 is missing
+# (an agent developer's report): it names neither a law nor an area (노동법상 … has its notice). Words of labour questions
+# (legalret.search.areas.AREA_QUESTION_WORDS) now name the corpus that adds the area's laws.
+
+CIVIL = LawNames(["민법", "상법"])
+
+
+@pytest.mark.parametrize("query, word", [("회사에서 부당하게 해고당했어요", "해고"), ("퇴직금을 못 받았어요", "퇴직금"),
+                                         ("최저 임금보다 적게 받았다", "최저 임금"), ("직장 내 괴롭힘 신고", "직장 내 괴롭힘")])
+def test_a_labour_question_names_the_labour_corpus(query, word):
+    from legalret.search.areas import area_word_notes
+
+    (note,) = area_word_notes(query, CIVIL)
+    assert note.startswith(f"'{word}': a question about 노동 — the corpus labor (근로기준법, 최저임금법 … ")
+    assert note.endswith("is not in this index; add it with `legalret index add labor`")
+
+
+@pytest.mark.parametrize("query", ["사용자책임 소멸시효", "고임금 근로의 대가", "파업으로 항공편이 취소되었다", "유치권 간접점유"])
+def test_words_of_other_questions_get_no_notice(query):
+    from legalret.search.areas import area_word_notes
+
+    assert area_word_notes(query, CIVIL) == []
+
+
+def test_no_notice_where_the_index_holds_a_labour_law_or_the_question_names_a_held_law():
+    from legalret.search.areas import area_word_notes
+
+    assert area_word_notes("부당해고 구제신청", LawNames(["민법", "근로기준법"])) == []
+    assert area_word_notes("민법상 임금 채권의 소멸시효", CIVIL) == []  # (about 민법: its 제163조)
+    said = ["'근로기준법 제23조': 근로기준법 is not in this index (add it with `legalret index add labor`)"]
+    assert area_word_notes("근로기준법 제23조 해고", CIVIL, said=said) == []  # (said once)
+
+
+def test_on_the_question_files_it_names_labour_questions_and_never_civil_ones():
+    """The counts the words were chosen with (both halves of the five question files; no held-out measurement): no
+    notice for a question whose gold is 민법/상법, one for most whose gold cites a labour law."""
+    import json
+
+    from legalret.corpus.manifest import area_corpus
+    from legalret.search.areas import area_word_notes
+
+    labour = set(area_corpus("노동")[2])
+    civil_noticed = labour_noticed = labour_questions = 0
+    for path in sorted((Path(__file__).resolve().parents[1] / "benchmarks" / "queries").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            q = json.loads(line)
+            laws = {g.rsplit(" ", 1)[0] for g in q.get("gold", [])}
+            acts = {law.removesuffix(" 시행령") for law in laws}
+            noticed = bool(area_word_notes(q["query"], CIVIL))
+            if laws and laws <= {"민법", "상법"}:
+                civil_noticed += noticed
+            elif acts & labour:
+                labour_questions += 1
+                labour_noticed += noticed
+    assert civil_noticed == 0
+    assert labour_questions >= 70 and labour_noticed >= 40

@@ -436,11 +436,11 @@ def area_hint(name: str, index_dir: str | os.PathLike | None = None) -> str | No
     if found is None:
         return None
     corpus, _, laws = found
-    return (f"{name} names an area of law, not one law: the corpus {corpus} lists its laws ({_first_laws(laws)}); "
+    return (f"{name} names an area of law, not one law: the corpus {corpus} lists its laws ({first_laws(laws)}); "
             f"add them with `legalret index add {corpus}{index_option(index_dir)}`")
 
 
-def _first_laws(laws: Sequence[str]) -> str:
+def first_laws(laws: Sequence[str]) -> str:
     """``근로기준법, 최저임금법 … 12 laws``: the first two of ``laws`` and how many there are."""
     return ", ".join(laws[:2]) + (f" … {len(laws)} laws" if len(laws) > 2 else "")
 

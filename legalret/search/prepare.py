@@ -22,7 +22,7 @@ from legalret.config import MAX_QUERY_CHARS, query_cut_note  # one query limit a
 from legalret.errors import LegalretError
 from legalret.hanja import has_hanja, read_hanja
 from legalret.keys import laws_named, written_out
-from legalret.search.areas import area_notes
+from legalret.search.areas import area_notes, area_word_notes
 from legalret.search.cases import decision_citations, without_case_numbers
 from legalret.search.citations import QueryCitation, citation_forms, find_citations, unresolved_citations
 from legalret.search.coverage import NOTHING_MATCHED, SHOWN_CHARS, coverage_notes, filtered_notes
@@ -239,6 +239,8 @@ class QueryPreparer:
             q.notes.extend(crime_notes(q.text, self.law_names, self.held_crimes, said=q.notes))
             # (nor does 노동법상 …: an area the manifests list, whose laws the index may lack — legalret.search.areas)
             q.notes.extend(area_notes(q.text, self.law_names, said=q.notes))
+            # (nor does "부당하게 해고당했어요": words of an area, whose laws the index may lack)
+            q.notes.extend(area_word_notes(q.text, self.law_names, said=q.notes))
             if (named_only := law_names_only_notice(q.text, self.law_names)) is not None:
                 q.notes.append(named_only)
         if needed and cites and self.title_of is not None and len(rest) <= TITLED_REST_TOKENS:

@@ -372,6 +372,8 @@ const NOTICE_KO = [
   [/^'(.+?)': a question about a crime — (.+?), where crimes and their punishments are, is not in this index(?: \((?:add it with `(.+?)`|.*)\))?/,
    (m) => `'${m[1]}': 범죄에 관한 질문으로 보입니다. 범죄와 형벌을 정한 ${m[2]}${josa(m[2], "이", "가")} 이 색인에 없습니다.` +
      (m[3] ? ` 추가하려면: \`${m[3]}\`` : "")],
+  [/^'(.+?)': a question about (\S+) — the corpus (\S+) \((.+?)\) is not in this index; add it with `(.+?)`/,
+   (m) => `'${m[1]}': ${m[2]} 분야의 질문으로 보입니다. 그 분야의 법령(${m[4].replace(/ … (\d+) laws$/, " 등 $1개")})이 이 색인에 없습니다. 추가하려면: \`${m[5]}\``],
   [/^'(.+?)': (?!no law is named)(.+?) is not in this index(?: \((?:did you mean (.+?)\?|add it with `(.+?)`|(the statutes mirror has no law named .+? either))\))?/,
    (m) => `'${m[1]}': ${m[2]}${josa(m[2], "은", "는")} 이 색인에 없는 법령입니다.` + (m[3] ? ` ${m[3]}${josa(m[3], "을", "를")} 찾으셨나요?` : "") +
      (m[4] ? ` 추가하려면: \`${m[4]}\`` : "") + (m[5] ? " 법령 자료(legalize-kr)에도 그런 이름의 법령이 없습니다." : "")],
