@@ -10,6 +10,9 @@ not the areas 민법 itself governs in large part (:data:`SHARED_WITH_CIVIL`: �
 No notice when the index holds any law of the area's corpus (the question is then about laws it has), or when a notice
 already says a law is missing (a crime's, a named law's). The notice changes no hit and no relevance.
 
+A question that names neither a law nor an area but uses an area's own words — 해고, 퇴직금 (노동); 권리금, 확정일자, the
+words only 임대차's special acts use — gets the same kind of notice (:func:`area_word_notes`, :data:`AREA_QUESTION_WORDS`).
+
 Usage::
 
     area_notes("노동법상 해고 요건", law_names)
@@ -95,12 +98,17 @@ def area_notes(text: str, law_names: LawNames, said: Iterable[str] = ()) -> list
 #: report). Each must start a word (고임금 is no 임금). On the five question files (both halves; the words were chosen
 #: reading them, so these counts are no held-out measurement): a notice for 44 of the 78 questions whose gold cites a law
 #: of the labour corpus, for none of the 491 whose gold is 민법/상법, and for 1 of 482 about other laws (a 중대재해처벌법
-#: scenario of a 근로자's death). 사용자 (민법's 사용자책임) and 파업 (a cancelled trip) are not among them.
+#: scenario of a 근로자's death). 사용자 (민법's 사용자책임) and 파업 (a cancelled trip) are not among them. 임대차's are the
+#: words only its special acts use (권리금, 확정일자, 소액임차인 …: "상가 임대차 권리금 회수기회 보호" had got 민법 제618조 at
+#: 93), not those 민법 shares (묵시적 갱신 is its 제639조 as well): 29 of the 97 questions citing a tenancy law, 1 of the
+#: 491 민법/상법 ones (an 영업양도 scenario's 권리금).
 AREA_QUESTION_WORDS = {
     "노동": re.compile(r"(?<![가-힣])(?:부당\s*해고|해고|임금\s*체불|체불\s*임금|퇴직금|연차\s*휴가|연차|최저\s*임금|주휴\s*수당"
                       r"|연장\s*근로|야간\s*근로|휴일\s*근로|산재|산업\s*재해|근로\s*계약|직장\s*내\s*괴롭힘|육아\s*휴직"
                       r"|출산\s*휴가|실업\s*급여|노동\s*조합|노조|단체\s*교섭|근로자|통상\s*임금|평균\s*임금|수습\s*기간"
                       r"|권고\s*사직|임금)"),
+    "임대차": re.compile(r"(?<![가-힣])(?:권리금|확정\s*일자|전입\s*신고|소액\s*임차인|최우선\s*변제|임차권\s*등기\s*명령"
+                       r"|계약\s*갱신\s*요구|갱신\s*요구권|상가\s*임대차|주택\s*임대차|보증금\s*증액|차임\s*증액\s*청구)"),
 }
 
 
