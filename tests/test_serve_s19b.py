@@ -29,7 +29,7 @@ MULTILAW = Path(__file__).parent / "fixtures" / "multilaw"
 LEASE = MULTILAW / "statutes" / "legalize-kr" / "주택임대차보호법" / "법률.md"
 OLD, NEW = "주택임대차보호법", "주택임차인보호법"
 READ_AS_RENAMED = f"law names read as renamed: {OLD} → {NEW} (index add --rename)"
-SETTINGS = "index, server_url, token, k, law, kind, mode, name, tags, metadata"
+SETTINGS = "index, server_url, token, k, law, kind, mode, content, name, tags, metadata"
 
 
 @pytest.fixture(scope="module")

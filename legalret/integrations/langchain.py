@@ -8,7 +8,9 @@ Usage::
 
     retriever = LegalretRetriever(index="idx/", k=5, law="민법")         # in this process
     docs = retriever.invoke("임차인이 수리비를 지출했는데 집주인이 돌려주지 않는다")
-    docs[0].page_content                      # the article's text
+    docs[0].page_content                      # "「민법」 제618조(임대차의 의의)\n임대차는 …": the citation, then the text
+    "\n\n".join(d.page_content for d in docs)  # the usual format_docs: each article with the citation an LLM can quote
+    LegalretRetriever(index="idx/", content="text")  # page_content the article's text alone (the citation in metadata)
     docs[0].metadata["key"], docs[0].metadata["precedents"][0]["case_no"]
     await retriever.ainvoke("유치권 간접점유")  # async: the search runs in a worker thread
 
@@ -25,7 +27,10 @@ opened :class:`~legalret.serve.statutes.StatuteService` or :class:`~legalret.ser
 or a server is not opened to check them — opening an index takes seconds and ~0.5 GB, which a retriever built
 and never called (a chain's configuration, a test) must not pay —, so there the first search says it.
 
-``page_content`` is the article's text; ``metadata`` holds ``key``, ``title``, ``law``, ``kind``, ``score``,
+``page_content`` is the article's citation line, then its text — ``「민법」 제618조(임대차의 의의)\n임대차는 당사자 일방이
+…`` —, so that a chain joining the documents' ``page_content`` (the tutorials' ``format_docs``) hands the LLM articles it
+can cite; ``content="text"`` gives the text alone, as a chain that formats ``metadata["citation"]`` itself wants (it
+had been the only form: the articles reached the LLM without their names). ``metadata`` holds ``key``, ``title``, ``law``, ``kind``, ``score``,
 ``relevance`` (0–100 as the page shows it: in hybrid the re-ranker's probability that the article is the answer among its
 candidates, ``probability`` 0–1; None for the nearest guesses), ``rank``, ``citation``, ``deleted``, ``takes_effect`` (None, or the day a text not in force yet takes effect: a chain
 must not quote it as today's law) and ``precedents`` (the earlier decisions that voted for the article, in the form
@@ -63,7 +68,7 @@ import asyncio
 import logging
 import os
 import threading
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import PrivateAttr, TypeAdapter, ValidationError, field_validator, model_validator
 
@@ -80,6 +85,8 @@ except ImportError as e:  # pragma: no cover - depends on the installed extras
 METADATA_FIELDS = ("key", "title", "law", "kind", "score", "relevance", "probability", "citation", "url", "takes_effect")
 #: The settings a call may give instead of the retriever's own (``retriever.invoke(q, k=3)``).
 PER_CALL = ("k", "law", "kind", "mode")
+#: What a document's ``page_content`` may be (:attr:`LegalretRetriever.content`, :func:`page_content`).
+CONTENT_FORMS = ("cited", "text")
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +99,9 @@ class LegalretRetriever(BaseRetriever):
     and ``law`` / ``kind`` checked against it at once). ``k``: articles per query; ``law`` / ``kind``: only these
     (comma-separated); ``mode``: hybrid (default) | convex | rrf | bm25 | dense | memory; ``token``: the server's
     bearer token, if it has one. Neither ``index`` nor ``server_url``: the default index (``$LEGALRET_INDEX`` or the
-    cache directory)."""
+    cache directory). ``content``: what a document's ``page_content`` is — ``"cited"`` (default) the citation line, then
+    the text (``「민법」 제618조(임대차의 의의)`` and a line break before ``임대차는 …``: what an LLM reading the joined
+    documents can quote); ``"text"`` the article's text alone (the citation stays in ``metadata["citation"]``)."""
 
     # (Any: an opened index is no type pydantic knows, and naming its class here would import the search stack with
     # the module; :meth:`_index_source` checks what is given)
@@ -103,6 +112,7 @@ class LegalretRetriever(BaseRetriever):
     law: str | None = None
     kind: str | None = None
     mode: str = "hybrid"
+    content: Literal["cited", "text"] = "cited"
 
     _service: Any = PrivateAttr(default=None)
     # one service per retriever: concurrent first calls (ainvoke gathered, batch) had each opened the index — 12
@@ -155,6 +165,20 @@ class LegalretRetriever(BaseRetriever):
 
         raise LegalretError(f"{info.field_name}: a name, names separated by commas or a list of names, got "
                             f"{type(value).__name__}")
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def _content_form(cls, value: Any) -> str:
+        """``content`` as one of its two forms, else one line saying both (pydantic's Literal error is several lines).
+        None is the default, as for ``k``."""
+        if value is None:
+            return cls.model_fields["content"].default
+        if isinstance(value, str) and value.strip().lower() in CONTENT_FORMS:
+            return value.strip().lower()
+        from legalret.errors import LegalretError
+
+        raise LegalretError(f"content: 'cited' (the citation line, then the article's text; the default) or 'text' (the "
+                            f"text alone), got {value!r}")
 
     @field_validator("k", mode="before")
     @classmethod
@@ -217,7 +241,7 @@ class LegalretRetriever(BaseRetriever):
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
                                 **overrides: Any) -> list[Document]:
         answer = self._search(query, **overrides)
-        docs = to_documents(answer)
+        docs = to_documents(answer, content=self.content)
         for notice in notices_to_report(answer, docs):
             run_manager.on_text(notice, end="\n")
         return docs
@@ -226,7 +250,7 @@ class LegalretRetriever(BaseRetriever):
                                        **overrides: Any) -> list[Document]:
         # A search is CPU work (and a blocking HTTP call for a server): off the event loop.
         answer = await asyncio.to_thread(self._search, query, **overrides)
-        docs = to_documents(answer)
+        docs = to_documents(answer, content=self.content)
         for notice in notices_to_report(answer, docs):
             await run_manager.on_text(notice, end="\n")
         return docs
@@ -286,8 +310,19 @@ def notices_to_report(answer: dict[str, Any], docs: list[Document]) -> list[str]
     return notices
 
 
-def to_documents(answer: dict[str, Any]) -> list[Document]:
-    """The hits of a ``/api/search`` answer as LangChain documents (see the module docstring)."""
+def page_content(hit: dict[str, Any], content: str = "cited") -> str:
+    """A hit's ``page_content``: ``"cited"``, its citation (``「민법」 제618조(임대차의 의의)``; the key where a hit has
+    none) on a line of its own above its text; ``"text"``, the text alone."""
+    text = hit.get("text") or ""
+    if content == "text":
+        return text
+    head = hit.get("citation") or hit.get("key") or ""
+    return f"{head}\n{text}" if head and text else head or text
+
+
+def to_documents(answer: dict[str, Any], content: str = "cited") -> list[Document]:
+    """The hits of a ``/api/search`` answer as LangChain documents (see the module docstring); ``content``: what
+    ``page_content`` is (:func:`page_content`)."""
     docs = []  # (each hit carries its relevance and probability: the searcher's, in process or behind a server)
     for rank, hit in enumerate(answer.get("hits", []), 1):
         metadata = {name: hit.get(name) for name in METADATA_FIELDS}
@@ -296,5 +331,5 @@ def to_documents(answer: dict[str, Any]) -> list[Document]:
                         # excerpt beside the text behind a server)
                         precedents=[agent_precedent(p, max_chars=None) for p in hit.get("precedents") or []],
                         generation=answer.get("generation"), notices=list(answer.get("notices") or []))
-        docs.append(Document(page_content=hit.get("text", ""), metadata=metadata, id=hit.get("key")))
+        docs.append(Document(page_content=page_content(hit, content), metadata=metadata, id=hit.get("key")))
     return docs

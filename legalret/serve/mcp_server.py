@@ -31,7 +31,9 @@ the new generation (:class:`legalret.serve.live.LiveSearcher`). With ``missing_o
 starts over an index that is missing, damaged or still being built — an MCP client shows a server that exits at start
 as "disconnected", and nothing more: it answers ``initialize`` and lists its tools, every tool call is a one-line
 tool error saying what is wrong and how to fix it (``no index at …: build one with …``), and the first call after
-the index is there is answered from it, with no restart (:func:`index_problem`).
+the index is there is answered from it, with no restart (:func:`index_problem`). A ``problem`` known before the index
+is looked at (``legalret mcp`` with ``LEGALRET_HOME`` a file) is answered the same way, for as long as the server runs
+(:class:`Unservable`).
 """
 
 import contextlib
@@ -70,7 +72,7 @@ from pydantic_core import PydanticCustomError
 from legalret.errors import LegalretError
 from legalret.config import MAX_K, MAX_QUERY_CHARS
 from legalret.index.folder import not_an_index_message
-from legalret.index.store import LOCK
+from legalret.index.store import ADVICE, CURRENT, LOCK, generations, live_generation
 from legalret.search.searcher import MODES
 from legalret.serve.app import _version, k_or_default, names_or_list, unknown_names_message
 from legalret.serve.live import LiveSearcher, NoGeneration
@@ -91,6 +93,11 @@ NO_INDEX_INSTRUCTIONS = (
     "Korean statute retrieval over a local index of Korean laws, which is not ready: {problem}. Until it is, every "
     "tool answers with that error; once the index is there the tools answer from it, with no restart. " + USAGE
 )
+#: The instructions when no index can be served by this process (:class:`Unservable`: ``{problem}``, its line).
+UNSERVABLE_INSTRUCTIONS = (
+    "Korean statute retrieval over a local index of Korean laws, which this server cannot serve: {problem}. Every tool "
+    "answers with that error until the server is started again with that put right. " + USAGE
+)
 #: How many law names the instructions spell out (the largest first); list_laws gives the rest.
 INSTRUCTION_LAWS = 5
 
@@ -110,6 +117,8 @@ def instructions(service: StatuteService) -> str:
     """The ``initialize`` instructions for the index ``service`` serves: its largest laws named (the order list_laws
     gives them in, :func:`index_laws`) — or, with no generation to serve yet, what is wrong
     (:data:`NO_INDEX_INSTRUCTIONS`)."""
+    if isinstance(service.live, Unservable):
+        return UNSERVABLE_INSTRUCTIONS.format(problem=index_problem(service.live, then=False))
     if service.live.current is None:
         return NO_INDEX_INSTRUCTIONS.format(problem=index_problem(service.live, then=False))
     try:
@@ -123,11 +132,19 @@ def index_problem(live: LiveSearcher, problem: str | None = None, *, then: bool 
     """Why ``live`` has no generation to serve, as the one line a tool call answers with (None when it has one):
     the index's own error (``no index at X: build one with `legalret index build SOURCES --index X```, a corrupted
     pointer …) and that the server needs no restart — or, while a build holds the index's lock, that it is being
-    written (:func:`index_writer`). ``problem``: the line :class:`NoGeneration` gave, if there was one; ``then``:
-    with what to do after (the instructions say it their own way)."""
+    written (:func:`index_writer`). A damaged index's advice offers ``legalret index rollback`` only where an earlier
+    generation is kept (:func:`rollback_or_rebuild`); a problem no call can mend (:class:`Unservable`, a bad
+    ``LEGALRET_HOME``) says to start the server again. ``problem``: the line :class:`NoGeneration` gave, if there was
+    one; ``then``: with what to do after (the instructions say it their own way)."""
     if live.current is not None and problem is None:
         return None
+    if isinstance(live, Unservable):  # (what is wrong lies outside the index, read once at start: no call mends it)
+        problem = live.fixed.rstrip(". ")
+        return f"{problem}; then start this server again ({live.mend})" if then else problem
     problem = (problem or live.problem or f"no index at {live.index_dir}").rstrip(". ")
+    problem = rollback_or_rebuild(live.index_dir, problem)
+    if problem.startswith(HOME_PROBLEM):  # (`--index` given, the home a file: the model's folder cannot be made)
+        return f"{problem}; then start this server again ({UNSERVABLE_MEND})" if then else problem
     writer = index_writer(live.index_dir)
     if writer is not None:
         problem = f"{problem}; a build (pid {writer}) is writing it now"
@@ -140,6 +157,71 @@ def index_problem(live: LiveSearcher, problem: str | None = None, *, then: bool 
         return (f"{problem}; this server serves {where} for as long as it runs: start it again with --index naming "
                 "the index folder") if then else problem
     return f"{problem}; then call again (this server picks it up without a restart)" if then else problem
+
+
+#: How :func:`legalret.config.legalret_home`'s error begins: a setting read at start, which no call can mend.
+HOME_PROBLEM = "LEGALRET_HOME "
+#: What mends a problem outside the index (:class:`Unservable`), said after "then start this server again".
+UNSERVABLE_MEND = "LEGALRET_HOME and the other settings are read when it starts"
+
+
+def rollback_or_rebuild(index_dir: str | os.PathLike, line: str) -> str:
+    """``line`` (an index's error) with its advice "rebuild … or restore (legalret index rollback)"
+    (:data:`legalret.index.store.ADVICE`) kept only where a rollback can restore something — an earlier generation
+    is kept (:func:`earlier_generation_kept`) —, else "rebuild it": a damaged index of one generation had been told
+    to roll back, which only answers "no earlier generation to roll back to"."""
+    if ADVICE not in line or earlier_generation_kept(index_dir):
+        return line
+    return line.replace(ADVICE, f"rebuild it (`legalret index build SOURCES --index {index_dir}`; no earlier "
+                                "generation is kept to roll back to)")
+
+
+def earlier_generation_kept(index_dir: str | os.PathLike) -> bool:
+    """Whether ``legalret index rollback`` has a generation to go to: one older than the live one — or, where the
+    pointer (``CURRENT``) is unreadable or names no generation, any kept one (a rollback rebuilds the pointer from
+    them)."""
+    try:
+        live, broken = live_generation(index_dir)
+    except (LegalretError, OSError):
+        return False
+    kept = generations(index_dir)
+    return bool(kept) if broken else any(g.name < live.name for g in kept)
+
+
+def serving_note(live: LiveSearcher) -> str:
+    """What ``legalret mcp``'s start line says it serves: the generation's name; with none, "no index yet" where
+    nothing is there to open — no folder, an empty one, no generation (a first build may be writing it) —, else
+    that the index could not be opened and why (the problem's first clause, before its advice: "…/rows.json:
+    corrupted index file (47001 bytes, manifest says 94003)"). A damaged index had been announced as "no index yet"."""
+    if live.current is not None:
+        return live.current.name
+    then = "every tool call answers with the warning"
+    where = Path(live.index_dir)
+    nothing_there = (not isinstance(live, Unservable) and not where.is_file() and not (where / CURRENT).exists()
+                     and not generations(where) and not_an_index_message(where) is None)
+    if nothing_there:
+        return f"no index yet: {then}"
+    why = (live.fixed if isinstance(live, Unservable) else live.problem) or f"no index at {where}"
+    return f"the index could not be opened: {why.split('; ')[0].rstrip('. ')}; {then}"
+
+
+class Unservable(LiveSearcher):
+    """A :class:`LiveSearcher` that serves nothing for as long as the process runs: what is wrong (``problem``, one
+    line) lies outside the index — a ``LEGALRET_HOME`` that is a file, read once at start —, so no call can mend it;
+    ``mend``: what does (said after "then start this server again"). Every :meth:`get` raises :class:`NoGeneration`
+    with ``problem``."""
+
+    def __init__(self, index_dir: str | os.PathLike, problem: str, mend: str = UNSERVABLE_MEND):
+        self.fixed = (str(problem).strip().splitlines() or ["no index can be served"])[0]
+        self.mend = mend
+
+        def refuse(_: Any) -> Any:
+            raise NoGeneration(self.fixed)
+
+        super().__init__(index_dir, factory=refuse, warm=False, missing_ok=True)
+
+    def get(self, wait: bool = True) -> Any:
+        raise NoGeneration(self.fixed)
 
 
 def index_writer(index_dir: str | os.PathLike) -> int | None:
@@ -693,13 +775,19 @@ def validation_line(error: ValidationError) -> str:
 
 
 def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = True, log_level: str = "WARNING",
-                      missing_ok: bool = False):
+                      missing_ok: bool = False, problem: str | None = None):
     """The MCP server (an :class:`mcp.server.mcpserver.MCPServer`, not started) over ``index``.
 
     The index is opened here, so a missing or broken index fails before any client connects — unless
     ``missing_ok`` (what ``legalret mcp`` does): then the server starts without it, each tool call is a one-line tool
-    error saying why (:func:`index_problem`), and the first call once the index opens is answered from it."""
-    if not isinstance(index, LiveSearcher):
+    error saying why (:func:`index_problem`), and the first call once the index opens is answered from it.
+    ``problem`` (with ``index`` a path): why no index can be served by this process at all, known before the index
+    is looked at (``legalret mcp`` with ``LEGALRET_HOME`` a file): the index is not opened, the server starts all the
+    same, and every tool call answers with that line and "then start this server again" (:class:`Unservable`) — it
+    had exited 1 at start, which an MCP client shows as "server disconnected" and nothing more."""
+    if problem is not None and not isinstance(index, LiveSearcher):
+        index = Unservable(index, problem)
+    elif not isinstance(index, LiveSearcher):
         index = LiveSearcher(index, warm=warm, missing_ok=missing_ok)
     service = StatuteService(index, warm=warm)
     server = LegalretMCPServer(SERVER_NAME, version=_version(), log_level=log_level)
@@ -712,8 +800,9 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
             result = call(*args, **kwargs)
         except NoGeneration as e:  # no index yet (missing_ok): what is wrong, and how to fix it, in one line
             raise ToolError(index_problem(service.live, str(e).splitlines()[0] if str(e) else None)) from None
-        except LegalretError as e:  # a bad input: one line for the model to read
-            raise ToolError(str(e).splitlines()[0] if str(e) else type(e).__name__) from None
+        except LegalretError as e:  # a bad input: one line for the model to read (a damaged file's: rollback or not)
+            line = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise ToolError(rollback_or_rebuild(service.live.index_dir, line)) from None
         server.follow_index(service)
         return result
 
@@ -748,7 +837,8 @@ def create_mcp_server(index: str | os.PathLike | LiveSearcher, *, warm: bool = T
     ) -> SearchResult:
         """Find the Korean statute articles that govern a question or a set of facts, best first, with the
         earlier court decisions (사건번호, 선고일자, matched text) that cited each article for similar questions.
-        A query that is only a citation ('민법 제750조') answers with that article alone."""
+        A query that is only a citation ('민법 제750조') answers with that article alone. The answer grows with k and
+        precedents: about 6,000 characters at the defaults, over 100,000 at k=100 with precedents=10."""
         res = answer(service.search, query, k=k, law=law, kind=kind, mode=mode or "hybrid", explain=True)
         # (relevance and probability: the searcher's, the page's and the API's numbers — an agent weighing a hit reads
         # what a lawyer would see)

@@ -300,12 +300,34 @@ def find_article(searcher, key: str | None) -> tuple[Any, str]:
     if why:  # '형법 제250조' on an index without 형법: this index lacks it — why, not just "no article"
         return None, why[0]
     if not articles:
+        named = law_named_alone(searcher, read)
+        if named is not None:  # '민법': which article? (as '제750조' is "which law?": the request's gap, not a miss)
+            raise LegalretError(f"key: {text!r} names a law, not an article: give an article, e.g. "
+                                f"{example_article(searcher, named)!r}")
         return None, no_article_message(searcher, text)
     left = _left_over(citation_forms(normalize(read)), cites)
     if left:
         return None, _left_over_message(searcher, text, cites[0], left)
     article = searcher.article(articles[0])
     return (article, article.key) if article is not None else (None, no_article_message(searcher, articles[0]))
+
+
+def law_named_alone(searcher: Any, read: str) -> str | None:
+    """The law this index holds that the key ``read`` (as a search reads it) names and nothing else — "민법", "民法",
+    "「민법」", "근기법" where 근로기준법 is held, "민법 시행령" —, or None. ``get_article {"key": "민법"}`` had answered
+    "no article '민법' in this index", as if 민법 were missing."""
+    name = _KEY_NOTE.sub("", re.sub(r"[「」『』\"'“”‘’]", "", read)).strip()
+    return searcher.law_names.resolve(name) if name else None
+
+
+def example_article(searcher: Any, law: str) -> str:
+    """An article key of ``law`` to write in an example: its 제1조 when this index holds it, else its first article
+    here (a law indexed in part may start elsewhere)."""
+    first = format_key(law, 1)
+    if searcher.article(first) is not None:
+        return first
+    laws = searcher.data.column("laws")
+    return next((key for key, held in zip(searcher.data.keys, laws) if held == law), first)
 
 
 def _several_articles_message(searcher: Any, cites: list) -> str:
