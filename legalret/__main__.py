@@ -17,14 +17,24 @@ from pathlib import Path
 def start_tokenizer(args: list[str]) -> None:
     """For ``legalret search ARGS``: fork the child unless the search will not run here (``--help``, a
     ``LEGALRET_SERVER``, a resident server) — decided from the environment alone, without importing the CLI —
-    with the tokenizer settings the searched index records, so that its answer is the one the search needs."""
+    with the tokenizer settings the searched index records, so that its answer is the one the search needs.
+    A setting it cannot read (a ``LEGALRET_HOME`` that is a file, ``LEGALRET_RESIDENT=bogus``) forks nothing: the
+    search reads it again and reports it as the one ``error:`` line every command prints (this had been a traceback,
+    raised before the CLI that prints it was loaded)."""
     from legalret.config import server_url, use_resident
 
-    if "--help" in args or server_url() or use_resident():
-        return
+    try:
+        if "--help" in args or server_url() or use_resident():
+            return
+        recorded = index_tokenizer(args)
+    except Exception as e:
+        from legalret.errors import LegalretError  # (here, not above: zipfile's ~9 ms would delay the fork)
+
+        if isinstance(e, LegalretError):
+            return
+        raise
     from legalret.index.tokenize import TokenizerSettings, TokensAhead
 
-    recorded = index_tokenizer(args)
     TokensAhead.start(TokenizerSettings.from_dict(recorded) if recorded is not None else None)
 
 

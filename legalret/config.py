@@ -7,12 +7,14 @@
 * ``LEGALRET_INDEX`` — the default index directory (default: ``$LEGALRET_HOME/index``).
 * ``LEGALRET_KEEP_GENERATIONS`` — index generations kept for ``legalret index rollback`` (default 3, the live
   one included).
-* ``LEGALRET_PRECISION`` — encoder precision when not given (``auto`` | ``fp32`` | ``bf16`` …).
+* ``LEGALRET_PRECISION`` — encoder precision when not given (``auto`` | ``fp32`` | ``bf16``).
 * ``LEGALRET_TOKENIZER_WORKERS`` — Kiwi worker threads for indexing (default: the CPU count, at most 2).
 * ``LEGALRET_PASSAGE_ENCODER`` — what index builds embed passages with: ``torch`` (default: the encoder itself) or
   ``onnx-fp32`` | ``onnx-nbits8`` | ``onnx-int8`` (its ONNX export, length-bucketed batches).
 * ``LEGALRET_TOKEN_CACHE`` — the tokenization cache's folder (default: ``$LEGALRET_HOME/cache/tokens``), or ``off``.
 * ``LEGALRET_VECTOR_CACHE`` — the passage vector cache's folder (default: ``$LEGALRET_HOME/cache/vectors``), or ``off``.
+  A relative folder is taken from the current one (``./name``: a bare word that is no folder there is refused).
+* ``LEGALRET_READ_AHEAD`` — ``on`` (default) | ``read`` | ``off``: what an index build does in a second process.
 * ``LEGALRET_QUERY_VARIANT`` — the ONNX query model (``fp32`` | ``int8`` | ``nbits8``; default: the one the
   index build chose for the export).
 * ``LEGALRET_RANKER`` — the learned fusion re-ranker for ``hybrid`` search (a JSON file; ``none`` turns it off;
@@ -30,7 +32,9 @@
 * ``LEGALRET_CORPORA`` — extra directories of corpus manifests (``os.pathsep``-separated).
 * ``LEGALRET_GITHUB_BASE`` / ``LEGALRET_LAWGO_BASE`` — base URLs for ``legalret corpus pull``.
 
-Every ``LEGALRET_*`` variable is read here and nowhere else.
+Every ``LEGALRET_*`` variable is read here and nowhere else. A value that is none of a variable's accepted ones is
+a one-line :class:`~legalret.errors.LegalretError` naming the variable, the value and what to give, raised when it
+is read; an empty one means unset.
 """
 
 from __future__ import annotations
@@ -95,7 +99,7 @@ def keep_generations() -> int:
         return DEFAULT_KEEP_GENERATIONS
     # refused like --keep: 0 had quietly become 1 and pruned every generation a rollback could return to, 'abc' the
     # default without a word
-    if not env.isdigit() or int(env) < 1:
+    if not (env.isascii() and env.isdigit()) or int(env) < 1:  # (isascii: '²' is a digit int() cannot read)
         from legalret.errors import LegalretError
 
         raise LegalretError(f"LEGALRET_KEEP_GENERATIONS={env!r}: give a whole number, 1 or more "
@@ -103,9 +107,39 @@ def keep_generations() -> int:
     return int(env)
 
 
+def _env_error(name: str, value: str, want: str, cls: type | None = None):
+    """The one-line error for a ``LEGALRET_*`` value that is not one of its accepted values (as
+    :func:`keep_generations` and :func:`resident_idle_seconds` word theirs): the variable, the value, what to give.
+    ``cls``: a :class:`~legalret.errors.LegalretError` subclass (default: that class)."""
+    from legalret.errors import LegalretError
+
+    return (cls or LegalretError)(f"{name}={value!r}: {want}")
+
+
+def _env_choice(name: str, choices: dict[str, str], want: str, cls: type | None = None) -> str | None:
+    """``name``'s value (stripped, any case) as ``choices`` maps it; None when unset or empty. Anything else is the
+    one-line error: an unknown value had quietly meant the default (``LEGALRET_RESIDENT=bogus``: auto;
+    ``LEGALRET_READ_AHEAD=bogus``: on; ``LEGALRET_PRECISION=fp64``: the automatic choice)."""
+    raw = os.environ.get(name) or ""
+    value = raw.strip().lower()
+    if not value:
+        return None
+    if value not in choices:
+        raise _env_error(name, raw.strip(), want, cls)
+    return choices[value]
+
+
+#: ``LEGALRET_PRECISION``: what it may name (``auto``: the encoder's own choice, as unset).
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
 def env_precision() -> str | None:
-    """``LEGALRET_PRECISION``, when set (the encoder's precision default)."""
-    return os.environ.get("LEGALRET_PRECISION") or None
+    """``LEGALRET_PRECISION`` (``fp32`` | ``bf16``; ``auto`` or unset: None, the encoder's own choice — bf16 where
+    the hardware does bf16 natively). Another value is a one-line error ('fp64' had silently been the automatic
+    choice)."""
+    value = _env_choice("LEGALRET_PRECISION", {p: p for p in PRECISIONS},
+                        "choose auto, fp32 or bf16 (default auto: bf16 where the CPU or GPU does bf16 natively, else fp32)")
+    return None if value == "auto" else value
 
 
 def env_query_variant() -> str | None:
@@ -113,24 +147,77 @@ def env_query_variant() -> str | None:
     return os.environ.get("LEGALRET_QUERY_VARIANT") or None
 
 
-def env_tokenizer_workers() -> str | None:
-    """``LEGALRET_TOKENIZER_WORKERS``, when set (Kiwi worker threads)."""
-    return os.environ.get("LEGALRET_TOKENIZER_WORKERS") or None
+def env_tokenizer_workers() -> int | None:
+    """``LEGALRET_TOKENIZER_WORKERS``, when set (Kiwi worker threads): a whole number, 1 or more. Anything else is a
+    one-line error ('many' had been a ValueError traceback, 0 or -2 had quietly become 1)."""
+    text = (os.environ.get("LEGALRET_TOKENIZER_WORKERS") or "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:  # (isascii: '²' is a digit int() cannot read)
+        raise _env_error("LEGALRET_TOKENIZER_WORKERS", text, "give a whole number, 1 or more "
+                         "(default: the CPU count, at most 2)")
+    return int(text)
+
+
+#: ``LEGALRET_PASSAGE_ENCODER``: what index builds embed passages with — torch (the encoder itself), or its ONNX
+#: export in one of :data:`legalret.models.onnx.MODEL_FILES`' variants (listed here: that module loads numpy).
+PASSAGE_ENCODERS = ("torch", "onnx-fp32", "onnx-int8", "onnx-nbits8")
 
 
 def env_passage_encoder() -> str | None:
-    """``LEGALRET_PASSAGE_ENCODER``, when set (what index builds embed passages with: ``torch``, ``onnx-nbits8`` …)."""
-    return os.environ.get("LEGALRET_PASSAGE_ENCODER") or None
+    """``LEGALRET_PASSAGE_ENCODER``, when set (what index builds embed passages with: one of
+    :data:`PASSAGE_ENCODERS`, any case). Another value is a one-line error naming the variable (it had been
+    "passage encoder 'bogus': choose …", which did not say where the value came from). A :class:`~legalret.errors.ModelError`, as that message was."""
+    from legalret.errors import ModelError
+
+    return _env_choice("LEGALRET_PASSAGE_ENCODER", {p: p for p in PASSAGE_ENCODERS},
+                       "choose " + ", ".join(PASSAGE_ENCODERS[:-1]) + f" or {PASSAGE_ENCODERS[-1]} (default torch)",
+                       ModelError)
+
+
+#: Values of ``LEGALRET_TOKEN_CACHE`` / ``LEGALRET_VECTOR_CACHE`` that turn the cache off.
+CACHE_OFF = ("off", "0", "false", "no", "none")
+
+
+def _env_cache_folder(name: str, default: str) -> str | None:
+    """A cache folder's setting: ``off`` (and :data:`CACHE_OFF`) as given, else the folder as an absolute path — ``~``
+    expanded, a relative one taken from the current folder (so that a process started elsewhere finds the same one).
+    A bare word that is no folder here (``bogus``, ``on``, ``disable``) is a one-line error: it had quietly created
+    ``./bogus`` in the current folder. ``./name`` makes a new folder here."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return None
+    if raw.lower() in CACHE_OFF:
+        return raw
+    path = Path(raw).expanduser()
+    bare = "/" not in raw and os.sep not in raw and not raw.startswith((".", "~"))
+    if bare and not path.is_dir():
+        raise _env_error(name, raw, f"give a folder (a path: /…, ~/… or ./{raw} for a new one here) or off "
+                                    f"(default {default})")
+    return str(path.absolute())
 
 
 def env_token_cache() -> str | None:
-    """``LEGALRET_TOKEN_CACHE``, when set (a folder for the tokenization cache, or ``off``)."""
-    return os.environ.get("LEGALRET_TOKEN_CACHE") or None
+    """``LEGALRET_TOKEN_CACHE``, when set (a folder for the tokenization cache, or ``off``): see
+    :func:`_env_cache_folder`."""
+    return _env_cache_folder("LEGALRET_TOKEN_CACHE", "$LEGALRET_HOME/cache/tokens")
 
 
 def env_vector_cache() -> str | None:
-    """``LEGALRET_VECTOR_CACHE``, when set (a folder for the passage vector cache, or ``off``)."""
-    return os.environ.get("LEGALRET_VECTOR_CACHE") or None
+    """``LEGALRET_VECTOR_CACHE``, when set (a folder for the passage vector cache, or ``off``): see
+    :func:`_env_cache_folder`."""
+    return _env_cache_folder("LEGALRET_VECTOR_CACHE", "$LEGALRET_HOME/cache/vectors")
+
+
+#: ``LEGALRET_READ_AHEAD``'s values (and the words taken for them) — see :func:`legalret.memory.update.read_ahead_mode`.
+READ_AHEAD = {"on": "on", "1": "on", "true": "on", "yes": "on", "read": "read",
+              "off": "off", "0": "off", "false": "off", "no": "off"}
+
+
+def env_read_ahead() -> str:
+    """``LEGALRET_READ_AHEAD``: ``on`` (the default; unset or empty too), ``read`` or ``off``. Another value is a
+    one-line error ('bogus' had quietly been on)."""
+    return _env_choice("LEGALRET_READ_AHEAD", READ_AHEAD, "choose on, read or off (default on)") or "on"
 
 
 def progress_setting() -> tuple[str, str | None]:
@@ -245,14 +332,15 @@ def server_url() -> str | None:
     return os.environ.get("LEGALRET_SERVER", "").strip() or None
 
 
+#: ``LEGALRET_RESIDENT``'s values (and the words taken for them).
+RESIDENT = {"auto": "auto", "on": "on", "1": "on", "yes": "on", "true": "on",
+            "off": "off", "0": "off", "no": "off", "false": "off"}
+
+
 def resident_setting() -> str:
-    """``LEGALRET_RESIDENT``: 'auto' | 'on' | 'off'."""
-    value = os.environ.get("LEGALRET_RESIDENT", "auto").strip().lower()
-    if value in ("1", "on", "yes", "true"):
-        return "on"
-    if value in ("0", "off", "no", "false"):
-        return "off"
-    return "auto"
+    """``LEGALRET_RESIDENT``: 'auto' (also unset or empty) | 'on' | 'off'. Another value is a one-line error ('bogus'
+    had quietly been auto)."""
+    return _env_choice("LEGALRET_RESIDENT", RESIDENT, "choose auto, on or off (default auto)") or "auto"
 
 
 def use_resident() -> bool:

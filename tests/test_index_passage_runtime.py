@@ -143,7 +143,7 @@ def test_the_runtime_read_from_the_settings_is_the_loaded_encoders(env):
     env.setenv("LEGALRET_PASSAGE_ENCODER", "ONNX-nbits8 ")
     assert passage_runtime() == "onnx-nbits8"  # the precision is the torch base's, not what runs
     env.setenv("LEGALRET_PASSAGE_ENCODER", "onnx-fp16")
-    with pytest.raises(ModelError, match="passage encoder 'onnx-fp16': choose torch, onnx-fp32"):
+    with pytest.raises(ModelError, match="LEGALRET_PASSAGE_ENCODER='onnx-fp16': choose torch, onnx-fp32"):
         passage_runtime()
 
 

@@ -429,13 +429,11 @@ def _tokenize_ahead(settings: TokenizerSettings, requests: int, replies: int) ->
 
 
 def default_workers() -> int:
-    """Kiwi worker threads for batch tokenization: the machine's cores, at most 2 (it is shared)."""
+    """Kiwi worker threads for batch tokenization: ``LEGALRET_TOKENIZER_WORKERS`` (checked there: 'many' is a
+    one-line error, no longer a ValueError traceback), else the machine's cores, at most 2 (it is shared)."""
     from legalret.config import env_tokenizer_workers
 
-    env = env_tokenizer_workers()
-    if env:
-        return max(1, int(env))
-    return max(1, min(2, os.cpu_count() or 1))
+    return env_tokenizer_workers() or max(1, min(2, os.cpu_count() or 1))
 
 
 class KiwiTokenizer:

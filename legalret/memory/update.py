@@ -133,12 +133,12 @@ class MemoryBuild:
 def read_ahead_mode() -> str:
     """``LEGALRET_READ_AHEAD``: ``off`` reads the memories' inputs after the articles are encoded (as before
     the read-ahead; for comparisons); ``read`` reads them while the articles are encoded, in a second process;
-    anything else (``on``, the default) also runs Kiwi over the holdings there once they are read, into the token
-    cache, until the build needs them (see :func:`tokenize_ahead`)."""
-    setting = os.environ.get("LEGALRET_READ_AHEAD", "on").strip().lower()
-    if setting in ("off", "0", "false", "no"):
-        return "off"
-    return "read" if setting == "read" else "on"
+    ``on`` (the default) also runs Kiwi over the holdings there once they are read, into the token
+    cache, until the build needs them (see :func:`tokenize_ahead`). Read by :func:`legalret.config.env_read_ahead`:
+    another value is a one-line error ('bogus' had quietly been ``on``)."""
+    from legalret.config import env_read_ahead
+
+    return env_read_ahead()
 
 
 def read_ahead_enabled() -> bool:

@@ -18,7 +18,8 @@ on CPUs with native bf16 arithmetic (AVX512-BF16 / AMX), fp32 everywhere else (e
 On this project's 2-core AVX512-BF16 machine bf16 weights cut the transformer's CPU time ~1.85× and end-to-end
 encoding CPU time ~1.4× (tokenisation and pooling stay), with embeddings at cosine ≥ 0.9999 to fp32 and 98 % of
 each query's top-10 unchanged (``benchmarks/encoder_speed.py``). Training code should ask for ``'fp32'``.
-``LEGALRET_PRECISION=fp32|bf16`` overrides what ``'auto'`` picks. Embeddings are always returned as float32,
+``LEGALRET_PRECISION=fp32|bf16`` overrides what ``'auto'`` picks (another value is a one-line error naming it,
+:func:`legalret.config.env_precision`; it had quietly been ``auto``). Embeddings are always returned as float32,
 re-normalised in float32.
 """
 
