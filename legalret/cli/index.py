@@ -40,8 +40,10 @@ from legalret.progress import console, report_console
 from legalret.progress import report as report_out
 
 #: Commands people look for under ``index`` that are not there, and where what they want is: the generations and
-#: what the index holds are in ``index info`` (``index list`` / ``index status`` had said only "No such command").
-_COMMANDS_ELSEWHERE = {name: "the generations and what the index holds: legalret index info" for name in ("list", "status")}
+#: what the index holds are in ``index info`` (``index list`` / ``index status`` / ``index generations`` had said only
+#: "No such command").
+_COMMANDS_ELSEWHERE = {name: "the generations and what the index holds: legalret index info"
+                       for name in ("list", "status", "generations")}
 
 
 class _IndexGroup(TyperGroup):
@@ -414,18 +416,21 @@ def build_command(
     """Build a new index from SOURCES (replaces what is at --index, atomically; earlier generations are kept)."""
     from legalret import pipeline
 
+    from legalret.index.store import check_unlocked, recording_pruned
+
     index = index or _default_index()
     _check_index_path(index, building=True)
+    check_unlocked(index)  # (before the statutes are read: refused at once, not after them)
     pipeline.check_memory_kept(index, precedents, ("--precedents", "--facts"))  # (before the statutes are read)
     _check_sources_exist(precedents, "--precedents")
     _check_sources_exist(facts, "--facts")
-    loaded = load_articles(sources, law, kind, accept_uncertain)
-    tallies = _tallies(precedents, facts)
-    console.print(f"indexing {len(loaded.articles)} articles into {index}", highlight=False)
-    notes = _weaker_build_notes(model, adapter, precedents)
-    for note in notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
-    with _said_if_interrupted(index):
+    with _said_if_interrupted(index), recording_pruned(index) as pruned:
+        loaded = load_articles(sources, law, kind, accept_uncertain)
+        tallies = _tallies(precedents, facts)
+        console.print(f"indexing {len(loaded.articles)} articles into {index}", highlight=False)
+        notes = _weaker_build_notes(model, adapter, precedents)
+        for note in notes:
+            console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
         report = pipeline.build(
             loaded.articles, index, model=model, adapter=adapter, batch_size=batch_size, verbose=True,
             passage_max_tokens=passage_tokens or None, keep=keep,
@@ -435,7 +440,8 @@ def build_command(
             drop_memory=True,  # (check_memory_kept ran above, before the statutes were read)
         )
         _no_ctrl_c_in_teardown()
-        skipped = _print_report(report, as_json, loaded, notes, tallies)
+        report.pruned = sorted(pruned)
+        skipped = _print_report(report, as_json, loaded, notes, tallies, keep=keep)
     if skipped:
         raise typer.Exit(EXIT_FILES_SKIPPED)
 
@@ -459,11 +465,54 @@ def _weaker_build_notes(model: Optional[str], adapter: Optional[Path], precedent
     return notes
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises :class:`KeyboardInterrupt` (a subclass: whatever a Ctrl-C cleans up — a
+    write's temp folder, hundreds of MB — is cleaned up, :func:`_said_if_interrupted` says what is live)."""
+
+
+#: The exit statuses of a build, add or remove that was interrupted: 128 + the signal (Ctrl-C: SIGINT 2; SIGTERM 15).
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM — what systemd, ``timeout``, docker and CI send — raised as :class:`_Terminated` while the block runs,
+    the handler there before restored after. It had killed a write on the spot: exit 143 without a word, its temp
+    folder (347 MB) left in the index folder until the next write. A second SIGTERM while the first is handled is
+    ignored (the clean-up finishes); a forked child (a build's read-ahead) still ends on it at once, as before."""
+    import os
+    import signal
+
+    pid, fired = os.getpid(), []
+
+    def terminated(signum, frame):
+        if os.getpid() != pid:  # the handler forked into a child: end it as SIGTERM ended it
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        if not fired:
+            fired.append(signum)
+            raise _Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminated)
+    except ValueError:  # (not the main thread: signals are not ours to handle)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
 @contextmanager
 def _said_if_interrupted(index: Path):
-    """Ctrl-C during a build or an add, or while its report prints: say what is live now (it had ended on a progress
-    bar, exit 130, no word) — the generation written by then, when it was (a build's ONNX export of the query encoder
-    runs after the write: "nothing written" there had been false). Still exit 130: the command was interrupted."""
+    """Ctrl-C or SIGTERM during a build, an add or a remove, or while its report prints: say, in one line on stderr,
+    what is live now (Ctrl-C had ended on a progress bar, exit 130, no word; SIGTERM had killed it, exit 143, its temp
+    folder left) — the generation written by then, when it was (a build's ONNX export of the query encoder runs after
+    the write: "nothing written" there had been false). The write's temp folder is removed as the interrupt unwinds it
+    (:func:`~legalret.index.store.write_generation`). Exit 130 (Ctrl-C) or 143 (SIGTERM): the command was interrupted
+    — as a SystemExit, so that nothing adds a second "interrupted (Ctrl-C)" line."""
     from legalret.index.store import current_generation
 
     def live_now():
@@ -473,17 +522,21 @@ def _said_if_interrupted(index: Path):
             return None
 
     before = live_now()
-    try:
-        yield
-    except KeyboardInterrupt:
-        live = live_now()
-        if live is not None and live != before:
-            console.print(f"[yellow]interrupted[/] after {live.name} was written: it is live and complete"
-                          f"{_export_unfinished(index, live)}", highlight=False, soft_wrap=True)
-        else:
-            console.print(f"[yellow]interrupted:[/] nothing written; {escape(str(index))} "
-                          + (f"still serves {live}, as it was" if live else "has no generation yet"), highlight=False)
-        raise
+    with _sigterm_as_interrupt():
+        try:
+            yield
+        except KeyboardInterrupt as e:
+            what, code = (("terminated (SIGTERM)", EXIT_TERMINATED) if isinstance(e, _Terminated) else
+                          ("interrupted", EXIT_INTERRUPTED))
+            live = live_now()
+            if live is not None and live != before:
+                console.print(f"[yellow]{what}[/] after {live.name} was written: it is live and complete"
+                              f"{_export_unfinished(index, live)}", highlight=False, soft_wrap=True)
+            else:
+                console.print(f"[yellow]{what}:[/] nothing written; {escape(str(index))} "
+                              + (f"still serves {escape(str(live))}, as it was" if live else "has no generation yet"),
+                              highlight=False, soft_wrap=True)
+            raise SystemExit(code) from None
 
 
 def _export_unfinished(index: Path, live: Path) -> str:
@@ -511,11 +564,12 @@ def _no_ctrl_c_in_teardown() -> None:
     """The generation is written: what is left after the report is the interpreter's teardown (~1.3 s freeing torch
     and the index), where a Ctrl-C had killed the process — exit 130, no word, the report's JSON perhaps unflushed —
     so that a script read a good build as failed. From the exit on (atexit: a test's process is left alone until its
-    own exit), Ctrl-C is ignored: the exit status is the one the report said (0, or 3)."""
+    own exit), Ctrl-C is ignored, and so is SIGTERM: the exit status is the one the report said (0, or 3)."""
     import atexit
     import signal
 
     atexit.register(signal.signal, signal.SIGINT, signal.SIG_IGN)
+    atexit.register(signal.signal, signal.SIGTERM, signal.SIG_IGN)
 
 
 @index_app.command("add", epilog=_EXIT_HELP)
@@ -548,16 +602,19 @@ def add_command(
     says what it takes (exit 2)."""
     from legalret import pipeline
 
+    from legalret.index.store import check_unlocked, recording_pruned
+
     index = index or _default_index()
     _check_index_path(index)
     _check_sources_exist(precedents, "--precedents")
     _check_sources_exist(facts, "--facts")
     if not sources and not precedents and not facts:
         _check_something_to_add(index, reread)
-    loaded = load_articles(sources, law, kind, accept_uncertain) if sources else LoadedArticles()
-    tallies = _tallies(precedents, facts)
-    _note_kept_tokenizer(index, loaded.tokenizer)
-    with _said_if_interrupted(index):
+    check_unlocked(index)  # (before the statutes are read: a second add had read them, then been refused)
+    with _said_if_interrupted(index), recording_pruned(index) as pruned:
+        loaded = load_articles(sources, law, kind, accept_uncertain) if sources else LoadedArticles()
+        tallies = _tallies(precedents, facts)
+        _note_kept_tokenizer(index, loaded.tokenizer)
         report = pipeline.add(
             loaded.articles, index, model=model, adapter=adapter, remove_missing=not keep_missing,
             allow_removals=allow_removals, allow_older=allow_older, keep=keep, verbose=True, incomplete=loaded.incomplete,
@@ -566,7 +623,8 @@ def add_command(
             reread_decisions=reread, rename=rename,
         )
         _no_ctrl_c_in_teardown()
-        skipped = _print_report(report, as_json, loaded, tallies=tallies)
+        report.pruned = sorted(pruned)
+        skipped = _print_report(report, as_json, loaded, tallies=tallies, keep=keep)
     if skipped:
         raise typer.Exit(EXIT_FILES_SKIPPED)
 
@@ -637,13 +695,17 @@ def remove_command(
     and vote again when the law is added back (`legalret index add`). Removing every law the index holds is refused."""
     from legalret import pipeline
 
+    from legalret.index.store import check_unlocked, recording_pruned
+
     index = index or _default_index()
     _check_index_path(index)
     held = _held_laws_named(index, laws)
-    with _said_if_interrupted(index):
+    check_unlocked(index)
+    with _said_if_interrupted(index), recording_pruned(index) as pruned:
         report = pipeline.remove(held, index, keep=keep, verbose=True)
         _no_ctrl_c_in_teardown()
-        _print_report(report, as_json, LoadedArticles())
+        report.pruned = sorted(pruned)
+        _print_report(report, as_json, LoadedArticles(), keep=keep)
 
 
 def _held_laws_named(index: Path, laws: List[str]) -> List[str]:
@@ -758,11 +820,13 @@ def export_command(
 
 
 def _print_report(report, as_json: bool, loaded: LoadedArticles, notes: Optional[List[str]] = None,
-                  tallies: tuple = ()) -> int:
+                  tallies: tuple = (), keep: Optional[int] = None) -> int:
     """The report (JSON, or the summary: both on stdout, :data:`legalret.progress.report`) and, when source files were
     skipped whole — statute files (``loaded.skipped``, named as they were read) or --precedents / --facts files
     (``tallies``, named here) — one last line on stderr saying so; returns how many were (the command then exits
-    :data:`EXIT_FILES_SKIPPED`)."""
+    :data:`EXIT_FILES_SKIPPED`). Also: the generations the write pruned (``report.pruned``, the ``keep`` it pruned to:
+    --keep, else the setting), and a note on stderr naming the laws it wrote whose text is not in force yet."""
+    later = _not_in_force_written(report)
     archives = [line for tally in tallies for line in tally.skipped()]
     for line in archives:
         console.print(f"[yellow]skipped:[/] {escape(line)}", highlight=False, soft_wrap=True)
@@ -789,11 +853,16 @@ def _print_report(report, as_json: bool, loaded: LoadedArticles, notes: Optional
             d["removed_laws"] = _removed_per_law(report)
         if notes is not None:  # (a build's: what it leaves out of the measured default, said on stderr too)
             d["notes"] = notes
+        d["pruned"] = getattr(report, "pruned", None) or []  # generations this write removed (past --keep)
+        d["not_in_force"] = dict(later)  # laws written whose text takes effect later: law → the day it does
         if skipped:  # (as a JSON error line says its exit: a script reading stdout alone sees the 3)
             d["exit"] = EXIT_FILES_SKIPPED
         sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
     else:
-        _print_summary(report)
+        _print_summary(report, keep)
+    if later:  # (said in `index info` only: an add of the mirror's 근로기준법, in force from 2027-01-01, had not)
+        console.print(f"[yellow]note:[/] {escape(_not_in_force_line(later, 'written here'))}", highlight=False,
+                      soft_wrap=True)
     if skipped:
         console.print(f"{'indexed' if report.wrote else 'nothing new written'} with {skipped} source "
                       f"file{'s' if skipped > 1 else ''} skipped (named above, not in the index"
@@ -802,7 +871,7 @@ def _print_report(report, as_json: bool, loaded: LoadedArticles, notes: Optional
     return skipped
 
 
-def _print_summary(report) -> None:
+def _print_summary(report, keep: Optional[int] = None) -> None:
     from legalret.keys import law_of
 
     if not report.wrote:
@@ -855,7 +924,64 @@ def _print_summary(report) -> None:
     _print_work(report)
     if report.memory:
         _print_memory(report.memory)
+    if getattr(report, "pruned", None):
+        report_out.print(_pruned_line(report, keep), highlight=False, soft_wrap=True)
     report_out.print("stages (wall / cpu): " + ", ".join(f"{k} {v:.1f}s/{report.cpu_timings.get(k, 0):.1f}s" for k, v in report.timings.items()), highlight=False)
+
+
+def _pruned_line(report, keep: Optional[int]) -> str:
+    """``pruned gen-000001 (keep 3, the default: --keep N or LEGALRET_KEEP_GENERATIONS sets it); kept gen-000002,
+    gen-000003, gen-000004`` — the generations the write removed (an add's keep-3 pruning had deleted the index's
+    first generation without a word, and with it the state a rollback could return to)."""
+    import os
+
+    from legalret.config import DEFAULT_KEEP_GENERATIONS
+    from legalret.index.store import generations
+
+    if keep is not None:
+        why = f"--keep {keep}"
+    elif (os.environ.get("LEGALRET_KEEP_GENERATIONS") or "").strip():
+        why = f"keep {os.environ['LEGALRET_KEEP_GENERATIONS'].strip()}: LEGALRET_KEEP_GENERATIONS"
+    else:
+        why = f"keep {DEFAULT_KEEP_GENERATIONS}, the default: --keep N or LEGALRET_KEEP_GENERATIONS sets it"
+    kept = [g.name for g in generations(report.index_dir)]
+    return (f"pruned {', '.join(report.pruned)} ({why})" + (f"; kept {', '.join(kept)}" if kept else ""))
+
+
+def _not_in_force(laws, today: Optional[str] = None) -> list[tuple[str, str]]:
+    """``[(law, the day its text takes effect)]`` for the laws (manifest ``laws`` items: name, info) whose held text
+    takes effect after today — the statute mirror holds a law's latest version, which may be promulgated and not yet
+    in force (``Article.takes_effect``). What ``index info`` and an add's or build's note say."""
+    from datetime import date
+
+    today = today or date.today().isoformat()
+    return [(name, info["effective_date"]) for name, info in laws if (info.get("effective_date") or "") > today]
+
+
+def _not_in_force_line(later: list[tuple[str, str]], where: str) -> str:
+    """``not in force yet: the version of 1 law written here takes effect later — 근로기준법 (from 2027-01-01); …``."""
+    named = ", ".join(f"{name} (from {day})" for name, day in later[:10])
+    return (f"not in force yet: the version of {len(later)} law{'s' if len(later) > 1 else ''} {where} takes effect "
+            f"later — {named}" + (f", … {len(later) - 10} more" if len(later) > 10 else "")
+            + "; a search names the articles that version wrote")
+
+
+def _not_in_force_written(report) -> list[tuple[str, str]]:
+    """The laws a build wrote, or an add added or changed articles of, whose text is not in force yet (from the new
+    generation's manifest, as ``index info`` reads it); [] when nothing was written or the manifest cannot be read."""
+    from legalret.index.store import read_manifest
+    from legalret.keys import law_of
+
+    if not report.wrote:
+        return []
+    try:
+        laws = read_manifest(report.index_dir).get("laws") or {}
+    except LegalretError:
+        return []
+    if report.changed_keys is not None:  # an add (or remove): the laws it added or changed articles of
+        touched = {law_of(k) for k in (report.added_keys or []) + (report.changed_keys or [])}
+        laws = {name: info for name, info in laws.items() if name in touched}
+    return _not_in_force(laws.items())
 
 
 def _paragraph_marks(numbers: list[int]) -> str:
@@ -1165,16 +1291,9 @@ def info_command(
         out.print("removed: " + ", ".join(f"{name} (법령ID {law_id})" for name, law_id in gone.items())
                   + "; added under another name with its 법령ID, it is taken for renamed (index add --rename)",
                   highlight=False)
-    from datetime import date
-
-    today = date.today().isoformat()
-    later = [(name, info["effective_date"]) for name, info in laws if (info.get("effective_date") or "") > today]
+    later = _not_in_force(laws)
     if later:  # the mirror's latest version of a law may take effect later (Article.takes_effect)
-        named = ", ".join(f"{name} (from {day})" for name, day in later[:10])
-        out.print(f"not in force yet: the version of {len(later)} law{'s' if len(later) > 1 else ''} held here takes "
-                  f"effect later — {named}"
-                  + (f", … {len(later) - 10} more" if len(later) > 10 else "")
-                  + "; a search names the articles that version wrote", highlight=False)
+        out.print(escape(_not_in_force_line(later, "held here")), highlight=False)
     if manifest.get("timings"):
         out.print("build stages: " + ", ".join(f"{k} {v:.1f}s" for k, v in manifest["timings"].items()), highlight=False)
     if verify:

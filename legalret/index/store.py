@@ -38,6 +38,7 @@ Usage::
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -487,8 +488,10 @@ def write_generation(
 
     Files are written into ``<index>/.tmp-…``, checksummed into the manifest, fsynced, renamed to
     ``gen-NNNNNN``; then ``CURRENT`` is replaced (the atomic step) and generations beyond the newest
-    ``keep`` (default :func:`legalret.config.keep_generations`) are removed. Any exception — or a kill —
-    before the swap leaves the previous generation live; the temp dir is removed now or at the next open.
+    ``keep`` (default :func:`legalret.config.keep_generations`) are removed (their names go to the open
+    :func:`recording_pruned` records of this folder). Any exception — or a kill — before the swap leaves the previous
+    generation live; the temp dir is removed now or at the next open. An ``OSError`` is one :class:`IndexError_` line
+    naming the index folder, what was being written and why (:func:`_write_failure`).
     """
     index_dir = Path(index_dir)
     keep = keep_generations() if keep is None else keep  # (a bad LEGALRET_KEEP_GENERATIONS: said before the write)
@@ -499,18 +502,27 @@ def write_generation(
         shareable_dir(tmp)
     except OSError as e:  # disk full or read-only before anything was written
         raise IndexError_(f"{e.filename or index_dir}: cannot start a new index generation "
-                          f"({e.strerror or type(e).__name__}); the previous generation is intact and still live") from e
+                          f"({e.strerror or str(e).strip() or type(e).__name__}); the previous generation is intact and "
+                          "still live") from e
+    final: Path | None = None  # the renamed generation, until CURRENT points at it
+    writing = "the article store"  # what is being written: a failure names it (numpy's says no file)
     try:
         write_store(tmp, data.articles)
+        writing = "the row list"
         _write_json(tmp / ROWS, {"rows": data.rows, "hashes": data.row_hashes})
+        writing = "the BM25 tokens"
         data.tokens.save(tmp / TOKENS)
+        writing = "the BM25 index"
         data.bm25.save(tmp / BM25_DIR)
         if data.dense is not None:
+            writing = "the dense vectors"
             data.dense.save(tmp / DENSE)
         manifest = dict(manifest)
         for name, part in (parts or {}).items():
+            writing = _PART_NAMES.get(name, f"the {name} part")
             (tmp / name).mkdir()
             manifest[name] = part.write(tmp / name)
+        writing = "the manifest"
         manifest["parts"] = sorted(parts or {})
         generation = _next_generation(index_dir)
         # the generation this one was made from (the live one now): a rollback returns to it, pruning keeps it
@@ -522,23 +534,109 @@ def write_generation(
         }
         manifest[CHECKSUM] = manifest_checksum(manifest)
         _write_json(tmp / MANIFEST, manifest)
+        writing = "the files to disk (fsync)"
         fsync_tree(tmp)
+        writing = "the generation's folder (rename)"
+        os.replace(tmp, index_dir / generation)
         final = index_dir / generation
-        os.replace(tmp, final)
+        writing = f"the {CURRENT} pointer"
         _write_json(index_dir / CURRENT, {"generation": generation, "updated": _now()})  # the swap
     except OSError as e:  # disk full, permissions, I/O error: nothing changed, say so in one line
-        shutil.rmtree(tmp, ignore_errors=True)
-        where, why = e.filename or tmp, e.strerror or type(e).__name__
-        if isinstance(e, shutil.Error) and e.args and isinstance(e.args[0], list) and e.args[0]:
-            where, why = e.args[0][0][1], str(e.args[0][0][2])  # (copytree's first failure: "(Error)" had said nothing)
-        raise IndexError_(
-            f"{where}: cannot write the new index generation ({why}); the previous generation is intact and still live"
-        ) from e
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        message, full = _write_failure(e, index_dir, tmp, writing)  # (before the temp folder, and its files, is gone)
+        _undo_write(index_dir, tmp, final)
+        raise IndexError_(message + (_space_left(index_dir) if full else "")) from e
+    except BaseException:  # Ctrl-C, SIGTERM (the CLI raises it as an interrupt), any other error
+        _undo_write(index_dir, tmp, final)
         raise
-    prune_generations(index_dir, keep)
+    pruned = prune_generations(index_dir, keep)
+    for index, names in _PRUNE_RECORDS:
+        if index == os.path.abspath(index_dir):
+            names.extend(pruned)
     return final
+
+
+#: What a failure while writing a part says it was writing (:func:`write_generation`).
+_PART_NAMES = {"memory": "the precedent memory", "facts": "the facts memory"}
+
+
+def _undo_write(index_dir: Path, tmp: Path, final: Path | None) -> None:
+    """A write that failed (or was interrupted) leaves nothing: its temp folder, and — renamed already, but ``CURRENT``
+    not yet pointing at it — its generation folder (it had stayed, a complete generation no pointer named, and the
+    next write numbered after it)."""
+    shutil.rmtree(tmp, ignore_errors=True)
+    if final is not None and _live_name(index_dir) != final.name:
+        shutil.rmtree(final, ignore_errors=True)
+
+
+def _write_failure(e: OSError, index_dir: Path, tmp: Path, writing: str) -> tuple[str, bool]:
+    """The one line a failed write raises — the index folder (not the temp folder, deleted by then, that the error
+    named), what was being written and the file, when known, and the cause in words: numpy's ``ndarray.tofile``
+    raises ``OSError('Not enough free space to write N bytes after offset M')``, with no errno, strerror or filename,
+    and the line had said only "(OSError)" and named the deleted temp folder — and whether the disk is full (the
+    caller then adds :func:`_space_left`, once the temp folder is gone)."""
+    why = e.strerror or str(e).strip() or type(e).__name__
+    path = e.filename
+    if isinstance(e, shutil.Error) and e.args and isinstance(e.args[0], list) and e.args[0]:
+        path, why = e.args[0][0][1], str(e.args[0][0][2])  # (copytree's first failure: "(Error)" had said nothing)
+    where, file = str(index_dir), None
+    if path:
+        try:
+            file = Path(os.path.abspath(path)).relative_to(os.path.abspath(tmp)).as_posix()
+        except ValueError:
+            where = str(path)  # outside the temp folder (CURRENT's temp file, a cache): that file
+    else:
+        file = _last_written(tmp)
+    line = (f"{where}: cannot write the new index generation (writing {writing}{', ' + file if file else ''}: "
+            f"{why}); the previous generation is intact and still live")
+    return line, e.errno == errno.ENOSPC or "space" in why.lower()
+
+
+def _last_written(tmp: Path) -> str | None:
+    """The file of ``tmp`` written last (the newest modification: the one a write failed in), relative to ``tmp``."""
+    newest, name = -1, None
+    for root, _, files in os.walk(tmp):
+        for f in files:
+            try:
+                mtime = os.lstat(os.path.join(root, f)).st_mtime_ns
+            except OSError:
+                continue
+            if mtime >= newest:
+                newest, name = mtime, os.path.relpath(os.path.join(root, f), tmp)
+    return Path(name).as_posix() if name is not None else None
+
+
+def _space_left(index_dir: Path) -> str:
+    """``; 212.0 MB free there, the live generation takes 329.4 MB — free some space and run it again`` ("" when the
+    disk cannot be asked): what the new generation needs is about what the live one takes."""
+    try:
+        free = shutil.disk_usage(index_dir).free
+    except OSError:
+        return ""
+    live = _live_name(index_dir)
+    size = folder_bytes(index_dir / live) if live else 0
+    return (f"; {_mb(free)} free there" + (f", the live generation takes {_mb(size)}" if size else "")
+            + " — free some space and run it again")
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
+
+
+#: Open :func:`recording_pruned` records: (the index folder as an absolute path, the generation names pruned).
+_PRUNE_RECORDS: list[tuple[str, list[str]]] = []
+
+
+@contextmanager
+def recording_pruned(index_dir: str | Path) -> Iterator[list[str]]:
+    """The names of the generations the writes of ``index_dir`` in this process prune while the block runs (a list,
+    filled as they are pruned): what the ``index add`` / ``build`` / ``remove`` report says it pruned — keep-3 pruning
+    had deleted the index's first generation without a word."""
+    record: tuple[str, list[str]] = (os.path.abspath(index_dir), [])
+    _PRUNE_RECORDS.append(record)
+    try:
+        yield record[1]
+    finally:
+        _PRUNE_RECORDS.remove(record)
 
 
 def prune_generations(index_dir: Path, keep: int | None = None) -> list[str]:
@@ -870,20 +968,37 @@ def temp_folders(index_dir: str | Path) -> TempFolders:
     folders = {p.name: folder_bytes(p) for p in sorted(index_dir.glob(".tmp-*")) if p.is_dir()}
     if not folders:
         return TempFolders({}, writing=False)
+    writing, holder = _lock_holder(index_dir)
+    return TempFolders(folders, writing=writing, writer=holder)
+
+
+def _lock_holder(index_dir: Path) -> tuple[bool, str | None]:
+    """Whether a writer holds the index lock now, and its pid as the lock file records it. Probed with a shared,
+    non-blocking ``flock`` released at once; the lock file is never created (none: no writer)."""
     try:
         fd = os.open(index_dir / LOCK, os.O_RDONLY)
     except OSError:
-        return TempFolders(folders, writing=False)
+        return False, None
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
-        holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or None
-        return TempFolders(folders, writing=True, writer=holder)
+        return True, os.pread(fd, 64, 0).decode(errors="replace").strip() or None
     else:
         fcntl.flock(fd, fcntl.LOCK_UN)
-        return TempFolders(folders, writing=False)
+        return False, None
     finally:
         os.close(fd)
+
+
+def check_unlocked(index_dir: str | Path) -> None:
+    """Refuse at once, in the words of :class:`IndexLock`, when another build, add, remove or forget holds the index
+    lock: a command checks before it reads its sources (a second ``index add`` had read them, printed a stage timing,
+    and only then been refused). Only a probe: the write takes the lock itself, and a writer may start meanwhile."""
+    index_dir = Path(index_dir)
+    locked, holder = _lock_holder(index_dir)
+    if locked:
+        raise IndexError_(f"{index_dir}: index is locked by another build or add (pid {holder or '?'}); try again when "
+                          "it finishes")
 
 
 def folder_bytes(folder: str | os.PathLike, *, freed_only: bool = False) -> int:
