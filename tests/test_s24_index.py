@@ -326,3 +326,20 @@ def test_index_generations_points_to_index_info(name):
     assert r.returncode == 2
     assert r.stderr.strip() == (f"error: No such command '{name}'. The generations and what the index holds: "
                                 "legalret index info (see `python -m legalret index --help`)"), r.stderr
+
+
+# ---- a bad build setting is said before anything is read ------------------------------------------------------------
+@pytest.mark.parametrize("variable, value", [("LEGALRET_PRECISION", "fp64"), ("LEGALRET_PASSAGE_ENCODER", "onnx-fp16"),
+                                             ("LEGALRET_READ_AHEAD", "bogus")])
+def test_a_bad_build_setting_is_refused_before_the_sources_are_read(tmp_path, variable, value):
+    """``LEGALRET_PRECISION=fp64`` had been said only once the encoder was loaded (34–70 s into a build on a fresh
+    home); now ``index build`` and ``index add`` check the settings they read later first: one line, nothing made."""
+    source = tmp_path / "civil.jsonl"
+    write_articles(source, [a for a in sup.articles() if a.law == "민법"])
+    env = {**os.environ, variable: value, "LEGALRET_HOME": str(tmp_path / "home"), "LEGALRET_RESIDENT": "off"}
+    for command in ("build", "add"):
+        proc = subprocess.run([sys.executable, "-m", "legalret", "index", command, str(source), "--index",
+                               str(tmp_path / "idx"), "--model", "none"], capture_output=True, text=True, env=env,
+                              timeout=120)
+        assert proc.returncode == 1 and proc.stderr.startswith(f"error: {variable}='{value}'"), proc.stderr
+        assert proc.stderr.count("\n") == 1 and not (tmp_path / "idx").exists()

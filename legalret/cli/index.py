@@ -420,6 +420,7 @@ def build_command(
 
     index = index or _default_index()
     _check_index_path(index, building=True)
+    _check_build_settings()
     check_unlocked(index)  # (before the statutes are read: refused at once, not after them)
     pipeline.check_memory_kept(index, precedents, ("--precedents", "--facts"))  # (before the statutes are read)
     _check_sources_exist(precedents, "--precedents")
@@ -463,6 +464,15 @@ def _weaker_build_notes(model: Optional[str], adapter: Optional[Path], precedent
         notes.append("no --adapter: queries are embedded without the shipped query adapter the measured numbers use; "
                      "add --adapter me5-small-legal-qmap (the shipped one, found from any folder)")
     return notes
+
+
+def _check_build_settings() -> None:
+    """The settings a build or an add reads later, checked now: a bad ``LEGALRET_PRECISION`` or
+    ``LEGALRET_PASSAGE_ENCODER`` had been said only once the encoder was loaded — on a fresh home after the bundled
+    model was built, 34–70 s in (each reader's one line: :mod:`legalret.config`)."""
+    from legalret.config import env_passage_encoder, env_precision, env_read_ahead, env_tokenizer_workers
+
+    env_precision(), env_passage_encoder(), env_read_ahead(), env_tokenizer_workers()
 
 
 class _Terminated(KeyboardInterrupt):
@@ -606,6 +616,7 @@ def add_command(
 
     index = index or _default_index()
     _check_index_path(index)
+    _check_build_settings()
     _check_sources_exist(precedents, "--precedents")
     _check_sources_exist(facts, "--facts")
     if not sources and not precedents and not facts:
