@@ -104,7 +104,7 @@ def test_no_notice_where_the_index_holds_a_labour_law_or_the_question_names_a_he
 def test_on_the_question_files_it_names_the_areas_questions_and_almost_never_civil_ones(area, civil_most,
                                                                                         questions_least, noticed_least):
     """The counts the words were chosen with (both halves of the five question files; no held-out measurement): a
-    notice naming the area for almost no question whose gold is 민法/상법, for many whose gold cites a law of the area."""
+    notice naming the area for almost no question whose gold is 민법/상법, for many whose gold cites a law of the area."""
     import json
 
     from legalret.corpus.manifest import area_corpus
