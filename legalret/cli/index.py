@@ -183,16 +183,11 @@ def _skip_doubtful(loaded: LoadedArticles, report) -> list[str]:
     """Take the articles of each file whose mojibake repairs stayed uncertain out of ``loaded`` (skipped whole and
     named, like an unreadable file; the rest goes on) and return those files; refuse the batch in one line when
     nothing else is left (before the index is touched: nothing is written)."""
-    refusal = report.uncertain_refusal()
-    if not refusal:
-        return []
-    errored = {e.path for e in report.errors}  # (skipped already, and said so with the error)
-    doubtful = list(dict.fromkeys(w.path for w in report.uncertain if w.path not in errored))
+    rest, doubtful = report.without_uncertain(loaded.articles)  # (an errored file is skipped, and said, already)
     if not doubtful:
         return []
-    rest = [a for a in loaded.articles if a.source not in doubtful]
     if not rest:
-        raise LegalretError(refusal)
+        raise LegalretError(report.uncertain_refusal())
     for path in doubtful:
         n = sum(w.path == path for w in report.uncertain)
         line = (f"{path}: {n} uncertain mojibake repair(s) or lost characters (the text may hold wrong words); its laws left as "

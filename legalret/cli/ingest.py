@@ -77,7 +77,8 @@ def ingest_command(
         raise LegalretError(f"no articles were read ({nothing_read_reason(report, law, kind)}); nothing written to {out}")
     refused = strict and report.failed
     accept_uncertain = accept_uncertain or accept_uncertain_repairs
-    articles, left_out = (result.articles, []) if accept_uncertain or refused else _without_uncertain(result)
+    articles, left_out = ((result.articles, []) if accept_uncertain or refused
+                          else report.without_uncertain(result.articles))
     if not articles:  # every file read holds an uncertain repair: one line, as `index add` refuses such a batch
         print_report(report, out=None, show_warnings=show_warnings, table=not as_json)
         raise LegalretError(report.uncertain_refusal(outcome=f"nothing written to {out}",
@@ -114,16 +115,6 @@ def say_left_out(report, left_out: list[str]) -> None:
                       "text may hold wrong words; warnings above); its laws are not in the JSONL — fix the file's "
                       "encoding, or pass --accept-uncertain-repairs to write it as repaired", highlight=False,
                       soft_wrap=True)
-
-
-def _without_uncertain(result) -> tuple[list, list[str]]:
-    """The articles of ``result`` without those of files whose mojibake repairs stayed uncertain, and those files —
-    each left out whole, as ``index add`` skips such a file (half a law would read as articles repealed)."""
-    left_out = result.report.uncertain_files()
-    if not left_out:
-        return result.articles, []
-    doubtful = set(left_out)
-    return [a for a in result.articles if a.source not in doubtful], left_out
 
 
 def _check_link_target(out: Path) -> None:
@@ -229,6 +220,5 @@ def _print_problems(report, out: Path | None, show_warnings: bool, written: int 
                           highlight=False)
     if out is not None:
         linked = f" (a link: written to {os.path.realpath(out)})" if Path(out).is_symlink() else ""
-        to.print(f"wrote {report.articles if written is None else written} articles to "
-                      f"{escape(str(out) + linked)}", highlight=False,
-                      soft_wrap=True)
+        to.print(f"wrote {report.articles if written is None else written} articles to {escape(str(out) + linked)}",
+                 highlight=False, soft_wrap=True)

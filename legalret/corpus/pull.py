@@ -190,9 +190,8 @@ def pull(targets: Iterable[str] | None = None, *, source: str = "mirror", out: s
         result.report.errors.append(err)
         if on_error is not None:
             on_error(err)
-    left_out = [] if accept_uncertain else result.report.uncertain_files()
-    doubtful = set(left_out)
-    articles = [a for a in result.articles if a.source not in doubtful]
+    articles, left_out = ((result.articles, []) if accept_uncertain
+                          else result.report.without_uncertain(result.articles))
     pulled = PullResult(articles, result.report, manifest, source, requests=client.attempts - before,
                         missing=missing, left_out=left_out)
     if not articles:

@@ -108,6 +108,16 @@ class IngestReport:
         errored = {e.path for e in self.errors}
         return [path for path in dict.fromkeys(w.path for w in self.uncertain) if path not in errored]
 
+    def without_uncertain(self, articles: list[Article]) -> tuple[list[Article], list[str]]:
+        """``articles`` without those of :meth:`uncertain_files`, and those files — each left out whole (half a law
+        would read as articles repealed): what ``ingest`` and ``corpus pull`` leave out of their JSONL and ``index
+        build/add`` skip, unless told to accept them."""
+        left_out = self.uncertain_files()
+        if not left_out:
+            return articles, []
+        doubtful = set(left_out)
+        return [a for a in articles if a.source not in doubtful], left_out
+
     def skipped_by(self, laws: Iterable[str] | None, kinds: Iterable[str] | None) -> str:
         """"N skipped by --law X --kind Y" (and a did-you-mean) for the files a filter left out; "" for none."""
         if not self.skipped:
