@@ -94,9 +94,16 @@ DEFAULT_KEEP_GENERATIONS = 3
 
 def keep_generations() -> int:
     """How many generations an index keeps (``LEGALRET_KEEP_GENERATIONS``, default 3, at least 1)."""
+    env = env_keep_generations()
+    return DEFAULT_KEEP_GENERATIONS if env is None else env
+
+
+def env_keep_generations() -> int | None:
+    """``LEGALRET_KEEP_GENERATIONS`` when set (a whole number, 1 or more), else None: what a report names as the
+    setting it pruned by."""
     env = (os.environ.get("LEGALRET_KEEP_GENERATIONS") or "").strip()
     if not env:
-        return DEFAULT_KEEP_GENERATIONS
+        return None
     # refused like --keep: 0 had quietly become 1 and pruned every generation a rollback could return to, 'abc' the
     # default without a word
     if not (env.isascii() and env.isdigit()) or int(env) < 1:  # (isascii: '²' is a digit int() cannot read)

@@ -411,7 +411,7 @@ def build_command(
     """Build a new index from SOURCES (replaces what is at --index, atomically; earlier generations are kept)."""
     from legalret import pipeline
 
-    from legalret.index.store import check_unlocked, recording_pruned
+    from legalret.index.store import check_unlocked
 
     index = index or _default_index()
     _check_index_path(index, building=True)
@@ -420,7 +420,7 @@ def build_command(
     pipeline.check_memory_kept(index, precedents, ("--precedents", "--facts"))  # (before the statutes are read)
     _check_sources_exist(precedents, "--precedents")
     _check_sources_exist(facts, "--facts")
-    with _said_if_interrupted(index), recording_pruned(index) as pruned:
+    with _said_if_interrupted(index):
         loaded = load_articles(sources, law, kind, accept_uncertain)
         tallies = _tallies(precedents, facts)
         console.print(f"indexing {len(loaded.articles)} articles into {index}", highlight=False)
@@ -436,7 +436,6 @@ def build_command(
             drop_memory=True,  # (check_memory_kept ran above, before the statutes were read)
         )
         _no_ctrl_c_in_teardown()
-        report.pruned = sorted(pruned)
         skipped = _print_report(report, as_json, loaded, notes, tallies, keep=keep)
     if skipped:
         raise typer.Exit(EXIT_FILES_SKIPPED)
@@ -607,7 +606,7 @@ def add_command(
     says what it takes (exit 2)."""
     from legalret import pipeline
 
-    from legalret.index.store import check_unlocked, recording_pruned
+    from legalret.index.store import check_unlocked
 
     index = index or _default_index()
     _check_index_path(index)
@@ -617,7 +616,7 @@ def add_command(
     if not sources and not precedents and not facts:
         _check_something_to_add(index, reread)
     check_unlocked(index)  # (before the statutes are read: a second add had read them, then been refused)
-    with _said_if_interrupted(index), recording_pruned(index) as pruned:
+    with _said_if_interrupted(index):
         loaded = load_articles(sources, law, kind, accept_uncertain) if sources else LoadedArticles()
         tallies = _tallies(precedents, facts)
         _note_kept_tokenizer(index, loaded.tokenizer)
@@ -629,7 +628,6 @@ def add_command(
             reread_decisions=reread, rename=rename,
         )
         _no_ctrl_c_in_teardown()
-        report.pruned = sorted(pruned)
         skipped = _print_report(report, as_json, loaded, tallies=tallies, keep=keep)
     if skipped:
         raise typer.Exit(EXIT_FILES_SKIPPED)
@@ -701,16 +699,15 @@ def remove_command(
     and vote again when the law is added back (`legalret index add`). Removing every law the index holds is refused."""
     from legalret import pipeline
 
-    from legalret.index.store import check_unlocked, recording_pruned
+    from legalret.index.store import check_unlocked
 
     index = index or _default_index()
     _check_index_path(index)
     held = _held_laws_named(index, laws)
     check_unlocked(index)
-    with _said_if_interrupted(index), recording_pruned(index) as pruned:
+    with _said_if_interrupted(index):
         report = pipeline.remove(held, index, keep=keep, verbose=True)
         _no_ctrl_c_in_teardown()
-        report.pruned = sorted(pruned)
         _print_report(report, as_json, LoadedArticles(), keep=keep)
 
 
@@ -787,9 +784,11 @@ def forget_command(
     kept = [g.name for g in generations(index)]
     lost = described_last_copies(gone.articles_lost, gone.items_lost)
     report_console(as_json).print(f"{escape(str(index))}: removed {gone.name}, {_megabytes(gone.bytes_freed)} freed"
-                  + (f", with the last copy of {escape(lost)}" if lost else "")
-                  + ("; it was the generation a plain `index rollback` returned to" if gone.was_rollback_target else "")
-                  + f"; kept generations: {', '.join(kept)} (live {live})", highlight=False, soft_wrap=True)
+                                  + (f", with the last copy of {escape(lost)}" if lost else "")
+                                  + ("; it was the generation a plain `index rollback` returned to"
+                                     if gone.was_rollback_target else "")
+                                  + f"; kept generations: {', '.join(kept)} (live {live})", highlight=False,
+                                  soft_wrap=True)
     if as_json:
         sys.stdout.write(json.dumps({"index": str(index), "removed": gone.name, "bytes_freed": gone.bytes_freed,
                                      "articles_lost": gone.articles_lost, "memory_items_lost": len(gone.items_lost),
@@ -859,7 +858,7 @@ def _print_report(report, as_json: bool, loaded: LoadedArticles, notes: Optional
             d["removed_laws"] = _removed_per_law(report)
         if notes is not None:  # (a build's: what it leaves out of the measured default, said on stderr too)
             d["notes"] = notes
-        d["pruned"] = getattr(report, "pruned", None) or []  # generations this write removed (past --keep)
+        d["pruned"] = report.pruned  # generations this write removed (past --keep)
         d["not_in_force"] = dict(later)  # laws written whose text takes effect later: law → the day it does
         if skipped:  # (as a JSON error line says its exit: a script reading stdout alone sees the 3)
             d["exit"] = EXIT_FILES_SKIPPED
@@ -883,7 +882,7 @@ def _print_summary(report, keep: Optional[int] = None) -> None:
     if not report.wrote:
         up_to_date = f" ({report.unchanged} articles already up to date)" if report.unchanged else ""
         report_out.print(f"[bold]{escape(str(report.index_dir))}[/] ({report.generation}): unchanged — nothing new"
-                      f"{up_to_date}; no new generation written", highlight=False)
+                         f"{up_to_date}; no new generation written", highlight=False)
         _print_work(report)
         if report.memory:  # why nothing of the decisions or facts given was new (facts_unjoined: 2000 had said nothing)
             _print_memory(report.memory)
@@ -908,11 +907,11 @@ def _print_summary(report, keep: Optional[int] = None) -> None:
     for r in report.renamed:  # (the old name's articles are in "removed", the new name's in "added")
         where = ("removed before (`index remove`), linked to it" if r.get("removed") else "indexed in its place")
         report_out.print(f"renamed: {escape(r['from'])} → {escape(r['to'])} (법령ID {escape(r['law_id'])}): {where}; "
-                      f"citations of {escape(r['from'])} read as {escape(r['to'])}", highlight=False, soft_wrap=True)
+                         f"citations of {escape(r['from'])} read as {escape(r['to'])}", highlight=False, soft_wrap=True)
     kept = getattr(report, "renames_kept", None) or {}
     if kept:  # (a build: the renames of earlier adds it keeps applying)
         report_out.print("renamed earlier (kept): " + ", ".join(f"{escape(old)} → {escape(new)}" for old, new in kept.items())
-                      + "; citations of the old name read as the new one", highlight=False, soft_wrap=True)
+                         + "; citations of the old name read as the new one", highlight=False, soft_wrap=True)
     if keys:  # which articles (the counts alone had left a reviewer to diff the index: `removed 5`, but which?)
         text = keys["changed_text_keys"]
         in_text = set(text)
@@ -930,7 +929,7 @@ def _print_summary(report, keep: Optional[int] = None) -> None:
     _print_work(report)
     if report.memory:
         _print_memory(report.memory)
-    if getattr(report, "pruned", None):
+    if report.pruned:
         report_out.print(_pruned_line(report, keep), highlight=False, soft_wrap=True)
     report_out.print("stages (wall / cpu): " + ", ".join(f"{k} {v:.1f}s/{report.cpu_timings.get(k, 0):.1f}s" for k, v in report.timings.items()), highlight=False)
 
@@ -939,15 +938,13 @@ def _pruned_line(report, keep: Optional[int]) -> str:
     """``pruned gen-000001 (keep 3, the default: --keep N or LEGALRET_KEEP_GENERATIONS sets it); kept gen-000002,
     gen-000003, gen-000004`` — the generations the write removed (an add's keep-3 pruning had deleted the index's
     first generation without a word, and with it the state a rollback could return to)."""
-    import os
-
-    from legalret.config import DEFAULT_KEEP_GENERATIONS
+    from legalret.config import DEFAULT_KEEP_GENERATIONS, env_keep_generations
     from legalret.index.store import generations
 
     if keep is not None:
         why = f"--keep {keep}"
-    elif (os.environ.get("LEGALRET_KEEP_GENERATIONS") or "").strip():
-        why = f"keep {os.environ['LEGALRET_KEEP_GENERATIONS'].strip()}: LEGALRET_KEEP_GENERATIONS"
+    elif (setting := env_keep_generations()) is not None:
+        why = f"keep {setting}: LEGALRET_KEEP_GENERATIONS"
     else:
         why = f"keep {DEFAULT_KEEP_GENERATIONS}, the default: --keep N or LEGALRET_KEEP_GENERATIONS sets it"
     kept = [g.name for g in generations(report.index_dir)]
@@ -1025,7 +1022,8 @@ def _print_work(report) -> None:
     """What the add or build ran through Kiwi and the encoder — every report says it, one written or not: an add that
     held every vector already (a law re-added after `index remove`) had ended without the line the others end with."""
     report_out.print(f"tokenized {report.tokenized}, encoded {report.encoded}"
-                  + (f" ({report.vectors_cached} vectors from the vector cache)" if report.vectors_cached else ""), highlight=False)
+                     + (f" ({report.vectors_cached} vectors from the vector cache)" if report.vectors_cached else ""),
+                     highlight=False)
 
 
 def _removed_per_law(report) -> dict:
@@ -1090,7 +1088,7 @@ def _print_memory(info: dict) -> None:
     # (laws_not_read, law -> holdings, has had its own line: with every 법률+시행령 added it holds 3,000 laws; so have
     # the reasons a re-read was refused, a list that had been printed here as Python's ['…', '…'])
     report_out.print("precedent memory: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in info.items()
-                                                   if not isinstance(v, (dict, list))), highlight=False)
+                                                      if not isinstance(v, (dict, list))), highlight=False)
 
 
 def _settings_set(recorded: dict) -> str:

@@ -177,6 +177,7 @@ class BuildReport:
     removed_laws: list[str] = field(default_factory=list)  # laws removed whole (``remove_laws``: ``index remove``)
     # a build: the renames of earlier adds (``--rename``) it keeps applying, old name → new name (the new name is in it)
     renames_kept: dict[str, str] = field(default_factory=dict)
+    pruned: list[str] = field(default_factory=list)  # generations the write removed past ``keep`` (their names)
     wrote: bool = True  # False: nothing changed, no generation written
     timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
     cpu_timings: dict[str, float] = field(default_factory=dict)  # CPU seconds (all threads) per stage
@@ -1181,8 +1182,10 @@ def _write(index_dir: Path, data: IndexData, manifest: dict, report: BuildReport
         "created": manifest.get("created"), "timings": manifest["timings"], "cpu_timings": manifest["cpu_timings"],
     }
     with stages("write"):
-        gen = write_generation(index_dir, data, manifest, parts, keep=keep)
-    report.generation = gen.name
+        written = write_generation(index_dir, data, manifest, parts, keep=keep)
+    report.generation = written.path.name
+    # (keep-3 pruning had deleted an index's first generation, the state a rollback returned to, without a word)
+    report.pruned = sorted(written.pruned)
     if data.dense is not None and manifest.get("encoder"):  # the vectors are in the generation now
         VectorSpill(index_dir, manifest["encoder"]["fingerprint"], data.dense.dim).clear()
 

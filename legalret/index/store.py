@@ -50,7 +50,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence
+from typing import Any, Callable, Iterator, Mapping, NamedTuple, Protocol, Sequence
 
 from legalret.articles import Article, read_articles
 from legalret.atomic import atomic_path, fsync_tree, shareable_dir
@@ -482,14 +482,14 @@ def write_generation(
     parts: Mapping[str, GenerationPart] | None = None,
     *,
     keep: int | None = None,
-) -> Path:
+) -> WrittenGeneration:
     """Write ``data`` (and ``parts``, each into ``<generation>/<name>/``) as a new generation and make it
     live atomically. Call with :class:`IndexLock` held.
 
     Files are written into ``<index>/.tmp-…``, checksummed into the manifest, fsynced, renamed to
     ``gen-NNNNNN``; then ``CURRENT`` is replaced (the atomic step) and generations beyond the newest
-    ``keep`` (default :func:`legalret.config.keep_generations`) are removed (their names go to the open
-    :func:`recording_pruned` records of this folder). Any exception — or a kill — before the swap leaves the previous
+    ``keep`` (default :func:`legalret.config.keep_generations`) are removed. Returns the new generation's folder and
+    the names of those removed (a report says them). Any exception — or a kill — before the swap leaves the previous
     generation live; the temp dir is removed now or at the next open. An ``OSError`` is one :class:`IndexError_` line
     naming the index folder, what was being written and why (:func:`_write_failure`).
     """
@@ -548,11 +548,14 @@ def write_generation(
     except BaseException:  # Ctrl-C, SIGTERM (the CLI raises it as an interrupt), any other error
         _undo_write(index_dir, tmp, final)
         raise
-    pruned = prune_generations(index_dir, keep)
-    for index, names in _PRUNE_RECORDS:
-        if index == os.path.abspath(index_dir):
-            names.extend(pruned)
-    return final
+    return WrittenGeneration(final, prune_generations(index_dir, keep))
+
+
+class WrittenGeneration(NamedTuple):
+    """What :func:`write_generation` made live, and the generations it pruned past ``keep`` (their names)."""
+
+    path: Path
+    pruned: list[str]
 
 
 #: What a failure while writing a part says it was writing (:func:`write_generation`).
@@ -620,23 +623,6 @@ def _space_left(index_dir: Path) -> str:
 
 def _mb(size: int) -> str:
     return f"{size / 1e6:.1f} MB"
-
-
-#: Open :func:`recording_pruned` records: (the index folder as an absolute path, the generation names pruned).
-_PRUNE_RECORDS: list[tuple[str, list[str]]] = []
-
-
-@contextmanager
-def recording_pruned(index_dir: str | Path) -> Iterator[list[str]]:
-    """The names of the generations the writes of ``index_dir`` in this process prune while the block runs (a list,
-    filled as they are pruned): what the ``index add`` / ``build`` / ``remove`` report says it pruned — keep-3 pruning
-    had deleted the index's first generation without a word."""
-    record: tuple[str, list[str]] = (os.path.abspath(index_dir), [])
-    _PRUNE_RECORDS.append(record)
-    try:
-        yield record[1]
-    finally:
-        _PRUNE_RECORDS.remove(record)
 
 
 def prune_generations(index_dir: Path, keep: int | None = None) -> list[str]:
