@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "index"))
 import index_support as sup  # noqa: E402
 
 from legalret.errors import LegalretError  # noqa: E402
+from test_serve_mcp import _call, _refused  # noqa: E402  (an in-process tool call, and its one-line refusal)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -43,20 +44,6 @@ def index(tmp_path_factory):
     idx = tmp_path_factory.mktemp("s24") / "idx"
     pipeline.build(sup.articles(), idx, model="none")
     return idx
-
-
-def _call(server, tool, args):
-    return anyio.run(server.call_tool, tool, args)
-
-
-def _refused(server, tool, args) -> str:
-    from mcp.server.mcpserver.exceptions import ToolError
-
-    with pytest.raises(ToolError) as e:
-        _call(server, tool, args)
-    line = str(e.value)
-    assert line and "\n" not in line and "Traceback" not in line, line
-    return line
 
 
 def _truncated(path: Path) -> None:
